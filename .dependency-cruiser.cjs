@@ -1,0 +1,49 @@
+/**
+ * Import-direction rules of DESIGN §1: CRM API -> crm -> sync -> store -> analytics -> server -> web.
+ * `core` imports nothing of ours; only `cli` and `server` wire engines together.
+ */
+const mod = (name) => `^src/${name}/`;
+const notOurs = (...allowed) => `^src/(?!(${allowed.join('|')})/)`;
+
+module.exports = {
+  forbidden: [
+    { name: 'core-is-a-leaf', severity: 'error', comment: 'core imports nothing of ours',
+      from: { path: mod('core') }, to: { path: notOurs('core') } },
+    { name: 'crm-only-core', severity: 'error', comment: 'the CRM client depends on core only',
+      from: { path: mod('crm') }, to: { path: notOurs('core', 'crm') } },
+    { name: 'store-only-core', severity: 'error', comment: 'the store depends on core only',
+      from: { path: mod('store') }, to: { path: notOurs('core', 'store') } },
+    { name: 'sync-sees-store-interface', severity: 'error',
+      comment: 'sync sees the Store interface, never an engine',
+      from: { path: mod('sync') }, to: { path: '^src/store/engines/' } },
+    { name: 'sync-deps', severity: 'error', comment: 'sync reads crm and writes store',
+      from: { path: mod('sync') }, to: { path: notOurs('core', 'crm', 'store', 'sync') } },
+    { name: 'analytics-deps', severity: 'error',
+      comment: 'analytics reads the store only (never crm or sync), and never an engine directly',
+      from: { path: mod('analytics') }, to: { path: `${notOurs('core', 'store', 'analytics')}|^src/store/engines/` } },
+    { name: 'importfile-deps', severity: 'error', comment: 'importfile imports core (and crm only for verify)',
+      from: { path: mod('importfile'), pathNot: '^src/importfile/verify' },
+      to: { path: notOurs('core', 'importfile') } },
+    { name: 'importfile-verify-deps', severity: 'error',
+      from: { path: '^src/importfile/verify' }, to: { path: notOurs('core', 'importfile', 'crm') } },
+    { name: 'sandbox-deps', severity: 'error',
+      comment: 'the sandbox is a stand-alone CRM: it may validate import files, nothing else of ours',
+      from: { path: mod('sandbox') }, to: { path: notOurs('core', 'sandbox', 'importfile') } },
+    { name: 'web-is-a-client', severity: 'error', comment: 'the web build talks to the server over HTTP',
+      from: { path: mod('web') }, to: { path: notOurs('core', 'web') } },
+    { name: 'nobody-imports-cli', severity: 'error', from: { path: '^src/(?!cli/)' }, to: { path: mod('cli') } },
+    { name: 'only-cli-imports-server', severity: 'error',
+      from: { path: '^src/(?!(cli|server)/)' }, to: { path: mod('server') } },
+    { name: 'engines-wired-at-the-edge', severity: 'error',
+      comment: 'only cli and server pick a store engine',
+      from: { path: '^src/(?!(cli|server|store)/)' }, to: { path: '^src/store/engines/' } },
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '\\.test\\.ts$' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },
+  },
+};

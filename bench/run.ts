@@ -1,0 +1,19 @@
+/**
+ * `npm run bench [-- NAME...]`: runs the named benchmarks (all when none is named). Each benchmark
+ * measures Konduit against a baseline in the same run and prints the ratio.
+ */
+const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> = {
+  // Each benchmark registers itself here, e.g. validate: () => import('./validate.js').
+};
+
+const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const selected = names.length > 0 ? names : Object.keys(benches);
+for (const name of selected) {
+  const load = benches[name];
+  if (!load) {
+    console.error(`unknown benchmark "${name}"; known: ${Object.keys(benches).join(', ') || '(none)'}`);
+    process.exit(2);
+  }
+  console.log(`# bench ${name}`);
+  await (await load()).default();
+}

@@ -1,0 +1,21 @@
+/**
+ * The command table. Each command module is imported only when it runs, so `konduit --help` and every
+ * command start without loading the others (start-up well under a second).
+ */
+export interface CommandModule {
+  /** Full help text: usage, every option, at least one example. */
+  help: string;
+  /** Runs the command; returns the exit code (0 ok, 1 invalid input or failed check, 2 usage/env). */
+  run(argv: string[]): Promise<number>;
+}
+
+export interface CommandEntry {
+  /** Words that select the command, e.g. ['import', 'validate']. */
+  path: string[];
+  summary: string;
+  load(): Promise<CommandModule>;
+}
+
+export const commands: CommandEntry[] = [
+  // Each issue's commands are added here, one entry each.
+];

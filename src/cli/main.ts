@@ -1,0 +1,71 @@
+import { EXIT_OK, EXIT_USAGE, KonduitError, errorMessage } from '../core/errors.js';
+import { maskDigitsInText } from '../core/mask.js';
+import { commands, type CommandEntry } from './commands.js';
+
+const VERSION = '0.1.0';
+
+function overview(): string {
+  const width = Math.max(...commands.map((c) => c.path.join(' ').length));
+  const lines = commands.map((c) => `  konduit ${c.path.join(' ').padEnd(width)}  ${c.summary}`);
+  return [
+    'konduit: LTV analytics, legacy-import tooling and a sandbox CRM for Konnektive / Checkout Champ',
+    '',
+    'Usage: konduit <command> [options]      (konduit <command> --help for a command\'s options)',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Exit codes: 0 ok, 1 invalid input or failed check, 2 usage or environment error.',
+  ].join('\n');
+}
+
+function findCommand(argv: string[]): { entry: CommandEntry; rest: string[] } | null {
+  let best: CommandEntry | null = null;
+  for (const c of commands) {
+    if (c.path.every((w, i) => argv[i] === w) && (!best || c.path.length > best.path.length)) best = c;
+  }
+  return best ? { entry: best, rest: argv.slice(best.path.length) } : null;
+}
+
+/** Runs the CLI; the one place where errors become exit codes and messages. */
+export async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    process.stdout.write(`${overview()}\n`);
+    return argv.length === 0 ? EXIT_USAGE : EXIT_OK;
+  }
+  if (argv[0] === '--version' || argv[0] === '-v') {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT_OK;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    const group = commands.filter((c) => c.path[0] === argv[0]);
+    const known = group.length > 0 ? group : commands;
+    process.stderr.write(
+      `konduit: unknown command "${argv.join(' ')}"\n\nDid you mean one of:\n${known
+        .map((c) => `  konduit ${c.path.join(' ')}  ${c.summary}`)
+        .join('\n')}\n`,
+    );
+    return EXIT_USAGE;
+  }
+  try {
+    const mod = await found.entry.load();
+    if (found.rest.includes('--help') || found.rest.includes('-h')) {
+      process.stdout.write(`${mod.help.trimEnd()}\n`);
+      return EXIT_OK;
+    }
+    return await mod.run(found.rest);
+  } catch (err) {
+    // Defence in depth: nothing that looks like a card number leaves through an error message.
+    const msg = maskDigitsInText(errorMessage(err));
+    if (err instanceof KonduitError) {
+      process.stderr.write(`konduit: ${msg}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
+      return err.exitCode;
+    }
+    process.stderr.write(`konduit: unexpected error: ${msg}\n`);
+    if (process.env.KONDUIT_DEBUG && err instanceof Error && err.stack) {
+      process.stderr.write(`${maskDigitsInText(err.stack)}\n`);
+    }
+    return EXIT_USAGE;
+  }
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import {
+  addDays,
+  crmWallToInstant,
+  dateOnlyToInstant,
+  daysBetween,
+  instantToCrmWall,
+  isoWeekKey,
+  isoWeekStart,
+  isValidTimeZone,
+  localDate,
+  offsetMinutesAt,
+  parseWall,
+  startOfLocalDay,
+} from './time.js';
+
+const NY = 'America/New_York';
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+describe('wall time <-> instant', () => {
+  it('converts New York winter and summer times', () => {
+    expect(iso(crmWallToInstant('2025-01-15 10:00:00', NY))).toBe('2025-01-15T15:00:00.000Z');
+    expect(iso(crmWallToInstant('2025-07-15 10:00:00', NY))).toBe('2025-07-15T14:00:00.000Z');
+    expect(instantToCrmWall(Date.parse('2025-07-15T14:00:00Z'), NY)).toBe('2025-07-15 10:00:00');
+  });
+  it('takes the earlier instant in a fall-back hour', () => {
+    // 2025-11-02 01:30 happens twice in New York: first at EDT (-4), then at EST (-5).
+    expect(iso(crmWallToInstant('2025-11-02 01:30:00', NY))).toBe('2025-11-02T05:30:00.000Z');
+  });
+  it('shifts forward in a spring-forward gap', () => {
+    // 2025-03-09 02:30 does not exist in New York; read as 03:30 EDT.
+    const t = crmWallToInstant('2025-03-09 02:30:00', NY)!;
+    expect(iso(t)).toBe('2025-03-09T07:30:00.000Z');
+    expect(instantToCrmWall(t, NY)).toBe('2025-03-09 03:30:00');
+  });
+  it('handles half-hour and southern-hemisphere zones', () => {
+    expect(offsetMinutesAt(Date.parse('2025-01-10T00:00:00Z'), 'Asia/Kolkata')).toBe(330);
+    expect(offsetMinutesAt(Date.parse('2025-01-10T00:00:00Z'), 'Australia/Sydney')).toBe(660);
+    expect(offsetMinutesAt(Date.parse('2025-07-10T00:00:00Z'), 'Australia/Sydney')).toBe(600);
+  });
+  it('rejects malformed and impossible wall times', () => {
+    expect(parseWall('2025-02-29 00:00:00')).toBeNull();
+    expect(parseWall('2024-02-29 00:00:00')).not.toBeNull();
+    expect(parseWall('2025-13-01')).toBeNull();
+    expect(parseWall('2025-01-01 24:00:00')).toBeNull();
+    expect(parseWall('01/02/2025')).toBeNull();
+  });
+});
+
+describe('dates', () => {
+  it('puts a date-only value at noon account time', () => {
+    expect(iso(dateOnlyToInstant('2025-03-09', NY))).toBe('2025-03-09T16:00:00.000Z');
+    // Same calendar date for a viewer 11 hours away either side.
+    const t = dateOnlyToInstant('2025-06-01', NY)!;
+    expect(localDate(t, 'Pacific/Honolulu')).toBe('2025-06-01');
+    expect(localDate(t, 'Asia/Kolkata')).toBe('2025-06-01');
+    // 13 hours ahead of New York is past the 12-hour promise: the date moves.
+    expect(localDate(t, 'Asia/Tokyo')).toBe('2025-06-02');
+  });
+  it('finds the start of a local day, also on DST days', () => {
+    expect(iso(startOfLocalDay('2025-03-09', NY))).toBe('2025-03-09T05:00:00.000Z');
+    expect(iso(startOfLocalDay('2025-03-10', NY))).toBe('2025-03-10T04:00:00.000Z');
+  });
+  it('does calendar arithmetic', () => {
+    expect(addDays('2024-02-28', 1)).toBe('2024-02-29');
+    expect(addDays('2025-12-31', 1)).toBe('2026-01-01');
+    expect(addDays('2025-03-01', -1)).toBe('2025-02-28');
+    expect(daysBetween('2025-01-01', '2025-03-01')).toBe(59);
+  });
+  it('computes ISO weeks', () => {
+    expect(isoWeekKey('2025-01-01')).toBe('2025-W01');
+    expect(isoWeekKey('2024-12-30')).toBe('2025-W01');
+    expect(isoWeekKey('2021-01-03')).toBe('2020-W53');
+    expect(isoWeekStart('2025-01-01')).toBe('2024-12-30');
+  });
+  it('knows valid zones', () => {
+    expect(isValidTimeZone(NY)).toBe(true);
+    expect(isValidTimeZone('Mars/Olympus')).toBe(false);
+  });
+});
