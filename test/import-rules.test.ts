@@ -1,0 +1,62 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, mkdir, rm, writeFile, copyFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '..');
+const depcruise = join(root, 'node_modules', '.bin', 'depcruise');
+
+/** Runs the project's dependency-cruiser config over a scratch tree; returns its exit code and output. */
+async function cruise(dir: string): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout } = await run(depcruise, ['src', '--config', join(dir, '.dependency-cruiser.cjs')], { cwd: dir });
+    return { code: 0, out: stdout };
+  } catch (err) {
+    const e = err as { code: number; stdout: string };
+    return { code: e.code, out: e.stdout };
+  }
+}
+
+describe('import-direction rules (DESIGN §1)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'konduit-rules-'));
+    await copyFile(join(root, '.dependency-cruiser.cjs'), join(dir, '.dependency-cruiser.cjs'));
+    await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext' } }));
+    for (const m of ['core', 'crm', 'store/engines/duckdb', 'sync', 'analytics', 'importfile', 'sandbox', 'cli']) {
+      await mkdir(join(dir, 'src', m), { recursive: true });
+    }
+    await writeFile(join(dir, 'src/core/money.ts'), 'export const x = 1;\n');
+    await writeFile(join(dir, 'src/store/engines/duckdb/engine.ts'), "import { x } from '../../../core/money.js';\nexport const y = x;\n");
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('passes a tree that follows the rules', async () => {
+    await writeFile(join(dir, 'src/cli/main.ts'), "import { y } from '../store/engines/duckdb/engine.js';\nexport const z = y;\n");
+    const { code, out } = await cruise(dir);
+    expect(out).toContain('no dependency violations');
+    expect(code).toBe(0);
+  });
+
+  it.each([
+    ['src/core/bad.ts', "import { x } from '../crm/c.js';\nexport const b = x;\n", 'core-is-a-leaf'],
+    ['src/sync/bad.ts', "import { y } from '../store/engines/duckdb/engine.js';\nexport const b = y;\n", 'sync-sees-store-interface'],
+    ['src/analytics/bad.ts', "import { x } from '../crm/c.js';\nexport const b = x;\n", 'analytics-deps'],
+    ['src/importfile/bad.ts', "import { x } from '../crm/c.js';\nexport const b = x;\n", 'importfile-deps'],
+  ])('rejects %s', async (file, source, rule) => {
+    await writeFile(join(dir, 'src/crm/c.ts'), 'export const x = 2;\n');
+    await writeFile(join(dir, file), source);
+    try {
+      const { code, out } = await cruise(dir);
+      expect(code).not.toBe(0);
+      expect(out).toContain(rule);
+    } finally {
+      await rm(join(dir, file));
+    }
+  });
+});
