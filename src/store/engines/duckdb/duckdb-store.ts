@@ -1,0 +1,151 @@
+/**
+ * DuckDB engine: the embedded default (a file, ./konduit.duckdb unless told otherwise). Bulk upserts go
+ * through the Appender into a staging table, then one INSERT OR REPLACE: far faster than statements
+ * per row, and the primary key still guarantees no duplicate.
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { EnvironmentError, errorMessage } from '../../../core/errors.js';
+import type { Row, TableSpec, Value } from '../../schema.js';
+import { SqlStore, type SqlDriver } from '../../sql-store.js';
+import type { StoreOptions } from '../../store.js';
+
+function toJs(v: unknown): Value {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (v instanceof Date) return v.getTime();
+  return String(v);
+}
+
+function param(v: Value): DuckDBValue {
+  return v;
+}
+
+class DuckDriver implements SqlDriver {
+  readonly dialect = 'duckdb' as const;
+  private readonly staged = new Set<string>();
+
+  constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+  ) {}
+
+  async exec(sql: string, params: Value[] = []): Promise<void> {
+    await this.conn.run(sql, params.map(param));
+  }
+
+  async query(sql: string, params: Value[] = []): Promise<Row[]> {
+    const reader = await this.conn.runAndReadAll(sql, params.map(param));
+    return reader.getRowObjectsJS().map((r) => {
+      const out: Row = {};
+      for (const [k, v] of Object.entries(r)) out[k] = toJs(v);
+      return out;
+    });
+  }
+
+  instantMs(column: string): string {
+    return `epoch_ms(${column})`;
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      const out = await fn();
+      await this.conn.run('COMMIT');
+      return out;
+    } catch (err) {
+      await this.conn.run('ROLLBACK').catch(() => undefined);
+      // A staging table created inside the failed transaction is gone with it.
+      this.staged.clear();
+      throw err;
+    }
+  }
+
+  private stageName(spec: TableSpec): string {
+    return `stage_${spec.name}`;
+  }
+
+  private async ensureStage(spec: TableSpec): Promise<void> {
+    if (this.staged.has(spec.name)) return;
+    // Staging holds instants as epoch-ms BIGINT and JSON as text: the Appender's simplest types.
+    const cols = spec.columns.map((c) => {
+      const t = c.type === 'instant' || c.type === 'bigint' ? 'BIGINT' : c.type === 'int' ? 'INTEGER' : c.type === 'bool' ? 'BOOLEAN' : 'VARCHAR';
+      return `${c.name} ${t}`;
+    });
+    await this.conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${this.stageName(spec)} (${cols.join(', ')})`);
+    this.staged.add(spec.name);
+  }
+
+  async upsert(spec: TableSpec, rows: Row[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.ensureStage(spec);
+    const stage = this.stageName(spec);
+    const appender: DuckDBAppender = await this.conn.createAppender(stage, 'main', 'temp');
+    try {
+      for (const row of rows) {
+        for (const c of spec.columns) {
+          const v = row[c.name];
+          if (v === null || v === undefined) {
+            appender.appendNull();
+            continue;
+          }
+          switch (c.type) {
+            case 'bigint':
+            case 'instant':
+              appender.appendBigInt(BigInt(v as number));
+              break;
+            case 'int':
+              appender.appendInteger(Number(v));
+              break;
+            case 'bool':
+              appender.appendBoolean(Boolean(v));
+              break;
+            default:
+              appender.appendVarchar(String(v));
+          }
+        }
+        appender.endRow();
+      }
+      appender.flushSync();
+    } catch (err) {
+      // Drop the half-appended row so closing does not fail on it; the caller's transaction rolls back.
+      appender.clear();
+      throw err;
+    } finally {
+      appender.closeSync();
+    }
+    const select = spec.columns.map((c) => (c.type === 'instant' ? `epoch_ms(${c.name})` : c.type === 'json' ? `CAST(${c.name} AS JSON)` : c.name));
+    try {
+      const nonKey = spec.columns.map((c) => c.name).filter((n) => !spec.key.includes(n));
+      const conflict = nonKey.length > 0 ? `DO UPDATE SET ${nonKey.map((n) => `${n} = EXCLUDED.${n}`).join(', ')}` : 'DO NOTHING';
+      await this.conn.run(
+        `INSERT INTO ${spec.name} (${spec.columns.map((c) => c.name).join(', ')}) SELECT ${select.join(', ')} FROM ${stage} ON CONFLICT (${spec.key.join(', ')}) ${conflict}`,
+      );
+    } finally {
+      await this.conn.run(`DELETE FROM ${stage}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** Opens (creating when missing) a DuckDB store file; run migrate() before use. */
+export async function openDuckDbStore(path: string, options: StoreOptions): Promise<SqlStore> {
+  if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(path);
+  } catch (err) {
+    throw new EnvironmentError(
+      `cannot open the DuckDB store ${path}: ${errorMessage(err)}`,
+      'Another konduit process may hold it open (DuckDB allows one writer), or the path is not writable.',
+    );
+  }
+  const conn = await instance.connect();
+  return new SqlStore(new DuckDriver(instance, conn), options);
+}

@@ -1,0 +1,105 @@
+/**
+ * PostgreSQL engine (for larger installs: `--db postgres://...`). Bulk upserts send one array per
+ * column and unnest them server-side (INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE): one
+ * statement per page whatever its size, and no 65,535-parameter limit.
+ */
+import pg from 'pg';
+import { EnvironmentError, errorMessage } from '../../../core/errors.js';
+import { sqlType, type Row, type TableSpec, type Value } from '../../schema.js';
+import { SqlStore, type SqlDriver } from '../../sql-store.js';
+import type { StoreOptions } from '../../store.js';
+
+// BIGINT arrives as a string by default; every BIGINT we store is a safe integer (cents, CRM ids).
+const BIGINT_OID = 20;
+const NUMERIC_OID = 1700;
+
+class PgDriver implements SqlDriver {
+  readonly dialect = 'postgres' as const;
+
+  constructor(
+    private readonly client: pg.Client,
+    private readonly schema: string | undefined,
+  ) {}
+
+  async exec(sql: string, params: Value[] = []): Promise<void> {
+    await this.client.query(sql, params);
+  }
+
+  async query(sql: string, params: Value[] = []): Promise<Row[]> {
+    const res = await this.client.query({ text: sql, values: params });
+    return res.rows as Row[];
+  }
+
+  instantMs(column: string): string {
+    return `CAST(ROUND(EXTRACT(EPOCH FROM ${column}) * 1000) AS BIGINT)`;
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.client.query('BEGIN');
+    try {
+      const out = await fn();
+      await this.client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async upsert(spec: TableSpec, rows: Row[]): Promise<void> {
+    if (rows.length === 0) return;
+    const names = spec.columns.map((c) => c.name);
+    const arrays = spec.columns.map((c) => rows.map((r) => r[c.name] ?? null));
+    const arrType = (t: string) => (t === 'instant' ? 'BIGINT' : t === 'json' ? 'TEXT' : sqlType(t as never, 'postgres'));
+    const unnest = spec.columns.map((c, i) => `$${i + 1}::${arrType(c.type)}[]`).join(', ');
+    const select = spec.columns
+      .map((c) => (c.type === 'instant' ? `to_timestamp(s.${c.name} / 1000.0)` : c.type === 'json' ? `s.${c.name}::jsonb` : `s.${c.name}`))
+      .join(', ');
+    const nonKey = names.filter((n) => !spec.key.includes(n));
+    const conflict = nonKey.length > 0 ? `DO UPDATE SET ${nonKey.map((n) => `${n} = EXCLUDED.${n}`).join(', ')}` : 'DO NOTHING';
+    await this.client.query(
+      `INSERT INTO ${spec.name} (${names.join(', ')}) SELECT ${select} FROM unnest(${unnest}) AS s(${names.join(', ')}) ON CONFLICT (${spec.key.join(', ')}) ${conflict}`,
+      arrays,
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.client.end();
+  }
+
+  get schemaName(): string | undefined {
+    return this.schema;
+  }
+}
+
+/** Options of the PostgreSQL engine. */
+export interface PostgresStoreOptions extends StoreOptions {
+  /** A schema to create and use (tests use a fresh one per file); default: the connection's search_path. */
+  schema?: string;
+}
+
+/** Connects to PostgreSQL (failing loudly when unreachable); run migrate() before use. */
+export async function openPostgresStore(url: string, options: PostgresStoreOptions): Promise<SqlStore> {
+  const client = new pg.Client({
+    connectionString: url,
+    types: {
+      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+        oid === BIGINT_OID || oid === NUMERIC_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text'),
+    },
+  });
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new EnvironmentError(
+      `cannot connect to PostgreSQL at ${url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')}: ${errorMessage(err)}`,
+      'Check that the server runs and the URL (user, password, database) is right.',
+    );
+  }
+  if (options.schema) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(options.schema)) throw new RangeError(`bad schema name ${options.schema}`);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${options.schema}`);
+    await client.query(`SET search_path TO ${options.schema}`);
+  }
+  await client.query("SET TIME ZONE 'UTC'");
+  return new SqlStore(new PgDriver(client, options.schema), options);
+}

@@ -1,0 +1,371 @@
+/**
+ * The Store logic both engines share, written against a small SQL driver. An engine supplies the
+ * driver (how to run a statement, a transaction and a fast bulk upsert); everything else (connections,
+ * pages, ledger replacement, customer facts, checkpoints) is the same SQL on both.
+ */
+import { randomUUID } from 'node:crypto';
+import { InvalidInputError } from '../core/errors.js';
+import {
+  CONNECTIONS,
+  CUSTOMER_FACTS,
+  ENTITY_TABLES,
+  MIGRATIONS,
+  MONEY_EVENTS,
+  SYNC_CHECKPOINTS,
+  SYNC_PAGES,
+  SYNC_RUNS,
+  tableSpec,
+  type Dialect,
+  type ReadableTable,
+  type Row,
+  type TableSpec,
+  type Value,
+} from './schema.js';
+import { open, seal } from './secrets.js';
+import type {
+  Brand,
+  Connection,
+  ConnectionSummary,
+  Frequency,
+  NewConnection,
+  PageMarker,
+  PageWrite,
+  Store,
+  StoreOptions,
+  SyncRunRecord,
+  SyncRunResult,
+} from './store.js';
+
+/** What an engine provides: statements with $1.. parameters, transactions and bulk upserts. */
+export interface SqlDriver {
+  readonly dialect: Dialect;
+  /** Runs one statement. */
+  exec(sql: string, params?: Value[]): Promise<void>;
+  /** Runs a query; rows come back with bigint as number and instants as epoch ms. */
+  query(sql: string, params?: Value[]): Promise<Row[]>;
+  /** Upserts rows by the spec's key (rows have unique keys). */
+  upsert(spec: TableSpec, rows: Row[]): Promise<void>;
+  /** Runs fn inside one transaction (callers are already serialised). */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /** SQL expression reading an instant column as epoch milliseconds. */
+  instantMs(column: string): string;
+  close(): Promise<void>;
+}
+
+/** Serialises async work: DuckDB has one connection, and serial writes keep PostgreSQL free of deadlocks. */
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+const SYNCED_TABLES = [...Object.values(ENTITY_TABLES), MONEY_EVENTS, CUSTOMER_FACTS, SYNC_RUNS, SYNC_PAGES, SYNC_CHECKPOINTS];
+
+/** Removes duplicate keys, keeping the last row (a page may repeat a record when the CRM shifts pages). */
+export function dedupeByKey(spec: TableSpec, rows: Row[]): Row[] {
+  if (rows.length < 2) return rows;
+  const byKey = new Map<string, Row>();
+  for (const r of rows) byKey.set(spec.key.map((k) => String(r[k])).join('\u0001'), r);
+  return byKey.size === rows.length ? rows : [...byKey.values()];
+}
+
+/** Integer ids only, so they can be inlined into IN lists safely. */
+function idList(ids: Iterable<number>): string {
+  const out: string[] = [];
+  for (const id of ids) {
+    if (!Number.isSafeInteger(id)) throw new RangeError(`not an integer id: ${id}`);
+    out.push(String(id));
+  }
+  return out.join(',');
+}
+
+/** Shared implementation of the Store over an engine's SqlDriver. */
+export class SqlStore implements Store {
+  private readonly lock = new Mutex();
+
+  constructor(
+    protected readonly db: SqlDriver,
+    private readonly options: StoreOptions,
+  ) {}
+
+  get engine(): Dialect {
+    return this.db.dialect;
+  }
+
+  async migrate(): Promise<number> {
+    return this.lock.run(async () => {
+      await this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)');
+      const applied = new Set((await this.db.query('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
+      for (const m of MIGRATIONS) {
+        if (applied.has(m.version)) continue;
+        await this.db.transaction(async () => {
+          for (const s of m.statements(this.db.dialect)) await this.db.exec(s);
+          await this.db.exec('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+            m.version,
+            m.name,
+            new Date().toISOString(),
+          ]);
+        });
+      }
+      return Math.max(0, ...MIGRATIONS.map((m) => m.version));
+    });
+  }
+
+  async schemaVersion(): Promise<number> {
+    try {
+      const rows = await this.db.query('SELECT MAX(version) AS v FROM schema_migrations');
+      return Number(rows[0]?.v ?? 0);
+    } catch {
+      return 0;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.lock.run(() => this.db.close());
+  }
+
+  async saveConnection(c: NewConnection): Promise<Connection> {
+    return this.lock.run(async () => {
+      const existing = await this.db.query('SELECT 1 AS x FROM connections WHERE name = $1', [c.name]);
+      if (existing.length > 0) throw new InvalidInputError(`a connection named "${c.name}" already exists`, 'Remove it first with `konduit connections remove NAME`, or pick another name.');
+      const conn: Connection = { ...c, connectionId: randomUUID(), createdAt: Date.now() };
+      await this.db.upsert(CONNECTIONS, [
+        {
+          connection_id: conn.connectionId,
+          name: c.name,
+          brand: c.brand,
+          base_url: c.baseUrl,
+          login_id: c.loginId,
+          password_sealed: seal(c.password, this.options.secretKey),
+          account_name: c.accountName,
+          account_username: c.accountUsername,
+          timezone: c.timezone,
+          frequency: c.frequency,
+          created_at: conn.createdAt,
+        },
+      ]);
+      return conn;
+    });
+  }
+
+  private connectionSelect(): string {
+    return `SELECT connection_id, name, brand, base_url, login_id, password_sealed, account_name, account_username, timezone, frequency, ${this.db.instantMs('created_at')} AS created_at FROM connections`;
+  }
+
+  private static toSummary(r: Row): ConnectionSummary {
+    return {
+      connectionId: String(r.connection_id),
+      name: String(r.name),
+      brand: String(r.brand) as Brand,
+      baseUrl: String(r.base_url),
+      loginId: String(r.login_id),
+      accountName: String(r.account_name ?? ''),
+      accountUsername: String(r.account_username ?? ''),
+      timezone: String(r.timezone),
+      frequency: String(r.frequency) as Frequency,
+      createdAt: Number(r.created_at),
+    };
+  }
+
+  async getConnection(name: string): Promise<Connection | null> {
+    const rows = await this.lock.run(() => this.db.query(`${this.connectionSelect()} WHERE name = $1`, [name]));
+    const r = rows[0];
+    if (!r) return null;
+    return { ...SqlStore.toSummary(r), password: open(String(r.password_sealed), this.options.secretKey) };
+  }
+
+  async listConnections(): Promise<ConnectionSummary[]> {
+    const rows = await this.lock.run(() => this.db.query(`${this.connectionSelect()} ORDER BY name`));
+    return rows.map(SqlStore.toSummary);
+  }
+
+  async removeConnection(name: string): Promise<boolean> {
+    return this.lock.run(async () => {
+      const rows = await this.db.query('SELECT connection_id FROM connections WHERE name = $1', [name]);
+      const id = rows[0]?.connection_id;
+      if (id === undefined || id === null) return false;
+      await this.db.transaction(async () => {
+        for (const t of SYNCED_TABLES) await this.db.exec(`DELETE FROM ${t.name} WHERE connection_id = $1`, [id]);
+        await this.db.exec('DELETE FROM connections WHERE connection_id = $1', [id]);
+      });
+      return true;
+    });
+  }
+
+  async writePage(w: PageWrite): Promise<void> {
+    const spec = ENTITY_TABLES[w.table];
+    const rows = dedupeByKey(
+      spec,
+      w.rows.map((r) => ({ ...r, connection_id: w.connectionId })),
+    );
+    await this.lock.run(() =>
+      this.db.transaction(async () => {
+        if (rows.length > 0) await this.db.upsert(spec, rows);
+        if (w.ledger) await this.replaceLedger(w.connectionId, w.ledger.transactionIds, w.ledger.events);
+        if (w.marker) {
+          const m = w.marker;
+          await this.db.upsert(SYNC_PAGES, [
+            {
+              connection_id: w.connectionId,
+              scope: m.scope,
+              stream: m.stream,
+              window_key: m.windowKey,
+              page: m.page,
+              total_results: m.totalResults,
+              records: m.records,
+              max_updated: m.maxUpdated,
+            },
+          ]);
+        }
+      }),
+    );
+  }
+
+  /** Replaces the events of these transactions and recomputes the facts of every customer they touch. */
+  private async replaceLedger(connectionId: string, transactionIds: number[], events: Row[]): Promise<void> {
+    if (transactionIds.length === 0 && events.length === 0) return;
+    const customers = new Set<number>();
+    if (transactionIds.length > 0) {
+      const ids = idList(new Set(transactionIds));
+      // Customers of events about to disappear (a cleared chargeback) need their facts recomputed too.
+      for (const r of await this.db.query(
+        `SELECT DISTINCT customer_id FROM money_events WHERE connection_id = $1 AND transaction_id IN (${ids}) AND customer_id IS NOT NULL`,
+        [connectionId],
+      )) {
+        customers.add(Number(r.customer_id));
+      }
+      await this.db.exec(`DELETE FROM money_events WHERE connection_id = $1 AND transaction_id IN (${ids})`, [connectionId]);
+    }
+    const evRows = dedupeByKey(
+      MONEY_EVENTS,
+      events.map((e) => ({ ...e, connection_id: connectionId })),
+    );
+    if (evRows.length > 0) await this.db.upsert(MONEY_EVENTS, evRows);
+    for (const e of evRows) if (typeof e.customer_id === 'number') customers.add(e.customer_id);
+    if (customers.size > 0) await this.refreshFacts(connectionId, customers);
+  }
+
+  private async refreshFacts(connectionId: string, customers: Set<number>): Promise<void> {
+    const ids = idList([...customers].sort((a, b) => a - b));
+    await this.db.exec(`DELETE FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids})`, [connectionId]);
+    const big = (e: string) => `CAST(${e} AS BIGINT)`;
+    await this.db.exec(
+      `INSERT INTO customer_facts (connection_id, customer_id, first_sale_at, first_order_id, first_campaign_id, first_product_id,
+         first_aff_id, first_source_value1, first_merchant_id, sale_count, gross_cents, refund_cents, chargeback_cents, net_cents, last_event_at)
+       SELECT a.connection_id, a.customer_id, f.instant, f.order_id, f.campaign_id, f.product_id, f.aff_id, f.source_value1, f.merchant_id,
+         CAST(a.sale_count AS INTEGER), ${big('a.gross')}, ${big('a.refunds')}, ${big('a.chargebacks')}, ${big('a.gross - a.refunds - a.chargebacks')}, a.last_at
+       FROM (
+         SELECT connection_id, customer_id,
+           SUM(CASE WHEN kind = 'sale' THEN 1 ELSE 0 END) AS sale_count,
+           SUM(CASE WHEN kind = 'sale' THEN amount_cents ELSE 0 END) AS gross,
+           SUM(CASE WHEN kind IN ('refund', 'void') THEN -amount_cents ELSE 0 END) AS refunds,
+           SUM(CASE WHEN kind = 'chargeback' THEN -amount_cents ELSE 0 END) AS chargebacks,
+           MAX(instant) AS last_at
+         FROM money_events
+         WHERE connection_id = $1 AND customer_id IN (${ids}) AND kind <> 'decline'
+         GROUP BY connection_id, customer_id
+       ) a
+       JOIN (
+         SELECT customer_id, instant, order_id, campaign_id, product_id, aff_id, source_value1, merchant_id,
+           ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY instant, event_id) AS rn
+         FROM money_events
+         WHERE connection_id = $1 AND customer_id IN (${ids}) AND kind = 'sale'
+       ) f ON f.customer_id = a.customer_id AND f.rn = 1`,
+      [connectionId],
+    );
+  }
+
+  async pageMarkers(connectionId: string, scope: string): Promise<PageMarker[]> {
+    const rows = await this.lock.run(() =>
+      this.db.query('SELECT * FROM sync_pages WHERE connection_id = $1 AND scope = $2 ORDER BY stream, window_key, page', [connectionId, scope]),
+    );
+    return rows.map((r) => ({
+      stream: String(r.stream),
+      scope: String(r.scope),
+      windowKey: String(r.window_key),
+      page: Number(r.page),
+      totalResults: Number(r.total_results),
+      records: Number(r.records),
+      maxUpdated: r.max_updated === null || r.max_updated === undefined ? null : String(r.max_updated),
+    }));
+  }
+
+  async clearScope(connectionId: string, scope: string): Promise<void> {
+    await this.lock.run(() => this.db.exec('DELETE FROM sync_pages WHERE connection_id = $1 AND scope = $2', [connectionId, scope]));
+  }
+
+  async getCheckpoint(connectionId: string, stream: string): Promise<string | null> {
+    const rows = await this.lock.run(() =>
+      this.db.query('SELECT updated_through FROM sync_checkpoints WHERE connection_id = $1 AND stream = $2', [connectionId, stream]),
+    );
+    const v = rows[0]?.updated_through;
+    return v === undefined || v === null ? null : String(v);
+  }
+
+  async setCheckpoint(connectionId: string, stream: string, updatedThrough: string): Promise<void> {
+    await this.lock.run(() =>
+      this.db.upsert(SYNC_CHECKPOINTS, [{ connection_id: connectionId, stream, updated_through: updatedThrough, updated_at: Date.now() }]),
+    );
+  }
+
+  async startRun(run: SyncRunRecord): Promise<void> {
+    await this.lock.run(() =>
+      this.db.upsert(SYNC_RUNS, [
+        {
+          run_id: run.runId,
+          connection_id: run.connectionId,
+          mode: run.mode,
+          scope: run.scope,
+          status: 'running',
+          started_at: run.startedAt,
+          finished_at: null,
+          records: 0,
+          pages: 0,
+          retries: 0,
+          error: null,
+        },
+      ]),
+    );
+  }
+
+  async finishRun(runId: string, result: SyncRunResult): Promise<void> {
+    await this.lock.run(async () => {
+      const rows = await this.db.query(
+        `SELECT run_id, connection_id, mode, scope, ${this.db.instantMs('started_at')} AS started_at FROM sync_runs WHERE run_id = $1`,
+        [runId],
+      );
+      const r = rows[0];
+      if (!r) return;
+      await this.db.upsert(SYNC_RUNS, [
+        {
+          ...r,
+          status: result.status,
+          finished_at: result.finishedAt,
+          records: result.records,
+          pages: result.pages,
+          retries: result.retries,
+          error: result.error ?? null,
+        },
+      ]);
+    });
+  }
+
+  async countRows(table: ReadableTable, connectionId: string): Promise<number> {
+    const spec = tableSpec(table);
+    const rows = await this.lock.run(() => this.db.query(`SELECT COUNT(*) AS n FROM ${spec.name} WHERE connection_id = $1`, [connectionId]));
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async readRows(table: ReadableTable, connectionId: string): Promise<Row[]> {
+    const spec = tableSpec(table);
+    const cols = spec.columns.map((c) =>
+      c.type === 'instant' ? `${this.db.instantMs(c.name)} AS ${c.name}` : c.type === 'json' ? `CAST(${c.name} AS TEXT) AS ${c.name}` : c.name,
+    );
+    return this.lock.run(() =>
+      this.db.query(`SELECT ${cols.join(', ')} FROM ${spec.name} WHERE connection_id = $1 ORDER BY ${spec.key.join(', ')}`, [connectionId]),
+    );
+  }
+}

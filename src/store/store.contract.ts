@@ -1,0 +1,215 @@
+/**
+ * The store contract: every engine runs these tests (Kysely-style shared dialect tests). An engine's
+ * test file calls `storeContract(name, open)` with a function that opens a fresh, empty store.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generateKey } from './secrets.js';
+import type { Row } from './schema.js';
+import type { NewConnection, Store, StoreOptions } from './store.js';
+
+/** Opens a fresh, empty store for one test. */
+export type OpenStore = (options: StoreOptions) => Promise<Store>;
+
+const CONN: NewConnection = {
+  name: 'acme',
+  brand: 'konnektive',
+  baseUrl: 'http://127.0.0.1:1',
+  loginId: 'api_user',
+  password: 'pa55-w0rd!s3cret',
+  accountName: 'Acme',
+  accountUsername: 'owner',
+  timezone: 'America/New_York',
+  frequency: 'daily',
+};
+
+function txn(id: number, over: Partial<Row> = {}): Row {
+  return {
+    transaction_id: id,
+    order_id: `ORD${String(id).padStart(7, '0')}`,
+    customer_id: 100 + (id % 3),
+    purchase_id: null,
+    parent_txn_id: null,
+    txn_type: 'SALE',
+    response_type: 'SUCCESS',
+    total_cents: 2995,
+    billing_cycle: 1,
+    merchant_id: 7,
+    campaign_id: 1,
+    product_id: 5,
+    aff_id: 'AFF1',
+    source_value1: null,
+    is_chargedback: false,
+    chargeback_cents: null,
+    chargeback_date: null,
+    card_bin: '411111',
+    card_last4: '1111',
+    date_created: Date.UTC(2025, 0, 1, 15) + id * 60_000,
+    date_updated: Date.UTC(2025, 0, 1, 15) + id * 60_000,
+    raw: JSON.stringify({ transactionId: id }),
+    ...over,
+  };
+}
+
+function sale(id: number, customer: number, cents: number, at: number, kind = 'sale'): Row {
+  return {
+    event_id: `${kind}:${id}`,
+    kind,
+    transaction_id: id,
+    instant: at,
+    amount_cents: cents,
+    customer_id: customer,
+    order_id: `ORD${id}`,
+    purchase_id: null,
+    campaign_id: 1,
+    product_id: 5,
+    aff_id: 'AFF1',
+    source_value1: null,
+    merchant_id: 7,
+    billing_cycle: 1,
+    is_initial: true,
+  };
+}
+
+/** Registers the contract suite for one engine. */
+export function storeContract(engineName: string, openStore: OpenStore): void {
+  describe(`Store contract: ${engineName}`, () => {
+    let store: Store;
+    let key: Uint8Array;
+    let connectionId: string;
+
+    beforeEach(async () => {
+      key = generateKey();
+      store = await openStore({ secretKey: key });
+      await store.migrate();
+      connectionId = (await store.saveConnection(CONN)).connectionId;
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('migrates to the latest version, and again is a no-op', async () => {
+      expect(await store.schemaVersion()).toBe(2);
+      expect(await store.migrate()).toBe(2);
+      expect(await store.schemaVersion()).toBe(2);
+    });
+
+    it('saves a connection with its password sealed, never in clear', async () => {
+      const got = await store.getConnection('acme');
+      expect(got?.password).toBe(CONN.password);
+      expect(got?.timezone).toBe('America/New_York');
+      const list = await store.listConnections();
+      expect(list.map((c) => c.name)).toEqual(['acme']);
+      expect(JSON.stringify(list)).not.toContain(CONN.password);
+      const raw = await store.readRows('connections', connectionId);
+      expect(JSON.stringify(raw)).not.toContain(CONN.password);
+      expect(String(raw[0]?.password_sealed)).toMatch(/^v1:/);
+    });
+
+    it('refuses a duplicate connection name', async () => {
+      await expect(store.saveConnection(CONN)).rejects.toThrow(/already exists/);
+    });
+
+    it('upserts idempotently by (connection, CRM id)', async () => {
+      const rows = [txn(1), txn(2), txn(3)];
+      await store.writePage({ connectionId, table: 'transactions', rows });
+      await store.writePage({ connectionId, table: 'transactions', rows });
+      expect(await store.countRows('transactions', connectionId)).toBe(3);
+      await store.writePage({ connectionId, table: 'transactions', rows: [txn(2, { total_cents: 1000, is_chargedback: true })] });
+      const got = await store.readRows('transactions', connectionId);
+      expect(got).toHaveLength(3);
+      expect(got[1]).toMatchObject({ transaction_id: 2, total_cents: 1000, is_chargedback: true, date_created: txn(2).date_created });
+      expect(JSON.parse(String(got[0]?.raw))).toEqual({ transactionId: 1 });
+    });
+
+    it('keeps the last row when a page repeats a key', async () => {
+      await store.writePage({ connectionId, table: 'orders', rows: [{ order_id: 'A', total_cents: 1 }, { order_id: 'A', total_cents: 2 }] });
+      const got = await store.readRows('orders', connectionId);
+      expect(got).toHaveLength(1);
+      expect(got[0]?.total_cents).toBe(2);
+    });
+
+    it('commits rows, ledger and page marker together, or none of them', async () => {
+      const marker = { stream: 'transactions', scope: 's1', windowKey: 'w1', page: 1, totalResults: 3, records: 3, maxUpdated: '2025-01-01 10:00:00' };
+      await expect(
+        store.writePage({
+          connectionId,
+          table: 'transactions',
+          rows: [txn(10)],
+          ledger: { transactionIds: [10], events: [{ ...sale(10, 1, 100, 0), amount_cents: 'not a number' }] },
+          marker,
+        }),
+      ).rejects.toThrow();
+      expect(await store.countRows('transactions', connectionId)).toBe(0);
+      expect(await store.pageMarkers(connectionId, 's1')).toEqual([]);
+      await store.writePage({ connectionId, table: 'transactions', rows: [txn(10)], ledger: { transactionIds: [10], events: [sale(10, 1, 100, 0)] }, marker });
+      expect(await store.countRows('transactions', connectionId)).toBe(1);
+      expect(await store.pageMarkers(connectionId, 's1')).toEqual([marker]);
+      await store.clearScope(connectionId, 's1');
+      expect(await store.pageMarkers(connectionId, 's1')).toEqual([]);
+    });
+
+    it('replaces ledger events per transaction and keeps customer facts current', async () => {
+      const t0 = Date.UTC(2025, 0, 1);
+      const cb = { ...sale(1, 42, -1500, t0 + 86_400_000, 'chargeback'), event_id: 'chargeback:1' };
+      await store.writePage({
+        connectionId,
+        table: 'transactions',
+        rows: [],
+        ledger: { transactionIds: [1, 2, 3], events: [sale(1, 42, 1500, t0), sale(2, 42, 500, t0 + 1000), cb, { ...sale(3, 42, 900, t0 - 5), kind: 'decline', event_id: 'decline:3' }] },
+      });
+      let facts = await store.readRows('customer_facts', connectionId);
+      expect(facts).toHaveLength(1);
+      expect(facts[0]).toMatchObject({
+        customer_id: 42,
+        first_sale_at: t0,
+        first_order_id: 'ORD1',
+        sale_count: 2,
+        gross_cents: 2000,
+        chargeback_cents: 1500,
+        refund_cents: 0,
+        net_cents: 500,
+        last_event_at: t0 + 86_400_000,
+      });
+      // The chargeback is reverted in the CRM: transaction 1 is re-derived without it.
+      await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1], events: [sale(1, 42, 1500, t0)] } });
+      expect((await store.readRows('money_events', connectionId)).map((e) => e.event_id)).toEqual(['decline:3', 'sale:1', 'sale:2']);
+      facts = await store.readRows('customer_facts', connectionId);
+      expect(facts[0]).toMatchObject({ chargeback_cents: 0, net_cents: 2000, last_event_at: t0 + 1000 });
+      // A refund on its own date.
+      await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [4], events: [{ ...sale(4, 42, -500, t0 + 5000), kind: 'refund', event_id: 'refund:4' }] } });
+      facts = await store.readRows('customer_facts', connectionId);
+      expect(facts[0]).toMatchObject({ refund_cents: 500, net_cents: 1500 });
+    });
+
+    it('keeps incremental checkpoints and sync runs', async () => {
+      expect(await store.getCheckpoint(connectionId, 'orders')).toBeNull();
+      await store.setCheckpoint(connectionId, 'orders', '2025-02-01');
+      await store.setCheckpoint(connectionId, 'orders', '2025-02-03');
+      expect(await store.getCheckpoint(connectionId, 'orders')).toBe('2025-02-03');
+      await store.startRun({ runId: 'r1', connectionId, mode: 'backfill', scope: 'x', startedAt: 1000 });
+      await store.finishRun('r1', { status: 'ok', finishedAt: 2000, records: 5, pages: 1, retries: 2 });
+      const runs = await store.readRows('sync_runs', connectionId);
+      expect(runs[0]).toMatchObject({ run_id: 'r1', status: 'ok', started_at: 1000, finished_at: 2000, records: 5, retries: 2 });
+    });
+
+    it('removes a connection with everything synced for it', async () => {
+      await store.writePage({ connectionId, table: 'transactions', rows: [txn(1)], ledger: { transactionIds: [1], events: [sale(1, 1, 1, 0)] } });
+      expect(await store.removeConnection('acme')).toBe(true);
+      expect(await store.removeConnection('acme')).toBe(false);
+      expect(await store.countRows('transactions', connectionId)).toBe(0);
+      expect(await store.countRows('money_events', connectionId)).toBe(0);
+      expect(await store.listConnections()).toEqual([]);
+    });
+
+    it('stores 10,000 rows in pages quickly', async () => {
+      const started = performance.now();
+      for (let p = 0; p < 50; p++) {
+        const rows = Array.from({ length: 200 }, (_, i) => txn(p * 200 + i + 1));
+        await store.writePage({ connectionId, table: 'transactions', rows });
+      }
+      const ms = performance.now() - started;
+      expect(await store.countRows('transactions', connectionId)).toBe(10_000);
+      expect(ms).toBeLessThan(10_000);
+    });
+  });
+}

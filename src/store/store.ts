@@ -1,0 +1,118 @@
+/**
+ * The Store interface: the one seam between sync/analytics and a database engine. Both engines
+ * (engines/duckdb, engines/postgres) pass the same contract suite (store.contract.ts).
+ */
+import type { EntityTableName, ReadableTable, Row } from './schema.js';
+
+export type Brand = 'konnektive' | 'checkoutchamp';
+export type Frequency = 'hourly' | '6h' | '12h' | 'daily';
+
+/** A connection as the caller supplies it (the password in clear, only in memory). */
+export interface NewConnection {
+  name: string;
+  brand: Brand;
+  baseUrl: string;
+  loginId: string;
+  password: string;
+  accountName: string;
+  accountUsername: string;
+  timezone: string;
+  frequency: Frequency;
+}
+
+/** A stored connection, with its password opened again for the CRM client. */
+export interface Connection extends NewConnection {
+  connectionId: string;
+  createdAt: number;
+}
+
+/** What listing shows: never the password. */
+export type ConnectionSummary = Omit<Connection, 'password'>;
+
+/** A page's checkpoint marker: this page of this window of this stream is stored. */
+export interface PageMarker {
+  stream: string;
+  /** The sync scope the marker belongs to, e.g. "backfill:2025-01-01..2025-03-31". */
+  scope: string;
+  windowKey: string;
+  page: number;
+  totalResults: number;
+  records: number;
+  /** Latest dateUpdated (account-local wall string) seen on the page, for the incremental checkpoint. */
+  maxUpdated: string | null;
+}
+
+/** Ledger changes for the transactions of a page: their events are replaced wholesale. */
+export interface LedgerChange {
+  transactionIds: number[];
+  events: Row[];
+}
+
+/** Everything one fetched page changes, written in ONE transaction. */
+export interface PageWrite {
+  connectionId: string;
+  table: EntityTableName;
+  rows: Row[];
+  ledger?: LedgerChange;
+  marker?: PageMarker;
+}
+
+export interface SyncRunRecord {
+  runId: string;
+  connectionId: string;
+  mode: 'backfill' | 'incremental';
+  scope: string;
+  startedAt: number;
+}
+
+export interface SyncRunResult {
+  status: 'ok' | 'failed' | 'cancelled';
+  finishedAt: number;
+  records: number;
+  pages: number;
+  retries: number;
+  error?: string;
+}
+
+export interface Store {
+  readonly engine: 'duckdb' | 'postgres';
+  /** Applies pending migrations; returns the schema version. */
+  migrate(): Promise<number>;
+  /** The applied schema version (0 before migrate). */
+  schemaVersion(): Promise<number>;
+  close(): Promise<void>;
+
+  /** Saves a new connection (password sealed); throws when the name exists. */
+  saveConnection(c: NewConnection): Promise<Connection>;
+  /** A connection by name, password opened; null when unknown. */
+  getConnection(name: string): Promise<Connection | null>;
+  /** All connections without passwords, by name. */
+  listConnections(): Promise<ConnectionSummary[]>;
+  /** Removes a connection and every row synced for it; false when unknown. */
+  removeConnection(name: string): Promise<boolean>;
+
+  /** Upserts a page's rows, replaces its ledger events, refreshes customer facts and writes its marker, atomically. */
+  writePage(w: PageWrite): Promise<void>;
+  /** Page markers of a scope (what a resumed sync may skip). */
+  pageMarkers(connectionId: string, scope: string): Promise<PageMarker[]>;
+  /** Drops a finished scope's markers. */
+  clearScope(connectionId: string, scope: string): Promise<void>;
+  /** A stream's incremental checkpoint date (account-local "YYYY-MM-DD"), or null. */
+  getCheckpoint(connectionId: string, stream: string): Promise<string | null>;
+  /** Sets a stream's incremental checkpoint date. */
+  setCheckpoint(connectionId: string, stream: string, updatedThrough: string): Promise<void>;
+
+  startRun(run: SyncRunRecord): Promise<void>;
+  finishRun(runId: string, result: SyncRunResult): Promise<void>;
+
+  /** Row count of a table for a connection. */
+  countRows(table: ReadableTable, connectionId: string): Promise<number>;
+  /** All rows of a table for a connection, ordered by key (tests, verification; not for large reports). */
+  readRows(table: ReadableTable, connectionId: string): Promise<Row[]>;
+}
+
+/** Options every engine takes through its constructor. */
+export interface StoreOptions {
+  /** 32-byte key that seals connection passwords (secrets.ts). */
+  secretKey: Uint8Array;
+}
