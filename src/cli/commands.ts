@@ -18,4 +18,14 @@ export interface CommandEntry {
 
 export const commands: CommandEntry[] = [
   // Each issue's commands are added here, one entry each.
+  {
+    path: ['import', 'decrypt'],
+    summary: 'decrypt an OpenPGP-encrypted export to disk, streamed, only if its integrity check passes',
+    load: () => import('./commands/import-decrypt.js'),
+  },
+  {
+    path: ['import', 'upload'],
+    summary: 'upload import files over SFTP, resumable, verified by size and SHA-256 after upload',
+    load: () => import('./commands/import-upload.js'),
+  },
 ];
