@@ -1,0 +1,125 @@
+/**
+ * Rules across rows and files, with memory that grows by a few dozen bytes per transaction and never
+ * holds a string per row (see hash-table.ts):
+ * - merchantTxnId is unique; a parentTxnId names a merchantTxnId of the file (before or after it);
+ * - a refund is not larger than what remains of its parent (parent total minus earlier successful
+ *   refunds; parents that come later in the file are settled at the end, in file order);
+ * - one customerId, one identity (first name, last name, email; compared trimmed of nothing, ASCII
+ *   case-insensitively): a different one is a warning;
+ * - the notes and details files name customerIds of the transactions file.
+ */
+import { formatCents } from '../core/money.js';
+import { TX } from './columns.js';
+import { HashTable64, SEED_A, SEED_B, fnv1a, mix32 } from './hash-table.js';
+import type { IssueCode, IssueParams } from './messages.js';
+import type { RowView, Reporter } from './row.js';
+
+const TXN_CAPTURE_OR_REFUND_REFUND = 3; // index of REFUND in txnType's values
+const RESPONSE_SUCCESS = 0; // index of SUCCESS in responseType's values
+
+/** Reports an issue on a row that is no longer the current one (forward references). */
+export type LateReporter = (code: IssueCode, column: number, row: number, line: number, value: string, params: IssueParams) => void;
+
+interface PendingRef {
+  a: number;
+  b: number;
+  row: number;
+  line: number;
+  /** Refund amount in cents, or NaN when the row is not a refund with a valid amount. */
+  amount: number;
+  success: boolean;
+  value: string;
+}
+
+/** Cross-row state of one validation run. */
+export class CrossRowState {
+  private readonly txns = new HashTable64(14);
+  private readonly customers = new HashTable64(14);
+  private readonly pending: PendingRef[] = [];
+  /** False when the transactions file could not provide customerIds (then notes/details are not matched). */
+  customersKnown = false;
+
+  /** Registers a checked transaction row; reports duplicates, identity changes and backward references. */
+  addTransaction(row: RowView, out: Reporter): void {
+    const { buf, s, e, ok, num } = row;
+    if (ok[TX.merchantTxnId]) {
+      const k = TX.merchantTxnId;
+      const slot = this.txns.upsert(fnv1a(SEED_A, buf, s[k]!, e[k]!, false), mix32(SEED_B, buf, s[k]!, e[k]!, false));
+      if (!this.txns.inserted) {
+        out.report('duplicate_merchant_txn_id', k, { firstRow: this.txns.rows[slot]! });
+      } else {
+        this.txns.rows[slot] = row.row;
+        this.txns.v1[slot] = ok[TX.totalAmount] ? num[TX.totalAmount]! : Number.NaN;
+        this.txns.v2[slot] = 0;
+      }
+    }
+    if (ok[TX.parentTxnId]) {
+      const k = TX.parentTxnId;
+      const a = fnv1a(SEED_A, buf, s[k]!, e[k]!, false);
+      const b = mix32(SEED_B, buf, s[k]!, e[k]!, false);
+      const isRefund = ok[TX.txnType] === 1 && num[TX.txnType] === TXN_CAPTURE_OR_REFUND_REFUND && ok[TX.totalAmount] === 1;
+      const amount = isRefund ? num[TX.totalAmount]! : Number.NaN;
+      const success = ok[TX.responseType] === 1 && num[TX.responseType] === RESPONSE_SUCCESS;
+      const slot = this.txns.find(a, b);
+      if (slot >= 0) {
+        this.settleRefund(slot, amount, success, (code, params) => out.report(code, TX.totalAmount, params));
+      } else {
+        this.pending.push({ a, b, row: row.row, line: row.line, amount, success, value: row.text(k) });
+      }
+    }
+    if (ok[TX.customerId]) {
+      const k = TX.customerId;
+      const slot = this.customers.upsert(fnv1a(SEED_A, buf, s[k]!, e[k]!, false), mix32(SEED_B, buf, s[k]!, e[k]!, false));
+      let ia = SEED_A;
+      let ib = SEED_B;
+      for (const c of [TX.firstName, TX.lastName, TX.emailAddress]) {
+        ia = fnv1a(ia ^ 0x1f, buf, s[c]!, e[c]!, true);
+        ib = mix32(ib ^ 0x1f, buf, s[c]!, e[c]!, true);
+      }
+      if (this.customers.inserted) {
+        this.customers.rows[slot] = row.row;
+        this.customers.v1[slot] = ia;
+        this.customers.v2[slot] = ib;
+      } else if (this.customers.v1[slot] !== ia || this.customers.v2[slot] !== ib) {
+        out.report('customer_identity_mismatch', k, { firstRow: this.customers.rows[slot]! });
+      }
+    }
+  }
+
+  private settleRefund(slot: number, amount: number, success: boolean, report: (code: IssueCode, p: IssueParams) => void): void {
+    const total = this.txns.v1[slot]!;
+    if (Number.isNaN(amount) || Number.isNaN(total)) return;
+    const remaining = total - this.txns.v2[slot]!;
+    if (amount > remaining) {
+      report('refund_exceeds_parent', {
+        amount: formatCents(amount),
+        remaining: formatCents(remaining),
+        parentRow: this.txns.rows[slot]!,
+        parentTotal: formatCents(total),
+      });
+    } else if (success) {
+      // Only an approved refund consumes the parent; a declined one moved no money.
+      this.txns.v2[slot] = this.txns.v2[slot]! + amount;
+    }
+  }
+
+  /** Settles references to parents that came later in the file, or never. */
+  finishTransactions(report: LateReporter): void {
+    for (const p of this.pending) {
+      const slot = this.txns.find(p.a, p.b);
+      if (slot < 0) {
+        report('parent_not_found', TX.parentTxnId, p.row, p.line, p.value, {});
+        continue;
+      }
+      this.settleRefund(slot, p.amount, p.success, (code, params) =>
+        report(code, TX.totalAmount, p.row, p.line, formatCents(p.amount), params),
+      );
+    }
+    this.pending.length = 0;
+  }
+
+  /** Whether the transactions file has this customerId. */
+  hasCustomer(buf: Uint8Array, s: number, e: number): boolean {
+    return this.customers.find(fnv1a(SEED_A, buf, s, e, false), mix32(SEED_B, buf, s, e, false)) >= 0;
+  }
+}

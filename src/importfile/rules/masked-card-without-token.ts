@@ -1,0 +1,15 @@
+import { TX } from '../columns.js';
+import { CARD_MASKED } from '../field-checks.js';
+import type { RowRule } from '../row.js';
+
+/** A masked card number (x or *) can only be rebilled through a gateway token. */
+export const rule: RowRule = {
+  name: 'masked-card-without-token',
+  forbids: 'a masked cardNumber (x or *) without externalToken',
+  owns: [],
+  check(row, out) {
+    if (row.ok[TX.cardNumber] && row.num[TX.cardNumber] === CARD_MASKED && row.isEmpty(TX.externalToken)) {
+      out.report('masked_card_without_token', TX.cardNumber);
+    }
+  },
+};

@@ -1,0 +1,63 @@
+/**
+ * Builds a rule from the column table's required-if conditions, so the condition lives in one place
+ * (columns.ts) and each named rule only says which columns it owns.
+ */
+import { transactionColumns, TX, type Condition, type TxColumn } from '../columns.js';
+import type { RowRule, RowView, Reporter } from '../row.js';
+
+interface Compiled {
+  column: number;
+  when: { column: number; values: Uint8Array[] }[];
+  text: string;
+}
+
+/** Human text of a condition list: "paySource=CREDITCARD", "billShipSame=0 and shipCountry is US or CA". */
+export function describeConditions(when: readonly Condition[]): string {
+  return when
+    .map((c) => (c.in.length === 1 ? `${c.column}=${c.in[0]}` : `${c.column} is ${c.in.join(' or ')}`))
+    .join(' and ');
+}
+
+/** Compiles the required-if condition of a transaction column. */
+export function compileCondition(name: TxColumn): Compiled {
+  const spec = transactionColumns[TX[name]]!;
+  if (spec.required.kind !== 'if') throw new Error(`${name} has no required-if condition`);
+  const when = spec.required.when.map((c) => ({
+    column: TX[c.column as TxColumn],
+    values: c.in.map((v) => Buffer.from(v)),
+  }));
+  return { column: TX[name], when, text: describeConditions(spec.required.when) };
+}
+
+/** True when every condition holds on the row. */
+export function conditionHolds(row: RowView, c: Compiled): boolean {
+  for (const w of c.when) {
+    let any = false;
+    for (const v of w.values) {
+      if (row.equals(w.column, v)) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) return false;
+  }
+  return true;
+}
+
+/** A rule that reports `required_if` for each owned column that is empty while its condition holds. */
+export function requiredWhen(name: string, forbids: string, columns: TxColumn[]): RowRule {
+  const compiled = columns.map(compileCondition);
+  return {
+    name,
+    forbids,
+    owns: columns,
+    check(row: RowView, out: Reporter) {
+      for (const c of compiled) {
+        // A column missing from the header is reported once there, not on every row.
+        if (row.present[c.column] && row.isEmpty(c.column) && conditionHolds(row, c)) {
+          out.report('required_if', c.column, { when: c.text });
+        }
+      }
+    },
+  };
+}
