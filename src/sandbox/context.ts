@@ -1,0 +1,28 @@
+/**
+ * The state the API and admin handlers share, and the JSON responder both use (kept apart from
+ * server.ts so admin.ts does not import the server that imports it).
+ */
+import type { ServerResponse } from 'node:http';
+import type { ApiUser } from './auth.js';
+import type { FaultKind } from './faults.js';
+import type { Merchant } from './model.js';
+
+/** Mutable state shared by the API and admin handlers. */
+export interface ServerState {
+  merchant: Merchant;
+  users: Map<string, ApiUser>;
+  adminToken: string;
+  faultRate: number;
+  latencyMs: number;
+  /** API requests seen so far: the fault sequence is keyed on this counter. */
+  requests: number;
+  faults: Record<FaultKind, number>;
+  advance(days: number): Promise<void>;
+}
+
+/** Sends a JSON body with an exact Content-Length. */
+export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(value);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}

@@ -1,0 +1,109 @@
+/**
+ * The sandbox CRM: a local server that speaks the Konnektive / Checkout Champ query API and serves a
+ * deterministic synthetic merchant (docs/sandbox.md). Tests start it in-process with startSandbox.
+ */
+import type { AddressInfo } from 'node:net';
+import type { ApiUser } from './auth.js';
+import type { ServerState } from './context.js';
+import { exportGroundTruth } from './export.js';
+import { advanceMerchant, generateMerchant as generate, type GenerateOptions } from './generator.js';
+import type { Merchant } from './model.js';
+import { createSandboxServer } from './server.js';
+
+export type { Merchant } from './model.js';
+export type { ApiUser } from './auth.js';
+export { exportGroundTruth };
+export { ADMIN_HEADER } from './admin.js';
+export { MESSAGES } from './envelope.js';
+
+export interface SandboxOptions {
+  /** 0 = ephemeral; the CLI defaults to 8787, startSandbox to 0. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  seed?: string | number;
+  customers?: number;
+  loginId?: string;
+  password?: string;
+  /** Account time zone, default America/New_York. */
+  timezone?: string;
+  /** YYYY-MM-DD, default 24 months before now. */
+  start?: string;
+  /** 'YYYY-MM-DD HH:MM:SS' account-local "today" for deterministic tests; default the real clock. */
+  now?: string;
+  latencyMs?: number;
+  faultRate?: number;
+  adminToken?: string;
+}
+
+export interface Sandbox {
+  baseUrl: string;
+  loginId: string;
+  password: string;
+  adminToken: string;
+  timezone: string;
+  /** The in-memory state, for oracles. */
+  merchant: Merchant;
+  /** Moves the merchant's clock forward n days (new sales, rebills, refunds, chargebacks). */
+  advanceDays(days: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_LOGIN_ID = 'sandbox_api';
+export const DEFAULT_PASSWORD = 'sandbox-pass-1';
+export const DEFAULT_ADMIN_TOKEN = 'sandbox-admin-token';
+export const DEFAULT_SEED = 'konduit';
+
+/** Generates a merchant, deterministic from its seed (see GenerateOptions). */
+export function generateMerchant(opts: GenerateOptions = {}): Merchant {
+  return generate(opts);
+}
+
+/** Starts a sandbox CRM on 127.0.0.1 (port 0 = ephemeral unless given). */
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const timezone = opts.timezone ?? 'America/New_York';
+  const merchant = generate({ seed: opts.seed ?? DEFAULT_SEED, customers: opts.customers, timezone, start: opts.start, now: opts.now });
+  const loginId = opts.loginId ?? DEFAULT_LOGIN_ID;
+  const password = opts.password ?? DEFAULT_PASSWORD;
+  if (password.includes('&')) throw new RangeError("the API user's password must not contain '&'");
+  const adminToken = opts.adminToken ?? DEFAULT_ADMIN_TOKEN;
+  const user: ApiUser = { loginId, password, ipWhitelist: ['127.0.0.1', '::1'], endpoints: ['*'] };
+  const advance = async (days: number) => {
+    advanceMerchant(merchant, days);
+  };
+  const state: ServerState = {
+    merchant,
+    users: new Map([[loginId, user]]),
+    adminToken,
+    faultRate: opts.faultRate ?? 0,
+    latencyMs: opts.latencyMs ?? 0,
+    requests: 0,
+    faults: { BUSY_ERROR: 0, HTTP_5XX: 0, HTTP_429: 0, RESET: 0, TRUNCATED: 0 },
+    advance,
+  };
+  const server = createSandboxServer(state);
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    baseUrl: `http://${urlHost}:${port}`,
+    loginId,
+    password,
+    adminToken,
+    timezone,
+    merchant,
+    advanceDays: advance,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
