@@ -28,4 +28,14 @@ export const commands: CommandEntry[] = [
     summary: 'upload import files over SFTP, resumable, verified by size and SHA-256 after upload',
     load: () => import('./commands/import-upload.js'),
   },
+  {
+    path: ['sandbox'],
+    summary: 'serve a local Konnektive-compatible CRM API over a deterministic synthetic merchant',
+    load: () => import('./commands/sandbox.js'),
+  },
+  {
+    path: ['sandbox', 'export'],
+    summary: 'write the sandbox merchant as CSV ground truth (API field names and formats)',
+    load: () => import('./commands/sandbox-export.js'),
+  },
 ];
