@@ -1,0 +1,79 @@
+/**
+ * Fault injection over real sockets: the configured share of calls fails, every kind occurs, and the
+ * same seed fails the same calls the same way.
+ */
+import { request } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { MESSAGES } from './envelope.js';
+import { startSandbox, type Sandbox } from './index.js';
+
+type Outcome = 'OK' | 'BUSY_ERROR' | 'HTTP_5XX' | 'HTTP_429' | 'RESET' | 'TRUNCATED';
+
+/** One call with a fresh connection, classified the way a client's retry policy would see it. */
+function classify(sb: Sandbox): Promise<Outcome> {
+  const body = new URLSearchParams({ loginId: sb.loginId, password: sb.password, startDate: '11/01/2026', endDate: '11/02/2026' }).toString();
+  const url = new URL('/transactions/query/', sb.baseUrl);
+  return new Promise((resolve) => {
+    const req = request(
+      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent: false, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', () => resolve('TRUNCATED'));
+        res.on('aborted', () => resolve('TRUNCATED'));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode === 429) {
+            expect(res.headers['retry-after']).toBe('1');
+            return resolve('HTTP_429');
+          }
+          if ((res.statusCode ?? 0) >= 500) return resolve('HTTP_5XX');
+          if (text.length < Number(res.headers['content-length'])) return resolve('TRUNCATED');
+          const json = JSON.parse(text) as { result: string; message: unknown };
+          resolve(json.result === 'ERROR' && json.message === MESSAGES.busy ? 'BUSY_ERROR' : 'OK');
+        });
+      },
+    );
+    // An error before any response is a reset; after the headers, the body was cut short.
+    req.on('error', () => resolve(responseStarted(req) ? 'TRUNCATED' : 'RESET'));
+    req.end(body);
+  });
+}
+
+function responseStarted(req: ReturnType<typeof request>): boolean {
+  return Boolean((req as unknown as { res?: unknown }).res);
+}
+
+async function run(seed: string, n: number): Promise<Outcome[]> {
+  const sb = await startSandbox({ seed, customers: 200, start: '2026-06-01', now: '2026-11-21 12:00:00', faultRate: 0.3 });
+  try {
+    const out: Outcome[] = [];
+    for (let i = 0; i < n; i++) out.push(await classify(sb));
+    return out;
+  } finally {
+    await sb.close();
+  }
+}
+
+describe('fault injection', () => {
+  it('fails the configured share of calls in every way, deterministically by seed', async () => {
+    const a = await run('faulty', 300);
+    const failed = a.filter((o) => o !== 'OK').length;
+    expect(failed / a.length).toBeGreaterThan(0.22);
+    expect(failed / a.length).toBeLessThan(0.38);
+    for (const k of ['BUSY_ERROR', 'HTTP_5XX', 'HTTP_429', 'RESET', 'TRUNCATED'] as const) expect(a, k).toContain(k);
+    expect(await run('faulty', 300)).toEqual(a);
+    expect(await run('other-seed', 300)).not.toEqual(a);
+  });
+
+  it('adds the configured latency to every API call', async () => {
+    const sb = await startSandbox({ seed: 'slow', customers: 50, start: '2026-10-01', now: '2026-11-21 12:00:00', latencyMs: 120 });
+    try {
+      const t0 = performance.now();
+      expect(await classify(sb)).toBe('OK');
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(115);
+    } finally {
+      await sb.close();
+    }
+  });
+});
