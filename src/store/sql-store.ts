@@ -204,7 +204,10 @@ export class SqlStore implements Store {
     await this.lock.run(() =>
       this.db.transaction(async () => {
         if (rows.length > 0) await this.db.upsert(spec, rows);
-        if (w.ledger) await this.replaceLedger(w.connectionId, w.ledger.transactionIds, w.ledger.events);
+        if (w.ledger) {
+          const events = w.table === 'transactions' ? await this.dropAuthorizationVoids(w.connectionId, rows, w.ledger.events) : w.ledger.events;
+          await this.replaceLedger(w.connectionId, w.ledger.transactionIds, events);
+        }
         if (w.marker) {
           const m = w.marker;
           await this.db.upsert(SYNC_PAGES, [
@@ -222,6 +225,45 @@ export class SqlStore implements Store {
         }
       }),
     );
+  }
+
+  /**
+   * A VOID of an AUTHORIZE cancels money that was never a sale, so it must not subtract revenue; only the
+   * void of a SALE or CAPTURE does. The parent may arrive in another page (before or after the void),
+   * so both directions are checked: voids on this page whose parent is a stored AUTHORIZE lose their
+   * event here, and stored voids of AUTHORIZEs on this page lose theirs (facts recomputed).
+   */
+  private async dropAuthorizationVoids(connectionId: string, rows: Row[], events: Row[]): Promise<Row[]> {
+    const voids = rows.filter((r) => r.txn_type === 'VOID' && typeof r.parent_txn_id === 'number');
+    const auths = rows.filter((r) => r.txn_type === 'AUTHORIZE').map((r) => Number(r.transaction_id));
+    let out = events;
+    if (voids.length > 0) {
+      const authIds = new Set(auths);
+      const parents = voids.map((v) => Number(v.parent_txn_id)).filter((id) => !authIds.has(id));
+      if (parents.length > 0) {
+        for (const r of await this.db.query(
+          `SELECT transaction_id FROM transactions WHERE connection_id = $1 AND txn_type = 'AUTHORIZE' AND transaction_id IN (${idList(new Set(parents))})`,
+          [connectionId],
+        )) {
+          authIds.add(Number(r.transaction_id));
+        }
+      }
+      const authVoids = new Set(voids.filter((v) => authIds.has(Number(v.parent_txn_id))).map((v) => Number(v.transaction_id)));
+      if (authVoids.size > 0) out = out.filter((e) => !(e.kind === 'void' && authVoids.has(Number(e.transaction_id))));
+    }
+    if (auths.length > 0) {
+      const stale = await this.db.query(
+        `SELECT e.transaction_id, e.customer_id FROM money_events e WHERE e.connection_id = $1 AND e.kind = 'void' AND e.transaction_id IN (
+           SELECT transaction_id FROM transactions WHERE connection_id = $1 AND txn_type = 'VOID' AND parent_txn_id IN (${idList(new Set(auths))}))`,
+        [connectionId],
+      );
+      if (stale.length > 0) {
+        await this.db.exec(`DELETE FROM money_events WHERE connection_id = $1 AND kind = 'void' AND transaction_id IN (${idList(stale.map((r) => Number(r.transaction_id)))})`, [connectionId]);
+        const customers = new Set(stale.filter((r) => r.customer_id !== null).map((r) => Number(r.customer_id)));
+        if (customers.size > 0) await this.refreshFacts(connectionId, customers);
+      }
+    }
+    return out;
   }
 
   /** Replaces the events of these transactions and recomputes the facts of every customer they touch. */

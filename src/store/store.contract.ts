@@ -181,6 +181,22 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       expect(facts[0]).toMatchObject({ refund_cents: 500, net_cents: 1500 });
     });
 
+    it('drops the event of a VOID of an AUTHORIZE, whichever page arrives first', async () => {
+      const auth = txn(50, { txn_type: 'AUTHORIZE', customer_id: 9 });
+      const voidRow = txn(51, { txn_type: 'VOID', parent_txn_id: 50, customer_id: 9 });
+      const voidEvent = { ...sale(51, 9, -2995, 1000, 'void'), event_id: 'void:51' };
+      const saleVoid = txn(53, { txn_type: 'VOID', parent_txn_id: 52, customer_id: 9 });
+      // The void lands first: its event is stored until its parent shows it voided an authorization.
+      await store.writePage({ connectionId, table: 'transactions', rows: [voidRow, saleVoid], ledger: { transactionIds: [51, 53], events: [voidEvent, { ...sale(53, 9, -100, 2000, 'void'), event_id: 'void:53' }] } });
+      expect(await store.countRows('money_events', connectionId)).toBe(2);
+      await store.writePage({ connectionId, table: 'transactions', rows: [auth, txn(52, { customer_id: 9 })], ledger: { transactionIds: [50, 52], events: [sale(52, 9, 100, 500)] } });
+      expect((await store.readRows('money_events', connectionId)).map((e) => e.event_id)).toEqual(['sale:52', 'void:53']);
+      // Re-syncing the void page after its parent keeps the event away.
+      await store.writePage({ connectionId, table: 'transactions', rows: [voidRow], ledger: { transactionIds: [51], events: [voidEvent] } });
+      expect((await store.readRows('money_events', connectionId)).map((e) => e.event_id)).toEqual(['sale:52', 'void:53']);
+      expect((await store.readRows('customer_facts', connectionId))[0]).toMatchObject({ customer_id: 9, gross_cents: 100, refund_cents: 100, net_cents: 0 });
+    });
+
     it('keeps incremental checkpoints and sync runs', async () => {
       expect(await store.getCheckpoint(connectionId, 'orders')).toBeNull();
       await store.setCheckpoint(connectionId, 'orders', '2025-02-01');

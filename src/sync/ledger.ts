@@ -1,0 +1,47 @@
+/**
+ * Money events from one CRM transaction (DESIGN §2), pure. The ledger follows the CRM's current state:
+ * a transaction's events are re-derived from its latest copy and replace the old ones, so a cleared
+ * chargeback flag makes its event disappear.
+ */
+import { crmWallToInstant, dateOnlyToInstant } from '../core/time.js';
+import type { Row } from '../store/schema.js';
+import { firstItemProductId, type TransactionRecord } from '../crm/schemas.js';
+
+export type EventKind = 'sale' | 'refund' | 'void' | 'chargeback' | 'decline';
+
+/** The ledger rows for one transaction (0, 1 or 2 events: e.g. a sale that was charged back). */
+export function deriveEvents(t: TransactionRecord, zone: string): Row[] {
+  const created = t.dateCreated ? crmWallToInstant(t.dateCreated, zone) : null;
+  if (created === null) return [];
+  const cycle = t.billingCycleNumber ?? 1; // blank on some initial SALE rows (konnektive-api.md §7.3)
+  const amount = t.totalAmount ?? 0;
+  const type = (t.txnType ?? '').toUpperCase();
+  const ok = (t.responseType ?? '').toUpperCase() === 'SUCCESS';
+  const base = {
+    transaction_id: t.transactionId,
+    customer_id: t.customerId ?? null,
+    order_id: t.orderId ?? null,
+    purchase_id: t.purchaseId ?? null,
+    campaign_id: t.campaignId ?? null,
+    product_id: t.productId ?? firstItemProductId(t.items),
+    aff_id: t.affId ?? null,
+    source_value1: t.sourceValue1 ?? null,
+    merchant_id: t.merchantId ?? null,
+    billing_cycle: cycle,
+    is_initial: cycle <= 1,
+  };
+  const ev = (kind: EventKind, instant: number, cents: number): Row => ({ event_id: `${kind}:${t.transactionId}`, kind, instant, amount_cents: cents, ...base });
+  const out: Row[] = [];
+  if (ok && (type === 'SALE' || type === 'CAPTURE')) out.push(ev('sale', created, Math.abs(amount)));
+  else if (ok && type === 'REFUND') out.push(ev('refund', created, -Math.abs(amount)));
+  else if (ok && type === 'VOID') out.push(ev('void', created, -Math.abs(amount)));
+  // A declined sale attempt: kept for approval rates, never summed as money.
+  else if (!ok && (type === 'SALE' || type === 'AUTHORIZE')) out.push(ev('decline', created, Math.abs(amount)));
+  if (t.isChargedback) {
+    const date = (t.chargebackDate ?? '').slice(0, 10);
+    // chargebackDate is a calendar date in the account zone: its event instant is 12:00 that day.
+    const at = (date && dateOnlyToInstant(date, zone)) || created;
+    out.push(ev('chargeback', at, -Math.abs(t.chargebackAmount ?? amount)));
+  }
+  return out;
+}

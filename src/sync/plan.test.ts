@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { backfillPlan, incrementalPlan, laterDate, pagesToResume, remainingPages, splitWindow, windowDays, windowKey } from './plan.js';
+
+describe('window planning', () => {
+  it('keeps a sparse window whole', () => {
+    expect(splitWindow({ start: '2025-01-01', end: '2025-12-31' }, 1500)).toBeNull();
+  });
+  it('splits a dense window in proportion to its density, covering every day once', () => {
+    const parts = splitWindow({ start: '2025-01-01', end: '2025-01-31' }, 9000, { maxRowsPerWindow: 2000, perPage: 200 });
+    expect(parts).toHaveLength(5);
+    expect(parts?.[0]?.start).toBe('2025-01-01');
+    expect(parts?.at(-1)?.end).toBe('2025-01-31');
+    expect(parts?.reduce((n, w) => n + windowDays(w), 0)).toBe(31);
+    for (let i = 1; i < (parts?.length ?? 0); i++) expect(windowDays(parts![i]!)).toBeLessThanOrEqual(windowDays(parts![0]!));
+  });
+  it('never splits below one day, and goes to days when very dense', () => {
+    expect(splitWindow({ start: '2025-03-09', end: '2025-03-09' }, 1e6)).toBeNull();
+    const parts = splitWindow({ start: '2025-01-01', end: '2025-01-10' }, 1e6);
+    expect(parts).toHaveLength(10);
+    expect(parts?.every((w) => w.start === w.end)).toBe(true);
+  });
+  it('lists the pages after the first, and what a resume still needs', () => {
+    expect(remainingPages(401, 200)).toEqual([2, 3]);
+    expect(remainingPages(200, 200)).toEqual([]);
+    expect(remainingPages(0, 200)).toEqual([]);
+    expect(pagesToResume(1000, 200, new Set([1, 2, 4]), 1000)).toEqual([3, 5]);
+    // The total moved: pages shifted, so fetch them all again.
+    expect(pagesToResume(1001, 200, new Set([1, 2, 4]), 1000)).toEqual([2, 3, 4, 5, 6]);
+  });
+  it('plans a backfill by dateCreated and an incremental by dateUpdated with a look-back', () => {
+    expect(backfillPlan('2025-01-01', '2025-06-30')).toEqual({ window: { start: '2025-01-01', end: '2025-06-30' }, scope: 'backfill:2025-01-01..2025-06-30', rangeType: 'dateCreated' });
+    expect(() => backfillPlan('2025-02-01', '2025-01-01')).toThrow();
+    const inc = incrementalPlan('2025-03-10', '2025-03-12', 3);
+    expect(inc.window.start).toBe('2025-03-07');
+    expect(inc.window.end).toBe('2026-03-13');
+    expect(inc.rangeType).toBe('dateUpdated');
+    // A CRM clock ahead of ours: the horizon follows the checkpoint.
+    expect(incrementalPlan('2027-01-10', '2025-03-12', 3).window.end).toBe('2028-01-11');
+    expect(windowKey('dateUpdated', inc.window)).toBe('dateUpdated:2025-03-07..2026-03-13');
+  });
+  it('picks the later date', () => {
+    expect(laterDate(null, '2025-01-01')).toBe('2025-01-01');
+    expect(laterDate('2025-01-02', '2025-01-01')).toBe('2025-01-02');
+    expect(laterDate('2025-01-02', null)).toBe('2025-01-02');
+  });
+});

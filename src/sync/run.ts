@@ -1,0 +1,258 @@
+/**
+ * The sync engine (apply): walks the planned windows and pages of every stream with a pool of
+ * workers, writes each page with its marker in one store transaction, and moves the incremental
+ * checkpoints when the whole run succeeded. A crashed run re-run with the same arguments resumes from
+ * its markers; upserts by primary key make any repeated page harmless.
+ */
+import { randomUUID } from 'node:crypto';
+import { localDate } from '../core/time.js';
+import { crmDate, type Endpoint, type Page } from '../crm/client.js';
+import type { PageMarker, Store } from '../store/store.js';
+import {
+  DEFAULT_PLAN,
+  backfillPlan,
+  incrementalPlan,
+  laterDate,
+  pagesToResume,
+  splitWindow,
+  windowKey,
+  type DateRangeType,
+  type PlanOptions,
+  type Window,
+} from './plan.js';
+import { snapshot, type ProgressSnapshot } from './progress.js';
+import { STREAMS, type StreamName, type StreamSpec } from './streams.js';
+import { UsageError } from '../core/errors.js';
+
+/** What the engine needs from a CRM client (CrmClient, or a test double). */
+export interface PageSource {
+  fetchPage(endpoint: Endpoint, params: Record<string, string>, page: number, perPage?: number, signal?: AbortSignal): Promise<Page>;
+  readonly retries: number;
+}
+
+export type SyncMode = { kind: 'backfill'; from: string; to: string } | { kind: 'incremental' };
+
+export interface SyncOptions {
+  store: Store;
+  source: PageSource;
+  connectionId: string;
+  /** The account's IANA zone (CRM wall times are in it). */
+  timezone: string;
+  mode: SyncMode;
+  streams?: StreamName[];
+  /** Pages fetched at once (default 4). */
+  concurrency?: number;
+  plan?: Partial<PlanOptions>;
+  /** Account-local today, "YYYY-MM-DD" (default: from this machine's clock). */
+  today?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: ProgressSnapshot) => void;
+}
+
+export interface SyncResult {
+  runId: string;
+  scope: string;
+  records: number;
+  pages: number;
+  retries: number;
+  elapsedMs: number;
+  streams: Record<string, number>;
+}
+
+interface Task {
+  spec: StreamSpec;
+  window: Window | null;
+  page: number;
+  /** For pages after the first: the window's total as its first page reported. */
+  total?: number;
+}
+
+/** Runs tasks with `concurrency` workers; tasks may add tasks; the first error stops the pool. */
+async function runPool(initial: Task[], concurrency: number, work: (t: Task, push: (t: Task) => void) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  const queue = [...initial];
+  let active = 0;
+  let failure: unknown = null;
+  let waiters: (() => void)[] = [];
+  const notify = () => {
+    const w = waiters;
+    waiters = [];
+    for (const r of w) r();
+  };
+  const push = (t: Task) => {
+    queue.push(t);
+    notify();
+  };
+  const worker = async () => {
+    for (;;) {
+      if (failure !== null) return;
+      if (signal?.aborted) {
+        failure ??= signal.reason ?? new Error('aborted');
+        return;
+      }
+      const t = queue.shift();
+      if (!t) {
+        if (active === 0) return notify();
+        // Another worker's task may still add work: wait for it to push or finish.
+        await new Promise<void>((r) => waiters.push(r));
+        continue;
+      }
+      active++;
+      try {
+        await work(t, push);
+      } catch (err) {
+        failure ??= err;
+      } finally {
+        active--;
+        notify();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  if (failure !== null) throw failure;
+}
+
+/** Runs one sync (backfill or incremental) for one connection. */
+export async function runSync(o: SyncOptions): Promise<SyncResult> {
+  const planOpts: PlanOptions = { ...DEFAULT_PLAN, ...o.plan };
+  const perPage = planOpts.perPage;
+  const today = o.today ?? localDate(Date.now(), o.timezone);
+  const specs = STREAMS.filter((s) => !o.streams || o.streams.includes(s.name));
+  const started = performance.now();
+  const retriesAtStart = o.source.retries;
+
+  // Plan per stream: backfill by dateCreated over the range; incremental by dateUpdated from the checkpoint.
+  const windows = new Map<StreamName, { window: Window; rangeType: DateRangeType } | null>();
+  let scope: string;
+  if (o.mode.kind === 'backfill') {
+    const p = backfillPlan(o.mode.from, o.mode.to);
+    scope = p.scope;
+    for (const s of specs) windows.set(s.name, s.windowed ? { window: p.window, rangeType: p.rangeType } : null);
+  } else {
+    const cps = new Map<StreamName, string>();
+    for (const s of specs.filter((x) => x.windowed)) {
+      const cp = await o.store.getCheckpoint(o.connectionId, s.name);
+      if (cp === null) {
+        throw new UsageError(`no checkpoint for ${s.name}: this connection has not been backfilled yet`, 'Run `konduit sync --connection NAME --from YYYY-MM-DD --to YYYY-MM-DD` first.');
+      }
+      cps.set(s.name, cp);
+    }
+    // One scope for the run: the earliest checkpoint names it, so a re-run after a crash finds its markers.
+    const earliest = [...cps.values()].sort()[0] ?? today;
+    scope = incrementalPlan(earliest, today).scope;
+    for (const s of specs) {
+      const cp = cps.get(s.name);
+      if (!s.windowed || cp === undefined) windows.set(s.name, null);
+      else {
+        const p = incrementalPlan(cp, today);
+        windows.set(s.name, { window: p.window, rangeType: p.rangeType });
+      }
+    }
+  }
+
+  // Markers of an interrupted run with the same scope: what can be skipped.
+  const markers = new Map<string, { total: number; pages: Set<number> }>();
+  const maxUpdated = new Map<string, string | null>();
+  for (const m of await o.store.pageMarkers(o.connectionId, scope)) {
+    const k = `${m.stream}|${m.windowKey}`;
+    const e = markers.get(k) ?? { total: m.totalResults, pages: new Set<number>() };
+    e.pages.add(m.page);
+    markers.set(k, e);
+    maxUpdated.set(m.stream, maxWall(maxUpdated.get(m.stream) ?? null, m.maxUpdated));
+  }
+
+  const runId = randomUUID();
+  await o.store.startRun({ runId, connectionId: o.connectionId, mode: o.mode.kind, scope, startedAt: Date.now() });
+
+  const counters = { records: 0, pages: 0, pagesPlanned: 0, streams: {} as Record<string, number> };
+  const emit = (done = false) =>
+    o.onProgress?.(snapshot({ ...counters, retries: o.source.retries - retriesAtStart, elapsedMs: performance.now() - started, done }));
+
+  const keyOf = (t: Task) => {
+    const w = windows.get(t.spec.name);
+    return t.window && w ? windowKey(w.rangeType, t.window) : 'all';
+  };
+  const paramsOf = (t: Task): Record<string, string> => {
+    const w = windows.get(t.spec.name);
+    if (!t.window || !w) return {};
+    return { startDate: crmDate(t.window.start), endDate: crmDate(t.window.end), dateRangeType: w.rangeType };
+  };
+
+  const work = async (t: Task, push: (t: Task) => void) => {
+    const page = await o.source.fetchPage(t.spec.endpoint, paramsOf(t), t.page, perPage, o.signal);
+    const wk = keyOf(t);
+    if (t.page === 1) {
+      if (t.window) {
+        const parts = splitWindow(t.window, page.totalResults, planOpts);
+        if (parts) {
+          for (const w of parts) push({ spec: t.spec, window: w, page: 1 });
+          return;
+        }
+      }
+      const prior = markers.get(`${t.spec.name}|${wk}`);
+      const rest = t.window
+        ? pagesToResume(page.totalResults, perPage, prior?.pages ?? new Set(), prior?.total)
+        : // Unwindowed streams (campaigns, products) walk on until a short page; no total-based resume.
+          page.records.length >= perPage && page.page * perPage < page.totalResults
+          ? [2]
+          : [];
+      counters.pagesPlanned += 1 + (t.window ? rest.length : 0);
+      for (const p of rest) push({ spec: t.spec, window: t.window, page: p, total: page.totalResults });
+    } else if (!t.window) {
+      counters.pagesPlanned += 1;
+      if (page.records.length >= perPage && page.page * perPage < page.totalResults) push({ spec: t.spec, window: null, page: t.page + 1 });
+    }
+    const mapped = t.spec.map(page.records, o.timezone);
+    const marker: PageMarker = {
+      stream: t.spec.name,
+      scope,
+      windowKey: wk,
+      page: t.page,
+      totalResults: t.page === 1 ? page.totalResults : (t.total ?? page.totalResults),
+      records: mapped.rows.length,
+      maxUpdated: mapped.maxUpdated,
+    };
+    await o.store.writePage({ connectionId: o.connectionId, table: t.spec.name, rows: mapped.rows, ledger: mapped.ledger, marker });
+    maxUpdated.set(t.spec.name, maxWall(maxUpdated.get(t.spec.name) ?? null, mapped.maxUpdated));
+    counters.records += mapped.rows.length;
+    counters.pages += 1;
+    counters.streams[t.spec.name] = (counters.streams[t.spec.name] ?? 0) + mapped.rows.length;
+    emit();
+  };
+
+  const roots: Task[] = specs.map((spec) => ({ spec, window: windows.get(spec.name)?.window ?? null, page: 1 }));
+  try {
+    await runPool(roots, o.concurrency ?? 4, work, o.signal);
+    // Only a complete run moves the checkpoints: an interrupted one leaves them for its resumption.
+    for (const s of specs.filter((x) => x.windowed)) {
+      const cp = await o.store.getCheckpoint(o.connectionId, s.name);
+      const seen = maxUpdated.get(s.name)?.slice(0, 10) ?? null;
+      let next: string | null;
+      if (o.mode.kind === 'backfill') next = cp ?? o.mode.to;
+      else next = laterDate(cp, seen);
+      if (next && next !== cp) await o.store.setCheckpoint(o.connectionId, s.name, next);
+    }
+    await o.store.clearScope(o.connectionId, scope);
+  } catch (err) {
+    await o.store
+      .finishRun(runId, {
+        status: o.signal?.aborted ? 'cancelled' : 'failed',
+        finishedAt: Date.now(),
+        records: counters.records,
+        pages: counters.pages,
+        retries: o.source.retries - retriesAtStart,
+        error: err instanceof Error ? err.message : String(err),
+      })
+      .catch(() => undefined);
+    throw err;
+  }
+  const retries = o.source.retries - retriesAtStart;
+  await o.store.finishRun(runId, { status: 'ok', finishedAt: Date.now(), records: counters.records, pages: counters.pages, retries });
+  emit(true);
+  return { runId, scope, records: counters.records, pages: counters.pages, retries, elapsedMs: performance.now() - started, streams: counters.streams };
+}
+
+function maxWall(a: string | null, b: string | null): string | null {
+  if (!b) return a;
+  if (!a) return b;
+  return b > a ? b : a;
+}

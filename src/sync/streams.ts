@@ -1,0 +1,202 @@
+/**
+ * The six streams: which endpoint each reads, whether it walks date windows, and how a CRM record
+ * becomes a store row (ids, cents, UTC instants, a sanitised raw copy). Pure mapping; run.ts does I/O.
+ */
+import { crmWallToInstant } from '../core/time.js';
+import type { Endpoint } from '../crm/client.js';
+import {
+  CampaignRecord,
+  CustomerRecord,
+  OrderRecord,
+  ProductRecord,
+  PurchaseRecord,
+  TransactionRecord,
+  firstItemProductId,
+  stripSensitive,
+} from '../crm/schemas.js';
+import type { EntityTableName, Row } from '../store/schema.js';
+import type { LedgerChange } from '../store/store.js';
+import { deriveEvents } from './ledger.js';
+
+export type StreamName = EntityTableName;
+
+export interface MappedPage {
+  rows: Row[];
+  ledger?: LedgerChange;
+  /** Latest dateUpdated on the page (account-local wall string). */
+  maxUpdated: string | null;
+}
+
+export interface StreamSpec {
+  name: StreamName;
+  endpoint: Endpoint;
+  /** Walks date windows (true) or reads every page each run (campaigns, products). */
+  windowed: boolean;
+  /** Maps a page of raw records; throws a descriptive error on a record it cannot read. */
+  map(records: unknown[], zone: string): MappedPage;
+}
+
+const instant = (wall: string | null | undefined, zone: string): number | null => (wall ? crmWallToInstant(wall, zone) : null);
+const raw = (r: unknown) => JSON.stringify(stripSensitive(r));
+const maxWall = (a: string | null, b: string | null | undefined): string | null => (!b ? a : !a || b > a ? b : a);
+
+function parseAll<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } } }, records: unknown[], what: string): T[] {
+  return records.map((r, i) => {
+    const p = schema.safeParse(r);
+    if (!p.success) throw new Error(`cannot read ${what} record ${i + 1} of the page: ${p.error.message.slice(0, 300)}`);
+    return p.data;
+  });
+}
+
+/** Masks a card number down to its last 4 if a full one ever appears in a last4 field. */
+const last4 = (v: string | null | undefined) => (v ? v.replace(/\D/g, '').slice(-4) || null : null);
+const bin = (v: string | null | undefined) => (v ? v.replace(/\D/g, '').slice(0, 6) || null : null);
+
+export const STREAMS: StreamSpec[] = [
+  {
+    name: 'campaigns',
+    endpoint: 'campaign/query',
+    windowed: false,
+    map(records) {
+      const rows = parseAll(CampaignRecord, records, 'campaign')
+        .filter((c) => c.campaignId !== null)
+        .map((c) => ({ campaign_id: c.campaignId, name: c.campaignName ?? null, campaign_type: c.campaignType ?? null, raw: raw(c) }));
+      return { rows, maxUpdated: null };
+    },
+  },
+  {
+    name: 'products',
+    endpoint: 'product/query',
+    windowed: false,
+    map(records) {
+      const rows = parseAll(ProductRecord, records, 'product')
+        .filter((p) => p.productId !== null)
+        .map((p) => ({ product_id: p.productId, name: p.productName ?? p.name ?? null, sku: p.sku ?? p.productSku ?? null, price_cents: p.price ?? null, raw: raw(p) }));
+      return { rows, maxUpdated: null };
+    },
+  },
+  {
+    name: 'customers',
+    endpoint: 'customer/query',
+    windowed: true,
+    map(records, zone) {
+      let maxUpdated: string | null = null;
+      const rows = parseAll(CustomerRecord, records, 'customer').map((c) => {
+        maxUpdated = maxWall(maxUpdated, c.dateUpdated);
+        return {
+          customer_id: c.customerId,
+          email: c.emailAddress ?? null,
+          first_name: c.firstName ?? null,
+          last_name: c.lastName ?? null,
+          country: c.country ?? null,
+          state: c.state ?? null,
+          date_created: instant(c.dateCreated, zone),
+          date_updated: instant(c.dateUpdated, zone),
+          raw: raw(c),
+        };
+      });
+      return { rows, maxUpdated };
+    },
+  },
+  {
+    name: 'orders',
+    endpoint: 'order/query',
+    windowed: true,
+    map(records, zone) {
+      let maxUpdated: string | null = null;
+      const rows = parseAll(OrderRecord, records, 'order').map((o) => {
+        maxUpdated = maxWall(maxUpdated, o.dateUpdated);
+        return {
+          order_id: o.orderId,
+          customer_id: o.customerId ?? null,
+          order_status: o.orderStatus ?? null,
+          order_type: o.orderType ?? null,
+          total_cents: o.totalAmount ?? null,
+          campaign_id: o.campaignId ?? null,
+          product_id: firstItemProductId(o.items),
+          aff_id: o.affId ?? null,
+          source_value1: o.sourceValue1 ?? null,
+          date_created: instant(o.dateCreated, zone),
+          date_updated: instant(o.dateUpdated, zone),
+          raw: raw(o),
+        };
+      });
+      return { rows, maxUpdated };
+    },
+  },
+  {
+    name: 'transactions',
+    endpoint: 'transactions/query',
+    windowed: true,
+    map(records, zone) {
+      let maxUpdated: string | null = null;
+      const parsed = parseAll(TransactionRecord, records, 'transaction');
+      const events: Row[] = [];
+      const rows = parsed.map((t) => {
+        maxUpdated = maxWall(maxUpdated, t.dateUpdated);
+        events.push(...deriveEvents(t, zone));
+        return {
+          transaction_id: t.transactionId,
+          order_id: t.orderId ?? null,
+          customer_id: t.customerId ?? null,
+          purchase_id: t.purchaseId ?? null,
+          parent_txn_id: t.parentTxnId ?? null,
+          txn_type: t.txnType,
+          response_type: t.responseType,
+          total_cents: t.totalAmount ?? null,
+          billing_cycle: t.billingCycleNumber ?? null,
+          merchant_id: t.merchantId ?? null,
+          campaign_id: t.campaignId ?? null,
+          product_id: t.productId ?? firstItemProductId(t.items),
+          aff_id: t.affId ?? null,
+          source_value1: t.sourceValue1 ?? null,
+          is_chargedback: t.isChargedback ?? false,
+          chargeback_cents: t.chargebackAmount ?? null,
+          chargeback_date: t.chargebackDate ? t.chargebackDate.slice(0, 10) : null,
+          card_bin: bin(t.cardBin),
+          card_last4: last4(t.cardLast4),
+          date_created: instant(t.dateCreated, zone),
+          date_updated: instant(t.dateUpdated, zone),
+          raw: raw(t),
+        };
+      });
+      const ids = parsed.map((t) => t.transactionId).filter((id): id is number => id !== null);
+      return { rows, ledger: { transactionIds: ids, events }, maxUpdated };
+    },
+  },
+  {
+    name: 'purchases',
+    endpoint: 'purchase/query',
+    windowed: true,
+    map(records, zone) {
+      let maxUpdated: string | null = null;
+      const rows = parseAll(PurchaseRecord, records, 'purchase').map((p) => {
+        maxUpdated = maxWall(maxUpdated, p.dateUpdated);
+        return {
+          purchase_id: p.purchaseId,
+          customer_id: p.customerId ?? null,
+          order_id: p.orderId ?? null,
+          product_id: p.productId ?? null,
+          campaign_id: p.campaignId ?? null,
+          status: p.status ?? null,
+          billing_cycle: p.billingCycleNumber ?? null,
+          billing_interval_days: p.billingIntervalDays ?? null,
+          next_bill_date: p.nextBillDate ? p.nextBillDate.slice(0, 10) : null,
+          price_cents: p.price ?? null,
+          merchant_id: p.merchantId ?? null,
+          date_created: instant(p.dateCreated, zone),
+          date_updated: instant(p.dateUpdated, zone),
+          raw: raw(p),
+        };
+      });
+      return { rows, maxUpdated };
+    },
+  },
+];
+
+/** A stream spec by name. */
+export function streamSpec(name: StreamName): StreamSpec {
+  const s = STREAMS.find((x) => x.name === name);
+  if (!s) throw new Error(`unknown stream ${name}`);
+  return s;
+}
