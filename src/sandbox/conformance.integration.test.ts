@@ -435,7 +435,7 @@ describe('ground truth', () => {
         for (let y = 2024; y <= 2026; y++) {
           for (let mo = 1; mo <= 12; mo++) {
             const last = new Date(Date.UTC(y, mo, 0)).getUTCDate();
-            const extra = path === 'order/query' ? { includeCustomFields: '1' } : {};
+            const extra: Record<string, string> = path === 'order/query' ? { includeCustomFields: '1' } : {};
             for (const r of await walk(path, { startDate: `${mo}/1/${y}`, endDate: `${mo}/${last}/${y}`, ...extra })) served.push(csvLine(columns, r));
           }
         }
