@@ -10,11 +10,11 @@
  */
 import { formatCents } from '../core/money.js';
 import { TX } from './columns.js';
-import { HashTable64, SEED_A, SEED_B, fnv1a, mix32 } from './hash-table.js';
+import { HashTable64, SEED_A, SEED_B, hashPair, pair } from './hash-table.js';
 import type { IssueCode, IssueParams } from './messages.js';
 import type { RowView, Reporter } from './row.js';
 
-const TXN_CAPTURE_OR_REFUND_REFUND = 3; // index of REFUND in txnType's values
+const TXN_REFUND = 3; // index of REFUND in txnType's values
 const RESPONSE_SUCCESS = 0; // index of SUCCESS in responseType's values
 
 /** Reports an issue on a row that is no longer the current one (forward references). */
@@ -31,11 +31,21 @@ interface PendingRef {
   value: string;
 }
 
+/** Amounts are kept as int32 cents; a total beyond ~21 million is not tracked (marked unknown). */
+const UNKNOWN = -0x80000000;
+const MAX_TRACKED = 0x7fffffff;
+
 /** Cross-row state of one validation run. */
 export class CrossRowState {
-  private readonly txns = new HashTable64(14);
-  private readonly customers = new HashTable64(14);
+  private readonly txns: HashTable64;
+  private readonly customers: HashTable64;
   private readonly pending: PendingRef[] = [];
+
+  /** `expectedRows`: a guess of the transaction count, to size the tables once. */
+  constructor(expectedRows = 0) {
+    this.txns = new HashTable64(expectedRows);
+    this.customers = new HashTable64(expectedRows);
+  }
   /** False when the transactions file could not provide customerIds (then notes/details are not matched). */
   customersKnown = false;
 
@@ -44,20 +54,20 @@ export class CrossRowState {
     const { buf, s, e, ok, num } = row;
     if (ok[TX.merchantTxnId]) {
       const k = TX.merchantTxnId;
-      const slot = this.txns.upsert(fnv1a(SEED_A, buf, s[k]!, e[k]!, false), mix32(SEED_B, buf, s[k]!, e[k]!, false));
+      const a = hashPair(SEED_A, SEED_B, buf, s[k]!, e[k]!, false);
+      const slot = this.txns.upsert(a, pair.b);
       if (!this.txns.inserted) {
-        out.report('duplicate_merchant_txn_id', k, { firstRow: this.txns.rows[slot]! });
+        out.report('duplicate_merchant_txn_id', k, { firstRow: this.txns.row(slot) });
       } else {
-        this.txns.rows[slot] = row.row;
-        this.txns.v1[slot] = ok[TX.totalAmount] ? num[TX.totalAmount]! : Number.NaN;
-        this.txns.v2[slot] = 0;
+        const total = ok[TX.totalAmount] ? num[TX.totalAmount]! : UNKNOWN;
+        this.txns.set(slot, row.row, total >= 0 && total <= MAX_TRACKED ? total : UNKNOWN, 0);
       }
     }
     if (ok[TX.parentTxnId]) {
       const k = TX.parentTxnId;
-      const a = fnv1a(SEED_A, buf, s[k]!, e[k]!, false);
-      const b = mix32(SEED_B, buf, s[k]!, e[k]!, false);
-      const isRefund = ok[TX.txnType] === 1 && num[TX.txnType] === TXN_CAPTURE_OR_REFUND_REFUND && ok[TX.totalAmount] === 1;
+      const a = hashPair(SEED_A, SEED_B, buf, s[k]!, e[k]!, false);
+      const b = pair.b;
+      const isRefund = ok[TX.txnType] === 1 && num[TX.txnType] === TXN_REFUND && ok[TX.totalAmount] === 1;
       const amount = isRefund ? num[TX.totalAmount]! : Number.NaN;
       const success = ok[TX.responseType] === 1 && num[TX.responseType] === RESPONSE_SUCCESS;
       const slot = this.txns.find(a, b);
@@ -69,37 +79,34 @@ export class CrossRowState {
     }
     if (ok[TX.customerId]) {
       const k = TX.customerId;
-      const slot = this.customers.upsert(fnv1a(SEED_A, buf, s[k]!, e[k]!, false), mix32(SEED_B, buf, s[k]!, e[k]!, false));
-      let ia = SEED_A;
-      let ib = SEED_B;
-      for (const c of [TX.firstName, TX.lastName, TX.emailAddress]) {
-        ia = fnv1a(ia ^ 0x1f, buf, s[c]!, e[c]!, true);
-        ib = mix32(ib ^ 0x1f, buf, s[c]!, e[c]!, true);
-      }
+      const slot = this.customers.upsert(hashPair(SEED_A, SEED_B, buf, s[k]!, e[k]!, false), pair.b);
+      let ia = hashPair(SEED_A, SEED_B, buf, s[TX.firstName]!, e[TX.firstName]!, true);
+      ia = hashPair(ia ^ 0x1f, pair.b ^ 0x1f, buf, s[TX.lastName]!, e[TX.lastName]!, true);
+      ia = hashPair(ia ^ 0x1f, pair.b ^ 0x1f, buf, s[TX.emailAddress]!, e[TX.emailAddress]!, true);
+      const ib = pair.b;
       if (this.customers.inserted) {
-        this.customers.rows[slot] = row.row;
-        this.customers.v1[slot] = ia;
-        this.customers.v2[slot] = ib;
-      } else if (this.customers.v1[slot] !== ia || this.customers.v2[slot] !== ib) {
-        out.report('customer_identity_mismatch', k, { firstRow: this.customers.rows[slot]! });
+        this.customers.set(slot, row.row, ia, ib);
+      } else if (this.customers.v1(slot) !== ia || this.customers.v2(slot) !== ib) {
+        out.report('customer_identity_mismatch', k, { firstRow: this.customers.row(slot) });
       }
     }
   }
 
   private settleRefund(slot: number, amount: number, success: boolean, report: (code: IssueCode, p: IssueParams) => void): void {
-    const total = this.txns.v1[slot]!;
-    if (Number.isNaN(amount) || Number.isNaN(total)) return;
-    const remaining = total - this.txns.v2[slot]!;
+    const total = this.txns.v1(slot);
+    if (Number.isNaN(amount) || total === UNKNOWN) return;
+    const refunded = this.txns.v2(slot);
+    const remaining = total - refunded;
     if (amount > remaining) {
       report('refund_exceeds_parent', {
         amount: formatCents(amount),
         remaining: formatCents(remaining),
-        parentRow: this.txns.rows[slot]!,
+        parentRow: this.txns.row(slot),
         parentTotal: formatCents(total),
       });
     } else if (success) {
       // Only an approved refund consumes the parent; a declined one moved no money.
-      this.txns.v2[slot] = this.txns.v2[slot]! + amount;
+      this.txns.setV2(slot, refunded + amount);
     }
   }
 
@@ -120,6 +127,6 @@ export class CrossRowState {
 
   /** Whether the transactions file has this customerId. */
   hasCustomer(buf: Uint8Array, s: number, e: number): boolean {
-    return this.customers.find(fnv1a(SEED_A, buf, s, e, false), mix32(SEED_B, buf, s, e, false)) >= 0;
+    return this.customers.find(hashPair(SEED_A, SEED_B, buf, s, e, false), pair.b) >= 0;
   }
 }

@@ -137,6 +137,11 @@ export class CsvScanner {
         let closed = false;
         while (q < end) {
           const b = buf[q]!;
+          // One comparison for most bytes: LF (0x0a) and the quote (0x22) are both <= 0x22.
+          if (b > QUOTE) {
+            q++;
+            continue;
+          }
           if (b === QUOTE) {
             if (q + 1 >= end && !eof) return -1;
             if (buf[q + 1] === QUOTE) {
@@ -182,6 +187,11 @@ export class CsvScanner {
         cs = p;
         while (p < end) {
           const b = buf[p]!;
+          // Digits and letters are above the comma (0x2c), the quote and LF.
+          if (b > COMMA) {
+            p++;
+            continue;
+          }
           if (b === COMMA || b === LF) break;
           if (b === QUOTE) flags |= FLAG_BAD_QUOTE;
           p++;

@@ -1,55 +1,49 @@
 /**
  * Compact memory for cross-row rules: values other rows need (merchantTxnId, customerId, a customer's
  * identity) are kept as two independent 32-bit hashes (64 bits, so a false match among a million ids
- * has a probability near 1e-8) in typed arrays, never as strings. About 40 bytes per entry.
+ * has a probability near 1e-8) in one interleaved Int32Array, never as strings: 20 bytes per slot, one
+ * cache line per lookup.
  */
-
-/** FNV-1a over buf[s, e), continuing from h; with `lower`, ASCII letters are folded to lower case. */
-export function fnv1a(h: number, buf: Uint8Array, s: number, e: number, lower: boolean): number {
-  for (let i = s; i < e; i++) {
-    let b = buf[i]!;
-    if (lower && b >= 0x41 && b <= 0x5a) b |= 0x20;
-    h = Math.imul(h ^ b, 0x01000193);
-  }
-  return h;
-}
-
-/** A second, independent hash (multiply-rotate) over buf[s, e), continuing from h. */
-export function mix32(h: number, buf: Uint8Array, s: number, e: number, lower: boolean): number {
-  for (let i = s; i < e; i++) {
-    let b = buf[i]!;
-    if (lower && b >= 0x41 && b <= 0x5a) b |= 0x20;
-    h = Math.imul(h + b, 0x5bd1e995);
-    h ^= h >>> 13;
-  }
-  return h;
-}
 
 /** Seeds for the two hashes. */
 export const SEED_A = 0x811c9dc5 | 0;
 export const SEED_B = 0x2545f491;
 
-/** An open-addressing table from a 64-bit key (two int32 halves) to a row number and two numbers. */
+/** The second hash of the last hashPair call (the first is its return value). */
+export const pair = { b: 0 };
+
+/**
+ * Two independent hashes of buf[s, e) in one pass (FNV-1a, and a multiply-xorshift), continuing from
+ * (a, b). Returns the first and leaves the second in `pair.b`. With `lower`, ASCII letters are folded.
+ */
+export function hashPair(a: number, b: number, buf: Uint8Array, s: number, e: number, lower: boolean): number {
+  for (let i = s; i < e; i++) {
+    let c = buf[i]!;
+    if (lower && c >= 0x41 && c <= 0x5a) c |= 0x20;
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b + c, 0x5bd1e995);
+    b ^= b >>> 13;
+  }
+  pair.b = b;
+  return a;
+}
+
+const STRIDE = 5; // key a, key b, row, v1, v2
+
+/** An open-addressing table from a 64-bit key to a row number and two int32 values. */
 export class HashTable64 {
-  private k1: Int32Array;
-  private k2: Int32Array;
-  private used: Uint8Array;
-  /** Payload by slot. */
-  rows: Int32Array;
-  v1: Float64Array;
-  v2: Float64Array;
+  private t: Int32Array;
   private bits: number;
   private count = 0;
+  /** Whether the last upsert inserted a new key. */
+  inserted = false;
 
-  constructor(initialBits = 12) {
+  /** `expected`: keys expected, so that a big file does not pay for repeated growth. */
+  constructor(expected = 0) {
+    let initialBits = 12;
+    while ((1 << initialBits) * 0.7 < expected && initialBits < 28) initialBits++;
     this.bits = initialBits;
-    const n = 1 << initialBits;
-    this.k1 = new Int32Array(n);
-    this.k2 = new Int32Array(n);
-    this.used = new Uint8Array(n);
-    this.rows = new Int32Array(n);
-    this.v1 = new Float64Array(n);
-    this.v2 = new Float64Array(n);
+    this.t = new Int32Array((1 << initialBits) * STRIDE);
   }
 
   /** Number of keys stored. */
@@ -57,62 +51,88 @@ export class HashTable64 {
     return this.count;
   }
 
+  /** (0, 0) marks an empty slot, so that key is moved aside. */
+  private static fix(a: number, b: number): number {
+    return a === 0 && b === 0 ? 1 : b;
+  }
+
   private slotFor(a: number, b: number): number {
     const mask = (1 << this.bits) - 1;
-    let i = Math.imul(a ^ b, 0x9e3779b1) >>> (32 - this.bits);
-    while (this.used[i] && (this.k1[i] !== a || this.k2[i] !== b)) i = (i + 1) & mask;
-    return i;
+    const t = this.t;
+    let i = Math.imul(a ^ Math.imul(b, 0x27d4eb2d), 0x9e3779b1) >>> (32 - this.bits);
+    for (;;) {
+      const o = i * STRIDE;
+      const ka = t[o]!;
+      const kb = t[o + 1]!;
+      if ((ka === a && kb === b) || (ka === 0 && kb === 0)) return i;
+      i = (i + 1) & mask;
+    }
   }
 
   /** The slot holding the key, or -1. */
   find(a: number, b: number): number {
-    const i = this.slotFor(a | 0, b | 0);
-    return this.used[i] ? i : -1;
+    a |= 0;
+    b = HashTable64.fix(a, b | 0);
+    const i = this.slotFor(a, b);
+    const o = i * STRIDE;
+    return this.t[o] === 0 && this.t[o + 1] === 0 ? -1 : i;
   }
 
-  /** The slot for the key, inserting it (payload zeroed) when new; `inserted` tells which. */
+  /** The slot for the key, inserting it (values zeroed) when new; `inserted` tells which. */
   upsert(a: number, b: number): number {
     a |= 0;
-    b |= 0;
+    b = HashTable64.fix(a, b | 0);
     let i = this.slotFor(a, b);
-    if (this.used[i]) {
+    let o = i * STRIDE;
+    if (this.t[o] !== 0 || this.t[o + 1] !== 0) {
       this.inserted = false;
       return i;
     }
-    if ((this.count + 1) * 2 > 1 << this.bits) {
+    // Grow past a load of 0.7: linear probing stays short, and a million ids fit in 2^21 slots.
+    if ((this.count + 1) * 10 > 7 * (1 << this.bits)) {
       this.grow();
       i = this.slotFor(a, b);
+      o = i * STRIDE;
     }
-    this.used[i] = 1;
-    this.k1[i] = a;
-    this.k2[i] = b;
+    this.t[o] = a;
+    this.t[o + 1] = b;
     this.count++;
     this.inserted = true;
     return i;
   }
 
-  /** Whether the last upsert inserted a new key. */
-  inserted = false;
+  /** Row number stored in a slot. */
+  row(slot: number): number {
+    return this.t[slot * STRIDE + 2]!;
+  }
+  /** First value stored in a slot. */
+  v1(slot: number): number {
+    return this.t[slot * STRIDE + 3]!;
+  }
+  /** Second value stored in a slot. */
+  v2(slot: number): number {
+    return this.t[slot * STRIDE + 4]!;
+  }
+  /** Sets a slot's payload. */
+  set(slot: number, row: number, v1: number, v2: number): void {
+    const o = slot * STRIDE;
+    this.t[o + 2] = row;
+    this.t[o + 3] = v1;
+    this.t[o + 4] = v2;
+  }
+  /** Sets a slot's second value. */
+  setV2(slot: number, v2: number): void {
+    this.t[slot * STRIDE + 4] = v2;
+  }
 
   private grow(): void {
-    const { k1, k2, used, rows, v1, v2 } = this;
+    const old = this.t;
     this.bits++;
-    const n = 1 << this.bits;
-    this.k1 = new Int32Array(n);
-    this.k2 = new Int32Array(n);
-    this.used = new Uint8Array(n);
-    this.rows = new Int32Array(n);
-    this.v1 = new Float64Array(n);
-    this.v2 = new Float64Array(n);
-    for (let j = 0; j < used.length; j++) {
-      if (!used[j]) continue;
-      const i = this.slotFor(k1[j]!, k2[j]!);
-      this.used[i] = 1;
-      this.k1[i] = k1[j]!;
-      this.k2[i] = k2[j]!;
-      this.rows[i] = rows[j]!;
-      this.v1[i] = v1[j]!;
-      this.v2[i] = v2[j]!;
+    this.t = new Int32Array((1 << this.bits) * STRIDE);
+    for (let o = 0; o < old.length; o += STRIDE) {
+      if (old[o] === 0 && old[o + 1] === 0) continue;
+      const n = this.slotFor(old[o]!, old[o + 1]!) * STRIDE;
+      for (let j = 0; j < STRIDE; j++) this.t[n + j] = old[o + j]!;
     }
   }
 }

@@ -31,10 +31,12 @@ export function compileCondition(name: TxColumn): Compiled {
 
 /** True when every condition holds on the row. */
 export function conditionHolds(row: RowView, c: Compiled): boolean {
-  for (const w of c.when) {
+  const when = c.when;
+  for (let i = 0; i < when.length; i++) {
+    const w = when[i]!;
     let any = false;
-    for (const v of w.values) {
-      if (row.equals(w.column, v)) {
+    for (let j = 0; j < w.values.length; j++) {
+      if (row.equals(w.column, w.values[j]!)) {
         any = true;
         break;
       }
@@ -52,7 +54,8 @@ export function requiredWhen(name: string, forbids: string, columns: TxColumn[])
     forbids,
     owns: columns,
     check(row: RowView, out: Reporter) {
-      for (const c of compiled) {
+      for (let i = 0; i < compiled.length; i++) {
+        const c = compiled[i]!;
         // A column missing from the header is reported once there, not on every row.
         if (row.present[c.column] && row.isEmpty(c.column) && conditionHolds(row, c)) {
           out.report('required_if', c.column, { when: c.text });
