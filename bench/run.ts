@@ -4,6 +4,7 @@
  */
 const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> = {
   // Each benchmark registers itself here, e.g. validate: () => import('./validate.js').
+  validate: () => import('./validate.js'),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

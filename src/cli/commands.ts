@@ -19,6 +19,11 @@ export interface CommandEntry {
 export const commands: CommandEntry[] = [
   // Each issue's commands are added here, one entry each.
   {
+    path: ['import', 'validate'],
+    summary: 'check legacy import files (transactions, notes, details) against the import spec',
+    load: () => import('./commands/import-validate.js'),
+  },
+  {
     path: ['import', 'decrypt'],
     summary: 'decrypt an OpenPGP-encrypted export to disk, streamed, only if its integrity check passes',
     load: () => import('./commands/import-decrypt.js'),
