@@ -63,6 +63,8 @@ beforeAll(() => {
   encrypt('export.csv.asc', 'merchant@example.com', ['--armor']);
   encrypt('export-z0.csv.gpg', 'merchant@example.com', ['-z', '0']);
   encrypt('export-rsa.csv.pgp', 'rsa@example.com');
+  // Processors often sign as well as encrypt; the signature is not verified but must not get in the way.
+  encrypt('export-signed.csv.gpg', 'merchant@example.com', ['--passphrase', PASS, '--sign']);
 }, 120_000);
 
 afterAll(() => {
@@ -99,6 +101,18 @@ describe('decryptFile with GnuPG-encrypted exports', () => {
     const out = join(outDir('rsa'), 'export.csv');
     await decryptFile({ input: join(dir, 'export-rsa.csv.pgp'), output: out, privateKey: readFileSync(join(dir, 'rsa.asc')), passphrase: PASS });
     expect(readFileSync(out).equals(plain)).toBe(true);
+  });
+
+  it('decrypts a signed and encrypted export', async () => {
+    const out = join(outDir('signed'), 'export.csv');
+    await decryptFile({ input: join(dir, 'export-signed.csv.gpg'), output: out, privateKey: readFileSync(join(dir, 'merchant.asc')), passphrase: PASS });
+    expect(readFileSync(out).equals(plain)).toBe(true);
+  });
+
+  it('reports an unreadable input as an environment error (exit 2)', async () => {
+    const err = await decryptFile({ input: dir, output: join(outDir('dirinput'), 'x.csv'), privateKey: readFileSync(join(dir, 'merchant.asc')), passphrase: PASS }).catch((e: unknown) => e);
+    expect((err as { exitCode?: number }).exitCode).toBe(2);
+    expect((err as Error).message).toMatch(/cannot read input/);
   });
 
   it('refuses a wrong passphrase and writes nothing', async () => {

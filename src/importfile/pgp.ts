@@ -65,6 +65,8 @@ async function readHead(path: string, what: string): Promise<Uint8Array> {
     const buf = Buffer.alloc(256);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
     return buf.subarray(0, bytesRead);
+  } catch (err) {
+    throw new EnvironmentError(`cannot read ${what} ${path}: ${errorMessage(err)}`);
   } finally {
     await fh.close();
   }
