@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instantToCrmWall } from '../core/time.js';
 import { ADMIN_HEADER } from './admin.js';
+import { txnById } from './generator.js';
 import { MESSAGES } from './envelope.js';
 import { csvLine, EXPORT_TABLES } from './export.js';
 import { exportGroundTruth, startSandbox, type Sandbox } from './index.js';
@@ -291,7 +292,7 @@ describe('dates and time zones', () => {
       const r = (await res.json()) as Json;
       const expected = london.merchant.txns.filter((x) => instantToCrmWall(x.t, 'Europe/London').startsWith('2026-03-29'));
       if (expected.length === 0) expect(r.result).toBe('ERROR');
-      else for (const rec of r.message.data) expect(rec.dateCreated).toBe(instantToCrmWall(london.merchant.txnById.get(rec.transactionId)!.t, 'Europe/London'));
+      else for (const rec of r.message.data) expect(rec.dateCreated).toBe(instantToCrmWall(txnById(london.merchant, rec.transactionId)!.t, 'Europe/London'));
     } finally {
       await london.close();
     }

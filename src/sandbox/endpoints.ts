@@ -6,7 +6,7 @@
 import type { BaseProduct, Campaign, Customer, Merchant, Order, Purchase, Txn } from './model.js';
 import type { EndpointSpec, Filter, IdParam } from './query.js';
 import { campaignRecord, customerRecord, orderRecord, productRecord, purchaseRecord, txnRecord } from './records.js';
-import { merchantTxnIdOf } from './generator.js';
+import { customerById, merchantTxnIdOf, txnById } from './generator.js';
 
 const eqi = (a: string | null | undefined, b: string) => a != null && a.toLowerCase() === b.toLowerCase();
 const digits = (s: string) => s.replace(/\D/g, '');
@@ -34,7 +34,7 @@ function customerFilters<R>(of: (r: R) => Customer): Record<string, Filter<R>> {
 
 const byCustomerId = <R>(rowsOf: (c: Customer) => R[]): IdParam<R> => ({
   lookup: (m, v) => {
-    const c = m.customerById.get(Number(v));
+    const c = customerById(m, Number(v));
     return c && /^\d+$/.test(v) ? rowsOf(c) : [];
   },
 });
@@ -83,7 +83,7 @@ export const ORDERS: EndpointSpec<Order> = {
   dates: { dateCreated: (o) => o.t, dateUpdated: (o) => o.u },
   ids: {
     orderId: { lookup: (m, v) => { const o = m.orderById.get(v.toUpperCase()); return o ? [o] : []; } },
-    customerId: { lookup: (m, v) => { const c = m.customerById.get(Number(v)); return c ? ordersOf(m, c) : []; } },
+    customerId: { lookup: (m, v) => { const c = customerById(m, Number(v)); return c ? ordersOf(m, c) : []; } },
   },
   filters: {
     orderStatus: { values: ['COMPLETE', 'PARTIAL', 'DECLINED', 'REFUNDED', 'CANCELLED', 'PENDING', 'COD_PENDING'], test: (o, v) => o.status === v.toUpperCase() },
@@ -113,7 +113,7 @@ export const TRANSACTIONS: EndpointSpec<Txn> = {
     orderId: { lookup: (m, v) => m.orderById.get(v.toUpperCase())?.txns ?? [] },
     purchaseId: { lookup: (m, v) => m.purchaseById.get(v.toUpperCase())?.txns ?? [] },
     customerId: byCustomerId<Txn>(() => []),
-    transactionId: { lookup: (m, v) => { const x = m.txnById.get(Number(v)); return x ? [x] : []; } },
+    transactionId: { lookup: (m, v) => { const x = txnById(m, Number(v)); return x ? [x] : []; } },
     merchantTxnId: { lookup: (m, v) => txnsWithMerchantTxnId(m, v) },
   },
   filters: {
@@ -136,7 +136,7 @@ export const TRANSACTIONS: EndpointSpec<Txn> = {
 // A customer's transactions: from their orders, in creation order.
 TRANSACTIONS.ids.customerId = {
   lookup: (m, v) => {
-    const c = m.customerById.get(Number(v));
+    const c = customerById(m, Number(v));
     return c ? ordersOf(m, c).flatMap((o) => o.txns) : [];
   },
 };
@@ -149,7 +149,7 @@ export const CUSTOMERS: EndpointSpec<Customer> = {
   id: (c) => c.customerId,
   dates: { dateCreated: (c) => c.t, dateUpdated: (c) => c.u, mostRecentActivity: (c) => c.act },
   ids: {
-    customerId: { lookup: (m, v) => { const c = m.customerById.get(Number(v)); return c ? [c] : []; } },
+    customerId: { lookup: (m, v) => { const c = customerById(m, Number(v)); return c ? [c] : []; } },
   },
   filters: {
     campaignId: { test: (c, v) => intList(v).has(c.campaign.campaignId) },
@@ -182,7 +182,7 @@ export const PURCHASES: EndpointSpec<Purchase> = {
     },
     customerId: {
       lookup: (m, v) => {
-        const c = m.customerById.get(Number(v));
+        const c = customerById(m, Number(v));
         return c ? ordersOf(m, c).flatMap((o) => o.lines.flatMap((l) => (l.purchase && l.purchase.order === o ? [l.purchase] : []))) : [];
       },
     },

@@ -119,10 +119,8 @@ export function generateMerchant(opts: GenerateOptions = {}): Merchant {
     orders: [],
     txns: [],
     purchases: [],
-    customerById: new Map(),
     orderById: new Map(),
     purchaseById: new Map(),
-    txnById: new Map(),
     version: 0,
   };
   const historyDays = daysBetween(start, today) + 1;
@@ -233,9 +231,9 @@ function handle(m: Merchant, e: Engine, ev: SimEvent): void {
 /** Adds a customer row and indexes it. */
 export function addCustomer(m: Merchant, c: Omit<Customer, 'customerId' | 'paySourceId'>): Customer {
   const n = m.customers.length + 1;
-  const row: Customer = { ...c, customerId: ID_BASE.customer + n, paySourceId: ID_BASE.paySource + n };
+  // Spreading into a literal keeps one hidden class for every customer (no dictionary-mode objects).
+  const row: Customer = { customerId: ID_BASE.customer + n, paySourceId: ID_BASE.paySource + n, ...c };
   m.customers.push(row);
-  m.customerById.set(row.customerId, row);
   return row;
 }
 
@@ -268,7 +266,7 @@ export function addLine(m: Merchant, o: Order, cp: CampaignProduct, price: numbe
   const e = engines.get(m);
   const seq = e ? ++e.orderItemSeq : o.lines.length + 1 + m.orders.length * 4;
   const line: OrderLine = { cp, price, shipping, tax: Math.round((price * qty * cp.taxBp) / 10000), qty, purchase: null, orderItemId: ID_BASE.orderItem + seq };
-  o.lines.push(line);
+  o.lines = append(o.lines, line);
   return line;
 }
 
@@ -316,10 +314,9 @@ export function addTxn(
     ...extra,
   };
   m.txns.push(x);
-  m.txnById.set(x.transactionId, x);
-  order.txns.push(x);
+  order.txns = append(order.txns, x);
   order.u = Math.max(order.u, t);
-  if (purchase) purchase.txns.push(x);
+  if (purchase) purchase.txns = append(purchase.txns, x);
   order.customer.act = Math.max(order.customer.act, t);
   return x;
 }
@@ -353,7 +350,7 @@ export function addPurchase(m: Merchant, t: number, order: Order, line: OrderLin
 
 /** Adds a note to a customer (newest first when served). */
 export function addNote(c: Customer, t: number, text: string, agent = 'System'): void {
-  c.notes.push({ t, agent, text });
+  c.notes = append(c.notes, { t, agent, text });
   c.u = Math.max(c.u, t);
   c.act = Math.max(c.act, t);
 }
@@ -414,9 +411,6 @@ function declineText(r: Rng, resp: ResponseType): string {
   return resp === 'SUCCESS' ? 'Approved' : resp === 'SOFT_DECLINE' ? r.pick(SOFT_DECLINE_TEXTS) : r.pick(HARD_DECLINE_TEXTS);
 }
 
-function authCode(r: Rng): string {
-  return String(r.int(0, 999999)).padStart(6, '0');
-}
 
 function arrival(m: Merchant, e: Engine, t: number): void {
   const r = e.rng;
@@ -456,7 +450,7 @@ function chargeNewOrder(m: Merchant, e: Engine, order: Order, line: OrderLine, t
     scheduleNextBill(m, e, p, t);
   }
   const txn = addTxn(m, t, useAuth ? 'AUTHORIZE' : 'SALE', resp, declineText(r, resp), order, line, amount, line.tax, line.shipping, {
-    authCode: resp === 'SUCCESS' ? authCode(r) : null,
+    authCode: null,
   });
   if (resp !== 'SUCCESS') return;
   if (line.purchase) line.purchase.billed += amount;
@@ -484,7 +478,7 @@ function upsell(m: Merchant, e: Engine, order: Order, t: number): void {
   const cp = e.rng.pick(order.campaign.upsells);
   const line = addLine(m, order, cp, cp.price, cp.shipping);
   const amount = line.price + line.shipping + line.tax;
-  const txn = addTxn(m, t, 'SALE', 'SUCCESS', 'Approved', order, line, amount, line.tax, line.shipping, { authCode: authCode(e.rng) });
+  const txn = addTxn(m, t, 'SALE', 'SUCCESS', 'Approved', order, line, amount, line.tax, line.shipping, { authCode: null });
   scheduleFate(e, txn, t);
 }
 
@@ -492,7 +486,6 @@ function capture(m: Merchant, e: Engine, auth: Txn, t: number): void {
   const txn = addTxn(m, t, 'CAPTURE', 'SUCCESS', 'Approved', auth.order, auth.line, auth.amount, auth.salesTax, auth.shipping, {
     parent: auth,
     merchantTxnId: merchantTxnIdOf(m, auth),
-    authCode: auth.authCode,
     cycle: auth.cycle,
   });
   auth.u = t;
@@ -563,7 +556,7 @@ function rebill(m: Merchant, e: Engine, p: Purchase, cycle: number, t: number): 
   addTxn(m, t, 'SALE', resp, declineText(r, resp), order, line, amount, line.tax, line.shipping, {
     cycle: p.cycle + 1,
     recycle: p.recycle,
-    authCode: resp === 'SUCCESS' ? authCode(r) : null,
+    authCode: null,
   });
   const txn = order.txns[order.txns.length - 1] as Txn;
   const today = localDate(t, m.config.timezone);
@@ -683,6 +676,36 @@ function chargebackReversal(m: Merchant, txn: Txn, t: number): void {
   txn.u = t;
   txn.order.u = Math.max(txn.order.u, t);
   void m;
+}
+
+/**
+ * Appends by copying: rows hold many tiny arrays (an order's 1-3 transactions), and a pushed-to array
+ * reserves 16 spare slots, which at a million rows is hundreds of megabytes.
+ */
+export function append<T>(items: readonly T[], item: T): T[] {
+  const out = new Array<T>(items.length + 1);
+  for (let i = 0; i < items.length; i++) out[i] = items[i] as T;
+  out[items.length] = item;
+  return out;
+}
+
+/** A customer by CRM customerId (ids are sequential, so this is an index, not a map). */
+export function customerById(m: Merchant, id: number): Customer | undefined {
+  return Number.isInteger(id) ? m.customers[id - ID_BASE.customer - 1] : undefined;
+}
+
+/** A transaction by CRM transactionId. */
+export function txnById(m: Merchant, id: number): Txn | undefined {
+  return Number.isInteger(id) ? m.txns[id - ID_BASE.txn - 1] : undefined;
+}
+
+/** The authorisation code of an approved charge: explicit on imported rows, derived otherwise. */
+export function authCodeOf(m: Merchant, x: Txn): string | null {
+  if (x.authCode !== null) return x.authCode;
+  if (x.response !== 'SUCCESS') return null;
+  if (x.type === 'CAPTURE' && x.parent) return authCodeOf(m, x.parent);
+  if (x.type !== 'SALE' && x.type !== 'AUTHORIZE') return null;
+  return String(mix32(x.transactionId, hash32(`auth:${m.config.seed}`)) % 1000000).padStart(6, '0');
 }
 
 /** The processor's id of a transaction: explicit on imported rows, derived from the id otherwise. */

@@ -5,6 +5,7 @@
  */
 import { formatCents } from '../core/money.js';
 import { instantToCrmWall } from '../core/time.js';
+import { customerById } from './generator.js';
 import type { Merchant } from './model.js';
 import { MESSAGES, apiError, type ApiResponse } from './envelope.js';
 import { runQuery, type EndpointSpec, type Params } from './query.js';
@@ -22,7 +23,7 @@ interface HistoryEntry {
 export function customerHistory(m: Merchant, params: Params): ApiResponse {
   const id = params.customerId?.trim();
   if (!id) return apiError(MESSAGES.historyNeedsCustomer);
-  const c = m.customerById.get(Number(id));
+  const c = customerById(m, Number(id));
   const entries: HistoryEntry[] = [];
   if (c) {
     let seq = 0;

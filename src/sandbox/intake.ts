@@ -10,7 +10,7 @@ import { parseCents } from '../core/money.js';
 import { localDate, parseWall, wallToInstant } from '../core/time.js';
 import { scanCsvBuffer } from '../importfile/csv-file.js';
 import { validateImportFiles, type ImportInput, type ValidationReport } from '../importfile/validate.js';
-import { addCustomer, addLine, addNote, addOrder, addPurchase, addTxn, orderPaid } from './generator.js';
+import { addCustomer, addLine, addNote, addOrder, addPurchase, addTxn, append, orderPaid } from './generator.js';
 import type { Affiliate, Campaign, CampaignProduct, Customer, Merchant, Mid, Order, OrderLine, PaySource, Txn, TxnType } from './model.js';
 
 type Row = Record<string, string>;
@@ -261,7 +261,7 @@ function apply(m: Merchant, txRows: Row[], noteRows: Row[], detailRows: Row[]): 
       if (x.line === line) {
         x.purchase = p;
         x.cycle = p.cycle;
-        p.txns.push(x);
+        p.txns = append(p.txns, x);
         if (x.response === 'SUCCESS' && (x.type === 'SALE' || x.type === 'CAPTURE')) p.billed += x.amount;
         if (x.response === 'SUCCESS' && x.type === 'REFUND') p.refunded += x.amount;
       }

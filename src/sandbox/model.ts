@@ -174,6 +174,7 @@ export interface Txn {
   mid: Mid;
   /** Explicit processor id (imports); null = derived from the transactionId when served. */
   merchantTxnId: string | null;
+  /** Explicit authorisation code (imports); null = derived when served (see authCodeOf). */
   authCode: string | null;
   isChargedback: 0 | 1;
   chargebackDate: string | null;
@@ -237,10 +238,8 @@ export interface Merchant {
   orders: Order[];
   txns: Txn[];
   purchases: Purchase[];
-  customerById: Map<number, Customer>;
   orderById: Map<string, Order>;
   purchaseById: Map<string, Purchase>;
-  txnById: Map<number, Txn>;
   /** Bumped on every change; query caches and indexes key on it. */
   version: number;
 }

@@ -6,7 +6,7 @@
  */
 import { formatCents } from '../core/money.js';
 import { daysInMonth, instantToCrmWall } from '../core/time.js';
-import { merchantTxnIdOf, orderPaid } from './generator.js';
+import { authCodeOf, merchantTxnIdOf, orderPaid } from './generator.js';
 import type { BaseProduct, Campaign, CampaignProduct, Customer, Merchant, Order, Purchase, Txn } from './model.js';
 
 export type ApiRecord = Record<string, unknown>;
@@ -295,7 +295,7 @@ export function txnRecord(m: Merchant, x: Txn): ApiRecord {
     merchantDescriptor: x.mid.descriptor,
     midNumber: x.mid.midNumber,
     merchantTxnId: merchantTxnIdOf(m, x),
-    authCode: x.authCode,
+    authCode: authCodeOf(m, x),
     avsResponse: x.type === 'SALE' || x.type === 'AUTHORIZE' ? 'Y' : null,
     cvvResponse: x.type === 'SALE' || x.type === 'AUTHORIZE' ? 'M' : null,
     paySource: c.paySource,
