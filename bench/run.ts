@@ -4,6 +4,7 @@
  */
 const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> = {
   // Each benchmark registers itself here, e.g. validate: () => import('./validate.js').
+  sandbox: () => import('./sandbox.js'),
   validate: () => import('./validate.js'),
 };
 
