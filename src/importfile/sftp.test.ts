@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../core/errors.js';
-import { fingerprintOf, knownHostsKeys, parseHostKey } from './sftp.js';
+import { fingerprintOf, knownHostsKeys, parseHostKey, remotePathOf } from './sftp.js';
 
 let dir: string;
 let pubA: string;
@@ -62,5 +62,14 @@ describe('host keys', () => {
     expect(knownHostsKeys(text, 'sftp.example.com', 22).keys.map((k) => k.blob)).toEqual([parseHostKey(pubA).blob]);
     expect(knownHostsKeys(text, '127.0.0.1', 2022).keys.map((k) => k.blob)).toEqual([parseHostKey(pubB).blob]);
     expect(knownHostsKeys(text, '127.0.0.1', 22).keys).toHaveLength(0);
+  });
+});
+
+describe('remotePathOf', () => {
+  it('joins POSIX remote paths with or without trailing slashes', () => {
+    expect(remotePathOf('/incoming', 'a.csv')).toBe('/incoming/a.csv');
+    expect(remotePathOf('/incoming/', 'a.csv')).toBe('/incoming/a.csv');
+    expect(remotePathOf('/', 'a.csv')).toBe('/a.csv');
+    expect(remotePathOf('upload', 'a.csv')).toBe('upload/a.csv');
   });
 });

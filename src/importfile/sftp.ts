@@ -375,8 +375,10 @@ async function pipelinedWrite(
   if (failure) throw failure;
 }
 
-function remotePathOf(dir: string, name: string): string {
-  return `${dir.replace(/\/+$/, '') || '/'}${dir.endsWith('/') || dir === '' ? '' : '/'}${name}`.replace(/^\/\//, '/');
+/** Remote paths are POSIX whatever the local OS; "/" and trailing slashes are handled. */
+export function remotePathOf(dir: string, name: string): string {
+  const base = dir.replace(/\/+$/, '');
+  return base === '' ? `/${name}` : `${base}/${name}`;
 }
 
 /** Uploads one file into `remoteDir` (NAME.part, resume, verify, rename); see the file comment. */
@@ -427,8 +429,8 @@ export async function uploadFile(s: SFTPWrapper, local: string, remoteDir: strin
     await p.close(s, h).catch(() => undefined);
   }
 
-  // A .part longer than the file (an older, bigger upload resumed) would keep a stale tail: never, since
-  // we only resume when .part <= size and rewrite from `from` to `size`; the size check below proves it.
+  // Resume only happens when .part is not longer than the file and everything from `from` to the end is
+  // rewritten, so no stale tail can survive; the size check below proves it anyway.
   const after = await p.stat(s, part);
   const back = await remoteSha256(s, part, size, (n) => report('verify', n, size));
   if (!after || after.size !== size || back.hex !== hashes.full) {
