@@ -43,4 +43,19 @@ export const commands: CommandEntry[] = [
     summary: 'write the sandbox merchant as CSV ground truth (API field names and formats)',
     load: () => import('./commands/sandbox-export.js'),
   },
+  {
+    path: ['connect'],
+    summary: 'save a CRM API user (Konnektive / Checkout Champ) after testing its credentials',
+    load: () => import('./commands/connect.js'),
+  },
+  {
+    path: ['connections'],
+    summary: 'list saved CRM connections, or remove one (konduit connections remove NAME)',
+    load: () => import('./commands/connections.js'),
+  },
+  {
+    path: ['sync'],
+    summary: 'backfill a date range, sync incrementally, or --watch to keep connections fresh',
+    load: () => import('./commands/sync.js'),
+  },
 ];

@@ -47,6 +47,11 @@ export interface SqlDriver {
   upsert(spec: TableSpec, rows: Row[]): Promise<void>;
   /** Runs fn inside one transaction (callers are already serialised). */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Makes a set of integer ids available to the next statements as a subquery (`IN (<returned sql>)`).
+   * Large IN lists of constants are slow on DuckDB; a staged table joins fast.
+   */
+  idSet(name: 'txn' | 'cust' | 'aux', ids: number[]): Promise<string>;
   /** SQL expression reading an instant column as epoch milliseconds. */
   instantMs(column: string): string;
   close(): Promise<void>;
@@ -72,8 +77,8 @@ export function dedupeByKey(spec: TableSpec, rows: Row[]): Row[] {
   return byKey.size === rows.length ? rows : [...byKey.values()];
 }
 
-/** Integer ids only, so they can be inlined into IN lists safely. */
-function idList(ids: Iterable<number>): string {
+/** Integer ids only, so they can be inlined into SQL safely. */
+export function idList(ids: Iterable<number>): string {
   const out: string[] = [];
   for (const id of ids) {
     if (!Number.isSafeInteger(id)) throw new RangeError(`not an integer id: ${id}`);
@@ -196,33 +201,59 @@ export class SqlStore implements Store {
   }
 
   async writePage(w: PageWrite): Promise<void> {
-    const spec = ENTITY_TABLES[w.table];
-    const rows = dedupeByKey(
-      spec,
-      w.rows.map((r) => ({ ...r, connection_id: w.connectionId })),
-    );
+    await this.writePages([w]);
+  }
+
+  async writePages(ws: PageWrite[]): Promise<void> {
+    if (ws.length === 0) return;
+    // Group by (connection, table): one bulk upsert per table, one ledger pass, one marker upsert.
+    const groups = new Map<string, { connectionId: string; table: PageWrite['table']; rows: Row[]; ledger: Map<number, Row[]> | null }>();
+    const markers: Row[] = [];
+    for (const w of ws) {
+      const k = `${w.connectionId}\u0001${w.table}`;
+      let g = groups.get(k);
+      if (!g) {
+        g = { connectionId: w.connectionId, table: w.table, rows: [], ledger: null };
+        groups.set(k, g);
+      }
+      for (const r of w.rows) g.rows.push({ ...r, connection_id: w.connectionId });
+      if (w.ledger) {
+        // A later page's copy of a transaction wins: its events replace those of earlier copies.
+        g.ledger ??= new Map();
+        for (const id of w.ledger.transactionIds) g.ledger.set(id, []);
+        for (const e of w.ledger.events) {
+          const id = Number(e.transaction_id);
+          const list = g.ledger.get(id);
+          if (list) list.push(e);
+          else g.ledger.set(id, [e]);
+        }
+      }
+      if (w.marker) {
+        const m = w.marker;
+        markers.push({
+          connection_id: w.connectionId,
+          scope: m.scope,
+          stream: m.stream,
+          window_key: m.windowKey,
+          page: m.page,
+          total_results: m.totalResults,
+          records: m.records,
+          max_updated: m.maxUpdated,
+        });
+      }
+    }
     await this.lock.run(() =>
       this.db.transaction(async () => {
-        if (rows.length > 0) await this.db.upsert(spec, rows);
-        if (w.ledger) {
-          const events = w.table === 'transactions' ? await this.dropAuthorizationVoids(w.connectionId, rows, w.ledger.events) : w.ledger.events;
-          await this.replaceLedger(w.connectionId, w.ledger.transactionIds, events);
+        for (const g of groups.values()) {
+          const rows = dedupeByKey(ENTITY_TABLES[g.table], g.rows);
+          if (rows.length > 0) await this.db.upsert(ENTITY_TABLES[g.table], rows);
+          if (g.ledger) {
+            const events = [...g.ledger.values()].flat();
+            const kept = g.table === 'transactions' ? await this.dropAuthorizationVoids(g.connectionId, rows, events) : events;
+            await this.replaceLedger(g.connectionId, [...g.ledger.keys()], kept);
+          }
         }
-        if (w.marker) {
-          const m = w.marker;
-          await this.db.upsert(SYNC_PAGES, [
-            {
-              connection_id: w.connectionId,
-              scope: m.scope,
-              stream: m.stream,
-              window_key: m.windowKey,
-              page: m.page,
-              total_results: m.totalResults,
-              records: m.records,
-              max_updated: m.maxUpdated,
-            },
-          ]);
-        }
+        if (markers.length > 0) await this.db.upsert(SYNC_PAGES, dedupeByKey(SYNC_PAGES, markers));
       }),
     );
   }
@@ -242,7 +273,7 @@ export class SqlStore implements Store {
       const parents = voids.map((v) => Number(v.parent_txn_id)).filter((id) => !authIds.has(id));
       if (parents.length > 0) {
         for (const r of await this.db.query(
-          `SELECT transaction_id FROM transactions WHERE connection_id = $1 AND txn_type = 'AUTHORIZE' AND transaction_id IN (${idList(new Set(parents))})`,
+          `SELECT transaction_id FROM transactions WHERE connection_id = $1 AND txn_type = 'AUTHORIZE' AND transaction_id IN (${await this.db.idSet('aux', [...new Set(parents)])})`,
           [connectionId],
         )) {
           authIds.add(Number(r.transaction_id));
@@ -254,7 +285,7 @@ export class SqlStore implements Store {
     if (auths.length > 0) {
       const stale = await this.db.query(
         `SELECT e.transaction_id, e.customer_id FROM money_events e WHERE e.connection_id = $1 AND e.kind = 'void' AND e.transaction_id IN (
-           SELECT transaction_id FROM transactions WHERE connection_id = $1 AND txn_type = 'VOID' AND parent_txn_id IN (${idList(new Set(auths))}))`,
+           SELECT transaction_id FROM transactions WHERE connection_id = $1 AND txn_type = 'VOID' AND parent_txn_id IN (${await this.db.idSet('aux', [...new Set(auths)])}))`,
         [connectionId],
       );
       if (stale.length > 0) {
@@ -271,7 +302,7 @@ export class SqlStore implements Store {
     if (transactionIds.length === 0 && events.length === 0) return;
     const customers = new Set<number>();
     if (transactionIds.length > 0) {
-      const ids = idList(new Set(transactionIds));
+      const ids = await this.db.idSet('txn', [...new Set(transactionIds)]);
       // Customers of events about to disappear (a cleared chargeback) need their facts recomputed too.
       for (const r of await this.db.query(
         `SELECT DISTINCT customer_id FROM money_events WHERE connection_id = $1 AND transaction_id IN (${ids}) AND customer_id IS NOT NULL`,
@@ -291,7 +322,7 @@ export class SqlStore implements Store {
   }
 
   private async refreshFacts(connectionId: string, customers: Set<number>): Promise<void> {
-    const ids = idList([...customers].sort((a, b) => a - b));
+    const ids = await this.db.idSet('cust', [...customers].sort((a, b) => a - b));
     await this.db.exec(`DELETE FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids})`, [connectionId]);
     const big = (e: string) => `CAST(${e} AS BIGINT)`;
     await this.db.exec(
@@ -409,5 +440,13 @@ export class SqlStore implements Store {
     return this.lock.run(() =>
       this.db.query(`SELECT ${cols.join(', ')} FROM ${spec.name} WHERE connection_id = $1 ORDER BY ${spec.key.join(', ')}`, [connectionId]),
     );
+  }
+
+  async query(sql: string, params: Value[] = []): Promise<Row[]> {
+    return this.lock.run(() => this.db.query(sql, params));
+  }
+
+  instantMsSql(expr: string): string {
+    return this.db.instantMs(expr);
   }
 }

@@ -2,7 +2,7 @@
  * The Store interface: the one seam between sync/analytics and a database engine. Both engines
  * (engines/duckdb, engines/postgres) pass the same contract suite (store.contract.ts).
  */
-import type { EntityTableName, ReadableTable, Row } from './schema.js';
+import type { EntityTableName, ReadableTable, Row, Value } from './schema.js';
 
 export type Brand = 'konnektive' | 'checkoutchamp';
 export type Frequency = 'hourly' | '6h' | '12h' | 'daily';
@@ -93,6 +93,8 @@ export interface Store {
 
   /** Upserts a page's rows, replaces its ledger events, refreshes customer facts and writes its marker, atomically. */
   writePage(w: PageWrite): Promise<void>;
+  /** Writes several pages in ONE transaction (group commit); later pages win where they overlap. */
+  writePages(ws: PageWrite[]): Promise<void>;
   /** Page markers of a scope (what a resumed sync may skip). */
   pageMarkers(connectionId: string, scope: string): Promise<PageMarker[]>;
   /** Drops a finished scope's markers. */
@@ -109,6 +111,14 @@ export interface Store {
   countRows(table: ReadableTable, connectionId: string): Promise<number>;
   /** All rows of a table for a connection, ordered by key (tests, verification; not for large reports). */
   readRows(table: ReadableTable, connectionId: string): Promise<Row[]>;
+
+  /**
+   * Runs a read-only SQL query ($1.. parameters) for reports; bigint comes back as number, instant columns
+   * as the engine returns them (use `instantMsSql` to read epoch milliseconds portably).
+   */
+  query(sql: string, params?: Value[]): Promise<Row[]>;
+  /** SQL expression reading an instant column or expression as epoch milliseconds in this engine. */
+  instantMsSql(expr: string): string;
 }
 
 /** Options every engine takes through its constructor. */

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { localDate } from '../core/time.js';
 import { crmDate, type Endpoint, type Page } from '../crm/client.js';
-import type { PageMarker, Store } from '../store/store.js';
+import type { PageMarker, PageWrite, Store } from '../store/store.js';
 import {
   DEFAULT_PLAN,
   backfillPlan,
@@ -111,6 +111,52 @@ async function runPool(initial: Task[], concurrency: number, work: (t: Task, pus
   if (failure !== null) throw failure;
 }
 
+/**
+ * Group commit: pages queue here while workers go on fetching, and a single writer commits whatever
+ * has queued in one transaction (each page still commits together with its marker). Amortises the
+ * per-transaction cost that otherwise caps a page-at-a-time writer (docs/sync.md).
+ */
+class BatchWriter {
+  private queue: PageWrite[] = [];
+  private running: Promise<void> | null = null;
+  private error: unknown = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly onCommit: (batch: PageWrite[]) => void,
+    private readonly maxBatch = 32,
+    private readonly maxQueued = 64,
+  ) {}
+
+  /** Queues a page; waits only when the queue is full (backpressure). */
+  async add(w: PageWrite): Promise<void> {
+    while (this.queue.length >= this.maxQueued && this.running) await this.running;
+    if (this.error !== null) throw this.error;
+    this.queue.push(w);
+    this.running ??= this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    while (this.queue.length > 0 && this.error === null) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      try {
+        await this.store.writePages(batch);
+        this.onCommit(batch);
+      } catch (err) {
+        this.error = err;
+        this.queue = [];
+      }
+    }
+    this.running = null;
+  }
+
+  /** Waits until everything queued is committed; throws the first write error. */
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+    if (this.error !== null) throw this.error;
+  }
+}
+
 /** Runs one sync (backfill or incremental) for one connection. */
 export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const planOpts: PlanOptions = { ...DEFAULT_PLAN, ...o.plan };
@@ -167,6 +213,18 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const emit = (done = false) =>
     o.onProgress?.(snapshot({ ...counters, retries: o.source.retries - retriesAtStart, elapsedMs: performance.now() - started, done }));
 
+  const writer = new BatchWriter(o.store, (batch) => {
+    for (const w of batch) {
+      const m = w.marker;
+      if (!m) continue;
+      maxUpdated.set(m.stream, maxWall(maxUpdated.get(m.stream) ?? null, m.maxUpdated));
+      counters.records += m.records;
+      counters.pages += 1;
+      counters.streams[m.stream] = (counters.streams[m.stream] ?? 0) + m.records;
+    }
+    emit();
+  });
+
   const keyOf = (t: Task) => {
     const w = windows.get(t.spec.name);
     return t.window && w ? windowKey(w.rangeType, t.window) : 'all';
@@ -211,17 +269,17 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       records: mapped.rows.length,
       maxUpdated: mapped.maxUpdated,
     };
-    await o.store.writePage({ connectionId: o.connectionId, table: t.spec.name, rows: mapped.rows, ledger: mapped.ledger, marker });
-    maxUpdated.set(t.spec.name, maxWall(maxUpdated.get(t.spec.name) ?? null, mapped.maxUpdated));
-    counters.records += mapped.rows.length;
-    counters.pages += 1;
-    counters.streams[t.spec.name] = (counters.streams[t.spec.name] ?? 0) + mapped.rows.length;
-    emit();
+    await writer.add({ connectionId: o.connectionId, table: t.spec.name, rows: mapped.rows, ledger: mapped.ledger, marker });
   };
 
   const roots: Task[] = specs.map((spec) => ({ spec, window: windows.get(spec.name)?.window ?? null, page: 1 }));
   try {
-    await runPool(roots, o.concurrency ?? 4, work, o.signal);
+    try {
+      await runPool(roots, o.concurrency ?? 4, work, o.signal);
+    } finally {
+      // Pages already fetched are committed even when the run stops: less to fetch on resume.
+      await writer.flush();
+    }
     // Only a complete run moves the checkpoints: an interrupted one leaves them for its resumption.
     for (const s of specs.filter((x) => x.windowed)) {
       const cp = await o.store.getCheckpoint(o.connectionId, s.name);

@@ -163,15 +163,22 @@ describe('sync under faults and crashes', () => {
     let interrupted = 0;
     for (let crash = 0; crash < 5; crash++) {
       const ac = new AbortController();
-      let pages = 0;
-      const stopAfter = 3 + crash * 7;
-      await runSync({
-        store, source: clientFor(sb), connectionId, timezone: sb.timezone, concurrency: 4, signal: ac.signal,
-        mode: { kind: 'backfill', from: SANDBOX.start, to: '2025-04-30' },
-        onProgress: (p) => {
-          pages = p.pages;
-          if (p.pages >= stopAfter) ac.abort(new Error('killed'));
+      const client = clientFor(sb);
+      // Killed at a different moment each time: after the k-th page request of this attempt.
+      const killAt = 4 + crash * 9;
+      let fetched = 0;
+      const source = {
+        get retries() {
+          return client.retries;
         },
+        fetchPage: (...args: Parameters<CrmClient['fetchPage']>) => {
+          if (++fetched === killAt) ac.abort(new Error('killed'));
+          return client.fetchPage(...args);
+        },
+      };
+      await runSync({
+        store, source, connectionId, timezone: sb.timezone, concurrency: 4, signal: ac.signal,
+        mode: { kind: 'backfill', from: SANDBOX.start, to: '2025-04-30' },
       }).then(
         () => undefined,
         (err: unknown) => {
@@ -179,7 +186,7 @@ describe('sync under faults and crashes', () => {
           expect(String(err)).toMatch(/killed|cancelled/);
         },
       );
-      pagesBefore += pages;
+      pagesBefore += fetched;
     }
     expect(pagesBefore).toBeGreaterThan(0);
     expect(interrupted).toBeGreaterThanOrEqual(4);

@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { EnvironmentError, errorMessage } from '../../../core/errors.js';
 import { sqlType, type Row, type TableSpec, type Value } from '../../schema.js';
-import { SqlStore, type SqlDriver } from '../../sql-store.js';
+import { SqlStore, idList, type SqlDriver } from '../../sql-store.js';
 import type { StoreOptions } from '../../store.js';
 
 // BIGINT arrives as a string by default; every BIGINT we store is a safe integer (cents, CRM ids).
@@ -32,6 +32,10 @@ class PgDriver implements SqlDriver {
 
   instantMs(column: string): string {
     return `CAST(ROUND(EXTRACT(EPOCH FROM ${column}) * 1000) AS BIGINT)`;
+  }
+
+  async idSet(_name: 'txn' | 'cust' | 'aux', ids: number[]): Promise<string> {
+    return ids.length === 0 ? 'SELECT NULL::bigint WHERE false' : `SELECT unnest('{${idList(ids)}}'::bigint[])`;
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {

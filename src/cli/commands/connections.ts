@@ -1,0 +1,48 @@
+/**
+ * `konduit connections [list|remove NAME]`: lists saved connections (never their passwords) or removes one.
+ */
+import { InvalidInputError, UsageError } from '../../core/errors.js';
+import { parseFlags } from '../args.js';
+import { openStore } from './connections-store.js';
+
+export const help = `Usage: konduit connections [list] [--db PATH|postgres://...]
+       konduit connections remove NAME [--db PATH|postgres://...]
+
+Lists the saved CRM connections (name, brand, API host, API user, time zone, sync frequency), or
+removes one together with everything synced for it.
+
+Examples:
+  konduit connections
+  konduit connections remove shop
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, { db: { type: 'string' } }, true);
+  const [action = 'list', name, ...extra] = positionals;
+  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  const store = await openStore(values.db);
+  try {
+    if (action === 'list') {
+      const list = await store.listConnections();
+      if (list.length === 0) {
+        process.stdout.write('No connections yet. Add one with: konduit connect --help\n');
+        return 0;
+      }
+      const rows = [['NAME', 'BRAND', 'API HOST', 'API USER', 'TIMEZONE', 'FREQUENCY', 'CREATED']];
+      for (const c of list) rows.push([c.name, c.brand, c.baseUrl, c.loginId, c.timezone, c.frequency, new Date(c.createdAt).toISOString().slice(0, 16).replace('T', ' ')]);
+      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+      process.stdout.write(`${rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n')}\n`);
+      return 0;
+    }
+    if (action === 'remove') {
+      if (!name) throw new UsageError('konduit connections remove needs a NAME');
+      if (!(await store.removeConnection(name))) throw new InvalidInputError(`no connection named "${name}"`, 'List them with: konduit connections');
+      process.stdout.write(`Removed "${name}" and its synced data.\n`);
+      return 0;
+    }
+    throw new UsageError(`unknown action "${action}"`, 'Use list or remove NAME.');
+  } finally {
+    await store.close();
+  }
+}
+

@@ -1,0 +1,165 @@
+/**
+ * `konduit sync`: a backfill of a date range, an incremental sync, or `--watch` to keep every
+ * connection fresh at its frequency (one process per connection at a time, by a lock file).
+ */
+import { join } from 'node:path';
+import { EXIT_OK, InvalidInputError, UsageError, errorMessage } from '../../core/errors.js';
+import { parseWall } from '../../core/time.js';
+import { CrmClient } from '../../crm/client.js';
+import type { Connection, ConnectionSummary, Store } from '../../store/store.js';
+import { acquireLock } from '../../sync/lock.js';
+import { runSync, type SyncMode, type SyncResult } from '../../sync/run.js';
+import { isDue, msUntilDue } from '../../sync/schedule.js';
+import { intFlag, parseFlags } from '../args.js';
+import { progressRenderer } from '../progress.js';
+import { konduitHome, openStore } from './connections-store.js';
+
+export const help = `Usage: konduit sync --connection NAME [--from YYYY-MM-DD --to YYYY-MM-DD] [options]
+       konduit sync --watch [--connection NAME] [options]
+
+With --from and --to: a backfill of that range (by the CRM's dateCreated, in the account's time zone).
+Without: an incremental sync (by dateUpdated, from the last checkpoint minus a 3-day look-back).
+A sync interrupted in any way (Ctrl-C, a crash, a kill) resumes where it stopped when run again
+with the same arguments; nothing is lost or stored twice.
+
+--watch syncs every connection (or the one named) whenever its frequency says it is due, and never
+runs two syncs of one connection at once, even across processes.
+
+Options:
+  --connection NAME   the connection (see konduit connections)
+  --from DATE         first day of a backfill
+  --to DATE           last day of a backfill
+  --watch             keep syncing at each connection's frequency (Ctrl-C to stop)
+  --concurrency N     pages fetched at once (default 4)
+  --rate N            at most N requests per second to the CRM (default 10; 0 = no limit)
+  --db PATH|URL       the store (default KONDUIT_DB, else ./konduit.duckdb)
+
+Examples:
+  konduit sync --connection shop --from 2024-01-01 --to 2025-06-30
+  konduit sync --connection shop
+  konduit sync --watch
+`;
+
+function checkDate(name: string, v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || !parseWall(v)) throw new UsageError(`--${name} must be a date YYYY-MM-DD, got "${v}"`);
+  return v;
+}
+
+interface RunOpts {
+  concurrency: number;
+  rate: number;
+  signal: AbortSignal;
+}
+
+async function syncOne(store: Store, conn: Connection, mode: SyncMode, o: RunOpts): Promise<SyncResult | null> {
+  const release = await acquireLock(join(konduitHome(), 'locks'), conn.connectionId);
+  if (!release) {
+    process.stderr.write(`konduit: "${conn.name}" is being synced by another process; skipped\n`);
+    return null;
+  }
+  const label = `${conn.name} ${mode.kind === 'backfill' ? `backfill ${mode.from}..${mode.to}` : 'incremental'}`;
+  const renderer = progressRenderer(process.stderr, label);
+  try {
+    const client = new CrmClient({ baseUrl: conn.baseUrl, loginId: conn.loginId, password: conn.password, concurrency: o.concurrency, requestsPerSecond: o.rate });
+    const result = await runSync({
+      store,
+      source: client,
+      connectionId: conn.connectionId,
+      timezone: conn.timezone,
+      mode,
+      concurrency: o.concurrency,
+      signal: o.signal,
+      onProgress: (p) => renderer.update(p),
+    });
+    renderer.finish();
+    const per = Object.entries(result.streams)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    process.stdout.write(`${label}: done in ${(result.elapsedMs / 1000).toFixed(1)}s: ${result.records} records (${per || 'nothing new'}), ${result.pages} pages, ${result.retries} retries\n`);
+    return result;
+  } catch (err) {
+    renderer.finish();
+    if (o.signal.aborted) throw new UsageError(`${label}: interrupted`, 'Run the same command again to resume where it stopped.');
+    throw err;
+  } finally {
+    await release();
+  }
+}
+
+async function lastOkAt(store: Store, c: ConnectionSummary): Promise<number | null> {
+  const runs = await store.readRows('sync_runs', c.connectionId);
+  let last: number | null = null;
+  for (const r of runs) if (r.status === 'ok' && typeof r.finished_at === 'number') last = Math.max(last ?? 0, r.finished_at);
+  return last;
+}
+
+async function watch(store: Store, only: string | undefined, o: RunOpts): Promise<number> {
+  process.stdout.write(`Watching ${only ? `"${only}"` : 'every connection'}; Ctrl-C to stop.\n`);
+  while (!o.signal.aborted) {
+    const all = (await store.listConnections()).filter((c) => !only || c.name === only);
+    if (all.length === 0) throw new InvalidInputError(only ? `no connection named "${only}"` : 'no connections to watch', 'Add one with: konduit connect --help');
+    let nextIn = 60_000;
+    for (const summary of all) {
+      if (o.signal.aborted) break;
+      const last = await lastOkAt(store, summary);
+      if (!isDue(last, summary.frequency, Date.now())) {
+        nextIn = Math.min(nextIn, msUntilDue(last, summary.frequency, Date.now()));
+        continue;
+      }
+      const conn = await store.getConnection(summary.name);
+      if (!conn) continue;
+      try {
+        await syncOne(store, conn, { kind: 'incremental' }, o);
+      } catch (err) {
+        if (o.signal.aborted) break;
+        // One connection's failure must not stop the others; it is retried at the next tick.
+        process.stderr.write(`konduit: ${summary.name}: ${errorMessage(err)}\n`);
+      }
+    }
+    await new Promise<void>((r) => {
+      const t = setTimeout(r, Math.max(1000, Math.min(nextIn, 60_000)));
+      o.signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+    });
+  }
+  return EXIT_OK;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, {
+    connection: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    watch: { type: 'boolean' },
+    concurrency: { type: 'string' },
+    rate: { type: 'string' },
+    db: { type: 'string' },
+  });
+  const from = checkDate('from', values.from);
+  const to = checkDate('to', values.to);
+  if ((from === undefined) !== (to === undefined)) throw new UsageError('--from and --to go together', 'Give both for a backfill, neither for an incremental sync.');
+  if (values.watch && from) throw new UsageError('--watch runs incremental syncs; it does not take --from/--to');
+  if (!values.watch && !values.connection) throw new UsageError('--connection is required (or --watch)', 'List connections with: konduit connections');
+  const ac = new AbortController();
+  const onSigint = () => {
+    process.stderr.write('\nkonduit: stopping (the sync resumes where it stopped when run again)\n');
+    ac.abort(new Error('interrupted'));
+  };
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint);
+  const o: RunOpts = { concurrency: intFlag('concurrency', values.concurrency, 4, 1), rate: intFlag('rate', values.rate, 10, 0), signal: ac.signal };
+  const store = await openStore(values.db);
+  try {
+    if (values.watch) return await watch(store, values.connection, o);
+    const conn = await store.getConnection(values.connection as string);
+    if (!conn) throw new InvalidInputError(`no connection named "${values.connection}"`, 'List them with: konduit connections');
+    const mode: SyncMode = from && to ? { kind: 'backfill', from, to } : { kind: 'incremental' };
+    const result = await syncOne(store, conn, mode, o);
+    if (!result) return 2;
+    return EXIT_OK;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    await store.close();
+  }
+}
