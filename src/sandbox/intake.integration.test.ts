@@ -3,6 +3,9 @@
  * with the same customers, subscriptions (next bill dates, prices), refunds and chargebacks; an invalid
  * set is refused with the validator's report.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detailColumns, noteColumns, transactionColumns } from '../importfile/columns.js';
 import { ADMIN_HEADER } from './admin.js';
@@ -142,5 +145,21 @@ describe('legacy import intake', () => {
     // Imported rows land on the import day by dateUpdated, as an incremental sync would see them.
     const byUpdate = await call('transactions/query', { startDate: '11/21/2026', endDate: '11/21/2026', dateRangeType: 'dateUpdated', lastName: 'Legacy' });
     expect(byUpdate.message.totalResults).toBe(6);
+  });
+
+  it('reads the files from paths on the sandbox host too', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'konduit-intake-'));
+    try {
+      const rows = [sale(person('P-1', 'Pat', 'pat.path@example.com'), { orderId: 'PO-1', dateCreated: '2026-10-01 12:00:00', merchantTxnId: 'PATH-1', isActiveRecurring: '1', nextBillDate: '2026-12-15' })];
+      await writeFile(join(dir, 'tx.csv'), csv(transactionColumns, rows));
+      const r = await intake({ files: { transactions: join(dir, 'tx.csv') } });
+      expect(r.status).toBe(200);
+      const p = await call('purchase/query', { customerId: String(r.json.customers[0].customerId) });
+      expect(p.message.data[0]).toMatchObject({ nextBillDate: '2026-12-15', price: '39.95', status: 'ACTIVE' });
+      const missing = await intake({ files: { transactions: join(dir, 'nope.csv') } });
+      expect(missing.status).toBe(400);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
