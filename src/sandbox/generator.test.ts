@@ -122,6 +122,15 @@ describe('generateMerchant', () => {
     for (const r of m.txns) expect(r.u).toBeLessThanOrEqual(m.now);
   });
 
+  it('advances deterministically: the same merchant advanced the same days is the same merchant', () => {
+    const a = generateMerchant({ seed: 'gen-test', customers: 300, start: '2026-01-01', now: NOW });
+    const b = generateMerchant({ seed: 'gen-test', customers: 300, start: '2026-01-01', now: NOW });
+    advanceMerchant(a, 3);
+    advanceMerchant(a, 4.5);
+    advanceMerchant(b, 7.5);
+    expect(fingerprint(b)).toEqual(fingerprint(a));
+  });
+
   it('spans DST changes in the account zone with valid wall times', () => {
     const days = new Set(base.txns.map((x) => localDate(x.t, 'America/New_York')));
     for (const d of ['2025-03-09', '2025-11-02', '2026-03-08', '2026-11-01']) expect(days).toContain(d);

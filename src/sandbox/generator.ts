@@ -211,13 +211,13 @@ function handle(m: Merchant, e: Engine, ev: SimEvent): void {
     case 'CAPTURE':
       return capture(m, e, ev.ref as Txn, ev.t);
     case 'VOID':
-      return voidTxn(m, e, ev.ref as Txn, ev.t);
+      return voidTxn(m, ev.ref as Txn, ev.t);
     case 'REFUND':
       return refund(m, e, ev.ref as Txn, ev.n, ev.t);
     case 'CHARGEBACK':
       return chargeback(m, e, ev.ref as Txn, ev.t);
     case 'CHARGEBACK_REVERSAL':
-      return chargebackReversal(m, ev.ref as Txn, ev.t);
+      return chargebackReversal(ev.ref as Txn, ev.t);
     case 'REBILL':
       return rebill(m, e, ev.ref as Purchase, ev.n, ev.t);
     case 'CANCEL':
@@ -596,7 +596,7 @@ function cancelPurchase(m: Merchant, p: Purchase, t: number, reason: string, cyc
   addNote(p.customer, t, `Purchase ${p.purchaseId} cancelled: ${reason}`);
 }
 
-function voidTxn(m: Merchant, e: Engine, txn: Txn, t: number): void {
+function voidTxn(m: Merchant, txn: Txn, t: number): void {
   if (txn.isChargedback || refundedOf(txn) > 0) return;
   addTxn(m, t, 'VOID', 'SUCCESS', 'Approved', txn.order, txn.line, txn.amount, txn.salesTax, txn.shipping, {
     parent: txn,
@@ -610,7 +610,6 @@ function voidTxn(m: Merchant, e: Engine, txn: Txn, t: number): void {
     txn.purchase.refunded += txn.amount;
     cancelPurchase(m, txn.purchase, t, 'Voided', -1);
   }
-  void e;
 }
 
 /** Cents already refunded or voided against a transaction. */
@@ -666,7 +665,7 @@ function chargeback(m: Merchant, e: Engine, txn: Txn, t: number): void {
   if (r.chance(0.12)) e.agenda.push(t + r.int(15, 60) * DAY, 'CHARGEBACK_REVERSAL', txn);
 }
 
-function chargebackReversal(m: Merchant, txn: Txn, t: number): void {
+function chargebackReversal(txn: Txn, t: number): void {
   if (!txn.isChargedback) return;
   txn.isChargedback = 0;
   txn.chargebackDate = null;
@@ -675,7 +674,6 @@ function chargebackReversal(m: Merchant, txn: Txn, t: number): void {
   txn.chargebackNote = null;
   txn.u = t;
   txn.order.u = Math.max(txn.order.u, t);
-  void m;
 }
 
 /**

@@ -408,7 +408,7 @@ export function purchaseRecord(m: Merchant, p: Purchase): ApiRecord {
   };
 }
 
-function campaignProductRecord(m: Merchant, cp: CampaignProduct): ApiRecord {
+function campaignProductRecord(cp: CampaignProduct): ApiRecord {
   return {
     campaignProductId: cp.campaignProductId,
     productId: cp.productId,
@@ -425,7 +425,6 @@ function campaignProductRecord(m: Merchant, cp: CampaignProduct): ApiRecord {
     salesTaxPercent: (cp.taxBp / 100).toFixed(2),
     finalBillingCycle: 0,
   };
-  void m;
 }
 
 /** A campaign/query record (its products and coupons nested). */
@@ -438,7 +437,7 @@ export function campaignRecord(m: Merchant, c: Campaign): ApiRecord {
     currencyCode: 'USD',
     currencySymbol: '$',
     dateCreated: instantToCrmWall(c.dateCreated, m.config.timezone),
-    products: c.products.map((cp) => campaignProductRecord(m, cp)),
+    products: c.products.map((cp) => campaignProductRecord(cp)),
     coupons: [],
   };
 }
