@@ -10,7 +10,7 @@
  */
 import { formatCents } from '../core/money.js';
 import { TX } from './columns.js';
-import { HashTable64, SEED_A, SEED_B, hashPair, pair } from './hash-table.js';
+import { HashTable64, SEED_A, SEED_B, hashFolded, hashPair, pair } from './hash-table.js';
 import type { IssueCode, IssueParams } from './messages.js';
 import type { RowView, Reporter } from './row.js';
 
@@ -54,7 +54,7 @@ export class CrossRowState {
     const { buf, s, e, ok, num } = row;
     if (ok[TX.merchantTxnId]) {
       const k = TX.merchantTxnId;
-      const a = hashPair(SEED_A, SEED_B, buf, s[k]!, e[k]!, false);
+      const a = hashPair(SEED_A, SEED_B, buf, s[k]!, e[k]!);
       const slot = this.txns.upsert(a, pair.b);
       if (!this.txns.inserted) {
         out.report('duplicate_merchant_txn_id', k, { firstRow: this.txns.row(slot) });
@@ -65,7 +65,7 @@ export class CrossRowState {
     }
     if (ok[TX.parentTxnId]) {
       const k = TX.parentTxnId;
-      const a = hashPair(SEED_A, SEED_B, buf, s[k]!, e[k]!, false);
+      const a = hashPair(SEED_A, SEED_B, buf, s[k]!, e[k]!);
       const b = pair.b;
       const isRefund = ok[TX.txnType] === 1 && num[TX.txnType] === TXN_REFUND && ok[TX.totalAmount] === 1;
       const amount = isRefund ? num[TX.totalAmount]! : Number.NaN;
@@ -79,14 +79,14 @@ export class CrossRowState {
     }
     if (ok[TX.customerId]) {
       const k = TX.customerId;
-      const slot = this.customers.upsert(hashPair(SEED_A, SEED_B, buf, s[k]!, e[k]!, false), pair.b);
-      let ia = hashPair(SEED_A, SEED_B, buf, s[TX.firstName]!, e[TX.firstName]!, true);
-      ia = hashPair(ia ^ 0x1f, pair.b ^ 0x1f, buf, s[TX.lastName]!, e[TX.lastName]!, true);
-      ia = hashPair(ia ^ 0x1f, pair.b ^ 0x1f, buf, s[TX.emailAddress]!, e[TX.emailAddress]!, true);
-      const ib = pair.b;
+      const slot = this.customers.upsert(hashPair(SEED_A, SEED_B, buf, s[k]!, e[k]!), pair.b);
+      // A 32-bit hash is enough for the identity: a missed difference only loses a warning.
+      let id = hashFolded(SEED_A, buf, s[TX.firstName]!, e[TX.firstName]!);
+      id = hashFolded(id ^ 0x1f, buf, s[TX.lastName]!, e[TX.lastName]!);
+      id = hashFolded(id ^ 0x1f, buf, s[TX.emailAddress]!, e[TX.emailAddress]!);
       if (this.customers.inserted) {
-        this.customers.set(slot, row.row, ia, ib);
-      } else if (this.customers.v1(slot) !== ia || this.customers.v2(slot) !== ib) {
+        this.customers.set(slot, row.row, id, 0);
+      } else if (this.customers.v1(slot) !== id) {
         out.report('customer_identity_mismatch', k, { firstRow: this.customers.row(slot) });
       }
     }
@@ -127,6 +127,6 @@ export class CrossRowState {
 
   /** Whether the transactions file has this customerId. */
   hasCustomer(buf: Uint8Array, s: number, e: number): boolean {
-    return this.customers.find(hashPair(SEED_A, SEED_B, buf, s, e, false), pair.b) >= 0;
+    return this.customers.find(hashPair(SEED_A, SEED_B, buf, s, e), pair.b) >= 0;
   }
 }

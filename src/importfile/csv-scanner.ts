@@ -175,6 +175,20 @@ export class CsvScanner {
         ce = q;
         nl += cellNl;
         p = q + 1;
+        if (buf[p] === COMMA && p + 1 < end) {
+          // The common case, "cell",: store it and go straight to the next cell.
+          if (n < MAX_CELLS) {
+            starts[n] = cs;
+            ends[n] = ce;
+            unesc[n] = esc;
+            if (esc) anyEscaped = true;
+          } else {
+            flags |= FLAG_TOO_MANY_CELLS;
+          }
+          n++;
+          p++;
+          continue;
+        }
         if (p < end && buf[p] !== COMMA && buf[p] !== LF && buf[p] !== CR) {
           // Text after the closing quote: keep it in the cell, flag the record.
           flags |= FLAG_BAD_QUOTE;

@@ -46,10 +46,16 @@ export class FileValidator implements Reporter {
   private readonly customerCol: number;
   private cellOf: Int32Array | null = null;
   private width = 0;
+  /** The header is exactly the spec's columns in order: rows are read in place, without a copy. */
+  private identity = false;
+  private readonly ownS: Int32Array;
+  private readonly ownE: Int32Array;
 
   constructor(private readonly o: FileValidatorOptions) {
     const cols = o.cols;
     this.view = new RowView(cols);
+    this.ownS = this.view.s;
+    this.ownE = this.view.e;
     this.summary = o.collector.startFile(o.file, o.kind);
     this.typeId = Uint8Array.from(cols, (c) => T[c.type]);
     this.maxLen = Int32Array.from(cols, (c) => c.maxLength ?? 0);
@@ -90,16 +96,23 @@ export class FileValidator implements Reporter {
       this.report('csv_ragged_row', -1, { found: rec.count, expected: this.width });
       return;
     }
-    const cellOf = this.cellOf;
-    const { s, e } = v;
-    const n = cellOf.length;
-    for (let k = 0; k < n; k++) {
-      const c = cellOf[k]!;
-      if (c >= 0) {
-        s[k] = rec.starts[c]!;
-        e[k] = rec.ends[c]!;
+    if (this.identity) {
+      v.s = rec.starts;
+      v.e = rec.ends;
+    } else {
+      const cellOf = this.cellOf;
+      const s = this.ownS;
+      const e = this.ownE;
+      const n = cellOf.length;
+      for (let k = 0; k < n; k++) {
+        const c = cellOf[k]!;
+        if (c >= 0) {
+          s[k] = rec.starts[c]!;
+          e[k] = rec.ends[c]!;
+        }
       }
     }
+    const { s, e } = v;
     this.checkFields();
     for (const rule of this.o.rules) rule.check(v, this, this.o.ctx);
     if (this.o.kind === 'transactions') {
@@ -114,26 +127,31 @@ export class FileValidator implements Reporter {
     const v = this.view;
     const { buf, s, e, ok, num, present } = v;
     const parsed = F.parsed;
-    const n = s.length;
+    const n = this.o.cols.length;
+    // Locals, not `this.` loads, in the loop that runs once per cell.
+    const typeId = this.typeId;
+    const maxLen = this.maxLen;
+    const mustHave = this.mustHave;
+    const quantityCol = this.quantityCol;
     for (let k = 0; k < n; k++) {
       const cs = s[k]!;
       const ce = e[k]!;
       if (ce <= cs) {
         ok[k] = 0;
-        if (this.mustHave[k] && present[k]) this.report('required', k);
+        if (mustHave[k] && present[k]) this.report('required', k);
         continue;
       }
       let code: IssueCode | null;
-      switch (this.typeId[k]) {
+      switch (typeId[k]) {
         case T.varchar:
         case T.region:
-          code = F.checkVarchar(buf, cs, ce, this.maxLen[k]!);
+          code = F.checkVarchar(buf, cs, ce, maxLen[k]!);
           break;
         case T.id:
-          code = F.checkId(buf, cs, ce, this.maxLen[k]!);
+          code = F.checkId(buf, cs, ce, maxLen[k]!);
           break;
         case T.integer:
-          code = F.checkInteger(buf, cs, ce, this.maxLen[k]!);
+          code = F.checkInteger(buf, cs, ce, maxLen[k]!);
           break;
         case T.decimal:
           code = F.checkDecimal(buf, cs, ce);
@@ -180,7 +198,7 @@ export class FileValidator implements Reporter {
       if (code === null) {
         ok[k] = 1;
         num[k] = parsed.value;
-        if (k === this.quantityCol && parsed.value <= 0) this.report('quantity_not_positive', k);
+        if (k === quantityCol && parsed.value <= 0) this.report('quantity_not_positive', k);
       } else {
         ok[k] = 0;
         this.report(code, k, this.paramsFor(code, k));
@@ -212,6 +230,7 @@ export class FileValidator implements Reporter {
     const h = checkHeader(cells, this.o.cols);
     this.cellOf = h.cellOf;
     this.width = h.width;
+    this.identity = h.width === this.o.cols.length && h.cellOf.every((c, k) => c === k);
     const v = this.view;
     for (let k = 0; k < h.cellOf.length; k++) {
       v.present[k] = h.cellOf[k]! >= 0 ? 1 : 0;

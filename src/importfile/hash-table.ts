@@ -13,19 +13,27 @@ export const SEED_B = 0x2545f491;
 export const pair = { b: 0 };
 
 /**
- * Two independent hashes of buf[s, e) in one pass (FNV-1a, and a multiply-xorshift), continuing from
- * (a, b). Returns the first and leaves the second in `pair.b`. With `lower`, ASCII letters are folded.
+ * Two independent hashes of buf[s, e) in one pass (FNV-1a, and a multiplicative hash with another
+ * multiplier), continuing from (a, b). Returns the first and leaves the second in `pair.b`.
  */
-export function hashPair(a: number, b: number, buf: Uint8Array, s: number, e: number, lower: boolean): number {
+export function hashPair(a: number, b: number, buf: Uint8Array, s: number, e: number): number {
   for (let i = s; i < e; i++) {
-    let c = buf[i]!;
-    if (lower && c >= 0x41 && c <= 0x5a) c |= 0x20;
+    const c = buf[i]!;
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b + c, 0x5bd1e995);
-    b ^= b >>> 13;
   }
-  pair.b = b;
+  pair.b = b ^ (b >>> 15);
   return a;
+}
+
+/** FNV-1a of buf[s, e) with ASCII letters folded to lower case, continuing from h. */
+export function hashFolded(h: number, buf: Uint8Array, s: number, e: number): number {
+  for (let i = s; i < e; i++) {
+    let c = buf[i]!;
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return h;
 }
 
 const STRIDE = 5; // key a, key b, row, v1, v2

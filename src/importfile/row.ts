@@ -12,9 +12,12 @@ export class RowView {
   buf: Buffer = EMPTY;
   row = 0;
   line = 0;
-  /** Cell byte range per spec column; both 0 when the column is not in the file. */
-  readonly s: Int32Array;
-  readonly e: Int32Array;
+  /**
+   * Cell byte range per spec column; both 0 when the column is not in the file. When the header is in
+   * spec order these are the scanner's own arrays (no copy per row), so they may be longer than `cols`.
+   */
+  s: Int32Array;
+  e: Int32Array;
   /** 1 when the column is in the file's header. */
   readonly present: Uint8Array;
   /** 1 when the cell is non-empty and passed its type check. */

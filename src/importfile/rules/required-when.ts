@@ -7,7 +7,11 @@ import type { RowRule, RowView, Reporter } from '../row.js';
 
 interface Compiled {
   column: number;
-  when: { column: number; values: Uint8Array[] }[];
+  /**
+   * For enum and bit columns the condition is read from what the field check parsed (`indexes`: the
+   * enum indexes or bit values that satisfy it); other columns are compared byte by byte.
+   */
+  when: { column: number; values: Uint8Array[]; indexes: number[] | null }[];
   text: string;
 }
 
@@ -22,10 +26,12 @@ export function describeConditions(when: readonly Condition[]): string {
 export function compileCondition(name: TxColumn): Compiled {
   const spec = transactionColumns[TX[name]]!;
   if (spec.required.kind !== 'if') throw new Error(`${name} has no required-if condition`);
-  const when = spec.required.when.map((c) => ({
-    column: TX[c.column as TxColumn],
-    values: c.in.map((v) => Buffer.from(v)),
-  }));
+  const when = spec.required.when.map((c) => {
+    const target = transactionColumns[TX[c.column as TxColumn]]!;
+    const indexes =
+      target.type === 'enum' ? c.in.map((v) => target.values!.indexOf(v)) : target.type === 'bit' ? c.in.map(Number) : null;
+    return { column: TX[c.column as TxColumn], values: c.in.map((v) => Buffer.from(v)), indexes };
+  });
   return { column: TX[name], when, text: describeConditions(spec.required.when) };
 }
 
@@ -34,6 +40,10 @@ export function conditionHolds(row: RowView, c: Compiled): boolean {
   const when = c.when;
   for (let i = 0; i < when.length; i++) {
     const w = when[i]!;
+    if (w.indexes !== null) {
+      if (!row.ok[w.column] || !w.indexes.includes(row.num[w.column]!)) return false;
+      continue;
+    }
     let any = false;
     for (let j = 0; j < w.values.length; j++) {
       if (row.equals(w.column, w.values[j]!)) {
