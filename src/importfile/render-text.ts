@@ -26,11 +26,9 @@ export function renderText(report: ValidationReport, codes: CodeSummary[], maxLi
   for (const c of codes) {
     total += c.count;
     out.push('');
-    out.push(`${c.severity} ${c.code}: ${plural(c.count, "issue")}`);
-    const first = c.examples[0];
-    if (first) out.push(`  ${first.message}`);
+    out.push(`${c.severity} ${c.code}: ${plural(c.count, 'issue')}`);
     const take = Math.max(0, Math.min(perCode, budget, c.examples.length));
-    for (const ex of c.examples.slice(0, take)) out.push(`  - ${where(ex)}`);
+    for (const ex of c.examples.slice(0, take)) out.push(`  - ${where(ex)}: ${ex.message}`);
     budget -= take;
     shown += take;
     if (c.count > take) out.push(`  ... ${plural(c.count - take, 'more')}`);

@@ -58,7 +58,7 @@ describe('konduit import validate', () => {
     const r = await cli('import', 'validate', '--transactions', invalid);
     expect(r.code).toBe(1);
     expect(r.out).toContain('error card_luhn: 1 issue');
-    expect(r.out).toMatch(/error not_integer: 1 issue\n  campaignId must be a whole number.*\n  - .*invalid\.csv row 3 campaignId \(D\): "x"\n  fix: /);
+    expect(r.out).toMatch(/error not_integer: 1 issue\n  - .*invalid\.csv row 3 campaignId \(D\): "x": campaignId must be a whole number.*\n  fix: /);
     expect(r.out).toMatch(/INVALID: \d+ errors/);
   });
 
