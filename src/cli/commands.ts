@@ -58,4 +58,29 @@ export const commands: CommandEntry[] = [
     summary: 'backfill a date range, sync incrementally, or --watch to keep connections fresh',
     load: () => import('./commands/sync.js'),
   },
+  {
+    path: ['report', 'summary'],
+    summary: 'revenue, refunds, chargebacks, orders, new customers and rates for a range vs the previous one',
+    load: async () => (await import('./commands/report.js')).reportCommand('summary'),
+  },
+  {
+    path: ['report', 'series'],
+    summary: 'the summary figures per day, ISO week or month in the viewer\'s time zone',
+    load: async () => (await import('./commands/report.js')).reportCommand('series'),
+  },
+  {
+    path: ['report', 'cohorts'],
+    summary: 'cohort LTV by first-sale day, week or month at horizons in days (or --triangle by month)',
+    load: async () => (await import('./commands/report.js')).reportCommand('cohorts'),
+  },
+  {
+    path: ['report', 'retention'],
+    summary: 'subscription retention and rebill rates by billing cycle, with cancellations',
+    load: async () => (await import('./commands/report.js')).reportCommand('retention'),
+  },
+  {
+    path: ['report', 'mids'],
+    summary: 'chargeback ratios per MID per month by the Visa and Mastercard definitions',
+    load: async () => (await import('./commands/report.js')).reportCommand('mids'),
+  },
 ];

@@ -1,0 +1,182 @@
+/**
+ * Cohort LTV (DESIGN §2): customers grouped by the period of their first sale in the viewer's zone;
+ * cumulative net revenue per customer at horizons in days after each customer's own first sale; and the
+ * same as a triangle by calendar months since acquisition. Cohort membership and breakdowns use the
+ * customer's facts (first-touch attribution), so a customer is in exactly one cohort and one group.
+ */
+import type { Cents } from '../core/money.js';
+import { DAY, localDate, startOfLocalDay } from '../core/time.js';
+import type { Store } from '../store/store.js';
+import { divRound } from './arith.js';
+import { groupKey, type Dimension } from './dimensions.js';
+import { instantRange, nextPeriodStart, periodKey, periodStart, type Period } from './range.js';
+import { factCol, filterSql, firstSaleJoin, instantParam, localTimestampSql, Params, periodStartSql, plusDaysSql } from './sql.js';
+import { reportZone, type RangeQuery } from './summary.js';
+
+export const DEFAULT_HORIZONS: readonly number[] = [1, 7, 14, 30, 60, 90, 180, 365];
+
+/** One cell: net LTV per customer in cents; complete only when the horizon has passed for every member. */
+export interface LtvCell {
+  cents: Cents;
+  complete: boolean;
+}
+
+export interface CohortRow {
+  /** YYYY-MM-DD, YYYY-Www or YYYY-MM. */
+  cohort: string;
+  /** First local date of the cohort period. */
+  start: string;
+  group: string | null;
+  customers: number;
+  /** Net revenue of the cohort up to now (all events so far), in cents. */
+  netToDate: Cents;
+  /** Horizon in days -> cell. */
+  ltv: Record<number, LtvCell>;
+}
+
+export interface CohortReport {
+  by: Period;
+  zone: string;
+  groupBy: Dimension | null;
+  horizons: number[];
+  /** The instant completeness was judged at (epoch ms). */
+  asOf: number;
+  cohorts: CohortRow[];
+}
+
+/** A cohort report's scope: cohorts whose first sales fall in [from, to]. */
+export interface CohortQuery extends RangeQuery {
+  by: Period;
+  horizons?: number[];
+  /** "Now" for completeness (epoch ms); default the clock. */
+  asOf?: number;
+}
+
+const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+/** Customer-side FROM/WHERE shared by the cohort queries: facts in range, filtered, with breakdown. */
+function cohortBase(store: Store, q: CohortQuery, zone: string, p: Params): { from: string; where: string; bucket: string; group: string } {
+  const r = instantRange(q.from, q.to, zone);
+  const filters = q.filters ?? [];
+  const needsFirst = q.groupBy === 'cycle' || filters.some((f) => f.dimension === 'cycle');
+  const f = factCol('f', 'fs');
+  const bucket = periodStartSql(store.engine, 'f.first_sale_at', p.add(zone), q.by);
+  const where = `f.first_sale_at >= ${instantParam(store.engine, p, r.startMs)} AND f.first_sale_at < ${instantParam(store.engine, p, r.endMs)}${filterSql(filters, f, p)}`;
+  return { from: `customer_facts f ${needsFirst ? firstSaleJoin('f', 'fs') : ''}`, where, bucket, group: q.groupBy ? f(q.groupBy) : 'NULL' };
+}
+
+/** Cohort sizes and the latest first sale of each cohort (for completeness). */
+async function cohortSizes(store: Store, q: CohortQuery, zone: string): Promise<Map<string, { start: string; group: string; customers: number; lastFirstMs: number }>> {
+  const p = new Params();
+  const b = cohortBase(store, q, zone, p);
+  const rows = await store.query(
+    `SELECT ${b.bucket} AS bucket, ${b.group} AS grp, COUNT(*) AS customers, ${store.instantMsSql('MAX(f.first_sale_at)')} AS last_first
+     FROM ${b.from} WHERE ${b.where} GROUP BY 1, 2`,
+    p.values,
+  );
+  const out = new Map<string, { start: string; group: string; customers: number; lastFirstMs: number }>();
+  for (const r of rows) {
+    const group = groupKey(r.grp);
+    out.set(`${String(r.bucket)}|${group}`, { start: String(r.bucket), group, customers: n(r.customers), lastFirstMs: n(r.last_first) });
+  }
+  return out;
+}
+
+/** Cohort LTV at horizons (days), per cohort period and group. */
+export async function cohortReport(store: Store, q: CohortQuery): Promise<CohortReport> {
+  const zone = reportZone({ ...q, basis: 'event' });
+  const horizons = [...new Set(q.horizons ?? DEFAULT_HORIZONS)].sort((a, b) => a - b);
+  for (const h of horizons) if (!Number.isSafeInteger(h) || h <= 0) throw new RangeError(`a horizon is a positive whole number of days, got ${h}`);
+  const asOf = q.asOf ?? Date.now();
+  const sizes = await cohortSizes(store, q, zone);
+  const p = new Params();
+  const b = cohortBase(store, q, zone, p);
+  const sums = horizons.map((h, i) => `SUM(CASE WHEN e.instant < ${plusDaysSql('f.first_sale_at', h)} THEN e.amount_cents ELSE 0 END) AS h${i}`);
+  const rows = await store.query(
+    `SELECT ${b.bucket} AS bucket, ${b.group} AS grp, ${sums.join(', ')}, SUM(e.amount_cents) AS total
+     FROM ${b.from} JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.kind <> 'decline'
+     WHERE ${b.where} GROUP BY 1, 2`,
+    p.values,
+  );
+  const sumsByKey = new Map(rows.map((r) => [`${String(r.bucket)}|${groupKey(r.grp)}`, r]));
+  const cohorts: CohortRow[] = [...sizes.entries()]
+    .sort(([a], [b2]) => (a < b2 ? -1 : a > b2 ? 1 : 0))
+    .map(([key, s]) => {
+      const r = sumsByKey.get(key);
+      const ltv: Record<number, LtvCell> = {};
+      horizons.forEach((h, i) => {
+        ltv[h] = { cents: divRound(n(r?.[`h${i}`]), s.customers) ?? 0, complete: s.lastFirstMs + h * DAY <= asOf };
+      });
+      return { cohort: periodKey(s.start, q.by), start: s.start, group: q.groupBy ? s.group : null, customers: s.customers, netToDate: n(r?.total), ltv };
+    });
+  return { by: q.by, zone, groupBy: q.groupBy ?? null, horizons, asOf, cohorts };
+}
+
+export interface TriangleRow {
+  /** YYYY-MM of acquisition. */
+  cohort: string;
+  group: string | null;
+  customers: number;
+  /** Index k = calendar months since the acquisition month: cumulative net per customer through month k. */
+  months: LtvCell[];
+}
+
+export interface TriangleReport {
+  zone: string;
+  groupBy: Dimension | null;
+  asOf: number;
+  rows: TriangleRow[];
+}
+
+function monthIndex(date: string): number {
+  return Number(date.slice(0, 4)) * 12 + Number(date.slice(5, 7)) - 1;
+}
+
+/**
+ * The cohort triangle by month: monthly cohorts (viewer zone); cell k holds net revenue per customer of
+ * events in the acquisition month through k calendar months later, complete once that month has ended.
+ * Cells of months that have not started are left out.
+ */
+export async function cohortTriangle(store: Store, q: Omit<CohortQuery, 'by' | 'horizons'>): Promise<TriangleReport> {
+  const cq: CohortQuery = { ...q, by: 'month' };
+  const zone = reportZone({ ...q, basis: 'event' });
+  const asOf = q.asOf ?? Date.now();
+  const sizes = await cohortSizes(store, cq, zone);
+  const p = new Params();
+  const b = cohortBase(store, cq, zone, p);
+  const z = p.add(zone);
+  const ym = (expr: string) => {
+    const local = localTimestampSql(store.engine, expr, z);
+    return `(EXTRACT(YEAR FROM ${local}) * 12 + EXTRACT(MONTH FROM ${local}))`;
+  };
+  const rows = await store.query(
+    `SELECT ${b.bucket} AS bucket, ${b.group} AS grp, GREATEST(${ym('e.instant')} - ${ym('f.first_sale_at')}, 0) AS k, SUM(e.amount_cents) AS cents
+     FROM ${b.from} JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.kind <> 'decline'
+     WHERE ${b.where} GROUP BY 1, 2, 3`,
+    p.values,
+  );
+  const byKey = new Map<string, Map<number, number>>();
+  for (const r of rows) {
+    const key = `${String(r.bucket)}|${groupKey(r.grp)}`;
+    let m = byKey.get(key);
+    if (!m) byKey.set(key, (m = new Map()));
+    m.set(n(r.k), (m.get(n(r.k)) ?? 0) + n(r.cents));
+  }
+  const nowMonth = monthIndex(localDate(asOf, zone));
+  const out: TriangleRow[] = [...sizes.entries()]
+    .sort(([a], [b2]) => (a < b2 ? -1 : a > b2 ? 1 : 0))
+    .map(([key, s]) => {
+      const perMonth = byKey.get(key) ?? new Map<number, number>();
+      const months: LtvCell[] = [];
+      let cum = 0;
+      let monthStart = periodStart(s.start, 'month');
+      for (let k = 0; monthIndex(s.start) + k <= nowMonth; k++) {
+        cum += perMonth.get(k) ?? 0;
+        const next = nextPeriodStart(monthStart, 'month');
+        months.push({ cents: divRound(cum, s.customers) ?? 0, complete: startOfLocalDay(next, zone) <= asOf });
+        monthStart = next;
+      }
+      return { cohort: s.start.slice(0, 7), group: q.groupBy ? s.group : null, customers: s.customers, months };
+    });
+  return { zone, groupBy: q.groupBy ?? null, asOf, rows: out };
+}

@@ -1,0 +1,70 @@
+/**
+ * The summary figures of DESIGN §2, derived from additive totals (docs/metrics.md defines each).
+ */
+import type { Cents } from '../core/money.js';
+import { compare, divRound, rate, type Compared } from './arith.js';
+import type { Totals } from './totals.js';
+
+/** The figures of one period. Money in cents; rates are fractions (0.25 = 25%), null with no denominator. */
+export interface Figures {
+  grossRevenue: Cents;
+  refunds: Cents;
+  chargebacks: Cents;
+  netRevenue: Cents;
+  orders: number;
+  newCustomers: number;
+  /** Gross revenue / orders with a sale, rounded to the cent. */
+  aov: Cents | null;
+  initialApprovalRate: number | null;
+  rebillApprovalRate: number | null;
+  /** Refunds (with voids and chargebacks) / gross revenue, by amount. */
+  refundRate: number | null;
+  /** Chargeback events / sale events, by count. */
+  chargebackRate: number | null;
+  saleCount: number;
+  chargebackCount: number;
+  initialAttempts: number;
+  initialApproved: number;
+  rebillAttempts: number;
+  rebillApproved: number;
+}
+
+/** Derives the figures from totals. */
+export function figuresOf(t: Totals): Figures {
+  const initialAttempts = t.initialApproved + t.initialDeclined;
+  const rebillAttempts = t.rebillApproved + t.rebillDeclined;
+  return {
+    grossRevenue: t.grossCents,
+    refunds: t.refundCents,
+    chargebacks: t.chargebackCents,
+    netRevenue: t.grossCents - t.refundCents,
+    orders: t.orders,
+    newCustomers: t.newCustomers,
+    aov: divRound(t.grossCents, t.orders),
+    initialApprovalRate: rate(t.initialApproved, initialAttempts),
+    rebillApprovalRate: rate(t.rebillApproved, rebillAttempts),
+    refundRate: rate(t.refundCents, t.grossCents),
+    chargebackRate: rate(t.chargebackCount, t.saleCount),
+    saleCount: t.saleCount,
+    chargebackCount: t.chargebackCount,
+    initialAttempts,
+    initialApproved: t.initialApproved,
+    rebillAttempts,
+    rebillApproved: t.rebillApproved,
+  };
+}
+
+/** Every figure of the current period compared with the previous one. */
+export type ComparedFigures = { [K in keyof Figures]: Compared<Figures[K]> };
+
+/** Pairs two periods' figures field by field. */
+export function compareFigures(current: Figures, previous: Figures): ComparedFigures {
+  const out: Record<string, Compared<number | null>> = {};
+  for (const k of Object.keys(current) as (keyof Figures)[]) out[k] = compare<number | null>(current[k], previous[k]);
+  return out as ComparedFigures;
+}
+
+/** Names of the money figures (rendered as decimal strings). */
+export const MONEY_FIGURES: ReadonlySet<keyof Figures> = new Set(['grossRevenue', 'refunds', 'chargebacks', 'netRevenue', 'aov']);
+/** Names of the rate figures (fractions). */
+export const RATE_FIGURES: ReadonlySet<keyof Figures> = new Set(['initialApprovalRate', 'rebillApprovalRate', 'refundRate', 'chargebackRate']);

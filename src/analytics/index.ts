@@ -1,0 +1,10 @@
+/** The analytics module's public surface: report functions and their types (docs/metrics.md). */
+export * from './dimensions.js';
+export * from './range.js';
+export * from './figures.js';
+export * from './summary.js';
+export * from './cohorts.js';
+export * from './retention.js';
+export * from './mids.js';
+export { compare, divRound, rate, type Compared } from './arith.js';
+export type { Basis } from './sql.js';

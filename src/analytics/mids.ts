@@ -1,0 +1,103 @@
+/**
+ * MID health (DESIGN §2): per MID per month in the viewer's zone, chargebacks against sales by the two
+ * card networks' definitions, labelled against thresholds. The ledger has no card brand, so both ratios
+ * are computed over all of a MID's sales and chargebacks (every chargeback counts as a Visa dispute).
+ */
+import type { Cents } from '../core/money.js';
+import type { Store } from '../store/store.js';
+import { rate } from './arith.js';
+import { groupKey, type Dimension } from './dimensions.js';
+import { instantRange, nextPeriodStart, periodsOf } from './range.js';
+import { eventCol, filterSql, instantParam, Params, periodStartSql } from './sql.js';
+import { reportZone, type RangeQuery } from './summary.js';
+import { addDays } from '../core/time.js';
+
+/** Ratio thresholds as fractions, ascending: at or above each, the next label applies. */
+export const DEFAULT_THRESHOLDS: readonly [number, number, number] = [0.009, 0.01, 0.015];
+export const HEALTH_LABELS = ['ok', 'watch', 'warning', 'excessive'] as const;
+export type Health = (typeof HEALTH_LABELS)[number] | 'no-sales';
+
+export interface MidMonth {
+  mid: string;
+  group: string | null;
+  /** YYYY-MM. */
+  month: string;
+  sales: number;
+  previousMonthSales: number;
+  chargebacks: number;
+  chargebackCents: Cents;
+  /** Visa: chargebacks (disputes) / the same month's sales. */
+  visaRatio: number | null;
+  visaHealth: Health;
+  /** Mastercard: chargebacks / the previous month's sales. */
+  mastercardRatio: number | null;
+  mastercardHealth: Health;
+}
+
+export interface MidReport {
+  from: string;
+  to: string;
+  zone: string;
+  groupBy: Dimension | null;
+  thresholds: number[];
+  rows: MidMonth[];
+}
+
+/** The label of a ratio against ascending thresholds. */
+export function healthOf(ratio: number | null, thresholds: readonly number[]): Health {
+  if (ratio === null) return 'no-sales';
+  let i = 0;
+  while (i < thresholds.length && ratio >= (thresholds[i] ?? Infinity)) i++;
+  return HEALTH_LABELS[Math.min(i, HEALTH_LABELS.length - 1)] ?? 'excessive';
+}
+
+const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+/** MID health for every month touching [from, to] (the month before the first is read for Mastercard). */
+export async function midReport(store: Store, q: RangeQuery & { thresholds?: number[] }): Promise<MidReport> {
+  if (q.groupBy === 'mid') q = { ...q, groupBy: null };
+  const zone = reportZone({ ...q, basis: 'event' });
+  const thresholds = [...(q.thresholds ?? DEFAULT_THRESHOLDS)].sort((a, b) => a - b);
+  const months = periodsOf(q.from, q.to, 'month');
+  const first = months[0]?.start ?? `${q.from.slice(0, 7)}-01`;
+  const last = months[months.length - 1]?.start ?? first;
+  const before = `${addDays(first, -1).slice(0, 7)}-01`;
+  const r = instantRange(before, addDays(nextPeriodStart(last, 'month'), -1), zone);
+  const p = new Params();
+  const e = eventCol('e');
+  const group = q.groupBy ? e(q.groupBy) : 'NULL';
+  const rows = await store.query(
+    `SELECT e.merchant_id AS mid, ${group} AS grp, ${periodStartSql(store.engine, 'e.instant', p.add(zone), 'month')} AS month,
+       COUNT(CASE WHEN e.kind = 'sale' THEN 1 END) AS sales,
+       COUNT(CASE WHEN e.kind = 'chargeback' THEN 1 END) AS cbs,
+       SUM(CASE WHEN e.kind = 'chargeback' THEN -e.amount_cents ELSE 0 END) AS cb_cents
+     FROM money_events e
+     WHERE e.kind IN ('sale', 'chargeback') AND e.instant >= ${instantParam(store.engine, p, r.startMs)} AND e.instant < ${instantParam(store.engine, p, r.endMs)}${filterSql(q.filters ?? [], e, p)}
+     GROUP BY 1, 2, 3`,
+    p.values,
+  );
+  const cells = new Map<string, { sales: number; cbs: number; cents: number }>();
+  const keys = new Set<string>();
+  for (const row of rows) {
+    const key = `${groupKey(row.mid)}\u0001${groupKey(row.grp)}`;
+    keys.add(key);
+    cells.set(`${key}|${String(row.month).slice(0, 7)}`, { sales: n(row.sales), cbs: n(row.cbs), cents: n(row.cb_cents) });
+  }
+  const out: MidMonth[] = [];
+  for (const key of [...keys].sort()) {
+    const [mid = '', group = ''] = key.split('\u0001');
+    for (const m of months) {
+      const month = m.start.slice(0, 7);
+      const prevMonth = addDays(m.start, -1).slice(0, 7);
+      const c = cells.get(`${key}|${month}`) ?? { sales: 0, cbs: 0, cents: 0 };
+      const prevSales = cells.get(`${key}|${prevMonth}`)?.sales ?? 0;
+      const visa = rate(c.cbs, c.sales);
+      const mc = rate(c.cbs, prevSales);
+      out.push({
+        mid, group: q.groupBy ? group : null, month, sales: c.sales, previousMonthSales: prevSales, chargebacks: c.cbs, chargebackCents: c.cents,
+        visaRatio: visa, visaHealth: healthOf(visa, thresholds), mastercardRatio: mc, mastercardHealth: healthOf(mc, thresholds),
+      });
+    }
+  }
+  return { from: q.from, to: q.to, zone, groupBy: q.groupBy ?? null, thresholds, rows: out };
+}

@@ -1,0 +1,125 @@
+/**
+ * Summary (a range against the previous range of the same length) and series (the same figures per
+ * day, ISO week or month), on the event basis or the CRM basis (docs/metrics.md).
+ */
+import type { Store } from '../store/store.js';
+import type { Dimension, Filter } from './dimensions.js';
+import { compareFigures, figuresOf, type ComparedFigures, type Figures } from './figures.js';
+import { instantRange, periodKey, periodsOf, previousRange, type Period } from './range.js';
+import { instantParam, periodStartSql, type Basis } from './sql.js';
+import { emptyTotals, readTotals } from './totals.js';
+
+/** What every report is scoped by. */
+export interface ReportScope {
+  /** Viewer time zone (IANA) that cuts days, weeks and months. */
+  tz: string;
+  filters?: Filter[];
+  groupBy?: Dimension | null;
+  /** 'event' (default) or 'crm'. */
+  basis?: Basis;
+  /** The account's zone; required for the CRM basis, whose days are the account's. */
+  accountZone?: string;
+}
+
+/** A date range report's scope: inclusive local dates. */
+export interface RangeQuery extends ReportScope {
+  from: string;
+  to: string;
+}
+
+/** The zone a report cuts days in: the viewer's, or the account's on the CRM basis. */
+export function reportZone(q: ReportScope): string {
+  if ((q.basis ?? 'event') === 'event') return q.tz;
+  if (!q.accountZone) throw new RangeError('the CRM basis needs the account time zone');
+  return q.accountZone;
+}
+
+export interface SummaryRow {
+  /** Group value ("(none)" for a missing one), or null when not grouped. */
+  group: string | null;
+  figures: ComparedFigures;
+}
+
+export interface SummaryReport {
+  from: string;
+  to: string;
+  previousFrom: string;
+  previousTo: string;
+  zone: string;
+  basis: Basis;
+  groupBy: Dimension | null;
+  rows: SummaryRow[];
+}
+
+/** The summary of [from, to] and of the previous period of the same length. */
+export async function summaryReport(store: Store, q: RangeQuery): Promise<SummaryReport> {
+  const zone = reportZone(q);
+  const basis = q.basis ?? 'event';
+  const cur = instantRange(q.from, q.to, zone);
+  const prevDates = previousRange(q.from, q.to);
+  const prev = instantRange(prevDates.from, prevDates.to, zone);
+  const totals = await readTotals(store, {
+    basis,
+    startMs: prev.startMs,
+    endMs: cur.endMs,
+    bucket: (expr, p) => `CASE WHEN ${expr} >= ${instantParam(store.engine, p, cur.startMs)} THEN 'cur' ELSE 'prev' END`,
+    filters: q.filters ?? [],
+    groupBy: q.groupBy ?? null,
+  });
+  const groups = new Set<string>([...(totals.get('cur')?.keys() ?? []), ...(totals.get('prev')?.keys() ?? [])]);
+  if (!q.groupBy) groups.add('(none)');
+  const rows: SummaryRow[] = [...groups].sort().map((g) => ({
+    group: q.groupBy ? g : null,
+    figures: compareFigures(figuresOf(totals.get('cur')?.get(g) ?? emptyTotals()), figuresOf(totals.get('prev')?.get(g) ?? emptyTotals())),
+  }));
+  return { from: q.from, to: q.to, previousFrom: prevDates.from, previousTo: prevDates.to, zone, basis, groupBy: q.groupBy ?? null, rows };
+}
+
+export interface SeriesPoint {
+  /** YYYY-MM-DD, YYYY-Www or YYYY-MM. */
+  period: string;
+  /** First local date of the period. */
+  start: string;
+  group: string | null;
+  figures: Figures;
+}
+
+export interface SeriesReport {
+  from: string;
+  to: string;
+  by: Period;
+  zone: string;
+  basis: Basis;
+  groupBy: Dimension | null;
+  /** Every period of the range (empty ones included), each group within it. */
+  points: SeriesPoint[];
+}
+
+/**
+ * The figures per period over [from, to]. Edge periods are clipped to the range: a week that starts
+ * before `from` counts only the days from `from`.
+ */
+export async function seriesReport(store: Store, q: RangeQuery & { by: Period }): Promise<SeriesReport> {
+  const zone = reportZone(q);
+  const basis = q.basis ?? 'event';
+  const r = instantRange(q.from, q.to, zone);
+  const totals = await readTotals(store, {
+    basis,
+    startMs: r.startMs,
+    endMs: r.endMs,
+    bucket: (expr, p) => periodStartSql(store.engine, expr, p.add(zone), q.by),
+    filters: q.filters ?? [],
+    groupBy: q.groupBy ?? null,
+  });
+  const groups = new Set<string>();
+  for (const m of totals.values()) for (const g of m.keys()) groups.add(g);
+  if (!q.groupBy) groups.add('(none)');
+  const sorted = [...groups].sort();
+  const points: SeriesPoint[] = [];
+  for (const period of periodsOf(q.from, q.to, q.by)) {
+    for (const g of sorted) {
+      points.push({ period: periodKey(period.start, q.by), start: period.start, group: q.groupBy ? g : null, figures: figuresOf(totals.get(period.start)?.get(g) ?? emptyTotals()) });
+    }
+  }
+  return { from: q.from, to: q.to, by: q.by, zone, basis, groupBy: q.groupBy ?? null, points };
+}
