@@ -326,6 +326,8 @@ describe('filters', () => {
   cases.push({ path: 'order/query', table: 'orders', param: 'orderType', value: () => 'RECURRING', pred: eq('orderType') });
   cases.push({ path: 'order/query', table: 'orders', param: 'isDeclineSave', value: () => '1', pred: eq('isDeclineSave') });
   cases.push({ path: 'order/query', table: 'orders', param: 'merchantId', value: () => '7', pred: eq('merchantId') });
+  cases.push({ path: 'order/query', table: 'orders', param: 'sourceValue1', value: () => 'inf-dana', pred: eq('sourceValue1') });
+  cases.push({ path: 'purchase/query', table: 'purchases', param: 'productId', value: () => '15212', pred: (r) => r.productId === 15212 });
   for (const t of ['SALE', 'AUTHORIZE', 'CAPTURE', 'VOID', 'REFUND']) cases.push({ path: 'transactions/query', table: 'txns', param: 'txnType', value: () => t, pred: eq('txnType') });
   for (const t of ['SUCCESS', 'SOFT_DECLINE', 'HARD_DECLINE']) cases.push({ path: 'transactions/query', table: 'txns', param: 'responseType', value: () => t, pred: eq('responseType') });
   for (const t of ['CREDITCARD', 'CHECK', 'PREPAID']) cases.push({ path: 'transactions/query', table: 'txns', param: 'paySource', value: () => t, pred: eq('paySource') });

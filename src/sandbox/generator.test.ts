@@ -58,6 +58,20 @@ describe('generateMerchant', () => {
     expect(partial).toBeGreaterThan(0);
   });
 
+  it("keeps each purchase's totals equal to its transactions", () => {
+    for (const p of base.purchases) {
+      let billed = 0;
+      let refunded = 0;
+      for (const x of p.txns) {
+        if (x.response !== 'SUCCESS') continue;
+        if (x.type === 'SALE' || x.type === 'CAPTURE') billed += x.amount;
+        if (x.type === 'REFUND' || (x.type === 'VOID' && x.parent?.type !== 'AUTHORIZE')) refunded += x.amount;
+      }
+      expect(p.billed, p.purchaseId).toBe(billed);
+      expect(p.refunded, p.purchaseId).toBe(refunded);
+    }
+  });
+
   it('dates chargebacks 5 to 90 days after the sale and bumps dateUpdated', () => {
     for (const x of base.txns.filter((t) => t.isChargedback)) {
       const days = (Date.parse(`${x.chargebackDate}T12:00:00Z`) - Date.parse(`${localDate(x.t, 'America/New_York')}T12:00:00Z`)) / 86_400_000;

@@ -453,7 +453,8 @@ function chargeNewOrder(m: Merchant, e: Engine, order: Order, line: OrderLine, t
     authCode: null,
   });
   if (resp !== 'SUCCESS') return;
-  if (line.purchase) line.purchase.billed += amount;
+  // An authorisation bills nothing until it is captured.
+  if (line.purchase && !useAuth) line.purchase.billed += amount;
   order.status = 'COMPLETE';
   if (useAuth) {
     if (r.chance(0.93)) e.agenda.push(t + r.int(20, 36 * 60) * MINUTE, 'CAPTURE', txn);
@@ -489,6 +490,10 @@ function capture(m: Merchant, e: Engine, auth: Txn, t: number): void {
     cycle: auth.cycle,
   });
   auth.u = t;
+  if (txn.purchase) {
+    txn.purchase.billed += txn.amount;
+    touchPurchase(txn.purchase, t);
+  }
   scheduleFate(e, txn, t);
 }
 
@@ -607,7 +612,8 @@ function voidTxn(m: Merchant, txn: Txn, t: number): void {
   txn.order.refunded += txn.type === 'AUTHORIZE' ? 0 : txn.amount;
   if (txn.order.refunded >= orderPaid(txn.order)) txn.order.status = 'CANCELLED';
   if (txn.purchase) {
-    txn.purchase.refunded += txn.amount;
+    if (txn.type !== 'AUTHORIZE') txn.purchase.refunded += txn.amount;
+    touchPurchase(txn.purchase, t);
     cancelPurchase(m, txn.purchase, t, 'Voided', -1);
   }
 }
