@@ -4,7 +4,7 @@
  * subscriptions; separate shipping addresses; US, CA and other countries; cells with commas and quotes.
  * Shared by the tests (10,000 rows) and the benchmark (1,000,000 rows); the sandbox may use it too.
  */
-import { transactionColumns, noteColumns, detailColumns } from './columns.js';
+import { transactionColumns, noteColumns, detailColumns, TX, type TxColumn } from './columns.js';
 
 /** Options of the generator. */
 export interface SampleOptions {
@@ -96,7 +96,7 @@ export class SampleTransactions {
     let made = 0;
     while (made < this.o.rows) {
       for (const row of this.order(this.o.rows - made)) {
-        lines.push(transactionColumns.map((c) => quote(row[c.name] ?? '')).join(','));
+        lines.push(row.map(quote).join(','));
         made++;
       }
       if (lines.length >= per || made >= this.o.rows) {
@@ -116,87 +116,88 @@ export class SampleTransactions {
     return s;
   }
 
-  /** One order: 1 to 2 transaction rows, never more than `room`. */
-  private order(room: number): Cells[] {
+  /** One order: 1 to 2 transaction rows (cells in spec order), never more than `room`. */
+  private order(room: number): string[][] {
     const r = this.rnd;
     const reuse = this.customers > 0 && r() < 0.35;
     const cust = reuse ? 1 + Math.floor(r() * this.customers) : ++this.customers;
-    const base = this.customerCells(cust);
+    // Rows are arrays in spec order: building 58-key objects per row made generation GC-bound.
+    const row: string[] = new Array<string>(transactionColumns.length).fill('');
+    const set = (k: TxColumn, v: string) => {
+      row[TX[k]] = v;
+    };
+    for (const [k, v] of Object.entries(this.customerCells(cust))) set(k as TxColumn, v);
+    for (const [k, v] of Object.entries(this.payment())) set(k as TxColumn, v);
     const created = this.todayMs - DAY_MS * (2 + Math.floor(r() * 700)) + Math.floor(r() * DAY_MS);
-    const orderId = `O${++this.orderSeq}`;
     const sub = 999 + Math.floor(r() * 19000);
     const ship = this.pick([0, 0, 495, 995]);
     const tax = Math.floor((sub * this.pick([0, 0, 5, 6, 8])) / 100);
     const total = sub + ship + tax;
-    const first: Cells = {
-      ...base,
-      ...this.payment(),
-      orderId,
-      dateCreated: datetimeOf(created),
-      campaignId: String(1 + Math.floor(r() * 20)),
-      productId: String(100 + Math.floor(r() * 50)),
-      isActiveRecurring: '0',
-      merchantId: String(1 + Math.floor(r() * 5)),
-      merchantTxnId: this.txnId(),
-      txnType: 'SALE',
-      subTotal: money(sub),
-      shipTotal: money(ship),
-      salesTax: money(tax),
-      totalAmount: money(total),
-      responseType: 'SUCCESS',
-      responseText: 'SUCCESS',
-      authCode: this.digits(6),
-      affId: r() < 0.5 ? `AFF${Math.floor(r() * 100)}` : '',
-      subAffId: r() < 0.2 ? `s${Math.floor(r() * 1000)}` : '',
-      isChargedback: '0',
-      quantity: r() < 0.5 ? String(1 + Math.floor(r() * 3)) : '',
-      variantDetailId: r() < 0.3 ? String(1000 + Math.floor(r() * 100)) : '',
-    };
+    set('orderId', `O${++this.orderSeq}`);
+    set('dateCreated', datetimeOf(created));
+    set('campaignId', String(1 + Math.floor(r() * 20)));
+    set('productId', String(100 + Math.floor(r() * 50)));
+    set('isActiveRecurring', '0');
+    set('merchantId', String(1 + Math.floor(r() * 5)));
+    set('merchantTxnId', this.txnId());
+    set('txnType', 'SALE');
+    set('subTotal', money(sub));
+    set('shipTotal', money(ship));
+    set('salesTax', money(tax));
+    set('totalAmount', money(total));
+    set('responseType', 'SUCCESS');
+    set('responseText', 'SUCCESS');
+    set('authCode', this.digits(6));
+    set('affId', r() < 0.5 ? `AFF${Math.floor(r() * 100)}` : '');
+    set('subAffId', r() < 0.2 ? `s${Math.floor(r() * 1000)}` : '');
+    set('isChargedback', '0');
+    set('quantity', r() < 0.5 ? String(1 + Math.floor(r() * 3)) : '');
+    set('variantDetailId', r() < 0.3 ? String(1000 + Math.floor(r() * 100)) : '');
     if (r() < 0.6) {
-      first.shipDate = dateOf(created + DAY_MS);
-      first.shipCarrier = this.pick(CARRIERS);
-      first.shipMethod = this.pick(['Express', '3-day Ground', 'Priority']);
-      first.trackingNumber = `1Z${this.digits(16)}`;
+      set('shipDate', dateOf(created + DAY_MS));
+      set('shipCarrier', this.pick(CARRIERS));
+      set('shipMethod', this.pick(['Express', '3-day Ground', 'Priority']));
+      set('trackingNumber', `1Z${this.digits(16)}`);
     }
     const kind = r();
     if (kind < 0.1 && room >= 2) {
       // Authorize, then capture it.
-      first.txnType = 'AUTHORIZE';
-      const capture: Cells = { ...first, merchantTxnId: this.txnId(), txnType: 'CAPTURE', parentTxnId: first.merchantTxnId!, dateCreated: datetimeOf(created + 3600_000) };
-      return [first, capture];
+      set('txnType', 'AUTHORIZE');
+      const capture = row.slice();
+      capture[TX.merchantTxnId] = this.txnId();
+      capture[TX.txnType] = 'CAPTURE';
+      capture[TX.parentTxnId] = row[TX.merchantTxnId]!;
+      capture[TX.dateCreated] = datetimeOf(created + 3600_000);
+      return [row, capture];
     }
     if (kind < 0.22 && room >= 2) {
       // A sale, then a full or partial refund of it.
       const back = r() < 0.5 ? total : Math.floor(total / 2);
-      const refund: Cells = {
-        ...first,
-        merchantTxnId: this.txnId(),
-        txnType: 'REFUND',
-        parentTxnId: first.merchantTxnId!,
-        dateCreated: datetimeOf(created + DAY_MS * (1 + Math.floor(r() * 20))),
-        subTotal: money(back),
-        shipTotal: '0.00',
-        salesTax: '0.00',
-        totalAmount: money(back),
-        isActiveRecurring: '0',
-        nextBillDate: '',
-      };
-      return [first, refund];
+      const refund = row.slice();
+      refund[TX.merchantTxnId] = this.txnId();
+      refund[TX.txnType] = 'REFUND';
+      refund[TX.parentTxnId] = row[TX.merchantTxnId]!;
+      refund[TX.dateCreated] = datetimeOf(created + DAY_MS * (1 + Math.floor(r() * 20)));
+      refund[TX.subTotal] = money(back);
+      refund[TX.shipTotal] = '0.00';
+      refund[TX.salesTax] = '0.00';
+      refund[TX.totalAmount] = money(back);
+      return [row, refund];
     }
     if (kind < 0.26) {
-      first.isChargedback = '1';
-      first.chargebackTotal = money(total);
-      first.chargebackDate = dateOf(created + DAY_MS * (5 + Math.floor(r() * 40)));
-      first.chargebackReasonCode = this.pick(['10.4', '13.1', '4853', 'UA02']);
+      set('isChargedback', '1');
+      set('chargebackTotal', money(total));
+      set('chargebackDate', dateOf(created + DAY_MS * (5 + Math.floor(r() * 40))));
+      set('chargebackReasonCode', this.pick(['10.4', '13.1', '4853', 'UA02']));
     } else if (kind < 0.3) {
-      first.responseType = 'DECLINE';
-      first.responseText = 'DECLINE';
-      first.authCode = '';
+      set('responseType', 'DECLINE');
+      set('responseText', 'DECLINE');
+      set('authCode', '');
     } else if (kind < 0.55) {
-      first.isActiveRecurring = '1';
-      first.nextBillDate = dateOf(this.todayMs + DAY_MS * (1 + Math.floor(r() * 60)));
+      set('isActiveRecurring', '1');
+      set('nextBillDate', dateOf(this.todayMs + DAY_MS * (1 + Math.floor(r() * 60))));
     }
-    return [first];
+    return [row];
   }
 
   private txnId(): string {
