@@ -10,7 +10,6 @@ import {
   type Basis, type Dimension, type Filter, type Period, type RangeQuery,
 } from '../../analytics/index.js';
 import type { ConnectionSummary, Store } from '../../store/store.js';
-import type { CommandModule } from '../commands.js';
 import { enumFlag, parseFlags } from '../args.js';
 import { openStore } from './connections-store.js';
 import {
@@ -126,8 +125,8 @@ function byName(conns: ConnectionSummary[], name: string): ConnectionSummary {
   return c;
 }
 
-/** Builds the command module of one report. */
-export function reportCommand(kind: ReportKind): CommandModule {
+/** Builds the command module ({ help, run }, as commands.ts expects) of one report. */
+export function reportCommand(kind: ReportKind): { help: string; run(argv: string[]): Promise<number> } {
   return { help: HELP[kind], run: (argv) => runReport(kind, argv) };
 }
 

@@ -1,0 +1,303 @@
+/**
+ * Every report equals an independent computation from the sandbox's ground truth, to the cent, on both
+ * engines and in several viewer zones. The oracle below is written from docs/metrics.md over the
+ * merchant's in-memory transactions (it never calls analytics code): it buckets each event by its own
+ * local date (localDate), while the reports cut instant ranges in SQL.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAY, dateOnlyToInstant, isoWeekKey, localDate } from '../core/time.js';
+import { CrmClient } from '../crm/client.js';
+import { startSandbox, type Merchant, type Sandbox } from '../sandbox/index.js';
+import { openDuckDbStore } from '../store/engines/duckdb/duckdb-store.js';
+import { openPostgresStore } from '../store/engines/postgres/postgres-store.js';
+import { generateKey } from '../store/secrets.js';
+import type { Store } from '../store/store.js';
+import { runSync } from '../sync/run.js';
+import { cohortReport } from './cohorts.js';
+import { midReport } from './mids.js';
+import { retentionReport } from './retention.js';
+import { seriesReport, summaryReport } from './summary.js';
+
+const PG_URL = process.env.KONDUIT_TEST_PG ?? 'postgres://konduit:konduit@127.0.0.1:5432/konduit_test';
+const SANDBOX = { seed: 'analytics-it', customers: 400, start: '2025-01-01', now: '2025-07-15 18:00:00' };
+const ZONES = ['America/New_York', 'Asia/Kolkata', 'Pacific/Auckland', 'America/Los_Angeles'];
+
+type Kind = 'sale' | 'refund' | 'void' | 'chargeback' | 'decline';
+interface Ev {
+  id: string;
+  kind: Kind;
+  t: number;
+  /** The instant the CRM basis books it at: the sale's creation for refunds, voids and chargebacks. */
+  crmT: number;
+  cents: number;
+  customer: number;
+  order: string;
+  purchase: string | null;
+  campaign: number;
+  mid: number;
+  cycle: number;
+}
+
+/** The ledger by DESIGN §2, from the ground truth (a void of an authorization books nothing). */
+function oracleEvents(m: Merchant): Ev[] {
+  const z = m.config.timezone;
+  const out: Ev[] = [];
+  for (const x of m.txns) {
+    const ok = x.response === 'SUCCESS';
+    const base = { customer: x.order.customer.customerId, order: x.order.orderId, purchase: x.purchase?.purchaseId ?? null, campaign: x.order.campaign.campaignId, mid: x.mid.merchantId, cycle: x.cycle };
+    const parentT = x.parent ? x.parent.t : x.t;
+    let kind: Kind | null = null;
+    if (ok && (x.type === 'SALE' || x.type === 'CAPTURE')) kind = 'sale';
+    else if (ok && x.type === 'REFUND') kind = 'refund';
+    else if (ok && x.type === 'VOID' && x.parent?.type !== 'AUTHORIZE') kind = 'void';
+    else if (!ok && (x.type === 'SALE' || x.type === 'AUTHORIZE')) kind = 'decline';
+    if (kind) out.push({ ...base, id: `${kind}:${x.transactionId}`, kind, t: x.t, crmT: kind === 'refund' || kind === 'void' ? parentT : x.t, cents: kind === 'sale' || kind === 'decline' ? x.amount : -x.amount });
+    if (x.isChargedback) {
+      const t = dateOnlyToInstant(x.chargebackDate ?? '', z) ?? x.t;
+      out.push({ ...base, id: `chargeback:${x.transactionId}`, kind: 'chargeback', t, crmT: x.t, cents: -(x.chargebackAmount ?? x.amount) });
+    }
+  }
+  return out;
+}
+
+/** Each customer's first sale event (earliest instant, then event id). */
+function firstSales(evs: Ev[]): Map<number, Ev> {
+  const first = new Map<number, Ev>();
+  for (const e of evs) {
+    if (e.kind !== 'sale') continue;
+    const f = first.get(e.customer);
+    if (!f || e.t < f.t || (e.t === f.t && e.id < f.id)) first.set(e.customer, e);
+  }
+  return first;
+}
+
+/** Half away from zero, as docs/metrics.md rounds per-customer and per-order money. */
+const roundDiv = (a: number, b: number) => Math.sign(a) * Math.round(Math.abs(a) / b);
+
+function oracleSummary(evs: Ev[], first: Map<number, Ev>, zone: string, from: string, to: string, basis: 'event' | 'crm' = 'event', keep: (e: Ev) => boolean = () => true) {
+  const inRange = (t: number) => {
+    const d = localDate(t, zone);
+    return d >= from && d <= to;
+  };
+  const sel = evs.filter((e) => keep(e) && inRange(basis === 'crm' ? e.crmT : e.t));
+  const sum = (k: Kind[]) => sel.filter((e) => k.includes(e.kind)).reduce((s, e) => s + e.cents, 0);
+  const count = (p: (e: Ev) => boolean) => sel.filter(p).length;
+  const gross = sum(['sale']);
+  const orders = new Set(sel.filter((e) => e.kind === 'sale').map((e) => e.order)).size;
+  return {
+    grossRevenue: gross,
+    refunds: 0 - sum(['refund', 'void', 'chargeback']) || 0,
+    chargebacks: 0 - sum(['chargeback']) || 0,
+    netRevenue: gross + sum(['refund', 'void', 'chargeback']),
+    orders,
+    newCustomers: [...first.values()].filter((f) => keep(f) && inRange(f.t)).length,
+    aov: orders === 0 ? null : roundDiv(gross, orders),
+    initial: [count((e) => e.kind === 'sale' && e.cycle <= 1), count((e) => (e.kind === 'sale' || e.kind === 'decline') && e.cycle <= 1)],
+    rebill: [count((e) => e.kind === 'sale' && e.cycle > 1), count((e) => (e.kind === 'sale' || e.kind === 'decline') && e.cycle > 1)],
+    chargebackCount: count((e) => e.kind === 'chargeback'),
+  };
+}
+
+async function openEngine(engine: 'duckdb' | 'postgres'): Promise<{ store: Store; dispose(): Promise<void> }> {
+  if (engine === 'duckdb') {
+    const dir = await mkdtemp(join(tmpdir(), 'konduit-analytics-'));
+    const store = await openDuckDbStore(join(dir, 'a.duckdb'), { secretKey: generateKey() });
+    await store.migrate();
+    return { store, dispose: async () => { await store.close(); await rm(dir, { recursive: true, force: true }); } };
+  }
+  // Never skipped: an unreachable PostgreSQL fails this suite (npm run provision starts it).
+  const schema = `ks_${process.pid}_${Date.now().toString(36)}`;
+  const store = await openPostgresStore(PG_URL, { secretKey: generateKey(), schema });
+  await store.migrate();
+  return {
+    store,
+    dispose: async () => {
+      await store.close();
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await c.end();
+    },
+  };
+}
+
+let sb: Sandbox;
+let evs: Ev[];
+let first: Map<number, Ev>;
+beforeAll(async () => {
+  sb = await startSandbox(SANDBOX);
+  evs = oracleEvents(sb.merchant);
+  first = firstSales(evs);
+});
+afterAll(async () => sb.close());
+
+const compact = (f: Awaited<ReturnType<typeof summaryReport>>['rows'][number]['figures']) => ({
+  grossRevenue: f.grossRevenue.current, refunds: f.refunds.current, chargebacks: f.chargebacks.current, netRevenue: f.netRevenue.current, orders: f.orders.current,
+  newCustomers: f.newCustomers.current, aov: f.aov.current, initial: [f.initialApproved.current, f.initialAttempts.current], rebill: [f.rebillApproved.current, f.rebillAttempts.current],
+  chargebackCount: f.chargebackCount.current,
+});
+
+describe.each(['duckdb', 'postgres'] as const)('reports equal the sandbox ground truth on %s', (engine) => {
+  let store: Store;
+  let dispose: () => Promise<void>;
+  beforeAll(async () => {
+    ({ store, dispose } = await openEngine(engine));
+    const c = await store.saveConnection({ name: 'sb', brand: 'konnektive', baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, accountName: 'A', accountUsername: 'U', timezone: sb.timezone, frequency: 'daily' });
+    const client = new CrmClient({ baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, concurrency: 8, requestsPerSecond: 0, baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 12 });
+    await runSync({ store, source: client, connectionId: c.connectionId, timezone: sb.timezone, concurrency: 8, today: '2025-07-15', mode: { kind: 'backfill', from: SANDBOX.start, to: '2025-07-15' } });
+  });
+  afterAll(async () => dispose());
+
+  it('has a ledger worth testing (refunds, voids, chargebacks, declines, rebills)', () => {
+    const kinds = new Set(evs.map((e) => e.kind));
+    expect([...kinds].sort()).toEqual(['chargeback', 'decline', 'refund', 'sale', 'void']);
+    expect(evs.some((e) => e.kind === 'sale' && e.cycle >= 3)).toBe(true);
+  });
+
+  it.each(ZONES)('summary, both periods, event and CRM basis, viewer %s', async (zone) => {
+    for (const [from, to] of [['2025-03-01', '2025-03-31'], ['2025-05-10', '2025-06-20']] as const) {
+      const r = await summaryReport(store, { from, to, tz: zone });
+      expect(compact(r.rows[0]!.figures), `${from}..${to}`).toEqual(oracleSummary(evs, first, zone, from, to));
+      const p = r.rows[0]!.figures;
+      const prev = oracleSummary(evs, first, zone, r.previousFrom, r.previousTo);
+      expect([p.grossRevenue.previous, p.refunds.previous, p.newCustomers.previous]).toEqual([prev.grossRevenue, prev.refunds, prev.newCustomers]);
+    }
+    // The CRM basis is cut in the account's zone whatever the viewer's.
+    const crm = await summaryReport(store, { from: '2025-03-01', to: '2025-04-30', tz: zone, basis: 'crm', accountZone: sb.timezone });
+    expect(compact(crm.rows[0]!.figures)).toEqual(oracleSummary(evs, first, sb.timezone, '2025-03-01', '2025-04-30', 'crm'));
+  });
+
+  it('summary grouped by MID and filtered by campaign', async () => {
+    const zone = 'Asia/Kolkata';
+    const r = await summaryReport(store, { from: '2025-02-01', to: '2025-05-31', tz: zone, groupBy: 'mid' });
+    const mids = [...new Set(evs.map((e) => e.mid))].sort();
+    expect(r.rows.map((row) => row.group)).toEqual(mids.map(String).sort());
+    for (const row of r.rows) {
+      // New customers follow first-touch attribution: the MID of the customer's first sale.
+      expect(compact(row.figures), `mid ${row.group}`).toEqual(oracleSummary(evs, first, zone, '2025-02-01', '2025-05-31', 'event', (e) => String(e.mid) === row.group));
+    }
+    const campaign = evs[0]!.campaign;
+    const f = await summaryReport(store, { from: '2025-02-01', to: '2025-05-31', tz: zone, filters: [{ dimension: 'campaign', values: [campaign] }] });
+    expect(compact(f.rows[0]!.figures)).toEqual(oracleSummary(evs, first, zone, '2025-02-01', '2025-05-31', 'event', (e) => e.campaign === campaign));
+  });
+
+  it.each([['week', 'Pacific/Auckland'], ['month', 'America/Los_Angeles'], ['day', 'Asia/Kolkata']] as const)('series by %s in %s', async (by, zone) => {
+    const from = by === 'day' ? '2025-03-01' : '2025-01-06';
+    const to = by === 'day' ? '2025-03-20' : '2025-06-29';
+    const r = await seriesReport(store, { from, to, tz: zone, by });
+    const key = (d: string) => (by === 'day' ? d : by === 'week' ? isoWeekKey(d) : d.slice(0, 7));
+    const want = new Map<string, [number, number, number]>();
+    for (const e of evs) {
+      const d = localDate(e.t, zone);
+      if (d < from || d > to || e.kind === 'decline') continue;
+      const w = want.get(key(d)) ?? [0, 0, 0];
+      if (e.kind === 'sale') w[0] += e.cents;
+      else w[1] -= e.cents;
+      want.set(key(d), w);
+    }
+    for (const f of first.values()) {
+      const d = localDate(f.t, zone);
+      if (d < from || d > to) continue;
+      const w = want.get(key(d)) ?? [0, 0, 0];
+      w[2] += 1;
+      want.set(key(d), w);
+    }
+    const got = new Map(r.points.filter((p) => p.figures.grossRevenue || p.figures.refunds || p.figures.newCustomers).map((p) => [p.period, [p.figures.grossRevenue, p.figures.refunds, p.figures.newCustomers]]));
+    expect(got).toEqual(want);
+  });
+
+  it.each([['month', 'America/New_York'], ['week', 'Asia/Kolkata'], ['day', 'Pacific/Auckland']] as const)('cohort LTV by %s in %s', async (by, zone) => {
+    const horizons = [1, 7, 30, 90, 180];
+    const from = '2025-01-01';
+    const to = '2025-06-30';
+    const asOf = sb.merchant.now;
+    const r = await cohortReport(store, { from, to, tz: zone, by, horizons, asOf });
+    const key = (d: string) => (by === 'day' ? d : by === 'week' ? isoWeekKey(d) : d.slice(0, 7));
+    const members = new Map<string, Ev[]>();
+    for (const f of first.values()) {
+      const d = localDate(f.t, zone);
+      if (d < from || d > to) continue;
+      members.set(key(d), [...(members.get(key(d)) ?? []), f]);
+    }
+    const byCustomer = new Map<number, Ev[]>();
+    for (const e of evs) if (e.kind !== 'decline') byCustomer.set(e.customer, [...(byCustomer.get(e.customer) ?? []), e]);
+    const want = [...members.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([cohort, fs]) => {
+      const last = Math.max(...fs.map((f) => f.t));
+      const ltv: Record<number, { cents: number; complete: boolean }> = {};
+      for (const h of horizons) {
+        const total = fs.reduce((s, f) => s + (byCustomer.get(f.customer) ?? []).filter((e) => e.t < f.t + h * DAY).reduce((a, e) => a + e.cents, 0), 0);
+        ltv[h] = { cents: roundDiv(total, fs.length), complete: last + h * DAY <= asOf };
+      }
+      return { cohort, customers: fs.length, ltv };
+    });
+    expect(r.cohorts.map((c) => ({ cohort: c.cohort, customers: c.customers, ltv: c.ltv }))).toEqual(want);
+    expect(r.cohorts.some((c) => !c.ltv[180]!.complete) && r.cohorts.some((c) => c.ltv[7]!.complete)).toBe(true);
+  });
+
+  it.each(['America/New_York', 'Pacific/Auckland'])('retention by cycle, viewer %s', async (zone) => {
+    const from = '2025-01-01';
+    const to = '2025-04-30';
+    const r = await retentionReport(store, { from, to, tz: zone });
+    const start = new Map<string, Ev>();
+    for (const e of evs) {
+      if (e.kind !== 'sale' || e.cycle !== 1 || !e.purchase) continue;
+      const s = start.get(e.purchase);
+      if (!s || e.t < s.t || (e.t === s.t && e.id < s.id)) start.set(e.purchase, e);
+    }
+    const subs = new Set([...start.entries()].filter(([, e]) => localDate(e.t, zone) >= from && localDate(e.t, zone) <= to).map(([p]) => p));
+    const approved = new Map<number, Set<string>>();
+    const lastCycle = new Map<string, number>();
+    for (const e of evs) {
+      if (e.kind !== 'sale' || !e.purchase || !subs.has(e.purchase)) continue;
+      approved.set(e.cycle, (approved.get(e.cycle) ?? new Set()).add(e.purchase));
+      lastCycle.set(e.purchase, Math.max(lastCycle.get(e.purchase) ?? 0, e.cycle));
+    }
+    const cancels = new Map<number, number>();
+    for (const p of sb.merchant.purchases) {
+      if (p.status !== 'CANCELLED' || !subs.has(p.purchaseId)) continue;
+      const c = lastCycle.get(p.purchaseId) ?? 0;
+      cancels.set(c, (cancels.get(c) ?? 0) + 1);
+    }
+    const initial = approved.get(1)?.size ?? 0;
+    const maxCycle = Math.max(...approved.keys(), ...cancels.keys());
+    const cycles = Array.from({ length: maxCycle }, (_, i) => {
+      const c = i + 1;
+      const a = approved.get(c)?.size ?? 0;
+      const prev = c === 1 ? null : (approved.get(c - 1)?.size ?? 0);
+      return { cycle: c, approvals: a, retention: initial ? a / initial : null, rebillRate: prev === null ? null : prev ? a / prev : null, cancellations: cancels.get(c) ?? 0 };
+    });
+    expect(initial).toBeGreaterThan(20);
+    expect(r.rows).toEqual([{ group: null, initialPurchases: initial, cycles }]);
+  });
+
+  it.each(['America/New_York', 'Asia/Kolkata'])('MID health per month, viewer %s', async (zone) => {
+    const r = await midReport(store, { from: '2025-02-01', to: '2025-06-30', tz: zone });
+    const cell = new Map<string, { sales: number; cbs: number; cents: number }>();
+    for (const e of evs) {
+      if (e.kind !== 'sale' && e.kind !== 'chargeback') continue;
+      const k = `${e.mid}|${localDate(e.t, zone).slice(0, 7)}`;
+      const c = cell.get(k) ?? { sales: 0, cbs: 0, cents: 0 };
+      if (e.kind === 'sale') c.sales++;
+      else {
+        c.cbs++;
+        c.cents -= e.cents;
+      }
+      cell.set(k, c);
+    }
+    const months = ['2025-02', '2025-03', '2025-04', '2025-05', '2025-06'];
+    const prevOf = (mo: string) => (mo === '2025-02' ? '2025-01' : months[months.indexOf(mo) - 1]!);
+    for (const row of r.rows) {
+      const c = cell.get(`${row.mid}|${row.month}`) ?? { sales: 0, cbs: 0, cents: 0 };
+      const prevSales = cell.get(`${row.mid}|${prevOf(row.month)}`)?.sales ?? 0;
+      expect([row.sales, row.chargebacks, row.chargebackCents, row.previousMonthSales, row.visaRatio, row.mastercardRatio], `${row.mid} ${row.month}`).toEqual([
+        c.sales, c.cbs, c.cents, prevSales, c.sales ? c.cbs / c.sales : null, prevSales ? c.cbs / prevSales : null,
+      ]);
+    }
+    expect(new Set(r.rows.map((x) => x.mid))).toEqual(new Set(evs.map((e) => String(e.mid))));
+    expect(r.rows.reduce((s, x) => s + x.chargebacks, 0)).toBeGreaterThan(0);
+  });
+});
