@@ -3,6 +3,7 @@
  * measures Konduit against a baseline in the same run and prints the ratio.
  */
 const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> = {
+  sync: () => import('./sync.js'),
   // Each benchmark registers itself here, e.g. validate: () => import('./validate.js').
   sandbox: () => import('./sandbox.js'),
   validate: () => import('./validate.js'),

