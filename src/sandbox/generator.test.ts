@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { instantToCrmWall, localDate } from '../core/time.js';
 import { advanceMerchant, generateMerchant, refundedOf } from './generator.js';
 import type { Merchant } from './model.js';
-import { txnRecord } from './records.js';
+import { customerRecord, orderRecord, purchaseRecord, txnRecord } from './records.js';
 
 const NOW = '2026-11-21 12:00:00';
 const base = generateMerchant({ seed: 'gen-test', customers: 1500, start: '2025-01-01', now: NOW });
@@ -143,6 +143,29 @@ describe('generateMerchant', () => {
     advanceMerchant(a, 4.5);
     advanceMerchant(b, 7.5);
     expect(fingerprint(b)).toEqual(fingerprint(a));
+  });
+
+  it('never changes a row without moving its dateUpdated', () => {
+    const m = generateMerchant({ seed: 'gen-test', customers: 600, start: '2026-01-01', now: NOW });
+    const snap = () => ({
+      c: m.customers.map((r) => JSON.stringify(customerRecord(m, r))),
+      o: m.orders.map((r) => JSON.stringify(orderRecord(m, r, true))),
+      x: m.txns.map((r) => JSON.stringify(txnRecord(m, r))),
+      p: m.purchases.map((r) => JSON.stringify(purchaseRecord(m, r))),
+    });
+    const before = snap();
+    const then = m.now;
+    advanceMerchant(m, 20);
+    const after = snap();
+    let changed = 0;
+    for (const [k, rows] of [['c', m.customers], ['o', m.orders], ['x', m.txns], ['p', m.purchases]] as const) {
+      before[k].forEach((old, i) => {
+        if (after[k][i] === old) return;
+        changed++;
+        expect((rows[i] as { u: number }).u, `${k} ${i}`).toBeGreaterThan(then);
+      });
+    }
+    expect(changed).toBeGreaterThan(0);
   });
 
   it('spans DST changes in the account zone with valid wall times', () => {

@@ -317,7 +317,9 @@ export function addTxn(
   order.txns = append(order.txns, x);
   order.u = Math.max(order.u, t);
   if (purchase) purchase.txns = append(purchase.txns, x);
+  // mostRecentActivity is part of the customer record, so the record's dateUpdated moves with it.
   order.customer.act = Math.max(order.customer.act, t);
+  order.customer.u = Math.max(order.customer.u, t);
   return x;
 }
 

@@ -162,6 +162,9 @@ export function orderRecord(m: Merchant, o: Order, includeCustomFields: boolean)
     shipping += l.shipping;
     tax += l.tax;
     const p = l.purchase;
+    // The subscription's live state shows on the order that started it; rebill orders only link to it,
+    // so a status change never silently alters an order whose dateUpdated did not move.
+    const live = p !== null && p.order === o;
     items[String(l.cp.campaignProductId)] = {
       productId: String(l.cp.productId),
       campaignProductId: String(l.cp.campaignProductId),
@@ -171,9 +174,9 @@ export function orderRecord(m: Merchant, o: Order, includeCustomFields: boolean)
       shipping: formatCents(l.shipping),
       salesTax: formatCents(l.tax),
       purchaseId: p ? p.purchaseId : null,
-      purchaseStatus: p ? p.status : null,
+      purchaseStatus: live ? p.status : null,
       detailedStatus: '',
-      nextBillDate: p ? p.nextBillDate : null,
+      nextBillDate: live ? p.nextBillDate : null,
       billingCycleNumber: p ? String(o.type === 'NEW_SALE' ? 1 : cycleOfOrder(o)) : null,
       orderItemId: String(l.orderItemId),
     };
