@@ -36,7 +36,8 @@ export class Agenda {
 
   /** Schedules an event. */
   push(t: number, kind: EventKind, ref: unknown, n = 0): void {
-    const e: SimEvent = { t, seq: this.seq++, kind, ref, n };
+    // The API shows whole seconds, so events happen on whole seconds: a row's instant round-trips.
+    const e: SimEvent = { t: Math.floor(t / 1000) * 1000, seq: this.seq++, kind, ref, n };
     const a = this.items;
     a.push(e);
     let i = a.length - 1;

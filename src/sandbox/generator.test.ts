@@ -92,6 +92,10 @@ describe('generateMerchant', () => {
       }
     }
     for (const x of base.txns) if (x.chargebackDate) expect(x.chargebackDate <= today).toBe(true);
+    // Whole seconds everywhere, so an instant parsed back from the API's string is the row's instant.
+    for (const table of [base.customers, base.orders, base.txns, base.purchases] as Array<Array<{ t: number; u: number }>>) {
+      for (const r of table) expect(r.t % 1000 + r.u % 1000).toBe(0);
+    }
     expect(instantToCrmWall(base.now, 'America/New_York')).toBe(NOW);
   });
 

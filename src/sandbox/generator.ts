@@ -150,7 +150,8 @@ export function advanceMerchant(m: Merchant, days: number): void {
 }
 
 /** Runs the simulation up to `target` (epoch ms). */
-export function runUntil(m: Merchant, target: number): void {
+export function runUntil(m: Merchant, until: number): void {
+  const target = Math.floor(until / 1000) * 1000;
   const e = engines.get(m);
   if (!e) throw new Error('this merchant has no simulation (was it created by generateMerchant?)');
   const zone = m.config.timezone;
