@@ -18,7 +18,7 @@ import { once } from 'node:events';
 import { SampleTransactions } from '../src/importfile/sample-files.js';
 
 const ROWS = Number(process.env.KONDUIT_BENCH_ROWS ?? 1_000_000);
-const RUNS = Number(process.env.KONDUIT_BENCH_RUNS ?? 2);
+const RUNS = Number(process.env.KONDUIT_BENCH_RUNS ?? 3);
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, 'out');
 const file = join(outDir, `transactions-${ROWS}.csv`);
