@@ -15,6 +15,10 @@ export type { ApiUser } from './auth.js';
 export { exportGroundTruth };
 export { ADMIN_HEADER } from './admin.js';
 export { MESSAGES } from './envelope.js';
+export { applyLegacyImport, type IntakeResult, type IntakeRefusal } from './intake.js';
+export { customerById, txnById, merchantTxnIdOf } from './generator.js';
+export { customerRecord, orderRecord, txnRecord, purchaseRecord, campaignRecord, productRecord, type ApiRecord } from './records.js';
+export { EXPORT_TABLES, csvLine } from './export.js';
 
 export interface SandboxOptions {
   /** 0 = ephemeral; the CLI defaults to 8787, startSandbox to 0. */
