@@ -19,6 +19,9 @@ command -v gpg >/dev/null || { log "installing gnupg"; apt_install gnupg; }
 # OpenSSH server: SFTP upload tests run sshd on 127.0.0.1 with a temp config.
 [ -x /usr/sbin/sshd ] || { log "installing openssh-server"; apt_install openssh-server; }
 
+# Chromium: the dashboard's browser tests drive Debian's chromium with playwright-core (never a downloaded browser).
+[ -x /usr/bin/chromium ] || { log "installing chromium"; apt_install chromium; }
+
 # PostgreSQL 15: the store contract suite runs against it and is never skipped in CI.
 if ! command -v pg_ctlcluster >/dev/null; then log "installing postgresql"; apt_install postgresql; fi
 if ! pg_lsclusters -h 2>/dev/null | grep -q '^15 main'; then

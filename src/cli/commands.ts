@@ -83,4 +83,14 @@ export const commands: CommandEntry[] = [
     summary: 'chargeback ratios per MID per month by the Visa and Mastercard definitions',
     load: async () => (await import('./commands/report.js')).reportCommand('mids'),
   },
+  {
+    path: ['serve'],
+    summary: 'serve the web dashboard and its HTTP API (127.0.0.1:3000 by default)',
+    load: () => import('./commands/serve.js'),
+  },
+  {
+    path: ['demo'],
+    summary: 'start a sandbox merchant, connect and sync it, and serve the dashboard (prints the login)',
+    load: () => import('./commands/demo.js'),
+  },
 ];

@@ -1,0 +1,109 @@
+/**
+ * `konduit demo`: the whole product in one command. Starts the sandbox CRM in-process with a seeded
+ * merchant, connects it, imports its history with a progress bar, and serves the dashboard with a login
+ * printed once. Everything lives in a temp directory that is removed on exit (unless --keep).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UsageError } from '../../core/errors.js';
+import { addDays, localDate } from '../../core/time.js';
+import { CrmClient } from '../../crm/client.js';
+import { startSandbox } from '../../sandbox/index.js';
+import { generatePassword, startServer } from '../../server/index.js';
+import { runSync } from '../../sync/run.js';
+import { intFlag, parseFlags } from '../args.js';
+import { progressRenderer } from '../progress.js';
+import { openStore } from './connections-store.js';
+
+export const help = `Usage: konduit demo [--port 3000] [--host 127.0.0.1] [--customers N] [--months N] [--seed S] [--keep]
+
+Starts a sandbox CRM with a synthetic merchant, connects it as "demo-shop", imports its history (you see
+the progress), then serves the dashboard and prints its address and login. The admin password is
+KONDUIT_ADMIN_PASSWORD when set, else a generated one printed once. Ctrl-C stops everything.
+
+Options:
+  --port N         dashboard port (default 3000; 0 picks a free one)
+  --host HOST      address to listen on (default 127.0.0.1)
+  --customers N    customers of the synthetic merchant (default 1500)
+  --months N       months of history to generate and import (default 12)
+  --seed S         merchant seed; the same seed gives the same merchant (default demo)
+  --keep           keep the demo's data directory (its path is printed)
+  -h, --help       this help
+
+Example:
+  npm ci && npx konduit demo
+`;
+
+/** Runs `konduit demo`. */
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    customers: { type: 'string' },
+    months: { type: 'string' },
+    seed: { type: 'string' },
+    keep: { type: 'boolean' },
+  });
+  const customers = intFlag('customers', values.customers, 1500, 1);
+  const months = intFlag('months', values.months, 12, 1);
+  if (months > 36) throw new UsageError('--months is at most 36');
+  const adminPassword = process.env.KONDUIT_ADMIN_PASSWORD || generatePassword();
+  const dir = await mkdtemp(join(tmpdir(), 'konduit-demo-'));
+  // The demo's key file and locks stay in its own directory, never in the user's ~/.konduit.
+  process.env.KONDUIT_HOME = join(dir, 'home');
+  const out = process.stderr;
+  const cleanup: (() => Promise<void>)[] = [];
+  try {
+    const zone = 'America/New_York';
+    const today = localDate(Date.now(), zone);
+    const start = addDays(today, -Math.round(months * 30.44));
+    out.write(`Generating a sandbox merchant (${customers} customers since ${start})...\n`);
+    const sandbox = await startSandbox({ seed: values.seed ?? 'demo', customers, start, timezone: zone });
+    cleanup.unshift(() => sandbox.close());
+    const store = await openStore(join(dir, 'demo.duckdb'));
+    cleanup.unshift(() => store.close());
+    const client = new CrmClient({ baseUrl: sandbox.baseUrl, loginId: sandbox.loginId, password: sandbox.password, concurrency: 4, requestsPerSecond: 0 });
+    await client.testCredentials(today);
+    const conn = await store.saveConnection({
+      name: 'demo-shop', brand: 'konnektive', baseUrl: sandbox.baseUrl, loginId: sandbox.loginId, password: sandbox.password,
+      accountName: 'Demo Shop', accountUsername: 'owner', timezone: zone, frequency: 'daily',
+    });
+    out.write(`Connected the sandbox at ${sandbox.baseUrl} as "demo-shop"; importing ${start}..${today}\n`);
+    const bar = progressRenderer(out, 'demo-shop backfill', 2000);
+    const result = await runSync({ store, source: client, connectionId: conn.connectionId, timezone: zone, mode: { kind: 'backfill', from: start, to: today }, concurrency: 4, onProgress: (p) => bar.update(p) });
+    bar.finish();
+    out.write(`Imported ${result.records} records in ${(result.elapsedMs / 1000).toFixed(1)}s.\n`);
+    const server = await startServer({
+      store, statePath: join(dir, 'web.json'), locksDir: join(dir, 'home', 'locks'),
+      port: intFlag('port', values.port, 3000), host: values.host ?? '127.0.0.1', adminPassword, schedule: false, syncRate: 0,
+      // The integration page shows the range imported above.
+      connectionSettings: { [conn.connectionId]: { frequency: 'daily', historyFrom: start, historyTo: today } },
+    }).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${values.port ?? 3000} is taken`, 'Pick another with --port (0 = any free port).');
+      throw err;
+    });
+    cleanup.unshift(() => server.close());
+    process.stdout.write(
+      [
+        '',
+        `  Konduit dashboard:  ${server.url}`,
+        `  Sign in as:         admin`,
+        `  Password:           ${process.env.KONDUIT_ADMIN_PASSWORD ? '(KONDUIT_ADMIN_PASSWORD)' : adminPassword}`,
+        '',
+        values.keep ? `  Data kept in ${dir}` : '  Demo data lives in a temp directory, removed when you stop.',
+        '  Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    out.write('\nStopping...\n');
+    return 0;
+  } finally {
+    for (const f of cleanup) await f().catch(() => undefined);
+    if (!values.keep) await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,407 @@
+/**
+ * The dashboard's HTTP app (docs/api.md): the login layer, connections and syncs, reports, API tokens,
+ * and the built web bundle. Everything under /api needs a session or an API token, except signing in
+ * and the first-run account setup; every state change made with a session cookie passes the CSRF checks
+ * of auth.ts.
+ */
+import { Hono, type Context } from 'hono';
+import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
+import { streamSSE } from 'hono/streaming';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { errorMessage, KonduitError } from '../core/errors.js';
+import { isValidTimeZone, localDate, parseWall } from '../core/time.js';
+import { BRAND_BASE_URLS, CrmClient } from '../crm/client.js';
+import type { Brand, Connection, ConnectionSummary, Frequency, Store } from '../store/store.js';
+import { Auth, CSRF_COOKIE, CSRF_HEADER, MIN_PASSWORD_LENGTH, SESSION_COOKIE, sameOrigin, type Principal, type Session } from './auth.js';
+import { BadRequest, parseReport, REPORTS, runReport, type ReportName } from './reports.js';
+import type { ConnectionSettings, ServerState } from './state.js';
+import { serveWeb } from './static.js';
+import type { SyncJob, SyncManager } from './syncs.js';
+
+export const FREQUENCIES: readonly Frequency[] = ['hourly', '6h', '12h', 'daily'];
+const BRANDS: readonly Brand[] = ['konnektive', 'checkoutchamp'];
+
+export interface AppOptions {
+  store: Store;
+  state: ServerState;
+  auth: Auth;
+  syncs: SyncManager;
+  /** Directory of the built web bundle (index.html and assets); null serves a short notice instead. */
+  webRoot: string | null;
+  /** Always mark cookies Secure (the server sits behind TLS without X-Forwarded-Proto). */
+  secureCookies?: boolean;
+  /** Trust X-Forwarded-For / X-Forwarded-Host from a reverse proxy. */
+  trustProxy?: boolean;
+  /** Credential test for a new connection (tests may swap it); default: one order/query call. */
+  testCredentials?: (c: { baseUrl: string; loginId: string; password: string; timezone: string }) => Promise<void>;
+}
+
+type Vars = { principal: Principal };
+type Ctx = Context<{ Variables: Vars }>;
+
+/** An error answered as JSON { error, hint } with a status. */
+class HttpError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 422 | 429,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The '&' rule of seed 000, checked before any request: the CRM cuts a password at '&'. */
+function passwordProblem(password: string): HttpError | null {
+  if (password.length === 0) return new HttpError(422, 'the API password is empty');
+  if (password.includes('&')) {
+    return new HttpError(
+      422,
+      "the API user's password contains '&', which the CRM cannot accept",
+      "The password travels as a form parameter, where '&' separates parameters, so the CRM cuts it there. Set a new password for the API user without '&' (Admin > Users in the CRM).",
+    );
+  }
+  return null;
+}
+
+async function defaultTest(c: { baseUrl: string; loginId: string; password: string; timezone: string }): Promise<void> {
+  const client = new CrmClient({ baseUrl: c.baseUrl, loginId: c.loginId, password: c.password, maxAttempts: 2, timeoutMs: 15_000 });
+  await client.testCredentials(localDate(Date.now(), c.timezone));
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
+
+/** A connection as the browser sees it: never the password. */
+function connectionJson(c: ConnectionSummary | Connection, s: ConnectionSettings | undefined): Record<string, unknown> {
+  return {
+    connectionId: c.connectionId,
+    name: c.name,
+    brand: c.brand,
+    baseUrl: c.baseUrl,
+    loginId: c.loginId,
+    accountName: c.accountName,
+    accountUsername: c.accountUsername,
+    timezone: c.timezone,
+    frequency: s?.frequency ?? c.frequency,
+    historyFrom: s?.historyFrom ?? null,
+    historyTo: s?.historyTo ?? null,
+    createdAt: c.createdAt,
+  };
+}
+
+function jobJson(j: SyncJob | null): unknown {
+  if (!j) return null;
+  return { ...j, mode: j.mode.kind, from: j.mode.kind === 'backfill' ? j.mode.from : null, to: j.mode.kind === 'backfill' ? j.mode.to : null };
+}
+
+/** A name for a new connection from the account name: lowercase words joined by '-'. */
+export function connectionName(accountName: string): string {
+  return accountName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'crm';
+}
+
+/** Builds the Hono app. */
+export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
+  const app = new Hono<{ Variables: Vars }>();
+  const test = o.testCredentials ?? defaultTest;
+
+  const isHttps = (c: Ctx) => o.secureCookies === true || c.req.header('x-forwarded-proto') === 'https' || new URL(c.req.url).protocol === 'https:';
+  const clientKey = (c: Ctx) => {
+    if (o.trustProxy) {
+      const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+      if (fwd) return fwd;
+    }
+    try {
+      return getConnInfo(c).remote.address ?? 'unknown';
+    } catch {
+      return 'unknown';
+    }
+  };
+  const fromOurOrigin = (c: Ctx) =>
+    sameOrigin({
+      origin: c.req.header('origin'),
+      host: c.req.header('host'),
+      forwardedHost: o.trustProxy ? c.req.header('x-forwarded-host') : undefined,
+      fetchSite: c.req.header('sec-fetch-site'),
+      referer: c.req.header('referer'),
+    });
+  const startSession = (c: Ctx, s: Session) => {
+    const secure = isHttps(c);
+    setCookie(c, SESSION_COOKIE, s.id, { httpOnly: true, sameSite: 'Strict', secure, path: '/' });
+    // Readable by the page's script on purpose: it is the double-submit half of the CSRF check.
+    setCookie(c, CSRF_COOKIE, s.csrf, { httpOnly: false, sameSite: 'Strict', secure, path: '/' });
+  };
+
+  // Security headers on every answer, the web bundle included.
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'same-origin');
+    c.header('X-Frame-Options', 'DENY');
+    c.header('Content-Security-Policy', "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
+    if (c.req.path.startsWith('/api/')) c.header('Cache-Control', 'no-store');
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof HttpError) return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}) }, err.status);
+    if (err instanceof BadRequest || err instanceof RangeError) return c.json({ error: err.message }, 400);
+    if (err instanceof KonduitError) return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}) }, 422);
+    console.error(`konduit serve: ${c.req.method} ${c.req.path}: ${errorMessage(err)}`);
+    return c.json({ error: 'internal error; see the server log' }, 500);
+  });
+
+  // ---- Signing in (the only /api routes open without a session) ----
+
+  app.get('/api/session', (c) => {
+    const s = o.auth.session(getCookie(c, SESSION_COOKIE));
+    if (!s) return c.json({ error: 'not signed in', setupNeeded: o.auth.needsSetup() }, 401);
+    return c.json({ user: s.username, csrf: s.csrf, setupNeeded: false });
+  });
+
+  app.post('/api/setup', async (c) => {
+    if (!fromOurOrigin(c)) throw new HttpError(403, 'cross-site request refused');
+    if (!o.auth.needsSetup()) throw new HttpError(409, 'the admin account already exists; sign in');
+    const body = await c.req.json<Record<string, unknown>>().catch(() => ({}) as Record<string, unknown>);
+    const username = str(body.username);
+    const password = typeof body.password === 'string' ? body.password : '';
+    if (!username) throw new HttpError(400, 'choose a username');
+    if (password.length < MIN_PASSWORD_LENGTH) throw new HttpError(400, `the password needs at least ${MIN_PASSWORD_LENGTH} characters`);
+    await o.auth.setAdmin(username, password);
+    const s = o.auth.newSession(username);
+    startSession(c, s);
+    return c.json({ user: s.username, csrf: s.csrf }, 201);
+  });
+
+  app.post('/api/session', async (c) => {
+    if (!fromOurOrigin(c)) throw new HttpError(403, 'cross-site request refused');
+    const key = clientKey(c);
+    const wait = o.auth.limiter.retryAfterMs(key);
+    if (wait > 0) {
+      c.header('Retry-After', String(Math.ceil(wait / 1000)));
+      throw new HttpError(429, `too many failed sign-ins; try again in ${Math.ceil(wait / 60000)} min`);
+    }
+    const body = await c.req.json<Record<string, unknown>>().catch(() => ({}) as Record<string, unknown>);
+    const s = await o.auth.login(str(body.username), typeof body.password === 'string' ? body.password : '');
+    if (!s) {
+      o.auth.limiter.fail(key);
+      throw new HttpError(401, 'wrong username or password');
+    }
+    o.auth.limiter.succeed(key);
+    startSession(c, s);
+    return c.json({ user: s.username, csrf: s.csrf });
+  });
+
+  // ---- Everything else under /api: a principal, and CSRF checks for session state changes ----
+
+  app.use('/api/*', async (c, next) => {
+    const authz = c.req.header('authorization');
+    let principal: Principal | null = null;
+    if (authz?.startsWith('Bearer ')) {
+      const t = await o.auth.tokenFor(authz.slice(7).trim());
+      if (!t) throw new HttpError(401, 'unknown or revoked API token');
+      principal = { kind: 'token', token: t };
+    } else {
+      const s = o.auth.session(getCookie(c, SESSION_COOKIE));
+      if (s) principal = { kind: 'session', session: s };
+    }
+    if (!principal) throw new HttpError(401, 'sign in first (or send Authorization: Bearer <API token>)');
+    if (principal.kind === 'session' && !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method)) {
+      if (!fromOurOrigin(c)) throw new HttpError(403, 'cross-site request refused');
+      if (!o.auth.csrfMatches(principal.session, c.req.header(CSRF_HEADER))) throw new HttpError(403, `missing or wrong ${CSRF_HEADER} header`);
+    }
+    c.set('principal', principal);
+    await next();
+  });
+
+  app.delete('/api/session', (c) => {
+    const p = c.get('principal');
+    if (p.kind === 'session') o.auth.logout(p.session.id);
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    deleteCookie(c, CSRF_COOKIE, { path: '/' });
+    return c.body(null, 204);
+  });
+
+  // ---- API tokens ----
+
+  app.get('/api/tokens', (c) => c.json({ tokens: o.auth.listTokens() }));
+  app.post('/api/tokens', async (c) => {
+    const body = await c.req.json<Record<string, unknown>>().catch(() => ({}) as Record<string, unknown>);
+    const name = str(body.name) || 'script';
+    const { token, record } = await o.auth.createToken(name);
+    return c.json({ token, id: record.id, name: record.name, createdAt: record.createdAt }, 201);
+  });
+  app.delete('/api/tokens/:id', async (c) => {
+    if (!(await o.auth.revokeToken(c.req.param('id')))) throw new HttpError(404, 'no such token');
+    return c.body(null, 204);
+  });
+
+  // ---- Connections ----
+
+  const settingsOf = (id: string) => o.state.data.connections[id];
+  const mustGet = async (name: string): Promise<Connection> => {
+    const conn = await o.store.getConnection(name);
+    if (!conn) throw new HttpError(404, `no connection named "${name}"`);
+    return conn;
+  };
+
+  /** Checks a connect form; the fields of seed 000, with zone and base URL under "Advanced". */
+  const readConnectForm = (body: Record<string, unknown>) => {
+    const brand = str(body.brand) as Brand;
+    if (!BRANDS.includes(brand)) throw new HttpError(400, `brand must be one of ${BRANDS.join(', ')}`);
+    const loginId = str(body.loginId);
+    const password = typeof body.password === 'string' ? body.password : '';
+    const accountName = str(body.accountName);
+    const accountUsername = str(body.accountUsername);
+    const missing = [!loginId && 'API username', !password && 'API password', !accountName && 'account name', !accountUsername && 'account username'].filter(Boolean);
+    if (missing.length > 0) throw new HttpError(400, `fill in: ${missing.join(', ')}`);
+    const problem = passwordProblem(password);
+    if (problem) throw problem;
+    const timezone = str(body.timezone) || 'America/New_York';
+    if (!isValidTimeZone(timezone)) throw new HttpError(400, `"${timezone}" is not an IANA time zone (e.g. America/New_York)`);
+    const baseUrl = (str(body.baseUrl) || BRAND_BASE_URLS[brand]).replace(/\/+$/, '');
+    if (!/^https?:\/\/[^\s/]+/.test(baseUrl)) throw new HttpError(400, `the base URL must start with http:// or https://, got "${baseUrl}"`);
+    return { brand, loginId, password, accountName, accountUsername, timezone, baseUrl };
+  };
+
+  const testOrExplain = async (f: ReturnType<typeof readConnectForm>) => {
+    try {
+      await test(f);
+    } catch (err) {
+      // The exact reason the CRM (or the network) gave, with what to do about it.
+      const hint = err instanceof KonduitError ? err.hint : undefined;
+      throw new HttpError(422, `the credential test failed: ${errorMessage(err)}`, hint);
+    }
+  };
+
+  app.get('/api/connections', async (c) => {
+    const list = await o.store.listConnections();
+    return c.json({ connections: list.map((x) => ({ ...connectionJson(x, settingsOf(x.connectionId)), sync: jobJson(o.syncs.job(x.connectionId)) })) });
+  });
+
+  app.post('/api/connections/test', async (c) => {
+    const f = readConnectForm(await c.req.json<Record<string, unknown>>().catch(() => ({})));
+    await testOrExplain(f);
+    return c.json({ ok: true });
+  });
+
+  app.post('/api/connections', async (c) => {
+    const body = await c.req.json<Record<string, unknown>>().catch(() => ({}) as Record<string, unknown>);
+    const f = readConnectForm(body);
+    const name = str(body.name) || connectionName(f.accountName);
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(name)) throw new HttpError(400, 'a connection name is letters, digits, ".", "_" or "-"');
+    if (await o.store.getConnection(name)) throw new HttpError(409, `a connection named "${name}" already exists`, 'Open it from Settings, or remove it first.');
+    await testOrExplain(f);
+    const frequency = FREQUENCIES.includes(body.frequency as Frequency) ? (body.frequency as Frequency) : 'daily';
+    const saved = await o.store.saveConnection({ name, ...f, frequency });
+    o.state.data.connections[saved.connectionId] = { frequency };
+    await o.state.save();
+    return c.json({ connection: connectionJson(saved, settingsOf(saved.connectionId)) }, 201);
+  });
+
+  app.get('/api/connections/:name', async (c) => {
+    const conn = await mustGet(c.req.param('name'));
+    return c.json({
+      connection: connectionJson(conn, settingsOf(conn.connectionId)),
+      sync: jobJson(o.syncs.job(conn.connectionId)),
+      runs: await o.syncs.history(conn.connectionId),
+    });
+  });
+
+  app.patch('/api/connections/:name', async (c) => {
+    const conn = await mustGet(c.req.param('name'));
+    const body = await c.req.json<Record<string, unknown>>().catch(() => ({}) as Record<string, unknown>);
+    const s: ConnectionSettings = { ...settingsOf(conn.connectionId) };
+    if (body.frequency !== undefined) {
+      if (!FREQUENCIES.includes(body.frequency as Frequency)) throw new HttpError(400, `frequency must be one of ${FREQUENCIES.join(', ')}`);
+      s.frequency = body.frequency as Frequency;
+    }
+    for (const k of ['historyFrom', 'historyTo'] as const) {
+      if (body[k] !== undefined) {
+        const v = str(body[k]);
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || !parseWall(v)) throw new HttpError(400, `${k} must be a date YYYY-MM-DD`);
+        s[k] = v;
+      }
+    }
+    o.state.data.connections[conn.connectionId] = s;
+    await o.state.save();
+    return c.json({ connection: connectionJson(conn, s) });
+  });
+
+  app.delete('/api/connections/:name', async (c) => {
+    const conn = await mustGet(c.req.param('name'));
+    if (o.syncs.job(conn.connectionId)?.status === 'running') throw new HttpError(409, 'a sync of this connection is running; cancel it first');
+    await o.store.removeConnection(conn.name);
+    delete o.state.data.connections[conn.connectionId];
+    await o.state.save();
+    return c.body(null, 204);
+  });
+
+  app.post('/api/connections/:name/sync', async (c) => {
+    const conn = await mustGet(c.req.param('name'));
+    const body = await c.req.json<Record<string, unknown>>().catch(() => ({}) as Record<string, unknown>);
+    const from = str(body.from);
+    const to = str(body.to);
+    if (!from !== !to) throw new HttpError(400, 'give both from and to for a history import, or neither for an incremental sync');
+    for (const [k, v] of [['from', from], ['to', to]] as const) {
+      if (v && (!/^\d{4}-\d{2}-\d{2}$/.test(v) || !parseWall(v))) throw new HttpError(400, `${k} must be a date YYYY-MM-DD`);
+    }
+    if (from && from > to) throw new HttpError(400, `from ${from} is after to ${to}`);
+    if (from && to) {
+      o.state.data.connections[conn.connectionId] = { ...settingsOf(conn.connectionId), historyFrom: from, historyTo: to };
+      await o.state.save();
+    }
+    const job = await o.syncs.start(conn, from && to ? { kind: 'backfill', from, to } : { kind: 'incremental' });
+    if (!job) throw new HttpError(409, 'a sync of this connection is already running');
+    return c.json({ sync: jobJson(job) }, 202);
+  });
+
+  app.post('/api/connections/:name/sync/cancel', async (c) => {
+    const conn = await mustGet(c.req.param('name'));
+    if (!o.syncs.cancel(conn.connectionId)) throw new HttpError(409, 'no sync of this connection is running');
+    return c.json({ ok: true }, 202);
+  });
+
+  app.get('/api/connections/:name/sync', async (c) => {
+    const conn = await mustGet(c.req.param('name'));
+    return c.json({ sync: jobJson(o.syncs.job(conn.connectionId)) });
+  });
+
+  app.get('/api/connections/:name/runs', async (c) => {
+    const conn = await mustGet(c.req.param('name'));
+    return c.json({ runs: await o.syncs.history(conn.connectionId) });
+  });
+
+  // Live progress as server-sent events: one "progress" event per update, and the final state.
+  app.get('/api/connections/:name/events', async (c) => {
+    const conn = await mustGet(c.req.param('name'));
+    return streamSSE(c, async (stream) => {
+      let queue: Promise<void> = Promise.resolve();
+      const send = (j: SyncJob | null) => {
+        queue = queue.then(() => stream.writeSSE({ event: 'progress', data: JSON.stringify(jobJson(j)) })).catch(() => undefined);
+      };
+      send(o.syncs.job(conn.connectionId));
+      const off = o.syncs.subscribe(conn.connectionId, send);
+      await new Promise<void>((resolve) => {
+        stream.onAbort(() => resolve());
+        // A keep-alive comment every 15 s stops proxies from closing an idle stream.
+        const ka = setInterval(() => void stream.write(': keep-alive\n\n').catch(() => undefined), 15_000);
+        stream.onAbort(() => clearInterval(ka));
+      });
+      off();
+    });
+  });
+
+  // ---- Reports ----
+
+  app.get('/api/reports/:name', async (c) => {
+    const name = c.req.param('name') as ReportName;
+    if (!REPORTS.includes(name)) throw new HttpError(404, `no report "${name}"; reports: ${REPORTS.join(', ')}`);
+    const parsed = parseReport(name, c.req.queries(), await o.store.listConnections());
+    return c.json(await runReport(o.store, name, parsed));
+  });
+
+  app.all('/api/*', () => {
+    throw new HttpError(404, 'no such API route; see docs/api.md');
+  });
+
+  serveWeb(app, o.webRoot);
+  return app;
+}

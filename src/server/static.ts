@@ -1,0 +1,55 @@
+/**
+ * Serves the built web bundle (vite build -> dist/web): hashed assets with long caching, and index.html
+ * for every other GET so the dashboard's client-side routes (/settings, /reports, ...) load directly.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import type { Hono } from 'hono';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+/** Adds the bundle's routes to `app`; with no bundle, a page that says how to build it. */
+export function serveWeb<E extends object>(app: Hono<E>, root: string | null): void {
+  const cache = new Map<string, Buffer>();
+  const load = async (rel: string): Promise<Buffer | null> => {
+    if (!root) return null;
+    const hit = cache.get(rel);
+    if (hit) return hit;
+    const path = normalize(join(root, rel));
+    if (!path.startsWith(normalize(root) + sep)) return null; // no ../ escapes
+    try {
+      if (!(await stat(path)).isFile()) return null;
+      const buf = await readFile(path);
+      cache.set(rel, buf);
+      return buf;
+    } catch {
+      return null;
+    }
+  };
+  app.get('*', async (c) => {
+    const path = decodeURIComponent(c.req.path);
+    if (path.startsWith('/assets/') || /\.[a-z0-9]+$/i.test(path)) {
+      const buf = await load(path.slice(1));
+      if (!buf) return c.text('not found', 404);
+      c.header('Content-Type', TYPES[extname(path)] ?? 'application/octet-stream');
+      // Vite puts a content hash in every asset name, so they never change under the same URL.
+      if (path.startsWith('/assets/')) c.header('Cache-Control', 'public, max-age=31536000, immutable');
+      return c.body(new Uint8Array(buf));
+    }
+    const index = await load('index.html');
+    if (!index) {
+      return c.html('<!doctype html><title>Konduit</title><p>The dashboard is not built. Run <code>npm run build:web</code> (or <code>npm ci</code>, which builds it).</p>', 503);
+    }
+    c.header('Cache-Control', 'no-cache');
+    return c.html(index.toString('utf8'));
+  });
+}
