@@ -24,7 +24,7 @@ The seed leaves some things open; this is how Konduit reads them.
 - **Phones** are digits only, 7 to 15 digits (the E.164 maximum). The seed's own example 5551112222 is
   valid. homePhone, cellPhone and workPhone may be empty.
 - **Emails**: a practical check, not every RFC 5322 form: local@domain, a local part of letters, digits
-  and \`!#$%&'*+/=?^_\\\`{|}~-\` with single inner dots (at most 64), a domain of letter/digit/hyphen
+  and \`\` !#$%&'*+/=?^_\`{|}~- \`\` with single inner dots (at most 64), a domain of letter/digit/hyphen
   labels with at least one dot and an alphabetic top-level label of two or more letters; ASCII only.
 - **Decimals** (subTotal, shipTotal, salesTax, totalAmount) are digits with an optional point and
   decimals ("12", "12.5", "12.50", a leading minus allowed); no currency signs or thousands separators;

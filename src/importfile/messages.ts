@@ -19,7 +19,6 @@ const warn = (message: CodeInfo['message'], hint: string): CodeInfo => ({ severi
 /** Every issue code, its severity, message and fix hint. */
 export const catalog = {
   // The file and its CSV structure.
-  file_unreadable: err((_c, p) => `the file cannot be read: ${p.reason}`, 'Check the path and the file permissions.'),
   file_empty: err(() => 'the file is empty: it has no header row', 'Export the file again with its header row.'),
   csv_unclosed_quote: err(
     () => 'a quoted cell is never closed; this record was cut at the end of its first line',

@@ -69,7 +69,14 @@ export async function runValidation(
       ctx: { today },
     });
     if (typeof src === 'string') {
-      await scanCsvFile(src, v.onRecord);
+      try {
+        await scanCsvFile(src, v.onRecord);
+      } catch (err) {
+        // A read that fails half-way (EIO, a file removed under us) is an environment problem, not a bug.
+        const e = err as NodeJS.ErrnoException;
+        if (typeof e?.code !== 'string') throw err;
+        throw new EnvironmentError(`cannot read the ${kind} file ${src}: ${e.message}`);
+      }
     } else {
       // The scanner unescapes quotes in place: never modify the caller's bytes.
       scanCsvBuffer(Buffer.from(src.content), v.onRecord);

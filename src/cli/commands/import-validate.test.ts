@@ -109,6 +109,9 @@ describe('konduit import validate', () => {
     const notes = await cli('import', 'validate', '--transactions', valid, '--notes', join(dir, 'gone.csv'));
     expect(notes.code).toBe(2);
     expect(notes.err).toContain('notes file');
+    const directory = await cli('import', 'validate', '--transactions', dir);
+    expect(directory.code).toBe(2);
+    expect(directory.err).toContain('is not a regular file');
     expect((await cli('import', 'validate')).code).toBe(2);
     expect((await cli('import', 'validate', '--transactions', valid, '--format', 'xml')).code).toBe(2);
     expect((await cli('import', 'validate', '--transactions', valid, '--max-issues', '-1')).code).toBe(2);
