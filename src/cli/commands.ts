@@ -34,6 +34,26 @@ export const commands: CommandEntry[] = [
     load: () => import('./commands/import-upload.js'),
   },
   {
+    path: ['import', 'fix'],
+    summary: 'apply only safe normalisations to an import file, each in a change log, then validate',
+    load: () => import('./commands/import-fix.js'),
+  },
+  {
+    path: ['import', 'tokenize'],
+    summary: 'replace card numbers with tokens (gateway token map or the card vault), cards masked',
+    load: () => import('./commands/import-tokenize.js'),
+  },
+  {
+    path: ['import', 'detokenize'],
+    summary: 'restore card numbers from the vault into an OpenPGP-encrypted file only',
+    load: () => import('./commands/import-detokenize.js'),
+  },
+  {
+    path: ['import', 'sample'],
+    summary: 'split import files into a sample of whole customers (covering what to check) and the rest',
+    load: () => import('./commands/import-sample.js'),
+  },
+  {
     path: ['sandbox'],
     summary: 'serve a local Konnektive-compatible CRM API over a deterministic synthetic merchant',
     load: () => import('./commands/sandbox.js'),
