@@ -118,7 +118,8 @@ export class IssueCollector {
       columnLetter: spec ? spec.letter : null,
       code,
       severity,
-      message: renderMessage(code, spec ? spec.name : null, params),
+      // Messages may quote user text (a header cell): mask card-like digit runs there too.
+      message: maskDigitsInText(renderMessage(code, spec ? spec.name : null, params)),
       value: raw === null ? null : displayValue(spec, raw),
     };
     if (wantList) this.listed.push({ issue, fileIndex: this.files.indexOf(fileSummary), col });

@@ -84,6 +84,11 @@ describe('konduit import validate', () => {
       for (const secret of [...CARDS, ACCOUNT, '021000022']) expect(all, `${format} ${secret}`).not.toContain(secret);
       expect(all).toContain('411111******1121');
     }
+    // Even a card number pasted into the header is masked, in the message as in the value.
+    const header = file('header.csv', transactionsCsv([validTransaction()]).replace('"variantDetailId"', `"${CARDS[1]}"`));
+    const r = await cli('import', 'validate', '--transactions', header, '--format', 'json');
+    expect(r.out).toContain('header_unknown_column');
+    expect(r.out).not.toContain(CARDS[1]!);
   });
 
   it('--max-issues caps the list but not the counts', async () => {
