@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dateOnlyToInstant, localDate } from '../core/time.js';
 import { CrmClient } from '../crm/client.js';
 import { startSandbox, type Merchant, type Sandbox } from '../sandbox/index.js';
+import pg from 'pg';
 import { openDuckDbStore } from '../store/engines/duckdb/duckdb-store.js';
+import { openPostgresStore } from '../store/engines/postgres/postgres-store.js';
 import { generateKey } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
 import { runSync, type SyncOptions } from './run.js';
@@ -22,10 +24,26 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
+  if (pgSchemas.length > 0) {
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    for (const s of pgSchemas) await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+    await client.end();
+  }
 });
 
-async function freshStore(): Promise<{ store: Store; connectionId: string }> {
-  const store = await openDuckDbStore(join(dir, `s${++n}.duckdb`), { secretKey: generateKey() });
+const PG_URL = process.env.KONDUIT_TEST_PG ?? 'postgres://konduit:konduit@127.0.0.1:5432/konduit_test';
+const pgSchemas: string[] = [];
+
+async function freshStore(engine: 'duckdb' | 'postgres' = 'duckdb'): Promise<{ store: Store; connectionId: string }> {
+  let store: Store;
+  if (engine === 'postgres') {
+    const schema = `ksync_${process.pid}_${++n}`;
+    pgSchemas.push(schema);
+    store = await openPostgresStore(PG_URL, { secretKey: generateKey(), schema });
+  } else {
+    store = await openDuckDbStore(join(dir, `s${++n}.duckdb`), { secretKey: generateKey() });
+  }
   await store.migrate();
   const c = await store.saveConnection({
     name: 'sandbox', brand: 'konnektive', baseUrl: 'http://x', loginId: 'x', password: 'x', accountName: 'A', accountUsername: 'U', timezone: 'America/New_York', frequency: 'daily',
@@ -109,32 +127,31 @@ async function expectEqualToGroundTruth(store: Store, connectionId: string, m: M
 const SANDBOX = { seed: 'sync-it', customers: 1500, start: '2025-01-01', now: '2025-04-30 18:00:00' };
 
 describe('sync against the sandbox', () => {
-  let sb: Sandbox;
-  beforeAll(async () => {
-    sb = await startSandbox({ ...SANDBOX });
-  });
-  afterAll(async () => {
-    await sb.close();
-  });
+  for (const engine of ['duckdb', 'postgres'] as const) {
+    it(`backfills to the ground truth, then picks up an advanced clock incrementally, idempotently (${engine})`, async () => {
+      const sb = await startSandbox({ ...SANDBOX, seed: `sync-it-${engine}` });
+      try {
+        const { store, connectionId } = await freshStore(engine);
+        const client = clientFor(sb);
+        const base: Omit<SyncOptions, 'mode'> = { store, source: client, connectionId, timezone: sb.timezone, concurrency: 8, today: '2025-04-30' };
+        const r1 = await runSync({ ...base, mode: { kind: 'backfill', from: SANDBOX.start, to: '2025-04-30' } });
+        expect(r1.records).toBeGreaterThan(1000);
+        await expectEqualToGroundTruth(store, connectionId, sb.merchant);
 
-  it('backfills to the ground truth, then picks up an advanced clock incrementally, idempotently', async () => {
-    const { store, connectionId } = await freshStore();
-    const client = clientFor(sb);
-    const base: Omit<SyncOptions, 'mode'> = { store, source: client, connectionId, timezone: sb.timezone, concurrency: 8, today: '2025-04-30' };
-    const r1 = await runSync({ ...base, mode: { kind: 'backfill', from: SANDBOX.start, to: '2025-04-30' } });
-    expect(r1.records).toBeGreaterThan(1000);
-    await expectEqualToGroundTruth(store, connectionId, sb.merchant);
+        await sb.advanceDays(30);
+        const r2 = await runSync({ ...base, mode: { kind: 'incremental' }, today: '2025-05-30' });
+        expect(r2.records).toBeGreaterThan(0);
+        await expectEqualToGroundTruth(store, connectionId, sb.merchant);
 
-    await sb.advanceDays(30);
-    const r2 = await runSync({ ...base, mode: { kind: 'incremental' }, today: '2025-05-30' });
-    expect(r2.records).toBeGreaterThan(0);
-    await expectEqualToGroundTruth(store, connectionId, sb.merchant);
-
-    // Again: nothing new, nothing duplicated.
-    await runSync({ ...base, mode: { kind: 'incremental' }, today: '2025-05-30' });
-    await expectEqualToGroundTruth(store, connectionId, sb.merchant);
-    await store.close();
-  });
+        // Again: nothing new, nothing duplicated.
+        await runSync({ ...base, mode: { kind: 'incremental' }, today: '2025-05-30' });
+        await expectEqualToGroundTruth(store, connectionId, sb.merchant);
+        await store.close();
+      } finally {
+        await sb.close();
+      }
+    });
+  }
 });
 
 describe('sync under faults and crashes', () => {
