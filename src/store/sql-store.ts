@@ -45,6 +45,8 @@ export interface SqlDriver {
   query(sql: string, params?: Value[]): Promise<Row[]>;
   /** Upserts rows by the spec's key (rows have unique keys). */
   upsert(spec: TableSpec, rows: Row[]): Promise<void>;
+  /** Inserts rows known to be absent (their keys were just deleted): skips the conflict check. */
+  insert(spec: TableSpec, rows: Row[]): Promise<void>;
   /** Runs fn inside one transaction (callers are already serialised). */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /**
@@ -316,7 +318,11 @@ export class SqlStore implements Store {
       MONEY_EVENTS,
       events.map((e) => ({ ...e, connection_id: connectionId })),
     );
-    if (evRows.length > 0) await this.db.upsert(MONEY_EVENTS, evRows);
+    // Every event of these transactions was deleted above and event ids embed the transaction id,
+    // so a plain insert cannot conflict (unless an event names a transaction outside the list).
+    const covered = new Set(transactionIds);
+    const safe = evRows.every((e) => covered.has(Number(e.transaction_id)));
+    if (evRows.length > 0) await (safe ? this.db.insert(MONEY_EVENTS, evRows) : this.db.upsert(MONEY_EVENTS, evRows));
     for (const e of evRows) if (typeof e.customer_id === 'number') customers.add(e.customer_id);
     if (customers.size > 0) await this.refreshFacts(connectionId, customers);
   }

@@ -101,6 +101,14 @@ class DuckDriver implements SqlDriver {
   }
 
   async upsert(spec: TableSpec, rows: Row[]): Promise<void> {
+    await this.load(spec, rows, 'upsert');
+  }
+
+  async insert(spec: TableSpec, rows: Row[]): Promise<void> {
+    await this.load(spec, rows, 'insert');
+  }
+
+  private async load(spec: TableSpec, rows: Row[], how: 'upsert' | 'insert'): Promise<void> {
     if (rows.length === 0) return;
     await this.ensureStage(spec);
     const stage = this.stageName(spec);
@@ -141,7 +149,9 @@ class DuckDriver implements SqlDriver {
     const select = spec.columns.map((c) => (c.type === 'instant' ? `epoch_ms(${c.name})` : c.type === 'json' ? `CAST(${c.name} AS JSON)` : c.name));
     try {
       const cols = spec.columns.map((c) => c.name).join(', ');
-      if (spec.name === 'connections') {
+      if (how === 'insert') {
+        await this.conn.run(`INSERT INTO ${spec.name} (${cols}) SELECT ${select.join(', ')} FROM ${stage}`);
+      } else if (spec.name === 'connections') {
         // A second unique index (name) rules out INSERT OR REPLACE; connections are written rarely.
         const nonKey = spec.columns.map((c) => c.name).filter((n) => !spec.key.includes(n));
         await this.conn.run(

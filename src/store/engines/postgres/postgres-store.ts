@@ -51,6 +51,14 @@ class PgDriver implements SqlDriver {
   }
 
   async upsert(spec: TableSpec, rows: Row[]): Promise<void> {
+    await this.load(spec, rows, true);
+  }
+
+  async insert(spec: TableSpec, rows: Row[]): Promise<void> {
+    await this.load(spec, rows, false);
+  }
+
+  private async load(spec: TableSpec, rows: Row[], upsert: boolean): Promise<void> {
     if (rows.length === 0) return;
     const names = spec.columns.map((c) => c.name);
     const arrays = spec.columns.map((c) => rows.map((r) => r[c.name] ?? null));
@@ -61,10 +69,8 @@ class PgDriver implements SqlDriver {
       .join(', ');
     const nonKey = names.filter((n) => !spec.key.includes(n));
     const conflict = nonKey.length > 0 ? `DO UPDATE SET ${nonKey.map((n) => `${n} = EXCLUDED.${n}`).join(', ')}` : 'DO NOTHING';
-    await this.client.query(
-      `INSERT INTO ${spec.name} (${names.join(', ')}) SELECT ${select} FROM unnest(${unnest}) AS s(${names.join(', ')}) ON CONFLICT (${spec.key.join(', ')}) ${conflict}`,
-      arrays,
-    );
+    const onConflict = upsert ? ` ON CONFLICT (${spec.key.join(', ')}) ${conflict}` : '';
+    await this.client.query(`INSERT INTO ${spec.name} (${names.join(', ')}) SELECT ${select} FROM unnest(${unnest}) AS s(${names.join(', ')})${onConflict}`, arrays);
   }
 
   async close(): Promise<void> {
