@@ -54,6 +54,11 @@ export const commands: CommandEntry[] = [
     load: () => import('./commands/import-sample.js'),
   },
   {
+    path: ['import', 'verify'],
+    summary: 'after an import, check each customer, transaction, refund and subscription through the API',
+    load: () => import('./commands/import-verify.js'),
+  },
+  {
     path: ['sandbox'],
     summary: 'serve a local Konnektive-compatible CRM API over a deterministic synthetic merchant',
     load: () => import('./commands/sandbox.js'),
