@@ -7,6 +7,10 @@
  * - one customerId, one identity (first name, last name, email; compared trimmed of nothing, ASCII
  *   case-insensitively): a different one is a warning;
  * - the notes and details files name customerIds of the transactions file.
+ *
+ * Memory is capped (DESIGN §5: under 300 MB whatever the file size): each table stops at 2^22 slots
+ * (84 MB, about 2.9 million keys). Past that, new ids are no longer remembered, checks that would need
+ * them are skipped rather than guessed (never a false error), and the file gets one warning saying so.
  */
 import { formatCents } from '../core/money.js';
 import { TX } from './columns.js';
@@ -40,11 +44,22 @@ export class CrossRowState {
   private readonly txns: HashTable64;
   private readonly customers: HashTable64;
   private readonly pending: PendingRef[] = [];
+  private readonly maxPending: number;
+  /** Some rows were not remembered (memory cap): cross-row checks are incomplete. */
+  limited = false;
+  /** Transactions remembered for cross-row checks. */
+  get tracked(): number {
+    return this.txns.size;
+  }
 
-  /** `expectedRows`: a guess of the transaction count, to size the tables once. */
-  constructor(expectedRows = 0) {
-    this.txns = new HashTable64(expectedRows);
-    this.customers = new HashTable64(expectedRows);
+  /**
+   * `expectedRows`: a guess of the transaction count, to size the tables once. `maxBits`: the size cap
+   * of each table (2^maxBits slots), lowered only by tests.
+   */
+  constructor(expectedRows = 0, maxBits = 22) {
+    this.txns = new HashTable64(expectedRows, maxBits);
+    this.customers = new HashTable64(expectedRows, maxBits);
+    this.maxPending = Math.floor((1 << maxBits) / 8);
   }
   /** False when the transactions file could not provide customerIds (then notes/details are not matched). */
   customersKnown = false;
@@ -56,7 +71,9 @@ export class CrossRowState {
       const k = TX.merchantTxnId;
       const a = hashPair(SEED_A, SEED_B, buf, s[k]!, e[k]!);
       const slot = this.txns.upsert(a, pair.b);
-      if (!this.txns.inserted) {
+      if (slot < 0) {
+        this.limited = true;
+      } else if (!this.txns.inserted) {
         out.report('duplicate_merchant_txn_id', k, { firstRow: this.txns.row(slot) });
       } else {
         const total = ok[TX.totalAmount] ? num[TX.totalAmount]! : UNKNOWN;
@@ -73,13 +90,19 @@ export class CrossRowState {
       const slot = this.txns.find(a, b);
       if (slot >= 0) {
         this.settleRefund(slot, amount, success, (code, params) => out.report(code, TX.totalAmount, params));
-      } else {
+      } else if (this.pending.length < this.maxPending) {
         this.pending.push({ a, b, row: row.row, line: row.line, amount, success, value: row.text(k) });
+      } else {
+        this.limited = true;
       }
     }
     if (ok[TX.customerId]) {
       const k = TX.customerId;
       const slot = this.customers.upsert(hashPair(SEED_A, SEED_B, buf, s[k]!, e[k]!), pair.b);
+      if (slot < 0) {
+        this.limited = true;
+        return;
+      }
       // A 32-bit hash is enough for the identity: a missed difference only loses a warning.
       let id = hashFolded(SEED_A, buf, s[TX.firstName]!, e[TX.firstName]!);
       id = hashFolded(id ^ 0x1f, buf, s[TX.lastName]!, e[TX.lastName]!);
@@ -115,7 +138,8 @@ export class CrossRowState {
     for (const p of this.pending) {
       const slot = this.txns.find(p.a, p.b);
       if (slot < 0) {
-        report('parent_not_found', TX.parentTxnId, p.row, p.line, p.value, {});
+        // With the table full the parent may be one of the ids not remembered: say nothing.
+        if (!this.txns.full) report('parent_not_found', TX.parentTxnId, p.row, p.line, p.value, {});
         continue;
       }
       this.settleRefund(slot, p.amount, p.success, (code, params) =>
@@ -125,8 +149,8 @@ export class CrossRowState {
     this.pending.length = 0;
   }
 
-  /** Whether the transactions file has this customerId. */
+  /** Whether the transactions file has this customerId (true when unknown because of the memory cap). */
   hasCustomer(buf: Uint8Array, s: number, e: number): boolean {
-    return this.customers.find(hashPair(SEED_A, SEED_B, buf, s, e), pair.b) >= 0;
+    return this.customers.find(hashPair(SEED_A, SEED_B, buf, s, e), pair.b) >= 0 || this.customers.full;
   }
 }

@@ -257,6 +257,11 @@ export class FileValidator implements Reporter {
     this.o.collector.add(this.summary, row, line, spec, column, code, value, params);
   }
 
+  /** Reports an issue on the whole file (no row, no column). */
+  reportFileIssue(code: IssueCode, params: IssueParams): void {
+    this.o.collector.add(this.summary, null, null, null, -1, code, null, params);
+  }
+
   /** Ends the file: file-level issues (an empty file). */
   finish(): void {
     if (this.cellOf === null) this.o.collector.add(this.summary, null, null, null, -1, 'file_empty', null);

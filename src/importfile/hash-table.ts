@@ -45,11 +45,19 @@ export class HashTable64 {
   private count = 0;
   /** Whether the last upsert inserted a new key. */
   inserted = false;
+  /** Whether a new key was refused because the table reached its size cap. */
+  full = false;
 
-  /** `expected`: keys expected, so that a big file does not pay for repeated growth. */
-  constructor(expected = 0) {
-    let initialBits = 12;
-    while ((1 << initialBits) * 0.7 < expected && initialBits < 28) initialBits++;
+  /**
+   * `expected`: keys expected, so that a big file does not pay for repeated growth. `maxBits`: the
+   * table never grows past 2^maxBits slots (20 bytes each); new keys are then refused (upsert -> -1).
+   */
+  constructor(
+    expected = 0,
+    private readonly maxBits = 22,
+  ) {
+    let initialBits = Math.min(12, maxBits);
+    while ((1 << initialBits) * 0.7 < expected && initialBits < maxBits) initialBits++;
     this.bits = initialBits;
     this.t = new Int32Array((1 << initialBits) * STRIDE);
   }
@@ -86,7 +94,7 @@ export class HashTable64 {
     return this.t[o] === 0 && this.t[o + 1] === 0 ? -1 : i;
   }
 
-  /** The slot for the key, inserting it (values zeroed) when new; `inserted` tells which. */
+  /** The slot for the key, inserting it (values zeroed) when new; `inserted` tells which; -1 when full. */
   upsert(a: number, b: number): number {
     a |= 0;
     b = HashTable64.fix(a, b | 0);
@@ -98,6 +106,11 @@ export class HashTable64 {
     }
     // Grow past a load of 0.7: linear probing stays short, and a million ids fit in 2^21 slots.
     if ((this.count + 1) * 10 > 7 * (1 << this.bits)) {
+      if (this.bits >= this.maxBits) {
+        this.inserted = false;
+        this.full = true;
+        return -1;
+      }
       this.grow();
       i = this.slotFor(a, b);
       o = i * STRIDE;

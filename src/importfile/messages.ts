@@ -98,6 +98,10 @@ export const catalog = {
     (c, p) => `customerId has a different name or email than on row ${p.firstRow}`,
     'Use one customerId per person, or correct the name and email so they agree.',
   ),
+  cross_row_checks_limited: warn(
+    (_c, p) => `cross-row checks covered the first ${p.tracked} transactions only (memory cap); later rows had their field and cross-field checks`,
+    'Split the file into parts of under 2.9 million rows to check duplicates, parents and refunds across all of them.',
+  ),
   customer_not_in_transactions: err((c) => `${c} is not a customerId of the transactions file`, 'Use the customerId exactly as in the transactions file, or remove the row.'),
 } satisfies Record<string, CodeInfo>;
 

@@ -231,6 +231,24 @@ describe('cross-row and cross-file rules', () => {
   });
 });
 
+describe('memory cap of the cross-row state', () => {
+  it('past the cap skips what it cannot know (no false errors), still finds what it can, and says so once', async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => validTransaction({ merchantTxnId: `T${i}`, customerId: `C${i}` }));
+    rows.push(validTransaction({ merchantTxnId: 'T1', customerId: 'C1' })); // duplicate of a remembered id
+    rows.push(validTransaction({ merchantTxnId: 'R1', txnType: 'REFUND', parentTxnId: 'T35' })); // parent not remembered
+    const notes = notesCsv([{ customerId: 'C39', dateCreated: '2025-01-01 10:00:00', noteText: 'late customer' }]);
+    const r = await validateImportFiles(
+      { transactions: tx(rows), notes: { name: 'n.csv', content: notes } },
+      { today: TODAY, crossRowBits: 4 },
+    );
+    expect(r.issues.map((i) => [i.code, i.row])).toEqual([
+      ['cross_row_checks_limited', null],
+      ['duplicate_merchant_txn_id', 42],
+    ]);
+    expect(r.issues[0]!.message).toContain('first 11 transactions');
+  });
+});
+
 describe('header', () => {
   const cols = transactionColumns.map((c) => c.name);
   const csvWith = (names: string[]) => toCsv(names, [validTransaction({ CustomerID: 'C1' })]);

@@ -29,6 +29,8 @@ export interface ValidateOptions {
   maxIssues?: number;
   /** Today's date (YYYY-MM-DD) for "already past" checks. Default: the system's local date. */
   today?: string;
+  /** Size cap of the cross-row tables as a power of two (default 22: ~2.9M ids each); tests lower it. */
+  crossRowBits?: number;
 }
 
 /** Default for ValidateOptions.maxIssues. */
@@ -51,7 +53,7 @@ export async function runValidation(
   }
   const collector = new IssueCollector(opts.maxIssues ?? DEFAULT_MAX_ISSUES);
   // Rows are ~430 bytes in a typical all-quoted file: size the cross-row tables once from that.
-  const cross = new CrossRowState(Math.floor((await sizeOf(input.transactions)) / 450));
+  const cross = new CrossRowState(Math.floor((await sizeOf(input.transactions)) / 450), opts.crossRowBits ?? 22);
   const files: [FileKind, ImportSource | undefined][] = [
     ['transactions', input.transactions],
     ['notes', input.notes],
@@ -81,11 +83,12 @@ export async function runValidation(
       // The scanner unescapes quotes in place: never modify the caller's bytes.
       scanCsvBuffer(Buffer.from(src.content), v.onRecord);
     }
-    v.finish();
     if (kind === 'transactions') {
       cross.finishTransactions((code, column, row, line, value, params) => v.reportAt(code, column, row, line, value, params));
       cross.customersKnown = v.hasCustomerIds;
+      if (cross.limited) v.reportFileIssue('cross_row_checks_limited', { tracked: cross.tracked });
     }
+    v.finish();
   }
   return { report: collector.report(), codes: collector.codeSummaries() };
 }
