@@ -59,6 +59,11 @@ export const commands: CommandEntry[] = [
     load: () => import('./commands/import-verify.js'),
   },
   {
+    path: ['import', 'build'],
+    summary: 'build the import files from a legacy export by a mapping.yaml (--init writes a template)',
+    load: () => import('./commands/import-build.js'),
+  },
+  {
     path: ['sandbox'],
     summary: 'serve a local Konnektive-compatible CRM API over a deterministic synthetic merchant',
     load: () => import('./commands/sandbox.js'),

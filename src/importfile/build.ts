@@ -1,0 +1,177 @@
+/**
+ * `konduit import build`: a legacy export (any columns) -> the three import files, by a mapping.yaml
+ * (mapping.ts). Per output cell, in order: a lookup by a legacy column (per product, plan or MID), else a
+ * constant, else the mapped source column; then the column's value map; then dates parsed with the
+ * source's formats (date-times converted from the source's zone to the account's); money with "$" and
+ * thousands separators dropped; card numbers without spaces or dashes; then the fixer's safe
+ * normalisations (phones, expiry, enum case). The result is validated with validateImportFiles.
+ *
+ * Plan (pure): `compileBuilder` turns a mapping and a source header into a row function.
+ * Apply (I/O): `buildImportFiles` streams each source into its import file.
+ */
+import { join } from 'node:path';
+import { InvalidInputError } from '../core/errors.js';
+import { maskDigitsInText } from '../core/mask.js';
+import { parseCents } from '../core/money.js';
+import { formatDate, formatWall, instantToWall, wallToInstant } from '../core/time.js';
+import { columnsByKind, type FileKind } from './columns.js';
+import { fixCells, type OutColumn } from './fix.js';
+import { compileFormat, type FileMapping, type Mapping } from './mapping.js';
+import { runValidation, type CodeSummary, type ImportInput, type ValidationReport } from './validate.js';
+import { CsvFileWriter, readTable, type TableHeader } from './writer.js';
+
+/** A problem building a cell, left for the merchant (the cell keeps the source value). */
+export interface BuildIssue {
+  kind: FileKind;
+  /** Row of the source file (header = 1). */
+  row: number;
+  column: string;
+  code: 'unparsed_date' | 'unmapped_value' | 'lookup_missing';
+  /** The source value, masked if it holds a long number. */
+  value: string;
+}
+
+/** File names `build` writes in its output directory. */
+export const OUTPUT_NAMES: Record<FileKind, string> = {
+  transactions: 'transactions.csv',
+  notes: 'customer-notes.csv',
+  details: 'customer-details.csv',
+};
+
+/** Builds one import row from one source row. */
+export type RowBuilder = (cells: readonly string[], row: number) => { cells: string[]; issues: BuildIssue[] };
+
+/** Compiles the builder for one file kind from its mapping and the source's header (pure). */
+export function compileBuilder(kind: FileKind, fm: FileMapping, m: Mapping, header: TableHeader): RowBuilder {
+  const specs = columnsByKind[kind];
+  const need = (name: string, where: string): number => {
+    const i = header.index.get(name);
+    if (i === undefined) {
+      throw new InvalidInputError(`mapping: ${where} names the source column "${name}", which the source file does not have`, `Its columns: ${header.names.join(', ')}`);
+    }
+    return i;
+  };
+  const sourceOf = new Map<string, number>();
+  for (const [col, src] of Object.entries(fm.columns)) sourceOf.set(col, need(src, `${kind}.columns.${col}`));
+  const lookups = fm.lookups.map((l, i) => ({ at: need(l.by, `${kind}.lookups[${i}].by`), l }));
+  const valueMaps = new Map(Object.entries(fm.values).map(([c, vm]) => [c, { exact: vm, lower: new Map(Object.entries(vm).map(([k, v]) => [k.trim().toLowerCase(), v])) }]));
+  const parseDateTime = compileFormat(m.source.dateTimeFormat);
+  const parseDate = compileFormat(m.source.dateFormat);
+  const sameZone = m.source.timeZone === m.target.timeZone;
+  const plan: OutColumn[] = specs.map((spec, i) => ({ name: spec.name, spec, from: i }));
+
+  return (cells, row) => {
+    const issues: BuildIssue[] = [];
+    const issue = (column: string, code: BuildIssue['code'], value: string) => issues.push({ kind, row, column, code, value: maskDigitsInText(value) });
+    const fromLookups = new Map<string, string>();
+    for (const { at, l } of lookups) {
+      const key = (cells[at] ?? '').trim();
+      const hit = l.values[key];
+      if (hit) for (const [c, v] of Object.entries(hit)) fromLookups.set(c, v);
+      else issue(l.by, 'lookup_missing', key);
+    }
+    const out = specs.map((spec) => {
+      let v = fromLookups.get(spec.name) ?? fm.constants[spec.name];
+      if (v === undefined) {
+        const i = sourceOf.get(spec.name);
+        v = i === undefined ? '' : (cells[i] ?? '');
+      }
+      const vm = valueMaps.get(spec.name);
+      if (vm && v.trim() !== '') {
+        const mapped = vm.exact[v] ?? vm.lower.get(v.trim().toLowerCase());
+        if (mapped !== undefined) v = mapped;
+        else if (!(spec.values ?? []).includes(v.trim())) issue(spec.name, 'unmapped_value', v);
+      }
+      if (v.trim() === '') return '';
+      switch (spec.type) {
+        case 'datetime': {
+          const w = parseDateTime(v);
+          if (!w) {
+            issue(spec.name, 'unparsed_date', v);
+            return v;
+          }
+          // The export's wall time in its zone -> the same instant as the account's wall time.
+          return sameZone ? formatWall(w) : formatWall(instantToWall(wallToInstant(w, m.source.timeZone), m.target.timeZone));
+        }
+        case 'date': {
+          // A calendar date (next bill date, ship date) is not an instant: never shifted between zones.
+          const w = parseDate(v) ?? parseDateTime(v);
+          if (!w) {
+            issue(spec.name, 'unparsed_date', v);
+            return v;
+          }
+          return formatDate(w);
+        }
+        case 'decimal':
+        case 'amount2': {
+          const plain = v.trim().replace(/^\$/, '').replace(/,(?=\d{3}(\D|$))/g, '');
+          return parseCents(plain) === null ? v : plain;
+        }
+        case 'card': {
+          const digits = v.replace(/[\s-]/g, '');
+          return /^\d+$/.test(digits) ? digits : v;
+        }
+        default:
+          return v;
+      }
+    });
+    return { cells: fixCells(plan, out, row).cells, issues };
+  };
+}
+
+/** What buildImportFiles did. */
+export interface BuildResult {
+  files: ImportInput & { transactions: string };
+  rows: Partial<Record<FileKind, number>>;
+  /** First issues (all are counted in issueCount). */
+  issues: BuildIssue[];
+  issueCount: number;
+  report: ValidationReport;
+  /** Per-code totals and examples of the report (for the text rendering). */
+  codes: CodeSummary[];
+}
+
+/** Builds the import files from the sources into `outDir` (atomic files), then validates them. */
+export async function buildImportFiles(m: Mapping, sources: readonly string[], outDir: string, o: { today?: string; maxIssues?: number } = {}): Promise<BuildResult> {
+  const files: Partial<Record<FileKind, string>> = {};
+  const rows: Partial<Record<FileKind, number>> = {};
+  const issues: BuildIssue[] = [];
+  let issueCount = 0;
+  const max = o.maxIssues ?? 200;
+  for (const kind of ['transactions', 'notes', 'details'] as const) {
+    const fm = m.files[kind];
+    if (!fm) continue;
+    const src = sources[fm.source - 1];
+    if (!src) throw new InvalidInputError(`mapping: ${kind}.source is ${fm.source}, but only ${sources.length} SOURCE file(s) were given`);
+    const out = join(outDir, OUTPUT_NAMES[kind]);
+    const w = await CsvFileWriter.open(out, columnsByKind[kind].map((c) => c.name));
+    const cid = columnsByKind[kind].findIndex((c) => c.name === 'customerId');
+    const seen = new Set<string>();
+    try {
+      let build: RowBuilder | null = null;
+      for await (const rec of readTable(src)) {
+        build ??= compileBuilder(kind, fm, m, rec.header);
+        const r = build(rec.cells, rec.row);
+        issueCount += r.issues.length;
+        for (const i of r.issues) if (issues.length < max) issues.push(i);
+        if (kind === 'notes' && (r.cells[3] ?? '').trim() === '') continue;
+        if (kind === 'details') {
+          // One details row per customer, the first seen; rows with nothing but the id say nothing.
+          const id = r.cells[cid] ?? '';
+          if (seen.has(id) || r.cells.every((c, i) => i === cid || c.trim() === '')) continue;
+          seen.add(id);
+        }
+        await w.write(r.cells);
+      }
+      await w.commit();
+    } catch (err) {
+      await w.abort();
+      throw err;
+    }
+    files[kind] = out;
+    rows[kind] = w.rows;
+  }
+  const input = files as ImportInput & { transactions: string };
+  const { report, codes } = await runValidation(input, o.today ? { today: o.today } : {});
+  return { files: input, rows, issues, issueCount, report, codes };
+}
