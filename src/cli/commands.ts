@@ -64,6 +64,11 @@ export const commands: CommandEntry[] = [
     load: () => import('./commands/import-build.js'),
   },
   {
+    path: ['migrate'],
+    summary: 'guided, resumable migration: decrypt, build, fix, validate, tokenize, sample, upload, verify',
+    load: () => import('./commands/migrate.js'),
+  },
+  {
     path: ['sandbox'],
     summary: 'serve a local Konnektive-compatible CRM API over a deterministic synthetic merchant',
     load: () => import('./commands/sandbox.js'),

@@ -172,6 +172,9 @@ export interface SampleOptions {
   seed?: string;
   sampleDir: string;
   restDir: string;
+  /** Prefixes of the output names (e.g. "sample-", "rest-"), so both sets can share a server directory. */
+  samplePrefix?: string;
+  restPrefix?: string;
 }
 
 /**
@@ -201,8 +204,8 @@ export async function splitSample(files: FileSet, o: SampleOptions): Promise<Sam
     const input = files[kind];
     if (!input) continue;
     const name = basename(input);
-    sample[kind] = join(o.sampleDir, name);
-    rest[kind] = join(o.restDir, name);
+    sample[kind] = join(o.sampleDir, `${o.samplePrefix ?? ''}${name}`);
+    rest[kind] = join(o.restDir, `${o.restPrefix ?? ''}${name}`);
     counts.push(await splitFile(kind, input, sample[kind] as string, rest[kind] as string, selection.selected));
   }
   for (const c of counts) {

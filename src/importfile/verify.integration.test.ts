@@ -80,7 +80,8 @@ describe('import verify against the sandbox', () => {
     // The damaged import: one customer left out, one next bill date wrong, one refund lost.
     const byCustomer = (id: string) => rows.filter((r) => r.customerId === id);
     const missing = rows.find((r) => byCustomer(r.customerId ?? '').every((x) => x.txnType === 'SALE' && x.isActiveRecurring === '0'))?.customerId as string;
-    const active = rows.find((r) => r.isActiveRecurring === '1' && r.customerId !== missing) as Row;
+    // A customer's only active row: the subscription's next bill date comes from it.
+    const active = rows.find((r) => r.isActiveRecurring === '1' && r.customerId !== missing && byCustomer(r.customerId ?? '').filter((x) => x.isActiveRecurring === '1').length === 1) as Row;
     const refund = rows.find((r) => r.txnType === 'REFUND' && r.customerId !== missing && r.customerId !== active.customerId) as Row;
     const damaged = rows
       .filter((r) => r.customerId !== missing && r !== refund)
