@@ -9,7 +9,7 @@
  * - the notes and details files name customerIds of the transactions file.
  *
  * Memory is capped (DESIGN §5: under 300 MB whatever the file size): each table stops at 2^22 slots
- * (84 MB, about 2.9 million keys). Past that, new ids are no longer remembered, checks that would need
+ * (67 MB, about 2.9 million keys). Past that, new ids are no longer remembered, checks that would need
  * them are skipped rather than guessed (never a false error), and the file gets one warning saying so.
  */
 import { formatCents } from '../core/money.js';
@@ -77,7 +77,8 @@ export class CrossRowState {
         out.report('duplicate_merchant_txn_id', k, { firstRow: this.txns.row(slot) });
       } else {
         const total = ok[TX.totalAmount] ? num[TX.totalAmount]! : UNKNOWN;
-        this.txns.set(slot, row.row, total >= 0 && total <= MAX_TRACKED ? total : UNKNOWN, 0);
+        // The value is what remains of the transaction for refunds: its total, less approved refunds.
+        this.txns.set(slot, row.row, total >= 0 && total <= MAX_TRACKED ? total : UNKNOWN);
       }
     }
     if (ok[TX.parentTxnId]) {
@@ -108,28 +109,25 @@ export class CrossRowState {
       id = hashFolded(id ^ 0x1f, buf, s[TX.lastName]!, e[TX.lastName]!);
       id = hashFolded(id ^ 0x1f, buf, s[TX.emailAddress]!, e[TX.emailAddress]!);
       if (this.customers.inserted) {
-        this.customers.set(slot, row.row, id, 0);
-      } else if (this.customers.v1(slot) !== id) {
+        this.customers.set(slot, row.row, id);
+      } else if (this.customers.value(slot) !== id) {
         out.report('customer_identity_mismatch', k, { firstRow: this.customers.row(slot) });
       }
     }
   }
 
   private settleRefund(slot: number, amount: number, success: boolean, report: (code: IssueCode, p: IssueParams) => void): void {
-    const total = this.txns.v1(slot);
-    if (Number.isNaN(amount) || total === UNKNOWN) return;
-    const refunded = this.txns.v2(slot);
-    const remaining = total - refunded;
+    const remaining = this.txns.value(slot);
+    if (Number.isNaN(amount) || remaining === UNKNOWN) return;
     if (amount > remaining) {
       report('refund_exceeds_parent', {
         amount: formatCents(amount),
         remaining: formatCents(remaining),
         parentRow: this.txns.row(slot),
-        parentTotal: formatCents(total),
       });
     } else if (success) {
       // Only an approved refund consumes the parent; a declined one moved no money.
-      this.txns.setV2(slot, refunded + amount);
+      this.txns.setValue(slot, remaining - amount);
     }
   }
 

@@ -70,9 +70,9 @@ The seed leaves some things open; this is how Konduit reads them.
 - **Values** in issues are cut to 80 characters; card and bank numbers show at most their first 6 and
   last 4 digits, and card-like digit runs in any other cell are masked the same way.
 - **Memory**: the validator streams; across rows it keeps only 64-bit hashes of merchantTxnIds and
-  customerIds and a 32-bit hash of each customer's identity (20-byte table slots, about 30-60 bytes per
+  customerIds and a 32-bit hash of each customer's identity (16-byte table slots, about 25-50 bytes per
   transaction), so a million-row file is checked in about 170 MB. Each table is capped at 2^22 slots
-  (about 2.9 million ids, 84 MB) so memory stays under 300 MB whatever the file size: past the cap,
+  (about 2.9 million ids, 67 MB) so memory stays under 300 MB whatever the file size: past the cap,
   new ids are not remembered, checks that would need them are skipped (never guessed), and the file
   gets one \`cross_row_checks_limited\` warning. Field and cross-field checks always cover every row.
 `;

@@ -91,7 +91,7 @@ export const catalog = {
   duplicate_merchant_txn_id: err((c, p) => `${c} is a duplicate of row ${p.firstRow}`, 'Every transaction needs its own merchantTxnId.'),
   parent_not_found: err((c) => `${c} does not name a merchantTxnId in this file`, 'Use the merchantTxnId of the parent transaction, and include that transaction.'),
   refund_exceeds_parent: err(
-    (c, p) => `refund of ${p.amount} is more than the ${p.remaining} that remains of its parent (row ${p.parentRow}, total ${p.parentTotal})`,
+    (_c, p) => `refund of ${p.amount} is more than the ${p.remaining} that remains of its parent (row ${p.parentRow})`,
     'Check the refund amount and its parentTxnId.',
   ),
   customer_identity_mismatch: warn(
