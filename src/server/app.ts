@@ -267,7 +267,8 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     } catch (err) {
       // The exact reason the CRM (or the network) gave, with what to do about it.
       const hint = err instanceof KonduitError ? err.hint : undefined;
-      throw new HttpError(422, `the credential test failed: ${errorMessage(err)}`, hint);
+      // The endpoint prefix ("order/query: ") means nothing to the person filling in the form.
+      throw new HttpError(422, `the credential test failed: ${errorMessage(err).replace(/^[a-z]+\/[a-z]+: /, '')}`, hint);
     }
   };
 

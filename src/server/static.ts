@@ -29,7 +29,8 @@ export function serveWeb<E extends object>(app: Hono<E>, root: string | null): v
     try {
       if (!(await stat(path)).isFile()) return null;
       const buf = await readFile(path);
-      cache.set(rel, buf);
+      // Hashed assets never change; index.html is re-read so a rebuild shows without a restart.
+      if (rel !== 'index.html') cache.set(rel, buf);
       return buf;
     } catch {
       return null;

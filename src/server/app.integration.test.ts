@@ -1,0 +1,219 @@
+/**
+ * The dashboard server over real HTTP against the sandbox CRM: the security rules (401 without a
+ * session on every API route, CSRF, rate-limited login, cookie flags, tokens, no CRM password sent back)
+ * and the connect/sync API.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { openDuckDbStore } from '../store/engines/duckdb/duckdb-store.js';
+import { generateKey } from '../store/secrets.js';
+import type { Store } from '../store/store.js';
+import { startServer, type RunningServer } from './index.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+import { sameOrigin } from './auth.js';
+
+let dir: string;
+let sb: Sandbox;
+let store: Store;
+let srv: RunningServer;
+const ADMIN = 'admin-password-123';
+
+/** Every API route the dashboard has (method, path). */
+const ROUTES: [string, string][] = [
+  ['GET', '/api/connections'],
+  ['POST', '/api/connections'],
+  ['POST', '/api/connections/test'],
+  ['GET', '/api/connections/x'],
+  ['PATCH', '/api/connections/x'],
+  ['DELETE', '/api/connections/x'],
+  ['POST', '/api/connections/x/sync'],
+  ['GET', '/api/connections/x/sync'],
+  ['POST', '/api/connections/x/sync/cancel'],
+  ['GET', '/api/connections/x/runs'],
+  ['GET', '/api/connections/x/events'],
+  ['GET', '/api/reports/summary'],
+  ['GET', '/api/reports/series'],
+  ['GET', '/api/reports/cohorts'],
+  ['GET', '/api/reports/triangle'],
+  ['GET', '/api/reports/retention'],
+  ['GET', '/api/reports/mids'],
+  ['GET', '/api/tokens'],
+  ['POST', '/api/tokens'],
+  ['DELETE', '/api/tokens/x'],
+  ['DELETE', '/api/session'],
+  ['GET', '/api/no-such-route'],
+];
+
+async function signIn(password = ADMIN): Promise<{ cookie: string; csrf: string }> {
+  const res = await fetch(`${srv.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: srv.url }, body: JSON.stringify({ username: 'admin', password }) });
+  expect(res.status).toBe(200);
+  const cookies = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const body = (await res.json()) as { csrf: string };
+  return { cookie: cookies, csrf: body.csrf };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'konduit-server-'));
+  sb = await startSandbox({ seed: 'server-it', customers: 120, start: '2026-01-01', now: '2026-06-30 12:00:00' });
+  store = await openDuckDbStore(join(dir, 'k.duckdb'), { secretKey: generateKey() });
+  await store.migrate();
+  srv = await startServer({ store, statePath: join(dir, 'web.json'), locksDir: join(dir, 'locks'), port: 0, adminPassword: ADMIN, webRoot: null, schedule: false, syncRate: 0 });
+});
+
+afterAll(async () => {
+  await srv?.close();
+  await store?.close();
+  await sb?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('passwords', () => {
+  it('hashes with scrypt and verifies', async () => {
+    const h = await hashPassword('correct horse');
+    expect(h).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect(await verifyPassword('correct horse', h)).toBe(true);
+    expect(await verifyPassword('wrong horse', h)).toBe(false);
+  });
+});
+
+describe('sameOrigin', () => {
+  it('accepts our origin and refuses others', () => {
+    expect(sameOrigin({ origin: 'http://127.0.0.1:3000', host: '127.0.0.1:3000' })).toBe(true);
+    expect(sameOrigin({ origin: 'http://evil.example', host: '127.0.0.1:3000' })).toBe(false);
+    expect(sameOrigin({ origin: 'null', host: '127.0.0.1:3000' })).toBe(false);
+    expect(sameOrigin({ fetchSite: 'cross-site', host: '127.0.0.1:3000' })).toBe(false);
+    expect(sameOrigin({ referer: 'http://evil.example/x', host: '127.0.0.1:3000' })).toBe(false);
+  });
+});
+
+describe('without a session', () => {
+  it('every API route answers 401, the login routes excepted', async () => {
+    for (const [method, path] of ROUTES) {
+      const res = await fetch(`${srv.url}${path}`, { method, headers: { origin: srv.url, 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}' });
+      expect(res.status, `${method} ${path}`).toBe(401);
+      await res.body?.cancel();
+    }
+  });
+
+  it('an unknown bearer token is 401 too', async () => {
+    const res = await fetch(`${srv.url}/api/reports/summary`, { headers: { authorization: 'Bearer kdt_nope' } });
+    expect(res.status).toBe(401);
+  });
+
+  it('GET /api/session says whether the first-run setup is needed', async () => {
+    const res = await fetch(`${srv.url}/api/session`);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ setupNeeded: false });
+  });
+
+  it('setup is refused once the admin exists', async () => {
+    const res = await fetch(`${srv.url}/api/setup`, { method: 'POST', headers: { origin: srv.url, 'content-type': 'application/json' }, body: JSON.stringify({ username: 'eve', password: 'long-enough-pass' }) });
+    expect(res.status).toBe(409);
+  });
+
+  it('the web pages are served without a session (they show only the sign-in form)', async () => {
+    const res = await fetch(`${srv.url}/reports/overview`);
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  });
+});
+
+describe('sessions and CSRF', () => {
+  it('sets httpOnly SameSite=Strict cookies, Secure behind TLS', async () => {
+    const plain = await fetch(`${srv.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: srv.url }, body: JSON.stringify({ username: 'admin', password: ADMIN }) });
+    const session = plain.headers.getSetCookie().find((c) => c.startsWith('konduit_session='));
+    expect(session).toMatch(/HttpOnly/i);
+    expect(session).toMatch(/SameSite=Strict/i);
+    expect(session).not.toMatch(/Secure/i);
+    const tls = await fetch(`${srv.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: srv.url, 'x-forwarded-proto': 'https' }, body: JSON.stringify({ username: 'admin', password: ADMIN }) });
+    expect(tls.headers.getSetCookie().find((c) => c.startsWith('konduit_session='))).toMatch(/Secure/);
+  });
+
+  it('refuses a state change without the CSRF header, or from another origin', async () => {
+    const { cookie, csrf } = await signIn();
+    const post = (headers: Record<string, string>) => fetch(`${srv.url}/api/tokens`, { method: 'POST', headers: { cookie, 'content-type': 'application/json', ...headers }, body: '{"name":"t"}' });
+    expect((await post({ origin: srv.url })).status).toBe(403);
+    expect((await post({ origin: 'http://evil.example', 'x-csrf-token': csrf })).status).toBe(403);
+    expect((await post({ 'sec-fetch-site': 'cross-site', 'x-csrf-token': csrf })).status).toBe(403);
+    // A cross-site HTML form: text/plain body, no custom header, the attacker's Origin.
+    const form = await fetch(`${srv.url}/api/tokens`, { method: 'POST', headers: { cookie, origin: 'http://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=x' });
+    expect(form.status).toBe(403);
+    expect((await post({ origin: srv.url, 'x-csrf-token': csrf })).status).toBe(201);
+  });
+
+  it('a login from another origin is refused', async () => {
+    const res = await fetch(`${srv.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://evil.example' }, body: JSON.stringify({ username: 'admin', password: ADMIN }) });
+    expect(res.status).toBe(403);
+  });
+
+  it('limits failed sign-ins per client', async () => {
+    const attempt = () => fetch(`${srv.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: srv.url }, body: JSON.stringify({ username: 'admin', password: 'wrong-password' }) });
+    for (let i = 0; i < 5; i++) expect((await attempt()).status).toBe(401);
+    const blocked = await attempt();
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    srv.auth.limiter.succeed('127.0.0.1');
+    srv.auth.limiter.succeed('::1');
+    srv.auth.limiter.succeed('::ffff:127.0.0.1');
+  });
+});
+
+describe('connections, sync and tokens', () => {
+  it('explains the & rule and a wrong password, saves a good connection, never returns its password', async () => {
+    const { cookie, csrf } = await signIn();
+    const h = { cookie, 'x-csrf-token': csrf, origin: srv.url, 'content-type': 'application/json' };
+    const form = { brand: 'konnektive', loginId: sb.loginId, accountName: 'Test Shop', accountUsername: 'owner', baseUrl: sb.baseUrl };
+    const amp = await fetch(`${srv.url}/api/connections`, { method: 'POST', headers: h, body: JSON.stringify({ ...form, password: 'a&b' }) });
+    expect(amp.status).toBe(422);
+    expect(((await amp.json()) as { error: string }).error).toContain("contains '&'");
+    const wrong = await fetch(`${srv.url}/api/connections`, { method: 'POST', headers: h, body: JSON.stringify({ ...form, password: 'not-the-password' }) });
+    expect(wrong.status).toBe(422);
+    const wrongBody = (await wrong.json()) as { error: string; hint?: string };
+    expect(wrongBody.error).toMatch(/credential test failed: the CRM rejected the API credentials/);
+    expect(wrongBody.hint).toContain('Api User');
+    const ok = await fetch(`${srv.url}/api/connections`, { method: 'POST', headers: h, body: JSON.stringify({ ...form, password: sb.password, frequency: '6h' }) });
+    expect(ok.status).toBe(201);
+    const list = await fetch(`${srv.url}/api/connections`, { headers: { cookie } });
+    const text = await list.text();
+    expect(text).toContain('test-shop');
+    expect(text).not.toContain(sb.password);
+    expect(text).not.toContain('password');
+  });
+
+  it('syncs a range in the background and records the run', async () => {
+    const { cookie, csrf } = await signIn();
+    const h = { cookie, 'x-csrf-token': csrf, origin: srv.url, 'content-type': 'application/json' };
+    const start = await fetch(`${srv.url}/api/connections/test-shop/sync`, { method: 'POST', headers: h, body: JSON.stringify({ from: '2026-01-01', to: '2026-06-30' }) });
+    expect(start.status).toBe(202);
+    const conn = await store.getConnection('test-shop');
+    await srv.syncs.settled(conn!.connectionId);
+    const detail = (await (await fetch(`${srv.url}/api/connections/test-shop`, { headers: { cookie } })).json()) as { sync: { status: string; progress: { records: number } }; runs: { status: string; records: number }[]; connection: { historyFrom: string; frequency: string } };
+    expect(detail.sync.status).toBe('ok');
+    expect(detail.runs[0]).toMatchObject({ status: 'ok' });
+    expect(detail.runs[0]!.records).toBeGreaterThan(100);
+    expect(detail.connection).toMatchObject({ historyFrom: '2026-01-01', frequency: '6h' });
+  });
+
+  it('API tokens work with Bearer and stop working when revoked', async () => {
+    const { cookie, csrf } = await signIn();
+    const created = (await (await fetch(`${srv.url}/api/tokens`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, origin: srv.url, 'content-type': 'application/json' }, body: '{"name":"ci"}' })).json()) as { token: string; id: string };
+    const auth = { authorization: `Bearer ${created.token}` };
+    const r = await fetch(`${srv.url}/api/reports/summary?from=2026-06-01&to=2026-06-30&tz=America/New_York`, { headers: auth });
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as { total: { grossRevenue: { current: string } } };
+    expect(body.total.grossRevenue.current).toMatch(/^\d+\.\d\d$/);
+    // Tokens need no CSRF header: they are not ambient like cookies.
+    expect((await fetch(`${srv.url}/api/connections/test-shop`, { method: 'PATCH', headers: { ...auth, 'content-type': 'application/json' }, body: '{"frequency":"daily"}' })).status).toBe(200);
+    await fetch(`${srv.url}/api/tokens/${created.id}`, { method: 'DELETE', headers: auth });
+    expect((await fetch(`${srv.url}/api/reports/summary`, { headers: auth })).status).toBe(401);
+  });
+
+  it('answers 400 with the reason for a bad report parameter', async () => {
+    const { cookie } = await signIn();
+    const r = await fetch(`${srv.url}/api/reports/summary?tz=Mars/Base`, { headers: { cookie } });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { error: string }).error).toContain('Mars/Base');
+  });
+});

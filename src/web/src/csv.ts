@@ -1,0 +1,23 @@
+/** CSV export of any table the dashboard shows (RFC 4180, money as plain decimals). */
+
+function cell(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The CSV text of a header and rows. */
+export function toCsv(columns: string[], rows: string[][]): string {
+  return [columns, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}
+
+/** Offers the CSV to the browser as a download. */
+export function downloadCsv(filename: string, columns: string[], rows: string[][]): void {
+  const blob = new Blob([toCsv(columns, rows)], { type: 'text/csv;charset=utf-8' });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

@@ -1,0 +1,87 @@
+/** The dashboard's entry: the session gate, the shell (sidebar + top bar) and the routes. */
+import { StrictMode, useCallback, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { api, setUnauthorizedHandler } from './api';
+import { Link, navigate, useLocation } from './router';
+import { LoginPage } from './pages/Login';
+import { SettingsPage } from './pages/Settings';
+import { ReportsPage } from './pages/Reports';
+import './styles.css';
+
+type SessionState = { status: 'loading' } | { status: 'anonymous'; setupNeeded: boolean } | { status: 'signed-in'; user: string };
+
+function App() {
+  const [session, setSession] = useState<SessionState>({ status: 'loading' });
+  const { path } = useLocation();
+  const [menuOpen, setMenuOpen] = useState(false);
+
+  const refresh = useCallback(async () => {
+    try {
+      const s = await api<{ user: string }>('GET', '/api/session', undefined, { quiet401: true });
+      setSession({ status: 'signed-in', user: s.user });
+    } catch (err) {
+      const body = (err as { body?: { setupNeeded?: boolean } }).body;
+      setSession({ status: 'anonymous', setupNeeded: body?.setupNeeded === true });
+    }
+  }, []);
+
+  useEffect(() => {
+    setUnauthorizedHandler(() => setSession((s) => (s.status === 'signed-in' ? { status: 'anonymous', setupNeeded: false } : s)));
+    void refresh();
+  }, [refresh]);
+
+  useEffect(() => setMenuOpen(false), [path]);
+
+  if (session.status === 'loading') return <div className="boot" aria-busy="true" />;
+  if (session.status === 'anonymous') return <LoginPage setupNeeded={session.setupNeeded} onSignedIn={refresh} />;
+
+  const signOut = async () => {
+    await api('DELETE', '/api/session').catch(() => undefined);
+    setSession({ status: 'anonymous', setupNeeded: false });
+    navigate('/', true);
+  };
+  if (path === '/' || path === '/login') {
+    navigate('/reports/overview', true);
+    return null;
+  }
+  const section = path.startsWith('/settings') ? 'settings' : 'reports';
+  return (
+    <div className={`shell ${menuOpen ? 'menu-open' : ''}`}>
+      <aside className="sidebar">
+        <div className="brand">
+          <span className="logo">K</span> Konduit
+        </div>
+        <nav>
+          <div className="nav-label">Reports</div>
+          <Link to="/reports/overview" className={path === '/reports/overview' ? 'active' : ''} testId="nav-overview">Overview</Link>
+          <Link to="/reports/cohorts" className={path === '/reports/cohorts' ? 'active' : ''} testId="nav-cohorts">Cohort LTV</Link>
+          <Link to="/reports/retention" className={path === '/reports/retention' ? 'active' : ''} testId="nav-retention">Retention</Link>
+          <Link to="/reports/mids" className={path === '/reports/mids' ? 'active' : ''} testId="nav-mids">MID health</Link>
+          <Link to="/reports/breakdowns" className={path === '/reports/breakdowns' ? 'active' : ''} testId="nav-breakdowns">Breakdowns</Link>
+          <div className="nav-label">Account</div>
+          <Link to="/settings" className={section === 'settings' ? 'active' : ''} testId="nav-settings">Settings</Link>
+        </nav>
+        <div className="sidebar-foot">
+          <span className="muted small">Signed in as {session.user}</span>
+          <button type="button" className="btn btn-ghost btn-sm" onClick={signOut}>Sign out</button>
+        </div>
+      </aside>
+      <div className="main">
+        <div className="mobilebar">
+          <button type="button" className="btn btn-ghost btn-sm" aria-label="Menu" onClick={() => setMenuOpen((m) => !m)}>☰</button>
+          <span className="brand"><span className="logo">K</span> Konduit</span>
+        </div>
+        {section === 'settings' ? <SettingsPage path={path} /> : <ReportsPage path={path} />}
+      </div>
+    </div>
+  );
+}
+
+const root = document.getElementById('root');
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  );
+}

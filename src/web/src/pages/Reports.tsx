@@ -1,0 +1,603 @@
+/**
+ * Reports: overview (summary tiles against the previous period, revenue/refunds/net over time), cohort
+ * LTV (heatmap and curves), retention by rebill cycle, MID health, and breakdown tables. Every figure
+ * comes from the server's report API, which runs the same analytics functions as `konduit report`; the
+ * page only formats. The query (range, filters, group-by, basis) lives in the URL, so a view can be
+ * bookmarked; the viewer's time zone is the browser's unless changed.
+ */
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { api, qs } from '../api';
+import { LineChart } from '../components/Chart';
+import { DataTable, type Cell } from '../components/DataTable';
+import { allZones, browserZone, count, daysBetween, money, moneyShort, pct, PRESETS, today } from '../format';
+import { navigate, useLocation } from '../router';
+import { setViewerZone, useViewerZone } from '../zone';
+
+type Compared = { current: string | number | null; previous: string | number | null; change: string | number | null; changeRatio: number | null };
+type SummaryJson = { from: string; to: string; previousFrom: string; previousTo: string; timeZone: string; basis: string; groupBy: string | null; total: Record<string, Compared> | null; groups: { group: string; figures: Record<string, Compared> }[] };
+type Point = { period: string; start: string; group: string | null } & Record<string, string | number | null>;
+type SeriesJson = { by: string; timeZone: string; points: Point[] };
+type CohortsJson = { by: string; timeZone: string; groupBy: string | null; horizons: number[]; asOf: string; cohorts: { cohort: string; group: string | null; customers: number; netToDate: string; ltv: Record<string, { value: string; complete: boolean }> }[] };
+type RetentionJson = { timeZone: string; groupBy: string | null; rows: { group: string | null; initialPurchases: number; cycles: { cycle: number; approvals: number; retention: number | null; rebillRate: number | null; cancellations: number }[] }[] };
+type MidsJson = { timeZone: string; groupBy: string | null; thresholds: number[]; rows: { mid: string; group: string | null; month: string; sales: number; previousMonthSales: number; chargebacks: number; chargebackAmount: string; visaRatio: number | null; visaHealth: string; mastercardRatio: number | null; mastercardHealth: string }[] };
+
+const FIELDS: { id: string; label: string }[] = [
+  { id: 'campaign', label: 'Campaign' },
+  { id: 'product', label: 'Product' },
+  { id: 'affiliate', label: 'Affiliate' },
+  { id: 'subaffiliate', label: 'Sub-affiliate' },
+  { id: 'mid', label: 'MID' },
+  { id: 'cycle', label: 'Billing cycle' },
+  { id: 'connection', label: 'Connection' },
+];
+const fieldLabel = (id: string | null) => FIELDS.find((f) => f.id === id)?.label ?? id ?? '';
+
+const PAGES: Record<string, { title: string; subtitle: string; defaultPreset: string; groupBy: boolean; basis: boolean }> = {
+  overview: { title: 'Overview', subtitle: 'Revenue, refunds and customers for the range, against the period before it.', defaultPreset: '30d', groupBy: false, basis: true },
+  cohorts: { title: 'Cohort LTV', subtitle: 'Net revenue per customer, by when customers first bought, at days after their first sale.', defaultPreset: '12m', groupBy: true, basis: false },
+  retention: { title: 'Retention', subtitle: 'Subscriptions started in the range, and how many rebill at each cycle.', defaultPreset: '12m', groupBy: true, basis: false },
+  mids: { title: 'MID health', subtitle: 'Chargeback ratios per merchant account per month, against the card networks’ thresholds.', defaultPreset: '12m', groupBy: true, basis: false },
+  breakdowns: { title: 'Breakdowns', subtitle: 'The summary figures split by campaign, product, affiliate, sub-affiliate or MID.', defaultPreset: '30d', groupBy: false, basis: true },
+};
+
+/** The report query as the URL holds it. */
+interface Query {
+  preset: string;
+  from: string;
+  to: string;
+  basis: 'event' | 'crm';
+  groupBy: string;
+  filters: string[];
+  by: string;
+  dim: string;
+  thresholds: string;
+}
+
+function readQuery(search: URLSearchParams, page: string, zone: string): Query {
+  const preset = search.get('preset') ?? (search.get('from') ? 'custom' : (PAGES[page]?.defaultPreset ?? '30d'));
+  const t = today(zone);
+  const p = PRESETS.find((x) => x.id === preset);
+  const r = p ? p.range(t) : { from: search.get('from') ?? t, to: search.get('to') ?? t };
+  return {
+    preset,
+    from: r.from,
+    to: r.to,
+    basis: search.get('basis') === 'crm' ? 'crm' : 'event',
+    groupBy: search.get('groupBy') ?? '',
+    filters: search.getAll('filter'),
+    by: search.get('by') ?? '',
+    dim: search.get('dim') ?? 'campaign',
+    thresholds: search.get('thresholds') ?? '',
+  };
+}
+
+function writeQuery(path: string, q: Partial<Query> & { preset: string }, current: URLSearchParams): void {
+  const u = new URLSearchParams(current);
+  const set = (k: string, v: string | undefined) => (v ? u.set(k, v) : u.delete(k));
+  if (q.preset !== undefined) set('preset', q.preset === 'custom' ? '' : q.preset);
+  if (q.preset === 'custom') {
+    set('from', q.from);
+    set('to', q.to);
+  } else {
+    u.delete('from');
+    u.delete('to');
+  }
+  for (const k of ['basis', 'groupBy', 'by', 'dim', 'thresholds'] as const) if (q[k] !== undefined) set(k, q[k] === 'event' ? '' : q[k]);
+  if (q.filters) {
+    u.delete('filter');
+    for (const f of q.filters) u.append('filter', f);
+  }
+  const s = u.toString();
+  navigate(`${path}${s ? `?${s}` : ''}`, true);
+}
+
+/** Fetches a report; `key` is the query string the data belongs to. */
+function useReport<T>(name: string, params: Record<string, string | string[] | undefined>): { data: T | null; error: string | null; key: string; loadedKey: string | null } {
+  const key = qs(params);
+  const [state, setState] = useState<{ data: T | null; error: string | null; loadedKey: string | null }>({ data: null, error: null, loadedKey: null });
+  useEffect(() => {
+    let live = true;
+    api<T>('GET', `/api/reports/${name}${key}`)
+      .then((data) => live && setState({ data, error: null, loadedKey: key }))
+      .catch((e: Error) => live && setState({ data: null, error: e.message, loadedKey: key }));
+    return () => {
+      live = false;
+    };
+  }, [name, key]);
+  return { ...state, key };
+}
+
+export function ReportsPage(props: { path: string }) {
+  const page = props.path.replace(/^\/reports\/?/, '') || 'overview';
+  const meta = PAGES[page] ?? PAGES.overview!;
+  const zone = useViewerZone();
+  const { search } = useLocation();
+  const q = readQuery(search, page, zone);
+  const update = (patch: Partial<Query>) => writeQuery(props.path, { preset: q.preset, ...patch }, search);
+  const base = { from: q.from, to: q.to, tz: zone, filter: q.filters };
+  return (
+    <div className="page">
+      <header className="page-head">
+        <h1>{meta.title}</h1>
+        <p className="muted">{meta.subtitle}</p>
+      </header>
+      <Toolbar q={q} zone={zone} update={update} groupBy={meta.groupBy} basis={meta.basis} />
+      {page === 'cohorts' ? (
+        <Cohorts base={base} q={q} update={update} />
+      ) : page === 'retention' ? (
+        <Retention base={base} q={q} />
+      ) : page === 'mids' ? (
+        <Mids base={base} q={q} update={update} />
+      ) : page === 'breakdowns' ? (
+        <Breakdowns base={base} q={q} update={update} />
+      ) : (
+        <Overview base={base} q={q} update={update} />
+      )}
+    </div>
+  );
+}
+
+function Toolbar(props: { q: Query; zone: string; update: (p: Partial<Query>) => void; groupBy: boolean; basis: boolean }) {
+  const { q, zone, update } = props;
+  const [field, setField] = useState('campaign');
+  const [value, setValue] = useState('');
+  const zones = useMemo(allZones, []);
+  const own = browserZone();
+  return (
+    <div className="toolbar card" data-testid="toolbar">
+      <div className="toolbar-row">
+        <label className="inline">
+          <span>Range</span>
+          <select name="preset" value={q.preset} onChange={(e) => update({ preset: e.target.value, from: q.from, to: q.to })}>
+            {PRESETS.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.label}
+              </option>
+            ))}
+            <option value="custom">Custom</option>
+          </select>
+        </label>
+        <label className="inline">
+          <span className="sr">From</span>
+          <input type="date" name="from" value={q.from} max={q.to} onChange={(e) => update({ preset: 'custom', from: e.target.value, to: q.to })} />
+        </label>
+        <span className="muted">→</span>
+        <label className="inline">
+          <span className="sr">To</span>
+          <input type="date" name="to" value={q.to} min={q.from} onChange={(e) => update({ preset: 'custom', from: q.from, to: e.target.value })} />
+        </label>
+        <label className="inline grow-0" title="Days, weeks and months are cut at midnight in this zone">
+          <span>Time zone</span>
+          <select name="tz" value={zone} onChange={(e) => setViewerZone(e.target.value)} data-testid="tz">
+            {zones.map((z) => (
+              <option key={z} value={z}>
+                {z}
+                {z === own ? ' (this browser)' : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+        {props.groupBy ? (
+          <label className="inline">
+            <span>Group by</span>
+            <select name="groupBy" value={q.groupBy} onChange={(e) => update({ groupBy: e.target.value })}>
+              <option value="">Nothing</option>
+              {FIELDS.filter((f) => f.id !== 'cycle').map((f) => (
+                <option key={f.id} value={f.id}>
+                  {f.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
+      </div>
+      <div className="toolbar-row">
+        <form
+          className="row gap wrap"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (value.trim()) update({ filters: [...q.filters, `${field}:${value.trim()}`] });
+            setValue('');
+          }}
+        >
+          <span className="muted small">Filter</span>
+          <select aria-label="Filter field" value={field} onChange={(e) => setField(e.target.value)}>
+            {FIELDS.map((f) => (
+              <option key={f.id} value={f.id}>
+                {f.label}
+              </option>
+            ))}
+          </select>
+          <input aria-label="Filter value" placeholder="equals…" value={value} onChange={(e) => setValue(e.target.value)} size={10} />
+          <button type="submit" className="btn btn-ghost btn-sm">
+            Add
+          </button>
+          {q.filters.map((f) => (
+            <button key={f} type="button" className="chip chip-on" title="Remove this filter" onClick={() => update({ filters: q.filters.filter((x) => x !== f) })}>
+              {fieldLabel(f.split(':')[0] ?? '')} = {f.slice(f.indexOf(':') + 1)} ✕
+            </button>
+          ))}
+        </form>
+        {props.basis ? (
+          <div className="basis" data-testid="basis">
+            <div className="segmented" role="group" aria-label="Basis">
+              <button type="button" className={q.basis === 'event' ? 'on' : ''} onClick={() => update({ basis: 'event' })}>
+                Event dates
+              </button>
+              <button type="button" className={q.basis === 'crm' ? 'on' : ''} onClick={() => update({ basis: 'crm' })}>
+                CRM basis
+              </button>
+            </div>
+            <span className="muted small">
+              {q.basis === 'event'
+                ? `Refunds and chargebacks count on the day they happen, in ${zone}.`
+                : 'Refunds and chargebacks count on the original sale’s date, in the account’s time zone, as Konnektive’s Transaction Summary shows them.'}
+            </span>
+          </div>
+        ) : null}
+      </div>
+      <div className="muted small tz-note" data-testid="tz-note">
+        Figures in <b>{zone}</b>
+        {zone === own ? ' (your browser’s time zone)' : ''}.{' '}
+        {zone !== own ? (
+          <button type="button" className="linkish" onClick={() => setViewerZone(null)}>
+            Use {own}
+          </button>
+        ) : null}
+      </div>
+    </div>
+  );
+}
+
+function Ready(props: { page: string; loadedKey: string | null; wantKey: string; error: string | null; children: ReactNode }) {
+  const ready = props.loadedKey === props.wantKey;
+  return (
+    <div data-page={props.page} data-ready={ready ? 'true' : 'false'} data-query={props.loadedKey ?? ''} className={ready ? '' : 'loading'}>
+      {props.error ? <div className="alert alert-error">{props.error}</div> : null}
+      {props.children}
+    </div>
+  );
+}
+
+const TILES: { key: string; label: string; kind: 'money' | 'count' | 'rate'; goodUp: boolean }[] = [
+  { key: 'grossRevenue', label: 'Gross revenue', kind: 'money', goodUp: true },
+  { key: 'refunds', label: 'Refunds', kind: 'money', goodUp: false },
+  { key: 'netRevenue', label: 'Net revenue', kind: 'money', goodUp: true },
+  { key: 'orders', label: 'Orders', kind: 'count', goodUp: true },
+  { key: 'newCustomers', label: 'New customers', kind: 'count', goodUp: true },
+  { key: 'aov', label: 'Average order', kind: 'money', goodUp: true },
+  { key: 'chargebacks', label: 'Chargebacks', kind: 'money', goodUp: false },
+  { key: 'initialApprovalRate', label: 'Initial approval', kind: 'rate', goodUp: true },
+  { key: 'rebillApprovalRate', label: 'Rebill approval', kind: 'rate', goodUp: true },
+  { key: 'refundRate', label: 'Refund rate', kind: 'rate', goodUp: false },
+  { key: 'chargebackRate', label: 'Chargeback rate', kind: 'rate', goodUp: false },
+];
+
+function fmt(kind: 'money' | 'count' | 'rate', v: string | number | null): string {
+  if (v === null) return '–';
+  if (kind === 'money') return money(String(v));
+  if (kind === 'rate') return pct(Number(v));
+  return count(Number(v));
+}
+
+function Delta(props: { c: Compared; kind: 'money' | 'count' | 'rate'; goodUp: boolean }) {
+  const { c } = props;
+  if (props.kind === 'rate') {
+    if (c.change === null) return <span className="delta">–</span>;
+    const pp = Number(c.change) * 100;
+    const cls = pp === 0 ? '' : pp > 0 === props.goodUp ? 'good' : 'bad';
+    return <span className={`delta ${cls}`}>{`${pp > 0 ? '+' : ''}${pp.toFixed(2)} pp`}</span>;
+  }
+  if (c.changeRatio === null) return <span className="delta">{c.previous === null || Number(c.previous) === 0 ? 'new' : '–'}</span>;
+  const r = c.changeRatio;
+  const cls = r === 0 ? '' : r > 0 === props.goodUp ? 'good' : 'bad';
+  return <span className={`delta ${cls}`}>{`${r > 0 ? '▲' : r < 0 ? '▼' : ''} ${Math.abs(r * 100).toFixed(1)}%`}</span>;
+}
+
+function autoBy(from: string, to: string): string {
+  const d = daysBetween(from, to);
+  return d <= 62 ? 'day' : d <= 200 ? 'week' : 'month';
+}
+
+function Overview(props: { base: Record<string, string | string[]>; q: Query; update: (p: Partial<Query>) => void }) {
+  const { base, q } = props;
+  const by = q.by || autoBy(q.from, q.to);
+  const params = { ...base, basis: q.basis };
+  const summary = useReport<SummaryJson>('summary', params);
+  const series = useReport<SeriesJson>('series', { ...params, by });
+  const s = summary.data;
+  const points = series.data?.points ?? [];
+  const chart = useMemo(() => {
+    const x = points.map((_, i) => i);
+    const labels = points.map((p) => p.period);
+    const num = (k: string) => points.map((p) => Number(p[k] ?? 0));
+    return {
+      x,
+      labels,
+      series: [
+        { label: 'Gross revenue', color: '#4f46e5', values: num('grossRevenue') },
+        { label: 'Refunds', color: '#e11d48', values: num('refunds') },
+        { label: 'Net revenue', color: '#059669', values: num('netRevenue') },
+      ],
+    };
+  }, [points]);
+  const wantKey = summary.key;
+  return (
+    <Ready page="overview" loadedKey={summary.loadedKey === summary.key && series.loadedKey === series.key ? summary.key : null} wantKey={wantKey} error={summary.error ?? series.error}>
+      <div className="tiles" data-testid="tiles">
+        {TILES.map((t) => {
+          const c = s?.total?.[t.key];
+          return (
+            <div className="tile" key={t.key} data-figure={t.key} data-value={c ? String(c.current ?? '') : ''}>
+              <div className="tile-label">{t.label}</div>
+              <div className="tile-value">{c ? fmt(t.kind, c.current) : '…'}</div>
+              <div className="tile-foot">
+                {c ? <Delta c={c} kind={t.kind} goodUp={t.goodUp} /> : null}
+                <span className="muted small">vs {c ? fmt(t.kind, c.previous) : '…'}</span>
+              </div>
+            </div>
+          );
+        })}
+      </div>
+      {s ? (
+        <p className="muted small">
+          {s.from} → {s.to} compared with {s.previousFrom} → {s.previousTo}, {s.basis === 'crm' ? `CRM basis (days of ${s.timeZone})` : `days of ${s.timeZone}`}.
+        </p>
+      ) : null}
+      <section className="card">
+        <header className="card-head">
+          <h2>Revenue, refunds and net over time</h2>
+          <div className="segmented" role="group" aria-label="Period">
+            {['day', 'week', 'month'].map((b) => (
+              <button key={b} type="button" className={by === b ? 'on' : ''} onClick={() => props.update({ by: b })}>
+                {b[0]?.toUpperCase()}
+                {b.slice(1)}
+              </button>
+            ))}
+          </div>
+        </header>
+        {points.length > 0 ? <LineChart x={chart.x} xLabels={chart.labels} series={chart.series} yFormat={moneyShort} /> : <p className="empty">…</p>}
+      </section>
+      <DataTable
+        id="series"
+        title={`By ${by}`}
+        filename={`konduit-series-${q.from}_${q.to}.csv`}
+        columns={[{ label: by }, { label: 'gross_revenue', numeric: true }, { label: 'refunds', numeric: true }, { label: 'chargebacks', numeric: true }, { label: 'net_revenue', numeric: true }, { label: 'orders', numeric: true }, { label: 'new_customers', numeric: true }, { label: 'aov', numeric: true }]}
+        rows={points.map((p) => [
+          { view: p.period, csv: p.period },
+          ...(['grossRevenue', 'refunds', 'chargebacks', 'netRevenue'] as const).map((k): Cell => ({ view: money(p[k] as string), csv: String(p[k] ?? '') })),
+          { view: count(p.orders as number), csv: String(p.orders) },
+          { view: count(p.newCustomers as number), csv: String(p.newCustomers) },
+          { view: money(p.aov as string | null), csv: String(p.aov ?? '') },
+        ])}
+      />
+    </Ready>
+  );
+}
+
+const HORIZON_LABEL = (h: number) => (h % 365 === 0 ? `${h / 365}y` : h % 30 === 0 && h >= 30 ? `${h / 30}m` : `${h}d`);
+const PALETTE = ['#4f46e5', '#0891b2', '#059669', '#ca8a04', '#ea580c', '#e11d48', '#9333ea', '#475569', '#2563eb', '#16a34a', '#d97706', '#db2777'];
+
+function Cohorts(props: { base: Record<string, string | string[]>; q: Query; update: (p: Partial<Query>) => void }) {
+  const { base, q } = props;
+  const by = q.by || 'month';
+  const r = useReport<CohortsJson>('cohorts', { ...base, by, groupBy: q.groupBy || undefined });
+  const d = r.data;
+  const max = Math.max(1, ...(d?.cohorts ?? []).flatMap((c) => Object.values(c.ltv).map((x) => Number(x.value))));
+  const curves = useMemo(() => {
+    if (!d) return null;
+    const recent = d.cohorts.slice(-8);
+    return {
+      x: d.horizons.map((_, i) => i),
+      labels: d.horizons.map(HORIZON_LABEL),
+      series: recent.map((c, i) => ({
+        label: `${c.cohort}${c.group !== null ? ` · ${c.group}` : ''}`,
+        color: PALETTE[i % PALETTE.length] ?? '#4f46e5',
+        // Incomplete cells are left out of the curves: they are not final yet.
+        values: d.horizons.map((h) => (c.ltv[String(h)]?.complete ? Number(c.ltv[String(h)]?.value) : null)),
+      })),
+    };
+  }, [d]);
+  return (
+    <Ready page="cohorts" loadedKey={r.loadedKey} wantKey={r.key} error={r.error}>
+      <DataTable
+        id="cohorts"
+        title="Net LTV per customer"
+        subtitle={d ? `Cohorts by first-sale ${by} in ${d.timeZone}. Shaded lighter with ~: the horizon has not passed for every customer yet.` : undefined}
+        filename={`konduit-cohorts-${q.from}_${q.to}.csv`}
+        actions={
+          <div className="segmented" role="group" aria-label="Cohort period">
+            {['day', 'week', 'month'].map((b) => (
+              <button key={b} type="button" className={by === b ? 'on' : ''} onClick={() => props.update({ by: b })}>
+                {b[0]?.toUpperCase()}
+                {b.slice(1)}
+              </button>
+            ))}
+          </div>
+        }
+        columns={[{ label: 'cohort' }, ...(d?.groupBy ? [{ label: fieldLabel(d.groupBy) }] : []), { label: 'customers', numeric: true }, ...(d?.horizons ?? []).map((h) => ({ label: HORIZON_LABEL(h), numeric: true })), { label: 'net to date', numeric: true }]}
+        rows={(d?.cohorts ?? []).map((c) => [
+          { view: c.cohort, csv: c.cohort },
+          ...(d?.groupBy ? [{ view: c.group ?? '', csv: c.group ?? '' }] : []),
+          { view: count(c.customers), csv: String(c.customers) },
+          ...(d?.horizons ?? []).map((h): Cell => {
+            const cell = c.ltv[String(h)];
+            const v = Number(cell?.value ?? 0);
+            const a = Math.max(0, Math.min(1, v / max));
+            return {
+              view: (
+                <span className="heat" style={{ background: `rgba(79,70,229,${(cell?.complete ? 0.08 + a * 0.72 : 0.05 + a * 0.2).toFixed(3)})`, color: cell?.complete && a > 0.55 ? 'white' : undefined }} data-cohort={c.cohort} data-horizon={h} data-value={cell?.value} data-complete={String(cell?.complete)}>
+                  {money(cell?.value)}
+                  {cell?.complete ? '' : '~'}
+                </span>
+              ),
+              csv: cell?.value ?? '',
+              className: `heat-cell${cell?.complete ? '' : ' incomplete'}`,
+              title: cell?.complete ? undefined : 'Not final: some customers of this cohort have not reached this day yet',
+            };
+          }),
+          { view: money(c.netToDate), csv: c.netToDate },
+        ])}
+      />
+      <section className="card">
+        <header className="card-head">
+          <h2>LTV curves</h2>
+          <span className="muted small">The latest {Math.min(8, d?.cohorts.length ?? 0)} cohorts; complete points only.</span>
+        </header>
+        {curves && curves.series.length > 0 ? <LineChart x={curves.x} xLabels={curves.labels} series={curves.series} yFormat={moneyShort} /> : <p className="empty">No cohorts in this range.</p>}
+      </section>
+    </Ready>
+  );
+}
+
+function Retention(props: { base: Record<string, string | string[]>; q: Query }) {
+  const { base, q } = props;
+  const r = useReport<RetentionJson>('retention', { ...base, groupBy: q.groupBy || undefined });
+  const d = r.data;
+  const curves = useMemo(() => {
+    if (!d) return null;
+    const maxCycle = Math.max(1, ...d.rows.flatMap((row) => row.cycles.map((c) => c.cycle)));
+    const x = Array.from({ length: maxCycle }, (_, i) => i + 1);
+    return {
+      x,
+      labels: ['', ...x.map((c) => `Cycle ${c}`)],
+      series: d.rows.slice(0, 10).map((row, i) => ({ label: row.group ?? 'All subscriptions', color: PALETTE[i % PALETTE.length] ?? '#4f46e5', values: x.map((c) => row.cycles.find((y) => y.cycle === c)?.retention ?? null).map((v) => (v === null ? null : v * 100)) })),
+    };
+  }, [d]);
+  return (
+    <Ready page="retention" loadedKey={r.loadedKey} wantKey={r.key} error={r.error}>
+      <section className="card">
+        <header className="card-head">
+          <h2>Retention by rebill cycle</h2>
+          <span className="muted small">Retention = subscriptions approved at cycle N / initial subscriptions; rebill rate = cycle N / cycle N−1.</span>
+        </header>
+        {curves && curves.series.length > 0 && curves.x.length > 1 ? <LineChart x={curves.x} xLabels={curves.labels} series={curves.series} yFormat={(v) => `${v.toFixed(0)}%`} /> : <p className="empty">No subscriptions started in this range.</p>}
+      </section>
+      <DataTable
+        id="retention"
+        title="Cycles"
+        filename={`konduit-retention-${q.from}_${q.to}.csv`}
+        columns={[...(d?.groupBy ? [{ label: fieldLabel(d.groupBy) }] : []), { label: 'cycle', numeric: true }, { label: 'initial', numeric: true }, { label: 'approvals', numeric: true }, { label: 'retention', numeric: true }, { label: 'rebill rate', numeric: true }, { label: 'cancellations', numeric: true }]}
+        rows={(d?.rows ?? []).flatMap((row) =>
+          row.cycles.map((c) => [
+            ...(d?.groupBy ? [{ view: row.group ?? '', csv: row.group ?? '' }] : []),
+            { view: String(c.cycle), csv: String(c.cycle) },
+            { view: count(row.initialPurchases), csv: String(row.initialPurchases) },
+            { view: count(c.approvals), csv: String(c.approvals) },
+            {
+              view: (
+                <span className="bar-cell">
+                  <span className="bar" style={{ width: `${Math.round((c.retention ?? 0) * 100)}%` }} />
+                  <span>{pct(c.retention, 1)}</span>
+                </span>
+              ),
+              csv: c.retention === null ? '' : String(c.retention),
+            },
+            { view: pct(c.rebillRate, 1), csv: c.rebillRate === null ? '' : String(c.rebillRate) },
+            { view: count(c.cancellations), csv: String(c.cancellations) },
+          ]),
+        )}
+      />
+    </Ready>
+  );
+}
+
+const HEALTH_CLASS: Record<string, string> = { ok: 'pill-green', watch: 'pill-amber', warning: 'pill-orange', excessive: 'pill-red', 'no-sales': '' };
+
+function Mids(props: { base: Record<string, string | string[]>; q: Query; update: (p: Partial<Query>) => void }) {
+  const { base, q } = props;
+  const r = useReport<MidsJson>('mids', { ...base, groupBy: q.groupBy && q.groupBy !== 'mid' ? q.groupBy : undefined, thresholds: q.thresholds || undefined });
+  const d = r.data;
+  const [draft, setDraft] = useState(q.thresholds || '0.9,1.0,1.5');
+  return (
+    <Ready page="mids" loadedKey={r.loadedKey} wantKey={r.key} error={r.error}>
+      <section className="card">
+        <form
+          className="row gap wrap"
+          onSubmit={(e) => {
+            e.preventDefault();
+            props.update({ thresholds: draft.replace(/\s+/g, '') });
+          }}
+        >
+          <span className="strong">Thresholds</span>
+          <input aria-label="Thresholds in percent" value={draft} onChange={(e) => setDraft(e.target.value)} size={14} />
+          <span className="muted small">% for watch, warning, excessive (defaults 0.9, 1.0, 1.5)</span>
+          <button className="btn btn-ghost btn-sm" type="submit">
+            Apply
+          </button>
+        </form>
+        <p className="muted small">Visa: chargebacks / the same month’s sales. Mastercard: chargebacks / the previous month’s sales. The CRM does not say a card’s network, so both ratios cover all of a MID’s sales.</p>
+      </section>
+      <DataTable
+        id="mids"
+        title="Chargebacks per MID per month"
+        filename={`konduit-mids-${q.from}_${q.to}.csv`}
+        columns={[{ label: 'MID' }, ...(d?.groupBy ? [{ label: fieldLabel(d.groupBy) }] : []), { label: 'month' }, { label: 'sales', numeric: true }, { label: 'prev. month sales', numeric: true }, { label: 'chargebacks', numeric: true }, { label: 'amount', numeric: true }, { label: 'Visa ratio', numeric: true }, { label: 'Visa' }, { label: 'Mastercard ratio', numeric: true }, { label: 'Mastercard' }]}
+        rows={(d?.rows ?? []).map((m) => [
+          { view: m.mid, csv: m.mid },
+          ...(d?.groupBy ? [{ view: m.group ?? '', csv: m.group ?? '' }] : []),
+          { view: m.month, csv: m.month },
+          { view: count(m.sales), csv: String(m.sales) },
+          { view: count(m.previousMonthSales), csv: String(m.previousMonthSales) },
+          { view: count(m.chargebacks), csv: String(m.chargebacks) },
+          { view: money(m.chargebackAmount), csv: m.chargebackAmount },
+          { view: pct(m.visaRatio), csv: m.visaRatio === null ? '' : String(m.visaRatio) },
+          { view: <span className={`pill ${HEALTH_CLASS[m.visaHealth] ?? ''}`}>{m.visaHealth}</span>, csv: m.visaHealth },
+          { view: pct(m.mastercardRatio), csv: m.mastercardRatio === null ? '' : String(m.mastercardRatio) },
+          { view: <span className={`pill ${HEALTH_CLASS[m.mastercardHealth] ?? ''}`}>{m.mastercardHealth}</span>, csv: m.mastercardHealth },
+        ])}
+      />
+    </Ready>
+  );
+}
+
+const BREAKDOWN_COLUMNS: { key: string; label: string; kind: 'money' | 'count' | 'rate' }[] = [
+  { key: 'grossRevenue', label: 'gross revenue', kind: 'money' },
+  { key: 'refunds', label: 'refunds', kind: 'money' },
+  { key: 'chargebacks', label: 'chargebacks', kind: 'money' },
+  { key: 'netRevenue', label: 'net revenue', kind: 'money' },
+  { key: 'orders', label: 'orders', kind: 'count' },
+  { key: 'newCustomers', label: 'new customers', kind: 'count' },
+  { key: 'aov', label: 'AOV', kind: 'money' },
+  { key: 'initialApprovalRate', label: 'initial approval', kind: 'rate' },
+  { key: 'refundRate', label: 'refund rate', kind: 'rate' },
+  { key: 'chargebackRate', label: 'chargeback rate', kind: 'rate' },
+];
+
+function Breakdowns(props: { base: Record<string, string | string[]>; q: Query; update: (p: Partial<Query>) => void }) {
+  const { base, q } = props;
+  const dims = FIELDS.filter((f) => ['campaign', 'product', 'affiliate', 'subaffiliate', 'mid'].includes(f.id));
+  const dim = dims.some((f) => f.id === q.dim) ? q.dim : 'campaign';
+  const r = useReport<SummaryJson>('summary', { ...base, basis: q.basis, groupBy: dim });
+  const groups = r.data?.groups ?? [];
+  return (
+    <Ready page="breakdowns" loadedKey={r.loadedKey} wantKey={r.key} error={r.error}>
+      <div className="tabs" role="tablist">
+        {dims.map((f) => (
+          <button key={f.id} role="tab" type="button" aria-selected={dim === f.id} className={dim === f.id ? 'on' : ''} onClick={() => props.update({ dim: f.id })}>
+            {f.label}
+          </button>
+        ))}
+      </div>
+      <DataTable
+        id={`breakdown-${dim}`}
+        title={`By ${fieldLabel(dim).toLowerCase()}`}
+        subtitle="Click a value to filter every report by it."
+        filename={`konduit-by-${dim}-${q.from}_${q.to}.csv`}
+        columns={[{ label: dim }, ...BREAKDOWN_COLUMNS.map((c) => ({ label: c.label, numeric: true })), { label: 'net vs previous', numeric: true }]}
+        rows={groups.map((g) => [
+          {
+            view: g.group === '(none)' ? <span className="muted">(none)</span> : (
+              <button type="button" className="linkish" onClick={() => props.update({ filters: [...q.filters.filter((f) => !f.startsWith(`${dim}:`)), `${dim}:${g.group}`] })}>
+                {g.group}
+              </button>
+            ),
+            csv: g.group,
+          },
+          ...BREAKDOWN_COLUMNS.map((c): Cell => ({ view: fmt(c.kind, g.figures[c.key]?.current ?? null), csv: String(g.figures[c.key]?.current ?? '') })),
+          { view: g.figures.netRevenue ? <Delta c={g.figures.netRevenue} kind="money" goodUp /> : '–', csv: String(g.figures.netRevenue?.changeRatio ?? '') },
+        ])}
+      />
+    </Ready>
+  );
+}
