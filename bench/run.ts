@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> =
   // Each benchmark registers itself here, e.g. validate: () => import('./validate.js').
   sandbox: () => import('./sandbox.js'),
   validate: () => import('./validate.js'),
+  analytics: () => import('./analytics.js'),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

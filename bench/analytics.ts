@@ -1,0 +1,179 @@
+/**
+ * Analytics at scale (DESIGN §5): 10,000,000 transactions / 2,000,000 customers generated in bulk with
+ * SQL (generate_series) straight into the ledger and the facts, on DuckDB and on PostgreSQL; then the
+ * summary and cohort reports are timed next to plain SQL over the raw transactions (the baseline), in
+ * the same run. `npm run bench -- analytics` (KONDUIT_BENCH_CUSTOMERS to change the size: 5 transactions
+ * per customer; KONDUIT_BENCH_ENGINES=duckdb or postgres for one engine).
+ *
+ * The cohort report is timed twice: over the ledger (what ships) and over the cohort pre-aggregate
+ * prototyped in src/analytics/cohort-aggregate.ts (what the targets need; docs/metrics.md).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { cohortAggregateDdl, cohortReportFromAggregate, rebuildCohortAggregateSql } from '../src/analytics/cohort-aggregate.js';
+import { cohortReport } from '../src/analytics/cohorts.js';
+import { summaryReport } from '../src/analytics/summary.js';
+import { openDuckDbStore } from '../src/store/engines/duckdb/duckdb-store.js';
+import { openPostgresStore } from '../src/store/engines/postgres/postgres-store.js';
+import { generateKey } from '../src/store/secrets.js';
+import type { Store } from '../src/store/store.js';
+
+const CUSTOMERS = Number(process.env.KONDUIT_BENCH_CUSTOMERS ?? 2_000_000);
+const PG_URL = process.env.KONDUIT_TEST_PG ?? 'postgres://konduit:konduit@127.0.0.1:5432/konduit_test';
+const ZONE = 'America/New_York';
+const DAY_S = 86_400;
+
+type Engine = 'duckdb' | 'postgres';
+
+function ts(engine: Engine, seconds: string): string {
+  return engine === 'postgres' ? `(TIMESTAMPTZ '2024-01-01 00:00:00+00' + make_interval(secs => ${seconds}))` : `(TIMESTAMP '2024-01-01 00:00:00' + to_seconds(CAST(${seconds} AS BIGINT)))`;
+}
+
+/** Bulk generation: 5 transactions per customer over two years (initial sale, 3 rebills, a refund or an initial decline). */
+export function generateSql(engine: Engine, customers: number): string[] {
+  const text = engine === 'postgres' ? 'TEXT' : 'VARCHAR';
+  const t0 = '((c * 7919) % 63072000)';
+  const offset = `(CASE WHEN k = 0 THEN 0 WHEN k IN (1, 2, 3) THEN k * ${30 * DAY_S} + k * 3600 WHEN c % 10 = 3 THEN ${40 * DAY_S} ELSE -3600 END)`;
+  const refund = 'k = 4 AND c % 10 = 3';
+  const cb = 'k = 0 AND c % 100 = 7';
+  return [
+    `INSERT INTO transactions (connection_id, transaction_id, order_id, customer_id, purchase_id, parent_txn_id, txn_type, response_type, total_cents, billing_cycle,
+       merchant_id, campaign_id, product_id, aff_id, source_value1, is_chargedback, chargeback_cents, chargeback_date, date_created, date_updated)
+     SELECT 'bench', c * 5 + k, 'O' || CAST(c AS ${text}) || '-' || CAST(k AS ${text}), c, 'P' || CAST(c AS ${text}),
+       CASE WHEN ${refund} THEN c * 5 END,
+       CASE WHEN ${refund} THEN 'REFUND' ELSE 'SALE' END,
+       CASE WHEN k = 0 OR (${refund}) THEN 'SUCCESS' WHEN k = 4 THEN 'SOFT_DECLINE' WHEN (c * 31 + k * 17) % 100 < 80 THEN 'SUCCESS' ELSE 'SOFT_DECLINE' END,
+       CASE WHEN k = 0 THEN 4999 WHEN ${refund} THEN 1999 WHEN k = 4 THEN 4999 ELSE 2999 END,
+       CASE WHEN k IN (1, 2, 3) THEN k + 1 ELSE 1 END,
+       500 + c % 7, 1 + c % 20, 100 + c % 10, 'A' || CAST(c % 50 AS ${text}), 'S' || CAST(c % 200 AS ${text}),
+       ${cb}, CASE WHEN ${cb} THEN 4999 END, CASE WHEN ${cb} THEN CAST(CAST(${ts(engine, `${t0} + ${60 * DAY_S}`)} AS DATE) AS ${text}) END,
+       ${ts(engine, `${t0} + ${offset}`)}, ${ts(engine, `${t0} + ${offset}`)}
+     FROM generate_series(CAST(0 AS BIGINT), CAST(${customers - 1} AS BIGINT)) g(c) CROSS JOIN generate_series(CAST(0 AS BIGINT), CAST(4 AS BIGINT)) h(k)`,
+    // The ledger, by the rules of DESIGN §2 (the chargeback at 12:00 of its date in the account zone ~ 17:00 UTC).
+    `INSERT INTO money_events (connection_id, event_id, kind, transaction_id, instant, amount_cents, customer_id, order_id, purchase_id, campaign_id, product_id, aff_id, source_value1, merchant_id, billing_cycle, is_initial)
+     SELECT connection_id, kind || ':' || CAST(transaction_id AS ${text}), kind, transaction_id, date_created, CASE WHEN kind = 'refund' THEN -total_cents ELSE total_cents END,
+       customer_id, order_id, purchase_id, campaign_id, product_id, aff_id, source_value1, merchant_id, billing_cycle, billing_cycle <= 1
+     FROM (SELECT t.*, CASE WHEN response_type <> 'SUCCESS' THEN 'decline' WHEN txn_type = 'REFUND' THEN 'refund' ELSE 'sale' END AS kind FROM transactions t) x`,
+    `INSERT INTO money_events (connection_id, event_id, kind, transaction_id, instant, amount_cents, customer_id, order_id, purchase_id, campaign_id, product_id, aff_id, source_value1, merchant_id, billing_cycle, is_initial)
+     SELECT connection_id, 'chargeback:' || CAST(transaction_id AS ${text}), 'chargeback', transaction_id, CAST(chargeback_date AS DATE) + INTERVAL '17 hours', -chargeback_cents,
+       customer_id, order_id, purchase_id, campaign_id, product_id, aff_id, source_value1, merchant_id, billing_cycle, true
+     FROM transactions WHERE is_chargedback`,
+    // Facts as the store keeps them; the first sale is transaction c*5 by construction.
+    `INSERT INTO customer_facts (connection_id, customer_id, first_sale_at, first_order_id, first_campaign_id, first_product_id, first_aff_id, first_source_value1, first_merchant_id,
+       sale_count, gross_cents, refund_cents, chargeback_cents, net_cents, last_event_at)
+     SELECT a.connection_id, a.customer_id, f.instant, f.order_id, f.campaign_id, f.product_id, f.aff_id, f.source_value1, f.merchant_id,
+       CAST(a.sales AS INTEGER), CAST(a.gross AS BIGINT), CAST(a.refunds AS BIGINT), CAST(a.cbs AS BIGINT), CAST(a.gross - a.refunds - a.cbs AS BIGINT), a.last_at
+     FROM (SELECT connection_id, customer_id, SUM(CASE WHEN kind = 'sale' THEN 1 ELSE 0 END) AS sales, SUM(CASE WHEN kind = 'sale' THEN amount_cents ELSE 0 END) AS gross,
+             SUM(CASE WHEN kind IN ('refund', 'void') THEN -amount_cents ELSE 0 END) AS refunds, SUM(CASE WHEN kind = 'chargeback' THEN -amount_cents ELSE 0 END) AS cbs, MAX(instant) AS last_at
+           FROM money_events WHERE kind <> 'decline' GROUP BY connection_id, customer_id) a
+     JOIN money_events f ON f.connection_id = a.connection_id AND f.event_id = 'sale:' || CAST(a.customer_id * 5 AS ${text})`,
+  ];
+}
+
+/** Plain SQL over the raw transactions: what a report costs without the ledger and the facts. */
+function baselineCohortSql(engine: Engine): string {
+  const local = (e: string) => (engine === 'postgres' ? `(${e} AT TIME ZONE '${ZONE}')` : `timezone('${ZONE}', timezone('UTC', ${e}))`);
+  const hs = [1, 7, 14, 30, 60, 90, 180, 365].map((h) => `SUM(CASE WHEN ev.at < fs.first_at + INTERVAL '${h} days' THEN ev.amt ELSE 0 END) AS h${h}`);
+  return `WITH fs AS (SELECT customer_id, MIN(date_created) AS first_at FROM transactions WHERE response_type = 'SUCCESS' AND txn_type IN ('SALE', 'CAPTURE') GROUP BY customer_id),
+    ev AS (SELECT customer_id, date_created AS at, CASE WHEN txn_type IN ('SALE', 'CAPTURE') THEN total_cents ELSE -total_cents END AS amt FROM transactions WHERE response_type = 'SUCCESS'
+           UNION ALL SELECT customer_id, CAST(chargeback_date AS DATE) + INTERVAL '17 hours', -chargeback_cents FROM transactions WHERE is_chargedback)
+    SELECT date_trunc('month', ${local('fs.first_at')}) AS cohort, COUNT(DISTINCT fs.customer_id) AS customers, ${hs.join(', ')}
+    FROM fs JOIN ev ON ev.customer_id = fs.customer_id GROUP BY 1 ORDER BY 1`;
+}
+
+function baselineSummarySql(): string {
+  // June 2025 and May 2025 in New York (EDT), as the summary report compares them.
+  return `SELECT CASE WHEN d >= TIMESTAMP '2025-06-01 04:00:00' THEN 'cur' ELSE 'prev' END AS period,
+      SUM(CASE WHEN kind = 'sale' THEN amt ELSE 0 END) AS gross, SUM(CASE WHEN kind <> 'sale' THEN amt ELSE 0 END) AS refunds,
+      COUNT(DISTINCT CASE WHEN kind = 'sale' THEN order_id END) AS orders
+    FROM (SELECT date_created AS d, order_id, CASE WHEN txn_type = 'SALE' THEN 'sale' ELSE 'refund' END AS kind, total_cents AS amt FROM transactions WHERE response_type = 'SUCCESS'
+          UNION ALL SELECT CAST(chargeback_date AS DATE) + INTERVAL '17 hours', order_id, 'chargeback', chargeback_cents FROM transactions WHERE is_chargedback) x
+    WHERE d >= TIMESTAMP '2025-05-02 04:00:00' AND d < TIMESTAMP '2025-07-01 04:00:00' GROUP BY 1`;
+}
+
+async function time<T>(runs: number, f: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  let value = await f(); // warm-up
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    value = await f();
+    ms.push(performance.now() - t);
+  }
+  ms.sort((a, b) => a - b);
+  return { ms: ms[Math.floor(ms.length / 2)] ?? 0, value };
+}
+
+const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+
+async function benchEngine(engine: Engine): Promise<void> {
+  let store: Store;
+  let cleanup: () => Promise<void>;
+  if (engine === 'duckdb') {
+    const dir = await mkdtemp(join(tmpdir(), 'konduit-bench-analytics-'));
+    store = await openDuckDbStore(join(dir, 'bench.duckdb'), { secretKey: generateKey() });
+    cleanup = async () => rm(dir, { recursive: true, force: true });
+  } else {
+    const schema = `kb_analytics_${process.pid}`;
+    store = await openPostgresStore(PG_URL, { secretKey: generateKey(), schema });
+    cleanup = async () => {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await c.end();
+    };
+  }
+  try {
+    await store.migrate();
+    let t = performance.now();
+    for (const sql of generateSql(engine, CUSTOMERS)) await store.query(sql);
+    const txns = Number((await store.query('SELECT COUNT(*) AS n FROM transactions'))[0]?.n);
+    const events = Number((await store.query('SELECT COUNT(*) AS n FROM money_events'))[0]?.n);
+    const facts = Number((await store.query('SELECT COUNT(*) AS n FROM customer_facts'))[0]?.n);
+    console.log(`[${engine}] generated ${txns.toLocaleString()} transactions, ${events.toLocaleString()} ledger events, ${facts.toLocaleString()} customers in ${fmt(performance.now() - t)}`);
+    if (engine === 'postgres') {
+      // The indexes a report range needs (proposed for the store's next migration; docs/metrics.md).
+      t = performance.now();
+      await store.query('CREATE INDEX IF NOT EXISTS money_events_connection_id_instant ON money_events (connection_id, instant)');
+      await store.query('CREATE INDEX IF NOT EXISTS customer_facts_connection_id_first_sale_at ON customer_facts (connection_id, first_sale_at)');
+      await store.query('ANALYZE');
+      console.log(`[${engine}] proposed indexes + ANALYZE in ${fmt(performance.now() - t)}`);
+    }
+    t = performance.now();
+    for (const sql of [...cohortAggregateDdl(engine), ...rebuildCohortAggregateSql(store)]) await store.query(sql);
+    if (engine === 'postgres') await store.query('ANALYZE cohort_slots; ANALYZE cohort_ages');
+    const ages = Number((await store.query('SELECT COUNT(*) AS n FROM cohort_ages'))[0]?.n);
+    console.log(`[${engine}] cohort pre-aggregate built from scratch in ${fmt(performance.now() - t)} (${ages.toLocaleString()} age rows)`);
+
+    const runs = engine === 'duckdb' ? 5 : 3;
+    const summary = await time(runs, () => summaryReport(store, { from: '2025-06-01', to: '2025-06-30', tz: ZONE }));
+    const summaryYear = await time(runs, () => summaryReport(store, { from: '2025-01-01', to: '2025-12-31', tz: ZONE }));
+    const baseSummary = await time(runs, () => store.query(baselineSummarySql()));
+    const cq = { from: '2024-01-01', to: '2025-12-31', tz: ZONE, by: 'month' as const, asOf: Date.UTC(2026, 6, 1) };
+    const cohortAgg = await time(runs, () => cohortReportFromAggregate(store, cq));
+    const cohortWeekAgg = await time(runs, () => cohortReportFromAggregate(store, { ...cq, by: 'week' }));
+    const cohortLedger = await time(Math.min(runs, 2), () => cohortReport(store, cq));
+    const baseCohort = await time(Math.min(runs, 2), () => store.query(baselineCohortSql(engine)));
+    const same = JSON.stringify(cohortAgg.value.cohorts) === JSON.stringify(cohortLedger.value.cohorts);
+    const target = engine === 'duckdb' ? 150 : 2000;
+    const verdict = (ms: number) => (ms <= target ? `under the ${fmt(target)} target` : `OVER the ${fmt(target)} target`);
+    const june = summary.value.rows[0]?.figures;
+    console.log(`[${engine}] summary, 30 days vs previous 30 (ledger + facts): ${fmt(summary.ms)}  ${verdict(summary.ms)}  (gross ${june?.grossRevenue.current}, new ${june?.newCustomers.current})`);
+    console.log(`[${engine}] summary, a year vs previous year:               ${fmt(summaryYear.ms)}  ${verdict(summaryYear.ms)}`);
+    console.log(`[${engine}]   baseline: plain SQL over transactions, 30 days: ${fmt(baseSummary.ms)}  (report ${(baseSummary.ms / summary.ms).toFixed(1)}x faster)`);
+    console.log(`[${engine}] cohorts by month, 24 cohorts x 8 horizons, pre-aggregate: ${fmt(cohortAgg.ms)}  ${verdict(cohortAgg.ms)}`);
+    console.log(`[${engine}] cohorts by week, 105 cohorts x 8 horizons, pre-aggregate: ${fmt(cohortWeekAgg.ms)}  ${verdict(cohortWeekAgg.ms)}`);
+    console.log(`[${engine}] cohorts by month over the ledger + facts (shipping path): ${fmt(cohortLedger.ms)}  ${verdict(cohortLedger.ms)}; same cells as the aggregate: ${same}`);
+    console.log(`[${engine}]   baseline: plain SQL over transactions, cohort LTV: ${fmt(baseCohort.ms)}  (pre-aggregate ${(baseCohort.ms / cohortAgg.ms).toFixed(0)}x faster, ledger path ${(baseCohort.ms / cohortLedger.ms).toFixed(1)}x)`);
+  } finally {
+    await store.close();
+    await cleanup();
+  }
+}
+
+export default async function bench(): Promise<void> {
+  const engines = (process.env.KONDUIT_BENCH_ENGINES ?? 'duckdb,postgres').split(',') as Engine[];
+  console.log(`analytics at ${(CUSTOMERS * 5).toLocaleString()} transactions / ${CUSTOMERS.toLocaleString()} customers`);
+  for (const e of engines) await benchEngine(e);
+}

@@ -1,0 +1,83 @@
+/**
+ * `konduit report` end to end through the CLI entry point: flag checks (exit 2 before the store is
+ * opened), and JSON/CSV/table output over a small DuckDB store built here.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { crmWallToInstant } from '../../core/time.js';
+import { openDuckDbStore } from '../../store/engines/duckdb/duckdb-store.js';
+import { generateKey } from '../../store/secrets.js';
+import { main } from '../main.js';
+
+let dir: string;
+let db: string;
+const env = { ...process.env };
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  try {
+    const code = await main(argv);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'konduit-report-cli-'));
+  process.env.KONDUIT_HOME = join(dir, 'home');
+  process.env.KONDUIT_SECRET = 'report-cli-test';
+  db = join(dir, 'r.duckdb');
+  const store = await openDuckDbStore(db, { secretKey: generateKey() });
+  await store.migrate();
+  const c = await store.saveConnection({ name: 'shop', brand: 'konnektive', baseUrl: 'http://x', loginId: 'x', password: 'x', accountName: 'A', accountUsername: 'U', timezone: 'America/New_York', frequency: 'daily' });
+  const at = (w: string) => crmWallToInstant(w, 'America/New_York') ?? 0;
+  const ev = (id: number, kind: string, wall: string, cents: number, customer: number, extra: Record<string, string | number | boolean | null> = {}) => ({
+    event_id: `${kind}:${id}`, kind, transaction_id: id, instant: at(wall), amount_cents: cents, customer_id: customer, order_id: `O${id}`, purchase_id: null,
+    campaign_id: 7, product_id: 70, aff_id: 'AFF', source_value1: null, merchant_id: 3, billing_cycle: 1, is_initial: true, ...extra,
+  });
+  // Two customers in January 2025 (New York): 49.99 and 19.50, the first refunded 10.00 on Jan 20.
+  await store.writePage({
+    connectionId: c.connectionId, table: 'transactions', rows: [1, 2, 3].map((id) => ({ transaction_id: id, customer_id: id === 3 ? 1 : id })),
+    ledger: { transactionIds: [1, 2, 3], events: [ev(1, 'sale', '2025-01-05 10:00:00', 4999, 1), ev(2, 'sale', '2025-01-06 10:00:00', 1950, 2, { aff_id: null }), ev(3, 'refund', '2025-01-20 10:00:00', -1000, 1)] },
+  });
+  await store.close();
+});
+afterAll(async () => {
+  process.env = env;
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('konduit report', () => {
+  it('rejects an unknown zone, field or format with exit code 2', async () => {
+    expect((await run(['report', 'summary', '--tz', 'Mars/Olympus_Mons', '--db', db])).code).toBe(2);
+    expect((await run(['report', 'summary', '--group-by', 'colour', '--db', db])).code).toBe(2);
+    expect((await run(['report', 'cohorts', '--format', 'xml', '--db', db])).code).toBe(2);
+    expect((await run(['report', 'cohorts', '--horizons', '7,x', '--db', db])).code).toBe(2);
+    expect((await run(['report', 'summary', '--from', '2025-02-01', '--to', '2025-01-01', '--db', db])).code).toBe(2);
+    expect((await run(['report', 'summary', '--connection', 'nope', '--db', db])).code).toBe(2);
+  });
+
+  it('summary as JSON: money as decimal strings, the keys the spec names', async () => {
+    const r = await run(['report', 'summary', '--from', '2025-01-01', '--to', '2025-01-31', '--tz', 'America/New_York', '--format', 'json', '--db', db, '--connection', 'shop']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ grossRevenue: '69.49', refunds: '10.00', chargebacks: '0.00', netRevenue: '59.49', orders: 2, newCustomers: 2, aov: '34.75' });
+  });
+
+  it('cohorts as JSON in the spec shape; table and CSV render', async () => {
+    const r = await run(['report', 'cohorts', '--from', '2025-01-01', '--to', '2025-01-31', '--tz', 'UTC', '--horizons', '1,30', '--as-of', '2025-03-01', '--format', 'json', '--db', db]);
+    // (49.99 + 19.50) / 2 = 34.745 -> 34.75 at 1 day; minus the 10.00 refund (15 days) -> 29.745 -> 29.75.
+    expect(JSON.parse(r.out).cohorts).toEqual([{ cohort: '2025-01', customers: 2, netToDate: '59.49', ltv: { '1': { value: '34.75', complete: true }, '30': { value: '29.75', complete: true } } }]);
+    const t = await run(['report', 'summary', '--from', '2025-01-01', '--to', '2025-01-31', '--tz', 'UTC', '--group-by', 'affId', '--db', db]);
+    expect(t.out).toMatch(/affiliate\s+grossRevenue/);
+    expect(t.out).toMatch(/\(none\)\s+19\.50/);
+    const csv = await run(['report', 'mids', '--from', '2025-01-01', '--to', '2025-01-31', '--tz', 'UTC', '--format', 'csv', '--db', db]);
+    expect(csv.out.split('\r\n')[1]).toBe('3,2025-01,2,0,0,0.00,0,ok,,no-sales');
+  });
+});
