@@ -13,7 +13,7 @@ import type { Store } from '../store/store.js';
 import { divRound } from './arith.js';
 import { DEFAULT_HORIZONS, type CohortQuery, type CohortReport, type CohortRow, type LtvCell } from './cohorts.js';
 import { instantRange, periodKey } from './range.js';
-import { filterSql, instantParam, Params, periodStartSql, type Engine } from './sql.js';
+import { filterSql, instantParam, Params, periodStartSql, slotSql, type Engine } from './sql.js';
 import { DAY } from '../core/time.js';
 
 /** DDL of the two aggregate tables (per connection and 15-minute slot of first sale). */
@@ -23,10 +23,6 @@ export function cohortAggregateDdl(engine: Engine): string[] {
     `CREATE TABLE IF NOT EXISTS cohort_slots (connection_id TEXT, slot ${ts}, customers BIGINT, last_first_sale_at ${ts}, PRIMARY KEY (connection_id, slot))`,
     `CREATE TABLE IF NOT EXISTS cohort_ages (connection_id TEXT, slot ${ts}, age_days INTEGER, net_cents BIGINT, PRIMARY KEY (connection_id, slot, age_days))`,
   ];
-}
-
-function slotSql(engine: Engine, expr: string): string {
-  return engine === 'postgres' ? `date_bin('15 minutes', ${expr}, TIMESTAMPTZ '2000-01-01 00:00:00+00')` : `time_bucket(INTERVAL '15 minutes', ${expr})`;
 }
 
 /**

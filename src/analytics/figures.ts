@@ -11,9 +11,10 @@ export interface Figures {
   refunds: Cents;
   chargebacks: Cents;
   netRevenue: Cents;
+  /** Orders placed: orders whose first sale event falls in the period. */
   orders: number;
   newCustomers: number;
-  /** Gross revenue / orders with a sale, rounded to the cent. */
+  /** Gross revenue / orders placed, rounded to the cent. */
   aov: Cents | null;
   initialApprovalRate: number | null;
   rebillApprovalRate: number | null;

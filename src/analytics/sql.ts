@@ -93,3 +93,8 @@ export function eventSourceSql(basis: Basis): string {
       LEFT JOIN transactions t ON t.connection_id = e.connection_id AND t.transaction_id = e.transaction_id
       LEFT JOIN transactions pt ON pt.connection_id = t.connection_id AND pt.transaction_id = t.parent_txn_id)`;
 }
+
+/** The 15-minute UTC slot of an instant: every local midnight of every zone is on such a boundary. */
+export function slotSql(engine: Engine, expr: string): string {
+  return engine === 'postgres' ? `date_bin('15 minutes', ${expr}, TIMESTAMPTZ '2000-01-01 00:00:00+00')` : `time_bucket(INTERVAL '15 minutes', ${expr})`;
+}

@@ -7,7 +7,8 @@ import type { Dimension, Filter } from './dimensions.js';
 import { compareFigures, figuresOf, type ComparedFigures, type Figures } from './figures.js';
 import { instantRange, periodKey, periodsOf, previousRange, type Period } from './range.js';
 import { instantParam, periodStartSql, type Basis } from './sql.js';
-import { emptyTotals, readTotals } from './totals.js';
+import { readTotalsFromSlots } from './summary-aggregate.js';
+import { emptyTotals, readTotals, type TotalsByBucket, type TotalsQuery } from './totals.js';
 
 /** What every report is scoped by. */
 export interface ReportScope {
@@ -51,21 +52,30 @@ export interface SummaryReport {
   rows: SummaryRow[];
 }
 
+/** Where totals come from: the ledger (always available) or the slot pre-aggregate (summary-aggregate.ts). */
+export interface TotalsSource {
+  source?: 'ledger' | 'aggregate';
+}
+
+function totalsOf(store: Store, q: TotalsQuery, o: TotalsSource): Promise<TotalsByBucket> {
+  return o.source === 'aggregate' ? readTotalsFromSlots(store, q) : readTotals(store, q);
+}
+
 /** The summary of [from, to] and of the previous period of the same length. */
-export async function summaryReport(store: Store, q: RangeQuery): Promise<SummaryReport> {
+export async function summaryReport(store: Store, q: RangeQuery, o: TotalsSource = {}): Promise<SummaryReport> {
   const zone = reportZone(q);
   const basis = q.basis ?? 'event';
   const cur = instantRange(q.from, q.to, zone);
   const prevDates = previousRange(q.from, q.to);
   const prev = instantRange(prevDates.from, prevDates.to, zone);
-  const totals = await readTotals(store, {
+  const totals = await totalsOf(store, {
     basis,
     startMs: prev.startMs,
     endMs: cur.endMs,
     bucket: (expr, p) => `CASE WHEN ${expr} >= ${instantParam(store.engine, p, cur.startMs)} THEN 'cur' ELSE 'prev' END`,
     filters: q.filters ?? [],
     groupBy: q.groupBy ?? null,
-  });
+  }, o);
   const groups = new Set<string>([...(totals.get('cur')?.keys() ?? []), ...(totals.get('prev')?.keys() ?? [])]);
   if (!q.groupBy) groups.add('(none)');
   const rows: SummaryRow[] = [...groups].sort().map((g) => ({
@@ -99,18 +109,18 @@ export interface SeriesReport {
  * The figures per period over [from, to]. Edge periods are clipped to the range: a week that starts
  * before `from` counts only the days from `from`.
  */
-export async function seriesReport(store: Store, q: RangeQuery & { by: Period }): Promise<SeriesReport> {
+export async function seriesReport(store: Store, q: RangeQuery & { by: Period }, o: TotalsSource = {}): Promise<SeriesReport> {
   const zone = reportZone(q);
   const basis = q.basis ?? 'event';
   const r = instantRange(q.from, q.to, zone);
-  const totals = await readTotals(store, {
+  const totals = await totalsOf(store, {
     basis,
     startMs: r.startMs,
     endMs: r.endMs,
     bucket: (expr, p) => periodStartSql(store.engine, expr, p.add(zone), q.by),
     filters: q.filters ?? [],
     groupBy: q.groupBy ?? null,
-  });
+  }, o);
   const groups = new Set<string>();
   for (const m of totals.values()) for (const g of m.keys()) groups.add(g);
   if (!q.groupBy) groups.add('(none)');

@@ -67,7 +67,6 @@ export async function readTotals(store: Store, q: TotalsQuery): Promise<TotalsBy
         SUM(CASE WHEN ev.kind = 'chargeback' THEN -ev.amount_cents ELSE 0 END) AS chargebacks,
         COUNT(CASE WHEN ev.kind = 'sale' THEN 1 END) AS sales,
         COUNT(CASE WHEN ev.kind = 'chargeback' THEN 1 END) AS cbs,
-        COUNT(DISTINCT CASE WHEN ev.kind = 'sale' THEN ev.order_id END) AS orders,
         COUNT(CASE WHEN ev.kind = 'sale' AND ev.is_initial THEN 1 END) AS init_ok,
         COUNT(CASE WHEN ev.kind = 'decline' AND ev.is_initial THEN 1 END) AS init_no,
         COUNT(CASE WHEN ev.kind = 'sale' AND NOT ev.is_initial THEN 1 END) AS rebill_ok,
@@ -82,12 +81,24 @@ export async function readTotals(store: Store, q: TotalsQuery): Promise<TotalsBy
       t.chargebackCents += n(r.chargebacks);
       t.saleCount += n(r.sales);
       t.chargebackCount += n(r.cbs);
-      t.orders += n(r.orders);
       t.initialApproved += n(r.init_ok);
       t.initialDeclined += n(r.init_no);
       t.rebillApproved += n(r.rebill_ok);
       t.rebillDeclined += n(r.rebill_no);
     }
+  }
+  {
+    // Orders placed: an order counts once, in the period of its first sale (of the group, when grouped),
+    // so periods add up to the range and an order is never counted on both sides of a boundary. Sales are
+    // on their own dates on both bases.
+    const p = new Params();
+    const group = q.groupBy ? e(q.groupBy) : 'NULL';
+    const first = `SELECT ev.connection_id, ev.order_id, ${group} AS grp, MIN(ev.at) AS first_at FROM ${eventSourceSql('event')} ev
+      WHERE ev.kind = 'sale'${filterSql(q.filters, e, p)} GROUP BY 1, 2, 3`;
+    const bucket = q.bucket('o.first_at', p);
+    const sql = `SELECT ${bucket} AS bucket, o.grp AS grp, COUNT(*) AS orders FROM (${first}) o
+      WHERE o.first_at >= ${instantParam(store.engine, p, q.startMs)} AND o.first_at < ${instantParam(store.engine, p, q.endMs)} GROUP BY 1, 2`;
+    for (const r of await store.query(sql, p.values)) slot(out, String(r.bucket), groupKey(r.grp)).orders += n(r.orders);
   }
   {
     // New customers: by the customer's first sale (facts), whatever the basis; breakdowns by first touch.
