@@ -4,8 +4,8 @@
  * - merchantTxnId is unique; a parentTxnId names a merchantTxnId of the file (before or after it);
  * - a refund is not larger than what remains of its parent (parent total minus earlier successful
  *   refunds; parents that come later in the file are settled at the end, in file order);
- * - one customerId, one identity (first name, last name, email; compared trimmed of nothing, ASCII
- *   case-insensitively): a different one is a warning;
+ * - one customerId, one identity (first name, last name, email; compared exactly except for ASCII
+ *   case): a different one is a warning;
  * - the notes and details files name customerIds of the transactions file.
  *
  * Memory is capped (DESIGN §5: under 300 MB whatever the file size): each table stops at 2^22 slots
@@ -59,7 +59,8 @@ export class CrossRowState {
   constructor(expectedRows = 0, maxBits = 22) {
     this.txns = new HashTable64(expectedRows, maxBits);
     this.customers = new HashTable64(expectedRows, maxBits);
-    this.maxPending = Math.floor((1 << maxBits) / 8);
+    // Forward references keep their parentTxnId text for the report: bound them too (~30 MB at most).
+    this.maxPending = Math.floor((1 << maxBits) / 16);
   }
   /** False when the transactions file could not provide customerIds (then notes/details are not matched). */
   customersKnown = false;
