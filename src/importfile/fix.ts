@@ -200,19 +200,43 @@ export function fixCell(spec: ColumnSpec, raw: string, row: (name: string) => st
   }
 }
 
+interface CompiledPlan {
+  pos: Map<string, number>;
+  /** Typed columns in fix order: enums and bits first (conditions of other fixes read the fixed values). */
+  order: { c: OutColumn & { spec: ColumnSpec }; i: number }[];
+}
+
+// Plans are compiled once per layout (per file), not per row.
+const compiled = new WeakMap<readonly OutColumn[], CompiledPlan>();
+
+function compile(columns: readonly OutColumn[]): CompiledPlan {
+  let p = compiled.get(columns);
+  if (!p) {
+    const order = columns
+      .map((c, i) => ({ c, i }))
+      .filter((x): x is { c: OutColumn & { spec: ColumnSpec }; i: number } => x.c.spec !== null && !untouched(x.c.spec))
+      .sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i);
+    p = { pos: new Map(columns.map((c, i) => [c.name, i])), order };
+    compiled.set(columns, p);
+  }
+  return p;
+}
+
+/** Columns the fixer never changes (amounts, card and bank numbers, ids, free text). */
+function untouched(spec: ColumnSpec): boolean {
+  return spec.sensitive || spec.type === 'decimal' || spec.type === 'amount2' || spec.type === 'id' || spec.type === 'varchar';
+}
+
 /** Fixes one data row laid out as `columns` (pure): the output cells and the changes. */
 export function fixCells(columns: readonly OutColumn[], input: readonly string[], row: number, o: FixOptions = {}): { cells: string[]; changes: Change[] } {
+  const plan = compile(columns);
   const cells = columns.map((c) => (c.from === null ? '' : (input[c.from] ?? '')));
   const changes: Change[] = [];
-  const pos = new Map(columns.map((c, i) => [c.name, i]));
   const get = (name: string) => {
-    const i = pos.get(name);
+    const i = plan.pos.get(name);
     return i === undefined ? '' : (cells[i] ?? '');
   };
-  // Enums and bits first: conditions of other fixes (e.g. state by country) read the fixed values.
-  const ordered = columns.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c));
-  for (const { c, i } of ordered) {
-    if (!c.spec) continue;
+  for (const { c, i } of plan.order) {
     const before = cells[i] ?? '';
     const f = fixCell(c.spec, before, get, o);
     if (f && f.value !== before) {

@@ -3,15 +3,27 @@
  * sample, detokenize). Every output cell is quoted, as seed 002 recommends ("We highly recommend
  * quoting all cells"), lines end in CRLF (RFC 4180), and files appear only when complete (atomic).
  */
+import { isAscii } from 'node:buffer';
 import { once } from 'node:events';
 import { openAtomicStream, type AtomicStream } from '../core/atomic.js';
 import { EnvironmentError, errorMessage } from '../core/errors.js';
 import { columnsByKind, type FileKind } from './columns.js';
+import { scanChunks } from './csv-file.js';
+import {
+  CsvScanner,
+  FLAG_BAD_QUOTE,
+  FLAG_INVALID_UTF8,
+  FLAG_NUL,
+  FLAG_TOO_MANY_CELLS,
+  FLAG_UNCLOSED_QUOTE,
+  MAX_CELLS,
+  type RawRecord,
+} from './csv-scanner.js';
 import { readCsvRecords, type CsvRecord } from './read-records.js';
 
 /** Quotes one cell: always, doubling inner quotes. */
 export function quoteCell(value: string): string {
-  return `"${value.replace(/"/g, '""')}"`;
+  return value.includes('"') ? `"${value.replace(/"/g, '""')}"` : `"${value}"`;
 }
 
 /** One CSV line (CRLF-terminated) with every cell quoted. */
@@ -114,20 +126,54 @@ export interface TableRecord extends CsvRecord {
   header: TableHeader;
 }
 
+/**
+ * The cells of a scanned record as strings. An ASCII record (the usual case) is decoded once and sliced,
+ * which is several times faster than decoding each cell; others are decoded cell by cell.
+ */
+function cellsOf(rec: RawRecord): string[] {
+  const n = Math.min(rec.count, MAX_CELLS);
+  const cells = new Array<string>(n);
+  if (n === 0) return cells;
+  const s0 = rec.starts[0] as number;
+  const e = rec.ends[n - 1] as number;
+  if (e >= s0 && isAscii(rec.buf.subarray(s0, e))) {
+    const whole = rec.buf.toString('latin1', s0, e);
+    for (let i = 0; i < n; i++) cells[i] = whole.slice((rec.starts[i] as number) - s0, (rec.ends[i] as number) - s0);
+  } else {
+    for (let i = 0; i < n; i++) cells[i] = rec.buf.toString('utf8', rec.starts[i], rec.ends[i]);
+  }
+  return cells;
+}
+
+function problemsOf(flags: number): CsvRecord['problems'] {
+  const problems: CsvRecord['problems'] = [];
+  if (flags & FLAG_UNCLOSED_QUOTE) problems.push('unclosed_quote');
+  if (flags & FLAG_BAD_QUOTE) problems.push('bad_quote');
+  if (flags & FLAG_NUL) problems.push('nul_byte');
+  if (flags & FLAG_INVALID_UTF8) problems.push('invalid_utf8');
+  if (flags & FLAG_TOO_MANY_CELLS) problems.push('too_many_cells');
+  return problems;
+}
+
 /** Reads a CSV file as its header plus data records (streamed); an unreadable file is an environment error. */
 export async function* readTable(path: string): AsyncGenerator<TableRecord> {
   let header: TableHeader | null = null;
-  let gen: AsyncGenerator<CsvRecord>;
+  let batch: TableRecord[] = [];
+  const scanner = new CsvScanner((rec) => {
+    const cells = cellsOf(rec);
+    if (!header) {
+      header = tableHeader(cells);
+      return;
+    }
+    // A blank trailing line scans as one empty cell: not a row.
+    if (cells.length === 1 && cells[0] === '' && rec.flags === 0) return;
+    batch.push({ row: rec.row, line: rec.line, cells, problems: rec.flags === 0 ? [] : problemsOf(rec.flags), header });
+  });
   try {
-    gen = readCsvRecords(path);
-    for await (const rec of gen) {
-      if (!header) {
-        header = tableHeader(rec.cells);
-        continue;
-      }
-      // A blank trailing line scans as one empty cell: not a row.
-      if (rec.cells.length === 1 && rec.cells[0] === '' && rec.problems.length === 0) continue;
-      yield { ...rec, header };
+    for await (const _ of scanChunks(path, scanner)) {
+      const out = batch;
+      batch = [];
+      yield* out;
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

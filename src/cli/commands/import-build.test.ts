@@ -1,0 +1,68 @@
+/** The migration commands' CLI contract: help with an example, usage errors exit 2, atomic outputs. */
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { LEGACY_MAPPING, legacyExport, sandboxReadyRows } from '../../importfile/build-fixtures.js';
+import { main } from '../main.js';
+import { nextStep, renderStatus, STEPS, type MigrationState } from './migrate.js';
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  try {
+    return { code: await main(argv), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'konduit-cli-build-'));
+  await writeFile(join(dir, 'export.csv'), legacyExport(sandboxReadyRows(40, '2026-11-20', 3)));
+  await writeFile(join(dir, 'mapping.yaml'), LEGACY_MAPPING);
+});
+afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+describe('migration commands', () => {
+  it.each([['import', 'build'], ['import', 'fix'], ['import', 'tokenize'], ['import', 'detokenize'], ['import', 'sample'], ['import', 'verify'], ['migrate']])('%s %s --help has usage and an example', async (...path) => {
+    const r = await cli(...path.filter(Boolean), '--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Usage: konduit /);
+    expect(r.out).toMatch(/Examples?:\n  konduit /);
+  });
+
+  it('usage errors exit 2', async () => {
+    expect((await cli('import', 'build', join(dir, 'export.csv'))).code).toBe(2);
+    expect((await cli('import', 'fix', join(dir, 'export.csv'))).code).toBe(2);
+    expect((await cli('import', 'tokenize', join(dir, 'export.csv'), '--out', join(dir, 'x.csv'))).code).toBe(2);
+    expect((await cli('import', 'sample', '--size', '0', '--transactions', 'a', '--out-sample', 'b', '--out-rest', 'c')).code).toBe(2);
+    expect((await cli('migrate', 'status', '--state', join(dir, 'none.json'))).code).toBe(2);
+  });
+
+  it('build --init writes a template, refuses to overwrite it, and build makes valid files (exit 0)', async () => {
+    const init = await cli('import', 'build', '--init', join(dir, 'export.csv'), '--out', join(dir, 'template.yaml'));
+    expect(init.code).toBe(0);
+    expect((await cli('import', 'build', '--init', join(dir, 'export.csv'), '--out', join(dir, 'template.yaml'))).code).toBe(2);
+    const b = await cli('import', 'build', '--mapping', join(dir, 'mapping.yaml'), '--out', join(dir, 'built'), '--today', '2026-11-21', join(dir, 'export.csv'));
+    expect(b.out).toContain('VALID');
+    expect(b.code).toBe(0);
+    expect(await readdir(join(dir, 'built'))).toEqual(['transactions.csv']);
+    const f = await cli('import', 'fix', join(dir, 'built', 'transactions.csv'), '--out', join(dir, 'fixed.csv'), '--log', join(dir, 'changes.json'), '--today', '2026-11-21');
+    expect(f.code).toBe(0);
+    expect(f.out).toMatch(/fixed .* 40 rows/);
+  });
+
+  it('migrate state: the next step is the first not done; status says what to run', () => {
+    const s: MigrationState = { format: 'konduit-migration', version: 1, config: { export: 'e', mapping: 'm', sampleSize: 5, seed: 's', work: 'w' }, steps: {} };
+    expect(nextStep(s)).toBe('decrypt');
+    for (const n of STEPS.slice(0, 7)) s.steps[n] = { status: 'done', at: 't', summary: '' };
+    s.steps['sample-imported'] = { status: 'waiting', at: 't', summary: 'the CRM team imports the sample' };
+    expect(nextStep(s)).toBe('sample-imported');
+    expect(renderStatus(s)).toContain('konduit migrate confirm sample-imported');
+  });
+});
