@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> =
   sandbox: () => import('./sandbox.js'),
   validate: () => import('./validate.js'),
   analytics: () => import('./analytics.js'),
+  migration: () => import('./migration.js'),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
