@@ -13,7 +13,7 @@ import type { Store } from '../store/store.js';
 import { divRound } from './arith.js';
 import { DEFAULT_HORIZONS, type CohortQuery, type CohortReport, type CohortRow, type LtvCell } from './cohorts.js';
 import { instantRange, periodKey } from './range.js';
-import { filterSql, instantParam, Params, periodStartSql, slotSql, type Engine } from './sql.js';
+import { filterSql, instantParam, Params, periodStartInRangeSql, slotSql, type Engine } from './sql.js';
 import { DAY } from '../core/time.js';
 
 /** DDL of the two aggregate tables (per connection and 15-minute slot of first sale). */
@@ -56,13 +56,12 @@ export async function cohortReportFromAggregate(store: Store, q: CohortQuery): P
   const r = instantRange(q.from, q.to, zone);
   const p = new Params();
   const where = `s.slot >= ${instantParam(store.engine, p, r.startMs)} AND s.slot < ${instantParam(store.engine, p, r.endMs)}${filterSql(q.filters ?? [], () => 's.connection_id', p)}`;
-  // Bucket the few slots once, then join the ages to them: the zone conversion never runs per age row.
-  const buckets = `SELECT s.connection_id, s.slot, s.customers, s.last_first_sale_at, ${periodStartSql(store.engine, 's.slot', p.add(zone), q.by)} AS bucket FROM cohort_slots s WHERE ${where}`;
-  const sums = horizons.map((h, i) => `SUM(CASE WHEN a.age_days < ${h} THEN a.net_cents ELSE 0 END) AS h${i}`);
+  // Bucketing is arithmetic on each row (periodStartInRangeSql), so neither table needs a join.
+  const bucket = periodStartInRangeSql(store.engine, p, 's.slot', zone, q.by, r.startMs, r.endMs);
+  const sums = horizons.map((h, i) => `SUM(CASE WHEN s.age_days < ${h} THEN s.net_cents ELSE 0 END) AS h${i}`);
   const rows = await store.query(
-    `WITH b AS (${buckets}),
-     sizes AS (SELECT bucket, SUM(customers) AS customers, ${store.instantMsSql('MAX(last_first_sale_at)')} AS last_first FROM b GROUP BY bucket),
-     sums AS (SELECT b.bucket, ${sums.join(', ')}, SUM(a.net_cents) AS total FROM b JOIN cohort_ages a ON a.connection_id = b.connection_id AND a.slot = b.slot GROUP BY b.bucket)
+    `WITH sizes AS (SELECT ${bucket} AS bucket, SUM(s.customers) AS customers, ${store.instantMsSql('MAX(s.last_first_sale_at)')} AS last_first FROM cohort_slots s WHERE ${where} GROUP BY 1),
+     sums AS (SELECT ${bucket} AS bucket, ${sums.join(', ')}, SUM(s.net_cents) AS total FROM cohort_ages s WHERE ${where} GROUP BY 1)
      SELECT sizes.bucket, sizes.customers, sizes.last_first, ${horizons.map((_, i) => `sums.h${i}`).join(', ')}, sums.total
      FROM sizes LEFT JOIN sums ON sums.bucket = sizes.bucket ORDER BY sizes.bucket`,
     p.values,

@@ -10,7 +10,7 @@ import type { Store } from '../store/store.js';
 import { divRound } from './arith.js';
 import { groupKey, type Dimension } from './dimensions.js';
 import { instantRange, nextPeriodStart, periodKey, periodStart, type Period } from './range.js';
-import { factCol, filterSql, firstSaleJoin, instantParam, localTimestampSql, Params, periodStartSql, plusDaysSql } from './sql.js';
+import { factCol, filterSql, firstSaleJoin, instantParam, localTimestampSql, Params, periodStartInRangeSql, plusDaysSql } from './sql.js';
 import { reportZone, type RangeQuery } from './summary.js';
 
 export const DEFAULT_HORIZONS: readonly number[] = [1, 7, 14, 30, 60, 90, 180, 365];
@@ -60,7 +60,7 @@ function cohortBase(store: Store, q: CohortQuery, zone: string, p: Params): { fr
   const filters = q.filters ?? [];
   const needsFirst = q.groupBy === 'cycle' || filters.some((f) => f.dimension === 'cycle');
   const f = factCol('f', 'fs');
-  const bucket = periodStartSql(store.engine, 'f.first_sale_at', p.add(zone), q.by);
+  const bucket = periodStartInRangeSql(store.engine, p, 'f.first_sale_at', zone, q.by, r.startMs, r.endMs);
   const where = `f.first_sale_at >= ${instantParam(store.engine, p, r.startMs)} AND f.first_sale_at < ${instantParam(store.engine, p, r.endMs)}${filterSql(filters, f, p)}`;
   return { from: `customer_facts f ${needsFirst ? firstSaleJoin('f', 'fs') : ''}`, where, bucket, group: q.groupBy ? f(q.groupBy) : 'NULL' };
 }

@@ -8,7 +8,7 @@ import type { Store } from '../store/store.js';
 import { rate } from './arith.js';
 import { groupKey, type Dimension } from './dimensions.js';
 import { instantRange, nextPeriodStart, periodsOf } from './range.js';
-import { eventCol, filterSql, instantParam, Params, periodStartSql } from './sql.js';
+import { eventCol, filterSql, instantParam, Params, periodStartInRangeSql } from './sql.js';
 import { reportZone, type RangeQuery } from './summary.js';
 import { addDays } from '../core/time.js';
 
@@ -67,7 +67,7 @@ export async function midReport(store: Store, q: RangeQuery & { thresholds?: num
   const e = eventCol('e');
   const group = q.groupBy ? e(q.groupBy) : 'NULL';
   const rows = await store.query(
-    `SELECT e.merchant_id AS mid, ${group} AS grp, ${periodStartSql(store.engine, 'e.instant', p.add(zone), 'month')} AS month,
+    `SELECT e.merchant_id AS mid, ${group} AS grp, ${periodStartInRangeSql(store.engine, p, 'e.instant', zone, 'month', r.startMs, r.endMs)} AS month,
        COUNT(CASE WHEN e.kind = 'sale' THEN 1 END) AS sales,
        COUNT(CASE WHEN e.kind = 'chargeback' THEN 1 END) AS cbs,
        SUM(CASE WHEN e.kind = 'chargeback' THEN -e.amount_cents ELSE 0 END) AS cb_cents

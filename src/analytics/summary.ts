@@ -6,7 +6,7 @@ import type { Store } from '../store/store.js';
 import type { Dimension, Filter } from './dimensions.js';
 import { compareFigures, figuresOf, type ComparedFigures, type Figures } from './figures.js';
 import { instantRange, periodKey, periodsOf, previousRange, type Period } from './range.js';
-import { instantParam, periodStartSql, type Basis } from './sql.js';
+import { instantParam, periodStartInRangeSql, type Basis } from './sql.js';
 import { readTotalsFromSlots } from './summary-aggregate.js';
 import { emptyTotals, readTotals, type TotalsByBucket, type TotalsQuery } from './totals.js';
 
@@ -117,7 +117,7 @@ export async function seriesReport(store: Store, q: RangeQuery & { by: Period },
     basis,
     startMs: r.startMs,
     endMs: r.endMs,
-    bucket: (expr, p) => periodStartSql(store.engine, expr, p.add(zone), q.by),
+    bucket: (expr, p) => periodStartInRangeSql(store.engine, p, expr, zone, q.by, r.startMs, r.endMs),
     filters: q.filters ?? [],
     groupBy: q.groupBy ?? null,
   }, o);
