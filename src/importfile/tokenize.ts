@@ -92,7 +92,7 @@ export type RowOutcome = 'tokenized' | 'already_masked' | 'no_card' | 'no_token'
  * Tokenizes one row (pure but for the source lookup): when the card is a full number and the source
  * has a token, writes the token to externalToken and masks cardNumber. Returns the outcome.
  */
-export function tokenizeCells(cells: string[], idx: { card: number; token: number; paySource: number }, source: TokenSource): RowOutcome {
+export function tokenizeCells(cells: string[], idx: { card: number; token: number }, source: TokenSource): RowOutcome {
   const raw = (cells[idx.card] ?? '').trim();
   const digits = raw.replace(/[\s-]/g, '');
   if (raw === '') return 'no_card';
@@ -133,7 +133,6 @@ export async function tokenizeFile(input: string, out: string, source: TokenSour
       const idx = {
         card: rec.header.index.get('cardNumber') as number,
         token: rec.header.index.get('externalToken') ?? rec.header.names.length,
-        paySource: rec.header.index.get('paySource') ?? -1,
       };
       while (cells.length <= idx.token) cells.push('');
       const outcome = tokenizeCells(cells, idx, source);
