@@ -52,7 +52,8 @@ export interface RunningServer {
 export function defaultWebRoot(): string | null {
   const here = dirname(fileURLToPath(import.meta.url));
   for (const candidate of [join(here, '..', 'web'), join(here, '..', '..', 'dist', 'web')]) {
-    if (existsSync(join(candidate, 'index.html'))) return resolve(candidate);
+    // The built bundle has assets/; src/web holds only the sources' index.html.
+    if (existsSync(join(candidate, 'index.html')) && existsSync(join(candidate, 'assets'))) return resolve(candidate);
   }
   return null;
 }
