@@ -12,8 +12,8 @@
 import type { Store } from '../store/store.js';
 import { divRound } from './arith.js';
 import { DEFAULT_HORIZONS, type CohortQuery, type CohortReport, type CohortRow, type LtvCell } from './cohorts.js';
-import { instantRange, periodKey } from './range.js';
-import { filterSql, instantParam, Params, periodStartInRangeSql, slotSql, type Engine } from './sql.js';
+import { instantRange, periodKey, periodStart } from './range.js';
+import { filterSql, instantParam, localDayOf, localDaySql, Params, slotSql, type Engine } from './sql.js';
 import { DAY } from '../core/time.js';
 
 /** DDL of the two aggregate tables (per connection and 15-minute slot of first sale). */
@@ -56,24 +56,40 @@ export async function cohortReportFromAggregate(store: Store, q: CohortQuery): P
   const r = instantRange(q.from, q.to, zone);
   const p = new Params();
   const where = `s.slot >= ${instantParam(store.engine, p, r.startMs)} AND s.slot < ${instantParam(store.engine, p, r.endMs)}${filterSql(q.filters ?? [], () => 's.connection_id', p)}`;
-  // Bucketing is arithmetic on each row (periodStartInRangeSql), so neither table needs a join.
-  const bucket = periodStartInRangeSql(store.engine, p, 's.slot', zone, q.by, r.startMs, r.endMs);
+  // Group by viewer-zone day with integer arithmetic (at most a few hundred groups), roll days up here.
+  const day = localDaySql(store.engine, p, 's.slot', zone, r.startMs, r.endMs);
   const sums = horizons.map((h, i) => `SUM(CASE WHEN s.age_days < ${h} THEN s.net_cents ELSE 0 END) AS h${i}`);
-  const rows = await store.query(
-    `WITH sizes AS (SELECT ${bucket} AS bucket, SUM(s.customers) AS customers, ${store.instantMsSql('MAX(s.last_first_sale_at)')} AS last_first FROM cohort_slots s WHERE ${where} GROUP BY 1),
-     sums AS (SELECT ${bucket} AS bucket, ${sums.join(', ')}, SUM(s.net_cents) AS total FROM cohort_ages s WHERE ${where} GROUP BY 1)
-     SELECT sizes.bucket, sizes.customers, sizes.last_first, ${horizons.map((_, i) => `sums.h${i}`).join(', ')}, sums.total
-     FROM sizes LEFT JOIN sums ON sums.bucket = sizes.bucket ORDER BY sizes.bucket`,
+  const sizeRows = await store.query(
+    `SELECT ${day} AS d, SUM(s.customers) AS customers, ${store.instantMsSql('MAX(s.last_first_sale_at)')} AS last_first FROM cohort_slots s WHERE ${where} GROUP BY 1`,
     p.values,
   );
-  const cohorts: CohortRow[] = rows.map((row) => {
-    const customers = n(row.customers);
-    const ltv: Record<number, LtvCell> = {};
-    horizons.forEach((h, i) => {
-      ltv[h] = { cents: divRound(n(row[`h${i}`]), customers) ?? 0, complete: n(row.last_first) + h * DAY <= asOf };
+  const sumRows = await store.query(`SELECT ${day} AS d, ${sums.join(', ')}, SUM(s.net_cents) AS total FROM cohort_ages s WHERE ${where} GROUP BY 1`, p.values);
+  const acc = new Map<string, { customers: number; lastFirst: number; h: number[]; total: number }>();
+  const cell = (d: unknown) => {
+    const start = periodStart(localDayOf(d), q.by);
+    let a = acc.get(start);
+    if (!a) acc.set(start, (a = { customers: 0, lastFirst: -Infinity, h: horizons.map(() => 0), total: 0 }));
+    return a;
+  };
+  for (const row of sizeRows) {
+    const a = cell(row.d);
+    a.customers += n(row.customers);
+    a.lastFirst = Math.max(a.lastFirst, n(row.last_first));
+  }
+  for (const row of sumRows) {
+    const a = cell(row.d);
+    horizons.forEach((_, i) => (a.h[i] = (a.h[i] ?? 0) + n(row[`h${i}`])));
+    a.total += n(row.total);
+  }
+  const cohorts: CohortRow[] = [...acc.entries()]
+    .filter(([, a]) => a.customers > 0)
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+    .map(([start, a]) => {
+      const ltv: Record<number, LtvCell> = {};
+      horizons.forEach((h, i) => {
+        ltv[h] = { cents: divRound(a.h[i] ?? 0, a.customers) ?? 0, complete: a.lastFirst + h * DAY <= asOf };
+      });
+      return { cohort: periodKey(start, q.by), start, group: null, customers: a.customers, netToDate: a.total, ltv };
     });
-    const start = String(row.bucket);
-    return { cohort: periodKey(start, q.by), start, group: null, customers, netToDate: n(row.total), ltv };
-  });
   return { by: q.by, zone, groupBy: null, horizons, asOf, cohorts };
 }

@@ -121,6 +121,14 @@ export function offsetChanges(zone: string, startMs: number, endMs: number): { f
   return out;
 }
 
+/** The zone's UTC offset in minutes at `expr` (an instant in [startMs, endMs)), as a CASE over its changes. */
+function offsetMinutesSql(engine: Engine, p: Params, expr: string, zone: string, startMs: number, endMs: number): string {
+  const changes = offsetChanges(zone, startMs, endMs);
+  const first = changes[0]?.minutes ?? 0;
+  const arms = changes.slice(1).reverse().map((c) => `WHEN ${expr} >= ${instantParam(engine, p, c.from)} THEN ${c.minutes}`);
+  return arms.length === 0 ? String(first) : `CASE ${arms.join(' ')} ELSE ${first} END`;
+}
+
 /**
  * periodStartSql for instants known to lie in [startMs, endMs). On DuckDB the zone's offset changes in
  * that window are computed here and applied with a CASE, which is plain arithmetic per row instead of
@@ -128,11 +136,22 @@ export function offsetChanges(zone: string, startMs: number, endMs: number): { f
  */
 export function periodStartInRangeSql(engine: Engine, p: Params, expr: string, zone: string, period: Period, startMs: number, endMs: number): string {
   if (engine === 'postgres') return periodStartSql(engine, expr, p.add(zone), period);
-  const changes = offsetChanges(zone, startMs, endMs);
-  const first = changes[0]?.minutes ?? 0;
-  const arms = changes.slice(1).reverse().map((c) => `WHEN ${expr} >= ${instantParam(engine, p, c.from)} THEN ${c.minutes}`);
-  const offset = arms.length === 0 ? String(first) : `CASE ${arms.join(' ')} ELSE ${first} END`;
-  const local = `(${expr} + to_minutes(CAST(${offset} AS BIGINT)))`;
+  const local = `(${expr} + to_minutes(CAST(${offsetMinutesSql(engine, p, expr, zone, startMs, endMs)} AS BIGINT)))`;
   const truncated = period === 'day' ? local : `date_trunc('${period}', ${local})`;
   return `CAST(CAST(${truncated} AS DATE) AS VARCHAR)`;
+}
+
+/**
+ * The viewer-zone calendar day of an instant in [startMs, endMs), cheapest form per engine: DuckDB an
+ * integer day number (epoch days, by integer arithmetic), PostgreSQL the date text. Read it back with
+ * localDayOf. Grouping by day and rolling days up in code beats calendar functions on every row.
+ */
+export function localDaySql(engine: Engine, p: Params, expr: string, zone: string, startMs: number, endMs: number): string {
+  if (engine === 'postgres') return periodStartSql(engine, expr, p.add(zone), 'day');
+  return `((epoch_ms(${expr}) + (${offsetMinutesSql(engine, p, expr, zone, startMs, endMs)}) * 60000) // 86400000)`;
+}
+
+/** "YYYY-MM-DD" from a localDaySql value. */
+export function localDayOf(v: unknown): string {
+  return typeof v === 'number' ? new Date(v * 86_400_000).toISOString().slice(0, 10) : String(v);
 }
