@@ -146,7 +146,7 @@ class DuckDriver implements SqlDriver {
     } finally {
       appender.closeSync();
     }
-    const select = spec.columns.map((c) => (c.type === 'instant' ? `epoch_ms(${c.name})` : c.type === 'json' ? `CAST(${c.name} AS JSON)` : c.name));
+    const select = spec.columns.map((c) => (c.type === 'instant' ? `epoch_ms(${c.name})` : c.name));
     try {
       const cols = spec.columns.map((c) => c.name).join(', ');
       if (how === 'insert') {
