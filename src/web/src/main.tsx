@@ -32,6 +32,15 @@ function App() {
 
   useEffect(() => setMenuOpen(false), [path]);
 
+  // A new account has nothing to report yet: start it in Settings, where the CRM is connected.
+  const [hasConnections, setHasConnections] = useState<boolean | null>(null);
+  useEffect(() => {
+    if (session.status !== 'signed-in') return;
+    api<{ connections: unknown[] }>('GET', '/api/connections')
+      .then((r) => setHasConnections(r.connections.length > 0))
+      .catch(() => setHasConnections(null));
+  }, [session.status, path.startsWith('/settings')]);
+
   if (session.status === 'loading') return <div className="boot" aria-busy="true" />;
   if (session.status === 'anonymous') return <LoginPage setupNeeded={session.setupNeeded} onSignedIn={refresh} />;
 
@@ -41,7 +50,8 @@ function App() {
     navigate('/', true);
   };
   if (path === '/' || path === '/login') {
-    navigate('/reports/overview', true);
+    if (hasConnections === null) return <div className="boot" aria-busy="true" />;
+    navigate(hasConnections ? '/reports/overview' : '/settings', true);
     return null;
   }
   const section = path.startsWith('/settings') ? 'settings' : 'reports';
@@ -71,6 +81,11 @@ function App() {
           <button type="button" className="btn btn-ghost btn-sm" aria-label="Menu" onClick={() => setMenuOpen((m) => !m)}>☰</button>
           <span className="brand"><span className="logo">K</span> Konduit</span>
         </div>
+        {section === 'reports' && hasConnections === false ? (
+          <div className="page-banner">
+            No data yet. <Link to="/settings">Connect your CRM in Settings</Link> and click “Sync Data”; the reports fill in as records arrive.
+          </div>
+        ) : null}
         {section === 'settings' ? <SettingsPage path={path} /> : <ReportsPage path={path} />}
       </div>
     </div>

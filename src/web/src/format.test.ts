@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { toCsv } from './csv';
+import { addDays, money, monthStart, pct, PRESETS } from './format';
+
+describe('money', () => {
+  it('formats decimal strings exactly, with thousands separators', () => {
+    expect(money('1234567.05')).toBe('$1,234,567.05');
+    expect(money('-12.5')).toBe('-$12.50');
+    expect(money('0.00')).toBe('$0.00');
+    expect(money(null)).toBe('–');
+  });
+});
+
+describe('dates', () => {
+  it('does calendar arithmetic on YYYY-MM-DD', () => {
+    expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
+    expect(monthStart('2026-01-15', 1)).toBe('2025-12-01');
+  });
+  it('presets give inclusive ranges ending today', () => {
+    const r = PRESETS.find((p) => p.id === '30d')!.range('2026-11-21');
+    expect(r).toEqual({ from: '2026-10-23', to: '2026-11-21' });
+    expect(PRESETS.find((p) => p.id === 'lm')!.range('2026-03-10')).toEqual({ from: '2026-02-01', to: '2026-02-28' });
+  });
+  it('prints rates as percentages', () => {
+    expect(pct(0.12345)).toBe('12.35%');
+    expect(pct(null)).toBe('–');
+  });
+});
+
+describe('toCsv', () => {
+  it('quotes what needs quoting and ends rows with CRLF', () => {
+    expect(toCsv(['a', 'b'], [['x,y', 'say "hi"']])).toBe('a,b\r\n"x,y","say ""hi"""\r\n');
+  });
+});
