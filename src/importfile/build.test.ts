@@ -74,3 +74,18 @@ describe('import build', () => {
     expect(parseMapping(t).files.transactions?.columns.customerId).toBe('Customer ID');
   });
 });
+
+describe('zoneConverter', () => {
+  it('matches the exact conversion on every hour of a year, across both DST transitions', async () => {
+    const { zoneConverter } = await import('./build.js');
+    const { formatWall, instantToWall, wallToInstant } = await import('../core/time.js');
+    for (const [from, to] of [['America/Los_Angeles', 'America/New_York'], ['Europe/London', 'America/New_York'], ['Australia/Lord_Howe', 'Asia/Kolkata']] as const) {
+      const fast = zoneConverter(from, to);
+      for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2027, 0, 1); t += 37 * 60_000 + 13_000) {
+        const d = new Date(t);
+        const w = { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
+        expect(fast(w)).toBe(formatWall(instantToWall(wallToInstant(w, from), to)));
+      }
+    }
+  });
+});

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { InvalidInputError } from '../core/errors.js';
 import { maskDigitsInText } from '../core/mask.js';
 import { parseCents } from '../core/money.js';
-import { formatDate, formatWall, instantToWall, wallToInstant } from '../core/time.js';
+import { formatDate, formatWall, instantToWall, wallToInstant, type WallTime } from '../core/time.js';
 import { columnsByKind, type FileKind } from './columns.js';
 import { fixCells, type OutColumn } from './fix.js';
 import { compileFormat, type FileMapping, type Mapping } from './mapping.js';
@@ -58,6 +58,7 @@ export function compileBuilder(kind: FileKind, fm: FileMapping, m: Mapping, head
   const parseDateTime = compileFormat(m.source.dateTimeFormat);
   const parseDate = compileFormat(m.source.dateFormat);
   const sameZone = m.source.timeZone === m.target.timeZone;
+  const convert = zoneConverter(m.source.timeZone, m.target.timeZone);
   const plan: OutColumn[] = specs.map((spec, i) => ({ name: spec.name, spec, from: i }));
 
   return (cells, row) => {
@@ -91,7 +92,7 @@ export function compileBuilder(kind: FileKind, fm: FileMapping, m: Mapping, head
             return v;
           }
           // The export's wall time in its zone -> the same instant as the account's wall time.
-          return sameZone ? formatWall(w) : formatWall(instantToWall(wallToInstant(w, m.source.timeZone), m.target.timeZone));
+          return sameZone ? formatWall(w) : convert(w);
         }
         case 'date': {
           // A calendar date (next bill date, ship date) is not an instant: never shifted between zones.
@@ -115,7 +116,34 @@ export function compileBuilder(kind: FileKind, fm: FileMapping, m: Mapping, head
           return v;
       }
     });
-    return { cells: fixCells(plan, out, row).cells, issues };
+    return { cells: fixCells(plan, out, row, { log: false }).cells, issues };
+  };
+}
+
+const utcOf = (w: WallTime) => Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+
+/**
+ * Converts wall times between two zones, fast: the shift (target wall - source wall) is computed once per
+ * source hour and reused when it is the same at the hour's first and last second (no transition inside
+ * the hour, in either zone); otherwise each time is converted exactly. Exports hold millions of rows
+ * in a few thousand distinct hours, and the exact conversion costs several Intl calls.
+ */
+export function zoneConverter(from: string, to: string): (w: WallTime) => string {
+  const shifts = new Map<number, number | null>();
+  const exact = (w: WallTime) => instantToWall(wallToInstant(w, from), to);
+  const shiftAt = (w: WallTime) => utcOf(exact(w)) - utcOf(w);
+  return (w) => {
+    const key = ((w.year * 100 + w.month) * 100 + w.day) * 100 + w.hour;
+    let shift = shifts.get(key);
+    if (shift === undefined) {
+      const a = shiftAt({ ...w, minute: 0, second: 0 });
+      const b = shiftAt({ ...w, minute: 59, second: 59 });
+      shift = a === b ? a : null;
+      shifts.set(key, shift);
+    }
+    if (shift === null) return formatWall(exact(w));
+    const d = new Date(utcOf(w) + shift);
+    return formatWall({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() });
   };
 }
 

@@ -45,6 +45,8 @@ export type DateOrder = 'mdy' | 'dmy' | null;
 export interface FixOptions {
   /** Order of slash dates like 03/04/2025; null (default) fixes only unambiguous ones (a part > 12). */
   dateOrder?: DateOrder;
+  /** Collect the changes (default true; build, which logs nothing, turns it off). */
+  log?: boolean;
 }
 
 /** One output column: its spec (null for a column the spec does not know) and where its value comes from. */
@@ -241,6 +243,7 @@ export function fixCells(columns: readonly OutColumn[], input: readonly string[]
     const f = fixCell(c.spec, before, get, o);
     if (f && f.value !== before) {
       cells[i] = f.value;
+      if (o.log === false) continue;
       // Defence in depth: a card number typed into the wrong column never reaches the log in clear.
       changes.push({ row, column: c.name, before: maskDigitsInText(before), after: maskDigitsInText(f.value), rule: f.rule });
     }

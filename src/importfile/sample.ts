@@ -91,38 +91,51 @@ export function selectSample(customers: readonly CustomerFacts[], size: number, 
   };
 }
 
+/** A customer's accumulated facts: a few numbers (the files hold hundreds of thousands of customers). */
 interface Acc {
   rows: number;
-  active: boolean;
   sales: number;
-  refund: boolean;
-  chargeback: boolean;
-  check: boolean;
-  separate: boolean;
+  /** Bits of ACTIVE, REFUND, ... below. */
+  flags: number;
 }
+const ACTIVE = 1;
+const REFUND = 2;
+const CHARGEBACK = 4;
+const CHECK = 8;
+const SEPARATE = 16;
 
 /** Folds one transaction row (cells by name) into a customer's facts accumulator. */
 function fold(acc: Acc, get: (name: string) => string): void {
   acc.rows++;
   const type = get('txnType').trim().toUpperCase();
   const ok = get('responseType').trim().toUpperCase() === 'SUCCESS';
-  if (get('isActiveRecurring').trim() === '1' && get('nextBillDate').trim() !== '') acc.active = true;
+  if (get('isActiveRecurring').trim() === '1' && get('nextBillDate').trim() !== '') acc.flags |= ACTIVE;
   if (ok && (type === 'SALE' || type === 'CAPTURE')) acc.sales++;
-  if (type === 'REFUND') acc.refund = true;
-  if (get('isChargedback').trim() === '1') acc.chargeback = true;
-  if (get('paySource').trim().toUpperCase() === 'CHECK') acc.check = true;
-  if (get('billShipSame').trim() === '0') acc.separate = true;
+  if (type === 'REFUND') acc.flags |= REFUND;
+  if (get('isChargedback').trim() === '1') acc.flags |= CHARGEBACK;
+  if (get('paySource').trim().toUpperCase() === 'CHECK') acc.flags |= CHECK;
+  if (get('billShipSame').trim() === '0') acc.flags |= SEPARATE;
 }
 
+// One shared, frozen-in-practice Set per combination of features (at most 64), not one per customer.
+const featureSets = new Map<number, ReadonlySet<SampleFeature>>();
+
 function factsOf(customerId: string, a: Acc): CustomerFacts {
-  const f = new Set<SampleFeature>();
-  if (a.active) f.add('activeSubscription');
+  const active = (a.flags & ACTIVE) !== 0;
   // A one-time buyer: exactly one successful sale and no active subscription.
-  if (!a.active && a.sales === 1) f.add('oneTimeBuyer');
-  if (a.refund) f.add('refund');
-  if (a.chargeback) f.add('chargeback');
-  if (a.check) f.add('check');
-  if (a.separate) f.add('separateShipping');
+  const bits = a.flags | (!active && a.sales === 1 ? 32 : 0);
+  let f = featureSets.get(bits);
+  if (!f) {
+    const set = new Set<SampleFeature>();
+    if (bits & ACTIVE) set.add('activeSubscription');
+    if (bits & 32) set.add('oneTimeBuyer');
+    if (bits & REFUND) set.add('refund');
+    if (bits & CHARGEBACK) set.add('chargeback');
+    if (bits & CHECK) set.add('check');
+    if (bits & SEPARATE) set.add('separateShipping');
+    featureSets.set(bits, set);
+    f = set;
+  }
   return { customerId, rows: a.rows, features: f };
 }
 
@@ -133,7 +146,7 @@ export function customerFacts(rows: Iterable<(name: string) => string>): Custome
     const id = get('customerId').trim();
     let a = by.get(id);
     if (!a) {
-      a = { rows: 0, active: false, sales: 0, refund: false, chargeback: false, check: false, separate: false };
+      a = { rows: 0, sales: 0, flags: 0 };
       by.set(id, a);
     }
     fold(a, get);
@@ -190,7 +203,7 @@ export async function splitSample(files: FileSet, o: SampleOptions): Promise<Sam
     const id = get('customerId').trim();
     let a = by.get(id);
     if (!a) {
-      a = { rows: 0, active: false, sales: 0, refund: false, chargeback: false, check: false, separate: false };
+      a = { rows: 0, sales: 0, flags: 0 };
       by.set(id, a);
     }
     fold(a, get);
