@@ -34,6 +34,11 @@ export const commands: CommandEntry[] = [
     load: () => import('./commands/import-upload.js'),
   },
   {
+    path: ['import', 'build'],
+    summary: 'build the import files from a legacy export by a mapping.yaml (--init writes a template)',
+    load: () => import('./commands/import-build.js'),
+  },
+  {
     path: ['import', 'fix'],
     summary: 'apply only safe normalisations to an import file, each in a change log, then validate',
     load: () => import('./commands/import-fix.js'),
@@ -57,11 +62,6 @@ export const commands: CommandEntry[] = [
     path: ['import', 'verify'],
     summary: 'after an import, check each customer, transaction, refund and subscription through the API',
     load: () => import('./commands/import-verify.js'),
-  },
-  {
-    path: ['import', 'build'],
-    summary: 'build the import files from a legacy export by a mapping.yaml (--init writes a template)',
-    load: () => import('./commands/import-build.js'),
   },
   {
     path: ['migrate'],
