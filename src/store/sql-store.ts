@@ -305,14 +305,11 @@ export class SqlStore implements Store {
     const customers = new Set<number>();
     if (transactionIds.length > 0) {
       const ids = await this.db.idSet('txn', [...new Set(transactionIds)]);
-      // Customers of events about to disappear (a cleared chargeback) need their facts recomputed too.
-      for (const r of await this.db.query(
-        `SELECT DISTINCT customer_id FROM money_events WHERE connection_id = $1 AND transaction_id IN (${ids}) AND customer_id IS NOT NULL`,
-        [connectionId],
-      )) {
-        customers.add(Number(r.customer_id));
+      // Customers of events about to disappear (a cleared chargeback) need their facts recomputed too:
+      // RETURNING gets them from the delete itself, one scan instead of two.
+      for (const r of await this.db.query(`DELETE FROM money_events WHERE connection_id = $1 AND transaction_id IN (${ids}) RETURNING customer_id`, [connectionId])) {
+        if (r.customer_id !== null && r.customer_id !== undefined) customers.add(Number(r.customer_id));
       }
-      await this.db.exec(`DELETE FROM money_events WHERE connection_id = $1 AND transaction_id IN (${ids})`, [connectionId]);
     }
     const evRows = dedupeByKey(
       MONEY_EVENTS,
