@@ -1,10 +1,11 @@
 /** `konduit import sample`: a sample of whole customers for the trial import, and the rest. */
 import { EXIT_OK, UsageError } from '../../core/errors.js';
 import { splitSample, type FileSet, type SampleResult } from '../../importfile/sample.js';
+import { readHeader } from '../../importfile/writer.js';
 import { intFlag, parseFlags } from '../args.js';
 
-export const help = `Usage: konduit import sample --size N [--seed S] --out-sample DIR --out-rest DIR
-                             --transactions FILE [--notes FILE] [--details FILE]
+export const help = `Usage: konduit import sample --size N [--seed S] --out-sample DIR --out-rest DIR FILES...
+       konduit import sample ... --transactions FILE [--notes FILE] [--details FILE]
 
 Picks N whole customers (all their transactions, notes and details) for the CRM team's sample import
 (seed 001 step 6), covering what you must check in step 7: active subscriptions with next bill dates,
@@ -17,12 +18,12 @@ Options:
   --seed S             any text; the same seed picks the same customers (default "konduit")
   --out-sample DIR     where the sample's files go (required)
   --out-rest DIR       where the rest goes (required)
-  --transactions FILE  the transactions file (required); --notes, --details optional
+  FILES                the import files; which is which is read from their headers
+  --transactions FILE  or name them: the transactions file; --notes, --details optional
   -h, --help           this help
 
 Example:
-  konduit import sample --size 50 --out-sample sample/ --out-rest rest/ \\
-      --transactions transactions.csv --notes customer-notes.csv
+  konduit import sample --size 50 --out-sample sample/ --out-rest rest/ transactions.csv customer-notes.csv
 `;
 
 /** One line per fact of a sample split (shared with konduit migrate). */
@@ -35,12 +36,26 @@ export function describeSample(r: SampleResult): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Which import file a header belongs to, by the columns only that file has. */
+export function kindOf(index: ReadonlyMap<string, number>): 'transactions' | 'notes' | 'details' | null {
+  if (index.has('merchantTxnId')) return 'transactions';
+  if (index.has('noteText')) return 'notes';
+  if (index.has('loginId') || index.has('custom1')) return 'details';
+  return null;
+}
+
 /** Runs the command; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseFlags(argv, {
+  const { values, positionals } = parseFlags(argv, {
     size: { type: 'string' }, seed: { type: 'string' }, 'out-sample': { type: 'string' }, 'out-rest': { type: 'string' },
     transactions: { type: 'string' }, notes: { type: 'string' }, details: { type: 'string' },
-  });
+  }, true);
+  for (const f of positionals) {
+    const kind = kindOf((await readHeader(f)).index);
+    if (!kind) throw new UsageError(`${f}: not an import file (no merchantTxnId, noteText or loginId/custom1 column)`);
+    if (values[kind]) throw new UsageError(`two ${kind} files: ${values[kind]} and ${f}`);
+    values[kind] = f;
+  }
   if (!values.size) throw new UsageError('--size N is required', 'Run konduit import sample --help.');
   if (!values.transactions) throw new UsageError('--transactions FILE is required');
   if (!values['out-sample'] || !values['out-rest']) throw new UsageError('--out-sample DIR and --out-rest DIR are required');
