@@ -28,6 +28,9 @@ describe('mapping', () => {
     expect(() => parseMapping('version: 2\n')).toThrow(/version: 1/);
     expect(() => parseMapping('version: 1\nsource:\n  timeZone: Mars/Base\ntransactions: {}\n')).toThrow(/source.timeZone "Mars\/Base"/);
     expect(() => parseMapping('version: 1\nnotes: {}\n')).toThrow(/"transactions" section is required/);
+    // A typo is refused, not ignored: the whole section would silently be empty.
+    expect(() => parseMapping('version: 1\ntransactions:\n  colums: {}\n')).toThrow(/mapping: transactions: .*colums/);
+    expect(() => parseMapping('version: 1\ntransactions:\n  source: 0\n')).toThrow(/mapping: transactions.source: /);
   });
 });
 

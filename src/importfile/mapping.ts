@@ -14,6 +14,7 @@
  *     values: { importColumn: { sourceValue: importValue } }   # value maps (enums, bits)
  */
 import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
 import { InvalidInputError } from '../core/errors.js';
 import { isCalendarDate, isValidTimeZone, type WallTime } from '../core/time.js';
 import { columnsByKind, type FileKind } from './columns.js';
@@ -41,20 +42,33 @@ export interface Mapping {
   files: Partial<Record<FileKind, FileMapping>>;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const scalar = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : v === null ? '' : null);
+/** A YAML scalar as text ("3", 3 and true all mean the text); null (an empty value) is "". */
+const text = z.union([z.string(), z.number(), z.boolean(), z.null()]).transform((v) => (v === null ? '' : String(v)));
+const textMap = z.record(z.string(), text);
 
-function strMap(v: unknown, where: string): Record<string, string> {
-  if (v === undefined || v === null) return {};
-  if (!isObj(v)) throw new InvalidInputError(`mapping: ${where} must be a map of names to values`);
-  const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(v)) {
-    const s = scalar(x);
-    if (s === null) throw new InvalidInputError(`mapping: ${where}.${k} must be a single value`);
-    out[k] = s;
-  }
-  return out;
-}
+/** The schema of one file's section (unknown keys are refused: a typo must not be ignored silently). */
+const FileSchema = z.strictObject({
+  source: z.number().int().min(1).default(1),
+  columns: textMap.nullish().transform((v) => v ?? {}),
+  constants: textMap.nullish().transform((v) => v ?? {}),
+  lookups: z
+    .array(z.strictObject({ by: z.string().min(1), values: z.record(z.string(), textMap) }))
+    .nullish()
+    .transform((v) => v ?? []),
+  values: z.record(z.string(), textMap).nullish().transform((v) => v ?? {}),
+});
+
+/** The schema of mapping.yaml. */
+const MappingSchema = z.strictObject({
+  version: z.literal(1),
+  source: z
+    .strictObject({ timeZone: z.string().default('America/New_York'), dateTimeFormat: z.string().default('YYYY-MM-DD HH:mm:ss'), dateFormat: z.string().default('YYYY-MM-DD') })
+    .default({ timeZone: 'America/New_York', dateTimeFormat: 'YYYY-MM-DD HH:mm:ss', dateFormat: 'YYYY-MM-DD' }),
+  target: z.strictObject({ timeZone: z.string().default('America/New_York') }).default({ timeZone: 'America/New_York' }),
+  transactions: FileSchema,
+  notes: FileSchema.nullish(),
+  details: FileSchema.nullish(),
+});
 
 function checkColumns(kind: FileKind, names: Iterable<string>, where: string): void {
   const known = new Set(columnsByKind[kind].map((c) => c.name));
@@ -64,60 +78,39 @@ function checkColumns(kind: FileKind, names: Iterable<string>, where: string): v
 }
 
 /** Parses and checks a mapping's YAML text (pure); errors name the offending key. */
-export function parseMapping(text: string): Mapping {
+export function parseMapping(yamlText: string): Mapping {
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = parseYaml(yamlText);
   } catch (err) {
     throw new InvalidInputError(`mapping: not valid YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
   }
-  if (!isObj(doc)) throw new InvalidInputError('mapping: expected a YAML map at the top level');
-  if (doc.version !== 1) throw new InvalidInputError('mapping: "version: 1" is required');
-  const src = isObj(doc.source) ? doc.source : {};
-  const tgt = isObj(doc.target) ? doc.target : {};
-  const source = {
-    timeZone: scalar(src.timeZone) || 'America/New_York',
-    dateTimeFormat: scalar(src.dateTimeFormat) || 'YYYY-MM-DD HH:mm:ss',
-    dateFormat: scalar(src.dateFormat) || 'YYYY-MM-DD',
-  };
-  const target = { timeZone: scalar(tgt.timeZone) || 'America/New_York' };
-  for (const [k, z] of [['source.timeZone', source.timeZone], ['target.timeZone', target.timeZone]] as const) {
-    if (!isValidTimeZone(z)) throw new InvalidInputError(`mapping: ${k} "${z}" is not an IANA time zone (e.g. America/New_York)`);
+  const parsed = MappingSchema.safeParse(doc);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    const at = i?.path.length ? i.path.join('.') : '(top level)';
+    if (i?.path[0] === 'version') throw new InvalidInputError('mapping: "version: 1" is required');
+    if (i?.path[0] === 'transactions' && i.path.length === 1 && i.code === 'invalid_type') throw new InvalidInputError('mapping: a "transactions" section is required');
+    throw new InvalidInputError(`mapping: ${at}: ${i?.message ?? 'invalid'}`, 'The format is in docs/migration.md ("2. Build").');
+  }
+  const { source, target } = parsed.data;
+  for (const [k, zone] of [['source.timeZone', source.timeZone], ['target.timeZone', target.timeZone]] as const) {
+    if (!isValidTimeZone(zone)) throw new InvalidInputError(`mapping: ${k} "${zone}" is not an IANA time zone (e.g. America/New_York)`);
   }
   compileFormat(source.dateTimeFormat, 'source.dateTimeFormat');
   compileFormat(source.dateFormat, 'source.dateFormat');
   const files: Partial<Record<FileKind, FileMapping>> = {};
   for (const kind of ['transactions', 'notes', 'details'] as const) {
-    const f = doc[kind];
-    if (f === undefined || f === null) continue;
-    if (!isObj(f)) throw new InvalidInputError(`mapping: ${kind} must be a map`);
-    const columns = strMap(f.columns, `${kind}.columns`);
-    const constants = strMap(f.constants, `${kind}.constants`);
-    checkColumns(kind, Object.keys(columns), `${kind}.columns`);
-    checkColumns(kind, Object.keys(constants), `${kind}.constants`);
-    const lookups: Lookup[] = [];
-    if (f.lookups !== undefined && f.lookups !== null) {
-      if (!Array.isArray(f.lookups)) throw new InvalidInputError(`mapping: ${kind}.lookups must be a list`);
-      f.lookups.forEach((l, i) => {
-        if (!isObj(l) || typeof l.by !== 'string' || !isObj(l.values)) throw new InvalidInputError(`mapping: ${kind}.lookups[${i}] needs "by" (a source column) and "values"`);
-        const values: Record<string, Record<string, string>> = {};
-        for (const [k, v] of Object.entries(l.values)) {
-          values[k] = strMap(v, `${kind}.lookups[${i}].values.${k}`);
-          checkColumns(kind, Object.keys(values[k] as object), `${kind}.lookups[${i}].values.${k}`);
-        }
-        lookups.push({ by: l.by, values });
-      });
-    }
-    const values: Record<string, Record<string, string>> = {};
-    if (isObj(f.values)) {
-      for (const [col, m] of Object.entries(f.values)) values[col] = strMap(m, `${kind}.values.${col}`);
-      checkColumns(kind, Object.keys(values), `${kind}.values`);
-    }
-    const sourceIndex = f.source === undefined ? 1 : Number(f.source);
-    if (!Number.isInteger(sourceIndex) || sourceIndex < 1) throw new InvalidInputError(`mapping: ${kind}.source must be 1, 2, ... (the position of its SOURCE file)`);
-    files[kind] = { source: sourceIndex, columns, constants, lookups, values };
+    const f = parsed.data[kind];
+    if (!f) continue;
+    checkColumns(kind, Object.keys(f.columns), `${kind}.columns`);
+    checkColumns(kind, Object.keys(f.constants), `${kind}.constants`);
+    checkColumns(kind, Object.keys(f.values), `${kind}.values`);
+    f.lookups.forEach((l, i) => {
+      for (const [k, v] of Object.entries(l.values)) checkColumns(kind, Object.keys(v), `${kind}.lookups[${i}].values.${k}`);
+    });
+    files[kind] = f;
   }
-  if (!files.transactions) throw new InvalidInputError('mapping: a "transactions" section is required');
   return { version: 1, source, target, files };
 }
 
