@@ -55,6 +55,10 @@ export class LoginLimiter {
   }
 
   fail(key: string, now = Date.now()): void {
+    // Bound the memory a flood of addresses can take: forget those whose failures have all expired.
+    if (this.failures.size > 10_000) {
+      for (const [k, times] of this.failures) if (times.every((t) => now - t >= this.windowMs)) this.failures.delete(k);
+    }
     const list = this.failures.get(key) ?? [];
     list.push(now);
     this.failures.set(key, list);

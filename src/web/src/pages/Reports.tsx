@@ -51,6 +51,7 @@ interface Query {
   by: string;
   dim: string;
   thresholds: string;
+  view: string;
 }
 
 function readQuery(search: URLSearchParams, page: string, zone: string): Query {
@@ -68,6 +69,7 @@ function readQuery(search: URLSearchParams, page: string, zone: string): Query {
     by: search.get('by') ?? '',
     dim: search.get('dim') ?? 'campaign',
     thresholds: search.get('thresholds') ?? '',
+    view: search.get('view') ?? '',
   };
 }
 
@@ -82,7 +84,7 @@ function writeQuery(path: string, q: Partial<Query> & { preset: string }, curren
     u.delete('from');
     u.delete('to');
   }
-  for (const k of ['basis', 'groupBy', 'by', 'dim', 'thresholds'] as const) if (q[k] !== undefined) set(k, q[k] === 'event' ? '' : q[k]);
+  for (const k of ['basis', 'groupBy', 'by', 'dim', 'thresholds', 'view'] as const) if (q[k] !== undefined) set(k, q[k] === 'event' ? '' : q[k]);
   if (q.filters) {
     u.delete('filter');
     for (const f of q.filters) u.append('filter', f);
@@ -123,7 +125,7 @@ export function ReportsPage(props: { path: string }) {
       </header>
       <Toolbar q={q} zone={zone} update={update} groupBy={meta.groupBy} basis={meta.basis} />
       {page === 'cohorts' ? (
-        <Cohorts base={base} q={q} update={update} />
+        q.view === 'months' ? <Triangle base={base} q={q} update={update} /> : <Cohorts base={base} q={q} update={update} />
       ) : page === 'retention' ? (
         <Retention base={base} q={q} />
       ) : page === 'mids' ? (
@@ -406,6 +408,8 @@ function Cohorts(props: { base: Record<string, string | string[]>; q: Query; upd
         subtitle={d ? `Cohorts by first-sale ${by} in ${d.timeZone}. Shaded lighter with ~: the horizon has not passed for every customer yet.` : undefined}
         filename={`konduit-cohorts-${q.from}_${q.to}.csv`}
         actions={
+          <>
+          <CohortView q={q} update={props.update} />
           <div className="segmented" role="group" aria-label="Cohort period">
             {['day', 'week', 'month'].map((b) => (
               <button key={b} type="button" className={by === b ? 'on' : ''} onClick={() => props.update({ by: b })}>
@@ -414,6 +418,7 @@ function Cohorts(props: { base: Record<string, string | string[]>; q: Query; upd
               </button>
             ))}
           </div>
+          </>
         }
         columns={[{ label: 'cohort' }, ...(d?.groupBy ? [{ label: fieldLabel(d.groupBy) }] : []), { label: 'customers', numeric: true }, ...(d?.horizons ?? []).map((h) => ({ label: HORIZON_LABEL(h), numeric: true })), { label: 'net to date', numeric: true }]}
         rows={(d?.cohorts ?? []).map((c) => [
@@ -446,6 +451,62 @@ function Cohorts(props: { base: Record<string, string | string[]>; q: Query; upd
         </header>
         {curves && curves.series.length > 0 ? <LineChart x={curves.x} xLabels={curves.labels} series={curves.series} yFormat={moneyShort} /> : <p className="empty">No cohorts in this range.</p>}
       </section>
+    </Ready>
+  );
+}
+
+function CohortView(props: { q: Query; update: (p: Partial<Query>) => void }) {
+  return (
+    <div className="segmented" role="group" aria-label="Cohort view">
+      <button type="button" className={props.q.view !== 'months' ? 'on' : ''} onClick={() => props.update({ view: '' })}>
+        Days since first sale
+      </button>
+      <button type="button" className={props.q.view === 'months' ? 'on' : ''} onClick={() => props.update({ view: 'months' })}>
+        Calendar months
+      </button>
+    </div>
+  );
+}
+
+type TriangleJson = { timeZone: string; groupBy: string | null; rows: { cohort: string; group: string | null; customers: number; months: { value: string; complete: boolean }[] }[] };
+
+/** Monthly cohorts by calendar months since acquisition (the classic triangle). */
+function Triangle(props: { base: Record<string, string | string[]>; q: Query; update: (p: Partial<Query>) => void }) {
+  const { base, q } = props;
+  const r = useReport<TriangleJson>('triangle', { ...base, groupBy: q.groupBy || undefined });
+  const d = r.data;
+  const width = Math.max(0, ...(d?.rows ?? []).map((x) => x.months.length));
+  const max = Math.max(1, ...(d?.rows ?? []).flatMap((x) => x.months.map((m) => Number(m.value))));
+  return (
+    <Ready page="cohorts" loadedKey={r.loadedKey} wantKey={r.key} error={r.error}>
+      <DataTable
+        id="triangle"
+        title="Net LTV per customer by calendar month"
+        subtitle={d ? `Month 0 is the month of the first sale (${d.timeZone}); a month still running is marked ~.` : undefined}
+        filename={`konduit-cohort-triangle-${q.from}_${q.to}.csv`}
+        actions={<CohortView q={q} update={props.update} />}
+        columns={[{ label: 'cohort' }, ...(d?.groupBy ? [{ label: fieldLabel(d.groupBy) }] : []), { label: 'customers', numeric: true }, ...Array.from({ length: width }, (_, k) => ({ label: `m${k}`, numeric: true }))]}
+        rows={(d?.rows ?? []).map((row) => [
+          { view: row.cohort, csv: row.cohort },
+          ...(d?.groupBy ? [{ view: row.group ?? '', csv: row.group ?? '' }] : []),
+          { view: count(row.customers), csv: String(row.customers) },
+          ...Array.from({ length: width }, (_, k): Cell => {
+            const m = row.months[k];
+            if (!m) return { view: '', csv: '' };
+            const a = Math.max(0, Math.min(1, Number(m.value) / max));
+            return {
+              view: (
+                <span className="heat" style={{ background: `rgba(79,70,229,${(m.complete ? 0.08 + a * 0.72 : 0.05 + a * 0.2).toFixed(3)})`, color: m.complete && a > 0.55 ? 'white' : undefined }}>
+                  {money(m.value)}
+                  {m.complete ? '' : '~'}
+                </span>
+              ),
+              csv: m.value,
+              className: `heat-cell${m.complete ? '' : ' incomplete'}`,
+            };
+          }),
+        ])}
+      />
     </Ready>
   );
 }
@@ -528,6 +589,7 @@ function Mids(props: { base: Record<string, string | string[]>; q: Query; update
         </form>
         <p className="muted small">Visa: chargebacks / the same month’s sales. Mastercard: chargebacks / the previous month’s sales. The CRM does not say a card’s network, so both ratios cover all of a MID’s sales.</p>
       </section>
+      <MidSummary rows={d?.rows ?? []} />
       <DataTable
         id="mids"
         title="Chargebacks per MID per month"
@@ -548,6 +610,36 @@ function Mids(props: { base: Record<string, string | string[]>; q: Query; update
         ])}
       />
     </Ready>
+  );
+}
+
+const HEALTH_RANK: Record<string, number> = { 'no-sales': 0, ok: 1, watch: 2, warning: 3, excessive: 4 };
+
+/** One card per MID: its latest month by both definitions, and its worst month in the range. */
+function MidSummary(props: { rows: MidsJson['rows'] }) {
+  const byMid = new Map<string, MidsJson['rows']>();
+  for (const r of props.rows) byMid.set(r.mid, [...(byMid.get(r.mid) ?? []), r]);
+  if (byMid.size === 0) return null;
+  const worse = (a: string, b: string) => ((HEALTH_RANK[a] ?? 0) >= (HEALTH_RANK[b] ?? 0) ? a : b);
+  return (
+    <div className="tiles" data-testid="mid-summary">
+      {[...byMid.entries()].map(([mid, rows]) => {
+        const last = rows[rows.length - 1]!;
+        const worst = rows.reduce((w, r) => worse(worse(w, r.visaHealth), r.mastercardHealth), 'no-sales');
+        return (
+          <div className="tile" key={mid}>
+            <div className="tile-label">MID {mid}</div>
+            <div className="tile-value">{pct(last.visaRatio)}</div>
+            <div className="tile-foot">
+              <span className={`pill ${HEALTH_CLASS[worse(last.visaHealth, last.mastercardHealth)] ?? ''}`}>{worse(last.visaHealth, last.mastercardHealth)}</span>
+              <span className="muted small">
+                {last.month} · MC {pct(last.mastercardRatio)} · worst {worst}
+              </span>
+            </div>
+          </div>
+        );
+      })}
+    </div>
   );
 }
 
