@@ -124,22 +124,34 @@ const utcOf = (w: WallTime) => Date.UTC(w.year, w.month - 1, w.day, w.hour, w.mi
 
 /**
  * Converts wall times between two zones, fast: the shift (target wall - source wall) is computed once per
- * source hour and reused when it is the same at the hour's first and last second (no transition inside
- * the hour, in either zone); otherwise each time is converted exactly. Exports hold millions of rows
- * in a few thousand distinct hours, and the exact conversion costs several Intl calls.
+ * source day, and used when it is the same at the day's first and last second (no transition that day in
+ * either zone); on a transition day, once per hour the same way; inside an hour with a transition, each
+ * time exactly. Exports hold millions of rows over a few hundred days, and the exact conversion costs
+ * several Intl calls.
  */
 export function zoneConverter(from: string, to: string): (w: WallTime) => string {
-  const shifts = new Map<number, number | null>();
+  const days = new Map<number, number | null>();
+  const hours = new Map<number, number | null>();
   const exact = (w: WallTime) => instantToWall(wallToInstant(w, from), to);
   const shiftAt = (w: WallTime) => utcOf(exact(w)) - utcOf(w);
+  const steady = (a: WallTime, b: WallTime) => {
+    const x = shiftAt(a);
+    return x === shiftAt(b) ? x : null;
+  };
   return (w) => {
-    const key = ((w.year * 100 + w.month) * 100 + w.day) * 100 + w.hour;
-    let shift = shifts.get(key);
+    const day = (w.year * 100 + w.month) * 100 + w.day;
+    let shift = days.get(day);
     if (shift === undefined) {
-      const a = shiftAt({ ...w, minute: 0, second: 0 });
-      const b = shiftAt({ ...w, minute: 59, second: 59 });
-      shift = a === b ? a : null;
-      shifts.set(key, shift);
+      shift = steady({ ...w, hour: 0, minute: 0, second: 0 }, { ...w, hour: 23, minute: 59, second: 59 });
+      days.set(day, shift);
+    }
+    if (shift === null) {
+      const hour = day * 100 + w.hour;
+      shift = hours.get(hour);
+      if (shift === undefined) {
+        shift = steady({ ...w, minute: 0, second: 0 }, { ...w, minute: 59, second: 59 });
+        hours.set(hour, shift);
+      }
     }
     if (shift === null) return formatWall(exact(w));
     const d = new Date(utcOf(w) + shift);
