@@ -189,6 +189,13 @@ export const CUSTOMER_FACTS: TableSpec = {
   ],
 };
 
+/** Customers whose facts a deferred write left to recompute (refreshDirtyFacts); committed with their pages. */
+export const FACTS_DIRTY: TableSpec = {
+  name: 'facts_dirty',
+  key: ['connection_id', 'customer_id'],
+  columns: [c('connection_id', 'text'), c('customer_id', 'bigint')],
+};
+
 export const SYNC_RUNS: TableSpec = {
   name: 'sync_runs',
   key: ['run_id'],
@@ -253,13 +260,14 @@ export const ALL_TABLES: TableSpec[] = [
   PURCHASES,
   MONEY_EVENTS,
   CUSTOMER_FACTS,
+  FACTS_DIRTY,
   SYNC_RUNS,
   SYNC_PAGES,
   SYNC_CHECKPOINTS,
 ];
 
 /** Tables a reader may list (tests, verification, analytics). */
-export type ReadableTable = EntityTableName | 'connections' | 'money_events' | 'customer_facts' | 'sync_runs' | 'sync_pages' | 'sync_checkpoints';
+export type ReadableTable = EntityTableName | 'connections' | 'money_events' | 'customer_facts' | 'facts_dirty' | 'sync_runs' | 'sync_pages' | 'sync_checkpoints';
 
 /** Looks up a table spec by name. */
 export function tableSpec(name: ReadableTable): TableSpec {
@@ -323,5 +331,10 @@ export const MIGRATIONS: Migration[] = [
     version: 2,
     name: 'unique connection names',
     statements: () => ['CREATE UNIQUE INDEX IF NOT EXISTS connections_name ON connections (name)'],
+  },
+  {
+    version: 3,
+    name: 'deferred customer facts',
+    statements: (dialect) => createTableSql(FACTS_DIRTY, dialect),
   },
 ];

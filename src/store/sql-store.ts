@@ -9,6 +9,7 @@ import {
   CONNECTIONS,
   CUSTOMER_FACTS,
   ENTITY_TABLES,
+  FACTS_DIRTY,
   MIGRATIONS,
   MONEY_EVENTS,
   SYNC_CHECKPOINTS,
@@ -69,7 +70,7 @@ class Mutex {
   }
 }
 
-const SYNCED_TABLES = [...Object.values(ENTITY_TABLES), MONEY_EVENTS, CUSTOMER_FACTS, SYNC_RUNS, SYNC_PAGES, SYNC_CHECKPOINTS];
+const SYNCED_TABLES = [...Object.values(ENTITY_TABLES), MONEY_EVENTS, CUSTOMER_FACTS, FACTS_DIRTY, SYNC_RUNS, SYNC_PAGES, SYNC_CHECKPOINTS];
 
 /** Removes duplicate keys, keeping the last row (a page may repeat a record when the CRM shifts pages). */
 export function dedupeByKey(spec: TableSpec, rows: Row[]): Row[] {
@@ -206,8 +207,9 @@ export class SqlStore implements Store {
     await this.writePages([w]);
   }
 
-  async writePages(ws: PageWrite[]): Promise<void> {
+  async writePages(ws: PageWrite[], opts: { deferFacts?: boolean } = {}): Promise<void> {
     if (ws.length === 0) return;
+    const defer = opts.deferFacts === true;
     // Group by (connection, table): one bulk upsert per table, one ledger pass, one marker upsert.
     const groups = new Map<string, { connectionId: string; table: PageWrite['table']; rows: Row[]; ledger: Map<number, Row[]> | null }>();
     const markers: Row[] = [];
@@ -251,8 +253,8 @@ export class SqlStore implements Store {
           if (rows.length > 0) await this.db.upsert(ENTITY_TABLES[g.table], rows);
           if (g.ledger) {
             const events = [...g.ledger.values()].flat();
-            const kept = g.table === 'transactions' ? await this.dropAuthorizationVoids(g.connectionId, rows, events) : events;
-            await this.replaceLedger(g.connectionId, [...g.ledger.keys()], kept);
+            const kept = g.table === 'transactions' ? await this.dropAuthorizationVoids(g.connectionId, rows, events, defer) : events;
+            await this.replaceLedger(g.connectionId, [...g.ledger.keys()], kept, defer);
           }
         }
         if (markers.length > 0) await this.db.upsert(SYNC_PAGES, dedupeByKey(SYNC_PAGES, markers));
@@ -266,7 +268,7 @@ export class SqlStore implements Store {
    * so both directions are checked: voids on this page whose parent is a stored AUTHORIZE lose their
    * event here, and stored voids of AUTHORIZEs on this page lose theirs (facts recomputed).
    */
-  private async dropAuthorizationVoids(connectionId: string, rows: Row[], events: Row[]): Promise<Row[]> {
+  private async dropAuthorizationVoids(connectionId: string, rows: Row[], events: Row[], defer: boolean): Promise<Row[]> {
     const voids = rows.filter((r) => r.txn_type === 'VOID' && typeof r.parent_txn_id === 'number');
     const auths = rows.filter((r) => r.txn_type === 'AUTHORIZE').map((r) => Number(r.transaction_id));
     let out = events;
@@ -293,14 +295,14 @@ export class SqlStore implements Store {
       if (stale.length > 0) {
         await this.db.exec(`DELETE FROM money_events WHERE connection_id = $1 AND kind = 'void' AND transaction_id IN (${idList(stale.map((r) => Number(r.transaction_id)))})`, [connectionId]);
         const customers = new Set(stale.filter((r) => r.customer_id !== null).map((r) => Number(r.customer_id)));
-        if (customers.size > 0) await this.refreshFacts(connectionId, customers);
+        if (customers.size > 0) await this.touchFacts(connectionId, customers, defer);
       }
     }
     return out;
   }
 
   /** Replaces the events of these transactions and recomputes the facts of every customer they touch. */
-  private async replaceLedger(connectionId: string, transactionIds: number[], events: Row[]): Promise<void> {
+  private async replaceLedger(connectionId: string, transactionIds: number[], events: Row[], defer: boolean): Promise<void> {
     if (transactionIds.length === 0 && events.length === 0) return;
     const customers = new Set<number>();
     if (transactionIds.length > 0) {
@@ -321,7 +323,30 @@ export class SqlStore implements Store {
     const safe = evRows.every((e) => covered.has(Number(e.transaction_id)));
     if (evRows.length > 0) await (safe ? this.db.insert(MONEY_EVENTS, evRows) : this.db.upsert(MONEY_EVENTS, evRows));
     for (const e of evRows) if (typeof e.customer_id === 'number') customers.add(e.customer_id);
-    if (customers.size > 0) await this.refreshFacts(connectionId, customers);
+    if (customers.size > 0) await this.touchFacts(connectionId, customers, defer);
+  }
+
+  /** Recomputes these customers' facts now, or marks them dirty for refreshDirtyFacts. */
+  private async touchFacts(connectionId: string, customers: Set<number>, defer: boolean): Promise<void> {
+    if (!defer) return this.refreshFacts(connectionId, customers);
+    const ids = await this.db.idSet('cust', [...customers]);
+    await this.db.exec(
+      `INSERT INTO facts_dirty (connection_id, customer_id) SELECT $1, x.id FROM (${ids}) AS x(id) ON CONFLICT DO NOTHING`,
+      [connectionId],
+    );
+  }
+
+  async refreshDirtyFacts(connectionId: string): Promise<number> {
+    return this.lock.run(async () => {
+      const dirty = (await this.db.query('SELECT customer_id FROM facts_dirty WHERE connection_id = $1', [connectionId])).map((r) => Number(r.customer_id));
+      if (dirty.length === 0) return 0;
+      // One pass over the ledger for all of them: far cheaper than a pass per page batch.
+      await this.db.transaction(async () => {
+        await this.refreshFacts(connectionId, new Set(dirty));
+        await this.db.exec('DELETE FROM facts_dirty WHERE connection_id = $1', [connectionId]);
+      });
+      return dirty.length;
+    });
   }
 
   private async refreshFacts(connectionId: string, customers: Set<number>): Promise<void> {

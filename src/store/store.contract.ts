@@ -88,9 +88,9 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     });
 
     it('migrates to the latest version, and again is a no-op', async () => {
-      expect(await store.schemaVersion()).toBe(2);
-      expect(await store.migrate()).toBe(2);
-      expect(await store.schemaVersion()).toBe(2);
+      expect(await store.schemaVersion()).toBe(3);
+      expect(await store.migrate()).toBe(3);
+      expect(await store.schemaVersion()).toBe(3);
     });
 
     it('saves a connection with its password sealed, never in clear', async () => {
@@ -195,6 +195,20 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       await store.writePage({ connectionId, table: 'transactions', rows: [voidRow], ledger: { transactionIds: [51], events: [voidEvent] } });
       expect((await store.readRows('money_events', connectionId)).map((e) => e.event_id)).toEqual(['sale:52', 'void:53']);
       expect((await store.readRows('customer_facts', connectionId))[0]).toMatchObject({ customer_id: 9, gross_cents: 100, refund_cents: 100, net_cents: 0 });
+    });
+
+    it('defers customer facts when asked, committing the dirty marks with the page', async () => {
+      const t0 = Date.UTC(2025, 0, 1);
+      await store.writePages([{ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1, 2], events: [sale(1, 7, 100, t0), sale(2, 8, 200, t0)] } }], { deferFacts: true });
+      expect(await store.countRows('customer_facts', connectionId)).toBe(0);
+      expect(await store.countRows('facts_dirty', connectionId)).toBe(2);
+      expect(await store.refreshDirtyFacts(connectionId)).toBe(2);
+      expect((await store.readRows('customer_facts', connectionId)).map((f) => [f.customer_id, f.gross_cents])).toEqual([
+        [7, 100],
+        [8, 200],
+      ]);
+      expect(await store.countRows('facts_dirty', connectionId)).toBe(0);
+      expect(await store.refreshDirtyFacts(connectionId)).toBe(0);
     });
 
     it('keeps incremental checkpoints and sync runs', async () => {

@@ -93,8 +93,14 @@ export interface Store {
 
   /** Upserts a page's rows, replaces its ledger events, refreshes customer facts and writes its marker, atomically. */
   writePage(w: PageWrite): Promise<void>;
-  /** Writes several pages in ONE transaction (group commit); later pages win where they overlap. */
-  writePages(ws: PageWrite[]): Promise<void>;
+  /**
+   * Writes several pages in ONE transaction (group commit); later pages win where they overlap. With
+   * deferFacts the customers whose events changed are marked dirty (in the same transaction) instead
+   * of recomputed; refreshDirtyFacts brings their facts current.
+   */
+  writePages(ws: PageWrite[], opts?: { deferFacts?: boolean }): Promise<void>;
+  /** Recomputes the facts of every customer marked dirty; returns how many. */
+  refreshDirtyFacts(connectionId: string): Promise<number>;
   /** Page markers of a scope (what a resumed sync may skip). */
   pageMarkers(connectionId: string, scope: string): Promise<PageMarker[]>;
   /** Drops a finished scope's markers. */

@@ -140,7 +140,8 @@ class BatchWriter {
     while (this.queue.length > 0 && this.error === null) {
       const batch = this.queue.splice(0, this.maxBatch);
       try {
-        await this.store.writePages(batch);
+        // Facts are refreshed once at the end of the run (refreshDirtyFacts), not per batch.
+        await this.store.writePages(batch, { deferFacts: true });
         this.onCommit(batch);
       } catch (err) {
         this.error = err;
@@ -279,6 +280,8 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     } finally {
       // Pages already fetched are committed even when the run stops: less to fetch on resume.
       await writer.flush();
+      // Facts of customers touched by this run (or by a crashed earlier one) become current.
+      await o.store.refreshDirtyFacts(o.connectionId);
     }
     // Only a complete run moves the checkpoints: an interrupted one leaves them for its resumption.
     for (const s of specs.filter((x) => x.windowed)) {
