@@ -155,6 +155,8 @@ function problemsOf(flags: number): CsvRecord['problems'] {
   return problems;
 }
 
+const READ_CHUNK = 256 * 1024;
+
 /** Reads a CSV file as its header plus data records (streamed); an unreadable file is an environment error. */
 export async function* readTable(path: string): AsyncGenerator<TableRecord> {
   let header: TableHeader | null = null;
@@ -170,7 +172,9 @@ export async function* readTable(path: string): AsyncGenerator<TableRecord> {
     batch.push({ row: rec.row, line: rec.line, cells, problems: rec.flags === 0 ? [] : problemsOf(rec.flags), header });
   });
   try {
-    for await (const _ of scanChunks(path, scanner)) {
+    // Small chunks: one chunk's decoded records must die young (a 4 MiB chunk's ~500,000 strings would be
+    // promoted to the old generation and make the GC the main cost: measured 30% of a sample split).
+    for await (const _ of scanChunks(path, scanner, READ_CHUNK)) {
       const out = batch;
       batch = [];
       yield* out;
