@@ -304,5 +304,15 @@ describe.each(['duckdb', 'postgres'] as const)('golden reports on %s', (engine) 
     expect(c.cohorts).toEqual([{ cohort: '2025-03', customers: 2, netToDate: '75.00', ltv: { '30': { value: '37.50', complete: true }, '90': { value: '37.50', complete: false } } }]);
     const csv = await render(store, 'summary', q, { by: 'day', triangle: false }, 'csv');
     expect(csv.split('\r\n')[1]).toBe('grossRevenue,370.00,130.00,240.00,1.846154');
+    const asOf = startOfLocalDay('2025-06-01', NY);
+    const tri = await render(store, 'cohorts', q, { by: 'month', triangle: true, asOf }, 'table');
+    expect(tri).toMatch(/^2025-01\s+7\s+49\.29\s+55\.00\s+47\.86\s+47\.86\s+47\.86\s+47\.86~$/m);
+    const ret = await render(store, 'retention', { ...q, to: '2025-03-31' }, { by: 'day', triangle: false }, 'table');
+    expect(ret).toMatch(/^\s*2\s+3\s+2\s+66\.67%\s+66\.67%\s+1$/m);
+    const series = await render(store, 'series', { ...q, from: '2025-03-09', to: '2025-03-09' }, { by: 'day', triangle: false }, 'csv');
+    expect(series.split('\r\n').slice(0, 2)).toEqual([
+      'period,grossRevenue,refunds,chargebacks,netRevenue,orders,newCustomers,aov,initialApprovalRate,rebillApprovalRate,refundRate,chargebackRate',
+      '2025-03-09,75.00,0.00,0.00,75.00,2,2,37.50,1,,0,0',
+    ]);
   });
 });
