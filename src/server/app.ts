@@ -13,7 +13,7 @@ import { isValidTimeZone, localDate, parseWall } from '../core/time.js';
 import { BRAND_BASE_URLS, CrmClient } from '../crm/client.js';
 import type { Brand, Connection, ConnectionSummary, Frequency, Store } from '../store/store.js';
 import { Auth, CSRF_COOKIE, CSRF_HEADER, MIN_PASSWORD_LENGTH, SESSION_COOKIE, sameOrigin, type Principal, type Session } from './auth.js';
-import { BadRequest, parseReport, REPORTS, runReport, type ReportName } from './reports.js';
+import { BadRequest, parseReport, ReportCache, REPORTS, runReport, type ReportName } from './reports.js';
 import type { ConnectionSettings, ServerState } from './state.js';
 import { serveWeb } from './static.js';
 import type { SyncJob, SyncManager } from './syncs.js';
@@ -102,6 +102,14 @@ export function connectionName(accountName: string): string {
 export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
   const app = new Hono<{ Variables: Vars }>();
   const test = o.testCredentials ?? defaultTest;
+  const cache = new ReportCache();
+  const lastRecords = new Map<string, number>();
+  o.syncs.onChange((job) => {
+    // New records (or a finished run) change the figures; progress ticks without records do not.
+    if (job.progress.records !== lastRecords.get(job.connectionId) || job.status !== 'running') cache.clear();
+    lastRecords.set(job.connectionId, job.progress.records);
+  });
+
 
   const isHttps = (c: Ctx) => o.secureCookies === true || c.req.header('x-forwarded-proto') === 'https' || new URL(c.req.url).protocol === 'https:';
   const clientKey = (c: Ctx) => {
@@ -150,10 +158,10 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
 
   // ---- Signing in (the only /api routes open without a session) ----
 
-  app.get('/api/session', (c) => {
+  app.get('/api/session', async (c) => {
     const s = o.auth.session(getCookie(c, SESSION_COOKIE));
     if (!s) return c.json({ error: 'not signed in', setupNeeded: o.auth.needsSetup() }, 401);
-    return c.json({ user: s.username, csrf: s.csrf, setupNeeded: false });
+    return c.json({ user: s.username, csrf: s.csrf, setupNeeded: false, connections: (await o.store.listConnections()).length });
   });
 
   app.post('/api/setup', async (c) => {
@@ -330,6 +338,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     const conn = await mustGet(c.req.param('name'));
     if (o.syncs.job(conn.connectionId)?.status === 'running') throw new HttpError(409, 'a sync of this connection is running; cancel it first');
     await o.store.removeConnection(conn.name);
+    cache.clear();
     delete o.state.data.connections[conn.connectionId];
     await o.state.save();
     return c.body(null, 204);
@@ -395,8 +404,12 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
   app.get('/api/reports/:name', async (c) => {
     const name = c.req.param('name') as ReportName;
     if (!REPORTS.includes(name)) throw new HttpError(404, `no report "${name}"; reports: ${REPORTS.join(', ')}`);
-    const parsed = parseReport(name, c.req.queries(), await o.store.listConnections());
-    return c.json(await runReport(o.store, name, parsed));
+    const params = c.req.queries();
+    const conns = await o.store.listConnections();
+    const parsed = parseReport(name, params, conns);
+    // The key is the checked query (defaults filled in, e.g. "to" = today) plus the connections it covers.
+    const key = JSON.stringify([name, parsed, conns.map((x) => x.connectionId)]);
+    return c.json(await cache.get(key, () => runReport(o.store, name, parsed)));
   });
 
   app.all('/api/*', () => {

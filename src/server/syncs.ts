@@ -65,6 +65,7 @@ export class SyncManager {
   private readonly jobs = new Map<string, SyncJob>();
   private readonly running = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly changeListeners = new Set<Listener>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: SyncManagerOptions) {}
@@ -82,8 +83,14 @@ export class SyncManager {
     return () => set.delete(fn);
   }
 
+  /** Calls `fn` whenever any sync stores records or ends (the report cache listens). */
+  onChange(fn: Listener): void {
+    this.changeListeners.add(fn);
+  }
+
   private emit(job: SyncJob): void {
     for (const fn of this.listeners.get(job.connectionId) ?? []) fn(job);
+    for (const fn of this.changeListeners) fn(job);
   }
 
   /**

@@ -1,5 +1,5 @@
 /** The dashboard's entry: the session gate, the shell (sidebar + top bar) and the routes. */
-import { StrictMode, useCallback, useEffect, useState } from 'react';
+import { StrictMode, useCallback, useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { api, setUnauthorizedHandler } from './api';
 import { Link, navigate, useLocation } from './router';
@@ -11,14 +11,18 @@ import './styles.css';
 type SessionState = { status: 'loading' } | { status: 'anonymous'; setupNeeded: boolean } | { status: 'signed-in'; user: string };
 
 function App() {
-  const [session, setSession] = useState<SessionState>({ status: 'loading' });
+  // With a CSRF cookie the browser most likely has a session: draw the app at once and let the session
+  // check run beside the page's own requests (a 401 from either shows the sign-in page).
+  const [session, setSession] = useState<SessionState>(() => (document.cookie.includes('konduit_csrf=') ? { status: 'signed-in', user: '' } : { status: 'loading' }));
+  const [hasConnections, setHasConnections] = useState<boolean | null>(null);
   const { path } = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);
 
   const refresh = useCallback(async () => {
     try {
-      const s = await api<{ user: string }>('GET', '/api/session', undefined, { quiet401: true });
+      const s = await api<{ user: string; connections: number }>('GET', '/api/session', undefined, { quiet401: true });
       setSession({ status: 'signed-in', user: s.user });
+      setHasConnections(s.connections > 0);
     } catch (err) {
       const body = (err as { body?: { setupNeeded?: boolean } }).body;
       setSession({ status: 'anonymous', setupNeeded: body?.setupNeeded === true });
@@ -32,14 +36,18 @@ function App() {
 
   useEffect(() => setMenuOpen(false), [path]);
 
-  // A new account has nothing to report yet: start it in Settings, where the CRM is connected.
-  const [hasConnections, setHasConnections] = useState<boolean | null>(null);
+  // A new account has nothing to report yet: it starts in Settings. Leaving Settings re-counts the
+  // connections (one may have been added or removed there).
+  const inSettings = path.startsWith('/settings');
+  const wasInSettings = useRef(inSettings);
   useEffect(() => {
-    if (session.status !== 'signed-in') return;
-    api<{ connections: unknown[] }>('GET', '/api/connections')
-      .then((r) => setHasConnections(r.connections.length > 0))
-      .catch(() => setHasConnections(null));
-  }, [session.status, path.startsWith('/settings')]);
+    if (wasInSettings.current && !inSettings && session.status === 'signed-in') {
+      api<{ connections: unknown[] }>('GET', '/api/connections')
+        .then((r) => setHasConnections(r.connections.length > 0))
+        .catch(() => undefined);
+    }
+    wasInSettings.current = inSettings;
+  }, [inSettings, session.status]);
 
   if (session.status === 'loading') return <div className="boot" aria-busy="true" />;
   if (session.status === 'anonymous') return <LoginPage setupNeeded={session.setupNeeded} onSignedIn={refresh} />;

@@ -143,8 +143,15 @@ function Toolbar(props: { q: Query; zone: string; update: (p: Partial<Query>) =>
   const { q, zone, update } = props;
   const [field, setField] = useState('campaign');
   const [value, setValue] = useState('');
-  const zones = useMemo(allZones, []);
   const own = browserZone();
+  // The ~420 zone names are drawn a moment after the page (or at once when the list is touched): the
+  // first paint of a report only needs the current zone.
+  const [allListed, setAllListed] = useState(false);
+  useEffect(() => {
+    const t = setTimeout(() => setAllListed(true), 800);
+    return () => clearTimeout(t);
+  }, []);
+  const zones = useMemo(() => (allListed ? allZones() : [...new Set([zone, own, 'UTC'])]), [allListed, zone, own]);
   return (
     <div className="toolbar card" data-testid="toolbar">
       <div className="toolbar-row">
@@ -170,7 +177,7 @@ function Toolbar(props: { q: Query; zone: string; update: (p: Partial<Query>) =>
         </label>
         <label className="inline grow-0" title="Days, weeks and months are cut at midnight in this zone">
           <span>Time zone</span>
-          <select name="tz" value={zone} onChange={(e) => setViewerZone(e.target.value)} data-testid="tz">
+          <select name="tz" value={zone} onChange={(e) => setViewerZone(e.target.value)} onFocus={() => setAllListed(true)} onMouseDown={() => setAllListed(true)} data-testid="tz">
             {zones.map((z) => (
               <option key={z} value={z}>
                 {z}
