@@ -201,7 +201,13 @@ async function runStep(name: StepName, c: MigrationConfig): Promise<Outcome> {
       const keyBytes = await readFile(c.key).catch((err: unknown) => {
         throw new EnvironmentError(`cannot read the key ${c.key}: ${errorMessage(err)}`);
       });
-      const passphrase = c.passphraseFile ? (await readFile(c.passphraseFile, 'utf8')).replace(/\r?\n$/, '') : process.env.KONDUIT_PGP_PASSPHRASE;
+      const passphrase = c.passphraseFile
+        ? (
+            await readFile(c.passphraseFile, 'utf8').catch((err: unknown) => {
+              throw new EnvironmentError(`cannot read the passphrase file ${c.passphraseFile}: ${errorMessage(err)}`);
+            })
+          ).replace(/\r?\n$/, '')
+        : process.env.KONDUIT_PGP_PASSPHRASE;
       const r = await decryptFile({ input: c.export, output: p.decrypted, privateKey: keyBytes, passphrase });
       return { status: 'done', summary: `decrypted ${c.export}: ${r.bytes} bytes, integrity check passed` };
     }
