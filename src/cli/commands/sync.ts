@@ -31,7 +31,7 @@ Options:
   --to DATE           last day of a backfill
   --watch             keep syncing at each connection's frequency (Ctrl-C to stop)
   --concurrency N     pages fetched at once (default 4)
-  --rate N            at most N requests per second to the CRM (default 10; 0 = no limit)
+  --rate N            at most N requests per second to the CRM (default 25; 0 = no limit)
   --db PATH|URL       the store (default KONDUIT_DB, else ./konduit.duckdb)
 
 Examples:
@@ -147,7 +147,7 @@ export async function run(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigint);
-  const o: RunOpts = { concurrency: intFlag('concurrency', values.concurrency, 4, 1), rate: intFlag('rate', values.rate, 10, 0), signal: ac.signal };
+  const o: RunOpts = { concurrency: intFlag('concurrency', values.concurrency, 4, 1), rate: intFlag('rate', values.rate, 25, 0), signal: ac.signal };
   const store = await openStore(values.db);
   try {
     if (values.watch) return await watch(store, values.connection, o);
