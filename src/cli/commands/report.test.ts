@@ -77,6 +77,8 @@ describe('konduit report', () => {
     const t = await run(['report', 'summary', '--from', '2025-01-01', '--to', '2025-01-31', '--tz', 'UTC', '--group-by', 'affId', '--db', db]);
     expect(t.out).toMatch(/affiliate\s+grossRevenue/);
     expect(t.out).toMatch(/\(none\)\s+19\.50/);
+    const byConn = await run(['report', 'summary', '--from', '2025-01-01', '--to', '2025-01-31', '--tz', 'UTC', '--group-by', 'connection', '--format', 'json', '--db', db]);
+    expect(JSON.parse(byConn.out).groups.map((g: { group: string; grossRevenue: string }) => [g.group, g.grossRevenue])).toEqual([['shop', '69.49']]);
     const csv = await run(['report', 'mids', '--from', '2025-01-01', '--to', '2025-01-31', '--tz', 'UTC', '--format', 'csv', '--db', db]);
     expect(csv.out.split('\r\n')[1]).toBe('3,2025-01,2,0,0,0.00,0,ok,,no-sales');
   });

@@ -191,7 +191,8 @@ async function runReport(kind: ReportKind, argv: string[]): Promise<number> {
     if (basis === 'crm' && zones.size > 1) throw new UsageError('--basis crm needs connections that share one account time zone', 'Pick one with --connection.');
     const accountZone = [...zones][0] ?? tz;
     const q: RangeQuery = { from, to, tz, filters: [...filters.values()], groupBy, basis, accountZone };
-    const out = await render(store, kind, q, { by, horizons, triangle: values.triangle === true, thresholds, asOf: asOfDate ? startOfLocalDay(asOfDate, tz) : undefined }, format);
+    const names = new Map(conns.map((c) => [c.connectionId, c.name]));
+    const out = await render(store, kind, q, { by, horizons, triangle: values.triangle === true, thresholds, asOf: asOfDate ? startOfLocalDay(asOfDate, tz) : undefined }, format, names);
     process.stdout.write(out);
     return EXIT_OK;
   } finally {
@@ -207,34 +208,47 @@ interface Extra {
   asOf?: number;
 }
 
-/** Runs a report and renders it; exported for tests. */
-export async function render(store: Store, kind: ReportKind, q: RangeQuery, x: Extra, format: Format): Promise<string> {
+/** Shows connection names instead of ids when a report is grouped by connection. */
+function nameGroups<T extends object>(report: T, names: ReadonlyMap<string, string> | undefined): T {
+  if (!names) return report;
+  const r = report as Record<string, unknown>;
+  for (const list of ['rows', 'points', 'cohorts']) {
+    const items = r[list];
+    if (!Array.isArray(items)) continue;
+    for (const it of items as { group?: string | null }[]) if (typeof it.group === 'string') it.group = names.get(it.group) ?? it.group;
+  }
+  return report;
+}
+
+/** Runs a report and renders it; exported for tests. `names` maps connection ids to names. */
+export async function render(store: Store, kind: ReportKind, q: RangeQuery, x: Extra, format: Format, names?: ReadonlyMap<string, string>): Promise<string> {
   const emit = (json: unknown, grid: () => Grid) =>
     format === 'json' ? `${JSON.stringify(json, null, 2)}\n` : format === 'csv' ? gridToCsv(grid()) : gridToTable(grid());
+  const n = q.groupBy === 'connection' ? names : undefined;
   switch (kind) {
     case 'summary': {
       const total = await summaryReport(store, { ...q, groupBy: null });
-      const grouped = q.groupBy ? await summaryReport(store, q) : null;
+      const grouped = q.groupBy ? nameGroups(await summaryReport(store, q), n) : null;
       return emit(summaryJson(total, grouped), () => summaryGrid(grouped ?? total, format));
     }
     case 'series': {
-      const r = await seriesReport(store, { ...q, by: x.by });
+      const r = nameGroups(await seriesReport(store, { ...q, by: x.by }), n);
       return emit(seriesJson(r), () => seriesGrid(r, format));
     }
     case 'cohorts': {
       if (x.triangle) {
-        const r = await cohortTriangle(store, { ...q, asOf: x.asOf });
+        const r = nameGroups(await cohortTriangle(store, { ...q, asOf: x.asOf }), n);
         return emit(triangleJson(r), () => triangleGrid(r, format));
       }
-      const r = await cohortReport(store, { ...q, by: x.by, horizons: x.horizons, asOf: x.asOf });
+      const r = nameGroups(await cohortReport(store, { ...q, by: x.by, horizons: x.horizons, asOf: x.asOf }), n);
       return emit(cohortsJson(r), () => cohortsGrid(r, format));
     }
     case 'retention': {
-      const r = await retentionReport(store, q);
+      const r = nameGroups(await retentionReport(store, q), n);
       return emit(retentionJson(r), () => retentionGrid(r, format));
     }
     case 'mids': {
-      const r = await midReport(store, { ...q, thresholds: x.thresholds });
+      const r = nameGroups(await midReport(store, { ...q, thresholds: x.thresholds }), n);
       return emit(midsJson(r), () => midsGrid(r, format));
     }
   }
