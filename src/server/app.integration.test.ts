@@ -114,6 +114,19 @@ describe('without a session', () => {
     expect(res.status).toBe(409);
   });
 
+  it('refuses a Host that is not loopback (DNS rebinding)', async () => {
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${srv.url}/api/session`, { headers: { host: `evil.example:${srv.port}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(421);
+  });
+
   it('the web pages are served without a session (they show only the sign-in form)', async () => {
     const res = await fetch(`${srv.url}/reports/overview`);
     expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");

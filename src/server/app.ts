@@ -32,6 +32,12 @@ export interface AppOptions {
   secureCookies?: boolean;
   /** Trust X-Forwarded-For / X-Forwarded-Host from a reverse proxy. */
   trustProxy?: boolean;
+  /**
+   * Host names the server answers to (the Host header), or null for any. On a loopback address only
+   * loopback names are accepted, so a DNS-rebinding page (evil.example resolving to 127.0.0.1) cannot
+   * reach the API, e.g. to create the admin account before the owner does.
+   */
+  allowedHosts?: string[] | null;
   /** Credential test for a new connection (tests may swap it); default: one order/query call. */
   testCredentials?: (c: { baseUrl: string; loginId: string; password: string; timezone: string }) => Promise<void>;
 }
@@ -138,8 +144,13 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     setCookie(c, CSRF_COOKIE, s.csrf, { httpOnly: false, sameSite: 'Strict', secure, path: '/' });
   };
 
+  const allowed = o.allowedHosts ? new Set(o.allowedHosts.map((h) => h.toLowerCase())) : null;
   // Security headers on every answer, the web bundle included.
   app.use('*', async (c, next) => {
+    if (allowed) {
+      const host = (c.req.header('host') ?? '').toLowerCase().replace(/:\d+$/, '');
+      if (!allowed.has(host)) return c.text(`Konduit answers to ${[...allowed].join(', ')} only (Host: ${host || 'none'}); see konduit serve --help`, 421);
+    }
     await next();
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'same-origin');

@@ -34,11 +34,16 @@ export interface ServerOptions {
   /** Run due incremental syncs at each connection's frequency (default true). */
   schedule?: boolean;
   testCredentials?: AppOptions['testCredentials'];
+  /** Host names to answer to; default: loopback names when listening on loopback, else any. */
+  allowedHosts?: string[] | null;
   /** Settings of connections made before the server started (the demo's), used when the state has none. */
   connectionSettings?: Record<string, ConnectionSettings>;
   syncConcurrency?: number;
   syncRate?: number;
 }
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 
 export interface RunningServer {
   url: string;
@@ -80,6 +85,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     secureCookies: o.secureCookies,
     trustProxy: o.trustProxy,
     testCredentials: o.testCredentials,
+    allowedHosts: o.allowedHosts !== undefined ? o.allowedHosts : LOOPBACK.has(o.host ?? '127.0.0.1') ? [...LOOPBACK_NAMES] : null,
   });
   const host = o.host ?? '127.0.0.1';
   const server: ServerType = await new Promise((resolveServer, reject) => {

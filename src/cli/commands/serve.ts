@@ -21,6 +21,8 @@ Options:
   --db PATH|URL      the store (default KONDUIT_DB, else ./konduit.duckdb)
   --secure-cookies   mark cookies Secure even without X-Forwarded-Proto: https (TLS terminated elsewhere)
   --trust-proxy      trust X-Forwarded-For and X-Forwarded-Host from a reverse proxy
+  --allowed-host H   a host name the server answers to (repeatable). On 127.0.0.1 the default is
+                     127.0.0.1 and localhost only (no DNS rebinding); on other addresses, any
   --no-schedule      do not run scheduled syncs from this process (e.g. konduit sync --watch runs them)
   -h, --help         this help
 
@@ -42,6 +44,7 @@ export async function run(argv: string[]): Promise<number> {
     'secure-cookies': { type: 'boolean' },
     'trust-proxy': { type: 'boolean' },
     'no-schedule': { type: 'boolean' },
+    'allowed-host': { type: 'string', multiple: true },
   });
   const adminPassword = process.env.KONDUIT_ADMIN_PASSWORD || undefined;
   if (adminPassword !== undefined && adminPassword.length < 10) throw new UsageError('KONDUIT_ADMIN_PASSWORD needs at least 10 characters');
@@ -57,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
     secureCookies: values['secure-cookies'] === true,
     trustProxy: values['trust-proxy'] === true,
     schedule: values['no-schedule'] !== true,
+    allowedHosts: values['allowed-host']?.length ? values['allowed-host'] : undefined,
   }).catch(async (err: unknown) => {
     await store.close();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${values.port ?? 3000} is taken`, 'Pick another with --port.');
