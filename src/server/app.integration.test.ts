@@ -209,6 +209,28 @@ describe('connections, sync and tokens', () => {
     expect(detail.connection).toMatchObject({ historyFrom: '2026-01-01', frequency: '6h' });
   });
 
+  it('a failed sync keeps its reason in the job and in the run history', async () => {
+    const { SyncManager } = await import('./syncs.js');
+    const failing = new SyncManager({
+      store,
+      locksDir: join(dir, 'locks-fail'),
+      source: () => ({
+        retries: 0,
+        fetchPage: async () => {
+          throw new Error('the CRM refused this machine\'s IP address (203.0.113.9)');
+        },
+      }),
+    });
+    const conn = (await store.getConnection('test-shop'))!;
+    const job = await failing.start(conn, { kind: 'backfill', from: '2026-06-01', to: '2026-06-02' });
+    expect(job?.status).toBe('running');
+    await failing.settled(conn.connectionId);
+    expect(failing.job(conn.connectionId)).toMatchObject({ status: 'failed', error: expect.stringContaining('IP address') });
+    const runs = await failing.history(conn.connectionId);
+    expect(runs[0]).toMatchObject({ status: 'failed', error: expect.stringContaining('IP address') });
+    await failing.close();
+  });
+
   it('API tokens work with Bearer and stop working when revoked', async () => {
     const { cookie, csrf } = await signIn();
     const created = (await (await fetch(`${srv.url}/api/tokens`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, origin: srv.url, 'content-type': 'application/json' }, body: '{"name":"ci"}' })).json()) as { token: string; id: string };
