@@ -51,71 +51,88 @@ export function compileBuilder(kind: FileKind, fm: FileMapping, m: Mapping, head
     }
     return i;
   };
-  const sourceOf = new Map<string, number>();
-  for (const [col, src] of Object.entries(fm.columns)) sourceOf.set(col, need(src, `${kind}.columns.${col}`));
-  const lookups = fm.lookups.map((l, i) => ({ at: need(l.by, `${kind}.lookups[${i}].by`), l }));
-  const valueMaps = new Map(Object.entries(fm.values).map(([c, vm]) => [c, { exact: vm, lower: new Map(Object.entries(vm).map(([k, v]) => [k.trim().toLowerCase(), v])) }]));
+  const position = new Map(specs.map((c, i) => [c.name, i]));
+  // Per output column, everything a row needs, resolved once: rows only index arrays.
+  const source: (number | null)[] = specs.map((c) => (fm.columns[c.name] === undefined ? null : need(fm.columns[c.name] as string, `${kind}.columns.${c.name}`)));
+  const constant: (string | undefined)[] = specs.map((c) => fm.constants[c.name]);
+  const valueMap = specs.map((c) => {
+    const vm = fm.values[c.name];
+    return vm ? { exact: new Map(Object.entries(vm)), lower: new Map(Object.entries(vm).map(([k, v]) => [k.trim().toLowerCase(), v])) } : null;
+  });
+  const lookups = fm.lookups.map((l, i) => ({
+    at: need(l.by, `${kind}.lookups[${i}].by`),
+    by: l.by,
+    values: new Map(Object.entries(l.values).map(([k, set]) => [k, Object.entries(set).map(([c, v]) => [position.get(c) as number, v] as const)])),
+  }));
   const parseDateTime = compileFormat(m.source.dateTimeFormat);
   const parseDate = compileFormat(m.source.dateFormat);
   const sameZone = m.source.timeZone === m.target.timeZone;
   const convert = zoneConverter(m.source.timeZone, m.target.timeZone);
   const plan: OutColumn[] = specs.map((spec, i) => ({ name: spec.name, spec, from: i }));
+  const fromLookup: (string | undefined)[] = new Array(specs.length);
+  let issueOf: (column: string, code: BuildIssue['code'], value: string) => void = () => undefined;
+  const convertCell = (type: string, name: string, v: string): string => {
+    if (v.trim() === '') return '';
+    switch (type) {
+      case 'datetime': {
+        const w = parseDateTime(v);
+        if (!w) {
+          issueOf(name, 'unparsed_date', v);
+          return v;
+        }
+        // The export's wall time in its zone -> the same instant as the account's wall time.
+        return sameZone ? formatWall(w) : convert(w);
+      }
+      case 'date': {
+        // A calendar date (next bill date, ship date) is not an instant: never shifted between zones.
+        const w = parseDate(v) ?? parseDateTime(v);
+        if (!w) {
+          issueOf(name, 'unparsed_date', v);
+          return v;
+        }
+        return formatDate(w);
+      }
+      case 'decimal':
+      case 'amount2': {
+        const plain = v.trim().replace(/^\$/, '').replace(/,(?=\d{3}(\D|$))/g, '');
+        return parseCents(plain) === null ? v : plain;
+      }
+      case 'card': {
+        const digits = v.replace(/[\s-]/g, '');
+        return /^\d+$/.test(digits) ? digits : v;
+      }
+      default:
+        return v;
+    }
+  };
 
   return (cells, row) => {
     const issues: BuildIssue[] = [];
     const issue = (column: string, code: BuildIssue['code'], value: string) => issues.push({ kind, row, column, code, value: maskDigitsInText(value) });
-    const fromLookups = new Map<string, string>();
-    for (const { at, l } of lookups) {
-      const key = (cells[at] ?? '').trim();
-      const hit = l.values[key];
-      if (hit) for (const [c, v] of Object.entries(hit)) fromLookups.set(c, v);
+    issueOf = issue;
+    fromLookup.fill(undefined);
+    for (const l of lookups) {
+      const key = (cells[l.at] ?? '').trim();
+      const hit = l.values.get(key);
+      if (hit) for (const [i, v] of hit) fromLookup[i] = v;
       else issue(l.by, 'lookup_missing', key);
     }
-    const out = specs.map((spec) => {
-      let v = fromLookups.get(spec.name) ?? fm.constants[spec.name];
+    const out = new Array<string>(specs.length);
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i] as (typeof specs)[number];
+      let v = fromLookup[i] ?? constant[i];
       if (v === undefined) {
-        const i = sourceOf.get(spec.name);
-        v = i === undefined ? '' : (cells[i] ?? '');
+        const at = source[i];
+        v = at === null || at === undefined ? '' : (cells[at] ?? '');
       }
-      const vm = valueMaps.get(spec.name);
-      if (vm && v.trim() !== '') {
-        const mapped = vm.exact[v] ?? vm.lower.get(v.trim().toLowerCase());
+      const vm = valueMap[i];
+      if (vm && v !== '') {
+        const mapped = vm.exact.get(v) ?? vm.lower.get(v.trim().toLowerCase());
         if (mapped !== undefined) v = mapped;
-        else if (!(spec.values ?? []).includes(v.trim())) issue(spec.name, 'unmapped_value', v);
+        else if (v.trim() !== '' && !(spec.values ?? []).includes(v.trim())) issue(spec.name, 'unmapped_value', v);
       }
-      if (v.trim() === '') return '';
-      switch (spec.type) {
-        case 'datetime': {
-          const w = parseDateTime(v);
-          if (!w) {
-            issue(spec.name, 'unparsed_date', v);
-            return v;
-          }
-          // The export's wall time in its zone -> the same instant as the account's wall time.
-          return sameZone ? formatWall(w) : convert(w);
-        }
-        case 'date': {
-          // A calendar date (next bill date, ship date) is not an instant: never shifted between zones.
-          const w = parseDate(v) ?? parseDateTime(v);
-          if (!w) {
-            issue(spec.name, 'unparsed_date', v);
-            return v;
-          }
-          return formatDate(w);
-        }
-        case 'decimal':
-        case 'amount2': {
-          const plain = v.trim().replace(/^\$/, '').replace(/,(?=\d{3}(\D|$))/g, '');
-          return parseCents(plain) === null ? v : plain;
-        }
-        case 'card': {
-          const digits = v.replace(/[\s-]/g, '');
-          return /^\d+$/.test(digits) ? digits : v;
-        }
-        default:
-          return v;
-      }
-    });
+      out[i] = v === '' ? '' : convertCell(spec.type, spec.name, v);
+    }
     return { cells: fixCells(plan, out, row, { log: false }).cells, issues };
   };
 }
