@@ -209,6 +209,22 @@ describe('connections, sync and tokens', () => {
     expect(detail.connection).toMatchObject({ historyFrom: '2026-01-01', frequency: '6h' });
   });
 
+  it('the scheduler runs an incremental sync when the frequency says one is due', async () => {
+    const { SyncManager } = await import('./syncs.js');
+    const conn = (await store.getConnection('test-shop'))!;
+    const sched = new SyncManager({ store, locksDir: join(dir, 'locks-sched'), rate: 0 });
+    // Not due an hour after the last sync at "6h"; due seven hours after it.
+    let clock = Date.now() + 60 * 60 * 1000;
+    sched.startScheduler(() => '6h', 30, () => clock);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sched.job(conn.connectionId)).toBeNull();
+    clock = Date.now() + 7 * 60 * 60 * 1000;
+    for (let i = 0; i < 100 && !sched.job(conn.connectionId); i++) await new Promise((r) => setTimeout(r, 30));
+    await sched.settled(conn.connectionId);
+    expect(sched.job(conn.connectionId)).toMatchObject({ status: 'ok', mode: { kind: 'incremental' } });
+    await sched.close();
+  });
+
   it('a failed sync keeps its reason in the job and in the run history', async () => {
     const { SyncManager } = await import('./syncs.js');
     const failing = new SyncManager({

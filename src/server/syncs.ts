@@ -190,13 +190,13 @@ export class SyncManager {
    * Checks every minute for connections whose frequency says an incremental sync is due. Only
    * connections with a successful sync are scheduled: history is imported when the user asks for it.
    */
-  startScheduler(frequencyOf: (c: { connectionId: string; frequency: Frequency }) => Frequency, everyMs = 60_000): void {
+  startScheduler(frequencyOf: (c: { connectionId: string; frequency: Frequency }) => Frequency, everyMs = 60_000, now: () => number = Date.now): void {
     const tick = async () => {
       for (const summary of await this.o.store.listConnections()) {
         if (this.running.has(summary.connectionId)) continue;
         const runs = await this.history(summary.connectionId, 1000);
         const lastOk = runs.filter((r) => r.status === 'ok').reduce<number | null>((m, r) => Math.max(m ?? 0, r.finishedAt ?? 0), null);
-        if (lastOk === null || !isDue(lastOk, frequencyOf(summary), Date.now())) continue;
+        if (lastOk === null || !isDue(lastOk, frequencyOf(summary), now())) continue;
         const conn = await this.o.store.getConnection(summary.name);
         if (conn) await this.start(conn, { kind: 'incremental' });
       }
