@@ -121,7 +121,7 @@ export function ReportsPage(props: { path: string }) {
     <div className="page">
       <header className="page-head">
         <h1>{meta.title}</h1>
-        <p className="muted">{meta.subtitle}</p>
+        <p className="muted">{page === 'cohorts' && q.view === 'months' ? 'Net revenue per customer, by the month customers first bought, through each calendar month after.' : meta.subtitle}</p>
       </header>
       <Toolbar q={q} zone={zone} update={update} groupBy={meta.groupBy} basis={meta.basis} />
       {page === 'cohorts' ? (
