@@ -13,6 +13,7 @@ export class ApiError extends Error {
 
 /** Called when the server says the session is gone, so the app can show the sign-in page. */
 let onUnauthorized: () => void = () => undefined;
+/** Registers what to do when the session is gone. */
 export function setUnauthorizedHandler(fn: () => void): void {
   onUnauthorized = fn;
 }

@@ -19,6 +19,7 @@ export function moneyShort(n: number): string {
   return usd.format(n).replace(/\.00$/, '');
 }
 
+/** A count with thousands separators; '–' for none. */
 export function count(v: number | null | undefined): string {
   return v === null || v === undefined ? '–' : int.format(v);
 }
@@ -28,6 +29,7 @@ export function pct(v: number | null | undefined, digits = 2): string {
   return v === null || v === undefined ? '–' : `${(v * 100).toFixed(digits)}%`;
 }
 
+/** Milliseconds as "42s", "1m 05s", "1h 02m"; '…' when unknown. */
 export function duration(ms: number | null): string {
   if (ms === null) return '…';
   const s = Math.round(ms / 1000);
@@ -66,6 +68,7 @@ export function daysBetween(a: string, b: string): number {
   return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
 }
 
+/** The first day of the month `monthsBack` months before the month of `date`. */
 export function monthStart(date: string, monthsBack = 0): string {
   const d = new Date(`${date.slice(0, 7)}-01T00:00:00Z`);
   d.setUTCMonth(d.getUTCMonth() - monthsBack);

@@ -25,6 +25,7 @@ export function useLocation(): { path: string; search: URLSearchParams } {
   return { path: location.pathname, search: new URLSearchParams(location.search) };
 }
 
+/** An anchor that navigates in-app (a modified click opens a new tab as usual). */
 export function Link(props: { to: string; className?: string; children: ReactNode; testId?: string }) {
   const onClick = (e: MouseEvent<HTMLAnchorElement>) => {
     if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;

@@ -5,6 +5,7 @@ import { browserZone } from './format';
 const KEY = 'konduit.tz';
 const EVENT = 'konduit:tz';
 
+/** The zone reports are cut in: the stored choice, else the browser's. */
 export function viewerZone(): string {
   return localStorage.getItem(KEY) || browserZone();
 }
@@ -16,6 +17,7 @@ export function setViewerZone(zone: string | null): void {
   window.dispatchEvent(new Event(EVENT));
 }
 
+/** The viewer zone, re-rendering when it changes. */
 export function useViewerZone(): string {
   const [zone, setZone] = useState(viewerZone);
   useEffect(() => {

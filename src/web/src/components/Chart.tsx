@@ -10,6 +10,7 @@ export interface Series {
   dash?: number[];
 }
 
+/** Lines over a numeric or categorical x axis (labels by index). */
 export function LineChart(props: { x: number[]; xLabels?: string[]; series: Series[]; height?: number; yFormat?: (v: number) => string; xTime?: boolean }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {

@@ -16,6 +16,7 @@ export interface Cell {
   title?: string;
 }
 
+/** A titled table with CSV export of exactly what it shows. */
 export function DataTable(props: { id: string; title: string; subtitle?: string; columns: Column[]; rows: Cell[][]; filename: string; empty?: string; actions?: ReactNode }) {
   const { columns, rows } = props;
   return (

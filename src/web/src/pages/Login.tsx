@@ -2,6 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api';
 
+/** Sign in, or the first-run account form. */
 export function LoginPage(props: { setupNeeded: boolean; onSignedIn: () => void }) {
   const [username, setUsername] = useState(props.setupNeeded ? 'admin' : '');
   const [password, setPassword] = useState('');

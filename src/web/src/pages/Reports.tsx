@@ -109,6 +109,7 @@ function useReport<T>(name: string, params: Record<string, string | string[] | u
   return { ...state, key };
 }
 
+/** The report pages under /reports/*, sharing one toolbar. */
 export function ReportsPage(props: { path: string }) {
   const page = props.path.replace(/^\/reports\/?/, '') || 'overview';
   const meta = PAGES[page] ?? PAGES.overview!;

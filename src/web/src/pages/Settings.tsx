@@ -14,6 +14,7 @@ import { ApiUserGuide } from './Guide';
 const BRAND_LABEL: Record<string, string> = { konnektive: 'Konnektive', checkoutchamp: 'Checkout Champ' };
 const FREQ_LABEL: Record<string, string> = { hourly: 'Every hour', '6h': 'Every 6 hours', '12h': 'Every 12 hours', daily: 'Once a day' };
 
+/** Settings routes: home, connect form, integration page. */
 export function SettingsPage(props: { path: string }) {
   const connect = /^\/settings\/connect\/(konnektive|checkoutchamp)$/.exec(props.path);
   if (connect?.[1]) return <ConnectForm brand={connect[1] as 'konnektive' | 'checkoutchamp'} />;
