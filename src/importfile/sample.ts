@@ -104,6 +104,9 @@ const CHARGEBACK = 4;
 const CHECK = 8;
 const SEPARATE = 16;
 
+/** The columns the facts are read from. */
+const FACT_COLUMNS = ['customerId', 'txnType', 'responseType', 'isActiveRecurring', 'nextBillDate', 'isChargedback', 'paySource', 'billShipSame'];
+
 /** Folds one transaction row (cells by name) into a customer's facts accumulator. */
 function fold(acc: Acc, get: (name: string) => string): void {
   acc.rows++;
@@ -198,7 +201,7 @@ export interface SampleOptions {
 export async function splitSample(files: FileSet, o: SampleOptions): Promise<SampleResult> {
   if (o.sampleDir === o.restDir) throw new InvalidInputError('the sample and the rest need different directories');
   const by = new Map<string, Acc>();
-  for await (const rec of readTable(files.transactions)) {
+  for await (const rec of readTable(files.transactions, FACT_COLUMNS)) {
     const get = (n: string) => cellOf(rec, n);
     const id = get('customerId').trim();
     let a = by.get(id);

@@ -130,10 +130,15 @@ export interface TableRecord extends CsvRecord {
  * The cells of a scanned record as strings. An ASCII record (the usual case) is decoded once and sliced,
  * which is several times faster than decoding each cell; others are decoded cell by cell.
  */
-function cellsOf(rec: RawRecord): string[] {
+function cellsOf(rec: RawRecord, want: readonly boolean[] | null = null): string[] {
   const n = Math.min(rec.count, MAX_CELLS);
   const cells = new Array<string>(n);
   if (n === 0) return cells;
+  if (want) {
+    // Only the columns asked for are decoded; the others read as ''.
+    for (let i = 0; i < n; i++) cells[i] = want[i] ? rec.buf.toString('utf8', rec.starts[i], rec.ends[i]) : '';
+    return cells;
+  }
   const s0 = rec.starts[0] as number;
   const e = rec.ends[n - 1] as number;
   if (e >= s0 && isAscii(rec.buf.subarray(s0, e))) {
@@ -157,16 +162,22 @@ function problemsOf(flags: number): CsvRecord['problems'] {
 
 const READ_CHUNK = 256 * 1024;
 
-/** Reads a CSV file as its header plus data records (streamed); an unreadable file is an environment error. */
-export async function* readTable(path: string): AsyncGenerator<TableRecord> {
+/**
+ * Reads a CSV file as its header plus data records (streamed); an unreadable file is an environment error.
+ * `only` names the columns to decode (the others read as ''): a pass that needs a few columns of a
+ * 58-column file skips most of the decoding.
+ */
+export async function* readTable(path: string, only?: readonly string[]): AsyncGenerator<TableRecord> {
   let header: TableHeader | null = null;
+  let want: boolean[] | null = null;
   let batch: TableRecord[] = [];
   const scanner = new CsvScanner((rec) => {
-    const cells = cellsOf(rec);
     if (!header) {
-      header = tableHeader(cells);
+      header = tableHeader(cellsOf(rec));
+      if (only) want = header.names.map((n) => only.includes(n));
       return;
     }
+    const cells = cellsOf(rec, want);
     // A blank trailing line scans as one empty cell: not a row.
     if (cells.length === 1 && cells[0] === '' && rec.flags === 0) return;
     batch.push({ row: rec.row, line: rec.line, cells, problems: rec.flags === 0 ? [] : problemsOf(rec.flags), header });
