@@ -92,3 +92,23 @@ describe('zoneConverter', () => {
     }
   });
 });
+
+describe('import build: notes and details', () => {
+  it('builds notes from a second source (blank notes skipped) and one details row per customer', async () => {
+    const rows = sandboxReadyRows(30, '2026-11-20', 8);
+    await writeFile(join(dir, 'e2.csv'), legacyExport(rows).replace('"Plan",', '"Plan","Tier",').replace(/\r\n"(Gold Monthly|Starter Kit)",/g, (_m, p: string) => `\r\n"${p}","${p === 'Starter Kit' ? 'bronze' : 'gold'}",`));
+    const ids = [...new Set(rows.map((r) => r.customerId))];
+    await writeFile(join(dir, 'notes-export.csv'), `cust,when,agent,text\r\n${ids[0]},07/02/2026 11:00:00 AM,Dana,"Asked about ""shipping"", ok"\r\n${ids[1]},07/03/2026 01:00:00 PM,,\r\n`);
+    const mapping = `${LEGACY_MAPPING}notes:\n  source: 2\n  columns: { customerId: cust, dateCreated: when, agentName: agent, noteText: text }\ndetails:\n  source: 1\n  columns: { customerId: "Customer ID", loginId: "Email", custom1: "Tier" }\n`;
+    const r = await buildImportFiles(parseMapping(mapping), [join(dir, 'e2.csv'), join(dir, 'notes-export.csv')], join(dir, 'nd'), { today: '2026-11-21' });
+    expect(r.rows).toEqual({ transactions: 30, notes: 1, details: ids.length });
+    expect(r.report.valid).toBe(true);
+    const notes = [];
+    for await (const rec of readTable(r.files.notes as string)) notes.push(rec.cells);
+    // 11:00 AM in Los Angeles is 14:00 in New York.
+    expect(notes).toEqual([[ids[0], '2026-07-02 14:00:00', 'Dana', 'Asked about "shipping", ok']]);
+    const details = [];
+    for await (const rec of readTable(r.files.details as string)) details.push(cellOf(rec, 'customerId'));
+    expect(details.sort()).toEqual([...ids].sort());
+  });
+});
