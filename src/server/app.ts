@@ -11,6 +11,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { errorMessage, KonduitError } from '../core/errors.js';
 import { isValidTimeZone, localDate, parseWall } from '../core/time.js';
 import { BRAND_BASE_URLS, CrmClient } from '../crm/client.js';
+import { apiPasswordProblem } from '../crm/credentials.js';
 import type { Brand, Connection, ConnectionSummary, Frequency, Store } from '../store/store.js';
 import { Auth, CSRF_COOKIE, CSRF_HEADER, MIN_PASSWORD_LENGTH, SESSION_COOKIE, sameOrigin, type Principal, type Session } from './auth.js';
 import { BadRequest, parseReport, ReportCache, REPORTS, runReport, type ReportName } from './reports.js';
@@ -56,17 +57,10 @@ class HttpError extends Error {
   }
 }
 
-/** The '&' rule of seed 000, checked before any request: the CRM cuts a password at '&'. */
+/** The '&' rule of seed 000 (crm/credentials.ts), checked before any request. */
 function passwordProblem(password: string): HttpError | null {
-  if (password.length === 0) return new HttpError(422, 'the API password is empty');
-  if (password.includes('&')) {
-    return new HttpError(
-      422,
-      "the API user's password contains '&', which the CRM cannot accept",
-      "The password travels as a form parameter, where '&' separates parameters, so the CRM cuts it there. Set a new password for the API user without '&' (Admin > Users in the CRM).",
-    );
-  }
-  return null;
+  const problem = apiPasswordProblem(password);
+  return problem ? new HttpError(422, problem.message, problem.hint) : null;
 }
 
 async function defaultTest(c: { baseUrl: string; loginId: string; password: string; timezone: string }): Promise<void> {

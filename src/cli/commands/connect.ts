@@ -4,6 +4,7 @@
 import { InvalidInputError, UsageError } from '../../core/errors.js';
 import { isValidTimeZone, localDate } from '../../core/time.js';
 import { BRAND_BASE_URLS, CrmClient } from '../../crm/client.js';
+import { apiPasswordProblem } from '../../crm/credentials.js';
 import type { Brand, Frequency } from '../../store/store.js';
 import { enumFlag, parseFlags } from '../args.js';
 import { openStore } from './connections-store.js';
@@ -38,16 +39,11 @@ async function readStdinLine(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
 }
 
-/** Rejects what the CRM cannot accept; the '&' rule comes from the vendor's API-user instructions (seed 000). */
+/** Rejects what the CRM cannot accept (crm/credentials.ts): an empty password is a usage error, '&' invalid input. */
 export function checkPassword(password: string): void {
   if (password.length === 0) throw new UsageError('--password is empty');
-  if (password.includes('&')) {
-    throw new InvalidInputError(
-      "the API user's password contains '&', which the CRM cannot accept",
-      "The password travels as a form/query parameter, where '&' separates parameters, so the CRM cuts it there. " +
-        "Konnektive's and Checkout Champ's API-user setup (seed 000) says: do not use an ampersand. Set a new password for the API user in the CRM without '&'.",
-    );
-  }
+  const problem = apiPasswordProblem(password);
+  if (problem) throw new InvalidInputError(problem.message, problem.hint);
 }
 
 export async function run(argv: string[]): Promise<number> {
