@@ -6,6 +6,7 @@ describe('apiPasswordProblem', () => {
     const p = apiPasswordProblem('abc&def');
     expect(p?.message).toContain("contains '&'");
     expect(p?.hint).toContain('without');
+    expect(p?.hint).toContain('seed 000');
     expect(p?.message).not.toContain('abc&def');
   });
   it('refuses an empty password', () => {

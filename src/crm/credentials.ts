@@ -17,7 +17,7 @@ export function apiPasswordProblem(password: string): CredentialProblem | null {
       message: "the API user's password contains '&', which the CRM cannot accept",
       hint:
         "The password travels as a form/query parameter, where '&' separates parameters, so the CRM cuts it there. " +
-        "Konnektive's and Checkout Champ's API-user setup says: do not use an ampersand. " +
+        "Konnektive's and Checkout Champ's API-user setup guide (seed 000) says: do not use an ampersand. " +
         "Set a new password for the API user without '&' (Admin > Users in the CRM).",
     };
   }
