@@ -237,6 +237,102 @@ export const SYNC_CHECKPOINTS: TableSpec = {
   columns: [c('connection_id', 'text'), c('stream', 'text'), c('updated_through', 'date'), c('updated_at', 'instant')],
 };
 
+/*
+ * Pre-aggregates (DESIGN §5): kept by the store in the same transactions that change the ledger and the
+ * facts (sql-store.ts, aggregates.ts), so a committed state never has them disagree. Every figure they
+ * hold is a sum or a count placed at one instant, bucketed by 15-minute UTC slot: every local midnight
+ * of every zone is such a boundary, so a viewer-zone day, week or month is a whole number of slots.
+ */
+const aggCounts = ['gross_cents', 'refund_cents', 'chargeback_cents', 'sale_count', 'chargeback_count', 'initial_approved', 'initial_declined', 'rebill_approved', 'rebill_declined', 'orders', 'new_customers'];
+
+/** The summary's additive totals per connection and 15-minute slot (events at their instant; orders at their first sale; new customers at theirs). */
+export const EVENT_SLOTS: TableSpec = {
+  name: 'event_slots',
+  key: ['connection_id', 'slot'],
+  columns: [c('connection_id', 'text'), c('slot', 'instant'), ...aggCounts.map((n) => c(n, 'bigint'))],
+};
+
+/** Customers per connection and 15-minute slot of their first sale (from customer_facts). */
+export const COHORT_SLOTS: TableSpec = {
+  name: 'cohort_slots',
+  key: ['connection_id', 'slot'],
+  columns: [c('connection_id', 'text'), c('slot', 'instant'), c('customers', 'bigint'), c('last_first_sale_at', 'instant')],
+};
+
+/** Net revenue of those customers by whole days since each one's own first sale. */
+export const COHORT_AGES: TableSpec = {
+  name: 'cohort_ages',
+  key: ['connection_id', 'slot', 'age_days'],
+  columns: [c('connection_id', 'text'), c('slot', 'instant'), c('age_days', 'int'), c('net_cents', 'bigint')],
+};
+
+/** Scratch tables of the maintenance (filled and emptied inside one write transaction). */
+export const AGG_SLOT_DELTA: TableSpec = { ...EVENT_SLOTS, name: 'agg_slot_delta' };
+export const AGG_AGE_DELTA: TableSpec = { ...COHORT_AGES, name: 'agg_age_delta' };
+export const AGG_TOUCHED_SLOTS: TableSpec = { name: 'agg_touched_slots', key: ['connection_id', 'slot'], columns: [c('connection_id', 'text'), c('slot', 'instant')] };
+export const AGG_TOUCHED_ORDERS: TableSpec = { name: 'agg_touched_orders', key: ['connection_id', 'order_id'], columns: [c('connection_id', 'text'), c('order_id', 'text')] };
+
+/** Aggregate tables (readable) and their scratch tables, created by migration 4. */
+export const AGGREGATE_TABLES: TableSpec[] = [EVENT_SLOTS, COHORT_SLOTS, COHORT_AGES];
+export const AGGREGATE_SCRATCH_TABLES: TableSpec[] = [AGG_SLOT_DELTA, AGG_AGE_DELTA, AGG_TOUCHED_SLOTS, AGG_TOUCHED_ORDERS];
+
+/** The 15-minute UTC slot of an instant expression. */
+export function slotSql(dialect: Dialect, expr: string): string {
+  return dialect === 'postgres' ? `date_bin('15 minutes', ${expr}, TIMESTAMPTZ '2000-01-01 00:00:00+00')` : `time_bucket(INTERVAL '15 minutes', ${expr})`;
+}
+
+/** An instant expression as epoch milliseconds. */
+export function epochMsSql(dialect: Dialect, expr: string): string {
+  return dialect === 'postgres' ? `CAST(ROUND(EXTRACT(EPOCH FROM ${expr}) * 1000) AS BIGINT)` : `epoch_ms(${expr})`;
+}
+
+/** Whole days from a customer's first sale to an event: floor((event - first) / 1 day). */
+export function ageDaysSql(dialect: Dialect, eventExpr: string, firstExpr: string): string {
+  return `CAST(FLOOR((${epochMsSql(dialect, eventExpr)} - ${epochMsSql(dialect, firstExpr)}) / 86400000.0) AS INTEGER)`;
+}
+
+/**
+ * Statements that rebuild every aggregate from money_events and customer_facts: of every connection, or
+ * (byConnection) of the connection given as $1. Sales without an order id are no order.
+ */
+export function rebuildAggregatesSql(dialect: Dialect, byConnection: boolean): { sql: string; connectionParam: boolean }[] {
+  const w = (alias = '') => (byConnection ? `${alias}connection_id = $1` : 'TRUE');
+  const z = (n: number) => Array.from({ length: n }, () => '0').join(', ');
+  const slot = (e: string) => slotSql(dialect, e);
+  const q = (sql: string) => ({ sql, connectionParam: byConnection });
+  return [
+    q(`DELETE FROM event_slots WHERE ${w()}`),
+    q(`DELETE FROM cohort_slots WHERE ${w()}`),
+    q(`DELETE FROM cohort_ages WHERE ${w()}`),
+    q(`INSERT INTO event_slots (connection_id, slot, ${aggCounts.join(', ')})
+     SELECT connection_id, slot, SUM(g), SUM(r), SUM(cb), SUM(s), SUM(cbn), SUM(io), SUM(id), SUM(ro), SUM(rd), SUM(o), SUM(nc) FROM (
+       SELECT connection_id, ${slot('instant')} AS slot,
+         SUM(CASE WHEN kind = 'sale' THEN amount_cents ELSE 0 END) AS g,
+         SUM(CASE WHEN kind IN ('refund', 'void', 'chargeback') THEN -amount_cents ELSE 0 END) AS r,
+         SUM(CASE WHEN kind = 'chargeback' THEN -amount_cents ELSE 0 END) AS cb,
+         COUNT(CASE WHEN kind = 'sale' THEN 1 END) AS s,
+         COUNT(CASE WHEN kind = 'chargeback' THEN 1 END) AS cbn,
+         COUNT(CASE WHEN kind = 'sale' AND is_initial THEN 1 END) AS io,
+         COUNT(CASE WHEN kind = 'decline' AND is_initial THEN 1 END) AS id,
+         COUNT(CASE WHEN kind = 'sale' AND NOT is_initial THEN 1 END) AS ro,
+         COUNT(CASE WHEN kind = 'decline' AND NOT is_initial THEN 1 END) AS rd,
+         0 AS o, 0 AS nc
+       FROM money_events WHERE ${w()} GROUP BY 1, 2
+       UNION ALL
+       SELECT connection_id, ${slot('first_at')}, ${z(9)}, COUNT(*), 0
+       FROM (SELECT connection_id, order_id, MIN(instant) AS first_at FROM money_events WHERE ${w()} AND kind = 'sale' AND order_id IS NOT NULL GROUP BY connection_id, order_id) o GROUP BY 1, 2
+       UNION ALL
+       SELECT connection_id, ${slot('first_sale_at')}, ${z(10)}, COUNT(*) FROM customer_facts WHERE ${w()} GROUP BY 1, 2
+     ) x GROUP BY 1, 2`),
+    q(`INSERT INTO cohort_slots (connection_id, slot, customers, last_first_sale_at)
+       SELECT connection_id, ${slot('first_sale_at')}, COUNT(*), MAX(first_sale_at) FROM customer_facts WHERE ${w()} GROUP BY 1, 2`),
+    q(`INSERT INTO cohort_ages (connection_id, slot, age_days, net_cents)
+       SELECT f.connection_id, ${slot('f.first_sale_at')}, ${ageDaysSql(dialect, 'e.instant', 'f.first_sale_at')}, SUM(e.amount_cents)
+       FROM customer_facts f JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.kind <> 'decline'
+       WHERE ${w('f.')} GROUP BY 1, 2, 3`),
+  ];
+}
+
 /** Tables holding CRM copies, keyed by (connection_id, CRM id). */
 export const ENTITY_TABLES = {
   campaigns: CAMPAIGNS,
@@ -267,11 +363,22 @@ export const ALL_TABLES: TableSpec[] = [
 ];
 
 /** Tables a reader may list (tests, verification, analytics). */
-export type ReadableTable = EntityTableName | 'connections' | 'money_events' | 'customer_facts' | 'facts_dirty' | 'sync_runs' | 'sync_pages' | 'sync_checkpoints';
+export type ReadableTable =
+  | EntityTableName
+  | 'connections'
+  | 'money_events'
+  | 'customer_facts'
+  | 'facts_dirty'
+  | 'sync_runs'
+  | 'sync_pages'
+  | 'sync_checkpoints'
+  | 'event_slots'
+  | 'cohort_slots'
+  | 'cohort_ages';
 
 /** Looks up a table spec by name. */
 export function tableSpec(name: ReadableTable): TableSpec {
-  const spec = ALL_TABLES.find((t) => t.name === name);
+  const spec = [...ALL_TABLES, ...AGGREGATE_TABLES].find((t) => t.name === name);
   if (!spec) throw new Error(`unknown table ${name}`);
   return spec;
 }
@@ -336,5 +443,22 @@ export const MIGRATIONS: Migration[] = [
     version: 3,
     name: 'deferred customer facts',
     statements: (dialect) => createTableSql(FACTS_DIRTY, dialect),
+  },
+  {
+    version: 4,
+    name: 'report pre-aggregates and range indexes',
+    statements: (dialect) => [
+      ...[...AGGREGATE_TABLES, ...AGGREGATE_SCRATCH_TABLES].flatMap((t) => createTableSql(t, dialect)),
+      // PostgreSQL: report ranges (the ledger path), aggregate maintenance (first sale of an order).
+      ...(dialect === 'postgres'
+        ? [
+            'CREATE INDEX IF NOT EXISTS money_events_connection_id_instant ON money_events (connection_id, instant)',
+            'CREATE INDEX IF NOT EXISTS customer_facts_connection_id_first_sale_at ON customer_facts (connection_id, first_sale_at)',
+            'CREATE INDEX IF NOT EXISTS money_events_connection_id_order_id ON money_events (connection_id, order_id)',
+          ]
+        : []),
+      // Backfill from the ledger and facts an existing database already holds.
+      ...rebuildAggregatesSql(dialect, false).map((s) => s.sql),
+    ],
   },
 ];

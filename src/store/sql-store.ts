@@ -5,7 +5,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvalidInputError } from '../core/errors.js';
+import { AgeDeltas, applyAgeDeltasSql, applySlotDeltasSql, recomputeCohortSlotsSql, slotOf, SlotDeltas, type EventFacts } from './aggregates.js';
 import {
+  AGG_AGE_DELTA,
+  AGG_SLOT_DELTA,
+  AGG_TOUCHED_ORDERS,
+  AGG_TOUCHED_SLOTS,
+  AGGREGATE_SCRATCH_TABLES,
+  AGGREGATE_TABLES,
+  ageDaysSql,
+  rebuildAggregatesSql,
   CONNECTIONS,
   CUSTOMER_FACTS,
   ENTITY_TABLES,
@@ -70,7 +79,22 @@ class Mutex {
   }
 }
 
-const SYNCED_TABLES = [...Object.values(ENTITY_TABLES), MONEY_EVENTS, CUSTOMER_FACTS, FACTS_DIRTY, SYNC_RUNS, SYNC_PAGES, SYNC_CHECKPOINTS];
+const SYNCED_TABLES = [
+  ...Object.values(ENTITY_TABLES),
+  MONEY_EVENTS,
+  CUSTOMER_FACTS,
+  FACTS_DIRTY,
+  SYNC_RUNS,
+  SYNC_PAGES,
+  SYNC_CHECKPOINTS,
+  ...AGGREGATE_TABLES,
+  ...AGGREGATE_SCRATCH_TABLES,
+];
+
+/** What a deleted ledger event returns for the pre-aggregate deltas. */
+const eventReturning = (ms: (c: string) => string) => `customer_id, kind, ${ms('instant')} AS instant, amount_cents, is_initial, order_id`;
+
+const asEvent = (r: Row): EventFacts => ({ kind: String(r.kind), instant: Number(r.instant), amount_cents: Number(r.amount_cents ?? 0), is_initial: r.is_initial === true });
 
 /** Removes duplicate keys, keeping the last row (a page may repeat a record when the CRM shifts pages). */
 export function dedupeByKey(spec: TableSpec, rows: Row[]): Row[] {
@@ -293,7 +317,11 @@ export class SqlStore implements Store {
         [connectionId],
       );
       if (stale.length > 0) {
-        await this.db.exec(`DELETE FROM money_events WHERE connection_id = $1 AND kind = 'void' AND transaction_id IN (${idList(stale.map((r) => Number(r.transaction_id)))})`, [connectionId]);
+        const removed = await this.db.query(
+          `DELETE FROM money_events WHERE connection_id = $1 AND kind = 'void' AND transaction_id IN (${idList(stale.map((r) => Number(r.transaction_id)))}) RETURNING ${eventReturning((c) => this.db.instantMs(c))}`,
+          [connectionId],
+        );
+        await this.eventsChanged(connectionId, removed, [], new SlotDeltas(), defer);
         const customers = new Set(stale.filter((r) => r.customer_id !== null).map((r) => Number(r.customer_id)));
         if (customers.size > 0) await this.touchFacts(connectionId, customers, defer);
       }
@@ -301,15 +329,20 @@ export class SqlStore implements Store {
     return out;
   }
 
-  /** Replaces the events of these transactions and recomputes the facts of every customer they touch. */
+  /** Replaces the events of these transactions, keeps the pre-aggregates and recomputes the facts of every customer they touch. */
   private async replaceLedger(connectionId: string, transactionIds: number[], events: Row[], defer: boolean): Promise<void> {
     if (transactionIds.length === 0 && events.length === 0) return;
     const customers = new Set<number>();
+    const removed: Row[] = [];
     if (transactionIds.length > 0) {
       const ids = await this.db.idSet('txn', [...new Set(transactionIds)]);
-      // Customers of events about to disappear (a cleared chargeback) need their facts recomputed too:
-      // RETURNING gets them from the delete itself, one scan instead of two.
-      for (const r of await this.db.query(`DELETE FROM money_events WHERE connection_id = $1 AND transaction_id IN (${ids}) RETURNING customer_id`, [connectionId])) {
+      // Customers of events about to disappear (a cleared chargeback) need their facts recomputed too, and
+      // the aggregates lose what the events held: RETURNING gets both from the delete itself, one scan.
+      for (const r of await this.db.query(
+        `DELETE FROM money_events WHERE connection_id = $1 AND transaction_id IN (${ids}) RETURNING ${eventReturning((c) => this.db.instantMs(c))}`,
+        [connectionId],
+      )) {
+        removed.push(r);
         if (r.customer_id !== null && r.customer_id !== undefined) customers.add(Number(r.customer_id));
       }
     }
@@ -317,13 +350,105 @@ export class SqlStore implements Store {
       MONEY_EVENTS,
       events.map((e) => ({ ...e, connection_id: connectionId })),
     );
-    // Every event of these transactions was deleted above and event ids embed the transaction id,
-    // so a plain insert cannot conflict (unless an event names a transaction outside the list).
+    // Every event of these transactions was deleted above and event ids embed the transaction id, so a
+    // plain insert cannot conflict, unless an event names a transaction outside the list: those few are
+    // deleted by id first (so the aggregates see them leave).
     const covered = new Set(transactionIds);
-    const safe = evRows.every((e) => covered.has(Number(e.transaction_id)));
-    if (evRows.length > 0) await (safe ? this.db.insert(MONEY_EVENTS, evRows) : this.db.upsert(MONEY_EVENTS, evRows));
+    const extra = evRows.filter((e) => !covered.has(Number(e.transaction_id)));
+    if (extra.length > 0) {
+      const p = extra.map((_, i) => `$${i + 2}`).join(', ');
+      for (const r of await this.db.query(
+        `DELETE FROM money_events WHERE connection_id = $1 AND event_id IN (${p}) RETURNING ${eventReturning((c) => this.db.instantMs(c))}`,
+        [connectionId, ...extra.map((e) => String(e.event_id))],
+      )) {
+        removed.push(r);
+        if (r.customer_id !== null && r.customer_id !== undefined) customers.add(Number(r.customer_id));
+      }
+    }
+    // Orders: read between the delete and the insert, so old and new first sales both follow from it.
+    const slots = await this.orderFirstSales(connectionId, removed, evRows);
+    if (evRows.length > 0) await this.db.insert(MONEY_EVENTS, evRows);
     for (const e of evRows) if (typeof e.customer_id === 'number') customers.add(e.customer_id);
+    await this.eventsChanged(connectionId, removed, evRows, slots, defer);
     if (customers.size > 0) await this.touchFacts(connectionId, customers, defer);
+  }
+
+  /**
+   * The orders whose sales change (removed from or added to the ledger) move from the slot of their old
+   * first sale to that of their new one. Called after the removals, before the additions are stored.
+   */
+  private async orderFirstSales(connectionId: string, removed: Row[], added: Row[]): Promise<SlotDeltas> {
+    const d = new SlotDeltas();
+    const minOf = (rows: Row[]) => {
+      const m = new Map<string, number>();
+      for (const r of rows) {
+        if (r.kind !== 'sale' || r.order_id === null || r.order_id === undefined) continue;
+        const k = String(r.order_id);
+        m.set(k, Math.min(m.get(k) ?? Infinity, Number(r.instant)));
+      }
+      return m;
+    };
+    const gone = minOf(removed);
+    const come = minOf(added);
+    const orders = new Set([...gone.keys(), ...come.keys()]);
+    if (orders.size === 0) return d;
+    await this.db.insert(AGG_TOUCHED_ORDERS, [...orders].map((order_id) => ({ connection_id: connectionId, order_id })));
+    const rest = new Map<string, number>();
+    for (const r of await this.db.query(
+      `SELECT o.order_id, ${this.db.instantMs('MIN(e.instant)')} AS m FROM agg_touched_orders o
+       JOIN money_events e ON e.connection_id = o.connection_id AND e.order_id = o.order_id AND e.kind = 'sale'
+       WHERE o.connection_id = $1 GROUP BY o.order_id`,
+      [connectionId],
+    )) {
+      rest.set(String(r.order_id), Number(r.m));
+    }
+    await this.db.exec('DELETE FROM agg_touched_orders WHERE connection_id = $1', [connectionId]);
+    for (const o of orders) {
+      const before = Math.min(rest.get(o) ?? Infinity, gone.get(o) ?? Infinity);
+      const after = Math.min(rest.get(o) ?? Infinity, come.get(o) ?? Infinity);
+      if (before === after) continue;
+      if (before !== Infinity) d.count('orders', before, -1);
+      if (after !== Infinity) d.count('orders', after, 1);
+    }
+    return d;
+  }
+
+  /**
+   * Applies removed and added ledger events to event_slots (with the order deltas in `slots`). While facts
+   * are deferred, cohort_ages must follow the ledger under the facts as they stand: each event of a customer
+   * with facts moves its (first-sale slot, age) cell. Refreshed facts recompute their slots (refreshFacts).
+   */
+  private async eventsChanged(connectionId: string, removed: Row[], added: Row[], slots: SlotDeltas, defer: boolean): Promise<void> {
+    for (const r of removed) slots.event(asEvent(r), -1);
+    for (const r of added) slots.event(asEvent(r), 1);
+    const rows = slots.rows(connectionId);
+    if (rows.length > 0) {
+      await this.db.insert(AGG_SLOT_DELTA, rows);
+      for (const sql of applySlotDeltasSql()) await this.db.exec(sql, [connectionId]);
+    }
+    if (!defer) return;
+    const customers = new Set<number>();
+    for (const r of [...removed, ...added]) if (r.kind !== 'decline' && typeof r.customer_id === 'number') customers.add(r.customer_id);
+    if (customers.size === 0) return;
+    const first = new Map<number, number>();
+    for (const r of await this.db.query(
+      `SELECT customer_id, ${this.db.instantMs('first_sale_at')} AS f FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${await this.db.idSet('cust', [...customers])})`,
+      [connectionId],
+    )) {
+      first.set(Number(r.customer_id), Number(r.f));
+    }
+    const ages = new AgeDeltas();
+    for (const [list, sign] of [[removed, -1], [added, 1]] as const) {
+      for (const r of list) {
+        const f = typeof r.customer_id === 'number' ? first.get(r.customer_id) : undefined;
+        if (f !== undefined) ages.event(f, asEvent(r), sign);
+      }
+    }
+    const ageRows = ages.rows(connectionId);
+    if (ageRows.length > 0) {
+      await this.db.insert(AGG_AGE_DELTA, ageRows);
+      for (const sql of applyAgeDeltasSql()) await this.db.exec(sql, [connectionId]);
+    }
   }
 
   /** Recomputes these customers' facts now, or marks them dirty for refreshDirtyFacts. */
@@ -351,7 +476,9 @@ export class SqlStore implements Store {
 
   private async refreshFacts(connectionId: string, customers: Set<number>): Promise<void> {
     const ids = await this.db.idSet('cust', [...customers].sort((a, b) => a - b));
-    await this.db.exec(`DELETE FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids})`, [connectionId]);
+    const oldFirst = (
+      await this.db.query(`DELETE FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids}) RETURNING ${this.db.instantMs('first_sale_at')} AS f`, [connectionId])
+    ).map((r) => Number(r.f));
     const big = (e: string) => `CAST(${e} AS BIGINT)`;
     await this.db.exec(
       `INSERT INTO customer_facts (connection_id, customer_id, first_sale_at, first_order_id, first_campaign_id, first_product_id,
@@ -376,6 +503,37 @@ export class SqlStore implements Store {
          WHERE connection_id = $1 AND customer_id IN (${ids}) AND kind = 'sale'
        ) f ON f.customer_id = a.customer_id AND f.rn = 1`,
       [connectionId],
+    );
+      const newFirst = (
+      await this.db.query(`SELECT ${this.db.instantMs('first_sale_at')} AS f FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids})`, [connectionId])
+    ).map((r) => Number(r.f));
+    await this.factsChanged(connectionId, oldFirst, newFirst);
+  }
+
+  /**
+   * Facts recomputed: new_customers moves from the old first-sale slots to the new ones, and the cohort
+   * aggregates of all those slots are recomputed from the facts and the ledger.
+   */
+  private async factsChanged(connectionId: string, oldFirst: number[], newFirst: number[]): Promise<void> {
+    const d = new SlotDeltas();
+    for (const f of oldFirst) d.count('new_customers', f, -1);
+    for (const f of newFirst) d.count('new_customers', f, 1);
+    const rows = d.rows(connectionId);
+    if (rows.length > 0) {
+      await this.db.insert(AGG_SLOT_DELTA, rows);
+      for (const sql of applySlotDeltasSql()) await this.db.exec(sql, [connectionId]);
+    }
+    const slots = new Set([...oldFirst, ...newFirst].map(slotOf));
+    if (slots.size === 0) return;
+    await this.db.insert(AGG_TOUCHED_SLOTS, [...slots].map((slot) => ({ connection_id: connectionId, slot })));
+    for (const sql of recomputeCohortSlotsSql(this.db.dialect, ageDaysSql(this.db.dialect, 'e.instant', 'f.first_sale_at'))) await this.db.exec(sql, [connectionId]);
+  }
+
+  async rebuildAggregates(connectionId?: string): Promise<void> {
+    await this.lock.run(() =>
+      this.db.transaction(async () => {
+        for (const s of rebuildAggregatesSql(this.db.dialect, connectionId !== undefined)) await this.db.exec(s.sql, s.connectionParam ? [connectionId ?? ''] : []);
+      }),
     );
   }
 

@@ -88,9 +88,9 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     });
 
     it('migrates to the latest version, and again is a no-op', async () => {
-      expect(await store.schemaVersion()).toBe(3);
-      expect(await store.migrate()).toBe(3);
-      expect(await store.schemaVersion()).toBe(3);
+      expect(await store.schemaVersion()).toBe(4);
+      expect(await store.migrate()).toBe(4);
+      expect(await store.schemaVersion()).toBe(4);
     });
 
     it('saves a connection with its password sealed, never in clear', async () => {
@@ -229,6 +229,107 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       expect(await store.countRows('transactions', connectionId)).toBe(0);
       expect(await store.countRows('money_events', connectionId)).toBe(0);
       expect(await store.listConnections()).toEqual([]);
+    });
+
+    /** The aggregate tables (all-zero rows aside), then the same after a rebuild from scratch: they must agree. */
+    async function expectAggregatesCurrent(label: string): Promise<void> {
+      const read = async () => {
+        const out: Record<string, Row[]> = {};
+        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages'] as const) {
+          out[t] = (await store.readRows(t, connectionId)).filter((r) =>
+            Object.entries(r).some(([k, v]) => !['connection_id', 'slot', 'age_days', 'last_first_sale_at'].includes(k) && Number(v) !== 0),
+          );
+        }
+        return out;
+      };
+      const kept = await read();
+      await store.rebuildAggregates(connectionId);
+      expect(kept, label).toEqual(await read());
+    }
+
+    const at = (h: number, m = 0, d = 1) => Date.UTC(2025, 0, d, h, m);
+
+    it('keeps the summary and cohort pre-aggregates at write time, slot by slot', async () => {
+      await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1, 2], events: [sale(1, 42, 1500, at(10, 7)), { ...sale(2, 42, 900, at(10, 20)), order_id: 'ORD1', is_initial: false }] } });
+      expect(await store.readRows('event_slots', connectionId)).toEqual([
+        { connection_id: connectionId, slot: at(10), gross_cents: 1500, refund_cents: 0, chargeback_cents: 0, sale_count: 1, chargeback_count: 0, initial_approved: 1, initial_declined: 0, rebill_approved: 0, rebill_declined: 0, orders: 1, new_customers: 1 },
+        { connection_id: connectionId, slot: at(10, 15), gross_cents: 900, refund_cents: 0, chargeback_cents: 0, sale_count: 1, chargeback_count: 0, initial_approved: 0, initial_declined: 0, rebill_approved: 1, rebill_declined: 0, orders: 0, new_customers: 0 },
+      ]);
+      expect(await store.readRows('cohort_slots', connectionId)).toEqual([{ connection_id: connectionId, slot: at(10), customers: 1, last_first_sale_at: at(10, 7) }]);
+      expect(await store.readRows('cohort_ages', connectionId)).toEqual([{ connection_id: connectionId, slot: at(10), age_days: 0, net_cents: 2400 }]);
+      // A chargeback two days later; then the first sale is re-derived an hour earlier (its order and the
+      // customer's first sale move slot); then the chargeback is cleared.
+      await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1], events: [sale(1, 42, 1500, at(10, 7)), { ...sale(1, 42, -1500, at(17, 0, 3), 'chargeback'), event_id: 'chargeback:1' }] } });
+      expect((await store.readRows('cohort_ages', connectionId)).map((r) => [r.age_days, r.net_cents])).toEqual([[0, 2400], [2, -1500]]);
+      await expectAggregatesCurrent('chargeback');
+      await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1], events: [sale(1, 42, 1500, at(9, 7)), { ...sale(1, 42, -1500, at(17, 0, 3), 'chargeback'), event_id: 'chargeback:1' }] } });
+      expect((await store.readRows('event_slots', connectionId)).map((r) => [r.slot, r.orders, r.new_customers, r.chargeback_count])).toEqual([
+        [at(9), 1, 1, 0],
+        [at(10, 15), 0, 0, 0],
+        [at(17, 0, 3), 0, 0, 1],
+      ]);
+      await expectAggregatesCurrent('moved first sale');
+      await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1], events: [sale(1, 42, 1500, at(9, 7))] } });
+      await expectAggregatesCurrent('cleared chargeback');
+      // A decline, a refund, a void of an authorization arriving before its parent, another customer.
+      await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [3, 4], events: [{ ...sale(3, 43, 700, at(11), 'decline'), event_id: 'decline:3' }, { ...sale(4, 42, -300, at(12), 'refund'), event_id: 'refund:4' }] } });
+      const voidRow = txn(51, { txn_type: 'VOID', parent_txn_id: 50, customer_id: 42 });
+      await store.writePage({ connectionId, table: 'transactions', rows: [voidRow], ledger: { transactionIds: [51], events: [{ ...sale(51, 42, -200, at(13), 'void'), event_id: 'void:51' }] } });
+      await expectAggregatesCurrent('void stored');
+      await store.writePage({ connectionId, table: 'transactions', rows: [txn(50, { txn_type: 'AUTHORIZE', customer_id: 42 })], ledger: { transactionIds: [50], events: [] } });
+      expect(await store.countRows('money_events', connectionId)).toBe(4);
+      await expectAggregatesCurrent('void of an authorization dropped');
+      // Everything gone: nothing left but all-zero rows, which are dropped.
+      await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1, 2, 3, 4], events: [] } });
+      expect(await store.countRows('event_slots', connectionId)).toBe(0);
+      expect(await store.countRows('cohort_slots', connectionId)).toBe(0);
+      expect(await store.countRows('cohort_ages', connectionId)).toBe(0);
+    });
+
+    it('keeps the pre-aggregates consistent with deferred facts, at every commit', async () => {
+      const t0 = at(10, 7);
+      await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1], events: [sale(1, 7, 100, t0)] } });
+      // Deferred: a rebill of the known customer 7 (cohort cell follows the ledger now), a new customer 8
+      // (no facts yet: no cohort, no new customer) and customer 7's first sale re-dated a day earlier.
+      const batch = [
+        { connectionId, table: 'transactions' as const, rows: [], ledger: { transactionIds: [2], events: [{ ...sale(2, 7, 300, t0 + 40 * 86_400_000), order_id: 'ORD1' }] } },
+        { connectionId, table: 'transactions' as const, rows: [], ledger: { transactionIds: [3], events: [sale(3, 8, 500, t0 + 3_600_000)] } },
+      ];
+      await store.writePages(batch, { deferFacts: true });
+      expect((await store.readRows('cohort_ages', connectionId)).map((r) => [r.age_days, r.net_cents])).toEqual([[0, 100], [40, 300]]);
+      expect((await store.readRows('event_slots', connectionId)).reduce((a, r) => a + Number(r.new_customers), 0)).toBe(1);
+      expect(await store.countRows('facts_dirty', connectionId)).toBe(2);
+      await store.writePages([{ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1], events: [sale(1, 7, 100, t0 - 86_400_000)] } }], { deferFacts: true });
+      // The ledger moved under stale facts: the aggregate agrees with a join of the two as they stand.
+      await expectAggregatesCurrent('deferred, before refresh');
+      expect(await store.refreshDirtyFacts(connectionId)).toBe(2);
+      await expectAggregatesCurrent('after refresh');
+      expect((await store.readRows('cohort_slots', connectionId)).map((r) => [r.slot, r.customers])).toEqual([
+        [at(10, 0, 0), 1],
+        [at(11), 1],
+      ]);
+    });
+
+    it('rolls the pre-aggregates back with a failed write, and removes them with the connection', async () => {
+      await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1], events: [sale(1, 7, 100, at(10))] } });
+      const before = await store.readRows('event_slots', connectionId);
+      await expect(
+        store.writePage({ connectionId, table: 'transactions', rows: [txn(9, { total_cents: 'not a number' as never })], ledger: { transactionIds: [1], events: [sale(1, 7, 999, at(12))] } }),
+      ).rejects.toThrow();
+      expect(await store.readRows('event_slots', connectionId)).toEqual(before);
+      await expectAggregatesCurrent('after a rollback');
+      expect(await store.removeConnection('acme')).toBe(true);
+      expect(await store.countRows('event_slots', connectionId)).toBe(0);
+      expect(await store.countRows('cohort_ages', connectionId)).toBe(0);
+    });
+
+    it('migration 4 backfills the pre-aggregates of a database synced before it', async () => {
+      await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1, 2], events: [sale(1, 7, 100, at(10)), sale(2, 8, 250, at(11, 30, 2))] } });
+      const kept = await Promise.all((['event_slots', 'cohort_slots', 'cohort_ages'] as const).map((t) => store.readRows(t, connectionId)));
+      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'agg_slot_delta', 'agg_age_delta', 'agg_touched_slots', 'agg_touched_orders']) await store.query(`DROP TABLE ${t}`);
+      await store.query('DELETE FROM schema_migrations WHERE version = 4');
+      expect(await store.migrate()).toBe(4);
+      expect(await Promise.all((['event_slots', 'cohort_slots', 'cohort_ages'] as const).map((t) => store.readRows(t, connectionId)))).toEqual(kept);
     });
 
     it('stores 10,000 rows in pages quickly', async () => {

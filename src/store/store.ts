@@ -91,7 +91,10 @@ export interface Store {
   /** Removes a connection and every row synced for it; false when unknown. */
   removeConnection(name: string): Promise<boolean>;
 
-  /** Upserts a page's rows, replaces its ledger events, refreshes customer facts and writes its marker, atomically. */
+  /**
+   * Upserts a page's rows, replaces its ledger events, refreshes customer facts, keeps the report
+   * pre-aggregates (docs/store.md) and writes its marker, atomically.
+   */
   writePage(w: PageWrite): Promise<void>;
   /**
    * Writes several pages in ONE transaction (group commit); later pages win where they overlap. With
@@ -99,8 +102,17 @@ export interface Store {
    * of recomputed; refreshDirtyFacts brings their facts current.
    */
   writePages(ws: PageWrite[], opts?: { deferFacts?: boolean }): Promise<void>;
-  /** Recomputes the facts of every customer marked dirty; returns how many. */
+  /**
+   * Recomputes the facts of every customer marked dirty; returns how many. The report pre-aggregates that
+   * depend on facts (new customers, cohort_slots, cohort_ages) follow in the same transaction.
+   */
   refreshDirtyFacts(connectionId: string): Promise<number>;
+  /**
+   * Rebuilds the report pre-aggregates (event_slots, cohort_slots, cohort_ages) of one connection, or of
+   * all, from the ledger and the facts. Writes keep them current on their own; this is for data loaded
+   * around the store (bulk generation in the bench) and for repair.
+   */
+  rebuildAggregates(connectionId?: string): Promise<void>;
   /** Page markers of a scope (what a resumed sync may skip). */
   pageMarkers(connectionId: string, scope: string): Promise<PageMarker[]>;
   /** Drops a finished scope's markers. */
