@@ -10,7 +10,7 @@ import type { Store } from '../store/store.js';
 import { divRound } from './arith.js';
 import { groupKey, type Dimension } from './dimensions.js';
 import { instantRange, nextPeriodStart, periodKey, periodStart, type Period } from './range.js';
-import { factCol, filterSql, firstSaleJoin, instantParam, localTimestampSql, Params, periodStartInRangeSql, plusDaysSql } from './sql.js';
+import { factCol, filterSql, firstSaleJoin, instantParam, localDayOf, localDaySql, localTimestampSql, Params, periodStartInRangeSql, plusDaysSql } from './sql.js';
 import { reportZone, type RangeQuery } from './summary.js';
 
 export const DEFAULT_HORIZONS: readonly number[] = [1, 7, 14, 30, 60, 90, 180, 365];
@@ -82,11 +82,32 @@ async function cohortSizes(store: Store, q: CohortQuery, zone: string): Promise<
   return out;
 }
 
-/** Cohort LTV at horizons (days), per cohort period and group. */
-export async function cohortReport(store: Store, q: CohortQuery): Promise<CohortReport> {
-  const zone = reportZone({ ...q, basis: 'event' });
+/** True when the cohort pre-aggregate answers a query: no breakdown but the connection. */
+export function cohortAggregateAnswers(q: Pick<CohortQuery, 'groupBy' | 'filters'>): boolean {
+  return !q.groupBy && (q.filters ?? []).every((f) => f.dimension === 'connection');
+}
+
+function horizonsOf(q: CohortQuery): number[] {
   const horizons = [...new Set(q.horizons ?? DEFAULT_HORIZONS)].sort((a, b) => a - b);
   for (const h of horizons) if (!Number.isSafeInteger(h) || h <= 0) throw new RangeError(`a horizon is a positive whole number of days, got ${h}`);
+  return horizons;
+}
+
+/**
+ * Cohort LTV at horizons (days), per cohort period and group: from the store's cohort pre-aggregate
+ * (cohort_slots, cohort_ages) when the query has no breakdown but the connection, else from the ledger
+ * and the facts. `source` forces one ('aggregate' throws when it cannot answer).
+ */
+export async function cohortReport(store: Store, q: CohortQuery, o: { source?: 'ledger' | 'aggregate' } = {}): Promise<CohortReport> {
+  horizonsOf(q);
+  const source = o.source ?? (cohortAggregateAnswers(q) ? 'aggregate' : 'ledger');
+  return source === 'aggregate' ? cohortReportFromAggregate(store, q) : cohortReportFromLedger(store, q);
+}
+
+/** Cohort LTV over the ledger and the facts (every breakdown). */
+export async function cohortReportFromLedger(store: Store, q: CohortQuery): Promise<CohortReport> {
+  const zone = reportZone({ ...q, basis: 'event' });
+  const horizons = horizonsOf(q);
   const asOf = q.asOf ?? Date.now();
   const sizes = await cohortSizes(store, q, zone);
   const p = new Params();
@@ -179,4 +200,57 @@ export async function cohortTriangle(store: Store, q: Omit<CohortQuery, 'by' | '
       return { cohort: s.start.slice(0, 7), group: q.groupBy ? s.group : null, customers: s.customers, months };
     });
   return { zone, groupBy: q.groupBy ?? null, asOf, rows: out };
+}
+
+/**
+ * Cohort LTV over the store's pre-aggregate (schema.ts: cohort_slots, cohort_ages), equal to the ledger's
+ * for queries without breakdowns (a connection filter is the only one the aggregate keeps); throws for
+ * other filters or a group-by. Exact: `instant < first_sale_at + H days` is `age_days < H` with
+ * age_days = floor((instant - first_sale_at) / 1 day), and every local midnight of every zone is on a
+ * 15-minute boundary of UTC, so a first-sale slot falls in the viewer-zone period of its customers.
+ */
+export async function cohortReportFromAggregate(store: Store, q: CohortQuery): Promise<CohortReport> {
+  if (!cohortAggregateAnswers(q)) throw new RangeError('the cohort aggregate keeps no breakdowns but the connection');
+  const zone = reportZone({ ...q, basis: 'event' });
+  const horizons = horizonsOf(q);
+  const asOf = q.asOf ?? Date.now();
+  const r = instantRange(q.from, q.to, zone);
+  const p = new Params();
+  const where = `s.slot >= ${instantParam(store.engine, p, r.startMs)} AND s.slot < ${instantParam(store.engine, p, r.endMs)}${filterSql(q.filters ?? [], () => 's.connection_id', p)}`;
+  // Group by viewer-zone day with integer arithmetic (at most a few hundred groups), roll days up here.
+  const day = localDaySql(store.engine, p, 's.slot', zone, r.startMs, r.endMs);
+  const sums = horizons.map((h, i) => `SUM(CASE WHEN s.age_days < ${h} THEN s.net_cents ELSE 0 END) AS h${i}`);
+  const sizeRows = await store.query(
+    `SELECT ${day} AS d, SUM(s.customers) AS customers, ${store.instantMsSql('MAX(s.last_first_sale_at)')} AS last_first FROM cohort_slots s WHERE ${where} GROUP BY 1`,
+    p.values,
+  );
+  const sumRows = await store.query(`SELECT ${day} AS d, ${sums.join(', ')}, SUM(s.net_cents) AS total FROM cohort_ages s WHERE ${where} GROUP BY 1`, p.values);
+  const acc = new Map<string, { customers: number; lastFirst: number; h: number[]; total: number }>();
+  const cell = (d: unknown) => {
+    const start = periodStart(localDayOf(d), q.by);
+    let a = acc.get(start);
+    if (!a) acc.set(start, (a = { customers: 0, lastFirst: -Infinity, h: horizons.map(() => 0), total: 0 }));
+    return a;
+  };
+  for (const row of sizeRows) {
+    const a = cell(row.d);
+    a.customers += n(row.customers);
+    a.lastFirst = Math.max(a.lastFirst, n(row.last_first));
+  }
+  for (const row of sumRows) {
+    const a = cell(row.d);
+    horizons.forEach((_, i) => (a.h[i] = (a.h[i] ?? 0) + n(row[`h${i}`])));
+    a.total += n(row.total);
+  }
+  const cohorts: CohortRow[] = [...acc.entries()]
+    .filter(([, a]) => a.customers > 0)
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+    .map(([start, a]) => {
+      const ltv: Record<number, LtvCell> = {};
+      horizons.forEach((h, i) => {
+        ltv[h] = { cents: divRound(a.h[i] ?? 0, a.customers) ?? 0, complete: a.lastFirst + h * DAY <= asOf };
+      });
+      return { cohort: periodKey(start, q.by), start, group: null, customers: a.customers, netToDate: a.total, ltv };
+    });
+  return { by: q.by, zone, groupBy: null, horizons, asOf, cohorts };
 }

@@ -95,10 +95,6 @@ export function eventSourceSql(basis: Basis): string {
       LEFT JOIN transactions pt ON pt.connection_id = t.connection_id AND pt.transaction_id = t.parent_txn_id)`;
 }
 
-/** The 15-minute UTC slot of an instant: every local midnight of every zone is on such a boundary. */
-export function slotSql(engine: Engine, expr: string): string {
-  return engine === 'postgres' ? `date_bin('15 minutes', ${expr}, TIMESTAMPTZ '2000-01-01 00:00:00+00')` : `time_bucket(INTERVAL '15 minutes', ${expr})`;
-}
 
 /** A zone's UTC offset changes in [startMs, endMs): the offset in force from each instant on. */
 export function offsetChanges(zone: string, startMs: number, endMs: number): { from: number; minutes: number }[] {

@@ -7,7 +7,7 @@ import type { Dimension, Filter } from './dimensions.js';
 import { compareFigures, figuresOf, type ComparedFigures, type Figures } from './figures.js';
 import { instantRange, periodKey, periodsOf, previousRange, type Period } from './range.js';
 import { instantParam, periodStartInRangeSql, type Basis } from './sql.js';
-import { readTotalsFromSlots } from './summary-aggregate.js';
+import { readTotalsFromSlots, slotsAnswer } from './summary-aggregate.js';
 import { emptyTotals, readTotals, type TotalsByBucket, type TotalsQuery } from './totals.js';
 
 /** What every report is scoped by. */
@@ -52,13 +52,18 @@ export interface SummaryReport {
   rows: SummaryRow[];
 }
 
-/** Where totals come from: the ledger (always available) or the slot pre-aggregate (summary-aggregate.ts). */
+/**
+ * Where totals come from: by default the slot pre-aggregate (summary-aggregate.ts) whenever it answers the
+ * query (event basis, no breakdown but the connection), else the ledger. 'ledger' forces the ledger (the
+ * bench and the equality tests); 'aggregate' forces the aggregate and throws when it cannot answer.
+ */
 export interface TotalsSource {
   source?: 'ledger' | 'aggregate';
 }
 
 function totalsOf(store: Store, q: TotalsQuery, o: TotalsSource): Promise<TotalsByBucket> {
-  return o.source === 'aggregate' ? readTotalsFromSlots(store, q) : readTotals(store, q);
+  const source = o.source ?? (slotsAnswer(q) ? 'aggregate' : 'ledger');
+  return source === 'aggregate' ? readTotalsFromSlots(store, q) : readTotals(store, q);
 }
 
 /** The summary of [from, to] and of the previous period of the same length. */

@@ -91,12 +91,13 @@ export async function readTotals(store: Store, q: TotalsQuery): Promise<TotalsBy
     // Orders placed: an order counts once, in the period of its first sale (of the group, when grouped),
     // so periods add up to the range and an order is never counted on both sides of a boundary. Read as
     // "first sale in the window, and no matching sale of the same order before it" (an anti-join), so
-    // only the window's sales are grouped. Sales are on their own dates on both bases.
+    // only the window's sales are grouped. Sales are on their own dates on both bases. A sale without an
+    // order id is no order.
     const p = new Params();
     const group = q.groupBy ? e(q.groupBy) : 'NULL';
     const start = instantParam(store.engine, p, q.startMs);
     const inWindow = `SELECT ev.connection_id, ev.order_id, ${group} AS grp, MIN(ev.instant) AS first_at FROM money_events ev
-      WHERE ev.kind = 'sale' AND ev.instant >= ${start} AND ev.instant < ${instantParam(store.engine, p, q.endMs)}${filterSql(q.filters, e, p)} GROUP BY 1, 2, 3`;
+      WHERE ev.kind = 'sale' AND ev.order_id IS NOT NULL AND ev.instant >= ${start} AND ev.instant < ${instantParam(store.engine, p, q.endMs)}${filterSql(q.filters, e, p)} GROUP BY 1, 2, 3`;
     const e2 = eventCol('e2');
     const sameGroup = q.groupBy ? ` AND ${e2(q.groupBy)} IS NOT DISTINCT FROM o.grp` : '';
     const earlier = `SELECT 1 FROM money_events e2 WHERE e2.connection_id = o.connection_id AND e2.order_id = o.order_id AND e2.kind = 'sale'
