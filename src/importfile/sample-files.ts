@@ -5,6 +5,7 @@
  * Shared by the tests (10,000 rows) and the benchmark (1,000,000 rows); the sandbox may use it too.
  */
 import { transactionColumns, noteColumns, detailColumns, TX, type TxColumn } from './columns.js';
+import { mulberry32 } from '../core/prng.js';
 
 /** Options of the generator. */
 export interface SampleOptions {
@@ -28,18 +29,6 @@ const OTHER = ['GB', 'DE', 'FR', 'AU', 'MX', 'JP', 'NL', 'BR', 'IE', 'NZ'];
 const ROUTING = ['021000021', '011000015', '026009593', '121000358', '122105155', '111000025', '031176110'];
 const CARRIERS = ['USPS', 'FedEx', 'UPS', 'DHL'];
 const ADDRESS2 = ['', '', '', 'Apt 4, "B"', 'Suite 200', 'Unit 7'];
-
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DAY_MS = 86_400_000;
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -79,7 +68,7 @@ export class SampleTransactions {
   private orderSeq = 0;
 
   constructor(private readonly o: SampleOptions) {
-    this.rnd = prng(o.seed ?? 42);
+    this.rnd = mulberry32(o.seed ?? 42);
     this.todayMs = Date.parse(`${o.today}T00:00:00Z`);
   }
 
@@ -206,7 +195,7 @@ export class SampleTransactions {
 
   /** Identity and addresses of customer n: a function of n, so a returning customer is the same person. */
   private customerCells(n: number): Cells {
-    const r = prng(n * 7919);
+    const r = mulberry32(n * 7919);
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
     const first = pick(FIRST);
     const last = pick(LAST);
@@ -280,7 +269,7 @@ export class SampleTransactions {
 
 /** A valid notes file for customers C1..C`customers`. */
 export function sampleNotesCsv(customers: number, rows: number, seed = 7): string {
-  const r = prng(seed);
+  const r = mulberry32(seed);
   const lines = [noteColumns.map((c) => quote(c.name)).join(',')];
   for (let i = 0; i < rows; i++) {
     const c = 1 + Math.floor(r() * customers);

@@ -7,6 +7,7 @@ import { basename, join } from 'node:path';
 import { InvalidInputError } from '../core/errors.js';
 import { type FileKind } from './columns.js';
 import { CsvFileWriter, cellOf, readHeader, readTable } from './writer.js';
+import { fnv1a32, mulberry32 } from '../core/prng.js';
 
 /** What the merchant must be able to check in the sample (issue 7 step 5). */
 export const SAMPLE_FEATURES = ['activeSubscription', 'oneTimeBuyer', 'refund', 'chargeback', 'check', 'separateShipping'] as const;
@@ -31,19 +32,8 @@ export interface SampleSelection {
   absent: SampleFeature[];
 }
 
-/** mulberry32 from a string seed: the same seed always picks the same sample. */
-function prng(seed: string): () => number {
-  let h = 2166136261;
-  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619);
-  let a = h >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 seeded from the seed text: the same seed always picks the same sample. */
+const prng = (seed: string): (() => number) => mulberry32(fnv1a32(seed));
 
 /**
  * Chooses `size` whole customers (pure): first, greedily, customers that cover the most features not yet
