@@ -1,5 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { TransactionRecord, firstItemProductId, looseFlag, looseMoney, sanitizedJson, stripSensitive } from './schemas.js';
+import {
+  CampaignRecord,
+  CustomerRecord,
+  ItemRecord,
+  OrderRecord,
+  ProductRecord,
+  PurchaseRecord,
+  TransactionRecord,
+  firstItemProductId,
+  looseFlag,
+  looseMoney,
+  readCampaign,
+  readCustomer,
+  readOrder,
+  readProduct,
+  readPurchase,
+  readTransaction,
+  sanitizedJson,
+  stripSensitive,
+} from './schemas.js';
 
 describe('tolerant record schemas', () => {
   it('reads numbers as strings, flags in every form, nulls and empty strings', () => {
@@ -28,5 +47,55 @@ describe('tolerant record schemas', () => {
     const clean = { customerId: 5, dateCreated: '2025-01-01 00:00:00', extra: { kept: true }, paySources: [{ cardLast4: '1111' }] };
     expect(stripSensitive(c)).toEqual(clean);
     expect(JSON.parse(sanitizedJson(c))).toEqual(clean);
+  });
+});
+
+describe('hand-written record readers', () => {
+  // Every quirk the zod schemas accept or refuse: the fast readers must agree value for value.
+  const quirks: unknown[] = [
+    undefined, null, '', '   ', '\u00a0', ' 12 ', '12', '1e3', '0x10', '1.5', 'abc', '29.95', '12.345', '12.500', '-3.10', 'true', 'TRUE', 'yes',
+    '0', '1', 'no', 0, 1, 2, 1.5, -7, 2 ** 60, Number.NaN, Number.POSITIVE_INFINITY, 12.5, true, false, {}, { '3': { productId: '3' } }, [], [{ productId: 4 }], 'x',
+  ];
+  const cases: [string, { safeParse(v: unknown): { success: boolean; data?: unknown } }, (v: unknown) => unknown, Record<string, unknown>][] = [
+    ['transaction', TransactionRecord, readTransaction, { transactionId: 1, txnType: 'SALE', responseType: 'SUCCESS', dateCreated: '2025-01-02 10:00:00' }],
+    ['order', OrderRecord, readOrder, { orderId: 'A1', dateCreated: '2025-01-02 10:00:00' }],
+    ['customer', CustomerRecord, readCustomer, { customerId: 5, dateCreated: '2025-01-02 10:00:00' }],
+    ['purchase', PurchaseRecord, readPurchase, { purchaseId: 'P1', dateCreated: '2025-01-02 10:00:00' }],
+    ['campaign', CampaignRecord, readCampaign, { campaignId: 2 }],
+    ['product', ProductRecord, readProduct, { productId: 3 }],
+  ];
+  it.each(cases)('%s: same result as the zod schema for every quirk in every field', (_name, schema, read, base) => {
+    const fields = Object.keys((schema as unknown as { shape: Record<string, unknown> }).shape);
+    for (const f of fields) {
+      for (const q of quirks) {
+        const input = { ...base, [f]: q, extra: 'kept out' };
+        if (q === undefined) delete (input as Record<string, unknown>)[f];
+        const z = schema.safeParse(input);
+        let fast: unknown;
+        let ok = true;
+        try {
+          fast = read(input);
+        } catch {
+          ok = false;
+        }
+        expect({ f, q, ok }).toEqual({ f, q, ok: z.success });
+        // toEqual: an absent optional field (zod omits it) equals one read as undefined; null does not.
+        if (ok) expect(fast).toEqual(z.data);
+      }
+    }
+    for (const bad of [null, [1], 'x', 3]) expect(() => read(bad)).toThrow();
+  });
+  it('firstItemProductId skips items the item schema refuses', () => {
+    for (const q of quirks) {
+      const items = [{ productId: q }, { productId: 9, price: q }, { productId: 8 }];
+      const ref = items.map((it) => ItemRecord.safeParse(it)).find((p) => p.success && typeof p.data.productId === 'number');
+      const expected = ref?.success ? ref.data.productId : null;
+      expect({ q, id: firstItemProductId(items) }).toEqual({ q, id: expected });
+    }
+  });
+  it('sanitizedJson serialises records without sensitive keys exactly as JSON.stringify', () => {
+    const r = { a: 1, b: [1, { c: 'x' }], d: null, e: { f: 'g' } };
+    expect(sanitizedJson(r)).toBe(JSON.stringify(r));
+    expect(JSON.parse(sanitizedJson({ ...r, e: { password: 'p', f: 'g' } }))).toEqual(r);
   });
 });

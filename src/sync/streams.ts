@@ -5,13 +5,14 @@
 import { crmWallToInstant } from '../core/time.js';
 import type { Endpoint } from '../crm/client.js';
 import {
-  CampaignRecord,
-  CustomerRecord,
-  OrderRecord,
-  ProductRecord,
-  PurchaseRecord,
-  TransactionRecord,
+  FieldError,
   firstItemProductId,
+  readCampaign,
+  readCustomer,
+  readOrder,
+  readProduct,
+  readPurchase,
+  readTransaction,
   sanitizedJson,
 } from '../crm/schemas.js';
 import type { EntityTableName, Row } from '../store/schema.js';
@@ -41,13 +42,22 @@ const instant = (wall: string | null | undefined, zone: string): number | null =
 const raw = (r: unknown) => sanitizedJson(r);
 const maxWall = (a: string | null, b: string | null | undefined): string | null => (!b ? a : !a || b > a ? b : a);
 
-/** Parses every record of a page; each result keeps its original record (`_raw`) for the raw column. */
-function parseAll<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } } }, records: unknown[], what: string): (T & { _raw: unknown })[] {
-  return records.map((r, i) => {
-    const p = schema.safeParse(r);
-    if (!p.success) throw new Error(`cannot read ${what} record ${i + 1} of the page: ${p.error.message.slice(0, 300)}`);
-    return Object.assign(p.data as T & object, { _raw: r }) as T & { _raw: unknown };
-  });
+/**
+ * Reads every record of a page with a hand-written tolerant reader (crm/schemas.ts: the zod schemas'
+ * semantics without their per-field allocations); each result is paired with its original record,
+ * whose sanitised JSON is the raw column.
+ */
+function parseAll<T>(read: (v: unknown) => T, records: unknown[], what: string): T[] {
+  const out = new Array<T>(records.length);
+  for (let i = 0; i < records.length; i++) {
+    try {
+      out[i] = read(records[i]);
+    } catch (err) {
+      if (err instanceof FieldError) throw new Error(`cannot read ${what} record ${i + 1} of the page: ${err.message.slice(0, 300)}`);
+      throw err;
+    }
+  }
+  return out;
 }
 
 /** Masks a card number down to its last 4 if a full one ever appears in a last4 field. */
@@ -60,9 +70,10 @@ export const STREAMS: StreamSpec[] = [
     endpoint: 'campaign/query',
     windowed: false,
     map(records) {
-      const rows = parseAll(CampaignRecord, records, 'campaign')
-        .filter((c) => c.campaignId !== null)
-        .map((c) => ({ campaign_id: c.campaignId, name: c.campaignName ?? null, campaign_type: c.campaignType ?? null, raw: raw(c._raw) }));
+      const rows: Row[] = [];
+      parseAll(readCampaign, records, 'campaign').forEach((c, i) => {
+        if (c.campaignId !== null) rows.push({ campaign_id: c.campaignId, name: c.campaignName ?? null, campaign_type: c.campaignType ?? null, raw: raw(records[i]) });
+      });
       return { rows, maxUpdated: null };
     },
   },
@@ -71,9 +82,12 @@ export const STREAMS: StreamSpec[] = [
     endpoint: 'product/query',
     windowed: false,
     map(records) {
-      const rows = parseAll(ProductRecord, records, 'product')
-        .filter((p) => p.productId !== null)
-        .map((p) => ({ product_id: p.productId, name: p.productName ?? p.name ?? null, sku: p.sku ?? p.productSku ?? null, price_cents: p.price ?? null, raw: raw(p._raw) }));
+      const rows: Row[] = [];
+      parseAll(readProduct, records, 'product').forEach((p, i) => {
+        if (p.productId !== null) {
+          rows.push({ product_id: p.productId, name: p.productName ?? p.name ?? null, sku: p.sku ?? p.productSku ?? null, price_cents: p.price ?? null, raw: raw(records[i]) });
+        }
+      });
       return { rows, maxUpdated: null };
     },
   },
@@ -83,7 +97,7 @@ export const STREAMS: StreamSpec[] = [
     windowed: true,
     map(records, zone) {
       let maxUpdated: string | null = null;
-      const rows = parseAll(CustomerRecord, records, 'customer').map((c) => {
+      const rows = parseAll(readCustomer, records, 'customer').map((c, i) => {
         maxUpdated = maxWall(maxUpdated, c.dateUpdated);
         return {
           customer_id: c.customerId,
@@ -94,7 +108,7 @@ export const STREAMS: StreamSpec[] = [
           state: c.state ?? null,
           date_created: instant(c.dateCreated, zone),
           date_updated: instant(c.dateUpdated, zone),
-          raw: raw(c._raw),
+          raw: raw(records[i]),
         };
       });
       return { rows, maxUpdated };
@@ -106,7 +120,7 @@ export const STREAMS: StreamSpec[] = [
     windowed: true,
     map(records, zone) {
       let maxUpdated: string | null = null;
-      const rows = parseAll(OrderRecord, records, 'order').map((o) => {
+      const rows = parseAll(readOrder, records, 'order').map((o, i) => {
         maxUpdated = maxWall(maxUpdated, o.dateUpdated);
         return {
           order_id: o.orderId,
@@ -120,7 +134,7 @@ export const STREAMS: StreamSpec[] = [
           source_value1: o.sourceValue1 ?? null,
           date_created: instant(o.dateCreated, zone),
           date_updated: instant(o.dateUpdated, zone),
-          raw: raw(o._raw),
+          raw: raw(records[i]),
         };
       });
       return { rows, maxUpdated };
@@ -132,11 +146,11 @@ export const STREAMS: StreamSpec[] = [
     windowed: true,
     map(records, zone) {
       let maxUpdated: string | null = null;
-      const parsed = parseAll(TransactionRecord, records, 'transaction');
+      const parsed = parseAll(readTransaction, records, 'transaction');
       const events: Row[] = [];
-      const rows = parsed.map((t) => {
+      const rows = parsed.map((t, i) => {
         maxUpdated = maxWall(maxUpdated, t.dateUpdated);
-        events.push(...deriveEvents(t, zone));
+        for (const e of deriveEvents(t, zone)) events.push(e);
         return {
           transaction_id: t.transactionId,
           order_id: t.orderId ?? null,
@@ -159,7 +173,7 @@ export const STREAMS: StreamSpec[] = [
           card_last4: last4(t.cardLast4),
           date_created: instant(t.dateCreated, zone),
           date_updated: instant(t.dateUpdated, zone),
-          raw: raw(t._raw),
+          raw: raw(records[i]),
         };
       });
       const ids = parsed.map((t) => t.transactionId).filter((id): id is number => id !== null);
@@ -172,7 +186,7 @@ export const STREAMS: StreamSpec[] = [
     windowed: true,
     map(records, zone) {
       let maxUpdated: string | null = null;
-      const rows = parseAll(PurchaseRecord, records, 'purchase').map((p) => {
+      const rows = parseAll(readPurchase, records, 'purchase').map((p, i) => {
         maxUpdated = maxWall(maxUpdated, p.dateUpdated);
         return {
           purchase_id: p.purchaseId,
@@ -188,7 +202,7 @@ export const STREAMS: StreamSpec[] = [
           merchant_id: p.merchantId ?? null,
           date_created: instant(p.dateCreated, zone),
           date_updated: instant(p.dateUpdated, zone),
-          raw: raw(p._raw),
+          raw: raw(records[i]),
         };
       });
       return { rows, maxUpdated };
