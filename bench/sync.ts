@@ -5,7 +5,7 @@
  * and 8, against the ideal (requests x latency) / concurrency. Every figure comes with CPU seconds (this
  * process's, all threads; the sandbox's) and the load average: the machine is shared.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +61,7 @@ async function storeThroughput(dir: string): Promise<void> {
   const startedAll = performance.now();
   // CPU time of this process (all threads, DuckDB's included): independent of other load on the machine.
   const cpu0 = process.cpuUsage();
+  const threads0 = threadCpuSecs();
   let pending: PageWrite[] = [];
   let writing: Promise<void> = Promise.resolve();
   for (let p = 0; p < bodies.length; p++) {
@@ -86,20 +87,39 @@ async function storeThroughput(dir: string): Promise<void> {
   const secs = (performance.now() - startedAll) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuSecs = (cpu.user + cpu.system) / 1e6;
+  const threads1 = threadCpuSecs();
+  const split =
+    threads0 && threads1 ? `; of which JS thread ${(threads1.main - threads0.main).toFixed(2)} CPU-s, DuckDB and other threads ${(threads1.others - threads0.others).toFixed(2)} CPU-s` : '';
   const stored = await store.countRows('transactions', connectionId);
   console.log(
     `store: ${stored} transactions (+ ledger + customer facts) in ${secs.toFixed(2)}s wall = ${Math.round(stored / secs)} records/s; ` +
-      `${cpuSecs.toFixed(2)} CPU-s = ${Math.round(stored / cpuSecs)} records per CPU-second; parse + mapping ${Math.round(mapMs)} ms (target > 20000/s) [${load()}]`,
+      `${cpuSecs.toFixed(2)} CPU-s = ${Math.round(stored / cpuSecs)} records per CPU-second${split}; parse + mapping ${Math.round(mapMs)} ms wall (target > 20000/s) [${load()}]`,
   );
   await store.close();
 }
 
 /** CPU seconds used so far by another process (Linux /proc; null elsewhere). */
-function processCpuSecs(pid: number | undefined): number | null {
+function processCpuSecs(pid: number | undefined, statFile = `/proc/${pid}/stat`): number | null {
   if (pid === undefined) return null;
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const fields = readFileSync(statFile, 'utf8').split(') ')[1]?.split(' ') ?? [];
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds of this process's main (JS) thread and of all its other threads (DuckDB's, libuv's). */
+function threadCpuSecs(): { main: number; others: number } | null {
+  try {
+    let main = 0;
+    let others = 0;
+    for (const tid of readdirSync('/proc/self/task')) {
+      const secs = processCpuSecs(Number(tid), `/proc/self/task/${tid}/stat`) ?? 0;
+      if (Number(tid) === process.pid) main += secs;
+      else others += secs;
+    }
+    return { main, others };
   } catch {
     return null;
   }
