@@ -3,14 +3,15 @@
  * cohort_ages; docs/store.md "Pre-aggregates"). The write paths of sql-store.ts collect what a
  * transaction changed here, as exact deltas per slot, and apply them with the SQL below in that same
  * transaction:
- * - a ledger event removed or added moves its own slot's sums and counts (and, while facts are deferred,
- *   its customer's cohort_ages cell under the facts as they stand);
+ * - a ledger event removed or added moves its own slot's sums and counts, and its customer's cohort_ages
+ *   cell under the facts as they stand (none without facts);
  * - an order whose sales changed moves from the slot of its old first sale to that of its new one;
- * - a customer whose facts were recomputed moves new_customers from the old first-sale slot to the new
- *   one, and both cohort slots are recomputed from facts and ledger (a MAX is not a delta).
+ * - a customer whose facts are recomputed moves new_customers and their whole cohort_ages contribution
+ *   from the old first-sale slot to the new one, and cohort_slots of both slots are recomputed from the
+ *   facts (a latest first sale is a MAX, not a delta).
  */
 import { DAY } from '../core/time.js';
-import { COHORT_AGES, EVENT_SLOTS, slotSql, type Dialect, type Row } from './schema.js';
+import { ageDaysSql, COHORT_AGES, EVENT_SLOTS, slotSql, type Dialect, type Row } from './schema.js';
 
 export const SLOT_MS = 15 * 60_000;
 
@@ -102,37 +103,49 @@ export function applySlotDeltasSql(): string[] {
   ];
 }
 
-/** Adds the staged agg_age_delta rows of connection $1 to cohort_ages, clears the stage. */
+/** Adds the staged agg_age_delta rows of connection $1 to cohort_ages, drops cells left at zero, clears the stage. */
 export function applyAgeDeltasSql(): string[] {
   const cols = COHORT_AGES.columns.map((c) => c.name).join(', ');
   return [
     `INSERT INTO cohort_ages (${cols}) SELECT ${cols} FROM agg_age_delta WHERE connection_id = $1
      ON CONFLICT (connection_id, slot, age_days) DO UPDATE SET net_cents = cohort_ages.net_cents + EXCLUDED.net_cents`,
+    `DELETE FROM cohort_ages WHERE connection_id = $1 AND net_cents = 0 AND EXISTS (SELECT 1 FROM agg_age_delta d
+       WHERE d.connection_id = cohort_ages.connection_id AND d.slot = cohort_ages.slot AND d.age_days = cohort_ages.age_days)`,
     'DELETE FROM agg_age_delta WHERE connection_id = $1',
   ];
 }
 
 /**
- * Recomputes cohort_slots and cohort_ages of the slots staged in agg_touched_slots for connection $1 from
- * customer_facts and money_events, then clears the stage. PostgreSQL reaches the facts of a slot by the
- * (connection_id, first_sale_at) index (a range); DuckDB, without secondary indexes, hash-joins on the slot.
+ * A customer's whole cohort_ages contribution (their events under their facts as they stand), for the
+ * customers in `ids` of connection $1, added to agg_age_delta with `sign`: run with -1 before their facts
+ * are recomputed and +1 after, it moves them from the old first-sale cells to the new ones.
  */
-export function recomputeCohortSlotsSql(dialect: Dialect, ageDays: string): string[] {
+export function stageCustomerAgesSql(dialect: Dialect, ids: string, sign: 1 | -1): string {
+  const slot = slotSql(dialect, 'f.first_sale_at');
+  const age = ageDaysSql(dialect, 'e.instant', 'f.first_sale_at');
+  return `INSERT INTO agg_age_delta (connection_id, slot, age_days, net_cents)
+     SELECT f.connection_id, ${slot}, ${age}, ${sign} * SUM(e.amount_cents)
+     FROM customer_facts f JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.kind <> 'decline'
+     WHERE f.connection_id = $1 AND f.customer_id IN (${ids}) GROUP BY 1, 2, 3
+     ON CONFLICT (connection_id, slot, age_days) DO UPDATE SET net_cents = agg_age_delta.net_cents + EXCLUDED.net_cents`;
+}
+
+/**
+ * Recomputes cohort_slots (customers, latest first sale: a MAX is not a delta) of the slots staged in
+ * agg_touched_slots for connection $1 from customer_facts alone, then clears the stage. PostgreSQL reaches
+ * the facts of a slot by the (connection_id, first_sale_at) index (a range); DuckDB, without secondary
+ * indexes, hash-joins on the slot.
+ */
+export function recomputeCohortSlotsSql(dialect: Dialect): string[] {
   const inSlot =
     dialect === 'postgres'
       ? `f.connection_id = t.connection_id AND f.first_sale_at >= t.slot AND f.first_sale_at < t.slot + INTERVAL '15 minutes'`
       : `f.connection_id = t.connection_id AND ${slotSql(dialect, 'f.first_sale_at')} = t.slot`;
-  const touched = 'SELECT slot FROM agg_touched_slots WHERE connection_id = $1';
   return [
-    `DELETE FROM cohort_slots WHERE connection_id = $1 AND slot IN (${touched})`,
-    `DELETE FROM cohort_ages WHERE connection_id = $1 AND slot IN (${touched})`,
+    'DELETE FROM cohort_slots WHERE connection_id = $1 AND slot IN (SELECT slot FROM agg_touched_slots WHERE connection_id = $1)',
     `INSERT INTO cohort_slots (connection_id, slot, customers, last_first_sale_at)
      SELECT t.connection_id, t.slot, COUNT(*), MAX(f.first_sale_at) FROM agg_touched_slots t JOIN customer_facts f ON ${inSlot}
      WHERE t.connection_id = $1 GROUP BY 1, 2`,
-    `INSERT INTO cohort_ages (connection_id, slot, age_days, net_cents)
-     SELECT t.connection_id, t.slot, ${ageDays}, SUM(e.amount_cents) FROM agg_touched_slots t JOIN customer_facts f ON ${inSlot}
-       JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.kind <> 'decline'
-     WHERE t.connection_id = $1 GROUP BY 1, 2, 3`,
     'DELETE FROM agg_touched_slots WHERE connection_id = $1',
   ];
 }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvalidInputError } from '../core/errors.js';
-import { AgeDeltas, applyAgeDeltasSql, applySlotDeltasSql, recomputeCohortSlotsSql, slotOf, SlotDeltas, type EventFacts } from './aggregates.js';
+import { AgeDeltas, applyAgeDeltasSql, applySlotDeltasSql, recomputeCohortSlotsSql, slotOf, SlotDeltas, stageCustomerAgesSql, type EventFacts } from './aggregates.js';
 import {
   AGG_AGE_DELTA,
   AGG_SLOT_DELTA,
@@ -13,7 +13,6 @@ import {
   AGG_TOUCHED_SLOTS,
   AGGREGATE_SCRATCH_TABLES,
   AGGREGATE_TABLES,
-  ageDaysSql,
   rebuildAggregatesSql,
   CONNECTIONS,
   CUSTOMER_FACTS,
@@ -321,7 +320,7 @@ export class SqlStore implements Store {
           `DELETE FROM money_events WHERE connection_id = $1 AND kind = 'void' AND transaction_id IN (${idList(stale.map((r) => Number(r.transaction_id)))}) RETURNING ${eventReturning((c) => this.db.instantMs(c))}`,
           [connectionId],
         );
-        await this.eventsChanged(connectionId, removed, [], new SlotDeltas(), defer);
+        await this.eventsChanged(connectionId, removed, [], new SlotDeltas());
         const customers = new Set(stale.filter((r) => r.customer_id !== null).map((r) => Number(r.customer_id)));
         if (customers.size > 0) await this.touchFacts(connectionId, customers, defer);
       }
@@ -369,7 +368,7 @@ export class SqlStore implements Store {
     const slots = await this.orderFirstSales(connectionId, removed, evRows);
     if (evRows.length > 0) await this.db.insert(MONEY_EVENTS, evRows);
     for (const e of evRows) if (typeof e.customer_id === 'number') customers.add(e.customer_id);
-    await this.eventsChanged(connectionId, removed, evRows, slots, defer);
+    await this.eventsChanged(connectionId, removed, evRows, slots);
     if (customers.size > 0) await this.touchFacts(connectionId, customers, defer);
   }
 
@@ -414,11 +413,11 @@ export class SqlStore implements Store {
   }
 
   /**
-   * Applies removed and added ledger events to event_slots (with the order deltas in `slots`). While facts
-   * are deferred, cohort_ages must follow the ledger under the facts as they stand: each event of a customer
-   * with facts moves its (first-sale slot, age) cell. Refreshed facts recompute their slots (refreshFacts).
+   * Applies removed and added ledger events to event_slots (with the order deltas in `slots`), and to
+   * cohort_ages under the facts as they stand: each event of a customer with facts moves its (first-sale
+   * slot, age) cell. Recomputed facts then move whole customers (refreshFacts), deferred or not.
    */
-  private async eventsChanged(connectionId: string, removed: Row[], added: Row[], slots: SlotDeltas, defer: boolean): Promise<void> {
+  private async eventsChanged(connectionId: string, removed: Row[], added: Row[], slots: SlotDeltas): Promise<void> {
     for (const r of removed) slots.event(asEvent(r), -1);
     for (const r of added) slots.event(asEvent(r), 1);
     const rows = slots.rows(connectionId);
@@ -426,7 +425,6 @@ export class SqlStore implements Store {
       await this.db.insert(AGG_SLOT_DELTA, rows);
       for (const sql of applySlotDeltasSql()) await this.db.exec(sql, [connectionId]);
     }
-    if (!defer) return;
     const customers = new Set<number>();
     for (const r of [...removed, ...added]) if (r.kind !== 'decline' && typeof r.customer_id === 'number') customers.add(r.customer_id);
     if (customers.size === 0) return;
@@ -476,6 +474,8 @@ export class SqlStore implements Store {
 
   private async refreshFacts(connectionId: string, customers: Set<number>): Promise<void> {
     const ids = await this.db.idSet('cust', [...customers].sort((a, b) => a - b));
+    // Their cohort_ages contribution under the old facts leaves; under the new ones it comes back (below).
+    await this.db.exec(stageCustomerAgesSql(this.db.dialect, ids, -1), [connectionId]);
     const oldFirst = (
       await this.db.query(`DELETE FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids}) RETURNING ${this.db.instantMs('first_sale_at')} AS f`, [connectionId])
     ).map((r) => Number(r.f));
@@ -507,12 +507,14 @@ export class SqlStore implements Store {
       const newFirst = (
       await this.db.query(`SELECT ${this.db.instantMs('first_sale_at')} AS f FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids})`, [connectionId])
     ).map((r) => Number(r.f));
+    await this.db.exec(stageCustomerAgesSql(this.db.dialect, ids, 1), [connectionId]);
+    for (const sql of applyAgeDeltasSql()) await this.db.exec(sql, [connectionId]);
     await this.factsChanged(connectionId, oldFirst, newFirst);
   }
 
   /**
-   * Facts recomputed: new_customers moves from the old first-sale slots to the new ones, and the cohort
-   * aggregates of all those slots are recomputed from the facts and the ledger.
+   * Facts recomputed: new_customers moves from the old first-sale slots to the new ones, and cohort_slots
+   * of all those slots are recomputed from the facts (cohort_ages moved in refreshFacts).
    */
   private async factsChanged(connectionId: string, oldFirst: number[], newFirst: number[]): Promise<void> {
     const d = new SlotDeltas();
@@ -526,7 +528,7 @@ export class SqlStore implements Store {
     const slots = new Set([...oldFirst, ...newFirst].map(slotOf));
     if (slots.size === 0) return;
     await this.db.insert(AGG_TOUCHED_SLOTS, [...slots].map((slot) => ({ connection_id: connectionId, slot })));
-    for (const sql of recomputeCohortSlotsSql(this.db.dialect, ageDaysSql(this.db.dialect, 'e.instant', 'f.first_sale_at'))) await this.db.exec(sql, [connectionId]);
+    for (const sql of recomputeCohortSlotsSql(this.db.dialect)) await this.db.exec(sql, [connectionId]);
   }
 
   async rebuildAggregates(connectionId?: string): Promise<void> {
