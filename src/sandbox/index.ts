@@ -50,6 +50,8 @@ export interface Sandbox {
   merchant: Merchant;
   /** Moves the merchant's clock forward n days (new sales, rebills, refunds, chargebacks). */
   advanceDays(days: number): Promise<void>;
+  /** How many API requests the server has received so far (tests use it to act at a known point of a sync). */
+  requestsServed(): number;
   close(): Promise<void>;
 }
 
@@ -104,6 +106,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     timezone,
     merchant,
     advanceDays: advance,
+    requestsServed: () => state.requests,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
