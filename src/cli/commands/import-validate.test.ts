@@ -3,9 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { notesCsv, transactionsCsv, validTransaction } from '../../importfile/test-rows.js';
-import { main } from '../main.js';
+import { runCli } from '../../../test/cli.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'konduit-cli-'));
@@ -16,21 +16,8 @@ const file = (name: string, text: string) => {
 };
 
 /** Runs the CLI in-process and captures what it prints. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = (...argv: string[]) => runCli(argv);
 
-afterEach(() => vi.restoreAllMocks());
 
 const CARDS = ['4111111111111121', '5555555555554444', '378282246310005', '4012888888881881'];
 const ACCOUNT = '998877665544';

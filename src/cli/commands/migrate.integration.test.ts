@@ -12,13 +12,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEGACY_MAPPING, legacyExport, sandboxReadyRows } from '../../importfile/build-fixtures.js';
 import { transactionColumns } from '../../importfile/columns.js';
 import { csvLine, cellOf, readTable } from '../../importfile/writer.js';
 import { ADMIN_HEADER, startSandbox, type Sandbox } from '../../sandbox/index.js';
-import { main } from '../main.js';
 import { openStore } from './connections-store.js';
+import { runCli } from '../../../test/cli.js';
 
 const PASS = 'merchant pgp passphrase';
 let dir: string;
@@ -31,17 +31,9 @@ const cards = new Set<string>();
 const env = { ...process.env };
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((out += String(s)), true));
-  try {
-    const code = await main(argv);
-    printed.push(out);
-    return { code, out };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
+  const { code, all } = await runCli(argv);
+  printed.push(all);
+  return { code, out: all };
 }
 
 function freePort(): Promise<number> {
