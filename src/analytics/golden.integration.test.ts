@@ -23,26 +23,19 @@
  * Purchases: P1 CANCELLED, P6 CANCELLED, P10 ACTIVE.
  * The far viewer is Australia/Brisbane (UTC+10, no DST): 15 hours ahead of New York in winter.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crmWallToInstant, dateOnlyToInstant, startOfLocalDay } from '../core/time.js';
-import { openDuckDbStore } from '../store/engines/duckdb/duckdb-store.js';
-import { openPostgresStore } from '../store/engines/postgres/postgres-store.js';
 import type { Row } from '../store/schema.js';
-import { generateKey } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
 import { render } from '../cli/commands/report.js';
 import { cohortReport, cohortTriangle } from './cohorts.js';
 import { midReport } from './mids.js';
 import { retentionReport } from './retention.js';
 import { seriesReport, summaryReport } from './summary.js';
+import { openTestStore } from '../../test/stores.js';
 
 const NY = 'America/New_York';
 const BNE = 'Australia/Brisbane';
-const PG_URL = process.env.KONDUIT_TEST_PG ?? 'postgres://konduit:konduit@127.0.0.1:5432/konduit_test';
 
 const at = (wall: string): number => {
   const ms = crmWallToInstant(wall, NY);
@@ -118,28 +111,7 @@ const PURCHASES: Row[] = [
   { purchase_id: 'P10', customer_id: 10, order_id: 'O10', status: 'ACTIVE', billing_cycle: 2 },
 ];
 
-async function openEngine(engine: 'duckdb' | 'postgres'): Promise<{ store: Store; dispose(): Promise<void> }> {
-  if (engine === 'duckdb') {
-    const dir = await mkdtemp(join(tmpdir(), 'konduit-golden-'));
-    const store = await openDuckDbStore(join(dir, 'g.duckdb'), { secretKey: generateKey() });
-    await store.migrate();
-    return { store, dispose: async () => { await store.close(); await rm(dir, { recursive: true, force: true }); } };
-  }
-  // Never skipped: an unreachable PostgreSQL fails this suite (npm run provision starts it).
-  const schema = `kg_${process.pid}_${Date.now().toString(36)}`;
-  const store = await openPostgresStore(PG_URL, { secretKey: generateKey(), schema });
-  await store.migrate();
-  return {
-    store,
-    dispose: async () => {
-      await store.close();
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await c.end();
-    },
-  };
-}
+const openEngine = (engine: 'duckdb' | 'postgres') => openTestStore(engine, 'golden');
 
 describe.each(['duckdb', 'postgres'] as const)('golden reports on %s', (engine) => {
   let store: Store;

@@ -4,25 +4,18 @@
  * merchant's in-memory transactions (it never calls analytics code): it buckets each event by its own
  * local date (localDate), while the reports cut instant ranges in SQL.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, dateOnlyToInstant, isoWeekKey, localDate } from '../core/time.js';
 import { CrmClient } from '../crm/client.js';
 import { startSandbox, type Merchant, type Sandbox } from '../sandbox/index.js';
-import { openDuckDbStore } from '../store/engines/duckdb/duckdb-store.js';
-import { openPostgresStore } from '../store/engines/postgres/postgres-store.js';
-import { generateKey } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
 import { runSync } from '../sync/run.js';
 import { cohortReport } from './cohorts.js';
 import { midReport } from './mids.js';
 import { retentionReport } from './retention.js';
 import { seriesReport, summaryReport } from './summary.js';
+import { openTestStore } from '../../test/stores.js';
 
-const PG_URL = process.env.KONDUIT_TEST_PG ?? 'postgres://konduit:konduit@127.0.0.1:5432/konduit_test';
 const SANDBOX = { seed: 'analytics-it', customers: 400, start: '2025-01-01', now: '2025-07-15 18:00:00' };
 const ZONES = ['America/New_York', 'Asia/Kolkata', 'Pacific/Auckland', 'America/Los_Angeles'];
 
@@ -105,28 +98,7 @@ function oracleSummary(evs: Ev[], first: Map<number, Ev>, zone: string, from: st
   };
 }
 
-async function openEngine(engine: 'duckdb' | 'postgres'): Promise<{ store: Store; dispose(): Promise<void> }> {
-  if (engine === 'duckdb') {
-    const dir = await mkdtemp(join(tmpdir(), 'konduit-analytics-'));
-    const store = await openDuckDbStore(join(dir, 'a.duckdb'), { secretKey: generateKey() });
-    await store.migrate();
-    return { store, dispose: async () => { await store.close(); await rm(dir, { recursive: true, force: true }); } };
-  }
-  // Never skipped: an unreachable PostgreSQL fails this suite (npm run provision starts it).
-  const schema = `ks_${process.pid}_${Date.now().toString(36)}`;
-  const store = await openPostgresStore(PG_URL, { secretKey: generateKey(), schema });
-  await store.migrate();
-  return {
-    store,
-    dispose: async () => {
-      await store.close();
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await c.end();
-    },
-  };
-}
+const openEngine = (engine: 'duckdb' | 'postgres') => openTestStore(engine, 'analytics');
 
 /** Default (pre-aggregate) answers equal the ledger's, in several zones and periods, and a connection filter is kept. */
 async function expectAggregatesEqualLedger(store: Store, asOf = sb.merchant.now, to = '2025-06-30'): Promise<void> {
