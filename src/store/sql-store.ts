@@ -9,7 +9,6 @@ import { AgeDeltas, applyAgeDeltasSql, applySlotDeltasSql, recomputeCohortSlotsS
 import {
   AGG_AGE_DELTA,
   AGG_SLOT_DELTA,
-  AGG_TOUCHED_ORDERS,
   AGG_TOUCHED_SLOTS,
   AGGREGATE_SCRATCH_TABLES,
   AGGREGATE_TABLES,
@@ -63,6 +62,8 @@ export interface SqlDriver {
    * Large IN lists of constants are slow on DuckDB; a staged table joins fast.
    */
   idSet(name: 'txn' | 'cust' | 'aux', ids: number[]): Promise<string>;
+  /** The same for a set of text keys (order ids): a subquery of one text column. */
+  textSet(name: 'order', values: string[]): Promise<string>;
   /** SQL expression reading an instant column as epoch milliseconds. */
   instantMs(column: string): string;
   close(): Promise<void>;
@@ -390,18 +391,23 @@ export class SqlStore implements Store {
     const gone = minOf(removed);
     const come = minOf(added);
     const orders = new Set([...gone.keys(), ...come.keys()]);
-    if (orders.size === 0) return d;
-    await this.db.insert(AGG_TOUCHED_ORDERS, [...orders].map((order_id) => ({ connection_id: connectionId, order_id })));
+    // An order whose removed and added sales have the same earliest instant (a transaction re-synced
+    // unchanged: the common case of an incremental look-back) keeps its first sale whatever the rest
+    // of its sales: min(rest, g) = min(rest, c). Only the others need the rest of their sales.
+    const lookup: string[] = [];
+    for (const o of orders) {
+      const g = gone.get(o);
+      if (g === undefined || g !== come.get(o)) lookup.push(o);
+    }
+    if (lookup.length === 0) return d;
     const rest = new Map<string, number>();
     for (const r of await this.db.query(
-      `SELECT o.order_id, ${this.db.instantMs('MIN(e.instant)')} AS m FROM agg_touched_orders o
-       JOIN money_events e ON e.connection_id = o.connection_id AND e.order_id = o.order_id AND e.kind = 'sale'
-       WHERE o.connection_id = $1 GROUP BY o.order_id`,
+      `SELECT e.order_id, ${this.db.instantMs('MIN(e.instant)')} AS m FROM money_events e
+       WHERE e.connection_id = $1 AND e.kind = 'sale' AND e.order_id IN (${await this.db.textSet('order', lookup)}) GROUP BY e.order_id`,
       [connectionId],
     )) {
       rest.set(String(r.order_id), Number(r.m));
     }
-    await this.db.exec('DELETE FROM agg_touched_orders WHERE connection_id = $1', [connectionId]);
     for (const o of orders) {
       const before = Math.min(rest.get(o) ?? Infinity, gone.get(o) ?? Infinity);
       const after = Math.min(rest.get(o) ?? Infinity, come.get(o) ?? Infinity);

@@ -286,6 +286,25 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       expect(await store.countRows('cohort_ages', connectionId)).toBe(0);
     });
 
+    it('moves an order to its new first sale only when its earliest sale changes (re-synced sales skip the lookup)', async () => {
+      // One order (an id with a quote and a backslash) with three sales; each write re-sends some of them.
+      const o = (id: number, ms: number) => ({ ...sale(id, 42, 100 * id, ms), order_id: "O'1\\x", is_initial: id === 1 });
+      await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1, 2, 3], events: [o(1, at(10)), o(2, at(11)), o(3, at(12))] } });
+      await expectAggregatesCurrent('three sales of one order');
+      // The first sale re-synced unchanged, then a later one: no move.
+      await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1], events: [o(1, at(10))] } });
+      await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [2], events: [o(2, at(11))] } });
+      await expectAggregatesCurrent('re-synced unchanged');
+      // The first sale re-dated after the others: the order moves to the second sale's slot.
+      await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1], events: [o(1, at(13))] } });
+      expect((await store.readRows('event_slots', connectionId)).filter((r) => Number(r.orders) !== 0).map((r) => [r.slot, r.orders])).toEqual([[at(11), 1]]);
+      await expectAggregatesCurrent('first sale re-dated later');
+      // The earliest sale removed, a later one re-dated earlier than all.
+      await store.writePages([{ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [2, 3], events: [o(3, at(9))] } }]);
+      expect((await store.readRows('event_slots', connectionId)).filter((r) => Number(r.orders) !== 0).map((r) => [r.slot, r.orders])).toEqual([[at(9), 1]]);
+      await expectAggregatesCurrent('earliest removed, another moved earlier');
+    });
+
     it('keeps the pre-aggregates consistent with deferred facts, at every commit', async () => {
       const t0 = at(10, 7);
       await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1], events: [sale(1, 7, 100, t0)] } });

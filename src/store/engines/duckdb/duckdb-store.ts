@@ -80,6 +80,28 @@ class DuckDriver implements SqlDriver {
     return `SELECT id FROM ${table}`;
   }
 
+  async textSet(name: 'order', values: string[]): Promise<string> {
+    // A temp table without a key: no index upkeep, and it never reaches the WAL (a keyed scratch table
+    // in the database, filled and emptied per batch, measured as costly as the lookup itself).
+    const table = `set_${name}`;
+    if (!this.staged.has(table)) {
+      await this.conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${table} (v VARCHAR)`);
+      this.staged.add(table);
+    }
+    await this.conn.run(`DELETE FROM ${table}`);
+    const ap = await this.conn.createAppender(table, 'main', 'temp');
+    try {
+      for (const v of values) {
+        ap.appendVarchar(v);
+        ap.endRow();
+      }
+      ap.flushSync();
+    } finally {
+      ap.closeSync();
+    }
+    return `SELECT v FROM ${table}`;
+  }
+
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     await this.conn.run('BEGIN TRANSACTION');
     try {

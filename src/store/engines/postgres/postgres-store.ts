@@ -38,6 +38,13 @@ class PgDriver implements SqlDriver {
     return ids.length === 0 ? 'SELECT NULL::bigint WHERE false' : `SELECT unnest('{${idList(ids)}}'::bigint[])`;
   }
 
+  async textSet(_name: 'order', values: string[]): Promise<string> {
+    // Inlined like idSet: a literal per value, quotes doubled (standard_conforming_strings, on by
+    // default since PostgreSQL 9.1, keeps backslashes literal). PostgreSQL text holds no NUL.
+    if (values.length === 0) return 'SELECT NULL::text WHERE false';
+    return `SELECT unnest(ARRAY[${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(',')}]::text[])`;
+  }
+
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     await this.client.query('BEGIN');
     try {
