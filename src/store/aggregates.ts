@@ -92,6 +92,28 @@ export class AgeDeltas {
   }
 }
 
+/**
+ * Adds slot delta rows (SlotDeltas.rows) of connection $1 to event_slots and drops rows left all zero,
+ * in two statements with the deltas inlined as integer literals: no stage to fill and clear (each
+ * statement is a round trip through a busy event loop).
+ */
+export function upsertSlotDeltasSql(dialect: Dialect, rows: Row[]): string[] {
+  if (rows.length === 0) return [];
+  const lit = (v: unknown): string => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n)) throw new RangeError(`not an integer: ${String(v)}`);
+    return String(n);
+  };
+  const ts = (ms: unknown) => (dialect === 'postgres' ? `to_timestamp(${lit(ms)} / 1000.0)` : `epoch_ms(CAST(${lit(ms)} AS BIGINT))`);
+  const cols = EVENT_SLOTS.columns.map((c) => c.name).join(', ');
+  const values = rows.map((r) => `(CAST($1 AS TEXT), ${ts(r.slot)}, ${COUNTS.map((n) => lit(r[n] ?? 0)).join(', ')})`).join(',\n');
+  return [
+    `INSERT INTO event_slots (${cols}) VALUES ${values}
+     ON CONFLICT (connection_id, slot) DO UPDATE SET ${COUNTS.map((n) => `${n} = event_slots.${n} + EXCLUDED.${n}`).join(', ')}`,
+    `DELETE FROM event_slots WHERE connection_id = $1 AND slot IN (${rows.map((r) => ts(r.slot)).join(', ')}) AND ${COUNTS.map((n) => `${n} = 0`).join(' AND ')}`,
+  ];
+}
+
 /** Adds the staged agg_slot_delta rows of connection $1 to event_slots, drops rows left all zero, clears the stage. */
 export function applySlotDeltasSql(): string[] {
   const cols = EVENT_SLOTS.columns.map((c) => c.name).join(', ');

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvalidInputError } from '../core/errors.js';
-import { AgeDeltas, applyAgeDeltasSql, applySlotDeltasSql, recomputeCohortSlotsSql, slotOf, SlotDeltas, stageCustomerAgesSql, type EventFacts } from './aggregates.js';
+import { AgeDeltas, applyAgeDeltasSql, applySlotDeltasSql, recomputeCohortSlotsSql, slotOf, SlotDeltas, stageCustomerAgesSql, upsertSlotDeltasSql, type EventFacts } from './aggregates.js';
 import {
   AGG_AGE_DELTA,
   AGG_SLOT_DELTA,
@@ -90,6 +90,9 @@ const SYNCED_TABLES = [
   ...AGGREGATE_TABLES,
   ...AGGREGATE_SCRATCH_TABLES,
 ];
+
+/** Slot delta rows applied with inline literals (more go through the staging table). */
+export const INLINE_SLOT_ROWS = 256;
 
 /** What a deleted ledger event returns for the pre-aggregate deltas. */
 const eventReturning = (ms: (c: string) => string) => `customer_id, kind, ${ms('instant')} AS instant, amount_cents, is_initial, order_id`;
@@ -428,8 +431,7 @@ export class SqlStore implements Store {
     for (const r of added) slots.event(asEvent(r), 1);
     const rows = slots.rows(connectionId);
     if (rows.length > 0) {
-      await this.db.insert(AGG_SLOT_DELTA, rows);
-      for (const sql of applySlotDeltasSql()) await this.db.exec(sql, [connectionId]);
+      await this.applySlotDeltas(connectionId, rows);
     }
     const customers = new Set<number>();
     for (const r of [...removed, ...added]) if (r.kind !== 'decline' && typeof r.customer_id === 'number') customers.add(r.customer_id);
@@ -453,6 +455,20 @@ export class SqlStore implements Store {
       await this.db.insert(AGG_AGE_DELTA, ageRows);
       for (const sql of applyAgeDeltasSql()) await this.db.exec(sql, [connectionId]);
     }
+  }
+
+  /**
+   * Adds event_slots deltas. A few hundred slots (a backfill batch covers a day or so) go inline in two
+   * statements; more (an incremental batch touching years of slots) through the staging table, so no
+   * statement grows past what parses quickly.
+   */
+  private async applySlotDeltas(connectionId: string, rows: Row[]): Promise<void> {
+    if (rows.length <= INLINE_SLOT_ROWS) {
+      for (const sql of upsertSlotDeltasSql(this.db.dialect, rows)) await this.db.exec(sql, [connectionId]);
+      return;
+    }
+    await this.db.insert(AGG_SLOT_DELTA, rows);
+    for (const sql of applySlotDeltasSql()) await this.db.exec(sql, [connectionId]);
   }
 
   /** Recomputes these customers' facts now, or marks them dirty for refreshDirtyFacts. */
@@ -528,8 +544,7 @@ export class SqlStore implements Store {
     for (const f of newFirst) d.count('new_customers', f, 1);
     const rows = d.rows(connectionId);
     if (rows.length > 0) {
-      await this.db.insert(AGG_SLOT_DELTA, rows);
-      for (const sql of applySlotDeltasSql()) await this.db.exec(sql, [connectionId]);
+      await this.applySlotDeltas(connectionId, rows);
     }
     const slots = new Set([...oldFirst, ...newFirst].map(slotOf));
     if (slots.size === 0) return;

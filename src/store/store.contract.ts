@@ -305,6 +305,18 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       await expectAggregatesCurrent('earliest removed, another moved earlier');
     });
 
+    it('keeps the pre-aggregates when a write touches more slots than go inline', async () => {
+      // 300 sales, one per 15-minute slot (past the inline limit of slot deltas), then half of them refunded.
+      const ids = Array.from({ length: 300 }, (_, i) => i + 1);
+      await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: ids, events: ids.map((i) => sale(i, 1000 + (i % 7), 100 + i, at(0) + i * 900_000)) } });
+      await expectAggregatesCurrent('300 slots');
+      const half = ids.filter((i) => i % 2 === 0);
+      await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: half, events: [] } });
+      await expectAggregatesCurrent('150 removed');
+      await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: ids, events: [] } });
+      expect(await store.countRows('event_slots', connectionId)).toBe(0);
+    });
+
     it('keeps the pre-aggregates consistent with deferred facts, at every commit', async () => {
       const t0 = at(10, 7);
       await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1], events: [sale(1, 7, 100, t0)] } });
