@@ -207,6 +207,12 @@ describe('connections, sync and tokens', () => {
     expect(detail.runs[0]).toMatchObject({ status: 'ok' });
     expect(detail.runs[0]!.records).toBeGreaterThan(100);
     expect(detail.connection).toMatchObject({ historyFrom: '2026-01-01', frequency: '6h' });
+    // A frequency changed on the dashboard is the one `konduit sync --watch` reads from the store.
+    const h2 = { cookie, 'x-csrf-token': csrf, origin: srv.url, 'content-type': 'application/json' };
+    expect((await fetch(`${srv.url}/api/connections/test-shop`, { method: 'PATCH', headers: h2, body: '{"frequency":"12h"}' })).status).toBe(200);
+    expect((await store.getConnection('test-shop'))?.frequency).toBe('12h');
+    expect((await fetch(`${srv.url}/api/connections/test-shop`, { method: 'PATCH', headers: h2, body: '{"frequency":"6h"}' })).status).toBe(200);
+    expect((await store.getConnection('test-shop'))?.frequency).toBe('6h');
   });
 
   it('the scheduler runs an incremental sync when the frequency says one is due', async () => {

@@ -81,7 +81,7 @@ function connectionJson(c: ConnectionSummary | Connection, s: ConnectionSettings
     accountName: c.accountName,
     accountUsername: c.accountUsername,
     timezone: c.timezone,
-    frequency: s?.frequency ?? c.frequency,
+    frequency: c.frequency,
     historyFrom: s?.historyFrom ?? null,
     historyTo: s?.historyTo ?? null,
     createdAt: c.createdAt,
@@ -305,8 +305,6 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     await testOrExplain(f);
     const frequency = FREQUENCIES.includes(body.frequency as Frequency) ? (body.frequency as Frequency) : 'daily';
     const saved = await o.store.saveConnection({ name, ...f, frequency });
-    o.state.data.connections[saved.connectionId] = { frequency };
-    await o.state.save();
     return c.json({ connection: connectionJson(saved, settingsOf(saved.connectionId)) }, 201);
   });
 
@@ -323,9 +321,10 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     const conn = await mustGet(c.req.param('name'));
     const body = await c.req.json<Record<string, unknown>>().catch(() => ({}) as Record<string, unknown>);
     const s: ConnectionSettings = { ...settingsOf(conn.connectionId) };
+    let frequency = conn.frequency;
     if (body.frequency !== undefined) {
       if (!FREQUENCIES.includes(body.frequency as Frequency)) throw new HttpError(400, `frequency must be one of ${FREQUENCIES.join(', ')}`);
-      s.frequency = body.frequency as Frequency;
+      frequency = body.frequency as Frequency;
     }
     for (const k of ['historyFrom', 'historyTo'] as const) {
       if (body[k] !== undefined) {
@@ -334,9 +333,11 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
         s[k] = v;
       }
     }
+    // The frequency lives in the store, where `konduit sync --watch` reads it too; the range is the dashboard's.
+    if (frequency !== conn.frequency) await o.store.setFrequency(conn.name, frequency);
     o.state.data.connections[conn.connectionId] = s;
     await o.state.save();
-    return c.json({ connection: connectionJson(conn, s) });
+    return c.json({ connection: connectionJson({ ...conn, frequency }, s) });
   });
 
   app.delete('/api/connections/:name', async (c) => {

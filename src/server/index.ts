@@ -74,7 +74,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   for (const [id, s] of Object.entries(o.connectionSettings ?? {})) state.data.connections[id] ??= s;
   const syncs = new SyncManager({ store: o.store, locksDir: o.locksDir, concurrency: o.syncConcurrency, rate: o.syncRate });
   if (o.schedule !== false) {
-    syncs.startScheduler((c) => state.data.connections[c.connectionId]?.frequency ?? c.frequency);
+    syncs.startScheduler((c) => c.frequency);
   }
   const app = createApp({
     store: o.store,

@@ -1,12 +1,11 @@
 /**
  * The server's own small state, kept in one JSON file (mode 0600) beside the store's key: the admin
- * account's password hash, API-token hashes, and each connection's dashboard settings (sync frequency
- * and the history range last chosen). Sessions are not here: they live in memory, so a restart signs
+ * account's password hash, API-token hashes, and the history range last chosen for each connection
+ * (the sync frequency lives in the store, where `konduit sync --watch` reads it too). Sessions are not here: they live in memory, so a restart signs
  * everyone out, which is the safe default for a single-admin tool (docs/dashboard.md).
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../core/atomic.js';
-import type { Frequency } from '../store/store.js';
 
 export interface AdminAccount {
   username: string;
@@ -24,7 +23,6 @@ export interface TokenRecord {
 }
 
 export interface ConnectionSettings {
-  frequency?: Frequency;
   historyFrom?: string;
   historyTo?: string;
 }

@@ -230,6 +230,15 @@ export class SqlStore implements Store {
     });
   }
 
+  async setFrequency(name: string, frequency: Frequency): Promise<boolean> {
+    return this.lock.run(async () => {
+      const rows = await this.db.query('SELECT connection_id FROM connections WHERE name = $1', [name]);
+      if (rows.length === 0) return false;
+      await this.db.exec('UPDATE connections SET frequency = $1 WHERE name = $2', [frequency, name]);
+      return true;
+    });
+  }
+
   async writePage(w: PageWrite): Promise<void> {
     await this.writePages([w]);
   }

@@ -222,6 +222,13 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       expect(runs[0]).toMatchObject({ run_id: 'r1', status: 'ok', started_at: 1000, finished_at: 2000, records: 5, retries: 2 });
     });
 
+    it('changes a connection\'s sync frequency', async () => {
+      expect(await store.setFrequency('acme', 'hourly')).toBe(true);
+      expect((await store.getConnection('acme'))?.frequency).toBe('hourly');
+      expect((await store.listConnections())[0]?.frequency).toBe('hourly');
+      expect(await store.setFrequency('nobody', 'daily')).toBe(false);
+    });
+
     it('removes a connection with everything synced for it', async () => {
       await store.writePage({ connectionId, table: 'transactions', rows: [txn(1)], ledger: { transactionIds: [1], events: [sale(1, 1, 1, 0)] } });
       expect(await store.removeConnection('acme')).toBe(true);

@@ -90,6 +90,8 @@ export interface Store {
   listConnections(): Promise<ConnectionSummary[]>;
   /** Removes a connection and every row synced for it; false when unknown. */
   removeConnection(name: string): Promise<boolean>;
+  /** Changes how often a connection is synced (the dashboard's setting, read by `konduit sync --watch`); false when unknown. */
+  setFrequency(name: string, frequency: Frequency): Promise<boolean>;
 
   /**
    * Upserts a page's rows, replaces its ledger events, refreshes customer facts, keeps the report

@@ -78,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
       store, statePath: join(dir, 'web.json'), locksDir: join(dir, 'home', 'locks'),
       port: intFlag('port', values.port, 3000), host: values.host ?? '127.0.0.1', adminPassword, schedule: false, syncRate: 0,
       // The integration page shows the range imported above.
-      connectionSettings: { [conn.connectionId]: { frequency: 'daily', historyFrom: start, historyTo: today } },
+      connectionSettings: { [conn.connectionId]: { historyFrom: start, historyTo: today } },
     }).catch((err: unknown) => {
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${values.port ?? 3000} is taken`, 'Pick another with --port (0 = any free port).');
       throw err;
