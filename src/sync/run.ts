@@ -23,6 +23,7 @@ import {
 import { snapshot, type ProgressSnapshot } from './progress.js';
 import { STREAMS, type StreamName, type StreamSpec } from './streams.js';
 import { UsageError } from '../core/errors.js';
+import { maskDigitsInText } from '../core/mask.js';
 
 /** What the engine needs from a CRM client (CrmClient, or a test double). */
 export interface PageSource {
@@ -301,7 +302,8 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         records: counters.records,
         pages: counters.pages,
         retries: o.source.retries - retriesAtStart,
-        error: err instanceof Error ? err.message : String(err),
+        // Stored and shown on the dashboard: card-like digit runs are masked, as everywhere else.
+        error: maskDigitsInText(err instanceof Error ? err.message : String(err)),
       })
       .catch(() => undefined);
     throw err;
