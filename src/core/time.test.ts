@@ -78,3 +78,30 @@ describe('dates', () => {
     expect(isValidTimeZone('Mars/Olympus')).toBe(false);
   });
 });
+
+describe('offsetMinutesAt (cached per day, per quarter hour on transition days)', () => {
+  /** The offset straight from Intl, uncached: the reference. */
+  const formats = new Map<string, Intl.DateTimeFormat>();
+  const reference = (ms: number, zone: string) => {
+    const f = formats.get(zone) ?? new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    formats.set(zone, f);
+    const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, Number(x.value)]));
+    return Math.round((Date.UTC(p.year ?? 0, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0) - ms) / 60_000);
+  };
+  // New York (1 h DST at 2:00), Lord Howe (30 min DST), Chatham (+12:45/+13:45), Kathmandu (+5:45, no DST).
+  for (const zone of ['America/New_York', 'Australia/Lord_Howe', 'Pacific/Chatham', 'Asia/Kathmandu']) {
+    it(`agrees with Intl at every quarter hour of 2025 in ${zone}`, () => {
+      const start = Date.UTC(2025, 0, 1);
+      const misses: string[] = [];
+      for (let ms = start; ms < Date.UTC(2026, 0, 1); ms += 15 * 60_000) {
+        // The minute before each quarter hour too: a transition lands exactly on one.
+        for (const t of [ms - 60_000, ms]) {
+          const got = offsetMinutesAt(t, zone);
+          const want = reference(t, zone);
+          if (got !== want && misses.length < 5) misses.push(`${new Date(t).toISOString()}: ${got} vs ${want}`);
+        }
+      }
+      expect(misses).toEqual([]);
+    });
+  }
+});

@@ -61,9 +61,32 @@ export function systemTimeZone(): string {
 
 // Offsets only change on quarter-hour boundaries in every real zone, so cache them per quarter hour.
 const offsetCache = new Map<string, Map<number, number>>();
+// Most UTC days hold no transition: one entry per day answers every instant of it (a fresh sync of two
+// years asked Intl for tens of thousands of quarter hours, a measurable share of mapping a page).
+// null marks a day whose first and last quarter hours differ, answered per quarter hour. A day with two
+// transitions that cancel out (none in the IANA database) would be taken as having none.
+const dayCache = new Map<string, Map<number, number | null>>();
 
 /** The zone's UTC offset in minutes at an instant (New York in winter: -300). */
 export function offsetMinutesAt(epochMs: number, zone: string): number {
+  const day = Math.floor(epochMs / DAY);
+  let days = dayCache.get(zone);
+  if (!days) {
+    days = new Map();
+    dayCache.set(zone, days);
+  }
+  let whole = days.get(day);
+  if (whole === undefined) {
+    const first = quarterHourOffset(day * DAY, zone);
+    whole = first === quarterHourOffset((day + 1) * DAY - 15 * MINUTE, zone) ? first : null;
+    if (days.size > 100_000) days.clear();
+    days.set(day, whole);
+  }
+  return whole ?? quarterHourOffset(epochMs, zone);
+}
+
+/** The offset in force during the quarter hour of epochMs, from Intl (cached). */
+function quarterHourOffset(epochMs: number, zone: string): number {
   const bucket = Math.floor(epochMs / (15 * MINUTE));
   let perZone = offsetCache.get(zone);
   if (!perZone) {
