@@ -55,8 +55,11 @@ export interface SqlDriver {
   upsert(spec: TableSpec, rows: Row[]): Promise<void>;
   /** Inserts rows known to be absent (their keys were just deleted): skips the conflict check. */
   insert(spec: TableSpec, rows: Row[]): Promise<void>;
-  /** Runs fn inside one transaction (callers are already serialised). */
-  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs fn inside one transaction (callers are already serialised). `serial`: a batch of small
+   * statements, which an engine may run on one thread (DuckDB does).
+   */
+  transaction<T>(fn: () => Promise<T>, opts?: { serial?: boolean }): Promise<T>;
   /**
    * Makes a set of integer ids available to the next statements as a subquery (`IN (<returned sql>)`).
    * Large IN lists of constants are slow on DuckDB; a staged table joins fast.
@@ -294,7 +297,7 @@ export class SqlStore implements Store {
           }
         }
         if (markers.length > 0) await this.db.upsert(SYNC_PAGES, dedupeByKey(SYNC_PAGES, markers));
-      }),
+      }, { serial: defer }),
     );
   }
 

@@ -348,6 +348,27 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       ]);
     });
 
+    it('a failed group commit (the sync\'s deferred path) leaves nothing behind, and the next one writes only its own rows', async () => {
+      const marker = (page: number) => ({ stream: 'transactions', scope: 'g1', windowKey: 'w1', page, totalResults: 600, records: 1, maxUpdated: '2025-01-01 10:00:00' });
+      const page = (id: number, over: Partial<Row> = {}) => ({
+        connectionId,
+        table: 'transactions' as const,
+        rows: [txn(id, over)],
+        ledger: { transactionIds: [id], events: [sale(id, 40 + id, 100 * id, at(id))] },
+        marker: marker(id),
+      });
+      // The bad value fails a statement late in the batch (after the rows and ledger of good pages).
+      await expect(store.writePages([page(1), page(2), page(3, { total_cents: 'not a number' as never })], { deferFacts: true })).rejects.toThrow();
+      for (const t of ['transactions', 'money_events', 'facts_dirty', 'event_slots'] as const) expect(await store.countRows(t, connectionId), t).toBe(0);
+      expect(await store.pageMarkers(connectionId, 'g1')).toEqual([]);
+      await store.writePages([page(4)], { deferFacts: true });
+      expect((await store.readRows('transactions', connectionId)).map((r) => r.transaction_id)).toEqual([4]);
+      expect((await store.readRows('money_events', connectionId)).map((r) => [r.event_id, r.amount_cents])).toEqual([['sale:4', 400]]);
+      expect((await store.pageMarkers(connectionId, 'g1')).map((m) => m.page)).toEqual([4]);
+      expect(await store.refreshDirtyFacts(connectionId)).toBe(1);
+      await expectAggregatesCurrent('after a failed group commit and a good one');
+    });
+
     it('rolls the pre-aggregates back with a failed write, and removes them with the connection', async () => {
       await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1], events: [sale(1, 7, 100, at(10))] } });
       const before = await store.readRows('event_slots', connectionId);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '../../secrets.js';
 import { storeContract } from '../../store.contract.js';
-import { openDuckDbStore } from './duckdb-store.js';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDriver, inlineParams, openDuckDbStore, sqlLiteral } from './duckdb-store.js';
 
 let dir: string;
 let n = 0;
@@ -34,5 +35,42 @@ describe('duckdb file store', () => {
     const c = await openDuckDbStore(path, { secretKey: generateKey() });
     await expect(c.getConnection('x')).rejects.toThrow(/cannot decrypt/);
     await c.close();
+  });
+});
+
+describe('statements queued inside a write transaction', () => {
+  it('inline their parameters as literals: strings quoted, $10 not read as $1', () => {
+    expect(sqlLiteral("O'Brien")).toBe("'O''Brien'");
+    expect(sqlLiteral(null)).toBe('NULL');
+    expect(sqlLiteral(true)).toBe('TRUE');
+    expect(sqlLiteral(-12.5)).toBe('-12.5');
+    expect(() => sqlLiteral(Number.NaN)).toThrow(/finite/);
+    expect(() => sqlLiteral('a\0b')).toThrow(/NUL/);
+    const ten = Array.from({ length: 10 }, (_, i) => i + 1);
+    expect(inlineParams('SELECT $1, $10, $2', ten)).toBe('SELECT 1, 10, 2');
+    expect(() => inlineParams('SELECT $3', [1, 2])).toThrow(/\$3/);
+  });
+
+  it('run in order with the transaction, values holding quotes stored as given (never run as SQL)', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    const driver = new DuckDriver(instance, conn, 2);
+    const evil = "x'); DROP TABLE q; --";
+    const rows = await driver.transaction(async () => {
+      await driver.exec('CREATE TABLE q (s VARCHAR, n BIGINT)');
+      await driver.exec('INSERT INTO q VALUES ($1, $2)', [evil, 1]);
+      await driver.exec('INSERT INTO q VALUES ($1, $2)', ["it's", 2]);
+      return driver.query('SELECT s, n FROM q WHERE s = $1 OR n = $2 ORDER BY n', [evil, 2]);
+    });
+    expect(rows).toEqual([{ s: evil, n: 1 }, { s: "it's", n: 2 }]);
+    // A failing queued statement fails the transaction at its COMMIT, and nothing of it stays.
+    await expect(
+      driver.transaction(async () => {
+        await driver.exec('INSERT INTO q VALUES ($1, $2)', ['kept?', 3]);
+        await driver.exec('INSERT INTO q VALUES ($1, $2)', ['bad', 'not a number']);
+      }),
+    ).rejects.toThrow();
+    expect(await driver.query('SELECT COUNT(*) AS n FROM q')).toEqual([{ n: 2 }]);
+    await driver.close();
   });
 });

@@ -32,21 +32,78 @@ function stageType(t: TableSpec['columns'][number]['type']): StageType {
   return t === 'instant' || t === 'bigint' ? 'DOUBLE' : t === 'int' ? 'INTEGER' : t === 'bool' ? 'BOOLEAN' : 'VARCHAR';
 }
 
-class DuckDriver implements SqlDriver {
+/**
+ * A parameter as an SQL literal, for statements queued inside a write transaction (below). Only the
+ * store's own write path queues statements, and its parameters are connection ids, event ids and
+ * numbers; strings are quoted by doubling `'`, which is all a DuckDB standard string literal needs.
+ */
+export function sqlLiteral(v: Value): string {
+  if (v === null) return 'NULL';
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new RangeError(`not a finite number: ${v}`);
+    return String(v);
+  }
+  if (v.includes('\0')) throw new RangeError('a NUL character cannot go into an SQL literal');
+  return `'${v.replaceAll("'", "''")}'`;
+}
+
+/** `$1`.. placeholders replaced by literals (see sqlLiteral). */
+export function inlineParams(sql: string, params: Value[]): string {
+  if (params.length === 0) return sql;
+  return sql.replace(/\$(\d+)(?!\d)/g, (_, n: string) => {
+    const i = Number(n) - 1;
+    if (i < 0 || i >= params.length) throw new RangeError(`no value for $${n}`);
+    return sqlLiteral(params[i] as Value);
+  });
+}
+
+/** The DuckDB SqlDriver (exported for its own tests; the store is opened with openDuckDbStore). */
+export class DuckDriver implements SqlDriver {
   readonly dialect = 'duckdb' as const;
   private readonly staged = new Set<string>();
+  /**
+   * Inside a write transaction, statements whose result nobody reads are queued and sent with the next
+   * query (or the COMMIT) as one multi-statement string: one trip through the thread pool instead of
+   * one per statement, and no prepare/bind round trips. A parameterised statement costs four or more
+   * such trips in @duckdb/node-api, each waiting for an event loop busy with parsing CRM pages; they
+   * were most of a small batch's cost (docs/store.md, "Writes").
+   */
+  private pending: string[] = [];
+  private inTransaction = false;
+  /**
+   * Stage and id-set rows carry the number of the load that appended them (`_gen`), so an append never
+   * has to wait for a queued statement that empties the stage: statements read their own generation,
+   * and stages are emptied once, after the COMMIT.
+   */
+  private gen = 0;
+  private readonly used = new Set<string>();
 
   constructor(
     private readonly instance: DuckDBInstance,
     private readonly conn: DuckDBConnection,
+    /** DuckDB's thread count as opened (restored after each serial transaction). */
+    private readonly threads: number,
   ) {}
 
   async exec(sql: string, params: Value[] = []): Promise<void> {
+    if (this.inTransaction) {
+      this.pending.push(inlineParams(sql, params));
+      return;
+    }
     await this.conn.run(sql, params.map(param));
   }
 
   async query(sql: string, params: Value[] = []): Promise<Row[]> {
-    const reader = await this.conn.runAndReadAll(sql, params.map(param));
+    let reader;
+    if (this.inTransaction) {
+      // Queued statements go first, in the same trip; the result is the last statement's.
+      const script = [...this.pending, inlineParams(sql, params)].join(';\n');
+      this.pending = [];
+      reader = await this.conn.runAndReadAll(script);
+    } else {
+      reader = await this.conn.runAndReadAll(sql, params.length > 0 ? params.map(param) : undefined);
+    }
     return reader.getRowObjectsJS().map((r) => {
       const out: Row = {};
       for (const [k, v] of Object.entries(r)) out[k] = toJs(v);
@@ -58,58 +115,87 @@ class DuckDriver implements SqlDriver {
     return `epoch_ms(${column})`;
   }
 
-  async idSet(name: 'txn' | 'cust' | 'aux', ids: number[]): Promise<string> {
-    const table = `ids_${name}`;
-    // Temp tables live outside transactions' rollback concerns only once created; create lazily like stages.
-    if (!this.staged.has(table)) {
-      await this.conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${table} (id BIGINT)`);
-      this.staged.add(table);
-    }
-    await this.conn.run(`DELETE FROM ${table}`);
+  /** A temp table for ids or keys, created once per connection. */
+  private async ensureSet(table: string, type: 'BIGINT' | 'VARCHAR'): Promise<void> {
+    if (this.staged.has(table)) return;
+    await this.conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${table} (v ${type}, _gen INTEGER)`);
+    this.staged.add(table);
+  }
+
+  /** Appends one column of values (with this load's generation) to a set table; returns its subquery. */
+  private async loadSet(table: string, type: 'BIGINT' | 'VARCHAR', values: (number | string)[]): Promise<string> {
+    await this.ensureSet(table, type);
+    if (!this.inTransaction) await this.conn.run(`DELETE FROM ${table}`);
+    const gen = ++this.gen;
     const ap = await this.conn.createAppender(table, 'main', 'temp');
     try {
-      for (const id of ids) {
-        if (!Number.isSafeInteger(id)) throw new RangeError(`not an integer id: ${id}`);
-        ap.appendBigInt(BigInt(id));
-        ap.endRow();
+      for (let from = 0; from < values.length; from += CHUNK_ROWS) {
+        const n = Math.min(CHUNK_ROWS, values.length - from);
+        const chunk = DuckDBDataChunk.create([type === 'BIGINT' ? DOUBLE : VARCHAR, INTEGER], n);
+        const vv = chunk.getColumnVector(0);
+        const gv = chunk.getColumnVector(1);
+        for (let i = 0; i < n; i++) {
+          const v = values[from + i] as number | string;
+          if (type === 'BIGINT' && !Number.isSafeInteger(v)) throw new RangeError(`not an integer id: ${v}`);
+          vv.setItem(i, v);
+          gv.setItem(i, gen);
+        }
+        vv.flush();
+        gv.flush();
+        ap.appendDataChunk(chunk);
       }
       ap.flushSync();
+    } catch (err) {
+      ap.clear();
+      throw err;
     } finally {
       ap.closeSync();
     }
-    return `SELECT id FROM ${table}`;
+    this.used.add(table);
+    return type === 'BIGINT' ? `SELECT CAST(v AS BIGINT) FROM ${table} WHERE _gen = ${gen}` : `SELECT v FROM ${table} WHERE _gen = ${gen}`;
+  }
+
+  async idSet(name: 'txn' | 'cust' | 'aux', ids: number[]): Promise<string> {
+    return this.loadSet(`ids_${name}`, 'BIGINT', ids);
   }
 
   async textSet(name: 'order', values: string[]): Promise<string> {
     // A temp table without a key: no index upkeep, and it never reaches the WAL (a keyed scratch table
     // in the database, filled and emptied per batch, measured as costly as the lookup itself).
-    const table = `set_${name}`;
-    if (!this.staged.has(table)) {
-      await this.conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${table} (v VARCHAR)`);
-      this.staged.add(table);
-    }
-    await this.conn.run(`DELETE FROM ${table}`);
-    const ap = await this.conn.createAppender(table, 'main', 'temp');
-    try {
-      for (const v of values) {
-        ap.appendVarchar(v);
-        ap.endRow();
-      }
-      ap.flushSync();
-    } finally {
-      ap.closeSync();
-    }
-    return `SELECT v FROM ${table}`;
+    return this.loadSet(`set_${name}`, 'VARCHAR', values);
   }
 
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    await this.conn.run('BEGIN TRANSACTION');
+  /** Statements that empty every stage and set used since the last call. */
+  private clearUsed(): string[] {
+    const out = [...this.used].map((t) => `DELETE FROM ${t}`);
+    this.used.clear();
+    return out;
+  }
+
+  async transaction<T>(fn: () => Promise<T>, opts: { serial?: boolean } = {}): Promise<T> {
+    // BEGIN is queued too: it travels with the transaction's first query or with its COMMIT.
+    this.pending = ['BEGIN TRANSACTION'];
+    // A sync batch is many small statements: on one thread DuckDB spends 15% to 25% less CPU on them
+    // (no hand-offs to a worker thread that has little to do), CPU the page parsing and the CRM share
+    // on a small machine. Reports and fact refreshes keep every thread.
+    const serial = opts.serial === true && this.threads > 1;
+    if (serial) this.pending.unshift('SET threads = 1');
+    const restore = serial ? [`SET threads = ${this.threads}`] : [];
+    this.inTransaction = true;
     try {
       const out = await fn();
-      await this.conn.run('COMMIT');
+      const script = [...this.pending, 'COMMIT', ...this.clearUsed(), ...restore].join(';\n');
+      this.pending = [];
+      this.inTransaction = false;
+      await this.conn.run(script);
       return out;
     } catch (err) {
+      this.pending = [];
+      this.inTransaction = false;
+      // Harmless when the failure was the COMMIT itself (DuckDB has rolled back already).
       await this.conn.run('ROLLBACK').catch(() => undefined);
+      for (const r of restore) await this.conn.run(r).catch(() => undefined);
+      for (const t of this.clearUsed()) await this.conn.run(t).catch(() => undefined);
       // A staging table created inside the failed transaction is gone with it.
       this.staged.clear();
       throw err;
@@ -125,7 +211,7 @@ class DuckDriver implements SqlDriver {
     // Staging holds instants as epoch ms and BIGINTs as DOUBLE (exact for every safe integer, which is
     // all we store: cents, CRM ids), JSON as text: column types a data chunk fills without a BigInt
     // per value.
-    const cols = spec.columns.map((c) => `${c.name} ${stageType(c.type)}`);
+    const cols = [...spec.columns.map((c) => `${c.name} ${stageType(c.type)}`), '_gen INTEGER'];
     await this.conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${this.stageName(spec)} (${cols.join(', ')})`);
     this.staged.add(spec.name);
   }
@@ -142,12 +228,14 @@ class DuckDriver implements SqlDriver {
     if (rows.length === 0) return;
     await this.ensureStage(spec);
     const stage = this.stageName(spec);
+    if (!this.inTransaction) await this.conn.run(`DELETE FROM ${stage}`);
+    const gen = ++this.gen;
     const appender: DuckDBAppender = await this.conn.createAppender(stage, 'main', 'temp');
     try {
       // Column by column into data chunks: numbers and flags are written to the vectors' memory from
       // JS, one native call per column instead of one per value (the per-value Appender calls measured
       // as the largest JS cost of a store batch).
-      const types = spec.columns.map((c) => STAGE_TYPES[stageType(c.type)]);
+      const types = [...spec.columns.map((c) => STAGE_TYPES[stageType(c.type)]), INTEGER];
       const size = CHUNK_ROWS;
       for (let from = 0; from < rows.length; from += size) {
         const n = Math.min(size, rows.length - from);
@@ -158,11 +246,6 @@ class DuckDriver implements SqlDriver {
           const name = col.name;
           switch (stageType(col.type)) {
             case 'DOUBLE':
-              for (let i = 0; i < n; i++) {
-                const v = (rows[from + i] as Row)[name];
-                vector.setItem(i, v === null || v === undefined ? null : Number(v));
-              }
-              break;
             case 'INTEGER':
               for (let i = 0; i < n; i++) {
                 const v = (rows[from + i] as Row)[name];
@@ -183,6 +266,9 @@ class DuckDriver implements SqlDriver {
           }
           vector.flush();
         }
+        const gv = chunk.getColumnVector(spec.columns.length);
+        for (let i = 0; i < n; i++) gv.setItem(i, gen);
+        gv.flush();
         appender.appendDataChunk(chunk);
       }
       appender.flushSync();
@@ -195,24 +281,28 @@ class DuckDriver implements SqlDriver {
     }
     const select = spec.columns.map((c) => (c.type === 'instant' ? `epoch_ms(CAST(${c.name} AS BIGINT))` : c.type === 'bigint' ? `CAST(${c.name} AS BIGINT)` : c.name));
     const cols = spec.columns.map((c) => c.name).join(', ');
+    const from = `FROM ${stage} WHERE _gen = ${gen}`;
     let move: string;
     if (how === 'insert') {
-      move = `INSERT INTO ${spec.name} (${cols}) SELECT ${select.join(', ')} FROM ${stage}`;
+      move = `INSERT INTO ${spec.name} (${cols}) SELECT ${select.join(', ')} ${from}`;
     } else if (spec.name === 'connections') {
       // A second unique index (name) rules out INSERT OR REPLACE; connections are written rarely.
       const nonKey = spec.columns.map((c) => c.name).filter((n) => !spec.key.includes(n));
-      move = `INSERT INTO ${spec.name} (${cols}) SELECT ${select.join(', ')} FROM ${stage} ON CONFLICT (${spec.key.join(', ')}) DO UPDATE SET ${nonKey.map((n) => `${n} = EXCLUDED.${n}`).join(', ')}`;
+      move = `INSERT INTO ${spec.name} (${cols}) SELECT ${select.join(', ')} ${from} ON CONFLICT (${spec.key.join(', ')}) DO UPDATE SET ${nonKey.map((n) => `${n} = EXCLUDED.${n}`).join(', ')}`;
     } else {
       // INSERT OR REPLACE measured ~6x faster than ON CONFLICT DO UPDATE on DuckDB 1.5 (docs/store.md).
-      move = `INSERT OR REPLACE INTO ${spec.name} (${cols}) SELECT ${select.join(', ')} FROM ${stage}`;
+      move = `INSERT OR REPLACE INTO ${spec.name} (${cols}) SELECT ${select.join(', ')} ${from}`;
+    }
+    if (this.inTransaction) {
+      // Queued: it runs with the next query or the COMMIT; the stage is emptied after the COMMIT.
+      this.pending.push(move);
+      this.used.add(stage);
+      return;
     }
     try {
-      // One round trip for the move and the stage's reset: each statement costs a trip through the
-      // thread pool and back to a busy event loop, which measured as a large share of a small batch.
-      await this.conn.run(`${move}; DELETE FROM ${stage}`);
-    } catch (err) {
+      await this.conn.run(move);
+    } finally {
       await this.conn.run(`DELETE FROM ${stage}`).catch(() => undefined);
-      throw err;
     }
   }
 
@@ -239,5 +329,6 @@ export async function openDuckDbStore(path: string, options: StoreOptions): Prom
   // The default 16 MB WAL threshold checkpoints on almost every bulk commit of raw CRM records, which
   // measured as the largest single cost of a sync; checkpoint less often (and on close) instead.
   await conn.run("SET checkpoint_threshold = '512MB'");
-  return new SqlStore(new DuckDriver(instance, conn), options);
+  const threads = Number((await conn.runAndReadAll("SELECT current_setting('threads') AS n")).getRowObjectsJS()[0]?.n ?? 1);
+  return new SqlStore(new DuckDriver(instance, conn, threads), options);
 }
