@@ -7,7 +7,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dateOnlyToInstant, localDate } from '../core/time.js';
 import { CrmClient } from '../crm/client.js';
 import { startSandbox, type Merchant, type Sandbox } from '../sandbox/index.js';
 import pg from 'pg';
@@ -16,6 +15,7 @@ import { openPostgresStore } from '../store/engines/postgres/postgres-store.js';
 import { generateKey } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
 import { runSync, type SyncOptions } from './run.js';
+import { compareToGroundTruth } from '../../test/ground-truth.js';
 
 let dir: string;
 let n = 0;
@@ -55,73 +55,9 @@ function clientFor(sb: Sandbox, extra: Partial<ConstructorParameters<typeof CrmC
   return new CrmClient({ baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, concurrency: 8, requestsPerSecond: 0, baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 12, ...extra });
 }
 
-/** The ledger the merchant implies, by the rules of DESIGN §2 (and a void of an authorization books nothing). */
-function expectedLedger(m: Merchant): Map<string, number> {
-  const z = m.config.timezone;
-  const out = new Map<string, number>();
-  for (const x of m.txns) {
-    const ok = x.response === 'SUCCESS';
-    if (ok && (x.type === 'SALE' || x.type === 'CAPTURE')) out.set(`sale:${x.transactionId}@${x.t}`, x.amount);
-    else if (ok && x.type === 'REFUND') out.set(`refund:${x.transactionId}@${x.t}`, -x.amount);
-    else if (ok && x.type === 'VOID' && x.parent?.type !== 'AUTHORIZE') out.set(`void:${x.transactionId}@${x.t}`, -x.amount);
-    else if (!ok && (x.type === 'SALE' || x.type === 'AUTHORIZE')) out.set(`decline:${x.transactionId}@${x.t}`, x.amount);
-    if (x.isChargedback) out.set(`chargeback:${x.transactionId}@${dateOnlyToInstant(x.chargebackDate ?? '', z)}`, -(x.chargebackAmount ?? x.amount));
-  }
-  return out;
-}
-
-/** Asserts the store equals the merchant: same ids per table, same key fields, same ledger. */
+/** Asserts the store equals the merchant: same ids per table, same key fields, same ledger and customer facts (test/ground-truth.ts). */
 async function expectEqualToGroundTruth(store: Store, connectionId: string, m: Merchant): Promise<void> {
-  const ids = async (table: Parameters<Store['readRows']>[0], key: string) => (await store.readRows(table, connectionId)).map((r) => String(r[key])).sort();
-  expect(await ids('customers', 'customer_id')).toEqual(m.customers.map((c) => String(c.customerId)).sort());
-  expect(await ids('orders', 'order_id')).toEqual(m.orders.map((o) => o.orderId).sort());
-  expect(await ids('purchases', 'purchase_id')).toEqual(m.purchases.map((p) => p.purchaseId).sort());
-  expect(await ids('campaigns', 'campaign_id')).toEqual(m.campaigns.map((c) => String(c.campaignId)).sort());
-  expect(await ids('products', 'product_id')).toEqual(m.products.map((p) => String(p.productId)).sort());
-
-  const txns = await store.readRows('transactions', connectionId);
-  expect(txns.length).toBe(m.txns.length);
-  const byId = new Map(txns.map((t) => [Number(t.transaction_id), t]));
-  for (const x of m.txns) {
-    const t = byId.get(x.transactionId);
-    expect(t, `transaction ${x.transactionId}`).toBeDefined();
-    if (t?.total_cents !== x.amount || t.date_created !== x.t || t.date_updated !== x.u || t.is_chargedback !== (x.isChargedback === 1)) {
-      expect({ id: x.transactionId, total: t?.total_cents, created: t?.date_created, updated: t?.date_updated, cb: t?.is_chargedback }).toEqual({
-        id: x.transactionId, total: x.amount, created: x.t, updated: x.u, cb: x.isChargedback === 1,
-      });
-    }
-  }
-  const purchases = new Map((await store.readRows('purchases', connectionId)).map((p) => [String(p.purchase_id), p]));
-  for (const p of m.purchases) expect(purchases.get(p.purchaseId)?.status, p.purchaseId).toBe(p.status);
-
-  // Ledger: the same events, at the same instants, with the same amounts; so the same sums per day.
-  const events = await store.readRows('money_events', connectionId);
-  const got = new Map(events.map((e) => [`${e.event_id}@${e.instant}`, Number(e.amount_cents)]));
-  const want = expectedLedger(m);
-  expect(got.size).toBe(want.size);
-  expect([...got.entries()].sort()).toEqual([...want.entries()].sort());
-  const daySums = (entries: Iterable<[string, number]>) => {
-    const d = new Map<string, number>();
-    for (const [k, v] of entries) {
-      if (k.startsWith('decline:')) continue;
-      const day = localDate(Number(k.split('@')[1]), m.config.timezone);
-      d.set(day, (d.get(day) ?? 0) + v);
-    }
-    return [...d.entries()].sort();
-  };
-  expect(daySums(got)).toEqual(daySums(want));
-
-  // Customer facts: one per customer with a sale, first sale = earliest sale event.
-  const facts = await store.readRows('customer_facts', connectionId);
-  const firstSale = new Map<number, number>();
-  for (const x of m.txns) {
-    if (x.response === 'SUCCESS' && (x.type === 'SALE' || x.type === 'CAPTURE')) {
-      const c = x.order.customer.customerId;
-      firstSale.set(c, Math.min(firstSale.get(c) ?? Infinity, x.t));
-    }
-  }
-  expect(facts.length).toBe(firstSale.size);
-  for (const f of facts) expect(f.first_sale_at).toBe(firstSale.get(Number(f.customer_id)));
+  expect(await compareToGroundTruth(store, connectionId, m)).toEqual([]);
 }
 
 const SANDBOX = { seed: 'sync-it', customers: 1500, start: '2025-01-01', now: '2025-04-30 18:00:00' };
