@@ -25,6 +25,8 @@ function param(v: Value): DuckDBValue {
 
 type StageType = 'DOUBLE' | 'INTEGER' | 'BOOLEAN' | 'VARCHAR';
 const STAGE_TYPES: Record<StageType, DuckDBType> = { DOUBLE, INTEGER, BOOLEAN, VARCHAR };
+/** Stage rows kept between write transactions before the stages are emptied (see DuckDriver.stagedRows). */
+const STAGE_ROWS_KEPT = 50_000;
 /** Rows per data chunk (DuckDB's standard vector size). */
 const CHUNK_ROWS = 2048;
 
@@ -78,6 +80,12 @@ export class DuckDriver implements SqlDriver {
    */
   private gen = 0;
   private readonly used = new Set<string>();
+  /**
+   * Rows appended to stages since they were last emptied. A statement reads only its own generation,
+   * so emptying them can wait until they hold this many rows: a DELETE per stage per COMMIT (seven for
+   * a page of transactions) was a steady share of a small batch's statements.
+   */
+  private stagedRows = 0;
 
   constructor(
     private readonly instance: DuckDBInstance,
@@ -152,6 +160,7 @@ export class DuckDriver implements SqlDriver {
       ap.closeSync();
     }
     this.used.add(table);
+    this.stagedRows += values.length;
     return type === 'BIGINT' ? `SELECT CAST(v AS BIGINT) FROM ${table} WHERE _gen = ${gen}` : `SELECT v FROM ${table} WHERE _gen = ${gen}`;
   }
 
@@ -169,6 +178,7 @@ export class DuckDriver implements SqlDriver {
   private clearUsed(): string[] {
     const out = [...this.used].map((t) => `DELETE FROM ${t}`);
     this.used.clear();
+    this.stagedRows = 0;
     return out;
   }
 
@@ -184,7 +194,8 @@ export class DuckDriver implements SqlDriver {
     this.inTransaction = true;
     try {
       const out = await fn();
-      const script = [...this.pending, 'COMMIT', ...this.clearUsed(), ...restore].join(';\n');
+      const clear = this.stagedRows >= STAGE_ROWS_KEPT ? this.clearUsed() : [];
+      const script = [...this.pending, 'COMMIT', ...clear, ...restore].join(';\n');
       this.pending = [];
       this.inTransaction = false;
       await this.conn.run(script);
@@ -297,6 +308,7 @@ export class DuckDriver implements SqlDriver {
       // Queued: it runs with the next query or the COMMIT; the stage is emptied after the COMMIT.
       this.pending.push(move);
       this.used.add(stage);
+      this.stagedRows += rows.length;
       return;
     }
     try {
