@@ -9,7 +9,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CrmClient, interpretResponse, parsePage } from '../src/crm/client.js';
+import { CrmClient, interpretResponse, parsePage, type Endpoint } from '../src/crm/client.js';
 import { spawn } from 'node:child_process';
 import { DEFAULT_LOGIN_ID, DEFAULT_PASSWORD } from '../src/sandbox/index.js';
 import { openDuckDbStore } from '../src/store/engines/duckdb/duckdb-store.js';
@@ -126,18 +126,58 @@ function threadCpuSecs(): { main: number; others: number } | null {
 }
 
 /** One backfill of the sandbox's whole range into a fresh DuckDB store; wall and CPU times. */
-async function backfill(dir: string, name: string, sb: Sandbox, concurrency: number, requestsPerSecond: number) {
+async function backfill(dir: string, name: string, sb: Sandbox, concurrency: number, requestsPerSecond: number, record?: Request[]) {
   const { store, connectionId } = await freshStore(dir, name);
   const client = new CrmClient({ baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, concurrency, requestsPerSecond });
+  // Optionally records the page requests the sync makes, for the transport baseline (replayRequests).
+  const source = record
+    ? {
+        get retries() {
+          return client.retries;
+        },
+        fetchPage: (endpoint: Endpoint, params: Record<string, string>, page: number, perPage?: number, signal?: AbortSignal) => {
+          record.push({ endpoint, params, page, perPage });
+          return client.fetchPage(endpoint, params, page, perPage, signal);
+        },
+      }
+    : client;
   const sb0 = processCpuSecs(sb.pid);
   const cpu0 = process.cpuUsage();
   const started = performance.now();
-  const r = await runSync({ store, source: client, connectionId, timezone: 'America/New_York', concurrency, mode: { kind: 'backfill', from: '2025-01-01', to: '2025-06-30' } });
+  const r = await runSync({ store, source, connectionId, timezone: 'America/New_York', concurrency, mode: { kind: 'backfill', from: '2025-01-01', to: '2025-06-30' } });
   const secs = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const sb1 = processCpuSecs(sb.pid);
   await store.close();
   return { r, secs, requests: client.requests, cpuSecs: (cpu.user + cpu.system) / 1e6, sandboxCpuSecs: sb0 === null || sb1 === null ? null : sb1 - sb0 };
+}
+
+/** A page request as the sync made it. */
+interface Request {
+  endpoint: Endpoint;
+  params: Record<string, string>;
+  page: number;
+  perPage: number | undefined;
+}
+
+/**
+ * The transport baseline: the same requests sent again by a plain pool of `concurrency` workers, each
+ * response read and parsed by the client and then dropped. No plan (every request is known up front),
+ * no mapping, no store: what this sandbox and client allow at that concurrency on this machine.
+ */
+async function replayRequests(sb: Sandbox, requests: Request[], concurrency: number): Promise<number> {
+  const client = new CrmClient({ baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, concurrency, requestsPerSecond: 0 });
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < requests.length; i = next++) {
+        const q = requests[i] as Request;
+        await client.fetchPage(q.endpoint, q.params, q.page, q.perPage);
+      }
+    }),
+  );
+  return (performance.now() - started) / 1000;
 }
 
 const SANDBOX_ARGS = ['--seed', 'bench', '--start', '2025-01-01', '--now', '2025-06-30 18:00:00'];
@@ -165,8 +205,9 @@ async function latencyRatio(dir: string): Promise<void> {
   const sb = await spawnSandbox([...SANDBOX_ARGS, '--latency-ms', String(latencyMs), '--customers', '3000']);
   try {
     const times: Record<number, number> = {};
+    const requests: Request[] = [];
     for (const concurrency of [1, 8]) {
-      const b = await backfill(dir, `lat${concurrency}`, sb, concurrency, requestsPerSecond);
+      const b = await backfill(dir, `lat${concurrency}`, sb, concurrency, requestsPerSecond, concurrency === 1 ? requests : undefined);
       times[concurrency] = b.secs;
       const ideal = (b.requests * latencyMs) / concurrency / 1000;
       console.log(
@@ -175,6 +216,12 @@ async function latencyRatio(dir: string): Promise<void> {
       );
     }
     console.log(`speed-up concurrency 8 vs 1: ${((times[1] ?? 0) / (times[8] ?? 1)).toFixed(2)}x (ideal 8x) [${load()}]`);
+    const base1 = await replayRequests(sb, requests, 1);
+    const base8 = await replayRequests(sb, requests, 8);
+    console.log(
+      `transport baseline (the same ${requests.length} requests replayed, parsed and dropped; no plan, no store): concurrency 1 ${base1.toFixed(2)}s, ` +
+        `concurrency 8 ${base8.toFixed(2)}s = ${(base1 / base8).toFixed(2)}x; the sync at concurrency 8 takes ${((times[8] ?? 0) / base8).toFixed(2)}x the baseline's time [${load()}]`,
+    );
   } finally {
     sb.close();
   }
