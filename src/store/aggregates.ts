@@ -153,6 +153,27 @@ export function stageCustomerAgesSql(dialect: Dialect, ids: string, sign: 1 | -1
 }
 
 /**
+ * Touched first-sale slots past which cohort_slots of the whole connection are recomputed in one pass
+ * over its facts (recomputeAllCohortSlotsSql) instead of slot by slot.
+ */
+export const COHORT_SLOTS_WHOLE = 2_000;
+
+/**
+ * Recomputes every cohort_slots row of connection $1 from customer_facts in one grouped pass, with no
+ * join: what the end of a first backfill needs (its refresh touches a slot for nearly every quarter
+ * hour of the range). The slot-by-slot join below, planned by PostgreSQL from tables that grew inside
+ * the same transaction, became a nested loop of every fact against every touched slot: more than a
+ * minute and a half, then cancelled, for 271,539 facts at the 1,000,000-transaction scale run.
+ */
+export function recomputeAllCohortSlotsSql(dialect: Dialect): string[] {
+  return [
+    'DELETE FROM cohort_slots WHERE connection_id = $1',
+    `INSERT INTO cohort_slots (connection_id, slot, customers, last_first_sale_at)
+     SELECT connection_id, ${slotSql(dialect, 'first_sale_at')}, COUNT(*), MAX(first_sale_at) FROM customer_facts WHERE connection_id = $1 GROUP BY 1, 2`,
+  ];
+}
+
+/**
  * Recomputes cohort_slots (customers, latest first sale: a MAX is not a delta) of the slots staged in
  * agg_touched_slots for connection $1 from customer_facts alone, then clears the stage. PostgreSQL reaches
  * the facts of a slot by the (connection_id, first_sale_at) index (a range); DuckDB, without secondary

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvalidInputError } from '../core/errors.js';
-import { AgeDeltas, applyAgeDeltasSql, applySlotDeltasSql, recomputeCohortSlotsSql, slotOf, SlotDeltas, stageCustomerAgesSql, upsertSlotDeltasSql, type EventFacts } from './aggregates.js';
+import { AgeDeltas, applyAgeDeltasSql, applySlotDeltasSql, COHORT_SLOTS_WHOLE, recomputeAllCohortSlotsSql, recomputeCohortSlotsSql, slotOf, SlotDeltas, stageCustomerAgesSql, upsertSlotDeltasSql, type EventFacts } from './aggregates.js';
 import {
   AGG_AGE_DELTA,
   AGG_SLOT_DELTA,
@@ -560,6 +560,10 @@ export class SqlStore implements Store {
     }
     const slots = new Set([...oldFirst, ...newFirst].map(slotOf));
     if (slots.size === 0) return;
+    if (slots.size > COHORT_SLOTS_WHOLE) {
+      for (const sql of recomputeAllCohortSlotsSql(this.db.dialect)) await this.db.exec(sql, [connectionId]);
+      return;
+    }
     await this.db.insert(AGG_TOUCHED_SLOTS, [...slots].map((slot) => ({ connection_id: connectionId, slot })));
     for (const sql of recomputeCohortSlotsSql(this.db.dialect)) await this.db.exec(sql, [connectionId]);
   }

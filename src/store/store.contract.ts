@@ -3,6 +3,7 @@
  * test file calls `storeContract(name, open)` with a function that opens a fresh, empty store.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { COHORT_SLOTS_WHOLE } from './aggregates.js';
 import { generateKey } from './secrets.js';
 import type { Row } from './schema.js';
 import type { NewConnection, Store, StoreOptions } from './store.js';
@@ -346,6 +347,24 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
         [at(10, 0, 0), 1],
         [at(11), 1],
       ]);
+    });
+
+    it('recomputes cohort_slots of the whole connection when a refresh touches more first-sale slots than go slot by slot', async () => {
+      // A first backfill's refresh: a customer in nearly every quarter hour. One customer of another
+      // connection shows the whole-connection pass leaves other connections alone.
+      const other = await store.saveConnection({ ...CONN, name: 'other' });
+      await store.writePage({ connectionId: other.connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1], events: [sale(1, 1, 500, at(9))] } });
+      const n = COHORT_SLOTS_WHOLE + 5;
+      const events = Array.from({ length: n }, (_, i) => sale(10 + i, 1000 + i, 100 + i, at(0) + i * 15 * 60_000));
+      // Two customers share a slot, so a slot's count is not always 1.
+      events.push(sale(10 + n, 1000 + n, 77, at(0) + 60_000));
+      await store.writePages([{ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: events.map((e) => Number(e.transaction_id)), events } }], { deferFacts: true });
+      expect(await store.refreshDirtyFacts(connectionId)).toBe(n + 1);
+      await expectAggregatesCurrent('after a refresh past the slot-by-slot limit');
+      const slots = await store.readRows('cohort_slots', connectionId);
+      expect(slots.length).toBe(n);
+      expect(slots[0]?.customers).toBe(2);
+      expect(await store.countRows('cohort_slots', other.connectionId)).toBe(1);
     });
 
     it('a failed group commit (the sync\'s deferred path) leaves nothing behind, and the next one writes only its own rows', async () => {
