@@ -51,10 +51,13 @@ export interface SqlDriver {
   exec(sql: string, params?: Value[]): Promise<void>;
   /** Runs a query; rows come back with bigint as number and instants as epoch ms. */
   query(sql: string, params?: Value[]): Promise<Row[]>;
-  /** Upserts rows by the spec's key (rows have unique keys). */
-  upsert(spec: TableSpec, rows: Row[]): Promise<void>;
+  /**
+   * Upserts rows by the spec's key (rows have unique keys). `constants`: columns with one value for
+   * every row (the connection id), given once and taking precedence over the rows' own.
+   */
+  upsert(spec: TableSpec, rows: Row[], constants?: Row): Promise<void>;
   /** Inserts rows known to be absent (their keys were just deleted): skips the conflict check. */
-  insert(spec: TableSpec, rows: Row[]): Promise<void>;
+  insert(spec: TableSpec, rows: Row[], constants?: Row): Promise<void>;
   /**
    * Runs fn inside one transaction (callers are already serialised). `serial`: a batch of small
    * statements, which an engine may run on one thread (DuckDB does).
@@ -102,11 +105,21 @@ const eventReturning = (ms: (c: string) => string) => `customer_id, kind, ${ms('
 
 const asEvent = (r: Row): EventFacts => ({ kind: String(r.kind), instant: Number(r.instant), amount_cents: Number(r.amount_cents ?? 0), is_initial: r.is_initial === true });
 
-/** Removes duplicate keys, keeping the last row (a page may repeat a record when the CRM shifts pages). */
-export function dedupeByKey(spec: TableSpec, rows: Row[]): Row[] {
+/**
+ * Removes duplicate keys, keeping the last row (a page may repeat a record when the CRM shifts pages).
+ * Key columns in `constants` are the same for every row and are left out of the comparison.
+ */
+export function dedupeByKey(spec: TableSpec, rows: Row[], constants?: Row): Row[] {
   if (rows.length < 2) return rows;
-  const byKey = new Map<string, Row>();
-  for (const r of rows) byKey.set(spec.key.map((k) => String(r[k])).join('\u0001'), r);
+  const key = constants ? spec.key.filter((k) => !(k in constants)) : spec.key;
+  const byKey = new Map<Value | string | undefined, Row>();
+  if (key.length === 1) {
+    // One key column (a CRM id): its value is the map key, with no string built per row.
+    const k = key[0] as string;
+    for (const r of rows) byKey.set(r[k], r);
+  } else {
+    for (const r of rows) byKey.set(key.map((k) => String(r[k])).join('\u0001'), r);
+  }
   return byKey.size === rows.length ? rows : [...byKey.values()];
 }
 
@@ -259,7 +272,8 @@ export class SqlStore implements Store {
         g = { connectionId: w.connectionId, table: w.table, rows: [], ledger: null };
         groups.set(k, g);
       }
-      for (const r of w.rows) g.rows.push({ ...r, connection_id: w.connectionId });
+      // The connection id goes to the engine once per table (constants), not copied onto every row.
+      for (const r of w.rows) g.rows.push(r);
       if (w.ledger) {
         // A later page's copy of a transaction wins: its events replace those of earlier copies.
         g.ledger ??= new Map();
@@ -288,8 +302,9 @@ export class SqlStore implements Store {
     await this.lock.run(() =>
       this.db.transaction(async () => {
         for (const g of groups.values()) {
-          const rows = dedupeByKey(ENTITY_TABLES[g.table], g.rows);
-          if (rows.length > 0) await this.db.upsert(ENTITY_TABLES[g.table], rows);
+          const cid = { connection_id: g.connectionId };
+          const rows = dedupeByKey(ENTITY_TABLES[g.table], g.rows, cid);
+          if (rows.length > 0) await this.db.upsert(ENTITY_TABLES[g.table], rows, cid);
           if (g.ledger) {
             const events = [...g.ledger.values()].flat();
             const kept = g.table === 'transactions' ? await this.dropAuthorizationVoids(g.connectionId, rows, events, defer) : events;
@@ -361,10 +376,8 @@ export class SqlStore implements Store {
         if (r.customer_id !== null && r.customer_id !== undefined) customers.add(Number(r.customer_id));
       }
     }
-    const evRows = dedupeByKey(
-      MONEY_EVENTS,
-      events.map((e) => ({ ...e, connection_id: connectionId })),
-    );
+    const cid = { connection_id: connectionId };
+    const evRows = dedupeByKey(MONEY_EVENTS, events, cid);
     // Every event of these transactions was deleted above and event ids embed the transaction id, so a
     // plain insert cannot conflict, unless an event names a transaction outside the list: those few are
     // deleted by id first (so the aggregates see them leave).
@@ -382,7 +395,7 @@ export class SqlStore implements Store {
     }
     // Orders: read between the delete and the insert, so old and new first sales both follow from it.
     const slots = await this.orderFirstSales(connectionId, removed, evRows);
-    if (evRows.length > 0) await this.db.insert(MONEY_EVENTS, evRows);
+    if (evRows.length > 0) await this.db.insert(MONEY_EVENTS, evRows, cid);
     for (const e of evRows) if (typeof e.customer_id === 'number') customers.add(e.customer_id);
     await this.eventsChanged(connectionId, removed, evRows, slots);
     if (customers.size > 0) await this.touchFacts(connectionId, customers, defer);

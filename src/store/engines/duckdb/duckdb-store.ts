@@ -213,32 +213,36 @@ export class DuckDriver implements SqlDriver {
     }
   }
 
-  private stageName(spec: TableSpec): string {
-    return `stage_${spec.name}`;
+  /** A stage for the spec's columns less the constant ones (each combination has its own stage). */
+  private stageFor(spec: TableSpec, constants: Row | undefined): { stage: string; columns: TableSpec['columns'] } {
+    const omit = constants ? spec.columns.filter((c) => c.name in constants).map((c) => c.name) : [];
+    if (omit.length === 0) return { stage: `stage_${spec.name}`, columns: spec.columns };
+    return { stage: `stage_${spec.name}__${omit.join('_')}`, columns: spec.columns.filter((c) => !omit.includes(c.name)) };
   }
 
-  private async ensureStage(spec: TableSpec): Promise<void> {
-    if (this.staged.has(spec.name)) return;
+  private async ensureStage(stage: string, columns: TableSpec['columns']): Promise<void> {
+    if (this.staged.has(stage)) return;
     // Staging holds instants as epoch ms and BIGINTs as DOUBLE (exact for every safe integer, which is
     // all we store: cents, CRM ids), JSON as text: column types a data chunk fills without a BigInt
     // per value.
-    const cols = [...spec.columns.map((c) => `${c.name} ${stageType(c.type)}`), '_gen INTEGER'];
-    await this.conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${this.stageName(spec)} (${cols.join(', ')})`);
-    this.staged.add(spec.name);
+    const cols = [...columns.map((c) => `${c.name} ${stageType(c.type)}`), '_gen INTEGER'];
+    await this.conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (${cols.join(', ')})`);
+    this.staged.add(stage);
   }
 
-  async upsert(spec: TableSpec, rows: Row[]): Promise<void> {
-    await this.load(spec, rows, 'upsert');
+  async upsert(spec: TableSpec, rows: Row[], constants?: Row): Promise<void> {
+    await this.load(spec, rows, 'upsert', constants);
   }
 
-  async insert(spec: TableSpec, rows: Row[]): Promise<void> {
-    await this.load(spec, rows, 'insert');
+  async insert(spec: TableSpec, rows: Row[], constants?: Row): Promise<void> {
+    await this.load(spec, rows, 'insert', constants);
   }
 
-  private async load(spec: TableSpec, rows: Row[], how: 'upsert' | 'insert'): Promise<void> {
+  private async load(spec: TableSpec, rows: Row[], how: 'upsert' | 'insert', constants?: Row): Promise<void> {
     if (rows.length === 0) return;
-    await this.ensureStage(spec);
-    const stage = this.stageName(spec);
+    // Constant columns (the connection id) are not staged per row: they go into the move as literals.
+    const { stage, columns } = this.stageFor(spec, constants);
+    await this.ensureStage(stage, columns);
     if (!this.inTransaction) await this.conn.run(`DELETE FROM ${stage}`);
     const gen = ++this.gen;
     const appender: DuckDBAppender = await this.conn.createAppender(stage, 'main', 'temp');
@@ -246,13 +250,13 @@ export class DuckDriver implements SqlDriver {
       // Column by column into data chunks: numbers and flags are written to the vectors' memory from
       // JS, one native call per column instead of one per value (the per-value Appender calls measured
       // as the largest JS cost of a store batch).
-      const types = [...spec.columns.map((c) => STAGE_TYPES[stageType(c.type)]), INTEGER];
+      const types = [...columns.map((c) => STAGE_TYPES[stageType(c.type)]), INTEGER];
       const size = CHUNK_ROWS;
       for (let from = 0; from < rows.length; from += size) {
         const n = Math.min(size, rows.length - from);
         const chunk = DuckDBDataChunk.create(types, n);
-        for (let ci = 0; ci < spec.columns.length; ci++) {
-          const col = spec.columns[ci] as TableSpec['columns'][number];
+        for (let ci = 0; ci < columns.length; ci++) {
+          const col = columns[ci] as TableSpec['columns'][number];
           const vector = chunk.getColumnVector(ci);
           const name = col.name;
           switch (stageType(col.type)) {
@@ -277,7 +281,7 @@ export class DuckDriver implements SqlDriver {
           }
           vector.flush();
         }
-        const gv = chunk.getColumnVector(spec.columns.length);
+        const gv = chunk.getColumnVector(columns.length);
         for (let i = 0; i < n; i++) gv.setItem(i, gen);
         gv.flush();
         appender.appendDataChunk(chunk);
@@ -290,7 +294,15 @@ export class DuckDriver implements SqlDriver {
     } finally {
       appender.closeSync();
     }
-    const select = spec.columns.map((c) => (c.type === 'instant' ? `epoch_ms(CAST(${c.name} AS BIGINT))` : c.type === 'bigint' ? `CAST(${c.name} AS BIGINT)` : c.name));
+    const select = spec.columns.map((c) =>
+      constants && c.name in constants
+        ? sqlLiteral(constants[c.name] as Value)
+        : c.type === 'instant'
+          ? `epoch_ms(CAST(${c.name} AS BIGINT))`
+          : c.type === 'bigint'
+            ? `CAST(${c.name} AS BIGINT)`
+            : c.name,
+    );
     const cols = spec.columns.map((c) => c.name).join(', ');
     const from = `FROM ${stage} WHERE _gen = ${gen}`;
     let move: string;

@@ -57,18 +57,18 @@ class PgDriver implements SqlDriver {
     }
   }
 
-  async upsert(spec: TableSpec, rows: Row[]): Promise<void> {
-    await this.load(spec, rows, true);
+  async upsert(spec: TableSpec, rows: Row[], constants?: Row): Promise<void> {
+    await this.load(spec, rows, true, constants);
   }
 
-  async insert(spec: TableSpec, rows: Row[]): Promise<void> {
-    await this.load(spec, rows, false);
+  async insert(spec: TableSpec, rows: Row[], constants?: Row): Promise<void> {
+    await this.load(spec, rows, false, constants);
   }
 
-  private async load(spec: TableSpec, rows: Row[], upsert: boolean): Promise<void> {
+  private async load(spec: TableSpec, rows: Row[], upsert: boolean, constants?: Row): Promise<void> {
     if (rows.length === 0) return;
     const names = spec.columns.map((c) => c.name);
-    const arrays = spec.columns.map((c) => rows.map((r) => r[c.name] ?? null));
+    const arrays = spec.columns.map((c) => (constants && c.name in constants ? rows.map(() => constants[c.name] ?? null) : rows.map((r) => r[c.name] ?? null)));
     const arrType = (t: string) => (t === 'instant' ? 'BIGINT' : t === 'json' ? 'TEXT' : sqlType(t as never, 'postgres'));
     const unnest = spec.columns.map((c, i) => `$${i + 1}::${arrType(c.type)}[]`).join(', ');
     const select = spec.columns
