@@ -5,6 +5,7 @@
  * its markers; upserts by primary key make any repeated page harmless.
  */
 import { randomUUID } from 'node:crypto';
+import { setImmediate } from 'node:timers/promises';
 import { localDate } from '../core/time.js';
 import { crmDate, type Endpoint, type Page } from '../crm/client.js';
 import type { PageMarker, PageWrite, Store } from '../store/store.js';
@@ -139,6 +140,10 @@ class BatchWriter {
 
   private async loop(): Promise<void> {
     while (this.queue.length > 0 && this.error === null) {
+      // A turn of the event loop first: the worker that queued this page has just sent its next
+      // request, and staging a batch is synchronous work (the Appender) that would otherwise hold that
+      // request back until it is done (measured: 5 to 8 ms later per request at concurrency 1).
+      await setImmediate();
       const batch = this.queue.splice(0, this.maxBatch);
       try {
         // Facts are refreshed once at the end of the run (refreshDirtyFacts), not per batch.
