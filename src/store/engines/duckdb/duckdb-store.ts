@@ -68,15 +68,16 @@ export class DuckDriver implements SqlDriver {
    * Inside a write transaction, statements whose result nobody reads are queued and sent with the next
    * query (or the COMMIT) as one multi-statement string: one trip through the thread pool instead of
    * one per statement, and no prepare/bind round trips. A parameterised statement costs four or more
-   * such trips in @duckdb/node-api, each waiting for an event loop busy with parsing CRM pages; they
-   * were most of a small batch's cost (docs/store.md, "Writes").
+   * such trips in @duckdb/node-api, each waiting for an event loop busy with parsing CRM pages
+   * (docs/store.md, "Writes"). Until BEGIN has gone out, appends to the temp stages commit on their
+   * own; stages are scratch, and a rollback empties them.
    */
   private pending: string[] = [];
   private inTransaction = false;
   /**
    * Stage and id-set rows carry the number of the load that appended them (`_gen`), so an append never
    * has to wait for a queued statement that empties the stage: statements read their own generation,
-   * and stages are emptied once, after the COMMIT.
+   * and stages are emptied after a COMMIT once they hold STAGE_ROWS_KEPT rows.
    */
   private gen = 0;
   private readonly used = new Set<string>();
