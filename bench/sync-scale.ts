@@ -12,20 +12,15 @@
  * KBENCH_SCALE_DB: postgres://... to sync into a fresh schema of that database (dropped afterwards)
  * instead of a DuckDB file in a temp dir.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
+import { loadavg } from 'node:os';
 import { localDate } from '../src/core/time.js';
 import { CrmClient } from '../src/crm/client.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { openDuckDbStore } from '../src/store/engines/duckdb/duckdb-store.js';
-import { openPostgresStore } from '../src/store/engines/postgres/postgres-store.js';
-import { generateKey } from '../src/store/secrets.js';
 import type { Store } from '../src/store/store.js';
 import { progressLine } from '../src/sync/progress.js';
 import { runSync, type SyncMode } from '../src/sync/run.js';
 import { groundTruthReport, type GroundTruthReport } from '../test/ground-truth.js';
+import { openTestStore } from '../test/stores.js';
 
 // Two years of history, as the sandbox bench's merchant (bench/sandbox-server.ts); fixed dates keep
 // the merchant the same from run to run whatever this machine's clock says.
@@ -46,47 +41,6 @@ const memory = () => {
 };
 const stamp = () => new Date().toISOString().slice(11, 19);
 const log = (line: string) => console.log(`[${stamp()}] ${line}`);
-
-interface ScaleStore {
-  store: Store;
-  label: string;
-  dispose(): Promise<void>;
-}
-
-/** A fresh, migrated store: a DuckDB file in a temp dir, or a new schema when a PostgreSQL URL is given. */
-async function freshStore(pgUrl: string | undefined): Promise<ScaleStore> {
-  if (pgUrl) {
-    const schema = `kbench_scale_${process.pid}_${Date.now().toString(36)}`;
-    const store = await openPostgresStore(pgUrl, { secretKey: generateKey(), schema });
-    await store.migrate();
-    return {
-      store,
-      label: `PostgreSQL schema ${schema}`,
-      dispose: async () => {
-        await store.close();
-        const c = new pg.Client({ connectionString: pgUrl });
-        await c.connect();
-        try {
-          await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        } finally {
-          await c.end();
-        }
-      },
-    };
-  }
-  const dir = await mkdtemp(join(tmpdir(), 'konduit-bench-scale-'));
-  const path = join(dir, 'scale.duckdb');
-  const store = await openDuckDbStore(path, { secretKey: generateKey() });
-  await store.migrate();
-  return {
-    store,
-    label: `DuckDB ${path}`,
-    dispose: async () => {
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** One sync with progress lines; prints records, pages, requests and wall seconds. */
 async function timedSync(label: string, sb: Sandbox, store: Store, connectionId: string, mode: SyncMode): Promise<void> {
@@ -152,11 +106,12 @@ export default async function main(): Promise<void> {
     `sandbox at ${sb.baseUrl}: ${num(m.txns.length)} transactions, ${num(m.orders.length)} orders, ${num(m.customers.length)} customers, ${num(m.purchases.length)} purchases ` +
       `generated in ${((performance.now() - genStarted) / 1000).toFixed(1)} s (${memory()})`,
   );
-  let target: ScaleStore | null = null;
+  let target: Awaited<ReturnType<typeof openTestStore>> | null = null;
   try {
-    target = await freshStore(pgUrl);
+    // The tests' throw-away store: a DuckDB file in a temp dir, or a schema of its own, dropped after.
+    target = await openTestStore(pgUrl ? 'postgres' : 'duckdb', 'bench_scale', pgUrl);
     const { store } = target;
-    log(`store: ${target.label}`);
+    log(`store: ${pgUrl ? 'PostgreSQL, a schema of its own' : 'DuckDB, a file in a temp dir'}`);
     const conn = await store.saveConnection({
       name: 'scale', brand: 'konnektive', baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, accountName: 'Scale', accountUsername: 'bench', timezone: sb.timezone, frequency: 'daily',
     });

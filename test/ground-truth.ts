@@ -217,25 +217,43 @@ async function compareTable<K extends string | number, T>(reader: PagedReader, d
   reportRepeats(diff, `${c.table} duplicates`, census, (key, n) => `${c.key} ${key} is stored ${n} times`);
   if (c.want.size !== c.sandboxRows) diff.add(`${c.table} in the sandbox`, `${c.sandboxRows} rows but ${c.want.size} distinct ids: the ground truth itself repeats ids`);
 
-  const want = c.want;
+  await matchRows(reader, c.table, c.key, c.columns ?? [], (row) => (c.numeric ? Number(row[c.key]) : String(row[c.key])) as K, c.want, {
+    matched: (row, w) => c.check?.(row, w),
+    extra: (_, id) => diff.add(`${c.table} extra`, `${c.key} ${id} is in the store but not in the sandbox`),
+  });
+  for (const id of c.want.keys()) diff.add(`${c.table} missing`, `${c.key} ${id} is in the sandbox but not in the store (a gap)`);
+  return { store: census.rows, sandbox: c.sandboxRows };
+}
+
+/**
+ * Walks a table in key order against `want`, each stored id once (a repeat sits next to itself; census
+ * reported it already): `matched` for an id the sandbox has, which leaves `want`; `extra` for one it
+ * lacks. What stays in `want` is what the store lacks.
+ */
+async function matchRows<K, T>(
+  reader: PagedReader,
+  table: ReadableTable,
+  key: string,
+  columns: string[],
+  idOf: (row: Row) => K,
+  want: Map<K, T>,
+  on: { matched: (row: Row, w: T, id: K) => void; extra: (row: Row, id: K) => void },
+): Promise<void> {
   let previous: K | null = null;
-  for await (const rows of reader.pages(c.table, c.key, c.columns ?? [])) {
+  for await (const rows of reader.pages(table, key, columns)) {
     for (const row of rows) {
-      const id = (c.numeric ? Number(row[c.key]) : String(row[c.key])) as K;
-      // A repeated id can sit next to itself in a page; census reported it already.
+      const id = idOf(row);
       if (id === previous) continue;
       previous = id;
       const w = want.get(id);
       if (w === undefined) {
-        diff.add(`${c.table} extra`, `${c.key} ${id} is in the store but not in the sandbox`);
+        on.extra(row, id);
         continue;
       }
       want.delete(id);
-      c.check?.(row, w);
+      on.matched(row, w, id);
     }
   }
-  for (const id of want.keys()) diff.add(`${c.table} missing`, `${c.key} ${id} is in the sandbox but not in the store (a gap)`);
-  return { store: census.rows, sandbox: c.sandboxRows };
 }
 
 /** The ledger event by event (id, instant, amount), then its sums per account-local day without declines. */
@@ -250,28 +268,27 @@ async function compareLedger(reader: PagedReader, diff: Differences, m: Merchant
   reportRepeats(diff, 'ledger duplicates', census, (key, n) => `event ${key} is stored ${n} times`);
 
   const gotDays = new Map<string, number>();
-  let previous: string | null = null;
   const columns = [`${reader.store.instantMsSql('instant')} AS instant`, 'amount_cents'];
-  for await (const rows of reader.pages('money_events', 'event_id', columns)) {
-    for (const row of rows) {
-      const id = String(row.event_id);
-      if (id === previous) continue;
-      previous = id;
-      const instant = row.instant === null || row.instant === undefined ? null : Number(row.instant);
-      const amount = Number(row.amount_cents);
-      if (!id.startsWith('decline:')) addTo(gotDays, dayOf(instant), amount);
-      const w = want.get(id);
-      if (w === undefined) {
-        diff.add('ledger extra', `event ${id} (${amount} cents at ${when(instant)}) is in the store but not implied by the sandbox`);
-        continue;
-      }
-      want.delete(id);
+  /** A stored event's instant and amount, counted into its day's sum (declines are never summed). */
+  const read = (row: Row, id: string) => {
+    const instant = row.instant === null || row.instant === undefined ? null : Number(row.instant);
+    const amount = Number(row.amount_cents);
+    if (!id.startsWith('decline:')) addTo(gotDays, dayOf(instant), amount);
+    return { instant, amount };
+  };
+  await matchRows(reader, 'money_events', 'event_id', columns, (row) => String(row.event_id), want, {
+    matched: (row, w, id) => {
+      const { instant, amount } = read(row, id);
       const wrong: string[] = [];
       if (instant !== w.instant) wrong.push(`instant ${when(instant)} in the store, ${when(w.instant)} in the sandbox`);
       if (amount !== w.amount) wrong.push(`amount ${amount} cents in the store, ${w.amount} in the sandbox`);
       if (wrong.length > 0) diff.add('ledger event', `event ${id}: ${wrong.join('; ')}`);
-    }
-  }
+    },
+    extra: (row, id) => {
+      const { instant, amount } = read(row, id);
+      diff.add('ledger extra', `event ${id} (${amount} cents at ${when(instant)}) is in the store but not implied by the sandbox`);
+    },
+  });
   for (const [id, w] of want) diff.add('ledger missing', `event ${id} (${w.amount} cents at ${when(w.instant)}) is implied by the sandbox but not in the store`);
 
   const days = [...new Set([...wantDays.keys(), ...gotDays.keys()])].sort();
@@ -298,22 +315,13 @@ async function compareFacts(reader: PagedReader, diff: Differences, m: Merchant)
   const census = await reader.census('customer_facts', 'customer_id');
   reportRepeats(diff, 'customer facts duplicates', census, (key, n) => `customer ${key} has ${n} facts`);
 
-  let previous: number | null = null;
-  for await (const rows of reader.pages('customer_facts', 'customer_id', [`${reader.store.instantMsSql('first_sale_at')} AS first_sale_at`])) {
-    for (const row of rows) {
-      const id = Number(row.customer_id);
-      if (id === previous) continue;
-      previous = id;
-      const at = row.first_sale_at === null || row.first_sale_at === undefined ? null : Number(row.first_sale_at);
-      const want = firstSale.get(id);
-      if (want === undefined) {
-        diff.add('customer facts extra', `customer ${id} has facts (first sale ${when(at)}) but no sale in the sandbox`);
-        continue;
-      }
-      firstSale.delete(id);
-      if (at !== want) diff.add('customer facts first sale', `customer ${id}: first sale ${when(at)} in the store, ${when(want)} in the sandbox`);
-    }
-  }
+  const at = (row: Row) => (row.first_sale_at === null || row.first_sale_at === undefined ? null : Number(row.first_sale_at));
+  await matchRows(reader, 'customer_facts', 'customer_id', [`${reader.store.instantMsSql('first_sale_at')} AS first_sale_at`], (row) => Number(row.customer_id), firstSale, {
+    matched: (row, want, id) => {
+      if (at(row) !== want) diff.add('customer facts first sale', `customer ${id}: first sale ${when(at(row))} in the store, ${when(want)} in the sandbox`);
+    },
+    extra: (row, id) => diff.add('customer facts extra', `customer ${id} has facts (first sale ${when(at(row))}) but no sale in the sandbox`),
+  });
   for (const [id, at] of firstSale) diff.add('customer facts missing', `customer ${id} (first sale ${when(at)}) has no facts in the store`);
   return { store: census.rows, sandbox: sandboxFacts };
 }

@@ -14,8 +14,11 @@ import type { Store } from '../src/store/store.js';
 
 export const PG_URL = process.env.KONDUIT_TEST_PG ?? 'postgres://konduit:konduit@127.0.0.1:5432/konduit_test';
 
-/** Opens and migrates a throw-away store; `dispose` closes it and removes its file or schema. */
-export async function openTestStore(engine: 'duckdb' | 'postgres', label = 'test'): Promise<{ store: Store; dispose(): Promise<void> }> {
+/**
+ * Opens and migrates a throw-away store; `dispose` closes it and removes its file or schema. `pgUrl`:
+ * another PostgreSQL server than the tests' (the scale bench takes one from its environment).
+ */
+export async function openTestStore(engine: 'duckdb' | 'postgres', label = 'test', pgUrl = PG_URL): Promise<{ store: Store; dispose(): Promise<void> }> {
   if (engine === 'duckdb') {
     const dir = await mkdtemp(join(tmpdir(), `konduit-${label}-`));
     const store = await openDuckDbStore(join(dir, 'k.duckdb'), { secretKey: generateKey() });
@@ -29,13 +32,13 @@ export async function openTestStore(engine: 'duckdb' | 'postgres', label = 'test
     };
   }
   const schema = `k${label.replace(/\W/g, '')}_${process.pid}_${Date.now().toString(36)}`;
-  const store = await openPostgresStore(PG_URL, { secretKey: generateKey(), schema });
+  const store = await openPostgresStore(pgUrl, { secretKey: generateKey(), schema });
   await store.migrate();
   return {
     store,
     dispose: async () => {
       await store.close();
-      const c = new pg.Client({ connectionString: PG_URL });
+      const c = new pg.Client({ connectionString: pgUrl });
       await c.connect();
       await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await c.end();

@@ -11,7 +11,7 @@
  *   facts (a latest first sale is a MAX, not a delta).
  */
 import { DAY } from '../core/time.js';
-import { ageDaysSql, COHORT_AGES, EVENT_SLOTS, slotSql, type Dialect, type Row } from './schema.js';
+import { ageDaysSql, COHORT_AGES, cohortSlotsFromFactsSql, EVENT_SLOTS, slotSql, type Dialect, type Row } from './schema.js';
 
 export const SLOT_MS = 15 * 60_000;
 
@@ -166,11 +166,7 @@ export const COHORT_SLOTS_WHOLE = 2_000;
  * minute and a half, then cancelled, for 271,539 facts at the 1,000,000-transaction scale run.
  */
 export function recomputeAllCohortSlotsSql(dialect: Dialect): string[] {
-  return [
-    'DELETE FROM cohort_slots WHERE connection_id = $1',
-    `INSERT INTO cohort_slots (connection_id, slot, customers, last_first_sale_at)
-     SELECT connection_id, ${slotSql(dialect, 'first_sale_at')}, COUNT(*), MAX(first_sale_at) FROM customer_facts WHERE connection_id = $1 GROUP BY 1, 2`,
-  ];
+  return ['DELETE FROM cohort_slots WHERE connection_id = $1', cohortSlotsFromFactsSql(dialect, 'connection_id = $1')];
 }
 
 /**

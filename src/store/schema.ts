@@ -291,6 +291,12 @@ export function ageDaysSql(dialect: Dialect, eventExpr: string, firstExpr: strin
   return `CAST(FLOOR((${epochMsSql(dialect, eventExpr)} - ${epochMsSql(dialect, firstExpr)}) / 86400000.0) AS INTEGER)`;
 }
 
+/** Inserts the cohort_slots rows of the customer_facts matching `where`, one grouped pass (no join). */
+export function cohortSlotsFromFactsSql(dialect: Dialect, where: string): string {
+  return `INSERT INTO cohort_slots (connection_id, slot, customers, last_first_sale_at)
+     SELECT connection_id, ${slotSql(dialect, 'first_sale_at')}, COUNT(*), MAX(first_sale_at) FROM customer_facts WHERE ${where} GROUP BY 1, 2`;
+}
+
 /**
  * Statements that rebuild every aggregate from money_events and customer_facts: of every connection, or
  * (byConnection) of the connection given as $1. Sales without an order id are no order.
@@ -324,8 +330,7 @@ export function rebuildAggregatesSql(dialect: Dialect, byConnection: boolean): {
        UNION ALL
        SELECT connection_id, ${slot('first_sale_at')}, ${z(10)}, COUNT(*) FROM customer_facts WHERE ${w()} GROUP BY 1, 2
      ) x GROUP BY 1, 2`),
-    q(`INSERT INTO cohort_slots (connection_id, slot, customers, last_first_sale_at)
-       SELECT connection_id, ${slot('first_sale_at')}, COUNT(*), MAX(first_sale_at) FROM customer_facts WHERE ${w()} GROUP BY 1, 2`),
+    q(cohortSlotsFromFactsSql(dialect, w())),
     q(`INSERT INTO cohort_ages (connection_id, slot, age_days, net_cents)
        SELECT f.connection_id, ${slot('f.first_sale_at')}, ${ageDaysSql(dialect, 'e.instant', 'f.first_sale_at')}, SUM(e.amount_cents)
        FROM customer_facts f JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.kind <> 'decline'

@@ -112,7 +112,7 @@ const asEvent = (r: Row): EventFacts => ({ kind: String(r.kind), instant: Number
 export function dedupeByKey(spec: TableSpec, rows: Row[], constants?: Row): Row[] {
   if (rows.length < 2) return rows;
   const key = constants ? spec.key.filter((k) => !(k in constants)) : spec.key;
-  const byKey = new Map<Value | string | undefined, Row>();
+  const byKey = new Map<Value | undefined, Row>();
   if (key.length === 1) {
     // One key column (a CRM id): its value is the map key, with no string built per row.
     const k = key[0] as string;

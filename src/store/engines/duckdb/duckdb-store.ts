@@ -100,7 +100,7 @@ export class DuckDriver implements SqlDriver {
       this.pending.push(inlineParams(sql, params));
       return;
     }
-    await this.conn.run(sql, params.map(param));
+    await this.conn.run(sql, params.length > 0 ? params.map(param) : undefined);
   }
 
   async query(sql: string, params: Value[] = []): Promise<Row[]> {
@@ -127,14 +127,14 @@ export class DuckDriver implements SqlDriver {
   /** A temp table for ids or keys, created once per connection. */
   private async ensureSet(table: string, type: 'BIGINT' | 'VARCHAR'): Promise<void> {
     if (this.staged.has(table)) return;
-    await this.conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${table} (v ${type}, _gen INTEGER)`);
+    // Ids are staged as DOUBLE, as in the row stages (exact for safe integers, no BigInt per value).
+    await this.conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${table} (v ${type === 'BIGINT' ? 'DOUBLE' : 'VARCHAR'}, _gen INTEGER)`);
     this.staged.add(table);
   }
 
   /** Appends one column of values (with this load's generation) to a set table; returns its subquery. */
   private async loadSet(table: string, type: 'BIGINT' | 'VARCHAR', values: (number | string)[]): Promise<string> {
     await this.ensureSet(table, type);
-    if (!this.inTransaction) await this.conn.run(`DELETE FROM ${table}`);
     const gen = ++this.gen;
     const ap = await this.conn.createAppender(table, 'main', 'temp');
     try {
@@ -244,7 +244,6 @@ export class DuckDriver implements SqlDriver {
     // Constant columns (the connection id) are not staged per row: they go into the move as literals.
     const { stage, columns } = this.stageFor(spec, constants);
     await this.ensureStage(stage, columns);
-    if (!this.inTransaction) await this.conn.run(`DELETE FROM ${stage}`);
     const gen = ++this.gen;
     const appender: DuckDBAppender = await this.conn.createAppender(stage, 'main', 'temp');
     try {
@@ -317,18 +316,10 @@ export class DuckDriver implements SqlDriver {
       // INSERT OR REPLACE measured ~6x faster than ON CONFLICT DO UPDATE on DuckDB 1.5 (docs/store.md).
       move = `INSERT OR REPLACE INTO ${spec.name} (${cols}) SELECT ${select.join(', ')} ${from}`;
     }
-    if (this.inTransaction) {
-      // Queued: it runs with the next query or the COMMIT; the stage is emptied after the COMMIT.
-      this.pending.push(move);
-      this.used.add(stage);
-      this.stagedRows += rows.length;
-      return;
-    }
-    try {
-      await this.conn.run(move);
-    } finally {
-      await this.conn.run(`DELETE FROM ${stage}`).catch(() => undefined);
-    }
+    // The move reads its own generation, so the stage is emptied later, with the others (clearUsed).
+    this.used.add(stage);
+    this.stagedRows += rows.length;
+    await this.exec(move);
   }
 
   async close(): Promise<void> {

@@ -45,7 +45,7 @@ class PgDriver implements SqlDriver {
     return `SELECT unnest(ARRAY[${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(',')}]::text[])`;
   }
 
-  async transaction<T>(fn: () => Promise<T>, _opts?: { serial?: boolean }): Promise<T> {
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
     await this.client.query('BEGIN');
     try {
       const out = await fn();
