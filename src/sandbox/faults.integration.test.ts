@@ -66,6 +66,26 @@ describe('fault injection', () => {
     expect(await run('other-seed', 300)).not.toEqual(a);
   });
 
+  it('answers with the state at arrival: its work happens within the latency, not after it', async () => {
+    const sb = await startSandbox({ seed: 'slow', customers: 50, start: '2026-10-01', now: '2026-11-21 12:00:00', latencyMs: 400 });
+    const count = async () => {
+      const body = new URLSearchParams({ loginId: sb.loginId, password: sb.password, startDate: '10/01/2026', endDate: '12/31/2026' });
+      const res = await fetch(new URL('/customer/query/', sb.baseUrl), { method: 'POST', body });
+      return ((await res.json()) as { message: { totalResults: number } }).message.totalResults;
+    };
+    try {
+      const before = await count();
+      // The clock moves (new customers) while the call waits out its latency: it still answers as at arrival.
+      const during = count();
+      await new Promise((r) => setTimeout(r, 100));
+      await sb.advanceDays(20);
+      expect(await during).toBe(before);
+      expect(await count()).toBeGreaterThan(before);
+    } finally {
+      await sb.close();
+    }
+  });
+
   it('adds the configured latency to every API call', async () => {
     const sb = await startSandbox({ seed: 'slow', customers: 50, start: '2026-10-01', now: '2026-11-21 12:00:00', latencyMs: 120 });
     try {

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { handleAdmin } from './admin.js';
 import { authorise } from './auth.js';
-import { sendJson, type ServerState } from './context.js';
+import { sendJson, sendJsonText, type ServerState } from './context.js';
 import { apiError, MESSAGES, type ApiResponse } from './envelope.js';
 import { QUERY_ENDPOINTS } from './endpoints.js';
 import { errorPage, faultFor, type FaultKind } from './faults.js';
@@ -33,6 +33,7 @@ export function createSandboxServer(state: ServerState): Server {
 }
 
 async function handle(state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const arrived = performance.now();
   const url = new URL(req.url ?? '/', 'http://sandbox.local');
   const path = url.pathname.replace(/^\/+|\/+$/g, '');
   const body = await readBody(req);
@@ -41,15 +42,20 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
     return;
   }
   const n = state.requests++;
-  if (state.latencyMs > 0) await new Promise((r) => setTimeout(r, state.latencyMs));
   const fault = faultFor(state.merchant.config.seed, state.faultRate, n);
-  const answer = answerApi(state, path, requestParams(url, req, body), normaliseAddress(req));
+  const text = JSON.stringify(answerApi(state, path, requestParams(url, req, body), normaliseAddress(req)));
+  // The latency is the time a call takes, from its arrival to its answer, and the sandbox's own work
+  // happens within it, as a CRM's servers work on concurrent calls side by side: answering first and
+  // then waiting out the rest keeps concurrent calls from queueing behind each other's work on this
+  // one event loop (docs/sandbox.md, "Fault injection").
+  const wait = state.latencyMs - (performance.now() - arrived);
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   if (fault) {
     state.faults[fault.kind]++;
-    injectFault(res, fault.kind, fault.status, JSON.stringify(answer));
+    injectFault(res, fault.kind, fault.status, text);
     return;
   }
-  sendJson(res, 200, answer);
+  sendJsonText(res, 200, text);
 }
 
 function normaliseAddress(req: IncomingMessage): string {
