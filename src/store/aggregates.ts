@@ -64,7 +64,7 @@ export class SlotDeltas {
     r[column] = (r[column] ?? 0) + sign;
   }
 
-  /** Non-zero deltas as agg_slot_delta rows. */
+  /** Non-zero deltas as event_slots rows (the counts to add). */
   rows(connectionId: string): Row[] {
     const out: Row[] = [];
     for (const [slot, r] of this.bySlot) if (COUNTS.some((k) => r[k] !== 0)) out.push({ connection_id: connectionId, slot, ...r });
@@ -93,35 +93,15 @@ export class AgeDeltas {
 }
 
 /**
- * Adds slot delta rows (SlotDeltas.rows) of connection $1 to event_slots and drops rows left all zero,
- * in two statements with the deltas inlined as integer literals: no stage to fill and clear (each
- * statement is a round trip through a busy event loop).
+ * Adds slot deltas to event_slots and drops rows left all zero. `deltas` is a subquery of SlotDeltas
+ * rows (SqlDriver.rowSet) of connection $1, read twice in the same transaction.
  */
-export function upsertSlotDeltasSql(dialect: Dialect, rows: Row[]): string[] {
-  if (rows.length === 0) return [];
-  const lit = (v: unknown): string => {
-    const n = Number(v);
-    if (!Number.isSafeInteger(n)) throw new RangeError(`not an integer: ${String(v)}`);
-    return String(n);
-  };
-  const ts = (ms: unknown) => (dialect === 'postgres' ? `to_timestamp(${lit(ms)} / 1000.0)` : `epoch_ms(CAST(${lit(ms)} AS BIGINT))`);
-  const cols = EVENT_SLOTS.columns.map((c) => c.name).join(', ');
-  const values = rows.map((r) => `(CAST($1 AS TEXT), ${ts(r.slot)}, ${COUNTS.map((n) => lit(r[n] ?? 0)).join(', ')})`).join(',\n');
-  return [
-    `INSERT INTO event_slots (${cols}) VALUES ${values}
-     ON CONFLICT (connection_id, slot) DO UPDATE SET ${COUNTS.map((n) => `${n} = event_slots.${n} + EXCLUDED.${n}`).join(', ')}`,
-    `DELETE FROM event_slots WHERE connection_id = $1 AND slot IN (${rows.map((r) => ts(r.slot)).join(', ')}) AND ${COUNTS.map((n) => `${n} = 0`).join(' AND ')}`,
-  ];
-}
-
-/** Adds the staged agg_slot_delta rows of connection $1 to event_slots, drops rows left all zero, clears the stage. */
-export function applySlotDeltasSql(): string[] {
+export function addSlotDeltasSql(deltas: string): string[] {
   const cols = EVENT_SLOTS.columns.map((c) => c.name).join(', ');
   return [
-    `INSERT INTO event_slots (${cols}) SELECT ${cols} FROM agg_slot_delta WHERE connection_id = $1
+    `INSERT INTO event_slots (${cols}) SELECT CAST($1 AS TEXT), ${EVENT_SLOTS.columns.filter((c) => c.name !== 'connection_id').map((c) => c.name).join(', ')} FROM (${deltas}) AS d
      ON CONFLICT (connection_id, slot) DO UPDATE SET ${COUNTS.map((n) => `${n} = event_slots.${n} + EXCLUDED.${n}`).join(', ')}`,
-    `DELETE FROM event_slots WHERE connection_id = $1 AND slot IN (SELECT slot FROM agg_slot_delta WHERE connection_id = $1) AND ${COUNTS.map((n) => `${n} = 0`).join(' AND ')}`,
-    'DELETE FROM agg_slot_delta WHERE connection_id = $1',
+    `DELETE FROM event_slots WHERE connection_id = $1 AND slot IN (SELECT slot FROM (${deltas}) AS d) AND ${COUNTS.map((n) => `${n} = 0`).join(' AND ')}`,
   ];
 }
 

@@ -266,15 +266,19 @@ export const COHORT_AGES: TableSpec = {
   columns: [c('connection_id', 'text'), c('slot', 'instant'), c('age_days', 'int'), c('net_cents', 'bigint')],
 };
 
+/**
+ * The event_slots deltas' scratch table, as migration 4 created it; migration 5 drops it (the deltas
+ * are staged by the engine since: SqlDriver.rowSet).
+ */
+const AGG_SLOT_DELTA_V4: TableSpec = { ...EVENT_SLOTS, name: 'agg_slot_delta' };
 /** Scratch tables of the maintenance (filled and emptied inside one write transaction). */
-export const AGG_SLOT_DELTA: TableSpec = { ...EVENT_SLOTS, name: 'agg_slot_delta' };
 export const AGG_AGE_DELTA: TableSpec = { ...COHORT_AGES, name: 'agg_age_delta' };
 export const AGG_TOUCHED_SLOTS: TableSpec = { name: 'agg_touched_slots', key: ['connection_id', 'slot'], columns: [c('connection_id', 'text'), c('slot', 'instant')] };
 export const AGG_TOUCHED_ORDERS: TableSpec = { name: 'agg_touched_orders', key: ['connection_id', 'order_id'], columns: [c('connection_id', 'text'), c('order_id', 'text')] };
 
 /** Aggregate tables (readable) and their scratch tables, created by migration 4. */
 export const AGGREGATE_TABLES: TableSpec[] = [EVENT_SLOTS, COHORT_SLOTS, COHORT_AGES];
-export const AGGREGATE_SCRATCH_TABLES: TableSpec[] = [AGG_SLOT_DELTA, AGG_AGE_DELTA, AGG_TOUCHED_SLOTS, AGG_TOUCHED_ORDERS];
+export const AGGREGATE_SCRATCH_TABLES: TableSpec[] = [AGG_AGE_DELTA, AGG_TOUCHED_SLOTS, AGG_TOUCHED_ORDERS];
 
 /** The 15-minute UTC slot of an instant expression. */
 export function slotSql(dialect: Dialect, expr: string): string {
@@ -453,7 +457,7 @@ export const MIGRATIONS: Migration[] = [
     version: 4,
     name: 'report pre-aggregates and range indexes',
     statements: (dialect) => [
-      ...[...AGGREGATE_TABLES, ...AGGREGATE_SCRATCH_TABLES].flatMap((t) => createTableSql(t, dialect)),
+      ...[...AGGREGATE_TABLES, AGG_SLOT_DELTA_V4, ...AGGREGATE_SCRATCH_TABLES].flatMap((t) => createTableSql(t, dialect)),
       // PostgreSQL: report ranges (the ledger path), aggregate maintenance (first sale of an order).
       ...(dialect === 'postgres'
         ? [
@@ -465,5 +469,10 @@ export const MIGRATIONS: Migration[] = [
       // Backfill from the ledger and facts an existing database already holds.
       ...rebuildAggregatesSql(dialect, false).map((s) => s.sql),
     ],
+  },
+  {
+    version: 5,
+    name: 'event_slots deltas staged by the engine',
+    statements: () => ['DROP TABLE IF EXISTS agg_slot_delta'],
   },
 ];

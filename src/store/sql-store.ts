@@ -5,10 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvalidInputError } from '../core/errors.js';
-import { AgeDeltas, applyAgeDeltasSql, applySlotDeltasSql, COHORT_SLOTS_WHOLE, recomputeAllCohortSlotsSql, recomputeCohortSlotsSql, slotOf, SlotDeltas, stageCustomerAgesSql, upsertSlotDeltasSql, type EventFacts } from './aggregates.js';
+import { addSlotDeltasSql, AgeDeltas, applyAgeDeltasSql, COHORT_SLOTS_WHOLE, recomputeAllCohortSlotsSql, recomputeCohortSlotsSql, slotOf, SlotDeltas, stageCustomerAgesSql, type EventFacts } from './aggregates.js';
 import {
   AGG_AGE_DELTA,
-  AGG_SLOT_DELTA,
   AGG_TOUCHED_SLOTS,
   AGGREGATE_SCRATCH_TABLES,
   AGGREGATE_TABLES,
@@ -16,6 +15,7 @@ import {
   CONNECTIONS,
   CUSTOMER_FACTS,
   ENTITY_TABLES,
+  EVENT_SLOTS,
   FACTS_DIRTY,
   MIGRATIONS,
   MONEY_EVENTS,
@@ -68,6 +68,11 @@ export interface SqlDriver {
    * Large IN lists of constants are slow on DuckDB; a staged table joins fast.
    */
   idSet(name: 'txn' | 'cust' | 'aux', ids: number[]): Promise<string>;
+  /**
+   * Makes rows available to the next statements of the same transaction as a subquery with the spec's
+   * columns and column types (`FROM (<returned sql>) AS d`).
+   */
+  rowSet(spec: TableSpec, rows: Row[]): Promise<string>;
   /** The same for a set of text keys (order ids): a subquery of one text column. */
   textSet(name: 'order', values: string[]): Promise<string>;
   /** SQL expression reading an instant column as epoch milliseconds. */
@@ -97,8 +102,22 @@ const SYNCED_TABLES = [
   ...AGGREGATE_SCRATCH_TABLES,
 ];
 
-/** Slot delta rows applied with inline literals (more go through the staging table). */
-export const INLINE_SLOT_ROWS = 256;
+/**
+ * A value as an SQL literal: for the statements DuckDB queues inside a write transaction, and for rows
+ * PostgreSQL inlines (rowSet). Only the store's write path inlines values, and they are connection ids,
+ * event ids and numbers; strings are quoted by doubling `'`, all that a standard string literal needs
+ * (in PostgreSQL with standard_conforming_strings, on by default since 9.1).
+ */
+export function sqlLiteral(v: Value): string {
+  if (v === null) return 'NULL';
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new RangeError(`not a finite number: ${v}`);
+    return String(v);
+  }
+  if (v.includes('\0')) throw new RangeError('a NUL character cannot go into an SQL literal');
+  return `'${v.replaceAll("'", "''")}'`;
+}
 
 /** What a deleted ledger event returns for the pre-aggregate deltas. */
 const eventReturning = (ms: (c: string) => string) => `customer_id, kind, ${ms('instant')} AS instant, amount_cents, is_initial, order_id`;
@@ -482,18 +501,10 @@ export class SqlStore implements Store {
     }
   }
 
-  /**
-   * Adds event_slots deltas. A few hundred slots (a backfill batch covers a day or so) go inline in two
-   * statements; more (an incremental batch touching years of slots) through the staging table, so no
-   * statement grows past what parses quickly.
-   */
+  /** Adds event_slots deltas, staged by the engine (rowSet) rather than inlined as literals. */
   private async applySlotDeltas(connectionId: string, rows: Row[]): Promise<void> {
-    if (rows.length <= INLINE_SLOT_ROWS) {
-      for (const sql of upsertSlotDeltasSql(this.db.dialect, rows)) await this.db.exec(sql, [connectionId]);
-      return;
-    }
-    await this.db.insert(AGG_SLOT_DELTA, rows);
-    for (const sql of applySlotDeltasSql()) await this.db.exec(sql, [connectionId]);
+    const deltas = await this.db.rowSet(EVENT_SLOTS, rows);
+    for (const sql of addSlotDeltasSql(deltas)) await this.db.exec(sql, [connectionId]);
   }
 
   /** Recomputes these customers' facts now, or marks them dirty for refreshDirtyFacts. */

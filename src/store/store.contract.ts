@@ -89,9 +89,11 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     });
 
     it('migrates to the latest version, and again is a no-op', async () => {
-      expect(await store.schemaVersion()).toBe(4);
-      expect(await store.migrate()).toBe(4);
-      expect(await store.schemaVersion()).toBe(4);
+      expect(await store.schemaVersion()).toBe(5);
+      expect(await store.migrate()).toBe(5);
+      expect(await store.schemaVersion()).toBe(5);
+      // Migration 5 dropped the scratch table that migration 4 created.
+      await expect(store.query('SELECT COUNT(*) AS n FROM agg_slot_delta')).rejects.toThrow(/agg_slot_delta/);
     });
 
     it('saves a connection with its password sealed, never in clear', async () => {
@@ -313,14 +315,15 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       await expectAggregatesCurrent('earliest removed, another moved earlier');
     });
 
-    it('keeps the pre-aggregates when a write touches more slots than go inline', async () => {
-      // 300 sales, one per 15-minute slot (past the inline limit of slot deltas), then half of them refunded.
-      const ids = Array.from({ length: 300 }, (_, i) => i + 1);
+    it('keeps the pre-aggregates when a write touches thousands of slots', async () => {
+      // 3,000 sales, one per 15-minute slot (deltas staged by the engine, rowSet), then half of them removed.
+      const ids = Array.from({ length: 3000 }, (_, i) => i + 1);
       await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: ids, events: ids.map((i) => sale(i, 1000 + (i % 7), 100 + i, at(0) + i * 900_000)) } });
-      await expectAggregatesCurrent('300 slots');
+      await expectAggregatesCurrent('3,000 slots');
       const half = ids.filter((i) => i % 2 === 0);
       await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: half, events: [] } });
-      await expectAggregatesCurrent('150 removed');
+      await expectAggregatesCurrent('1,500 removed');
+      expect(await store.countRows('event_slots', connectionId)).toBe(1500);
       await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: ids, events: [] } });
       expect(await store.countRows('event_slots', connectionId)).toBe(0);
     });
@@ -404,9 +407,9 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     it('migration 4 backfills the pre-aggregates of a database synced before it', async () => {
       await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1, 2], events: [sale(1, 7, 100, at(10)), sale(2, 8, 250, at(11, 30, 2))] } });
       const kept = await Promise.all((['event_slots', 'cohort_slots', 'cohort_ages'] as const).map((t) => store.readRows(t, connectionId)));
-      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'agg_slot_delta', 'agg_age_delta', 'agg_touched_slots', 'agg_touched_orders']) await store.query(`DROP TABLE ${t}`);
+      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'agg_age_delta', 'agg_touched_slots', 'agg_touched_orders']) await store.query(`DROP TABLE ${t}`);
       await store.query('DELETE FROM schema_migrations WHERE version = 4');
-      expect(await store.migrate()).toBe(4);
+      expect(await store.migrate()).toBe(5);
       expect(await Promise.all((['event_slots', 'cohort_slots', 'cohort_ages'] as const).map((t) => store.readRows(t, connectionId)))).toEqual(kept);
     });
 

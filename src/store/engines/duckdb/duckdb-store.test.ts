@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '../../secrets.js';
 import { storeContract } from '../../store.contract.js';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { DuckDriver, inlineParams, openDuckDbStore, sqlLiteral } from './duckdb-store.js';
+import { sqlLiteral } from '../../sql-store.js';
+import { DuckDriver, inlineParams, openDuckDbStore } from './duckdb-store.js';
 
 let dir: string;
 let n = 0;
@@ -71,6 +72,35 @@ describe('statements queued inside a write transaction', () => {
       }),
     ).rejects.toThrow();
     expect(await driver.query('SELECT COUNT(*) AS n FROM q')).toEqual([{ n: 2 }]);
+    await driver.close();
+  });
+
+  it('run a serial batch on one thread, keep it for the next batch, and give reads every thread back', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    await conn.run('SET threads = 3');
+    const driver = new DuckDriver(instance, conn, 3);
+    const threads = async () => Number((await conn.runAndReadAll("SELECT current_setting('threads') AS n")).getRowObjectsJS()[0]?.n);
+    const seen: string[] = [];
+    const run = conn.run.bind(conn);
+    conn.run = (sql, values) => {
+      seen.push(...sql.split(';\n').filter((s) => s.startsWith('SET threads')));
+      return run(sql, values);
+    };
+    const inside = () => driver.query("SELECT current_setting('threads') AS n").then((r) => Number(r[0]?.n));
+    expect(await driver.transaction(inside, { serial: true })).toBe(1);
+    expect(await driver.transaction(inside, { serial: true })).toBe(1);
+    // One SET for both batches: the second finds one thread set already.
+    expect(seen).toEqual(['SET threads = 1']);
+    expect(await threads()).toBe(1);
+    // A statement outside a serial transaction restores every thread first, as does a plain transaction.
+    expect(await driver.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    expect(await threads()).toBe(3);
+    expect(await driver.transaction(inside, { serial: true })).toBe(1);
+    expect(await driver.transaction(inside)).toBe(3);
+    // After a failed serial transaction the count is set again, whatever the failure left.
+    await expect(driver.transaction(() => driver.query('SELECT * FROM missing'), { serial: true })).rejects.toThrow(/missing/);
+    expect(await driver.transaction(inside)).toBe(3);
     await driver.close();
   });
 });

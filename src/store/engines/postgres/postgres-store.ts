@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { EnvironmentError, errorMessage } from '../../../core/errors.js';
 import { sqlType, type Row, type TableSpec, type Value } from '../../schema.js';
-import { SqlStore, idList, type SqlDriver } from '../../sql-store.js';
+import { SqlStore, idList, sqlLiteral, type SqlDriver } from '../../sql-store.js';
 import type { StoreOptions } from '../../store.js';
 
 // BIGINT arrives as a string by default; every BIGINT we store is a safe integer (cents, CRM ids).
@@ -43,6 +43,23 @@ class PgDriver implements SqlDriver {
     // default since PostgreSQL 9.1, keeps backslashes literal). PostgreSQL text holds no NUL.
     if (values.length === 0) return 'SELECT NULL::text WHERE false';
     return `SELECT unnest(ARRAY[${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(',')}]::text[])`;
+  }
+
+  async rowSet(spec: TableSpec, rows: Row[]): Promise<string> {
+    // Inlined like idSet, as a VALUES list of literals (instants as epoch ms), typed by the select.
+    const names = spec.columns.map((c) => c.name);
+    const typed = spec.columns.map((c) => `CAST(d.${c.name} AS ${sqlType(c.type, 'postgres')}) AS ${c.name}`).join(', ');
+    if (rows.length === 0) return `SELECT ${typed} FROM (SELECT ${names.map((n) => `NULL AS ${n}`).join(', ')}) AS d WHERE false`;
+    const values = rows.map(
+      (r) =>
+        `(${spec.columns
+          .map((c) => {
+            const v = r[c.name] ?? null;
+            return c.type === 'instant' && v !== null ? `to_timestamp(${sqlLiteral(Number(v))} / 1000.0)` : sqlLiteral(v);
+          })
+          .join(', ')})`,
+    );
+    return `SELECT ${typed} FROM (VALUES ${values.join(',\n')}) AS d(${names.join(', ')})`;
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
