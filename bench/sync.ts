@@ -129,18 +129,28 @@ function threadCpuSecs(): { main: number; others: number } | null {
 async function backfill(dir: string, name: string, sb: Sandbox, concurrency: number, requestsPerSecond: number, record?: Request[]) {
   const { store, connectionId } = await freshStore(dir, name);
   const client = new CrmClient({ baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, concurrency, requestsPerSecond });
-  // Optionally records the page requests the sync makes, for the transport baseline (replayRequests).
-  const source = record
-    ? {
-        get retries() {
-          return client.retries;
-        },
-        fetchPage: (endpoint: Endpoint, params: Record<string, string>, page: number, perPage?: number, signal?: AbortSignal) => {
-          record.push({ endpoint, params, page, perPage });
-          return client.fetchPage(endpoint, params, page, perPage, signal);
-        },
+  // Times every page request (how many are in flight on average, while any is), and optionally records
+  // them for the transport baseline (replayRequests).
+  let busyMs = 0;
+  let firstStart = Infinity;
+  let lastEnd = 0;
+  const source = {
+    get retries() {
+      return client.retries;
+    },
+    fetchPage: async (endpoint: Endpoint, params: Record<string, string>, page: number, perPage?: number, signal?: AbortSignal) => {
+      record?.push({ endpoint, params, page, perPage });
+      const t0 = performance.now();
+      firstStart = Math.min(firstStart, t0);
+      try {
+        return await client.fetchPage(endpoint, params, page, perPage, signal);
+      } finally {
+        const t1 = performance.now();
+        busyMs += t1 - t0;
+        lastEnd = Math.max(lastEnd, t1);
       }
-    : client;
+    },
+  };
   const sb0 = processCpuSecs(sb.pid);
   const cpu0 = process.cpuUsage();
   const started = performance.now();
@@ -149,7 +159,8 @@ async function backfill(dir: string, name: string, sb: Sandbox, concurrency: num
   const cpu = process.cpuUsage(cpu0);
   const sb1 = processCpuSecs(sb.pid);
   await store.close();
-  return { r, secs, requests: client.requests, cpuSecs: (cpu.user + cpu.system) / 1e6, sandboxCpuSecs: sb0 === null || sb1 === null ? null : sb1 - sb0 };
+  const fetchSecs = (lastEnd - firstStart) / 1000;
+  return { r, secs, requests: client.requests, inFlight: busyMs / 1000 / fetchSecs, fetchSecs, cpuSecs: (cpu.user + cpu.system) / 1e6, sandboxCpuSecs: sb0 === null || sb1 === null ? null : sb1 - sb0 };
 }
 
 /** The middle value (the mean of the two middle ones for an even count). */
@@ -224,7 +235,7 @@ async function latencyRatio(dir: string): Promise<void> {
         const ideal = (b.requests * latencyMs) / concurrency / 1000;
         console.log(
           `backfill, ${latencyMs} ms latency, concurrency ${concurrency}, no rate limit: ${b.r.records} records, ${b.r.pages} pages stored, ${b.requests} requests, ${b.secs.toFixed(2)}s; ` +
-            `ideal (requests x ${latencyMs} ms / ${concurrency}) ${ideal.toFixed(2)}s; konduit ${b.cpuSecs.toFixed(2)} CPU-s, sandbox ${b.sandboxCpuSecs?.toFixed(2) ?? '?'} CPU-s [${load()}]`,
+            `ideal (requests x ${latencyMs} ms / ${concurrency}) ${ideal.toFixed(2)}s; ${b.inFlight.toFixed(2)} requests in flight on average over the ${b.fetchSecs.toFixed(2)}s from the first request to the last answer; konduit ${b.cpuSecs.toFixed(2)} CPU-s, sandbox ${b.sandboxCpuSecs?.toFixed(2) ?? '?'} CPU-s [${load()}]`,
         );
       }
       times[concurrency] = median(secs);
