@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '../../secrets.js';
+import { rowSetContract } from '../../row-set.contract.js';
 import { storeContract } from '../../store.contract.js';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { sqlLiteral } from '../../sql-store.js';
@@ -18,6 +19,11 @@ afterAll(async () => {
 });
 
 storeContract('duckdb', (options) => openDuckDbStore(join(dir, `t${++n}.duckdb`), options));
+
+rowSetContract('duckdb', async () => {
+  const instance = await DuckDBInstance.create(':memory:');
+  return new DuckDriver(instance, await instance.connect(), 2);
+});
 
 describe('duckdb file store', () => {
   it('reopens a file with its data, and refuses to open a password with another key', async () => {

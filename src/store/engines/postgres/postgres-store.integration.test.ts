@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { afterAll } from 'vitest';
+import { rowSetContract } from '../../row-set.contract.js';
 import { storeContract } from '../../store.contract.js';
-import { openPostgresStore } from './postgres-store.js';
+import { connectPostgres, openPostgresStore } from './postgres-store.js';
 
 // Never skipped: when PostgreSQL is unreachable these tests fail (run `npm run provision`).
 const url = process.env.KONDUIT_TEST_PG ?? 'postgres://konduit:konduit@127.0.0.1:5432/konduit_test';
@@ -14,6 +15,8 @@ storeContract('postgres', (options) => {
   schemas.push(schema);
   return openPostgresStore(url, { ...options, schema });
 });
+
+rowSetContract('postgres', () => connectPostgres(url));
 
 afterAll(async () => {
   const client = new pg.Client({ connectionString: url });

@@ -13,7 +13,8 @@ import type { StoreOptions } from '../../store.js';
 const BIGINT_OID = 20;
 const NUMERIC_OID = 1700;
 
-class PgDriver implements SqlDriver {
+/** The PostgreSQL SqlDriver (connectPostgres opens one; openPostgresStore wraps it in a store). */
+export class PgDriver implements SqlDriver {
   readonly dialect = 'postgres' as const;
 
   constructor(
@@ -46,20 +47,13 @@ class PgDriver implements SqlDriver {
   }
 
   async rowSet(spec: TableSpec, rows: Row[]): Promise<string> {
-    // Inlined like idSet, as a VALUES list of literals (instants as epoch ms), typed by the select.
-    const names = spec.columns.map((c) => c.name);
-    const typed = spec.columns.map((c) => `CAST(d.${c.name} AS ${sqlType(c.type, 'postgres')}) AS ${c.name}`).join(', ');
-    if (rows.length === 0) return `SELECT ${typed} FROM (SELECT ${names.map((n) => `NULL AS ${n}`).join(', ')}) AS d WHERE false`;
-    const values = rows.map(
-      (r) =>
-        `(${spec.columns
-          .map((c) => {
-            const v = r[c.name] ?? null;
-            return c.type === 'instant' && v !== null ? `to_timestamp(${sqlLiteral(Number(v))} / 1000.0)` : sqlLiteral(v);
-          })
-          .join(', ')})`,
-    );
-    return `SELECT ${typed} FROM (VALUES ${values.join(',\n')}) AS d(${names.join(', ')})`;
+    // Inlined like idSet: one array literal per column, unnested. PostgreSQL reads an array literal as
+    // one constant, where a VALUES list of literals costs a parse per value (70,000 event_slots deltas
+    // measured 4 s as VALUES).
+    const arrType = (t: TableSpec['columns'][number]['type']) => (t === 'instant' ? 'BIGINT' : t === 'json' ? 'TEXT' : sqlType(t, 'postgres'));
+    const arrays = spec.columns.map((c) => `${sqlLiteral(pgArray(rows.map((r) => r[c.name] ?? null)))}::${arrType(c.type)}[]`);
+    const select = spec.columns.map((c) => (c.type === 'instant' ? `to_timestamp(d.${c.name} / 1000.0)` : c.type === 'json' ? `d.${c.name}::jsonb` : `d.${c.name}`) + ` AS ${c.name}`);
+    return `SELECT ${select.join(', ')} FROM unnest(${arrays.join(', ')}) AS d(${spec.columns.map((c) => c.name).join(', ')})`;
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
@@ -114,6 +108,11 @@ export interface PostgresStoreOptions extends StoreOptions {
 
 /** Connects to PostgreSQL (failing loudly when unreachable); run migrate() before use. */
 export async function openPostgresStore(url: string, options: PostgresStoreOptions): Promise<SqlStore> {
+  return new SqlStore(await connectPostgres(url, options.schema), options);
+}
+
+/** The driver on a new connection: BIGINT read as numbers, instants in UTC, in `schema` when given. */
+export async function connectPostgres(url: string, schema?: string): Promise<PgDriver> {
   const client = new pg.Client({
     connectionString: url,
     types: {
@@ -129,11 +128,28 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       'Check that the server runs and the URL (user, password, database) is right.',
     );
   }
-  if (options.schema) {
-    if (!/^[a-z_][a-z0-9_]*$/.test(options.schema)) throw new RangeError(`bad schema name ${options.schema}`);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${options.schema}`);
-    await client.query(`SET search_path TO ${options.schema}`);
+  if (schema) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new RangeError(`bad schema name ${schema}`);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query(`SET search_path TO ${schema}`);
   }
   await client.query("SET TIME ZONE 'UTC'");
-  return new SqlStore(new PgDriver(client, options.schema), options);
+  return new PgDriver(client, schema);
+}
+
+/**
+ * A PostgreSQL array literal of the values (`{1,NULL,"a \\"b\\""}`): strings double-quoted, their `"` and
+ * `\` escaped with a backslash, so any text survives; the caller quotes the whole as an SQL string literal.
+ */
+export function pgArray(values: Value[]): string {
+  const item = (v: Value): string => {
+    if (v === null) return 'NULL';
+    if (typeof v === 'boolean') return v ? 't' : 'f';
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) throw new RangeError(`not a finite number: ${v}`);
+      return String(v);
+    }
+    return `"${v.replace(/[\\"]/g, (ch) => `\\${ch}`)}"`;
+  };
+  return `{${values.map(item).join(',')}}`;
 }
