@@ -344,36 +344,37 @@ export class SqlStore implements Store {
   private async dropAuthorizationVoids(connectionId: string, rows: Row[], events: Row[], defer: boolean): Promise<Row[]> {
     const voids = rows.filter((r) => r.txn_type === 'VOID' && typeof r.parent_txn_id === 'number');
     const auths = rows.filter((r) => r.txn_type === 'AUTHORIZE').map((r) => Number(r.transaction_id));
-    let out = events;
-    if (voids.length > 0) {
-      const authIds = new Set(auths);
-      const parents = voids.map((v) => Number(v.parent_txn_id)).filter((id) => !authIds.has(id));
-      if (parents.length > 0) {
-        for (const r of await this.db.query(
-          `SELECT transaction_id FROM transactions WHERE connection_id = $1 AND txn_type = 'AUTHORIZE' AND transaction_id IN (${await this.db.idSet('aux', [...new Set(parents)])})`,
-          [connectionId],
-        )) {
-          authIds.add(Number(r.transaction_id));
-        }
-      }
-      const authVoids = new Set(voids.filter((v) => authIds.has(Number(v.parent_txn_id))).map((v) => Number(v.transaction_id)));
-      if (authVoids.size > 0) out = out.filter((e) => !(e.kind === 'void' && authVoids.has(Number(e.transaction_id))));
+    const authIds = new Set(auths);
+    const parents = voids.map((v) => Number(v.parent_txn_id)).filter((id) => !authIds.has(id));
+    // Both directions in one query (one trip): parents of this page's voids that are stored AUTHORIZEs,
+    // and stored void events whose parent is an AUTHORIZE of this page.
+    const lookups: string[] = [];
+    if (parents.length > 0) {
+      lookups.push(
+        `SELECT 'auth' AS k, transaction_id, CAST(NULL AS BIGINT) AS customer_id FROM transactions
+         WHERE connection_id = $1 AND txn_type = 'AUTHORIZE' AND transaction_id IN (${await this.db.idSet('aux', [...new Set(parents)])})`,
+      );
     }
     if (auths.length > 0) {
-      const stale = await this.db.query(
-        `SELECT e.transaction_id, e.customer_id FROM money_events e WHERE e.connection_id = $1 AND e.kind = 'void' AND e.transaction_id IN (
+      lookups.push(
+        `SELECT 'stale' AS k, e.transaction_id, e.customer_id FROM money_events e WHERE e.connection_id = $1 AND e.kind = 'void' AND e.transaction_id IN (
            SELECT transaction_id FROM transactions WHERE connection_id = $1 AND txn_type = 'VOID' AND parent_txn_id IN (${await this.db.idSet('aux', [...new Set(auths)])}))`,
+      );
+    }
+    const found = lookups.length > 0 ? await this.db.query(lookups.join('\nUNION ALL\n'), [connectionId]) : [];
+    for (const r of found) if (r.k === 'auth') authIds.add(Number(r.transaction_id));
+    const stale = found.filter((r) => r.k === 'stale');
+    let out = events;
+    const authVoids = new Set(voids.filter((v) => authIds.has(Number(v.parent_txn_id))).map((v) => Number(v.transaction_id)));
+    if (authVoids.size > 0) out = out.filter((e) => !(e.kind === 'void' && authVoids.has(Number(e.transaction_id))));
+    if (stale.length > 0) {
+      const removed = await this.db.query(
+        `DELETE FROM money_events WHERE connection_id = $1 AND kind = 'void' AND transaction_id IN (${idList(stale.map((r) => Number(r.transaction_id)))}) RETURNING ${eventReturning((c) => this.db.instantMs(c))}`,
         [connectionId],
       );
-      if (stale.length > 0) {
-        const removed = await this.db.query(
-          `DELETE FROM money_events WHERE connection_id = $1 AND kind = 'void' AND transaction_id IN (${idList(stale.map((r) => Number(r.transaction_id)))}) RETURNING ${eventReturning((c) => this.db.instantMs(c))}`,
-          [connectionId],
-        );
-        await this.eventsChanged(connectionId, removed, [], new SlotDeltas());
-        const customers = new Set(stale.filter((r) => r.customer_id !== null).map((r) => Number(r.customer_id)));
-        if (customers.size > 0) await this.touchFacts(connectionId, customers, defer);
-      }
+      await this.eventsChanged(connectionId, removed, [], new SlotDeltas());
+      const customers = new Set(stale.filter((r) => r.customer_id !== null).map((r) => Number(r.customer_id)));
+      if (customers.size > 0) await this.touchFacts(connectionId, customers, defer);
     }
     return out;
   }

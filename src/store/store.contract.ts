@@ -198,6 +198,23 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       await store.writePage({ connectionId, table: 'transactions', rows: [voidRow], ledger: { transactionIds: [51], events: [voidEvent] } });
       expect((await store.readRows('money_events', connectionId)).map((e) => e.event_id)).toEqual(['sale:52', 'void:53']);
       expect((await store.readRows('customer_facts', connectionId))[0]).toMatchObject({ customer_id: 9, gross_cents: 100, refund_cents: 100, net_cents: 0 });
+      // Both directions in one page: a void whose stored parent is an AUTHORIZE, and an AUTHORIZE whose void is stored.
+      await store.writePage({ connectionId, table: 'transactions', rows: [txn(60, { txn_type: 'AUTHORIZE', customer_id: 9 })], ledger: { transactionIds: [60], events: [] } });
+      await store.writePage({
+        connectionId,
+        table: 'transactions',
+        rows: [txn(71, { txn_type: 'VOID', parent_txn_id: 70, customer_id: 9 })],
+        ledger: { transactionIds: [71], events: [{ ...sale(71, 9, -700, 3000, 'void'), event_id: 'void:71' }] },
+      });
+      expect((await store.readRows('money_events', connectionId)).map((e) => e.event_id)).toEqual(['sale:52', 'void:53', 'void:71']);
+      await store.writePage({
+        connectionId,
+        table: 'transactions',
+        rows: [txn(61, { txn_type: 'VOID', parent_txn_id: 60, customer_id: 9 }), txn(70, { txn_type: 'AUTHORIZE', customer_id: 9 })],
+        ledger: { transactionIds: [61, 70], events: [{ ...sale(61, 9, -600, 4000, 'void'), event_id: 'void:61' }] },
+      });
+      expect((await store.readRows('money_events', connectionId)).map((e) => e.event_id)).toEqual(['sale:52', 'void:53']);
+      expect((await store.readRows('customer_facts', connectionId))[0]).toMatchObject({ customer_id: 9, gross_cents: 100, refund_cents: 100, net_cents: 0 });
     });
 
     it('defers customer facts when asked, committing the dirty marks with the page', async () => {
