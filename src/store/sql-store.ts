@@ -119,6 +119,13 @@ export function sqlLiteral(v: Value): string {
   return `'${v.replaceAll("'", "''")}'`;
 }
 
+/** Customers whose cohort_ages cells these events move (every kind but declines). */
+function factCustomers(removed: Row[], added: Row[]): Set<number> {
+  const out = new Set<number>();
+  for (const list of [removed, added]) for (const r of list) if (r.kind !== 'decline' && typeof r.customer_id === 'number') out.add(r.customer_id);
+  return out;
+}
+
 /** What a deleted ledger event returns for the pre-aggregate deltas. */
 const eventReturning = (ms: (c: string) => string) => `customer_id, kind, ${ms('instant')} AS instant, amount_cents, is_initial, order_id`;
 
@@ -414,18 +421,20 @@ export class SqlStore implements Store {
       }
     }
     // Orders: read between the delete and the insert, so old and new first sales both follow from it.
-    const slots = await this.orderFirstSales(connectionId, removed, evRows);
+    const { slots, first } = await this.ledgerLookups(connectionId, removed, evRows);
     if (evRows.length > 0) await this.db.insert(MONEY_EVENTS, evRows, cid);
     for (const e of evRows) if (typeof e.customer_id === 'number') customers.add(e.customer_id);
-    await this.eventsChanged(connectionId, removed, evRows, slots);
+    await this.eventsChanged(connectionId, removed, evRows, slots, first);
     if (customers.size > 0) await this.touchFacts(connectionId, customers, defer);
   }
 
   /**
-   * The orders whose sales change (removed from or added to the ledger) move from the slot of their old
-   * first sale to that of their new one. Called after the removals, before the additions are stored.
+   * What the aggregates need to know before the additions are stored, in one query (one trip): the
+   * orders whose sales change (removed from or added to the ledger) move from the slot of their old
+   * first sale to that of their new one; and the first sale of every customer with facts among these
+   * events (eventsChanged). Called after the removals, before the additions are stored.
    */
-  private async orderFirstSales(connectionId: string, removed: Row[], added: Row[]): Promise<SlotDeltas> {
+  private async ledgerLookups(connectionId: string, removed: Row[], added: Row[]): Promise<{ slots: SlotDeltas; first: Map<number, number> }> {
     const d = new SlotDeltas();
     const minOf = (rows: Row[]) => {
       const m = new Map<string, number>();
@@ -447,15 +456,23 @@ export class SqlStore implements Store {
       const g = gone.get(o);
       if (g === undefined || g !== come.get(o)) lookup.push(o);
     }
-    if (lookup.length === 0) return d;
-    const rest = new Map<string, number>();
-    for (const r of await this.db.query(
-      `SELECT e.order_id, ${this.db.instantMs('MIN(e.instant)')} AS m FROM money_events e
-       WHERE e.connection_id = $1 AND e.kind = 'sale' AND e.order_id IN (${await this.db.textSet('order', lookup)}) GROUP BY e.order_id`,
-      [connectionId],
-    )) {
-      rest.set(String(r.order_id), Number(r.m));
+    const customers = factCustomers(removed, added);
+    const parts: string[] = [];
+    if (lookup.length > 0) {
+      parts.push(`SELECT 'o' AS k, e.order_id AS id, ${this.db.instantMs('MIN(e.instant)')} AS m FROM money_events e
+        WHERE e.connection_id = $1 AND e.kind = 'sale' AND e.order_id IN (${await this.db.textSet('order', lookup)}) GROUP BY e.order_id`);
     }
+    if (customers.size > 0) {
+      parts.push(`SELECT 'c' AS k, CAST(customer_id AS TEXT) AS id, ${this.db.instantMs('first_sale_at')} AS m FROM customer_facts
+        WHERE connection_id = $1 AND customer_id IN (${await this.db.idSet('cust', [...customers])})`);
+    }
+    const rest = new Map<string, number>();
+    const first = new Map<number, number>();
+    for (const r of parts.length > 0 ? await this.db.query(parts.join('\nUNION ALL\n'), [connectionId]) : []) {
+      if (r.k === 'o') rest.set(String(r.id), Number(r.m));
+      else first.set(Number(r.id), Number(r.m));
+    }
+    if (lookup.length === 0) return { slots: d, first };
     for (const o of orders) {
       const before = Math.min(rest.get(o) ?? Infinity, gone.get(o) ?? Infinity);
       const after = Math.min(rest.get(o) ?? Infinity, come.get(o) ?? Infinity);
@@ -463,7 +480,7 @@ export class SqlStore implements Store {
       if (before !== Infinity) d.count('orders', before, -1);
       if (after !== Infinity) d.count('orders', after, 1);
     }
-    return d;
+    return { slots: d, first };
   }
 
   /**
@@ -471,22 +488,25 @@ export class SqlStore implements Store {
    * cohort_ages under the facts as they stand: each event of a customer with facts moves its (first-sale
    * slot, age) cell. Recomputed facts then move whole customers (refreshFacts), deferred or not.
    */
-  private async eventsChanged(connectionId: string, removed: Row[], added: Row[], slots: SlotDeltas): Promise<void> {
+  private async eventsChanged(connectionId: string, removed: Row[], added: Row[], slots: SlotDeltas, known?: Map<number, number>): Promise<void> {
     for (const r of removed) slots.event(asEvent(r), -1);
     for (const r of added) slots.event(asEvent(r), 1);
     const rows = slots.rows(connectionId);
     if (rows.length > 0) {
       await this.applySlotDeltas(connectionId, rows);
     }
-    const customers = new Set<number>();
-    for (const r of [...removed, ...added]) if (r.kind !== 'decline' && typeof r.customer_id === 'number') customers.add(r.customer_id);
+    const customers = factCustomers(removed, added);
     if (customers.size === 0) return;
-    const first = new Map<number, number>();
-    for (const r of await this.db.query(
-      `SELECT customer_id, ${this.db.instantMs('first_sale_at')} AS f FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${await this.db.idSet('cust', [...customers])})`,
-      [connectionId],
-    )) {
-      first.set(Number(r.customer_id), Number(r.f));
+    // The first sale of each customer with facts, unless the caller read it already (ledgerLookups).
+    let first = known;
+    if (!first) {
+      first = new Map();
+      for (const r of await this.db.query(
+        `SELECT customer_id, ${this.db.instantMs('first_sale_at')} AS f FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${await this.db.idSet('cust', [...customers])})`,
+        [connectionId],
+      )) {
+        first.set(Number(r.customer_id), Number(r.f));
+      }
     }
     const ages = new AgeDeltas();
     for (const [list, sign] of [[removed, -1], [added, 1]] as const) {
