@@ -68,13 +68,13 @@ export interface SqlDriver {
    * Large IN lists of constants are slow on DuckDB; a staged table joins fast.
    */
   idSet(name: 'txn' | 'cust' | 'aux', ids: number[]): Promise<string>;
+  /** The same for a set of text keys (order ids): a subquery of one text column. */
+  textSet(name: 'order', values: string[]): Promise<string>;
   /**
    * Makes rows available to the next statements of the same transaction as a subquery with the spec's
    * columns and column types (`FROM (<returned sql>) AS d`).
    */
   rowSet(spec: TableSpec, rows: Row[]): Promise<string>;
-  /** The same for a set of text keys (order ids): a subquery of one text column. */
-  textSet(name: 'order', values: string[]): Promise<string>;
   /** SQL expression reading an instant column as epoch milliseconds. */
   instantMs(column: string): string;
   close(): Promise<void>;
@@ -462,10 +462,7 @@ export class SqlStore implements Store {
       parts.push(`SELECT 'o' AS k, e.order_id AS id, ${this.db.instantMs('MIN(e.instant)')} AS m FROM money_events e
         WHERE e.connection_id = $1 AND e.kind = 'sale' AND e.order_id IN (${await this.db.textSet('order', lookup)}) GROUP BY e.order_id`);
     }
-    if (customers.size > 0) {
-      parts.push(`SELECT 'c' AS k, CAST(customer_id AS TEXT) AS id, ${this.db.instantMs('first_sale_at')} AS m FROM customer_facts
-        WHERE connection_id = $1 AND customer_id IN (${await this.db.idSet('cust', [...customers])})`);
-    }
+    if (customers.size > 0) parts.push(await this.firstSalesSql(customers));
     const rest = new Map<string, number>();
     const first = new Map<number, number>();
     for (const r of parts.length > 0 ? await this.db.query(parts.join('\nUNION ALL\n'), [connectionId]) : []) {
@@ -483,6 +480,20 @@ export class SqlStore implements Store {
     return { slots: d, first };
   }
 
+  /** The query part reading these customers' first sales: rows of k 'c', id (as text) and m (epoch ms). */
+  private async firstSalesSql(customers: Set<number>): Promise<string> {
+    return `SELECT 'c' AS k, CAST(customer_id AS TEXT) AS id, ${this.db.instantMs('first_sale_at')} AS m FROM customer_facts
+      WHERE connection_id = $1 AND customer_id IN (${await this.db.idSet('cust', [...customers])})`;
+  }
+
+  /** The first sale of each of these customers that has facts, by customer id. */
+  private async firstSales(connectionId: string, customers: Set<number>): Promise<Map<number, number>> {
+    const first = new Map<number, number>();
+    if (customers.size === 0) return first;
+    for (const r of await this.db.query(await this.firstSalesSql(customers), [connectionId])) first.set(Number(r.id), Number(r.m));
+    return first;
+  }
+
   /**
    * Applies removed and added ledger events to event_slots (with the order deltas in `slots`), and to
    * cohort_ages under the facts as they stand: each event of a customer with facts moves its (first-sale
@@ -495,19 +506,9 @@ export class SqlStore implements Store {
     if (rows.length > 0) {
       await this.applySlotDeltas(connectionId, rows);
     }
-    const customers = factCustomers(removed, added);
-    if (customers.size === 0) return;
     // The first sale of each customer with facts, unless the caller read it already (ledgerLookups).
-    let first = known;
-    if (!first) {
-      first = new Map();
-      for (const r of await this.db.query(
-        `SELECT customer_id, ${this.db.instantMs('first_sale_at')} AS f FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${await this.db.idSet('cust', [...customers])})`,
-        [connectionId],
-      )) {
-        first.set(Number(r.customer_id), Number(r.f));
-      }
-    }
+    const first = known ?? (await this.firstSales(connectionId, factCustomers(removed, added)));
+    if (first.size === 0) return;
     const ages = new AgeDeltas();
     for (const [list, sign] of [[removed, -1], [added, 1]] as const) {
       for (const r of list) {

@@ -130,55 +130,21 @@ export class DuckDriver implements SqlDriver {
     return `epoch_ms(${column})`;
   }
 
-  /** A temp table for ids or keys, created once per connection. */
-  private async ensureSet(table: string, type: 'BIGINT' | 'VARCHAR'): Promise<void> {
-    if (this.staged.has(table)) return;
-    // Ids are staged as DOUBLE, as in the row stages (exact for safe integers, no BigInt per value).
-    await this.conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${table} (v ${type === 'BIGINT' ? 'DOUBLE' : 'VARCHAR'}, _gen INTEGER)`);
-    this.staged.add(table);
-  }
-
-  /** Appends one column of values (with this load's generation) to a set table; returns its subquery. */
-  private async loadSet(table: string, type: 'BIGINT' | 'VARCHAR', values: (number | string)[]): Promise<string> {
-    await this.ensureSet(table, type);
-    const gen = ++this.gen;
-    const ap = await this.conn.createAppender(table, 'main', 'temp');
-    try {
-      for (let from = 0; from < values.length; from += CHUNK_ROWS) {
-        const n = Math.min(CHUNK_ROWS, values.length - from);
-        const chunk = DuckDBDataChunk.create([type === 'BIGINT' ? DOUBLE : VARCHAR, INTEGER], n);
-        const vv = chunk.getColumnVector(0);
-        const gv = chunk.getColumnVector(1);
-        for (let i = 0; i < n; i++) {
-          const v = values[from + i] as number | string;
-          if (type === 'BIGINT' && !Number.isSafeInteger(v)) throw new RangeError(`not an integer id: ${v}`);
-          vv.setItem(i, v);
-          gv.setItem(i, gen);
-        }
-        vv.flush();
-        gv.flush();
-        ap.appendDataChunk(chunk);
-      }
-      ap.flushSync();
-    } catch (err) {
-      ap.clear();
-      throw err;
-    } finally {
-      ap.closeSync();
-    }
-    this.used.add(table);
-    this.stagedRows += values.length;
-    return type === 'BIGINT' ? `SELECT CAST(v AS BIGINT) FROM ${table} WHERE _gen = ${gen}` : `SELECT v FROM ${table} WHERE _gen = ${gen}`;
-  }
-
   async idSet(name: 'txn' | 'cust' | 'aux', ids: number[]): Promise<string> {
-    return this.loadSet(`ids_${name}`, 'BIGINT', ids);
+    for (const id of ids) if (!Number.isSafeInteger(id)) throw new RangeError(`not an integer id: ${id}`);
+    return this.oneColumnSet(`ids_${name}`, 'bigint', ids);
   }
 
   async textSet(name: 'order', values: string[]): Promise<string> {
     // A temp table without a key: no index upkeep, and it never reaches the WAL (a keyed scratch table
     // in the database, filled and emptied per batch, measured as costly as the lookup itself).
-    return this.loadSet(`set_${name}`, 'VARCHAR', values);
+    return this.oneColumnSet(`set_${name}`, 'text', values);
+  }
+
+  /** Values staged as the rows of a one-column spec; the subquery reads that column back. */
+  private async oneColumnSet(name: string, type: 'bigint' | 'text', values: (number | string)[]): Promise<string> {
+    const { select, from } = await this.stage({ name, key: [], columns: [{ name: 'v', type }] }, values.map((v) => ({ v })));
+    return `SELECT ${select[0] as string} ${from}`;
   }
 
   /** Statements that empty every stage and set used since the last call. */

@@ -13,6 +13,15 @@ import type { StoreOptions } from '../../store.js';
 const BIGINT_OID = 20;
 const NUMERIC_OID = 1700;
 
+type Column = TableSpec['columns'][number];
+
+/** The element type a column travels in as an array: instants as epoch ms, JSON as text. */
+const arrayType = (t: Column['type']) => (t === 'instant' ? 'BIGINT' : t === 'json' ? 'TEXT' : sqlType(t, 'postgres'));
+
+/** A column read back from an unnested array (`alias`.name) as the column's own type. */
+const fromArray = (c: Column, alias: string) =>
+  c.type === 'instant' ? `to_timestamp(${alias}.${c.name} / 1000.0)` : c.type === 'json' ? `${alias}.${c.name}::jsonb` : `${alias}.${c.name}`;
+
 /** The PostgreSQL SqlDriver (connectPostgres opens one; openPostgresStore wraps it in a store). */
 export class PgDriver implements SqlDriver {
   readonly dialect = 'postgres' as const;
@@ -40,19 +49,17 @@ export class PgDriver implements SqlDriver {
   }
 
   async textSet(_name: 'order', values: string[]): Promise<string> {
-    // Inlined like idSet: a literal per value, quotes doubled (standard_conforming_strings, on by
-    // default since PostgreSQL 9.1, keeps backslashes literal). PostgreSQL text holds no NUL.
+    // Inlined like idSet: one array literal (pgArray), read as one constant.
     if (values.length === 0) return 'SELECT NULL::text WHERE false';
-    return `SELECT unnest(ARRAY[${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(',')}]::text[])`;
+    return `SELECT unnest(${sqlLiteral(pgArray(values))}::text[])`;
   }
 
   async rowSet(spec: TableSpec, rows: Row[]): Promise<string> {
     // Inlined like idSet: one array literal per column, unnested. PostgreSQL reads an array literal as
     // one constant, where a VALUES list of literals costs a parse per value (70,000 event_slots deltas
     // measured 4 s as VALUES).
-    const arrType = (t: TableSpec['columns'][number]['type']) => (t === 'instant' ? 'BIGINT' : t === 'json' ? 'TEXT' : sqlType(t, 'postgres'));
-    const arrays = spec.columns.map((c) => `${sqlLiteral(pgArray(rows.map((r) => r[c.name] ?? null)))}::${arrType(c.type)}[]`);
-    const select = spec.columns.map((c) => (c.type === 'instant' ? `to_timestamp(d.${c.name} / 1000.0)` : c.type === 'json' ? `d.${c.name}::jsonb` : `d.${c.name}`) + ` AS ${c.name}`);
+    const arrays = spec.columns.map((c) => `${sqlLiteral(pgArray(rows.map((r) => r[c.name] ?? null)))}::${arrayType(c.type)}[]`);
+    const select = spec.columns.map((c) => `${fromArray(c, 'd')} AS ${c.name}`);
     return `SELECT ${select.join(', ')} FROM unnest(${arrays.join(', ')}) AS d(${spec.columns.map((c) => c.name).join(', ')})`;
   }
 
@@ -80,11 +87,8 @@ export class PgDriver implements SqlDriver {
     if (rows.length === 0) return;
     const names = spec.columns.map((c) => c.name);
     const arrays = spec.columns.map((c) => (constants && c.name in constants ? rows.map(() => constants[c.name] ?? null) : rows.map((r) => r[c.name] ?? null)));
-    const arrType = (t: string) => (t === 'instant' ? 'BIGINT' : t === 'json' ? 'TEXT' : sqlType(t as never, 'postgres'));
-    const unnest = spec.columns.map((c, i) => `$${i + 1}::${arrType(c.type)}[]`).join(', ');
-    const select = spec.columns
-      .map((c) => (c.type === 'instant' ? `to_timestamp(s.${c.name} / 1000.0)` : c.type === 'json' ? `s.${c.name}::jsonb` : `s.${c.name}`))
-      .join(', ');
+    const unnest = spec.columns.map((c, i) => `$${i + 1}::${arrayType(c.type)}[]`).join(', ');
+    const select = spec.columns.map((c) => fromArray(c, 's')).join(', ');
     const nonKey = names.filter((n) => !spec.key.includes(n));
     const conflict = nonKey.length > 0 ? `DO UPDATE SET ${nonKey.map((n) => `${n} = EXCLUDED.${n}`).join(', ')}` : 'DO NOTHING';
     const onConflict = upsert ? ` ON CONFLICT (${spec.key.join(', ')}) ${conflict}` : '';
