@@ -67,6 +67,8 @@ export class SyncManager {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly changeListeners = new Set<Listener>();
   private timer: NodeJS.Timeout | null = null;
+  /** Set by close(): a scheduler tick still in flight then starts nothing. */
+  private closed = false;
 
   constructor(private readonly o: SyncManagerOptions) {}
 
@@ -95,12 +97,16 @@ export class SyncManager {
 
   /**
    * Starts a sync in the background and returns its job at once; null when one of this connection is
-   * already running (here or in another process).
+   * already running (here or in another process), or when this manager is closed.
    */
   async start(conn: Connection, mode: SyncMode): Promise<SyncJob | null> {
-    if (this.running.has(conn.connectionId)) return null;
+    if (this.closed || this.running.has(conn.connectionId)) return null;
     const release = await acquireLock(this.o.locksDir, conn.connectionId);
     if (!release) return null;
+    if (this.closed) {
+      await release();
+      return null;
+    }
     const job: SyncJob = {
       connectionId: conn.connectionId,
       mode,
@@ -207,6 +213,7 @@ export class SyncManager {
 
   /** Stops the scheduler and every running sync (they resume next time). */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearInterval(this.timer);
     for (const r of this.running.values()) r.abort.abort(new Error('server stopping'));
     await Promise.all([...this.running.values()].map((r) => r.done.catch(() => undefined)));
