@@ -119,6 +119,7 @@ export async function groundTruthReport(store: Store, connectionId: string, m: M
   const customerFacts = await compareFacts(reader, diff, m);
   const dirty = await store.countRows('facts_dirty', connectionId);
   if (dirty > 0) diff.add('customer facts', `${dirty} customers' facts are marked dirty (never refreshed)`);
+  await compareAggregates(store, connectionId, diff);
 
   return {
     differences: diff.list(),
@@ -324,6 +325,37 @@ async function compareFacts(reader: PagedReader, diff: Differences, m: Merchant)
   });
   for (const [id, at] of firstSale) diff.add('customer facts missing', `customer ${id} (first sale ${when(at)}) has no facts in the store`);
   return { store: census.rows, sandbox: sandboxFacts };
+}
+
+/**
+ * The report pre-aggregates against the ledger and the facts of the store (themselves compared with the
+ * sandbox above): not marked behind, and their totals equal to the ledger's and the facts'.
+ */
+async function compareAggregates(store: Store, connectionId: string, diff: Differences): Promise<void> {
+  if ((await store.countRows('aggregates_dirty', connectionId)) > 0) diff.add('aggregates', 'the pre-aggregates are marked behind the ledger (never rebuilt)');
+  const one = async (sql: string) => (await store.query(sql, [connectionId]))[0] ?? {};
+  const slots = await one('SELECT SUM(gross_cents) AS g, SUM(refund_cents) AS r, SUM(sale_count) AS s, SUM(new_customers) AS nc FROM event_slots WHERE connection_id = $1');
+  const ledger = await one(
+    `SELECT SUM(CASE WHEN kind = 'sale' THEN amount_cents ELSE 0 END) AS g, SUM(CASE WHEN kind IN ('refund', 'void', 'chargeback') THEN -amount_cents ELSE 0 END) AS r,
+       SUM(CASE WHEN kind = 'sale' THEN 1 ELSE 0 END) AS s FROM money_events WHERE connection_id = $1`,
+  );
+  const facts = await one('SELECT COUNT(*) AS n FROM customer_facts WHERE connection_id = $1');
+  const cohorts = await one('SELECT SUM(customers) AS n FROM cohort_slots WHERE connection_id = $1');
+  const ages = await one('SELECT SUM(net_cents) AS n FROM cohort_ages WHERE connection_id = $1');
+  const net = await one(
+    `SELECT SUM(e.amount_cents) AS n FROM money_events e JOIN customer_facts f ON f.connection_id = e.connection_id AND f.customer_id = e.customer_id
+     WHERE e.connection_id = $1 AND e.kind <> 'decline'`,
+  );
+  const num = (v: Value | undefined) => Number(v ?? 0);
+  const pairs: [string, Value | undefined, Value | undefined][] = [
+    ['event_slots gross', slots.g, ledger.g],
+    ['event_slots refunds', slots.r, ledger.r],
+    ['event_slots sales', slots.s, ledger.s],
+    ['event_slots new customers', slots.nc, facts.n],
+    ['cohort_slots customers', cohorts.n, facts.n],
+    ['cohort_ages net', ages.n, net.n],
+  ];
+  for (const [name, got, want] of pairs) if (num(got) !== num(want)) diff.add('aggregates', `${name}: ${num(got)} in the aggregates, ${num(want)} in the ledger and facts`);
 }
 
 /**

@@ -11,6 +11,7 @@ import { divRound } from './arith.js';
 import { groupKey, type Dimension } from './dimensions.js';
 import { instantRange, nextPeriodStart, periodKey, periodStart, type Period } from './range.js';
 import { factCol, filterSql, firstSaleJoin, instantParam, localDayOf, localDaySql, localTimestampSql, Params, periodStartInRangeSql, plusDaysSql } from './sql.js';
+import { aggregatesBehind } from './summary-aggregate.js';
 import { reportZone, type RangeQuery } from './summary.js';
 
 export const DEFAULT_HORIZONS: readonly number[] = [1, 7, 14, 30, 60, 90, 180, 365];
@@ -95,12 +96,12 @@ function horizonsOf(q: CohortQuery): number[] {
 
 /**
  * Cohort LTV at horizons (days), per cohort period and group: from the store's cohort pre-aggregate
- * (cohort_slots, cohort_ages) when the query has no breakdown but the connection, else from the ledger
- * and the facts. `source` forces one ('aggregate' throws when it cannot answer).
+ * (cohort_slots, cohort_ages) when the query has no breakdown but the connection and no backfill has left
+ * it behind (aggregatesBehind), else from the ledger and the facts. `source` forces one ('aggregate' throws when it cannot answer).
  */
 export async function cohortReport(store: Store, q: CohortQuery, o: { source?: 'ledger' | 'aggregate' } = {}): Promise<CohortReport> {
   horizonsOf(q);
-  const source = o.source ?? (cohortAggregateAnswers(q) ? 'aggregate' : 'ledger');
+  const source = o.source ?? (cohortAggregateAnswers(q) && !(await aggregatesBehind(store)) ? 'aggregate' : 'ledger');
   return source === 'aggregate' ? cohortReportFromAggregate(store, q) : cohortReportFromLedger(store, q);
 }
 

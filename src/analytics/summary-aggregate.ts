@@ -14,12 +14,21 @@ import { emptyTotals } from './totals.js';
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
-/** readTotals over the slot table: event basis, no breakdown but the connection. */
 /** True when the slot aggregate answers a totals query: event basis, no breakdown but the connection. */
 export function slotsAnswer(q: Pick<TotalsQuery, 'basis' | 'filters' | 'groupBy'>): boolean {
   return q.basis === 'event' && !q.groupBy && q.filters.every((f) => f.dimension === 'connection');
 }
 
+/**
+ * True while a backfill has left some connection's pre-aggregates behind its ledger (the store's
+ * aggregates_dirty, until the run's end rebuilds them, or the next run after a crash): reports that would
+ * read the aggregates read the ledger instead, which is always current.
+ */
+export async function aggregatesBehind(store: Store): Promise<boolean> {
+  return (await store.query('SELECT connection_id FROM aggregates_dirty LIMIT 1')).length > 0;
+}
+
+/** readTotals over the slot table: event basis, no breakdown but the connection. */
 export async function readTotalsFromSlots(store: Store, q: TotalsQuery): Promise<TotalsByBucket> {
   if (!slotsAnswer(q)) {
     throw new RangeError('the slot aggregate answers the event basis without breakdowns (but the connection)');

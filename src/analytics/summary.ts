@@ -7,7 +7,7 @@ import type { Dimension, Filter } from './dimensions.js';
 import { compareFigures, figuresOf, type ComparedFigures, type Figures } from './figures.js';
 import { instantRange, periodKey, periodsOf, previousRange, type Period } from './range.js';
 import { instantParam, periodStartInRangeSql, type Basis } from './sql.js';
-import { readTotalsFromSlots, slotsAnswer } from './summary-aggregate.js';
+import { aggregatesBehind, readTotalsFromSlots, slotsAnswer } from './summary-aggregate.js';
 import { emptyTotals, readTotals, type TotalsByBucket, type TotalsQuery } from './totals.js';
 
 /** What every report is scoped by. */
@@ -54,15 +54,15 @@ export interface SummaryReport {
 
 /**
  * Where totals come from: by default the slot pre-aggregate (summary-aggregate.ts) whenever it answers the
- * query (event basis, no breakdown but the connection), else the ledger. 'ledger' forces the ledger (the
+ * query (event basis, no breakdown but the connection) and no backfill has left it behind, else the ledger. 'ledger' forces the ledger (the
  * bench and the equality tests); 'aggregate' forces the aggregate and throws when it cannot answer.
  */
 export interface TotalsSource {
   source?: 'ledger' | 'aggregate';
 }
 
-function totalsOf(store: Store, q: TotalsQuery, o: TotalsSource): Promise<TotalsByBucket> {
-  const source = o.source ?? (slotsAnswer(q) ? 'aggregate' : 'ledger');
+async function totalsOf(store: Store, q: TotalsQuery, o: TotalsSource): Promise<TotalsByBucket> {
+  const source = o.source ?? (slotsAnswer(q) && !(await aggregatesBehind(store)) ? 'aggregate' : 'ledger');
   return source === 'aggregate' ? readTotalsFromSlots(store, q) : readTotals(store, q);
 }
 

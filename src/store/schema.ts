@@ -276,6 +276,13 @@ export const AGG_AGE_DELTA: TableSpec = { ...COHORT_AGES, name: 'agg_age_delta' 
 export const AGG_TOUCHED_SLOTS: TableSpec = { name: 'agg_touched_slots', key: ['connection_id', 'slot'], columns: [c('connection_id', 'text'), c('slot', 'instant')] };
 export const AGG_TOUCHED_ORDERS: TableSpec = { name: 'agg_touched_orders', key: ['connection_id', 'order_id'], columns: [c('connection_id', 'text'), c('order_id', 'text')] };
 
+/**
+ * Connections whose pre-aggregates a backfill's writes left behind (deferAggregates): committed with the
+ * first such page, removed by the rebuild at the end of the run (refreshDirtyFacts). While a connection is
+ * listed, reports read the ledger, not its aggregates. Created by migration 6.
+ */
+export const AGGREGATES_DIRTY: TableSpec = { name: 'aggregates_dirty', key: ['connection_id'], columns: [c('connection_id', 'text')] };
+
 /** Aggregate tables (readable) and their scratch tables, created by migration 4. */
 export const AGGREGATE_TABLES: TableSpec[] = [EVENT_SLOTS, COHORT_SLOTS, COHORT_AGES];
 export const AGGREGATE_SCRATCH_TABLES: TableSpec[] = [AGG_AGE_DELTA, AGG_TOUCHED_SLOTS, AGG_TOUCHED_ORDERS];
@@ -378,6 +385,7 @@ export type ReadableTable =
   | 'money_events'
   | 'customer_facts'
   | 'facts_dirty'
+  | 'aggregates_dirty'
   | 'sync_runs'
   | 'sync_pages'
   | 'sync_checkpoints'
@@ -387,7 +395,7 @@ export type ReadableTable =
 
 /** Looks up a table spec by name. */
 export function tableSpec(name: ReadableTable): TableSpec {
-  const spec = [...ALL_TABLES, ...AGGREGATE_TABLES].find((t) => t.name === name);
+  const spec = [...ALL_TABLES, ...AGGREGATE_TABLES, AGGREGATES_DIRTY].find((t) => t.name === name);
   if (!spec) throw new Error(`unknown table ${name}`);
   return spec;
 }
@@ -474,5 +482,10 @@ export const MIGRATIONS: Migration[] = [
     version: 5,
     name: 'event_slots deltas staged by the engine',
     statements: () => ['DROP TABLE IF EXISTS agg_slot_delta'],
+  },
+  {
+    version: 6,
+    name: 'pre-aggregates rebuilt at the end of a backfill',
+    statements: (dialect) => createTableSql(AGGREGATES_DIRTY, dialect),
   },
 ];

@@ -11,6 +11,7 @@ import {
   AGG_TOUCHED_SLOTS,
   AGGREGATE_SCRATCH_TABLES,
   AGGREGATE_TABLES,
+  AGGREGATES_DIRTY,
   rebuildAggregatesSql,
   CONNECTIONS,
   CUSTOMER_FACTS,
@@ -42,6 +43,8 @@ import type {
   StoreOptions,
   SyncRunRecord,
   SyncRunResult,
+  WriteOptions,
+  CompletedRun,
 } from './store.js';
 
 /** What an engine provides: statements with $1.. parameters, transactions and bulk upserts. */
@@ -95,6 +98,7 @@ const SYNCED_TABLES = [
   MONEY_EVENTS,
   CUSTOMER_FACTS,
   FACTS_DIRTY,
+  AGGREGATES_DIRTY,
   SYNC_RUNS,
   SYNC_PAGES,
   SYNC_CHECKPOINTS,
@@ -285,9 +289,11 @@ export class SqlStore implements Store {
     await this.writePages([w]);
   }
 
-  async writePages(ws: PageWrite[], opts: { deferFacts?: boolean } = {}): Promise<void> {
+  async writePages(ws: PageWrite[], opts: WriteOptions = {}): Promise<void> {
     if (ws.length === 0) return;
-    const defer = opts.deferFacts === true;
+    // Aggregates rebuilt at the end need current facts then: deferring them defers the facts too.
+    const aggregates = opts.deferAggregates !== true;
+    const defer = opts.deferFacts === true || !aggregates;
     // Group by (connection, table): one bulk upsert per table, one ledger pass, one marker upsert.
     const groups = new Map<string, { connectionId: string; table: PageWrite['table']; rows: Row[]; ledger: Map<number, Row[]> | null }>();
     const markers: Row[] = [];
@@ -325,6 +331,7 @@ export class SqlStore implements Store {
         });
       }
     }
+    const behind = new Set<string>();
     await this.lock.run(() =>
       this.db.transaction(async () => {
         for (const g of groups.values()) {
@@ -333,10 +340,13 @@ export class SqlStore implements Store {
           if (rows.length > 0) await this.db.upsert(ENTITY_TABLES[g.table], rows, cid);
           if (g.ledger) {
             const events = [...g.ledger.values()].flat();
-            const kept = g.table === 'transactions' ? await this.dropAuthorizationVoids(g.connectionId, rows, events, defer) : events;
-            await this.replaceLedger(g.connectionId, [...g.ledger.keys()], kept, defer);
+            const kept = g.table === 'transactions' ? await this.dropAuthorizationVoids(g.connectionId, rows, events, defer, aggregates) : events;
+            await this.replaceLedger(g.connectionId, [...g.ledger.keys()], kept, defer, aggregates);
+            if (!aggregates) behind.add(g.connectionId);
           }
         }
+        // The mark commits with the ledger it left behind: a crash leaves it for the next refresh.
+        for (const id of behind) await this.db.exec('INSERT INTO aggregates_dirty (connection_id) VALUES ($1) ON CONFLICT DO NOTHING', [id]);
         if (markers.length > 0) await this.db.upsert(SYNC_PAGES, dedupeByKey(SYNC_PAGES, markers));
       }, { serial: defer }),
     );
@@ -348,7 +358,7 @@ export class SqlStore implements Store {
    * so both directions are checked: voids on this page whose parent is a stored AUTHORIZE lose their
    * event here, and stored voids of AUTHORIZEs on this page lose theirs (facts recomputed).
    */
-  private async dropAuthorizationVoids(connectionId: string, rows: Row[], events: Row[], defer: boolean): Promise<Row[]> {
+  private async dropAuthorizationVoids(connectionId: string, rows: Row[], events: Row[], defer: boolean, aggregates: boolean): Promise<Row[]> {
     const voids = rows.filter((r) => r.txn_type === 'VOID' && typeof r.parent_txn_id === 'number');
     const auths = rows.filter((r) => r.txn_type === 'AUTHORIZE').map((r) => Number(r.transaction_id));
     const authIds = new Set(auths);
@@ -376,18 +386,26 @@ export class SqlStore implements Store {
     if (authVoids.size > 0) out = out.filter((e) => !(e.kind === 'void' && authVoids.has(Number(e.transaction_id))));
     if (stale.length > 0) {
       const removed = await this.db.query(
-        `DELETE FROM money_events WHERE connection_id = $1 AND kind = 'void' AND transaction_id IN (${idList(stale.map((r) => Number(r.transaction_id)))}) RETURNING ${eventReturning((c) => this.db.instantMs(c))}`,
+        `DELETE FROM money_events WHERE connection_id = $1 AND kind = 'void' AND transaction_id IN (${idList(stale.map((r) => Number(r.transaction_id)))}) RETURNING ${this.returning(aggregates)}`,
         [connectionId],
       );
-      await this.eventsChanged(connectionId, removed, [], new SlotDeltas());
+      if (aggregates) await this.eventsChanged(connectionId, removed, [], new SlotDeltas());
       const customers = new Set(stale.filter((r) => r.customer_id !== null).map((r) => Number(r.customer_id)));
       if (customers.size > 0) await this.touchFacts(connectionId, customers, defer);
     }
     return out;
   }
 
-  /** Replaces the events of these transactions, keeps the pre-aggregates and recomputes the facts of every customer they touch. */
-  private async replaceLedger(connectionId: string, transactionIds: number[], events: Row[], defer: boolean): Promise<void> {
+  /** What a DELETE of events returns: what the aggregates need to see them leave, or (aggregates deferred) their customers. */
+  private returning(aggregates: boolean): string {
+    return aggregates ? eventReturning((c) => this.db.instantMs(c)) : 'customer_id';
+  }
+
+  /**
+   * Replaces the events of these transactions, keeps the pre-aggregates (unless deferred: rebuilt by
+   * refreshDirtyFacts) and recomputes the facts of every customer they touch (or marks them dirty).
+   */
+  private async replaceLedger(connectionId: string, transactionIds: number[], events: Row[], defer: boolean, aggregates: boolean): Promise<void> {
     if (transactionIds.length === 0 && events.length === 0) return;
     const customers = new Set<number>();
     const removed: Row[] = [];
@@ -396,7 +414,7 @@ export class SqlStore implements Store {
       // Customers of events about to disappear (a cleared chargeback) need their facts recomputed too, and
       // the aggregates lose what the events held: RETURNING gets both from the delete itself, one scan.
       for (const r of await this.db.query(
-        `DELETE FROM money_events WHERE connection_id = $1 AND transaction_id IN (${ids}) RETURNING ${eventReturning((c) => this.db.instantMs(c))}`,
+        `DELETE FROM money_events WHERE connection_id = $1 AND transaction_id IN (${ids}) RETURNING ${this.returning(aggregates)}`,
         [connectionId],
       )) {
         removed.push(r);
@@ -413,7 +431,7 @@ export class SqlStore implements Store {
     if (extra.length > 0) {
       const p = extra.map((_, i) => `$${i + 2}`).join(', ');
       for (const r of await this.db.query(
-        `DELETE FROM money_events WHERE connection_id = $1 AND event_id IN (${p}) RETURNING ${eventReturning((c) => this.db.instantMs(c))}`,
+        `DELETE FROM money_events WHERE connection_id = $1 AND event_id IN (${p}) RETURNING ${this.returning(aggregates)}`,
         [connectionId, ...extra.map((e) => String(e.event_id))],
       )) {
         removed.push(r);
@@ -421,10 +439,10 @@ export class SqlStore implements Store {
       }
     }
     // Orders: read between the delete and the insert, so old and new first sales both follow from it.
-    const { slots, first } = await this.ledgerLookups(connectionId, removed, evRows);
+    const lookups = aggregates ? await this.ledgerLookups(connectionId, removed, evRows) : null;
     if (evRows.length > 0) await this.db.insert(MONEY_EVENTS, evRows, cid);
     for (const e of evRows) if (typeof e.customer_id === 'number') customers.add(e.customer_id);
-    await this.eventsChanged(connectionId, removed, evRows, slots, first);
+    if (lookups) await this.eventsChanged(connectionId, removed, evRows, lookups.slots, lookups.first);
     if (customers.size > 0) await this.touchFacts(connectionId, customers, defer);
   }
 
@@ -540,22 +558,46 @@ export class SqlStore implements Store {
   }
 
   async refreshDirtyFacts(connectionId: string): Promise<number> {
-    return this.lock.run(async () => {
-      const dirty = (await this.db.query('SELECT customer_id FROM facts_dirty WHERE connection_id = $1', [connectionId])).map((r) => Number(r.customer_id));
-      if (dirty.length === 0) return 0;
-      // One pass over the ledger for all of them: far cheaper than a pass per page batch.
-      await this.db.transaction(async () => {
-        await this.refreshFacts(connectionId, new Set(dirty));
-        await this.db.exec('DELETE FROM facts_dirty WHERE connection_id = $1', [connectionId]);
-      });
-      return dirty.length;
-    });
+    return this.lock.run(() => this.db.transaction(() => this.refreshDirty(connectionId)));
   }
 
-  private async refreshFacts(connectionId: string, customers: Set<number>): Promise<void> {
-    const ids = await this.db.idSet('cust', [...customers].sort((a, b) => a - b));
-    // Their cohort_ages contribution under the old facts leaves; under the new ones it comes back (below).
-    await this.db.exec(stageCustomerAgesSql(this.db.dialect, ids, -1), [connectionId]);
+  async completeRun(c: CompletedRun): Promise<number> {
+    return this.lock.run(() =>
+      this.db.transaction(async () => {
+        const n = await this.refreshDirty(c.connectionId);
+        const now = Date.now();
+        const cps = Object.entries(c.checkpoints).map(([stream, through]) => ({ connection_id: c.connectionId, stream, updated_through: through, updated_at: now }));
+        if (cps.length > 0) await this.db.upsert(SYNC_CHECKPOINTS, cps);
+        await this.db.exec('DELETE FROM sync_pages WHERE connection_id = $1 AND scope = $2', [c.connectionId, c.scope]);
+        await this.finishRunRow(c.runId, c.result);
+        return n;
+      }),
+    );
+  }
+
+  /** Inside a transaction: the facts of the connection's dirty customers, and its aggregates if behind. */
+  private async refreshDirty(connectionId: string): Promise<number> {
+    // The dirty customers, and (customer_id NULL) whether the aggregates are behind: one trip.
+    const marks = await this.db.query(
+      'SELECT customer_id FROM facts_dirty WHERE connection_id = $1 UNION ALL SELECT NULL FROM aggregates_dirty WHERE connection_id = $1',
+      [connectionId],
+    );
+    const dirty = marks.filter((r) => r.customer_id !== null).map((r) => Number(r.customer_id));
+    const rebuild = dirty.length < marks.length;
+    if (rebuild) {
+      // Aggregates deferred (a backfill): the facts alone, then every aggregate in one grouped pass.
+      if (dirty.length > 0) await this.computeFacts(connectionId, await this.db.idSet('cust', dirty));
+      await this.rebuildAggregatesOf(connectionId);
+    } else if (dirty.length > 0) {
+      // One pass over the ledger for all of them: far cheaper than a pass per page batch.
+      await this.refreshFacts(connectionId, new Set(dirty));
+    }
+    if (dirty.length > 0) await this.db.exec('DELETE FROM facts_dirty WHERE connection_id = $1', [connectionId]);
+    return dirty.length;
+  }
+
+  /** Replaces the facts of the customers in `ids` (an id set) from the ledger; returns their old first sales (epoch ms). */
+  private async computeFacts(connectionId: string, ids: string): Promise<number[]> {
     const oldFirst = (
       await this.db.query(`DELETE FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids}) RETURNING ${this.db.instantMs('first_sale_at')} AS f`, [connectionId])
     ).map((r) => Number(r.f));
@@ -584,7 +626,15 @@ export class SqlStore implements Store {
        ) f ON f.customer_id = a.customer_id AND f.rn = 1`,
       [connectionId],
     );
-      const newFirst = (
+    return oldFirst;
+  }
+
+  private async refreshFacts(connectionId: string, customers: Set<number>): Promise<void> {
+    const ids = await this.db.idSet('cust', [...customers].sort((a, b) => a - b));
+    // Their cohort_ages contribution under the old facts leaves; under the new ones it comes back (below).
+    await this.db.exec(stageCustomerAgesSql(this.db.dialect, ids, -1), [connectionId]);
+    const oldFirst = await this.computeFacts(connectionId, ids);
+    const newFirst = (
       await this.db.query(`SELECT ${this.db.instantMs('first_sale_at')} AS f FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids})`, [connectionId])
     ).map((r) => Number(r.f));
     await this.db.exec(stageCustomerAgesSql(this.db.dialect, ids, 1), [connectionId]);
@@ -617,9 +667,17 @@ export class SqlStore implements Store {
   async rebuildAggregates(connectionId?: string): Promise<void> {
     await this.lock.run(() =>
       this.db.transaction(async () => {
-        for (const s of rebuildAggregatesSql(this.db.dialect, connectionId !== undefined)) await this.db.exec(s.sql, s.connectionParam ? [connectionId ?? ''] : []);
+        if (connectionId !== undefined) return this.rebuildAggregatesOf(connectionId);
+        for (const s of rebuildAggregatesSql(this.db.dialect, false)) await this.db.exec(s.sql);
+        await this.db.exec('DELETE FROM aggregates_dirty');
       }),
     );
+  }
+
+  /** Rebuilds one connection's aggregates from its ledger and facts; they are no longer behind. */
+  private async rebuildAggregatesOf(connectionId: string): Promise<void> {
+    for (const s of rebuildAggregatesSql(this.db.dialect, true)) await this.db.exec(s.sql, [connectionId]);
+    await this.db.exec('DELETE FROM aggregates_dirty WHERE connection_id = $1', [connectionId]);
   }
 
   async pageMarkers(connectionId: string, scope: string): Promise<PageMarker[]> {
@@ -676,25 +734,27 @@ export class SqlStore implements Store {
   }
 
   async finishRun(runId: string, result: SyncRunResult): Promise<void> {
-    await this.lock.run(async () => {
-      const rows = await this.db.query(
-        `SELECT run_id, connection_id, mode, scope, ${this.db.instantMs('started_at')} AS started_at FROM sync_runs WHERE run_id = $1`,
-        [runId],
-      );
-      const r = rows[0];
-      if (!r) return;
-      await this.db.upsert(SYNC_RUNS, [
-        {
-          ...r,
-          status: result.status,
-          finished_at: result.finishedAt,
-          records: result.records,
-          pages: result.pages,
-          retries: result.retries,
-          error: result.error ?? null,
-        },
-      ]);
-    });
+    await this.lock.run(() => this.finishRunRow(runId, result));
+  }
+
+  private async finishRunRow(runId: string, result: SyncRunResult): Promise<void> {
+    const rows = await this.db.query(
+      `SELECT run_id, connection_id, mode, scope, ${this.db.instantMs('started_at')} AS started_at FROM sync_runs WHERE run_id = $1`,
+      [runId],
+    );
+    const r = rows[0];
+    if (!r) return;
+    await this.db.upsert(SYNC_RUNS, [
+      {
+        ...r,
+        status: result.status,
+        finished_at: result.finishedAt,
+        records: result.records,
+        pages: result.pages,
+        retries: result.retries,
+        error: result.error ?? null,
+      },
+    ]);
   }
 
   async countRows(table: ReadableTable, connectionId: string): Promise<number> {

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { COHORT_SLOTS_WHOLE } from './aggregates.js';
 import { generateKey } from './secrets.js';
 import type { Row } from './schema.js';
-import type { NewConnection, Store, StoreOptions } from './store.js';
+import type { NewConnection, PageWrite, Store, StoreOptions } from './store.js';
 
 /** Opens a fresh, empty store for one test. */
 export type OpenStore = (options: StoreOptions) => Promise<Store>;
@@ -89,9 +89,9 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     });
 
     it('migrates to the latest version, and again is a no-op', async () => {
-      expect(await store.schemaVersion()).toBe(5);
-      expect(await store.migrate()).toBe(5);
-      expect(await store.schemaVersion()).toBe(5);
+      expect(await store.schemaVersion()).toBe(6);
+      expect(await store.migrate()).toBe(6);
+      expect(await store.schemaVersion()).toBe(6);
       // Migration 5 dropped the scratch table that migration 4 created.
       await expect(store.query('SELECT COUNT(*) AS n FROM agg_slot_delta')).rejects.toThrow(/agg_slot_delta/);
     });
@@ -387,7 +387,8 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       expect(await store.countRows('cohort_slots', other.connectionId)).toBe(1);
     });
 
-    it('a failed group commit (the sync\'s deferred path) leaves nothing behind, and the next one writes only its own rows', async () => {
+    for (const options of [{ deferFacts: true }, { deferAggregates: true }]) {
+    it(`a failed group commit (the sync's deferred path, ${Object.keys(options).join()}) leaves nothing behind, and the next one writes only its own rows`, async () => {
       const marker = (page: number) => ({ stream: 'transactions', scope: 'g1', windowKey: 'w1', page, totalResults: 600, records: 1, maxUpdated: '2025-01-01 10:00:00' });
       const page = (id: number, over: Partial<Row> = {}) => ({
         connectionId,
@@ -397,15 +398,90 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
         marker: marker(id),
       });
       // The bad value fails a statement late in the batch (after the rows and ledger of good pages).
-      await expect(store.writePages([page(1), page(2), page(3, { total_cents: 'not a number' as never })], { deferFacts: true })).rejects.toThrow();
-      for (const t of ['transactions', 'money_events', 'facts_dirty', 'event_slots'] as const) expect(await store.countRows(t, connectionId), t).toBe(0);
+      await expect(store.writePages([page(1), page(2), page(3, { total_cents: 'not a number' as never })], options)).rejects.toThrow();
+      for (const t of ['transactions', 'money_events', 'facts_dirty', 'aggregates_dirty', 'event_slots'] as const) expect(await store.countRows(t, connectionId), t).toBe(0);
       expect(await store.pageMarkers(connectionId, 'g1')).toEqual([]);
-      await store.writePages([page(4)], { deferFacts: true });
+      await store.writePages([page(4)], options);
+      expect(await store.countRows('aggregates_dirty', connectionId)).toBe(options.deferAggregates ? 1 : 0);
       expect((await store.readRows('transactions', connectionId)).map((r) => r.transaction_id)).toEqual([4]);
       expect((await store.readRows('money_events', connectionId)).map((r) => [r.event_id, r.amount_cents])).toEqual([['sale:4', 400]]);
       expect((await store.pageMarkers(connectionId, 'g1')).map((m) => m.page)).toEqual([4]);
       expect(await store.refreshDirtyFacts(connectionId)).toBe(1);
       await expectAggregatesCurrent('after a failed group commit and a good one');
+      expect(await store.countRows('aggregates_dirty', connectionId)).toBe(0);
+    });
+    }
+
+    it('defers the pre-aggregates when asked (a backfill): marked with the batch, rebuilt by the refresh, equal to keeping them write by write', async () => {
+      // The same writes to two connections: this one defers its aggregates, `kept` keeps them write by write.
+      const kept = (await store.saveConnection({ ...CONN, name: 'kept' })).connectionId;
+      const day = 86_400_000;
+      const t0 = at(10, 7);
+      const writes = (cid: string): PageWrite[][] => {
+        const page = (rows: Row[], ids: number[], events: Row[]): PageWrite => ({ connectionId: cid, table: 'transactions', rows, ledger: { transactionIds: ids, events } });
+        return [
+          // A rebill 40 days on (an order's second sale), a new customer, a refund.
+          [page([], [2], [{ ...sale(2, 7, 300, t0 + 40 * day), order_id: 'ORD1', is_initial: false }]), page([], [3, 4], [sale(3, 8, 500, t0 + 3_600_000), { ...sale(4, 7, -100, t0 + 2 * day, 'refund'), event_id: 'refund:4' }])],
+          // Customer 7's first sale re-dated a day earlier (its order and cohort move), a chargeback on it.
+          [page([], [1], [sale(1, 7, 100, t0 - day), { ...sale(1, 7, -100, t0 + 9 * day, 'chargeback'), event_id: 'chargeback:1' }])],
+          // A stored void whose parent then arrives as an AUTHORIZE: the void's event leaves.
+          [page([txn(51, { txn_type: 'VOID', parent_txn_id: 50, customer_id: 8 })], [51], [{ ...sale(51, 8, -200, t0 + 3 * 3_600_000, 'void'), event_id: 'void:51' }])],
+          [page([txn(50, { txn_type: 'AUTHORIZE', customer_id: 8 })], [50], [])],
+        ];
+      };
+      const first = (cid: string): PageWrite => ({ connectionId: cid, table: 'transactions', rows: [], ledger: { transactionIds: [1], events: [sale(1, 7, 100, t0)] } });
+      await store.writePage(first(connectionId));
+      await store.writePage(first(kept));
+      const read = async (cid: string) => {
+        const out: Record<string, Row[]> = {};
+        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'customer_facts', 'money_events'] as const) {
+          out[t] = (await store.readRows(t, cid)).map(({ connection_id: _, ...r }) => r);
+        }
+        return out;
+      };
+      const before = await read(connectionId);
+      for (const batch of writes(connectionId)) await store.writePages(batch, { deferAggregates: true });
+      for (const batch of writes(kept)) await store.writePages(batch, { deferFacts: true });
+      // Behind: marked, the aggregates and facts as they were, the ledger current.
+      expect(await store.countRows('aggregates_dirty', connectionId)).toBe(1);
+      expect(await store.countRows('aggregates_dirty', kept)).toBe(0);
+      const behind = await read(connectionId);
+      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'customer_facts'] as const) expect(behind[t], t).toEqual(before[t]);
+      expect(behind.money_events).toEqual((await read(kept)).money_events);
+      expect(await store.refreshDirtyFacts(connectionId)).toBe(2);
+      expect(await store.refreshDirtyFacts(kept)).toBe(2);
+      expect(await store.countRows('aggregates_dirty', connectionId)).toBe(0);
+      const rebuilt = await read(connectionId);
+      expect(rebuilt).toEqual(await read(kept));
+      // Customer 7 (first sale re-dated to t0 - 1 day): the sale, the refund 3 days on, the chargeback, the
+      // rebill; customer 8 (an hour after t0): the sale, its void of an authorization gone.
+      expect((rebuilt.cohort_ages ?? []).map((r) => [r.age_days, r.net_cents])).toEqual([[0, 100], [3, -100], [10, -100], [41, 300], [0, 500]]);
+      await expectAggregatesCurrent('rebuilt');
+    });
+
+    it('completes a run in one transaction: facts, checkpoints, markers and the run record together, or none of them', async () => {
+      const marker = { stream: 'transactions', scope: 'b1', windowKey: 'w', page: 1, totalResults: 1, records: 1, maxUpdated: null };
+      await store.writePages([{ connectionId, table: 'transactions', rows: [txn(1)], ledger: { transactionIds: [1], events: [sale(1, 7, 100, at(10))] }, marker }], { deferAggregates: true });
+      await store.startRun({ runId: 'r1', connectionId, mode: 'backfill', scope: 'b1', startedAt: 1000 });
+      const done = { runId: 'r1', connectionId, scope: 'b1', checkpoints: { transactions: '2025-01-31', orders: '2025-01-30' }, result: { status: 'ok' as const, finishedAt: 2000, records: 1, pages: 1, retries: 0 } };
+      // The run's record cannot be written (its table gone): nothing else of the completion commits.
+      await store.query('ALTER TABLE sync_runs RENAME TO sync_runs_away');
+      await expect(store.completeRun(done)).rejects.toThrow();
+      await store.query('ALTER TABLE sync_runs_away RENAME TO sync_runs');
+      expect(await store.getCheckpoint(connectionId, 'transactions')).toBeNull();
+      expect(await store.pageMarkers(connectionId, 'b1')).toHaveLength(1);
+      expect(await store.countRows('facts_dirty', connectionId)).toBe(1);
+      expect(await store.countRows('aggregates_dirty', connectionId)).toBe(1);
+      expect(await store.countRows('event_slots', connectionId)).toBe(0);
+      expect(await store.completeRun(done)).toBe(1);
+      expect(await store.getCheckpoint(connectionId, 'transactions')).toBe('2025-01-31');
+      expect(await store.getCheckpoint(connectionId, 'orders')).toBe('2025-01-30');
+      expect(await store.pageMarkers(connectionId, 'b1')).toEqual([]);
+      expect((await store.readRows('sync_runs', connectionId))[0]).toMatchObject({ status: 'ok', records: 1, finished_at: 2000 });
+      expect(await store.countRows('facts_dirty', connectionId)).toBe(0);
+      expect(await store.countRows('aggregates_dirty', connectionId)).toBe(0);
+      expect(await store.countRows('customer_facts', connectionId)).toBe(1);
+      await expectAggregatesCurrent('completed');
     });
 
     it('rolls the pre-aggregates back with a failed write, and removes them with the connection', async () => {
@@ -426,7 +502,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       const kept = await Promise.all((['event_slots', 'cohort_slots', 'cohort_ages'] as const).map((t) => store.readRows(t, connectionId)));
       for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'agg_age_delta', 'agg_touched_slots', 'agg_touched_orders']) await store.query(`DROP TABLE ${t}`);
       await store.query('DELETE FROM schema_migrations WHERE version = 4');
-      expect(await store.migrate()).toBe(5);
+      expect(await store.migrate()).toBe(6);
       expect(await Promise.all((['event_slots', 'cohort_slots', 'cohort_ages'] as const).map((t) => store.readRows(t, connectionId)))).toEqual(kept);
     });
 

@@ -74,6 +74,33 @@ export interface SyncRunResult {
   error?: string;
 }
 
+/** A run that ended well, as completeRun records it. */
+export interface CompletedRun {
+  runId: string;
+  connectionId: string;
+  /** The scope whose page markers are dropped. */
+  scope: string;
+  /** The incremental checkpoints to set, by stream (account-local "YYYY-MM-DD"). */
+  checkpoints: Record<string, string>;
+  result: SyncRunResult;
+}
+
+/** What a group commit may leave for refreshDirtyFacts (docs/store.md, "Deferred work"). */
+export interface WriteOptions {
+  /**
+   * The customers whose events changed are marked dirty (in the same transaction) instead of their
+   * facts being recomputed per write.
+   */
+  deferFacts?: boolean;
+  /**
+   * The ledger changes without the per-write maintenance of the report pre-aggregates: the connection
+   * is marked (aggregates_dirty, in the same transaction) and its aggregates are rebuilt in one pass by
+   * refreshDirtyFacts; reports read the ledger meanwhile. Cheaper when a run writes much of the
+   * connection's ledger (a backfill); implies deferFacts.
+   */
+  deferAggregates?: boolean;
+}
+
 export interface Store {
   readonly engine: 'duckdb' | 'postgres';
   /** Applies pending migrations; returns the schema version. */
@@ -99,16 +126,22 @@ export interface Store {
    */
   writePage(w: PageWrite): Promise<void>;
   /**
-   * Writes several pages in ONE transaction (group commit); later pages win where they overlap. With
-   * deferFacts the customers whose events changed are marked dirty (in the same transaction) instead
-   * of recomputed; refreshDirtyFacts brings their facts current.
+   * Writes several pages in ONE transaction (group commit); later pages win where they overlap. See
+   * WriteOptions for what can wait for refreshDirtyFacts.
    */
-  writePages(ws: PageWrite[], opts?: { deferFacts?: boolean }): Promise<void>;
+  writePages(ws: PageWrite[], opts?: WriteOptions): Promise<void>;
   /**
    * Recomputes the facts of every customer marked dirty; returns how many. The report pre-aggregates that
-   * depend on facts (new customers, cohort_slots, cohort_ages) follow in the same transaction.
+   * depend on facts (new customers, cohort_slots, cohort_ages) follow in the same transaction; when a
+   * write deferred the aggregates, all of the connection's are rebuilt there instead, in one pass.
    */
   refreshDirtyFacts(connectionId: string): Promise<number>;
+  /**
+   * Ends a run that succeeded, in ONE transaction: refreshDirtyFacts, the checkpoints moved, the scope's
+   * page markers dropped and the run recorded. A crash before it commits leaves the run resumable as it
+   * was; returns refreshDirtyFacts' count.
+   */
+  completeRun(c: CompletedRun): Promise<number>;
   /**
    * Rebuilds the report pre-aggregates (event_slots, cohort_slots, cohort_ages) of one connection, or of
    * all, from the ledger and the facts. Writes keep them current on their own; this is for data loaded
