@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { setImmediate } from 'node:timers/promises';
 import { localDate } from '../core/time.js';
 import { crmDate, type Endpoint, type Page } from '../crm/client.js';
-import type { PageMarker, PageWrite, Store } from '../store/store.js';
+import type { PageMarker, PageWrite, Store, WriteOptions } from '../store/store.js';
 import {
   DEFAULT_PLAN,
   backfillPlan,
@@ -126,6 +126,7 @@ class BatchWriter {
   constructor(
     private readonly store: Store,
     private readonly onCommit: (batch: PageWrite[]) => void,
+    private readonly options: WriteOptions,
     private readonly maxBatch = 32,
     private readonly maxQueued = 64,
   ) {}
@@ -146,8 +147,9 @@ class BatchWriter {
       await setImmediate();
       const batch = this.queue.splice(0, this.maxBatch);
       try {
-        // Facts are refreshed once at the end of the run (refreshDirtyFacts), not per batch.
-        await this.store.writePages(batch, { deferFacts: true });
+        // Facts (and, in a backfill, the aggregates) are brought current once at the end of the run
+        // (refreshDirtyFacts), not per batch.
+        await this.store.writePages(batch, this.options);
         this.onCommit(batch);
       } catch (err) {
         this.error = err;
@@ -173,6 +175,10 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const started = performance.now();
   const retriesAtStart = o.source.retries;
 
+  // The windowed streams' checkpoints as the run starts (the sync lock keeps them so until it ends).
+  const checkpoints = new Map<StreamName, string | null>();
+  for (const s of specs.filter((x) => x.windowed)) checkpoints.set(s.name, await o.store.getCheckpoint(o.connectionId, s.name));
+
   // Plan per stream: backfill by dateCreated over the range; incremental by dateUpdated from the checkpoint.
   const windows = new Map<StreamName, { window: Window; rangeType: DateRangeType } | null>();
   let scope: string;
@@ -182,12 +188,11 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     for (const s of specs) windows.set(s.name, s.windowed ? { window: p.window, rangeType: p.rangeType } : null);
   } else {
     const cps = new Map<StreamName, string>();
-    for (const s of specs.filter((x) => x.windowed)) {
-      const cp = await o.store.getCheckpoint(o.connectionId, s.name);
+    for (const [stream, cp] of checkpoints) {
       if (cp === null) {
-        throw new UsageError(`no checkpoint for ${s.name}: this connection has not been backfilled yet`, 'Run `konduit sync --connection NAME --from YYYY-MM-DD --to YYYY-MM-DD` first.');
+        throw new UsageError(`no checkpoint for ${stream}: this connection has not been backfilled yet`, 'Run `konduit sync --connection NAME --from YYYY-MM-DD --to YYYY-MM-DD` first.');
       }
-      cps.set(s.name, cp);
+      cps.set(stream, cp);
     }
     // One scope for the run: the earliest checkpoint names it, so a re-run after a crash finds its markers.
     const earliest = [...cps.values()].sort()[0] ?? today;
@@ -230,7 +235,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       counters.streams[m.stream] = (counters.streams[m.stream] ?? 0) + m.records;
     }
     emit();
-  });
+  }, writeOptions(o.mode));
 
   const keyOf = (t: Task) => {
     const w = windows.get(t.spec.name);
@@ -280,25 +285,35 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   };
 
   const roots: Task[] = specs.map((spec) => ({ spec, window: windows.get(spec.name)?.window ?? null, page: 1 }));
+  let retries = 0;
   try {
+    let fetched = false;
     try {
       await runPool(roots, o.concurrency ?? 4, work, o.signal);
+      fetched = true;
     } finally {
       // Pages already fetched are committed even when the run stops: less to fetch on resume.
       await writer.flush();
-      // Facts of customers touched by this run (or by a crashed earlier one) become current.
-      await o.store.refreshDirtyFacts(o.connectionId);
+      // Facts of customers touched by a stopped run become current (completeRun does it otherwise).
+      if (!fetched) await o.store.refreshDirtyFacts(o.connectionId);
     }
     // Only a complete run moves the checkpoints: an interrupted one leaves them for its resumption.
-    for (const s of specs.filter((x) => x.windowed)) {
-      const cp = await o.store.getCheckpoint(o.connectionId, s.name);
-      const seen = maxUpdated.get(s.name)?.slice(0, 10) ?? null;
-      let next: string | null;
-      if (o.mode.kind === 'backfill') next = cp ?? o.mode.to;
-      else next = laterDate(cp, seen);
-      if (next && next !== cp) await o.store.setCheckpoint(o.connectionId, s.name, next);
+    const moved: Record<string, string> = {};
+    for (const [stream, cp] of checkpoints) {
+      const seen = maxUpdated.get(stream)?.slice(0, 10) ?? null;
+      const next = o.mode.kind === 'backfill' ? (cp ?? o.mode.to) : laterDate(cp, seen);
+      if (next && next !== cp) moved[stream] = next;
     }
-    await o.store.clearScope(o.connectionId, scope);
+    retries = o.source.retries - retriesAtStart;
+    // Facts (and deferred aggregates) of customers touched by this run, or by a crashed earlier one, the
+    // checkpoints, the markers and the run's record: one transaction.
+    await o.store.completeRun({
+      runId,
+      connectionId: o.connectionId,
+      scope,
+      checkpoints: moved,
+      result: { status: 'ok', finishedAt: Date.now(), records: counters.records, pages: counters.pages, retries },
+    });
   } catch (err) {
     await o.store
       .finishRun(runId, {
@@ -313,10 +328,17 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       .catch(() => undefined);
     throw err;
   }
-  const retries = o.source.retries - retriesAtStart;
-  await o.store.finishRun(runId, { status: 'ok', finishedAt: Date.now(), records: counters.records, pages: counters.pages, retries });
   emit(true);
   return { runId, scope, records: counters.records, pages: counters.pages, retries, elapsedMs: performance.now() - started, streams: counters.streams };
+}
+
+/**
+ * A run's writes defer the customer facts to its end; a backfill defers the report pre-aggregates too:
+ * it writes much of the connection's ledger, and one grouped rebuild at the end costs less than keeping
+ * them batch by batch. An incremental run changes a little of a large ledger: deltas (docs/sync.md).
+ */
+export function writeOptions(mode: SyncMode): WriteOptions {
+  return { deferFacts: true, deferAggregates: mode.kind === 'backfill' };
 }
 
 function maxWall(a: string | null, b: string | null): string | null {
