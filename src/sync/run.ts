@@ -175,9 +175,13 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const started = performance.now();
   const retriesAtStart = o.source.retries;
 
-  // The windowed streams' checkpoints as the run starts (the sync lock keeps them so until it ends).
+  // The windowed streams' checkpoints as the run starts (the sync lock keeps them so until it ends): an
+  // incremental plan starts from them; a backfill's needs them only at its end.
   const checkpoints = new Map<StreamName, string | null>();
-  for (const s of specs.filter((x) => x.windowed)) checkpoints.set(s.name, await o.store.getCheckpoint(o.connectionId, s.name));
+  const readCheckpoints = async () => {
+    for (const s of specs.filter((x) => x.windowed)) checkpoints.set(s.name, await o.store.getCheckpoint(o.connectionId, s.name));
+  };
+  if (o.mode.kind === 'incremental') await readCheckpoints();
 
   // Plan per stream: backfill by dateCreated over the range; incremental by dateUpdated from the checkpoint.
   const windows = new Map<StreamName, { window: Window; rangeType: DateRangeType } | null>();
@@ -207,19 +211,27 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     }
   }
 
-  // Markers of an interrupted run with the same scope: what can be skipped.
+  // Markers of an interrupted run with the same scope (what can be skipped), a backfill's checkpoints and
+  // the run's record: read and written while the first requests are out, since the first pages to
+  // plan or write wait for them anyway (a dozen milliseconds off every run).
   const markers = new Map<string, { total: number; pages: Set<number> }>();
   const maxUpdated = new Map<string, string | null>();
-  for (const m of await o.store.pageMarkers(o.connectionId, scope)) {
-    const k = `${m.stream}|${m.windowKey}`;
-    const e = markers.get(k) ?? { total: m.totalResults, pages: new Set<number>() };
-    e.pages.add(m.page);
-    markers.set(k, e);
-    maxUpdated.set(m.stream, maxWall(maxUpdated.get(m.stream) ?? null, m.maxUpdated));
-  }
-
   const runId = randomUUID();
-  await o.store.startRun({ runId, connectionId: o.connectionId, mode: o.mode.kind, scope, startedAt: Date.now() });
+  const runScope = scope;
+  const prep = (async () => {
+    if (o.mode.kind === 'backfill') await readCheckpoints();
+    for (const m of await o.store.pageMarkers(o.connectionId, runScope)) {
+      const k = `${m.stream}|${m.windowKey}`;
+      const e = markers.get(k) ?? { total: m.totalResults, pages: new Set<number>() };
+      e.pages.add(m.page);
+      markers.set(k, e);
+      maxUpdated.set(m.stream, maxWall(maxUpdated.get(m.stream) ?? null, m.maxUpdated));
+    }
+    await o.store.startRun({ runId, connectionId: o.connectionId, mode: o.mode.kind, scope: runScope, startedAt: Date.now() });
+  })();
+  // Awaited by every page and before the run ends; this handler only keeps an early failure from being
+  // reported as unhandled before the first page awaits it.
+  prep.catch(() => undefined);
 
   const counters = { records: 0, pages: 0, pagesPlanned: 0, streams: {} as Record<string, number> };
   const emit = (done = false) =>
@@ -249,6 +261,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
 
   const work = async (t: Task, push: (t: Task) => void) => {
     const page = await o.source.fetchPage(t.spec.endpoint, paramsOf(t), t.page, perPage, o.signal);
+    await prep;
     const wk = keyOf(t);
     if (t.page === 1) {
       if (t.window) {
@@ -290,6 +303,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     let fetched = false;
     try {
       await runPool(roots, o.concurrency ?? 4, work, o.signal);
+      await prep;
       fetched = true;
     } finally {
       // Pages already fetched are committed even when the run stops: less to fetch on resume.
@@ -315,6 +329,8 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       result: { status: 'ok', finishedAt: Date.now(), records: counters.records, pages: counters.pages, retries },
     });
   } catch (err) {
+    // The run's record is written (prep) before it is finished, whatever failed first.
+    await prep.catch(() => undefined);
     await o.store
       .finishRun(runId, {
         status: o.signal?.aborted ? 'cancelled' : 'failed',
