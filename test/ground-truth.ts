@@ -332,7 +332,7 @@ async function compareFacts(reader: PagedReader, diff: Differences, m: Merchant)
  * sandbox above): not marked behind, and their totals equal to the ledger's and the facts'.
  */
 async function compareAggregates(store: Store, connectionId: string, diff: Differences): Promise<void> {
-  if ((await store.countRows('aggregates_dirty', connectionId)) > 0) diff.add('aggregates', 'the pre-aggregates are marked behind the ledger (never rebuilt)');
+  if ((await store.countRows('rebuild_pending', connectionId)) > 0) diff.add('aggregates', 'the pre-aggregates are marked behind the ledger (never rebuilt)');
   const one = async (sql: string) => (await store.query(sql, [connectionId]))[0] ?? {};
   const slots = await one('SELECT SUM(gross_cents) AS g, SUM(refund_cents) AS r, SUM(sale_count) AS s, SUM(new_customers) AS nc FROM event_slots WHERE connection_id = $1');
   const ledger = await one(

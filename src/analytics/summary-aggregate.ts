@@ -21,11 +21,11 @@ export function slotsAnswer(q: Pick<TotalsQuery, 'basis' | 'filters' | 'groupBy'
 
 /**
  * True while a backfill has left some connection's pre-aggregates behind its ledger (the store's
- * aggregates_dirty, until the run's end rebuilds them, or the next run after a crash): reports that would
+ * rebuild_pending, until the run's end rebuilds them, or the next run after a crash): reports that would
  * read the aggregates read the ledger instead, which is always current.
  */
 export async function aggregatesBehind(store: Store): Promise<boolean> {
-  return (await store.query('SELECT connection_id FROM aggregates_dirty LIMIT 1')).length > 0;
+  return (await store.query('SELECT connection_id FROM rebuild_pending LIMIT 1')).length > 0;
 }
 
 /** readTotals over the slot table: event basis, no breakdown but the connection. */

@@ -277,11 +277,11 @@ export const AGG_TOUCHED_SLOTS: TableSpec = { name: 'agg_touched_slots', key: ['
 export const AGG_TOUCHED_ORDERS: TableSpec = { name: 'agg_touched_orders', key: ['connection_id', 'order_id'], columns: [c('connection_id', 'text'), c('order_id', 'text')] };
 
 /**
- * Connections whose pre-aggregates a backfill's writes left behind (deferAggregates): committed with the
- * first such page, removed by the rebuild at the end of the run (refreshDirtyFacts). While a connection is
- * listed, reports read the ledger, not its aggregates. Created by migration 6.
+ * Connections whose customer facts and pre-aggregates a backfill's writes left behind the ledger
+ * (deferRebuild): committed with its pages, removed by the rebuild at the end of the run (refreshDirtyFacts,
+ * completeRun). While a connection is listed, reports read the ledger, not its aggregates. Migration 6.
  */
-export const AGGREGATES_DIRTY: TableSpec = { name: 'aggregates_dirty', key: ['connection_id'], columns: [c('connection_id', 'text')] };
+export const REBUILD_PENDING: TableSpec = { name: 'rebuild_pending', key: ['connection_id'], columns: [c('connection_id', 'text')] };
 
 /** Aggregate tables (readable) and their scratch tables, created by migration 4. */
 export const AGGREGATE_TABLES: TableSpec[] = [EVENT_SLOTS, COHORT_SLOTS, COHORT_AGES];
@@ -385,7 +385,7 @@ export type ReadableTable =
   | 'money_events'
   | 'customer_facts'
   | 'facts_dirty'
-  | 'aggregates_dirty'
+  | 'rebuild_pending'
   | 'sync_runs'
   | 'sync_pages'
   | 'sync_checkpoints'
@@ -395,7 +395,7 @@ export type ReadableTable =
 
 /** Looks up a table spec by name. */
 export function tableSpec(name: ReadableTable): TableSpec {
-  const spec = [...ALL_TABLES, ...AGGREGATE_TABLES, AGGREGATES_DIRTY].find((t) => t.name === name);
+  const spec = [...ALL_TABLES, ...AGGREGATE_TABLES, REBUILD_PENDING].find((t) => t.name === name);
   if (!spec) throw new Error(`unknown table ${name}`);
   return spec;
 }
@@ -485,7 +485,7 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 6,
-    name: 'pre-aggregates rebuilt at the end of a backfill',
-    statements: (dialect) => createTableSql(AGGREGATES_DIRTY, dialect),
+    name: 'facts and pre-aggregates rebuilt at the end of a backfill',
+    statements: (dialect) => createTableSql(REBUILD_PENDING, dialect),
   },
 ];

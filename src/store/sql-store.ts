@@ -11,7 +11,7 @@ import {
   AGG_TOUCHED_SLOTS,
   AGGREGATE_SCRATCH_TABLES,
   AGGREGATE_TABLES,
-  AGGREGATES_DIRTY,
+  REBUILD_PENDING,
   rebuildAggregatesSql,
   CONNECTIONS,
   CUSTOMER_FACTS,
@@ -93,6 +93,13 @@ class Mutex {
   }
 }
 
+/**
+ * What a write keeps current besides the ledger: everything at once ('now'); the aggregates, with the
+ * facts' customers marked dirty ('deferFacts'); or nothing, the connection marked for a rebuild of
+ * both ('rebuild'). See WriteOptions.
+ */
+type Upkeep = 'now' | 'deferFacts' | 'rebuild';
+
 /** Records of a run below which completeRun runs on one DuckDB thread (DuckDB's row group size). */
 const SERIAL_BELOW_RECORDS = 122_880;
 
@@ -101,7 +108,7 @@ const SYNCED_TABLES = [
   MONEY_EVENTS,
   CUSTOMER_FACTS,
   FACTS_DIRTY,
-  AGGREGATES_DIRTY,
+  REBUILD_PENDING,
   SYNC_RUNS,
   SYNC_PAGES,
   SYNC_CHECKPOINTS,
@@ -294,9 +301,7 @@ export class SqlStore implements Store {
 
   async writePages(ws: PageWrite[], opts: WriteOptions = {}): Promise<void> {
     if (ws.length === 0) return;
-    // Aggregates rebuilt at the end need current facts then: deferring them defers the facts too.
-    const aggregates = opts.deferAggregates !== true;
-    const defer = opts.deferFacts === true || !aggregates;
+    const upkeep: Upkeep = opts.deferRebuild === true ? 'rebuild' : opts.deferFacts === true ? 'deferFacts' : 'now';
     // Group by (connection, table): one bulk upsert per table, one ledger pass, one marker upsert.
     const groups = new Map<string, { connectionId: string; table: PageWrite['table']; rows: Row[]; ledger: Map<number, Row[]> | null }>();
     const markers: Row[] = [];
@@ -343,15 +348,15 @@ export class SqlStore implements Store {
           if (rows.length > 0) await this.db.upsert(ENTITY_TABLES[g.table], rows, cid);
           if (g.ledger) {
             const events = [...g.ledger.values()].flat();
-            const kept = g.table === 'transactions' ? await this.dropAuthorizationVoids(g.connectionId, rows, events, defer, aggregates) : events;
-            await this.replaceLedger(g.connectionId, [...g.ledger.keys()], kept, defer, aggregates);
-            if (!aggregates) behind.add(g.connectionId);
+            const kept = g.table === 'transactions' ? await this.dropAuthorizationVoids(g.connectionId, rows, events, upkeep) : events;
+            await this.replaceLedger(g.connectionId, [...g.ledger.keys()], kept, upkeep);
+            if (upkeep === 'rebuild') behind.add(g.connectionId);
           }
         }
         // The mark commits with the ledger it left behind: a crash leaves it for the next refresh.
-        for (const id of behind) await this.db.exec('INSERT INTO aggregates_dirty (connection_id) VALUES ($1) ON CONFLICT DO NOTHING', [id]);
+        for (const id of behind) await this.db.exec('INSERT INTO rebuild_pending (connection_id) VALUES ($1) ON CONFLICT DO NOTHING', [id]);
         if (markers.length > 0) await this.db.upsert(SYNC_PAGES, dedupeByKey(SYNC_PAGES, markers));
-      }, { serial: defer }),
+      }, { serial: upkeep !== 'now' }),
     );
   }
 
@@ -361,7 +366,7 @@ export class SqlStore implements Store {
    * so both directions are checked: voids on this page whose parent is a stored AUTHORIZE lose their
    * event here, and stored voids of AUTHORIZEs on this page lose theirs (facts recomputed).
    */
-  private async dropAuthorizationVoids(connectionId: string, rows: Row[], events: Row[], defer: boolean, aggregates: boolean): Promise<Row[]> {
+  private async dropAuthorizationVoids(connectionId: string, rows: Row[], events: Row[], upkeep: Upkeep): Promise<Row[]> {
     const voids = rows.filter((r) => r.txn_type === 'VOID' && typeof r.parent_txn_id === 'number');
     const auths = rows.filter((r) => r.txn_type === 'AUTHORIZE').map((r) => Number(r.transaction_id));
     const authIds = new Set(auths);
@@ -388,65 +393,56 @@ export class SqlStore implements Store {
     const authVoids = new Set(voids.filter((v) => authIds.has(Number(v.parent_txn_id))).map((v) => Number(v.transaction_id)));
     if (authVoids.size > 0) out = out.filter((e) => !(e.kind === 'void' && authVoids.has(Number(e.transaction_id))));
     if (stale.length > 0) {
-      const removed = await this.db.query(
-        `DELETE FROM money_events WHERE connection_id = $1 AND kind = 'void' AND transaction_id IN (${idList(stale.map((r) => Number(r.transaction_id)))}) RETURNING ${this.returning(aggregates)}`,
-        [connectionId],
-      );
-      if (aggregates) await this.eventsChanged(connectionId, removed, [], new SlotDeltas());
+      const del = `DELETE FROM money_events WHERE connection_id = $1 AND kind = 'void' AND transaction_id IN (${idList(stale.map((r) => Number(r.transaction_id)))})`;
+      if (upkeep === 'rebuild') {
+        await this.db.exec(del, [connectionId]);
+        return out;
+      }
+      const removed = await this.db.query(`${del} RETURNING ${eventReturning((c) => this.db.instantMs(c))}`, [connectionId]);
+      await this.eventsChanged(connectionId, removed, [], new SlotDeltas());
       const customers = new Set(stale.filter((r) => r.customer_id !== null).map((r) => Number(r.customer_id)));
-      if (customers.size > 0) await this.touchFacts(connectionId, customers, defer);
+      if (customers.size > 0) await this.touchFacts(connectionId, customers, upkeep === 'deferFacts');
     }
     return out;
   }
 
-  /** What a DELETE of events returns: what the aggregates need to see them leave, or (aggregates deferred) their customers. */
-  private returning(aggregates: boolean): string {
-    return aggregates ? eventReturning((c) => this.db.instantMs(c)) : 'customer_id';
-  }
-
   /**
-   * Replaces the events of these transactions, keeps the pre-aggregates (unless deferred: rebuilt by
-   * refreshDirtyFacts) and recomputes the facts of every customer they touch (or marks them dirty).
+   * Replaces the events of these transactions, keeps the pre-aggregates and recomputes the facts of every
+   * customer they touch (or marks them dirty); with 'rebuild', the ledger alone (refreshDirtyFacts
+   * rebuilds the rest).
    */
-  private async replaceLedger(connectionId: string, transactionIds: number[], events: Row[], defer: boolean, aggregates: boolean): Promise<void> {
+  private async replaceLedger(connectionId: string, transactionIds: number[], events: Row[], upkeep: Upkeep): Promise<void> {
     if (transactionIds.length === 0 && events.length === 0) return;
-    const customers = new Set<number>();
-    const removed: Row[] = [];
-    if (transactionIds.length > 0) {
-      const ids = await this.db.idSet('txn', [...new Set(transactionIds)]);
-      // Customers of events about to disappear (a cleared chargeback) need their facts recomputed too, and
-      // the aggregates lose what the events held: RETURNING gets both from the delete itself, one scan.
-      for (const r of await this.db.query(
-        `DELETE FROM money_events WHERE connection_id = $1 AND transaction_id IN (${ids}) RETURNING ${this.returning(aggregates)}`,
-        [connectionId],
-      )) {
-        removed.push(r);
-        if (r.customer_id !== null && r.customer_id !== undefined) customers.add(Number(r.customer_id));
-      }
-    }
     const cid = { connection_id: connectionId };
     const evRows = dedupeByKey(MONEY_EVENTS, events, cid);
-    // Every event of these transactions was deleted above and event ids embed the transaction id, so a
+    // Every event of these transactions is deleted first and event ids embed the transaction id, so a
     // plain insert cannot conflict, unless an event names a transaction outside the list: those few are
     // deleted by id first (so the aggregates see them leave).
     const covered = new Set(transactionIds);
     const extra = evRows.filter((e) => !covered.has(Number(e.transaction_id)));
-    if (extra.length > 0) {
-      const p = extra.map((_, i) => `$${i + 2}`).join(', ');
-      for (const r of await this.db.query(
-        `DELETE FROM money_events WHERE connection_id = $1 AND event_id IN (${p}) RETURNING ${this.returning(aggregates)}`,
-        [connectionId, ...extra.map((e) => String(e.event_id))],
-      )) {
-        removed.push(r);
-        if (r.customer_id !== null && r.customer_id !== undefined) customers.add(Number(r.customer_id));
-      }
+    const byTxn = async () => `DELETE FROM money_events WHERE connection_id = $1 AND transaction_id IN (${await this.db.idSet('txn', [...covered])})`;
+    const byEvent = () => ({ sql: `DELETE FROM money_events WHERE connection_id = $1 AND event_id IN (${extra.map((_, i) => `$${i + 2}`).join(', ')})`, params: [connectionId, ...extra.map((e) => String(e.event_id))] });
+    if (upkeep === 'rebuild') {
+      // Nothing reads what leaves: the deletes need no RETURNING, and (DuckDB) travel with the next query.
+      if (covered.size > 0) await this.db.exec(await byTxn(), [connectionId]);
+      if (extra.length > 0) await this.db.exec(byEvent().sql, byEvent().params);
+      if (evRows.length > 0) await this.db.insert(MONEY_EVENTS, evRows, cid);
+      return;
     }
+    const customers = new Set<number>();
+    const removed: Row[] = [];
+    // Customers of events about to disappear (a cleared chargeback) need their facts recomputed too, and
+    // the aggregates lose what the events held: RETURNING gets both from the delete itself, one scan.
+    const returning = ` RETURNING ${eventReturning((c) => this.db.instantMs(c))}`;
+    if (covered.size > 0) removed.push(...(await this.db.query((await byTxn()) + returning, [connectionId])));
+    if (extra.length > 0) removed.push(...(await this.db.query(byEvent().sql + returning, byEvent().params)));
+    for (const r of removed) if (r.customer_id !== null && r.customer_id !== undefined) customers.add(Number(r.customer_id));
     // Orders: read between the delete and the insert, so old and new first sales both follow from it.
-    const lookups = aggregates ? await this.ledgerLookups(connectionId, removed, evRows) : null;
+    const { slots, first } = await this.ledgerLookups(connectionId, removed, evRows);
     if (evRows.length > 0) await this.db.insert(MONEY_EVENTS, evRows, cid);
     for (const e of evRows) if (typeof e.customer_id === 'number') customers.add(e.customer_id);
-    if (lookups) await this.eventsChanged(connectionId, removed, evRows, lookups.slots, lookups.first);
-    if (customers.size > 0) await this.touchFacts(connectionId, customers, defer);
+    await this.eventsChanged(connectionId, removed, evRows, slots, first);
+    if (customers.size > 0) await this.touchFacts(connectionId, customers, upkeep === 'deferFacts');
   }
 
   /**
@@ -583,36 +579,48 @@ export class SqlStore implements Store {
     });
   }
 
-  /** Inside a transaction: the facts of the connection's dirty customers, and its aggregates if behind. */
+  /**
+   * Inside a transaction: the facts of the connection's dirty customers and the aggregates they feed, or,
+   * after deferRebuild writes, all of its facts and aggregates; returns how many customers' facts were
+   * recomputed.
+   */
   private async refreshDirty(connectionId: string): Promise<number> {
     const [marks] = await this.db.query(
       `SELECT (SELECT COUNT(*) FROM facts_dirty WHERE connection_id = $1) AS dirty,
-         (SELECT COUNT(*) FROM aggregates_dirty WHERE connection_id = $1) AS behind`,
+         (SELECT COUNT(*) FROM rebuild_pending WHERE connection_id = $1) AS behind`,
       [connectionId],
     );
     const dirty = Number(marks?.dirty ?? 0);
     if (Number(marks?.behind ?? 0) > 0) {
-      // Aggregates deferred (a backfill): the facts alone, of customers read from facts_dirty where they
-      // are (a backfill's can be most of the connection's), then every aggregate in one grouped pass.
-      if (dirty > 0) await this.computeFacts(connectionId, 'SELECT customer_id FROM facts_dirty WHERE connection_id = $1');
+      // A backfill's writes left everything derived from the ledger behind: every fact of the connection,
+      // then every aggregate, each in one grouped pass (what a backfill's facts_dirty would have listed
+      // is most of the connection, and the aggregates are rebuilt whole anyway).
+      await this.db.exec('DELETE FROM customer_facts WHERE connection_id = $1', [connectionId]);
+      await this.insertFacts(connectionId, 'TRUE');
       await this.rebuildAggregatesOf(connectionId);
-    } else if (dirty > 0) {
-      // One pass over the ledger for all of them: far cheaper than a pass per page batch.
-      const ids = await this.db.query('SELECT customer_id FROM facts_dirty WHERE connection_id = $1', [connectionId]);
-      await this.refreshFacts(connectionId, new Set(ids.map((r) => Number(r.customer_id))));
+      if (dirty > 0) await this.db.exec('DELETE FROM facts_dirty WHERE connection_id = $1', [connectionId]);
+      const [facts] = await this.db.query('SELECT COUNT(*) AS n FROM customer_facts WHERE connection_id = $1', [connectionId]);
+      return Number(facts?.n ?? 0);
     }
-    if (dirty > 0) await this.db.exec('DELETE FROM facts_dirty WHERE connection_id = $1', [connectionId]);
+    if (dirty === 0) return 0;
+    // One pass over the ledger for all of them: far cheaper than a pass per page batch.
+    const ids = await this.db.query('SELECT customer_id FROM facts_dirty WHERE connection_id = $1', [connectionId]);
+    await this.refreshFacts(connectionId, new Set(ids.map((r) => Number(r.customer_id))));
+    await this.db.exec('DELETE FROM facts_dirty WHERE connection_id = $1', [connectionId]);
     return dirty;
   }
 
-  /**
-   * Replaces the facts of the customers in `ids` (an id set, or a subquery of connection $1) from the
-   * ledger; returns their old first sales (epoch ms).
-   */
+  /** Replaces the facts of the customers in the id set `ids` from the ledger; returns their old first sales (epoch ms). */
   private async computeFacts(connectionId: string, ids: string): Promise<number[]> {
     const oldFirst = (
       await this.db.query(`DELETE FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids}) RETURNING ${this.db.instantMs('first_sale_at')} AS f`, [connectionId])
     ).map((r) => Number(r.f));
+    await this.insertFacts(connectionId, `customer_id IN (${ids})`);
+    return oldFirst;
+  }
+
+  /** Inserts the facts of connection $1's customers matching `which` (a condition on money_events) from the ledger. */
+  private async insertFacts(connectionId: string, which: string): Promise<void> {
     const big = (e: string) => `CAST(${e} AS BIGINT)`;
     await this.db.exec(
       `INSERT INTO customer_facts (connection_id, customer_id, first_sale_at, first_order_id, first_campaign_id, first_product_id,
@@ -627,18 +635,17 @@ export class SqlStore implements Store {
            SUM(CASE WHEN kind = 'chargeback' THEN -amount_cents ELSE 0 END) AS chargebacks,
            MAX(instant) AS last_at
          FROM money_events
-         WHERE connection_id = $1 AND customer_id IN (${ids}) AND kind <> 'decline'
+         WHERE connection_id = $1 AND ${which} AND kind <> 'decline'
          GROUP BY connection_id, customer_id
        ) a
        JOIN (
          SELECT customer_id, instant, order_id, campaign_id, product_id, aff_id, source_value1, merchant_id,
            ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY instant, event_id) AS rn
          FROM money_events
-         WHERE connection_id = $1 AND customer_id IN (${ids}) AND kind = 'sale'
+         WHERE connection_id = $1 AND ${which} AND kind = 'sale'
        ) f ON f.customer_id = a.customer_id AND f.rn = 1`,
       [connectionId],
     );
-    return oldFirst;
   }
 
   private async refreshFacts(connectionId: string, customers: Set<number>): Promise<void> {
@@ -681,7 +688,7 @@ export class SqlStore implements Store {
       this.db.transaction(async () => {
         if (connectionId !== undefined) return this.rebuildAggregatesOf(connectionId);
         for (const s of rebuildAggregatesSql(this.db.dialect, false)) await this.db.exec(s.sql);
-        await this.db.exec('DELETE FROM aggregates_dirty');
+        await this.db.exec('DELETE FROM rebuild_pending');
       }),
     );
   }
@@ -689,7 +696,7 @@ export class SqlStore implements Store {
   /** Rebuilds one connection's aggregates from its ledger and facts; they are no longer behind. */
   private async rebuildAggregatesOf(connectionId: string): Promise<void> {
     for (const s of rebuildAggregatesSql(this.db.dialect, true)) await this.db.exec(s.sql, [connectionId]);
-    await this.db.exec('DELETE FROM aggregates_dirty WHERE connection_id = $1', [connectionId]);
+    await this.db.exec('DELETE FROM rebuild_pending WHERE connection_id = $1', [connectionId]);
   }
 
   async pageMarkers(connectionId: string, scope: string): Promise<PageMarker[]> {

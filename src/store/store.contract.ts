@@ -387,7 +387,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       expect(await store.countRows('cohort_slots', other.connectionId)).toBe(1);
     });
 
-    for (const options of [{ deferFacts: true }, { deferAggregates: true }]) {
+    for (const options of [{ deferFacts: true }, { deferRebuild: true }]) {
     it(`a failed group commit (the sync's deferred path, ${Object.keys(options).join()}) leaves nothing behind, and the next one writes only its own rows`, async () => {
       const marker = (page: number) => ({ stream: 'transactions', scope: 'g1', windowKey: 'w1', page, totalResults: 600, records: 1, maxUpdated: '2025-01-01 10:00:00' });
       const page = (id: number, over: Partial<Row> = {}) => ({
@@ -399,21 +399,22 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       });
       // The bad value fails a statement late in the batch (after the rows and ledger of good pages).
       await expect(store.writePages([page(1), page(2), page(3, { total_cents: 'not a number' as never })], options)).rejects.toThrow();
-      for (const t of ['transactions', 'money_events', 'facts_dirty', 'aggregates_dirty', 'event_slots'] as const) expect(await store.countRows(t, connectionId), t).toBe(0);
+      for (const t of ['transactions', 'money_events', 'facts_dirty', 'rebuild_pending', 'event_slots'] as const) expect(await store.countRows(t, connectionId), t).toBe(0);
       expect(await store.pageMarkers(connectionId, 'g1')).toEqual([]);
       await store.writePages([page(4)], options);
-      expect(await store.countRows('aggregates_dirty', connectionId)).toBe(options.deferAggregates ? 1 : 0);
+      expect(await store.countRows('rebuild_pending', connectionId)).toBe(options.deferRebuild ? 1 : 0);
       expect((await store.readRows('transactions', connectionId)).map((r) => r.transaction_id)).toEqual([4]);
       expect((await store.readRows('money_events', connectionId)).map((r) => [r.event_id, r.amount_cents])).toEqual([['sale:4', 400]]);
       expect((await store.pageMarkers(connectionId, 'g1')).map((m) => m.page)).toEqual([4]);
       expect(await store.refreshDirtyFacts(connectionId)).toBe(1);
       await expectAggregatesCurrent('after a failed group commit and a good one');
-      expect(await store.countRows('aggregates_dirty', connectionId)).toBe(0);
+      expect(await store.countRows('rebuild_pending', connectionId)).toBe(0);
     });
     }
 
-    it('defers the pre-aggregates when asked (a backfill): marked with the batch, rebuilt by the refresh, equal to keeping them write by write', async () => {
-      // The same writes to two connections: this one defers its aggregates, `kept` keeps them write by write.
+    it('defers the rebuild when asked (a backfill): the ledger alone written and the connection marked; facts and pre-aggregates rebuilt by the refresh, equal to keeping them write by write', async () => {
+      // The same writes to two connections: this one defers the rebuild, `kept` keeps facts and aggregates
+      // write by write.
       const kept = (await store.saveConnection({ ...CONN, name: 'kept' })).connectionId;
       const day = 86_400_000;
       const t0 = at(10, 7);
@@ -430,7 +431,8 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
         ];
       };
       const first = (cid: string): PageWrite => ({ connectionId: cid, table: 'transactions', rows: [], ledger: { transactionIds: [1], events: [sale(1, 7, 100, t0)] } });
-      await store.writePage(first(connectionId));
+      // Here with its facts deferred (a crashed incremental run's dirty mark, say): the rebuild clears it too.
+      await store.writePages([first(connectionId)], { deferFacts: true });
       await store.writePage(first(kept));
       const read = async (cid: string) => {
         const out: Record<string, Row[]> = {};
@@ -440,17 +442,19 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
         return out;
       };
       const before = await read(connectionId);
-      for (const batch of writes(connectionId)) await store.writePages(batch, { deferAggregates: true });
+      for (const batch of writes(connectionId)) await store.writePages(batch, { deferRebuild: true });
       for (const batch of writes(kept)) await store.writePages(batch, { deferFacts: true });
-      // Behind: marked, the aggregates and facts as they were, the ledger current.
-      expect(await store.countRows('aggregates_dirty', connectionId)).toBe(1);
-      expect(await store.countRows('aggregates_dirty', kept)).toBe(0);
+      // Behind: marked, the aggregates and facts as they were (no customer marked dirty), the ledger current.
+      expect(await store.countRows('rebuild_pending', connectionId)).toBe(1);
+      expect(await store.countRows('facts_dirty', connectionId)).toBe(1);
+      expect(await store.countRows('rebuild_pending', kept)).toBe(0);
       const behind = await read(connectionId);
       for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'customer_facts'] as const) expect(behind[t], t).toEqual(before[t]);
       expect(behind.money_events).toEqual((await read(kept)).money_events);
       expect(await store.refreshDirtyFacts(connectionId)).toBe(2);
       expect(await store.refreshDirtyFacts(kept)).toBe(2);
-      expect(await store.countRows('aggregates_dirty', connectionId)).toBe(0);
+      expect(await store.countRows('rebuild_pending', connectionId)).toBe(0);
+      expect(await store.countRows('facts_dirty', connectionId)).toBe(0);
       const rebuilt = await read(connectionId);
       expect(rebuilt).toEqual(await read(kept));
       // Customer 7 (first sale re-dated to t0 - 1 day): the sale, the refund 3 days on, the chargeback, the
@@ -461,7 +465,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
 
     it('completes a run in one transaction: facts, checkpoints, markers and the run record together, or none of them', async () => {
       const marker = { stream: 'transactions', scope: 'b1', windowKey: 'w', page: 1, totalResults: 1, records: 1, maxUpdated: null };
-      await store.writePages([{ connectionId, table: 'transactions', rows: [txn(1)], ledger: { transactionIds: [1], events: [sale(1, 7, 100, at(10))] }, marker }], { deferAggregates: true });
+      await store.writePages([{ connectionId, table: 'transactions', rows: [txn(1)], ledger: { transactionIds: [1], events: [sale(1, 7, 100, at(10))] }, marker }], { deferRebuild: true });
       await store.startRun({ runId: 'r1', connectionId, mode: 'backfill', scope: 'b1', startedAt: 1000 });
       const done = { runId: 'r1', connectionId, scope: 'b1', checkpoints: { transactions: '2025-01-31', orders: '2025-01-30' }, result: { status: 'ok' as const, finishedAt: 2000, records: 1, pages: 1, retries: 0 } };
       // The run's record cannot be written (its table gone): nothing else of the completion commits.
@@ -470,16 +474,15 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       await store.query('ALTER TABLE sync_runs_away RENAME TO sync_runs');
       expect(await store.getCheckpoint(connectionId, 'transactions')).toBeNull();
       expect(await store.pageMarkers(connectionId, 'b1')).toHaveLength(1);
-      expect(await store.countRows('facts_dirty', connectionId)).toBe(1);
-      expect(await store.countRows('aggregates_dirty', connectionId)).toBe(1);
+      expect(await store.countRows('customer_facts', connectionId)).toBe(0);
+      expect(await store.countRows('rebuild_pending', connectionId)).toBe(1);
       expect(await store.countRows('event_slots', connectionId)).toBe(0);
       expect(await store.completeRun(done)).toBe(1);
       expect(await store.getCheckpoint(connectionId, 'transactions')).toBe('2025-01-31');
       expect(await store.getCheckpoint(connectionId, 'orders')).toBe('2025-01-30');
       expect(await store.pageMarkers(connectionId, 'b1')).toEqual([]);
       expect((await store.readRows('sync_runs', connectionId))[0]).toMatchObject({ status: 'ok', records: 1, finished_at: 2000 });
-      expect(await store.countRows('facts_dirty', connectionId)).toBe(0);
-      expect(await store.countRows('aggregates_dirty', connectionId)).toBe(0);
+      expect(await store.countRows('rebuild_pending', connectionId)).toBe(0);
       expect(await store.countRows('customer_facts', connectionId)).toBe(1);
       await expectAggregatesCurrent('completed');
     });

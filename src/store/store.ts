@@ -93,12 +93,12 @@ export interface WriteOptions {
    */
   deferFacts?: boolean;
   /**
-   * The ledger changes without the per-write maintenance of the report pre-aggregates: the connection
-   * is marked (aggregates_dirty, in the same transaction) and its aggregates are rebuilt in one pass by
-   * refreshDirtyFacts; reports read the ledger meanwhile. Cheaper when a run writes much of the
-   * connection's ledger (a backfill); implies deferFacts.
+   * The ledger alone changes: no customer facts, no report pre-aggregates are kept per write. The
+   * connection is marked (rebuild_pending, in the same transaction), and refreshDirtyFacts rebuilds all
+   * of its facts and aggregates, each in one grouped pass; reports read the ledger meanwhile. Cheaper
+   * when a run writes much of the connection's ledger (a backfill).
    */
-  deferAggregates?: boolean;
+  deferRebuild?: boolean;
 }
 
 export interface Store {
@@ -132,8 +132,9 @@ export interface Store {
   writePages(ws: PageWrite[], opts?: WriteOptions): Promise<void>;
   /**
    * Recomputes the facts of every customer marked dirty; returns how many. The report pre-aggregates that
-   * depend on facts (new customers, cohort_slots, cohort_ages) follow in the same transaction; when a
-   * write deferred the aggregates, all of the connection's are rebuilt there instead, in one pass.
+   * depend on facts (new customers, cohort_slots, cohort_ages) follow in the same transaction. When a
+   * write deferred the rebuild (deferRebuild), every fact and aggregate of the connection is rebuilt
+   * there instead, each in one pass.
    */
   refreshDirtyFacts(connectionId: string): Promise<number>;
   /**
