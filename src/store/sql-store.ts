@@ -100,8 +100,16 @@ class Mutex {
  */
 type Upkeep = 'now' | 'deferFacts' | 'rebuild';
 
-/** Records of a run below which completeRun runs on one DuckDB thread (DuckDB's row group size). */
-const SERIAL_BELOW_RECORDS = 122_880;
+/**
+ * Whether a refresh after this many records of a run is small enough for one DuckDB thread: its many
+ * small statements are done sooner on one than on several (the end of the sync bench's 16,538-record
+ * backfill: 60 to 65 ms against 72 to 86 ms; at 110,761 records the same either way), and a ledger
+ * under one row group (122,880 rows) is scanned by one thread anyway. The run's records stand for the
+ * work: counting the ledger first cost more than the gain. PostgreSQL ignores the hint.
+ */
+function small(records: number | undefined): boolean {
+  return records !== undefined && records < 122_880;
+}
 
 const SYNCED_TABLES = [
   ...Object.values(ENTITY_TABLES),
@@ -556,18 +564,13 @@ export class SqlStore implements Store {
     );
   }
 
-  async refreshDirtyFacts(connectionId: string): Promise<number> {
-    return this.lock.run(() => this.db.transaction(() => this.refreshDirty(connectionId)));
+  async refreshDirtyFacts(connectionId: string, opts: { records?: number } = {}): Promise<number> {
+    return this.lock.run(() => this.db.transaction(() => this.refreshDirty(connectionId), { serial: small(opts.records) }));
   }
 
   async completeRun(c: CompletedRun): Promise<number> {
-    return this.lock.run(async () => {
-      // A small run's end is many small statements: one DuckDB thread does them sooner than several
-      // (measured at 16,538 records: 60-65 ms against 72-86 ms; at 110,761 the same either way). The
-      // run's records stand for the work: a count of the ledger first cost more than the gain.
-      // PostgreSQL ignores the hint.
-      const serial = c.result.records < SERIAL_BELOW_RECORDS;
-      return this.db.transaction(async () => {
+    return this.lock.run(() =>
+      this.db.transaction(async () => {
         const n = await this.refreshDirty(c.connectionId);
         const now = Date.now();
         const cps = Object.entries(c.checkpoints).map(([stream, through]) => ({ connection_id: c.connectionId, stream, updated_through: through, updated_at: now }));
@@ -575,8 +578,8 @@ export class SqlStore implements Store {
         await this.db.exec('DELETE FROM sync_pages WHERE connection_id = $1 AND scope = $2', [c.connectionId, c.scope]);
         await this.finishRunRow(c.runId, c.result);
         return n;
-      }, { serial });
-    });
+      }, { serial: small(c.result.records) }),
+    );
   }
 
   /**

@@ -136,7 +136,7 @@ export interface Store {
    * write deferred the rebuild (deferRebuild), every fact and aggregate of the connection is rebuilt
    * there instead, each in one pass.
    */
-  refreshDirtyFacts(connectionId: string): Promise<number>;
+  refreshDirtyFacts(connectionId: string, opts?: { /** Records the run has written: a hint of the work's size. */ records?: number }): Promise<number>;
   /**
    * Ends a run that succeeded, in ONE transaction: refreshDirtyFacts, the checkpoints moved, the scope's
    * page markers dropped and the run recorded. A crash before it commits leaves the run resumable as it

@@ -237,8 +237,23 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const emit = (done = false) =>
     o.onProgress?.(snapshot({ ...counters, retries: o.source.retries - retriesAtStart, elapsedMs: performance.now() - started, done }));
 
+  // The ledger comes from one stream (feedsLedger). Once every page of it is committed, the customer
+  // facts and pre-aggregates it feeds are brought current while the other streams are still fetched, so
+  // the end of the run (completeRun) has little left to do. Counted: its tasks queued or running, and
+  // its pages queued for the writer.
+  let ledgerOpen = 0;
+  let early: Promise<number> | null = null;
+  const ledgerClosed = () => {
+    if (ledgerOpen > 0 || early !== null) return;
+    early = o.store.refreshDirtyFacts(o.connectionId, { records: counters.records });
+    // Awaited before the run ends; this only keeps a failure from being reported as unhandled first.
+    early.catch(() => undefined);
+  };
+
   const writer = new BatchWriter(o.store, (batch) => {
+    let ledgerPages = 0;
     for (const w of batch) {
+      if (w.ledger) ledgerPages++;
       const m = w.marker;
       if (!m) continue;
       maxUpdated.set(m.stream, maxWall(maxUpdated.get(m.stream) ?? null, m.maxUpdated));
@@ -247,6 +262,10 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       counters.streams[m.stream] = (counters.streams[m.stream] ?? 0) + m.records;
     }
     emit();
+    if (ledgerPages > 0) {
+      ledgerOpen -= ledgerPages;
+      ledgerClosed();
+    }
   }, writeOptions(o.mode));
 
   const keyOf = (t: Task) => {
@@ -259,7 +278,19 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     return { startDate: crmDate(t.window.start), endDate: crmDate(t.window.end), dateRangeType: w.rangeType };
   };
 
-  const work = async (t: Task, push: (t: Task) => void) => {
+  const work = async (t: Task, pushTask: (t: Task) => void) => {
+    const push = (n: Task) => {
+      if (n.spec.feedsLedger) ledgerOpen++;
+      pushTask(n);
+    };
+    await fetchAndWrite(t, push);
+    if (t.spec.feedsLedger) {
+      ledgerOpen--;
+      ledgerClosed();
+    }
+  };
+
+  const fetchAndWrite = async (t: Task, push: (t: Task) => void) => {
     const page = await o.source.fetchPage(t.spec.endpoint, paramsOf(t), t.page, perPage, o.signal);
     await prep;
     const wk = keyOf(t);
@@ -294,6 +325,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       records: mapped.rows.length,
       maxUpdated: mapped.maxUpdated,
     };
+    if (mapped.ledger) ledgerOpen++;
     await writer.add({ connectionId: o.connectionId, table: t.spec.name, rows: mapped.rows, ledger: mapped.ledger, marker });
   };
 
@@ -301,12 +333,15 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   // a run whose last pages are lighter ones ends sooner after its last answer (docs/sync.md).
   const ledgerFirst = [...specs.filter((s) => s.name === 'transactions'), ...specs.filter((s) => s.name !== 'transactions')];
   const roots: Task[] = ledgerFirst.map((spec) => ({ spec, window: windows.get(spec.name)?.window ?? null, page: 1 }));
+  ledgerOpen = roots.filter((t) => t.spec.feedsLedger).length;
   let retries = 0;
   try {
     let fetched = false;
     try {
       await runPool(roots, o.concurrency ?? 4, work, o.signal);
       await prep;
+      await writer.flush();
+      if (early) await early;
       fetched = true;
     } finally {
       // Pages already fetched are committed even when the run stops: less to fetch on resume.

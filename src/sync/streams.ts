@@ -33,6 +33,8 @@ export interface StreamSpec {
   endpoint: Endpoint;
   /** Walks date windows (true) or reads every page each run (campaigns, products). */
   windowed: boolean;
+  /** Its pages carry the ledger's changes (transactions): the customer facts and pre-aggregates follow them alone. */
+  feedsLedger?: true;
   /** Maps a page of raw records; throws a descriptive error on a record it cannot read. */
   map(records: unknown[], zone: string): MappedPage;
 }
@@ -147,6 +149,7 @@ export const STREAMS: StreamSpec[] = [
     name: 'transactions',
     endpoint: 'transactions/query',
     windowed: true,
+    feedsLedger: true,
     map(records, zone) {
       let maxUpdated: string | null = null;
       const parsed = parseAll(readTransaction, records, 'transaction');

@@ -90,6 +90,56 @@ describe('sync against the sandbox', () => {
   }
 });
 
+describe('the end of a run', () => {
+  it('brings facts and aggregates current once the ledger\'s stream is committed, while other streams are still fetched', async () => {
+    const sb = await startSandbox({ ...SANDBOX, seed: 'sync-early' });
+    try {
+      const { store: real, connectionId } = await freshStore();
+      // What the store is asked, in order: pages written (by table), refreshes, the run's completion.
+      const calls: string[] = [];
+      const store = new Proxy(real, {
+        get(target, prop, receiver) {
+          const v: unknown = Reflect.get(target, prop, receiver);
+          if (typeof v !== 'function') return v;
+          return (...args: unknown[]) => {
+            if (prop === 'writePages') calls.push(`write ${[...new Set((args[0] as { table: string }[]).map((w) => w.table))].join('+')}`);
+            if (prop === 'refreshDirtyFacts' || prop === 'completeRun') calls.push(prop);
+            return (v as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      // Orders and customers answer slower than the CRM's other endpoints: the ledger's stream ends first.
+      const client = clientFor(sb);
+      const source = {
+        get retries() {
+          return client.retries;
+        },
+        fetchPage: async (...args: Parameters<CrmClient['fetchPage']>) => {
+          if (args[0] === 'order/query' || args[0] === 'customer/query') await new Promise((r) => setTimeout(r, 60));
+          return client.fetchPage(...args);
+        },
+      };
+      const base: Omit<SyncOptions, 'mode'> = { store, source, connectionId, timezone: sb.timezone, concurrency: 8, today: '2025-04-30' };
+      for (const mode of [{ kind: 'backfill', from: SANDBOX.start, to: '2025-04-30' }, { kind: 'incremental' }] as const) {
+        calls.length = 0;
+        if (mode.kind === 'incremental') await sb.advanceDays(30);
+        await runSync({ ...base, mode, today: mode.kind === 'backfill' ? '2025-04-30' : '2025-05-30' });
+        const refresh = calls.indexOf('refreshDirtyFacts');
+        const lastLedger = calls.findLastIndex((c) => c.startsWith('write') && c.includes('transactions'));
+        // Once, after the last ledger page, before some pages of the slower streams; the completion last.
+        expect(calls.filter((c) => c === 'refreshDirtyFacts'), mode.kind).toHaveLength(1);
+        expect(refresh, mode.kind).toBeGreaterThan(lastLedger);
+        expect(calls.slice(refresh).some((c) => /orders|customers/.test(c)), mode.kind).toBe(true);
+        expect(calls.at(-1), mode.kind).toBe('completeRun');
+        await expectEqualToGroundTruth(real, connectionId, sb.merchant);
+      }
+      await real.close();
+    } finally {
+      await sb.close();
+    }
+  });
+});
+
 describe('sync under faults and crashes', () => {
   let sb: Sandbox;
   beforeAll(async () => {
