@@ -429,11 +429,12 @@ export class SqlStore implements Store {
     const covered = new Set(transactionIds);
     const extra = evRows.filter((e) => !covered.has(Number(e.transaction_id)));
     const byTxn = async () => `DELETE FROM money_events WHERE connection_id = $1 AND transaction_id IN (${await this.db.idSet('txn', [...covered])})`;
-    const byEvent = () => ({ sql: `DELETE FROM money_events WHERE connection_id = $1 AND event_id IN (${extra.map((_, i) => `$${i + 2}`).join(', ')})`, params: [connectionId, ...extra.map((e) => String(e.event_id))] });
+    const byEvent = `DELETE FROM money_events WHERE connection_id = $1 AND event_id IN (${extra.map((_, i) => `$${i + 2}`).join(', ')})`;
+    const eventIds = [connectionId, ...extra.map((e) => String(e.event_id))];
     if (upkeep === 'rebuild') {
       // Nothing reads what leaves: the deletes need no RETURNING, and (DuckDB) travel with the next query.
       if (covered.size > 0) await this.db.exec(await byTxn(), [connectionId]);
-      if (extra.length > 0) await this.db.exec(byEvent().sql, byEvent().params);
+      if (extra.length > 0) await this.db.exec(byEvent, eventIds);
       if (evRows.length > 0) await this.db.insert(MONEY_EVENTS, evRows, cid);
       return;
     }
@@ -443,7 +444,7 @@ export class SqlStore implements Store {
     // the aggregates lose what the events held: RETURNING gets both from the delete itself, one scan.
     const returning = ` RETURNING ${eventReturning((c) => this.db.instantMs(c))}`;
     if (covered.size > 0) removed.push(...(await this.db.query((await byTxn()) + returning, [connectionId])));
-    if (extra.length > 0) removed.push(...(await this.db.query(byEvent().sql + returning, byEvent().params)));
+    if (extra.length > 0) removed.push(...(await this.db.query(byEvent + returning, eventIds)));
     for (const r of removed) if (r.customer_id !== null && r.customer_id !== undefined) customers.add(Number(r.customer_id));
     // Orders: read between the delete and the insert, so old and new first sales both follow from it.
     const { slots, first } = await this.ledgerLookups(connectionId, removed, evRows);
@@ -600,7 +601,8 @@ export class SqlStore implements Store {
       // is most of the connection, and the aggregates are rebuilt whole anyway).
       await this.db.exec('DELETE FROM customer_facts WHERE connection_id = $1', [connectionId]);
       await this.insertFacts(connectionId, 'TRUE');
-      await this.rebuildAggregatesOf(connectionId);
+      for (const s of rebuildAggregatesSql(this.db.dialect, true)) await this.db.exec(s.sql, [connectionId]);
+      await this.db.exec('DELETE FROM rebuild_pending WHERE connection_id = $1', [connectionId]);
       if (dirty > 0) await this.db.exec('DELETE FROM facts_dirty WHERE connection_id = $1', [connectionId]);
       const [facts] = await this.db.query('SELECT COUNT(*) AS n FROM customer_facts WHERE connection_id = $1', [connectionId]);
       return Number(facts?.n ?? 0);
@@ -689,17 +691,10 @@ export class SqlStore implements Store {
   async rebuildAggregates(connectionId?: string): Promise<void> {
     await this.lock.run(() =>
       this.db.transaction(async () => {
-        if (connectionId !== undefined) return this.rebuildAggregatesOf(connectionId);
-        for (const s of rebuildAggregatesSql(this.db.dialect, false)) await this.db.exec(s.sql);
-        await this.db.exec('DELETE FROM rebuild_pending');
+        // A pending rebuild stays pending: it is of the facts too, which this does not touch.
+        for (const s of rebuildAggregatesSql(this.db.dialect, connectionId !== undefined)) await this.db.exec(s.sql, s.connectionParam ? [connectionId ?? ''] : []);
       }),
     );
-  }
-
-  /** Rebuilds one connection's aggregates from its ledger and facts; they are no longer behind. */
-  private async rebuildAggregatesOf(connectionId: string): Promise<void> {
-    for (const s of rebuildAggregatesSql(this.db.dialect, true)) await this.db.exec(s.sql, [connectionId]);
-    await this.db.exec('DELETE FROM rebuild_pending WHERE connection_id = $1', [connectionId]);
   }
 
   async pageMarkers(connectionId: string, scope: string): Promise<PageMarker[]> {
