@@ -111,16 +111,19 @@ const PURCHASES: Row[] = [
   { purchase_id: 'P10', customer_id: 10, order_id: 'O10', status: 'ACTIVE', billing_cycle: 2 },
 ];
 
-const openEngine = (engine: 'duckdb' | 'postgres') => openTestStore(engine, 'golden');
+/** A fresh store on the engine with one New York connection of that name. */
+async function openEngine(engine: 'duckdb' | 'postgres', name: string): Promise<{ store: Store; dispose: () => Promise<void>; cid: string }> {
+  const { store, dispose } = await openTestStore(engine, 'golden');
+  const c = await store.saveConnection({ name, brand: 'konnektive', baseUrl: 'http://x', loginId: 'x', password: 'x', accountName: 'A', accountUsername: 'U', timezone: NY, frequency: 'daily' });
+  return { store, dispose, cid: c.connectionId };
+}
 
 describe.each(['duckdb', 'postgres'] as const)('golden reports on %s', (engine) => {
   let store: Store;
   let dispose: () => Promise<void>;
   let cid: string;
   beforeAll(async () => {
-    ({ store, dispose } = await openEngine(engine));
-    const c = await store.saveConnection({ name: 'golden', brand: 'konnektive', baseUrl: 'http://x', loginId: 'x', password: 'x', accountName: 'A', accountUsername: 'U', timezone: NY, frequency: 'daily' });
-    cid = c.connectionId;
+    ({ store, dispose, cid } = await openEngine(engine, 'golden'));
     const { rows, events } = ledger();
     await store.writePages([
       { connectionId: cid, table: 'transactions', rows, ledger: { transactionIds: rows.map((r) => Number(r.transaction_id)), events } },
@@ -294,8 +297,7 @@ describe.each(['duckdb', 'postgres'] as const)('golden figures while a backfill 
   let dispose: () => Promise<void>;
   let cid: string;
   beforeAll(async () => {
-    ({ store, dispose } = await openEngine(engine));
-    cid = (await store.saveConnection({ name: 'behind', brand: 'konnektive', baseUrl: 'http://x', loginId: 'x', password: 'x', accountName: 'A', accountUsername: 'U', timezone: NY, frequency: 'daily' })).connectionId;
+    ({ store, dispose, cid } = await openEngine(engine, 'behind'));
   });
   afterAll(async () => dispose());
 
