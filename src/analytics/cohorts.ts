@@ -97,7 +97,8 @@ function horizonsOf(q: CohortQuery): number[] {
 /**
  * Cohort LTV at horizons (days), per cohort period and group: from the store's cohort pre-aggregate
  * (cohort_slots, cohort_ages) when the query has no breakdown but the connection and no backfill has left
- * it behind (aggregatesBehind), else from the ledger and the facts. `source` forces one ('aggregate' throws when it cannot answer).
+ * it behind (aggregatesBehind), else from the ledger and the facts. `source` forces one ('aggregate'
+ * throws when it cannot answer).
  */
 export async function cohortReport(store: Store, q: CohortQuery, o: { source?: 'ledger' | 'aggregate' } = {}): Promise<CohortReport> {
   horizonsOf(q);

@@ -54,8 +54,9 @@ export interface SummaryReport {
 
 /**
  * Where totals come from: by default the slot pre-aggregate (summary-aggregate.ts) whenever it answers the
- * query (event basis, no breakdown but the connection) and no backfill has left it behind, else the ledger. 'ledger' forces the ledger (the
- * bench and the equality tests); 'aggregate' forces the aggregate and throws when it cannot answer.
+ * query (event basis, no breakdown but the connection) and no backfill has left it behind, else the
+ * ledger. 'ledger' forces the ledger (the bench and the equality tests); 'aggregate' forces the aggregate
+ * and throws when it cannot answer.
  */
 export interface TotalsSource {
   source?: 'ledger' | 'aggregate';

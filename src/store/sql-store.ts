@@ -111,6 +111,14 @@ function small(records: number | undefined): boolean {
   return records !== undefined && records < 122_880;
 }
 
+/** Drops the page markers of connection $1's scope $2. */
+const CLEAR_SCOPE = 'DELETE FROM sync_pages WHERE connection_id = $1 AND scope = $2';
+
+/** A sync_checkpoints row, stamped now. */
+function checkpointRow(connectionId: string, stream: string, updatedThrough: string): Row {
+  return { connection_id: connectionId, stream, updated_through: updatedThrough, updated_at: Date.now() };
+}
+
 const SYNCED_TABLES = [
   ...Object.values(ENTITY_TABLES),
   MONEY_EVENTS,
@@ -573,10 +581,9 @@ export class SqlStore implements Store {
     return this.lock.run(() =>
       this.db.transaction(async () => {
         const n = await this.refreshDirty(c.connectionId);
-        const now = Date.now();
-        const cps = Object.entries(c.checkpoints).map(([stream, through]) => ({ connection_id: c.connectionId, stream, updated_through: through, updated_at: now }));
-        if (cps.length > 0) await this.db.upsert(SYNC_CHECKPOINTS, cps);
-        await this.db.exec('DELETE FROM sync_pages WHERE connection_id = $1 AND scope = $2', [c.connectionId, c.scope]);
+        const cps = Object.entries(c.checkpoints);
+        if (cps.length > 0) await this.db.upsert(SYNC_CHECKPOINTS, cps.map(([stream, through]) => checkpointRow(c.connectionId, stream, through)));
+        await this.db.exec(CLEAR_SCOPE, [c.connectionId, c.scope]);
         await this.finishRunRow(c.runId, c.result);
         return n;
       }, { serial: small(c.result.records) }),
@@ -615,15 +622,6 @@ export class SqlStore implements Store {
     return dirty;
   }
 
-  /** Replaces the facts of the customers in the id set `ids` from the ledger; returns their old first sales (epoch ms). */
-  private async computeFacts(connectionId: string, ids: string): Promise<number[]> {
-    const oldFirst = (
-      await this.db.query(`DELETE FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids}) RETURNING ${this.db.instantMs('first_sale_at')} AS f`, [connectionId])
-    ).map((r) => Number(r.f));
-    await this.insertFacts(connectionId, `customer_id IN (${ids})`);
-    return oldFirst;
-  }
-
   /** Inserts the facts of connection $1's customers matching `which` (a condition on money_events) from the ledger. */
   private async insertFacts(connectionId: string, which: string): Promise<void> {
     const big = (e: string) => `CAST(${e} AS BIGINT)`;
@@ -657,7 +655,10 @@ export class SqlStore implements Store {
     const ids = await this.db.idSet('cust', [...customers].sort((a, b) => a - b));
     // Their cohort_ages contribution under the old facts leaves; under the new ones it comes back (below).
     await this.db.exec(stageCustomerAgesSql(this.db.dialect, ids, -1), [connectionId]);
-    const oldFirst = await this.computeFacts(connectionId, ids);
+    const oldFirst = (
+      await this.db.query(`DELETE FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids}) RETURNING ${this.db.instantMs('first_sale_at')} AS f`, [connectionId])
+    ).map((r) => Number(r.f));
+    await this.insertFacts(connectionId, `customer_id IN (${ids})`);
     const newFirst = (
       await this.db.query(`SELECT ${this.db.instantMs('first_sale_at')} AS f FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids})`, [connectionId])
     ).map((r) => Number(r.f));
@@ -713,7 +714,7 @@ export class SqlStore implements Store {
   }
 
   async clearScope(connectionId: string, scope: string): Promise<void> {
-    await this.lock.run(() => this.db.exec('DELETE FROM sync_pages WHERE connection_id = $1 AND scope = $2', [connectionId, scope]));
+    await this.lock.run(() => this.db.exec(CLEAR_SCOPE, [connectionId, scope]));
   }
 
   async getCheckpoint(connectionId: string, stream: string): Promise<string | null> {
@@ -726,7 +727,7 @@ export class SqlStore implements Store {
 
   async setCheckpoint(connectionId: string, stream: string, updatedThrough: string): Promise<void> {
     await this.lock.run(() =>
-      this.db.upsert(SYNC_CHECKPOINTS, [{ connection_id: connectionId, stream, updated_through: updatedThrough, updated_at: Date.now() }]),
+      this.db.upsert(SYNC_CHECKPOINTS, [checkpointRow(connectionId, stream, updatedThrough)]),
     );
   }
 

@@ -331,7 +331,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
 
   // The ledger's stream starts first: its pages cost the store the most (more columns, ledger events), and
   // a run whose last pages are lighter ones ends sooner after its last answer (docs/sync.md).
-  const ledgerFirst = [...specs.filter((s) => s.name === 'transactions'), ...specs.filter((s) => s.name !== 'transactions')];
+  const ledgerFirst = [...specs.filter((s) => s.feedsLedger), ...specs.filter((s) => !s.feedsLedger)];
   const roots: Task[] = ledgerFirst.map((spec) => ({ spec, window: windows.get(spec.name)?.window ?? null, page: 1 }));
   ledgerOpen = roots.filter((t) => t.spec.feedsLedger).length;
   let retries = 0;
@@ -339,9 +339,6 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     let fetched = false;
     try {
       await runPool(roots, o.concurrency ?? 4, work, o.signal);
-      await prep;
-      await writer.flush();
-      if (early) await early;
       fetched = true;
     } finally {
       // Pages already fetched are committed even when the run stops: less to fetch on resume.
@@ -349,6 +346,9 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       // Facts of customers touched by a stopped run become current (completeRun does it otherwise).
       if (!fetched) await o.store.refreshDirtyFacts(o.connectionId);
     }
+    // Every page has waited for prep; the early refresh (if the ledger's stream ran) has its failure to report.
+    await prep;
+    if (early) await early;
     // Only a complete run moves the checkpoints: an interrupted one leaves them for its resumption.
     const moved: Record<string, string> = {};
     for (const [stream, cp] of checkpoints) {
