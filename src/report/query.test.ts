@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import type { ConnectionSummary } from '../store/store.js';
+import { parseReportQuery, ReportQueryError, REPORT_NAMES, type ReportContext, type ReportName } from './query.js';
+
+const conn = (name: string, timezone: string): ConnectionSummary => ({
+  connectionId: `id-${name}`, name, brand: 'konnektive', baseUrl: 'http://x', loginId: 'l', accountName: name, accountUsername: 'u', timezone, frequency: 'daily', createdAt: 0,
+});
+const api: ReportContext = { surface: 'api', connections: [conn('shop', 'America/New_York')], defaultTz: 'UTC', now: Date.parse('2026-04-01T12:00:00Z') };
+const cli: ReportContext = { ...api, surface: 'cli' };
+
+/** The issue a request is refused with: [code, param, message]. */
+function refusal(name: ReportName, params: Record<string, string | string[]>, ctx = api): [string, string, string] {
+  try {
+    parseReportQuery(name, params, ctx);
+  } catch (err) {
+    if (err instanceof ReportQueryError) return [err.code, err.param, err.message];
+    throw err;
+  }
+  throw new Error(`${name} accepted ${JSON.stringify(params)}`);
+}
+
+describe('parseReportQuery', () => {
+  it('fills the defaults and reads filters (either separator), group-by and connection names or ids', () => {
+    const r = parseReportQuery('summary', { tz: ['Asia/Tokyo'], to: ['2026-03-31'], filter: ['campaign:3', 'affid=A1', 'connection:id-shop'], groupBy: ['sourceValue1'], connection: ['shop'] }, api);
+    expect(r.q).toMatchObject({ from: '2026-03-02', to: '2026-03-31', tz: 'Asia/Tokyo', groupBy: 'subaffiliate', basis: 'event', accountZone: 'America/New_York' });
+    expect(r.q.filters).toEqual([
+      { dimension: 'connection', values: ['id-shop', 'id-shop'] },
+      { dimension: 'campaign', values: [3] },
+      { dimension: 'affiliate', values: ['A1'] },
+    ]);
+    // From the first day of the month 335 days before the month of `to`; `to` is today in the zone; the
+    // last of repeated values counts.
+    expect(parseReportQuery('cohorts', { to: '2026-03-31' }, api).q.from).toBe('2025-03-01');
+    expect(parseReportQuery('retention', {}, api).q).toMatchObject({ from: '2025-05-01', to: '2026-04-01', tz: 'UTC' });
+    expect(parseReportQuery('summary', { tz: 'Pacific/Kiritimati', from: ['2026-01-09', '2026-01-01'], to: '' }, api).q).toMatchObject({ from: '2026-01-01', to: '2026-04-02' });
+    expect(parseReportQuery('cohorts', {}, api).by).toBe('month');
+    expect(parseReportQuery('series', {}, api).by).toBe('day');
+  });
+
+  it('reads horizons, thresholds (percentages to exact fractions) and asOf (start of that day in tz)', () => {
+    expect(parseReportQuery('cohorts', { horizons: '7, 30,90' }, api).horizons).toEqual([7, 30, 90]);
+    expect(parseReportQuery('mids', { thresholds: '0.9,1.0,1.5' }, api).thresholds).toEqual([0.009, 0.01, 0.015]);
+    expect(parseReportQuery('triangle', { asOf: '2026-01-01', tz: 'America/New_York' }, api).asOf).toBe(Date.parse('2026-01-01T05:00:00Z'));
+  });
+
+  it('refuses each bad parameter with its code, the parameter and what it must be', () => {
+    for (const name of REPORT_NAMES) {
+      expect(refusal(name, { from: '2026-02-30' })).toEqual(['invalid_parameter', 'from', 'from "2026-02-30" is not valid: expected a date YYYY-MM-DD, e.g. 2026-01-31']);
+      expect(refusal(name, { from: '2026-02-01', to: '2026-01-01' })).toEqual(['invalid_parameter', 'from', 'from "2026-02-01" is not valid: expected a date on or before to (2026-01-01)']);
+      expect(refusal(name, { groupBy: 'colour' })[0]).toBe('invalid_parameter');
+      expect(refusal(name, { connection: 'nope' })).toEqual(['unknown_connection', 'connection', 'connection "nope" names no connection of this store: expected one of shop']);
+      expect(refusal(name, { tz: 'Mars/Base' })[2]).toContain('Mars/Base');
+      expect(refusal(name, { groupBy: 'campaign', horizonz: '7' })).toEqual(['unknown_parameter', 'horizonz', expect.stringMatching(/^horizonz does not apply to the \w+ report: expected one of from, to, tz, groupBy, filter, connection/)]);
+    }
+    expect(refusal('cohorts', { horizons: '7,x' })).toEqual(['invalid_parameter', 'horizons', 'horizons "7,x" is not valid: expected positive whole numbers of days, comma-separated, e.g. 7,30,90']);
+    expect(refusal('cohorts', { horizons: '0' })[1]).toBe('horizons');
+    expect(refusal('mids', { thresholds: '1.5,1.0,0.9' })[1]).toBe('thresholds');
+    expect(refusal('mids', { thresholds: '0.9,1.0' })[1]).toBe('thresholds');
+    expect(refusal('summary', { filter: ['affiliate:A', 'campaign:abc'] })).toEqual(['invalid_parameter', 'filter', expect.stringMatching(/^filter "campaign:abc" is not valid: .*whole numbers/)]);
+    expect(refusal('summary', { filter: 'connection:nope' })[0]).toBe('unknown_connection');
+    expect(refusal('retention', { groupBy: 'cycle' })[2]).toMatch(/already by billing cycle/);
+    expect(refusal('cohorts', { basis: 'crm' })).toEqual(['unknown_parameter', 'basis', expect.stringContaining('basis does not apply to the cohorts report')]);
+    const twoZones = { ...api, connections: [conn('a', 'America/New_York'), conn('b', 'Europe/Paris')] };
+    expect(refusal('summary', { basis: 'crm' }, twoZones)[2]).toMatch(/different account time zones \(America\/New_York, Europe\/Paris\); select one with connection$/);
+    expect(parseReportQuery('summary', { basis: 'crm', connection: 'b' }, twoZones).q.accountZone).toBe('Europe/Paris');
+  });
+
+  it('says the same to the CLI, with its flag names', () => {
+    expect(refusal('summary', { groupBy: 'colour' }, cli)[2]).toBe(refusal('summary', { groupBy: 'colour' })[2].replace(/^groupBy/, '--group-by'));
+    expect(refusal('triangle', { asOf: 'soon' }, cli)[2]).toMatch(/^--as-of "soon" is not valid/);
+    expect(refusal('triangle', { by: 'week' }, cli)[2]).toBe('--by does not apply to konduit report cohorts --triangle: expected one of --from, --to, --tz, --group-by, --filter, --connection, --as-of');
+    expect(refusal('summary', { from: '2026-02-01', to: '2026-01-01' }, cli)[2]).toBe('--from "2026-02-01" is not valid: expected a date on or before --to (2026-01-01)');
+    // Before the store is open, connections are not checked.
+    expect(parseReportQuery('summary', { connection: 'nope' }, { ...cli, connections: null }).q.filters).toEqual([{ dimension: 'connection', values: ['nope'] }]);
+  });
+});
