@@ -11,10 +11,9 @@ import { divRound } from './arith.js';
 import { groupKey, type Dimension } from './dimensions.js';
 import { instantRange, nextPeriodStart, periodKey, periodStart, type Period } from './range.js';
 import { factCol, filterSql, firstSaleJoin, instantParam, localDayOf, localDaySql, localTimestampSql, Params, periodStartInRangeSql, plusDaysSql } from './sql.js';
+import { DEFAULT_HORIZONS } from './defaults.js';
 import { aggregatesBehind } from './summary-aggregate.js';
 import { reportZone, type RangeQuery } from './summary.js';
-
-export const DEFAULT_HORIZONS: readonly number[] = [1, 7, 14, 30, 60, 90, 180, 365];
 
 /** One cell: net LTV per customer in cents; complete only when the horizon has passed for every member. */
 export interface LtvCell {

@@ -1,5 +1,6 @@
 /** The analytics module's public surface: report functions and their types (docs/metrics.md). */
 export * from './dimensions.js';
+export * from './defaults.js';
 export * from './range.js';
 export * from './figures.js';
 export * from './summary.js';

@@ -11,9 +11,8 @@ import { instantRange, nextPeriodStart, periodsOf } from './range.js';
 import { eventCol, filterSql, instantParam, Params, periodStartInRangeSql } from './sql.js';
 import { reportZone, type RangeQuery } from './summary.js';
 import { addDays } from '../core/time.js';
+import { DEFAULT_THRESHOLDS } from './defaults.js';
 
-/** Ratio thresholds as fractions, ascending: at or above each, the next label applies. */
-export const DEFAULT_THRESHOLDS: readonly [number, number, number] = [0.009, 0.01, 0.015];
 export const HEALTH_LABELS = ['ok', 'watch', 'warning', 'excessive'] as const;
 export type Health = (typeof HEALTH_LABELS)[number] | 'no-sales';
 
