@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOfLocalDay } from '../core/time.js';
 import type { Store } from '../store/store.js';
 import { render } from '../cli/commands/report.js';
+import type { ParsedReport, ReportName } from '../report/query.js';
 import { cohortReport, cohortTriangle } from './cohorts.js';
 import { midReport } from './mids.js';
 import { retentionReport } from './retention.js';
@@ -162,19 +163,22 @@ describe.each(['duckdb', 'postgres'] as const)('golden reports on %s', (engine) 
 
   it('renders JSON with decimal-string money, and the cohort shape of the spec', async () => {
     const q = { from: '2025-01-01', to: '2025-01-31', tz: NY, filters: [], groupBy: null, basis: 'event' as const, accountZone: NY };
-    const s = JSON.parse(await render(store, 'summary', q, { by: 'day', triangle: false }, 'json'));
-    expect(s).toMatchObject({ grossRevenue: '370.00', refunds: '145.00', chargebacks: '120.00', netRevenue: '225.00', orders: 7, newCustomers: 7, aov: '52.86' });
-    expect(s.previous).toMatchObject({ grossRevenue: '130.00', refunds: '40.00' });
-    const c = JSON.parse(await render(store, 'cohorts', { ...q, from: '2025-03-01', to: '2025-03-31' }, { by: 'month', horizons: [30, 90], triangle: false, asOf: startOfLocalDay('2025-06-01', NY) }, 'json'));
-    expect(c.cohorts).toEqual([{ cohort: '2025-03', customers: 2, netToDate: '75.00', ltv: { '30': { value: '37.50', complete: true }, '90': { value: '37.50', complete: false } } }]);
-    const csv = await render(store, 'summary', q, { by: 'day', triangle: false }, 'csv');
+    const report = (name: ReportName, extra: Partial<ParsedReport> = {}): ParsedReport => ({ name, q, by: 'day', ...extra });
+    const s = JSON.parse(await render(store, report('summary'), 'json'));
+    const current = (k: string) => s.total[k].current;
+    expect(['grossRevenue', 'refunds', 'chargebacks', 'netRevenue', 'orders', 'newCustomers', 'aov'].map(current)).toEqual(['370.00', '145.00', '120.00', '225.00', 7, 7, '52.86']);
+    expect(s.total.grossRevenue).toEqual({ current: '370.00', previous: '130.00', change: '240.00', changeRatio: 1.846154 });
+    expect(s.total.refunds.previous).toBe('40.00');
+    const c = JSON.parse(await render(store, report('cohorts', { q: { ...q, from: '2025-03-01', to: '2025-03-31' }, by: 'month', horizons: [30, 90], asOf: startOfLocalDay('2025-06-01', NY) }), 'json'));
+    expect(c.cohorts).toEqual([{ cohort: '2025-03', start: '2025-03-01', group: null, customers: 2, netToDate: '75.00', ltv: { '30': { value: '37.50', complete: true }, '90': { value: '37.50', complete: false } } }]);
+    const csv = await render(store, report('summary'), 'csv');
     expect(csv.split('\r\n')[1]).toBe('grossRevenue,370.00,130.00,240.00,1.846154');
     const asOf = startOfLocalDay('2025-06-01', NY);
-    const tri = await render(store, 'cohorts', q, { by: 'month', triangle: true, asOf }, 'table');
+    const tri = await render(store, report('triangle', { by: 'month', asOf }), 'table');
     expect(tri).toMatch(/^2025-01\s+7\s+49\.29\s+55\.00\s+47\.86\s+47\.86\s+47\.86\s+47\.86~$/m);
-    const ret = await render(store, 'retention', { ...q, to: '2025-03-31' }, { by: 'day', triangle: false }, 'table');
+    const ret = await render(store, report('retention', { q: { ...q, to: '2025-03-31' } }), 'table');
     expect(ret).toMatch(/^\s*2\s+3\s+2\s+66\.67%\s+66\.67%\s+1$/m);
-    const series = await render(store, 'series', { ...q, from: '2025-03-09', to: '2025-03-09' }, { by: 'day', triangle: false }, 'csv');
+    const series = await render(store, report('series', { q: { ...q, from: '2025-03-09', to: '2025-03-09' } }), 'csv');
     expect(series.split('\r\n').slice(0, 2)).toEqual([
       'period,grossRevenue,refunds,chargebacks,netRevenue,orders,newCustomers,aov,initialApprovalRate,rebillApprovalRate,refundRate,chargebackRate',
       '2025-03-09,75.00,0.00,0.00,75.00,2,2,37.50,1,,0,0',

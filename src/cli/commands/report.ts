@@ -1,33 +1,31 @@
 /**
  * `konduit report summary|series|cohorts|retention|mids`: the analytics reports (docs/metrics.md) over
- * the store, rendered as a table, JSON or CSV. Options are parsed and checked here; the figures come from
- * src/analytics, which never sees flags or the environment.
+ * the store, rendered as a table, JSON or CSV. The flags are the HTTP API's report parameters, checked by
+ * the same parser (src/report/query.ts) and rendered by the same renderer (src/report); the figures come
+ * from src/analytics, which never sees flags or the environment.
  */
 import { EXIT_OK, UsageError } from '../../core/errors.js';
-import { addDays, isValidTimeZone, localDate, parseWall, startOfLocalDay, systemTimeZone } from '../../core/time.js';
-import {
-  cohortReport, cohortTriangle, DEFAULT_HORIZONS, DEFAULT_THRESHOLDS, filterValue, midReport, parseDimension, retentionReport, seriesReport, summaryReport,
-  type Basis, type Dimension, type Filter, type Period, type RangeQuery,
-} from '../../analytics/index.js';
-import type { ConnectionSummary, Store } from '../../store/store.js';
+import { systemTimeZone } from '../../core/time.js';
+import { DEFAULT_HORIZONS, DEFAULT_THRESHOLDS } from '../../analytics/index.js';
+import { formatReport, type Format } from '../../report/grid.js';
+import { parseReportQuery, type ParsedReport, type ReportName } from '../../report/query.js';
+import { runReport } from '../../report/run.js';
+import type { Store } from '../../store/store.js';
 import { enumFlag, parseFlags } from '../args.js';
 import { openStore } from './connections-store.js';
-import {
-  cohortsGrid, cohortsJson, gridToCsv, gridToTable, midsGrid, midsJson, retentionGrid, retentionJson, seriesGrid, seriesJson, summaryGrid, summaryJson, triangleGrid, triangleJson,
-  type Format, type Grid,
-} from './report-render.js';
 
 export type ReportKind = 'summary' | 'series' | 'cohorts' | 'retention' | 'mids';
 
 const COMMON = `Options:
-  --connection NAME     only this connection (default: every connection in the store)
+  --connection NAME     only this connection; repeat for more (default: every connection in the store)
   --from YYYY-MM-DD     first day (viewer's zone)
   --to YYYY-MM-DD       last day, inclusive (default: today in the viewer's zone)
   --tz ZONE             viewer time zone, IANA name (default: the system zone, ${systemTimeZone()})
   --group-by FIELD      connection, campaign, product, affiliate (affId), subaffiliate (sourceValue1),
                         mid (merchantId) or cycle (billingCycle)
-  --filter FIELD=VALUE  keep only rows whose FIELD equals VALUE; repeat for more (same FIELD: any of)
-  --format FMT          table (default), json or csv
+  --filter FIELD:VALUE  keep only rows whose FIELD equals VALUE (FIELD=VALUE works too); repeat for
+                        more (same FIELD: any of)
+  --format FMT          table (default), json (docs/api.md, "Reports", gives its shapes) or csv
   --db PATH|URL         the store (default KONDUIT_DB, else ./konduit.duckdb)
   -h, --help            this help
 `;
@@ -97,42 +95,14 @@ Examples:
 `,
 };
 
-function checkDate(name: string, v: string | undefined): string | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || !parseWall(v)) throw new UsageError(`--${name} must be a date YYYY-MM-DD, got "${v}"`);
-  return v;
-}
-
-function dimensionFlag(name: string, v: string): Dimension {
-  const d = parseDimension(v);
-  if (!d) throw new UsageError(`--${name}: unknown field "${v}"`, 'Fields: connection, campaign, product, affiliate, subaffiliate, mid, cycle.');
-  return d;
-}
-
-function listFlag(name: string, v: string, parse: (s: string) => number | null): number[] {
-  const out = v.split(',').map((s) => s.trim()).filter((s) => s !== '').map((s) => {
-    const x = parse(s);
-    if (x === null) throw new UsageError(`--${name}: "${s}" is not a valid value`);
-    return x;
-  });
-  if (out.length === 0) throw new UsageError(`--${name} needs at least one value`);
-  return out;
-}
-
-function byName(conns: ConnectionSummary[], name: string): ConnectionSummary {
-  const c = conns.find((x) => x.name === name);
-  if (!c) throw new UsageError(`no connection named "${name}"`, 'See konduit connections.');
-  return c;
-}
-
 /** Builds the command module ({ help, run }, as commands.ts expects) of one report. */
 export function reportCommand(kind: ReportKind): { help: string; run(argv: string[]): Promise<number> } {
-  return { help: HELP[kind], run: (argv) => runReport(kind, argv) };
+  return { help: HELP[kind], run: (argv) => runReportCommand(kind, argv) };
 }
 
-async function runReport(kind: ReportKind, argv: string[]): Promise<number> {
+async function runReportCommand(kind: ReportKind, argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, {
-    connection: { type: 'string' },
+    connection: { type: 'string', multiple: true },
     from: { type: 'string' },
     to: { type: 'string' },
     tz: { type: 'string' },
@@ -147,109 +117,28 @@ async function runReport(kind: ReportKind, argv: string[]): Promise<number> {
     format: { type: 'string' },
     db: { type: 'string' },
   });
-  const tz = values.tz ?? systemTimeZone();
-  if (!isValidTimeZone(tz)) throw new UsageError(`--tz: unknown time zone "${tz}"`, 'Use an IANA name such as America/New_York or Europe/Berlin.');
   const format = enumFlag<Format>('format', values.format, ['table', 'json', 'csv'], 'table');
-  const basis = enumFlag<Basis>('basis', values.basis, ['event', 'crm'], 'event');
-  if (basis === 'crm' && kind !== 'summary' && kind !== 'series') throw new UsageError('--basis crm applies to summary and series only');
-  const by = enumFlag<Period>('by', values.by, ['day', 'week', 'month'], kind === 'cohorts' ? 'month' : 'day');
-  const to = checkDate('to', values.to) ?? localDate(Date.now(), tz);
-  const defaultFrom = kind === 'summary' || kind === 'series' ? addDays(to, -29) : `${addDays(`${to.slice(0, 7)}-01`, -335).slice(0, 7)}-01`;
-  const from = checkDate('from', values.from) ?? defaultFrom;
-  if (from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
-  const groupBy = values['group-by'] === undefined ? null : dimensionFlag('group-by', values['group-by']);
-  const horizons = values.horizons === undefined ? undefined : listFlag('horizons', values.horizons, (s) => (/^\d+$/.test(s) && Number(s) > 0 ? Number(s) : null));
-  const thresholds = values.thresholds === undefined ? undefined : listFlag('thresholds', values.thresholds, (s) => (/^\d+(\.\d+)?$/.test(s) ? Number(s) / 100 : null));
-  const asOfDate = checkDate('as-of', values['as-of']);
-  const rawFilters = (values.filter ?? []).map((f) => {
-    const eq = f.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--filter must be FIELD=VALUE, got "${f}"`);
-    return { dimension: dimensionFlag('filter', f.slice(0, eq)), text: f.slice(eq + 1) };
-  });
-
+  const name: ReportName = kind === 'cohorts' && values.triangle ? 'triangle' : kind;
+  if (values.triangle && kind !== 'cohorts') throw new UsageError(`--triangle applies to konduit report cohorts only`);
+  // The flags are the API's query parameters under their CLI spelling: one parser checks both.
+  const params = {
+    from: values.from, to: values.to, tz: values.tz, by: values.by, horizons: values.horizons, asOf: values['as-of'], thresholds: values.thresholds,
+    groupBy: values['group-by'], filter: values.filter, basis: values.basis, connection: values.connection,
+  };
+  // Flags are checked before the store is opened, so a typo costs no database connection.
+  parseReportQuery(name, params, { surface: 'cli', connections: null, defaultTz: systemTimeZone() });
   const store = await openStore(values.db);
   try {
-    const conns = await store.listConnections();
-    const filters = new Map<Dimension, Filter>();
-    const addFilter = (dimension: Dimension, v: string | number) => {
-      const f = filters.get(dimension) ?? { dimension, values: [] };
-      f.values.push(v);
-      filters.set(dimension, f);
-    };
-    if (values.connection !== undefined) addFilter('connection', byName(conns, values.connection).connectionId);
-    for (const f of rawFilters) {
-      if (f.dimension === 'connection') {
-        addFilter('connection', byName(conns, f.text).connectionId);
-        continue;
-      }
-      const v = filterValue(f.dimension, f.text);
-      if (v === null) throw new UsageError(`--filter ${f.dimension}=${f.text}: the value must be a whole number`);
-      addFilter(f.dimension, v);
-    }
-    const selected = filters.get('connection')?.values ?? conns.map((c) => c.connectionId);
-    const zones = new Set(conns.filter((c) => selected.includes(c.connectionId)).map((c) => c.timezone));
-    if (basis === 'crm' && zones.size > 1) throw new UsageError('--basis crm needs connections that share one account time zone', 'Pick one with --connection.');
-    const accountZone = [...zones][0] ?? tz;
-    const q: RangeQuery = { from, to, tz, filters: [...filters.values()], groupBy, basis, accountZone };
-    const names = new Map(conns.map((c) => [c.connectionId, c.name]));
-    const out = await render(store, kind, q, { by, horizons, triangle: values.triangle === true, thresholds, asOf: asOfDate ? startOfLocalDay(asOfDate, tz) : undefined }, format, names);
-    process.stdout.write(out);
+    const connections = await store.listConnections();
+    const parsed = parseReportQuery(name, params, { surface: 'cli', connections, defaultTz: systemTimeZone() });
+    process.stdout.write(await render(store, parsed, format, new Map(connections.map((c) => [c.connectionId, c.name]))));
     return EXIT_OK;
   } finally {
     await store.close();
   }
 }
 
-interface Extra {
-  by: Period;
-  horizons?: number[];
-  triangle: boolean;
-  thresholds?: number[];
-  asOf?: number;
-}
-
-/** Shows connection names instead of ids when a report is grouped by connection. */
-function nameGroups<T extends object>(report: T, names: ReadonlyMap<string, string> | undefined): T {
-  if (!names) return report;
-  const r = report as Record<string, unknown>;
-  for (const list of ['rows', 'points', 'cohorts']) {
-    const items = r[list];
-    if (!Array.isArray(items)) continue;
-    for (const it of items as { group?: string | null }[]) if (typeof it.group === 'string') it.group = names.get(it.group) ?? it.group;
-  }
-  return report;
-}
-
-/** Runs a report and renders it; exported for tests. `names` maps connection ids to names. */
-export async function render(store: Store, kind: ReportKind, q: RangeQuery, x: Extra, format: Format, names?: ReadonlyMap<string, string>): Promise<string> {
-  const emit = (json: unknown, grid: () => Grid) =>
-    format === 'json' ? `${JSON.stringify(json, null, 2)}\n` : format === 'csv' ? gridToCsv(grid()) : gridToTable(grid());
-  const n = q.groupBy === 'connection' ? names : undefined;
-  switch (kind) {
-    case 'summary': {
-      const total = await summaryReport(store, { ...q, groupBy: null });
-      const grouped = q.groupBy ? nameGroups(await summaryReport(store, q), n) : null;
-      return emit(summaryJson(total, grouped), () => summaryGrid(grouped ?? total, format));
-    }
-    case 'series': {
-      const r = nameGroups(await seriesReport(store, { ...q, by: x.by }), n);
-      return emit(seriesJson(r), () => seriesGrid(r, format));
-    }
-    case 'cohorts': {
-      if (x.triangle) {
-        const r = nameGroups(await cohortTriangle(store, { ...q, asOf: x.asOf }), n);
-        return emit(triangleJson(r), () => triangleGrid(r, format));
-      }
-      const r = nameGroups(await cohortReport(store, { ...q, by: x.by, horizons: x.horizons, asOf: x.asOf }), n);
-      return emit(cohortsJson(r), () => cohortsGrid(r, format));
-    }
-    case 'retention': {
-      const r = nameGroups(await retentionReport(store, q), n);
-      return emit(retentionJson(r), () => retentionGrid(r, format));
-    }
-    case 'mids': {
-      const r = nameGroups(await midReport(store, { ...q, thresholds: x.thresholds }), n);
-      return emit(midsJson(r), () => midsGrid(r, format));
-    }
-  }
+/** Runs a checked report and prints it in `format`; exported for tests. `names` maps connection ids to names. */
+export async function render(store: Store, parsed: ParsedReport, format: Format, names?: ReadonlyMap<string, string>): Promise<string> {
+  return formatReport(await runReport(store, parsed, { connectionNames: names }), format);
 }
