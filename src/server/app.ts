@@ -14,7 +14,9 @@ import { BRAND_BASE_URLS, CrmClient } from '../crm/client.js';
 import { apiPasswordProblem } from '../crm/credentials.js';
 import type { Brand, Connection, ConnectionSummary, Frequency, Store } from '../store/store.js';
 import { Auth, CSRF_COOKIE, CSRF_HEADER, MIN_PASSWORD_LENGTH, SESSION_COOKIE, sameOrigin, type Principal, type Session } from './auth.js';
-import { BadRequest, parseReport, ReportCache, REPORTS, runReport, type ReportName } from './reports.js';
+import { parseReportQuery, REPORT_NAMES, ReportQueryError, type ReportName } from '../report/query.js';
+import { runReport } from '../report/run.js';
+import { ReportCache } from './reports.js';
 import type { ConnectionSettings, ServerState } from './state.js';
 import { serveWeb } from './static.js';
 import type { SyncJob, SyncManager } from './syncs.js';
@@ -156,7 +158,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
 
   app.onError((err, c) => {
     if (err instanceof HttpError) return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}) }, err.status);
-    if (err instanceof BadRequest || err instanceof RangeError) return c.json({ error: err.message }, 400);
+    if (err instanceof ReportQueryError || err instanceof RangeError) return c.json({ error: err.message }, 400);
     if (err instanceof KonduitError) return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}) }, 422);
     // The same defence as the CLI's top-level catch: no card-like digit run reaches the log in clear.
     console.error(`konduit serve: ${c.req.method} ${c.req.path}: ${maskDigitsInText(errorMessage(err))}`);
@@ -411,13 +413,14 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
 
   app.get('/api/reports/:name', async (c) => {
     const name = c.req.param('name') as ReportName;
-    if (!REPORTS.includes(name)) throw new HttpError(404, `no report "${name}"; reports: ${REPORTS.join(', ')}`);
-    const params = c.req.queries();
+    if (!REPORT_NAMES.includes(name)) throw new HttpError(404, `no report "${name}"; reports: ${REPORT_NAMES.join(', ')}`);
     const conns = await o.store.listConnections();
-    const parsed = parseReport(name, params, conns);
-    // The key is the checked query (defaults filled in, e.g. "to" = today) plus the connections it covers.
-    const key = JSON.stringify([name, parsed, conns.map((x) => x.connectionId)]);
-    return c.json(await cache.get(key, () => runReport(o.store, name, parsed)));
+    const parsed = parseReportQuery(name, c.req.queries(), { surface: 'api', connections: conns, defaultTz: 'UTC' });
+    // The key is the checked query (defaults filled in, e.g. "to" = today) plus the connections it covers
+    // (their names too: a report grouped by connection shows them).
+    const key = JSON.stringify([parsed, conns.map((x) => [x.connectionId, x.name])]);
+    const names = new Map(conns.map((x) => [x.connectionId, x.name]));
+    return c.json(await cache.get(key, async () => (await runReport(o.store, parsed, { connectionNames: names })).body));
   });
 
   app.all('/api/*', () => {
