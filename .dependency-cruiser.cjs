@@ -4,6 +4,8 @@
  */
 const mod = (name) => `^src/${name}/`;
 const notOurs = (...allowed) => `^src/(?!(${allowed.join('|')})/)`;
+/** Modules with no imports at all: the web may bundle them (the dimensions, the reports' defaults). */
+const PURE = '^src/analytics/(dimensions|defaults)\\.ts$';
 
 module.exports = {
   forbidden: [
@@ -32,11 +34,17 @@ module.exports = {
     { name: 'sandbox-deps', severity: 'error',
       comment: 'the sandbox is a stand-alone CRM: it may validate import files, nothing else of ours',
       from: { path: mod('sandbox') }, to: { path: notOurs('core', 'sandbox', 'importfile') } },
-    { name: 'web-is-a-client', severity: 'error', comment: 'the web build talks to the server over HTTP',
-      from: { path: mod('web') }, to: { path: notOurs('core', 'web') } },
+    { name: 'web-is-a-client', severity: 'error',
+      comment: 'the web build talks to the server over HTTP: at run time it bundles only modules that import nothing',
+      from: { path: mod('web') }, to: { path: notOurs('core', 'web'), pathNot: PURE, dependencyTypesNot: ['type-only'] } },
+    { name: 'web-types-are-the-api-contract', severity: 'error',
+      comment: 'the web may import types (erased from the bundle) of the API contract only: report requests and JSON, the error shape',
+      from: { path: mod('web') }, to: { path: notOurs('core', 'web', 'report', 'analytics'), pathNot: '^src/server/errors\\.ts$', dependencyTypes: ['type-only'] } },
+    { name: 'pure-modules-import-nothing', severity: 'error', comment: 'what the web bundles must not pull other code in',
+      from: { path: PURE }, to: {} },
     { name: 'nobody-imports-cli', severity: 'error', from: { path: '^src/(?!cli/)' }, to: { path: mod('cli') } },
-    { name: 'only-cli-imports-server', severity: 'error',
-      from: { path: '^src/(?!(cli|server)/)' }, to: { path: mod('server') } },
+    { name: 'only-cli-imports-server', severity: 'error', comment: 'the web may import the error shape\'s types (web-types-are-the-api-contract)',
+      from: { path: '^src/(?!(cli|server|web)/)' }, to: { path: mod('server') } },
     { name: 'engines-wired-at-the-edge', severity: 'error',
       comment: 'only cli and server pick a store engine',
       from: { path: '^src/(?!(cli|server|store)/)' }, to: { path: '^src/store/engines/' } },

@@ -14,6 +14,7 @@ import type { Store } from '../store/store.js';
 import { startServer, type RunningServer } from './index.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { sameOrigin } from './auth.js';
+import type { ApiErrorBody } from './errors.js';
 
 let dir: string;
 let sb: Sandbox;
@@ -180,12 +181,13 @@ describe('connections, sync and tokens', () => {
     const form = { brand: 'konnektive', loginId: sb.loginId, accountName: 'Test Shop', accountUsername: 'owner', baseUrl: sb.baseUrl };
     const amp = await fetch(`${srv.url}/api/connections`, { method: 'POST', headers: h, body: JSON.stringify({ ...form, password: 'a&b' }) });
     expect(amp.status).toBe(422);
-    expect(((await amp.json()) as { error: string }).error).toContain("contains '&'");
+    expect(((await amp.json()) as ApiErrorBody).error).toMatchObject({ code: 'invalid_api_password', param: 'password', message: expect.stringContaining("contains '&'") });
     const wrong = await fetch(`${srv.url}/api/connections`, { method: 'POST', headers: h, body: JSON.stringify({ ...form, password: 'not-the-password' }) });
     expect(wrong.status).toBe(422);
-    const wrongBody = (await wrong.json()) as { error: string; hint?: string };
-    expect(wrongBody.error).toMatch(/credential test failed: the CRM rejected the API credentials/);
-    expect(wrongBody.hint).toContain('Api User');
+    const wrongBody = (await wrong.json()) as ApiErrorBody;
+    expect(wrongBody.error.code).toBe('credential_test_failed');
+    expect(wrongBody.error.message).toMatch(/credential test failed: the CRM rejected the API credentials/);
+    expect(wrongBody.error.hint).toContain('Api User');
     const ok = await fetch(`${srv.url}/api/connections`, { method: 'POST', headers: h, body: JSON.stringify({ ...form, password: sb.password, frequency: '6h' }) });
     expect(ok.status).toBe(201);
     const list = await fetch(`${srv.url}/api/connections`, { headers: { cookie } });
@@ -273,6 +275,51 @@ describe('connections, sync and tokens', () => {
     const { cookie } = await signIn();
     const r = await fetch(`${srv.url}/api/reports/summary?tz=Mars/Base`, { headers: { cookie } });
     expect(r.status).toBe(400);
-    expect(((await r.json()) as { error: string }).error).toContain('Mars/Base');
+    expect(await r.json()).toEqual({ error: { code: 'invalid_parameter', param: 'tz', message: 'tz "Mars/Base" is not valid: expected an IANA time zone name such as America/New_York or Europe/Berlin' } });
+  });
+});
+
+describe('the one error shape: {error: {code, message}}', () => {
+  /** GET or send a JSON body with a session; the status and the error of the answer. */
+  async function ask(method: string, path: string, body?: unknown): Promise<[number, ApiErrorBody['error']]> {
+    const { cookie, csrf } = await signIn();
+    const res = await fetch(`${srv.url}${path}`, { method, headers: { cookie, 'x-csrf-token': csrf, origin: srv.url, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const json = (await res.json()) as ApiErrorBody;
+    expect(Object.keys(json)).toEqual(['error']);
+    expect(json.error).toEqual({ code: expect.stringMatching(/^[a-z_]+$/), message: expect.any(String), ...(json.error.param ? { param: json.error.param } : {}), ...(json.error.hint ? { hint: json.error.hint } : {}) });
+    return [res.status, json.error];
+  }
+
+  it.each(['summary', 'series', 'cohorts', 'triangle', 'retention', 'mids'])('GET /api/reports/%s checks every parameter', async (name) => {
+    const report = (query: string) => ask('GET', `/api/reports/${name}?tz=UTC&${query}`);
+    expect(await report('from=2026-13-01')).toEqual([400, { code: 'invalid_parameter', param: 'from', message: 'from "2026-13-01" is not valid: expected a date YYYY-MM-DD, e.g. 2026-01-31' }]);
+    const [status, groupBy] = await report('groupBy=colour');
+    expect([status, groupBy.code, groupBy.param]).toEqual([400, 'invalid_parameter', 'groupBy']);
+    expect(groupBy.message).toMatch(/^groupBy "colour" is not valid: expected one of connection, campaign, product, affiliate, subaffiliate, mid/);
+    expect(await report('connection=nope')).toEqual([400, { code: 'unknown_connection', param: 'connection', message: 'connection "nope" names no connection of this store: expected one of test-shop' }]);
+    expect(await report('filter=connection:nope')).toEqual([400, { code: 'unknown_connection', param: 'filter', message: 'filter "connection:nope" names no connection of this store: expected one of test-shop' }]);
+    expect(await report('from=2026-02-01&to=2026-01-31')).toEqual([400, { code: 'invalid_parameter', param: 'from', message: 'from "2026-02-01" is not valid: expected a date on or before to (2026-01-31)' }]);
+    const [hStatus, horizons] = await report('horizons=7,x');
+    expect([hStatus, horizons.param]).toEqual([400, 'horizons']);
+    // Only cohorts takes horizons; the other reports name what they take instead.
+    if (name === 'cohorts') expect(horizons).toMatchObject({ code: 'invalid_parameter', message: 'horizons "7,x" is not valid: expected positive whole numbers of days, comma-separated, e.g. 7,30,90' });
+    else expect(horizons).toMatchObject({ code: 'unknown_parameter', message: expect.stringMatching(new RegExp(`^horizons does not apply to the ${name} report: expected one of from, to, tz, groupBy, filter, connection`)) });
+  });
+
+  it('checks the bodies of the other routes, and names what is unknown', async () => {
+    expect(await ask('PATCH', '/api/connections/test-shop', { frequency: 'weekly' })).toEqual([400, { code: 'invalid_parameter', param: 'frequency', message: 'frequency must be one of hourly, 6h, 12h, daily' }]);
+    expect(await ask('PATCH', '/api/connections/test-shop', { historyFrom: '2026-02-30' })).toEqual([400, { code: 'invalid_parameter', param: 'historyFrom', message: 'historyFrom must be a date YYYY-MM-DD, e.g. 2026-01-31' }]);
+    expect(await ask('POST', '/api/connections/test-shop/sync', { from: '2026-01-01' })).toEqual([400, { code: 'invalid_parameter', param: 'to', message: 'give both from and to for a history import, or neither for an incremental sync' }]);
+    expect(await ask('POST', '/api/connections/test-shop/sync', { from: '2026-02-01', to: '2026-01-01' })).toEqual([400, { code: 'invalid_parameter', param: 'from', message: 'from must be on or before to (2026-01-01), got 2026-02-01' }]);
+    expect(await ask('POST', '/api/connections', { brand: 'shopify' })).toEqual([400, { code: 'invalid_parameter', param: 'brand', message: 'brand must be one of konnektive, checkoutchamp' }]);
+    expect(await ask('POST', '/api/connections/test', { brand: 'konnektive', loginId: 'x' })).toEqual([400, { code: 'invalid_parameter', message: 'fill in: API password, account name, account username' }]);
+    expect(await ask('POST', '/api/connections', { brand: 'konnektive', loginId: 'x', password: 'y', accountName: 'a', accountUsername: 'u', timezone: 'Mars/Base' })).toEqual([400, { code: 'invalid_parameter', param: 'timezone', message: 'timezone must be an IANA time zone, e.g. America/New_York' }]);
+    expect(await ask('POST', '/api/tokens', { name: 7 })).toEqual([400, { code: 'invalid_parameter', param: 'name', message: 'name must be text' }]);
+    expect((await ask('GET', '/api/connections/nope'))).toEqual([404, { code: 'unknown_connection', message: 'no connection named "nope"', hint: 'GET /api/connections lists them.' }]);
+    expect((await ask('GET', '/api/reports/forecast'))[1].code).toBe('unknown_report');
+    expect((await ask('GET', '/api/no-such-route'))[1].code).toBe('unknown_route');
+    expect((await ask('DELETE', '/api/tokens/nope'))[1].code).toBe('unknown_token');
+    const anonymous = await fetch(`${srv.url}/api/connections`);
+    expect([anonymous.status, ((await anonymous.json()) as ApiErrorBody).error.code]).toEqual([401, 'not_signed_in']);
   });
 });

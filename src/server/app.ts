@@ -9,21 +9,20 @@ import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { errorMessage, KonduitError } from '../core/errors.js';
-import { isValidTimeZone, localDate, parseWall } from '../core/time.js';
+import { localDate } from '../core/time.js';
 import { BRAND_BASE_URLS, CrmClient } from '../crm/client.js';
 import { apiPasswordProblem } from '../crm/credentials.js';
-import type { Brand, Connection, ConnectionSummary, Frequency, Store } from '../store/store.js';
-import { Auth, CSRF_COOKIE, CSRF_HEADER, MIN_PASSWORD_LENGTH, SESSION_COOKIE, sameOrigin, type Principal, type Session } from './auth.js';
 import { parseReportQuery, REPORT_NAMES, ReportQueryError, type ReportName } from '../report/query.js';
 import { runReport } from '../report/run.js';
+import type { Connection, ConnectionSummary, Store } from '../store/store.js';
+import { Auth, CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, sameOrigin, type Principal, type Session } from './auth.js';
+import { HttpError } from './errors.js';
 import { ReportCache } from './reports.js';
+import { ConnectForm, ConnectionPatch, LoginBody, readBody, SetupBody, SyncBody, TokenBody } from './schemas.js';
 import type { ConnectionSettings, ServerState } from './state.js';
 import { serveWeb } from './static.js';
 import type { SyncJob, SyncManager } from './syncs.js';
 import { maskDigitsInText } from '../core/mask.js';
-
-export const FREQUENCIES: readonly Frequency[] = ['hourly', '6h', '12h', 'daily'];
-const BRANDS: readonly Brand[] = ['konnektive', 'checkoutchamp'];
 
 export interface AppOptions {
   store: Store;
@@ -49,29 +48,18 @@ export interface AppOptions {
 type Vars = { principal: Principal };
 type Ctx = Context<{ Variables: Vars }>;
 
-/** An error answered as JSON { error, hint } with a status. */
-class HttpError extends Error {
-  constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 422 | 429,
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-  }
-}
+const crossSite = () => new HttpError(403, 'cross_site_request', 'cross-site request refused');
 
 /** The '&' rule of seed 000 (crm/credentials.ts), checked before any request. */
 function passwordProblem(password: string): HttpError | null {
   const problem = apiPasswordProblem(password);
-  return problem ? new HttpError(422, problem.message, problem.hint) : null;
+  return problem ? new HttpError(422, 'invalid_api_password', problem.message, { param: 'password', hint: problem.hint }) : null;
 }
 
 async function defaultTest(c: { baseUrl: string; loginId: string; password: string; timezone: string }): Promise<void> {
   const client = new CrmClient({ baseUrl: c.baseUrl, loginId: c.loginId, password: c.password, maxAttempts: 2, timeoutMs: 15_000 });
   await client.testCredentials(localDate(Date.now(), c.timezone));
 }
-
-const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
 
 /** A connection as the browser sees it: never the password. */
 function connectionJson(c: ConnectionSummary | Connection, s: ConnectionSettings | undefined): Record<string, unknown> {
@@ -146,7 +134,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
   app.use('*', async (c, next) => {
     if (allowed) {
       const host = (c.req.header('host') ?? '').toLowerCase().replace(/:\d+$/, '');
-      if (!allowed.has(host)) return c.text(`Konduit answers to ${[...allowed].join(', ')} only (Host: ${host || 'none'}); see konduit serve --help`, 421);
+      if (!allowed.has(host)) return c.json(new HttpError(421, 'wrong_host', `Konduit answers to ${[...allowed].join(', ')} only (Host: ${host || 'none'})`, { hint: 'Open it by one of those names, or start it with konduit serve --allowed-host NAME.' }).body(), 421);
     }
     await next();
     c.header('X-Content-Type-Options', 'nosniff');
@@ -157,30 +145,28 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
   });
 
   app.onError((err, c) => {
-    if (err instanceof HttpError) return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}) }, err.status);
-    if (err instanceof ReportQueryError || err instanceof RangeError) return c.json({ error: err.message }, 400);
-    if (err instanceof KonduitError) return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}) }, 422);
+    const answer = (e: HttpError) => c.json(e.body(), e.status);
+    if (err instanceof HttpError) return answer(err);
+    if (err instanceof ReportQueryError) return answer(new HttpError(400, err.code, err.message, { param: err.param }));
+    if (err instanceof RangeError) return answer(new HttpError(400, 'invalid_parameter', err.message));
+    if (err instanceof KonduitError) return answer(new HttpError(422, 'invalid_input', err.message, err.hint ? { hint: err.hint } : {}));
     // The same defence as the CLI's top-level catch: no card-like digit run reaches the log in clear.
     console.error(`konduit serve: ${c.req.method} ${c.req.path}: ${maskDigitsInText(errorMessage(err))}`);
-    return c.json({ error: 'internal error; see the server log' }, 500);
+    return answer(new HttpError(500, 'internal_error', 'internal error; see the server log'));
   });
 
   // ---- Signing in (the only /api routes open without a session) ----
 
   app.get('/api/session', async (c) => {
     const s = o.auth.session(getCookie(c, SESSION_COOKIE));
-    if (!s) return c.json({ error: 'not signed in', setupNeeded: o.auth.needsSetup() }, 401);
+    if (!s) return c.json({ ...new HttpError(401, 'not_signed_in', 'not signed in').body(), setupNeeded: o.auth.needsSetup() }, 401);
     return c.json({ user: s.username, csrf: s.csrf, setupNeeded: false, connections: (await o.store.listConnections()).length });
   });
 
   app.post('/api/setup', async (c) => {
-    if (!fromOurOrigin(c)) throw new HttpError(403, 'cross-site request refused');
-    if (!o.auth.needsSetup()) throw new HttpError(409, 'the admin account already exists; sign in');
-    const body = await c.req.json<Record<string, unknown>>().catch(() => ({}) as Record<string, unknown>);
-    const username = str(body.username);
-    const password = typeof body.password === 'string' ? body.password : '';
-    if (!username) throw new HttpError(400, 'choose a username');
-    if (password.length < MIN_PASSWORD_LENGTH) throw new HttpError(400, `the password needs at least ${MIN_PASSWORD_LENGTH} characters`);
+    if (!fromOurOrigin(c)) throw crossSite();
+    if (!o.auth.needsSetup()) throw new HttpError(409, 'already_set_up', 'the admin account already exists; sign in');
+    const { username, password } = await readBody(c, SetupBody);
     await o.auth.setAdmin(username, password);
     const s = o.auth.newSession(username);
     startSession(c, s);
@@ -188,18 +174,18 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
   });
 
   app.post('/api/session', async (c) => {
-    if (!fromOurOrigin(c)) throw new HttpError(403, 'cross-site request refused');
+    if (!fromOurOrigin(c)) throw crossSite();
     const key = clientKey(c);
     const wait = o.auth.limiter.retryAfterMs(key);
     if (wait > 0) {
       c.header('Retry-After', String(Math.ceil(wait / 1000)));
-      throw new HttpError(429, `too many failed sign-ins; try again in ${Math.ceil(wait / 60000)} min`);
+      throw new HttpError(429, 'too_many_sign_ins', `too many failed sign-ins; try again in ${Math.ceil(wait / 60000)} min`);
     }
-    const body = await c.req.json<Record<string, unknown>>().catch(() => ({}) as Record<string, unknown>);
-    const s = await o.auth.login(str(body.username), typeof body.password === 'string' ? body.password : '');
+    const body = await readBody(c, LoginBody);
+    const s = await o.auth.login(body.username, body.password);
     if (!s) {
       o.auth.limiter.fail(key);
-      throw new HttpError(401, 'wrong username or password');
+      throw new HttpError(401, 'wrong_login', 'wrong username or password');
     }
     o.auth.limiter.succeed(key);
     startSession(c, s);
@@ -213,16 +199,18 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     let principal: Principal | null = null;
     if (authz?.startsWith('Bearer ')) {
       const t = await o.auth.tokenFor(authz.slice(7).trim());
-      if (!t) throw new HttpError(401, 'unknown or revoked API token');
+      if (!t) throw new HttpError(401, 'invalid_token', 'unknown or revoked API token', { hint: 'Create a token in Settings > API tokens.' });
       principal = { kind: 'token', token: t };
     } else {
       const s = o.auth.session(getCookie(c, SESSION_COOKIE));
       if (s) principal = { kind: 'session', session: s };
     }
-    if (!principal) throw new HttpError(401, 'sign in first (or send Authorization: Bearer <API token>)');
+    if (!principal) throw new HttpError(401, 'not_signed_in', 'sign in first (or send Authorization: Bearer <API token>)');
     if (principal.kind === 'session' && !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method)) {
-      if (!fromOurOrigin(c)) throw new HttpError(403, 'cross-site request refused');
-      if (!o.auth.csrfMatches(principal.session, c.req.header(CSRF_HEADER))) throw new HttpError(403, `missing or wrong ${CSRF_HEADER} header`);
+      if (!fromOurOrigin(c)) throw crossSite();
+      if (!o.auth.csrfMatches(principal.session, c.req.header(CSRF_HEADER))) {
+        throw new HttpError(403, 'csrf_mismatch', `missing or wrong ${CSRF_HEADER} header`, { hint: 'Send the konduit_csrf cookie\'s value in it.' });
+      }
     }
     c.set('principal', principal);
     await next();
@@ -240,13 +228,12 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
 
   app.get('/api/tokens', (c) => c.json({ tokens: o.auth.listTokens() }));
   app.post('/api/tokens', async (c) => {
-    const body = await c.req.json<Record<string, unknown>>().catch(() => ({}) as Record<string, unknown>);
-    const name = str(body.name) || 'script';
+    const { name } = await readBody(c, TokenBody);
     const { token, record } = await o.auth.createToken(name);
     return c.json({ token, id: record.id, name: record.name, createdAt: record.createdAt }, 201);
   });
   app.delete('/api/tokens/:id', async (c) => {
-    if (!(await o.auth.revokeToken(c.req.param('id')))) throw new HttpError(404, 'no such token');
+    if (!(await o.auth.revokeToken(c.req.param('id')))) throw new HttpError(404, 'unknown_token', 'no such token', { hint: 'GET /api/tokens lists them.' });
     return c.body(null, 204);
   });
 
@@ -255,37 +242,26 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
   const settingsOf = (id: string) => o.state.data.connections[id];
   const mustGet = async (name: string): Promise<Connection> => {
     const conn = await o.store.getConnection(name);
-    if (!conn) throw new HttpError(404, `no connection named "${name}"`);
+    if (!conn) throw new HttpError(404, 'unknown_connection', `no connection named "${name}"`, { hint: 'GET /api/connections lists them.' });
     return conn;
   };
 
-  /** Checks a connect form; the fields of seed 000, with zone and base URL under "Advanced". */
-  const readConnectForm = (body: Record<string, unknown>) => {
-    const brand = str(body.brand) as Brand;
-    if (!BRANDS.includes(brand)) throw new HttpError(400, `brand must be one of ${BRANDS.join(', ')}`);
-    const loginId = str(body.loginId);
-    const password = typeof body.password === 'string' ? body.password : '';
-    const accountName = str(body.accountName);
-    const accountUsername = str(body.accountUsername);
-    const missing = [!loginId && 'API username', !password && 'API password', !accountName && 'account name', !accountUsername && 'account username'].filter(Boolean);
-    if (missing.length > 0) throw new HttpError(400, `fill in: ${missing.join(', ')}`);
-    const problem = passwordProblem(password);
+  /** Reads a connect form: its schema, then the '&' rule (422: the CRM's rule, not a malformed request). */
+  const readConnectForm = async (c: Ctx) => {
+    const { name, frequency, ...f } = await readBody(c, ConnectForm);
+    const problem = passwordProblem(f.password);
     if (problem) throw problem;
-    const timezone = str(body.timezone) || 'America/New_York';
-    if (!isValidTimeZone(timezone)) throw new HttpError(400, `"${timezone}" is not an IANA time zone (e.g. America/New_York)`);
-    const baseUrl = (str(body.baseUrl) || BRAND_BASE_URLS[brand]).replace(/\/+$/, '');
-    if (!/^https?:\/\/[^\s/]+/.test(baseUrl)) throw new HttpError(400, `the base URL must start with http:// or https://, got "${baseUrl}"`);
-    return { brand, loginId, password, accountName, accountUsername, timezone, baseUrl };
+    return { name, frequency, form: { ...f, baseUrl: f.baseUrl || BRAND_BASE_URLS[f.brand] } };
   };
 
-  const testOrExplain = async (f: ReturnType<typeof readConnectForm>) => {
+  const testOrExplain = async (f: Awaited<ReturnType<typeof readConnectForm>>['form']) => {
     try {
       await test(f);
     } catch (err) {
       // The exact reason the CRM (or the network) gave, with what to do about it.
       const hint = err instanceof KonduitError ? err.hint : undefined;
       // The endpoint prefix ("order/query: ") means nothing to the person filling in the form.
-      throw new HttpError(422, `the credential test failed: ${errorMessage(err).replace(/^[a-z]+\/[a-z]+: /, '')}`, hint);
+      throw new HttpError(422, 'credential_test_failed', `the credential test failed: ${errorMessage(err).replace(/^[a-z]+\/[a-z]+: /, '')}`, hint ? { hint } : {});
     }
   };
 
@@ -295,20 +271,16 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
   });
 
   app.post('/api/connections/test', async (c) => {
-    const f = readConnectForm(await c.req.json<Record<string, unknown>>().catch(() => ({})));
-    await testOrExplain(f);
+    await testOrExplain((await readConnectForm(c)).form);
     return c.json({ ok: true });
   });
 
   app.post('/api/connections', async (c) => {
-    const body = await c.req.json<Record<string, unknown>>().catch(() => ({}) as Record<string, unknown>);
-    const f = readConnectForm(body);
-    const name = str(body.name) || connectionName(f.accountName);
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(name)) throw new HttpError(400, 'a connection name is letters, digits, ".", "_" or "-"');
-    if (await o.store.getConnection(name)) throw new HttpError(409, `a connection named "${name}" already exists`, 'Open it from Settings, or remove it first.');
+    const { name: given, frequency, form: f } = await readConnectForm(c);
+    const name = given || connectionName(f.accountName);
+    if (await o.store.getConnection(name)) throw new HttpError(409, 'name_taken', `a connection named "${name}" already exists`, { param: 'name', hint: 'Open it from Settings, or remove it first.' });
     await testOrExplain(f);
-    const frequency = FREQUENCIES.includes(body.frequency as Frequency) ? (body.frequency as Frequency) : 'daily';
-    const saved = await o.store.saveConnection({ name, ...f, frequency });
+    const saved = await o.store.saveConnection({ name, ...f, frequency: frequency ?? 'daily' });
     return c.json({ connection: connectionJson(saved, settingsOf(saved.connectionId)) }, 201);
   });
 
@@ -323,20 +295,10 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
 
   app.patch('/api/connections/:name', async (c) => {
     const conn = await mustGet(c.req.param('name'));
-    const body = await c.req.json<Record<string, unknown>>().catch(() => ({}) as Record<string, unknown>);
+    const body = await readBody(c, ConnectionPatch);
     const s: ConnectionSettings = { ...settingsOf(conn.connectionId) };
-    let frequency = conn.frequency;
-    if (body.frequency !== undefined) {
-      if (!FREQUENCIES.includes(body.frequency as Frequency)) throw new HttpError(400, `frequency must be one of ${FREQUENCIES.join(', ')}`);
-      frequency = body.frequency as Frequency;
-    }
-    for (const k of ['historyFrom', 'historyTo'] as const) {
-      if (body[k] !== undefined) {
-        const v = str(body[k]);
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || !parseWall(v)) throw new HttpError(400, `${k} must be a date YYYY-MM-DD`);
-        s[k] = v;
-      }
-    }
+    const frequency = body.frequency ?? conn.frequency;
+    for (const k of ['historyFrom', 'historyTo'] as const) if (body[k] !== undefined) s[k] = body[k];
     // The frequency lives in the store, where `konduit sync --watch` reads it too; the range is the dashboard's.
     if (frequency !== conn.frequency) await o.store.setFrequency(conn.name, frequency);
     o.state.data.connections[conn.connectionId] = s;
@@ -346,7 +308,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
 
   app.delete('/api/connections/:name', async (c) => {
     const conn = await mustGet(c.req.param('name'));
-    if (o.syncs.job(conn.connectionId)?.status === 'running') throw new HttpError(409, 'a sync of this connection is running; cancel it first');
+    if (o.syncs.job(conn.connectionId)?.status === 'running') throw new HttpError(409, 'sync_running', 'a sync of this connection is running; cancel it first');
     await o.store.removeConnection(conn.name);
     cache.clear();
     delete o.state.data.connections[conn.connectionId];
@@ -356,26 +318,19 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
 
   app.post('/api/connections/:name/sync', async (c) => {
     const conn = await mustGet(c.req.param('name'));
-    const body = await c.req.json<Record<string, unknown>>().catch(() => ({}) as Record<string, unknown>);
-    const from = str(body.from);
-    const to = str(body.to);
-    if (!from !== !to) throw new HttpError(400, 'give both from and to for a history import, or neither for an incremental sync');
-    for (const [k, v] of [['from', from], ['to', to]] as const) {
-      if (v && (!/^\d{4}-\d{2}-\d{2}$/.test(v) || !parseWall(v))) throw new HttpError(400, `${k} must be a date YYYY-MM-DD`);
-    }
-    if (from && from > to) throw new HttpError(400, `from ${from} is after to ${to}`);
+    const { from, to } = await readBody(c, SyncBody);
     if (from && to) {
       o.state.data.connections[conn.connectionId] = { ...settingsOf(conn.connectionId), historyFrom: from, historyTo: to };
       await o.state.save();
     }
     const job = await o.syncs.start(conn, from && to ? { kind: 'backfill', from, to } : { kind: 'incremental' });
-    if (!job) throw new HttpError(409, 'a sync of this connection is already running');
+    if (!job) throw new HttpError(409, 'sync_running', 'a sync of this connection is already running');
     return c.json({ sync: jobJson(job) }, 202);
   });
 
   app.post('/api/connections/:name/sync/cancel', async (c) => {
     const conn = await mustGet(c.req.param('name'));
-    if (!o.syncs.cancel(conn.connectionId)) throw new HttpError(409, 'no sync of this connection is running');
+    if (!o.syncs.cancel(conn.connectionId)) throw new HttpError(409, 'no_sync_running', 'no sync of this connection is running');
     return c.json({ ok: true }, 202);
   });
 
@@ -413,7 +368,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
 
   app.get('/api/reports/:name', async (c) => {
     const name = c.req.param('name') as ReportName;
-    if (!REPORT_NAMES.includes(name)) throw new HttpError(404, `no report "${name}"; reports: ${REPORT_NAMES.join(', ')}`);
+    if (!REPORT_NAMES.includes(name)) throw new HttpError(404, 'unknown_report', `no report "${name}"; reports: ${REPORT_NAMES.join(', ')}`);
     const conns = await o.store.listConnections();
     const parsed = parseReportQuery(name, c.req.queries(), { surface: 'api', connections: conns, defaultTz: 'UTC' });
     // The key is the checked query (defaults filled in, e.g. "to" = today) plus the connections it covers
@@ -424,7 +379,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
   });
 
   app.all('/api/*', () => {
-    throw new HttpError(404, 'no such API route; see docs/api.md');
+    throw new HttpError(404, 'unknown_route', 'no such API route; see docs/api.md');
   });
 
   serveWeb(app, o.webRoot);

@@ -1,14 +1,23 @@
 /** The dashboard's HTTP client: JSON in and out, the CSRF header on every state change (docs/api.md). */
+import type { ApiErrorBody, ErrorCode } from '../../server/errors';
 
+/** An error answer: the server's code, message and hint (`{"error": {code, message, hint}}`). */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
+    readonly code: ErrorCode | 'unreadable_answer',
     message: string,
     readonly hint?: string,
     readonly body?: Record<string, unknown>,
   ) {
     super(message);
   }
+}
+
+/** The error of an answer's body, when it has the API's error shape. */
+function errorOf(json: Record<string, unknown>): ApiErrorBody['error'] | null {
+  const e = (json as Partial<ApiErrorBody>).error;
+  return e && typeof e === 'object' && typeof e.code === 'string' && typeof e.message === 'string' ? e : null;
 }
 
 /** Called when the server says the session is gone, so the app can show the sign-in page. */
@@ -33,7 +42,8 @@ export async function api<T>(method: string, path: string, body?: unknown, opts:
   const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   if (!res.ok) {
     if (res.status === 401 && !opts.quiet401) onUnauthorized();
-    throw new ApiError(res.status, typeof json.error === 'string' ? json.error : `HTTP ${res.status}`, typeof json.hint === 'string' ? json.hint : undefined, json);
+    const e = errorOf(json);
+    throw e ? new ApiError(res.status, e.code, e.message, e.hint, json) : new ApiError(res.status, 'unreadable_answer', `HTTP ${res.status}`, undefined, json);
   }
   return json as T;
 }
