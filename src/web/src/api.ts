@@ -1,4 +1,6 @@
 /** The dashboard's HTTP client: JSON in and out, the CSRF header on every state change (docs/api.md). */
+import type { ReportJson } from '../../report/json';
+import type { ReportName, ReportParams } from '../../report/query';
 import type { ApiErrorBody, ErrorCode } from '../../server/errors';
 
 /** An error answer: the server's code, message and hint (`{"error": {code, message, hint}}`). */
@@ -58,6 +60,14 @@ export function qs(p: Record<string, string | number | undefined | null | (strin
   }
   const s = u.toString();
   return s ? `?${s}` : '';
+}
+
+/** A report's JSON body: the type the server's renderer (src/report/json.ts) produces. */
+export type ReportBody<N extends ReportName> = ReportJson[N];
+
+/** GET /api/reports/:name, its parameters and its answer typed by the report. */
+export function getReport<N extends ReportName>(name: N, params: ReportParams<N>): Promise<ReportBody<N>> {
+  return api<ReportBody<N>>('GET', `/api/reports/${name}${qs(params)}`);
 }
 
 export interface Connection {

@@ -6,31 +6,35 @@
  * bookmarked; the viewer's time zone is the browser's unless changed.
  */
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import { api, qs } from '../api';
+import { DEFAULT_THRESHOLDS } from '../../../analytics/defaults';
+import { DIMENSIONS, type Dimension } from '../../../analytics/dimensions';
+import type { Health } from '../../../analytics/mids';
+import type { ComparedJson, FiguresJson, MidsJson } from '../../../report/json';
+import type { ReportName, ReportParams } from '../../../report/query';
+import { getReport, qs, type ReportBody } from '../api';
 import { LineChart } from '../components/Chart';
 import { DataTable, type Cell } from '../components/DataTable';
 import { allZones, browserZone, count, daysBetween, money, moneyShort, pct, PRESETS, today } from '../format';
 import { navigate, useLocation } from '../router';
 import { setViewerZone, useViewerZone } from '../zone';
 
-type Compared = { current: string | number | null; previous: string | number | null; change: string | number | null; changeRatio: number | null };
-type SummaryJson = { from: string; to: string; previousFrom: string; previousTo: string; timeZone: string; basis: string; groupBy: string | null; total: Record<string, Compared> | null; groups: { group: string; figures: Record<string, Compared> }[] };
-type Point = { period: string; start: string; group: string | null } & Record<string, string | number | null>;
-type SeriesJson = { by: string; timeZone: string; points: Point[] };
-type CohortsJson = { by: string; timeZone: string; groupBy: string | null; horizons: number[]; asOf: string; cohorts: { cohort: string; group: string | null; customers: number; netToDate: string; ltv: Record<string, { value: string; complete: boolean }> }[] };
-type RetentionJson = { timeZone: string; groupBy: string | null; rows: { group: string | null; initialPurchases: number; cycles: { cycle: number; approvals: number; retention: number | null; rebillRate: number | null; cancellations: number }[] }[] };
-type MidsJson = { timeZone: string; groupBy: string | null; thresholds: number[]; rows: { mid: string; group: string | null; month: string; sales: number; previousMonthSales: number; chargebacks: number; chargebackAmount: string; visaRatio: number | null; visaHealth: string; mastercardRatio: number | null; mastercardHealth: string }[] };
+/** One figure against the previous range. */
+type Compared = ComparedJson[keyof ComparedJson];
 
-const FIELDS: { id: string; label: string }[] = [
-  { id: 'campaign', label: 'Campaign' },
-  { id: 'product', label: 'Product' },
-  { id: 'affiliate', label: 'Affiliate' },
-  { id: 'subaffiliate', label: 'Sub-affiliate' },
-  { id: 'mid', label: 'MID' },
-  { id: 'cycle', label: 'Billing cycle' },
-  { id: 'connection', label: 'Connection' },
-];
+const LABELS: Record<Dimension, string> = {
+  connection: 'Connection',
+  campaign: 'Campaign',
+  product: 'Product',
+  affiliate: 'Affiliate',
+  subaffiliate: 'Sub-affiliate',
+  mid: 'MID',
+  cycle: 'Billing cycle',
+};
+/** The fields every report filters and groups by: the server's list, in its order. */
+const FIELDS: { id: Dimension; label: string }[] = DIMENSIONS.map((id) => ({ id, label: LABELS[id] }));
 const fieldLabel = (id: string | null) => FIELDS.find((f) => f.id === id)?.label ?? id ?? '';
+/** The thresholds as the form shows them: percentages. */
+const DEFAULT_THRESHOLD_TEXT = DEFAULT_THRESHOLDS.map((t) => (t * 100).toFixed(1));
 
 const PAGES: Record<string, { title: string; subtitle: string; defaultPreset: string; groupBy: boolean; basis: boolean }> = {
   overview: { title: 'Overview', subtitle: 'Revenue, refunds and customers for the range, against the period before it.', defaultPreset: '30d', groupBy: false, basis: true },
@@ -93,13 +97,17 @@ function writeQuery(path: string, q: Partial<Query> & { preset: string }, curren
   navigate(`${path}${s ? `?${s}` : ''}`, true);
 }
 
+/** The parameters every page sends: range, zone and filters. */
+type Base = { from: string; to: string; tz: string; filter: string[] };
+
 /** Fetches a report; `key` is the query string the data belongs to. */
-function useReport<T>(name: string, params: Record<string, string | string[] | undefined>): { data: T | null; error: string | null; key: string; loadedKey: string | null } {
+function useReport<N extends ReportName>(name: N, params: ReportParams<N>): { data: ReportBody<N> | null; error: string | null; key: string; loadedKey: string | null } {
   const key = qs(params);
-  const [state, setState] = useState<{ data: T | null; error: string | null; loadedKey: string | null }>({ data: null, error: null, loadedKey: null });
+  const [state, setState] = useState<{ data: ReportBody<N> | null; error: string | null; loadedKey: string | null }>({ data: null, error: null, loadedKey: null });
   useEffect(() => {
     let live = true;
-    api<T>('GET', `/api/reports/${name}${key}`)
+    // `key` stands for `params`: a new object each render, the same query.
+    getReport(name, params)
       .then((data) => live && setState({ data, error: null, loadedKey: key }))
       .catch((e: Error) => live && setState({ data: null, error: e.message, loadedKey: key }));
     return () => {
@@ -269,7 +277,7 @@ function Ready(props: { page: string; loadedKey: string | null; wantKey: string;
   );
 }
 
-const TILES: { key: string; label: string; kind: 'money' | 'count' | 'rate'; goodUp: boolean }[] = [
+const TILES: { key: keyof FiguresJson; label: string; kind: 'money' | 'count' | 'rate'; goodUp: boolean }[] = [
   { key: 'grossRevenue', label: 'Gross revenue', kind: 'money', goodUp: true },
   { key: 'refunds', label: 'Refunds', kind: 'money', goodUp: false },
   { key: 'netRevenue', label: 'Net revenue', kind: 'money', goodUp: true },
@@ -309,18 +317,18 @@ function autoBy(from: string, to: string): string {
   return d <= 62 ? 'day' : d <= 200 ? 'week' : 'month';
 }
 
-function Overview(props: { base: Record<string, string | string[]>; q: Query; update: (p: Partial<Query>) => void }) {
+function Overview(props: { base: Base; q: Query; update: (p: Partial<Query>) => void }) {
   const { base, q } = props;
   const by = q.by || autoBy(q.from, q.to);
   const params = { ...base, basis: q.basis };
-  const summary = useReport<SummaryJson>('summary', params);
-  const series = useReport<SeriesJson>('series', { ...params, by });
+  const summary = useReport('summary', params);
+  const series = useReport('series', { ...params, by });
   const s = summary.data;
   const points = series.data?.points ?? [];
   const chart = useMemo(() => {
     const x = points.map((_, i) => i);
     const labels = points.map((p) => p.period);
-    const num = (k: string) => points.map((p) => Number(p[k] ?? 0));
+    const num = (k: keyof FiguresJson) => points.map((p) => Number(p[k] ?? 0));
     return {
       x,
       labels,
@@ -336,7 +344,7 @@ function Overview(props: { base: Record<string, string | string[]>; q: Query; up
     <Ready page="overview" loadedKey={summary.loadedKey === summary.key && series.loadedKey === series.key ? summary.key : null} wantKey={wantKey} error={summary.error ?? series.error}>
       <div className="tiles" data-testid="tiles">
         {TILES.map((t) => {
-          const c = s?.total?.[t.key];
+          const c = s?.total[t.key];
           return (
             <div className="tile" key={t.key} data-figure={t.key} data-value={c ? String(c.current ?? '') : ''}>
               <div className="tile-label">{t.label}</div>
@@ -375,10 +383,10 @@ function Overview(props: { base: Record<string, string | string[]>; q: Query; up
         columns={[{ label: by }, { label: 'gross_revenue', numeric: true }, { label: 'refunds', numeric: true }, { label: 'chargebacks', numeric: true }, { label: 'net_revenue', numeric: true }, { label: 'orders', numeric: true }, { label: 'new_customers', numeric: true }, { label: 'aov', numeric: true }]}
         rows={points.map((p) => [
           { view: p.period, csv: p.period },
-          ...(['grossRevenue', 'refunds', 'chargebacks', 'netRevenue'] as const).map((k): Cell => ({ view: money(p[k] as string), csv: String(p[k] ?? '') })),
-          { view: count(p.orders as number), csv: String(p.orders) },
-          { view: count(p.newCustomers as number), csv: String(p.newCustomers) },
-          { view: money(p.aov as string | null), csv: String(p.aov ?? '') },
+          ...(['grossRevenue', 'refunds', 'chargebacks', 'netRevenue'] as const).map((k): Cell => ({ view: money(p[k]), csv: p[k] })),
+          { view: count(p.orders), csv: String(p.orders) },
+          { view: count(p.newCustomers), csv: String(p.newCustomers) },
+          { view: money(p.aov), csv: p.aov ?? '' },
         ])}
       />
     </Ready>
@@ -388,10 +396,10 @@ function Overview(props: { base: Record<string, string | string[]>; q: Query; up
 const HORIZON_LABEL = (h: number) => (h % 365 === 0 ? `${h / 365}y` : h % 30 === 0 && h >= 30 ? `${h / 30}m` : `${h}d`);
 const PALETTE = ['#4f46e5', '#0891b2', '#059669', '#ca8a04', '#ea580c', '#e11d48', '#9333ea', '#475569', '#2563eb', '#16a34a', '#d97706', '#db2777'];
 
-function Cohorts(props: { base: Record<string, string | string[]>; q: Query; update: (p: Partial<Query>) => void }) {
+function Cohorts(props: { base: Base; q: Query; update: (p: Partial<Query>) => void }) {
   const { base, q } = props;
   const by = q.by || 'month';
-  const r = useReport<CohortsJson>('cohorts', { ...base, by, groupBy: q.groupBy || undefined });
+  const r = useReport('cohorts', { ...base, by, groupBy: q.groupBy || undefined });
   const d = r.data;
   const max = Math.max(1, ...(d?.cohorts ?? []).flatMap((c) => Object.values(c.ltv).map((x) => Number(x.value))));
   const curves = useMemo(() => {
@@ -476,12 +484,10 @@ function CohortView(props: { q: Query; update: (p: Partial<Query>) => void }) {
   );
 }
 
-type TriangleJson = { timeZone: string; groupBy: string | null; rows: { cohort: string; group: string | null; customers: number; months: { value: string; complete: boolean }[] }[] };
-
 /** Monthly cohorts by calendar months since acquisition (the classic triangle). */
-function Triangle(props: { base: Record<string, string | string[]>; q: Query; update: (p: Partial<Query>) => void }) {
+function Triangle(props: { base: Base; q: Query; update: (p: Partial<Query>) => void }) {
   const { base, q } = props;
-  const r = useReport<TriangleJson>('triangle', { ...base, groupBy: q.groupBy || undefined });
+  const r = useReport('triangle', { ...base, groupBy: q.groupBy || undefined });
   const d = r.data;
   const width = Math.max(0, ...(d?.rows ?? []).map((x) => x.months.length));
   const max = Math.max(1, ...(d?.rows ?? []).flatMap((x) => x.months.map((m) => Number(m.value))));
@@ -519,9 +525,9 @@ function Triangle(props: { base: Record<string, string | string[]>; q: Query; up
   );
 }
 
-function Retention(props: { base: Record<string, string | string[]>; q: Query }) {
+function Retention(props: { base: Base; q: Query }) {
   const { base, q } = props;
-  const r = useReport<RetentionJson>('retention', { ...base, groupBy: q.groupBy || undefined });
+  const r = useReport('retention', { ...base, groupBy: q.groupBy || undefined });
   const d = r.data;
   const curves = useMemo(() => {
     if (!d) return null;
@@ -571,13 +577,13 @@ function Retention(props: { base: Record<string, string | string[]>; q: Query })
   );
 }
 
-const HEALTH_CLASS: Record<string, string> = { ok: 'pill-green', watch: 'pill-amber', warning: 'pill-orange', excessive: 'pill-red', 'no-sales': '' };
+const HEALTH_CLASS: Record<Health, string> = { ok: 'pill-green', watch: 'pill-amber', warning: 'pill-orange', excessive: 'pill-red', 'no-sales': '' };
 
-function Mids(props: { base: Record<string, string | string[]>; q: Query; update: (p: Partial<Query>) => void }) {
+function Mids(props: { base: Base; q: Query; update: (p: Partial<Query>) => void }) {
   const { base, q } = props;
-  const r = useReport<MidsJson>('mids', { ...base, groupBy: q.groupBy && q.groupBy !== 'mid' ? q.groupBy : undefined, thresholds: q.thresholds || undefined });
+  const r = useReport('mids', { ...base, groupBy: q.groupBy && q.groupBy !== 'mid' ? q.groupBy : undefined, thresholds: q.thresholds || undefined });
   const d = r.data;
-  const [draft, setDraft] = useState(q.thresholds || '0.9,1.0,1.5');
+  const [draft, setDraft] = useState(q.thresholds || DEFAULT_THRESHOLD_TEXT.join(','));
   return (
     <Ready page="mids" loadedKey={r.loadedKey} wantKey={r.key} error={r.error}>
       <section className="card">
@@ -590,7 +596,7 @@ function Mids(props: { base: Record<string, string | string[]>; q: Query; update
         >
           <span className="strong">Thresholds</span>
           <input aria-label="Thresholds in percent" value={draft} onChange={(e) => setDraft(e.target.value)} size={14} />
-          <span className="muted small">% for watch, warning, excessive (defaults 0.9, 1.0, 1.5)</span>
+          <span className="muted small">% for watch, warning, excessive (defaults {DEFAULT_THRESHOLD_TEXT.join(', ')})</span>
           <button className="btn btn-ghost btn-sm" type="submit">
             Apply
           </button>
@@ -612,34 +618,34 @@ function Mids(props: { base: Record<string, string | string[]>; q: Query; update
           { view: count(m.chargebacks), csv: String(m.chargebacks) },
           { view: money(m.chargebackAmount), csv: m.chargebackAmount },
           { view: pct(m.visaRatio), csv: m.visaRatio === null ? '' : String(m.visaRatio) },
-          { view: <span className={`pill ${HEALTH_CLASS[m.visaHealth] ?? ''}`}>{m.visaHealth}</span>, csv: m.visaHealth },
+          { view: <span className={`pill ${HEALTH_CLASS[m.visaHealth]}`}>{m.visaHealth}</span>, csv: m.visaHealth },
           { view: pct(m.mastercardRatio), csv: m.mastercardRatio === null ? '' : String(m.mastercardRatio) },
-          { view: <span className={`pill ${HEALTH_CLASS[m.mastercardHealth] ?? ''}`}>{m.mastercardHealth}</span>, csv: m.mastercardHealth },
+          { view: <span className={`pill ${HEALTH_CLASS[m.mastercardHealth]}`}>{m.mastercardHealth}</span>, csv: m.mastercardHealth },
         ])}
       />
     </Ready>
   );
 }
 
-const HEALTH_RANK: Record<string, number> = { 'no-sales': 0, ok: 1, watch: 2, warning: 3, excessive: 4 };
+const HEALTH_RANK: Record<Health, number> = { 'no-sales': 0, ok: 1, watch: 2, warning: 3, excessive: 4 };
 
 /** One card per MID: its latest month by both definitions, and its worst month in the range. */
 function MidSummary(props: { rows: MidsJson['rows'] }) {
   const byMid = new Map<string, MidsJson['rows']>();
   for (const r of props.rows) byMid.set(r.mid, [...(byMid.get(r.mid) ?? []), r]);
   if (byMid.size === 0) return null;
-  const worse = (a: string, b: string) => ((HEALTH_RANK[a] ?? 0) >= (HEALTH_RANK[b] ?? 0) ? a : b);
+  const worse = (a: Health, b: Health) => (HEALTH_RANK[a] >= HEALTH_RANK[b] ? a : b);
   return (
     <div className="tiles" data-testid="mid-summary">
       {[...byMid.entries()].map(([mid, rows]) => {
         const last = rows[rows.length - 1]!;
-        const worst = rows.reduce((w, r) => worse(worse(w, r.visaHealth), r.mastercardHealth), 'no-sales');
+        const worst = rows.reduce<Health>((w, r) => worse(worse(w, r.visaHealth), r.mastercardHealth), 'no-sales');
         return (
           <div className="tile" key={mid}>
             <div className="tile-label">MID {mid}</div>
             <div className="tile-value">{pct(last.visaRatio)}</div>
             <div className="tile-foot">
-              <span className={`pill ${HEALTH_CLASS[worse(last.visaHealth, last.mastercardHealth)] ?? ''}`}>{worse(last.visaHealth, last.mastercardHealth)}</span>
+              <span className={`pill ${HEALTH_CLASS[worse(last.visaHealth, last.mastercardHealth)]}`}>{worse(last.visaHealth, last.mastercardHealth)}</span>
               <span className="muted small">
                 {last.month} · MC {pct(last.mastercardRatio)} · worst {worst}
               </span>
@@ -651,7 +657,7 @@ function MidSummary(props: { rows: MidsJson['rows'] }) {
   );
 }
 
-const BREAKDOWN_COLUMNS: { key: string; label: string; kind: 'money' | 'count' | 'rate' }[] = [
+const BREAKDOWN_COLUMNS: { key: keyof FiguresJson; label: string; kind: 'money' | 'count' | 'rate' }[] = [
   { key: 'grossRevenue', label: 'gross revenue', kind: 'money' },
   { key: 'refunds', label: 'refunds', kind: 'money' },
   { key: 'chargebacks', label: 'chargebacks', kind: 'money' },
@@ -664,11 +670,11 @@ const BREAKDOWN_COLUMNS: { key: string; label: string; kind: 'money' | 'count' |
   { key: 'chargebackRate', label: 'chargeback rate', kind: 'rate' },
 ];
 
-function Breakdowns(props: { base: Record<string, string | string[]>; q: Query; update: (p: Partial<Query>) => void }) {
+function Breakdowns(props: { base: Base; q: Query; update: (p: Partial<Query>) => void }) {
   const { base, q } = props;
-  const dims = FIELDS.filter((f) => ['campaign', 'product', 'affiliate', 'subaffiliate', 'mid'].includes(f.id));
+  const dims = FIELDS.filter((f) => f.id !== 'connection' && f.id !== 'cycle');
   const dim = dims.some((f) => f.id === q.dim) ? q.dim : 'campaign';
-  const r = useReport<SummaryJson>('summary', { ...base, basis: q.basis, groupBy: dim });
+  const r = useReport('summary', { ...base, basis: q.basis, groupBy: dim });
   const groups = r.data?.groups ?? [];
   return (
     <Ready page="breakdowns" loadedKey={r.loadedKey} wantKey={r.key} error={r.error}>
