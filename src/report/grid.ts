@@ -5,7 +5,7 @@
  * CSV.
  */
 import { RATE_FIGURES, type Figures } from '../analytics/index.js';
-import type { FiguresJson, Rate, ReportJson } from './json.js';
+import type { Rate, ReportJson } from './json.js';
 import type { RenderedReport } from './run.js';
 
 export type Format = 'table' | 'json' | 'csv';
@@ -80,7 +80,7 @@ export function summaryGrid(r: ReportJson['summary'], format: Format): Grid {
 export function seriesGrid(r: ReportJson['series'], format: Format): Grid {
   return {
     columns: ['period', ...groupCol(r.groupBy), ...SHOWN],
-    rows: r.points.map((p) => [p.period, ...groupCell(r.groupBy, p.group), ...SHOWN.map((k) => figureCell(k, (p as FiguresJson)[k], format))]),
+    rows: r.points.map((p) => [p.period, ...groupCell(r.groupBy, p.group), ...SHOWN.map((k) => figureCell(k, p[k], format))]),
   };
 }
 

@@ -7,7 +7,7 @@
 import { formatCents } from '../core/money.js';
 import {
   MONEY_FIGURES, RATE_FIGURES,
-  type Basis, type CohortReport, type ComparedFigures, type Dimension, type Figures, type Health, type MidReport, type Period, type RetentionReport, type SeriesReport, type SummaryReport, type TriangleReport,
+  type Basis, type CohortReport, type ComparedFigures, type Dimension, type Figures, type MidMonth, type MidReport, type Period, type RetentionReport, type SeriesReport, type SummaryReport, type TriangleReport,
 } from '../analytics/index.js';
 
 /** Money: a decimal string with two decimals, e.g. "1234.50" or "-10.00". */
@@ -92,20 +92,8 @@ export interface RetentionJson {
   rows: { group: string | null; initialPurchases: number; cycles: { cycle: number; approvals: number; retention: Rate; rebillRate: Rate; cancellations: number }[] }[];
 }
 
-/** One MID's month. */
-export interface MidMonthJson {
-  mid: string;
-  group: string | null;
-  month: string;
-  sales: number;
-  previousMonthSales: number;
-  chargebacks: number;
-  chargebackAmount: Money;
-  visaRatio: Rate;
-  visaHealth: Health;
-  mastercardRatio: Rate;
-  mastercardHealth: Health;
-}
+/** One MID's month: the analytics row with its amount as money and its ratios rounded. */
+export type MidMonthJson = Omit<MidMonth, 'chargebackCents'> & { chargebackAmount: Money; visaRatio: Rate; mastercardRatio: Rate };
 
 /** GET /api/reports/mids, `konduit report mids --format json`. */
 export interface MidsJson {
