@@ -1,11 +1,12 @@
 /**
- * Import-direction rules of DESIGN §1: CRM API -> crm -> sync -> store -> analytics -> server -> web.
+ * Import-direction rules of DESIGN §1: CRM API -> crm -> sync -> store -> analytics -> server -> web,
+ * with `ledger` the one place that says what money is (sync, store and analytics read it).
  * `core` imports nothing of ours; only `cli` and `server` wire engines together.
  */
 const mod = (name) => `^src/${name}/`;
 const notOurs = (...allowed) => `^src/(?!(${allowed.join('|')})/)`;
-/** Modules with no imports at all: the web may bundle them (the dimensions, the reports' defaults). */
-const PURE = '^src/analytics/(dimensions|defaults)\\.ts$';
+/** Modules with no imports at all: the web may bundle them (the ledger's dimensions, the reports' defaults). */
+const PURE = '^src/(ledger/dimensions|analytics/defaults)\\.ts$';
 
 module.exports = {
   forbidden: [
@@ -13,19 +14,21 @@ module.exports = {
       from: { path: mod('core') }, to: { path: notOurs('core') } },
     { name: 'crm-only-core', severity: 'error', comment: 'the CRM client depends on core only',
       from: { path: mod('crm') }, to: { path: notOurs('core', 'crm') } },
-    { name: 'store-only-core', severity: 'error', comment: 'the store depends on core only',
-      from: { path: mod('store') }, to: { path: notOurs('core', 'store') } },
+    { name: 'ledger-is-pure', severity: 'error', comment: 'the ledger reads CRM rows (crm) and core, nothing downstream',
+      from: { path: mod('ledger') }, to: { path: notOurs('core', 'crm', 'ledger') } },
+    { name: 'store-only-core', severity: 'error', comment: 'the store depends on core and the ledger only',
+      from: { path: mod('store') }, to: { path: notOurs('core', 'ledger', 'store') } },
     { name: 'sync-sees-store-interface', severity: 'error',
       comment: 'sync sees the Store interface, never an engine',
       from: { path: mod('sync') }, to: { path: '^src/store/engines/' } },
-    { name: 'sync-deps', severity: 'error', comment: 'sync reads crm and writes store',
-      from: { path: mod('sync') }, to: { path: notOurs('core', 'crm', 'store', 'sync') } },
+    { name: 'sync-deps', severity: 'error', comment: 'sync reads crm, derives the ledger and writes store',
+      from: { path: mod('sync') }, to: { path: notOurs('core', 'crm', 'ledger', 'store', 'sync') } },
     { name: 'analytics-deps', severity: 'error',
       comment: 'analytics reads the store only (never crm or sync), and never an engine directly',
-      from: { path: mod('analytics') }, to: { path: `${notOurs('core', 'store', 'analytics')}|^src/store/engines/` } },
+      from: { path: mod('analytics') }, to: { path: `${notOurs('core', 'ledger', 'store', 'analytics')}|^src/store/engines/` } },
     { name: 'report-deps', severity: 'error',
       comment: 'the report contract (request, JSON, grids) reads analytics and the Store interface; cli and server use it',
-      from: { path: mod('report') }, to: { path: `${notOurs('core', 'store', 'analytics', 'report')}|^src/store/engines/` } },
+      from: { path: mod('report') }, to: { path: `${notOurs('core', 'ledger', 'store', 'analytics', 'report')}|^src/store/engines/` } },
     { name: 'importfile-deps', severity: 'error', comment: 'importfile imports core (and crm only for verify)',
       from: { path: mod('importfile'), pathNot: '^src/importfile/verify' },
       to: { path: notOurs('core', 'importfile') } },
@@ -39,7 +42,7 @@ module.exports = {
       from: { path: mod('web') }, to: { path: notOurs('core', 'web'), pathNot: PURE, dependencyTypesNot: ['type-only'] } },
     { name: 'web-types-are-the-api-contract', severity: 'error',
       comment: 'the web may import types (erased from the bundle) of the API contract only: report requests and JSON, the error shape',
-      from: { path: mod('web') }, to: { path: notOurs('core', 'web', 'report', 'analytics'), pathNot: '^src/server/errors\\.ts$', dependencyTypes: ['type-only'] } },
+      from: { path: mod('web') }, to: { path: notOurs('core', 'web', 'report', 'analytics', 'ledger'), pathNot: '^src/server/errors\\.ts$', dependencyTypes: ['type-only'] } },
     { name: 'pure-modules-import-nothing', severity: 'error', comment: 'what the web bundles must not pull other code in',
       from: { path: PURE }, to: {} },
     { name: 'nobody-imports-cli', severity: 'error', from: { path: '^src/(?!cli/)' }, to: { path: mod('cli') } },
@@ -48,6 +51,8 @@ module.exports = {
     { name: 'engines-wired-at-the-edge', severity: 'error',
       comment: 'only cli and server pick a store engine',
       from: { path: '^src/(?!(cli|server|store)/)' }, to: { path: '^src/store/engines/' } },
+    { name: 'shipped-code-not-tests', severity: 'error', comment: 'test kits and contracts live outside the published build',
+      from: { path: '^src/' }, to: { path: '^test/' } },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],
   options: {

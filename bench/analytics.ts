@@ -64,9 +64,9 @@ export function generateSql(engine: Engine, customers: number): string[] {
      FROM transactions WHERE is_chargedback`,
     // Facts as the store keeps them; the first sale is transaction c*5 by construction.
     `INSERT INTO customer_facts (connection_id, customer_id, first_sale_at, first_order_id, first_campaign_id, first_product_id, first_aff_id, first_source_value1, first_merchant_id,
-       sale_count, gross_cents, refund_cents, chargeback_cents, net_cents, last_event_at)
+       sale_count, gross_cents, refunds_cents, chargebacks_cents, net_cents, last_event_at)
      SELECT a.connection_id, a.customer_id, f.instant, f.order_id, f.campaign_id, f.product_id, f.aff_id, f.source_value1, f.merchant_id,
-       CAST(a.sales AS INTEGER), CAST(a.gross AS BIGINT), CAST(a.refunds AS BIGINT), CAST(a.cbs AS BIGINT), CAST(a.gross - a.refunds - a.cbs AS BIGINT), a.last_at
+       CAST(a.sales AS INTEGER), CAST(a.gross AS BIGINT), CAST(a.refunds + a.cbs AS BIGINT), CAST(a.cbs AS BIGINT), CAST(a.gross - a.refunds - a.cbs AS BIGINT), a.last_at
      FROM (SELECT connection_id, customer_id, SUM(CASE WHEN kind = 'sale' THEN 1 ELSE 0 END) AS sales, SUM(CASE WHEN kind = 'sale' THEN amount_cents ELSE 0 END) AS gross,
              SUM(CASE WHEN kind IN ('refund', 'void') THEN -amount_cents ELSE 0 END) AS refunds, SUM(CASE WHEN kind = 'chargeback' THEN -amount_cents ELSE 0 END) AS cbs, MAX(instant) AS last_at
            FROM money_events WHERE kind <> 'decline' GROUP BY connection_id, customer_id) a
@@ -199,7 +199,7 @@ async function benchMaintenance(
         const existing = i % 2 === 0;
         const customer = existing ? (id * 7919) % CUSTOMERS : CUSTOMERS + id;
         return {
-          event_id: `sale:${id}`, kind: 'sale', transaction_id: id, instant: Date.UTC(2025, 8, 1) + (id % 1000) * 3_600_000, amount_cents: 2999,
+          event_id: `sale:${id}`, kind: 'sale' as const, transaction_id: id, instant: Date.UTC(2025, 8, 1) + (id % 1000) * 3_600_000, amount_cents: 2999,
           customer_id: customer, order_id: `N${id}`, purchase_id: null, campaign_id: 1, product_id: 100, aff_id: 'A1', source_value1: null, merchant_id: 500,
           billing_cycle: existing ? 2 : 1, is_initial: !existing,
         };

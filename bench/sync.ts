@@ -71,9 +71,9 @@ async function storeThroughput(dir: string): Promise<void> {
     const outcome = interpretResponse(200, bodies[p] ?? '');
     if (outcome.kind !== 'success') throw new Error(`bench page ${p + 1}: ${outcome.kind}`);
     const page = parsePage(outcome.message, p + 1, perPage);
-    const mapped = spec.map(page.records, 'America/New_York');
+    const { write, maxUpdated } = spec.toPage(page.records, 'America/New_York', connectionId);
     mapMs += performance.now() - t0;
-    pending.push({ connectionId, table: 'transactions', rows: mapped.rows, ledger: mapped.ledger, marker: { stream: 'transactions', scope: 'bench', windowKey: 'w', page: p + 1, totalResults: total, records: perPage, maxUpdated: mapped.maxUpdated } });
+    pending.push({ ...write, marker: { stream: 'transactions', scope: 'bench', windowKey: 'w', page: p + 1, totalResults: total, records: perPage, maxUpdated } });
     // As the sync engine's writer: parsing and mapping the next pages overlaps with the previous commit.
     if (pending.length === batch) {
       await writing;

@@ -24,7 +24,8 @@
  * The far viewer is Australia/Brisbane (UTC+10, no DST): 15 hours ahead of New York in winter.
  */
 import { crmWallToInstant, dateOnlyToInstant } from '../src/core/time.js';
-import type { Row } from '../src/store/schema.js';
+import type { EventKind, MoneyEvent } from '../src/ledger/index.js';
+import type { PageRow, PURCHASES as PURCHASES_TABLE, TRANSACTIONS } from '../src/store/tables.js';
 import type { Store } from '../src/store/store.js';
 import { openTestStore } from './stores.js';
 
@@ -79,9 +80,9 @@ const TXNS: T[] = [
 ];
 
 /** Ledger rows written by hand from the table above (signs as DESIGN §2: sales +, the rest -). */
-export function ledger(): { rows: Row[]; events: Row[] } {
-  const rows: Row[] = [];
-  const events: Row[] = [];
+export function ledger(): { rows: PageRow<typeof TRANSACTIONS>[]; events: MoneyEvent[] } {
+  const rows: PageRow<typeof TRANSACTIONS>[] = [];
+  const events: MoneyEvent[] = [];
   for (const t of TXNS) {
     const cycle = t.cycle ?? 1;
     rows.push({
@@ -91,15 +92,15 @@ export function ledger(): { rows: Row[]; events: Row[] } {
       date_created: at(t.wall), date_updated: at(t.wall),
     });
     const base = { transaction_id: t.id, customer_id: t.cust, order_id: t.order, purchase_id: t.purchase ?? null, campaign_id: t.camp, product_id: 10 + t.camp, aff_id: t.aff ?? null, source_value1: t.aff ? `${t.aff}-sub` : null, merchant_id: t.mid, billing_cycle: cycle, is_initial: cycle <= 1 };
-    const kind = t.ok === false ? 'decline' : t.type.toLowerCase();
+    const kind = (t.ok === false ? 'decline' : t.type.toLowerCase()) as EventKind;
     const sign = kind === 'sale' || kind === 'decline' ? 1 : -1;
     events.push({ ...base, event_id: `${kind}:${t.id}`, kind, instant: at(t.wall), amount_cents: sign * t.cents });
-    if (t.cb) events.push({ ...base, event_id: `chargeback:${t.id}`, kind: 'chargeback', instant: dateOnlyToInstant(t.cb, NY), amount_cents: -t.cents });
+    if (t.cb) events.push({ ...base, event_id: `chargeback:${t.id}`, kind: 'chargeback', instant: dateOnlyToInstant(t.cb, NY) ?? at(t.wall), amount_cents: -t.cents });
   }
   return { rows, events };
 }
 
-export const PURCHASES: Row[] = [
+export const PURCHASES: PageRow<typeof PURCHASES_TABLE>[] = [
   { purchase_id: 'P1', customer_id: 1, order_id: 'O1', status: 'CANCELLED', billing_cycle: 2 },
   { purchase_id: 'P6', customer_id: 6, order_id: 'O6', status: 'CANCELLED', billing_cycle: 1 },
   { purchase_id: 'P10', customer_id: 10, order_id: 'O10', status: 'ACTIVE', billing_cycle: 2 },

@@ -7,7 +7,8 @@
  */
 import { crmWallToInstant, dateOnlyToInstant, instantToCrmWall, localDate } from '../src/core/time.js';
 import type { Merchant } from '../src/sandbox/index.js';
-import type { ReadableTable, Row, Value } from '../src/store/schema.js';
+import { EVENT_MEASURES, measureSql, MEASURES, moneySql, TOTAL_COLUMNS } from '../src/ledger/index.js';
+import type { ReadableTable, Row, Value } from '../src/store/tables.js';
 import type { Store } from '../src/store/store.js';
 
 /** One expected ledger event: its instant (null when the CRM's date cannot be read) and signed amount in cents. */
@@ -91,7 +92,7 @@ export async function groundTruthReport(store: Store, connectionId: string, m: M
   const products = await compareTable(reader, diff, { table: 'products', key: 'product_id', numeric: true, want: byId(m.products, (p) => p.productId), sandboxRows: m.products.length });
   const customers = await compareTable(reader, diff, { table: 'customers', key: 'customer_id', numeric: true, want: byId(m.customers, (c) => c.customerId), sandboxRows: m.customers.length });
   const orders = await compareTable(reader, diff, { table: 'orders', key: 'order_id', numeric: false, want: byId(m.orders, (o) => o.orderId), sandboxRows: m.orders.length });
-  const ms = (col: string) => `${store.instantMsSql(col)} AS ${col}`;
+  const ms = (col: string) => `${store.sql.epochMs(col)} AS ${col}`;
   const zone = m.config.timezone;
   const transactions = await compareTable(reader, diff, {
     table: 'transactions', key: 'transaction_id', numeric: true, columns: ['total_cents', 'is_chargedback', ms('date_created'), ms('date_updated')],
@@ -269,7 +270,7 @@ async function compareLedger(reader: PagedReader, diff: Differences, m: Merchant
   reportRepeats(diff, 'ledger duplicates', census, (key, n) => `event ${key} is stored ${n} times`);
 
   const gotDays = new Map<string, number>();
-  const columns = [`${reader.store.instantMsSql('instant')} AS instant`, 'amount_cents'];
+  const columns = [`${reader.store.sql.epochMs('instant')} AS instant`, 'amount_cents'];
   /** A stored event's instant and amount, counted into its day's sum (declines are never summed). */
   const read = (row: Row, id: string) => {
     const instant = row.instant === null || row.instant === undefined ? null : Number(row.instant);
@@ -317,7 +318,7 @@ async function compareFacts(reader: PagedReader, diff: Differences, m: Merchant)
   reportRepeats(diff, 'customer facts duplicates', census, (key, n) => `customer ${key} has ${n} facts`);
 
   const at = (row: Row) => (row.first_sale_at === null || row.first_sale_at === undefined ? null : Number(row.first_sale_at));
-  await matchRows(reader, 'customer_facts', 'customer_id', [`${reader.store.instantMsSql('first_sale_at')} AS first_sale_at`], (row) => Number(row.customer_id), firstSale, {
+  await matchRows(reader, 'customer_facts', 'customer_id', [`${reader.store.sql.epochMs('first_sale_at')} AS first_sale_at`], (row) => Number(row.customer_id), firstSale, {
     matched: (row, want, id) => {
       if (at(row) !== want) diff.add('customer facts first sale', `customer ${id}: first sale ${when(at(row))} in the store, ${when(want)} in the sandbox`);
     },
@@ -334,23 +335,19 @@ async function compareFacts(reader: PagedReader, diff: Differences, m: Merchant)
 async function compareAggregates(store: Store, connectionId: string, diff: Differences): Promise<void> {
   if ((await store.countRows('rebuild_pending', connectionId)) > 0) diff.add('aggregates', 'the pre-aggregates are marked behind the ledger (never rebuilt)');
   const one = async (sql: string) => (await store.query(sql, [connectionId]))[0] ?? {};
-  const slots = await one('SELECT SUM(gross_cents) AS g, SUM(refund_cents) AS r, SUM(sale_count) AS s, SUM(new_customers) AS nc FROM event_slots WHERE connection_id = $1');
-  const ledger = await one(
-    `SELECT SUM(CASE WHEN kind = 'sale' THEN amount_cents ELSE 0 END) AS g, SUM(CASE WHEN kind IN ('refund', 'void', 'chargeback') THEN -amount_cents ELSE 0 END) AS r,
-       SUM(CASE WHEN kind = 'sale' THEN 1 ELSE 0 END) AS s FROM money_events WHERE connection_id = $1`,
-  );
+  // Every event measure of the ledger's table, summed over event_slots and recomputed from the ledger.
+  const slots = await one(`SELECT ${EVENT_MEASURES.map(([n]) => `SUM(${TOTAL_COLUMNS[n]}) AS "${n}"`).join(', ')}, SUM(${TOTAL_COLUMNS.newCustomers}) AS nc FROM event_slots WHERE connection_id = $1`);
+  const ledger = await one(`SELECT ${EVENT_MEASURES.map(([n]) => `${measureSql(n)} AS "${n}"`).join(', ')} FROM money_events WHERE connection_id = $1`);
   const facts = await one('SELECT COUNT(*) AS n FROM customer_facts WHERE connection_id = $1');
   const cohorts = await one('SELECT SUM(customers) AS n FROM cohort_slots WHERE connection_id = $1');
-  const ages = await one('SELECT SUM(net_cents) AS n FROM cohort_ages WHERE connection_id = $1');
+  const ages = await one(`SELECT SUM(${MEASURES.net.column}) AS n FROM cohort_ages WHERE connection_id = $1`);
   const net = await one(
     `SELECT SUM(e.amount_cents) AS n FROM money_events e JOIN customer_facts f ON f.connection_id = e.connection_id AND f.customer_id = e.customer_id
-     WHERE e.connection_id = $1 AND e.kind <> 'decline'`,
+     WHERE e.connection_id = $1 AND ${moneySql('e')}`,
   );
   const num = (v: Value | undefined) => Number(v ?? 0);
   const pairs: [string, Value | undefined, Value | undefined][] = [
-    ['event_slots gross', slots.g, ledger.g],
-    ['event_slots refunds', slots.r, ledger.r],
-    ['event_slots sales', slots.s, ledger.s],
+    ...EVENT_MEASURES.map(([n]): [string, Value | undefined, Value | undefined] => [`event_slots ${n}`, slots[n], ledger[n]]),
     ['event_slots new customers', slots.nc, facts.n],
     ['cohort_slots customers', cohorts.n, facts.n],
     ['cohort_ages net', ages.n, net.n],

@@ -26,7 +26,7 @@ describe('import-direction rules (DESIGN §1)', () => {
     dir = await mkdtemp(join(tmpdir(), 'konduit-rules-'));
     await copyFile(join(root, '.dependency-cruiser.cjs'), join(dir, '.dependency-cruiser.cjs'));
     await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext' } }));
-    for (const m of ['core', 'crm', 'store/engines/duckdb', 'sync', 'analytics', 'importfile', 'sandbox', 'cli']) {
+    for (const m of ['core', 'crm', 'ledger', 'store/engines/duckdb', 'sync', 'analytics', 'importfile', 'sandbox', 'cli']) {
       await mkdir(join(dir, 'src', m), { recursive: true });
     }
     await writeFile(join(dir, 'src/core/money.ts'), 'export const x = 1;\n');
@@ -48,8 +48,12 @@ describe('import-direction rules (DESIGN §1)', () => {
     ['src/sync/bad.ts', "import { y } from '../store/engines/duckdb/engine.js';\nexport const b = y;\n", 'sync-sees-store-interface'],
     ['src/analytics/bad.ts', "import { x } from '../crm/c.js';\nexport const b = x;\n", 'analytics-deps'],
     ['src/importfile/bad.ts', "import { x } from '../crm/c.js';\nexport const b = x;\n", 'importfile-deps'],
+    ['src/ledger/bad.ts', "import { y } from '../store/engines/duckdb/engine.js';\nexport const b = y;\n", 'ledger-is-pure'],
+    ['src/sync/kit.ts', "import { k } from '../../test/kit.js';\nexport const b = k;\n", 'shipped-code-not-tests'],
   ])('rejects %s', async (file, source, rule) => {
     await writeFile(join(dir, 'src/crm/c.ts'), 'export const x = 2;\n');
+    await mkdir(join(dir, 'test'), { recursive: true });
+    await writeFile(join(dir, 'test/kit.ts'), 'export const k = 3;\n');
     await writeFile(join(dir, file), source);
     try {
       const { code, out } = await cruise(dir);

@@ -6,13 +6,12 @@
  */
 import type { Cents } from '../core/money.js';
 import { DAY, localDate, startOfLocalDay } from '../core/time.js';
-import type { Store } from '../store/store.js';
+import type { ReportReader } from '../store/store.js';
 import { divRound } from './arith.js';
 import { groupKey, type Dimension } from './dimensions.js';
 import { instantRange, nextPeriodStart, periodKey, periodStart, type Period } from './range.js';
-import { factCol, filterSql, firstSaleJoin, instantParam, localDayOf, localDaySql, localTimestampSql, Params, periodStartInRangeSql, plusDaysSql } from './sql.js';
+import { factCol, filterSql, firstSaleJoin, Params, plusDaysSql } from './sql.js';
 import { DEFAULT_HORIZONS } from './defaults.js';
-import { aggregatesBehind } from './summary-aggregate.js';
 import { reportZone, type RangeQuery } from './summary.js';
 
 /** One cell: net LTV per customer in cents; complete only when the horizon has passed for every member. */
@@ -55,22 +54,22 @@ export interface CohortQuery extends RangeQuery {
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
 /** Customer-side FROM/WHERE shared by the cohort queries: facts in range, filtered, with breakdown. */
-function cohortBase(store: Store, q: CohortQuery, zone: string, p: Params): { from: string; where: string; bucket: string; group: string } {
+function cohortBase(store: ReportReader, q: CohortQuery, zone: string, p: Params): { from: string; where: string; bucket: string; group: string } {
   const r = instantRange(q.from, q.to, zone);
   const filters = q.filters ?? [];
   const needsFirst = q.groupBy === 'cycle' || filters.some((f) => f.dimension === 'cycle');
   const f = factCol('f', 'fs');
-  const bucket = periodStartInRangeSql(store.engine, p, 'f.first_sale_at', zone, q.by, r.startMs, r.endMs);
-  const where = `f.first_sale_at >= ${instantParam(store.engine, p, r.startMs)} AND f.first_sale_at < ${instantParam(store.engine, p, r.endMs)}${filterSql(filters, f, p)}`;
+  const bucket = store.sql.periodStartInRange(p.add, 'f.first_sale_at', zone, q.by, r.startMs, r.endMs);
+  const where = `f.first_sale_at >= ${store.sql.instantParam(p.add, r.startMs)} AND f.first_sale_at < ${store.sql.instantParam(p.add, r.endMs)}${filterSql(filters, f, p)}`;
   return { from: `customer_facts f ${needsFirst ? firstSaleJoin('f', 'fs') : ''}`, where, bucket, group: q.groupBy ? f(q.groupBy) : 'NULL' };
 }
 
 /** Cohort sizes and the latest first sale of each cohort (for completeness). */
-async function cohortSizes(store: Store, q: CohortQuery, zone: string): Promise<Map<string, { start: string; group: string; customers: number; lastFirstMs: number }>> {
+async function cohortSizes(store: ReportReader, q: CohortQuery, zone: string): Promise<Map<string, { start: string; group: string; customers: number; lastFirstMs: number }>> {
   const p = new Params();
   const b = cohortBase(store, q, zone, p);
   const rows = await store.query(
-    `SELECT ${b.bucket} AS bucket, ${b.group} AS grp, COUNT(*) AS customers, ${store.instantMsSql('MAX(f.first_sale_at)')} AS last_first
+    `SELECT ${b.bucket} AS bucket, ${b.group} AS grp, COUNT(*) AS customers, ${store.sql.epochMs('MAX(f.first_sale_at)')} AS last_first
      FROM ${b.from} WHERE ${b.where} GROUP BY 1, 2`,
     p.values,
   );
@@ -99,14 +98,14 @@ function horizonsOf(q: CohortQuery): number[] {
  * it behind (aggregatesBehind), else from the ledger and the facts. `source` forces one ('aggregate'
  * throws when it cannot answer).
  */
-export async function cohortReport(store: Store, q: CohortQuery, o: { source?: 'ledger' | 'aggregate' } = {}): Promise<CohortReport> {
+export async function cohortReport(store: ReportReader, q: CohortQuery, o: { source?: 'ledger' | 'aggregate' } = {}): Promise<CohortReport> {
   horizonsOf(q);
-  const source = o.source ?? (cohortAggregateAnswers(q) && !(await aggregatesBehind(store)) ? 'aggregate' : 'ledger');
+  const source = o.source ?? (cohortAggregateAnswers(q) && !(await store.aggregatesBehind()) ? 'aggregate' : 'ledger');
   return source === 'aggregate' ? cohortReportFromAggregate(store, q) : cohortReportFromLedger(store, q);
 }
 
 /** Cohort LTV over the ledger and the facts (every breakdown). */
-export async function cohortReportFromLedger(store: Store, q: CohortQuery): Promise<CohortReport> {
+export async function cohortReportFromLedger(store: ReportReader, q: CohortQuery): Promise<CohortReport> {
   const zone = reportZone({ ...q, basis: 'event' });
   const horizons = horizonsOf(q);
   const asOf = q.asOf ?? Date.now();
@@ -159,7 +158,7 @@ function monthIndex(date: string): number {
  * events in the acquisition month through k calendar months later, complete once that month has ended.
  * Cells of months that have not started are left out.
  */
-export async function cohortTriangle(store: Store, q: Omit<CohortQuery, 'by' | 'horizons'>): Promise<TriangleReport> {
+export async function cohortTriangle(store: ReportReader, q: Omit<CohortQuery, 'by' | 'horizons'>): Promise<TriangleReport> {
   const cq: CohortQuery = { ...q, by: 'month' };
   const zone = reportZone({ ...q, basis: 'event' });
   const asOf = q.asOf ?? Date.now();
@@ -168,7 +167,7 @@ export async function cohortTriangle(store: Store, q: Omit<CohortQuery, 'by' | '
   const b = cohortBase(store, cq, zone, p);
   const z = p.add(zone);
   const ym = (expr: string) => {
-    const local = localTimestampSql(store.engine, expr, z);
+    const local = store.sql.localTimestamp(expr, z);
     return `(EXTRACT(YEAR FROM ${local}) * 12 + EXTRACT(MONTH FROM ${local}))`;
   };
   const rows = await store.query(
@@ -210,25 +209,25 @@ export async function cohortTriangle(store: Store, q: Omit<CohortQuery, 'by' | '
  * age_days = floor((instant - first_sale_at) / 1 day), and every local midnight of every zone is on a
  * 15-minute boundary of UTC, so a first-sale slot falls in the viewer-zone period of its customers.
  */
-export async function cohortReportFromAggregate(store: Store, q: CohortQuery): Promise<CohortReport> {
+export async function cohortReportFromAggregate(store: ReportReader, q: CohortQuery): Promise<CohortReport> {
   if (!cohortAggregateAnswers(q)) throw new RangeError('the cohort aggregate keeps no breakdowns but the connection');
   const zone = reportZone({ ...q, basis: 'event' });
   const horizons = horizonsOf(q);
   const asOf = q.asOf ?? Date.now();
   const r = instantRange(q.from, q.to, zone);
   const p = new Params();
-  const where = `s.slot >= ${instantParam(store.engine, p, r.startMs)} AND s.slot < ${instantParam(store.engine, p, r.endMs)}${filterSql(q.filters ?? [], () => 's.connection_id', p)}`;
+  const where = `s.slot >= ${store.sql.instantParam(p.add, r.startMs)} AND s.slot < ${store.sql.instantParam(p.add, r.endMs)}${filterSql(q.filters ?? [], () => 's.connection_id', p)}`;
   // Group by viewer-zone day with integer arithmetic (at most a few hundred groups), roll days up here.
-  const day = localDaySql(store.engine, p, 's.slot', zone, r.startMs, r.endMs);
+  const day = store.sql.localDay(p.add, 's.slot', zone, r.startMs, r.endMs);
   const sums = horizons.map((h, i) => `SUM(CASE WHEN s.age_days < ${h} THEN s.net_cents ELSE 0 END) AS h${i}`);
   const sizeRows = await store.query(
-    `SELECT ${day} AS d, SUM(s.customers) AS customers, ${store.instantMsSql('MAX(s.last_first_sale_at)')} AS last_first FROM cohort_slots s WHERE ${where} GROUP BY 1`,
+    `SELECT ${day} AS d, SUM(s.customers) AS customers, ${store.sql.epochMs('MAX(s.last_first_sale_at)')} AS last_first FROM cohort_slots s WHERE ${where} GROUP BY 1`,
     p.values,
   );
   const sumRows = await store.query(`SELECT ${day} AS d, ${sums.join(', ')}, SUM(s.net_cents) AS total FROM cohort_ages s WHERE ${where} GROUP BY 1`, p.values);
   const acc = new Map<string, { customers: number; lastFirst: number; h: number[]; total: number }>();
   const cell = (d: unknown) => {
-    const start = periodStart(localDayOf(d), q.by);
+    const start = periodStart(store.sql.dayOf(d), q.by);
     let a = acc.get(start);
     if (!a) acc.set(start, (a = { customers: 0, lastFirst: -Infinity, h: horizons.map(() => 0), total: 0 }));
     return a;

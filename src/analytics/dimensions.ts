@@ -1,10 +1,10 @@
 /**
- * The breakdown dimensions every report can filter and group by (DESIGN §2), and where each lives:
- * on a ledger event, and on a customer's facts (first-touch attribution, for customer-level figures
- * such as new customers and cohorts).
+ * Filters and breakdowns as users give them: the dimensions are the ledger's (ledger/dimensions.ts:
+ * where each lives on an event and on a customer's facts); this file reads user-typed names and values.
  */
-export const DIMENSIONS = ['connection', 'campaign', 'product', 'affiliate', 'subaffiliate', 'mid', 'cycle'] as const;
-export type Dimension = (typeof DIMENSIONS)[number];
+import { DIMENSION_SPECS, type Dimension } from '../ledger/index.js';
+
+export { DIMENSIONS, DIMENSION_SPECS, type Dimension } from '../ledger/index.js';
 
 /** Other spellings accepted from users (the CRM's field names). */
 const ALIASES: Record<string, Dimension> = {
@@ -30,33 +30,6 @@ export function parseDimension(name: string): Dimension | null {
   return ALIASES[name.trim().toLowerCase()] ?? null;
 }
 
-/** Ledger column of each dimension. */
-export const EVENT_COLUMN: Record<Dimension, string> = {
-  connection: 'connection_id',
-  campaign: 'campaign_id',
-  product: 'product_id',
-  affiliate: 'aff_id',
-  subaffiliate: 'source_value1',
-  mid: 'merchant_id',
-  cycle: 'billing_cycle',
-};
-
-/**
- * Customer-facts column of each dimension: the attribution of the customer's first sale. The billing
- * cycle is not kept in the facts; customer-level reports read it from the first sale event instead.
- */
-export const FACT_COLUMN: Record<Exclude<Dimension, 'cycle'>, string> = {
-  connection: 'connection_id',
-  campaign: 'first_campaign_id',
-  product: 'first_product_id',
-  affiliate: 'first_aff_id',
-  subaffiliate: 'first_source_value1',
-  mid: 'first_merchant_id',
-};
-
-/** Dimensions whose values are CRM integer ids (compared as numbers so indexes and types line up). */
-const NUMERIC: ReadonlySet<Dimension> = new Set(['campaign', 'product', 'mid', 'cycle']);
-
 /** One filter: the dimension equals one of the values. */
 export interface Filter {
   dimension: Dimension;
@@ -65,7 +38,7 @@ export interface Filter {
 
 /** Parses a filter value for a dimension; null when a numeric dimension gets a non-integer. */
 export function filterValue(dimension: Dimension, text: string): string | number | null {
-  if (!NUMERIC.has(dimension)) return text;
+  if (!DIMENSION_SPECS[dimension].numeric) return text;
   return /^-?\d+$/.test(text.trim()) ? Number(text.trim()) : null;
 }
 

@@ -3,7 +3,7 @@
  */
 import type { Cents } from '../core/money.js';
 import { compare, divRound, rate, type Compared } from './arith.js';
-import type { Totals } from './totals.js';
+import { derived, type Totals } from '../ledger/index.js';
 
 /** The figures of one period. Money in cents; rates are fractions (0.25 = 25%), null with no denominator. */
 export interface Figures {
@@ -30,23 +30,23 @@ export interface Figures {
   rebillApproved: number;
 }
 
-/** Derives the figures from totals. */
+/** Derives the figures from totals (each total is a measure of ledger/measures.ts). */
 export function figuresOf(t: Totals): Figures {
   const initialAttempts = t.initialApproved + t.initialDeclined;
   const rebillAttempts = t.rebillApproved + t.rebillDeclined;
   return {
-    grossRevenue: t.grossCents,
-    refunds: t.refundCents,
-    chargebacks: t.chargebackCents,
-    netRevenue: t.grossCents - t.refundCents,
+    grossRevenue: t.gross,
+    refunds: t.refunds,
+    chargebacks: t.chargebacks,
+    netRevenue: derived('net', t),
     orders: t.orders,
     newCustomers: t.newCustomers,
-    aov: divRound(t.grossCents, t.orders),
+    aov: divRound(t.gross, t.orders),
     initialApprovalRate: rate(t.initialApproved, initialAttempts),
     rebillApprovalRate: rate(t.rebillApproved, rebillAttempts),
-    refundRate: rate(t.refundCents, t.grossCents),
-    chargebackRate: rate(t.chargebackCount, t.saleCount),
-    saleCount: t.saleCount,
+    refundRate: rate(t.refunds, t.gross),
+    chargebackRate: rate(t.chargebackCount, t.sales),
+    saleCount: t.sales,
     chargebackCount: t.chargebackCount,
     initialAttempts,
     initialApproved: t.initialApproved,

@@ -4,11 +4,11 @@
  * are computed over all of a MID's sales and chargebacks (every chargeback counts as a Visa dispute).
  */
 import type { Cents } from '../core/money.js';
-import type { Store } from '../store/store.js';
+import type { ReportReader } from '../store/store.js';
 import { rate } from './arith.js';
 import { groupKey, type Dimension } from './dimensions.js';
 import { instantRange, nextPeriodStart, periodsOf } from './range.js';
-import { eventCol, filterSql, instantParam, Params, periodStartInRangeSql } from './sql.js';
+import { eventCol, filterSql, Params } from './sql.js';
 import { reportZone, type RangeQuery } from './summary.js';
 import { addDays } from '../core/time.js';
 import { DEFAULT_THRESHOLDS } from './defaults.js';
@@ -53,7 +53,7 @@ export function healthOf(ratio: number | null, thresholds: readonly number[]): H
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
 /** MID health for every month touching [from, to] (the month before the first is read for Mastercard). */
-export async function midReport(store: Store, q: RangeQuery & { thresholds?: number[] }): Promise<MidReport> {
+export async function midReport(store: ReportReader, q: RangeQuery & { thresholds?: number[] }): Promise<MidReport> {
   if (q.groupBy === 'mid') q = { ...q, groupBy: null };
   const zone = reportZone({ ...q, basis: 'event' });
   const thresholds = [...(q.thresholds ?? DEFAULT_THRESHOLDS)].sort((a, b) => a - b);
@@ -66,12 +66,12 @@ export async function midReport(store: Store, q: RangeQuery & { thresholds?: num
   const e = eventCol('e');
   const group = q.groupBy ? e(q.groupBy) : 'NULL';
   const rows = await store.query(
-    `SELECT e.merchant_id AS mid, ${group} AS grp, ${periodStartInRangeSql(store.engine, p, 'e.instant', zone, 'month', r.startMs, r.endMs)} AS month,
+    `SELECT e.merchant_id AS mid, ${group} AS grp, ${store.sql.periodStartInRange(p.add, 'e.instant', zone, 'month', r.startMs, r.endMs)} AS month,
        COUNT(CASE WHEN e.kind = 'sale' THEN 1 END) AS sales,
        COUNT(CASE WHEN e.kind = 'chargeback' THEN 1 END) AS cbs,
        SUM(CASE WHEN e.kind = 'chargeback' THEN -e.amount_cents ELSE 0 END) AS cb_cents
      FROM money_events e
-     WHERE e.kind IN ('sale', 'chargeback') AND e.instant >= ${instantParam(store.engine, p, r.startMs)} AND e.instant < ${instantParam(store.engine, p, r.endMs)}${filterSql(q.filters ?? [], e, p)}
+     WHERE e.kind IN ('sale', 'chargeback') AND e.instant >= ${store.sql.instantParam(p.add, r.startMs)} AND e.instant < ${store.sql.instantParam(p.add, r.endMs)}${filterSql(q.filters ?? [], e, p)}
      GROUP BY 1, 2, 3`,
     p.values,
   );

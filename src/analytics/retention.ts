@@ -5,11 +5,11 @@
  * cancellations = cancelled subscriptions whose last approved cycle is N. Counted per subscription
  * (purchase), breakdowns by the initial sale's attribution.
  */
-import type { Store } from '../store/store.js';
+import type { ReportReader } from '../store/store.js';
 import { rate } from './arith.js';
 import { groupKey, type Dimension } from './dimensions.js';
 import { instantRange } from './range.js';
-import { eventCol, filterSql, instantParam, Params } from './sql.js';
+import { eventCol, filterSql, Params } from './sql.js';
 import { reportZone, type RangeQuery } from './summary.js';
 
 export interface CycleRow {
@@ -41,7 +41,7 @@ export interface RetentionReport {
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
 /** Retention of the subscriptions started in [from, to]. A billing-cycle filter limits the cycles listed. */
-export async function retentionReport(store: Store, q: RangeQuery): Promise<RetentionReport> {
+export async function retentionReport(store: ReportReader, q: RangeQuery): Promise<RetentionReport> {
   if (q.groupBy === 'cycle') throw new RangeError('retention is already broken down by billing cycle; group it by another field');
   const zone = reportZone({ ...q, basis: 'event' });
   const r = instantRange(q.from, q.to, zone);
@@ -56,7 +56,7 @@ export async function retentionReport(store: Store, q: RangeQuery): Promise<Rete
         ROW_NUMBER() OVER (PARTITION BY e.connection_id, e.purchase_id ORDER BY e.instant, e.event_id) AS rn
       FROM money_events e
       WHERE e.kind = 'sale' AND e.billing_cycle = 1 AND e.purchase_id IS NOT NULL${filterSql(others, e, p)}) x
-    WHERE rn = 1 AND instant >= ${instantParam(store.engine, p, r.startMs)} AND instant < ${instantParam(store.engine, p, r.endMs)}`;
+    WHERE rn = 1 AND instant >= ${store.sql.instantParam(p.add, r.startMs)} AND instant < ${store.sql.instantParam(p.add, r.endMs)}`;
   const rows = await store.query(
     `WITH subs AS (${inRange}),
      approved AS (

@@ -2,22 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { divRound } from './arith.js';
 import { healthOf } from './mids.js';
 import { periodsOf, previousRange } from './range.js';
-import { offsetChanges } from './sql.js';
-
-describe('offsetChanges', () => {
-  it('finds both 2025 New York transitions to the minute', () => {
-    expect(offsetChanges('America/New_York', Date.UTC(2025, 0, 1), Date.UTC(2026, 0, 1))).toEqual([
-      { from: Date.UTC(2025, 0, 1), minutes: -300 },
-      { from: Date.UTC(2025, 2, 9, 7), minutes: -240 }, // 02:00 EST
-      { from: Date.UTC(2025, 10, 2, 6), minutes: -300 }, // 02:00 EDT
-    ]);
-  });
-  it('handles half-hour DST (Lord Howe) and zones without DST', () => {
-    const lh = offsetChanges('Australia/Lord_Howe', Date.UTC(2025, 0, 1), Date.UTC(2026, 0, 1)).map((c) => c.minutes);
-    expect(lh).toEqual([660, 630, 660]);
-    expect(offsetChanges('Asia/Kathmandu', Date.UTC(2025, 0, 1), Date.UTC(2026, 0, 1))).toEqual([{ from: Date.UTC(2025, 0, 1), minutes: 345 }]);
-  });
-});
 
 describe('report arithmetic and periods', () => {
   it('rounds money halves away from zero, once', () => {

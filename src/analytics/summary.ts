@@ -2,12 +2,12 @@
  * Summary (a range against the previous range of the same length) and series (the same figures per
  * day, ISO week or month), on the event basis or the CRM basis (docs/metrics.md).
  */
-import type { Store } from '../store/store.js';
+import type { ReportReader } from '../store/store.js';
 import type { Dimension, Filter } from './dimensions.js';
 import { compareFigures, figuresOf, type ComparedFigures, type Figures } from './figures.js';
 import { instantRange, periodKey, periodsOf, previousRange, type Period } from './range.js';
-import { instantParam, periodStartInRangeSql, type Basis } from './sql.js';
-import { aggregatesBehind, readTotalsFromSlots, slotsAnswer } from './summary-aggregate.js';
+import type { Basis } from './sql.js';
+import { readTotalsFromSlots, slotsAnswer } from './summary-aggregate.js';
 import { emptyTotals, readTotals, type TotalsByBucket, type TotalsQuery } from './totals.js';
 
 /** What every report is scoped by. */
@@ -62,13 +62,13 @@ export interface TotalsSource {
   source?: 'ledger' | 'aggregate';
 }
 
-async function totalsOf(store: Store, q: TotalsQuery, o: TotalsSource): Promise<TotalsByBucket> {
-  const source = o.source ?? (slotsAnswer(q) && !(await aggregatesBehind(store)) ? 'aggregate' : 'ledger');
+async function totalsOf(store: ReportReader, q: TotalsQuery, o: TotalsSource): Promise<TotalsByBucket> {
+  const source = o.source ?? (slotsAnswer(q) && !(await store.aggregatesBehind()) ? 'aggregate' : 'ledger');
   return source === 'aggregate' ? readTotalsFromSlots(store, q) : readTotals(store, q);
 }
 
 /** The summary of [from, to] and of the previous period of the same length. */
-export async function summaryReport(store: Store, q: RangeQuery, o: TotalsSource = {}): Promise<SummaryReport> {
+export async function summaryReport(store: ReportReader, q: RangeQuery, o: TotalsSource = {}): Promise<SummaryReport> {
   const zone = reportZone(q);
   const basis = q.basis ?? 'event';
   const cur = instantRange(q.from, q.to, zone);
@@ -78,7 +78,7 @@ export async function summaryReport(store: Store, q: RangeQuery, o: TotalsSource
     basis,
     startMs: prev.startMs,
     endMs: cur.endMs,
-    bucket: (expr, p) => `CASE WHEN ${expr} >= ${instantParam(store.engine, p, cur.startMs)} THEN 'cur' ELSE 'prev' END`,
+    bucket: (expr, p) => `CASE WHEN ${expr} >= ${store.sql.instantParam(p.add, cur.startMs)} THEN 'cur' ELSE 'prev' END`,
     filters: q.filters ?? [],
     groupBy: q.groupBy ?? null,
   }, o);
@@ -115,7 +115,7 @@ export interface SeriesReport {
  * The figures per period over [from, to]. Edge periods are clipped to the range: a week that starts
  * before `from` counts only the days from `from`.
  */
-export async function seriesReport(store: Store, q: RangeQuery & { by: Period }, o: TotalsSource = {}): Promise<SeriesReport> {
+export async function seriesReport(store: ReportReader, q: RangeQuery & { by: Period }, o: TotalsSource = {}): Promise<SeriesReport> {
   const zone = reportZone(q);
   const basis = q.basis ?? 'event';
   const r = instantRange(q.from, q.to, zone);
@@ -123,7 +123,7 @@ export async function seriesReport(store: Store, q: RangeQuery & { by: Period },
     basis,
     startMs: r.startMs,
     endMs: r.endMs,
-    bucket: (expr, p) => periodStartInRangeSql(store.engine, p, expr, zone, q.by, r.startMs, r.endMs),
+    bucket: (expr, p) => store.sql.periodStartInRange(p.add, expr, zone, q.by, r.startMs, r.endMs),
     filters: q.filters ?? [],
     groupBy: q.groupBy ?? null,
   }, o);

@@ -9,6 +9,7 @@ import {
   isoWeekStart,
   isValidTimeZone,
   localDate,
+  offsetChanges,
   offsetMinutesAt,
   parseWall,
   startOfLocalDay,
@@ -104,4 +105,19 @@ describe('offsetMinutesAt (cached per day, per quarter hour on transition days)'
       expect(misses).toEqual([]);
     });
   }
+});
+
+describe('offsetChanges', () => {
+  it('finds both 2025 New York transitions to the minute', () => {
+    expect(offsetChanges('America/New_York', Date.UTC(2025, 0, 1), Date.UTC(2026, 0, 1))).toEqual([
+      { from: Date.UTC(2025, 0, 1), minutes: -300 },
+      { from: Date.UTC(2025, 2, 9, 7), minutes: -240 }, // 02:00 EST
+      { from: Date.UTC(2025, 10, 2, 6), minutes: -300 }, // 02:00 EDT
+    ]);
+  });
+  it('handles half-hour DST (Lord Howe) and zones without DST', () => {
+    const lh = offsetChanges('Australia/Lord_Howe', Date.UTC(2025, 0, 1), Date.UTC(2026, 0, 1)).map((c) => c.minutes);
+    expect(lh).toEqual([660, 630, 660]);
+    expect(offsetChanges('Asia/Kathmandu', Date.UTC(2025, 0, 1), Date.UTC(2026, 0, 1))).toEqual([{ from: Date.UTC(2025, 0, 1), minutes: 345 }]);
+  });
 });

@@ -249,3 +249,24 @@ export function isoWeekStart(date: string): string {
 }
 
 export { MINUTE, HOUR, DAY };
+
+/** A zone's UTC offset changes in [startMs, endMs): the offset in force from each instant on. */
+export function offsetChanges(zone: string, startMs: number, endMs: number): { from: number; minutes: number }[] {
+  const out = [{ from: startMs, minutes: offsetMinutesAt(startMs, zone) }];
+  const step = 6 * 3_600_000;
+  for (let t = startMs; t < endMs; t += step) {
+    const next = Math.min(t + step, endMs);
+    const before = offsetMinutesAt(t, zone);
+    if (offsetMinutesAt(next, zone) === before) continue;
+    // Bisect to the minute at which the offset changes (changes fall on whole minutes).
+    let lo = t;
+    let hi = next;
+    while (hi - lo > 60_000) {
+      const mid = lo + Math.floor((hi - lo) / 120_000) * 60_000;
+      if (offsetMinutesAt(mid, zone) === before) lo = mid;
+      else hi = mid;
+    }
+    out.push({ from: hi, minutes: offsetMinutesAt(hi, zone) });
+  }
+  return out;
+}

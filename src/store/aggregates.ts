@@ -1,73 +1,63 @@
 /**
- * Incremental maintenance of the report pre-aggregates (schema.ts: event_slots, cohort_slots,
- * cohort_ages; docs/store.md "Pre-aggregates"). The write paths of sql-store.ts collect what a
- * transaction changed here, as exact deltas per slot, and apply them with the SQL below in that same
- * transaction:
- * - a ledger event removed or added moves its own slot's sums and counts, and its customer's cohort_ages
- *   cell under the facts as they stand (none without facts);
+ * The report pre-aggregates (tables.ts: event_slots, cohort_slots, cohort_ages; docs/store.md
+ * "Pre-aggregates"), kept from the ledger's measure table. The write paths (ledger-writer.ts, facts.ts)
+ * collect what a transaction changed as exact deltas per slot and apply them with the SQL below in that
+ * same transaction:
+ * - a ledger event removed or added moves its own slot's totals (ledger addEvent), and its customer's
+ *   cohort_ages cell (its net) under the facts as they stand (none without facts);
  * - an order whose sales changed moves from the slot of its old first sale to that of its new one;
  * - a customer whose facts are recomputed moves new_customers and their whole cohort_ages contribution
  *   from the old first-sale slot to the new one, and cohort_slots of both slots are recomputed from the
  *   facts (a latest first sale is a MAX, not a delta).
  */
 import { DAY } from '../core/time.js';
-import { ageDaysSql, COHORT_AGES, cohortSlotsFromFactsSql, EVENT_SLOTS, slotSql, type Dialect, type Row } from './schema.js';
+import { addEvent, EVENT_MEASURES, FIRST_SALE_MEASURES, kindSql, TOTAL_COLUMNS, measureSql, MEASURES, moneySql, netOf, TOTALS, type MoneyEvent, type TotalName } from '../ledger/index.js';
+import { ageDaysSql, type SqlDialect } from './dialect.js';
+import type { StoreContext } from './driver.js';
+import { COHORT_AGES, EVENT_SLOTS, type Row } from './tables.js';
 
 export const SLOT_MS = 15 * 60_000;
 
 /** The 15-minute UTC slot (epoch ms) of an instant. */
 export const slotOf = (ms: number): number => Math.floor(ms / SLOT_MS) * SLOT_MS;
 
-const COUNTS = EVENT_SLOTS.columns.map((c) => c.name).filter((n) => n !== 'connection_id' && n !== 'slot');
+const COLUMN = TOTAL_COLUMNS;
+/** event_slots' total columns, in table order. */
+const COLUMNS = TOTALS.map((n) => COLUMN[n]);
 
 /** A ledger event as the maintenance reads it (instant in epoch ms). */
-export interface EventFacts {
-  kind: string;
-  instant: number;
-  amount_cents: number;
-  is_initial: boolean;
-}
+export type EventFacts = Pick<MoneyEvent, 'kind' | 'instant' | 'amount_cents' | 'is_initial'>;
 
 /** Deltas of event_slots rows, keyed by slot (one connection). */
 export class SlotDeltas {
-  private readonly bySlot = new Map<number, Record<string, number>>();
+  private readonly bySlot = new Map<number, Partial<Record<TotalName, number>>>();
 
-  private row(slot: number): Record<string, number> {
+  private row(slot: number): Partial<Record<TotalName, number>> {
     let r = this.bySlot.get(slot);
-    if (!r) this.bySlot.set(slot, (r = Object.fromEntries(COUNTS.map((n) => [n, 0]))));
+    if (!r) this.bySlot.set(slot, (r = {}));
     return r;
   }
 
   /** An event added (+1) or removed (-1). */
   event(e: EventFacts, sign: 1 | -1): void {
-    const r = this.row(slotOf(e.instant));
-    const cents = sign * e.amount_cents;
-    const add = (k: string, v: number) => (r[k] = (r[k] ?? 0) + v);
-    if (e.kind === 'sale') {
-      add('gross_cents', cents);
-      add('sale_count', sign);
-      add(e.is_initial ? 'initial_approved' : 'rebill_approved', sign);
-    } else if (e.kind === 'decline') {
-      add(e.is_initial ? 'initial_declined' : 'rebill_declined', sign);
-    } else if (e.kind === 'refund' || e.kind === 'void' || e.kind === 'chargeback') {
-      add('refund_cents', -cents);
-      if (e.kind === 'chargeback') {
-        add('chargeback_cents', -cents);
-        add('chargeback_count', sign);
-      }
-    }
+    addEvent(this.row(slotOf(e.instant)), e, sign);
   }
 
   /** An order (first sale at ms) or a new customer (first sale at ms) added or removed. */
-  count(column: 'orders' | 'new_customers', ms: number, sign: 1 | -1): void {
+  count(measure: 'orders' | 'newCustomers', ms: number, sign: 1 | -1): void {
     const r = this.row(slotOf(ms));
-    r[column] = (r[column] ?? 0) + sign;
+    r[measure] = (r[measure] ?? 0) + sign;
   }
 
-  /** Non-zero deltas as event_slots rows (the counts to add). */
+  /** Non-zero deltas as event_slots rows (the totals to add). */
   rows(connectionId: string): Row[] {
     const out: Row[] = [];
-    for (const [slot, r] of this.bySlot) if (COUNTS.some((k) => r[k] !== 0)) out.push({ connection_id: connectionId, slot, ...r });
+    for (const [slot, r] of this.bySlot) {
+      if (!TOTALS.some((n) => (r[n] ?? 0) !== 0)) continue;
+      const row: Row = { connection_id: connectionId, slot };
+      for (const n of TOTALS) row[COLUMN[n]] = r[n] ?? 0;
+      out.push(row);
+    }
     return out;
   }
 }
@@ -76,14 +66,15 @@ export class SlotDeltas {
 export class AgeDeltas {
   private readonly cells = new Map<string, { slot: number; age: number; cents: number }>();
 
-  /** An event of a customer whose first sale is at firstMs, added or removed. */
+  /** An event of a customer whose first sale is at firstMs, added or removed: its net moves the cell. */
   event(firstMs: number, e: EventFacts, sign: 1 | -1): void {
-    if (e.kind === 'decline') return;
+    // A decline's net is 0: its cell, if it has nothing else, is dropped by rows().
+    const net = netOf(e);
     const slot = slotOf(firstMs);
     const age = Math.floor((e.instant - firstMs) / DAY);
     const k = `${slot}|${age}`;
     const c = this.cells.get(k) ?? { slot, age, cents: 0 };
-    c.cents += sign * e.amount_cents;
+    c.cents += sign * net;
     this.cells.set(k, c);
   }
 
@@ -97,11 +88,10 @@ export class AgeDeltas {
  * rows (SqlDriver.rowSet) of connection $1, read twice in the same transaction.
  */
 export function addSlotDeltasSql(deltas: string): string[] {
-  const cols = EVENT_SLOTS.columns.map((c) => c.name).join(', ');
   return [
-    `INSERT INTO event_slots (${cols}) SELECT CAST($1 AS TEXT), ${EVENT_SLOTS.columns.filter((c) => c.name !== 'connection_id').map((c) => c.name).join(', ')} FROM (${deltas}) AS d
-     ON CONFLICT (connection_id, slot) DO UPDATE SET ${COUNTS.map((n) => `${n} = event_slots.${n} + EXCLUDED.${n}`).join(', ')}`,
-    `DELETE FROM event_slots WHERE connection_id = $1 AND slot IN (SELECT slot FROM (${deltas}) AS d) AND ${COUNTS.map((n) => `${n} = 0`).join(' AND ')}`,
+    `INSERT INTO event_slots (connection_id, slot, ${COLUMNS.join(', ')}) SELECT CAST($1 AS TEXT), slot, ${COLUMNS.join(', ')} FROM (${deltas}) AS d
+     ON CONFLICT (connection_id, slot) DO UPDATE SET ${COLUMNS.map((n) => `${n} = event_slots.${n} + EXCLUDED.${n}`).join(', ')}`,
+    `DELETE FROM event_slots WHERE connection_id = $1 AND slot IN (SELECT slot FROM (${deltas}) AS d) AND ${COLUMNS.map((n) => `${n} = 0`).join(' AND ')}`,
   ];
 }
 
@@ -117,19 +107,26 @@ export function applyAgeDeltasSql(): string[] {
   ];
 }
 
+/** Facts joined to their customers' money events (aliases f and e), the cohort_ages source. */
+const FACT_EVENTS = `customer_facts f JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND ${moneySql('e')}`;
+
 /**
  * A customer's whole cohort_ages contribution (their events under their facts as they stand), for the
  * customers in `ids` of connection $1, added to agg_age_delta with `sign`: run with -1 before their facts
  * are recomputed and +1 after, it moves them from the old first-sale cells to the new ones.
  */
-export function stageCustomerAgesSql(dialect: Dialect, ids: string, sign: 1 | -1): string {
-  const slot = slotSql(dialect, 'f.first_sale_at');
-  const age = ageDaysSql(dialect, 'e.instant', 'f.first_sale_at');
+export function stageCustomerAgesSql(d: SqlDialect, ids: string, sign: 1 | -1): string {
   return `INSERT INTO agg_age_delta (connection_id, slot, age_days, net_cents)
-     SELECT f.connection_id, ${slot}, ${age}, ${sign} * SUM(e.amount_cents)
-     FROM customer_facts f JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.kind <> 'decline'
+     SELECT f.connection_id, ${d.slot('f.first_sale_at')}, ${ageDaysSql(d, 'e.instant', 'f.first_sale_at')}, ${sign} * ${measureSql('net', 'e')}
+     FROM ${FACT_EVENTS}
      WHERE f.connection_id = $1 AND f.customer_id IN (${ids}) GROUP BY 1, 2, 3
      ON CONFLICT (connection_id, slot, age_days) DO UPDATE SET net_cents = agg_age_delta.net_cents + EXCLUDED.net_cents`;
+}
+
+/** Inserts the cohort_slots rows of the customer_facts matching `where`, one grouped pass (no join). */
+function cohortSlotsFromFactsSql(d: SqlDialect, where: string): string {
+  return `INSERT INTO cohort_slots (connection_id, slot, customers, last_first_sale_at)
+     SELECT connection_id, ${d.slot('first_sale_at')}, COUNT(*), MAX(first_sale_at) FROM customer_facts WHERE ${where} GROUP BY 1, 2`;
 }
 
 /**
@@ -145,26 +142,66 @@ export const COHORT_SLOTS_WHOLE = 2_000;
  * the same transaction, became a nested loop of every fact against every touched slot: more than a
  * minute and a half, then cancelled, for 271,539 facts at the 1,000,000-transaction scale run.
  */
-export function recomputeAllCohortSlotsSql(dialect: Dialect): string[] {
-  return ['DELETE FROM cohort_slots WHERE connection_id = $1', cohortSlotsFromFactsSql(dialect, 'connection_id = $1')];
+export function recomputeAllCohortSlotsSql(d: SqlDialect): string[] {
+  return ['DELETE FROM cohort_slots WHERE connection_id = $1', cohortSlotsFromFactsSql(d, 'connection_id = $1')];
 }
 
 /**
  * Recomputes cohort_slots (customers, latest first sale: a MAX is not a delta) of the slots staged in
- * agg_touched_slots for connection $1 from customer_facts alone, then clears the stage. PostgreSQL reaches
- * the facts of a slot by the (connection_id, first_sale_at) index (a range); DuckDB, without secondary
- * indexes, hash-joins on the slot.
+ * agg_touched_slots for connection $1 from customer_facts alone, then clears the stage.
  */
-export function recomputeCohortSlotsSql(dialect: Dialect): string[] {
-  const inSlot =
-    dialect === 'postgres'
-      ? `f.connection_id = t.connection_id AND f.first_sale_at >= t.slot AND f.first_sale_at < t.slot + INTERVAL '15 minutes'`
-      : `f.connection_id = t.connection_id AND ${slotSql(dialect, 'f.first_sale_at')} = t.slot`;
+export function recomputeCohortSlotsSql(d: SqlDialect): string[] {
   return [
     'DELETE FROM cohort_slots WHERE connection_id = $1 AND slot IN (SELECT slot FROM agg_touched_slots WHERE connection_id = $1)',
     `INSERT INTO cohort_slots (connection_id, slot, customers, last_first_sale_at)
-     SELECT t.connection_id, t.slot, COUNT(*), MAX(f.first_sale_at) FROM agg_touched_slots t JOIN customer_facts f ON ${inSlot}
+     SELECT t.connection_id, t.slot, COUNT(*), MAX(f.first_sale_at) FROM agg_touched_slots t JOIN customer_facts f ON f.connection_id = t.connection_id AND ${d.inSlot('f.first_sale_at', 't.slot')}
      WHERE t.connection_id = $1 GROUP BY 1, 2`,
     'DELETE FROM agg_touched_slots WHERE connection_id = $1',
   ];
+}
+
+/**
+ * Statements that rebuild every aggregate from money_events and customer_facts: of every connection, or
+ * (byConnection) of the connection given as $1. A cohort_ages cell that sums to zero is left out, as the
+ * write-time maintenance drops it. Every total is placed at its own instant: event measures
+ * at the event, orders at their first sale (a sale without an order id is no order), new customers at
+ * their first sale (facts).
+ */
+export function rebuildAggregatesSql(d: SqlDialect, byConnection: boolean): string[] {
+  const w = (alias = '') => (byConnection ? `${alias}connection_id = $1` : 'TRUE');
+  const sums = COLUMNS.map((c) => `SUM(${c})`).join(', ');
+  /** One branch of the union: `values` for the named totals, 0 for the rest. */
+  const branch = (values: Partial<Record<TotalName, string>>) => TOTALS.map((n) => `${values[n] ?? '0'} AS ${COLUMN[n]}`).join(', ');
+  const events = Object.fromEntries(EVENT_MEASURES.map(([n]) => [n, measureSql(n)]));
+  /** Where each first-sale measure counts from: an order's first sale in the ledger, a customer's in the facts. */
+  const firstSales = FIRST_SALE_MEASURES.map(([n, m]) =>
+    m.of === 'order'
+      ? `SELECT connection_id, ${d.slot('first_at')}, ${branch({ [n]: 'COUNT(*)' })}
+       FROM (SELECT connection_id, order_id, MIN(instant) AS first_at FROM money_events WHERE ${w()} AND ${kindSql(MEASURES.sales.kinds)} AND order_id IS NOT NULL GROUP BY connection_id, order_id) o GROUP BY 1, 2`
+      : `SELECT connection_id, ${d.slot('first_sale_at')}, ${branch({ [n]: 'COUNT(*)' })} FROM customer_facts WHERE ${w()} GROUP BY 1, 2`,
+  );
+  return [
+    `DELETE FROM event_slots WHERE ${w()}`,
+    `DELETE FROM cohort_slots WHERE ${w()}`,
+    `DELETE FROM cohort_ages WHERE ${w()}`,
+    `INSERT INTO event_slots (connection_id, slot, ${COLUMNS.join(', ')})
+     SELECT connection_id, slot, ${sums} FROM (
+       SELECT connection_id, ${d.slot('instant')} AS slot, ${branch(events)}
+       FROM money_events WHERE ${w()} GROUP BY 1, 2
+       ${firstSales.map((q) => `UNION ALL ${q}`).join('\n       ')}
+     ) x GROUP BY 1, 2`,
+    cohortSlotsFromFactsSql(d, w()),
+    `INSERT INTO cohort_ages (connection_id, slot, age_days, net_cents)
+       SELECT f.connection_id, ${d.slot('f.first_sale_at')}, ${ageDaysSql(d, 'e.instant', 'f.first_sale_at')}, ${measureSql('net', 'e')}
+       FROM ${FACT_EVENTS}
+       WHERE ${w('f.')} GROUP BY 1, 2, 3
+       HAVING ${measureSql('net', 'e')} <> 0`,
+  ];
+}
+
+/** Applies SlotDeltas rows (staged by the engine: rowSet, not inlined literals) to event_slots. */
+export async function applySlotDeltas(ctx: StoreContext, connectionId: string, rows: Row[]): Promise<void> {
+  if (rows.length === 0) return;
+  const deltas = await ctx.db.rowSet(EVENT_SLOTS, rows);
+  for (const sql of addSlotDeltasSql(deltas)) await ctx.db.exec(sql, [connectionId]);
 }

@@ -1,8 +1,12 @@
 /**
- * The Store interface: the one seam between sync/analytics and a database engine. Both engines
- * (engines/duckdb, engines/postgres) pass the same contract suite (store.contract.ts).
+ * The store's seams. Each consumer sees the narrow interface it needs: the CLI and the server manage
+ * connections (ConnectionStore); sync writes pages and keeps its state (SyncStore = LedgerWriter &
+ * SyncState); analytics reads (ReportReader). Both engines (engines/duckdb, engines/postgres) implement
+ * all of them as one Store and pass the same contract suite (test/contracts/store.contract.ts).
  */
-import type { EntityTableName, ReadableTable, Row, Value } from './schema.js';
+import type { MoneyEvent } from '../ledger/index.js';
+import type { SqlDialect } from './dialect.js';
+import type { ENTITY_TABLES, EntityTableName, PageRow, READABLE_TABLES, ReadableTable, Row, Selectable, Value } from './tables.js';
 
 export type Brand = 'konnektive' | 'checkoutchamp';
 export type Frequency = 'hourly' | '6h' | '12h' | 'daily';
@@ -29,6 +33,20 @@ export interface Connection extends NewConnection {
 /** What listing shows: never the password. */
 export type ConnectionSummary = Omit<Connection, 'password'>;
 
+/** Connections: saved with their password sealed (secrets.ts), listed without it. */
+export interface ConnectionStore {
+  /** Saves a new connection (password sealed); throws when the name exists. */
+  saveConnection(c: NewConnection): Promise<Connection>;
+  /** A connection by name, password opened; null when unknown. */
+  getConnection(name: string): Promise<Connection | null>;
+  /** All connections without passwords, by name. */
+  listConnections(): Promise<ConnectionSummary[]>;
+  /** Removes a connection and every row synced for it; false when unknown. */
+  removeConnection(name: string): Promise<boolean>;
+  /** Changes how often a connection is synced (the dashboard's setting, read by `konduit sync --watch`); false when unknown. */
+  setFrequency(name: string, frequency: Frequency): Promise<boolean>;
+}
+
 /** A page's checkpoint marker: this page of this window of this stream is stored. */
 export interface PageMarker {
   stream: string;
@@ -45,16 +63,61 @@ export interface PageMarker {
 /** Ledger changes for the transactions of a page: their events are replaced wholesale. */
 export interface LedgerChange {
   transactionIds: number[];
-  events: Row[];
+  events: MoneyEvent[];
 }
 
-/** Everything one fetched page changes, written in ONE transaction. */
-export interface PageWrite {
-  connectionId: string;
-  table: EntityTableName;
-  rows: Row[];
-  ledger?: LedgerChange;
-  marker?: PageMarker;
+/** Everything one fetched page changes, written in ONE transaction; rows are typed by their table. */
+export type PageWrite = {
+  [T in EntityTableName]: {
+    connectionId: string;
+    table: T;
+    rows: PageRow<(typeof ENTITY_TABLES)[T]>[];
+    ledger?: LedgerChange;
+    marker?: PageMarker;
+  };
+}[EntityTableName];
+
+/** What a group commit may leave for refreshDirtyFacts (docs/store.md, "Deferred work"). */
+export interface WriteOptions {
+  /**
+   * The customers whose events changed are marked dirty (in the same transaction) instead of their
+   * facts being recomputed per write.
+   */
+  deferFacts?: boolean;
+  /**
+   * The ledger alone changes: no customer facts, no report pre-aggregates are kept per write. The
+   * connection is marked (rebuild_pending, in the same transaction), and refreshDirtyFacts rebuilds all
+   * of its facts and aggregates, each in one grouped pass; reports read the ledger meanwhile. Cheaper
+   * when a run writes much of the connection's ledger (a backfill).
+   */
+  deferRebuild?: boolean;
+}
+
+/** Writes CRM pages and the ledger, and keeps the customer facts and report pre-aggregates that follow from it. */
+export interface LedgerWriter {
+  /**
+   * Upserts a page's rows, replaces its ledger events, refreshes customer facts, keeps the report
+   * pre-aggregates (docs/store.md) and writes its marker, atomically.
+   */
+  writePage(w: PageWrite): Promise<void>;
+  /**
+   * Writes several pages in ONE transaction (group commit); later pages win where they overlap. See
+   * WriteOptions for what can wait for refreshDirtyFacts.
+   */
+  writePages(ws: PageWrite[], opts?: WriteOptions): Promise<void>;
+  /**
+   * Recomputes the facts of every customer marked dirty; returns how many. The report pre-aggregates that
+   * depend on facts (new customers, cohort_slots, cohort_ages) follow in the same transaction. When a
+   * write deferred the rebuild (deferRebuild), every fact and aggregate of the connection is rebuilt
+   * there instead, each in one pass.
+   */
+  refreshDirtyFacts(connectionId: string, opts?: { /** Records the run has written: a hint of the work's size. */ records?: number }): Promise<number>;
+  /**
+   * Rebuilds the report pre-aggregates (event_slots, cohort_slots, cohort_ages) of one connection, or of
+   * all, from the ledger and the facts. Writes keep them current on their own; this is for data loaded
+   * around the store (bulk generation in the bench) and for repair.
+   */
+  rebuildAggregates(connectionId?: string): Promise<void>;
 }
 
 export interface SyncRunRecord {
@@ -85,70 +148,8 @@ export interface CompletedRun {
   result: SyncRunResult;
 }
 
-/** What a group commit may leave for refreshDirtyFacts (docs/store.md, "Deferred work"). */
-export interface WriteOptions {
-  /**
-   * The customers whose events changed are marked dirty (in the same transaction) instead of their
-   * facts being recomputed per write.
-   */
-  deferFacts?: boolean;
-  /**
-   * The ledger alone changes: no customer facts, no report pre-aggregates are kept per write. The
-   * connection is marked (rebuild_pending, in the same transaction), and refreshDirtyFacts rebuilds all
-   * of its facts and aggregates, each in one grouped pass; reports read the ledger meanwhile. Cheaper
-   * when a run writes much of the connection's ledger (a backfill).
-   */
-  deferRebuild?: boolean;
-}
-
-export interface Store {
-  readonly engine: 'duckdb' | 'postgres';
-  /** Applies pending migrations; returns the schema version. */
-  migrate(): Promise<number>;
-  /** The applied schema version (0 before migrate). */
-  schemaVersion(): Promise<number>;
-  close(): Promise<void>;
-
-  /** Saves a new connection (password sealed); throws when the name exists. */
-  saveConnection(c: NewConnection): Promise<Connection>;
-  /** A connection by name, password opened; null when unknown. */
-  getConnection(name: string): Promise<Connection | null>;
-  /** All connections without passwords, by name. */
-  listConnections(): Promise<ConnectionSummary[]>;
-  /** Removes a connection and every row synced for it; false when unknown. */
-  removeConnection(name: string): Promise<boolean>;
-  /** Changes how often a connection is synced (the dashboard's setting, read by `konduit sync --watch`); false when unknown. */
-  setFrequency(name: string, frequency: Frequency): Promise<boolean>;
-
-  /**
-   * Upserts a page's rows, replaces its ledger events, refreshes customer facts, keeps the report
-   * pre-aggregates (docs/store.md) and writes its marker, atomically.
-   */
-  writePage(w: PageWrite): Promise<void>;
-  /**
-   * Writes several pages in ONE transaction (group commit); later pages win where they overlap. See
-   * WriteOptions for what can wait for refreshDirtyFacts.
-   */
-  writePages(ws: PageWrite[], opts?: WriteOptions): Promise<void>;
-  /**
-   * Recomputes the facts of every customer marked dirty; returns how many. The report pre-aggregates that
-   * depend on facts (new customers, cohort_slots, cohort_ages) follow in the same transaction. When a
-   * write deferred the rebuild (deferRebuild), every fact and aggregate of the connection is rebuilt
-   * there instead, each in one pass.
-   */
-  refreshDirtyFacts(connectionId: string, opts?: { /** Records the run has written: a hint of the work's size. */ records?: number }): Promise<number>;
-  /**
-   * Ends a run that succeeded, in ONE transaction: refreshDirtyFacts, the checkpoints moved, the scope's
-   * page markers dropped and the run recorded. A crash before it commits leaves the run resumable as it
-   * was; returns refreshDirtyFacts' count.
-   */
-  completeRun(c: CompletedRun): Promise<number>;
-  /**
-   * Rebuilds the report pre-aggregates (event_slots, cohort_slots, cohort_ages) of one connection, or of
-   * all, from the ledger and the facts. Writes keep them current on their own; this is for data loaded
-   * around the store (bulk generation in the bench) and for repair.
-   */
-  rebuildAggregates(connectionId?: string): Promise<void>;
+/** A sync's own state: page markers (resume), incremental checkpoints, and the record of its runs. */
+export interface SyncState {
   /** Page markers of a scope (what a resumed sync may skip). */
   pageMarkers(connectionId: string, scope: string): Promise<PageMarker[]>;
   /** Drops a finished scope's markers. */
@@ -157,22 +158,47 @@ export interface Store {
   getCheckpoint(connectionId: string, stream: string): Promise<string | null>;
   /** Sets a stream's incremental checkpoint date. */
   setCheckpoint(connectionId: string, stream: string, updatedThrough: string): Promise<void>;
-
   startRun(run: SyncRunRecord): Promise<void>;
   finishRun(runId: string, result: SyncRunResult): Promise<void>;
+  /**
+   * Ends a run that succeeded, in ONE transaction: the refresh of LedgerWriter.refreshDirtyFacts, the
+   * checkpoints moved, the scope's page markers dropped and the run recorded. A crash before it commits
+   * leaves the run resumable as it was; returns the refresh's count.
+   */
+  completeRun(c: CompletedRun): Promise<number>;
+}
 
+/** What the sync engine writes through. */
+export type SyncStore = LedgerWriter & SyncState;
+
+/** What reports read: read-only SQL over the ledger, facts and pre-aggregates, in the engine's dialect. */
+export interface ReportReader {
+  /** The engine's SQL dialect (dialect.ts). */
+  readonly sql: SqlDialect;
+  /**
+   * Runs a read-only SQL query ($1.. parameters); bigint comes back as number, instant columns as the
+   * engine returns them (read epoch milliseconds with `sql.epochMs`).
+   */
+  query(sql: string, params?: Value[]): Promise<Row[]>;
+  /**
+   * True while a backfill has left some connection's pre-aggregates behind its ledger (until the run's
+   * end rebuilds them, or the next run after a crash): reports that would read them read the ledger.
+   */
+  aggregatesBehind(): Promise<boolean>;
+}
+
+/** The store as a whole: its lifecycle, and rows read back whole (tests, verification). */
+export interface Store extends ConnectionStore, LedgerWriter, SyncState, ReportReader {
+  readonly engine: 'duckdb' | 'postgres';
+  /** Applies pending migrations; returns the schema version. */
+  migrate(): Promise<number>;
+  /** The applied schema version (0 before migrate). */
+  schemaVersion(): Promise<number>;
+  close(): Promise<void>;
   /** Row count of a table for a connection. */
   countRows(table: ReadableTable, connectionId: string): Promise<number>;
   /** All rows of a table for a connection, ordered by key (tests, verification; not for large reports). */
-  readRows(table: ReadableTable, connectionId: string): Promise<Row[]>;
-
-  /**
-   * Runs a read-only SQL query ($1.. parameters) for reports; bigint comes back as number, instant columns
-   * as the engine returns them (use `instantMsSql` to read epoch milliseconds portably).
-   */
-  query(sql: string, params?: Value[]): Promise<Row[]>;
-  /** SQL expression reading an instant column or expression as epoch milliseconds in this engine. */
-  instantMsSql(expr: string): string;
+  readRows<T extends ReadableTable>(table: T, connectionId: string): Promise<Selectable<(typeof READABLE_TABLES)[T]>[]>;
 }
 
 /** Options every engine takes through its constructor. */

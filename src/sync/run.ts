@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { setImmediate } from 'node:timers/promises';
 import { localDate } from '../core/time.js';
 import { crmDate, type Endpoint, type Page } from '../crm/client.js';
-import type { PageMarker, PageWrite, Store, WriteOptions } from '../store/store.js';
+import type { PageMarker, PageWrite, SyncStore, WriteOptions } from '../store/store.js';
 import {
   DEFAULT_PLAN,
   backfillPlan,
@@ -22,7 +22,7 @@ import {
   type Window,
 } from './plan.js';
 import { snapshot, type ProgressSnapshot } from './progress.js';
-import { STREAMS, type StreamName, type StreamSpec } from './streams.js';
+import { STREAMS, type AnyStream, type StreamName } from './streams.js';
 import { UsageError } from '../core/errors.js';
 import { maskDigitsInText } from '../core/mask.js';
 
@@ -35,7 +35,7 @@ export interface PageSource {
 export type SyncMode = { kind: 'backfill'; from: string; to: string } | { kind: 'incremental' };
 
 export interface SyncOptions {
-  store: Store;
+  store: SyncStore;
   source: PageSource;
   connectionId: string;
   /** The account's IANA zone (CRM wall times are in it). */
@@ -62,7 +62,7 @@ export interface SyncResult {
 }
 
 interface Task {
-  spec: StreamSpec;
+  spec: AnyStream;
   window: Window | null;
   page: number;
   /** For pages after the first: the window's total as its first page reported. */
@@ -124,7 +124,7 @@ class BatchWriter {
   private error: unknown = null;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: SyncStore,
     private readonly onCommit: (batch: PageWrite[]) => void,
     private readonly options: WriteOptions,
     private readonly maxBatch = 32,
@@ -315,18 +315,18 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       counters.pagesPlanned += 1;
       if (page.records.length >= perPage && page.page * perPage < page.totalResults) push({ spec: t.spec, window: null, page: t.page + 1 });
     }
-    const mapped = t.spec.map(page.records, o.timezone);
+    const { write, maxUpdated } = t.spec.toPage(page.records, o.timezone, o.connectionId);
     const marker: PageMarker = {
       stream: t.spec.name,
       scope,
       windowKey: wk,
       page: t.page,
       totalResults: t.page === 1 ? page.totalResults : (t.total ?? page.totalResults),
-      records: mapped.rows.length,
-      maxUpdated: mapped.maxUpdated,
+      records: write.rows.length,
+      maxUpdated,
     };
-    if (mapped.ledger) ledgerOpen++;
-    await writer.add({ connectionId: o.connectionId, table: t.spec.name, rows: mapped.rows, ledger: mapped.ledger, marker });
+    if (write.ledger) ledgerOpen++;
+    await writer.add({ ...write, marker });
   };
 
   // The ledger's stream starts first: its pages cost the store the most (more columns, ledger events), and

@@ -15,28 +15,52 @@ import {
   readTransaction,
   sanitizedJson,
 } from '../crm/schemas.js';
-import type { EntityTableName, Row } from '../store/schema.js';
-import type { LedgerChange } from '../store/store.js';
-import { deriveEvents } from './ledger.js';
+import { deriveEvents, type MoneyEvent } from '../ledger/index.js';
+import type { LedgerChange, PageWrite } from '../store/store.js';
+import type { ENTITY_TABLES, EntityTableName, PageRow } from '../store/tables.js';
 
 export type StreamName = EntityTableName;
 
-export interface MappedPage {
-  rows: Row[];
+/** A page mapped to the rows of its stream's table (typed by the table: a misspelt column fails to compile). */
+export interface MappedPage<T extends StreamName = StreamName> {
+  rows: PageRow<(typeof ENTITY_TABLES)[T]>[];
   ledger?: LedgerChange;
   /** Latest dateUpdated on the page (account-local wall string). */
   maxUpdated: string | null;
 }
 
-export interface StreamSpec {
-  name: StreamName;
+export interface StreamSpec<T extends StreamName = StreamName> {
+  name: T;
   endpoint: Endpoint;
   /** Walks date windows (true) or reads every page each run (campaigns, products). */
   windowed: boolean;
   /** Its pages carry the ledger's changes (transactions): the customer facts and pre-aggregates follow them alone. */
   feedsLedger?: true;
   /** Maps a page of raw records; throws a descriptive error on a record it cannot read. */
-  map(records: unknown[], zone: string): MappedPage;
+  map(records: unknown[], zone: string): MappedPage<T>;
+}
+
+/** A declared stream: its spec, and its pages addressed to its table for the store. */
+export interface Stream<T extends StreamName = StreamName> extends StreamSpec<T> {
+  /** Maps a page of raw records into the write of its table's rows (and ledger changes), without a marker. */
+  toPage(records: unknown[], zone: string, connectionId: string): { write: PageWrite; maxUpdated: string | null };
+}
+
+/** Any one of the streams. */
+export type AnyStream = { [T in StreamName]: Stream<T> }[StreamName];
+
+/** A stream declaration, its rows typed by its own table. */
+function stream<T extends StreamName>(s: StreamSpec<T>): Stream<T> {
+  return {
+    ...s,
+    toPage(records, zone, connectionId) {
+      const m = s.map(records, zone);
+      // The rows are of table T by map's own type; PageWrite is the union over every table, which a
+      // generic T cannot be matched against member by member.
+      const write = { connectionId, table: s.name, rows: m.rows, ledger: m.ledger } as unknown as PageWrite;
+      return { write, maxUpdated: m.maxUpdated };
+    },
+  };
 }
 
 const instant = (wall: string | null | undefined, zone: string): number | null => (wall ? crmWallToInstant(wall, zone) : null);
@@ -52,11 +76,16 @@ const maxWall = (a: string | null, b: string | null | undefined): string | null 
  * semantics without their per-field allocations); each result is paired with its original record,
  * whose sanitised JSON is the raw column.
  */
-function parseAll<T>(read: (v: unknown) => T, records: unknown[], what: string): T[] {
-  const out = new Array<T>(records.length);
+function parseAll<T>(read: (v: unknown) => T, records: unknown[], what: string): T[];
+function parseAll<T, K extends keyof T>(read: (v: unknown) => T, records: unknown[], what: string, id: K): (T & { [P in K]: NonNullable<T[P]> })[];
+function parseAll<T, K extends keyof T>(read: (v: unknown) => T, records: unknown[], what: string, id?: K): (T & { [P in K]: NonNullable<T[P]> })[] {
+  const out = new Array<T & { [P in K]: NonNullable<T[P]> }>(records.length);
   for (let i = 0; i < records.length; i++) {
     try {
-      out[i] = read(records[i]);
+      const r = read(records[i]);
+      // The id is the row's key: a record without one cannot be stored.
+      if (id !== undefined && (r[id] === null || r[id] === undefined)) throw new FieldError(String(id), 'missing; every record needs its id');
+      out[i] = r as T & { [P in K]: NonNullable<T[P]> };
     } catch (err) {
       if (err instanceof FieldError) throw new Error(`cannot read ${what} record ${i + 1} of the page: ${err.message.slice(0, 300)}`);
       throw err;
@@ -69,25 +98,25 @@ function parseAll<T>(read: (v: unknown) => T, records: unknown[], what: string):
 const last4 = (v: string | null | undefined) => (v ? v.replace(/\D/g, '').slice(-4) || null : null);
 const bin = (v: string | null | undefined) => (v ? v.replace(/\D/g, '').slice(0, 6) || null : null);
 
-export const STREAMS: StreamSpec[] = [
-  {
+export const STREAMS = [
+  stream({
     name: 'campaigns',
     endpoint: 'campaign/query',
     windowed: false,
     map(records) {
-      const rows: Row[] = [];
+      const rows: MappedPage<'campaigns'>['rows'] = [];
       parseAll(readCampaign, records, 'campaign').forEach((c, i) => {
         if (c.campaignId !== null) rows.push({ campaign_id: c.campaignId, name: c.campaignName ?? null, campaign_type: c.campaignType ?? null, raw: raw(records[i]) });
       });
       return { rows, maxUpdated: null };
     },
-  },
-  {
+  }),
+  stream({
     name: 'products',
     endpoint: 'product/query',
     windowed: false,
     map(records) {
-      const rows: Row[] = [];
+      const rows: MappedPage<'products'>['rows'] = [];
       parseAll(readProduct, records, 'product').forEach((p, i) => {
         if (p.productId !== null) {
           rows.push({ product_id: p.productId, name: p.productName ?? p.name ?? null, sku: p.sku ?? p.productSku ?? null, price_cents: p.price ?? null, raw: raw(records[i]) });
@@ -95,14 +124,14 @@ export const STREAMS: StreamSpec[] = [
       });
       return { rows, maxUpdated: null };
     },
-  },
-  {
+  }),
+  stream({
     name: 'customers',
     endpoint: 'customer/query',
     windowed: true,
     map(records, zone) {
       let maxUpdated: string | null = null;
-      const rows = parseAll(readCustomer, records, 'customer').map((c, i) => {
+      const rows = parseAll(readCustomer, records, 'customer', 'customerId').map((c, i) => {
         maxUpdated = maxWall(maxUpdated, c.dateUpdated);
         return {
           customer_id: c.customerId,
@@ -118,14 +147,14 @@ export const STREAMS: StreamSpec[] = [
       });
       return { rows, maxUpdated };
     },
-  },
-  {
+  }),
+  stream({
     name: 'orders',
     endpoint: 'order/query',
     windowed: true,
     map(records, zone) {
       let maxUpdated: string | null = null;
-      const rows = parseAll(readOrder, records, 'order').map((o) => {
+      const rows = parseAll(readOrder, records, 'order', 'orderId').map((o) => {
         maxUpdated = maxWall(maxUpdated, o.dateUpdated);
         return {
           order_id: o.orderId,
@@ -144,16 +173,16 @@ export const STREAMS: StreamSpec[] = [
       });
       return { rows, maxUpdated };
     },
-  },
-  {
+  }),
+  stream({
     name: 'transactions',
     endpoint: 'transactions/query',
     windowed: true,
     feedsLedger: true,
     map(records, zone) {
       let maxUpdated: string | null = null;
-      const parsed = parseAll(readTransaction, records, 'transaction');
-      const events: Row[] = [];
+      const parsed = parseAll(readTransaction, records, 'transaction', 'transactionId');
+      const events: MoneyEvent[] = [];
       const rows = parsed.map((t) => {
         maxUpdated = maxWall(maxUpdated, t.dateUpdated);
         for (const e of deriveEvents(t, zone)) events.push(e);
@@ -185,14 +214,14 @@ export const STREAMS: StreamSpec[] = [
       const ids = parsed.map((t) => t.transactionId).filter((id): id is number => id !== null);
       return { rows, ledger: { transactionIds: ids, events }, maxUpdated };
     },
-  },
-  {
+  }),
+  stream({
     name: 'purchases',
     endpoint: 'purchase/query',
     windowed: true,
     map(records, zone) {
       let maxUpdated: string | null = null;
-      const rows = parseAll(readPurchase, records, 'purchase').map((p, i) => {
+      const rows = parseAll(readPurchase, records, 'purchase', 'purchaseId').map((p, i) => {
         maxUpdated = maxWall(maxUpdated, p.dateUpdated);
         return {
           purchase_id: p.purchaseId,
@@ -213,11 +242,11 @@ export const STREAMS: StreamSpec[] = [
       });
       return { rows, maxUpdated };
     },
-  },
-];
+  }),
+] as const;
 
-/** A stream spec by name. */
-export function streamSpec(name: StreamName): StreamSpec {
+/** A stream by name. */
+export function streamSpec(name: StreamName): AnyStream {
   const s = STREAMS.find((x) => x.name === name);
   if (!s) throw new Error(`unknown stream ${name}`);
   return s;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crmWallToInstant } from '../../core/time.js';
+import type { EventKind } from '../../ledger/index.js';
 import { openDuckDbStore } from '../../store/engines/duckdb/duckdb-store.js';
 import { generateKey } from '../../store/secrets.js';
 import { runCli } from '../../../test/cli.js';
@@ -26,7 +27,7 @@ beforeAll(async () => {
   await store.migrate();
   const c = await store.saveConnection({ name: 'shop', brand: 'konnektive', baseUrl: 'http://x', loginId: 'x', password: 'x', accountName: 'A', accountUsername: 'U', timezone: 'America/New_York', frequency: 'daily' });
   const at = (w: string) => crmWallToInstant(w, 'America/New_York') ?? 0;
-  const ev = (id: number, kind: string, wall: string, cents: number, customer: number, extra: Record<string, string | number | boolean | null> = {}) => ({
+  const ev = (id: number, kind: EventKind, wall: string, cents: number, customer: number, extra: Record<string, string | number | boolean | null> = {}) => ({
     event_id: `${kind}:${id}`, kind, transaction_id: id, instant: at(wall), amount_cents: cents, customer_id: customer, order_id: `O${id}`, purchase_id: null,
     campaign_id: 7, product_id: 70, aff_id: 'AFF', source_value1: null, merchant_id: 3, billing_cycle: 1, is_initial: true, ...extra,
   });

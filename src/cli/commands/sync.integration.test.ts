@@ -94,7 +94,7 @@ describe('konduit connect / sync (CLI)', () => {
       expect(conn?.password).toBe(sb.password);
       const id = conn?.connectionId ?? '';
       const m = sb.merchant;
-      const ids = async (t: 'customers' | 'orders' | 'transactions' | 'purchases', k: string) => (await store.readRows(t, id)).map((r) => String(r[k])).sort();
+      const ids = async (t: 'customers' | 'orders' | 'transactions' | 'purchases', k: string) => (await store.readRows(t, id)).map((r) => String((r as Record<string, unknown>)[k])).sort();
       expect(await ids('customers', 'customer_id')).toEqual(m.customers.map((x) => String(x.customerId)).sort());
       expect(await ids('orders', 'order_id')).toEqual(m.orders.map((x) => x.orderId).sort());
       expect(await ids('transactions', 'transaction_id')).toEqual(m.txns.map((x) => String(x.transactionId)).sort());

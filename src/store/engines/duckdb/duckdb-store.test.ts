@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '../../secrets.js';
-import { rowSetContract } from '../../row-set.contract.js';
-import { storeContract } from '../../store.contract.js';
+import { rowSetContract } from '../../../../test/contracts/row-set.contract.js';
+import { storeContract } from '../../../../test/contracts/store.contract.js';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { sqlLiteral } from '../../sql-store.js';
+import { sqlLiteral } from '../../driver.js';
 import { DuckDriver, inlineParams, openDuckDbStore } from './duckdb-store.js';
 
 let dir: string;

@@ -7,9 +7,11 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BOOLEAN, DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, VARCHAR, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { EnvironmentError, errorMessage } from '../../../core/errors.js';
-import type { Row, TableSpec, Value } from '../../schema.js';
-import { SqlStore, sqlLiteral, type SqlDriver } from '../../sql-store.js';
+import { sqlLiteral, type SqlDriver } from '../../driver.js';
+import { SqlStore } from '../../sql-store.js';
 import type { StoreOptions } from '../../store.js';
+import type { Row, TableSpec, Value } from '../../tables.js';
+import { duckdbDialect } from './dialect.js';
 
 function toJs(v: unknown): Value {
   if (v === null || v === undefined) return null;
@@ -46,7 +48,7 @@ export function inlineParams(sql: string, params: Value[]): string {
 
 /** The DuckDB SqlDriver (exported for its own tests; the store is opened with openDuckDbStore). */
 export class DuckDriver implements SqlDriver {
-  readonly dialect = 'duckdb' as const;
+  readonly sql = duckdbDialect;
   private readonly staged = new Set<string>();
   /**
    * Inside a write transaction, statements whose result nobody reads are queued and sent with the next
@@ -126,10 +128,6 @@ export class DuckDriver implements SqlDriver {
     });
   }
 
-  instantMs(column: string): string {
-    return `epoch_ms(${column})`;
-  }
-
   async idSet(name: 'txn' | 'cust' | 'aux', ids: number[]): Promise<string> {
     for (const id of ids) if (!Number.isSafeInteger(id)) throw new RangeError(`not an integer id: ${id}`);
     return this.oneColumnSet(`ids_${name}`, 'bigint', ids);
@@ -143,7 +141,7 @@ export class DuckDriver implements SqlDriver {
 
   /** Values staged as the rows of a one-column spec; the subquery reads that column back. */
   private async oneColumnSet(name: string, type: 'bigint' | 'text', values: (number | string)[]): Promise<string> {
-    const { select, from } = await this.stage({ name, key: [], columns: [{ name: 'v', type }] }, values.map((v) => ({ v })));
+    const { select, from } = await this.stage({ name, key: [], columns: [{ name: 'v', type }], types: { v: type } }, values.map((v) => ({ v })));
     return `SELECT ${select[0] as string} ${from}`;
   }
 
@@ -202,11 +200,11 @@ export class DuckDriver implements SqlDriver {
     this.staged.add(stage);
   }
 
-  async upsert(spec: TableSpec, rows: Row[], constants?: Row): Promise<void> {
+  async upsert(spec: TableSpec, rows: readonly Row[], constants?: Row): Promise<void> {
     await this.load(spec, rows, 'upsert', constants);
   }
 
-  async insert(spec: TableSpec, rows: Row[], constants?: Row): Promise<void> {
+  async insert(spec: TableSpec, rows: readonly Row[], constants?: Row): Promise<void> {
     await this.load(spec, rows, 'insert', constants);
   }
 
@@ -220,7 +218,7 @@ export class DuckDriver implements SqlDriver {
     return `SELECT ${select.map((e, i) => `${e} AS ${(spec.columns[i] as TableSpec['columns'][number]).name}`).join(', ')} ${from}`;
   }
 
-  private async load(spec: TableSpec, rows: Row[], how: 'upsert' | 'insert', constants?: Row): Promise<void> {
+  private async load(spec: TableSpec, rows: readonly Row[], how: 'upsert' | 'insert', constants?: Row): Promise<void> {
     if (rows.length === 0) return;
     const { select, from } = await this.stage(spec, rows, constants);
     const cols = spec.columns.map((c) => c.name).join(', ');
@@ -242,7 +240,7 @@ export class DuckDriver implements SqlDriver {
    * Appends the rows to their stage under a new generation; returns the select list (in the spec's
    * column order) and the FROM clause that read them back.
    */
-  private async stage(spec: TableSpec, rows: Row[], constants?: Row): Promise<{ select: string[]; from: string }> {
+  private async stage(spec: TableSpec, rows: readonly Row[], constants?: Row): Promise<{ select: string[]; from: string }> {
     // Constant columns (the connection id) are not staged per row: they go into the move as literals.
     const { stage, columns } = this.stageFor(spec, constants);
     await this.ensureStage(stage, columns);

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll } from 'vitest';
-import { rowSetContract } from '../../row-set.contract.js';
-import { storeContract } from '../../store.contract.js';
+import { rowSetContract } from '../../../../test/contracts/row-set.contract.js';
+import { storeContract } from '../../../../test/contracts/store.contract.js';
 import { connectPostgres, openPostgresStore } from './postgres-store.js';
 
 // Never skipped: when PostgreSQL is unreachable these tests fail (run `npm run provision`).

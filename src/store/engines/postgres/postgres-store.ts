@@ -5,9 +5,11 @@
  */
 import pg from 'pg';
 import { EnvironmentError, errorMessage } from '../../../core/errors.js';
-import { sqlType, type Row, type TableSpec, type Value } from '../../schema.js';
-import { SqlStore, idList, sqlLiteral, type SqlDriver } from '../../sql-store.js';
+import { idList, sqlLiteral, type SqlDriver } from '../../driver.js';
+import { SqlStore } from '../../sql-store.js';
 import type { StoreOptions } from '../../store.js';
+import type { Row, TableSpec, Value } from '../../tables.js';
+import { postgresDialect } from './dialect.js';
 
 // BIGINT arrives as a string by default; every BIGINT we store is a safe integer (cents, CRM ids).
 const BIGINT_OID = 20;
@@ -16,7 +18,7 @@ const NUMERIC_OID = 1700;
 type Column = TableSpec['columns'][number];
 
 /** The element type a column travels in as an array: instants as epoch ms, JSON as text. */
-const arrayType = (t: Column['type']) => (t === 'instant' ? 'BIGINT' : t === 'json' ? 'TEXT' : sqlType(t, 'postgres'));
+const arrayType = (t: Column['type']) => (t === 'instant' ? 'BIGINT' : t === 'json' ? 'TEXT' : postgresDialect.columnType(t));
 
 /** A column read back from an unnested array (`alias`.name) as the column's own type. */
 const fromArray = (c: Column, alias: string) =>
@@ -24,7 +26,7 @@ const fromArray = (c: Column, alias: string) =>
 
 /** The PostgreSQL SqlDriver (connectPostgres opens one; openPostgresStore wraps it in a store). */
 export class PgDriver implements SqlDriver {
-  readonly dialect = 'postgres' as const;
+  readonly sql = postgresDialect;
 
   constructor(
     private readonly client: pg.Client,
@@ -38,10 +40,6 @@ export class PgDriver implements SqlDriver {
   async query(sql: string, params: Value[] = []): Promise<Row[]> {
     const res = await this.client.query({ text: sql, values: params });
     return res.rows as Row[];
-  }
-
-  instantMs(column: string): string {
-    return `CAST(ROUND(EXTRACT(EPOCH FROM ${column}) * 1000) AS BIGINT)`;
   }
 
   async idSet(_name: 'txn' | 'cust' | 'aux', ids: number[]): Promise<string> {
@@ -75,15 +73,15 @@ export class PgDriver implements SqlDriver {
     }
   }
 
-  async upsert(spec: TableSpec, rows: Row[], constants?: Row): Promise<void> {
+  async upsert(spec: TableSpec, rows: readonly Row[], constants?: Row): Promise<void> {
     await this.load(spec, rows, true, constants);
   }
 
-  async insert(spec: TableSpec, rows: Row[], constants?: Row): Promise<void> {
+  async insert(spec: TableSpec, rows: readonly Row[], constants?: Row): Promise<void> {
     await this.load(spec, rows, false, constants);
   }
 
-  private async load(spec: TableSpec, rows: Row[], upsert: boolean, constants?: Row): Promise<void> {
+  private async load(spec: TableSpec, rows: readonly Row[], upsert: boolean, constants?: Row): Promise<void> {
     if (rows.length === 0) return;
     const names = spec.columns.map((c) => c.name);
     const arrays = spec.columns.map((c) => (constants && c.name in constants ? rows.map(() => constants[c.name] ?? null) : rows.map((r) => r[c.name] ?? null)));

@@ -7,7 +7,7 @@
  */
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { DEFAULT_THRESHOLDS } from '../../../analytics/defaults';
-import { DIMENSIONS, type Dimension } from '../../../analytics/dimensions';
+import { DIMENSION_SPECS, DIMENSIONS } from '../../../ledger/dimensions';
 import type { Health } from '../../../analytics/mids';
 import type { ComparedJson, FiguresJson, MidsJson } from '../../../report/json';
 import type { ReportName, ReportParams } from '../../../report/query';
@@ -21,17 +21,8 @@ import { setViewerZone, useViewerZone } from '../zone';
 /** One figure against the previous range. */
 type Compared = ComparedJson[keyof ComparedJson];
 
-const LABELS: Record<Dimension, string> = {
-  connection: 'Connection',
-  campaign: 'Campaign',
-  product: 'Product',
-  affiliate: 'Affiliate',
-  subaffiliate: 'Sub-affiliate',
-  mid: 'MID',
-  cycle: 'Billing cycle',
-};
-/** The fields every report filters and groups by: the server's list, in its order. */
-const FIELDS: { id: Dimension; label: string }[] = DIMENSIONS.map((id) => ({ id, label: LABELS[id] }));
+/** The fields every report filters and groups by, and their labels: the ledger's table, in its order. */
+const FIELDS = DIMENSIONS.map((id) => ({ id, label: DIMENSION_SPECS[id].label }));
 const fieldLabel = (id: string | null) => FIELDS.find((f) => f.id === id)?.label ?? id ?? '';
 /** The thresholds as the form shows them: percentages. */
 const DEFAULT_THRESHOLD_TEXT = DEFAULT_THRESHOLDS.map((t) => (t * 100).toFixed(1));

@@ -3,8 +3,8 @@
  * holds (quotes, backslashes, braces, commas, the word NULL), with each column's type.
  */
 import { describe, expect, it } from 'vitest';
-import type { Row, TableSpec } from './schema.js';
-import type { SqlDriver } from './sql-store.js';
+import type { SqlDriver } from '../../src/store/driver.js';
+import type { Row, TableSpec } from '../../src/store/tables.js';
 
 const SPEC: TableSpec = {
   name: 'row_set_probe',
@@ -17,6 +17,7 @@ const SPEC: TableSpec = {
     { name: 'ts', type: 'instant' },
     { name: 'day', type: 'date' },
   ],
+  types: { k: 'int', label: 'text', cents: 'bigint', flag: 'bool', ts: 'instant', day: 'date' },
 };
 
 const TEXTS = ["it's", 'a "quoted" \\ back\\\\slash', '{braces, commas}', 'NULL', '', 'café ✓', "x'); DROP TABLE q; --", null];
@@ -36,7 +37,7 @@ export function rowSetContract(name: string, open: () => Promise<SqlDriver>): vo
         }));
         const out = await db.transaction(async () => {
           const set = await db.rowSet(SPEC, rows);
-          return db.query(`SELECT k, label, cents, flag, ${db.instantMs('ts')} AS ts, day FROM (${set}) AS d ORDER BY k`);
+          return db.query(`SELECT k, label, cents, flag, ${db.sql.epochMs('ts')} AS ts, day FROM (${set}) AS d ORDER BY k`);
         });
         expect(out).toEqual(rows);
         const none = await db.transaction(async () => db.query(`SELECT COUNT(*) AS n FROM (${await db.rowSet(SPEC, [])}) AS d`));

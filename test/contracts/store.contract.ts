@@ -3,10 +3,12 @@
  * test file calls `storeContract(name, open)` with a function that opens a fresh, empty store.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { COHORT_SLOTS_WHOLE } from './aggregates.js';
-import { generateKey } from './secrets.js';
-import type { Row } from './schema.js';
-import type { NewConnection, PageWrite, Store, StoreOptions } from './store.js';
+import { COHORT_SLOTS_WHOLE } from '../../src/store/aggregates.js';
+import { generateKey } from '../../src/store/secrets.js';
+import { addEvent, derived, EVENT_MEASURES, measureSql, MEASURES, netOf, TOTAL_COLUMNS, type EventKind, type MoneyEvent, type TotalName } from '../../src/ledger/index.js';
+import { fnv1a32, mulberry32 } from '../../src/core/prng.js';
+import { ALL_TABLES, type PageRow, type Row, type TRANSACTIONS } from '../../src/store/tables.js';
+import type { NewConnection, PageWrite, Store, StoreOptions, WriteOptions } from '../../src/store/store.js';
 
 /** Opens a fresh, empty store for one test. */
 export type OpenStore = (options: StoreOptions) => Promise<Store>;
@@ -23,7 +25,9 @@ const CONN: NewConnection = {
   frequency: 'daily',
 };
 
-function txn(id: number, over: Partial<Row> = {}): Row {
+type Txn = PageRow<typeof TRANSACTIONS>;
+
+function txn(id: number, over: Partial<Txn> = {}): Txn {
   return {
     transaction_id: id,
     order_id: `ORD${String(id).padStart(7, '0')}`,
@@ -51,7 +55,7 @@ function txn(id: number, over: Partial<Row> = {}): Row {
   };
 }
 
-function sale(id: number, customer: number, cents: number, at: number, kind = 'sale'): Row {
+function sale(id: number, customer: number, cents: number, at: number, kind: EventKind = 'sale'): MoneyEvent {
   return {
     event_id: `${kind}:${id}`,
     kind,
@@ -89,11 +93,23 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     });
 
     it('migrates to the latest version, and again is a no-op', async () => {
-      expect(await store.schemaVersion()).toBe(6);
-      expect(await store.migrate()).toBe(6);
-      expect(await store.schemaVersion()).toBe(6);
+      expect(await store.schemaVersion()).toBe(7);
+      expect(await store.migrate()).toBe(7);
+      expect(await store.schemaVersion()).toBe(7);
       // Migration 5 dropped the scratch table that migration 4 created.
       await expect(store.query('SELECT COUNT(*) AS n FROM agg_slot_delta')).rejects.toThrow(/agg_slot_delta/);
+    });
+
+    it('ends the frozen migrations in the schema the table definitions describe, column for column', async () => {
+      const norm = (t: string) => t.toLowerCase().replace(/^text$/, 'varchar').replace(/^timestamptz$/, 'timestamp with time zone');
+      for (const t of ALL_TABLES) {
+        const got = await store.query(
+          `SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_name = $1 AND table_schema = current_schema() ORDER BY column_name`,
+          [t.name],
+        );
+        const want = t.columns.map((c) => ({ name: c.name, type: norm(store.sql.columnType(c.type)) })).sort((a, b) => (a.name < b.name ? -1 : 1));
+        expect(got.map((r) => ({ name: String(r.name), type: norm(String(r.type)) })), t.name).toEqual(want);
+      }
     });
 
     it('saves a connection with its password sealed, never in clear', async () => {
@@ -138,7 +154,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
           connectionId,
           table: 'transactions',
           rows: [txn(10)],
-          ledger: { transactionIds: [10], events: [{ ...sale(10, 1, 100, 0), amount_cents: 'not a number' }] },
+          ledger: { transactionIds: [10], events: [{ ...sale(10, 1, 100, 0), amount_cents: 'not a number' as unknown as number }] },
           marker,
         }),
       ).rejects.toThrow();
@@ -168,8 +184,9 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
         first_order_id: 'ORD1',
         sale_count: 2,
         gross_cents: 2000,
-        chargeback_cents: 1500,
-        refund_cents: 0,
+        // Refunds are refunds, voids and chargebacks (the ledger's measure): the chargeback is in both.
+        chargebacks_cents: 1500,
+        refunds_cents: 1500,
         net_cents: 500,
         last_event_at: t0 + 86_400_000,
       });
@@ -177,11 +194,11 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1], events: [sale(1, 42, 1500, t0)] } });
       expect((await store.readRows('money_events', connectionId)).map((e) => e.event_id)).toEqual(['decline:3', 'sale:1', 'sale:2']);
       facts = await store.readRows('customer_facts', connectionId);
-      expect(facts[0]).toMatchObject({ chargeback_cents: 0, net_cents: 2000, last_event_at: t0 + 1000 });
+      expect(facts[0]).toMatchObject({ chargebacks_cents: 0, refunds_cents: 0, net_cents: 2000, last_event_at: t0 + 1000 });
       // A refund on its own date.
       await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [4], events: [{ ...sale(4, 42, -500, t0 + 5000), kind: 'refund', event_id: 'refund:4' }] } });
       facts = await store.readRows('customer_facts', connectionId);
-      expect(facts[0]).toMatchObject({ refund_cents: 500, net_cents: 1500 });
+      expect(facts[0]).toMatchObject({ refunds_cents: 500, net_cents: 1500 });
     });
 
     it('drops the event of a VOID of an AUTHORIZE, whichever page arrives first', async () => {
@@ -197,7 +214,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       // Re-syncing the void page after its parent keeps the event away.
       await store.writePage({ connectionId, table: 'transactions', rows: [voidRow], ledger: { transactionIds: [51], events: [voidEvent] } });
       expect((await store.readRows('money_events', connectionId)).map((e) => e.event_id)).toEqual(['sale:52', 'void:53']);
-      expect((await store.readRows('customer_facts', connectionId))[0]).toMatchObject({ customer_id: 9, gross_cents: 100, refund_cents: 100, net_cents: 0 });
+      expect((await store.readRows('customer_facts', connectionId))[0]).toMatchObject({ customer_id: 9, gross_cents: 100, refunds_cents: 100, net_cents: 0 });
       // Both directions in one page: a void whose stored parent is an AUTHORIZE, and an AUTHORIZE whose void is stored.
       await store.writePage({ connectionId, table: 'transactions', rows: [txn(60, { txn_type: 'AUTHORIZE', customer_id: 9 })], ledger: { transactionIds: [60], events: [] } });
       await store.writePage({
@@ -214,7 +231,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
         ledger: { transactionIds: [61, 70], events: [{ ...sale(61, 9, -600, 4000, 'void'), event_id: 'void:61' }] },
       });
       expect((await store.readRows('money_events', connectionId)).map((e) => e.event_id)).toEqual(['sale:52', 'void:53']);
-      expect((await store.readRows('customer_facts', connectionId))[0]).toMatchObject({ customer_id: 9, gross_cents: 100, refund_cents: 100, net_cents: 0 });
+      expect((await store.readRows('customer_facts', connectionId))[0]).toMatchObject({ customer_id: 9, gross_cents: 100, refunds_cents: 100, net_cents: 0 });
     });
 
     it('defers customer facts when asked, committing the dirty marks with the page', async () => {
@@ -276,11 +293,71 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
 
     const at = (h: number, m = 0, d = 1) => Date.UTC(2025, 0, d, h, m);
 
+    it.each([{}, { deferFacts: true }, { deferRebuild: true }] as WriteOptions[])('keeps every pre-aggregate and fact equal to the ledger recomputed through the measure table (%o)', async (options) => {
+      // Random events of every kind, cycle and sign over a few days, written in batches, some replaced.
+      const rnd = mulberry32(fnv1a32(JSON.stringify(options)));
+      const kinds: EventKind[] = ['sale', 'sale', 'sale', 'refund', 'void', 'chargeback', 'decline'];
+      const batch = (first: number) =>
+        Array.from({ length: 40 }, (_, i): MoneyEvent => {
+          const id = first + i;
+          const kind = kinds[Math.floor(rnd() * kinds.length)] as EventKind;
+          const cents = 100 + Math.floor(rnd() * 5000);
+          const cycle = 1 + Math.floor(rnd() * 3);
+          return { ...sale(id, 1 + Math.floor(rnd() * 12), kind === 'sale' || kind === 'decline' ? cents : -cents, at(Math.floor(rnd() * 24), Math.floor(rnd() * 60), 1 + Math.floor(rnd() * 6)), kind), order_id: `O${id % 17}`, billing_cycle: cycle, is_initial: cycle === 1 };
+        });
+      const pages = [batch(1), batch(41), batch(81), batch(21)];
+      for (const events of pages) await store.writePages([{ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [...new Set(events.map((e) => e.transaction_id))], events } }], options);
+      await store.refreshDirtyFacts(connectionId);
+      const ledger = await store.readRows('money_events', connectionId);
+      const events = ledger.map((e) => ({ ...e, kind: e.kind as EventKind, instant: Number(e.instant), amount_cents: Number(e.amount_cents), is_initial: e.is_initial === true }));
+      // event_slots: every event measure per slot, in SQL through the table and in JS through the table.
+      const slot = (ms: number) => Math.floor(ms / 900_000) * 900_000;
+      const js = new Map<number, Partial<Record<TotalName, number>>>();
+      for (const e of events) {
+        const t = js.get(slot(e.instant)) ?? {};
+        addEvent(t, e, 1);
+        js.set(slot(e.instant), t);
+      }
+      const sql = await store.query(
+        `SELECT ${store.sql.epochMs(store.sql.slot('instant'))} AS slot, ${EVENT_MEASURES.map(([n]) => `${measureSql(n)} AS "${n}"`).join(', ')} FROM money_events WHERE connection_id = $1 GROUP BY 1`,
+        [connectionId],
+      );
+      const slots = new Map((await store.readRows('event_slots', connectionId)).map((r) => [Number(r.slot), r]));
+      for (const r of sql) {
+        const kept = slots.get(Number(r.slot));
+        for (const [n] of EVENT_MEASURES) {
+          expect(Number(kept?.[TOTAL_COLUMNS[n]] ?? 0), `${n} at ${Number(r.slot)}`).toBe(Number(r[n]));
+          expect(js.get(Number(r.slot))?.[n] ?? 0, `${n} in JS at ${Number(r.slot)}`).toBe(Number(r[n]));
+        }
+      }
+      // customer_facts: every per-customer measure, and net, recomputed in JS through the table.
+      const facts = await store.readRows('customer_facts', connectionId);
+      for (const f of facts) {
+        const mine = events.filter((e) => e.customer_id === f.customer_id);
+        const t: Partial<Record<TotalName, number>> = {};
+        for (const e of mine) addEvent(t, e, 1);
+        for (const [n, m] of EVENT_MEASURES) if (m.perCustomer) expect(Number(f[m.column]), `${n} of customer ${f.customer_id}`).toBe(t[n] ?? 0);
+        expect(Number(f[MEASURES.net.column])).toBe(mine.reduce((a, e) => a + netOf(e), 0));
+        expect(Number(f[MEASURES.net.column])).toBe(derived('net', { gross: t.gross ?? 0, refunds: t.refunds ?? 0, chargebacks: t.chargebacks ?? 0 }));
+      }
+      // cohort_ages: each customer's net by whole days after their first sale.
+      const first = new Map(facts.map((f) => [Number(f.customer_id), Number(f.first_sale_at)]));
+      const ages = new Map<string, number>();
+      for (const e of events) {
+        const f = e.customer_id === null ? undefined : first.get(e.customer_id);
+        if (f === undefined || netOf(e) === 0) continue;
+        const k = `${slot(f)}|${Math.floor((e.instant - f) / 86_400_000)}`;
+        ages.set(k, (ages.get(k) ?? 0) + netOf(e));
+      }
+      const keptAges = new Map((await store.readRows('cohort_ages', connectionId)).map((r) => [`${Number(r.slot)}|${r.age_days}`, Number(r.net_cents)]));
+      expect(keptAges).toEqual(new Map([...ages].filter(([, v]) => v !== 0)));
+    });
+
     it('keeps the summary and cohort pre-aggregates at write time, slot by slot', async () => {
       await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1, 2], events: [sale(1, 42, 1500, at(10, 7)), { ...sale(2, 42, 900, at(10, 20)), order_id: 'ORD1', is_initial: false }] } });
       expect(await store.readRows('event_slots', connectionId)).toEqual([
-        { connection_id: connectionId, slot: at(10), gross_cents: 1500, refund_cents: 0, chargeback_cents: 0, sale_count: 1, chargeback_count: 0, initial_approved: 1, initial_declined: 0, rebill_approved: 0, rebill_declined: 0, orders: 1, new_customers: 1 },
-        { connection_id: connectionId, slot: at(10, 15), gross_cents: 900, refund_cents: 0, chargeback_cents: 0, sale_count: 1, chargeback_count: 0, initial_approved: 0, initial_declined: 0, rebill_approved: 1, rebill_declined: 0, orders: 0, new_customers: 0 },
+        { connection_id: connectionId, slot: at(10), gross_cents: 1500, refunds_cents: 0, chargebacks_cents: 0, sale_count: 1, chargeback_count: 0, initial_approved: 1, initial_declined: 0, rebill_approved: 0, rebill_declined: 0, orders: 1, new_customers: 1 },
+        { connection_id: connectionId, slot: at(10, 15), gross_cents: 900, refunds_cents: 0, chargebacks_cents: 0, sale_count: 1, chargeback_count: 0, initial_approved: 0, initial_declined: 0, rebill_approved: 1, rebill_declined: 0, orders: 0, new_customers: 0 },
       ]);
       expect(await store.readRows('cohort_slots', connectionId)).toEqual([{ connection_id: connectionId, slot: at(10), customers: 1, last_first_sale_at: at(10, 7) }]);
       expect(await store.readRows('cohort_ages', connectionId)).toEqual([{ connection_id: connectionId, slot: at(10), age_days: 0, net_cents: 2400 }]);
@@ -419,7 +496,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       const day = 86_400_000;
       const t0 = at(10, 7);
       const writes = (cid: string): PageWrite[][] => {
-        const page = (rows: Row[], ids: number[], events: Row[]): PageWrite => ({ connectionId: cid, table: 'transactions', rows, ledger: { transactionIds: ids, events } });
+        const page = (rows: Txn[], ids: number[], events: MoneyEvent[]): PageWrite => ({ connectionId: cid, table: 'transactions', rows, ledger: { transactionIds: ids, events } });
         return [
           // A rebill 40 days on (an order's second sale), a new customer, a refund.
           [page([], [2], [{ ...sale(2, 7, 300, t0 + 40 * day), order_id: 'ORD1', is_initial: false }]), page([], [3, 4], [sale(3, 8, 500, t0 + 3_600_000), { ...sale(4, 7, -100, t0 + 2 * day, 'refund'), event_id: 'refund:4' }])],
@@ -503,13 +580,24 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       expect(await store.countRows('cohort_ages', connectionId)).toBe(0);
     });
 
-    it('migration 4 backfills the pre-aggregates of a database synced before it', async () => {
-      await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1, 2], events: [sale(1, 7, 100, at(10)), sale(2, 8, 250, at(11, 30, 2))] } });
-      const kept = await Promise.all((['event_slots', 'cohort_slots', 'cohort_ages'] as const).map((t) => store.readRows(t, connectionId)));
-      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'agg_age_delta', 'agg_touched_slots', 'agg_touched_orders']) await store.query(`DROP TABLE ${t}`);
-      await store.query('DELETE FROM schema_migrations WHERE version = 4');
-      expect(await store.migrate()).toBe(6);
-      expect(await Promise.all((['event_slots', 'cohort_slots', 'cohort_ages'] as const).map((t) => store.readRows(t, connectionId)))).toEqual(kept);
+    it('a database synced before migration 4 migrates to the latest: pre-aggregates backfilled, facts renamed', async () => {
+      await store.writePage({
+        connectionId,
+        table: 'transactions',
+        rows: [],
+        ledger: { transactionIds: [1, 2, 3], events: [sale(1, 7, 100, at(10)), { ...sale(1, 7, -100, at(12, 0, 5), 'chargeback'), event_id: 'chargeback:1' }, sale(2, 8, 250, at(11, 30, 2)), { ...sale(3, 8, -50, at(13, 0, 3), 'refund'), event_id: 'refund:3' }] },
+      });
+      const tables = ['customer_facts', 'event_slots', 'cohort_slots', 'cohort_ages'] as const;
+      const kept = await Promise.all(tables.map((t) => store.readRows(t, connectionId)));
+      // Back to the schema of version 3: no pre-aggregates, the facts' old columns (refunds without chargebacks).
+      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'agg_age_delta', 'agg_touched_slots', 'agg_touched_orders', 'rebuild_pending']) await store.query(`DROP TABLE ${t}`);
+      await store.query('ALTER TABLE customer_facts RENAME COLUMN refunds_cents TO refund_cents');
+      await store.query('ALTER TABLE customer_facts RENAME COLUMN chargebacks_cents TO chargeback_cents');
+      await store.query('UPDATE customer_facts SET refund_cents = refund_cents - chargeback_cents');
+      await store.query('DELETE FROM schema_migrations WHERE version >= 4');
+      expect(await store.migrate()).toBe(7);
+      expect(await Promise.all(tables.map((t) => store.readRows(t, connectionId)))).toEqual(kept);
+      expect(kept[0]).toMatchObject([{ customer_id: 7, refunds_cents: 100, chargebacks_cents: 100 }, { customer_id: 8, refunds_cents: 50, chargebacks_cents: 0 }]);
     });
 
     it('stores 10,000 rows in pages quickly', async () => {

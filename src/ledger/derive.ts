@@ -1,24 +1,24 @@
 /**
  * Money events from one CRM transaction (DESIGN §2), pure. The ledger follows the CRM's current state:
  * a transaction's events are re-derived from its latest copy and replace the old ones, so a cleared
- * chargeback flag makes its event disappear.
+ * chargeback flag makes its event disappear. Whether a VOID books anything depends on its parent, which
+ * may arrive on another page: voids.ts says when it does not.
  */
 import { crmWallToInstant, dateOnlyToInstant } from '../core/time.js';
-import type { Row } from '../store/schema.js';
 import { firstItemProductId, type TransactionRecord } from '../crm/schemas.js';
+import { eventId, type EventKind, type MoneyEvent } from './events.js';
 
-export type EventKind = 'sale' | 'refund' | 'void' | 'chargeback' | 'decline';
-
-/** The ledger rows for one transaction (0, 1 or 2 events: e.g. a sale that was charged back). */
-export function deriveEvents(t: TransactionRecord, zone: string): Row[] {
+/** The ledger events of one transaction (0, 1 or 2: e.g. a sale that was charged back). */
+export function deriveEvents(t: TransactionRecord, zone: string): MoneyEvent[] {
   const created = t.dateCreated ? crmWallToInstant(t.dateCreated, zone) : null;
-  if (created === null) return [];
+  if (created === null || t.transactionId === null) return [];
+  const transactionId = t.transactionId;
   const cycle = t.billingCycleNumber ?? 1; // blank on some initial SALE rows (konnektive-api.md §7.3)
   const amount = t.totalAmount ?? 0;
   const type = (t.txnType ?? '').toUpperCase();
   const ok = (t.responseType ?? '').toUpperCase() === 'SUCCESS';
   const base = {
-    transaction_id: t.transactionId,
+    transaction_id: transactionId,
     customer_id: t.customerId ?? null,
     order_id: t.orderId ?? null,
     purchase_id: t.purchaseId ?? null,
@@ -30,8 +30,8 @@ export function deriveEvents(t: TransactionRecord, zone: string): Row[] {
     billing_cycle: cycle,
     is_initial: cycle <= 1,
   };
-  const ev = (kind: EventKind, instant: number, cents: number): Row => ({ event_id: `${kind}:${t.transactionId}`, kind, instant, amount_cents: cents, ...base });
-  const out: Row[] = [];
+  const ev = (kind: EventKind, instant: number, cents: number): MoneyEvent => ({ event_id: eventId(kind, transactionId), kind, instant, amount_cents: cents, ...base });
+  const out: MoneyEvent[] = [];
   if (ok && (type === 'SALE' || type === 'CAPTURE')) out.push(ev('sale', created, Math.abs(amount)));
   else if (ok && type === 'REFUND') out.push(ev('refund', created, -Math.abs(amount)));
   else if (ok && type === 'VOID') out.push(ev('void', created, -Math.abs(amount)));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TransactionRecord } from '../crm/schemas.js';
 import { dateOnlyToInstant, crmWallToInstant } from '../core/time.js';
-import { deriveEvents } from './ledger.js';
+import { deriveEvents } from './derive.js';
 
 const Z = 'America/New_York';
 const t = (over: Record<string, unknown>) =>

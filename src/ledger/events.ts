@@ -1,0 +1,43 @@
+/**
+ * The money event (DESIGN §2): what the ledger holds, one row per event, derived from CRM transactions by
+ * derive.ts. Everything downstream (the store's facts and pre-aggregates, every report) reads these, never
+ * raw CRM rows.
+ */
+
+/** Every kind of event, in the order reports list them. */
+export const EVENT_KINDS = ['sale', 'refund', 'void', 'chargeback', 'decline'] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** The kinds that move money. A decline is a sale attempt that failed: counted for approval rates, never summed. */
+export const MONEY_KINDS: readonly EventKind[] = ['sale', 'refund', 'void', 'chargeback'];
+
+/**
+ * One money event, as the ledger stores it (column names are the store's: money_events). The amount is
+ * signed as the money moved: sales positive, refunds, voids and chargebacks negative; a decline carries
+ * the attempted amount, positive, and is never summed.
+ */
+export type MoneyEvent = {
+  /** "<kind>:<transactionId>": one event of a kind per transaction, so re-deriving replaces, never adds. */
+  event_id: string;
+  kind: EventKind;
+  transaction_id: number;
+  /** Epoch milliseconds (UTC). */
+  instant: number;
+  amount_cents: number;
+  customer_id: number | null;
+  order_id: string | null;
+  purchase_id: string | null;
+  campaign_id: number | null;
+  product_id: number | null;
+  aff_id: string | null;
+  source_value1: string | null;
+  merchant_id: number | null;
+  billing_cycle: number;
+  /** The initial sale of its subscription or order (billing cycle 1, or blank). */
+  is_initial: boolean;
+};
+
+/** The event id of a transaction's event of a kind. */
+export function eventId(kind: EventKind, transactionId: number): string {
+  return `${kind}:${transactionId}`;
+}

@@ -1,0 +1,6 @@
+/** The ledger's public surface: money events, how they are derived, the measures and dimensions. */
+export * from './events.js';
+export * from './derive.js';
+export * from './voids.js';
+export * from './measures.js';
+export * from './dimensions.js';

@@ -1,0 +1,101 @@
+/**
+ * Connections (ConnectionStore): one row per CRM account, its API password sealed with the store's key
+ * (secrets.ts) and opened only for the CRM client. Removing a connection removes everything synced for it.
+ */
+import { randomUUID } from 'node:crypto';
+import { InvalidInputError } from '../core/errors.js';
+import type { StoreContext } from './driver.js';
+import { open, seal } from './secrets.js';
+import type { Brand, Connection, ConnectionStore, ConnectionSummary, Frequency, NewConnection } from './store.js';
+import { ALL_TABLES, CONNECTIONS, type Row } from './tables.js';
+
+/** Every table with rows of a connection (all but the connections table itself). */
+const SYNCED_TABLES = ALL_TABLES.filter((t) => t !== CONNECTIONS && t.columns.some((c) => c.name === 'connection_id'));
+
+function toSummary(r: Row): ConnectionSummary {
+  return {
+    connectionId: String(r.connection_id),
+    name: String(r.name),
+    brand: String(r.brand) as Brand,
+    baseUrl: String(r.base_url),
+    loginId: String(r.login_id),
+    accountName: String(r.account_name ?? ''),
+    accountUsername: String(r.account_username ?? ''),
+    timezone: String(r.timezone),
+    frequency: String(r.frequency) as Frequency,
+    createdAt: Number(r.created_at),
+  };
+}
+
+export class SqlConnections implements ConnectionStore {
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly secretKey: Uint8Array,
+  ) {}
+
+  private get db() {
+    return this.ctx.db;
+  }
+
+  private select(): string {
+    return `SELECT connection_id, name, brand, base_url, login_id, password_sealed, account_name, account_username, timezone, frequency, ${this.db.sql.epochMs('created_at')} AS created_at FROM connections`;
+  }
+
+  async saveConnection(c: NewConnection): Promise<Connection> {
+    return this.ctx.lock.run(async () => {
+      const existing = await this.db.query('SELECT 1 AS x FROM connections WHERE name = $1', [c.name]);
+      if (existing.length > 0) throw new InvalidInputError(`a connection named "${c.name}" already exists`, 'Remove it first with `konduit connections remove NAME`, or pick another name.');
+      const conn: Connection = { ...c, connectionId: randomUUID(), createdAt: Date.now() };
+      await this.db.upsert(CONNECTIONS, [
+        {
+          connection_id: conn.connectionId,
+          name: c.name,
+          brand: c.brand,
+          base_url: c.baseUrl,
+          login_id: c.loginId,
+          password_sealed: seal(c.password, this.secretKey),
+          account_name: c.accountName,
+          account_username: c.accountUsername,
+          timezone: c.timezone,
+          frequency: c.frequency,
+          created_at: conn.createdAt,
+        },
+      ]);
+      return conn;
+    });
+  }
+
+  async getConnection(name: string): Promise<Connection | null> {
+    const rows = await this.ctx.lock.run(() => this.db.query(`${this.select()} WHERE name = $1`, [name]));
+    const r = rows[0];
+    if (!r) return null;
+    return { ...toSummary(r), password: open(String(r.password_sealed), this.secretKey) };
+  }
+
+  async listConnections(): Promise<ConnectionSummary[]> {
+    const rows = await this.ctx.lock.run(() => this.db.query(`${this.select()} ORDER BY name`));
+    return rows.map(toSummary);
+  }
+
+  async removeConnection(name: string): Promise<boolean> {
+    return this.ctx.lock.run(async () => {
+      const rows = await this.db.query('SELECT connection_id FROM connections WHERE name = $1', [name]);
+      const id = rows[0]?.connection_id;
+      if (id === undefined || id === null) return false;
+      await this.db.transaction(async () => {
+        for (const t of SYNCED_TABLES) await this.db.exec(`DELETE FROM ${t.name} WHERE connection_id = $1`, [id]);
+        await this.db.exec('DELETE FROM connections WHERE connection_id = $1', [id]);
+      });
+      return true;
+    });
+  }
+
+  async setFrequency(name: string, frequency: Frequency): Promise<boolean> {
+    return this.ctx.lock.run(async () => {
+      const rows = await this.db.query('SELECT connection_id FROM connections WHERE name = $1', [name]);
+      if (rows.length === 0) return false;
+      await this.db.exec('UPDATE connections SET frequency = $1 WHERE name = $2', [frequency, name]);
+      return true;
+    });
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * What differs between the engines' SQL, in one interface: each engine states its dialect in one file
+ * (engines/duckdb/dialect.ts, engines/postgres/dialect.ts). The store's shared SQL and the reports build
+ * their statements through it and never test which engine they run on.
+ */
+import type { Value } from './tables.js';
+
+/** Adds a parameter value and returns its placeholder ($n). */
+export type AddParam = (v: Value) => string;
+
+/** A calendar unit that reports cut time into. */
+export type CalendarUnit = 'day' | 'week' | 'month';
+
+export interface SqlDialect {
+  readonly name: 'duckdb' | 'postgres';
+  /** SQL type of a logical column type (tables.ts). */
+  columnType(type: 'text' | 'bigint' | 'int' | 'bool' | 'instant' | 'date' | 'json'): string;
+  /** An instant expression as epoch milliseconds (BIGINT). */
+  epochMs(expr: string): string;
+  /** A UTC instant (epoch ms) as a typed parameter. */
+  instantParam(add: AddParam, ms: number): string;
+  /** The 15-minute UTC slot of an instant expression (the pre-aggregates' bucket). */
+  slot(expr: string): string;
+  /** Condition: the instant expression `instant` falls in the 15-minute slot `slot`. */
+  inSlot(instant: string, slot: string): string;
+  /** The wall-clock timestamp of an instant expression in a zone (the zone given as a placeholder). */
+  localTimestamp(expr: string, zone: string): string;
+  /**
+   * The first local date ("YYYY-MM-DD" text) of the day, week or month holding an instant known to lie
+   * in [startMs, endMs), in `zone` (a zone name, added as a parameter where the engine needs one).
+   */
+  periodStartInRange(add: AddParam, expr: string, zone: string, unit: CalendarUnit, startMs: number, endMs: number): string;
+  /**
+   * The local calendar day of an instant in [startMs, endMs), in the cheapest form the engine has; read
+   * it back with `dayOf`.
+   */
+  localDay(add: AddParam, expr: string, zone: string, startMs: number, endMs: number): string;
+  /** "YYYY-MM-DD" from a localDay value. */
+  dayOf(v: unknown): string;
+}
+
+/** An instant as the naive UTC timestamp text both engines parse ("2025-01-01 05:00:00.000"). */
+export function instantText(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** Whole days from a customer's first sale to an event: floor((event - first) / 1 day). */
+export function ageDaysSql(d: SqlDialect, eventExpr: string, firstExpr: string): string {
+  return `CAST(FLOOR((${d.epochMs(eventExpr)} - ${d.epochMs(firstExpr)}) / 86400000.0) AS INTEGER)`;
+}

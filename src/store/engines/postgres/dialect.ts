@@ -1,0 +1,43 @@
+/**
+ * PostgreSQL's SQL dialect. Instants are TIMESTAMPTZ; the server converts zones itself (AT TIME ZONE),
+ * and the slot and first-sale indexes serve ranges.
+ */
+import { instantText, type SqlDialect } from '../../dialect.js';
+
+const localTimestamp = (expr: string, zone: string) => `(${expr} AT TIME ZONE ${zone})`;
+
+/** The first local date (text) of the unit holding an instant, in a zone (a placeholder). */
+const periodStart = (expr: string, zone: string, unit: 'day' | 'week' | 'month') => {
+  const local = localTimestamp(expr, zone);
+  return `CAST(CAST(${unit === 'day' ? local : `date_trunc('${unit}', ${local})`} AS DATE) AS TEXT)`;
+};
+
+export const postgresDialect: SqlDialect = {
+  name: 'postgres',
+  columnType(type) {
+    switch (type) {
+      case 'text':
+      case 'date':
+        return 'TEXT';
+      case 'bigint':
+        return 'BIGINT';
+      case 'int':
+        return 'INTEGER';
+      case 'bool':
+        return 'BOOLEAN';
+      case 'instant':
+        return 'TIMESTAMPTZ';
+      case 'json':
+        return 'JSONB';
+    }
+  },
+  epochMs: (expr) => `CAST(ROUND(EXTRACT(EPOCH FROM ${expr}) * 1000) AS BIGINT)`,
+  instantParam: (add, ms) => `CAST(${add(instantText(ms))} AS TIMESTAMPTZ)`,
+  slot: (expr) => `date_bin('15 minutes', ${expr}, TIMESTAMPTZ '2000-01-01 00:00:00+00')`,
+  // A range, so the (connection_id, first_sale_at) index reaches a slot's facts.
+  inSlot: (instant, slot) => `${instant} >= ${slot} AND ${instant} < ${slot} + INTERVAL '15 minutes'`,
+  localTimestamp,
+  periodStartInRange: (add, expr, zone, unit) => periodStart(expr, add(zone), unit),
+  localDay: (add, expr, zone) => periodStart(expr, add(zone), 'day'),
+  dayOf: (v) => String(v),
+};

@@ -1,0 +1,286 @@
+/**
+ * The store's write path (LedgerWriter): a group of fetched pages upserted, their transactions' ledger
+ * events replaced, the customer facts and report pre-aggregates kept (now, deferred per customer, or
+ * rebuilt at the end of a backfill), and their page markers written, in ONE transaction.
+ */
+import { bookedEvents, voidLookups, VOID_TYPE, AUTHORIZE_TYPE, type MoneyEvent } from '../ledger/index.js';
+import { AgeDeltas, applyAgeDeltasSql, applySlotDeltas, rebuildAggregatesSql, SlotDeltas, type EventFacts } from './aggregates.js';
+import { dedupeByKey, idList, type StoreContext } from './driver.js';
+import { Facts, small } from './facts.js';
+import { AGG_AGE_DELTA, ENTITY_TABLES, MONEY_EVENTS, SYNC_PAGES, TRANSACTIONS, type PageRow, type Row } from './tables.js';
+import type { LedgerWriter, PageWrite, WriteOptions } from './store.js';
+
+/**
+ * What a write keeps current besides the ledger: everything at once ('now'); the aggregates, with the
+ * facts' customers marked dirty ('deferFacts'); or nothing, the connection marked for a rebuild of
+ * both ('rebuild'). See WriteOptions.
+ */
+type Upkeep = 'now' | 'deferFacts' | 'rebuild';
+
+type Owned = { kind: string; customer_id: number | null };
+
+/** Customers whose cohort_ages cells these events move (every kind but declines). */
+function factCustomers(removed: Owned[], added: Owned[]): Set<number> {
+  const out = new Set<number>();
+  for (const list of [removed, added]) for (const r of list) if (r.kind !== 'decline' && r.customer_id !== null) out.add(r.customer_id);
+  return out;
+}
+
+/** A ledger event as a delete returns it (instant in epoch ms). */
+type RemovedEvent = EventFacts & { customer_id: number | null; order_id: string | null };
+
+const asRemoved = (r: Row): RemovedEvent => ({
+  kind: String(r.kind) as MoneyEvent['kind'],
+  instant: Number(r.instant),
+  amount_cents: Number(r.amount_cents ?? 0),
+  is_initial: r.is_initial === true,
+  customer_id: r.customer_id === null || r.customer_id === undefined ? null : Number(r.customer_id),
+  order_id: r.order_id === null || r.order_id === undefined ? null : String(r.order_id),
+});
+
+export class SqlLedgerWriter implements LedgerWriter {
+  private readonly facts: Facts;
+
+  constructor(private readonly ctx: StoreContext) {
+    this.facts = new Facts(ctx);
+  }
+
+  private get db() {
+    return this.ctx.db;
+  }
+
+  /** What a deleted ledger event returns for the pre-aggregate deltas. */
+  private get returning(): string {
+    return ` RETURNING customer_id, kind, ${this.db.sql.epochMs('instant')} AS instant, amount_cents, is_initial, order_id`;
+  }
+
+  async writePage(w: PageWrite): Promise<void> {
+    await this.writePages([w]);
+  }
+
+  async writePages(ws: PageWrite[], opts: WriteOptions = {}): Promise<void> {
+    if (ws.length === 0) return;
+    const upkeep: Upkeep = opts.deferRebuild === true ? 'rebuild' : opts.deferFacts === true ? 'deferFacts' : 'now';
+    // Group by (connection, table): one bulk upsert per table, one ledger pass, one marker upsert.
+    const groups = new Map<string, { connectionId: string; table: PageWrite['table']; rows: Row[]; ledger: Map<number, MoneyEvent[]> | null }>();
+    const markers: Row[] = [];
+    for (const w of ws) {
+      const k = `${w.connectionId}\u0001${w.table}`;
+      let g = groups.get(k);
+      if (!g) {
+        g = { connectionId: w.connectionId, table: w.table, rows: [], ledger: null };
+        groups.set(k, g);
+      }
+      // The connection id goes to the engine once per table (constants), not copied onto every row.
+      for (const r of w.rows) g.rows.push(r);
+      if (w.ledger) {
+        // A later page's copy of a transaction wins: its events replace those of earlier copies.
+        g.ledger ??= new Map();
+        for (const id of w.ledger.transactionIds) g.ledger.set(id, []);
+        for (const e of w.ledger.events) {
+          const list = g.ledger.get(e.transaction_id);
+          if (list) list.push(e);
+          else g.ledger.set(e.transaction_id, [e]);
+        }
+      }
+      if (w.marker) {
+        const m = w.marker;
+        markers.push({
+          connection_id: w.connectionId,
+          scope: m.scope,
+          stream: m.stream,
+          window_key: m.windowKey,
+          page: m.page,
+          total_results: m.totalResults,
+          records: m.records,
+          max_updated: m.maxUpdated,
+        });
+      }
+    }
+    const behind = new Set<string>();
+    await this.ctx.lock.run(() =>
+      this.db.transaction(async () => {
+        for (const g of groups.values()) {
+          const cid = { connection_id: g.connectionId };
+          const rows = dedupeByKey(ENTITY_TABLES[g.table], g.rows, cid);
+          if (rows.length > 0) await this.db.upsert(ENTITY_TABLES[g.table], rows, cid);
+          if (g.ledger) {
+            const events = [...g.ledger.values()].flat();
+            const kept = g.table === 'transactions' ? await this.dropAuthorizationVoids(g.connectionId, rows as PageRow<typeof TRANSACTIONS>[], events, upkeep) : events;
+            await this.replaceLedger(g.connectionId, [...g.ledger.keys()], kept, upkeep);
+            if (upkeep === 'rebuild') behind.add(g.connectionId);
+          }
+        }
+        // The mark commits with the ledger it left behind: a crash leaves it for the next refresh.
+        for (const id of behind) await this.db.exec('INSERT INTO rebuild_pending (connection_id) VALUES ($1) ON CONFLICT DO NOTHING', [id]);
+        if (markers.length > 0) await this.db.upsert(SYNC_PAGES, dedupeByKey(SYNC_PAGES, markers));
+      }, { serial: upkeep !== 'now' }),
+    );
+  }
+
+  /**
+   * Applies the ledger's void rule (ledger/voids.ts) across pages: this page's voids whose parent is a
+   * stored AUTHORIZE lose their event, and stored voids of AUTHORIZEs on this page lose theirs (facts and
+   * aggregates follow). Both lookups go in one query (one trip).
+   */
+  private async dropAuthorizationVoids(connectionId: string, rows: PageRow<typeof TRANSACTIONS>[], events: MoneyEvent[], upkeep: Upkeep): Promise<MoneyEvent[]> {
+    const page = rows.map((r) => ({ transaction_id: r.transaction_id, txn_type: r.txn_type ?? null, parent_txn_id: r.parent_txn_id ?? null }));
+    const { parentsToCheck, authorizations } = voidLookups(page);
+    const lookups: string[] = [];
+    if (parentsToCheck.length > 0) {
+      lookups.push(
+        `SELECT 'auth' AS k, transaction_id, CAST(NULL AS BIGINT) AS customer_id FROM transactions
+         WHERE connection_id = $1 AND txn_type = '${AUTHORIZE_TYPE}' AND transaction_id IN (${await this.db.idSet('aux', parentsToCheck)})`,
+      );
+    }
+    if (authorizations.length > 0) {
+      lookups.push(
+        `SELECT 'stale' AS k, e.transaction_id, e.customer_id FROM money_events e WHERE e.connection_id = $1 AND e.kind = 'void' AND e.transaction_id IN (
+           SELECT transaction_id FROM transactions WHERE connection_id = $1 AND txn_type = '${VOID_TYPE}' AND parent_txn_id IN (${await this.db.idSet('aux', authorizations)}))`,
+      );
+    }
+    const found = lookups.length > 0 ? await this.db.query(lookups.join('\nUNION ALL\n'), [connectionId]) : [];
+    const kept = bookedEvents(page, events, found.filter((r) => r.k === 'auth').map((r) => Number(r.transaction_id)));
+    const stale = found.filter((r) => r.k === 'stale');
+    if (stale.length > 0) {
+      const del = `DELETE FROM money_events WHERE connection_id = $1 AND kind = 'void' AND transaction_id IN (${idList(stale.map((r) => Number(r.transaction_id)))})`;
+      if (upkeep === 'rebuild') {
+        await this.db.exec(del, [connectionId]);
+        return kept;
+      }
+      const removed = (await this.db.query(del + this.returning, [connectionId])).map(asRemoved);
+      await this.eventsChanged(connectionId, removed, [], new SlotDeltas());
+      const customers = new Set(stale.filter((r) => r.customer_id !== null).map((r) => Number(r.customer_id)));
+      if (customers.size > 0) await this.facts.touch(connectionId, customers, upkeep === 'deferFacts');
+    }
+    return kept;
+  }
+
+  /**
+   * Replaces the events of these transactions, keeps the pre-aggregates and recomputes the facts of every
+   * customer they touch (or marks them dirty); with 'rebuild', the ledger alone (the refresh rebuilds the rest).
+   */
+  private async replaceLedger(connectionId: string, transactionIds: number[], events: MoneyEvent[], upkeep: Upkeep): Promise<void> {
+    if (transactionIds.length === 0 && events.length === 0) return;
+    const cid = { connection_id: connectionId };
+    const evRows = dedupeByKey(MONEY_EVENTS, events, cid);
+    // Every event of these transactions is deleted first and event ids embed the transaction id, so a
+    // plain insert cannot conflict, unless an event names a transaction outside the list: those few are
+    // deleted by id first (so the aggregates see them leave).
+    const covered = new Set(transactionIds);
+    const extra = evRows.filter((e) => !covered.has(e.transaction_id));
+    const byTxn = async () => `DELETE FROM money_events WHERE connection_id = $1 AND transaction_id IN (${await this.db.idSet('txn', [...covered])})`;
+    const byEvent = `DELETE FROM money_events WHERE connection_id = $1 AND event_id IN (${extra.map((_, i) => `$${i + 2}`).join(', ')})`;
+    const eventIds = [connectionId, ...extra.map((e) => e.event_id)];
+    if (upkeep === 'rebuild') {
+      // Nothing reads what leaves: the deletes need no RETURNING, and (DuckDB) travel with the next query.
+      if (covered.size > 0) await this.db.exec(await byTxn(), [connectionId]);
+      if (extra.length > 0) await this.db.exec(byEvent, eventIds);
+      if (evRows.length > 0) await this.db.insert(MONEY_EVENTS, evRows, cid);
+      return;
+    }
+    const customers = new Set<number>();
+    const removed: RemovedEvent[] = [];
+    // Customers of events about to disappear (a cleared chargeback) need their facts recomputed too, and
+    // the aggregates lose what the events held: RETURNING gets both from the delete itself, one scan.
+    if (covered.size > 0) removed.push(...(await this.db.query((await byTxn()) + this.returning, [connectionId])).map(asRemoved));
+    if (extra.length > 0) removed.push(...(await this.db.query(byEvent + this.returning, eventIds)).map(asRemoved));
+    for (const r of removed) if (r.customer_id !== null) customers.add(r.customer_id);
+    // Orders: read between the delete and the insert, so old and new first sales both follow from it.
+    const { slots, first } = await this.ledgerLookups(connectionId, removed, evRows);
+    if (evRows.length > 0) await this.db.insert(MONEY_EVENTS, evRows, cid);
+    for (const e of evRows) if (e.customer_id !== null) customers.add(e.customer_id);
+    await this.eventsChanged(connectionId, removed, evRows, slots, first);
+    if (customers.size > 0) await this.facts.touch(connectionId, customers, upkeep === 'deferFacts');
+  }
+
+  /**
+   * What the aggregates need to know before the additions are stored, in one query (one trip): the
+   * orders whose sales change (removed from or added to the ledger) move from the slot of their old
+   * first sale to that of their new one; and the first sale of every customer with facts among these
+   * events (eventsChanged). Called after the removals, before the additions are stored.
+   */
+  private async ledgerLookups(connectionId: string, removed: RemovedEvent[], added: MoneyEvent[]): Promise<{ slots: SlotDeltas; first: Map<number, number> }> {
+    const d = new SlotDeltas();
+    const minOf = (rows: { kind: string; order_id: string | null; instant: number }[]) => {
+      const m = new Map<string, number>();
+      for (const r of rows) {
+        if (r.kind !== 'sale' || r.order_id === null) continue;
+        m.set(r.order_id, Math.min(m.get(r.order_id) ?? Infinity, r.instant));
+      }
+      return m;
+    };
+    const gone = minOf(removed);
+    const come = minOf(added);
+    const orders = new Set([...gone.keys(), ...come.keys()]);
+    // An order whose removed and added sales have the same earliest instant (a transaction re-synced
+    // unchanged: the common case of an incremental look-back) keeps its first sale whatever the rest
+    // of its sales: min(rest, g) = min(rest, c). Only the others need the rest of their sales.
+    const lookup: string[] = [];
+    for (const o of orders) {
+      const g = gone.get(o);
+      if (g === undefined || g !== come.get(o)) lookup.push(o);
+    }
+    const customers = factCustomers(removed, added);
+    const parts: string[] = [];
+    if (lookup.length > 0) {
+      parts.push(`SELECT 'o' AS k, e.order_id AS id, ${this.db.sql.epochMs('MIN(e.instant)')} AS m FROM money_events e
+        WHERE e.connection_id = $1 AND e.kind = 'sale' AND e.order_id IN (${await this.db.textSet('order', lookup)}) GROUP BY e.order_id`);
+    }
+    if (customers.size > 0) parts.push(await this.facts.firstSalesSql(customers));
+    const rest = new Map<string, number>();
+    const first = new Map<number, number>();
+    for (const r of parts.length > 0 ? await this.db.query(parts.join('\nUNION ALL\n'), [connectionId]) : []) {
+      if (r.k === 'o') rest.set(String(r.id), Number(r.m));
+      else first.set(Number(r.id), Number(r.m));
+    }
+    if (lookup.length === 0) return { slots: d, first };
+    for (const o of orders) {
+      const before = Math.min(rest.get(o) ?? Infinity, gone.get(o) ?? Infinity);
+      const after = Math.min(rest.get(o) ?? Infinity, come.get(o) ?? Infinity);
+      if (before === after) continue;
+      if (before !== Infinity) d.count('orders', before, -1);
+      if (after !== Infinity) d.count('orders', after, 1);
+    }
+    return { slots: d, first };
+  }
+
+  /**
+   * Applies removed and added ledger events to event_slots (with the order deltas in `slots`), and to
+   * cohort_ages under the facts as they stand: each event of a customer with facts moves its (first-sale
+   * slot, age) cell. Recomputed facts then move whole customers (facts.ts), deferred or not.
+   */
+  private async eventsChanged(connectionId: string, removed: RemovedEvent[], added: MoneyEvent[], slots: SlotDeltas, known?: Map<number, number>): Promise<void> {
+    for (const r of removed) slots.event(r, -1);
+    for (const r of added) slots.event(r, 1);
+    await applySlotDeltas(this.ctx, connectionId, slots.rows(connectionId));
+    // The first sale of each customer with facts, unless the caller read it already (ledgerLookups).
+    const first = known ?? (await this.facts.firstSales(connectionId, factCustomers(removed, added)));
+    if (first.size === 0) return;
+    const ages = new AgeDeltas();
+    for (const [list, sign] of [[removed, -1], [added, 1]] as const) {
+      for (const r of list) {
+        const f = r.customer_id !== null ? first.get(r.customer_id) : undefined;
+        if (f !== undefined) ages.event(f, r, sign);
+      }
+    }
+    const ageRows = ages.rows(connectionId);
+    if (ageRows.length > 0) {
+      await this.db.insert(AGG_AGE_DELTA, ageRows);
+      for (const sql of applyAgeDeltasSql()) await this.db.exec(sql, [connectionId]);
+    }
+  }
+
+  async refreshDirtyFacts(connectionId: string, opts: { records?: number } = {}): Promise<number> {
+    return this.ctx.lock.run(() => this.db.transaction(() => this.facts.refreshDirty(connectionId), { serial: small(opts.records) }));
+  }
+
+  async rebuildAggregates(connectionId?: string): Promise<void> {
+    await this.ctx.lock.run(() =>
+      this.db.transaction(async () => {
+        // A pending rebuild stays pending: it is of the facts too, which this does not touch.
+        for (const sql of rebuildAggregatesSql(this.db.sql, connectionId !== undefined)) await this.db.exec(sql, connectionId !== undefined ? [connectionId] : []);
+      }),
+    );
+  }
+}

@@ -1,0 +1,12 @@
+/** Every migration, in order (each file is frozen once shipped: see migration.ts). */
+import type { Migration } from './migration.js';
+import m1 from './0001_initial_schema.js';
+import m2 from './0002_unique_connection_names.js';
+import m3 from './0003_deferred_customer_facts.js';
+import m4 from './0004_report_pre_aggregates.js';
+import m5 from './0005_drop_agg_slot_delta.js';
+import m6 from './0006_rebuild_pending.js';
+import m7 from './0007_one_meaning_for_refunds.js';
+
+export type { Migration } from './migration.js';
+export const MIGRATIONS: readonly Migration[] = [m1, m2, m3, m4, m5, m6, m7];

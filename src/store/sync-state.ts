@@ -1,0 +1,117 @@
+/**
+ * A sync's own state (SyncState): page markers (what a resumed run may skip), the incremental
+ * checkpoints, and the record of every run. A run that ends well commits its facts refresh, checkpoints,
+ * dropped markers and record together (completeRun).
+ */
+import type { StoreContext } from './driver.js';
+import { Facts, small } from './facts.js';
+import type { CompletedRun, PageMarker, SyncRunRecord, SyncRunResult, SyncState } from './store.js';
+import { SYNC_CHECKPOINTS, SYNC_RUNS, type Row } from './tables.js';
+
+/** Drops the page markers of connection $1's scope $2. */
+const CLEAR_SCOPE = 'DELETE FROM sync_pages WHERE connection_id = $1 AND scope = $2';
+
+/** A sync_checkpoints row, stamped now. */
+function checkpointRow(connectionId: string, stream: string, updatedThrough: string): Row {
+  return { connection_id: connectionId, stream, updated_through: updatedThrough, updated_at: Date.now() };
+}
+
+export class SqlSyncState implements SyncState {
+  private readonly facts: Facts;
+
+  constructor(private readonly ctx: StoreContext) {
+    this.facts = new Facts(ctx);
+  }
+
+  private get db() {
+    return this.ctx.db;
+  }
+
+  async pageMarkers(connectionId: string, scope: string): Promise<PageMarker[]> {
+    const rows = await this.ctx.lock.run(() =>
+      this.db.query('SELECT * FROM sync_pages WHERE connection_id = $1 AND scope = $2 ORDER BY stream, window_key, page', [connectionId, scope]),
+    );
+    return rows.map((r) => ({
+      stream: String(r.stream),
+      scope: String(r.scope),
+      windowKey: String(r.window_key),
+      page: Number(r.page),
+      totalResults: Number(r.total_results),
+      records: Number(r.records),
+      maxUpdated: r.max_updated === null || r.max_updated === undefined ? null : String(r.max_updated),
+    }));
+  }
+
+  async clearScope(connectionId: string, scope: string): Promise<void> {
+    await this.ctx.lock.run(() => this.db.exec(CLEAR_SCOPE, [connectionId, scope]));
+  }
+
+  async getCheckpoint(connectionId: string, stream: string): Promise<string | null> {
+    const rows = await this.ctx.lock.run(() =>
+      this.db.query('SELECT updated_through FROM sync_checkpoints WHERE connection_id = $1 AND stream = $2', [connectionId, stream]),
+    );
+    const v = rows[0]?.updated_through;
+    return v === undefined || v === null ? null : String(v);
+  }
+
+  async setCheckpoint(connectionId: string, stream: string, updatedThrough: string): Promise<void> {
+    await this.ctx.lock.run(() => this.db.upsert(SYNC_CHECKPOINTS, [checkpointRow(connectionId, stream, updatedThrough)]));
+  }
+
+  async startRun(run: SyncRunRecord): Promise<void> {
+    await this.ctx.lock.run(() =>
+      this.db.upsert(SYNC_RUNS, [
+        {
+          run_id: run.runId,
+          connection_id: run.connectionId,
+          mode: run.mode,
+          scope: run.scope,
+          status: 'running',
+          started_at: run.startedAt,
+          finished_at: null,
+          records: 0,
+          pages: 0,
+          retries: 0,
+          error: null,
+        },
+      ]),
+    );
+  }
+
+  async finishRun(runId: string, result: SyncRunResult): Promise<void> {
+    await this.ctx.lock.run(() => this.finishRunRow(runId, result));
+  }
+
+  async completeRun(c: CompletedRun): Promise<number> {
+    return this.ctx.lock.run(() =>
+      this.db.transaction(async () => {
+        const n = await this.facts.refreshDirty(c.connectionId);
+        const cps = Object.entries(c.checkpoints);
+        if (cps.length > 0) await this.db.upsert(SYNC_CHECKPOINTS, cps.map(([stream, through]) => checkpointRow(c.connectionId, stream, through)));
+        await this.db.exec(CLEAR_SCOPE, [c.connectionId, c.scope]);
+        await this.finishRunRow(c.runId, c.result);
+        return n;
+      }, { serial: small(c.result.records) }),
+    );
+  }
+
+  private async finishRunRow(runId: string, result: SyncRunResult): Promise<void> {
+    const rows = await this.db.query(
+      `SELECT run_id, connection_id, mode, scope, ${this.db.sql.epochMs('started_at')} AS started_at FROM sync_runs WHERE run_id = $1`,
+      [runId],
+    );
+    const r = rows[0];
+    if (!r) return;
+    await this.db.upsert(SYNC_RUNS, [
+      {
+        ...r,
+        status: result.status,
+        finished_at: result.finishedAt,
+        records: result.records,
+        pages: result.pages,
+        retries: result.retries,
+        error: result.error ?? null,
+      },
+    ]);
+  }
+}

@@ -1,0 +1,284 @@
+/**
+ * The store's tables as they stand after the last migration, described once, with the row types derived
+ * from them (after Kysely's column-type.ts): a misspelt column in a row fails to compile. The DDL that
+ * built them is frozen in migrations/; a contract test checks the two agree on both engines.
+ *
+ * Column types are logical: `instant` is a UTC timestamp (JS: epoch milliseconds), `bigint` holds cents
+ * and CRM integer ids (JS: safe integers), `date` is a calendar date "YYYY-MM-DD" in the account zone,
+ * `json` is a sanitised copy of the CRM record (JS: its text).
+ */
+import { DIMENSION_SPECS, DIMENSIONS, EVENT_MEASURES, FIRST_SALE_MEASURES, MEASURES, type MoneyEvent } from '../ledger/index.js';
+
+export type ColumnType = 'text' | 'bigint' | 'int' | 'bool' | 'instant' | 'date' | 'json';
+
+export interface ColumnSpec {
+  name: string;
+  type: ColumnType;
+}
+
+/** A cell value as the engines accept and return it. */
+export type Value = string | number | boolean | null;
+/** A row keyed by column name, as the drivers move it. */
+export type Row = Record<string, Value>;
+
+/** A table: its columns in order, its key, and (typed) each column's logical type. */
+export interface TableSpec<C extends Record<string, ColumnType> = Record<string, ColumnType>, K extends string = string> {
+  name: string;
+  /** Primary-key columns; every synced table starts with connection_id. */
+  key: readonly K[];
+  columns: ColumnSpec[];
+  types: C;
+}
+
+function table<const C extends Record<string, ColumnType>, const K extends keyof C & string>(name: string, key: readonly K[], types: C): TableSpec<C, K> {
+  return { name, key, types, columns: Object.entries(types).map(([n, type]) => ({ name: n, type })) };
+}
+
+type JsOf<T extends ColumnType> = T extends 'text' | 'date' | 'json' ? string : T extends 'bool' ? boolean : number;
+
+/** A row as read back: every column, NULL where empty. */
+export type Selectable<T extends TableSpec> = { [P in keyof T['types']]: JsOf<T['types'][P]> | null };
+
+/** A row to write: the key required, every other column optional (absent is NULL). */
+export type Insertable<T extends TableSpec> = { [P in T['key'][number]]: JsOf<T['types'][P]> } & {
+  [P in Exclude<keyof T['types'], T['key'][number]>]?: JsOf<T['types'][P]> | null;
+};
+
+/** A synced row as a page carries it: the connection id is given once per page, not per row. */
+export type PageRow<T extends TableSpec> = Omit<Insertable<T>, 'connection_id'>;
+
+const attribution = { campaign_id: 'bigint', product_id: 'bigint', aff_id: 'text', source_value1: 'text' } as const;
+
+export const CONNECTIONS = table('connections', ['connection_id'], {
+  connection_id: 'text',
+  name: 'text',
+  brand: 'text',
+  base_url: 'text',
+  login_id: 'text',
+  // AES-256-GCM sealed password (secrets.ts); never the password itself.
+  password_sealed: 'text',
+  account_name: 'text',
+  account_username: 'text',
+  timezone: 'text',
+  frequency: 'text',
+  created_at: 'instant',
+});
+
+export const CAMPAIGNS = table('campaigns', ['connection_id', 'campaign_id'], { connection_id: 'text', campaign_id: 'bigint', name: 'text', campaign_type: 'text', raw: 'json' });
+
+export const PRODUCTS = table('products', ['connection_id', 'product_id'], { connection_id: 'text', product_id: 'bigint', name: 'text', sku: 'text', price_cents: 'bigint', raw: 'json' });
+
+export const CUSTOMERS = table('customers', ['connection_id', 'customer_id'], {
+  connection_id: 'text',
+  customer_id: 'bigint',
+  email: 'text',
+  first_name: 'text',
+  last_name: 'text',
+  country: 'text',
+  state: 'text',
+  date_created: 'instant',
+  date_updated: 'instant',
+  raw: 'json',
+});
+
+export const ORDERS = table('orders', ['connection_id', 'order_id'], {
+  connection_id: 'text',
+  order_id: 'text',
+  customer_id: 'bigint',
+  order_status: 'text',
+  order_type: 'text',
+  total_cents: 'bigint',
+  ...attribution,
+  date_created: 'instant',
+  date_updated: 'instant',
+  raw: 'json',
+});
+
+export const TRANSACTIONS = table('transactions', ['connection_id', 'transaction_id'], {
+  connection_id: 'text',
+  transaction_id: 'bigint',
+  order_id: 'text',
+  customer_id: 'bigint',
+  purchase_id: 'text',
+  parent_txn_id: 'bigint',
+  txn_type: 'text',
+  response_type: 'text',
+  total_cents: 'bigint',
+  billing_cycle: 'int',
+  merchant_id: 'bigint',
+  ...attribution,
+  is_chargedback: 'bool',
+  // The CRM's chargebackAmount of this transaction (a copy; the ledger's chargeback event is the measure).
+  chargeback_cents: 'bigint',
+  chargeback_date: 'date',
+  card_bin: 'text',
+  card_last4: 'text',
+  date_created: 'instant',
+  date_updated: 'instant',
+  raw: 'json',
+});
+
+export const PURCHASES = table('purchases', ['connection_id', 'purchase_id'], {
+  connection_id: 'text',
+  purchase_id: 'text',
+  customer_id: 'bigint',
+  order_id: 'text',
+  product_id: 'bigint',
+  campaign_id: 'bigint',
+  status: 'text',
+  billing_cycle: 'int',
+  billing_interval_days: 'int',
+  next_bill_date: 'date',
+  price_cents: 'bigint',
+  merchant_id: 'bigint',
+  date_created: 'instant',
+  date_updated: 'instant',
+  raw: 'json',
+});
+
+/** The money-event ledger (ledger/events.ts). event_id is "<kind>:<transactionId>", so re-deriving is idempotent. */
+export const MONEY_EVENTS = table('money_events', ['connection_id', 'event_id'], {
+  connection_id: 'text',
+  event_id: 'text',
+  kind: 'text',
+  transaction_id: 'bigint',
+  instant: 'instant',
+  amount_cents: 'bigint',
+  customer_id: 'bigint',
+  order_id: 'text',
+  purchase_id: 'text',
+  ...attribution,
+  merchant_id: 'bigint',
+  billing_cycle: 'int',
+  is_initial: 'bool',
+});
+
+/** Compile-time: the ledger's event and the money_events table name the same columns. */
+type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : never;
+const eventColumnsMatch: SameKeys<MoneyEvent, PageRow<typeof MONEY_EVENTS>> = true;
+void eventColumnsMatch;
+
+/** A table whose other columns are generated from the ledger's declarations: typed loosely beyond its key. */
+type Generated<K extends Record<string, ColumnType>> = K & Record<string, ColumnType>;
+
+function eventColumnType(column: string): ColumnType {
+  const t = (MONEY_EVENTS.types as Record<string, ColumnType>)[column];
+  if (!t) throw new Error(`money_events has no column ${column}`);
+  return t;
+}
+
+/**
+ * Customer-level columns generated from the ledger's declarations: the first-touch attribution of each
+ * dimension kept per customer, and every measure kept per customer.
+ */
+const factColumns: Record<string, ColumnType> = {
+  first_sale_at: 'instant',
+  first_order_id: 'text',
+  ...Object.fromEntries(DIMENSIONS.flatMap((d) => {
+    const s = DIMENSION_SPECS[d];
+    return s.fact && s.fact !== s.event ? [[s.fact, eventColumnType(s.event)]] : [];
+  })),
+  ...Object.fromEntries(EVENT_MEASURES.filter(([, m]) => m.perCustomer).map(([, m]) => [m.column, m.agg === 'count' ? 'int' : 'bigint'])),
+  [MEASURES.net.column]: 'bigint',
+  last_event_at: 'instant',
+};
+
+/** One row per customer with a sale: what cohort reports need without rescanning the ledger (DESIGN §5). */
+export const CUSTOMER_FACTS = table('customer_facts', ['connection_id', 'customer_id'], { connection_id: 'text', customer_id: 'bigint', ...factColumns } as Generated<{ connection_id: 'text'; customer_id: 'bigint' }>);
+
+/** Customers whose facts a deferred write left to recompute (refreshDirtyFacts); committed with their pages. */
+export const FACTS_DIRTY = table('facts_dirty', ['connection_id', 'customer_id'], { connection_id: 'text', customer_id: 'bigint' });
+
+export const SYNC_RUNS = table('sync_runs', ['run_id'], {
+  run_id: 'text',
+  connection_id: 'text',
+  mode: 'text',
+  scope: 'text',
+  status: 'text',
+  started_at: 'instant',
+  finished_at: 'instant',
+  records: 'bigint',
+  pages: 'bigint',
+  retries: 'bigint',
+  error: 'text',
+});
+
+/** Page markers: a page's marker commits in the same transaction as its rows (the per-page checkpoint). */
+export const SYNC_PAGES = table('sync_pages', ['connection_id', 'scope', 'stream', 'window_key', 'page'], {
+  connection_id: 'text',
+  scope: 'text',
+  stream: 'text',
+  window_key: 'text',
+  page: 'int',
+  total_results: 'bigint',
+  records: 'bigint',
+  max_updated: 'text',
+});
+
+/** Per-stream incremental checkpoint: the account-local date through which dateUpdated has been walked. */
+export const SYNC_CHECKPOINTS = table('sync_checkpoints', ['connection_id', 'stream'], { connection_id: 'text', stream: 'text', updated_through: 'date', updated_at: 'instant' });
+
+/*
+ * Pre-aggregates (DESIGN §5): kept by the store in the same transactions that change the ledger and the
+ * facts (ledger-writer.ts, aggregates.ts), so a committed state never has them disagree. Every figure they
+ * hold is a sum or a count placed at one instant, bucketed by 15-minute UTC slot: every local midnight of
+ * every zone is such a boundary, so a viewer-zone day, week or month is a whole number of slots.
+ */
+
+/** The totals of every event and first-sale measure per connection and 15-minute slot (the measure table's columns). */
+export const EVENT_SLOTS = table('event_slots', ['connection_id', 'slot'], {
+  connection_id: 'text',
+  slot: 'instant',
+  ...Object.fromEntries([...EVENT_MEASURES, ...FIRST_SALE_MEASURES].map(([, m]) => [m.column, 'bigint' as ColumnType])),
+} as Generated<{ connection_id: 'text'; slot: 'instant' }>);
+
+/** Customers per connection and 15-minute slot of their first sale (from customer_facts). */
+export const COHORT_SLOTS = table('cohort_slots', ['connection_id', 'slot'], { connection_id: 'text', slot: 'instant', customers: 'bigint', last_first_sale_at: 'instant' });
+
+/** Net revenue of those customers by whole days since each one's own first sale. */
+export const COHORT_AGES = table('cohort_ages', ['connection_id', 'slot', 'age_days'], { connection_id: 'text', slot: 'instant', age_days: 'int', net_cents: 'bigint' });
+
+/** Scratch tables of the maintenance (filled and emptied inside one write transaction). */
+export const AGG_AGE_DELTA = table('agg_age_delta', ['connection_id', 'slot', 'age_days'], { connection_id: 'text', slot: 'instant', age_days: 'int', net_cents: 'bigint' });
+export const AGG_TOUCHED_SLOTS = table('agg_touched_slots', ['connection_id', 'slot'], { connection_id: 'text', slot: 'instant' });
+export const AGG_TOUCHED_ORDERS = table('agg_touched_orders', ['connection_id', 'order_id'], { connection_id: 'text', order_id: 'text' });
+
+/**
+ * Connections whose customer facts and pre-aggregates a backfill's writes left behind the ledger
+ * (deferRebuild): committed with its pages, removed by the rebuild at the end of the run. While a
+ * connection is listed, reports read the ledger, not its aggregates.
+ */
+export const REBUILD_PENDING = table('rebuild_pending', ['connection_id'], { connection_id: 'text' });
+
+/** Tables holding CRM copies, keyed by (connection_id, CRM id). */
+export const ENTITY_TABLES = {
+  campaigns: CAMPAIGNS,
+  products: PRODUCTS,
+  customers: CUSTOMERS,
+  orders: ORDERS,
+  transactions: TRANSACTIONS,
+  purchases: PURCHASES,
+} as const;
+
+export type EntityTableName = keyof typeof ENTITY_TABLES;
+
+/** The tables a reader may list (tests, verification), by name. */
+export const READABLE_TABLES = {
+  ...ENTITY_TABLES,
+  connections: CONNECTIONS,
+  money_events: MONEY_EVENTS,
+  customer_facts: CUSTOMER_FACTS,
+  facts_dirty: FACTS_DIRTY,
+  rebuild_pending: REBUILD_PENDING,
+  sync_runs: SYNC_RUNS,
+  sync_pages: SYNC_PAGES,
+  sync_checkpoints: SYNC_CHECKPOINTS,
+  event_slots: EVENT_SLOTS,
+  cohort_slots: COHORT_SLOTS,
+  cohort_ages: COHORT_AGES,
+} as const;
+
+export type ReadableTable = keyof typeof READABLE_TABLES;
+
+/** Every table the current schema has (the contract test compares them with the database), scratch tables included. */
+export const ALL_TABLES: TableSpec[] = [...Object.values(READABLE_TABLES), AGG_AGE_DELTA, AGG_TOUCHED_SLOTS, AGG_TOUCHED_ORDERS];
