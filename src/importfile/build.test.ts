@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEGACY_MAPPING, legacyExport, sandboxReadyRows } from './build-fixtures.js';
 import { buildImportFiles } from './build.js';
-import { transactionColumns } from './columns.js';
+import { transactionColumns } from './spec/columns.js';
 import { guessColumns, mappingTemplate } from './init-mapping.js';
 import { compileFormat, parseMapping } from './mapping.js';
 import { cellOf, readTable } from './writer.js';

@@ -14,7 +14,7 @@ import { InvalidInputError } from '../core/errors.js';
 import { maskDigitsInText } from '../core/mask.js';
 import { parseCents } from '../core/money.js';
 import { formatDate, formatWall, instantToWall, wallToInstant, type WallTime } from '../core/time.js';
-import { columnsByKind, type FileKind } from './columns.js';
+import { columnsByKind, type FileKind } from './spec/columns.js';
 import { fixCells, type OutColumn } from './fix.js';
 import { compileFormat, type FileMapping, type Mapping } from './mapping.js';
 import { runValidation, type CodeSummary, type ImportInput, type ValidationReport } from './validate.js';

@@ -13,9 +13,9 @@
  * them are skipped rather than guessed (never a false error), and the file gets one warning saying so.
  */
 import { formatCents } from '../core/money.js';
-import { TX } from './columns.js';
+import { TX } from './spec/columns.js';
 import { HashTable64, SEED_A, SEED_B, hashFolded, hashPair, pair } from './hash-table.js';
-import type { IssueCode, IssueParams } from './messages.js';
+import type { IssueCode, IssueParams } from './spec/messages.js';
 import type { RowView, Reporter } from './row.js';
 
 const TXN_REFUND = 3; // index of REFUND in txnType's values

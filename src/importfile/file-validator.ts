@@ -2,7 +2,7 @@
  * Validates the records of one file, in the pipeline order of DESIGN §3: shape (CSV flags, header,
  * cell count) -> field checks (one per column type) -> cross-field rules -> cross-row state.
  */
-import type { ColumnSpec, FileKind } from './columns.js';
+import type { ColumnSpec, FileKind } from './spec/columns.js';
 import {
   FLAG_BAD_QUOTE,
   FLAG_INVALID_UTF8,
@@ -13,7 +13,7 @@ import {
 import type { CrossRowState } from './cross-row.js';
 import * as F from './field-checks.js';
 import { checkHeader } from './header.js';
-import type { IssueCode, IssueParams } from './messages.js';
+import type { IssueCode, IssueParams } from './spec/messages.js';
 import type { FileSummary, IssueCollector } from './report.js';
 import { RowView, type Reporter, type RowRule, type RuleContext } from './row.js';
 

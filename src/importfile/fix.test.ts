@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { transactionColumns } from './columns.js';
+import { transactionColumns } from './spec/columns.js';
 import { fixDate, fixDatetime, fixFile, planColumns, renderChangeLog } from './fix.js';
 import { validateImportFiles } from './validate.js';
 import { cellOf, readTable } from './writer.js';

@@ -9,7 +9,7 @@
  */
 import { maskDigitsInText } from '../core/mask.js';
 import { isCalendarDate } from '../core/time.js';
-import { columnsByKind, type ColumnSpec, type FileKind } from './columns.js';
+import { columnsByKind, type ColumnSpec, type FileKind } from './spec/columns.js';
 import { CsvFileWriter, readHeader, readTable } from './writer.js';
 
 /** Rule names, as they appear in the change log. */

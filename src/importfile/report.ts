@@ -3,8 +3,8 @@
  * issue, lists at most `maxIssues` of them, and keeps the first few of each code for the text output.
  */
 import { maskDigitsInText, maskNumber } from '../core/mask.js';
-import type { ColumnSpec, FileKind } from './columns.js';
-import { renderMessage, severityOf, type IssueCode, type IssueParams } from './messages.js';
+import type { ColumnSpec, FileKind } from './spec/columns.js';
+import { renderMessage, severityOf, type IssueCode, type IssueParams } from './spec/messages.js';
 
 /** One issue as reported (JSON shape). */
 export interface ReportIssue {

@@ -4,7 +4,7 @@
  * subscriptions; separate shipping addresses; US, CA and other countries; cells with commas and quotes.
  * Shared by the tests (10,000 rows) and the benchmark (1,000,000 rows); the sandbox may use it too.
  */
-import { transactionColumns, noteColumns, detailColumns, TX, type TxColumn } from './columns.js';
+import { transactionColumns, noteColumns, detailColumns, TX, type TxColumn } from './spec/columns.js';
 import { mulberry32 } from '../core/prng.js';
 
 /** Options of the generator. */

@@ -5,7 +5,7 @@
  */
 import { basename, join } from 'node:path';
 import { InvalidInputError } from '../core/errors.js';
-import { type FileKind } from './columns.js';
+import { type FileKind } from './spec/columns.js';
 import { CsvFileWriter, cellOf, readHeader, readTable } from './writer.js';
 import { fnv1a32, mulberry32 } from '../core/prng.js';
 

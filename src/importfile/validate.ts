@@ -4,7 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { EnvironmentError } from '../core/errors.js';
-import { columnsByKind, type FileKind } from './columns.js';
+import { columnsByKind, type FileKind } from './spec/columns.js';
 import { CrossRowState } from './cross-row.js';
 import { scanCsvBuffer, scanCsvFile } from './csv-file.js';
 import { FileValidator } from './file-validator.js';

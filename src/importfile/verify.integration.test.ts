@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrmClient } from '../crm/client.js';
 import { ADMIN_HEADER, startSandbox, type Sandbox } from '../sandbox/index.js';
-import { transactionColumns } from './columns.js';
+import { transactionColumns } from './spec/columns.js';
 import { SampleTransactions } from './sample-files.js';
 import { verifyImport, renderVerifyText } from './verify.js';
 import { csvLine, readTable } from './writer.js';

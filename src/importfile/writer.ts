@@ -7,7 +7,7 @@ import { isAscii } from 'node:buffer';
 import { once } from 'node:events';
 import { openAtomicStream, type AtomicStream } from '../core/atomic.js';
 import { EnvironmentError, errorMessage } from '../core/errors.js';
-import { columnsByKind, type FileKind } from './columns.js';
+import { columnsByKind, type FileKind } from './spec/columns.js';
 import { scanChunks } from './csv-file.js';
 import {
   CsvScanner,

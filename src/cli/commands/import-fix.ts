@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic.js';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../../core/errors.js';
-import type { FileKind } from '../../importfile/columns.js';
+import type { FileKind } from '../../importfile/spec/columns.js';
 import { fixFile, renderChangeLog, type DateOrder, type FixResult } from '../../importfile/fix.js';
 import { renderText } from '../../importfile/render-text.js';
 import { runValidation, type ImportInput } from '../../importfile/validate.js';

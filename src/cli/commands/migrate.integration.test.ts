@@ -14,7 +14,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEGACY_MAPPING, legacyExport, sandboxReadyRows } from '../../importfile/build-fixtures.js';
-import { transactionColumns } from '../../importfile/columns.js';
+import { transactionColumns } from '../../importfile/spec/columns.js';
 import { csvLine, cellOf, readTable } from '../../importfile/writer.js';
 import { ADMIN_HEADER, startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { openStore } from './connections-store.js';

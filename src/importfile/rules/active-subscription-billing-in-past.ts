@@ -1,4 +1,4 @@
-import { TX } from '../columns.js';
+import { TX } from '../spec/columns.js';
 import { ymd, type RowRule } from '../row.js';
 
 /** An active subscription whose next billing date has passed would rebill at once, or never: warn. */

@@ -1,4 +1,4 @@
-import { TX } from '../columns.js';
+import { TX } from '../spec/columns.js';
 import { ymd, type RowRule } from '../row.js';
 
 /** A chargeback is filed after the transaction it disputes (dates compared as calendar days). */

@@ -1,4 +1,4 @@
-import { TX } from '../columns.js';
+import { TX } from '../spec/columns.js';
 import { CARD_MASKED } from '../field-checks.js';
 import type { RowRule } from '../row.js';
 

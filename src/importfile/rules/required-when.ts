@@ -2,7 +2,7 @@
  * Builds a rule from the column table's required-if conditions, so the condition lives in one place
  * (columns.ts) and each named rule only says which columns it owns.
  */
-import { transactionColumns, TX, type Condition, type TxColumn } from '../columns.js';
+import { describeConditions, transactionColumns, TX, type TxColumn } from '../spec/columns.js';
 import type { RowRule, RowView, Reporter } from '../row.js';
 
 interface Compiled {
@@ -13,13 +13,6 @@ interface Compiled {
    */
   when: { column: number; values: Uint8Array[]; indexes: number[] | null }[];
   text: string;
-}
-
-/** Human text of a condition list: "paySource=CREDITCARD", "billShipSame=0 and shipCountry is US or CA". */
-export function describeConditions(when: readonly Condition[]): string {
-  return when
-    .map((c) => (c.in.length === 1 ? `${c.column}=${c.in[0]}` : `${c.column} is ${c.in.join(' or ')}`))
-    .join(' and ');
 }
 
 /** Compiles the required-if condition of a transaction column. */

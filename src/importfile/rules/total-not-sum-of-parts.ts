@@ -1,5 +1,5 @@
 import { formatCents } from '../../core/money.js';
-import { TX } from '../columns.js';
+import { TX } from '../spec/columns.js';
 import type { RowRule } from '../row.js';
 
 /** totalAmount must equal subTotal + shipTotal + salesTax to the cent (amounts are integer cents). */

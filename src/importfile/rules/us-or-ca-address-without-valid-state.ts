@@ -1,4 +1,4 @@
-import { TX } from '../columns.js';
+import { TX } from '../spec/columns.js';
 import { regionMatches } from '../field-checks.js';
 import type { RowRule, RowView, Reporter } from '../row.js';
 import { compileCondition, conditionHolds } from './required-when.js';

@@ -31,6 +31,13 @@ export interface Condition {
   in: readonly string[];
 }
 
+/** Human text of a condition list: "paySource=CREDITCARD", "billShipSame=0 and shipCountry is US or CA". */
+export function describeConditions(when: readonly Condition[]): string {
+  return when
+    .map((c) => (c.in.length === 1 ? `${c.column}=${c.in[0]}` : `${c.column} is ${c.in.join(' or ')}`))
+    .join(' and ');
+}
+
 /**
  * - always: the column must be present and every row must have a value;
  * - column: the column must be present, a value may be empty (address2, shipAddress2);
