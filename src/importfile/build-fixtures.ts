@@ -5,8 +5,9 @@
  */
 import { instantToWall, parseWall, wallToInstant } from '../core/time.js';
 import { SampleTransactions } from './sample-files.js';
-import { csvLine, tableHeader } from './writer.js';
-import { scanCsvBuffer } from './csv-file.js';
+import { csvLine } from './writer.js';
+import { tableHeader } from './read/table.js';
+import { scanCsvBuffer } from './read/csv-file.js';
 
 type Row = Record<string, string>;
 

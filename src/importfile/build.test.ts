@@ -7,7 +7,7 @@ import { buildImportFiles } from './build.js';
 import { transactionColumns } from './spec/columns.js';
 import { guessColumns, mappingTemplate } from './init-mapping.js';
 import { compileFormat, parseMapping } from './mapping.js';
-import { cellOf, readTable } from './writer.js';
+import { cellOf, readTable } from './read/table.js';
 
 let dir: string;
 beforeAll(async () => {

@@ -18,7 +18,8 @@ import { columnsByKind, type FileKind } from './spec/columns.js';
 import { fixCells, type OutColumn } from './fix.js';
 import { compileFormat, type FileMapping, type Mapping } from './mapping.js';
 import { runValidation, type CodeSummary, type ImportInput, type ValidationReport } from './validate.js';
-import { CsvFileWriter, readTable, type TableHeader } from './writer.js';
+import { CsvFileWriter } from './writer.js';
+import { readTable, type TableHeader } from './read/table.js';
 
 /** A problem building a cell, left for the merchant (the cell keeps the source value). */
 export interface BuildIssue {

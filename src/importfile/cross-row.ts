@@ -16,7 +16,7 @@ import { formatCents } from '../core/money.js';
 import { TX } from './spec/columns.js';
 import { HashTable64, SEED_A, SEED_B, hashFolded, hashPair, pair } from './hash-table.js';
 import type { IssueCode, IssueParams } from './spec/messages.js';
-import type { RowView, Reporter } from './row.js';
+import type { RowView, Reporter } from './read/row.js';
 
 const TXN_REFUND = 3; // index of REFUND in txnType's values
 const RESPONSE_SUCCESS = 0; // index of SUCCESS in responseType's values

@@ -9,13 +9,13 @@ import {
   FLAG_NUL,
   FLAG_UNCLOSED_QUOTE,
   type RawRecord,
-} from './csv-scanner.js';
+} from './read/csv-scanner.js';
 import type { CrossRowState } from './cross-row.js';
 import * as F from './field-checks.js';
-import { checkHeader } from './header.js';
+import { checkHeader } from './read/header.js';
 import type { IssueCode, IssueParams } from './spec/messages.js';
 import type { FileSummary, IssueCollector } from './report.js';
-import { RowView, type Reporter, type RowRule, type RuleContext } from './row.js';
+import { RowView, type Reporter, type RowRule, type RuleContext } from './read/row.js';
 
 // Column type ids, so the per-cell dispatch is a switch on small integers.
 const T = {

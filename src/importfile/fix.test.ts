@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transactionColumns } from './spec/columns.js';
 import { fixDate, fixDatetime, fixFile, planColumns, renderChangeLog } from './fix.js';
 import { validateImportFiles } from './validate.js';
-import { cellOf, readTable } from './writer.js';
+import { cellOf, readTable } from './read/table.js';
 
 describe('date and date-time fixes (pure)', () => {
   it('rewrites only what has one reading', () => {

@@ -10,7 +10,8 @@
 import { maskDigitsInText } from '../core/mask.js';
 import { isCalendarDate } from '../core/time.js';
 import { columnsByKind, type ColumnSpec, type FileKind } from './spec/columns.js';
-import { CsvFileWriter, readHeader, readTable } from './writer.js';
+import { CsvFileWriter } from './writer.js';
+import { readHeader, readTable } from './read/table.js';
 
 /** Rule names, as they appear in the change log. */
 export type FixRule =

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readCsvRecords } from './read-records.js';
+import { readCsvRecords } from './read/read-records.js';
 import { SampleTransactions, sampleDetailsCsv, sampleNotesCsv } from './sample-files.js';
 import { validateImportFiles } from './validate.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SampleTransactions, sampleDetailsCsv, sampleNotesCsv } from './sample-files.js';
 import { SAMPLE_FEATURES, customerFacts, selectSample, splitSample, type CustomerFacts, type SampleFeature } from './sample.js';
 import { validateImportFiles } from './validate.js';
-import { readTable, cellOf } from './writer.js';
+import { readTable, cellOf } from './read/table.js';
 
 const facts = (id: string, ...f: SampleFeature[]): CustomerFacts => ({ customerId: id, rows: 1, features: new Set(f) });
 

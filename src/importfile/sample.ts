@@ -6,7 +6,8 @@
 import { basename, join } from 'node:path';
 import { InvalidInputError } from '../core/errors.js';
 import { type FileKind } from './spec/columns.js';
-import { CsvFileWriter, cellOf, readHeader, readTable } from './writer.js';
+import { CsvFileWriter } from './writer.js';
+import { cellOf, readHeader, readTable } from './read/table.js';
 import { fnv1a32, mulberry32 } from '../core/prng.js';
 
 /** What the merchant must be able to check in the sample (issue 7 step 5). */

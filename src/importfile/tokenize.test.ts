@@ -7,7 +7,7 @@ import { SampleTransactions } from './sample-files.js';
 import { TokenMap, cardFingerprint, detokenizeFile, maskCardForFile, readRecipientKey, tokenizeFile, VaultSource } from './tokenize.js';
 import { validateImportFiles } from './validate.js';
 import { CardVault } from './vault.js';
-import { cellOf, readTable } from './writer.js';
+import { cellOf, readTable } from './read/table.js';
 
 const FAST = { N: 2 ** 10, r: 8, p: 1 };
 const fullCards = (text: string) => [...text.matchAll(/(?<![\dA-Za-z])\d{13,19}(?!\d)/g)].map((m) => m[0]);

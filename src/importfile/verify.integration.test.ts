@@ -12,7 +12,8 @@ import { ADMIN_HEADER, startSandbox, type Sandbox } from '../sandbox/index.js';
 import { transactionColumns } from './spec/columns.js';
 import { SampleTransactions } from './sample-files.js';
 import { verifyImport, renderVerifyText } from './verify.js';
-import { csvLine, readTable } from './writer.js';
+import { csvLine } from './writer.js';
+import { readTable } from './read/table.js';
 
 type Row = Record<string, string>;
 const NOW = '2026-11-21 12:00:00';

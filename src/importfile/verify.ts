@@ -15,7 +15,7 @@ import { maskDigitsInText } from '../core/mask.js';
 import { formatCents, parseCents } from '../core/money.js';
 import { addDays } from '../core/time.js';
 import { crmDate, type Endpoint, type Page } from '../crm/client.js';
-import { cellOf, readTable } from './writer.js';
+import { cellOf, readTable } from './read/table.js';
 
 /** The part of the CRM client verify needs (CrmClient satisfies it; tests may fake it). */
 export interface CrmReader {

@@ -6,7 +6,7 @@ import { buildImportFiles, type BuildResult } from '../../importfile/build.js';
 import { mappingTemplate } from '../../importfile/init-mapping.js';
 import { parseMapping } from '../../importfile/mapping.js';
 import { renderText } from '../../importfile/render-text.js';
-import { readTable } from '../../importfile/writer.js';
+import { readTable } from '../../importfile/read/table.js';
 import { parseFlags } from '../args.js';
 
 export const help = `Usage: konduit import build --mapping mapping.yaml [--out DIR] [--today YYYY-MM-DD] SOURCE.csv...

@@ -3,7 +3,7 @@ import { EXIT_INVALID, EXIT_OK, InvalidInputError, UsageError } from '../../core
 import { localDate } from '../../core/time.js';
 import { CrmClient } from '../../crm/client.js';
 import { renderVerifyText, verifyImport, type VerifyReport } from '../../importfile/verify.js';
-import { readHeader } from '../../importfile/writer.js';
+import { readHeader } from '../../importfile/read/table.js';
 import { enumFlag, parseFlags } from '../args.js';
 import { openStore } from './connections-store.js';
 

@@ -1,5 +1,5 @@
 import { TX } from '../spec/columns.js';
-import { ymd, type RowRule } from '../row.js';
+import { ymd, type RowRule } from '../read/row.js';
 
 /** An active subscription whose next billing date has passed would rebill at once, or never: warn. */
 export const rule: RowRule = {

@@ -1,5 +1,5 @@
 import { TX } from '../spec/columns.js';
-import { ymd, type RowRule } from '../row.js';
+import { ymd, type RowRule } from '../read/row.js';
 
 /** A chargeback is filed after the transaction it disputes (dates compared as calendar days). */
 export const rule: RowRule = {

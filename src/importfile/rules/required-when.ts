@@ -3,7 +3,7 @@
  * (columns.ts) and each named rule only says which columns it owns.
  */
 import { describeConditions, transactionColumns, TX, type TxColumn } from '../spec/columns.js';
-import type { RowRule, RowView, Reporter } from '../row.js';
+import type { RowRule, RowView, Reporter } from '../read/row.js';
 
 interface Compiled {
   column: number;

@@ -1,6 +1,6 @@
 import { TX } from '../spec/columns.js';
 import { regionMatches } from '../field-checks.js';
-import type { RowRule, RowView, Reporter } from '../row.js';
+import type { RowRule, RowView, Reporter } from '../read/row.js';
 import { compileCondition, conditionHolds } from './required-when.js';
 
 const US = Buffer.from('US');

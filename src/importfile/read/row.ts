@@ -2,8 +2,8 @@
  * One record seen through the spec: cell k of the view is spec column k, as byte offsets into the
  * chunk, plus what the field checks found (ok) and parsed (num). Reused for every row.
  */
-import type { ColumnSpec } from './spec/columns.js';
-import type { IssueCode, IssueParams } from './spec/messages.js';
+import type { ColumnSpec } from '../spec/columns.js';
+import type { IssueCode, IssueParams } from '../spec/messages.js';
 
 const EMPTY = Buffer.alloc(0);
 

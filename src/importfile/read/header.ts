@@ -1,6 +1,6 @@
 /** Header checks: each spec column by name; missing, unknown, duplicated, mis-cased and out-of-order columns. */
-import type { ColumnSpec } from './spec/columns.js';
-import type { IssueCode, IssueParams } from './spec/messages.js';
+import type { ColumnSpec } from '../spec/columns.js';
+import type { IssueCode, IssueParams } from '../spec/messages.js';
 
 /** A header problem: `column` is a spec index, or -1 when the header cell names no spec column. */
 export interface HeaderIssue {

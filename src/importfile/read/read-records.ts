@@ -22,16 +22,21 @@ export interface CsvRecord {
   problems: ('unclosed_quote' | 'bad_quote' | 'nul_byte' | 'invalid_utf8' | 'too_many_cells')[];
 }
 
+/** The names of a record's FLAG_* bits, in a fixed order. */
+export function problemsOf(flags: number): CsvRecord['problems'] {
+  const problems: CsvRecord['problems'] = [];
+  if (flags & FLAG_UNCLOSED_QUOTE) problems.push('unclosed_quote');
+  if (flags & FLAG_BAD_QUOTE) problems.push('bad_quote');
+  if (flags & FLAG_NUL) problems.push('nul_byte');
+  if (flags & FLAG_INVALID_UTF8) problems.push('invalid_utf8');
+  if (flags & FLAG_TOO_MANY_CELLS) problems.push('too_many_cells');
+  return problems;
+}
+
 function toRecord(rec: RawRecord): CsvRecord {
   const cells: string[] = [];
   for (let i = 0; i < Math.min(rec.count, MAX_CELLS); i++) cells.push(rec.buf.toString('utf8', rec.starts[i]!, rec.ends[i]!));
-  const problems: CsvRecord['problems'] = [];
-  if (rec.flags & FLAG_UNCLOSED_QUOTE) problems.push('unclosed_quote');
-  if (rec.flags & FLAG_BAD_QUOTE) problems.push('bad_quote');
-  if (rec.flags & FLAG_NUL) problems.push('nul_byte');
-  if (rec.flags & FLAG_INVALID_UTF8) problems.push('invalid_utf8');
-  if (rec.flags & FLAG_TOO_MANY_CELLS) problems.push('too_many_cells');
-  return { row: rec.row, line: rec.line, cells, problems };
+  return { row: rec.row, line: rec.line, cells, problems: problemsOf(rec.flags) };
 }
 
 /**

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { scanCsvBuffer, scanCsvFile } from './csv-file.js';
 import { FLAG_BAD_QUOTE, FLAG_INVALID_UTF8, FLAG_NUL, FLAG_UNCLOSED_QUOTE, type RawRecord } from './csv-scanner.js';
 import { readCsvRecords } from './read-records.js';
-import { SampleTransactions } from './sample-files.js';
+import { SampleTransactions } from '../sample-files.js';
 
 type Rec = { row: number; line: number; flags: number; cells: string[] };
 const collect = (out: Rec[]) => (r: RawRecord) => {
