@@ -15,7 +15,7 @@ import { fixFile } from '../src/importfile/fix.js';
 import { parseMapping } from '../src/importfile/mapping.js';
 import { splitSample } from '../src/importfile/sample.js';
 import { VaultSource, tokenizeFile } from '../src/importfile/tokenize.js';
-import { validateImportFiles } from '../src/importfile/validate.js';
+import { validateImportFiles } from '../src/importfile/validate/validate.js';
 import { CardVault } from '../src/importfile/vault.js';
 
 const ROWS = Number(process.env.KONDUIT_BENCH_ROWS ?? 1_000_000);

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderImportFilesDoc } from '../src/importfile/spec/docs.js';
-import { transactionRules } from '../src/importfile/rules/index.js';
+import { transactionRules } from '../src/importfile/validate/rules/index.js';
 
 const target = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'import-files.md');
 writeFileSync(target, renderImportFilesDoc(transactionRules));

@@ -17,7 +17,7 @@ import { formatDate, formatWall, instantToWall, wallToInstant, type WallTime } f
 import { columnsByKind, type FileKind } from './spec/columns.js';
 import { fixCells, type OutColumn } from './fix.js';
 import { compileFormat, type FileMapping, type Mapping } from './mapping.js';
-import { runValidation, type CodeSummary, type ImportInput, type ValidationReport } from './validate.js';
+import { runValidation, type CodeSummary, type ImportInput, type ValidationReport } from './validate/validate.js';
 import { CsvFileWriter } from './writer.js';
 import { readTable, type TableHeader } from './read/table.js';
 

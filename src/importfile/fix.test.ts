@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transactionColumns } from './spec/columns.js';
 import { fixDate, fixDatetime, fixFile, planColumns, renderChangeLog } from './fix.js';
-import { validateImportFiles } from './validate.js';
+import { validateImportFiles } from './validate/validate.js';
 import { cellOf, readTable } from './read/table.js';
 
 describe('date and date-time fixes (pure)', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readCsvRecords } from './read/read-records.js';
 import { SampleTransactions, sampleDetailsCsv, sampleNotesCsv } from './sample-files.js';
-import { validateImportFiles } from './validate.js';
+import { validateImportFiles } from './validate/validate.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SampleTransactions, sampleDetailsCsv, sampleNotesCsv } from './sample-files.js';
 import { SAMPLE_FEATURES, customerFacts, selectSample, splitSample, type CustomerFacts, type SampleFeature } from './sample.js';
-import { validateImportFiles } from './validate.js';
+import { validateImportFiles } from './validate/validate.js';
 import { readTable, cellOf } from './read/table.js';
 
 const facts = (id: string, ...f: SampleFeature[]): CustomerFacts => ({ customerId: id, rows: 1, features: new Set(f) });

@@ -5,7 +5,7 @@ import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SampleTransactions } from './sample-files.js';
 import { TokenMap, cardFingerprint, detokenizeFile, maskCardForFile, readRecipientKey, tokenizeFile, VaultSource } from './tokenize.js';
-import { validateImportFiles } from './validate.js';
+import { validateImportFiles } from './validate/validate.js';
 import { CardVault } from './vault.js';
 import { cellOf, readTable } from './read/table.js';
 

@@ -5,7 +5,7 @@ import { EXIT_INVALID, EXIT_OK, EnvironmentError, UsageError, errorMessage } fro
 import { buildImportFiles, type BuildResult } from '../../importfile/build.js';
 import { mappingTemplate } from '../../importfile/init-mapping.js';
 import { parseMapping } from '../../importfile/mapping.js';
-import { renderText } from '../../importfile/render-text.js';
+import { renderText } from '../../importfile/validate/render-text.js';
 import { readTable } from '../../importfile/read/table.js';
 import { parseFlags } from '../args.js';
 

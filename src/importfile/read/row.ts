@@ -3,7 +3,6 @@
  * chunk, plus what the field checks found (ok) and parsed (num). Reused for every row.
  */
 import type { ColumnSpec } from '../spec/columns.js';
-import type { IssueCode, IssueParams } from '../spec/messages.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -51,29 +50,6 @@ export class RowView {
     for (let i = 0; i < bytes.length; i++) if (this.buf[s + i] !== bytes[i]) return false;
     return true;
   }
-}
-
-/** Where rules report what they find on the current row. */
-export interface Reporter {
-  /** Reports an issue on the current row at spec column `column` (-1 for the whole row). */
-  report(code: IssueCode, column: number, params?: IssueParams): void;
-}
-
-/** Run-wide facts rules may need. */
-export interface RuleContext {
-  /** Today as yyyymmdd (for "already past" checks). */
-  today: number;
-}
-
-/** A cross-field rule: one small file each, named for what it forbids (DESIGN §3). */
-export interface RowRule {
-  /** The rule's file name, for docs and tests. */
-  name: string;
-  /** What the rule forbids, in one sentence (goes into docs/import-files.md). */
-  forbids: string;
-  /** Spec columns whose required-if condition this rule enforces (tests check every one is owned). */
-  owns: readonly string[];
-  check(row: RowView, out: Reporter, ctx: RuleContext): void;
 }
 
 /** Formats yyyymmdd as YYYY-MM-DD. */

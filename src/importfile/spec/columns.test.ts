@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detailColumns, noteColumns, transactionColumns, TX } from './columns.js';
-import { transactionRules } from '../rules/index.js';
+import { transactionRules } from '../validate/rules/index.js';
 
 const letters = (n: number) =>
   Array.from({ length: n }, (_, i) => (i < 26 ? String.fromCharCode(65 + i) : `${String.fromCharCode(64 + Math.floor(i / 26))}${String.fromCharCode(65 + (i % 26))}`));

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { transactionColumns } from './columns.js';
 import { catalog } from './messages.js';
 import { renderImportFilesDoc } from './docs.js';
-import { transactionRules } from '../rules/index.js';
+import { transactionRules } from '../validate/rules/index.js';
 
 describe('docs/import-files.md', () => {
   it('is what `npm run docs` generates from the column table (run it after changing the table)', () => {

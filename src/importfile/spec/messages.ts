@@ -78,7 +78,7 @@ export const catalog = {
   ),
   card_masked_malformed: err((c) => `${c} is masked but is not 12 to 19 characters of digits and x or *`, 'Write a masked card as its digits with x or * in place of the hidden ones.'),
   quantity_not_positive: warn((c) => `${c} is not greater than 0; the import will set it to 1`, 'Write the real quantity, or leave it empty for 1.'),
-  // Cross-field rules (src/importfile/rules/).
+  // Cross-field rules (validate/rules/).
   required_if: err((c, p) => `${c} is required when ${p.when}`, 'Fill in the value, or change the field that makes it required.'),
   total_mismatch: err(
     (c, p) => `${c} ${p.total} is not subTotal + shipTotal + salesTax = ${p.expected}`,

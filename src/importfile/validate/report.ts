@@ -2,9 +2,9 @@
  * The validation report (the JSON output, exactly) and the collector that builds it: it counts every
  * issue, lists at most `maxIssues` of them, and keeps the first few of each code for the text output.
  */
-import { maskDigitsInText, maskNumber } from '../core/mask.js';
-import type { ColumnSpec, FileKind } from './spec/columns.js';
-import { renderMessage, severityOf, type IssueCode, type IssueParams } from './spec/messages.js';
+import { maskDigitsInText, maskNumber } from '../../core/mask.js';
+import type { ColumnSpec, FileKind } from '../spec/columns.js';
+import { renderMessage, severityOf, type IssueCode, type IssueParams } from '../spec/messages.js';
 
 /** One issue as reported (JSON shape). */
 export interface ReportIssue {

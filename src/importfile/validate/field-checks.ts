@@ -3,8 +3,8 @@
  * so the validator allocates nothing for a valid cell. Each checker returns null when the cell is valid
  * (writing any parsed number to `parsed.value`) or the code of the problem.
  */
-import { caProvinceTable, countryTable, usStateTable } from './spec/regions.js';
-import type { IssueCode } from './spec/messages.js';
+import { caProvinceTable, countryTable, usStateTable } from '../spec/regions.js';
+import type { IssueCode } from '../spec/messages.js';
 
 /** Where checkers leave a parsed number (cents, an integer, a date as yyyymmdd, an enum index). */
 export const parsed = { value: 0 };

@@ -1,5 +1,5 @@
 /** The text report for people: a summary per file, then issues grouped by code with a fix hint each. */
-import { hintFor } from './spec/messages.js';
+import { hintFor } from '../spec/messages.js';
 import type { CodeSummary, ReportIssue, ValidationReport } from './report.js';
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;

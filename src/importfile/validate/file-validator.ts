@@ -2,20 +2,21 @@
  * Validates the records of one file, in the pipeline order of DESIGN §3: shape (CSV flags, header,
  * cell count) -> field checks (one per column type) -> cross-field rules -> cross-row state.
  */
-import type { ColumnSpec, FileKind } from './spec/columns.js';
+import type { ColumnSpec, FileKind } from '../spec/columns.js';
 import {
   FLAG_BAD_QUOTE,
   FLAG_INVALID_UTF8,
   FLAG_NUL,
   FLAG_UNCLOSED_QUOTE,
   type RawRecord,
-} from './read/csv-scanner.js';
+} from '../read/csv-scanner.js';
 import type { CrossRowState } from './cross-row.js';
 import * as F from './field-checks.js';
-import { checkHeader } from './read/header.js';
-import type { IssueCode, IssueParams } from './spec/messages.js';
+import { checkHeader } from '../read/header.js';
+import type { IssueCode, IssueParams } from '../spec/messages.js';
 import type { FileSummary, IssueCollector } from './report.js';
-import { RowView, type Reporter, type RowRule, type RuleContext } from './read/row.js';
+import { RowView } from '../read/row.js';
+import type { Reporter, RowRule, RuleContext } from './check.js';
 
 // Column type ids, so the per-cell dispatch is a switch on small integers.
 const T = {

@@ -3,10 +3,10 @@
  * details) and get the report that `konduit import validate --format json` prints.
  */
 import { stat } from 'node:fs/promises';
-import { EnvironmentError } from '../core/errors.js';
-import { columnsByKind, type FileKind } from './spec/columns.js';
+import { EnvironmentError } from '../../core/errors.js';
+import { columnsByKind, type FileKind } from '../spec/columns.js';
 import { CrossRowState } from './cross-row.js';
-import { scanCsvBuffer, scanCsvFile } from './read/csv-file.js';
+import { scanCsvBuffer, scanCsvFile } from '../read/csv-file.js';
 import { FileValidator } from './file-validator.js';
 import { IssueCollector, type CodeSummary, type ValidationReport } from './report.js';
 import { transactionRules } from './rules/index.js';

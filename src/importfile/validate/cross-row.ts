@@ -12,11 +12,12 @@
  * (67 MB, about 2.9 million keys). Past that, new ids are no longer remembered, checks that would need
  * them are skipped rather than guessed (never a false error), and the file gets one warning saying so.
  */
-import { formatCents } from '../core/money.js';
-import { TX } from './spec/columns.js';
+import { formatCents } from '../../core/money.js';
+import { TX } from '../spec/columns.js';
 import { HashTable64, SEED_A, SEED_B, hashFolded, hashPair, pair } from './hash-table.js';
-import type { IssueCode, IssueParams } from './spec/messages.js';
-import type { RowView, Reporter } from './read/row.js';
+import type { IssueCode, IssueParams } from '../spec/messages.js';
+import type { RowView } from '../read/row.js';
+import type { Reporter } from './check.js';
 
 const TXN_REFUND = 3; // index of REFUND in txnType's values
 const RESPONSE_SUCCESS = 0; // index of SUCCESS in responseType's values

@@ -2,8 +2,9 @@
  * Builds a rule from the column table's required-if conditions, so the condition lives in one place
  * (columns.ts) and each named rule only says which columns it owns.
  */
-import { describeConditions, transactionColumns, TX, type TxColumn } from '../spec/columns.js';
-import type { RowRule, RowView, Reporter } from '../read/row.js';
+import { describeConditions, transactionColumns, TX, type TxColumn } from '../../spec/columns.js';
+import type { RowView } from '../../read/row.js';
+import type { RowRule, Reporter } from '../check.js';
 
 interface Compiled {
   column: number;
