@@ -5,7 +5,7 @@
  */
 import { instantToWall, parseWall, wallToInstant } from '../core/time.js';
 import { SampleTransactions } from './sample-files.js';
-import { csvLine } from './writer.js';
+import { csvLine } from './transform/writer.js';
 import { tableHeader } from './read/table.js';
 import { scanCsvBuffer } from './read/csv-file.js';
 

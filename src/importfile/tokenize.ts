@@ -15,7 +15,7 @@ import { openAtomicStream } from '../core/atomic.js';
 import { EnvironmentError, InvalidInputError, errorMessage } from '../core/errors.js';
 import { maskNumber } from '../core/mask.js';
 import { CardVault, isVaultToken } from './vault.js';
-import { CsvFileWriter, csvLine } from './writer.js';
+import { CsvFileWriter, csvLine } from './transform/writer.js';
 import { cellOf, readTable } from './read/table.js';
 
 /** Something that turns a card number (digits) into a token, or undefined when it has none. */

@@ -12,7 +12,7 @@ import { ADMIN_HEADER, startSandbox, type Sandbox } from '../sandbox/index.js';
 import { transactionColumns } from './spec/columns.js';
 import { SampleTransactions } from './sample-files.js';
 import { verifyImport, renderVerifyText } from './verify.js';
-import { csvLine } from './writer.js';
+import { csvLine } from './transform/writer.js';
 import { readTable } from './read/table.js';
 
 type Row = Record<string, string>;

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEGACY_MAPPING, legacyExport, sandboxReadyRows } from '../../importfile/build-fixtures.js';
 import { transactionColumns } from '../../importfile/spec/columns.js';
-import { csvLine } from '../../importfile/writer.js';
+import { csvLine } from '../../importfile/transform/writer.js';
 import { cellOf, readTable } from '../../importfile/read/table.js';
 import { ADMIN_HEADER, startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { openStore } from './connections-store.js';

@@ -7,11 +7,11 @@
  * kept at the end, missing optional columns added empty); `fixCells` fixes one row's cells.
  * Apply (I/O): `fixFile` streams the input to an atomic output and collects the change log.
  */
-import { maskDigitsInText } from '../core/mask.js';
-import { isCalendarDate } from '../core/time.js';
-import { columnsByKind, type ColumnSpec, type FileKind } from './spec/columns.js';
+import { maskDigitsInText } from '../../core/mask.js';
+import { isCalendarDate } from '../../core/time.js';
+import { columnsByKind, type ColumnSpec, type FileKind } from '../spec/columns.js';
 import { CsvFileWriter } from './writer.js';
-import { readHeader, readTable } from './read/table.js';
+import { readHeader, readTable } from '../read/table.js';
 
 /** Rule names, as they appear in the change log. */
 export type FixRule =

@@ -5,9 +5,9 @@
  * complete (atomic).
  */
 import { once } from 'node:events';
-import { openAtomicStream, type AtomicStream } from '../core/atomic.js';
-import { EnvironmentError, errorMessage } from '../core/errors.js';
-import { columnsByKind, type FileKind } from './spec/columns.js';
+import { openAtomicStream, type AtomicStream } from '../../core/atomic.js';
+import { EnvironmentError, errorMessage } from '../../core/errors.js';
+import { columnsByKind, type FileKind } from '../spec/columns.js';
 
 /** Quotes one cell: always, doubling inner quotes. */
 export function quoteCell(value: string): string {

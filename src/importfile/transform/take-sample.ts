@@ -4,11 +4,11 @@
  * the split streams every file twice at most and checks that nothing was lost or duplicated.
  */
 import { basename, join } from 'node:path';
-import { InvalidInputError } from '../core/errors.js';
-import { type FileKind } from './spec/columns.js';
+import { InvalidInputError } from '../../core/errors.js';
+import { type FileKind } from '../spec/columns.js';
 import { CsvFileWriter } from './writer.js';
-import { cellOf, readHeader, readTable } from './read/table.js';
-import { fnv1a32, mulberry32 } from '../core/prng.js';
+import { cellOf, readHeader, readTable } from '../read/table.js';
+import { fnv1a32, mulberry32 } from '../../core/prng.js';
 
 /** What the merchant must be able to check in the sample (issue 7 step 5). */
 export const SAMPLE_FEATURES = ['activeSubscription', 'oneTimeBuyer', 'refund', 'chargeback', 'check', 'separateShipping'] as const;

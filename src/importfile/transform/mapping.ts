@@ -15,9 +15,9 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { InvalidInputError } from '../core/errors.js';
-import { isCalendarDate, isValidTimeZone, type WallTime } from '../core/time.js';
-import { columnsByKind, type FileKind } from './spec/columns.js';
+import { InvalidInputError } from '../../core/errors.js';
+import { isCalendarDate, isValidTimeZone, type WallTime } from '../../core/time.js';
+import { columnsByKind, type FileKind } from '../spec/columns.js';
 
 /** A lookup table keyed by one source column's value. */
 export interface Lookup {

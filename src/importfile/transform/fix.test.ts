@@ -2,10 +2,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { transactionColumns } from './spec/columns.js';
+import { transactionColumns } from '../spec/columns.js';
 import { fixDate, fixDatetime, fixFile, planColumns, renderChangeLog } from './fix.js';
-import { validateImportFiles } from './validate/validate.js';
-import { cellOf, readTable } from './read/table.js';
+import { validateImportFiles } from '../validate/validate.js';
+import { cellOf, readTable } from '../read/table.js';
 
 describe('date and date-time fixes (pure)', () => {
   it('rewrites only what has one reading', () => {

@@ -10,16 +10,16 @@
  * Apply (I/O): `buildImportFiles` streams each source into its import file.
  */
 import { join } from 'node:path';
-import { InvalidInputError } from '../core/errors.js';
-import { maskDigitsInText } from '../core/mask.js';
-import { parseCents } from '../core/money.js';
-import { formatDate, formatWall, instantToWall, wallToInstant, type WallTime } from '../core/time.js';
-import { columnsByKind, type FileKind } from './spec/columns.js';
+import { InvalidInputError } from '../../core/errors.js';
+import { maskDigitsInText } from '../../core/mask.js';
+import { parseCents } from '../../core/money.js';
+import { formatDate, formatWall, instantToWall, wallToInstant, type WallTime } from '../../core/time.js';
+import { columnsByKind, type FileKind } from '../spec/columns.js';
 import { fixCells, type OutColumn } from './fix.js';
 import { compileFormat, type FileMapping, type Mapping } from './mapping.js';
-import { runValidation, type CodeSummary, type ImportInput, type ValidationReport } from './validate/validate.js';
+import { runValidation, type CodeSummary, type ImportInput, type ValidationReport } from '../validate/validate.js';
 import { CsvFileWriter } from './writer.js';
-import { readTable, type TableHeader } from './read/table.js';
+import { readTable, type TableHeader } from '../read/table.js';
 
 /** A problem building a cell, left for the merchant (the cell keeps the source value). */
 export interface BuildIssue {

@@ -4,7 +4,7 @@
  * common synonym), marked `# REVIEW` where it is a guess, and left commented out where nothing matched.
  * The CRM ids (campaignId, productId, merchantId) are never guessed: they must come from the CRM.
  */
-import { columnsByKind, type ColumnSpec } from './spec/columns.js';
+import { columnsByKind, type ColumnSpec } from '../spec/columns.js';
 
 const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
 

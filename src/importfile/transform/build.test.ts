@@ -2,12 +2,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LEGACY_MAPPING, legacyExport, sandboxReadyRows } from './build-fixtures.js';
+import { LEGACY_MAPPING, legacyExport, sandboxReadyRows } from '../build-fixtures.js';
 import { buildImportFiles } from './build.js';
-import { transactionColumns } from './spec/columns.js';
+import { transactionColumns } from '../spec/columns.js';
 import { guessColumns, mappingTemplate } from './init-mapping.js';
 import { compileFormat, parseMapping } from './mapping.js';
-import { cellOf, readTable } from './read/table.js';
+import { cellOf, readTable } from '../read/table.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -81,7 +81,7 @@ describe('import build', () => {
 describe('zoneConverter', () => {
   it('matches the exact conversion on every hour of a year, across both DST transitions', async () => {
     const { zoneConverter } = await import('./build.js');
-    const { formatWall, instantToWall, wallToInstant } = await import('../core/time.js');
+    const { formatWall, instantToWall, wallToInstant } = await import('../../core/time.js');
     for (const [from, to] of [['America/Los_Angeles', 'America/New_York'], ['Europe/London', 'America/New_York'], ['Australia/Lord_Howe', 'Asia/Kolkata']] as const) {
       const fast = zoneConverter(from, to);
       for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2027, 0, 1); t += 37 * 60_000 + 13_000) {

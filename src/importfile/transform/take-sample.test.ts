@@ -2,10 +2,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SampleTransactions, sampleDetailsCsv, sampleNotesCsv } from './sample-files.js';
-import { SAMPLE_FEATURES, customerFacts, selectSample, splitSample, type CustomerFacts, type SampleFeature } from './sample.js';
-import { validateImportFiles } from './validate/validate.js';
-import { readTable, cellOf } from './read/table.js';
+import { SampleTransactions, sampleDetailsCsv, sampleNotesCsv } from '../sample-files.js';
+import { SAMPLE_FEATURES, customerFacts, selectSample, splitSample, type CustomerFacts, type SampleFeature } from './take-sample.js';
+import { validateImportFiles } from '../validate/validate.js';
+import { readTable, cellOf } from '../read/table.js';
 
 const facts = (id: string, ...f: SampleFeature[]): CustomerFacts => ({ customerId: id, rows: 1, features: new Set(f) });
 
