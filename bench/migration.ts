@@ -14,9 +14,9 @@ import { buildImportFiles } from '../src/importfile/transform/build.js';
 import { fixFile } from '../src/importfile/transform/fix.js';
 import { parseMapping } from '../src/importfile/transform/mapping.js';
 import { splitSample } from '../src/importfile/transform/take-sample.js';
-import { VaultSource, tokenizeFile } from '../src/importfile/tokenize.js';
+import { VaultSource, tokenizeFile } from '../src/importfile/cards/tokenize.js';
 import { validateImportFiles } from '../src/importfile/validate/validate.js';
-import { CardVault } from '../src/importfile/vault.js';
+import { CardVault } from '../src/importfile/cards/vault.js';
 
 const ROWS = Number(process.env.KONDUIT_BENCH_ROWS ?? 1_000_000);
 const out = join(dirname(fileURLToPath(import.meta.url)), 'out', 'migration');

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidInputError, UsageError } from '../core/errors.js';
+import { InvalidInputError, UsageError } from '../../core/errors.js';
 import { CardVault, DEFAULT_SCRYPT, isVaultToken, normalizeCardNumber, type ScryptParams } from './vault.js';
 
 // A small scrypt cost keeps the suite fast; the parameters are stored in the header, so open() uses them.

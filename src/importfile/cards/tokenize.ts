@@ -11,12 +11,12 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as openpgp from 'openpgp';
-import { openAtomicStream } from '../core/atomic.js';
-import { EnvironmentError, InvalidInputError, errorMessage } from '../core/errors.js';
-import { maskNumber } from '../core/mask.js';
+import { openAtomicStream } from '../../core/atomic.js';
+import { EnvironmentError, InvalidInputError, errorMessage } from '../../core/errors.js';
+import { maskNumber } from '../../core/mask.js';
 import { CardVault, isVaultToken } from './vault.js';
-import { CsvFileWriter, csvLine } from './transform/writer.js';
-import { cellOf, readTable } from './read/table.js';
+import { CsvFileWriter, csvLine } from '../transform/writer.js';
+import { cellOf, readTable } from '../read/table.js';
 
 /** Something that turns a card number (digits) into a token, or undefined when it has none. */
 export interface TokenSource {

@@ -26,8 +26,8 @@ import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { openAtomicStream } from '../core/atomic.js';
-import { EnvironmentError, InvalidInputError, UsageError, errorMessage } from '../core/errors.js';
+import { openAtomicStream } from '../../core/atomic.js';
+import { EnvironmentError, InvalidInputError, UsageError, errorMessage } from '../../core/errors.js';
 
 const FORMAT = 'konduit-card-vault';
 const VERSION = 1;

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SampleTransactions } from './sample-files.js';
+import { SampleTransactions } from '../sample-files.js';
 import { TokenMap, cardFingerprint, detokenizeFile, maskCardForFile, readRecipientKey, tokenizeFile, VaultSource } from './tokenize.js';
-import { validateImportFiles } from './validate/validate.js';
+import { validateImportFiles } from '../validate/validate.js';
 import { CardVault } from './vault.js';
-import { cellOf, readTable } from './read/table.js';
+import { cellOf, readTable } from '../read/table.js';
 
 const FAST = { N: 2 ** 10, r: 8, p: 1 };
 const fullCards = (text: string) => [...text.matchAll(/(?<![\dA-Za-z])\d{13,19}(?!\d)/g)].map((m) => m[0]);
