@@ -10,12 +10,12 @@
  * customer's expectations with the CRM's records and returns the differences as data.
  * Apply (I/O): `verifyImport` reads the files and queries the CRM (three queries per customer).
  */
-import { EnvironmentError } from '../core/errors.js';
-import { maskDigitsInText } from '../core/mask.js';
-import { formatCents, parseCents } from '../core/money.js';
-import { addDays } from '../core/time.js';
-import { crmDate, type Endpoint, type Page } from '../crm/client.js';
-import { cellOf, readTable } from './read/table.js';
+import { EnvironmentError } from '../../core/errors.js';
+import { maskDigitsInText } from '../../core/mask.js';
+import { formatCents, parseCents } from '../../core/money.js';
+import { addDays } from '../../core/time.js';
+import { crmDate, type Endpoint, type Page } from '../../crm/client.js';
+import { cellOf, readTable } from '../read/table.js';
 
 /** The part of the CRM client verify needs (CrmClient satisfies it; tests may fake it). */
 export interface CrmReader {

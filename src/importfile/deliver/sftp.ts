@@ -21,7 +21,7 @@ import { createHash, createHmac, timingSafeEqual, type Hash } from 'node:crypto'
 import { open as openLocal, stat as statLocal } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Client, type ConnectConfig, type SFTPWrapper } from 'ssh2';
-import { EnvironmentError, InvalidInputError, UsageError, errorMessage } from '../core/errors.js';
+import { EnvironmentError, InvalidInputError, UsageError, errorMessage } from '../../core/errors.js';
 
 const CHUNK = 32 * 1024;
 const IN_FLIGHT = 64;

@@ -8,7 +8,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../core/errors.js';
+import { InvalidInputError } from '../../core/errors.js';
 import { RESUME_WINDOW, parseHostKey, uploadFiles, type SftpTarget } from './sftp.js';
 
 let dir: string;
@@ -196,7 +196,7 @@ describe('uploadFiles against OpenSSH sshd', () => {
 
 describe('konduit import upload (CLI) against sshd', () => {
   it('uploads with a passphrase-protected key and a known_hosts file; exits 1 on a mismatching key', async () => {
-    const { main } = await import('../cli/main.js');
+    const { main } = await import('../../cli/main.js');
     keygen(join(dir, 'locked_ed25519'), 'key pass 123');
     writeFileSync(join(dir, 'authorized_keys'), `${readFileSync(join(dir, 'user_ed25519.pub'), 'utf8')}${readFileSync(join(dir, 'locked_ed25519.pub'), 'utf8')}`);
     writeFileSync(join(dir, 'keypass'), 'key pass 123\n');

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { fingerprintOf, knownHostsKeys, parseHostKey, remotePathOf } from './sftp.js';
 
 let dir: string;

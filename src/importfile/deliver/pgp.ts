@@ -15,8 +15,8 @@ import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import * as openpgp from 'openpgp';
-import { openAtomicStream } from '../core/atomic.js';
-import { EnvironmentError, InvalidInputError, UsageError, errorMessage } from '../core/errors.js';
+import { openAtomicStream } from '../../core/atomic.js';
+import { EnvironmentError, InvalidInputError, UsageError, errorMessage } from '../../core/errors.js';
 
 /** What `decryptFile` reports on success. */
 export interface DecryptResult {

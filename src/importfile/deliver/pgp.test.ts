@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidInputError, UsageError } from '../core/errors.js';
+import { InvalidInputError, UsageError } from '../../core/errors.js';
 import { decryptFile, sniffFormat } from './pgp.js';
 
 const PASS = 'correct horse battery staple';
@@ -203,7 +203,7 @@ describe('sniffFormat', () => {
 
 describe('konduit import decrypt (CLI)', () => {
   it('decrypts with the passphrase from a file, exits 1 on a wrong one and 2 on an unreadable key', async () => {
-    const { main } = await import('../cli/main.js');
+    const { main } = await import('../../cli/main.js');
     const passFile = join(dir, 'pass.txt');
     writeFileSync(passFile, `${PASS}\n`);
     const out = join(outDir('cli'), 'export.csv');
