@@ -9,7 +9,7 @@ import { createWriteStream, existsSync, readFileSync, statSync, writeFileSync } 
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LEGACY_MAPPING, legacyExportChunks } from '../src/importfile/build-fixtures.js';
+import { LEGACY_MAPPING, legacyExportChunks } from '../src/importfile/testkit/build-fixtures.js';
 import { buildImportFiles } from '../src/importfile/transform/build.js';
 import { fixFile } from '../src/importfile/transform/fix.js';
 import { parseMapping } from '../src/importfile/transform/mapping.js';

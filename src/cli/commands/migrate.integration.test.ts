@@ -13,7 +13,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LEGACY_MAPPING, legacyExport, sandboxReadyRows } from '../../importfile/build-fixtures.js';
+import { LEGACY_MAPPING, legacyExport, sandboxReadyRows } from '../../importfile/testkit/build-fixtures.js';
 import { transactionColumns } from '../../importfile/spec/columns.js';
 import { csvLine } from '../../importfile/transform/writer.js';
 import { cellOf, readTable } from '../../importfile/read/table.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SampleTransactions } from '../sample-files.js';
+import { SyntheticTransactions } from '../testkit/synthetic-files.js';
 import { TokenMap, cardFingerprint, detokenizeFile, maskCardForFile, readRecipientKey, tokenizeFile, VaultSource } from './tokenize.js';
 import { validateImportFiles } from '../validate/validate.js';
 import { CardVault } from './vault.js';
@@ -18,7 +18,7 @@ const cards = new Set<string>();
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'konduit-tok-'));
   input = join(dir, 'transactions.csv');
-  await writeFile(input, [...new SampleTransactions({ rows: 500, today: '2026-11-01', seed: 9 }).chunks()].join(''));
+  await writeFile(input, [...new SyntheticTransactions({ rows: 500, today: '2026-11-01', seed: 9 }).chunks()].join(''));
   for await (const rec of readTable(input)) {
     const c = cellOf(rec, 'cardNumber');
     if (/^\d+$/.test(c)) cards.add(c);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrmClient } from '../../crm/client.js';
 import { ADMIN_HEADER, startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { transactionColumns } from '../spec/columns.js';
-import { SampleTransactions } from '../sample-files.js';
+import { SyntheticTransactions } from '../testkit/synthetic-files.js';
 import { verifyImport, renderVerifyText } from './verify.js';
 import { csvLine } from '../transform/writer.js';
 import { readTable } from '../read/table.js';
@@ -24,7 +24,7 @@ const sandboxes: Sandbox[] = [];
 /** Generated rows, given this sandbox's ids: campaign 1, product 15202 (30-day subscription) or 15201 (one-time), MID 3. */
 async function legacyRows(): Promise<Row[]> {
   const path = join(dir, 'gen.csv');
-  await writeFile(path, [...new SampleTransactions({ rows: 120, today: '2026-11-20', seed: 11 }).chunks()].join(''));
+  await writeFile(path, [...new SyntheticTransactions({ rows: 120, today: '2026-11-20', seed: 11 }).chunks()].join(''));
   const out: Row[] = [];
   for await (const rec of readTable(path)) {
     const r: Row = {};

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { scanCsvBuffer, scanCsvFile } from './csv-file.js';
 import { FLAG_BAD_QUOTE, FLAG_INVALID_UTF8, FLAG_NUL, FLAG_UNCLOSED_QUOTE, type RawRecord } from './csv-scanner.js';
 import { readCsvRecords } from './read-records.js';
-import { SampleTransactions } from '../sample-files.js';
+import { SyntheticTransactions } from '../testkit/synthetic-files.js';
 
 type Rec = { row: number; line: number; flags: number; cells: string[] };
 const collect = (out: Rec[]) => (r: RawRecord) => {
@@ -62,7 +62,7 @@ describe('CSV scanner', () => {
   });
 
   it('gives the same records whatever the chunk size (records cut across chunk boundaries)', async () => {
-    const g = new SampleTransactions({ rows: 200, today: '2026-01-15' });
+    const g = new SyntheticTransactions({ rows: 200, today: '2026-01-15' });
     const text = `${[...g.chunks()].join('')}"x","multi\nline ""q""",\n`;
     const dir = mkdtempSync(join(tmpdir(), 'konduit-csv-'));
     const file = join(dir, 't.csv');

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LEGACY_MAPPING, legacyExport, sandboxReadyRows } from '../build-fixtures.js';
+import { LEGACY_MAPPING, legacyExport, sandboxReadyRows } from '../testkit/build-fixtures.js';
 import { buildImportFiles } from './build.js';
 import { transactionColumns } from '../spec/columns.js';
 import { guessColumns, mappingTemplate } from './init-mapping.js';

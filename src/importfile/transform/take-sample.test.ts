@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SampleTransactions, sampleDetailsCsv, sampleNotesCsv } from '../sample-files.js';
+import { SyntheticTransactions, syntheticDetailsCsv, syntheticNotesCsv } from '../testkit/synthetic-files.js';
 import { SAMPLE_FEATURES, customerFacts, selectSample, splitSample, type CustomerFacts, type SampleFeature } from './take-sample.js';
 import { validateImportFiles } from '../validate/validate.js';
 import { readTable, cellOf } from '../read/table.js';
@@ -61,10 +61,10 @@ describe('splitSample (files)', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'konduit-sample-'));
-    const g = new SampleTransactions({ rows: 2000, today: '2026-11-01', seed: 3 });
+    const g = new SyntheticTransactions({ rows: 2000, today: '2026-11-01', seed: 3 });
     await writeFile(join(dir, 'transactions.csv'), [...g.chunks()].join(''));
-    await writeFile(join(dir, 'notes.csv'), sampleNotesCsv(g.customers, 300));
-    await writeFile(join(dir, 'details.csv'), sampleDetailsCsv(g.customers, 200));
+    await writeFile(join(dir, 'notes.csv'), syntheticNotesCsv(g.customers, 300));
+    await writeFile(join(dir, 'details.csv'), syntheticDetailsCsv(g.customers, 200));
   });
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { transactionColumns } from '../spec/columns.js';
 import type { IssueCode } from '../spec/messages.js';
-import { detailsCsv, notesCsv, transactionsCsv, toCsv, validTransaction, type RowCells } from '../test-rows.js';
+import { detailsCsv, notesCsv, transactionsCsv, toCsv, validTransaction, type RowCells } from '../testkit/test-rows.js';
 import { runValidation, validateImportFiles, type ImportInput } from './validate.js';
 
 const TODAY = '2026-01-15';

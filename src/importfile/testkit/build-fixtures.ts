@@ -3,24 +3,24 @@
  * names, US dates on a 12-hour clock in Los Angeles time, "$" amounts, spaced card numbers, words for
  * enums) made from valid import rows, and the mapping.yaml that builds those rows back.
  */
-import { instantToWall, parseWall, wallToInstant } from '../core/time.js';
-import { SampleTransactions } from './sample-files.js';
-import { csvLine } from './transform/writer.js';
-import { tableHeader } from './read/table.js';
-import { scanCsvBuffer } from './read/csv-file.js';
+import { instantToWall, parseWall, wallToInstant } from '../../core/time.js';
+import { SyntheticTransactions } from './synthetic-files.js';
+import { csvLine } from '../transform/writer.js';
+import { tableHeader } from '../read/table.js';
+import { scanCsvBuffer } from '../read/csv-file.js';
 
 type Row = Record<string, string>;
 
 /** Valid transaction rows with this sandbox's ids: campaign 1, product 15202 (subscription) or 15201, MID 3. */
 export function sandboxReadyRows(rows: number, today: string, seed = 11, latest = `${today} 23:59:59`): Row[] {
-  return rowsOfCsv([...new SampleTransactions({ rows, today, seed }).chunks()].join(''), latest);
+  return rowsOfCsv([...new SyntheticTransactions({ rows, today, seed }).chunks()].join(''), latest);
 }
 
 /** A legacy export of `rows` generated rows, chunk by chunk (bounded memory: the benchmark's 1,000,000 rows). */
 export function* legacyExportChunks(rows: number, today: string, seed = 11): Generator<string> {
   let header = '';
   let first = true;
-  for (const chunk of new SampleTransactions({ rows, today, seed, chunkRows: 5000 }).chunks()) {
+  for (const chunk of new SyntheticTransactions({ rows, today, seed, chunkRows: 5000 }).chunks()) {
     if (!header) {
       header = chunk;
       continue;

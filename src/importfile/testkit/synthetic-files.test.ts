@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { readCsvRecords } from './read/read-records.js';
-import { SampleTransactions, sampleDetailsCsv, sampleNotesCsv } from './sample-files.js';
-import { validateImportFiles } from './validate/validate.js';
+import { readCsvRecords } from '../read/read-records.js';
+import { SyntheticTransactions, syntheticDetailsCsv, syntheticNotesCsv } from './synthetic-files.js';
+import { validateImportFiles } from '../validate/validate.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,12 +9,12 @@ import { join } from 'node:path';
 describe('a generated 10,000-row import', () => {
   it('uses every branch and validates with zero errors and zero warnings', async () => {
     const today = '2026-01-15';
-    const g = new SampleTransactions({ rows: 10_000, today, seed: 2 });
+    const g = new SyntheticTransactions({ rows: 10_000, today, seed: 2 });
     const dir = mkdtempSync(join(tmpdir(), 'konduit-sample-'));
     const t = join(dir, 'transactions.csv');
     writeFileSync(t, [...g.chunks()].join(''));
-    writeFileSync(join(dir, 'notes.csv'), sampleNotesCsv(g.customers, 300));
-    writeFileSync(join(dir, 'details.csv'), sampleDetailsCsv(g.customers, 300));
+    writeFileSync(join(dir, 'notes.csv'), syntheticNotesCsv(g.customers, 300));
+    writeFileSync(join(dir, 'details.csv'), syntheticDetailsCsv(g.customers, 300));
 
     // Count the branches the file exercises, reading it back as strings.
     const seen = new Map<string, number>();

@@ -2,13 +2,14 @@
  * Deterministic generator of VALID import files with a realistic mix: card (some tokenized with masked
  * numbers), check and prepaid payments; sales, auth+capture pairs, refunds, chargebacks; active
  * subscriptions; separate shipping addresses; US, CA and other countries; cells with commas and quotes.
- * Shared by the tests (10,000 rows) and the benchmark (1,000,000 rows); the sandbox may use it too.
+ * Shared by the tests (10,000 rows) and the benchmark (1,000,000 rows); a test kit, never shipped. Not to be
+ * confused with transform/take-sample.ts, which takes a sample of the merchant's own files.
  */
-import { transactionColumns, noteColumns, detailColumns, TX, type TxColumn } from './spec/columns.js';
-import { mulberry32 } from '../core/prng.js';
+import { transactionColumns, noteColumns, detailColumns, TX, type TxColumn } from '../spec/columns.js';
+import { mulberry32 } from '../../core/prng.js';
 
 /** Options of the generator. */
-export interface SampleOptions {
+export interface SyntheticOptions {
   /** Number of transaction rows (exact). */
   rows: number;
   /** PRNG seed. */
@@ -60,14 +61,14 @@ export function withLuhnDigit(body: string): string {
 type Cells = Record<string, string>;
 
 /** Generates a valid transactions file; `customers` holds the number of customers (C1..Cn) once done. */
-export class SampleTransactions {
+export class SyntheticTransactions {
   customers = 0;
   private readonly rnd: () => number;
   private readonly todayMs: number;
   private txnSeq = 0;
   private orderSeq = 0;
 
-  constructor(private readonly o: SampleOptions) {
+  constructor(private readonly o: SyntheticOptions) {
     this.rnd = mulberry32(o.seed ?? 42);
     this.todayMs = Date.parse(`${o.today}T00:00:00Z`);
   }
@@ -268,7 +269,7 @@ export class SampleTransactions {
 }
 
 /** A valid notes file for customers C1..C`customers`. */
-export function sampleNotesCsv(customers: number, rows: number, seed = 7): string {
+export function syntheticNotesCsv(customers: number, rows: number, seed = 7): string {
   const r = mulberry32(seed);
   const lines = [noteColumns.map((c) => quote(c.name)).join(',')];
   for (let i = 0; i < rows; i++) {
@@ -283,7 +284,7 @@ export function sampleNotesCsv(customers: number, rows: number, seed = 7): strin
 }
 
 /** A valid details file for customers C1..C`customers`. */
-export function sampleDetailsCsv(customers: number, rows: number): string {
+export function syntheticDetailsCsv(customers: number, rows: number): string {
   const lines = [detailColumns.map((c) => quote(c.name)).join(',')];
   for (let i = 1; i <= rows; i++) {
     const c = 1 + ((i * 31) % customers);

@@ -1,8 +1,8 @@
 /**
- * Small builders for hand-made import files (used by the tests, and handy for the sandbox): a valid
- * transaction row to mutate, and CSV text from rows.
+ * Small builders for hand-made import files (used by the tests): a valid transaction row to mutate, and
+ * CSV text from rows.
  */
-import { noteColumns, detailColumns, transactionColumns, type ColumnSpec } from './spec/columns.js';
+import { noteColumns, detailColumns, transactionColumns, type ColumnSpec } from '../spec/columns.js';
 
 /** A cell map keyed by column name. */
 export type RowCells = Record<string, string>;
