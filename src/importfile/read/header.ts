@@ -1,6 +1,19 @@
 /** Header checks: each spec column by name; missing, unknown, duplicated, mis-cased and out-of-order columns. */
 import type { ColumnSpec } from '../spec/columns.js';
-import type { IssueCode, IssueParams } from '../spec/messages.js';
+import type { Check, IssueCode, IssueParams } from '../spec/messages.js';
+
+/** The header check and the codes it raises. */
+export const headerCheck: Check = {
+  name: 'header',
+  raises: [
+    'header_unknown_column',
+    'header_wrong_case',
+    'header_duplicate_column',
+    'header_out_of_order',
+    'header_missing_column',
+    'header_missing_optional_column',
+  ],
+};
 
 /** A header problem: `column` is a spec index, or -1 when the header cell names no spec column. */
 export interface HeaderIssue {

@@ -108,6 +108,17 @@ export const catalog = {
 /** A stable issue code. */
 export type IssueCode = keyof typeof catalog;
 
+/**
+ * A check that raises issues, and the codes it raises (DESIGN §3, after frictionless-py's checks): its
+ * test beside it has a case for each code, and validate/checks.test.ts fails on a code no check raises.
+ */
+export interface Check {
+  /** The check's file name without `.ts` (a rule's name is also what docs/import-files.md lists). */
+  name: string;
+  /** Every code the check can raise. */
+  raises: readonly IssueCode[];
+}
+
 /** Renders an issue's message (the only place messages are built). */
 export function renderMessage(code: IssueCode, column: string | null, params: IssueParams): string {
   return catalog[code].message(column, params);

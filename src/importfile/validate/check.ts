@@ -1,9 +1,9 @@
 /**
- * What a check of the validator is. A cross-field rule checks one row at a time, after the field checks,
- * and reports through a Reporter (the file validator) so that issues stay data until the report.
+ * What a cross-field rule is: a Check (spec/messages.ts) that looks at one row at a time, after the field
+ * checks, and reports through a Reporter (the file validator) so that issues stay data until the report.
  */
 import type { RowView } from '../read/row.js';
-import type { IssueCode, IssueParams } from '../spec/messages.js';
+import type { Check, IssueCode, IssueParams } from '../spec/messages.js';
 
 /** Where rules report what they find on the current row. */
 export interface Reporter {
@@ -17,10 +17,8 @@ export interface RuleContext {
   today: number;
 }
 
-/** A cross-field rule: one small file each, named for what it forbids (DESIGN §3). */
-export interface RowRule {
-  /** The rule's file name, for docs and tests. */
-  name: string;
+/** A cross-field rule: one small file each, named for what it forbids, with the codes it raises (DESIGN §3). */
+export interface RowRule extends Check {
   /** What the rule forbids, in one sentence (goes into docs/import-files.md). */
   forbids: string;
   /** Spec columns whose required-if condition this rule enforces (tests check every one is owned). */

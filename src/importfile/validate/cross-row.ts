@@ -15,12 +15,29 @@
 import { formatCents } from '../../core/money.js';
 import { TX } from '../spec/columns.js';
 import { HashTable64, SEED_A, SEED_B, hashFolded, hashPair, pair } from './hash-table.js';
-import type { IssueCode, IssueParams } from '../spec/messages.js';
+import type { Check, IssueCode, IssueParams } from '../spec/messages.js';
 import type { RowView } from '../read/row.js';
 import type { Reporter } from './check.js';
 
 const TXN_REFUND = 3; // index of REFUND in txnType's values
 const RESPONSE_SUCCESS = 0; // index of SUCCESS in responseType's values
+
+/**
+ * The cross-row and cross-file check and the codes it raises. This state decides all of them; the file
+ * validator reports `customer_not_in_transactions` (from hasCustomer) and validate.ts reports
+ * `cross_row_checks_limited` (from `limited`), once per file.
+ */
+export const crossRowCheck: Check = {
+  name: 'cross-row',
+  raises: [
+    'duplicate_merchant_txn_id',
+    'parent_not_found',
+    'refund_exceeds_parent',
+    'customer_identity_mismatch',
+    'customer_not_in_transactions',
+    'cross_row_checks_limited',
+  ],
+};
 
 /** Reports an issue on a row that is no longer the current one (forward references). */
 export type LateReporter = (code: IssueCode, column: number, row: number, line: number, value: string, params: IssueParams) => void;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as F from './field-checks.js';
+import { describeCases, type RowCase } from '../testkit/check-cases.js';
 
 const run = (fn: (b: Uint8Array, s: number, e: number, ...rest: never[]) => string | null, v: string, ...rest: unknown[]) => {
   const b = Buffer.from(v);
@@ -104,3 +105,57 @@ describe('field checks', () => {
     expect(run(F.checkCard, 'xxxx')).toBe('card_masked_malformed');
   });
 });
+
+/** Each field check's codes through the validator: a failing change and a passing one on a valid base row. */
+const cases: RowCase[] = [
+  { code: 'required', column: 'customerId', bad: { customerId: '' }, good: { customerId: 'C9' } },
+  { code: 'required', column: 'address1', bad: { address1: '' }, good: { address1: '1 A St' } },
+  { code: 'too_long', column: 'firstName', bad: { firstName: 'A'.repeat(31) }, good: { firstName: 'É'.repeat(30) } },
+  { code: 'too_long', column: 'merchantTxnId', bad: { merchantTxnId: 'T'.repeat(31) }, good: { merchantTxnId: 'T'.repeat(30) } },
+  { code: 'not_integer', column: 'campaignId', bad: { campaignId: '3.0' }, good: { campaignId: '0003' } },
+  { code: 'not_integer', column: 'variantDetailId', bad: { variantDetailId: 'v1' }, good: { variantDetailId: '77' } },
+  { code: 'not_integer', column: 'quantity', bad: { quantity: '2 units' }, good: { quantity: '2' } },
+  { code: 'quantity_not_positive', column: 'quantity', bad: { quantity: '0' }, good: { quantity: '1' } },
+  { code: 'not_decimal', column: 'shipTotal', bad: { shipTotal: '$4.95', totalAmount: '26.54' }, good: { shipTotal: '4.950' } },
+  { code: 'not_bit', column: 'isActiveRecurring', bad: { isActiveRecurring: 'true' }, good: { isActiveRecurring: '0' } },
+  { code: 'not_bit', column: 'isChargedback', bad: { isChargedback: 'N' }, good: { isChargedback: '' } },
+  { code: 'not_in_enum', column: 'paySource', bad: { paySource: 'creditcard' }, good: { paySource: 'CREDITCARD' } },
+  { code: 'not_in_enum', column: 'responseType', bad: { responseType: 'APPROVED' }, good: { responseType: 'DECLINE' } },
+  { code: 'not_in_enum', column: 'responseText', bad: { responseText: 'Success' }, good: { responseText: 'DECLINE' } },
+  { code: 'not_in_enum', column: 'txnType', bad: { txnType: 'VOID' }, good: { txnType: 'AUTHORIZE' } },
+  { code: 'invalid_datetime', column: 'dateCreated', bad: { dateCreated: '2025-02-29 10:00:00' }, good: { dateCreated: '2024-02-29 10:00:00' } },
+  { code: 'invalid_datetime', column: 'dateCreated', bad: { dateCreated: '03/10/2025 14:05' }, good: { dateCreated: '2025-03-10 00:00:00' } },
+  { code: 'invalid_date', column: 'shipDate', bad: { shipDate: '2025-3-11' }, good: { shipDate: '2025-03-11' } },
+  { code: 'invalid_email', column: 'emailAddress', bad: { emailAddress: 'ada@example' }, good: { emailAddress: 'ada.l+1@example.co.uk' } },
+  { code: 'phone_not_digits', column: 'phoneNumber', bad: { phoneNumber: '(555) 111-2222' }, good: { phoneNumber: '5551112222' } },
+  { code: 'phone_length', column: 'cellPhone', bad: { cellPhone: '555' }, good: { cellPhone: '447700900123' } },
+  { code: 'invalid_country', column: 'country', bad: { country: 'USA' }, good: { country: 'US' } },
+  { code: 'invalid_expiry_month', column: 'cardExpiryMonth', bad: { cardExpiryMonth: '3' }, good: { cardExpiryMonth: '12' } },
+  { code: 'invalid_expiry_year', column: 'cardExpiryYear', bad: { cardExpiryYear: '28' }, good: { cardExpiryYear: '2030' } },
+  { code: 'card_luhn', column: 'cardNumber', bad: { cardNumber: '4111111111111121' }, good: { cardNumber: '5555555555554444' } },
+  { code: 'card_scientific_notation', column: 'cardNumber', bad: { cardNumber: '4.11111E+15' }, good: { cardNumber: '4111111111111111' } },
+  { code: 'card_truncated_to_15_digits', column: 'cardNumber', bad: { cardNumber: '4111111111111110' }, good: { cardNumber: '4111111111111111' } },
+  { code: 'card_too_long', column: 'cardNumber', bad: { cardNumber: '41111111111111111111' }, good: { cardNumber: '4111111111111111' } },
+  { code: 'card_not_digits', column: 'cardNumber', bad: { cardNumber: '4111-1111-1111-1111' }, good: { cardNumber: '4111111111111111' } },
+  { code: 'routing_checksum', column: 'achRoutingNumber', bad: { achRoutingNumber: '021000022' }, good: { achRoutingNumber: '011000015' } },
+  { code: 'invalid_routing_number', column: 'achRoutingNumber', bad: { achRoutingNumber: '21000021' }, good: { achRoutingNumber: '021000021' } },
+  { code: 'invalid_account_number', column: 'achAccountNumber', bad: { achAccountNumber: '1234-5678' }, good: { achAccountNumber: '12345678' } },
+  { code: 'not_in_enum', column: 'achAccountType', bad: { achAccountType: 'checking' }, good: { achAccountType: 'CHECKING' } },
+  { code: 'card_too_short', column: 'cardNumber', bad: { cardNumber: '41111111' }, good: { cardNumber: '411111111117' } },
+  { code: 'card_masked_malformed', column: 'cardNumber', bad: { cardNumber: '4111xx', externalToken: 'tok' }, good: { cardNumber: '4111xxxxxxxx1111', externalToken: 'tok' } },
+  { code: 'invalid_country', column: 'shipCountry', bad: { billShipSame: '1', shipCountry: 'XX' }, good: { billShipSame: '1', shipCountry: '' } },
+  {
+    code: 'not_amount_xx_xx',
+    column: 'chargebackTotal',
+    bad: { isChargedback: '1', chargebackTotal: '26.5', chargebackDate: '2025-04-01', chargebackReasonCode: '10.4' },
+    good: { isChargedback: '1', chargebackTotal: '26.50', chargebackDate: '2025-04-01', chargebackReasonCode: '10.4' },
+  },
+  {
+    code: 'too_long',
+    column: 'chargebackReasonCode',
+    bad: { isChargedback: '1', chargebackTotal: '26.54', chargebackDate: '2025-04-01', chargebackReasonCode: 'FRAUD-12345' },
+    good: { isChargedback: '1', chargebackTotal: '26.54', chargebackDate: '2025-04-01', chargebackReasonCode: 'FRAUD-1234' },
+  },
+];
+
+describeCases(F.fieldChecks, cases);

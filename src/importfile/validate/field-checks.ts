@@ -4,7 +4,44 @@
  * (writing any parsed number to `parsed.value`) or the code of the problem.
  */
 import { caProvinceTable, countryTable, usStateTable } from '../spec/regions.js';
-import type { IssueCode } from '../spec/messages.js';
+import type { Check, IssueCode } from '../spec/messages.js';
+
+/**
+ * The field checks and the codes they raise. `required` (an empty cell of an always-required column) and
+ * `quantity_not_positive` (a parsed quantity) are reported by the file validator's cell loop, the one
+ * place that runs these checkers.
+ */
+export const fieldChecks: Check = {
+  name: 'field-checks',
+  raises: [
+    'required',
+    'too_long',
+    'not_integer',
+    'not_decimal',
+    'not_amount_xx_xx',
+    'not_bit',
+    'not_in_enum',
+    'invalid_date',
+    'invalid_datetime',
+    'invalid_email',
+    'phone_not_digits',
+    'phone_length',
+    'invalid_country',
+    'invalid_expiry_month',
+    'invalid_expiry_year',
+    'invalid_routing_number',
+    'routing_checksum',
+    'invalid_account_number',
+    'card_not_digits',
+    'card_too_long',
+    'card_too_short',
+    'card_luhn',
+    'card_scientific_notation',
+    'card_truncated_to_15_digits',
+    'card_masked_malformed',
+    'quantity_not_positive',
+  ],
+};
 
 /** Where checkers leave a parsed number (cents, an integer, a date as yyyymmdd, an enum index). */
 export const parsed = { value: 0 };

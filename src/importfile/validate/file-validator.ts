@@ -13,7 +13,7 @@ import {
 import type { CrossRowState } from './cross-row.js';
 import * as F from './field-checks.js';
 import { checkHeader } from '../read/header.js';
-import type { IssueCode, IssueParams } from '../spec/messages.js';
+import type { Check, IssueCode, IssueParams } from '../spec/messages.js';
 import type { FileSummary, IssueCollector } from './report.js';
 import { RowView } from '../read/row.js';
 import type { Reporter, RowRule, RuleContext } from './check.js';
@@ -23,6 +23,12 @@ const T = {
   varchar: 0, id: 1, integer: 2, decimal: 3, amount2: 4, bit: 5, enum: 6, date: 7, datetime: 8, email: 9,
   phone: 10, country: 11, region: 12, card: 13, month: 14, year: 15, routing: 16, account: 17,
 } as const;
+
+/** The file's own shape (an empty file, damaged CSV) and the codes it raises; cells are the field checks'. */
+export const fileShapeCheck: Check = {
+  name: 'file-validator',
+  raises: ['file_empty', 'csv_unclosed_quote', 'csv_bad_quote', 'csv_nul_byte', 'csv_invalid_utf8', 'csv_ragged_row'],
+};
 
 /** What a file validator needs from the run. */
 export interface FileValidatorOptions {

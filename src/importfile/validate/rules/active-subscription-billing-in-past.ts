@@ -7,6 +7,7 @@ export const rule: RowRule = {
   name: 'active-subscription-billing-in-past',
   forbids: 'an active subscription whose nextBillDate is before today (a warning)',
   owns: [],
+  raises: ['next_bill_date_past'],
   check(row, out, ctx) {
     if (!row.ok[TX.isActiveRecurring] || row.num[TX.isActiveRecurring] !== 1 || !row.ok[TX.nextBillDate]) return;
     const next = row.num[TX.nextBillDate]!;

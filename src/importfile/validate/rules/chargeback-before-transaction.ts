@@ -7,6 +7,7 @@ export const rule: RowRule = {
   name: 'chargeback-before-transaction',
   forbids: 'a chargebackDate before the date of its transaction (dateCreated)',
   owns: [],
+  raises: ['chargeback_before_transaction'],
   check(row, out) {
     if (!row.ok[TX.chargebackDate] || !row.ok[TX.dateCreated]) return;
     const cb = row.num[TX.chargebackDate]!;

@@ -7,6 +7,7 @@ export const rule: RowRule = {
   name: 'masked-card-without-token',
   forbids: 'a masked cardNumber (x or *) without externalToken',
   owns: [],
+  raises: ['masked_card_without_token'],
   check(row, out) {
     if (row.ok[TX.cardNumber] && row.num[TX.cardNumber] === CARD_MASKED && row.isEmpty(TX.externalToken)) {
       out.report('masked_card_without_token', TX.cardNumber);

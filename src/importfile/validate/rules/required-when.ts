@@ -57,6 +57,7 @@ export function requiredWhen(name: string, forbids: string, columns: TxColumn[])
     name,
     forbids,
     owns: columns,
+    raises: ['required_if'],
     check(row: RowView, out: Reporter) {
       for (let i = 0; i < compiled.length; i++) {
         const c = compiled[i]!;

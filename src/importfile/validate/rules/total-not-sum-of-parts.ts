@@ -7,6 +7,7 @@ export const rule: RowRule = {
   name: 'total-not-sum-of-parts',
   forbids: 'a totalAmount that is not exactly subTotal + shipTotal + salesTax',
   owns: [],
+  raises: ['total_mismatch'],
   check(row, out) {
     const { ok, num } = row;
     if (!ok[TX.subTotal] || !ok[TX.shipTotal] || !ok[TX.salesTax] || !ok[TX.totalAmount]) return;

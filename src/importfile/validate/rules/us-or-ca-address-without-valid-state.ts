@@ -35,6 +35,7 @@ export const rule: RowRule = {
   name: 'us-or-ca-address-without-valid-state',
   forbids: 'a US or CA address (billing, or shipping when billShipSame=0) without a state/province code of that country',
   owns: ['state', 'shipState'],
+  raises: ['required_if', 'invalid_state'],
   check(row, out) {
     checkRegion(row, out, TX.state, TX.country, conditionHolds(row, billing), billing.text);
     checkRegion(row, out, TX.shipState, TX.shipCountry, conditionHolds(row, shipping), shipping.text);
