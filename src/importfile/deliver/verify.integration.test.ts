@@ -108,4 +108,25 @@ describe('import verify against the sandbox', () => {
     expect(text).toContain('next bill date differs');
     expect(text).toMatch(/FAIL: 4 differences/);
   });
+
+  it('reads every page of a customer whose transactions fill more than one page', async () => {
+    const base = rows.find((r) => r.txnType === 'SALE' && r.responseType === 'SUCCESS' && r.paySource === 'CREDITCARD') as Row;
+    const many = Array.from({ length: 205 }, (_, i) => ({
+      ...base,
+      customerId: 'PAGES1',
+      orderId: `PO${i}`,
+      merchantTxnId: `PAGES-${i}`,
+      emailAddress: 'pages@example.com',
+      isActiveRecurring: '0',
+      nextBillDate: '',
+      isChargedback: '0',
+      chargebackTotal: '',
+      chargebackDate: '',
+      chargebackReasonCode: '',
+    }));
+    const file = await writeSet('pages.csv', many);
+    const r = await verifyImport(clientOf(await importInto(many, 'pages-import.csv')), file, { today: '2026-11-21' });
+    expect(r.verdicts.flatMap((v) => v.differences)).toEqual([]);
+    expect(r.verdicts[0]?.checked.transactions).toBe(205);
+  });
 });

@@ -58,10 +58,10 @@ describe('verify (pure)', () => {
   it('queries by email in a window from the first date, then by the CRM customer id', async () => {
     const calls: string[] = [];
     const crm: CrmReader = {
-      async fetchPage(endpoint, params) {
+      async *pages(endpoint, params) {
         calls.push(`${endpoint} ${new URLSearchParams(params).toString()}`);
         const records = endpoint === 'customer/query' ? [customer] : endpoint === 'transactions/query' ? txns : purchases;
-        return { page: 1, resultsPerPage: 200, totalResults: records.length, records };
+        yield { page: 1, resultsPerPage: 200, totalResults: records.length, records };
       },
     };
     const r = await verifyExpectations(crm, expected, { today: '2026-11-21' });

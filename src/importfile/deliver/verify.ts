@@ -17,9 +17,9 @@ import { addDays } from '../../core/time.js';
 import { crmDate, type Endpoint, type Page } from '../../crm/client.js';
 import { cellOf, readTable } from '../read/table.js';
 
-/** The part of the CRM client verify needs (CrmClient satisfies it; tests may fake it). */
+/** The part of the CRM client verify needs: its paging generator (CrmClient satisfies it). */
 export interface CrmReader {
-  fetchPage(endpoint: Endpoint, params: Record<string, string>, page: number, perPage?: number): Promise<Page>;
+  pages(endpoint: Endpoint, params: Record<string, string>, opts?: { perPage?: number }): AsyncIterable<Page>;
 }
 
 /** Identity fields compared between the file (first row of the customer) and customer/query. */
@@ -282,11 +282,8 @@ export function summarize(verdicts: CustomerVerdict[]): VerifyReport {
 
 async function allPages(crm: CrmReader, endpoint: Endpoint, params: Record<string, string>): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
-  for (let page = 1; ; page++) {
-    const p = await crm.fetchPage(endpoint, params, page, 200);
-    out.push(...(p.records as Record<string, unknown>[]));
-    if (p.records.length < 200 || page * 200 >= p.totalResults) return out;
-  }
+  for await (const p of crm.pages(endpoint, params, { perPage: 200 })) out.push(...(p.records as Record<string, unknown>[]));
+  return out;
 }
 
 /** Reads one customer from the CRM: customer/query by email in a window from their first date, then their transactions and purchases. */
