@@ -1,7 +1,7 @@
 /**
  * A byte-level RFC 4180 CSV scanner. It never builds strings: each record is a list of byte ranges into
  * the current chunk, so a rule can check digits, lengths and enums on the bytes themselves, and only the
- * few values other rows need are ever materialised (see cross-row.ts).
+ * few values other rows need are ever materialised (see validate/cross-row.ts).
  *
  * Tolerant by design (malformed input becomes flags on the record, never an exception):
  * - UTF-8 with or without BOM; records end at LF, and a CR before the LF is dropped;

@@ -4,7 +4,7 @@
  * and the generated docs (`npm run docs` -> docs/import-files.md) all read this table.
  */
 
-/** How a cell is read. Each type has one checker in `field-checks.ts`. */
+/** How a cell is read. Each type has one checker in `validate/field-checks.ts`. */
 export type ColumnType =
   | 'varchar' // free text up to maxLength characters
   | 'id' // a Konnektive id: digits only

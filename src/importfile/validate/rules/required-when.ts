@@ -1,6 +1,6 @@
 /**
  * Builds a rule from the column table's required-if conditions, so the condition lives in one place
- * (columns.ts) and each named rule only says which columns it owns.
+ * (spec/columns.ts) and each named rule only says which columns it owns.
  */
 import { describeConditions, transactionColumns, TX, type TxColumn } from '../../spec/columns.js';
 import type { RowView } from '../../read/row.js';
