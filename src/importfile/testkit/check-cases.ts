@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { transactionColumns, type FileKind } from '../spec/columns.js';
 import type { Check, IssueCode } from '../spec/messages.js';
-import type { RowRule } from '../validate/check.js';
+import type { RowRule } from '../validate/row-rule.js';
 import { validateImportFiles, type ImportInput } from '../validate/validate.js';
 import { detailsCsv, notesCsv, transactionsCsv, validTransaction, type RowCells } from './test-rows.js';
 

@@ -17,7 +17,7 @@ import { TX } from '../spec/columns.js';
 import { HashTable64, SEED_A, SEED_B, hashFolded, hashPair, pair } from './hash-table.js';
 import type { Check, IssueCode, IssueParams } from '../spec/messages.js';
 import type { RowView } from '../read/row.js';
-import type { Reporter } from './check.js';
+import type { Reporter } from './row-rule.js';
 
 const TXN_REFUND = 3; // index of REFUND in txnType's values
 const RESPONSE_SUCCESS = 0; // index of SUCCESS in responseType's values

@@ -16,7 +16,7 @@ import { checkHeader } from '../read/header.js';
 import type { Check, IssueCode, IssueParams } from '../spec/messages.js';
 import type { FileSummary, IssueCollector } from './report.js';
 import { RowView } from '../read/row.js';
-import type { Reporter, RowRule, RuleContext } from './check.js';
+import type { Reporter, RowRule, RuleContext } from './row-rule.js';
 
 // Column type ids, so the per-cell dispatch is a switch on small integers.
 const T = {

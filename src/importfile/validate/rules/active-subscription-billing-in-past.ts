@@ -1,6 +1,6 @@
 import { TX } from '../../spec/columns.js';
 import { ymd } from '../../read/row.js';
-import type { RowRule } from '../check.js';
+import type { RowRule } from '../row-rule.js';
 
 /** An active subscription whose next billing date has passed would rebill at once, or never: warn. */
 export const rule: RowRule = {

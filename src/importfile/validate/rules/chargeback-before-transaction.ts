@@ -1,6 +1,6 @@
 import { TX } from '../../spec/columns.js';
 import { ymd } from '../../read/row.js';
-import type { RowRule } from '../check.js';
+import type { RowRule } from '../row-rule.js';
 
 /** A chargeback is filed after the transaction it disputes (dates compared as calendar days). */
 export const rule: RowRule = {

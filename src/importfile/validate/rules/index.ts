@@ -1,5 +1,5 @@
 /** The cross-field rules of the transactions file, run on every row after the field checks. */
-import type { RowRule } from '../check.js';
+import type { RowRule } from '../row-rule.js';
 import { rule as activeWithoutNextBill } from './active-subscription-without-next-bill-date.js';
 import { rule as billingInPast } from './active-subscription-billing-in-past.js';
 import { rule as cardWithoutFields } from './credit-card-without-card-fields.js';

@@ -1,6 +1,6 @@
 import { TX } from '../../spec/columns.js';
 import { CARD_MASKED } from '../field-checks.js';
-import type { RowRule } from '../check.js';
+import type { RowRule } from '../row-rule.js';
 
 /** A masked card number (x or *) can only be rebilled through a gateway token. */
 export const rule: RowRule = {

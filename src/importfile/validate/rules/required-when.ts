@@ -4,7 +4,7 @@
  */
 import { describeConditions, transactionColumns, TX, type TxColumn } from '../../spec/columns.js';
 import type { RowView } from '../../read/row.js';
-import type { RowRule, Reporter } from '../check.js';
+import type { RowRule, Reporter } from '../row-rule.js';
 
 interface Compiled {
   column: number;

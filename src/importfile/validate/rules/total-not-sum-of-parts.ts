@@ -1,6 +1,6 @@
 import { formatCents } from '../../../core/money.js';
 import { TX } from '../../spec/columns.js';
-import type { RowRule } from '../check.js';
+import type { RowRule } from '../row-rule.js';
 
 /** totalAmount must equal subTotal + shipTotal + salesTax to the cent (amounts are integer cents). */
 export const rule: RowRule = {

@@ -1,7 +1,7 @@
 import { TX } from '../../spec/columns.js';
 import { regionMatches } from '../field-checks.js';
 import type { RowView } from '../../read/row.js';
-import type { RowRule, Reporter } from '../check.js';
+import type { RowRule, Reporter } from '../row-rule.js';
 import { compileCondition, conditionHolds } from './required-when.js';
 
 const US = Buffer.from('US');
