@@ -1,10 +1,13 @@
 /**
  * Import-direction rules of DESIGN §1: CRM API -> crm -> sync -> store -> analytics -> server -> web,
  * with `ledger` the one place that says what money is (sync, store and analytics read it).
- * `core` imports nothing of ours; only `cli` and `server` wire engines together.
+ * `core` imports nothing of ours; only `cli` and `server` wire engines together. Inside `importfile`, the
+ * stages import only earlier ones (src/importfile/README.md).
  */
 const mod = (name) => `^src/${name}/`;
 const notOurs = (...allowed) => `^src/(?!(${allowed.join('|')})/)`;
+const stage = (name) => `^src/importfile/${name}/`;
+const otherStages = (...allowed) => `^src/importfile/(?!(${allowed.join('|')})/)`;
 /** Modules with no imports at all: the web may bundle them (the ledger's dimensions, the reports' defaults). */
 const PURE = '^src/(ledger/dimensions|analytics/defaults)\\.ts$';
 
@@ -30,13 +33,30 @@ module.exports = {
       comment: 'the report contract (request, JSON, grids) reads analytics and the Store interface; cli and server use it',
       from: { path: mod('report') }, to: { path: `${notOurs('core', 'ledger', 'store', 'analytics', 'report')}|^src/store/engines/` } },
     { name: 'importfile-deps', severity: 'error', comment: 'importfile imports core (and crm only for verify)',
-      from: { path: mod('importfile'), pathNot: '^src/importfile/verify' },
+      from: { path: mod('importfile'), pathNot: '^src/importfile/deliver/verify\\.ts$' },
       to: { path: notOurs('core', 'importfile') } },
     { name: 'importfile-verify-deps', severity: 'error',
-      from: { path: '^src/importfile/verify' }, to: { path: notOurs('core', 'importfile', 'crm') } },
+      from: { path: '^src/importfile/deliver/verify\\.ts$' }, to: { path: notOurs('core', 'importfile', 'crm') } },
+    // The import-file stages, in the order of the data: spec -> read -> validate -> transform; cards and
+    // deliver work on built files (cards write theirs with transform's CSV writer, nothing else of it).
+    { name: 'importfile-spec-deps', severity: 'error', comment: 'the spec imports no other stage',
+      from: { path: stage('spec') }, to: { path: otherStages('spec') } },
+    { name: 'importfile-read-deps', severity: 'error', comment: 'reading knows the spec, no later stage',
+      from: { path: stage('read') }, to: { path: otherStages('spec', 'read') } },
+    { name: 'importfile-validate-deps', severity: 'error', comment: 'the validator reads files through the spec',
+      from: { path: stage('validate') }, to: { path: otherStages('spec', 'read', 'validate') } },
+    { name: 'importfile-transform-deps', severity: 'error', comment: 'transforms may validate what they write',
+      from: { path: stage('transform') }, to: { path: otherStages('spec', 'read', 'validate', 'transform') } },
+    { name: 'importfile-cards-deps', severity: 'error', comment: 'cards read files and write them with the CSV writer only',
+      from: { path: stage('cards') }, to: { path: otherStages('spec', 'read', 'cards'), pathNot: '^src/importfile/transform/writer\\.ts$' } },
+    { name: 'importfile-deliver-deps', severity: 'error', comment: 'delivery reads built files; it transforms nothing',
+      from: { path: stage('deliver') }, to: { path: otherStages('spec', 'read', 'deliver') } },
+    { name: 'importfile-testkit-not-shipped', severity: 'error',
+      comment: 'test kits stay out of dist (tsconfig.build.json): only tests, bench and other kits use them',
+      from: { path: '^src/', pathNot: '^src/importfile/testkit/' }, to: { path: stage('testkit') } },
     { name: 'sandbox-deps', severity: 'error',
       comment: 'the sandbox is a stand-alone CRM: it may validate import files, nothing else of ours',
-      from: { path: mod('sandbox') }, to: { path: notOurs('core', 'sandbox', 'importfile') } },
+      from: { path: mod('sandbox') }, to: { path: `${notOurs('core', 'sandbox', 'importfile')}|${otherStages('spec', 'read', 'validate')}` } },
     { name: 'web-is-a-client', severity: 'error',
       comment: 'the web build talks to the server over HTTP: at run time it bundles only modules that import nothing',
       from: { path: mod('web') }, to: { path: notOurs('core', 'web'), pathNot: PURE, dependencyTypesNot: ['type-only'] } },

@@ -9,14 +9,14 @@ import { createWriteStream, existsSync, readFileSync, statSync, writeFileSync } 
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LEGACY_MAPPING, legacyExportChunks } from '../src/importfile/build-fixtures.js';
-import { buildImportFiles } from '../src/importfile/build.js';
-import { fixFile } from '../src/importfile/fix.js';
-import { parseMapping } from '../src/importfile/mapping.js';
-import { splitSample } from '../src/importfile/sample.js';
-import { VaultSource, tokenizeFile } from '../src/importfile/tokenize.js';
-import { validateImportFiles } from '../src/importfile/validate.js';
-import { CardVault } from '../src/importfile/vault.js';
+import { LEGACY_MAPPING, legacyExportChunks } from '../src/importfile/testkit/build-fixtures.js';
+import { buildImportFiles } from '../src/importfile/transform/build.js';
+import { fixFile } from '../src/importfile/transform/fix.js';
+import { parseMapping } from '../src/importfile/transform/mapping.js';
+import { splitSample } from '../src/importfile/transform/take-sample.js';
+import { VaultSource, tokenizeFile } from '../src/importfile/cards/tokenize.js';
+import { validateImportFiles } from '../src/importfile/validate/validate.js';
+import { CardVault } from '../src/importfile/cards/vault.js';
 
 const ROWS = Number(process.env.KONDUIT_BENCH_ROWS ?? 1_000_000);
 const out = join(dirname(fileURLToPath(import.meta.url)), 'out', 'migration');

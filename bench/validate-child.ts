@@ -5,7 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import Papa from 'papaparse';
-import { validateImportFiles } from '../src/importfile/validate.js';
+import { validateImportFiles } from '../src/importfile/validate/validate.js';
 
 const [mode, file, today] = process.argv.slice(2);
 if (!file || (mode !== 'validator' && mode !== 'papaparse')) {

@@ -15,7 +15,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
-import { SampleTransactions } from '../src/importfile/sample-files.js';
+import { SyntheticTransactions } from '../src/importfile/testkit/synthetic-files.js';
 
 const ROWS = Number(process.env.KONDUIT_BENCH_ROWS ?? 1_000_000);
 const RUNS = Number(process.env.KONDUIT_BENCH_RUNS ?? 3);
@@ -36,7 +36,7 @@ async function ensureFile(): Promise<string> {
   const today = new Date().toISOString().slice(0, 10);
   const t0 = performance.now();
   const out = createWriteStream(file);
-  for (const chunk of new SampleTransactions({ rows: ROWS, today, chunkRows: 5000 }).chunks()) {
+  for (const chunk of new SyntheticTransactions({ rows: ROWS, today, chunkRows: 5000 }).chunks()) {
     if (!out.write(chunk)) await once(out, 'drain');
   }
   out.end();

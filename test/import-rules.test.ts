@@ -29,6 +29,10 @@ describe('import-direction rules (DESIGN §1)', () => {
     for (const m of ['core', 'crm', 'ledger', 'store/engines/duckdb', 'sync', 'analytics', 'importfile', 'sandbox', 'cli']) {
       await mkdir(join(dir, 'src', m), { recursive: true });
     }
+    for (const stage of ['spec', 'read', 'validate', 'transform', 'cards', 'deliver', 'testkit']) {
+      await mkdir(join(dir, 'src/importfile', stage), { recursive: true });
+      await writeFile(join(dir, 'src/importfile', stage, 'm.ts'), 'export const m = 1;\n');
+    }
     await writeFile(join(dir, 'src/core/money.ts'), 'export const x = 1;\n');
     await writeFile(join(dir, 'src/store/engines/duckdb/engine.ts'), "import { x } from '../../../core/money.js';\nexport const y = x;\n");
   });
@@ -61,6 +65,27 @@ describe('import-direction rules (DESIGN §1)', () => {
       expect(out).toContain(rule);
     } finally {
       await rm(join(dir, file));
+    }
+  });
+
+  it('rejects an import-file stage that imports a later one, and shipped code that imports a test kit', async () => {
+    // One cruise for all of them (each takes seconds): every rule must be named in the output.
+    const bad: [string, string, string][] = [
+      ['src/importfile/spec/bad.ts', '../validate/m.js', 'importfile-spec-deps'],
+      ['src/importfile/read/bad.ts', '../transform/m.js', 'importfile-read-deps'],
+      ['src/importfile/validate/bad.ts', '../cards/m.js', 'importfile-validate-deps'],
+      ['src/importfile/transform/bad.ts', '../deliver/m.js', 'importfile-transform-deps'],
+      ['src/importfile/cards/bad.ts', '../transform/m.js', 'importfile-cards-deps'],
+      ['src/importfile/deliver/bad.ts', '../transform/m.js', 'importfile-deliver-deps'],
+      ['src/sandbox/bad.ts', '../importfile/testkit/m.js', 'importfile-testkit-not-shipped'],
+    ];
+    for (const [file, target] of bad) await writeFile(join(dir, file), `import { m } from '${target}';\nexport const b = m;\n`);
+    try {
+      const { code, out } = await cruise(dir);
+      expect(code).not.toBe(0);
+      for (const [, , rule] of bad) expect(out).toContain(rule);
+    } finally {
+      for (const [file] of bad) await rm(join(dir, file));
     }
   });
 });

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detailColumns, noteColumns, transactionColumns } from '../importfile/columns.js';
+import { detailColumns, noteColumns, transactionColumns } from '../importfile/spec/columns.js';
 import { ADMIN_HEADER } from './admin.js';
 import { startSandbox, type Sandbox } from './index.js';
 

@@ -8,8 +8,8 @@
  */
 import { parseCents } from '../core/money.js';
 import { localDate, parseWall, wallToInstant } from '../core/time.js';
-import { scanCsvBuffer } from '../importfile/csv-file.js';
-import { validateImportFiles, type ImportInput, type ValidationReport } from '../importfile/validate.js';
+import { scanCsvBuffer } from '../importfile/read/csv-file.js';
+import { validateImportFiles, type ImportInput, type ValidationReport } from '../importfile/validate/validate.js';
 import { addCustomer, addLine, addNote, addOrder, addPurchase, addTxn, append, orderPaid } from './generator.js';
 import type { Affiliate, Campaign, CampaignProduct, Customer, Merchant, Mid, Order, OrderLine, PaySource, Txn, TxnType } from './model.js';
 

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LEGACY_MAPPING, legacyExport, sandboxReadyRows } from '../../importfile/build-fixtures.js';
+import { LEGACY_MAPPING, legacyExport, sandboxReadyRows } from '../../importfile/testkit/build-fixtures.js';
 import { nextStep, renderStatus, STEPS, type MigrationState } from './migrate.js';
 import { runCli } from '../../../test/cli.js';
 

@@ -2,11 +2,11 @@
 import { access, readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../core/atomic.js';
 import { EXIT_INVALID, EXIT_OK, EnvironmentError, UsageError, errorMessage } from '../../core/errors.js';
-import { buildImportFiles, type BuildResult } from '../../importfile/build.js';
-import { mappingTemplate } from '../../importfile/init-mapping.js';
-import { parseMapping } from '../../importfile/mapping.js';
-import { renderText } from '../../importfile/render-text.js';
-import { readTable } from '../../importfile/writer.js';
+import { buildImportFiles, type BuildResult } from '../../importfile/transform/build.js';
+import { mappingTemplate } from '../../importfile/transform/init-mapping.js';
+import { parseMapping } from '../../importfile/transform/mapping.js';
+import { renderText } from '../../importfile/validate/render-text.js';
+import { readTable } from '../../importfile/read/table.js';
 import { parseFlags } from '../args.js';
 
 export const help = `Usage: konduit import build --mapping mapping.yaml [--out DIR] [--today YYYY-MM-DD] SOURCE.csv...

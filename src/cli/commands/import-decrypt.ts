@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { EXIT_OK, EnvironmentError, UsageError, errorMessage } from '../../core/errors.js';
-import { decryptFile } from '../../importfile/pgp.js';
+import { decryptFile } from '../../importfile/deliver/pgp.js';
 import { parseFlags } from '../args.js';
 
 export const help = `Usage: konduit import decrypt --key PRIVATE_KEY.asc --out OUT.csv [--passphrase-file FILE] IN.pgp|IN.asc

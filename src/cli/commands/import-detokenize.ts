@@ -1,8 +1,8 @@
 /** `konduit import detokenize`: full card numbers back from the vault, only into an OpenPGP-encrypted file. */
 import { readFile } from 'node:fs/promises';
 import { EXIT_OK, EnvironmentError, UsageError, errorMessage } from '../../core/errors.js';
-import { detokenizeFile, readRecipientKey } from '../../importfile/tokenize.js';
-import { CardVault } from '../../importfile/vault.js';
+import { detokenizeFile, readRecipientKey } from '../../importfile/cards/tokenize.js';
+import { CardVault } from '../../importfile/cards/vault.js';
 import { parseFlags } from '../args.js';
 import { vaultPassphrase } from './import-tokenize.js';
 

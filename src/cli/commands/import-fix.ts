@@ -2,10 +2,10 @@
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic.js';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../../core/errors.js';
-import type { FileKind } from '../../importfile/columns.js';
-import { fixFile, renderChangeLog, type DateOrder, type FixResult } from '../../importfile/fix.js';
-import { renderText } from '../../importfile/render-text.js';
-import { runValidation, type ImportInput } from '../../importfile/validate.js';
+import type { FileKind } from '../../importfile/spec/columns.js';
+import { fixFile, renderChangeLog, type DateOrder, type FixResult } from '../../importfile/transform/fix.js';
+import { renderText } from '../../importfile/validate/render-text.js';
+import { runValidation, type ImportInput } from '../../importfile/validate/validate.js';
 import { enumFlag, parseFlags } from '../args.js';
 
 export const help = `Usage: konduit import fix IN.csv --out OUT.csv [--kind transactions|notes|details]

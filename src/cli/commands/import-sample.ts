@@ -1,7 +1,7 @@
 /** `konduit import sample`: a sample of whole customers for the trial import, and the rest. */
 import { EXIT_OK, UsageError } from '../../core/errors.js';
-import { splitSample, type FileSet, type SampleResult } from '../../importfile/sample.js';
-import { readHeader } from '../../importfile/writer.js';
+import { splitSample, type FileSet, type SampleResult } from '../../importfile/transform/take-sample.js';
+import { readHeader } from '../../importfile/read/table.js';
 import { intFlag, parseFlags } from '../args.js';
 
 export const help = `Usage: konduit import sample --size N [--seed S] --out-sample DIR --out-rest DIR FILES...

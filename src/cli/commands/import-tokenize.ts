@@ -2,8 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { EXIT_INVALID, EXIT_OK, EnvironmentError, UsageError, errorMessage } from '../../core/errors.js';
-import { TokenMap, VaultSource, tokenizeFile, type TokenSource, type TokenizeResult } from '../../importfile/tokenize.js';
-import { CardVault } from '../../importfile/vault.js';
+import { TokenMap, VaultSource, tokenizeFile, type TokenSource, type TokenizeResult } from '../../importfile/cards/tokenize.js';
+import { CardVault } from '../../importfile/cards/vault.js';
 import { parseFlags } from '../args.js';
 
 export const help = `Usage: konduit import tokenize IN.csv --out OUT.csv (--token-map MAP.csv | --vault FILE)

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { EXIT_OK, EnvironmentError, UsageError, errorMessage } from '../../core/errors.js';
-import { knownHostsKeys, parseHostKey, uploadFiles, type HostKey, type UploadProgress } from '../../importfile/sftp.js';
+import { knownHostsKeys, parseHostKey, uploadFiles, type HostKey, type UploadProgress } from '../../importfile/deliver/sftp.js';
 import { intFlag, parseFlags } from '../args.js';
 
 export const help = `Usage: konduit import upload --host HOST [--port 22] --user USER

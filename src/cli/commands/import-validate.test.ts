@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { notesCsv, transactionsCsv, validTransaction } from '../../importfile/test-rows.js';
+import { notesCsv, transactionsCsv, validTransaction } from '../../importfile/testkit/test-rows.js';
 import { runCli } from '../../../test/cli.js';
 
 const run = promisify(execFile);

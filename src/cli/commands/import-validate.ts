@@ -1,7 +1,7 @@
 /** `konduit import validate`: checks legacy import files against seed 002 before anything is sent. */
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../../core/errors.js';
-import { renderText } from '../../importfile/render-text.js';
-import { DEFAULT_MAX_ISSUES, runValidation, type ImportInput } from '../../importfile/validate.js';
+import { renderText } from '../../importfile/validate/render-text.js';
+import { DEFAULT_MAX_ISSUES, runValidation, type ImportInput } from '../../importfile/validate/validate.js';
 import { enumFlag, intFlag, parseFlags } from '../args.js';
 
 export const help = `Usage: konduit import validate --transactions FILE [--notes FILE] [--details FILE]

@@ -2,8 +2,8 @@
 import { EXIT_INVALID, EXIT_OK, InvalidInputError, UsageError } from '../../core/errors.js';
 import { localDate } from '../../core/time.js';
 import { CrmClient } from '../../crm/client.js';
-import { renderVerifyText, verifyImport, type VerifyReport } from '../../importfile/verify.js';
-import { readHeader } from '../../importfile/writer.js';
+import { renderVerifyText, verifyImport, type VerifyReport } from '../../importfile/deliver/verify.js';
+import { readHeader } from '../../importfile/read/table.js';
 import { enumFlag, parseFlags } from '../args.js';
 import { openStore } from './connections-store.js';
 

@@ -1,0 +1,135 @@
+/**
+ * The one place where issue codes become text (DESIGN §3: issues are data, messages are rendering).
+ * Every code has a severity, a message built from its parameters and a one-line fix hint.
+ */
+
+/** Parameters an issue carries; rendered into its message. */
+export type IssueParams = Record<string, string | number>;
+
+interface CodeInfo {
+  severity: 'error' | 'warning';
+  /** `col` is the spec column name (or null); `p` the issue's parameters. */
+  message(col: string | null, p: IssueParams): string;
+  hint: string;
+}
+
+const err = (message: CodeInfo['message'], hint: string): CodeInfo => ({ severity: 'error', message, hint });
+const warn = (message: CodeInfo['message'], hint: string): CodeInfo => ({ severity: 'warning', message, hint });
+
+/** Every issue code, its severity, message and fix hint. */
+export const catalog = {
+  // The file and its CSV structure.
+  file_empty: err(() => 'the file is empty: it has no header row', 'Export the file again with its header row.'),
+  csv_unclosed_quote: err(
+    () => 'a quoted cell is never closed; this record was cut at the end of its first line',
+    'Close the quote, or double any quote inside a quoted cell ("" stands for one ").',
+  ),
+  csv_bad_quote: err(
+    () => 'a quote inside an unquoted cell, or text after a closing quote',
+    'Quote the whole cell and double the quotes inside it ("5"" screen").',
+  ),
+  csv_ragged_row: err(
+    (_c, p) => `the record has ${p.found} cells, the header has ${p.expected}; its cells were not checked`,
+    'Quote cells that contain commas; every row needs exactly one cell per header column.',
+  ),
+  csv_nul_byte: err(() => 'the record contains NUL bytes (binary data)', 'Export the file as plain UTF-8 text; remove binary junk.'),
+  csv_invalid_utf8: err(() => 'the record is not valid UTF-8', 'Save the file as UTF-8 (not Latin-1 or Windows-1252).'),
+  // The header.
+  header_missing_column: err((c) => `required column ${c} is missing from the header`, 'Add the column (its cells may be empty where the spec allows).'),
+  header_missing_optional_column: warn((c) => `optional column ${c} is not in the header`, 'Add the column with empty cells to match the spec layout.'),
+  header_unknown_column: err((_c, p) => `unknown column "${p.name}" in the header`, 'Remove the column or rename it to a spec column name (exact case).'),
+  header_duplicate_column: err((c, p) => `column ${c} appears more than once (first at position ${p.first})`, 'Keep one copy of the column; only the first is read.'),
+  header_out_of_order: err(
+    (c, p) => `column ${c} comes after ${p.after}; the spec puts it at letter ${p.letter}`,
+    'Put the columns in spec order, A to the last letter.',
+  ),
+  header_wrong_case: err((c, p) => `column "${p.name}" must be written ${c} (exact case)`, 'Rename the header cell to the exact spec name.'),
+  // One cell.
+  required: err((c) => `${c} is required`, 'Fill in the value; it is required on every row.'),
+  too_long: err((c, p) => `${c} is ${p.length} characters, at most ${p.max} allowed`, 'Shorten the value to the column\'s maximum length.'),
+  not_integer: err((c) => `${c} must be a whole number (digits only)`, 'Write the number with digits only: no spaces, separators or decimals.'),
+  not_decimal: err((c) => `${c} must be a decimal amount like 12.34`, 'Write amounts with digits and a point: no currency signs, thousands separators or fractions of a cent.'),
+  not_amount_xx_xx: err((c) => `${c} must be written as xx.xx (two decimals)`, 'Write the amount with exactly two decimals, e.g. 49.95.'),
+  not_bit: err((c) => `${c} must be 0 or 1`, 'Use 1 for true and 0 for false.'),
+  not_in_enum: err((c, p) => `${c} must be one of ${p.allowed} (exact case)`, 'Use one of the listed values, spelled and cased exactly.'),
+  invalid_date: err((c) => `${c} must be a real date written YYYY-MM-DD`, 'Format the date as YYYY-MM-DD, e.g. 2025-03-31.'),
+  invalid_datetime: err((c) => `${c} must be a real date and time written YYYY-MM-DD HH:MM:SS`, 'Format as YYYY-MM-DD HH:MM:SS with a 24-hour clock, e.g. 2025-03-31 14:05:00.'),
+  invalid_email: err((c) => `${c} is not a valid email address`, 'Use the form name@example.com without spaces.'),
+  phone_not_digits: err((c) => `${c} must contain digits only`, 'Remove dashes, spaces, dots, parentheses and plus signs: 5551112222.'),
+  phone_length: err((c) => `${c} must have 7 to 15 digits`, 'Write the full number, digits only, e.g. 5551112222.'),
+  invalid_country: err((c) => `${c} is not an ISO 3166-1 alpha-2 country code`, 'Use the two-letter upper-case code: US, CA, GB, DE ...'),
+  invalid_state: err((c, p) => `${c} is not a ${p.country === 'CA' ? 'Canadian province' : 'US state'} code`, 'Use the two-letter postal code (US: NY, CA, DC ...; Canada: ON, QC, BC ...).'),
+  invalid_expiry_month: err((c) => `${c} must be two digits 01 to 12`, 'Keep the leading zero: 03, not 3.'),
+  invalid_expiry_year: err((c) => `${c} must be four digits`, 'Write the full year: 2027, not 27.'),
+  invalid_routing_number: err((c) => `${c} must be exactly 9 digits`, 'Write the ABA routing number with 9 digits, keeping leading zeros.'),
+  routing_checksum: err((c) => `${c} fails the ABA routing-number checksum`, 'Check the routing number for a typo; a spreadsheet may have dropped a leading zero.'),
+  invalid_account_number: err((c) => `${c} must be 4 to 17 digits`, 'Write the bank account number with digits only.'),
+  card_not_digits: err((c) => `${c} must contain digits only`, 'Remove spaces and dashes from the card number.'),
+  card_too_long: err((c, p) => `${c} has ${p.length} digits, at most 19 allowed`, 'Check the card number; card numbers have at most 19 digits.'),
+  card_too_short: err((c, p) => `${c} has ${p.length} digits, at least 12 expected`, 'Check the card number; a spreadsheet may have dropped leading digits.'),
+  card_luhn: err((c) => `${c} fails the Luhn check`, 'Re-export the card number from the source system; one digit is wrong.'),
+  card_scientific_notation: err(
+    (c) => `${c} was damaged by a spreadsheet: it is in scientific notation`,
+    'Re-export from the source system and format the column as Text before saving the CSV.',
+  ),
+  card_truncated_to_15_digits: err(
+    (c) => `${c} was damaged by a spreadsheet: cut to 15 significant digits and padded with zeros`,
+    'Re-export from the source system and format the column as Text before saving the CSV.',
+  ),
+  card_masked_malformed: err((c) => `${c} is masked but is not 12 to 19 characters of digits and x or *`, 'Write a masked card as its digits with x or * in place of the hidden ones.'),
+  quantity_not_positive: warn((c) => `${c} is not greater than 0; the import will set it to 1`, 'Write the real quantity, or leave it empty for 1.'),
+  // Cross-field rules (validate/rules/).
+  required_if: err((c, p) => `${c} is required when ${p.when}`, 'Fill in the value, or change the field that makes it required.'),
+  total_mismatch: err(
+    (c, p) => `${c} ${p.total} is not subTotal + shipTotal + salesTax = ${p.expected}`,
+    'Make totalAmount the exact sum of subTotal, shipTotal and salesTax.',
+  ),
+  masked_card_without_token: err((c) => `${c} is masked but externalToken is empty`, 'Give the full card number, or the gateway token in externalToken.'),
+  chargeback_before_transaction: err((c, p) => `${c} ${p.date} is before the transaction date ${p.txnDate}`, 'Check both dates; a chargeback cannot precede its transaction.'),
+  next_bill_date_past: warn((c, p) => `${c} ${p.date} is already past (today is ${p.today}) for an active subscription`, 'Set the next billing date in the future, or isActiveRecurring to 0.'),
+  // Across rows and files.
+  duplicate_merchant_txn_id: err((c, p) => `${c} is a duplicate of row ${p.firstRow}`, 'Every transaction needs its own merchantTxnId.'),
+  parent_not_found: err((c) => `${c} does not name a merchantTxnId in this file`, 'Use the merchantTxnId of the parent transaction, and include that transaction.'),
+  refund_exceeds_parent: err(
+    (_c, p) => `refund of ${p.amount} is more than the ${p.remaining} that remains of its parent (row ${p.parentRow})`,
+    'Check the refund amount and its parentTxnId.',
+  ),
+  customer_identity_mismatch: warn(
+    (c, p) => `customerId has a different name or email than on row ${p.firstRow}`,
+    'Use one customerId per person, or correct the name and email so they agree.',
+  ),
+  cross_row_checks_limited: warn(
+    (_c, p) => `cross-row checks covered the first ${p.tracked} transactions only (memory cap); later rows had their field and cross-field checks`,
+    'Split the file into parts of under 2.9 million rows to check duplicates, parents and refunds across all of them.',
+  ),
+  customer_not_in_transactions: err((c) => `${c} is not a customerId of the transactions file`, 'Use the customerId exactly as in the transactions file, or remove the row.'),
+} satisfies Record<string, CodeInfo>;
+
+/** A stable issue code. */
+export type IssueCode = keyof typeof catalog;
+
+/**
+ * A check that raises issues, and the codes it raises (DESIGN §3, after frictionless-py's checks): its
+ * test beside it has a case for each code, and validate/checks.test.ts fails on a code no check raises.
+ */
+export interface Check {
+  /** The check's file name without `.ts` (a rule's name is also what docs/import-files.md lists). */
+  name: string;
+  /** Every code the check can raise. */
+  raises: readonly IssueCode[];
+}
+
+/** Renders an issue's message (the only place messages are built). */
+export function renderMessage(code: IssueCode, column: string | null, params: IssueParams): string {
+  return catalog[code].message(column, params);
+}
+
+/** The one-line fix hint of a code. */
+export function hintFor(code: IssueCode): string {
+  return catalog[code].hint;
+}
+
+/** The severity of a code. */
+export function severityOf(code: IssueCode): 'error' | 'warning' {
+  return catalog[code].severity;
+}

@@ -1,0 +1,114 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LEGACY_MAPPING, legacyExport, sandboxReadyRows } from '../testkit/build-fixtures.js';
+import { buildImportFiles } from './build.js';
+import { transactionColumns } from '../spec/columns.js';
+import { guessColumns, mappingTemplate } from './init-mapping.js';
+import { compileFormat, parseMapping } from './mapping.js';
+import { cellOf, readTable } from '../read/table.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'konduit-build-'));
+});
+afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+describe('mapping', () => {
+  it('parses date formats with tokens, 12-hour clocks and calendar checks', () => {
+    expect(compileFormat('MM/DD/YYYY hh:mm:ss A')('07/04/2026 12:05:09 AM')).toEqual({ year: 2026, month: 7, day: 4, hour: 0, minute: 5, second: 9 });
+    expect(compileFormat('MM/DD/YYYY hh:mm:ss A')('07/04/2026 01:05:09 PM')?.hour).toBe(13);
+    expect(compileFormat('D.M.YY')('4.7.26')).toMatchObject({ year: 2026, month: 7, day: 4 });
+    expect(compileFormat('YYYY-MM-DD')('2026-02-30')).toBeNull();
+    expect(() => compileFormat('MM/DD/YYYY hh:mm')).toThrow(/12-hour clock/);
+  });
+  it('names what is wrong in a mapping', () => {
+    expect(() => parseMapping('version: 1\ntransactions:\n  columns:\n    customerID: "x"\n')).toThrow(/"customerID", which is not a column of the transactions file/);
+    expect(() => parseMapping('version: 2\n')).toThrow(/version: 1/);
+    expect(() => parseMapping('version: 1\nsource:\n  timeZone: Mars/Base\ntransactions: {}\n')).toThrow(/source.timeZone "Mars\/Base"/);
+    expect(() => parseMapping('version: 1\nnotes: {}\n')).toThrow(/"transactions" section is required/);
+    // A typo is refused, not ignored: the whole section would silently be empty.
+    expect(() => parseMapping('version: 1\ntransactions:\n  colums: {}\n')).toThrow(/mapping: transactions: .*colums/);
+    expect(() => parseMapping('version: 1\ntransactions:\n  source: 0\n')).toThrow(/mapping: transactions.source: /);
+  });
+});
+
+describe('import build', () => {
+  it('builds a legacy export back into valid import rows: lookups, value maps, zones, formats', async () => {
+    const rows = sandboxReadyRows(300, '2026-11-20', 5);
+    await writeFile(join(dir, 'export.csv'), legacyExport(rows));
+    const r = await buildImportFiles(parseMapping(LEGACY_MAPPING), [join(dir, 'export.csv')], join(dir, 'out'), { today: '2026-11-21' });
+    expect(r.issues).toEqual([]);
+    expect(r.report.valid).toBe(true);
+    expect(r.rows.transactions).toBe(300);
+    let i = 0;
+    for await (const rec of readTable(r.files.transactions)) {
+      const want = rows[i++] as Record<string, string>;
+      for (const c of transactionColumns) {
+        const expected = c.name === 'quantity' && (want.quantity ?? '') === '' ? '1' : (want[c.name] ?? '');
+        expect(`${rec.row} ${c.name}=${cellOf(rec, c.name)}`).toBe(`${rec.row} ${c.name}=${expected}`);
+      }
+    }
+    expect((await readFile(r.files.transactions, 'utf8')).startsWith('"customerId","orderId","dateCreated"')).toBe(true);
+  });
+
+  it('reports unmapped values and unknown lookups without dropping rows', async () => {
+    const rows = sandboxReadyRows(20, '2026-11-20', 6);
+    const text = legacyExport(rows).replace('"Starter Kit"', '"Mystery Box"').replace(/"Visa"/, '"Amex"');
+    await writeFile(join(dir, 'odd.csv'), text);
+    const r = await buildImportFiles(parseMapping(LEGACY_MAPPING), [join(dir, 'odd.csv')], join(dir, 'odd'), { today: '2026-11-21' });
+    expect(r.rows.transactions).toBe(20);
+    expect(r.issues.map((x) => `${x.code}:${x.value}`)).toEqual(expect.arrayContaining(['lookup_missing:Mystery Box', 'unmapped_value:Amex']));
+    expect(r.report.valid).toBe(false);
+  });
+
+  it('--init guesses columns (exact names confidently, synonyms for review) and never guesses CRM ids', async () => {
+    const g = guessColumns(['Customer ID', 'E-mail', 'Zip', 'Card Number', 'Plan', 'Campaign']);
+    const by = Object.fromEntries(g.map((x) => [x.column, x]));
+    expect(by.customerId).toMatchObject({ source: 'Customer ID', confident: true });
+    expect(by.emailAddress).toMatchObject({ source: 'E-mail', confident: false });
+    expect(by.postalCode?.source).toBe('Zip');
+    expect(by.campaignId?.source).toBeNull();
+    const t = mappingTemplate(['Customer ID', 'E-mail', 'Card Number', 'Plan'], 'export.csv', [['C1', 'a@b.co', '4111111111111111', 'Gold']]);
+    expect(t).toContain('emailAddress: "E-mail"  # REVIEW: guessed');
+    expect(t).toContain('# Source columns not used: "Plan"');
+    expect(t).not.toContain('4111111111111111');
+    expect(parseMapping(t).files.transactions?.columns.customerId).toBe('Customer ID');
+  });
+});
+
+describe('zoneConverter', () => {
+  it('matches the exact conversion on every hour of a year, across both DST transitions', async () => {
+    const { zoneConverter } = await import('./build.js');
+    const { formatWall, instantToWall, wallToInstant } = await import('../../core/time.js');
+    for (const [from, to] of [['America/Los_Angeles', 'America/New_York'], ['Europe/London', 'America/New_York'], ['Australia/Lord_Howe', 'Asia/Kolkata']] as const) {
+      const fast = zoneConverter(from, to);
+      for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2027, 0, 1); t += 37 * 60_000 + 13_000) {
+        const d = new Date(t);
+        const w = { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
+        expect(fast(w)).toBe(formatWall(instantToWall(wallToInstant(w, from), to)));
+      }
+    }
+  });
+});
+
+describe('import build: notes and details', () => {
+  it('builds notes from a second source (blank notes skipped) and one details row per customer', async () => {
+    const rows = sandboxReadyRows(30, '2026-11-20', 8);
+    await writeFile(join(dir, 'e2.csv'), legacyExport(rows).replace('"Plan",', '"Plan","Tier",').replace(/\r\n"(Gold Monthly|Starter Kit)",/g, (_m, p: string) => `\r\n"${p}","${p === 'Starter Kit' ? 'bronze' : 'gold'}",`));
+    const ids = [...new Set(rows.map((r) => r.customerId))];
+    await writeFile(join(dir, 'notes-export.csv'), `cust,when,agent,text\r\n${ids[0]},07/02/2026 11:00:00 AM,Dana,"Asked about ""shipping"", ok"\r\n${ids[1]},07/03/2026 01:00:00 PM,,\r\n`);
+    const mapping = `${LEGACY_MAPPING}notes:\n  source: 2\n  columns: { customerId: cust, dateCreated: when, agentName: agent, noteText: text }\ndetails:\n  source: 1\n  columns: { customerId: "Customer ID", loginId: "Email", custom1: "Tier" }\n`;
+    const r = await buildImportFiles(parseMapping(mapping), [join(dir, 'e2.csv'), join(dir, 'notes-export.csv')], join(dir, 'nd'), { today: '2026-11-21' });
+    expect(r.rows).toEqual({ transactions: 30, notes: 1, details: ids.length });
+    expect(r.report.valid).toBe(true);
+    const notes = [];
+    for await (const rec of readTable(r.files.notes as string)) notes.push(rec.cells);
+    // 11:00 AM in Los Angeles is 14:00 in New York.
+    expect(notes).toEqual([[ids[0], '2026-07-02 14:00:00', 'Dana', 'Asked about "shipping", ok']]);
+    const details = [];
+    for await (const rec of readTable(r.files.details as string)) details.push(cellOf(rec, 'customerId'));
+    expect(details.sort()).toEqual([...ids].sort());
+  });
+});
