@@ -74,13 +74,16 @@ describe('fault injection', () => {
   });
 
   it('answers with the state at arrival: its work happens within the latency, not after it', async () => {
-    const sb = await startSandbox({ seed: 'slow', customers: 50, start: '2026-10-01', now: '2026-11-21 12:00:00', latencyMs: 400 });
+    const sb = await startSandbox({ seed: 'slow', customers: 50, start: '2026-10-01', now: '2026-11-21 12:00:00', latencyMs: 50 });
     try {
       const before = await customersServed(sb);
-      // The clock moves (new customers) while the call waits out its latency: it still answers as at arrival.
+      // The clock moves (new customers) while the call is pending, held after its latency: it still
+      // answers as at arrival. The hold, not a sleep, says when the call has arrived.
+      const hold = sb.hold(({ path }) => path === 'customer/query');
       const during = customersServed(sb);
-      await new Promise((r) => setTimeout(r, 100));
+      await hold.arrived;
       await sb.advanceDays(20);
+      hold.release();
       expect(await during).toBe(before);
       expect(await customersServed(sb)).toBeGreaterThan(before);
     } finally {
