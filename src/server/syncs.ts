@@ -5,12 +5,11 @@
  * incremental sync whenever a connection's frequency says it is due.
  */
 import { errorMessage } from '../core/errors.js';
-import { CrmClient } from '../crm/client.js';
 import type { Connection, Frequency, Store } from '../store/store.js';
-import { acquireLock } from '../sync/lock.js';
 import { snapshot, type ProgressSnapshot } from '../sync/progress.js';
-import { runSync, type PageSource, type SyncMode } from '../sync/run.js';
+import type { SyncMode } from '../sync/run.js';
 import { isDue } from '../sync/schedule.js';
+import { SyncAlreadyRunningError, startSync, type StartedSync } from '../sync/sync-connection.js';
 
 export interface SyncJob {
   connectionId: string;
@@ -40,13 +39,14 @@ export interface SyncManagerOptions {
   store: Store;
   /** Directory of the per-connection lock files (shared with `konduit sync`). */
   locksDir: string;
-  /** Pages fetched at once (default 4). */
+  /** Pages fetched at once (default: the sync use case's SYNC_DEFAULTS). */
   concurrency?: number;
-  /** Requests per second to the CRM (default 10). */
+  /** Requests per second to the CRM, 0 = no limit (default: SYNC_DEFAULTS). */
   rate?: number;
-  /** Builds the CRM client of a connection (tests may swap it). */
-  source?: (c: Connection) => PageSource;
 }
+
+/** Progress events go to listeners (SSE streams) at most this often; the latest one always follows. */
+const PROGRESS_EVERY_MS = 100;
 
 type Listener = (job: SyncJob) => void;
 
@@ -96,17 +96,16 @@ export class SyncManager {
   }
 
   /**
-   * Starts a sync in the background and returns its job at once; null when one of this connection is
+   * Starts a sync in the background and returns its job once it runs; null when one of this connection is
    * already running (here or in another process), or when this manager is closed.
    */
   async start(conn: Connection, mode: SyncMode): Promise<SyncJob | null> {
     if (this.closed || this.running.has(conn.connectionId)) return null;
-    const release = await acquireLock(this.o.locksDir, conn.connectionId);
-    if (!release) return null;
-    if (this.closed) {
-      await release();
-      return null;
-    }
+    // Claimed before the lock is awaited, so a second start in this process returns null at once and
+    // close() stops this one should it come while the lock is being taken.
+    const abort = new AbortController();
+    let settle!: () => void;
+    this.running.set(conn.connectionId, { abort, done: new Promise<void>((r) => (settle = r)) });
     const job: SyncJob = {
       connectionId: conn.connectionId,
       mode,
@@ -116,47 +115,74 @@ export class SyncManager {
       progress: snapshot({ records: 0, pages: 0, pagesPlanned: 0, retries: 0, elapsedMs: 0, streams: {} }),
       error: null,
     };
+    const progress = this.progressEmitter(job);
+    let started: StartedSync;
+    try {
+      if (this.closed) throw new Error('server stopping');
+      started = await startSync({
+        store: this.o.store,
+        connection: conn,
+        mode,
+        locksDir: this.o.locksDir,
+        concurrency: this.o.concurrency,
+        requestsPerSecond: this.o.rate,
+        signal: abort.signal,
+        onProgress: progress.update,
+      });
+    } catch (err) {
+      this.running.delete(conn.connectionId);
+      settle();
+      if (err instanceof SyncAlreadyRunningError || abort.signal.aborted || this.closed) return null;
+      throw err;
+    }
     this.jobs.set(conn.connectionId, job);
-    const abort = new AbortController();
-    const source =
-      this.o.source?.(conn) ??
-      new CrmClient({ baseUrl: conn.baseUrl, loginId: conn.loginId, password: conn.password, concurrency: this.o.concurrency ?? 4, requestsPerSecond: this.o.rate ?? 10 });
-    let lastEmit = 0;
-    const done = (async () => {
-      try {
-        await runSync({
-          store: this.o.store,
-          source,
-          connectionId: conn.connectionId,
-          timezone: conn.timezone,
-          mode,
-          concurrency: this.o.concurrency ?? 4,
-          signal: abort.signal,
-          onProgress: (p) => {
-            job.progress = p;
-            // Listeners (SSE streams) get at most ~10 updates a second; the final one always.
-            const now = Date.now();
-            if (p.phase === 'done' || now - lastEmit >= 100) {
-              lastEmit = now;
-              this.emit(job);
-            }
-          },
-        });
-        job.status = 'ok';
-      } catch (err) {
-        job.status = abort.signal.aborted ? 'cancelled' : 'failed';
-        job.error = errorMessage(err);
-      } finally {
+    void started.done
+      .then(
+        () => {
+          job.status = 'ok';
+        },
+        (err: unknown) => {
+          job.status = abort.signal.aborted ? 'cancelled' : 'failed';
+          job.error = errorMessage(err);
+        },
+      )
+      .finally(() => {
+        progress.stop();
         job.finishedAt = Date.now();
         job.progress = { ...job.progress, phase: 'done', etaMs: 0 };
         this.running.delete(conn.connectionId);
-        await release().catch(() => undefined);
         this.emit(job);
-      }
-    })();
-    this.running.set(conn.connectionId, { abort, done });
+        settle();
+      });
     this.emit(job);
     return job;
+  }
+
+  /**
+   * Keeps the job's progress and tells listeners: at most every PROGRESS_EVERY_MS, and the latest
+   * snapshot always follows, so a page never shows a stale count while the CRM is slow to answer.
+   */
+  private progressEmitter(job: SyncJob): { update: (p: ProgressSnapshot) => void; stop: () => void } {
+    let last = 0;
+    let pending: NodeJS.Timeout | null = null;
+    const send = () => {
+      pending = null;
+      last = Date.now();
+      this.emit(job);
+    };
+    return {
+      update: (p) => {
+        job.progress = p;
+        if (pending) return; // the scheduled emit sends this snapshot
+        const wait = last + PROGRESS_EVERY_MS - Date.now();
+        if (p.phase === 'done' || wait <= 0) send();
+        else pending = setTimeout(send, wait);
+      },
+      stop: () => {
+        if (pending) clearTimeout(pending);
+        pending = null;
+      },
+    };
   }
 
   /** Asks a running sync to stop (it resumes from its markers next time); false when none runs. */
