@@ -8,6 +8,7 @@ import { errorMessage } from '../core/errors.js';
 import type { Connection, Frequency, Store } from '../store/store.js';
 import { snapshot, type ProgressSnapshot } from '../sync/progress.js';
 import type { SyncMode } from '../sync/run.js';
+import { lastSuccessAt, readRuns, type SyncRunView } from '../sync/runs.js';
 import { isDue } from '../sync/schedule.js';
 import { SyncAlreadyRunningError, startSync, type StartedSync } from '../sync/sync-connection.js';
 
@@ -18,20 +19,6 @@ export interface SyncJob {
   startedAt: number;
   finishedAt: number | null;
   progress: ProgressSnapshot;
-  error: string | null;
-}
-
-/** A past run as stored in sync_runs. */
-export interface SyncRunView {
-  runId: string;
-  mode: string;
-  scope: string;
-  status: string;
-  startedAt: number | null;
-  finishedAt: number | null;
-  records: number;
-  pages: number;
-  retries: number;
   error: string | null;
 }
 
@@ -49,16 +36,6 @@ export interface SyncManagerOptions {
 const PROGRESS_EVERY_MS = 100;
 
 type Listener = (job: SyncJob) => void;
-
-const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-const instantMs = (v: unknown): number | null => {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  if (v instanceof Date) return v.getTime();
-  const t = Date.parse(String(v));
-  return Number.isNaN(t) ? null : t;
-};
 
 /** Runs and tracks the dashboard's syncs. */
 export class SyncManager {
@@ -200,22 +177,7 @@ export class SyncManager {
 
   /** The connection's stored runs, newest first. */
   async history(connectionId: string, limit = 50): Promise<SyncRunView[]> {
-    const rows = await this.o.store.readRows('sync_runs', connectionId);
-    return rows
-      .map((r) => ({
-        runId: String(r.run_id),
-        mode: String(r.mode),
-        scope: String(r.scope),
-        status: String(r.status ?? 'running'),
-        startedAt: instantMs(r.started_at),
-        finishedAt: instantMs(r.finished_at),
-        records: num(r.records),
-        pages: num(r.pages),
-        retries: num(r.retries),
-        error: r.error === null || r.error === undefined ? null : String(r.error),
-      }))
-      .sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0))
-      .slice(0, limit);
+    return (await readRuns(this.o.store, connectionId)).slice(0, limit);
   }
 
   /**
@@ -226,8 +188,7 @@ export class SyncManager {
     const tick = async () => {
       for (const summary of await this.o.store.listConnections()) {
         if (this.running.has(summary.connectionId)) continue;
-        const runs = await this.history(summary.connectionId, 1000);
-        const lastOk = runs.filter((r) => r.status === 'ok').reduce<number | null>((m, r) => Math.max(m ?? 0, r.finishedAt ?? 0), null);
+        const lastOk = lastSuccessAt(await readRuns(this.o.store, summary.connectionId));
         if (lastOk === null || !isDue(lastOk, frequencyOf(summary), now())) continue;
         const conn = await this.o.store.getConnection(summary.name);
         if (conn) await this.start(conn, { kind: 'incremental' });

@@ -5,8 +5,9 @@
 import { join } from 'node:path';
 import { EXIT_OK, InvalidInputError, UsageError, errorMessage } from '../../core/errors.js';
 import { parseWall } from '../../core/time.js';
-import type { ConnectionSummary, Store } from '../../store/store.js';
+import type { Store } from '../../store/store.js';
 import type { SyncMode, SyncResult } from '../../sync/run.js';
+import { lastSuccessAt, readRuns } from '../../sync/runs.js';
 import { isDue, msUntilDue } from '../../sync/schedule.js';
 import { SYNC_DEFAULTS, SyncAlreadyRunningError, UnknownConnectionError, syncConnection } from '../../sync/sync-connection.js';
 import { intFlag, parseFlags } from '../args.js';
@@ -79,13 +80,6 @@ async function syncOne(store: Store, name: string, mode: SyncMode, o: RunOpts): 
   }
 }
 
-async function lastOkAt(store: Store, c: ConnectionSummary): Promise<number | null> {
-  const runs = await store.readRows('sync_runs', c.connectionId);
-  let last: number | null = null;
-  for (const r of runs) if (r.status === 'ok' && typeof r.finished_at === 'number') last = Math.max(last ?? 0, r.finished_at);
-  return last;
-}
-
 async function watch(store: Store, only: string | undefined, o: RunOpts): Promise<number> {
   process.stdout.write(`Watching ${only ? `"${only}"` : 'every connection'}; Ctrl-C to stop.\n`);
   while (!o.signal.aborted) {
@@ -94,7 +88,7 @@ async function watch(store: Store, only: string | undefined, o: RunOpts): Promis
     let nextIn = 60_000;
     for (const summary of all) {
       if (o.signal.aborted) break;
-      const last = await lastOkAt(store, summary);
+      const last = lastSuccessAt(await readRuns(store, summary.connectionId));
       if (!isDue(last, summary.frequency, Date.now())) {
         nextIn = Math.min(nextIn, msUntilDue(last, summary.frequency, Date.now()));
         continue;
