@@ -219,18 +219,18 @@ describe('connections, sync and tokens', () => {
     const { SyncManager } = await import('./syncs.js');
     const conn = (await store.getConnection('test-shop'))!;
     const sched = new SyncManager({ store, locksDir: join(dir, 'locks-sched'), rate: 0 });
-    // Not due an hour after the last sync at "6h"; due seven hours after it.
-    let clock = Date.now() + 60 * 60 * 1000;
-    sched.startScheduler(() => '6h', 30, () => clock);
-    await new Promise((r) => setTimeout(r, 200));
+    // Not due an hour after the last sync at "6h"; due seven hours after it. The scheduler's step is
+    // called with those clocks, instead of waiting for its timer on the real one.
+    expect(await sched.startDue(() => '6h', Date.now() + 60 * 60 * 1000)).toEqual([]);
     expect(sched.job(conn.connectionId)).toBeNull();
-    clock = Date.now() + 7 * 60 * 60 * 1000;
-    for (let i = 0; i < 100 && !sched.job(conn.connectionId); i++) await new Promise((r) => setTimeout(r, 30));
+    const started = await sched.startDue(() => '6h', Date.now() + 7 * 60 * 60 * 1000);
+    expect(started.map((j) => j.connectionId)).toEqual([conn.connectionId]);
     await sched.settled(conn.connectionId);
     expect(sched.job(conn.connectionId)).toMatchObject({ status: 'ok', mode: { kind: 'incremental' } });
     await sched.close();
     // Closed, it starts nothing more: a tick in flight at close() would otherwise start a sync nobody stops.
     expect(await sched.start(conn, { kind: 'incremental' })).toBeNull();
+    expect(await sched.startDue(() => '6h', Date.now() + 7 * 60 * 60 * 1000)).toEqual([]);
   });
 
   it('a failed sync keeps its reason in the job and in the run history', async () => {

@@ -181,20 +181,25 @@ export class SyncManager {
   }
 
   /**
-   * Checks every minute for connections whose frequency says an incremental sync is due. Only
-   * connections with a successful sync are scheduled: history is imported when the user asks for it.
+   * Starts an incremental sync of every connection due at `now` by its frequency; resolves with the jobs
+   * started. Only connections with a successful sync are due: history is imported when the user asks.
    */
-  startScheduler(frequencyOf: (c: { connectionId: string; frequency: Frequency }) => Frequency, everyMs = 60_000, now: () => number = Date.now): void {
-    const tick = async () => {
-      for (const summary of await this.o.store.listConnections()) {
-        if (this.running.has(summary.connectionId)) continue;
-        const lastOk = lastSuccessAt(await readRuns(this.o.store, summary.connectionId));
-        if (lastOk === null || !isDue(lastOk, frequencyOf(summary), now())) continue;
-        const conn = await this.o.store.getConnection(summary.name);
-        if (conn) await this.start(conn, { kind: 'incremental' });
-      }
-    };
-    this.timer = setInterval(() => void tick().catch(() => undefined), everyMs);
+  async startDue(frequencyOf: (c: { connectionId: string; frequency: Frequency }) => Frequency, now: number = Date.now()): Promise<SyncJob[]> {
+    const started: SyncJob[] = [];
+    for (const summary of await this.o.store.listConnections()) {
+      if (this.running.has(summary.connectionId)) continue;
+      const lastOk = lastSuccessAt(await readRuns(this.o.store, summary.connectionId));
+      if (lastOk === null || !isDue(lastOk, frequencyOf(summary), now)) continue;
+      const conn = await this.o.store.getConnection(summary.name);
+      const job = conn ? await this.start(conn, { kind: 'incremental' }) : null;
+      if (job) started.push(job);
+    }
+    return started;
+  }
+
+  /** Runs startDue every `everyMs` (a minute) until close(). */
+  startScheduler(frequencyOf: (c: { connectionId: string; frequency: Frequency }) => Frequency, everyMs = 60_000): void {
+    this.timer = setInterval(() => void this.startDue(frequencyOf).catch(() => undefined), everyMs);
     this.timer.unref();
   }
 
