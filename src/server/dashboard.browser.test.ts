@@ -180,7 +180,9 @@ describe('a new user in Chromium', () => {
   });
 
   let laTiles: Record<string, string>;
-  const to = () => localDate(Date.now(), BROWSER_ZONE);
+  // Read once: the page's URL and the CLI's range are the same dates even if midnight passes between them.
+  const browserToday = localDate(Date.now(), BROWSER_ZONE);
+  const to = () => browserToday;
   const overviewUrl = () => `${srv.url}/reports/overview?preset=custom&from=${addDays(to(), -59)}&to=${to()}`;
 
   it('shows the summary in the browser zone, equal to konduit report summary', async () => {
