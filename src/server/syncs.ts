@@ -95,7 +95,6 @@ export class SyncManager {
     const progress = this.progressEmitter(job);
     let started: StartedSync;
     try {
-      if (this.closed) throw new Error('server stopping');
       started = await startSync({
         store: this.o.store,
         connection: conn,
