@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> =
   analytics: () => import('./analytics.js'),
   migration: () => import('./migration.js'),
   'sync-scale': () => import('./sync-scale.js'),
+  dashboard: () => import('./dashboard.js'),
 };
 
 // Run only when named: sync-scale syncs and compares a 1,000,000-transaction merchant (well over ten

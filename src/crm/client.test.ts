@@ -130,9 +130,15 @@ describe('CrmClient', () => {
 
   it('stops when the caller aborts', async () => {
     const ac = new AbortController();
-    const { c } = client((_p, _u, init) => new Promise<Response>((_res, rej) => init.signal?.addEventListener('abort', () => rej(new Error('aborted')))));
+    let sent!: () => void;
+    const inFlight = new Promise<void>((r) => (sent = r));
+    const { c } = client((_p, _u, init) => {
+      sent();
+      return new Promise<Response>((_res, rej) => init.signal?.addEventListener('abort', () => rej(new Error('aborted'))));
+    });
     const pending = c.fetchPage('order/query', {}, 1, 200, ac.signal);
-    await new Promise((r) => setTimeout(r, 20));
+    // Aborted while the request is out (not before it is sent, which a 20 ms sleep could not promise).
+    await inFlight;
     ac.abort();
     await expect(pending).rejects.toMatchObject({ kind: 'cancelled' });
   });
@@ -140,11 +146,15 @@ describe('CrmClient', () => {
   it('keeps at most `concurrency` requests in flight', async () => {
     let inFlight = 0;
     let peak = 0;
+    // No answer comes until three requests are out at once: the limit is reached before any slot frees.
+    let full!: () => void;
+    const answers = new Promise<void>((r) => (full = r));
     const { c } = client(
       async () => {
         inFlight++;
         peak = Math.max(peak, inFlight);
-        await new Promise((r) => setTimeout(r, 10));
+        if (inFlight === 3) full();
+        await answers;
         inFlight--;
         return page([], 0, 1, 200);
       },

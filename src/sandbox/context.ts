@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ApiUser } from './auth.js';
 import type { FaultKind } from './faults.js';
+import type { Holds } from './holds.js';
 import type { Merchant } from './model.js';
 
 /** Mutable state shared by the API and admin handlers. */
@@ -17,6 +18,8 @@ export interface ServerState {
   /** API requests seen so far: the fault sequence is keyed on this counter. */
   requests: number;
   faults: Record<FaultKind, number>;
+  /** Answers held by tests until they release them (holds.ts). */
+  holds: Holds;
   advance(days: number): Promise<void>;
 }
 

@@ -44,6 +44,13 @@ function responseStarted(req: ReturnType<typeof request>): boolean {
   return Boolean((req as unknown as { res?: unknown }).res);
 }
 
+/** The number of customers a customer/query call over the whole merchant reports. */
+async function customersServed(sb: Sandbox): Promise<number> {
+  const body = new URLSearchParams({ loginId: sb.loginId, password: sb.password, startDate: '10/01/2026', endDate: '12/31/2026' });
+  const res = await fetch(new URL('/customer/query/', sb.baseUrl), { method: 'POST', body });
+  return ((await res.json()) as { message: { totalResults: number } }).message.totalResults;
+}
+
 async function run(seed: string, n: number): Promise<Outcome[]> {
   const sb = await startSandbox({ seed, customers: 200, start: '2026-06-01', now: '2026-11-21 12:00:00', faultRate: 0.3 });
   try {
@@ -67,20 +74,39 @@ describe('fault injection', () => {
   });
 
   it('answers with the state at arrival: its work happens within the latency, not after it', async () => {
-    const sb = await startSandbox({ seed: 'slow', customers: 50, start: '2026-10-01', now: '2026-11-21 12:00:00', latencyMs: 400 });
-    const count = async () => {
-      const body = new URLSearchParams({ loginId: sb.loginId, password: sb.password, startDate: '10/01/2026', endDate: '12/31/2026' });
-      const res = await fetch(new URL('/customer/query/', sb.baseUrl), { method: 'POST', body });
-      return ((await res.json()) as { message: { totalResults: number } }).message.totalResults;
-    };
+    const sb = await startSandbox({ seed: 'slow', customers: 50, start: '2026-10-01', now: '2026-11-21 12:00:00', latencyMs: 50 });
     try {
-      const before = await count();
-      // The clock moves (new customers) while the call waits out its latency: it still answers as at arrival.
-      const during = count();
-      await new Promise((r) => setTimeout(r, 100));
+      const before = await customersServed(sb);
+      // The clock moves (new customers) while the call is pending, held after its latency: it still
+      // answers as at arrival. The hold, not a sleep, says when the call has arrived.
+      const hold = sb.hold(({ path }) => path === 'customer/query');
+      const during = customersServed(sb);
+      await hold.arrived;
       await sb.advanceDays(20);
+      hold.release();
       expect(await during).toBe(before);
-      expect(await count()).toBeGreaterThan(before);
+      expect(await customersServed(sb)).toBeGreaterThan(before);
+    } finally {
+      await sb.close();
+    }
+  });
+
+  it('holds the answers of the calls a test selects until it releases them, and only those', async () => {
+    const sb = await startSandbox({ seed: 'hold', customers: 50, start: '2026-10-01', now: '2026-11-21 12:00:00' });
+    try {
+      const hold = sb.hold(({ path }) => path === 'customer/query');
+      let answered = false;
+      const held = customersServed(sb).then((n) => ((answered = true), n));
+      await hold.arrived;
+      // Another endpoint answers meanwhile; the held call does not, however long that takes.
+      expect(await classify(sb)).toBe('OK');
+      expect(answered).toBe(false);
+      expect(hold.held()).toBe(1);
+      hold.release();
+      expect(await held).toBeGreaterThan(0);
+      // Released, the hold selects nothing more.
+      expect(await customersServed(sb)).toBe(await held);
+      expect(hold.held()).toBe(1);
     } finally {
       await sb.close();
     }

@@ -9,9 +9,11 @@ import { exportGroundTruth } from './export.js';
 import { advanceMerchant, generateMerchant as generate, type GenerateOptions } from './generator.js';
 import type { Merchant } from './model.js';
 import { createSandboxServer } from './server.js';
+import { Holds, type ApiCall, type RequestHold } from './holds.js';
 
 export type { Merchant } from './model.js';
 export type { ApiUser } from './auth.js';
+export type { ApiCall, RequestHold } from './holds.js';
 export { exportGroundTruth };
 export { ADMIN_HEADER } from './admin.js';
 export { MESSAGES } from './envelope.js';
@@ -52,6 +54,11 @@ export interface Sandbox {
   advanceDays(days: number): Promise<void>;
   /** How many API requests the server has received so far (tests use it to act at a known point of a sync). */
   requestsServed(): number;
+  /**
+   * Holds the answers of the API calls `match` selects (from now on) until the hold is released: a test
+   * waits for `arrived` to act while those calls are in flight (docs/sandbox.md, "Holding answers").
+   */
+  hold(match: (call: ApiCall) => boolean): RequestHold;
   close(): Promise<void>;
 }
 
@@ -85,6 +92,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     latencyMs: opts.latencyMs ?? 0,
     requests: 0,
     faults: { BUSY_ERROR: 0, HTTP_5XX: 0, HTTP_429: 0, RESET: 0, TRUNCATED: 0 },
+    holds: new Holds(),
     advance,
   };
   const server = createSandboxServer(state);
@@ -107,8 +115,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     merchant,
     advanceDays: advance,
     requestsServed: () => state.requests,
+    hold: (match) => state.holds.add(match),
     close: () =>
       new Promise<void>((resolve, reject) => {
+        // Held calls are answered (to whoever still listens) so that no handler waits forever.
+        state.holds.releaseAll();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),

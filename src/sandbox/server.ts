@@ -42,6 +42,7 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
     return;
   }
   const n = state.requests++;
+  const held = state.holds.check({ path, n });
   const fault = faultFor(state.merchant.config.seed, state.faultRate, n);
   const text = JSON.stringify(answerApi(state, path, requestParams(url, req, body), normaliseAddress(req)));
   // The latency is the time a call takes, from its arrival to its answer, and the sandbox's own work
@@ -50,6 +51,8 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
   // one event loop (docs/sandbox.md, "Fault injection").
   const wait = state.latencyMs - (performance.now() - arrived);
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  // A held answer is the one worked out at arrival, like a delayed one.
+  if (held) await held;
   if (fault) {
     state.faults[fault.kind]++;
     injectFault(res, fault.kind, fault.status, text);

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { ADMIN_HEADER, startSandbox, type Sandbox } from '../sandbox/index.js';
 import { openDuckDbStore } from '../store/engines/duckdb/duckdb-store.js';
 import { generateKey } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
@@ -221,40 +221,41 @@ describe('connections, sync and tokens', () => {
     const { SyncManager } = await import('./syncs.js');
     const conn = (await store.getConnection('test-shop'))!;
     const sched = new SyncManager({ store, locksDir: join(dir, 'locks-sched'), rate: 0 });
-    // Not due an hour after the last sync at "6h"; due seven hours after it.
-    let clock = Date.now() + 60 * 60 * 1000;
-    sched.startScheduler(() => '6h', 30, () => clock);
-    await new Promise((r) => setTimeout(r, 200));
+    // Not due an hour after the last sync at "6h"; due seven hours after it. The scheduler's step is
+    // called with those clocks, instead of waiting for its timer on the real one.
+    expect(await sched.startDue(() => '6h', Date.now() + 60 * 60 * 1000)).toEqual([]);
     expect(sched.job(conn.connectionId)).toBeNull();
-    clock = Date.now() + 7 * 60 * 60 * 1000;
-    for (let i = 0; i < 100 && !sched.job(conn.connectionId); i++) await new Promise((r) => setTimeout(r, 30));
+    const started = await sched.startDue(() => '6h', Date.now() + 7 * 60 * 60 * 1000);
+    expect(started.map((j) => j.connectionId)).toEqual([conn.connectionId]);
     await sched.settled(conn.connectionId);
     expect(sched.job(conn.connectionId)).toMatchObject({ status: 'ok', mode: { kind: 'incremental' } });
     await sched.close();
     // Closed, it starts nothing more: a tick in flight at close() would otherwise start a sync nobody stops.
     expect(await sched.start(conn, { kind: 'incremental' })).toBeNull();
+    expect(await sched.startDue(() => '6h', Date.now() + 7 * 60 * 60 * 1000)).toEqual([]);
   });
 
   it('a failed sync keeps its reason in the job and in the run history', async () => {
     const { SyncManager } = await import('./syncs.js');
-    const failing = new SyncManager({
-      store,
-      locksDir: join(dir, 'locks-fail'),
-      source: () => ({
-        retries: 0,
-        fetchPage: async () => {
-          throw new Error('the CRM refused this machine\'s IP address (203.0.113.9)');
-        },
-      }),
+    // An API user whose whitelist leaves this machine out: the CRM refuses every call, as the real one does.
+    const user = { loginId: 'walled_api', password: 'walled-pass-1', ipWhitelist: ['203.0.113.9'] };
+    const added = await fetch(`${sb.baseUrl}/_sandbox/users`, { method: 'POST', headers: { [ADMIN_HEADER]: sb.adminToken, 'content-type': 'application/json' }, body: JSON.stringify(user) });
+    expect(added.status).toBe(200);
+    const conn = await store.saveConnection({
+      name: 'walled-shop', brand: 'konnektive', baseUrl: sb.baseUrl, loginId: user.loginId, password: user.password, accountName: 'Walled', accountUsername: 'owner', timezone: 'America/New_York', frequency: 'daily',
     });
-    const conn = (await store.getConnection('test-shop'))!;
-    const job = await failing.start(conn, { kind: 'backfill', from: '2026-06-01', to: '2026-06-02' });
-    expect(job?.status).toBe('running');
-    await failing.settled(conn.connectionId);
-    expect(failing.job(conn.connectionId)).toMatchObject({ status: 'failed', error: expect.stringContaining('IP address') });
-    const runs = await failing.history(conn.connectionId);
-    expect(runs[0]).toMatchObject({ status: 'failed', error: expect.stringContaining('IP address') });
-    await failing.close();
+    const failing = new SyncManager({ store, locksDir: join(dir, 'locks-fail'), rate: 0 });
+    try {
+      const job = await failing.start(conn, { kind: 'backfill', from: '2026-06-01', to: '2026-06-02' });
+      expect(job?.status).toBe('running');
+      await failing.settled(conn.connectionId);
+      expect(failing.job(conn.connectionId)).toMatchObject({ status: 'failed', error: expect.stringContaining('IP address') });
+      const runs = await failing.history(conn.connectionId);
+      expect(runs[0]).toMatchObject({ status: 'failed', error: expect.stringContaining('IP address') });
+    } finally {
+      await failing.close();
+      await store.removeConnection('walled-shop');
+    }
   });
 
   it('API tokens work with Bearer and stop working when revoked', async () => {

@@ -3,17 +3,18 @@
  * walking a new user's path against the sandbox CRM with the demo merchant: first login, connect (a wrong
  * password, the '&' rule, then the right one), choose a range and a frequency, Sync Data and watch the
  * progress, read the summary and cohort figures and compare them with `konduit report --format json`
- * (the CLI's own render over the same store), change the time zone, export CSVs, and time every page.
- * Screenshots and timings go to test-artifacts/dashboard/.
+ * (the CLI's own render over the same store), change the time zone, export CSVs, and open every page by a
+ * click and by a full load. Screenshots go to test-artifacts/dashboard/. How fast the pages draw is
+ * measured by `npm run bench -- dashboard`, not here: a test that passes or fails on a busy machine's
+ * timing is not a test.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { render } from '../cli/commands/report.js';
 import { addDays, localDate } from '../core/time.js';
@@ -23,17 +24,13 @@ import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { openDuckDbStore } from '../store/engines/duckdb/duckdb-store.js';
 import { generateKey } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
+import { dashboardPages, launchChromium, pageReady } from '../../test/chromium.js';
 import { defaultWebRoot, startServer, type RunningServer } from './index.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const ARTIFACTS = resolve('test-artifacts/dashboard');
 const BROWSER_ZONE = 'America/Los_Angeles';
 const ACCOUNT_ZONE = 'America/New_York';
 const ADMIN_PASSWORD = 'browser-admin-pass';
-const PAGE_BUDGET_MS = 300;
-const MIN_VISITS = 3;
-const MAX_VISITS = 8;
 
 let dir: string;
 let sb: Sandbox;
@@ -69,10 +66,26 @@ async function heatCells(): Promise<{ cohort: string; horizon: string; value: st
   return page.$$eval('.heat', (els) => els.map((e) => ({ cohort: e.getAttribute('data-cohort') ?? '', horizon: e.getAttribute('data-horizon') ?? '', value: e.getAttribute('data-value') ?? '', complete: e.getAttribute('data-complete') ?? '' })));
 }
 
-const ready = (name: string, extra = '') => page.waitForSelector(`[data-page="${name}"][data-ready="true"]${extra}`, { timeout: 20_000 });
+const ready = (name: string, extra = '') => pageReady(page, name, extra);
+
+// What the in-page function below uses of the DOM (this project's TypeScript has no DOM library).
+declare const document: { querySelector(selector: string): { getAttribute(name: string): string | null; textContent: string | null } | null };
+
+/**
+ * Runs in the page: the sync progress it shows once that differs from `last` records (null: once the sync
+ * runs with records), else false.
+ */
+function progressAfter(last: number | null): { status: string; records: number } | false {
+  const status = document.querySelector('[data-testid=sync-progress]')?.getAttribute('data-status') ?? '';
+  const records = Number((document.querySelector('[data-testid=progress-records]')?.textContent ?? '0').replace(/,/g, ''));
+  const moved = last === null ? status === 'running' && records > 0 : status !== 'running' || records !== last;
+  return moved && { status, records };
+}
+
+/** The next sync progress the page shows (no timeout of its own: the test's is the limit). */
+const nextProgress = async (last: number | null) => (await (await page.waitForFunction(progressAfter, last, { timeout: 0 })).jsonValue()) as { status: string; records: number };
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run npm run provision (it installs Debian's chromium)`);
   if (!defaultWebRoot()) execFileSync('npm', ['run', 'build:web'], { stdio: 'ignore' });
   await mkdir(ARTIFACTS, { recursive: true });
   dir = await mkdtemp(join(tmpdir(), 'konduit-browser-'));
@@ -83,7 +96,7 @@ beforeAll(async () => {
   store = await openDuckDbStore(join(dir, 'k.duckdb'), { secretKey: generateKey() });
   await store.migrate();
   srv = await startServer({ store, statePath: join(dir, 'web.json'), locksDir: join(dir, 'locks'), port: 0, schedule: false, syncRate: 0 });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
   ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, timezoneId: BROWSER_ZONE, acceptDownloads: true, locale: 'en-US' });
   page = await ctx.newPage();
 }, 120_000);
@@ -145,21 +158,17 @@ describe('a new user in Chromium', () => {
     await page.fill('input[name=from]', historyFrom);
     await page.fill('input[name=to]', accountToday);
     await page.selectOption('select[name=frequency]', '6h');
+    // The CRM answers the sync's first dozen calls and holds the rest until the page has shown the sync
+    // running with records, so the test sees it mid-sync however fast this machine runs it.
+    const first = sb.requestsServed();
+    const hold = sb.hold(({ n }) => n >= first + 12);
     await page.click('[data-testid=sync-data]');
-    const seen: { status: string; records: number }[] = [];
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      const el = await page.$('[data-testid=sync-progress]');
-      if (el) {
-        const status = (await el.getAttribute('data-status')) ?? '';
-        const records = Number(((await page.textContent('[data-testid=progress-records]')) ?? '0').replace(/,/g, ''));
-        seen.push({ status, records });
-        if (status === 'running' && seen.filter((s) => s.status === 'running').length === 3) await shot('04-sync-running');
-        if (status !== 'running') break;
-      }
-      if (Date.now() > deadline) throw new Error('the sync did not finish in 90 s');
-      await page.waitForTimeout(50);
-    }
+    await hold.arrived;
+    const seen = [await nextProgress(null)];
+    await shot('04-sync-running');
+    hold.release();
+    // Then every change the page shows, to the end.
+    while (seen.at(-1)!.status === 'running') seen.push(await nextProgress(seen.at(-1)!.records));
     const last = seen[seen.length - 1]!;
     expect(last.status).toBe('ok');
     expect(seen.some((s) => s.status === 'running')).toBe(true);
@@ -175,7 +184,9 @@ describe('a new user in Chromium', () => {
   });
 
   let laTiles: Record<string, string>;
-  const to = () => localDate(Date.now(), BROWSER_ZONE);
+  // Read once: the page's URL and the CLI's range are the same dates even if midnight passes between them.
+  const browserToday = localDate(Date.now(), BROWSER_ZONE);
+  const to = () => browserToday;
   const overviewUrl = () => `${srv.url}/reports/overview?preset=custom&from=${addDays(to(), -59)}&to=${to()}`;
 
   it('shows the summary in the browser zone, equal to konduit report summary', async () => {
@@ -260,46 +271,18 @@ describe('a new user in Chromium', () => {
     await page.setViewportSize({ width: 1366, height: 900 });
   });
 
-  it('every page answers within 300 ms on the demo merchant', async () => {
+  it('every page shows its data, by a click in the app and by a full load', async () => {
     await page.selectOption('[data-testid=tz]', BROWSER_ZONE);
-    // [sidebar link, page, path, page to start the in-app navigation from]
-    const pages: [string, string, string, string][] = [
-      ['nav-overview', 'overview', '/reports/overview', '/settings'],
-      ['nav-cohorts', 'cohorts', '/reports/cohorts', '/settings'],
-      ['nav-retention', 'retention', '/reports/retention', '/settings'],
-      ['nav-mids', 'mids', '/reports/mids', '/settings'],
-      ['nav-breakdowns', 'breakdowns', '/reports/breakdowns', '/settings'],
-      ['nav-settings', 'settings', '/settings', '/reports/overview'],
-      ['integration-browser-shop', 'integration', '/settings/integrations/browser-shop', '/settings'],
-    ];
-    const timings: Record<string, { inApp: number[]; fullLoad: number[] }> = {};
-    const best = (xs: number[]) => (xs.length ? Math.min(...xs) : Infinity);
-    for (const [link, name, path, from] of pages) {
-      const t: { inApp: number[]; fullLoad: number[] } = { inApp: [], fullLoad: [] };
-      timings[name] = t;
-      // At least MIN_VISITS visits; more (up to MAX_VISITS) only while no visit has met the budget, so a
-      // stall of this shared 2-core machine does not count as the page's time.
-      for (let visit = 0; visit < MAX_VISITS && (visit < MIN_VISITS || best(t.inApp) > PAGE_BUDGET_MS || best(t.fullLoad) > PAGE_BUDGET_MS); visit++) {
-        // In-app: a click on the link until the page shows its data.
-        await page.goto(`${srv.url}${from}`);
-        await page.waitForSelector('[data-ready="true"]');
-        let t0 = Date.now();
-        await page.click(`[data-testid=${link}]`);
-        await ready(name);
-        t.inApp.push(Date.now() - t0);
-        // A full load: the HTML, the (cached) bundle, the session check and the page's API calls.
-        t0 = Date.now();
-        await page.goto(`${srv.url}${path}`, { waitUntil: 'commit' });
-        await ready(name);
-        t.fullLoad.push(Date.now() - t0);
-      }
+    for (const [link, name, path, from] of dashboardPages('browser-shop')) {
+      await page.goto(`${srv.url}${from}`);
+      await page.waitForSelector('[data-ready="true"]');
+      await page.click(`[data-testid=${link}]`);
+      await ready(name);
+      expect(new URL(page.url()).pathname, name).toBe(path);
+      await page.goto(`${srv.url}${path}`, { waitUntil: 'commit' });
+      await ready(name);
+      expect(await page.$('.sidebar'), name).not.toBeNull();
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    const summary = Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, { inAppBestMs: best(v.inApp), inAppMedianMs: median(v.inApp), fullLoadBestMs: best(v.fullLoad), fullLoadMedianMs: median(v.fullLoad), visits: v.inApp.length, all: v }]));
-    await writeFile(join(ARTIFACTS, 'page-timings.json'), `${JSON.stringify({ loadAverage: loadavg(), pages: summary }, null, 2)}\n`);
-    console.log(`page timings in ms (in-app click best/median, full load best/median, visits), load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}:\n${Object.entries(summary).map(([k, v]) => `  ${k.padEnd(12)} ${v.inAppBestMs}/${v.inAppMedianMs}  ${v.fullLoadBestMs}/${v.fullLoadMedianMs}  (${v.visits})`).join('\n')}`);
-    for (const [k, v] of Object.entries(summary)) expect(v.inAppBestMs, `${k} in-app`).toBeLessThanOrEqual(PAGE_BUDGET_MS);
-    for (const [k, v] of Object.entries(summary)) expect(v.fullLoadBestMs, `${k} full load`).toBeLessThanOrEqual(PAGE_BUDGET_MS);
   });
 });
 
@@ -330,19 +313,10 @@ describe('security in the browser', () => {
     for (const path of ['/api/connections', '/api/reports/summary', '/api/reports/cohorts', '/api/tokens', '/api/connections/browser-shop/runs']) {
       expect((await p.request.get(`${srv.url}${path}`)).status(), path).toBe(401);
     }
-    // The first load of a fresh browser compiles the bundle; later ones use the code cache, as a returning visitor does.
-    const loads: number[] = [];
-    for (let i = 0; i < MAX_VISITS && (i < MIN_VISITS || Math.min(...loads) > PAGE_BUDGET_MS); i++) {
-      const t0 = Date.now();
-      await p.goto(`${srv.url}/reports/cohorts`, { waitUntil: 'commit' });
-      await p.waitForSelector('[data-page=login]');
-      loads.push(Date.now() - t0);
-    }
-    const loginMs = Math.min(...loads);
+    await p.goto(`${srv.url}/reports/cohorts`, { waitUntil: 'commit' });
+    await p.waitForSelector('[data-page=login]');
     expect(await p.$('.sidebar')).toBeNull();
     await p.screenshot({ path: join(ARTIFACTS, '12-signed-out.png') });
-    console.log(`sign-in page full load: best ${loginMs} ms of ${loads.join(', ')}`);
-    expect(loginMs).toBeLessThanOrEqual(PAGE_BUDGET_MS);
     await anon.close();
   });
 });

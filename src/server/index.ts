@@ -38,7 +38,9 @@ export interface ServerOptions {
   allowedHosts?: string[] | null;
   /** Settings of connections made before the server started (the demo's), used when the state has none. */
   connectionSettings?: Record<string, ConnectionSettings>;
+  /** Pages fetched at once by the dashboard's syncs (default: the sync use case's SYNC_DEFAULTS). */
   syncConcurrency?: number;
+  /** Request starts per second of the dashboard's syncs, 0 = no limit (default: SYNC_DEFAULTS). */
   syncRate?: number;
 }
 

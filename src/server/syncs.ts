@@ -5,12 +5,12 @@
  * incremental sync whenever a connection's frequency says it is due.
  */
 import { errorMessage } from '../core/errors.js';
-import { CrmClient } from '../crm/client.js';
 import type { Connection, Frequency, Store } from '../store/store.js';
-import { acquireLock } from '../sync/lock.js';
 import { snapshot, type ProgressSnapshot } from '../sync/progress.js';
-import { runSync, type PageSource, type SyncMode } from '../sync/run.js';
+import type { SyncMode } from '../sync/run.js';
+import { lastSuccessAt, readRuns, type SyncRunView } from '../sync/runs.js';
 import { isDue } from '../sync/schedule.js';
+import { SyncAlreadyRunningError, startSync, type StartedSync } from '../sync/sync-connection.js';
 
 export interface SyncJob {
   connectionId: string;
@@ -22,43 +22,20 @@ export interface SyncJob {
   error: string | null;
 }
 
-/** A past run as stored in sync_runs. */
-export interface SyncRunView {
-  runId: string;
-  mode: string;
-  scope: string;
-  status: string;
-  startedAt: number | null;
-  finishedAt: number | null;
-  records: number;
-  pages: number;
-  retries: number;
-  error: string | null;
-}
-
 export interface SyncManagerOptions {
   store: Store;
   /** Directory of the per-connection lock files (shared with `konduit sync`). */
   locksDir: string;
-  /** Pages fetched at once (default 4). */
+  /** Pages fetched at once (default: the sync use case's SYNC_DEFAULTS). */
   concurrency?: number;
-  /** Requests per second to the CRM (default 10). */
+  /** Requests per second to the CRM, 0 = no limit (default: SYNC_DEFAULTS). */
   rate?: number;
-  /** Builds the CRM client of a connection (tests may swap it). */
-  source?: (c: Connection) => PageSource;
 }
 
-type Listener = (job: SyncJob) => void;
+/** Progress events go to listeners (SSE streams) at most this often; the latest one always follows. */
+const PROGRESS_EVERY_MS = 100;
 
-const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-const instantMs = (v: unknown): number | null => {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  if (v instanceof Date) return v.getTime();
-  const t = Date.parse(String(v));
-  return Number.isNaN(t) ? null : t;
-};
+type Listener = (job: SyncJob) => void;
 
 /** Runs and tracks the dashboard's syncs. */
 export class SyncManager {
@@ -96,17 +73,16 @@ export class SyncManager {
   }
 
   /**
-   * Starts a sync in the background and returns its job at once; null when one of this connection is
+   * Starts a sync in the background and returns its job once it runs; null when one of this connection is
    * already running (here or in another process), or when this manager is closed.
    */
   async start(conn: Connection, mode: SyncMode): Promise<SyncJob | null> {
     if (this.closed || this.running.has(conn.connectionId)) return null;
-    const release = await acquireLock(this.o.locksDir, conn.connectionId);
-    if (!release) return null;
-    if (this.closed) {
-      await release();
-      return null;
-    }
+    // Claimed before the lock is awaited, so a second start in this process returns null at once and
+    // close() stops this one should it come while the lock is being taken.
+    const abort = new AbortController();
+    let settle!: () => void;
+    this.running.set(conn.connectionId, { abort, done: new Promise<void>((r) => (settle = r)) });
     const job: SyncJob = {
       connectionId: conn.connectionId,
       mode,
@@ -116,47 +92,73 @@ export class SyncManager {
       progress: snapshot({ records: 0, pages: 0, pagesPlanned: 0, retries: 0, elapsedMs: 0, streams: {} }),
       error: null,
     };
+    const progress = this.progressEmitter(job);
+    let started: StartedSync;
+    try {
+      started = await startSync({
+        store: this.o.store,
+        connection: conn,
+        mode,
+        locksDir: this.o.locksDir,
+        concurrency: this.o.concurrency,
+        requestsPerSecond: this.o.rate,
+        signal: abort.signal,
+        onProgress: progress.update,
+      });
+    } catch (err) {
+      this.running.delete(conn.connectionId);
+      settle();
+      if (err instanceof SyncAlreadyRunningError || abort.signal.aborted || this.closed) return null;
+      throw err;
+    }
     this.jobs.set(conn.connectionId, job);
-    const abort = new AbortController();
-    const source =
-      this.o.source?.(conn) ??
-      new CrmClient({ baseUrl: conn.baseUrl, loginId: conn.loginId, password: conn.password, concurrency: this.o.concurrency ?? 4, requestsPerSecond: this.o.rate ?? 10 });
-    let lastEmit = 0;
-    const done = (async () => {
-      try {
-        await runSync({
-          store: this.o.store,
-          source,
-          connectionId: conn.connectionId,
-          timezone: conn.timezone,
-          mode,
-          concurrency: this.o.concurrency ?? 4,
-          signal: abort.signal,
-          onProgress: (p) => {
-            job.progress = p;
-            // Listeners (SSE streams) get at most ~10 updates a second; the final one always.
-            const now = Date.now();
-            if (p.phase === 'done' || now - lastEmit >= 100) {
-              lastEmit = now;
-              this.emit(job);
-            }
-          },
-        });
-        job.status = 'ok';
-      } catch (err) {
-        job.status = abort.signal.aborted ? 'cancelled' : 'failed';
-        job.error = errorMessage(err);
-      } finally {
+    void started.done
+      .then(
+        () => {
+          job.status = 'ok';
+        },
+        (err: unknown) => {
+          job.status = abort.signal.aborted ? 'cancelled' : 'failed';
+          job.error = errorMessage(err);
+        },
+      )
+      .finally(() => {
+        progress.stop();
         job.finishedAt = Date.now();
         job.progress = { ...job.progress, phase: 'done', etaMs: 0 };
         this.running.delete(conn.connectionId);
-        await release().catch(() => undefined);
         this.emit(job);
-      }
-    })();
-    this.running.set(conn.connectionId, { abort, done });
+        settle();
+      });
     this.emit(job);
     return job;
+  }
+
+  /**
+   * Keeps the job's progress and tells listeners: at most every PROGRESS_EVERY_MS, and the latest
+   * snapshot always follows, so a page never shows a stale count while the CRM is slow to answer.
+   */
+  private progressEmitter(job: SyncJob): { update: (p: ProgressSnapshot) => void; stop: () => void } {
+    let last = 0;
+    let pending: NodeJS.Timeout | null = null;
+    const send = () => {
+      pending = null;
+      last = Date.now();
+      this.emit(job);
+    };
+    return {
+      update: (p) => {
+        job.progress = p;
+        if (pending) return; // the scheduled emit sends this snapshot
+        const wait = last + PROGRESS_EVERY_MS - Date.now();
+        if (p.phase === 'done' || wait <= 0) send();
+        else pending = setTimeout(send, wait);
+      },
+      stop: () => {
+        if (pending) clearTimeout(pending);
+        pending = null;
+      },
+    };
   }
 
   /** Asks a running sync to stop (it resumes from its markers next time); false when none runs. */
@@ -174,40 +176,29 @@ export class SyncManager {
 
   /** The connection's stored runs, newest first. */
   async history(connectionId: string, limit = 50): Promise<SyncRunView[]> {
-    const rows = await this.o.store.readRows('sync_runs', connectionId);
-    return rows
-      .map((r) => ({
-        runId: String(r.run_id),
-        mode: String(r.mode),
-        scope: String(r.scope),
-        status: String(r.status ?? 'running'),
-        startedAt: instantMs(r.started_at),
-        finishedAt: instantMs(r.finished_at),
-        records: num(r.records),
-        pages: num(r.pages),
-        retries: num(r.retries),
-        error: r.error === null || r.error === undefined ? null : String(r.error),
-      }))
-      .sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0))
-      .slice(0, limit);
+    return (await readRuns(this.o.store, connectionId)).slice(0, limit);
   }
 
   /**
-   * Checks every minute for connections whose frequency says an incremental sync is due. Only
-   * connections with a successful sync are scheduled: history is imported when the user asks for it.
+   * Starts an incremental sync of every connection due at `now` by its frequency; resolves with the jobs
+   * started. Only connections with a successful sync are due: history is imported when the user asks.
    */
-  startScheduler(frequencyOf: (c: { connectionId: string; frequency: Frequency }) => Frequency, everyMs = 60_000, now: () => number = Date.now): void {
-    const tick = async () => {
-      for (const summary of await this.o.store.listConnections()) {
-        if (this.running.has(summary.connectionId)) continue;
-        const runs = await this.history(summary.connectionId, 1000);
-        const lastOk = runs.filter((r) => r.status === 'ok').reduce<number | null>((m, r) => Math.max(m ?? 0, r.finishedAt ?? 0), null);
-        if (lastOk === null || !isDue(lastOk, frequencyOf(summary), now())) continue;
-        const conn = await this.o.store.getConnection(summary.name);
-        if (conn) await this.start(conn, { kind: 'incremental' });
-      }
-    };
-    this.timer = setInterval(() => void tick().catch(() => undefined), everyMs);
+  async startDue(frequencyOf: (c: { connectionId: string; frequency: Frequency }) => Frequency, now: number = Date.now()): Promise<SyncJob[]> {
+    const started: SyncJob[] = [];
+    for (const summary of await this.o.store.listConnections()) {
+      if (this.running.has(summary.connectionId)) continue;
+      const lastOk = lastSuccessAt(await readRuns(this.o.store, summary.connectionId));
+      if (lastOk === null || !isDue(lastOk, frequencyOf(summary), now)) continue;
+      const conn = await this.o.store.getConnection(summary.name);
+      const job = conn ? await this.start(conn, { kind: 'incremental' }) : null;
+      if (job) started.push(job);
+    }
+    return started;
+  }
+
+  /** Runs startDue every `everyMs` (a minute) until close(). */
+  startScheduler(frequencyOf: (c: { connectionId: string; frequency: Frequency }) => Frequency, everyMs = 60_000): void {
+    this.timer = setInterval(() => void this.startDue(frequencyOf).catch(() => undefined), everyMs);
     this.timer.unref();
   }
 

@@ -42,8 +42,8 @@ export interface SyncOptions {
   timezone: string;
   mode: SyncMode;
   streams?: StreamName[];
-  /** Pages fetched at once (default 4). */
-  concurrency?: number;
+  /** Pages fetched at once (the sync use case's default: SYNC_DEFAULTS in sync-connection.ts). */
+  concurrency: number;
   plan?: Partial<PlanOptions>;
   /** Account-local today, "YYYY-MM-DD" (default: from this machine's clock). */
   today?: string;
@@ -59,6 +59,13 @@ export interface SyncResult {
   retries: number;
   elapsedMs: number;
   streams: Record<string, number>;
+}
+
+/** An incremental sync of a connection whose history has not been imported (a stream has no checkpoint). */
+export class NotBackfilledError extends UsageError {
+  constructor(readonly stream: StreamName) {
+    super(`no checkpoint for ${stream}: this connection has not been backfilled yet`, 'Run `konduit sync --connection NAME --from YYYY-MM-DD --to YYYY-MM-DD` first.');
+  }
 }
 
 interface Task {
@@ -194,7 +201,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     const cps = new Map<StreamName, string>();
     for (const [stream, cp] of checkpoints) {
       if (cp === null) {
-        throw new UsageError(`no checkpoint for ${stream}: this connection has not been backfilled yet`, 'Run `konduit sync --connection NAME --from YYYY-MM-DD --to YYYY-MM-DD` first.');
+        throw new NotBackfilledError(stream);
       }
       cps.set(stream, cp);
     }
@@ -338,7 +345,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   try {
     let fetched = false;
     try {
-      await runPool(roots, o.concurrency ?? 4, work, o.signal);
+      await runPool(roots, o.concurrency, work, o.signal);
       fetched = true;
     } finally {
       // Pages already fetched are committed even when the run stops: less to fetch on resume.

@@ -11,7 +11,7 @@ import { addDays, localDate } from '../../core/time.js';
 import { CrmClient } from '../../crm/client.js';
 import { startSandbox } from '../../sandbox/index.js';
 import { generatePassword, startServer } from '../../server/index.js';
-import { runSync } from '../../sync/run.js';
+import { syncConnection } from '../../sync/sync-connection.js';
 import { intFlag, parseFlags } from '../args.js';
 import { progressRenderer } from '../progress.js';
 import { openStore } from './connections-store.js';
@@ -63,19 +63,23 @@ export async function run(argv: string[]): Promise<number> {
     cleanup.unshift(() => sandbox.close());
     const store = await openStore(join(dir, 'demo.duckdb'));
     cleanup.unshift(() => store.close());
-    const client = new CrmClient({ baseUrl: sandbox.baseUrl, loginId: sandbox.loginId, password: sandbox.password, concurrency: 4, requestsPerSecond: 0 });
-    await client.testCredentials(today);
+    await new CrmClient({ baseUrl: sandbox.baseUrl, loginId: sandbox.loginId, password: sandbox.password }).testCredentials(today);
     const conn = await store.saveConnection({
       name: 'demo-shop', brand: 'konnektive', baseUrl: sandbox.baseUrl, loginId: sandbox.loginId, password: sandbox.password,
       accountName: 'Demo Shop', accountUsername: 'owner', timezone: zone, frequency: 'daily',
     });
     out.write(`Connected the sandbox at ${sandbox.baseUrl} as "demo-shop"; importing ${start}..${today}\n`);
     const bar = progressRenderer(out, 'demo-shop backfill', 2000);
-    const result = await runSync({ store, source: client, connectionId: conn.connectionId, timezone: zone, mode: { kind: 'backfill', from: start, to: today }, concurrency: 4, onProgress: (p) => bar.update(p) });
+    const locksDir = join(dir, 'home', 'locks');
+    // No request-rate cap here or on the demo's dashboard: the CRM is the sandbox in this process, with
+    // no merchant account to protect, and the cap would only make the first run wait (docs/sync.md).
+    const result = await syncConnection({
+      store, connection: conn, mode: { kind: 'backfill', from: start, to: today }, locksDir, requestsPerSecond: 0, today, onProgress: (p) => bar.update(p),
+    });
     bar.finish();
     out.write(`Imported ${result.records} records in ${(result.elapsedMs / 1000).toFixed(1)}s.\n`);
     const server = await startServer({
-      store, statePath: join(dir, 'web.json'), locksDir: join(dir, 'home', 'locks'),
+      store, statePath: join(dir, 'web.json'), locksDir,
       port: intFlag('port', values.port, 3000), host: values.host ?? '127.0.0.1', adminPassword, schedule: false, syncRate: 0,
       // The integration page shows the range imported above.
       connectionSettings: { [conn.connectionId]: { historyFrom: start, historyTo: today } },

@@ -6,10 +6,9 @@
  * next bill date, a lost refund) makes verify fail naming each difference. Finally every file Konduit
  * wrote and everything it printed is scanned for card numbers in clear.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,11 +19,11 @@ import { cellOf, readTable } from '../../importfile/read/table.js';
 import { ADMIN_HEADER, startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { openStore } from './connections-store.js';
 import { runCli } from '../../../test/cli.js';
+import { startSshd, type RunningSshd } from '../../../test/sshd.js';
 
 const PASS = 'merchant pgp passphrase';
 let dir: string;
-let sshd: ChildProcess | undefined;
-let sshdLog = '';
+let sshd: RunningSshd | undefined;
 let port = 0;
 const sandboxes: Sandbox[] = [];
 const printed: string[] = [];
@@ -35,31 +34,6 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string }> {
   const { code, all } = await runCli(argv);
   printed.push(all);
   return { code, out: all };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function waitForPort(p: number): Promise<void> {
-  const until = Date.now() + 10_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(p, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until || sshd?.exitCode !== null) throw new Error(`sshd did not start: ${sshdLog}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const gpg = (home: string, args: string[]) => execFileSync('gpg', ['--batch', '--quiet', '--homedir', home, '--pinentry-mode', 'loopback', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -119,22 +93,13 @@ beforeAll(async () => {
   // The CRM's SFTP server: a real sshd on 127.0.0.1.
   for (const k of ['host', 'user']) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'konduit-test', '-f', join(dir, 'keys', k)]);
   await writeFile(join(dir, 'keys', 'authorized_keys'), readFileSync(join(dir, 'keys', 'user.pub')));
-  if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  port = await freePort();
-  const config = join(dir, 'keys', 'sshd_config');
-  await writeFile(config, [`Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(dir, 'keys', 'host')}`, `PidFile ${join(dir, 'keys', 'sshd.pid')}`, `AuthorizedKeysFile ${join(dir, 'keys', 'authorized_keys')}`, 'StrictModes no', 'UsePAM no', 'PermitRootLogin prohibit-password', 'Subsystem sftp internal-sftp', ''].join('\n'));
-  sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  sshd.stderr?.on('data', (d: Buffer) => (sshdLog += d.toString()));
-  await waitForPort(port);
+  sshd = await startSshd(join(dir, 'keys', 'sshd_config'), [`HostKey ${join(dir, 'keys', 'host')}`, `PidFile ${join(dir, 'keys', 'sshd.pid')}`, `AuthorizedKeysFile ${join(dir, 'keys', 'authorized_keys')}`, 'StrictModes no', 'UsePAM no', 'PermitRootLogin prohibit-password', 'Subsystem sftp internal-sftp']);
+  port = sshd.port;
 }, 120_000);
 
 afterAll(async () => {
   for (const sb of sandboxes) await sb.close();
-  if (sshd && sshd.exitCode === null) {
-    const exited = new Promise((r) => sshd?.once('exit', r));
-    sshd.kill('SIGTERM');
-    await exited;
-  }
+  await sshd?.stop();
   for (const k of ['KONDUIT_SECRET', 'KONDUIT_HOME', 'KONDUIT_VAULT_PASSPHRASE', 'KONDUIT_PGP_PASSPHRASE']) {
     if (env[k] === undefined) delete process.env[k];
     else process.env[k] = env[k];

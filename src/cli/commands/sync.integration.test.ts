@@ -26,11 +26,14 @@ afterAll(async () => {
 });
 
 /**
- * Runs the built CLI. With `killAfterRequests`, the process is killed with SIGKILL once the sandbox has
- * received that many more requests: a moment in the middle of real work, whatever the machine's speed.
+ * Runs the built CLI. With `killAfterRequests`, the sandbox answers that many more requests and holds the
+ * next one, and the process is killed with SIGKILL while it waits for that answer: a moment in the middle
+ * of real work, whatever the machine's speed.
  */
 function konduit(args: string[], killAfterRequests?: number): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
+    const first = sb.requestsServed();
+    const hold = killAfterRequests === undefined ? null : sb.hold(({ n }) => n >= first + killAfterRequests);
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, KONDUIT_HOME: join(dir, 'home'), KONDUIT_SECRET: 'test-secret', KONDUIT_DB: join(dir, 'k.duckdb') },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -39,15 +42,9 @@ function konduit(args: string[], killAfterRequests?: number): Promise<{ code: nu
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const startedAt = sb.requestsServed();
-    const timer =
-      killAfterRequests === undefined
-        ? null
-        : setInterval(() => {
-            if (sb.requestsServed() - startedAt >= killAfterRequests) child.kill('SIGKILL');
-          }, 2);
+    void hold?.arrived.then(() => child.kill('SIGKILL'));
     child.on('exit', (code, signal) => {
-      if (timer) clearInterval(timer);
+      hold?.release();
       resolve({ code, signal, stdout, stderr });
     });
   });

@@ -5,11 +5,11 @@
 import { join } from 'node:path';
 import { EXIT_OK, InvalidInputError, UsageError, errorMessage } from '../../core/errors.js';
 import { parseWall } from '../../core/time.js';
-import { CrmClient } from '../../crm/client.js';
-import type { Connection, ConnectionSummary, Store } from '../../store/store.js';
-import { acquireLock } from '../../sync/lock.js';
-import { runSync, type SyncMode, type SyncResult } from '../../sync/run.js';
+import type { Store } from '../../store/store.js';
+import type { SyncMode, SyncResult } from '../../sync/run.js';
+import { lastSuccessAt, readRuns } from '../../sync/runs.js';
 import { isDue, msUntilDue } from '../../sync/schedule.js';
+import { SYNC_DEFAULTS, SyncAlreadyRunningError, UnknownConnectionError, syncConnection } from '../../sync/sync-connection.js';
 import { intFlag, parseFlags } from '../args.js';
 import { progressRenderer } from '../progress.js';
 import { konduitHome, openStore } from './connections-store.js';
@@ -30,8 +30,8 @@ Options:
   --from DATE         first day of a backfill
   --to DATE           last day of a backfill
   --watch             keep syncing at each connection's frequency (Ctrl-C to stop)
-  --concurrency N     pages fetched at once (default 4)
-  --rate N            at most N requests per second to the CRM (default 25; 0 = no limit)
+  --concurrency N     pages fetched at once (default ${SYNC_DEFAULTS.concurrency})
+  --rate N            at most N requests per second to the CRM (default ${SYNC_DEFAULTS.requestsPerSecond}; 0 = no limit)
   --db PATH|URL       the store (default KONDUIT_DB, else ./konduit.duckdb)
 
 Examples:
@@ -52,23 +52,18 @@ interface RunOpts {
   signal: AbortSignal;
 }
 
-async function syncOne(store: Store, conn: Connection, mode: SyncMode, o: RunOpts): Promise<SyncResult | null> {
-  const release = await acquireLock(join(konduitHome(), 'locks'), conn.connectionId);
-  if (!release) {
-    process.stderr.write(`konduit: "${conn.name}" is being synced by another process; skipped\n`);
-    return null;
-  }
-  const label = `${conn.name} ${mode.kind === 'backfill' ? `backfill ${mode.from}..${mode.to}` : 'incremental'}`;
+/** Syncs one connection (by name) with a progress display and a closing line. */
+async function syncOne(store: Store, name: string, mode: SyncMode, o: RunOpts): Promise<SyncResult> {
+  const label = `${name} ${mode.kind === 'backfill' ? `backfill ${mode.from}..${mode.to}` : 'incremental'}`;
   const renderer = progressRenderer(process.stderr, label);
   try {
-    const client = new CrmClient({ baseUrl: conn.baseUrl, loginId: conn.loginId, password: conn.password, concurrency: o.concurrency, requestsPerSecond: o.rate });
-    const result = await runSync({
+    const result = await syncConnection({
       store,
-      source: client,
-      connectionId: conn.connectionId,
-      timezone: conn.timezone,
+      connection: name,
       mode,
+      locksDir: join(konduitHome(), 'locks'),
       concurrency: o.concurrency,
+      requestsPerSecond: o.rate,
       signal: o.signal,
       onProgress: (p) => renderer.update(p),
     });
@@ -82,16 +77,7 @@ async function syncOne(store: Store, conn: Connection, mode: SyncMode, o: RunOpt
     renderer.finish();
     if (o.signal.aborted) throw new UsageError(`${label}: interrupted`, 'Run the same command again to resume where it stopped.');
     throw err;
-  } finally {
-    await release();
   }
-}
-
-async function lastOkAt(store: Store, c: ConnectionSummary): Promise<number | null> {
-  const runs = await store.readRows('sync_runs', c.connectionId);
-  let last: number | null = null;
-  for (const r of runs) if (r.status === 'ok' && typeof r.finished_at === 'number') last = Math.max(last ?? 0, r.finished_at);
-  return last;
 }
 
 async function watch(store: Store, only: string | undefined, o: RunOpts): Promise<number> {
@@ -102,19 +88,19 @@ async function watch(store: Store, only: string | undefined, o: RunOpts): Promis
     let nextIn = 60_000;
     for (const summary of all) {
       if (o.signal.aborted) break;
-      const last = await lastOkAt(store, summary);
+      const last = lastSuccessAt(await readRuns(store, summary.connectionId));
       if (!isDue(last, summary.frequency, Date.now())) {
         nextIn = Math.min(nextIn, msUntilDue(last, summary.frequency, Date.now()));
         continue;
       }
-      const conn = await store.getConnection(summary.name);
-      if (!conn) continue;
       try {
-        await syncOne(store, conn, { kind: 'incremental' }, o);
+        await syncOne(store, summary.name, { kind: 'incremental' }, o);
       } catch (err) {
         if (o.signal.aborted) break;
+        // Removed since the list was read: nothing to sync.
+        if (err instanceof UnknownConnectionError) continue;
         // One connection's failure must not stop the others; it is retried at the next tick.
-        process.stderr.write(`konduit: ${summary.name}: ${errorMessage(err)}\n`);
+        process.stderr.write(err instanceof SyncAlreadyRunningError ? `konduit: ${err.message}\n` : `konduit: ${summary.name}: ${errorMessage(err)}\n`);
       }
     }
     await new Promise<void>((r) => {
@@ -147,15 +133,17 @@ export async function run(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigint);
-  const o: RunOpts = { concurrency: intFlag('concurrency', values.concurrency, 4, 1), rate: intFlag('rate', values.rate, 25, 0), signal: ac.signal };
+  const o: RunOpts = {
+    concurrency: intFlag('concurrency', values.concurrency, SYNC_DEFAULTS.concurrency, 1),
+    rate: intFlag('rate', values.rate, SYNC_DEFAULTS.requestsPerSecond, 0),
+    signal: ac.signal,
+  };
   const store = await openStore(values.db);
   try {
     if (values.watch) return await watch(store, values.connection, o);
-    const conn = await store.getConnection(values.connection as string);
-    if (!conn) throw new InvalidInputError(`no connection named "${values.connection}"`, 'List them with: konduit connections');
     const mode: SyncMode = from && to ? { kind: 'backfill', from, to } : { kind: 'incremental' };
-    const result = await syncOne(store, conn, mode, o);
-    if (!result) return 2;
+    // An unknown name or a connection synced elsewhere ends here with its message and exit code.
+    await syncOne(store, values.connection as string, mode, o);
     return EXIT_OK;
   } finally {
     process.off('SIGINT', onSigint);

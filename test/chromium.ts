@@ -1,0 +1,33 @@
+/**
+ * Test and bench helper: Debian's Chromium driven by playwright-core with the flags DESIGN §4 names
+ * (never a downloaded browser), and the dashboard's "page shows its data" signal.
+ */
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** Launches the system Chromium headless. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run npm run provision (it installs Debian's chromium)`);
+  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+}
+
+/** Waits until the dashboard page `name` shows its data (its root says data-ready="true"). */
+export async function pageReady(page: Page, name: string, extra = ''): Promise<void> {
+  await page.waitForSelector(`[data-page="${name}"][data-ready="true"]${extra}`, { timeout: 20_000 });
+}
+
+/** The dashboard's pages, with the integration page of `connection` (e.g. "demo-shop"): [sidebar link, page name, path, the page an in-app visit starts from]. */
+export function dashboardPages(connection: string): [string, string, string, string][] {
+  return [
+    ['nav-overview', 'overview', '/reports/overview', '/settings'],
+    ['nav-cohorts', 'cohorts', '/reports/cohorts', '/settings'],
+    ['nav-retention', 'retention', '/reports/retention', '/settings'],
+    ['nav-mids', 'mids', '/reports/mids', '/settings'],
+    ['nav-breakdowns', 'breakdowns', '/reports/breakdowns', '/settings'],
+    ['nav-settings', 'settings', '/settings', '/reports/overview'],
+    [`integration-${connection}`, 'integration', `/settings/integrations/${connection}`, '/settings'],
+  ];
+}
