@@ -600,15 +600,14 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       expect(kept[0]).toMatchObject([{ customer_id: 7, refunds_cents: 100, chargebacks_cents: 100 }, { customer_id: 8, refunds_cents: 50, chargebacks_cents: 0 }]);
     });
 
-    it('stores 10,000 rows in pages quickly', async () => {
-      const started = performance.now();
+    // How fast is the bench's business (`npm run bench -- sync`), measured against a baseline in the same run.
+    it('stores 10,000 rows in 50 pages, each once', async () => {
       for (let p = 0; p < 50; p++) {
         const rows = Array.from({ length: 200 }, (_, i) => txn(p * 200 + i + 1));
         await store.writePage({ connectionId, table: 'transactions', rows });
       }
-      const ms = performance.now() - started;
       expect(await store.countRows('transactions', connectionId)).toBe(10_000);
-      expect(ms).toBeLessThan(10_000);
+      expect((await store.query('SELECT COUNT(DISTINCT transaction_id) AS n FROM transactions WHERE connection_id = $1', [connectionId]))[0]?.n).toBe(10_000);
     });
   });
 }
