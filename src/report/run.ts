@@ -3,7 +3,7 @@
  * report name to its analytics function, for the CLI and the HTTP API alike.
  */
 import { cohortReport, cohortTriangle, midReport, retentionReport, seriesReport, summaryReport } from '../analytics/index.js';
-import type { Store } from '../store/store.js';
+import type { ReportReader } from '../store/store.js';
 import { cohortsJson, midsJson, retentionJson, seriesJson, summaryJson, triangleJson, type RenderOptions, type ReportJson } from './json.js';
 import type { ParsedReport, ReportName } from './query.js';
 
@@ -11,7 +11,7 @@ import type { ParsedReport, ReportName } from './query.js';
 export type RenderedReport = { [N in ReportName]: { name: N; body: ReportJson[N] } }[ReportName];
 
 /** Runs the report `p` asks for and renders it. */
-export async function runReport(store: Store, p: ParsedReport, o: RenderOptions = {}): Promise<RenderedReport> {
+export async function runReport(store: ReportReader, p: ParsedReport, o: RenderOptions = {}): Promise<RenderedReport> {
   const { q } = p;
   switch (p.name) {
     case 'summary': {
