@@ -18,7 +18,7 @@ import { BadRequest, parseReport, ReportCache, REPORTS, runReport, type ReportNa
 import type { ConnectionSettings, ServerState } from './state.js';
 import { serveWeb } from './static.js';
 import type { SyncJob, SyncManager } from './syncs.js';
-import { maskDigitsInText } from '../core/mask.js';
+import { safeText } from '../core/mask.js';
 
 export const FREQUENCIES: readonly Frequency[] = ['hourly', '6h', '12h', 'daily'];
 const BRANDS: readonly Brand[] = ['konnektive', 'checkoutchamp'];
@@ -158,8 +158,9 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     if (err instanceof HttpError) return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}) }, err.status);
     if (err instanceof BadRequest || err instanceof RangeError) return c.json({ error: err.message }, 400);
     if (err instanceof KonduitError) return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}) }, 422);
-    // The same defence as the CLI's top-level catch: no card-like digit run reaches the log in clear.
-    console.error(`konduit serve: ${c.req.method} ${c.req.path}: ${maskDigitsInText(errorMessage(err))}`);
+    // The same defence as the CLI's top-level catch: no password or card-like digit run reaches the log in
+    // clear, and no control character in the path or message forges a line or drives a terminal.
+    console.error(`konduit serve: ${safeText(`${c.req.method} ${c.req.path}: ${errorMessage(err)}`)}`);
     return c.json({ error: 'internal error; see the server log' }, 500);
   });
 

@@ -5,6 +5,7 @@
  * incremental sync whenever a connection's frequency says it is due.
  */
 import { errorMessage } from '../core/errors.js';
+import { safeText } from '../core/mask.js';
 import { CrmClient } from '../crm/client.js';
 import type { Connection, Frequency, Store } from '../store/store.js';
 import { acquireLock } from '../sync/lock.js';
@@ -145,7 +146,7 @@ export class SyncManager {
         job.status = 'ok';
       } catch (err) {
         job.status = abort.signal.aborted ? 'cancelled' : 'failed';
-        job.error = errorMessage(err);
+        job.error = safeText(errorMessage(err));
       } finally {
         job.finishedAt = Date.now();
         job.progress = { ...job.progress, phase: 'done', etaMs: 0 };

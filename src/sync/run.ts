@@ -24,7 +24,7 @@ import {
 import { snapshot, type ProgressSnapshot } from './progress.js';
 import { STREAMS, type StreamName, type StreamSpec } from './streams.js';
 import { UsageError } from '../core/errors.js';
-import { maskDigitsInText } from '../core/mask.js';
+import { safeText } from '../core/mask.js';
 
 /** What the engine needs from a CRM client (CrmClient, or a test double). */
 export interface PageSource {
@@ -376,8 +376,9 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         records: counters.records,
         pages: counters.pages,
         retries: o.source.retries - retriesAtStart,
-        // Stored and shown on the dashboard: card-like digit runs are masked, as everywhere else.
-        error: maskDigitsInText(err instanceof Error ? err.message : String(err)),
+        // Stored and shown on the dashboard and the CLI: passwords redacted, card-like digit runs masked,
+        // control characters escaped, as everywhere else (core/mask.ts).
+        error: safeText(err instanceof Error ? err.message : String(err)),
       })
       .catch(() => undefined);
     throw err;

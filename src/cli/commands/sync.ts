@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { EXIT_OK, InvalidInputError, UsageError, errorMessage } from '../../core/errors.js';
+import { safeText } from '../../core/mask.js';
 import { parseWall } from '../../core/time.js';
 import { CrmClient } from '../../crm/client.js';
 import type { Connection, ConnectionSummary, Store } from '../../store/store.js';
@@ -114,7 +115,7 @@ async function watch(store: Store, only: string | undefined, o: RunOpts): Promis
       } catch (err) {
         if (o.signal.aborted) break;
         // One connection's failure must not stop the others; it is retried at the next tick.
-        process.stderr.write(`konduit: ${summary.name}: ${errorMessage(err)}\n`);
+        process.stderr.write(`konduit: ${summary.name}: ${safeText(errorMessage(err))}\n`);
       }
     }
     await new Promise<void>((r) => {
