@@ -5,16 +5,20 @@
  * customer's facts (first-touch attribution), so a customer is in exactly one cohort and one group.
  */
 import type { Cents } from '../core/money.js';
-import { DAY, localDate, startOfLocalDay } from '../core/time.js';
+import { UsageError } from '../core/errors.js';
+import { DAY, FIRST_YEAR, LAST_YEAR, localDate, startOfLocalDay } from '../core/time.js';
 import type { Store } from '../store/store.js';
 import { divRound } from './arith.js';
 import { groupKey, type Dimension } from './dimensions.js';
-import { instantRange, nextPeriodStart, periodKey, periodStart, type Period } from './range.js';
+import { checkReportRange, instantRange, nextPeriodStart, periodKey, periodStart, type Period } from './range.js';
 import { factCol, filterSql, firstSaleJoin, instantParam, localDayOf, localDaySql, localTimestampSql, Params, periodStartInRangeSql, plusDaysSql } from './sql.js';
 import { aggregatesBehind } from './summary-aggregate.js';
 import { reportZone, type RangeQuery } from './summary.js';
 
 export const DEFAULT_HORIZONS: readonly number[] = [1, 7, 14, 30, 60, 90, 180, 365];
+/** Most horizons one cohort report answers (each is a column of every cohort), and the longest one in days. */
+export const MAX_HORIZONS = 64;
+export const MAX_HORIZON_DAYS = 36_600;
 
 /** One cell: net LTV per customer in cents; complete only when the horizon has passed for every member. */
 export interface LtvCell {
@@ -88,9 +92,19 @@ export function cohortAggregateAnswers(q: Pick<CohortQuery, 'groupBy' | 'filters
   return !q.groupBy && (q.filters ?? []).every((f) => f.dimension === 'connection');
 }
 
+/** An as-of instant in the supported years (a triangle row has a cell per month up to it). */
+function checkAsOf(asOf: number | undefined): void {
+  if (asOf === undefined) return;
+  const year = Number.isFinite(asOf) ? new Date(asOf).getUTCFullYear() : NaN;
+  if (!(year >= FIRST_YEAR && year <= LAST_YEAR)) throw new UsageError(`as-of must be a date from ${FIRST_YEAR}-01-01 to ${LAST_YEAR}-12-31`);
+}
+
 function horizonsOf(q: CohortQuery): number[] {
   const horizons = [...new Set(q.horizons ?? DEFAULT_HORIZONS)].sort((a, b) => a - b);
   for (const h of horizons) if (!Number.isSafeInteger(h) || h <= 0) throw new RangeError(`a horizon is a positive whole number of days, got ${h}`);
+  if (horizons.length > MAX_HORIZONS) throw new UsageError(`${horizons.length} horizons given; a cohort report answers at most ${MAX_HORIZONS}`);
+  const longest = horizons[horizons.length - 1] ?? 0;
+  if (longest > MAX_HORIZON_DAYS) throw new UsageError(`a horizon of ${longest} days is longer than ${MAX_HORIZON_DAYS} days (100 years)`);
   return horizons;
 }
 
@@ -101,6 +115,8 @@ function horizonsOf(q: CohortQuery): number[] {
  * throws when it cannot answer).
  */
 export async function cohortReport(store: Store, q: CohortQuery, o: { source?: 'ledger' | 'aggregate' } = {}): Promise<CohortReport> {
+  checkReportRange(q, q.by);
+  checkAsOf(q.asOf);
   horizonsOf(q);
   const source = o.source ?? (cohortAggregateAnswers(q) && !(await aggregatesBehind(store)) ? 'aggregate' : 'ledger');
   return source === 'aggregate' ? cohortReportFromAggregate(store, q) : cohortReportFromLedger(store, q);
@@ -162,6 +178,8 @@ function monthIndex(date: string): number {
  */
 export async function cohortTriangle(store: Store, q: Omit<CohortQuery, 'by' | 'horizons'>): Promise<TriangleReport> {
   const cq: CohortQuery = { ...q, by: 'month' };
+  checkReportRange(cq, 'month');
+  checkAsOf(q.asOf);
   const zone = reportZone({ ...q, basis: 'event' });
   const asOf = q.asOf ?? Date.now();
   const sizes = await cohortSizes(store, cq, zone);
