@@ -3,6 +3,7 @@
  * and CSV is a decimal string with two decimals (DESIGN §2); rates are fractions in JSON and CSV,
  * percentages in tables.
  */
+import { csvText } from '../../core/csv.js';
 import { formatCents } from '../../core/money.js';
 import type { CohortReport, ComparedFigures, Figures, MidReport, RetentionReport, SeriesReport, SummaryReport, TriangleReport } from '../../analytics/index.js';
 import { MONEY_FIGURES, RATE_FIGURES } from '../../analytics/index.js';
@@ -23,13 +24,9 @@ export function gridToTable(g: Grid): string {
   return [line(g.columns), line(widths.map((w) => '-'.repeat(w))), ...g.rows.map(line)].join('\n') + '\n';
 }
 
-function csvCell(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** Prints a grid as RFC 4180 CSV. */
+/** Prints a grid as RFC 4180 CSV, text cells neutralised against formula injection (core/csv.ts). */
 export function gridToCsv(g: Grid): string {
-  return [g.columns, ...g.rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  return csvText([g.columns, ...g.rows]);
 }
 
 const money = (c: number | null): string | null => (c === null ? null : formatCents(c));
