@@ -8,7 +8,7 @@ import { Hono, type Context } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { errorMessage, KonduitError } from '../core/errors.js';
+import { errorMessage, KonduitError, UsageError } from '../core/errors.js';
 import { isValidTimeZone, localDate, parseWall } from '../core/time.js';
 import { BRAND_BASE_URLS, CrmClient } from '../crm/client.js';
 import { apiPasswordProblem } from '../crm/credentials.js';
@@ -157,6 +157,10 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
   app.onError((err, c) => {
     if (err instanceof HttpError) return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}) }, err.status);
     if (err instanceof BadRequest || err instanceof RangeError) return c.json({ error: err.message }, 400);
+    // A request the analytics refuse (a range too long, too many horizons): the caller's to change.
+    if (err instanceof UsageError) return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}) }, 400);
+    // A malformed percent-escape in the URL (decodeURIComponent of a query value).
+    if (err instanceof URIError) return c.json({ error: 'the URL holds a malformed percent-escape (%..)' }, 400);
     if (err instanceof KonduitError) return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}) }, 422);
     // The same defence as the CLI's top-level catch: no password or card-like digit run reaches the log in
     // clear, and no control character in the path or message forges a line or drives a terminal.
