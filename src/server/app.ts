@@ -6,6 +6,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
+import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { errorMessage, KonduitError, UsageError } from '../core/errors.js';
@@ -21,6 +22,9 @@ import type { SyncJob, SyncManager } from './syncs.js';
 import { safeText } from '../core/mask.js';
 
 export const FREQUENCIES: readonly Frequency[] = ['hourly', '6h', '12h', 'daily'];
+/** Largest request body of the sign-in and setup routes, and of every other API route (bytes). */
+export const AUTH_BODY_LIMIT = 4 * 1024;
+export const API_BODY_LIMIT = 64 * 1024;
 const BRANDS: readonly Brand[] = ['konnektive', 'checkoutchamp'];
 
 export interface AppOptions {
@@ -115,7 +119,9 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
   const isHttps = (c: Ctx) => o.secureCookies === true || c.req.header('x-forwarded-proto') === 'https' || new URL(c.req.url).protocol === 'https:';
   const clientKey = (c: Ctx) => {
     if (o.trustProxy) {
-      const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+      // The rightmost entry: the one our proxy added (the address it saw). Entries to its left came with
+      // the request, written by whoever sent it (docs/dashboard.md, "Security").
+      const fwd = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
       if (fwd) return fwd;
     }
     try {
@@ -153,6 +159,15 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     c.header('Content-Security-Policy', "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
     if (c.req.path.startsWith('/api/')) c.header('Cache-Control', 'no-store');
   });
+
+  // Request bodies are bounded before anything reads them, signing in included: a JSON form is small.
+  // A declared Content-Length over the limit is refused at once, a streamed body once it passes it; the
+  // connection is closed so the rest of the upload is not read either.
+  const limit = (maxSize: number) =>
+    bodyLimit({ maxSize, onError: (c) => c.json({ error: `the request body is larger than ${maxSize / 1024} KiB` }, 413, { Connection: 'close' }) });
+  app.use('/api/session', limit(AUTH_BODY_LIMIT));
+  app.use('/api/setup', limit(AUTH_BODY_LIMIT));
+  app.use('/api/*', limit(API_BODY_LIMIT));
 
   app.onError((err, c) => {
     if (err instanceof HttpError) return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}) }, err.status);
@@ -193,18 +208,21 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
   app.post('/api/session', async (c) => {
     if (!fromOurOrigin(c)) throw new HttpError(403, 'cross-site request refused');
     const key = clientKey(c);
-    const wait = o.auth.limiter.retryAfterMs(key);
+    // Reserved before the slow hash, so parallel attempts count against the limit while in flight.
+    const wait = o.auth.limiter.begin(key);
     if (wait > 0) {
       c.header('Retry-After', String(Math.ceil(wait / 1000)));
       throw new HttpError(429, `too many failed sign-ins; try again in ${Math.ceil(wait / 60000)} min`);
     }
-    const body = await c.req.json<Record<string, unknown>>().catch(() => ({}) as Record<string, unknown>);
-    const s = await o.auth.login(str(body.username), typeof body.password === 'string' ? body.password : '');
-    if (!s) {
-      o.auth.limiter.fail(key);
-      throw new HttpError(401, 'wrong username or password');
+    let s: Session | null = null;
+    try {
+      const body = await c.req.json<Record<string, unknown>>().catch(() => ({}) as Record<string, unknown>);
+      s = await o.auth.login(str(body.username), typeof body.password === 'string' ? body.password : '');
+    } finally {
+      if (s) o.auth.limiter.succeed(key);
+      else o.auth.limiter.fail(key);
     }
-    o.auth.limiter.succeed(key);
+    if (!s) throw new HttpError(401, 'wrong username or password');
     startSession(c, s);
     return c.json({ user: s.username, csrf: s.csrf });
   });

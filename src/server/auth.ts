@@ -38,23 +38,37 @@ function sameString(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** A sliding-window limit of failed logins per key (client address): `max` failures per `windowMs`. */
+/**
+ * A sliding-window limit of failed logins per key (client address): `max` failures per `windowMs`.
+ * An attempt is reserved before its password is checked (the slow scrypt hash) and counts against the
+ * limit while it is in flight, so parallel attempts cannot all pass the check before any has failed.
+ */
 export class LoginLimiter {
   private readonly failures = new Map<string, number[]>();
+  private readonly inFlight = new Map<string, number>();
   constructor(
     private readonly max = 5,
     private readonly windowMs = 15 * 60 * 1000,
   ) {}
 
-  /** Milliseconds until `key` may try again, 0 when it may now. */
-  retryAfterMs(key: string, now = Date.now()): number {
+  /**
+   * Reserves an attempt for `key`: 0 when it may try now (end it with fail() or succeed()), else the
+   * milliseconds until it may (the oldest failure's expiry; a second while attempts are in flight).
+   */
+  begin(key: string, now = Date.now()): number {
     const recent = (this.failures.get(key) ?? []).filter((t) => now - t < this.windowMs);
-    this.failures.set(key, recent);
-    if (recent.length < this.max) return 0;
-    return (recent[0] ?? now) + this.windowMs - now;
+    if (recent.length > 0) this.failures.set(key, recent);
+    else this.failures.delete(key);
+    const pending = this.inFlight.get(key) ?? 0;
+    if (recent.length >= this.max) return (recent[0] ?? now) + this.windowMs - now;
+    if (recent.length + pending >= this.max) return 1000;
+    this.inFlight.set(key, pending + 1);
+    return 0;
   }
 
+  /** Ends a reserved attempt that failed. */
   fail(key: string, now = Date.now()): void {
+    this.end(key);
     // Bound the memory a flood of addresses can take: forget those whose failures have all expired.
     if (this.failures.size > 10_000) {
       for (const [k, times] of this.failures) if (times.every((t) => now - t >= this.windowMs)) this.failures.delete(k);
@@ -64,8 +78,16 @@ export class LoginLimiter {
     this.failures.set(key, list);
   }
 
+  /** Ends a reserved attempt that succeeded: the key's failures are forgotten. */
   succeed(key: string): void {
+    this.end(key);
     this.failures.delete(key);
+  }
+
+  private end(key: string): void {
+    const pending = (this.inFlight.get(key) ?? 0) - 1;
+    if (pending > 0) this.inFlight.set(key, pending);
+    else this.inFlight.delete(key);
   }
 }
 

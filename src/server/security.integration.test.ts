@@ -91,4 +91,89 @@ describe('report parameters (findings 3, 7 and 18)', () => {
   });
 });
 
-export { request, signIn };
+/** A server of its own (the sign-in limit is per server), closed by `dispose`. */
+async function ownServer(extra: Partial<Parameters<typeof startServer>[0]> = {}): Promise<RunningServer> {
+  return startServer({ store, statePath: null, locksDir: join(dir, 'locks'), port: 0, adminPassword: ADMIN, webRoot: null, schedule: false, ...extra });
+}
+
+const wrongSignIn = (s: RunningServer, headers: Record<string, string> = {}) =>
+  fetch(`${s.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: s.url, ...headers }, body: JSON.stringify({ username: 'admin', password: 'wrong-password' }) });
+
+describe('signing in (findings 4 and 5)', () => {
+  it('finding 4: of 30 concurrent wrong sign-ins at most 5 are checked; the rest are 429 before any hashing', async () => {
+    const s = await ownServer();
+    try {
+      const statuses = await Promise.all(Array.from({ length: 30 }, () => wrongSignIn(s).then(async (r) => (await r.body?.cancel(), r.status))));
+      expect(statuses.filter((x) => x === 401).length).toBeLessThanOrEqual(5);
+      expect(statuses.filter((x) => x === 429).length).toBeGreaterThanOrEqual(25);
+      expect(statuses.every((x) => x === 401 || x === 429)).toBe(true);
+      // The limit still holds afterwards, for the right password too.
+      const after = await fetch(`${s.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: s.url }, body: JSON.stringify({ username: 'admin', password: ADMIN }) });
+      expect(after.status).toBe(429);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('finding 5: behind --trust-proxy the limit keys on the proxy-added (rightmost) X-Forwarded-For entry', async () => {
+    const s = await ownServer({ trustProxy: true });
+    try {
+      // The client writes a new leftmost entry each time; the proxy appends the address it saw.
+      for (let i = 0; i < 5; i++) expect((await wrongSignIn(s, { 'x-forwarded-for': `10.9.9.${i}, 203.0.113.7` })).status).toBe(401);
+      expect((await wrongSignIn(s, { 'x-forwarded-for': '10.9.9.99, 203.0.113.7' })).status).toBe(429);
+      expect((await wrongSignIn(s, { 'x-forwarded-for': '203.0.113.7' })).status).toBe(429);
+      // Another client behind the same proxy is not blocked by the first one's failures.
+      expect((await wrongSignIn(s, { 'x-forwarded-for': '203.0.113.7, 198.51.100.2' })).status).toBe(401);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+/** Sends headers and the first `first` bytes of a body, then waits for the answer while still sending (up to `max` bytes). */
+function partialUpload(url: string, headers: Record<string, string | number>, first: number, max = first): Promise<{ status: number; sent: number }> {
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let answered = false;
+    const req = request(url, { method: 'POST', headers }, (res) => {
+      answered = true;
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, sent });
+    });
+    req.on('error', (err) => (answered ? undefined : reject(err)));
+    const chunk = Buffer.alloc(16 * 1024, 'a');
+    const pump = () => {
+      while (!answered && sent < max) {
+        sent += chunk.length;
+        if (!req.write(chunk)) return void req.once('drain', pump);
+      }
+      if (!answered && sent >= max) req.end();
+    };
+    req.write('{"username":"admin","password":"');
+    sent += first;
+    req.write(Buffer.alloc(first, 'a'));
+    if (max > first) pump();
+  });
+}
+
+describe('request bodies (finding 6)', () => {
+  it('a 150 MB sign-in body is answered 413 from its Content-Length, before the body is read', async () => {
+    const r = await partialUpload(`${srv.url}/api/session`, { origin: srv.url, 'content-type': 'application/json', 'content-length': 150 * 1024 * 1024 }, 1024);
+    expect(r.status).toBe(413);
+    expect(r.sent).toBe(1024);
+  });
+
+  it('a streamed (chunked) sign-in body is cut off once it passes the limit', async () => {
+    const r = await partialUpload(`${srv.url}/api/session`, { origin: srv.url, 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, 1024, 150 * 1024 * 1024);
+    expect(r.status).toBe(413);
+    expect(r.sent).toBeLessThan(8 * 1024 * 1024);
+  });
+
+  it('authenticated JSON routes have a limit too', async () => {
+    const { cookie: c, csrf } = await signIn(srv);
+    const res = await fetch(`${srv.url}/api/tokens`, { method: 'POST', headers: { cookie: c, 'x-csrf-token': csrf, origin: srv.url, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x'.repeat(100_000) }) });
+    expect(res.status).toBe(413);
+    const ok = await fetch(`${srv.url}/api/tokens`, { method: 'POST', headers: { cookie: c, 'x-csrf-token': csrf, origin: srv.url, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ci' }) });
+    expect(ok.status).toBe(201);
+  });
+});
