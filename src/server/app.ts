@@ -360,8 +360,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     }
     // The frequency lives in the store, where `konduit sync --watch` reads it too; the range is the dashboard's.
     if (frequency !== conn.frequency) await o.store.setFrequency(conn.name, frequency);
-    o.state.data.connections[conn.connectionId] = s;
-    await o.state.save();
+    await o.state.update((d) => void (d.connections[conn.connectionId] = s));
     return c.json({ connection: connectionJson({ ...conn, frequency }, s) });
   });
 
@@ -370,8 +369,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     if (o.syncs.job(conn.connectionId)?.status === 'running') throw new HttpError(409, 'a sync of this connection is running; cancel it first');
     await o.store.removeConnection(conn.name);
     cache.clear();
-    delete o.state.data.connections[conn.connectionId];
-    await o.state.save();
+    await o.state.update((d) => void delete d.connections[conn.connectionId]);
     return c.body(null, 204);
   });
 
@@ -386,8 +384,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     }
     if (from && from > to) throw new HttpError(400, `from ${from} is after to ${to}`);
     if (from && to) {
-      o.state.data.connections[conn.connectionId] = { ...settingsOf(conn.connectionId), historyFrom: from, historyTo: to };
-      await o.state.save();
+      await o.state.update((d) => void (d.connections[conn.connectionId] = { ...d.connections[conn.connectionId], historyFrom: from, historyTo: to }));
     }
     const job = await o.syncs.start(conn, from && to ? { kind: 'backfill', from, to } : { kind: 'incremental' });
     if (!job) throw new HttpError(409, 'a sync of this connection is already running');

@@ -19,6 +19,7 @@ export const MIN_PASSWORD_LENGTH = 10;
 
 const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
 const TOKEN_PREFIX = 'kdt_';
+const LAST_USED_EVERY_MS = 60_000;
 
 export interface Session {
   id: string;
@@ -28,7 +29,7 @@ export interface Session {
 }
 
 /** Who made a request: a browser session or a script's API token. */
-export type Principal = { kind: 'session'; session: Session } | { kind: 'token'; token: TokenRecord };
+export type Principal = { kind: 'session'; session: Session } | { kind: 'token'; token: Readonly<TokenRecord> };
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -109,8 +110,8 @@ export class Auth {
 
   /** Sets the admin account (first visit, or KONDUIT_ADMIN_PASSWORD at start-up). */
   async setAdmin(username: string, password: string): Promise<void> {
-    this.state.data.admin = { username, hash: await hashPassword(password), createdAt: Date.now() };
-    await this.state.save();
+    const admin = { username, hash: await hashPassword(password), createdAt: Date.now() };
+    await this.state.update((d) => void (d.admin = admin));
     this.sessions.clear();
   }
 
@@ -154,14 +155,21 @@ export class Auth {
   }
 
   /** The token record for a bearer token, or null. */
-  async tokenFor(bearer: string): Promise<TokenRecord | null> {
+  async tokenFor(bearer: string): Promise<Readonly<TokenRecord> | null> {
     if (!bearer.startsWith(TOKEN_PREFIX)) return null;
     const h = sha256(bearer);
     const t = this.state.data.tokens.find((x) => sameString(x.sha256, h)) ?? null;
-    if (t) {
-      t.lastUsedAt = Date.now();
-      // Persisting lastUsedAt is best effort; a failed write must not fail the request.
-      void this.state.save().catch(() => undefined);
+    const now = Date.now();
+    // Recorded at most once a minute (a write per request would queue behind busy scripts), and best
+    // effort: a failed write must not fail the request. A token revoked meanwhile stays revoked: the
+    // update finds it gone in the file.
+    if (t && (t.lastUsedAt === null || now - t.lastUsedAt > LAST_USED_EVERY_MS)) {
+      void this.state
+        .update((d) => {
+          const live = d.tokens.find((x) => x.id === t.id);
+          if (live) live.lastUsedAt = now;
+        })
+        .catch(() => undefined);
     }
     return t;
   }
@@ -170,22 +178,21 @@ export class Auth {
   async createToken(name: string): Promise<{ token: string; record: TokenRecord }> {
     const token = `${TOKEN_PREFIX}${randomBytes(30).toString('base64url')}`;
     const record: TokenRecord = { id: randomBytes(6).toString('hex'), name, sha256: sha256(token), createdAt: Date.now(), lastUsedAt: null };
-    this.state.data.tokens.push(record);
-    await this.state.save();
+    await this.state.update((d) => void d.tokens.push(record));
     return { token, record };
   }
 
-  listTokens(): Omit<TokenRecord, 'sha256'>[] {
+  listTokens(): Omit<Readonly<TokenRecord>, 'sha256'>[] {
     return this.state.data.tokens.map(({ sha256: _h, ...rest }) => rest);
   }
 
   /** Revokes a token by id; false when unknown. */
   async revokeToken(id: string): Promise<boolean> {
-    const before = this.state.data.tokens.length;
-    this.state.data.tokens = this.state.data.tokens.filter((t) => t.id !== id);
-    if (this.state.data.tokens.length === before) return false;
-    await this.state.save();
-    return true;
+    return this.state.update((d) => {
+      const before = d.tokens.length;
+      d.tokens = d.tokens.filter((t) => t.id !== id);
+      return d.tokens.length !== before;
+    });
   }
 
   /** True when the request's CSRF token matches the session's. */

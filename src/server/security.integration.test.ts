@@ -177,3 +177,33 @@ describe('request bodies (finding 6)', () => {
     expect(ok.status).toBe(201);
   });
 });
+
+describe('server state (finding 8)', () => {
+  it('a token revoked amid many concurrent state changes stays revoked after a restart', async () => {
+    const statePath = join(dir, 'race.json');
+    const first = await ownServer({ statePath });
+    const { cookie: c, csrf } = await signIn(first);
+    const h = { cookie: c, 'x-csrf-token': csrf, origin: first.url, 'content-type': 'application/json' };
+    const create = async (name: string) => (await (await fetch(`${first.url}/api/tokens`, { method: 'POST', headers: h, body: JSON.stringify({ name }) })).json()) as { token: string; id: string };
+    const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => create(`t${i}`)));
+    const victim = tokens[0]!;
+    // At once: the revocation, first uses of every other token (each records lastUsedAt), new tokens.
+    const [revoked] = await Promise.all([
+      fetch(`${first.url}/api/tokens/${victim.id}`, { method: 'DELETE', headers: h }).then((r) => r.status),
+      ...tokens.slice(1).map((t) => fetch(`${first.url}/api/tokens`, { headers: { authorization: `Bearer ${t.token}` } }).then((r) => r.status)),
+      ...Array.from({ length: 10 }, (_, i) => create(`late${i}`)),
+    ]);
+    expect(revoked).toBe(204);
+    await first.close();
+
+    const second = await ownServer({ statePath });
+    try {
+      expect((await fetch(`${second.url}/api/tokens`, { headers: { authorization: `Bearer ${victim.token}` } })).status).toBe(401);
+      for (const t of tokens.slice(1)) expect((await fetch(`${second.url}/api/tokens`, { headers: { authorization: `Bearer ${t.token}` } })).status).toBe(200);
+      const list = (await (await fetch(`${second.url}/api/tokens`, { headers: { authorization: `Bearer ${tokens[1]!.token}` } })).json()) as { tokens: { name: string }[] };
+      expect(list.tokens.map((t) => t.name).sort()).toEqual([...tokens.slice(1).map((_, i) => `t${i + 1}`), ...Array.from({ length: 10 }, (_, i) => `late${i}`)].sort());
+    } finally {
+      await second.close();
+    }
+  });
+});
