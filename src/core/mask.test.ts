@@ -34,10 +34,15 @@ describe('masking', () => {
   });
 
   it('leaves dates, times, amounts and short ids alone', () => {
-    for (const s of ['2026-01-15 10:30:00', 'order 7B83FF8095', '$1,234.50', '+1 (555) 123-4567', 'row 12 (line 13)', 'ZIP 90210-1234']) {
+    const kept = ['2026-01-15 10:30:00', 'order 7B83FF8095', '$1,234.50', '+1 (555) 123-4567', 'row 12 (line 13)', 'ZIP 90210-1234', 'backfill 2026-03-01..2026-03-31', '2025-01 - 2025-12', 'IP address (192.168.100.200)'];
+    for (const s of kept) {
+      expect(safeText(s)).toBe(s);
       expect(maskDigitsInText(s)).toBe(s);
-      expect(holdsDigitRun(s)).toBe(false);
     }
+    expect(holdsDigitRun('2026-01-15 10:30:00')).toBe(false);
+    // Not a date or an address: masked.
+    expect(maskDigitsInText('4111-11-11 4111-11-11')).toBe('411111******1111');
+    expect(maskDigitsInText('1192.168.100.200')).toBe('*********0200');
   });
 
   it('masks every string, key and number of a JSON value', () => {

@@ -10,7 +10,10 @@
  * - a digit is any Unicode decimal digit (full-width, Arabic-Indic, mathematical, ...), read as 0-9;
  * - up to 3 separators may stand between two digits of one run: horizontal spaces (any Unicode space,
  *   no-break space included), dashes (any Unicode dash, the minus sign) and dots;
- * - any length: runs longer than 19 digits are masked too.
+ * - any length: runs longer than 19 digits are masked too;
+ * - except a run that is only ISO dates or months (2026-03-01..2026-03-31, 2025-01 2025-12) or an IPv4
+ *   address (192.168.100.200): no card is written that way, and messages name date ranges and the
+ *   address to whitelist.
  * A masked run is printed with ASCII digits: the first 6 and last 4 of a run of 15 or more digits, the
  * last 4 only of a shorter one (12 to 14 digits are as often bank accounts, where 6 + 4 is most of it).
  */
@@ -23,6 +26,14 @@ const SHOW_FIRST_SIX_FROM = 15;
 const SEPARATOR = '[\\p{Zs}\\p{Pd}\\u2212.\\uFF0E\\u2024\\u00B7]';
 const RUN = new RegExp(`\\p{Nd}(?:${SEPARATOR}{0,3}\\p{Nd}){${MIN_MASKED_DIGITS - 1},}`, 'gu');
 const DIGIT = /\p{Nd}/u;
+const DATE = '(?:19|20|21)\\d{2}-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\\d|3[01]))?';
+const DATES_ONLY = new RegExp(`^${DATE}(?:${SEPARATOR}{1,3}${DATE})*$`, 'u');
+const IPV4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** A run's masked form; a run of dates or an IPv4 address is not a number and stays as it is. */
+function maskRun(run: string): string {
+  return DATES_ONLY.test(run) || IPV4.test(run) ? run : maskNumber(asciiDigits(run));
+}
 
 /**
  * Whether `text` may hold a run (a cheap scan before the regular expression): fewer than 12 ASCII digits
@@ -74,7 +85,7 @@ export function maskNumber(value: string): string {
   return s.slice(0, 6) + '*'.repeat(s.length - 10) + s.slice(-4);
 }
 
-/** True when `text` holds a digit run that maskDigitsInText would mask. */
+/** True when `text` may hold a digit run that maskDigitsInText would mask (a run of dates counts too). */
 export function holdsDigitRun(text: string): boolean {
   if (!mayHoldRun(text)) return false;
   RUN.lastIndex = 0;
@@ -84,7 +95,7 @@ export function holdsDigitRun(text: string): boolean {
 /** Replaces every digit run of 12 or more digits in free text with its masked form (see the file comment). */
 export function maskDigitsInText(text: string): string {
   if (!mayHoldRun(text)) return text;
-  return text.replace(RUN, (run) => maskNumber(asciiDigits(run)));
+  return text.replace(RUN, maskRun);
 }
 
 /**
@@ -156,7 +167,7 @@ export function safeText(text: string, o: { keepNewlines?: boolean; secrets?: re
   let out = '';
   let last = 0;
   for (const m of spaced.matchAll(RUN)) {
-    out += escapeControls(t.slice(last, m.index), o) + maskNumber(asciiDigits(m[0]));
+    out += escapeControls(t.slice(last, m.index), o) + maskRun(t.slice(m.index, m.index + m[0].length));
     last = m.index + m[0].length;
   }
   return out + escapeControls(t.slice(last), o);
