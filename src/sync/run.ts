@@ -22,7 +22,7 @@ import {
   type Window,
 } from './plan.js';
 import { snapshot, type ProgressSnapshot } from './progress.js';
-import { STREAMS, type StreamName, type StreamSpec } from './streams.js';
+import { RecordError, STREAMS, type StreamName, type StreamSpec } from './streams.js';
 import { UsageError } from '../core/errors.js';
 import { safeText } from '../core/mask.js';
 
@@ -315,7 +315,12 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       counters.pagesPlanned += 1;
       if (page.records.length >= perPage && page.page * perPage < page.totalResults) push({ spec: t.spec, window: null, page: t.page + 1 });
     }
-    const mapped = t.spec.map(page.records, o.timezone);
+    let mapped: ReturnType<StreamSpec['map']>;
+    try {
+      mapped = t.spec.map(page.records, o.timezone);
+    } catch (err) {
+      throw err instanceof RecordError ? err.onPage(t.page, t.window) : err;
+    }
     const marker: PageMarker = {
       stream: t.spec.name,
       scope,
