@@ -11,7 +11,7 @@ import { streamSSE } from 'hono/streaming';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { errorMessage, KonduitError, UsageError } from '../core/errors.js';
 import { isValidTimeZone, localDate, parseWall } from '../core/time.js';
-import { BRAND_BASE_URLS, CrmClient } from '../crm/client.js';
+import { BRAND_BASE_URLS, CrmClient, insecureBaseUrlWarning } from '../crm/client.js';
 import { apiPasswordProblem } from '../crm/credentials.js';
 import type { Brand, Connection, ConnectionSummary, Frequency, Store } from '../store/store.js';
 import { Auth, CSRF_COOKIE, CSRF_HEADER, MIN_PASSWORD_LENGTH, SESSION_COOKIE, sameOrigin, type Principal, type Session } from './auth.js';
@@ -90,6 +90,7 @@ function connectionJson(c: ConnectionSummary | Connection, s: ConnectionSettings
     historyFrom: s?.historyFrom ?? null,
     historyTo: s?.historyTo ?? null,
     createdAt: c.createdAt,
+    warning: insecureBaseUrlWarning(c.baseUrl),
   };
 }
 

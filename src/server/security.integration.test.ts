@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuckDbStore } from '../store/engines/duckdb/duckdb-store.js';
 import { generateKey } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
+import { EMPTY, startHostileCrm } from '../../test/hostile-crm.js';
 import { startServer, type RunningServer } from './index.js';
 
 let dir: string;
@@ -204,6 +205,33 @@ describe('server state (finding 8)', () => {
       expect(list.tokens.map((t) => t.name).sort()).toEqual([...tokens.slice(1).map((_, i) => `t${i + 1}`), ...Array.from({ length: 10 }, (_, i) => `late${i}`)].sort());
     } finally {
       await second.close();
+    }
+  });
+});
+
+describe('CRM errors on the dashboard (finding 14)', () => {
+  it('a CRM that echoes the request puts no password in the job or the run list', async () => {
+    const password = 'Dash-board-pw+9';
+    const crm = await startHostileCrm((req, form) =>
+      req.path.startsWith('/transactions/query') ? { body: { result: 'ERROR', message: `Malformed query: ${form.toString()}; ${password}` } } : { body: EMPTY },
+    );
+    try {
+      const { cookie: c, csrf } = await signIn(srv);
+      const h = { cookie: c, 'x-csrf-token': csrf, origin: srv.url, 'content-type': 'application/json' };
+      const made = await fetch(`${srv.url}/api/connections`, { method: 'POST', headers: h, body: JSON.stringify({ name: 'echo', brand: 'konnektive', baseUrl: crm.baseUrl, loginId: 'api', password, accountName: 'Echo', accountUsername: 'u' }) });
+      expect(made.status).toBe(201);
+      expect(((await made.json()) as { connection: { warning: string | null } }).connection.warning).toBeNull();
+      expect((await fetch(`${srv.url}/api/connections/echo/sync`, { method: 'POST', headers: h, body: JSON.stringify({ from: '2026-03-01', to: '2026-03-01' }) })).status).toBe(202);
+      const conn = await store.getConnection('echo');
+      await srv.syncs.settled(conn!.connectionId);
+      const text = await (await fetch(`${srv.url}/api/connections/echo`, { headers: { cookie: c } })).text();
+      const detail = JSON.parse(text) as { sync: { status: string; error: string }; runs: { status: string; error: string }[] };
+      expect(detail.sync.status).toBe('failed');
+      expect(detail.runs[0]?.error).toMatch(/Malformed query: loginId=api&password=\*{8}&/);
+      expect(text).not.toContain(password);
+      expect(text).not.toContain(encodeURIComponent(password));
+    } finally {
+      await crm.close();
     }
   });
 });

@@ -315,6 +315,7 @@ function IntegrationPage(props: { name: string }) {
         {statusPill(job, runs[0])}
         <span className="muted small">{conn.baseUrl}</span>
       </div>
+      {conn.warning ? <div className="alert alert-error" data-testid="insecure-base-url">{conn.warning}</div> : null}
       <form className="card form" onSubmit={syncData} data-testid="sync-form">
         <header className="card-head">
           <div>
