@@ -235,3 +235,28 @@ describe('CRM errors on the dashboard (finding 14)', () => {
     }
   });
 });
+
+describe('the server log (finding 17)', () => {
+  it('escapes CR, LF and terminal escapes of a logged request path: one line per error, none forged', async () => {
+    const broken = await openDuckDbStore(join(dir, 'broken.duckdb'), { secretKey: generateKey() });
+    await broken.migrate();
+    const s = await ownServer({ store: broken });
+    const lines: string[] = [];
+    const original = console.error;
+    try {
+      const { cookie: c } = await signIn(s);
+      await broken.close();
+      console.error = (...args: unknown[]) => void lines.push(args.map(String).join(' '));
+      const forged = 'x\r\nkonduit serve: GET /api/admin: all good\u001b[2J\u001b]0;pwned\u0007\u202e';
+      const res = await fetch(`${s.url}/api/connections/${encodeURIComponent(forged)}/runs`, { headers: { cookie: c } });
+      expect(res.status).toBe(500);
+    } finally {
+      console.error = original;
+      await s.close();
+    }
+    expect(lines).toHaveLength(1);
+    const line = lines[0] ?? '';
+    expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+    expect(line).toMatch(/^konduit serve: GET \/api\/connections\/x\\r\\nkonduit serve.* all good\\u001b\[2J\\u001b\]0.*pwned\\u0007\\u202e\/runs: /);
+  });
+});
