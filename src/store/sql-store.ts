@@ -48,6 +48,9 @@ import type {
 } from './store.js';
 
 /** What an engine provides: statements with $1.. parameters, transactions and bulk upserts. */
+/** The error of a run found still 'running' when the next run of its connection started. */
+const INTERRUPTED_ERROR = 'interrupted: the process running this sync stopped before it ended (killed or crashed); the next run resumed its work';
+
 export interface SqlDriver {
   readonly dialect: Dialect;
   /** Runs one statement. */
@@ -732,8 +735,15 @@ export class SqlStore implements Store {
   }
 
   async startRun(run: SyncRunRecord): Promise<void> {
-    await this.lock.run(() =>
-      this.db.upsert(SYNC_RUNS, [
+    await this.lock.run(async () => {
+      // The caller holds the connection's sync lock, so no earlier run of it is live: one still marked
+      // running was stopped without a chance to say so (kill -9, a crash, a power cut).
+      await this.db.exec(`UPDATE sync_runs SET status = 'interrupted', error = $1 WHERE connection_id = $2 AND status = 'running' AND run_id <> $3`, [
+        INTERRUPTED_ERROR,
+        run.connectionId,
+        run.runId,
+      ]);
+      await this.db.upsert(SYNC_RUNS, [
         {
           run_id: run.runId,
           connection_id: run.connectionId,
@@ -747,8 +757,8 @@ export class SqlStore implements Store {
           retries: 0,
           error: null,
         },
-      ]),
-    );
+      ]);
+    });
   }
 
   async finishRun(runId: string, result: SyncRunResult): Promise<void> {

@@ -43,6 +43,7 @@ function statusPill(job: SyncJob | null, lastRun: SyncRun | undefined) {
   if (s === 'ok') return <span className="pill pill-green">Synced</span>;
   if (s === 'failed') return <span className="pill pill-red">Last sync failed</span>;
   if (s === 'cancelled') return <span className="pill pill-amber">Cancelled</span>;
+  if (s === 'interrupted') return <span className="pill pill-amber">Last sync interrupted</span>;
   return <span className="pill">Not synced yet</span>;
 }
 
