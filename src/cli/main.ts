@@ -29,6 +29,9 @@ function findCommand(argv: string[]): { entry: CommandEntry; rest: string[] } | 
 
 /** Runs the CLI; the one place where errors become exit codes and messages. */
 export async function main(argv: string[]): Promise<number> {
+  // Every file Konduit creates (the store and its WAL, keys, state, import files with card data) is its
+  // user's alone, whatever the shell's umask (docs/security.md).
+  process.umask(process.umask() | 0o077);
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     process.stdout.write(`${overview()}\n`);
     return argv.length === 0 ? EXIT_USAGE : EXIT_OK;
