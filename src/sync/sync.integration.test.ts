@@ -97,31 +97,38 @@ describe('the end of a run', () => {
       const { store: real, connectionId } = await freshStore();
       // What the store is asked, in order: pages written (by table), refreshes, the run's completion.
       const calls: string[] = [];
+      // Orders and customers are answered only once the early refresh has been asked for: an event, not
+      // a delay, so the ledger's stream ends first whatever the machine's load (a refresh that waited for
+      // every stream would never come, and the run would time out).
+      let refreshed!: () => void;
+      let gate = Promise.resolve();
       const store = new Proxy(real, {
         get(target, prop, receiver) {
           const v: unknown = Reflect.get(target, prop, receiver);
           if (typeof v !== 'function') return v;
           return (...args: unknown[]) => {
             if (prop === 'writePages') calls.push(`write ${[...new Set((args[0] as { table: string }[]).map((w) => w.table))].join('+')}`);
+            if (prop === 'refreshDirtyFacts') refreshed();
             if (prop === 'refreshDirtyFacts' || prop === 'completeRun') calls.push(prop);
             return (v as (...a: unknown[]) => unknown).apply(target, args);
           };
         },
       });
-      // Orders and customers answer slower than the CRM's other endpoints: the ledger's stream ends first.
       const client = clientFor(sb);
       const source = {
         get retries() {
           return client.retries;
         },
         fetchPage: async (...args: Parameters<CrmClient['fetchPage']>) => {
-          if (args[0] === 'order/query' || args[0] === 'customer/query') await new Promise((r) => setTimeout(r, 60));
-          return client.fetchPage(...args);
+          const page = await client.fetchPage(...args);
+          if (args[0] === 'order/query' || args[0] === 'customer/query') await gate;
+          return page;
         },
       };
       const base: Omit<SyncOptions, 'mode'> = { store, source, connectionId, timezone: sb.timezone, concurrency: 8, today: '2025-04-30' };
       for (const mode of [{ kind: 'backfill', from: SANDBOX.start, to: '2025-04-30' }, { kind: 'incremental' }] as const) {
         calls.length = 0;
+        gate = new Promise<void>((r) => (refreshed = r));
         if (mode.kind === 'incremental') await sb.advanceDays(30);
         await runSync({ ...base, mode, today: mode.kind === 'backfill' ? '2025-04-30' : '2025-05-30' });
         const refresh = calls.indexOf('refreshDirtyFacts');
