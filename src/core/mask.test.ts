@@ -31,6 +31,9 @@ describe('masking', () => {
     expect(maskDigitsInText('𝟒𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏')).toBe('411111******1111');
     expect(maskDigitsInText('41111111111111115555555555554444')).toBe('411111**********************4444');
     expect(maskDigitsInText('4111 - 1111 - 1111 - 1111')).toBe('411111******1111');
+    // Up to three separators join two digits; four part them.
+    expect(maskDigitsInText('1234 .-5678 9012')).toBe('********9012');
+    expect(maskDigitsInText('123456    789012')).toBe('123456    789012');
   });
 
   it('leaves dates, times, amounts and short ids alone', () => {

@@ -36,16 +36,21 @@ function maskRun(run: string): string {
 }
 
 /**
- * Whether `text` may hold a run (a cheap scan before the regular expression): fewer than 12 ASCII digits
- * and no character at or above U+0660 (the first non-ASCII decimal digit) cannot make one.
+ * Whether `text` may hold a run: a cheap scan before the regular expression, exact on ASCII text (runs of
+ * ASCII digits with at most 3 of space, dash or dot between two) and leaving any other character to
+ * the expression. Dates and times ("2026-01-15 10:30:00", 10 digits) are the usual case it settles.
  */
 function mayHoldRun(text: string): boolean {
   let digits = 0;
+  let gap = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) {
       if (++digits >= MIN_MASKED_DIGITS) return true;
-    } else if (c >= 0x660) return true;
+      gap = 0;
+    } else if (c >= 0x80) return true;
+    else if (digits > 0 && (c === 32 || c === 45 || c === 46) && ++gap <= 3) continue;
+    else digits = gap = 0;
   }
   return false;
 }
