@@ -175,7 +175,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     if (err instanceof BadRequest || err instanceof RangeError) return c.json({ error: err.message }, 400);
     // A request the analytics refuse (a range too long, too many horizons): the caller's to change.
     if (err instanceof UsageError) return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}) }, 400);
-    // A malformed percent-escape in the URL (decodeURIComponent of a query value).
+    // A malformed percent-escape in the URL (the web routes decode the path with decodeURIComponent).
     if (err instanceof URIError) return c.json({ error: 'the URL holds a malformed percent-escape (%..)' }, 400);
     if (err instanceof KonduitError) return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}) }, 422);
     // The same defence as the CLI's top-level catch: no password or card-like digit run reaches the log in
