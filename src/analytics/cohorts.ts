@@ -5,13 +5,14 @@
  * customer's facts (first-touch attribution), so a customer is in exactly one cohort and one group.
  */
 import type { Cents } from '../core/money.js';
-import { DAY, localDate, startOfLocalDay } from '../core/time.js';
+import { UsageError } from '../core/errors.js';
+import { DAY, FIRST_YEAR, LAST_YEAR, localDate, startOfLocalDay } from '../core/time.js';
 import type { ReportReader } from '../store/store.js';
 import { divRound } from './arith.js';
 import { groupKey, type Dimension } from './dimensions.js';
-import { instantRange, nextPeriodStart, periodKey, periodStart, type Period } from './range.js';
+import { checkReportRange, instantRange, nextPeriodStart, periodKey, periodStart, type Period } from './range.js';
 import { factCol, filterSql, firstSaleJoin, Params, plusDaysSql } from './sql.js';
-import { DEFAULT_HORIZONS } from './defaults.js';
+import { DEFAULT_HORIZONS, MAX_HORIZON_DAYS, MAX_HORIZONS } from './defaults.js';
 import { reportZone, type RangeQuery } from './summary.js';
 
 /** One cell: net LTV per customer in cents; complete only when the horizon has passed for every member. */
@@ -86,9 +87,19 @@ export function cohortAggregateAnswers(q: Pick<CohortQuery, 'groupBy' | 'filters
   return !q.groupBy && (q.filters ?? []).every((f) => f.dimension === 'connection');
 }
 
+/** An as-of instant in the supported years (a triangle row has a cell per month up to it). */
+function checkAsOf(asOf: number | undefined): void {
+  if (asOf === undefined) return;
+  const year = Number.isFinite(asOf) ? new Date(asOf).getUTCFullYear() : NaN;
+  if (!(year >= FIRST_YEAR && year <= LAST_YEAR)) throw new UsageError(`as-of must be a date from ${FIRST_YEAR}-01-01 to ${LAST_YEAR}-12-31`);
+}
+
 function horizonsOf(q: CohortQuery): number[] {
   const horizons = [...new Set(q.horizons ?? DEFAULT_HORIZONS)].sort((a, b) => a - b);
   for (const h of horizons) if (!Number.isSafeInteger(h) || h <= 0) throw new RangeError(`a horizon is a positive whole number of days, got ${h}`);
+  if (horizons.length > MAX_HORIZONS) throw new UsageError(`${horizons.length} horizons given; a cohort report answers at most ${MAX_HORIZONS}`);
+  const longest = horizons[horizons.length - 1] ?? 0;
+  if (longest > MAX_HORIZON_DAYS) throw new UsageError(`a horizon of ${longest} days is longer than ${MAX_HORIZON_DAYS} days (100 years)`);
   return horizons;
 }
 
@@ -99,6 +110,8 @@ function horizonsOf(q: CohortQuery): number[] {
  * throws when it cannot answer).
  */
 export async function cohortReport(store: ReportReader, q: CohortQuery, o: { source?: 'ledger' | 'aggregate' } = {}): Promise<CohortReport> {
+  checkReportRange(q, q.by);
+  checkAsOf(q.asOf);
   horizonsOf(q);
   const source = o.source ?? (cohortAggregateAnswers(q) && !(await store.aggregatesBehind()) ? 'aggregate' : 'ledger');
   return source === 'aggregate' ? cohortReportFromAggregate(store, q) : cohortReportFromLedger(store, q);
@@ -160,6 +173,8 @@ function monthIndex(date: string): number {
  */
 export async function cohortTriangle(store: ReportReader, q: Omit<CohortQuery, 'by' | 'horizons'>): Promise<TriangleReport> {
   const cq: CohortQuery = { ...q, by: 'month' };
+  checkReportRange(cq, 'month');
+  checkAsOf(q.asOf);
   const zone = reportZone({ ...q, basis: 'event' });
   const asOf = q.asOf ?? Date.now();
   const sizes = await cohortSizes(store, cq, zone);

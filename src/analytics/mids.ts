@@ -7,12 +7,12 @@ import type { Cents } from '../core/money.js';
 import type { ReportReader } from '../store/store.js';
 import { rate } from './arith.js';
 import { groupKey, type Dimension } from './dimensions.js';
-import { instantRange, nextPeriodStart, periodsOf } from './range.js';
+import { checkReportRange, instantRange, nextPeriodStart, periodsOf } from './range.js';
 import { eventCol, filterSql, Params } from './sql.js';
 import { reportZone, type RangeQuery } from './summary.js';
 import { addDays } from '../core/time.js';
-import { DEFAULT_THRESHOLDS } from './defaults.js';
-
+import { UsageError } from '../core/errors.js';
+import { DEFAULT_THRESHOLDS, MAX_THRESHOLDS } from './defaults.js';
 export const HEALTH_LABELS = ['ok', 'watch', 'warning', 'excessive'] as const;
 export type Health = (typeof HEALTH_LABELS)[number] | 'no-sales';
 
@@ -55,8 +55,10 @@ const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v)
 /** MID health for every month touching [from, to] (the month before the first is read for Mastercard). */
 export async function midReport(store: ReportReader, q: RangeQuery & { thresholds?: number[] }): Promise<MidReport> {
   if (q.groupBy === 'mid') q = { ...q, groupBy: null };
+  checkReportRange(q, 'month');
   const zone = reportZone({ ...q, basis: 'event' });
   const thresholds = [...(q.thresholds ?? DEFAULT_THRESHOLDS)].sort((a, b) => a - b);
+  if (thresholds.length > MAX_THRESHOLDS) throw new UsageError(`${thresholds.length} thresholds given; at most ${MAX_THRESHOLDS}`);
   const months = periodsOf(q.from, q.to, 'month');
   const first = months[0]?.start ?? `${q.from.slice(0, 7)}-01`;
   const last = months[months.length - 1]?.start ?? first;

@@ -8,7 +8,7 @@
 import type { ReportReader } from '../store/store.js';
 import { rate } from './arith.js';
 import { groupKey, type Dimension } from './dimensions.js';
-import { instantRange } from './range.js';
+import { checkReportRange, instantRange } from './range.js';
 import { eventCol, filterSql, Params } from './sql.js';
 import { reportZone, type RangeQuery } from './summary.js';
 
@@ -43,6 +43,7 @@ const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v)
 /** Retention of the subscriptions started in [from, to]. A billing-cycle filter limits the cycles listed. */
 export async function retentionReport(store: ReportReader, q: RangeQuery): Promise<RetentionReport> {
   if (q.groupBy === 'cycle') throw new RangeError('retention is already broken down by billing cycle; group it by another field');
+  checkReportRange(q);
   const zone = reportZone({ ...q, basis: 'event' });
   const r = instantRange(q.from, q.to, zone);
   const p = new Params();

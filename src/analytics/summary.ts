@@ -5,7 +5,7 @@
 import type { ReportReader } from '../store/store.js';
 import type { Dimension, Filter } from './dimensions.js';
 import { compareFigures, figuresOf, type ComparedFigures, type Figures } from './figures.js';
-import { instantRange, periodKey, periodsOf, previousRange, type Period } from './range.js';
+import { checkReportRange, instantRange, periodKey, periodsOf, previousRange, type Period } from './range.js';
 import type { Basis } from './sql.js';
 import { readTotalsFromSlots, slotsAnswer } from './summary-aggregate.js';
 import { emptyTotals, readTotals, type TotalsByBucket, type TotalsQuery } from './totals.js';
@@ -69,6 +69,7 @@ async function totalsOf(store: ReportReader, q: TotalsQuery, o: TotalsSource): P
 
 /** The summary of [from, to] and of the previous period of the same length. */
 export async function summaryReport(store: ReportReader, q: RangeQuery, o: TotalsSource = {}): Promise<SummaryReport> {
+  checkReportRange(q);
   const zone = reportZone(q);
   const basis = q.basis ?? 'event';
   const cur = instantRange(q.from, q.to, zone);
@@ -116,6 +117,7 @@ export interface SeriesReport {
  * before `from` counts only the days from `from`.
  */
 export async function seriesReport(store: ReportReader, q: RangeQuery & { by: Period }, o: TotalsSource = {}): Promise<SeriesReport> {
+  checkReportRange(q, q.by);
   const zone = reportZone(q);
   const basis = q.basis ?? 'event';
   const r = instantRange(q.from, q.to, zone);

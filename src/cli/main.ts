@@ -1,5 +1,5 @@
 import { EXIT_OK, EXIT_USAGE, KonduitError, errorMessage } from '../core/errors.js';
-import { maskDigitsInText } from '../core/mask.js';
+import { safeText } from '../core/mask.js';
 import { commands, type CommandEntry } from './commands.js';
 
 const VERSION = '0.1.0';
@@ -29,6 +29,9 @@ function findCommand(argv: string[]): { entry: CommandEntry; rest: string[] } | 
 
 /** Runs the CLI; the one place where errors become exit codes and messages. */
 export async function main(argv: string[]): Promise<number> {
+  // Every file Konduit creates (the store and its WAL, keys, state, import files with card data) is its
+  // user's alone, whatever the shell's umask (docs/security.md).
+  process.umask(process.umask() | 0o077);
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     process.stdout.write(`${overview()}\n`);
     return argv.length === 0 ? EXIT_USAGE : EXIT_OK;
@@ -56,15 +59,16 @@ export async function main(argv: string[]): Promise<number> {
     }
     return await mod.run(found.rest);
   } catch (err) {
-    // Defence in depth: nothing that looks like a card number leaves through an error message.
-    const msg = maskDigitsInText(errorMessage(err));
+    // Defence in depth: no password or card-like number leaves through an error message, and no control
+    // character from a CRM's or a file's text drives the terminal.
+    const msg = safeText(errorMessage(err), { keepNewlines: true });
     if (err instanceof KonduitError) {
       process.stderr.write(`konduit: ${msg}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
       return err.exitCode;
     }
     process.stderr.write(`konduit: unexpected error: ${msg}\n`);
     if (process.env.KONDUIT_DEBUG && err instanceof Error && err.stack) {
-      process.stderr.write(`${maskDigitsInText(err.stack)}\n`);
+      process.stderr.write(`${safeText(err.stack, { keepNewlines: true })}\n`);
     }
     return EXIT_USAGE;
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 
 /** A temp path beside `target` (same directory, so the final rename is atomic on one filesystem). */
@@ -8,17 +8,30 @@ export function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-/** Writes a whole file atomically: temp file, then rename. Nothing half-written is ever visible. */
+/**
+ * Writes a whole file atomically and durably: temp file, fsync, rename, fsync of the directory. Nothing
+ * half-written is ever visible, and after a crash the file is the old one or the new one.
+ */
 export async function writeFileAtomic(target: string, data: string | Uint8Array, mode?: number): Promise<void> {
   await mkdir(dirname(target), { recursive: true });
   const tmp = tempPathFor(target);
   try {
-    await writeFile(tmp, data, mode === undefined ? undefined : { mode });
+    const fh = await open(tmp, 'w', mode);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, target);
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
   }
+  // The rename itself is durable once the directory is synced; not every platform can open one.
+  const dir = await open(dirname(target), 'r').catch(() => null);
+  await dir?.sync().catch(() => undefined);
+  await dir?.close();
 }
 
 /** A streamed output that only appears at `target` when committed; abort() removes the temp file. */

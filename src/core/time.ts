@@ -212,30 +212,56 @@ export function startOfLocalDay(date: string, zone: string): number {
   return wallToInstant({ ...w, hour: 0, minute: 0, second: 0 }, zone);
 }
 
-/** Adds whole calendar days to a "YYYY-MM-DD" date. */
+/**
+ * The calendar years that reports and syncs accept from a user: wider than any merchant's history,
+ * narrow enough that every day, week and month of a range stays cheap to enumerate (docs/time.md).
+ */
+export const FIRST_YEAR = 2000;
+export const LAST_YEAR = 2100;
+
+/** Whether `text` is a "YYYY-MM-DD" calendar date in the years FIRST_YEAR..LAST_YEAR. */
+export function isSupportedDate(text: string): boolean {
+  const w = /^\d{4}-\d{2}-\d{2}$/.test(text) ? parseWall(text) : null;
+  return w !== null && w.year >= FIRST_YEAR && w.year <= LAST_YEAR;
+}
+
+/** Epoch milliseconds of 00:00 UTC of a calendar date, for any year 1..9999 (Date.UTC maps 0..99 to 19xx). */
+function utcMidnight(w: Pick<WallTime, 'year' | 'month' | 'day'>): number {
+  return new Date(0).setUTCFullYear(w.year, w.month - 1, w.day);
+}
+
+/** Whole days since 1970-01-01 of a "YYYY-MM-DD" date: dates compared and counted as dates, not as text. */
+export function dayNumber(date: string): number {
+  const w = parseWall(date);
+  if (!w) throw new RangeError(`not a date: ${date}`);
+  return Math.round(utcMidnight(w) / DAY);
+}
+
+/** Adds whole calendar days to a "YYYY-MM-DD" date; a result outside the years 0001..9999 is a RangeError. */
 export function addDays(date: string, days: number): string {
   const w = parseWall(date);
   if (!w) throw new RangeError(`not a date: ${date}`);
-  const d = new Date(Date.UTC(w.year, w.month - 1, w.day) + days * DAY);
-  return formatDate({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() });
+  const d = new Date(utcMidnight(w) + days * DAY);
+  const year = d.getUTCFullYear();
+  // Four-digit years only: "10000-01-01" would sort before "9999-12-31" as text.
+  if (!(year >= 1 && year <= 9999)) throw new RangeError(`${date} ${days < 0 ? '-' : '+'} ${Math.abs(days)} days is outside the years 0001 to 9999`);
+  return formatDate({ year, month: d.getUTCMonth() + 1, day: d.getUTCDate() });
 }
 
 /** Whole days from date a to date b ("YYYY-MM-DD"), b - a. */
 export function daysBetween(a: string, b: string): number {
-  const wa = parseWall(a);
-  const wb = parseWall(b);
-  if (!wa || !wb) throw new RangeError(`not a date: ${wa ? b : a}`);
-  return Math.round((Date.UTC(wb.year, wb.month - 1, wb.day) - Date.UTC(wa.year, wa.month - 1, wa.day)) / DAY);
+  if (!parseWall(a) || !parseWall(b)) throw new RangeError(`not a date: ${parseWall(a) ? b : a}`);
+  return dayNumber(b) - dayNumber(a);
 }
 
 /** ISO week key "YYYY-Www" of a calendar date. */
 export function isoWeekKey(date: string): string {
   const w = parseWall(date);
   if (!w) throw new RangeError(`not a date: ${date}`);
-  const d = new Date(Date.UTC(w.year, w.month - 1, w.day));
+  const d = new Date(utcMidnight(w));
   const dow = d.getUTCDay() || 7; // Monday=1..Sunday=7
   d.setUTCDate(d.getUTCDate() + 4 - dow); // Thursday of this week decides the year
-  const yearStart = Date.UTC(d.getUTCFullYear(), 0, 1);
+  const yearStart = utcMidnight({ year: d.getUTCFullYear(), month: 1, day: 1 });
   const week = Math.ceil(((d.getTime() - yearStart) / DAY + 1) / 7);
   return `${d.getUTCFullYear()}-W${pad2(week)}`;
 }
@@ -244,7 +270,7 @@ export function isoWeekKey(date: string): string {
 export function isoWeekStart(date: string): string {
   const w = parseWall(date);
   if (!w) throw new RangeError(`not a date: ${date}`);
-  const dow = new Date(Date.UTC(w.year, w.month - 1, w.day)).getUTCDay() || 7;
+  const dow = new Date(utcMidnight(w)).getUTCDay() || 7;
   return addDays(date, 1 - dow);
 }
 

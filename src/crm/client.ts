@@ -3,8 +3,14 @@
  * password never appears in a URL, a log line or an error. Retries follow retry-policy.ts; requests
  * pass a per-connection concurrency limit and rate limit; every request has a timeout and honours the
  * caller's AbortSignal.
+ *
+ * What a broken or hostile CRM cannot do (docs/security.md): redirect the request (and its password) to
+ * another origin (redirects are followed only within the base URL's origin), answer with an unbounded
+ * body (read up to maxResponseBytes, then refused), or get the password into an error (every text the
+ * CRM or the network gives is passed through redactPasswords before it becomes a message).
  */
 import { KonduitError, EXIT_INVALID, EXIT_USAGE } from '../core/errors.js';
+import { redactPasswords } from '../core/mask.js';
 import { DEFAULT_RETRY, isEmptyResultMessage, retryDecision, type FatalKind, type Outcome } from './retry-policy.js';
 import { RateLimiter, Semaphore } from './rate-limit.js';
 import { Envelope, PageMessage } from './schemas.js';
@@ -35,6 +41,56 @@ export interface CrmClientOptions {
   random?: () => number;
   /** Called before each retry wait: what failed and how long until the next try. */
   onRetry?: (info: { endpoint: Endpoint; attempt: number; reason: string; waitMs: number }) => void;
+  /** Largest answer read, decoded (default 64 MiB: a page of 200 records is well under 2 MiB). */
+  maxResponseBytes?: number;
+}
+
+const MAX_REDIRECTS = 5;
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/** Whether a URL's host is this machine (127.0.0.0/8, ::1, localhost). */
+function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * A warning for a base URL that would send the API password unencrypted: http:// to a host other than
+ * this machine. Null for https:// and for loopback (the sandbox, a local tunnel).
+ */
+export function insecureBaseUrlWarning(baseUrl: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(baseUrl);
+  } catch {
+    return null;
+  }
+  if (u.protocol !== 'http:' || isLoopbackHost(u.hostname)) return null;
+  return `the base URL ${u.origin} is http://: the API password will cross the network unencrypted; use https:// unless this is a test CRM on a network you trust`;
+}
+
+/** Reads a body up to `max` bytes; null when it is larger (the rest is not read). */
+async function readCapped(res: Response, max: number): Promise<string | null> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > max) {
+    await res.body?.cancel().catch(() => undefined);
+    return null;
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** A CRM failure that retrying cannot fix; says what to change. Never carries the password. */
@@ -141,22 +197,51 @@ export class CrmClient {
     this.random = o.random ?? Math.random;
   }
 
-  /** One attempt: HTTP exchange -> Outcome. */
+  /** One attempt: HTTP exchange -> Outcome, every text in it with the password redacted. */
   private async attempt(endpoint: Endpoint, params: Record<string, string>, signal?: AbortSignal): Promise<Outcome> {
+    const o = await this.exchange(endpoint, params, signal);
+    const clean = (text: string) => redactPasswords(text, [this.o.password]);
+    if (o.kind === 'crm-error') return { ...o, message: clean(o.message) };
+    if (o.kind === 'bad-body') return { ...o, detail: clean(o.detail) };
+    if (o.kind === 'network') return { ...o, message: clean(o.message) };
+    return o;
+  }
+
+  private async exchange(endpoint: Endpoint, params: Record<string, string>, signal?: AbortSignal): Promise<Outcome> {
     if (signal?.aborted) return { kind: 'aborted' };
     const body = new URLSearchParams({ loginId: this.o.loginId, password: this.o.password, ...params });
     const timeout = AbortSignal.timeout(this.o.timeoutMs ?? 120_000);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     this.requests++;
     try {
-      const res = await this.fetchImpl(`${this.baseUrl}/${endpoint}/`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body: body.toString(),
-        signal: combined,
-      });
-      const text = await res.text();
-      return interpretResponse(res.status, text, res.headers.get('retry-after'));
+      let url = new URL(`${this.baseUrl}/${endpoint}/`);
+      for (let hop = 0; ; hop++) {
+        // Redirects by hand: the body carries the password, so it is re-sent only within the base URL's origin.
+        const res = await this.fetchImpl(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          body: body.toString(),
+          signal: combined,
+          redirect: 'manual',
+        });
+        const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+        if (location !== null) {
+          await res.body?.cancel().catch(() => undefined);
+          const next = new URL(location, url);
+          if (next.origin !== url.origin) {
+            return { kind: 'refused', message: `${endpoint}: the CRM redirected the request to another origin (${next.origin}); not followed, since the request carries the API password`, hint: `Check the base URL (${this.baseUrl}); if the CRM moved, connect again with its new address.` };
+          }
+          if (hop >= MAX_REDIRECTS) return { kind: 'refused', message: `${endpoint}: more than ${MAX_REDIRECTS} redirects`, hint: `Check the base URL (${this.baseUrl}).` };
+          url = next;
+          continue;
+        }
+        const max = this.o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+        const text = await readCapped(res, max);
+        if (text === null) {
+          return { kind: 'refused', message: `${endpoint}: the CRM's answer is larger than ${Math.round(max / 1024 / 1024)} MiB; not read`, hint: 'A page of 200 records is far smaller; check the base URL points at the CRM\'s API.' };
+        }
+        return interpretResponse(res.status, text, res.headers.get('retry-after'));
+      }
     } catch (err) {
       if (signal?.aborted) return { kind: 'aborted' };
       if (timeout.aborted) return { kind: 'timeout' };

@@ -13,6 +13,8 @@ export type Outcome =
   /** A body that is not the JSON envelope: a proxy's HTML page, a truncated response. */
   | { kind: 'bad-body'; detail: string }
   | { kind: 'network'; code?: string; message: string }
+  /** The client refused the answer itself (a redirect to another origin, a body over the size cap). */
+  | { kind: 'refused'; message: string; hint: string }
   | { kind: 'timeout' }
   | { kind: 'aborted' };
 
@@ -116,6 +118,8 @@ export function retryDecision(outcome: Outcome, attempt: number, o: RetryOptions
       return again(`network error${outcome.code ? ` ${outcome.code}` : ''}: ${outcome.message}`);
     case 'bad-body':
       return again(`unreadable response (${outcome.detail})`);
+    case 'refused':
+      return { retry: false, reason: outcome.message, waitMs: 0, fatal: { kind: 'request', message: outcome.message, hint: outcome.hint } };
     case 'http': {
       const s = outcome.status;
       if (s === 429) {

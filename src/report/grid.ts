@@ -4,6 +4,7 @@
  * percentages in tables; an incomplete LTV cell ends with "~" in tables and has a `_complete` column in
  * CSV.
  */
+import { csvText } from '../core/csv.js';
 import { RATE_FIGURES, type Figures } from '../analytics/index.js';
 import type { Rate, ReportJson } from './json.js';
 import type { RenderedReport } from './run.js';
@@ -24,13 +25,9 @@ export function gridToTable(g: Grid): string {
   return [line(g.columns), line(widths.map((w) => '-'.repeat(w))), ...g.rows.map(line)].join('\n') + '\n';
 }
 
-function csvCell(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** Prints a grid as RFC 4180 CSV. */
+/** Prints a grid as RFC 4180 CSV, text cells neutralised against formula injection (core/csv.ts). */
 export function gridToCsv(g: Grid): string {
-  return [g.columns, ...g.rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  return csvText([g.columns, ...g.rows]);
 }
 
 /** The figures shown by summary and series tables, in order. */

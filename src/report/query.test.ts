@@ -52,7 +52,7 @@ describe('parseReportQuery', () => {
       expect(refusal(name, { tz: 'Mars/Base' })[2]).toContain('Mars/Base');
       expect(refusal(name, { groupBy: 'campaign', horizonz: '7' })).toEqual(['unknown_parameter', 'horizonz', expect.stringMatching(/^horizonz does not apply to the \w+ report: expected one of from, to, tz, groupBy, filter, connection/)]);
     }
-    expect(refusal('cohorts', { horizons: '7,x' })).toEqual(['invalid_parameter', 'horizons', 'horizons "7,x" is not valid: expected positive whole numbers of days, comma-separated, e.g. 7,30,90']);
+    expect(refusal('cohorts', { horizons: '7,x' })).toEqual(['invalid_parameter', 'horizons', 'horizons "7,x" is not valid: expected positive whole numbers of days up to 36600, at most 64 of them, comma-separated, e.g. 7,30,90']);
     expect(refusal('cohorts', { horizons: '0' })[1]).toBe('horizons');
     expect(refusal('mids', { thresholds: '1.5,1.0,0.9' })[1]).toBe('thresholds');
     expect(refusal('mids', { thresholds: '0.9,1.0' })[1]).toBe('thresholds');

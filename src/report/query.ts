@@ -10,6 +10,7 @@ import { UsageError } from '../core/errors.js';
 import { addDays, isValidTimeZone, localDate, parseWall, startOfLocalDay } from '../core/time.js';
 import { DIMENSIONS, filterValue, parseDimension, type Dimension, type Filter } from '../analytics/dimensions.js';
 import type { Basis, Period, RangeQuery } from '../analytics/index.js';
+import { MAX_HORIZON_DAYS, MAX_HORIZONS } from '../analytics/defaults.js';
 import type { ConnectionSummary } from '../store/store.js';
 
 export const REPORT_NAMES = ['summary', 'series', 'cohorts', 'triangle', 'retention', 'mids'] as const;
@@ -46,7 +47,7 @@ const filter = z.string().transform((s, ctx) => {
   }
   return { dimension: d, value };
 });
-const horizons = z.string().transform(list).pipe(z.array(z.string().regex(/^\d{1,5}$/).transform(Number).pipe(z.number().int().positive())).min(1));
+const horizons = z.string().transform(list).pipe(z.array(z.string().regex(/^\d{1,5}$/).transform(Number).pipe(z.number().int().positive().max(MAX_HORIZON_DAYS))).min(1).max(MAX_HORIZONS));
 // A percentage becomes a fraction by moving the decimal point ("0.9" -> 0.009), never by a float division
 // that would print as 0.009000000000000001.
 const thresholds = z.string().transform(list).pipe(z.array(z.string().regex(/^\d{1,3}(\.\d+)?$/).transform((s) => Number(`${s}e-2`))).length(3))
@@ -106,7 +107,7 @@ const EXPECTED: Record<ParamName, (report: ReportName) => string> = {
   groupBy: (r) => (r === 'retention' ? `one of ${DIMENSIONS.filter((d) => d !== 'cycle').join(', ')} (retention is already by billing cycle)` : `one of ${DIMENSIONS.join(', ')}`),
   filter: () => `FIELD:VALUE with FIELD one of ${DIMENSIONS.join(', ')} (campaign, product, mid and cycle take whole numbers), e.g. campaign:3`,
   connection: () => 'a connection name',
-  horizons: () => 'positive whole numbers of days, comma-separated, e.g. 7,30,90',
+  horizons: () => `positive whole numbers of days up to ${MAX_HORIZON_DAYS}, at most ${MAX_HORIZONS} of them, comma-separated, e.g. 7,30,90`,
   thresholds: () => 'three percentages, ascending, comma-separated, e.g. 0.9,1.0,1.5',
 };
 

@@ -303,7 +303,7 @@ describe('the one error shape: {error: {code, message}}', () => {
     const [hStatus, horizons] = await report('horizons=7,x');
     expect([hStatus, horizons.param]).toEqual([400, 'horizons']);
     // Only cohorts takes horizons; the other reports name what they take instead.
-    if (name === 'cohorts') expect(horizons).toMatchObject({ code: 'invalid_parameter', message: 'horizons "7,x" is not valid: expected positive whole numbers of days, comma-separated, e.g. 7,30,90' });
+    if (name === 'cohorts') expect(horizons).toMatchObject({ code: 'invalid_parameter', message: 'horizons "7,x" is not valid: expected positive whole numbers of days up to 36600, at most 64 of them, comma-separated, e.g. 7,30,90' });
     else expect(horizons).toMatchObject({ code: 'unknown_parameter', message: expect.stringMatching(new RegExp(`^horizons does not apply to the ${name} report: expected one of from, to, tz, groupBy, filter, connection`)) });
   });
 

@@ -6,11 +6,12 @@
  */
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
+import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { errorMessage, KonduitError } from '../core/errors.js';
+import { errorMessage, KonduitError, UsageError } from '../core/errors.js';
 import { localDate } from '../core/time.js';
-import { BRAND_BASE_URLS, CrmClient } from '../crm/client.js';
+import { BRAND_BASE_URLS, CrmClient, insecureBaseUrlWarning } from '../crm/client.js';
 import { apiPasswordProblem } from '../crm/credentials.js';
 import { parseReportQuery, REPORT_NAMES, ReportQueryError, type ReportName } from '../report/query.js';
 import { runReport } from '../report/run.js';
@@ -22,7 +23,11 @@ import { ConnectForm, ConnectionPatch, LoginBody, readBody, SetupBody, SyncBody,
 import type { ConnectionSettings, ServerState } from './state.js';
 import { serveWeb } from './static.js';
 import type { SyncJob, SyncManager } from './syncs.js';
-import { maskDigitsInText } from '../core/mask.js';
+import { safeText } from '../core/mask.js';
+
+/** Largest request body of the sign-in and setup routes, and of every other API route (bytes). */
+export const AUTH_BODY_LIMIT = 4 * 1024;
+export const API_BODY_LIMIT = 64 * 1024;
 
 export interface AppOptions {
   store: Store;
@@ -76,6 +81,7 @@ function connectionJson(c: ConnectionSummary | Connection, s: ConnectionSettings
     historyFrom: s?.historyFrom ?? null,
     historyTo: s?.historyTo ?? null,
     createdAt: c.createdAt,
+    warning: insecureBaseUrlWarning(c.baseUrl),
   };
 }
 
@@ -105,7 +111,9 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
   const isHttps = (c: Ctx) => o.secureCookies === true || c.req.header('x-forwarded-proto') === 'https' || new URL(c.req.url).protocol === 'https:';
   const clientKey = (c: Ctx) => {
     if (o.trustProxy) {
-      const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+      // The rightmost entry: the one our proxy added (the address it saw). Entries to its left came with
+      // the request, written by whoever sent it (docs/dashboard.md, "Security").
+      const fwd = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
       if (fwd) return fwd;
     }
     try {
@@ -144,14 +152,28 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     if (c.req.path.startsWith('/api/')) c.header('Cache-Control', 'no-store');
   });
 
+  // Request bodies are bounded before anything reads them, signing in included: a JSON form is small.
+  // A declared Content-Length over the limit is refused at once, a streamed body once it passes it; the
+  // connection is closed so the rest of the upload is not read either.
+  const limit = (maxSize: number) =>
+    bodyLimit({ maxSize, onError: (c) => c.json(new HttpError(413, 'body_too_large', `the request body is larger than ${maxSize / 1024} KiB`).body(), 413, { Connection: 'close' }) });
+  app.use('/api/session', limit(AUTH_BODY_LIMIT));
+  app.use('/api/setup', limit(AUTH_BODY_LIMIT));
+  app.use('/api/*', limit(API_BODY_LIMIT));
+
   app.onError((err, c) => {
     const answer = (e: HttpError) => c.json(e.body(), e.status);
     if (err instanceof HttpError) return answer(err);
     if (err instanceof ReportQueryError) return answer(new HttpError(400, err.code, err.message, { param: err.param }));
     if (err instanceof RangeError) return answer(new HttpError(400, 'invalid_parameter', err.message));
+    // A request the analytics refuse (a range too long, too many horizons): the caller's to change.
+    if (err instanceof UsageError) return answer(new HttpError(400, 'invalid_parameter', err.message, err.hint ? { hint: err.hint } : {}));
+    // A malformed percent-escape in the URL (the web routes decode the path with decodeURIComponent).
+    if (err instanceof URIError) return answer(new HttpError(400, 'invalid_parameter', 'the URL holds a malformed percent-escape (%..)'));
     if (err instanceof KonduitError) return answer(new HttpError(422, 'invalid_input', err.message, err.hint ? { hint: err.hint } : {}));
-    // The same defence as the CLI's top-level catch: no card-like digit run reaches the log in clear.
-    console.error(`konduit serve: ${c.req.method} ${c.req.path}: ${maskDigitsInText(errorMessage(err))}`);
+    // The same defence as the CLI's top-level catch: no password or card-like digit run reaches the log in
+    // clear, and no control character in the path or message forges a line or drives a terminal.
+    console.error(`konduit serve: ${safeText(`${c.req.method} ${c.req.path}: ${errorMessage(err)}`)}`);
     return answer(new HttpError(500, 'internal_error', 'internal error; see the server log'));
   });
 
@@ -176,18 +198,21 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
   app.post('/api/session', async (c) => {
     if (!fromOurOrigin(c)) throw crossSite();
     const key = clientKey(c);
-    const wait = o.auth.limiter.retryAfterMs(key);
+    // Reserved before the slow hash, so parallel attempts count against the limit while in flight.
+    const wait = o.auth.limiter.begin(key);
     if (wait > 0) {
       c.header('Retry-After', String(Math.ceil(wait / 1000)));
       throw new HttpError(429, 'too_many_sign_ins', `too many failed sign-ins; try again in ${Math.ceil(wait / 60000)} min`);
     }
-    const body = await readBody(c, LoginBody);
-    const s = await o.auth.login(body.username, body.password);
-    if (!s) {
-      o.auth.limiter.fail(key);
-      throw new HttpError(401, 'wrong_login', 'wrong username or password');
+    let s: Session | null = null;
+    try {
+      const body = await readBody(c, LoginBody);
+      s = await o.auth.login(body.username, body.password);
+    } finally {
+      if (s) o.auth.limiter.succeed(key);
+      else o.auth.limiter.fail(key);
     }
-    o.auth.limiter.succeed(key);
+    if (!s) throw new HttpError(401, 'wrong_login', 'wrong username or password');
     startSession(c, s);
     return c.json({ user: s.username, csrf: s.csrf });
   });
@@ -301,8 +326,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     for (const k of ['historyFrom', 'historyTo'] as const) if (body[k] !== undefined) s[k] = body[k];
     // The frequency lives in the store, where `konduit sync --watch` reads it too; the range is the dashboard's.
     if (frequency !== conn.frequency) await o.store.setFrequency(conn.name, frequency);
-    o.state.data.connections[conn.connectionId] = s;
-    await o.state.save();
+    await o.state.update((d) => void (d.connections[conn.connectionId] = s));
     return c.json({ connection: connectionJson({ ...conn, frequency }, s) });
   });
 
@@ -311,8 +335,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     if (o.syncs.job(conn.connectionId)?.status === 'running') throw new HttpError(409, 'sync_running', 'a sync of this connection is running; cancel it first');
     await o.store.removeConnection(conn.name);
     cache.clear();
-    delete o.state.data.connections[conn.connectionId];
-    await o.state.save();
+    await o.state.update((d) => void delete d.connections[conn.connectionId]);
     return c.body(null, 204);
   });
 
@@ -320,8 +343,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     const conn = await mustGet(c.req.param('name'));
     const { from, to } = await readBody(c, SyncBody);
     if (from && to) {
-      o.state.data.connections[conn.connectionId] = { ...settingsOf(conn.connectionId), historyFrom: from, historyTo: to };
-      await o.state.save();
+      await o.state.update((d) => void (d.connections[conn.connectionId] = { ...d.connections[conn.connectionId], historyFrom: from, historyTo: to }));
     }
     const job = await o.syncs.start(conn, from && to ? { kind: 'backfill', from, to } : { kind: 'incremental' });
     if (!job) throw new HttpError(409, 'sync_running', 'a sync of this connection is already running');

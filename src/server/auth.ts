@@ -19,6 +19,7 @@ export const MIN_PASSWORD_LENGTH = 10;
 
 const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
 const TOKEN_PREFIX = 'kdt_';
+const LAST_USED_EVERY_MS = 60_000;
 
 export interface Session {
   id: string;
@@ -28,7 +29,7 @@ export interface Session {
 }
 
 /** Who made a request: a browser session or a script's API token. */
-export type Principal = { kind: 'session'; session: Session } | { kind: 'token'; token: TokenRecord };
+export type Principal = { kind: 'session'; session: Session } | { kind: 'token'; token: Readonly<TokenRecord> };
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -38,23 +39,37 @@ function sameString(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** A sliding-window limit of failed logins per key (client address): `max` failures per `windowMs`. */
+/**
+ * A sliding-window limit of failed logins per key (client address): `max` failures per `windowMs`.
+ * An attempt is reserved before its password is checked (the slow scrypt hash) and counts against the
+ * limit while it is in flight, so parallel attempts cannot all pass the check before any has failed.
+ */
 export class LoginLimiter {
   private readonly failures = new Map<string, number[]>();
+  private readonly inFlight = new Map<string, number>();
   constructor(
     private readonly max = 5,
     private readonly windowMs = 15 * 60 * 1000,
   ) {}
 
-  /** Milliseconds until `key` may try again, 0 when it may now. */
-  retryAfterMs(key: string, now = Date.now()): number {
+  /**
+   * Reserves an attempt for `key`: 0 when it may try now (end it with fail() or succeed()), else the
+   * milliseconds until it may (the oldest failure's expiry; a second while attempts are in flight).
+   */
+  begin(key: string, now = Date.now()): number {
     const recent = (this.failures.get(key) ?? []).filter((t) => now - t < this.windowMs);
-    this.failures.set(key, recent);
-    if (recent.length < this.max) return 0;
-    return (recent[0] ?? now) + this.windowMs - now;
+    if (recent.length > 0) this.failures.set(key, recent);
+    else this.failures.delete(key);
+    const pending = this.inFlight.get(key) ?? 0;
+    if (recent.length >= this.max) return (recent[0] ?? now) + this.windowMs - now;
+    if (recent.length + pending >= this.max) return 1000;
+    this.inFlight.set(key, pending + 1);
+    return 0;
   }
 
+  /** Ends a reserved attempt that failed. */
   fail(key: string, now = Date.now()): void {
+    this.end(key);
     // Bound the memory a flood of addresses can take: forget those whose failures have all expired.
     if (this.failures.size > 10_000) {
       for (const [k, times] of this.failures) if (times.every((t) => now - t >= this.windowMs)) this.failures.delete(k);
@@ -64,8 +79,16 @@ export class LoginLimiter {
     this.failures.set(key, list);
   }
 
+  /** Ends a reserved attempt that succeeded: the key's failures are forgotten. */
   succeed(key: string): void {
+    this.end(key);
     this.failures.delete(key);
+  }
+
+  private end(key: string): void {
+    const pending = (this.inFlight.get(key) ?? 0) - 1;
+    if (pending > 0) this.inFlight.set(key, pending);
+    else this.inFlight.delete(key);
   }
 }
 
@@ -87,8 +110,8 @@ export class Auth {
 
   /** Sets the admin account (first visit, or KONDUIT_ADMIN_PASSWORD at start-up). */
   async setAdmin(username: string, password: string): Promise<void> {
-    this.state.data.admin = { username, hash: await hashPassword(password), createdAt: Date.now() };
-    await this.state.save();
+    const admin = { username, hash: await hashPassword(password), createdAt: Date.now() };
+    await this.state.update((d) => void (d.admin = admin));
     this.sessions.clear();
   }
 
@@ -132,14 +155,21 @@ export class Auth {
   }
 
   /** The token record for a bearer token, or null. */
-  async tokenFor(bearer: string): Promise<TokenRecord | null> {
+  async tokenFor(bearer: string): Promise<Readonly<TokenRecord> | null> {
     if (!bearer.startsWith(TOKEN_PREFIX)) return null;
     const h = sha256(bearer);
     const t = this.state.data.tokens.find((x) => sameString(x.sha256, h)) ?? null;
-    if (t) {
-      t.lastUsedAt = Date.now();
-      // Persisting lastUsedAt is best effort; a failed write must not fail the request.
-      void this.state.save().catch(() => undefined);
+    const now = Date.now();
+    // Recorded at most once a minute (a write per request would queue behind busy scripts), and best
+    // effort: a failed write must not fail the request. A token revoked meanwhile stays revoked: the
+    // update finds it gone in the file.
+    if (t && (t.lastUsedAt === null || now - t.lastUsedAt > LAST_USED_EVERY_MS)) {
+      void this.state
+        .update((d) => {
+          const live = d.tokens.find((x) => x.id === t.id);
+          if (live) live.lastUsedAt = now;
+        })
+        .catch(() => undefined);
     }
     return t;
   }
@@ -148,22 +178,21 @@ export class Auth {
   async createToken(name: string): Promise<{ token: string; record: TokenRecord }> {
     const token = `${TOKEN_PREFIX}${randomBytes(30).toString('base64url')}`;
     const record: TokenRecord = { id: randomBytes(6).toString('hex'), name, sha256: sha256(token), createdAt: Date.now(), lastUsedAt: null };
-    this.state.data.tokens.push(record);
-    await this.state.save();
+    await this.state.update((d) => void d.tokens.push(record));
     return { token, record };
   }
 
-  listTokens(): Omit<TokenRecord, 'sha256'>[] {
+  listTokens(): Omit<Readonly<TokenRecord>, 'sha256'>[] {
     return this.state.data.tokens.map(({ sha256: _h, ...rest }) => rest);
   }
 
   /** Revokes a token by id; false when unknown. */
   async revokeToken(id: string): Promise<boolean> {
-    const before = this.state.data.tokens.length;
-    this.state.data.tokens = this.state.data.tokens.filter((t) => t.id !== id);
-    if (this.state.data.tokens.length === before) return false;
-    await this.state.save();
-    return true;
+    return this.state.update((d) => {
+      const before = d.tokens.length;
+      d.tokens = d.tokens.filter((t) => t.id !== id);
+      return d.tokens.length !== before;
+    });
   }
 
   /** True when the request's CSRF token matches the session's. */

@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'cross_site_request' | 'csrf_mismatch'
   // 404 (unknown_connection also answers 404 on /api/connections/:name)
   | 'unknown_report' | 'unknown_token' | 'unknown_route'
+  // 413
+  | 'body_too_large'
   // 409
   | 'already_set_up' | 'name_taken' | 'sync_running' | 'no_sync_running'
   // 421
@@ -41,7 +43,7 @@ export interface ApiErrorBody {
 /** An error answered with a status and the one error shape. */
 export class HttpError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 421 | 422 | 429 | 500,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 421 | 422 | 429 | 500,
     readonly code: ErrorCode,
     message: string,
     readonly extra: { param?: string; hint?: string } = {},

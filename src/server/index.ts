@@ -73,7 +73,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   if (o.adminPassword !== undefined && !(auth.adminName() === user && (await auth.adminPasswordIs(o.adminPassword)))) {
     await auth.setAdmin(user, o.adminPassword);
   }
-  for (const [id, s] of Object.entries(o.connectionSettings ?? {})) state.data.connections[id] ??= s;
+  const seeded = Object.entries(o.connectionSettings ?? {}).filter(([id]) => !state.data.connections[id]);
+  if (seeded.length > 0) await state.update((d) => seeded.forEach(([id, s]) => (d.connections[id] ??= s)));
   const syncs = new SyncManager({ store: o.store, locksDir: o.locksDir, concurrency: o.syncConcurrency, rate: o.syncRate });
   if (o.schedule !== false) {
     syncs.startScheduler((c) => c.frequency);

@@ -6,13 +6,17 @@
 /**
  * Report answers by query, kept for `ttlMs` and dropped whenever a sync of this server stores records,
  * so revisiting a page costs no query. Syncs run by another process (konduit sync --watch on
- * PostgreSQL) show up once an entry expires.
+ * PostgreSQL) show up once an entry expires. Bounded by count and by the bytes of the answers' JSON
+ * (`maxBytes`, the least recently computed dropped first); an answer larger than a quarter of it is
+ * returned without being kept.
  */
 export class ReportCache {
-  private readonly entries = new Map<string, { at: number; body: unknown }>();
+  private readonly entries = new Map<string, { at: number; body: unknown; bytes: number }>();
+  private bytes = 0;
   constructor(
     private readonly ttlMs = 60_000,
     private readonly max = 200,
+    private readonly maxBytes = 32 * 1024 * 1024,
   ) {}
 
   /** The cached answer for `key`, or the one `compute` gives (then cached). */
@@ -20,14 +24,30 @@ export class ReportCache {
     const hit = this.entries.get(key);
     if (hit && Date.now() - hit.at < this.ttlMs) return hit.body;
     const body = await compute();
-    this.entries.delete(key);
-    this.entries.set(key, { at: Date.now(), body });
+    this.drop(key);
+    const bytes = Buffer.byteLength(JSON.stringify(body) ?? '');
+    if (bytes > this.maxBytes / 4) return body;
+    this.entries.set(key, { at: Date.now(), body, bytes });
+    this.bytes += bytes;
     // Map order is insertion order: the first key is the least recently computed.
-    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as string);
+    while (this.entries.size > this.max || this.bytes > this.maxBytes) this.drop(this.entries.keys().next().value as string);
     return body;
+  }
+
+  /** Bytes of JSON the cache holds. */
+  size(): number {
+    return this.bytes;
   }
 
   clear(): void {
     this.entries.clear();
+    this.bytes = 0;
+  }
+
+  private drop(key: string): void {
+    const e = this.entries.get(key);
+    if (!e) return;
+    this.entries.delete(key);
+    this.bytes -= e.bytes;
   }
 }

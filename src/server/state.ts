@@ -33,28 +33,61 @@ export interface ServerStateData {
   connections: Record<string, ConnectionSettings>;
 }
 
-/** The state file: read once at start, written atomically on every change (or kept in memory when path is null). */
+/** The state as readers see it: changes go through ServerState.update. */
+export interface StateView {
+  readonly admin: Readonly<AdminAccount> | null;
+  readonly tokens: readonly Readonly<TokenRecord>[];
+  readonly connections: Readonly<Record<string, Readonly<ConnectionSettings>>>;
+}
+
+/** What a missing state file holds. */
+const empty = (): ServerStateData => ({ admin: null, tokens: [], connections: {} });
+
+/** Reads the state file; a missing one is an empty state. */
+async function readState(path: string): Promise<ServerStateData> {
+  try {
+    return { ...empty(), ...(JSON.parse(await readFile(path, 'utf8')) as Partial<ServerStateData>) };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return empty();
+    throw err;
+  }
+}
+
+/**
+ * The state file (or memory when path is null). Every change goes through `update`: one writer queue,
+ * in which the file is read again, changed and written atomically (temp file, fsync, rename), and the
+ * result becomes the state in memory. Concurrent changes (a token revoked while requests record when
+ * tokens were last used) therefore apply in order, each on top of the last, and an older copy can never
+ * land after a newer one.
+ */
 export class ServerState {
+  private queue: Promise<unknown> = Promise.resolve();
+
   private constructor(
     private readonly path: string | null,
-    readonly data: ServerStateData,
+    private current: ServerStateData,
   ) {}
 
   /** Loads the file at `path` (a missing file is an empty state); null keeps everything in memory (tests). */
   static async open(path: string | null): Promise<ServerState> {
-    const empty: ServerStateData = { admin: null, tokens: [], connections: {} };
-    if (!path) return new ServerState(null, empty);
-    try {
-      const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<ServerStateData>;
-      return new ServerState(path, { ...empty, ...parsed });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new ServerState(path, empty);
-      throw err;
-    }
+    return new ServerState(path, path ? await readState(path) : empty());
   }
 
-  /** Persists the current data. */
-  async save(): Promise<void> {
-    if (this.path) await writeFileAtomic(this.path, `${JSON.stringify(this.data, null, 2)}\n`, 0o600);
+  /** The state as last written (read only: changes go through update()). */
+  get data(): StateView {
+    return this.current;
+  }
+
+  /** Applies `change` to the state as the file holds it now and persists the result; resolves to what `change` returns. */
+  update<T>(change: (d: ServerStateData) => T): Promise<T> {
+    const run = this.queue.then(async () => {
+      const d = this.path ? await readState(this.path) : this.current;
+      const result = change(d);
+      if (this.path) await writeFileAtomic(this.path, `${JSON.stringify(d, null, 2)}\n`, 0o600);
+      this.current = d;
+      return result;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 }

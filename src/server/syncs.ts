@@ -5,6 +5,7 @@
  * incremental sync whenever a connection's frequency says it is due.
  */
 import { errorMessage } from '../core/errors.js';
+import { safeText } from '../core/mask.js';
 import type { Connection, Frequency, Store } from '../store/store.js';
 import { snapshot, type ProgressSnapshot } from '../sync/progress.js';
 import type { SyncMode } from '../sync/run.js';
@@ -119,7 +120,7 @@ export class SyncManager {
         },
         (err: unknown) => {
           job.status = abort.signal.aborted ? 'cancelled' : 'failed';
-          job.error = errorMessage(err);
+          job.error = safeText(errorMessage(err));
         },
       )
       .finally(() => {

@@ -158,6 +158,10 @@ export interface SyncState {
   getCheckpoint(connectionId: string, stream: string): Promise<string | null>;
   /** Sets a stream's incremental checkpoint date. */
   setCheckpoint(connectionId: string, stream: string, updatedThrough: string): Promise<void>;
+  /**
+   * Records a run as 'running'. The caller holds the connection's sync lock, so the connection's earlier
+   * runs still marked 'running' were stopped without finishing (killed, crashed): they become 'interrupted'.
+   */
   startRun(run: SyncRunRecord): Promise<void>;
   finishRun(runId: string, result: SyncRunResult): Promise<void>;
   /**

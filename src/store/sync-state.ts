@@ -8,6 +8,9 @@ import { Facts, small } from './facts.js';
 import type { CompletedRun, PageMarker, SyncRunRecord, SyncRunResult, SyncState } from './store.js';
 import { SYNC_CHECKPOINTS, SYNC_RUNS, type Row } from './tables.js';
 
+/** The error of a run found still 'running' when the next run of its connection started. */
+const INTERRUPTED_ERROR = 'interrupted: the process running this sync stopped before it ended (killed or crashed); the next run resumed its work';
+
 /** Drops the page markers of connection $1's scope $2. */
 const CLEAR_SCOPE = 'DELETE FROM sync_pages WHERE connection_id = $1 AND scope = $2';
 
@@ -59,8 +62,15 @@ export class SqlSyncState implements SyncState {
   }
 
   async startRun(run: SyncRunRecord): Promise<void> {
-    await this.ctx.lock.run(() =>
-      this.db.upsert(SYNC_RUNS, [
+    await this.ctx.lock.run(async () => {
+      // The caller holds the connection's sync lock, so no earlier run of it is live: one still marked
+      // running was stopped without a chance to say so (kill -9, a crash, a power cut).
+      await this.db.exec(`UPDATE sync_runs SET status = 'interrupted', error = $1 WHERE connection_id = $2 AND status = 'running' AND run_id <> $3`, [
+        INTERRUPTED_ERROR,
+        run.connectionId,
+        run.runId,
+      ]);
+      await this.db.upsert(SYNC_RUNS, [
         {
           run_id: run.runId,
           connection_id: run.connectionId,
@@ -74,8 +84,8 @@ export class SqlSyncState implements SyncState {
           retries: 0,
           error: null,
         },
-      ]),
-    );
+      ]);
+    });
   }
 
   async finishRun(runId: string, result: SyncRunResult): Promise<void> {

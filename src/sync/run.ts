@@ -22,9 +22,9 @@ import {
   type Window,
 } from './plan.js';
 import { snapshot, type ProgressSnapshot } from './progress.js';
-import { STREAMS, type AnyStream, type StreamName } from './streams.js';
+import { RecordError, STREAMS, type AnyStream, type StreamName } from './streams.js';
 import { UsageError } from '../core/errors.js';
-import { maskDigitsInText } from '../core/mask.js';
+import { safeText } from '../core/mask.js';
 
 /** What the engine needs from a CRM client (CrmClient, or a test double). */
 export interface PageSource {
@@ -322,7 +322,13 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       counters.pagesPlanned += 1;
       if (page.records.length >= perPage && page.page * perPage < page.totalResults) push({ spec: t.spec, window: null, page: t.page + 1 });
     }
-    const { write, maxUpdated } = t.spec.toPage(page.records, o.timezone, o.connectionId);
+    let mapped: ReturnType<AnyStream['toPage']>;
+    try {
+      mapped = t.spec.toPage(page.records, o.timezone, o.connectionId);
+    } catch (err) {
+      throw err instanceof RecordError ? err.onPage(t.page, t.window) : err;
+    }
+    const { write, maxUpdated } = mapped;
     const marker: PageMarker = {
       stream: t.spec.name,
       scope,
@@ -383,8 +389,9 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         records: counters.records,
         pages: counters.pages,
         retries: o.source.retries - retriesAtStart,
-        // Stored and shown on the dashboard: card-like digit runs are masked, as everywhere else.
-        error: maskDigitsInText(err instanceof Error ? err.message : String(err)),
+        // Stored and shown on the dashboard and the CLI: passwords redacted, card-like digit runs masked,
+        // control characters escaped, as everywhere else (core/mask.ts).
+        error: safeText(err instanceof Error ? err.message : String(err)),
       })
       .catch(() => undefined);
     throw err;

@@ -2,6 +2,7 @@
  * The six streams: which endpoint each reads, whether it walks date windows, and how a CRM record
  * becomes a store row (ids, cents, UTC instants, a sanitised raw copy). Pure mapping; run.ts does I/O.
  */
+import { InvalidInputError } from '../core/errors.js';
 import { crmWallToInstant } from '../core/time.js';
 import type { Endpoint } from '../crm/client.js';
 import {
@@ -72,24 +73,47 @@ const raw = (r: unknown) => sanitizedJson(r);
 const maxWall = (a: string | null, b: string | null | undefined): string | null => (!b ? a : !a || b > a ? b : a);
 
 /**
+ * A CRM record the sync cannot store (unreadable, or without its id), named by endpoint and position.
+ * For now it stops the run with this message (a later version sets such records aside and goes on).
+ */
+export class RecordError extends InvalidInputError {
+  constructor(
+    readonly endpoint: Endpoint,
+    readonly record: number,
+    readonly detail: string,
+    readonly where = 'of the page',
+  ) {
+    super(
+      `${endpoint}: record ${record} ${where} ${detail}`,
+      'The CRM sent a record Konduit cannot store. Look it up in the CRM by the position above, and report it to its support if it lacks an id.',
+    );
+  }
+
+  /** The same error with the page (and date window) it came from. */
+  onPage(page: number, window: { start: string; end: string } | null): RecordError {
+    return new RecordError(this.endpoint, this.record, this.detail, `of page ${page}${window ? ` (${window.start}..${window.end})` : ''}`);
+  }
+}
+
+/**
  * Reads every record of a page with a hand-written tolerant reader (crm/schemas.ts: the zod schemas'
  * semantics without their per-field allocations); each result is paired with its original record,
- * whose sanitised JSON is the raw column.
+ * whose sanitised JSON is the raw column. A record without `id` cannot be stored: a RecordError.
  */
-function parseAll<T>(read: (v: unknown) => T, records: unknown[], what: string): T[];
-function parseAll<T, K extends keyof T>(read: (v: unknown) => T, records: unknown[], what: string, id: K): (T & { [P in K]: NonNullable<T[P]> })[];
-function parseAll<T, K extends keyof T>(read: (v: unknown) => T, records: unknown[], what: string, id?: K): (T & { [P in K]: NonNullable<T[P]> })[] {
+function parseAll<T>(read: (v: unknown) => T, records: unknown[], endpoint: Endpoint): T[];
+function parseAll<T, K extends keyof T & string>(read: (v: unknown) => T, records: unknown[], endpoint: Endpoint, id: K): (T & { [P in K]: NonNullable<T[P]> })[];
+function parseAll<T, K extends keyof T & string>(read: (v: unknown) => T, records: unknown[], endpoint: Endpoint, id?: K): (T & { [P in K]: NonNullable<T[P]> })[] {
   const out = new Array<T & { [P in K]: NonNullable<T[P]> }>(records.length);
   for (let i = 0; i < records.length; i++) {
+    let r: T;
     try {
-      const r = read(records[i]);
-      // The id is the row's key: a record without one cannot be stored.
-      if (id !== undefined && (r[id] === null || r[id] === undefined)) throw new FieldError(String(id), 'missing; every record needs its id');
-      out[i] = r as T & { [P in K]: NonNullable<T[P]> };
+      r = read(records[i]);
     } catch (err) {
-      if (err instanceof FieldError) throw new Error(`cannot read ${what} record ${i + 1} of the page: ${err.message.slice(0, 300)}`);
+      if (err instanceof FieldError) throw new RecordError(endpoint, i + 1, `cannot be read: ${err.message.slice(0, 300)}`);
       throw err;
     }
+    if (id !== undefined && (r[id] === null || r[id] === undefined)) throw new RecordError(endpoint, i + 1, `has no ${id}; a record without its id cannot be stored`);
+    out[i] = r as T & { [P in K]: NonNullable<T[P]> };
   }
   return out;
 }
@@ -105,7 +129,7 @@ export const STREAMS = [
     windowed: false,
     map(records) {
       const rows: MappedPage<'campaigns'>['rows'] = [];
-      parseAll(readCampaign, records, 'campaign').forEach((c, i) => {
+      parseAll(readCampaign, records, 'campaign/query').forEach((c, i) => {
         if (c.campaignId !== null) rows.push({ campaign_id: c.campaignId, name: c.campaignName ?? null, campaign_type: c.campaignType ?? null, raw: raw(records[i]) });
       });
       return { rows, maxUpdated: null };
@@ -117,7 +141,7 @@ export const STREAMS = [
     windowed: false,
     map(records) {
       const rows: MappedPage<'products'>['rows'] = [];
-      parseAll(readProduct, records, 'product').forEach((p, i) => {
+      parseAll(readProduct, records, 'product/query').forEach((p, i) => {
         if (p.productId !== null) {
           rows.push({ product_id: p.productId, name: p.productName ?? p.name ?? null, sku: p.sku ?? p.productSku ?? null, price_cents: p.price ?? null, raw: raw(records[i]) });
         }
@@ -131,7 +155,7 @@ export const STREAMS = [
     windowed: true,
     map(records, zone) {
       let maxUpdated: string | null = null;
-      const rows = parseAll(readCustomer, records, 'customer', 'customerId').map((c, i) => {
+      const rows = parseAll(readCustomer, records, 'customer/query', 'customerId').map((c, i) => {
         maxUpdated = maxWall(maxUpdated, c.dateUpdated);
         return {
           customer_id: c.customerId,
@@ -154,7 +178,7 @@ export const STREAMS = [
     windowed: true,
     map(records, zone) {
       let maxUpdated: string | null = null;
-      const rows = parseAll(readOrder, records, 'order', 'orderId').map((o) => {
+      const rows = parseAll(readOrder, records, 'order/query', 'orderId').map((o) => {
         maxUpdated = maxWall(maxUpdated, o.dateUpdated);
         return {
           order_id: o.orderId,
@@ -181,7 +205,7 @@ export const STREAMS = [
     feedsLedger: true,
     map(records, zone) {
       let maxUpdated: string | null = null;
-      const parsed = parseAll(readTransaction, records, 'transaction', 'transactionId');
+      const parsed = parseAll(readTransaction, records, 'transactions/query', 'transactionId');
       const events: MoneyEvent[] = [];
       const rows = parsed.map((t) => {
         maxUpdated = maxWall(maxUpdated, t.dateUpdated);
@@ -221,7 +245,7 @@ export const STREAMS = [
     windowed: true,
     map(records, zone) {
       let maxUpdated: string | null = null;
-      const rows = parseAll(readPurchase, records, 'purchase', 'purchaseId').map((p, i) => {
+      const rows = parseAll(readPurchase, records, 'purchase/query', 'purchaseId').map((p, i) => {
         maxUpdated = maxWall(maxUpdated, p.dateUpdated);
         return {
           purchase_id: p.purchaseId,

@@ -26,30 +26,67 @@ export function resolveDb(flag: string | undefined): string {
   return flag || process.env.KONDUIT_DB || './konduit.duckdb';
 }
 
-async function secretKey(): Promise<Uint8Array> {
-  const pass = process.env.KONDUIT_SECRET;
-  if (pass) return keyFromPassphrase(pass);
-  const path = join(konduitHome(), 'secret.key');
-  try {
-    const text = (await readFile(path, 'utf8')).trim();
-    const st = await stat(path);
-    if ((st.mode & 0o077) !== 0) await chmod(path, 0o600);
-    if (!/^[0-9a-f]{64}$/.test(text)) throw new EnvironmentError(`the key file ${path} is not a 64-hex-digit key`, 'Restore it from a backup, or set KONDUIT_SECRET.');
-    return Buffer.from(text, 'hex');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await mkdir(konduitHome(), { recursive: true, mode: 0o700 });
-    const key = generateKey();
-    await writeFileAtomic(path, `${Buffer.from(key).toString('hex')}\n`, 0o600);
-    return key;
+/**
+ * Konduit's home (the key file, the server's state, locks), created 0700. One that others can read
+ * (say 0755, made by hand or by an older version) is tightened to 0700, with a notice.
+ */
+async function ensureHome(): Promise<string> {
+  const home = konduitHome();
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  if (((await stat(home)).mode & 0o077) !== 0) {
+    await chmod(home, 0o700).catch((err: unknown) => {
+      throw new EnvironmentError(`${home} is readable by other users and cannot be made private: ${(err as Error).message}`, 'Run chmod 700 on it, or point KONDUIT_HOME elsewhere.');
+    });
+    process.stderr.write(`konduit: made ${home} private (mode 0700): it holds the secret key and the server's state\n`);
   }
+  return home;
 }
 
-/** Opens and migrates the store the flags and environment select. */
-export async function openStore(dbFlag: string | undefined): Promise<Store> {
+/** The key that seals CRM passwords, and, when the key file is new, the write that keeps it. */
+async function secretKey(): Promise<{ key: Uint8Array; path: string | null; keep?: () => Promise<void> }> {
+  const pass = process.env.KONDUIT_SECRET;
+  if (pass) return { key: keyFromPassphrase(pass), path: null };
+  const path = join(await ensureHome(), 'secret.key');
+  let text: string;
+  try {
+    text = (await readFile(path, 'utf8')).trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const key = generateKey();
+    return { key, path, keep: () => writeFileAtomic(path, `${Buffer.from(key).toString('hex')}\n`, 0o600) };
+  }
+  if (((await stat(path)).mode & 0o077) !== 0) await chmod(path, 0o600);
+  if (!/^[0-9a-f]{64}$/.test(text)) throw new EnvironmentError(`the key file ${path} is not a 64-hex-digit key`, 'Restore it from a backup, or set KONDUIT_SECRET.');
+  return { key: Buffer.from(text, 'hex'), path };
+}
+
+/**
+ * Opens and migrates the store the flags and environment select. A key file is generated on first use
+ * only: when it is missing but the store already holds connections (their passwords were sealed with
+ * it), the store is refused with how to restore the key, never opened with a new one. `keyless`: the
+ * command opens no password (listing and removing connections), so it works without the key, using a
+ * throw-away one that is not kept.
+ */
+export async function openStore(dbFlag: string | undefined, o: { keyless?: boolean } = {}): Promise<Store> {
   const db = resolveDb(dbFlag);
-  const key = await secretKey();
+  const { key, path, keep } = await secretKey();
   const store = /^postgres(ql)?:\/\//.test(db) ? await openPostgresStore(db, { secretKey: key }) : await openDuckDbStore(resolve(db), { secretKey: key });
-  await store.migrate();
+  try {
+    await store.migrate();
+    if (keep && !o.keyless) {
+      const held = (await store.listConnections()).length;
+      if (held > 0) {
+        throw new EnvironmentError(
+          `the secret key ${path} is missing, but the store ${db} holds ${held} connection${held === 1 ? '' : 's'} whose CRM passwords were sealed with it`,
+          `Restore secret.key from a backup of ${konduitHome()} (or set KONDUIT_SECRET to the passphrase they were saved with). ` +
+            'If the key is lost for good, remove the connections (konduit connections remove NAME works without it) and connect them again.',
+        );
+      }
+      await keep();
+    }
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   return store;
 }

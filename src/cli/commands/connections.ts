@@ -8,8 +8,9 @@ import { openStore } from './connections-store.js';
 export const help = `Usage: konduit connections [list] [--db PATH|postgres://...]
        konduit connections remove NAME [--db PATH|postgres://...]
 
-Lists the saved CRM connections (name, brand, API host, API user, time zone, sync frequency), or
-removes one together with everything synced for it.
+Lists the saved CRM connections (name, brand, API host, API user, time zone, sync frequency, and how
+its last sync ended: ok, failed, cancelled, running, or interrupted when the process running it was
+killed), or removes one together with everything synced for it.
 
 Examples:
   konduit connections
@@ -20,7 +21,8 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, { db: { type: 'string' } }, true);
   const [action = 'list', name, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
-  const store = await openStore(values.db);
+  // Listing and removing open no CRM password: they work even when the secret key is missing.
+  const store = await openStore(values.db, { keyless: true });
   try {
     if (action === 'list') {
       const list = await store.listConnections();
@@ -28,8 +30,12 @@ export async function run(argv: string[]): Promise<number> {
         process.stdout.write('No connections yet. Add one with: konduit connect --help\n');
         return 0;
       }
-      const rows = [['NAME', 'BRAND', 'API HOST', 'API USER', 'TIMEZONE', 'FREQUENCY', 'CREATED']];
-      for (const c of list) rows.push([c.name, c.brand, c.baseUrl, c.loginId, c.timezone, c.frequency, new Date(c.createdAt).toISOString().slice(0, 16).replace('T', ' ')]);
+      const rows = [['NAME', 'BRAND', 'API HOST', 'API USER', 'TIMEZONE', 'FREQUENCY', 'CREATED', 'LAST SYNC']];
+      const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+      for (const c of list) {
+        const last = (await store.readRows('sync_runs', c.connectionId)).reduce<Record<string, unknown> | null>((a, r) => (!a || Number(r.started_at) > Number(a.started_at) ? r : a), null);
+        rows.push([c.name, c.brand, c.baseUrl, c.loginId, c.timezone, c.frequency, when(c.createdAt), last ? `${String(last.status)} ${when(Number(last.started_at))}` : 'never']);
+      }
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
       process.stdout.write(`${rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n')}\n`);
       return 0;

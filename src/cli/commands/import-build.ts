@@ -2,6 +2,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../core/atomic.js';
 import { EXIT_INVALID, EXIT_OK, EnvironmentError, UsageError, errorMessage } from '../../core/errors.js';
+import { maskDigitsInText } from '../../core/mask.js';
 import { buildImportFiles, type BuildResult } from '../../importfile/transform/build.js';
 import { mappingTemplate } from '../../importfile/transform/init-mapping.js';
 import { parseMapping } from '../../importfile/transform/mapping.js';
@@ -86,6 +87,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.mapping) throw new UsageError('--mapping FILE is required (or --init SOURCE to write one)', 'Run konduit import build --help.');
   if (positionals.length === 0) throw new UsageError('give at least one SOURCE.csv');
   const r = await buildWithMapping({ mapping: values.mapping, sources: positionals, outDir: values.out ?? '.', ...(values.today ? { today: values.today } : {}) });
-  process.stdout.write(r.text);
+  // Issues are masked where they are built; the whole output once more, as import validate does.
+  process.stdout.write(maskDigitsInText(r.text));
   return r.ok ? EXIT_OK : EXIT_INVALID;
 }

@@ -1,5 +1,6 @@
 /** `konduit import validate`: checks legacy import files against seed 002 before anything is sent. */
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../../core/errors.js';
+import { maskDigitsInText } from '../../core/mask.js';
 import { renderText } from '../../importfile/validate/render-text.js';
 import { DEFAULT_MAX_ISSUES, runValidation, type ImportInput } from '../../importfile/validate/validate.js';
 import { enumFlag, intFlag, parseFlags } from '../args.js';
@@ -53,6 +54,8 @@ export async function run(argv: string[]): Promise<number> {
     maxIssues,
     ...(values.today !== undefined ? { today: values.today } : {}),
   });
-  process.stdout.write(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderText(report, codes, maxIssues));
+  // Values are masked where they are reported; the whole output once more (file names, any text the
+  // report quotes), since a masked run stays valid JSON.
+  process.stdout.write(maskDigitsInText(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderText(report, codes, maxIssues)));
   return report.valid ? EXIT_OK : EXIT_INVALID;
 }

@@ -20,7 +20,9 @@ Options:
                      interface, behind a TLS proxy)
   --db PATH|URL      the store (default KONDUIT_DB, else ./konduit.duckdb)
   --secure-cookies   mark cookies Secure even without X-Forwarded-Proto: https (TLS terminated elsewhere)
-  --trust-proxy      trust X-Forwarded-For and X-Forwarded-Host from a reverse proxy
+  --trust-proxy      trust X-Forwarded-For and X-Forwarded-Host from a reverse proxy; the sign-in limit
+                     then keys on the rightmost X-Forwarded-For entry, the address the proxy saw (the
+                     proxy must append to the header, as nginx's $proxy_add_x_forwarded_for does)
   --allowed-host H   a host name the server answers to (repeatable). On 127.0.0.1 the default is
                      127.0.0.1 and localhost only (no DNS rebinding); on other addresses, any
   --no-schedule      do not run scheduled syncs from this process (e.g. konduit sync --watch runs them)

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { EXIT_OK, InvalidInputError, UsageError, errorMessage } from '../../core/errors.js';
+import { safeText } from '../../core/mask.js';
 import { parseWall } from '../../core/time.js';
 import type { Store } from '../../store/store.js';
 import type { SyncMode, SyncResult } from '../../sync/run.js';
@@ -100,7 +101,7 @@ async function watch(store: Store, only: string | undefined, o: RunOpts): Promis
         // Removed since the list was read: nothing to sync.
         if (err instanceof UnknownConnectionError) continue;
         // One connection's failure must not stop the others; it is retried at the next tick.
-        process.stderr.write(err instanceof SyncAlreadyRunningError ? `konduit: ${err.message}\n` : `konduit: ${summary.name}: ${errorMessage(err)}\n`);
+        process.stderr.write(err instanceof SyncAlreadyRunningError ? `konduit: ${err.message}\n` : `konduit: ${summary.name}: ${safeText(errorMessage(err))}\n`);
       }
     }
     await new Promise<void>((r) => {

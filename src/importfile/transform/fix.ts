@@ -136,7 +136,8 @@ export function fixDatetime(text: string, order: DateOrder = null): string | nul
   return `${date} ${pad2(h)}:${pad2(mi)}:${pad2(s)}`;
 }
 
-const BIT_WORDS: Record<string, string> = { true: '1', false: '0', yes: '1', no: '0', y: '1', n: '0' };
+// A Map: a cell "constructor" or "__proto__" must not find Object.prototype's members.
+const BIT_WORDS: ReadonlyMap<string, string> = new Map([['true', '1'], ['false', '0'], ['yes', '1'], ['no', '0'], ['y', '1'], ['n', '0']]);
 
 /** Fixes one cell of a typed column (pure); returns the new value and rule, or null to leave it. */
 export function fixCell(spec: ColumnSpec, raw: string, row: (name: string) => string, o: FixOptions = {}): { value: string; rule: FixRule } | null {
@@ -178,7 +179,7 @@ export function fixCell(spec: ColumnSpec, raw: string, row: (name: string) => st
       return trimmed;
     }
     case 'bit': {
-      const b = BIT_WORDS[v.toLowerCase()];
+      const b = BIT_WORDS.get(v.toLowerCase());
       if (b !== undefined) return { value: b, rule: 'bit_word' };
       return trimmed;
     }

@@ -83,6 +83,8 @@ export interface Connection {
   historyFrom: string | null;
   historyTo: string | null;
   createdAt: number;
+  /** Set when the base URL sends the password unencrypted (http:// to another machine). */
+  warning?: string | null;
 }
 
 export interface Progress {

@@ -1,12 +1,9 @@
-/** CSV export of any table the dashboard shows (RFC 4180, money as plain decimals). */
+/** CSV export of any table the dashboard shows (RFC 4180, money as plain decimals, formula-neutralised). */
+import { csvText } from '../../core/csv';
 
-function cell(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** The CSV text of a header and rows. */
+/** The CSV text of a header and rows: text cells that a spreadsheet would run as formulas are neutralised (core/csv.ts). */
 export function toCsv(columns: string[], rows: string[][]): string {
-  return [columns, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+  return csvText([columns, ...rows]);
 }
 
 /** Offers the CSV to the browser as a download. */

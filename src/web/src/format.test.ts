@@ -31,4 +31,9 @@ describe('toCsv', () => {
   it('quotes what needs quoting and ends rows with CRLF', () => {
     expect(toCsv(['a', 'b'], [['x,y', 'say "hi"']])).toBe('a,b\r\n"x,y","say ""hi"""\r\n');
   });
+  it('neutralises formulas in text cells, keeps negative numbers (Export CSV, hardening finding 9)', () => {
+    expect(toCsv(['affiliate', 'net'], [['=HYPERLINK("http://evil.example")', '-12.50'], ['@cmd', '3']])).toBe(
+      `affiliate,net\r\n"'=HYPERLINK(""http://evil.example"")",-12.50\r\n'@cmd,3\r\n`,
+    );
+  });
 });

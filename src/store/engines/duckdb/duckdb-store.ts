@@ -3,7 +3,8 @@
  * through the Appender into a staging table, then one INSERT OR REPLACE: far faster than statements
  * per row, and the primary key still guarantees no duplicate.
  */
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BOOLEAN, DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, VARCHAR, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { EnvironmentError, errorMessage } from '../../../core/errors.js';
@@ -318,7 +319,9 @@ export class DuckDriver implements SqlDriver {
 
 /** Opens (creating when missing) a DuckDB store file; run migrate() before use. */
 export async function openDuckDbStore(path: string, options: StoreOptions): Promise<SqlStore> {
-  if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
+  const onDisk = path !== ':memory:';
+  if (onDisk) await mkdir(dirname(path), { recursive: true });
+  const created = onDisk && !existsSync(path);
   let instance: DuckDBInstance;
   try {
     instance = await DuckDBInstance.create(path);
@@ -328,6 +331,9 @@ export async function openDuckDbStore(path: string, options: StoreOptions): Prom
       'Another konduit process may hold it open (DuckDB allows one writer), or the path is not writable.',
     );
   }
+  // The store holds customers' data: a new file is its owner's alone (0600) before anything is written
+  // to it. (Its WAL is created later, with the process's umask: the CLI runs with 077.)
+  if (created) await chmod(path, 0o600);
   const conn = await instance.connect();
   // The default 16 MB WAL threshold checkpoints on almost every bulk commit of raw CRM records, which
   // measured as the largest single cost of a sync; checkpoint less often (and on close) instead.

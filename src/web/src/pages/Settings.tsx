@@ -43,6 +43,7 @@ function statusPill(job: SyncJob | null, lastRun: SyncRun | undefined) {
   if (s === 'ok') return <span className="pill pill-green">Synced</span>;
   if (s === 'failed') return <span className="pill pill-red">Last sync failed</span>;
   if (s === 'cancelled') return <span className="pill pill-amber">Cancelled</span>;
+  if (s === 'interrupted') return <span className="pill pill-amber">Last sync interrupted</span>;
   return <span className="pill">Not synced yet</span>;
 }
 
@@ -315,6 +316,7 @@ function IntegrationPage(props: { name: string }) {
         {statusPill(job, runs[0])}
         <span className="muted small">{conn.baseUrl}</span>
       </div>
+      {conn.warning ? <div className="alert alert-error" data-testid="insecure-base-url">{conn.warning}</div> : null}
       <form className="card form" onSubmit={syncData} data-testid="sync-form">
         <header className="card-head">
           <div>
