@@ -17,7 +17,8 @@ export interface RunningSshd {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+/** A port free on 127.0.0.1 a moment ago (nothing listens on it unless another process took it since). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

@@ -3,7 +3,7 @@
  * (engines/duckdb/dialect.ts, engines/postgres/dialect.ts). The store's shared SQL and the reports build
  * their statements through it and never test which engine they run on.
  */
-import type { Value } from './tables.js';
+import type { ColumnType, Value } from './tables.js';
 
 /** Adds a parameter value and returns its placeholder ($n). */
 export type AddParam = (v: Value) => string;
@@ -14,7 +14,7 @@ export type CalendarUnit = 'day' | 'week' | 'month';
 export interface SqlDialect {
   readonly name: 'duckdb' | 'postgres';
   /** SQL type of a logical column type (tables.ts). */
-  columnType(type: 'text' | 'bigint' | 'int' | 'bool' | 'instant' | 'date' | 'json'): string;
+  columnType(type: ColumnType): string;
   /** An instant expression as epoch milliseconds (BIGINT). */
   epochMs(expr: string): string;
   /** A UTC instant (epoch ms) as a typed parameter. */
@@ -37,6 +37,25 @@ export interface SqlDialect {
   localDay(add: AddParam, expr: string, zone: string, startMs: number, endMs: number): string;
   /** "YYYY-MM-DD" from a localDay value. */
   dayOf(v: unknown): string;
+}
+
+/** The SQL types both engines share; each dialect names its own instant and JSON types. */
+export function columnTypeOf(type: ColumnType, own: { instant: string; json: string }): string {
+  switch (type) {
+    case 'text':
+    case 'date':
+      return 'TEXT';
+    case 'bigint':
+      return 'BIGINT';
+    case 'int':
+      return 'INTEGER';
+    case 'bool':
+      return 'BOOLEAN';
+    case 'instant':
+      return own.instant;
+    case 'json':
+      return own.json;
+  }
 }
 
 /** An instant as the naive UTC timestamp text both engines parse ("2025-01-01 05:00:00.000"). */

@@ -1,47 +1,21 @@
 /**
- * Runs a real OpenSSH sshd on 127.0.0.1 (temp config, host key and user key; DESIGN §4) and uploads to it.
+ * Runs a real OpenSSH sshd on 127.0.0.1 (temp config, host key and user key; test/sshd.ts) and uploads to it.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../core/errors.js';
 import { RESUME_WINDOW, parseHostKey, uploadFiles, type SftpTarget } from './sftp.js';
+import { freePort, startSshd, type RunningSshd } from '../../../test/sshd.js';
 
 let dir: string;
 let remote: string;
 let port: number;
-let sshd: ChildProcess | undefined;
-let sshdLog = '';
+let sshd: RunningSshd;
 let target: SftpTarget;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function waitForPort(p: number, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const sock = connect(p, '127.0.0.1');
-      sock.once('connect', () => { sock.destroy(); resolve(true); });
-      sock.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until || sshd?.exitCode !== null) throw new Error(`sshd did not start: ${sshdLog}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function keygen(path: string, passphrase = ''): void {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-C', 'konduit-test', '-f', path]);
@@ -56,31 +30,19 @@ beforeAll(async () => {
   keygen(join(dir, 'stranger_ed25519'));
   keygen(join(dir, 'other_host_ed25519'));
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'user_ed25519.pub')));
-  // sshd refuses to start without its privilege separation directory.
-  if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  port = await freePort();
-  const config = join(dir, 'sshd_config');
-  writeFileSync(
-    config,
-    [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${join(dir, 'host_ed25519')}`,
-      `PidFile ${join(dir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-      'StrictModes no',
-      'UsePAM no',
-      'PermitRootLogin prohibit-password',
-      'PasswordAuthentication yes',
-      'KbdInteractiveAuthentication no',
-      'Subsystem sftp internal-sftp',
-      'LogLevel INFO',
-      '',
-    ].join('\n'),
-  );
-  sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  sshd.stderr?.on('data', (d: Buffer) => { sshdLog += d.toString(); });
-  await waitForPort(port, 10_000);
+  sshd = await startSshd(join(dir, 'sshd_config'), [
+    `HostKey ${join(dir, 'host_ed25519')}`,
+    `PidFile ${join(dir, 'sshd.pid')}`,
+    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+    'StrictModes no',
+    'UsePAM no',
+    'PermitRootLogin prohibit-password',
+    'PasswordAuthentication yes',
+    'KbdInteractiveAuthentication no',
+    'Subsystem sftp internal-sftp',
+    'LogLevel INFO',
+  ]);
+  port = sshd.port;
   target = {
     host: '127.0.0.1',
     port,
@@ -91,11 +53,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (sshd && sshd.exitCode === null) {
-    const exited = new Promise((r) => sshd?.once('exit', r));
-    sshd.kill('SIGTERM');
-    await exited;
-  }
+  await sshd?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -3,7 +3,7 @@
  * with offsets computed in JS (an ICU conversion costs about a microsecond a row: seconds over millions).
  */
 import { offsetChanges } from '../../../core/time.js';
-import { instantText, type AddParam, type CalendarUnit, type SqlDialect } from '../../dialect.js';
+import { columnTypeOf, instantText, type AddParam, type CalendarUnit, type SqlDialect } from '../../dialect.js';
 
 /** The zone's UTC offset in minutes at `expr` (an instant in [startMs, endMs)), as a CASE over its changes. */
 function offsetMinutesSql(add: AddParam, expr: string, zone: string, startMs: number, endMs: number): string {
@@ -15,25 +15,9 @@ function offsetMinutesSql(add: AddParam, expr: string, zone: string, startMs: nu
 
 export const duckdbDialect: SqlDialect = {
   name: 'duckdb',
-  columnType(type) {
-    switch (type) {
-      case 'text':
-      case 'date':
-        return 'TEXT';
-      case 'bigint':
-        return 'BIGINT';
-      case 'int':
-        return 'INTEGER';
-      case 'bool':
-        return 'BOOLEAN';
-      case 'instant':
-        return 'TIMESTAMP';
-      case 'json':
-        // VARCHAR, not JSON: a JSON column validates every document on insert (measurable CPU per raw
-        // record) while json_extract works on VARCHAR alike.
-        return 'VARCHAR';
-    }
-  },
+  // JSON as VARCHAR, not JSON: a JSON column validates every document on insert (measurable CPU per raw
+  // record) while json_extract works on VARCHAR alike.
+  columnType: (type) => columnTypeOf(type, { instant: 'TIMESTAMP', json: 'VARCHAR' }),
   epochMs: (expr) => `epoch_ms(${expr})`,
   instantParam: (add, ms) => `CAST(${add(instantText(ms))} AS TIMESTAMP)`,
   slot: (expr) => `time_bucket(INTERVAL '15 minutes', ${expr})`,

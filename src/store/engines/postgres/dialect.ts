@@ -2,7 +2,7 @@
  * PostgreSQL's SQL dialect. Instants are TIMESTAMPTZ; the server converts zones itself (AT TIME ZONE),
  * and the slot and first-sale indexes serve ranges.
  */
-import { instantText, type SqlDialect } from '../../dialect.js';
+import { columnTypeOf, instantText, type SqlDialect } from '../../dialect.js';
 
 const localTimestamp = (expr: string, zone: string) => `(${expr} AT TIME ZONE ${zone})`;
 
@@ -14,23 +14,7 @@ const periodStart = (expr: string, zone: string, unit: 'day' | 'week' | 'month')
 
 export const postgresDialect: SqlDialect = {
   name: 'postgres',
-  columnType(type) {
-    switch (type) {
-      case 'text':
-      case 'date':
-        return 'TEXT';
-      case 'bigint':
-        return 'BIGINT';
-      case 'int':
-        return 'INTEGER';
-      case 'bool':
-        return 'BOOLEAN';
-      case 'instant':
-        return 'TIMESTAMPTZ';
-      case 'json':
-        return 'JSONB';
-    }
-  },
+  columnType: (type) => columnTypeOf(type, { instant: 'TIMESTAMPTZ', json: 'JSONB' }),
   epochMs: (expr) => `CAST(ROUND(EXTRACT(EPOCH FROM ${expr}) * 1000) AS BIGINT)`,
   instantParam: (add, ms) => `CAST(${add(instantText(ms))} AS TIMESTAMPTZ)`,
   slot: (expr) => `date_bin('15 minutes', ${expr}, TIMESTAMPTZ '2000-01-01 00:00:00+00')`,
