@@ -1,5 +1,5 @@
 /**
- * Import-direction rules of DESIGN §1: CRM API -> crm -> sync -> store -> analytics -> server -> web,
+ * Import-direction rules of docs/architecture.md: CRM API -> crm -> sync -> store -> analytics -> server -> web,
  * with `ledger` the one place that says what money is (sync, store and analytics read it).
  * `core` imports nothing of ours; only `cli` and `server` wire engines together. Inside `importfile`, the
  * stages import only earlier ones (src/importfile/README.md).

@@ -1,5 +1,5 @@
 /**
- * Analytics at scale (DESIGN §5): 10,000,000 transactions / 2,000,000 customers generated in bulk with
+ * Analytics at scale (docs/metrics.md, "Performance"): 10,000,000 transactions / 2,000,000 customers generated in bulk with
  * SQL (generate_series) straight into the ledger and the facts, on DuckDB and on PostgreSQL; then the
  * summary and cohort reports are timed next to plain SQL over the raw transactions (the baseline), in
  * the same run. `npm run bench -- analytics` (KONDUIT_BENCH_CUSTOMERS to change the size: 5 transactions
@@ -53,7 +53,7 @@ export function generateSql(engine: Engine, customers: number): string[] {
        ${cb}, CASE WHEN ${cb} THEN 4999 END, CASE WHEN ${cb} THEN CAST(CAST(${ts(engine, `${t0} + ${60 * DAY_S}`)} AS DATE) AS ${text}) END,
        ${ts(engine, `${t0} + ${offset}`)}, ${ts(engine, `${t0} + ${offset}`)}
      FROM generate_series(CAST(0 AS BIGINT), CAST(${customers - 1} AS BIGINT)) g(c) CROSS JOIN generate_series(CAST(0 AS BIGINT), CAST(4 AS BIGINT)) h(k)`,
-    // The ledger, by the rules of DESIGN §2 (the chargeback at 12:00 of its date in the account zone ~ 17:00 UTC).
+    // The ledger, by the rules of docs/metrics.md (the chargeback at 12:00 of its date in the account zone ~ 17:00 UTC).
     `INSERT INTO money_events (connection_id, event_id, kind, transaction_id, instant, amount_cents, customer_id, order_id, purchase_id, campaign_id, product_id, aff_id, source_value1, merchant_id, billing_cycle, is_initial)
      SELECT connection_id, kind || ':' || CAST(transaction_id AS ${text}), kind, transaction_id, date_created, CASE WHEN kind = 'refund' THEN -total_cents ELSE total_cents END,
        customer_id, order_id, purchase_id, campaign_id, product_id, aff_id, source_value1, merchant_id, billing_cycle, billing_cycle <= 1

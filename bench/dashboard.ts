@@ -1,5 +1,5 @@
 /**
- * Dashboard pages in Chromium (DESIGN §5: every page draws its chart and table in under 300 ms): the
+ * Dashboard pages in Chromium (docs/metrics.md, "Performance": every page draws its chart and table in under 300 ms): the
  * demo merchant (konduit demo's defaults: 1,500 customers, a year) synced into DuckDB and served; each
  * page opened by a click in the app and by a full load until it shows its data, VISITS times each.
  * Baseline, same run: the API calls the page made, sent again with fetch all at once (the server's

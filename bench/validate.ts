@@ -2,7 +2,7 @@
  * `npm run bench -- validate`: generates a valid 1,000,000-row transactions file (every cell quoted, as
  * seed 002 recommends) into bench/out/, then times, each in its own child process, the validator with
  * every rule on and papaparse's bare streaming parse of the same file. Prints both times, the ratio and
- * the validator's peak RSS. Target (DESIGN §5): ratio >= 2, peak RSS < 300 MB.
+ * the validator's peak RSS. Target (docs/metrics.md, "Performance"): ratio >= 2, peak RSS < 300 MB.
  *
  * Each contender runs RUNS times, alternating, and its best run counts (the least disturbed by other
  * load on the machine). Wall and CPU (user + system) times are both shown: on a busy machine the CPU

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Provisions the real components the test suite talks to (DESIGN §4). Idempotent; safe to run on a
+# Provisions the real components the test suite talks to (docs/development.md). Idempotent; safe to run on a
 # developer machine or on a fresh CI machine (root, Debian). Never downloads anything but Debian packages.
 set -euo pipefail
 

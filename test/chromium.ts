@@ -1,5 +1,5 @@
 /**
- * Test and bench helper: Debian's Chromium driven by playwright-core with the flags DESIGN §4 names
+ * Test and bench helper: Debian's Chromium driven by playwright-core with the flags docs/development.md names
  * (never a downloaded browser), and the dashboard's "page shows its data" signal.
  */
 import { existsSync } from 'node:fs';

@@ -79,7 +79,7 @@ const TXNS: T[] = [
   { id: 1201, cust: 12, type: 'SALE', wall: '2024-12-05 10:00:00', cents: 9000, order: 'O12', camp: 1, mid: 501 },
 ];
 
-/** Ledger rows written by hand from the table above (signs as DESIGN §2: sales +, the rest -). */
+/** Ledger rows written by hand from the table above (signs as docs/metrics.md: sales +, the rest -). */
 export function ledger(): { rows: PageRow<typeof TRANSACTIONS>[]; events: MoneyEvent[] } {
   const rows: PageRow<typeof TRANSACTIONS>[] = [];
   const events: MoneyEvent[] = [];

@@ -52,7 +52,7 @@ export interface CompareOptions {
 
 /**
  * An instant as the CRM's API conveys it: a wall-clock string in the account's zone, read back by the
- * DESIGN §2 rule. It is the instant itself except in a fall-back hour, where the wall time names two
+ * rule of docs/time.md. It is the instant itself except in a fall-back hour, where the wall time names two
  * instants and the earlier is taken (docs/time.md): an event the merchant made at 01:30 EST on the
  * night clocks go back reaches any client as 01:30, and Konduit stores 01:30 EDT, an hour earlier.
  * The 1,000,000-transaction run (docs/sync.md) found 16 transactions stamped in such hours.
@@ -61,7 +61,7 @@ export function asConveyed(instant: number, zone: string): number {
   return crmWallToInstant(instantToCrmWall(instant, zone), zone) ?? instant;
 }
 
-/** The ledger the merchant implies, keyed by event id, by the rules of DESIGN §2 (and a void of an authorization books nothing). */
+/** The ledger the merchant implies, keyed by event id, by the rules of docs/metrics.md (and a void of an authorization books nothing). */
 export function expectedLedger(m: Merchant): Map<string, LedgerEntry> {
   const z = m.config.timezone;
   const out = new Map<string, LedgerEntry>();

@@ -20,7 +20,7 @@ async function cruise(dir: string): Promise<{ code: number; out: string }> {
   }
 }
 
-describe('import-direction rules (DESIGN §1)', () => {
+describe('import-direction rules (docs/architecture.md)', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'konduit-rules-'));

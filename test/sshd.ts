@@ -1,5 +1,5 @@
 /**
- * Test helper: a real OpenSSH sshd on 127.0.0.1 (DESIGN §4), started in the foreground with its log on
+ * Test helper: a real OpenSSH sshd on 127.0.0.1 (docs/development.md), started in the foreground with its log on
  * stderr. It is ready when its own log says it listens, not when a port probe happens to connect
  * before a deadline.
  */

@@ -1,5 +1,5 @@
 /**
- * Cohort LTV (DESIGN §2): customers grouped by the period of their first sale in the viewer's zone;
+ * Cohort LTV (docs/metrics.md): customers grouped by the period of their first sale in the viewer's zone;
  * cumulative net revenue per customer at horizons in days after each customer's own first sale; and the
  * same as a triangle by calendar months since acquisition. Cohort membership and breakdowns use the
  * customer's facts (first-touch attribution), so a customer is in exactly one cohort and one group.

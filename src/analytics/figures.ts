@@ -1,5 +1,5 @@
 /**
- * The summary figures of DESIGN §2, derived from additive totals (docs/metrics.md defines each).
+ * The summary figures of docs/metrics.md, derived from additive totals (it defines each).
  */
 import type { Cents } from '../core/money.js';
 import { compare, divRound, rate, type Compared } from './arith.js';

@@ -1,5 +1,5 @@
 /**
- * MID health (DESIGN §2): per MID per month in the viewer's zone, chargebacks against sales by the two
+ * MID health (docs/metrics.md): per MID per month in the viewer's zone, chargebacks against sales by the two
  * card networks' definitions, labelled against thresholds. The ledger has no card brand, so both ratios
  * are computed over all of a MID's sales and chargebacks (every chargeback counts as a Visa dispute).
  */

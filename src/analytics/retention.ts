@@ -1,5 +1,5 @@
 /**
- * Retention by rebill cycle (DESIGN §2, Konnektive's definition): subscriptions whose initial (cycle 1)
+ * Retention by rebill cycle (docs/metrics.md, Konnektive's definition): subscriptions whose initial (cycle 1)
  * sale falls in the range; per cycle N, the subscriptions with an approved cycle-N sale; retention =
  * cycle N approvals / initial subscriptions; rebill rate = cycle N approvals / cycle N-1 approvals;
  * cancellations = cancelled subscriptions whose last approved cycle is N. Counted per subscription

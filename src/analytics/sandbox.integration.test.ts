@@ -35,7 +35,7 @@ interface Ev {
   cycle: number;
 }
 
-/** The ledger by DESIGN §2, from the ground truth (a void of an authorization books nothing). */
+/** The ledger by docs/metrics.md, from the ground truth (a void of an authorization books nothing). */
 function oracleEvents(m: Merchant): Ev[] {
   const z = m.config.timezone;
   const out: Ev[] = [];

@@ -1,5 +1,5 @@
 /**
- * The summary and the series over the store's event_slots pre-aggregate (DESIGN §5): the ledger's
+ * The summary and the series over the store's event_slots pre-aggregate (docs/metrics.md, "Performance"): the ledger's
  * additive totals per connection and 15-minute UTC slot, kept by the store at write time (store/tables.ts,
  * docs/store.md). Reports read it whenever a query has no breakdown but the connection (summary.ts).
  *

@@ -1,5 +1,5 @@
 /**
- * Issues are data, messages are rendering (DESIGN §3): an issue has a stable code, a location and
+ * Issues are data, messages are rendering (docs/development.md): an issue has a stable code, a location and
  * parameters; text is produced in one place by whoever renders it.
  */
 export type Severity = 'error' | 'warning';

@@ -1,5 +1,5 @@
 /**
- * Money is integer minor units (cents) everywhere in code and storage (DESIGN §2).
+ * Money is integer minor units (cents) everywhere in code and storage (docs/metrics.md).
  * Decimal strings are parsed exactly, digit by digit, never through floating point.
  */
 

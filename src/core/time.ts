@@ -2,7 +2,7 @@
  * Time zones without a dependency: IANA zones through Intl. The CRM speaks account-local wall-clock
  * strings ("YYYY-MM-DD HH:MM:SS", no offset); Konduit stores UTC instants (epoch milliseconds).
  *
- * Rules (DESIGN §2, docs/time.md):
+ * Rules (docs/time.md):
  * - a wall time in a DST fall-back hour (it happens twice) is the EARLIER instant;
  * - a wall time in a spring-forward gap (it never happens) is shifted FORWARD by the gap
  *   (02:30 on a US spring-forward day is read as 03:30 daylight time);
@@ -193,7 +193,7 @@ export function instantToCrmWall(epochMs: number, zone: string): string {
   return formatWall(instantToWall(epochMs, zone));
 }
 
-/** A date-only value as an event instant: 12:00 on that date in `zone` (DESIGN §2). */
+/** A date-only value as an event instant: 12:00 on that date in `zone` (docs/time.md). */
 export function dateOnlyToInstant(date: string, zone: string): number | null {
   const w = parseWall(date);
   if (!w) return null;

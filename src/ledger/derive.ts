@@ -1,5 +1,5 @@
 /**
- * Money events from one CRM transaction (DESIGN §2), pure. The ledger follows the CRM's current state:
+ * Money events from one CRM transaction (docs/metrics.md), pure. The ledger follows the CRM's current state:
  * a transaction's events are re-derived from its latest copy and replace the old ones, so a cleared
  * chargeback flag makes its event disappear. Whether a VOID books anything depends on its parent, which
  * may arrive on another page: voids.ts says when it does not.

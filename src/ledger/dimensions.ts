@@ -1,5 +1,5 @@
 /**
- * The breakdown dimensions every report can filter and group by (DESIGN §2), declared once: where each
+ * The breakdown dimensions every report can filter and group by (docs/metrics.md), declared once: where each
  * lives on a ledger event, and on a customer's facts (first-touch attribution, for customer-level figures
  * such as new customers and cohorts). The store's facts columns and the reports' SQL read this table.
  */

@@ -1,5 +1,5 @@
 /**
- * The money event (DESIGN §2): what the ledger holds, one row per event, derived from CRM transactions by
+ * The money event (docs/metrics.md): what the ledger holds, one row per event, derived from CRM transactions by
  * derive.ts. Everything downstream (the store's facts and pre-aggregates, every report) reads these, never
  * raw CRM rows.
  */

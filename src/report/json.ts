@@ -1,7 +1,7 @@
 /**
  * The one JSON rendering of every report (docs/api.md, "Reports"): `konduit report --format json` prints
  * these bodies and GET /api/reports/:name answers them, so the two cannot disagree; the dashboard imports
- * the types. Money is a decimal string ("1234.50", DESIGN §2), rates are fractions rounded to 6 places,
+ * the types. Money is a decimal string ("1234.50", docs/metrics.md), rates are fractions rounded to 6 places,
  * counts are numbers. Every key is present whatever the query: `group` is null when not grouped.
  */
 import { formatCents } from '../core/money.js';

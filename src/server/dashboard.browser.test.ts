@@ -1,5 +1,5 @@
 /**
- * The dashboard in real Chromium (Debian's /usr/bin/chromium driven by playwright-core, DESIGN §4),
+ * The dashboard in real Chromium (Debian's /usr/bin/chromium driven by playwright-core, docs/development.md),
  * walking a new user's path against the sandbox CRM with the demo merchant: first login, connect (a wrong
  * password, the '&' rule, then the right one), choose a range and a frequency, Sync Data and watch the
  * progress, read the summary and cohort figures and compare them with `konduit report --format json`

@@ -183,7 +183,7 @@ const factColumns: Record<string, ColumnType> = {
   last_event_at: 'instant',
 };
 
-/** One row per customer with a sale: what cohort reports need without rescanning the ledger (DESIGN §5). */
+/** One row per customer with a sale: what cohort reports need without rescanning the ledger (docs/metrics.md, "Performance"). */
 export const CUSTOMER_FACTS = table('customer_facts', ['connection_id', 'customer_id'], { connection_id: 'text', customer_id: 'bigint', ...factColumns } as Generated<{ connection_id: 'text'; customer_id: 'bigint' }>);
 
 /** Customers whose facts a deferred write left to recompute (refreshDirtyFacts); committed with their pages. */
@@ -219,7 +219,7 @@ export const SYNC_PAGES = table('sync_pages', ['connection_id', 'scope', 'stream
 export const SYNC_CHECKPOINTS = table('sync_checkpoints', ['connection_id', 'stream'], { connection_id: 'text', stream: 'text', updated_through: 'date', updated_at: 'instant' });
 
 /*
- * Pre-aggregates (DESIGN §5): kept by the store in the same transactions that change the ledger and the
+ * Pre-aggregates (docs/metrics.md, "Performance"): kept by the store in the same transactions that change the ledger and the
  * facts (ledger-writer.ts, aggregates.ts), so a committed state never has them disagree. Every figure they
  * hold is a sum or a count placed at one instant, bucketed by 15-minute UTC slot: every local midnight of
  * every zone is such a boundary, so a viewer-zone day, week or month is a whole number of slots.

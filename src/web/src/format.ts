@@ -39,7 +39,7 @@ export function duration(ms: number | null): string {
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
-/** The browser's own time zone (the default viewer zone, DESIGN §2). */
+/** The browser's own time zone (the default viewer zone, docs/metrics.md). */
 export function browserZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
