@@ -112,7 +112,7 @@ export interface Page {
   records: unknown[];
 }
 
-/** "YYYY-MM-DD" -> "MM/DD/YYYY", the documented date format (konnektive-api.md §4). */
+/** "YYYY-MM-DD" -> "MM/DD/YYYY", the documented date format (docs/crm-api.md). */
 export function crmDate(date: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   if (!m) throw new RangeError(`not a date: ${date}`);

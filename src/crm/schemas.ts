@@ -1,6 +1,6 @@
 /**
  * Runtime schemas of the CRM's responses, tolerant of the quirks in the reference
- * (konnektive-api.md §3, §7): numbers as strings, flags as 0/1, "0"/"1" or booleans, nulls and empty
+ * (docs/crm-api.md, §7): numbers as strings, flags as 0/1, "0"/"1" or booleans, nulls and empty
  * strings for absent values, `items`/`data` as an object keyed by id or as an array. Only the fields
  * sync relies on are typed and kept by the parse (z.object strips the rest: measured 4x faster than
  * looseObject on 60-field records); the whole record is stored separately as sanitised raw JSON.
@@ -366,7 +366,7 @@ export function firstItemProductId(items: unknown[] | undefined): number | null 
   return null;
 }
 
-/** Keys that must never be stored (konnektive-api.md §7.5), at any depth. */
+/** Keys that must never be stored (docs/crm-api.md), at any depth. */
 export const SENSITIVE_KEYS = new Set(['password', 'eCommercePassword', 'achAccountNumber', 'achRoutingNumber', 'cardNumber', 'cvv', 'loginId']);
 
 /** Whether a sensitive key occurs at any depth. */

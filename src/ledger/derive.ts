@@ -13,7 +13,7 @@ export function deriveEvents(t: TransactionRecord, zone: string): MoneyEvent[] {
   const created = t.dateCreated ? crmWallToInstant(t.dateCreated, zone) : null;
   if (created === null || t.transactionId === null) return [];
   const transactionId = t.transactionId;
-  const cycle = t.billingCycleNumber ?? 1; // blank on some initial SALE rows (konnektive-api.md §7.3)
+  const cycle = t.billingCycleNumber ?? 1; // blank on some initial SALE rows (docs/crm-api.md)
   const amount = t.totalAmount ?? 0;
   const type = (t.txnType ?? '').toUpperCase();
   const ok = (t.responseType ?? '').toUpperCase() === 'SUCCESS';

@@ -2,7 +2,7 @@
  * Which windows and pages to fetch: pure functions, tested without I/O (changesets' plan vs apply).
  *
  * Windows are inclusive ranges of account-local calendar dates. The API ignores time of day
- * (konnektive-api.md §4), so a window is never narrower than one day. A window starts wide; when its
+ * (docs/crm-api.md), so a window is never narrower than one day. A window starts wide; when its
  * first page reveals more rows than `maxRowsPerWindow`, it is split in proportion to its density, down
  * to single days: wide where the data is sparse, a day where it is dense.
  */
