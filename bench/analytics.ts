@@ -201,7 +201,7 @@ async function benchMaintenance(
         return {
           event_id: `sale:${id}`, kind: 'sale' as const, transaction_id: id, instant: Date.UTC(2025, 8, 1) + (id % 1000) * 3_600_000, amount_cents: 2999,
           customer_id: customer, order_id: `N${id}`, purchase_id: null, campaign_id: 1, product_id: 100, aff_id: 'A1', source_value1: null, merchant_id: 500,
-          billing_cycle: existing ? 2 : 1, is_initial: !existing,
+          billing_cycle: existing ? 2 : 1, is_initial: !existing, currency: 'USD', coupon_code: null, attribution: 'own/-',
         };
       });
       return { connectionId: 'bench', table: 'transactions' as const, rows: [], ledger: { transactionIds: ids, events } };

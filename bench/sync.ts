@@ -71,7 +71,7 @@ async function storeThroughput(dir: string): Promise<void> {
     const outcome = interpretResponse(200, bodies[p] ?? '');
     if (outcome.kind !== 'success') throw new Error(`bench page ${p + 1}: ${outcome.kind}`);
     const page = parsePage(outcome.message, p + 1, perPage);
-    const { write, maxUpdated } = spec.toPage(page.records, 'America/New_York', connectionId);
+    const { write, maxUpdated } = spec.toPage(page.records, { zone: 'America/New_York', baseCurrency: 'USD' }, connectionId);
     mapMs += performance.now() - t0;
     pending.push({ ...write, marker: { stream: 'transactions', scope: 'bench', windowKey: 'w', page: p + 1, totalResults: total, records: perPage, maxUpdated } });
     // As the sync engine's writer: parsing and mapping the next pages overlaps with the previous commit.

@@ -91,7 +91,7 @@ export function ledger(): { rows: PageRow<typeof TRANSACTIONS>[]; events: MoneyE
       aff_id: t.aff ?? null, source_value1: t.aff ? `${t.aff}-sub` : null, is_chargedback: t.cb !== undefined, chargeback_cents: t.cb ? t.cents : null, chargeback_date: t.cb ?? null,
       date_created: at(t.wall), date_updated: at(t.wall),
     });
-    const base = { transaction_id: t.id, customer_id: t.cust, order_id: t.order, purchase_id: t.purchase ?? null, campaign_id: t.camp, product_id: 10 + t.camp, aff_id: t.aff ?? null, source_value1: t.aff ? `${t.aff}-sub` : null, merchant_id: t.mid, billing_cycle: cycle, is_initial: cycle <= 1 };
+    const base = { transaction_id: t.id, customer_id: t.cust, order_id: t.order, purchase_id: t.purchase ?? null, campaign_id: t.camp, product_id: 10 + t.camp, aff_id: t.aff ?? null, source_value1: t.aff ? `${t.aff}-sub` : null, merchant_id: t.mid, billing_cycle: cycle, is_initial: cycle <= 1, currency: 'USD', coupon_code: null, attribution: null };
     const kind = (t.ok === false ? 'decline' : t.type.toLowerCase()) as EventKind;
     const sign = kind === 'sale' || kind === 'decline' ? 1 : -1;
     events.push({ ...base, event_id: `${kind}:${t.id}`, kind, instant: at(t.wall), amount_cents: sign * t.cents });

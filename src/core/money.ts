@@ -29,6 +29,27 @@ export function parseCents(text: string): Cents | null {
   return neg && cents !== 0 ? -cents : cents;
 }
 
+const GROUPED = /^\d{1,3}(,\d{3})+(\.\d*)?$/;
+
+/**
+ * An amount as a CRM or an export may write it, as cents: parseCents after dropping white space, a
+ * currency sign or code before or after the number ("$", "MX$", "€", "USD") and thousands separators
+ * ("1,234.50"). A comma that is not a thousands separator ("12,50") is refused, never guessed.
+ */
+export function parseAmount(text: string): Cents | null {
+  let t = text.replace(/[\s\u00a0]+/g, '');
+  const neg = t.startsWith('-');
+  if (neg) t = t.slice(1);
+  t = t.replace(/^[^\d.-]{1,4}(?=[\d.])/, '').replace(/(?<=\d)[^\d.,]{1,4}$/, '');
+  if (t.startsWith('-')) return null;
+  if (t.includes(',')) {
+    if (!GROUPED.test(t)) return null;
+    t = t.replaceAll(',', '');
+  }
+  const cents = parseCents(t);
+  return cents === null ? null : neg && cents !== 0 ? -cents : cents;
+}
+
 /** Prints cents as a decimal string with exactly two decimals: 123450 -> "1234.50". */
 export function formatCents(cents: Cents): string {
   if (!Number.isInteger(cents)) throw new RangeError(`not an integer number of cents: ${cents}`);

@@ -182,6 +182,38 @@ export function parseWall(text: string): WallTime | null {
   return w;
 }
 
+const US_WALL_RE = /^(\d{1,2})\/(\d{1,2})\/(\d{2}|\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$/;
+
+/**
+ * A CRM date-time as the CRM may write it, in the one form the store keeps: "YYYY-MM-DD HH:MM:SS", or
+ * "YYYY-MM-DD" for a date without a time (`date: true` drops any time). Accepts ISO ("2025-03-09",
+ * "2025-03-09 01:30", "2025-03-09T01:30:00") and the US form the CRM's own forms use ("03/09/2025",
+ * "3/9/25 1:30 PM"); null when it is neither or names no calendar day.
+ */
+export function normalizeWall(text: string, opts: { date?: boolean } = {}): string | null {
+  const t = text.trim();
+  // Fractions of a second ("2022-09-02 06:27:37.000000", as a serialised PHP DateTime has them) are dropped.
+  let w = parseWall(t.replace(/(\d{2}:\d{2}:\d{2})\.\d+$/, '$1'));
+  let timed = /\d:\d/.test(t);
+  if (!w) {
+    const m = US_WALL_RE.exec(t);
+    if (!m) return null;
+    const year = m[3]?.length === 2 ? 2000 + Number(m[3]) : Number(m[3]);
+    let hour = m[4] === undefined ? 0 : Number(m[4]);
+    const ampm = m[7]?.toUpperCase();
+    if (ampm) {
+      if (hour < 1 || hour > 12) return null;
+      hour = (hour % 12) + (ampm === 'PM' ? 12 : 0);
+    }
+    const cand: WallTime = { year, month: Number(m[1]), day: Number(m[2]), hour, minute: m[5] === undefined ? 0 : Number(m[5]), second: m[6] === undefined ? 0 : Number(m[6]) };
+    if (!isCalendarDate(cand.year, cand.month, cand.day) || cand.hour > 23 || cand.minute > 59 || cand.second > 59) return null;
+    w = cand;
+    timed = m[4] !== undefined;
+  }
+  const date = formatDate(w);
+  return opts.date || !timed ? date : formatWall(w);
+}
+
 /** Parses a CRM wall-clock string in `zone` to a UTC instant; null when malformed. */
 export function crmWallToInstant(text: string, zone: string): number | null {
   const w = parseWall(text);

@@ -19,7 +19,7 @@ export type Outcome =
   | { kind: 'aborted' };
 
 /** Why a CRM error is final, so the message can say what to change in the CRM. */
-export type FatalKind = 'ip-whitelist' | 'endpoint-permission' | 'credentials' | 'request' | 'cancelled';
+export type FatalKind = 'ip-whitelist' | 'endpoint-permission' | 'endpoint-unknown' | 'credentials' | 'request' | 'cancelled';
 
 export interface RetryDecision {
   retry: boolean;
@@ -67,6 +67,14 @@ export function classifyCrmError(message: string): { transient: true } | { trans
       kind: 'endpoint-permission',
       message: 'the CRM API user is not allowed to call this endpoint',
       hint: 'In the CRM, edit the API user and tick every "Query" permission (and "Coupon") under Allowed API Endpoints.',
+    };
+  }
+  if (/invalid api endpoint/i.test(text)) {
+    return {
+      transient: false,
+      kind: 'endpoint-unknown',
+      message: 'the CRM does not offer this endpoint',
+      hint: 'The account may run an older version of the CRM; the data this endpoint holds is left out.',
     };
   }
   if (/(invalid|incorrect|wrong|bad|unknown).{0,20}(login|credential|password|user)|(login|auth).{0,20}(fail|invalid|denied)|not authori[sz]ed|unauthori[sz]ed|access denied/i.test(text)) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   CampaignRecord,
+  CouponRecord,
   CustomerRecord,
   ItemRecord,
   OrderRecord,
@@ -11,6 +12,7 @@ import {
   looseFlag,
   looseMoney,
   readCampaign,
+  readCoupon,
   readCustomer,
   readOrder,
   readProduct,
@@ -34,8 +36,15 @@ describe('tolerant record schemas', () => {
     expect(looseMoney.parse(12.5)).toBe(1250);
     expect(() => looseMoney.parse('12.345')).toThrow();
   });
+  it('reads amounts with thousands separators and currency signs, and dates in the forms the CRM writes', () => {
+    const t = TransactionRecord.parse({ transactionId: 1, txnType: 'SALE', responseType: 'SUCCESS', totalAmount: '1,234.50', chargebackAmount: 'MX$1,500.00', chargebackDate: '03/05/2024', dateCreated: '3/9/25 1:30 PM', dateUpdated: '2025-03-10T08:00:00' });
+    expect(t).toMatchObject({ totalAmount: 123450, chargebackAmount: 150000, chargebackDate: '2024-03-05', dateCreated: '2025-03-09 13:30:00', dateUpdated: '2025-03-10 08:00:00' });
+    // A comma that is not a thousands separator, or a day that does not exist, is refused, never guessed.
+    expect(() => readTransaction({ transactionId: 1, txnType: 'SALE', responseType: 'SUCCESS', totalAmount: '12,50', dateCreated: '2025-01-01' })).toThrow(/totalAmount: not an amount/);
+    expect(() => readTransaction({ transactionId: 1, txnType: 'SALE', responseType: 'SUCCESS', dateCreated: '2025-02-30' })).toThrow(/dateCreated: not a date/);
+  });
   it('reads items as an object keyed by id or as an array', () => {
-    expect(firstItemProductId(TransactionRecord.parse({ transactionId: 1, txnType: 'SALE', responseType: 'SUCCESS', dateCreated: 'x', items: { '3': { productId: '3' } } }).items)).toBe(3);
+    expect(firstItemProductId(TransactionRecord.parse({ transactionId: 1, txnType: 'SALE', responseType: 'SUCCESS', dateCreated: '2025-01-01', items: { '3': { productId: '3' } } }).items)).toBe(3);
     expect(firstItemProductId([{ productId: 4 }])).toBe(4);
     expect(firstItemProductId([])).toBeNull();
   });
@@ -55,6 +64,8 @@ describe('hand-written record readers', () => {
   const quirks: unknown[] = [
     undefined, null, '', '   ', '\u00a0', ' 12 ', '12', '1e3', '0x10', '1.5', 'abc', '29.95', '12.345', '12.500', '-3.10', 'true', 'TRUE', 'yes',
     '0', '1', 'no', 0, 1, 2, 1.5, -7, 2 ** 60, Number.NaN, Number.POSITIVE_INFINITY, 12.5, true, false, {}, { '3': { productId: '3' } }, [], [{ productId: 4 }], 'x',
+    // What real accounts and exports write: grouped amounts, currency signs, US dates, a time with AM/PM.
+    '1,234.50', '$12.00', 'MX$1,500', '12,50', '2 ', '03/05/2024', '3/9/25 1:30 PM', '2025-03-09', '2025-03-09T01:30:00', '2025-02-30', '13/01/2025',
   ];
   const cases: [string, { safeParse(v: unknown): { success: boolean; data?: unknown } }, (v: unknown) => unknown, Record<string, unknown>][] = [
     ['transaction', TransactionRecord, readTransaction, { transactionId: 1, txnType: 'SALE', responseType: 'SUCCESS', dateCreated: '2025-01-02 10:00:00' }],
@@ -62,6 +73,7 @@ describe('hand-written record readers', () => {
     ['customer', CustomerRecord, readCustomer, { customerId: 5, dateCreated: '2025-01-02 10:00:00' }],
     ['purchase', PurchaseRecord, readPurchase, { purchaseId: 'P1', dateCreated: '2025-01-02 10:00:00' }],
     ['campaign', CampaignRecord, readCampaign, { campaignId: 2 }],
+    ['coupon', CouponRecord, readCoupon, { couponCode: 'SAVE10' }],
     ['product', ProductRecord, readProduct, { productId: 3 }],
   ];
   it.each(cases)('%s: same result as the zod schema for every quirk in every field', (_name, schema, read, base) => {

@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import { maskDigitsInText, maskDeep, holdsDigitRun } from '../core/mask.js';
-import { parseCents, type Cents } from '../core/money.js';
+import { parseAmount, type Cents } from '../core/money.js';
+import { normalizeWall } from '../core/time.js';
 
 const blank = (v: unknown) => v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
 
@@ -32,17 +33,42 @@ export const looseFlag = z.preprocess((v) => {
   return v;
 }, z.boolean());
 
-/** Money as a decimal string (or number) -> integer cents; null when absent. */
+/** Money as a decimal string (thousands separators and a currency sign allowed) or number -> integer cents; null when absent. */
 export const looseMoney = z.preprocess((v, ctx) => {
   if (blank(v)) return null;
   const text = typeof v === 'number' ? v.toFixed(2) : String(v);
-  const cents = parseCents(text);
+  const cents = parseAmount(text);
   if (cents === null) {
     ctx.addIssue({ code: 'custom', message: `not an amount: ${text}` });
     return z.NEVER;
   }
   return cents;
 }, z.number().int().nullable()) as z.ZodType<Cents | null>;
+
+/**
+ * A date-time in any form the CRM writes (ISO, or US "MM/DD/YYYY" with an optional time and AM/PM) as
+ * "YYYY-MM-DD HH:MM:SS" ("YYYY-MM-DD" without a time); null when absent.
+ */
+export const looseWall = z.preprocess((v, ctx) => {
+  if (blank(v)) return null;
+  const w = typeof v === 'string' ? normalizeWall(v) : null;
+  if (w === null) {
+    ctx.addIssue({ code: 'custom', message: `not a date: ${String(v)}` });
+    return z.NEVER;
+  }
+  return w;
+}, z.string().nullable());
+
+/** A calendar date in any form looseWall reads, as "YYYY-MM-DD" (a time of day is dropped); null when absent. */
+export const looseDate = z.preprocess((v, ctx) => {
+  if (blank(v)) return null;
+  const w = typeof v === 'string' ? normalizeWall(v, { date: true }) : null;
+  if (w === null) {
+    ctx.addIssue({ code: 'custom', message: `not a date: ${String(v)}` });
+    return z.NEVER;
+  }
+  return w;
+}, z.string().nullable());
 
 /** A list sent as an array or as an object keyed by id (PHP's associative arrays); [] for empty. */
 export const looseList = z.preprocess((v) => (blank(v) ? [] : Array.isArray(v) ? v : typeof v === 'object' ? Object.values(v as object) : v), z.array(z.unknown()));
@@ -65,9 +91,19 @@ export const Envelope = z.object({
 /** A line item (the reference for firstItemProductId). */
 export const ItemRecord = z.object({
   productId: looseInt.optional(),
+  campaignProductId: looseInt.optional(),
   purchaseId: looseText.optional(),
   price: looseMoney.optional(),
 });
+
+export const CouponRecord = z.object({
+  couponCode: looseFreeText,
+  couponId: looseInt.optional(),
+  couponName: looseFreeText.optional(),
+  name: looseFreeText.optional(),
+  campaignId: looseInt.optional(),
+});
+export type CouponRecord = z.infer<typeof CouponRecord>;
 
 export const CampaignRecord = z.object({
   campaignId: looseInt,
@@ -93,8 +129,8 @@ export const CustomerRecord = z.object({
   lastName: looseFreeText.optional(),
   country: looseFreeText.optional(),
   state: looseFreeText.optional(),
-  dateCreated: looseText,
-  dateUpdated: looseText.optional(),
+  dateCreated: looseWall,
+  dateUpdated: looseWall.optional(),
 });
 export type CustomerRecord = z.infer<typeof CustomerRecord>;
 
@@ -108,8 +144,11 @@ export const OrderRecord = z.object({
   affId: looseFreeText.optional(),
   sourceValue1: looseFreeText.optional(),
   items: looseList.optional(),
-  dateCreated: looseText,
-  dateUpdated: looseText.optional(),
+  couponCode: looseFreeText.optional(),
+  currencyCode: looseText.optional(),
+  currencySymbol: looseText.optional(),
+  dateCreated: looseWall,
+  dateUpdated: looseWall.optional(),
 });
 export type OrderRecord = z.infer<typeof OrderRecord>;
 
@@ -130,12 +169,19 @@ export const TransactionRecord = z.object({
   sourceValue1: looseFreeText.optional(),
   isChargedback: looseFlag.optional(),
   chargebackAmount: looseMoney.optional(),
-  chargebackDate: looseText.optional(),
+  chargebackDate: looseDate.optional(),
   cardBin: looseText.optional(),
   cardLast4: looseText.optional(),
+  cardType: looseText.optional(),
   items: looseList.optional(),
-  dateCreated: looseText,
-  dateUpdated: looseText.optional(),
+  currencyCode: looseText.optional(),
+  currencySymbol: looseText.optional(),
+  merchant: looseFreeText.optional(),
+  merchantDescriptor: looseFreeText.optional(),
+  orderType: looseText.optional(),
+  recycleNumber: looseInt.optional(),
+  dateCreated: looseWall,
+  dateUpdated: looseWall.optional(),
 });
 export type TransactionRecord = z.infer<typeof TransactionRecord>;
 
@@ -148,11 +194,15 @@ export const PurchaseRecord = z.object({
   status: looseText.optional(),
   billingCycleNumber: looseInt.optional(),
   billingIntervalDays: looseInt.optional(),
-  nextBillDate: looseText.optional(),
+  nextBillDate: looseDate.optional(),
   price: looseMoney.optional(),
   merchantId: looseInt.optional(),
-  dateCreated: looseText,
-  dateUpdated: looseText.optional(),
+  campaignProductId: looseInt.optional(),
+  currencyCode: looseText.optional(),
+  currencySymbol: looseText.optional(),
+  transactions: looseList.optional(),
+  dateCreated: looseWall,
+  dateUpdated: looseWall.optional(),
 });
 export type PurchaseRecord = z.infer<typeof PurchaseRecord>;
 
@@ -220,9 +270,17 @@ export function readFlag(v: unknown, field: string): boolean {
 export function readMoney(v: unknown, field: string): Cents | null {
   if (v === null || v === undefined || (typeof v === 'string' && blankText(v))) return null;
   const text = typeof v === 'number' ? v.toFixed(2) : String(v);
-  const cents = parseCents(text);
+  const cents = parseAmount(text);
   if (cents === null) throw new FieldError(field, `not an amount: ${text}`);
   return cents;
+}
+
+/** looseWall / looseDate: a date-time (or a date) in any form the CRM writes, normalised; null when absent. */
+export function readWall(v: unknown, field: string, date = false): string | null {
+  if (v === null || v === undefined || (typeof v === 'string' && blankText(v))) return null;
+  const w = typeof v === 'string' ? normalizeWall(v, { date }) : null;
+  if (w === null) throw new FieldError(field, `not a date: ${show(v)}`);
+  return w;
 }
 
 /** looseList: an array, or an object keyed by id as its values; [] when absent. */
@@ -246,11 +304,24 @@ const optFree = (v: unknown, f: string) => (v === undefined ? undefined : readFr
 const optFlag = (v: unknown, f: string) => (v === undefined ? undefined : readFlag(v, f));
 const optMoney = (v: unknown, f: string) => (v === undefined ? undefined : readMoney(v, f));
 const optList = (v: unknown, f: string) => (v === undefined ? undefined : readList(v, f));
+const optWall = (v: unknown, f: string) => (v === undefined ? undefined : readWall(v, f));
+const optDate = (v: unknown, f: string) => (v === undefined ? undefined : readWall(v, f, true));
 
 type Obj = Record<string, unknown>;
 function asObject(v: unknown): Obj {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new FieldError('record', `expected an object, got ${show(v)}`);
   return v as Obj;
+}
+
+export function readCoupon(v: unknown): CouponRecord {
+  const r = asObject(v);
+  return {
+    couponCode: readFreeText(r.couponCode, 'couponCode'),
+    couponId: optInt(r.couponId, 'couponId'),
+    couponName: optFree(r.couponName, 'couponName'),
+    name: optFree(r.name, 'name'),
+    campaignId: optInt(r.campaignId, 'campaignId'),
+  };
 }
 
 export function readCampaign(v: unknown): CampaignRecord {
@@ -279,8 +350,8 @@ export function readCustomer(v: unknown): CustomerRecord {
     lastName: optFree(r.lastName, 'lastName'),
     country: optFree(r.country, 'country'),
     state: optFree(r.state, 'state'),
-    dateCreated: readText(r.dateCreated, 'dateCreated'),
-    dateUpdated: optText(r.dateUpdated, 'dateUpdated'),
+    dateCreated: readWall(r.dateCreated, 'dateCreated'),
+    dateUpdated: optWall(r.dateUpdated, 'dateUpdated'),
   };
 }
 
@@ -296,8 +367,11 @@ export function readOrder(v: unknown): OrderRecord {
     affId: optFree(r.affId, 'affId'),
     sourceValue1: optFree(r.sourceValue1, 'sourceValue1'),
     items: optList(r.items, 'items'),
-    dateCreated: readText(r.dateCreated, 'dateCreated'),
-    dateUpdated: optText(r.dateUpdated, 'dateUpdated'),
+    couponCode: optFree(r.couponCode, 'couponCode'),
+    currencyCode: optText(r.currencyCode, 'currencyCode'),
+    currencySymbol: optText(r.currencySymbol, 'currencySymbol'),
+    dateCreated: readWall(r.dateCreated, 'dateCreated'),
+    dateUpdated: optWall(r.dateUpdated, 'dateUpdated'),
   };
 }
 
@@ -320,12 +394,19 @@ export function readTransaction(v: unknown): TransactionRecord {
     sourceValue1: optFree(r.sourceValue1, 'sourceValue1'),
     isChargedback: optFlag(r.isChargedback, 'isChargedback'),
     chargebackAmount: optMoney(r.chargebackAmount, 'chargebackAmount'),
-    chargebackDate: optText(r.chargebackDate, 'chargebackDate'),
+    chargebackDate: optDate(r.chargebackDate, 'chargebackDate'),
     cardBin: optText(r.cardBin, 'cardBin'),
     cardLast4: optText(r.cardLast4, 'cardLast4'),
+    cardType: optText(r.cardType, 'cardType'),
     items: optList(r.items, 'items'),
-    dateCreated: readText(r.dateCreated, 'dateCreated'),
-    dateUpdated: optText(r.dateUpdated, 'dateUpdated'),
+    currencyCode: optText(r.currencyCode, 'currencyCode'),
+    currencySymbol: optText(r.currencySymbol, 'currencySymbol'),
+    merchant: optFree(r.merchant, 'merchant'),
+    merchantDescriptor: optFree(r.merchantDescriptor, 'merchantDescriptor'),
+    orderType: optText(r.orderType, 'orderType'),
+    recycleNumber: optInt(r.recycleNumber, 'recycleNumber'),
+    dateCreated: readWall(r.dateCreated, 'dateCreated'),
+    dateUpdated: optWall(r.dateUpdated, 'dateUpdated'),
   };
 }
 
@@ -340,30 +421,55 @@ export function readPurchase(v: unknown): PurchaseRecord {
     status: optText(r.status, 'status'),
     billingCycleNumber: optInt(r.billingCycleNumber, 'billingCycleNumber'),
     billingIntervalDays: optInt(r.billingIntervalDays, 'billingIntervalDays'),
-    nextBillDate: optText(r.nextBillDate, 'nextBillDate'),
+    nextBillDate: optDate(r.nextBillDate, 'nextBillDate'),
     price: optMoney(r.price, 'price'),
     merchantId: optInt(r.merchantId, 'merchantId'),
-    dateCreated: readText(r.dateCreated, 'dateCreated'),
-    dateUpdated: optText(r.dateUpdated, 'dateUpdated'),
+    campaignProductId: optInt(r.campaignProductId, 'campaignProductId'),
+    currencyCode: optText(r.currencyCode, 'currencyCode'),
+    currencySymbol: optText(r.currencySymbol, 'currencySymbol'),
+    transactions: optList(r.transactions, 'transactions'),
+    dateCreated: readWall(r.dateCreated, 'dateCreated'),
+    dateUpdated: optWall(r.dateUpdated, 'dateUpdated'),
   };
 }
 
-/** The first line item's product id, for records that only carry products in `items`. */
-export function firstItemProductId(items: unknown[] | undefined): number | null {
+/** The first line item with a product: its product and campaign product ids (null when none has one). */
+export function firstItem(items: unknown[] | undefined): { productId: number; campaignProductId: number | null } | null {
   for (const it of items ?? []) {
     // As the zod item schema: an item that is not an object, or has an unreadable field, is skipped.
     if (typeof it !== 'object' || it === null || Array.isArray(it)) continue;
     const o = it as Obj;
     try {
       const id = optInt(o.productId, 'productId');
+      const cp = optInt(o.campaignProductId, 'campaignProductId');
       optText(o.purchaseId, 'purchaseId');
       optMoney(o.price, 'price');
-      if (typeof id === 'number') return id;
+      if (typeof id === 'number') return { productId: id, campaignProductId: cp ?? null };
     } catch {
       continue;
     }
   }
   return null;
+}
+
+/** The first line item's product id, for records that only carry products in `items`. */
+export function firstItemProductId(items: unknown[] | undefined): number | null {
+  return firstItem(items)?.productId ?? null;
+}
+
+/** The transaction ids a purchase lists (`transactions`: ids, or objects with a transactionId); unreadable entries skipped. */
+export function transactionIdsOf(list: unknown[] | undefined): number[] {
+  const out: number[] = [];
+  for (const t of list ?? []) {
+    const v = typeof t === 'object' && t !== null && !Array.isArray(t) ? (t as Obj).transactionId : t;
+    try {
+      const id = readInt(v, 'transactionId');
+      if (id !== null) out.push(id);
+    } catch {
+      continue;
+    }
+  }
+  return out;
 }
 
 /** Keys that must never be stored (docs/crm-api.md), at any depth. */

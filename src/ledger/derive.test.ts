@@ -3,14 +3,14 @@ import { TransactionRecord } from '../crm/schemas.js';
 import { dateOnlyToInstant, crmWallToInstant } from '../core/time.js';
 import { deriveEvents } from './derive.js';
 
-const Z = 'America/New_York';
+const Z = { zone: 'America/New_York', baseCurrency: 'USD' };
 const t = (over: Record<string, unknown>) =>
   TransactionRecord.parse({ transactionId: 7, txnType: 'SALE', responseType: 'SUCCESS', totalAmount: '29.95', dateCreated: '2025-03-09 10:00:00', customerId: 3, orderId: 'ABC', billingCycleNumber: 2, merchantId: 4, campaignId: 1, productId: 9, affId: 'A1', ...over });
 
 describe('deriveEvents', () => {
   it('books a successful sale or capture at its dateCreated', () => {
     const [e] = deriveEvents(t({}), Z);
-    expect(e).toMatchObject({ event_id: 'sale:7', kind: 'sale', amount_cents: 2995, instant: crmWallToInstant('2025-03-09 10:00:00', Z), is_initial: false, billing_cycle: 2, merchant_id: 4, aff_id: 'A1' });
+    expect(e).toMatchObject({ event_id: 'sale:7', kind: 'sale', amount_cents: 2995, instant: crmWallToInstant('2025-03-09 10:00:00', Z.zone), is_initial: false, billing_cycle: 2, merchant_id: 4, aff_id: 'A1' });
     expect(deriveEvents(t({ txnType: 'CAPTURE' }), Z)[0]?.kind).toBe('sale');
   });
   it('books refunds and voids negative on their own date; authorizations are not revenue', () => {
@@ -24,7 +24,7 @@ describe('deriveEvents', () => {
   it('books a chargeback at 12:00 account time on its chargebackDate, beside the sale', () => {
     const ev = deriveEvents(t({ isChargedback: '1', chargebackAmount: '29.95', chargebackDate: '2025-04-02' }), Z);
     expect(ev.map((e) => e.kind)).toEqual(['sale', 'chargeback']);
-    expect(ev[1]).toMatchObject({ event_id: 'chargeback:7', amount_cents: -2995, instant: dateOnlyToInstant('2025-04-02', Z) });
+    expect(ev[1]).toMatchObject({ event_id: 'chargeback:7', amount_cents: -2995, instant: dateOnlyToInstant('2025-04-02', Z.zone) });
     expect(deriveEvents(t({ isChargedback: 0, chargebackDate: '2025-04-02' }), Z).map((e) => e.kind)).toEqual(['sale']);
   });
 });

@@ -4,12 +4,28 @@
  * chargeback flag makes its event disappear. Whether a VOID books anything depends on its parent, which
  * may arrive on another page: voids.ts says when it does not.
  */
+import { currencyOf } from '../core/currency.js';
 import { crmWallToInstant, dateOnlyToInstant } from '../core/time.js';
 import { firstItemProductId, type TransactionRecord } from '../crm/schemas.js';
+import { attributionOf } from './attribution.js';
 import { eventId, type EventKind, type MoneyEvent } from './events.js';
 
+/** What deriving needs of the account: its time zone (CRM wall times) and its base currency (a bare `$`). */
+export interface AccountContext {
+  zone: string;
+  baseCurrency: string;
+}
+
+/** How a transaction carries its own product and purchase (attribution.ts reads and extends it). */
+function ownAttribution(t: TransactionRecord, productFromItems: number | null): string {
+  const product = t.productId !== null && t.productId !== undefined ? 'own' : productFromItems !== null ? 'items' : null;
+  const purchase = t.purchaseId !== null && t.purchaseId !== undefined ? 'own' : null;
+  return attributionOf(product, purchase);
+}
+
 /** The ledger events of one transaction (0, 1 or 2: e.g. a sale that was charged back). */
-export function deriveEvents(t: TransactionRecord, zone: string): MoneyEvent[] {
+export function deriveEvents(t: TransactionRecord, account: AccountContext): MoneyEvent[] {
+  const zone = account.zone;
   const created = t.dateCreated ? crmWallToInstant(t.dateCreated, zone) : null;
   if (created === null || t.transactionId === null) return [];
   const transactionId = t.transactionId;
@@ -17,18 +33,22 @@ export function deriveEvents(t: TransactionRecord, zone: string): MoneyEvent[] {
   const amount = t.totalAmount ?? 0;
   const type = (t.txnType ?? '').toUpperCase();
   const ok = (t.responseType ?? '').toUpperCase() === 'SUCCESS';
+  const itemProduct = firstItemProductId(t.items);
   const base = {
     transaction_id: transactionId,
     customer_id: t.customerId ?? null,
     order_id: t.orderId ?? null,
     purchase_id: t.purchaseId ?? null,
     campaign_id: t.campaignId ?? null,
-    product_id: t.productId ?? firstItemProductId(t.items),
+    product_id: t.productId ?? itemProduct,
     aff_id: t.affId ?? null,
     source_value1: t.sourceValue1 ?? null,
     merchant_id: t.merchantId ?? null,
     billing_cycle: cycle,
     is_initial: cycle <= 1,
+    currency: currencyOf(t.currencyCode, t.currencySymbol, account.baseCurrency),
+    coupon_code: null,
+    attribution: ownAttribution(t, itemProduct),
   };
   const ev = (kind: EventKind, instant: number, cents: number): MoneyEvent => ({ event_id: eventId(kind, transactionId), kind, instant, amount_cents: cents, ...base });
   const out: MoneyEvent[] = [];

@@ -4,7 +4,7 @@
  * such as new customers and cohorts). The store's facts columns and the reports' SQL read this table.
  */
 
-export const DIMENSIONS = ['connection', 'campaign', 'product', 'affiliate', 'subaffiliate', 'mid', 'cycle'] as const;
+export const DIMENSIONS = ['connection', 'campaign', 'product', 'affiliate', 'subaffiliate', 'mid', 'coupon', 'cycle'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
 export interface DimensionSpec {
@@ -27,6 +27,7 @@ export const DIMENSION_SPECS: Record<Dimension, DimensionSpec> = {
   affiliate: { event: 'aff_id', fact: 'first_aff_id', numeric: false, label: 'Affiliate' },
   subaffiliate: { event: 'source_value1', fact: 'first_source_value1', numeric: false, label: 'Sub-affiliate' },
   mid: { event: 'merchant_id', fact: 'first_merchant_id', numeric: true, label: 'MID' },
+  coupon: { event: 'coupon_code', fact: 'first_coupon_code', numeric: false, label: 'Coupon' },
   cycle: { event: 'billing_cycle', fact: null, numeric: true, label: 'Billing cycle' },
 };
 

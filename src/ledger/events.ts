@@ -35,6 +35,12 @@ export type MoneyEvent = {
   billing_cycle: number;
   /** The initial sale of its subscription or order (billing cycle 1, or blank). */
   is_initial: boolean;
+  /** ISO 4217 code of the amount (currency.ts); amounts are never added across currencies. */
+  currency: string;
+  /** The coupon of the transaction's order, when it had one. */
+  coupon_code: string | null;
+  /** Where the product and purchase came from (attribution.ts); null while unresolved. */
+  attribution: string | null;
 };
 
 /** The event id of a transaction's event of a kind. */

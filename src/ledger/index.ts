@@ -4,3 +4,4 @@ export * from './derive.js';
 export * from './voids.js';
 export * from './measures.js';
 export * from './dimensions.js';
+export * from './attribution.js';

@@ -3,7 +3,7 @@ import type { ConnectionSummary } from '../store/store.js';
 import { parseReportQuery, ReportQueryError, REPORT_NAMES, type ReportContext, type ReportName } from './query.js';
 
 const conn = (name: string, timezone: string): ConnectionSummary => ({
-  connectionId: `id-${name}`, name, brand: 'konnektive', baseUrl: 'http://x', loginId: 'l', accountName: name, accountUsername: 'u', timezone, frequency: 'daily', createdAt: 0,
+  connectionId: `id-${name}`, name, brand: 'konnektive', baseUrl: 'http://x', loginId: 'l', accountName: name, accountUsername: 'u', timezone, frequency: 'daily', baseCurrency: 'USD', createdAt: 0,
 });
 const api: ReportContext = { surface: 'api', connections: [conn('shop', 'America/New_York')], defaultTz: 'UTC', now: Date.parse('2026-04-01T12:00:00Z') };
 const cli: ReportContext = { ...api, surface: 'cli' };

@@ -26,35 +26,42 @@ const COLUMN = TOTAL_COLUMNS;
 const COLUMNS = TOTALS.map((n) => COLUMN[n]);
 
 /** A ledger event as the maintenance reads it (instant in epoch ms). */
-export type EventFacts = Pick<MoneyEvent, 'kind' | 'instant' | 'amount_cents' | 'is_initial'>;
+export type EventFacts = Pick<MoneyEvent, 'kind' | 'instant' | 'amount_cents' | 'is_initial' | 'currency'>;
 
-/** Deltas of event_slots rows, keyed by slot (one connection). */
+/** A customer's first sale as the facts hold it: its instant (epoch ms) and currency (the customer's). */
+export interface FirstSale {
+  ms: number;
+  currency: string;
+}
+
+/** Deltas of event_slots rows, keyed by currency and slot (one connection). */
 export class SlotDeltas {
-  private readonly bySlot = new Map<number, Partial<Record<TotalName, number>>>();
+  private readonly cells = new Map<string, { currency: string; slot: number; totals: Partial<Record<TotalName, number>> }>();
 
-  private row(slot: number): Partial<Record<TotalName, number>> {
-    let r = this.bySlot.get(slot);
-    if (!r) this.bySlot.set(slot, (r = {}));
-    return r;
+  private row(currency: string, slot: number): Partial<Record<TotalName, number>> {
+    const k = `${currency}|${slot}`;
+    let c = this.cells.get(k);
+    if (!c) this.cells.set(k, (c = { currency, slot, totals: {} }));
+    return c.totals;
   }
 
   /** An event added (+1) or removed (-1). */
   event(e: EventFacts, sign: 1 | -1): void {
-    addEvent(this.row(slotOf(e.instant)), e, sign);
+    addEvent(this.row(e.currency, slotOf(e.instant)), e, sign);
   }
 
-  /** An order (first sale at ms) or a new customer (first sale at ms) added or removed. */
-  count(measure: 'orders' | 'newCustomers', ms: number, sign: 1 | -1): void {
-    const r = this.row(slotOf(ms));
+  /** An order or a new customer (first sale at `at`) added or removed. */
+  count(measure: 'orders' | 'newCustomers', at: FirstSale, sign: 1 | -1): void {
+    const r = this.row(at.currency, slotOf(at.ms));
     r[measure] = (r[measure] ?? 0) + sign;
   }
 
   /** Non-zero deltas as event_slots rows (the totals to add). */
   rows(connectionId: string): Row[] {
     const out: Row[] = [];
-    for (const [slot, r] of this.bySlot) {
+    for (const { currency, slot, totals: r } of this.cells.values()) {
       if (!TOTALS.some((n) => (r[n] ?? 0) !== 0)) continue;
-      const row: Row = { connection_id: connectionId, slot };
+      const row: Row = { connection_id: connectionId, currency, slot };
       for (const n of TOTALS) row[COLUMN[n]] = r[n] ?? 0;
       out.push(row);
     }
@@ -64,22 +71,26 @@ export class SlotDeltas {
 
 /** Deltas of cohort_ages rows (one connection). */
 export class AgeDeltas {
-  private readonly cells = new Map<string, { slot: number; age: number; cents: number }>();
+  private readonly cells = new Map<string, { currency: string; slot: number; age: number; cents: number }>();
 
-  /** An event of a customer whose first sale is at firstMs, added or removed: its net moves the cell. */
-  event(firstMs: number, e: EventFacts, sign: 1 | -1): void {
+  /**
+   * An event of a customer whose first sale is `first`, added or removed: its net moves the cell. Only
+   * events in the customer's currency count toward their cohort (docs/metrics.md, "Currency").
+   */
+  event(first: FirstSale, e: EventFacts, sign: 1 | -1): void {
+    if (e.currency !== first.currency) return;
     // A decline's net is 0: its cell, if it has nothing else, is dropped by rows().
     const net = netOf(e);
-    const slot = slotOf(firstMs);
-    const age = Math.floor((e.instant - firstMs) / DAY);
-    const k = `${slot}|${age}`;
-    const c = this.cells.get(k) ?? { slot, age, cents: 0 };
+    const slot = slotOf(first.ms);
+    const age = Math.floor((e.instant - first.ms) / DAY);
+    const k = `${first.currency}|${slot}|${age}`;
+    const c = this.cells.get(k) ?? { currency: first.currency, slot, age, cents: 0 };
     c.cents += sign * net;
     this.cells.set(k, c);
   }
 
   rows(connectionId: string): Row[] {
-    return [...this.cells.values()].filter((c) => c.cents !== 0).map((c) => ({ connection_id: connectionId, slot: c.slot, age_days: c.age, net_cents: c.cents }));
+    return [...this.cells.values()].filter((c) => c.cents !== 0).map((c) => ({ connection_id: connectionId, currency: c.currency, slot: c.slot, age_days: c.age, net_cents: c.cents }));
   }
 }
 
@@ -89,9 +100,10 @@ export class AgeDeltas {
  */
 export function addSlotDeltasSql(deltas: string): string[] {
   return [
-    `INSERT INTO event_slots (connection_id, slot, ${COLUMNS.join(', ')}) SELECT CAST($1 AS TEXT), slot, ${COLUMNS.join(', ')} FROM (${deltas}) AS d
-     ON CONFLICT (connection_id, slot) DO UPDATE SET ${COLUMNS.map((n) => `${n} = event_slots.${n} + EXCLUDED.${n}`).join(', ')}`,
-    `DELETE FROM event_slots WHERE connection_id = $1 AND slot IN (SELECT slot FROM (${deltas}) AS d) AND ${COLUMNS.map((n) => `${n} = 0`).join(' AND ')}`,
+    `INSERT INTO event_slots (connection_id, currency, slot, ${COLUMNS.join(', ')}) SELECT CAST($1 AS TEXT), currency, slot, ${COLUMNS.join(', ')} FROM (${deltas}) AS d
+     ON CONFLICT (connection_id, currency, slot) DO UPDATE SET ${COLUMNS.map((n) => `${n} = event_slots.${n} + EXCLUDED.${n}`).join(', ')}`,
+    `DELETE FROM event_slots WHERE connection_id = $1 AND ${COLUMNS.map((n) => `${n} = 0`).join(' AND ')}
+       AND EXISTS (SELECT 1 FROM (${deltas}) AS d WHERE d.currency = event_slots.currency AND d.slot = event_slots.slot)`,
   ];
 }
 
@@ -100,15 +112,15 @@ export function applyAgeDeltasSql(): string[] {
   const cols = COHORT_AGES.columns.map((c) => c.name).join(', ');
   return [
     `INSERT INTO cohort_ages (${cols}) SELECT ${cols} FROM agg_age_delta WHERE connection_id = $1
-     ON CONFLICT (connection_id, slot, age_days) DO UPDATE SET net_cents = cohort_ages.net_cents + EXCLUDED.net_cents`,
+     ON CONFLICT (connection_id, currency, slot, age_days) DO UPDATE SET net_cents = cohort_ages.net_cents + EXCLUDED.net_cents`,
     `DELETE FROM cohort_ages WHERE connection_id = $1 AND net_cents = 0 AND EXISTS (SELECT 1 FROM agg_age_delta d
-       WHERE d.connection_id = cohort_ages.connection_id AND d.slot = cohort_ages.slot AND d.age_days = cohort_ages.age_days)`,
+       WHERE d.connection_id = cohort_ages.connection_id AND d.currency = cohort_ages.currency AND d.slot = cohort_ages.slot AND d.age_days = cohort_ages.age_days)`,
     'DELETE FROM agg_age_delta WHERE connection_id = $1',
   ];
 }
 
-/** Facts joined to their customers' money events (aliases f and e), the cohort_ages source. */
-const FACT_EVENTS = `customer_facts f JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND ${moneySql('e')}`;
+/** Facts joined to their customers' money events in the customer's currency (aliases f and e), the cohort_ages source. */
+const FACT_EVENTS = `customer_facts f JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.currency = f.currency AND ${moneySql('e')}`;
 
 /**
  * A customer's whole cohort_ages contribution (their events under their facts as they stand), for the
@@ -116,17 +128,17 @@ const FACT_EVENTS = `customer_facts f JOIN money_events e ON e.connection_id = f
  * are recomputed and +1 after, it moves them from the old first-sale cells to the new ones.
  */
 export function stageCustomerAgesSql(d: SqlDialect, ids: string, sign: 1 | -1): string {
-  return `INSERT INTO agg_age_delta (connection_id, slot, age_days, net_cents)
-     SELECT f.connection_id, ${d.slot('f.first_sale_at')}, ${ageDaysSql(d, 'e.instant', 'f.first_sale_at')}, ${sign} * ${measureSql('net', 'e')}
+  return `INSERT INTO agg_age_delta (connection_id, currency, slot, age_days, net_cents)
+     SELECT f.connection_id, f.currency, ${d.slot('f.first_sale_at')}, ${ageDaysSql(d, 'e.instant', 'f.first_sale_at')}, ${sign} * ${measureSql('net', 'e')}
      FROM ${FACT_EVENTS}
-     WHERE f.connection_id = $1 AND f.customer_id IN (${ids}) GROUP BY 1, 2, 3
-     ON CONFLICT (connection_id, slot, age_days) DO UPDATE SET net_cents = agg_age_delta.net_cents + EXCLUDED.net_cents`;
+     WHERE f.connection_id = $1 AND f.customer_id IN (${ids}) GROUP BY 1, 2, 3, 4
+     ON CONFLICT (connection_id, currency, slot, age_days) DO UPDATE SET net_cents = agg_age_delta.net_cents + EXCLUDED.net_cents`;
 }
 
 /** Inserts the cohort_slots rows of the customer_facts matching `where`, one grouped pass (no join). */
 function cohortSlotsFromFactsSql(d: SqlDialect, where: string): string {
-  return `INSERT INTO cohort_slots (connection_id, slot, customers, last_first_sale_at)
-     SELECT connection_id, ${d.slot('first_sale_at')}, COUNT(*), MAX(first_sale_at) FROM customer_facts WHERE ${where} GROUP BY 1, 2`;
+  return `INSERT INTO cohort_slots (connection_id, currency, slot, customers, last_first_sale_at)
+     SELECT connection_id, currency, ${d.slot('first_sale_at')}, COUNT(*), MAX(first_sale_at) FROM customer_facts WHERE ${where} GROUP BY 1, 2, 3`;
 }
 
 /**
@@ -152,10 +164,12 @@ export function recomputeAllCohortSlotsSql(d: SqlDialect): string[] {
  */
 export function recomputeCohortSlotsSql(d: SqlDialect): string[] {
   return [
-    'DELETE FROM cohort_slots WHERE connection_id = $1 AND slot IN (SELECT slot FROM agg_touched_slots WHERE connection_id = $1)',
-    `INSERT INTO cohort_slots (connection_id, slot, customers, last_first_sale_at)
-     SELECT t.connection_id, t.slot, COUNT(*), MAX(f.first_sale_at) FROM agg_touched_slots t JOIN customer_facts f ON f.connection_id = t.connection_id AND ${d.inSlot('f.first_sale_at', 't.slot')}
-     WHERE t.connection_id = $1 GROUP BY 1, 2`,
+    `DELETE FROM cohort_slots WHERE connection_id = $1 AND EXISTS (SELECT 1 FROM agg_touched_slots t
+       WHERE t.connection_id = cohort_slots.connection_id AND t.currency = cohort_slots.currency AND t.slot = cohort_slots.slot)`,
+    `INSERT INTO cohort_slots (connection_id, currency, slot, customers, last_first_sale_at)
+     SELECT t.connection_id, t.currency, t.slot, COUNT(*), MAX(f.first_sale_at) FROM agg_touched_slots t
+       JOIN customer_facts f ON f.connection_id = t.connection_id AND f.currency = t.currency AND ${d.inSlot('f.first_sale_at', 't.slot')}
+     WHERE t.connection_id = $1 GROUP BY 1, 2, 3`,
     'DELETE FROM agg_touched_slots WHERE connection_id = $1',
   ];
 }
@@ -174,27 +188,28 @@ export function rebuildAggregatesSql(d: SqlDialect, byConnection: boolean): stri
   const branch = (values: Partial<Record<TotalName, string>>) => TOTALS.map((n) => `${values[n] ?? '0'} AS ${COLUMN[n]}`).join(', ');
   const events = Object.fromEntries(EVENT_MEASURES.map(([n]) => [n, measureSql(n)]));
   /** Where each first-sale measure counts from: an order's first sale in the ledger, a customer's in the facts. */
+  // An order's sales are in one currency (the order's): its first sale's slot and that currency.
   const firstSales = FIRST_SALE_MEASURES.map(([n, m]) =>
     m.of === 'order'
-      ? `SELECT connection_id, ${d.slot('first_at')}, ${branch({ [n]: 'COUNT(*)' })}
-       FROM (SELECT connection_id, order_id, MIN(instant) AS first_at FROM money_events WHERE ${w()} AND ${kindSql(MEASURES.sales.kinds)} AND order_id IS NOT NULL GROUP BY connection_id, order_id) o GROUP BY 1, 2`
-      : `SELECT connection_id, ${d.slot('first_sale_at')}, ${branch({ [n]: 'COUNT(*)' })} FROM customer_facts WHERE ${w()} GROUP BY 1, 2`,
+      ? `SELECT connection_id, currency, ${d.slot('first_at')}, ${branch({ [n]: 'COUNT(*)' })}
+       FROM (SELECT connection_id, order_id, MIN(currency) AS currency, MIN(instant) AS first_at FROM money_events WHERE ${w()} AND ${kindSql(MEASURES.sales.kinds)} AND order_id IS NOT NULL GROUP BY connection_id, order_id) o GROUP BY 1, 2, 3`
+      : `SELECT connection_id, currency, ${d.slot('first_sale_at')}, ${branch({ [n]: 'COUNT(*)' })} FROM customer_facts WHERE ${w()} GROUP BY 1, 2, 3`,
   );
   return [
     `DELETE FROM event_slots WHERE ${w()}`,
     `DELETE FROM cohort_slots WHERE ${w()}`,
     `DELETE FROM cohort_ages WHERE ${w()}`,
-    `INSERT INTO event_slots (connection_id, slot, ${COLUMNS.join(', ')})
-     SELECT connection_id, slot, ${sums} FROM (
-       SELECT connection_id, ${d.slot('instant')} AS slot, ${branch(events)}
-       FROM money_events WHERE ${w()} GROUP BY 1, 2
+    `INSERT INTO event_slots (connection_id, currency, slot, ${COLUMNS.join(', ')})
+     SELECT connection_id, currency, slot, ${sums} FROM (
+       SELECT connection_id, currency, ${d.slot('instant')} AS slot, ${branch(events)}
+       FROM money_events WHERE ${w()} GROUP BY 1, 2, 3
        ${firstSales.map((q) => `UNION ALL ${q}`).join('\n       ')}
-     ) x GROUP BY 1, 2`,
+     ) x GROUP BY 1, 2, 3`,
     cohortSlotsFromFactsSql(d, w()),
-    `INSERT INTO cohort_ages (connection_id, slot, age_days, net_cents)
-       SELECT f.connection_id, ${d.slot('f.first_sale_at')}, ${ageDaysSql(d, 'e.instant', 'f.first_sale_at')}, ${measureSql('net', 'e')}
+    `INSERT INTO cohort_ages (connection_id, currency, slot, age_days, net_cents)
+       SELECT f.connection_id, f.currency, ${d.slot('f.first_sale_at')}, ${ageDaysSql(d, 'e.instant', 'f.first_sale_at')}, ${measureSql('net', 'e')}
        FROM ${FACT_EVENTS}
-       WHERE ${w('f.')} GROUP BY 1, 2, 3
+       WHERE ${w('f.')} GROUP BY 1, 2, 3, 4
        HAVING ${measureSql('net', 'e')} <> 0`,
   ];
 }

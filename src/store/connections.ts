@@ -24,6 +24,7 @@ function toSummary(r: Row): ConnectionSummary {
     timezone: String(r.timezone),
     frequency: String(r.frequency) as Frequency,
     createdAt: Number(r.created_at),
+    baseCurrency: String(r.base_currency ?? 'USD'),
   };
 }
 
@@ -38,14 +39,14 @@ export class SqlConnections implements ConnectionStore {
   }
 
   private select(): string {
-    return `SELECT connection_id, name, brand, base_url, login_id, password_sealed, account_name, account_username, timezone, frequency, ${this.db.sql.epochMs('created_at')} AS created_at FROM connections`;
+    return `SELECT connection_id, name, brand, base_url, login_id, password_sealed, account_name, account_username, timezone, frequency, base_currency, ${this.db.sql.epochMs('created_at')} AS created_at FROM connections`;
   }
 
   async saveConnection(c: NewConnection): Promise<Connection> {
     return this.ctx.lock.run(async () => {
       const existing = await this.db.query('SELECT 1 AS x FROM connections WHERE name = $1', [c.name]);
       if (existing.length > 0) throw new InvalidInputError(`a connection named "${c.name}" already exists`, 'Remove it first with `konduit connections remove NAME`, or pick another name.');
-      const conn: Connection = { ...c, connectionId: randomUUID(), createdAt: Date.now() };
+      const conn: Connection = { ...c, connectionId: randomUUID(), createdAt: Date.now(), baseCurrency: c.baseCurrency ?? 'USD' };
       await this.db.upsert(CONNECTIONS, [
         {
           connection_id: conn.connectionId,
@@ -59,6 +60,7 @@ export class SqlConnections implements ConnectionStore {
           timezone: c.timezone,
           frequency: c.frequency,
           created_at: conn.createdAt,
+          base_currency: conn.baseCurrency,
         },
       ]);
       return conn;

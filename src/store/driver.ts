@@ -30,7 +30,7 @@ export interface SqlDriver {
    */
   idSet(name: 'txn' | 'cust' | 'aux', ids: number[]): Promise<string>;
   /** The same for a set of text keys (order ids): a subquery of one text column. */
-  textSet(name: 'order', values: string[]): Promise<string>;
+  textSet(name: 'order' | 'key', values: string[]): Promise<string>;
   /**
    * Makes rows available to the next statements of the same transaction as a subquery with the spec's
    * columns and column types (`FROM (<returned sql>) AS d`).

@@ -5,9 +5,10 @@
  * same transaction. All of it runs inside a caller's transaction.
  */
 import { EVENT_MEASURES, FIRST_TOUCH, kindSql, MEASURES, measureSql, moneySql } from '../ledger/index.js';
-import { applyAgeDeltasSql, applySlotDeltas, COHORT_SLOTS_WHOLE, rebuildAggregatesSql, recomputeAllCohortSlotsSql, recomputeCohortSlotsSql, slotOf, SlotDeltas, stageCustomerAgesSql } from './aggregates.js';
+import { applyAgeDeltasSql, applySlotDeltas, type FirstSale, COHORT_SLOTS_WHOLE, rebuildAggregatesSql, recomputeAllCohortSlotsSql, recomputeCohortSlotsSql, slotOf, SlotDeltas, stageCustomerAgesSql } from './aggregates.js';
+import { resolveAttribution } from './attribution.js';
 import type { StoreContext } from './driver.js';
-import { AGG_TOUCHED_SLOTS, CUSTOMER_FACTS, type ColumnType } from './tables.js';
+import { AGG_TOUCHED_SLOTS, CUSTOMER_FACTS, type ColumnType, type Row } from './tables.js';
 
 /** The measures kept per customer, as [column, SQL aggregate over the customer's money events]. */
 const PER_CUSTOMER: [string, string][] = [
@@ -33,17 +34,17 @@ export class Facts {
     return this.ctx.db;
   }
 
-  /** The query part reading these customers' first sales: rows of k 'c', id (as text) and m (epoch ms). */
+  /** The query part reading these customers' first sales: rows of k 'c', id (as text), m (epoch ms) and c (currency). */
   async firstSalesSql(customers: Set<number>): Promise<string> {
-    return `SELECT 'c' AS k, CAST(customer_id AS TEXT) AS id, ${this.db.sql.epochMs('first_sale_at')} AS m FROM customer_facts
+    return `SELECT 'c' AS k, CAST(customer_id AS TEXT) AS id, ${this.db.sql.epochMs('first_sale_at')} AS m, currency AS c FROM customer_facts
       WHERE connection_id = $1 AND customer_id IN (${await this.db.idSet('cust', [...customers])})`;
   }
 
   /** The first sale of each of these customers that has facts, by customer id. */
-  async firstSales(connectionId: string, customers: Set<number>): Promise<Map<number, number>> {
-    const first = new Map<number, number>();
+  async firstSales(connectionId: string, customers: Set<number>): Promise<Map<number, FirstSale>> {
+    const first = new Map<number, FirstSale>();
     if (customers.size === 0) return first;
-    for (const r of await this.db.query(await this.firstSalesSql(customers), [connectionId])) first.set(Number(r.id), Number(r.m));
+    for (const r of await this.db.query(await this.firstSalesSql(customers), [connectionId])) first.set(Number(r.id), { ms: Number(r.m), currency: String(r.c) });
     return first;
   }
 
@@ -62,6 +63,10 @@ export class Facts {
    * writes, all of its facts and aggregates; returns how many customers' facts were recomputed.
    */
   async refreshDirty(connectionId: string): Promise<number> {
+    // Orders and purchases stored since their transactions give those events their product, purchase,
+    // campaign and coupon: the customers whose events gained them have their facts (first touch) redone.
+    const attributed = await resolveAttribution(this.ctx, connectionId);
+    if (attributed.size > 0) await this.touch(connectionId, attributed, true);
     const [marks] = await this.db.query(
       `SELECT (SELECT COUNT(*) FROM facts_dirty WHERE connection_id = $1) AS dirty,
          (SELECT COUNT(*) FROM rebuild_pending WHERE connection_id = $1) AS behind`,
@@ -88,25 +93,28 @@ export class Facts {
     return dirty;
   }
 
-  /** Inserts the facts of connection $1's customers matching `which` (a condition on money_events) from the ledger. */
+  /**
+   * Inserts the facts of connection $1's customers matching `which` (a condition on money_events) from the
+   * ledger. A customer's currency is their first sale's; their measures count their events in it.
+   */
   private async insert(connectionId: string, which: string): Promise<void> {
     const cast = (c: string) => `CAST(a.${c} AS ${this.db.sql.columnType((CUSTOMER_FACTS.types as Record<string, ColumnType>)[c] ?? 'bigint')})`;
     const measures = PER_CUSTOMER.map(([c]) => c);
     await this.db.exec(
-      `INSERT INTO customer_facts (connection_id, customer_id, first_sale_at, ${FIRST_TOUCH.map(([f]) => f).join(', ')}, ${measures.join(', ')}, last_event_at)
-       SELECT a.connection_id, a.customer_id, f.instant, ${FIRST_TOUCH.map(([, e]) => `f.${e}`).join(', ')}, ${measures.map(cast).join(', ')}, a.last_at
+      `INSERT INTO customer_facts (connection_id, customer_id, currency, first_sale_at, ${FIRST_TOUCH.map(([f]) => f).join(', ')}, ${measures.join(', ')}, last_event_at)
+       SELECT a.connection_id, a.customer_id, a.currency, f.instant, ${FIRST_TOUCH.map(([, e]) => `f.${e}`).join(', ')}, ${measures.map(cast).join(', ')}, a.last_at
        FROM (
-         SELECT connection_id, customer_id, ${PER_CUSTOMER.map(([c, sql]) => `${sql} AS ${c}`).join(', ')}, MAX(instant) AS last_at
+         SELECT connection_id, customer_id, currency, ${PER_CUSTOMER.map(([c, sql]) => `${sql} AS ${c}`).join(', ')}, MAX(instant) AS last_at
          FROM money_events
          WHERE connection_id = $1 AND ${which} AND ${moneySql()}
-         GROUP BY connection_id, customer_id
+         GROUP BY connection_id, customer_id, currency
        ) a
        JOIN (
-         SELECT customer_id, instant, ${FIRST_TOUCH.map(([, e]) => e).join(', ')},
+         SELECT customer_id, currency, instant, ${FIRST_TOUCH.map(([, e]) => e).join(', ')},
            ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY instant, event_id) AS rn
          FROM money_events
          WHERE connection_id = $1 AND ${which} AND ${kindSql(MEASURES.sales.kinds)}
-       ) f ON f.customer_id = a.customer_id AND f.rn = 1`,
+       ) f ON f.customer_id = a.customer_id AND f.currency = a.currency AND f.rn = 1`,
       [connectionId],
     );
   }
@@ -116,13 +124,12 @@ export class Facts {
     const ms = (c: string) => this.db.sql.epochMs(c);
     // Their cohort_ages contribution under the old facts leaves; under the new ones it comes back (below).
     await this.db.exec(stageCustomerAgesSql(this.db.sql, ids, -1), [connectionId]);
+    const first = (r: Row): FirstSale => ({ ms: Number(r.f), currency: String(r.c) });
     const oldFirst = (
-      await this.db.query(`DELETE FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids}) RETURNING ${ms('first_sale_at')} AS f`, [connectionId])
-    ).map((r) => Number(r.f));
+      await this.db.query(`DELETE FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids}) RETURNING ${ms('first_sale_at')} AS f, currency AS c`, [connectionId])
+    ).map(first);
     await this.insert(connectionId, `customer_id IN (${ids})`);
-    const newFirst = (await this.db.query(`SELECT ${ms('first_sale_at')} AS f FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids})`, [connectionId])).map((r) =>
-      Number(r.f),
-    );
+    const newFirst = (await this.db.query(`SELECT ${ms('first_sale_at')} AS f, currency AS c FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids})`, [connectionId])).map(first);
     await this.db.exec(stageCustomerAgesSql(this.db.sql, ids, 1), [connectionId]);
     for (const sql of applyAgeDeltasSql()) await this.db.exec(sql, [connectionId]);
     await this.moved(connectionId, oldFirst, newFirst);
@@ -132,18 +139,22 @@ export class Facts {
    * Facts recomputed: new_customers moves from the old first-sale slots to the new ones, and cohort_slots
    * of all those slots are recomputed from the facts (cohort_ages moved in refresh).
    */
-  private async moved(connectionId: string, oldFirst: number[], newFirst: number[]): Promise<void> {
+  private async moved(connectionId: string, oldFirst: FirstSale[], newFirst: FirstSale[]): Promise<void> {
     const d = new SlotDeltas();
     for (const f of oldFirst) d.count('newCustomers', f, -1);
     for (const f of newFirst) d.count('newCustomers', f, 1);
     await applySlotDeltas(this.ctx, connectionId, d.rows(connectionId));
-    const slots = new Set([...oldFirst, ...newFirst].map(slotOf));
+    const slots = new Map<string, Row>();
+    for (const f of [...oldFirst, ...newFirst]) {
+      const slot = slotOf(f.ms);
+      slots.set(`${f.currency}|${slot}`, { connection_id: connectionId, currency: f.currency, slot });
+    }
     if (slots.size === 0) return;
     if (slots.size > COHORT_SLOTS_WHOLE) {
       for (const sql of recomputeAllCohortSlotsSql(this.db.sql)) await this.db.exec(sql, [connectionId]);
       return;
     }
-    await this.db.insert(AGG_TOUCHED_SLOTS, [...slots].map((slot) => ({ connection_id: connectionId, slot })));
+    await this.db.insert(AGG_TOUCHED_SLOTS, [...slots.values()]);
     for (const sql of recomputeCohortSlotsSql(this.db.sql)) await this.db.exec(sql, [connectionId]);
   }
 }

@@ -4,10 +4,10 @@
  * rebuilt at the end of a backfill), and their page markers written, in ONE transaction.
  */
 import { bookedEvents, voidLookups, VOID_TYPE, AUTHORIZE_TYPE, type MoneyEvent } from '../ledger/index.js';
-import { AgeDeltas, applyAgeDeltasSql, applySlotDeltas, rebuildAggregatesSql, SlotDeltas, type EventFacts } from './aggregates.js';
+import { AgeDeltas, applyAgeDeltasSql, applySlotDeltas, rebuildAggregatesSql, SlotDeltas, type EventFacts, type FirstSale } from './aggregates.js';
 import { dedupeByKey, idList, type StoreContext } from './driver.js';
 import { Facts, small } from './facts.js';
-import { AGG_AGE_DELTA, ENTITY_TABLES, MONEY_EVENTS, SYNC_PAGES, TRANSACTIONS, type PageRow, type Row } from './tables.js';
+import { AGG_AGE_DELTA, ENTITY_TABLES, MIDS, MONEY_EVENTS, PURCHASE_TRANSACTIONS, QUARANTINE, SYNC_PAGES, TRANSACTIONS, type PageRow, type Row } from './tables.js';
 import type { LedgerWriter, PageWrite, WriteOptions } from './store.js';
 
 /**
@@ -34,12 +34,15 @@ const asRemoved = (r: Row): RemovedEvent => ({
   instant: Number(r.instant),
   amount_cents: Number(r.amount_cents ?? 0),
   is_initial: r.is_initial === true,
+  currency: String(r.currency),
   customer_id: r.customer_id === null || r.customer_id === undefined ? null : Number(r.customer_id),
   order_id: r.order_id === null || r.order_id === undefined ? null : String(r.order_id),
 });
 
 export class SqlLedgerWriter implements LedgerWriter {
   private readonly facts: Facts;
+  /** Whether a connection has records in quarantine (read once, then kept as writes change it). */
+  private readonly holdsQuarantine = new Map<string, boolean>();
 
   constructor(private readonly ctx: StoreContext) {
     this.facts = new Facts(ctx);
@@ -51,7 +54,7 @@ export class SqlLedgerWriter implements LedgerWriter {
 
   /** What a deleted ledger event returns for the pre-aggregate deltas. */
   private get returning(): string {
-    return ` RETURNING customer_id, kind, ${this.db.sql.epochMs('instant')} AS instant, amount_cents, is_initial, order_id`;
+    return ` RETURNING customer_id, kind, ${this.db.sql.epochMs('instant')} AS instant, amount_cents, is_initial, order_id, currency`;
   }
 
   async writePage(w: PageWrite): Promise<void> {
@@ -62,17 +65,25 @@ export class SqlLedgerWriter implements LedgerWriter {
     if (ws.length === 0) return;
     const upkeep: Upkeep = opts.deferRebuild === true ? 'rebuild' : opts.deferFacts === true ? 'deferFacts' : 'now';
     // Group by (connection, table): one bulk upsert per table, one ledger pass, one marker upsert.
-    const groups = new Map<string, { connectionId: string; table: PageWrite['table']; rows: Row[]; ledger: Map<number, MoneyEvent[]> | null }>();
+    const groups = new Map<string, { connectionId: string; table: PageWrite['table']; rows: Row[]; ledger: Map<number, MoneyEvent[]> | null; quarantined: Row[] }>();
     const markers: Row[] = [];
+    const related = new Map<string, { mids: Row[]; links: Row[] }>();
     for (const w of ws) {
       const k = `${w.connectionId}\u0001${w.table}`;
       let g = groups.get(k);
       if (!g) {
-        g = { connectionId: w.connectionId, table: w.table, rows: [], ledger: null };
+        g = { connectionId: w.connectionId, table: w.table, rows: [], ledger: null, quarantined: [] };
         groups.set(k, g);
       }
       // The connection id goes to the engine once per table (constants), not copied onto every row.
       for (const r of w.rows) g.rows.push(r);
+      if (w.related) {
+        let rel = related.get(w.connectionId);
+        if (!rel) related.set(w.connectionId, (rel = { mids: [], links: [] }));
+        for (const r of w.related.mids ?? []) rel.mids.push(r);
+        for (const r of w.related.purchase_transactions ?? []) rel.links.push(r);
+      }
+      for (const q of w.quarantined ?? []) g.quarantined.push({ stream: w.table, record_key: q.recordKey, reason: q.reason, raw: q.raw });
       if (w.ledger) {
         // A later page's copy of a transaction wins: its events replace those of earlier copies.
         g.ledger ??= new Map();
@@ -104,6 +115,7 @@ export class SqlLedgerWriter implements LedgerWriter {
           const cid = { connection_id: g.connectionId };
           const rows = dedupeByKey(ENTITY_TABLES[g.table], g.rows, cid);
           if (rows.length > 0) await this.db.upsert(ENTITY_TABLES[g.table], rows, cid);
+          await this.quarantine(g.connectionId, g.table, rows, g.quarantined);
           if (g.ledger) {
             const events = [...g.ledger.values()].flat();
             const kept = g.table === 'transactions' ? await this.dropAuthorizationVoids(g.connectionId, rows as PageRow<typeof TRANSACTIONS>[], events, upkeep) : events;
@@ -111,11 +123,43 @@ export class SqlLedgerWriter implements LedgerWriter {
             if (upkeep === 'rebuild') behind.add(g.connectionId);
           }
         }
+        for (const [connectionId, rel] of related) {
+          const cid = { connection_id: connectionId };
+          if (rel.mids.length > 0) await this.db.upsert(MIDS, dedupeByKey(MIDS, rel.mids, cid), cid);
+          if (rel.links.length > 0) await this.db.upsert(PURCHASE_TRANSACTIONS, dedupeByKey(PURCHASE_TRANSACTIONS, rel.links, cid), cid);
+        }
         // The mark commits with the ledger it left behind: a crash leaves it for the next refresh.
         for (const id of behind) await this.db.exec('INSERT INTO rebuild_pending (connection_id) VALUES ($1) ON CONFLICT DO NOTHING', [id]);
         if (markers.length > 0) await this.db.upsert(SYNC_PAGES, dedupeByKey(SYNC_PAGES, markers));
       }, { serial: upkeep !== 'now' }),
     );
+  }
+
+  /**
+   * Sets a page's unreadable records aside (a record seen again keeps its first sighting and counts an
+   * attempt), and takes out of quarantine the records of this stream the page stored: read well now.
+   * Connections with nothing in quarantine skip the second statement (known after one look per store).
+   */
+  private async quarantine(connectionId: string, stream: string, stored: Row[], bad: Row[]): Promise<void> {
+    let holds = this.holdsQuarantine.get(connectionId);
+    if (holds === undefined) {
+      holds = (await this.db.query('SELECT 1 AS x FROM quarantine WHERE connection_id = $1 LIMIT 1', [connectionId])).length > 0;
+      this.holdsQuarantine.set(connectionId, holds);
+    }
+    if (holds && stored.length > 0) {
+      const key = ENTITY_TABLES[stream as PageWrite['table']].key[1] as string;
+      const keys = await this.db.textSet('key', stored.map((r) => String(r[key])));
+      await this.db.exec(`DELETE FROM quarantine WHERE connection_id = $1 AND stream = $2 AND record_key IN (${keys})`, [connectionId, stream]);
+    }
+    if (bad.length === 0) return;
+    const now = Date.now();
+    const rows = dedupeByKey(QUARANTINE, bad.map((q) => ({ ...q, connection_id: connectionId, first_seen: now, last_seen: now, attempts: 1 })));
+    const set = await this.db.rowSet(QUARANTINE, rows);
+    await this.db.exec(
+      `INSERT INTO quarantine (${QUARANTINE.columns.map((c) => c.name).join(', ')}) SELECT ${QUARANTINE.columns.map((c) => c.name).join(', ')} FROM (${set}) AS d
+       ON CONFLICT (connection_id, stream, record_key) DO UPDATE SET reason = EXCLUDED.reason, raw = EXCLUDED.raw, last_seen = EXCLUDED.last_seen, attempts = quarantine.attempts + 1`,
+    );
+    this.holdsQuarantine.set(connectionId, true);
   }
 
   /**
@@ -200,13 +244,16 @@ export class SqlLedgerWriter implements LedgerWriter {
    * first sale to that of their new one; and the first sale of every customer with facts among these
    * events (eventsChanged). Called after the removals, before the additions are stored.
    */
-  private async ledgerLookups(connectionId: string, removed: RemovedEvent[], added: MoneyEvent[]): Promise<{ slots: SlotDeltas; first: Map<number, number> }> {
+  private async ledgerLookups(connectionId: string, removed: RemovedEvent[], added: MoneyEvent[]): Promise<{ slots: SlotDeltas; first: Map<number, FirstSale> }> {
     const d = new SlotDeltas();
-    const minOf = (rows: { kind: string; order_id: string | null; instant: number }[]) => {
+    // An order's sales are in one currency, the order's: an order is counted in its first sale's currency.
+    const currencyOf = new Map<string, string>();
+    const minOf = (rows: { kind: string; order_id: string | null; instant: number; currency: string }[]) => {
       const m = new Map<string, number>();
       for (const r of rows) {
         if (r.kind !== 'sale' || r.order_id === null) continue;
         m.set(r.order_id, Math.min(m.get(r.order_id) ?? Infinity, r.instant));
+        currencyOf.set(r.order_id, r.currency);
       }
       return m;
     };
@@ -224,23 +271,26 @@ export class SqlLedgerWriter implements LedgerWriter {
     const customers = factCustomers(removed, added);
     const parts: string[] = [];
     if (lookup.length > 0) {
-      parts.push(`SELECT 'o' AS k, e.order_id AS id, ${this.db.sql.epochMs('MIN(e.instant)')} AS m FROM money_events e
+      parts.push(`SELECT 'o' AS k, e.order_id AS id, ${this.db.sql.epochMs('MIN(e.instant)')} AS m, MIN(e.currency) AS c FROM money_events e
         WHERE e.connection_id = $1 AND e.kind = 'sale' AND e.order_id IN (${await this.db.textSet('order', lookup)}) GROUP BY e.order_id`);
     }
     if (customers.size > 0) parts.push(await this.facts.firstSalesSql(customers));
     const rest = new Map<string, number>();
-    const first = new Map<number, number>();
+    const first = new Map<number, FirstSale>();
     for (const r of parts.length > 0 ? await this.db.query(parts.join('\nUNION ALL\n'), [connectionId]) : []) {
-      if (r.k === 'o') rest.set(String(r.id), Number(r.m));
-      else first.set(Number(r.id), Number(r.m));
+      if (r.k === 'o') {
+        rest.set(String(r.id), Number(r.m));
+        if (!currencyOf.has(String(r.id))) currencyOf.set(String(r.id), String(r.c));
+      } else first.set(Number(r.id), { ms: Number(r.m), currency: String(r.c) });
     }
     if (lookup.length === 0) return { slots: d, first };
     for (const o of orders) {
       const before = Math.min(rest.get(o) ?? Infinity, gone.get(o) ?? Infinity);
       const after = Math.min(rest.get(o) ?? Infinity, come.get(o) ?? Infinity);
       if (before === after) continue;
-      if (before !== Infinity) d.count('orders', before, -1);
-      if (after !== Infinity) d.count('orders', after, 1);
+      const currency = currencyOf.get(o) ?? '';
+      if (before !== Infinity) d.count('orders', { ms: before, currency }, -1);
+      if (after !== Infinity) d.count('orders', { ms: after, currency }, 1);
     }
     return { slots: d, first };
   }
@@ -250,7 +300,7 @@ export class SqlLedgerWriter implements LedgerWriter {
    * cohort_ages under the facts as they stand: each event of a customer with facts moves its (first-sale
    * slot, age) cell. Recomputed facts then move whole customers (facts.ts), deferred or not.
    */
-  private async eventsChanged(connectionId: string, removed: RemovedEvent[], added: MoneyEvent[], slots: SlotDeltas, known?: Map<number, number>): Promise<void> {
+  private async eventsChanged(connectionId: string, removed: RemovedEvent[], added: MoneyEvent[], slots: SlotDeltas, known?: Map<number, FirstSale>): Promise<void> {
     for (const r of removed) slots.event(r, -1);
     for (const r of added) slots.event(r, 1);
     await applySlotDeltas(this.ctx, connectionId, slots.rows(connectionId));

@@ -10,6 +10,7 @@ import { SqlLedgerWriter } from './ledger-writer.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { SqlSyncState } from './sync-state.js';
 import type {
+  AttributionCoverage,
   CompletedRun,
   Connection,
   ConnectionSummary,
@@ -129,6 +130,12 @@ export class SqlStore implements Store {
   }
   completeRun(c: CompletedRun): Promise<number> {
     return this.state.completeRun(c);
+  }
+  attributionCoverage(connectionId: string): Promise<AttributionCoverage> {
+    return this.state.attributionCoverage(connectionId);
+  }
+  quarantined(connectionId: string): Promise<{ stream: string; recordKey: string; reason: string; raw: string; attempts: number }[]> {
+    return this.state.quarantined(connectionId);
   }
 
   // ReportReader and reads

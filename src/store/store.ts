@@ -6,7 +6,7 @@
  */
 import type { MoneyEvent } from '../ledger/index.js';
 import type { SqlDialect } from './dialect.js';
-import type { ENTITY_TABLES, EntityTableName, PageRow, READABLE_TABLES, ReadableTable, Row, Selectable, Value } from './tables.js';
+import type { ENTITY_TABLES, EntityTableName, MIDS, PageRow, PURCHASE_TRANSACTIONS, READABLE_TABLES, ReadableTable, Row, Selectable, Value } from './tables.js';
 
 export type Brand = 'konnektive' | 'checkoutchamp';
 export type Frequency = 'hourly' | '6h' | '12h' | 'daily';
@@ -22,12 +22,15 @@ export interface NewConnection {
   accountUsername: string;
   timezone: string;
   frequency: Frequency;
+  /** ISO 4217 code of amounts that name no currency (a bare `$`), and the reports' default; USD unless set. */
+  baseCurrency?: string;
 }
 
 /** A stored connection, with its password opened again for the CRM client. */
 export interface Connection extends NewConnection {
   connectionId: string;
   createdAt: number;
+  baseCurrency: string;
 }
 
 /** What listing shows: never the password. */
@@ -66,6 +69,21 @@ export interface LedgerChange {
   events: MoneyEvent[];
 }
 
+/** Rows of the tables a page feeds besides its own: the MIDs named on transactions, the purchases' transactions. */
+export interface RelatedRows {
+  mids?: PageRow<typeof MIDS>[];
+  purchase_transactions?: PageRow<typeof PURCHASE_TRANSACTIONS>[];
+}
+
+/** A record of a page that could not be read: set aside with the reason (quarantine), the page stored without it. */
+export interface QuarantinedRecord {
+  /** Its id when readable, else a digest of its content. */
+  recordKey: string;
+  reason: string;
+  /** Its sanitised, masked copy (what a later run reads again). */
+  raw: string;
+}
+
 /** Everything one fetched page changes, written in ONE transaction; rows are typed by their table. */
 export type PageWrite = {
   [T in EntityTableName]: {
@@ -73,6 +91,8 @@ export type PageWrite = {
     table: T;
     rows: PageRow<(typeof ENTITY_TABLES)[T]>[];
     ledger?: LedgerChange;
+    related?: RelatedRows;
+    quarantined?: QuarantinedRecord[];
     marker?: PageMarker;
   };
 }[EntityTableName];
@@ -137,6 +157,13 @@ export interface SyncRunResult {
   error?: string;
 }
 
+/** Sales, and those a report cannot place: without a product, and rebills without their purchase. */
+export interface AttributionCoverage {
+  sales: number;
+  withoutProduct: number;
+  rebillsWithoutPurchase: number;
+}
+
 /** A run that ended well, as completeRun records it. */
 export interface CompletedRun {
   runId: string;
@@ -164,6 +191,10 @@ export interface SyncState {
    */
   startRun(run: SyncRunRecord): Promise<void>;
   finishRun(runId: string, result: SyncRunResult): Promise<void>;
+  /** How much of a connection's ledger is attributed (docs/sync.md, "Attribution"). */
+  attributionCoverage(connectionId: string): Promise<AttributionCoverage>;
+  /** The records of a connection set aside as unreadable, by stream, with their copies (a run reads them again). */
+  quarantined(connectionId: string): Promise<{ stream: string; recordKey: string; reason: string; raw: string; attempts: number }[]>;
   /**
    * Ends a run that succeeded, in ONE transaction: the refresh of LedgerWriter.refreshDirtyFacts, the
    * checkpoints moved, the scope's page markers dropped and the run recorded. A crash before it commits

@@ -5,7 +5,8 @@
  */
 import type { StoreContext } from './driver.js';
 import { Facts, small } from './facts.js';
-import type { CompletedRun, PageMarker, SyncRunRecord, SyncRunResult, SyncState } from './store.js';
+import { ATTRIBUTION_COVERAGE_SQL } from './attribution.js';
+import type { AttributionCoverage, CompletedRun, PageMarker, SyncRunRecord, SyncRunResult, SyncState } from './store.js';
 import { SYNC_CHECKPOINTS, SYNC_RUNS, type Row } from './tables.js';
 
 /** The error of a run found still 'running' when the next run of its connection started. */
@@ -103,6 +104,18 @@ export class SqlSyncState implements SyncState {
         return n;
       }, { serial: small(c.result.records) }),
     );
+  }
+
+  async attributionCoverage(connectionId: string): Promise<AttributionCoverage> {
+    const [r] = await this.ctx.lock.run(() => this.db.query(ATTRIBUTION_COVERAGE_SQL, [connectionId]));
+    return { sales: Number(r?.sales ?? 0), withoutProduct: Number(r?.without_product ?? 0), rebillsWithoutPurchase: Number(r?.rebills_without_purchase ?? 0) };
+  }
+
+  async quarantined(connectionId: string): Promise<{ stream: string; recordKey: string; reason: string; raw: string; attempts: number }[]> {
+    const rows = await this.ctx.lock.run(() =>
+      this.db.query('SELECT stream, record_key, reason, raw, attempts FROM quarantine WHERE connection_id = $1 ORDER BY stream, record_key', [connectionId]),
+    );
+    return rows.map((r) => ({ stream: String(r.stream), recordKey: String(r.record_key), reason: String(r.reason), raw: String(r.raw), attempts: Number(r.attempts) }));
   }
 
   private async finishRunRow(runId: string, result: SyncRunResult): Promise<void> {

@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate } from 'node:timers/promises';
 import { localDate } from '../core/time.js';
-import { crmDate, type Endpoint, type Page } from '../crm/client.js';
-import type { PageMarker, PageWrite, SyncStore, WriteOptions } from '../store/store.js';
+import { CrmError, crmDate, type Endpoint, type Page } from '../crm/client.js';
+import type { AttributionCoverage, PageMarker, PageWrite, SyncStore, WriteOptions } from '../store/store.js';
 import {
   DEFAULT_PLAN,
   backfillPlan,
@@ -22,7 +22,7 @@ import {
   type Window,
 } from './plan.js';
 import { snapshot, type ProgressSnapshot } from './progress.js';
-import { RecordError, STREAMS, type AnyStream, type StreamName } from './streams.js';
+import { STREAMS, streamSpec, type AnyStream, type StreamName } from './streams.js';
 import { UsageError } from '../core/errors.js';
 import { safeText } from '../core/mask.js';
 
@@ -40,6 +40,8 @@ export interface SyncOptions {
   connectionId: string;
   /** The account's IANA zone (CRM wall times are in it). */
   timezone: string;
+  /** The connection's base currency (amounts that name none); USD when not given. */
+  baseCurrency?: string;
   mode: SyncMode;
   streams?: StreamName[];
   /** Pages fetched at once (the sync use case's default: SYNC_DEFAULTS in sync-connection.ts). */
@@ -59,6 +61,14 @@ export interface SyncResult {
   retries: number;
   elapsedMs: number;
   streams: Record<string, number>;
+  /** Records of this run's pages set aside as unreadable (the rest of their pages stored). */
+  quarantined: number;
+  /** Records set aside by earlier runs that this run read again: stored now, or still unreadable. */
+  retried: { stored: number; still: number };
+  /** Optional streams the API user may not read (e.g. coupons without the Coupon permission): why each was left out. */
+  skipped: Record<string, string>;
+  /** How much of the connection's ledger is attributed after the run (products, purchases). */
+  attribution: AttributionCoverage;
 }
 
 /** An incremental sync of a connection whose history has not been imported (a stream has no checkpoint). */
@@ -235,12 +245,39 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       maxUpdated.set(m.stream, maxWall(maxUpdated.get(m.stream) ?? null, m.maxUpdated));
     }
     await o.store.startRun({ runId, connectionId: o.connectionId, mode: o.mode.kind, scope: runScope, startedAt: Date.now() });
+    await retryQuarantined();
   })();
   // Awaited by every page and before the run ends; this handler only keeps an early failure from being
   // reported as unhandled before the first page awaits it.
   prep.catch(() => undefined);
 
   const counters = { records: 0, pages: 0, pagesPlanned: 0, streams: {} as Record<string, number> };
+  const account = { zone: o.timezone, baseCurrency: o.baseCurrency ?? 'USD' };
+  let quarantined = 0;
+  const retried = { stored: 0, still: 0 };
+  const skipped: Record<string, string> = {};
+
+  // Records earlier runs set aside are read again first, with this version's readers: those it can read
+  // are stored (and leave quarantine), the others stay with one more attempt counted.
+  async function retryQuarantined(): Promise<void> {
+    const held = await o.store.quarantined(o.connectionId);
+    if (held.length === 0) return;
+    const byStream = new Map<string, unknown[]>();
+    for (const q of held) {
+      if (!specs.some((x) => x.name === q.stream)) continue;
+      const list = byStream.get(q.stream) ?? [];
+      list.push(JSON.parse(q.raw) as unknown);
+      byStream.set(q.stream, list);
+    }
+    const writes: PageWrite[] = [];
+    for (const [stream, records] of byStream) {
+      const { write } = streamSpec(stream as StreamName).toPage(records, account, o.connectionId);
+      retried.stored += write.rows.length;
+      retried.still += write.quarantined?.length ?? 0;
+      writes.push(write);
+    }
+    await o.store.writePages(writes, writeOptions(o.mode));
+  }
   const emit = (done = false) =>
     o.onProgress?.(snapshot({ ...counters, retries: o.source.retries - retriesAtStart, elapsedMs: performance.now() - started, done }));
 
@@ -298,7 +335,17 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   };
 
   const fetchAndWrite = async (t: Task, push: (t: Task) => void) => {
-    const page = await o.source.fetchPage(t.spec.endpoint, paramsOf(t), t.page, perPage, o.signal);
+    let page: Page;
+    try {
+      page = await o.source.fetchPage(t.spec.endpoint, paramsOf(t), t.page, perPage, o.signal);
+    } catch (err) {
+      // An optional stream the API user may not read is left out of the run, with the reason.
+      if (t.spec.optional && err instanceof CrmError && (err.kind === 'endpoint-permission' || err.kind === 'endpoint-unknown')) {
+        skipped[t.spec.name] = `${err.message}${err.hint ? ` (${err.hint})` : ''}`;
+        return;
+      }
+      throw err;
+    }
     await prep;
     const wk = keyOf(t);
     if (t.page === 1) {
@@ -322,13 +369,8 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       counters.pagesPlanned += 1;
       if (page.records.length >= perPage && page.page * perPage < page.totalResults) push({ spec: t.spec, window: null, page: t.page + 1 });
     }
-    let mapped: ReturnType<AnyStream['toPage']>;
-    try {
-      mapped = t.spec.toPage(page.records, o.timezone, o.connectionId);
-    } catch (err) {
-      throw err instanceof RecordError ? err.onPage(t.page, t.window) : err;
-    }
-    const { write, maxUpdated } = mapped;
+    const { write, maxUpdated } = t.spec.toPage(page.records, account, o.connectionId);
+    quarantined += write.quarantined?.length ?? 0;
     const marker: PageMarker = {
       stream: t.spec.name,
       scope,
@@ -397,7 +439,8 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     throw err;
   }
   emit(true);
-  return { runId, scope, records: counters.records, pages: counters.pages, retries, elapsedMs: performance.now() - started, streams: counters.streams };
+  const attribution = await o.store.attributionCoverage(o.connectionId);
+  return { runId, scope, records: counters.records, pages: counters.pages, retries, elapsedMs: performance.now() - started, streams: counters.streams, quarantined, retried, skipped, attribution };
 }
 
 /**

@@ -105,6 +105,7 @@ export async function startSync(o: SyncConnectionOptions): Promise<StartedSync> 
         source: client,
         connectionId: conn.connectionId,
         timezone: conn.timezone,
+        baseCurrency: conn.baseCurrency,
         mode: o.mode,
         concurrency,
         today: o.today,

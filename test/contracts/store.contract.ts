@@ -72,6 +72,9 @@ function sale(id: number, customer: number, cents: number, at: number, kind: Eve
     merchant_id: 7,
     billing_cycle: 1,
     is_initial: true,
+    currency: 'USD',
+    coupon_code: null,
+    attribution: null,
   };
 }
 
@@ -93,9 +96,9 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     });
 
     it('migrates to the latest version, and again is a no-op', async () => {
-      expect(await store.schemaVersion()).toBe(7);
-      expect(await store.migrate()).toBe(7);
-      expect(await store.schemaVersion()).toBe(7);
+      expect(await store.schemaVersion()).toBe(8);
+      expect(await store.migrate()).toBe(8);
+      expect(await store.schemaVersion()).toBe(8);
       // Migration 5 dropped the scratch table that migration 4 created.
       await expect(store.query('SELECT COUNT(*) AS n FROM agg_slot_delta')).rejects.toThrow(/agg_slot_delta/);
     });
@@ -356,11 +359,11 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     it('keeps the summary and cohort pre-aggregates at write time, slot by slot', async () => {
       await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1, 2], events: [sale(1, 42, 1500, at(10, 7)), { ...sale(2, 42, 900, at(10, 20)), order_id: 'ORD1', is_initial: false }] } });
       expect(await store.readRows('event_slots', connectionId)).toEqual([
-        { connection_id: connectionId, slot: at(10), gross_cents: 1500, refunds_cents: 0, chargebacks_cents: 0, sale_count: 1, chargeback_count: 0, initial_approved: 1, initial_declined: 0, rebill_approved: 0, rebill_declined: 0, orders: 1, new_customers: 1 },
-        { connection_id: connectionId, slot: at(10, 15), gross_cents: 900, refunds_cents: 0, chargebacks_cents: 0, sale_count: 1, chargeback_count: 0, initial_approved: 0, initial_declined: 0, rebill_approved: 1, rebill_declined: 0, orders: 0, new_customers: 0 },
+        { connection_id: connectionId, currency: 'USD', slot: at(10), gross_cents: 1500, refunds_cents: 0, chargebacks_cents: 0, sale_count: 1, chargeback_count: 0, initial_approved: 1, initial_declined: 0, rebill_approved: 0, rebill_declined: 0, orders: 1, new_customers: 1 },
+        { connection_id: connectionId, currency: 'USD', slot: at(10, 15), gross_cents: 900, refunds_cents: 0, chargebacks_cents: 0, sale_count: 1, chargeback_count: 0, initial_approved: 0, initial_declined: 0, rebill_approved: 1, rebill_declined: 0, orders: 0, new_customers: 0 },
       ]);
-      expect(await store.readRows('cohort_slots', connectionId)).toEqual([{ connection_id: connectionId, slot: at(10), customers: 1, last_first_sale_at: at(10, 7) }]);
-      expect(await store.readRows('cohort_ages', connectionId)).toEqual([{ connection_id: connectionId, slot: at(10), age_days: 0, net_cents: 2400 }]);
+      expect(await store.readRows('cohort_slots', connectionId)).toEqual([{ connection_id: connectionId, currency: 'USD', slot: at(10), customers: 1, last_first_sale_at: at(10, 7) }]);
+      expect(await store.readRows('cohort_ages', connectionId)).toEqual([{ connection_id: connectionId, currency: 'USD', slot: at(10), age_days: 0, net_cents: 2400 }]);
       // A chargeback two days later; then the first sale is re-derived an hour earlier (its order and the
       // customer's first sale move slot); then the chargeback is cleared.
       await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1], events: [sale(1, 42, 1500, at(10, 7)), { ...sale(1, 42, -1500, at(17, 0, 3), 'chargeback'), event_id: 'chargeback:1' }] } });
@@ -589,13 +592,21 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       });
       const tables = ['customer_facts', 'event_slots', 'cohort_slots', 'cohort_ages'] as const;
       const kept = await Promise.all(tables.map((t) => store.readRows(t, connectionId)));
-      // Back to the schema of version 3: no pre-aggregates, the facts' old columns (refunds without chargebacks).
-      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'agg_age_delta', 'agg_touched_slots', 'agg_touched_orders', 'rebuild_pending']) await store.query(`DROP TABLE ${t}`);
+      // Back to the schema of version 3: no pre-aggregates, the facts' old columns (refunds without chargebacks),
+      // nothing migration 8 added.
+      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'agg_age_delta', 'agg_touched_slots', 'rebuild_pending', 'mids', 'coupons', 'purchase_transactions', 'quarantine']) await store.query(`DROP TABLE ${t}`);
+      // (DuckDB drops a column only from a table no index depends on: the name index goes and comes back.)
+      await store.query('DROP INDEX connections_name');
+      await store.query('ALTER TABLE connections DROP COLUMN base_currency');
+      await store.query('CREATE UNIQUE INDEX connections_name ON connections (name)');
+      for (const [t, cols] of [['money_events', ['currency', 'coupon_code', 'attribution']], ['transactions', ['currency', 'card_type']], ['orders', ['currency', 'coupon_code', 'campaign_product_id']], ['purchases', ['currency', 'campaign_product_id']], ['customer_facts', ['currency', 'first_coupon_code']]] as const) {
+        for (const c of cols) await store.query(`ALTER TABLE ${t} DROP COLUMN ${c}`);
+      }
       await store.query('ALTER TABLE customer_facts RENAME COLUMN refunds_cents TO refund_cents');
       await store.query('ALTER TABLE customer_facts RENAME COLUMN chargebacks_cents TO chargeback_cents');
       await store.query('UPDATE customer_facts SET refund_cents = refund_cents - chargeback_cents');
       await store.query('DELETE FROM schema_migrations WHERE version >= 4');
-      expect(await store.migrate()).toBe(7);
+      expect(await store.migrate()).toBe(8);
       expect(await Promise.all(tables.map((t) => store.readRows(t, connectionId)))).toEqual(kept);
       expect(kept[0]).toMatchObject([{ customer_id: 7, refunds_cents: 100, chargebacks_cents: 100 }, { customer_id: 8, refunds_cents: 50, chargebacks_cents: 0 }]);
     });

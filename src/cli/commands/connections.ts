@@ -8,9 +8,10 @@ import { openStore } from './connections-store.js';
 export const help = `Usage: konduit connections [list] [--db PATH|postgres://...]
        konduit connections remove NAME [--db PATH|postgres://...]
 
-Lists the saved CRM connections (name, brand, API host, API user, time zone, sync frequency, and how
-its last sync ended: ok, failed, cancelled, running, or interrupted when the process running it was
-killed), or removes one together with everything synced for it.
+Lists the saved CRM connections (name, brand, API host, API user, time zone, base currency, sync
+frequency, how its last sync ended: ok, failed, cancelled, running, or interrupted when the process
+running it was killed, and how many CRM records are set aside because they could not be read, each
+with its reason below the table), or removes one together with everything synced for it.
 
 Examples:
   konduit connections
@@ -30,14 +31,19 @@ export async function run(argv: string[]): Promise<number> {
         process.stdout.write('No connections yet. Add one with: konduit connect --help\n');
         return 0;
       }
-      const rows = [['NAME', 'BRAND', 'API HOST', 'API USER', 'TIMEZONE', 'FREQUENCY', 'CREATED', 'LAST SYNC']];
+      const rows = [['NAME', 'BRAND', 'API HOST', 'API USER', 'TIMEZONE', 'CURRENCY', 'FREQUENCY', 'CREATED', 'LAST SYNC', 'SET ASIDE']];
       const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+      const notes: string[] = [];
       for (const c of list) {
         const last = (await store.readRows('sync_runs', c.connectionId)).reduce<Record<string, unknown> | null>((a, r) => (!a || Number(r.started_at) > Number(a.started_at) ? r : a), null);
-        rows.push([c.name, c.brand, c.baseUrl, c.loginId, c.timezone, c.frequency, when(c.createdAt), last ? `${String(last.status)} ${when(Number(last.started_at))}` : 'never']);
+        const held = await store.quarantined(c.connectionId);
+        rows.push([c.name, c.brand, c.baseUrl, c.loginId, c.timezone, c.baseCurrency, c.frequency, when(c.createdAt), last ? `${String(last.status)} ${when(Number(last.started_at))}` : 'never', String(held.length)]);
+        for (const q of held.slice(0, 20)) notes.push(`  ${c.name}: ${q.stream} ${q.recordKey}: ${q.reason}${q.attempts > 1 ? ` (tried ${q.attempts} times)` : ''}`);
+        if (held.length > 20) notes.push(`  ${c.name}: and ${held.length - 20} more`);
       }
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
       process.stdout.write(`${rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n')}\n`);
+      if (notes.length > 0) process.stdout.write(`\nSet aside (could not be read; every sync tries them again):\n${notes.join('\n')}\n`);
       return 0;
     }
     if (action === 'remove') {

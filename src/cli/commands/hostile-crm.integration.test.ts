@@ -124,14 +124,16 @@ describe('konduit sync against the hostile CRM', () => {
     }
   });
 
-  it('finding 16: a record without an id is a clear error naming the endpoint, record and page (exit 1)', async () => {
+  it('finding 16: a record without an id is set aside with a reason naming the endpoint and record; the rest is stored', async () => {
     const db = join(dir, 'noid.duckdb');
     expect((await runCli([...connectArgs('noid', db), '--password', PASSWORD])).code).toBe(0);
     answers = { 'customer/query': () => pageOf([{ customerId: 1, dateCreated: '2026-03-01 10:00:00' }, { dateCreated: '2026-03-01 11:00:00', emailAddress: 'x@example.com' }]) };
     try {
       const r = await runCli(['sync', '--connection', 'noid', '--from', '2026-03-01', '--to', '2026-03-01', '--db', db]);
-      expect(r.code).toBe(1);
-      expect(r.err).toMatch(/^konduit: customer\/query: record 2 of page 1 \(2026-03-01\.\.2026-03-01\) has no customerId; a record without its id cannot be stored\nhint: /m);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/1 record could not be read and was set aside/);
+      const list = await runCli(['connections', '--db', db]);
+      expect(list.out).toMatch(/noid: customers #[0-9a-f]{16}: customer\/query record 2 of its page: has no customerId; a record without its id cannot be stored/);
       expect(r.err).not.toContain('unexpected');
     } finally {
       answers = {};

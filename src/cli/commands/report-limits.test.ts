@@ -28,7 +28,7 @@ beforeAll(async () => {
   const at = (w: string) => crmWallToInstant(w, 'America/New_York') ?? 0;
   const ev = (id: number, kind: EventKind, wall: string, cents: number, affId: string) => ({
     event_id: `${kind}:${id}`, kind, transaction_id: id, instant: at(wall), amount_cents: cents, customer_id: id, order_id: `O${id}`, purchase_id: null,
-    campaign_id: 7, product_id: 70, aff_id: affId, source_value1: '@SUM(1+1)*cmd|calc', merchant_id: 3, billing_cycle: 1, is_initial: true,
+    campaign_id: 7, product_id: 70, aff_id: affId, source_value1: '@SUM(1+1)*cmd|calc', merchant_id: 3, billing_cycle: 1, is_initial: true, currency: 'USD', coupon_code: null, attribution: null,
   });
   // An affiliate whose id is a formula; its refund makes its net revenue negative.
   await store.writePage({

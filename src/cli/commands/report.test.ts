@@ -29,7 +29,7 @@ beforeAll(async () => {
   const at = (w: string) => crmWallToInstant(w, 'America/New_York') ?? 0;
   const ev = (id: number, kind: EventKind, wall: string, cents: number, customer: number, extra: Record<string, string | number | boolean | null> = {}) => ({
     event_id: `${kind}:${id}`, kind, transaction_id: id, instant: at(wall), amount_cents: cents, customer_id: customer, order_id: `O${id}`, purchase_id: null,
-    campaign_id: 7, product_id: 70, aff_id: 'AFF', source_value1: null, merchant_id: 3, billing_cycle: 1, is_initial: true, ...extra,
+    campaign_id: 7, product_id: 70, aff_id: 'AFF', source_value1: null, merchant_id: 3, billing_cycle: 1, is_initial: true, currency: 'USD', coupon_code: null, attribution: null, ...extra,
   });
   // Two customers in January 2025 (New York): 49.99 and 19.50, the first refunded 10.00 on Jan 20.
   await store.writePage({
@@ -54,7 +54,7 @@ describe('konduit report', () => {
     expect((await run(['report', 'summary', '--horizons', '7', '--db', db])).code).toBe(2);
     // The API's message for the same input, with the flag's spelling.
     const bad = await run(['report', 'retention', '--group-by', 'cycle', '--db', db]);
-    expect(bad.err).toContain('konduit: --group-by "cycle" is not valid: expected one of connection, campaign, product, affiliate, subaffiliate, mid (retention is already by billing cycle)');
+    expect(bad.err).toContain('konduit: --group-by "cycle" is not valid: expected one of connection, campaign, product, affiliate, subaffiliate, mid, coupon (retention is already by billing cycle)');
   });
 
   it('summary as JSON: money as decimal strings, each figure against the previous range', async () => {

@@ -53,6 +53,20 @@ interface RunOpts {
   signal: AbortSignal;
 }
 
+/** What a finished run says beyond its counts: records set aside, streams left out, attribution gaps. */
+export function runNotes(r: SyncResult): string[] {
+  const out: string[] = [];
+  const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+  if (r.quarantined > 0) out.push(`${plural(r.quarantined, 'record')} could not be read and ${r.quarantined === 1 ? 'was' : 'were'} set aside (konduit connections shows why; the next sync tries again)`);
+  if (r.retried.stored > 0) out.push(`${plural(r.retried.stored, 'record')} set aside earlier ${r.retried.stored === 1 ? 'was' : 'were'} read and stored`);
+  if (r.retried.still > 0) out.push(`${plural(r.retried.still, 'record')} set aside earlier still cannot be read`);
+  for (const [stream, why] of Object.entries(r.skipped)) out.push(`${stream} left out: ${why}`);
+  const a = r.attribution;
+  if (a.withoutProduct > 0) out.push(`${plural(a.withoutProduct, 'sale')} of ${a.sales.toLocaleString('en-US')} have no product yet (their orders are not synced)`);
+  if (a.rebillsWithoutPurchase > 0) out.push(`${plural(a.rebillsWithoutPurchase, 'rebill')} have no subscription yet (their purchases are not synced)`);
+  return out;
+}
+
 /** Syncs one connection (by name) with a progress display and a closing line. */
 async function syncOne(store: Store, name: string, mode: SyncMode, o: RunOpts): Promise<SyncResult> {
   const label = `${name} ${mode.kind === 'backfill' ? `backfill ${mode.from}..${mode.to}` : 'incremental'}`;
@@ -73,6 +87,7 @@ async function syncOne(store: Store, name: string, mode: SyncMode, o: RunOpts): 
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
     process.stdout.write(`${label}: done in ${(result.elapsedMs / 1000).toFixed(1)}s: ${result.records} records (${per || 'nothing new'}), ${result.pages} pages, ${result.retries} retries\n`);
+    for (const line of runNotes(result)) process.stdout.write(`${label}: ${line}\n`);
     return result;
   } catch (err) {
     renderer.finish();

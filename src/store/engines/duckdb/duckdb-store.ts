@@ -134,7 +134,7 @@ export class DuckDriver implements SqlDriver {
     return this.oneColumnSet(`ids_${name}`, 'bigint', ids);
   }
 
-  async textSet(name: 'order', values: string[]): Promise<string> {
+  async textSet(name: 'order' | 'key', values: string[]): Promise<string> {
     // A temp table without a key: no index upkeep, and it never reaches the WAL (a keyed scratch table
     // in the database, filled and emptied per batch, measured as costly as the lookup itself).
     return this.oneColumnSet(`set_${name}`, 'text', values);

@@ -46,7 +46,7 @@ export class PgDriver implements SqlDriver {
     return ids.length === 0 ? 'SELECT NULL::bigint WHERE false' : `SELECT unnest('{${idList(ids)}}'::bigint[])`;
   }
 
-  async textSet(_name: 'order', values: string[]): Promise<string> {
+  async textSet(_name: 'order' | 'key', values: string[]): Promise<string> {
     // Inlined like idSet: one array literal (pgArray), read as one constant.
     if (values.length === 0) return 'SELECT NULL::text WHERE false';
     return `SELECT unnest(${sqlLiteral(pgArray(values))}::text[])`;

@@ -1,0 +1,32 @@
+/**
+ * Attribution: which product, campaign product, purchase and coupon a money event belongs to. Real
+ * transaction rows carry no product or purchase id at their top level (docs/crm-api.md, "What real
+ * merchant data shows"), so each is taken from the first source that has it, in this order:
+ *
+ * | what | sources, in order |
+ * |---|---|
+ * | product | the transaction's own `productId`; its `items`; its order's first item |
+ * | purchase | the transaction's own `purchaseId`; the purchase whose `transactions` list it |
+ * | campaign | the transaction's own `campaignId`; its order's |
+ * | coupon | its order's `couponCode` |
+ *
+ * The transaction's own sources are read when it is derived (derive.ts); the order and the purchase may
+ * arrive on other pages, in other streams, before or after it, so the store resolves the rest once they
+ * are in (store/attribution.ts), at the end of every run, and records how: `attribution` is
+ * "<product source>/<purchase source>", each one of own, items, order, purchase or "-" while unresolved.
+ */
+
+/** Where a product or purchase came from; null while unresolved. */
+export type AttributionSource = 'own' | 'items' | 'order' | 'purchase' | null;
+
+/** The recorded form of an event's attribution: "<product source>/<purchase source>". */
+export function attributionOf(product: AttributionSource, purchase: AttributionSource): string {
+  return `${product ?? '-'}/${purchase ?? '-'}`;
+}
+
+/** Reads an attribution back; [null, null] for an event recorded before attribution was kept. */
+export function sourcesOf(attribution: string | null): [AttributionSource, AttributionSource] {
+  const [p, q] = (attribution ?? '-/-').split('/');
+  const read = (s: string | undefined): AttributionSource => (s === 'own' || s === 'items' || s === 'order' || s === 'purchase' ? s : null);
+  return [read(p), read(q)];
+}

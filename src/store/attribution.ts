@@ -1,0 +1,44 @@
+/**
+ * Attribution resolved through the order and the purchase (ledger/attribution.ts says what comes from
+ * where). Runs inside the refresh that ends a run, once the orders, purchases and transactions of the
+ * run are stored, whatever order their streams arrived in: each statement fills what the event lacks
+ * and returns the customers whose facts must follow.
+ */
+import type { StoreContext } from './driver.js';
+
+/** Replaces the product or purchase half of an attribution ("<product>/<purchase>"). */
+const withProduct = (source: string) => `'${source}/' || split_part(COALESCE(money_events.attribution, '-/-'), '/', 2)`;
+const withPurchase = (source: string) => `split_part(COALESCE(money_events.attribution, '-/-'), '/', 1) || '/${source}'`;
+
+/** Statements (connection $1) that fill events from their orders and purchases, each returning the customers touched. */
+const RESOLVE = [
+  // Product (and campaign product's product) from the order's first item.
+  `UPDATE money_events SET product_id = o.product_id, attribution = ${withProduct('order')}
+   FROM orders o WHERE money_events.connection_id = $1 AND o.connection_id = $1 AND o.order_id = money_events.order_id
+     AND money_events.product_id IS NULL AND o.product_id IS NOT NULL
+   RETURNING money_events.customer_id`,
+  // Campaign and coupon from the order.
+  `UPDATE money_events SET campaign_id = COALESCE(money_events.campaign_id, o.campaign_id), coupon_code = o.coupon_code
+   FROM orders o WHERE money_events.connection_id = $1 AND o.connection_id = $1 AND o.order_id = money_events.order_id
+     AND ((money_events.campaign_id IS NULL AND o.campaign_id IS NOT NULL) OR (money_events.coupon_code IS NULL AND o.coupon_code IS NOT NULL))
+   RETURNING money_events.customer_id`,
+  // Purchase from the purchase that lists the transaction.
+  `UPDATE money_events SET purchase_id = pt.purchase_id, attribution = ${withPurchase('purchase')}
+   FROM purchase_transactions pt WHERE money_events.connection_id = $1 AND pt.connection_id = $1 AND pt.transaction_id = money_events.transaction_id
+     AND money_events.purchase_id IS NULL
+   RETURNING money_events.customer_id`,
+];
+
+/** Fills what connection's events lack from their orders and purchases; returns the customers whose events changed. */
+export async function resolveAttribution(ctx: StoreContext, connectionId: string): Promise<Set<number>> {
+  const out = new Set<number>();
+  for (const sql of RESOLVE) {
+    for (const r of await ctx.db.query(sql, [connectionId])) if (r.customer_id !== null && r.customer_id !== undefined) out.add(Number(r.customer_id));
+  }
+  return out;
+}
+
+/** How much of a connection's ledger is attributed: sales, sales without a product, rebills without a purchase. */
+export const ATTRIBUTION_COVERAGE_SQL = `SELECT COUNT(*) AS sales, COUNT(CASE WHEN product_id IS NULL THEN 1 END) AS without_product,
+  COUNT(CASE WHEN NOT is_initial AND purchase_id IS NULL THEN 1 END) AS rebills_without_purchase
+  FROM money_events WHERE connection_id = $1 AND kind = 'sale'`;
