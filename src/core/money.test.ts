@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCents, parseCents, ratio } from './money.js';
+import { formatCents, parseAmount, parseCents, ratio } from './money.js';
 
 describe('parseCents', () => {
   it('parses whole and decimal amounts exactly', () => {
@@ -48,5 +48,14 @@ describe('ratio', () => {
   it('is null without a denominator', () => {
     expect(ratio(1, 0)).toBeNull();
     expect(ratio(1, 4)).toBe(0.25);
+  });
+});
+
+describe('parseAmount', () => {
+  it('reads thousands separators and a currency sign or code, and refuses what it would have to guess', () => {
+    const read = ['1,234.50', '$12.00', 'MX$1,500', '€ 9', '9 USD', '-$3.00', ' 29.95 '].map(parseAmount);
+    expect(read).toEqual([123450, 1200, 150000, 900, 900, -300, 2995]);
+    // A comma that is not a thousands separator (a European decimal comma), or a fraction of a cent.
+    expect(['12,50', '1.234,50', '12.345', 'abc', '--3'].map(parseAmount)).toEqual([null, null, null, null, null]);
   });
 });

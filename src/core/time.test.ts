@@ -9,6 +9,7 @@ import {
   isoWeekStart,
   isValidTimeZone,
   localDate,
+  normalizeWall,
   offsetChanges,
   offsetMinutesAt,
   parseWall,
@@ -119,5 +120,15 @@ describe('offsetChanges', () => {
     const lh = offsetChanges('Australia/Lord_Howe', Date.UTC(2025, 0, 1), Date.UTC(2026, 0, 1)).map((c) => c.minutes);
     expect(lh).toEqual([660, 630, 660]);
     expect(offsetChanges('Asia/Kathmandu', Date.UTC(2025, 0, 1), Date.UTC(2026, 0, 1))).toEqual([{ from: Date.UTC(2025, 0, 1), minutes: 345 }]);
+  });
+});
+
+describe('normalizeWall', () => {
+  it('reads the forms the CRM writes into the one form the store keeps', () => {
+    const forms = ['2025-03-09', '2025-03-09 01:30', '2025-03-09T01:30:00', '03/09/2025', '3/9/25 1:30 PM', '12/31/2024 11:59:59 pm', '2022-09-02 06:27:37.000000'];
+    expect(forms.map((f) => normalizeWall(f))).toEqual(['2025-03-09', '2025-03-09 01:30:00', '2025-03-09 01:30:00', '2025-03-09', '2025-03-09 13:30:00', '2024-12-31 23:59:59', '2022-09-02 06:27:37']);
+    expect(normalizeWall('03/05/2024 10:00:00', { date: true })).toBe('2024-03-05');
+    // A day that does not exist, or a day-first date, is refused, never guessed.
+    expect(['2025-02-30', '13/01/2025', 'x', '0/1/2025'].map((f) => normalizeWall(f))).toEqual([null, null, null, null]);
   });
 });

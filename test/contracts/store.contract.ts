@@ -546,6 +546,60 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       await expectAggregatesCurrent('rebuilt');
     });
 
+    it('sets unreadable records aside with their reason, counts their attempts, and lets them go once a page stores them', async () => {
+      const bad = { recordKey: '7', reason: 'transactions/query record 3 of its page: cannot be read: totalAmount: not an amount: "12,50"', raw: '{"transactionId":7,"totalAmount":"12,50"}' };
+      await store.writePage({ connectionId, table: 'transactions', rows: [txn(1)], quarantined: [bad] });
+      await store.writePage({ connectionId, table: 'transactions', rows: [txn(2)], quarantined: [bad] });
+      const held = await store.quarantined(connectionId);
+      expect(held).toEqual([{ stream: 'transactions', recordKey: '7', reason: bad.reason, raw: bad.raw, attempts: 2 }]);
+      const [row] = await store.readRows('quarantine', connectionId);
+      expect(Number(row?.first_seen)).toBeLessThanOrEqual(Number(row?.last_seen));
+      // The same record read well: stored, and out of quarantine in the same transaction.
+      await store.writePage({ connectionId, table: 'transactions', rows: [txn(7)] });
+      expect(await store.quarantined(connectionId)).toEqual([]);
+      expect((await store.readRows('transactions', connectionId)).map((r) => r.transaction_id)).toEqual([1, 2, 7]);
+    });
+
+    it('resolves product, purchase, campaign and coupon through orders and purchases at the refresh, and records how', async () => {
+      const t0 = Date.UTC(2025, 0, 1, 15);
+      const bare = (id: number, over: Partial<MoneyEvent> = {}): MoneyEvent => ({ ...sale(id, 42, 1000, t0 + id * 60_000), order_id: `O${id}`, product_id: null, purchase_id: null, campaign_id: null, attribution: '-/-', ...over });
+      await store.writePages([{ connectionId, table: 'transactions', rows: [txn(1), txn(2, { billing_cycle: 2 })], ledger: { transactionIds: [1, 2], events: [bare(1), bare(2, { billing_cycle: 2, is_initial: false })] } }], { deferFacts: true });
+      expect(await store.attributionCoverage(connectionId)).toEqual({ sales: 2, withoutProduct: 2, rebillsWithoutPurchase: 1 });
+      // The order (its first item) and the purchase (its transactions) arrive on later pages.
+      await store.writePages([
+        { connectionId, table: 'orders', rows: [{ order_id: 'O1', product_id: 55, campaign_id: 3, coupon_code: 'SPRING' }, { order_id: 'O2', product_id: 55, campaign_id: 3 }] },
+        { connectionId, table: 'purchases', rows: [{ purchase_id: 'P9', product_id: 55 }], related: { purchase_transactions: [{ transaction_id: 1, purchase_id: 'P9' }, { transaction_id: 2, purchase_id: 'P9' }] } },
+      ], { deferFacts: true });
+      await store.refreshDirtyFacts(connectionId);
+      const events = await store.readRows('money_events', connectionId);
+      expect(events.map((e) => [e.event_id, e.product_id, e.purchase_id, e.campaign_id, e.coupon_code, e.attribution])).toEqual([
+        ['sale:1', 55, 'P9', 3, 'SPRING', 'order/purchase'],
+        ['sale:2', 55, 'P9', 3, null, 'order/purchase'],
+      ]);
+      expect(await store.attributionCoverage(connectionId)).toEqual({ sales: 2, withoutProduct: 0, rebillsWithoutPurchase: 0 });
+      // The customer's first touch follows.
+      expect((await store.readRows('customer_facts', connectionId))[0]).toMatchObject({ first_product_id: 55, first_campaign_id: 3, first_coupon_code: 'SPRING' });
+    });
+
+    it('keeps facts and pre-aggregates per currency, and a customer in the currency of their first sale', async () => {
+      const t0 = Date.UTC(2025, 0, 1, 15);
+      const ev = (id: number, customer: number, cents: number, currency: string, minutes: number, kind: EventKind = 'sale') => ({ ...sale(id, customer, cents, t0 + minutes * 60_000, kind), currency });
+      await store.writePage({
+        connectionId,
+        table: 'transactions',
+        rows: [],
+        ledger: { transactionIds: [1, 2, 3, 4], events: [ev(1, 1, 1000, 'USD', 0), ev(2, 2, 250000, 'MXN', 1), ev(3, 2, 500, 'USD', 20), { ...ev(4, 2, -50000, 'MXN', 40, 'refund'), event_id: 'refund:4' }] },
+      });
+      const facts = await store.readRows('customer_facts', connectionId);
+      // Customer 2 bought in MXN first: their facts (and cohort) count their MXN events only.
+      expect(facts.map((f) => [f.customer_id, f.currency, f.gross_cents, f.refunds_cents, f.net_cents])).toEqual([[1, 'USD', 1000, 0, 1000], [2, 'MXN', 250000, 50000, 200000]]);
+      const slots = await store.readRows('event_slots', connectionId);
+      const by = (c: string) => slots.filter((r) => r.currency === c).reduce((a, r) => [a[0]! + Number(r.gross_cents), a[1]! + Number(r.new_customers), a[2]! + Number(r.orders)], [0, 0, 0]);
+      expect([by('USD'), by('MXN')]).toEqual([[1500, 1, 2], [250000, 1, 1]]);
+      expect((await store.readRows('cohort_ages', connectionId)).map((r) => [r.currency, r.net_cents])).toEqual([['MXN', 200000], ['USD', 1000]]);
+      await expectAggregatesCurrent('after writes in two currencies');
+    });
+
     it('completes a run in one transaction: facts, checkpoints, markers and the run record together, or none of them', async () => {
       const marker = { stream: 'transactions', scope: 'b1', windowKey: 'w', page: 1, totalResults: 1, records: 1, maxUpdated: null };
       await store.writePages([{ connectionId, table: 'transactions', rows: [txn(1)], ledger: { transactionIds: [1], events: [sale(1, 7, 100, at(10))] }, marker }], { deferRebuild: true });
