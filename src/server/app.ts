@@ -77,6 +77,7 @@ function connectionJson(c: ConnectionSummary | Connection, s: ConnectionSettings
     accountName: c.accountName,
     accountUsername: c.accountUsername,
     timezone: c.timezone,
+    baseCurrency: c.baseCurrency,
     frequency: c.frequency,
     historyFrom: s?.historyFrom ?? null,
     historyTo: s?.historyTo ?? null,
@@ -290,9 +291,17 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     }
   };
 
+  /** What a connection's data lacks: records set aside as unreadable, sales without a product, rebills without their subscription. */
+  const dataGaps = async (connectionId: string) => {
+    const [held, a] = await Promise.all([o.store.quarantined(connectionId), o.store.attributionCoverage(connectionId)]);
+    return { quarantined: held.length, quarantineReasons: held.slice(0, 20).map((q) => ({ stream: q.stream, record: q.recordKey, reason: q.reason, attempts: q.attempts })), attribution: a };
+  };
+
   app.get('/api/connections', async (c) => {
     const list = await o.store.listConnections();
-    return c.json({ connections: list.map((x) => ({ ...connectionJson(x, settingsOf(x.connectionId)), sync: jobJson(o.syncs.job(x.connectionId)) })) });
+    const connections = [];
+    for (const x of list) connections.push({ ...connectionJson(x, settingsOf(x.connectionId)), sync: jobJson(o.syncs.job(x.connectionId)), ...(await dataGaps(x.connectionId)) });
+    return c.json({ connections });
   });
 
   app.post('/api/connections/test', async (c) => {
@@ -312,7 +321,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
   app.get('/api/connections/:name', async (c) => {
     const conn = await mustGet(c.req.param('name'));
     return c.json({
-      connection: connectionJson(conn, settingsOf(conn.connectionId)),
+      connection: { ...connectionJson(conn, settingsOf(conn.connectionId)), ...(await dataGaps(conn.connectionId)) },
       sync: jobJson(o.syncs.job(conn.connectionId)),
       runs: await o.syncs.history(conn.connectionId),
     });

@@ -5,6 +5,7 @@
  */
 import type { Context } from 'hono';
 import { z } from 'zod';
+import { isCurrencyCode } from '../core/currency.js';
 import { DEFAULT_ACCOUNT_ZONE, isValidTimeZone, parseWall } from '../core/time.js';
 import type { Brand, Frequency } from '../store/store.js';
 import { MIN_PASSWORD_LENGTH } from './auth.js';
@@ -49,6 +50,7 @@ export const ConnectForm = object({
   baseUrl: text('baseUrl').transform((v) => v.replace(/\/+$/, '')).refine((v) => v === '' || /^https?:\/\/[^\s/]+/.test(v), { error: 'baseUrl must start with http:// or https://' }),
   name: text('name').refine((v) => v === '' || CONNECTION_NAME.test(v), { error: 'name must be letters, digits, ".", "_" or "-" (at most 64, starting with a letter or digit)' }),
   frequency: frequency.optional(),
+  baseCurrency: z.string().optional().transform((v) => (v ?? '').trim().toUpperCase() || 'USD').refine(isCurrencyCode, { error: 'baseCurrency must be an ISO 4217 code, e.g. USD, CAD or MXN' }),
 }).check((ctx) => {
   const v = ctx.value;
   // One message for every empty field, as the form shows them together.

@@ -2,6 +2,7 @@
  * `konduit connect`: saves a CRM API user after proving it with one query.
  */
 import { InvalidInputError, UsageError } from '../../core/errors.js';
+import { isCurrencyCode } from '../../core/currency.js';
 import { isValidTimeZone, localDate } from '../../core/time.js';
 import { BRAND_BASE_URLS, CrmClient, insecureBaseUrlWarning } from '../../crm/client.js';
 import { apiPasswordProblem } from '../../crm/credentials.js';
@@ -11,7 +12,7 @@ import { openStore } from './connections-store.js';
 
 export const help = `Usage: konduit connect --name NAME --brand konnektive|checkoutchamp --login-id ID [--password -]
                        --account-name A --account-username U [--base-url URL] [--timezone TZ]
-                       [--frequency hourly|6h|12h|daily] [--db PATH|postgres://...]
+                       [--currency CODE] [--frequency hourly|6h|12h|daily] [--db PATH|postgres://...]
 
 Tests the API user's credentials with one query, then saves the connection. The password is stored
 encrypted (AES-256-GCM; key from KONDUIT_SECRET or ~/.konduit/secret.key) and never printed.
@@ -32,6 +33,8 @@ Options:
   --account-name A         the CRM account's name
   --account-username U     the username you sign in to the CRM with
   --timezone TZ            the account's time zone (default America/New_York, the CRM's default)
+  --currency CODE          the account's base currency, ISO 4217 (default USD): the currency of amounts
+                           the CRM writes with a bare "$" or with no symbol, and the reports' default
   --frequency F            how often konduit sync --watch refreshes it (default daily)
   --db PATH|URL            the store (default KONDUIT_DB, else ./konduit.duckdb)
 
@@ -107,6 +110,7 @@ export async function run(argv: string[]): Promise<number> {
     'account-name': { type: 'string' },
     'account-username': { type: 'string' },
     timezone: { type: 'string' },
+    currency: { type: 'string' },
     frequency: { type: 'string' },
     db: { type: 'string' },
   });
@@ -117,6 +121,8 @@ export async function run(argv: string[]): Promise<number> {
   const frequency = enumFlag<Frequency>('frequency', values.frequency, ['hourly', '6h', '12h', 'daily'], 'daily');
   const timezone = values.timezone ?? 'America/New_York';
   if (!isValidTimeZone(timezone)) throw new UsageError(`--timezone "${timezone}" is not an IANA time zone name`, 'For example America/New_York or Europe/London.');
+  const baseCurrency = (values.currency ?? 'USD').toUpperCase();
+  if (!isCurrencyCode(baseCurrency)) throw new UsageError(`--currency "${values.currency}" is not an ISO 4217 code`, 'For example USD, CAD, MXN or EUR.');
   const baseUrl = values['base-url'] ?? BRAND_BASE_URLS[brand];
   if (!/^https?:\/\//.test(baseUrl)) throw new UsageError(`--base-url must start with http:// or https://, got "${baseUrl}"`);
   const insecure = insecureBaseUrlWarning(baseUrl);
@@ -139,6 +145,7 @@ export async function run(argv: string[]): Promise<number> {
       accountUsername: values['account-username'] as string,
       timezone,
       frequency,
+      baseCurrency,
     });
   } finally {
     await store.close();

@@ -85,6 +85,13 @@ export interface Connection {
   createdAt: number;
   /** Set when the base URL sends the password unencrypted (http:// to another machine). */
   warning?: string | null;
+  /** ISO 4217: amounts that name no currency are in it; the reports' default. */
+  baseCurrency?: string;
+  /** CRM records that could not be read, set aside; the first reasons. */
+  quarantined?: number;
+  quarantineReasons?: { stream: string; record: string; reason: string; attempts: number }[];
+  /** Sales, and those a report cannot place yet (no product; rebills without their subscription). */
+  attribution?: { sales: number; withoutProduct: number; rebillsWithoutPurchase: number };
 }
 
 export interface Progress {

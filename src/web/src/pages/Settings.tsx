@@ -317,6 +317,22 @@ function IntegrationPage(props: { name: string }) {
         <span className="muted small">{conn.baseUrl}</span>
       </div>
       {conn.warning ? <div className="alert alert-error" data-testid="insecure-base-url">{conn.warning}</div> : null}
+      {conn.quarantined ? (
+        <div className="alert" data-testid="quarantine">
+          <strong>{conn.quarantined.toLocaleString()} {conn.quarantined === 1 ? 'record' : 'records'} from the CRM could not be read</strong> and {conn.quarantined === 1 ? 'is' : 'are'} left out of every report. Each sync tries again.
+          <ul className="small">
+            {(conn.quarantineReasons ?? []).map((q) => (
+              <li key={`${q.stream}:${q.record}`}>{q.reason}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      {conn.attribution && (conn.attribution.withoutProduct > 0 || conn.attribution.rebillsWithoutPurchase > 0) ? (
+        <div className="alert" data-testid="unattributed">
+          {conn.attribution.withoutProduct > 0 ? `${conn.attribution.withoutProduct.toLocaleString()} of ${conn.attribution.sales.toLocaleString()} sales have no product yet (their orders are not synced). ` : ''}
+          {conn.attribution.rebillsWithoutPurchase > 0 ? `${conn.attribution.rebillsWithoutPurchase.toLocaleString()} rebills have no subscription yet (their purchases are not synced).` : ''}
+        </div>
+      ) : null}
       <form className="card form" onSubmit={syncData} data-testid="sync-form">
         <header className="card-head">
           <div>
