@@ -5,11 +5,15 @@
  */
 
 /** Every kind of event, in the order reports list them. */
-export const EVENT_KINDS = ['sale', 'refund', 'void', 'chargeback', 'decline'] as const;
+export const EVENT_KINDS = ['sale', 'refund', 'void', 'chargeback', 'chargeback_reversal', 'decline'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
-/** The kinds that move money. A decline is a sale attempt that failed: counted for approval rates, never summed. */
-export const MONEY_KINDS: readonly EventKind[] = ['sale', 'refund', 'void', 'chargeback'];
+/**
+ * The kinds that move money. A decline is a sale attempt that failed: counted for approval rates, never
+ * summed. A chargeback reversal gives back a chargeback's amount on the day the reversal was seen
+ * (reversals.ts), so the month of the chargeback keeps its figures.
+ */
+export const MONEY_KINDS: readonly EventKind[] = ['sale', 'refund', 'void', 'chargeback', 'chargeback_reversal'];
 
 /**
  * One money event, as the ledger stores it (column names are the store's: money_events). The amount is
@@ -17,7 +21,7 @@ export const MONEY_KINDS: readonly EventKind[] = ['sale', 'refund', 'void', 'cha
  * the attempted amount, positive, and is never summed.
  */
 export type MoneyEvent = {
-  /** "<kind>:<transactionId>": one event of a kind per transaction, so re-deriving replaces, never adds. */
+  /** "<kind>:<transactionId>" (eventId): one event of a kind per transaction, so re-deriving replaces, never adds. */
   event_id: string;
   kind: EventKind;
   transaction_id: number;
@@ -43,7 +47,10 @@ export type MoneyEvent = {
   attribution: string | null;
 };
 
-/** The event id of a transaction's event of a kind. */
-export function eventId(kind: EventKind, transactionId: number): string {
-  return `${kind}:${transactionId}`;
+/**
+ * The event id of a transaction's event of a kind: "<kind>:<transactionId>", and for a transaction charged
+ * back again after a reversal, its later disputes "<kind>:<transactionId>:<n>" (reversals.ts).
+ */
+export function eventId(kind: EventKind, transactionId: number, generation = 1): string {
+  return generation > 1 ? `${kind}:${transactionId}:${generation}` : `${kind}:${transactionId}`;
 }

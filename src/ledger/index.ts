@@ -5,3 +5,4 @@ export * from './voids.js';
 export * from './measures.js';
 export * from './dimensions.js';
 export * from './attribution.js';
+export * from './reversals.js';

@@ -6,14 +6,15 @@ const ev = (kind: MoneyEvent['kind'], amount_cents: number, is_initial = true) =
 
 describe('the measure table', () => {
   it('says once what refunds are: refunds, voids and chargebacks, as a positive amount', () => {
-    expect(MEASURES.refunds).toMatchObject({ kinds: ['refund', 'void', 'chargeback'], sign: -1 });
-    expect(measureSql('refunds', 'e')).toBe("SUM(CASE WHEN e.kind IN ('refund', 'void', 'chargeback') THEN -e.amount_cents ELSE 0 END)");
+    expect(MEASURES.refunds).toMatchObject({ kinds: ['refund', 'void', 'chargeback', 'chargeback_reversal'], sign: -1 });
+    // A reversal's amount is positive: it takes back from the refunds of its own period.
+    expect(measureSql('refunds', 'e')).toBe("SUM(CASE WHEN e.kind IN ('refund', 'void', 'chargeback', 'chargeback_reversal') THEN -e.amount_cents ELSE 0 END)");
     expect(measureSql('gross')).toBe("SUM(CASE WHEN kind = 'sale' THEN amount_cents ELSE 0 END)");
   });
 
   it('derives net as gross minus refunds: every money event at its signed amount, a decline at nothing', () => {
-    expect([...coefficients('net')].sort()).toEqual([['chargeback', 1], ['refund', 1], ['sale', 1], ['void', 1]]);
-    expect(measureSql('net')).toBe("SUM(CASE WHEN kind IN ('sale', 'refund', 'void', 'chargeback') THEN amount_cents ELSE 0 END)");
+    expect([...coefficients('net')].sort()).toEqual([['chargeback', 1], ['chargeback_reversal', 1], ['refund', 1], ['sale', 1], ['void', 1]]);
+    expect(measureSql('net')).toBe("SUM(CASE WHEN kind IN ('sale', 'refund', 'void', 'chargeback', 'chargeback_reversal') THEN amount_cents ELSE 0 END)");
     expect([netOf(ev('sale', 500)), netOf(ev('refund', -200)), netOf(ev('chargeback', -100)), netOf(ev('decline', 900))]).toEqual([500, -200, -100, 0]);
     expect(derived('net', { gross: 500, refunds: 300, chargebacks: 100 })).toBe(200);
   });

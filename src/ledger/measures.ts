@@ -2,7 +2,8 @@
  * Every measure, declared once (docs/development.md, after Cube's BaseMeasure): which events it takes, with what
  * sign, and where the store keeps it. The store's facts and pre-aggregates (their columns, their SQL,
  * their per-event deltas) and the reports' sums are generated from this table, so "refunds" means one
- * thing everywhere: refunds, voids and chargebacks, as a positive amount (seed 000's "Refunds").
+ * thing everywhere: refunds, voids and chargebacks, as a positive amount (seed 000's "Refunds"), less the
+ * chargebacks reversed in the period.
  */
 import { MONEY_KINDS, type EventKind, type MoneyEvent } from './events.js';
 
@@ -47,8 +48,8 @@ const count = (kinds: readonly EventKind[], cycle: CycleScope, column: string, l
 
 export const MEASURES = {
   gross: sum(['sale'], 1, 'gross_cents', 'Gross revenue'),
-  refunds: sum(['refund', 'void', 'chargeback'], -1, 'refunds_cents', 'Refunds & chargebacks'),
-  chargebacks: sum(['chargeback'], -1, 'chargebacks_cents', 'Chargebacks'),
+  refunds: sum(['refund', 'void', 'chargeback', 'chargeback_reversal'], -1, 'refunds_cents', 'Refunds & chargebacks'),
+  chargebacks: sum(['chargeback', 'chargeback_reversal'], -1, 'chargebacks_cents', 'Chargebacks'),
   sales: count(['sale'], 'any', 'sale_count', 'Sales', true),
   chargebackCount: count(['chargeback'], 'any', 'chargeback_count', 'Chargebacks (count)'),
   initialApproved: count(['sale'], 'initial', 'initial_approved', 'Initial sales approved'),

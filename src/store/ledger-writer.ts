@@ -3,7 +3,7 @@
  * events replaced, the customer facts and report pre-aggregates kept (now, deferred per customer, or
  * rebuilt at the end of a backfill), and their page markers written, in ONE transaction.
  */
-import { bookedEvents, voidLookups, VOID_TYPE, AUTHORIZE_TYPE, type MoneyEvent } from '../ledger/index.js';
+import { bookedEvents, voidLookups, withDisputeHistory, VOID_TYPE, AUTHORIZE_TYPE, type DisputeEvent, type MoneyEvent } from '../ledger/index.js';
 import { AgeDeltas, applyAgeDeltasSql, applySlotDeltas, rebuildAggregatesSql, SlotDeltas, type EventFacts, type FirstSale } from './aggregates.js';
 import { dedupeByKey, idList, type StoreContext } from './driver.js';
 import { Facts, small } from './facts.js';
@@ -118,7 +118,7 @@ export class SqlLedgerWriter implements LedgerWriter {
           await this.quarantine(g.connectionId, g.table, rows, g.quarantined);
           if (g.ledger) {
             const events = [...g.ledger.values()].flat();
-            const kept = g.table === 'transactions' ? await this.dropAuthorizationVoids(g.connectionId, rows as PageRow<typeof TRANSACTIONS>[], events, upkeep) : events;
+            const kept = g.table === 'transactions' ? await this.applyTransactionRules(g.connectionId, rows as PageRow<typeof TRANSACTIONS>[], events, upkeep) : events;
             await this.replaceLedger(g.connectionId, [...g.ledger.keys()], kept, upkeep);
             if (upkeep === 'rebuild') behind.add(g.connectionId);
           }
@@ -163,28 +163,51 @@ export class SqlLedgerWriter implements LedgerWriter {
   }
 
   /**
-   * Applies the ledger's void rule (ledger/voids.ts) across pages: this page's voids whose parent is a
-   * stored AUTHORIZE lose their event, and stored voids of AUTHORIZEs on this page lose theirs (facts and
-   * aggregates follow). Both lookups go in one query (one trip).
+   * Applies the ledger's rules that need what the store holds (ledger/voids.ts, ledger/reversals.ts):
+   * this page's voids whose parent is a stored AUTHORIZE lose their event, and stored voids of
+   * AUTHORIZEs on this page lose theirs (facts and aggregates follow); and each transaction keeps the
+   * chargebacks and reversals already booked for it, a cleared chargeback booking a reversal. The
+   * lookups go in one query (one trip).
    */
-  private async dropAuthorizationVoids(connectionId: string, rows: PageRow<typeof TRANSACTIONS>[], events: MoneyEvent[], upkeep: Upkeep): Promise<MoneyEvent[]> {
+  private async applyTransactionRules(connectionId: string, rows: PageRow<typeof TRANSACTIONS>[], events: MoneyEvent[], upkeep: Upkeep): Promise<MoneyEvent[]> {
     const page = rows.map((r) => ({ transaction_id: r.transaction_id, txn_type: r.txn_type ?? null, parent_txn_id: r.parent_txn_id ?? null }));
     const { parentsToCheck, authorizations } = voidLookups(page);
     const lookups: string[] = [];
+    const ms = this.db.sql.epochMs('e.instant');
+    const none = 'CAST(NULL AS TEXT) AS event_id, CAST(NULL AS TEXT) AS kind, CAST(NULL AS BIGINT) AS at, CAST(NULL AS BIGINT) AS amount_cents';
     if (parentsToCheck.length > 0) {
       lookups.push(
-        `SELECT 'auth' AS k, transaction_id, CAST(NULL AS BIGINT) AS customer_id FROM transactions
+        `SELECT 'auth' AS k, transaction_id, CAST(NULL AS BIGINT) AS customer_id, ${none} FROM transactions
          WHERE connection_id = $1 AND txn_type = '${AUTHORIZE_TYPE}' AND transaction_id IN (${await this.db.idSet('aux', parentsToCheck)})`,
       );
     }
     if (authorizations.length > 0) {
       lookups.push(
-        `SELECT 'stale' AS k, e.transaction_id, e.customer_id FROM money_events e WHERE e.connection_id = $1 AND e.kind = 'void' AND e.transaction_id IN (
+        `SELECT 'stale' AS k, e.transaction_id, e.customer_id, ${none} FROM money_events e WHERE e.connection_id = $1 AND e.kind = 'void' AND e.transaction_id IN (
            SELECT transaction_id FROM transactions WHERE connection_id = $1 AND txn_type = '${VOID_TYPE}' AND parent_txn_id IN (${await this.db.idSet('aux', authorizations)}))`,
       );
     }
+    // Always asked, even of a ledger without chargebacks: another process may have booked some since.
+    lookups.push(
+      `SELECT 'dispute' AS k, e.transaction_id, e.customer_id, e.event_id, e.kind, ${ms} AS at, e.amount_cents FROM money_events e
+       WHERE e.connection_id = $1 AND e.kind IN ('chargeback', 'chargeback_reversal') AND e.transaction_id IN (${await this.db.idSet('txn', rows.map((r) => r.transaction_id))})`,
+    );
     const found = lookups.length > 0 ? await this.db.query(lookups.join('\nUNION ALL\n'), [connectionId]) : [];
-    const kept = bookedEvents(page, events, found.filter((r) => r.k === 'auth').map((r) => Number(r.transaction_id)));
+    let kept = bookedEvents(page, events, found.filter((r) => r.k === 'auth').map((r) => Number(r.transaction_id)));
+    const disputes = new Map<number, DisputeEvent[]>();
+    for (const r of found) {
+      if (r.k !== 'dispute') continue;
+      const list = disputes.get(Number(r.transaction_id)) ?? [];
+      list.push({ event_id: String(r.event_id), kind: r.kind as DisputeEvent['kind'], instant: Number(r.at), amount_cents: Number(r.amount_cents) });
+      disputes.set(Number(r.transaction_id), list);
+    }
+    if (disputes.size > 0) {
+      const seenAt = new Map(rows.map((r) => [r.transaction_id, r.date_updated ?? null]));
+      const byTxn = new Map<number, MoneyEvent[]>();
+      for (const e of kept) byTxn.set(e.transaction_id, [...(byTxn.get(e.transaction_id) ?? []), e]);
+      for (const [txn, stored] of disputes) byTxn.set(txn, withDisputeHistory(byTxn.get(txn) ?? [], stored, seenAt.get(txn) ?? null));
+      kept = [...byTxn.values()].flat();
+    }
     const stale = found.filter((r) => r.k === 'stale');
     if (stale.length > 0) {
       const del = `DELETE FROM money_events WHERE connection_id = $1 AND kind = 'void' AND transaction_id IN (${idList(stale.map((r) => Number(r.transaction_id)))})`;

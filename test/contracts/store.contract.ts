@@ -581,6 +581,39 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       expect((await store.readRows('customer_facts', connectionId))[0]).toMatchObject({ first_product_id: 55, first_campaign_id: 3, first_coupon_code: 'SPRING' });
     });
 
+    it.each([{}, { deferFacts: true }, { deferRebuild: true }] as WriteOptions[])('books a reversed chargeback on the day the reversal was seen, leaving the month of the chargeback as it was (%o)', async (options) => {
+      const day = (d: string) => Date.parse(`${d}T17:00:00Z`);
+      const saleRow = (updated: string, charged: boolean) => txn(5, { is_chargedback: charged, date_updated: day(updated) });
+      // As derive.ts books it: the chargeback on its chargebackDate, which is the day it was charged back.
+      const events = (charged: boolean, on: string) => [
+        { ...sale(5, 42, 10000, day('2025-01-10')), event_id: 'sale:5' },
+        ...(charged ? [{ ...sale(5, 42, -10000, day(on), 'chargeback'), event_id: 'chargeback:5' }] : []),
+      ];
+      const write = async (updated: string, charged: boolean) => {
+        await store.writePages([{ connectionId, table: 'transactions', rows: [saleRow(updated, charged)], ledger: { transactionIds: [5], events: events(charged, updated) } }], options);
+        await store.refreshDirtyFacts(connectionId);
+      };
+      const ledger = async () => (await store.readRows('money_events', connectionId)).map((e) => [e.event_id, e.amount_cents, new Date(Number(e.instant)).toISOString().slice(0, 10)]);
+      // Charged back in February; the dispute is won and the flag cleared in April; charged back again in June.
+      await write('2025-02-14', true);
+      await write('2025-04-03', false);
+      expect(await ledger()).toEqual([['chargeback:5', -10000, '2025-02-14'], ['chargeback_reversal:5', 10000, '2025-04-03'], ['sale:5', 10000, '2025-01-10']]);
+      // The same copy again changes nothing; a new chargeback is a second one, February and April untouched.
+      await write('2025-04-03', false);
+      await write('2025-06-20', true);
+      expect(await ledger()).toEqual([
+        ['chargeback:5', -10000, '2025-02-14'], ['chargeback:5:2', -10000, '2025-06-20'], ['chargeback_reversal:5', 10000, '2025-04-03'], ['sale:5', 10000, '2025-01-10'],
+      ]);
+      const facts = (await store.readRows('customer_facts', connectionId))[0];
+      expect(facts).toMatchObject({ gross_cents: 10000, chargebacks_cents: 10000, refunds_cents: 10000, net_cents: 0 });
+      await expectAggregatesCurrent('after a chargeback, its reversal and a second chargeback');
+    });
+
+    it('books nothing for a chargeback already reversed when first synced', async () => {
+      await store.writePage({ connectionId, table: 'transactions', rows: [txn(6)], ledger: { transactionIds: [6], events: [sale(6, 42, 500, Date.UTC(2025, 0, 3))] } });
+      expect((await store.readRows('money_events', connectionId)).map((e) => e.event_id)).toEqual(['sale:6']);
+    });
+
     it('keeps facts and pre-aggregates per currency, and a customer in the currency of their first sale', async () => {
       const t0 = Date.UTC(2025, 0, 1, 15);
       const ev = (id: number, customer: number, cents: number, currency: string, minutes: number, kind: EventKind = 'sale') => ({ ...sale(id, customer, cents, t0 + minutes * 60_000, kind), currency });
