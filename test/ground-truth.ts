@@ -48,6 +48,8 @@ export interface CompareOptions {
   cap?: number;
   /** Rows read per query (default 50,000). */
   pageSize?: number;
+  /** The sandbox instants at which the store was synced (default: the merchant's now, one sync). */
+  seenAt?: readonly number[];
 }
 
 /**
@@ -61,8 +63,12 @@ export function asConveyed(instant: number, zone: string): number {
   return crmWallToInstant(instantToCrmWall(instant, zone), zone) ?? instant;
 }
 
-/** The ledger the merchant implies, keyed by event id, by the rules of docs/metrics.md (and a void of an authorization books nothing). */
-export function expectedLedger(m: Merchant): Map<string, LedgerEntry> {
+/**
+ * The ledger the merchant implies, keyed by event id, by the rules of docs/metrics.md (and a void of an
+ * authorization books nothing), for a store synced at the sandbox instants `seenAt`: a chargeback won by
+ * the merchant is in the ledger, with its reversal on the day it was cleared, only if a sync saw it open.
+ */
+export function expectedLedger(m: Merchant, seenAt: readonly number[] = [m.now]): Map<string, LedgerEntry> {
   const z = m.config.timezone;
   const out = new Map<string, LedgerEntry>();
   for (const src of m.txns) {
@@ -72,7 +78,18 @@ export function expectedLedger(m: Merchant): Map<string, LedgerEntry> {
     else if (ok && x.type === 'REFUND') out.set(`refund:${x.transactionId}`, { instant: x.t, amount: -x.amount });
     else if (ok && x.type === 'VOID' && x.parent?.type !== 'AUTHORIZE') out.set(`void:${x.transactionId}`, { instant: x.t, amount: -x.amount });
     else if (!ok && (x.type === 'SALE' || x.type === 'AUTHORIZE')) out.set(`decline:${x.transactionId}`, { instant: x.t, amount: x.amount });
-    if (x.isChargedback) out.set(`chargeback:${x.transactionId}`, { instant: dateOnlyToInstant(x.chargebackDate ?? '', z), amount: -(x.chargebackAmount ?? x.amount) });
+    let generation = 0;
+    const id = (kind: string) => (generation > 1 ? `${kind}:${x.transactionId}:${generation}` : `${kind}:${x.transactionId}`);
+    for (const won of x.reversedChargebacks ?? []) {
+      if (!seenAt.some((s) => won.at <= s && s < won.revertedAt)) continue;
+      generation++;
+      out.set(id('chargeback'), { instant: dateOnlyToInstant(won.date, z), amount: -won.amount });
+      out.set(id('chargeback_reversal'), { instant: asConveyed(won.revertedAt, z), amount: won.amount });
+    }
+    if (x.isChargedback) {
+      generation++;
+      out.set(id('chargeback'), { instant: dateOnlyToInstant(x.chargebackDate ?? '', z), amount: -(x.chargebackAmount ?? x.amount) });
+    }
   }
   return out;
 }
@@ -116,7 +133,7 @@ export async function groundTruthReport(store: Store, connectionId: string, m: M
     },
   });
 
-  const ledger = await compareLedger(reader, diff, m);
+  const ledger = await compareLedger(reader, diff, m, opts.seenAt);
   const customerFacts = await compareFacts(reader, diff, m);
   const dirty = await store.countRows('facts_dirty', connectionId);
   if (dirty > 0) diff.add('customer facts', `${dirty} customers' facts are marked dirty (never refreshed)`);
@@ -259,9 +276,9 @@ async function matchRows<K, T>(
 }
 
 /** The ledger event by event (id, instant, amount), then its sums per account-local day without declines. */
-async function compareLedger(reader: PagedReader, diff: Differences, m: Merchant): Promise<{ events: TableCount; days: number }> {
+async function compareLedger(reader: PagedReader, diff: Differences, m: Merchant, seenAt?: readonly number[]): Promise<{ events: TableCount; days: number }> {
   const dayOf = localDayCache(m.config.timezone);
-  const want = expectedLedger(m);
+  const want = expectedLedger(m, seenAt);
   const wantDays = new Map<string, number>();
   for (const [id, e] of want) if (!id.startsWith('decline:')) addTo(wantDays, dayOf(e.instant), e.amount);
   const sandboxEvents = want.size;

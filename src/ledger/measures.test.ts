@@ -25,14 +25,14 @@ describe('the measure table', () => {
     for (const e of [ev('sale', 1000), ev('sale', 2000, false), ev('decline', 2000, false), ev('refund', -500, false), ev('void', -250), ev('chargeback', -1000)]) addEvent(t, e, 1);
     expect(t).toEqual({
       gross: 3000, refunds: 1750, chargebacks: 1000, sales: 2, chargebackCount: 1,
-      initialApproved: 1, initialDeclined: 0, rebillApproved: 1, rebillDeclined: 1, orders: 0, newCustomers: 0,
+      initialApproved: 1, initialDeclined: 0, rebillApproved: 1, rebillDeclined: 1, orders: 0, newCustomers: 0, earlierCustomers: 0,
     });
     addEvent(t, ev('sale', 2000, false), -1);
     expect([t.gross, t.sales, t.rebillApproved]).toEqual([1000, 1, 0]);
   });
 
   it('gives every total a pre-aggregate column, and only the derived measure none', () => {
-    expect(TOTALS).toEqual([...EVENT_MEASURES.map(([n]) => n), 'orders', 'newCustomers']);
+    expect(TOTALS).toEqual([...EVENT_MEASURES.map(([n]) => n), 'orders', 'newCustomers', 'earlierCustomers']);
     expect(new Set(Object.values(TOTAL_COLUMNS)).size).toBe(TOTALS.length);
     expect(TOTALS).not.toContain('net');
     expect(kindSql(['sale'], 'x')).toBe("x.kind = 'sale'");

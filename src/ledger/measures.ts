@@ -29,6 +29,11 @@ export interface EventMeasure {
 export interface FirstSaleMeasure {
   type: 'firstSale';
   of: 'order' | 'customer';
+  /**
+   * Customers only: those acquired within what the data covers (new customers), or before it (their
+   * first sale precedes the coverage: counted apart, in no cohort; docs/metrics.md, "Coverage").
+   */
+  acquired?: 'within' | 'before';
   column: string;
   label: string;
 }
@@ -57,7 +62,8 @@ export const MEASURES = {
   rebillApproved: count(['sale'], 'rebill', 'rebill_approved', 'Rebills approved'),
   rebillDeclined: count(['decline'], 'rebill', 'rebill_declined', 'Rebills declined'),
   orders: { type: 'firstSale', of: 'order', column: 'orders', label: 'Orders' } as FirstSaleMeasure,
-  newCustomers: { type: 'firstSale', of: 'customer', column: 'new_customers', label: 'New customers' } as FirstSaleMeasure,
+  newCustomers: { type: 'firstSale', of: 'customer', acquired: 'within', column: 'new_customers', label: 'New customers' } as FirstSaleMeasure,
+  earlierCustomers: { type: 'firstSale', of: 'customer', acquired: 'before', column: 'earlier_customers', label: 'Customers acquired before the data' } as FirstSaleMeasure,
   net: { type: 'derived', plus: 'gross', minus: 'refunds', column: 'net_cents', label: 'Net revenue' } as DerivedMeasure,
 } as const;
 

@@ -666,6 +666,7 @@ function chargeback(m: Merchant, e: Engine, txn: Txn, t: number): void {
   txn.chargebackAmount = txn.amount;
   txn.chargebackReasonCode = r.pick(CHARGEBACK_CODES);
   txn.chargebackNote = null;
+  txn.chargebackAt = t;
   txn.u = t;
   txn.order.u = Math.max(txn.order.u, t);
   addNote(txn.order.customer, t, `Chargeback received on transaction ${txn.transactionId}`);
@@ -676,6 +677,8 @@ function chargeback(m: Merchant, e: Engine, txn: Txn, t: number): void {
 
 function chargebackReversal(txn: Txn, t: number): void {
   if (!txn.isChargedback) return;
+  const won = { date: txn.chargebackDate ?? '', amount: txn.chargebackAmount ?? txn.amount, at: txn.chargebackAt ?? t, revertedAt: t };
+  txn.reversedChargebacks = [...(txn.reversedChargebacks ?? []), won];
   txn.isChargedback = 0;
   txn.chargebackDate = null;
   txn.chargebackAmount = null;

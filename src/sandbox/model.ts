@@ -182,6 +182,10 @@ export interface Txn {
   chargebackReasonCode: string | null;
   chargebackNote: string | null;
   refundReason: string | null;
+  /** When the open chargeback was received (ground truth only: the API has no such field). */
+  chargebackAt?: number;
+  /** Chargebacks won by the merchant, cleared by the CRM (ground truth: the API keeps no history). */
+  reversedChargebacks?: { date: string; amount: Cents; at: number; revertedAt: number }[];
 }
 
 export interface Purchase {

@@ -28,10 +28,14 @@ const COLUMNS = TOTALS.map((n) => COLUMN[n]);
 /** A ledger event as the maintenance reads it (instant in epoch ms). */
 export type EventFacts = Pick<MoneyEvent, 'kind' | 'instant' | 'amount_cents' | 'is_initial' | 'currency'>;
 
-/** A customer's first sale as the facts hold it: its instant (epoch ms) and currency (the customer's). */
+/**
+ * A first sale as the facts hold it: its instant (epoch ms) and currency (the customer's or the
+ * order's); for a customer, whether it was acquired before the data's coverage (counted apart, no cohort).
+ */
 export interface FirstSale {
   ms: number;
   currency: string;
+  acquiredBefore?: boolean;
 }
 
 /** Deltas of event_slots rows, keyed by currency and slot (one connection). */
@@ -50,8 +54,8 @@ export class SlotDeltas {
     addEvent(this.row(e.currency, slotOf(e.instant)), e, sign);
   }
 
-  /** An order or a new customer (first sale at `at`) added or removed. */
-  count(measure: 'orders' | 'newCustomers', at: FirstSale, sign: 1 | -1): void {
+  /** An order or a customer (first sale at `at`) added or removed. */
+  count(measure: 'orders' | 'newCustomers' | 'earlierCustomers', at: FirstSale, sign: 1 | -1): void {
     const r = this.row(at.currency, slotOf(at.ms));
     r[measure] = (r[measure] ?? 0) + sign;
   }
@@ -78,7 +82,7 @@ export class AgeDeltas {
    * events in the customer's currency count toward their cohort (docs/metrics.md, "Currency").
    */
   event(first: FirstSale, e: EventFacts, sign: 1 | -1): void {
-    if (e.currency !== first.currency) return;
+    if (e.currency !== first.currency || first.acquiredBefore) return;
     // A decline's net is 0: its cell, if it has nothing else, is dropped by rows().
     const net = netOf(e);
     const slot = slotOf(first.ms);
@@ -120,7 +124,7 @@ export function applyAgeDeltasSql(): string[] {
 }
 
 /** Facts joined to their customers' money events in the customer's currency (aliases f and e), the cohort_ages source. */
-const FACT_EVENTS = `customer_facts f JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.currency = f.currency AND ${moneySql('e')}`;
+const FACT_EVENTS = `customer_facts f JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.currency = f.currency AND ${moneySql('e')} AND NOT f.acquired_before`;
 
 /**
  * A customer's whole cohort_ages contribution (their events under their facts as they stand), for the
@@ -138,7 +142,7 @@ export function stageCustomerAgesSql(d: SqlDialect, ids: string, sign: 1 | -1): 
 /** Inserts the cohort_slots rows of the customer_facts matching `where`, one grouped pass (no join). */
 function cohortSlotsFromFactsSql(d: SqlDialect, where: string): string {
   return `INSERT INTO cohort_slots (connection_id, currency, slot, customers, last_first_sale_at)
-     SELECT connection_id, currency, ${d.slot('first_sale_at')}, COUNT(*), MAX(first_sale_at) FROM customer_facts WHERE ${where} GROUP BY 1, 2, 3`;
+     SELECT connection_id, currency, ${d.slot('first_sale_at')}, COUNT(*), MAX(first_sale_at) FROM customer_facts WHERE ${where} AND NOT acquired_before GROUP BY 1, 2, 3`;
 }
 
 /**
@@ -168,7 +172,7 @@ export function recomputeCohortSlotsSql(d: SqlDialect): string[] {
        WHERE t.connection_id = cohort_slots.connection_id AND t.currency = cohort_slots.currency AND t.slot = cohort_slots.slot)`,
     `INSERT INTO cohort_slots (connection_id, currency, slot, customers, last_first_sale_at)
      SELECT t.connection_id, t.currency, t.slot, COUNT(*), MAX(f.first_sale_at) FROM agg_touched_slots t
-       JOIN customer_facts f ON f.connection_id = t.connection_id AND f.currency = t.currency AND ${d.inSlot('f.first_sale_at', 't.slot')}
+       JOIN customer_facts f ON f.connection_id = t.connection_id AND f.currency = t.currency AND ${d.inSlot('f.first_sale_at', 't.slot')} AND NOT f.acquired_before
      WHERE t.connection_id = $1 GROUP BY 1, 2, 3`,
     'DELETE FROM agg_touched_slots WHERE connection_id = $1',
   ];
@@ -193,7 +197,7 @@ export function rebuildAggregatesSql(d: SqlDialect, byConnection: boolean): stri
     m.of === 'order'
       ? `SELECT connection_id, currency, ${d.slot('first_at')}, ${branch({ [n]: 'COUNT(*)' })}
        FROM (SELECT connection_id, order_id, MIN(currency) AS currency, MIN(instant) AS first_at FROM money_events WHERE ${w()} AND ${kindSql(MEASURES.sales.kinds)} AND order_id IS NOT NULL GROUP BY connection_id, order_id) o GROUP BY 1, 2, 3`
-      : `SELECT connection_id, currency, ${d.slot('first_sale_at')}, ${branch({ [n]: 'COUNT(*)' })} FROM customer_facts WHERE ${w()} GROUP BY 1, 2, 3`,
+      : `SELECT connection_id, currency, ${d.slot('first_sale_at')}, ${branch({ [n]: 'COUNT(*)' })} FROM customer_facts WHERE ${w()} AND ${m.acquired === 'before' ? '' : 'NOT '}acquired_before GROUP BY 1, 2, 3`,
   );
   return [
     `DELETE FROM event_slots WHERE ${w()}`,

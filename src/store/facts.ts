@@ -8,7 +8,8 @@ import { EVENT_MEASURES, FIRST_TOUCH, kindSql, MEASURES, measureSql, moneySql } 
 import { applyAgeDeltasSql, applySlotDeltas, type FirstSale, COHORT_SLOTS_WHOLE, rebuildAggregatesSql, recomputeAllCohortSlotsSql, recomputeCohortSlotsSql, slotOf, SlotDeltas, stageCustomerAgesSql } from './aggregates.js';
 import { resolveAttribution } from './attribution.js';
 import type { StoreContext } from './driver.js';
-import { AGG_TOUCHED_SLOTS, CUSTOMER_FACTS, type ColumnType, type Row } from './tables.js';
+import { startOfLocalDay } from '../core/time.js';
+import { AGG_TOUCHED_SLOTS, CUSTOMER_FACTS, type ColumnType, type Row, type Value } from './tables.js';
 
 /** The measures kept per customer, as [column, SQL aggregate over the customer's money events]. */
 const PER_CUSTOMER: [string, string][] = [
@@ -36,7 +37,7 @@ export class Facts {
 
   /** The query part reading these customers' first sales: rows of k 'c', id (as text), m (epoch ms) and c (currency). */
   async firstSalesSql(customers: Set<number>): Promise<string> {
-    return `SELECT 'c' AS k, CAST(customer_id AS TEXT) AS id, ${this.db.sql.epochMs('first_sale_at')} AS m, currency AS c FROM customer_facts
+    return `SELECT 'c' AS k, CAST(customer_id AS TEXT) AS id, ${this.db.sql.epochMs('first_sale_at')} AS m, currency AS c, acquired_before AS b FROM customer_facts
       WHERE connection_id = $1 AND customer_id IN (${await this.db.idSet('cust', [...customers])})`;
   }
 
@@ -44,7 +45,7 @@ export class Facts {
   async firstSales(connectionId: string, customers: Set<number>): Promise<Map<number, FirstSale>> {
     const first = new Map<number, FirstSale>();
     if (customers.size === 0) return first;
-    for (const r of await this.db.query(await this.firstSalesSql(customers), [connectionId])) first.set(Number(r.id), { ms: Number(r.m), currency: String(r.c) });
+    for (const r of await this.db.query(await this.firstSalesSql(customers), [connectionId])) first.set(Number(r.id), { ms: Number(r.m), currency: String(r.c), acquiredBefore: r.b === true });
     return first;
   }
 
@@ -93,16 +94,32 @@ export class Facts {
     return dirty;
   }
 
+  /** The first instant of the connection's coverage (docs/sync.md, "Coverage"); null while it has none. */
+  private async coverageStart(connectionId: string): Promise<number | null> {
+    const [r] = await this.db.query('SELECT c.timezone, v.from_date FROM connections c JOIN coverage v ON v.connection_id = c.connection_id WHERE c.connection_id = $1', [connectionId]);
+    return r && r.from_date ? startOfLocalDay(String(r.from_date), String(r.timezone)) : null;
+  }
+
   /**
    * Inserts the facts of connection $1's customers matching `which` (a condition on money_events) from the
-   * ledger. A customer's currency is their first sale's; their measures count their events in it.
+   * ledger. A customer's currency is their first sale's; their measures count their events in it. A
+   * customer was acquired before the coverage when their first synced sale is a rebill (cycle 2 or later),
+   * or precedes the coverage, or their own record was created before it.
    */
   private async insert(connectionId: string, which: string): Promise<void> {
     const cast = (c: string) => `CAST(a.${c} AS ${this.db.sql.columnType((CUSTOMER_FACTS.types as Record<string, ColumnType>)[c] ?? 'bigint')})`;
     const measures = PER_CUSTOMER.map(([c]) => c);
+    const params: Value[] = [connectionId];
+    const start = await this.coverageStart(connectionId);
+    let before = 'f.billing_cycle > 1';
+    if (start !== null) {
+      const at = this.db.sql.instantParam((v) => (params.push(v), `$${params.length}`), start);
+      before = `(f.billing_cycle > 1 OR f.instant < ${at}
+          OR EXISTS (SELECT 1 FROM customers cu WHERE cu.connection_id = $1 AND cu.customer_id = a.customer_id AND cu.date_created < ${at}))`;
+    }
     await this.db.exec(
-      `INSERT INTO customer_facts (connection_id, customer_id, currency, first_sale_at, ${FIRST_TOUCH.map(([f]) => f).join(', ')}, ${measures.join(', ')}, last_event_at)
-       SELECT a.connection_id, a.customer_id, a.currency, f.instant, ${FIRST_TOUCH.map(([, e]) => `f.${e}`).join(', ')}, ${measures.map(cast).join(', ')}, a.last_at
+      `INSERT INTO customer_facts (connection_id, customer_id, currency, first_sale_at, ${FIRST_TOUCH.map(([f]) => f).join(', ')}, ${measures.join(', ')}, last_event_at, acquired_before)
+       SELECT a.connection_id, a.customer_id, a.currency, f.instant, ${FIRST_TOUCH.map(([, e]) => `f.${e}`).join(', ')}, ${measures.map(cast).join(', ')}, a.last_at, ${before}
        FROM (
          SELECT connection_id, customer_id, currency, ${PER_CUSTOMER.map(([c, sql]) => `${sql} AS ${c}`).join(', ')}, MAX(instant) AS last_at
          FROM money_events
@@ -110,12 +127,12 @@ export class Facts {
          GROUP BY connection_id, customer_id, currency
        ) a
        JOIN (
-         SELECT customer_id, currency, instant, ${FIRST_TOUCH.map(([, e]) => e).join(', ')},
+         SELECT customer_id, currency, instant, billing_cycle, ${FIRST_TOUCH.map(([, e]) => e).join(', ')},
            ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY instant, event_id) AS rn
          FROM money_events
          WHERE connection_id = $1 AND ${which} AND ${kindSql(MEASURES.sales.kinds)}
        ) f ON f.customer_id = a.customer_id AND f.currency = a.currency AND f.rn = 1`,
-      [connectionId],
+      params,
     );
   }
 
@@ -124,12 +141,14 @@ export class Facts {
     const ms = (c: string) => this.db.sql.epochMs(c);
     // Their cohort_ages contribution under the old facts leaves; under the new ones it comes back (below).
     await this.db.exec(stageCustomerAgesSql(this.db.sql, ids, -1), [connectionId]);
-    const first = (r: Row): FirstSale => ({ ms: Number(r.f), currency: String(r.c) });
+    const first = (r: Row): FirstSale => ({ ms: Number(r.f), currency: String(r.c), acquiredBefore: r.b === true });
     const oldFirst = (
-      await this.db.query(`DELETE FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids}) RETURNING ${ms('first_sale_at')} AS f, currency AS c`, [connectionId])
+      await this.db.query(`DELETE FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids}) RETURNING ${ms('first_sale_at')} AS f, currency AS c, acquired_before AS b`, [connectionId])
     ).map(first);
     await this.insert(connectionId, `customer_id IN (${ids})`);
-    const newFirst = (await this.db.query(`SELECT ${ms('first_sale_at')} AS f, currency AS c FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids})`, [connectionId])).map(first);
+    const newFirst = (
+      await this.db.query(`SELECT ${ms('first_sale_at')} AS f, currency AS c, acquired_before AS b FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids})`, [connectionId])
+    ).map(first);
     await this.db.exec(stageCustomerAgesSql(this.db.sql, ids, 1), [connectionId]);
     for (const sql of applyAgeDeltasSql()) await this.db.exec(sql, [connectionId]);
     await this.moved(connectionId, oldFirst, newFirst);
@@ -141,8 +160,9 @@ export class Facts {
    */
   private async moved(connectionId: string, oldFirst: FirstSale[], newFirst: FirstSale[]): Promise<void> {
     const d = new SlotDeltas();
-    for (const f of oldFirst) d.count('newCustomers', f, -1);
-    for (const f of newFirst) d.count('newCustomers', f, 1);
+    const measure = (f: FirstSale) => (f.acquiredBefore ? 'earlierCustomers' : 'newCustomers');
+    for (const f of oldFirst) d.count(measure(f), f, -1);
+    for (const f of newFirst) d.count(measure(f), f, 1);
     await applySlotDeltas(this.ctx, connectionId, d.rows(connectionId));
     const slots = new Map<string, Row>();
     for (const f of [...oldFirst, ...newFirst]) {

@@ -68,6 +68,7 @@ export class SqlLedgerWriter implements LedgerWriter {
     const groups = new Map<string, { connectionId: string; table: PageWrite['table']; rows: Row[]; ledger: Map<number, MoneyEvent[]> | null; quarantined: Row[] }>();
     const markers: Row[] = [];
     const related = new Map<string, { mids: Row[]; links: Row[] }>();
+    const touched = new Map<string, Set<number>>();
     for (const w of ws) {
       const k = `${w.connectionId}\u0001${w.table}`;
       let g = groups.get(k);
@@ -84,6 +85,11 @@ export class SqlLedgerWriter implements LedgerWriter {
         for (const r of w.related.purchase_transactions ?? []) rel.links.push(r);
       }
       for (const q of w.quarantined ?? []) g.quarantined.push({ stream: w.table, record_key: q.recordKey, reason: q.reason, raw: q.raw });
+      if (w.touchCustomers?.length) {
+        const set = touched.get(w.connectionId) ?? new Set<number>();
+        for (const id of w.touchCustomers) set.add(id);
+        touched.set(w.connectionId, set);
+      }
       if (w.ledger) {
         // A later page's copy of a transaction wins: its events replace those of earlier copies.
         g.ledger ??= new Map();
@@ -128,6 +134,7 @@ export class SqlLedgerWriter implements LedgerWriter {
           if (rel.mids.length > 0) await this.db.upsert(MIDS, dedupeByKey(MIDS, rel.mids, cid), cid);
           if (rel.links.length > 0) await this.db.upsert(PURCHASE_TRANSACTIONS, dedupeByKey(PURCHASE_TRANSACTIONS, rel.links, cid), cid);
         }
+        for (const [connectionId, customers] of touched) await this.facts.touch(connectionId, customers, upkeep !== 'now');
         // The mark commits with the ledger it left behind: a crash leaves it for the next refresh.
         for (const id of behind) await this.db.exec('INSERT INTO rebuild_pending (connection_id) VALUES ($1) ON CONFLICT DO NOTHING', [id]);
         if (markers.length > 0) await this.db.upsert(SYNC_PAGES, dedupeByKey(SYNC_PAGES, markers));
@@ -294,7 +301,7 @@ export class SqlLedgerWriter implements LedgerWriter {
     const customers = factCustomers(removed, added);
     const parts: string[] = [];
     if (lookup.length > 0) {
-      parts.push(`SELECT 'o' AS k, e.order_id AS id, ${this.db.sql.epochMs('MIN(e.instant)')} AS m, MIN(e.currency) AS c FROM money_events e
+      parts.push(`SELECT 'o' AS k, e.order_id AS id, ${this.db.sql.epochMs('MIN(e.instant)')} AS m, MIN(e.currency) AS c, CAST(NULL AS BOOLEAN) AS b FROM money_events e
         WHERE e.connection_id = $1 AND e.kind = 'sale' AND e.order_id IN (${await this.db.textSet('order', lookup)}) GROUP BY e.order_id`);
     }
     if (customers.size > 0) parts.push(await this.facts.firstSalesSql(customers));
@@ -304,7 +311,7 @@ export class SqlLedgerWriter implements LedgerWriter {
       if (r.k === 'o') {
         rest.set(String(r.id), Number(r.m));
         if (!currencyOf.has(String(r.id))) currencyOf.set(String(r.id), String(r.c));
-      } else first.set(Number(r.id), { ms: Number(r.m), currency: String(r.c) });
+      } else first.set(Number(r.id), { ms: Number(r.m), currency: String(r.c), acquiredBefore: r.b === true });
     }
     if (lookup.length === 0) return { slots: d, first };
     for (const o of orders) {

@@ -8,10 +8,12 @@ import { Mutex, type SqlDriver, type StoreContext } from './driver.js';
 import { SqlConnections } from './connections.js';
 import { SqlLedgerWriter } from './ledger-writer.js';
 import { MIGRATIONS } from './migrations/index.js';
-import { SqlSyncState } from './sync-state.js';
+import { readCoverages, SqlSyncState } from './sync-state.js';
 import type {
   AttributionCoverage,
   CompletedRun,
+  Coverage,
+  CoverageChange,
   Connection,
   ConnectionSummary,
   Frequency,
@@ -130,6 +132,18 @@ export class SqlStore implements Store {
   }
   completeRun(c: CompletedRun): Promise<number> {
     return this.state.completeRun(c);
+  }
+  coverage(connectionId: string): Promise<Coverage | null> {
+    return this.state.coverage(connectionId);
+  }
+  extendCoverage(connectionId: string, c: CoverageChange): Promise<void> {
+    return this.state.extendCoverage(connectionId, c);
+  }
+  missingRecords(connectionId: string, limit: number): Promise<{ transactions: number[]; customers: number[] }> {
+    return this.state.missingRecords(connectionId, limit);
+  }
+  coverages(connectionIds: readonly string[]): Promise<Map<string, Coverage>> {
+    return readCoverages(this.ctx, connectionIds);
   }
   attributionCoverage(connectionId: string): Promise<AttributionCoverage> {
     return this.state.attributionCoverage(connectionId);

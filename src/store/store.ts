@@ -93,6 +93,8 @@ export type PageWrite = {
     ledger?: LedgerChange;
     related?: RelatedRows;
     quarantined?: QuarantinedRecord[];
+    /** Customers whose facts must be redone with this page (their own record arrived: docs/sync.md, "Coverage"). */
+    touchCustomers?: number[];
     marker?: PageMarker;
   };
 }[EntityTableName];
@@ -164,6 +166,23 @@ export interface AttributionCoverage {
   rebillsWithoutPurchase: number;
 }
 
+/**
+ * What a connection's data covers (docs/sync.md, "Coverage"): the days its backfills walked,
+ * account-local, and its as-of, the CRM's "now" at its last complete sync (epoch ms).
+ */
+export interface Coverage {
+  from: string;
+  to: string;
+  asOf: number | null;
+}
+
+/** A change of coverage: each bound widens it (from earlier, to and asOf later), null leaves it. */
+export interface CoverageChange {
+  from: string | null;
+  to: string | null;
+  asOf: number | null;
+}
+
 /** A run that ended well, as completeRun records it. */
 export interface CompletedRun {
   runId: string;
@@ -172,6 +191,8 @@ export interface CompletedRun {
   scope: string;
   /** The incremental checkpoints to set, by stream (account-local "YYYY-MM-DD"). */
   checkpoints: Record<string, string>;
+  /** What the data now covers, widened in the same transaction. */
+  coverage?: CoverageChange;
   result: SyncRunResult;
 }
 
@@ -191,6 +212,15 @@ export interface SyncState {
    */
   startRun(run: SyncRunRecord): Promise<void>;
   finishRun(runId: string, result: SyncRunResult): Promise<void>;
+  /** A connection's coverage; null before its first backfill. */
+  coverage(connectionId: string): Promise<Coverage | null>;
+  /** Widens a connection's coverage (a running backfill's frontier, newest days first). */
+  extendCoverage(connectionId: string, c: CoverageChange): Promise<void>;
+  /**
+   * Records the ledger refers to but the store lacks, at most `limit` of each: parents of refunds, voids
+   * and captures, and customers with events but no record of their own (a run fetches them by id).
+   */
+  missingRecords(connectionId: string, limit: number): Promise<{ transactions: number[]; customers: number[] }>;
   /** How much of a connection's ledger is attributed (docs/sync.md, "Attribution"). */
   attributionCoverage(connectionId: string): Promise<AttributionCoverage>;
   /** The records of a connection set aside as unreadable, by stream, with their copies (a run reads them again). */
@@ -215,6 +245,8 @@ export interface ReportReader {
    * engine returns them (read epoch milliseconds with `sql.epochMs`).
    */
   query(sql: string, params?: Value[]): Promise<Row[]>;
+  /** The coverage of each of these connections that has one (docs/sync.md, "Coverage"). */
+  coverages(connectionIds: readonly string[]): Promise<Map<string, Coverage>>;
   /**
    * True while a backfill has left some connection's pre-aggregates behind its ledger (until the run's
    * end rebuilds them, or the next run after a crash): reports that would read them read the ledger.

@@ -220,6 +220,8 @@ const factColumns: Record<string, ColumnType> = {
   ...Object.fromEntries(EVENT_MEASURES.filter(([, m]) => m.perCustomer).map(([, m]) => [m.column, m.agg === 'count' ? 'int' : 'bigint'])),
   [MEASURES.net.column]: 'bigint',
   last_event_at: 'instant',
+  // First sale before the data's coverage (a rebill, or an older sale or customer record): in no cohort.
+  acquired_before: 'bool',
 };
 
 /** One row per customer with a sale: what cohort reports need without rescanning the ledger (docs/metrics.md, "Performance"). */
@@ -289,6 +291,12 @@ export const AGG_TOUCHED_SLOTS = table('agg_touched_slots', ['connection_id', 'c
  */
 export const REBUILD_PENDING = table('rebuild_pending', ['connection_id'], { connection_id: 'text' });
 
+/**
+ * What a connection's data covers: the days its backfills walked (account-local dates) and its as-of,
+ * the CRM's "now" at its last complete sync (docs/sync.md, "Coverage"). Migration 9.
+ */
+export const COVERAGE = table('coverage', ['connection_id'], { connection_id: 'text', from_date: 'date', to_date: 'date', as_of: 'instant' });
+
 /** Tables holding CRM copies, keyed by (connection_id, CRM id). */
 export const ENTITY_TABLES = {
   campaigns: CAMPAIGNS,
@@ -319,6 +327,7 @@ export const READABLE_TABLES = {
   mids: MIDS,
   purchase_transactions: PURCHASE_TRANSACTIONS,
   quarantine: QUARANTINE,
+  coverage: COVERAGE,
 } as const;
 
 export type ReadableTable = keyof typeof READABLE_TABLES;

@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { backfillPlan, incrementalPlan, laterDate, pagesToResume, remainingPages, splitWindow, windowDays, windowKey } from './plan.js';
+import { Frontier } from './run.js';
 
 describe('window planning', () => {
   it('keeps a sparse window whole', () => {
     expect(splitWindow({ start: '2025-01-01', end: '2025-12-31' }, 1500)).toBeNull();
   });
-  it('splits a dense window in proportion to its density, covering every day once', () => {
+  it('splits a dense window in proportion to its density, covering every day once, newest part first', () => {
     const parts = splitWindow({ start: '2025-01-01', end: '2025-01-31' }, 9000, { maxRowsPerWindow: 2000, perPage: 200 });
     expect(parts).toHaveLength(5);
-    expect(parts?.[0]?.start).toBe('2025-01-01');
-    expect(parts?.at(-1)?.end).toBe('2025-01-31');
+    expect(parts?.[0]?.end).toBe('2025-01-31');
+    expect(parts?.at(-1)?.start).toBe('2025-01-01');
     expect(parts?.reduce((n, w) => n + windowDays(w), 0)).toBe(31);
-    for (let i = 1; i < (parts?.length ?? 0); i++) expect(windowDays(parts![i]!)).toBeLessThanOrEqual(windowDays(parts![0]!));
+    for (let i = 1; i < (parts?.length ?? 0); i++) expect(parts![i]!.end < parts![i - 1]!.start).toBe(true);
   });
   it('never splits below one day, and goes to days when very dense', () => {
     expect(splitWindow({ start: '2025-03-09', end: '2025-03-09' }, 1e6)).toBeNull();
@@ -42,5 +43,24 @@ describe('window planning', () => {
     expect(laterDate(null, '2025-01-01')).toBe('2025-01-01');
     expect(laterDate('2025-01-02', '2025-01-01')).toBe('2025-01-02');
     expect(laterDate('2025-01-02', null)).toBe('2025-01-02');
+  });
+});
+
+describe('the backfill frontier', () => {
+  it('moves back only over contiguous committed windows from the last day, whatever order they finish in', () => {
+    const moves: string[] = [];
+    const f = new Frontier('2025-03-31', 200, (from) => moves.push(from));
+    f.leaf('feb', { start: '2025-02-01', end: '2025-02-28' }, 300);
+    f.committed('feb', 1);
+    f.committed('feb', 2);
+    // February is complete but March is not: the frontier stays at the end.
+    expect(moves).toEqual([]);
+    f.leaf('mar', { start: '2025-03-01', end: '2025-03-31' }, 150);
+    f.committed('mar', 1);
+    expect(moves).toEqual(['2025-02-01']);
+    // An earlier run's committed pages count.
+    f.leaf('jan', { start: '2025-01-01', end: '2025-01-31' }, 400, new Set([2]));
+    f.committed('jan', 1);
+    expect(moves).toEqual(['2025-02-01', '2025-01-01']);
   });
 });

@@ -38,7 +38,10 @@ export function windowKey(rangeType: DateRangeType, w: Window): string {
   return `${rangeType}:${w.start}..${w.end}`;
 }
 
-/** Splits a window whose first page reported `totalResults`; null when it should be fetched as is. */
+/**
+ * Splits a window whose first page reported `totalResults`, newest part first (a backfill makes its
+ * latest days reportable first: docs/sync.md, "Coverage"); null when it should be fetched as is.
+ */
 export function splitWindow(w: Window, totalResults: number, o: PlanOptions = DEFAULT_PLAN): Window[] | null {
   const days = windowDays(w);
   if (totalResults <= o.maxRowsPerWindow || days <= 1) return null;
@@ -52,7 +55,7 @@ export function splitWindow(w: Window, totalResults: number, o: PlanOptions = DE
     out.push({ start, end });
     start = addDays(end, 1);
   }
-  return out;
+  return out.reverse();
 }
 
 /** Pages of a window after its first: 2..ceil(total / perPage). */

@@ -6,9 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setImmediate } from 'node:timers/promises';
-import { localDate } from '../core/time.js';
+import { addDays, crmWallToInstant, localDate, startOfLocalDay } from '../core/time.js';
 import { CrmError, crmDate, type Endpoint, type Page } from '../crm/client.js';
-import type { AttributionCoverage, PageMarker, PageWrite, SyncStore, WriteOptions } from '../store/store.js';
+import type { AttributionCoverage, CoverageChange, PageMarker, PageWrite, SyncStore, WriteOptions } from '../store/store.js';
 import {
   DEFAULT_PLAN,
   backfillPlan,
@@ -69,6 +69,8 @@ export interface SyncResult {
   skipped: Record<string, string>;
   /** How much of the connection's ledger is attributed after the run (products, purchases). */
   attribution: AttributionCoverage;
+  /** Records fetched by id because the ledger refers to them (older parents and customers). */
+  fetchedById: number;
 }
 
 /** An incremental sync of a connection whose history has not been imported (a stream has no checkpoint). */
@@ -81,6 +83,10 @@ export class NotBackfilledError extends UsageError {
 interface Task {
   spec: AnyStream;
   window: Window | null;
+  /** What the window's dates select (null for unwindowed streams). */
+  rangeType: DateRangeType | null;
+  /** Filters beyond the window (the chargeback walk's isChargedback). */
+  params?: Record<string, string>;
   page: number;
   /** For pages after the first: the window's total as its first page reported. */
   total?: number;
@@ -254,6 +260,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const counters = { records: 0, pages: 0, pagesPlanned: 0, streams: {} as Record<string, number> };
   const account = { zone: o.timezone, baseCurrency: o.baseCurrency ?? 'USD' };
   let quarantined = 0;
+  let fetchedById = 0;
   const retried = { stored: 0, still: 0 };
   const skipped: Record<string, string> = {};
 
@@ -287,12 +294,26 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   // its pages queued for the writer.
   let ledgerOpen = 0;
   let early: Promise<number> | null = null;
+  let coverageWrites: Promise<void> = Promise.resolve();
   const ledgerClosed = () => {
     if (ledgerOpen > 0 || early !== null) return;
-    early = o.store.refreshDirtyFacts(o.connectionId, { records: counters.records });
+    // After the coverage the ledger's windows have reached: whether a customer was acquired before it
+    // decides their facts.
+    early = coverageWrites.then(() => o.store.refreshDirtyFacts(o.connectionId, { records: counters.records }));
     // Awaited before the run ends; this only keeps a failure from being reported as unhandled first.
     early.catch(() => undefined);
   };
+
+  // A backfill walks its newest days first, and its coverage widens backwards as the ledger's windows
+  // are committed, so the latest days are reportable long before the backfill ends.
+  const frontier =
+    o.mode.kind === 'backfill'
+      ? new Frontier(o.mode.to, perPage, (from) => {
+          const to = o.mode.kind === 'backfill' ? o.mode.to : today;
+          coverageWrites = coverageWrites.then(() => o.store.extendCoverage(o.connectionId, { from, to, asOf: null }));
+          coverageWrites.catch(() => undefined);
+        })
+      : null;
 
   const writer = new BatchWriter(o.store, (batch) => {
     let ledgerPages = 0;
@@ -300,6 +321,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       if (w.ledger) ledgerPages++;
       const m = w.marker;
       if (!m) continue;
+      if (frontier && w.ledger) frontier.committed(m.windowKey, m.page);
       maxUpdated.set(m.stream, maxWall(maxUpdated.get(m.stream) ?? null, m.maxUpdated));
       counters.records += m.records;
       counters.pages += 1;
@@ -312,14 +334,10 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     }
   }, writeOptions(o.mode));
 
-  const keyOf = (t: Task) => {
-    const w = windows.get(t.spec.name);
-    return t.window && w ? windowKey(w.rangeType, t.window) : 'all';
-  };
+  const keyOf = (t: Task) => (t.window && t.rangeType ? `${windowKey(t.rangeType, t.window)}${t.params ? `?${new URLSearchParams(t.params)}` : ''}` : 'all');
   const paramsOf = (t: Task): Record<string, string> => {
-    const w = windows.get(t.spec.name);
-    if (!t.window || !w) return {};
-    return { startDate: crmDate(t.window.start), endDate: crmDate(t.window.end), dateRangeType: w.rangeType };
+    if (!t.window || !t.rangeType) return {};
+    return { startDate: crmDate(t.window.start), endDate: crmDate(t.window.end), dateRangeType: t.rangeType, ...t.params };
   };
 
   const work = async (t: Task, pushTask: (t: Task) => void) => {
@@ -352,11 +370,12 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       if (t.window) {
         const parts = splitWindow(t.window, page.totalResults, planOpts);
         if (parts) {
-          for (const w of parts) push({ spec: t.spec, window: w, page: 1 });
+          for (const w of parts) push({ ...t, window: w, page: 1 });
           return;
         }
       }
       const prior = markers.get(`${t.spec.name}|${wk}`);
+      if (t.window && frontier && t.spec.feedsLedger && t.rangeType === 'dateCreated' && !t.params) frontier.leaf(wk, t.window, page.totalResults, prior?.pages);
       const rest = t.window
         ? pagesToResume(page.totalResults, perPage, prior?.pages ?? new Set(), prior?.total)
         : // Unwindowed streams (campaigns, products) walk on until a short page; no total-based resume.
@@ -364,10 +383,10 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
           ? [2]
           : [];
       counters.pagesPlanned += 1 + (t.window ? rest.length : 0);
-      for (const p of rest) push({ spec: t.spec, window: t.window, page: p, total: page.totalResults });
+      for (const p of rest) push({ ...t, page: p, total: page.totalResults });
     } else if (!t.window) {
       counters.pagesPlanned += 1;
-      if (page.records.length >= perPage && page.page * perPage < page.totalResults) push({ spec: t.spec, window: null, page: t.page + 1 });
+      if (page.records.length >= perPage && page.page * perPage < page.totalResults) push({ ...t, page: t.page + 1 });
     }
     const { write, maxUpdated } = t.spec.toPage(page.records, account, o.connectionId);
     quarantined += write.quarantined?.length ?? 0;
@@ -384,10 +403,45 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     await writer.add({ ...write, marker });
   };
 
+  /**
+   * Records the ledger refers to that the run did not bring: the parents of refunds, voids and captures
+   * made before the range, and customers with sales in it whose own records are older. Fetched by id (at
+   * most MISSING_PER_RUN of each per run; the rest next run), their customers' facts redone at the end.
+   */
+  const fetchMissing = async () => {
+    const missing = await o.store.missingRecords(o.connectionId, MISSING_PER_RUN);
+    const txnSpec = specs.find((x) => x.feedsLedger);
+    const custSpec = specs.find((x) => x.name === 'customers');
+    const jobs: { spec: AnyStream; params: Record<string, string> }[] = [
+      ...(txnSpec ? missing.transactions.map((id) => ({ spec: txnSpec, params: { transactionId: String(id) } })) : []),
+      ...(custSpec ? missing.customers.map((id) => ({ spec: custSpec, params: { customerId: String(id) } })) : []),
+    ];
+    let next = 0;
+    const one = async () => {
+      while (next < jobs.length) {
+        const job = jobs[next++] as (typeof jobs)[number];
+        const page = await o.source.fetchPage(job.spec.endpoint, job.params, 1, perPage, o.signal);
+        const { write } = job.spec.toPage(page.records, account, o.connectionId);
+        const customers = job.spec.name === 'customers' ? write.rows.map((r) => Number((r as { customer_id: number }).customer_id)) : [];
+        fetchedById += write.rows.length;
+        await writer.add({ ...write, touchCustomers: customers });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, one));
+    await writer.flush();
+  };
+
   // The ledger's stream starts first: its pages cost the store the most (more columns, ledger events), and
   // a run whose last pages are lighter ones ends sooner after its last answer (docs/sync.md).
   const ledgerFirst = [...specs.filter((s) => s.feedsLedger), ...specs.filter((s) => !s.feedsLedger)];
-  const roots: Task[] = ledgerFirst.map((spec) => ({ spec, window: windows.get(spec.name)?.window ?? null, page: 1 }));
+  const roots: Task[] = ledgerFirst.map((spec) => ({ spec, window: windows.get(spec.name)?.window ?? null, rangeType: windows.get(spec.name)?.rangeType ?? null, page: 1 }));
+  // A backfill also walks the transactions charged back during its range by dateUpdated: a chargeback is a
+  // flag set on the sale, which may have been made before the range (docs/sync.md, "Coverage").
+  if (o.mode.kind === 'backfill') {
+    const ledgerSpec = specs.find((x) => x.feedsLedger);
+    const w = ledgerSpec ? windows.get(ledgerSpec.name) : null;
+    if (ledgerSpec && w) roots.splice(1, 0, { spec: ledgerSpec, window: w.window, rangeType: 'dateUpdated', params: { isChargedback: '1' }, page: 1 });
+  }
   ledgerOpen = roots.filter((t) => t.spec.feedsLedger).length;
   let retries = 0;
   try {
@@ -404,6 +458,8 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     // Every page has waited for prep; the early refresh (if the ledger's stream ran) has its failure to report.
     await prep;
     if (early) await early;
+    await coverageWrites;
+    await fetchMissing();
     // Only a complete run moves the checkpoints: an interrupted one leaves them for its resumption.
     const moved: Record<string, string> = {};
     for (const [stream, cp] of checkpoints) {
@@ -419,6 +475,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       connectionId: o.connectionId,
       scope,
       checkpoints: moved,
+      coverage: coverageOf(o.mode, today, maxUpdated, o.timezone),
       result: { status: 'ok', finishedAt: Date.now(), records: counters.records, pages: counters.pages, retries },
     });
   } catch (err) {
@@ -440,7 +497,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   }
   emit(true);
   const attribution = await o.store.attributionCoverage(o.connectionId);
-  return { runId, scope, records: counters.records, pages: counters.pages, retries, elapsedMs: performance.now() - started, streams: counters.streams, quarantined, retried, skipped, attribution };
+  return { runId, scope, records: counters.records, pages: counters.pages, retries, elapsedMs: performance.now() - started, streams: counters.streams, quarantined, retried, skipped, attribution, fetchedById };
 }
 
 /**
@@ -457,4 +514,75 @@ function maxWall(a: string | null, b: string | null): string | null {
   if (!b) return a;
   if (!a) return b;
   return b > a ? b : a;
+}
+
+/** Parents and customers fetched by id per run, at most, of each (the rest the next run). */
+export const MISSING_PER_RUN = 2000;
+
+/**
+ * What a complete run says its data covers: a backfill its range, an incremental run up to today; and the
+ * as-of, the CRM's "now" as the latest change the run saw shows it (a backfill's capped at its last day).
+ */
+function coverageOf(mode: SyncMode, today: string, maxUpdated: Map<string, string | null>, zone: string): CoverageChange {
+  let seen: number | null = null;
+  for (const w of maxUpdated.values()) {
+    const at = w ? crmWallToInstant(w, zone) : null;
+    if (at !== null && (seen === null || at > seen)) seen = at;
+  }
+  if (mode.kind === 'incremental') return { from: null, to: today, asOf: seen };
+  const end = startOfLocalDay(addDays(mode.to, 1), zone);
+  return { from: mode.from, to: mode.to, asOf: seen === null ? null : Math.min(seen, end) };
+}
+
+/**
+ * The backfill's frontier: the earliest day from which every window of the ledger's dateCreated walk, up
+ * to the backfill's last day, is committed. Windows are told as their first page reveals their size
+ * (`leaf`) and their pages as they commit (`committed`); `moved` hears each new frontier.
+ */
+export class Frontier {
+  private readonly windows = new Map<string, { window: Window; pages: number; done: Set<number> }>();
+  private readonly spans: Window[] = [];
+  private from: string;
+
+  constructor(
+    private readonly to: string,
+    private readonly perPage: number,
+    private readonly moved: (from: string) => void,
+  ) {
+    this.from = addDays(to, 1);
+  }
+
+  /** A window fetched whole (not split), with its total and the pages an earlier run committed. */
+  leaf(key: string, window: Window, totalResults: number, prior?: ReadonlySet<number>): void {
+    const w = { window, pages: Math.max(1, Math.ceil(totalResults / this.perPage)), done: new Set(prior ?? []) };
+    this.windows.set(key, w);
+    this.check(key);
+  }
+
+  /** A page of the window committed. */
+  committed(key: string, page: number): void {
+    this.windows.get(key)?.done.add(page);
+    this.check(key);
+  }
+
+  private check(key: string): void {
+    const w = this.windows.get(key);
+    if (!w || w.done.size < w.pages) return;
+    this.windows.delete(key);
+    this.spans.push(w.window);
+    let from = this.from;
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (const s of this.spans) {
+        if (s.start < from && s.end >= addDays(from, -1)) {
+          from = s.start;
+          moved = true;
+        }
+      }
+    }
+    if (from < this.from) {
+      this.from = from;
+      this.moved(from);
+    }
+  }
 }

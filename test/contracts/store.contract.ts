@@ -96,9 +96,9 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     });
 
     it('migrates to the latest version, and again is a no-op', async () => {
-      expect(await store.schemaVersion()).toBe(8);
-      expect(await store.migrate()).toBe(8);
-      expect(await store.schemaVersion()).toBe(8);
+      expect(await store.schemaVersion()).toBe(9);
+      expect(await store.migrate()).toBe(9);
+      expect(await store.schemaVersion()).toBe(9);
       // Migration 5 dropped the scratch table that migration 4 created.
       await expect(store.query('SELECT COUNT(*) AS n FROM agg_slot_delta')).rejects.toThrow(/agg_slot_delta/);
     });
@@ -343,8 +343,10 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
         expect(Number(f[MEASURES.net.column])).toBe(mine.reduce((a, e) => a + netOf(e), 0));
         expect(Number(f[MEASURES.net.column])).toBe(derived('net', { gross: t.gross ?? 0, refunds: t.refunds ?? 0, chargebacks: t.chargebacks ?? 0 }));
       }
-      // cohort_ages: each customer's net by whole days after their first sale.
-      const first = new Map(facts.map((f) => [Number(f.customer_id), Number(f.first_sale_at)]));
+      // cohort_ages: each customer's net by whole days after their first sale; a customer whose first sale
+      // is a rebill was acquired before the data and joins no cohort.
+      for (const f of facts) expect(f.acquired_before, `customer ${f.customer_id}`).toBe(events.some((e) => e.customer_id === f.customer_id && e.kind === 'sale' && Number(e.instant) === Number(f.first_sale_at) && Number(e.billing_cycle) > 1));
+      const first = new Map(facts.filter((f) => !f.acquired_before).map((f) => [Number(f.customer_id), Number(f.first_sale_at)]));
       const ages = new Map<string, number>();
       for (const e of events) {
         const f = e.customer_id === null ? undefined : first.get(e.customer_id);
@@ -359,8 +361,8 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     it('keeps the summary and cohort pre-aggregates at write time, slot by slot', async () => {
       await store.writePage({ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [1, 2], events: [sale(1, 42, 1500, at(10, 7)), { ...sale(2, 42, 900, at(10, 20)), order_id: 'ORD1', is_initial: false }] } });
       expect(await store.readRows('event_slots', connectionId)).toEqual([
-        { connection_id: connectionId, currency: 'USD', slot: at(10), gross_cents: 1500, refunds_cents: 0, chargebacks_cents: 0, sale_count: 1, chargeback_count: 0, initial_approved: 1, initial_declined: 0, rebill_approved: 0, rebill_declined: 0, orders: 1, new_customers: 1 },
-        { connection_id: connectionId, currency: 'USD', slot: at(10, 15), gross_cents: 900, refunds_cents: 0, chargebacks_cents: 0, sale_count: 1, chargeback_count: 0, initial_approved: 0, initial_declined: 0, rebill_approved: 1, rebill_declined: 0, orders: 0, new_customers: 0 },
+        { connection_id: connectionId, currency: 'USD', slot: at(10), gross_cents: 1500, refunds_cents: 0, chargebacks_cents: 0, sale_count: 1, chargeback_count: 0, initial_approved: 1, initial_declined: 0, rebill_approved: 0, rebill_declined: 0, orders: 1, new_customers: 1, earlier_customers: 0 },
+        { connection_id: connectionId, currency: 'USD', slot: at(10, 15), gross_cents: 900, refunds_cents: 0, chargebacks_cents: 0, sale_count: 1, chargeback_count: 0, initial_approved: 0, initial_declined: 0, rebill_approved: 1, rebill_declined: 0, orders: 0, new_customers: 0, earlier_customers: 0 },
       ]);
       expect(await store.readRows('cohort_slots', connectionId)).toEqual([{ connection_id: connectionId, currency: 'USD', slot: at(10), customers: 1, last_first_sale_at: at(10, 7) }]);
       expect(await store.readRows('cohort_ages', connectionId)).toEqual([{ connection_id: connectionId, currency: 'USD', slot: at(10), age_days: 0, net_cents: 2400 }]);
@@ -681,19 +683,19 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       const kept = await Promise.all(tables.map((t) => store.readRows(t, connectionId)));
       // Back to the schema of version 3: no pre-aggregates, the facts' old columns (refunds without chargebacks),
       // nothing migration 8 added.
-      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'agg_age_delta', 'agg_touched_slots', 'rebuild_pending', 'mids', 'coupons', 'purchase_transactions', 'quarantine']) await store.query(`DROP TABLE ${t}`);
+      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'agg_age_delta', 'agg_touched_slots', 'rebuild_pending', 'mids', 'coupons', 'purchase_transactions', 'quarantine', 'coverage']) await store.query(`DROP TABLE ${t}`);
       // (DuckDB drops a column only from a table no index depends on: the name index goes and comes back.)
       await store.query('DROP INDEX connections_name');
       await store.query('ALTER TABLE connections DROP COLUMN base_currency');
       await store.query('CREATE UNIQUE INDEX connections_name ON connections (name)');
-      for (const [t, cols] of [['money_events', ['currency', 'coupon_code', 'attribution']], ['transactions', ['currency', 'card_type']], ['orders', ['currency', 'coupon_code', 'campaign_product_id']], ['purchases', ['currency', 'campaign_product_id']], ['customer_facts', ['currency', 'first_coupon_code']]] as const) {
+      for (const [t, cols] of [['money_events', ['currency', 'coupon_code', 'attribution']], ['transactions', ['currency', 'card_type']], ['orders', ['currency', 'coupon_code', 'campaign_product_id']], ['purchases', ['currency', 'campaign_product_id']], ['customer_facts', ['currency', 'first_coupon_code', 'acquired_before']]] as const) {
         for (const c of cols) await store.query(`ALTER TABLE ${t} DROP COLUMN ${c}`);
       }
       await store.query('ALTER TABLE customer_facts RENAME COLUMN refunds_cents TO refund_cents');
       await store.query('ALTER TABLE customer_facts RENAME COLUMN chargebacks_cents TO chargeback_cents');
       await store.query('UPDATE customer_facts SET refund_cents = refund_cents - chargeback_cents');
       await store.query('DELETE FROM schema_migrations WHERE version >= 4');
-      expect(await store.migrate()).toBe(8);
+      expect(await store.migrate()).toBe(9);
       expect(await Promise.all(tables.map((t) => store.readRows(t, connectionId)))).toEqual(kept);
       expect(kept[0]).toMatchObject([{ customer_id: 7, refunds_cents: 100, chargebacks_cents: 100 }, { customer_id: 8, refunds_cents: 50, chargebacks_cents: 0 }]);
     });
