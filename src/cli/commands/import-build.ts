@@ -1,8 +1,9 @@
 /** `konduit import build`: a legacy export -> the import files, by a mapping.yaml (or --init a template). */
 import { access, readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../core/atomic.js';
+import { assertDistinctPaths, filesIn } from '../../core/paths.js';
 import { EXIT_INVALID, EXIT_OK, EnvironmentError, UsageError, errorMessage } from '../../core/errors.js';
-import { buildImportFiles, type BuildResult } from '../../importfile/transform/build.js';
+import { OUTPUT_NAMES, buildImportFiles, type BuildResult } from '../../importfile/transform/build.js';
 import { mappingTemplate } from '../../importfile/transform/init-mapping.js';
 import { parseMapping } from '../../importfile/transform/mapping.js';
 import { renderText } from '../../importfile/validate/render-text.js';
@@ -80,11 +81,16 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, { mapping: { type: 'string' }, out: { type: 'string' }, init: { type: 'boolean' }, force: { type: 'boolean' }, today: { type: 'string' } }, true);
   if (values.init) {
     if (positionals.length !== 1) throw new UsageError('--init takes exactly one SOURCE.csv');
+    await assertDistinctPaths([{ role: 'SOURCE', path: positionals[0] as string }], [{ role: '--out', path: values.out ?? 'mapping.yaml' }]);
     process.stdout.write(await initMapping(positionals[0] as string, values.out ?? 'mapping.yaml', !!values.force));
     return EXIT_OK;
   }
   if (!values.mapping) throw new UsageError('--mapping FILE is required (or --init SOURCE to write one)', 'Run konduit import build --help.');
   if (positionals.length === 0) throw new UsageError('give at least one SOURCE.csv');
+  await assertDistinctPaths(
+    [{ role: '--mapping', path: values.mapping }, ...positionals.map((p, i) => ({ role: `SOURCE ${i + 1}`, path: p }))],
+    filesIn('--out', values.out ?? '.', Object.values(OUTPUT_NAMES)),
+  );
   const r = await buildWithMapping({ mapping: values.mapping, sources: positionals, outDir: values.out ?? '.', ...(values.today ? { today: values.today } : {}) });
   process.stdout.write(r.text);
   return r.ok ? EXIT_OK : EXIT_INVALID;

@@ -1,7 +1,7 @@
 /** `konduit import fix`: the safe normalisations of an import file, each in a change log. */
-import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic.js';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../../core/errors.js';
+import { assertDistinctPaths } from '../../core/paths.js';
 import type { FileKind } from '../../importfile/spec/columns.js';
 import { fixFile, renderChangeLog, type DateOrder, type FixResult } from '../../importfile/transform/fix.js';
 import { renderText } from '../../importfile/validate/render-text.js';
@@ -58,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.out) throw new UsageError('--out FILE is required', 'Run konduit import fix --help.');
   if (positionals.length !== 1) throw new UsageError(`expected one input file, got ${positionals.length}`);
   const input = positionals[0] as string;
-  if (resolve(input) === resolve(values.out)) throw new UsageError('--out must not be the input file (the input is kept as it was)');
+  await assertDistinctPaths([{ role: 'the input file', path: input }], [{ role: '--out', path: values.out }, ...(values.log ? [{ role: '--log', path: values.log }] : [])]);
   const kind = enumFlag<FileKind>('kind', values.kind, ['transactions', 'notes', 'details'], 'transactions');
   const order = enumFlag('date-order', values['date-order'], ['mdy', 'dmy', 'none'] as const, 'none');
   const r = await fixAndValidate({ input, out: values.out, kind, ...(values.log ? { log: values.log } : {}), dateOrder: order === 'none' ? null : order, ...(values.today ? { today: values.today } : {}) });

@@ -1,5 +1,7 @@
 /** `konduit import sample`: a sample of whole customers for the trial import, and the rest. */
+import { basename } from 'node:path';
 import { EXIT_OK, UsageError } from '../../core/errors.js';
+import { assertDistinctPaths, filesIn } from '../../core/paths.js';
 import { splitSample, type FileSet, type SampleResult } from '../../importfile/transform/take-sample.js';
 import { readHeader } from '../../importfile/read/table.js';
 import { intFlag, parseFlags } from '../args.js';
@@ -60,6 +62,10 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.transactions) throw new UsageError('--transactions FILE is required');
   if (!values['out-sample'] || !values['out-rest']) throw new UsageError('--out-sample DIR and --out-rest DIR are required');
   const files: FileSet = { transactions: values.transactions, ...(values.notes ? { notes: values.notes } : {}), ...(values.details ? { details: values.details } : {}) };
+  // Both sets keep the input names: an input inside an output directory would be overwritten.
+  const inputs = Object.entries(files).map(([kind, path]) => ({ role: `the ${kind} file`, path }));
+  const names = inputs.map((i) => basename(i.path));
+  await assertDistinctPaths(inputs, [...filesIn('--out-sample', values['out-sample'], names), ...filesIn('--out-rest', values['out-rest'], names)]);
   const r = await splitSample(files, { size: intFlag('size', values.size, 0, 1), seed: values.seed ?? 'konduit', sampleDir: values['out-sample'], restDir: values['out-rest'] });
   process.stdout.write(describeSample(r));
   return EXIT_OK;

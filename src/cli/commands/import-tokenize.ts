@@ -1,7 +1,7 @@
 /** `konduit import tokenize`: card numbers replaced by tokens (externalToken), cardNumber masked. */
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { EXIT_INVALID, EXIT_OK, EnvironmentError, UsageError, errorMessage } from '../../core/errors.js';
+import { assertDistinctPaths, type NamedPath } from '../../core/paths.js';
 import { TokenMap, VaultSource, tokenizeFile, type TokenSource, type TokenizeResult } from '../../importfile/cards/tokenize.js';
 import { CardVault } from '../../importfile/cards/vault.js';
 import { parseFlags } from '../args.js';
@@ -72,8 +72,12 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.out) throw new UsageError('--out FILE is required', 'Run konduit import tokenize --help.');
   if (positionals.length !== 1) throw new UsageError(`expected one input file, got ${positionals.length}`);
   const input = positionals[0] as string;
-  if (resolve(input) === resolve(values.out)) throw new UsageError('--out must not be the input file');
   if (!!values['token-map'] === !!values.vault) throw new UsageError('give exactly one of --token-map MAP.csv or --vault FILE');
+  const reads: NamedPath[] = [{ role: 'the input file', path: input }];
+  if (values['token-map']) reads.push({ role: '--token-map', path: values['token-map'] });
+  if (values['vault-passphrase-file']) reads.push({ role: '--vault-passphrase-file', path: values['vault-passphrase-file'] });
+  // The vault is read and written: it must be neither an input nor the output.
+  await assertDistinctPaths(reads, [{ role: '--out', path: values.out }, ...(values.vault ? [{ role: '--vault', path: values.vault }] : [])]);
   const passphrase = values.vault ? await vaultPassphrase(values['vault-passphrase-file']) : undefined;
   const { result, text } = await tokenizeWith({ input, out: values.out, ...(values['token-map'] ? { tokenMap: values['token-map'] } : {}), ...(values.vault ? { vault: values.vault } : {}), ...(passphrase !== undefined ? { passphrase } : {}) });
   process.stdout.write(text);
