@@ -3,7 +3,7 @@ import { writeFileAtomic } from '../../core/atomic.js';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../../core/errors.js';
 import { assertDistinctPaths } from '../../core/paths.js';
 import type { FileKind } from '../../importfile/spec/columns.js';
-import { fixFile, renderChangeLog, type DateOrder, type FixResult } from '../../importfile/transform/fix.js';
+import { fixFile, renderChangeLog, type Change, type DateOrder, type FixResult } from '../../importfile/transform/fix.js';
 import { renderText } from '../../importfile/validate/render-text.js';
 import { runValidation, type ImportInput } from '../../importfile/validate/validate.js';
 import { enumFlag, parseFlags } from '../args.js';
@@ -38,8 +38,10 @@ Example:
 
 /** Fixes a file, writes its log and validates the result; shared with konduit migrate. */
 export async function fixAndValidate(o: { input: string; out: string; kind: FileKind; log?: string; dateOrder?: DateOrder; today?: string }): Promise<{ result: FixResult; valid: boolean; text: string }> {
-  const result = await fixFile(o.kind, o.input, o.out, { dateOrder: o.dateOrder ?? null });
-  if (o.log) await writeFileAtomic(o.log, renderChangeLog(result.changes, o.log.endsWith('.json') ? 'json' : 'csv'), 0o600);
+  const log = o.log;
+  // The log is written before the fixed file appears: a fixed file never exists without its log.
+  const beforeCommit = log ? (changes: readonly Change[]) => writeFileAtomic(log, renderChangeLog(changes, log.endsWith('.json') ? 'json' : 'csv'), 0o600) : undefined;
+  const result = await fixFile(o.kind, o.input, o.out, { dateOrder: o.dateOrder ?? null, ...(beforeCommit ? { beforeCommit } : {}) });
   const rules = Object.entries(result.byRule).map(([r, n]) => `  ${r}: ${n}`).join('\n');
   let text = `fixed ${o.input} -> ${o.out}: ${result.rows} rows, ${result.changes.length} changes${rules ? `\n${rules}` : ''}\n`;
   if (result.shapeSkipped.length > 0) text += `  ${result.shapeSkipped.length} damaged rows copied unchanged (first: row ${result.shapeSkipped[0]})\n`;

@@ -54,9 +54,7 @@ export async function tokenizeWith(o: { input: string; out: string; tokenMap?: s
     vault = await CardVault.openOrCreate(o.vault, o.passphrase);
     source = new VaultSource(vault);
   } else throw new UsageError('give --token-map MAP.csv or --vault FILE');
-  const result = await tokenizeFile(o.input, o.out, source);
-  // The vault is saved before anything refers to its new tokens being used elsewhere.
-  if (vault && result.missing.length === 0) await vault.save();
+  const result = await tokenizeFile(o.input, o.out, source, vault ? { beforeCommit: () => vault.save() } : {});
   let text: string;
   if (result.missing.length > 0) {
     text = `${result.missing.length} card(s) have no token; nothing written:\n${result.missing.slice(0, 20).map((m) => `  row ${m.row}: ${m.card}`).join('\n')}\n`;

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as openpgp from 'openpgp';
-import { openAtomicStream } from '../../core/atomic.js';
+import { openAtomicStream, writeFailure } from '../../core/atomic.js';
 import { EnvironmentError, InvalidInputError, errorMessage } from '../../core/errors.js';
 import { maskNumber } from '../../core/mask.js';
 import { CardVault, isVaultToken } from './vault.js';
@@ -118,7 +118,7 @@ export interface TokenizeResult {
  * Tokenizes a transactions file into `out`. Writes nothing when a full card number would remain in
  * clear (a card with no token), unless `keepUntokenized` (then the number stays, for a later pass).
  */
-export async function tokenizeFile(input: string, out: string, source: TokenSource, o: { keepUntokenized?: boolean } = {}): Promise<TokenizeResult> {
+export async function tokenizeFile(input: string, out: string, source: TokenSource, o: { keepUntokenized?: boolean; beforeCommit?: () => Promise<void> } = {}): Promise<TokenizeResult> {
   let w: CsvFileWriter | null = null;
   const res: TokenizeResult = { rows: 0, tokenized: 0, alreadyMasked: 0, missing: [] };
   try {
@@ -147,6 +147,8 @@ export async function tokenizeFile(input: string, out: string, source: TokenSour
       await w.abort();
       return res;
     }
+    // The vault holding the new tokens is saved first: an output whose tokens are lost would lose the cards.
+    await o.beforeCommit?.();
     await w.commit();
   } catch (err) {
     await w?.abort();
@@ -227,7 +229,7 @@ export async function detokenizeFile(input: string, out: string, vault: CardVaul
     await sink.commit();
   } catch (err) {
     await sink.abort();
-    throw err;
+    throw writeFailure(err, out);
   }
   return counts;
 }

@@ -12,7 +12,6 @@
  */
 import { open } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
-import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import * as openpgp from 'openpgp';
 import { openAtomicStream } from '../../core/atomic.js';
@@ -180,7 +179,7 @@ export async function decryptFile(opts: DecryptOptions): Promise<DecryptResult> 
       const { done, value } = await reader.read();
       if (done) break;
       bytes += value.length;
-      if (!out.stream.write(value)) await once(out.stream, 'drain');
+      await out.write(value);
       opts.onProgress?.(bytes);
     }
     await out.commit();

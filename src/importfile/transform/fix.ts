@@ -48,6 +48,8 @@ export interface FixOptions {
   dateOrder?: DateOrder;
   /** Collect the changes (default true; build, which logs nothing, turns it off). */
   log?: boolean;
+  /** fixFile: runs before the fixed file is renamed into place (the change log is written first). */
+  beforeCommit?: (changes: readonly Change[]) => Promise<void>;
 }
 
 /** One output column: its spec (null for a column the spec does not know) and where its value comes from. */
@@ -297,6 +299,7 @@ export async function fixFile(kind: FileKind, input: string, out: string, o: Fix
       changes.push(...plan.changes);
       w = await CsvFileWriter.open(out, plan.columns.map((c) => c.name));
     }
+    await o.beforeCommit?.(changes);
     await w!.commit();
   } catch (err) {
     await w?.abort();
