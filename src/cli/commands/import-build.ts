@@ -8,7 +8,7 @@ import { mappingTemplate } from '../../importfile/transform/init-mapping.js';
 import { parseMapping } from '../../importfile/transform/mapping.js';
 import { renderText } from '../../importfile/validate/render-text.js';
 import { readTable } from '../../importfile/read/table.js';
-import { parseFlags } from '../args.js';
+import { dateFlag, parseFlags } from '../args.js';
 
 export const help = `Usage: konduit import build --mapping mapping.yaml [--out DIR] [--today YYYY-MM-DD] SOURCE.csv...
        konduit import build --init SOURCE.csv [--out mapping.yaml] [--force]
@@ -85,6 +85,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(await initMapping(positionals[0] as string, values.out ?? 'mapping.yaml', !!values.force));
     return EXIT_OK;
   }
+  dateFlag('today', values.today);
   if (!values.mapping) throw new UsageError('--mapping FILE is required (or --init SOURCE to write one)', 'Run konduit import build --help.');
   if (positionals.length === 0) throw new UsageError('give at least one SOURCE.csv');
   await assertDistinctPaths(

@@ -6,7 +6,7 @@ import type { FileKind } from '../../importfile/spec/columns.js';
 import { fixFile, renderChangeLog, type Change, type DateOrder, type FixResult } from '../../importfile/transform/fix.js';
 import { renderText } from '../../importfile/validate/render-text.js';
 import { runValidation, type ImportInput } from '../../importfile/validate/validate.js';
-import { enumFlag, parseFlags } from '../args.js';
+import { dateFlag, enumFlag, parseFlags } from '../args.js';
 
 export const help = `Usage: konduit import fix IN.csv --out OUT.csv [--kind transactions|notes|details]
                           [--log CHANGES.csv|CHANGES.json] [--date-order mdy|dmy] [--today YYYY-MM-DD]
@@ -61,6 +61,7 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`expected one input file, got ${positionals.length}`);
   const input = positionals[0] as string;
   await assertDistinctPaths([{ role: 'the input file', path: input }], [{ role: '--out', path: values.out }, ...(values.log ? [{ role: '--log', path: values.log }] : [])]);
+  dateFlag('today', values.today);
   const kind = enumFlag<FileKind>('kind', values.kind, ['transactions', 'notes', 'details'], 'transactions');
   const order = enumFlag('date-order', values['date-order'], ['mdy', 'dmy', 'none'] as const, 'none');
   const r = await fixAndValidate({ input, out: values.out, kind, ...(values.log ? { log: values.log } : {}), dateOrder: order === 'none' ? null : order, ...(values.today ? { today: values.today } : {}) });

@@ -2,7 +2,7 @@
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../../core/errors.js';
 import { renderText } from '../../importfile/validate/render-text.js';
 import { DEFAULT_MAX_ISSUES, runValidation, type ImportInput } from '../../importfile/validate/validate.js';
-import { enumFlag, intFlag, parseFlags } from '../args.js';
+import { dateFlag, enumFlag, intFlag, parseFlags } from '../args.js';
 
 export const help = `Usage: konduit import validate --transactions FILE [--notes FILE] [--details FILE]
                                [--format text|json] [--max-issues N] [--today YYYY-MM-DD]
@@ -43,9 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.transactions) throw new UsageError('--transactions FILE is required', 'Run konduit import validate --help.');
   const format = enumFlag('format', values.format, ['text', 'json'] as const, 'text');
   const maxIssues = intFlag('max-issues', values['max-issues'], DEFAULT_MAX_ISSUES, 0);
-  if (values.today !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.today)) {
-    throw new UsageError(`--today must be YYYY-MM-DD, got "${values.today}"`);
-  }
+  dateFlag('today', values.today);
   const input: ImportInput = { transactions: values.transactions };
   if (values.notes) input.notes = values.notes;
   if (values.details) input.details = values.details;

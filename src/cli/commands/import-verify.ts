@@ -4,7 +4,7 @@ import { localDate } from '../../core/time.js';
 import { CrmClient } from '../../crm/client.js';
 import { renderVerifyText, verifyImport, type VerifyReport } from '../../importfile/deliver/verify.js';
 import { readHeader } from '../../importfile/read/table.js';
-import { enumFlag, parseFlags } from '../args.js';
+import { dateFlag, enumFlag, parseFlags } from '../args.js';
 import { openStore } from './connections-store.js';
 
 export const help = `Usage: konduit import verify --connection NAME [--db PATH|URL] [--format text|json] [--today YYYY-MM-DD] FILES...
@@ -63,7 +63,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, { connection: { type: 'string' }, db: { type: 'string' }, format: { type: 'string' }, today: { type: 'string' } }, true);
   if (!values.connection) throw new UsageError('--connection NAME is required', 'Run konduit import verify --help.');
   if (positionals.length === 0) throw new UsageError('give the import files to verify');
-  if (values.today !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.today)) throw new UsageError(`--today must be YYYY-MM-DD, got "${values.today}"`);
+  dateFlag('today', values.today);
   const format = enumFlag('format', values.format, ['text', 'json'] as const, 'text');
   const report = await verifyWithConnection({ connection: values.connection, ...(values.db ? { db: values.db } : {}), files: positionals, ...(values.today ? { today: values.today } : {}) });
   process.stdout.write(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderVerifyText(report));

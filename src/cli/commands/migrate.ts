@@ -15,7 +15,7 @@ import { renderText } from '../../importfile/validate/render-text.js';
 import { splitSample, type FileSet } from '../../importfile/transform/take-sample.js';
 import { runValidation, type ImportInput } from '../../importfile/validate/validate.js';
 import { renderVerifyText } from '../../importfile/deliver/verify.js';
-import { intFlag, parseFlags } from '../args.js';
+import { dateFlag, intFlag, parseFlags } from '../args.js';
 import { buildWithMapping, initMapping } from './import-build.js';
 import { fixAndValidate } from './import-fix.js';
 import { describeSample } from './import-sample.js';
@@ -353,7 +353,7 @@ async function init(argv: string[], statePath: string): Promise<string> {
   if (values['vault-passphrase-file']) c.vaultPassphraseFile = abs(values['vault-passphrase-file']);
   if (values.connection) c.connection = values.connection;
   if (values.db) c.db = values.db;
-  if (values.today) c.today = values.today;
+  if (dateFlag('today', values.today)) c.today = values.today;
   if (values['sftp-host']) {
     if (!values['sftp-user'] || !values['sftp-key'] || !values['sftp-remote-dir'] || !(values['sftp-known-host-key'] || values['sftp-known-hosts'])) {
       throw new UsageError('--sftp-host needs --sftp-user, --sftp-key, --sftp-remote-dir and --sftp-known-host-key or --sftp-known-hosts');

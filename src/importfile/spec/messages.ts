@@ -20,6 +20,14 @@ const warn = (message: CodeInfo['message'], hint: string): CodeInfo => ({ severi
 export const catalog = {
   // The file and its CSV structure.
   file_empty: err(() => 'the file is empty: it has no header row', 'Export the file again with its header row.'),
+  file_encoding: err(
+    (_c, p) => `the file is ${p.what}, not UTF-8 CSV text: ${p.fix}`,
+    'Give the validator the CSV file itself, saved as UTF-8.',
+  ),
+  no_transactions: err(
+    () => 'the transactions file has a header but no transactions: there is nothing to import',
+    'Check that the export (or the build) wrote its rows; an empty file is not a valid import.',
+  ),
   csv_unclosed_quote: err(
     () => 'a quoted cell is never closed; this record was cut at the end of its first line',
     'Close the quote, or double any quote inside a quoted cell ("" stands for one ").',
@@ -35,6 +43,10 @@ export const catalog = {
   csv_nul_byte: err(() => 'the record contains NUL bytes (binary data)', 'Export the file as plain UTF-8 text; remove binary junk.'),
   csv_invalid_utf8: err(() => 'the record is not valid UTF-8', 'Save the file as UTF-8 (not Latin-1 or Windows-1252).'),
   // The header.
+  header_not_import_file: err(
+    (_c, p) => `the header has ${p.found} of the ${p.total} required columns (and ${p.unknown} unknown ones, e.g. "${p.example}"): this is not an import file but an export`,
+    'Build the import files from it: konduit import build --init FILE writes a mapping to start from (docs/migration.md, "Build").',
+  ),
   header_missing_column: err((c) => `required column ${c} is missing from the header`, 'Add the column (its cells may be empty where the spec allows).'),
   header_missing_optional_column: warn((c) => `optional column ${c} is not in the header`, 'Add the column with empty cells to match the spec layout.'),
   header_unknown_column: err((_c, p) => `unknown column "${p.name}" in the header`, 'Remove the column or rename it to a spec column name (exact case).'),

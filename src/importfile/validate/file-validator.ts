@@ -27,7 +27,7 @@ const T = {
 /** The file's own shape (an empty file, damaged CSV) and the codes it raises; cells are the field checks'. */
 export const fileShapeCheck: Check = {
   name: 'file-validator',
-  raises: ['file_empty', 'csv_unclosed_quote', 'csv_bad_quote', 'csv_nul_byte', 'csv_invalid_utf8', 'csv_ragged_row'],
+  raises: ['file_empty', 'file_encoding', 'no_transactions', 'csv_unclosed_quote', 'csv_bad_quote', 'csv_nul_byte', 'csv_invalid_utf8', 'csv_ragged_row'],
 };
 
 /** What a file validator needs from the run. */
@@ -57,6 +57,9 @@ export class FileValidator implements Reporter {
   private identity = false;
   private readonly ownS: Int32Array;
   private readonly ownE: Int32Array;
+  /** The file is something else (another encoding, an export's header): records are counted, not checked. */
+  private skipRows = false;
+  private rejected = false;
 
   constructor(private readonly o: FileValidatorOptions) {
     const cols = o.cols;
@@ -74,7 +77,7 @@ export class FileValidator implements Reporter {
 
   /** Whether the header was read and maps the customerId column. */
   get hasCustomerIds(): boolean {
-    return this.cellOf !== null && this.customerCol >= 0 && this.cellOf[this.customerCol]! >= 0;
+    return !this.skipRows && this.cellOf !== null && this.customerCol >= 0 && this.cellOf[this.customerCol]! >= 0;
   }
 
   /** The record callback. */
@@ -84,6 +87,7 @@ export class FileValidator implements Reporter {
       return;
     }
     this.summary.rows++;
+    if (this.skipRows) return;
     const v = this.view;
     v.buf = rec.buf;
     v.row = rec.row;
@@ -235,6 +239,7 @@ export class FileValidator implements Reporter {
       cells.push(rec.buf.toString('utf8', rec.starts[i]!, rec.ends[i]!));
     }
     const h = checkHeader(cells, this.o.cols);
+    this.skipRows = h.notImportFile;
     this.cellOf = h.cellOf;
     this.width = h.width;
     this.identity = h.width === this.o.cols.length && h.cellOf.every((c, k) => c === k);
@@ -269,8 +274,16 @@ export class FileValidator implements Reporter {
     this.o.collector.add(this.summary, null, null, null, -1, code, null, params);
   }
 
-  /** Ends the file: file-level issues (an empty file). */
+  /** Reports that the file is not UTF-8 CSV text (what it is, and how to get the CSV); its bytes are not read. */
+  rejectFile(what: string, fix: string): void {
+    this.rejected = true;
+    this.o.collector.add(this.summary, null, null, null, -1, 'file_encoding', null, { what, fix });
+  }
+
+  /** Ends the file: file-level issues (an empty file, a transactions file without transactions). */
   finish(): void {
+    if (this.rejected) return;
     if (this.cellOf === null) this.o.collector.add(this.summary, null, null, null, -1, 'file_empty', null);
+    else if (this.o.kind === 'transactions' && this.summary.rows === 0 && !this.skipRows) this.o.collector.add(this.summary, null, null, null, -1, 'no_transactions', null);
   }
 }

@@ -2,8 +2,10 @@
  * The programmatic API: validate a set of import files (transactions, and optionally notes and
  * details) and get the report that `konduit import validate --format json` prints.
  */
-import { stat } from 'node:fs/promises';
-import { EnvironmentError } from '../../core/errors.js';
+import { open, stat } from 'node:fs/promises';
+import { EnvironmentError, UsageError } from '../../core/errors.js';
+import { isCalendarDate } from '../../core/time.js';
+import { SNIFF_BYTES, sniffNotCsvText } from '../read/encoding.js';
 import { columnsByKind, type FileKind } from '../spec/columns.js';
 import { CrossRowState } from './cross-row.js';
 import { scanCsvBuffer, scanCsvFile } from '../read/csv-file.js';
@@ -70,7 +72,10 @@ export async function runValidation(
       cross,
       ctx: { today },
     });
-    if (typeof src === 'string') {
+    const notText = sniffNotCsvText(await headOf(src));
+    if (notText) {
+      v.rejectFile(notText.what, notText.fix);
+    } else if (typeof src === 'string') {
       try {
         await scanCsvFile(src, v.onRecord);
       } catch (err) {
@@ -91,6 +96,19 @@ export async function runValidation(
     v.finish();
   }
   return { report: collector.report(), codes: collector.codeSummaries() };
+}
+
+/** The first bytes of a source, to tell what it is before reading it as CSV. */
+async function headOf(src: ImportSource): Promise<Uint8Array> {
+  if (typeof src !== 'string') return Buffer.from(src.content.slice(0, SNIFF_BYTES));
+  const fh = await open(src, 'r');
+  try {
+    const buf = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
 }
 
 async function sizeOf(src: ImportSource): Promise<number> {
@@ -123,6 +141,6 @@ function parseToday(text: string | undefined): number {
     return d.getFullYear() * 10000 + (d.getMonth() + 1) * 100 + d.getDate();
   }
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!m) throw new RangeError(`today must be YYYY-MM-DD, got "${text}"`);
+  if (!m || !isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]))) throw new UsageError(`today must be a real date written YYYY-MM-DD, got "${text.slice(0, 40)}"`);
   return Number(m[1]) * 10000 + Number(m[2]) * 100 + Number(m[3]);
 }
