@@ -243,7 +243,7 @@ async function runStep(name: StepName, c: MigrationConfig): Promise<Outcome> {
       const passphrase = c.vault ? await vaultPassphrase(c.vaultPassphraseFile) : undefined;
       if (!c.tokenMap && !c.vault) return { status: 'failed', summary: 'no token source', next: 'konduit migrate init --force ... with --token-map FILE or --vault FILE' };
       const r = await tokenizeWith({ input: fixed.transactions, out: p.tokenized, ...(c.tokenMap ? { tokenMap: c.tokenMap } : {}), ...(c.vault ? { vault: c.vault } : {}), ...(passphrase !== undefined ? { passphrase } : {}) });
-      if (r.result.missing.length > 0) return { status: 'failed', summary: r.text.trim(), next: 'get tokens for these cards from the gateway (or use --vault), then run: konduit migrate' };
+      if (!r.ok) return { status: 'failed', summary: r.text.trim(), next: 'resolve what is listed (each line says how), then run: konduit migrate redo build' };
       // Card numbers in clear now exist only in the encrypted export: remove every plaintext copy.
       if (await isEncrypted(c.export)) await rm(p.decrypted, { force: true });
       await rm(p.built, { recursive: true, force: true });

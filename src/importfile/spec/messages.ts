@@ -89,6 +89,10 @@ export const catalog = {
     'Re-export from the source system and format the column as Text before saving the CSV.',
   ),
   card_masked_malformed: err((c) => `${c} is masked but is not 12 to 19 characters of digits and x or *`, 'Write a masked card as its digits with x or * in place of the hidden ones.'),
+  card_in_other_column: err(
+    (c, p) => `${c} holds what looks like a card number (${p.digits} digits, Luhn-valid): card numbers belong in cardNumber only`,
+    'Remove the number (it would reach the CRM in clear), or mask it in place: konduit import tokenize --mask-stray-cards.',
+  ),
   quantity_not_positive: warn((c) => `${c} is not greater than 0; the import will set it to 1`, 'Write the real quantity, or leave it empty for 1.'),
   // Cross-field rules (validate/rules/).
   required_if: err((c, p) => `${c} is required when ${p.when}`, 'Fill in the value, or change the field that makes it required.'),

@@ -142,6 +142,8 @@ const cases: RowCase[] = [
   { code: 'invalid_account_number', column: 'achAccountNumber', bad: { achAccountNumber: '1234-5678' }, good: { achAccountNumber: '12345678' } },
   { code: 'not_in_enum', column: 'achAccountType', bad: { achAccountType: 'checking' }, good: { achAccountType: 'CHECKING' } },
   { code: 'card_too_short', column: 'cardNumber', bad: { cardNumber: '41111111' }, good: { cardNumber: '411111111117' } },
+  { code: 'card_in_other_column', column: 'address2', bad: { address2: 'cc4012888888881881 exp 03/29' }, good: { address2: 'Apt 4012888888881882' } },
+  { code: 'card_in_other_column', column: 'merchantTxnId', bad: { merchantTxnId: '4012-8888-8888-1881' }, good: { merchantTxnId: 'ch_4012888888881881' } },
   { code: 'card_masked_malformed', column: 'cardNumber', bad: { cardNumber: '4111xx', externalToken: 'tok' }, good: { cardNumber: '4111xxxxxxxx1111', externalToken: 'tok' } },
   { code: 'invalid_country', column: 'shipCountry', bad: { billShipSame: '1', shipCountry: 'XX' }, good: { billShipSame: '1', shipCountry: '' } },
   {

@@ -2,6 +2,8 @@
  * Validates the records of one file, in the pipeline order of DESIGN §3: shape (CSV flags, header,
  * cell count) -> field checks (one per column type) -> cross-field rules -> cross-row state.
  */
+import { maskNumber } from '../../core/mask.js';
+import { cardsInCell, type CardScan } from '../spec/card-numbers.js';
 import type { ColumnSpec, FileKind } from '../spec/columns.js';
 import {
   FLAG_BAD_QUOTE,
@@ -17,6 +19,10 @@ import type { Check, IssueCode, IssueParams } from '../spec/messages.js';
 import type { FileSummary, IssueCollector } from './report.js';
 import { RowView } from '../read/row.js';
 import type { Reporter, RowRule, RuleContext } from './row-rule.js';
+
+/** Scan modes by number (spec/card-numbers.ts), for the per-cell loop. */
+const SCAN: Record<CardScan, number> = { never: 0, anywhere: 1, whole: 2 };
+const SCAN_MODE: CardScan[] = ['never', 'anywhere', 'whole'];
 
 // Column type ids, so the per-cell dispatch is a switch on small integers.
 const T = {
@@ -50,6 +56,9 @@ export class FileValidator implements Reporter {
   private readonly mustHave: Uint8Array;
   private readonly enums: (Uint8Array[] | null)[];
   private readonly quantityCol: number;
+  /** Per column: where card numbers are looked for (SCAN), and whether a valid cell rules one out. */
+  private readonly scan: Uint8Array;
+  private readonly cardProof: Uint8Array;
   private readonly customerCol: number;
   private cellOf: Int32Array | null = null;
   private width = 0;
@@ -72,6 +81,10 @@ export class FileValidator implements Reporter {
     this.mustHave = Uint8Array.from(cols, (c) => (c.required.kind === 'always' ? 1 : 0));
     this.enums = cols.map((c) => (c.values ? c.values.map((v) => Buffer.from(v)) : null));
     this.quantityCol = cols.findIndex((c) => c.name === 'quantity');
+    this.scan = Uint8Array.from(cols, (c) => SCAN[c.cardScan]);
+    // A cell that passed one of these type checks cannot hold 13 digits in a row.
+    const proof = new Set<number>([T.date, T.datetime, T.bit, T.enum, T.month, T.year, T.country, T.decimal, T.amount2]);
+    this.cardProof = Uint8Array.from(cols, (c) => (proof.has(T[c.type]) ? 1 : 0));
     this.customerCol = cols.findIndex((c) => c.name === 'customerId');
   }
 
@@ -214,7 +227,18 @@ export class FileValidator implements Reporter {
         ok[k] = 0;
         this.report(code, k, this.paramsFor(code, k));
       }
+      if (this.scan[k] && ce - cs >= 13 && !(code === null && this.cardProof[k])) this.scanForCard(k, cs, ce);
     }
+  }
+
+  /** Reports a card-like number in a column other than cardNumber (only its masked digits are shown). */
+  private scanForCard(k: number, cs: number, ce: number): void {
+    const buf = this.view.buf;
+    let digits = 0;
+    for (let i = cs; i < ce; i++) if (buf[i]! >= 0x30 && buf[i]! <= 0x39) digits++;
+    if (digits < 13) return;
+    const found = cardsInCell(buf.toString('utf8', cs, ce), SCAN_MODE[this.scan[k]!]!);
+    if (found.length > 0) this.report('card_in_other_column', k, { digits: found[0]!.digits.length }, maskNumber(found[0]!.digits));
   }
 
   private paramsFor(code: IssueCode, k: number): IssueParams {
@@ -256,10 +280,10 @@ export class FileValidator implements Reporter {
   }
 
   /** Reports an issue on the current row (Reporter). */
-  report(code: IssueCode, column: number, params?: IssueParams): void {
+  report(code: IssueCode, column: number, params?: IssueParams, shown?: string): void {
     const v = this.view;
     const spec = column >= 0 ? this.o.cols[column]! : null;
-    const value = column >= 0 ? () => v.text(column) : null;
+    const value = shown !== undefined ? shown : column >= 0 ? () => v.text(column) : null;
     this.o.collector.add(this.summary, v.row, v.line, spec, column, code, value, params);
   }
 

@@ -7,8 +7,11 @@ import type { Check, IssueCode, IssueParams } from '../spec/messages.js';
 
 /** Where rules report what they find on the current row. */
 export interface Reporter {
-  /** Reports an issue on the current row at spec column `column` (-1 for the whole row). */
-  report(code: IssueCode, column: number, params?: IssueParams): void;
+  /**
+   * Reports an issue on the current row at spec column `column` (-1 for the whole row). `shown` replaces
+   * the cell as the issue's value (a masked part of it).
+   */
+  report(code: IssueCode, column: number, params?: IssueParams, shown?: string): void;
 }
 
 /** Run-wide facts rules may need. */
