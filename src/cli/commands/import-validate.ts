@@ -6,6 +6,7 @@ import { dateFlag, enumFlag, intFlag, parseFlags } from '../args.js';
 
 export const help = `Usage: konduit import validate --transactions FILE [--notes FILE] [--details FILE]
                                [--format text|json] [--max-issues N] [--today YYYY-MM-DD]
+                               [--import-date YYYY-MM-DD] [--connection NAME [--db PATH|URL]]
 
 Checks the legacy import files (Transactions, Customer Notes, Additional Customer Details) against the
 import spec: header, every field rule, cross-field, cross-row and cross-file rules, and CSV damage.
@@ -18,7 +19,9 @@ Options:
   --format text|json   text (default): a summary, issues grouped by code with the first rows of each
                        and a one-line fix; json: {valid, files[], issues[]} for machines
   --max-issues N       list at most N issues (default ${DEFAULT_MAX_ISSUES}); every issue is still counted
-  --today YYYY-MM-DD   the date "already past" checks use (default: today, local time)
+  --today YYYY-MM-DD   today (default: today, local time)
+  --import-date DATE   the planned import date (default: --today): an active subscription whose next
+                       bill date is before it is an error (the rebill guard)
   -h, --help           this help
 
 Exit codes: 0 no errors (warnings allowed), 1 at least one error, 2 usage or I/O error.
@@ -39,17 +42,20 @@ export async function run(argv: string[]): Promise<number> {
     format: { type: 'string' },
     'max-issues': { type: 'string' },
     today: { type: 'string' },
+    'import-date': { type: 'string' },
   });
   if (!values.transactions) throw new UsageError('--transactions FILE is required', 'Run konduit import validate --help.');
   const format = enumFlag('format', values.format, ['text', 'json'] as const, 'text');
   const maxIssues = intFlag('max-issues', values['max-issues'], DEFAULT_MAX_ISSUES, 0);
   dateFlag('today', values.today);
+  const importDate = dateFlag('import-date', values['import-date']);
   const input: ImportInput = { transactions: values.transactions };
   if (values.notes) input.notes = values.notes;
   if (values.details) input.details = values.details;
   const { report, codes } = await runValidation(input, {
     maxIssues,
     ...(values.today !== undefined ? { today: values.today } : {}),
+    ...(importDate ? { importDate } : {}),
   });
   process.stdout.write(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderText(report, codes, maxIssues));
   return report.valid ? EXIT_OK : EXIT_INVALID;

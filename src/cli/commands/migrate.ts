@@ -253,7 +253,7 @@ async function runStep(name: StepName, c: MigrationConfig): Promise<Outcome> {
     case 'sample': {
       const fixed = await fileSet(p.fixed);
       const set: FileSet = { ...fixed, transactions: p.tokenized };
-      const r = await splitSample(set, { size: c.sampleSize, seed: c.seed, sampleDir: p.sample, restDir: p.rest, samplePrefix: 'sample-', restPrefix: 'rest-' });
+      const r = await splitSample(set, { size: c.sampleSize, seed: c.seed, sampleDir: p.sample, restDir: p.rest, samplePrefix: 'sample-', restPrefix: 'rest-', ...(c.today ? { importDate: c.today } : {}) });
       const text = describeSample(r).trim();
       if (r.selection.uncovered.length > 0) return { status: 'failed', summary: text, next: 'raise the sample size: konduit migrate init --force ... --sample-size N (or accept by confirming: konduit migrate confirm sample)' };
       return { status: 'done', summary: text };

@@ -38,8 +38,11 @@ The seed leaves some things open; this is how Konduit reads them.
   the calendar (no 2025-02-29, no 24:00:00). No time zone is read.
 - **chargebackDate before dateCreated** is compared by calendar day: a chargeback on the day of its
   transaction is fine.
-- **An active subscription (isActiveRecurring=1) whose nextBillDate is before today** is a warning
-  (today: \`--today\`, default the system's local date; a nextBillDate of today is not past).
+- **The rebill guard: an active subscription (isActiveRecurring=1) whose nextBillDate is before the
+  planned import date** is an error (\`next_bill_date_past\`): the CRM would bill it the moment it is
+  imported. The import date is \`--import-date\` (default \`--today\`, else the system's local date); a
+  nextBillDate on the import date is not before it. \`konduit import fix --past-next-bill-date\` resolves
+  them for a whole file, each moved row in the change log (docs/migration.md, "The rebill guard").
 - **Card numbers**: 12 to 19 digits passing the Luhn check. Spreadsheet damage is named as such:
   scientific notation (4.11111E+15) is \`card_scientific_notation\`; a number of 16+ digits whose digits
   after the 15th are all zeros and that fails Luhn is \`card_truncated_to_15_digits\` (a damaged number

@@ -71,6 +71,14 @@ export const catalog = {
   phone_length: err((c) => `${c} must have 7 to 15 digits`, 'Write the full number, digits only, e.g. 5551112222.'),
   invalid_country: err((c) => `${c} is not an ISO 3166-1 alpha-2 country code`, 'Use the two-letter upper-case code: US, CA, GB, DE ...'),
   invalid_state: err((c, p) => `${c} is not a ${p.country === 'CA' ? 'Canadian province' : 'US state'} code`, 'Use the two-letter postal code (US: NY, CA, DC ...; Canada: ON, QC, BC ...).'),
+  invalid_us_zip: err(
+    (c, p) => `${c} is not a US ZIP code (5 digits, or ZIP+4: 9 digits or 12345-6789)${p.dropped ? ': it looks like one whose leading zeros a spreadsheet dropped' : ''}`,
+    'konduit import fix restores dropped leading zeros (2134 -> 02134), each in its change log; otherwise correct the ZIP code.',
+  ),
+  invalid_ca_postal_code: err(
+    (c) => `${c} is not a Canadian postal code written A1A 1A1`,
+    'konduit import fix writes k1a0b1 as K1A 0B1; otherwise correct the postal code (Canada Post uses no D, F, I, O, Q or U).',
+  ),
   invalid_expiry_month: err((c) => `${c} must be two digits 01 to 12`, 'Keep the leading zero: 03, not 3.'),
   invalid_expiry_year: err((c) => `${c} must be four digits`, 'Write the full year: 2027, not 27.'),
   invalid_routing_number: err((c) => `${c} must be exactly 9 digits`, 'Write the ABA routing number with 9 digits, keeping leading zeros.'),
@@ -102,7 +110,10 @@ export const catalog = {
   ),
   masked_card_without_token: err((c) => `${c} is masked but externalToken is empty`, 'Give the full card number, or the gateway token in externalToken.'),
   chargeback_before_transaction: err((c, p) => `${c} ${p.date} is before the transaction date ${p.txnDate}`, 'Check both dates; a chargeback cannot precede its transaction.'),
-  next_bill_date_past: warn((c, p) => `${c} ${p.date} is already past (today is ${p.today}) for an active subscription`, 'Set the next billing date in the future, or isActiveRecurring to 0.'),
+  next_bill_date_past: err(
+    (c, p) => `${c} ${p.date} of an active subscription is before the import date ${p.importDate}: the CRM would bill it the moment it is imported`,
+    'Choose, for the file, how to resolve them: konduit import fix --past-next-bill-date move:+N (the import date plus N days), keep-day (the same day of the month, on or after the import date) or cancel (isActiveRecurring=0); every row moved goes to the change log.',
+  ),
   // Across rows and files.
   duplicate_merchant_txn_id: err((c, p) => `${c} is a duplicate of row ${p.firstRow}`, 'Every transaction needs its own merchantTxnId.'),
   parent_not_found: err((c) => `${c} does not name a merchantTxnId in this file`, 'Use the merchantTxnId of the parent transaction, and include that transaction.'),

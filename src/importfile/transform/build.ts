@@ -134,7 +134,7 @@ export function compileBuilder(kind: FileKind, fm: FileMapping, m: Mapping, head
       }
       out[i] = v === '' ? '' : convertCell(spec.type, spec.name, v);
     }
-    return { cells: fixCells(plan, out, row, { log: false }).cells, issues };
+    return { cells: fixCells(plan, out, row, { log: false, postalCodes: false }).cells, issues };
   };
 }
 

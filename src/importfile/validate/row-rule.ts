@@ -16,8 +16,10 @@ export interface Reporter {
 
 /** Run-wide facts rules may need. */
 export interface RuleContext {
-  /** Today as yyyymmdd (for "already past" checks). */
+  /** Today as yyyymmdd. */
   today: number;
+  /** The planned import date as yyyymmdd (an active subscription due before it would rebill at once). */
+  importDate: number;
 }
 
 /** A cross-field rule: one small file each, named for what it forbids, with the codes it raises (DESIGN §3). */

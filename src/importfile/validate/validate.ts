@@ -29,8 +29,13 @@ export interface ImportInput {
 export interface ValidateOptions {
   /** Most issues listed in the report (all are counted). Default 1000. */
   maxIssues?: number;
-  /** Today's date (YYYY-MM-DD) for "already past" checks. Default: the system's local date. */
+  /** Today's date (YYYY-MM-DD). Default: the system's local date. */
   today?: string;
+  /**
+   * The planned import date (YYYY-MM-DD): an active subscription whose next bill date is before it is an
+   * error (the rebill guard). Default: today.
+   */
+  importDate?: string;
   /** Size cap of the cross-row tables as a power of two (default 22: ~2.9M ids each); tests lower it. */
   crossRowBits?: number;
 }
@@ -49,6 +54,7 @@ export async function runValidation(
   opts: ValidateOptions = {},
 ): Promise<{ report: ValidationReport; codes: CodeSummary[] }> {
   const today = parseToday(opts.today);
+  const importDate = opts.importDate === undefined ? today : parseToday(opts.importDate, 'importDate');
   // Fail on a missing file before spending time on the others.
   for (const [kind, src] of Object.entries(input) as [FileKind, ImportSource | undefined][]) {
     if (src !== undefined) await assertReadable(kind, src);
@@ -70,7 +76,7 @@ export async function runValidation(
       rules: kind === 'transactions' ? transactionRules : [],
       collector,
       cross,
-      ctx: { today },
+      ctx: { today, importDate },
     });
     const notText = sniffNotCsvText(await headOf(src));
     if (notText) {
@@ -134,13 +140,13 @@ async function assertReadable(kind: FileKind, src: ImportSource): Promise<void> 
   if (!info.isFile()) throw new EnvironmentError(`the ${kind} file ${src} (${flag}) is not a regular file`);
 }
 
-/** Today as yyyymmdd, from YYYY-MM-DD or the system's local date. */
-function parseToday(text: string | undefined): number {
+/** Today (or another option's date) as yyyymmdd, from YYYY-MM-DD or the system's local date. */
+function parseToday(text: string | undefined, name = 'today'): number {
   if (text === undefined) {
     const d = new Date();
     return d.getFullYear() * 10000 + (d.getMonth() + 1) * 100 + d.getDate();
   }
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!m || !isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]))) throw new UsageError(`today must be a real date written YYYY-MM-DD, got "${text.slice(0, 40)}"`);
+  if (!m || !isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]))) throw new UsageError(`${name} must be a real date written YYYY-MM-DD, got "${text.slice(0, 40)}"`);
   return Number(m[1]) * 10000 + Number(m[2]) * 100 + Number(m[3]);
 }
