@@ -182,7 +182,7 @@ const filesOf = (s: FileSet) => [s.transactions, s.notes, s.details].filter((x):
 async function upload(c: MigrationConfig, files: string[]): Promise<Outcome | null> {
   if (!c.sftp) return null;
   const t = c.sftp;
-  const argv = ['--host', t.host, '--port', String(t.port), '--user', t.user, '--key', t.key, '--remote-dir', t.remoteDir];
+  const argv = ['--host', t.host, '--port', String(t.port), '--user', t.user, '--key', t.key, '--remote-dir', t.remoteDir, ...(c.today ? ['--import-date', c.today] : [])];
   if (t.knownHostKey) argv.push('--known-host-key', t.knownHostKey);
   if (t.knownHosts) argv.push('--known-hosts', t.knownHosts);
   const { run } = await import('./import-upload.js');
