@@ -3,7 +3,7 @@ import { access, readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../core/atomic.js';
 import { assertDistinctPaths, filesIn } from '../../core/paths.js';
 import { EXIT_INVALID, EXIT_OK, EnvironmentError, UsageError, errorMessage } from '../../core/errors.js';
-import { OUTPUT_NAMES, buildImportFiles, type BuildResult } from '../../importfile/transform/build.js';
+import { BUILD_ISSUE_TEXT, OUTPUT_NAMES, buildImportFiles, type BuildResult } from '../../importfile/transform/build.js';
 import { mappingTemplate } from '../../importfile/transform/init-mapping.js';
 import { parseMapping } from '../../importfile/transform/mapping.js';
 import { renderText } from '../../importfile/validate/render-text.js';
@@ -59,18 +59,19 @@ export async function initMapping(source: string, out: string, force = false): P
 }
 
 /** Builds with a mapping file; shared with konduit migrate. */
-export async function buildWithMapping(o: { mapping: string; sources: string[]; outDir: string; today?: string }): Promise<{ result: BuildResult; text: string; ok: boolean }> {
+export async function buildWithMapping(o: { mapping: string; sources: string[]; outDir: string; today?: string; importDate?: string }): Promise<{ result: BuildResult; text: string; ok: boolean }> {
   let text: string;
   try {
     text = await readFile(o.mapping, 'utf8');
   } catch (err) {
     throw new EnvironmentError(`cannot read --mapping ${o.mapping}: ${errorMessage(err)}`);
   }
-  const result = await buildImportFiles(parseMapping(text), o.sources, o.outDir, o.today ? { today: o.today } : {});
+  const result = await buildImportFiles(parseMapping(text), o.sources, o.outDir, { ...(o.today ? { today: o.today } : {}), ...(o.importDate ? { importDate: o.importDate } : {}) });
   const lines = Object.entries(result.rows).map(([k, n]) => `built ${result.files[k as 'transactions']}: ${n} rows`);
+  if (result.disputesFolded > 0) lines.push(`folded ${result.disputesFolded} dispute row(s) into the chargeback columns of their parent transactions`);
   if (result.issueCount > 0) {
-    lines.push(`${result.issueCount} cells could not be mapped (kept as in the source):`);
-    for (const i of result.issues.slice(0, 20)) lines.push(`  ${i.kind} source row ${i.row} ${i.column}: ${i.code} "${i.value}"`);
+    lines.push(`${result.issueCount} cells could not be mapped (kept as in the source; correct ${o.mapping}):`);
+    for (const i of result.issues.slice(0, 20)) lines.push(`  ${i.kind} source row ${i.row} ${i.column}: "${i.value}" ${BUILD_ISSUE_TEXT[i.code]} [${i.code}]`);
   }
   lines.push('', renderText(result.report, result.codes, 20));
   return { result, text: `${lines.join('\n')}`, ok: result.report.valid && result.issueCount === 0 };

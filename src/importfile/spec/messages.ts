@@ -16,6 +16,8 @@ interface CodeInfo {
 const err = (message: CodeInfo['message'], hint: string): CodeInfo => ({ severity: 'error', message, hint });
 const warn = (message: CodeInfo['message'], hint: string): CodeInfo => ({ severity: 'warning', message, hint });
 
+const SLASH_DATE = ': a slash date can be month/day or day/month; konduit import fix --date-order mdy (or dmy) rewrites it';
+
 /** Every issue code, its severity, message and fix hint. */
 export const catalog = {
   // The file and its CSV structure.
@@ -64,8 +66,14 @@ export const catalog = {
   not_amount_xx_xx: err((c) => `${c} must be written as xx.xx (two decimals)`, 'Write the amount with exactly two decimals, e.g. 49.95.'),
   not_bit: err((c) => `${c} must be 0 or 1`, 'Use 1 for true and 0 for false.'),
   not_in_enum: err((c, p) => `${c} must be one of ${p.allowed} (exact case)`, 'Use one of the listed values, spelled and cased exactly.'),
-  invalid_date: err((c) => `${c} must be a real date written YYYY-MM-DD`, 'Format the date as YYYY-MM-DD, e.g. 2025-03-31.'),
-  invalid_datetime: err((c) => `${c} must be a real date and time written YYYY-MM-DD HH:MM:SS`, 'Format as YYYY-MM-DD HH:MM:SS with a 24-hour clock, e.g. 2025-03-31 14:05:00.'),
+  invalid_date: err(
+    (c, p) => `${c} must be a real date written YYYY-MM-DD${p.slash ? SLASH_DATE : ''}`,
+    'Format the date as YYYY-MM-DD, e.g. 2025-03-31 (konduit import fix rewrites other spellings; --date-order mdy|dmy for slash dates).',
+  ),
+  invalid_datetime: err(
+    (c, p) => `${c} must be a real date and time written YYYY-MM-DD HH:MM:SS${p.slash ? SLASH_DATE : ''}`,
+    'Format as YYYY-MM-DD HH:MM:SS with a 24-hour clock, e.g. 2025-03-31 14:05:00 (konduit import fix rewrites other spellings; --date-order mdy|dmy for slash dates).',
+  ),
   invalid_email: err((c) => `${c} is not a valid email address`, 'Use the form name@example.com without spaces.'),
   phone_not_digits: err((c) => `${c} must contain digits only`, 'Remove dashes, spaces, dots, parentheses and plus signs: 5551112222.'),
   phone_length: err((c) => `${c} must have 7 to 15 digits`, 'Write the full number, digits only, e.g. 5551112222.'),
@@ -79,7 +87,10 @@ export const catalog = {
     (c) => `${c} is not a Canadian postal code written A1A 1A1`,
     'konduit import fix writes k1a0b1 as K1A 0B1; otherwise correct the postal code (Canada Post uses no D, F, I, O, Q or U).',
   ),
-  invalid_expiry_month: err((c) => `${c} must be two digits 01 to 12`, 'Keep the leading zero: 03, not 3.'),
+  invalid_expiry_month: err(
+    (c, p) => `${c} must be two digits 01 to 12${p.combined ? ': this is a combined expiry (month and year in one cell)' : ''}`,
+    'Keep the leading zero (03, not 3); a combined expiry like 06/31 is split by the mapping: derive: { cardExpiry: { from: "COLUMN" } } (docs/migration.md).',
+  ),
   invalid_expiry_year: err((c) => `${c} must be four digits`, 'Write the full year: 2027, not 27.'),
   invalid_routing_number: err((c) => `${c} must be exactly 9 digits`, 'Write the ABA routing number with 9 digits, keeping leading zeros.'),
   routing_checksum: err((c) => `${c} fails the ABA routing-number checksum`, 'Check the routing number for a typo; a spreadsheet may have dropped a leading zero.'),

@@ -126,6 +126,8 @@ const cases: RowCase[] = [
   { code: 'invalid_datetime', column: 'dateCreated', bad: { dateCreated: '2025-02-29 10:00:00' }, good: { dateCreated: '2024-02-29 10:00:00' } },
   { code: 'invalid_datetime', column: 'dateCreated', bad: { dateCreated: '03/10/2025 14:05' }, good: { dateCreated: '2025-03-10 00:00:00' } },
   { code: 'invalid_date', column: 'shipDate', bad: { shipDate: '2025-3-11' }, good: { shipDate: '2025-03-11' } },
+  { code: 'invalid_datetime', column: 'dateCreated', bad: { dateCreated: '4/10/2026 5:35 AM' }, good: { dateCreated: '2026-04-10 05:35:00' } },
+  { code: 'invalid_expiry_month', column: 'cardExpiryMonth', bad: { cardExpiryMonth: '06/31' }, good: { cardExpiryMonth: '06' } },
   { code: 'invalid_email', column: 'emailAddress', bad: { emailAddress: 'ada@example' }, good: { emailAddress: 'ada.l+1@example.co.uk' } },
   { code: 'phone_not_digits', column: 'phoneNumber', bad: { phoneNumber: '(555) 111-2222' }, good: { phoneNumber: '5551112222' } },
   { code: 'phone_length', column: 'cellPhone', bad: { cellPhone: '555' }, good: { cellPhone: '447700900123' } },

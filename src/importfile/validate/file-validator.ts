@@ -252,6 +252,12 @@ export class FileValidator implements Reporter {
       case 'card_too_long':
       case 'card_too_short':
         return { length: v.e[k]! - v.s[k]! };
+      case 'invalid_date':
+      case 'invalid_datetime':
+        // The way out depends on what was written: a slash date needs --date-order.
+        return /^\s*\d{1,2}[/.]\d{1,2}[/.]\d{2,4}/.test(v.text(k)) ? { slash: 1 } : {};
+      case 'invalid_expiry_month':
+        return /^\s*\d{1,2}\s*[/-]\s*(\d{2}|\d{4})\s*$/.test(v.text(k)) ? { combined: 1 } : {};
       default:
         return {};
     }

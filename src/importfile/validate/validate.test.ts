@@ -225,3 +225,13 @@ describe('report', () => {
     await expect(validateImportFiles({ transactions: '/nonexistent/t.csv' })).rejects.toThrow(/transactions file \/nonexistent\/t.csv/);
   });
 });
+
+describe('messages that name the way out (issue 17)', () => {
+  it('a slash date names --date-order; a combined expiry names derive.cardExpiry', async () => {
+    const issues = await issuesOf([validTransaction({ dateCreated: '4/10/2026 5:35 AM', cardExpiryMonth: '06/31' })]);
+    expect(issues.find((i) => i.code === 'invalid_datetime')?.message).toContain('konduit import fix --date-order mdy (or dmy)');
+    expect(issues.find((i) => i.code === 'invalid_expiry_month')?.message).toContain('combined expiry');
+    const plain = await issuesOf([validTransaction({ dateCreated: 'yesterday' })]);
+    expect(plain.find((i) => i.code === 'invalid_datetime')?.message).toBe('dateCreated must be a real date and time written YYYY-MM-DD HH:MM:SS');
+  });
+});
