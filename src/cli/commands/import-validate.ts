@@ -6,7 +6,7 @@ import { dateFlag, enumFlag, intFlag, parseFlags } from '../args.js';
 
 export const help = `Usage: konduit import validate --transactions FILE [--notes FILE] [--details FILE]
                                [--format text|json] [--max-issues N] [--today YYYY-MM-DD]
-                               [--import-date YYYY-MM-DD] [--connection NAME [--db PATH|URL]]
+                               [--import-date YYYY-MM-DD] [--connection NAME [--db PATH|URL] | --crm-ids FILE]
 
 Checks the legacy import files (Transactions, Customer Notes, Additional Customer Details) against the
 import spec: header, every field rule, cross-field, cross-row and cross-file rules, and CSV damage.
@@ -22,6 +22,10 @@ Options:
   --today YYYY-MM-DD   today (default: today, local time)
   --import-date DATE   the planned import date (default: --today): an active subscription whose next
                        bill date is before it is an error (the rebill guard)
+  --connection NAME    also check every campaignId, productId (a campaign product of that campaign,
+                       recurring for an active subscription) and merchantId against the CRM's ids,
+                       read through the API (konduit crm ids); --db PATH|URL the store holding it
+  --crm-ids FILE       the same, from a file written by konduit crm ids --out
   -h, --help           this help
 
 Exit codes: 0 no errors (warnings allowed), 1 at least one error, 2 usage or I/O error.
@@ -29,6 +33,7 @@ Exit codes: 0 no errors (warnings allowed), 1 at least one error, 2 usage or I/O
 Examples:
   konduit import validate --transactions transactions.csv
   konduit import validate --transactions t.csv --notes notes.csv --details details.csv --format json --max-issues 100
+  konduit import validate --transactions t.csv --import-date 2026-12-01 --connection shop
 
 The rules and interpretations: docs/import-files.md.
 `;
@@ -43,6 +48,9 @@ export async function run(argv: string[]): Promise<number> {
     'max-issues': { type: 'string' },
     today: { type: 'string' },
     'import-date': { type: 'string' },
+    connection: { type: 'string' },
+    db: { type: 'string' },
+    'crm-ids': { type: 'string' },
   });
   if (!values.transactions) throw new UsageError('--transactions FILE is required', 'Run konduit import validate --help.');
   const format = enumFlag('format', values.format, ['text', 'json'] as const, 'text');
@@ -52,7 +60,12 @@ export async function run(argv: string[]): Promise<number> {
   const input: ImportInput = { transactions: values.transactions };
   if (values.notes) input.notes = values.notes;
   if (values.details) input.details = values.details;
+  if (values.connection && values['crm-ids']) throw new UsageError('give --connection or --crm-ids, not both');
+  // Loaded only when asked for: reading a connection opens the store (and its database engine).
+  const ids = values.connection || values['crm-ids'] ? await import('./crm-ids.js') : null;
+  const crmIds = ids && values.connection ? await ids.crmIdsOf(values.connection, values.db) : ids && values['crm-ids'] ? await ids.readCrmIdsFile(values['crm-ids']) : undefined;
   const { report, codes } = await runValidation(input, {
+    ...(crmIds ? { crmIds } : {}),
     maxIssues,
     ...(values.today !== undefined ? { today: values.today } : {}),
     ...(importDate ? { importDate } : {}),

@@ -125,6 +125,20 @@ export const catalog = {
     (c, p) => `${c} ${p.date} of an active subscription is before the import date ${p.importDate}: the CRM would bill it the moment it is imported`,
     'Choose, for the file, how to resolve them: konduit import fix --past-next-bill-date move:+N (the import date plus N days), keep-day (the same day of the month, on or after the import date) or cancel (isActiveRecurring=0); every row moved goes to the change log.',
   ),
+  // Against the CRM's own ids (when a connection or an ids file is given).
+  unknown_campaign_id: err((c, p) => `${c} ${p.id} is not a campaign of the CRM (it has ${p.known})`, 'Use a campaignId that konduit crm ids lists.'),
+  unknown_campaign_product: err(
+    (c, p) => `${c} ${p.id} is not a campaign product of campaign ${p.campaign}${p.base ? `: it is the base product id of campaign product(s) ${p.base}` : ''}`,
+    'Use the CAMPAIGN product id (konduit crm ids lists them per campaign), not the base product id (seed 001 step 4).',
+  ),
+  unknown_merchant_id: warn(
+    (c, p) => `${c} ${p.id} is not among the MIDs the CRM billed on recently (${p.known})`,
+    'Check the MID in the CRM under Merchants (the API has no MID list; konduit crm ids shows the ones with recent transactions).',
+  ),
+  active_subscription_on_one_time_product: err(
+    (c, p) => `${c} ${p.id} is sold one-time in the CRM, but the row is an active subscription: it would never rebill`,
+    'Use the campaign\'s recurring product for active subscriptions (konduit crm ids shows ONE_TIME or RECURRING), or set isActiveRecurring to 0.',
+  ),
   // Across rows and files.
   duplicate_merchant_txn_id: err((c, p) => `${c} is a duplicate of row ${p.firstRow}`, 'Every transaction needs its own merchantTxnId.'),
   parent_not_found: err((c) => `${c} does not name a merchantTxnId in this file`, 'Use the merchantTxnId of the parent transaction, and include that transaction.'),

@@ -12,6 +12,8 @@ import { scanCsvBuffer, scanCsvFile } from '../read/csv-file.js';
 import { FileValidator } from './file-validator.js';
 import { IssueCollector, type CodeSummary, type ValidationReport } from './report.js';
 import { transactionRules } from './rules/index.js';
+import { indexCrmIds } from './row-rule.js';
+import type { CrmIdLists } from '../../core/crm-ids.js';
 
 export type { ValidationReport, ReportIssue, FileSummary, CodeSummary } from './report.js';
 
@@ -36,6 +38,8 @@ export interface ValidateOptions {
    * error (the rebill guard). Default: today.
    */
   importDate?: string;
+  /** The CRM's ids (konduit crm ids): every campaignId, productId and merchantId is checked against them. */
+  crmIds?: CrmIdLists;
   /** Size cap of the cross-row tables as a power of two (default 22: ~2.9M ids each); tests lower it. */
   crossRowBits?: number;
 }
@@ -55,6 +59,7 @@ export async function runValidation(
 ): Promise<{ report: ValidationReport; codes: CodeSummary[] }> {
   const today = parseToday(opts.today);
   const importDate = opts.importDate === undefined ? today : parseToday(opts.importDate, 'importDate');
+  const crm = opts.crmIds ? indexCrmIds(opts.crmIds) : null;
   // Fail on a missing file before spending time on the others.
   for (const [kind, src] of Object.entries(input) as [FileKind, ImportSource | undefined][]) {
     if (src !== undefined) await assertReadable(kind, src);
@@ -76,7 +81,7 @@ export async function runValidation(
       rules: kind === 'transactions' ? transactionRules : [],
       collector,
       cross,
-      ctx: { today, importDate },
+      ctx: { today, importDate, crm },
     });
     const notText = sniffNotCsvText(await headOf(src));
     if (notText) {

@@ -12,6 +12,7 @@ import { rule as chargebackWithoutDetails } from './chargeback-without-details.j
 import { rule as totalNotSum } from './total-not-sum-of-parts.js';
 import { rule as maskedWithoutToken } from './masked-card-without-token.js';
 import { rule as chargebackBefore } from './chargeback-before-transaction.js';
+import { rule as idNotInCrm } from './id-not-in-crm.js';
 
 /** Every cross-field rule of the transactions file, in the order they run. */
 export const transactionRules: readonly RowRule[] = [
@@ -27,4 +28,5 @@ export const transactionRules: readonly RowRule[] = [
   maskedWithoutToken,
   chargebackBefore,
   billingInPast,
+  idNotInCrm,
 ];
