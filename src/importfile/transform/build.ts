@@ -171,7 +171,8 @@ export function compileBuilder(kind: FileKind, fm: FileMapping, m: Mapping, head
       }
       case 'decimal':
       case 'amount2': {
-        const plain = v.trim().replace(/^\$/, '').replace(/,(?=\d{3}(\D|$))/g, '');
+        // "$1,234.50", and "-$49.95" as refunds and disputes are often written.
+        const plain = v.trim().replace(/^(-?)\$/, '$1').replace(/,(?=\d{3}(\D|$))/g, '');
         return parseCents(plain) === null ? v : plain;
       }
       case 'card': {

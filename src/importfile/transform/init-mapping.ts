@@ -147,6 +147,24 @@ export function planInitMapping(main: InitSource, others: readonly InitSource[] 
   return plan;
 }
 
+/** The pair of columns (this file's, the other file's) whose sample values overlap most, when at least half of the other's do. */
+function joinKey(main: InitSource, other: InitSource, skip: ReadonlySet<string>): [string, string] | null {
+  let best: { pair: [string, string]; share: number } | null = null;
+  other.header.forEach((oh, j) => {
+    if (skip.has(oh)) return;
+    const theirs = new Set(other.samples.map((r) => (r[j] ?? '').trim()).filter((v) => v !== ''));
+    if (theirs.size === 0) return;
+    main.header.forEach((mh, i) => {
+      const mine = new Set(main.samples.map((r) => (r[i] ?? '').trim()));
+      let hits = 0;
+      for (const v of theirs) if (mine.has(v)) hits++;
+      const share = hits / theirs.size;
+      if (share >= 0.5 && (!best || share > best.share)) best = { pair: [mh, oh], share };
+    });
+  });
+  return (best as { pair: [string, string] } | null)?.pair ?? null;
+}
+
 /** Another source: a notes export (a note text column) or a card export to join (a column of card numbers). */
 function planOther(plan: InitPlan, o: InitSource, n: number): void {
   const notes = guessColumns(o.header, o.samples, 'notes');
@@ -157,11 +175,11 @@ function planOther(plan: InitPlan, o: InitSource, n: number): void {
   }
   const cards = guessColumns(o.header, o.samples).filter((x) => x.source && x.confidence !== 'low' && ['cardNumber', 'cardExpiryMonth', 'cardExpiryYear', 'externalToken'].includes(x.column));
   if (!cards.some((x) => x.column === 'cardNumber')) return;
-  // The key: a column of the other file named like one of this file's (customer id, vault id, ...).
-  const mine = new Map(plan.source.header.map((h) => [norm(h).replace(/^(customer|cust)/, 'customer'), h]));
-  const key = o.header.find((h) => mine.has(norm(h).replace(/^(customer|cust)/, 'customer')) && !cards.some((c) => c.source === h));
-  const on: [string, string] | null = key ? [mine.get(norm(key).replace(/^(customer|cust)/, 'customer')) as string, key] : null;
-  plan.joins.push({ source: n, name: o.name, on, columns: cards.map((x) => [x.column, x.source as string]) });
+  // The key: the other file's column whose values this file holds most of (a customer or vault id).
+  const key = joinKey(plan.source, o, new Set(cards.filter((x) => x.column === 'cardNumber').map((x) => x.source as string)));
+  const on: [string, string] | null = key;
+  const columns = cards.filter((x) => !key || x.source !== key[1]).map((x) => [x.column, x.source as string] as [string, string]);
+  plan.joins.push({ source: n, name: o.name, on, columns });
   // Joined columns come from the other file: the main file's guesses for them are dropped.
   for (const [c] of plan.joins.at(-1)!.columns) {
     const t = plan.transactions.find((x) => x.column === c);

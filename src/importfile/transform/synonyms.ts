@@ -27,7 +27,7 @@
 export const TRANSACTION_SYNONYMS: Record<string, readonly string[]> = {
   customerId: ['Customer ID', 'customer_id', 'Customer Id', 'CustomerID', 'cust_id', 'Customer Number', 'client_id', 'member_id', 'customerid', 'Customer Vault ID'],
   orderId: ['Order ID', 'order_id', 'Order Number', 'Order #', 'Order No', 'Name', 'Invoice Number', 'Invoice ID', 'invoice_id', 'Invoice Id', 'shopify_order_id', 'Order'],
-  dateCreated: ['Date Created', 'Created at', 'created_at', 'Created date (UTC)', 'Created (UTC)', 'Processed At', 'processed_at', 'Paid at', 'time_stamp', 'Submit Date/Time', 'Transaction Date', 'Order Date', 'Date', 'date', 'Timestamp', 'Charge Date'],
+  dateCreated: ['Date Created', 'Created', 'Created at', 'created_at', 'Created date (UTC)', 'Created (UTC)', 'Processed At', 'processed_at', 'Paid at', 'time_stamp', 'Submit Date/Time', 'Transaction Date', 'Order Date', 'Date', 'date', 'Timestamp', 'Charge Date'],
   isActiveRecurring: ['Subscription Status', 'subscription_status', 'Recurring Status', 'Is Recurring', 'is_recurring', 'Active Subscription', 'Sub Status'],
   nextBillDate: ['Next Bill Date', 'Next Billing Date', 'Next Billing At', 'next_charge_scheduled_at', 'Next Charge Date', 'Next Charge Scheduled At', 'recurring_date', 'Recurring Date', 'Next Rebill Date', 'Renewal Date', 'Next Renewal'],
   paySource: ['Payment Method', 'payment_method', 'Payment Method Type', 'Payment Type', 'Payment Source Type', 'Tender', 'payment_type'],
@@ -49,7 +49,7 @@ export const TRANSACTION_SYNONYMS: Record<string, readonly string[]> = {
   parentTxnId: ['Parent Transaction ID', 'Refunded Transaction', 'Reference Transaction ID', 'Original Transaction ID', 'Refund Of', 'parent_id', 'Original Charge ID', 'Parent Txn ID'],
   firstName: ['First Name', 'first_name', 'customer_first_name', 'Billing First Name', 'billing_first_name', 'Customer First Name', 'FirstName', 'Given Name'],
   lastName: ['Last Name', 'last_name', 'customer_last_name', 'Billing Last Name', 'billing_last_name', 'Customer Last Name', 'LastName', 'Surname', 'Family Name'],
-  address1: ['Address 1', 'address_1', 'Address1', 'Billing Address1', 'Billing Address 1', 'Billing Street', 'billing_street_address', 'billing_address1', 'Card Address Line1', 'Address', 'Street', 'Billing Address Line1', 'Billing Street Address'],
+  address1: ['Address 1', 'address_1', 'Address1', 'Billing Address1', 'Billing Address 1', 'Billing Street', 'billing_street_address', 'billing_address1', 'Card Address Line1', 'Address', 'Street', 'Billing Address', 'Billing Address Line1', 'Billing Street Address'],
   address2: ['Address 2', 'address_2', 'Address2', 'Billing Address2', 'Billing Address 2', 'billing_street_address2', 'billing_address2', 'Card Address Line2', 'Billing Address Line2', 'Billing Street Address 2', 'Apt'],
   city: ['City', 'city', 'Billing City', 'billing_city', 'Card Address City', 'Town'],
   state: ['State', 'state', 'Province', 'province', 'Billing Province', 'Billing State', 'billing_state', 'Card Address State', 'Billing Address State', 'Region', 'State/Province'],
@@ -61,7 +61,7 @@ export const TRANSACTION_SYNONYMS: Record<string, readonly string[]> = {
   workPhone: ['Work Phone', 'Office Phone'],
   emailAddress: ['Email', 'email', 'E-mail', 'Email Address', 'email_address', 'Customer Email', 'customer_email', 'Billing Email'],
   billShipSame: ['Bill Ship Same', 'Shipping Same As Billing', 'Same As Billing', 'Ship To Billing', 'billing_same_as_shipping'],
-  shipAddress1: ['Shipping Address1', 'Shipping Address 1', 'Shipping Street', 'shipping_street_address', 'shipping_address_1', 'shipping_address1', 'Ship-To Address', 'Ship Address', 'Shipping Address Line1', 'Shipping Street Address'],
+  shipAddress1: ['Shipping Address', 'Shipping Address1', 'Shipping Address 1', 'Shipping Street', 'shipping_street_address', 'shipping_address_1', 'shipping_address1', 'Ship-To Address', 'Ship Address', 'Shipping Address Line1', 'Shipping Street Address'],
   shipAddress2: ['Shipping Address2', 'Shipping Address 2', 'shipping_street_address2', 'shipping_address_2', 'shipping_address2', 'Shipping Address Line2', 'Shipping Street Address 2'],
   shipCity: ['Shipping City', 'shipping_city', 'Ship-To City', 'Ship City'],
   shipState: ['Shipping Province', 'Shipping State', 'shipping_state', 'shipping_province', 'Ship-To State', 'Ship State'],
@@ -84,7 +84,7 @@ export const TRANSACTION_SYNONYMS: Record<string, readonly string[]> = {
 /** Header names per import column of the notes file. */
 export const NOTE_SYNONYMS: Record<string, readonly string[]> = {
   customerId: ['Customer ID', 'customer_id', 'Customer Id', 'cust', 'Customer'],
-  dateCreated: ['Date Created', 'Created at', 'created_at', 'Date', 'When', 'Note Date', 'Timestamp'],
+  dateCreated: ['Date Created', 'Created', 'Created at', 'created_at', 'Date', 'When', 'Note Date', 'Timestamp'],
   agentName: ['Agent', 'Agent Name', 'agent', 'User', 'Author', 'Created By', 'Rep'],
   noteText: ['Note', 'Notes', 'note', 'Note Text', 'Text', 'Message', 'Comment', 'Body'],
 };
