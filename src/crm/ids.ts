@@ -1,7 +1,8 @@
 /**
  * The CRM's own ids a legacy import needs (seed 001 step 4): campaigns with their campaign products (the
  * import's productId is the campaign product id, not the base product id, and the product must be sold
- * one-time or recurring as the import uses it) from campaign/query, and MIDs from recent transactions.
+ * one-time or recurring as the import uses it) from campaign/query's nested products, and MIDs from
+ * recent transactions.
  * The API has no MID list (konnektive-api.md §5): MIDs are those transactions of the last `days` days
  * were billed on, so a MID without recent transactions is not listed (midsComplete is false).
  */

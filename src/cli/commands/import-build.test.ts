@@ -18,7 +18,7 @@ beforeAll(async () => {
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 describe('migration commands', () => {
-  it.each([['import', 'build'], ['import', 'fix'], ['import', 'tokenize'], ['import', 'detokenize'], ['import', 'sample'], ['import', 'verify'], ['migrate']])('%s %s --help has usage and an example', async (...path) => {
+  it.each([['import', 'build'], ['import', 'fix'], ['import', 'tokenize'], ['import', 'detokenize'], ['import', 'sample'], ['import', 'verify'], ['import', 'validate'], ['import', 'upload'], ['crm', 'ids'], ['migrate']])('%s %s --help has usage and an example', async (...path) => {
     const r = await cli(...path.filter(Boolean), '--help');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^Usage: konduit /);
