@@ -121,3 +121,16 @@ export function filesUnder(d: string): string[] {
 /** The card numbers of `cards` a text holds in clear (runs of 12 to 19 digits, spaced or not). */
 export const clearCards = (text: string, cards: ReadonlySet<string>) =>
   [...text.matchAll(/\d(?:[ -]?\d){11,18}/g)].map((m) => m[0].replace(/[ -]/g, '')).filter((c) => cards.has(c));
+
+/** Sets (or, for undefined, removes) environment variables; returns what puts them back as they were. */
+export function setEnv(vars: Record<string, string | undefined>): () => void {
+  const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const apply = (v: Record<string, string | undefined>) => {
+    for (const [k, x] of Object.entries(v)) {
+      if (x === undefined) delete process.env[k];
+      else process.env[k] = x;
+    }
+  };
+  apply(vars);
+  return () => apply(before);
+}

@@ -8,34 +8,24 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../sandbox/index.js';
+import type { Sandbox } from '../../sandbox/index.js';
 import { transactionsCsv, validTransaction } from '../../importfile/testkit/test-rows.js';
-import { openStore } from './connections-store.js';
 import { runCli } from '../../../test/cli.js';
+import { sandboxWithConnection, setEnv } from '../../../test/migration-env.js';
 
 let dir: string;
 let sb: Sandbox;
-const env = { ...process.env };
+let restoreEnv: (() => void) | undefined;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'konduit-crm-ids-'));
-  process.env.KONDUIT_SECRET = 'crm ids test secret';
-  process.env.KONDUIT_HOME = join(dir, 'home');
-  sb = await startSandbox({ seed: 'ids', customers: 30, start: '2026-10-01', now: '2026-11-21 12:00:00' });
-  const store = await openStore(join(dir, 'k.duckdb'));
-  try {
-    await store.saveConnection({ name: 'shop', brand: 'konnektive', baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, accountName: 'Test', accountUsername: 'owner', timezone: 'America/New_York', frequency: 'daily' });
-  } finally {
-    await store.close();
-  }
+  restoreEnv = setEnv({ KONDUIT_SECRET: 'crm ids test secret', KONDUIT_HOME: join(dir, 'home') });
+  sb = await sandboxWithConnection(join(dir, 'k.duckdb'), 'shop', 'ids');
 }, 60_000);
 
 afterAll(async () => {
   await sb.close();
-  for (const k of ['KONDUIT_SECRET', 'KONDUIT_HOME']) {
-    if (env[k] === undefined) delete process.env[k];
-    else process.env[k] = env[k];
-  }
+  restoreEnv?.();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -15,22 +15,14 @@ import { EnvironmentError } from '../../core/errors.js';
 import { writeFailure } from '../../core/atomic.js';
 import { LEGACY_MAPPING, legacyExport, sandboxReadyRows } from '../../importfile/testkit/build-fixtures.js';
 import { transactionsCsv, validTransaction } from '../../importfile/testkit/test-rows.js';
+import { withCheckDigit } from '../../importfile/testkit/test-cards.js';
 
 const runner = new URL('../../../test/run-cli.ts', import.meta.url).pathname;
 let dir: string;
 let full: string;
 
 /** A Luhn-valid 16-digit Visa-like number from a counter (distinct cards make a vault that fills the disk). */
-function card(i: number): string {
-  const body = `4000${String(i).padStart(11, '0')}`;
-  let sum = 0;
-  for (let k = 0; k < 15; k++) {
-    let d = Number(body[14 - k]);
-    if (k % 2 === 0) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  }
-  return `${body}${(10 - (sum % 10)) % 10}`;
-}
+const card = (i: number) => withCheckDigit(`4000${String(i).padStart(11, '0')}`);
 
 /** Runs konduit in a child process (optionally under a file size limit); resolves to its exit code and output. */
 function konduit(args: string[], fsize?: number): Promise<{ code: number; out: string }> {

@@ -19,7 +19,7 @@ import { maskCardForFile } from '../../importfile/spec/card-numbers.js';
 import { readTable } from '../../importfile/read/table.js';
 import type { Sandbox } from '../../sandbox/index.js';
 import { runCli } from '../../../test/cli.js';
-import { clearCards, crmTeamImports, encryptToMerchant, filesUnder, merchantKey, sandboxWithConnection, startSshd, stopAgent, type Sshd } from '../../../test/migration-env.js';
+import { clearCards, crmTeamImports, encryptToMerchant, filesUnder, merchantKey, sandboxWithConnection, setEnv, startSshd, stopAgent, type Sshd } from '../../../test/migration-env.js';
 
 const PASS = 'merchant pgp passphrase';
 const IMPORT_DATE = '2026-11-21';
@@ -29,7 +29,7 @@ let sb: Sandbox;
 let m: MessyExport;
 const printed: string[] = [];
 const cards = new Set<string>();
-const env = { ...process.env };
+let restoreEnv: (() => void) | undefined;
 const p = (...names: string[]) => join(dir, ...names);
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string }> {
@@ -48,10 +48,7 @@ async function rowsOf(file: string): Promise<Record<string, string>[]> {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'konduit-messy-'));
   for (const d of ['in', 'keys', 'remote', 'home', 'work']) mkdirSync(p(d), { mode: 0o700 });
-  process.env.KONDUIT_SECRET = 'messy migration secret';
-  process.env.KONDUIT_HOME = p('home');
-  delete process.env.KONDUIT_VAULT_PASSPHRASE;
-  delete process.env.KONDUIT_PGP_PASSPHRASE;
+  restoreEnv = setEnv({ KONDUIT_SECRET: 'messy migration secret', KONDUIT_HOME: p('home'), KONDUIT_VAULT_PASSPHRASE: undefined, KONDUIT_PGP_PASSPHRASE: undefined });
   await writeFile(p('keys', 'vault-pass'), 'the vault passphrase of the merchant\n');
 
   m = messyExport({ customers: 40, latest: '2026-11-19', importDate: IMPORT_DATE });
@@ -73,10 +70,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sb?.close();
   await sshd?.stop();
-  for (const k of ['KONDUIT_SECRET', 'KONDUIT_HOME', 'KONDUIT_VAULT_PASSPHRASE', 'KONDUIT_PGP_PASSPHRASE']) {
-    if (env[k] === undefined) delete process.env[k];
-    else process.env[k] = env[k];
-  }
+  restoreEnv?.();
   await rm(dir, { recursive: true, force: true });
 });
 

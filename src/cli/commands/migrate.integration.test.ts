@@ -17,7 +17,7 @@ import { csvLine } from '../../importfile/transform/writer.js';
 import { cellOf, readTable } from '../../importfile/read/table.js';
 import type { Sandbox } from '../../sandbox/index.js';
 import { runCli } from '../../../test/cli.js';
-import { clearCards as clearIn, crmTeamImports, encryptToMerchant, filesUnder, merchantKey, sandboxWithConnection, startSshd, stopAgent, type Sshd } from '../../../test/migration-env.js';
+import { clearCards as clearIn, crmTeamImports, encryptToMerchant, filesUnder, merchantKey, sandboxWithConnection, setEnv, startSshd, stopAgent, type Sshd } from '../../../test/migration-env.js';
 
 const PASS = 'merchant pgp passphrase';
 let dir: string;
@@ -25,7 +25,7 @@ let sshd: Sshd;
 const sandboxes: Sandbox[] = [];
 const printed: string[] = [];
 const cards = new Set<string>();
-const env = { ...process.env };
+let restoreEnv: (() => void) | undefined;
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string }> {
   const { code, all } = await runCli(argv);
@@ -44,10 +44,7 @@ const clearCards = (text: string) => clearIn(text, cards);
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'konduit-migrate-'));
   for (const d of ['in', 'keys', 'remote', 'home']) mkdirSync(join(dir, d), { mode: 0o700 });
-  process.env.KONDUIT_SECRET = 'migration test secret';
-  process.env.KONDUIT_HOME = join(dir, 'home');
-  process.env.KONDUIT_VAULT_PASSPHRASE = 'vault passphrase for the test';
-  delete process.env.KONDUIT_PGP_PASSPHRASE;
+  restoreEnv = setEnv({ KONDUIT_SECRET: 'migration test secret', KONDUIT_HOME: join(dir, 'home'), KONDUIT_VAULT_PASSPHRASE: 'vault passphrase for the test', KONDUIT_PGP_PASSPHRASE: undefined });
 
   // The processor's export: legacy columns, encrypted by GnuPG to the merchant's key.
   const rows = sandboxReadyRows(160, '2026-11-20', 21, '2026-11-21 00:00:00');
@@ -64,10 +61,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const sb of sandboxes) await sb.close();
   await sshd?.stop();
-  for (const k of ['KONDUIT_SECRET', 'KONDUIT_HOME', 'KONDUIT_VAULT_PASSPHRASE', 'KONDUIT_PGP_PASSPHRASE']) {
-    if (env[k] === undefined) delete process.env[k];
-    else process.env[k] = env[k];
-  }
+  restoreEnv?.();
   await rm(dir, { recursive: true, force: true });
 });
 

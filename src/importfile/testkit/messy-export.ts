@@ -18,6 +18,7 @@
  */
 import { mulberry32 } from '../../core/prng.js';
 import { formatWall, instantToWall, wallToInstant, type WallTime } from '../../core/time.js';
+import { withCheckDigit } from './test-cards.js';
 
 /** What one import row must hold after build, fix (with keep-day) and tokenize. */
 export interface ExpectedRow {
@@ -82,16 +83,7 @@ const pad = (n: number) => String(n).padStart(2, '0');
 const money = (c: number) => `${Math.floor(c / 100)}.${pad(c % 100)}`;
 
 /** A Luhn-valid 16-digit number with a network's prefix, from a counter. */
-function cardNumber(i: number): string {
-  const body = `${i % 2 ? '4111' : '5555'}${String(70000000000 + i * 7919).slice(0, 11)}`;
-  let sum = 0;
-  for (let k = 0; k < 15; k++) {
-    let d = Number(body[14 - k]);
-    if (k % 2 === 0) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  }
-  return `${body}${(10 - (sum % 10)) % 10}`;
-}
+const cardNumber = (i: number) => withCheckDigit(`${i % 2 ? '4111' : '5555'}${String(70000000000 + i * 7919).slice(0, 11)}`);
 
 /** What a spreadsheet shows of a 16-digit number: 6 significant digits in scientific notation. */
 const excel = (card: string) => `${card[0]}.${card.slice(1, 6)}E+15`;
