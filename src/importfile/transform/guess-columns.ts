@@ -130,6 +130,7 @@ export interface ColumnGuess {
   reasons: string[];
 }
 
+/** The confidence of a score: 85 and up high, 65 to 84 medium, below low. */
 export const confidenceOf = (score: number): Confidence => (score >= 85 ? 'high' : score >= 65 ? 'medium' : 'low');
 
 const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
