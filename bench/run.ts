@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> =
   validate: () => import('./validate.js'),
   analytics: () => import('./analytics.js'),
   migration: () => import('./migration.js'),
+  'init-mapping': () => import('./init-mapping.js'),
   'sync-scale': () => import('./sync-scale.js'),
   dashboard: () => import('./dashboard.js'),
 };

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../core/errors.js';
+import { isCalendarDate } from '../core/time.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -29,4 +30,14 @@ export function enumFlag<T extends string>(name: string, value: string | undefin
     throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${value}"`);
   }
   return value as T;
+}
+
+/** Reads a calendar date flag (YYYY-MM-DD that exists: not 2026-02-30, not 9999-99-99), or throws a usage error. */
+export function dateFlag(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!m || !isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]))) {
+    throw new UsageError(`--${name} must be a real date written YYYY-MM-DD, got "${value.slice(0, 40)}"`, 'For example 2026-03-31.');
+  }
+  return value;
 }

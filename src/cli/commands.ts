@@ -64,6 +64,11 @@ export const commands: CommandEntry[] = [
     load: () => import('./commands/import-verify.js'),
   },
   {
+    path: ['crm', 'ids'],
+    summary: 'list the CRM\'s campaigns with their campaign products (one-time or recurring) and MIDs, for the import',
+    load: () => import('./commands/crm-ids.js'),
+  },
+  {
     path: ['migrate'],
     summary: 'guided, resumable migration: decrypt, build, fix, validate, tokenize, sample, upload, verify',
     load: () => import('./commands/migrate.js'),

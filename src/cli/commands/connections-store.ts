@@ -9,7 +9,8 @@
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { EnvironmentError } from '../../core/errors.js';
+import { EnvironmentError, UsageError } from '../../core/errors.js';
+import { CrmClient } from '../../crm/client.js';
 import { writeFileAtomic } from '../../core/atomic.js';
 import { openDuckDbStore } from '../../store/engines/duckdb/duckdb-store.js';
 import { openPostgresStore } from '../../store/engines/postgres/postgres-store.js';
@@ -89,4 +90,16 @@ export async function openStore(dbFlag: string | undefined, o: { keyless?: boole
     throw err;
   }
   return store;
+}
+
+/** A saved connection's CRM client and account time zone, for commands that read the CRM (verify, crm ids). */
+export async function crmClientFor(connection: string, db: string | undefined): Promise<{ client: CrmClient; timezone: string }> {
+  const store = await openStore(db);
+  try {
+    const conn = await store.getConnection(connection);
+    if (!conn) throw new UsageError(`no connection named "${connection}"`, 'List them with: konduit connections');
+    return { client: new CrmClient({ baseUrl: conn.baseUrl, loginId: conn.loginId, password: conn.password, maxAttempts: 4 }), timezone: conn.timezone };
+  } finally {
+    await store.close();
+  }
 }

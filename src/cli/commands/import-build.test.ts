@@ -1,5 +1,5 @@
 /** The migration commands' CLI contract: help with an example, usage errors exit 2, atomic outputs. */
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ beforeAll(async () => {
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 describe('migration commands', () => {
-  it.each([['import', 'build'], ['import', 'fix'], ['import', 'tokenize'], ['import', 'detokenize'], ['import', 'sample'], ['import', 'verify'], ['migrate']])('%s %s --help has usage and an example', async (...path) => {
+  it.each([['import', 'build'], ['import', 'fix'], ['import', 'tokenize'], ['import', 'detokenize'], ['import', 'sample'], ['import', 'verify'], ['import', 'validate'], ['import', 'upload'], ['crm', 'ids'], ['migrate']])('%s %s --help has usage and an example', async (...path) => {
     const r = await cli(...path.filter(Boolean), '--help');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^Usage: konduit /);
@@ -53,5 +53,32 @@ describe('migration commands', () => {
     s.steps['sample-imported'] = { status: 'waiting', at: 't', summary: 'the CRM team imports the sample' };
     expect(nextStep(s)).toBe('sample-imported');
     expect(renderStatus(s)).toContain('konduit migrate confirm sample-imported');
+  });
+
+  it('migrate tells the truth: a failing step is printed after what the earlier steps said; confirm needs a step that asked; redo runs', async () => {
+    const work = join(dir, 'mig');
+    const state = join(work, 'migration.json');
+    await mkdir(work, { recursive: true });
+    await writeFile(join(dir, 'vault-pass'), 'a vault passphrase for this test\n');
+    const init = await cli('migrate', 'init', '--state', state, '--export', join(dir, 'export.csv'), '--mapping', join(dir, 'mapping.yaml'), '--vault', join(work, 'v.vault'),
+      '--vault-passphrase-file', join(dir, 'vault-pass'), '--sample-size', '3', '--today', '2026-11-21');
+    expect(init.code, init.out).toBe(0);
+    // The passphrase file disappears before the tokenize step: it fails, after the earlier steps are printed.
+    await rm(join(dir, 'vault-pass'));
+    let r = await cli('migrate', '--state', state);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/\[decrypt\] done[^]*\[build\] done[^]*\[fix\] done[^]*\[tokenize\] FAILED: cannot read --vault-passphrase-file/);
+    expect((await cli('migrate', 'status', '--state', state)).out).toMatch(/failed {3}tokenize/);
+    expect((await cli('migrate', 'confirm', 'tokenize', '--state', state)).code).toBe(2);
+    await writeFile(join(dir, 'vault-pass'), 'a vault passphrase for this test\n');
+    r = await cli('migrate', '--state', state);
+    expect(r.out).toMatch(/^earlier:\n\[decrypt\] done/);
+    expect(r.out).toContain('[upload-sample] WAITING FOR YOU');
+    expect((await cli('migrate', 'confirm', 'sample-imported', '--state', state)).all).toContain('sample-imported cannot be confirmed: it has not run yet');
+    expect((await cli('migrate', 'confirm', 'upload-sample', '--state', state)).code).toBe(0);
+    r = await cli('migrate', 'redo', 'sample', '--state', state);
+    expect(r.out).toContain('redoing sample and the steps after it');
+    expect(r.out).toContain('[sample] done');
+    expect(r.out).toContain('[upload-sample] WAITING FOR YOU');
   });
 });

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { assertDistinctPaths } from '../../core/paths.js';
 import { EXIT_OK, EnvironmentError, UsageError, errorMessage } from '../../core/errors.js';
 import { decryptFile } from '../../importfile/deliver/pgp.js';
 import { parseFlags } from '../args.js';
@@ -59,9 +59,10 @@ export async function run(argv: string[]): Promise<number> {
     );
   }
   const input = positionals[0] as string;
-  if (resolve(input) === resolve(values.out)) {
-    throw new UsageError('--out must not be the input file');
-  }
+  await assertDistinctPaths(
+    [{ role: 'the input file', path: input }, { role: '--key', path: values.key }, ...(values['passphrase-file'] ? [{ role: '--passphrase-file', path: values['passphrase-file'] }] : [])],
+    [{ role: '--out', path: values.out }],
+  );
   let keyBytes: Uint8Array;
   try {
     keyBytes = await readFile(values.key);

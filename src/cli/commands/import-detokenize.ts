@@ -1,5 +1,6 @@
 /** `konduit import detokenize`: full card numbers back from the vault, only into an OpenPGP-encrypted file. */
 import { readFile } from 'node:fs/promises';
+import { assertDistinctPaths } from '../../core/paths.js';
 import { EXIT_OK, EnvironmentError, UsageError, errorMessage } from '../../core/errors.js';
 import { detokenizeFile, readRecipientKey } from '../../importfile/cards/tokenize.js';
 import { CardVault } from '../../importfile/cards/vault.js';
@@ -33,6 +34,10 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, { vault: { type: 'string' }, 'vault-passphrase-file': { type: 'string' }, 'recipient-key': { type: 'string' }, out: { type: 'string' }, armor: { type: 'boolean' } }, true);
   if (!values.vault || !values['recipient-key'] || !values.out) throw new UsageError('--vault, --recipient-key and --out are required', 'Run konduit import detokenize --help.');
   if (positionals.length !== 1) throw new UsageError(`expected one input file, got ${positionals.length}`);
+  await assertDistinctPaths(
+    [{ role: 'the input file', path: positionals[0] as string }, { role: '--vault', path: values.vault }, { role: '--recipient-key', path: values['recipient-key'] }, ...(values['vault-passphrase-file'] ? [{ role: '--vault-passphrase-file', path: values['vault-passphrase-file'] }] : [])],
+    [{ role: '--out', path: values.out }],
+  );
   let keyBytes: Uint8Array;
   try {
     keyBytes = await readFile(values['recipient-key']);

@@ -1,8 +1,10 @@
 /** `konduit import sample`: a sample of whole customers for the trial import, and the rest. */
+import { basename } from 'node:path';
 import { EXIT_OK, UsageError } from '../../core/errors.js';
+import { assertDistinctPaths, filesIn } from '../../core/paths.js';
 import { splitSample, type FileSet, type SampleResult } from '../../importfile/transform/take-sample.js';
 import { readHeader } from '../../importfile/read/table.js';
-import { intFlag, parseFlags } from '../args.js';
+import { dateFlag, intFlag, parseFlags } from '../args.js';
 
 export const help = `Usage: konduit import sample --size N [--seed S] --out-sample DIR --out-rest DIR FILES...
        konduit import sample ... --transactions FILE [--notes FILE] [--details FILE]
@@ -20,6 +22,8 @@ Options:
   --out-rest DIR       where the rest goes (required)
   FILES                the import files; which is which is read from their headers
   --transactions FILE  or name them: the transactions file; --notes, --details optional
+  --import-date DATE   the planned import date (default today): a file with an active subscription due
+                       before it is refused until resolved (konduit import fix --past-next-bill-date)
   -h, --help           this help
 
 Example:
@@ -48,7 +52,7 @@ export function kindOf(index: ReadonlyMap<string, number>): 'transactions' | 'no
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
     size: { type: 'string' }, seed: { type: 'string' }, 'out-sample': { type: 'string' }, 'out-rest': { type: 'string' },
-    transactions: { type: 'string' }, notes: { type: 'string' }, details: { type: 'string' },
+    transactions: { type: 'string' }, notes: { type: 'string' }, details: { type: 'string' }, 'import-date': { type: 'string' },
   }, true);
   for (const f of positionals) {
     const kind = kindOf((await readHeader(f)).index);
@@ -60,7 +64,12 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.transactions) throw new UsageError('--transactions FILE is required');
   if (!values['out-sample'] || !values['out-rest']) throw new UsageError('--out-sample DIR and --out-rest DIR are required');
   const files: FileSet = { transactions: values.transactions, ...(values.notes ? { notes: values.notes } : {}), ...(values.details ? { details: values.details } : {}) };
-  const r = await splitSample(files, { size: intFlag('size', values.size, 0, 1), seed: values.seed ?? 'konduit', sampleDir: values['out-sample'], restDir: values['out-rest'] });
+  // Both sets keep the input names: an input inside an output directory would be overwritten.
+  const inputs = Object.entries(files).map(([kind, path]) => ({ role: `the ${kind} file`, path }));
+  const names = inputs.map((i) => basename(i.path));
+  await assertDistinctPaths(inputs, [...filesIn('--out-sample', values['out-sample'], names), ...filesIn('--out-rest', values['out-rest'], names)]);
+  const importDate = dateFlag('import-date', values['import-date']);
+  const r = await splitSample(files, { size: intFlag('size', values.size, 0, 1), seed: values.seed ?? 'konduit', sampleDir: values['out-sample'], restDir: values['out-rest'], ...(importDate ? { importDate } : {}) });
   process.stdout.write(describeSample(r));
   return EXIT_OK;
 }

@@ -1,8 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { EXIT_OK, EnvironmentError, UsageError, errorMessage } from '../../core/errors.js';
+import { EXIT_OK, EnvironmentError, InvalidInputError, UsageError, errorMessage } from '../../core/errors.js';
+import { localDate, systemTimeZone } from '../../core/time.js';
+import { readHeader } from '../../importfile/read/table.js';
+import { PAST_NEXT_BILL_HINT, describePastNextBillDates, findPastNextBillDates } from '../../importfile/validate/past-next-bill-dates.js';
 import { knownHostsKeys, parseHostKey, uploadFiles, type HostKey, type UploadProgress } from '../../importfile/deliver/sftp.js';
-import { intFlag, parseFlags } from '../args.js';
+import { dateFlag, intFlag, parseFlags } from '../args.js';
 
 export const help = `Usage: konduit import upload --host HOST [--port 22] --user USER
          (--key KEY_FILE [--key-passphrase-file FILE] | --password-file FILE)
@@ -28,12 +31,15 @@ Options:
   --known-host-key "TYPE KEY"  the server's public host key, as the provider gave it to you
   --known-hosts FILE           or an OpenSSH known_hosts file with a line for HOST (or [HOST]:PORT)
   --overwrite                  replace a remote file of the same name that has different content
+  --import-date YYYY-MM-DD     the planned import date (default today): a transactions file with an
+                               active subscription due before it is not uploaded (the rebill guard)
   -h, --help                   show this help
 
 Progress: a bar on a terminal, plain lines otherwise. One trailing newline in secret files is ignored.
 
 Exit codes: 0 uploaded and verified (or already there, identical); 1 host key mismatch, credentials
-rejected, verification failed or a different remote file exists; 2 usage error, unreadable local file or
+rejected, verification failed, a different remote file exists, or a next bill date before the import
+date (nothing uploaded); 2 usage error, unreadable local file or
 unreachable server.
 
 Example:
@@ -106,6 +112,7 @@ export async function run(argv: string[]): Promise<number> {
       'known-host-key': { type: 'string' },
       'known-hosts': { type: 'string' },
       overwrite: { type: 'boolean' },
+      'import-date': { type: 'string' },
     },
     true,
   );
@@ -123,6 +130,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (values['known-host-key'] && values['known-hosts']) {
     throw new UsageError('pass either --known-host-key or --known-hosts, not both', hint);
+  }
+  // The rebill guard at the last gate: nothing that would bill a customer the moment it is imported leaves.
+  const importDate = dateFlag('import-date', values['import-date']) ?? localDate(Date.now(), systemTimeZone());
+  for (const f of positionals) {
+    if (!(await readHeader(f)).index.has('nextBillDate')) continue;
+    const past = await findPastNextBillDates(f, importDate);
+    if (past.count > 0) throw new InvalidInputError(`not uploaded: ${describePastNextBillDates(f, importDate, past)}`, PAST_NEXT_BILL_HINT);
   }
   const names = positionals.map((f) => basename(f));
   const dup = names.find((n, i) => names.indexOf(n) !== i);

@@ -23,7 +23,7 @@ const CARDS = ['4111111111111121', '5555555555554444', '378282246310005', '40128
 const ACCOUNT = '998877665544';
 
 describe('konduit import validate', () => {
-  const valid = file('valid.csv', transactionsCsv([validTransaction(), validTransaction({ merchantTxnId: 'T2', isActiveRecurring: '1', nextBillDate: '2020-01-01' })]));
+  const valid = file('valid.csv', transactionsCsv([validTransaction(), validTransaction({ merchantTxnId: 'T2', quantity: '0' })]));
   const invalid = file(
     'invalid.csv',
     transactionsCsv([
@@ -38,7 +38,7 @@ describe('konduit import validate', () => {
     const r = await cli('import', 'validate', '--transactions', valid);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/VALID: 0 errors, 1 warning/);
-    expect(r.out).toContain('warning next_bill_date_past');
+    expect(r.out).toContain('warning quantity_not_positive');
   });
 
   it('exits 1 on errors; text groups by code with rows and a fix hint', async () => {
@@ -91,7 +91,7 @@ describe('konduit import validate', () => {
     const notes = file('notes.csv', notesCsv([{ customerId: 'NOPE', dateCreated: '2025-01-01 00:00:00', noteText: 'x' }]));
     const r = await cli('import', 'validate', '--transactions', valid, '--notes', notes, '--format', 'json');
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.out).issues.map((i: { code: string }) => i.code)).toEqual(['next_bill_date_past', 'customer_not_in_transactions']);
+    expect(JSON.parse(r.out).issues.map((i: { code: string }) => i.code)).toEqual(['quantity_not_positive', 'customer_not_in_transactions']);
   });
 
   it('exits 2 with a clear message on a missing file or a usage error', async () => {

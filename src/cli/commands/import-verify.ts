@@ -1,11 +1,10 @@
 /** `konduit import verify`: checks an import through the CRM's API, per customer. */
 import { EXIT_INVALID, EXIT_OK, InvalidInputError, UsageError } from '../../core/errors.js';
 import { localDate } from '../../core/time.js';
-import { CrmClient } from '../../crm/client.js';
 import { renderVerifyText, verifyImport, type VerifyReport } from '../../importfile/deliver/verify.js';
 import { readHeader } from '../../importfile/read/table.js';
-import { enumFlag, parseFlags } from '../args.js';
-import { openStore } from './connections-store.js';
+import { dateFlag, enumFlag, parseFlags } from '../args.js';
+import { crmClientFor } from './connections-store.js';
 
 export const help = `Usage: konduit import verify --connection NAME [--db PATH|URL] [--format text|json] [--today YYYY-MM-DD] FILES...
 
@@ -46,16 +45,9 @@ export async function transactionsFileOf(files: string[]): Promise<string> {
 
 /** Verifies files against a named connection; shared with konduit migrate. */
 export async function verifyWithConnection(o: { connection: string; db?: string; files: string[]; today?: string }): Promise<VerifyReport> {
-  const store = await openStore(o.db);
-  try {
-    const conn = await store.getConnection(o.connection);
-    if (!conn) throw new UsageError(`no connection named "${o.connection}"`, 'List them with: konduit connections');
-    const client = new CrmClient({ baseUrl: conn.baseUrl, loginId: conn.loginId, password: conn.password, maxAttempts: 4 });
-    const file = await transactionsFileOf(o.files);
-    return await verifyImport(client, file, { today: o.today ?? localDate(Date.now(), conn.timezone) });
-  } finally {
-    await store.close();
-  }
+  const { client, timezone } = await crmClientFor(o.connection, o.db);
+  const file = await transactionsFileOf(o.files);
+  return verifyImport(client, file, { today: o.today ?? localDate(Date.now(), timezone) });
 }
 
 /** Runs the command; returns the exit code. */
@@ -63,7 +55,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, { connection: { type: 'string' }, db: { type: 'string' }, format: { type: 'string' }, today: { type: 'string' } }, true);
   if (!values.connection) throw new UsageError('--connection NAME is required', 'Run konduit import verify --help.');
   if (positionals.length === 0) throw new UsageError('give the import files to verify');
-  if (values.today !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.today)) throw new UsageError(`--today must be YYYY-MM-DD, got "${values.today}"`);
+  dateFlag('today', values.today);
   const format = enumFlag('format', values.format, ['text', 'json'] as const, 'text');
   const report = await verifyWithConnection({ connection: values.connection, ...(values.db ? { db: values.db } : {}), files: positionals, ...(values.today ? { today: values.today } : {}) });
   process.stdout.write(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderVerifyText(report));

@@ -6,8 +6,7 @@
  * next bill date, a lost refund) makes verify fail naming each difference. Finally every file Konduit
  * wrote and everything it printed is scanned for card numbers in clear.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -16,19 +15,17 @@ import { LEGACY_MAPPING, legacyExport, sandboxReadyRows } from '../../importfile
 import { transactionColumns } from '../../importfile/spec/columns.js';
 import { csvLine } from '../../importfile/transform/writer.js';
 import { cellOf, readTable } from '../../importfile/read/table.js';
-import { ADMIN_HEADER, startSandbox, type Sandbox } from '../../sandbox/index.js';
-import { openStore } from './connections-store.js';
+import type { Sandbox } from '../../sandbox/index.js';
 import { runCli } from '../../../test/cli.js';
-import { startSshd, type RunningSshd } from '../../../test/sshd.js';
+import { clearCards as clearIn, crmTeamImports, encryptToMerchant, filesUnder, merchantKey, sandboxWithConnection, setEnv, startSshd, stopAgent, type Sshd } from '../../../test/migration-env.js';
 
 const PASS = 'merchant pgp passphrase';
 let dir: string;
-let sshd: RunningSshd | undefined;
-let port = 0;
+let sshd: Sshd;
 const sandboxes: Sandbox[] = [];
 const printed: string[] = [];
 const cards = new Set<string>();
-const env = { ...process.env };
+let restoreEnv: (() => void) | undefined;
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string }> {
   const { code, all } = await runCli(argv);
@@ -36,74 +33,35 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string }> {
   return { code, out: all };
 }
 
-const gpg = (home: string, args: string[]) => execFileSync('gpg', ['--batch', '--quiet', '--homedir', home, '--pinentry-mode', 'loopback', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-
-async function newSandbox(): Promise<Sandbox> {
-  const sb = await startSandbox({ seed: 'migrate', customers: 20, start: '2026-09-01', now: '2026-11-21 12:00:00' });
+async function newSandbox(name: string): Promise<Sandbox> {
+  const sb = await sandboxWithConnection(join(dir, 'konduit.duckdb'), name);
   sandboxes.push(sb);
   return sb;
 }
 
-async function saveConnection(name: string, sb: Sandbox): Promise<void> {
-  const store = await openStore(join(dir, 'konduit.duckdb'));
-  try {
-    await store.saveConnection({ name, brand: 'konnektive', baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, accountName: 'Test', accountUsername: 'owner', timezone: 'America/New_York', frequency: 'daily' });
-  } finally {
-    await store.close();
-  }
-}
-
-/** What the CRM's migration team does with an uploaded file set: import it. */
-async function crmTeamImports(sb: Sandbox, files: { transactions: string; notes?: string }): Promise<void> {
-  const res = await fetch(`${sb.baseUrl}/_sandbox/intake`, { method: 'POST', headers: { [ADMIN_HEADER]: sb.adminToken, 'content-type': 'application/json' }, body: JSON.stringify({ files }) });
-  const body = (await res.json()) as { accepted: boolean; problems?: string[] };
-  expect(body.accepted, JSON.stringify(body).slice(0, 400)).toBe(true);
-}
-
-function filesUnder(d: string): string[] {
-  if (!existsSync(d)) return [];
-  return readdirSync(d).flatMap((n) => {
-    const p = join(d, n);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
-
-const clearCards = (text: string) => [...text.matchAll(/\d(?:[ -]?\d){11,18}/g)].map((m) => m[0].replace(/[ -]/g, '')).filter((c) => cards.has(c));
+const clearCards = (text: string) => clearIn(text, cards);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'konduit-migrate-'));
-  for (const d of ['in', 'keys', 'remote', 'gnupg', 'home']) mkdirSync(join(dir, d), { mode: 0o700 });
-  process.env.KONDUIT_SECRET = 'migration test secret';
-  process.env.KONDUIT_HOME = join(dir, 'home');
-  process.env.KONDUIT_VAULT_PASSPHRASE = 'vault passphrase for the test';
-  delete process.env.KONDUIT_PGP_PASSPHRASE;
+  for (const d of ['in', 'keys', 'remote', 'home']) mkdirSync(join(dir, d), { mode: 0o700 });
+  restoreEnv = setEnv({ KONDUIT_SECRET: 'migration test secret', KONDUIT_HOME: join(dir, 'home'), KONDUIT_VAULT_PASSPHRASE: 'vault passphrase for the test', KONDUIT_PGP_PASSPHRASE: undefined });
 
   // The processor's export: legacy columns, encrypted by GnuPG to the merchant's key.
   const rows = sandboxReadyRows(160, '2026-11-20', 21, '2026-11-21 00:00:00');
   for (const r of rows) if (/^\d{12,19}$/.test(r.cardNumber ?? '')) cards.add(r.cardNumber as string);
   await writeFile(join(dir, 'in', 'export.csv'), legacyExport(rows));
   const home = join(dir, 'gnupg');
-  await writeFile(join(home, 'gpg-agent.conf'), 's2k-count 65536\n');
-  gpg(home, ['--passphrase', PASS, '--quick-gen-key', 'Merchant <merchant@example.com>', 'future-default', 'default', 'never']);
-  await writeFile(join(dir, 'keys', 'merchant.asc'), gpg(home, ['--passphrase', PASS, '--armor', '--export-secret-keys', 'merchant@example.com']));
-  await writeFile(join(dir, 'keys', 'pgp-pass'), `${PASS}\n`);
-  gpg(home, ['--trust-model', 'always', '--yes', '--recipient', 'merchant@example.com', '-o', join(dir, 'in', 'export.csv.gpg'), '--encrypt', join(dir, 'in', 'export.csv')]);
-  execFileSync('gpgconf', ['--homedir', home, '--kill', 'gpg-agent']);
-
+  await merchantKey(home, PASS, join(dir, 'keys', 'merchant.asc'), join(dir, 'keys', 'pgp-pass'));
+  encryptToMerchant(home, join(dir, 'in', 'export.csv'), join(dir, 'in', 'export.csv.gpg'));
+  stopAgent(home);
   // The CRM's SFTP server: a real sshd on 127.0.0.1.
-  for (const k of ['host', 'user']) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'konduit-test', '-f', join(dir, 'keys', k)]);
-  await writeFile(join(dir, 'keys', 'authorized_keys'), readFileSync(join(dir, 'keys', 'user.pub')));
-  sshd = await startSshd(join(dir, 'keys', 'sshd_config'), [`HostKey ${join(dir, 'keys', 'host')}`, `PidFile ${join(dir, 'keys', 'sshd.pid')}`, `AuthorizedKeysFile ${join(dir, 'keys', 'authorized_keys')}`, 'StrictModes no', 'UsePAM no', 'PermitRootLogin prohibit-password', 'Subsystem sftp internal-sftp']);
-  port = sshd.port;
+  sshd = await startSshd(join(dir, 'sshd'));
 }, 120_000);
 
 afterAll(async () => {
   for (const sb of sandboxes) await sb.close();
   await sshd?.stop();
-  for (const k of ['KONDUIT_SECRET', 'KONDUIT_HOME', 'KONDUIT_VAULT_PASSPHRASE', 'KONDUIT_PGP_PASSPHRASE']) {
-    if (env[k] === undefined) delete process.env[k];
-    else process.env[k] = env[k];
-  }
+  restoreEnv?.();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -112,12 +70,11 @@ describe('konduit migrate, end to end', () => {
     const work = join(dir, 'work');
     const state = join(work, 'migration.json');
     const mapping = join(work, 'mapping.yaml');
-    const sb = await newSandbox();
-    await saveConnection('crm', sb);
+    const sb = await newSandbox('crm');
     const init = await cli('migrate', 'init', '--state', state, '--export', join(dir, 'in', 'export.csv.gpg'), '--key', join(dir, 'keys', 'merchant.asc'),
       '--passphrase-file', join(dir, 'keys', 'pgp-pass'), '--mapping', mapping, '--vault', join(work, 'cards.vault'), '--sample-size', '12',
-      '--connection', 'crm', '--db', join(dir, 'konduit.duckdb'), '--sftp-host', '127.0.0.1', '--sftp-port', String(port), '--sftp-user', userInfo().username,
-      '--sftp-key', join(dir, 'keys', 'user'), '--sftp-known-host-key', readFileSync(join(dir, 'keys', 'host.pub'), 'utf8').trim(),
+      '--connection', 'crm', '--db', join(dir, 'konduit.duckdb'), '--sftp-host', '127.0.0.1', '--sftp-port', String(sshd.port), '--sftp-user', userInfo().username,
+      '--sftp-key', sshd.userKey, '--sftp-known-host-key', sshd.hostKey,
       '--sftp-remote-dir', join(dir, 'remote'), '--today', '2026-11-21');
     expect(init.code).toBe(0);
 
@@ -128,12 +85,12 @@ describe('konduit migrate, end to end', () => {
     expect(r.code).toBe(0);
     expect(await readFile(mapping, 'utf8')).toContain('# REVIEW');
     const status = await cli('migrate', 'status', '--state', state);
-    expect(status.out).toMatch(/next step: build/);
+    expect(status.out).toMatch(/waiting  build .*\n[^]*next: review .*mapping.yaml/);
 
     // The merchant reviewed it (here: the fixture's finished mapping); the run continues to the CRM team's import.
     await writeFile(mapping, LEGACY_MAPPING);
     r = await cli('migrate', '--state', state);
-    for (const step of ['build', 'fix', 'validate', 'tokenize', 'sample', 'upload-sample']) expect(r.out).toContain(`[${step}] done`);
+    for (const step of ['build', 'fix', 'tokenize', 'validate', 'sample', 'upload-sample']) expect(r.out).toContain(`[${step}] done`);
     expect(r.out).toContain('[sample-imported] WAITING FOR YOU');
     const remote = readdirSync(join(dir, 'remote')).sort();
     expect(remote).toEqual(['sample-transactions.csv']);
@@ -145,9 +102,17 @@ describe('konduit migrate, end to end', () => {
     expect(r.out).toContain('[verify-sample] done');
     expect(r.out).toContain('PASS');
     expect(r.out).toContain('[upload-rest] done');
-    expect(r.out).toContain('migration complete');
+    expect(r.out).toContain('[rest-imported] WAITING FOR YOU');
+    expect(r.out).not.toContain('migration complete');
     expect(r.code).toBe(0);
     expect(readdirSync(join(dir, 'remote')).sort()).toEqual(['rest-transactions.csv', 'sample-transactions.csv']);
+    // The CRM team imports the rest; only the full verification through the API completes the migration.
+    await crmTeamImports(sb, { transactions: join(dir, 'remote', 'rest-transactions.csv') });
+    expect((await cli('migrate', 'confirm', 'rest-imported', '--state', state)).code).toBe(0);
+    r = await cli('migrate', '--state', state);
+    expect(r.out).toMatch(/\[verify-all\] done: 88 customers verified through the API/);
+    expect(r.out).toContain('migration complete');
+    expect(r.code).toBe(0);
 
     // Nothing lost: the sample and the rest hold every transaction of the export, once.
     const ids: string[] = [];
@@ -170,9 +135,8 @@ describe('konduit migrate, end to end', () => {
     const damaged = sampleRows.filter((x) => x.customerId !== missing && x !== refund).map((x) => (x === active ? { ...x, nextBillDate: '2027-02-28' } : x));
     const damagedPath = join(dir, 'damaged-transactions.csv');
     await writeFile(damagedPath, csvLine(transactionColumns.map((c) => c.name)) + damaged.map((x) => csvLine(transactionColumns.map((c) => x[c.name] ?? ''))).join(''));
-    const bad = await newSandbox();
+    const bad = await newSandbox('damaged');
     await crmTeamImports(bad, { transactions: damagedPath });
-    await saveConnection('damaged', bad);
     const v = await cli('import', 'verify', '--connection', 'damaged', '--db', join(dir, 'konduit.duckdb'), '--today', '2026-11-21', join(dir, 'remote', 'sample-transactions.csv'));
     expect(v.code).toBe(1);
     expect(v.out).toContain(`customer ${missing} `);

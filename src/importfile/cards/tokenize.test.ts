@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyntheticTransactions } from '../testkit/synthetic-files.js';
+import { notesCsv, transactionsCsv, validTransaction } from '../testkit/test-rows.js';
 import { TokenMap, cardFingerprint, detokenizeFile, maskCardForFile, readRecipientKey, tokenizeFile, VaultSource } from './tokenize.js';
 import { validateImportFiles } from '../validate/validate.js';
 import { CardVault } from './vault.js';
@@ -88,5 +89,69 @@ describe('tokenize', () => {
     expect(new Set(fullCards(plain).filter((c) => cards.has(c)))).toEqual(cards);
     expect(plain).not.toMatch(/kdt_/);
     expect(plain.split('\r\n').length).toBe(orig.split('\r\n').length);
+  });
+});
+
+describe('card numbers outside cardNumber, and damaged card numbers (issue 16 finding 11, issue 17)', () => {
+  const STRAY = '4012888888881881';
+  const rows = [
+    validTransaction({ merchantTxnId: 'T1' }),
+    validTransaction({ merchantTxnId: 'T2', address2: `card ${STRAY.replace(/(\d{4})(?=\d)/g, '$1 ')} 3/29` }),
+    validTransaction({ merchantTxnId: 'T3', shipMethod: `cc${STRAY}` }),
+  ];
+  const write = async (name: string, text: string) => {
+    await writeFile(join(dir, name), text);
+    return join(dir, name);
+  };
+
+  it('the review\'s attack: a card in free text is refused, row and column named, nothing written; the validator flags it too', async () => {
+    const input = await write('stray.csv', transactionsCsv(rows));
+    const out = join(dir, 'stray.tok.csv');
+    const r = await tokenizeFile(input, out, new TokenMap());
+    expect(r.stray.map((s) => [s.row, s.column, s.card])).toEqual([[3, 'address2', '401288******1881'], [4, 'shipMethod', '401288******1881']]);
+    expect((await readdir(dir)).filter((f) => f.startsWith('stray.tok'))).toEqual([]);
+    const report = await validateImportFiles({ transactions: input }, { today: '2026-01-15' });
+    expect(report.valid).toBe(false);
+    expect(report.issues.filter((i) => i.code === 'card_in_other_column').map((i) => [i.row, i.column, i.value])).toEqual([[3, 'address2', '401288******1881'], [4, 'shipMethod', '401288******1881']]);
+    expect(JSON.stringify(report)).not.toContain(STRAY);
+  });
+
+  it('with maskStrayCards they are masked in place; the output holds no card in clear and validates', async () => {
+    const input = await write('stray2.csv', transactionsCsv(rows));
+    const out = join(dir, 'stray2.tok.csv');
+    const map = new TokenMap();
+    map.addCard('4111111111111111', 'gw_1');
+    const r = await tokenizeFile(input, out, map, { maskStrayCards: true });
+    expect(r.counts).toEqual({ missing: 0, damaged: 0, stray: 0, strayMasked: 2 });
+    const text = await readFile(out, 'utf8');
+    expect(text).toContain('"card 401288xxxxxx1881 3/29"');
+    expect(text).toContain('"cc401288xxxxxx1881"');
+    expect(fullCards(text)).toEqual([]);
+    expect((await validateImportFiles({ transactions: out }, { today: '2026-01-15' })).valid).toBe(true);
+  });
+
+  it('a notes file (no cardNumber column) is searched the same way', async () => {
+    const input = await write('notes.csv', notesCsv([{ customerId: 'C1', dateCreated: '2025-03-10 14:05:00', agentName: 'Kim', noteText: `customer read out 5555-5555-5555-4444 on the phone` }]));
+    const r = await tokenizeFile(input, join(dir, 'notes.tok.csv'), new TokenMap());
+    expect(r.stray.map((s) => [s.row, s.column])).toEqual([[2, 'noteText']]);
+  });
+
+  it('refuses damaged cards, naming each row and what damaged it; nothing written', async () => {
+    const damaged = [
+      validTransaction({ merchantTxnId: 'D1', cardNumber: '4.11111E+15' }),
+      validTransaction({ merchantTxnId: 'D2', cardNumber: '4111111111111110' }),
+      validTransaction({ merchantTxnId: 'D3', cardNumber: '4111111111111112' }),
+      validTransaction({ merchantTxnId: 'OK' }),
+    ];
+    const input = await write('damaged.csv', transactionsCsv(damaged));
+    const map = new TokenMap();
+    map.addCard('4111111111111111', 'gw_1');
+    const r = await tokenizeFile(input, join(dir, 'damaged.tok.csv'), map);
+    expect(r.damaged.map((d) => [d.row, d.card, d.problem])).toEqual([
+      [2, '4.11111E+15', 'cardNumber was damaged by a spreadsheet: it is in scientific notation'],
+      [3, '411111******1110', 'cardNumber was damaged by a spreadsheet: cut to 15 significant digits and padded with zeros'],
+      [4, '411111******1112', 'cardNumber fails the Luhn check'],
+    ]);
+    expect((await readdir(dir)).filter((f) => f.startsWith('damaged.tok'))).toEqual([]);
   });
 });

@@ -11,9 +11,12 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as openpgp from 'openpgp';
-import { openAtomicStream } from '../../core/atomic.js';
+import { openAtomicStream, writeFailure } from '../../core/atomic.js';
 import { EnvironmentError, InvalidInputError, errorMessage } from '../../core/errors.js';
 import { maskNumber } from '../../core/mask.js';
+import { cardsInCell, classifyCard, countDigits, maskCardForFile, maskRuns, type CardCell, type CardScan } from '../spec/card-numbers.js';
+import { columnsByKind } from '../spec/columns.js';
+import { renderMessage, type IssueCode } from '../spec/messages.js';
 import { CardVault, isVaultToken } from './vault.js';
 import { CsvFileWriter, csvLine } from '../transform/writer.js';
 import { cellOf, readTable } from '../read/table.js';
@@ -81,28 +84,44 @@ export class VaultSource implements TokenSource {
   }
 }
 
-/** Masks a card number for the file: first 6 and last 4 kept, the middle as x (seed 002's x's). */
-export function maskCardForFile(digits: string): string {
-  return digits.slice(0, 6) + 'x'.repeat(Math.max(0, digits.length - 10)) + digits.slice(-4);
-}
+export { maskCardForFile };
 
 /** What happened to one row's card (pure). */
-export type RowOutcome = 'tokenized' | 'already_masked' | 'no_card' | 'no_token';
+export type RowOutcome = 'tokenized' | 'already_masked' | 'no_card' | 'no_token' | 'damaged';
+
+/** What a damaged card number is shown as: as written when it holds at most 10 digits, else first 6 and last 4. */
+function shownCard(raw: string): string {
+  return countDigits(raw) <= 10 ? raw : maskNumber(raw);
+}
 
 /**
- * Tokenizes one row (pure but for the source lookup): when the card is a full number and the source
- * has a token, writes the token to externalToken and masks cardNumber. Returns the outcome.
+ * Tokenizes one row's cardNumber (pure but for the source lookup): when the card is a full, valid number
+ * and the source has a token, writes the token to externalToken and masks cardNumber. A damaged number
+ * (scientific notation, cut to 15 digits, failing Luhn, not digits) is 'damaged': it cannot be tokenized
+ * and must not reach the CRM. Spaces and dashes between digits are dropped first.
  */
-export function tokenizeCells(cells: string[], idx: { card: number; token: number }, source: TokenSource): RowOutcome {
+export function tokenizeCells(cells: string[], idx: { card: number; token: number }, source: TokenSource): { outcome: RowOutcome; problem?: CardCell } {
   const raw = (cells[idx.card] ?? '').trim();
-  const digits = raw.replace(/[\s-]/g, '');
-  if (raw === '') return 'no_card';
-  if (!/^\d{12,19}$/.test(digits)) return /[xX*]/.test(raw) ? 'already_masked' : 'no_card';
+  if (raw === '') return { outcome: 'no_card' };
+  const digits = /^\d[\d -]*\d$/.test(raw) ? raw.replace(/[ -]/g, '') : raw;
+  const kind = classifyCard(Buffer.from(digits), 0, Buffer.byteLength(digits));
+  if (kind === 'masked') return { outcome: 'already_masked' };
+  if (kind !== 'full') return { outcome: 'damaged', problem: kind };
   const token = source.tokenFor(digits);
-  if (!token) return 'no_token';
+  if (!token) return { outcome: 'no_token' };
   cells[idx.card] = maskCardForFile(digits);
   cells[idx.token] = token;
-  return 'tokenized';
+  return { outcome: 'tokenized' };
+}
+
+/** A card number found where it must not be, or one that cannot be tokenized: shown masked. */
+export interface CardProblem {
+  row: number;
+  column: string;
+  /** Masked (first 6 and last 4 digits at most). */
+  card: string;
+  /** What is wrong, as the validator words it. */
+  problem: string;
 }
 
 /** What tokenizeFile did. */
@@ -112,41 +131,89 @@ export interface TokenizeResult {
   alreadyMasked: number;
   /** Rows whose card has no token (masked card shown, first 6 + last 4). Non-empty = nothing written. */
   missing: { row: number; card: string }[];
+  /** Card numbers that are damaged or fail Luhn (they cannot be tokenized). Non-empty = nothing written. */
+  damaged: CardProblem[];
+  /** Card numbers in other columns, left in clear (without maskStrayCards). Non-empty = nothing written. */
+  stray: CardProblem[];
+  /** Card numbers in other columns masked in place (with maskStrayCards). */
+  strayMasked: CardProblem[];
+  /** How many of each there were (the lists keep the first 1000). */
+  counts: { missing: number; damaged: number; stray: number; strayMasked: number };
 }
 
+/** Options of tokenizeFile. */
+export interface TokenizeOptions {
+  /** Mask card numbers found in columns other than cardNumber in place, instead of refusing the file. */
+  maskStrayCards?: boolean;
+  /** Runs before the output is renamed into place (the vault holding its tokens is saved there). */
+  beforeCommit?: () => Promise<void>;
+}
+
+/** Most problems of each kind kept for the report (all are counted by the caller through the lists' length). */
+const MAX_LISTED = 1000;
+
 /**
- * Tokenizes a transactions file into `out`. Writes nothing when a full card number would remain in
- * clear (a card with no token), unless `keepUntokenized` (then the number stays, for a later pass).
+ * Tokenizes an import file into `out`: every full card number of cardNumber becomes a token, and every
+ * other column is searched for card numbers (spec/card-numbers.ts). Writes nothing, and says why per row,
+ * when a card number would remain in clear: a card without a token, a damaged card, or a card number in
+ * another column (unless maskStrayCards masks those in place). A file without a cardNumber column (notes,
+ * details) is only searched for card numbers in its text.
  */
-export async function tokenizeFile(input: string, out: string, source: TokenSource, o: { keepUntokenized?: boolean } = {}): Promise<TokenizeResult> {
+export async function tokenizeFile(input: string, out: string, source: TokenSource, o: TokenizeOptions = {}): Promise<TokenizeResult> {
   let w: CsvFileWriter | null = null;
-  const res: TokenizeResult = { rows: 0, tokenized: 0, alreadyMasked: 0, missing: [] };
+  const res: TokenizeResult = { rows: 0, tokenized: 0, alreadyMasked: 0, missing: [], damaged: [], stray: [], strayMasked: [], counts: { missing: 0, damaged: 0, stray: 0, strayMasked: 0 } };
+  const keep = <K extends keyof TokenizeResult['counts']>(kind: K, x: TokenizeResult[K][number]) => {
+    res.counts[kind]++;
+    if (res[kind].length < MAX_LISTED) (res[kind] as (typeof x)[]).push(x);
+  };
+  let scans: CardScan[] = [];
+  let idx: { card: number; token: number } | null = null;
   try {
     for await (const rec of readTable(input)) {
       if (!w) {
         const names = [...rec.header.names];
-        if (!rec.header.index.has('cardNumber')) throw new InvalidInputError(`${input} has no cardNumber column: is it a transactions file?`);
-        if (!rec.header.index.has('externalToken')) names.push('externalToken');
+        const specs = new Map(Object.values(columnsByKind).flat().map((c) => [c.name, c] as const));
+        // Columns the spec does not know are free text to Konduit: searched everywhere.
+        scans = names.map((n) => specs.get(n)?.cardScan ?? 'anywhere');
+        const card = rec.header.index.get('cardNumber');
+        if (card !== undefined) {
+          if (!rec.header.index.has('externalToken')) names.push('externalToken');
+          idx = { card, token: rec.header.index.get('externalToken') ?? rec.header.names.length };
+        }
         w = await CsvFileWriter.open(out, names);
       }
       res.rows++;
       const cells = [...rec.cells];
-      const idx = {
-        card: rec.header.index.get('cardNumber') as number,
-        token: rec.header.index.get('externalToken') ?? rec.header.names.length,
-      };
-      while (cells.length <= idx.token) cells.push('');
-      const outcome = tokenizeCells(cells, idx, source);
-      if (outcome === 'tokenized') res.tokenized++;
-      else if (outcome === 'already_masked') res.alreadyMasked++;
-      else if (outcome === 'no_token') res.missing.push({ row: rec.row, card: maskNumber((rec.cells[idx.card] ?? '').replace(/[\s-]/g, '')) });
+      if (idx) {
+        while (cells.length <= idx.token) cells.push('');
+        const r = tokenizeCells(cells, idx, source);
+        if (r.outcome === 'tokenized') res.tokenized++;
+        else if (r.outcome === 'already_masked') res.alreadyMasked++;
+        else if (r.outcome === 'no_token') keep('missing', { row: rec.row, card: maskNumber((rec.cells[idx.card] ?? '').replace(/[\s-]/g, '')) });
+        else if (r.outcome === 'damaged') {
+          const raw = (rec.cells[idx.card] ?? '').trim();
+          keep('damaged', { row: rec.row, column: 'cardNumber', card: shownCard(raw), problem: renderMessage(r.problem as CardCell & IssueCode, 'cardNumber', { length: raw.length }) });
+        }
+      }
+      for (let c = 0; c < rec.cells.length; c++) {
+        if (idx && c === idx.card) continue;
+        const runs = cardsInCell(cells[c] ?? '', scans[c] ?? 'anywhere');
+        if (runs.length === 0) continue;
+        const found = { row: rec.row, column: rec.header.names[c] ?? `column ${c + 1}`, card: maskNumber(runs[0]!.digits), problem: 'a card number in a column other than cardNumber' };
+        if (o.maskStrayCards) {
+          cells[c] = maskRuns(cells[c] ?? '', runs);
+          keep('strayMasked', found);
+        } else keep('stray', found);
+      }
       await w.write(cells);
     }
     if (!w) throw new InvalidInputError(`${input} is empty`);
-    if (res.missing.length > 0 && !o.keepUntokenized) {
+    if (res.counts.missing > 0 || res.counts.damaged > 0 || res.counts.stray > 0) {
       await w.abort();
       return res;
     }
+    // The vault holding the new tokens is saved first: an output whose tokens are lost would lose the cards.
+    await o.beforeCommit?.();
     await w.commit();
   } catch (err) {
     await w?.abort();
@@ -227,7 +294,7 @@ export async function detokenizeFile(input: string, out: string, vault: CardVaul
     await sink.commit();
   } catch (err) {
     await sink.abort();
-    throw err;
+    throw writeFailure(err, out);
   }
   return counts;
 }

@@ -22,7 +22,6 @@
  * Card numbers are never logged and never appear in error messages (only lengths, tokens and line numbers).
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
-import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
@@ -330,18 +329,14 @@ export class CardVault {
   async save(): Promise<void> {
     const out = await openAtomicStream(this.path, 0o600);
     try {
-      // events.once rejects on 'error', so a full disk fails the save instead of waiting for 'drain' forever.
-      const write = async (s: string) => {
-        if (!out.stream.write(s)) await once(out.stream, 'drain');
-      };
-      await write(`${JSON.stringify(this.header)}\n`);
+      await out.write(`${JSON.stringify(this.header)}\n`);
       for (const [t, e] of this.byToken) {
-        await write(`${JSON.stringify({ t, f: e.fingerprint, iv: e.iv, c: e.sealed })}\n`);
+        await out.write(`${JSON.stringify({ t, f: e.fingerprint, iv: e.iv, c: e.sealed })}\n`);
       }
       await out.commit();
     } catch (err) {
       await out.abort();
-      throw new EnvironmentError(`cannot write the card vault ${this.path}: ${errorMessage(err)}`);
+      throw err instanceof EnvironmentError ? err : new EnvironmentError(`cannot write the card vault ${this.path}: ${errorMessage(err)}`);
     }
     this.dirty = false;
   }

@@ -198,6 +198,10 @@ describe('sniffFormat', () => {
     expect(sniffFormat(Buffer.from('\n-----BEGIN PGP MESSAGE-----\n'))).toBe('armored');
     expect(sniffFormat(Uint8Array.of(0x85, 0x01))).toBe('binary');
     expect(sniffFormat(Buffer.from('customerId,orderId'))).toBe('unknown');
+    // A CSV saved with a byte order mark (Excel's "CSV UTF-8") is text, not a binary message.
+    expect(sniffFormat(Buffer.from('\ufeffOrder ID,Transaction ID'))).toBe('unknown');
+    expect(sniffFormat(Uint8Array.of(0xff, 0xfe, 0x4f, 0x00))).toBe('unknown');
+    expect(sniffFormat(Uint8Array.of(0xc1, 0x01))).toBe('binary');
   });
 });
 

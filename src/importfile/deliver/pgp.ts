@@ -12,7 +12,6 @@
  */
 import { open } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
-import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import * as openpgp from 'openpgp';
 import { openAtomicStream } from '../../core/atomic.js';
@@ -48,11 +47,17 @@ const ARMOR_PREFIX = '-----BEGIN PGP ';
 export function sniffFormat(head: Uint8Array): 'armored' | 'binary' | 'unknown' {
   const text = Buffer.from(head).toString('latin1').replace(/^\uFEFF/, '').trimStart();
   if (text.startsWith(ARMOR_PREFIX)) return 'armored';
-  // An OpenPGP packet header always has bit 7 set (RFC 9580 §4.2); CSV text never does in its first byte.
+  // An OpenPGP packet header always has bit 7 set (RFC 9580 §4.2), and a message starts with one of a few
+  // packets. A byte order mark (EF BB BF, FF FE, FE FF) or another UTF-8 lead byte has bit 7 set too, but
+  // names no such packet: text exported with a BOM is not mistaken for an encrypted file.
   const first = head[0];
-  if (first !== undefined && (first & 0x80) !== 0) return 'binary';
-  return 'unknown';
+  if (first === undefined || (first & 0x80) === 0) return 'unknown';
+  const tag = (first & 0x40) !== 0 ? first & 0x3f : (first >> 2) & 0x0f;
+  return MESSAGE_START_TAGS.has(tag) ? 'binary' : 'unknown';
 }
+
+/** Packets a binary OpenPGP message can start with: session keys (1, 3), signatures (2, 4), compressed (8), marker (10), literal (11), encrypted (9, 18, 20). */
+const MESSAGE_START_TAGS = new Set([1, 2, 3, 4, 8, 9, 10, 11, 18, 20]);
 
 async function readHead(path: string, what: string): Promise<Uint8Array> {
   let fh;
@@ -180,7 +185,7 @@ export async function decryptFile(opts: DecryptOptions): Promise<DecryptResult> 
       const { done, value } = await reader.read();
       if (done) break;
       bytes += value.length;
-      if (!out.stream.write(value)) await once(out.stream, 'drain');
+      await out.write(value);
       opts.onProgress?.(bytes);
     }
     await out.commit();

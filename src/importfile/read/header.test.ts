@@ -14,6 +14,12 @@ const campaign = names.indexOf('campaignId');
 
 /** Each header problem on an otherwise valid one-row file; the spec header raises nothing. */
 const cases: FileCase[] = [
+  {
+    code: 'header_not_import_file',
+    at: at(null),
+    files: withHeader(['Customer ID', 'Email', 'Created at', 'Total', 'Billing Country', 'City', 'State']),
+    good,
+  },
   { code: 'header_missing_column', at: at('orderId'), files: withHeader(names.filter((n) => n !== 'orderId')), good },
   { code: 'header_missing_optional_column', at: at('variantDetailId'), files: withHeader(names.filter((n) => n !== 'variantDetailId')), good },
   { code: 'header_unknown_column', at: at(null), files: withHeader([...names, 'favouriteColour']), good },

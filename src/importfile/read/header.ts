@@ -6,6 +6,7 @@ import type { Check, IssueCode, IssueParams } from '../spec/messages.js';
 export const headerCheck: Check = {
   name: 'header',
   raises: [
+    'header_not_import_file',
     'header_unknown_column',
     'header_wrong_case',
     'header_duplicate_column',
@@ -31,6 +32,8 @@ export interface HeaderResult {
   /** Number of header cells (every record should have as many). */
   width: number;
   issues: HeaderIssue[];
+  /** The header is not an import file's (header_not_import_file): its rows are not checked. */
+  notImportFile: boolean;
 }
 
 const normalise = (s: string) => s.trim().toLowerCase();
@@ -75,5 +78,14 @@ export function checkHeader(cells: readonly string[], cols: readonly ColumnSpec[
     const code: IssueCode = c.required.kind === 'never' ? 'header_missing_optional_column' : 'header_missing_column';
     issues.push({ code, column: k, params: {}, value: null });
   });
-  return { cellOf, width: cells.length, issues };
+  // A header that names fewer than half the required columns is some other file (a platform's export):
+  // one issue that says so and what to run, instead of a missing column each and an error per cell.
+  const required = cols.filter((c) => c.required.kind !== 'never').length;
+  const found = cols.filter((c, k) => c.required.kind !== 'never' && cellOf[k]! >= 0).length;
+  if (found * 2 < required) {
+    const unknown = issues.filter((i) => i.code === 'header_unknown_column');
+    const params = { found, total: required, unknown: unknown.length, example: unknown[0]?.value ?? '' };
+    return { cellOf, width: cells.length, issues: [{ code: 'header_not_import_file', column: -1, params, value: null }], notImportFile: true };
+  }
+  return { cellOf, width: cells.length, issues, notImportFile: false };
 }

@@ -3,6 +3,7 @@
  * type, maximum length, required rule, enum values and description. The validator, the writer/fixer
  * and the generated docs (`npm run docs` -> docs/import-files.md) all read this table.
  */
+import type { CardScan } from './card-numbers.js';
 
 /** How a cell is read. Each type has one checker in `validate/field-checks.ts`. */
 export type ColumnType =
@@ -70,6 +71,11 @@ export interface ColumnSpec {
   description: string;
   /** Holds a card or bank number: always masked in output. */
   sensitive: boolean;
+  /**
+   * Where a card number found in this column is flagged (card_in_other_column): anywhere in free text, in
+   * id columns only as the whole cell, never in the card and bank columns (spec/card-numbers.ts).
+   */
+  cardScan: CardScan;
 }
 
 /** The three files. */
@@ -93,6 +99,9 @@ type Row = [
   values?: readonly string[],
 ];
 
+/** Id columns: their digit runs are ids or tokens; only a cell that is a card number as a whole is one. */
+const ID_LIKE = new Set(['customerId', 'orderId', 'merchantTxnId', 'parentTxnId', 'authCode', 'externalToken', 'trackingNumber', 'affId', 'subAffId']);
+
 function build(rows: Row[]): ColumnSpec[] {
   return rows.map(([letter, name, type, maxLength, required, seedType, seedRequired, description, values]) => ({
     letter,
@@ -105,6 +114,7 @@ function build(rows: Row[]): ColumnSpec[] {
     seedRequired,
     description,
     sensitive: type === 'card' || type === 'account' || type === 'routing',
+    cardScan: type === 'card' || type === 'account' || type === 'routing' ? 'never' : type === 'id' || ID_LIKE.has(name) ? 'whole' : 'anywhere',
   }));
 }
 

@@ -38,13 +38,25 @@ The seed leaves some things open; this is how Konduit reads them.
   the calendar (no 2025-02-29, no 24:00:00). No time zone is read.
 - **chargebackDate before dateCreated** is compared by calendar day: a chargeback on the day of its
   transaction is fine.
-- **An active subscription (isActiveRecurring=1) whose nextBillDate is before today** is a warning
-  (today: \`--today\`, default the system's local date; a nextBillDate of today is not past).
+- **The rebill guard: an active subscription (isActiveRecurring=1) whose nextBillDate is before the
+  planned import date** is an error (\`next_bill_date_past\`): the CRM would bill it the moment it is
+  imported. The import date is \`--import-date\` (default \`--today\`, else the system's local date); a
+  nextBillDate on the import date is not before it. \`konduit import fix --past-next-bill-date\` resolves
+  them for a whole file, each moved row in the change log (docs/migration.md, "The rebill guard").
 - **Card numbers**: 12 to 19 digits passing the Luhn check. Spreadsheet damage is named as such:
   scientific notation (4.11111E+15) is \`card_scientific_notation\`; a number of 16+ digits whose digits
   after the 15th are all zeros and that fails Luhn is \`card_truncated_to_15_digits\` (a damaged number
   that happens to pass Luhn cannot be told from a real one). A **masked card** (digits with x, X or *,
   12 to 19 characters) is accepted only when externalToken is given; its Luhn check is skipped.
+- **Card numbers outside cardNumber** (\`card_in_other_column\`): every other column of every file is
+  searched for card-like numbers: 13 to 19 digits, plain or in groups separated by one space or dash,
+  not touching other digits (letters may touch them: \`cc4111111111111111\`), starting with 2 to 6 (the
+  card networks' ranges) and passing Luhn. In id columns (customerId, orderId, merchantTxnId,
+  parentTxnId, authCode, externalToken, trackingNumber, affId, subAffId and the CRM ids) only a cell
+  that is such a number as a whole counts, since ids and tokens hold digit runs that are not cards; the
+  bank columns are not searched. A card in a grouped run is found at its most common length (16, then
+  15, 19, 14, 13), so "4111 1111 1111 1111 123" is a card and its CVV. A numeric id that happens to
+  pass is flagged too (about 1 in 20 such 13-19 digit ids starting 2-6): rename or remove the column.
 - **ACH**: achRoutingNumber is 9 digits with a valid ABA checksum
   (3(d1+d4+d7) + 7(d2+d5+d8) + (d3+d6+d9) is a multiple of 10); achAccountNumber is 4 to 17 digits.
 - **Enums** (paySource, achAccountType, txnType, responseType, responseText) are exact case.
@@ -53,6 +65,11 @@ The seed leaves some things open; this is how Konduit reads them.
   row.
 - **Notes and details customerIds** must be customerIds of the transactions file (checked when the
   transactions file has a customerId column).
+- **What the file is**: a UTF-16 or UTF-32 file (with a byte order mark, or recognised by its NUL
+  bytes), a workbook (.xlsx, .xls) or a still-encrypted export is one \`file_encoding\` error saying so;
+  its contents are not read. A header that names fewer than half of the required columns is
+  \`header_not_import_file\` (an export, to build from with \`konduit import build --init\`): its rows are
+  counted but not checked. A transactions file with a header and no rows is \`no_transactions\`.
 - **Header**: columns are matched by exact name. A name that differs only in case or surrounding
   spaces is read but reported (\`header_wrong_case\`). Columns must follow the spec's letter order.
   A missing column that is required or required-if is an error; a missing optional column is a warning.
@@ -67,7 +84,7 @@ The seed leaves some things open; this is how Konduit reads them.
 - **Locations**: \`row\` counts records with the header as row 1 (what a spreadsheet shows); \`line\` is
   the physical line where the record starts (they differ after cells with line breaks). In the JSON
   summary, a file's \`rows\` counts its data records, the header not included.
-- **Values** in issues are cut to 80 characters; card and bank numbers show at most their first 6 and
+- **Values** in issues are cut to 80 characters (text quoted in a message, such as a header cell, to 120); card and bank numbers show at most their first 6 and
   last 4 digits, and card-like digit runs in any other cell are masked the same way.
 - **Memory**: the validator streams; across rows it keeps only 64-bit hashes of merchantTxnIds and
   customerIds and a 32-bit hash of each customer's identity (16-byte table slots, about 25-50 bytes per

@@ -4,6 +4,7 @@
  * declared code has no case or a case claims a code the check does not declare.
  */
 import { describe, expect, it } from 'vitest';
+import type { CrmIdLists } from '../../core/crm-ids.js';
 import { transactionColumns, type FileKind } from '../spec/columns.js';
 import type { Check, IssueCode } from '../spec/messages.js';
 import type { RowRule } from '../validate/row-rule.js';
@@ -19,6 +20,8 @@ export interface RowCase {
   column: string | null;
   bad: RowCells;
   good: RowCells;
+  /** The CRM's ids the validator is given (rules that check against them). */
+  crmIds?: CrmIdLists;
 }
 
 /** Files of a case: transaction rows or raw CSV bytes, and optional note and detail rows. */
@@ -50,19 +53,19 @@ function inputOf(files: CaseFiles): ImportInput {
   return input;
 }
 
-async function issuesOf(files: CaseFiles, crossRowBits?: number) {
-  return (await validateImportFiles(inputOf(files), { today: CASE_TODAY, maxIssues: 1000, crossRowBits })).issues;
+async function issuesOf(files: CaseFiles, crossRowBits?: number, crmIds?: CrmIdLists) {
+  return (await validateImportFiles(inputOf(files), { today: CASE_TODAY, maxIssues: 1000, crossRowBits, ...(crmIds ? { crmIds } : {}) })).issues;
 }
 
 function runRowCase(c: RowCase): void {
   it(`${c.code} on ${c.column}: ${JSON.stringify(c.bad)}`, async () => {
-    const bad = await issuesOf({ transactions: [validTransaction(c.bad)] });
+    const bad = await issuesOf({ transactions: [validTransaction(c.bad)] }, undefined, c.crmIds);
     expect(bad.map((i) => [i.code, i.column])).toContainEqual([c.code, c.column]);
     const hit = bad.find((i) => i.code === c.code && i.column === c.column)!;
     expect(hit).toMatchObject({ file: 't.csv', kind: 'transactions', row: 2, line: 2 });
     expect(hit.columnLetter).toBe(transactionColumns.find((col) => col.name === c.column)!.letter);
     expect(hit.message.length).toBeGreaterThan(5);
-    const good = await issuesOf({ transactions: [validTransaction(c.good)] });
+    const good = await issuesOf({ transactions: [validTransaction(c.good)] }, undefined, c.crmIds);
     expect(good).toEqual([]);
   });
 }

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEGACY_MAPPING, legacyExport, sandboxReadyRows } from '../testkit/build-fixtures.js';
 import { buildImportFiles } from './build.js';
 import { transactionColumns } from '../spec/columns.js';
-import { guessColumns, mappingTemplate } from './init-mapping.js';
+import { guessColumns } from './guess-columns.js';
+import { mappingTemplate } from './init-mapping.js';
 import { compileFormat, parseMapping } from './mapping.js';
 import { cellOf, readTable } from '../read/table.js';
 
@@ -64,17 +65,17 @@ describe('import build', () => {
   });
 
   it('--init guesses columns (exact names confidently, synonyms for review) and never guesses CRM ids', async () => {
-    const g = guessColumns(['Customer ID', 'E-mail', 'Zip', 'Card Number', 'Plan', 'Campaign']);
+    const g = guessColumns(['Customer ID', 'E-mail', 'Zip', 'Card Number', 'Plan', 'Campaign'], [['C1', 'a@b.co', '02134', '4111111111111111', 'Gold', 'x'], ['C2', 'c@d.co', '78701', '5555555555554444', 'Gold', 'y'], ['C3', 'e@f.co', '80202', '4012888888881881', 'Basic', 'z']]);
     const by = Object.fromEntries(g.map((x) => [x.column, x]));
-    expect(by.customerId).toMatchObject({ source: 'Customer ID', confident: true });
-    expect(by.emailAddress).toMatchObject({ source: 'E-mail', confident: false });
+    expect(by.customerId).toMatchObject({ source: 'Customer ID', confidence: 'high' });
+    expect(by.emailAddress).toMatchObject({ source: 'E-mail', confidence: 'high' });
     expect(by.postalCode?.source).toBe('Zip');
-    expect(by.campaignId?.source).toBeNull();
+    expect(by.cardNumber).toMatchObject({ source: 'Card Number', confidence: 'high', reasons: ['same name', 'content agrees (100%)'] });
+    expect(by.campaignId).toBeUndefined();
     const t = mappingTemplate(['Customer ID', 'E-mail', 'Card Number', 'Plan'], 'export.csv', [['C1', 'a@b.co', '4111111111111111', 'Gold']]);
-    expect(t).toContain('emailAddress: "E-mail"  # REVIEW: guessed');
-    expect(t).toContain('# Source columns not used: "Plan"');
+    expect(t).toContain('emailAddress: "E-mail"  # synonym "Email"');
+    expect(t).toContain('- by: "Plan"');
     expect(t).not.toContain('4111111111111111');
-    expect(parseMapping(t).files.transactions?.columns.customerId).toBe('Customer ID');
   });
 });
 
@@ -110,5 +111,73 @@ describe('import build: notes and details', () => {
     const details = [];
     for await (const rec of readTable(r.files.details as string)) details.push(cellOf(rec, 'customerId'));
     expect(details.sort()).toEqual([...ids].sort());
+  });
+});
+
+describe('import build: derivations, joins and offsets (issue 17)', () => {
+  const header = ['Charge ID', 'Customer ID', 'Email', 'First', 'Last', 'Processed At', 'Kind', 'Status', 'Refunded Txn', 'Reason', 'Subscription ID', 'Sub Status', 'Next Charge', 'Amount',
+    'Bill Street', 'Bill City', 'Bill State', 'Bill Zip', 'Bill Country', 'Ship Street', 'Ship City', 'Ship State', 'Ship Zip', 'Ship Country', 'Expiry', 'Vault ID', 'Phone', 'Same'];
+  const line = (cells: string[]) => `${cells.map((c) => `"${c}"`).join(',')}\r\n`;
+  const base = ['', 'C1', 'ann@example.com', 'Ann', 'Lee', '', 'charge', 'success', '', '', 'S1', 'active', '2026-12-20', '39.95', '1 Main St', 'Boston', 'MA', '02134', 'US', '', '', '', '', '', '06/31', 'V1', '512-555-0100', ''];
+  const r = (over: Record<number, string>) => base.map((v, i) => over[i] ?? v);
+  const exportText = '\ufeff' + line(header) + [
+    r({ 0: 'ch_1', 5: '2026-09-20T10:00:00-07:00' }),
+    r({ 0: 'ch_2', 5: '2026-10-20T10:00:00-07:00', 19: '9 Elm St', 20: 'Boston', 21: 'MA', 22: '02134', 23: 'US' }),
+    r({ 0: 'ch_3', 5: '2026-10-21T09:00:00Z', 6: 'refund', 8: 'ch_2', 13: '39.95' }),
+    r({ 0: 'dp_1', 5: '2026-11-02T09:00:00Z', 6: 'dispute', 8: 'ch_1', 9: '10.4', 13: '-39.95' }),
+    r({ 0: 'ch_4', 1: 'C2', 2: 'bo@example.com', 3: 'Bo', 10: 'S2', 11: 'cancelled', 12: '', 5: '2026-08-01T12:00:00Z', 19: '1 MAIN ST', 20: 'boston', 21: 'MA', 22: '02134', 23: 'us', 25: 'V2' }),
+    r({ 0: 'dp_9', 5: '2026-11-03T09:00:00Z', 6: 'dispute', 8: 'ch_404', 9: '13.1' }),
+  ].map(line).join('');
+  const cards = 'customer_vault_id,cc_number\r\nV1,4111111111111111\r\nV2,5555555555554444\r\n';
+  const mapping = `version: 1
+source: { timeZone: UTC, dateTimeFormat: "YYYY-MM-DDTHH:mm:ssZ", dateFormat: "YYYY-MM-DD" }
+target: { timeZone: America/New_York }
+transactions:
+  columns: { customerId: "Customer ID", orderId: "Charge ID", merchantTxnId: "Charge ID", dateCreated: "Processed At", txnType: "Kind", responseType: "Status", responseText: "Status",
+    parentTxnId: "Refunded Txn", isActiveRecurring: "Sub Status", nextBillDate: "Next Charge", subTotal: "Amount", totalAmount: "Amount", firstName: First, lastName: Last,
+    emailAddress: Email, phoneNumber: Phone, address1: "Bill Street", city: "Bill City", state: "Bill State", postalCode: "Bill Zip", country: "Bill Country",
+    shipAddress1: "Ship Street", shipCity: "Ship City", shipState: "Ship State", shipPostalCode: "Ship Zip", shipCountry: "Ship Country" }
+  constants: { campaignId: "1", productId: "15202", merchantId: "3", paySource: CREDITCARD, shipTotal: "0", salesTax: "0", address2: "" }
+  values:
+    txnType: { charge: SALE, refund: REFUND }
+    responseType: { success: SUCCESS, failed: DECLINE }
+    responseText: { success: SUCCESS, failed: DECLINE }
+    isActiveRecurring: { active: "1", cancelled: "0" }
+    quantity: { "": "2" }
+  joins:
+    - source: 2
+      on: { "Vault ID": customer_vault_id }
+      columns: { cardNumber: cc_number }
+  derive:
+    billShipSame: sameAddress
+    cardExpiry: { from: Expiry }
+    subscription: { by: "Subscription ID" }
+    disputes: { when: { column: Kind, values: [dispute, Chargeback] }, parent: "Refunded Txn", reasonCode: Reason }
+`;
+
+  it('derives every value and names what it could not', async () => {
+    await writeFile(join(dir, 'platform.csv'), exportText);
+    await writeFile(join(dir, 'cards.csv'), cards);
+    const b = await buildImportFiles(parseMapping(mapping), [join(dir, 'platform.csv'), join(dir, 'cards.csv')], join(dir, 'derived'), { today: '2026-11-21' });
+    expect(b.issues.map((i) => [i.code, i.row, i.value])).toEqual([['dispute_parent_missing', 7, 'ch_404']]);
+    expect(b.disputesFolded).toBe(1);
+    const got: Record<string, string>[] = [];
+    for await (const rec of readTable(b.files.transactions)) got.push(Object.fromEntries(rec.header.names.map((n, i) => [n, rec.cells[i] ?? ''])));
+    const pick = (x: Record<string, string>) => [x.merchantTxnId, x.dateCreated, x.isActiveRecurring, x.nextBillDate, x.billShipSame, x.cardNumber, x.cardExpiryMonth, x.cardExpiryYear, x.isChargedback, x.chargebackTotal, x.chargebackDate, x.chargebackReasonCode, x.quantity];
+    expect(got.map(pick)).toEqual([
+      // -07:00 is Pacific daylight time: 13:00 in New York. The dispute's amount, date and reason land on ch_1.
+      ['ch_1', '2026-09-20 13:00:00', '0', '', '1', '4111111111111111', '06', '2031', '1', '39.95', '2026-11-02', '10.4', '2'],
+      // The subscription's latest approved sale keeps it; a different shipping street makes billShipSame 0.
+      ['ch_2', '2026-10-20 13:00:00', '1', '2026-12-20', '0', '4111111111111111', '06', '2031', '', '', '', '', '2'],
+      ['ch_3', '2026-10-21 05:00:00', '0', '', '1', '4111111111111111', '06', '2031', '', '', '', '', '2'],
+      ['ch_4', '2026-08-01 08:00:00', '0', '', '1', '5555555555554444', '06', '2031', '', '', '', '', '2'],
+    ]);
+    expect(got.map((x) => x.phoneNumber)).toEqual(['5125550100', '5125550100', '5125550100', '5125550100']);
+  });
+
+  it('refuses a time zone left as a question, and a date format left as a choice', () => {
+    expect(() => parseMapping('version: 1\nsource: { timeZone: "?" }\ntransactions: {}\n')).toThrow(/source.timeZone is still a question/);
+    expect(() => parseMapping('version: 1\nsource: { dateTimeFormat: "M/D/YYYY h:mm A | D/M/YYYY h:mm A" }\ntransactions: {}\n')).toThrow(/still a choice/);
+    expect(() => parseMapping('version: 1\ntransactions:\n  columns: { billShipSame: Same }\n  derive: { billShipSame: sameAddress }\n')).toThrow(/billShipSame is filled by transactions.columns.billShipSame and by transactions.derive.billShipSame/);
   });
 });

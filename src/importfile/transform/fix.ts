@@ -10,6 +10,7 @@
 import { maskDigitsInText } from '../../core/mask.js';
 import { isCalendarDate } from '../../core/time.js';
 import { columnsByKind, type ColumnSpec, type FileKind } from '../spec/columns.js';
+import { rebillRuleText, resolvePastNextBill, type RebillRule } from './rebill-guard.js';
 import { CsvFileWriter } from './writer.js';
 import { readHeader, readTable } from '../read/table.js';
 
@@ -28,7 +29,12 @@ export type FixRule =
   | 'bit_word'
   | 'country_case'
   | 'state_case'
-  | 'quantity_default';
+  | 'quantity_default'
+  | 'zip_leading_zeros'
+  | 'postal_code_format'
+  | 'rebill_guard_choice'
+  | 'next_bill_date_moved'
+  | 'subscription_cancelled';
 
 /** One logged change. Row is the record number with the header as row 1 (as the validator counts). */
 export interface Change {
@@ -48,6 +54,18 @@ export interface FixOptions {
   dateOrder?: DateOrder;
   /** Collect the changes (default true; build, which logs nothing, turns it off). */
   log?: boolean;
+  /**
+   * Restore US ZIP codes' leading zeros and format Canadian postal codes (default true). Build leaves
+   * them to fix, so that every such change is in fix's change log.
+   */
+  postalCodes?: boolean;
+  /** fixFile: runs before the fixed file is renamed into place (the change log is written first). */
+  beforeCommit?: (changes: readonly Change[]) => Promise<void>;
+  /**
+   * The rebill guard (rebill-guard.ts): active subscriptions whose next bill date is before `importDate`
+   * are resolved by `rule`, or, without a rule, only counted (the validator then names them).
+   */
+  rebill?: { importDate: string; rule: RebillRule | null };
 }
 
 /** One output column: its spec (null for a column the spec does not know) and where its value comes from. */
@@ -117,6 +135,12 @@ function ymd(y: number, mo: number, d: number): string | null {
   return isCalendarDate(y, mo, d) ? `${y}-${pad2(mo)}-${pad2(d)}` : null;
 }
 
+/** Whether a date or date-time is a slash date that only --date-order can read (both parts 12 or less, and different). */
+export function isAmbiguousDate(text: string): boolean {
+  const m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[T ]|$)/.exec(text.trim());
+  return !!m && Number(m[1]) <= 12 && Number(m[2]) <= 12 && m[1] !== m[2] && Number(m[1]) > 0 && Number(m[2]) > 0;
+}
+
 /** A date-time written another way (ISO T, missing seconds, slashes, 12-hour clock), as YYYY-MM-DD HH:MM:SS. */
 export function fixDatetime(text: string, order: DateOrder = null): string | null {
   // A zone suffix (Z, +02:00) would need a conversion to the account's zone: not a safe fix.
@@ -136,13 +160,42 @@ export function fixDatetime(text: string, order: DateOrder = null): string | nul
   return `${date} ${pad2(h)}:${pad2(mi)}:${pad2(s)}`;
 }
 
+const POSTAL = new Set(['postalCode', 'shipPostalCode']);
+
+/**
+ * A US ZIP code whose leading zeros a spreadsheet dropped (every ZIP has 5 digits, so "2134" can only be
+ * "02134", and 7 or 8 digits only a ZIP+4), or a Canadian postal code written without its space or in
+ * lower case. Anything else is left for the validator.
+ */
+export function fixPostalCode(raw: string, countryCell: string): { value: string; rule: FixRule } | null {
+  const v = raw.trim();
+  const country = countryCell.trim().toUpperCase();
+  if (country === 'US') {
+    if (/^\d{3,4}$/.test(v)) return { value: v.padStart(5, '0'), rule: 'zip_leading_zeros' };
+    const plus4 = /^(\d{3,5})-?(\d{4})$/.exec(v);
+    if (plus4 && (plus4[1]!.length < 5 || v.length < 9)) {
+      const all = `${plus4[1]}${plus4[2]}`.padStart(9, '0');
+      return { value: `${all.slice(0, 5)}-${all.slice(5)}`, rule: 'zip_leading_zeros' };
+    }
+  } else if (country === 'CA') {
+    const m = /^([A-Za-z]\d[A-Za-z])[\s-]*(\d[A-Za-z]\d)$/.exec(v);
+    if (m) {
+      const value = `${m[1]} ${m[2]}`.toUpperCase();
+      if (value !== v) return { value, rule: 'postal_code_format' };
+    }
+  }
+  return v !== raw ? { value: v, rule: 'trim' } : null;
+}
+
 // A Map: a cell "constructor" or "__proto__" must not find Object.prototype's members.
 const BIT_WORDS: ReadonlyMap<string, string> = new Map([['true', '1'], ['false', '0'], ['yes', '1'], ['no', '0'], ['y', '1'], ['n', '0']]);
+
 
 /** Fixes one cell of a typed column (pure); returns the new value and rule, or null to leave it. */
 export function fixCell(spec: ColumnSpec, raw: string, row: (name: string) => string, o: FixOptions = {}): { value: string; rule: FixRule } | null {
   // Never touched: amounts, card and bank numbers, Konnektive ids and the merchant's own ids.
   if (spec.sensitive || spec.type === 'decimal' || spec.type === 'amount2' || spec.type === 'id') return null;
+  if (POSTAL.has(spec.name)) return o.postalCodes === false ? null : fixPostalCode(raw, row(spec.name === 'shipPostalCode' ? 'shipCountry' : 'country'));
   if (spec.type === 'varchar') return null;
   const v = raw.trim();
   const trimmed = v !== raw ? { value: v, rule: 'trim' as const } : null;
@@ -228,11 +281,16 @@ function compile(columns: readonly OutColumn[]): CompiledPlan {
 
 /** Columns the fixer never changes (amounts, card and bank numbers, ids, free text). */
 function untouched(spec: ColumnSpec): boolean {
-  return spec.sensitive || spec.type === 'decimal' || spec.type === 'amount2' || spec.type === 'id' || spec.type === 'varchar';
+  return spec.sensitive || spec.type === 'decimal' || spec.type === 'amount2' || spec.type === 'id' || (spec.type === 'varchar' && !POSTAL.has(spec.name));
 }
 
 /** Fixes one data row laid out as `columns` (pure): the output cells and the changes. */
-export function fixCells(columns: readonly OutColumn[], input: readonly string[], row: number, o: FixOptions = {}): { cells: string[]; changes: Change[] } {
+export function fixCells(
+  columns: readonly OutColumn[],
+  input: readonly string[],
+  row: number,
+  o: FixOptions = {},
+): { cells: string[]; changes: Change[]; pastNextBill: boolean; ambiguous: { column: string; value: string } | null } {
   const plan = compile(columns);
   const cells = columns.map((c) => (c.from === null ? '' : (input[c.from] ?? '')));
   const changes: Change[] = [];
@@ -240,17 +298,38 @@ export function fixCells(columns: readonly OutColumn[], input: readonly string[]
     const i = plan.pos.get(name);
     return i === undefined ? '' : (cells[i] ?? '');
   };
+  const set = (i: number, value: string, rule: FixRule) => {
+    const before = cells[i] ?? '';
+    cells[i] = value;
+    // Defence in depth: a card number typed into the wrong column never reaches the log in clear.
+    if (o.log !== false) changes.push({ row, column: columns[i]!.name, before: maskDigitsInText(before), after: maskDigitsInText(value), rule });
+  };
+  let ambiguous: { column: string; value: string } | null = null;
   for (const { c, i } of plan.order) {
     const before = cells[i] ?? '';
     const f = fixCell(c.spec, before, get, o);
-    if (f && f.value !== before) {
-      cells[i] = f.value;
-      if (o.log === false) continue;
-      // Defence in depth: a card number typed into the wrong column never reaches the log in clear.
-      changes.push({ row, column: c.name, before: maskDigitsInText(before), after: maskDigitsInText(f.value), rule: f.rule });
+    if (f && f.value !== before) set(i, f.value, f.rule);
+    else if (!o.dateOrder && (c.spec.type === 'date' || c.spec.type === 'datetime') && isAmbiguousDate(before)) ambiguous ??= { column: c.name, value: before };
+  }
+  // After the dates and bits are in spec form: the rebill guard reads them.
+  let pastNextBill = false;
+  const active = plan.pos.get('isActiveRecurring');
+  const next = plan.pos.get('nextBillDate');
+  if (o.rebill && active !== undefined && next !== undefined && cells[active] === '1') {
+    const date = cells[next] ?? '';
+    if (/^\d{4}-\d{2}-\d{2}$/.test(date) && date < o.rebill.importDate) {
+      pastNextBill = true;
+      const rule = o.rebill.rule;
+      if (rule) {
+        const r = resolvePastNextBill(date, o.rebill.importDate, rule);
+        if (rule.kind === 'cancel') {
+          set(active, '0', 'subscription_cancelled');
+          set(next, '', 'subscription_cancelled');
+        } else set(next, r.nextBillDate, 'next_bill_date_moved');
+      }
     }
   }
-  return { cells, changes };
+  return { cells, changes, pastNextBill, ambiguous };
 }
 
 function rank(c: OutColumn): number {
@@ -266,6 +345,10 @@ export interface FixResult {
   byRule: Partial<Record<FixRule, number>>;
   /** Rows copied as they were because their cell count differs from the header's. */
   shapeSkipped: number[];
+  /** Active subscriptions with a next bill date before the import date: found (first rows kept), and whether resolved. */
+  pastNextBill: { count: number; rows: number[]; resolved: boolean };
+  /** Rows with a slash date only --date-order can read, and the first of them. */
+  ambiguousDates: { count: number; first: { row: number; column: string; value: string } | null };
 }
 
 /** Fixes a file into `out` (atomic), returning every change. */
@@ -274,6 +357,12 @@ export async function fixFile(kind: FileKind, input: string, out: string, o: Fix
   let w: CsvFileWriter | null = null;
   const changes: Change[] = [];
   const shapeSkipped: number[] = [];
+  const past = { count: 0, rows: [] as number[], resolved: !!o.rebill?.rule };
+  const ambiguous: FixResult['ambiguousDates'] = { count: 0, first: null };
+  if (o.rebill?.rule) {
+    // The choice itself is the first entry of the log, before the rows it moved.
+    changes.push({ row: 1, column: 'nextBillDate', before: `active subscriptions due before the import date ${o.rebill.importDate}`, after: rebillRuleText(o.rebill.rule), rule: 'rebill_guard_choice' });
+  }
   let rows = 0;
   try {
     for await (const rec of readTable(input)) {
@@ -291,6 +380,8 @@ export async function fixFile(kind: FileKind, input: string, out: string, o: Fix
       }
       const r = fixCells(plan.columns, rec.cells, rec.row, o);
       changes.push(...r.changes);
+      if (r.pastNextBill && past.count++ < 20) past.rows.push(rec.row);
+      if (r.ambiguous && ambiguous.count++ === 0) ambiguous.first = { row: rec.row, ...r.ambiguous };
       await w!.write(r.cells);
     }
     if (!plan) {
@@ -298,6 +389,7 @@ export async function fixFile(kind: FileKind, input: string, out: string, o: Fix
       changes.push(...plan.changes);
       w = await CsvFileWriter.open(out, plan.columns.map((c) => c.name));
     }
+    await o.beforeCommit?.(changes);
     await w!.commit();
   } catch (err) {
     await w?.abort();
@@ -305,7 +397,7 @@ export async function fixFile(kind: FileKind, input: string, out: string, o: Fix
   }
   const byRule: Partial<Record<FixRule, number>> = {};
   for (const c of changes) byRule[c.rule] = (byRule[c.rule] ?? 0) + 1;
-  return { rows, changes, byRule, shapeSkipped };
+  return { rows, changes, byRule, shapeSkipped, pastNextBill: past, ambiguousDates: ambiguous };
 }
 
 /** Renders a change log as CSV text (every cell quoted) or JSON. */

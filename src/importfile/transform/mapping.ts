@@ -11,7 +11,14 @@
  *     constants: { importColumn: value }               # e.g. campaignId, merchantId
  *     lookups: [ { by: sourceColumn, values: { legacyValue: { importColumn: value } } } ]
  *                                    # per legacy product, plan or MID: campaignId, productId, merchantId
- *     values: { importColumn: { sourceValue: importValue } }   # value maps (enums, bits)
+ *     values: { importColumn: { sourceValue: importValue } }   # value maps (enums, bits); "" maps empty cells
+ *     joins: [ { source: 3, on: { thisColumn: thatColumn }, columns: { importColumn: thatFilesColumn } } ]
+ *                                    # columns from another SOURCE (the processor's card export) by a key
+ *     derive:                        # values no single column holds (docs/migration.md, "Derivations")
+ *       billShipSame: sameAddress    # 1 when the shipping address is empty or equals the billing one
+ *       cardExpiry: { from: column, format: auto | MM/YY | MM/YYYY | MMYY | MMYYYY | YYYY-MM }
+ *       subscription: { by: [columns] }   # isActiveRecurring and nextBillDate on each one's latest sale only
+ *       disputes: { when: [{ column, values }], parent: column, reasonCode: column }   # rows -> chargebacks
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -25,6 +32,32 @@ export interface Lookup {
   values: Record<string, Record<string, string>>;
 }
 
+/** Columns taken from another source file, matched by a key. */
+export interface Join {
+  source: number;
+  /** This file's column -> the other file's column; the rows match when all are equal. */
+  on: Record<string, string>;
+  /** Import column -> the other file's column. */
+  columns: Record<string, string>;
+}
+
+/** A condition on a source cell: its value (trimmed, any case) is one of `values`. */
+export interface SourceCondition {
+  column: string;
+  values: string[];
+}
+
+/** Values derived from several cells or rows (docs/migration.md, "Derivations"). */
+export interface Derivations {
+  billShipSame?: 'sameAddress';
+  cardExpiry?: { from: string; format: ExpiryFormat };
+  subscription?: { by: string[] };
+  disputes?: { when: SourceCondition[]; parent: string; reasonCode?: string };
+}
+
+/** How a combined card expiry is written. */
+export type ExpiryFormat = 'auto' | 'MM/YY' | 'MM/YYYY' | 'MMYY' | 'MMYYYY' | 'YYYY-MM';
+
 /** How one import file is built. */
 export interface FileMapping {
   source: number;
@@ -32,6 +65,8 @@ export interface FileMapping {
   constants: Record<string, string>;
   lookups: Lookup[];
   values: Record<string, Record<string, string>>;
+  joins: Join[];
+  derive: Derivations;
 }
 
 /** A parsed, checked mapping. */
@@ -46,6 +81,8 @@ export interface Mapping {
 const text = z.union([z.string(), z.number(), z.boolean(), z.null()]).transform((v) => (v === null ? '' : String(v)));
 const textMap = z.record(z.string(), text);
 
+const condition = z.strictObject({ column: z.string().min(1), values: z.array(text).min(1) });
+
 /** The schema of one file's section (unknown keys are refused: a typo must not be ignored silently). */
 const FileSchema = z.strictObject({
   source: z.number().int().min(1).default(1),
@@ -56,6 +93,25 @@ const FileSchema = z.strictObject({
     .nullish()
     .transform((v) => v ?? []),
   values: z.record(z.string(), textMap).nullish().transform((v) => v ?? {}),
+  joins: z
+    .array(z.strictObject({ source: z.number().int().min(1), on: z.record(z.string(), z.string()), columns: z.record(z.string(), z.string()) }))
+    .nullish()
+    .transform((v) => v ?? []),
+  derive: z
+    .strictObject({
+      billShipSame: z.literal('sameAddress').optional(),
+      cardExpiry: z.strictObject({ from: z.string().min(1), format: z.enum(['auto', 'MM/YY', 'MM/YYYY', 'MMYY', 'MMYYYY', 'YYYY-MM']).default('auto') }).optional(),
+      subscription: z.strictObject({ by: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])) }).optional(),
+      disputes: z
+        .strictObject({
+          when: z.union([condition, z.array(condition).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])),
+          parent: z.string().min(1),
+          reasonCode: z.string().min(1).optional(),
+        })
+        .optional(),
+    })
+    .nullish()
+    .transform((v) => (v ?? {}) as Derivations),
 });
 
 /** The schema of mapping.yaml. */
@@ -77,6 +133,25 @@ function checkColumns(kind: FileKind, names: Iterable<string>, where: string): v
   }
 }
 
+/** A column filled two ways would make one of them silently lose: every import column has one origin. */
+function checkDerivations(kind: FileKind, f: Omit<FileMapping, 'derive'> & { derive: Derivations }): void {
+  const origins = new Map<string, string>();
+  const claim = (column: string, where: string) => {
+    const before = origins.get(column);
+    if (before) throw new InvalidInputError(`mapping: ${kind}: ${column} is filled by ${before} and by ${where}`, 'Keep one of them.');
+    origins.set(column, where);
+  };
+  for (const c of Object.keys(f.columns)) claim(c, `${kind}.columns.${c}`);
+  f.joins.forEach((j, i) => Object.keys(j.columns).forEach((c) => claim(c, `${kind}.joins[${i}].columns.${c}`)));
+  const d = f.derive;
+  if (Object.keys(d).length > 0 && kind !== 'transactions') throw new InvalidInputError(`mapping: ${kind}.derive: derivations are for the transactions file only`);
+  if (d.billShipSame) claim('billShipSame', `${kind}.derive.billShipSame`);
+  if (d.cardExpiry) {
+    claim('cardExpiryMonth', `${kind}.derive.cardExpiry`);
+    claim('cardExpiryYear', `${kind}.derive.cardExpiry`);
+  }
+}
+
 /** Parses and checks a mapping's YAML text (pure); errors name the offending key. */
 export function parseMapping(yamlText: string): Mapping {
   let doc: unknown;
@@ -95,7 +170,18 @@ export function parseMapping(yamlText: string): Mapping {
   }
   const { source, target } = parsed.data;
   for (const [k, zone] of [['source.timeZone', source.timeZone], ['target.timeZone', target.timeZone]] as const) {
+    if (zone.trim() === '?' || zone.trim() === '') {
+      throw new InvalidInputError(`mapping: ${k} is still a question: which time zone are these date-times written in?`, 'The data carries no UTC offset, so Konduit will not guess: write the zone, e.g. America/Los_Angeles.');
+    }
     if (!isValidTimeZone(zone)) throw new InvalidInputError(`mapping: ${k} "${zone}" is not an IANA time zone (e.g. America/New_York)`);
+  }
+  for (const [k, format] of [['source.dateTimeFormat', source.dateTimeFormat], ['source.dateFormat', source.dateFormat]] as const) {
+    if (format.includes('|')) {
+      throw new InvalidInputError(
+        `mapping: ${k} is still a choice ("${format}"): the export's dates never have a part above 12, so month/day and day/month both read them`,
+        'Keep the one the export uses (check a date you know, e.g. an order placed on the 3rd).',
+      );
+    }
   }
   compileFormat(source.dateTimeFormat, 'source.dateTimeFormat');
   compileFormat(source.dateFormat, 'source.dateFormat');
@@ -109,15 +195,25 @@ export function parseMapping(yamlText: string): Mapping {
     f.lookups.forEach((l, i) => {
       for (const [k, v] of Object.entries(l.values)) checkColumns(kind, Object.keys(v), `${kind}.lookups[${i}].values.${k}`);
     });
-    files[kind] = f;
+    f.joins.forEach((j, i) => {
+      checkColumns(kind, Object.keys(j.columns), `${kind}.joins[${i}].columns`);
+      if (Object.keys(j.on).length === 0) throw new InvalidInputError(`mapping: ${kind}.joins[${i}].on names no key column`, 'e.g. on: { "Customer ID": "customer_id" }');
+    });
+    checkDerivations(kind, f);
+    files[kind] = f as FileMapping;
   }
   return { version: 1, source, target, files };
 }
 
-/** A compiled date format: parses a string to a wall time, or null. */
-export type DateParser = (text: string) => WallTime | null;
+/** A parsed date: a wall time, and its UTC offset in minutes when the text carried one. */
+export type ParsedDate = WallTime & { offsetMinutes?: number };
 
-const TOKENS: Record<string, { re: string; set: (w: WallTime & { pm?: boolean | undefined }, v: string) => void }> = {
+/** A compiled date format: parses a string to a wall time, or null. */
+export type DateParser = (text: string) => ParsedDate | null;
+
+type Scratch = WallTime & { pm?: boolean | undefined; offsetMinutes?: number | undefined };
+
+const TOKENS: Record<string, { re: string; set: (w: Scratch, v: string) => void }> = {
   YYYY: { re: '(\\d{4})', set: (w, v) => (w.year = Number(v)) },
   YY: { re: '(\\d{2})', set: (w, v) => (w.year = 2000 + Number(v)) },
   MM: { re: '(\\d{2})', set: (w, v) => (w.month = Number(v)) },
@@ -131,12 +227,23 @@ const TOKENS: Record<string, { re: string; set: (w: WallTime & { pm?: boolean | 
   mm: { re: '(\\d{2})', set: (w, v) => (w.minute = Number(v)) },
   ss: { re: '(\\d{2})', set: (w, v) => (w.second = Number(v)) },
   A: { re: '([AaPp][Mm])', set: (w, v) => (w.pm = v.toLowerCase() === 'pm') },
+  // Fractions of a second are read and dropped (the import keeps whole seconds).
+  SSS: { re: '(\\d{1,9})', set: () => undefined },
+  // A UTC offset (Z, +02:00, -0500): the time is converted from it, not from source.timeZone.
+  Z: { re: '(Z|[+-]\\d{2}:?\\d{2})', set: (w, v) => (w.offsetMinutes = offsetOf(v)) },
 };
-const TOKEN_RE = /YYYY|YY|MM|M|DD|D|HH|H|hh|h|mm|ss|A/g;
+const TOKEN_RE = /YYYY|YY|MM|M|DD|D|HH|H|hh|h|mm|ss|SSS|A|Z/g;
+
+function offsetOf(text: string): number {
+  if (text === 'Z') return 0;
+  const sign = text.startsWith('-') ? -1 : 1;
+  const digits = text.slice(1).replace(':', '');
+  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
+}
 
 /** Compiles a format like "MM/DD/YYYY hh:mm:ss A" (tokens YYYY YY MM M DD D HH H hh h mm ss A). */
 export function compileFormat(format: string, where = 'format'): DateParser {
-  const setters: ((w: WallTime & { pm?: boolean | undefined }, v: string) => void)[] = [];
+  const setters: ((w: Scratch, v: string) => void)[] = [];
   let re = '';
   let last = 0;
   let twelve = false;
@@ -155,13 +262,14 @@ export function compileFormat(format: string, where = 'format'): DateParser {
   return (text) => {
     const m = rx.exec(text.trim());
     if (!m) return null;
-    const w: WallTime & { pm?: boolean | undefined } = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
+    const w: Scratch = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
     setters.forEach((set, i) => set(w, m[i + 1] ?? ''));
     if (w.pm !== undefined) {
       if (w.hour < 1 || w.hour > 12) return null;
       w.hour = (w.hour % 12) + (w.pm ? 12 : 0);
     }
     if (!isCalendarDate(w.year, w.month, w.day) || w.hour > 23 || w.minute > 59 || w.second > 59) return null;
-    return { year: w.year, month: w.month, day: w.day, hour: w.hour, minute: w.minute, second: w.second };
+    const wall = { year: w.year, month: w.month, day: w.day, hour: w.hour, minute: w.minute, second: w.second };
+    return w.offsetMinutes === undefined ? wall : { ...wall, offsetMinutes: w.offsetMinutes };
   };
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +71,7 @@ describe('splitSample (files)', () => {
 
   it('splits whole customers: nothing lost or duplicated, notes and details follow, both sides valid', async () => {
     const files = { transactions: join(dir, 'transactions.csv'), notes: join(dir, 'notes.csv'), details: join(dir, 'details.csv') };
-    const r = await splitSample(files, { size: 25, seed: 's', sampleDir: join(dir, 'sample'), restDir: join(dir, 'rest') });
+    const r = await splitSample(files, { size: 25, seed: 's', sampleDir: join(dir, 'sample'), restDir: join(dir, 'rest'), importDate: '2026-11-01' });
     expect(r.customers.sample).toBe(25);
     expect(r.selection.uncovered).toEqual([]);
     const rowsOf = async (p: string) => {
@@ -94,5 +95,16 @@ describe('splitSample (files)', () => {
     expect(sv.valid).toBe(true);
     expect(rv.valid).toBe(true);
     expect((await readFile(r.sample.transactions, 'utf8')).startsWith('"customerId","orderId"')).toBe(true);
+  });
+
+  it('refuses a file with an active subscription due before the import date (the rebill guard): the sample never holds one', async () => {
+    const files = { transactions: join(dir, 'transactions.csv') };
+    const err = await splitSample(files, { size: 25, sampleDir: join(dir, 's2'), restDir: join(dir, 'r2'), importDate: '2027-06-01' }).then(() => null, (e: unknown) => e as { message: string; exitCode: number; hint: string });
+    if (!err) throw new Error('expected a refusal');
+    expect(err).toMatchObject({ exitCode: 1 });
+    expect(err.message).toMatch(/has \d+ active subscription\(s\) due before the import date 2027-06-01/);
+    expect(err.message).toMatch(/row \d+: customer \S+, nextBillDate 20\d\d-/);
+    expect(err.hint).toContain('--past-next-bill-date');
+    expect(existsSync(join(dir, 's2'))).toBe(false);
   });
 });

@@ -9,6 +9,8 @@ import { type FileKind } from '../spec/columns.js';
 import { CsvFileWriter } from './writer.js';
 import { cellOf, readHeader, readTable } from '../read/table.js';
 import { fnv1a32, mulberry32 } from '../../core/prng.js';
+import { localDate, systemTimeZone } from '../../core/time.js';
+import { PAST_NEXT_BILL_HINT, describePastNextBillDates, findPastNextBillDates } from '../validate/past-next-bill-dates.js';
 
 /** What the merchant must be able to check in the sample (issue 7 step 5). */
 export const SAMPLE_FEATURES = ['activeSubscription', 'oneTimeBuyer', 'refund', 'chargeback', 'check', 'separateShipping'] as const;
@@ -182,6 +184,11 @@ export interface SampleOptions {
   /** Prefixes of the output names (e.g. "sample-", "rest-"), so both sets can share a server directory. */
   samplePrefix?: string;
   restPrefix?: string;
+  /**
+   * The planned import date (YYYY-MM-DD): a file with an active subscription due before it is refused (the
+   * rebill guard: the sample never holds one). Default: today's date on this machine.
+   */
+  importDate?: string;
 }
 
 /**
@@ -191,6 +198,9 @@ export interface SampleOptions {
  */
 export async function splitSample(files: FileSet, o: SampleOptions): Promise<SampleResult> {
   if (o.sampleDir === o.restDir) throw new InvalidInputError('the sample and the rest need different directories');
+  const importDate = o.importDate ?? localDate(Date.now(), systemTimeZone());
+  const past = await findPastNextBillDates(files.transactions, importDate);
+  if (past.count > 0) throw new InvalidInputError(describePastNextBillDates(files.transactions, importDate, past), PAST_NEXT_BILL_HINT);
   const by = new Map<string, Acc>();
   for await (const rec of readTable(files.transactions, FACT_COLUMNS)) {
     const get = (n: string) => cellOf(rec, n);

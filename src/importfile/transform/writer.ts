@@ -4,9 +4,7 @@
  * highly recommend quoting all cells"), lines end in CRLF (RFC 4180), and files appear only when
  * complete (atomic).
  */
-import { once } from 'node:events';
 import { openAtomicStream, type AtomicStream } from '../../core/atomic.js';
-import { EnvironmentError, errorMessage } from '../../core/errors.js';
 import { columnsByKind, type FileKind } from '../spec/columns.js';
 
 /** Quotes one cell: always, doubling inner quotes. */
@@ -39,12 +37,7 @@ export class CsvFileWriter {
 
   /** Opens `path` (temp file until commit) and writes the header line. */
   static async open(path: string, header: readonly string[], mode = 0o600): Promise<CsvFileWriter> {
-    let out: AtomicStream;
-    try {
-      out = await openAtomicStream(path, mode);
-    } catch (err) {
-      throw new EnvironmentError(`cannot write ${path}: ${errorMessage(err)}`);
-    }
+    const out = await openAtomicStream(path, mode);
     const w = new CsvFileWriter(path, out);
     w.buf.push(csvLine(header));
     return w;
@@ -65,7 +58,7 @@ export class CsvFileWriter {
     const chunk = this.buf.join('');
     this.buf = [];
     this.bufLen = 0;
-    if (!this.out.stream.write(chunk)) await once(this.out.stream, 'drain');
+    await this.out.write(chunk);
   }
 
   /** Flushes and renames the temp file to the path. */

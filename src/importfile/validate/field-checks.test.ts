@@ -126,6 +126,8 @@ const cases: RowCase[] = [
   { code: 'invalid_datetime', column: 'dateCreated', bad: { dateCreated: '2025-02-29 10:00:00' }, good: { dateCreated: '2024-02-29 10:00:00' } },
   { code: 'invalid_datetime', column: 'dateCreated', bad: { dateCreated: '03/10/2025 14:05' }, good: { dateCreated: '2025-03-10 00:00:00' } },
   { code: 'invalid_date', column: 'shipDate', bad: { shipDate: '2025-3-11' }, good: { shipDate: '2025-03-11' } },
+  { code: 'invalid_datetime', column: 'dateCreated', bad: { dateCreated: '4/10/2026 5:35 AM' }, good: { dateCreated: '2026-04-10 05:35:00' } },
+  { code: 'invalid_expiry_month', column: 'cardExpiryMonth', bad: { cardExpiryMonth: '06/31' }, good: { cardExpiryMonth: '06' } },
   { code: 'invalid_email', column: 'emailAddress', bad: { emailAddress: 'ada@example' }, good: { emailAddress: 'ada.l+1@example.co.uk' } },
   { code: 'phone_not_digits', column: 'phoneNumber', bad: { phoneNumber: '(555) 111-2222' }, good: { phoneNumber: '5551112222' } },
   { code: 'phone_length', column: 'cellPhone', bad: { cellPhone: '555' }, good: { cellPhone: '447700900123' } },
@@ -142,6 +144,8 @@ const cases: RowCase[] = [
   { code: 'invalid_account_number', column: 'achAccountNumber', bad: { achAccountNumber: '1234-5678' }, good: { achAccountNumber: '12345678' } },
   { code: 'not_in_enum', column: 'achAccountType', bad: { achAccountType: 'checking' }, good: { achAccountType: 'CHECKING' } },
   { code: 'card_too_short', column: 'cardNumber', bad: { cardNumber: '41111111' }, good: { cardNumber: '411111111117' } },
+  { code: 'card_in_other_column', column: 'address2', bad: { address2: 'cc4012888888881881 exp 03/29' }, good: { address2: 'Apt 4012888888881882' } },
+  { code: 'card_in_other_column', column: 'merchantTxnId', bad: { merchantTxnId: '4012-8888-8888-1881' }, good: { merchantTxnId: 'ch_4012888888881881' } },
   { code: 'card_masked_malformed', column: 'cardNumber', bad: { cardNumber: '4111xx', externalToken: 'tok' }, good: { cardNumber: '4111xxxxxxxx1111', externalToken: 'tok' } },
   { code: 'invalid_country', column: 'shipCountry', bad: { billShipSame: '1', shipCountry: 'XX' }, good: { billShipSame: '1', shipCountry: '' } },
   {

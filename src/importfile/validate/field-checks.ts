@@ -4,6 +4,7 @@
  * (writing any parsed number to `parsed.value`) or the code of the problem.
  */
 import { caProvinceTable, countryTable, usStateTable } from '../spec/regions.js';
+import { classifyCard } from '../spec/card-numbers.js';
 import type { Check, IssueCode } from '../spec/messages.js';
 
 /**
@@ -39,6 +40,7 @@ export const fieldChecks: Check = {
     'card_scientific_notation',
     'card_truncated_to_15_digits',
     'card_masked_malformed',
+    'card_in_other_column',
     'quantity_not_positive',
   ],
 };
@@ -337,73 +339,12 @@ export function checkAccount(buf: Uint8Array, s: number, e: number): IssueCode |
 export const CARD_FULL = 1;
 export const CARD_MASKED = 2;
 
-/**
- * A card number: 12 to 19 digits passing the Luhn check, or a masked number (digits and x, X or *).
- * Spreadsheet damage is named as such: scientific notation (4.11111E+15), and numbers cut to 15
- * significant digits and padded with zeros (which then fail Luhn).
- */
+/** A card number: 12 to 19 digits passing the Luhn check, or masked (spec/card-numbers.ts classifyCard). */
 export function checkCard(buf: Uint8Array, s: number, e: number): IssueCode | null {
-  const n = e - s;
-  let masks = 0;
-  let other = 0;
-  let sciE = false;
-  for (let i = s; i < e; i++) {
-    const b = buf[i]!;
-    if (b >= D0 && b <= D9) continue;
-    if (b === 0x78 || b === 0x58 || b === 0x2a) masks++;
-    else if (b === 0x45 || b === 0x65) sciE = true;
-    else other++;
-  }
-  if (sciE && isScientific(buf, s, e)) return 'card_scientific_notation';
-  if (masks > 0 && other === 0 && !sciE) {
-    if (n > 19 || n < 12) return 'card_masked_malformed';
-    parsed.value = CARD_MASKED;
+  const c = classifyCard(buf, s, e);
+  if (c === 'full' || c === 'masked') {
+    parsed.value = c === 'full' ? CARD_FULL : CARD_MASKED;
     return null;
   }
-  if (masks > 0 || other > 0 || sciE) return 'card_not_digits';
-  if (n > 19) return 'card_too_long';
-  if (n < 12) return 'card_too_short';
-  if (luhn(buf, s, e)) {
-    parsed.value = CARD_FULL;
-    return null;
-  }
-  if (n >= 16) {
-    let zeros = true;
-    for (let i = s + 15; i < e; i++) if (buf[i] !== D0) zeros = false;
-    if (zeros) return 'card_truncated_to_15_digits';
-  }
-  return 'card_luhn';
-}
-
-/** Digits, optionally a point and more digits, then E or e, an optional sign and digits. */
-function isScientific(buf: Uint8Array, s: number, e: number): boolean {
-  let i = s;
-  let d = 0;
-  while (i < e && isDigit(buf[i])) (i++, d++);
-  if (buf[i] === 0x2e) {
-    i++;
-    while (i < e && isDigit(buf[i])) (i++, d++);
-  }
-  if (d === 0 || (buf[i] !== 0x45 && buf[i] !== 0x65)) return false;
-  i++;
-  if (buf[i] === 0x2b || buf[i] === 0x2d) i++;
-  const expStart = i;
-  while (i < e && isDigit(buf[i])) i++;
-  return i === e && i > expStart;
-}
-
-/** The Luhn (mod 10) check over the digits buf[s, e). */
-export function luhn(buf: Uint8Array, s: number, e: number): boolean {
-  let sum = 0;
-  let dbl = false;
-  for (let i = e - 1; i >= s; i--) {
-    let d = buf[i]! - D0;
-    if (dbl) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    dbl = !dbl;
-  }
-  return sum % 10 === 0;
+  return c;
 }

@@ -14,6 +14,8 @@ const at = (row: number | null) => ({ kind: 'transactions' as const, row, column
 /** Each kind of damage to a valid one-row file, reported on the record (or the file) it hits. */
 const cases: FileCase[] = [
   { code: 'file_empty', at: at(null), files: { transactions: '' }, good },
+  { code: 'file_encoding', at: at(null), files: { transactions: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(csv, 'utf16le')]) }, good: { transactions: `\ufeff${csv}` } },
+  { code: 'no_transactions', at: at(null), files: { transactions: transactionsCsv([]) }, good },
   { code: 'csv_ragged_row', at: at(2), files: damaged('"Ada","extra"'), good },
   { code: 'csv_bad_quote', at: at(2), files: damaged('"A"da"'), good },
   { code: 'csv_nul_byte', at: at(2), files: damaged('"A\u0000da"'), good },

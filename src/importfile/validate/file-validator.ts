@@ -2,6 +2,8 @@
  * Validates the records of one file, in the pipeline order of DESIGN §3: shape (CSV flags, header,
  * cell count) -> field checks (one per column type) -> cross-field rules -> cross-row state.
  */
+import { maskNumber } from '../../core/mask.js';
+import { cardsInCell, type CardScan } from '../spec/card-numbers.js';
 import type { ColumnSpec, FileKind } from '../spec/columns.js';
 import {
   FLAG_BAD_QUOTE,
@@ -18,6 +20,10 @@ import type { FileSummary, IssueCollector } from './report.js';
 import { RowView } from '../read/row.js';
 import type { Reporter, RowRule, RuleContext } from './row-rule.js';
 
+/** Scan modes by number (spec/card-numbers.ts), for the per-cell loop. */
+const SCAN: Record<CardScan, number> = { never: 0, anywhere: 1, whole: 2 };
+const SCAN_MODE: CardScan[] = ['never', 'anywhere', 'whole'];
+
 // Column type ids, so the per-cell dispatch is a switch on small integers.
 const T = {
   varchar: 0, id: 1, integer: 2, decimal: 3, amount2: 4, bit: 5, enum: 6, date: 7, datetime: 8, email: 9,
@@ -27,7 +33,7 @@ const T = {
 /** The file's own shape (an empty file, damaged CSV) and the codes it raises; cells are the field checks'. */
 export const fileShapeCheck: Check = {
   name: 'file-validator',
-  raises: ['file_empty', 'csv_unclosed_quote', 'csv_bad_quote', 'csv_nul_byte', 'csv_invalid_utf8', 'csv_ragged_row'],
+  raises: ['file_empty', 'file_encoding', 'no_transactions', 'csv_unclosed_quote', 'csv_bad_quote', 'csv_nul_byte', 'csv_invalid_utf8', 'csv_ragged_row'],
 };
 
 /** What a file validator needs from the run. */
@@ -50,6 +56,9 @@ export class FileValidator implements Reporter {
   private readonly mustHave: Uint8Array;
   private readonly enums: (Uint8Array[] | null)[];
   private readonly quantityCol: number;
+  /** Per column: where card numbers are looked for (SCAN), and whether a valid cell rules one out. */
+  private readonly scan: Uint8Array;
+  private readonly cardProof: Uint8Array;
   private readonly customerCol: number;
   private cellOf: Int32Array | null = null;
   private width = 0;
@@ -57,6 +66,9 @@ export class FileValidator implements Reporter {
   private identity = false;
   private readonly ownS: Int32Array;
   private readonly ownE: Int32Array;
+  /** The file is something else (another encoding, an export's header): records are counted, not checked. */
+  private skipRows = false;
+  private rejected = false;
 
   constructor(private readonly o: FileValidatorOptions) {
     const cols = o.cols;
@@ -69,12 +81,16 @@ export class FileValidator implements Reporter {
     this.mustHave = Uint8Array.from(cols, (c) => (c.required.kind === 'always' ? 1 : 0));
     this.enums = cols.map((c) => (c.values ? c.values.map((v) => Buffer.from(v)) : null));
     this.quantityCol = cols.findIndex((c) => c.name === 'quantity');
+    this.scan = Uint8Array.from(cols, (c) => SCAN[c.cardScan]);
+    // A cell that passed one of these type checks cannot hold 13 digits in a row.
+    const proof = new Set<number>([T.date, T.datetime, T.bit, T.enum, T.month, T.year, T.country, T.decimal, T.amount2]);
+    this.cardProof = Uint8Array.from(cols, (c) => (proof.has(T[c.type]) ? 1 : 0));
     this.customerCol = cols.findIndex((c) => c.name === 'customerId');
   }
 
   /** Whether the header was read and maps the customerId column. */
   get hasCustomerIds(): boolean {
-    return this.cellOf !== null && this.customerCol >= 0 && this.cellOf[this.customerCol]! >= 0;
+    return !this.skipRows && this.cellOf !== null && this.customerCol >= 0 && this.cellOf[this.customerCol]! >= 0;
   }
 
   /** The record callback. */
@@ -84,6 +100,7 @@ export class FileValidator implements Reporter {
       return;
     }
     this.summary.rows++;
+    if (this.skipRows) return;
     const v = this.view;
     v.buf = rec.buf;
     v.row = rec.row;
@@ -210,7 +227,18 @@ export class FileValidator implements Reporter {
         ok[k] = 0;
         this.report(code, k, this.paramsFor(code, k));
       }
+      if (this.scan[k] && ce - cs >= 13 && !(code === null && this.cardProof[k])) this.scanForCard(k, cs, ce);
     }
+  }
+
+  /** Reports a card-like number in a column other than cardNumber (only its masked digits are shown). */
+  private scanForCard(k: number, cs: number, ce: number): void {
+    const buf = this.view.buf;
+    let digits = 0;
+    for (let i = cs; i < ce; i++) if (buf[i]! >= 0x30 && buf[i]! <= 0x39) digits++;
+    if (digits < 13) return;
+    const found = cardsInCell(buf.toString('utf8', cs, ce), SCAN_MODE[this.scan[k]!]!);
+    if (found.length > 0) this.report('card_in_other_column', k, { digits: found[0]!.digits.length }, maskNumber(found[0]!.digits));
   }
 
   private paramsFor(code: IssueCode, k: number): IssueParams {
@@ -224,6 +252,12 @@ export class FileValidator implements Reporter {
       case 'card_too_long':
       case 'card_too_short':
         return { length: v.e[k]! - v.s[k]! };
+      case 'invalid_date':
+      case 'invalid_datetime':
+        // The way out depends on what was written: a slash date needs --date-order.
+        return /^\s*\d{1,2}[/.]\d{1,2}[/.]\d{2,4}/.test(v.text(k)) ? { slash: 1 } : {};
+      case 'invalid_expiry_month':
+        return /^\s*\d{1,2}\s*[/-]\s*(\d{2}|\d{4})\s*$/.test(v.text(k)) ? { combined: 1 } : {};
       default:
         return {};
     }
@@ -235,6 +269,7 @@ export class FileValidator implements Reporter {
       cells.push(rec.buf.toString('utf8', rec.starts[i]!, rec.ends[i]!));
     }
     const h = checkHeader(cells, this.o.cols);
+    this.skipRows = h.notImportFile;
     this.cellOf = h.cellOf;
     this.width = h.width;
     this.identity = h.width === this.o.cols.length && h.cellOf.every((c, k) => c === k);
@@ -251,10 +286,10 @@ export class FileValidator implements Reporter {
   }
 
   /** Reports an issue on the current row (Reporter). */
-  report(code: IssueCode, column: number, params?: IssueParams): void {
+  report(code: IssueCode, column: number, params?: IssueParams, shown?: string): void {
     const v = this.view;
     const spec = column >= 0 ? this.o.cols[column]! : null;
-    const value = column >= 0 ? () => v.text(column) : null;
+    const value = shown !== undefined ? shown : column >= 0 ? () => v.text(column) : null;
     this.o.collector.add(this.summary, v.row, v.line, spec, column, code, value, params);
   }
 
@@ -269,8 +304,16 @@ export class FileValidator implements Reporter {
     this.o.collector.add(this.summary, null, null, null, -1, code, null, params);
   }
 
-  /** Ends the file: file-level issues (an empty file). */
+  /** Reports that the file is not UTF-8 CSV text (what it is, and how to get the CSV); its bytes are not read. */
+  rejectFile(what: string, fix: string): void {
+    this.rejected = true;
+    this.o.collector.add(this.summary, null, null, null, -1, 'file_encoding', null, { what, fix });
+  }
+
+  /** Ends the file: file-level issues (an empty file, a transactions file without transactions). */
   finish(): void {
+    if (this.rejected) return;
     if (this.cellOf === null) this.o.collector.add(this.summary, null, null, null, -1, 'file_empty', null);
+    else if (this.o.kind === 'transactions' && this.summary.rows === 0 && !this.skipRows) this.o.collector.add(this.summary, null, null, null, -1, 'no_transactions', null);
   }
 }

@@ -31,7 +31,7 @@ export function renderText(report: ValidationReport, codes: CodeSummary[], maxLi
     for (const ex of c.examples.slice(0, take)) out.push(`  - ${where(ex)}: ${ex.message}`);
     budget -= take;
     shown += take;
-    if (c.count > take) out.push(`  ... ${plural(c.count - take, 'more')}`);
+    if (c.count > take) out.push(`  ... ${c.count - take} more`);
     out.push(`  fix: ${hintFor(c.code)}`);
   }
   const errors = report.files.reduce((n, f) => n + f.errors, 0);

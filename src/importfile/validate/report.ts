@@ -51,11 +51,27 @@ export interface CodeSummary {
 /** Longest value shown in an issue. */
 const MAX_VALUE = 80;
 
+/** Text cut to `max` characters with an ellipsis (a 1 MB header cell must not make a 1 MB message). */
+export function truncate(text: string, max = MAX_VALUE): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 /** The value as it may be shown: sensitive columns masked to first 6 + last 4, card-like runs masked anywhere. */
 export function displayValue(spec: ColumnSpec | null, raw: string): string {
-  let v = spec?.sensitive ? maskNumber(raw) : maskDigitsInText(raw);
-  if (v.length > MAX_VALUE) v = `${v.slice(0, MAX_VALUE - 1)}…`;
-  return v;
+  // Masked before it is cut, so a cut never leaves a digit run the mask would not recognise.
+  return truncate(spec?.sensitive ? maskNumber(raw) : maskDigitsInText(raw));
+}
+
+/** Longest parameter quoted in a message (the catalog's own texts stay under it). */
+const MAX_PARAM = 120;
+
+/** Parameters as they may be quoted in a message: text from the file (a header cell) is cut. */
+function shownParams(params: IssueParams): IssueParams {
+  let out: IssueParams | null = null;
+  for (const [k, v] of Object.entries(params)) {
+    if (typeof v === 'string' && v.length > MAX_PARAM) (out ??= { ...params })[k] = truncate(maskDigitsInText(v), MAX_PARAM);
+  }
+  return out ?? params;
 }
 
 interface Listed {
@@ -119,7 +135,7 @@ export class IssueCollector {
       code,
       severity,
       // Messages may quote user text (a header cell): mask card-like digit runs there too.
-      message: maskDigitsInText(renderMessage(code, spec ? spec.name : null, params)),
+      message: maskDigitsInText(renderMessage(code, spec ? spec.name : null, shownParams(params))),
       value: raw === null ? null : displayValue(spec, raw),
     };
     if (wantList) this.listed.push({ issue, fileIndex: this.files.indexOf(fileSummary), col });

@@ -14,10 +14,19 @@ describe('field and cross-field rules', () => {
   });
 
   it('severity: warnings alone keep the report valid', async () => {
-    const r = await check({ transactions: tx([validTransaction({ isActiveRecurring: '1', nextBillDate: '2025-01-01' })]) });
+    const r = await check({ transactions: tx([validTransaction({ quantity: '0' })]) });
     expect(r.valid).toBe(true);
     expect(r.files[0]).toMatchObject({ errors: 0, warnings: 1 });
-    expect(r.issues[0]).toMatchObject({ code: 'next_bill_date_past', severity: 'warning' });
+    expect(r.issues[0]).toMatchObject({ code: 'quantity_not_positive', severity: 'warning' });
+  });
+
+  it('the rebill guard: a next bill date before the planned import date is an error, compared with importDate when given', async () => {
+    const row = validTransaction({ isActiveRecurring: '1', nextBillDate: '2026-02-01' });
+    expect((await check({ transactions: tx([row]) })).valid).toBe(true);
+    const r = await validateImportFiles({ transactions: tx([row]) }, { today: TODAY, importDate: '2026-02-10' });
+    expect(r.valid).toBe(false);
+    expect(r.issues.map((i) => [i.code, i.severity, i.row, i.value])).toEqual([['next_bill_date_past', 'error', 2, '2026-02-01']]);
+    expect(r.issues[0]!.message).toBe('nextBillDate 2026-02-01 of an active subscription is before the import date 2026-02-10: the CRM would bill it the moment it is imported');
   });
 });
 
@@ -214,5 +223,15 @@ describe('report', () => {
 
   it('throws an EnvironmentError naming a missing file', async () => {
     await expect(validateImportFiles({ transactions: '/nonexistent/t.csv' })).rejects.toThrow(/transactions file \/nonexistent\/t.csv/);
+  });
+});
+
+describe('messages that name the way out (issue 17)', () => {
+  it('a slash date names --date-order; a combined expiry names derive.cardExpiry', async () => {
+    const issues = await issuesOf([validTransaction({ dateCreated: '4/10/2026 5:35 AM', cardExpiryMonth: '06/31' })]);
+    expect(issues.find((i) => i.code === 'invalid_datetime')?.message).toContain('konduit import fix --date-order mdy (or dmy)');
+    expect(issues.find((i) => i.code === 'invalid_expiry_month')?.message).toContain('combined expiry');
+    const plain = await issuesOf([validTransaction({ dateCreated: 'yesterday' })]);
+    expect(plain.find((i) => i.code === 'invalid_datetime')?.message).toBe('dateCreated must be a real date and time written YYYY-MM-DD HH:MM:SS');
   });
 });

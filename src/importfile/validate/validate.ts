@@ -2,14 +2,18 @@
  * The programmatic API: validate a set of import files (transactions, and optionally notes and
  * details) and get the report that `konduit import validate --format json` prints.
  */
-import { stat } from 'node:fs/promises';
-import { EnvironmentError } from '../../core/errors.js';
+import { open, stat } from 'node:fs/promises';
+import { EnvironmentError, UsageError } from '../../core/errors.js';
+import { isCalendarDate } from '../../core/time.js';
+import { SNIFF_BYTES, sniffNotCsvText } from '../read/encoding.js';
 import { columnsByKind, type FileKind } from '../spec/columns.js';
 import { CrossRowState } from './cross-row.js';
 import { scanCsvBuffer, scanCsvFile } from '../read/csv-file.js';
 import { FileValidator } from './file-validator.js';
 import { IssueCollector, type CodeSummary, type ValidationReport } from './report.js';
 import { transactionRules } from './rules/index.js';
+import { indexCrmIds } from './row-rule.js';
+import type { CrmIdLists } from '../../core/crm-ids.js';
 
 export type { ValidationReport, ReportIssue, FileSummary, CodeSummary } from './report.js';
 
@@ -27,8 +31,15 @@ export interface ImportInput {
 export interface ValidateOptions {
   /** Most issues listed in the report (all are counted). Default 1000. */
   maxIssues?: number;
-  /** Today's date (YYYY-MM-DD) for "already past" checks. Default: the system's local date. */
+  /** Today's date (YYYY-MM-DD). Default: the system's local date. */
   today?: string;
+  /**
+   * The planned import date (YYYY-MM-DD): an active subscription whose next bill date is before it is an
+   * error (the rebill guard). Default: today.
+   */
+  importDate?: string;
+  /** The CRM's ids (konduit crm ids): every campaignId, productId and merchantId is checked against them. */
+  crmIds?: CrmIdLists;
   /** Size cap of the cross-row tables as a power of two (default 22: ~2.9M ids each); tests lower it. */
   crossRowBits?: number;
 }
@@ -47,6 +58,8 @@ export async function runValidation(
   opts: ValidateOptions = {},
 ): Promise<{ report: ValidationReport; codes: CodeSummary[] }> {
   const today = parseToday(opts.today);
+  const importDate = opts.importDate === undefined ? today : parseToday(opts.importDate, 'importDate');
+  const crm = opts.crmIds ? indexCrmIds(opts.crmIds) : null;
   // Fail on a missing file before spending time on the others.
   for (const [kind, src] of Object.entries(input) as [FileKind, ImportSource | undefined][]) {
     if (src !== undefined) await assertReadable(kind, src);
@@ -68,9 +81,12 @@ export async function runValidation(
       rules: kind === 'transactions' ? transactionRules : [],
       collector,
       cross,
-      ctx: { today },
+      ctx: { today, importDate, crm },
     });
-    if (typeof src === 'string') {
+    const notText = sniffNotCsvText(await headOf(src));
+    if (notText) {
+      v.rejectFile(notText.what, notText.fix);
+    } else if (typeof src === 'string') {
       try {
         await scanCsvFile(src, v.onRecord);
       } catch (err) {
@@ -91,6 +107,19 @@ export async function runValidation(
     v.finish();
   }
   return { report: collector.report(), codes: collector.codeSummaries() };
+}
+
+/** The first bytes of a source, to tell what it is before reading it as CSV. */
+async function headOf(src: ImportSource): Promise<Uint8Array> {
+  if (typeof src !== 'string') return Buffer.from(src.content.slice(0, SNIFF_BYTES));
+  const fh = await open(src, 'r');
+  try {
+    const buf = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
 }
 
 async function sizeOf(src: ImportSource): Promise<number> {
@@ -116,13 +145,13 @@ async function assertReadable(kind: FileKind, src: ImportSource): Promise<void> 
   if (!info.isFile()) throw new EnvironmentError(`the ${kind} file ${src} (${flag}) is not a regular file`);
 }
 
-/** Today as yyyymmdd, from YYYY-MM-DD or the system's local date. */
-function parseToday(text: string | undefined): number {
+/** Today (or another option's date) as yyyymmdd, from YYYY-MM-DD or the system's local date. */
+function parseToday(text: string | undefined, name = 'today'): number {
   if (text === undefined) {
     const d = new Date();
     return d.getFullYear() * 10000 + (d.getMonth() + 1) * 100 + d.getDate();
   }
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!m) throw new RangeError(`today must be YYYY-MM-DD, got "${text}"`);
+  if (!m || !isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]))) throw new UsageError(`${name} must be a real date written YYYY-MM-DD, got "${text.slice(0, 40)}"`);
   return Number(m[1]) * 10000 + Number(m[2]) * 100 + Number(m[3]);
 }

@@ -4,7 +4,7 @@ import { rule } from './us-or-ca-address-without-valid-state.js';
 /** A failing change and a passing one on a valid base row, for each code the rule raises. */
 const cases: RowCase[] = [
   { code: 'invalid_state', column: 'state', bad: { state: 'Illinois' }, good: { state: 'DC' } },
-  { code: 'invalid_state', column: 'state', bad: { country: 'CA', state: 'NY', postalCode: 'K1A 0B1' }, good: { country: 'CA', state: 'ON' } },
+  { code: 'invalid_state', column: 'state', bad: { country: 'CA', state: 'NY', postalCode: 'K1A 0B1' }, good: { country: 'CA', state: 'ON', postalCode: 'K1A 0B1' } },
   { code: 'required_if', column: 'state', bad: { state: '' }, good: { country: 'GB', state: '' } },
   {
     code: 'required_if',
