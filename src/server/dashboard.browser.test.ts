@@ -49,7 +49,7 @@ const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.
 
 /** `konduit report KIND --format json` over the test's store, as the CLI renders it. */
 async function cli<N extends 'summary' | 'cohorts' | 'series'>(name: N, q: { from: string; to: string; tz: string }, by: 'day' | 'week' | 'month' = 'month'): Promise<ReportJson[N]> {
-  const parsed: ParsedReport = { name, q: { ...q, filters: [], groupBy: null, basis: 'event', accountZone: ACCOUNT_ZONE }, by };
+  const parsed: ParsedReport = { name, q: { ...q, currency: 'USD', filters: [], groupBy: null, basis: 'event', accountZone: ACCOUNT_ZONE }, by };
   return JSON.parse(await render(store, parsed, 'json')) as ReportJson[N];
 }
 
