@@ -75,7 +75,7 @@ export const MAX_VALUES = 500;
 
 /**
  * The values a dimension takes in the ledger of these connections (null: all), each with its name, those
- * whose id or name contains `search` (case-insensitive) when given; sorted by connection, then name (else
+ * whose id or name contains `search` (case-insensitive) when given; sorted by connection name, then name (else
  * id); at most `limit` (truncated says there were more). What a filter picker lists.
  */
 export async function dimensionValues(
@@ -97,8 +97,9 @@ export async function dimensionValues(
   const search = o.search?.trim() ? ` WHERE (LOWER(v.id) LIKE ${p.add(containsPattern(o.search.trim()))} ESCAPE '\\' OR LOWER(${name}) LIKE $${p.values.length} ESCAPE '\\')` : '';
   const rows = await store.query(
     `SELECT v.connection_id AS connection_id, v.id AS id, ${name} AS name FROM (${distinct}) v
+     LEFT JOIN connections c ON c.connection_id = v.connection_id
      ${names ? `LEFT JOIN (${names}) n ON n.connection_id = v.connection_id AND n.id = v.id` : ''}${search}
-     ORDER BY v.connection_id, ${d === 'cycle' ? 'CAST(v.id AS INTEGER)' : `LOWER(COALESCE(${name}, v.id)), v.id`}
+     ORDER BY c.name, ${d === 'cycle' ? 'CAST(v.id AS INTEGER)' : `LOWER(COALESCE(${name}, v.id)), v.id`}
      LIMIT ${limit + 1}`,
     p.values,
   );
@@ -136,12 +137,12 @@ export async function valuesNamed(
   const all = rows.map((r) => ({ connectionId: String(r.connection_id), id: String(r.id), name: r.name === null ? null : String(r.name), alt: r.alt === null ? null : String(r.alt) }));
   const matches = all.filter((r) => r.name?.toLowerCase() === want || r.alt?.toLowerCase() === want).map((r) => ({ connectionId: r.connectionId, value: typedValue(d, r.id) }));
   if (matches.length > 0) return { matches, close: [] };
+  // Closest first: by edit distance, among names that contain the text, are contained in it, or are a few letters off.
   const score = (s: string | null) => {
     if (!s) return Infinity;
     const t = s.toLowerCase();
-    if (t.includes(want) || want.includes(t)) return 0;
     const dist = distance(t, want);
-    return dist <= Math.max(2, Math.floor(want.length / 3)) ? dist : Infinity;
+    return t.includes(want) || want.includes(t) || dist <= Math.max(2, Math.floor(want.length / 3)) ? dist : Infinity;
   };
   const close = all
     .map((r) => ({ r, s: Math.min(score(r.name), score(r.alt)) }))

@@ -222,6 +222,18 @@ export function groupJson(groupBy: Dimension | null, g: Group | null, o: RenderC
   return { group: connection === null ? id : `${connection}:${id}`, connection, id: g.value, name: nameOf(groupBy, o.names ?? new Map(), g) };
 }
 
+/**
+ * Rows in the analytics' order, the connections' by name: a stable sort on (`within`, the connection's
+ * name), so rows of one period (or cohort, or MID) keep their order inside each connection.
+ */
+function byConnection<T extends { connection: string | null }>(rows: T[], within: (r: T) => string = () => ''): T[] {
+  const key = (r: T) => [within(r), r.connection ?? ''] as const;
+  return rows.sort((a, b) => {
+    const [x, y] = [key(a), key(b)];
+    return x[0] !== y[0] ? (x[0] < y[0] ? -1 : 1) : x[1] !== y[1] ? (x[1] < y[1] ? -1 : 1) : 0;
+  });
+}
+
 /** Summary as JSON: the ungrouped report gives `total`, the grouped one (if any) `groups`. */
 export function summaryJson(total: SummaryReport, grouped: SummaryReport | null, o: RenderContext = {}): SummaryJson {
   const first = total.rows[0];
@@ -231,10 +243,12 @@ export function summaryJson(total: SummaryReport, grouped: SummaryReport | null,
     from: total.from, to: total.to, previousFrom: total.previousFrom, previousTo: total.previousTo, timeZone: total.zone, basis: total.basis, ...currencyJson(c, o), groupBy: grouped?.groupBy ?? null,
     total: comparedJson(first.figures, c),
     groups: grouped
-      ? grouped.rows.map((row) => {
-          const g = groupJson(grouped.groupBy, row.group, o);
-          return { ...g, group: g.group ?? '(none)', figures: comparedJson(row.figures, c) };
-        })
+      ? byConnection(
+          grouped.rows.map((row) => {
+            const g = groupJson(grouped.groupBy, row.group, o);
+            return { ...g, group: g.group ?? '(none)', figures: comparedJson(row.figures, c) };
+          }),
+        )
       : [],
   };
 }
@@ -243,7 +257,10 @@ export function summaryJson(total: SummaryReport, grouped: SummaryReport | null,
 export function seriesJson(r: SeriesReport, o: RenderContext = {}): SeriesJson {
   return {
     from: r.from, to: r.to, by: r.by, timeZone: r.zone, basis: r.basis, ...currencyJson(r.currency, o), groupBy: r.groupBy,
-    points: r.points.map((p) => ({ period: p.period, start: p.start, ...groupJson(r.groupBy, p.group, o), ...figuresJson(p.figures, r.currency) })),
+    points: byConnection(
+      r.points.map((p) => ({ period: p.period, start: p.start, ...groupJson(r.groupBy, p.group, o), ...figuresJson(p.figures, r.currency) })),
+      (p) => p.start,
+    ),
   };
 }
 
@@ -252,10 +269,10 @@ export function cohortsJson(r: CohortReport, o: RenderContext = {}): CohortsJson
   const money = (cents: number) => formatMinor(cents, r.currency);
   return {
     by: r.by, timeZone: r.zone, ...currencyJson(r.currency, o), groupBy: r.groupBy, horizons: r.horizons, asOf: new Date(r.asOf).toISOString(),
-    cohorts: r.cohorts.map((c) => ({
+    cohorts: byConnection(r.cohorts.map((c) => ({
       cohort: c.cohort, start: c.start, ...groupJson(r.groupBy, c.group, o), customers: c.customers, netToDate: money(c.netToDate),
       ltv: Object.fromEntries(r.horizons.map((h) => [String(h), { value: money(c.ltv[h]?.cents ?? 0), complete: c.ltv[h]?.complete ?? false }])),
-    })),
+    })), (c) => c.start),
   };
 }
 
@@ -263,7 +280,10 @@ export function cohortsJson(r: CohortReport, o: RenderContext = {}): CohortsJson
 export function triangleJson(r: TriangleReport, o: RenderContext = {}): TriangleJson {
   return {
     timeZone: r.zone, ...currencyJson(r.currency, o), groupBy: r.groupBy, asOf: new Date(r.asOf).toISOString(),
-    rows: r.rows.map((row) => ({ cohort: row.cohort, ...groupJson(r.groupBy, row.group, o), customers: row.customers, months: row.months.map((m) => ({ value: formatMinor(m.cents, r.currency), complete: m.complete })) })),
+    rows: byConnection(
+      r.rows.map((row) => ({ cohort: row.cohort, ...groupJson(r.groupBy, row.group, o), customers: row.customers, months: row.months.map((m) => ({ value: formatMinor(m.cents, r.currency), complete: m.complete })) })),
+      (row) => row.cohort,
+    ),
   };
 }
 
@@ -271,10 +291,12 @@ export function triangleJson(r: TriangleReport, o: RenderContext = {}): Triangle
 export function retentionJson(r: RetentionReport, o: RenderContext = {}): RetentionJson {
   return {
     from: r.from, to: r.to, timeZone: r.zone, ...currencyJson(r.currency, o), groupBy: r.groupBy,
-    rows: r.rows.map((row) => ({
-      ...groupJson(r.groupBy, row.group, o), initialPurchases: row.initialPurchases,
-      cycles: row.cycles.map((c) => ({ cycle: c.cycle, approvals: c.approvals, retention: fraction(c.retention), rebillRate: fraction(c.rebillRate), cancellations: c.cancellations })),
-    })),
+    rows: byConnection(
+      r.rows.map((row) => ({
+        ...groupJson(r.groupBy, row.group, o), initialPurchases: row.initialPurchases,
+        cycles: row.cycles.map((c) => ({ cycle: c.cycle, approvals: c.approvals, retention: fraction(c.retention), rebillRate: fraction(c.rebillRate), cancellations: c.cancellations })),
+      })),
+    ),
   };
 }
 
@@ -282,7 +304,7 @@ export function retentionJson(r: RetentionReport, o: RenderContext = {}): Retent
 export function midsJson(r: MidReport, o: RenderContext = {}): MidsJson {
   return {
     from: r.from, to: r.to, timeZone: r.zone, ...currencyJson(r.currency, o), groupBy: r.groupBy, thresholds: r.thresholds,
-    rows: r.rows.map((m) => {
+    rows: byConnection(r.rows.map((m) => {
       const connection = connectionName(m.connectionId, o);
       const g = groupJson(r.groupBy, m.group, o);
       return {
@@ -291,6 +313,6 @@ export function midsJson(r: MidReport, o: RenderContext = {}): MidsJson {
         month: m.month, sales: m.sales, previousMonthSales: m.previousMonthSales, chargebacks: m.chargebacks, chargebackAmount: formatMinor(m.chargebackCents, r.currency),
         visaRatio: fraction(m.visaRatio), visaHealth: m.visaHealth, mastercardRatio: fraction(m.mastercardRatio), mastercardHealth: m.mastercardHealth,
       };
-    }),
+    })),
   };
 }
