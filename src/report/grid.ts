@@ -62,9 +62,6 @@ function figureCell(k: keyof Figures, v: string | number | null, format: Format)
 /** An LTV cell: "~" marks an incomplete one in tables (CSV has a column for completeness). */
 const ltvCell = (c: { value: string; complete: boolean } | undefined, format: Format): string => (c ? `${c.value}${format !== 'csv' && !c.complete ? '~' : ''}` : '');
 
-/** Dimensions whose values have names besides their ids (an affiliate's value is its name). */
-const NAMED: ReadonlySet<Dimension> = new Set(['campaign', 'product', 'mid', 'coupon']);
-
 /**
  * The group's columns, present only when the report is grouped: the connection (for an account's own
  * values), the value, and its name when it has one of its own.
@@ -73,12 +70,12 @@ function groupCols(groupBy: Dimension | null): string[] {
   if (!groupBy) return [];
   const spec = DIMENSION_SPECS[groupBy];
   if (!spec.scoped) return [spec.label];
-  return ['Connection', spec.label, ...(NAMED.has(groupBy) ? [`${spec.label} name`] : [])];
+  return ['Connection', spec.label, ...(spec.named ? [`${spec.label} name`] : [])];
 }
 function groupCells(groupBy: Dimension | null, g: GroupJson): string[] {
   if (!groupBy) return [];
   if (!DIMENSION_SPECS[groupBy].scoped) return [g.group ?? ''];
-  return [g.connection ?? '', g.id ?? '(none)', ...(NAMED.has(groupBy) ? [g.name ?? ''] : [])];
+  return [g.connection ?? '', g.id ?? '(none)', ...(DIMENSION_SPECS[groupBy].named ? [g.name ?? ''] : [])];
 }
 
 /** Summary: one row per figure (current, previous, change), or one row per group. */
