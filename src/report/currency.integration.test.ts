@@ -7,11 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMinor } from '../core/currency.js';
-import { crmWallToInstant, dateOnlyToInstant, localDate, startOfLocalDay } from '../core/time.js';
+import { localDate, startOfLocalDay } from '../core/time.js';
 import { cohortReport, summaryReport } from '../analytics/index.js';
 import type { EventKind, MoneyEvent } from '../ledger/index.js';
 import type { ConnectionSummary, Store } from '../store/store.js';
-import type { PageRow, TRANSACTIONS } from '../store/tables.js';
+import { ledgerOf, type HandTxn } from '../../test/golden-ledger.js';
 import { openTestStore } from '../../test/stores.js';
 import { formatReport } from './grid.js';
 import type { ReportJson } from './json.js';
@@ -20,30 +20,12 @@ import { runReport } from './run.js';
 
 const Z = 'America/New_York';
 const DAY = 86_400_000;
-const at = (wall: string) => crmWallToInstant(wall, Z) ?? NaN;
 
 /**
  * The account's transactions (New York wall times; amounts in hundredths of their currency, so 25,000 CLP
  * is 2500000). A sale may be charged back (`cb`, a date) and the chargeback reversed (`rev`, when seen).
  */
-interface T {
-  id: number;
-  cust: number;
-  type: 'SALE' | 'REFUND' | 'VOID';
-  ok?: boolean;
-  wall: string;
-  cents: number;
-  cur: string;
-  order: string;
-  purchase?: string;
-  cycle?: number;
-  camp: number;
-  mid: number;
-  parent?: number;
-  cb?: string;
-  rev?: string;
-}
-const TXNS: T[] = [
+const TXNS: HandTxn[] = [
   // USD: C1 subscribes (P1) and rebills, the rebill partly refunded; C2 declined then bought, charged back.
   { id: 101, cust: 1, type: 'SALE', wall: '2025-01-05 10:00:00', cents: 10000, cur: 'USD', order: 'O1', purchase: 'P1', camp: 1, mid: 3 },
   { id: 102, cust: 1, type: 'SALE', wall: '2025-02-04 10:00:00', cents: 5000, cur: 'USD', order: 'O1b', purchase: 'P1', cycle: 2, camp: 1, mid: 3 },
@@ -76,27 +58,7 @@ const PURCHASES = [
 ];
 
 /** The ledger by docs/metrics.md: sales and declines +, refunds, voids and chargebacks -, a reversal +. */
-function ledger(): { rows: PageRow<typeof TRANSACTIONS>[]; events: MoneyEvent[] } {
-  const rows: PageRow<typeof TRANSACTIONS>[] = [];
-  const events: MoneyEvent[] = [];
-  for (const t of TXNS) {
-    const cycle = t.cycle ?? 1;
-    rows.push({
-      transaction_id: t.id, order_id: t.order, customer_id: t.cust, purchase_id: t.purchase ?? null, parent_txn_id: t.parent ?? null, txn_type: t.type,
-      response_type: t.ok === false ? 'SOFT_DECLINE' : 'SUCCESS', total_cents: t.cents, billing_cycle: cycle, merchant_id: t.mid, campaign_id: t.camp, product_id: 10 + t.camp,
-      is_chargedback: t.cb !== undefined && t.rev === undefined, chargeback_cents: t.cb ? t.cents : null, chargeback_date: t.cb ?? null, date_created: at(t.wall), date_updated: at(t.rev ?? t.wall), currency: t.cur,
-    });
-    const base = {
-      transaction_id: t.id, customer_id: t.cust, order_id: t.order, purchase_id: t.purchase ?? null, campaign_id: t.camp, product_id: 10 + t.camp, aff_id: null, source_value1: null,
-      merchant_id: t.mid, billing_cycle: cycle, is_initial: cycle <= 1, currency: t.cur, coupon_code: null, attribution: null,
-    };
-    const kind = (t.ok === false ? 'decline' : t.type.toLowerCase()) as EventKind;
-    events.push({ ...base, event_id: `${kind}:${t.id}`, kind, instant: at(t.wall), amount_cents: kind === 'sale' || kind === 'decline' ? t.cents : -t.cents });
-    if (t.cb) events.push({ ...base, event_id: `chargeback:${t.id}`, kind: 'chargeback', instant: dateOnlyToInstant(t.cb, Z) ?? NaN, amount_cents: -t.cents });
-    if (t.rev) events.push({ ...base, event_id: `chargeback_reversal:${t.id}`, kind: 'chargeback_reversal', instant: at(t.rev), amount_cents: t.cents });
-  }
-  return { rows, events };
-}
+const ledger = () => ledgerOf(TXNS, Z);
 
 // ---- The oracle: docs/metrics.md's definitions over the events above, one currency at a time. ----
 
