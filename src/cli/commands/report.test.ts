@@ -53,6 +53,10 @@ describe('konduit report', () => {
     expect((await run(['report', 'summary', '--connection', 'nope', '--db', db])).code).toBe(2);
     expect((await run(['report', 'summary', '--horizons', '7', '--db', db])).code).toBe(2);
     // The API's message for the same input, with the flag's spelling.
+    // A filter by a name no campaign has, and a currency that is no ISO code.
+    const unnamed = await run(['report', 'summary', '--filter', 'campaign:Spring Sale', '--db', db]);
+    expect([unnamed.code, unnamed.err.trim()]).toEqual([2, 'konduit: --filter "campaign:Spring Sale": no campaign has that id or name']);
+    expect((await run(['report', 'summary', '--currency', 'dollars', '--db', db])).code).toBe(2);
     const bad = await run(['report', 'retention', '--group-by', 'cycle', '--db', db]);
     expect(bad.err).toContain('konduit: --group-by "cycle" is not valid: expected one of connection, campaign, product, affiliate, subaffiliate, mid, coupon (retention is already by billing cycle)');
   });
