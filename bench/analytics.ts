@@ -146,8 +146,8 @@ async function benchEngine(engine: Engine): Promise<void> {
     const target = engine === 'duckdb' ? 150 : 2000;
     const verdict = (ms: number) => (ms <= target ? `under the ${fmt(target)} target` : `OVER the ${fmt(target)} target`);
     const line = (label: string, ms: number, extra = '') => console.log(`[${engine}] ${label.padEnd(62)} ${fmt(ms).padStart(9)}  ${extra}`);
-    const june = { from: '2025-06-01', to: '2025-06-30', tz: ZONE };
-    const year = { from: '2025-01-01', to: '2025-12-31', tz: ZONE };
+    const june = { from: '2025-06-01', to: '2025-06-30', tz: ZONE, currency: 'USD' };
+    const year = { from: '2025-01-01', to: '2025-12-31', tz: ZONE, currency: 'USD' };
     const sAgg = await time(runs, () => summaryReport(store, june));
     const sAggYear = await time(runs, () => summaryReport(store, year));
     const sLedger = await time(engine === 'duckdb' ? 3 : 1, () => summaryReport(store, june, { source: 'ledger' }), engine === 'duckdb');
@@ -157,7 +157,7 @@ async function benchEngine(engine: Engine): Promise<void> {
     line('summaryReport (shipped), a year vs previous year', sAggYear.ms, verdict(sAggYear.ms));
     line('summaryReport forced onto the ledger + facts, 30 days vs 30', sLedger.ms, `${verdict(sLedger.ms)}; same figures as the aggregate: ${same}`);
     line('  baseline: plain SQL over the transactions, 30 days vs 30', baseSummary.ms, `(shipped report ${(baseSummary.ms / sAgg.ms).toFixed(0)}x faster)`);
-    const cq = { from: '2024-01-01', to: '2025-12-31', tz: ZONE, by: 'month' as const, asOf: Date.UTC(2026, 6, 1) };
+    const cq = { from: '2024-01-01', to: '2025-12-31', tz: ZONE, currency: 'USD', by: 'month' as const, asOf: Date.UTC(2026, 6, 1) };
     const cAgg = await time(runs, () => cohortReport(store, cq));
     const cAggWeek = await time(runs, () => cohortReport(store, { ...cq, by: 'week' }));
     const cAggKolkata = await time(runs, () => cohortReport(store, { ...cq, tz: 'Asia/Kolkata' }));
@@ -186,8 +186,8 @@ async function benchMaintenance(
   store: Store,
   engine: Engine,
   line: (label: string, ms: number, extra?: string) => void,
-  cq: { from: string; to: string; tz: string; by: 'month'; asOf: number },
-  june: { from: string; to: string; tz: string },
+  cq: { from: string; to: string; tz: string; currency: string; by: 'month'; asOf: number },
+  june: { from: string; to: string; tz: string; currency: string },
 ): Promise<void> {
   let next = CUSTOMERS * 10;
   const batch = () =>

@@ -32,19 +32,25 @@ import { openTestStore } from './stores.js';
 export const NY = 'America/New_York';
 export const BNE = 'Australia/Brisbane';
 
-const at = (wall: string): number => {
-  const ms = crmWallToInstant(wall, NY);
+const at = (wall: string, zone = NY): number => {
+  const ms = crmWallToInstant(wall, zone);
   if (ms === null) throw new Error(wall);
   return ms;
 };
 
-interface T {
+/**
+ * A transaction written by hand: wall times in the account's zone, amounts in hundredths of its currency
+ * (`cur`, USD unless given). A sale may be charged back (`cb`, a date) and the chargeback reversed (`rev`,
+ * the wall time the reversal was seen).
+ */
+export interface HandTxn {
   id: number;
   cust: number;
   type: 'SALE' | 'REFUND' | 'VOID';
   ok?: boolean;
   wall: string;
   cents: number;
+  cur?: string;
   cycle?: number;
   purchase?: string;
   order: string;
@@ -53,7 +59,9 @@ interface T {
   mid: number;
   parent?: number;
   cb?: string;
+  rev?: string;
 }
+type T = HandTxn;
 
 const TXNS: T[] = [
   { id: 101, cust: 1, type: 'SALE', wall: '2025-01-10 10:00:00', cents: 10000, purchase: 'P1', order: 'O1', camp: 1, aff: 'A', mid: 501 },
@@ -79,25 +87,32 @@ const TXNS: T[] = [
   { id: 1201, cust: 12, type: 'SALE', wall: '2024-12-05 10:00:00', cents: 9000, order: 'O12', camp: 1, mid: 501 },
 ];
 
-/** Ledger rows written by hand from the table above (signs as docs/metrics.md: sales +, the rest -). */
-export function ledger(): { rows: PageRow<typeof TRANSACTIONS>[]; events: MoneyEvent[] } {
+/** Ledger rows of hand-written transactions (signs as docs/metrics.md: sales +, a reversal +, the rest -). */
+export function ledgerOf(txns: readonly HandTxn[], zone = NY): { rows: PageRow<typeof TRANSACTIONS>[]; events: MoneyEvent[] } {
   const rows: PageRow<typeof TRANSACTIONS>[] = [];
   const events: MoneyEvent[] = [];
-  for (const t of TXNS) {
+  for (const t of txns) {
     const cycle = t.cycle ?? 1;
+    const currency = t.cur ?? 'USD';
     rows.push({
       transaction_id: t.id, order_id: t.order, customer_id: t.cust, purchase_id: t.purchase ?? null, parent_txn_id: t.parent ?? null, txn_type: t.type,
       response_type: t.ok === false ? 'SOFT_DECLINE' : 'SUCCESS', total_cents: t.cents, billing_cycle: cycle, merchant_id: t.mid, campaign_id: t.camp, product_id: 10 + t.camp,
-      aff_id: t.aff ?? null, source_value1: t.aff ? `${t.aff}-sub` : null, is_chargedback: t.cb !== undefined, chargeback_cents: t.cb ? t.cents : null, chargeback_date: t.cb ?? null,
-      date_created: at(t.wall), date_updated: at(t.wall),
+      aff_id: t.aff ?? null, source_value1: t.aff ? `${t.aff}-sub` : null, is_chargedback: t.cb !== undefined && t.rev === undefined, chargeback_cents: t.cb ? t.cents : null, chargeback_date: t.cb ?? null,
+      date_created: at(t.wall, zone), date_updated: at(t.rev ?? t.wall, zone), currency,
     });
-    const base = { transaction_id: t.id, customer_id: t.cust, order_id: t.order, purchase_id: t.purchase ?? null, campaign_id: t.camp, product_id: 10 + t.camp, aff_id: t.aff ?? null, source_value1: t.aff ? `${t.aff}-sub` : null, merchant_id: t.mid, billing_cycle: cycle, is_initial: cycle <= 1, currency: 'USD', coupon_code: null, attribution: null };
+    const base = { transaction_id: t.id, customer_id: t.cust, order_id: t.order, purchase_id: t.purchase ?? null, campaign_id: t.camp, product_id: 10 + t.camp, aff_id: t.aff ?? null, source_value1: t.aff ? `${t.aff}-sub` : null, merchant_id: t.mid, billing_cycle: cycle, is_initial: cycle <= 1, currency, coupon_code: null, attribution: null };
     const kind = (t.ok === false ? 'decline' : t.type.toLowerCase()) as EventKind;
     const sign = kind === 'sale' || kind === 'decline' ? 1 : -1;
-    events.push({ ...base, event_id: `${kind}:${t.id}`, kind, instant: at(t.wall), amount_cents: sign * t.cents });
-    if (t.cb) events.push({ ...base, event_id: `chargeback:${t.id}`, kind: 'chargeback', instant: dateOnlyToInstant(t.cb, NY) ?? at(t.wall), amount_cents: -t.cents });
+    events.push({ ...base, event_id: `${kind}:${t.id}`, kind, instant: at(t.wall, zone), amount_cents: sign * t.cents });
+    if (t.cb) events.push({ ...base, event_id: `chargeback:${t.id}`, kind: 'chargeback', instant: dateOnlyToInstant(t.cb, zone) ?? at(t.wall, zone), amount_cents: -t.cents });
+    if (t.rev) events.push({ ...base, event_id: `chargeback_reversal:${t.id}`, kind: 'chargeback_reversal', instant: at(t.rev, zone), amount_cents: t.cents });
   }
   return { rows, events };
+}
+
+/** The golden dataset's ledger rows, written by hand from the table above. */
+export function ledger(): { rows: PageRow<typeof TRANSACTIONS>[]; events: MoneyEvent[] } {
+  return ledgerOf(TXNS);
 }
 
 export const PURCHASES: PageRow<typeof PURCHASES_TABLE>[] = [

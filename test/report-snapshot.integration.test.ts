@@ -42,7 +42,7 @@ async function allReports(store: Store, cid: string, accountZone: string, range:
   const groups: (Dimension | null)[] = [null, 'connection', 'campaign', 'product', 'affiliate', 'subaffiliate', 'mid', 'cycle'];
   const monthTo = range.to;
   for (const tz of ZONES) {
-    const base = { from: range.from, to: monthTo, tz, accountZone };
+    const base = { from: range.from, to: monthTo, tz, currency: 'USD', accountZone };
     for (const g of groups) {
       await put(`${tz} summary groupBy=${g}`, () => summaryReport(store, { ...base, groupBy: g }));
     }
@@ -71,7 +71,7 @@ async function allReports(store: Store, cid: string, accountZone: string, range:
     await put(`${tz} mids groupBy=campaign`, () => midReport(store, { ...base, groupBy: 'campaign', thresholds: [0.005, 0.02, 0.05] }));
   }
   // Daily figures in one zone (the others cut the same events at other midnights above).
-  const ny = { from: range.from, to: monthTo, tz: ZONES[0] as string, accountZone };
+  const ny = { from: range.from, to: monthTo, tz: ZONES[0] as string, currency: 'USD', accountZone };
   await put('daily series', () => seriesReport(store, { ...ny, by: 'day' }));
   await put('daily cohorts', () => cohortReport(store, { ...ny, by: 'day', asOf, horizons: [1, 7, 30] }));
   return out;

@@ -2,6 +2,7 @@
  * Exact arithmetic for report figures: money stays in integer cents, and a per-customer or per-order
  * amount is rounded once, half away from zero, so a figure never drifts by a cent between engines.
  */
+import { decimalsOf } from '../core/currency.js';
 import type { Cents } from '../core/money.js';
 
 /** a / b rounded to the nearest integer, halves away from zero; null when b is 0. */
@@ -14,6 +15,16 @@ export function divRound(a: number, b: number): Cents | null {
   const r = x - q * y;
   const out = 2 * r >= y ? q + 1 : q;
   return neg && out !== 0 ? -out : out;
+}
+
+/**
+ * a / b of an amount in hundredths of `currency`, rounded once, halves away from zero, to the currency's
+ * minor unit (a cent of USD, a whole peso of CLP); null when b is 0.
+ */
+export function divRoundMinor(a: number, b: number, currency: string): Cents | null {
+  const unit = decimalsOf(currency) === 2 ? 1 : 100;
+  const q = divRound(a, b * unit);
+  return q === null ? null : q * unit;
 }
 
 /** a / b as a fraction, or null when b is 0 (a rate with no denominator is "no data", not 0). */

@@ -8,10 +8,10 @@ import type { Cents } from '../core/money.js';
 import { UsageError } from '../core/errors.js';
 import { DAY, FIRST_YEAR, LAST_YEAR, localDate, startOfLocalDay } from '../core/time.js';
 import type { ReportReader } from '../store/store.js';
-import { divRound } from './arith.js';
-import { groupKey, type Dimension } from './dimensions.js';
+import { divRoundMinor } from './arith.js';
+import { compareGroups, groupFromId, groupId, groupOf, type Dimension, type Group } from './dimensions.js';
 import { checkReportRange, instantRange, nextPeriodStart, periodKey, periodStart, type Period } from './range.js';
-import { factCol, filterSql, firstSaleJoin, Params, plusDaysSql } from './sql.js';
+import { factCol, filterSql, firstSaleJoin, groupSelect, Params, plusDaysSql } from './sql.js';
 import { DEFAULT_HORIZONS, MAX_HORIZON_DAYS, MAX_HORIZONS } from './defaults.js';
 import { reportZone, type RangeQuery } from './summary.js';
 
@@ -26,7 +26,7 @@ export interface CohortRow {
   cohort: string;
   /** First local date of the cohort period. */
   start: string;
-  group: string | null;
+  group: Group | null;
   customers: number;
   /** Net revenue of the cohort up to now (all events so far), in cents. */
   netToDate: Cents;
@@ -37,6 +37,7 @@ export interface CohortRow {
 export interface CohortReport {
   by: Period;
   zone: string;
+  currency: string;
   groupBy: Dimension | null;
   horizons: number[];
   /** The instant completeness was judged at (epoch ms). */
@@ -54,32 +55,56 @@ export interface CohortQuery extends RangeQuery {
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
-/** Customer-side FROM/WHERE shared by the cohort queries: facts in range, filtered, with breakdown. */
+/**
+ * Customer-side FROM/WHERE shared by the cohort queries: facts in range and in the report's currency (a
+ * customer's is their first sale's), filtered, with breakdown (`group`: the grp_conn and grp columns).
+ */
 function cohortBase(store: ReportReader, q: CohortQuery, zone: string, p: Params): { from: string; where: string; bucket: string; group: string } {
   const r = instantRange(q.from, q.to, zone);
   const filters = q.filters ?? [];
   const needsFirst = q.groupBy === 'cycle' || filters.some((f) => f.dimension === 'cycle');
   const f = factCol('f', 'fs');
   const bucket = store.sql.periodStartInRange(p.add, 'f.first_sale_at', zone, q.by, r.startMs, r.endMs);
-  const where = `f.first_sale_at >= ${store.sql.instantParam(p.add, r.startMs)} AND f.first_sale_at < ${store.sql.instantParam(p.add, r.endMs)}${filterSql(filters, f, p)}`;
-  return { from: `customer_facts f ${needsFirst ? firstSaleJoin('f', 'fs') : ''}`, where, bucket, group: q.groupBy ? f(q.groupBy) : 'NULL' };
+  const where = `f.first_sale_at >= ${store.sql.instantParam(p.add, r.startMs)} AND f.first_sale_at < ${store.sql.instantParam(p.add, r.endMs)} AND f.currency = ${p.add(q.currency)}${filterSql(filters, f, p)}`;
+  return { from: `customer_facts f ${needsFirst ? firstSaleJoin('f', 'fs') : ''}`, where, bucket, group: groupSelect(q.groupBy ?? null, f) };
+}
+
+/** A cohort's customers' money events: those in their own currency (docs/metrics.md, "Currency"). */
+const COHORT_EVENTS = `JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.currency = f.currency AND e.kind <> 'decline'`;
+
+/** The key of a cohort row read with cohortBase's columns: bucket and group. */
+function cohortKey(q: Pick<CohortQuery, 'groupBy'>, r: Record<string, unknown>): string {
+  return `${String(r.bucket)}|${q.groupBy ? groupId(groupOf(q.groupBy, r.grp_conn, r.grp)) : ''}`;
+}
+
+/** Cohort keys in order: by period, then group. */
+function byCohort(a: { start: string; group: Group | null }, b: { start: string; group: Group | null }): number {
+  if (a.start !== b.start) return a.start < b.start ? -1 : 1;
+  return a.group && b.group ? compareGroups(a.group, b.group) : 0;
+}
+
+interface CohortSize {
+  start: string;
+  group: Group | null;
+  customers: number;
+  lastFirstMs: number;
 }
 
 /** Cohort sizes and the latest first sale of each cohort (for completeness). */
-async function cohortSizes(store: ReportReader, q: CohortQuery, zone: string): Promise<Map<string, { start: string; group: string; customers: number; lastFirstMs: number }>> {
+async function cohortSizes(store: ReportReader, q: CohortQuery, zone: string): Promise<Map<string, CohortSize>> {
   const p = new Params();
   const b = cohortBase(store, q, zone, p);
   const rows = await store.query(
-    `SELECT ${b.bucket} AS bucket, ${b.group} AS grp, COUNT(*) AS customers, ${store.sql.epochMs('MAX(f.first_sale_at)')} AS last_first
-     FROM ${b.from} WHERE ${b.where} GROUP BY 1, 2`,
+    `SELECT ${b.bucket} AS bucket, ${b.group}, COUNT(*) AS customers, ${store.sql.epochMs('MAX(f.first_sale_at)')} AS last_first
+     FROM ${b.from} WHERE ${b.where} GROUP BY 1, 2, 3`,
     p.values,
   );
-  const out = new Map<string, { start: string; group: string; customers: number; lastFirstMs: number }>();
+  const out = new Map<string, CohortSize>();
   for (const r of rows) {
-    const group = groupKey(r.grp);
-    out.set(`${String(r.bucket)}|${group}`, { start: String(r.bucket), group, customers: n(r.customers), lastFirstMs: n(r.last_first) });
+    const key = cohortKey(q, r);
+    out.set(key, { start: String(r.bucket), group: q.groupBy ? groupFromId(key.slice(key.indexOf('|') + 1)) : null, customers: n(r.customers), lastFirstMs: n(r.last_first) });
   }
-  return out;
+  return new Map([...out.entries()].sort(([, a], [, b]) => byCohort(a, b)));
 }
 
 /** True when the cohort pre-aggregate answers a query: no breakdown but the connection. */
@@ -127,29 +152,27 @@ export async function cohortReportFromLedger(store: ReportReader, q: CohortQuery
   const b = cohortBase(store, q, zone, p);
   const sums = horizons.map((h, i) => `SUM(CASE WHEN e.instant < ${plusDaysSql('f.first_sale_at', h)} THEN e.amount_cents ELSE 0 END) AS h${i}`);
   const rows = await store.query(
-    `SELECT ${b.bucket} AS bucket, ${b.group} AS grp, ${sums.join(', ')}, SUM(e.amount_cents) AS total
-     FROM ${b.from} JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.kind <> 'decline'
-     WHERE ${b.where} GROUP BY 1, 2`,
+    `SELECT ${b.bucket} AS bucket, ${b.group}, ${sums.join(', ')}, SUM(e.amount_cents) AS total
+     FROM ${b.from} ${COHORT_EVENTS}
+     WHERE ${b.where} GROUP BY 1, 2, 3`,
     p.values,
   );
-  const sumsByKey = new Map(rows.map((r) => [`${String(r.bucket)}|${groupKey(r.grp)}`, r]));
-  const cohorts: CohortRow[] = [...sizes.entries()]
-    .sort(([a], [b2]) => (a < b2 ? -1 : a > b2 ? 1 : 0))
-    .map(([key, s]) => {
-      const r = sumsByKey.get(key);
-      const ltv: Record<number, LtvCell> = {};
-      horizons.forEach((h, i) => {
-        ltv[h] = { cents: divRound(n(r?.[`h${i}`]), s.customers) ?? 0, complete: s.lastFirstMs + h * DAY <= asOf };
-      });
-      return { cohort: periodKey(s.start, q.by), start: s.start, group: q.groupBy ? s.group : null, customers: s.customers, netToDate: n(r?.total), ltv };
+  const sumsByKey = new Map(rows.map((r) => [cohortKey(q, r), r]));
+  const cohorts: CohortRow[] = [...sizes.entries()].map(([key, s]) => {
+    const r = sumsByKey.get(key);
+    const ltv: Record<number, LtvCell> = {};
+    horizons.forEach((h, i) => {
+      ltv[h] = { cents: divRoundMinor(n(r?.[`h${i}`]), s.customers, q.currency) ?? 0, complete: s.lastFirstMs + h * DAY <= asOf };
     });
-  return { by: q.by, zone, groupBy: q.groupBy ?? null, horizons, asOf, cohorts };
+    return { cohort: periodKey(s.start, q.by), start: s.start, group: s.group, customers: s.customers, netToDate: n(r?.total), ltv };
+  });
+  return { by: q.by, zone, currency: q.currency, groupBy: q.groupBy ?? null, horizons, asOf, cohorts };
 }
 
 export interface TriangleRow {
   /** YYYY-MM of acquisition. */
   cohort: string;
-  group: string | null;
+  group: Group | null;
   customers: number;
   /** Index k = calendar months since the acquisition month: cumulative net per customer through month k. */
   months: LtvCell[];
@@ -157,6 +180,7 @@ export interface TriangleRow {
 
 export interface TriangleReport {
   zone: string;
+  currency: string;
   groupBy: Dimension | null;
   asOf: number;
   rows: TriangleRow[];
@@ -186,35 +210,33 @@ export async function cohortTriangle(store: ReportReader, q: Omit<CohortQuery, '
     return `(EXTRACT(YEAR FROM ${local}) * 12 + EXTRACT(MONTH FROM ${local}))`;
   };
   const rows = await store.query(
-    `SELECT ${b.bucket} AS bucket, ${b.group} AS grp, GREATEST(${ym('e.instant')} - ${ym('f.first_sale_at')}, 0) AS k, SUM(e.amount_cents) AS cents
-     FROM ${b.from} JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.kind <> 'decline'
-     WHERE ${b.where} GROUP BY 1, 2, 3`,
+    `SELECT ${b.bucket} AS bucket, ${b.group}, GREATEST(${ym('e.instant')} - ${ym('f.first_sale_at')}, 0) AS k, SUM(e.amount_cents) AS cents
+     FROM ${b.from} ${COHORT_EVENTS}
+     WHERE ${b.where} GROUP BY 1, 2, 3, 4`,
     p.values,
   );
   const byKey = new Map<string, Map<number, number>>();
   for (const r of rows) {
-    const key = `${String(r.bucket)}|${groupKey(r.grp)}`;
+    const key = cohortKey(q, r);
     let m = byKey.get(key);
     if (!m) byKey.set(key, (m = new Map()));
     m.set(n(r.k), (m.get(n(r.k)) ?? 0) + n(r.cents));
   }
   const nowMonth = monthIndex(localDate(asOf, zone));
-  const out: TriangleRow[] = [...sizes.entries()]
-    .sort(([a], [b2]) => (a < b2 ? -1 : a > b2 ? 1 : 0))
-    .map(([key, s]) => {
-      const perMonth = byKey.get(key) ?? new Map<number, number>();
-      const months: LtvCell[] = [];
-      let cum = 0;
-      let monthStart = periodStart(s.start, 'month');
-      for (let k = 0; monthIndex(s.start) + k <= nowMonth; k++) {
-        cum += perMonth.get(k) ?? 0;
-        const next = nextPeriodStart(monthStart, 'month');
-        months.push({ cents: divRound(cum, s.customers) ?? 0, complete: startOfLocalDay(next, zone) <= asOf });
-        monthStart = next;
-      }
-      return { cohort: s.start.slice(0, 7), group: q.groupBy ? s.group : null, customers: s.customers, months };
-    });
-  return { zone, groupBy: q.groupBy ?? null, asOf, rows: out };
+  const out: TriangleRow[] = [...sizes.entries()].map(([key, s]) => {
+    const perMonth = byKey.get(key) ?? new Map<number, number>();
+    const months: LtvCell[] = [];
+    let cum = 0;
+    let monthStart = periodStart(s.start, 'month');
+    for (let k = 0; monthIndex(s.start) + k <= nowMonth; k++) {
+      cum += perMonth.get(k) ?? 0;
+      const next = nextPeriodStart(monthStart, 'month');
+      months.push({ cents: divRoundMinor(cum, s.customers, q.currency) ?? 0, complete: startOfLocalDay(next, zone) <= asOf });
+      monthStart = next;
+    }
+    return { cohort: s.start.slice(0, 7), group: s.group, customers: s.customers, months };
+  });
+  return { zone, currency: q.currency, groupBy: q.groupBy ?? null, asOf, rows: out };
 }
 
 /**
@@ -231,7 +253,7 @@ export async function cohortReportFromAggregate(store: ReportReader, q: CohortQu
   const asOf = q.asOf ?? Date.now();
   const r = instantRange(q.from, q.to, zone);
   const p = new Params();
-  const where = `s.slot >= ${store.sql.instantParam(p.add, r.startMs)} AND s.slot < ${store.sql.instantParam(p.add, r.endMs)}${filterSql(q.filters ?? [], () => 's.connection_id', p)}`;
+  const where = `s.slot >= ${store.sql.instantParam(p.add, r.startMs)} AND s.slot < ${store.sql.instantParam(p.add, r.endMs)} AND s.currency = ${p.add(q.currency)}${filterSql(q.filters ?? [], () => 's.connection_id', p)}`;
   // Group by viewer-zone day with integer arithmetic (at most a few hundred groups), roll days up here.
   const day = store.sql.localDay(p.add, 's.slot', zone, r.startMs, r.endMs);
   const sums = horizons.map((h, i) => `SUM(CASE WHEN s.age_days < ${h} THEN s.net_cents ELSE 0 END) AS h${i}`);
@@ -263,9 +285,9 @@ export async function cohortReportFromAggregate(store: ReportReader, q: CohortQu
     .map(([start, a]) => {
       const ltv: Record<number, LtvCell> = {};
       horizons.forEach((h, i) => {
-        ltv[h] = { cents: divRound(a.h[i] ?? 0, a.customers) ?? 0, complete: a.lastFirst + h * DAY <= asOf };
+        ltv[h] = { cents: divRoundMinor(a.h[i] ?? 0, a.customers, q.currency) ?? 0, complete: a.lastFirst + h * DAY <= asOf };
       });
       return { cohort: periodKey(start, q.by), start, group: null, customers: a.customers, netToDate: a.total, ltv };
     });
-  return { by: q.by, zone, groupBy: null, horizons, asOf, cohorts };
+  return { by: q.by, zone, currency: q.currency, groupBy: null, horizons, asOf, cohorts };
 }

@@ -2,7 +2,7 @@
  * The summary figures of docs/metrics.md, derived from additive totals (it defines each).
  */
 import type { Cents } from '../core/money.js';
-import { compare, divRound, rate, type Compared } from './arith.js';
+import { compare, divRoundMinor, rate, type Compared } from './arith.js';
 import { derived, type Totals } from '../ledger/index.js';
 
 /** The figures of one period. Money in cents; rates are fractions (0.25 = 25%), null with no denominator. */
@@ -14,7 +14,7 @@ export interface Figures {
   /** Orders placed: orders whose first sale event falls in the period. */
   orders: number;
   newCustomers: number;
-  /** Gross revenue / orders placed, rounded to the cent. */
+  /** Gross revenue / orders placed, rounded to the currency's minor unit. */
   aov: Cents | null;
   initialApprovalRate: number | null;
   rebillApprovalRate: number | null;
@@ -30,8 +30,8 @@ export interface Figures {
   rebillApproved: number;
 }
 
-/** Derives the figures from totals (each total is a measure of ledger/measures.ts). */
-export function figuresOf(t: Totals): Figures {
+/** Derives the figures from totals in one currency (each total is a measure of ledger/measures.ts). */
+export function figuresOf(t: Totals, currency: string): Figures {
   const initialAttempts = t.initialApproved + t.initialDeclined;
   const rebillAttempts = t.rebillApproved + t.rebillDeclined;
   return {
@@ -41,7 +41,7 @@ export function figuresOf(t: Totals): Figures {
     netRevenue: derived('net', t),
     orders: t.orders,
     newCustomers: t.newCustomers,
-    aov: divRound(t.gross, t.orders),
+    aov: divRoundMinor(t.gross, t.orders, currency),
     initialApprovalRate: rate(t.initialApproved, initialAttempts),
     rebillApprovalRate: rate(t.rebillApproved, rebillAttempts),
     refundRate: rate(t.refunds, t.gross),

@@ -24,7 +24,7 @@ describe.each(['duckdb', 'postgres'] as const)('golden reports on %s', (engine) 
   afterAll(async () => dispose());
 
   it('summary, New York viewer, January vs December', async () => {
-    const r = await summaryReport(store, { from: '2025-01-01', to: '2025-01-31', tz: NY });
+    const r = await summaryReport(store, { from: '2025-01-01', to: '2025-01-31', tz: NY, currency: 'USD' });
     expect(r).toMatchObject({ previousFrom: '2024-12-01', previousTo: '2024-12-31' });
     const f = r.rows[0]!.figures;
     // Sales in [Jan 1 00:00, Feb 1 00:00) NY: 100 + 80 + 60 + 70 + 25 + 20 + 10 + 5 = 370.00.
@@ -48,7 +48,7 @@ describe.each(['duckdb', 'postgres'] as const)('golden reports on %s', (engine) 
   });
 
   it('summary, Brisbane viewer (15 hours ahead): the same events fall on other days', async () => {
-    const f = (await summaryReport(store, { from: '2025-01-01', to: '2025-01-31', tz: BNE })).rows[0]!.figures;
+    const f = (await summaryReport(store, { from: '2025-01-01', to: '2025-01-31', tz: BNE, currency: 'USD' })).rows[0]!.figures;
     // Brisbane January = [Dec 31 14:00Z, Jan 31 14:00Z): C2's and C11's Jan 31 evening sales are Feb 1
     // there. Gross 100 + 60 + 70 + 25 + 20 = 275.00.
     expect(f.grossRevenue.current).toBe(27500);
@@ -64,7 +64,7 @@ describe.each(['duckdb', 'postgres'] as const)('golden reports on %s', (engine) 
   });
 
   it('summary on the CRM basis: refunds and chargebacks on the sale date, account zone', async () => {
-    const f = (await summaryReport(store, { from: '2025-01-01', to: '2025-01-31', tz: BNE, basis: 'crm', accountZone: NY })).rows[0]!.figures;
+    const f = (await summaryReport(store, { from: '2025-01-01', to: '2025-01-31', tz: BNE, currency: 'USD', basis: 'crm', accountZone: NY })).rows[0]!.figures;
     expect(f.grossRevenue.current).toBe(37000); // sales are on their own dates in NY, as on the event basis
     // Void of T901 (Jan 5) 25.00 + refund of T201 (Jan 31) 30.00; the chargeback goes to its Nov 15 sale,
     // the Dec 31 refund to its Dec 20 sale, the Mar 1 refund to its Feb 9 sale.
@@ -72,44 +72,44 @@ describe.each(['duckdb', 'postgres'] as const)('golden reports on %s', (engine) 
     expect(f.chargebacks.current).toBe(0);
     expect(f.netRevenue.current).toBe(31500);
     expect(f.refunds.previous).toBe(4000); // December: the refund of T401 (Dec 20)
-    const nov = (await summaryReport(store, { from: '2024-11-01', to: '2024-11-30', tz: NY, basis: 'crm', accountZone: NY })).rows[0]!.figures;
+    const nov = (await summaryReport(store, { from: '2024-11-01', to: '2024-11-30', tz: NY, currency: 'USD', basis: 'crm', accountZone: NY })).rows[0]!.figures;
     expect([nov.grossRevenue.current, nov.chargebacks.current, nov.netRevenue.current]).toEqual([12000, 12000, 0]);
   });
 
   it('summary grouped by campaign and filtered by MID', async () => {
-    const r = await summaryReport(store, { from: '2025-01-01', to: '2025-01-31', tz: NY, groupBy: 'campaign' });
-    const byCamp = Object.fromEntries(r.rows.map((row) => [row.group, [row.figures.grossRevenue.current, row.figures.refunds.current, row.figures.newCustomers.current]]));
+    const r = await summaryReport(store, { from: '2025-01-01', to: '2025-01-31', tz: NY, currency: 'USD', groupBy: 'campaign' });
+    const byCamp = Object.fromEntries(r.rows.map((row) => [row.group?.value, [row.figures.grossRevenue.current, row.figures.refunds.current, row.figures.newCustomers.current]]));
     // Campaign 1: 100 + 80 + 25 + 20 = 225.00; void 25 + chargeback 120 (C5 is campaign 1); new C1 C2 C9 C10.
     // Campaign 2: 60 + 70 + 10 + 5 = 145.00; new C3 C8 C11.
     expect(byCamp).toEqual({ '1': [22500, 14500, 4], '2': [14500, 0, 3] });
-    const mid = (await summaryReport(store, { from: '2025-01-01', to: '2025-01-31', tz: NY, filters: [{ dimension: 'mid', values: [502] }] })).rows[0]!.figures;
+    const mid = (await summaryReport(store, { from: '2025-01-01', to: '2025-01-31', tz: NY, currency: 'USD', filters: [{ dimension: 'mid', values: [502] }] })).rows[0]!.figures;
     expect([mid.grossRevenue.current, mid.orders.current, mid.newCustomers.current]).toEqual([14500, 3, 3]);
-    const aff = (await summaryReport(store, { from: '2025-01-01', to: '2025-01-31', tz: NY, groupBy: 'affiliate' })).rows.map((row) => [row.group, row.figures.grossRevenue.current]);
+    const aff = (await summaryReport(store, { from: '2025-01-01', to: '2025-01-31', tz: NY, currency: 'USD', groupBy: 'affiliate' })).rows.map((row) => [row.group?.value ?? '(none)', row.figures.grossRevenue.current]);
     expect(aff).toEqual([['(none)', 19000], ['A', 10000], ['B', 8000]]);
   });
 
   it('daily series across the spring-forward day, in two zones', async () => {
-    const ny = await seriesReport(store, { from: '2025-03-08', to: '2025-03-10', tz: NY, by: 'day' });
+    const ny = await seriesReport(store, { from: '2025-03-08', to: '2025-03-10', tz: NY, currency: 'USD', by: 'day' });
     // Mar 9 in New York is 23 hours long and holds both DST-day sales: 30 + 45.
     expect(ny.points.map((p) => [p.period, p.figures.grossRevenue, p.figures.newCustomers])).toEqual([['2025-03-08', 0, 0], ['2025-03-09', 7500, 2], ['2025-03-10', 0, 0]]);
-    const utc = await seriesReport(store, { from: '2025-03-08', to: '2025-03-10', tz: 'UTC', by: 'day' });
+    const utc = await seriesReport(store, { from: '2025-03-08', to: '2025-03-10', tz: 'UTC', currency: 'USD', by: 'day' });
     expect(utc.points.map((p) => [p.period, p.figures.grossRevenue])).toEqual([['2025-03-08', 0], ['2025-03-09', 3000], ['2025-03-10', 4500]]);
   });
 
   it('monthly and weekly series', async () => {
-    const m = await seriesReport(store, { from: '2025-01-01', to: '2025-03-31', tz: NY, by: 'month' });
+    const m = await seriesReport(store, { from: '2025-01-01', to: '2025-03-31', tz: NY, currency: 'USD', by: 'month' });
     // Feb: sales 50 + 20, refund 30 (T202); Mar: sales 30 + 45, refund 50 (T103).
     expect(m.points.map((p) => [p.period, p.figures.grossRevenue, p.figures.refunds, p.figures.rebillApprovalRate])).toEqual([
       ['2025-01', 37000, 14500, null], ['2025-02', 7000, 3000, 2 / 3], ['2025-03', 7500, 5000, null],
     ]);
-    const w = await seriesReport(store, { from: '2025-01-27', to: '2025-02-09', tz: NY, by: 'week' });
+    const w = await seriesReport(store, { from: '2025-01-27', to: '2025-02-09', tz: NY, currency: 'USD', by: 'week' });
     // W05 (Jan 27..Feb 2): 80 + 10 + 5, refund 30; W06 (Feb 3..9): 20 + 50.
     expect(w.points.map((p) => [p.period, p.figures.grossRevenue, p.figures.refunds])).toEqual([['2025-W05', 9500, 3000], ['2025-W06', 7000, 0]]);
   });
 
   it('cohort LTV by month at horizons, with an incomplete cell', async () => {
     const asOf = startOfLocalDay('2025-06-01', NY);
-    const r = await cohortReport(store, { from: '2024-11-01', to: '2025-03-31', tz: NY, by: 'month', horizons: [1, 30, 90], asOf });
+    const r = await cohortReport(store, { from: '2024-11-01', to: '2025-03-31', tz: NY, currency: 'USD', by: 'month', horizons: [1, 30, 90], asOf });
     const cells = r.cohorts.map((c) => [c.cohort, c.customers, ...[1, 30, 90].map((h) => `${c.ltv[h]!.cents}${c.ltv[h]!.complete ? '' : '~'}`)]);
     expect(cells).toEqual([
       // C5: +120 at once; the chargeback (66 days later) is inside 90 days.
@@ -123,16 +123,16 @@ describe.each(['duckdb', 'postgres'] as const)('golden reports on %s', (engine) 
       // C6 30 + C7 45 = 75 / 2; C7's first sale (Mar 10 03:30Z) + 90 days is after June 1: incomplete.
       ['2025-03', 2, '3750', '3750', '3750~'],
     ]);
-    const bne = await cohortReport(store, { from: '2025-01-01', to: '2025-02-28', tz: BNE, by: 'month', horizons: [1], asOf });
+    const bne = await cohortReport(store, { from: '2025-01-01', to: '2025-02-28', tz: BNE, currency: 'USD', by: 'month', horizons: [1], asOf });
     // In Brisbane C2 and C11 are February customers: January (100 + 60 + 70 + 0 + 20) / 5; February (50 + 15) / 2.
     expect(bne.cohorts.map((c) => [c.cohort, c.customers, c.ltv[1]!.cents])).toEqual([['2025-01', 5, 5000], ['2025-02', 2, 3250]]);
-    const weekly = await cohortReport(store, { from: '2025-03-03', to: '2025-03-16', tz: 'UTC', by: 'week', horizons: [1], asOf });
+    const weekly = await cohortReport(store, { from: '2025-03-03', to: '2025-03-16', tz: 'UTC', currency: 'USD', by: 'week', horizons: [1], asOf });
     // In UTC, C6 (Sun Mar 9) is week 10 and C7 (Mon Mar 10) week 11.
     expect(weekly.cohorts.map((c) => [c.cohort, c.customers, c.ltv[1]!.cents])).toEqual([['2025-W10', 1, 3000], ['2025-W11', 1, 4500]]);
   });
 
   it('cohort triangle by months since acquisition', async () => {
-    const t = await cohortTriangle(store, { from: '2025-01-01', to: '2025-01-31', tz: NY, asOf: startOfLocalDay('2025-06-01', NY) });
+    const t = await cohortTriangle(store, { from: '2025-01-01', to: '2025-01-31', tz: NY, currency: 'USD', asOf: startOfLocalDay('2025-06-01', NY) });
     // January cohort (7): m0 = Jan events 100 + 80 + 60 + 70 + 0 + 20 + 15 = 345 -> 49.29; m1 adds Feb
     // 50 - 30 + 20 -> 385 / 7 = 55.00; m2 adds Mar -50 -> 335 / 7 = 47.86; June has begun, not ended.
     expect(t.rows).toHaveLength(1);
@@ -140,7 +140,7 @@ describe.each(['duckdb', 'postgres'] as const)('golden reports on %s', (engine) 
   });
 
   it('retention by rebill cycle', async () => {
-    const r = await retentionReport(store, { from: '2025-01-01', to: '2025-03-31', tz: NY });
+    const r = await retentionReport(store, { from: '2025-01-01', to: '2025-03-31', tz: NY, currency: 'USD' });
     // Subscriptions started: P1 (Jan 10), P10 (Jan 2), P6 (Mar 9) = 3. Cycle 2 approved: P1, P10 (after
     // a decline). Cancelled: P1 after cycle 2, P6 after cycle 1.
     expect(r.rows).toEqual([{ group: null, initialPurchases: 3, cycles: [
@@ -150,7 +150,7 @@ describe.each(['duckdb', 'postgres'] as const)('golden reports on %s', (engine) 
   });
 
   it('MID health by the Visa and Mastercard definitions', async () => {
-    const r = await midReport(store, { from: '2025-01-01', to: '2025-02-28', tz: NY });
+    const r = await midReport(store, { from: '2025-01-01', to: '2025-02-28', tz: NY, currency: 'USD' });
     const rows = r.rows.map((m) => [m.mid, m.month, m.sales, m.previousMonthSales, m.chargebacks, m.visaRatio, m.visaHealth, m.mastercardRatio, m.mastercardHealth]);
     expect(rows).toEqual([
       // MID 501, January: sales T101 T201 T901 T1001 = 4, one chargeback (T501's); December sales: T1201.
@@ -162,7 +162,7 @@ describe.each(['duckdb', 'postgres'] as const)('golden reports on %s', (engine) 
   });
 
   it('renders JSON with decimal-string money, and the cohort shape of the spec', async () => {
-    const q = { from: '2025-01-01', to: '2025-01-31', tz: NY, filters: [], groupBy: null, basis: 'event' as const, accountZone: NY };
+    const q = { from: '2025-01-01', to: '2025-01-31', tz: NY, currency: 'USD', filters: [], groupBy: null, basis: 'event' as const, accountZone: NY };
     const report = (name: ReportName, extra: Partial<ParsedReport> = {}): ParsedReport => ({ name, q, by: 'day', ...extra });
     const s = JSON.parse(await render(store, report('summary'), 'json'));
     const current = (k: string) => s.total[k].current;
@@ -170,17 +170,19 @@ describe.each(['duckdb', 'postgres'] as const)('golden reports on %s', (engine) 
     expect(s.total.grossRevenue).toEqual({ current: '370.00', previous: '130.00', change: '240.00', changeRatio: 1.846154 });
     expect(s.total.refunds.previous).toBe('40.00');
     const c = JSON.parse(await render(store, report('cohorts', { q: { ...q, from: '2025-03-01', to: '2025-03-31' }, by: 'month', horizons: [30, 90], asOf: startOfLocalDay('2025-06-01', NY) }), 'json'));
-    expect(c.cohorts).toEqual([{ cohort: '2025-03', start: '2025-03-01', group: null, customers: 2, netToDate: '75.00', ltv: { '30': { value: '37.50', complete: true }, '90': { value: '37.50', complete: false } } }]);
+    expect(c.cohorts).toEqual([{ cohort: '2025-03', start: '2025-03-01', group: null, connection: null, id: null, name: null, customers: 2, netToDate: '75.00', ltv: { '30': { value: '37.50', complete: true }, '90': { value: '37.50', complete: false } } }]);
+    expect([c.currency, c.otherCurrencies]).toEqual(['USD', []]);
     const csv = await render(store, report('summary'), 'csv');
-    expect(csv.split('\r\n')[1]).toBe('grossRevenue,370.00,130.00,240.00,1.846154');
+    expect(csv.split('\r\n')[1]).toBe('Gross revenue (USD),370.00,130.00,240.00,1.846154');
     const asOf = startOfLocalDay('2025-06-01', NY);
     const tri = await render(store, report('triangle', { by: 'month', asOf }), 'table');
     expect(tri).toMatch(/^2025-01\s+7\s+49\.29\s+55\.00\s+47\.86\s+47\.86\s+47\.86\s+47\.86~$/m);
+    expect(tri).toMatch(/\nAmounts in USD\.\n$/);
     const ret = await render(store, report('retention', { q: { ...q, to: '2025-03-31' } }), 'table');
     expect(ret).toMatch(/^\s*2\s+3\s+2\s+66\.67%\s+66\.67%\s+1$/m);
     const series = await render(store, report('series', { q: { ...q, from: '2025-03-09', to: '2025-03-09' } }), 'csv');
     expect(series.split('\r\n').slice(0, 2)).toEqual([
-      'period,grossRevenue,refunds,chargebacks,netRevenue,orders,newCustomers,aov,initialApprovalRate,rebillApprovalRate,refundRate,chargebackRate',
+      'Period,Gross revenue (USD),Refunds (USD),Chargebacks (USD),Net revenue (USD),Orders,New customers,AOV (USD),Initial approval,Rebill approval,Refund rate,Chargeback rate',
       '2025-03-09,75.00,0.00,0.00,75.00,2,2,37.50,1,,0,0',
     ]);
   });
@@ -199,7 +201,7 @@ describe.each(['duckdb', 'postgres'] as const)('golden figures while a backfill 
     const { rows, events } = ledger();
     // As a backfill writes: aggregates (and facts) deferred to the end of the run.
     await store.writePages([{ connectionId: cid, table: 'transactions', rows, ledger: { transactionIds: rows.map((r) => Number(r.transaction_id)), events } }], { deferRebuild: true });
-    const q = { from: '2025-01-01', to: '2025-01-31', tz: NY };
+    const q = { from: '2025-01-01', to: '2025-01-31', tz: NY, currency: 'USD' };
     const gross = async (o: { source?: 'ledger' | 'aggregate' } = {}) => (await summaryReport(store, q, o)).rows[0]!.figures.grossRevenue.current;
     // The golden January gross (see the summary test above), though the aggregate holds nothing yet.
     expect(await gross({ source: 'aggregate' })).toBe(0);
@@ -208,7 +210,7 @@ describe.each(['duckdb', 'postgres'] as const)('golden figures while a backfill 
     expect(await store.refreshDirtyFacts(cid)).toBe(12);
     expect(await gross({ source: 'aggregate' })).toBe(37000);
     expect(await summaryReport(store, q)).toEqual(await summaryReport(store, q, { source: 'aggregate' }));
-    const cohorts = { from: '2024-11-01', to: '2025-03-31', tz: NY, by: 'month' as const, horizons: [1, 30, 90], asOf: startOfLocalDay('2025-06-01', NY) };
+    const cohorts = { from: '2024-11-01', to: '2025-03-31', tz: NY, currency: 'USD', by: 'month' as const, horizons: [1, 30, 90], asOf: startOfLocalDay('2025-06-01', NY) };
     expect(await cohortReport(store, cohorts)).toEqual(await cohortReport(store, cohorts, { source: 'ledger' }));
     expect((await cohortReport(store, cohorts, { source: 'aggregate' })).cohorts.map((c) => c.customers)).toEqual([1, 2, 7, 2]);
   });

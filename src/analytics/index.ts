@@ -7,5 +7,7 @@ export * from './summary.js';
 export * from './cohorts.js';
 export * from './retention.js';
 export * from './mids.js';
-export { compare, divRound, rate, type Compared } from './arith.js';
+export * from './currencies.js';
+export * from './names.js';
+export { compare, divRound, divRoundMinor, rate, type Compared } from './arith.js';
 export type { Basis } from './sql.js';

@@ -1,14 +1,15 @@
 /**
- * MID health (docs/metrics.md): per MID per month in the viewer's zone, chargebacks against sales by the two
+ * MID health (docs/metrics.md): per MID (a connection's own: MID 3 of one account is not MID 3 of another)
+ * per month in the viewer's zone, in the report's currency, chargebacks against sales by the two
  * card networks' definitions, labelled against thresholds. The ledger has no card brand, so both ratios
  * are computed over all of a MID's sales and chargebacks (every chargeback counts as a Visa dispute).
  */
 import type { Cents } from '../core/money.js';
 import type { ReportReader } from '../store/store.js';
 import { rate } from './arith.js';
-import { groupKey, type Dimension } from './dimensions.js';
+import { compareGroups, groupOf, type Dimension, type Group } from './dimensions.js';
 import { checkReportRange, instantRange, nextPeriodStart, periodsOf } from './range.js';
-import { eventCol, filterSql, Params } from './sql.js';
+import { eventCol, filterSql, groupSelect, Params } from './sql.js';
 import { reportZone, type RangeQuery } from './summary.js';
 import { addDays } from '../core/time.js';
 import { UsageError } from '../core/errors.js';
@@ -17,8 +18,11 @@ export const HEALTH_LABELS = ['ok', 'watch', 'warning', 'excessive'] as const;
 export type Health = (typeof HEALTH_LABELS)[number] | 'no-sales';
 
 export interface MidMonth {
+  /** The connection the MID is of. */
+  connectionId: string;
+  /** The CRM's merchantId ("(none)" for sales without one). */
   mid: string;
-  group: string | null;
+  group: Group | null;
   /** YYYY-MM. */
   month: string;
   sales: number;
@@ -37,6 +41,7 @@ export interface MidReport {
   from: string;
   to: string;
   zone: string;
+  currency: string;
   groupBy: Dimension | null;
   thresholds: number[];
   rows: MidMonth[];
@@ -66,27 +71,28 @@ export async function midReport(store: ReportReader, q: RangeQuery & { threshold
   const r = instantRange(before, addDays(nextPeriodStart(last, 'month'), -1), zone);
   const p = new Params();
   const e = eventCol('e');
-  const group = q.groupBy ? e(q.groupBy) : 'NULL';
   const rows = await store.query(
-    `SELECT e.merchant_id AS mid, ${group} AS grp, ${store.sql.periodStartInRange(p.add, 'e.instant', zone, 'month', r.startMs, r.endMs)} AS month,
+    `SELECT e.connection_id AS conn, e.merchant_id AS mid, ${groupSelect(q.groupBy ?? null, e)}, ${store.sql.periodStartInRange(p.add, 'e.instant', zone, 'month', r.startMs, r.endMs)} AS month,
        COUNT(CASE WHEN e.kind = 'sale' THEN 1 END) AS sales,
        COUNT(CASE WHEN e.kind = 'chargeback' THEN 1 END) AS cbs,
        SUM(CASE WHEN e.kind = 'chargeback' THEN -e.amount_cents ELSE 0 END) AS cb_cents
      FROM money_events e
-     WHERE e.kind IN ('sale', 'chargeback') AND e.instant >= ${store.sql.instantParam(p.add, r.startMs)} AND e.instant < ${store.sql.instantParam(p.add, r.endMs)}${filterSql(q.filters ?? [], e, p)}
-     GROUP BY 1, 2, 3`,
+     WHERE e.kind IN ('sale', 'chargeback') AND e.instant >= ${store.sql.instantParam(p.add, r.startMs)} AND e.instant < ${store.sql.instantParam(p.add, r.endMs)} AND e.currency = ${p.add(q.currency)}${filterSql(q.filters ?? [], e, p)}
+     GROUP BY 1, 2, 3, 4, 5`,
     p.values,
   );
   const cells = new Map<string, { sales: number; cbs: number; cents: number }>();
-  const keys = new Set<string>();
+  const keys = new Map<string, { connectionId: string; mid: Group; group: Group | null }>();
   for (const row of rows) {
-    const key = `${groupKey(row.mid)}\u0001${groupKey(row.grp)}`;
-    keys.add(key);
+    const mid = groupOf('mid', row.conn, row.mid);
+    const group = q.groupBy ? groupOf(q.groupBy, row.grp_conn, row.grp) : null;
+    const key = JSON.stringify([mid, group]);
+    keys.set(key, { connectionId: String(row.conn), mid, group });
     cells.set(`${key}|${String(row.month).slice(0, 7)}`, { sales: n(row.sales), cbs: n(row.cbs), cents: n(row.cb_cents) });
   }
   const out: MidMonth[] = [];
-  for (const key of [...keys].sort()) {
-    const [mid = '', group = ''] = key.split('\u0001');
+  const ordered = [...keys.entries()].sort(([, a], [, b]) => compareGroups(a.mid, b.mid) || (a.group && b.group ? compareGroups(a.group, b.group) : 0));
+  for (const [key, { connectionId, mid, group }] of ordered) {
     for (const m of months) {
       const month = m.start.slice(0, 7);
       const prevMonth = addDays(m.start, -1).slice(0, 7);
@@ -95,10 +101,10 @@ export async function midReport(store: ReportReader, q: RangeQuery & { threshold
       const visa = rate(c.cbs, c.sales);
       const mc = rate(c.cbs, prevSales);
       out.push({
-        mid, group: q.groupBy ? group : null, month, sales: c.sales, previousMonthSales: prevSales, chargebacks: c.cbs, chargebackCents: c.cents,
+        connectionId, mid: mid.value ?? '(none)', group, month, sales: c.sales, previousMonthSales: prevSales, chargebacks: c.cbs, chargebackCents: c.cents,
         visaRatio: visa, visaHealth: healthOf(visa, thresholds), mastercardRatio: mc, mastercardHealth: healthOf(mc, thresholds),
       });
     }
   }
-  return { from: q.from, to: q.to, zone, groupBy: q.groupBy ?? null, thresholds, rows: out };
+  return { from: q.from, to: q.to, zone, currency: q.currency, groupBy: q.groupBy ?? null, thresholds, rows: out };
 }

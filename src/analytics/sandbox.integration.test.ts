@@ -104,13 +104,13 @@ const openEngine = (engine: 'duckdb' | 'postgres') => openTestStore(engine, 'ana
 async function expectAggregatesEqualLedger(store: Store, asOf = sb.merchant.now, to = '2025-06-30'): Promise<void> {
   const connectionId = String((await store.listConnections())[0]?.connectionId);
   for (const [by, zone] of [['month', 'Asia/Kolkata'], ['week', 'America/New_York'], ['day', 'Asia/Kathmandu']] as const) {
-    const q = { from: '2025-01-01', to, tz: zone, by, asOf };
+    const q = { from: '2025-01-01', to, tz: zone, currency: 'USD', by, asOf };
     const ledgerCohorts = await cohortReport(store, q, { source: 'ledger' });
     expect(ledgerCohorts.cohorts.length).toBeGreaterThan(0);
     expect(await cohortReport(store, q), `cohorts ${by} ${zone}`).toEqual(ledgerCohorts);
     const filtered = { ...q, filters: [{ dimension: 'connection' as const, values: [connectionId] }] };
     expect(await cohortReport(store, filtered), `cohorts ${by} ${zone} by connection`).toEqual(ledgerCohorts);
-    const s = { from: '2025-02-10', to, tz: zone };
+    const s = { from: '2025-02-10', to, tz: zone, currency: 'USD' };
     expect(await summaryReport(store, s), `summary ${zone}`).toEqual(await summaryReport(store, s, { source: 'ledger' }));
     expect(await summaryReport(store, { ...s, filters: [{ dimension: 'connection', values: [connectionId] }] }), `summary ${zone} by connection`).toEqual(await summaryReport(store, s, { source: 'ledger' }));
     expect(await seriesReport(store, { ...s, by }), `series ${by} ${zone}`).toEqual(await seriesReport(store, { ...s, by }, { source: 'ledger' }));
@@ -164,35 +164,36 @@ describe.each(['duckdb', 'postgres'] as const)('reports equal the sandbox ground
 
   it.each(ZONES)('summary, both periods, event and CRM basis, viewer %s', async (zone) => {
     for (const [from, to] of [['2025-03-01', '2025-03-31'], ['2025-05-10', '2025-06-20']] as const) {
-      const r = await summaryReport(store, { from, to, tz: zone });
+      const r = await summaryReport(store, { from, to, tz: zone, currency: 'USD' });
       expect(compact(r.rows[0]!.figures), `${from}..${to}`).toEqual(oracleSummary(evs, first, zone, from, to));
       const p = r.rows[0]!.figures;
       const prev = oracleSummary(evs, first, zone, r.previousFrom, r.previousTo);
       expect([p.grossRevenue.previous, p.refunds.previous, p.newCustomers.previous]).toEqual([prev.grossRevenue, prev.refunds, prev.newCustomers]);
     }
     // The CRM basis is cut in the account's zone whatever the viewer's.
-    const crm = await summaryReport(store, { from: '2025-03-01', to: '2025-04-30', tz: zone, basis: 'crm', accountZone: sb.timezone });
+    const crm = await summaryReport(store, { from: '2025-03-01', to: '2025-04-30', tz: zone, currency: 'USD', basis: 'crm', accountZone: sb.timezone });
     expect(compact(crm.rows[0]!.figures)).toEqual(oracleSummary(evs, first, sb.timezone, '2025-03-01', '2025-04-30', 'crm'));
   });
 
   it('summary grouped by MID and filtered by campaign', async () => {
     const zone = 'Asia/Kolkata';
-    const r = await summaryReport(store, { from: '2025-02-01', to: '2025-05-31', tz: zone, groupBy: 'mid' });
+    const r = await summaryReport(store, { from: '2025-02-01', to: '2025-05-31', tz: zone, currency: 'USD', groupBy: 'mid' });
     const mids = [...new Set(evs.map((e) => e.mid))].sort();
-    expect(r.rows.map((row) => row.group)).toEqual(mids.map(String).sort());
+    const cid = String((await store.listConnections())[0]?.connectionId);
+    expect(r.rows.map((row) => row.group)).toEqual(mids.map((m) => ({ connectionId: cid, value: String(m) })));
     for (const row of r.rows) {
       // New customers follow first-touch attribution: the MID of the customer's first sale.
-      expect(compact(row.figures), `mid ${row.group}`).toEqual(oracleSummary(evs, first, zone, '2025-02-01', '2025-05-31', 'event', (e) => String(e.mid) === row.group));
+      expect(compact(row.figures), `mid ${row.group?.value}`).toEqual(oracleSummary(evs, first, zone, '2025-02-01', '2025-05-31', 'event', (e) => String(e.mid) === row.group?.value));
     }
     const campaign = evs[0]!.campaign;
-    const f = await summaryReport(store, { from: '2025-02-01', to: '2025-05-31', tz: zone, filters: [{ dimension: 'campaign', values: [campaign] }] });
+    const f = await summaryReport(store, { from: '2025-02-01', to: '2025-05-31', tz: zone, currency: 'USD', filters: [{ dimension: 'campaign', values: [campaign] }] });
     expect(compact(f.rows[0]!.figures)).toEqual(oracleSummary(evs, first, zone, '2025-02-01', '2025-05-31', 'event', (e) => e.campaign === campaign));
   });
 
   it.each([['week', 'Pacific/Auckland'], ['month', 'America/Los_Angeles'], ['day', 'Asia/Kolkata']] as const)('series by %s in %s', async (by, zone) => {
     const from = by === 'day' ? '2025-03-01' : '2025-01-06';
     const to = by === 'day' ? '2025-03-20' : '2025-06-29';
-    const r = await seriesReport(store, { from, to, tz: zone, by });
+    const r = await seriesReport(store, { from, to, tz: zone, currency: 'USD', by });
     const key = (d: string) => (by === 'day' ? d : by === 'week' ? isoWeekKey(d) : d.slice(0, 7));
     const want = new Map<string, [number, number, number]>();
     for (const e of evs) {
@@ -219,7 +220,7 @@ describe.each(['duckdb', 'postgres'] as const)('reports equal the sandbox ground
     const from = '2025-01-01';
     const to = '2025-06-30';
     const asOf = sb.merchant.now;
-    const r = await cohortReport(store, { from, to, tz: zone, by, horizons, asOf });
+    const r = await cohortReport(store, { from, to, tz: zone, currency: 'USD', by, horizons, asOf });
     const key = (d: string) => (by === 'day' ? d : by === 'week' ? isoWeekKey(d) : d.slice(0, 7));
     const members = new Map<string, Ev[]>();
     for (const f of first.values()) {
@@ -253,7 +254,7 @@ describe.each(['duckdb', 'postgres'] as const)('reports equal the sandbox ground
   it.each(['America/New_York', 'Pacific/Auckland'])('retention by cycle, viewer %s', async (zone) => {
     const from = '2025-01-01';
     const to = '2025-04-30';
-    const r = await retentionReport(store, { from, to, tz: zone });
+    const r = await retentionReport(store, { from, to, tz: zone, currency: 'USD' });
     const start = new Map<string, Ev>();
     for (const e of evs) {
       if (e.kind !== 'sale' || e.cycle !== 1 || !e.purchase) continue;
@@ -287,7 +288,7 @@ describe.each(['duckdb', 'postgres'] as const)('reports equal the sandbox ground
   });
 
   it.each(['America/New_York', 'Asia/Kolkata'])('MID health per month, viewer %s', async (zone) => {
-    const r = await midReport(store, { from: '2025-02-01', to: '2025-06-30', tz: zone });
+    const r = await midReport(store, { from: '2025-02-01', to: '2025-06-30', tz: zone, currency: 'USD' });
     const cell = new Map<string, { sales: number; cbs: number; cents: number }>();
     for (const e of evs) {
       if (e.kind !== 'sale' && e.kind !== 'chargeback') continue;
@@ -332,11 +333,11 @@ describe.each(['duckdb', 'postgres'] as const)('pre-aggregates after a backfill,
       const first2 = firstSales(evs2);
       for (const zone of ['America/New_York', 'Asia/Kolkata']) {
         for (const [from, to] of [['2025-04-01', '2025-04-30'], ['2025-05-10', '2025-06-28']] as const) {
-          const r = await summaryReport(store, { from, to, tz: zone });
+          const r = await summaryReport(store, { from, to, tz: zone, currency: 'USD' });
           expect(compact(r.rows[0]!.figures), `${zone} ${from}..${to}`).toEqual(oracleSummary(evs2, first2, zone, from, to));
         }
       }
-      const cohorts = await cohortReport(store, { from: '2025-01-01', to: '2025-06-28', tz: 'UTC', by: 'month', horizons: [30], asOf: sb2.merchant.now });
+      const cohorts = await cohortReport(store, { from: '2025-01-01', to: '2025-06-28', tz: 'UTC', currency: 'USD', by: 'month', horizons: [30], asOf: sb2.merchant.now });
       const size = new Map<string, number>();
       for (const f of first2.values()) if (localDate(f.t, 'UTC') <= '2025-06-28') size.set(localDate(f.t, 'UTC').slice(0, 7), (size.get(localDate(f.t, 'UTC').slice(0, 7)) ?? 0) + 1);
       expect(cohorts.cohorts.map((x) => [x.cohort, x.customers])).toEqual([...size.entries()].sort());

@@ -23,12 +23,33 @@ export function plusDaysSql(expr: string, days: number): string {
   return `(${expr} + INTERVAL '${days} days')`;
 }
 
-/** AND-joined conditions for filters on columns chosen by `column`; '' when there are none. */
+/**
+ * AND-joined conditions for filters on columns chosen by `column`; '' when there are none. A plain value
+ * matches in every connection; a connection's own value (ScopedValue) also needs `column('connection')`.
+ */
 export function filterSql(filters: readonly Filter[], column: (d: Dimension) => string, p: Params): string {
   return filters
     .filter((f) => f.values.length > 0)
-    .map((f) => ` AND ${column(f.dimension)} IN (${f.values.map((v) => p.add(v)).join(', ')})`)
+    .map((f) => {
+      const col = column(f.dimension);
+      const plain = f.values.filter((v): v is string | number => typeof v !== 'object');
+      const parts = plain.length > 0 ? [`${col} IN (${plain.map((v) => p.add(v)).join(', ')})`] : [];
+      for (const v of f.values) {
+        if (typeof v === 'object') parts.push(`(${column('connection')} = ${p.add(v.connectionId)} AND ${col} = ${p.add(v.value)})`);
+      }
+      return ` AND ${parts.length === 1 ? parts[0] : `(${parts.join(' OR ')})`}`;
+    })
     .join('');
+}
+
+/**
+ * The breakdown's SELECT items: `grp_conn`, the connection of an account's own value (NULL for the
+ * connection and the billing cycle, which need none), and `grp`, the value; both NULL when not grouped.
+ * Read back with `groupOf` (dimensions.ts).
+ */
+export function groupSelect(groupBy: Dimension | null, column: (d: Dimension) => string): string {
+  if (!groupBy) return 'NULL AS grp_conn, NULL AS grp';
+  return `${DIMENSION_SPECS[groupBy].scoped ? column('connection') : 'NULL'} AS grp_conn, ${column(groupBy)} AS grp`;
 }
 
 /** Ledger column of a dimension, qualified by an alias. */

@@ -1,6 +1,6 @@
 /**
  * The summary and the series over the store's event_slots pre-aggregate (docs/metrics.md, "Performance"): the ledger's
- * additive totals per connection and 15-minute UTC slot, kept by the store at write time (store/tables.ts,
+ * additive totals per connection, currency and 15-minute UTC slot, kept by the store at write time (store/tables.ts,
  * docs/store.md). Reports read it whenever a query has no breakdown but the connection (summary.ts).
  *
  * Why it is exact: every figure is a sum or a count placed at one instant (an event; an order's first
@@ -10,7 +10,7 @@
 import { emptyTotals, TOTAL_COLUMNS, TOTALS } from '../ledger/index.js';
 import type { ReportReader } from '../store/store.js';
 import { filterSql, Params } from './sql.js';
-import type { TotalsByBucket, TotalsQuery } from './totals.js';
+import { NOT_GROUPED, type TotalsByBucket, type TotalsQuery } from './totals.js';
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
@@ -28,7 +28,7 @@ export async function readTotalsFromSlots(store: ReportReader, q: TotalsQuery): 
   const bucket = q.bucket('s.slot', p);
   const rows = await store.query(
     `SELECT ${bucket} AS bucket, ${TOTALS.map((name) => `SUM(${TOTAL_COLUMNS[name]}) AS "${name}"`).join(', ')}
-     FROM event_slots s WHERE s.slot >= ${store.sql.instantParam(p.add, q.startMs)} AND s.slot < ${store.sql.instantParam(p.add, q.endMs)}${filterSql(q.filters, () => 's.connection_id', p)}
+     FROM event_slots s WHERE s.slot >= ${store.sql.instantParam(p.add, q.startMs)} AND s.slot < ${store.sql.instantParam(p.add, q.endMs)} AND s.currency = ${p.add(q.currency)}${filterSql(q.filters, () => 's.connection_id', p)}
      GROUP BY 1`,
     p.values,
   );
@@ -36,7 +36,7 @@ export async function readTotalsFromSlots(store: ReportReader, q: TotalsQuery): 
   for (const r of rows) {
     const t = emptyTotals();
     for (const name of TOTALS) t[name] = n(r[name]);
-    out.set(String(r.bucket), new Map([['(none)', t]]));
+    out.set(String(r.bucket), new Map([[NOT_GROUPED, t]]));
   }
   return out;
 }

@@ -3,17 +3,23 @@
  * day, ISO week or month), on the event basis or the CRM basis (docs/metrics.md).
  */
 import type { ReportReader } from '../store/store.js';
-import type { Dimension, Filter } from './dimensions.js';
+import { compareGroups, groupFromId, type Dimension, type Filter, type Group } from './dimensions.js';
 import { compareFigures, figuresOf, type ComparedFigures, type Figures } from './figures.js';
 import { checkReportRange, instantRange, periodKey, periodsOf, previousRange, type Period } from './range.js';
 import type { Basis } from './sql.js';
 import { readTotalsFromSlots, slotsAnswer } from './summary-aggregate.js';
-import { emptyTotals, readTotals, type TotalsByBucket, type TotalsQuery } from './totals.js';
+import { emptyTotals, NOT_GROUPED, readTotals, type TotalsByBucket, type TotalsQuery } from './totals.js';
 
 /** What every report is scoped by. */
 export interface ReportScope {
   /** Viewer time zone (IANA) that cuts days, weeks and months. */
   tz: string;
+  /**
+   * ISO 4217: the one currency the report answers for (docs/metrics.md, "Currency"). Only events in it
+   * are summed and only customers whose first sale is in it are counted: amounts are never added across
+   * currencies.
+   */
+  currency: string;
   filters?: Filter[];
   groupBy?: Dimension | null;
   /** 'event' (default) or 'crm'. */
@@ -29,15 +35,15 @@ export interface RangeQuery extends ReportScope {
 }
 
 /** The zone a report cuts days in: the viewer's, or the account's on the CRM basis. */
-export function reportZone(q: ReportScope): string {
+export function reportZone(q: Pick<ReportScope, 'tz' | 'basis' | 'accountZone'>): string {
   if ((q.basis ?? 'event') === 'event') return q.tz;
   if (!q.accountZone) throw new RangeError('the CRM basis needs the account time zone');
   return q.accountZone;
 }
 
 export interface SummaryRow {
-  /** Group value ("(none)" for a missing one), or null when not grouped. */
-  group: string | null;
+  /** The group (its connection and value), or null when not grouped. */
+  group: Group | null;
   figures: ComparedFigures;
 }
 
@@ -48,6 +54,7 @@ export interface SummaryReport {
   previousTo: string;
   zone: string;
   basis: Basis;
+  currency: string;
   groupBy: Dimension | null;
   rows: SummaryRow[];
 }
@@ -67,6 +74,14 @@ async function totalsOf(store: ReportReader, q: TotalsQuery, o: TotalsSource): P
   return source === 'aggregate' ? readTotalsFromSlots(store, q) : readTotals(store, q);
 }
 
+/** Every group the totals hold, in order ([groupId, group]); the one group, null, when not grouped. */
+function groupsOf(totals: TotalsByBucket, groupBy: Dimension | null | undefined): [string, Group | null][] {
+  if (!groupBy) return [[NOT_GROUPED, null]];
+  const ids = new Set<string>();
+  for (const m of totals.values()) for (const id of m.keys()) ids.add(id);
+  return [...ids].map((id): [string, Group] => [id, groupFromId(id)]).sort(([, a], [, b]) => compareGroups(a, b));
+}
+
 /** The summary of [from, to] and of the previous period of the same length. */
 export async function summaryReport(store: ReportReader, q: RangeQuery, o: TotalsSource = {}): Promise<SummaryReport> {
   checkReportRange(q);
@@ -77,19 +92,18 @@ export async function summaryReport(store: ReportReader, q: RangeQuery, o: Total
   const prev = instantRange(prevDates.from, prevDates.to, zone);
   const totals = await totalsOf(store, {
     basis,
+    currency: q.currency,
     startMs: prev.startMs,
     endMs: cur.endMs,
     bucket: (expr, p) => `CASE WHEN ${expr} >= ${store.sql.instantParam(p.add, cur.startMs)} THEN 'cur' ELSE 'prev' END`,
     filters: q.filters ?? [],
     groupBy: q.groupBy ?? null,
   }, o);
-  const groups = new Set<string>([...(totals.get('cur')?.keys() ?? []), ...(totals.get('prev')?.keys() ?? [])]);
-  if (!q.groupBy) groups.add('(none)');
-  const rows: SummaryRow[] = [...groups].sort().map((g) => ({
-    group: q.groupBy ? g : null,
-    figures: compareFigures(figuresOf(totals.get('cur')?.get(g) ?? emptyTotals()), figuresOf(totals.get('prev')?.get(g) ?? emptyTotals())),
+  const rows: SummaryRow[] = groupsOf(totals, q.groupBy).map(([id, group]) => ({
+    group,
+    figures: compareFigures(figuresOf(totals.get('cur')?.get(id) ?? emptyTotals(), q.currency), figuresOf(totals.get('prev')?.get(id) ?? emptyTotals(), q.currency)),
   }));
-  return { from: q.from, to: q.to, previousFrom: prevDates.from, previousTo: prevDates.to, zone, basis, groupBy: q.groupBy ?? null, rows };
+  return { from: q.from, to: q.to, previousFrom: prevDates.from, previousTo: prevDates.to, zone, basis, currency: q.currency, groupBy: q.groupBy ?? null, rows };
 }
 
 export interface SeriesPoint {
@@ -97,7 +111,7 @@ export interface SeriesPoint {
   period: string;
   /** First local date of the period. */
   start: string;
-  group: string | null;
+  group: Group | null;
   figures: Figures;
 }
 
@@ -107,6 +121,7 @@ export interface SeriesReport {
   by: Period;
   zone: string;
   basis: Basis;
+  currency: string;
   groupBy: Dimension | null;
   /** Every period of the range (empty ones included), each group within it. */
   points: SeriesPoint[];
@@ -123,21 +138,19 @@ export async function seriesReport(store: ReportReader, q: RangeQuery & { by: Pe
   const r = instantRange(q.from, q.to, zone);
   const totals = await totalsOf(store, {
     basis,
+    currency: q.currency,
     startMs: r.startMs,
     endMs: r.endMs,
     bucket: (expr, p) => store.sql.periodStartInRange(p.add, expr, zone, q.by, r.startMs, r.endMs),
     filters: q.filters ?? [],
     groupBy: q.groupBy ?? null,
   }, o);
-  const groups = new Set<string>();
-  for (const m of totals.values()) for (const g of m.keys()) groups.add(g);
-  if (!q.groupBy) groups.add('(none)');
-  const sorted = [...groups].sort();
+  const groups = groupsOf(totals, q.groupBy);
   const points: SeriesPoint[] = [];
   for (const period of periodsOf(q.from, q.to, q.by)) {
-    for (const g of sorted) {
-      points.push({ period: periodKey(period.start, q.by), start: period.start, group: q.groupBy ? g : null, figures: figuresOf(totals.get(period.start)?.get(g) ?? emptyTotals()) });
+    for (const [id, group] of groups) {
+      points.push({ period: periodKey(period.start, q.by), start: period.start, group, figures: figuresOf(totals.get(period.start)?.get(id) ?? emptyTotals(), q.currency) });
     }
   }
-  return { from: q.from, to: q.to, by: q.by, zone, basis, groupBy: q.groupBy ?? null, points };
+  return { from: q.from, to: q.to, by: q.by, zone, basis, currency: q.currency, groupBy: q.groupBy ?? null, points };
 }

@@ -5,15 +5,16 @@
  */
 import { EVENT_MEASURES, emptyTotals, measureSql, MEASURES, kindSql, type Totals } from '../ledger/index.js';
 import type { ReportReader } from '../store/store.js';
-import type { Dimension, Filter } from './dimensions.js';
-import { groupKey } from './dimensions.js';
-import { eventCol, eventSourceSql, factCol, filterSql, firstSaleJoin, Params, type Basis } from './sql.js';
+import { groupId, groupOf, type Dimension, type Filter } from './dimensions.js';
+import { eventCol, eventSourceSql, factCol, filterSql, firstSaleJoin, groupSelect, Params, type Basis } from './sql.js';
 
 export { emptyTotals, type Totals } from '../ledger/index.js';
 
-/** What to total: an instant window, how to bucket it, and the breakdown. */
+/** What to total: an instant window in one currency, how to bucket it, and the breakdown. */
 export interface TotalsQuery {
   basis: Basis;
+  /** ISO 4217: only events in it are summed, only customers whose first sale is in it counted. */
+  currency: string;
   startMs: number;
   endMs: number;
   /** SQL text of the bucket of an instant expression (may add parameters). */
@@ -22,7 +23,7 @@ export interface TotalsQuery {
   groupBy: Dimension | null;
 }
 
-/** bucket -> group key -> totals. */
+/** bucket -> group (groupId) -> totals. */
 export type TotalsByBucket = Map<string, Map<string, Totals>>;
 
 function slot(out: TotalsByBucket, bucket: string, group: string): Totals {
@@ -33,6 +34,9 @@ function slot(out: TotalsByBucket, bucket: string, group: string): Totals {
   return t;
 }
 
+/** The one group of a report that is not grouped. */
+export const NOT_GROUPED = groupId({ connectionId: null, value: null });
+
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
 /** Reads the event totals and the new-customer counts of a window, per bucket and group. */
@@ -40,17 +44,17 @@ export async function readTotals(store: ReportReader, q: TotalsQuery): Promise<T
   const out: TotalsByBucket = new Map();
   const e = eventCol('ev');
   const instant = (p: Params, ms: number) => store.sql.instantParam(p.add, ms);
+  const key = (r: Record<string, unknown>) => (q.groupBy ? groupId(groupOf(q.groupBy, r.grp_conn, r.grp)) : NOT_GROUPED);
   {
     // Every event measure, as the ledger's table declares it.
     const p = new Params();
     const bucket = q.bucket('ev.at', p);
-    const group = q.groupBy ? e(q.groupBy) : 'NULL';
-    const sql = `SELECT ${bucket} AS bucket, ${group} AS grp, ${EVENT_MEASURES.map(([name]) => `${measureSql(name, 'ev')} AS "${name}"`).join(', ')}
+    const sql = `SELECT ${bucket} AS bucket, ${groupSelect(q.groupBy, e)}, ${EVENT_MEASURES.map(([name]) => `${measureSql(name, 'ev')} AS "${name}"`).join(', ')}
       FROM ${eventSourceSql(q.basis)} ev
-      WHERE ev.at >= ${instant(p, q.startMs)} AND ev.at < ${instant(p, q.endMs)}${filterSql(q.filters, e, p)}
-      GROUP BY 1, 2`;
+      WHERE ev.at >= ${instant(p, q.startMs)} AND ev.at < ${instant(p, q.endMs)} AND ev.currency = ${p.add(q.currency)}${filterSql(q.filters, e, p)}
+      GROUP BY 1, 2, 3`;
     for (const r of await store.query(sql, p.values)) {
-      const t = slot(out, String(r.bucket), groupKey(r.grp));
+      const t = slot(out, String(r.bucket), key(r));
       for (const [name] of EVENT_MEASURES) t[name] += n(r[name]);
     }
   }
@@ -59,34 +63,33 @@ export async function readTotals(store: ReportReader, q: TotalsQuery): Promise<T
     // group, when grouped), so periods add up to the range and an order is never counted on both sides of
     // a boundary. Read as "first sale in the window, and no matching sale of the same order before it"
     // (an anti-join), so only the window's sales are grouped. Sales are on their own dates on both bases.
-    // A sale without an order id is no order.
+    // A sale without an order id is no order. Only the currency's sales count (an order is in one).
     const p = new Params();
     const sale = kindSql(MEASURES.sales.kinds, 'ev');
-    const group = q.groupBy ? e(q.groupBy) : 'NULL';
     const start = instant(p, q.startMs);
-    const inWindow = `SELECT ev.connection_id, ev.order_id, ${group} AS grp, MIN(ev.instant) AS first_at FROM money_events ev
-      WHERE ${sale} AND ev.order_id IS NOT NULL AND ev.instant >= ${start} AND ev.instant < ${instant(p, q.endMs)}${filterSql(q.filters, e, p)} GROUP BY 1, 2, 3`;
+    const currency = p.add(q.currency);
+    const inWindow = `SELECT ev.connection_id, ev.order_id, ${groupSelect(q.groupBy, e)}, MIN(ev.instant) AS first_at FROM money_events ev
+      WHERE ${sale} AND ev.order_id IS NOT NULL AND ev.instant >= ${start} AND ev.instant < ${instant(p, q.endMs)} AND ev.currency = ${currency}${filterSql(q.filters, e, p)} GROUP BY 1, 2, 3, 4`;
     const e2 = eventCol('e2');
     const sameGroup = q.groupBy ? ` AND ${e2(q.groupBy)} IS NOT DISTINCT FROM o.grp` : '';
     const earlier = `SELECT 1 FROM money_events e2 WHERE e2.connection_id = o.connection_id AND e2.order_id = o.order_id AND ${kindSql(MEASURES.sales.kinds, 'e2')}
-      AND e2.instant < ${start}${sameGroup}${filterSql(q.filters, e2, p)}`;
+      AND e2.instant < ${start} AND e2.currency = ${currency}${sameGroup}${filterSql(q.filters, e2, p)}`;
     const bucket = q.bucket('o.first_at', p);
-    const sql = `SELECT ${bucket} AS bucket, o.grp AS grp, COUNT(*) AS orders FROM (${inWindow}) o WHERE NOT EXISTS (${earlier}) GROUP BY 1, 2`;
-    for (const r of await store.query(sql, p.values)) slot(out, String(r.bucket), groupKey(r.grp)).orders += n(r.orders);
+    const sql = `SELECT ${bucket} AS bucket, o.grp_conn AS grp_conn, o.grp AS grp, COUNT(*) AS orders FROM (${inWindow}) o WHERE NOT EXISTS (${earlier}) GROUP BY 1, 2, 3`;
+    for (const r of await store.query(sql, p.values)) slot(out, String(r.bucket), key(r)).orders += n(r.orders);
   }
   {
     // New customers (MEASURES.newCustomers): by the customer's first sale (facts), whatever the basis;
-    // breakdowns by first touch.
+    // breakdowns by first touch; a customer is of their first sale's currency.
     const p = new Params();
     const needsFirst = q.groupBy === 'cycle' || q.filters.some((f) => f.dimension === 'cycle');
     const f = factCol('f', 'fs');
     const bucket = q.bucket('f.first_sale_at', p);
-    const group = q.groupBy ? f(q.groupBy) : 'NULL';
-    const sql = `SELECT ${bucket} AS bucket, ${group} AS grp, COUNT(*) AS customers
+    const sql = `SELECT ${bucket} AS bucket, ${groupSelect(q.groupBy, f)}, COUNT(*) AS customers
       FROM customer_facts f ${needsFirst ? firstSaleJoin('f', 'fs') : ''}
-      WHERE f.first_sale_at >= ${instant(p, q.startMs)} AND f.first_sale_at < ${instant(p, q.endMs)}${filterSql(q.filters, f, p)}
-      GROUP BY 1, 2`;
-    for (const r of await store.query(sql, p.values)) slot(out, String(r.bucket), groupKey(r.grp)).newCustomers += n(r.customers);
+      WHERE f.first_sale_at >= ${instant(p, q.startMs)} AND f.first_sale_at < ${instant(p, q.endMs)} AND f.currency = ${p.add(q.currency)}${filterSql(q.filters, f, p)}
+      GROUP BY 1, 2, 3`;
+    for (const r of await store.query(sql, p.values)) slot(out, String(r.bucket), key(r)).newCustomers += n(r.customers);
   }
   return out;
 }

@@ -17,18 +17,25 @@ export interface DimensionSpec {
   fact: string | null;
   /** Its values are CRM integer ids (compared as numbers, so indexes and types line up). */
   numeric: boolean;
+  /**
+   * Its values are an account's own (campaign 1 of one account is not campaign 1 of another): reports
+   * group and filter it by (connection, value) wherever several connections meet (docs/metrics.md, "Accounts").
+   */
+  scoped: boolean;
+  /** Its values have names of their own beside the id, stored by the sync (an affiliate's value is its name). */
+  named: boolean;
   label: string;
 }
 
 export const DIMENSION_SPECS: Record<Dimension, DimensionSpec> = {
-  connection: { event: 'connection_id', fact: 'connection_id', numeric: false, label: 'Connection' },
-  campaign: { event: 'campaign_id', fact: 'first_campaign_id', numeric: true, label: 'Campaign' },
-  product: { event: 'product_id', fact: 'first_product_id', numeric: true, label: 'Product' },
-  affiliate: { event: 'aff_id', fact: 'first_aff_id', numeric: false, label: 'Affiliate' },
-  subaffiliate: { event: 'source_value1', fact: 'first_source_value1', numeric: false, label: 'Sub-affiliate' },
-  mid: { event: 'merchant_id', fact: 'first_merchant_id', numeric: true, label: 'MID' },
-  coupon: { event: 'coupon_code', fact: 'first_coupon_code', numeric: false, label: 'Coupon' },
-  cycle: { event: 'billing_cycle', fact: null, numeric: true, label: 'Billing cycle' },
+  connection: { event: 'connection_id', fact: 'connection_id', numeric: false, scoped: false, named: true, label: 'Connection' },
+  campaign: { event: 'campaign_id', fact: 'first_campaign_id', numeric: true, scoped: true, named: true, label: 'Campaign' },
+  product: { event: 'product_id', fact: 'first_product_id', numeric: true, scoped: true, named: true, label: 'Product' },
+  affiliate: { event: 'aff_id', fact: 'first_aff_id', numeric: false, scoped: true, named: false, label: 'Affiliate' },
+  subaffiliate: { event: 'source_value1', fact: 'first_source_value1', numeric: false, scoped: true, named: false, label: 'Sub-affiliate' },
+  mid: { event: 'merchant_id', fact: 'first_merchant_id', numeric: true, scoped: true, named: true, label: 'MID' },
+  coupon: { event: 'coupon_code', fact: 'first_coupon_code', numeric: false, scoped: true, named: true, label: 'Coupon' },
+  cycle: { event: 'billing_cycle', fact: null, numeric: true, scoped: false, named: false, label: 'Billing cycle' },
 };
 
 /** The first-touch attribution a customer's facts copy from their first sale event: [facts column, event column]. */

@@ -1,12 +1,14 @@
 /**
  * Tables and CSV for `konduit report`, built from the JSON bodies of json.ts so that the three formats
- * show the same values: money as the JSON's decimal strings; rates as the JSON's fractions in CSV and as
- * percentages in tables; an incomplete LTV cell ends with "~" in tables and has a `_complete` column in
- * CSV.
+ * show the same values: money as the JSON's decimal strings (in the report currency's minor units, the
+ * currency named in the money columns' headers); rates as the JSON's fractions in CSV and as percentages
+ * in tables; an incomplete LTV cell ends with "~" in tables and has a "complete" column in CSV. A grouped
+ * row shows its connection, its id and its name. A table ends with a line naming the currency and the
+ * other currencies of the range.
  */
 import { csvText } from '../core/csv.js';
-import { RATE_FIGURES, type Figures } from '../analytics/index.js';
-import type { Rate, ReportJson } from './json.js';
+import { DIMENSION_SPECS, RATE_FIGURES, type Dimension, type Figures } from '../analytics/index.js';
+import type { CurrencyJson, GroupJson, Rate, ReportJson } from './json.js';
 import type { RenderedReport } from './run.js';
 
 export type Format = 'table' | 'json' | 'csv';
@@ -30,11 +32,19 @@ export function gridToCsv(g: Grid): string {
   return csvText([g.columns, ...g.rows]);
 }
 
-/** The figures shown by summary and series tables, in order. */
-export const SHOWN: (keyof Figures)[] = [
+/** The figures shown by summary and series tables, in order, with their headers. */
+export const SHOWN = [
   'grossRevenue', 'refunds', 'chargebacks', 'netRevenue', 'orders', 'newCustomers', 'aov',
   'initialApprovalRate', 'rebillApprovalRate', 'refundRate', 'chargebackRate',
-];
+] as const satisfies readonly (keyof Figures)[];
+const LABELS: Record<(typeof SHOWN)[number], string> = {
+  grossRevenue: 'Gross revenue', refunds: 'Refunds', chargebacks: 'Chargebacks', netRevenue: 'Net revenue', orders: 'Orders', newCustomers: 'New customers', aov: 'AOV',
+  initialApprovalRate: 'Initial approval', rebillApprovalRate: 'Rebill approval', refundRate: 'Refund rate', chargebackRate: 'Chargeback rate',
+};
+const MONEY: ReadonlySet<keyof Figures> = new Set(['grossRevenue', 'refunds', 'chargebacks', 'netRevenue', 'aov']);
+
+/** A figure's header: its label, money with its currency ("Gross revenue (USD)"). */
+const label = (k: (typeof SHOWN)[number], currency: string) => (MONEY.has(k) ? `${LABELS[k]} (${currency})` : LABELS[k]);
 
 const pct = (r: Rate): string => (r === null ? '-' : `${(r * 100).toFixed(2)}%`);
 
@@ -52,9 +62,21 @@ function figureCell(k: keyof Figures, v: string | number | null, format: Format)
 /** An LTV cell: "~" marks an incomplete one in tables (CSV has a column for completeness). */
 const ltvCell = (c: { value: string; complete: boolean } | undefined, format: Format): string => (c ? `${c.value}${format !== 'csv' && !c.complete ? '~' : ''}` : '');
 
-/** The group column's header and cells, present only when the report is grouped. */
-const groupCol = (groupBy: string | null) => (groupBy ? [groupBy] : []);
-const groupCell = (groupBy: string | null, group: string | null) => (groupBy ? [group ?? ''] : []);
+/**
+ * The group's columns, present only when the report is grouped: the connection (for an account's own
+ * values), the value, and its name when it has one of its own.
+ */
+function groupCols(groupBy: Dimension | null): string[] {
+  if (!groupBy) return [];
+  const spec = DIMENSION_SPECS[groupBy];
+  if (!spec.scoped) return [spec.label];
+  return ['Connection', spec.label, ...(spec.named ? [`${spec.label} name`] : [])];
+}
+function groupCells(groupBy: Dimension | null, g: GroupJson): string[] {
+  if (!groupBy) return [];
+  if (!DIMENSION_SPECS[groupBy].scoped) return [g.group ?? ''];
+  return [g.connection ?? '', g.id ?? '(none)', ...(DIMENSION_SPECS[groupBy].named ? [g.name ?? ''] : [])];
+}
 
 /** Summary: one row per figure (current, previous, change), or one row per group. */
 export function summaryGrid(r: ReportJson['summary'], format: Format): Grid {
@@ -66,29 +88,36 @@ export function summaryGrid(r: ReportJson['summary'], format: Format): Grid {
       return figureCell(k, c, format);
     };
     return {
-      columns: ['metric', `${r.from}..${r.to}`, `${r.previousFrom}..${r.previousTo}`, 'change', 'change %'],
-      rows: SHOWN.map((k) => [k, figureCell(k, f[k].current, format), figureCell(k, f[k].previous, format), change(k), rateCell(f[k].changeRatio, format)]),
+      columns: ['Figure', `${r.from}..${r.to}`, `${r.previousFrom}..${r.previousTo}`, 'Change', 'Change %'],
+      rows: SHOWN.map((k) => [label(k, r.currency), figureCell(k, f[k].current, format), figureCell(k, f[k].previous, format), change(k), rateCell(f[k].changeRatio, format)]),
     };
   }
-  return { columns: [r.groupBy, ...SHOWN], rows: r.groups.map((g) => [g.group, ...SHOWN.map((k) => figureCell(k, g.figures[k].current, format))]) };
+  return {
+    columns: [...groupCols(r.groupBy), ...SHOWN.map((k) => label(k, r.currency))],
+    rows: r.groups.map((g) => [...groupCells(r.groupBy, g), ...SHOWN.map((k) => figureCell(k, g.figures[k].current, format))]),
+  };
 }
 
 /** Series: one row per period (and group). */
 export function seriesGrid(r: ReportJson['series'], format: Format): Grid {
   return {
-    columns: ['period', ...groupCol(r.groupBy), ...SHOWN],
-    rows: r.points.map((p) => [p.period, ...groupCell(r.groupBy, p.group), ...SHOWN.map((k) => figureCell(k, p[k], format))]),
+    columns: ['Period', ...groupCols(r.groupBy), ...SHOWN.map((k) => label(k, r.currency))],
+    rows: r.points.map((p) => [p.period, ...groupCells(r.groupBy, p), ...SHOWN.map((k) => figureCell(k, p[k], format))]),
   };
 }
 
 /** Cohorts: one row per cohort (and group), a column per horizon. */
 export function cohortsGrid(r: ReportJson['cohorts'], format: Format): Grid {
   return {
-    columns: ['cohort', ...groupCol(r.groupBy), 'customers', ...r.horizons.map((h) => `${h}d`), ...(format === 'csv' ? r.horizons.map((h) => `${h}d_complete`) : [])],
+    columns: [
+      'Cohort', ...groupCols(r.groupBy), 'Customers', ...r.horizons.map((h) => `LTV ${h}d (${r.currency})`),
+      ...(format === 'csv' ? r.horizons.map((h) => `LTV ${h}d complete`) : []), `Net to date (${r.currency})`,
+    ],
     rows: r.cohorts.map((c) => [
-      c.cohort, ...groupCell(r.groupBy, c.group), String(c.customers),
+      c.cohort, ...groupCells(r.groupBy, c), String(c.customers),
       ...r.horizons.map((h) => ltvCell(c.ltv[String(h)], format)),
       ...(format === 'csv' ? r.horizons.map((h) => String(c.ltv[String(h)]?.complete ?? false)) : []),
+      c.netToDate,
     ]),
   };
 }
@@ -98,25 +127,42 @@ export function triangleGrid(r: ReportJson['triangle'], format: Format): Grid {
   const width = Math.max(0, ...r.rows.map((row) => row.months.length));
   const months = Array.from({ length: width }, (_, k) => k);
   return {
-    columns: ['cohort', ...groupCol(r.groupBy), 'customers', ...months.map((k) => `m${k}`)],
-    rows: r.rows.map((row) => [row.cohort, ...groupCell(r.groupBy, row.group), String(row.customers), ...months.map((k) => ltvCell(row.months[k], format))]),
+    columns: ['Cohort', ...groupCols(r.groupBy), 'Customers', ...months.map((k) => `m${k} (${r.currency})`)],
+    rows: r.rows.map((row) => [row.cohort, ...groupCells(r.groupBy, row), String(row.customers), ...months.map((k) => ltvCell(row.months[k], format))]),
   };
 }
 
 /** Retention: one row per (group and) cycle. */
 export function retentionGrid(r: ReportJson['retention'], format: Format): Grid {
   return {
-    columns: [...groupCol(r.groupBy), 'cycle', 'initial', 'approvals', 'retention', 'rebill_rate', 'cancellations'],
-    rows: r.rows.flatMap((row) => row.cycles.map((c) => [...groupCell(r.groupBy, row.group), String(c.cycle), String(row.initialPurchases), String(c.approvals), rateCell(c.retention, format), rateCell(c.rebillRate, format), String(c.cancellations)])),
+    columns: [...groupCols(r.groupBy), 'Cycle', 'Initial', 'Approvals', 'Retention', 'Rebill rate', 'Cancellations'],
+    rows: r.rows.flatMap((row) =>
+      row.cycles.map((c) => [...groupCells(r.groupBy, row), String(c.cycle), String(row.initialPurchases), String(c.approvals), rateCell(c.retention, format), rateCell(c.rebillRate, format), String(c.cancellations)]),
+    ),
   };
 }
 
 /** MID health: one row per MID (and group) per month. */
 export function midsGrid(r: ReportJson['mids'], format: Format): Grid {
+  // The MID's connection is its group's (and, grouped by connection, the group itself): shown once.
+  const by = r.groupBy === 'connection' ? null : r.groupBy;
+  const skip = by && DIMENSION_SPECS[by].scoped ? 1 : 0;
   return {
-    columns: ['mid', ...groupCol(r.groupBy), 'month', 'sales', 'prev_month_sales', 'chargebacks', 'chargeback_amount', 'visa_ratio', 'visa', 'mastercard_ratio', 'mastercard'],
-    rows: r.rows.map((m) => [m.mid, ...groupCell(r.groupBy, m.group), m.month, String(m.sales), String(m.previousMonthSales), String(m.chargebacks), m.chargebackAmount, rateCell(m.visaRatio, format), m.visaHealth, rateCell(m.mastercardRatio, format), m.mastercardHealth]),
+    columns: [
+      'Connection', 'MID', 'MID name', ...groupCols(by).slice(skip), 'Month', 'Sales', 'Prev. month sales', 'Chargebacks', `Chargeback amount (${r.currency})`,
+      'Visa ratio', 'Visa', 'Mastercard ratio', 'Mastercard',
+    ],
+    rows: r.rows.map((m) => [
+      m.connection, m.mid, m.name ?? '', ...groupCells(by, { group: m.group, connection: m.connection, id: m.groupId, name: m.groupName }).slice(skip),
+      m.month, String(m.sales), String(m.previousMonthSales), String(m.chargebacks), m.chargebackAmount, rateCell(m.visaRatio, format), m.visaHealth, rateCell(m.mastercardRatio, format), m.mastercardHealth,
+    ]),
   };
+}
+
+/** The line under a table: the currency of its amounts, and the other currencies of the range. */
+export function currencyNote(r: CurrencyJson): string {
+  const others = r.otherCurrencies.map((c) => `${c.currency} ${c.gross}`).join(', ');
+  return `Amounts in ${r.currency}.${others ? ` The range also has sales in ${others} (gross; see --currency).` : ''}\n`;
 }
 
 /** Prints a rendered report in a format: its JSON body, or its grid as a table or CSV. */
@@ -132,5 +178,5 @@ export function formatReport(r: RenderedReport, format: Format): string {
       case 'mids': return midsGrid(r.body, format);
     }
   })();
-  return format === 'csv' ? gridToCsv(grid) : gridToTable(grid);
+  return format === 'csv' ? gridToCsv(grid) : `${gridToTable(grid)}\n${currencyNote(r.body)}`;
 }

@@ -1,16 +1,19 @@
 /**
  * The one JSON rendering of every report (docs/api.md, "Reports"): `konduit report --format json` prints
  * these bodies and GET /api/reports/:name answers them, so the two cannot disagree; the dashboard imports
- * the types. Money is a decimal string ("1234.50", docs/metrics.md), rates are fractions rounded to 6 places,
- * counts are numbers. Every key is present whatever the query: `group` is null when not grouped.
+ * the types. Money is a decimal string in the report currency's minor units ("1234.50" USD, "125000" CLP;
+ * docs/metrics.md, "Currency"), rates are fractions rounded to 6 places, counts are numbers. Every body
+ * says its `currency` and lists the `otherCurrencies` its range holds. A grouped row carries its group's
+ * key, connection, id and name (docs/metrics.md, "Accounts"). Every key is present whatever the query:
+ * the group's are null when not grouped.
  */
-import { formatCents } from '../core/money.js';
+import { formatMinor } from '../core/currency.js';
 import {
-  MONEY_FIGURES, RATE_FIGURES,
-  type Basis, type CohortReport, type ComparedFigures, type Dimension, type Figures, type MidMonth, type MidReport, type Period, type RetentionReport, type SeriesReport, type SummaryReport, type TriangleReport,
+  MONEY_FIGURES, nameOf, RATE_FIGURES,
+  type Basis, type CohortReport, type ComparedFigures, type CurrencyGross, type Dimension, type Figures, type Group, type MidMonth, type MidReport, type NameBook, type Period, type RetentionReport, type SeriesReport, type SummaryReport, type TriangleReport,
 } from '../analytics/index.js';
 
-/** Money: a decimal string with two decimals, e.g. "1234.50" or "-10.00". */
+/** Money: a decimal string in the report currency's minor units, e.g. "1234.50" or "-10.00" (USD), "125000" (CLP). */
 export type Money = string;
 /** A rate: a fraction rounded to 6 places (0.25 = 25%); null when it has no denominator ("no data"). */
 export type Rate = number | null;
@@ -29,8 +32,41 @@ export type ComparedJson = {
   [K in keyof Figures]: { current: FiguresJson[K]; previous: FiguresJson[K]; change: FiguresJson[K] | null; changeRatio: Rate };
 };
 
+/** Another currency with sales in the report's range: its code and gross revenue in its own minor units. */
+export interface OtherCurrencyJson {
+  currency: string;
+  gross: Money;
+}
+
+/** What every report body says of its money: the one currency it is in, and the others its range holds. */
+export interface CurrencyJson {
+  /** ISO 4217: every amount of the body is in it. */
+  currency: string;
+  /** The other currencies with sales in the range of the connections reported, by code (never added in). */
+  otherCurrencies: OtherCurrencyJson[];
+}
+
+/** A row's group (all null when the report is not grouped). */
+export interface GroupJson {
+  /**
+   * A key unique across connections: "<connection>:<id>" for an account's own value ("shop:1",
+   * "shop:(none)"), the connection's name when grouped by connection, the cycle when by billing cycle.
+   * As a filter value (`campaign:shop:1`) it selects this group.
+   */
+  group: string | null;
+  /** The connection's name: the value's own, or the one grouped by; null for the billing cycle. */
+  connection: string | null;
+  /** The value: a campaign, product or MID id, an affiliate, a coupon code, the connection's id, the cycle; null when missing. */
+  id: string | null;
+  /**
+   * Its name: the campaign's, the product's, the MID's (else its descriptor), the coupon's (else its code),
+   * the affiliate itself, the connection's; null when the account stored none (or for a cycle).
+   */
+  name: string | null;
+}
+
 /** GET /api/reports/summary, `konduit report summary --format json`. */
-export interface SummaryJson {
+export interface SummaryJson extends CurrencyJson {
   from: string;
   to: string;
   previousFrom: string;
@@ -40,15 +76,15 @@ export interface SummaryJson {
   groupBy: Dimension | null;
   /** The whole range (every group together). */
   total: ComparedJson;
-  /** One entry per group value when grouped ("(none)" for a missing value), else empty. */
-  groups: { group: string; figures: ComparedJson }[];
+  /** One entry per group when grouped, else empty. */
+  groups: (GroupJson & { group: string; figures: ComparedJson })[];
 }
 
 /** One period (and group) of a series. */
-export type SeriesPointJson = { period: string; start: string; group: string | null } & FiguresJson;
+export type SeriesPointJson = { period: string; start: string } & GroupJson & FiguresJson;
 
 /** GET /api/reports/series, `konduit report series --format json`. */
-export interface SeriesJson {
+export interface SeriesJson extends CurrencyJson {
   from: string;
   to: string;
   by: Period;
@@ -65,38 +101,45 @@ export interface LtvCellJson {
 }
 
 /** GET /api/reports/cohorts, `konduit report cohorts --format json`. */
-export interface CohortsJson {
+export interface CohortsJson extends CurrencyJson {
   by: Period;
   timeZone: string;
   groupBy: Dimension | null;
   horizons: number[];
   /** The instant completeness was judged at (ISO 8601). */
   asOf: string;
-  cohorts: { cohort: string; start: string; group: string | null; customers: number; netToDate: Money; ltv: Record<string, LtvCellJson> }[];
+  cohorts: ({ cohort: string; start: string } & GroupJson & { customers: number; netToDate: Money; ltv: Record<string, LtvCellJson> })[];
 }
 
 /** GET /api/reports/triangle, `konduit report cohorts --triangle --format json`. */
-export interface TriangleJson {
+export interface TriangleJson extends CurrencyJson {
   timeZone: string;
   groupBy: Dimension | null;
   asOf: string;
-  rows: { cohort: string; group: string | null; customers: number; months: LtvCellJson[] }[];
+  rows: ({ cohort: string } & GroupJson & { customers: number; months: LtvCellJson[] })[];
 }
 
 /** GET /api/reports/retention, `konduit report retention --format json`. */
-export interface RetentionJson {
+export interface RetentionJson extends CurrencyJson {
   from: string;
   to: string;
   timeZone: string;
   groupBy: Dimension | null;
-  rows: { group: string | null; initialPurchases: number; cycles: { cycle: number; approvals: number; retention: Rate; rebillRate: Rate; cancellations: number }[] }[];
+  rows: (GroupJson & { initialPurchases: number; cycles: { cycle: number; approvals: number; retention: Rate; rebillRate: Rate; cancellations: number }[] })[];
 }
 
-/** One MID's month: the analytics row with its amount as money and its ratios rounded. */
-export type MidMonthJson = Omit<MidMonth, 'chargebackCents'> & { chargebackAmount: Money; visaRatio: Rate; mastercardRatio: Rate };
+/**
+ * One MID's month: the MID (its connection, id and name, and a key unique across connections), the
+ * breakdown's group (`group`, `groupId`, `groupName`: GroupJson's key, id and name; its connection is the
+ * MID's), the analytics row's counts, its amount as money and its ratios rounded.
+ */
+export type MidMonthJson = { key: string; connection: string; mid: string; name: string | null; group: string | null; groupId: string | null; groupName: string | null } & Omit<
+  MidMonth,
+  'connectionId' | 'mid' | 'group' | 'chargebackCents' | 'visaRatio' | 'mastercardRatio'
+> & { chargebackAmount: Money; visaRatio: Rate; mastercardRatio: Rate };
 
 /** GET /api/reports/mids, `konduit report mids --format json`. */
-export interface MidsJson {
+export interface MidsJson extends CurrencyJson {
   from: string;
   to: string;
   timeZone: string;
@@ -116,10 +159,16 @@ export interface ReportJson {
   mids: MidsJson;
 }
 
-/** Rendering options shared by every report. */
-export interface RenderOptions {
-  /** Connection id -> name: a report grouped by connection shows names. */
+/** What the runner read for a body besides the report: the other currencies, and names beside ids. */
+export interface RenderContext {
+  /** Connection id -> name: groups and MIDs name their connection. */
   connectionNames?: ReadonlyMap<string, string>;
+  /** Every currency with sales in the range (the report's own is left out of the body). */
+  currencies?: readonly CurrencyGross[];
+  /** Names of the values of the dimension grouped by (analytics names.ts). */
+  names?: NameBook;
+  /** Names of the MIDs (the MID report). */
+  midNames?: NameBook;
 }
 
 /** Rounds a rate to 6 places; null stays null. */
@@ -127,90 +176,143 @@ export function fraction(r: number | null): Rate {
   return r === null ? null : Math.round(r * 1e6) / 1e6;
 }
 
-function money(c: number | null): Money | null {
-  return c === null ? null : formatCents(c);
-}
-
-function figureJson(k: keyof Figures, v: number | null): string | number | null {
-  if (MONEY_FIGURES.has(k)) return money(v);
+function figureJson(k: keyof Figures, v: number | null, currency: string): string | number | null {
+  if (MONEY_FIGURES.has(k)) return v === null ? null : formatMinor(v, currency);
   if (RATE_FIGURES.has(k)) return fraction(v);
   return v;
 }
 
-/** A period's figures as JSON. */
-export function figuresJson(f: Figures): FiguresJson {
-  return Object.fromEntries((Object.keys(f) as (keyof Figures)[]).map((k) => [k, figureJson(k, f[k])])) as FiguresJson;
+/** A period's figures in `currency` as JSON. */
+export function figuresJson(f: Figures, currency: string): FiguresJson {
+  return Object.fromEntries((Object.keys(f) as (keyof Figures)[]).map((k) => [k, figureJson(k, f[k], currency)])) as FiguresJson;
 }
 
-/** Compared figures as JSON: {FIGURE: {current, previous, change, changeRatio}}. */
-export function comparedJson(f: ComparedFigures): ComparedJson {
+/** Compared figures in `currency` as JSON: {FIGURE: {current, previous, change, changeRatio}}. */
+export function comparedJson(f: ComparedFigures, currency: string): ComparedJson {
   return Object.fromEntries(
-    (Object.keys(f) as (keyof Figures)[]).map((k) => [k, { current: figureJson(k, f[k].current), previous: figureJson(k, f[k].previous), change: figureJson(k, f[k].change), changeRatio: fraction(f[k].changeRatio) }]),
+    (Object.keys(f) as (keyof Figures)[]).map((k) => [
+      k,
+      { current: figureJson(k, f[k].current, currency), previous: figureJson(k, f[k].previous, currency), change: figureJson(k, f[k].change, currency), changeRatio: fraction(f[k].changeRatio) },
+    ]),
   ) as ComparedJson;
 }
 
-/** The printed group of a row: a connection's name instead of its id when grouped by connection. */
-function groupName(groupBy: Dimension | null, group: string | null, o: RenderOptions): string | null {
-  if (group === null || groupBy !== 'connection') return group;
-  return o.connectionNames?.get(group) ?? group;
+/** The body's currency and the other currencies of its range, each in its own minor units. */
+function currencyJson(currency: string, o: RenderContext): CurrencyJson {
+  return {
+    currency,
+    otherCurrencies: (o.currencies ?? []).filter((c) => c.currency !== currency).map((c) => ({ currency: c.currency, gross: formatMinor(c.grossCents, c.currency) })),
+  };
+}
+
+const NO_GROUP: GroupJson = { group: null, connection: null, id: null, name: null };
+
+/** A connection's name (its id when the store no longer has it). */
+const connectionName = (id: string, o: RenderContext) => o.connectionNames?.get(id) ?? id;
+
+/** A row's group as JSON: its key unique across connections, its connection's name, its id and its name. */
+export function groupJson(groupBy: Dimension | null, g: Group | null, o: RenderContext): GroupJson {
+  if (!groupBy || !g) return NO_GROUP;
+  if (groupBy === 'connection') {
+    const name = g.value === null ? '(none)' : connectionName(g.value, o);
+    return { group: name, connection: name, id: g.value, name };
+  }
+  const connection = g.connectionId === null ? null : connectionName(g.connectionId, o);
+  const id = g.value ?? '(none)';
+  return { group: connection === null ? id : `${connection}:${id}`, connection, id: g.value, name: nameOf(groupBy, o.names ?? new Map(), g) };
+}
+
+/**
+ * Rows in the analytics' order, the connections' by name: a stable sort on (`within`, the connection's
+ * name), so rows of one period (or cohort, or MID) keep their order inside each connection.
+ */
+function byConnection<T extends { connection: string | null }>(rows: T[], within: (r: T) => string = () => ''): T[] {
+  const key = (r: T) => [within(r), r.connection ?? ''] as const;
+  return rows.sort((a, b) => {
+    const [x, y] = [key(a), key(b)];
+    return x[0] !== y[0] ? (x[0] < y[0] ? -1 : 1) : x[1] !== y[1] ? (x[1] < y[1] ? -1 : 1) : 0;
+  });
 }
 
 /** Summary as JSON: the ungrouped report gives `total`, the grouped one (if any) `groups`. */
-export function summaryJson(total: SummaryReport, grouped: SummaryReport | null, o: RenderOptions = {}): SummaryJson {
+export function summaryJson(total: SummaryReport, grouped: SummaryReport | null, o: RenderContext = {}): SummaryJson {
   const first = total.rows[0];
   if (!first) throw new RangeError('an ungrouped summary has one row');
+  const c = total.currency;
   return {
-    from: total.from, to: total.to, previousFrom: total.previousFrom, previousTo: total.previousTo, timeZone: total.zone, basis: total.basis, groupBy: grouped?.groupBy ?? null,
-    total: comparedJson(first.figures),
-    groups: grouped ? grouped.rows.map((row) => ({ group: groupName(grouped.groupBy, row.group, o) ?? '(none)', figures: comparedJson(row.figures) })) : [],
+    from: total.from, to: total.to, previousFrom: total.previousFrom, previousTo: total.previousTo, timeZone: total.zone, basis: total.basis, ...currencyJson(c, o), groupBy: grouped?.groupBy ?? null,
+    total: comparedJson(first.figures, c),
+    groups: grouped
+      ? byConnection(
+          grouped.rows.map((row) => {
+            const g = groupJson(grouped.groupBy, row.group, o);
+            return { ...g, group: g.group ?? '(none)', figures: comparedJson(row.figures, c) };
+          }),
+        )
+      : [],
   };
 }
 
 /** Series as JSON: one point per period (and group), the figures beside the period. */
-export function seriesJson(r: SeriesReport, o: RenderOptions = {}): SeriesJson {
+export function seriesJson(r: SeriesReport, o: RenderContext = {}): SeriesJson {
   return {
-    from: r.from, to: r.to, by: r.by, timeZone: r.zone, basis: r.basis, groupBy: r.groupBy,
-    points: r.points.map((p) => ({ period: p.period, start: p.start, group: groupName(r.groupBy, p.group, o), ...figuresJson(p.figures) })),
+    from: r.from, to: r.to, by: r.by, timeZone: r.zone, basis: r.basis, ...currencyJson(r.currency, o), groupBy: r.groupBy,
+    points: byConnection(
+      r.points.map((p) => ({ period: p.period, start: p.start, ...groupJson(r.groupBy, p.group, o), ...figuresJson(p.figures, r.currency) })),
+      (p) => p.start,
+    ),
   };
 }
 
 /** Cohorts as JSON: LTV per horizon keyed by the number of days ("30"). */
-export function cohortsJson(r: CohortReport, o: RenderOptions = {}): CohortsJson {
+export function cohortsJson(r: CohortReport, o: RenderContext = {}): CohortsJson {
+  const money = (cents: number) => formatMinor(cents, r.currency);
   return {
-    by: r.by, timeZone: r.zone, groupBy: r.groupBy, horizons: r.horizons, asOf: new Date(r.asOf).toISOString(),
-    cohorts: r.cohorts.map((c) => ({
-      cohort: c.cohort, start: c.start, group: groupName(r.groupBy, c.group, o), customers: c.customers, netToDate: formatCents(c.netToDate),
-      ltv: Object.fromEntries(r.horizons.map((h) => [String(h), { value: formatCents(c.ltv[h]?.cents ?? 0), complete: c.ltv[h]?.complete ?? false }])),
-    })),
+    by: r.by, timeZone: r.zone, ...currencyJson(r.currency, o), groupBy: r.groupBy, horizons: r.horizons, asOf: new Date(r.asOf).toISOString(),
+    cohorts: byConnection(r.cohorts.map((c) => ({
+      cohort: c.cohort, start: c.start, ...groupJson(r.groupBy, c.group, o), customers: c.customers, netToDate: money(c.netToDate),
+      ltv: Object.fromEntries(r.horizons.map((h) => [String(h), { value: money(c.ltv[h]?.cents ?? 0), complete: c.ltv[h]?.complete ?? false }])),
+    })), (c) => c.start),
   };
 }
 
 /** The monthly triangle as JSON: months[k] is the cumulative LTV through k months after acquisition. */
-export function triangleJson(r: TriangleReport, o: RenderOptions = {}): TriangleJson {
+export function triangleJson(r: TriangleReport, o: RenderContext = {}): TriangleJson {
   return {
-    timeZone: r.zone, groupBy: r.groupBy, asOf: new Date(r.asOf).toISOString(),
-    rows: r.rows.map((row) => ({ cohort: row.cohort, group: groupName(r.groupBy, row.group, o), customers: row.customers, months: row.months.map((m) => ({ value: formatCents(m.cents), complete: m.complete })) })),
+    timeZone: r.zone, ...currencyJson(r.currency, o), groupBy: r.groupBy, asOf: new Date(r.asOf).toISOString(),
+    rows: byConnection(
+      r.rows.map((row) => ({ cohort: row.cohort, ...groupJson(r.groupBy, row.group, o), customers: row.customers, months: row.months.map((m) => ({ value: formatMinor(m.cents, r.currency), complete: m.complete })) })),
+      (row) => row.cohort,
+    ),
   };
 }
 
 /** Retention as JSON: one row per group, its cycles in order. */
-export function retentionJson(r: RetentionReport, o: RenderOptions = {}): RetentionJson {
+export function retentionJson(r: RetentionReport, o: RenderContext = {}): RetentionJson {
   return {
-    from: r.from, to: r.to, timeZone: r.zone, groupBy: r.groupBy,
-    rows: r.rows.map((row) => ({
-      group: groupName(r.groupBy, row.group, o), initialPurchases: row.initialPurchases,
-      cycles: row.cycles.map((c) => ({ cycle: c.cycle, approvals: c.approvals, retention: fraction(c.retention), rebillRate: fraction(c.rebillRate), cancellations: c.cancellations })),
-    })),
+    from: r.from, to: r.to, timeZone: r.zone, ...currencyJson(r.currency, o), groupBy: r.groupBy,
+    rows: byConnection(
+      r.rows.map((row) => ({
+        ...groupJson(r.groupBy, row.group, o), initialPurchases: row.initialPurchases,
+        cycles: row.cycles.map((c) => ({ cycle: c.cycle, approvals: c.approvals, retention: fraction(c.retention), rebillRate: fraction(c.rebillRate), cancellations: c.cancellations })),
+      })),
+    ),
   };
 }
 
 /** MID health as JSON: one row per MID (and group) per month. */
-export function midsJson(r: MidReport, o: RenderOptions = {}): MidsJson {
+export function midsJson(r: MidReport, o: RenderContext = {}): MidsJson {
   return {
-    from: r.from, to: r.to, timeZone: r.zone, groupBy: r.groupBy, thresholds: r.thresholds,
-    rows: r.rows.map((m) => ({
-      mid: m.mid, group: groupName(r.groupBy, m.group, o), month: m.month, sales: m.sales, previousMonthSales: m.previousMonthSales, chargebacks: m.chargebacks, chargebackAmount: formatCents(m.chargebackCents),
-      visaRatio: fraction(m.visaRatio), visaHealth: m.visaHealth, mastercardRatio: fraction(m.mastercardRatio), mastercardHealth: m.mastercardHealth,
+    from: r.from, to: r.to, timeZone: r.zone, ...currencyJson(r.currency, o), groupBy: r.groupBy, thresholds: r.thresholds,
+    rows: byConnection(r.rows.map((m) => {
+      const connection = connectionName(m.connectionId, o);
+      const g = groupJson(r.groupBy, m.group, o);
+      return {
+        key: `${connection}:${m.mid}`, connection, mid: m.mid, name: nameOf('mid', o.midNames ?? new Map(), { connectionId: m.connectionId, value: m.mid }),
+        group: g.group, groupId: g.id, groupName: g.name,
+        month: m.month, sales: m.sales, previousMonthSales: m.previousMonthSales, chargebacks: m.chargebacks, chargebackAmount: formatMinor(m.chargebackCents, r.currency),
+        visaRatio: fraction(m.visaRatio), visaHealth: m.visaHealth, mastercardRatio: fraction(m.mastercardRatio), mastercardHealth: m.mastercardHealth,
+      };
     })),
   };
 }

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { ConnectionSummary } from '../store/store.js';
 import { parseReportQuery, ReportQueryError, REPORT_NAMES, type ReportContext, type ReportName } from './query.js';
 
-const conn = (name: string, timezone: string): ConnectionSummary => ({
-  connectionId: `id-${name}`, name, brand: 'konnektive', baseUrl: 'http://x', loginId: 'l', accountName: name, accountUsername: 'u', timezone, frequency: 'daily', baseCurrency: 'USD', createdAt: 0,
+const conn = (name: string, timezone: string, baseCurrency = 'USD'): ConnectionSummary => ({
+  connectionId: `id-${name}`, name, brand: 'konnektive', baseUrl: 'http://x', loginId: 'l', accountName: name, accountUsername: 'u', timezone, frequency: 'daily', baseCurrency, createdAt: 0,
 });
 const api: ReportContext = { surface: 'api', connections: [conn('shop', 'America/New_York')], defaultTz: 'UTC', now: Date.parse('2026-04-01T12:00:00Z') };
 const cli: ReportContext = { ...api, surface: 'cli' };
@@ -56,7 +56,9 @@ describe('parseReportQuery', () => {
     expect(refusal('cohorts', { horizons: '0' })[1]).toBe('horizons');
     expect(refusal('mids', { thresholds: '1.5,1.0,0.9' })[1]).toBe('thresholds');
     expect(refusal('mids', { thresholds: '0.9,1.0' })[1]).toBe('thresholds');
-    expect(refusal('summary', { filter: ['affiliate:A', 'campaign:abc'] })).toEqual(['invalid_parameter', 'filter', expect.stringMatching(/^filter "campaign:abc" is not valid: .*whole numbers/)]);
+    expect(refusal('summary', { filter: ['affiliate:A', 'cycle:abc'] })).toEqual(['invalid_parameter', 'filter', expect.stringMatching(/^filter "cycle:abc" is not valid: .*cycle takes a whole number$/)]);
+    expect(refusal('summary', { filter: 'campaign:' })[0]).toBe('invalid_parameter');
+    expect(refusal('summary', { currency: 'dollars' })).toEqual(['invalid_parameter', 'currency', 'currency "dollars" is not valid: expected an ISO 4217 currency code such as USD, MXN or CLP']);
     expect(refusal('summary', { filter: 'connection:nope' })[0]).toBe('unknown_connection');
     expect(refusal('retention', { groupBy: 'cycle' })[2]).toMatch(/already by billing cycle/);
     expect(refusal('cohorts', { basis: 'crm' })).toEqual(['unknown_parameter', 'basis', expect.stringContaining('basis does not apply to the cohorts report')]);
@@ -68,9 +70,36 @@ describe('parseReportQuery', () => {
   it('says the same to the CLI, with its flag names', () => {
     expect(refusal('summary', { groupBy: 'colour' }, cli)[2]).toBe(refusal('summary', { groupBy: 'colour' })[2].replace(/^groupBy/, '--group-by'));
     expect(refusal('triangle', { asOf: 'soon' }, cli)[2]).toMatch(/^--as-of "soon" is not valid/);
-    expect(refusal('triangle', { by: 'week' }, cli)[2]).toBe('--by does not apply to konduit report cohorts --triangle: expected one of --from, --to, --tz, --group-by, --filter, --connection, --as-of');
+    expect(refusal('triangle', { by: 'week' }, cli)[2]).toBe('--by does not apply to konduit report cohorts --triangle: expected one of --from, --to, --tz, --group-by, --filter, --connection, --currency, --as-of');
     expect(refusal('summary', { from: '2026-02-01', to: '2026-01-01' }, cli)[2]).toBe('--from "2026-02-01" is not valid: expected a date on or before --to (2026-01-01)');
     // Before the store is open, connections are not checked.
     expect(parseReportQuery('summary', { connection: 'nope' }, { ...cli, connections: null }).q.filters).toEqual([{ dimension: 'connection', values: ['nope'] }]);
+  });
+
+  it('answers in one currency: the given one, else the base currency of the connections reported', () => {
+    expect(parseReportQuery('summary', {}, api).q.currency).toBe('USD');
+    expect(parseReportQuery('summary', { currency: 'mxn' }, api).q.currency).toBe('MXN');
+    const two = { ...api, connections: [conn('us', 'America/New_York'), conn('mx', 'America/Mexico_City', 'MXN')] };
+    expect(refusal('summary', {}, two)).toEqual(['ambiguous_currency', 'currency', 'the connections reported have different base currencies (us USD, mx MXN) and a report is in one currency: choose it with currency (MXN or USD), or select connections with connection']);
+    expect(refusal('mids', {}, { ...two, surface: 'cli' })[2]).toMatch(/choose it with --currency \(MXN or USD\), or select connections with --connection$/);
+    expect(parseReportQuery('summary', { connection: 'mx' }, two).q.currency).toBe('MXN');
+    expect(parseReportQuery('summary', { currency: 'CLP' }, two).q.currency).toBe('CLP');
+  });
+
+  it('reads a filter value as an id, CONNECTION:ID or a name to resolve in the store', () => {
+    const two = { ...api, connections: [conn('a', 'UTC'), conn('b', 'UTC')] };
+    const r = parseReportQuery('summary', { filter: ['campaign:1', 'campaign:b:2', 'affiliate:a:AFF1', 'affiliate:x:y', 'product:Glow Serum', 'mid:a:Northwind', 'coupon:SAVE10', 'cycle:2'] }, two);
+    expect(r.q.filters).toEqual([
+      { dimension: 'campaign', values: [1, { connectionId: 'id-b', value: 2 }] },
+      { dimension: 'affiliate', values: [{ connectionId: 'id-a', value: 'AFF1' }, 'x:y'] },
+      { dimension: 'cycle', values: [2] },
+    ]);
+    expect(r.named).toEqual([
+      { dimension: 'product', text: 'Glow Serum', connectionIds: null, given: 'product:Glow Serum' },
+      { dimension: 'mid', text: 'Northwind', connectionIds: ['id-a'], given: 'mid:a:Northwind' },
+      { dimension: 'coupon', text: 'SAVE10', connectionIds: null, given: 'coupon:SAVE10' },
+    ]);
+    // With --connection, a name is looked up in those connections only.
+    expect(parseReportQuery('summary', { filter: 'product:Glow Serum', connection: 'b' }, two).named?.[0]?.connectionIds).toEqual(['id-b']);
   });
 });

@@ -8,16 +8,16 @@
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import { addDays, isValidTimeZone, localDate, parseWall, startOfLocalDay } from '../core/time.js';
-import { DIMENSIONS, filterValue, parseDimension, type Dimension, type Filter } from '../analytics/dimensions.js';
-import type { Basis, Period, RangeQuery } from '../analytics/index.js';
+import { DIMENSION_SPECS, DIMENSIONS, parseDimension, type Dimension, type Filter, type FilterValue } from '../analytics/dimensions.js';
+import { couponCodeKnown, MAX_VALUES, namesOf, valuesNamed, type Basis, type NamedValue, type Period, type RangeQuery } from '../analytics/index.js';
 import { MAX_HORIZON_DAYS, MAX_HORIZONS } from '../analytics/defaults.js';
-import type { ConnectionSummary } from '../store/store.js';
+import type { ConnectionSummary, ReportReader } from '../store/store.js';
 
 export const REPORT_NAMES = ['summary', 'series', 'cohorts', 'triangle', 'retention', 'mids'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 
 /** The codes a report request can be refused with. */
-export type ReportIssueCode = 'invalid_parameter' | 'unknown_parameter' | 'unknown_connection';
+export type ReportIssueCode = 'invalid_parameter' | 'unknown_parameter' | 'unknown_connection' | 'ambiguous_currency' | 'unknown_value';
 
 /** Who asked: the parameters' spelling in messages (`asOf` or `--as-of`). */
 export type Surface = 'api' | 'cli';
@@ -35,18 +35,23 @@ const list = (s: string) => s.split(',').map((x) => x.trim());
 
 const date = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && parseWall(s) !== null);
 const dimension = (allowed: readonly Dimension[]) => z.string().transform((s) => parseDimension(s) ?? '').pipe(z.enum(allowed as [Dimension, ...Dimension[]]));
-/** FIELD:VALUE (FIELD=VALUE is accepted too, the CLI's former spelling): the first ':' or '=' splits. */
+/**
+ * FIELD:VALUE (FIELD=VALUE is accepted too, the CLI's former spelling): the first ':' or '=' splits. The
+ * value is read once the store's connections are known (parseReportQuery): an id, CONNECTION:ID, or a
+ * name; a billing cycle is a whole number.
+ */
 const filter = z.string().transform((s, ctx) => {
   const i = s.search(/[:=]/);
   const d = i > 0 ? parseDimension(s.slice(0, i)) : null;
-  const text = s.slice(i + 1);
-  const value = d === null ? null : d === 'connection' ? text : filterValue(d, text);
-  if (d === null || value === null || text === '') {
+  const text = s.slice(i + 1).trim();
+  if (d === null || text === '' || (d === 'cycle' && !Number.isSafeInteger(/^\d+$/.test(text) ? Number(text) : NaN))) {
     ctx.addIssue({ code: 'custom', message: 'filter' });
     return z.NEVER;
   }
-  return { dimension: d, value };
+  return { dimension: d, text };
 });
+/** An ISO 4217 code, any case. */
+const currency = z.string().trim().regex(/^[A-Za-z]{3}$/).transform((s) => s.toUpperCase());
 const horizons = z.string().transform(list).pipe(z.array(z.string().regex(/^\d{1,5}$/).transform(Number).pipe(z.number().int().positive().max(MAX_HORIZON_DAYS))).min(1).max(MAX_HORIZONS));
 // A percentage becomes a fraction by moving the decimal point ("0.9" -> 0.009), never by a float division
 // that would print as 0.009000000000000001.
@@ -60,6 +65,7 @@ const COMMON = {
   groupBy: single(dimension(DIMENSIONS)),
   filter: many(filter),
   connection: many(z.string()),
+  currency: single(currency),
 };
 const basis = single(z.enum(['event', 'crm']));
 const by = single(z.enum(['day', 'week', 'month']));
@@ -86,8 +92,9 @@ interface Checked {
   to?: string;
   tz?: string;
   groupBy?: Dimension;
-  filter?: { dimension: Dimension; value: string | number }[];
+  filter?: { dimension: Dimension; text: string }[];
   connection?: string[];
+  currency?: string;
   basis?: Basis;
   by?: Period;
   horizons?: number[];
@@ -105,8 +112,10 @@ const EXPECTED: Record<ParamName, (report: ReportName) => string> = {
   basis: () => 'event or crm',
   by: () => 'day, week or month',
   groupBy: (r) => (r === 'retention' ? `one of ${DIMENSIONS.filter((d) => d !== 'cycle').join(', ')} (retention is already by billing cycle)` : `one of ${DIMENSIONS.join(', ')}`),
-  filter: () => `FIELD:VALUE with FIELD one of ${DIMENSIONS.join(', ')} (campaign, product, mid and cycle take whole numbers), e.g. campaign:3`,
+  filter: () =>
+    `FIELD:VALUE with FIELD one of ${DIMENSIONS.join(', ')}; VALUE an id (every connection's), CONNECTION:ID, or a name (campaign, product, mid, coupon), e.g. campaign:3, campaign:shop:3 or "campaign:Glow Serum Store"; cycle takes a whole number`,
   connection: () => 'a connection name',
+  currency: () => 'an ISO 4217 currency code such as USD, MXN or CLP',
   horizons: () => `positive whole numbers of days up to ${MAX_HORIZON_DAYS}, at most ${MAX_HORIZONS} of them, comma-separated, e.g. 7,30,90`,
   thresholds: () => 'three percentages, ascending, comma-separated, e.g. 0.9,1.0,1.5',
 };
@@ -132,10 +141,57 @@ function reportLabel(name: ReportName, surface: Surface): string {
   return `konduit report ${name === 'triangle' ? 'cohorts --triangle' : name}`;
 }
 
+/**
+ * A filter value given by name (or, for a coupon, by code or name), resolved against the store's names
+ * by `resolveNames` (runReport calls it): every (connection, id) it names joins the dimension's filter.
+ */
+export interface NamedFilter {
+  dimension: Dimension;
+  text: string;
+  /** The connections it is looked up in (CONNECTION:NAME, or those reported); null for every one. */
+  connectionIds: string[] | null;
+  /** The filter as given (for the message when nothing has that name). */
+  given: string;
+}
+
+/**
+ * A query string checked by a schema: its values, or a ReportQueryError naming the first parameter at
+ * fault (`unknown_parameter` for one the schema does not take, listing those it takes; otherwise
+ * `invalid_parameter`, saying what it must be: `expected(param)`). `label` names what was asked.
+ */
+function checkParams<S extends z.ZodObject>(
+  schema: S,
+  params: Readonly<Record<string, string | string[] | undefined>>,
+  surface: Surface,
+  label: string,
+  expected: (param: string) => string,
+): z.output<S> {
+  const s = (p: string) => spell(p, surface);
+  const defined = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
+  const parsed = schema.safeParse(defined);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  if (issue?.code === 'unrecognized_keys') {
+    const param = issue.keys[0] ?? '';
+    const takes = Object.keys(schema.shape).map(s).join(', ');
+    throw new ReportQueryError('unknown_parameter', param, `${s(param)} does not apply to ${label}: expected one of ${takes}`);
+  }
+  const param = String(issue?.path[0]);
+  const raw = defined[param] ?? '';
+  // A repeatable parameter's issue names the value at fault; a single one's (a list) is the whole value.
+  const at = param === 'filter' || param === 'connection' ? issue?.path[1] : undefined;
+  const got = typeof at === 'number' ? allOf(raw)[at] : lastOf(raw);
+  throw new ReportQueryError('invalid_parameter', param, `${s(param)} "${got ?? ''}" is not valid: expected ${expected(param)}`);
+}
+
 /** Everything a report request asks for, checked, with its defaults. */
 export interface ParsedReport {
   name: ReportName;
   q: RangeQuery;
+  /** Filter values given by name, still to resolve (resolveNames). */
+  named?: NamedFilter[];
+  /** Who asked, for the spelling of a message about a name (default api). */
+  surface?: Surface;
   by: Period;
   horizons?: number[];
   /** Fractions, ascending. */
@@ -172,30 +228,14 @@ export function parseReportQuery(name: ReportName, params: Readonly<Record<strin
   const s = (p: string) => spell(p, ctx.surface);
   const invalid = (param: ParamName, got: string, expected: string, code: ReportIssueCode = 'invalid_parameter') =>
     new ReportQueryError(code, param, `${s(param)} "${got}" is not valid: expected ${expected}`);
-  const defined = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
-  const parsed = REPORT_PARAMS[name].safeParse(defined);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    if (issue?.code === 'unrecognized_keys') {
-      const param = issue.keys[0] ?? '';
-      const takes = Object.keys(REPORT_PARAMS[name].shape).map(s).join(', ');
-      throw new ReportQueryError('unknown_parameter', param, `${s(param)} does not apply to ${reportLabel(name, ctx.surface)}: expected one of ${takes}`);
-    }
-    const param = String(issue?.path[0]) as ParamName;
-    const raw = defined[param] ?? '';
-    // A repeatable parameter's issue names the value at fault; a single one's (a list) is the whole value.
-    const at = param === 'filter' || param === 'connection' ? issue?.path[1] : undefined;
-    const got = typeof at === 'number' ? allOf(raw)[at] : lastOf(raw);
-    throw invalid(param, got ?? '', EXPECTED[param](name));
-  }
-  const v: Checked = parsed.data;
+  const v: Checked = checkParams(REPORT_PARAMS[name], params, ctx.surface, reportLabel(name, ctx.surface), (param) => EXPECTED[param as ParamName](name));
   const tz = v.tz ?? ctx.defaultTz;
   const to = v.to ?? localDate(ctx.now ?? Date.now(), tz);
   const from = v.from ?? (name === 'summary' || name === 'series' ? addDays(to, -29) : monthsBefore(to));
   if (from > to) throw invalid('from', from, `a date on or before ${s('to')} (${to})`);
 
   const filters = new Map<Dimension, Filter>();
-  const add = (dimension: Dimension, value: string | number) => {
+  const add = (dimension: Dimension, value: FilterValue) => {
     const f = filters.get(dimension) ?? { dimension, values: [] };
     f.values.push(value);
     filters.set(dimension, f);
@@ -211,22 +251,126 @@ export function parseReportQuery(name: ReportName, params: Readonly<Record<strin
       `${s(param)} "${got}" names no connection of this store: ${names.length > 0 ? `expected one of ${names.join(', ')}` : 'it has none yet; connect one first'}`,
     );
   };
+  const given = allOf(params.filter ?? []);
+  const filterList = (v.filter ?? []).map((f, i) => ({ ...f, given: given[i] ?? '' }));
   for (const n of v.connection ?? []) add('connection', connectionId('connection', n, n));
-  for (const [i, f] of (v.filter ?? []).entries()) {
-    add(f.dimension, f.dimension === 'connection' ? connectionId('filter', String(f.value), allOf(params.filter ?? [])[i] ?? '') : f.value);
+  for (const f of filterList) if (f.dimension === 'connection') add('connection', connectionId('filter', f.text, f.given));
+  const selectedIds = (filters.get('connection')?.values as string[] | undefined) ?? null;
+  const named: NamedFilter[] = [];
+  for (const f of filterList) {
+    if (f.dimension === 'connection') continue;
+    if (f.dimension === 'cycle' || conns === null) {
+      add(f.dimension, f.dimension === 'cycle' ? Number(f.text) : f.text);
+      continue;
+    }
+    // CONNECTION:VALUE: that connection's own value (the key of a report's group).
+    const scope = scopeOf(f.text, conns);
+    const text = scope ? scope.rest : f.text;
+    const value = (v: string | number): FilterValue => (scope ? { connectionId: scope.connectionId, value: v } : v);
+    if (DIMENSION_SPECS[f.dimension].numeric && /^\d+$/.test(text)) {
+      if (!Number.isSafeInteger(Number(text))) throw invalid('filter', f.given, `a ${f.dimension} id: ids are whole numbers up to ${Number.MAX_SAFE_INTEGER}`);
+      add(f.dimension, value(Number(text)));
+    }
+    else if (f.dimension === 'affiliate' || f.dimension === 'subaffiliate') add(f.dimension, value(text));
+    else named.push({ dimension: f.dimension, text, connectionIds: scope ? [scope.connectionId] : selectedIds, given: f.given });
   }
-  const selected = filters.get('connection')?.values ?? conns?.map((c) => c.connectionId) ?? [];
-  const zones = [...new Set((conns ?? []).filter((c) => selected.includes(c.connectionId)).map((c) => c.timezone))];
+  const selected = selectedIds ?? conns?.map((c) => c.connectionId) ?? [];
+  const reported = (conns ?? []).filter((c) => selected.includes(c.connectionId));
+  const zones = [...new Set(reported.map((c) => c.timezone))];
   const basis: Basis = v.basis ?? 'event';
   if (basis === 'crm' && zones.length > 1) {
     throw invalid('basis', basis, `event when the connections are in different account time zones (${zones.join(', ')}); select one with ${s('connection')}`);
   }
+  const bases = [...new Set(reported.map((c) => c.baseCurrency))].sort();
+  if (v.currency === undefined && bases.length > 1) {
+    const each = reported.map((c) => `${c.name} ${c.baseCurrency}`).join(', ');
+    throw new ReportQueryError(
+      'ambiguous_currency', 'currency',
+      `the connections reported have different base currencies (${each}) and a report is in one currency: choose it with ${s('currency')} (${bases.join(' or ')}), or select connections with ${s('connection')}`,
+    );
+  }
   return {
     name,
-    q: { from, to, tz, filters: [...filters.values()], groupBy: v.groupBy ?? null, basis, accountZone: zones[0] ?? tz },
+    q: { from, to, tz, currency: v.currency ?? bases[0] ?? 'USD', filters: [...filters.values()], groupBy: v.groupBy ?? null, basis, accountZone: zones[0] ?? tz },
+    named,
+    surface: ctx.surface,
     by: v.by ?? (name === 'cohorts' || name === 'triangle' ? 'month' : 'day'),
     horizons: v.horizons,
     thresholds: v.thresholds,
     asOf: v.asOf === undefined ? undefined : startOfLocalDay(v.asOf, tz),
   };
+}
+
+/** CONNECTION:REST, CONNECTION a connection's name or id (the longest that matches); null otherwise. */
+function scopeOf(text: string, conns: readonly ConnectionSummary[]): { connectionId: string; rest: string } | null {
+  let best: { connectionId: string; rest: string; len: number } | null = null;
+  for (const c of conns) {
+    for (const k of [c.name, c.connectionId]) {
+      if (text.startsWith(`${k}:`) && text.length > k.length + 1 && (!best || k.length > best.len)) best = { connectionId: c.connectionId, rest: text.slice(k.length + 1), len: k.length };
+    }
+  }
+  return best && { connectionId: best.connectionId, rest: best.rest };
+}
+
+/**
+ * Resolves the filter values a request gave by name (`named`) into the (connection, id) pairs the
+ * store's names give them: a campaign's, product's, MID's (or its descriptor) or coupon's name, ignoring
+ * case; a coupon is first looked up by its code. Several matches are all kept (the same name in two
+ * accounts); none is a ReportQueryError `unknown_value` listing close names.
+ */
+export async function resolveNames(store: ReportReader, p: ParsedReport): Promise<ParsedReport> {
+  if (!p.named || p.named.length === 0) return p;
+  const filters = new Map(p.q.filters?.map((f) => [f.dimension, { dimension: f.dimension, values: [...f.values] }]) ?? []);
+  const add = (d: Dimension, values: FilterValue[]) => filters.set(d, { dimension: d, values: [...(filters.get(d)?.values ?? []), ...values] });
+  let connectionNames: ReadonlyMap<string, string> | null = null;
+  for (const n of p.named) {
+    if (n.dimension === 'coupon' && (await couponCodeKnown(store, n.text, n.connectionIds))) {
+      add(n.dimension, n.connectionIds?.length === 1 ? [{ connectionId: n.connectionIds[0] as string, value: n.text }] : [n.text]);
+      continue;
+    }
+    const { matches, close } = await valuesNamed(store, n.dimension, n.text, n.connectionIds);
+    if (matches.length > 0) {
+      add(n.dimension, matches);
+      continue;
+    }
+    connectionNames ??= new Map([...(await namesOf(store, 'connection', null))].map(([k, v]) => [JSON.parse(k)[0] as string, v]));
+    const label = DIMENSION_SPECS[n.dimension].label.toLowerCase();
+    const where = n.connectionIds === null ? '' : ` of ${n.connectionIds.map((id) => connectionNames?.get(id) ?? id).join(', ')}`;
+    const show = (c: NamedValue) => `"${c.name ?? c.id}" (${connectionNames?.get(c.connectionId ?? '') ?? c.connectionId}:${c.id})`;
+    throw new ReportQueryError(
+      'unknown_value', 'filter',
+      `${spell('filter', p.surface ?? 'api')} "${n.given}": no ${label}${where} has that ${DIMENSION_SPECS[n.dimension].numeric ? 'id or name' : n.dimension === 'coupon' ? 'code or name' : 'name'}${close.length > 0 ? `; close: ${close.map(show).join(', ')}` : ''}`,
+    );
+  }
+  return { ...p, q: { ...p.q, filters: [...filters.values()] }, named: [] };
+}
+
+/** GET /api/dimensions/:dimension/values's query: connections (names or ids), a search text, a limit. */
+export const VALUES_PARAMS = z.strictObject({
+  connection: many(z.string()),
+  search: single(z.string().max(100)),
+  limit: single(z.string().regex(/^\d{1,3}$/).transform(Number).pipe(z.number().int().min(1).max(MAX_VALUES))),
+});
+
+/** A checked request for a dimension's values. */
+export interface DimensionValuesQuery {
+  dimension: Dimension;
+  /** The connections listed (null: every one). */
+  connectionIds: string[] | null;
+  search?: string;
+  limit?: number;
+}
+
+/** Checks a request for a dimension's values (a filter picker's list); a ReportQueryError (400) otherwise. */
+export function parseValuesQuery(dimension: string, params: Readonly<Record<string, string | string[] | undefined>>, connections: readonly ConnectionSummary[]): DimensionValuesQuery {
+  const d = parseDimension(dimension);
+  if (!d) throw new ReportQueryError('invalid_parameter', 'dimension', `the dimension "${dimension}" is not valid: expected one of ${DIMENSIONS.join(', ')}`);
+  const expected: Record<string, string> = { connection: 'a connection name', search: 'at most 100 characters', limit: `a whole number from 1 to ${MAX_VALUES}` };
+  const v = checkParams(VALUES_PARAMS, params, 'api', `the ${d} values`, (p) => expected[p] ?? '');
+  const ids = (v.connection ?? []).map((n) => {
+    const c = connections.find((x) => x.name === n || x.connectionId === n);
+    if (!c) throw new ReportQueryError('unknown_connection', 'connection', `connection "${n}" names no connection of this store: expected one of ${connections.map((x) => x.name).join(', ')}`);
+    return c.connectionId;
+  });
+  return { dimension: d, connectionIds: ids.length > 0 ? ids : null, search: v.search, limit: v.limit };
 }

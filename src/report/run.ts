@@ -1,33 +1,86 @@
 /**
  * Runs a checked report request against the store and renders its JSON body: the one place that maps a
- * report name to its analytics function, for the CLI and the HTTP API alike.
+ * report name to its analytics function, for the CLI and the HTTP API alike. Besides the report it reads
+ * the currencies of the range (the body's `otherCurrencies`) and the names of the values it shows.
  */
-import { cohortReport, cohortTriangle, midReport, retentionReport, seriesReport, summaryReport } from '../analytics/index.js';
+import {
+  cohortReport, cohortTriangle, currenciesInRange, dimensionValues, midReport, namesOf, retentionReport, seriesReport, summaryReport,
+  groupFromId, type Dimension, type Filter, type NamedValue,
+} from '../analytics/index.js';
 import type { ReportReader } from '../store/store.js';
-import { cohortsJson, midsJson, retentionJson, seriesJson, summaryJson, triangleJson, type RenderOptions, type ReportJson } from './json.js';
-import type { ParsedReport, ReportName } from './query.js';
+import { cohortsJson, midsJson, retentionJson, seriesJson, summaryJson, triangleJson, type RenderContext, type ReportJson } from './json.js';
+import { resolveNames, type DimensionValuesQuery, type ParsedReport, type ReportName } from './query.js';
 
 /** A report's name with its JSON body. */
 export type RenderedReport = { [N in ReportName]: { name: N; body: ReportJson[N] } }[ReportName];
 
+/** The connections a query's filters select (null: every one). */
+function connectionsOf(filters: readonly Filter[] | undefined): string[] | null {
+  const f = filters?.find((x) => x.dimension === 'connection');
+  return f ? f.values.map(String) : null;
+}
+
+/** Connection id -> name, as the store has them. */
+async function connectionNames(store: ReportReader): Promise<Map<string, string>> {
+  return new Map([...(await namesOf(store, 'connection', null))].map(([id, name]) => [groupFromId(id).value ?? '', name]));
+}
+
 /** Runs the report `p` asks for and renders it. */
-export async function runReport(store: ReportReader, p: ParsedReport, o: RenderOptions = {}): Promise<RenderedReport> {
+export async function runReport(store: ReportReader, parsed: ParsedReport): Promise<RenderedReport> {
+  const p = await resolveNames(store, parsed);
   const { q } = p;
+  const connections = connectionsOf(q.filters);
+  const ctx: RenderContext = {
+    connectionNames: await connectionNames(store),
+    currencies: await currenciesInRange(store, q),
+    names: q.groupBy ? await namesOf(store, q.groupBy, connections) : undefined,
+    midNames: p.name === 'mids' ? await namesOf(store, 'mid', connections) : undefined,
+  };
   switch (p.name) {
     case 'summary': {
       const total = await summaryReport(store, { ...q, groupBy: null });
       const grouped = q.groupBy ? await summaryReport(store, q) : null;
-      return { name: p.name, body: summaryJson(total, grouped, o) };
+      return { name: p.name, body: summaryJson(total, grouped, ctx) };
     }
     case 'series':
-      return { name: p.name, body: seriesJson(await seriesReport(store, { ...q, by: p.by }), o) };
+      return { name: p.name, body: seriesJson(await seriesReport(store, { ...q, by: p.by }), ctx) };
     case 'cohorts':
-      return { name: p.name, body: cohortsJson(await cohortReport(store, { ...q, by: p.by, horizons: p.horizons, asOf: p.asOf }), o) };
+      return { name: p.name, body: cohortsJson(await cohortReport(store, { ...q, by: p.by, horizons: p.horizons, asOf: p.asOf }), ctx) };
     case 'triangle':
-      return { name: p.name, body: triangleJson(await cohortTriangle(store, { ...q, asOf: p.asOf }), o) };
+      return { name: p.name, body: triangleJson(await cohortTriangle(store, { ...q, asOf: p.asOf }), ctx) };
     case 'retention':
-      return { name: p.name, body: retentionJson(await retentionReport(store, q), o) };
+      return { name: p.name, body: retentionJson(await retentionReport(store, q), ctx) };
     case 'mids':
-      return { name: p.name, body: midsJson(await midReport(store, { ...q, thresholds: p.thresholds }), o) };
+      return { name: p.name, body: midsJson(await midReport(store, { ...q, thresholds: p.thresholds }), ctx) };
   }
+}
+
+/** GET /api/dimensions/:dimension/values: a dimension's values with their names, per connection. */
+export interface DimensionValuesJson {
+  dimension: Dimension;
+  values: {
+    /** What a filter takes to select exactly this value: "<connection>:<id>" (the cycle alone for a cycle). */
+    value: string;
+    /** The connection's name; null for a billing cycle. */
+    connection: string | null;
+    id: string;
+    name: string | null;
+  }[];
+  /** More values match than were listed (narrow with `search`). */
+  truncated: boolean;
+}
+
+/** Lists a dimension's values with their names for a filter picker. */
+export async function listValues(store: ReportReader, q: DimensionValuesQuery): Promise<DimensionValuesJson> {
+  const r = await dimensionValues(store, q.dimension, { connectionIds: q.connectionIds, search: q.search, limit: q.limit });
+  const names = await connectionNames(store);
+  const connection = (v: NamedValue) => (v.connectionId === null ? null : (names.get(v.connectionId) ?? v.connectionId));
+  return {
+    dimension: q.dimension,
+    values: r.values.map((v) => {
+      const c = connection(v);
+      return { value: q.dimension === 'connection' ? (c ?? v.id) : c === null ? v.id : `${c}:${v.id}`, connection: c, id: v.id, name: v.name };
+    }),
+    truncated: r.truncated,
+  };
 }

@@ -13,8 +13,8 @@ import { errorMessage, KonduitError, UsageError } from '../core/errors.js';
 import { localDate } from '../core/time.js';
 import { BRAND_BASE_URLS, CrmClient, insecureBaseUrlWarning } from '../crm/client.js';
 import { apiPasswordProblem } from '../crm/credentials.js';
-import { parseReportQuery, REPORT_NAMES, ReportQueryError, type ReportName } from '../report/query.js';
-import { runReport } from '../report/run.js';
+import { parseReportQuery, parseValuesQuery, REPORT_NAMES, ReportQueryError, type ReportName } from '../report/query.js';
+import { listValues, runReport } from '../report/run.js';
 import type { Connection, ConnectionSummary, Store } from '../store/store.js';
 import { Auth, CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, sameOrigin, type Principal, type Session } from './auth.js';
 import { HttpError } from './errors.js';
@@ -403,10 +403,16 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     const conns = await o.store.listConnections();
     const parsed = parseReportQuery(name, c.req.queries(), { surface: 'api', connections: conns, defaultTz: 'UTC' });
     // The key is the checked query (defaults filled in, e.g. "to" = today) plus the connections it covers
-    // (their names too: a report grouped by connection shows them).
+    // (their names too: groups name their connection).
     const key = JSON.stringify([parsed, conns.map((x) => [x.connectionId, x.name])]);
-    const names = new Map(conns.map((x) => [x.connectionId, x.name]));
-    return c.json(await cache.get(key, async () => (await runReport(o.store, parsed, { connectionNames: names })).body));
+    return c.json(await cache.get(key, async () => (await runReport(o.store, parsed)).body));
+  });
+
+  // A dimension's values with their names, per connection: what the dashboard's filter pickers list.
+  app.get('/api/dimensions/:dimension/values', async (c) => {
+    const conns = await o.store.listConnections();
+    const q = parseValuesQuery(c.req.param('dimension'), c.req.queries(), conns);
+    return c.json(await cache.get(JSON.stringify(['values', q, conns.map((x) => [x.connectionId, x.name])]), () => listValues(o.store, q)));
   });
 
   app.all('/api/*', () => {

@@ -18,6 +18,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { render } from '../cli/commands/report.js';
 import { addDays, localDate } from '../core/time.js';
+import type { Filter } from '../analytics/index.js';
+import { crmWallToInstant } from '../core/time.js';
+import type { MoneyEvent } from '../ledger/index.js';
 import type { ReportJson, SummaryJson } from '../report/json.js';
 import type { ParsedReport } from '../report/query.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
@@ -48,8 +51,12 @@ const TILE_KEYS = ['grossRevenue', 'refunds', 'netRevenue', 'orders', 'newCustom
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
 /** `konduit report KIND --format json` over the test's store, as the CLI renders it. */
-async function cli<N extends 'summary' | 'cohorts' | 'series'>(name: N, q: { from: string; to: string; tz: string }, by: 'day' | 'week' | 'month' = 'month'): Promise<ReportJson[N]> {
-  const parsed: ParsedReport = { name, q: { ...q, filters: [], groupBy: null, basis: 'event', accountZone: ACCOUNT_ZONE }, by };
+async function cli<N extends 'summary' | 'cohorts' | 'series'>(
+  name: N,
+  q: { from: string; to: string; tz: string; currency?: string; filters?: Filter[] },
+  by: 'day' | 'week' | 'month' = 'month',
+): Promise<ReportJson[N]> {
+  const parsed: ParsedReport = { name, q: { currency: 'USD', filters: [], ...q, groupBy: null, basis: 'event', accountZone: ACCOUNT_ZONE }, by };
   return JSON.parse(await render(store, parsed, 'json')) as ReportJson[N];
 }
 
@@ -243,7 +250,7 @@ describe('a new user in Chromium', () => {
     const path = join(ARTIFACTS, download.suggestedFilename());
     await download.saveAs(path);
     const lines = (await readFile(path, 'utf8')).trim().split(/\r\n/);
-    expect(lines[0]).toBe('day,gross_revenue,refunds,chargebacks,net_revenue,orders,new_customers,aov');
+    expect(lines[0]).toBe('Day,Gross revenue (USD),Refunds (USD),Chargebacks (USD),Net revenue (USD),Orders,New customers,AOV (USD)');
     expect(lines).toHaveLength(61);
     const series = await cli('series', { from: addDays(to(), -59), to: to(), tz: 'Asia/Tokyo' }, 'day');
     const p0 = series.points[0]!;
@@ -253,7 +260,7 @@ describe('a new user in Chromium', () => {
     await ready('cohorts');
     const [cohortCsv] = await Promise.all([page.waitForEvent('download'), page.click('[data-export=cohorts]')]);
     await cohortCsv.saveAs(join(ARTIFACTS, cohortCsv.suggestedFilename()));
-    expect((await readFile(join(ARTIFACTS, cohortCsv.suggestedFilename()), 'utf8')).split('\r\n')[0]).toMatch(/^cohort,customers,1d,7d/);
+    expect((await readFile(join(ARTIFACTS, cohortCsv.suggestedFilename()), 'utf8')).split('\r\n')[0]).toMatch(/^Cohort,Customers,1d \(USD\),7d \(USD\)/);
   });
 
   it('shows retention, MID health and breakdowns', async () => {
@@ -269,6 +276,64 @@ describe('a new user in Chromium', () => {
     await ready('overview');
     await shot('10-phone-overview');
     await page.setViewportSize({ width: 1366, height: 900 });
+  });
+
+  it('a second account selling in pesos: a currency picker, amounts in the picked currency, names in grouped tables and filter lists', async () => {
+    // A second account (base USD) whose campaign ids collide with the sandbox's: pesos, and one dollar sale.
+    const peso = await store.saveConnection({ name: 'peso-shop', brand: 'konnektive', baseUrl: 'http://x', loginId: 'x', password: 'x', accountName: 'P', accountUsername: 'U', timezone: ACCOUNT_ZONE, frequency: 'daily' });
+    const day = (n: number) => crmWallToInstant(`${addDays(to(), -n)} 12:00:00`, ACCOUNT_ZONE) ?? 0;
+    const ev = (id: number, n: number, cents: number, currency: string): MoneyEvent => ({
+      event_id: `sale:${id}`, kind: 'sale', transaction_id: id, instant: day(n), amount_cents: cents, customer_id: id, order_id: `P${id}`, purchase_id: null, campaign_id: 1, product_id: 11,
+      aff_id: null, source_value1: null, merchant_id: 3, billing_cycle: 1, is_initial: true, currency, coupon_code: null, attribution: null,
+    });
+    const events = [ev(1, 3, 123450, 'MXN'), ev(2, 5, 99900, 'MXN'), ev(3, 6, 2500, 'USD')];
+    await store.writePages([
+      { connectionId: peso.connectionId, table: 'transactions', rows: events.map((e) => ({ transaction_id: e.transaction_id, customer_id: e.customer_id })), ledger: { transactionIds: events.map((e) => e.transaction_id), events } },
+      { connectionId: peso.connectionId, table: 'campaigns', rows: [{ campaign_id: 1, name: 'Tienda Uno' }] },
+    ]);
+    // A range not asked before (the server keeps answers for a minute).
+    const from = addDays(to(), -44);
+    await page.goto(`${srv.url}/reports/overview?preset=custom&from=${from}&to=${to()}`);
+    await ready('overview');
+    // The viewer zone the page is in (an earlier test chose another).
+    const tz = await page.inputValue('[data-testid=tz]');
+    const picker = await page.waitForSelector('[data-testid=currency]');
+    expect(await picker.$$eval('option', (os) => os.map((o) => o.getAttribute('value')))).toEqual(['MXN', 'USD']);
+    expect(await page.textContent('[data-testid=currency-note]')).toContain('Also sold in this range (not added in): MX$2,233.50.');
+    const usd = await cli('summary', { from, to: to(), tz });
+    expect(await tiles()).toEqual(tileValues(usd));
+    await page.selectOption('[data-testid=currency]', 'MXN');
+    await ready('overview', '[data-query*="currency=MXN"]');
+    const mxn = await cli('summary', { from, to: to(), tz, currency: 'MXN' });
+    expect(mxn.total.grossRevenue.current).toBe('2233.50');
+    expect(await tiles()).toEqual(tileValues(mxn));
+    expect(await page.getAttribute('[data-testid=tiles]', 'data-currency')).toBe('MXN');
+    expect(await page.textContent('[data-figure=grossRevenue] .tile-value')).toBe('MX$2,233.50');
+    expect(await page.textContent('[data-figure=aov] .tile-value')).toBe('MX$1,116.75');
+    expect(await page.textContent('[data-testid=currency-note]')).toContain(`Amounts in MXN. Also sold in this range (not added in): $${Number(usd.total.grossRevenue.current.split('.')[0]).toLocaleString('en-US')}.${usd.total.grossRevenue.current.split('.')[1]}`);
+    await shot('13-overview-pesos');
+
+    // Grouped by campaign in dollars: each account's campaign 1, with its connection and its name.
+    await page.goto(`${srv.url}/reports/breakdowns?preset=custom&from=${from}&to=${to()}&dim=campaign`);
+    await ready('breakdowns');
+    const headers = await page.$$eval('[data-table=breakdown-campaign] th', (ths) => ths.map((t) => t.textContent));
+    expect(headers.slice(0, 4)).toEqual(['Connection', 'Campaign', 'Campaign name', 'Gross revenue (USD)']);
+    const rows = await page.$$eval('[data-table=breakdown-campaign] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 4).map((td) => td.textContent)));
+    const glow = sb.merchant.campaigns.find((c) => c.campaignId === 1)?.name;
+    expect(rows).toContainEqual(['browser-shop', '1', glow, expect.stringMatching(/^\$[\d,]+\.\d\d$/)]);
+    expect(rows).toContainEqual(['peso-shop', '1', 'Tienda Uno', '$25.00']);
+    await shot('14-breakdowns-two-accounts');
+
+    // The filter offers names to pick from; the pick filters that account's campaign only.
+    await page.selectOption('select[aria-label="Filter field"]', 'campaign');
+    await page.fill('input[aria-label="Filter value"]', 'tienda');
+    await page.waitForSelector('datalist#filter-values option[value="peso-shop:1"]', { state: 'attached' });
+    expect(await page.getAttribute('datalist#filter-values option[value="peso-shop:1"]', 'label')).toBe('Tienda Uno (#1 · peso-shop)');
+    await page.fill('input[aria-label="Filter value"]', 'peso-shop:1');
+    await page.click('form:has([aria-label="Filter value"]) button[type=submit]');
+    await ready('breakdowns', '[data-query*="peso-shop"]');
+    expect(await page.textContent('[data-filter="campaign:peso-shop:1"]')).toContain('Campaign = Tienda Uno (#1 · peso-shop)');
+    expect(await page.$$eval('[data-table=breakdown-campaign] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent)))).toEqual([['1', 'Tienda Uno', '$25.00']]);
   });
 
   it('every page shows its data, by a click in the app and by a full load', async () => {

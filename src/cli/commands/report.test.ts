@@ -53,6 +53,10 @@ describe('konduit report', () => {
     expect((await run(['report', 'summary', '--connection', 'nope', '--db', db])).code).toBe(2);
     expect((await run(['report', 'summary', '--horizons', '7', '--db', db])).code).toBe(2);
     // The API's message for the same input, with the flag's spelling.
+    // A filter by a name no campaign has, and a currency that is no ISO code.
+    const unnamed = await run(['report', 'summary', '--filter', 'campaign:Spring Sale', '--db', db]);
+    expect([unnamed.code, unnamed.err.trim()]).toEqual([2, 'konduit: --filter "campaign:Spring Sale": no campaign has that id or name']);
+    expect((await run(['report', 'summary', '--currency', 'dollars', '--db', db])).code).toBe(2);
     const bad = await run(['report', 'retention', '--group-by', 'cycle', '--db', db]);
     expect(bad.err).toContain('konduit: --group-by "cycle" is not valid: expected one of connection, campaign, product, affiliate, subaffiliate, mid, coupon (retention is already by billing cycle)');
   });
@@ -69,13 +73,13 @@ describe('konduit report', () => {
   it('cohorts as JSON in the spec shape; table and CSV render', async () => {
     const r = await run(['report', 'cohorts', '--from', '2025-01-01', '--to', '2025-01-31', '--tz', 'UTC', '--horizons', '1,30', '--as-of', '2025-03-01', '--format', 'json', '--db', db]);
     // (49.99 + 19.50) / 2 = 34.745 -> 34.75 at 1 day; minus the 10.00 refund (15 days) -> 29.745 -> 29.75.
-    expect(JSON.parse(r.out).cohorts).toEqual([{ cohort: '2025-01', start: '2025-01-01', group: null, customers: 2, netToDate: '59.49', ltv: { '1': { value: '34.75', complete: true }, '30': { value: '29.75', complete: true } } }]);
+    expect(JSON.parse(r.out).cohorts).toEqual([{ cohort: '2025-01', start: '2025-01-01', group: null, connection: null, id: null, name: null, customers: 2, netToDate: '59.49', ltv: { '1': { value: '34.75', complete: true }, '30': { value: '29.75', complete: true } } }]);
     const t = await run(['report', 'summary', '--from', '2025-01-01', '--to', '2025-01-31', '--tz', 'UTC', '--group-by', 'affId', '--db', db]);
-    expect(t.out).toMatch(/affiliate\s+grossRevenue/);
-    expect(t.out).toMatch(/\(none\)\s+19\.50/);
+    expect(t.out).toMatch(/Connection\s+Affiliate\s+Gross revenue \(USD\)/);
+    expect(t.out).toMatch(/shop\s+\(none\)\s+19\.50/);
     const byConn = await run(['report', 'summary', '--from', '2025-01-01', '--to', '2025-01-31', '--tz', 'UTC', '--group-by', 'connection', '--format', 'json', '--db', db]);
     expect(JSON.parse(byConn.out).groups.map((g: { group: string; figures: { grossRevenue: { current: string } } }) => [g.group, g.figures.grossRevenue.current])).toEqual([['shop', '69.49']]);
     const csv = await run(['report', 'mids', '--from', '2025-01-01', '--to', '2025-01-31', '--tz', 'UTC', '--format', 'csv', '--db', db]);
-    expect(csv.out.split('\r\n')[1]).toBe('3,2025-01,2,0,0,0.00,0,ok,,no-sales');
+    expect(csv.out.split('\r\n')[1]).toBe('shop,3,,2025-01,2,0,0,0.00,0,ok,,no-sales');
   });
 });

@@ -18,13 +18,17 @@ export type ReportKind = 'summary' | 'series' | 'cohorts' | 'retention' | 'mids'
 
 const COMMON = `Options:
   --connection NAME     only this connection; repeat for more (default: every connection in the store)
+  --currency CODE       the one currency the report is in, ISO 4217 (default: the base currency of the
+                        connections reported); the others of the range are listed beside it, never added
   --from YYYY-MM-DD     first day (viewer's zone)
   --to YYYY-MM-DD       last day, inclusive (default: today in the viewer's zone)
   --tz ZONE             viewer time zone, IANA name (default: the system zone, ${systemTimeZone()})
   --group-by FIELD      connection, campaign, product, affiliate (affId), subaffiliate (sourceValue1),
-                        mid (merchantId) or cycle (billingCycle)
-  --filter FIELD:VALUE  keep only rows whose FIELD equals VALUE (FIELD=VALUE works too); repeat for
-                        more (same FIELD: any of)
+                        mid (merchantId), coupon or cycle (billingCycle); an account's own values are
+                        grouped per connection ("shop:1"), with their names
+  --filter FIELD:VALUE  keep only rows whose FIELD equals VALUE (FIELD=VALUE works too): an id (of every
+                        connection), CONNECTION:ID, or a name (campaign, product, MID, coupon: every
+                        id of that name); repeat for more (same FIELD: any of)
   --format FMT          table (default), json (docs/api.md, "Reports", gives its shapes) or csv
   --db PATH|URL         the store (default KONDUIT_DB, else ./konduit.duckdb)
   -h, --help            this help
@@ -44,6 +48,7 @@ ${COMMON}  --basis event|crm     event (default) or crm
 Examples:
   konduit report summary --from 2025-01-01 --to 2025-01-31 --tz America/Los_Angeles
   konduit report summary --connection shop --basis crm --format json
+  konduit report summary --currency MXN --group-by campaign --filter "product:Glow Serum 30ml"
 `,
   series: `Usage: konduit report series [--by day|week|month] [--from DATE] [--to DATE] [options]
 
@@ -114,6 +119,7 @@ async function runReportCommand(kind: ReportKind, argv: string[]): Promise<numbe
     'group-by': { type: 'string' },
     filter: { type: 'string', multiple: true },
     basis: { type: 'string' },
+    currency: { type: 'string' },
     format: { type: 'string' },
     db: { type: 'string' },
   });
@@ -123,7 +129,7 @@ async function runReportCommand(kind: ReportKind, argv: string[]): Promise<numbe
   // The flags are the API's query parameters under their CLI spelling: one parser checks both.
   const params = {
     from: values.from, to: values.to, tz: values.tz, by: values.by, horizons: values.horizons, asOf: values['as-of'], thresholds: values.thresholds,
-    groupBy: values['group-by'], filter: values.filter, basis: values.basis, connection: values.connection,
+    groupBy: values['group-by'], filter: values.filter, basis: values.basis, connection: values.connection, currency: values.currency,
   };
   // Flags are checked before the store is opened, so a typo costs no database connection.
   parseReportQuery(name, params, { surface: 'cli', connections: null, defaultTz: systemTimeZone() });
@@ -131,14 +137,14 @@ async function runReportCommand(kind: ReportKind, argv: string[]): Promise<numbe
   try {
     const connections = await store.listConnections();
     const parsed = parseReportQuery(name, params, { surface: 'cli', connections, defaultTz: systemTimeZone() });
-    process.stdout.write(await render(store, parsed, format, new Map(connections.map((c) => [c.connectionId, c.name]))));
+    process.stdout.write(await render(store, parsed, format));
     return EXIT_OK;
   } finally {
     await store.close();
   }
 }
 
-/** Runs a checked report and prints it in `format`; exported for tests. `names` maps connection ids to names. */
-export async function render(store: Store, parsed: ParsedReport, format: Format, names?: ReadonlyMap<string, string>): Promise<string> {
-  return formatReport(await runReport(store, parsed, { connectionNames: names }), format);
+/** Runs a checked report and prints it in `format`; exported for tests. */
+export async function render(store: Store, parsed: ParsedReport, format: Format): Promise<string> {
+  return formatReport(await runReport(store, parsed), format);
 }

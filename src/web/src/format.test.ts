@@ -1,13 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { toCsv } from './csv';
-import { addDays, money, monthStart, pct, PRESETS } from './format';
+import { addDays, money, moneyShort, monthStart, pct, PRESETS } from './format';
 
 describe('money', () => {
-  it('formats decimal strings exactly, with thousands separators', () => {
-    expect(money('1234567.05')).toBe('$1,234,567.05');
-    expect(money('-12.5')).toBe('-$12.50');
-    expect(money('0.00')).toBe('$0.00');
-    expect(money(null)).toBe('–');
+  it('formats decimal strings exactly, with thousands separators, in their own currency', () => {
+    expect(money('1234567.05', 'USD')).toBe('$1,234,567.05');
+    expect(money('-12.5', 'USD')).toBe('-$12.50');
+    expect(money('0.00', 'USD')).toBe('$0.00');
+    expect(money(null, 'USD')).toBe('–');
+    // Beyond a float's 15 to 17 digits, still exact.
+    expect(money('90071992547409.93', 'USD')).toBe('$90,071,992,547,409.93');
+    expect(money('1234.50', 'MXN')).toBe('MX$1,234.50');
+    expect(money('125000', 'CLP').replace(/\s/g, ' ')).toBe('CLP 125,000');
+    expect(money('-99.90', 'EUR')).toBe('-€99.90');
+  });
+  it('shortens axis ticks in the same currency', () => {
+    expect([moneyShort(1250, 'USD'), moneyShort(12, 'USD'), moneyShort(2500000, 'MXN')]).toEqual(['$1.3K', '$12.00', 'MX$2.5M']);
   });
 });
 

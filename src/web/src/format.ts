@@ -1,22 +1,35 @@
-/** Formatting and dates for the dashboard; money arrives as decimal strings and is never summed here. */
+/**
+ * Formatting and dates for the dashboard. Money arrives as decimal strings in one report currency (the
+ * body's `currency`) and is never summed here; each amount is printed in its own currency.
+ */
 
-const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const int = new Intl.NumberFormat('en-US');
+const formats = new Map<string, Intl.NumberFormat>();
 
-/** "1234.50" -> "$1,234.50" (exact: the decimal string is split, not parsed as a float). */
-export function money(v: string | null | undefined): string {
-  if (v === null || v === undefined) return '–';
-  const neg = v.startsWith('-');
-  const [whole = '0', frac = '00'] = v.replace('-', '').split('.');
-  return `${neg ? '-' : ''}$${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${frac.padEnd(2, '0')}`;
+/** The Intl format of a currency's amounts (its own symbol and minor units: two for USD, none for CLP). */
+function currencyFormat(currency: string, compact = false): Intl.NumberFormat {
+  const key = `${currency}|${compact}`;
+  let f = formats.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat('en-US', compact ? { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 } : { style: 'currency', currency });
+    formats.set(key, f);
+  }
+  return f;
 }
 
-/** Money for compact places (axis ticks): $1.2k. */
-export function moneyShort(n: number): string {
-  const a = Math.abs(n);
-  if (a >= 1e6) return `$${(n / 1e6).toFixed(1)}M`;
-  if (a >= 1e3) return `$${(n / 1e3).toFixed(1)}k`;
-  return usd.format(n).replace(/\.00$/, '');
+/**
+ * A decimal string in `currency`: "1234.50" USD -> "$1,234.50", "125000" CLP -> "CLP 125,000". Exact:
+ * Intl formats the decimal string itself, never a float of it.
+ */
+export function money(v: string | null | undefined, currency: string): string {
+  if (v === null || v === undefined) return '–';
+  // Intl.NumberFormat reads a numeric string as an exact decimal (ECMA-402 NumberFormat v3).
+  return currencyFormat(currency).format(v as `${number}`);
+}
+
+/** Money for compact places (axis ticks) in `currency`: $1.2K, MX$3.4M. */
+export function moneyShort(n: number, currency: string): string {
+  return currencyFormat(currency, Math.abs(n) >= 1000).format(n);
 }
 
 /** A count with thousands separators; '–' for none. */

@@ -38,7 +38,14 @@ export function LineChart(props: { x: number[]; xLabels?: string[]; series: Seri
               }
             : {}),
         },
-        { stroke: '#64748b', grid: { stroke: '#eef2f7' }, ticks: { stroke: '#e2e8f0' }, size: 64, values: (_u: uPlot, vals: number[]) => vals.map((v) => (props.yFormat ? props.yFormat(v) : String(v))) },
+        {
+          stroke: '#64748b',
+          grid: { stroke: '#eef2f7' },
+          ticks: { stroke: '#e2e8f0' },
+          // Wide enough for the longest tick label (a currency's symbol may be long: "MX$1.3K", "CLP 25K").
+          size: (_u: uPlot, vals: string[] | null) => Math.max(48, Math.max(0, ...(vals ?? []).map((v) => String(v).length)) * 7 + 18),
+          values: (_u: uPlot, vals: number[]) => vals.map((v) => (props.yFormat ? props.yFormat(v) : String(v))),
+        },
       ],
       series: [
         props.xLabels ? { label: 'x', value: (_u: uPlot, v: number) => props.xLabels?.[Math.round(v)] ?? '' } : { label: 'x' },

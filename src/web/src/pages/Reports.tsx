@@ -2,18 +2,21 @@
  * Reports: overview (summary tiles against the previous period, revenue/refunds/net over time), cohort
  * LTV (heatmap and curves), retention by rebill cycle, MID health, and breakdown tables. Every figure
  * comes from the server's report API, which runs the same analytics functions as `konduit report`; the
- * page only formats. The query (range, filters, group-by, basis) lives in the URL, so a view can be
- * bookmarked; the viewer's time zone is the browser's unless changed.
+ * page only formats. The query (range, filters, group-by, basis, currency) lives in the URL, so a view
+ * can be bookmarked; the viewer's time zone is the browser's unless changed. A report is in one currency
+ * (docs/metrics.md, "Currency"): its amounts are formatted in it, a picker appears when the range or the
+ * connections hold more than one, and nothing here adds two. Groups show their names beside their ids.
  */
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { DEFAULT_THRESHOLDS } from '../../../analytics/defaults';
-import { DIMENSION_SPECS, DIMENSIONS } from '../../../ledger/dimensions';
+import { DIMENSION_SPECS, DIMENSIONS, type Dimension } from '../../../ledger/dimensions';
 import type { Health } from '../../../analytics/mids';
-import type { ComparedJson, FiguresJson, MidsJson } from '../../../report/json';
+import type { ComparedJson, CurrencyJson, FiguresJson, GroupJson, MidsJson } from '../../../report/json';
 import type { ReportName, ReportParams } from '../../../report/query';
-import { getReport, qs, type ReportBody } from '../api';
+import type { DimensionValuesJson } from '../../../report/run';
+import { api, getReport, qs, type Connection, type ReportBody } from '../api';
 import { LineChart } from '../components/Chart';
-import { DataTable, type Cell } from '../components/DataTable';
+import { DataTable, type Cell, type Column } from '../components/DataTable';
 import { allZones, browserZone, count, daysBetween, money, moneyShort, pct, PRESETS, today } from '../format';
 import { navigate, useLocation } from '../router';
 import { setViewerZone, useViewerZone } from '../zone';
@@ -47,6 +50,8 @@ interface Query {
   dim: string;
   thresholds: string;
   view: string;
+  /** ISO 4217, or '' for the default (the base currency of the connections). */
+  currency: string;
 }
 
 function readQuery(search: URLSearchParams, page: string, zone: string): Query {
@@ -65,6 +70,7 @@ function readQuery(search: URLSearchParams, page: string, zone: string): Query {
     dim: search.get('dim') ?? 'campaign',
     thresholds: search.get('thresholds') ?? '',
     view: search.get('view') ?? '',
+    currency: search.get('currency') ?? '',
   };
 }
 
@@ -79,7 +85,7 @@ function writeQuery(path: string, q: Partial<Query> & { preset: string }, curren
     u.delete('from');
     u.delete('to');
   }
-  for (const k of ['basis', 'groupBy', 'by', 'dim', 'thresholds', 'view'] as const) if (q[k] !== undefined) set(k, q[k] === 'event' ? '' : q[k]);
+  for (const k of ['basis', 'groupBy', 'by', 'dim', 'thresholds', 'view', 'currency'] as const) if (q[k] !== undefined) set(k, q[k] === 'event' ? '' : q[k]);
   if (q.filters) {
     u.delete('filter');
     for (const f of q.filters) u.append('filter', f);
@@ -88,8 +94,11 @@ function writeQuery(path: string, q: Partial<Query> & { preset: string }, curren
   navigate(`${path}${s ? `?${s}` : ''}`, true);
 }
 
-/** The parameters every page sends: range, zone and filters. */
-type Base = { from: string; to: string; tz: string; filter: string[] };
+/** The parameters every page sends: range, zone, filters and (when chosen) the currency. */
+type Base = { from: string; to: string; tz: string; filter: string[]; currency?: string };
+
+/** Where a page's report says which currency it is in and which others its range holds (for the toolbar). */
+const SeenCurrencies = createContext<(body: CurrencyJson) => void>(() => undefined);
 
 /** Fetches a report; `key` is the query string the data belongs to. */
 function useReport<N extends ReportName>(name: N, params: ReportParams<N>): { data: ReportBody<N> | null; error: string | null; key: string; loadedKey: string | null } {
@@ -115,15 +124,27 @@ export function ReportsPage(props: { path: string }) {
   const zone = useViewerZone();
   const { search } = useLocation();
   const q = readQuery(search, page, zone);
-  const update = (patch: Partial<Query>) => writeQuery(props.path, { preset: q.preset, ...patch }, search);
-  const base = { from: q.from, to: q.to, tz: zone, filter: q.filters };
+  // A change keeps the range: a custom one too (its dates are written back with every change).
+  const update = (patch: Partial<Query>) => writeQuery(props.path, { preset: q.preset, from: q.from, to: q.to, ...patch }, search);
+  const [connections, setConnections] = useState<Connection[]>([]);
+  useEffect(() => {
+    api<{ connections: Connection[] }>('GET', '/api/connections')
+      .then((r) => setConnections(r.connections))
+      .catch(() => undefined);
+  }, []);
+  const bases = [...new Set(connections.map((c) => c.baseCurrency ?? 'USD'))].sort();
+  // Connections with different base currencies have no default currency: the first is chosen (and the picker shown).
+  const currency = q.currency || (bases.length > 1 ? (bases[0] ?? '') : '');
+  const [seen, setSeen] = useState<CurrencyJson | null>(null);
+  const base = { from: q.from, to: q.to, tz: zone, filter: q.filters, currency: currency || undefined };
   return (
+    <SeenCurrencies.Provider value={setSeen}>
     <div className="page">
       <header className="page-head">
         <h1>{meta.title}</h1>
         <p className="muted">{page === 'cohorts' && q.view === 'months' ? 'Net revenue per customer, by the month customers first bought, through each calendar month after.' : meta.subtitle}</p>
       </header>
-      <Toolbar q={q} zone={zone} update={update} groupBy={meta.groupBy} basis={meta.basis} />
+      <Toolbar q={q} zone={zone} update={update} groupBy={meta.groupBy} basis={meta.basis} currency={seen?.currency ?? currency} seen={seen} bases={bases} />
       {page === 'cohorts' ? (
         q.view === 'months' ? <Triangle base={base} q={q} update={update} /> : <Cohorts base={base} q={q} update={update} />
       ) : page === 'retention' ? (
@@ -136,13 +157,45 @@ export function ReportsPage(props: { path: string }) {
         <Overview base={base} q={q} update={update} />
       )}
     </div>
+    </SeenCurrencies.Provider>
   );
 }
 
-function Toolbar(props: { q: Query; zone: string; update: (p: Partial<Query>) => void; groupBy: boolean; basis: boolean }) {
+/** A dimension's values with their names, those matching `search` (GET /api/dimensions/:d/values). */
+function useValues(field: string, search: string): DimensionValuesJson['values'] {
+  const [values, setValues] = useState<DimensionValuesJson['values']>([]);
+  useEffect(() => {
+    let live = true;
+    // Typing narrows the list on the server; a short pause first spares a request per key.
+    const t = setTimeout(
+      () =>
+        api<DimensionValuesJson>('GET', `/api/dimensions/${field}/values${qs({ search: search.trim(), limit: 50 })}`)
+          .then((r) => live && setValues(r.values))
+          .catch(() => live && setValues([])),
+      search ? 150 : 0,
+    );
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [field, search]);
+  return values;
+}
+
+/** How a listed value reads: its name, then its id and connection. */
+function valueLabel(v: DimensionValuesJson['values'][number]): string {
+  const where = [v.name && v.name !== v.id ? `#${v.id}` : '', v.connection ?? ''].filter(Boolean).join(' · ');
+  return `${v.name ?? v.id}${where ? ` (${where})` : ''}`;
+}
+
+function Toolbar(props: { q: Query; zone: string; update: (p: Partial<Query>) => void; groupBy: boolean; basis: boolean; currency: string; seen: CurrencyJson | null; bases: string[] }) {
   const { q, zone, update } = props;
   const [field, setField] = useState('campaign');
   const [value, setValue] = useState('');
+  const values = useValues(field, value);
+  // What a filter chip says: the name of a value picked from the list (the URL holds its key).
+  const [labels, setLabels] = useState<Record<string, string>>({});
+  const currencies = [...new Set([props.currency, ...(props.seen?.otherCurrencies.map((c) => c.currency) ?? []), ...props.bases].filter(Boolean))].sort();
   const own = browserZone();
   // The ~420 zone names are drawn a moment after the page (or at once when the list is touched): the
   // first paint of a report only needs the current zone.
@@ -186,6 +239,18 @@ function Toolbar(props: { q: Query; zone: string; update: (p: Partial<Query>) =>
             ))}
           </select>
         </label>
+        {currencies.length > 1 ? (
+          <label className="inline" title="A report is in one currency; amounts in different currencies are never added">
+            <span>Currency</span>
+            <select name="currency" data-testid="currency" value={props.currency} onChange={(e) => update({ currency: e.target.value })}>
+              {currencies.map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
         {props.groupBy ? (
           <label className="inline">
             <span>Group by</span>
@@ -205,7 +270,13 @@ function Toolbar(props: { q: Query; zone: string; update: (p: Partial<Query>) =>
           className="row gap wrap"
           onSubmit={(e) => {
             e.preventDefault();
-            if (value.trim()) update({ filters: [...q.filters, `${field}:${value.trim()}`] });
+            const text = value.trim();
+            if (text) {
+              // A value picked from the list is its key ("shop:3"); typed text may be an id or a name the server resolves.
+              const picked = values.find((v) => v.value === text);
+              if (picked) setLabels((l) => ({ ...l, [`${field}:${text}`]: valueLabel(picked) }));
+              update({ filters: [...q.filters, `${field}:${text}`] });
+            }
             setValue('');
           }}
         >
@@ -217,13 +288,18 @@ function Toolbar(props: { q: Query; zone: string; update: (p: Partial<Query>) =>
               </option>
             ))}
           </select>
-          <input aria-label="Filter value" placeholder="equals…" value={value} onChange={(e) => setValue(e.target.value)} size={10} />
+          <input aria-label="Filter value" placeholder="name or id…" list="filter-values" value={value} onChange={(e) => setValue(e.target.value)} size={18} autoComplete="off" />
+          <datalist id="filter-values" data-testid="filter-values">
+            {values.map((v) => (
+              <option key={v.value} value={v.value} label={valueLabel(v)} />
+            ))}
+          </datalist>
           <button type="submit" className="btn btn-ghost btn-sm">
             Add
           </button>
           {q.filters.map((f) => (
-            <button key={f} type="button" className="chip chip-on" title="Remove this filter" onClick={() => update({ filters: q.filters.filter((x) => x !== f) })}>
-              {fieldLabel(f.split(':')[0] ?? '')} = {f.slice(f.indexOf(':') + 1)} ✕
+            <button key={f} type="button" className="chip chip-on" title="Remove this filter" data-filter={f} onClick={() => update({ filters: q.filters.filter((x) => x !== f) })}>
+              {fieldLabel(f.split(':')[0] ?? '')} = {labels[f] ?? f.slice(f.indexOf(':') + 1)} ✕
             </button>
           ))}
         </form>
@@ -253,13 +329,38 @@ function Toolbar(props: { q: Query; zone: string; update: (p: Partial<Query>) =>
             Use {own}
           </button>
         ) : null}
+        {props.seen ? (
+          <span data-testid="currency-note">
+            {' '}
+            Amounts in <b>{props.seen.currency}</b>.
+            {props.seen.otherCurrencies.length > 0 ? (
+              <>
+                {' '}
+                Also sold in this range (not added in):{' '}
+                {props.seen.otherCurrencies.map((c, i) => (
+                  <span key={c.currency}>
+                    {i > 0 ? ', ' : ''}
+                    <button type="button" className="linkish" onClick={() => update({ currency: c.currency })}>
+                      {money(c.gross, c.currency)}
+                    </button>
+                  </span>
+                ))}
+                .
+              </>
+            ) : null}
+          </span>
+        ) : null}
       </div>
     </div>
   );
 }
 
-function Ready(props: { page: string; loadedKey: string | null; wantKey: string; error: string | null; children: ReactNode }) {
+function Ready(props: { page: string; loadedKey: string | null; wantKey: string; error: string | null; body?: CurrencyJson | null; children: ReactNode }) {
   const ready = props.loadedKey === props.wantKey;
+  const seen = useContext(SeenCurrencies);
+  useEffect(() => {
+    if (props.body) seen(props.body);
+  }, [props.body, seen]);
   return (
     <div data-page={props.page} data-ready={ready ? 'true' : 'false'} data-query={props.loadedKey ?? ''} className={ready ? '' : 'loading'}>
       {props.error ? <div className="alert alert-error">{props.error}</div> : null}
@@ -282,9 +383,9 @@ const TILES: { key: keyof FiguresJson; label: string; kind: 'money' | 'count' | 
   { key: 'chargebackRate', label: 'Chargeback rate', kind: 'rate', goodUp: false },
 ];
 
-function fmt(kind: 'money' | 'count' | 'rate', v: string | number | null): string {
+function fmt(kind: 'money' | 'count' | 'rate', v: string | number | null, currency: string): string {
   if (v === null) return '–';
-  if (kind === 'money') return money(String(v));
+  if (kind === 'money') return money(String(v), currency);
   if (kind === 'rate') return pct(Number(v));
   return count(Number(v));
 }
@@ -303,6 +404,29 @@ function Delta(props: { c: Compared; kind: 'money' | 'count' | 'rate'; goodUp: b
   return <span className={`delta ${cls}`}>{`${r > 0 ? '▲' : r < 0 ? '▼' : ''} ${Math.abs(r * 100).toFixed(1)}%`}</span>;
 }
 
+/** Whether rows come from more than one connection (then their connection is shown). */
+const severalConnections = (rows: readonly { connection: string | null }[]) => new Set(rows.map((r) => r.connection).filter((c) => c !== null)).size > 1;
+
+/**
+ * A grouped table's group columns, as the CLI prints them: the connection of an account's own value (when
+ * rows come from several), the value, and its name when it has one of its own (a campaign's, a MID's).
+ */
+function groupColumns(groupBy: Dimension | null, several: boolean): Column[] {
+  if (!groupBy) return [];
+  const spec = DIMENSION_SPECS[groupBy];
+  if (!spec.scoped) return [{ label: spec.label }];
+  return [...(several ? [{ label: 'Connection' }] : []), { label: spec.label }, ...(spec.named ? [{ label: `${spec.label} name` }] : [])];
+}
+function groupCells(groupBy: Dimension | null, g: GroupJson, several: boolean): Cell[] {
+  if (!groupBy) return [];
+  const spec = DIMENSION_SPECS[groupBy];
+  const cell = (v: string | null, fallback = ''): Cell => ({ view: v ?? fallback, csv: v ?? '' });
+  if (!spec.scoped) return [cell(g.group)];
+  return [...(several ? [cell(g.connection)] : []), cell(g.id, '(none)'), ...(spec.named ? [{ ...cell(g.name), className: 'group-name' }] : [])];
+}
+/** A group in one line (chart legends): its name, else its id, with its connection when several show. */
+const groupLine = (g: GroupJson, several: boolean) => `${g.name ?? g.id ?? '(none)'}${several && g.connection ? ` (${g.connection})` : ''}`;
+
 function autoBy(from: string, to: string): string {
   const d = daysBetween(from, to);
   return d <= 62 ? 'day' : d <= 200 ? 'week' : 'month';
@@ -316,6 +440,8 @@ function Overview(props: { base: Base; q: Query; update: (p: Partial<Query>) => 
   const series = useReport('series', { ...params, by });
   const s = summary.data;
   const points = series.data?.points ?? [];
+  const cur = s?.currency ?? series.data?.currency ?? 'USD';
+  const yMoney = useCallback((v: number) => moneyShort(v, cur), [cur]);
   const chart = useMemo(() => {
     const x = points.map((_, i) => i);
     const labels = points.map((p) => p.period);
@@ -332,17 +458,17 @@ function Overview(props: { base: Base; q: Query; update: (p: Partial<Query>) => 
   }, [points]);
   const wantKey = summary.key;
   return (
-    <Ready page="overview" loadedKey={summary.loadedKey === summary.key && series.loadedKey === series.key ? summary.key : null} wantKey={wantKey} error={summary.error ?? series.error}>
-      <div className="tiles" data-testid="tiles">
+    <Ready page="overview" loadedKey={summary.loadedKey === summary.key && series.loadedKey === series.key ? summary.key : null} wantKey={wantKey} error={summary.error ?? series.error} body={s}>
+      <div className="tiles" data-testid="tiles" data-currency={s?.currency ?? ''}>
         {TILES.map((t) => {
           const c = s?.total[t.key];
           return (
             <div className="tile" key={t.key} data-figure={t.key} data-value={c ? String(c.current ?? '') : ''}>
               <div className="tile-label">{t.label}</div>
-              <div className="tile-value">{c ? fmt(t.kind, c.current) : '…'}</div>
+              <div className="tile-value">{c ? fmt(t.kind, c.current, cur) : '…'}</div>
               <div className="tile-foot">
                 {c ? <Delta c={c} kind={t.kind} goodUp={t.goodUp} /> : null}
-                <span className="muted small">vs {c ? fmt(t.kind, c.previous) : '…'}</span>
+                <span className="muted small">vs {c ? fmt(t.kind, c.previous, cur) : '…'}</span>
               </div>
             </div>
           );
@@ -365,19 +491,22 @@ function Overview(props: { base: Base; q: Query; update: (p: Partial<Query>) => 
             ))}
           </div>
         </header>
-        {points.length > 0 ? <LineChart x={chart.x} xLabels={chart.labels} series={chart.series} yFormat={moneyShort} /> : <p className="empty">…</p>}
+        {points.length > 0 ? <LineChart x={chart.x} xLabels={chart.labels} series={chart.series} yFormat={yMoney} /> : <p className="empty">…</p>}
       </section>
       <DataTable
         id="series"
         title={`By ${by}`}
         filename={`konduit-series-${q.from}_${q.to}.csv`}
-        columns={[{ label: by }, { label: 'gross_revenue', numeric: true }, { label: 'refunds', numeric: true }, { label: 'chargebacks', numeric: true }, { label: 'net_revenue', numeric: true }, { label: 'orders', numeric: true }, { label: 'new_customers', numeric: true }, { label: 'aov', numeric: true }]}
+        columns={[
+          { label: by[0]?.toUpperCase() + by.slice(1) }, { label: `Gross revenue (${cur})`, numeric: true }, { label: `Refunds (${cur})`, numeric: true }, { label: `Chargebacks (${cur})`, numeric: true },
+          { label: `Net revenue (${cur})`, numeric: true }, { label: 'Orders', numeric: true }, { label: 'New customers', numeric: true }, { label: `AOV (${cur})`, numeric: true },
+        ]}
         rows={points.map((p) => [
           { view: p.period, csv: p.period },
-          ...(['grossRevenue', 'refunds', 'chargebacks', 'netRevenue'] as const).map((k): Cell => ({ view: money(p[k]), csv: p[k] })),
+          ...(['grossRevenue', 'refunds', 'chargebacks', 'netRevenue'] as const).map((k): Cell => ({ view: money(p[k], cur), csv: p[k] })),
           { view: count(p.orders), csv: String(p.orders) },
           { view: count(p.newCustomers), csv: String(p.newCustomers) },
-          { view: money(p.aov), csv: p.aov ?? '' },
+          { view: money(p.aov, cur), csv: p.aov ?? '' },
         ])}
       />
     </Ready>
@@ -392,6 +521,9 @@ function Cohorts(props: { base: Base; q: Query; update: (p: Partial<Query>) => v
   const by = q.by || 'month';
   const r = useReport('cohorts', { ...base, by, groupBy: q.groupBy || undefined });
   const d = r.data;
+  const cur = d?.currency ?? 'USD';
+  const several = severalConnections(d?.cohorts ?? []);
+  const yMoney = useCallback((v: number) => moneyShort(v, cur), [cur]);
   const max = Math.max(1, ...(d?.cohorts ?? []).flatMap((c) => Object.values(c.ltv).map((x) => Number(x.value))));
   const curves = useMemo(() => {
     if (!d) return null;
@@ -400,15 +532,15 @@ function Cohorts(props: { base: Base; q: Query; update: (p: Partial<Query>) => v
       x: d.horizons.map((_, i) => i),
       labels: d.horizons.map(HORIZON_LABEL),
       series: recent.map((c, i) => ({
-        label: `${c.cohort}${c.group !== null ? ` · ${c.group}` : ''}`,
+        label: `${c.cohort}${c.group !== null ? ` · ${groupLine(c, several)}` : ''}`,
         color: PALETTE[i % PALETTE.length] ?? '#4f46e5',
         // Incomplete cells are left out of the curves: they are not final yet.
         values: d.horizons.map((h) => (c.ltv[String(h)]?.complete ? Number(c.ltv[String(h)]?.value) : null)),
       })),
     };
-  }, [d]);
+  }, [d, several]);
   return (
-    <Ready page="cohorts" loadedKey={r.loadedKey} wantKey={r.key} error={r.error}>
+    <Ready page="cohorts" loadedKey={r.loadedKey} wantKey={r.key} error={r.error} body={d}>
       <DataTable
         id="cohorts"
         title="Net LTV per customer"
@@ -427,10 +559,13 @@ function Cohorts(props: { base: Base; q: Query; update: (p: Partial<Query>) => v
           </div>
           </>
         }
-        columns={[{ label: 'cohort' }, ...(d?.groupBy ? [{ label: fieldLabel(d.groupBy) }] : []), { label: 'customers', numeric: true }, ...(d?.horizons ?? []).map((h) => ({ label: HORIZON_LABEL(h), numeric: true })), { label: 'net to date', numeric: true }]}
+        columns={[
+          { label: 'Cohort' }, ...groupColumns(d?.groupBy ?? null, several), { label: 'Customers', numeric: true },
+          ...(d?.horizons ?? []).map((h) => ({ label: `${HORIZON_LABEL(h)} (${cur})`, numeric: true })), { label: `Net to date (${cur})`, numeric: true },
+        ]}
         rows={(d?.cohorts ?? []).map((c) => [
           { view: c.cohort, csv: c.cohort },
-          ...(d?.groupBy ? [{ view: c.group ?? '', csv: c.group ?? '' }] : []),
+          ...groupCells(d?.groupBy ?? null, c, several),
           { view: count(c.customers), csv: String(c.customers) },
           ...(d?.horizons ?? []).map((h): Cell => {
             const cell = c.ltv[String(h)];
@@ -439,7 +574,7 @@ function Cohorts(props: { base: Base; q: Query; update: (p: Partial<Query>) => v
             return {
               view: (
                 <span className="heat" style={{ background: `rgba(79,70,229,${(cell?.complete ? 0.08 + a * 0.72 : 0.05 + a * 0.2).toFixed(3)})`, color: cell?.complete && a > 0.55 ? 'white' : undefined }} data-cohort={c.cohort} data-horizon={h} data-value={cell?.value} data-complete={String(cell?.complete)}>
-                  {money(cell?.value)}
+                  {money(cell?.value, cur)}
                   {cell?.complete ? '' : '~'}
                 </span>
               ),
@@ -448,7 +583,7 @@ function Cohorts(props: { base: Base; q: Query; update: (p: Partial<Query>) => v
               title: cell?.complete ? undefined : 'Not final: some customers of this cohort have not reached this day yet',
             };
           }),
-          { view: money(c.netToDate), csv: c.netToDate },
+          { view: money(c.netToDate, cur), csv: c.netToDate },
         ])}
       />
       <section className="card">
@@ -456,7 +591,7 @@ function Cohorts(props: { base: Base; q: Query; update: (p: Partial<Query>) => v
           <h2>LTV curves</h2>
           <span className="muted small">The latest {Math.min(8, d?.cohorts.length ?? 0)} cohorts; complete points only.</span>
         </header>
-        {curves && curves.series.length > 0 ? <LineChart x={curves.x} xLabels={curves.labels} series={curves.series} yFormat={moneyShort} /> : <p className="empty">No cohorts in this range.</p>}
+        {curves && curves.series.length > 0 ? <LineChart x={curves.x} xLabels={curves.labels} series={curves.series} yFormat={yMoney} /> : <p className="empty">No cohorts in this range.</p>}
       </section>
     </Ready>
   );
@@ -480,20 +615,22 @@ function Triangle(props: { base: Base; q: Query; update: (p: Partial<Query>) => 
   const { base, q } = props;
   const r = useReport('triangle', { ...base, groupBy: q.groupBy || undefined });
   const d = r.data;
+  const cur = d?.currency ?? 'USD';
+  const several = severalConnections(d?.rows ?? []);
   const width = Math.max(0, ...(d?.rows ?? []).map((x) => x.months.length));
   const max = Math.max(1, ...(d?.rows ?? []).flatMap((x) => x.months.map((m) => Number(m.value))));
   return (
-    <Ready page="cohorts" loadedKey={r.loadedKey} wantKey={r.key} error={r.error}>
+    <Ready page="cohorts" loadedKey={r.loadedKey} wantKey={r.key} error={r.error} body={d}>
       <DataTable
         id="triangle"
         title="Net LTV per customer by calendar month"
         subtitle={d ? `Month 0 is the month of the first sale (${d.timeZone}); a month still running is marked ~.` : undefined}
         filename={`konduit-cohort-triangle-${q.from}_${q.to}.csv`}
         actions={<CohortView q={q} update={props.update} />}
-        columns={[{ label: 'cohort' }, ...(d?.groupBy ? [{ label: fieldLabel(d.groupBy) }] : []), { label: 'customers', numeric: true }, ...Array.from({ length: width }, (_, k) => ({ label: `m${k}`, numeric: true }))]}
+        columns={[{ label: 'Cohort' }, ...groupColumns(d?.groupBy ?? null, several), { label: 'Customers', numeric: true }, ...Array.from({ length: width }, (_, k) => ({ label: `m${k} (${cur})`, numeric: true }))]}
         rows={(d?.rows ?? []).map((row) => [
           { view: row.cohort, csv: row.cohort },
-          ...(d?.groupBy ? [{ view: row.group ?? '', csv: row.group ?? '' }] : []),
+          ...groupCells(d?.groupBy ?? null, row, several),
           { view: count(row.customers), csv: String(row.customers) },
           ...Array.from({ length: width }, (_, k): Cell => {
             const m = row.months[k];
@@ -502,7 +639,7 @@ function Triangle(props: { base: Base; q: Query; update: (p: Partial<Query>) => 
             return {
               view: (
                 <span className="heat" style={{ background: `rgba(79,70,229,${(m.complete ? 0.08 + a * 0.72 : 0.05 + a * 0.2).toFixed(3)})`, color: m.complete && a > 0.55 ? 'white' : undefined }}>
-                  {money(m.value)}
+                  {money(m.value, cur)}
                   {m.complete ? '' : '~'}
                 </span>
               ),
@@ -520,6 +657,7 @@ function Retention(props: { base: Base; q: Query }) {
   const { base, q } = props;
   const r = useReport('retention', { ...base, groupBy: q.groupBy || undefined });
   const d = r.data;
+  const several = severalConnections(d?.rows ?? []);
   const curves = useMemo(() => {
     if (!d) return null;
     const maxCycle = Math.max(1, ...d.rows.flatMap((row) => row.cycles.map((c) => c.cycle)));
@@ -527,11 +665,11 @@ function Retention(props: { base: Base; q: Query }) {
     return {
       x,
       labels: ['', ...x.map((c) => `Cycle ${c}`)],
-      series: d.rows.slice(0, 10).map((row, i) => ({ label: row.group ?? 'All subscriptions', color: PALETTE[i % PALETTE.length] ?? '#4f46e5', values: x.map((c) => row.cycles.find((y) => y.cycle === c)?.retention ?? null).map((v) => (v === null ? null : v * 100)) })),
+      series: d.rows.slice(0, 10).map((row, i) => ({ label: row.group === null ? 'All subscriptions' : groupLine(row, several), color: PALETTE[i % PALETTE.length] ?? '#4f46e5', values: x.map((c) => row.cycles.find((y) => y.cycle === c)?.retention ?? null).map((v) => (v === null ? null : v * 100)) })),
     };
-  }, [d]);
+  }, [d, several]);
   return (
-    <Ready page="retention" loadedKey={r.loadedKey} wantKey={r.key} error={r.error}>
+    <Ready page="retention" loadedKey={r.loadedKey} wantKey={r.key} error={r.error} body={d}>
       <section className="card">
         <header className="card-head">
           <h2>Retention by rebill cycle</h2>
@@ -543,10 +681,10 @@ function Retention(props: { base: Base; q: Query }) {
         id="retention"
         title="Cycles"
         filename={`konduit-retention-${q.from}_${q.to}.csv`}
-        columns={[...(d?.groupBy ? [{ label: fieldLabel(d.groupBy) }] : []), { label: 'cycle', numeric: true }, { label: 'initial', numeric: true }, { label: 'approvals', numeric: true }, { label: 'retention', numeric: true }, { label: 'rebill rate', numeric: true }, { label: 'cancellations', numeric: true }]}
+        columns={[...groupColumns(d?.groupBy ?? null, several), { label: 'Cycle', numeric: true }, { label: 'Initial', numeric: true }, { label: 'Approvals', numeric: true }, { label: 'Retention', numeric: true }, { label: 'Rebill rate', numeric: true }, { label: 'Cancellations', numeric: true }]}
         rows={(d?.rows ?? []).flatMap((row) =>
           row.cycles.map((c) => [
-            ...(d?.groupBy ? [{ view: row.group ?? '', csv: row.group ?? '' }] : []),
+            ...groupCells(d?.groupBy ?? null, row, several),
             { view: String(c.cycle), csv: String(c.cycle) },
             { view: count(row.initialPurchases), csv: String(row.initialPurchases) },
             { view: count(c.approvals), csv: String(c.approvals) },
@@ -574,9 +712,13 @@ function Mids(props: { base: Base; q: Query; update: (p: Partial<Query>) => void
   const { base, q } = props;
   const r = useReport('mids', { ...base, groupBy: q.groupBy && q.groupBy !== 'mid' ? q.groupBy : undefined, thresholds: q.thresholds || undefined });
   const d = r.data;
+  const cur = d?.currency ?? 'USD';
+  const several = severalConnections(d?.rows ?? []);
+  // A MID's connection is its breakdown group's (grouped by connection, the group itself): shown once.
+  const by = d?.groupBy === 'connection' ? null : (d?.groupBy ?? null);
   const [draft, setDraft] = useState(q.thresholds || DEFAULT_THRESHOLD_TEXT.join(','));
   return (
-    <Ready page="mids" loadedKey={r.loadedKey} wantKey={r.key} error={r.error}>
+    <Ready page="mids" loadedKey={r.loadedKey} wantKey={r.key} error={r.error} body={d}>
       <section className="card">
         <form
           className="row gap wrap"
@@ -594,20 +736,25 @@ function Mids(props: { base: Base; q: Query; update: (p: Partial<Query>) => void
         </form>
         <p className="muted small">Visa: chargebacks / the same month’s sales. Mastercard: chargebacks / the previous month’s sales. The CRM does not say a card’s network, so both ratios cover all of a MID’s sales.</p>
       </section>
-      <MidSummary rows={d?.rows ?? []} />
+      <MidSummary rows={d?.rows ?? []} several={several} />
       <DataTable
         id="mids"
         title="Chargebacks per MID per month"
         filename={`konduit-mids-${q.from}_${q.to}.csv`}
-        columns={[{ label: 'MID' }, ...(d?.groupBy ? [{ label: fieldLabel(d.groupBy) }] : []), { label: 'month' }, { label: 'sales', numeric: true }, { label: 'prev. month sales', numeric: true }, { label: 'chargebacks', numeric: true }, { label: 'amount', numeric: true }, { label: 'Visa ratio', numeric: true }, { label: 'Visa' }, { label: 'Mastercard ratio', numeric: true }, { label: 'Mastercard' }]}
+        columns={[
+          ...(several ? [{ label: 'Connection' }] : []), { label: 'MID' }, { label: 'MID name' }, ...groupColumns(by, false), { label: 'Month' }, { label: 'Sales', numeric: true }, { label: 'Prev. month sales', numeric: true },
+          { label: 'Chargebacks', numeric: true }, { label: `Chargeback amount (${cur})`, numeric: true }, { label: 'Visa ratio', numeric: true }, { label: 'Visa' }, { label: 'Mastercard ratio', numeric: true }, { label: 'Mastercard' },
+        ]}
         rows={(d?.rows ?? []).map((m) => [
+          ...(several ? [{ view: m.connection, csv: m.connection }] : []),
           { view: m.mid, csv: m.mid },
-          ...(d?.groupBy ? [{ view: m.group ?? '', csv: m.group ?? '' }] : []),
+          { view: m.name ?? '', csv: m.name ?? '', className: 'group-name' },
+          ...groupCells(by, { group: m.group, connection: m.connection, id: m.groupId, name: m.groupName }, false),
           { view: m.month, csv: m.month },
           { view: count(m.sales), csv: String(m.sales) },
           { view: count(m.previousMonthSales), csv: String(m.previousMonthSales) },
           { view: count(m.chargebacks), csv: String(m.chargebacks) },
-          { view: money(m.chargebackAmount), csv: m.chargebackAmount },
+          { view: money(m.chargebackAmount, cur), csv: m.chargebackAmount },
           { view: pct(m.visaRatio), csv: m.visaRatio === null ? '' : String(m.visaRatio) },
           { view: <span className={`pill ${HEALTH_CLASS[m.visaHealth]}`}>{m.visaHealth}</span>, csv: m.visaHealth },
           { view: pct(m.mastercardRatio), csv: m.mastercardRatio === null ? '' : String(m.mastercardRatio) },
@@ -621,9 +768,10 @@ function Mids(props: { base: Base; q: Query; update: (p: Partial<Query>) => void
 const HEALTH_RANK: Record<Health, number> = { 'no-sales': 0, ok: 1, watch: 2, warning: 3, excessive: 4 };
 
 /** One card per MID: its latest month by both definitions, and its worst month in the range. */
-function MidSummary(props: { rows: MidsJson['rows'] }) {
+function MidSummary(props: { rows: MidsJson['rows']; several: boolean }) {
+  // One card per MID of an account: MID 3 of two accounts is two cards.
   const byMid = new Map<string, MidsJson['rows']>();
-  for (const r of props.rows) byMid.set(r.mid, [...(byMid.get(r.mid) ?? []), r]);
+  for (const r of props.rows) byMid.set(r.key, [...(byMid.get(r.key) ?? []), r]);
   if (byMid.size === 0) return null;
   const worse = (a: Health, b: Health) => (HEALTH_RANK[a] >= HEALTH_RANK[b] ? a : b);
   return (
@@ -632,8 +780,12 @@ function MidSummary(props: { rows: MidsJson['rows'] }) {
         const last = rows[rows.length - 1]!;
         const worst = rows.reduce<Health>((w, r) => worse(worse(w, r.visaHealth), r.mastercardHealth), 'no-sales');
         return (
-          <div className="tile" key={mid}>
-            <div className="tile-label">MID {mid}</div>
+          <div className="tile" key={mid} data-mid={mid}>
+            <div className="tile-label">
+              MID {last.mid}
+              {last.name ? ` · ${last.name}` : ''}
+              {props.several ? ` (${last.connection})` : ''}
+            </div>
             <div className="tile-value">{pct(last.visaRatio)}</div>
             <div className="tile-foot">
               <span className={`pill ${HEALTH_CLASS[worse(last.visaHealth, last.mastercardHealth)]}`}>{worse(last.visaHealth, last.mastercardHealth)}</span>
@@ -649,26 +801,35 @@ function MidSummary(props: { rows: MidsJson['rows'] }) {
 }
 
 const BREAKDOWN_COLUMNS: { key: keyof FiguresJson; label: string; kind: 'money' | 'count' | 'rate' }[] = [
-  { key: 'grossRevenue', label: 'gross revenue', kind: 'money' },
-  { key: 'refunds', label: 'refunds', kind: 'money' },
-  { key: 'chargebacks', label: 'chargebacks', kind: 'money' },
-  { key: 'netRevenue', label: 'net revenue', kind: 'money' },
-  { key: 'orders', label: 'orders', kind: 'count' },
-  { key: 'newCustomers', label: 'new customers', kind: 'count' },
+  { key: 'grossRevenue', label: 'Gross revenue', kind: 'money' },
+  { key: 'refunds', label: 'Refunds', kind: 'money' },
+  { key: 'chargebacks', label: 'Chargebacks', kind: 'money' },
+  { key: 'netRevenue', label: 'Net revenue', kind: 'money' },
+  { key: 'orders', label: 'Orders', kind: 'count' },
+  { key: 'newCustomers', label: 'New customers', kind: 'count' },
   { key: 'aov', label: 'AOV', kind: 'money' },
-  { key: 'initialApprovalRate', label: 'initial approval', kind: 'rate' },
-  { key: 'refundRate', label: 'refund rate', kind: 'rate' },
-  { key: 'chargebackRate', label: 'chargeback rate', kind: 'rate' },
+  { key: 'initialApprovalRate', label: 'Initial approval', kind: 'rate' },
+  { key: 'refundRate', label: 'Refund rate', kind: 'rate' },
+  { key: 'chargebackRate', label: 'Chargeback rate', kind: 'rate' },
 ];
 
 function Breakdowns(props: { base: Base; q: Query; update: (p: Partial<Query>) => void }) {
   const { base, q } = props;
   const dims = FIELDS.filter((f) => f.id !== 'connection' && f.id !== 'cycle');
-  const dim = dims.some((f) => f.id === q.dim) ? q.dim : 'campaign';
+  const dim = dims.find((f) => f.id === q.dim)?.id ?? 'campaign';
   const r = useReport('summary', { ...base, basis: q.basis, groupBy: dim });
   const groups = r.data?.groups ?? [];
+  const cur = r.data?.currency ?? 'USD';
+  const several = severalConnections(groups);
+  /** A group's id and name cells link to a filter on it (its key: "<connection>:<id>", this account's value only). */
+  const linked = (g: (typeof groups)[number]): Cell[] =>
+    groupCells(dim, g, several).map((c, i) =>
+      i < (several ? 1 : 0) || g.id === null
+        ? c
+        : { ...c, view: <button type="button" className="linkish" onClick={() => props.update({ filters: [...q.filters.filter((f) => !f.startsWith(`${dim}:`)), `${dim}:${g.group}`] })}>{c.view}</button> },
+    );
   return (
-    <Ready page="breakdowns" loadedKey={r.loadedKey} wantKey={r.key} error={r.error}>
+    <Ready page="breakdowns" loadedKey={r.loadedKey} wantKey={r.key} error={r.error} body={r.data}>
       <div className="tabs" role="tablist">
         {dims.map((f) => (
           <button key={f.id} role="tab" type="button" aria-selected={dim === f.id} className={dim === f.id ? 'on' : ''} onClick={() => props.update({ dim: f.id })}>
@@ -681,17 +842,10 @@ function Breakdowns(props: { base: Base; q: Query; update: (p: Partial<Query>) =
         title={`By ${fieldLabel(dim).toLowerCase()}`}
         subtitle="Click a value to filter every report by it."
         filename={`konduit-by-${dim}-${q.from}_${q.to}.csv`}
-        columns={[{ label: dim }, ...BREAKDOWN_COLUMNS.map((c) => ({ label: c.label, numeric: true })), { label: 'net vs previous', numeric: true }]}
+        columns={[...groupColumns(dim, several), ...BREAKDOWN_COLUMNS.map((c) => ({ label: c.kind === 'money' ? `${c.label} (${cur})` : c.label, numeric: true })), { label: 'Net vs previous', numeric: true }]}
         rows={groups.map((g) => [
-          {
-            view: g.group === '(none)' ? <span className="muted">(none)</span> : (
-              <button type="button" className="linkish" onClick={() => props.update({ filters: [...q.filters.filter((f) => !f.startsWith(`${dim}:`)), `${dim}:${g.group}`] })}>
-                {g.group}
-              </button>
-            ),
-            csv: g.group,
-          },
-          ...BREAKDOWN_COLUMNS.map((c): Cell => ({ view: fmt(c.kind, g.figures[c.key]?.current ?? null), csv: String(g.figures[c.key]?.current ?? '') })),
+          ...linked(g),
+          ...BREAKDOWN_COLUMNS.map((c): Cell => ({ view: fmt(c.kind, g.figures[c.key]?.current ?? null, cur), csv: String(g.figures[c.key]?.current ?? '') })),
           { view: g.figures.netRevenue ? <Delta c={g.figures.netRevenue} kind="money" goodUp /> : '–', csv: String(g.figures.netRevenue?.changeRatio ?? '') },
         ])}
       />
