@@ -64,9 +64,9 @@ async function allReports(store: Store, cid: string, accountZone: string, range:
     await put(`${tz} cohorts month filter affiliate`, () => cohortReport(store, { ...base, by: 'month', asOf, filters: [{ dimension: 'mid', values: [1, 2] }], horizons: [3, 45] }));
     await put(`${tz} triangle`, () => cohortTriangle(store, { ...base, asOf }));
     await put(`${tz} triangle groupBy=affiliate`, () => cohortTriangle(store, { ...base, asOf, groupBy: 'affiliate' }));
-    await put(`${tz} retention`, () => retentionReport(store, base));
-    await put(`${tz} retention groupBy=campaign`, () => retentionReport(store, { ...base, groupBy: 'campaign' }));
-    await put(`${tz} retention filter cycle=2,3`, () => retentionReport(store, { ...base, filters: [{ dimension: 'cycle', values: [2, 3] }] }));
+    await put(`${tz} retention`, () => retentionReport(store, { ...base, asOf }));
+    await put(`${tz} retention groupBy=campaign`, () => retentionReport(store, { ...base, groupBy: 'campaign', asOf }));
+    await put(`${tz} retention filter cycle=2,3`, () => retentionReport(store, { ...base, filters: [{ dimension: 'cycle', values: [2, 3] }], asOf }));
     await put(`${tz} mids`, () => midReport(store, base));
     await put(`${tz} mids groupBy=campaign`, () => midReport(store, { ...base, groupBy: 'campaign', thresholds: [0.005, 0.02, 0.05] }));
   }

@@ -65,7 +65,8 @@ function cohortBase(store: ReportReader, q: CohortQuery, zone: string, p: Params
   const needsFirst = q.groupBy === 'cycle' || filters.some((f) => f.dimension === 'cycle');
   const f = factCol('f', 'fs');
   const bucket = store.sql.periodStartInRange(p.add, 'f.first_sale_at', zone, q.by, r.startMs, r.endMs);
-  const where = `f.first_sale_at >= ${store.sql.instantParam(p.add, r.startMs)} AND f.first_sale_at < ${store.sql.instantParam(p.add, r.endMs)} AND f.currency = ${p.add(q.currency)}${filterSql(filters, f, p)}`;
+  // A customer acquired before the data's coverage joins no cohort (docs/metrics.md, "Coverage").
+  const where = `f.first_sale_at >= ${store.sql.instantParam(p.add, r.startMs)} AND f.first_sale_at < ${store.sql.instantParam(p.add, r.endMs)} AND f.currency = ${p.add(q.currency)} AND NOT f.acquired_before${filterSql(filters, f, p)}`;
   return { from: `customer_facts f ${needsFirst ? firstSaleJoin('f', 'fs') : ''}`, where, bucket, group: groupSelect(q.groupBy ?? null, f) };
 }
 

@@ -14,6 +14,11 @@ export interface Figures {
   /** Orders placed: orders whose first sale event falls in the period. */
   orders: number;
   newCustomers: number;
+  /**
+   * Customers whose first synced sale is in the period but who were acquired before the data's coverage
+   * (their first sale a rebill, or older than the synced history): not new, in no cohort.
+   */
+  earlierCustomers: number;
   /** Gross revenue / orders placed, rounded to the currency's minor unit. */
   aov: Cents | null;
   initialApprovalRate: number | null;
@@ -41,6 +46,7 @@ export function figuresOf(t: Totals, currency: string): Figures {
     netRevenue: derived('net', t),
     orders: t.orders,
     newCustomers: t.newCustomers,
+    earlierCustomers: t.earlierCustomers,
     aov: divRoundMinor(t.gross, t.orders, currency),
     initialApprovalRate: rate(t.initialApproved, initialAttempts),
     rebillApprovalRate: rate(t.rebillApproved, rebillAttempts),

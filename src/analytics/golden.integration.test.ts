@@ -139,14 +139,22 @@ describe.each(['duckdb', 'postgres'] as const)('golden reports on %s', (engine) 
     expect(t.rows[0]!.months.map((m) => `${m.cents}${m.complete ? '' : '~'}`)).toEqual(['4929', '5500', '4786', '4786', '4786', '4786~']);
   });
 
-  it('retention by rebill cycle', async () => {
+  it('retention by rebill cycle, on subscriptions due', async () => {
     const r = await retentionReport(store, { from: '2025-01-01', to: '2025-03-31', tz: NY, currency: 'USD' });
-    // Subscriptions started: P1 (Jan 10), P10 (Jan 2), P6 (Mar 9) = 3. Cycle 2 approved: P1, P10 (after
-    // a decline). Cancelled: P1 after cycle 2, P6 after cycle 1.
+    // Subscriptions started: P1 (Jan 10), P10 (Jan 2), P6 (Mar 9) = 3, all of product 11. Cycle 2 approved:
+    // P1, P10 (after a decline). Cancelled: P1 after cycle 2, P6 after cycle 1. Product 11's gap from
+    // cycle 1's approval to cycle 2's first attempt: P1 Jan 10 -> Feb 9 and P10 Jan 2 -> Feb 1, 30 days
+    // each, so P6's cycle 2 fell due on Apr 8: long before today, it is due and lost.
     expect(r.rows).toEqual([{ group: null, initialPurchases: 3, cycles: [
-      { cycle: 1, approvals: 3, retention: 1, rebillRate: null, cancellations: 1 },
-      { cycle: 2, approvals: 2, retention: 2 / 3, rebillRate: 2 / 3, cancellations: 1 },
+      { cycle: 1, due: 3, approvals: 3, declined: 0, pending: 0, retention: 1, rebillRate: null, cancellations: 1, complete: true },
+      { cycle: 2, due: 3, approvals: 2, declined: 0, pending: 0, retention: 2 / 3, rebillRate: 2 / 3, cancellations: 1, complete: true },
     ] }]);
+    // Judged on Apr 1, P6's cycle 2 (due Apr 8) is pending: out of the base, and the cycle not final.
+    const early = await retentionReport(store, { from: '2025-01-01', to: '2025-03-31', tz: NY, currency: 'USD', asOf: startOfLocalDay('2025-04-01', NY) });
+    expect(early.rows[0]!.cycles[1]).toEqual({ cycle: 2, due: 2, approvals: 2, declined: 0, pending: 1, retention: 1, rebillRate: 1, cancellations: 1, complete: false });
+    // On Apr 8 itself the day has not passed; on Apr 9 it has.
+    const on = async (d: string) => (await retentionReport(store, { from: '2025-01-01', to: '2025-03-31', tz: NY, currency: 'USD', asOf: startOfLocalDay(d, NY) + 12 * 3600_000 })).rows[0]!.cycles[1]!.pending;
+    expect([await on('2025-04-08'), await on('2025-04-09')]).toEqual([1, 0]);
   });
 
   it('MID health by the Visa and Mastercard definitions', async () => {
@@ -179,11 +187,19 @@ describe.each(['duckdb', 'postgres'] as const)('golden reports on %s', (engine) 
     expect(tri).toMatch(/^2025-01\s+7\s+49\.29\s+55\.00\s+47\.86\s+47\.86\s+47\.86\s+47\.86~$/m);
     expect(tri).toMatch(/\nAmounts in USD\.\n$/);
     const ret = await render(store, report('retention', { q: { ...q, to: '2025-03-31' } }), 'table');
-    expect(ret).toMatch(/^\s*2\s+3\s+2\s+66\.67%\s+66\.67%\s+1$/m);
+    expect(ret).toMatch(/^\s*2\s+3\s+3\s+2\s+0\s+0\s+66\.67%\s+66\.67%\s+1$/m);
+    // Judged on Apr 1, cycle 2 has a pending subscription: its rates are marked, and CSV says so in a column.
+    const pending = { q: { ...q, to: '2025-03-31' }, asOf: startOfLocalDay('2025-04-01', NY) };
+    expect(await render(store, report('retention', pending), 'table')).toMatch(/^\s*2\s+3\s+2\s+2\s+0\s+1\s+100\.00%~\s+100\.00%~\s+1$/m);
+    expect((await render(store, report('retention', pending), 'csv')).split('\r\n').slice(0, 3)).toEqual([
+      'Cycle,Initial,Due,Approvals,Declined,Pending,Retention,Rebill rate,Cancellations,Complete',
+      '1,3,3,3,0,0,1,,1,true',
+      '2,3,2,2,0,1,1,1,1,false',
+    ]);
     const series = await render(store, report('series', { q: { ...q, from: '2025-03-09', to: '2025-03-09' } }), 'csv');
     expect(series.split('\r\n').slice(0, 2)).toEqual([
-      'Period,Gross revenue (USD),Refunds (USD),Chargebacks (USD),Net revenue (USD),Orders,New customers,AOV (USD),Initial approval,Rebill approval,Refund rate,Chargeback rate',
-      '2025-03-09,75.00,0.00,0.00,75.00,2,2,37.50,1,,0,0',
+      'Period,Gross revenue (USD),Refunds (USD),Chargebacks (USD),Net revenue (USD),Orders,New customers,Acquired earlier,AOV (USD),Initial approval,Rebill approval,Refund rate,Chargeback rate',
+      '2025-03-09,75.00,0.00,0.00,75.00,2,2,0,37.50,1,,0,0',
     ]);
   });
 });

@@ -9,5 +9,6 @@ export * from './retention.js';
 export * from './mids.js';
 export * from './currencies.js';
 export * from './names.js';
+export * from './coverage.js';
 export { compare, divRound, divRoundMinor, rate, type Compared } from './arith.js';
 export type { Basis } from './sql.js';

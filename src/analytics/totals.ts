@@ -85,11 +85,16 @@ export async function readTotals(store: ReportReader, q: TotalsQuery): Promise<T
     const needsFirst = q.groupBy === 'cycle' || q.filters.some((f) => f.dimension === 'cycle');
     const f = factCol('f', 'fs');
     const bucket = q.bucket('f.first_sale_at', p);
-    const sql = `SELECT ${bucket} AS bucket, ${groupSelect(q.groupBy, f)}, COUNT(*) AS customers
+    // A customer acquired before the data's coverage (MEASURES.earlierCustomers) is counted apart.
+    const sql = `SELECT ${bucket} AS bucket, ${groupSelect(q.groupBy, f)}, f.acquired_before AS earlier, COUNT(*) AS customers
       FROM customer_facts f ${needsFirst ? firstSaleJoin('f', 'fs') : ''}
       WHERE f.first_sale_at >= ${instant(p, q.startMs)} AND f.first_sale_at < ${instant(p, q.endMs)} AND f.currency = ${p.add(q.currency)}${filterSql(q.filters, f, p)}
-      GROUP BY 1, 2, 3`;
-    for (const r of await store.query(sql, p.values)) slot(out, String(r.bucket), key(r)).newCustomers += n(r.customers);
+      GROUP BY 1, 2, 3, 4`;
+    for (const r of await store.query(sql, p.values)) {
+      const t = slot(out, String(r.bucket), key(r));
+      if (r.earlier === true) t.earlierCustomers += n(r.customers);
+      else t.newCustomers += n(r.customers);
+    }
   }
   return out;
 }

@@ -237,6 +237,13 @@ export function localDate(epochMs: number, zone: string): string {
   return formatDate(instantToWall(epochMs, zone));
 }
 
+/** An instant's wall clock in `zone` to the minute: "2026-06-30 12:00". */
+export function localMinute(epochMs: number, zone: string): string {
+  const w = instantToWall(epochMs, zone);
+  const two = (v: number) => String(v).padStart(2, '0');
+  return `${formatDate(w)} ${two(w.hour)}:${two(w.minute)}`;
+}
+
 /** The instant at which a calendar date starts in `zone` (00:00, or the first instant after a gap). */
 export function startOfLocalDay(date: string, zone: string): number {
   const w = parseWall(date);

@@ -35,8 +35,8 @@ const CASES: [ReportName, Record<string, string | string[]>][] = [
   ['cohorts', { from: '2025-01-01', to: '2025-03-31', tz: NY, by: 'week', groupBy: 'affiliate', asOf: '2025-03-01' }],
   ['triangle', { from: '2024-11-01', to: '2025-03-31', tz: NY, asOf: '2025-03-15' }],
   ['triangle', { from: '2024-11-01', to: '2025-03-31', tz: NY, groupBy: 'campaign', asOf: '2025-06-01' }],
-  ['retention', { from: '2024-11-01', to: '2025-03-31', tz: NY }],
-  ['retention', { from: '2024-11-01', to: '2025-03-31', tz: NY, groupBy: 'mid', filter: 'campaign:1' }],
+  ['retention', { from: '2024-11-01', to: '2025-03-31', tz: NY, asOf: '2025-03-01' }],
+  ['retention', { from: '2024-11-01', to: '2025-03-31', tz: NY, groupBy: 'mid', filter: 'campaign:1', asOf: '2025-06-01' }],
   ['mids', { from: '2024-12-01', to: '2025-02-28', tz: NY }],
   ['mids', { from: '2024-12-01', to: '2025-02-28', tz: NY, groupBy: 'campaign', thresholds: '0.5,2,30' }],
   // Two accounts, two currencies: groups keyed by connection, names, filters by name and CONNECTION:ID.
@@ -46,7 +46,7 @@ const CASES: [ReportName, Record<string, string | string[]>][] = [
   ['series', { from: '2025-01-01', to: '2025-01-31', tz: NY, by: 'week', groupBy: 'campaign', currency: 'MXN' }],
   ['cohorts', { from: '2025-01-01', to: '2025-01-31', tz: NY, groupBy: 'product', currency: 'MXN', asOf: '2025-06-01' }],
   ['triangle', { from: '2025-01-01', to: '2025-01-31', tz: NY, groupBy: 'connection', asOf: '2025-06-01' }],
-  ['retention', { from: '2024-11-01', to: '2025-03-31', tz: NY, groupBy: 'campaign' }],
+  ['retention', { from: '2024-11-01', to: '2025-03-31', tz: NY, groupBy: 'campaign', asOf: '2025-06-01' }],
   ['mids', { from: '2025-01-01', to: '2025-01-31', tz: NY, filter: 'mid:Gateway Five-O-One' }],
 ];
 

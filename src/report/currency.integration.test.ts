@@ -144,21 +144,31 @@ function oracleTriangle(cur: string) {
 }
 
 function oracleRetention(cur: string) {
+  // Judged on 2025-06-01, every cycle shown was due: the base is every subscription started.
   const start = new Map<string, MoneyEvent>();
   for (const e of [...EVENTS].sort((a, b) => a.instant - b.instant)) if (e.kind === 'sale' && e.billing_cycle === 1 && e.purchase_id && !start.has(e.purchase_id)) start.set(e.purchase_id, e);
   const subs = [...start.values()].filter((e) => e.currency === cur && inRange(e.instant)).map((e) => e.purchase_id);
   const approved = new Map<number, Set<string>>();
-  for (const e of EVENTS) if (e.kind === 'sale' && e.purchase_id && subs.includes(e.purchase_id)) approved.set(e.billing_cycle, (approved.get(e.billing_cycle) ?? new Set()).add(e.purchase_id));
+  const tried = new Map<number, Set<string>>();
+  for (const e of EVENTS) {
+    if (!e.purchase_id || !subs.includes(e.purchase_id)) continue;
+    if (e.kind === 'sale') approved.set(e.billing_cycle, (approved.get(e.billing_cycle) ?? new Set()).add(e.purchase_id));
+    if (e.kind === 'sale' || e.kind === 'decline') tried.set(e.billing_cycle, (tried.get(e.billing_cycle) ?? new Set()).add(e.purchase_id));
+  }
   const lastCycle = (p: string) => Math.max(...[...approved.entries()].filter(([, s]) => s.has(p)).map(([c]) => c));
   const cancelled = PURCHASES.filter((p) => p.status === 'CANCELLED' && subs.includes(p.purchase_id)).map((p) => lastCycle(p.purchase_id));
   const initial = approved.get(1)?.size ?? 0;
-  const max = Math.max(1, ...approved.keys(), ...cancelled);
+  const max = Math.max(1, ...tried.keys());
   return {
     initialPurchases: initial,
     cycles: Array.from({ length: max }, (_, i) => {
       const c = i + 1;
       const a = approved.get(c)?.size ?? 0;
-      return { cycle: c, approvals: a, retention: rate(a, initial), rebillRate: c === 1 ? null : rate(a, approved.get(c - 1)?.size ?? 0), cancellations: cancelled.filter((x) => x === c).length };
+      const declined = [...(tried.get(c) ?? [])].filter((p) => !approved.get(c)?.has(p)).length;
+      return {
+        cycle: c, due: initial, approvals: a, declined, pending: 0, retention: rate(a, initial), rebillRate: c === 1 ? null : rate(a, approved.get(c - 1)?.size ?? 0),
+        cancellations: cancelled.filter((x) => x === c).length, complete: true,
+      };
     }),
   };
 }
@@ -250,7 +260,7 @@ describe.each(['duckdb', 'postgres'] as const)('one currency per report, on %s',
     expect(cohorts.cohorts.map(({ cohort, customers, netToDate, ltv }) => ({ cohort, customers, netToDate, ltv }))).toEqual(oracleCohorts(cur, [7, 30, 60]));
     const triangle = await report('triangle', { currency: cur, asOf: '2025-06-01' });
     expect(triangle.rows.map(({ cohort, customers, months }) => ({ cohort, customers, months }))).toEqual(oracleTriangle(cur));
-    const retention = await report('retention', { currency: cur });
+    const retention = await report('retention', { currency: cur, asOf: '2025-06-01' });
     expect(retention.rows.map(({ initialPurchases, cycles }) => ({ initialPurchases, cycles }))).toEqual([oracleRetention(cur)]);
     const mids = await report('mids', { currency: cur });
     expect(mids.rows.map(({ mid, month: m, sales, previousMonthSales, chargebacks, chargebackAmount, visaRatio, mastercardRatio }) => ({ mid, month: m, sales, previousMonthSales, chargebacks, chargebackAmount, visaRatio, mastercardRatio }))).toEqual(oracleMids(cur));

@@ -7,8 +7,9 @@
  * other currencies of the range.
  */
 import { csvText } from '../core/csv.js';
+import { localMinute } from '../core/time.js';
 import { DIMENSION_SPECS, RATE_FIGURES, type Dimension, type Figures } from '../analytics/index.js';
-import type { CurrencyJson, GroupJson, Rate, ReportJson } from './json.js';
+import type { CoverageJson, CurrencyJson, GroupJson, Rate, ReportJson } from './json.js';
 import type { RenderedReport } from './run.js';
 
 export type Format = 'table' | 'json' | 'csv';
@@ -34,11 +35,11 @@ export function gridToCsv(g: Grid): string {
 
 /** The figures shown by summary and series tables, in order, with their headers. */
 export const SHOWN = [
-  'grossRevenue', 'refunds', 'chargebacks', 'netRevenue', 'orders', 'newCustomers', 'aov',
+  'grossRevenue', 'refunds', 'chargebacks', 'netRevenue', 'orders', 'newCustomers', 'earlierCustomers', 'aov',
   'initialApprovalRate', 'rebillApprovalRate', 'refundRate', 'chargebackRate',
 ] as const satisfies readonly (keyof Figures)[];
 const LABELS: Record<(typeof SHOWN)[number], string> = {
-  grossRevenue: 'Gross revenue', refunds: 'Refunds', chargebacks: 'Chargebacks', netRevenue: 'Net revenue', orders: 'Orders', newCustomers: 'New customers', aov: 'AOV',
+  grossRevenue: 'Gross revenue', refunds: 'Refunds', chargebacks: 'Chargebacks', netRevenue: 'Net revenue', orders: 'Orders', newCustomers: 'New customers', earlierCustomers: 'Acquired earlier', aov: 'AOV',
   initialApprovalRate: 'Initial approval', rebillApprovalRate: 'Rebill approval', refundRate: 'Refund rate', chargebackRate: 'Chargeback rate',
 };
 const MONEY: ReadonlySet<keyof Figures> = new Set(['grossRevenue', 'refunds', 'chargebacks', 'netRevenue', 'aov']);
@@ -132,12 +133,20 @@ export function triangleGrid(r: ReportJson['triangle'], format: Format): Grid {
   };
 }
 
-/** Retention: one row per (group and) cycle. */
+/**
+ * Retention: one row per (group and) cycle. A cycle with subscriptions not yet due is not final: its
+ * retention and rebill rate end with "~" in tables; CSV has a column for completeness.
+ */
 export function retentionGrid(r: ReportJson['retention'], format: Format): Grid {
+  const mark = (v: string, complete: boolean) => (format !== 'csv' && !complete && v !== '-' ? `${v}~` : v);
   return {
-    columns: [...groupCols(r.groupBy), 'Cycle', 'Initial', 'Approvals', 'Retention', 'Rebill rate', 'Cancellations'],
+    columns: [...groupCols(r.groupBy), 'Cycle', 'Initial', 'Due', 'Approvals', 'Declined', 'Pending', 'Retention', 'Rebill rate', 'Cancellations', ...(format === 'csv' ? ['Complete'] : [])],
     rows: r.rows.flatMap((row) =>
-      row.cycles.map((c) => [...groupCells(r.groupBy, row), String(c.cycle), String(row.initialPurchases), String(c.approvals), rateCell(c.retention, format), rateCell(c.rebillRate, format), String(c.cancellations)]),
+      row.cycles.map((c) => [
+        ...groupCells(r.groupBy, row), String(c.cycle), String(row.initialPurchases), String(c.due), String(c.approvals), String(c.declined), String(c.pending),
+        mark(rateCell(c.retention, format), c.complete), mark(rateCell(c.rebillRate, format), c.complete), String(c.cancellations),
+        ...(format === 'csv' ? [String(c.complete)] : []),
+      ]),
     ),
   };
 }
@@ -165,6 +174,17 @@ export function currencyNote(r: CurrencyJson): string {
   return `Amounts in ${r.currency}.${others ? ` The range also has sales in ${others} (gross; see --currency).` : ''}\n`;
 }
 
+/** The lines under a table about its data: what the data covers, and the warnings of the range. */
+export function coverageNote(r: CoverageJson): string {
+  const lines: string[] = [];
+  if (r.coverage) {
+    const each = r.coverage.connections.map((c) => `${c.connection} ${c.from} to ${c.asOf === null ? `${c.to} (backfill running)` : localMinute(Date.parse(c.asOf), c.timeZone)}`);
+    lines.push(`Data: ${each.join('; ')} (account time).`);
+  }
+  for (const w of r.warnings) lines.push(`Warning: ${w.message}.`);
+  return lines.map((l) => `${l}\n`).join('');
+}
+
 /** Prints a rendered report in a format: its JSON body, or its grid as a table or CSV. */
 export function formatReport(r: RenderedReport, format: Format): string {
   if (format === 'json') return `${JSON.stringify(r.body, null, 2)}\n`;
@@ -178,5 +198,5 @@ export function formatReport(r: RenderedReport, format: Format): string {
       case 'mids': return midsGrid(r.body, format);
     }
   })();
-  return format === 'csv' ? gridToCsv(grid) : `${gridToTable(grid)}\n${currencyNote(r.body)}`;
+  return format === 'csv' ? gridToCsv(grid) : `${gridToTable(grid)}\n${currencyNote(r.body)}${coverageNote(r.body)}`;
 }

@@ -8,9 +8,10 @@
  * the group's are null when not grouped.
  */
 import { formatMinor } from '../core/currency.js';
+import { startOfLocalDay } from '../core/time.js';
 import {
   MONEY_FIGURES, nameOf, RATE_FIGURES,
-  type Basis, type CohortReport, type ComparedFigures, type CurrencyGross, type Dimension, type Figures, type Group, type MidMonth, type MidReport, type NameBook, type Period, type RetentionReport, type SeriesReport, type SummaryReport, type TriangleReport,
+  type Basis, type CohortReport, type ReportCoverage, type ReportWarning, type ComparedFigures, type CurrencyGross, type Dimension, type Figures, type Group, type MidMonth, type MidReport, type NameBook, type Period, type RetentionReport, type SeriesReport, type SummaryReport, type TriangleReport,
 } from '../analytics/index.js';
 
 /** Money: a decimal string in the report currency's minor units, e.g. "1234.50" or "-10.00" (USD), "125000" (CLP). */
@@ -46,6 +47,28 @@ export interface CurrencyJson {
   otherCurrencies: OtherCurrencyJson[];
 }
 
+/** One connection's coverage (docs/metrics.md, "Coverage"). */
+export interface ConnectionCoverageJson {
+  connection: string;
+  /** First and last day its backfills walked, account time. */
+  from: string;
+  to: string;
+  /** The CRM's "now" at its last complete sync (ISO 8601); null while its first backfill runs. */
+  asOf: string | null;
+  timeZone: string;
+}
+
+/** What the reported connections' data covers: every report body says it, with its warnings. */
+export interface CoverageJson {
+  /**
+   * The first day every reported connection covers (account time) and the earliest of their as-ofs:
+   * completeness is judged at it. Null when no reported connection has been backfilled.
+   */
+  coverage: { from: string; asOf: string | null; connections: ConnectionCoverageJson[] } | null;
+  /** Said beside the figures: a range starting before the coverage, a first backfill still running. */
+  warnings: { code: ReportWarning['code']; message: string }[];
+}
+
 /** A row's group (all null when the report is not grouped). */
 export interface GroupJson {
   /**
@@ -66,7 +89,7 @@ export interface GroupJson {
 }
 
 /** GET /api/reports/summary, `konduit report summary --format json`. */
-export interface SummaryJson extends CurrencyJson {
+export interface SummaryJson extends CurrencyJson, CoverageJson {
   from: string;
   to: string;
   previousFrom: string;
@@ -84,7 +107,7 @@ export interface SummaryJson extends CurrencyJson {
 export type SeriesPointJson = { period: string; start: string } & GroupJson & FiguresJson;
 
 /** GET /api/reports/series, `konduit report series --format json`. */
-export interface SeriesJson extends CurrencyJson {
+export interface SeriesJson extends CurrencyJson, CoverageJson {
   from: string;
   to: string;
   by: Period;
@@ -101,7 +124,7 @@ export interface LtvCellJson {
 }
 
 /** GET /api/reports/cohorts, `konduit report cohorts --format json`. */
-export interface CohortsJson extends CurrencyJson {
+export interface CohortsJson extends CurrencyJson, CoverageJson {
   by: Period;
   timeZone: string;
   groupBy: Dimension | null;
@@ -112,7 +135,7 @@ export interface CohortsJson extends CurrencyJson {
 }
 
 /** GET /api/reports/triangle, `konduit report cohorts --triangle --format json`. */
-export interface TriangleJson extends CurrencyJson {
+export interface TriangleJson extends CurrencyJson, CoverageJson {
   timeZone: string;
   groupBy: Dimension | null;
   asOf: string;
@@ -120,12 +143,17 @@ export interface TriangleJson extends CurrencyJson {
 }
 
 /** GET /api/reports/retention, `konduit report retention --format json`. */
-export interface RetentionJson extends CurrencyJson {
+export interface RetentionJson extends CurrencyJson, CoverageJson {
   from: string;
   to: string;
   timeZone: string;
   groupBy: Dimension | null;
-  rows: (GroupJson & { initialPurchases: number; cycles: { cycle: number; approvals: number; retention: Rate; rebillRate: Rate; cancellations: number }[] })[];
+  /** The instant due dates were judged at (ISO 8601): the data's as-of. */
+  asOf: string;
+  rows: (GroupJson & {
+    initialPurchases: number;
+    cycles: { cycle: number; due: number; approvals: number; declined: number; pending: number; retention: Rate; rebillRate: Rate; cancellations: number; complete: boolean }[];
+  })[];
 }
 
 /**
@@ -139,7 +167,7 @@ export type MidMonthJson = { key: string; connection: string; mid: string; name:
 > & { chargebackAmount: Money; visaRatio: Rate; mastercardRatio: Rate };
 
 /** GET /api/reports/mids, `konduit report mids --format json`. */
-export interface MidsJson extends CurrencyJson {
+export interface MidsJson extends CurrencyJson, CoverageJson {
   from: string;
   to: string;
   timeZone: string;
@@ -169,6 +197,9 @@ export interface RenderContext {
   names?: NameBook;
   /** Names of the MIDs (the MID report). */
   midNames?: NameBook;
+  /** What the reported connections' data covers, and the warnings of the range against it. */
+  coverage?: ReportCoverage;
+  warnings?: readonly ReportWarning[];
 }
 
 /** Rounds a rate to 6 places; null stays null. */
@@ -198,8 +229,22 @@ export function comparedJson(f: ComparedFigures, currency: string): ComparedJson
 }
 
 /** The body's currency and the other currencies of its range, each in its own minor units. */
-function currencyJson(currency: string, o: RenderContext): CurrencyJson {
+/** A connection's coverage as JSON. */
+function coverageJson(c: ReportCoverage | undefined): CoverageJson['coverage'] {
+  if (!c || c.connections.length === 0) return null;
+  const latest = c.connections.reduce((a, b) => (startOfLocalDay(b.from, b.zone) > startOfLocalDay(a.from, a.zone) ? b : a));
   return {
+    from: latest.from,
+    asOf: c.asOfMs === null ? null : new Date(c.asOfMs).toISOString(),
+    connections: c.connections.map((x) => ({ connection: x.name, from: x.from, to: x.to, asOf: x.asOf === null ? null : new Date(x.asOf).toISOString(), timeZone: x.zone })),
+  };
+}
+
+/** What every body says besides its rows: its currency and the others, its coverage and warnings. */
+function currencyJson(currency: string, o: RenderContext): CurrencyJson & CoverageJson {
+  return {
+    coverage: coverageJson(o.coverage),
+    warnings: (o.warnings ?? []).map((w) => ({ code: w.code, message: w.message })),
     currency,
     otherCurrencies: (o.currencies ?? []).filter((c) => c.currency !== currency).map((c) => ({ currency: c.currency, gross: formatMinor(c.grossCents, c.currency) })),
   };
@@ -290,11 +335,11 @@ export function triangleJson(r: TriangleReport, o: RenderContext = {}): Triangle
 /** Retention as JSON: one row per group, its cycles in order. */
 export function retentionJson(r: RetentionReport, o: RenderContext = {}): RetentionJson {
   return {
-    from: r.from, to: r.to, timeZone: r.zone, ...currencyJson(r.currency, o), groupBy: r.groupBy,
+    from: r.from, to: r.to, timeZone: r.zone, ...currencyJson(r.currency, o), groupBy: r.groupBy, asOf: new Date(r.asOf).toISOString(),
     rows: byConnection(
       r.rows.map((row) => ({
         ...groupJson(r.groupBy, row.group, o), initialPurchases: row.initialPurchases,
-        cycles: row.cycles.map((c) => ({ cycle: c.cycle, approvals: c.approvals, retention: fraction(c.retention), rebillRate: fraction(c.rebillRate), cancellations: c.cancellations })),
+        cycles: row.cycles.map((c) => ({ ...c, retention: fraction(c.retention), rebillRate: fraction(c.rebillRate) })),
       })),
     ),
   };

@@ -17,7 +17,7 @@ export const REPORT_NAMES = ['summary', 'series', 'cohorts', 'triangle', 'retent
 export type ReportName = (typeof REPORT_NAMES)[number];
 
 /** The codes a report request can be refused with. */
-export type ReportIssueCode = 'invalid_parameter' | 'unknown_parameter' | 'unknown_connection' | 'ambiguous_currency' | 'unknown_value';
+export type ReportIssueCode = 'invalid_parameter' | 'unknown_parameter' | 'unknown_connection' | 'ambiguous_currency' | 'unknown_value' | 'outside_coverage';
 
 /** Who asked: the parameters' spelling in messages (`asOf` or `--as-of`). */
 export type Surface = 'api' | 'cli';
@@ -78,7 +78,7 @@ export const REPORT_PARAMS = {
   cohorts: z.strictObject({ ...COMMON, by, horizons: single(horizons), asOf }),
   triangle: z.strictObject({ ...COMMON, asOf }),
   // Retention is already by billing cycle.
-  retention: z.strictObject({ ...COMMON, groupBy: single(dimension(DIMENSIONS.filter((d) => d !== 'cycle'))) }),
+  retention: z.strictObject({ ...COMMON, groupBy: single(dimension(DIMENSIONS.filter((d) => d !== 'cycle'))), asOf }),
   mids: z.strictObject({ ...COMMON, thresholds: single(thresholds) }),
 } satisfies Record<ReportName, z.ZodType>;
 

@@ -4,12 +4,12 @@
  * the currencies of the range (the body's `otherCurrencies`) and the names of the values it shows.
  */
 import {
-  cohortReport, cohortTriangle, currenciesInRange, dimensionValues, midReport, namesOf, retentionReport, seriesReport, summaryReport,
+  checkCoverage, cohortReport, cohortTriangle, completenessAt, currenciesInRange, reportCoverage, dimensionValues, midReport, namesOf, retentionReport, seriesReport, summaryReport,
   groupFromId, type Dimension, type Filter, type NamedValue,
 } from '../analytics/index.js';
 import type { ReportReader } from '../store/store.js';
 import { cohortsJson, midsJson, retentionJson, seriesJson, summaryJson, triangleJson, type RenderContext, type ReportJson } from './json.js';
-import { resolveNames, type DimensionValuesQuery, type ParsedReport, type ReportName } from './query.js';
+import { ReportQueryError, resolveNames, type DimensionValuesQuery, type ParsedReport, type ReportName } from './query.js';
 
 /** A report's name with its JSON body. */
 export type RenderedReport = { [N in ReportName]: { name: N; body: ReportJson[N] } }[ReportName];
@@ -30,7 +30,14 @@ export async function runReport(store: ReportReader, parsed: ParsedReport): Prom
   const p = await resolveNames(store, parsed);
   const { q } = p;
   const connections = connectionsOf(q.filters);
+  // What the data covers decides completeness (its as-of, not the clock) and whether the range is in it.
+  const coverage = await reportCoverage(store, connections);
+  const check = checkCoverage(coverage, q);
+  if (check.outside) throw new ReportQueryError('outside_coverage', 'from', check.outside.message, check.outside.hint);
+  const asOf = completenessAt(coverage, p.asOf);
   const ctx: RenderContext = {
+    coverage,
+    warnings: check.warnings,
     connectionNames: await connectionNames(store),
     currencies: await currenciesInRange(store, q),
     names: q.groupBy ? await namesOf(store, q.groupBy, connections) : undefined,
@@ -45,11 +52,11 @@ export async function runReport(store: ReportReader, parsed: ParsedReport): Prom
     case 'series':
       return { name: p.name, body: seriesJson(await seriesReport(store, { ...q, by: p.by }), ctx) };
     case 'cohorts':
-      return { name: p.name, body: cohortsJson(await cohortReport(store, { ...q, by: p.by, horizons: p.horizons, asOf: p.asOf }), ctx) };
+      return { name: p.name, body: cohortsJson(await cohortReport(store, { ...q, by: p.by, horizons: p.horizons, asOf }), ctx) };
     case 'triangle':
-      return { name: p.name, body: triangleJson(await cohortTriangle(store, { ...q, asOf: p.asOf }), ctx) };
+      return { name: p.name, body: triangleJson(await cohortTriangle(store, { ...q, asOf }), ctx) };
     case 'retention':
-      return { name: p.name, body: retentionJson(await retentionReport(store, q), ctx) };
+      return { name: p.name, body: retentionJson(await retentionReport(store, { ...q, asOf }), ctx) };
     case 'mids':
       return { name: p.name, body: midsJson(await midReport(store, { ...q, thresholds: p.thresholds }), ctx) };
   }

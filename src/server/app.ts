@@ -165,7 +165,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
   app.onError((err, c) => {
     const answer = (e: HttpError) => c.json(e.body(), e.status);
     if (err instanceof HttpError) return answer(err);
-    if (err instanceof ReportQueryError) return answer(new HttpError(400, err.code, err.message, { param: err.param }));
+    if (err instanceof ReportQueryError) return answer(new HttpError(400, err.code, err.message, { param: err.param, ...(err.hint ? { hint: err.hint } : {}) }));
     if (err instanceof RangeError) return answer(new HttpError(400, 'invalid_parameter', err.message));
     // A request the analytics refuse (a range too long, too many horizons): the caller's to change.
     if (err instanceof UsageError) return answer(new HttpError(400, 'invalid_parameter', err.message, err.hint ? { hint: err.hint } : {}));

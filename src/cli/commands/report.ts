@@ -65,13 +65,15 @@ Examples:
 
 Cohorts of customers by the period of their first sale (viewer's zone), with cumulative net LTV per
 customer at horizons in days after each customer's first sale. A cell whose horizon has not passed for
-every member is incomplete: "~" in tables, "complete": false in JSON. --triangle shows monthly cohorts
-by calendar months since acquisition instead. Default range: the 12 months ending --to.
+every member by the data's as-of (the CRM's "now" at the last sync) is incomplete: "~" in tables,
+"complete": false in JSON. Customers acquired before the synced history join no cohort. --triangle
+shows monthly cohorts by calendar months since acquisition instead. Default range: the 12 months
+ending --to.
 
 ${COMMON}  --by day|week|month   cohort period (default month)
   --horizons LIST       comma-separated days (default ${DEFAULT_HORIZONS.join(',')})
   --triangle            the monthly triangle
-  --as-of YYYY-MM-DD    judge completeness at the start of this day (default: now)
+  --as-of YYYY-MM-DD    judge completeness at the start of this day (default and latest: the data's as-of)
 
 Examples:
   konduit report cohorts --by week --horizons 7,30,90 --format json
@@ -79,11 +81,14 @@ Examples:
 `,
   retention: `Usage: konduit report retention [--from DATE] [--to DATE] [options]
 
-Subscriptions started in the range (cycle 1 sale), and per billing cycle: approvals, retention
-(approvals / initial subscriptions), rebill rate (approvals / previous cycle's approvals) and
-cancellations. Default range: the 12 months ending --to.
+Subscriptions started in the range (cycle 1 sale), and per billing cycle: due (billed, or its bill
+date passed by the data's as-of), approvals, declined, pending (not yet due), retention (approvals /
+due), rebill rate (approvals / the previous cycle's approvals among the due) and cancellations. A
+cycle with pending subscriptions is not final: "~" in tables, "complete": false in JSON. Default
+range: the 12 months ending --to.
 
-${COMMON}
+${COMMON}  --as-of YYYY-MM-DD    judge what is due at the start of this day (default and latest: the data's as-of)
+
 Examples:
   konduit report retention --from 2025-01-01 --to 2025-03-31 --group-by campaign
 `,
@@ -137,7 +142,10 @@ async function runReportCommand(kind: ReportKind, argv: string[]): Promise<numbe
   try {
     const connections = await store.listConnections();
     const parsed = parseReportQuery(name, params, { surface: 'cli', connections, defaultTz: systemTimeZone() });
-    process.stdout.write(await render(store, parsed, format));
+    const report = await runReport(store, parsed);
+    // A CSV has no room for notes: its warnings go to standard error.
+    if (format === 'csv') for (const w of report.body.warnings) process.stderr.write(`warning: ${w.message}\n`);
+    process.stdout.write(formatReport(report, format));
     return EXIT_OK;
   } finally {
     await store.close();
