@@ -84,6 +84,10 @@ describe('konduit connect / sync (CLI)', () => {
     const done = await konduit(sync);
     expect(done.code, done.stderr).toBe(0);
     expect(done.stdout).toMatch(/done in/);
+    // The list says what the data covers: its first day to the CRM's "now" at the sync, account time.
+    const listed = await konduit(['connections']);
+    expect(listed.stdout).toMatch(/DATA \(ACCOUNT TIME\)/);
+    expect(listed.stdout).toMatch(/shop .* 2025-01-01 to \d{4}-\d\d-\d\d \d\d:\d\d /);
 
     const store = await openDuckDbStore(join(dir, 'k.duckdb'), { secretKey: keyFromPassphrase('test-secret') });
     try {
