@@ -268,6 +268,15 @@ describe('a new user in Chromium', () => {
       await page.click(`[data-testid=${nav}]`);
       await ready(name);
       await shot(`09-${name}`);
+      // Every page says what the data covers: from the first day synced, account time.
+      expect(await page.textContent(`[data-page=${name}] .coverage`)).toContain(`from ${historyFrom} to `);
+      if (name !== 'retention') continue;
+      // Retention per cycle with its due base: cycles with subscriptions not yet due are marked, as the API says.
+      const query = await page.getAttribute('[data-page=retention]', 'data-query');
+      const body = (await (await page.request.get(`${srv.url}/api/reports/retention${query ?? ''}`)).json()) as { rows: { cycles: { complete: boolean }[] }[] };
+      const pending = body.rows.flatMap((r) => r.cycles).filter((c) => !c.complete).length;
+      expect(await page.$$eval('[data-table=retention] thead th', (ths) => ths.map((t) => t.textContent))).toEqual(expect.arrayContaining(['Due', 'Declined', 'Pending']));
+      expect(await page.$$('[data-table=retention] [data-complete=false]')).toHaveLength(pending);
     }
     expect(await page.$$('[data-table^=breakdown-] tbody tr')).not.toHaveLength(0);
     await page.setViewportSize({ width: 390, height: 844 });

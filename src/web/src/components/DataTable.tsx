@@ -5,6 +5,8 @@ import { downloadCsv } from '../csv';
 export interface Column {
   label: string;
   numeric?: boolean;
+  /** Only in the CSV export (e.g. a completeness flag the table shows by marking cells). */
+  csvOnly?: boolean;
 }
 
 export interface Cell {
@@ -19,6 +21,7 @@ export interface Cell {
 /** A titled table with CSV export of exactly what it shows. */
 export function DataTable(props: { id: string; title: string; subtitle?: string; columns: Column[]; rows: Cell[][]; filename: string; empty?: string; actions?: ReactNode }) {
   const { columns, rows } = props;
+  const shown = columns.map((c, i) => (c.csvOnly ? -1 : i)).filter((i) => i >= 0);
   return (
     <section className="card" data-table={props.id}>
       <header className="card-head">
@@ -46,7 +49,7 @@ export function DataTable(props: { id: string; title: string; subtitle?: string;
           <table>
             <thead>
               <tr>
-                {columns.map((c) => (
+                {shown.map((i) => columns[i]!).map((c) => (
                   <th key={c.label} className={c.numeric ? 'num' : undefined}>
                     {c.label}
                   </th>
@@ -56,7 +59,7 @@ export function DataTable(props: { id: string; title: string; subtitle?: string;
             <tbody>
               {rows.map((r, i) => (
                 <tr key={i}>
-                  {r.map((c, j) => (
+                  {shown.map((j) => [j, r[j]!] as const).filter(([, c]) => c !== undefined).map(([j, c]) => (
                     <td key={j} className={[columns[j]?.numeric ? 'num' : '', c.className ?? ''].join(' ').trim() || undefined} title={c.title}>
                       {c.view}
                     </td>

@@ -11,7 +11,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, t
 import { DEFAULT_THRESHOLDS } from '../../../analytics/defaults';
 import { DIMENSION_SPECS, DIMENSIONS, type Dimension } from '../../../ledger/dimensions';
 import type { Health } from '../../../analytics/mids';
-import type { ComparedJson, CurrencyJson, FiguresJson, GroupJson, MidsJson } from '../../../report/json';
+import type { ComparedJson, CoverageJson, CurrencyJson, FiguresJson, GroupJson, MidsJson } from '../../../report/json';
 import type { ReportName, ReportParams } from '../../../report/query';
 import type { DimensionValuesJson } from '../../../report/run';
 import { api, getReport, qs, type Connection, type ReportBody } from '../api';
@@ -355,7 +355,31 @@ function Toolbar(props: { q: Query; zone: string; update: (p: Partial<Query>) =>
   );
 }
 
-function Ready(props: { page: string; loadedKey: string | null; wantKey: string; error: string | null; body?: CurrencyJson | null; children: ReactNode }) {
+/** "2026-06-30 12:00" of an ISO instant in a zone. */
+function wallMinute(iso: string, zone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(iso));
+  const get = (t: string) => parts.find((x) => x.type === t)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+}
+
+/** What the data covers ("data from 2025-01-01 to 2026-06-30 12:00, account time"), and the range's warnings. */
+function CoverageLine(props: { body: CoverageJson }) {
+  const { coverage, warnings } = props.body;
+  return (
+    <>
+      {warnings.map((w) => (
+        <div key={w.code} className="alert alert-warn" role="status" data-warning={w.code}>{w.message}</div>
+      ))}
+      {coverage ? (
+        <p className="muted small coverage" data-coverage-from={coverage.from}>
+          Data {coverage.connections.map((c) => `${coverage.connections.length > 1 ? `${c.connection}: ` : ''}from ${c.from} to ${c.asOf === null ? `${c.to} (first sync still running)` : wallMinute(c.asOf, c.timeZone)}`).join('; ')}, account time.
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+function Ready(props: { page: string; loadedKey: string | null; wantKey: string; error: string | null; body?: (CurrencyJson & CoverageJson) | null; children: ReactNode }) {
   const ready = props.loadedKey === props.wantKey;
   const seen = useContext(SeenCurrencies);
   useEffect(() => {
@@ -364,6 +388,7 @@ function Ready(props: { page: string; loadedKey: string | null; wantKey: string;
   return (
     <div data-page={props.page} data-ready={ready ? 'true' : 'false'} data-query={props.loadedKey ?? ''} className={ready ? '' : 'loading'}>
       {props.error ? <div className="alert alert-error">{props.error}</div> : null}
+      {props.body ? <CoverageLine body={props.body} /> : null}
       {props.children}
     </div>
   );
@@ -673,7 +698,7 @@ function Retention(props: { base: Base; q: Query }) {
       <section className="card">
         <header className="card-head">
           <h2>Retention by rebill cycle</h2>
-          <span className="muted small">Retention = subscriptions approved at cycle N / initial subscriptions; rebill rate = cycle N / cycle N−1.</span>
+          <span className="muted small">Retention = subscriptions approved at cycle N / those due at cycle N; rebill rate = approvals at N / approvals at N−1 among the due. Pending: not yet due by the data's last sync; a cycle with pending subscriptions is not final (lighter, ~).</span>
         </header>
         {curves && curves.series.length > 0 && curves.x.length > 1 ? <LineChart x={curves.x} xLabels={curves.labels} series={curves.series} yFormat={(v) => `${v.toFixed(0)}%`} /> : <p className="empty">No subscriptions started in this range.</p>}
       </section>
@@ -681,24 +706,30 @@ function Retention(props: { base: Base; q: Query }) {
         id="retention"
         title="Cycles"
         filename={`konduit-retention-${q.from}_${q.to}.csv`}
-        columns={[...groupColumns(d?.groupBy ?? null, several), { label: 'Cycle', numeric: true }, { label: 'Initial', numeric: true }, { label: 'Approvals', numeric: true }, { label: 'Retention', numeric: true }, { label: 'Rebill rate', numeric: true }, { label: 'Cancellations', numeric: true }]}
+        columns={[...groupColumns(d?.groupBy ?? null, several), { label: 'Cycle', numeric: true }, { label: 'Initial', numeric: true }, { label: 'Due', numeric: true }, { label: 'Approvals', numeric: true }, { label: 'Declined', numeric: true }, { label: 'Pending', numeric: true }, { label: 'Retention', numeric: true }, { label: 'Rebill rate', numeric: true }, { label: 'Cancellations', numeric: true }, { label: 'Complete', csvOnly: true }]}
         rows={(d?.rows ?? []).flatMap((row) =>
           row.cycles.map((c) => [
             ...groupCells(d?.groupBy ?? null, row, several),
             { view: String(c.cycle), csv: String(c.cycle) },
             { view: count(row.initialPurchases), csv: String(row.initialPurchases) },
+            { view: count(c.due), csv: String(c.due) },
             { view: count(c.approvals), csv: String(c.approvals) },
+            { view: count(c.declined), csv: String(c.declined) },
+            { view: count(c.pending), csv: String(c.pending) },
             {
               view: (
-                <span className="bar-cell">
+                <span className="bar-cell" data-complete={String(c.complete)}>
                   <span className="bar" style={{ width: `${Math.round((c.retention ?? 0) * 100)}%` }} />
-                  <span>{pct(c.retention, 1)}</span>
+                  <span>{pct(c.retention, 1)}{c.complete ? '' : '~'}</span>
                 </span>
               ),
               csv: c.retention === null ? '' : String(c.retention),
+              className: c.complete ? undefined : 'incomplete',
+              title: c.complete ? undefined : `Not final: ${c.pending} subscriptions not yet due at this cycle`,
             },
-            { view: pct(c.rebillRate, 1), csv: c.rebillRate === null ? '' : String(c.rebillRate) },
+            { view: `${pct(c.rebillRate, 1)}${c.complete ? '' : '~'}`, csv: c.rebillRate === null ? '' : String(c.rebillRate), className: c.complete ? undefined : 'incomplete' },
             { view: count(c.cancellations), csv: String(c.cancellations) },
+            { view: '', csv: String(c.complete) },
           ]),
         )}
       />
