@@ -11,12 +11,13 @@ const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> =
   migration: () => import('./migration.js'),
   'init-mapping': () => import('./init-mapping.js'),
   'sync-scale': () => import('./sync-scale.js'),
+  'newest-first': () => import('./newest-first.js'),
   dashboard: () => import('./dashboard.js'),
 };
 
 // Run only when named: sync-scale syncs and compares a 1,000,000-transaction merchant (well over ten
 // minutes and gigabytes of memory), too long for the default set.
-const namedOnly = new Set(['sync-scale']);
+const namedOnly = new Set(['sync-scale', 'newest-first']);
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = names.length > 0 ? names : Object.keys(benches).filter((n) => !namedOnly.has(n));

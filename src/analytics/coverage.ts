@@ -106,7 +106,10 @@ export function checkCoverage(c: ReportCoverage, range: { from: string; to: stri
   }
   const running = c.connections.filter((x) => x.asOf === null).map((x) => x.name);
   if (running.length > 0) {
-    warnings.push({ code: 'backfill_running', message: `the first backfill of ${running.join(', ')} is still running: figures are exact for the days covered so far (${covered})` });
+    warnings.push({
+      code: 'backfill_running',
+      message: `the first backfill of ${running.join(', ')} is still running: revenue, refunds, chargebacks, orders and approvals are exact for the days covered so far (${covered}); new customers, cohorts and retention are counted once it has fetched every transaction`,
+    });
   }
   return { outside: null, warnings };
 }

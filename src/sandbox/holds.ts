@@ -9,6 +9,8 @@
 export interface ApiCall {
   path: string;
   n: number;
+  /** The call's parameters (query string and form body), e.g. a window's startDate and endDate. */
+  params: Readonly<Record<string, string>>;
 }
 
 /** A hold on the answers of the calls it selects. */

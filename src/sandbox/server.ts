@@ -42,9 +42,10 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
     return;
   }
   const n = state.requests++;
-  const held = state.holds.check({ path, n });
+  const params = requestParams(url, req, body);
+  const held = state.holds.check({ path, n, params });
   const fault = faultFor(state.merchant.config.seed, state.faultRate, n);
-  const text = JSON.stringify(answerApi(state, path, requestParams(url, req, body), normaliseAddress(req)));
+  const text = JSON.stringify(answerApi(state, path, params, normaliseAddress(req)));
   // The latency is the time a call takes, from its arrival to its answer, and the sandbox's own work
   // happens within it, as a CRM's servers work on concurrent calls side by side: answering first and
   // then waiting out the rest keeps concurrent calls from queueing behind each other's work on this

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backfillPlan, incrementalPlan, laterDate, pagesToResume, remainingPages, splitWindow, windowDays, windowKey } from './plan.js';
-import { Frontier } from './run.js';
+import { BackfillWalks, before, Frontier } from './run.js';
 
 describe('window planning', () => {
   it('keeps a sparse window whole', () => {
@@ -62,5 +62,39 @@ describe('the backfill frontier', () => {
     f.leaf('jan', { start: '2025-01-01', end: '2025-01-31' }, 400, new Set([2]));
     f.committed('jan', 1);
     expect(moves).toEqual(['2025-02-01', '2025-01-01']);
+  });
+});
+
+describe('the two walks of a backfill', () => {
+  it('cover a day once both the sales and the chargebacks walk have committed it', () => {
+    const moves: string[] = [];
+    const w = new BackfillWalks('2025-03-31', 200, (from) => moves.push(from));
+    w.created.leaf('mar', { start: '2025-03-01', end: '2025-03-31' }, 150);
+    w.created.committed('mar', 1);
+    w.created.leaf('feb', { start: '2025-02-01', end: '2025-02-28' }, 150);
+    w.created.committed('feb', 1);
+    // The sales of February and March are in, their chargebacks of older sales not yet: nothing covered.
+    expect(moves).toEqual([]);
+    w.chargebacks.leaf('cb-mar', { start: '2025-03-01', end: '2025-03-31' }, 10);
+    w.chargebacks.committed('cb-mar', 1);
+    expect(moves).toEqual(['2025-03-01']);
+    w.chargebacks.leaf('cb-jan-feb', { start: '2025-01-01', end: '2025-02-28' }, 10);
+    w.chargebacks.committed('cb-jan-feb', 1);
+    // The chargebacks reach January, the sales February: February is the first day both cover.
+    expect(moves).toEqual(['2025-03-01', '2025-02-01']);
+  });
+});
+
+describe('the order workers take tasks in', () => {
+  it('the ledger first, its newest window first, the rest in the order queued', () => {
+    const tasks = [
+      { name: 'orders', ledger: false, end: '2025-03-31', seq: 0 },
+      { name: 'txns jan', ledger: true, end: '2025-01-31', seq: 1 },
+      { name: 'customers', ledger: false, end: '2025-01-31', seq: 2 },
+      { name: 'txns mar', ledger: true, end: '2025-03-31', seq: 3 },
+      { name: 'txns feb', ledger: true, end: '2025-02-28', seq: 4 },
+    ];
+    const sorted = [...tasks].sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+    expect(sorted.map((t) => t.name)).toEqual(['txns mar', 'txns feb', 'txns jan', 'orders', 'customers']);
   });
 });

@@ -92,9 +92,62 @@ interface Task {
   total?: number;
 }
 
+/**
+ * Which task a free worker takes first: the ledger's before the other streams (the reports need it, and
+ * its pages cost the store the most), and within the ledger the newest window first, so the latest days
+ * are covered early in a long backfill (docs/sync.md, "Coverage"); otherwise in the order queued.
+ */
+export function before(a: { ledger: boolean; end: string | null; seq: number }, b: { ledger: boolean; end: string | null; seq: number }): boolean {
+  if (a.ledger !== b.ledger) return a.ledger;
+  if (a.ledger && a.end !== b.end && a.end !== null && b.end !== null) return a.end > b.end;
+  return a.seq < b.seq;
+}
+
+/** Tasks by `before`: a binary heap. */
+class TaskQueue {
+  private readonly heap: { t: Task; ledger: boolean; end: string | null; seq: number }[] = [];
+  private seq = 0;
+
+  get length(): number {
+    return this.heap.length;
+  }
+
+  push(t: Task): void {
+    const h = this.heap;
+    h.push({ t, ledger: !!t.spec.feedsLedger, end: t.window?.end ?? null, seq: this.seq++ });
+    for (let i = h.length - 1; i > 0; ) {
+      const up = (i - 1) >> 1;
+      if (!before(h[i]!, h[up]!)) break;
+      [h[i], h[up]] = [h[up]!, h[i]!];
+      i = up;
+    }
+  }
+
+  shift(): Task | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last) {
+      h[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let best = i;
+        if (l < h.length && before(h[l]!, h[best]!)) best = l;
+        if (r < h.length && before(h[r]!, h[best]!)) best = r;
+        if (best === i) break;
+        [h[i], h[best]] = [h[best]!, h[i]!];
+        i = best;
+      }
+    }
+    return top?.t;
+  }
+}
+
 /** Runs tasks with `concurrency` workers; tasks may add tasks; the first error stops the pool. */
 async function runPool(initial: Task[], concurrency: number, work: (t: Task, push: (t: Task) => void) => Promise<void>, signal?: AbortSignal): Promise<void> {
-  const queue = [...initial];
+  const queue = new TaskQueue();
+  for (const t of initial) queue.push(t);
   let active = 0;
   let failure: unknown = null;
   let waiters: (() => void)[] = [];
@@ -305,15 +358,19 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   };
 
   // A backfill walks its newest days first, and its coverage widens backwards as the ledger's windows
-  // are committed, so the latest days are reportable long before the backfill ends.
-  const frontier =
+  // are committed, so the latest days are reportable long before the backfill ends. Two walks feed the
+  // ledger (the sales by dateCreated, the chargebacks by dateUpdated): a day is covered once both have
+  // committed it, so a report of the covered days has their chargebacks of older sales too.
+  const walks =
     o.mode.kind === 'backfill'
-      ? new Frontier(o.mode.to, perPage, (from) => {
+      ? new BackfillWalks(o.mode.to, perPage, (from) => {
           const to = o.mode.kind === 'backfill' ? o.mode.to : today;
           coverageWrites = coverageWrites.then(() => o.store.extendCoverage(o.connectionId, { from, to, asOf: null }));
           coverageWrites.catch(() => undefined);
         })
       : null;
+  const frontier = walks?.created ?? null;
+  const chargebackFrontier = walks?.chargebacks ?? null;
 
   const writer = new BatchWriter(o.store, (batch) => {
     let ledgerPages = 0;
@@ -322,6 +379,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       const m = w.marker;
       if (!m) continue;
       if (frontier && w.ledger) frontier.committed(m.windowKey, m.page);
+      if (chargebackFrontier && w.ledger) chargebackFrontier.committed(m.windowKey, m.page);
       maxUpdated.set(m.stream, maxWall(maxUpdated.get(m.stream) ?? null, m.maxUpdated));
       counters.records += m.records;
       counters.pages += 1;
@@ -376,6 +434,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       }
       const prior = markers.get(`${t.spec.name}|${wk}`);
       if (t.window && frontier && t.spec.feedsLedger && t.rangeType === 'dateCreated' && !t.params) frontier.leaf(wk, t.window, page.totalResults, prior?.pages);
+      if (t.window && chargebackFrontier && t.spec.feedsLedger && t.rangeType === 'dateUpdated' && t.params?.isChargedback) chargebackFrontier.leaf(wk, t.window, page.totalResults, prior?.pages);
       const rest = t.window
         ? pagesToResume(page.totalResults, perPage, prior?.pages ?? new Set(), prior?.total)
         : // Unwindowed streams (campaigns, products) walk on until a short page; no total-based resume.
@@ -539,6 +598,28 @@ function coverageOf(mode: SyncMode, today: string, maxUpdated: Map<string, strin
  * to the backfill's last day, is committed. Windows are told as their first page reveals their size
  * (`leaf`) and their pages as they commit (`committed`); `moved` hears each new frontier.
  */
+/**
+ * The two walks of a backfill that feed the ledger, the sales by dateCreated and the chargebacks by
+ * dateUpdated, each with its frontier: a day is covered once both have committed it (the later of the
+ * two frontiers), so a report of the covered days has their chargebacks of older sales too.
+ */
+export class BackfillWalks {
+  readonly created: Frontier;
+  readonly chargebacks: Frontier;
+  private readonly at = { created: '', chargebacks: '' };
+
+  constructor(to: string, perPage: number, moved: (from: string) => void) {
+    const walk = (k: 'created' | 'chargebacks') =>
+      new Frontier(to, perPage, (from) => {
+        this.at[k] = from;
+        if (!this.at.created || !this.at.chargebacks) return;
+        moved(this.at.created > this.at.chargebacks ? this.at.created : this.at.chargebacks);
+      });
+    this.created = walk('created');
+    this.chargebacks = walk('chargebacks');
+  }
+}
+
 export class Frontier {
   private readonly windows = new Map<string, { window: Window; pages: number; done: Set<number> }>();
   private readonly spans: Window[] = [];
