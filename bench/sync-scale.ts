@@ -100,7 +100,7 @@ export default async function main(): Promise<void> {
 
   log(`generating the sandbox merchant in process: ${num(customers)} customers, ${START} to ${NOW}, seed ${SEED} [${load()}]`);
   const genStarted = performance.now();
-  const sb = await startSandbox({ seed: SEED, customers, start: START, now: NOW, port: 0 });
+  const sb = await startSandbox({ seed: SEED, customers, start: START, now: NOW, port: 0, profile: 'rich' });
   const m = sb.merchant;
   log(
     `sandbox at ${sb.baseUrl}: ${num(m.txns.length)} transactions, ${num(m.orders.length)} orders, ${num(m.customers.length)} customers, ${num(m.purchases.length)} purchases ` +
