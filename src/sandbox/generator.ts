@@ -431,7 +431,7 @@ function makeCustomer(m: Merchant, e: Engine, t: number, campaign: Campaign, aff
   const lastName = r.pick(LAST_NAMES);
   // Same one draw whatever the country, so the profiles' merchants stay draw for draw the same.
   const foreign = FOREIGN_CITIES[campaign.currency.country];
-  const [city, state, zip3, country] = foreign ? r.pick(foreign) : [...r.pick(CITIES), 'US'];
+  const [city, state, zip3, country = 'US'] = foreign ? r.pick(foreign) : r.pick(CITIES);
   const payRoll = r.next();
   const paySource = payRoll < 0.95 ? 'CREDITCARD' : payRoll < 0.99 ? 'CHECK' : 'PREPAID';
   const card = r.weighted([50, 35, 8, 7]);

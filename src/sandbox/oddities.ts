@@ -8,7 +8,6 @@
  */
 import { hash32, mix32 } from './prng.js';
 import type { Merchant, Txn } from './model.js';
-import type { ApiRecord } from './records.js';
 
 /** Oddities a tolerant reader reads: the record stays whole. */
 export const ODD_KINDS = ['money-thousands', 'cycle-string', 'chargeback-date-us', 'chargeback-date-time', 'enum-casing', 'unknown-enum'] as const;
@@ -54,7 +53,7 @@ export function withThousands(money: string): string {
 const DISPLAY_RESPONSE: Record<string, string> = { SUCCESS: 'Success', SOFT_DECLINE: 'Soft Decline', HARD_DECLINE: 'Hard Decline' };
 
 /** Rewrites a served transaction record per its oddity (in place; the keys stay, only values change). */
-export function applyOddity(m: Merchant, x: Txn, rec: ApiRecord): void {
+export function applyOddity(m: Merchant, x: Txn, rec: Record<string, unknown>): void {
   const kind = oddityOf(m, x);
   if (kind === null) return;
   switch (kind) {
