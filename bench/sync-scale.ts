@@ -100,6 +100,7 @@ export default async function main(): Promise<void> {
 
   log(`generating the sandbox merchant in process: ${num(customers)} customers, ${START} to ${NOW}, seed ${SEED} [${load()}]`);
   const genStarted = performance.now();
+  // The rich profile: the figures in docs/sync.md were taken on it, and stay comparable.
   const sb = await startSandbox({ seed: SEED, customers, start: START, now: NOW, port: 0, profile: 'rich' });
   const m = sb.merchant;
   log(

@@ -200,7 +200,7 @@ async function replayRequests(sb: Sandbox, requests: Request[], concurrency: num
   return (performance.now() - started) / 1000;
 }
 
-// The rich profile, whose rows the client reads today (the real one waits on issue 14's client side).
+// The rich profile: the same workload as the figures in docs/sync.md, so they stay comparable.
 const SANDBOX_ARGS = ['--seed', 'bench', '--start', '2025-01-01', '--now', '2025-06-30 18:00:00', '--profile', 'rich'];
 
 /** A whole sync (HTTP, parsing, mapping, store) with no latency: records per second and per CPU-second. */

@@ -12,7 +12,7 @@ import { runSync } from '../src/sync/run.js';
 import { asConveyed, compareToGroundTruth, groundTruthReport } from './ground-truth.js';
 import { openTestStore } from './stores.js';
 
-const SANDBOX = { seed: 'ground-truth', customers: 300, start: '2025-01-01', now: '2025-03-31 18:00:00', profile: 'rich' } as const;
+const SANDBOX = { seed: 'ground-truth', customers: 300, start: '2025-01-01', now: '2025-03-31 18:00:00' };
 
 let sb: Sandbox;
 beforeAll(async () => {

@@ -58,7 +58,7 @@ async function signIn(password = ADMIN): Promise<{ cookie: string; csrf: string 
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'konduit-server-'));
-  sb = await startSandbox({ seed: 'server-it', customers: 120, start: '2026-01-01', now: '2026-06-30 12:00:00', profile: 'rich' });
+  sb = await startSandbox({ seed: 'server-it', customers: 120, start: '2026-01-01', now: '2026-06-30 12:00:00' });
   store = await openDuckDbStore(join(dir, 'k.duckdb'), { secretKey: generateKey() });
   await store.migrate();
   srv = await startServer({ store, statePath: join(dir, 'web.json'), locksDir: join(dir, 'locks'), port: 0, adminPassword: ADMIN, webRoot: null, schedule: false, syncRate: 0 });

@@ -59,8 +59,7 @@ export async function run(argv: string[]): Promise<number> {
     const today = localDate(Date.now(), zone);
     const start = addDays(today, -Math.round(months * 30.44));
     out.write(`Generating a sandbox merchant (${customers} customers since ${start})...\n`);
-    // The rich profile until the client reads the real one (issue 14): currencies, attribution, quarantine.
-    const sandbox = await startSandbox({ seed: values.seed ?? 'demo', customers, start, timezone: zone, profile: 'rich' });
+    const sandbox = await startSandbox({ seed: values.seed ?? 'demo', customers, start, timezone: zone });
     cleanup.unshift(() => sandbox.close());
     const store = await openStore(join(dir, 'demo.duckdb'));
     cleanup.unshift(() => store.close());
