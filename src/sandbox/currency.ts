@@ -1,5 +1,5 @@
 /**
- * The currencies a sandbox account can sell in, with the symbols the CRM prints (konnektive-api.md, "What
+ * The currencies a sandbox account can sell in, with the symbols the CRM prints (docs/crm-api.md, "What
  * real merchant data shows": a live account's 783 sales carry 9 symbols and no `currencyCode`) and the
  * share of sales each had there. A campaign sells in one currency (in that export every campaign id
  * carries one symbol), so a customer, their orders, transactions and purchases all share it.

@@ -1,6 +1,6 @@
 /**
  * Odd values on served transaction records: a small, seeded share of records carries one value a
- * tolerant reader must still read (DESIGN §2: thousands separators, numeric strings, other date
+ * tolerant reader must still read (docs/sync.md: thousands separators, numeric strings, other date
  * formats, unknown enum values), and a rarer share one it cannot read at all, for quarantine. Which
  * record and which oddity is a hash of (seed, transactionId), never a draw from the simulation's
  * streams: the merchant is the same with or without oddities, a record is odd the same way on every
@@ -78,7 +78,7 @@ export function applyOddity(m: Merchant, x: Txn, rec: Record<string, unknown>): 
       rec.responseType = DISPLAY_RESPONSE[x.response] ?? x.response;
       return;
     case 'unknown-enum':
-      // The reference does not know how the CRM labels upsells (§13.6): a value no list has.
+      // Nobody knows how the CRM labels upsells: a value no list has.
       rec.orderType = 'UPSALE';
       return;
     case 'bad-transaction-id':

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { currencyOf as clientCurrencyOf } from '../core/currency.js';
 import { CURRENCIES } from './currency.js';
 import { generateMerchant, lineCharge } from './generator.js';
 import type { Merchant, Txn } from './model.js';
@@ -152,8 +153,9 @@ describe('currencies', () => {
     expect(m.campaigns.map((c) => [c.campaignId, c.currency.code])).toEqual([[1, 'CLP'], [2, 'CLP'], [3, 'CLP'], [4, 'COP'], [5, 'COP'], [6, 'COP'], [7, 'EUR'], [8, 'EUR'], [9, 'EUR']]);
   });
 
-  it('shows the symbols the client maps to ISO codes (DESIGN §2), a bare $ being the base currency USD', () => {
+  it('shows the symbols the client maps to ISO codes (src/core/currency.ts), a bare $ being the base currency USD', () => {
     expect(Object.fromEntries(CURRENCIES.map((c) => [c.symbol, c.code]))).toEqual({ $: 'USD', MX$: 'MXN', AU$: 'AUD', R: 'ZAR', '€': 'EUR', '£': 'GBP', CA$: 'CAD', CO$: 'COP', CL$: 'CLP' });
+    for (const c of CURRENCIES) expect(clientCurrencyOf(null, c.symbol, 'USD'), c.symbol).toBe(c.code);
     expect(CURRENCIES.map((c) => c.weight)).toEqual([548, 117, 68, 20, 13, 10, 5, 1, 1]);
   });
 

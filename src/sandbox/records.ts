@@ -299,7 +299,7 @@ function cycleOfOrder(o: Order): number {
  * A transactions/query record. One literal for both shapes, a field absent from a shape being
  * `undefined` (JSON.stringify and the export's columns leave it out): building the record from spread
  * parts measured 20 times slower, and the served rows per second are the sandbox's main cost.
- * The real shape is the real export's 54 columns (konnektive-api.md): no productId, campaignProductId,
+ * The real shape is the real export's 54 columns (docs/crm-api.md): no productId, campaignProductId,
  * productName or purchaseId (product and subscription come through the order and the purchase),
  * NEW_SALE on rebills, recycleNumber null on a first sale (0 on a rebill's first attempt, as there),
  * the symbol without the code, and the export's extra columns.
@@ -389,7 +389,7 @@ function txnShape(m: Merchant, x: Txn, rich: boolean, withItems: boolean, view: 
 
 /**
  * A transaction's `items` (the real profile's option `txnItems`): its order line, as on the order.
- * Whether live rows carry items is unknown (konnektive-api.md), so a client is tested with and without.
+ * Whether live rows carry items is unknown (docs/sandbox.md, "Profiles"), so a client is tested with and without.
  */
 function txnItems(x: Txn): ApiRecord | [] {
   return x.line ? { [String(x.line.cp.campaignProductId)]: lineItem(x.line) } : [];

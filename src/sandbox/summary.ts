@@ -1,5 +1,5 @@
 /**
- * transactions/summary: the CRM's own summary report (konnektive-api.md §5, §6.6). Not paginated:
+ * transactions/summary: the CRM's own summary report (docs/sandbox.md, "Record shapes"). Not paginated:
  * `message` is a plain array of rows, one per day (reportType=date, the default), per campaign product
  * (product) or per campaign (campaign), with the row fields the reference lists. Sales and declines
  * count on their own dateCreated in the account's zone; refunds, voids and chargebacks count on the
