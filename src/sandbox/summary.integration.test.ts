@@ -9,6 +9,7 @@ import { localDate } from '../core/time.js';
 import { CURRENCIES } from './currency.js';
 import { startSandbox, type Sandbox } from './index.js';
 import type { Txn } from './model.js';
+import type { SummaryTotals } from './summary.js';
 import { sandboxApi } from '../../test/sandbox-api.js';
 
 let sb: Sandbox;
@@ -22,18 +23,8 @@ afterAll(async () => {
   await sb?.close();
 });
 
-interface Figures {
-  newSaleCnt: number;
-  newSaleRev: number;
-  rebillCnt: number;
-  rebillRev: number;
-  declinesCnt: number;
-  rebillDeclinesCnt: number;
-  refundCnt: number;
-  refundRev: number;
-  chargebackCnt: number;
-  chargebackRev: number;
-}
+/** What a row counts: the summary's own type, the oracle's arithmetic its own. */
+type Figures = SummaryTotals;
 
 const CODE_OF = Object.fromEntries(CURRENCIES.map((c) => [c.symbol, c.code]));
 const day = (x: Txn) => localDate(x.t, ZONE);
@@ -44,7 +35,7 @@ function oracle(from: string, to: string, groupOf: (x: Txn) => string): Map<stri
   const at = (x: Txn) => {
     const k = `${groupOf(x)}|${x.order.campaign.currency.code}`;
     let f = out.get(k);
-    if (!f) out.set(k, (f = { newSaleCnt: 0, newSaleRev: 0, rebillCnt: 0, rebillRev: 0, declinesCnt: 0, rebillDeclinesCnt: 0, refundCnt: 0, refundRev: 0, chargebackCnt: 0, chargebackRev: 0 }));
+    if (!f) out.set(k, (f = { newSaleCnt: 0, newSaleRev: 0, rebillCnt: 0, rebillRev: 0, declinesCnt: 0, rebillDeclinesCnt: 0, refundCnt: 0, refundRev: 0, chargebackCnt: 0, chargebackRev: 0, salesTax: 0 }));
     return f;
   };
   const inRange = (x: Txn) => day(x) >= from && day(x) <= to;
@@ -59,6 +50,7 @@ function oracle(from: string, to: string, groupOf: (x: Txn) => string): Map<stri
     if (!inRange(x)) continue;
     if (ok && (x.type === 'SALE' || x.type === 'CAPTURE')) {
       const f = at(x);
+      f.salesTax += x.salesTax;
       if (x.cycle === 1) {
         f.newSaleCnt++;
         f.newSaleRev += x.amount;
@@ -96,6 +88,7 @@ function expectRows(rows: Array<Record<string, any>>, expected: Map<string, Figu
       refundRev: formatCents(f!.refundRev),
       chargebackCnt: f!.chargebackCnt,
       chargebackRev: formatCents(f!.chargebackRev),
+      salesTax: formatCents(f!.salesTax),
       grossRevenue: formatCents(gross),
       netRevenue: formatCents(gross - f!.refundRev - f!.chargebackRev),
     });
