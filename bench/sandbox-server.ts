@@ -8,12 +8,14 @@ import { startSandbox } from '../src/sandbox/index.js';
 const customers = Number(process.argv[2] ?? 330_000);
 const rss0 = process.memoryUsage().rss;
 const t0 = performance.now();
-const sb = await startSandbox({ seed: 'bench', customers, start: '2024-11-22', now: '2026-11-21 12:00:00', port: 0 });
+// The default profile (real) unless KONDUIT_BENCH_PROFILE says rich.
+const profile = process.env.KONDUIT_BENCH_PROFILE === 'rich' ? 'rich' : 'real';
+const sb = await startSandbox({ seed: 'bench', customers, start: '2024-11-22', now: '2026-11-21 12:00:00', port: 0, profile });
 const genMs = performance.now() - t0;
 const m = sb.merchant;
 const mem = process.memoryUsage();
 process.stdout.write(
-  `${JSON.stringify({ baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, genMs, rss: mem.rss, rss0, heapUsed: mem.heapUsed, txns: m.txns.length, orders: m.orders.length, customers: m.customers.length, purchases: m.purchases.length })}\n`,
+  `${JSON.stringify({ profile, baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, genMs, rss: mem.rss, rss0, heapUsed: mem.heapUsed, txns: m.txns.length, orders: m.orders.length, customers: m.customers.length, purchases: m.purchases.length })}\n`,
 );
 process.stdin.resume();
 process.stdin.on('end', async () => {

@@ -2,7 +2,8 @@
  * Sandbox at scale: a child process generates a merchant with ~1,000,000 transactions and serves it
  * (bench/sandbox-server.ts); this process walks every day of transactions over 127.0.0.1, page by page
  * (resultsPerPage=200), and reports generation time, the server's memory and pages per second.
- * `npm run bench -- sandbox` (KONDUIT_BENCH_CUSTOMERS to change the size; ~3 transactions per customer).
+ * `npm run bench -- sandbox` (KONDUIT_BENCH_CUSTOMERS to change the size, ~3 transactions per customer;
+ * KONDUIT_BENCH_PROFILE=rich for the rich profile, real by default).
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 const mb = (b: number) => `${Math.round(b / 1e6)} MB`;
 
 interface Ready {
+  profile: string;
   baseUrl: string;
   loginId: string;
   password: string;
@@ -31,7 +33,7 @@ export default async function bench(): Promise<void> {
   });
   const lines = createInterface({ input: server.stdout })[Symbol.asyncIterator]();
   const ready = JSON.parse(String((await lines.next()).value)) as Ready;
-  console.log(`generated ${ready.txns.toLocaleString()} transactions, ${ready.orders.toLocaleString()} orders, ${ready.customers.toLocaleString()} customers, ${ready.purchases.toLocaleString()} purchases in ${(ready.genMs / 1000).toFixed(1)} s`);
+  console.log(`generated (profile ${ready.profile}) ${ready.txns.toLocaleString()} transactions, ${ready.orders.toLocaleString()} orders, ${ready.customers.toLocaleString()} customers, ${ready.purchases.toLocaleString()} purchases in ${(ready.genMs / 1000).toFixed(1)} s`);
   console.log(`server after generation: RSS ${mb(ready.rss)} (${mb(ready.rss - ready.rss0)} for the merchant), heap used ${mb(ready.heapUsed)}`);
 
   const days: string[] = [];

@@ -200,7 +200,8 @@ async function replayRequests(sb: Sandbox, requests: Request[], concurrency: num
   return (performance.now() - started) / 1000;
 }
 
-const SANDBOX_ARGS = ['--seed', 'bench', '--start', '2025-01-01', '--now', '2025-06-30 18:00:00'];
+// The rich profile: the same workload as the figures in docs/sync.md, so they stay comparable.
+const SANDBOX_ARGS = ['--seed', 'bench', '--start', '2025-01-01', '--now', '2025-06-30 18:00:00', '--profile', 'rich'];
 
 /** A whole sync (HTTP, parsing, mapping, store) with no latency: records per second and per CPU-second. */
 async function endToEnd(dir: string): Promise<void> {

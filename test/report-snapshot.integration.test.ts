@@ -23,7 +23,7 @@ const SNAPSHOT = join(here, 'snapshots', 'reports.json');
 const UPDATE = process.env.KONDUIT_UPDATE_SNAPSHOT === '1';
 
 const ZONES = ['America/New_York', 'Asia/Kolkata', 'Pacific/Auckland', 'America/Los_Angeles'];
-const SANDBOX = { seed: 'report-snapshot', customers: 250, start: '2025-01-01', now: '2025-05-20 15:00:00' };
+const SANDBOX = { seed: 'report-snapshot', customers: 250, start: '2025-01-01', now: '2025-05-20 15:00:00', profile: 'rich' } as const;
 
 type Reports = Record<string, unknown>;
 

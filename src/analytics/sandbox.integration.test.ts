@@ -16,7 +16,7 @@ import { retentionReport } from './retention.js';
 import { seriesReport, summaryReport } from './summary.js';
 import { openTestStore } from '../../test/stores.js';
 
-const SANDBOX = { seed: 'analytics-it', customers: 400, start: '2025-01-01', now: '2025-07-15 18:00:00' };
+const SANDBOX = { seed: 'analytics-it', customers: 400, start: '2025-01-01', now: '2025-07-15 18:00:00', profile: 'rich' } as const;
 const ZONES = ['America/New_York', 'Asia/Kolkata', 'Pacific/Auckland', 'America/Los_Angeles'];
 
 type Kind = 'sale' | 'refund' | 'void' | 'chargeback' | 'decline';
@@ -383,7 +383,7 @@ describe.each(['duckdb', 'postgres'] as const)('reports equal the sandbox ground
 
 describe.each(['duckdb', 'postgres'] as const)('pre-aggregates after a backfill, an advance of the CRM clock and an incremental sync, on %s', (engine) => {
   it('equal the ledger path, a rebuild and the independent oracle', async () => {
-    const opts = { seed: `analytics-inc-${engine}`, customers: 250, start: '2025-01-01', now: '2025-05-15 18:00:00' };
+    const opts = { seed: `analytics-inc-${engine}`, customers: 250, start: '2025-01-01', now: '2025-05-15 18:00:00', profile: 'rich' } as const;
     const sb2 = await startSandbox(opts);
     const { store, dispose } = await openEngine(engine);
     try {

@@ -16,7 +16,7 @@ import { parseReportQuery, ReportQueryError, type ReportName } from './query.js'
 import { listValues, runReport } from './run.js';
 
 const RANGE = { from: '2025-01-01', to: '2025-04-30', tz: 'America/New_York' };
-const OPTS = { customers: 150, start: '2025-01-01', now: '2025-05-05 12:00:00' };
+const OPTS = { customers: 150, start: '2025-01-01', now: '2025-05-05 12:00:00', profile: 'rich' } as const;
 
 describe.each(['duckdb', 'postgres'] as const)('two accounts with the same ids in one store, on %s', (engine) => {
   const sandboxes: Record<'a' | 'b', Sandbox | undefined> = { a: undefined, b: undefined };

@@ -1,8 +1,9 @@
 /**
- * Conformance of the sandbox to the API reference (konnektive-api.md) and to its own ground truth,
- * over HTTP on 127.0.0.1.
+ * Conformance of the sandbox to the API (docs/crm-api.md, docs/sandbox.md) and to its own ground truth,
+ * over HTTP on 127.0.0.1, on the `rich` profile, whose records carry every id these tests filter and
+ * look up by (the `real` profile's shape has its own suite, profiles.integration.test.ts).
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,27 +11,14 @@ import { instantToCrmWall } from '../core/time.js';
 import { ADMIN_HEADER } from './admin.js';
 import { txnById } from './generator.js';
 import { MESSAGES } from './envelope.js';
-import { csvLine, EXPORT_TABLES } from './export.js';
 import { exportGroundTruth, startSandbox, type Sandbox } from './index.js';
 import { customerRecord, orderRecord, purchaseRecord, txnRecord, type ApiRecord } from './records.js';
+import { sandboxApi, type Json } from '../../test/sandbox-api.js';
 
-type Json = { result: string; message: any };
 let sb: Sandbox;
+const { call, walk, expectServedEqualsExport } = sandboxApi(() => sb);
 const ZONE = 'America/New_York';
 const ALL = { startDate: '01/01/2010', endDate: '12/31/2030' };
-
-async function call(path: string, params: Record<string, string>, opts: { method?: 'GET' | 'POST'; creds?: boolean; body?: string; type?: string } = {}): Promise<Json> {
-  const all = opts.creds === false ? params : { loginId: sb.loginId, password: sb.password, ...params };
-  const method = opts.method ?? 'POST';
-  const qs = new URLSearchParams(all).toString();
-  const res =
-    method === 'GET'
-      ? await fetch(`${sb.baseUrl}/${path}/?${qs}`)
-      : await fetch(`${sb.baseUrl}/${path}/`, { method: 'POST', headers: { 'content-type': opts.type ?? 'application/x-www-form-urlencoded' }, body: opts.body ?? qs });
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toContain('application/json');
-  return (await res.json()) as Json;
-}
 
 async function admin(route: string, body: unknown, method = 'POST'): Promise<Response> {
   return fetch(`${sb.baseUrl}/_sandbox/${route}`, {
@@ -40,23 +28,8 @@ async function admin(route: string, body: unknown, method = 'POST'): Promise<Res
   });
 }
 
-/** Every record of a query, walking pages of 200. */
-async function walk(path: string, params: Record<string, string>): Promise<ApiRecord[]> {
-  const out: ApiRecord[] = [];
-  for (let page = 1; ; page++) {
-    const r = await call(path, { ...params, resultsPerPage: '200', page: String(page) });
-    if (r.result === 'ERROR') {
-      expect(r.message).toMatch(/matching those parameters could be found/);
-      return out;
-    }
-    const data = Array.isArray(r.message.data) ? r.message.data : Object.values(r.message.data);
-    out.push(...data);
-    if (page * 200 >= r.message.totalResults) return out;
-  }
-}
-
 beforeAll(async () => {
-  sb = await startSandbox({ seed: 'conformance', customers: 1200, start: '2025-01-01', now: '2026-11-21 12:00:00' });
+  sb = await startSandbox({ seed: 'conformance', customers: 1200, start: '2025-01-01', now: '2026-11-21 12:00:00', profile: 'rich' });
 });
 afterAll(async () => {
   await sb?.close();
@@ -286,7 +259,7 @@ describe('dates and time zones', () => {
   });
 
   it('serves another account zone in its own wall time', async () => {
-    const london = await startSandbox({ seed: 'conformance-london', customers: 200, start: '2026-01-01', now: '2026-11-21 12:00:00', timezone: 'Europe/London' });
+    const london = await startSandbox({ seed: 'conformance-london', customers: 200, start: '2026-01-01', now: '2026-11-21 12:00:00', timezone: 'Europe/London', profile: 'rich' });
     try {
       const res = await fetch(`${london.baseUrl}/transactions/query/?${new URLSearchParams({ loginId: london.loginId, password: london.password, startDate: '03/29/2026', endDate: '03/29/2026', resultsPerPage: '200' })}`);
       const r = (await res.json()) as Json;
@@ -417,35 +390,8 @@ describe('ground truth', () => {
   });
 
   it('equals the sum of every page served, table by table, walking month windows', async () => {
-    const paths: Record<string, string> = {
-      'customers.csv': 'customer/query',
-      'orders.csv': 'order/query',
-      'transactions.csv': 'transactions/query',
-      'purchases.csv': 'purchase/query',
-      'campaigns.csv': 'campaign/query',
-      'products.csv': 'product/query',
-    };
-    for (const table of EXPORT_TABLES) {
-      const text = await readFile(join(dir, table.file), 'utf8');
-      const [header, ...lines] = text.trimEnd().split('\n');
-      const columns = header!.split(',');
-      const served: string[] = [];
-      const path = paths[table.file]!;
-      if (path === 'campaign/query' || path === 'product/query') {
-        for (const r of await walk(path, {})) served.push(csvLine(columns, r));
-      } else {
-        // Month windows across the whole history (and DST changes): no row lost, none twice.
-        for (let y = 2024; y <= 2026; y++) {
-          for (let mo = 1; mo <= 12; mo++) {
-            const last = new Date(Date.UTC(y, mo, 0)).getUTCDate();
-            const extra: Record<string, string> = path === 'order/query' ? { includeCustomFields: '1' } : {};
-            for (const r of await walk(path, { startDate: `${mo}/1/${y}`, endDate: `${mo}/${last}/${y}`, ...extra })) served.push(csvLine(columns, r));
-          }
-        }
-      }
-      expect(served.length, table.file).toBe(lines.length);
-      expect([...served].sort(), table.file).toEqual([...lines].sort());
-    }
+    // Month windows across the whole history (and DST changes).
+    await expectServedEqualsExport(dir, [2024, 2026]);
   });
 });
 

@@ -3,9 +3,9 @@
  * (konnektive-api.md §6). Text filters match whole values, case-insensitively; campaignId takes a
  * comma-separated list; enum filters reject values outside their set.
  */
-import type { BaseProduct, Campaign, Customer, Merchant, Order, Purchase, Txn } from './model.js';
+import type { BaseProduct, Campaign, Coupon, Customer, Merchant, Order, Purchase, Txn } from './model.js';
 import type { EndpointSpec, Filter, IdParam } from './query.js';
-import { campaignRecord, customerRecord, orderRecord, productRecord, purchaseRecord, txnRecord } from './records.js';
+import { campaignRecord, couponRecord, customerRecord, orderRecord, productRecord, purchaseRecord, txnRecord } from './records.js';
 import { customerById, merchantTxnIdOf, txnById } from './generator.js';
 
 const eqi = (a: string | null | undefined, b: string) => a != null && a.toLowerCase() === b.toLowerCase();
@@ -87,7 +87,8 @@ export const ORDERS: EndpointSpec<Order> = {
   },
   filters: {
     orderStatus: { values: ['COMPLETE', 'PARTIAL', 'DECLINED', 'REFUNDED', 'CANCELLED', 'PENDING', 'COD_PENDING'], test: (o, v) => o.status === v.toUpperCase() },
-    orderType: { values: ['NEW_SALE', 'RECURRING'], test: (o, v) => o.type === v.toUpperCase() },
+    // Filters what the records say: under the real profile every order says NEW_SALE.
+    orderType: { values: ['NEW_SALE', 'RECURRING'], test: (o, v, m) => (m.config.profile === 'rich' ? o.type : 'NEW_SALE') === v.toUpperCase() },
     campaignId: { test: (o, v) => intList(v).has(o.campaign.campaignId) },
     isDeclineSave: { test: (o, v) => o.isDeclineSave === (flag(v) ? 1 : 0) },
     affId: { test: (o, v) => eqi(o.customer.affiliate?.affId, v) },
@@ -99,7 +100,7 @@ export const ORDERS: EndpointSpec<Order> = {
     ...customerFilters((o: Order) => o.customer),
   },
   datesRequired: true,
-  render: (m, o, p) => orderRecord(m, o, p.includeCustomFields === '1' || p.includeCustomFields === 'true'),
+  render: (m, o, p, view) => orderRecord(m, o, p.includeCustomFields === '1' || p.includeCustomFields === 'true', view),
 };
 
 /** transactions/query */
@@ -131,7 +132,7 @@ export const TRANSACTIONS: EndpointSpec<Txn> = {
     ...customerFilters((x: Txn) => x.order.customer),
   },
   datesRequired: true,
-  render: (m, x) => txnRecord(m, x),
+  render: (m, x, _p, view) => txnRecord(m, x, view),
 };
 // A customer's transactions: from their orders, in creation order.
 TRANSACTIONS.ids.customerId = {
@@ -157,7 +158,7 @@ export const CUSTOMERS: EndpointSpec<Customer> = {
     ...customerFilters((c: Customer) => c),
   },
   datesRequired: true,
-  render: (m, c) => customerRecord(m, c),
+  render: (m, c, _p, view) => customerRecord(m, c, view),
 };
 
 const PURCHASE_STATUSES = ['TRIAL', 'ACTIVE', 'PAUSED', 'COMPLETE', 'CANCELLED', 'RECYCLE_BILLING', 'RECYCLE_FAILED'];
@@ -197,7 +198,7 @@ export const PURCHASES: EndpointSpec<Purchase> = {
     ...customerFilters((p: Purchase) => p.customer),
   },
   datesRequired: true,
-  render: (m, p) => purchaseRecord(m, p),
+  render: (m, p, _p, view) => purchaseRecord(m, p, view),
 };
 
 /** campaign/query: dates optional; `data` is keyed by campaignId. */
@@ -215,7 +216,7 @@ export const CAMPAIGNS: EndpointSpec<Campaign> = {
     campaignType: { values: ['PHONE', 'ECOMMERCE', 'LANDER'], test: (c, v) => c.type === v.toUpperCase() },
   },
   datesRequired: false,
-  render: (m, c) => campaignRecord(m, c),
+  render: (m, c, _p, view) => campaignRecord(m, c, view),
   keyOf: (c) => String(c.campaignId),
 };
 
@@ -239,7 +240,29 @@ export const PRODUCTS: EndpointSpec<BaseProduct> = {
   render: (m, p) => productRecord(m, p),
 };
 
+/**
+ * coupon/query: the reference finds no coupon endpoint, only the "Coupon" permission; the path, its
+ * parameters and record are ours (docs/sandbox.md). Dates optional, as on campaign/query.
+ */
+export const COUPONS: EndpointSpec<Coupon> = {
+  path: 'coupon/query',
+  entity: 'coupons',
+  table: (m) => m.coupons,
+  id: (k) => k.couponId,
+  dates: { dateCreated: (k) => k.dateCreated, dateUpdated: (k) => k.dateCreated },
+  ids: {
+    couponId: { lookup: (m, v) => m.coupons.filter((k) => k.couponId === Number(v)) },
+    couponCode: { lookup: (m, v) => m.coupons.filter((k) => eqi(k.couponCode, v)) },
+  },
+  filters: {
+    campaignId: { test: (k, v) => intList(v).has(k.campaign.campaignId) },
+    discountType: { values: ['PERCENT', 'FLAT'], test: (k, v) => k.discountType === v.toUpperCase() },
+  },
+  datesRequired: false,
+  render: (m, k, _p, view) => couponRecord(m, k, view),
+};
+
 /** Every query endpoint by path. */
 export const QUERY_ENDPOINTS: Record<string, EndpointSpec<never>> = Object.fromEntries(
-  [ORDERS, TRANSACTIONS, CUSTOMERS, PURCHASES, CAMPAIGNS, PRODUCTS].map((s) => [s.path, s as unknown as EndpointSpec<never>]),
+  [ORDERS, TRANSACTIONS, CUSTOMERS, PURCHASES, CAMPAIGNS, PRODUCTS, COUPONS].map((s) => [s.path, s as unknown as EndpointSpec<never>]),
 );

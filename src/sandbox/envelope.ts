@@ -29,7 +29,8 @@ export interface PageEnvelope {
   queryArgs: Record<string, unknown>;
 }
 
-export type ApiResponse = { result: 'SUCCESS'; message: PageEnvelope } | { result: 'ERROR'; message: string };
+/** A query's page, a report's rows (transactions/summary: `message` is a plain array), or an error. */
+export type ApiResponse = { result: 'SUCCESS'; message: PageEnvelope } | { result: 'SUCCESS'; message: Record<string, unknown>[] } | { result: 'ERROR'; message: string };
 
 /** An ERROR envelope. */
 export function apiError(message: string): ApiResponse {

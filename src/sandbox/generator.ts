@@ -6,6 +6,7 @@
  */
 import { addDays, daysBetween, localDate, startOfLocalDay, wallToInstant, DAY, HOUR, MINUTE } from '../core/time.js';
 import {
+  BRANDS,
   buildAffiliates,
   buildCatalog,
   buildMids,
@@ -16,6 +17,7 @@ import {
   CITIES,
   EMAIL_DOMAINS,
   FIRST_NAMES,
+  FOREIGN_CITIES,
   HARD_DECLINE_TEXTS,
   LAST_NAMES,
   mainProductWeights,
@@ -23,11 +25,13 @@ import {
   SOFT_DECLINE_TEXTS,
   STREETS,
 } from './catalog.js';
+import { currencyOf, REAL_CURRENCIES, roundToUnit } from './currency.js';
 import { Agenda, type SimEvent } from './events.js';
 import type {
   Affiliate,
   Campaign,
   CampaignProduct,
+  Coupon,
   Customer,
   Merchant,
   MerchantConfig,
@@ -35,6 +39,7 @@ import type {
   Order,
   OrderLine,
   OrderType,
+  Profile,
   Purchase,
   ResponseType,
   Txn,
@@ -52,6 +57,47 @@ export interface GenerateOptions {
   start?: string;
   /** Account-local "now", 'YYYY-MM-DD HH:MM:SS' (or a date); default the real clock. */
   now?: string;
+  /** How records are shaped when served (docs/sandbox.md, "Profiles"); default 'real'. */
+  profile?: Profile;
+  /** ISO codes the account sells in (campaigns 1-3 sell the first); default all nine under 'real', USD under 'rich'. */
+  currencies?: readonly string[];
+  /** Coupons on campaigns and orders; default true under 'real', false under 'rich'. */
+  coupons?: boolean;
+  /** Transaction records carry `items`; default false under both profiles. */
+  txnItems?: boolean;
+  /** Share of transaction records with one odd but readable value; default 0.01 under 'real', 0 under 'rich'. */
+  oddRate?: number;
+  /** Share of transaction records that cannot be read at all; default 0.001 under 'real', 0 under 'rich'. */
+  unreadableRate?: number;
+}
+
+/** The profile defaults of the merchant options, filled in (docs/sandbox.md has the table). */
+export function resolveConfig(opts: GenerateOptions, timezone: string, start: string): MerchantConfig {
+  const profile: Profile = opts.profile ?? 'real';
+  if (profile !== 'real' && profile !== 'rich') throw new RangeError(`profile must be "real" or "rich", got "${String(profile)}"`);
+  const real = profile === 'real';
+  const seed = String(opts.seed ?? 'konduit');
+  const currencies = (opts.currencies ?? (real ? REAL_CURRENCIES : ['USD'])).map((c) => currencyOf(c).code);
+  if (currencies.length === 0 || new Set(currencies).size !== currencies.length) throw new RangeError('currencies must list at least one currency, each once');
+  const rate = (name: string, v: number | undefined, fallback: number) => {
+    const r = v ?? fallback;
+    if (!(r >= 0 && r <= 1)) throw new RangeError(`${name} must be from 0 to 1, got ${String(v)}`);
+    return r;
+  };
+  return {
+    seed,
+    customers: opts.customers ?? 2000,
+    timezone,
+    start,
+    profile,
+    currencies,
+    coupons: opts.coupons ?? real,
+    txnItems: opts.txnItems ?? false,
+    oddRate: rate('oddRate', opts.oddRate, real ? 0.01 : 0),
+    unreadableRate: rate('unreadableRate', opts.unreadableRate, real ? 0.001 : 0),
+    // Names by seed under 'real' (colliding ids of two accounts then name different things); fixed under 'rich'.
+    brand: real ? hash32(`brand:${seed}`) % BRANDS.length : 0,
+  };
 }
 
 /** Ids start at these so every id family looks different and none is small enough to be a row count. */
@@ -66,6 +112,12 @@ const DOW_WEIGHTS = [0.8, 1.12, 1.1, 1.06, 1.02, 0.96, 0.78];
 
 interface Engine {
   rng: Rng;
+  /**
+   * Draws only some merchants make (the currency of a new customer, a coupon): a stream of their own, so
+   * the main stream, and with it every customer, order and transaction, is the same in both profiles.
+   */
+  side: Rng;
+  currencyWeights: number[];
   agenda: Agenda;
   /** Next local day to open, YYYY-MM-DD. */
   nextDay: string;
@@ -102,11 +154,13 @@ export function generateMerchant(opts: GenerateOptions = {}): Merchant {
   const today = localDate(now, timezone);
   const start = opts.start ?? addDays(today, -730);
   if (daysBetween(start, today) < 0) throw new RangeError(`start ${start} is after today ${today}`);
-  const config: MerchantConfig = { seed: String(opts.seed ?? 'konduit'), customers: opts.customers ?? 2000, timezone, start };
+  const config = resolveConfig(opts, timezone, start);
   const rng = new Rng(config.seed);
   const created = startOfLocalDay(start, timezone) - 90 * DAY;
-  const { mids, weights: midWeights } = buildMids();
-  const { products, campaigns } = buildCatalog(rng, created);
+  const brand = BRANDS[config.brand] ?? (BRANDS[0] as (typeof BRANDS)[number]);
+  const currencies = config.currencies.map(currencyOf);
+  const { mids, weights: midWeights } = buildMids(brand);
+  const { products, campaigns, coupons } = buildCatalog(rng, created, { brand, currencies, coupons: config.coupons });
   const { affiliates, weights: affWeights, organicWeight } = buildAffiliates();
   const m: Merchant = {
     config,
@@ -115,6 +169,7 @@ export function generateMerchant(opts: GenerateOptions = {}): Merchant {
     products,
     campaigns,
     affiliates,
+    coupons,
     customers: [],
     orders: [],
     txns: [],
@@ -128,6 +183,8 @@ export function generateMerchant(opts: GenerateOptions = {}): Merchant {
   for (let i = 0; i < historyDays; i++) historyWeight += dayWeight(config.seed, addDays(start, i), i, historyDays);
   engines.set(m, {
     rng,
+    side: new Rng(`${config.seed}#side`),
+    currencyWeights: currencies.map((c) => c.weight),
     agenda: new Agenda(),
     nextDay: start,
     historyDays,
@@ -255,6 +312,7 @@ export function addOrder(m: Merchant, t: number, type: OrderType, customer: Cust
     mid,
     refunded: 0,
     isDeclineSave: 0,
+    coupon: null,
     legacyId: null,
   };
   m.orders.push(o);
@@ -262,11 +320,12 @@ export function addOrder(m: Merchant, t: number, type: OrderType, customer: Cust
   return o;
 }
 
-/** Adds a line (a campaign product) to an order. */
-export function addLine(m: Merchant, o: Order, cp: CampaignProduct, price: number, shipping: number, qty = 1): OrderLine {
+/** Adds a line (a campaign product) to an order; a coupon's discount comes off before tax. */
+export function addLine(m: Merchant, o: Order, cp: CampaignProduct, price: number, shipping: number, qty = 1, discount = 0): OrderLine {
   const e = engines.get(m);
   const seq = e ? ++e.orderItemSeq : o.lines.length + 1 + m.orders.length * 4;
-  const line: OrderLine = { cp, price, shipping, tax: Math.round((price * qty * cp.taxBp) / 10000), qty, purchase: null, orderItemId: ID_BASE.orderItem + seq };
+  const tax = Math.round(((price * qty - discount) * cp.taxBp) / 10000);
+  const line: OrderLine = { cp, price, shipping, tax, discount, qty, purchase: null, orderItemId: ID_BASE.orderItem + seq };
   o.lines = append(o.lines, line);
   return line;
 }
@@ -358,6 +417,11 @@ export function addNote(c: Customer, t: number, text: string, agent = 'System'):
   c.act = Math.max(c.act, t);
 }
 
+/** What charging a line costs: its price less the coupon's discount, plus shipping and tax. */
+export function lineCharge(l: OrderLine): number {
+  return l.price - l.discount + l.shipping + l.tax;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The business
 
@@ -365,7 +429,9 @@ function makeCustomer(m: Merchant, e: Engine, t: number, campaign: Campaign, aff
   const r = e.rng;
   const firstName = r.pick(FIRST_NAMES);
   const lastName = r.pick(LAST_NAMES);
-  const [city, state, zip3] = r.pick(CITIES);
+  // Same one draw whatever the country, so the profiles' merchants stay draw for draw the same.
+  const foreign = FOREIGN_CITIES[campaign.currency.country];
+  const [city, state, zip3, country = 'US'] = foreign ? r.pick(foreign) : r.pick(CITIES);
   const payRoll = r.next();
   const paySource = payRoll < 0.95 ? 'CREDITCARD' : payRoll < 0.99 ? 'CHECK' : 'PREPAID';
   const card = r.weighted([50, 35, 8, 7]);
@@ -386,7 +452,7 @@ function makeCustomer(m: Merchant, e: Engine, t: number, campaign: Campaign, aff
     city,
     state,
     postalCode: `${zip3}${String(r.int(0, 99)).padStart(2, '0')}`,
-    country: 'US',
+    country,
     ship: null,
     ip: `${r.int(24, 199)}.${r.int(0, 255)}.${r.int(0, 255)}.${r.int(1, 254)}`,
     paySource,
@@ -418,14 +484,18 @@ function declineText(r: Rng, resp: ResponseType): string {
 function arrival(m: Merchant, e: Engine, t: number): void {
   const r = e.rng;
   const ci = r.weighted(CAMPAIGN_WEIGHTS);
-  const campaign = m.campaigns[ci] as Campaign;
+  // The offer comes from the main stream, the currency (which of the offer's campaigns) from the side one.
+  const k = e.currencyWeights.length > 1 ? e.side.weighted(e.currencyWeights) : 0;
+  const campaign = m.campaigns[k * CAMPAIGN_WEIGHTS.length + ci] as Campaign;
   const cp = campaign.mainProducts[r.weighted(mainProductWeights(ci))] as CampaignProduct;
   const ai = r.weighted(e.affWeights);
   const affiliate = m.affiliates[ai] ?? null;
   const mid = m.mids[r.weighted(e.midWeights)] as Mid;
   const customer = makeCustomer(m, e, t, campaign, affiliate);
   const order = addOrder(m, t, 'NEW_SALE', customer, campaign, mid);
-  const line = addLine(m, order, cp, cp.price, cp.shipping);
+  const coupon = campaign.coupons.length > 0 ? pickCoupon(e, campaign, cp) : null;
+  order.coupon = coupon;
+  const line = addLine(m, order, cp, cp.price, cp.shipping, 1, coupon ? couponDiscount(coupon, cp.price) : 0);
   // Phone sales authorise first and capture when the agent confirms; web checkouts mostly sell at once.
   const useAuth = campaign.type === 'PHONE' ? r.chance(0.5) : r.chance(0.04);
   // MIDs differ a little in approval rate, which MID-health reports should be able to see.
@@ -435,10 +505,23 @@ function arrival(m: Merchant, e: Engine, t: number): void {
   if (resp === 'SOFT_DECLINE' && r.chance(0.3)) e.agenda.push(t + r.int(2, 15) * MINUTE, 'DECLINE_SAVE', order);
 }
 
+/** About one new order in six uses one of its campaign's coupons; one limited to another product is not used. */
+function pickCoupon(e: Engine, campaign: Campaign, cp: CampaignProduct): Coupon | null {
+  if (!e.side.chance(0.16)) return null;
+  const c = e.side.pick(campaign.coupons);
+  return c.cp === null || c.cp === cp ? c : null;
+}
+
+/** A coupon's discount on a price, in what the campaign's currency can charge, never above the price. */
+export function couponDiscount(c: Coupon, price: number): number {
+  const off = c.discountType === 'PERCENT' ? roundToUnit(Math.round((price * c.value) / 10000), c.campaign.currency) : c.value;
+  return Math.min(price, off);
+}
+
 function chargeNewOrder(m: Merchant, e: Engine, order: Order, line: OrderLine, t: number, resp: ResponseType, useAuth: boolean): void {
   const r = e.rng;
   const cp = line.cp;
-  const amount = line.price + line.shipping + line.tax;
+  const amount = lineCharge(line);
   if (resp === 'SUCCESS' && cp.kind !== 'ONE_TIME' && !line.purchase) {
     const trial = cp.kind === 'TRIAL';
     const first = addDays(localDate(t, m.config.timezone), trial ? cp.trialDays : cp.intervalDays);
@@ -481,7 +564,7 @@ function declineSave(m: Merchant, e: Engine, order: Order, t: number): void {
 function upsell(m: Merchant, e: Engine, order: Order, t: number): void {
   const cp = e.rng.pick(order.campaign.upsells);
   const line = addLine(m, order, cp, cp.price, cp.shipping);
-  const amount = line.price + line.shipping + line.tax;
+  const amount = lineCharge(line);
   const txn = addTxn(m, t, 'SALE', 'SUCCESS', 'Approved', order, line, amount, line.tax, line.shipping, { authCode: null });
   scheduleFate(e, txn, t);
 }
@@ -508,7 +591,7 @@ function scheduleFate(e: Engine, txn: Txn, t: number): void {
     e.agenda.push(t + r.int(5, 90) * DAY + r.int(0, 600) * MINUTE, 'CHARGEBACK', txn);
   } else if (roll < 0.062) {
     const full = r.chance(0.7);
-    const amount = full ? txn.amount : Math.max(1, Math.round((txn.amount * r.int(15, 70)) / 100));
+    const amount = full ? txn.amount : Math.min(txn.amount, roundToUnit(Math.max(1, Math.round((txn.amount * r.int(15, 70)) / 100)), txn.order.campaign.currency));
     e.agenda.push(t + r.int(1, 30) * DAY + r.int(0, 600) * MINUTE, 'REFUND', txn, amount);
   } else if (roll < 0.07 && txn.type === 'SALE') {
     e.agenda.push(t + r.int(10, 20 * 60) * MINUTE, 'VOID', txn);
@@ -558,7 +641,7 @@ function rebill(m: Merchant, e: Engine, p: Purchase, cycle: number, t: number): 
     line.purchase = p;
   }
   const line = order.lines[0] as OrderLine;
-  const amount = line.price + line.shipping + line.tax;
+  const amount = lineCharge(line);
   const weights = p.recycle === 0 ? [0.82, 0.12, 0.06] : [0.38, 0.52, 0.1];
   const resp: ResponseType = (['SUCCESS', 'SOFT_DECLINE', 'HARD_DECLINE'] as const)[r.weighted(weights)] ?? 'SUCCESS';
   addTxn(m, t, 'SALE', resp, declineText(r, resp), order, line, amount, line.tax, line.shipping, {
@@ -643,7 +726,7 @@ function refund(m: Merchant, e: Engine, txn: Txn, amount: number, t: number): vo
   const o = txn.order;
   o.refunded += amt;
   if (o.refunded >= orderPaid(o)) o.status = 'REFUNDED';
-  addNote(o.customer, t, `Refund of $${(amt / 100).toFixed(2)} issued on order ${o.orderId}: ${reason}`);
+  addNote(o.customer, t, `Refund of ${o.campaign.currency.symbol}${(amt / 100).toFixed(2)} issued on order ${o.orderId}: ${reason}`);
   if (txn.purchase) {
     txn.purchase.refunded += amt;
     touchPurchase(txn.purchase, t);

@@ -35,7 +35,7 @@ export function customerHistory(m: Merchant, params: Params): ApiResponse {
           t: x.t,
           seq: seq++,
           kind: 'TRANSACTION',
-          text: `${x.type} ${x.response} $${formatCents(x.amount)} on order ${o.orderId}`,
+          text: `${x.type} ${x.response} ${o.campaign.currency.symbol}${formatCents(x.amount)} on order ${o.orderId}`,
           agent: 'System',
           ref: String(x.transactionId),
         });

@@ -11,32 +11,28 @@ import type { Merchant } from './model.js';
 import { createSandboxServer } from './server.js';
 import { Holds, type ApiCall, type RequestHold } from './holds.js';
 
-export type { Merchant } from './model.js';
+export type { Merchant, Profile, Currency, Coupon } from './model.js';
 export type { ApiUser } from './auth.js';
 export type { ApiCall, RequestHold } from './holds.js';
+export type { GenerateOptions } from './generator.js';
 export { exportGroundTruth };
 export { ADMIN_HEADER } from './admin.js';
 export { MESSAGES } from './envelope.js';
 export { applyLegacyImport, type IntakeResult, type IntakeRefusal } from './intake.js';
-export { customerById, txnById, merchantTxnIdOf } from './generator.js';
-export { customerRecord, orderRecord, txnRecord, purchaseRecord, campaignRecord, productRecord, type ApiRecord } from './records.js';
-export { EXPORT_TABLES, csvLine } from './export.js';
+export { customerById, txnById, merchantTxnIdOf, lineCharge } from './generator.js';
+export { customerRecord, orderRecord, txnRecord, purchaseRecord, campaignRecord, productRecord, couponRecord, type ApiRecord, type View } from './records.js';
+export { EXPORT_TABLES, TRUTH_TABLES, csvLine, columnsOf } from './export.js';
+export { CURRENCIES, currencyOf } from './currency.js';
+export { oddityOf, ODD_KINDS, UNREADABLE_KINDS, type OddKind, type UnreadableKind } from './oddities.js';
 
-export interface SandboxOptions {
+/** startSandbox's options: the merchant's (GenerateOptions: seed, size, clock, profile...) and the server's. */
+export interface SandboxOptions extends GenerateOptions {
   /** 0 = ephemeral; the CLI defaults to 8787, startSandbox to 0. */
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  seed?: string | number;
-  customers?: number;
   loginId?: string;
   password?: string;
-  /** Account time zone, default America/New_York. */
-  timezone?: string;
-  /** YYYY-MM-DD, default 24 months before now. */
-  start?: string;
-  /** 'YYYY-MM-DD HH:MM:SS' account-local "today" for deterministic tests; default the real clock. */
-  now?: string;
   latencyMs?: number;
   faultRate?: number;
   adminToken?: string;
@@ -75,7 +71,7 @@ export function generateMerchant(opts: GenerateOptions = {}): Merchant {
 /** Starts a sandbox CRM on 127.0.0.1 (port 0 = ephemeral unless given). */
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const timezone = opts.timezone ?? 'America/New_York';
-  const merchant = generate({ seed: opts.seed ?? DEFAULT_SEED, customers: opts.customers, timezone, start: opts.start, now: opts.now });
+  const merchant = generate({ ...opts, seed: opts.seed ?? DEFAULT_SEED, timezone });
   const loginId = opts.loginId ?? DEFAULT_LOGIN_ID;
   const password = opts.password ?? DEFAULT_PASSWORD;
   if (password.includes('&')) throw new RangeError("the API user's password must not contain '&'");

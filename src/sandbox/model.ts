@@ -14,6 +14,41 @@ export type OrderStatus = 'COMPLETE' | 'PARTIAL' | 'DECLINED' | 'REFUNDED' | 'CA
 export type OrderType = 'NEW_SALE' | 'RECURRING';
 export type PurchaseStatus = 'TRIAL' | 'ACTIVE' | 'CANCELLED' | 'RECYCLE_BILLING' | 'RECYCLE_FAILED' | 'COMPLETE';
 export type PaySource = 'CREDITCARD' | 'CHECK' | 'PREPAID';
+/** How records are shaped when served (docs/sandbox.md, "Profiles"): like the real rows, or today's rich rows. */
+export type Profile = 'real' | 'rich';
+
+/** A currency a campaign sells in: its ISO code, the symbol the CRM shows, and how prices localise. */
+export interface Currency {
+  code: string;
+  symbol: string;
+  /** The account's share of sales in this currency (relative weight; the real export's row counts). */
+  weight: number;
+  /** Local price of one US dollar, for localising the catalog's USD prices. */
+  factor: number;
+  /** Local prices are rounded to this many hundredths (100 = whole units), then `charm` is taken off. */
+  step: number;
+  charm: number;
+  /** Hundredths an amount is rounded to (100 for currencies without cents: CLP, COP). */
+  unit: number;
+  /** The customers' country (ISO 3166 alpha-2) and a campaign-name suffix. */
+  country: string;
+  /** The symbol as records bound for the wire carry it: itself when ASCII, else a placeholder (wire.ts). */
+  wire: string;
+}
+
+/** A coupon (offer code) of a campaign: a percentage or a fixed amount off an order's first line. */
+export interface Coupon {
+  couponId: number;
+  couponCode: string;
+  name: string;
+  campaign: Campaign;
+  /** The campaign product it is limited to, or null for any. */
+  cp: CampaignProduct | null;
+  discountType: 'PERCENT' | 'FLAT';
+  /** Basis points for PERCENT, hundredths of the campaign's currency for FLAT. */
+  value: number;
+  dateCreated: number;
+}
 
 export interface Mid {
   merchantId: number;
@@ -55,6 +90,11 @@ export interface Campaign {
   campaignId: number;
   name: string;
   type: CampaignType;
+  /** Index of the offer (the catalog's campaign spec) this campaign sells; one offer per currency. */
+  offer: number;
+  /** A campaign sells in one currency (the real export: each campaign id carries one symbol). */
+  currency: Currency;
+  coupons: Coupon[];
   dateCreated: number;
   products: CampaignProduct[];
   /** Campaign products offered as the main product of a new order. */
@@ -132,6 +172,8 @@ export interface OrderLine {
   price: Cents;
   shipping: Cents;
   tax: Cents;
+  /** Coupon discount taken off this line's charge (0 without a coupon). */
+  discount: Cents;
   qty: number;
   purchase: Purchase | null;
   orderItemId: number;
@@ -151,6 +193,7 @@ export interface Order {
   mid: Mid;
   refunded: Cents;
   isDeclineSave: 0 | 1;
+  coupon: Coupon | null;
   /** The legacy system's order id (import intake only). */
   legacyId: string | null;
 }
@@ -219,6 +262,18 @@ export interface MerchantConfig {
   timezone: string;
   /** First day of history, "YYYY-MM-DD". */
   start: string;
+  profile: Profile;
+  /** ISO codes the account sells in, in campaign order (campaigns 1-3 sell the first). */
+  currencies: string[];
+  /** Coupons generated and used on orders. */
+  coupons: boolean;
+  /** Transaction records carry `items` (the transaction's order line). */
+  txnItems: boolean;
+  /** Share of transaction records served with an odd but readable value, and with an unreadable one. */
+  oddRate: number;
+  unreadableRate: number;
+  /** Index of the brand (catalog names) the merchant trades under. */
+  brand: number;
 }
 
 /** A table with a monotonically growing version, so indexes know when to rebuild. */
@@ -238,6 +293,7 @@ export interface Merchant {
   products: BaseProduct[];
   campaigns: Campaign[];
   affiliates: Affiliate[];
+  coupons: Coupon[];
   customers: Customer[];
   orders: Order[];
   txns: Txn[];

@@ -7,7 +7,7 @@ import { parseRequestDate, parseRequestTime, requestWindow } from './dates.js';
 import { apiError, MESSAGES, type ApiResponse } from './envelope.js';
 import { rowsInWindow } from './indexes.js';
 import type { Merchant } from './model.js';
-import type { ApiRecord } from './records.js';
+import type { ApiRecord, View } from './records.js';
 
 export type Params = Record<string, string>;
 
@@ -33,7 +33,7 @@ export interface EndpointSpec<R> {
   ids: Record<string, IdParam<R>>;
   filters: Record<string, Filter<R>>;
   datesRequired: boolean;
-  render(m: Merchant, row: R, params: Params): ApiRecord;
+  render(m: Merchant, row: R, params: Params, view: View): ApiRecord;
   /** When set, `data` is an object keyed by this value (campaign/query) instead of an array. */
   keyOf?: (row: R) => string;
 }
@@ -50,8 +50,8 @@ interface CacheEntry {
 const resultCaches = new WeakMap<Merchant, Map<string, CacheEntry>>();
 const CACHE_SIZE = 64;
 
-/** Runs one query against the merchant and returns the CRM's envelope. */
-export function runQuery<R>(m: Merchant, spec: EndpointSpec<R>, params: Params, useCache = true): ApiResponse {
+/** Runs one query against the merchant and returns the CRM's envelope (records rendered in `view`). */
+export function runQuery<R>(m: Merchant, spec: EndpointSpec<R>, params: Params, useCache = true, view: View = 'served'): ApiResponse {
   const page = positiveInt(params.page, 1);
   // Above 200 the sandbox clamps rather than failing (docs/sandbox.md): the reference does not know.
   const perPage = Math.min(MAX_PAGE_SIZE, positiveInt(params.resultsPerPage, DEFAULT_PAGE_SIZE));
@@ -97,10 +97,10 @@ export function runQuery<R>(m: Merchant, spec: EndpointSpec<R>, params: Params, 
   let data: unknown;
   if (spec.keyOf) {
     const keyed: Record<string, ApiRecord> = {};
-    for (const r of slice) keyed[spec.keyOf(r)] = spec.render(m, r, params);
+    for (const r of slice) keyed[spec.keyOf(r)] = spec.render(m, r, params, view);
     data = keyed;
   } else {
-    data = slice.map((r) => spec.render(m, r, params));
+    data = slice.map((r) => spec.render(m, r, params, view));
   }
   const queryArgs: Record<string, unknown> = { page, sortDir, resultsPerPage: perPage, sortBy };
   for (const [k, v] of Object.entries(params)) {
@@ -119,28 +119,36 @@ function positiveInt(text: string | undefined, fallback: number): number {
   return n >= 1 ? n : fallback;
 }
 
+/**
+ * The request's date window in the account zone (startDate/endDate, startTime/endTime), null when it
+ * sends no dates, or the error message for a bad one.
+ */
+export function dateWindow(m: Merchant, params: Params): { from: number; to: number } | null | string {
+  const has = (k: string) => params[k] !== undefined && params[k] !== '';
+  if (!has('startDate') && !has('endDate')) return null;
+  if (!has('startDate') || !has('endDate')) return MESSAGES.dateRangeRequired;
+  const s = parseRequestDate(params.startDate as string);
+  if (!s) return MESSAGES.invalidDate('startDate', params.startDate as string);
+  const e = parseRequestDate(params.endDate as string);
+  if (!e) return MESSAGES.invalidDate('endDate', params.endDate as string);
+  let st: number | null = null;
+  let et: number | null = null;
+  if (has('startTime')) {
+    st = parseRequestTime(params.startTime as string);
+    if (st === null) return MESSAGES.invalidValue('startTime', params.startTime as string);
+  }
+  if (has('endTime')) {
+    et = parseRequestTime(params.endTime as string);
+    if (et === null) return MESSAGES.invalidValue('endTime', params.endTime as string);
+  }
+  return requestWindow(s, e, m.config.timezone, st, et);
+}
+
 /** The matching rows, or an error message. */
 function select<R>(m: Merchant, spec: EndpointSpec<R>, params: Params, rangeKey: (r: R) => number): R[] | string {
   const has = (k: string) => params[k] !== undefined && params[k] !== '';
-  let window: { from: number; to: number } | null = null;
-  if (has('startDate') || has('endDate')) {
-    if (!has('startDate') || !has('endDate')) return MESSAGES.dateRangeRequired;
-    const s = parseRequestDate(params.startDate as string);
-    if (!s) return MESSAGES.invalidDate('startDate', params.startDate as string);
-    const e = parseRequestDate(params.endDate as string);
-    if (!e) return MESSAGES.invalidDate('endDate', params.endDate as string);
-    let st: number | null = null;
-    let et: number | null = null;
-    if (has('startTime')) {
-      st = parseRequestTime(params.startTime as string);
-      if (st === null) return MESSAGES.invalidValue('startTime', params.startTime as string);
-    }
-    if (has('endTime')) {
-      et = parseRequestTime(params.endTime as string);
-      if (et === null) return MESSAGES.invalidValue('endTime', params.endTime as string);
-    }
-    window = requestWindow(s, e, m.config.timezone, st, et);
-  }
+  const window = dateWindow(m, params);
+  if (typeof window === 'string') return window;
   const idParams = Object.keys(spec.ids).filter(has);
   if (!window && idParams.length === 0 && spec.datesRequired) return MESSAGES.dateRangeRequired;
 

@@ -6,18 +6,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { handleAdmin } from './admin.js';
 import { authorise } from './auth.js';
-import { sendJson, sendJsonText, type ServerState } from './context.js';
+import { sendJson, sendJsonBytes, type ServerState } from './context.js';
 import { apiError, MESSAGES, type ApiResponse } from './envelope.js';
 import { QUERY_ENDPOINTS } from './endpoints.js';
 import { errorPage, faultFor, type FaultKind } from './faults.js';
 import { customerHistory } from './history.js';
+import { transactionsSummary } from './summary.js';
+import { wireBytes } from './wire.js';
 import type { Params } from './query.js';
 import { runQuery } from './query.js';
 
 const MAX_BODY = 256 * 1024 * 1024;
 
 /** Every API path the sandbox answers (without slashes). */
-export const API_PATHS = [...Object.keys(QUERY_ENDPOINTS), 'customer/history'];
+export const API_PATHS = [...Object.keys(QUERY_ENDPOINTS), 'customer/history', 'transactions/summary'];
 
 /** Creates the HTTP server (not yet listening). */
 export function createSandboxServer(state: ServerState): Server {
@@ -45,7 +47,7 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
   const params = requestParams(url, req, body);
   const held = state.holds.check({ path, n, params });
   const fault = faultFor(state.merchant.config.seed, state.faultRate, n);
-  const text = JSON.stringify(answerApi(state, path, params, normaliseAddress(req)));
+  const bytes = wireBytes(answerApi(state, path, params, normaliseAddress(req)));
   // The latency is the time a call takes, from its arrival to its answer, and the sandbox's own work
   // happens within it, as a CRM's servers work on concurrent calls side by side: answering first and
   // then waiting out the rest keeps concurrent calls from queueing behind each other's work on this
@@ -56,26 +58,27 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
   if (held) await held;
   if (fault) {
     state.faults[fault.kind]++;
-    injectFault(res, fault.kind, fault.status, text);
+    injectFault(res, fault.kind, fault.status, bytes);
     return;
   }
-  sendJsonText(res, 200, text);
+  sendJsonBytes(res, 200, bytes);
 }
 
 function normaliseAddress(req: IncomingMessage): string {
   return req.socket.remoteAddress ?? '';
 }
 
-/** Answers one API call: credentials, IP whitelist, permission, then the endpoint. */
+/** Answers one API call: credentials, IP whitelist, permission, then the endpoint (records bound for the wire). */
 export function answerApi(state: ServerState, path: string, params: Params, ip: string): ApiResponse {
   const known = API_PATHS.includes(path);
   if (!known) return apiError(MESSAGES.unknownEndpoint);
   const denied = authorise(state.users, params.loginId, params.password, ip, path);
   if (denied) return apiError(denied);
   if (path === 'customer/history') return customerHistory(state.merchant, params);
+  if (path === 'transactions/summary') return transactionsSummary(state.merchant, params, 'wire');
   const spec = QUERY_ENDPOINTS[path];
   if (!spec) return apiError(MESSAGES.unknownEndpoint);
-  return runQuery(state.merchant, spec, params);
+  return runQuery(state.merchant, spec, params, true, 'wire');
 }
 
 /** Query-string parameters merged with a form-encoded body (the body wins). JSON bodies are ignored. */
@@ -107,7 +110,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function injectFault(res: ServerResponse, kind: FaultKind, status: number, fullBody: string): void {
+function injectFault(res: ServerResponse, kind: FaultKind, status: number, bytes: Buffer): void {
   switch (kind) {
     case 'BUSY_ERROR':
       sendJson(res, 200, apiError(MESSAGES.busy));
@@ -128,7 +131,6 @@ function injectFault(res: ServerResponse, kind: FaultKind, status: number, fullB
       res.destroy();
       return;
     case 'TRUNCATED': {
-      const bytes = Buffer.from(fullBody, 'utf8');
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': bytes.length });
       res.write(bytes.subarray(0, Math.max(1, Math.floor(bytes.length / 2))), () => res.destroy());
       return;

@@ -99,7 +99,7 @@ beforeAll(async () => {
   accountToday = localDate(Date.now(), ACCOUNT_ZONE);
   historyFrom = addDays(accountToday, -365);
   // The demo merchant (konduit demo's defaults), with some latency so the progress is visible.
-  sb = await startSandbox({ seed: 'demo', customers: 1500, start: historyFrom, timezone: ACCOUNT_ZONE, latencyMs: 25 });
+  sb = await startSandbox({ seed: 'demo', customers: 1500, start: historyFrom, timezone: ACCOUNT_ZONE, latencyMs: 25, profile: 'rich' });
   store = await openDuckDbStore(join(dir, 'k.duckdb'), { secretKey: generateKey() });
   await store.migrate();
   srv = await startServer({ store, statePath: join(dir, 'web.json'), locksDir: join(dir, 'locks'), port: 0, schedule: false, syncRate: 0 });

@@ -60,7 +60,7 @@ async function expectEqualToGroundTruth(store: Store, connectionId: string, m: M
   expect(await compareToGroundTruth(store, connectionId, m, { seenAt })).toEqual([]);
 }
 
-const SANDBOX = { seed: 'sync-it', customers: 1500, start: '2025-01-01', now: '2025-04-30 18:00:00' };
+const SANDBOX = { seed: 'sync-it', customers: 1500, start: '2025-01-01', now: '2025-04-30 18:00:00', profile: 'rich' } as const;
 
 describe('sync against the sandbox', () => {
   for (const engine of ['duckdb', 'postgres'] as const) {

@@ -18,7 +18,7 @@ let dir: string;
 let sb: Sandbox;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'konduit-cli-sync-'));
-  sb = await startSandbox({ seed: 'cli-kill', customers: 1500, start: '2025-01-01', now: '2025-04-30 18:00:00', latencyMs: 15 });
+  sb = await startSandbox({ seed: 'cli-kill', customers: 1500, start: '2025-01-01', now: '2025-04-30 18:00:00', latencyMs: 15, profile: 'rich' });
 });
 afterAll(async () => {
   await sb.close();
