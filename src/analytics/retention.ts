@@ -145,19 +145,22 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery): P
   const cycleFilter = (q.filters ?? []).find((f) => f.dimension === 'cycle');
   const others = (q.filters ?? []).filter((f) => f.dimension !== 'cycle');
   // A subscription's first cycle-1 sale decides whether it started in range, its currency, its product
-  // and how it is attributed.
-  const subs = `SELECT connection_id, purchase_id, product_id, grp_conn, grp FROM (
+  // and how it is attributed. The gaps between cycles are a product's schedule, whatever the currency:
+  // they are read from every subscription started in range (`started`), the report's are those in its
+  // currency (`subs`).
+  const started = `SELECT connection_id, purchase_id, product_id, grp_conn, grp, currency FROM (
       SELECT e.connection_id, e.purchase_id, e.product_id, e.instant, e.currency, ${groupSelect(q.groupBy ?? null, e)},
         ROW_NUMBER() OVER (PARTITION BY e.connection_id, e.purchase_id ORDER BY e.instant, e.event_id) AS rn
       FROM money_events e
       WHERE e.kind = 'sale' AND e.billing_cycle = 1 AND e.purchase_id IS NOT NULL${filterSql(others, e, p)}) x
-    WHERE rn = 1 AND instant >= ${store.sql.instantParam(p.add, r.startMs)} AND instant < ${store.sql.instantParam(p.add, r.endMs)} AND currency = ${p.add(q.currency)}`;
+    WHERE rn = 1 AND instant >= ${store.sql.instantParam(p.add, r.startMs)} AND instant < ${store.sql.instantParam(p.add, r.endMs)}`;
+  const subs = `SELECT * FROM started WHERE currency = ${p.add(q.currency)}`;
   // Per subscription and cycle: its first attempt and its first approval.
   const attempts = `SELECT e.connection_id, e.purchase_id, e.billing_cycle AS cycle, MIN(e.instant) AS first_at, MIN(CASE WHEN e.kind = 'sale' THEN e.instant END) AS ok_at
-      FROM subs s JOIN money_events e ON e.connection_id = s.connection_id AND e.purchase_id = s.purchase_id
+      FROM started s JOIN money_events e ON e.connection_id = s.connection_id AND e.purchase_id = s.purchase_id
       WHERE e.kind IN ('sale', 'decline') AND e.billing_cycle IS NOT NULL GROUP BY 1, 2, 3`;
   const day = (expr: string) => `CAST(${store.sql.localTimestamp(expr, 'c.timezone')} AS DATE)`;
-  const head = `WITH subs AS (${subs}), att AS (${attempts}),
+  const head = `WITH started AS (${started}), subs AS (${subs}), att AS (${attempts}),
      per AS (SELECT connection_id, purchase_id, MAX(CASE WHEN ok_at IS NOT NULL THEN cycle END) AS last_ok, MAX(cycle) AS last_try FROM att GROUP BY 1, 2)`;
   const [kinds, gaps] = await Promise.all([
     store.query(
@@ -175,7 +178,7 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery): P
     store.query(
       `${head}
        SELECT s.connection_id, s.product_id, a.cycle, ${day('a.first_at')} - ${day('b.ok_at')} AS days, COUNT(*) AS cnt
-       FROM subs s
+       FROM started s
        JOIN att a ON a.connection_id = s.connection_id AND a.purchase_id = s.purchase_id AND a.cycle >= 2
        JOIN att b ON b.connection_id = a.connection_id AND b.purchase_id = a.purchase_id AND b.cycle = a.cycle - 1 AND b.ok_at IS NOT NULL
        JOIN connections c ON c.connection_id = s.connection_id
