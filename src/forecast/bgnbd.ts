@@ -13,7 +13,7 @@
  * transformation, whose leading parameters stay small whatever x is (docs/forecasts.md derives it).
  */
 import { ForecastInputError } from './errors.js';
-import { minimizeMultiStart, type Bounds } from './optimize.js';
+import { maximizeLogLikelihood, type FitDiagnostics } from './optimize.js';
 import { lnBeta, lnGamma, logAddExp } from './special.js';
 
 export interface BgNbdParams {
@@ -179,43 +179,21 @@ export function bgNbdExpectedTransactions(p: BgNbdParams, t: number): number {
   return bgNbdConditionalExpectedTransactions(p, { x: 0, tx: 0, T: 0 }, t);
 }
 
-export interface BgNbdFit extends BgNbdParams {
-  logLikelihood: number;
+export interface BgNbdFit extends BgNbdParams, FitDiagnostics {
   customers: number;
-  atBound: boolean;
-  agreeing: number;
-  starts: number;
-  converged: boolean;
 }
-
-const LOG_BOUNDS: Bounds = {
-  lower: new Array<number>(4).fill(Math.log(BGNBD_BOUNDS.min)),
-  upper: new Array<number>(4).fill(Math.log(BGNBD_BOUNDS.max)),
-};
 
 /** Fits r, α, a, b by maximum likelihood (on their logarithms, from several starts). */
 export function fitBgNbd(customers: readonly BgNbdCustomer[]): BgNbdFit {
   const data = bgNbdData(customers);
-  const negLL = (v: number[]) => -bgNbdLogLikelihood({ r: Math.exp(v[0]!), alpha: Math.exp(v[1]!), a: Math.exp(v[2]!), b: Math.exp(v[3]!) }, data);
   // The purchase rate's mean r/α starts at the observed rate; shapes span light to heavy heterogeneity.
   const starts = [
     [1, 1, 3],
     [0.25, 0.5, 2],
     [4, 2, 8],
     [1, 0.3, 0.5],
-  ].map(([r, a, b]) => [Math.log(r!), Math.log(r! / data.rate), Math.log(a!), Math.log(b!)]);
-  const res = minimizeMultiStart(negLL, starts, LOG_BOUNDS, { maxEvals: 40000 });
-  const [r, alpha, a, b] = res.x.map(Math.exp) as [number, number, number, number];
-  return {
-    r,
-    alpha,
-    a,
-    b,
-    logLikelihood: -res.value,
-    customers: data.customers,
-    atBound: res.x.some((v, i) => v <= LOG_BOUNDS.lower[i]! + 1e-6 || v >= LOG_BOUNDS.upper[i]! - 1e-6),
-    agreeing: res.agreeing,
-    starts: starts.length,
-    converged: res.runs.every((run) => run.converged),
-  };
+  ].map(([r, a, b]) => [r!, r! / data.rate, a!, b!]);
+  const { params, ...fit } = maximizeLogLikelihood(([r, alpha, a, b]) => bgNbdLogLikelihood({ r: r!, alpha: alpha!, a: a!, b: b! }, data), starts, BGNBD_BOUNDS, { maxEvals: 40000 });
+  const [r, alpha, a, b] = params as [number, number, number, number];
+  return { r, alpha, a, b, ...fit, customers: data.customers };
 }

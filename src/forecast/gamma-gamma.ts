@@ -10,7 +10,7 @@
  * spend is a model's estimate, a fraction of a minor unit that a report rounds when it shows money.
  */
 import { ForecastInputError } from './errors.js';
-import { minimizeMultiStart, type Bounds } from './optimize.js';
+import { maximizeLogLikelihood, type FitDiagnostics } from './optimize.js';
 import { lnGamma } from './special.js';
 
 export interface GammaGammaParams {
@@ -77,24 +77,13 @@ export function gammaGammaExpectedSpend(g: GammaGammaParams, c: GammaGammaCustom
   return denom > 0 ? ((g.gamma + c.meanSpend * c.x) * g.p) / denom : Number.POSITIVE_INFINITY;
 }
 
-export interface GammaGammaFit extends GammaGammaParams {
-  logLikelihood: number;
+export interface GammaGammaFit extends GammaGammaParams, FitDiagnostics {
   customers: number;
-  atBound: boolean;
-  agreeing: number;
-  starts: number;
-  converged: boolean;
 }
-
-const LOG_BOUNDS: Bounds = {
-  lower: new Array<number>(3).fill(Math.log(GAMMA_GAMMA_BOUNDS.min)),
-  upper: new Array<number>(3).fill(Math.log(GAMMA_GAMMA_BOUNDS.max)),
-};
 
 /** Fits p, q, γ by maximum likelihood (on their logarithms, from several starts). */
 export function fitGammaGamma(customers: readonly GammaGammaCustomer[]): GammaGammaFit {
   checkGammaGammaCustomers(customers);
-  const negLL = (v: number[]) => -gammaGammaLogLikelihood({ p: Math.exp(v[0]!), q: Math.exp(v[1]!), gamma: Math.exp(v[2]!) }, customers);
   // γ starts where the population mean pγ/(q - 1) equals the observed mean spend.
   const mean = customers.reduce((s, c) => s + c.meanSpend, 0) / customers.length;
   const starts = [
@@ -102,18 +91,9 @@ export function fitGammaGamma(customers: readonly GammaGammaCustomer[]): GammaGa
     [5, 4],
     [0.5, 10],
     [20, 1.5],
-  ].map(([p, q]) => [Math.log(p!), Math.log(q!), Math.log((mean * (q! - 1)) / p!)]);
-  const res = minimizeMultiStart(negLL, starts, LOG_BOUNDS, { maxEvals: 40000 });
-  const [p, q, gamma] = res.x.map(Math.exp) as [number, number, number];
-  return {
-    p,
-    q,
-    gamma,
-    logLikelihood: -res.value,
-    customers: customers.length,
-    atBound: res.x.some((v, i) => v <= LOG_BOUNDS.lower[i]! + 1e-6 || v >= LOG_BOUNDS.upper[i]! - 1e-6),
-    agreeing: res.agreeing,
-    starts: starts.length,
-    converged: res.runs.every((run) => run.converged),
-  };
+  ].map(([p, q]) => [p!, q!, (mean * (q! - 1)) / p!]);
+  const ll = ([p, q, gamma]: number[]) => gammaGammaLogLikelihood({ p: p!, q: q!, gamma: gamma! }, customers);
+  const { params, ...fit } = maximizeLogLikelihood(ll, starts, GAMMA_GAMMA_BOUNDS, { maxEvals: 40000 });
+  const [p, q, gamma] = params as [number, number, number];
+  return { p, q, gamma, ...fit, customers: customers.length };
 }

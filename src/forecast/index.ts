@@ -1,5 +1,6 @@
 /** The forecast models (docs/forecasts.md): pure numerics, no store, no I/O. */
 export { ForecastInputError } from './errors.js';
+export type { FitDiagnostics } from './optimize.js';
 export {
   SBG_BOUNDS,
   fitSbg,

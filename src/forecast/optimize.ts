@@ -166,3 +166,38 @@ export function minimizeMultiStart(
   const agreeing = runs.filter((r) => r.value - best.value <= agreeTol).length;
   return { ...best, runs, agreeing, evals: runs.reduce((s, r) => s + r.evals, 0) };
 }
+
+/** What every model fit reports beside its parameters, so a caller can tell a fit from a guess. */
+export interface FitDiagnostics {
+  logLikelihood: number;
+  /** A parameter ended at a bound: the data do not pin it down. */
+  atBound: boolean;
+  /** Starts that reached the best log-likelihood within 1e-6. */
+  agreeing: number;
+  starts: number;
+  /** Every start met the optimiser's tolerances. */
+  converged: boolean;
+}
+
+/**
+ * Maximises a log-likelihood over positive parameters: on their logarithms, each within [min, max],
+ * from starts given on the natural scale.
+ */
+export function maximizeLogLikelihood(
+  ll: (params: number[]) => number,
+  starts: readonly (readonly number[])[],
+  limits: { min: number; max: number },
+  opts: MinimizeOptions = {},
+): { params: number[] } & FitDiagnostics {
+  const n = starts[0]?.length ?? 0;
+  const bounds: Bounds = { lower: new Array<number>(n).fill(Math.log(limits.min)), upper: new Array<number>(n).fill(Math.log(limits.max)) };
+  const r = minimizeMultiStart((v) => -ll(v.map(Math.exp)), starts.map((s) => s.map(Math.log)), bounds, opts);
+  return {
+    params: r.x.map(Math.exp),
+    logLikelihood: -r.value,
+    atBound: r.x.some((v, i) => v <= bounds.lower[i]! + 1e-6 || v >= bounds.upper[i]! - 1e-6),
+    agreeing: r.agreeing,
+    starts: starts.length,
+    converged: r.runs.every((run) => run.converged),
+  };
+}

@@ -12,7 +12,7 @@
  * for it, so a customer who churns at T paid T periods.
  */
 import { ForecastInputError } from './errors.js';
-import { minimizeMultiStart, type Bounds } from './optimize.js';
+import { maximizeLogLikelihood, type FitDiagnostics } from './optimize.js';
 import { lnBeta, lnGamma } from './special.js';
 
 export interface SbgParams {
@@ -197,16 +197,8 @@ export function sbgExpectedPaidPeriods(p: SbgParams, opts: PaidPeriodsOptions = 
   return total;
 }
 
-export interface SbgFit extends SbgParams {
-  logLikelihood: number;
+export interface SbgFit extends SbgParams, FitDiagnostics {
   data: SbgData;
-  /** True when α or β ended at a bound of SBG_BOUNDS: the data do not pin it down. */
-  atBound: boolean;
-  /** Starts (of `starts`) that reached the best log-likelihood within 1e-6. */
-  agreeing: number;
-  starts: number;
-  /** Every start met the optimiser's tolerances. */
-  converged: boolean;
 }
 
 /** Starting points: a moment-style guess from the first two retention rates, and a grid over both scales. */
@@ -218,36 +210,18 @@ function startingPoints(d: SbgData): number[][] {
   const p1 = d.churned[1]! / atRisk1;
   const r2 = atRisk2 > 0 ? 1 - d.churned[2]! / atRisk2 : Number.NaN;
   const s = (1 - r2) / (r2 - 1 + p1);
-  if (p1 > 0 && p1 < 1 && Number.isFinite(s) && s > 0) starts.push([Math.log(p1 * s), Math.log((1 - p1) * s)]);
-  for (const a of [0.1, 1, 10]) for (const b of [0.1, 1, 10]) starts.push([Math.log(a), Math.log(b)]);
+  if (p1 > 0 && p1 < 1 && Number.isFinite(s) && s > 0) starts.push([p1 * s, (1 - p1) * s]);
+  for (const a of [0.1, 1, 10]) for (const b of [0.1, 1, 10]) starts.push([a, b]);
   return starts;
 }
 
-const LOG_BOUNDS: Bounds = {
-  lower: [Math.log(SBG_BOUNDS.min), Math.log(SBG_BOUNDS.min)],
-  upper: [Math.log(SBG_BOUNDS.max), Math.log(SBG_BOUNDS.max)],
-};
-
 /** Fits α and β by maximum likelihood on every cohort's observed periods (on ln α, ln β, from several starts). */
 export function fitSbg(cohorts: readonly SbgCohort[]): SbgFit {
-  const data = sbgData(cohorts);
-  return fitSbgData(data);
+  return fitSbgData(sbgData(cohorts));
 }
 
 /** fitSbg on already checked sufficient statistics. */
 export function fitSbgData(data: SbgData): SbgFit {
-  const negLL = (x: number[]) => -sbgLogLikelihood({ alpha: Math.exp(x[0]!), beta: Math.exp(x[1]!) }, data);
-  const starts = startingPoints(data);
-  const r = minimizeMultiStart(negLL, starts, LOG_BOUNDS);
-  const atBound = r.x.some((v, i) => v <= LOG_BOUNDS.lower[i]! + 1e-6 || v >= LOG_BOUNDS.upper[i]! - 1e-6);
-  return {
-    alpha: Math.exp(r.x[0]!),
-    beta: Math.exp(r.x[1]!),
-    logLikelihood: -r.value,
-    data,
-    atBound,
-    agreeing: r.agreeing,
-    starts: starts.length,
-    converged: r.runs.every((run) => run.converged),
-  };
+  const { params, ...fit } = maximizeLogLikelihood(([alpha, beta]) => sbgLogLikelihood({ alpha: alpha!, beta: beta! }, data), startingPoints(data), SBG_BOUNDS);
+  return { alpha: params[0]!, beta: params[1]!, ...fit, data };
 }
