@@ -32,6 +32,8 @@ module.exports = {
     { name: 'report-deps', severity: 'error',
       comment: 'the report contract (request, JSON, grids) reads analytics and the Store interface; cli and server use it',
       from: { path: mod('report') }, to: { path: `${notOurs('core', 'ledger', 'store', 'analytics', 'report')}|^src/store/engines/` } },
+    { name: 'forecast-is-pure', severity: 'error', comment: 'the forecast models are numerics on numbers: core only (no store, no I/O)',
+      from: { path: mod('forecast') }, to: { path: notOurs('core', 'forecast') } },
     { name: 'importfile-deps', severity: 'error', comment: 'importfile imports core (and crm only for verify)',
       from: { path: mod('importfile'), pathNot: '^src/importfile/deliver/verify\\.ts$' },
       to: { path: notOurs('core', 'importfile') } },

@@ -26,7 +26,7 @@ describe('import-direction rules (docs/architecture.md)', () => {
     dir = await mkdtemp(join(tmpdir(), 'konduit-rules-'));
     await copyFile(join(root, '.dependency-cruiser.cjs'), join(dir, '.dependency-cruiser.cjs'));
     await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext' } }));
-    for (const m of ['core', 'crm', 'ledger', 'store/engines/duckdb', 'sync', 'analytics', 'importfile', 'sandbox', 'cli']) {
+    for (const m of ['core', 'crm', 'ledger', 'store/engines/duckdb', 'sync', 'analytics', 'importfile', 'sandbox', 'forecast', 'cli']) {
       await mkdir(join(dir, 'src', m), { recursive: true });
     }
     for (const stage of ['spec', 'read', 'validate', 'transform', 'cards', 'deliver', 'testkit']) {
@@ -53,6 +53,7 @@ describe('import-direction rules (docs/architecture.md)', () => {
     ['src/analytics/bad.ts', "import { x } from '../crm/c.js';\nexport const b = x;\n", 'analytics-deps'],
     ['src/importfile/bad.ts', "import { x } from '../crm/c.js';\nexport const b = x;\n", 'importfile-deps'],
     ['src/ledger/bad.ts', "import { y } from '../store/engines/duckdb/engine.js';\nexport const b = y;\n", 'ledger-is-pure'],
+    ['src/forecast/bad.ts', "import { x } from '../crm/c.js';\nexport const b = x;\n", 'forecast-is-pure'],
     ['src/sync/kit.ts', "import { k } from '../../test/kit.js';\nexport const b = k;\n", 'shipped-code-not-tests'],
   ])('rejects %s', async (file, source, rule) => {
     await writeFile(join(dir, 'src/crm/c.ts'), 'export const x = 2;\n');

@@ -124,6 +124,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./commands/report.js')).reportCommand('mids'),
   },
   {
+    path: ['forecast', 'sbg'],
+    summary: 'fit the sBG retention model on survivor counts N0,N1,... and project survival, with its interval',
+    load: () => import('./commands/forecast-sbg.js'),
+  },
+  {
     path: ['serve'],
     summary: 'serve the web dashboard and its HTTP API (127.0.0.1:3000 by default)',
     load: () => import('./commands/serve.js'),

@@ -1,0 +1,199 @@
+/**
+ * The BG/NBD model of repeat purchase without contracts (Fader, Hardie & Lee 2005, "'Counting your
+ * customers' the easy way: an alternative to the Pareto/NBD model", Marketing Science 24(2): 275-284).
+ *
+ * While active, a customer makes repeat transactions as a Poisson process with rate λ; after each one
+ * they drop out for good with probability p. Across customers λ ~ Gamma(r, rate α) and p ~ Beta(a, b).
+ * A customer is summarised by x (repeat transactions after the first), t_x (the time of the last, 0 when
+ * x = 0) and T (the time since the first), all in one time unit (days, weeks: α is in its inverse).
+ *
+ * Every expression is in log space where the papers' forms overflow (Fader & Hardie's note on the
+ * model's "#NUM!" error): the likelihood's two terms are combined by log-sum-exp, P(alive) as a logistic
+ * of a log-odds, and the conditional expectation's Gauss hypergeometric function through Euler's
+ * transformation, whose leading parameters stay small whatever x is (docs/forecasts.md derives it).
+ */
+import { ForecastInputError } from './errors.js';
+import { maximizeLogLikelihood, type FitDiagnostics } from './optimize.js';
+import { lnBeta, lnGamma, logAddExp } from './special.js';
+
+export interface BgNbdParams {
+  r: number;
+  alpha: number;
+  a: number;
+  b: number;
+}
+
+/** One customer's summary: x repeat transactions, the last at tx, observed for T since the first. */
+export interface BgNbdCustomer {
+  x: number;
+  tx: number;
+  T: number;
+}
+
+/** Parameter bounds of the fit (every parameter). */
+export const BGNBD_BOUNDS = { min: 1e-5, max: 1e6 } as const;
+
+/** Checks one customer's summary; `field` names it in the error (e.g. "customers[3]"). */
+export function checkBgNbdCustomer(c: BgNbdCustomer, field: string): void {
+  const fix = 'x counts repeat transactions after the first, tx is the time of the last (0 when x = 0) and T the time since the first, with 0 <= tx <= T.';
+  if (!Number.isInteger(c.x) || c.x < 0) throw new ForecastInputError(`${field}.x`, `${field}.x = ${String(c.x)} is not a whole number of repeat transactions`, fix);
+  if (!Number.isFinite(c.T) || c.T <= 0) throw new ForecastInputError(`${field}.T`, `${field}.T = ${String(c.T)}: the time since the first transaction must be more than 0`, fix);
+  if (!Number.isFinite(c.tx) || c.tx < 0 || c.tx > c.T) throw new ForecastInputError(`${field}.tx`, `${field}.tx = ${String(c.tx)} is not between 0 and T = ${c.T}`, fix);
+  if (c.x === 0 && c.tx !== 0) throw new ForecastInputError(`${field}.tx`, `${field}.tx = ${c.tx} with x = 0: a customer with no repeat transaction has tx = 0`, fix);
+  if (c.x > 0 && c.tx === 0) throw new ForecastInputError(`${field}.tx`, `${field}.tx = 0 with x = ${c.x}: repeat transactions come after the first (tx > 0)`, fix);
+}
+
+/** Customers grouped by x, so the x-dependent gamma functions are computed once per distinct x. */
+export interface BgNbdData {
+  xs: number[];
+  /** For xs[k]: ln(α+T) and ln(α+tx) need α, so the times themselves are kept. */
+  groups: { x: number; T: Float64Array; tx: Float64Array }[];
+  customers: number;
+  /** Mean repeat transactions per unit of time, Σx / ΣT (for starting points). */
+  rate: number;
+}
+
+/** Checks customers and groups them for the likelihood. */
+export function bgNbdData(customers: readonly BgNbdCustomer[]): BgNbdData {
+  if (customers.length === 0) throw new ForecastInputError('customers', 'no customer to fit', 'Give each customer\'s x, tx and T.');
+  const byX = new Map<number, BgNbdCustomer[]>();
+  let sx = 0;
+  let sT = 0;
+  customers.forEach((c, i) => {
+    checkBgNbdCustomer(c, `customers[${i}]`);
+    const list = byX.get(c.x) ?? [];
+    list.push(c);
+    byX.set(c.x, list);
+    sx += c.x;
+    sT += c.T;
+  });
+  if (sx === 0) {
+    throw new ForecastInputError('customers', 'no customer made a repeat transaction: there is no purchase rate to estimate',
+      'The model needs customers with repeat transactions (x > 0); observe them for longer.');
+  }
+  const xs = [...byX.keys()].sort((a, b) => a - b);
+  const groups = xs.map((x) => {
+    const list = byX.get(x)!;
+    return { x, T: Float64Array.from(list, (c) => c.T), tx: Float64Array.from(list, (c) => c.tx) };
+  });
+  return { xs, groups, customers: customers.length, rate: sx / sT };
+}
+
+/**
+ * One customer's log-likelihood (Fader, Hardie & Lee 2005, eq. 6):
+ *   ln Γ(r+x) - ln Γ(r) + r ln α + ln B(a, b+x) - ln B(a, b)
+ *   + ln[ (α+T)^-(r+x) + [x > 0] a/(b+x-1) (α+tx)^-(r+x) ].
+ */
+export function bgNbdCustomerLogLikelihood(p: BgNbdParams, c: BgNbdCustomer): number {
+  const { r, alpha, a, b } = p;
+  const head = lnGamma(r + c.x) - lnGamma(r) + r * Math.log(alpha) + lnBeta(a, b + c.x) - lnBeta(a, b);
+  const stay = -(r + c.x) * Math.log(alpha + c.T);
+  const left = c.x > 0 ? Math.log(a) - Math.log(b + c.x - 1) - (r + c.x) * Math.log(alpha + c.tx) : Number.NEGATIVE_INFINITY;
+  return head + logAddExp(stay, left);
+}
+
+/** The summed log-likelihood of grouped customers. */
+export function bgNbdLogLikelihood(p: BgNbdParams, d: BgNbdData): number {
+  const { r, alpha, a, b } = p;
+  const base = -lnGamma(r) + r * Math.log(alpha) - lnBeta(a, b);
+  const lnA = Math.log(a);
+  let ll = 0;
+  for (const g of d.groups) {
+    const x = g.x;
+    const head = lnGamma(r + x) + lnBeta(a, b + x) + base;
+    const lnLeft = x > 0 ? lnA - Math.log(b + x - 1) : Number.NEGATIVE_INFINITY;
+    const k = r + x;
+    ll += head * g.T.length;
+    for (let i = 0; i < g.T.length; i++) {
+      const stay = -k * Math.log(alpha + g.T[i]!);
+      ll += x > 0 ? logAddExp(stay, lnLeft - k * Math.log(alpha + g.tx[i]!)) : stay;
+    }
+  }
+  return ll;
+}
+
+/**
+ * P(alive | x, tx, T) = 1 / (1 + [x > 0] a/(b+x-1) ((α+T)/(α+tx))^(r+x)) (Fader, Hardie & Lee 2005),
+ * from its log-odds so a long silence gives 0, not NaN.
+ */
+export function bgNbdProbabilityAlive(p: BgNbdParams, c: BgNbdCustomer): number {
+  if (c.x === 0) return 1;
+  const logOdds = Math.log(p.a) - Math.log(p.b + c.x - 1) + (p.r + c.x) * (Math.log(p.alpha + c.T) - Math.log(p.alpha + c.tx));
+  return 1 / (1 + Math.exp(logOdds));
+}
+
+/** Terms of a hypergeometric series before giving up (z so close to 1 is a horizon ~10^5 times α + T). */
+const MAX_TERMS = 10_000_000;
+
+/**
+ * E[Y(t) | x, tx, T]: expected repeat transactions in the next t time units of a customer with this
+ * history (Fader, Hardie & Lee 2005, eq. 10):
+ *   (a+b+x-1)/(a-1) · [1 - ((α+T)/(α+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)] · P(alive),  z = t/(α+T+t).
+ * By Euler's transformation the bracket is 1 - (1-z)^(a-1) F with F = 2F1(a+b-1-r, a-1; a+b+x-1; z),
+ * and F = 1 + (a-1) G with G's series below; the bracket over (a - 1) is then computed with expm1 and
+ * log1p, so a = 1 (where the paper's form is 0/0) needs no special case.
+ */
+export function bgNbdConditionalExpectedTransactions(p: BgNbdParams, c: BgNbdCustomer, t: number): number {
+  if (!(t >= 0)) throw new RangeError(`t must be 0 or more, got ${t}`);
+  if (t === 0) return 0;
+  const { r, alpha, a, b } = p;
+  const C = a + b + c.x - 1;
+  const A = a + b - 1 - r;
+  const lnOneMinusZ = Math.log(alpha + c.T) - Math.log(alpha + c.T + t);
+  const z = t / (alpha + c.T + t);
+  const G = seriesG(A, a, C, z);
+  const am1 = a - 1;
+  let bracketOverAm1: number;
+  const y = am1 * G;
+  if (y > -1) {
+    const u = am1 * lnOneMinusZ + Math.log1p(y);
+    const uOverAm1 = lnOneMinusZ + G * (y === 0 ? 1 : Math.log1p(y) / y);
+    bracketOverAm1 = -(u === 0 ? 1 : Math.expm1(u) / u) * uOverAm1;
+  } else {
+    // F <= 0 only when a+b+x-1 <= 0 (x = 0 and a + b < 1): the plain form.
+    bracketOverAm1 = (1 - Math.exp(am1 * lnOneMinusZ) * (1 + y)) / am1;
+  }
+  return C * bracketOverAm1 * bgNbdProbabilityAlive(p, c);
+}
+
+/** G = Σ_{n>=1} (A)_n (a)_{n-1} z^n / ((C)_n n!), so that 2F1(A, a-1; C; z) = 1 + (a-1) G. */
+function seriesG(A: number, a: number, C: number, z: number): number {
+  if (z === 0) return 0;
+  let term = (A * z) / C;
+  let sum = term;
+  for (let n = 1; n < MAX_TERMS; n++) {
+    const ratio = (((A + n) * (a + n - 1)) / ((C + n) * (n + 1))) * z;
+    term *= ratio;
+    sum += term;
+    // Stop once the terms shrink geometrically and the next ones cannot matter.
+    if (Math.abs(ratio) < 1 && Math.abs(term) <= 1e-17 * Math.abs(sum) * (1 - Math.abs(ratio))) return sum;
+    if (term === 0) return sum;
+  }
+  throw new RangeError(`the hypergeometric series did not converge in ${MAX_TERMS} terms (z = ${z}): the horizon is too long for the fitted time scale`);
+}
+
+/** E[X(t)]: expected repeat transactions of a new customer in their first t time units (eq. 9). */
+export function bgNbdExpectedTransactions(p: BgNbdParams, t: number): number {
+  // The conditional expectation with no history (x = 0, tx = 0, T = 0) is the unconditional one; T = 0
+  // is not a valid observed customer, so the check is bypassed on purpose.
+  return bgNbdConditionalExpectedTransactions(p, { x: 0, tx: 0, T: 0 }, t);
+}
+
+export interface BgNbdFit extends BgNbdParams, FitDiagnostics {
+  customers: number;
+}
+
+/** Fits r, α, a, b by maximum likelihood (on their logarithms, from several starts). */
+export function fitBgNbd(customers: readonly BgNbdCustomer[]): BgNbdFit {
+  const data = bgNbdData(customers);
+  // The purchase rate's mean r/α starts at the observed rate; shapes span light to heavy heterogeneity.
+  const starts = [
+    [1, 1, 3],
+    [0.25, 0.5, 2],
+    [4, 2, 8],
+    [1, 0.3, 0.5],
+  ].map(([r, a, b]) => [r!, r! / data.rate, a!, b!]);
+  const { params, ...fit } = maximizeLogLikelihood(([r, alpha, a, b]) => bgNbdLogLikelihood({ r: r!, alpha: alpha!, a: a!, b: b! }, data), starts, BGNBD_BOUNDS, { maxEvals: 40000 });
+  const [r, alpha, a, b] = params as [number, number, number, number];
+  return { r, alpha, a, b, ...fit, customers: data.customers };
+}

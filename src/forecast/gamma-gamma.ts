@@ -1,0 +1,99 @@
+/**
+ * The Gamma-Gamma model of spend per transaction (Fader, Hardie & Lee 2005, "RFM and CLV: using
+ * iso-value curves for customer base analysis", Journal of Marketing Research 42(4): 415-430; after
+ * Colombo & Jiang 1999). A customer's transactions are Gamma(p, rate ν) around their own mean p/ν, and ν
+ * varies across customers as Gamma(q, rate γ). It is fitted on each customer's number of transactions x
+ * and mean spend m over them, and assumes spend is independent of how often the customer buys (so it
+ * pairs with BG/NBD: expected value = expected transactions × expected spend).
+ *
+ * Spend is in minor units (cents) as everywhere in Konduit; γ is in the same unit, and an expected
+ * spend is a model's estimate, a fraction of a minor unit that a report rounds when it shows money.
+ */
+import { ForecastInputError } from './errors.js';
+import { maximizeLogLikelihood, type FitDiagnostics } from './optimize.js';
+import { lnGamma } from './special.js';
+
+export interface GammaGammaParams {
+  p: number;
+  q: number;
+  gamma: number;
+}
+
+/** A customer's transactions used for spend: how many, and their mean (minor units, more than 0). */
+export interface GammaGammaCustomer {
+  x: number;
+  meanSpend: number;
+}
+
+export const GAMMA_GAMMA_BOUNDS = { min: 1e-5, max: 1e9 } as const;
+
+/** Checks the customers' counts and mean spends. */
+export function checkGammaGammaCustomers(customers: readonly GammaGammaCustomer[]): void {
+  if (customers.length === 0) throw new ForecastInputError('customers', 'no customer to fit', 'Give each customer\'s number of transactions and mean spend.');
+  customers.forEach((c, i) => {
+    const field = `customers[${i}]`;
+    if (!Number.isInteger(c.x) || c.x < 1) {
+      throw new ForecastInputError(`${field}.x`, `${field}.x = ${String(c.x)}: spend needs at least one transaction`, 'Leave out customers with no transaction to average.');
+    }
+    if (!Number.isFinite(c.meanSpend) || c.meanSpend <= 0) {
+      throw new ForecastInputError(`${field}.meanSpend`, `${field}.meanSpend = ${String(c.meanSpend)} is not a spend of more than 0`,
+        'The model is for positive amounts; leave out fully refunded or free orders.');
+    }
+  });
+}
+
+/**
+ * The log-likelihood of customers' mean spends (the density of a mean of x Gamma(p, ν) amounts, mixed
+ * over ν):
+ *   ln Γ(px+q) - ln Γ(px) - ln Γ(q) + q ln γ + (px-1) ln m + px ln x - (px+q) ln(γ + m x).
+ */
+export function gammaGammaLogLikelihood(g: GammaGammaParams, customers: readonly GammaGammaCustomer[]): number {
+  const { p, q, gamma } = g;
+  const constant = -lnGamma(q) + q * Math.log(gamma);
+  const byX = new Map<number, number>();
+  let ll = 0;
+  for (const c of customers) {
+    let head = byX.get(c.x);
+    if (head === undefined) {
+      head = lnGamma(p * c.x + q) - lnGamma(p * c.x) + p * c.x * Math.log(c.x);
+      byX.set(c.x, head);
+    }
+    ll += head + constant + (p * c.x - 1) * Math.log(c.meanSpend) - (p * c.x + q) * Math.log(gamma + c.meanSpend * c.x);
+  }
+  return ll;
+}
+
+/** The population's mean spend per transaction, E[p/ν] = pγ/(q - 1); Infinity when q <= 1. */
+export function gammaGammaMeanSpend(g: GammaGammaParams): number {
+  return g.q > 1 ? (g.p * g.gamma) / (g.q - 1) : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * E[spend per transaction | x, m] = (γ + m x) p / (p x + q - 1): a weighted average of the population
+ * mean and the customer's own, the weight of their own growing with x. Needs p x + q > 1.
+ */
+export function gammaGammaExpectedSpend(g: GammaGammaParams, c: GammaGammaCustomer): number {
+  const denom = g.p * c.x + g.q - 1;
+  return denom > 0 ? ((g.gamma + c.meanSpend * c.x) * g.p) / denom : Number.POSITIVE_INFINITY;
+}
+
+export interface GammaGammaFit extends GammaGammaParams, FitDiagnostics {
+  customers: number;
+}
+
+/** Fits p, q, γ by maximum likelihood (on their logarithms, from several starts). */
+export function fitGammaGamma(customers: readonly GammaGammaCustomer[]): GammaGammaFit {
+  checkGammaGammaCustomers(customers);
+  // γ starts where the population mean pγ/(q - 1) equals the observed mean spend.
+  const mean = customers.reduce((s, c) => s + c.meanSpend, 0) / customers.length;
+  const starts = [
+    [1, 2],
+    [5, 4],
+    [0.5, 10],
+    [20, 1.5],
+  ].map(([p, q]) => [p!, q!, (mean * (q! - 1)) / p!]);
+  const ll = ([p, q, gamma]: number[]) => gammaGammaLogLikelihood({ p: p!, q: q!, gamma: gamma! }, customers);
+  const { params, ...fit } = maximizeLogLikelihood(ll, starts, GAMMA_GAMMA_BOUNDS, { maxEvals: 40000 });
+  const [p, q, gamma] = params as [number, number, number];
+  return { p, q, gamma, ...fit, customers: customers.length };
+}

@@ -1,0 +1,203 @@
+/**
+ * A bounded Nelder-Mead minimiser, run from several starts. The models have two to four parameters,
+ * fitted on their logarithms, with likelihoods that are smooth but whose gradients would add code to
+ * check for every model; Nelder-Mead needs only the function. Bounds are kept by projecting every
+ * trial point onto the box, and a converged simplex is restarted around its best point until a restart
+ * no longer improves it (the classic remedy for a simplex that collapsed early). No package does this
+ * better for us: the maintained numeric packages on the npm registry either lack bounds or are
+ * unmaintained, so the ~100 lines are here, tested in optimize.test.ts.
+ */
+
+export interface Bounds {
+  lower: readonly number[];
+  upper: readonly number[];
+}
+
+export interface MinimizeOptions {
+  /** Stop when every vertex is within this distance of the best, per coordinate (default 1e-7). */
+  tolX?: number;
+  /** ...and the worst value is within tolF × (1 + |best|) of the best (default 1e-12). */
+  tolF?: number;
+  /** Function evaluations per start, restarts included (default 20000). */
+  maxEvals?: number;
+  /** Initial simplex edge, per coordinate (default 0.5). */
+  step?: number;
+}
+
+export interface MinimizeResult {
+  x: number[];
+  value: number;
+  evals: number;
+  /** False when maxEvals ran out before the tolerances were met. */
+  converged: boolean;
+}
+
+export interface MultiStartResult extends MinimizeResult {
+  /** Each start's result, in the order given. */
+  runs: MinimizeResult[];
+  /** How many starts ended within `agreeTol` of the best value: 1 means only one start found it. */
+  agreeing: number;
+}
+
+function clamp(x: number[], b: Bounds): number[] {
+  return x.map((v, i) => Math.min(b.upper[i]!, Math.max(b.lower[i]!, v)));
+}
+
+/** Minimises f over the box from x0 by Nelder-Mead with restarts; f may return Infinity or NaN (treated as Infinity). */
+export function nelderMead(f: (x: number[]) => number, x0: readonly number[], bounds: Bounds, opts: MinimizeOptions = {}): MinimizeResult {
+  const tolX = opts.tolX ?? 1e-7;
+  const tolF = opts.tolF ?? 1e-12;
+  const maxEvals = opts.maxEvals ?? 20000;
+  let evals = 0;
+  const value = (x: number[]): number => {
+    evals++;
+    const v = f(x);
+    return Number.isNaN(v) ? Number.POSITIVE_INFINITY : v;
+  };
+
+  let best = clamp([...x0], bounds);
+  let bestValue = value(best);
+  const step = opts.step ?? 0.5;
+  let converged = false;
+  for (let restart = 0; evals < maxEvals; restart++) {
+    const run = simplexRun(value, best, bestValue, bounds, step, tolX, tolF, () => evals < maxEvals);
+    // A restart that ends where it began (within the tolerances) confirms the minimum.
+    const confirmed = restart > 0 && bestValue - run.value <= tolF * (1 + Math.abs(run.value)) && maxAbsDiff(best, run.x) <= 10 * tolX;
+    best = run.x;
+    bestValue = run.value;
+    if (confirmed && evals < maxEvals) {
+      converged = true;
+      break;
+    }
+  }
+  return { x: best, value: bestValue, evals, converged };
+}
+
+function maxAbsDiff(a: readonly number[], b: readonly number[]): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+function simplexRun(
+  value: (x: number[]) => number,
+  start: number[],
+  startValue: number,
+  bounds: Bounds,
+  step: number,
+  tolX: number,
+  tolF: number,
+  budget: () => boolean,
+): { x: number[]; value: number } {
+  const n = start.length;
+  const pts: number[][] = [start];
+  const vals: number[] = [startValue];
+  for (let i = 0; i < n; i++) {
+    const p = [...start];
+    // Step towards the side of the box with room.
+    p[i] = p[i]! + step <= bounds.upper[i]! ? p[i]! + step : p[i]! - step;
+    const q = clamp(p, bounds);
+    pts.push(q);
+    vals.push(value(q));
+  }
+  while (budget()) {
+    const order = vals.map((v, i) => i).sort((a, b) => vals[a]! - vals[b]!);
+    const sp = order.map((i) => pts[i]!);
+    const sv = order.map((i) => vals[i]!);
+    pts.splice(0, pts.length, ...sp);
+    vals.splice(0, vals.length, ...sv);
+    let spread = 0;
+    for (let i = 1; i <= n; i++) spread = Math.max(spread, maxAbsDiff(pts[i]!, pts[0]!));
+    if (spread <= tolX && vals[n]! - vals[0]! <= tolF * (1 + Math.abs(vals[0]!))) break;
+    if (spread === 0) break; // collapsed onto a bound corner: nothing left to explore
+    const centroid = new Array<number>(n).fill(0);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) centroid[j]! += pts[i]![j]! / n;
+    const along = (t: number) => clamp(centroid.map((c, j) => c + t * (pts[n]![j]! - c)), bounds);
+    const xr = along(-1);
+    const fr = value(xr);
+    if (fr < vals[0]!) {
+      const xe = along(-2);
+      const fe = value(xe);
+      if (fe < fr) {
+        pts[n] = xe;
+        vals[n] = fe;
+      } else {
+        pts[n] = xr;
+        vals[n] = fr;
+      }
+    } else if (fr < vals[n - 1]!) {
+      pts[n] = xr;
+      vals[n] = fr;
+    } else {
+      const outside = fr < vals[n]!;
+      const xc = along(outside ? -0.5 : 0.5);
+      const fc = value(xc);
+      if (fc < (outside ? fr : vals[n]!)) {
+        pts[n] = xc;
+        vals[n] = fc;
+      } else {
+        for (let i = 1; i <= n; i++) {
+          pts[i] = clamp(pts[i]!.map((v, j) => pts[0]![j]! + 0.5 * (v - pts[0]![j]!)), bounds);
+          vals[i] = value(pts[i]!);
+        }
+      }
+    }
+  }
+  let bi = 0;
+  for (let i = 1; i < vals.length; i++) if (vals[i]! < vals[bi]!) bi = i;
+  return { x: pts[bi]!, value: vals[bi]! };
+}
+
+/**
+ * Minimises f from each start and keeps the best. `agreeing` counts the starts that reached the best
+ * value within agreeTol (default 1e-6): a fit that only one start finds deserves suspicion.
+ */
+export function minimizeMultiStart(
+  f: (x: number[]) => number,
+  starts: readonly (readonly number[])[],
+  bounds: Bounds,
+  opts: MinimizeOptions & { agreeTol?: number } = {},
+): MultiStartResult {
+  if (starts.length === 0) throw new Error('minimizeMultiStart needs at least one start');
+  const runs = starts.map((s) => nelderMead(f, s, bounds, opts));
+  let best = runs[0]!;
+  for (const r of runs) if (r.value < best.value) best = r;
+  const agreeTol = opts.agreeTol ?? 1e-6;
+  const agreeing = runs.filter((r) => r.value - best.value <= agreeTol).length;
+  return { ...best, runs, agreeing, evals: runs.reduce((s, r) => s + r.evals, 0) };
+}
+
+/** What every model fit reports beside its parameters, so a caller can tell a fit from a guess. */
+export interface FitDiagnostics {
+  logLikelihood: number;
+  /** A parameter ended at a bound: the data do not pin it down. */
+  atBound: boolean;
+  /** Starts that reached the best log-likelihood within 1e-6. */
+  agreeing: number;
+  starts: number;
+  /** Every start met the optimiser's tolerances. */
+  converged: boolean;
+}
+
+/**
+ * Maximises a log-likelihood over positive parameters: on their logarithms, each within [min, max],
+ * from starts given on the natural scale.
+ */
+export function maximizeLogLikelihood(
+  ll: (params: number[]) => number,
+  starts: readonly (readonly number[])[],
+  limits: { min: number; max: number },
+  opts: MinimizeOptions = {},
+): { params: number[] } & FitDiagnostics {
+  const n = starts[0]?.length ?? 0;
+  const bounds: Bounds = { lower: new Array<number>(n).fill(Math.log(limits.min)), upper: new Array<number>(n).fill(Math.log(limits.max)) };
+  const r = minimizeMultiStart((v) => -ll(v.map(Math.exp)), starts.map((s) => s.map(Math.log)), bounds, opts);
+  return {
+    params: r.x.map(Math.exp),
+    logLikelihood: -r.value,
+    atBound: r.x.some((v, i) => v <= bounds.lower[i]! + 1e-6 || v >= bounds.upper[i]! - 1e-6),
+    agreeing: r.agreeing,
+    starts: starts.length,
+    converged: r.runs.every((run) => run.converged),
+  };
+}

@@ -1,0 +1,211 @@
+/**
+ * Profile-likelihood intervals for an sBG fit. For any quantity g(α, β), the profile-likelihood interval
+ * at level L is the set of values g takes over the region
+ *   R = { (α, β) : 2 (ℓ̂ - ℓ(α, β)) <= q },  q = the L quantile of chi-square with 1 degree of freedom,
+ * because g0 is in the interval exactly when some (α, β) with g = g0 is in R. Survival S(t) and the
+ * expected paid periods rise with β and fall with α, so they have no extremum inside R: their bounds lie
+ * on its boundary. We trace that boundary once, along rays from the maximum-likelihood point in
+ * coordinates whitened by the observed information (where R is close to a disc), and read every
+ * quantity's range off the same boundary points. Deterministic: no seed, no resampling.
+ *
+ * Assumptions, stated in docs/forecasts.md: R is star-shaped around the estimate (each ray leaves it
+ * once), which holds for this likelihood in every case we have seen; and R is cut by SBG_BOUNDS, which
+ * `reachesBound` reports: then the data cannot bound the parameters (typically no visible heterogeneity,
+ * α and β running off together), while S(t) stays bounded because it converges along that ridge.
+ */
+import { chiSquare1Quantile } from './special.js';
+import { SBG_BOUNDS, sbgExpectedPaidPeriods, sbgLogLikelihood, sbgSurvival, type SbgFit, type SbgParams } from './sbg.js';
+
+export interface SbgIntervalOptions {
+  /** Confidence level (default 0.95). */
+  level?: number;
+  /** Give survival bounds for S(0) .. S(last) (default: the fit's observed periods). */
+  last?: number;
+  /** The expected-paid-periods bound is for this horizon and discount rate (default: last + 1 periods, undiscounted). */
+  paidHorizon?: number;
+  discountRate?: number;
+  /** Boundary points traced (default 360). */
+  rays?: number;
+}
+
+export type Bound = [lower: number, upper: number];
+
+export interface SbgInterval {
+  level: number;
+  method: 'profile likelihood';
+  /** 2 × the drop in log-likelihood that bounds the region: the chi-square(1) quantile at `level`. */
+  cutoff: number;
+  alpha: Bound;
+  beta: Bound;
+  /** Bounds on S(0) .. S(last). */
+  survival: Bound[];
+  expectedPaidPeriods: Bound;
+  paidHorizon: number;
+  /** The region touches SBG_BOUNDS: the parameter bounds are the box's, not the data's. */
+  reachesBound: boolean;
+}
+
+const LO = Math.log(SBG_BOUNDS.min);
+const HI = Math.log(SBG_BOUNDS.max);
+
+/** A point of the region's boundary in (ln α, ln β), and whether the box cut it there. */
+interface BoundaryPoint {
+  phi: number;
+  u: number;
+  v: number;
+  cut: boolean;
+}
+
+/**
+ * The boundary of the likelihood region { 2 (ℓ̂ - ℓ) <= cutoff } as a function of the ray's angle φ in
+ * whitened coordinates.
+ */
+export function sbgLikelihoodBoundary(fit: SbgFit, cutoff: number): (phi: number) => BoundaryPoint {
+  const center: [number, number] = [Math.log(fit.alpha), Math.log(fit.beta)];
+  const ll = (u: number, v: number) => sbgLogLikelihood({ alpha: Math.exp(u), beta: Math.exp(v) }, fit.data);
+  const L = whitening(center, ll);
+  return (phi) => {
+    const dir: [number, number] = [L[0] * Math.cos(phi), L[1] * Math.cos(phi) + L[2] * Math.sin(phi)];
+    // Where the ray leaves the box.
+    let exit = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < 2; i++) {
+      if (dir[i]! > 0) exit = Math.min(exit, (HI - center[i]!) / dir[i]!);
+      if (dir[i]! < 0) exit = Math.min(exit, (LO - center[i]!) / dir[i]!);
+    }
+    const point = (rho: number, cut: boolean): BoundaryPoint => ({ phi, u: center[0] + rho * dir[0], v: center[1] + rho * dir[1], cut });
+    const dev = (rho: number) => 2 * (fit.logLikelihood - ll(center[0] + rho * dir[0], center[1] + rho * dir[1]));
+    // Bracket the crossing: expand from the quadratic guess until outside, or until the box.
+    let inside = 0;
+    let outside = Math.min(Math.sqrt(cutoff), exit);
+    while (dev(outside) < cutoff) {
+      if (outside >= exit) return point(exit, true);
+      inside = outside;
+      outside = Math.min(outside * 2, exit);
+    }
+    // The crossing by regula falsi with the Illinois modification: bracketed like bisection, but
+    // superlinear, so a boundary point costs about ten likelihoods instead of sixty.
+    let a = inside;
+    let b = outside;
+    let fa = dev(a) - cutoff;
+    let fb = dev(b) - cutoff;
+    let side = 0;
+    for (let i = 0; i < 100 && b - a > 1e-10 * Math.max(1, b); i++) {
+      const c = (a * fb - b * fa) / (fb - fa);
+      const fc = dev(c) - cutoff;
+      if (fc === 0) return point(c, false);
+      if (fc < 0) {
+        a = c;
+        fa = fc;
+        if (side === -1) fb /= 2;
+        side = -1;
+      } else {
+        b = c;
+        fb = fc;
+        if (side === 1) fa /= 2;
+        side = 1;
+      }
+      if (Math.abs(fc) < 1e-10 * cutoff) return point(c, false);
+    }
+    return point(0.5 * (a + b), false);
+  };
+}
+
+/**
+ * The lower-triangular factor [l11, l21, l22] of the inverse observed information in (ln α, ln β), so
+ * rays are spread evenly around an elongated region; the identity when the information is not positive
+ * definite (an estimate on a bound).
+ */
+function whitening(c: [number, number], ll: (u: number, v: number) => number): [number, number, number] {
+  const h = 1e-4;
+  const f0 = ll(c[0], c[1]);
+  const huu = -(ll(c[0] + h, c[1]) - 2 * f0 + ll(c[0] - h, c[1])) / (h * h);
+  const hvv = -(ll(c[0], c[1] + h) - 2 * f0 + ll(c[0], c[1] - h)) / (h * h);
+  const huv = -(ll(c[0] + h, c[1] + h) - ll(c[0] + h, c[1] - h) - ll(c[0] - h, c[1] + h) + ll(c[0] - h, c[1] - h)) / (4 * h * h);
+  const det = huu * hvv - huv * huv;
+  if (!(huu > 0 && det > 0)) return [1, 0, 1];
+  // Covariance = inverse information; its Cholesky factor.
+  const cuu = hvv / det;
+  const cvv = huu / det;
+  const cuv = -huv / det;
+  const l11 = Math.sqrt(cuu);
+  const l21 = cuv / l11;
+  const l22 = Math.sqrt(Math.max(cvv - l21 * l21, 0));
+  return l22 > 0 ? [l11, l21, l22] : [1, 0, 1];
+}
+
+/**
+ * The range of g over the region's boundary: g on `rays` evenly spread boundary points, then a
+ * golden-section search over the angle between the neighbours of the best point, for the minimum and
+ * the maximum (the extreme of a narrow tip falls between rays otherwise).
+ */
+function boundaryRange(boundary: (phi: number) => BoundaryPoint, ring: BoundaryPoint[], g: (p: SbgParams) => number, atEstimate: number): Bound {
+  const value = (b: BoundaryPoint) => g({ alpha: Math.exp(b.u), beta: Math.exp(b.v) });
+  const values = ring.map(value);
+  const step = (2 * Math.PI) / ring.length;
+  const extreme = (sign: 1 | -1): number => {
+    let k = 0;
+    for (let i = 1; i < values.length; i++) if (sign * values[i]! > sign * values[k]!) k = i;
+    // Golden-section search for the largest sign * g over [φk - step, φk + step], to 1e-6 radians.
+    const gr = (Math.sqrt(5) - 1) / 2;
+    let a = ring[k]!.phi - step;
+    let b = ring[k]!.phi + step;
+    const h = (phi: number) => sign * value(boundary(phi));
+    let c = b - gr * (b - a);
+    let d = a + gr * (b - a);
+    let hc = h(c);
+    let hd = h(d);
+    while (b - a > 1e-6) {
+      if (hc > hd) {
+        b = d;
+        d = c;
+        hd = hc;
+        c = b - gr * (b - a);
+        hc = h(c);
+      } else {
+        a = c;
+        c = d;
+        hc = hd;
+        d = a + gr * (b - a);
+        hd = h(d);
+      }
+    }
+    return sign * Math.max(sign * values[k]!, hc, hd);
+  };
+  return [Math.min(extreme(-1), atEstimate), Math.max(extreme(1), atEstimate)];
+}
+
+/** Profile-likelihood bounds on α, β, S(0..last) and the expected paid periods of an sBG fit. */
+export function sbgProfileInterval(fit: SbgFit, opts: SbgIntervalOptions = {}): SbgInterval {
+  const level = opts.level ?? 0.95;
+  if (!(level > 0 && level < 1)) throw new RangeError(`level must be between 0 and 1, got ${level}`);
+  const last = opts.last ?? fit.data.periods;
+  const paidHorizon = opts.paidHorizon ?? last + 1;
+  const cutoff = chiSquare1Quantile(level);
+  const trace = sbgLikelihoodBoundary(fit, cutoff);
+  // Quantities whose extremes sit near the same ray search the same angles: trace each one once.
+  const traced = new Map<number, BoundaryPoint>();
+  const boundary = (phi: number): BoundaryPoint => {
+    let b = traced.get(phi);
+    if (!b) {
+      b = trace(phi);
+      traced.set(phi, b);
+    }
+    return b;
+  };
+  const rays = opts.rays ?? 360;
+  const ring = Array.from({ length: rays }, (_, k) => boundary((2 * Math.PI * k) / rays));
+  const range = (g: (p: SbgParams) => number) => boundaryRange(boundary, ring, g, g(fit));
+  const paid = (p: SbgParams) => sbgExpectedPaidPeriods(p, { horizon: paidHorizon, discountRate: opts.discountRate ?? 0 });
+  return {
+    level,
+    method: 'profile likelihood',
+    cutoff,
+    alpha: range((p) => p.alpha),
+    beta: range((p) => p.beta),
+    // S(0) = 1 whatever the parameters.
+    survival: Array.from({ length: last + 1 }, (_, t): Bound => (t === 0 ? [1, 1] : range((p) => sbgSurvival(p, t)))),
+    expectedPaidPeriods: range(paid),
+    paidHorizon,
+    reachesBound: ring.some((b) => b.cut),
+  };
+}

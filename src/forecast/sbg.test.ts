@@ -1,0 +1,217 @@
+import { describe, expect, it } from 'vitest';
+import { ForecastInputError } from './errors.js';
+import {
+  fitSbg,
+  sbgChurn,
+  sbgConditionalSurvival,
+  sbgData,
+  sbgExpectedPaidPeriods,
+  sbgLogLikelihood,
+  sbgRetentionRate,
+  sbgSurvival,
+  sbgSurvivalCurve,
+  type SbgCohort,
+  type SbgParams,
+} from './sbg.js';
+import { simulateSbgCohorts } from './simulate.js';
+import { normalQuantile } from './special.js';
+import { standardErrors } from '../../test/observed-information.js';
+
+/** Fader & Hardie (2007), survivors per 1,000 for years 0-7, and their published fits. */
+const REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241];
+const HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491];
+
+/**
+ * The sBG log-likelihood from its definition, without beta functions: P(T=1) = α/(α+β),
+ * P(T=t) = P(T=t-1)(β+t-2)/(α+β+t-1), S(t) = 1 - Σ P(T<=t); each cohort adds
+ * Σ (N[t-1] - N[t]) ln P(T=t) + N[T] ln S(T).
+ */
+function definitionLL(p: SbgParams, cohorts: SbgCohort[]): number {
+  let ll = 0;
+  for (const { survivors: n } of cohorts) {
+    let prob = 0;
+    let cum = 0;
+    for (let t = 1; t < n.length; t++) {
+      prob = t === 1 ? p.alpha / (p.alpha + p.beta) : (prob * (p.beta + t - 2)) / (p.alpha + p.beta + t - 1);
+      cum += prob;
+      if (n[t - 1]! - n[t]! > 0) ll += (n[t - 1]! - n[t]!) * Math.log(prob);
+    }
+    if (n[n.length - 1]! > 0) ll += n[n.length - 1]! * Math.log(1 - cum);
+  }
+  return ll;
+}
+
+describe('sBG likelihood', () => {
+  it('equals the definition (recursion on P(T=t)) for one cohort and sums over cohorts of different ages', () => {
+    const cohorts: SbgCohort[] = [{ survivors: REGULAR }, { survivors: [500, 300, 200] }, { survivors: [80, 80, 70, 0] }];
+    for (const p of [{ alpha: 0.704, beta: 1.182 }, { alpha: 0.05, beta: 30 }, { alpha: 12, beta: 0.3 }, { alpha: 300, beta: 2000 }]) {
+      const all = sbgLogLikelihood(p, sbgData(cohorts));
+      // ln Γ differences at large arguments keep about 12 significant digits of the sum.
+      expect(Math.abs(all - definitionLL(p, cohorts))).toBeLessThan(1e-11 * Math.abs(all));
+      const parts = cohorts.reduce((s, c) => s + sbgLogLikelihood(p, sbgData([c])), 0);
+      expect(Math.abs(all - parts)).toBeLessThan(1e-11 * Math.abs(all));
+    }
+  });
+
+  it('counts a cohort\'s last survivors as censored, not churned', () => {
+    const d = sbgData([{ survivors: [100, 60, 40] }, { survivors: [50, 30] }]);
+    expect(d.churned).toEqual([0, 40 + 20, 20]);
+    expect(d.censored).toEqual([0, 30, 40]);
+    expect(d.customers).toBe(150);
+    expect(d.periods).toBe(2);
+  });
+});
+
+describe('sBG fit against Fader & Hardie (2007)', () => {
+  it('reproduces the "regular" segment: alpha 0.704, beta 1.182, LL -1680.3, years 8-12 at 22.0, 20.4, 19.1, 18.0, 17.0%', () => {
+    const f = fitSbg([{ survivors: REGULAR }]);
+    expect(Math.abs(f.alpha / 0.704 - 1)).toBeLessThan(0.005);
+    expect(Math.abs(f.beta / 1.182 - 1)).toBeLessThan(0.005);
+    expect(Math.abs(f.logLikelihood - -1680.3)).toBeLessThan(0.1);
+    const projected = [8, 9, 10, 11, 12].map((t) => 100 * sbgSurvival(f, t));
+    [22.0, 20.4, 19.1, 18.0, 17.0].forEach((published, i) => expect(Math.abs(projected[i]! - published)).toBeLessThan(0.2));
+    expect(f.converged).toBe(true);
+    expect(f.agreeing).toBeGreaterThanOrEqual(2);
+    expect(f.atBound).toBe(false);
+  });
+
+  it('reproduces the "high end" segment: alpha 0.668, beta 3.806', () => {
+    const f = fitSbg([{ survivors: HIGH_END }]);
+    expect(Math.abs(f.alpha / 0.668 - 1)).toBeLessThan(0.005);
+    expect(Math.abs(f.beta / 3.806 - 1)).toBeLessThan(0.005);
+  });
+
+  it('ends at a maximum: no neighbour on a fine grid has a higher likelihood, and the score is zero', () => {
+    const f = fitSbg([{ survivors: REGULAR }]);
+    const d = sbgData([{ survivors: REGULAR }]);
+    for (const da of [-1e-4, 0, 1e-4]) {
+      for (const db of [-1e-4, 0, 1e-4]) {
+        expect(sbgLogLikelihood({ alpha: f.alpha * (1 + da), beta: f.beta * (1 + db) }, d)).toBeLessThanOrEqual(f.logLikelihood + 1e-9);
+      }
+    }
+    const h = 1e-6;
+    const dA = (sbgLogLikelihood({ alpha: f.alpha + h, beta: f.beta }, d) - sbgLogLikelihood({ alpha: f.alpha - h, beta: f.beta }, d)) / (2 * h);
+    const dB = (sbgLogLikelihood({ alpha: f.alpha, beta: f.beta + h }, d) - sbgLogLikelihood({ alpha: f.alpha, beta: f.beta - h }, d)) / (2 * h);
+    expect(Math.abs(dA)).toBeLessThan(1e-2);
+    expect(Math.abs(dB)).toBeLessThan(1e-2);
+  });
+});
+
+describe('sBG recovers the parameters of simulated cohorts', () => {
+  // Six cohorts of different ages (12 down to 2 periods), like a business a year old.
+  const ages = [12, 10, 8, 6, 4, 2];
+  it.each([
+    [{ alpha: 0.8, beta: 2.5 }, 2000, 101],
+    [{ alpha: 3, beta: 12 }, 2000, 102],
+    [{ alpha: 0.4, beta: 0.9 }, 1000, 103],
+  ])('%o from %i customers per cohort (seed %i), within 3.29 standard errors', (truth, size, seed) => {
+    const cohorts = simulateSbgCohorts(truth, ages, size, seed);
+    const f = fitSbg(cohorts);
+    // The tolerance is the sampling error: 3.29 standard errors (two-sided 99.9%) from the observed
+    // information of these data, not a constant.
+    const d = sbgData(cohorts);
+    const [seA, seB] = standardErrors((x) => sbgLogLikelihood({ alpha: Math.exp(x[0]!), beta: Math.exp(x[1]!) }, d), [Math.log(f.alpha), Math.log(f.beta)]) as [number, number];
+    const z = normalQuantile(0.9995);
+    expect(Math.abs(Math.log(f.alpha) - Math.log(truth.alpha))).toBeLessThan(z * seA);
+    expect(Math.abs(Math.log(f.beta) - Math.log(truth.beta))).toBeLessThan(z * seB);
+    // ...and the standard errors are those of a real sample of this size, not of a flat likelihood.
+    expect(seA).toBeLessThan(0.5);
+    expect(seB).toBeLessThan(0.5);
+  });
+
+  it('simulates what the model says: a large cohort\'s survival follows S(t) within binomial error', () => {
+    const truth = { alpha: 0.8, beta: 2.5 };
+    const n = 20000;
+    const [cohort] = simulateSbgCohorts(truth, [8], n, 7);
+    cohort!.survivors.forEach((k, t) => {
+      const s = sbgSurvival(truth, t);
+      expect(Math.abs(k / n - s)).toBeLessThan(3.29 * Math.sqrt((s * (1 - s)) / n) + 1e-12);
+    });
+  });
+});
+
+describe('sBG quantities', () => {
+  const p = { alpha: 0.704, beta: 1.182 };
+
+  it('S(t) is the product of the retention rates, and P(T=t) = S(t-1) - S(t)', () => {
+    let s = 1;
+    for (let t = 1; t <= 50; t++) {
+      s *= (p.beta + t - 1) / (p.alpha + p.beta + t - 1);
+      expect(sbgSurvival(p, t)).toBeCloseTo(s, 12);
+      expect(sbgRetentionRate(p, t)).toBeCloseTo(sbgSurvival(p, t) / sbgSurvival(p, t - 1), 12);
+      expect(sbgChurn(p, t)).toBeCloseTo(sbgSurvival(p, t - 1) - sbgSurvival(p, t), 12);
+    }
+    expect(sbgSurvival(p, 0)).toBe(1);
+    expect(sbgSurvivalCurve(p, 3)).toEqual([0, 1, 2, 3].map((t) => sbgSurvival(p, t)));
+    expect(sbgConditionalSurvival(p, 3, 8)).toBeCloseTo(sbgSurvival(p, 8) / sbgSurvival(p, 3), 12);
+  });
+
+  it('expected paid periods: the horizon sum, the closed form when alpha > 1, infinite when alpha <= 1', () => {
+    const sum = (q: SbgParams, h: number, d = 0) => {
+      let total = 0;
+      for (let t = 0; t < h; t++) total += sbgSurvival(q, t) / (1 + d) ** t;
+      return total;
+    };
+    expect(sbgExpectedPaidPeriods(p, { horizon: 13 })).toBeCloseTo(sum(p, 13), 12);
+    expect(sbgExpectedPaidPeriods(p, { horizon: 13, discountRate: 0.1 })).toBeCloseTo(sum(p, 13, 0.1), 12);
+    expect(sbgExpectedPaidPeriods(p, { horizon: 0 })).toBe(0);
+    expect(sbgExpectedPaidPeriods(p)).toBe(Number.POSITIVE_INFINITY);
+    expect(sbgExpectedPaidPeriods({ alpha: 1, beta: 5 })).toBe(Number.POSITIVE_INFINITY);
+    // α = 3: E[T] = (α+β-1)/(α-1); the tail after 20,000 periods is below 1e-5 (S(t) ~ t^-3).
+    const q = { alpha: 3, beta: 5 };
+    expect(sbgExpectedPaidPeriods(q)).toBeCloseTo(7 / 2, 12);
+    expect(sum(q, 20000)).toBeCloseTo(7 / 2, 4);
+  });
+
+  it('discounted expected lifetime equals Fader & Hardie\'s 2F1(1, β; α+β; 1/(1+d)), even when alpha <= 1', () => {
+    // The Gauss series Σ (1)_n (β)_n / ((α+β)_n n!) z^n, written here from its definition.
+    const f21 = (b: number, c: number, z: number) => {
+      let term = 1;
+      let total = 1;
+      for (let n = 0; n < 1e6 && term > 1e-17 * total; n++) {
+        term *= ((1 + n) * (b + n) * z) / ((c + n) * (n + 1));
+        total += term;
+      }
+      return total;
+    };
+    for (const d of [0.01, 0.1, 0.5]) {
+      expect(sbgExpectedPaidPeriods(p, { discountRate: d })).toBeCloseTo(f21(p.beta, p.alpha + p.beta, 1 / (1 + d)), 8);
+    }
+  });
+});
+
+describe('sBG input checks', () => {
+  const fails = (survivors: number[], field: string, message: RegExp) => {
+    let err: unknown;
+    try {
+      sbgData([{ survivors }]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ForecastInputError);
+    expect((err as ForecastInputError).field).toBe(field);
+    expect((err as ForecastInputError).message).toMatch(message);
+    expect((err as ForecastInputError).hint).toBeTruthy();
+  };
+
+  it('rejects survivors that increase, N0 = 0, fractions, negatives, too few periods, and data with no churn to fit', () => {
+    fails([10, 12, 8], 'survivors[1]', /N1 = 12 is more than N0 = 10: survivors cannot increase/);
+    fails([0, 0, 0], 'survivors[0]', /N0 = 0/);
+    fails([100, 63.1, 40], 'survivors[1]', /N1 = 63.1 is not a whole number/);
+    fails([100, -1, 0], 'survivors[1]', /not a whole number/);
+    fails([100, Number.NaN, 0], 'survivors[1]', /NaN is not a whole number/);
+    fails([100, 60], 'survivors', /too few periods.*at least 2/);
+    fails([100], 'survivors', /only N0 is given/);
+    fails([100, 100, 100], 'survivors', /no customer churned/);
+    fails([100, 0, 0], 'survivors', /every customer churned in the first period/);
+  });
+
+  it('names the cohort when there are several', () => {
+    expect(() => sbgData([{ survivors: [10, 8, 6] }, { survivors: [5, 6] }])).toThrow(/^cohort 2: N1 = 6 is more than N0 = 5/);
+    expect(() => sbgData([])).toThrow(ForecastInputError);
+  });
+
+  it('accepts a younger cohort of one period beside an older one', () => {
+    expect(sbgData([{ survivors: [10, 8, 6] }, { survivors: [5, 4] }]).periods).toBe(2);
+  });
+});
