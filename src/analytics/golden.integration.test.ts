@@ -182,7 +182,7 @@ describe.each(['duckdb', 'postgres'] as const)('golden reports on %s', (engine) 
     expect(ret).toMatch(/^\s*2\s+3\s+2\s+66\.67%\s+66\.67%\s+1$/m);
     const series = await render(store, report('series', { q: { ...q, from: '2025-03-09', to: '2025-03-09' } }), 'csv');
     expect(series.split('\r\n').slice(0, 2)).toEqual([
-      'Period,Gross revenue (USD),Refunds (USD),Chargebacks (USD),Net revenue (USD),Orders,New customers,AOV (USD),Initial approval,Rebill approval,Refund rate,Chargeback rate',
+      'Period,Gross revenue (USD),Refunds & chargebacks (USD),Chargebacks (USD),Net revenue (USD),Orders,New customers,AOV (USD),Initial approval,Rebill approval,Refund & chargeback rate,Chargeback rate',
       '2025-03-09,75.00,0.00,0.00,75.00,2,2,37.50,1,,0,0',
     ]);
   });

@@ -37,9 +37,11 @@ export const SHOWN = [
   'grossRevenue', 'refunds', 'chargebacks', 'netRevenue', 'orders', 'newCustomers', 'aov',
   'initialApprovalRate', 'rebillApprovalRate', 'refundRate', 'chargebackRate',
 ] as const satisfies readonly (keyof Figures)[];
+// `refunds` holds refunds, voids and chargebacks (docs/metrics.md), so its label says so; chargebacks are
+// also shown alone.
 const LABELS: Record<(typeof SHOWN)[number], string> = {
-  grossRevenue: 'Gross revenue', refunds: 'Refunds', chargebacks: 'Chargebacks', netRevenue: 'Net revenue', orders: 'Orders', newCustomers: 'New customers', aov: 'AOV',
-  initialApprovalRate: 'Initial approval', rebillApprovalRate: 'Rebill approval', refundRate: 'Refund rate', chargebackRate: 'Chargeback rate',
+  grossRevenue: 'Gross revenue', refunds: 'Refunds & chargebacks', chargebacks: 'Chargebacks', netRevenue: 'Net revenue', orders: 'Orders', newCustomers: 'New customers', aov: 'AOV',
+  initialApprovalRate: 'Initial approval', rebillApprovalRate: 'Rebill approval', refundRate: 'Refund & chargeback rate', chargebackRate: 'Chargeback rate',
 };
 const MONEY: ReadonlySet<keyof Figures> = new Set(['grossRevenue', 'refunds', 'chargebacks', 'netRevenue', 'aov']);
 
@@ -78,18 +80,26 @@ function groupCells(groupBy: Dimension | null, g: GroupJson): string[] {
   return [g.connection ?? '', g.id ?? '(none)', ...(DIMENSION_SPECS[groupBy].named ? [g.name ?? ''] : [])];
 }
 
-/** Summary: one row per figure (current, previous, change), or one row per group. */
+/** A change of nothing: 0, "0.00" (money), a rate's 0. */
+const isZero = (c: string | number | null): boolean => c !== null && Number(c) === 0;
+
+/**
+ * Summary: one row per figure (current, previous, change), or one row per group. In tables a figure that
+ * did not change reads "no change", with no percentage (0% of nothing means nothing); CSV keeps the numbers.
+ */
 export function summaryGrid(r: ReportJson['summary'], format: Format): Grid {
   if (!r.groupBy) {
     const f = r.total;
+    const same = (k: keyof Figures) => format !== 'csv' && isZero(f[k].change);
     const change = (k: keyof Figures) => {
       const c = f[k].change;
+      if (same(k)) return 'no change';
       if (RATE_FIGURES.has(k) && format !== 'csv') return c === null ? '-' : `${((c as number) * 100).toFixed(2)}pp`;
       return figureCell(k, c, format);
     };
     return {
       columns: ['Figure', `${r.from}..${r.to}`, `${r.previousFrom}..${r.previousTo}`, 'Change', 'Change %'],
-      rows: SHOWN.map((k) => [label(k, r.currency), figureCell(k, f[k].current, format), figureCell(k, f[k].previous, format), change(k), rateCell(f[k].changeRatio, format)]),
+      rows: SHOWN.map((k) => [label(k, r.currency), figureCell(k, f[k].current, format), figureCell(k, f[k].previous, format), change(k), same(k) ? '' : rateCell(f[k].changeRatio, format)]),
     };
   }
   return {
