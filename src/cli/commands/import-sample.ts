@@ -26,6 +26,9 @@ Options:
                        before it is refused until resolved (konduit import fix --past-next-bill-date)
   -h, --help           this help
 
+Exit codes: 0 split; 1 an active subscription due before the import date, or one directory for both
+sets; 2 usage, or a file that cannot be read or written.
+
 Example:
   konduit import sample --size 50 --out-sample sample/ --out-rest rest/ transactions.csv customer-notes.csv
 `;
