@@ -132,12 +132,12 @@ export function cohortsGrid(r: ReportJson['cohorts'], format: Format): Grid {
   };
 }
 
-/** The monthly triangle: a column per month since acquisition (m0, m1, ...). */
+/** The monthly triangle: a column per month since acquisition (Month 0, Month 1, ...). */
 export function triangleGrid(r: ReportJson['triangle'], format: Format): Grid {
   const width = Math.max(0, ...r.rows.map((row) => row.months.length));
   const months = Array.from({ length: width }, (_, k) => k);
   return {
-    columns: ['Cohort', ...groupCols(r.groupBy), 'Customers', ...months.map((k) => `m${k} (${r.currency})`)],
+    columns: ['Cohort', ...groupCols(r.groupBy), 'Customers', ...months.map((k) => `Month ${k} (${r.currency})`)],
     rows: r.rows.map((row) => [row.cohort, ...groupCells(r.groupBy, row), String(row.customers), ...months.map((k) => ltvCell(row.months[k], format))]),
   };
 }
@@ -145,7 +145,7 @@ export function triangleGrid(r: ReportJson['triangle'], format: Format): Grid {
 /** Retention: one row per (group and) cycle. */
 export function retentionGrid(r: ReportJson['retention'], format: Format): Grid {
   return {
-    columns: [...groupCols(r.groupBy), 'Cycle', 'Initial', 'Approvals', 'Retention', 'Rebill rate', 'Cancellations'],
+    columns: [...groupCols(r.groupBy), 'Cycle', 'Initial subscriptions', 'Approvals', 'Retention', 'Rebill rate', 'Cancellations'],
     rows: r.rows.flatMap((row) =>
       row.cycles.map((c) => [...groupCells(r.groupBy, row), String(c.cycle), String(row.initialPurchases), String(c.approvals), rateCell(c.retention, format), rateCell(c.rebillRate, format), String(c.cancellations)]),
     ),
@@ -159,8 +159,8 @@ export function midsGrid(r: ReportJson['mids'], format: Format): Grid {
   const skip = by && DIMENSION_SPECS[by].scoped ? 1 : 0;
   return {
     columns: [
-      'Connection', 'MID', 'MID name', ...groupCols(by).slice(skip), 'Month', 'Sales', 'Prev. month sales', 'Chargebacks', `Chargeback amount (${r.currency})`,
-      'Visa ratio', 'Visa', 'Mastercard ratio', 'Mastercard',
+      'Connection', 'MID', 'MID name', ...groupCols(by).slice(skip), 'Month', 'Sales', 'Previous month\'s sales', 'Chargebacks', `Chargeback amount (${r.currency})`,
+      'Visa ratio', 'Visa health', 'Mastercard ratio', 'Mastercard health',
     ],
     rows: r.rows.map((m) => [
       m.connection, m.mid, m.name ?? '', ...groupCells(by, { group: m.group, connection: m.connection, id: m.groupId, name: m.groupName }).slice(skip),

@@ -56,7 +56,7 @@ describe('konduit connect / sync (CLI)', () => {
     const amp = await konduit([...base, '--password', 'a&b']);
     expect(amp.code).toBe(1);
     expect(amp.stderr).toMatch(/'&'/);
-    expect(amp.stderr).toMatch(/seed 000/);
+    expect(amp.stderr).toMatch(/setup guide says: do not use an ampersand/);
     const bad = await konduit([...base, '--password', 'not-the-password']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/loginId and password/);

@@ -15,6 +15,7 @@ import { SYNC_DEFAULTS, SyncAlreadyRunningError, UnknownConnectionError, syncCon
 import { intFlag, parseFlags } from '../args.js';
 import { progressRenderer } from '../progress.js';
 import { connectionsOrExplain, konduitHome, openStore } from './connections-store.js';
+import { plural } from '../../core/text.js';
 
 export const help = `Usage: konduit sync --connection NAME [--from YYYY-MM-DD --to YYYY-MM-DD] [options]
        konduit sync --watch [--connection NAME] [options]
@@ -50,7 +51,7 @@ Examples:
 /** A sync stopped by its user (Ctrl-C): said as such, not as an error, with how to resume. */
 class SyncCancelled extends KonduitError {
   constructor(label: string, records: number) {
-    super(`${label}: cancelled after ${records.toLocaleString('en-US')} record${records === 1 ? '' : 's'}`, EXIT_CANCELLED, 'Run the same command again to resume where it stopped.');
+    super(`${label}: cancelled after ${plural(records, 'record')}`, EXIT_CANCELLED, 'Run the same command again to resume where it stopped.');
   }
 }
 
@@ -63,7 +64,6 @@ interface RunOpts {
 /** What a finished run says beyond its counts: records set aside, streams left out, attribution gaps. */
 export function runNotes(r: SyncResult): string[] {
   const out: string[] = [];
-  const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
   if (r.quarantined > 0) out.push(`${plural(r.quarantined, 'record')} could not be read and ${r.quarantined === 1 ? 'was' : 'were'} set aside (konduit connections shows why; the next sync tries again)`);
   if (r.retried.stored > 0) out.push(`${plural(r.retried.stored, 'record')} set aside earlier ${r.retried.stored === 1 ? 'was' : 'were'} read and stored`);
   if (r.retried.still > 0) out.push(`${plural(r.retried.still, 'record')} set aside earlier still cannot be read`);
@@ -97,7 +97,7 @@ async function syncOne(store: Store, name: string, mode: SyncMode, o: RunOpts): 
     const per = Object.entries(result.streams)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
-    process.stdout.write(`${label}: done in ${(result.elapsedMs / 1000).toFixed(1)}s: ${result.records} records (${per || 'nothing new'}), ${result.pages} pages, ${result.retries} retries\n`);
+    process.stdout.write(`${label}: done in ${(result.elapsedMs / 1000).toFixed(1)}s: ${plural(result.records, 'record')} (${per || 'nothing new'}), ${plural(result.pages, 'page')}, ${plural(result.retries, 'retry', 'retries')}\n`);
     for (const line of runNotes(result)) process.stdout.write(`${label}: ${line}\n`);
     return result;
   } catch (err) {
