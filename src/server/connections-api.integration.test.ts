@@ -8,9 +8,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PG_URL } from '../../test/stores.js';
+import { PG_URL, pgSchema } from '../../test/stores.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { openDuckDbStore } from '../store/engines/duckdb/duckdb-store.js';
 import { openPostgresStore } from '../store/engines/postgres/postgres-store.js';
@@ -32,27 +31,19 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const engines: { name: string; opener(): { open(o: StoreOptions): Promise<Store>; drop(): Promise<void> } }[] = [
+const engines: { name: string; opener(): Promise<{ open(o: StoreOptions): Promise<Store>; drop(): Promise<void> }> }[] = [
   {
     name: 'duckdb',
-    opener: () => {
+    opener: async () => {
       const path = join(dir, `s${Date.now()}.duckdb`);
       return { open: (o) => openDuckDbStore(path, o), drop: async () => undefined };
     },
   },
   {
     name: 'postgres',
-    opener: () => {
-      const schema = `kconnapi_${process.pid}_${Date.now().toString(36)}`;
-      return {
-        open: (o) => openPostgresStore(PG_URL, { ...o, schema }),
-        drop: async () => {
-          const c = new pg.Client({ connectionString: PG_URL });
-          await c.connect();
-          await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-          await c.end();
-        },
-      };
+    opener: async () => {
+      const { schema, drop } = await pgSchema('connapi');
+      return { open: (o) => openPostgresStore(PG_URL, { ...o, schema }), drop };
     },
   },
 ];
@@ -70,7 +61,7 @@ describe.each(engines)('connections API ($name)', (engine) => {
   }
 
   beforeAll(async () => {
-    const o = engine.opener();
+    const o = await engine.opener();
     drop = o.drop;
     // Written under key A...
     const a = await o.open({ secretKey: generateKey() });

@@ -9,9 +9,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PG_URL } from '../../../test/stores.js';
+import { pgSchema } from '../../../test/stores.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 
 const runner = new URL('../../../test/run-cli.ts', import.meta.url).pathname;
@@ -62,23 +61,9 @@ const engines: { name: string; store(): Promise<{ db: string; drop(): Promise<vo
   {
     name: 'postgres',
     store: async () => {
-      // A schema of its own, named in the URL the CLI gets (the server's search_path option).
-      const schema = `kupdate_${process.pid}_${Date.now().toString(36)}`;
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`CREATE SCHEMA ${schema}`);
-      await c.end();
-      const url = new URL(PG_URL);
-      url.searchParams.set('options', `-c search_path=${schema}`);
-      return {
-        db: url.toString(),
-        drop: async () => {
-          const d = new pg.Client({ connectionString: PG_URL });
-          await d.connect();
-          await d.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-          await d.end();
-        },
-      };
+      // A schema of its own, named in the URL the CLI gets.
+      const { url, drop } = await pgSchema('update');
+      return { db: url, drop };
     },
   },
 ];
