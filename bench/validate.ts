@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- validate`: generates a valid 1,000,000-row transactions file (every cell quoted, as
- * seed 002 recommends) into bench/out/, then times, each in its own child process, the validator with
+ * the CRM's legacy import spec recommends) into bench/out/, then times, each in its own child process, the validator with
  * every rule on and papaparse's bare streaming parse of the same file. Prints both times, the ratio and
  * the validator's peak RSS. Target (docs/metrics.md, "Performance"): ratio >= 2, peak RSS < 300 MB.
  *

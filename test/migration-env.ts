@@ -62,7 +62,8 @@ export const stopAgent = (home: string) => execFileSync('gpgconf', ['--homedir',
 /** Starts a sandbox CRM (now: 2026-11-21 12:00 New York) and saves a connection to it under `name` in `db`. */
 export async function sandboxWithConnection(db: string, name: string, seed = 'migrate'): Promise<Sandbox> {
   const sb = await startSandbox({ seed, customers: 20, start: '2026-09-01', now: '2026-11-21 12:00:00', profile: 'rich' });
-  const store = await openStore(db);
+  // Connecting creates the store, as konduit connect does.
+  const store = await openStore(db, { create: true });
   try {
     await store.saveConnection({ name, brand: 'konnektive', baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, accountName: 'Test', accountUsername: 'owner', timezone: 'America/New_York', frequency: 'daily' });
   } finally {

@@ -31,17 +31,35 @@ export async function openTestStore(engine: 'duckdb' | 'postgres', label = 'test
       },
     };
   }
-  const schema = `k${label.replace(/\W/g, '')}_${process.pid}_${Date.now().toString(36)}`;
+  const { schema, drop } = await pgSchema(label, pgUrl);
   const store = await openPostgresStore(pgUrl, { secretKey: generateKey(), schema });
   await store.migrate();
   return {
     store,
     dispose: async () => {
       await store.close();
-      const c = new pg.Client({ connectionString: pgUrl });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await c.end();
+      await drop();
     },
   };
+}
+
+/**
+ * A PostgreSQL schema of a test's own, created empty: its name (openPostgresStore's `schema`), a URL that
+ * selects it (the server's search_path option: what the CLI's --db takes), and `drop`, which removes it.
+ */
+export async function pgSchema(label: string, pgUrl = PG_URL): Promise<{ schema: string; url: string; drop(): Promise<void> }> {
+  const schema = `k${label.replace(/\W/g, '')}_${process.pid}_${Date.now().toString(36)}`;
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: pgUrl });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  const url = new URL(pgUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return { schema, url: url.toString(), drop: () => admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`) };
 }

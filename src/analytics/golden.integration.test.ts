@@ -192,13 +192,13 @@ describe.each(['duckdb', 'postgres'] as const)('golden reports on %s', (engine) 
     const pending = { q: { ...q, to: '2025-03-31' }, asOf: startOfLocalDay('2025-04-01', NY) };
     expect(await render(store, report('retention', pending), 'table')).toMatch(/^\s*2\s+3\s+2\s+2\s+0\s+1\s+100\.00%~\s+100\.00%~\s+1$/m);
     expect((await render(store, report('retention', pending), 'csv')).split('\r\n').slice(0, 3)).toEqual([
-      'Cycle,Initial,Due,Approvals,Declined,Pending,Retention,Rebill rate,Cancellations,Complete',
+      'Cycle,Initial subscriptions,Due,Approvals,Declined,Pending,Retention,Rebill rate,Cancellations,Complete',
       '1,3,3,3,0,0,1,,1,true',
       '2,3,2,2,0,1,1,1,1,false',
     ]);
     const series = await render(store, report('series', { q: { ...q, from: '2025-03-09', to: '2025-03-09' } }), 'csv');
     expect(series.split('\r\n').slice(0, 2)).toEqual([
-      'Period,Gross revenue (USD),Refunds (USD),Chargebacks (USD),Net revenue (USD),Orders,New customers,Acquired earlier,AOV (USD),Initial approval,Rebill approval,Refund rate,Chargeback rate',
+      'Period,Gross revenue (USD),Refunds & chargebacks (USD),Chargebacks (USD),Net revenue (USD),Orders,New customers,Acquired earlier,AOV (USD),Initial approval,Rebill approval,Refund & chargeback rate,Chargeback rate',
       '2025-03-09,75.00,0.00,0.00,75.00,2,2,0,37.50,1,,0,0',
     ]);
   });

@@ -94,13 +94,18 @@ export const commands: CommandEntry[] = [
     load: () => import('./commands/connections.js'),
   },
   {
+    path: ['connections', 'update'],
+    summary: 'change a saved connection: a new password (--password -), frequency, time zone, base currency',
+    load: () => import('./commands/connections-update.js'),
+  },
+  {
     path: ['sync'],
     summary: 'backfill a date range, sync incrementally, or --watch to keep connections fresh',
     load: () => import('./commands/sync.js'),
   },
   {
     path: ['report', 'summary'],
-    summary: 'revenue, refunds, chargebacks, orders, new customers and rates for a range vs the previous one',
+    summary: 'revenue, refunds & chargebacks, orders, new customers and rates for a range vs the previous one',
     load: async () => (await import('./commands/report.js')).reportCommand('summary'),
   },
   {

@@ -15,7 +15,9 @@ function overview(): string {
     'Commands:',
     ...lines,
     '',
-    'Exit codes: 0 ok, 1 invalid input or failed check, 2 usage or environment error.',
+    'Exit codes: 0 ok, 1 invalid input or failed check, 2 usage or environment error (a flag or value a',
+    'command cannot take, an unknown connection, no store), 130 stopped with Ctrl-C; each command\'s --help',
+    'says what they mean for it.',
   ].join('\n');
 }
 
@@ -42,13 +44,25 @@ export async function main(argv: string[]): Promise<number> {
   }
   const found = findCommand(argv);
   if (!found) {
-    const group = commands.filter((c) => c.path[0] === argv[0]);
-    const known = group.length > 0 ? group : commands;
-    process.stderr.write(
-      `konduit: unknown command "${argv.join(' ')}"\n\nDid you mean one of:\n${known
-        .map((c) => `  konduit ${c.path.join(' ')}  ${c.summary}`)
-        .join('\n')}\n`,
-    );
+    const group = commands.filter((c) => c.path[0] === argv[0] && c.path.length > 1);
+    const listing = (list: CommandEntry[]) => {
+      const width = Math.max(...list.map((c) => c.path.join(' ').length));
+      return list.map((c) => `  konduit ${c.path.join(' ').padEnd(width)}  ${c.summary}`).join('\n');
+    };
+    if (group.length > 0) {
+      // A group alone (`konduit report`) or with a word it does not have: its commands, every one.
+      const sub = argv[1];
+      const names = group.map((c) => c.path[1]);
+      const choices = `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+      if (sub === '--help' || sub === '-h') {
+        process.stdout.write(`${listing(group)}\n\nkonduit ${argv[0]} <${names.join('|')}> --help shows one's options.\n`);
+        return EXIT_OK;
+      }
+      const what = sub === undefined || sub.startsWith('-') ? `"konduit ${argv[0]}" needs one of: ${choices}` : `"konduit ${argv[0]}" has no "${safeText(sub)}": expected ${choices}`;
+      process.stderr.write(`konduit: ${what}\n${listing(group)}\nhint: konduit ${argv[0]} ${names[0]} --help shows its options.\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`konduit: unknown command "${safeText(argv.join(' '))}"\n${listing(commands)}\nhint: konduit --help lists the commands.\n`);
     return EXIT_USAGE;
   }
   try {

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { apiPasswordProblem } from './credentials.js';
 
 describe('apiPasswordProblem', () => {
-  it("refuses a password with '&' and says why (seed 000)", () => {
+  it("refuses a password with '&' and says why", () => {
     const p = apiPasswordProblem('abc&def');
     expect(p?.message).toContain("contains '&'");
     expect(p?.hint).toContain('without');
-    expect(p?.hint).toContain('seed 000');
+    expect(p?.hint).toContain("API-user setup guide says: do not use an ampersand");
     expect(p?.message).not.toContain('abc&def');
   });
   it('refuses an empty password', () => {

@@ -7,7 +7,7 @@ export interface CredentialProblem {
   hint: string;
 }
 
-/** The '&' rule of the vendor's API-user instructions (seed 000); null when the password is acceptable. */
+/** The '&' rule of the vendor's API-user instructions; null when the password is acceptable. */
 export function apiPasswordProblem(password: string): CredentialProblem | null {
   if (password.length === 0) {
     return { message: 'the API password is empty', hint: "Enter the password you set for the API user in the CRM (Admin > Users)." };
@@ -17,7 +17,7 @@ export function apiPasswordProblem(password: string): CredentialProblem | null {
       message: "the API user's password contains '&', which the CRM cannot accept",
       hint:
         "The password travels as a form/query parameter, where '&' separates parameters, so the CRM cuts it there. " +
-        "Konnektive's and Checkout Champ's API-user setup guide (seed 000) says: do not use an ampersand. " +
+        "Konnektive's and Checkout Champ's API-user setup guide says: do not use an ampersand. " +
         "Set a new password for the API user without '&' (Admin > Users in the CRM).",
     };
   }

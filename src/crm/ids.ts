@@ -1,5 +1,5 @@
 /**
- * The CRM's own ids a legacy import needs (seed 001 step 4): campaigns with their campaign products (the
+ * The CRM's own ids a legacy import needs (step 4 of the CRM's migration guide): campaigns with their campaign products (the
  * import's productId is the campaign product id, not the base product id, and the product must be sold
  * one-time or recurring as the import uses it) from campaign/query's nested products, and MIDs from
  * recent transactions.

@@ -2,7 +2,7 @@
  * Every measure, declared once (docs/development.md, after Cube's BaseMeasure): which events it takes, with what
  * sign, and where the store keeps it. The store's facts and pre-aggregates (their columns, their SQL,
  * their per-event deltas) and the reports' sums are generated from this table, so "refunds" means one
- * thing everywhere: refunds, voids and chargebacks, as a positive amount (seed 000's "Refunds"), less the
+ * thing everywhere: refunds, voids and chargebacks, as a positive amount (the CRM's "Refunds"), less the
  * chargebacks reversed in the period.
  */
 import { MONEY_KINDS, type EventKind, type MoneyEvent } from './events.js';

@@ -38,9 +38,11 @@ export const SHOWN = [
   'grossRevenue', 'refunds', 'chargebacks', 'netRevenue', 'orders', 'newCustomers', 'earlierCustomers', 'aov',
   'initialApprovalRate', 'rebillApprovalRate', 'refundRate', 'chargebackRate',
 ] as const satisfies readonly (keyof Figures)[];
+// `refunds` holds refunds, voids and chargebacks (docs/metrics.md), so its label says so; chargebacks are
+// also shown alone.
 const LABELS: Record<(typeof SHOWN)[number], string> = {
-  grossRevenue: 'Gross revenue', refunds: 'Refunds', chargebacks: 'Chargebacks', netRevenue: 'Net revenue', orders: 'Orders', newCustomers: 'New customers', earlierCustomers: 'Acquired earlier', aov: 'AOV',
-  initialApprovalRate: 'Initial approval', rebillApprovalRate: 'Rebill approval', refundRate: 'Refund rate', chargebackRate: 'Chargeback rate',
+  grossRevenue: 'Gross revenue', refunds: 'Refunds & chargebacks', chargebacks: 'Chargebacks', netRevenue: 'Net revenue', orders: 'Orders', newCustomers: 'New customers', earlierCustomers: 'Acquired earlier', aov: 'AOV',
+  initialApprovalRate: 'Initial approval', rebillApprovalRate: 'Rebill approval', refundRate: 'Refund & chargeback rate', chargebackRate: 'Chargeback rate',
 };
 const MONEY: ReadonlySet<keyof Figures> = new Set(['grossRevenue', 'refunds', 'chargebacks', 'netRevenue', 'aov']);
 
@@ -79,18 +81,26 @@ function groupCells(groupBy: Dimension | null, g: GroupJson): string[] {
   return [g.connection ?? '', g.id ?? '(none)', ...(DIMENSION_SPECS[groupBy].named ? [g.name ?? ''] : [])];
 }
 
-/** Summary: one row per figure (current, previous, change), or one row per group. */
+/** A change of nothing: 0, "0.00" (money), a rate's 0. */
+const isZero = (c: string | number | null): boolean => c !== null && Number(c) === 0;
+
+/**
+ * Summary: one row per figure (current, previous, change), or one row per group. In tables a figure that
+ * did not change reads "no change", with no percentage (0% of nothing means nothing); CSV keeps the numbers.
+ */
 export function summaryGrid(r: ReportJson['summary'], format: Format): Grid {
   if (!r.groupBy) {
     const f = r.total;
+    const same = (k: keyof Figures) => format !== 'csv' && isZero(f[k].change);
     const change = (k: keyof Figures) => {
       const c = f[k].change;
+      if (same(k)) return 'no change';
       if (RATE_FIGURES.has(k) && format !== 'csv') return c === null ? '-' : `${((c as number) * 100).toFixed(2)}pp`;
       return figureCell(k, c, format);
     };
     return {
       columns: ['Figure', `${r.from}..${r.to}`, `${r.previousFrom}..${r.previousTo}`, 'Change', 'Change %'],
-      rows: SHOWN.map((k) => [label(k, r.currency), figureCell(k, f[k].current, format), figureCell(k, f[k].previous, format), change(k), rateCell(f[k].changeRatio, format)]),
+      rows: SHOWN.map((k) => [label(k, r.currency), figureCell(k, f[k].current, format), figureCell(k, f[k].previous, format), change(k), same(k) ? '' : rateCell(f[k].changeRatio, format)]),
     };
   }
   return {
@@ -123,12 +133,12 @@ export function cohortsGrid(r: ReportJson['cohorts'], format: Format): Grid {
   };
 }
 
-/** The monthly triangle: a column per month since acquisition (m0, m1, ...). */
+/** The monthly triangle: a column per month since acquisition (Month 0, Month 1, ...). */
 export function triangleGrid(r: ReportJson['triangle'], format: Format): Grid {
   const width = Math.max(0, ...r.rows.map((row) => row.months.length));
   const months = Array.from({ length: width }, (_, k) => k);
   return {
-    columns: ['Cohort', ...groupCols(r.groupBy), 'Customers', ...months.map((k) => `m${k} (${r.currency})`)],
+    columns: ['Cohort', ...groupCols(r.groupBy), 'Customers', ...months.map((k) => `Month ${k} (${r.currency})`)],
     rows: r.rows.map((row) => [row.cohort, ...groupCells(r.groupBy, row), String(row.customers), ...months.map((k) => ltvCell(row.months[k], format))]),
   };
 }
@@ -140,7 +150,7 @@ export function triangleGrid(r: ReportJson['triangle'], format: Format): Grid {
 export function retentionGrid(r: ReportJson['retention'], format: Format): Grid {
   const mark = (v: string, complete: boolean) => (format !== 'csv' && !complete && v !== '-' ? `${v}~` : v);
   return {
-    columns: [...groupCols(r.groupBy), 'Cycle', 'Initial', 'Due', 'Approvals', 'Declined', 'Pending', 'Retention', 'Rebill rate', 'Cancellations', ...(format === 'csv' ? ['Complete'] : [])],
+    columns: [...groupCols(r.groupBy), 'Cycle', 'Initial subscriptions', 'Due', 'Approvals', 'Declined', 'Pending', 'Retention', 'Rebill rate', 'Cancellations', ...(format === 'csv' ? ['Complete'] : [])],
     rows: r.rows.flatMap((row) =>
       row.cycles.map((c) => [
         ...groupCells(r.groupBy, row), String(c.cycle), String(row.initialPurchases), String(c.due), String(c.approvals), String(c.declined), String(c.pending),
@@ -158,8 +168,8 @@ export function midsGrid(r: ReportJson['mids'], format: Format): Grid {
   const skip = by && DIMENSION_SPECS[by].scoped ? 1 : 0;
   return {
     columns: [
-      'Connection', 'MID', 'MID name', ...groupCols(by).slice(skip), 'Month', 'Sales', 'Prev. month sales', 'Chargebacks', `Chargeback amount (${r.currency})`,
-      'Visa ratio', 'Visa', 'Mastercard ratio', 'Mastercard',
+      'Connection', 'MID', 'MID name', ...groupCols(by).slice(skip), 'Month', 'Sales', 'Previous month\'s sales', 'Chargebacks', `Chargeback amount (${r.currency})`,
+      'Visa ratio', 'Visa health', 'Mastercard ratio', 'Mastercard health',
     ],
     rows: r.rows.map((m) => [
       m.connection, m.mid, m.name ?? '', ...groupCells(by, { group: m.group, connection: m.connection, id: m.groupId, name: m.groupName }).slice(skip),

@@ -37,6 +37,31 @@ describe('parseReportQuery', () => {
     expect(parseReportQuery('series', {}, api).by).toBe('day');
   });
 
+  it('takes a named range (core/ranges.ts) ending on `to` or today, and refuses it beside `from`', () => {
+    expect(parseReportQuery('summary', { range: 'last-12-months', to: '2026-12-05' }, api).q).toMatchObject({ from: '2025-12-06', to: '2026-12-05' });
+    expect(parseReportQuery('cohorts', { range: 'year-to-date' }, api).q).toMatchObject({ from: '2026-01-01', to: '2026-04-01' });
+    // The summary's default is the same function's last 30 days.
+    expect(parseReportQuery('summary', { to: '2026-03-31' }, api).q.from).toBe(parseReportQuery('summary', { to: '2026-03-31', range: 'last-30-days' }, api).q.from);
+    expect(refusal('summary', { range: 'last-12-months', from: '2026-01-01' }, cli)).toEqual(['invalid_parameter', 'from', '--from "2026-01-01" is not valid: expected no --from with --range (the range sets its first day; --to may set its last)']);
+    expect(refusal('summary', { range: 'last-year' })).toEqual(['invalid_parameter', 'range', 'range "last-year" is not valid: expected one of last-7-days, last-30-days, last-90-days, month-to-date, last-month, year-to-date, last-12-months']);
+  });
+
+  it('gives the CLI a hint: the command\'s help, or how to list connections', () => {
+    const hintOf = (name: ReportName, params: Record<string, string>, ctx = cli) => {
+      try {
+        parseReportQuery(name, params, ctx);
+      } catch (err) {
+        return (err as ReportQueryError).hint;
+      }
+      return 'accepted';
+    };
+    expect(hintOf('mids', { thresholds: '2,1,0.5' })).toBe('See konduit report mids --help.');
+    expect(hintOf('triangle', { by: 'week' })).toBe('See konduit report cohorts --triangle --help.');
+    expect(hintOf('summary', { from: '2026-02-01', to: '2026-01-01' })).toBe('Swap them: --from 2026-01-01 --to 2026-02-01.');
+    expect(hintOf('summary', { connection: 'nope' })).toBe('List them with: konduit connections');
+    expect(hintOf('summary', { groupBy: 'colour' }, api)).toBeUndefined();
+  });
+
   it('reads horizons, thresholds (percentages to exact fractions) and asOf (start of that day in tz)', () => {
     expect(parseReportQuery('cohorts', { horizons: '7, 30,90' }, api).horizons).toEqual([7, 30, 90]);
     expect(parseReportQuery('mids', { thresholds: '0.9,1.0,1.5' }, api).thresholds).toEqual([0.009, 0.01, 0.015]);
@@ -70,7 +95,7 @@ describe('parseReportQuery', () => {
   it('says the same to the CLI, with its flag names', () => {
     expect(refusal('summary', { groupBy: 'colour' }, cli)[2]).toBe(refusal('summary', { groupBy: 'colour' })[2].replace(/^groupBy/, '--group-by'));
     expect(refusal('triangle', { asOf: 'soon' }, cli)[2]).toMatch(/^--as-of "soon" is not valid/);
-    expect(refusal('triangle', { by: 'week' }, cli)[2]).toBe('--by does not apply to konduit report cohorts --triangle: expected one of --from, --to, --tz, --group-by, --filter, --connection, --currency, --as-of');
+    expect(refusal('triangle', { by: 'week' }, cli)[2]).toBe('--by does not apply to konduit report cohorts --triangle: expected one of --from, --to, --tz, --group-by, --filter, --connection, --currency, --range, --as-of');
     expect(refusal('summary', { from: '2026-02-01', to: '2026-01-01' }, cli)[2]).toBe('--from "2026-02-01" is not valid: expected a date on or before --to (2026-01-01)');
     // Before the store is open, connections are not checked.
     expect(parseReportQuery('summary', { connection: 'nope' }, { ...cli, connections: null }).q.filters).toEqual([{ dimension: 'connection', values: ['nope'] }]);

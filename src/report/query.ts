@@ -6,8 +6,9 @@
  * parameter is spelled (`groupBy` or `--group-by`).
  */
 import { z } from 'zod';
-import { UsageError } from '../core/errors.js';
+import { checkInput, InputError, spell, type Surface } from '../core/input.js';
 import { addDays, isValidTimeZone, localDate, parseWall, startOfLocalDay } from '../core/time.js';
+import { namedRange, RANGE_NAMES, type RangeName } from '../core/ranges.js';
 import { DIMENSION_SPECS, DIMENSIONS, parseDimension, type Dimension, type Filter, type FilterValue } from '../analytics/dimensions.js';
 import { couponCodeKnown, MAX_VALUES, namesOf, valuesNamed, type Basis, type NamedValue, type Period, type RangeQuery } from '../analytics/index.js';
 import { MAX_HORIZON_DAYS, MAX_HORIZONS } from '../analytics/defaults.js';
@@ -19,8 +20,7 @@ export type ReportName = (typeof REPORT_NAMES)[number];
 /** The codes a report request can be refused with. */
 export type ReportIssueCode = 'invalid_parameter' | 'unknown_parameter' | 'unknown_connection' | 'ambiguous_currency' | 'unknown_value' | 'outside_coverage';
 
-/** Who asked: the parameters' spelling in messages (`asOf` or `--as-of`). */
-export type Surface = 'api' | 'cli';
+export type { Surface };
 
 /** A parameter as a query string carries it: once, or repeated. An empty value counts as absent. */
 const given = z.union([z.string(), z.array(z.string())]);
@@ -66,6 +66,7 @@ const COMMON = {
   filter: many(filter),
   connection: many(z.string()),
   currency: single(currency),
+  range: single(z.enum(RANGE_NAMES)),
 };
 const basis = single(z.enum(['event', 'crm']));
 const by = single(z.enum(['day', 'week', 'month']));
@@ -95,6 +96,7 @@ interface Checked {
   filter?: { dimension: Dimension; text: string }[];
   connection?: string[];
   currency?: string;
+  range?: RangeName;
   basis?: Basis;
   by?: Period;
   horizons?: number[];
@@ -118,22 +120,15 @@ const EXPECTED: Record<ParamName, (report: ReportName) => string> = {
   currency: () => 'an ISO 4217 currency code such as USD, MXN or CLP',
   horizons: () => `positive whole numbers of days up to ${MAX_HORIZON_DAYS}, at most ${MAX_HORIZONS} of them, comma-separated, e.g. 7,30,90`,
   thresholds: () => 'three percentages, ascending, comma-separated, e.g. 0.9,1.0,1.5',
+  range: () => `one of ${RANGE_NAMES.join(', ')}`,
 };
 
 /** A refused report request: `code` and `param` for programs, the message for people. */
-export class ReportQueryError extends UsageError {
-  constructor(
-    readonly code: ReportIssueCode,
-    readonly param: string,
-    message: string,
-    hint?: string,
-  ) {
-    super(message, hint);
+export class ReportQueryError extends InputError {
+  declare readonly code: ReportIssueCode;
+  constructor(code: ReportIssueCode, param: string, message: string, hint?: string) {
+    super(code, param, message, hint);
   }
-}
-
-function spell(param: string, surface: Surface): string {
-  return surface === 'api' ? param : `--${param.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 function reportLabel(name: ReportName, surface: Surface): string {
@@ -155,9 +150,9 @@ export interface NamedFilter {
 }
 
 /**
- * A query string checked by a schema: its values, or a ReportQueryError naming the first parameter at
- * fault (`unknown_parameter` for one the schema does not take, listing those it takes; otherwise
- * `invalid_parameter`, saying what it must be: `expected(param)`). `label` names what was asked.
+ * A query string checked by a schema (core/input.ts): its values, or a ReportQueryError naming the first
+ * parameter at fault (`unknown_parameter` for one the schema does not take, listing those it takes;
+ * otherwise `invalid_parameter`, saying what it must be: `expected(param)`). `label` names what was asked.
  */
 function checkParams<S extends z.ZodObject>(
   schema: S,
@@ -165,23 +160,14 @@ function checkParams<S extends z.ZodObject>(
   surface: Surface,
   label: string,
   expected: (param: string) => string,
+  hint?: string,
 ): z.output<S> {
-  const s = (p: string) => spell(p, surface);
-  const defined = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
-  const parsed = schema.safeParse(defined);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  if (issue?.code === 'unrecognized_keys') {
-    const param = issue.keys[0] ?? '';
-    const takes = Object.keys(schema.shape).map(s).join(', ');
-    throw new ReportQueryError('unknown_parameter', param, `${s(param)} does not apply to ${label}: expected one of ${takes}`);
+  try {
+    return checkInput(schema, params, { surface, label, expected, repeatable: ['filter', 'connection'], hint });
+  } catch (err) {
+    if (err instanceof InputError) throw new ReportQueryError(err.code as ReportIssueCode, err.param, err.message, err.hint);
+    throw err;
   }
-  const param = String(issue?.path[0]);
-  const raw = defined[param] ?? '';
-  // A repeatable parameter's issue names the value at fault; a single one's (a list) is the whole value.
-  const at = param === 'filter' || param === 'connection' ? issue?.path[1] : undefined;
-  const got = typeof at === 'number' ? allOf(raw)[at] : lastOf(raw);
-  throw new ReportQueryError('invalid_parameter', param, `${s(param)} "${got ?? ''}" is not valid: expected ${expected(param)}`);
 }
 
 /** Everything a report request asks for, checked, with its defaults. */
@@ -220,19 +206,24 @@ function monthsBefore(to: string): string {
 }
 
 /**
- * Checks a report request and fills its defaults: summary and series cover the 30 days ending `to`;
- * cohorts, triangle, retention and MIDs the 12 months ending `to`; `to` defaults to today in `tz`.
+ * Checks a report request and fills its defaults: `range` (core/ranges.ts) sets `from`, ending on `to`;
+ * without either, summary and series cover the last 30 days ending `to`; cohorts, triangle, retention
+ * and MIDs the calendar months from the first of the month 11 months before `to`'s month (12 months'
+ * cohorts, whole but the last); `to` defaults to today in `tz`.
  * Throws ReportQueryError (a usage error, exit code 2 in the CLI, 400 in the API).
  */
 export function parseReportQuery(name: ReportName, params: Readonly<Record<string, string | string[] | undefined>>, ctx: ReportContext): ParsedReport {
   const s = (p: string) => spell(p, ctx.surface);
-  const invalid = (param: ParamName, got: string, expected: string, code: ReportIssueCode = 'invalid_parameter') =>
-    new ReportQueryError(code, param, `${s(param)} "${got}" is not valid: expected ${expected}`);
-  const v: Checked = checkParams(REPORT_PARAMS[name], params, ctx.surface, reportLabel(name, ctx.surface), (param) => EXPECTED[param as ParamName](name));
+  // The CLI's hint: the command's help lists what each flag takes.
+  const help = ctx.surface === 'cli' ? `See ${reportLabel(name, 'cli')} --help.` : undefined;
+  const invalid = (param: ParamName, got: string, expected: string, code: ReportIssueCode = 'invalid_parameter', hint = help) =>
+    new ReportQueryError(code, param, `${s(param)} "${got}" is not valid: expected ${expected}`, hint);
+  const v: Checked = checkParams(REPORT_PARAMS[name], params, ctx.surface, reportLabel(name, ctx.surface), (param) => EXPECTED[param as ParamName](name), help);
   const tz = v.tz ?? ctx.defaultTz;
+  if (v.range && v.from) throw invalid('from', v.from, `no ${s('from')} with ${s('range')} (the range sets its first day; ${s('to')} may set its last)`);
   const to = v.to ?? localDate(ctx.now ?? Date.now(), tz);
-  const from = v.from ?? (name === 'summary' || name === 'series' ? addDays(to, -29) : monthsBefore(to));
-  if (from > to) throw invalid('from', from, `a date on or before ${s('to')} (${to})`);
+  const from = v.from ?? (v.range ? namedRange(v.range, to).from : name === 'summary' || name === 'series' ? namedRange('last-30-days', to).from : monthsBefore(to));
+  if (from > to) throw invalid('from', from, `a date on or before ${s('to')} (${to})`, 'invalid_parameter', `Swap them: ${s('from')} ${to} ${s('to')} ${from}.`);
 
   const filters = new Map<Dimension, Filter>();
   const add = (dimension: Dimension, value: FilterValue) => {
@@ -249,6 +240,7 @@ export function parseReportQuery(name: ReportName, params: Readonly<Record<strin
     throw new ReportQueryError(
       'unknown_connection', param,
       `${s(param)} "${got}" names no connection of this store: ${names.length > 0 ? `expected one of ${names.join(', ')}` : 'it has none yet; connect one first'}`,
+      ctx.surface === 'cli' ? 'List them with: konduit connections' : undefined,
     );
   };
   const given = allOf(params.filter ?? []);
@@ -287,6 +279,7 @@ export function parseReportQuery(name: ReportName, params: Readonly<Record<strin
     throw new ReportQueryError(
       'ambiguous_currency', 'currency',
       `the connections reported have different base currencies (${each}) and a report is in one currency: choose it with ${s('currency')} (${bases.join(' or ')}), or select connections with ${s('connection')}`,
+      help,
     );
   }
   return {

@@ -299,7 +299,7 @@ describe('the one error shape: {error: {code, message}}', () => {
     expect(groupBy.message).toMatch(/^groupBy "colour" is not valid: expected one of connection, campaign, product, affiliate, subaffiliate, mid/);
     expect(await report('connection=nope')).toEqual([400, { code: 'unknown_connection', param: 'connection', message: 'connection "nope" names no connection of this store: expected one of test-shop' }]);
     expect(await report('filter=connection:nope')).toEqual([400, { code: 'unknown_connection', param: 'filter', message: 'filter "connection:nope" names no connection of this store: expected one of test-shop' }]);
-    expect(await report('from=2026-02-01&to=2026-01-31')).toEqual([400, { code: 'invalid_parameter', param: 'from', message: 'from "2026-02-01" is not valid: expected a date on or before to (2026-01-31)' }]);
+    expect(await report('from=2026-02-01&to=2026-01-31')).toEqual([400, { code: 'invalid_parameter', param: 'from', message: 'from "2026-02-01" is not valid: expected a date on or before to (2026-01-31)', hint: 'Swap them: from 2026-01-31 to 2026-02-01.' }]);
     const [hStatus, horizons] = await report('horizons=7,x');
     expect([hStatus, horizons.param]).toEqual([400, 'horizons']);
     // Only cohorts takes horizons; the other reports name what they take instead.
@@ -308,10 +308,16 @@ describe('the one error shape: {error: {code, message}}', () => {
   });
 
   it('checks the bodies of the other routes, and names what is unknown', async () => {
-    expect(await ask('PATCH', '/api/connections/test-shop', { frequency: 'weekly' })).toEqual([400, { code: 'invalid_parameter', param: 'frequency', message: 'frequency must be one of hourly, 6h, 12h, daily' }]);
-    expect(await ask('PATCH', '/api/connections/test-shop', { historyFrom: '2026-02-30' })).toEqual([400, { code: 'invalid_parameter', param: 'historyFrom', message: 'historyFrom must be a date YYYY-MM-DD, e.g. 2026-01-31' }]);
-    expect(await ask('POST', '/api/connections/test-shop/sync', { from: '2026-01-01' })).toEqual([400, { code: 'invalid_parameter', param: 'to', message: 'give both from and to for a history import, or neither for an incremental sync' }]);
-    expect(await ask('POST', '/api/connections/test-shop/sync', { from: '2026-02-01', to: '2026-01-01' })).toEqual([400, { code: 'invalid_parameter', param: 'from', message: 'from must be on or before to (2026-01-01), got 2026-02-01' }]);
+    // The same checks and messages as konduit connections update and konduit sync (src/sync/inputs.ts).
+    expect(await ask('PATCH', '/api/connections/test-shop', { frequency: 'weekly' })).toEqual([400, { code: 'invalid_parameter', param: 'frequency', message: 'frequency "weekly" is not valid: expected one of hourly, 6h, 12h, daily' }]);
+    expect(await ask('PATCH', '/api/connections/test-shop', { historyFrom: '2026-02-30' })).toEqual([400, { code: 'invalid_parameter', param: 'historyFrom', message: 'historyFrom "2026-02-30" is not valid: expected a date YYYY-MM-DD, e.g. 2026-01-31' }]);
+    expect(await ask('PATCH', '/api/connections/test-shop', { timeZone: 'Mars/Base' })).toEqual([400, { code: 'invalid_parameter', param: 'timeZone', message: 'timeZone "Mars/Base" is not valid: expected an IANA time zone name such as America/New_York or Europe/Berlin' }]);
+    expect(await ask('PATCH', '/api/connections/test-shop', { baseCurrency: 'dollars' })).toEqual([400, { code: 'invalid_parameter', param: 'baseCurrency', message: 'baseCurrency "dollars" is not valid: expected an ISO 4217 currency code such as USD, CAD or MXN' }]);
+    expect(await ask('PATCH', '/api/connections/test-shop', { password: '' })).toEqual([400, { code: 'invalid_parameter', param: 'password', message: "password is empty: expected the API user's password (not empty)" }]);
+    expect(await ask('PATCH', '/api/connections/test-shop', { frequncy: 'daily' })).toEqual([400, { code: 'unknown_parameter', param: 'frequncy', message: 'frequncy does not apply to PATCH /api/connections/test-shop: expected one of password, frequency, timeZone, timezone, baseCurrency, historyFrom, historyTo' }]);
+    expect(await ask('PATCH', '/api/connections/nope', { frequency: 'daily' })).toEqual([404, { code: 'unknown_connection', message: 'no connection named "nope"', hint: 'GET /api/connections lists them.' }]);
+    expect(await ask('POST', '/api/connections/test-shop/sync', { from: '2026-01-01' })).toEqual([400, { code: 'invalid_parameter', param: 'to', message: 'to is missing: expected a date YYYY-MM-DD, e.g. 2026-01-31, with from (a history import takes both; an incremental sync neither)' }]);
+    expect(await ask('POST', '/api/connections/test-shop/sync', { from: '2026-02-01', to: '2026-01-01' })).toEqual([400, { code: 'invalid_parameter', param: 'from', message: 'from "2026-02-01" is not valid: expected a date on or before to (2026-01-01)' }]);
     expect(await ask('POST', '/api/connections', { brand: 'shopify' })).toEqual([400, { code: 'invalid_parameter', param: 'brand', message: 'brand must be one of konnektive, checkoutchamp' }]);
     expect(await ask('POST', '/api/connections/test', { brand: 'konnektive', loginId: 'x' })).toEqual([400, { code: 'invalid_parameter', message: 'fill in: API password, account name, account username' }]);
     expect(await ask('POST', '/api/connections', { brand: 'konnektive', loginId: 'x', password: 'y', accountName: 'a', accountUsername: 'u', timezone: 'Mars/Base' })).toEqual([400, { code: 'invalid_parameter', param: 'timezone', message: 'timezone must be an IANA time zone, e.g. America/New_York' }]);

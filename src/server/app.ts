@@ -10,16 +10,16 @@ import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { errorMessage, KonduitError, UsageError } from '../core/errors.js';
-import { localDate } from '../core/time.js';
-import { BRAND_BASE_URLS, CrmClient, insecureBaseUrlWarning } from '../crm/client.js';
-import { apiPasswordProblem } from '../crm/credentials.js';
+import { BRAND_BASE_URLS, insecureBaseUrlWarning } from '../crm/client.js';
 import { parseReportQuery, parseValuesQuery, REPORT_NAMES, ReportQueryError, type ReportName } from '../report/query.js';
 import { listValues, runReport } from '../report/run.js';
-import type { Connection, ConnectionSummary, Store } from '../store/store.js';
+import type { ConnectionInfo, ConnectionSummary, CredentialsState, Store } from '../store/store.js';
+import { changesOf } from '../sync/inputs.js';
+import { checkNewPassword, refusePasswordProblem, testCredentials, updateConnection, type CredentialsToTest } from '../sync/update-connection.js';
 import { Auth, CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, sameOrigin, type Principal, type Session } from './auth.js';
-import { HttpError } from './errors.js';
+import { HttpError, httpErrorOf } from './errors.js';
 import { ReportCache } from './reports.js';
-import { ConnectForm, ConnectionPatch, LoginBody, readBody, SetupBody, SyncBody, TokenBody } from './schemas.js';
+import { CONNECTION_PATCH_EXPECTED, ConnectForm, ConnectionPatch, LoginBody, readBody, readInput, SetupBody, SyncBody, SYNC_EXPECTED, TokenBody } from './schemas.js';
 import type { ConnectionSettings, ServerState } from './state.js';
 import { serveWeb } from './static.js';
 import type { SyncJob, SyncManager } from './syncs.js';
@@ -46,8 +46,8 @@ export interface AppOptions {
    * reach the API, e.g. to create the admin account before the owner does.
    */
   allowedHosts?: string[] | null;
-  /** Credential test for a new connection (tests may swap it); default: one order/query call. */
-  testCredentials?: (c: { baseUrl: string; loginId: string; password: string; timezone: string }) => Promise<void>;
+  /** Credential test of a new connection or password (tests may swap it); default: one order/query call. */
+  testCredentials?: (c: CredentialsToTest) => Promise<void>;
 }
 
 type Vars = { principal: Principal };
@@ -55,19 +55,11 @@ type Ctx = Context<{ Variables: Vars }>;
 
 const crossSite = () => new HttpError(403, 'cross_site_request', 'cross-site request refused');
 
-/** The '&' rule of seed 000 (crm/credentials.ts), checked before any request. */
-function passwordProblem(password: string): HttpError | null {
-  const problem = apiPasswordProblem(password);
-  return problem ? new HttpError(422, 'invalid_api_password', problem.message, { param: 'password', hint: problem.hint }) : null;
-}
-
-async function defaultTest(c: { baseUrl: string; loginId: string; password: string; timezone: string }): Promise<void> {
-  const client = new CrmClient({ baseUrl: c.baseUrl, loginId: c.loginId, password: c.password, maxAttempts: 2, timeoutMs: 15_000 });
-  await client.testCredentials(localDate(Date.now(), c.timezone));
-}
-
-/** A connection as the browser sees it: never the password. */
-function connectionJson(c: ConnectionSummary | Connection, s: ConnectionSettings | undefined): Record<string, unknown> {
+/**
+ * A connection as the browser sees it: never the password. `credentials` says whether this server's key
+ * opens the stored password ('undecryptable': saved under another key; PATCH a password or DELETE it).
+ */
+function connectionJson(c: ConnectionSummary, credentials: CredentialsState, s: ConnectionSettings | undefined): Record<string, unknown> {
   return {
     connectionId: c.connectionId,
     name: c.name,
@@ -82,6 +74,7 @@ function connectionJson(c: ConnectionSummary | Connection, s: ConnectionSettings
     historyFrom: s?.historyFrom ?? null,
     historyTo: s?.historyTo ?? null,
     createdAt: c.createdAt,
+    credentials,
     warning: insecureBaseUrlWarning(c.baseUrl),
   };
 }
@@ -99,7 +92,7 @@ export function connectionName(accountName: string): string {
 /** Builds the Hono app. */
 export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
   const app = new Hono<{ Variables: Vars }>();
-  const test = o.testCredentials ?? defaultTest;
+  const test = o.testCredentials ?? testCredentials;
   const cache = new ReportCache();
   const lastRecords = new Map<string, number>();
   o.syncs.onChange((job) => {
@@ -166,6 +159,8 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     const answer = (e: HttpError) => c.json(e.body(), e.status);
     if (err instanceof HttpError) return answer(err);
     if (err instanceof ReportQueryError) return answer(new HttpError(400, err.code, err.message, { param: err.param, ...(err.hint ? { hint: err.hint } : {}) }));
+    // A coded error of the layer shared with the CLI (core/errors.ts): its status, code and field.
+    if (err instanceof KonduitError && err.code) return answer(httpErrorOf(err as KonduitError & { code: NonNullable<KonduitError['code']> }));
     if (err instanceof RangeError) return answer(new HttpError(400, 'invalid_parameter', err.message));
     // A request the analytics refuse (a range too long, too many horizons): the caller's to change.
     if (err instanceof UsageError) return answer(new HttpError(400, 'invalid_parameter', err.message, err.hint ? { hint: err.hint } : {}));
@@ -266,8 +261,9 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
   // ---- Connections ----
 
   const settingsOf = (id: string) => o.state.data.connections[id];
-  const mustGet = async (name: string): Promise<Connection> => {
-    const conn = await o.store.getConnection(name);
+  /** A connection by name, its password left sealed (it may be undecryptable: the way out is PATCH or DELETE). */
+  const mustGet = async (name: string): Promise<ConnectionInfo> => {
+    const conn = await o.store.connectionInfo(name);
     if (!conn) throw new HttpError(404, 'unknown_connection', `no connection named "${name}"`, { hint: 'GET /api/connections lists them.' });
     return conn;
   };
@@ -275,20 +271,8 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
   /** Reads a connect form: its schema, then the '&' rule (422: the CRM's rule, not a malformed request). */
   const readConnectForm = async (c: Ctx) => {
     const { name, frequency, ...f } = await readBody(c, ConnectForm);
-    const problem = passwordProblem(f.password);
-    if (problem) throw problem;
+    refusePasswordProblem(f.password);
     return { name, frequency, form: { ...f, baseUrl: f.baseUrl || BRAND_BASE_URLS[f.brand] } };
-  };
-
-  const testOrExplain = async (f: Awaited<ReturnType<typeof readConnectForm>>['form']) => {
-    try {
-      await test(f);
-    } catch (err) {
-      // The exact reason the CRM (or the network) gave, with what to do about it.
-      const hint = err instanceof KonduitError ? err.hint : undefined;
-      // The endpoint prefix ("order/query: ") means nothing to the person filling in the form.
-      throw new HttpError(422, 'credential_test_failed', `the credential test failed: ${errorMessage(err).replace(/^[a-z]+\/[a-z]+: /, '')}`, hint ? { hint } : {});
-    }
   };
 
   /** What a connection's data lacks: records set aside as unreadable, sales without a product, rebills without their subscription. */
@@ -300,12 +284,15 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
   app.get('/api/connections', async (c) => {
     const list = await o.store.listConnections();
     const connections = [];
-    for (const x of list) connections.push({ ...connectionJson(x, settingsOf(x.connectionId)), sync: jobJson(o.syncs.job(x.connectionId)), ...(await dataGaps(x.connectionId)) });
+    for (const x of list) {
+      const credentials = (await o.store.connectionInfo(x.name))?.credentials ?? 'ok';
+      connections.push({ ...connectionJson(x, credentials, settingsOf(x.connectionId)), sync: jobJson(o.syncs.job(x.connectionId)), ...(await dataGaps(x.connectionId)) });
+    }
     return c.json({ connections });
   });
 
   app.post('/api/connections/test', async (c) => {
-    await testOrExplain((await readConnectForm(c)).form);
+    await checkNewPassword((await readConnectForm(c)).form, test);
     return c.json({ ok: true });
   });
 
@@ -313,30 +300,35 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     const { name: given, frequency, form: f } = await readConnectForm(c);
     const name = given || connectionName(f.accountName);
     if (await o.store.getConnection(name)) throw new HttpError(409, 'name_taken', `a connection named "${name}" already exists`, { param: 'name', hint: 'Open it from Settings, or remove it first.' });
-    await testOrExplain(f);
+    await checkNewPassword(f, test);
     const saved = await o.store.saveConnection({ name, ...f, frequency: frequency ?? 'daily' });
-    return c.json({ connection: connectionJson(saved, settingsOf(saved.connectionId)) }, 201);
+    return c.json({ connection: connectionJson(saved, 'ok', settingsOf(saved.connectionId)) }, 201);
   });
 
   app.get('/api/connections/:name', async (c) => {
     const conn = await mustGet(c.req.param('name'));
     return c.json({
-      connection: { ...connectionJson(conn, settingsOf(conn.connectionId)), ...(await dataGaps(conn.connectionId)) },
+      connection: { ...connectionJson(conn, conn.credentials, settingsOf(conn.connectionId)), ...(await dataGaps(conn.connectionId)) },
       sync: jobJson(o.syncs.job(conn.connectionId)),
       runs: await o.syncs.history(conn.connectionId),
     });
   });
 
+  // The changes of `konduit connections update` (one use case, src/sync/update-connection.ts: a password
+  // tested and sealed with this server's key, the frequency, the account's zone and base currency, all in
+  // the store), and the dashboard's own history range (its state file).
   app.patch('/api/connections/:name', async (c) => {
     const conn = await mustGet(c.req.param('name'));
-    const body = await readBody(c, ConnectionPatch);
+    const body = await readInput(c, ConnectionPatch, `PATCH /api/connections/${conn.name}`, CONNECTION_PATCH_EXPECTED);
+    if (o.syncs.job(conn.connectionId)?.status === 'running' && (body.timeZone ?? body.timezone ?? body.baseCurrency) !== undefined) {
+      throw new HttpError(409, 'sync_running', 'a sync of this connection is running; cancel it first, or wait for it to end, to change its time zone or base currency');
+    }
+    const updated = await updateConnection({ store: o.store, name: conn.name, changes: changesOf(body), test });
     const s: ConnectionSettings = { ...settingsOf(conn.connectionId) };
-    const frequency = body.frequency ?? conn.frequency;
     for (const k of ['historyFrom', 'historyTo'] as const) if (body[k] !== undefined) s[k] = body[k];
-    // The frequency lives in the store, where `konduit sync --watch` reads it too; the range is the dashboard's.
-    if (frequency !== conn.frequency) await o.store.setFrequency(conn.name, frequency);
     await o.state.update((d) => void (d.connections[conn.connectionId] = s));
-    return c.json({ connection: connectionJson({ ...conn, frequency }, s) });
+    if (updated.changed.length > 0) cache.clear();
+    return c.json({ connection: connectionJson(updated.connection, updated.connection.credentials, s), changed: updated.changed, reimport: updated.reimport });
   });
 
   app.delete('/api/connections/:name', async (c) => {
@@ -349,8 +341,16 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
   });
 
   app.post('/api/connections/:name/sync', async (c) => {
-    const conn = await mustGet(c.req.param('name'));
-    const { from, to } = await readBody(c, SyncBody);
+    const info = await mustGet(c.req.param('name'));
+    const { from, to } = await readInput(c, SyncBody, `POST /api/connections/${info.name}/sync`, SYNC_EXPECTED);
+    if (info.credentials === 'undecryptable') {
+      throw new HttpError(409, 'credentials_undecryptable', `cannot decrypt the stored CRM password of "${info.name}": this server's secret key differs from the one it was saved with`, {
+        param: 'password',
+        hint: `Enter the password again (PATCH /api/connections/${info.name} with {"password": ...}), or remove the connection (DELETE).`,
+      });
+    }
+    const conn = await o.store.getConnection(info.name);
+    if (!conn) throw new HttpError(404, 'unknown_connection', `no connection named "${info.name}"`, { hint: 'GET /api/connections lists them.' });
     if (from && to) {
       await o.state.update((d) => void (d.connections[conn.connectionId] = { ...d.connections[conn.connectionId], historyFrom: from, historyTo: to }));
     }

@@ -1,29 +1,26 @@
 /**
  * The request bodies of the API's routes, one zod schema each (the report routes' query parameters are
- * src/report/query.ts's). A body that fails its schema is answered 400 `invalid_parameter` with the
- * field in `param` and a message that says what the field must be.
+ * src/report/query.ts's; a sync's range and a connection's changes are src/sync/inputs.ts's, shared with
+ * the CLI). A body that fails its schema is answered 400 `invalid_parameter` with the field in `param`
+ * and a message that says what the field must be.
  */
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { isCurrencyCode } from '../core/currency.js';
-import { DEFAULT_ACCOUNT_ZONE, isValidTimeZone, parseWall } from '../core/time.js';
+import { checkInput } from '../core/input.js';
+import { DEFAULT_ACCOUNT_ZONE, isValidTimeZone } from '../core/time.js';
 import type { Brand, Frequency } from '../store/store.js';
+import { BRANDS, CONNECTION_CHANGES_EXPECTED, DATE_EXPECTED, FREQUENCIES, optionalDate, SYNC_EXPECTED, SyncRange, withChanges } from '../sync/inputs.js';
 import { MIN_PASSWORD_LENGTH } from './auth.js';
 import { HttpError } from './errors.js';
 
-export const FREQUENCIES: readonly Frequency[] = ['hourly', '6h', '12h', 'daily'];
-export const BRANDS: readonly Brand[] = ['konnektive', 'checkoutchamp'];
+export { BRANDS, FREQUENCIES };
 const CONNECTION_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /** A text field, trimmed; absent is empty. */
 const text = (name: string) => z.string({ error: `${name} must be text` }).trim().optional().transform((v) => v ?? '');
 /** A password: never trimmed (spaces are part of it); absent is empty. */
 const secret = (name: string) => z.string({ error: `${name} must be text` }).optional().transform((v) => v ?? '');
-/** An optional date; empty is absent. */
-const date = (name: string) =>
-  text(name)
-    .refine((v) => v === '' || (/^\d{4}-\d{2}-\d{2}$/.test(v) && parseWall(v) !== null), { error: `${name} must be a date YYYY-MM-DD, e.g. 2026-01-31` })
-    .transform((v) => v || undefined);
 const frequency = z.enum(FREQUENCIES as [Frequency, ...Frequency[]], { error: `frequency must be one of ${FREQUENCIES.join(', ')}` });
 const object = <S extends z.ZodRawShape>(shape: S) => z.object(shape, { error: 'the body must be a JSON object' });
 
@@ -39,7 +36,7 @@ export const LoginBody = object({ username: z.string().trim().catch(''), passwor
 /** POST /api/tokens. */
 export const TokenBody = object({ name: text('name').transform((v) => v || 'script') });
 
-/** The connect form (POST /api/connections and /api/connections/test): seed 000's fields, zone and base URL under "Advanced". */
+/** The connect form (POST /api/connections and /api/connections/test): the fields the CRM's API-user guide names, zone and base URL under "Advanced". */
 export const ConnectForm = object({
   brand: z.enum(BRANDS as [Brand, ...Brand[]], { error: `brand must be one of ${BRANDS.join(', ')}` }),
   loginId: text('loginId'),
@@ -58,19 +55,34 @@ export const ConnectForm = object({
   if (missing.length > 0) ctx.issues.push({ code: 'custom', input: v, path: [], message: `fill in: ${missing.join(', ')}` });
 });
 
-/** PATCH /api/connections/:name: the integration page's settings. */
-export const ConnectionPatch = object({ frequency: frequency.optional(), historyFrom: date('historyFrom'), historyTo: date('historyTo') });
+/**
+ * PATCH /api/connections/:name: the changes of `konduit connections update` (src/sync/inputs.ts: password,
+ * frequency, timeZone, baseCurrency) and the integration page's history range.
+ */
+export const ConnectionPatch = withChanges({ historyFrom: optionalDate, historyTo: optionalDate });
+export const CONNECTION_PATCH_EXPECTED: Readonly<Record<string, string>> = { ...CONNECTION_CHANGES_EXPECTED, historyFrom: DATE_EXPECTED, historyTo: DATE_EXPECTED };
 
-/** POST /api/connections/:name/sync: a history range, or nothing for an incremental sync. */
-export const SyncBody = object({ from: date('from'), to: date('to') }).check((ctx) => {
-  const { from, to } = ctx.value;
-  if (!from !== !to) ctx.issues.push({ code: 'custom', input: ctx.value, path: [from ? 'to' : 'from'], message: 'give both from and to for a history import, or neither for an incremental sync' });
-  else if (from && to && from > to) ctx.issues.push({ code: 'custom', input: ctx.value, path: ['from'], message: `from must be on or before to (${to}), got ${from}` });
-});
+/** Reads a JSON body (a body that is not JSON reads as {}). */
+async function jsonBody(c: Context): Promise<unknown> {
+  return c.req.json().catch(() => ({}));
+}
+
+/**
+ * Reads a JSON body through one of the schemas shared with the CLI (src/sync/inputs.ts), checked by the
+ * shared layer (core/input.ts): 400 with its code, the field and what it must be. `label` names the request.
+ */
+export async function readInput<T extends z.ZodType>(c: Context, schema: T, label: string, expected: Readonly<Record<string, string>>): Promise<z.output<T>> {
+  const body = await jsonBody(c);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'invalid_parameter', 'the body must be a JSON object');
+  return checkInput(schema, body as Record<string, unknown>, { surface: 'api', label, expected: (p) => expected[p] ?? 'a valid value', secret: ['password'] });
+}
+
+/** POST /api/connections/:name/sync: a history range, or nothing for an incremental sync (src/sync/inputs.ts). */
+export { SyncRange as SyncBody, SYNC_EXPECTED };
 
 /** Reads a JSON body through its schema (a body that is not JSON reads as {}); 400 with the first issue. */
 export async function readBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.output<T>> {
-  const body: unknown = await c.req.json().catch(() => ({}));
+  const body = await jsonBody(c);
   const r = schema.safeParse(body);
   if (r.success) return r.data;
   const issue = r.error.issues[0];

@@ -119,8 +119,9 @@ export class SyncManager {
           job.status = 'ok';
         },
         (err: unknown) => {
+          // A sync its user (or the server's stop) cancelled is not a failure: no error to show.
           job.status = abort.signal.aborted ? 'cancelled' : 'failed';
-          job.error = safeText(errorMessage(err));
+          job.error = abort.signal.aborted ? null : safeText(errorMessage(err));
         },
       )
       .finally(() => {
@@ -190,6 +191,8 @@ export class SyncManager {
       if (this.running.has(summary.connectionId)) continue;
       const lastOk = lastSuccessAt(await readRuns(this.o.store, summary.connectionId));
       if (lastOk === null || !isDue(lastOk, frequencyOf(summary), now)) continue;
+      // A password saved under another key waits for its user (the connection says so); the others go on.
+      if ((await this.o.store.connectionInfo(summary.name))?.credentials !== 'ok') continue;
       const conn = await this.o.store.getConnection(summary.name);
       const job = conn ? await this.start(conn, { kind: 'incremental' }) : null;
       if (job) started.push(job);

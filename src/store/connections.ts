@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidInputError } from '../core/errors.js';
 import type { StoreContext } from './driver.js';
-import { open, seal } from './secrets.js';
-import type { Brand, Connection, ConnectionStore, ConnectionSummary, Frequency, NewConnection } from './store.js';
+import { CredentialsUndecryptableError, open, seal } from './secrets.js';
+import type { Brand, Connection, ConnectionChanges, ConnectionInfo, ConnectionStore, ConnectionSummary, CredentialsState, Frequency, NewConnection } from './store.js';
 import { ALL_TABLES, CONNECTIONS, type Row } from './tables.js';
 
 /** Every table with rows of a connection (all but the connections table itself). */
@@ -45,7 +45,7 @@ export class SqlConnections implements ConnectionStore {
   async saveConnection(c: NewConnection): Promise<Connection> {
     return this.ctx.lock.run(async () => {
       const existing = await this.db.query('SELECT 1 AS x FROM connections WHERE name = $1', [c.name]);
-      if (existing.length > 0) throw new InvalidInputError(`a connection named "${c.name}" already exists`, 'Remove it first with `konduit connections remove NAME`, or pick another name.');
+      if (existing.length > 0) throw new InvalidInputError(`a connection named "${c.name}" already exists`, `Pick another name, or change that one (a new password, frequency, time zone, base currency) and keep its data: konduit connections update ${c.name}.`);
       const conn: Connection = { ...c, connectionId: randomUUID(), createdAt: Date.now(), baseCurrency: c.baseCurrency ?? 'USD' };
       await this.db.upsert(CONNECTIONS, [
         {
@@ -71,7 +71,41 @@ export class SqlConnections implements ConnectionStore {
     const rows = await this.ctx.lock.run(() => this.db.query(`${this.select()} WHERE name = $1`, [name]));
     const r = rows[0];
     if (!r) return null;
-    return { ...toSummary(r), password: open(String(r.password_sealed), this.secretKey) };
+    return { ...toSummary(r), password: open(String(r.password_sealed), this.secretKey, String(r.name)) };
+  }
+
+  /** Whether the current key opens a sealed password. */
+  private credentialsOf(r: Row): CredentialsState {
+    try {
+      open(String(r.password_sealed), this.secretKey);
+      return 'ok';
+    } catch (err) {
+      if (err instanceof CredentialsUndecryptableError) return 'undecryptable';
+      throw err;
+    }
+  }
+
+  async connectionInfo(name: string): Promise<ConnectionInfo | null> {
+    const rows = await this.ctx.lock.run(() => this.db.query(`${this.select()} WHERE name = $1`, [name]));
+    const r = rows[0];
+    return r ? { ...toSummary(r), credentials: this.credentialsOf(r) } : null;
+  }
+
+  async updateConnection(name: string, changes: ConnectionChanges): Promise<ConnectionInfo | null> {
+    const set: [string, string][] = [];
+    if (changes.password !== undefined) set.push(['password_sealed', seal(changes.password, this.secretKey)]);
+    if (changes.frequency !== undefined) set.push(['frequency', changes.frequency]);
+    if (changes.timezone !== undefined) set.push(['timezone', changes.timezone]);
+    if (changes.baseCurrency !== undefined) set.push(['base_currency', changes.baseCurrency]);
+    const found = await this.ctx.lock.run(async () => {
+      const rows = await this.db.query('SELECT connection_id FROM connections WHERE name = $1', [name]);
+      if (rows.length === 0) return false;
+      if (set.length > 0) {
+        await this.db.exec(`UPDATE connections SET ${set.map(([c], i) => `${c} = $${i + 1}`).join(', ')} WHERE name = $${set.length + 1}`, [...set.map(([, v]) => v), name]);
+      }
+      return true;
+    });
+    return found ? this.connectionInfo(name) : null;
   }
 
   async listConnections(): Promise<ConnectionSummary[]> {
@@ -88,15 +122,6 @@ export class SqlConnections implements ConnectionStore {
         for (const t of SYNCED_TABLES) await this.db.exec(`DELETE FROM ${t.name} WHERE connection_id = $1`, [id]);
         await this.db.exec('DELETE FROM connections WHERE connection_id = $1', [id]);
       });
-      return true;
-    });
-  }
-
-  async setFrequency(name: string, frequency: Frequency): Promise<boolean> {
-    return this.ctx.lock.run(async () => {
-      const rows = await this.db.query('SELECT connection_id FROM connections WHERE name = $1', [name]);
-      if (rows.length === 0) return false;
-      await this.db.exec('UPDATE connections SET frequency = $1 WHERE name = $2', [frequency, name]);
       return true;
     });
   }

@@ -6,6 +6,22 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { EnvironmentError } from '../core/errors.js';
 
+/**
+ * A sealed CRM password that this store's key cannot open: it was saved under another key (another
+ * KONDUIT_SECRET or key file, e.g. a server started with another KONDUIT_HOME). The two ways out: enter
+ * the password again (it is sealed with the current key), or remove the connection.
+ */
+export class CredentialsUndecryptableError extends EnvironmentError {
+  constructor(readonly connectionName?: string) {
+    super(
+      `cannot decrypt the stored CRM password${connectionName ? ` of "${connectionName}"` : ''}: the secret key differs from the one it was saved with`,
+      `Enter the password again (konduit connections update ${connectionName ?? 'NAME'} --password -, or Settings in the dashboard), ` +
+        'or set KONDUIT_SECRET (or restore the key file) used when it was saved; removing the connection also works.',
+      { code: 'credentials_undecryptable', param: 'password' },
+    );
+  }
+}
+
 /** Derives a 32-byte key from a passphrase (KONDUIT_SECRET) by SHA-256 of a labelled input. */
 export function keyFromPassphrase(passphrase: string): Uint8Array {
   return createHash('sha256').update(`konduit-secret-v1\0${passphrase}`).digest();
@@ -26,8 +42,8 @@ export function seal(plain: string, key: Uint8Array): string {
   return ['v1', iv.toString('base64url'), tag.toString('base64url'), body.toString('base64url')].join(':');
 }
 
-/** Opens a sealed secret; throws an EnvironmentError when the key is wrong or the value was altered. */
-export function open(sealed: string, key: Uint8Array): string {
+/** Opens a sealed secret; throws CredentialsUndecryptableError when the key is wrong or the value was altered. */
+export function open(sealed: string, key: Uint8Array, connectionName?: string): string {
   const [v, iv, tag, body] = sealed.split(':');
   if (v !== 'v1' || iv === undefined || tag === undefined || body === undefined) {
     throw new EnvironmentError('stored credentials are not in a known sealed format');
@@ -37,9 +53,6 @@ export function open(sealed: string, key: Uint8Array): string {
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
   } catch {
-    throw new EnvironmentError(
-      'cannot decrypt the stored CRM password: the secret key differs from the one it was saved with',
-      'Set KONDUIT_SECRET (or restore the key file) used when the connection was created, or run `konduit connect` again.',
-    );
+    throw new CredentialsUndecryptableError(connectionName);
   }
 }

@@ -15,8 +15,9 @@ import type {
   Coverage,
   CoverageChange,
   Connection,
+  ConnectionChanges,
+  ConnectionInfo,
   ConnectionSummary,
-  Frequency,
   NewConnection,
   PageMarker,
   PageWrite,
@@ -93,8 +94,11 @@ export class SqlStore implements Store {
   removeConnection(name: string): Promise<boolean> {
     return this.connections.removeConnection(name);
   }
-  setFrequency(name: string, frequency: Frequency): Promise<boolean> {
-    return this.connections.setFrequency(name, frequency);
+  connectionInfo(name: string): Promise<ConnectionInfo | null> {
+    return this.connections.connectionInfo(name);
+  }
+  updateConnection(name: string, changes: ConnectionChanges): Promise<ConnectionInfo | null> {
+    return this.connections.updateConnection(name, changes);
   }
 
   // LedgerWriter

@@ -36,18 +36,40 @@ export interface Connection extends NewConnection {
 /** What listing shows: never the password. */
 export type ConnectionSummary = Omit<Connection, 'password'>;
 
+/** Whether this store's key opens a connection's sealed password ('undecryptable': saved under another key). */
+export type CredentialsState = 'ok' | 'undecryptable';
+
+/** A connection without its password, and whether the password can be opened. */
+export interface ConnectionInfo extends ConnectionSummary {
+  credentials: CredentialsState;
+}
+
+/** What an update of a saved connection changes; an absent field stays as it is. */
+export interface ConnectionChanges {
+  /** A new password, sealed with the store's current key. */
+  password?: string;
+  frequency?: Frequency;
+  timezone?: string;
+  baseCurrency?: string;
+}
+
 /** Connections: saved with their password sealed (secrets.ts), listed without it. */
 export interface ConnectionStore {
   /** Saves a new connection (password sealed); throws when the name exists. */
   saveConnection(c: NewConnection): Promise<Connection>;
-  /** A connection by name, password opened; null when unknown. */
+  /** A connection by name, password opened (CredentialsUndecryptableError when this key cannot); null when unknown. */
   getConnection(name: string): Promise<Connection | null>;
   /** All connections without passwords, by name. */
   listConnections(): Promise<ConnectionSummary[]>;
   /** Removes a connection and every row synced for it; false when unknown. */
   removeConnection(name: string): Promise<boolean>;
-  /** Changes how often a connection is synced (the dashboard's setting, read by `konduit sync --watch`); false when unknown. */
-  setFrequency(name: string, frequency: Frequency): Promise<boolean>;
+  /** A connection by name without opening its password (which may be undecryptable); null when unknown. */
+  connectionInfo(name: string): Promise<ConnectionInfo | null>;
+  /**
+   * Changes a saved connection (a new password is sealed with the current key, so it also mends one saved
+   * under another key); the connection as it is now, or null when unknown. Its synced data is kept.
+   */
+  updateConnection(name: string, changes: ConnectionChanges): Promise<ConnectionInfo | null>;
 }
 
 /** A page's checkpoint marker: this page of this window of this stream is stored. */

@@ -548,8 +548,8 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         pages: counters.pages,
         retries: o.source.retries - retriesAtStart,
         // Stored and shown on the dashboard and the CLI: passwords redacted, card-like digit runs masked,
-        // control characters escaped, as everywhere else (core/mask.ts).
-        error: safeText(err instanceof Error ? err.message : String(err)),
+        // control characters escaped, as everywhere else (core/mask.ts). A run its user stopped has no error.
+        error: o.signal?.aborted ? undefined : safeText(err instanceof Error ? err.message : String(err)),
       })
       .catch(() => undefined);
     throw err;

@@ -4,7 +4,7 @@
  * CRM client from the connection, runs the sync (run.ts) and releases the lock. The defaults of a sync
  * are declared here, once (docs/sync.md, "Concurrency, limits, retries").
  */
-import { EXIT_USAGE, InvalidInputError, KonduitError } from '../core/errors.js';
+import { EXIT_USAGE, KonduitError, UnknownConnectionError } from '../core/errors.js';
 import { CrmClient } from '../crm/client.js';
 import { DEFAULT_RETRY } from '../crm/retry-policy.js';
 import type { Connection, Store } from '../store/store.js';
@@ -59,12 +59,8 @@ export class SyncAlreadyRunningError extends KonduitError {
   }
 }
 
-/** No stored connection has that name. */
-export class UnknownConnectionError extends InvalidInputError {
-  constructor(readonly connectionName: string) {
-    super(`no connection named "${connectionName}"`, 'List them with: konduit connections');
-  }
-}
+/** No stored connection has that name (core/errors.ts). */
+export { UnknownConnectionError };
 
 /** A sync that holds its connection's lock and runs. */
 export interface StartedSync {

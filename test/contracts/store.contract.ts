@@ -262,11 +262,24 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       expect(runs[0]).toMatchObject({ run_id: 'r1', status: 'ok', started_at: 1000, finished_at: 2000, records: 5, retries: 2 });
     });
 
-    it('changes a connection\'s sync frequency', async () => {
-      expect(await store.setFrequency('acme', 'hourly')).toBe(true);
-      expect((await store.getConnection('acme'))?.frequency).toBe('hourly');
-      expect((await store.listConnections())[0]?.frequency).toBe('hourly');
-      expect(await store.setFrequency('nobody', 'daily')).toBe(false);
+    it('changes a connection: frequency, zone, base currency and a password sealed anew, keeping its data', async () => {
+      await store.writePage({ connectionId, table: 'transactions', rows: [txn(1)], ledger: { transactionIds: [1], events: [sale(1, 1, 1, 0)] } });
+      const sealedBefore = String((await store.readRows('connections', connectionId))[0]?.password_sealed);
+      expect(await store.connectionInfo('acme')).toMatchObject({ name: 'acme', frequency: CONN.frequency, credentials: 'ok' });
+      const info = await store.updateConnection('acme', { frequency: 'hourly', timezone: 'Europe/Paris', baseCurrency: 'EUR', password: 'a new one' });
+      expect(info).toMatchObject({ connectionId, frequency: 'hourly', timezone: 'Europe/Paris', baseCurrency: 'EUR', credentials: 'ok' });
+      expect(JSON.stringify(info)).not.toContain('a new one');
+      expect(await store.getConnection('acme')).toMatchObject({ password: 'a new one', frequency: 'hourly', timezone: 'Europe/Paris', baseCurrency: 'EUR' });
+      expect((await store.listConnections())[0]).toMatchObject({ frequency: 'hourly', timezone: 'Europe/Paris' });
+      const sealedAfter = String((await store.readRows('connections', connectionId))[0]?.password_sealed);
+      expect(sealedAfter).toMatch(/^v1:/);
+      expect(sealedAfter).not.toBe(sealedBefore);
+      expect(sealedAfter).not.toContain('a new one');
+      // Only the fields given change; the synced data stays.
+      expect(await store.updateConnection('acme', { frequency: 'daily' })).toMatchObject({ frequency: 'daily', timezone: 'Europe/Paris' });
+      expect(await store.countRows('transactions', connectionId)).toBe(1);
+      expect(await store.updateConnection('nobody', { frequency: 'daily' })).toBeNull();
+      expect(await store.connectionInfo('nobody')).toBeNull();
     });
 
     it('removes a connection with everything synced for it', async () => {

@@ -36,7 +36,14 @@ Options:
   --currency CODE          the account's base currency, ISO 4217 (default USD): the currency of amounts
                            the CRM writes with a bare "$" or with no symbol, and the reports' default
   --frequency F            how often konduit sync --watch refreshes it (default daily)
-  --db PATH|URL            the store (default KONDUIT_DB, else ./konduit.duckdb)
+  --db PATH|URL            the store (default KONDUIT_DB, else ./konduit.duckdb); created if it does not
+                           exist: connect is the command that makes a store
+
+To change a saved connection later (a new password, its frequency, time zone or base currency) and keep
+its synced data: konduit connections update NAME.
+
+Exit codes: 0 connected; 1 the CRM refused the credentials (its reason and what to change), a password
+with '&', or the name taken; 2 usage (a missing or bad option), the CRM or the store unreachable.
 
 Examples:
   konduit connect --name shop --brand konnektive --login-id ltv_api \\
@@ -45,7 +52,8 @@ Examples:
     --password - --account-name "My Shop" --account-username owner
 `;
 
-async function readStdinLine(): Promise<string> {
+/** The first line of standard input (a piped password). */
+export async function readStdinLine(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
@@ -133,7 +141,8 @@ export async function run(argv: string[]): Promise<number> {
   const client = new CrmClient({ baseUrl, loginId: values['login-id'] as string, password, maxAttempts: 3 });
   await client.testCredentials(localDate(Date.now(), timezone));
 
-  const store = await openStore(values.db);
+  // connect is the command that creates a store.
+  const store = await openStore(values.db, { create: true });
   try {
     await store.saveConnection({
       name: values.name as string,

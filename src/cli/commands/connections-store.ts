@@ -6,10 +6,11 @@
  * $KONDUIT_HOME/secret.key (default ~/.konduit/secret.key), mode 0600, kept apart from the database
  * so a copied or backed-up database file does not carry its own key.
  */
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { EnvironmentError, UsageError } from '../../core/errors.js';
+import { EnvironmentError, UnknownConnectionError } from '../../core/errors.js';
 import { CrmClient } from '../../crm/client.js';
 import { writeFileAtomic } from '../../core/atomic.js';
 import { openDuckDbStore } from '../../store/engines/duckdb/duckdb-store.js';
@@ -25,6 +26,48 @@ export function konduitHome(): string {
 /** The store location: --db, else KONDUIT_DB, else ./konduit.duckdb. */
 export function resolveDb(flag: string | undefined): string {
   return flag || process.env.KONDUIT_DB || './konduit.duckdb';
+}
+
+const isPostgres = (db: string) => /^postgres(ql)?:\/\//.test(db);
+
+/** The store as a person reads it: a DuckDB file's absolute path, or a PostgreSQL URL without its password. */
+export function storeLabel(db: string): string {
+  if (!isPostgres(db)) return resolve(db);
+  try {
+    const u = new URL(db);
+    if (u.password) u.password = '********';
+    return u.toString();
+  } catch {
+    return 'the PostgreSQL URL given';
+  }
+}
+
+/** ` --db VALUE` to repeat in a suggested command when the store is not the default one (a URL's password left out). */
+export function dbArg(dbFlag: string | undefined): string {
+  return dbFlag ? ` --db ${isPostgres(dbFlag) ? "'postgres://...'" : dbFlag}` : '';
+}
+
+/** The store does not exist: only `konduit connect` (and `konduit demo`, `konduit serve`) create one. */
+function noStore(db: string, dbFlag: string | undefined): EnvironmentError {
+  return new EnvironmentError(
+    `no Konduit store at ${storeLabel(db)}`,
+    `Connect a CRM to create it: konduit connect${dbArg(dbFlag)} --name NAME --brand konnektive ... (konduit connect --help); or point --db or KONDUIT_DB at your store.`,
+    { code: 'no_store', param: 'db' },
+  );
+}
+
+/**
+ * The store's connections, or, when it holds none, an error naming the store and the next command
+ * (a report or a sync has nothing to read: zeros would look like an answer).
+ */
+export async function connectionsOrExplain(store: Store, dbFlag: string | undefined) {
+  const list = await store.listConnections();
+  if (list.length > 0) return list;
+  throw new EnvironmentError(
+    `the store ${storeLabel(resolveDb(dbFlag))} has no connection yet`,
+    `Connect a CRM first: konduit connect${dbArg(dbFlag)} --name NAME --brand konnektive ... (konduit connect --help).`,
+    { code: 'no_connections' },
+  );
 }
 
 /**
@@ -62,25 +105,31 @@ async function secretKey(): Promise<{ key: Uint8Array; path: string | null; keep
 }
 
 /**
- * Opens and migrates the store the flags and environment select. A key file is generated on first use
- * only: when it is missing but the store already holds connections (their passwords were sealed with
- * it), the store is refused with how to restore the key, never opened with a new one. `keyless`: the
- * command opens no password (listing and removing connections), so it works without the key, using a
- * throw-away one that is not kept.
+ * Opens and migrates the store the flags and environment select. Only `create` (konduit connect, serve,
+ * demo) makes a new one; every other command refuses a store that does not exist (a DuckDB file that is
+ * not there, a PostgreSQL database without Konduit's tables) with its path and the command that creates
+ * it, instead of reading an empty store as zeros. A key file is generated on first use only: when it is
+ * missing but the store already holds connections (their passwords were sealed with it), the store is
+ * refused with how to restore the key, never opened with a new one. `keyless`: the command opens no
+ * password (listing and removing connections), so it works without the key, using a throw-away one that
+ * is not kept. `newKey`: the command seals a password anew (konduit connections update --password), so a
+ * missing key file is made even when the store's other passwords were sealed with the lost one.
  */
-export async function openStore(dbFlag: string | undefined, o: { keyless?: boolean } = {}): Promise<Store> {
+export async function openStore(dbFlag: string | undefined, o: { keyless?: boolean; create?: boolean; newKey?: boolean } = {}): Promise<Store> {
   const db = resolveDb(dbFlag);
+  if (!o.create && !isPostgres(db) && !existsSync(resolve(db))) throw noStore(db, dbFlag);
   const { key, path, keep } = await secretKey();
-  const store = /^postgres(ql)?:\/\//.test(db) ? await openPostgresStore(db, { secretKey: key }) : await openDuckDbStore(resolve(db), { secretKey: key });
+  const store = isPostgres(db) ? await openPostgresStore(db, { secretKey: key }) : await openDuckDbStore(resolve(db), { secretKey: key });
   try {
+    if (!o.create && (await store.schemaVersion()) === 0) throw noStore(db, dbFlag);
     await store.migrate();
     if (keep && !o.keyless) {
       const held = (await store.listConnections()).length;
-      if (held > 0) {
+      if (held > 0 && !o.newKey) {
         throw new EnvironmentError(
           `the secret key ${path} is missing, but the store ${db} holds ${held} connection${held === 1 ? '' : 's'} whose CRM passwords were sealed with it`,
           `Restore secret.key from a backup of ${konduitHome()} (or set KONDUIT_SECRET to the passphrase they were saved with). ` +
-            'If the key is lost for good, remove the connections (konduit connections remove NAME works without it) and connect them again.',
+            'If the key is lost for good, enter each password again: konduit connections update NAME --password - (a new key is made).',
         );
       }
       await keep();
@@ -97,7 +146,7 @@ export async function crmClientFor(connection: string, db: string | undefined): 
   const store = await openStore(db);
   try {
     const conn = await store.getConnection(connection);
-    if (!conn) throw new UsageError(`no connection named "${connection}"`, 'List them with: konduit connections');
+    if (!conn) throw new UnknownConnectionError(connection);
     return { client: new CrmClient({ baseUrl: conn.baseUrl, loginId: conn.loginId, password: conn.password, maxAttempts: 4 }), timezone: conn.timezone };
   } finally {
     await store.close();

@@ -54,7 +54,7 @@ describe('konduit crm ids', () => {
     expect(r.code).toBe(1);
     const issues = (JSON.parse(r.out) as { issues: { code: string; row: number; message: string }[] }).issues.filter((i) => i.code.startsWith('unknown_') || i.code.startsWith('active_subscription_on'));
     expect(issues.map((i) => [i.row, i.code])).toEqual([[3, 'unknown_campaign_product'], [4, 'active_subscription_on_one_time_product'], [5, 'unknown_campaign_id'], [5, 'unknown_merchant_id']]);
-    expect(issues[0]!.message).toBe('productId 1001 is not a campaign product of campaign 1: it is the base product id of campaign product(s) 15201, 15202');
+    expect(issues[0]!.message).toBe('productId 1001 is not a campaign product of campaign 1: it is the base product id of campaign products 15201, 15202');
   });
 
   it('import build --init --connection lists them in the template', async () => {

@@ -10,7 +10,7 @@ import { crmClientFor } from './connections-store.js';
 
 export const help = `Usage: konduit crm ids --connection NAME [--db PATH|URL] [--days N] [--format text|json] [--out FILE]
 
-Lists, from the CRM's API, the ids a legacy import file must name (seed 001 step 4):
+Lists, from the CRM's API, the ids a legacy import file must name (step 4 of the CRM's migration guide):
   - each campaign (campaignId) with its campaign products: the productId the import wants is the
     CAMPAIGN product id, not the base product id, and each is shown as sold ONE_TIME or RECURRING
     (an active subscription must be on a recurring one);

@@ -4,9 +4,10 @@
  * printed once. Everything lives in a temp directory that is removed on exit (unless --keep).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from '../../core/errors.js';
+import { EXIT_CANCELLED, UsageError } from '../../core/errors.js';
 import { addDays, localDate } from '../../core/time.js';
 import { CrmClient } from '../../crm/client.js';
 import { startSandbox } from '../../sandbox/index.js';
@@ -31,9 +32,27 @@ Options:
   --keep           keep the demo's data directory (its path is printed)
   -h, --help       this help
 
+Exit codes: 0 stopped with Ctrl-C after serving; 2 usage or environment: a bad option, the port taken
+(checked before anything is generated); 130 stopped with Ctrl-C during the import.
+
 Example:
   npm ci && npx konduit demo
 `;
+
+/** The port is taken: said before anything is generated or imported. */
+function portTaken(host: string, port: number): UsageError {
+  return new UsageError(`port ${port} on ${host} is taken`, 'Pick another with --port (0 = any free port).', { code: 'port_taken', param: 'port' });
+}
+
+/** Whether `port` can be listened on at `host` now (0 always can): a listen, closed at once. */
+export function checkPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' || err.code === 'EACCES' ? portTaken(host, port) : err));
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
 
 /** Runs `konduit demo`. */
 export async function run(argv: string[]): Promise<number> {
@@ -47,7 +66,11 @@ export async function run(argv: string[]): Promise<number> {
   });
   const customers = intFlag('customers', values.customers, 1500, 1);
   const months = intFlag('months', values.months, 12, 1);
-  if (months > 36) throw new UsageError('--months is at most 36');
+  if (months > 36) throw new UsageError('--months is at most 36', 'Pick 1 to 36.', { code: 'invalid_parameter', param: 'months' });
+  const port = intFlag('port', values.port, 3000);
+  const host = values.host ?? '127.0.0.1';
+  // A taken port is said now, not after a full import.
+  await checkPortFree(host, port);
   const adminPassword = process.env.KONDUIT_ADMIN_PASSWORD || generatePassword();
   const dir = await mkdtemp(join(tmpdir(), 'konduit-demo-'));
   // The demo's key file and locks stay in its own directory, never in the user's ~/.konduit.
@@ -61,7 +84,7 @@ export async function run(argv: string[]): Promise<number> {
     out.write(`Generating a sandbox merchant (${customers} customers since ${start})...\n`);
     const sandbox = await startSandbox({ seed: values.seed ?? 'demo', customers, start, timezone: zone });
     cleanup.unshift(() => sandbox.close());
-    const store = await openStore(join(dir, 'demo.duckdb'));
+    const store = await openStore(join(dir, 'demo.duckdb'), { create: true });
     cleanup.unshift(() => store.close());
     await new CrmClient({ baseUrl: sandbox.baseUrl, loginId: sandbox.loginId, password: sandbox.password }).testCredentials(today);
     const conn = await store.saveConnection({
@@ -71,20 +94,32 @@ export async function run(argv: string[]): Promise<number> {
     out.write(`Connected the sandbox at ${sandbox.baseUrl} as "demo-shop"; importing ${start}..${today}\n`);
     const bar = progressRenderer(out, 'demo-shop backfill', 2000);
     const locksDir = join(dir, 'home', 'locks');
+    // Ctrl-C during the import stops it and cleans up (the finally below), said as a cancel, not an error.
+    const ac = new AbortController();
+    const cancel = () => ac.abort(new Error('cancelled with Ctrl-C'));
+    process.once('SIGINT', cancel);
     // No request-rate cap here or on the demo's dashboard: the CRM is the sandbox in this process, with
     // no merchant account to protect, and the cap would only make the first run wait (docs/sync.md).
     const result = await syncConnection({
-      store, connection: conn, mode: { kind: 'backfill', from: start, to: today }, locksDir, requestsPerSecond: 0, today, onProgress: (p) => bar.update(p),
-    });
+      store, connection: conn, mode: { kind: 'backfill', from: start, to: today }, locksDir, requestsPerSecond: 0, today, signal: ac.signal, onProgress: (p) => bar.update(p),
+    }).catch((err: unknown) => {
+      if (ac.signal.aborted) return null;
+      throw err;
+    }).finally(() => process.off('SIGINT', cancel));
     bar.finish();
+    if (!result) {
+      out.write('\nDemo cancelled during the import.\n');
+      return EXIT_CANCELLED;
+    }
     out.write(`Imported ${result.records} records in ${(result.elapsedMs / 1000).toFixed(1)}s.\n`);
     const server = await startServer({
       store, statePath: join(dir, 'web.json'), locksDir,
-      port: intFlag('port', values.port, 3000), host: values.host ?? '127.0.0.1', adminPassword, schedule: false, syncRate: 0,
+      port, host, adminPassword, schedule: false, syncRate: 0,
       // The integration page shows the range imported above.
       connectionSettings: { [conn.connectionId]: { historyFrom: start, historyTo: today } },
     }).catch((err: unknown) => {
-      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${values.port ?? 3000} is taken`, 'Pick another with --port (0 = any free port).');
+      // Taken since the check at the start.
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw portTaken(host, port);
       throw err;
     });
     cleanup.unshift(() => server.close());

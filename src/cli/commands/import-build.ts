@@ -11,6 +11,7 @@ import { parseMapping } from '../../importfile/transform/mapping.js';
 import { renderText } from '../../importfile/validate/render-text.js';
 import { readTable } from '../../importfile/read/table.js';
 import { dateFlag, parseFlags } from '../args.js';
+import { plural } from '../../core/text.js';
 
 export const help = `Usage: konduit import build --mapping mapping.yaml [--out DIR] [--today YYYY-MM-DD] [--import-date YYYY-MM-DD] SOURCE.csv...
        konduit import build --init SOURCE.csv [OTHER.csv...] [--out mapping.yaml] [--force]
@@ -92,7 +93,7 @@ export async function buildWithMapping(o: { mapping: string; sources: string[]; 
   }
   const result = await buildImportFiles(parseMapping(text), o.sources, o.outDir, { ...(o.today ? { today: o.today } : {}), ...(o.importDate ? { importDate: o.importDate } : {}) });
   const lines = Object.entries(result.rows).map(([k, n]) => `built ${result.files[k as 'transactions']}: ${n} rows`);
-  if (result.disputesFolded > 0) lines.push(`folded ${result.disputesFolded} dispute row(s) into the chargeback columns of their parent transactions`);
+  if (result.disputesFolded > 0) lines.push(`folded ${plural(result.disputesFolded, 'dispute row')} into the chargeback columns of their parent transactions`);
   if (result.issueCount > 0) {
     lines.push(`${result.issueCount} cells could not be mapped (kept as in the source; correct ${o.mapping}):`);
     for (const i of result.issues.slice(0, 20)) lines.push(`  ${i.kind} source row ${i.row} ${i.column}: "${i.value}" ${BUILD_ISSUE_TEXT[i.code]} [${i.code}]`);

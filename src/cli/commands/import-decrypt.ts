@@ -6,7 +6,7 @@ import { parseFlags } from '../args.js';
 
 export const help = `Usage: konduit import decrypt --key PRIVATE_KEY.asc --out OUT.csv [--passphrase-file FILE] IN.pgp|IN.asc
 
-Decrypts the processor's OpenPGP-encrypted export (seed 001 step 3) with the merchant's private key.
+Decrypts the processor's OpenPGP-encrypted export (step 3 of the CRM's migration guide) with the merchant's private key.
 The plaintext is streamed to disk (never held whole in memory) into a temp file beside OUT, which is renamed
 to OUT only after the integrity check (MDC or AEAD) passed. On a wrong key, wrong passphrase, corrupt or
 tampered file nothing is left behind.

@@ -24,6 +24,9 @@ Options:
   --armor                     ASCII-armored output instead of binary
   -h, --help                  this help
 
+Exit codes: 0 written; 1 a token not in the vault, a file without the card columns, a key that is not
+an OpenPGP public key; 2 usage, or a file that cannot be read or written.
+
 Example:
   konduit import detokenize transactions.tok.csv --vault cards.vault --recipient-key crm-team.asc \\
       --out transactions.full.csv.pgp

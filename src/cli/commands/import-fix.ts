@@ -9,6 +9,7 @@ import { fixFile, renderChangeLog, type Change, type DateOrder, type FixResult }
 import { renderText } from '../../importfile/validate/render-text.js';
 import { runValidation, type ImportInput } from '../../importfile/validate/validate.js';
 import { dateFlag, enumFlag, parseFlags } from '../args.js';
+import { plural, verb } from '../../core/text.js';
 
 /** Parses --past-next-bill-date, as a usage error (exit 2) when it is not a rule. */
 export function rebillFlag(value: string): RebillRule {
@@ -84,17 +85,17 @@ export async function fixAndValidate(o: FixRun): Promise<{ result: FixResult; va
     ...(beforeCommit ? { beforeCommit } : {}),
   });
   const rules = Object.entries(result.byRule).map(([r, n]) => `  ${r}: ${n}`).join('\n');
-  let text = `fixed ${o.input} -> ${o.out}: ${result.rows} rows, ${result.changes.length} changes${rules ? `\n${rules}` : ''}\n`;
-  if (result.shapeSkipped.length > 0) text += `  ${result.shapeSkipped.length} damaged rows copied unchanged (first: row ${result.shapeSkipped[0]})\n`;
+  let text = `fixed ${o.input} -> ${o.out}: ${plural(result.rows, 'row')}, ${plural(result.changes.length, 'change')}${rules ? `\n${rules}` : ''}\n`;
+  if (result.shapeSkipped.length > 0) text += `  ${plural(result.shapeSkipped.length, 'damaged row')} copied unchanged (first: row ${result.shapeSkipped[0]})\n`;
   const past = result.pastNextBill;
   if (past.count > 0 && past.resolved && o.pastNextBill) {
-    text += `rebill guard: ${past.count} active subscription(s) due before the import date ${importDate} resolved by ${rebillRuleText(o.pastNextBill)} (rows ${past.rows.join(', ')}${past.count > past.rows.length ? ', ...' : ''}; each in the change log)\n`;
+    text += `rebill guard: ${plural(past.count, 'active subscription')} due before the import date ${importDate} resolved by ${rebillRuleText(o.pastNextBill)} (rows ${past.rows.join(', ')}${past.count > past.rows.length ? ', ...' : ''}; each in the change log)\n`;
   } else if (past.count > 0) {
-    text += `rebill guard: ${past.count} active subscription(s) have a next bill date before the import date ${importDate} (rows ${past.rows.join(', ')}${past.count > past.rows.length ? ', ...' : ''}): imported, each would be billed at once.\n  choose: --past-next-bill-date move:+N | keep-day | cancel\n`;
+    text += `rebill guard: ${plural(past.count, 'active subscription')} ${verb(past.count, 'has', 'have')} a next bill date before the import date ${importDate} (${verb(past.rows.length, 'row', 'rows')} ${past.rows.join(', ')}${past.count > past.rows.length ? ', ...' : ''}): imported, ${past.count === 1 ? 'it' : 'each'} would be billed at once.\n  choose: --past-next-bill-date move:+N | keep-day | cancel\n`;
   }
   const amb = result.ambiguousDates;
   if (amb.count > 0 && amb.first) {
-    text += `${amb.count} row(s) have dates only --date-order can read (e.g. row ${amb.first.row} ${amb.first.column} "${amb.first.value}": month/day or day/month?): run again with --date-order mdy or dmy\n`;
+    text += `${plural(amb.count, 'row')} ${verb(amb.count, 'has', 'have')} dates only --date-order can read (e.g. row ${amb.first.row} ${amb.first.column} "${amb.first.value}": month/day or day/month?): run again with --date-order mdy or dmy\n`;
   }
   if (o.log) text += `change log: ${o.log}\n`;
   // Only the transactions file validates on its own; notes and details need their transactions file.

@@ -10,7 +10,7 @@ export const help = `Usage: konduit import sample --size N [--seed S] --out-samp
        konduit import sample ... --transactions FILE [--notes FILE] [--details FILE]
 
 Picks N whole customers (all their transactions, notes and details) for the CRM team's sample import
-(seed 001 step 6), covering what you must check in step 7: active subscriptions with next bill dates,
+(step 6 of the CRM's migration guide), covering what you must check in step 7: active subscriptions with next bill dates,
 one-time buyers, refunds, chargebacks, CHECK payers and separate shipping addresses (billShipSame=0).
 Everything else goes to the rest, to import after the sample passed. Every row lands in exactly one of
 the two sets (checked); files keep their names. The choice is reproducible from --seed.
@@ -25,6 +25,9 @@ Options:
   --import-date DATE   the planned import date (default today): a file with an active subscription due
                        before it is refused until resolved (konduit import fix --past-next-bill-date)
   -h, --help           this help
+
+Exit codes: 0 split; 1 an active subscription due before the import date, or one directory for both
+sets; 2 usage, or a file that cannot be read or written.
 
 Example:
   konduit import sample --size 50 --out-sample sample/ --out-rest rest/ transactions.csv customer-notes.csv

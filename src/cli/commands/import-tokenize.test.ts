@@ -24,7 +24,7 @@ describe('konduit import tokenize', () => {
     await writeFile(input, transactionsCsv([validTransaction(), ...['4.11111E+15', '5.55556E+15', '4111111111111110'].map((c, i) => validTransaction({ merchantTxnId: `D${i}`, cardNumber: c }))]));
     const r = await tokenize(input);
     expect(r.code).toBe(1);
-    expect(r.out).toContain('3 card number(s) are damaged and cannot be tokenized');
+    expect(r.out).toContain('3 card numbers are damaged and cannot be tokenized');
     expect(r.out).toContain('row 3: 4.11111E+15: cardNumber was damaged by a spreadsheet: it is in scientific notation');
     expect(r.out).toContain('row 4: 5.55556E+15');
     expect(r.out).toContain('row 5: 411111******1110');
@@ -42,6 +42,6 @@ describe('konduit import tokenize', () => {
     expect(r.out).not.toContain('5555555555554444');
     r = await tokenize(input, '--mask-stray-cards');
     expect(r.code, r.out).toBe(0);
-    expect(r.out).toContain('masked 1 card number(s) found in other columns');
+    expect(r.out).toContain('masked 1 card number found in other columns');
   });
 });

@@ -5,12 +5,13 @@ import { assertDistinctPaths, type NamedPath } from '../../core/paths.js';
 import { TokenMap, VaultSource, tokenizeFile, type TokenSource, type TokenizeResult } from '../../importfile/cards/tokenize.js';
 import { CardVault } from '../../importfile/cards/vault.js';
 import { parseFlags } from '../args.js';
+import { plural, verb } from '../../core/text.js';
 
 export const help = `Usage: konduit import tokenize IN.csv --out OUT.csv (--token-map MAP.csv | --vault FILE)
                                [--vault-passphrase-file FILE] [--mask-stray-cards]
 
 Replaces every full card number of a transactions file with a token written to externalToken, and masks
-cardNumber to its first 6 and last 4 digits with x's in between (seed 002: "if [externalToken is]
+cardNumber to its first 6 and last 4 digits with x's in between (the CRM's legacy import spec: "if [externalToken is]
 provided, cardNumber column may be masked with either x's or asterisks").
 
 Every other column is searched for card numbers too (13 to 19 digits, spaced, dashed or glued to
@@ -70,24 +71,24 @@ export function renderTokenize(input: string, out: string, r: TokenizeResult): s
     if (total > 20) lines.push(`  ... ${total - 20} more`);
   };
   if (r.counts.damaged > 0) {
-    lines.push(`${r.counts.damaged} card number(s) are damaged and cannot be tokenized:`);
+    lines.push(`${plural(r.counts.damaged, 'card number')} ${verb(r.counts.damaged, 'is', 'are')} damaged and cannot be tokenized:`);
     list(r.damaged, r.counts.damaged, (d) => `row ${d.row}: ${d.card}: ${d.problem}`);
     lines.push('  fix: take the card numbers from the processor\'s own export (never through a spreadsheet), e.g. joined in the mapping (docs/migration.md, "Join the processor\'s card export"), or give these customers\' gateway tokens in externalToken with the card masked.');
   }
   if (r.counts.stray > 0) {
-    lines.push(`${r.counts.stray} card number(s) stand in columns other than cardNumber:`);
+    lines.push(`${plural(r.counts.stray, 'card number')} ${verb(r.counts.stray, 'stands', 'stand')} in columns other than cardNumber:`);
     list(r.stray, r.counts.stray, (d) => `row ${d.row} ${d.column}: ${d.card}`);
     lines.push('  fix: remove them from the export, or run again with --mask-stray-cards to mask them in place (first 6 and last 4 digits kept).');
   }
   if (r.counts.missing > 0) {
-    lines.push(`${r.counts.missing} card(s) have no token:`);
+    lines.push(`${plural(r.counts.missing, 'card')} ${verb(r.counts.missing, 'has', 'have')} no token:`);
     list(r.missing, r.counts.missing, (m) => `row ${m.row}: ${m.card}`);
     lines.push('  fix: get tokens for these cards from the gateway, or use --vault.');
   }
   if (!tokenizeSucceeded(r)) return `nothing written: card numbers would remain in clear.\n${lines.join('\n')}\n`;
-  let text = `tokenized ${input} -> ${out}: ${r.rows} rows, ${r.tokenized} cards tokenized, ${r.alreadyMasked} already masked\n`;
+  let text = `tokenized ${input} -> ${out}: ${plural(r.rows, 'row')}, ${plural(r.tokenized, 'card')} tokenized, ${r.alreadyMasked} already masked\n`;
   if (r.counts.strayMasked > 0) {
-    text += `masked ${r.counts.strayMasked} card number(s) found in other columns:\n`;
+    text += `masked ${plural(r.counts.strayMasked, 'card number')} found in other columns:\n`;
     text += `${r.strayMasked.slice(0, 20).map((d) => `  row ${d.row} ${d.column}: ${d.card}`).join('\n')}\n`;
   }
   return text;

@@ -11,7 +11,7 @@ export const help = `Usage: konduit import upload --host HOST [--port 22] --user
          (--key KEY_FILE [--key-passphrase-file FILE] | --password-file FILE)
          --remote-dir DIR (--known-host-key "ssh-ed25519 AAAA..." | --known-hosts FILE) FILES...
 
-Delivers import files to the SFTP server the CRM's import team gave you (seed 002: card data is never
+Delivers import files to the SFTP server the CRM's import team gave you (the CRM's legacy import spec: card data is never
 emailed). Each file is written as NAME.part, read back and checked by size and SHA-256, then renamed to
 NAME. An interrupted upload resumes: run the same command again; the part already on the server is checked
 (SHA-256 of its prefix, read back) and the upload continues from there.

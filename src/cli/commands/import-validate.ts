@@ -1,4 +1,4 @@
-/** `konduit import validate`: checks legacy import files against seed 002 before anything is sent. */
+/** `konduit import validate`: checks legacy import files against the CRM's legacy import spec before anything is sent. */
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../../core/errors.js';
 import { maskDigitsInText } from '../../core/mask.js';
 import { renderText } from '../../importfile/validate/render-text.js';

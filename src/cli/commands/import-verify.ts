@@ -8,7 +8,7 @@ import { crmClientFor } from './connections-store.js';
 
 export const help = `Usage: konduit import verify --connection NAME [--db PATH|URL] [--format text|json] [--today YYYY-MM-DD] FILES...
 
-After the CRM team imported a file set (seed 001 step 7, "verify the sample"), reads the CRM through the
+After the CRM team imported a file set (step 7 of the CRM's migration guide, "verify the sample"), reads the CRM through the
 API and reports per customer:
   - found or missing: matched on emailAddress (the CRM assigns its own customer and order ids);
   - identity: first and last name, email, phone, address1, city, state, postal code, country;

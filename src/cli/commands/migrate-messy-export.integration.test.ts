@@ -20,6 +20,7 @@ import { readTable } from '../../importfile/read/table.js';
 import type { Sandbox } from '../../sandbox/index.js';
 import { runCli } from '../../../test/cli.js';
 import { clearCards, crmTeamImports, encryptToMerchant, filesUnder, merchantKey, sandboxWithConnection, setEnv, startSshd, stopAgent, type Sshd } from '../../../test/migration-env.js';
+import { plural } from '../../core/text.js';
 
 const PASS = 'merchant pgp passphrase';
 const IMPORT_DATE = '2026-11-21';
@@ -119,8 +120,8 @@ describe('a messy subscription platform export, raw file to verified import, wit
     r = await migrate();
     expect(r.code, r.out).toBe(1);
     for (const step of ['build', 'fix', 'tokenize']) expect(r.out).toContain(`[${step}] done`);
-    expect(r.out).toContain(`${m.damage.disputes} dispute row(s) folded into their parents' chargeback columns`);
-    expect(r.out).toContain(`rebill guard: ${m.moved.length} active subscription(s) have a next bill date before the import date ${IMPORT_DATE}`);
+    expect(r.out).toContain(`${plural(m.damage.disputes, 'dispute row')} folded into their parents' chargeback columns`);
+    expect(r.out).toContain(`rebill guard: ${plural(m.moved.length, 'active subscription')} ${m.moved.length === 1 ? 'has' : 'have'} a next bill date before the import date ${IMPORT_DATE}`);
     expect(r.out).toContain('[validate] FAILED');
     expect(r.out).toContain(`error next_bill_date_past: ${m.moved.length} issue`);
     expect(r.out).toContain('next: choose how to resolve the active subscriptions due before the import date 2026-11-21: konduit migrate rebills move:+N | keep-day | cancel');
@@ -130,7 +131,7 @@ describe('a messy subscription platform export, raw file to verified import, wit
     expect(sample.code).toBe(1);
     const upload = await cli('import', 'upload', '--host', '127.0.0.1', '--port', String(sshd.port), '--user', userInfo().username, '--key', sshd.userKey, '--known-host-key', sshd.hostKey, '--remote-dir', p('remote'), '--import-date', IMPORT_DATE, tokenized);
     expect(upload.code).toBe(1);
-    expect(upload.out).toContain(`not uploaded: ${tokenized} has ${m.moved.length} active subscription(s) due before the import date`);
+    expect(upload.out).toContain(`not uploaded: ${tokenized} has ${m.moved.length} active subscription${m.moved.length === 1 ? '' : 's'} due before the import date`);
     expect(existsSync(p('remote', 'transactions.csv'))).toBe(false);
     // What the earlier steps said is shown again; the status names the way on.
     const status = await migrate('status');

@@ -1,5 +1,5 @@
 /**
- * `konduit migrate`: the guided, resumable run through seed 001's steps, in order:
+ * `konduit migrate`: the guided, resumable run through the steps of the CRM's migration guide, in order:
  * decrypt -> build -> fix -> tokenize -> validate -> sample -> upload sample -> (the CRM team imports it)
  * -> verify sample -> upload rest -> (the CRM team imports it) -> verify all. Each step calls the
  * command's own function; where it is, and what every step said, is recorded in a state file
@@ -25,6 +25,7 @@ import { fixAndValidate, rebillFlag } from './import-fix.js';
 import { describeSample } from './import-sample.js';
 import { tokenizeWith, vaultPassphrase } from './import-tokenize.js';
 import { verifyWithConnection } from './import-verify.js';
+import { plural } from '../../core/text.js';
 
 export const help = `Usage: konduit migrate init --export FILE --mapping mapping.yaml [options]   start a migration
        konduit migrate [--state FILE]                       run the next steps (resumes where it stopped)
@@ -33,7 +34,7 @@ export const help = `Usage: konduit migrate init --export FILE --mapping mapping
        konduit migrate redo STEP [--state FILE]             run STEP and everything after it again, now
        konduit migrate rebills RULE [--state FILE]          resolve past next bill dates (move:+N, keep-day, cancel)
 
-The steps, in seed 001's order (each is also a konduit import command):
+The steps, in the order of the CRM's migration guide (each is also a konduit import command):
   decrypt         the OpenPGP-encrypted inputs (export, --source files) with your key; plain CSV is used as is
   build           the import files by mapping.yaml; without one, a first mapping is written for review
   fix             the safe normalisations and the rebill guard's rule, with change logs
@@ -285,7 +286,7 @@ async function runStep(name: StepName, c: MigrationConfig): Promise<Outcome> {
       const r = await buildWithMapping({ mapping: c.mapping, sources: [main as string, ...others], outDir: p.built, ...today, ...(importDate ? { importDate } : {}) });
       if (r.result.issueCount > 0) return { status: 'failed', summary: r.text, next: `correct ${c.mapping} for the cells listed, then run: konduit migrate` };
       const rows = Object.entries(r.result.rows).map(([k, n]) => `${k}: ${n} rows`).join(', ');
-      return { status: 'done', summary: `${rows}${r.result.disputesFolded ? `; ${r.result.disputesFolded} dispute row(s) folded into their parents' chargeback columns` : ''} (checked after fix and tokenize)` };
+      return { status: 'done', summary: `${rows}${r.result.disputesFolded ? `; ${plural(r.result.disputesFolded, 'dispute row')} folded into their parents' chargeback columns` : ''} (checked after fix and tokenize)` };
     }
     case 'fix': {
       const built = await fileSet(p.built);
@@ -347,12 +348,12 @@ async function runStep(name: StepName, c: MigrationConfig): Promise<Outcome> {
       return (await upload(c, files)) ?? { status: 'waiting', summary: `upload ${files.join(' ')}`, next: `upload them (konduit import upload ... ${files.join(' ')}), tell the CRM team, then run: konduit migrate confirm upload-sample` };
     }
     case 'sample-imported':
-      return { status: 'waiting', summary: 'the CRM team imports the sample (seed 001 step 6)', next: 'when they say the sample is imported, run: konduit migrate confirm sample-imported' };
+      return { status: 'waiting', summary: 'the CRM team imports the sample (step 6 of the CRM\'s migration guide)', next: 'when they say the sample is imported, run: konduit migrate confirm sample-imported' };
     case 'verify-sample': {
       const set = await fileSet(p.sample, 'sample-');
       if (!c.connection) return { status: 'waiting', summary: 'no CRM connection to verify through', next: `run konduit import verify --connection NAME ${filesOf(set).join(' ')}; when it passes: konduit migrate confirm verify-sample` };
       const v = await verify(c, [set]);
-      if (!v.pass) return { status: 'failed', summary: v.text, next: 'send these differences to the CRM team (seed 001 step 7: "If there are any issues let us know"); after they corrected the import, run: konduit migrate redo verify-sample' };
+      if (!v.pass) return { status: 'failed', summary: v.text, next: 'send these differences to the CRM team (step 7 of the CRM\'s migration guide: "If there are any issues let us know"); after they corrected the import, run: konduit migrate redo verify-sample' };
       return { status: 'done', summary: v.text };
     }
     case 'upload-rest': {
@@ -360,7 +361,7 @@ async function runStep(name: StepName, c: MigrationConfig): Promise<Outcome> {
       return (await upload(c, files)) ?? { status: 'waiting', summary: `upload ${files.join(' ')}`, next: `upload them (konduit import upload ... ${files.join(' ')}), then run: konduit migrate confirm upload-rest` };
     }
     case 'rest-imported':
-      return { status: 'waiting', summary: 'tell the CRM team the sample passed and the rest is uploaded (seed 001 step 8); they import it', next: 'when they say the rest is imported, run: konduit migrate confirm rest-imported' };
+      return { status: 'waiting', summary: 'tell the CRM team the sample passed and the rest is uploaded (step 8 of the CRM\'s migration guide); they import it', next: 'when they say the rest is imported, run: konduit migrate confirm rest-imported' };
     case 'verify-all': {
       const sets = [await fileSet(p.sample, 'sample-'), await fileSet(p.rest, 'rest-')];
       if (!c.connection) return { status: 'waiting', summary: 'no CRM connection to verify through', next: `run konduit import verify --connection NAME on ${sets.map((s) => s.transactions).join(' and ')}; when both pass: konduit migrate confirm verify-all` };
@@ -392,7 +393,7 @@ const logOf = (c: MigrationConfig, name: StepName) => join(workPaths(c).logs, `$
 function brief(c: MigrationConfig, name: StepName, summary: string): string {
   const lines = summary.split('\n');
   if (lines.length <= 4) return indent(summary);
-  return indent([...lines.slice(0, 3), `... ${lines.length - 3} more lines: ${logOf(c, name)}`].join('\n'));
+  return indent([...lines.slice(0, 3), `... ${plural(lines.length - 3, 'more line', 'more lines')}: ${logOf(c, name)}`].join('\n'));
 }
 
 /** What the steps done before this run said (the state and the logs keep all of it). */

@@ -34,7 +34,7 @@ describe('the rebill guard, command by command', () => {
   it('sample and upload refuse the file (exit 1), nothing written or sent', async () => {
     const s = await runCli(['import', 'sample', '--size', '1', '--out-sample', p('s'), '--out-rest', p('r'), '--import-date', '2026-12-01', p('t.csv')]);
     expect(s.code).toBe(1);
-    expect(s.err).toContain('1 active subscription(s) due before the import date 2026-12-01');
+    expect(s.err).toContain('1 active subscription due before the import date 2026-12-01');
     expect(s.err).toContain('row 2: customer C1, nextBillDate 2026-11-20');
     const u = await runCli(['import', 'upload', '--host', '127.0.0.1', '--port', '9', '--user', 'u', '--password-file', p('pw'), '--remote-dir', '/in',
       '--known-host-key', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl', '--import-date', '2026-12-01', p('t.csv')]);
@@ -46,7 +46,7 @@ describe('the rebill guard, command by command', () => {
   it('fix without a rule says what to choose; with keep-day it resolves, logs the choice first, and the file validates', async () => {
     let r = await runCli(['import', 'fix', p('t.csv'), '--out', p('f.csv'), '--log', p('changes.csv'), '--today', '2026-11-25', '--import-date', '2026-12-01']);
     expect(r.code).toBe(1);
-    expect(r.out).toContain('rebill guard: 1 active subscription(s) have a next bill date before the import date 2026-12-01 (rows 2)');
+    expect(r.out).toContain('rebill guard: 1 active subscription has a next bill date before the import date 2026-12-01 (row 2)');
     expect(r.out).toContain('choose: --past-next-bill-date move:+N | keep-day | cancel');
     r = await runCli(['import', 'fix', p('t.csv'), '--out', p('f.csv'), '--log', p('changes.csv'), '--today', '2026-11-25', '--import-date', '2026-12-01', '--past-next-bill-date', 'keep-day']);
     expect(r.code, r.out).toBe(0);

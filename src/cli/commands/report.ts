@@ -5,6 +5,7 @@
  * from src/analytics, which never sees flags or the environment.
  */
 import { EXIT_OK, UsageError } from '../../core/errors.js';
+import { RANGE_NAMES } from '../../core/ranges.js';
 import { systemTimeZone } from '../../core/time.js';
 import { DEFAULT_HORIZONS, DEFAULT_THRESHOLDS } from '../../analytics/index.js';
 import { formatReport, type Format } from '../../report/grid.js';
@@ -12,7 +13,7 @@ import { parseReportQuery, type ParsedReport, type ReportName } from '../../repo
 import { runReport } from '../../report/run.js';
 import type { Store } from '../../store/store.js';
 import { enumFlag, parseFlags } from '../args.js';
-import { openStore } from './connections-store.js';
+import { connectionsOrExplain, openStore } from './connections-store.js';
 
 export type ReportKind = 'summary' | 'series' | 'cohorts' | 'retention' | 'mids';
 
@@ -22,6 +23,8 @@ const COMMON = `Options:
                         connections reported); the others of the range are listed beside it, never added
   --from YYYY-MM-DD     first day (viewer's zone)
   --to YYYY-MM-DD       last day, inclusive (default: today in the viewer's zone)
+  --range NAME          a named range ending --to (or today), instead of --from: ${RANGE_NAMES.join(', ')}
+                        (last-12-months on 2026-12-05 is 2025-12-06..2026-12-05; docs/metrics.md)
   --tz ZONE             viewer time zone, IANA name (default: the system zone, ${systemTimeZone()})
   --group-by FIELD      connection, campaign, product, affiliate (affId), subaffiliate (sourceValue1),
                         mid (merchantId), coupon or cycle (billingCycle); an account's own values are
@@ -31,15 +34,19 @@ const COMMON = `Options:
                         id of that name); repeat for more (same FIELD: any of)
   --format FMT          table (default), json (docs/api.md, "Reports", gives its shapes) or csv
   --db PATH|URL         the store (default KONDUIT_DB, else ./konduit.duckdb)
-  -h, --help            this help
+`;
+
+const EXIT_CODES = `Exit codes: 0 printed; 2 usage or environment: a flag or value the report cannot take, an unknown
+connection or name, no store, or a store with no connection yet (each said on one line, with a hint).
 `;
 
 const HELP: Record<ReportKind, string> = {
   summary: `Usage: konduit report summary [--from DATE] [--to DATE] [--tz ZONE] [--basis event|crm] [options]
 
-Gross revenue, refunds (refunds, voids and chargebacks, each on its own date), chargebacks, net revenue,
-orders, new customers, AOV, approval rates, refund and chargeback rates for a range, next to the
-previous range of the same length. Default range: the 30 days ending --to.
+Gross revenue, refunds & chargebacks (refunds, voids and chargebacks together, each on its own date),
+chargebacks alone, net revenue, orders, new customers, AOV, approval rates, the refund & chargeback
+rate and the chargeback rate for a range, next to the previous range of the same length ("no change"
+when a figure is the same). Default range: the last 30 days ending --to.
 --basis crm books refunds and chargebacks on the original sale's date in the account's time zone, to
 reconcile with Konnektive's Transaction Summary (docs/metrics.md explains the difference).
 
@@ -53,7 +60,7 @@ Examples:
   series: `Usage: konduit report series [--by day|week|month] [--from DATE] [--to DATE] [options]
 
 The summary's figures per day, ISO week (Monday) or month of the viewer's zone. Default range: the
-30 days ending --to.
+last 30 days ending --to.
 
 ${COMMON}  --by day|week|month   period (default day)
   --basis event|crm     event (default) or crm
@@ -67,8 +74,8 @@ Cohorts of customers by the period of their first sale (viewer's zone), with cum
 customer at horizons in days after each customer's first sale. A cell whose horizon has not passed for
 every member by the data's as-of (the CRM's "now" at the last sync) is incomplete: "~" in tables,
 "complete": false in JSON. Customers acquired before the synced history join no cohort. --triangle
-shows monthly cohorts by calendar months since acquisition instead. Default range: the 12 months
-ending --to.
+shows monthly cohorts by calendar months since acquisition instead. Default range: the calendar months
+from the first of the month 11 months before --to's month, to --to (12 cohort months).
 
 ${COMMON}  --by day|week|month   cohort period (default month)
   --horizons LIST       comma-separated days (default ${DEFAULT_HORIZONS.join(',')})
@@ -85,7 +92,7 @@ Subscriptions started in the range (cycle 1 sale), and per billing cycle: due (b
 date passed by the data's as-of), approvals, declined, pending (not yet due), retention (approvals /
 due), rebill rate (approvals / the previous cycle's approvals among the due) and cancellations. A
 cycle with pending subscriptions is not final: "~" in tables, "complete": false in JSON. Default
-range: the 12 months ending --to.
+range: the calendar months from the first of the month 11 months before --to's month, to --to.
 
 ${COMMON}  --as-of YYYY-MM-DD    judge what is due at the start of this day (default and latest: the data's as-of)
 
@@ -96,7 +103,8 @@ Examples:
 
 Per MID per month: sales, chargebacks, and the chargeback ratio by the Visa definition (chargebacks /
 the same month's sales) and the Mastercard one (chargebacks / the previous month's sales), labelled ok,
-watch, warning or excessive against the thresholds. Default range: the 12 months ending --to.
+watch, warning or excessive against the thresholds. Default range: the calendar months from the first
+of the month 11 months before --to's month, to --to.
 
 ${COMMON}  --thresholds LIST     three percentages, ascending (default ${DEFAULT_THRESHOLDS.map((t) => (t * 100).toFixed(1)).join(',')})
 
@@ -107,7 +115,8 @@ Examples:
 
 /** Builds the command module ({ help, run }, as commands.ts expects) of one report. */
 export function reportCommand(kind: ReportKind): { help: string; run(argv: string[]): Promise<number> } {
-  return { help: HELP[kind], run: (argv) => runReportCommand(kind, argv) };
+  const help = HELP[kind].replace(/\nExamples?:/, `  -h, --help            this help\n\n${EXIT_CODES}$&`);
+  return { help, run: (argv) => runReportCommand(kind, argv) };
 }
 
 async function runReportCommand(kind: ReportKind, argv: string[]): Promise<number> {
@@ -125,22 +134,24 @@ async function runReportCommand(kind: ReportKind, argv: string[]): Promise<numbe
     filter: { type: 'string', multiple: true },
     basis: { type: 'string' },
     currency: { type: 'string' },
+    range: { type: 'string' },
     format: { type: 'string' },
     db: { type: 'string' },
   });
   const format = enumFlag<Format>('format', values.format, ['table', 'json', 'csv'], 'table');
   const name: ReportName = kind === 'cohorts' && values.triangle ? 'triangle' : kind;
-  if (values.triangle && kind !== 'cohorts') throw new UsageError(`--triangle applies to konduit report cohorts only`);
+  if (values.triangle && kind !== 'cohorts') throw new UsageError(`--triangle applies to konduit report cohorts only`, `See konduit report ${kind} --help.`);
   // The flags are the API's query parameters under their CLI spelling: one parser checks both.
   const params = {
     from: values.from, to: values.to, tz: values.tz, by: values.by, horizons: values.horizons, asOf: values['as-of'], thresholds: values.thresholds,
-    groupBy: values['group-by'], filter: values.filter, basis: values.basis, connection: values.connection, currency: values.currency,
+    groupBy: values['group-by'], filter: values.filter, basis: values.basis, connection: values.connection, currency: values.currency, range: values.range,
   };
   // Flags are checked before the store is opened, so a typo costs no database connection.
   parseReportQuery(name, params, { surface: 'cli', connections: null, defaultTz: systemTimeZone() });
+  // A report reads a store that exists and holds a connection: otherwise it says which and what to run.
   const store = await openStore(values.db);
   try {
-    const connections = await store.listConnections();
+    const connections = await connectionsOrExplain(store, values.db);
     const parsed = parseReportQuery(name, params, { surface: 'cli', connections, defaultTz: systemTimeZone() });
     const report = await runReport(store, parsed);
     // A CSV has no room for notes: its warnings go to standard error.

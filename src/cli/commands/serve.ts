@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { startServer } from '../../server/index.js';
 import { intFlag, parseFlags } from '../args.js';
-import { konduitHome, openStore, resolveDb } from './connections-store.js';
+import { konduitHome, openStore, resolveDb, storeLabel } from './connections-store.js';
 
 export const help = `Usage: konduit serve [--port 3000] [--host 127.0.0.1] [--db PATH|postgres://...] [options]
 
@@ -32,6 +32,9 @@ Environment:
   KONDUIT_ADMIN_PASSWORD   the admin's password (set or reset at start)
   KONDUIT_HOME             where the server state (web.json: password hash, token hashes) and locks live
 
+Exit codes: 0 stopped with Ctrl-C; 2 usage or environment: a bad option, the port taken, a store that
+cannot be opened. A store that does not exist yet is created: connect a CRM in Settings.
+
 Examples:
   konduit serve
   KONDUIT_ADMIN_PASSWORD='a long passphrase' konduit serve --port 8080 --db ./shop.duckdb
@@ -50,7 +53,9 @@ export async function run(argv: string[]): Promise<number> {
   });
   const adminPassword = process.env.KONDUIT_ADMIN_PASSWORD || undefined;
   if (adminPassword !== undefined && adminPassword.length < 10) throw new UsageError('KONDUIT_ADMIN_PASSWORD needs at least 10 characters');
-  const store = await openStore(values.db);
+  // Like konduit connect, the dashboard connects CRMs (Settings): serving a new store creates it.
+  const store = await openStore(values.db, { create: true });
+  const connections = (await store.listConnections()).length;
   const home = konduitHome();
   const server = await startServer({
     store,
@@ -65,13 +70,13 @@ export async function run(argv: string[]): Promise<number> {
     allowedHosts: values['allowed-host']?.length ? values['allowed-host'] : undefined,
   }).catch(async (err: unknown) => {
     await store.close();
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${values.port ?? 3000} is taken`, 'Pick another with --port.');
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${values.port ?? 3000} is taken`, 'Pick another with --port.', { code: 'port_taken', param: 'port' });
     throw err;
   });
   const firstRun = server.auth.needsSetup();
   process.stdout.write(
     `Konduit dashboard: ${server.url}\n` +
-      `Store: ${resolveDb(values.db)}\n` +
+      `Store: ${storeLabel(resolveDb(values.db))}${connections === 0 ? ' (no connection yet: connect a CRM in Settings)' : ''}\n` +
       (adminPassword ? 'Sign in as "admin" with KONDUIT_ADMIN_PASSWORD.\n' : firstRun ? 'First visit: create the admin account in the browser.\n' : '') +
       'Ctrl-C to stop.\n',
   );

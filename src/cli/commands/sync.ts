@@ -3,17 +3,19 @@
  * connection fresh at its frequency (one process per connection at a time, by a lock file).
  */
 import { join } from 'node:path';
-import { EXIT_OK, InvalidInputError, UsageError, errorMessage } from '../../core/errors.js';
+import { EXIT_CANCELLED, EXIT_OK, KonduitError, UsageError, errorMessage } from '../../core/errors.js';
+import { checkInput } from '../../core/input.js';
 import { safeText } from '../../core/mask.js';
-import { parseWall } from '../../core/time.js';
 import type { Store } from '../../store/store.js';
+import { SYNC_EXPECTED, SyncRange } from '../../sync/inputs.js';
 import type { SyncMode, SyncResult } from '../../sync/run.js';
 import { lastSuccessAt, readRuns } from '../../sync/runs.js';
 import { isDue, msUntilDue } from '../../sync/schedule.js';
 import { SYNC_DEFAULTS, SyncAlreadyRunningError, UnknownConnectionError, syncConnection } from '../../sync/sync-connection.js';
 import { intFlag, parseFlags } from '../args.js';
 import { progressRenderer } from '../progress.js';
-import { konduitHome, openStore } from './connections-store.js';
+import { connectionsOrExplain, konduitHome, openStore } from './connections-store.js';
+import { plural } from '../../core/text.js';
 
 export const help = `Usage: konduit sync --connection NAME [--from YYYY-MM-DD --to YYYY-MM-DD] [options]
        konduit sync --watch [--connection NAME] [options]
@@ -24,7 +26,7 @@ A sync interrupted in any way (Ctrl-C, a crash, a kill) resumes where it stopped
 with the same arguments; nothing is lost or stored twice.
 
 --watch syncs every connection (or the one named) whenever its frequency says it is due, and never
-runs two syncs of one connection at once, even across processes.
+runs two syncs of one connection at once, even across processes. Ctrl-C stops it (exit code 0).
 
 Options:
   --connection NAME   the connection (see konduit connections)
@@ -35,16 +37,22 @@ Options:
   --rate N            at most N requests per second to the CRM (default ${SYNC_DEFAULTS.requestsPerSecond}; 0 = no limit)
   --db PATH|URL       the store (default KONDUIT_DB, else ./konduit.duckdb)
 
+Exit codes: 0 done (or --watch stopped with Ctrl-C); 1 the CRM refused the credentials or a request;
+2 usage or environment: a bad date or range, an unknown connection, no store or no connection, the
+connection synced by another process, the CRM unreachable, a password this key cannot decrypt;
+130 cancelled with Ctrl-C (run the same command again to resume).
+
 Examples:
   konduit sync --connection shop --from 2024-01-01 --to 2025-06-30
   konduit sync --connection shop
   konduit sync --watch
 `;
 
-function checkDate(name: string, v: string | undefined): string | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || !parseWall(v)) throw new UsageError(`--${name} must be a date YYYY-MM-DD, got "${v}"`);
-  return v;
+/** A sync stopped by its user (Ctrl-C): said as such, not as an error, with how to resume. */
+class SyncCancelled extends KonduitError {
+  constructor(label: string, records: number) {
+    super(`${label}: cancelled after ${plural(records, 'record')}`, EXIT_CANCELLED, 'Run the same command again to resume where it stopped.');
+  }
 }
 
 interface RunOpts {
@@ -56,7 +64,6 @@ interface RunOpts {
 /** What a finished run says beyond its counts: records set aside, streams left out, attribution gaps. */
 export function runNotes(r: SyncResult): string[] {
   const out: string[] = [];
-  const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
   if (r.quarantined > 0) out.push(`${plural(r.quarantined, 'record')} could not be read and ${r.quarantined === 1 ? 'was' : 'were'} set aside (konduit connections shows why; the next sync tries again)`);
   if (r.retried.stored > 0) out.push(`${plural(r.retried.stored, 'record')} set aside earlier ${r.retried.stored === 1 ? 'was' : 'were'} read and stored`);
   if (r.retried.still > 0) out.push(`${plural(r.retried.still, 'record')} set aside earlier still cannot be read`);
@@ -71,6 +78,7 @@ export function runNotes(r: SyncResult): string[] {
 async function syncOne(store: Store, name: string, mode: SyncMode, o: RunOpts): Promise<SyncResult> {
   const label = `${name} ${mode.kind === 'backfill' ? `backfill ${mode.from}..${mode.to}` : 'incremental'}`;
   const renderer = progressRenderer(process.stderr, label);
+  let records = 0;
   try {
     const result = await syncConnection({
       store,
@@ -80,18 +88,21 @@ async function syncOne(store: Store, name: string, mode: SyncMode, o: RunOpts): 
       concurrency: o.concurrency,
       requestsPerSecond: o.rate,
       signal: o.signal,
-      onProgress: (p) => renderer.update(p),
+      onProgress: (p) => {
+        records = p.records;
+        renderer.update(p);
+      },
     });
     renderer.finish();
     const per = Object.entries(result.streams)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
-    process.stdout.write(`${label}: done in ${(result.elapsedMs / 1000).toFixed(1)}s: ${result.records} records (${per || 'nothing new'}), ${result.pages} pages, ${result.retries} retries\n`);
+    process.stdout.write(`${label}: done in ${(result.elapsedMs / 1000).toFixed(1)}s: ${plural(result.records, 'record')} (${per || 'nothing new'}), ${plural(result.pages, 'page')}, ${plural(result.retries, 'retry', 'retries')}\n`);
     for (const line of runNotes(result)) process.stdout.write(`${label}: ${line}\n`);
     return result;
   } catch (err) {
     renderer.finish();
-    if (o.signal.aborted) throw new UsageError(`${label}: interrupted`, 'Run the same command again to resume where it stopped.');
+    if (o.signal.aborted) throw new SyncCancelled(label, records);
     throw err;
   }
 }
@@ -100,7 +111,10 @@ async function watch(store: Store, only: string | undefined, o: RunOpts): Promis
   process.stdout.write(`Watching ${only ? `"${only}"` : 'every connection'}; Ctrl-C to stop.\n`);
   while (!o.signal.aborted) {
     const all = (await store.listConnections()).filter((c) => !only || c.name === only);
-    if (all.length === 0) throw new InvalidInputError(only ? `no connection named "${only}"` : 'no connections to watch', 'Add one with: konduit connect --help');
+    if (all.length === 0) {
+      process.stderr.write(`konduit: ${only ? `"${only}" was removed` : 'every connection was removed'}; nothing left to watch\n`);
+      return EXIT_OK;
+    }
     let nextIn = 60_000;
     for (const summary of all) {
       if (o.signal.aborted) break;
@@ -112,7 +126,10 @@ async function watch(store: Store, only: string | undefined, o: RunOpts): Promis
       try {
         await syncOne(store, summary.name, { kind: 'incremental' }, o);
       } catch (err) {
-        if (o.signal.aborted) break;
+        if (o.signal.aborted) {
+          if (err instanceof SyncCancelled) process.stderr.write(`${err.message}; the next run resumes it\n`);
+          break;
+        }
         // Removed since the list was read: nothing to sync.
         if (err instanceof UnknownConnectionError) continue;
         // One connection's failure must not stop the others; it is retried at the next tick.
@@ -124,6 +141,7 @@ async function watch(store: Store, only: string | undefined, o: RunOpts): Promis
       o.signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
     });
   }
+  process.stdout.write('Stopped watching.\n');
   return EXIT_OK;
 }
 
@@ -137,28 +155,34 @@ export async function run(argv: string[]): Promise<number> {
     rate: { type: 'string' },
     db: { type: 'string' },
   });
-  const from = checkDate('from', values.from);
-  const to = checkDate('to', values.to);
-  if ((from === undefined) !== (to === undefined)) throw new UsageError('--from and --to go together', 'Give both for a backfill, neither for an incremental sync.');
-  if (values.watch && from) throw new UsageError('--watch runs incremental syncs; it does not take --from/--to');
+  // The range is checked by the schema the API's POST /api/connections/:name/sync uses (src/sync/inputs.ts).
+  const swapped = values.from !== undefined && values.to !== undefined && values.from > values.to;
+  const { from, to } = checkInput(SyncRange, { from: values.from, to: values.to }, {
+    surface: 'cli',
+    label: 'konduit sync',
+    expected: (p) => SYNC_EXPECTED[p] ?? '',
+    hint: swapped ? `Swap them: --from ${values.to} --to ${values.from}.` : 'See konduit sync --help.',
+  });
+  if (values.watch && from) throw new UsageError('--watch runs incremental syncs; it does not take --from/--to', 'Run the backfill first (konduit sync --connection NAME --from ... --to ...), then --watch.');
   if (!values.watch && !values.connection) throw new UsageError('--connection is required (or --watch)', 'List connections with: konduit connections');
+  const concurrency = intFlag('concurrency', values.concurrency, SYNC_DEFAULTS.concurrency, 1);
+  const rate = intFlag('rate', values.rate, SYNC_DEFAULTS.requestsPerSecond, 0);
   const ac = new AbortController();
   const onSigint = () => {
-    process.stderr.write('\nkonduit: stopping (the sync resumes where it stopped when run again)\n');
-    ac.abort(new Error('interrupted'));
+    process.stderr.write('\nkonduit: stopping; what is synced so far is kept\n');
+    ac.abort(new Error('cancelled with Ctrl-C'));
   };
+  const o: RunOpts = { concurrency, rate, signal: ac.signal };
+  const store = await openStore(values.db);
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigint);
-  const o: RunOpts = {
-    concurrency: intFlag('concurrency', values.concurrency, SYNC_DEFAULTS.concurrency, 1),
-    rate: intFlag('rate', values.rate, SYNC_DEFAULTS.requestsPerSecond, 0),
-    signal: ac.signal,
-  };
-  const store = await openStore(values.db);
   try {
+    // Nothing to sync is said first (before "Watching"): no connection at all, or none of that name.
+    const known = await connectionsOrExplain(store, values.db);
+    if (values.connection && !known.some((c) => c.name === values.connection)) throw new UnknownConnectionError(values.connection);
     if (values.watch) return await watch(store, values.connection, o);
     const mode: SyncMode = from && to ? { kind: 'backfill', from, to } : { kind: 'incremental' };
-    // An unknown name or a connection synced elsewhere ends here with its message and exit code.
+    // A connection synced elsewhere, or a password this key cannot open, ends here with its message and exit code.
     await syncOne(store, values.connection as string, mode, o);
     return EXIT_OK;
   } finally {

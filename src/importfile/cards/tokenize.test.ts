@@ -28,7 +28,7 @@ beforeAll(async () => {
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 describe('tokenize', () => {
-  it('masks as seed 002 allows', () => {
+  it('masks as the CRM\'s legacy import spec allows', () => {
     expect(maskCardForFile('4111111111111111')).toBe('411111xxxxxx1111');
   });
 

@@ -1,6 +1,6 @@
 /**
  * `konduit import tokenize` / `detokenize`: card numbers in the transactions file replaced by tokens
- * (externalToken) with cardNumber masked as seed 002 allows ("if provided, cardNumber column may be
+ * (externalToken) with cardNumber masked as the CRM's legacy import spec allows ("if provided, cardNumber column may be
  * masked with either x's or asterisks"), and back.
  *
  * Token sources: a gateway's token map (CSV: `token` and `cardNumber`, or `token` and `fingerprint` =

@@ -1,5 +1,5 @@
 /**
- * OpenPGP decryption of a processor's export (seed 001 step 3), streamed from disk to disk.
+ * OpenPGP decryption of a processor's export (step 3 of the CRM's migration guide), streamed from disk to disk.
  *
  * The plaintext holds card numbers, so two rules shape this file:
  * - it is never held whole in memory: openpgp.js decrypts a web stream chunk by chunk and we pipe it

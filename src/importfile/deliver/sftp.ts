@@ -1,5 +1,5 @@
 /**
- * SFTP delivery of the import files (seed 001/002: "post the files to the sftp site"), with ssh2.
+ * SFTP delivery of the import files (the CRM's migration guide: "post the files to the sftp site"), with ssh2.
  *
  * Decisions (documented for merchants in docs/migration.md, "Upload"):
  * - Host key: always checked against a key the merchant got through a trusted channel (a

@@ -1,6 +1,6 @@
 /**
  * `konduit import verify`: after the CRM team imported a file set, reads the CRM through its query API
- * and checks, per customer, what seed 001 step 7 asks the merchant to check ("review the customers,
+ * and checks, per customer, what step 7 of the CRM's migration guide asks the merchant to check ("review the customers,
  * verify the rebills and refunds"): the customer exists (matched on email: the CRM assigns its own ids,
  * konnektive-api.md §11), identity fields, every transaction and amount (matched on merchantTxnId),
  * refunds linked to their sales, chargebacks, active subscriptions with the right next bill date and
@@ -16,6 +16,7 @@ import { formatCents, parseCents } from '../../core/money.js';
 import { addDays } from '../../core/time.js';
 import { crmDate, type Endpoint, type Page } from '../../crm/client.js';
 import { cellOf, readTable } from '../read/table.js';
+import { plural, verb } from '../../core/text.js';
 
 /** The part of the CRM client verify needs: its paging generator (CrmClient satisfies it). */
 export interface CrmReader {
@@ -354,7 +355,7 @@ const SENTENCES: Record<DiffCode, string> = {
 /** Renders the report as text for people: totals, then each failing customer with each difference. */
 export function renderVerifyText(r: VerifyReport, maxCustomers = 50): string {
   const out: string[] = [];
-  out.push(`customers: ${r.customers.total} checked, ${r.customers.found} found, ${r.customers.missing} missing, ${r.customers.withDifferences} with differences`);
+  out.push(`customers: ${r.customers.total} checked, ${r.customers.found} found, ${r.customers.missing} missing, ${r.customers.withDifferences} with ${verb(r.customers.withDifferences, 'a difference', 'differences')}`);
   const failing = r.verdicts.filter((v) => v.differences.length > 0);
   for (const v of failing.slice(0, maxCustomers)) {
     out.push('');
@@ -364,8 +365,8 @@ export function renderVerifyText(r: VerifyReport, maxCustomers = 50): string {
       out.push(`  - ${SENTENCES[x.code]} [${x.code}] (${where}): expected ${x.expected ?? '(none)'}, CRM has ${x.actual ?? '(none)'}`);
     }
   }
-  if (failing.length > maxCustomers) out.push(`\n... ${failing.length - maxCustomers} more customers with differences (--format json lists all)`);
+  if (failing.length > maxCustomers) out.push(`\n... ${plural(failing.length - maxCustomers, 'more customer')} with differences (--format json lists all)`);
   out.push('');
-  out.push(r.pass ? 'PASS: every customer, transaction and subscription matches.' : `FAIL: ${r.differences} differences (${Object.entries(r.byCode).map(([k, n]) => `${k} ${n}`).join(', ')})`);
+  out.push(r.pass ? 'PASS: every customer, transaction and subscription matches.' : `FAIL: ${plural(r.differences, 'difference')} (${Object.entries(r.byCode).map(([k, n]) => `${k} ${n}`).join(', ')})`);
   return `${out.join('\n')}\n`;
 }

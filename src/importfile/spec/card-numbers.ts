@@ -168,7 +168,7 @@ function cardsInGroups(text: string, groups: { start: number; end: number }[]): 
 /** Card lengths by how common they are (16: Visa, Mastercard, Discover; 15: Amex; 19, 14: Diners; 13: old Visa). */
 const LENGTH_RANK = [16, 15, 19, 14, 13, 17, 18];
 
-/** A card-like number's masked form for a file: first 6 and last 4 digits, x in between (seed 002's x's). */
+/** A card-like number's masked form for a file: first 6 and last 4 digits, x in between (the import spec's x's). */
 export function maskCardForFile(digits: string): string {
   return digits.slice(0, 6) + 'x'.repeat(Math.max(0, digits.length - 10)) + digits.slice(-4);
 }

@@ -1,5 +1,5 @@
 /**
- * The one source of truth for the three legacy import files (seed 002): every column's name, letter,
+ * The one source of truth for the three legacy import files (the CRM's legacy import spec): every column's name, letter,
  * type, maximum length, required rule, enum values and description. The validator, the writer/fixer
  * and the generated docs (`npm run docs` -> docs/import-files.md) all read this table.
  */

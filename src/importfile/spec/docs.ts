@@ -57,7 +57,7 @@ export function renderImportFilesDoc(transactionRules: readonly RuleDoc[]): stri
     '',
     'A merchant moving onto the Konnektive / Checkout Champ CRM hands over up to three CSV files: Transactions',
     '(required), Customer Notes and Additional Customer Details. `konduit import validate` checks them',
-    'against the import spec (seed 002) before anything is sent:',
+    'against the CRM\'s legacy import spec before anything is sent:',
     '',
     '```sh',
     'konduit import validate --transactions transactions.csv --notes notes.csv --details details.csv',

@@ -128,8 +128,8 @@ export const catalog = {
   // Against the CRM's own ids (when a connection or an ids file is given).
   unknown_campaign_id: err((c, p) => `${c} ${p.id} is not a campaign of the CRM (it has ${p.known})`, 'Use a campaignId that konduit crm ids lists.'),
   unknown_campaign_product: err(
-    (c, p) => `${c} ${p.id} is not a campaign product of campaign ${p.campaign}${p.base ? `: it is the base product id of campaign product(s) ${p.base}` : ''}`,
-    'Use the CAMPAIGN product id (konduit crm ids lists them per campaign), not the base product id (seed 001 step 4).',
+    (c, p) => `${c} ${p.id} is not a campaign product of campaign ${p.campaign}${p.base ? `: it is the base product id of campaign product${String(p.base).includes(',') ? 's' : ''} ${p.base}` : ''}`,
+    'Use the CAMPAIGN product id (konduit crm ids lists them per campaign), not the base product id (step 4 of the CRM\'s migration guide).',
   ),
   unknown_merchant_id: warn(
     (c, p) => `${c} ${p.id} is not among the MIDs the CRM billed on recently (${p.known})`,

@@ -24,6 +24,7 @@ import { compileFormat, type FileMapping, type Join, type Mapping } from './mapp
 import { runValidation, type CodeSummary, type ImportInput, type ValidationReport } from '../validate/validate.js';
 import { CsvFileWriter } from './writer.js';
 import { cellOf, readTable, type TableHeader } from '../read/table.js';
+import { plural, verb } from '../../core/text.js';
 
 /** A problem building a cell, left for the merchant (the cell keeps the source value). */
 export interface BuildIssue {
@@ -309,7 +310,7 @@ export async function buildImportFiles(m: Mapping, sources: readonly string[], o
   };
   const sourceOf = (n: number, where: string) => {
     const src = sources[n - 1];
-    if (!src) throw new InvalidInputError(`mapping: ${where} is ${n}, but only ${sources.length} SOURCE file(s) were given`);
+    if (!src) throw new InvalidInputError(`mapping: ${where} is ${n}, but only ${plural(sources.length, 'SOURCE file')} ${verb(sources.length, 'was', 'were')} given`);
     return src;
   };
   let folded = 0;

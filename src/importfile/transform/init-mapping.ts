@@ -228,7 +228,7 @@ export function renderTemplate(plan: InitPlan): string {
     '  columns:                          # import column: source column',
   ];
   for (const x of plan.transactions) if (!CRM_IDS.has(x.column)) lines.push(guessLine(x, sample));
-  lines.push('  constants:                        # the same value on every row: ids from the CRM (seed 001 step 4)');
+  lines.push('  constants:                        # the same value on every row: ids from the CRM (step 4 of the CRM\'s migration guide)');
   if (!plan.product) {
     lines.push('    campaignId: ""                  # REVIEW: konduit crm ids (or CRM > Campaigns, ID column)');
     lines.push('    productId: ""                   # REVIEW: the CAMPAIGN product id, not the base product id (konduit crm ids)');

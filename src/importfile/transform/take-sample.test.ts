@@ -102,7 +102,7 @@ describe('splitSample (files)', () => {
     const err = await splitSample(files, { size: 25, sampleDir: join(dir, 's2'), restDir: join(dir, 'r2'), importDate: '2027-06-01' }).then(() => null, (e: unknown) => e as { message: string; exitCode: number; hint: string });
     if (!err) throw new Error('expected a refusal');
     expect(err).toMatchObject({ exitCode: 1 });
-    expect(err.message).toMatch(/has \d+ active subscription\(s\) due before the import date 2027-06-01/);
+    expect(err.message).toMatch(/has \d+ active subscriptions? due before the import date 2027-06-01/);
     expect(err.message).toMatch(/row \d+: customer \S+, nextBillDate 20\d\d-/);
     expect(err.hint).toContain('--past-next-bill-date');
     expect(existsSync(join(dir, 's2'))).toBe(false);

@@ -1,5 +1,5 @@
 /**
- * `konduit import sample`: a sample of WHOLE customers for the CRM's trial import (seed 001 steps 6-7)
+ * `konduit import sample`: a sample of WHOLE customers for the CRM's trial import (steps 6-7 of the CRM's migration guide)
  * and the rest as a second file set. The selection is a pure function of per-customer facts and a seed;
  * the split streams every file twice at most and checks that nothing was lost or duplicated.
  */

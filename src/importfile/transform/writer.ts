@@ -1,6 +1,6 @@
 /**
  * Writing import files for the commands that transform them (build, fix, tokenize, sample, detokenize;
- * they read them back with read/table.ts). Every output cell is quoted, as seed 002 recommends ("We
+ * they read them back with read/table.ts). Every output cell is quoted, as the CRM's legacy import spec recommends ("We
  * highly recommend quoting all cells"), lines end in CRLF (RFC 4180), and files appear only when
  * complete (atomic).
  */

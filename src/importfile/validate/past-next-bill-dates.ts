@@ -4,6 +4,7 @@
  * only the three columns the question needs (the full validator runs elsewhere).
  */
 import { cellOf, readTable } from '../read/table.js';
+import { plural } from '../../core/text.js';
 
 /** Active rows due before the import date: how many, and the first ones. */
 export interface PastNextBillDates {
@@ -27,7 +28,7 @@ export async function findPastNextBillDates(transactionsFile: string, importDate
 /** The refusal's text: the rows, and the way out. */
 export function describePastNextBillDates(file: string, importDate: string, p: PastNextBillDates): string {
   const rows = p.first.map((r) => `  row ${r.row}: customer ${r.customerId}, nextBillDate ${r.nextBillDate}`).join('\n');
-  return `${file} has ${p.count} active subscription(s) due before the import date ${importDate}: the CRM would bill each the moment it is imported\n${rows}${p.count > p.first.length ? `\n  ... ${p.count - p.first.length} more` : ''}`;
+  return `${file} has ${plural(p.count, 'active subscription')} due before the import date ${importDate}: the CRM would bill ${p.count === 1 ? 'it' : 'each'} the moment it is imported\n${rows}${p.count > p.first.length ? `\n  ... ${p.count - p.first.length} more` : ''}`;
 }
 
 /** The hint of every refusal: how to resolve them. */

@@ -1,8 +1,7 @@
 /** The text report for people: a summary per file, then issues grouped by code with a fix hint each. */
 import { hintFor } from '../spec/messages.js';
 import type { CodeSummary, ReportIssue, ValidationReport } from './report.js';
-
-const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+import { plural } from '../../core/text.js';
 
 function where(i: ReportIssue): string {
   const loc = i.row === null ? i.file : `${i.file} row ${i.row}${i.line !== i.row ? ` (line ${i.line})` : ''}`;

@@ -2,7 +2,7 @@ import { TX } from '../../spec/columns.js';
 import type { RowRule } from '../row-rule.js';
 
 /**
- * The CRM's ids (seed 001 step 4), checked when they were given (import validate --connection or
+ * The CRM's ids (step 4 of the CRM's migration guide), checked when they were given (import validate --connection or
  * --crm-ids): the campaign exists, the productId is one of its CAMPAIGN products (the base product id is
  * named as the likely mix-up), an active subscription is on a product sold as recurring, and the MID is
  * one the CRM billed on recently (a warning: the API has no full MID list).

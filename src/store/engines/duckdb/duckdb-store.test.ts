@@ -40,7 +40,11 @@ describe('duckdb file store', () => {
     expect((await b.getConnection('x'))?.password).toBe('p');
     await b.close();
     const c = await openDuckDbStore(path, { secretKey: generateKey() });
-    await expect(c.getConnection('x')).rejects.toThrow(/cannot decrypt/);
+    await expect(c.getConnection('x')).rejects.toThrow(/cannot decrypt the stored CRM password of "x"/);
+    // Listed without the password, with the state of its credentials; a new password mends it.
+    expect(await c.connectionInfo('x')).toMatchObject({ name: 'x', credentials: 'undecryptable' });
+    expect(await c.updateConnection('x', { password: 'p2' })).toMatchObject({ credentials: 'ok' });
+    expect((await c.getConnection('x'))?.password).toBe('p2');
     await c.close();
   });
 });
