@@ -3,6 +3,7 @@ import type { ReportJson } from '../../report/json';
 import type { ReportName, ReportParams } from '../../report/query';
 import type { ApiErrorBody, ErrorCode } from '../../server/errors';
 
+
 /** An error answer: the server's code, message and hint (`{"error": {code, message, hint}}`). */
 export class ApiError extends Error {
   constructor(
@@ -92,6 +93,29 @@ export interface Connection {
   quarantineReasons?: { stream: string; record: string; reason: string; attempts: number }[];
   /** Sales, and those a report cannot place yet (no product; rebills without their subscription). */
   attribution?: { sales: number; withoutProduct: number; rebillsWithoutPurchase: number };
+  /** The sync status from the store, whoever ran the sync (this server, `konduit sync`, `konduit demo`). */
+  status?: SyncStatus;
+  /** 'undecryptable': the stored CRM password cannot be opened with this server's key (another key home). */
+  credentials?: 'ok' | 'undecryptable';
+}
+
+/** A connection's sync status as the server reads it from the store (src/server/syncs.ts's SyncStatus; docs/api.md). */
+export interface SyncStatus {
+  state: 'never' | 'running' | 'ok' | 'failed' | 'cancelled' | 'interrupted';
+  runningIn: 'server' | 'elsewhere' | null;
+  lastRun: SyncRun | null;
+  lastSuccessAt: number | null;
+  records: number;
+  coverage: { from: string; to: string; asOf: number | null } | null;
+}
+
+/** GET /api/status: what every report page shows and polls. */
+export interface StatusEntry {
+  name: string;
+  accountName: string;
+  timezone: string;
+  baseCurrency: string;
+  status: SyncStatus;
 }
 
 export interface Progress {
