@@ -14,7 +14,7 @@
  * the visits per page (default 3).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -98,7 +98,7 @@ async function openStore(engine: Engine): Promise<{ store: Store; cleanup: () =>
   };
 }
 
-async function benchEngine(engine: Engine): Promise<void> {
+async function benchEngine(engine: Engine, webRoot: string): Promise<void> {
   const { store, cleanup } = await openStore(engine);
   const browser = await launchChromium();
   try {
@@ -113,7 +113,7 @@ async function benchEngine(engine: Engine): Promise<void> {
     const [n] = await store.query('SELECT COUNT(*) AS n FROM transactions');
     console.log(`[${engine}] ${Number(n?.n).toLocaleString()} transactions, ${CUSTOMERS.toLocaleString()} customers generated and aggregated in ${fmt(performance.now() - t)}; ${VISITS} visits per page`);
 
-    const srv = await startServer({ store, statePath: null, locksDir: join(tmpdir(), `konduit-bench-locks-${process.pid}`), port: 0, adminPassword: ADMIN_PASSWORD, schedule: false });
+    const srv = await startServer({ store, statePath: null, locksDir: join(tmpdir(), `konduit-bench-locks-${process.pid}`), port: 0, adminPassword: ADMIN_PASSWORD, schedule: false, webRoot });
     try {
       const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, timezoneId: ZONE, locale: 'en-US' });
       const signIn = await ctx.request.post(`${srv.url}/api/session`, { data: { username: 'admin', password: ADMIN_PASSWORD }, headers: { origin: srv.url } });
@@ -171,10 +171,17 @@ async function benchEngine(engine: Engine): Promise<void> {
 
 export default async function bench(): Promise<void> {
   if (!defaultWebRoot()) execFileSync('npm', ['run', 'build:web'], { stdio: 'ignore' });
+  // A copy of the bundle: a long run is not disturbed by a build of dist/web meanwhile.
+  const web = await mkdtemp(join(tmpdir(), 'konduit-bench-web-'));
+  await cp(defaultWebRoot() as string, web, { recursive: true });
   const engines = (process.env.KONDUIT_BENCH_ENGINES ?? 'duckdb,postgres').split(',') as Engine[];
   console.log(`dashboard pages at ${(CUSTOMERS * 5).toLocaleString()} transactions / ${CUSTOMERS.toLocaleString()} customers; load average before: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-  for (const e of engines) {
-    await benchEngine(e);
-    console.log(`[${e}] load average after: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  try {
+    for (const e of engines) {
+      await benchEngine(e, web);
+      console.log(`[${e}] load average after: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    }
+  } finally {
+    await rm(web, { recursive: true, force: true });
   }
 }

@@ -729,7 +729,7 @@ function Cohorts(props: { base: Base; q: Query; update: (p: Partial<Query>) => v
       <section className="card">
         <header className="card-head">
           <h2>LTV curves</h2>
-          <span className="muted small">The latest {Math.min(8, d?.cohorts.length ?? 0)} cohorts; complete points only.</span>
+          <span className="muted small">{Math.min(8, d?.cohorts.length ?? 0) === 1 ? 'The latest cohort' : `The latest ${Math.min(8, d?.cohorts.length ?? 0)} cohorts`}; complete points only.</span>
         </header>
         {curves && curves.series.length > 0 ? (
           <LineChart x={curves.x} xLabels={curves.labels} series={curves.series} yFormat={yMoney} testId="cohort-chart" caption={`Line chart of net LTV per customer in ${cur} by days since the first sale, for the latest cohorts; the table “Net LTV per customer” above holds the same figures.`} />

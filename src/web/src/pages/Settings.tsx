@@ -362,7 +362,7 @@ function IntegrationPage(props: { name: string }) {
         <>
           {conn.quarantined ? (
             <div className="alert" data-testid="quarantine">
-              <strong>{conn.quarantined.toLocaleString()} {conn.quarantined === 1 ? 'record' : 'records'} from the CRM could not be read</strong> and {conn.quarantined === 1 ? 'is' : 'are'} left out of every report. Each sync tries again.
+              <strong>{plural(conn.quarantined, 'record')} from the CRM could not be read</strong> and {conn.quarantined === 1 ? 'is' : 'are'} left out of every report. Each sync tries again.
               <ul className="small">
                 {(conn.quarantineReasons ?? []).map((q) => (
                   <li key={`${q.stream}:${q.record}`}>{q.reason}</li>
@@ -372,8 +372,8 @@ function IntegrationPage(props: { name: string }) {
           ) : null}
           {conn.attribution && (conn.attribution.withoutProduct > 0 || conn.attribution.rebillsWithoutPurchase > 0) ? (
             <div className="alert" data-testid="unattributed">
-              {conn.attribution.withoutProduct > 0 ? `${conn.attribution.withoutProduct.toLocaleString()} of ${conn.attribution.sales.toLocaleString()} sales have no product yet (their orders are not synced). ` : ''}
-              {conn.attribution.rebillsWithoutPurchase > 0 ? `${conn.attribution.rebillsWithoutPurchase.toLocaleString()} rebills have no subscription yet (their purchases are not synced).` : ''}
+              {conn.attribution.withoutProduct > 0 ? `${count(conn.attribution.withoutProduct)} of ${plural(conn.attribution.sales, 'sale')} ${conn.attribution.withoutProduct === 1 ? 'has' : 'have'} no product yet (their orders are not synced). ` : ''}
+              {conn.attribution.rebillsWithoutPurchase > 0 ? `${plural(conn.attribution.rebillsWithoutPurchase, 'rebill')} ${conn.attribution.rebillsWithoutPurchase === 1 ? 'has' : 'have'} no subscription yet (their purchases are not synced).` : ''}
             </div>
           ) : null}
           <form className="card form" onSubmit={syncData} data-testid="sync-form">
@@ -442,7 +442,7 @@ function IntegrationPage(props: { name: string }) {
             columns={[{ label: 'Started' }, { label: 'Kind' }, { label: 'Status' }, { label: 'Records', numeric: true }, { label: 'Pages', numeric: true }, { label: 'Retries', numeric: true }, { label: 'Took', numeric: true }, { label: 'Error' }]}
             rows={runs.map((r) => [
               { view: when(r.startedAt, zone), csv: r.startedAt === null ? '' : new Date(r.startedAt).toISOString() },
-              { view: r.mode === 'backfill' ? `History ${r.scope.replace(/^backfill:/, '').replace('..', ' → ')}` : 'Incremental', csv: r.scope },
+              { view: r.mode === 'backfill' ? `History ${r.scope.replace(/^backfill:/, '').replace('..', ' → ')}` : 'New and changed records', csv: r.scope },
               { view: <span className={`pill ${r.status === 'ok' ? 'pill-green' : r.status === 'failed' ? 'pill-red' : r.status === 'running' ? 'pill-blue' : 'pill-amber'}`}>{r.status}</span>, csv: r.status },
               { view: count(r.records), csv: String(r.records) },
               { view: count(r.pages), csv: String(r.pages) },
