@@ -142,7 +142,6 @@ export const PRESETS: Preset[] = [
   { id: 'mtd', label: 'This month', range: (t) => ({ from: monthStart(t), to: t }) },
   { id: 'lm', label: 'Last month', range: (t) => ({ from: monthStart(t, 1), to: addDays(monthStart(t), -1) }) },
   { id: 'ytd', label: 'Year to date', range: (t) => ({ from: `${t.slice(0, 4)}-01-01`, to: t }) },
-  { id: '3m', label: 'Last 3 months', range: (t) => lastMonths(t, 3) },
   { id: '12m', label: 'Last 12 months', range: (t) => lastMonths(t, 12) },
 ];
 

@@ -46,7 +46,7 @@ function App() {
   const wasInSettings = useRef(inSettings);
   useEffect(() => {
     if (wasInSettings.current && !inSettings && session.status === 'signed-in') {
-      api<{ connections: unknown[] }>('GET', '/api/connections')
+      api<{ connections: unknown[] }>('GET', '/api/status')
         .then((r) => setHasConnections(r.connections.length > 0))
         .catch(() => undefined);
     }
