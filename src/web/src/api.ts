@@ -2,6 +2,10 @@
 import type { ReportJson } from '../../report/json';
 import type { ReportName, ReportParams } from '../../report/query';
 import type { ApiErrorBody, ErrorCode } from '../../server/errors';
+import type { SyncStatus } from '../../server/syncs';
+
+/** A connection's sync status as the server reads it from the store (docs/api.md, "Status"). */
+export type { SyncStatus };
 
 
 /** An error answer: the server's code, message and hint (`{"error": {code, message, hint}}`). */
@@ -97,16 +101,6 @@ export interface Connection {
   status?: SyncStatus;
   /** 'undecryptable': the stored CRM password cannot be opened with this server's key (another key home). */
   credentials?: 'ok' | 'undecryptable';
-}
-
-/** A connection's sync status as the server reads it from the store (src/server/syncs.ts's SyncStatus; docs/api.md). */
-export interface SyncStatus {
-  state: 'never' | 'running' | 'ok' | 'failed' | 'cancelled' | 'interrupted';
-  runningIn: 'server' | 'elsewhere' | null;
-  lastRun: SyncRun | null;
-  lastSuccessAt: number | null;
-  records: number;
-  coverage: { from: string; to: string; asOf: number | null } | null;
 }
 
 /** GET /api/status: what every report page shows and polls. */

@@ -17,6 +17,7 @@ import type { DimensionValuesJson } from '../../../report/run';
 import { api, getReport, qs, type ReportBody, type StatusEntry } from '../api';
 import { LineChart, type PartialSpan, type TickFormat } from '../components/Chart';
 import { DataTable, type Cell, type Column } from '../components/DataTable';
+import { ZoneOptions } from '../components/ZoneOptions';
 import { allZones, browserZone, count, daysBetween, isPartialPeriod, money, moneyTick, pct, periodLabel, plural, PRESETS, today, when } from '../format';
 import { navigate, useLocation } from '../router';
 import { setViewerZone, useViewerZone } from '../zone';
@@ -307,12 +308,7 @@ function Toolbar(props: { q: Query; zone: string; accountZone: string | null; up
           <label className="inline grow-0" title="Days, weeks and months are cut at midnight in this zone">
             <span>Time zone</span>
             <select name="tz" value={zone} onChange={(e) => setViewerZone(e.target.value)} onFocus={() => setAllListed(true)} onMouseDown={() => setAllListed(true)} data-testid="tz">
-              {zones.map((z) => (
-                <option key={z} value={z}>
-                  {z}
-                  {z === own ? ' (this browser)' : ''}
-                </option>
-              ))}
+              <ZoneOptions zones={zones} />
             </select>
           </label>
         ) : (

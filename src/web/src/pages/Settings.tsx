@@ -8,6 +8,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, type Connection, type SyncJob, type SyncRun, type SyncStatus } from '../api';
 import { DataTable } from '../components/DataTable';
+import { ZoneOptions } from '../components/ZoneOptions';
 import { allZones, browserZone, count, duration, monthStart, plural, today, when } from '../format';
 import { Link, navigate } from '../router';
 import { useViewerZone } from '../zone';
@@ -468,12 +469,7 @@ function ZoneSelect(props: { name: string; value: string; onChange: (zone: strin
   const zones = [own, ...allZones().filter((z) => z !== own)];
   return (
     <select name={props.name} value={props.value} onChange={(e) => props.onChange(e.target.value)} aria-label={props.label}>
-      {zones.map((z) => (
-        <option key={z} value={z}>
-          {z}
-          {z === own ? ' (this browser)' : ''}
-        </option>
-      ))}
+      <ZoneOptions zones={zones} />
     </select>
   );
 }
