@@ -27,14 +27,18 @@ const PG_URL = process.env.KONDUIT_TEST_PG ?? 'postgres://konduit:konduit@127.0.
 const ZONE = 'America/New_York';
 const DAY_S = 86_400;
 
-type Engine = 'duckdb' | 'postgres';
+export type Engine = 'duckdb' | 'postgres';
 
 function ts(engine: Engine, seconds: string): string {
   return engine === 'postgres' ? `(TIMESTAMPTZ '2024-01-01 00:00:00+00' + make_interval(secs => ${seconds}))` : `(TIMESTAMP '2024-01-01 00:00:00' + to_seconds(CAST(${seconds} AS BIGINT)))`;
 }
 
-/** Bulk generation: 5 transactions per customer over two years (initial sale, 3 rebills, a refund or an initial decline). */
-export function generateSql(engine: Engine, customers: number): string[] {
+/**
+ * Bulk generation: 5 transactions per customer over two years from 2024-01-01 (initial sale, 3 rebills, a
+ * refund or an initial decline), for the connection `connectionId`.
+ */
+export function generateSql(engine: Engine, customers: number, connectionId = 'bench'): string[] {
+  if (!/^[\w-]+$/.test(connectionId)) throw new RangeError(`not a connection id: ${connectionId}`);
   const text = engine === 'postgres' ? 'TEXT' : 'VARCHAR';
   const t0 = '((c * 7919) % 63072000)';
   const offset = `(CASE WHEN k = 0 THEN 0 WHEN k IN (1, 2, 3) THEN k * ${30 * DAY_S} + k * 3600 WHEN c % 10 = 3 THEN ${40 * DAY_S} ELSE -3600 END)`;
@@ -43,7 +47,7 @@ export function generateSql(engine: Engine, customers: number): string[] {
   return [
     `INSERT INTO transactions (connection_id, transaction_id, order_id, customer_id, purchase_id, parent_txn_id, txn_type, response_type, total_cents, billing_cycle,
        merchant_id, campaign_id, product_id, aff_id, source_value1, is_chargedback, chargeback_cents, chargeback_date, date_created, date_updated)
-     SELECT 'bench', c * 5 + k, 'O' || CAST(c AS ${text}) || '-' || CAST(k AS ${text}), c, 'P' || CAST(c AS ${text}),
+     SELECT '${connectionId}', c * 5 + k, 'O' || CAST(c AS ${text}) || '-' || CAST(k AS ${text}), c, 'P' || CAST(c AS ${text}),
        CASE WHEN ${refund} THEN c * 5 END,
        CASE WHEN ${refund} THEN 'REFUND' ELSE 'SALE' END,
        CASE WHEN k = 0 OR (${refund}) THEN 'SUCCESS' WHEN k = 4 THEN 'SOFT_DECLINE' WHEN (c * 31 + k * 17) % 100 < 80 THEN 'SUCCESS' ELSE 'SOFT_DECLINE' END,

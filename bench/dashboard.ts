@@ -30,7 +30,7 @@ const best = (xs: number[]) => Math.min(...xs);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 /** Times `action` until `ready` resolves, and collects the API GETs the page made meanwhile (the event stream aside). */
-async function timed(page: Page, apiPrefix: string, action: () => Promise<unknown>, ready: () => Promise<void>): Promise<{ ms: number; calls: string[] }> {
+export async function timed(page: Page, apiPrefix: string, action: () => Promise<unknown>, ready: () => Promise<void>): Promise<{ ms: number; calls: string[] }> {
   const calls = new Set<string>();
   const onRequest = (r: { url(): string; method(): string }) => {
     if (r.method() === 'GET' && r.url().startsWith(apiPrefix) && !r.url().endsWith('/events')) calls.add(r.url());

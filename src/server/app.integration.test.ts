@@ -25,6 +25,7 @@ const ADMIN = 'admin-password-123';
 /** Every API route the dashboard has (method, path). */
 const ROUTES: [string, string][] = [
   ['GET', '/api/connections'],
+  ['GET', '/api/status'],
   ['POST', '/api/connections'],
   ['POST', '/api/connections/test'],
   ['GET', '/api/connections/x'],

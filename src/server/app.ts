@@ -22,7 +22,7 @@ import { ReportCache } from './reports.js';
 import { CONNECTION_PATCH_EXPECTED, ConnectForm, ConnectionPatch, LoginBody, readBody, readInput, SetupBody, SyncBody, SYNC_EXPECTED, TokenBody } from './schemas.js';
 import type { ConnectionSettings, ServerState } from './state.js';
 import { serveWeb } from './static.js';
-import type { SyncJob, SyncManager } from './syncs.js';
+import type { SyncJob, SyncManager, SyncStatus } from './syncs.js';
 import { safeText } from '../core/mask.js';
 
 /** Largest request body of the sign-in and setup routes, and of every other API route (bytes). */
@@ -100,6 +100,20 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     if (job.progress.records !== lastRecords.get(job.connectionId) || job.status !== 'running') cache.clear();
     lastRecords.set(job.connectionId, job.progress.records);
   });
+  // A sync run by another process (`konduit sync` on the same store) tells no listener here: each status
+  // read that finds it further on (more records committed, a wider coverage) or ended drops the cached
+  // answers, so the figures follow it as the dashboard's own syncs do.
+  const elsewhere = new Map<string, string>();
+  const statusOf = async (connectionId: string): Promise<SyncStatus> => {
+    const st = await o.syncs.status(connectionId);
+    const mark = st.runningIn === 'elsewhere' ? JSON.stringify([st.records, st.coverage]) : null;
+    if (mark !== (elsewhere.get(connectionId) ?? null)) {
+      cache.clear();
+      if (mark === null) elsewhere.delete(connectionId);
+      else elsewhere.set(connectionId, mark);
+    }
+    return st;
+  };
 
 
   const isHttps = (c: Ctx) => o.secureCookies === true || c.req.header('x-forwarded-proto') === 'https' || new URL(c.req.url).protocol === 'https:';
@@ -286,8 +300,18 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     const connections = [];
     for (const x of list) {
       const credentials = (await o.store.connectionInfo(x.name))?.credentials ?? 'ok';
-      connections.push({ ...connectionJson(x, credentials, settingsOf(x.connectionId)), sync: jobJson(o.syncs.job(x.connectionId)), ...(await dataGaps(x.connectionId)) });
+      connections.push({ ...connectionJson(x, credentials, settingsOf(x.connectionId)), sync: jobJson(o.syncs.job(x.connectionId)), status: await statusOf(x.connectionId), ...(await dataGaps(x.connectionId)) });
     }
+    return c.json({ connections });
+  });
+
+  // What every report page shows and polls: each connection's zone, base currency and sync status, and
+  // nothing that costs a scan of the ledger (the data gaps of /api/connections do).
+  app.get('/api/status', async (c) => {
+    const list = await o.store.listConnections();
+    const connections = await Promise.all(
+      list.map(async (x) => ({ name: x.name, accountName: x.accountName, timezone: x.timezone, baseCurrency: x.baseCurrency, status: await statusOf(x.connectionId) })),
+    );
     return c.json({ connections });
   });
 
@@ -308,7 +332,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
   app.get('/api/connections/:name', async (c) => {
     const conn = await mustGet(c.req.param('name'));
     return c.json({
-      connection: { ...connectionJson(conn, conn.credentials, settingsOf(conn.connectionId)), ...(await dataGaps(conn.connectionId)) },
+      connection: { ...connectionJson(conn, conn.credentials, settingsOf(conn.connectionId)), status: await statusOf(conn.connectionId), ...(await dataGaps(conn.connectionId)) },
       sync: jobJson(o.syncs.job(conn.connectionId)),
       runs: await o.syncs.history(conn.connectionId),
     });

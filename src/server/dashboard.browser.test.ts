@@ -250,7 +250,7 @@ describe('a new user in Chromium', () => {
     const path = join(ARTIFACTS, download.suggestedFilename());
     await download.saveAs(path);
     const lines = (await readFile(path, 'utf8')).trim().split(/\r\n/);
-    expect(lines[0]).toBe('Day,Gross revenue (USD),Refunds (USD),Chargebacks (USD),Net revenue (USD),Orders,New customers,AOV (USD)');
+    expect(lines[0]).toBe('Day,Gross revenue (USD),Refunds & chargebacks (USD),Chargebacks alone (USD),Net revenue (USD),Orders,New customers,AOV (USD)');
     expect(lines).toHaveLength(61);
     const series = await cli('series', { from: addDays(to(), -59), to: to(), tz: 'Asia/Tokyo' }, 'day');
     const p0 = series.points[0]!;

@@ -5,8 +5,9 @@
 
 /**
  * Report answers by query, kept for `ttlMs` and dropped whenever a sync of this server stores records,
- * so revisiting a page costs no query. Syncs run by another process (konduit sync --watch on
- * PostgreSQL) show up once an entry expires. Bounded by count and by the bytes of the answers' JSON
+ * so revisiting a page costs no query. A sync run by another process (konduit sync on PostgreSQL) is
+ * seen through the store when the status is read (GET /api/status, which every report page polls while
+ * a sync runs): each read that finds it further on, or ended, drops the answers too (app.ts). Bounded by count and by the bytes of the answers' JSON
  * (`maxBytes`, the least recently computed dropped first); an answer larger than a quarter of it is
  * returned without being kept.
  */

@@ -6,7 +6,8 @@
  */
 import { errorMessage } from '../core/errors.js';
 import { safeText } from '../core/mask.js';
-import type { Connection, Frequency, Store } from '../store/store.js';
+import type { Connection, Coverage, Frequency, Store } from '../store/store.js';
+import { lockHolder } from '../sync/lock.js';
 import { snapshot, type ProgressSnapshot } from '../sync/progress.js';
 import type { SyncMode } from '../sync/run.js';
 import { lastSuccessAt, readRuns, type SyncRunView } from '../sync/runs.js';
@@ -22,6 +23,28 @@ export interface SyncJob {
   progress: ProgressSnapshot;
   error: string | null;
 }
+
+/**
+ * A connection's sync status as the store and the lock files tell it, whoever ran the sync: this server,
+ * `konduit sync` or `konduit demo` in another process (docs/api.md, "Status").
+ */
+export interface SyncStatus {
+  /** `never`: no run stored; `running`: a sync runs now; else how the newest run ended. */
+  state: 'never' | 'running' | 'ok' | 'failed' | 'cancelled' | 'interrupted';
+  /** Who runs it: this server, or another process on this machine (its lock file names a live process); null when none runs. */
+  runningIn: 'server' | 'elsewhere' | null;
+  /** The newest stored run (a run left "running" by a process that died reads "interrupted"). */
+  lastRun: SyncRunView | null;
+  /** When a run last ended well (epoch ms). */
+  lastSuccessAt: number | null;
+  /** The newest run's records; while it runs, those stored so far (this server's count, or the pages another process has committed). */
+  records: number;
+  /** What the data covers: the days the backfills walked (account-local) and the CRM's "now" at the last complete sync. */
+  coverage: Coverage | null;
+}
+
+/** The error shown for a run left "running" that no live process runs. */
+const STOPPED = 'stopped without finishing (its process was killed or crashed); the next sync resumes its work';
 
 export interface SyncManagerOptions {
   store: Store;
@@ -176,9 +199,38 @@ export class SyncManager {
     await this.running.get(connectionId)?.done;
   }
 
-  /** The connection's stored runs, newest first. */
+  /**
+   * The connection's stored runs, newest first. A run stored as running is running only when this server
+   * runs it or a live process holds the connection's lock; otherwise its process died before it could
+   * say so, and it reads as interrupted (as the next run will store it).
+   */
   async history(connectionId: string, limit = 50): Promise<SyncRunView[]> {
-    return (await readRuns(this.o.store, connectionId)).slice(0, limit);
+    return (await this.runsAsTheyAre(connectionId)).runs.slice(0, limit);
+  }
+
+  private async runsAsTheyAre(connectionId: string): Promise<{ runs: SyncRunView[]; runningIn: SyncStatus['runningIn'] }> {
+    const runs = await readRuns(this.o.store, connectionId);
+    const here = this.jobs.get(connectionId)?.status === 'running';
+    const runningIn = here ? 'server' : (await lockHolder(this.o.locksDir, connectionId)) !== null ? 'elsewhere' : null;
+    return {
+      runningIn,
+      runs: runs.map((r, i) => (r.status === 'running' && (i > 0 || runningIn === null) ? { ...r, status: 'interrupted', error: r.error ?? STOPPED } : r)),
+    };
+  }
+
+  /** The connection's sync status from the store, the lock files and this server's jobs. */
+  async status(connectionId: string): Promise<SyncStatus> {
+    const [{ runs, runningIn }, coverage] = await Promise.all([this.runsAsTheyAre(connectionId), this.o.store.coverage(connectionId)]);
+    const lastRun = runs[0] ?? null;
+    const job = this.jobs.get(connectionId);
+    let records = lastRun?.records ?? 0;
+    if (runningIn === 'server' && job) records = job.progress.records;
+    else if (runningIn === 'elsewhere' && lastRun?.status === 'running') {
+      // The other process's count is in its memory; what it has committed is in its pages' markers.
+      records = (await this.o.store.pageMarkers(connectionId, lastRun.scope)).reduce((n, m) => n + m.records, 0);
+    }
+    const state: SyncStatus['state'] = runningIn !== null ? 'running' : lastRun === null ? 'never' : (lastRun.status as SyncStatus['state']);
+    return { state, runningIn, lastRun, lastSuccessAt: lastSuccessAt(runs), records, coverage };
   }
 
   /**

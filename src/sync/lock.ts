@@ -16,10 +16,21 @@ function alive(pid: number): boolean {
   }
 }
 
+const lockPath = (dir: string, name: string) => join(dir, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.lock`);
+
+/**
+ * The pid of the live process holding the lock `name` in `dir`, or null when none does (no file, or its
+ * owner is gone). Read only: a stale file is left for the next acquireLock to take over.
+ */
+export async function lockHolder(dir: string, name: string): Promise<number | null> {
+  const owner = Number((await readFile(lockPath(dir, name), 'utf8').catch(() => '')).trim());
+  return Number.isInteger(owner) && owner > 0 && alive(owner) ? owner : null;
+}
+
 /** Takes the lock `name` in `dir`; returns a release function, or null when a live process holds it. */
 export async function acquireLock(dir: string, name: string): Promise<(() => Promise<void>) | null> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const path = join(dir, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.lock`);
+  const path = lockPath(dir, name);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fh = await open(path, 'wx', 0o600);

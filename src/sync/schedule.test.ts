@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireLock } from './lock.js';
+import { acquireLock, lockHolder } from './lock.js';
 import { frequencyMs, isDue, msUntilDue } from './schedule.js';
 
 describe('schedule', () => {
@@ -24,6 +24,18 @@ describe('lock', () => {
     expect(await acquireLock(dir, 'conn-1')).not.toBeNull();
     await writeFile(join(dir, 'conn-2.lock'), '999999999');
     expect(await acquireLock(dir, 'conn-2')).not.toBeNull();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('names its live holder, and no one for a missing or dead owner\'s lock', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'konduit-lock-'));
+    expect(await lockHolder(dir, 'conn-1')).toBeNull();
+    const release = await acquireLock(dir, 'conn-1');
+    expect(await lockHolder(dir, 'conn-1')).toBe(process.pid);
+    await release?.();
+    expect(await lockHolder(dir, 'conn-1')).toBeNull();
+    await writeFile(join(dir, 'conn-2.lock'), '999999999');
+    expect(await lockHolder(dir, 'conn-2')).toBeNull();
     await rm(dir, { recursive: true, force: true });
   });
 });

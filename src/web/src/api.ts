@@ -2,6 +2,11 @@
 import type { ReportJson } from '../../report/json';
 import type { ReportName, ReportParams } from '../../report/query';
 import type { ApiErrorBody, ErrorCode } from '../../server/errors';
+import type { SyncStatus } from '../../server/syncs';
+
+/** A connection's sync status as the server reads it from the store (docs/api.md, "Status"). */
+export type { SyncStatus };
+
 
 /** An error answer: the server's code, message and hint (`{"error": {code, message, hint}}`). */
 export class ApiError extends Error {
@@ -92,6 +97,19 @@ export interface Connection {
   quarantineReasons?: { stream: string; record: string; reason: string; attempts: number }[];
   /** Sales, and those a report cannot place yet (no product; rebills without their subscription). */
   attribution?: { sales: number; withoutProduct: number; rebillsWithoutPurchase: number };
+  /** The sync status from the store, whoever ran the sync (this server, `konduit sync`, `konduit demo`). */
+  status?: SyncStatus;
+  /** 'undecryptable': the stored CRM password cannot be opened with this server's key (another key home). */
+  credentials?: 'ok' | 'undecryptable';
+}
+
+/** GET /api/status: what every report page shows and polls. */
+export interface StatusEntry {
+  name: string;
+  accountName: string;
+  timezone: string;
+  baseCurrency: string;
+  status: SyncStatus;
 }
 
 export interface Progress {

@@ -1,4 +1,8 @@
-/** The dashboard's entry: the session gate, the shell (sidebar + top bar) and the routes. */
+/**
+ * The dashboard's entry: the session gate, the shell (sidebar + top bar) and the routes. Everything on
+ * screen sits in a landmark: the sidebar is the main navigation, the phone's top bar a banner, the page
+ * itself `main`; a "Skip to content" link leads past the menu.
+ */
 import { StrictMode, useCallback, useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { api, setUnauthorizedHandler } from './api';
@@ -42,7 +46,7 @@ function App() {
   const wasInSettings = useRef(inSettings);
   useEffect(() => {
     if (wasInSettings.current && !inSettings && session.status === 'signed-in') {
-      api<{ connections: unknown[] }>('GET', '/api/connections')
+      api<{ connections: unknown[] }>('GET', '/api/status')
         .then((r) => setHasConnections(r.connections.length > 0))
         .catch(() => undefined);
     }
@@ -65,11 +69,14 @@ function App() {
   const section = path.startsWith('/settings') ? 'settings' : 'reports';
   return (
     <div className={`shell ${menuOpen ? 'menu-open' : ''}`}>
-      <aside className="sidebar">
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <nav className="sidebar" id="menu" aria-label="Main menu">
         <div className="brand">
-          <span className="logo">K</span> Konduit
+          <span className="logo" aria-hidden="true">K</span> Konduit
         </div>
-        <nav>
+        <div className="nav-links">
           <div className="nav-label">Reports</div>
           <Link to="/reports/overview" className={path === '/reports/overview' ? 'active' : ''} testId="nav-overview">Overview</Link>
           <Link to="/reports/cohorts" className={path === '/reports/cohorts' ? 'active' : ''} testId="nav-cohorts">Cohort LTV</Link>
@@ -78,23 +85,25 @@ function App() {
           <Link to="/reports/breakdowns" className={path === '/reports/breakdowns' ? 'active' : ''} testId="nav-breakdowns">Breakdowns</Link>
           <div className="nav-label">Account</div>
           <Link to="/settings" className={section === 'settings' ? 'active' : ''} testId="nav-settings">Settings</Link>
-        </nav>
+        </div>
         <div className="sidebar-foot">
-          <span className="muted small">Signed in as {session.user}</span>
+          <span className="small">{session.user ? `Signed in as ${session.user}` : 'Signed in'}</span>
           <button type="button" className="btn btn-ghost btn-sm" onClick={signOut}>Sign out</button>
         </div>
-      </aside>
+      </nav>
       <div className="main">
-        <div className="mobilebar">
-          <button type="button" className="btn btn-ghost btn-sm" aria-label="Menu" onClick={() => setMenuOpen((m) => !m)}>☰</button>
-          <span className="brand"><span className="logo">K</span> Konduit</span>
-        </div>
-        {section === 'reports' && hasConnections === false ? (
-          <div className="page-banner">
-            No data yet. <Link to="/settings">Connect your CRM in Settings</Link> and click “Sync Data”; the reports fill in as records arrive.
-          </div>
-        ) : null}
-        {section === 'settings' ? <SettingsPage path={path} /> : <ReportsPage path={path} />}
+        <header className="mobilebar">
+          <button type="button" className="btn btn-ghost btn-sm" aria-label="Menu" aria-expanded={menuOpen} aria-controls="menu" onClick={() => setMenuOpen((m) => !m)}>☰</button>
+          <span className="brand"><span className="logo" aria-hidden="true">K</span> Konduit</span>
+        </header>
+        <main id="main" tabIndex={-1}>
+          {section === 'reports' && hasConnections === false ? (
+            <div className="page-banner">
+              No data yet. <Link to="/settings">Connect your CRM in Settings</Link> and click “Sync Data”; the reports fill in as records arrive.
+            </div>
+          ) : null}
+          {section === 'settings' ? <SettingsPage path={path} /> : <ReportsPage path={path} />}
+        </main>
       </div>
     </div>
   );

@@ -33,7 +33,7 @@ export function Link(props: { to: string; className?: string; children: ReactNod
     navigate(props.to);
   };
   return (
-    <a href={props.to} className={props.className} onClick={onClick} data-testid={props.testId}>
+    <a href={props.to} className={props.className} onClick={onClick} data-testid={props.testId} aria-current={props.className?.split(' ').includes('active') ? 'page' : undefined}>
       {props.children}
     </a>
   );

@@ -1,4 +1,4 @@
-/** The short guide to creating the CRM's API user (seed 000: the vendor's own instructions). */
+/** The short guide to creating the CRM's API user, after the vendor's own instructions. */
 /** The API-user guide card. */
 export function ApiUserGuide(props: { brand: string }) {
   return (

@@ -29,10 +29,10 @@ export function LoginPage(props: { setupNeeded: boolean; onSignedIn: () => void 
   };
 
   return (
-    <div className="login">
+    <main className="login">
       <form className="login-card" onSubmit={submit} data-page="login">
         <div className="brand big">
-          <span className="logo">K</span> Konduit
+          <span className="logo" aria-hidden="true">K</span> Konduit
         </div>
         <h1>{props.setupNeeded ? 'Create the admin account' : 'Sign in'}</h1>
         <p className="muted">{props.setupNeeded ? 'This is the first visit. Choose the login that protects this dashboard (at least 10 characters).' : 'Lifetime value, refunds and chargebacks from your CRM.'}</p>
@@ -55,6 +55,6 @@ export function LoginPage(props: { setupNeeded: boolean; onSignedIn: () => void 
           {props.setupNeeded ? 'Create account' : 'Sign in'}
         </button>
       </form>
-    </div>
+    </main>
   );
 }

@@ -14,10 +14,11 @@ import type { Health } from '../../../analytics/mids';
 import type { ComparedJson, CoverageJson, CurrencyJson, FiguresJson, GroupJson, MidsJson } from '../../../report/json';
 import type { ReportName, ReportParams } from '../../../report/query';
 import type { DimensionValuesJson } from '../../../report/run';
-import { api, getReport, qs, type Connection, type ReportBody } from '../api';
-import { LineChart } from '../components/Chart';
+import { api, getReport, qs, type ReportBody, type StatusEntry } from '../api';
+import { LineChart, type PartialSpan, type TickFormat } from '../components/Chart';
 import { DataTable, type Cell, type Column } from '../components/DataTable';
-import { allZones, browserZone, count, daysBetween, money, moneyShort, pct, PRESETS, today } from '../format';
+import { ZoneOptions } from '../components/ZoneOptions';
+import { allZones, browserZone, count, daysBetween, isPartialPeriod, money, moneyTick, pct, periodLabel, plural, PRESETS, today, when } from '../format';
 import { navigate, useLocation } from '../router';
 import { setViewerZone, useViewerZone } from '../zone';
 
@@ -100,9 +101,16 @@ type Base = { from: string; to: string; tz: string; filter: string[]; currency?:
 /** Where a page's report says which currency it is in and which others its range holds (for the toolbar). */
 const SeenCurrencies = createContext<(body: CurrencyJson) => void>(() => undefined);
 
-/** Fetches a report; `key` is the query string the data belongs to. */
+/**
+ * The version of the figures: it moves when a running sync has stored more records or has ended, and every
+ * report of the page is fetched again (docs/dashboard.md, "Syncs").
+ */
+const DataVersion = createContext(0);
+
+/** Fetches a report; `key` is the query string the data belongs to (and the version of the figures). */
 function useReport<N extends ReportName>(name: N, params: ReportParams<N>): { data: ReportBody<N> | null; error: string | null; key: string; loadedKey: string | null } {
-  const key = qs(params);
+  const version = useContext(DataVersion);
+  const key = `${qs(params)}${version > 0 ? `#${version}` : ''}`;
   const [state, setState] = useState<{ data: ReportBody<N> | null; error: string | null; loadedKey: string | null }>({ data: null, error: null, loadedKey: null });
   useEffect(() => {
     let live = true;
@@ -121,30 +129,34 @@ function useReport<N extends ReportName>(name: N, params: ReportParams<N>): { da
 export function ReportsPage(props: { path: string }) {
   const page = props.path.replace(/^\/reports\/?/, '') || 'overview';
   const meta = PAGES[page] ?? PAGES.overview!;
-  const zone = useViewerZone();
+  const viewer = useViewerZone();
   const { search } = useLocation();
+  const { connections, version, loaded } = useSyncStatus();
+  // On the CRM basis the report speaks in the account's zone, its presets included ("today" is the
+  // account's today); the viewer's zone is not mentioned.
+  const accountZones = [...new Set(connections.map((c) => c.timezone))];
+  const crm = meta.basis && search.get('basis') === 'crm' && accountZones.length === 1;
+  const zone = crm ? (accountZones[0] ?? viewer) : viewer;
   const q = readQuery(search, page, zone);
   // A change keeps the range: a custom one too (its dates are written back with every change).
   const update = (patch: Partial<Query>) => writeQuery(props.path, { preset: q.preset, from: q.from, to: q.to, ...patch }, search);
-  const [connections, setConnections] = useState<Connection[]>([]);
-  useEffect(() => {
-    api<{ connections: Connection[] }>('GET', '/api/connections')
-      .then((r) => setConnections(r.connections))
-      .catch(() => undefined);
-  }, []);
   const bases = [...new Set(connections.map((c) => c.baseCurrency ?? 'USD'))].sort();
   // Connections with different base currencies have no default currency: the first is chosen (and the picker shown).
   const currency = q.currency || (bases.length > 1 ? (bases[0] ?? '') : '');
   const [seen, setSeen] = useState<CurrencyJson | null>(null);
   const base = { from: q.from, to: q.to, tz: zone, filter: q.filters, currency: currency || undefined };
+  // The CRM basis needs the account's zone before it asks for anything.
+  if (meta.basis && search.get('basis') === 'crm' && !loaded) return <div className="page" aria-busy="true" />;
   return (
     <SeenCurrencies.Provider value={setSeen}>
+    <DataVersion.Provider value={version}>
     <div className="page">
       <header className="page-head">
         <h1>{meta.title}</h1>
         <p className="muted">{page === 'cohorts' && q.view === 'months' ? 'Net revenue per customer, by the month customers first bought, through each calendar month after.' : meta.subtitle}</p>
       </header>
-      <Toolbar q={q} zone={zone} update={update} groupBy={meta.groupBy} basis={meta.basis} currency={seen?.currency ?? currency} seen={seen} bases={bases} />
+      <SyncBanner connections={connections} zone={zone} />
+      <Toolbar q={q} zone={zone} accountZone={crm ? zone : null} update={update} groupBy={meta.groupBy} basis={meta.basis} currency={seen?.currency ?? currency} seen={seen} bases={bases} />
       {page === 'cohorts' ? (
         q.view === 'months' ? <Triangle base={base} q={q} update={update} /> : <Cohorts base={base} q={q} update={update} />
       ) : page === 'retention' ? (
@@ -157,7 +169,71 @@ export function ReportsPage(props: { path: string }) {
         <Overview base={base} q={q} update={update} />
       )}
     </div>
+    </DataVersion.Provider>
     </SeenCurrencies.Provider>
+  );
+}
+
+/** How often the report pages read the sync status: often while a sync runs, now and then otherwise. */
+const POLL_RUNNING_MS = 2_000;
+const POLL_IDLE_MS = 15_000;
+
+/**
+ * The connections' zones, base currencies and sync status (GET /api/status), read again while the page
+ * is open; `version` moves whenever a running sync has stored more or has ended, so the figures follow.
+ */
+function useSyncStatus(): { connections: StatusEntry[]; version: number; loaded: boolean } {
+  const [connections, setConnections] = useState<StatusEntry[] | null>(null);
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let last: string | null = null;
+    const read = async () => {
+      let running = false;
+      try {
+        const r = await api<{ connections: StatusEntry[] }>('GET', '/api/status');
+        if (!live) return;
+        setConnections(r.connections);
+        const now = r.connections.filter((c) => c.status.state === 'running');
+        running = now.length > 0;
+        // What the figures depend on: each running sync's stored records, and which syncs run.
+        const mark = JSON.stringify(now.map((c) => [c.name, c.status.records, c.status.coverage]));
+        if (last !== null && mark !== last) setVersion((v) => v + 1);
+        last = mark;
+      } catch {
+        // A failed read is tried again at the next tick.
+      }
+      if (live) timer = setTimeout(() => void read(), running ? POLL_RUNNING_MS : POLL_IDLE_MS);
+    };
+    void read();
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, []);
+  return { connections: connections ?? [], version, loaded: connections !== null };
+}
+
+/** While a sync runs (here or in another process), every report page says so and what it has stored so far. */
+function SyncBanner(props: { connections: StatusEntry[]; zone: string }) {
+  const running = props.connections.filter((c) => c.status.state === 'running');
+  if (running.length === 0) return null;
+  return (
+    <div className="sync-banner" role="status" data-testid="sync-banner">
+      {running.map((c) => {
+        const st = c.status;
+        const cov = st.coverage;
+        return (
+          <p key={c.name} data-connection={c.name} data-records={st.records}>
+            <strong>Syncing {c.accountName}</strong>
+            {st.runningIn === 'elsewhere' ? ' (by another Konduit process, such as konduit sync)' : ''}: {plural(st.records, 'record')} stored so far
+            {cov ? `; complete days from ${cov.from} to ${cov.to}` : ''}
+            {st.lastRun?.startedAt ? `, started ${when(st.lastRun.startedAt, props.zone)}` : ''}. The figures below hold only what is stored yet, and follow as it goes.
+          </p>
+        );
+      })}
+    </div>
   );
 }
 
@@ -188,7 +264,7 @@ function valueLabel(v: DimensionValuesJson['values'][number]): string {
   return `${v.name ?? v.id}${where ? ` (${where})` : ''}`;
 }
 
-function Toolbar(props: { q: Query; zone: string; update: (p: Partial<Query>) => void; groupBy: boolean; basis: boolean; currency: string; seen: CurrencyJson | null; bases: string[] }) {
+function Toolbar(props: { q: Query; zone: string; accountZone: string | null; update: (p: Partial<Query>) => void; groupBy: boolean; basis: boolean; currency: string; seen: CurrencyJson | null; bases: string[] }) {
   const { q, zone, update } = props;
   const [field, setField] = useState('campaign');
   const [value, setValue] = useState('');
@@ -228,17 +304,18 @@ function Toolbar(props: { q: Query; zone: string; update: (p: Partial<Query>) =>
           <span className="sr">To</span>
           <input type="date" name="to" value={q.to} min={q.from} onChange={(e) => update({ preset: 'custom', from: q.from, to: e.target.value })} />
         </label>
-        <label className="inline grow-0" title="Days, weeks and months are cut at midnight in this zone">
-          <span>Time zone</span>
-          <select name="tz" value={zone} onChange={(e) => setViewerZone(e.target.value)} onFocus={() => setAllListed(true)} onMouseDown={() => setAllListed(true)} data-testid="tz">
-            {zones.map((z) => (
-              <option key={z} value={z}>
-                {z}
-                {z === own ? ' (this browser)' : ''}
-              </option>
-            ))}
-          </select>
-        </label>
+        {props.accountZone === null ? (
+          <label className="inline grow-0" title="Days, weeks and months are cut at midnight in this zone">
+            <span>Time zone</span>
+            <select name="tz" value={zone} onChange={(e) => setViewerZone(e.target.value)} onFocus={() => setAllListed(true)} onMouseDown={() => setAllListed(true)} data-testid="tz">
+              <ZoneOptions zones={zones} />
+            </select>
+          </label>
+        ) : (
+          <span className="inline muted" data-testid="account-zone">
+            Time zone: <b>{props.accountZone}</b> (the account’s)
+          </span>
+        )}
         {currencies.length > 1 ? (
           <label className="inline" title="A report is in one currency; amounts in different currencies are never added">
             <span>Currency</span>
@@ -313,18 +390,18 @@ function Toolbar(props: { q: Query; zone: string; update: (p: Partial<Query>) =>
                 CRM basis
               </button>
             </div>
-            <span className="muted small">
+            <span className="muted small" data-testid="basis-note">
               {q.basis === 'event'
                 ? `Refunds and chargebacks count on the day they happen, in ${zone}.`
-                : 'Refunds and chargebacks count on the original sale’s date, in the account’s time zone, as Konnektive’s Transaction Summary shows them.'}
+                : `Refunds and chargebacks count on the original sale’s date, in ${zone}, as Konnektive’s Transaction Summary shows them.`}
             </span>
           </div>
         ) : null}
       </div>
       <div className="muted small tz-note" data-testid="tz-note">
         Figures in <b>{zone}</b>
-        {zone === own ? ' (your browser’s time zone)' : ''}.{' '}
-        {zone !== own ? (
+        {props.accountZone !== null ? ', the account’s time zone (CRM basis)' : zone === own ? ' (your browser’s time zone)' : ''}.{' '}
+        {zone !== own && props.accountZone === null ? (
           <button type="button" className="linkish" onClick={() => setViewerZone(null)}>
             Use {own}
           </button>
@@ -396,15 +473,15 @@ function Ready(props: { page: string; loadedKey: string | null; wantKey: string;
 
 const TILES: { key: keyof FiguresJson; label: string; kind: 'money' | 'count' | 'rate'; goodUp: boolean }[] = [
   { key: 'grossRevenue', label: 'Gross revenue', kind: 'money', goodUp: true },
-  { key: 'refunds', label: 'Refunds', kind: 'money', goodUp: false },
+  { key: 'refunds', label: 'Refunds & chargebacks', kind: 'money', goodUp: false },
   { key: 'netRevenue', label: 'Net revenue', kind: 'money', goodUp: true },
   { key: 'orders', label: 'Orders', kind: 'count', goodUp: true },
   { key: 'newCustomers', label: 'New customers', kind: 'count', goodUp: true },
   { key: 'aov', label: 'Average order', kind: 'money', goodUp: true },
-  { key: 'chargebacks', label: 'Chargebacks', kind: 'money', goodUp: false },
+  { key: 'chargebacks', label: 'Chargebacks alone', kind: 'money', goodUp: false },
   { key: 'initialApprovalRate', label: 'Initial approval', kind: 'rate', goodUp: true },
   { key: 'rebillApprovalRate', label: 'Rebill approval', kind: 'rate', goodUp: true },
-  { key: 'refundRate', label: 'Refund rate', kind: 'rate', goodUp: false },
+  { key: 'refundRate', label: 'Refund & chargeback rate', kind: 'rate', goodUp: false },
   { key: 'chargebackRate', label: 'Chargeback rate', kind: 'rate', goodUp: false },
 ];
 
@@ -415,18 +492,30 @@ function fmt(kind: 'money' | 'count' | 'rate', v: string | number | null, curren
   return count(Number(v));
 }
 
+/**
+ * A figure against the previous period: "no change" (never "0.0%", never "new" for nothing against
+ * nothing), "new" when there was nothing before, else the change with its direction; rates in points.
+ */
 function Delta(props: { c: Compared; kind: 'money' | 'count' | 'rate'; goodUp: boolean }) {
   const { c } = props;
+  const same = <span className="delta" data-delta="none">no change</span>;
   if (props.kind === 'rate') {
     if (c.change === null) return <span className="delta">–</span>;
     const pp = Number(c.change) * 100;
-    const cls = pp === 0 ? '' : pp > 0 === props.goodUp ? 'good' : 'bad';
+    if (pp === 0) return same;
+    const cls = pp > 0 === props.goodUp ? 'good' : 'bad';
     return <span className={`delta ${cls}`}>{`${pp > 0 ? '+' : ''}${pp.toFixed(2)} pp`}</span>;
   }
-  if (c.changeRatio === null) return <span className="delta">{c.previous === null || Number(c.previous) === 0 ? 'new' : '–'}</span>;
+  const cur = c.current === null ? null : Number(c.current);
+  const prev = c.previous === null ? null : Number(c.previous);
+  if (cur === null) return <span className="delta">–</span>;
+  if (cur === prev || (cur === 0 && prev === null)) return same;
+  if (prev === null || prev === 0) return <span className="delta" data-delta="new">new</span>;
+  if (c.changeRatio === null) return <span className="delta">–</span>;
   const r = c.changeRatio;
-  const cls = r === 0 ? '' : r > 0 === props.goodUp ? 'good' : 'bad';
-  return <span className={`delta ${cls}`}>{`${r > 0 ? '▲' : r < 0 ? '▼' : ''} ${Math.abs(r * 100).toFixed(1)}%`}</span>;
+  if (r === 0) return same;
+  const cls = r > 0 === props.goodUp ? 'good' : 'bad';
+  return <span className={`delta ${cls}`}>{`${r > 0 ? '▲' : '▼'} ${Math.abs(r * 100).toFixed(1)}%`}</span>;
 }
 
 /** Whether rows come from more than one connection (then their connection is shown). */
@@ -466,21 +555,28 @@ function Overview(props: { base: Base; q: Query; update: (p: Partial<Query>) => 
   const s = summary.data;
   const points = series.data?.points ?? [];
   const cur = s?.currency ?? series.data?.currency ?? 'USD';
-  const yMoney = useCallback((v: number) => moneyShort(v, cur), [cur]);
+  const yMoney = useCallback<TickFormat>((v, o) => moneyTick(v, cur, o), [cur]);
+  // Periods cut by the range or still running (the month to date): marked, so a short last month does
+  // not read as a fall.
+  const zoneToday = today(base.tz);
+  const partialOf = (period: string) => isPartialPeriod(period, { from: base.from, to: base.to }, zoneToday);
   const chart = useMemo(() => {
     const x = points.map((_, i) => i);
-    const labels = points.map((p) => p.period);
-    const num = (k: keyof FiguresJson) => points.map((p) => Number(p[k] ?? 0));
+    const labels = points.map((p) => periodLabel(p.period));
+    const line = (k: 'grossRevenue' | 'refunds' | 'netRevenue') => ({ values: points.map((p) => Number(p[k] ?? 0)), text: points.map((p) => money(p[k], cur)) });
+    const partial = points.map((p, i) => (isPartialPeriod(p.period, { from: base.from, to: base.to }, zoneToday) ? i : -1)).filter((i) => i >= 0);
+    const span: PartialSpan | null = partial.length > 0 ? { indexes: partial, label: `partial ${by}` } : null;
     return {
       x,
       labels,
+      partial: span,
       series: [
-        { label: 'Gross revenue', color: '#4f46e5', values: num('grossRevenue') },
-        { label: 'Refunds', color: '#e11d48', values: num('refunds') },
-        { label: 'Net revenue', color: '#059669', values: num('netRevenue') },
+        { label: 'Gross revenue', color: '#4f46e5', ...line('grossRevenue') },
+        { label: 'Refunds & chargebacks', color: '#e11d48', ...line('refunds') },
+        { label: 'Net revenue', color: '#047857', ...line('netRevenue') },
       ],
     };
-  }, [points]);
+  }, [points, cur, base.from, base.to, zoneToday, by]);
   const wantKey = summary.key;
   return (
     <Ready page="overview" loadedKey={summary.loadedKey === summary.key && series.loadedKey === series.key ? summary.key : null} wantKey={wantKey} error={summary.error ?? series.error} body={s}>
@@ -516,18 +612,26 @@ function Overview(props: { base: Base; q: Query; update: (p: Partial<Query>) => 
             ))}
           </div>
         </header>
-        {points.length > 0 ? <LineChart x={chart.x} xLabels={chart.labels} series={chart.series} yFormat={yMoney} /> : <p className="empty">…</p>}
+        {points.length > 0 ? (
+          <LineChart
+            x={chart.x} xLabels={chart.labels} series={chart.series} yFormat={yMoney} partial={chart.partial} testId="series-chart"
+            caption={`Line chart of gross revenue, refunds and chargebacks, and net revenue by ${by} in ${cur}; the table “By ${by}” below holds the same figures.`}
+          />
+        ) : (
+          <p className="empty">…</p>
+        )}
+        {chart.partial ? <p className="muted small" data-testid="partial-note">Shaded: a {by} the range covers only in part, or still running; its figures are not a whole {by}’s.</p> : null}
       </section>
       <DataTable
         id="series"
         title={`By ${by}`}
         filename={`konduit-series-${q.from}_${q.to}.csv`}
         columns={[
-          { label: by[0]?.toUpperCase() + by.slice(1) }, { label: `Gross revenue (${cur})`, numeric: true }, { label: `Refunds (${cur})`, numeric: true }, { label: `Chargebacks (${cur})`, numeric: true },
+          { label: by[0]?.toUpperCase() + by.slice(1) }, { label: `Gross revenue (${cur})`, numeric: true }, { label: `Refunds & chargebacks (${cur})`, numeric: true }, { label: `Chargebacks alone (${cur})`, numeric: true },
           { label: `Net revenue (${cur})`, numeric: true }, { label: 'Orders', numeric: true }, { label: 'New customers', numeric: true }, { label: `AOV (${cur})`, numeric: true },
         ]}
         rows={points.map((p) => [
-          { view: p.period, csv: p.period },
+          partialOf(p.period) ? { view: <>{p.period} <span className="pill" data-partial-row="true">partial</span></>, csv: p.period, sort: p.period } : { view: p.period, csv: p.period },
           ...(['grossRevenue', 'refunds', 'chargebacks', 'netRevenue'] as const).map((k): Cell => ({ view: money(p[k], cur), csv: p[k] })),
           { view: count(p.orders), csv: String(p.orders) },
           { view: count(p.newCustomers), csv: String(p.newCustomers) },
@@ -537,6 +641,12 @@ function Overview(props: { base: Base; q: Query; update: (p: Partial<Query>) => 
     </Ready>
   );
 }
+
+/**
+ * A heatmap cell's shade for a share `a` (0..1) of the table's largest value: light enough at its darkest
+ * for the dark text on it to keep a 4.5:1 contrast; cells not final lighter still.
+ */
+const heat = (a: number, complete: boolean) => `rgba(79,70,229,${(complete ? 0.06 + a * 0.46 : 0.04 + a * 0.16).toFixed(3)})`;
 
 const HORIZON_LABEL = (h: number) => (h % 365 === 0 ? `${h / 365}y` : h % 30 === 0 && h >= 30 ? `${h / 30}m` : `${h}d`);
 const PALETTE = ['#4f46e5', '#0891b2', '#059669', '#ca8a04', '#ea580c', '#e11d48', '#9333ea', '#475569', '#2563eb', '#16a34a', '#d97706', '#db2777'];
@@ -548,7 +658,7 @@ function Cohorts(props: { base: Base; q: Query; update: (p: Partial<Query>) => v
   const d = r.data;
   const cur = d?.currency ?? 'USD';
   const several = severalConnections(d?.cohorts ?? []);
-  const yMoney = useCallback((v: number) => moneyShort(v, cur), [cur]);
+  const yMoney = useCallback<TickFormat>((v, o) => moneyTick(v, cur, o), [cur]);
   const max = Math.max(1, ...(d?.cohorts ?? []).flatMap((c) => Object.values(c.ltv).map((x) => Number(x.value))));
   const curves = useMemo(() => {
     if (!d) return null;
@@ -561,6 +671,7 @@ function Cohorts(props: { base: Base; q: Query; update: (p: Partial<Query>) => v
         color: PALETTE[i % PALETTE.length] ?? '#4f46e5',
         // Incomplete cells are left out of the curves: they are not final yet.
         values: d.horizons.map((h) => (c.ltv[String(h)]?.complete ? Number(c.ltv[String(h)]?.value) : null)),
+        text: d.horizons.map((h) => (c.ltv[String(h)]?.complete ? money(c.ltv[String(h)]?.value, cur) : null)),
       })),
     };
   }, [d, several]);
@@ -598,7 +709,7 @@ function Cohorts(props: { base: Base; q: Query; update: (p: Partial<Query>) => v
             const a = Math.max(0, Math.min(1, v / max));
             return {
               view: (
-                <span className="heat" style={{ background: `rgba(79,70,229,${(cell?.complete ? 0.08 + a * 0.72 : 0.05 + a * 0.2).toFixed(3)})`, color: cell?.complete && a > 0.55 ? 'white' : undefined }} data-cohort={c.cohort} data-horizon={h} data-value={cell?.value} data-complete={String(cell?.complete)}>
+                <span className="heat" style={{ background: heat(a, cell?.complete === true) }} data-cohort={c.cohort} data-horizon={h} data-value={cell?.value} data-complete={String(cell?.complete)}>
                   {money(cell?.value, cur)}
                   {cell?.complete ? '' : '~'}
                 </span>
@@ -614,9 +725,13 @@ function Cohorts(props: { base: Base; q: Query; update: (p: Partial<Query>) => v
       <section className="card">
         <header className="card-head">
           <h2>LTV curves</h2>
-          <span className="muted small">The latest {Math.min(8, d?.cohorts.length ?? 0)} cohorts; complete points only.</span>
+          <span className="muted small">{Math.min(8, d?.cohorts.length ?? 0) === 1 ? 'The latest cohort' : `The latest ${Math.min(8, d?.cohorts.length ?? 0)} cohorts`}; complete points only.</span>
         </header>
-        {curves && curves.series.length > 0 ? <LineChart x={curves.x} xLabels={curves.labels} series={curves.series} yFormat={yMoney} /> : <p className="empty">No cohorts in this range.</p>}
+        {curves && curves.series.length > 0 ? (
+          <LineChart x={curves.x} xLabels={curves.labels} series={curves.series} yFormat={yMoney} testId="cohort-chart" caption={`Line chart of net LTV per customer in ${cur} by days since the first sale, for the latest cohorts; the table “Net LTV per customer” above holds the same figures.`} />
+        ) : (
+          <p className="empty">No cohorts in this range.</p>
+        )}
       </section>
     </Ready>
   );
@@ -663,7 +778,7 @@ function Triangle(props: { base: Base; q: Query; update: (p: Partial<Query>) => 
             const a = Math.max(0, Math.min(1, Number(m.value) / max));
             return {
               view: (
-                <span className="heat" style={{ background: `rgba(79,70,229,${(m.complete ? 0.08 + a * 0.72 : 0.05 + a * 0.2).toFixed(3)})`, color: m.complete && a > 0.55 ? 'white' : undefined }}>
+                <span className="heat" style={{ background: heat(a, m.complete) }}>
                   {money(m.value, cur)}
                   {m.complete ? '' : '~'}
                 </span>
@@ -690,7 +805,7 @@ function Retention(props: { base: Base; q: Query }) {
     return {
       x,
       labels: ['', ...x.map((c) => `Cycle ${c}`)],
-      series: d.rows.slice(0, 10).map((row, i) => ({ label: row.group === null ? 'All subscriptions' : groupLine(row, several), color: PALETTE[i % PALETTE.length] ?? '#4f46e5', values: x.map((c) => row.cycles.find((y) => y.cycle === c)?.retention ?? null).map((v) => (v === null ? null : v * 100)) })),
+      series: d.rows.slice(0, 10).map((row, i) => ({ label: row.group === null ? 'All subscriptions' : groupLine(row, several), color: PALETTE[i % PALETTE.length] ?? '#4f46e5', values: x.map((c) => row.cycles.find((y) => y.cycle === c)?.retention ?? null).map((v) => (v === null ? null : v * 100)), text: x.map((c) => pct(row.cycles.find((y) => y.cycle === c)?.retention ?? null)) })),
     };
   }, [d, several]);
   return (
@@ -700,7 +815,11 @@ function Retention(props: { base: Base; q: Query }) {
           <h2>Retention by rebill cycle</h2>
           <span className="muted small">Retention = subscriptions approved at cycle N / those due at cycle N; rebill rate = approvals at N / approvals at N−1 among the due. Pending: not yet due by the data's last sync; a cycle with pending subscriptions is not final (lighter, ~).</span>
         </header>
-        {curves && curves.series.length > 0 && curves.x.length > 1 ? <LineChart x={curves.x} xLabels={curves.labels} series={curves.series} yFormat={(v) => `${v.toFixed(0)}%`} /> : <p className="empty">No subscriptions started in this range.</p>}
+        {curves && curves.series.length > 0 && curves.x.length > 1 ? (
+          <LineChart x={curves.x} xLabels={curves.labels} series={curves.series} yFormat={percentTick} testId="retention-chart" caption="Line chart of retention by rebill cycle; the table “Cycles” below holds the same figures." />
+        ) : (
+          <p className="empty">No subscriptions started in this range.</p>
+        )}
       </section>
       <DataTable
         id="retention"
@@ -736,6 +855,9 @@ function Retention(props: { base: Base; q: Query }) {
     </Ready>
   );
 }
+
+/** A percentage tick: whole percents, or tenths when the ticks are closer. */
+const percentTick: TickFormat = (v, o) => `${v.toFixed(o.step >= 1 ? 0 : 1)}%`;
 
 const HEALTH_CLASS: Record<Health, string> = { ok: 'pill-green', watch: 'pill-amber', warning: 'pill-orange', excessive: 'pill-red', 'no-sales': '' };
 
@@ -833,14 +955,14 @@ function MidSummary(props: { rows: MidsJson['rows']; several: boolean }) {
 
 const BREAKDOWN_COLUMNS: { key: keyof FiguresJson; label: string; kind: 'money' | 'count' | 'rate' }[] = [
   { key: 'grossRevenue', label: 'Gross revenue', kind: 'money' },
-  { key: 'refunds', label: 'Refunds', kind: 'money' },
-  { key: 'chargebacks', label: 'Chargebacks', kind: 'money' },
+  { key: 'refunds', label: 'Refunds & chargebacks', kind: 'money' },
+  { key: 'chargebacks', label: 'Chargebacks alone', kind: 'money' },
   { key: 'netRevenue', label: 'Net revenue', kind: 'money' },
   { key: 'orders', label: 'Orders', kind: 'count' },
   { key: 'newCustomers', label: 'New customers', kind: 'count' },
   { key: 'aov', label: 'AOV', kind: 'money' },
   { key: 'initialApprovalRate', label: 'Initial approval', kind: 'rate' },
-  { key: 'refundRate', label: 'Refund rate', kind: 'rate' },
+  { key: 'refundRate', label: 'Refund & chargeback rate', kind: 'rate' },
   { key: 'chargebackRate', label: 'Chargeback rate', kind: 'rate' },
 ];
 

@@ -1,0 +1,187 @@
+/**
+ * Every dashboard page in Chromium at full scale (docs/metrics.md, "Performance"): a store of 10,000,000
+ * transactions and 2,000,000 customers, generated in bulk as `npm run bench -- analytics` generates it,
+ * on DuckDB and on PostgreSQL, served by `konduit serve`'s server. Each page is loaded VISITS times by a
+ * browser navigation until its chart is drawn (its axis labels laid out) and its table has rows; each
+ * visit asks for a range one day later than the one before, so no answer comes from the server's report
+ * cache: every figure is computed for the visit. Printed per page: the best and median time to drawn,
+ * against the target (300 ms on DuckDB, 1 s on PostgreSQL); the baseline of the same run, the page's
+ * report queries computed in-process one after the other (no browser, no HTTP); and the JSON size of
+ * each answer the page received.
+ *
+ * `npm run bench -- dashboard-scale`. KONDUIT_BENCH_CUSTOMERS sets the scale (5 transactions per
+ * customer; default 2,000,000), KONDUIT_BENCH_ENGINES=duckdb or postgres one engine, KONDUIT_BENCH_VISITS
+ * the visits per page (default 3).
+ */
+import { execFileSync } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { Page } from 'playwright-core';
+import { addDays } from '../src/core/time.js';
+import { parseReportQuery, REPORT_NAMES, type ReportName } from '../src/report/query.js';
+import { runReport } from '../src/report/run.js';
+import { defaultWebRoot, startServer } from '../src/server/index.js';
+import { openDuckDbStore } from '../src/store/engines/duckdb/duckdb-store.js';
+import { openPostgresStore } from '../src/store/engines/postgres/postgres-store.js';
+import { generateKey } from '../src/store/secrets.js';
+import type { Store } from '../src/store/store.js';
+import { launchChromium } from '../test/chromium.js';
+import { generateSql, type Engine } from './analytics.js';
+import { timed } from './dashboard.js';
+
+const CUSTOMERS = Number(process.env.KONDUIT_BENCH_CUSTOMERS ?? 2_000_000);
+const VISITS = Number(process.env.KONDUIT_BENCH_VISITS ?? 3);
+const PG_URL = process.env.KONDUIT_TEST_PG ?? 'postgres://konduit:konduit@127.0.0.1:5432/konduit_test';
+const ZONE = 'America/New_York';
+const ADMIN_PASSWORD = 'bench-admin-password';
+const TARGET_MS: Record<Engine, number> = { duckdb: 300, postgres: 1000 };
+
+/**
+ * The pages, on ranges inside the generated data (2024-01-01..2025-12-31): [label, page name, path with
+ * {from}/{to} placeholders, first from, first to]. Each visit moves both dates one day later.
+ */
+const PAGES: [string, string, string, string, string][] = [
+  ['overview 30 days', 'overview', '/reports/overview?preset=custom&from={from}&to={to}', '2025-06-01', '2025-06-30'],
+  ['overview a year by month', 'overview', '/reports/overview?preset=custom&from={from}&to={to}&by=month', '2025-01-01', '2025-12-31'],
+  ['cohort LTV 24 months', 'cohorts', '/reports/cohorts?preset=custom&from={from}&to={to}', '2024-01-01', '2025-12-31'],
+  ['cohort triangle 24 months', 'cohorts', '/reports/cohorts?preset=custom&view=months&from={from}&to={to}', '2024-01-01', '2025-12-31'],
+  ['retention a year', 'retention', '/reports/retention?preset=custom&from={from}&to={to}', '2025-01-01', '2025-12-31'],
+  ['MID health a year', 'mids', '/reports/mids?preset=custom&from={from}&to={to}', '2025-01-01', '2025-12-31'],
+  ['breakdowns 30 days', 'breakdowns', '/reports/breakdowns?preset=custom&dim=campaign&from={from}&to={to}', '2025-06-01', '2025-06-30'],
+  ['settings', 'settings', '/settings', '', ''],
+  ['integration page', 'integration', '/settings/integrations/bench', '', ''],
+];
+
+const best = (xs: number[]) => Math.min(...xs);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
+const kb = (bytes: number) => (bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} B`);
+
+// What the in-page function below uses of the DOM (this project's TypeScript has no DOM library).
+interface El {
+  querySelector(s: string): El | null;
+  querySelectorAll(s: string): Iterable<El>;
+}
+declare const document: El;
+
+/** Runs in the page: it shows page `name`'s data, its charts are drawn (axis labels laid out) and its tables have rows (or say they have none). */
+function isDrawn(name: string): boolean {
+  const root = document.querySelector(`[data-page="${name}"][data-ready="true"]`);
+  if (!root) return false;
+  if (![...root.querySelectorAll('.chart-figure')].every((c) => c.querySelector('.x-label'))) return false;
+  return [...root.querySelectorAll('[data-table]')].every((t) => t.querySelector('tbody tr') ?? t.querySelector('.empty'));
+}
+
+/** Waits until page `name` is drawn (a function, not a string: the page's CSP forbids eval). */
+async function drawn(page: Page, name: string): Promise<void> {
+  await page.waitForFunction(isDrawn, name, { timeout: 0, polling: 'raf' });
+}
+
+async function openStore(engine: Engine): Promise<{ store: Store; cleanup: () => Promise<void> }> {
+  if (engine === 'duckdb') {
+    const dir = await mkdtemp(join(tmpdir(), 'konduit-bench-dashboard-scale-'));
+    const store = await openDuckDbStore(join(dir, 'bench.duckdb'), { secretKey: generateKey() });
+    return { store, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  }
+  const schema = `kb_dashboard_${process.pid}`;
+  const store = await openPostgresStore(PG_URL, { secretKey: generateKey(), schema });
+  return {
+    store,
+    cleanup: async () => {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await c.end();
+    },
+  };
+}
+
+async function benchEngine(engine: Engine, webRoot: string): Promise<void> {
+  const { store, cleanup } = await openStore(engine);
+  const browser = await launchChromium();
+  try {
+    await store.migrate();
+    const conn = await store.saveConnection({ name: 'bench', brand: 'konnektive', baseUrl: 'http://127.0.0.1:9', loginId: 'bench', password: 'bench', accountName: 'Bench Shop', accountUsername: 'owner', timezone: ZONE, frequency: 'daily' });
+    let t = performance.now();
+    for (const sql of generateSql(engine, CUSTOMERS, conn.connectionId)) await store.query(sql);
+    await store.rebuildAggregates();
+    // What a backfill of those two years would leave: the coverage the reports and the status read.
+    await store.extendCoverage(conn.connectionId, { from: '2024-01-01', to: '2025-12-31', asOf: Date.UTC(2026, 0, 1) });
+    if (engine === 'postgres') await store.query('ANALYZE');
+    const [n] = await store.query('SELECT COUNT(*) AS n FROM transactions');
+    console.log(`[${engine}] ${Number(n?.n).toLocaleString()} transactions, ${CUSTOMERS.toLocaleString()} customers generated and aggregated in ${fmt(performance.now() - t)}; ${VISITS} visits per page`);
+
+    const srv = await startServer({ store, statePath: null, locksDir: join(tmpdir(), `konduit-bench-locks-${process.pid}`), port: 0, adminPassword: ADMIN_PASSWORD, schedule: false, webRoot });
+    try {
+      const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, timezoneId: ZONE, locale: 'en-US' });
+      const signIn = await ctx.request.post(`${srv.url}/api/session`, { data: { username: 'admin', password: ADMIN_PASSWORD }, headers: { origin: srv.url } });
+      if (signIn.status() !== 200) throw new Error(`sign-in failed: HTTP ${signIn.status()}`);
+      const page = await ctx.newPage();
+      // A first page load outside the timings: the browser's and the server's first-use costs.
+      await page.goto(`${srv.url}/settings`);
+      await drawn(page, 'settings');
+      const sizes = new Map<string, number>();
+      let reading: Promise<unknown>[] = [];
+      page.on('response', (r) => {
+        const u = new URL(r.url());
+        if (!u.pathname.startsWith('/api/') || u.pathname.endsWith('/events')) return;
+        reading.push(r.body().then((b) => sizes.set(`${u.pathname}${u.search}`, b.length)).catch(() => undefined));
+      });
+      const conns = await store.listConnections();
+      console.log(`[${engine}] page                         drawn best / median   target ${fmt(TARGET_MS[engine]).padStart(6)}   queries alone   answers (JSON)`);
+      for (const [label, name, path, from0, to0] of PAGES) {
+        const times: number[] = [];
+        let queries = 0;
+        let answers: string[] = [];
+        for (let v = 0; v < VISITS; v++) {
+          const url = path.replace('{from}', from0 ? addDays(from0, v) : '').replace('{to}', to0 ? addDays(to0, v) : '');
+          sizes.clear();
+          reading = [];
+          const visit = await timed(page, `${srv.url}/api/`, () => page.goto(`${srv.url}${url}`, { waitUntil: 'commit' }), () => drawn(page, name));
+          times.push(visit.ms);
+          await Promise.all(reading);
+          // Baseline: the same reports computed here, one after the other, without HTTP or a browser.
+          const reports = visit.calls.map((c) => new URL(c)).filter((u) => u.pathname.startsWith('/api/reports/'));
+          const q0 = performance.now();
+          for (const u of reports) {
+            const report = u.pathname.split('/')[3] as ReportName;
+            if (!REPORT_NAMES.includes(report)) continue;
+            const params: Record<string, string[]> = {};
+            for (const [k, val] of u.searchParams) (params[k] ??= []).push(val);
+            await runReport(store, parseReportQuery(report, params, { surface: 'api', connections: conns, defaultTz: 'UTC' }));
+          }
+          queries = performance.now() - q0;
+          answers = [...sizes.entries()].filter(([k]) => k.startsWith('/api/reports/') || k.startsWith('/api/connections') || k === '/api/status').map(([k, b]) => `${k.split('?')[0]!.replace('/api/', '')} ${kb(b)}`);
+        }
+        const verdict = best(times) <= TARGET_MS[engine] ? 'met' : 'MISSED';
+        console.log(`[${engine}] ${label.padEnd(28)} ${fmt(best(times)).padStart(8)} / ${fmt(median(times)).padStart(8)}   ${verdict.padEnd(14)}   ${fmt(queries).padStart(9)}       ${answers.join(', ')}`);
+      }
+      await ctx.close();
+    } finally {
+      await srv.close();
+    }
+  } finally {
+    await browser.close();
+    await store.close();
+    await cleanup();
+  }
+}
+
+export default async function bench(): Promise<void> {
+  if (!defaultWebRoot()) execFileSync('npm', ['run', 'build:web'], { stdio: 'ignore' });
+  // A copy of the bundle: a long run is not disturbed by a build of dist/web meanwhile.
+  const web = await mkdtemp(join(tmpdir(), 'konduit-bench-web-'));
+  await cp(defaultWebRoot() as string, web, { recursive: true });
+  const engines = (process.env.KONDUIT_BENCH_ENGINES ?? 'duckdb,postgres').split(',') as Engine[];
+  console.log(`dashboard pages at ${(CUSTOMERS * 5).toLocaleString()} transactions / ${CUSTOMERS.toLocaleString()} customers; load average before: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  try {
+    for (const e of engines) {
+      await benchEngine(e, web);
+      console.log(`[${e}] load average after: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    }
+  } finally {
+    await rm(web, { recursive: true, force: true });
+  }
+}
