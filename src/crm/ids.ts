@@ -3,7 +3,7 @@
  * import's productId is the campaign product id, not the base product id, and the product must be sold
  * one-time or recurring as the import uses it) from campaign/query's nested products, and MIDs from
  * recent transactions.
- * The API has no MID list (konnektive-api.md §5): MIDs are those transactions of the last `days` days
+ * The API has no MID list (docs/crm-api.md, "Endpoints Konduit reads"): MIDs are those transactions of the last `days` days
  * were billed on, so a MID without recent transactions is not listed (midsComplete is false).
  */
 import type { Billing, CrmIdLists } from '../core/crm-ids.js';

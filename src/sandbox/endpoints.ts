@@ -1,6 +1,6 @@
 /**
  * Each query endpoint's table, id parameters, date fields and filters, as listed in the API reference
- * (konnektive-api.md §6). Text filters match whole values, case-insensitively; campaignId takes a
+ * (docs/crm-api.md, "Query parameters"). Text filters match whole values, case-insensitively; campaignId takes a
  * comma-separated list; enum filters reject values outside their set.
  */
 import type { BaseProduct, Campaign, Coupon, Customer, Merchant, Order, Purchase, Txn } from './model.js';

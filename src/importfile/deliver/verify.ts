@@ -2,7 +2,7 @@
  * `konduit import verify`: after the CRM team imported a file set, reads the CRM through its query API
  * and checks, per customer, what step 7 of the CRM's migration guide asks the merchant to check ("review the customers,
  * verify the rebills and refunds"): the customer exists (matched on email: the CRM assigns its own ids,
- * konnektive-api.md §11), identity fields, every transaction and amount (matched on merchantTxnId),
+ * docs/crm-api.md, "Endpoints Konduit reads"), identity fields, every transaction and amount (matched on merchantTxnId),
  * refunds linked to their sales, chargebacks, active subscriptions with the right next bill date and
  * price, and no active subscription the files do not have.
  *

@@ -1,5 +1,5 @@
 /**
- * The one place where issue codes become text (DESIGN §3: issues are data, messages are rendering).
+ * The one place where issue codes become text (docs/architecture.md, "The import files": issues are data, messages are rendering).
  * Every code has a severity, a message built from its parameters and a one-line fix hint.
  */
 
@@ -161,7 +161,7 @@ export const catalog = {
 export type IssueCode = keyof typeof catalog;
 
 /**
- * A check that raises issues, and the codes it raises (DESIGN §3, after frictionless-py's checks): its
+ * A check that raises issues, and the codes it raises (docs/architecture.md, "The import files"; after frictionless-py's checks): its
  * test beside it has a case for each code, and validate/checks.test.ts fails on a code no check raises.
  */
 export interface Check {

@@ -1,5 +1,5 @@
 /**
- * The cases of a check, run through the whole validator (DESIGN §3, after frictionless-py's checks/):
+ * The cases of a check, run through the whole validator (docs/architecture.md, "The import files"; after frictionless-py's checks/):
  * each check's test file lists one case or more per code it raises, and `describeCases` fails when a
  * declared code has no case or a case claims a code the check does not declare.
  */

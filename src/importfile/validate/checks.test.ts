@@ -19,7 +19,7 @@ const sources = new Map(
     .map((f) => [basename(f, '.ts'), join(importfile, f)]),
 );
 
-describe('the issue catalog and the checks (DESIGN §3: each check lists the codes it raises, its cases beside it)', () => {
+describe('the issue catalog and the checks (docs/architecture.md: each check lists the codes it raises, its cases beside it)', () => {
   it('has every code raised by some check', () => {
     const raised = new Set<IssueCode>(checks.flatMap((c) => c.raises));
     expect((Object.keys(catalog) as IssueCode[]).filter((code) => !raised.has(code))).toEqual([]);

@@ -8,7 +8,7 @@
  *   case): a different one is a warning;
  * - the notes and details files name customerIds of the transactions file.
  *
- * Memory is capped (DESIGN §5: under 300 MB whatever the file size): each table stops at 2^22 slots
+ * Memory is capped (docs/import-files.md: under 300 MB whatever the file size): each table stops at 2^22 slots
  * (67 MB, about 2.9 million keys). Past that, new ids are no longer remembered, checks that would need
  * them are skipped rather than guessed (never a false error), and the file gets one warning saying so.
  */

@@ -1,5 +1,5 @@
 /**
- * Validates the records of one file, in the pipeline order of DESIGN §3: shape (CSV flags, header,
+ * Validates the records of one file, in the pipeline order of docs/architecture.md ("The import files"): shape (CSV flags, header,
  * cell count) -> field checks (one per column type) -> cross-field rules -> cross-row state.
  */
 import { maskNumber } from '../../core/mask.js';

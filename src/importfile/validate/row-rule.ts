@@ -57,7 +57,7 @@ export function indexCrmIds(ids: CrmIdLists): CrmIdIndex {
   };
 }
 
-/** A cross-field rule: one small file each, named for what it forbids, with the codes it raises (DESIGN §3). */
+/** A cross-field rule: one small file each, named for what it forbids, with the codes it raises (docs/architecture.md, "The import files"). */
 export interface RowRule extends Check {
   /** What the rule forbids, in one sentence (goes into docs/import-files.md). */
   forbids: string;
