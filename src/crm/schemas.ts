@@ -190,6 +190,8 @@ export const PurchaseRecord = z.object({
   customerId: looseInt.optional(),
   orderId: looseText.optional(),
   productId: looseInt.optional(),
+  // The base product when `productId` names the campaign product (docs/crm-api.md, "Records").
+  actualProductId: looseInt.optional(),
   campaignId: looseInt.optional(),
   status: looseText.optional(),
   billingCycleNumber: looseInt.optional(),
@@ -417,6 +419,7 @@ export function readPurchase(v: unknown): PurchaseRecord {
     customerId: optInt(r.customerId, 'customerId'),
     orderId: optText(r.orderId, 'orderId'),
     productId: optInt(r.productId, 'productId'),
+    actualProductId: optInt(r.actualProductId, 'actualProductId'),
     campaignId: optInt(r.campaignId, 'campaignId'),
     status: optText(r.status, 'status'),
     billingCycleNumber: optInt(r.billingCycleNumber, 'billingCycleNumber'),
@@ -450,6 +453,29 @@ export function firstItem(items: unknown[] | undefined): { productId: number; ca
     }
   }
   return null;
+}
+
+/**
+ * An order's readable line items, in order: product, campaign product, subscription, and the amount a
+ * transaction billing the item alone charges (price x quantity + shipping + sales tax, in cents).
+ */
+export function orderItems(items: unknown[] | undefined): { productId: number; campaignProductId: number | null; purchaseId: string | null; amountCents: number | null }[] {
+  const out: { productId: number; campaignProductId: number | null; purchaseId: string | null; amountCents: number | null }[] = [];
+  for (const it of items ?? []) {
+    if (typeof it !== 'object' || it === null || Array.isArray(it)) continue;
+    const o = it as Obj;
+    try {
+      const id = optInt(o.productId, 'productId');
+      if (typeof id !== 'number') continue;
+      const price = optMoney(o.price, 'price');
+      const qty = optInt(o.qty, 'qty') ?? 1;
+      const amount = price === undefined || price === null ? null : price * qty + (optMoney(o.shipping, 'shipping') ?? 0) + (optMoney(o.salesTax, 'salesTax') ?? 0);
+      out.push({ productId: id, campaignProductId: optInt(o.campaignProductId, 'campaignProductId') ?? null, purchaseId: optText(o.purchaseId, 'purchaseId') ?? null, amountCents: amount });
+    } catch {
+      continue;
+    }
+  }
+  return out;
 }
 
 /** The first line item's product id, for records that only carry products in `items`. */

@@ -12,7 +12,38 @@ const withPurchase = (source: string) => `split_part(COALESCE(money_events.attri
 
 /** Statements (connection $1) that fill events from their orders and purchases, each returning the customers touched. */
 const RESOLVE = [
-  // Product (and campaign product's product) from the order's first item.
+  // Purchase from the purchase that lists the transaction.
+  `UPDATE money_events SET purchase_id = pt.purchase_id, attribution = ${withPurchase('purchase')}
+   FROM purchase_transactions pt WHERE money_events.connection_id = $1 AND pt.connection_id = $1 AND pt.transaction_id = money_events.transaction_id
+     AND money_events.purchase_id IS NULL
+   RETURNING money_events.customer_id`,
+  // Product from the purchase: a subscription bills one product, whichever item of its order it was.
+  `UPDATE money_events SET product_id = p.product_id, attribution = ${withProduct('purchase')}
+   FROM purchases p WHERE money_events.connection_id = $1 AND p.connection_id = $1 AND p.purchase_id = money_events.purchase_id
+     AND money_events.product_id IS NULL AND p.product_id IS NOT NULL
+   RETURNING money_events.customer_id`,
+  // Product (and subscription) from the one item of the order whose amount is the transaction's: an order
+  // can hold several items billed by separate transactions (an upsell).
+  // An initial sale's declined attempt bills no subscription yet (the purchase starts with its approval).
+  `UPDATE money_events SET product_id = i.product_id,
+     purchase_id = CASE WHEN money_events.kind = 'decline' THEN money_events.purchase_id ELSE COALESCE(money_events.purchase_id, i.purchase_id) END,
+     attribution = 'line/' || CASE WHEN money_events.kind <> 'decline' AND money_events.purchase_id IS NULL AND i.purchase_id IS NOT NULL THEN 'line' ELSE split_part(COALESCE(money_events.attribution, '-/-'), '/', 2) END
+   FROM transactions t, order_items i
+   WHERE money_events.connection_id = $1 AND t.connection_id = $1 AND i.connection_id = $1 AND t.transaction_id = money_events.transaction_id
+     AND money_events.product_id IS NULL AND money_events.kind IN ('sale', 'decline', 'chargeback')
+     AND i.order_id = money_events.order_id AND i.amount_cents = ABS(t.total_cents)
+     AND (SELECT COUNT(*) FROM order_items j WHERE j.connection_id = $1 AND j.order_id = i.order_id AND j.amount_cents = i.amount_cents) = 1
+   RETURNING money_events.customer_id`,
+  // A refund or void: the product and purchase of the sale it reverses.
+  `UPDATE money_events SET product_id = COALESCE(money_events.product_id, s.product_id), purchase_id = COALESCE(money_events.purchase_id, s.purchase_id),
+     attribution = CASE WHEN money_events.product_id IS NULL AND s.product_id IS NOT NULL THEN 'parent' ELSE split_part(COALESCE(money_events.attribution, '-/-'), '/', 1) END
+       || '/' || CASE WHEN money_events.purchase_id IS NULL AND s.purchase_id IS NOT NULL THEN 'parent' ELSE split_part(COALESCE(money_events.attribution, '-/-'), '/', 2) END
+   FROM transactions t, money_events s
+   WHERE money_events.connection_id = $1 AND t.connection_id = $1 AND s.connection_id = $1 AND t.transaction_id = money_events.transaction_id
+     AND money_events.kind IN ('refund', 'void') AND s.kind = 'sale' AND s.transaction_id = t.parent_txn_id
+     AND ((money_events.product_id IS NULL AND s.product_id IS NOT NULL) OR (money_events.purchase_id IS NULL AND s.purchase_id IS NOT NULL))
+   RETURNING money_events.customer_id`,
+  // Product (and campaign product's product) from the order's first item: the last resort.
   `UPDATE money_events SET product_id = o.product_id, attribution = ${withProduct('order')}
    FROM orders o WHERE money_events.connection_id = $1 AND o.connection_id = $1 AND o.order_id = money_events.order_id
      AND money_events.product_id IS NULL AND o.product_id IS NOT NULL
@@ -21,11 +52,6 @@ const RESOLVE = [
   `UPDATE money_events SET campaign_id = COALESCE(money_events.campaign_id, o.campaign_id), coupon_code = o.coupon_code
    FROM orders o WHERE money_events.connection_id = $1 AND o.connection_id = $1 AND o.order_id = money_events.order_id
      AND ((money_events.campaign_id IS NULL AND o.campaign_id IS NOT NULL) OR (money_events.coupon_code IS NULL AND o.coupon_code IS NOT NULL))
-   RETURNING money_events.customer_id`,
-  // Purchase from the purchase that lists the transaction.
-  `UPDATE money_events SET purchase_id = pt.purchase_id, attribution = ${withPurchase('purchase')}
-   FROM purchase_transactions pt WHERE money_events.connection_id = $1 AND pt.connection_id = $1 AND pt.transaction_id = money_events.transaction_id
-     AND money_events.purchase_id IS NULL
    RETURNING money_events.customer_id`,
 ];
 

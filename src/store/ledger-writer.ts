@@ -7,7 +7,7 @@ import { bookedEvents, voidLookups, withDisputeHistory, VOID_TYPE, AUTHORIZE_TYP
 import { AgeDeltas, applyAgeDeltasSql, applySlotDeltas, rebuildAggregatesSql, SlotDeltas, type EventFacts, type FirstSale } from './aggregates.js';
 import { dedupeByKey, idList, type StoreContext } from './driver.js';
 import { Facts, small } from './facts.js';
-import { AGG_AGE_DELTA, ENTITY_TABLES, MIDS, MONEY_EVENTS, PURCHASE_TRANSACTIONS, QUARANTINE, SYNC_PAGES, TRANSACTIONS, type PageRow, type Row } from './tables.js';
+import { AGG_AGE_DELTA, ENTITY_TABLES, MIDS, MONEY_EVENTS, ORDER_ITEMS, PURCHASE_TRANSACTIONS, QUARANTINE, SYNC_PAGES, TRANSACTIONS, type PageRow, type Row } from './tables.js';
 import type { LedgerWriter, PageWrite, WriteOptions } from './store.js';
 
 /**
@@ -67,7 +67,7 @@ export class SqlLedgerWriter implements LedgerWriter {
     // Group by (connection, table): one bulk upsert per table, one ledger pass, one marker upsert.
     const groups = new Map<string, { connectionId: string; table: PageWrite['table']; rows: Row[]; ledger: Map<number, MoneyEvent[]> | null; quarantined: Row[] }>();
     const markers: Row[] = [];
-    const related = new Map<string, { mids: Row[]; links: Row[] }>();
+    const related = new Map<string, { mids: Row[]; links: Row[]; items: Row[] }>();
     const touched = new Map<string, Set<number>>();
     for (const w of ws) {
       const k = `${w.connectionId}\u0001${w.table}`;
@@ -80,9 +80,10 @@ export class SqlLedgerWriter implements LedgerWriter {
       for (const r of w.rows) g.rows.push(r);
       if (w.related) {
         let rel = related.get(w.connectionId);
-        if (!rel) related.set(w.connectionId, (rel = { mids: [], links: [] }));
+        if (!rel) related.set(w.connectionId, (rel = { mids: [], links: [], items: [] }));
         for (const r of w.related.mids ?? []) rel.mids.push(r);
         for (const r of w.related.purchase_transactions ?? []) rel.links.push(r);
+        for (const r of w.related.order_items ?? []) rel.items.push(r);
       }
       for (const q of w.quarantined ?? []) g.quarantined.push({ stream: w.table, record_key: q.recordKey, reason: q.reason, raw: q.raw });
       if (w.touchCustomers?.length) {
@@ -133,6 +134,7 @@ export class SqlLedgerWriter implements LedgerWriter {
           const cid = { connection_id: connectionId };
           if (rel.mids.length > 0) await this.db.upsert(MIDS, dedupeByKey(MIDS, rel.mids, cid), cid);
           if (rel.links.length > 0) await this.db.upsert(PURCHASE_TRANSACTIONS, dedupeByKey(PURCHASE_TRANSACTIONS, rel.links, cid), cid);
+          if (rel.items.length > 0) await this.db.upsert(ORDER_ITEMS, dedupeByKey(ORDER_ITEMS, rel.items, cid), cid);
         }
         for (const [connectionId, customers] of touched) await this.facts.touch(connectionId, customers, upkeep !== 'now');
         // The mark commits with the ledger it left behind: a crash leaves it for the next refresh.

@@ -6,7 +6,7 @@
  */
 import type { MoneyEvent } from '../ledger/index.js';
 import type { SqlDialect } from './dialect.js';
-import type { ENTITY_TABLES, EntityTableName, MIDS, PageRow, PURCHASE_TRANSACTIONS, READABLE_TABLES, ReadableTable, Row, Selectable, Value } from './tables.js';
+import type { ENTITY_TABLES, EntityTableName, MIDS, ORDER_ITEMS, PageRow, PURCHASE_TRANSACTIONS, READABLE_TABLES, ReadableTable, Row, Selectable, Value } from './tables.js';
 
 export type Brand = 'konnektive' | 'checkoutchamp';
 export type Frequency = 'hourly' | '6h' | '12h' | 'daily';
@@ -91,10 +91,11 @@ export interface LedgerChange {
   events: MoneyEvent[];
 }
 
-/** Rows of the tables a page feeds besides its own: the MIDs named on transactions, the purchases' transactions. */
+/** Rows of the tables a page feeds besides its own: the MIDs named on transactions, the purchases' transactions, the orders' items. */
 export interface RelatedRows {
   mids?: PageRow<typeof MIDS>[];
   purchase_transactions?: PageRow<typeof PURCHASE_TRANSACTIONS>[];
+  order_items?: PageRow<typeof ORDER_ITEMS>[];
 }
 
 /** A record of a page that could not be read: set aside with the reason (quarantine), the page stored without it. */

@@ -153,6 +153,21 @@ export const COUPONS = table('coupons', ['connection_id', 'coupon_code'], { conn
 export const MIDS = table('mids', ['connection_id', 'merchant_id'], { connection_id: 'text', merchant_id: 'bigint', name: 'text', descriptor: 'text' });
 
 /** Which purchase a transaction belongs to, from the purchases' own transaction lists (attribution). */
+/**
+ * An order's line items (migration 10): which product each bills, for what amount (price x quantity +
+ * shipping + tax), and its subscription. A transaction that names no product takes the one item of its
+ * order whose amount is its own (store/attribution.ts).
+ */
+export const ORDER_ITEMS = table('order_items', ['connection_id', 'order_id', 'item_no'], {
+  connection_id: 'text',
+  order_id: 'text',
+  item_no: 'int',
+  product_id: 'bigint',
+  campaign_product_id: 'bigint',
+  purchase_id: 'text',
+  amount_cents: 'bigint',
+});
+
 export const PURCHASE_TRANSACTIONS = table('purchase_transactions', ['connection_id', 'transaction_id'], { connection_id: 'text', transaction_id: 'bigint', purchase_id: 'text' });
 
 /**
@@ -326,6 +341,7 @@ export const READABLE_TABLES = {
   cohort_ages: COHORT_AGES,
   mids: MIDS,
   purchase_transactions: PURCHASE_TRANSACTIONS,
+  order_items: ORDER_ITEMS,
   quarantine: QUARANTINE,
   coverage: COVERAGE,
 } as const;

@@ -11,6 +11,7 @@ import type { Endpoint } from '../crm/client.js';
 import {
   FieldError,
   firstItem,
+  orderItems,
   firstItemProductId,
   readCampaign,
   readCoupon,
@@ -208,9 +209,11 @@ export const STREAMS = [
     map(records, account) {
       let maxUpdated: string | null = null;
       const { ok, quarantined } = parseAll(readOrder, records, 'order/query', 'orderId');
+      const items: { order_id: string; item_no: number; product_id: number; campaign_product_id: number | null; purchase_id: string | null; amount_cents: number | null }[] = [];
       const rows = ok.map(({ record: o }) => {
         maxUpdated = maxWall(maxUpdated, o.dateUpdated);
         const item = firstItem(o.items);
+        orderItems(o.items).forEach((it, i) => items.push({ order_id: o.orderId, item_no: i + 1, product_id: it.productId, campaign_product_id: it.campaignProductId, purchase_id: it.purchaseId, amount_cents: it.amountCents }));
         return {
           order_id: o.orderId,
           customer_id: o.customerId ?? null,
@@ -229,7 +232,7 @@ export const STREAMS = [
           raw: null,
         };
       });
-      return { rows, quarantined, maxUpdated };
+      return { rows, related: items.length > 0 ? { order_items: items } : undefined, quarantined, maxUpdated };
     },
   }),
   stream({
@@ -294,8 +297,9 @@ export const STREAMS = [
           purchase_id: p.purchaseId,
           customer_id: p.customerId ?? null,
           order_id: p.orderId ?? null,
-          product_id: p.productId ?? null,
-          campaign_product_id: p.campaignProductId ?? null,
+          // A purchase with an actualProductId names its campaign product in productId (docs/crm-api.md).
+          product_id: p.actualProductId ?? p.productId ?? null,
+          campaign_product_id: p.campaignProductId ?? (p.actualProductId !== undefined ? (p.productId ?? null) : null),
           campaign_id: p.campaignId ?? null,
           status: p.status ?? null,
           billing_cycle: p.billingCycleNumber ?? null,

@@ -96,9 +96,9 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     });
 
     it('migrates to the latest version, and again is a no-op', async () => {
-      expect(await store.schemaVersion()).toBe(9);
-      expect(await store.migrate()).toBe(9);
-      expect(await store.schemaVersion()).toBe(9);
+      expect(await store.schemaVersion()).toBe(10);
+      expect(await store.migrate()).toBe(10);
+      expect(await store.schemaVersion()).toBe(10);
       // Migration 5 dropped the scratch table that migration 4 created.
       await expect(store.query('SELECT COUNT(*) AS n FROM agg_slot_delta')).rejects.toThrow(/agg_slot_delta/);
     });
@@ -575,23 +575,48 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       expect((await store.readRows('transactions', connectionId)).map((r) => r.transaction_id)).toEqual([1, 2, 7]);
     });
 
-    it('resolves product, purchase, campaign and coupon through orders and purchases at the refresh, and records how', async () => {
+    it('resolves product, purchase, campaign and coupon through purchases, order lines, parents and orders at the refresh, and records how', async () => {
       const t0 = Date.UTC(2025, 0, 1, 15);
       const bare = (id: number, over: Partial<MoneyEvent> = {}): MoneyEvent => ({ ...sale(id, 42, 1000, t0 + id * 60_000), order_id: `O${id}`, product_id: null, purchase_id: null, campaign_id: null, attribution: '-/-', ...over });
-      await store.writePages([{ connectionId, table: 'transactions', rows: [txn(1), txn(2, { billing_cycle: 2 })], ledger: { transactionIds: [1, 2], events: [bare(1), bare(2, { billing_cycle: 2, is_initial: false })] } }], { deferFacts: true });
-      expect(await store.attributionCoverage(connectionId)).toEqual({ sales: 2, withoutProduct: 2, rebillsWithoutPurchase: 1 });
-      // The order (its first item) and the purchase (its transactions) arrive on later pages.
+      // Order O1 holds a subscription (product 55, 10.00) and a one-off upsell (product 77, 5.00 + 0.50 shipping), each billed by
+      // its own transaction (1 and 3); 2 is the subscription's rebill (order O2); 4 refunds the upsell; 5 is a sale of order O5,
+      // whose items say nothing of amounts: its first item.
+      const events = [
+        bare(1, { order_id: 'O1' }),
+        bare(2, { billing_cycle: 2, is_initial: false }),
+        bare(3, { order_id: 'O1', amount_cents: 550 }),
+        { ...bare(4, { order_id: 'O1', amount_cents: -550 }), event_id: 'refund:4', kind: 'refund' as const },
+        bare(5),
+      ];
+      const rows = [txn(1, { order_id: 'O1', total_cents: 1000 }), txn(2, { order_id: 'O2', billing_cycle: 2 }), txn(3, { order_id: 'O1', total_cents: 550 }), txn(4, { order_id: 'O1', txn_type: 'REFUND', total_cents: 550, parent_txn_id: 3 }), txn(5, { order_id: 'O5' })];
+      await store.writePages([{ connectionId, table: 'transactions', rows, ledger: { transactionIds: [1, 2, 3, 4, 5], events } }], { deferFacts: true });
+      expect(await store.attributionCoverage(connectionId)).toEqual({ sales: 4, withoutProduct: 4, rebillsWithoutPurchase: 1 });
+      // The orders (with their items) and the purchase (its transactions) arrive on later pages.
       await store.writePages([
-        { connectionId, table: 'orders', rows: [{ order_id: 'O1', product_id: 55, campaign_id: 3, coupon_code: 'SPRING' }, { order_id: 'O2', product_id: 55, campaign_id: 3 }] },
+        {
+          connectionId,
+          table: 'orders',
+          rows: [{ order_id: 'O1', product_id: 55, campaign_id: 3, coupon_code: 'SPRING' }, { order_id: 'O2', product_id: 55, campaign_id: 3 }, { order_id: 'O5', product_id: 66, campaign_id: 4 }],
+          related: {
+            order_items: [
+              { order_id: 'O1', item_no: 1, product_id: 55, campaign_product_id: 155, purchase_id: 'P9', amount_cents: 1000 },
+              { order_id: 'O1', item_no: 2, product_id: 77, campaign_product_id: 177, purchase_id: null, amount_cents: 550 },
+              { order_id: 'O5', item_no: 1, product_id: 66, campaign_product_id: 166, purchase_id: null, amount_cents: null },
+            ],
+          },
+        },
         { connectionId, table: 'purchases', rows: [{ purchase_id: 'P9', product_id: 55 }], related: { purchase_transactions: [{ transaction_id: 1, purchase_id: 'P9' }, { transaction_id: 2, purchase_id: 'P9' }] } },
       ], { deferFacts: true });
       await store.refreshDirtyFacts(connectionId);
-      const events = await store.readRows('money_events', connectionId);
-      expect(events.map((e) => [e.event_id, e.product_id, e.purchase_id, e.campaign_id, e.coupon_code, e.attribution])).toEqual([
-        ['sale:1', 55, 'P9', 3, 'SPRING', 'order/purchase'],
-        ['sale:2', 55, 'P9', 3, null, 'order/purchase'],
+      const stored = await store.readRows('money_events', connectionId);
+      expect(stored.map((e) => [e.event_id, e.product_id, e.purchase_id, e.campaign_id, e.coupon_code, e.attribution])).toEqual([
+        ['refund:4', 77, null, 3, 'SPRING', 'parent/-'],
+        ['sale:1', 55, 'P9', 3, 'SPRING', 'purchase/purchase'],
+        ['sale:2', 55, 'P9', 3, null, 'purchase/purchase'],
+        ['sale:3', 77, null, 3, 'SPRING', 'line/-'],
+        ['sale:5', 66, null, 4, null, 'order/-'],
       ]);
-      expect(await store.attributionCoverage(connectionId)).toEqual({ sales: 2, withoutProduct: 0, rebillsWithoutPurchase: 0 });
+      expect(await store.attributionCoverage(connectionId)).toEqual({ sales: 4, withoutProduct: 0, rebillsWithoutPurchase: 0 });
       // The customer's first touch follows.
       expect((await store.readRows('customer_facts', connectionId))[0]).toMatchObject({ first_product_id: 55, first_campaign_id: 3, first_coupon_code: 'SPRING' });
     });
@@ -696,7 +721,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       const kept = await Promise.all(tables.map((t) => store.readRows(t, connectionId)));
       // Back to the schema of version 3: no pre-aggregates, the facts' old columns (refunds without chargebacks),
       // nothing migration 8 added.
-      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'agg_age_delta', 'agg_touched_slots', 'rebuild_pending', 'mids', 'coupons', 'purchase_transactions', 'quarantine', 'coverage']) await store.query(`DROP TABLE ${t}`);
+      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'agg_age_delta', 'agg_touched_slots', 'rebuild_pending', 'mids', 'coupons', 'purchase_transactions', 'quarantine', 'coverage', 'order_items']) await store.query(`DROP TABLE ${t}`);
       // (DuckDB drops a column only from a table no index depends on: the name index goes and comes back.)
       await store.query('DROP INDEX connections_name');
       await store.query('ALTER TABLE connections DROP COLUMN base_currency');
@@ -708,7 +733,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       await store.query('ALTER TABLE customer_facts RENAME COLUMN chargebacks_cents TO chargeback_cents');
       await store.query('UPDATE customer_facts SET refund_cents = refund_cents - chargeback_cents');
       await store.query('DELETE FROM schema_migrations WHERE version >= 4');
-      expect(await store.migrate()).toBe(9);
+      expect(await store.migrate()).toBe(10);
       expect(await Promise.all(tables.map((t) => store.readRows(t, connectionId)))).toEqual(kept);
       expect(kept[0]).toMatchObject([{ customer_id: 7, refunds_cents: 100, chargebacks_cents: 100 }, { customer_id: 8, refunds_cents: 50, chargebacks_cents: 0 }]);
     });
