@@ -139,6 +139,11 @@ for (const vp of VIEWPORTS) {
       await pageReady(page, 'integration');
       expect(await page.getAttribute('[data-testid=connection-status] .pill', 'data-state')).toBe('ok');
       expect(await page.textContent('[data-testid=connection-status]')).toContain(`${records.toLocaleString('en-US')} record`);
+      // The records the CRM served unreadable (the real profile serves about 1 in 1,000) are counted, with their reasons.
+      const held = await store.quarantined(conn.connectionId);
+      expect(held.length).toBeGreaterThan(0);
+      expect(await page.textContent('[data-testid=quarantine]')).toContain(`${held.length.toLocaleString('en-US')} record${held.length === 1 ? '' : 's'} from the CRM could not be read`);
+      expect(await page.locator('[data-testid=quarantine] li').count()).toBe(Math.min(held.length, 20));
       await expectAccessible(page, 'integration page');
       await shot('integration');
     });

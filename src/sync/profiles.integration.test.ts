@@ -79,6 +79,16 @@ describe.each(['duckdb', 'postgres'] as const)('the real and the rich profile on
       if ((e.purchase_id ?? null) !== purchase) wrong.push(`txn ${x.transactionId}: purchase ${String(e.purchase_id)}, truth ${purchase}`);
     }
     expect(wrong.slice(0, 10)).toEqual([]);
+    // An unreadable record is set aside with its reason and the rest of its page is stored: the run
+    // completes, every readable transaction is in the store, and exactly the unreadable ones are in quarantine.
+    const unreadable = m.txns.filter((x) => !truth.has(x.transactionId)).map((x) => String(x.transactionId)).sort();
+    expect(unreadable.length).toBeGreaterThan(0);
+    const held = (await real.store.quarantined(real.cid)).filter((q) => q.stream === 'transactions');
+    expect(held.map((q) => q.recordKey).sort()).toEqual(unreadable);
+    for (const q of held) expect(q.reason).toMatch(/\w+/);
+    const stored = new Set((await real.store.readRows('transactions', real.cid)).map((t) => Number(t.transaction_id)));
+    expect([...truth.keys()].filter((id) => !stored.has(id))).toEqual([]);
+    expect((await real.store.readRows('sync_runs', real.cid)).map((r) => r.status)).toEqual(['ok']);
     const cov = await real.store.attributionCoverage(real.cid);
     expect([cov.withoutProduct, cov.rebillsWithoutPurchase]).toEqual([0, 0]);
 
