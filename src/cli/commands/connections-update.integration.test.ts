@@ -121,5 +121,6 @@ describe.each(engines)('konduit connections update ($name)', (engine) => {
     const reread = await konduit([...(command ?? '').trim().split(/\s+/).slice(1, -1), db, '--rate', '0'], 'key-B');
     expect(reread.code, reread.err).toBe(0);
     expect(reread.out).toMatch(/^shop backfill 2026-01-01\.\.\d{4}-\d\d-\d\d: done in/);
-  });
+    // Thirteen CLI processes and three syncs: a generous bound for a loaded machine, never a measure.
+  }, 300_000);
 });
