@@ -16,7 +16,7 @@ import { addDays, localDate } from '../core/time.js';
 import type { ReportReader } from '../store/store.js';
 import { divRoundMinor, rate } from './arith.js';
 import type { Filter } from './dimensions.js';
-import { Params } from './sql.js';
+import { Params, responseSql } from './sql.js';
 
 /** The windows a report lists by default, in days from the as-of's day. */
 export const DEFAULT_REBILL_WINDOWS = [7, 30, 60, 90] as const;
@@ -161,7 +161,7 @@ export async function rebillsReport(store: ReportReader, q: RebillsQuery): Promi
   const currency = p.add(q.currency);
   const rateRows = await store.query(
     `WITH tries AS (
-       SELECT e.connection_id, e.purchase_id, e.billing_cycle AS cycle, e.kind, UPPER(t.response_type) AS response,
+       SELECT e.connection_id, e.purchase_id, e.billing_cycle AS cycle, e.kind, ${responseSql('t.response_type')} AS response,
          ROW_NUMBER() OVER (PARTITION BY e.connection_id, e.purchase_id, e.billing_cycle ORDER BY e.instant, e.event_id) AS ord,
          ROW_NUMBER() OVER (PARTITION BY e.connection_id, e.purchase_id, e.billing_cycle ORDER BY e.instant DESC, e.event_id DESC) AS rev
        FROM money_events e LEFT JOIN transactions t ON t.connection_id = e.connection_id AND t.transaction_id = e.transaction_id

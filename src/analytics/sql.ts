@@ -24,6 +24,14 @@ export function plusDaysSql(expr: string, days: number): string {
 }
 
 /**
+ * A transaction's response type as one spelling (SUCCESS, SOFT_DECLINE, HARD_DECLINE): the CRM also
+ * serves "Soft Decline" and other casings (docs/sync.md), stored as served.
+ */
+export function responseSql(column: string): string {
+  return `REPLACE(UPPER(TRIM(${column})), ' ', '_')`;
+}
+
+/**
  * AND-joined conditions for filters on columns chosen by `column`; '' when there are none. A plain value
  * matches in every connection; a connection's own value (ScopedValue) also needs `column('connection')`.
  */
