@@ -90,7 +90,7 @@ describe('parseReportQuery', () => {
     expect(refusal('retention', { subgroupBy: 'subaffiliate' })).toEqual(['invalid_parameter', 'subgroupBy', 'subgroupBy "subaffiliate" is not valid: expected a field other than groupBy, given with groupBy (e.g. groupBy affiliate subgroupBy subaffiliate)']);
     expect(refusal('retention', { groupBy: 'affiliate', subgroupBy: 'affiliate' })[1]).toBe('subgroupBy');
     expect(parseReportQuery('retention', { groupBy: 'affiliate', subgroupBy: 'subaffiliate' }, api).subgroupBy).toBe('subaffiliate');
-    expect(refusal('rebills', { from: '2026-01-01' })).toEqual(['unknown_parameter', 'from', 'from does not apply to the rebills report: expected one of tz, connection, currency, windows']);
+    expect(refusal('rebills', { from: '2026-01-01' })).toEqual(['unknown_parameter', 'from', 'from does not apply to the rebills report: expected one of tz, connection, currency, windows, asOf']);
     expect(refusal('rebills', { windows: '30,7' })).toEqual(['invalid_parameter', 'windows', 'windows "30,7" is not valid: expected whole numbers of days up to 366, ascending, at most 12, comma-separated, e.g. 7,30,60,90']);
     expect(refusal('rebills', { windows: '0' })[1]).toBe('windows');
     expect(refusal('rebills', { windows: '400' })[1]).toBe('windows');

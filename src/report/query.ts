@@ -86,8 +86,8 @@ export const REPORT_PARAMS = {
   // Retention is already by billing cycle.
   retention: z.strictObject({ ...COMMON, groupBy: single(dimension(DIMENSIONS.filter((d) => d !== 'cycle'))), subgroupBy: single(dimension(DIMENSIONS.filter((d) => d !== 'cycle'))), asOf }),
   mids: z.strictObject({ ...COMMON, thresholds: single(thresholds) }),
-  // Rebills ahead looks forward from the data's as-of: no range, no breakdown.
-  rebills: z.strictObject({ tz: COMMON.tz, connection: COMMON.connection, currency: COMMON.currency, windows: single(windows) }),
+  // Rebills ahead looks forward from the data's as-of (or an earlier day): no range, no breakdown.
+  rebills: z.strictObject({ tz: COMMON.tz, connection: COMMON.connection, currency: COMMON.currency, windows: single(windows), asOf }),
 } satisfies Record<ReportName, z.ZodType>;
 
 /** The query parameters of a report as a client sends them. */

@@ -118,7 +118,7 @@ ${COMMON}  --thresholds LIST     three percentages, ascending (default ${DEFAULT
 Examples:
   konduit report mids --from 2025-01-01 --to 2025-06-30 --format csv
 `,
-  rebills: `Usage: konduit report rebills [--windows 7,30,60,90] [--connection NAME] [--currency CODE] [--format FMT]
+  rebills: `Usage: konduit report rebills [--windows 7,30,60,90] [--as-of DATE] [--connection NAME] [--currency CODE] [--format FMT]
 
 The live subscriptions (active, trial, in recycle billing) whose next bill date falls in the next 7, 30,
 60 and 90 days from the data's as-of (account time): count, list price, and the revenue they should
@@ -132,7 +132,9 @@ Options:
   --windows LIST        window lengths in days, ascending (default 7,30,60,90)
   --connection NAME     only this connection; repeat for more (default: every connection in the store)
   --currency CODE       the subscriptions in this currency (default: the connections' base currency)
-  --tz ZONE             accepted for symmetry; windows are in the account's days
+  --as-of YYYY-MM-DD    start the windows on this day (default and latest: the data's as-of; the
+                        subscriptions are as last synced)
+  --tz ZONE             the zone of --as-of (default the system's); windows are in the account's days
   --format FMT          table (default), json or csv
   --db PATH|URL         the store (default KONDUIT_DB, else ./konduit.duckdb)
   -h, --help            this help
