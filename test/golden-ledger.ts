@@ -60,8 +60,8 @@ export interface HandTxn {
   parent?: number;
   cb?: string;
   rev?: string;
-  /** A declined attempt's response (default SOFT_DECLINE). */
-  resp?: 'SOFT_DECLINE' | 'HARD_DECLINE';
+  /** A declined attempt's response as the CRM serves it (default SOFT_DECLINE; also "Soft Decline"). */
+  resp?: string;
   /** The sub-affiliate (sourceValue1); default "<aff>-sub". */
   sub?: string;
 }

@@ -258,11 +258,13 @@ describe.each(['duckdb', 'postgres'] as const)('golden figures while a backfill 
  *   Q6 no affiliate: c1 Jan 10, voided the same day. CANCELLED.
  *   Q7 aff B / B-2: c1 Jan 11, charged back Feb 1 and the chargeback reversed Mar 1; c2 approved Feb 10.
  *      ACTIVE, next bill Jun 10.
- * Product 11's gaps from one approval to the next cycle's first attempt are all 30 days.
+ * Product 11's gaps from one approval to the next cycle's first attempt are all 30 days. Q1's first
+ * decline is served as "Soft Decline" and Q3's status as "Recycle Billing" (the CRM's display casings):
+ * they count as SOFT_DECLINE and RECYCLE_BILLING.
  */
 const R: HandTxn[] = [
   { id: 2001, cust: 21, type: 'SALE', wall: '2025-01-05 10:00:00', cents: 3000, purchase: 'Q1', order: 'R1', camp: 1, aff: 'A', sub: 'A-1', mid: 501 },
-  { id: 2002, cust: 21, type: 'SALE', ok: false, wall: '2025-02-04 04:00:00', cents: 3000, cycle: 2, purchase: 'Q1', order: 'R1b', camp: 1, aff: 'A', sub: 'A-1', mid: 501 },
+  { id: 2002, cust: 21, type: 'SALE', ok: false, resp: 'Soft Decline', wall: '2025-02-04 04:00:00', cents: 3000, cycle: 2, purchase: 'Q1', order: 'R1b', camp: 1, aff: 'A', sub: 'A-1', mid: 501 },
   { id: 2003, cust: 21, type: 'SALE', ok: false, wall: '2025-02-07 04:00:00', cents: 3000, cycle: 2, purchase: 'Q1', order: 'R1b', camp: 1, aff: 'A', sub: 'A-1', mid: 501 },
   { id: 2004, cust: 21, type: 'SALE', wall: '2025-02-11 04:00:00', cents: 3000, cycle: 2, purchase: 'Q1', order: 'R1b', camp: 1, aff: 'A', sub: 'A-1', mid: 501 },
   { id: 2005, cust: 21, type: 'SALE', wall: '2025-03-13 04:00:00', cents: 3000, cycle: 3, purchase: 'Q1', order: 'R1c', camp: 1, aff: 'A', sub: 'A-1', mid: 501, cb: '2025-04-01' },
@@ -286,7 +288,7 @@ const R: HandTxn[] = [
 const R_PURCHASES = [
   { purchase_id: 'Q1', customer_id: 21, status: 'CANCELLED', billing_cycle: 3 },
   { purchase_id: 'Q2', customer_id: 22, status: 'RECYCLE_FAILED', billing_cycle: 1 },
-  { purchase_id: 'Q3', customer_id: 23, status: 'RECYCLE_BILLING', billing_cycle: 1, next_bill_date: '2025-06-05' },
+  { purchase_id: 'Q3', customer_id: 23, status: 'Recycle Billing', billing_cycle: 1, next_bill_date: '2025-06-05' },
   { purchase_id: 'Q4', customer_id: 24, status: 'RECYCLE_FAILED', billing_cycle: 1 },
   { purchase_id: 'Q5', customer_id: 25, status: 'CANCELLED', billing_cycle: 3 },
   { purchase_id: 'Q6', customer_id: 26, status: 'CANCELLED', billing_cycle: 1 },

@@ -16,7 +16,7 @@ import { addDays, localDate } from '../core/time.js';
 import type { ReportReader } from '../store/store.js';
 import { divRoundMinor, rate } from './arith.js';
 import type { Filter } from './dimensions.js';
-import { Params, responseSql } from './sql.js';
+import { Params, enumSql } from './sql.js';
 
 /** The windows a report lists by default, in days from the as-of's day. */
 export const DEFAULT_REBILL_WINDOWS = [7, 30, 60, 90] as const;
@@ -161,7 +161,7 @@ export async function rebillsReport(store: ReportReader, q: RebillsQuery): Promi
   const currency = p.add(q.currency);
   const rateRows = await store.query(
     `WITH tries AS (
-       SELECT e.connection_id, e.purchase_id, e.billing_cycle AS cycle, e.kind, ${responseSql('t.response_type')} AS response,
+       SELECT e.connection_id, e.purchase_id, e.billing_cycle AS cycle, e.kind, ${enumSql('t.response_type')} AS response,
          ROW_NUMBER() OVER (PARTITION BY e.connection_id, e.purchase_id, e.billing_cycle ORDER BY e.instant, e.event_id) AS ord,
          ROW_NUMBER() OVER (PARTITION BY e.connection_id, e.purchase_id, e.billing_cycle ORDER BY e.instant DESC, e.event_id DESC) AS rev
        FROM money_events e LEFT JOIN transactions t ON t.connection_id = e.connection_id AND t.transaction_id = e.transaction_id
@@ -176,7 +176,7 @@ export async function rebillsReport(store: ReportReader, q: RebillsQuery): Promi
      per AS (SELECT connection_id, purchase_id, MAX(CASE WHEN ok = 1 THEN cycle ELSE 1 END) AS last_ok FROM att GROUP BY 1, 2)
      SELECT a.cycle, COUNT(*) AS first_attempts, SUM(a.first_ok) AS first_ok, SUM(a.first_soft) AS first_soft,
        SUM(CASE WHEN a.first_soft = 1 AND a.ok = 1 THEN 1 ELSE 0 END) AS saved,
-       SUM(CASE WHEN a.first_soft = 1 AND a.ok = 0 AND NOT (a.last_soft = 1 AND UPPER(pu.status) = 'RECYCLE_BILLING' AND a.cycle = pe.last_ok + 1) THEN 1 ELSE 0 END) AS lost
+       SUM(CASE WHEN a.first_soft = 1 AND a.ok = 0 AND NOT (a.last_soft = 1 AND ${enumSql('pu.status')} = 'RECYCLE_BILLING' AND a.cycle = pe.last_ok + 1) THEN 1 ELSE 0 END) AS lost
      FROM att a
      JOIN per pe ON pe.connection_id = a.connection_id AND pe.purchase_id = a.purchase_id
      LEFT JOIN purchases pu ON pu.connection_id = a.connection_id AND pu.purchase_id = a.purchase_id
@@ -210,12 +210,12 @@ export async function rebillsReport(store: ReportReader, q: RebillsQuery): Promi
   const lastDay = addDays([...today.values()].sort().at(-1) ?? firstDay, longest - 1);
   /** The live subscriptions of the report due by `until` (FROM and WHERE), with their parameters in `pp`. */
   const liveSql = (pp: Params, until: string) => `FROM purchases pu JOIN connections c ON c.connection_id = pu.connection_id
-     WHERE UPPER(pu.status) IN (${LIVE.map((x) => `'${x}'`).join(', ')}) AND pu.next_bill_date IS NOT NULL AND pu.next_bill_date <= ${pp.add(until)}
+     WHERE ${enumSql('pu.status')} IN (${LIVE.map((x) => `'${x}'`).join(', ')}) AND pu.next_bill_date IS NOT NULL AND pu.next_bill_date <= ${pp.add(until)}
        AND COALESCE(pu.currency, c.base_currency) = ${pp.add(q.currency)}${connections === null ? '' : ` AND pu.connection_id IN (${connections.map((x) => pp.add(x)).join(', ')})`}`;
   const s = new Params();
   const grouped = await store.query(
     `SELECT pu.connection_id, SUBSTR(pu.next_bill_date, 1, 10) AS day, COALESCE(pu.billing_cycle, 1) + 1 AS cycle,
-       CASE WHEN UPPER(pu.status) = 'RECYCLE_BILLING' THEN 1 ELSE 0 END AS recycling, COUNT(*) AS cnt, SUM(COALESCE(pu.price_cents, 0)) AS cents
+       CASE WHEN ${enumSql('pu.status')} = 'RECYCLE_BILLING' THEN 1 ELSE 0 END AS recycling, COUNT(*) AS cnt, SUM(COALESCE(pu.price_cents, 0)) AS cents
      ${liveSql(s, lastDay)} GROUP BY 1, 2, 3, 4`,
     s.values,
   );
@@ -285,7 +285,7 @@ export async function rebillsReport(store: ReportReader, q: RebillsQuery): Promi
   const first = windows[0] ?? 7;
   const l = new Params();
   const listed = await store.query(
-    `SELECT pu.connection_id, pu.purchase_id, pu.customer_id, SUBSTR(pu.next_bill_date, 1, 10) AS day, COALESCE(pu.billing_cycle, 1) + 1 AS cycle, UPPER(pu.status) AS status, COALESCE(pu.price_cents, 0) AS cents
+    `SELECT pu.connection_id, pu.purchase_id, pu.customer_id, SUBSTR(pu.next_bill_date, 1, 10) AS day, COALESCE(pu.billing_cycle, 1) + 1 AS cycle, ${enumSql('pu.status')} AS status, COALESCE(pu.price_cents, 0) AS cents
      ${liveSql(l, addDays([...today.values()].sort().at(-1) ?? firstDay, first - 1))} AND pu.next_bill_date >= ${l.add(firstDay)}
      ORDER BY 4, 1, 2 LIMIT ${MAX_LISTED + 1}`,
     l.values,

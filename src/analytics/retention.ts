@@ -30,7 +30,7 @@ import type { ReportReader } from '../store/store.js';
 import { rate } from './arith.js';
 import { compareGroups, DIMENSION_SPECS, groupFromId, groupId, groupOf, type Dimension, type Group } from './dimensions.js';
 import { checkReportRange, instantRange } from './range.js';
-import { eventCol, filterSql, groupSelect, Params, responseSql } from './sql.js';
+import { eventCol, filterSql, groupSelect, Params, enumSql } from './sql.js';
 import { reportZone, type RangeQuery } from './summary.js';
 
 /** Subscriptions saved at a cycle by one retry of recycle billing. */
@@ -304,7 +304,7 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery): P
   const subs = `SELECT * FROM started WHERE currency = ${currency}`;
   // Every attempt (sale or decline) of those subscriptions, numbered within its cycle (ord 0 is the
   // first attempt, retry k the attempt after k declines; rev 1 the last), with the response the CRM gave.
-  const tries = `SELECT e.connection_id, e.purchase_id, e.billing_cycle AS cycle, e.kind, e.instant, ${responseSql('t.response_type')} AS response,
+  const tries = `SELECT e.connection_id, e.purchase_id, e.billing_cycle AS cycle, e.kind, e.instant, ${enumSql('t.response_type')} AS response,
         ROW_NUMBER() OVER (PARTITION BY e.connection_id, e.purchase_id, e.billing_cycle ORDER BY e.instant, e.event_id) - 1 AS ord,
         ROW_NUMBER() OVER (PARTITION BY e.connection_id, e.purchase_id, e.billing_cycle ORDER BY e.instant DESC, e.event_id DESC) AS rev,
         LAG(e.instant) OVER (PARTITION BY e.connection_id, e.purchase_id, e.billing_cycle ORDER BY e.instant, e.event_id) AS prev_at
@@ -351,7 +351,7 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery): P
       `${head}, sv AS (${saves}),
        cl AS (SELECT a.connection_id, a.purchase_id, a.cycle,
            CASE WHEN a.ok_at IS NULL AND pe.last_ok < a.cycle THEN 1 ELSE 0 END AS declined,
-           CASE WHEN a.ok_at IS NULL AND pe.last_ok = a.cycle - 1 AND UPPER(pu.status) = 'RECYCLE_BILLING' THEN 1 ELSE 0 END AS in_recycling,
+           CASE WHEN a.ok_at IS NULL AND pe.last_ok = a.cycle - 1 AND ${enumSql('pu.status')} = 'RECYCLE_BILLING' THEN 1 ELSE 0 END AS in_recycling,
            a.last_soft, a.first_soft,
            CASE WHEN sv.ok_retry > 0 THEN sv.ok_retry END AS saved_by
          FROM att a

@@ -24,10 +24,11 @@ export function plusDaysSql(expr: string, days: number): string {
 }
 
 /**
- * A transaction's response type as one spelling (SUCCESS, SOFT_DECLINE, HARD_DECLINE): the CRM also
- * serves "Soft Decline" and other casings (docs/sync.md), stored as served.
+ * A CRM enum (a transaction's response type, a purchase's status) as one spelling: SOFT_DECLINE,
+ * RECYCLE_BILLING. The CRM also serves display casings ("Soft Decline", "Recycle Billing"; docs/sync.md),
+ * stored as served.
  */
-export function responseSql(column: string): string {
+export function enumSql(column: string): string {
   return `REPLACE(UPPER(TRIM(${column})), ' ', '_')`;
 }
 
