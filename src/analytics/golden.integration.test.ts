@@ -360,7 +360,7 @@ describe.each(['duckdb', 'postgres'] as const)('retention like the CRM\'s on a h
     expect(json.rows[1].subgroups.map((x: { group: string; name: string }) => [x.group, x.name])).toEqual([['crm-retention:A-1', 'A-1'], ['crm-retention:A-2', 'A-2']]);
     expect(json.rows[2].cycles[1]).toMatchObject({ refunds: 1, refundAmount: '10.00', chargebackAmount: '0.00', recycleSaveRate: 0 });
     const csv = (await render(store, { name: 'retention', q, by: 'day', asOf, subgroupBy: 'subaffiliate' }, 'csv')).split('\r\n');
-    expect(csv[0]).toMatch(/^Connection,Affiliate,Subgroup connection,Sub-affiliate,Cycle,Initial,/);
+    expect(csv[0]).toMatch(/^Connection,Affiliate,Subgroup connection,Sub-affiliate,Cycle,Initial subscriptions,/);
     // A's own cycle-2 row, then its sub-affiliates'.
     expect(csv.filter((l) => /^crm-retention,A,/.test(l) && l.split(',')[4] === '2').map((l) => l.split(',').slice(2, 8))).toEqual([
       ['(all)', '(all)', '2', '3', '3', '1'], ['crm-retention', 'A-1', '2', '2', '2', '1'], ['crm-retention', 'A-2', '2', '1', '1', '0'],
