@@ -10,6 +10,7 @@ import { render } from '../cli/commands/report.js';
 import type { ParsedReport, ReportName } from '../report/query.js';
 import { cohortReport, cohortTriangle } from './cohorts.js';
 import { midReport } from './mids.js';
+import { rebillsReport } from './rebills.js';
 import { retentionReport } from './retention.js';
 import { seriesReport, summaryReport } from './summary.js';
 import { BNE, ledger, ledgerOf, NY, openEngine, openGoldenStore, type HandTxn } from '../../test/golden-ledger.js';
@@ -288,11 +289,11 @@ const R: HandTxn[] = [
 const R_PURCHASES = [
   { purchase_id: 'Q1', customer_id: 21, status: 'CANCELLED', billing_cycle: 3 },
   { purchase_id: 'Q2', customer_id: 22, status: 'RECYCLE_FAILED', billing_cycle: 1 },
-  { purchase_id: 'Q3', customer_id: 23, status: 'Recycle Billing', billing_cycle: 1, next_bill_date: '2025-06-05' },
+  { purchase_id: 'Q3', customer_id: 23, status: 'Recycle Billing', billing_cycle: 1, next_bill_date: '2025-06-05', price_cents: 3000 },
   { purchase_id: 'Q4', customer_id: 24, status: 'RECYCLE_FAILED', billing_cycle: 1 },
   { purchase_id: 'Q5', customer_id: 25, status: 'CANCELLED', billing_cycle: 3 },
   { purchase_id: 'Q6', customer_id: 26, status: 'CANCELLED', billing_cycle: 1 },
-  { purchase_id: 'Q7', customer_id: 27, status: 'ACTIVE', billing_cycle: 2, next_bill_date: '2025-06-10' },
+  { purchase_id: 'Q7', customer_id: 27, status: 'ACTIVE', billing_cycle: 2, next_bill_date: '2025-06-10', price_cents: 3000 },
 ];
 
 describe.each(['duckdb', 'postgres'] as const)('retention like the CRM\'s on a hand-built ledger, on %s', (engine) => {
@@ -337,6 +338,32 @@ describe.each(['duckdb', 'postgres'] as const)('retention like the CRM\'s on a h
       // Retry 2: Q1 (ok, Feb 7 -> 11).
       { retry: 2, attempts: 1, approved: 1, softDeclined: 0, hardDeclined: 0, approvalRate: 1, daysAfterPrevious: 4 },
     ]);
+  });
+
+  it('values the rebills ahead at the rates observed, in the table and CSV', async () => {
+    // Cycles 2 and 3 together (8 first attempts, fewer than 30 at each cycle): approved at once Q5 c2, Q7 c2,
+    // Q1 c3 (3/8); soft first Q1 c2, Q3 c2, Q4 c2, Q5 c3 (4/8), of which saved Q1 c2 and Q5 c3, lost Q4 c2,
+    // Q3 still recycling (left out): save rate 2/3. Q3 bills its cycle 2 in recycling on Jun 5 (30.00 at
+    // 2/3 = 20.00); Q7 its cycle 3 on Jun 10 (30.00 at 3/8 + 4/8 x 2/3 = 17/24: 21.25).
+    const r = await rebillsReport(store, { currency: 'USD', asOf, windows: [7, 30] });
+    expect(r.rates.at(-1)).toEqual({ cycle: null, firstAttempts: 8, firstApproved: 3, softFirst: 4, saved: 2, lost: 1, firstAttemptRate: 3 / 8, softDeclineRate: 4 / 8, saveRate: 2 / 3, expectedRate: 3 / 8 + (4 / 8) * (2 / 3) });
+    expect(r.windows.map((w) => [w.days, w.from, w.to, w.subscriptions, w.listCents, w.expectedCents])).toEqual([[7, '2025-06-01', '2025-06-07', 1, 3000, 2000], [30, '2025-06-01', '2025-06-30', 2, 6000, 4125]]);
+    expect(r.days.filter((d) => d.subscriptions > 0).map((d) => [d.date, d.expectedCents])).toEqual([['2025-06-05', 2000], ['2025-06-10', 2125]]);
+    expect(r.upcoming.map((u) => [u.purchaseId, u.date, u.cycle, u.status])).toEqual([['Q3', '2025-06-05', 2, 'RECYCLE_BILLING']]);
+    const q = { from: '2025-06-01', to: '2025-06-01', tz: NY, currency: 'USD', filters: [], groupBy: null, basis: 'event' as const, accountZone: NY };
+    const csv = (await render(store, { name: 'rebills', q, by: 'day', asOf, windows: [7, 30] }, 'csv')).split('\r\n');
+    expect(csv.slice(0, 6)).toEqual([
+      'Window (days),From,To,Cycle,Recycling,Subscriptions,List price (USD),Rate,Rate from,Expected revenue (USD)',
+      '7,2025-06-01,2025-06-07,2,yes,1,30.00,0.666667,all rebills,20.00',
+      '7,2025-06-01,2025-06-07,all,,1,30.00,,,20.00',
+      '30,2025-06-01,2025-06-30,2,yes,1,30.00,0.666667,all rebills,20.00',
+      '30,2025-06-01,2025-06-30,3,no,1,30.00,0.708333,all rebills,21.25',
+      '30,2025-06-01,2025-06-30,all,,2,60.00,,,41.25',
+    ]);
+    const table = await render(store, { name: 'rebills', q, by: 'day', asOf, windows: [7, 30] }, 'table');
+    expect(table).toMatch(/^\s*30\s+2025-06-01\s+2025-06-30\s+3\s+no\s+1\s+30\.00\s+70\.83%\s+all rebills\s+21\.25$/m);
+    expect(table).toMatch(/^all\s+8\s+3\s+4\s+2\s+1\s+37\.50%\s+50\.00%\s+66\.67%\s+70\.83%$/m);
+    expect(table).toContain('Overdue (next bill date passed, not billed): 0 subscriptions, 0.00 USD list price.');
   });
 
   it('nests sub-affiliates inside affiliates; each group row is its subgroups together', async () => {
