@@ -460,17 +460,22 @@ describe.each([
         expect([total('softDeclined'), total('hardDeclined'), total('recycleSaved'), total('refunds'), total('chargebacks')].every((v) => v > 0)).toBe(true);
         expect(new Set(want.cycles.flatMap((c) => c.recycleSaves.map((x) => x.retry))).size).toBeGreaterThan(1);
         expect(want.rebillAttempts.map((a) => a.retry)).toEqual([0, 1, 2, 3]);
-        // Grouped by affiliate and sub-affiliate: each affiliate's row is the report filtered to it, and its
-        // sub-affiliates' counts add up to it.
-        const g = await retentionReport(store, { from, to, tz: zone, currency: cur, asOf, groupBy: 'affiliate', subgroupBy: 'subaffiliate' });
-        expect(g.rows.reduce((a, x) => a + x.initialPurchases, 0)).toBe(want.initialPurchases);
-        for (const row of g.rows) {
-          const only = await retentionReport(store, { from, to, tz: zone, currency: cur, asOf, filters: [{ dimension: 'affiliate', values: row.group?.value === null ? [] : [row.group!.value] }] });
-          // (What is due depends on the bill-date gaps of the report's subscriptions: a filter changes them.)
-          const counts = (x: RetentionRow) => ({ ...x, group: null, subgroups: null, cycles: x.cycles.map(({ due, pending, retention, rebillRate, complete, ...c }) => c) });
-          if (row.group?.value !== null) expect(counts(row), `affiliate ${row.group?.value}`).toEqual(counts(only.rows[0]!));
-          for (const k of ['approvals', 'softDeclined', 'hardDeclined', 'recycleSaved', 'refunds', 'chargebacks', 'refundCents'] as const) {
-            expect(row.cycles.map((c) => c[k]), `${row.group?.value} ${k}`).toEqual(row.cycles.map((c) => row.subgroups!.reduce((a, sg) => a + (sg.cycles.find((y) => y.cycle === c.cycle)?.[k] ?? 0), 0)));
+        // Grouped by campaign, product, MID, and affiliate > sub-affiliate: each group's row is the report
+        // filtered to it, and (nested) its subgroups' counts add up to it.
+        for (const [groupBy, subgroupBy] of [['campaign', null], ['product', null], ['mid', null], ['affiliate', 'subaffiliate']] as const) {
+          const g = await retentionReport(store, { from, to, tz: zone, currency: cur, asOf, groupBy, subgroupBy });
+          expect(g.rows.reduce((a, x) => a + x.initialPurchases, 0), groupBy).toBe(want.initialPurchases);
+          expect(g.rows.length, groupBy).toBeGreaterThan(1);
+          for (const row of g.rows) {
+            if (row.group?.value === null || row.group === null) continue;
+            const only = await retentionReport(store, { from, to, tz: zone, currency: cur, asOf, filters: [{ dimension: groupBy, values: [row.group.value] }] });
+            // (What is due depends on the bill-date gaps of the report's subscriptions: a filter changes them.)
+            const counts = (x: RetentionRow) => ({ ...x, group: null, subgroups: null, cycles: x.cycles.map(({ due, pending, retention, rebillRate, complete, ...c }) => c) });
+            expect(counts(row), `${groupBy} ${row.group.value}`).toEqual(counts(only.rows[0]!));
+            if (!subgroupBy) continue;
+            for (const k of ['approvals', 'softDeclined', 'hardDeclined', 'recycleSaved', 'refunds', 'chargebacks', 'refundCents'] as const) {
+              expect(row.cycles.map((c) => c[k]), `${row.group.value} ${k}`).toEqual(row.cycles.map((c) => row.subgroups!.reduce((a, sg) => a + (sg.cycles.find((y) => y.cycle === c.cycle)?.[k] ?? 0), 0)));
+            }
           }
         }
       }

@@ -274,6 +274,20 @@ function valueLabel(v: DimensionValuesJson['values'][number]): string {
   return `${v.name ?? v.id}${where ? ` (${where})` : ''}`;
 }
 
+/** A breakdown's choices: "Nothing", then every field but `except`. */
+function FieldOptions(props: { except: string[] }) {
+  return (
+    <>
+      <option value="">Nothing</option>
+      {FIELDS.filter((f) => !props.except.includes(f.id)).map((f) => (
+        <option key={f.id} value={f.id}>
+          {f.label}
+        </option>
+      ))}
+    </>
+  );
+}
+
 function Toolbar(props: { q: Query; zone: string; accountZone: string | null; update: (p: Partial<Query>) => void; groupBy: boolean; basis: boolean; range: boolean; currency: string; seen: CurrencyJson | null; bases: string[] }) {
   const { q, zone, update } = props;
   const [field, setField] = useState('campaign');
@@ -346,12 +360,7 @@ function Toolbar(props: { q: Query; zone: string; accountZone: string | null; up
           <label className="inline">
             <span>Group by</span>
             <select name="groupBy" value={q.groupBy} onChange={(e) => update({ groupBy: e.target.value })}>
-              <option value="">Nothing</option>
-              {FIELDS.filter((f) => f.id !== 'cycle').map((f) => (
-                <option key={f.id} value={f.id}>
-                  {f.label}
-                </option>
-              ))}
+              <FieldOptions except={['cycle']} />
             </select>
           </label>
         ) : null}
@@ -849,12 +858,7 @@ function Retention(props: { base: Base; q: Query; update: (p: Partial<Query>) =>
           <label className="inline">
             <span>Then by</span>
             <select name="sub" data-testid="subgroup" value={sub} onChange={(e) => props.update({ sub: e.target.value })}>
-              <option value="">Nothing</option>
-              {FIELDS.filter((f) => f.id !== 'cycle' && f.id !== q.groupBy).map((f) => (
-                <option key={f.id} value={f.id}>
-                  {f.label}
-                </option>
-              ))}
+              <FieldOptions except={['cycle', q.groupBy]} />
             </select>
           </label>
         ) : null}
