@@ -16,6 +16,8 @@ import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import pg from 'pg';
 import { cohortReport } from '../src/analytics/cohorts.js';
+import { rebillsReport } from '../src/analytics/rebills.js';
+import { retentionReport } from '../src/analytics/retention.js';
 import { summaryReport } from '../src/analytics/summary.js';
 import { openDuckDbStore } from '../src/store/engines/duckdb/duckdb-store.js';
 import { openPostgresStore } from '../src/store/engines/postgres/postgres-store.js';
@@ -173,11 +175,51 @@ async function benchEngine(engine: Engine): Promise<void> {
     const sameC = JSON.stringify(cAgg.value.cohorts) === JSON.stringify(cLedger.value.cohorts);
     line('cohortReport forced onto the ledger + facts, by month', cLedger.ms, `${verdict(cLedger.ms)}; same cells as the aggregate: ${sameC}`);
     line('  baseline: plain SQL over the transactions, cohort LTV', baseCohort.ms, `(shipped report ${(baseCohort.ms / cAgg.ms).toFixed(0)}x faster)`);
+    await benchSubscriptions(store, engine, line, verdict);
     await benchMaintenance(store, engine, line, cq, june);
   } finally {
     await store.close();
     await cleanup();
   }
+}
+
+/**
+ * Retention and rebills ahead (docs/metrics.md): a purchase per customer is added (every tenth cancelled,
+ * every twentieth in recycle billing, the rest active with a next bill date spread over the 120 days
+ * after 2025-12-01), then the shipped reports are timed next to plain SQL that counts the same base
+ * (approvals per cycle of the subscriptions started in 2025; live subscriptions due per window).
+ */
+async function benchSubscriptions(store: Store, engine: Engine, line: (label: string, ms: number, extra?: string) => void, verdict: (ms: number) => string): Promise<void> {
+  const text = engine === 'postgres' ? 'TEXT' : 'VARCHAR';
+  const due = `(DATE '2025-12-01' + CAST(c % 120 AS INTEGER))`;
+  await store.query(`INSERT INTO connections (connection_id, name, brand, timezone, frequency) VALUES ('bench', 'bench', 'konnektive', '${ZONE}', 'daily')`);
+  await store.query(
+    `INSERT INTO purchases (connection_id, purchase_id, customer_id, product_id, campaign_id, status, billing_cycle, next_bill_date, price_cents, currency)
+     SELECT 'bench', 'P' || CAST(c AS ${text}), c, 100 + c % 10, 1 + c % 20, CASE WHEN c % 10 = 5 THEN 'CANCELLED' WHEN c % 20 = 9 THEN 'RECYCLE_BILLING' ELSE 'ACTIVE' END, 4,
+       CASE WHEN c % 10 = 5 THEN NULL ELSE ${due} END, 2999, 'USD'
+     FROM generate_series(CAST(0 AS BIGINT), CAST(${CUSTOMERS - 1} AS BIGINT)) g(c)`,
+  );
+  if (engine === 'postgres') await store.query('ANALYZE');
+  const asOf = Date.UTC(2025, 11, 1, 17);
+  const rq = { from: '2025-01-01', to: '2025-12-31', tz: ZONE, currency: 'USD', asOf };
+  const ret = await time(1, () => retentionReport(store, rq));
+  const retAff = await time(1, () => retentionReport(store, { ...rq, groupBy: 'affiliate', subgroupBy: 'subaffiliate' }), false);
+  const retBase = await time(1, () =>
+    store.query(`WITH s AS (SELECT purchase_id FROM transactions WHERE billing_cycle = 1 AND response_type = 'SUCCESS' AND txn_type = 'SALE'
+         AND date_created >= TIMESTAMP '2025-01-01 05:00:00' AND date_created < TIMESTAMP '2026-01-01 05:00:00')
+       SELECT t.billing_cycle, COUNT(DISTINCT CASE WHEN t.response_type = 'SUCCESS' THEN t.purchase_id END) AS approvals, COUNT(DISTINCT t.purchase_id) AS attempted
+       FROM s JOIN transactions t ON t.purchase_id = s.purchase_id GROUP BY 1 ORDER BY 1`),
+  );
+  line(`retentionReport (shipped), subscriptions started in a year (${ret.value.rows[0]?.initialPurchases.toLocaleString()})`, ret.ms, verdict(ret.ms));
+  line('retentionReport, affiliate > sub-affiliate', retAff.ms, verdict(retAff.ms));
+  line('  baseline: plain SQL, approvals and attempts per cycle', retBase.ms, `(shipped report ${(ret.ms / retBase.ms).toFixed(0)}x the baseline's time)`);
+  const reb = await time(3, () => rebillsReport(store, { currency: 'USD', asOf }));
+  const rebBase = await time(3, () =>
+    store.query(`SELECT w.d, COUNT(*) AS n, SUM(price_cents) AS list FROM purchases p CROSS JOIN (VALUES (7), (30), (60), (90)) w(d)
+       WHERE p.status IN ('ACTIVE', 'TRIAL', 'RECYCLE_BILLING') AND CAST(p.next_bill_date AS DATE) >= DATE '2025-12-01' AND CAST(p.next_bill_date AS DATE) < DATE '2025-12-01' + w.d GROUP BY 1 ORDER BY 1`),
+  );
+  line(`rebillsReport (shipped), 7/30/60/90 days (${reb.value.windows.at(-1)?.subscriptions.toLocaleString()} due in 90)`, reb.ms, verdict(reb.ms));
+  line('  baseline: plain SQL, live subscriptions due per window', rebBase.ms, `(shipped report ${(reb.ms / rebBase.ms).toFixed(0)}x the baseline's time)`);
 }
 
 /**

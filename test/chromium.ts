@@ -25,6 +25,7 @@ export function dashboardPages(connection: string): [string, string, string, str
     ['nav-overview', 'overview', '/reports/overview', '/settings'],
     ['nav-cohorts', 'cohorts', '/reports/cohorts', '/settings'],
     ['nav-retention', 'retention', '/reports/retention', '/settings'],
+    ['nav-rebills', 'rebills', '/reports/rebills', '/settings'],
     ['nav-mids', 'mids', '/reports/mids', '/settings'],
     ['nav-breakdowns', 'breakdowns', '/reports/breakdowns', '/settings'],
     ['nav-settings', 'settings', '/settings', '/reports/overview'],

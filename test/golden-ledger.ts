@@ -60,6 +60,10 @@ export interface HandTxn {
   parent?: number;
   cb?: string;
   rev?: string;
+  /** A declined attempt's response as the CRM serves it (default SOFT_DECLINE; also "Soft Decline"). */
+  resp?: string;
+  /** The sub-affiliate (sourceValue1); default "<aff>-sub". */
+  sub?: string;
 }
 type T = HandTxn;
 
@@ -96,11 +100,11 @@ export function ledgerOf(txns: readonly HandTxn[], zone = NY): { rows: PageRow<t
     const currency = t.cur ?? 'USD';
     rows.push({
       transaction_id: t.id, order_id: t.order, customer_id: t.cust, purchase_id: t.purchase ?? null, parent_txn_id: t.parent ?? null, txn_type: t.type,
-      response_type: t.ok === false ? 'SOFT_DECLINE' : 'SUCCESS', total_cents: t.cents, billing_cycle: cycle, merchant_id: t.mid, campaign_id: t.camp, product_id: 10 + t.camp,
-      aff_id: t.aff ?? null, source_value1: t.aff ? `${t.aff}-sub` : null, is_chargedback: t.cb !== undefined && t.rev === undefined, chargeback_cents: t.cb ? t.cents : null, chargeback_date: t.cb ?? null,
+      response_type: t.ok === false ? (t.resp ?? 'SOFT_DECLINE') : 'SUCCESS', total_cents: t.cents, billing_cycle: cycle, merchant_id: t.mid, campaign_id: t.camp, product_id: 10 + t.camp,
+      aff_id: t.aff ?? null, source_value1: t.sub ?? (t.aff ? `${t.aff}-sub` : null), is_chargedback: t.cb !== undefined && t.rev === undefined, chargeback_cents: t.cb ? t.cents : null, chargeback_date: t.cb ?? null,
       date_created: at(t.wall, zone), date_updated: at(t.rev ?? t.wall, zone), currency,
     });
-    const base = { transaction_id: t.id, customer_id: t.cust, order_id: t.order, purchase_id: t.purchase ?? null, campaign_id: t.camp, product_id: 10 + t.camp, aff_id: t.aff ?? null, source_value1: t.aff ? `${t.aff}-sub` : null, merchant_id: t.mid, billing_cycle: cycle, is_initial: cycle <= 1, currency, coupon_code: null, attribution: null };
+    const base = { transaction_id: t.id, customer_id: t.cust, order_id: t.order, purchase_id: t.purchase ?? null, campaign_id: t.camp, product_id: 10 + t.camp, aff_id: t.aff ?? null, source_value1: t.sub ?? (t.aff ? `${t.aff}-sub` : null), merchant_id: t.mid, billing_cycle: cycle, is_initial: cycle <= 1, currency, coupon_code: null, attribution: null };
     const kind = (t.ok === false ? 'decline' : t.type.toLowerCase()) as EventKind;
     const sign = kind === 'sale' || kind === 'decline' ? 1 : -1;
     events.push({ ...base, event_id: `${kind}:${t.id}`, kind, instant: at(t.wall, zone), amount_cents: sign * t.cents });

@@ -14,7 +14,7 @@ import { CrmClient } from '../src/crm/client.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import type { Store } from '../src/store/store.js';
 import { runSync } from '../src/sync/run.js';
-import { cohortReport, cohortTriangle, midReport, retentionReport, seriesReport, summaryReport, type Dimension } from '../src/analytics/index.js';
+import { cohortReport, cohortTriangle, midReport, rebillsReport, retentionReport, seriesReport, summaryReport, type Dimension } from '../src/analytics/index.js';
 import { openGoldenStore } from './golden-ledger.js';
 import { openTestStore } from './stores.js';
 
@@ -74,6 +74,9 @@ async function allReports(store: Store, cid: string, accountZone: string, range:
   const ny = { from: range.from, to: monthTo, tz: ZONES[0] as string, currency: 'USD', accountZone };
   await put('daily series', () => seriesReport(store, { ...ny, by: 'day' }));
   await put('daily cohorts', () => cohortReport(store, { ...ny, by: 'day', asOf, horizons: [1, 7, 30] }));
+  // Rebills ahead looks forward from the as-of, in the account's days: one zone.
+  await put('rebills', () => rebillsReport(store, { currency: 'USD', asOf }));
+  await put('rebills windows=1,14,120', () => rebillsReport(store, { currency: 'USD', asOf, windows: [1, 14, 120] }));
   return out;
 }
 

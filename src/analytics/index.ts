@@ -6,6 +6,7 @@ export * from './figures.js';
 export * from './summary.js';
 export * from './cohorts.js';
 export * from './retention.js';
+export * from './rebills.js';
 export * from './mids.js';
 export * from './currencies.js';
 export * from './names.js';

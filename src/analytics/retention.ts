@@ -1,26 +1,44 @@
 /**
- * Retention by rebill cycle (docs/metrics.md, "Retention"): the subscriptions whose initial (cycle 1) sale
- * falls in the range, followed cycle by cycle up to the data's as-of. Per cycle N:
+ * Retention by rebill cycle (docs/metrics.md, "Retention by rebill cycle"): the subscriptions whose
+ * initial (cycle 1) sale falls in the range, followed cycle by cycle up to the data's as-of. Per cycle N:
  * - due: subscriptions whose cycle N was due by the as-of: billed (approved or declined), or its bill
  *   date passed; the rest are pending (not yet due), the CRM's Pending column;
- * - approvals: subscriptions with an approved cycle-N sale; declined: attempted at cycle N, not approved;
+ * - approvals: subscriptions with an approved cycle-N sale; declined: attempted at cycle N, not approved,
+ *   split by the response of the last attempt into soft-declined (SOFT_DECLINE: recyclable; `recycling`
+ *   those still in recycle billing) and hard-declined (the rest);
+ * - recycle-saved: approved at N after one or more declines at N, by the retry that approved (the
+ *   approving attempt's place among the cycle's attempts in the ledger: retry k follows k declines); the save rate: of the soft first declines no longer
+ *   recycling, the share saved;
  * - retention = approvals / due; rebill rate = approvals / the cycle N-1 approvals of the same due base;
- * - cancellations: cancelled subscriptions whose last approved cycle is N.
+ * - cancellations: cancelled subscriptions whose last approved cycle is N; refunds and chargebacks: the
+ *   subscriptions whose cycle-N charge was refunded (or voided) or charged back (net of reversals) by
+ *   the as-of, with their amounts.
  * A cycle with pending subscriptions is incomplete. Counted per subscription (purchase), breakdowns by the
- * initial sale's attribution, in the initial sale's currency.
+ * initial sale's attribution, in the initial sale's currency; `subgroupBy` nests a second breakdown in
+ * each group (affiliate > sub-affiliate, the CRM's "source"). Every rebill attempt is also counted by its
+ * retry number (`rebillAttempts`): what the first attempt and each recycle retry approve, and how many
+ * days after the attempt before it each retry came.
  *
  * A cycle's bill date: the CRM's own next bill date for a live subscription's next cycle; otherwise the
  * day of its last approved sale plus, per later cycle, the gap its product shows from one cycle's
  * approval to the next cycle's first attempt (the median over the range's subscriptions), so a cancelled
  * subscription counts as lost exactly when its peers' same cycle falls due, not earlier.
  */
+import type { Cents } from '../core/money.js';
 import { addDays, localDate } from '../core/time.js';
 import type { ReportReader } from '../store/store.js';
 import { rate } from './arith.js';
-import { compareGroups, groupFromId, groupId, groupOf, type Dimension, type Group } from './dimensions.js';
+import { compareGroups, DIMENSION_SPECS, groupFromId, groupId, groupOf, type Dimension, type Group } from './dimensions.js';
 import { checkReportRange, instantRange } from './range.js';
-import { eventCol, filterSql, groupSelect, Params } from './sql.js';
+import { eventCol, filterSql, groupSelect, Params, enumSql } from './sql.js';
 import { reportZone, type RangeQuery } from './summary.js';
+
+/** Subscriptions saved at a cycle by one retry of recycle billing. */
+export interface RecycleSave {
+  /** 1 for the first retry after the cycle's first attempt, and so on. */
+  retry: number;
+  count: number;
+}
 
 export interface CycleRow {
   cycle: number;
@@ -28,24 +46,66 @@ export interface CycleRow {
   due: number;
   /** Subscriptions with an approved sale at this cycle. */
   approvals: number;
-  /** Due subscriptions attempted at this cycle and not approved by the as-of. */
+  /** Due subscriptions attempted at this cycle and not approved by the as-of (softDeclined + hardDeclined). */
   declined: number;
+  /** Declined, the last attempt a soft decline (recyclable). */
+  softDeclined: number;
+  /** Declined, the last attempt a hard decline (or a decline the CRM did not mark soft). */
+  hardDeclined: number;
+  /** Soft-declined subscriptions still in recycle billing at the as-of (they may yet be saved). */
+  recycling: number;
   /** Subscriptions whose cycle was not yet due by the as-of. */
   pending: number;
   /** approvals / due. */
   retention: number | null;
   /** approvals / the previous cycle's approvals among the due (null for cycle 1). */
   rebillRate: number | null;
+  /** Approved at this cycle after at least one decline at it. */
+  recycleSaved: number;
+  /** recycleSaved by the retry that approved, in order of the retry. */
+  recycleSaves: RecycleSave[];
+  /**
+   * Of the subscriptions whose first attempt at this cycle was a soft decline and that are no longer
+   * recycling, the share approved later at this cycle: what recycling saves of what it can try to save.
+   */
+  recycleSaveRate: number | null;
   /** Cancelled subscriptions whose last approved cycle is this one. */
   cancellations: number;
+  /** Subscriptions whose charge of this cycle was refunded or voided (in part or in full) by the as-of. */
+  refunds: number;
+  /** What those refunds and voids took back (positive). */
+  refundCents: Cents;
+  /** Subscriptions whose charge of this cycle is charged back (a chargeback not reversed) by the as-of. */
+  chargebacks: number;
+  /** The chargebacks of this cycle's charges, less their reversals (positive). */
+  chargebackCents: Cents;
   /** No subscription is pending at this cycle: its figures are final. */
   complete: boolean;
+}
+
+/** The rebill attempts (cycles 2 and later) of one retry number: the first attempt is retry 0. */
+export interface RetryRow {
+  retry: number;
+  attempts: number;
+  approved: number;
+  softDeclined: number;
+  hardDeclined: number;
+  /** approved / attempts. */
+  approvalRate: number | null;
+  /**
+   * For retries: the median number of days (account time) from the attempt before it; null for the first
+   * attempt.
+   */
+  daysAfterPrevious: number | null;
 }
 
 export interface RetentionRow {
   group: Group | null;
   initialPurchases: number;
   cycles: CycleRow[];
+  rebillAttempts: RetryRow[];
+  /** With `subgroupBy`: this group's subscriptions broken down by the second field (no deeper). */
+  subgroups: RetentionRow[] | null;
 }
 
 export interface RetentionReport {
@@ -54,6 +114,7 @@ export interface RetentionReport {
   zone: string;
   currency: string;
   groupBy: Dimension | null;
+  subgroupBy: Dimension | null;
   /** The instant due dates were judged at (epoch ms): the data's as-of. */
   asOf: number;
   rows: RetentionRow[];
@@ -63,6 +124,8 @@ export interface RetentionReport {
 export interface RetentionQuery extends RangeQuery {
   /** The data's as-of (epoch ms); default the clock. */
   asOf?: number;
+  /** A second breakdown inside each group (e.g. subaffiliate inside affiliate); needs groupBy. */
+  subgroupBy?: Dimension | null;
 }
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
@@ -76,7 +139,6 @@ const DEFAULT_GAP_DAYS = 30;
 
 /** Subscriptions of one kind: what decides when each of their cycles falls due. */
 interface SubGroup {
-  group: string;
   connectionId: string;
   product: string;
   /** Highest approved cycle, highest attempted cycle. */
@@ -88,6 +150,80 @@ interface SubGroup {
   nextBill: string | null;
   cancelled: boolean;
   count: number;
+}
+
+/** Per cycle, what the attempts and the money of a group's subscriptions say besides due and approvals. */
+interface CycleExtra {
+  soft: number;
+  recycling: number;
+  saved: Map<number, number>;
+  /** Saved after a soft first decline (the save rate's numerator); lost: soft first declines not saved, no longer recycling. */
+  savedSoft: number;
+  lostRecyclable: number;
+  refunds: number;
+  refundCents: number;
+  chargebacks: number;
+  chargebackCents: number;
+}
+
+/** Rebill attempts of one retry number: outcomes, and a histogram of days after the attempt before. */
+interface RetryExtra {
+  approved: number;
+  soft: number;
+  hard: number;
+  days: Map<number, number>;
+}
+
+/** Everything known of the finest groups (group and subgroup), merged upwards for a group's row. */
+interface Bucket {
+  subs: SubGroup[];
+  cycles: Map<number, CycleExtra>;
+  retries: Map<number, RetryExtra>;
+}
+
+const emptyBucket = (): Bucket => ({ subs: [], cycles: new Map(), retries: new Map() });
+const emptyCycle = (): CycleExtra => ({ soft: 0, recycling: 0, saved: new Map(), savedSoft: 0, lostRecyclable: 0, refunds: 0, refundCents: 0, chargebacks: 0, chargebackCents: 0 });
+
+function cycleOf(b: Bucket, c: number): CycleExtra {
+  let x = b.cycles.get(c);
+  if (!x) b.cycles.set(c, (x = emptyCycle()));
+  return x;
+}
+
+function retryOf(b: Bucket, r: number): RetryExtra {
+  let x = b.retries.get(r);
+  if (!x) b.retries.set(r, (x = { approved: 0, soft: 0, hard: 0, days: new Map() }));
+  return x;
+}
+
+const addTo = (m: Map<number, number>, k: number, v: number) => m.set(k, (m.get(k) ?? 0) + v);
+
+/** The buckets' union (a group's row from its subgroups'). */
+function merged(list: Bucket[]): Bucket {
+  const out = emptyBucket();
+  for (const b of list) {
+    out.subs.push(...b.subs);
+    for (const [c, x] of b.cycles) {
+      const y = cycleOf(out, c);
+      y.soft += x.soft;
+      y.recycling += x.recycling;
+      y.lostRecyclable += x.lostRecyclable;
+      y.savedSoft += x.savedSoft;
+      y.refunds += x.refunds;
+      y.refundCents += x.refundCents;
+      y.chargebacks += x.chargebacks;
+      y.chargebackCents += x.chargebackCents;
+      for (const [r, k] of x.saved) addTo(y.saved, r, k);
+    }
+    for (const [r, x] of b.retries) {
+      const y = retryOf(out, r);
+      y.approved += x.approved;
+      y.soft += x.soft;
+      y.hard += x.hard;
+      for (const [d, k] of x.days) addTo(y.days, d, k);
+    }
+  }
+  return out;
 }
 
 /** The median of a histogram (value -> count): the lower middle value. */
@@ -130,49 +266,73 @@ function gapBook(rows: Record<string, unknown>[]): (connectionId: string, produc
   };
 }
 
+/** The SELECT items of a second breakdown: `sub_conn` and `sub_grp` (NULL when there is none). */
+function subgroupSelect(subgroupBy: Dimension | null, column: (d: Dimension) => string): string {
+  if (!subgroupBy) return 'NULL AS sub_conn, NULL AS sub_grp';
+  return `${DIMENSION_SPECS[subgroupBy].scoped ? column('connection') : 'NULL'} AS sub_conn, ${column(subgroupBy)} AS sub_grp`;
+}
+
 /**
  * Retention of the subscriptions started in [from, to] in the report's currency (their initial sale's),
  * judged at the as-of. A billing-cycle filter limits the cycles listed.
  */
 export async function retentionReport(store: ReportReader, q: RetentionQuery): Promise<RetentionReport> {
-  if (q.groupBy === 'cycle') throw new RangeError('retention is already broken down by billing cycle; group it by another field');
+  if (q.groupBy === 'cycle' || q.subgroupBy === 'cycle') throw new RangeError('retention is already broken down by billing cycle; group it by another field');
+  if (q.subgroupBy && !q.groupBy) throw new RangeError('a subgroup breakdown needs a group breakdown (e.g. affiliate, then subaffiliate)');
+  if (q.subgroupBy && q.subgroupBy === q.groupBy) throw new RangeError(`retention is already grouped by ${q.groupBy}; choose another field to break its groups down by`);
   checkReportRange(q);
   const asOf = q.asOf ?? Date.now();
+  const groupBy = q.groupBy ?? null;
+  const subgroupBy = q.subgroupBy ?? null;
   const zone = reportZone({ ...q, basis: 'event' });
   const r = instantRange(q.from, q.to, zone);
   const p = new Params();
   const e = eventCol('e');
   const cycleFilter = (q.filters ?? []).find((f) => f.dimension === 'cycle');
   const others = (q.filters ?? []).filter((f) => f.dimension !== 'cycle');
+  const currency = p.add(q.currency);
   // A subscription's first cycle-1 sale decides whether it started in range, its currency, its product
   // and how it is attributed. The gaps between cycles are a product's schedule, whatever the currency:
   // they are read from every subscription started in range (`started`), the report's are those in its
   // currency (`subs`).
-  const started = `SELECT connection_id, purchase_id, product_id, grp_conn, grp, currency FROM (
-      SELECT e.connection_id, e.purchase_id, e.product_id, e.instant, e.currency, ${groupSelect(q.groupBy ?? null, e)},
+  const started = `SELECT connection_id, purchase_id, product_id, grp_conn, grp, sub_conn, sub_grp, currency FROM (
+      SELECT e.connection_id, e.purchase_id, e.product_id, e.instant, e.currency, ${groupSelect(groupBy, e)}, ${subgroupSelect(subgroupBy, e)},
         ROW_NUMBER() OVER (PARTITION BY e.connection_id, e.purchase_id ORDER BY e.instant, e.event_id) AS rn
       FROM money_events e
       WHERE e.kind = 'sale' AND e.billing_cycle = 1 AND e.purchase_id IS NOT NULL${filterSql(others, e, p)}) x
     WHERE rn = 1 AND instant >= ${store.sql.instantParam(p.add, r.startMs)} AND instant < ${store.sql.instantParam(p.add, r.endMs)}`;
-  const subs = `SELECT * FROM started WHERE currency = ${p.add(q.currency)}`;
-  // Per subscription and cycle: its first attempt and its first approval.
-  const attempts = `SELECT e.connection_id, e.purchase_id, e.billing_cycle AS cycle, MIN(e.instant) AS first_at, MIN(CASE WHEN e.kind = 'sale' THEN e.instant END) AS ok_at
+  const subs = `SELECT * FROM started WHERE currency = ${currency}`;
+  // Every attempt (sale or decline) of those subscriptions, numbered within its cycle (ord 0 is the
+  // first attempt, retry k the attempt after k declines; rev 1 the last), with the response the CRM gave.
+  const tries = `SELECT e.connection_id, e.purchase_id, e.billing_cycle AS cycle, e.kind, e.instant, ${enumSql('t.response_type')} AS response,
+        ROW_NUMBER() OVER (PARTITION BY e.connection_id, e.purchase_id, e.billing_cycle ORDER BY e.instant, e.event_id) - 1 AS ord,
+        ROW_NUMBER() OVER (PARTITION BY e.connection_id, e.purchase_id, e.billing_cycle ORDER BY e.instant DESC, e.event_id DESC) AS rev,
+        LAG(e.instant) OVER (PARTITION BY e.connection_id, e.purchase_id, e.billing_cycle ORDER BY e.instant, e.event_id) AS prev_at
       FROM started s JOIN money_events e ON e.connection_id = s.connection_id AND e.purchase_id = s.purchase_id
-      WHERE e.kind IN ('sale', 'decline') AND e.billing_cycle IS NOT NULL GROUP BY 1, 2, 3`;
+      LEFT JOIN transactions t ON t.connection_id = e.connection_id AND t.transaction_id = e.transaction_id
+      WHERE e.kind IN ('sale', 'decline') AND e.billing_cycle IS NOT NULL`;
+  // Per subscription and cycle: its first attempt, its first approval, and how its attempts went.
+  const attempts = `SELECT connection_id, purchase_id, cycle, MIN(instant) AS first_at, MIN(CASE WHEN kind = 'sale' THEN instant END) AS ok_at,
+        MAX(CASE WHEN rev = 1 AND kind = 'decline' AND response = 'SOFT_DECLINE' THEN 1 ELSE 0 END) AS last_soft,
+        MAX(CASE WHEN ord = 0 AND kind = 'decline' AND response = 'SOFT_DECLINE' THEN 1 ELSE 0 END) AS first_soft
+      FROM tries GROUP BY 1, 2, 3`;
+  // The retry that approved: the place of the cycle's first approval among its attempts (0: the first attempt).
+  const saves = `SELECT connection_id, purchase_id, cycle, MIN(ord) AS ok_retry FROM tries WHERE kind = 'sale' GROUP BY 1, 2, 3`;
   const day = (expr: string) => `CAST(${store.sql.localTimestamp(expr, 'c.timezone')} AS DATE)`;
-  const head = `WITH started AS (${started}), subs AS (${subs}), att AS (${attempts}),
+  const head = `WITH started AS (${started}), subs AS (${subs}), tries AS (${tries}), att AS (${attempts}),
      per AS (SELECT connection_id, purchase_id, MAX(CASE WHEN ok_at IS NOT NULL THEN cycle END) AS last_ok, MAX(cycle) AS last_try FROM att GROUP BY 1, 2)`;
-  const [kinds, gaps] = await Promise.all([
+  const keys = 's.grp_conn, s.grp, s.sub_conn, s.sub_grp';
+  const [kinds, gaps, cycles, money, retries] = await Promise.all([
     store.query(
       `${head}
-       SELECT s.grp_conn, s.grp, s.connection_id, s.product_id, pe.last_ok, pe.last_try, CAST(${day('a.ok_at')} AS TEXT) AS ok_date,
+       SELECT ${keys}, s.connection_id, s.product_id, pe.last_ok, pe.last_try, CAST(${day('a.ok_at')} AS TEXT) AS ok_date,
          pu.status, pu.next_bill_date, COUNT(*) AS cnt
        FROM subs s
        JOIN per pe ON pe.connection_id = s.connection_id AND pe.purchase_id = s.purchase_id
        JOIN att a ON a.connection_id = pe.connection_id AND a.purchase_id = pe.purchase_id AND a.cycle = pe.last_ok
        JOIN connections c ON c.connection_id = s.connection_id
        LEFT JOIN purchases pu ON pu.connection_id = s.connection_id AND pu.purchase_id = s.purchase_id
-       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`,
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11`,
       p.values,
     ),
     store.query(
@@ -185,6 +345,59 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery): P
        GROUP BY 1, 2, 3, 4`,
       p.values,
     ),
+    // Per cycle: the declined split by their last response, those still recycling, the saves by the
+    // retry that approved, and the recyclable declines that were not saved.
+    store.query(
+      `${head}, sv AS (${saves}),
+       cl AS (SELECT a.connection_id, a.purchase_id, a.cycle,
+           CASE WHEN a.ok_at IS NULL AND pe.last_ok < a.cycle THEN 1 ELSE 0 END AS declined,
+           CASE WHEN a.ok_at IS NULL AND pe.last_ok = a.cycle - 1 AND ${enumSql('pu.status')} = 'RECYCLE_BILLING' THEN 1 ELSE 0 END AS in_recycling,
+           a.last_soft, a.first_soft,
+           CASE WHEN sv.ok_retry > 0 THEN sv.ok_retry END AS saved_by
+         FROM att a
+         JOIN per pe ON pe.connection_id = a.connection_id AND pe.purchase_id = a.purchase_id
+         LEFT JOIN sv ON sv.connection_id = a.connection_id AND sv.purchase_id = a.purchase_id AND sv.cycle = a.cycle
+         LEFT JOIN purchases pu ON pu.connection_id = a.connection_id AND pu.purchase_id = a.purchase_id)
+       SELECT ${keys}, cl.cycle, cl.saved_by,
+         SUM(CASE WHEN cl.declined = 1 AND cl.last_soft = 1 THEN 1 ELSE 0 END) AS soft,
+         SUM(CASE WHEN cl.declined = 1 AND cl.last_soft = 1 AND cl.in_recycling = 1 THEN 1 ELSE 0 END) AS recycling,
+         SUM(CASE WHEN cl.declined = 1 AND cl.first_soft = 1 AND NOT (cl.last_soft = 1 AND cl.in_recycling = 1) THEN 1 ELSE 0 END) AS lost,
+         SUM(CASE WHEN cl.saved_by IS NOT NULL AND cl.first_soft = 1 THEN 1 ELSE 0 END) AS saved_soft,
+         COUNT(*) AS cnt
+       FROM subs s JOIN cl ON cl.connection_id = s.connection_id AND cl.purchase_id = s.purchase_id
+       GROUP BY 1, 2, 3, 4, 5, 6`,
+      p.values,
+    ),
+    // Refunds, voids and chargebacks of each cycle's charge (a refund's cycle is its parent sale's).
+    store.query(
+      `WITH started AS (${started}), subs AS (${subs}),
+       mv AS (SELECT e.connection_id, e.purchase_id, COALESCE(pt.billing_cycle, e.billing_cycle) AS cycle,
+           SUM(CASE WHEN e.kind IN ('refund', 'void') THEN 1 ELSE 0 END) AS refund_n, SUM(CASE WHEN e.kind IN ('refund', 'void') THEN -e.amount_cents ELSE 0 END) AS refund_cents,
+           SUM(CASE WHEN e.kind = 'chargeback' THEN 1 WHEN e.kind = 'chargeback_reversal' THEN -1 ELSE 0 END) AS cb_n,
+           SUM(CASE WHEN e.kind IN ('chargeback', 'chargeback_reversal') THEN -e.amount_cents ELSE 0 END) AS cb_cents
+         FROM subs s JOIN money_events e ON e.connection_id = s.connection_id AND e.purchase_id = s.purchase_id
+         LEFT JOIN transactions t ON t.connection_id = e.connection_id AND t.transaction_id = e.transaction_id
+         LEFT JOIN transactions pt ON pt.connection_id = t.connection_id AND pt.transaction_id = t.parent_txn_id AND e.kind IN ('refund', 'void')
+         WHERE e.kind IN ('refund', 'void', 'chargeback', 'chargeback_reversal') AND e.currency = ${currency}
+         GROUP BY 1, 2, 3)
+       SELECT ${keys}, mv.cycle,
+         SUM(CASE WHEN mv.refund_n > 0 THEN 1 ELSE 0 END) AS refunds, SUM(mv.refund_cents) AS refund_cents,
+         SUM(CASE WHEN mv.cb_n > 0 THEN 1 ELSE 0 END) AS chargebacks, SUM(mv.cb_cents) AS cb_cents
+       FROM subs s JOIN mv ON mv.connection_id = s.connection_id AND mv.purchase_id = s.purchase_id
+       GROUP BY 1, 2, 3, 4, 5`,
+      p.values,
+    ),
+    // Rebill attempts by retry number: their outcomes, and the days since the attempt before.
+    store.query(
+      `${head}
+       SELECT ${keys}, t.ord AS retry,
+         CASE WHEN t.kind = 'sale' THEN 'ok' WHEN t.response = 'SOFT_DECLINE' THEN 'soft' ELSE 'hard' END AS outcome,
+         CASE WHEN t.prev_at IS NULL THEN NULL ELSE ${day('t.instant')} - ${day('t.prev_at')} END AS days, COUNT(*) AS cnt
+       FROM subs s JOIN tries t ON t.connection_id = s.connection_id AND t.purchase_id = s.purchase_id AND t.cycle >= 2
+       JOIN connections c ON c.connection_id = s.connection_id
+       GROUP BY 1, 2, 3, 4, 5, 6, 7`,
+      p.values,
+    ),
   ]);
   const gap = gapBook(gaps);
   const zones = new Map((await store.query(`SELECT connection_id, timezone FROM connections`)).map((c) => [String(c.connection_id), String(c.timezone)]));
@@ -195,19 +408,47 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery): P
     return d;
   };
 
-  const byGroup = new Map<string, SubGroup[]>();
+  // The finest groups: (group, subgroup), keyed "<group id>\u0001<subgroup id>".
+  const buckets = new Map<string, Bucket>();
+  const keyOf = (row: Record<string, unknown>): string =>
+    `${groupBy ? groupId(groupOf(groupBy, row.grp_conn, row.grp)) : ''}\u0001${subgroupBy ? groupId(groupOf(subgroupBy, row.sub_conn, row.sub_grp)) : ''}`;
+  const bucket = (row: Record<string, unknown>): Bucket => {
+    const k = keyOf(row);
+    let b = buckets.get(k);
+    if (!b) buckets.set(k, (b = emptyBucket()));
+    return b;
+  };
   for (const row of kinds) {
-    const g = q.groupBy ? groupId(groupOf(q.groupBy, row.grp_conn, row.grp)) : '';
     const status = row.status === null || row.status === undefined ? null : String(row.status).toUpperCase();
-    const list = byGroup.get(g) ?? [];
-    list.push({
-      group: g, connectionId: String(row.connection_id), product: String(row.product_id), lastOk: n(row.last_ok), lastTry: n(row.last_try),
+    bucket(row).subs.push({
+      connectionId: String(row.connection_id), product: String(row.product_id), lastOk: n(row.last_ok), lastTry: n(row.last_try),
       okDate: text(row.ok_date) ?? '', nextBill: status !== null && ENDED.has(status) ? null : text(row.next_bill_date),
       cancelled: status === 'CANCELLED', count: n(row.cnt),
     });
-    byGroup.set(g, list);
   }
-  if (!q.groupBy && byGroup.size === 0) byGroup.set('', []);
+  for (const row of cycles) {
+    const x = cycleOf(bucket(row), n(row.cycle));
+    x.soft += n(row.soft);
+    x.recycling += n(row.recycling);
+    x.lostRecyclable += n(row.lost);
+    x.savedSoft += n(row.saved_soft);
+    if (row.saved_by !== null && row.saved_by !== undefined) addTo(x.saved, n(row.saved_by), n(row.cnt));
+  }
+  for (const row of money) {
+    const x = cycleOf(bucket(row), n(row.cycle));
+    x.refunds += n(row.refunds);
+    x.refundCents += n(row.refund_cents);
+    x.chargebacks += n(row.chargebacks);
+    x.chargebackCents += n(row.cb_cents);
+  }
+  for (const row of retries) {
+    const x = retryOf(bucket(row), n(row.retry));
+    const cnt = n(row.cnt);
+    if (row.outcome === 'ok') x.approved += cnt;
+    else if (row.outcome === 'soft') x.soft += cnt;
+    else x.hard += cnt;
+    if (row.days !== null && row.days !== undefined) addTo(x.days, n(row.days), cnt);
+  }
 
   /** The highest cycle of these subscriptions due by the as-of (their cycles up to it were all due). */
   const dueThrough = (s: SubGroup, upTo: number): number => {
@@ -225,31 +466,62 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery): P
   };
 
   const wanted = cycleFilter ? new Set(cycleFilter.values.map(Number)) : null;
-  const rows: RetentionRow[] = [...byGroup.entries()]
-    .map(([g, list]): [Group | null, SubGroup[]] => [q.groupBy ? groupFromId(g) : null, list])
-    .sort(([a], [b]) => (a && b ? compareGroups(a, b) : 0))
-    .map(([group, list]) => {
-      const maxCycle = Math.max(1, ...list.map((s) => s.lastTry));
-      const initial = list.reduce((a, s) => a + s.count, 0);
-      const cycles: CycleRow[] = [];
-      const through = list.map((s) => dueThrough(s, maxCycle));
-      for (let c = 1; c <= maxCycle; c++) {
-        let due = 0, approvals = 0, declined = 0, prevDue = 0, cancellations = 0;
-        list.forEach((s, i) => {
-          const isDue = (through[i] ?? 0) >= c;
-          if (isDue) due += s.count;
-          if (s.lastOk >= c) approvals += s.count;
-          else if (s.lastTry >= c) declined += s.count;
-          if (isDue && s.lastOk >= c - 1) prevDue += s.count;
-          if (s.cancelled && s.lastOk === c) cancellations += s.count;
-        });
-        if (wanted && !wanted.has(c)) continue;
-        cycles.push({
-          cycle: c, due, approvals, declined, pending: initial - due,
-          retention: rate(approvals, due), rebillRate: c === 1 ? null : rate(approvals, prevDue), cancellations, complete: due === initial,
-        });
-      }
-      return { group, initialPurchases: initial, cycles };
+  const rowOf = (group: Group | null, b: Bucket, subgroups: RetentionRow[] | null): RetentionRow => {
+    const list = b.subs;
+    const maxCycle = Math.max(1, ...list.map((s) => s.lastTry));
+    const initial = list.reduce((a, s) => a + s.count, 0);
+    const cycleRows: CycleRow[] = [];
+    const through = list.map((s) => dueThrough(s, maxCycle));
+    for (let c = 1; c <= maxCycle; c++) {
+      let due = 0, approvals = 0, declined = 0, prevDue = 0, cancellations = 0;
+      list.forEach((s, i) => {
+        const isDue = (through[i] ?? 0) >= c;
+        if (isDue) due += s.count;
+        if (s.lastOk >= c) approvals += s.count;
+        else if (s.lastTry >= c) declined += s.count;
+        if (isDue && s.lastOk >= c - 1) prevDue += s.count;
+        if (s.cancelled && s.lastOk === c) cancellations += s.count;
+      });
+      if (wanted && !wanted.has(c)) continue;
+      const x = b.cycles.get(c) ?? emptyCycle();
+      const saves = [...x.saved.entries()].sort(([a], [z]) => a - z).map(([retry, count]) => ({ retry, count }));
+      const saved = saves.reduce((a, s) => a + s.count, 0);
+      cycleRows.push({
+        cycle: c, due, approvals, declined, softDeclined: x.soft, hardDeclined: declined - x.soft, recycling: x.recycling, pending: initial - due,
+        retention: rate(approvals, due), rebillRate: c === 1 ? null : rate(approvals, prevDue),
+        recycleSaved: saved, recycleSaves: saves, recycleSaveRate: rate(x.savedSoft, x.savedSoft + x.lostRecyclable),
+        cancellations, refunds: x.refunds, refundCents: x.refundCents as Cents, chargebacks: x.chargebacks, chargebackCents: x.chargebackCents as Cents,
+        complete: due === initial,
+      });
+    }
+    const rebillAttempts = [...b.retries.entries()].sort(([a], [z]) => a - z).map(([retry, x]): RetryRow => {
+      const attempts = x.approved + x.soft + x.hard;
+      return { retry, attempts, approved: x.approved, softDeclined: x.soft, hardDeclined: x.hard, approvalRate: rate(x.approved, attempts), daysAfterPrevious: retry === 0 ? null : (lowerMedian(x.days) ?? null) };
     });
-  return { from: q.from, to: q.to, zone, currency: q.currency, groupBy: q.groupBy ?? null, asOf, rows };
+    return { group, initialPurchases: initial, cycles: cycleRows, rebillAttempts, subgroups };
+  };
+
+  // Groups in order, each with its subgroups in order.
+  const tree = new Map<string, Map<string, Bucket>>();
+  for (const [k, b] of buckets) {
+    const [g, sg] = k.split('\u0001') as [string, string];
+    let subs = tree.get(g);
+    if (!subs) tree.set(g, (subs = new Map()));
+    subs.set(sg, b);
+  }
+  if (!groupBy && tree.size === 0) tree.set('', new Map([['', emptyBucket()]]));
+  const byGroup = (a: [Group | null, unknown], b: [Group | null, unknown]) => (a[0] && b[0] ? compareGroups(a[0], b[0]) : 0);
+  const rows: RetentionRow[] = [...tree.entries()]
+    .map(([g, subs]): [Group | null, Map<string, Bucket>] => [groupBy ? groupFromId(g) : null, subs])
+    .sort(byGroup)
+    .map(([group, subs]) => {
+      const children = subgroupBy
+        ? [...subs.entries()]
+            .map(([sg, b]): [Group | null, Bucket] => [groupFromId(sg), b])
+            .sort(byGroup)
+            .map(([sg, b]) => rowOf(sg, b, null))
+        : null;
+      return rowOf(group, merged([...subs.values()]), children);
+    });
+  return { from: q.from, to: q.to, zone, currency: q.currency, groupBy, subgroupBy, asOf, rows };
 }

@@ -12,7 +12,7 @@ import type { Store } from '../store/store.js';
 import { runSync } from '../sync/run.js';
 import { cohortReport } from './cohorts.js';
 import { midReport } from './mids.js';
-import { retentionReport } from './retention.js';
+import { retentionReport, type RetentionRow } from './retention.js';
 import { seriesReport, summaryReport } from './summary.js';
 import { openTestStore } from '../../test/stores.js';
 
@@ -41,6 +41,9 @@ interface Ev {
   cycle: number;
   /** ISO 4217: its campaign's currency. */
   currency: string;
+  /** The sandbox's response type and recycle number (0 on a cycle's first attempt) of the transaction. */
+  response: string;
+  recycle: number;
 }
 
 /** The ledger by docs/metrics.md, from the ground truth (a void of an authorization books nothing). */
@@ -51,7 +54,10 @@ function oracleEvents(m: Merchant): Ev[] {
     // A record the CRM serves unreadable is set aside (quarantine), not in any report.
     if ((UNREADABLE_KINDS as readonly string[]).includes(oddityOf(m, x) ?? '')) continue;
     const ok = x.response === 'SUCCESS';
-    const base = { currency: x.order.campaign.currency.code, customer: x.order.customer.customerId, order: x.order.orderId, purchase: x.purchase?.purchaseId ?? null, campaign: x.order.campaign.campaignId, mid: x.mid.merchantId, cycle: x.cycle };
+    const base = {
+      currency: x.order.campaign.currency.code, customer: x.order.customer.customerId, order: x.order.orderId, purchase: x.purchase?.purchaseId ?? null, campaign: x.order.campaign.campaignId,
+      mid: x.mid.merchantId, cycle: x.cycle, response: x.response, recycle: x.recycle,
+    };
     const parentT = x.parent ? x.parent.t : x.t;
     let kind: Kind | null = null;
     if (ok && (x.type === 'SALE' || x.type === 'CAPTURE')) kind = 'sale';
@@ -131,16 +137,19 @@ function oracleRetention(m: Merchant, evs: Ev[], zone: string, from: string, to:
   const subs = new Set([...start.entries()].filter(([, e]) => localDate(e.t, zone) >= from && localDate(e.t, zone) <= to).map(([p]) => p));
   const purchase = new Map(m.purchases.map((p) => [p.purchaseId, p]));
   // Per subscription and cycle: the first attempt and the first approval.
-  const att = new Map<string, Map<number, { first: number; ok: number | null }>>();
+  const att = new Map<string, Map<number, { first: number; ok: number | null; tries: Ev[] }>>();
   for (const e of evs) {
     if ((e.kind !== 'sale' && e.kind !== 'decline') || !e.purchase || !subs.has(e.purchase)) continue;
-    const byCycle = att.get(e.purchase) ?? new Map<number, { first: number; ok: number | null }>();
-    const a = byCycle.get(e.cycle) ?? { first: e.t, ok: null };
+    const byCycle = att.get(e.purchase) ?? new Map<number, { first: number; ok: number | null; tries: Ev[] }>();
+    const a = byCycle.get(e.cycle) ?? { first: e.t, ok: null, tries: [] };
     a.first = Math.min(a.first, e.t);
     if (e.kind === 'sale') a.ok = a.ok === null ? e.t : Math.min(a.ok, e.t);
+    a.tries.push(e);
     byCycle.set(e.cycle, a);
     att.set(e.purchase, byCycle);
   }
+  // Each cycle's attempts in order (instant, then event id).
+  for (const byCycle of att.values()) for (const a of byCycle.values()) a.tries.sort((x, y) => x.t - y.t || (x.id < y.id ? -1 : 1));
   const days = (a: string, b: string) => Math.round((Date.parse(a) - Date.parse(b)) / DAY);
   const hist = new Map<string, number[]>();
   const product = (p: string) => purchase.get(p)!.cp.productId;
@@ -179,8 +188,24 @@ function oracleRetention(m: Merchant, evs: Ev[], zone: string, from: string, to:
       if ((c === lastOk + 1 && nextBill !== null ? nextBill : date) >= today) break;
       through = c;
     }
-    return { lastOk, lastTry, through, cancelled: pu.status === 'CANCELLED' };
+    return { p, lastOk, lastTry, through, cancelled: pu.status === 'CANCELLED', recyclingAt: pu.status === 'RECYCLE_BILLING' ? lastOk + 1 : 0, byCycle };
   });
+  // Refunds, voids and chargebacks of each subscription's charges, by the charge's cycle (a chargeback
+  // reversed before the store first saw it is not in the ledger: the ground truth's current flags).
+  const money = new Map<string, { refunds: number; refundCents: number; cbs: number; cbCents: number }>();
+  for (const e of evs) {
+    if (!e.purchase || !subs.has(e.purchase) || (e.kind !== 'refund' && e.kind !== 'void' && e.kind !== 'chargeback')) continue;
+    const k = `${e.purchase}|${e.cycle}`;
+    const m = money.get(k) ?? { refunds: 0, refundCents: 0, cbs: 0, cbCents: 0 };
+    if (e.kind === 'chargeback') {
+      m.cbs++;
+      m.cbCents -= e.cents;
+    } else {
+      m.refunds++;
+      m.refundCents -= e.cents;
+    }
+    money.set(k, m);
+  }
   const initial = per.length;
   const maxCycle = Math.max(1, ...per.map((x) => x.lastTry));
   const cycles = Array.from({ length: maxCycle }, (_, i) => {
@@ -188,13 +213,57 @@ function oracleRetention(m: Merchant, evs: Ev[], zone: string, from: string, to:
     const due = per.filter((x) => x.through >= c).length;
     const approvals = per.filter((x) => x.lastOk >= c).length;
     const prevDue = per.filter((x) => x.through >= c && x.lastOk >= c - 1).length;
+    const declined = per.filter((x) => x.lastOk < c && x.lastTry >= c);
+    const tries = (x: (typeof per)[number]) => x.byCycle.get(c)?.tries ?? [];
+    const soft = (e: Ev | undefined) => e?.kind === 'decline' && e.response === 'SOFT_DECLINE';
+    const lastSoft = declined.filter((x) => soft(tries(x).at(-1)));
+    const recycling = lastSoft.filter((x) => x.recyclingAt === c);
+    // Saved: approved at c after declines at c, by the retry that approved: the sandbox's own recycle
+    // number of the approving attempt (the report counts the attempts before it: they must agree).
+    const saves = new Map<number, number>();
+    for (const x of per) {
+      const t = tries(x);
+      const okAt = t.findIndex((e) => e.kind === 'sale');
+      if (okAt <= 0) continue;
+      const retry = t[okAt]!.recycle;
+      saves.set(retry, (saves.get(retry) ?? 0) + 1);
+    }
+    const saved = [...saves.values()].reduce((a, b) => a + b, 0);
+    const savedSoft = per.filter((x) => tries(x).findIndex((e) => e.kind === 'sale') > 0 && soft(tries(x)[0])).length;
+    const lost = declined.filter((x) => soft(tries(x)[0]) && !(soft(tries(x).at(-1)) && x.recyclingAt === c)).length;
+    const m = per.map((x) => money.get(`${x.p}|${c}`)).filter((v) => v !== undefined);
     return {
-      cycle: c, due, approvals, declined: per.filter((x) => x.lastOk < c && x.lastTry >= c).length, pending: initial - due,
+      cycle: c, due, approvals, declined: declined.length, softDeclined: lastSoft.length, hardDeclined: declined.length - lastSoft.length, recycling: recycling.length, pending: initial - due,
       retention: due ? approvals / due : null, rebillRate: c === 1 ? null : prevDue ? approvals / prevDue : null,
-      cancellations: per.filter((x) => x.cancelled && x.lastOk === c).length, complete: due === initial,
+      recycleSaved: saved, recycleSaves: [...saves.entries()].sort(([a], [b]) => a - b).map(([retry, count]) => ({ retry, count })), recycleSaveRate: savedSoft + lost ? savedSoft / (savedSoft + lost) : null,
+      cancellations: per.filter((x) => x.cancelled && x.lastOk === c).length,
+      refunds: m.filter((v) => v.refunds > 0).length, refundCents: m.reduce((a, v) => a + v.refundCents, 0),
+      chargebacks: m.filter((v) => v.cbs > 0).length, chargebackCents: m.reduce((a, v) => a + v.cbCents, 0),
+      complete: due === initial,
     };
   });
-  return { initialPurchases: initial, cycles };
+  // Rebill attempts (cycles 2 and later) by retry: the sandbox's recycle number (0 on a first attempt).
+  const retries = new Map<number, { ok: number; soft: number; hard: number; days: number[] }>();
+  for (const x of per) {
+    for (const [c, a] of x.byCycle) {
+      if (c < 2) continue;
+      a.tries.forEach((e, i) => {
+        const retry = e.recycle;
+        const r = retries.get(retry) ?? { ok: 0, soft: 0, hard: 0, days: [] };
+        if (e.kind === 'sale') r.ok++;
+        else if (e.response === 'SOFT_DECLINE') r.soft++;
+        else r.hard++;
+        if (i > 0) r.days.push(days(localDate(e.t, az), localDate(a.tries[i - 1]!.t, az)));
+        retries.set(retry, r);
+      });
+    }
+  }
+  const rebillAttempts = [...retries.entries()].sort(([a], [b]) => a - b).map(([retry, r]) => {
+    const attempts = r.ok + r.soft + r.hard;
+    const sorted = [...r.days].sort((a, b) => a - b);
+    return { retry, attempts, approved: r.ok, softDeclined: r.soft, hardDeclined: r.hard, approvalRate: r.ok / attempts, daysAfterPrevious: retry === 0 ? null : (sorted[Math.ceil(sorted.length / 2) - 1] ?? null) };
+  });
+  return { initialPurchases: initial, cycles, rebillAttempts, subgroups: null };
 }
 
 const openEngine = (engine: 'duckdb' | 'postgres') => openTestStore(engine, 'analytics');
@@ -385,6 +454,31 @@ describe.each([
       const want = oracleRetention(sb.merchant, all, zone, from, to, asOf, cur);
       if (cur === 'USD') expect(want.initialPurchases).toBeGreaterThan(20);
       expect(r.rows, cur).toEqual([{ group: null, ...want }]);
+      if (to === '2025-04-30' && cur === 'USD' && profile === 'rich') {
+        // The CRM's columns all occur: soft and hard declines, saves by more than one retry, refunds and chargebacks.
+        const total = (k: 'softDeclined' | 'hardDeclined' | 'recycleSaved' | 'refunds' | 'chargebacks') => want.cycles.reduce((a, c) => a + c[k], 0);
+        expect([total('softDeclined'), total('hardDeclined'), total('recycleSaved'), total('refunds'), total('chargebacks')].every((v) => v > 0)).toBe(true);
+        expect(new Set(want.cycles.flatMap((c) => c.recycleSaves.map((x) => x.retry))).size).toBeGreaterThan(1);
+        expect(want.rebillAttempts.map((a) => a.retry)).toEqual([0, 1, 2, 3]);
+        // Grouped by campaign, product, MID, and affiliate > sub-affiliate: each group's row is the report
+        // filtered to it, and (nested) its subgroups' counts add up to it.
+        for (const [groupBy, subgroupBy] of [['campaign', null], ['product', null], ['mid', null], ['affiliate', 'subaffiliate']] as const) {
+          const g = await retentionReport(store, { from, to, tz: zone, currency: cur, asOf, groupBy, subgroupBy });
+          expect(g.rows.reduce((a, x) => a + x.initialPurchases, 0), groupBy).toBe(want.initialPurchases);
+          expect(g.rows.length, groupBy).toBeGreaterThan(1);
+          for (const row of g.rows) {
+            if (row.group?.value === null || row.group === null) continue;
+            const only = await retentionReport(store, { from, to, tz: zone, currency: cur, asOf, filters: [{ dimension: groupBy, values: [row.group.value] }] });
+            // (What is due depends on the bill-date gaps of the report's subscriptions: a filter changes them.)
+            const counts = (x: RetentionRow) => ({ ...x, group: null, subgroups: null, cycles: x.cycles.map(({ due, pending, retention, rebillRate, complete, ...c }) => c) });
+            expect(counts(row), `${groupBy} ${row.group.value}`).toEqual(counts(only.rows[0]!));
+            if (!subgroupBy) continue;
+            for (const k of ['approvals', 'softDeclined', 'hardDeclined', 'recycleSaved', 'refunds', 'chargebacks', 'refundCents'] as const) {
+              expect(row.cycles.map((c) => c[k]), `${row.group.value} ${k}`).toEqual(row.cycles.map((c) => row.subgroups!.reduce((a, sg) => a + (sg.cycles.find((y) => y.cycle === c.cycle)?.[k] ?? 0), 0)));
+            }
+          }
+        }
+      }
       if (from === '2025-05-15' && cur === 'USD') {
         // A young cohort: its cycle 2 is mostly not yet due, and its rate on due subscriptions is
         // comparable with the older cohorts' (not the whole cohort as its base).

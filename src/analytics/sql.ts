@@ -24,6 +24,15 @@ export function plusDaysSql(expr: string, days: number): string {
 }
 
 /**
+ * A CRM enum (a transaction's response type, a purchase's status) as one spelling: SOFT_DECLINE,
+ * RECYCLE_BILLING. The CRM also serves display casings ("Soft Decline", "Recycle Billing"; docs/sync.md),
+ * stored as served.
+ */
+export function enumSql(column: string): string {
+  return `REPLACE(UPPER(TRIM(${column})), ' ', '_')`;
+}
+
+/**
  * AND-joined conditions for filters on columns chosen by `column`; '' when there are none. A plain value
  * matches in every connection; a connection's own value (ScopedValue) also needs `column('connection')`.
  */

@@ -129,6 +129,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./commands/report.js')).reportCommand('mids'),
   },
   {
+    path: ['report', 'rebills'],
+    summary: 'subscriptions due in the next 7/30/60/90 days, list price and expected revenue at the observed approval',
+    load: async () => (await import('./commands/report.js')).reportCommand('rebills'),
+  },
+  {
     path: ['forecast', 'sbg'],
     summary: 'fit the sBG retention model on survivor counts N0,N1,... and project survival, with its interval',
     load: () => import('./commands/forecast-sbg.js'),

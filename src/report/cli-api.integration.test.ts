@@ -48,6 +48,9 @@ const CASES: [ReportName, Record<string, string | string[]>][] = [
   ['triangle', { from: '2025-01-01', to: '2025-01-31', tz: NY, groupBy: 'connection', asOf: '2025-06-01' }],
   ['retention', { from: '2024-11-01', to: '2025-03-31', tz: NY, groupBy: 'campaign', asOf: '2025-06-01' }],
   ['mids', { from: '2025-01-01', to: '2025-01-31', tz: NY, filter: 'mid:Gateway Five-O-One' }],
+  ['retention', { from: '2024-11-01', to: '2025-03-31', tz: NY, groupBy: 'affiliate', subgroupBy: 'subaffiliate', asOf: '2025-06-01' }],
+  ['rebills', { asOf: '2025-01-20', tz: NY }],
+  ['rebills', { windows: '3,30', connection: 'golden', currency: 'USD', asOf: '2025-01-20', tz: NY }],
 ];
 
 /** The second account: campaign 1 and 2 and MID 501 as the golden one numbers them; sales in USD and MXN. */
@@ -135,7 +138,7 @@ describe('konduit report --format json and the HTTP API', () => {
   });
 
   it('keep the accounts and the currencies apart, with names', () => {
-    const at = (i: number) => fromCli[CASES.length - 8 + i];
+    const at = (i: number) => fromCli[CASES.length - 11 + i];
     const byCampaign = at(0) as SummaryJson;
     expect([byCampaign.currency, byCampaign.otherCurrencies]).toEqual(['USD', [{ currency: 'MXN', gross: '2499.00' }]]);
     expect(byCampaign.groups.map((g) => [g.group, g.connection, g.id, g.name, g.figures.grossRevenue.current])).toEqual([

@@ -147,7 +147,7 @@ function oracleRetention(cur: string) {
   // Judged on 2025-06-01, every cycle shown was due: the base is every subscription started.
   const start = new Map<string, MoneyEvent>();
   for (const e of [...EVENTS].sort((a, b) => a.instant - b.instant)) if (e.kind === 'sale' && e.billing_cycle === 1 && e.purchase_id && !start.has(e.purchase_id)) start.set(e.purchase_id, e);
-  const subs = [...start.values()].filter((e) => e.currency === cur && inRange(e.instant)).map((e) => e.purchase_id);
+  const subs = [...start.values()].filter((e) => e.currency === cur && inRange(e.instant)).map((e) => e.purchase_id as string);
   const approved = new Map<number, Set<string>>();
   const tried = new Map<number, Set<string>>();
   for (const e of EVENTS) {
@@ -159,15 +159,35 @@ function oracleRetention(cur: string) {
   const cancelled = PURCHASES.filter((p) => p.status === 'CANCELLED' && subs.includes(p.purchase_id)).map((p) => lastCycle(p.purchase_id));
   const initial = approved.get(1)?.size ?? 0;
   const max = Math.max(1, ...tried.keys());
+  const txn = (id: number) => TXNS.find((t) => t.id === id)!;
+  // Each subscription's attempts at a cycle, in order; a decline is soft unless the transaction says hard.
+  const tries = (p: string, c: number) => EVENTS.filter((e) => e.purchase_id === p && e.billing_cycle === c && (e.kind === 'sale' || e.kind === 'decline')).sort((a, b) => a.instant - b.instant);
+  const soft = (e: MoneyEvent | undefined) => e?.kind === 'decline' && (txn(e.transaction_id).resp ?? 'SOFT_DECLINE') === 'SOFT_DECLINE';
+  // Refunds and voids count at their parent sale's cycle; a chargeback and its reversal at the sale's.
+  const cycleOf = (e: MoneyEvent) => (txn(e.transaction_id).parent === undefined ? e.billing_cycle : (txn(txn(e.transaction_id).parent!).cycle ?? 1));
+  const moneyOf = (p: string, c: number, kinds: EventKind[]) => EVENTS.filter((e) => e.purchase_id === p && kinds.includes(e.kind) && cycleOf(e) === c);
   return {
     initialPurchases: initial,
     cycles: Array.from({ length: max }, (_, i) => {
       const c = i + 1;
       const a = approved.get(c)?.size ?? 0;
-      const declined = [...(tried.get(c) ?? [])].filter((p) => !approved.get(c)?.has(p)).length;
+      const declined = [...(tried.get(c) ?? [])].filter((p) => !approved.get(c)?.has(p));
+      const softDeclined = declined.filter((p) => soft(tries(p, c).at(-1))).length;
+      const saved = subs.filter((p) => tries(p, c).findIndex((e) => e.kind === 'sale') > 0).length;
+      const savedSoft = subs.filter((p) => tries(p, c).findIndex((e) => e.kind === 'sale') > 0 && soft(tries(p, c)[0])).length;
+      // None is still in recycle billing (no purchase says RECYCLE_BILLING): every soft first decline is resolved.
+      const lost = declined.filter((p) => soft(tries(p, c)[0])).length;
+      const refunds = subs.map((p) => moneyOf(p, c, ['refund', 'void']));
+      const cbs = subs.map((p) => moneyOf(p, c, ['chargeback', 'chargeback_reversal']));
       return {
-        cycle: c, due: initial, approvals: a, declined, pending: 0, retention: rate(a, initial), rebillRate: c === 1 ? null : rate(a, approved.get(c - 1)?.size ?? 0),
-        cancellations: cancelled.filter((x) => x === c).length, complete: true,
+        cycle: c, due: initial, approvals: a, declined: declined.length, softDeclined, hardDeclined: declined.length - softDeclined, recycling: 0, pending: 0,
+        retention: rate(a, initial), rebillRate: c === 1 ? null : rate(a, approved.get(c - 1)?.size ?? 0),
+        recycleSaved: saved, recycleSaves: saved ? [{ retry: 1, count: saved }] : [], recycleSaveRate: rate(savedSoft, savedSoft + lost),
+        cancellations: cancelled.filter((x) => x === c).length,
+        refunds: refunds.filter((l) => l.length > 0).length, refundAmount: money(-refunds.flat().reduce((s, e) => s + e.amount_cents, 0), cur),
+        chargebacks: cbs.filter((l) => l.filter((e) => e.kind === 'chargeback').length > l.filter((e) => e.kind === 'chargeback_reversal').length).length,
+        chargebackAmount: money(-cbs.flat().reduce((s, e) => s + e.amount_cents, 0), cur),
+        complete: true,
       };
     }),
   };

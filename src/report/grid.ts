@@ -9,7 +9,7 @@
 import { csvText } from '../core/csv.js';
 import { localMinute } from '../core/time.js';
 import { DIMENSION_SPECS, RATE_FIGURES, type Dimension, type Figures } from '../analytics/index.js';
-import type { CoverageJson, CurrencyJson, GroupJson, Rate, ReportJson } from './json.js';
+import type { CoverageJson, CurrencyJson, GroupJson, Rate, ReportJson, RetentionRowJson } from './json.js';
 import type { RenderedReport } from './run.js';
 
 export type Format = 'table' | 'json' | 'csv';
@@ -143,21 +143,75 @@ export function triangleGrid(r: ReportJson['triangle'], format: Format): Grid {
   };
 }
 
+/** "1:12 2:5": the subscriptions saved at a cycle by each retry. */
+const savesCell = (saves: { retry: number; count: number }[]) => saves.map((x) => `${x.retry}:${x.count}`).join(' ');
+
 /**
- * Retention: one row per (group and) cycle. A cycle with subscriptions not yet due is not final: its
- * retention and rebill rate end with "~" in tables; CSV has a column for completeness.
+ * Retention: one row per (group, subgroup and) cycle. A cycle with subscriptions not yet due is not
+ * final: its retention and rebill rate end with "~" in tables; CSV has a column for completeness. With a
+ * subgroup breakdown, a group's own rows come first ("(all)" in the subgroup's columns), then its
+ * subgroups'.
  */
 export function retentionGrid(r: ReportJson['retention'], format: Format): Grid {
   const mark = (v: string, complete: boolean) => (format !== 'csv' && !complete && v !== '-' ? `${v}~` : v);
+  const sub = r.subgroupBy;
+  const all: GroupJson = { group: '(all)', connection: '(all)', id: '(all)', name: '' };
+  const rowsOf = (row: RetentionRowJson, subgroup: GroupJson | null) =>
+    row.cycles.map((c) => [
+      ...groupCells(r.groupBy, row), ...(sub ? groupCells(sub, subgroup ?? all) : []),
+      String(c.cycle), String(row.initialPurchases), String(c.due), String(c.approvals), String(c.declined), String(c.softDeclined), String(c.hardDeclined), String(c.recycling), String(c.pending),
+      String(c.recycleSaved), savesCell(c.recycleSaves), rateCell(c.recycleSaveRate, format),
+      mark(rateCell(c.retention, format), c.complete), mark(rateCell(c.rebillRate, format), c.complete), String(c.cancellations),
+      String(c.refunds), c.refundAmount, String(c.chargebacks), c.chargebackAmount,
+      ...(format === 'csv' ? [String(c.complete)] : []),
+    ]);
   return {
-    columns: [...groupCols(r.groupBy), 'Cycle', 'Initial subscriptions', 'Due', 'Approvals', 'Declined', 'Pending', 'Retention', 'Rebill rate', 'Cancellations', ...(format === 'csv' ? ['Complete'] : [])],
+    columns: [
+      ...groupCols(r.groupBy), ...(sub ? groupCols(sub).map((c) => (c === 'Connection' ? 'Subgroup connection' : c)) : []),
+      'Cycle', 'Initial subscriptions', 'Due', 'Approvals', 'Declined', 'Soft declined', 'Hard declined', 'Recycling', 'Pending', 'Recycle saved', 'Saves by retry', 'Save rate',
+      'Retention', 'Rebill rate', 'Cancellations', 'Refunds', `Refunded (${r.currency})`, 'Chargebacks', `Charged back (${r.currency})`,
+      ...(format === 'csv' ? ['Complete'] : []),
+    ],
+    rows: r.rows.flatMap((row) => [...rowsOf(row, null), ...(row.subgroups ?? []).flatMap((x) => rowsOf({ ...x, group: row.group, connection: row.connection, id: row.id, name: row.name }, x))]),
+  };
+}
+
+/** Rebill attempts (cycles 2 and later) by retry number, per group: what each retry approves and when it comes. */
+export function retentionRetryGrid(r: ReportJson['retention'], format: Format): Grid {
+  return {
+    columns: [...groupCols(r.groupBy), 'Retry', 'Attempts', 'Approved', 'Soft declined', 'Hard declined', 'Approval rate', 'Days after previous'],
     rows: r.rows.flatMap((row) =>
-      row.cycles.map((c) => [
-        ...groupCells(r.groupBy, row), String(c.cycle), String(row.initialPurchases), String(c.due), String(c.approvals), String(c.declined), String(c.pending),
-        mark(rateCell(c.retention, format), c.complete), mark(rateCell(c.rebillRate, format), c.complete), String(c.cancellations),
-        ...(format === 'csv' ? [String(c.complete)] : []),
+      row.rebillAttempts.map((a) => [
+        ...groupCells(r.groupBy, row), a.retry === 0 ? (format === 'csv' ? '0' : '0 (first)') : String(a.retry), String(a.attempts), String(a.approved), String(a.softDeclined), String(a.hardDeclined),
+        rateCell(a.approvalRate, format), a.daysAfterPrevious === null ? (format === 'csv' ? '' : '-') : String(a.daysAfterPrevious),
       ]),
     ),
+  };
+}
+
+/**
+ * Rebills ahead: per window, one row per cycle billed (fresh bills and recycle retries apart) with the
+ * rate that values it and where that rate comes from, then the window's total ("all").
+ */
+export function rebillsGrid(r: ReportJson['rebills'], format: Format): Grid {
+  const source = (s: string) => (s === 'cycle' ? 'this cycle' : s === 'rebills' ? 'all rebills' : 'none');
+  return {
+    columns: ['Window (days)', 'From', 'To', 'Cycle', 'Recycling', 'Subscriptions', `List price (${r.currency})`, 'Rate', 'Rate from', `Expected revenue (${r.currency})`],
+    rows: r.windows.flatMap((w) => [
+      ...w.lines.map((l) => [String(w.days), w.from, w.to, String(l.cycle), l.recycling ? 'yes' : 'no', String(l.subscriptions), l.listPrice, rateCell(l.rate, format), source(l.rateSource), l.expectedRevenue ?? (format === 'csv' ? '' : '-')]),
+      [String(w.days), w.from, w.to, 'all', '', String(w.subscriptions), w.listPrice, '', '', w.expectedRevenue],
+    ]),
+  };
+}
+
+/** The approval observed per rebill cycle that rebills ahead values bills at. */
+export function rebillRatesGrid(r: ReportJson['rebills'], format: Format): Grid {
+  return {
+    columns: ['Cycle', 'First attempts', 'Approved first', 'Soft first', 'Saved', 'Not saved', 'First-attempt rate', 'Soft-decline rate', 'Save rate', 'Expected rate'],
+    rows: r.rates.map((x) => [
+      x.cycle === null ? 'all' : String(x.cycle), String(x.firstAttempts), String(x.firstApproved), String(x.softFirst), String(x.saved), String(x.lost),
+      rateCell(x.firstAttemptRate, format), rateCell(x.softDeclineRate, format), rateCell(x.saveRate, format), rateCell(x.expectedRate, format),
+    ]),
   };
 }
 
@@ -206,7 +260,15 @@ export function formatReport(r: RenderedReport, format: Format): string {
       case 'triangle': return triangleGrid(r.body, format);
       case 'retention': return retentionGrid(r.body, format);
       case 'mids': return midsGrid(r.body, format);
+      case 'rebills': return rebillsGrid(r.body, format);
     }
   })();
-  return format === 'csv' ? gridToCsv(grid) : `${gridToTable(grid)}\n${currencyNote(r.body)}${coverageNote(r.body)}`;
+  if (format === 'csv') return gridToCsv(grid);
+  // Retention's table is followed by its rebill attempts by retry (in JSON they are rebillAttempts);
+  // rebills ahead's by the rates it used and the overdue subscriptions.
+  const more =
+    r.name === 'retention' && r.body.rows.some((x) => x.rebillAttempts.length > 0) ? `\nRebill attempts by retry (cycles 2 and later):\n${gridToTable(retentionRetryGrid(r.body, format))}`
+    : r.name === 'rebills' ? `\nApproval observed per cycle (every rebill cycle together: "all"):\n${gridToTable(rebillRatesGrid(r.body, format))}\nOverdue (next bill date passed, not billed): ${r.body.overdue.subscriptions} subscriptions, ${r.body.overdue.listPrice} ${r.body.currency} list price.\n`
+    : '';
+  return `${gridToTable(grid)}${more}\n${currencyNote(r.body)}${coverageNote(r.body)}`;
 }

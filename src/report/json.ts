@@ -11,7 +11,7 @@ import { formatMinor } from '../core/currency.js';
 import { startOfLocalDay } from '../core/time.js';
 import {
   MONEY_FIGURES, nameOf, RATE_FIGURES,
-  type Basis, type CohortReport, type ReportCoverage, type ReportWarning, type ComparedFigures, type CurrencyGross, type Dimension, type Figures, type Group, type MidMonth, type MidReport, type NameBook, type Period, type RetentionReport, type SeriesReport, type SummaryReport, type TriangleReport,
+  type Basis, type CohortReport, type ReportCoverage, type ReportWarning, type ComparedFigures, type CurrencyGross, type CycleRow, type RetentionRow, type RetryRow, type CycleRate, type RateUsed, type RebillsReport, type Dimension, type Figures, type Group, type MidMonth, type MidReport, type NameBook, type Period, type RetentionReport, type SeriesReport, type SummaryReport, type TriangleReport,
 } from '../analytics/index.js';
 
 /** Money: a decimal string in the report currency's minor units, e.g. "1234.50" or "-10.00" (USD), "125000" (CLP). */
@@ -142,18 +142,66 @@ export interface TriangleJson extends CurrencyJson, CoverageJson {
   rows: ({ cohort: string } & GroupJson & { customers: number; months: LtvCellJson[] })[];
 }
 
+/** One cycle of a retention row: the analytics' counts, its rates rounded, its amounts as money. */
+export type RetentionCycleJson = Omit<CycleRow, 'retention' | 'rebillRate' | 'recycleSaveRate' | 'refundCents' | 'chargebackCents'> & {
+  retention: Rate;
+  rebillRate: Rate;
+  recycleSaveRate: Rate;
+  refundAmount: Money;
+  chargebackAmount: Money;
+};
+
+/** Rebill attempts of one retry number (0: the first attempt). */
+export type RetentionRetryJson = Omit<RetryRow, 'approvalRate'> & { approvalRate: Rate };
+
+/** A retention row: its group, its cycles, its rebill attempts by retry, and (with subgroupBy) its subgroups. */
+export type RetentionRowJson = GroupJson & {
+  initialPurchases: number;
+  cycles: RetentionCycleJson[];
+  rebillAttempts: RetentionRetryJson[];
+  /** With `subgroupBy`, the group's rows by the second field (their own subgroups null); else null. */
+  subgroups: RetentionRowJson[] | null;
+};
+
 /** GET /api/reports/retention, `konduit report retention --format json`. */
 export interface RetentionJson extends CurrencyJson, CoverageJson {
   from: string;
   to: string;
   timeZone: string;
   groupBy: Dimension | null;
+  subgroupBy: Dimension | null;
   /** The instant due dates were judged at (ISO 8601): the data's as-of. */
   asOf: string;
-  rows: (GroupJson & {
-    initialPurchases: number;
-    cycles: { cycle: number; due: number; approvals: number; declined: number; pending: number; retention: Rate; rebillRate: Rate; cancellations: number; complete: boolean }[];
-  })[];
+  rows: RetentionRowJson[];
+}
+
+/** A group of bills valued at one rate: the rate and where it comes from (the cycle's own, every rebill cycle's, none). */
+export interface RateUsedJson {
+  rateSource: RateUsed['source'];
+  rate: Rate;
+}
+
+/** GET /api/reports/rebills, `konduit report rebills --format json`. */
+export interface RebillsJson extends CurrencyJson, CoverageJson {
+  /** The instant the windows start from (ISO 8601): the data's as-of. */
+  asOf: string;
+  windows: {
+    days: number;
+    from: string;
+    to: string;
+    subscriptions: number;
+    listPrice: Money;
+    expectedRevenue: Money;
+    /** Subscriptions no rate could value (none observed yet): counted at 0. */
+    unrated: number;
+    lines: ({ cycle: number; recycling: boolean; subscriptions: number; listPrice: Money; expectedRevenue: Money | null } & RateUsedJson)[];
+  }[];
+  overdue: { subscriptions: number; listPrice: Money };
+  /** Per cycle (2 and later), then every rebill cycle together (`cycle` null). */
+  rates: (Omit<CycleRate, 'firstAttemptRate' | 'softDeclineRate' | 'saveRate' | 'expectedRate'> & { firstAttemptRate: Rate; softDeclineRate: Rate; saveRate: Rate; expectedRate: Rate })[];
+  days: { date: string; subscriptions: number; listPrice: Money; expectedRevenue: Money }[];
+  upcoming: { connection: string; purchaseId: string; customerId: number | null; date: string; cycle: number; status: string; listPrice: Money; rate: Rate }[];
+  truncated: boolean;
 }
 
 /**
@@ -185,6 +233,7 @@ export interface ReportJson {
   triangle: TriangleJson;
   retention: RetentionJson;
   mids: MidsJson;
+  rebills: RebillsJson;
 }
 
 /** What the runner read for a body besides the report: the other currencies, and names beside ids. */
@@ -197,6 +246,8 @@ export interface RenderContext {
   names?: NameBook;
   /** Names of the MIDs (the MID report). */
   midNames?: NameBook;
+  /** Names of the values of a second breakdown (retention's subgroupBy). */
+  subgroupNames?: NameBook;
   /** What the reported connections' data covers, and the warnings of the range against it. */
   coverage?: ReportCoverage;
   warnings?: readonly ReportWarning[];
@@ -332,16 +383,38 @@ export function triangleJson(r: TriangleReport, o: RenderContext = {}): Triangle
   };
 }
 
-/** Retention as JSON: one row per group, its cycles in order. */
+/** Retention as JSON: one row per group, its cycles in order (and, with subgroupBy, its subgroups'). */
 export function retentionJson(r: RetentionReport, o: RenderContext = {}): RetentionJson {
+  const money = (cents: number) => formatMinor(cents, r.currency);
+  const sub = o.subgroupNames ? { ...o, names: o.subgroupNames } : o;
+  const rowJson = (row: RetentionRow, by: Dimension | null, ctx: RenderContext): RetentionRowJson => ({
+    ...groupJson(by, row.group, ctx), initialPurchases: row.initialPurchases,
+    cycles: row.cycles.map(({ refundCents, chargebackCents, ...c }) => ({
+      ...c, retention: fraction(c.retention), rebillRate: fraction(c.rebillRate), recycleSaveRate: fraction(c.recycleSaveRate), refundAmount: money(refundCents), chargebackAmount: money(chargebackCents),
+    })),
+    rebillAttempts: row.rebillAttempts.map((a) => ({ ...a, approvalRate: fraction(a.approvalRate) })),
+    subgroups: row.subgroups === null ? null : byConnection(row.subgroups.map((x) => rowJson(x, r.subgroupBy, sub))),
+  });
   return {
-    from: r.from, to: r.to, timeZone: r.zone, ...currencyJson(r.currency, o), groupBy: r.groupBy, asOf: new Date(r.asOf).toISOString(),
-    rows: byConnection(
-      r.rows.map((row) => ({
-        ...groupJson(r.groupBy, row.group, o), initialPurchases: row.initialPurchases,
-        cycles: row.cycles.map((c) => ({ ...c, retention: fraction(c.retention), rebillRate: fraction(c.rebillRate) })),
-      })),
-    ),
+    from: r.from, to: r.to, timeZone: r.zone, ...currencyJson(r.currency, o), groupBy: r.groupBy, subgroupBy: r.subgroupBy, asOf: new Date(r.asOf).toISOString(),
+    rows: byConnection(r.rows.map((row) => rowJson(row, r.groupBy, o))),
+  };
+}
+
+/** Rebills ahead as JSON: windows, the rates observed, the calendar and the soonest subscriptions. */
+export function rebillsJson(r: RebillsReport, o: RenderContext = {}): RebillsJson {
+  const money = (cents: number) => formatMinor(cents, r.currency);
+  return {
+    ...currencyJson(r.currency, o), asOf: new Date(r.asOf).toISOString(),
+    windows: r.windows.map((w) => ({
+      days: w.days, from: w.from, to: w.to, subscriptions: w.subscriptions, listPrice: money(w.listCents), expectedRevenue: money(w.expectedCents), unrated: w.unrated,
+      lines: w.lines.map((l) => ({ cycle: l.cycle, recycling: l.recycling, subscriptions: l.subscriptions, listPrice: money(l.listCents), rateSource: l.used.source, rate: fraction(l.used.rate), expectedRevenue: l.expectedCents === null ? null : money(l.expectedCents) })),
+    })),
+    overdue: { subscriptions: r.overdue.subscriptions, listPrice: money(r.overdue.listCents) },
+    rates: r.rates.map((x) => ({ ...x, firstAttemptRate: fraction(x.firstAttemptRate), softDeclineRate: fraction(x.softDeclineRate), saveRate: fraction(x.saveRate), expectedRate: fraction(x.expectedRate) })),
+    days: r.days.map((d) => ({ date: d.date, subscriptions: d.subscriptions, listPrice: money(d.listCents), expectedRevenue: money(d.expectedCents) })),
+    upcoming: r.upcoming.map((u) => ({ connection: connectionName(u.connectionId, o), purchaseId: u.purchaseId, customerId: u.customerId, date: u.date, cycle: u.cycle, status: u.status, listPrice: money(u.listCents), rate: fraction(u.rate) })),
+    truncated: r.truncated,
   };
 }
 

@@ -12,9 +12,10 @@ import { namedRange, RANGE_NAMES, type RangeName } from '../core/ranges.js';
 import { DIMENSION_SPECS, DIMENSIONS, parseDimension, type Dimension, type Filter, type FilterValue } from '../analytics/dimensions.js';
 import { couponCodeKnown, MAX_VALUES, namesOf, valuesNamed, type Basis, type NamedValue, type Period, type RangeQuery } from '../analytics/index.js';
 import { MAX_HORIZON_DAYS, MAX_HORIZONS } from '../analytics/defaults.js';
+import { MAX_REBILL_WINDOW } from '../analytics/rebills.js';
 import type { ConnectionSummary, ReportReader } from '../store/store.js';
 
-export const REPORT_NAMES = ['summary', 'series', 'cohorts', 'triangle', 'retention', 'mids'] as const;
+export const REPORT_NAMES = ['summary', 'series', 'cohorts', 'triangle', 'retention', 'mids', 'rebills'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 
 /** The codes a report request can be refused with. */
@@ -58,6 +59,10 @@ const horizons = z.string().transform(list).pipe(z.array(z.string().regex(/^\d{1
 const thresholds = z.string().transform(list).pipe(z.array(z.string().regex(/^\d{1,3}(\.\d+)?$/).transform((s) => Number(`${s}e-2`))).length(3))
   .refine((t) => t.every((x, i) => i === 0 || x >= (t[i - 1] ?? 0)));
 
+// Rebills ahead's windows: whole days, ascending (analytics/rebills.ts checks the bounds).
+const windows = z.string().transform(list).pipe(z.array(z.string().regex(/^\d{1,3}$/).transform(Number).pipe(z.number().int().positive().max(MAX_REBILL_WINDOW))).min(1).max(12))
+  .refine((w) => w.every((x, i) => i === 0 || x > (w[i - 1] ?? 0)));
+
 const COMMON = {
   from: single(date),
   to: single(date),
@@ -79,13 +84,15 @@ export const REPORT_PARAMS = {
   cohorts: z.strictObject({ ...COMMON, by, horizons: single(horizons), asOf }),
   triangle: z.strictObject({ ...COMMON, asOf }),
   // Retention is already by billing cycle.
-  retention: z.strictObject({ ...COMMON, groupBy: single(dimension(DIMENSIONS.filter((d) => d !== 'cycle'))), asOf }),
+  retention: z.strictObject({ ...COMMON, groupBy: single(dimension(DIMENSIONS.filter((d) => d !== 'cycle'))), subgroupBy: single(dimension(DIMENSIONS.filter((d) => d !== 'cycle'))), asOf }),
   mids: z.strictObject({ ...COMMON, thresholds: single(thresholds) }),
+  // Rebills ahead looks forward from the data's as-of (or an earlier day): no range, no breakdown.
+  rebills: z.strictObject({ tz: COMMON.tz, connection: COMMON.connection, currency: COMMON.currency, windows: single(windows), asOf }),
 } satisfies Record<ReportName, z.ZodType>;
 
 /** The query parameters of a report as a client sends them. */
 export type ReportParams<N extends ReportName> = z.input<(typeof REPORT_PARAMS)[N]>;
-type ParamName = keyof typeof COMMON | 'basis' | 'by' | 'horizons' | 'thresholds' | 'asOf';
+type ParamName = keyof typeof COMMON | 'basis' | 'by' | 'horizons' | 'thresholds' | 'asOf' | 'subgroupBy' | 'windows';
 
 /** The checked values of any report's parameters. */
 interface Checked {
@@ -102,6 +109,8 @@ interface Checked {
   horizons?: number[];
   thresholds?: number[];
   asOf?: string;
+  subgroupBy?: Dimension;
+  windows?: number[];
 }
 
 const DATE = 'a date YYYY-MM-DD, e.g. 2026-01-31';
@@ -114,6 +123,7 @@ const EXPECTED: Record<ParamName, (report: ReportName) => string> = {
   basis: () => 'event or crm',
   by: () => 'day, week or month',
   groupBy: (r) => (r === 'retention' ? `one of ${DIMENSIONS.filter((d) => d !== 'cycle').join(', ')} (retention is already by billing cycle)` : `one of ${DIMENSIONS.join(', ')}`),
+  subgroupBy: () => `one of ${DIMENSIONS.filter((d) => d !== 'cycle').join(', ')}, other than groupBy, e.g. subaffiliate inside affiliate`,
   filter: () =>
     `FIELD:VALUE with FIELD one of ${DIMENSIONS.join(', ')}; VALUE an id (every connection's), CONNECTION:ID, or a name (campaign, product, mid, coupon), e.g. campaign:3, campaign:shop:3 or "campaign:Glow Serum Store"; cycle takes a whole number`,
   connection: () => 'a connection name',
@@ -121,6 +131,7 @@ const EXPECTED: Record<ParamName, (report: ReportName) => string> = {
   horizons: () => `positive whole numbers of days up to ${MAX_HORIZON_DAYS}, at most ${MAX_HORIZONS} of them, comma-separated, e.g. 7,30,90`,
   thresholds: () => 'three percentages, ascending, comma-separated, e.g. 0.9,1.0,1.5',
   range: () => `one of ${RANGE_NAMES.join(', ')}`,
+  windows: () => `whole numbers of days up to ${MAX_REBILL_WINDOW}, ascending, at most 12, comma-separated, e.g. 7,30,60,90`,
 };
 
 /** A refused report request: `code` and `param` for programs, the message for people. */
@@ -184,6 +195,10 @@ export interface ParsedReport {
   thresholds?: number[];
   /** Completeness is judged at this instant (epoch ms) instead of now. */
   asOf?: number;
+  /** Retention: a second breakdown inside each group. */
+  subgroupBy?: Dimension;
+  /** Rebills ahead: the windows in days. */
+  windows?: number[];
 }
 
 /** What parsing needs besides the parameters. */
@@ -273,6 +288,9 @@ export function parseReportQuery(name: ReportName, params: Readonly<Record<strin
   if (basis === 'crm' && zones.length > 1) {
     throw invalid('basis', basis, `event when the connections are in different account time zones (${zones.join(', ')}); select one with ${s('connection')}`);
   }
+  if (v.subgroupBy !== undefined && (v.groupBy === undefined || v.subgroupBy === v.groupBy)) {
+    throw invalid('subgroupBy', v.subgroupBy, `a field other than ${s('groupBy')}, given with ${s('groupBy')} (e.g. ${s('groupBy')} affiliate ${s('subgroupBy')} subaffiliate)`);
+  }
   const bases = [...new Set(reported.map((c) => c.baseCurrency))].sort();
   if (v.currency === undefined && bases.length > 1) {
     const each = reported.map((c) => `${c.name} ${c.baseCurrency}`).join(', ');
@@ -291,6 +309,8 @@ export function parseReportQuery(name: ReportName, params: Readonly<Record<strin
     horizons: v.horizons,
     thresholds: v.thresholds,
     asOf: v.asOf === undefined ? undefined : startOfLocalDay(v.asOf, tz),
+    ...(v.subgroupBy !== undefined ? { subgroupBy: v.subgroupBy } : {}),
+    ...(v.windows !== undefined ? { windows: v.windows } : {}),
   };
 }
 

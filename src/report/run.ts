@@ -4,11 +4,11 @@
  * the currencies of the range (the body's `otherCurrencies`) and the names of the values it shows.
  */
 import {
-  checkCoverage, cohortReport, cohortTriangle, completenessAt, currenciesInRange, reportCoverage, dimensionValues, midReport, namesOf, retentionReport, seriesReport, summaryReport,
+  checkCoverage, cohortReport, cohortTriangle, completenessAt, currenciesInRange, reportCoverage, dimensionValues, midReport, namesOf, rebillsReport, retentionReport, seriesReport, summaryReport,
   groupFromId, type Dimension, type Filter, type NamedValue,
 } from '../analytics/index.js';
 import type { ReportReader } from '../store/store.js';
-import { cohortsJson, midsJson, retentionJson, seriesJson, summaryJson, triangleJson, type RenderContext, type ReportJson } from './json.js';
+import { cohortsJson, midsJson, rebillsJson, retentionJson, seriesJson, summaryJson, triangleJson, type RenderContext, type ReportJson } from './json.js';
 import { ReportQueryError, resolveNames, type DimensionValuesQuery, type ParsedReport, type ReportName } from './query.js';
 
 /** A report's name with its JSON body. */
@@ -32,7 +32,8 @@ export async function runReport(store: ReportReader, parsed: ParsedReport): Prom
   const connections = connectionsOf(q.filters);
   // What the data covers decides completeness (its as-of, not the clock) and whether the range is in it.
   const coverage = await reportCoverage(store, connections);
-  const check = checkCoverage(coverage, q);
+  // Rebills ahead looks forward from the as-of: no range to hold against the coverage, only its warnings.
+  const check = p.name === 'rebills' ? { outside: null, warnings: checkCoverage(coverage, q).warnings.filter((w) => w.code === 'backfill_running') } : checkCoverage(coverage, q);
   if (check.outside) throw new ReportQueryError('outside_coverage', 'from', check.outside.message, check.outside.hint);
   const asOf = completenessAt(coverage, p.asOf);
   const ctx: RenderContext = {
@@ -42,6 +43,7 @@ export async function runReport(store: ReportReader, parsed: ParsedReport): Prom
     currencies: await currenciesInRange(store, q),
     names: q.groupBy ? await namesOf(store, q.groupBy, connections) : undefined,
     midNames: p.name === 'mids' ? await namesOf(store, 'mid', connections) : undefined,
+    subgroupNames: p.subgroupBy ? await namesOf(store, p.subgroupBy, connections) : undefined,
   };
   switch (p.name) {
     case 'summary': {
@@ -56,9 +58,11 @@ export async function runReport(store: ReportReader, parsed: ParsedReport): Prom
     case 'triangle':
       return { name: p.name, body: triangleJson(await cohortTriangle(store, { ...q, asOf }), ctx) };
     case 'retention':
-      return { name: p.name, body: retentionJson(await retentionReport(store, { ...q, asOf }), ctx) };
+      return { name: p.name, body: retentionJson(await retentionReport(store, { ...q, asOf, subgroupBy: p.subgroupBy ?? null }), ctx) };
     case 'mids':
       return { name: p.name, body: midsJson(await midReport(store, { ...q, thresholds: p.thresholds }), ctx) };
+    case 'rebills':
+      return { name: p.name, body: rebillsJson(await rebillsReport(store, { currency: q.currency, filters: q.filters, asOf, windows: p.windows }), ctx) };
   }
 }
 

@@ -621,6 +621,14 @@ function scheduleNextBill(m: Merchant, e: Engine, p: Purchase, now: number): voi
   e.agenda.push(billStart + 3 * HOUR + r.int(0, 4 * 60 - 1) * MINUTE, 'REBILL', p, p.cycle);
 }
 
+/**
+ * How a rebill attempt goes (SUCCESS, SOFT_DECLINE, HARD_DECLINE weights): the first attempt of a cycle,
+ * and each retry of recycle billing. The reports recover these from the data (docs/sandbox.md).
+ */
+export const REBILL_RESPONSE_WEIGHTS = { first: [0.82, 0.12, 0.06], retry: [0.38, 0.52, 0.1] } as const;
+/** Recycle billing: retry k comes RECYCLE_DAYS[k - 1] days after the attempt before it; no more retries than these. */
+export const RECYCLE_DAYS = [3, 4, 5] as const;
+
 function billable(p: Purchase): boolean {
   return p.status === 'ACTIVE' || p.status === 'TRIAL' || p.status === 'RECYCLE_BILLING';
 }
@@ -642,7 +650,7 @@ function rebill(m: Merchant, e: Engine, p: Purchase, cycle: number, t: number): 
   }
   const line = order.lines[0] as OrderLine;
   const amount = lineCharge(line);
-  const weights = p.recycle === 0 ? [0.82, 0.12, 0.06] : [0.38, 0.52, 0.1];
+  const weights = p.recycle === 0 ? REBILL_RESPONSE_WEIGHTS.first : REBILL_RESPONSE_WEIGHTS.retry;
   const resp: ResponseType = (['SUCCESS', 'SOFT_DECLINE', 'HARD_DECLINE'] as const)[r.weighted(weights)] ?? 'SUCCESS';
   addTxn(m, t, 'SALE', resp, declineText(r, resp), order, line, amount, line.tax, line.shipping, {
     cycle: p.cycle + 1,
@@ -665,10 +673,10 @@ function rebill(m: Merchant, e: Engine, p: Purchase, cycle: number, t: number): 
     return;
   }
   e.recycleOrder.set(p, order);
-  if (resp === 'SOFT_DECLINE' && p.recycle < 3) {
+  if (resp === 'SOFT_DECLINE' && p.recycle < RECYCLE_DAYS.length) {
     p.recycle += 1;
     p.status = 'RECYCLE_BILLING';
-    p.nextBillDate = addDays(today, [3, 4, 5][p.recycle - 1] ?? 5);
+    p.nextBillDate = addDays(today, RECYCLE_DAYS[p.recycle - 1] ?? 5);
     e.agenda.push(startOfLocalDay(p.nextBillDate, m.config.timezone) + 3 * HOUR + r.int(0, 239) * MINUTE, 'REBILL', p, p.cycle);
     return;
   }

@@ -19,7 +19,7 @@ export { exportGroundTruth };
 export { ADMIN_HEADER } from './admin.js';
 export { MESSAGES } from './envelope.js';
 export { applyLegacyImport, type IntakeResult, type IntakeRefusal } from './intake.js';
-export { customerById, txnById, merchantTxnIdOf, lineCharge } from './generator.js';
+export { customerById, txnById, merchantTxnIdOf, lineCharge, REBILL_RESPONSE_WEIGHTS, RECYCLE_DAYS } from './generator.js';
 export { customerRecord, orderRecord, txnRecord, purchaseRecord, campaignRecord, productRecord, couponRecord, type ApiRecord, type View } from './records.js';
 export { EXPORT_TABLES, TRUTH_TABLES, csvLine, columnsOf } from './export.js';
 export { CURRENCIES, currencyOf } from './currency.js';

@@ -15,7 +15,7 @@ import type { Store } from '../../store/store.js';
 import { enumFlag, parseFlags } from '../args.js';
 import { connectionsOrExplain, openStore } from './connections-store.js';
 
-export type ReportKind = 'summary' | 'series' | 'cohorts' | 'retention' | 'mids';
+export type ReportKind = 'summary' | 'series' | 'cohorts' | 'retention' | 'mids' | 'rebills';
 
 const COMMON = `Options:
   --connection NAME     only this connection; repeat for more (default: every connection in the store)
@@ -86,18 +86,25 @@ Examples:
   konduit report cohorts --by week --horizons 7,30,90 --format json
   konduit report cohorts --triangle --group-by affiliate
 `,
-  retention: `Usage: konduit report retention [--from DATE] [--to DATE] [options]
+  retention: `Usage: konduit report retention [--from DATE] [--to DATE] [--group-by FIELD [--subgroup-by FIELD]] [options]
 
 Subscriptions started in the range (cycle 1 sale), and per billing cycle: due (billed, or its bill
-date passed by the data's as-of), approvals, declined, pending (not yet due), retention (approvals /
-due), rebill rate (approvals / the previous cycle's approvals among the due) and cancellations. A
-cycle with pending subscriptions is not final: "~" in tables, "complete": false in JSON. Default
-range: the calendar months from the first of the month 11 months before --to's month, to --to.
+date passed by the data's as-of), approvals, declined (soft: recyclable, of which still recycling;
+hard), pending (not yet due), recycle-saved (approved after a decline, by the retry that approved) and
+the save rate, retention (approvals / due), rebill rate (approvals / the previous cycle's approvals
+among the due), cancellations, and the refunds and chargebacks of each cycle's charge. A table then
+lists the rebill attempts by retry number: what the first attempt and each retry approve, and how many
+days after the attempt before it each retry came. A cycle with pending subscriptions is not final:
+"~" in tables, "complete": false in JSON. Default range: the calendar months from the first of the
+month 11 months before --to's month, to --to.
 
-${COMMON}  --as-of YYYY-MM-DD    judge what is due at the start of this day (default and latest: the data's as-of)
+${COMMON}  --subgroup-by FIELD   a second breakdown inside each group, e.g. --group-by affiliate
+                        --subgroup-by subaffiliate (the CRM's source report)
+  --as-of YYYY-MM-DD    judge what is due at the start of this day (default and latest: the data's as-of)
 
 Examples:
   konduit report retention --from 2025-01-01 --to 2025-03-31 --group-by campaign
+  konduit report retention --group-by affiliate --subgroup-by subaffiliate --format csv
 `,
   mids: `Usage: konduit report mids [--from DATE] [--to DATE] [--thresholds 0.9,1.0,1.5] [options]
 
@@ -110,6 +117,31 @@ ${COMMON}  --thresholds LIST     three percentages, ascending (default ${DEFAULT
 
 Examples:
   konduit report mids --from 2025-01-01 --to 2025-06-30 --format csv
+`,
+  rebills: `Usage: konduit report rebills [--windows 7,30,60,90] [--as-of DATE] [--connection NAME] [--currency CODE] [--format FMT]
+
+The live subscriptions (active, trial, in recycle billing) whose next bill date falls in the next 7, 30,
+60 and 90 days from the data's as-of (account time): count, list price, and the revenue they should
+bring at the approval observed per billing cycle in the synced history (first-attempt approval plus
+soft declines times the recycle save rate; a subscription already in recycle billing at the save rate).
+Each line says the rate it used and where it comes from (the cycle's own, or every rebill cycle's when
+the cycle has too few attempts). Then the rates observed per cycle, and the overdue subscriptions.
+--format json also lists the calendar by day and the subscriptions due in the first window.
+
+Options:
+  --windows LIST        window lengths in days, ascending (default 7,30,60,90)
+  --connection NAME     only this connection; repeat for more (default: every connection in the store)
+  --currency CODE       the subscriptions in this currency (default: the connections' base currency)
+  --as-of YYYY-MM-DD    start the windows on this day (default and latest: the data's as-of; the
+                        subscriptions are as last synced)
+  --tz ZONE             the zone of --as-of (default the system's); windows are in the account's days
+  --format FMT          table (default), json or csv
+  --db PATH|URL         the store (default KONDUIT_DB, else ./konduit.duckdb)
+  -h, --help            this help
+
+Examples:
+  konduit report rebills
+  konduit report rebills --windows 14,45 --format json
 `,
 };
 
@@ -130,7 +162,9 @@ async function runReportCommand(kind: ReportKind, argv: string[]): Promise<numbe
     triangle: { type: 'boolean' },
     'as-of': { type: 'string' },
     thresholds: { type: 'string' },
+    windows: { type: 'string' },
     'group-by': { type: 'string' },
+    'subgroup-by': { type: 'string' },
     filter: { type: 'string', multiple: true },
     basis: { type: 'string' },
     currency: { type: 'string' },
@@ -144,7 +178,7 @@ async function runReportCommand(kind: ReportKind, argv: string[]): Promise<numbe
   // The flags are the API's query parameters under their CLI spelling: one parser checks both.
   const params = {
     from: values.from, to: values.to, tz: values.tz, by: values.by, horizons: values.horizons, asOf: values['as-of'], thresholds: values.thresholds,
-    groupBy: values['group-by'], filter: values.filter, basis: values.basis, connection: values.connection, currency: values.currency, range: values.range,
+    groupBy: values['group-by'], subgroupBy: values['subgroup-by'], filter: values.filter, basis: values.basis, connection: values.connection, currency: values.currency, range: values.range, windows: values.windows,
   };
   // Flags are checked before the store is opened, so a typo costs no database connection.
   parseReportQuery(name, params, { surface: 'cli', connections: null, defaultTz: systemTimeZone() });

@@ -81,6 +81,7 @@ function App() {
           <Link to="/reports/overview" className={path === '/reports/overview' ? 'active' : ''} testId="nav-overview">Overview</Link>
           <Link to="/reports/cohorts" className={path === '/reports/cohorts' ? 'active' : ''} testId="nav-cohorts">Cohort LTV</Link>
           <Link to="/reports/retention" className={path === '/reports/retention' ? 'active' : ''} testId="nav-retention">Retention</Link>
+          <Link to="/reports/rebills" className={path === '/reports/rebills' ? 'active' : ''} testId="nav-rebills">Rebills ahead</Link>
           <Link to="/reports/mids" className={path === '/reports/mids' ? 'active' : ''} testId="nav-mids">MID health</Link>
           <Link to="/reports/breakdowns" className={path === '/reports/breakdowns' ? 'active' : ''} testId="nav-breakdowns">Breakdowns</Link>
           <div className="nav-label">Account</div>

@@ -15,6 +15,7 @@ import type { ComparedJson, CoverageJson, CurrencyJson, FiguresJson, GroupJson, 
 import type { ReportName, ReportParams } from '../../../report/query';
 import type { DimensionValuesJson } from '../../../report/run';
 import { api, getReport, qs, type ReportBody, type StatusEntry } from '../api';
+import { Rebills } from './Rebills';
 import { LineChart, type PartialSpan, type TickFormat } from '../components/Chart';
 import { DataTable, type Cell, type Column } from '../components/DataTable';
 import { ZoneOptions } from '../components/ZoneOptions';
@@ -31,10 +32,11 @@ const fieldLabel = (id: string | null) => FIELDS.find((f) => f.id === id)?.label
 /** The thresholds as the form shows them: percentages. */
 const DEFAULT_THRESHOLD_TEXT = DEFAULT_THRESHOLDS.map((t) => (t * 100).toFixed(1));
 
-const PAGES: Record<string, { title: string; subtitle: string; defaultPreset: string; groupBy: boolean; basis: boolean }> = {
+const PAGES: Record<string, { title: string; subtitle: string; defaultPreset: string; groupBy: boolean; basis: boolean; range?: false }> = {
   overview: { title: 'Overview', subtitle: 'Revenue, refunds and customers for the range, against the period before it.', defaultPreset: '30d', groupBy: false, basis: true },
   cohorts: { title: 'Cohort LTV', subtitle: 'Net revenue per customer, by when customers first bought, at days after their first sale.', defaultPreset: '12m', groupBy: true, basis: false },
   retention: { title: 'Retention', subtitle: 'Subscriptions started in the range, and how many rebill at each cycle.', defaultPreset: '12m', groupBy: true, basis: false },
+  rebills: { title: 'Rebills ahead', subtitle: 'Subscriptions due in the coming days, and what they should bring at the approval rates observed so far.', defaultPreset: '30d', groupBy: false, basis: false, range: false },
   mids: { title: 'MID health', subtitle: 'Chargeback ratios per merchant account per month, against the card networks’ thresholds.', defaultPreset: '12m', groupBy: true, basis: false },
   breakdowns: { title: 'Breakdowns', subtitle: 'The summary figures split by campaign, product, affiliate, sub-affiliate or MID.', defaultPreset: '30d', groupBy: false, basis: true },
 };
@@ -53,6 +55,10 @@ interface Query {
   view: string;
   /** ISO 4217, or '' for the default (the base currency of the connections). */
   currency: string;
+  /** Retention: a second breakdown inside each group ('' for none). */
+  sub: string;
+  /** Rebills ahead: the windows in days ('' for the default). */
+  windows: string;
 }
 
 function readQuery(search: URLSearchParams, page: string, zone: string): Query {
@@ -72,6 +78,8 @@ function readQuery(search: URLSearchParams, page: string, zone: string): Query {
     thresholds: search.get('thresholds') ?? '',
     view: search.get('view') ?? '',
     currency: search.get('currency') ?? '',
+    sub: search.get('sub') ?? '',
+    windows: search.get('windows') ?? '',
   };
 }
 
@@ -86,7 +94,7 @@ function writeQuery(path: string, q: Partial<Query> & { preset: string }, curren
     u.delete('from');
     u.delete('to');
   }
-  for (const k of ['basis', 'groupBy', 'by', 'dim', 'thresholds', 'view', 'currency'] as const) if (q[k] !== undefined) set(k, q[k] === 'event' ? '' : q[k]);
+  for (const k of ['basis', 'groupBy', 'by', 'dim', 'thresholds', 'view', 'currency', 'sub', 'windows'] as const) if (q[k] !== undefined) set(k, q[k] === 'event' ? '' : q[k]);
   if (q.filters) {
     u.delete('filter');
     for (const f of q.filters) u.append('filter', f);
@@ -156,11 +164,13 @@ export function ReportsPage(props: { path: string }) {
         <p className="muted">{page === 'cohorts' && q.view === 'months' ? 'Net revenue per customer, by the month customers first bought, through each calendar month after.' : meta.subtitle}</p>
       </header>
       <SyncBanner connections={connections} zone={zone} />
-      <Toolbar q={q} zone={zone} accountZone={crm ? zone : null} update={update} groupBy={meta.groupBy} basis={meta.basis} currency={seen?.currency ?? currency} seen={seen} bases={bases} />
+      <Toolbar q={q} zone={zone} accountZone={crm ? zone : null} update={update} groupBy={meta.groupBy} basis={meta.basis} range={meta.range !== false} currency={seen?.currency ?? currency} seen={seen} bases={bases} />
       {page === 'cohorts' ? (
         q.view === 'months' ? <Triangle base={base} q={q} update={update} /> : <Cohorts base={base} q={q} update={update} />
       ) : page === 'retention' ? (
-        <Retention base={base} q={q} />
+        <Retention base={base} q={q} update={update} />
+      ) : page === 'rebills' ? (
+        <Rebills params={{ tz: zone, currency: currency || undefined, windows: q.windows || undefined }} version={version} windows={q.windows} update={(w) => update({ windows: w })} onBody={setSeen} />
       ) : page === 'mids' ? (
         <Mids base={base} q={q} update={update} />
       ) : page === 'breakdowns' ? (
@@ -264,7 +274,21 @@ function valueLabel(v: DimensionValuesJson['values'][number]): string {
   return `${v.name ?? v.id}${where ? ` (${where})` : ''}`;
 }
 
-function Toolbar(props: { q: Query; zone: string; accountZone: string | null; update: (p: Partial<Query>) => void; groupBy: boolean; basis: boolean; currency: string; seen: CurrencyJson | null; bases: string[] }) {
+/** A breakdown's choices: "Nothing", then every field but `except`. */
+function FieldOptions(props: { except: string[] }) {
+  return (
+    <>
+      <option value="">Nothing</option>
+      {FIELDS.filter((f) => !props.except.includes(f.id)).map((f) => (
+        <option key={f.id} value={f.id}>
+          {f.label}
+        </option>
+      ))}
+    </>
+  );
+}
+
+function Toolbar(props: { q: Query; zone: string; accountZone: string | null; update: (p: Partial<Query>) => void; groupBy: boolean; basis: boolean; range: boolean; currency: string; seen: CurrencyJson | null; bases: string[] }) {
   const { q, zone, update } = props;
   const [field, setField] = useState('campaign');
   const [value, setValue] = useState('');
@@ -284,6 +308,8 @@ function Toolbar(props: { q: Query; zone: string; accountZone: string | null; up
   return (
     <div className="toolbar card" data-testid="toolbar">
       <div className="toolbar-row">
+        {props.range ? (
+        <>
         <label className="inline">
           <span>Range</span>
           <select name="preset" value={q.preset} onChange={(e) => update({ preset: e.target.value, from: q.from, to: q.to })}>
@@ -304,6 +330,8 @@ function Toolbar(props: { q: Query; zone: string; accountZone: string | null; up
           <span className="sr">To</span>
           <input type="date" name="to" value={q.to} min={q.from} onChange={(e) => update({ preset: 'custom', from: q.from, to: e.target.value })} />
         </label>
+        </>
+        ) : null}
         {props.accountZone === null ? (
           <label className="inline grow-0" title="Days, weeks and months are cut at midnight in this zone">
             <span>Time zone</span>
@@ -332,16 +360,12 @@ function Toolbar(props: { q: Query; zone: string; accountZone: string | null; up
           <label className="inline">
             <span>Group by</span>
             <select name="groupBy" value={q.groupBy} onChange={(e) => update({ groupBy: e.target.value })}>
-              <option value="">Nothing</option>
-              {FIELDS.filter((f) => f.id !== 'cycle').map((f) => (
-                <option key={f.id} value={f.id}>
-                  {f.label}
-                </option>
-              ))}
+              <FieldOptions except={['cycle']} />
             </select>
           </label>
         ) : null}
       </div>
+      {props.range ? (
       <div className="toolbar-row">
         <form
           className="row gap wrap"
@@ -398,6 +422,7 @@ function Toolbar(props: { q: Query; zone: string; accountZone: string | null; up
           </div>
         ) : null}
       </div>
+      ) : null}
       <div className="muted small tz-note" data-testid="tz-note">
         Figures in <b>{zone}</b>
         {props.accountZone !== null ? ', the account’s time zone (CRM basis)' : zone === own ? ' (your browser’s time zone)' : ''}.{' '}
@@ -793,11 +818,17 @@ function Triangle(props: { base: Base; q: Query; update: (p: Partial<Query>) => 
   );
 }
 
-function Retention(props: { base: Base; q: Query }) {
+/** A retention row and its cycles as the tables list them: a group's own rows, then its subgroups'. */
+type RetentionRowBody = ReportBody<'retention'>['rows'][number];
+
+function Retention(props: { base: Base; q: Query; update: (p: Partial<Query>) => void }) {
   const { base, q } = props;
-  const r = useReport('retention', { ...base, groupBy: q.groupBy || undefined });
+  const sub = q.groupBy && q.sub && q.sub !== q.groupBy ? q.sub : '';
+  const r = useReport('retention', { ...base, groupBy: q.groupBy || undefined, subgroupBy: sub || undefined });
   const d = r.data;
+  const cur = d?.currency ?? 'USD';
   const several = severalConnections(d?.rows ?? []);
+  const subBy = d?.subgroupBy ?? null;
   const curves = useMemo(() => {
     if (!d) return null;
     const maxCycle = Math.max(1, ...d.rows.flatMap((row) => row.cycles.map((c) => c.cycle)));
@@ -808,6 +839,9 @@ function Retention(props: { base: Base; q: Query }) {
       series: d.rows.slice(0, 10).map((row, i) => ({ label: row.group === null ? 'All subscriptions' : groupLine(row, several), color: PALETTE[i % PALETTE.length] ?? '#4f46e5', values: x.map((c) => row.cycles.find((y) => y.cycle === c)?.retention ?? null).map((v) => (v === null ? null : v * 100)), text: x.map((c) => pct(row.cycles.find((y) => y.cycle === c)?.retention ?? null)) })),
     };
   }, [d, several]);
+  // Each group's rows, then (with a subgroup breakdown) its subgroups' under it.
+  const lines: { row: RetentionRowBody; subgroup: RetentionRowBody | null }[] = (d?.rows ?? []).flatMap((row) => [{ row, subgroup: null }, ...(row.subgroups ?? []).map((x) => ({ row, subgroup: x }))]);
+  const subCells = (x: RetentionRowBody | null): Cell[] => (subBy ? (x === null ? [{ view: '(all)', csv: '(all)' }] : [{ view: x.name && x.name !== x.id ? `${x.name} (${x.id ?? ''})` : (x.id ?? '(none)'), csv: x.id ?? '' }]) : []);
   return (
     <Ready page="retention" loadedKey={r.loadedKey} wantKey={r.key} error={r.error} body={d}>
       <section className="card">
@@ -820,21 +854,41 @@ function Retention(props: { base: Base; q: Query }) {
         ) : (
           <p className="empty">No subscriptions started in this range.</p>
         )}
+        {q.groupBy ? (
+          <label className="inline">
+            <span>Then by</span>
+            <select name="sub" data-testid="subgroup" value={sub} onChange={(e) => props.update({ sub: e.target.value })}>
+              <FieldOptions except={['cycle', q.groupBy]} />
+            </select>
+          </label>
+        ) : null}
       </section>
       <DataTable
         id="retention"
         title="Cycles"
+        subtitle="Soft declines are recyclable (some still recycling); saved: approved after a decline at the cycle, by the retry that approved; save rate: of the soft first declines no longer recycling, the share saved. Refunds and chargebacks of each cycle's charge."
         filename={`konduit-retention-${q.from}_${q.to}.csv`}
-        columns={[...groupColumns(d?.groupBy ?? null, several), { label: 'Cycle', numeric: true }, { label: 'Initial', numeric: true }, { label: 'Due', numeric: true }, { label: 'Approvals', numeric: true }, { label: 'Declined', numeric: true }, { label: 'Pending', numeric: true }, { label: 'Retention', numeric: true }, { label: 'Rebill rate', numeric: true }, { label: 'Cancellations', numeric: true }, { label: 'Complete', csvOnly: true }]}
-        rows={(d?.rows ?? []).flatMap((row) =>
-          row.cycles.map((c) => [
-            ...groupCells(d?.groupBy ?? null, row, several),
+        columns={[
+          ...groupColumns(d?.groupBy ?? null, several), ...(subBy ? [{ label: DIMENSION_SPECS[subBy].label }] : []),
+          { label: 'Cycle', numeric: true }, { label: 'Initial', numeric: true }, { label: 'Due', numeric: true }, { label: 'Approvals', numeric: true }, { label: 'Declined', numeric: true },
+          { label: 'Soft declined', numeric: true }, { label: 'Hard declined', numeric: true }, { label: 'Recycling', numeric: true }, { label: 'Pending', numeric: true },
+          { label: 'Recycle saved', numeric: true }, { label: 'Save rate', numeric: true }, { label: 'Retention', numeric: true }, { label: 'Rebill rate', numeric: true }, { label: 'Cancellations', numeric: true },
+          { label: 'Refunds', numeric: true }, { label: `Refunded (${cur})`, numeric: true }, { label: 'Chargebacks', numeric: true }, { label: `Charged back (${cur})`, numeric: true }, { label: 'Complete', csvOnly: true },
+        ]}
+        rows={lines.flatMap(({ row, subgroup }) =>
+          (subgroup ?? row).cycles.map((c) => [
+            ...groupCells(d?.groupBy ?? null, row, several), ...subCells(subgroup),
             { view: String(c.cycle), csv: String(c.cycle) },
-            { view: count(row.initialPurchases), csv: String(row.initialPurchases) },
+            { view: count((subgroup ?? row).initialPurchases), csv: String((subgroup ?? row).initialPurchases) },
             { view: count(c.due), csv: String(c.due) },
             { view: count(c.approvals), csv: String(c.approvals) },
             { view: count(c.declined), csv: String(c.declined) },
+            { view: count(c.softDeclined), csv: String(c.softDeclined) },
+            { view: count(c.hardDeclined), csv: String(c.hardDeclined) },
+            { view: count(c.recycling), csv: String(c.recycling) },
             { view: count(c.pending), csv: String(c.pending) },
+            { view: count(c.recycleSaved), csv: String(c.recycleSaved), title: c.recycleSaves.length ? `By retry: ${c.recycleSaves.map((x) => `retry ${x.retry}: ${x.count}`).join(', ')}` : undefined },
+            { view: pct(c.recycleSaveRate, 1), csv: c.recycleSaveRate === null ? '' : String(c.recycleSaveRate) },
             {
               view: (
                 <span className="bar-cell" data-complete={String(c.complete)}>
@@ -848,7 +902,30 @@ function Retention(props: { base: Base; q: Query }) {
             },
             { view: `${pct(c.rebillRate, 1)}${c.complete ? '' : '~'}`, csv: c.rebillRate === null ? '' : String(c.rebillRate), className: c.complete ? undefined : 'incomplete' },
             { view: count(c.cancellations), csv: String(c.cancellations) },
+            { view: count(c.refunds), csv: String(c.refunds) },
+            { view: money(c.refundAmount, cur), csv: c.refundAmount },
+            { view: count(c.chargebacks), csv: String(c.chargebacks) },
+            { view: money(c.chargebackAmount, cur), csv: c.chargebackAmount },
             { view: '', csv: String(c.complete) },
+          ]),
+        )}
+      />
+      <DataTable
+        id="retention-retries"
+        title="Rebill attempts by retry"
+        subtitle="Every attempt at cycles 2 and later: the first attempt (retry 0) and each retry of recycle billing, what it approved, and how many days after the attempt before it came (median, account time)."
+        filename={`konduit-retention-retries-${q.from}_${q.to}.csv`}
+        columns={[...groupColumns(d?.groupBy ?? null, several), { label: 'Retry', numeric: true }, { label: 'Attempts', numeric: true }, { label: 'Approved', numeric: true }, { label: 'Soft declined', numeric: true }, { label: 'Hard declined', numeric: true }, { label: 'Approval rate', numeric: true }, { label: 'Days after previous', numeric: true }]}
+        rows={(d?.rows ?? []).flatMap((row) =>
+          row.rebillAttempts.map((a) => [
+            ...groupCells(d?.groupBy ?? null, row, several),
+            { view: a.retry === 0 ? '0 (first)' : String(a.retry), csv: String(a.retry), sort: a.retry },
+            { view: count(a.attempts), csv: String(a.attempts) },
+            { view: count(a.approved), csv: String(a.approved) },
+            { view: count(a.softDeclined), csv: String(a.softDeclined) },
+            { view: count(a.hardDeclined), csv: String(a.hardDeclined) },
+            { view: pct(a.approvalRate, 1), csv: a.approvalRate === null ? '' : String(a.approvalRate) },
+            { view: a.daysAfterPrevious === null ? '–' : String(a.daysAfterPrevious), csv: a.daysAfterPrevious === null ? '' : String(a.daysAfterPrevious) },
           ]),
         )}
       />
