@@ -57,6 +57,13 @@ export interface RoasCell {
   complete: boolean;
 }
 
+/**
+ * Where payback stands: reached at an observed horizon, reached only by the projection, not reached by
+ * the last horizon (every horizon has a value below CAC), unknown (a horizon neither observed nor
+ * projectable), or no spend recorded (no CAC to pay back).
+ */
+export type PaybackStatus = 'reached' | 'projected' | 'not_reached' | 'unknown' | 'no_spend';
+
 export interface Payback {
   /** The first horizon (days) whose margin LTV reaches CAC. */
   day: number;
@@ -74,6 +81,7 @@ export interface EconomicsRow {
   /** Horizon -> cell; null when the horizon is neither observed nor projectable. */
   ltv: Record<number, EconomicsCell | null>;
   payback: Payback | null;
+  paybackStatus: PaybackStatus;
   roas: Record<number, RoasCell>;
   /** Margin and net revenue of these customers so far. */
   marginToDate: Cents;
@@ -304,8 +312,10 @@ export async function economicsReport(store: ReportReader, q: EconomicsQuery): P
       const revenue = parts.reduce((s, c) => s + (c.revenue[i] ?? 0), 0);
       roas[h] = { value: spend === null ? null : rate(revenue, spend), complete: parts.every((c) => c.customers === 0 || complete(c, h)) };
     });
+    const found = payback as Payback | null;
+    const paybackStatus: PaybackStatus = spend === null ? 'no_spend' : found ? (found.projected ? 'projected' : 'reached') : horizons.every((h) => ltv[h] !== null) ? 'not_reached' : 'unknown';
     return {
-      cohort, start, customers, spendCents: spend, cacCents: spend === null ? null : divRoundMinor(spend, customers, q.currency), ltv, payback, roas,
+      cohort, start, customers, spendCents: spend, cacCents: spend === null ? null : divRoundMinor(spend, customers, q.currency), ltv, payback, paybackStatus, roas,
       marginToDate: parts.reduce((s, c) => s + c.marginToDate, 0), revenueToDate: parts.reduce((s, c) => s + c.revenueToDate, 0),
     };
   };

@@ -325,6 +325,13 @@ function lastLtvToCac(x: EconomicsRowJson, horizons: number[]): EconomicsCellJso
   return null;
 }
 
+/** A row's payback: "30d" ("30d*" projected), "not by 365d", "?" unknown, "-" without spend; CSV: the day, or empty. */
+function paybackText(x: EconomicsRowJson, horizons: number[], csv: boolean): string {
+  if (x.payback) return `${x.payback.day}d${!csv && x.payback.projected ? '*' : ''}`;
+  if (csv) return '';
+  return x.paybackStatus === 'not_reached' ? `not by ${horizons[horizons.length - 1] ?? 0}d` : x.paybackStatus === 'unknown' ? '?' : '-';
+}
+
 /**
  * Economics: per source in rank order, its row over the whole range ("all"), then a row per cohort: new
  * customers, spend, CAC, margin LTV per horizon, LTV:CAC at the longest horizon with a value, payback,
@@ -340,7 +347,7 @@ export function economicsGrid(r: ReportJson['economics'], format: Format): Grid 
     'Rank', 'Connection', label, ...(named ? [`${label} name`] : []), 'Cohort', 'Customers', `Spend (${cur})`, `CAC (${cur})`,
     ...r.horizons.map((h) => `Margin LTV ${h}d (${cur})`),
     ...(csv ? r.horizons.flatMap((h) => [`Margin LTV ${h}d complete`, `Margin LTV ${h}d projected`, `LTV:CAC ${h}d`]) : ['LTV:CAC']),
-    'Payback', ...(csv ? ['Payback projected'] : []), ...r.roasHorizons.map((h) => `ROAS ${h}d`), ...(csv ? r.roasHorizons.map((h) => `ROAS ${h}d complete`) : []), `Margin to date (${cur})`,
+    'Payback', ...(csv ? ['Payback projected', 'Payback status'] : []), ...r.roasHorizons.map((h) => `ROAS ${h}d`), ...(csv ? r.roasHorizons.map((h) => `ROAS ${h}d complete`) : []), `Margin to date (${cur})`,
   ];
   const line = (src: (typeof r.sources)[number], x: EconomicsRowJson): string[] => {
     const last = lastLtvToCac(x, r.horizons);
@@ -353,7 +360,7 @@ export function economicsGrid(r: ReportJson['economics'], format: Format): Grid 
             return [c ? String(c.complete) : '', c ? String(c.projected) : '', c?.ltvToCac === null || !c ? '' : String(c.ltvToCac)];
           })
         : [last ? `${times(last.ltvToCac, format)}${last.ltvToCac !== null && last.projected ? '*' : ''}` : '-']),
-      x.payback ? `${x.payback.day}d${!csv && x.payback.projected ? '*' : ''}` : csv ? '' : '-', ...(csv ? [x.payback ? String(x.payback.projected) : ''] : []),
+      paybackText(x, r.horizons, csv), ...(csv ? [x.payback ? String(x.payback.projected) : '', x.paybackStatus] : []),
       ...r.roasHorizons.map((h) => {
         const c = x.roas[String(h)];
         const v = times(c?.value ?? null, format);

@@ -12,7 +12,7 @@ import { startOfLocalDay } from '../core/time.js';
 import type { SourceKind } from '../ledger/costs.js';
 import {
   MARGIN_MONEY, MARGIN_RATES, MONEY_FIGURES, nameOf, RATE_FIGURES, ROAS_HORIZONS,
-  type ComparedMargin, type EconomicsReport, type EconomicsRow, type MarginFigures,
+  type ComparedMargin, type EconomicsReport, type EconomicsRow, type PaybackStatus, type MarginFigures,
   type Basis, type CohortReport, type ReportCoverage, type ReportWarning, type ComparedFigures, type CurrencyGross, type CycleRow, type RetentionRow, type RetryRow, type CycleRate, type RateUsed, type RebillsReport, type Dimension, type Figures, type Group, type MidMonth, type MidReport, type NameBook, type Period, type RetentionReport, type SeriesReport, type SummaryReport, type TriangleReport,
 } from '../analytics/index.js';
 
@@ -263,6 +263,8 @@ export interface EconomicsRowJson {
   ltv: Record<string, EconomicsCellJson | null>;
   /** The first horizon whose margin LTV reaches CAC; null when none does (or no spend). */
   payback: { day: number; projected: boolean } | null;
+  /** reached, projected (only with the projection), not_reached (below CAC at every horizon), unknown, no_spend. */
+  paybackStatus: PaybackStatus;
   /** ROAS at 7, 30 and 90 days: net revenue within them / spend. */
   roas: Record<string, { value: Rate; complete: boolean }>;
   marginToDate: Money;
@@ -522,7 +524,7 @@ export function economicsJson(r: EconomicsReport, q: { from: string; to: string 
       const c = x.ltv[h];
       return [String(h), c ? { value: money(c.cents), complete: c.complete, projected: c.projected, ltvToCac: fraction(c.ltvToCac) } : null];
     })),
-    payback: x.payback, roas: Object.fromEntries(ROAS_HORIZONS.map((h) => [String(h), { value: fraction(x.roas[h]?.value ?? null), complete: x.roas[h]?.complete ?? false }])),
+    payback: x.payback, paybackStatus: x.paybackStatus, roas: Object.fromEntries(ROAS_HORIZONS.map((h) => [String(h), { value: fraction(x.roas[h]?.value ?? null), complete: x.roas[h]?.complete ?? false }])),
     marginToDate: money(x.marginToDate), revenueToDate: money(x.revenueToDate),
   });
   return {

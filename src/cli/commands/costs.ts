@@ -8,9 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { userInfo } from 'node:os';
 import { EnvironmentError, EXIT_OK, UsageError } from '../../core/errors.js';
-import { formatMinor } from '../../core/currency.js';
-import { ppmToPercent } from '../../ledger/costs.js';
 import { importCostFile } from '../../costs/apply.js';
+import { parseSpendMap, ratesJson, spendJson } from '../../costs/json.js';
 import { COST_KINDS, type CostKind } from '../../store/costs.js';
 import type { ConnectionSummary, Store } from '../../store/store.js';
 import { gridToCsv, gridToTable, type Grid } from '../../report/grid.js';
@@ -107,22 +106,6 @@ async function connectionOf(store: Store, name: string | undefined): Promise<Con
   return c;
 }
 
-/** FIELD=COLUMN pairs of --map. */
-function mapOf(text: string | undefined): Partial<Record<'day' | 'spend' | 'currency' | 'source', string>> | undefined {
-  if (text === undefined) return undefined;
-  const out: Partial<Record<'day' | 'spend' | 'currency' | 'source', string>> = {};
-  for (const part of text.split(',')) {
-    const i = part.indexOf('=');
-    const field = part.slice(0, i).trim().toLowerCase();
-    if (i <= 0 || !['day', 'spend', 'currency', 'source'].includes(field) || part.slice(i + 1).trim() === '') {
-      throw new UsageError(`--map "${text}" is not valid: expected FIELD=COLUMN pairs, FIELD one of day, spend, currency, source, e.g. day=Date,spend=Spend,source=Campaign`);
-    }
-    out[field as 'day'] = part.slice(i + 1).trim();
-  }
-  if (!out.day || !out.spend) throw new UsageError('--map needs at least day=COLUMN and spend=COLUMN');
-  return out;
-}
-
 async function runImport(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
     connection: { type: 'string' }, as: { type: 'string' }, platform: { type: 'string' }, map: { type: 'string' }, currency: { type: 'string' },
@@ -132,7 +115,7 @@ async function runImport(argv: string[]): Promise<number> {
   if (!file) throw new UsageError('konduit costs import needs a FILE', 'For example: konduit costs import costs.yaml');
   if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')} (one FILE at a time)`);
   if (values.currency !== undefined && !/^[A-Za-z]{3}$/.test(values.currency)) throw new UsageError(`--currency "${values.currency}" is not valid: expected an ISO 4217 code such as USD`);
-  const map = mapOf(values.map);
+  const map = parseSpendMap(values.map);
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -164,6 +147,9 @@ async function runImport(argv: string[]): Promise<number> {
   }
 }
 
+/** JSON rows as a grid of the given columns. */
+const gridOf = (columns: string[], rows: Record<string, string>[]): Grid => ({ columns, rows: rows.map((r) => columns.map((c) => r[c] ?? '')) });
+
 function print(g: Grid, format: 'table' | 'csv'): void {
   process.stdout.write(format === 'csv' ? gridToCsv(g) : gridToTable(g));
 }
@@ -179,19 +165,20 @@ async function runList(argv: string[]): Promise<number> {
     const conn = await connectionOf(store, values.connection);
     if (kind === 'spend') {
       const rows = await store.spendRows(conn.connectionId, { from, to });
-      if (format === 'json') process.stdout.write(`${JSON.stringify({ connection: conn.name, spend: rows.map((r) => ({ day: r.day, source: `${r.sourceKind}:${r.source}`, platform: r.platform, currency: r.currency, spend: formatMinor(r.spendCents, r.currency) })) }, null, 2)}\n`);
-      else print({ columns: ['day', 'source', 'platform', 'currency', 'spend'], rows: rows.map((r) => [r.day, `${r.sourceKind}:${r.source}`, r.platform, r.currency, formatMinor(r.spendCents, r.currency)]) }, format);
+      const json = spendJson(rows);
+      if (format === 'json') process.stdout.write(`${JSON.stringify({ connection: conn.name, spend: json }, null, 2)}\n`);
+      else print(gridOf(['day', 'source', 'platform', 'currency', 'spend'], json), format);
       return EXIT_OK;
     }
-    const rates = await store.rates(conn.connectionId);
+    const json = ratesJson(await store.rates(conn.connectionId));
     const grids: Record<'products' | 'processing' | 'payouts', Grid> = {
-      products: { columns: ['product', 'campaign', 'currency', 'from', 'cost', 'fulfilment'], rows: rates.products.map((r) => [String(r.productId), r.campaignId === null ? '' : String(r.campaignId), r.currency, r.from, formatMinor(r.costCents, r.currency), formatMinor(r.fulfilmentCents, r.currency)]) },
-      processing: { columns: ['mid', 'currency', 'from', 'rate', 'fixed', 'chargeback', 'refund'], rows: rates.processing.map((r) => [r.merchantId === null ? '*' : String(r.merchantId), r.currency, r.from, ppmToPercent(r.ratePpm), formatMinor(r.fixedCents, r.currency), formatMinor(r.chargebackCents, r.currency), formatMinor(r.refundCents, r.currency)]) },
-      payouts: { columns: ['affiliate', 'subaffiliate', 'cycle', 'currency', 'from', 'cpa'], rows: rates.payouts.map((r) => [r.affId, r.subAffId ?? '', String(r.cycle), r.currency, r.from, formatMinor(r.cpaCents, r.currency)]) },
+      products: gridOf(['product', 'campaign', 'currency', 'from', 'cost', 'fulfilment'], json.products),
+      processing: gridOf(['mid', 'currency', 'from', 'rate', 'fixed', 'chargeback', 'refund'], json.processing),
+      payouts: gridOf(['affiliate', 'subaffiliate', 'cycle', 'currency', 'from', 'cpa'], json.payouts),
     };
     const kinds = kind ? [kind] : (['products', 'processing', 'payouts'] as const);
     if (format === 'json') {
-      process.stdout.write(`${JSON.stringify({ connection: conn.name, ...Object.fromEntries(kinds.map((k) => [k, grids[k].rows.map((row) => Object.fromEntries(grids[k].columns.map((c, i) => [c, row[i] ?? ''])))])) }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ connection: conn.name, ...Object.fromEntries(kinds.map((k) => [k, json[k]])) }, null, 2)}\n`);
       return EXIT_OK;
     }
     for (const k of kinds) {
