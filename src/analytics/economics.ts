@@ -18,7 +18,7 @@ import { DAY } from '../core/time.js';
 import { UsageError } from '../core/errors.js';
 import type { SourceKind } from '../ledger/costs.js';
 import type { ReportReader } from '../store/store.js';
-import { divRoundMinor, rate } from './arith.js';
+import { divRound, divRoundMinor, rate } from './arith.js';
 import type { ReportWarning } from './coverage.js';
 import { DEFAULT_HORIZONS, MAX_HORIZON_DAYS, MAX_HORIZONS } from './defaults.js';
 import { compareGroups, groupId, type Filter, type Group } from './dimensions.js';
@@ -59,7 +59,7 @@ export interface RoasCell {
 
 /**
  * Where payback stands: reached at an observed horizon, reached only by the projection, not reached by
- * the last horizon (every horizon has a value below CAC), unknown (a horizon neither observed nor
+ * the last horizon (every horizon has a value below CAC, or spend brought no customer), unknown (a horizon neither observed nor
  * projectable), or no spend recorded (no CAC to pay back).
  */
 export type PaybackStatus = 'reached' | 'projected' | 'not_reached' | 'unknown' | 'no_spend';
@@ -109,13 +109,14 @@ export interface EconomicsReport {
 
 /**
  * How an incomplete horizon is projected: given the sums of the cohorts complete at horizon index i
- * (their margin at i and at i-1, and their customers), the expected increment per customer from i-1
- * to i. The default is the observed curve's (chain ladder); a forecast model may replace it.
+ * (their margin increment from horizon i-1 to i, and their customers), the increment expected of
+ * `customers` customers, in hundredths. The default is the observed curve's (chain ladder); a forecast
+ * model may replace it.
  */
-export type Projection = (pool: { increment: number; customers: number } | null, i: number) => number | null;
+export type Projection = (pool: { increment: number; customers: number } | null, i: number, customers: number) => number | null;
 
-/** The observed curve: the pooled increment per customer, or no projection without a pool. */
-export const observedCurve: Projection = (pool) => (pool && pool.customers > 0 ? pool.increment / pool.customers : null);
+/** The observed curve: the pooled increment per customer times the customers, rounded once (halves away from zero); none without a pool. */
+export const observedCurve: Projection = (pool, _i, customers) => (pool && pool.customers > 0 ? divRound(pool.increment * customers, pool.customers) : null);
 
 /** The customer column of each source kind (facts `f`, the first order `o`). */
 const SOURCE_COLUMN: Record<SourceKind, string> = {
@@ -272,13 +273,13 @@ export async function economicsReport(store: ReportReader, q: EconomicsQuery): P
         return;
       }
       const own = pools.get(c.key)?.[i];
-      const perCustomer = project(own && own.customers > 0 ? own : (all[i] ?? null), i);
-      if (prev === null || perCustomer === null || c.customers === 0) {
+      const increment = c.customers === 0 ? null : project(own && own.customers > 0 ? own : (all[i] ?? null), i, c.customers);
+      if (prev === null || increment === null) {
         out.push(null);
         prev = null;
         return;
       }
-      const cell = { sum: prev.sum + Math.round(perCustomer * c.customers), complete: false, projected: true };
+      const cell = { sum: prev.sum + increment, complete: false, projected: true };
       out.push(cell);
       prev = cell;
     });
@@ -313,7 +314,8 @@ export async function economicsReport(store: ReportReader, q: EconomicsQuery): P
       roas[h] = { value: spend === null ? null : rate(revenue, spend), complete: parts.every((c) => c.customers === 0 || complete(c, h)) };
     });
     const found = payback as Payback | null;
-    const paybackStatus: PaybackStatus = spend === null ? 'no_spend' : found ? (found.projected ? 'projected' : 'reached') : horizons.every((h) => ltv[h] !== null) ? 'not_reached' : 'unknown';
+    const paybackStatus: PaybackStatus =
+      spend === null ? 'no_spend' : found ? (found.projected ? 'projected' : 'reached') : customers === 0 || horizons.every((h) => ltv[h] !== null) ? 'not_reached' : 'unknown';
     return {
       cohort, start, customers, spendCents: spend, cacCents: spend === null ? null : divRoundMinor(spend, customers, q.currency), ltv, payback, paybackStatus, roas,
       marginToDate: parts.reduce((s, c) => s + c.marginToDate, 0), revenueToDate: parts.reduce((s, c) => s + c.revenueToDate, 0),
