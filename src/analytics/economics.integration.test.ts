@@ -271,9 +271,10 @@ function oracleEconomics(evs: Ev[], first: Map<number, Ev>, costs: Map<string, n
       if (!payback && sp !== null && sum >= sp) payback = { day: hz, projected };
     });
     const found = payback as { day: number; projected: boolean } | null;
-    const status = sp === null ? 'no_spend' : found ? (found.projected ? 'projected' : 'reached') : customers === 0 || HORIZONS.every((hz) => ltv[hz] !== null) ? 'not_reached' : 'unknown';
+    const through = [...HORIZONS].reverse().find((hz) => ltv[hz] !== null) ?? null;
+    const status = sp === null ? 'no_spend' : found ? (found.projected ? 'projected' : 'reached') : customers === 0 || through !== null ? 'not_reached' : 'unknown';
     return {
-      cohort, start, customers, spendCents: sp, cacCents: sp === null ? null : perCustomer(sp, customers, o.cur), ltv, payback: found, paybackStatus: status,
+      cohort, start, customers, spendCents: sp, cacCents: sp === null ? null : perCustomer(sp, customers, o.cur), ltv, payback: found, paybackStatus: status, paybackThrough: through,
       roas: Object.fromEntries(ROAS.map((hz, i) => [hz, { value: sp === null || sp === 0 ? null : parts.reduce((s, c) => s + c.revenue[i]!, 0) / sp, complete: parts.every((c) => c.customers === 0 || complete(c, hz)) }])),
       marginToDate: parts.reduce((s, c) => s + c.marginAll, 0), revenueToDate: parts.reduce((s, c) => s + c.revenueAll, 0),
     };

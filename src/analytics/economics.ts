@@ -58,9 +58,9 @@ export interface RoasCell {
 }
 
 /**
- * Where payback stands: reached at an observed horizon, reached only by the projection, not reached by
- * the last horizon (every horizon has a value below CAC, or spend brought no customer), unknown (a horizon neither observed nor
- * projectable), or no spend recorded (no CAC to pay back).
+ * Where payback stands: reached at an observed horizon, reached only by the projection, not reached
+ * (below CAC at every horizon with a value, through `paybackThrough`; or spend brought no customer),
+ * unknown (no horizon has a value), or no spend recorded (no CAC to pay back).
  */
 export type PaybackStatus = 'reached' | 'projected' | 'not_reached' | 'unknown' | 'no_spend';
 
@@ -82,6 +82,8 @@ export interface EconomicsRow {
   ltv: Record<number, EconomicsCell | null>;
   payback: Payback | null;
   paybackStatus: PaybackStatus;
+  /** The last horizon with a margin LTV (observed or projected): "not reached" means not by this day. */
+  paybackThrough: number | null;
   roas: Record<number, RoasCell>;
   /** Margin and net revenue of these customers so far. */
   marginToDate: Cents;
@@ -314,10 +316,12 @@ export async function economicsReport(store: ReportReader, q: EconomicsQuery): P
       roas[h] = { value: spend === null ? null : rate(revenue, spend), complete: parts.every((c) => c.customers === 0 || complete(c, h)) };
     });
     const found = payback as Payback | null;
+    const known = horizons.filter((h) => ltv[h] !== null);
+    const paybackThrough = known.length > 0 ? (known[known.length - 1] as number) : null;
     const paybackStatus: PaybackStatus =
-      spend === null ? 'no_spend' : found ? (found.projected ? 'projected' : 'reached') : customers === 0 || horizons.every((h) => ltv[h] !== null) ? 'not_reached' : 'unknown';
+      spend === null ? 'no_spend' : found ? (found.projected ? 'projected' : 'reached') : customers === 0 || paybackThrough !== null ? 'not_reached' : 'unknown';
     return {
-      cohort, start, customers, spendCents: spend, cacCents: spend === null ? null : divRoundMinor(spend, customers, q.currency), ltv, payback, paybackStatus, roas,
+      cohort, start, customers, spendCents: spend, cacCents: spend === null ? null : divRoundMinor(spend, customers, q.currency), ltv, payback, paybackStatus, paybackThrough, roas,
       marginToDate: parts.reduce((s, c) => s + c.marginToDate, 0), revenueToDate: parts.reduce((s, c) => s + c.revenueToDate, 0),
     };
   };

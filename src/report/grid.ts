@@ -325,11 +325,11 @@ function lastLtvToCac(x: EconomicsRowJson, horizons: number[]): EconomicsCellJso
   return null;
 }
 
-/** A row's payback: "30d" ("30d*" projected), "not by 365d", "?" unknown, "-" without spend; CSV: the day, or empty. */
-function paybackText(x: EconomicsRowJson, horizons: number[], csv: boolean): string {
+/** A row's payback: "30d" ("30d*" projected), "not by 180d" (the last horizon with a value; "never": no customer), "?" unknown, "-" without spend; CSV: the day, or empty. */
+function paybackText(x: EconomicsRowJson, csv: boolean): string {
   if (x.payback) return `${x.payback.day}d${!csv && x.payback.projected ? '*' : ''}`;
   if (csv) return '';
-  return x.paybackStatus === 'not_reached' ? `not by ${horizons[horizons.length - 1] ?? 0}d` : x.paybackStatus === 'unknown' ? '?' : '-';
+  return x.paybackStatus === 'not_reached' ? (x.paybackThrough === null ? 'never' : `not by ${x.paybackThrough}d`) : x.paybackStatus === 'unknown' ? '?' : '-';
 }
 
 /**
@@ -360,7 +360,7 @@ export function economicsGrid(r: ReportJson['economics'], format: Format): Grid 
             return [c ? String(c.complete) : '', c ? String(c.projected) : '', c?.ltvToCac === null || !c ? '' : String(c.ltvToCac)];
           })
         : [last ? `${times(last.ltvToCac, format)}${last.ltvToCac !== null && last.projected ? '*' : ''}` : '-']),
-      paybackText(x, r.horizons, csv), ...(csv ? [x.payback ? String(x.payback.projected) : '', x.paybackStatus] : []),
+      paybackText(x, csv), ...(csv ? [x.payback ? String(x.payback.projected) : '', x.paybackStatus] : []),
       ...r.roasHorizons.map((h) => {
         const c = x.roas[String(h)];
         const v = times(c?.value ?? null, format);

@@ -263,8 +263,10 @@ export interface EconomicsRowJson {
   ltv: Record<string, EconomicsCellJson | null>;
   /** The first horizon whose margin LTV reaches CAC; null when none does (or no spend). */
   payback: { day: number; projected: boolean } | null;
-  /** reached, projected (only with the projection), not_reached (below CAC at every horizon), unknown, no_spend. */
+  /** reached, projected (only with the projection), not_reached (below CAC at every horizon with a value), unknown (none has one), no_spend. */
   paybackStatus: PaybackStatus;
+  /** The last horizon with a margin LTV: not_reached means not by this day. */
+  paybackThrough: number | null;
   /** ROAS at 7, 30 and 90 days: net revenue within them / spend. */
   roas: Record<string, { value: Rate; complete: boolean }>;
   marginToDate: Money;
@@ -524,7 +526,7 @@ export function economicsJson(r: EconomicsReport, q: { from: string; to: string 
       const c = x.ltv[h];
       return [String(h), c ? { value: money(c.cents), complete: c.complete, projected: c.projected, ltvToCac: fraction(c.ltvToCac) } : null];
     })),
-    payback: x.payback, paybackStatus: x.paybackStatus, roas: Object.fromEntries(ROAS_HORIZONS.map((h) => [String(h), { value: fraction(x.roas[h]?.value ?? null), complete: x.roas[h]?.complete ?? false }])),
+    payback: x.payback, paybackStatus: x.paybackStatus, paybackThrough: x.paybackThrough, roas: Object.fromEntries(ROAS_HORIZONS.map((h) => [String(h), { value: fraction(x.roas[h]?.value ?? null), complete: x.roas[h]?.complete ?? false }])),
     marginToDate: money(x.marginToDate), revenueToDate: money(x.revenueToDate),
   });
   return {

@@ -10,6 +10,7 @@ import { Link, navigate, useLocation } from './router';
 import { LoginPage } from './pages/Login';
 import { SettingsPage } from './pages/Settings';
 import { ReportsPage } from './pages/Reports';
+import { EconomicsPage } from './pages/Economics';
 import './styles.css';
 
 type SessionState = { status: 'loading' } | { status: 'anonymous'; setupNeeded: boolean } | { status: 'signed-in'; user: string };
@@ -84,6 +85,7 @@ function App() {
           <Link to="/reports/rebills" className={path === '/reports/rebills' ? 'active' : ''} testId="nav-rebills">Rebills ahead</Link>
           <Link to="/reports/mids" className={path === '/reports/mids' ? 'active' : ''} testId="nav-mids">MID health</Link>
           <Link to="/reports/breakdowns" className={path === '/reports/breakdowns' ? 'active' : ''} testId="nav-breakdowns">Breakdowns</Link>
+          <Link to="/reports/economics" className={path === '/reports/economics' ? 'active' : ''} testId="nav-economics">Economics</Link>
           <div className="nav-label">Account</div>
           <Link to="/settings" className={section === 'settings' ? 'active' : ''} testId="nav-settings">Settings</Link>
         </div>
@@ -103,7 +105,7 @@ function App() {
               No data yet. <Link to="/settings">Connect your CRM in Settings</Link> and click “Sync Data”; the reports fill in as records arrive.
             </div>
           ) : null}
-          {section === 'settings' ? <SettingsPage path={path} /> : <ReportsPage path={path} />}
+          {section === 'settings' ? <SettingsPage path={path} /> : path === '/reports/economics' ? <EconomicsPage /> : <ReportsPage path={path} />}
         </main>
       </div>
     </div>
