@@ -181,5 +181,35 @@ for (const engine of ['duckdb', 'postgres'] as const) {
       expect(new Set(log.map((c) => c.actor))).toEqual(new Set(['test']));
       expect(log.find((c) => c.kind === 'processing' && c.item.mid === null)).toMatchObject({ via: 'cli', origin: 'costs.yaml', before: null, after: { rate: '2.9%', fixed: '0.25', chargeback: '15.00', refund: '0.00' } });
     });
+
+    it('gives the acquisition economics worked out in docs/metrics.md ("Unit economics", worked example)', async () => {
+      const conn = (await store.listConnections())[0]!;
+      // Spend against affiliates A and B; February's is outside the range and counts nowhere.
+      const spend = 'day,source,spend\n2025-01-03,affiliate:A,50.00\n2025-01-17,affiliate:A,40.00\n2025-01-08,affiliate:B,120.00\n2025-02-02,affiliate:A,30.00\n';
+      await importCostFile(store, conn, Buffer.from(spend), { file: 'spend.csv' }, WHO);
+      const parsed = parseReportQuery('economics', { from: '2025-01-01', to: '2025-01-31', tz: NY, source: 'affiliate', horizons: '1,30,60', asOf: '2025-06-01' }, { surface: 'api', connections: await store.listConnections(), defaultTz: NY });
+      const r = await runReport(store, parsed);
+      if (r.name !== 'economics') throw new Error(r.name);
+      const cell = (value: string, ltvToCac: number | null) => ({ value, complete: true, projected: false, ltvToCac });
+      const roas = (r7: number | null, r30: number | null, r90: number | null) => ({ 7: { value: r7, complete: true }, 30: { value: r30, complete: true }, 90: { value: r90, complete: true } });
+      const want = {
+        // A: C1 (Jan 5) and C5 (Jan 30). Day 1: 39.70 + 34.70 = 74.40; T2 falls exactly 30 x 24 h after T1, so day 30 is
+        // still 74.40; day 60 adds T2's 40.10 and T3's -21.50: 93.00 = 46.50 a customer >= CAC 90.00 / 2 = 45.00.
+        'shop:A': { customers: 2, spend: '90.00', cac: '45.00', ltv: { 1: cell('37.20', 0.826667), 30: cell('37.20', 0.826667), 60: cell('46.50', 1.033333) },
+          payback: { day: 60, projected: false }, paybackStatus: 'reached', paybackThrough: 60, roas: roas(2.222222, 2.222222, 2.666667), marginToDate: '93.00', revenueToDate: '240.00' },
+        // B: C2 (Jan 10) and C3 (Jan 20). Day 1: 41.43 + 3.31 + 54.70 = 99.44; day 60: T4's chargeback and its fee (-95.00)
+        // and T7 (35.10): 39.54 = 19.77 a customer, below CAC 60.00 at every horizon.
+        'shop:B': { customers: 2, spend: '120.00', cac: '60.00', ltv: { 1: cell('49.72', 0.828667), 30: cell('49.72', 0.828667), 60: cell('19.77', 0.3295) },
+          payback: null, paybackStatus: 'not_reached', paybackThrough: 60, roas: roas(1.625, 1.625, 1.458333), marginToDate: '39.54', revenueToDate: '175.00' },
+        // No affiliate: C4, whose sale was voided; its costs stay: -10.70. No spend, so no CAC.
+        'shop:(none)': { customers: 1, spend: null, cac: null, ltv: { 1: cell('-10.70', null), 30: cell('-10.70', null), 60: cell('-10.70', null) },
+          payback: null, paybackStatus: 'no_spend', paybackThrough: 60, roas: roas(null, null, null), marginToDate: '-10.70', revenueToDate: '0.00' },
+      };
+      expect(r.body.sources.map((x) => [x.group, x.rank])).toEqual([['shop:A', 1], ['shop:B', 2], ['shop:(none)', 3]]);
+      for (const x of r.body.sources) {
+        expect({ ...x.total, cohort: undefined, start: undefined }, x.group).toEqual({ ...want[x.group as keyof typeof want], cohort: undefined, start: undefined });
+        expect(x.cohorts, x.group).toEqual([{ ...x.total, cohort: '2025-01', start: '2025-01-01' }]);
+      }
+    });
   });
 }
