@@ -167,3 +167,71 @@ describe('the economics page in Chromium', () => {
     expect(lines[1]).toContain(`,all,${top.total.customers},${top.total.spend ?? ''},${top.total.cac ?? ''},`);
   });
 });
+
+describe('the costs page in Chromium', () => {
+  const costs = async () => {
+    const res = await fetch(`${srv.url}/api/connections/shop/costs`, { headers: { cookie } });
+    return (await res.json()) as { products: Record<string, string>[] };
+  };
+  const spendOn = async (day: string) => {
+    const res = await fetch(`${srv.url}/api/connections/shop/spend?from=${day}&to=${day}`, { headers: { cookie } });
+    return ((await res.json()) as { spend: Record<string, string>[] }).spend;
+  };
+  const paste = async (text: string) => {
+    await page.fill('textarea[name=paste]', text);
+    await page.click('[data-action=add]');
+  };
+  const saved = async (text: string) => expect(await page.waitForSelector(`[data-testid=costs-message]:has-text("${text}")`)).toBeTruthy();
+
+  it('shows the product costs as stored and saves a pasted range (a new version of a product\'s cost)', async () => {
+    await page.click('[data-testid=nav-costs]');
+    await page.waitForSelector('[data-page=costs][data-kind=products][data-ready=true]');
+    const before = await costs();
+    expect(await page.$$eval('table[data-table=costs-products] tbody tr', (r) => r.length)).toBe(before.products.length);
+    const product = before.products[0]!.product!;
+    await paste(`product\tcost\tfulfilment\tfrom\n${product}\t9.99\t1.25\t${to}`);
+    await page.click('[data-action=save]');
+    await saved('Saved: 1 change recorded.');
+    const after = await costs();
+    expect(after.products).toHaveLength(before.products.length + 1);
+    expect(after.products).toContainEqual({ product, campaign: '', currency: 'USD', from: to, cost: '9.99', fulfilment: '1.25' });
+    // Saving the same table again changes nothing.
+    await page.click('[data-action=save]');
+    await saved('Nothing changed.');
+  });
+
+  it('names a bad pasted spend row and saves nothing; without it, saves; pasted again, changes nothing', async () => {
+    await page.click('[data-tab=spend]');
+    await page.waitForSelector('[data-page=costs][data-kind=spend][data-ready=true]');
+    const day = addDays(to, -1);
+    const before = await spendOn(day);
+    await paste(`${day}\tutm:newsletter\t25.00\n${day}\tnewsletter\t10.00\n${day}\tutm:podcast\t1,250.50`);
+    await page.click('[data-action=save]');
+    await saved('Nothing was saved');
+    expect(await page.getAttribute('tr[data-row="2"]', 'class')).toContain('row-bad');
+    expect(await page.textContent('[data-issue-row="2"]')).toContain('Row 2, source: "newsletter" is not valid: expected KIND:VALUE');
+    expect(await spendOn(day)).toEqual(before);
+    await page.click('button[aria-label="Remove row 2"]');
+    await page.click('[data-action=save]');
+    await saved('Saved: 2 changes recorded.');
+    const rows = await spendOn(day);
+    expect(rows.filter((r) => r.source?.startsWith('utm:'))).toEqual([
+      { day, source: 'utm:newsletter', platform: 'api', currency: 'USD', spend: '25.00' },
+      { day, source: 'utm:podcast', platform: 'api', currency: 'USD', spend: '1250.50' },
+    ]);
+    await paste(`day\tsource\tspend\n${day}\tutm:newsletter\t25.00\n${day}\tutm:podcast\t1250.50`);
+    await page.click('[data-action=save]');
+    await saved('Nothing changed.');
+    await page.screenshot({ path: join(ARTIFACTS, 'costs-spend.png'), fullPage: true });
+  });
+
+  it('lists every change with who made it through the web', async () => {
+    await page.click('[data-tab=log]');
+    await page.waitForSelector('[data-page=costs][data-kind=log][data-ready=true]');
+    const rows = await page.$$eval('table[data-table=costs-log] tbody tr', (r) => r.slice(0, 3).map((x) => x.textContent ?? ''));
+    // A row's text: when, who, via, from, kind, ...
+    expect(rows.map((r) => /^\S+ \S+(admin)(web)(POST spend|PUT costs\/products)(spend|products)/.exec(r)?.slice(1))).toEqual([
+      ['admin', 'web', 'POST spend', 'spend'], ['admin', 'web', 'POST spend', 'spend'], ['admin', 'web', 'PUT costs/products', 'products'],
+    ]);
+  });
+});
