@@ -1,7 +1,8 @@
 /**
  * Acquisition economics equals an independent computation from the sandbox's ground truth, to the cent,
  * on both engines, per currency (USD, MXN and CLP, a currency without a minor unit), for each source of
- * customers the sandbox fills (campaign, affiliate, sub-affiliate; its orders carry no UTM source).
+ * customers (campaign, affiliate, sub-affiliate, and the UTM source of the first order, which the
+ * sandbox fills with "affiliate" for customers who came through one).
  * The merchant's costs and spend are generated below (versioned rates, a campaign-specific product cost,
  * a MID-specific processing rate, payouts per affiliate, sub-affiliate and cycle; weekly spend per source
  * and currency). The oracle is written from docs/metrics.md ("Unit economics") over the merchant's
@@ -43,6 +44,8 @@ interface Ev {
   mid: number;
   aff: string | null;
   sub: string | null;
+  /** The UTM source of the event's order: the sandbox serves "affiliate" for customers who came through one. */
+  utm: string | null;
   cycle: number;
   currency: string;
 }
@@ -57,7 +60,7 @@ function oracleEvents(m: Merchant): Ev[] {
     const c = x.order.customer;
     const base = {
       txn: x.transactionId, currency: x.order.campaign.currency.code, customer: c.customerId, order: x.order.orderId, campaign: x.order.campaign.campaignId,
-      product: x.line?.cp.productId ?? x.order.lines[0]?.cp.productId ?? null, mid: x.mid.merchantId, aff: c.affiliate?.affId ?? null, sub: c.sourceValue1, cycle: x.cycle,
+      product: x.line?.cp.productId ?? x.order.lines[0]?.cp.productId ?? null, mid: x.mid.merchantId, aff: c.affiliate?.affId ?? null, sub: c.sourceValue1, utm: c.affiliate ? 'affiliate' : null, cycle: x.cycle,
     };
     let kind: Kind | null = null;
     if (ok && (x.type === 'SALE' || x.type === 'CAPTURE')) kind = 'sale';
@@ -127,6 +130,7 @@ function generateCosts(m: Merchant, currencies: string[]): { products: ProductRa
       ...campaignsOf(cur).map((c): [SourceKind, string] => ['campaign', String(c.campaignId)]),
       ...m.affiliates.map((a): [SourceKind, string] => ['affiliate', a.affId]),
       ...m.affiliates.flatMap((a) => a.subs.map((s): [SourceKind, string] => ['subaffiliate', s])),
+      ['utm', 'affiliate'],
     ];
     for (let d = FROM; d <= TO; d = addDays(d, 1)) {
       if (new Date(`${d}T00:00:00Z`).getUTCDay() !== 1 && d !== FROM && d !== TO) continue;
@@ -202,7 +206,7 @@ interface OCohort {
 
 /** The economics report by docs/metrics.md, from the ground truth. */
 function oracleEconomics(evs: Ev[], first: Map<number, Ev>, costs: Map<string, number>, spend: SpendRow[], o: { cur: string; source: SourceKind; zone: string; asOf: number; connectionId: string }) {
-  const valueOf = (f: Ev) => (o.source === 'campaign' ? String(f.campaign) : o.source === 'affiliate' ? f.aff : f.sub);
+  const valueOf = (f: Ev) => (o.source === 'campaign' ? String(f.campaign) : o.source === 'affiliate' ? f.aff : o.source === 'utm' ? f.utm : f.sub);
   const byCustomer = new Map<number, Ev[]>();
   for (const e of evs) if (e.currency === o.cur) byCustomer.set(e.customer, [...(byCustomer.get(e.customer) ?? []), e]);
   const cohorts = new Map<string, OCohort>();
@@ -350,6 +354,7 @@ describe.each([
     ['campaign', 'America/New_York'],
     ['affiliate', 'America/New_York'],
     ['subaffiliate', 'America/New_York'],
+    ['utm', 'America/New_York'],
     ['affiliate', 'Asia/Kolkata'],
   ] as const)('per %s and monthly cohort, viewer %s, in every currency', async (source, zone) => {
     const statuses = new Set<string>();
