@@ -265,6 +265,17 @@ describe('the costs API', () => {
     expect(log.body.changes.map((c: Record<string, unknown>) => [c.actor, c.via, c.origin, c.kind])).toEqual([
       ['admin', 'web', 'upload.yaml', 'payouts'], ['admin', 'web', 'tiktok-feb.csv', 'spend'], ['admin', 'web', 'tiktok-feb.csv', 'spend'],
     ]);
+    // A script with an API token: recorded as the token, through the API.
+    const created = await fetch(`${srv.url}/api/tokens`, { method: 'POST', headers: { cookie, origin: srv.url, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ads-sync' }) });
+    expect(created.status).toBe(201);
+    const { token } = (await created.json()) as { token: string };
+    const res = await fetch(`${srv.url}/api/connections/shop/spend`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ rows: [{ day: '2025-02-09', source: 'utm:newsletter', spend: '3.00' }] }),
+    });
+    expect(res.status).toBe(200);
+    const latest = (await call('GET', '/costs/log?limit=1')).body.changes[0];
+    expect([latest.actor, latest.via, latest.origin, latest.after]).toEqual(['token ads-sync', 'api', 'POST spend', { spend: '3.00' }]);
     expect((await call('GET', '/costs/log?kind=colour')).status).toBe(400);
     expect((await call('PUT', '/costs/spendings', { rows: [] })).status).toBe(404);
   });
