@@ -129,7 +129,8 @@ async function runImport(argv: string[]): Promise<number> {
       file: basename(file), as: values.as, platform: values.platform, map, currency: values.currency?.toUpperCase(), replace: values.replace, dryRun: values['dry-run'],
     }, { actor: values.actor ?? userInfo().username, via: 'cli', origin: basename(file) });
     const layout = { meta: 'a Meta Ads export', google: 'a Google Ads export', tiktok: 'a TikTok Ads export', mapped: 'spend by the --map', yaml: 'YAML' }[r.layout] ?? `the ${r.layout} layout`;
-    const held = COST_KINDS.filter((k) => r.held[k] > 0).map((k) => `${r.held[k]} ${k === 'spend' ? 'spend rows (day x source)' : `${k} rates`}`).join(', ') || 'nothing';
+    const noun: Record<CostKind, [string, string]> = { products: ['product cost', 'product costs'], processing: ['processing rate', 'processing rates'], payouts: ['payout', 'payouts'], spend: ['spend row (day x source)', 'spend rows (day x source)'] };
+    const held = COST_KINDS.filter((k) => r.held[k] > 0).map((k) => `${r.held[k]} ${noun[k][r.held[k] === 1 ? 0 : 1]}`).join(', ') || 'nothing';
     process.stdout.write(`${basename(file)}: ${layout}, ${r.rows} row${r.rows === 1 ? '' : 's'}${r.skipped > 0 ? ` (${r.skipped} totals row${r.skipped === 1 ? '' : 's'} skipped)` : ''}: ${held}.\n`);
     if (!r.result) {
       process.stdout.write('Dry run: nothing written.\n');
