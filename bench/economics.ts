@@ -21,7 +21,7 @@ import { openDuckDbStore } from '../src/store/engines/duckdb/duckdb-store.js';
 import { openPostgresStore } from '../src/store/engines/postgres/postgres-store.js';
 import { generateKey } from '../src/store/secrets.js';
 import type { Store } from '../src/store/store.js';
-import { generateSql } from './analytics.js';
+import { fmt, generateSql, time } from './analytics.js';
 
 const CUSTOMERS = Number(process.env.KONDUIT_BENCH_CUSTOMERS ?? 2_000_000);
 const PG_URL = process.env.KONDUIT_TEST_PG ?? 'postgres://konduit:konduit@127.0.0.1:5432/konduit_test';
@@ -29,20 +29,6 @@ const ZONE = 'America/New_York';
 const WHO = { actor: 'bench', via: 'cli' as const, origin: 'bench' };
 
 type Engine = 'duckdb' | 'postgres';
-
-async function time<T>(runs: number, f: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  let value = await f();
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    value = await f();
-    ms.push(performance.now() - t);
-  }
-  ms.sort((a, b) => a - b);
-  return { ms: ms[Math.floor(ms.length / 2)] ?? 0, value };
-}
-
-const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
 
 async function openEngine(engine: Engine): Promise<{ store: Store; cleanup: () => Promise<void> }> {
   if (engine === 'duckdb') {

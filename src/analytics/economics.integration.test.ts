@@ -9,14 +9,15 @@
  * in-memory transactions and the generated rates: it never calls analytics or store code.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays, DAY, dateOnlyToInstant, localDate } from '../core/time.js';
+import { addDays, DAY, localDate } from '../core/time.js';
 import { CrmClient } from '../crm/client.js';
-import { oddityOf, startSandbox, UNREADABLE_KINDS, type Merchant, type Sandbox } from '../sandbox/index.js';
+import { startSandbox, type Merchant, type Sandbox } from '../sandbox/index.js';
 import type { PayoutRate, ProcessingRate, ProductRate, SourceKind, SpendRow } from '../ledger/costs.js';
 import type { Store } from '../store/store.js';
 import { runSync } from '../sync/run.js';
 import { economicsReport, type EconomicsReport } from './economics.js';
 import { openTestStore } from '../../test/stores.js';
+import { firstSales, oracleEvents, type Ev } from '../../test/sandbox-oracle.js';
 
 const SANDBOX = { seed: 'economics-it', customers: 500, start: '2025-01-01', now: '2025-07-15 18:00:00', profile: 'rich' } as const;
 /** Two merchants: the common currencies, and the peso ones (CLP without a minor unit; COP with two decimals priced in whole pesos). */
@@ -29,63 +30,6 @@ const FROM = '2025-01-01';
 const TO = '2025-06-30';
 /** Each currency's amounts are the USD ones times this (CLP: whole pesos). */
 const SCALE: Record<string, number> = { USD: 1, MXN: 20, AUD: 2, CLP: 1000, COP: 4000 };
-
-type Kind = 'sale' | 'refund' | 'void' | 'chargeback';
-interface Ev {
-  id: string;
-  txn: number;
-  kind: Kind;
-  t: number;
-  cents: number;
-  customer: number;
-  order: string;
-  campaign: number;
-  product: number | null;
-  mid: number;
-  aff: string | null;
-  sub: string | null;
-  /** The UTM source of the event's order: the sandbox serves "affiliate" for customers who came through one. */
-  utm: string | null;
-  cycle: number;
-  currency: string;
-}
-
-/** The money events by docs/metrics.md, from the ground truth (declines carry no money and no cost). */
-function oracleEvents(m: Merchant): Ev[] {
-  const z = m.config.timezone;
-  const out: Ev[] = [];
-  for (const x of m.txns) {
-    if ((UNREADABLE_KINDS as readonly string[]).includes(oddityOf(m, x) ?? '')) continue;
-    const ok = x.response === 'SUCCESS';
-    const c = x.order.customer;
-    const base = {
-      txn: x.transactionId, currency: x.order.campaign.currency.code, customer: c.customerId, order: x.order.orderId, campaign: x.order.campaign.campaignId,
-      product: x.line?.cp.productId ?? x.order.lines[0]?.cp.productId ?? null, mid: x.mid.merchantId, aff: c.affiliate?.affId ?? null, sub: c.sourceValue1, utm: c.affiliate ? 'affiliate' : null, cycle: x.cycle,
-    };
-    let kind: Kind | null = null;
-    if (ok && (x.type === 'SALE' || x.type === 'CAPTURE')) kind = 'sale';
-    else if (ok && x.type === 'REFUND') kind = 'refund';
-    else if (ok && x.type === 'VOID' && x.parent?.type !== 'AUTHORIZE') kind = 'void';
-    if (kind) out.push({ ...base, id: `${kind}:${x.transactionId}`, kind, t: x.t, cents: kind === 'sale' ? x.amount : -x.amount });
-    if (x.isChargedback) {
-      const t = dateOnlyToInstant(x.chargebackDate ?? '', z) ?? x.t;
-      out.push({ ...base, id: `chargeback:${x.transactionId}`, kind: 'chargeback', t, cents: -(x.chargebackAmount ?? x.amount) });
-    }
-  }
-  return out;
-}
-
-/** Each customer's first sale (earliest, then by event id); a first sale read as a rebill means acquired before the data. */
-function firstSales(evs: Ev[]): Map<number, Ev> {
-  const first = new Map<number, Ev>();
-  for (const e of evs) {
-    if (e.kind !== 'sale') continue;
-    const f = first.get(e.customer);
-    if (!f || e.t < f.t || (e.t === f.t && e.id < f.id)) first.set(e.customer, e);
-  }
-  for (const [c, f] of first) if (f.cycle > 1) first.delete(c);
-  return first;
-}
 
 /** A small deterministic hash of a text, for generated amounts. */
 function h(text: string): number {
@@ -327,7 +271,8 @@ describe.each([
   let connectionId: string;
   beforeAll(async () => {
     sb = await startSandbox({ ...SANDBOX, seed: `${SANDBOX.seed}-${currencies.join('-')}`, currencies });
-    evs = oracleEvents(sb.merchant);
+    // Declines carry no money and no cost.
+    evs = oracleEvents(sb.merchant).filter((e) => e.kind !== 'decline');
     first = firstSales(evs);
     ({ store, dispose } = await openTestStore(engine, 'economics'));
     const c = await store.saveConnection({ name: 'sb', brand: 'konnektive', baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, accountName: 'A', accountUsername: 'U', timezone: sb.timezone, frequency: 'daily' });

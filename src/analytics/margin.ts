@@ -12,7 +12,7 @@ import type { ReportReader } from '../store/store.js';
 import { compare, divRoundMinor, rate, type Compared } from './arith.js';
 import type { ReportWarning } from './coverage.js';
 import { groupId, groupOf, type Filter } from './dimensions.js';
-import { eventCol, filterSql, groupSelect, Params, type Basis } from './sql.js';
+import { bookedSql, eventCol, filterSql, groupSelect, Params, type Basis } from './sql.js';
 import { NOT_GROUPED, type TotalsQuery } from './totals.js';
 
 /** The costs of a bucket, per cost column, in hundredths (positive), and what had no rate. */
@@ -36,14 +36,7 @@ export function emptyCostTotals(): CostTotals {
  * chargeback's fee moves with it to the sale's date on the CRM basis, analytics/sql.ts eventSourceSql).
  */
 export function costSourceSql(basis: Basis): string {
-  if (basis === 'event') return `(SELECT c.*, c.instant AS at FROM cost_events c)`;
-  return `(SELECT c.*, CASE
-        WHEN c.event_kind = 'chargeback' THEN COALESCE(t.date_created, c.instant)
-        WHEN c.event_kind IN ('refund', 'void') THEN COALESCE(pt.date_created, c.instant)
-        ELSE c.instant END AS at
-      FROM cost_events c
-      LEFT JOIN transactions t ON t.connection_id = c.connection_id AND t.transaction_id = c.transaction_id
-      LEFT JOIN transactions pt ON pt.connection_id = t.connection_id AND pt.transaction_id = t.parent_txn_id)`;
+  return bookedSql('cost_events', 'event_kind', basis);
 }
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));

@@ -86,7 +86,6 @@ const META: SpendLayout = {
 };
 const GOOGLE: SpendLayout = { name: 'google', platform: 'google', day: ['day', 'date'], spend: ['cost'], currency: ['currency code', 'currency'], source: ['campaign'] };
 const TIKTOK: SpendLayout = { name: 'tiktok', platform: 'tiktok', day: ['by day', 'date', 'stat time day', 'day'], spend: ['cost', 'spend', 'total cost'], currency: ['currency'], source: ['campaign name'] };
-const PLATFORMS = [META, GOOGLE, TIKTOK];
 
 /** Konduit's own CSV layouts: the fields each takes (normalised headers) and the ones it needs. */
 const OWN = {
