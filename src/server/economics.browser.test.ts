@@ -3,8 +3,9 @@
  * export imported as a merchant would (`konduit costs import`'s code path), then the page signed in: the
  * sources in the order and with the figures of GET /api/reports/economics (the same body as
  * `konduit report economics --format json`), the cohorts behind a source on a click, another source
- * kind by the picker (kept in the URL), a full load of the URL, and the CSV export. Screenshots go to
- * test-artifacts/economics/.
+ * kind by the picker (kept in the URL), a full load of the URL, and the CSV export; then the Costs page:
+ * a pasted range saved, a bad row named with nothing saved, the change log. Both pages pass axe-core (no
+ * serious or critical violation). Screenshots go to test-artifacts/economics/.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -22,6 +23,7 @@ import { generateKey } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
 import { runSync } from '../sync/run.js';
 import { launchChromium, pageReady } from '../../test/chromium.js';
+import { axeProblems } from '../../test/axe.js';
 import { defaultWebRoot, startServer, type RunningServer } from './index.js';
 
 const ARTIFACTS = resolve('test-artifacts/economics');
@@ -141,6 +143,11 @@ describe('the economics page in Chromium', () => {
     );
     expect(cohorts).toEqual(first.cohorts.map((c) => [c.cohort, String(c.customers), c.spend ?? '', c.ltv['90']?.value ?? '']));
     await page.screenshot({ path: join(ARTIFACTS, 'affiliates.png'), fullPage: true });
+    expect(await axeProblems(page)).toEqual([]);
+    // The cohorts open from the keyboard too: the source's button.
+    await page.focus(`[data-expand="${first.group}"]`);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`tr.cohort-row[data-source="${first.group}"]`, { state: 'detached' });
   });
 
   it('switches to campaigns by the picker, keeps it in the URL, and a full load shows the same', async () => {
@@ -223,11 +230,13 @@ describe('the costs page in Chromium', () => {
     await page.click('[data-action=save]');
     await saved('Nothing changed.');
     await page.screenshot({ path: join(ARTIFACTS, 'costs-spend.png'), fullPage: true });
+    expect(await axeProblems(page)).toEqual([]);
   });
 
   it('lists every change with who made it through the web', async () => {
     await page.click('[data-tab=log]');
     await page.waitForSelector('[data-page=costs][data-kind=log][data-ready=true]');
+    expect(await axeProblems(page)).toEqual([]);
     const rows = await page.$$eval('table[data-table=costs-log] tbody tr', (r) => r.slice(0, 3).map((x) => x.textContent ?? ''));
     // A row's text: when, who, via, from, kind, ...
     expect(rows.map((r) => /^\S+ \S+(admin)(web)(POST spend|PUT costs\/products)(spend|products)/.exec(r)?.slice(1))).toEqual([

@@ -66,9 +66,9 @@ export function CostsPage() {
           </select>
         </label>
       ) : null}
-      <div className="tabs" role="tablist">
+      <div className="tabs" aria-label="Kind of cost">
         {[...KINDS.map((k) => ({ id: k.id as string, label: k.label })), { id: 'log', label: 'Changes' }].map((t) => (
-          <button key={t.id} type="button" role="tab" data-tab={t.id} className={tab === t.id ? 'on' : ''} onClick={() => go({ kind: t.id })}>{t.label}</button>
+          <button key={t.id} type="button" data-tab={t.id} aria-pressed={tab === t.id} className={tab === t.id ? 'on' : ''} onClick={() => go({ kind: t.id })}>{t.label}</button>
         ))}
       </div>
       {connections !== null && !conn ? <p className="empty">No connection yet: connect your CRM in Settings first.</p> : null}
@@ -141,7 +141,7 @@ function CostTable(props: { conn: Connection; kind: KindId; zone: string }) {
           {message ? <span className={message.ok ? 'muted small' : 'error-text'} data-testid="costs-message">{message.text}</span> : null}
         </div>
         {issues.filter((i) => i.row === null).map((i, k) => <p key={k} className="error-text">{i.message}</p>)}
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label={`${spec.label}: rows to save`}>
           <table data-table={`costs-${props.kind}`}>
             <thead>
               <tr><th>#</th>{columns.map((c) => <th key={c}>{c}</th>)}<th /></tr>
@@ -170,7 +170,7 @@ function CostTable(props: { conn: Connection; kind: KindId; zone: string }) {
             <h2>Spend recorded</h2>
             <label className="row gap"><span className="muted small">From</span><input type="date" name="spend-from" value={from} onChange={(e) => setFrom(e.target.value)} /></label>
           </header>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Spend recorded">
             <table data-table="spend-stored">
               <thead><tr>{columns.map((c) => <th key={c}>{c}</th>)}</tr></thead>
               <tbody>{(stored ?? []).map((r, i) => <tr key={i}>{columns.map((c) => <td key={c}>{r[c] ?? ''}</td>)}</tr>)}</tbody>
@@ -192,7 +192,7 @@ function ChangeLog(props: { conn: Connection }) {
   const show = (o: Record<string, unknown> | null) => (o === null ? '–' : Object.entries(o).map(([k, v]) => `${k} ${v === null ? '(any)' : String(v)}`).join(', '));
   return (
     <section className="card" data-page="costs" data-kind="log" data-ready={changes !== null ? 'true' : 'false'}>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Changes to the costs">
         <table data-table="costs-log">
           <thead><tr><th>When (UTC)</th><th>Who</th><th>Via</th><th>From</th><th>Kind</th><th>Item</th><th>Before</th><th>After</th></tr></thead>
           <tbody>

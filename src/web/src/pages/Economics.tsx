@@ -190,8 +190,8 @@ export function EconomicsPage() {
           </label>
           {q.range === 'custom' ? (
             <>
-              <input type="date" name="from" value={q.from} onChange={(e) => update({ range: 'custom', from: e.target.value, to: q.to })} />
-              <input type="date" name="to" value={q.to} onChange={(e) => update({ range: 'custom', from: q.from, to: e.target.value })} />
+              <input type="date" name="from" aria-label="From" value={q.from} onChange={(e) => update({ range: 'custom', from: e.target.value, to: q.to })} />
+              <input type="date" name="to" aria-label="To" value={q.to} onChange={(e) => update({ range: 'custom', from: q.from, to: e.target.value })} />
             </>
           ) : null}
           <div className="segmented" role="group" aria-label="Cohort period">
@@ -228,7 +228,7 @@ export function EconomicsPage() {
             <button type="button" className="btn btn-ghost btn-sm" data-export="economics" disabled={!body || body.sources.length === 0} onClick={exportCsv}>Export CSV</button>
           </header>
           {body && body.sources.length === 0 ? <p className="empty">No customers acquired in this range.</p> : (
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0} role="region" aria-label={`${label}s by payback`}>
               <table>
                 <thead>
                   <tr>
@@ -240,9 +240,14 @@ export function EconomicsPage() {
                 <tbody>
                   {body?.sources.map((s) => (
                     <Fragment key={s.group}>
-                      <tr className="source-row clickable" data-source={s.group} data-rank={s.rank} onClick={() => toggle(s.group)} aria-expanded={open.has(s.group)}>
+                      <tr className="source-row clickable" data-source={s.group} data-rank={s.rank} onClick={() => toggle(s.group)}>
                         <td>{s.rank}</td>
-                        <td><strong>{s.name ?? s.id ?? '(none)'}</strong>{s.name && s.id && s.name !== s.id ? <span className="muted small"> #{s.id}</span> : null} <span className="muted small">{open.has(s.group) ? '▾' : '▸'} {s.cohorts.length} cohort{s.cohorts.length === 1 ? '' : 's'}</span></td>
+                        <td>
+                          <strong>{s.name ?? s.id ?? '(none)'}</strong>{s.name && s.id && s.name !== s.id ? <span className="muted small"> #{s.id}</span> : null}{' '}
+                          <button type="button" className="btn btn-ghost btn-sm" aria-expanded={open.has(s.group)} data-expand={s.group} onClick={(e) => { e.stopPropagation(); toggle(s.group); }}>
+                            {open.has(s.group) ? '▾' : '▸'} {s.cohorts.length} cohort{s.cohorts.length === 1 ? '' : 's'}
+                          </button>
+                        </td>
                         {cells(s.total)}
                       </tr>
                       {open.has(s.group) ? s.cohorts.map((c) => (
