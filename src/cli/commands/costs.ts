@@ -50,6 +50,10 @@ Options:
   --db PATH|URL         the store (default KONDUIT_DB, else ./konduit.duckdb)
   -h, --help            this help
 
+Exit codes: 0 imported (or nothing to change); 1 a row that cannot be read (file, row and column named;
+nothing imported); 2 usage or environment: an unknown option or connection, a file that cannot be read,
+an ad platform's export without --as, no store.
+
 Examples:
   konduit costs import costs.yaml
   konduit costs import meta-jan.csv --as subaffiliate
@@ -68,6 +72,8 @@ Options:
   --format FMT          table (default), csv or json
   --db PATH|URL         the store (default KONDUIT_DB, else ./konduit.duckdb)
 
+Exit codes: 0 listed; 2 usage or environment: an unknown option, kind or connection, no store.
+
 Examples:
   konduit costs list
   konduit costs list --kind spend --from 2025-01-01 --to 2025-01-31 --format csv
@@ -83,6 +89,8 @@ Options:
   --limit N             at most N changes (default 200)
   --format FMT          table (default) or json
   --db PATH|URL         the store (default KONDUIT_DB, else ./konduit.duckdb)
+
+Exit codes: 0 listed; 2 usage or environment: an unknown option, kind or connection, no store.
 
 Examples:
   konduit costs log --limit 20

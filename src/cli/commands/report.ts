@@ -174,7 +174,6 @@ Options:
   --tz ZONE             viewer time zone, IANA name (default: the system zone, ${systemTimeZone()})
   --format FMT          table (default), json (docs/api.md, "Reports", gives its shape) or csv
   --db PATH|URL         the store (default KONDUIT_DB, else ./konduit.duckdb)
-  -h, --help            this help
 
 Examples:
   konduit report economics --source affiliate --from 2025-01-01 --to 2025-12-31
