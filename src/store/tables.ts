@@ -187,14 +187,8 @@ export const QUARANTINE = table('quarantine', ['connection_id', 'stream', 'recor
   attempts: 'int',
 });
 
-/** The money-event ledger (ledger/events.ts). event_id is "<kind>:<transactionId>", so re-deriving is idempotent. */
-export const MONEY_EVENTS = table('money_events', ['connection_id', 'event_id'], {
-  connection_id: 'text',
-  event_id: 'text',
-  kind: 'text',
-  transaction_id: 'bigint',
-  instant: 'instant',
-  amount_cents: 'bigint',
+/** What a money event says of its sale besides its kind, instant and amount: its customer, order and attribution (the margin ledger copies it). */
+const eventContext = {
   customer_id: 'bigint',
   order_id: 'text',
   purchase_id: 'text',
@@ -204,6 +198,17 @@ export const MONEY_EVENTS = table('money_events', ['connection_id', 'event_id'],
   is_initial: 'bool',
   currency: 'text',
   coupon_code: 'text',
+} as const;
+
+/** The money-event ledger (ledger/events.ts). event_id is "<kind>:<transactionId>", so re-deriving is idempotent. */
+export const MONEY_EVENTS = table('money_events', ['connection_id', 'event_id'], {
+  connection_id: 'text',
+  event_id: 'text',
+  kind: 'text',
+  transaction_id: 'bigint',
+  instant: 'instant',
+  amount_cents: 'bigint',
+  ...eventContext,
   attribution: 'text',
 });
 
@@ -346,15 +351,7 @@ export const COST_EVENTS = table('cost_events', ['connection_id', 'event_id'], {
   event_kind: 'text',
   transaction_id: 'bigint',
   instant: 'instant',
-  customer_id: 'bigint',
-  order_id: 'text',
-  purchase_id: 'text',
-  ...attribution,
-  merchant_id: 'bigint',
-  billing_cycle: 'int',
-  is_initial: 'bool',
-  currency: 'text',
-  coupon_code: 'text',
+  ...eventContext,
   product_cents: 'bigint',
   fulfilment_cents: 'bigint',
   txn_fee_cents: 'bigint',
