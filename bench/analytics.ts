@@ -101,7 +101,7 @@ function baselineSummarySql(): string {
     WHERE d >= TIMESTAMP '2025-05-02 04:00:00' AND d < TIMESTAMP '2025-07-01 04:00:00' GROUP BY 1`;
 }
 
-async function time<T>(runs: number, f: () => Promise<T>, warmUp = true): Promise<{ ms: number; value: T }> {
+export async function time<T>(runs: number, f: () => Promise<T>, warmUp = true): Promise<{ ms: number; value: T }> {
   let value = warmUp ? await f() : (undefined as T);
   const ms: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -113,7 +113,7 @@ async function time<T>(runs: number, f: () => Promise<T>, warmUp = true): Promis
   return { ms: ms[Math.floor(ms.length / 2)] ?? 0, value };
 }
 
-const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+export const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
 
 async function benchEngine(engine: Engine): Promise<void> {
   let store: Store;

@@ -14,12 +14,14 @@ const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> =
   'newest-first': () => import('./newest-first.js'),
   dashboard: () => import('./dashboard.js'),
   'dashboard-scale': () => import('./dashboard-scale.js'),
+  economics: () => import('./economics.js'),
 };
 
 // Run only when named: sync-scale syncs and compares a 1,000,000-transaction merchant (well over ten
 // minutes and gigabytes of memory), newest-first a backfill at the CRM's latency, dashboard-scale generates
-// 10,000,000 transactions per engine: all too long for the default set.
-const namedOnly = new Set(['sync-scale', 'newest-first', 'dashboard-scale']);
+// 10,000,000 transactions per engine, economics derives the margin ledger of 10,000,000 transactions: all
+// too long for the default set.
+const namedOnly = new Set(['sync-scale', 'newest-first', 'dashboard-scale', 'economics']);
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = names.length > 0 ? names : Object.keys(benches).filter((n) => !namedOnly.has(n));

@@ -43,6 +43,8 @@ export interface CohortReport {
   /** The instant completeness was judged at (epoch ms). */
   asOf: number;
   cohorts: CohortRow[];
+  /** LTV and net to date on the margin basis: revenue less the costs of the margin ledger. */
+  margin: boolean;
 }
 
 /** A cohort report's scope: cohorts whose first sales fall in [from, to]. */
@@ -72,6 +74,16 @@ function cohortBase(store: ReportReader, q: CohortQuery, zone: string, p: Params
 
 /** A cohort's customers' money events: those in their own currency (docs/metrics.md, "Currency"). */
 const COHORT_EVENTS = `JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.currency = f.currency AND e.kind <> 'decline'`;
+
+/**
+ * The same on the margin basis (docs/economics.md): the money events and, signed the same way, the costs
+ * the margin ledger books with them, so a sum of amounts is margin.
+ */
+const COHORT_MARGIN_EVENTS = `JOIN (SELECT connection_id, customer_id, currency, instant, amount_cents FROM money_events WHERE kind <> 'decline'
+    UNION ALL SELECT connection_id, customer_id, currency, instant, amount_cents FROM cost_events) e
+  ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.currency = f.currency`;
+
+const cohortEvents = (q: Pick<CohortQuery, 'margin'>) => (q.margin ? COHORT_MARGIN_EVENTS : COHORT_EVENTS);
 
 /** The key of a cohort row read with cohortBase's columns: bucket and group. */
 function cohortKey(q: Pick<CohortQuery, 'groupBy'>, r: Record<string, unknown>): string {
@@ -139,7 +151,8 @@ export async function cohortReport(store: ReportReader, q: CohortQuery, o: { sou
   checkReportRange(q, q.by);
   checkAsOf(q.asOf);
   horizonsOf(q);
-  const source = o.source ?? (cohortAggregateAnswers(q) && !(await store.aggregatesBehind()) ? 'aggregate' : 'ledger');
+  // The aggregate keeps net revenue only: the margin basis reads the ledger and the margin ledger.
+  const source = o.source ?? (cohortAggregateAnswers(q) && !q.margin && !(await store.aggregatesBehind()) ? 'aggregate' : 'ledger');
   return source === 'aggregate' ? cohortReportFromAggregate(store, q) : cohortReportFromLedger(store, q);
 }
 
@@ -154,7 +167,7 @@ export async function cohortReportFromLedger(store: ReportReader, q: CohortQuery
   const sums = horizons.map((h, i) => `SUM(CASE WHEN e.instant < ${plusDaysSql('f.first_sale_at', h)} THEN e.amount_cents ELSE 0 END) AS h${i}`);
   const rows = await store.query(
     `SELECT ${b.bucket} AS bucket, ${b.group}, ${sums.join(', ')}, SUM(e.amount_cents) AS total
-     FROM ${b.from} ${COHORT_EVENTS}
+     FROM ${b.from} ${cohortEvents(q)}
      WHERE ${b.where} GROUP BY 1, 2, 3`,
     p.values,
   );
@@ -167,7 +180,7 @@ export async function cohortReportFromLedger(store: ReportReader, q: CohortQuery
     });
     return { cohort: periodKey(s.start, q.by), start: s.start, group: s.group, customers: s.customers, netToDate: n(r?.total), ltv };
   });
-  return { by: q.by, zone, currency: q.currency, groupBy: q.groupBy ?? null, horizons, asOf, cohorts };
+  return { by: q.by, zone, currency: q.currency, groupBy: q.groupBy ?? null, horizons, asOf, cohorts, margin: q.margin === true };
 }
 
 export interface TriangleRow {
@@ -185,6 +198,8 @@ export interface TriangleReport {
   groupBy: Dimension | null;
   asOf: number;
   rows: TriangleRow[];
+  /** On the margin basis. */
+  margin: boolean;
 }
 
 function monthIndex(date: string): number {
@@ -212,7 +227,7 @@ export async function cohortTriangle(store: ReportReader, q: Omit<CohortQuery, '
   };
   const rows = await store.query(
     `SELECT ${b.bucket} AS bucket, ${b.group}, GREATEST(${ym('e.instant')} - ${ym('f.first_sale_at')}, 0) AS k, SUM(e.amount_cents) AS cents
-     FROM ${b.from} ${COHORT_EVENTS}
+     FROM ${b.from} ${cohortEvents(q)}
      WHERE ${b.where} GROUP BY 1, 2, 3, 4`,
     p.values,
   );
@@ -237,7 +252,7 @@ export async function cohortTriangle(store: ReportReader, q: Omit<CohortQuery, '
     }
     return { cohort: s.start.slice(0, 7), group: s.group, customers: s.customers, months };
   });
-  return { zone, currency: q.currency, groupBy: q.groupBy ?? null, asOf, rows: out };
+  return { zone, currency: q.currency, groupBy: q.groupBy ?? null, asOf, rows: out, margin: q.margin === true };
 }
 
 /**
@@ -249,6 +264,7 @@ export async function cohortTriangle(store: ReportReader, q: Omit<CohortQuery, '
  */
 export async function cohortReportFromAggregate(store: ReportReader, q: CohortQuery): Promise<CohortReport> {
   if (!cohortAggregateAnswers(q)) throw new RangeError('the cohort aggregate keeps no breakdowns but the connection');
+  if (q.margin) throw new RangeError('the cohort aggregate keeps net revenue, not margin');
   const zone = reportZone({ ...q, basis: 'event' });
   const horizons = horizonsOf(q);
   const asOf = q.asOf ?? Date.now();
@@ -290,5 +306,5 @@ export async function cohortReportFromAggregate(store: ReportReader, q: CohortQu
       });
       return { cohort: periodKey(start, q.by), start, group: null, customers: a.customers, netToDate: a.total, ltv };
     });
-  return { by: q.by, zone, currency: q.currency, groupBy: null, horizons, asOf, cohorts };
+  return { by: q.by, zone, currency: q.currency, groupBy: null, horizons, asOf, cohorts, margin: false };
 }

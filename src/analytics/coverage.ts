@@ -33,7 +33,7 @@ export interface ReportCoverage {
 
 /** Something a report says beside its figures. */
 export interface ReportWarning {
-  code: 'before_coverage' | 'backfill_running';
+  code: 'before_coverage' | 'backfill_running' | 'costs_missing' | 'spend_missing';
   message: string;
 }
 

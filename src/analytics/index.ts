@@ -11,5 +11,7 @@ export * from './mids.js';
 export * from './currencies.js';
 export * from './names.js';
 export * from './coverage.js';
+export * from './margin.js';
+export * from './economics.js';
 export { compare, divRound, divRoundMinor, rate, type Compared } from './arith.js';
 export type { Basis } from './sql.js';

@@ -5,9 +5,9 @@
  * local date (localDate), while the reports cut instant ranges in SQL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays, DAY, dateOnlyToInstant, isoWeekKey, localDate } from '../core/time.js';
+import { addDays, DAY, isoWeekKey, localDate } from '../core/time.js';
 import { CrmClient } from '../crm/client.js';
-import { oddityOf, startSandbox, UNREADABLE_KINDS, type Merchant, type Sandbox } from '../sandbox/index.js';
+import { startSandbox, type Merchant, type Sandbox } from '../sandbox/index.js';
 import type { Store } from '../store/store.js';
 import { runSync } from '../sync/run.js';
 import { cohortReport } from './cohorts.js';
@@ -15,6 +15,7 @@ import { midReport } from './mids.js';
 import { retentionReport, type RetentionRow } from './retention.js';
 import { seriesReport, summaryReport } from './summary.js';
 import { openTestStore } from '../../test/stores.js';
+import { firstSales, oracleEvents, type Ev, type Kind } from '../../test/sandbox-oracle.js';
 
 const SANDBOX = { seed: 'analytics-it', customers: 400, start: '2025-01-01', now: '2025-07-15 18:00:00', profile: 'rich' } as const;
 /**
@@ -24,69 +25,6 @@ const SANDBOX = { seed: 'analytics-it', customers: 400, start: '2025-01-01', now
  */
 const REAL = { seed: 'analytics-real', customers: 1200, start: '2025-01-01', now: '2025-07-15 18:00:00', profile: 'real', currencies: ['USD', 'MXN', 'AUD', 'ZAR', 'CLP'] } as const;
 const ZONES = ['America/New_York', 'Asia/Kolkata', 'Pacific/Auckland', 'America/Los_Angeles'];
-
-type Kind = 'sale' | 'refund' | 'void' | 'chargeback' | 'decline';
-interface Ev {
-  id: string;
-  kind: Kind;
-  t: number;
-  /** The instant the CRM basis books it at: the sale's creation for refunds, voids and chargebacks. */
-  crmT: number;
-  cents: number;
-  customer: number;
-  order: string;
-  purchase: string | null;
-  campaign: number;
-  mid: number;
-  cycle: number;
-  /** ISO 4217: its campaign's currency. */
-  currency: string;
-  /** The sandbox's response type and recycle number (0 on a cycle's first attempt) of the transaction. */
-  response: string;
-  recycle: number;
-}
-
-/** The ledger by docs/metrics.md, from the ground truth (a void of an authorization books nothing). */
-function oracleEvents(m: Merchant): Ev[] {
-  const z = m.config.timezone;
-  const out: Ev[] = [];
-  for (const x of m.txns) {
-    // A record the CRM serves unreadable is set aside (quarantine), not in any report.
-    if ((UNREADABLE_KINDS as readonly string[]).includes(oddityOf(m, x) ?? '')) continue;
-    const ok = x.response === 'SUCCESS';
-    const base = {
-      currency: x.order.campaign.currency.code, customer: x.order.customer.customerId, order: x.order.orderId, purchase: x.purchase?.purchaseId ?? null, campaign: x.order.campaign.campaignId,
-      mid: x.mid.merchantId, cycle: x.cycle, response: x.response, recycle: x.recycle,
-    };
-    const parentT = x.parent ? x.parent.t : x.t;
-    let kind: Kind | null = null;
-    if (ok && (x.type === 'SALE' || x.type === 'CAPTURE')) kind = 'sale';
-    else if (ok && x.type === 'REFUND') kind = 'refund';
-    else if (ok && x.type === 'VOID' && x.parent?.type !== 'AUTHORIZE') kind = 'void';
-    else if (!ok && (x.type === 'SALE' || x.type === 'AUTHORIZE')) kind = 'decline';
-    if (kind) out.push({ ...base, id: `${kind}:${x.transactionId}`, kind, t: x.t, crmT: kind === 'refund' || kind === 'void' ? parentT : x.t, cents: kind === 'sale' || kind === 'decline' ? x.amount : -x.amount });
-    if (x.isChargedback) {
-      const t = dateOnlyToInstant(x.chargebackDate ?? '', z) ?? x.t;
-      out.push({ ...base, id: `chargeback:${x.transactionId}`, kind: 'chargeback', t, crmT: x.t, cents: -(x.chargebackAmount ?? x.amount) });
-    }
-  }
-  return out;
-}
-
-/**
- * Each customer's first sale event (earliest instant, then event id); a customer whose first sale read
- * is a rebill (their first was set aside unreadable) was acquired before the data, and has none.
- */
-function firstSales(evs: Ev[]): Map<number, Ev> {
-  const first = new Map<number, Ev>();
-  for (const e of evs) {
-    if (e.kind !== 'sale') continue;
-    const f = first.get(e.customer);
-    if (!f || e.t < f.t || (e.t === f.t && e.id < f.id)) first.set(e.customer, e);
-  }
-  for (const [c, f] of first) if (f.cycle > 1) first.delete(c);
-  return first;
-}
 
 /** Half away from zero, as docs/metrics.md rounds per-customer and per-order money. */
 const roundDiv = (a: number, b: number) => Math.sign(a) * Math.round(Math.abs(a) / b);

@@ -94,12 +94,20 @@ export type Basis = 'event' | 'crm';
  * one with no stored parent stays on its own date.
  */
 export function eventSourceSql(basis: Basis): string {
-  if (basis === 'event') return `(SELECT e.*, e.instant AS at FROM money_events e)`;
+  return bookedSql('money_events', 'kind', basis);
+}
+
+/**
+ * The rows of a ledger-shaped table (money_events, or cost_events whose kind column is event_kind) with
+ * `at`, the instant each is booked at on `basis` (eventSourceSql says how).
+ */
+export function bookedSql(table: 'money_events' | 'cost_events', kind: 'kind' | 'event_kind', basis: Basis): string {
+  if (basis === 'event') return `(SELECT e.*, e.instant AS at FROM ${table} e)`;
   return `(SELECT e.*, CASE
-        WHEN e.kind = 'chargeback' THEN COALESCE(t.date_created, e.instant)
-        WHEN e.kind IN ('refund', 'void') THEN COALESCE(pt.date_created, e.instant)
+        WHEN e.${kind} = 'chargeback' THEN COALESCE(t.date_created, e.instant)
+        WHEN e.${kind} IN ('refund', 'void') THEN COALESCE(pt.date_created, e.instant)
         ELSE e.instant END AS at
-      FROM money_events e
+      FROM ${table} e
       LEFT JOIN transactions t ON t.connection_id = e.connection_id AND t.transaction_id = e.transaction_id
       LEFT JOIN transactions pt ON pt.connection_id = t.connection_id AND pt.transaction_id = t.parent_txn_id)`;
 }

@@ -9,6 +9,8 @@ import { checkReportRange, instantRange, periodKey, periodsOf, previousRange, ty
 import type { Basis } from './sql.js';
 import { readTotalsFromSlots, slotsAnswer } from './summary-aggregate.js';
 import { emptyTotals, NOT_GROUPED, readTotals, type TotalsByBucket, type TotalsQuery } from './totals.js';
+import type { ReportWarning } from './coverage.js';
+import { compareMargin, costWarnings, emptyCostTotals, marginOf, readCostTotals, type ComparedMargin, type CostTotalsByBucket, type MarginFigures } from './margin.js';
 
 /** What every report is scoped by. */
 export interface ReportScope {
@@ -26,6 +28,8 @@ export interface ReportScope {
   basis?: Basis;
   /** The account's zone; required for the CRM basis, whose days are the account's. */
   accountZone?: string;
+  /** The margin basis (docs/economics.md): the costs of the margin ledger beside revenue. */
+  margin?: boolean;
 }
 
 /** A date range report's scope: inclusive local dates. */
@@ -45,6 +49,8 @@ export interface SummaryRow {
   /** The group (its connection and value), or null when not grouped. */
   group: Group | null;
   figures: ComparedFigures;
+  /** The margin basis's figures (null unless asked for). */
+  margin: ComparedMargin | null;
 }
 
 export interface SummaryReport {
@@ -57,6 +63,8 @@ export interface SummaryReport {
   currency: string;
   groupBy: Dimension | null;
   rows: SummaryRow[];
+  /** What the margin basis could not find (costs missing); empty on the revenue basis. */
+  warnings: ReportWarning[];
 }
 
 /**
@@ -82,6 +90,11 @@ function groupsOf(totals: TotalsByBucket, groupBy: Dimension | null | undefined)
   return [...ids].map((id): [string, Group] => [id, groupFromId(id)]).sort(([, a], [, b]) => compareGroups(a, b));
 }
 
+/** A bucket's margin figures from its cost totals and its revenue figures. */
+function marginOfBucket(costs: CostTotalsByBucket, bucket: string, id: string, f: Figures, currency: string): MarginFigures {
+  return marginOf(costs.get(bucket)?.get(id) ?? emptyCostTotals(), f, currency);
+}
+
 /** The summary of [from, to] and of the previous period of the same length. */
 export async function summaryReport(store: ReportReader, q: RangeQuery, o: TotalsSource = {}): Promise<SummaryReport> {
   checkReportRange(q);
@@ -90,7 +103,7 @@ export async function summaryReport(store: ReportReader, q: RangeQuery, o: Total
   const cur = instantRange(q.from, q.to, zone);
   const prevDates = previousRange(q.from, q.to);
   const prev = instantRange(prevDates.from, prevDates.to, zone);
-  const totals = await totalsOf(store, {
+  const tq: TotalsQuery = {
     basis,
     currency: q.currency,
     startMs: prev.startMs,
@@ -98,12 +111,20 @@ export async function summaryReport(store: ReportReader, q: RangeQuery, o: Total
     bucket: (expr, p) => `CASE WHEN ${expr} >= ${store.sql.instantParam(p.add, cur.startMs)} THEN 'cur' ELSE 'prev' END`,
     filters: q.filters ?? [],
     groupBy: q.groupBy ?? null,
-  }, o);
-  const rows: SummaryRow[] = groupsOf(totals, q.groupBy).map(([id, group]) => ({
-    group,
-    figures: compareFigures(figuresOf(totals.get('cur')?.get(id) ?? emptyTotals(), q.currency), figuresOf(totals.get('prev')?.get(id) ?? emptyTotals(), q.currency)),
-  }));
-  return { from: q.from, to: q.to, previousFrom: prevDates.from, previousTo: prevDates.to, zone, basis, currency: q.currency, groupBy: q.groupBy ?? null, rows };
+  };
+  const totals = await totalsOf(store, tq, o);
+  const costs = q.margin ? await readCostTotals(store, tq) : null;
+  const rows: SummaryRow[] = groupsOf(totals, q.groupBy).map(([id, group]) => {
+    const current = figuresOf(totals.get('cur')?.get(id) ?? emptyTotals(), q.currency);
+    const previous = figuresOf(totals.get('prev')?.get(id) ?? emptyTotals(), q.currency);
+    return {
+      group,
+      figures: compareFigures(current, previous),
+      margin: costs ? compareMargin(marginOfBucket(costs, 'cur', id, current, q.currency), marginOfBucket(costs, 'prev', id, previous, q.currency)) : null,
+    };
+  });
+  const warnings = costs ? costWarnings(costs.get('cur')?.values() ?? [], rows.reduce((n, r) => n + (r.figures.saleCount.current ?? 0), 0)) : [];
+  return { from: q.from, to: q.to, previousFrom: prevDates.from, previousTo: prevDates.to, zone, basis, currency: q.currency, groupBy: q.groupBy ?? null, rows, warnings };
 }
 
 export interface SeriesPoint {
@@ -113,6 +134,8 @@ export interface SeriesPoint {
   start: string;
   group: Group | null;
   figures: Figures;
+  /** The margin basis's figures (null unless asked for). */
+  margin: MarginFigures | null;
 }
 
 export interface SeriesReport {
@@ -125,6 +148,8 @@ export interface SeriesReport {
   groupBy: Dimension | null;
   /** Every period of the range (empty ones included), each group within it. */
   points: SeriesPoint[];
+  /** What the margin basis could not find (costs missing); empty on the revenue basis. */
+  warnings: ReportWarning[];
 }
 
 /**
@@ -136,7 +161,7 @@ export async function seriesReport(store: ReportReader, q: RangeQuery & { by: Pe
   const zone = reportZone(q);
   const basis = q.basis ?? 'event';
   const r = instantRange(q.from, q.to, zone);
-  const totals = await totalsOf(store, {
+  const tq: TotalsQuery = {
     basis,
     currency: q.currency,
     startMs: r.startMs,
@@ -144,13 +169,17 @@ export async function seriesReport(store: ReportReader, q: RangeQuery & { by: Pe
     bucket: (expr, p) => store.sql.periodStartInRange(p.add, expr, zone, q.by, r.startMs, r.endMs),
     filters: q.filters ?? [],
     groupBy: q.groupBy ?? null,
-  }, o);
+  };
+  const totals = await totalsOf(store, tq, o);
+  const costs = q.margin ? await readCostTotals(store, tq) : null;
   const groups = groupsOf(totals, q.groupBy);
   const points: SeriesPoint[] = [];
   for (const period of periodsOf(q.from, q.to, q.by)) {
     for (const [id, group] of groups) {
-      points.push({ period: periodKey(period.start, q.by), start: period.start, group, figures: figuresOf(totals.get(period.start)?.get(id) ?? emptyTotals(), q.currency) });
+      const figures = figuresOf(totals.get(period.start)?.get(id) ?? emptyTotals(), q.currency);
+      points.push({ period: periodKey(period.start, q.by), start: period.start, group, figures, margin: costs ? marginOfBucket(costs, period.start, id, figures, q.currency) : null });
     }
   }
-  return { from: q.from, to: q.to, by: q.by, zone, basis, currency: q.currency, groupBy: q.groupBy ?? null, points };
+  const warnings = costs ? costWarnings([...costs.values()].flatMap((g) => [...g.values()]), points.reduce((n, p) => n + p.figures.saleCount, 0)) : [];
+  return { from: q.from, to: q.to, by: q.by, zone, basis, currency: q.currency, groupBy: q.groupBy ?? null, points, warnings };
 }

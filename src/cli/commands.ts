@@ -134,6 +134,26 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./commands/report.js')).reportCommand('rebills'),
   },
   {
+    path: ['report', 'economics'],
+    summary: 'per source and cohort: new customers, spend, CAC, margin LTV, LTV:CAC, payback day, ROAS',
+    load: async () => (await import('./commands/report.js')).reportCommand('economics'),
+  },
+  {
+    path: ['costs', 'import'],
+    summary: 'import costs (product, processing, payouts) or ad spend from a CSV (Meta, Google, TikTok exports) or YAML file',
+    load: () => import('./commands/costs.js').then((m) => m.costsCommand('import')),
+  },
+  {
+    path: ['costs', 'list'],
+    summary: 'list a connection\'s costs, or its ad spend by day and source',
+    load: () => import('./commands/costs.js').then((m) => m.costsCommand('list')),
+  },
+  {
+    path: ['costs', 'log'],
+    summary: 'every change to a connection\'s costs: who, when, through what, before and after',
+    load: () => import('./commands/costs.js').then((m) => m.costsCommand('log')),
+  },
+  {
     path: ['forecast', 'sbg'],
     summary: 'fit the sBG retention model on survivor counts N0,N1,... and project survival, with its interval',
     load: () => import('./commands/forecast-sbg.js'),

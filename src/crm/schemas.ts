@@ -145,6 +145,8 @@ export const OrderRecord = z.object({
   sourceValue1: looseFreeText.optional(),
   items: looseList.optional(),
   couponCode: looseFreeText.optional(),
+  /** The UTM source the order came in with (the CRM capitalises "UTM"). */
+  UTMSource: looseFreeText.optional(),
   currencyCode: looseText.optional(),
   currencySymbol: looseText.optional(),
   dateCreated: looseWall,
@@ -370,6 +372,7 @@ export function readOrder(v: unknown): OrderRecord {
     sourceValue1: optFree(r.sourceValue1, 'sourceValue1'),
     items: optList(r.items, 'items'),
     couponCode: optFree(r.couponCode, 'couponCode'),
+    UTMSource: optFree(r.UTMSource, 'UTMSource'),
     currencyCode: optText(r.currencyCode, 'currencyCode'),
     currencySymbol: optText(r.currencySymbol, 'currencySymbol'),
     dateCreated: readWall(r.dateCreated, 'dateCreated'),

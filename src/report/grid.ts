@@ -9,7 +9,7 @@
 import { csvText } from '../core/csv.js';
 import { localMinute } from '../core/time.js';
 import { DIMENSION_SPECS, RATE_FIGURES, type Dimension, type Figures } from '../analytics/index.js';
-import type { CoverageJson, CurrencyJson, GroupJson, Rate, ReportJson, RetentionRowJson } from './json.js';
+import { SOURCE_DIMENSION, type CoverageJson, type CurrencyJson, type EconomicsCellJson, type EconomicsRowJson, type GroupJson, type MarginJson, type Rate, type ReportJson, type RetentionRowJson } from './json.js';
 import type { RenderedReport } from './run.js';
 
 export type Format = 'table' | 'json' | 'csv';
@@ -84,9 +84,21 @@ function groupCells(groupBy: Dimension | null, g: GroupJson): string[] {
 /** A change of nothing: 0, "0.00" (money), a rate's 0. */
 const isZero = (c: string | number | null): boolean => c !== null && Number(c) === 0;
 
+/** The margin basis's figures shown by summary and series tables (docs/economics.md), with their headers. */
+export const MARGIN_SHOWN = [
+  'productCosts', 'fulfilment', 'transactionFees', 'rateFees', 'expenses', 'commissions', 'crmNet', 'refundFees', 'chargebackFees', 'totalCosts', 'margin', 'marginRate', 'approvals', 'cpa',
+] as const satisfies readonly (keyof MarginJson)[];
+const MARGIN_LABELS: Record<(typeof MARGIN_SHOWN)[number], string> = {
+  productCosts: 'Product cost', fulfilment: 'Fulfilment', transactionFees: 'Transaction fees', rateFees: 'Discount-rate fees', expenses: 'Expenses', refundFees: 'Refund fees',
+  chargebackFees: 'Chargeback fees', commissions: 'Commissions', crmNet: 'CRM Net', totalCosts: 'Total costs', margin: 'Margin', marginRate: 'Margin rate', approvals: 'Approvals', cpa: 'CPA',
+};
+const marginLabel = (k: (typeof MARGIN_SHOWN)[number], currency: string) => (k === 'marginRate' || k === 'approvals' ? MARGIN_LABELS[k] : `${MARGIN_LABELS[k]} (${currency})`);
+const marginCell = (k: (typeof MARGIN_SHOWN)[number], v: string | number | null, format: Format) => (k === 'marginRate' ? rateCell(v as Rate, format) : v === null ? (format === 'csv' ? '' : '-') : String(v));
+
 /**
- * Summary: one row per figure (current, previous, change), or one row per group. In tables a figure that
- * did not change reads "no change", with no percentage (0% of nothing means nothing); CSV keeps the numbers.
+ * Summary: one row per figure (current, previous, change), or one row per group; the margin basis's figures
+ * after revenue's. In tables a figure that did not change reads "no change", with no percentage (0% of
+ * nothing means nothing); CSV keeps the numbers.
  */
 export function summaryGrid(r: ReportJson['summary'], format: Format): Grid {
   if (!r.groupBy) {
@@ -98,31 +110,48 @@ export function summaryGrid(r: ReportJson['summary'], format: Format): Grid {
       if (RATE_FIGURES.has(k) && format !== 'csv') return c === null ? '-' : `${((c as number) * 100).toFixed(2)}pp`;
       return figureCell(k, c, format);
     };
+    const m = r.margin;
+    const marginRows = m
+      ? MARGIN_SHOWN.map((k) => {
+          const c = m[k].change;
+          const ch = k === 'marginRate' && format !== 'csv' ? (c === null ? '-' : `${((c as number) * 100).toFixed(2)}pp`) : marginCell(k, c, format);
+          return [marginLabel(k, r.currency), marginCell(k, m[k].current, format), marginCell(k, m[k].previous, format), ch, rateCell(m[k].changeRatio, format)];
+        })
+      : [];
     return {
       columns: ['Figure', `${r.from}..${r.to}`, `${r.previousFrom}..${r.previousTo}`, 'Change', 'Change %'],
-      rows: SHOWN.map((k) => [label(k, r.currency), figureCell(k, f[k].current, format), figureCell(k, f[k].previous, format), change(k), same(k) ? '' : rateCell(f[k].changeRatio, format)]),
+      rows: [...SHOWN.map((k) => [label(k, r.currency), figureCell(k, f[k].current, format), figureCell(k, f[k].previous, format), change(k), same(k) ? '' : rateCell(f[k].changeRatio, format)]), ...marginRows],
     };
   }
+  const margin = r.margin !== null;
   return {
-    columns: [...groupCols(r.groupBy), ...SHOWN.map((k) => label(k, r.currency))],
-    rows: r.groups.map((g) => [...groupCells(r.groupBy, g), ...SHOWN.map((k) => figureCell(k, g.figures[k].current, format))]),
+    columns: [...groupCols(r.groupBy), ...SHOWN.map((k) => label(k, r.currency)), ...(margin ? MARGIN_SHOWN.map((k) => marginLabel(k, r.currency)) : [])],
+    rows: r.groups.map((g) => [
+      ...groupCells(r.groupBy, g), ...SHOWN.map((k) => figureCell(k, g.figures[k].current, format)),
+      ...(margin ? MARGIN_SHOWN.map((k) => marginCell(k, g.margin?.[k].current ?? null, format)) : []),
+    ]),
   };
 }
 
-/** Series: one row per period (and group). */
+/** Series: one row per period (and group); the margin basis's figures after revenue's. */
 export function seriesGrid(r: ReportJson['series'], format: Format): Grid {
+  const margin = r.points.some((p) => p.margin !== null);
   return {
-    columns: ['Period', ...groupCols(r.groupBy), ...SHOWN.map((k) => label(k, r.currency))],
-    rows: r.points.map((p) => [p.period, ...groupCells(r.groupBy, p), ...SHOWN.map((k) => figureCell(k, p[k], format))]),
+    columns: ['Period', ...groupCols(r.groupBy), ...SHOWN.map((k) => label(k, r.currency)), ...(margin ? MARGIN_SHOWN.map((k) => marginLabel(k, r.currency)) : [])],
+    rows: r.points.map((p) => [
+      p.period, ...groupCells(r.groupBy, p), ...SHOWN.map((k) => figureCell(k, p[k], format)),
+      ...(margin ? MARGIN_SHOWN.map((k) => marginCell(k, p.margin?.[k] ?? null, format)) : []),
+    ]),
   };
 }
 
-/** Cohorts: one row per cohort (and group), a column per horizon. */
+/** Cohorts: one row per cohort (and group), a column per horizon (margin LTV on the margin basis). */
 export function cohortsGrid(r: ReportJson['cohorts'], format: Format): Grid {
+  const ltv = r.margin ? 'Margin LTV' : 'LTV';
   return {
     columns: [
-      'Cohort', ...groupCols(r.groupBy), 'Customers', ...r.horizons.map((h) => `LTV ${h}d (${r.currency})`),
-      ...(format === 'csv' ? r.horizons.map((h) => `LTV ${h}d complete`) : []), `Net to date (${r.currency})`,
+      'Cohort', ...groupCols(r.groupBy), 'Customers', ...r.horizons.map((h) => `${ltv} ${h}d (${r.currency})`),
+      ...(format === 'csv' ? r.horizons.map((h) => `${ltv} ${h}d complete`) : []), `${r.margin ? 'Margin' : 'Net'} to date (${r.currency})`,
     ],
     rows: r.cohorts.map((c) => [
       c.cohort, ...groupCells(r.groupBy, c), String(c.customers),
@@ -261,6 +290,7 @@ export function formatReport(r: RenderedReport, format: Format): string {
       case 'retention': return retentionGrid(r.body, format);
       case 'mids': return midsGrid(r.body, format);
       case 'rebills': return rebillsGrid(r.body, format);
+      case 'economics': return economicsGrid(r.body, format);
     }
   })();
   if (format === 'csv') return gridToCsv(grid);
@@ -269,6 +299,76 @@ export function formatReport(r: RenderedReport, format: Format): string {
   const more =
     r.name === 'retention' && r.body.rows.some((x) => x.rebillAttempts.length > 0) ? `\nRebill attempts by retry (cycles 2 and later):\n${gridToTable(retentionRetryGrid(r.body, format))}`
     : r.name === 'rebills' ? `\nApproval observed per cycle (every rebill cycle together: "all"):\n${gridToTable(rebillRatesGrid(r.body, format))}\nOverdue (next bill date passed, not billed): ${r.body.overdue.subscriptions} subscriptions, ${r.body.overdue.listPrice} ${r.body.currency} list price.\n`
+    : r.name === 'economics' ? `\n${ECONOMICS_LEGEND}`
     : '';
   return `${gridToTable(grid)}${more}\n${currencyNote(r.body)}${coverageNote(r.body)}`;
+}
+
+/** What the marks of the economics table mean. */
+export const ECONOMICS_LEGEND = '~ not final: the horizon has not passed for every customer by the as-of. * projected from the observed curve of older cohorts.\n';
+
+/** An economics LTV cell: "*" marks a projected one, "~" an incomplete observed one (tables); CSV has columns for both. */
+function economicsCell(c: EconomicsCellJson | null | undefined, format: Format): string {
+  if (!c) return format === 'csv' ? '' : '-';
+  return `${c.value}${format === 'csv' ? '' : c.projected ? '*' : c.complete ? '' : '~'}`;
+}
+
+/** A ratio as "2.35x" in tables, the fraction in CSV. */
+const times = (v: number | null, format: Format) => (v === null ? (format === 'csv' ? '' : '-') : format === 'csv' ? String(v) : `${v.toFixed(2)}x`);
+
+/** The LTV:CAC of the longest horizon with a value. */
+function lastLtvToCac(x: EconomicsRowJson, horizons: number[]): EconomicsCellJson | null {
+  for (let i = horizons.length - 1; i >= 0; i--) {
+    const c = x.ltv[String(horizons[i])];
+    if (c) return c;
+  }
+  return null;
+}
+
+/** A row's payback: "30d" ("30d*" projected), "not by 180d" (the last horizon with a value; "never": no customer), "?" unknown, "-" without spend; CSV: the day, or empty. */
+function paybackText(x: EconomicsRowJson, csv: boolean): string {
+  if (x.payback) return `${x.payback.day}d${!csv && x.payback.projected ? '*' : ''}`;
+  if (csv) return '';
+  return x.paybackStatus === 'not_reached' ? (x.paybackThrough === null ? 'never' : `not by ${x.paybackThrough}d`) : x.paybackStatus === 'unknown' ? '?' : '-';
+}
+
+/**
+ * Economics: per source in rank order, its row over the whole range ("all"), then a row per cohort: new
+ * customers, spend, CAC, margin LTV per horizon, LTV:CAC at the longest horizon with a value, payback,
+ * ROAS at 7, 30 and 90 days, margin to date. CSV adds each horizon's completeness, projection and LTV:CAC.
+ */
+export function economicsGrid(r: ReportJson['economics'], format: Format): Grid {
+  const d = SOURCE_DIMENSION[r.source];
+  const label = { campaign: 'Campaign', affiliate: 'Affiliate', subaffiliate: 'Sub-affiliate', utm: 'UTM source' }[r.source];
+  const named = DIMENSION_SPECS[d].named;
+  const cur = r.currency;
+  const csv = format === 'csv';
+  const columns = [
+    'Rank', 'Connection', label, ...(named ? [`${label} name`] : []), 'Cohort', 'Customers', `Spend (${cur})`, `CAC (${cur})`,
+    ...r.horizons.map((h) => `Margin LTV ${h}d (${cur})`),
+    ...(csv ? r.horizons.flatMap((h) => [`Margin LTV ${h}d complete`, `Margin LTV ${h}d projected`, `LTV:CAC ${h}d`]) : ['LTV:CAC']),
+    'Payback', ...(csv ? ['Payback projected', 'Payback status'] : []), ...r.roasHorizons.map((h) => `ROAS ${h}d`), ...(csv ? r.roasHorizons.map((h) => `ROAS ${h}d complete`) : []), `Margin to date (${cur})`,
+  ];
+  const line = (src: (typeof r.sources)[number], x: EconomicsRowJson): string[] => {
+    const last = lastLtvToCac(x, r.horizons);
+    return [
+      String(src.rank), src.connection ?? '', src.id ?? '(none)', ...(named ? [src.name ?? ''] : []), x.cohort ?? 'all', String(x.customers), x.spend ?? (csv ? '' : '-'), x.cac ?? (csv ? '' : '-'),
+      ...r.horizons.map((h) => economicsCell(x.ltv[String(h)], format)),
+      ...(csv
+        ? r.horizons.flatMap((h) => {
+            const c = x.ltv[String(h)];
+            return [c ? String(c.complete) : '', c ? String(c.projected) : '', c?.ltvToCac === null || !c ? '' : String(c.ltvToCac)];
+          })
+        : [last ? `${times(last.ltvToCac, format)}${last.ltvToCac !== null && last.projected ? '*' : ''}` : '-']),
+      paybackText(x, csv), ...(csv ? [x.payback ? String(x.payback.projected) : '', x.paybackStatus] : []),
+      ...r.roasHorizons.map((h) => {
+        const c = x.roas[String(h)];
+        const v = times(c?.value ?? null, format);
+        return !csv && c && !c.complete && c.value !== null ? `${v}~` : v;
+      }),
+      ...(csv ? r.roasHorizons.map((h) => String(x.roas[String(h)]?.complete ?? false)) : []),
+      x.marginToDate,
+    ];
+  };
+  return { columns, rows: r.sources.flatMap((s) => [line(s, s.total), ...s.cohorts.map((c) => line(s, c))]) };
 }

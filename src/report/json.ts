@@ -9,8 +9,10 @@
  */
 import { formatMinor } from '../core/currency.js';
 import { startOfLocalDay } from '../core/time.js';
+import type { SourceKind } from '../ledger/costs.js';
 import {
-  MONEY_FIGURES, nameOf, RATE_FIGURES,
+  MARGIN_MONEY, MARGIN_RATES, MONEY_FIGURES, nameOf, RATE_FIGURES, ROAS_HORIZONS,
+  type ComparedMargin, type EconomicsReport, type EconomicsRow, type PaybackStatus, type MarginFigures,
   type Basis, type CohortReport, type ReportCoverage, type ReportWarning, type ComparedFigures, type CurrencyGross, type CycleRow, type RetentionRow, type RetryRow, type CycleRate, type RateUsed, type RebillsReport, type Dimension, type Figures, type Group, type MidMonth, type MidReport, type NameBook, type Period, type RetentionReport, type SeriesReport, type SummaryReport, type TriangleReport,
 } from '../analytics/index.js';
 
@@ -31,6 +33,14 @@ export type FiguresJson = { [K in keyof Figures]: FigureJson<Figures[K]> };
 /** Each figure of the range next to the previous range of the same length. */
 export type ComparedJson = {
   [K in keyof Figures]: { current: FiguresJson[K]; previous: FiguresJson[K]; change: FiguresJson[K] | null; changeRatio: Rate };
+};
+
+/** The margin basis's figures of a period (docs/economics.md): money as decimal strings, the margin rate a fraction. */
+export type MarginJson = { [K in keyof MarginFigures]: FigureJson<MarginFigures[K]> };
+
+/** Each margin figure of the range next to the previous range. */
+export type ComparedMarginJson = {
+  [K in keyof MarginFigures]: { current: MarginJson[K]; previous: MarginJson[K]; change: MarginJson[K] | null; changeRatio: Rate };
 };
 
 /** Another currency with sales in the report's range: its code and gross revenue in its own minor units. */
@@ -99,12 +109,14 @@ export interface SummaryJson extends CurrencyJson, CoverageJson {
   groupBy: Dimension | null;
   /** The whole range (every group together). */
   total: ComparedJson;
+  /** The margin basis's figures of the whole range (`margin=true`); null on revenue alone. */
+  margin: ComparedMarginJson | null;
   /** One entry per group when grouped, else empty. */
-  groups: (GroupJson & { group: string; figures: ComparedJson })[];
+  groups: (GroupJson & { group: string; figures: ComparedJson; margin: ComparedMarginJson | null })[];
 }
 
-/** One period (and group) of a series. */
-export type SeriesPointJson = { period: string; start: string } & GroupJson & FiguresJson;
+/** One period (and group) of a series; `margin` holds the margin basis's figures (null on revenue alone). */
+export type SeriesPointJson = { period: string; start: string } & GroupJson & FiguresJson & { margin: MarginJson | null };
 
 /** GET /api/reports/series, `konduit report series --format json`. */
 export interface SeriesJson extends CurrencyJson, CoverageJson {
@@ -131,6 +143,8 @@ export interface CohortsJson extends CurrencyJson, CoverageJson {
   horizons: number[];
   /** The instant completeness was judged at (ISO 8601). */
   asOf: string;
+  /** LTV and net to date on the margin basis (revenue less the margin ledger's costs). */
+  margin: boolean;
   cohorts: ({ cohort: string; start: string } & GroupJson & { customers: number; netToDate: Money; ltv: Record<string, LtvCellJson> })[];
 }
 
@@ -139,6 +153,8 @@ export interface TriangleJson extends CurrencyJson, CoverageJson {
   timeZone: string;
   groupBy: Dimension | null;
   asOf: string;
+  /** On the margin basis. */
+  margin: boolean;
   rows: ({ cohort: string } & GroupJson & { customers: number; months: LtvCellJson[] })[];
 }
 
@@ -225,6 +241,54 @@ export interface MidsJson extends CurrencyJson, CoverageJson {
   rows: MidMonthJson[];
 }
 
+/** Margin LTV at a horizon (per customer); projected from the observed curve where not observed in full. */
+export interface EconomicsCellJson {
+  value: Money;
+  complete: boolean;
+  projected: boolean;
+  /** Margin LTV / CAC; null without spend. */
+  ltvToCac: Rate;
+}
+
+/** A source's economics over one cohort, or over the range (`cohort` null). */
+export interface EconomicsRowJson {
+  cohort: string | null;
+  start: string | null;
+  customers: number;
+  /** Ad spend recorded against the source (null: none recorded). */
+  spend: Money | null;
+  /** Spend / new customers (null without spend or customers). */
+  cac: Money | null;
+  /** Horizon in days -> margin LTV; null where neither observed nor projectable. */
+  ltv: Record<string, EconomicsCellJson | null>;
+  /** The first horizon whose margin LTV reaches CAC; null when none does (or no spend). */
+  payback: { day: number; projected: boolean } | null;
+  /** reached, projected (only with the projection), not_reached (below CAC at every horizon with a value), unknown (none has one), no_spend. */
+  paybackStatus: PaybackStatus;
+  /** The last horizon with a margin LTV: not_reached means not by this day. */
+  paybackThrough: number | null;
+  /** ROAS at 7, 30 and 90 days: net revenue within them / spend. */
+  roas: Record<string, { value: Rate; complete: boolean }>;
+  marginToDate: Money;
+  revenueToDate: Money;
+}
+
+/** GET /api/reports/economics, `konduit report economics --format json`. */
+export interface EconomicsJson extends CurrencyJson, CoverageJson {
+  from: string;
+  to: string;
+  by: Period;
+  timeZone: string;
+  /** Where each customer's source is read: campaign, affiliate, subaffiliate or utm (of their first sale). */
+  source: SourceKind;
+  horizons: number[];
+  roasHorizons: number[];
+  /** The instant completeness was judged at (ISO 8601). */
+  asOf: string;
+  /** Ranked by payback (rank 1 first); each source's cohorts behind it. */
+  sources: (GroupJson & { group: string; rank: number; total: EconomicsRowJson; cohorts: EconomicsRowJson[] })[];
+}
+
 /** Each report's JSON body, by its name (the route GET /api/reports/:name). */
 export interface ReportJson {
   summary: SummaryJson;
@@ -234,6 +298,7 @@ export interface ReportJson {
   retention: RetentionJson;
   mids: MidsJson;
   rebills: RebillsJson;
+  economics: EconomicsJson;
 }
 
 /** What the runner read for a body besides the report: the other currencies, and names beside ids. */
@@ -279,7 +344,20 @@ export function comparedJson(f: ComparedFigures, currency: string): ComparedJson
   ) as ComparedJson;
 }
 
-/** The body's currency and the other currencies of its range, each in its own minor units. */
+/** A period's margin figures in `currency` as JSON. */
+export function marginJson(m: MarginFigures, currency: string): MarginJson {
+  const one = (k: keyof MarginFigures, v: number | null) => (MARGIN_MONEY.has(k) ? (v === null ? null : formatMinor(v, currency)) : MARGIN_RATES.has(k) ? fraction(v) : v);
+  return Object.fromEntries((Object.keys(m) as (keyof MarginFigures)[]).map((k) => [k, one(k, m[k])])) as MarginJson;
+}
+
+/** Compared margin figures in `currency` as JSON. */
+export function comparedMarginJson(m: ComparedMargin, currency: string): ComparedMarginJson {
+  const one = (k: keyof MarginFigures, v: number | null) => (MARGIN_MONEY.has(k) ? (v === null ? null : formatMinor(v, currency)) : MARGIN_RATES.has(k) ? fraction(v) : v);
+  return Object.fromEntries(
+    (Object.keys(m) as (keyof MarginFigures)[]).map((k) => [k, { current: one(k, m[k].current), previous: one(k, m[k].previous), change: one(k, m[k].change), changeRatio: fraction(m[k].changeRatio) }]),
+  ) as ComparedMarginJson;
+}
+
 /** A connection's coverage as JSON. */
 function coverageJson(c: ReportCoverage | undefined): CoverageJson['coverage'] {
   if (!c || c.connections.length === 0) return null;
@@ -338,11 +416,12 @@ export function summaryJson(total: SummaryReport, grouped: SummaryReport | null,
   return {
     from: total.from, to: total.to, previousFrom: total.previousFrom, previousTo: total.previousTo, timeZone: total.zone, basis: total.basis, ...currencyJson(c, o), groupBy: grouped?.groupBy ?? null,
     total: comparedJson(first.figures, c),
+    margin: first.margin ? comparedMarginJson(first.margin, c) : null,
     groups: grouped
       ? byConnection(
           grouped.rows.map((row) => {
             const g = groupJson(grouped.groupBy, row.group, o);
-            return { ...g, group: g.group ?? '(none)', figures: comparedJson(row.figures, c) };
+            return { ...g, group: g.group ?? '(none)', figures: comparedJson(row.figures, c), margin: row.margin ? comparedMarginJson(row.margin, c) : null };
           }),
         )
       : [],
@@ -354,7 +433,7 @@ export function seriesJson(r: SeriesReport, o: RenderContext = {}): SeriesJson {
   return {
     from: r.from, to: r.to, by: r.by, timeZone: r.zone, basis: r.basis, ...currencyJson(r.currency, o), groupBy: r.groupBy,
     points: byConnection(
-      r.points.map((p) => ({ period: p.period, start: p.start, ...groupJson(r.groupBy, p.group, o), ...figuresJson(p.figures, r.currency) })),
+      r.points.map((p) => ({ period: p.period, start: p.start, ...groupJson(r.groupBy, p.group, o), ...figuresJson(p.figures, r.currency), margin: p.margin ? marginJson(p.margin, r.currency) : null })),
       (p) => p.start,
     ),
   };
@@ -364,7 +443,7 @@ export function seriesJson(r: SeriesReport, o: RenderContext = {}): SeriesJson {
 export function cohortsJson(r: CohortReport, o: RenderContext = {}): CohortsJson {
   const money = (cents: number) => formatMinor(cents, r.currency);
   return {
-    by: r.by, timeZone: r.zone, ...currencyJson(r.currency, o), groupBy: r.groupBy, horizons: r.horizons, asOf: new Date(r.asOf).toISOString(),
+    by: r.by, timeZone: r.zone, ...currencyJson(r.currency, o), groupBy: r.groupBy, horizons: r.horizons, asOf: new Date(r.asOf).toISOString(), margin: r.margin,
     cohorts: byConnection(r.cohorts.map((c) => ({
       cohort: c.cohort, start: c.start, ...groupJson(r.groupBy, c.group, o), customers: c.customers, netToDate: money(c.netToDate),
       ltv: Object.fromEntries(r.horizons.map((h) => [String(h), { value: money(c.ltv[h]?.cents ?? 0), complete: c.ltv[h]?.complete ?? false }])),
@@ -375,7 +454,7 @@ export function cohortsJson(r: CohortReport, o: RenderContext = {}): CohortsJson
 /** The monthly triangle as JSON: months[k] is the cumulative LTV through k months after acquisition. */
 export function triangleJson(r: TriangleReport, o: RenderContext = {}): TriangleJson {
   return {
-    timeZone: r.zone, ...currencyJson(r.currency, o), groupBy: r.groupBy, asOf: new Date(r.asOf).toISOString(),
+    timeZone: r.zone, ...currencyJson(r.currency, o), groupBy: r.groupBy, asOf: new Date(r.asOf).toISOString(), margin: r.margin,
     rows: byConnection(
       r.rows.map((row) => ({ cohort: row.cohort, ...groupJson(r.groupBy, row.group, o), customers: row.customers, months: row.months.map((m) => ({ value: formatMinor(m.cents, r.currency), complete: m.complete })) })),
       (row) => row.cohort,
@@ -432,5 +511,29 @@ export function midsJson(r: MidReport, o: RenderContext = {}): MidsJson {
         visaRatio: fraction(m.visaRatio), visaHealth: m.visaHealth, mastercardRatio: fraction(m.mastercardRatio), mastercardHealth: m.mastercardHealth,
       };
     })),
+  };
+}
+
+/** The dimension whose names and keys a source kind's values take (a UTM source is an account's own text, like a sub-affiliate). */
+export const SOURCE_DIMENSION: Record<SourceKind, Dimension> = { campaign: 'campaign', affiliate: 'affiliate', subaffiliate: 'subaffiliate', utm: 'subaffiliate' };
+
+/** Economics as JSON: sources in rank order, each with its total and its cohorts. */
+export function economicsJson(r: EconomicsReport, q: { from: string; to: string }, o: RenderContext = {}): EconomicsJson {
+  const money = (cents: number) => formatMinor(cents, r.currency);
+  const row = (x: EconomicsRow): EconomicsRowJson => ({
+    cohort: x.cohort, start: x.start, customers: x.customers, spend: x.spendCents === null ? null : money(x.spendCents), cac: x.cacCents === null ? null : money(x.cacCents),
+    ltv: Object.fromEntries(r.horizons.map((h) => {
+      const c = x.ltv[h];
+      return [String(h), c ? { value: money(c.cents), complete: c.complete, projected: c.projected, ltvToCac: fraction(c.ltvToCac) } : null];
+    })),
+    payback: x.payback, paybackStatus: x.paybackStatus, paybackThrough: x.paybackThrough, roas: Object.fromEntries(ROAS_HORIZONS.map((h) => [String(h), { value: fraction(x.roas[h]?.value ?? null), complete: x.roas[h]?.complete ?? false }])),
+    marginToDate: money(x.marginToDate), revenueToDate: money(x.revenueToDate),
+  });
+  return {
+    from: q.from, to: q.to, by: r.by, timeZone: r.zone, ...currencyJson(r.currency, o), source: r.sourceKind, horizons: r.horizons, roasHorizons: [...ROAS_HORIZONS], asOf: new Date(r.asOf).toISOString(),
+    sources: r.sources.map((s, i) => {
+      const g = groupJson(SOURCE_DIMENSION[r.sourceKind], s.source, o);
+      return { ...g, group: g.group ?? '(none)', rank: i + 1, total: row(s.total), cohorts: s.cohorts.map(row) };
+    }),
   };
 }

@@ -73,11 +73,15 @@ describe('parseReportQuery', () => {
     for (const name of REPORT_NAMES.filter((n) => n !== 'rebills')) {
       expect(refusal(name, { from: '2026-02-30' })).toEqual(['invalid_parameter', 'from', 'from "2026-02-30" is not valid: expected a date YYYY-MM-DD, e.g. 2026-01-31']);
       expect(refusal(name, { from: '2026-02-01', to: '2026-01-01' })).toEqual(['invalid_parameter', 'from', 'from "2026-02-01" is not valid: expected a date on or before to (2026-01-01)']);
-      expect(refusal(name, { groupBy: 'colour' })[0]).toBe('invalid_parameter');
       expect(refusal(name, { connection: 'nope' })).toEqual(['unknown_connection', 'connection', 'connection "nope" names no connection of this store: expected one of shop']);
       expect(refusal(name, { tz: 'Mars/Base' })[2]).toContain('Mars/Base');
+      // Economics is per source of customers (spend is recorded per source): no group-by, no filter.
+      if (name === 'economics') continue;
+      expect(refusal(name, { groupBy: 'colour' })[0]).toBe('invalid_parameter');
       expect(refusal(name, { groupBy: 'campaign', horizonz: '7' })).toEqual(['unknown_parameter', 'horizonz', expect.stringMatching(/^horizonz does not apply to the \w+ report: expected one of from, to, tz, groupBy, filter, connection/)]);
     }
+    expect(refusal('economics', { groupBy: 'campaign' })).toEqual(['unknown_parameter', 'groupBy', expect.stringMatching(/^groupBy does not apply to the economics report: expected one of from, to, range, tz, connection, currency, by, source, horizons, asOf/)]);
+    expect(refusal('economics', { source: 'tv' })).toEqual(['invalid_parameter', 'source', 'source "tv" is not valid: expected one of campaign, affiliate, subaffiliate, utm']);
     expect(refusal('cohorts', { horizons: '7,x' })).toEqual(['invalid_parameter', 'horizons', 'horizons "7,x" is not valid: expected positive whole numbers of days up to 36600, at most 64 of them, comma-separated, e.g. 7,30,90']);
     expect(refusal('cohorts', { horizons: '0' })[1]).toBe('horizons');
     expect(refusal('mids', { thresholds: '1.5,1.0,0.9' })[1]).toBe('thresholds');
@@ -105,7 +109,7 @@ describe('parseReportQuery', () => {
   it('says the same to the CLI, with its flag names', () => {
     expect(refusal('summary', { groupBy: 'colour' }, cli)[2]).toBe(refusal('summary', { groupBy: 'colour' })[2].replace(/^groupBy/, '--group-by'));
     expect(refusal('triangle', { asOf: 'soon' }, cli)[2]).toMatch(/^--as-of "soon" is not valid/);
-    expect(refusal('triangle', { by: 'week' }, cli)[2]).toBe('--by does not apply to konduit report cohorts --triangle: expected one of --from, --to, --tz, --group-by, --filter, --connection, --currency, --range, --as-of');
+    expect(refusal('triangle', { by: 'week' }, cli)[2]).toBe('--by does not apply to konduit report cohorts --triangle: expected one of --from, --to, --tz, --group-by, --filter, --connection, --currency, --range, --as-of, --margin');
     expect(refusal('summary', { from: '2026-02-01', to: '2026-01-01' }, cli)[2]).toBe('--from "2026-02-01" is not valid: expected a date on or before --to (2026-01-01)');
     // Before the store is open, connections are not checked.
     expect(parseReportQuery('summary', { connection: 'nope' }, { ...cli, connections: null }).q.filters).toEqual([{ dimension: 'connection', values: ['nope'] }]);

@@ -14,8 +14,9 @@ import { couponCodeKnown, MAX_VALUES, namesOf, valuesNamed, type Basis, type Nam
 import { MAX_HORIZON_DAYS, MAX_HORIZONS } from '../analytics/defaults.js';
 import { MAX_REBILL_WINDOW } from '../analytics/rebills.js';
 import type { ConnectionSummary, ReportReader } from '../store/store.js';
+import { SOURCE_KINDS, type SourceKind } from '../ledger/costs.js';
 
-export const REPORT_NAMES = ['summary', 'series', 'cohorts', 'triangle', 'retention', 'mids', 'rebills'] as const;
+export const REPORT_NAMES = ['summary', 'series', 'cohorts', 'triangle', 'retention', 'mids', 'rebills', 'economics'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 
 /** The codes a report request can be refused with. */
@@ -74,25 +75,30 @@ const COMMON = {
   range: single(z.enum(RANGE_NAMES)),
 };
 const basis = single(z.enum(['event', 'crm']));
+/** The margin basis (docs/economics.md): true or false (the CLI's --margin). */
+const margin = single(z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'));
+const source = single(z.enum(SOURCE_KINDS));
 const by = single(z.enum(['day', 'week', 'month']));
 const asOf = single(date);
 
 /** The parameters each report takes, checked (GET /api/reports/:name's query; the CLI's flags). */
 export const REPORT_PARAMS = {
-  summary: z.strictObject({ ...COMMON, basis }),
-  series: z.strictObject({ ...COMMON, basis, by }),
-  cohorts: z.strictObject({ ...COMMON, by, horizons: single(horizons), asOf }),
-  triangle: z.strictObject({ ...COMMON, asOf }),
+  summary: z.strictObject({ ...COMMON, basis, margin }),
+  series: z.strictObject({ ...COMMON, basis, by, margin }),
+  cohorts: z.strictObject({ ...COMMON, by, horizons: single(horizons), asOf, margin }),
+  triangle: z.strictObject({ ...COMMON, asOf, margin }),
   // Retention is already by billing cycle.
   retention: z.strictObject({ ...COMMON, groupBy: single(dimension(DIMENSIONS.filter((d) => d !== 'cycle'))), subgroupBy: single(dimension(DIMENSIONS.filter((d) => d !== 'cycle'))), asOf }),
   mids: z.strictObject({ ...COMMON, thresholds: single(thresholds) }),
   // Rebills ahead looks forward from the data's as-of (or an earlier day): no range, no breakdown.
   rebills: z.strictObject({ tz: COMMON.tz, connection: COMMON.connection, currency: COMMON.currency, windows: single(windows), asOf }),
+  // Spend is recorded per source, so economics is per source: no group-by, no filter but the connection.
+  economics: z.strictObject({ from: COMMON.from, to: COMMON.to, range: COMMON.range, tz: COMMON.tz, connection: COMMON.connection, currency: COMMON.currency, by, source, horizons: single(horizons), asOf }),
 } satisfies Record<ReportName, z.ZodType>;
 
 /** The query parameters of a report as a client sends them. */
 export type ReportParams<N extends ReportName> = z.input<(typeof REPORT_PARAMS)[N]>;
-type ParamName = keyof typeof COMMON | 'basis' | 'by' | 'horizons' | 'thresholds' | 'asOf' | 'subgroupBy' | 'windows';
+type ParamName = keyof typeof COMMON | 'basis' | 'by' | 'horizons' | 'thresholds' | 'asOf' | 'subgroupBy' | 'windows' | 'margin' | 'source';
 
 /** The checked values of any report's parameters. */
 interface Checked {
@@ -111,6 +117,8 @@ interface Checked {
   asOf?: string;
   subgroupBy?: Dimension;
   windows?: number[];
+  margin?: boolean;
+  source?: SourceKind;
 }
 
 const DATE = 'a date YYYY-MM-DD, e.g. 2026-01-31';
@@ -132,6 +140,8 @@ const EXPECTED: Record<ParamName, (report: ReportName) => string> = {
   thresholds: () => 'three percentages, ascending, comma-separated, e.g. 0.9,1.0,1.5',
   range: () => `one of ${RANGE_NAMES.join(', ')}`,
   windows: () => `whole numbers of days up to ${MAX_REBILL_WINDOW}, ascending, at most 12, comma-separated, e.g. 7,30,60,90`,
+  margin: () => 'true or false',
+  source: () => `one of ${SOURCE_KINDS.join(', ')}`,
 };
 
 /** A refused report request: `code` and `param` for programs, the message for people. */
@@ -199,6 +209,8 @@ export interface ParsedReport {
   subgroupBy?: Dimension;
   /** Rebills ahead: the windows in days. */
   windows?: number[];
+  /** Where the economics report reads each customer's source (default affiliate). */
+  source?: SourceKind;
 }
 
 /** What parsing needs besides the parameters. */
@@ -302,10 +314,11 @@ export function parseReportQuery(name: ReportName, params: Readonly<Record<strin
   }
   return {
     name,
-    q: { from, to, tz, currency: v.currency ?? bases[0] ?? 'USD', filters: [...filters.values()], groupBy: v.groupBy ?? null, basis, accountZone: zones[0] ?? tz },
+    q: { from, to, tz, currency: v.currency ?? bases[0] ?? 'USD', filters: [...filters.values()], groupBy: v.groupBy ?? null, basis, accountZone: zones[0] ?? tz, ...(v.margin ? { margin: true } : {}) },
     named,
     surface: ctx.surface,
-    by: v.by ?? (name === 'cohorts' || name === 'triangle' ? 'month' : 'day'),
+    by: v.by ?? (name === 'cohorts' || name === 'triangle' || name === 'economics' ? 'month' : 'day'),
+    ...(name === 'economics' ? { source: v.source ?? 'affiliate' } : {}),
     horizons: v.horizons,
     thresholds: v.thresholds,
     asOf: v.asOf === undefined ? undefined : startOfLocalDay(v.asOf, tz),

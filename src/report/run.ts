@@ -4,11 +4,11 @@
  * the currencies of the range (the body's `otherCurrencies`) and the names of the values it shows.
  */
 import {
-  checkCoverage, cohortReport, cohortTriangle, completenessAt, currenciesInRange, reportCoverage, dimensionValues, midReport, namesOf, rebillsReport, retentionReport, seriesReport, summaryReport,
-  groupFromId, type Dimension, type Filter, type NamedValue,
+  checkCoverage, cohortReport, cohortTriangle, completenessAt, currenciesInRange, reportCoverage, dimensionValues, economicsReport, midReport, namesOf, noCostsWarning, rebillsReport, retentionReport, seriesReport, summaryReport,
+  groupFromId, type Dimension, type Filter, type NamedValue, type ReportWarning,
 } from '../analytics/index.js';
 import type { ReportReader } from '../store/store.js';
-import { cohortsJson, midsJson, rebillsJson, retentionJson, seriesJson, summaryJson, triangleJson, type RenderContext, type ReportJson } from './json.js';
+import { cohortsJson, economicsJson, midsJson, rebillsJson, retentionJson, seriesJson, SOURCE_DIMENSION, summaryJson, triangleJson, type RenderContext, type ReportJson } from './json.js';
 import { ReportQueryError, resolveNames, type DimensionValuesQuery, type ParsedReport, type ReportName } from './query.js';
 
 /** A report's name with its JSON body. */
@@ -41,22 +41,35 @@ export async function runReport(store: ReportReader, parsed: ParsedReport): Prom
     warnings: check.warnings,
     connectionNames: await connectionNames(store),
     currencies: await currenciesInRange(store, q),
-    names: q.groupBy ? await namesOf(store, q.groupBy, connections) : undefined,
+    names: q.groupBy ? await namesOf(store, q.groupBy, connections) : p.name === 'economics' ? await namesOf(store, SOURCE_DIMENSION[p.source ?? 'affiliate'], connections) : undefined,
     midNames: p.name === 'mids' ? await namesOf(store, 'mid', connections) : undefined,
     subgroupNames: p.subgroupBy ? await namesOf(store, p.subgroupBy, connections) : undefined,
   };
+  // The margin basis says which costs it lacked beside the coverage's warnings.
+  const warn = (more: readonly ReportWarning[]) => (ctx.warnings = [...check.warnings, ...more]);
   switch (p.name) {
     case 'summary': {
       const total = await summaryReport(store, { ...q, groupBy: null });
       const grouped = q.groupBy ? await summaryReport(store, q) : null;
+      warn(total.warnings);
       return { name: p.name, body: summaryJson(total, grouped, ctx) };
     }
-    case 'series':
-      return { name: p.name, body: seriesJson(await seriesReport(store, { ...q, by: p.by }), ctx) };
+    case 'series': {
+      const r = await seriesReport(store, { ...q, by: p.by });
+      warn(r.warnings);
+      return { name: p.name, body: seriesJson(r, ctx) };
+    }
     case 'cohorts':
+      if (q.margin) warn(await noCostsWarning(store, q.filters));
       return { name: p.name, body: cohortsJson(await cohortReport(store, { ...q, by: p.by, horizons: p.horizons, asOf }), ctx) };
     case 'triangle':
+      if (q.margin) warn(await noCostsWarning(store, q.filters));
       return { name: p.name, body: triangleJson(await cohortTriangle(store, { ...q, asOf }), ctx) };
+    case 'economics': {
+      const r = await economicsReport(store, { ...q, by: p.by, source: p.source ?? 'affiliate', horizons: p.horizons, asOf });
+      warn([...(await noCostsWarning(store, q.filters)), ...r.warnings]);
+      return { name: p.name, body: economicsJson(r, q, ctx) };
+    }
     case 'retention':
       return { name: p.name, body: retentionJson(await retentionReport(store, { ...q, asOf, subgroupBy: p.subgroupBy ?? null }), ctx) };
     case 'mids':

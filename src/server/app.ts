@@ -19,6 +19,7 @@ import { checkNewPassword, refusePasswordProblem, testCredentials, updateConnect
 import { Auth, CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, sameOrigin, type Principal, type Session } from './auth.js';
 import { HttpError, httpErrorOf } from './errors.js';
 import { ReportCache } from './reports.js';
+import { costRoutes, COSTS_BODY_LIMIT, isCostUpload } from './costs.js';
 import { CONNECTION_PATCH_EXPECTED, ConnectForm, ConnectionPatch, LoginBody, readBody, readInput, SetupBody, SyncBody, SYNC_EXPECTED, TokenBody } from './schemas.js';
 import type { ConnectionSettings, ServerState } from './state.js';
 import { serveWeb } from './static.js';
@@ -167,7 +168,10 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     bodyLimit({ maxSize, onError: (c) => c.json(new HttpError(413, 'body_too_large', `the request body is larger than ${maxSize / 1024} KiB`).body(), 413, { Connection: 'close' }) });
   app.use('/api/session', limit(AUTH_BODY_LIMIT));
   app.use('/api/setup', limit(AUTH_BODY_LIMIT));
-  app.use('/api/*', limit(API_BODY_LIMIT));
+  const apiLimit = limit(API_BODY_LIMIT);
+  const costsLimit = limit(COSTS_BODY_LIMIT);
+  // A cost file or a table of rows may be larger than a form.
+  app.use('/api/*', (c, next) => (isCostUpload(c.req.path) ? costsLimit(c, next) : apiLimit(c, next)));
 
   app.onError((err, c) => {
     const answer = (e: HttpError) => c.json(e.body(), e.status);
@@ -418,6 +422,10 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
       off();
     });
   });
+
+  // ---- Costs and ad spend ----
+
+  costRoutes(app, { store: o.store, mustGet, changed: () => cache.clear() });
 
   // ---- Reports ----
 

@@ -23,7 +23,7 @@ export type ErrorCode =
   // 421
   | 'wrong_host'
   // 422 (invalid_api_password and credential_test_failed too)
-  | 'invalid_input'
+  | 'invalid_input' | 'invalid_costs'
   // 429
   | 'too_many_sign_ins'
   // 500
@@ -38,6 +38,8 @@ export interface ApiErrorBody {
     param?: string;
     /** What to do, when the message alone does not say. */
     hint?: string;
+    /** invalid_costs: each row and field at fault (row: the file's line, or the index of `rows` from 1). */
+    issues?: { row: number | null; column: string | null; message: string }[];
   };
 }
 
@@ -47,7 +49,7 @@ export class HttpError extends Error {
     readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 421 | 422 | 429 | 500,
     readonly code: ErrorCode,
     message: string,
-    readonly extra: { param?: string; hint?: string } = {},
+    readonly extra: { param?: string; hint?: string; issues?: { row: number | null; column: string | null; message: string }[] } = {},
   ) {
     super(message);
   }

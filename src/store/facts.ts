@@ -7,6 +7,7 @@
 import { EVENT_MEASURES, FIRST_TOUCH, kindSql, MEASURES, measureSql, moneySql } from '../ledger/index.js';
 import { applyAgeDeltasSql, applySlotDeltas, type FirstSale, COHORT_SLOTS_WHOLE, rebuildAggregatesSql, recomputeAllCohortSlotsSql, recomputeCohortSlotsSql, slotOf, SlotDeltas, stageCustomerAgesSql } from './aggregates.js';
 import { resolveAttribution } from './attribution.js';
+import { CostEvents } from './costs.js';
 import type { StoreContext } from './driver.js';
 import { startOfLocalDay } from '../core/time.js';
 import { AGG_TOUCHED_SLOTS, CUSTOMER_FACTS, type ColumnType, type Row, type Value } from './tables.js';
@@ -29,7 +30,12 @@ export function small(records: number | undefined): boolean {
 }
 
 export class Facts {
-  constructor(private readonly ctx: StoreContext) {}
+  /** The margin ledger follows the facts: recomputed for the same customers, rebuilt with them. */
+  private readonly costs: CostEvents;
+
+  constructor(private readonly ctx: StoreContext) {
+    this.costs = new CostEvents(ctx);
+  }
 
   private get db() {
     return this.ctx.db;
@@ -81,6 +87,7 @@ export class Facts {
       await this.db.exec('DELETE FROM customer_facts WHERE connection_id = $1', [connectionId]);
       await this.insert(connectionId, 'TRUE');
       for (const sql of rebuildAggregatesSql(this.db.sql, true)) await this.db.exec(sql, [connectionId]);
+      await this.costs.rebuild(connectionId);
       await this.db.exec('DELETE FROM rebuild_pending WHERE connection_id = $1', [connectionId]);
       if (dirty > 0) await this.db.exec('DELETE FROM facts_dirty WHERE connection_id = $1', [connectionId]);
       const [facts] = await this.db.query('SELECT COUNT(*) AS n FROM customer_facts WHERE connection_id = $1', [connectionId]);
@@ -152,6 +159,7 @@ export class Facts {
     await this.db.exec(stageCustomerAgesSql(this.db.sql, ids, 1), [connectionId]);
     for (const sql of applyAgeDeltasSql()) await this.db.exec(sql, [connectionId]);
     await this.moved(connectionId, oldFirst, newFirst);
+    await this.costs.refresh(connectionId, ids);
   }
 
   /**

@@ -6,6 +6,7 @@
 import type { SqlDialect } from './dialect.js';
 import { Mutex, type SqlDriver, type StoreContext } from './driver.js';
 import { SqlConnections } from './connections.js';
+import { SqlCosts, type ChangeAuthor, type CostChangeRecord, type CostChangeResult, type CostChangeSet, type CostKind } from './costs.js';
 import { SqlLedgerWriter } from './ledger-writer.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { readCoverages, SqlSyncState } from './sync-state.js';
@@ -27,6 +28,7 @@ import type {
   SyncRunResult,
   WriteOptions,
 } from './store.js';
+import type { Rates, SourceKind, SpendRow } from '../ledger/costs.js';
 import { READABLE_TABLES, type ReadableTable, type Row, type Selectable, type Value } from './tables.js';
 
 export class SqlStore implements Store {
@@ -34,6 +36,7 @@ export class SqlStore implements Store {
   private readonly connections: SqlConnections;
   private readonly writer: SqlLedgerWriter;
   private readonly state: SqlSyncState;
+  private readonly costs: SqlCosts;
 
   constructor(
     private readonly db: SqlDriver,
@@ -43,6 +46,7 @@ export class SqlStore implements Store {
     this.connections = new SqlConnections(this.ctx, options.secretKey);
     this.writer = new SqlLedgerWriter(this.ctx);
     this.state = new SqlSyncState(this.ctx);
+    this.costs = new SqlCosts(this.ctx);
   }
 
   get engine(): 'duckdb' | 'postgres' {
@@ -154,6 +158,23 @@ export class SqlStore implements Store {
   }
   quarantined(connectionId: string): Promise<{ stream: string; recordKey: string; reason: string; raw: string; attempts: number }[]> {
     return this.state.quarantined(connectionId);
+  }
+
+  // CostStore
+  rates(connectionId: string): Promise<Rates> {
+    return this.costs.rates(connectionId);
+  }
+  spendRows(connectionId: string, q?: { from?: string; to?: string; sourceKind?: SourceKind }): Promise<SpendRow[]> {
+    return this.costs.spendRows(connectionId, q);
+  }
+  applyCostChanges(connectionId: string, change: CostChangeSet, author: ChangeAuthor): Promise<CostChangeResult> {
+    return this.costs.applyCostChanges(connectionId, change, author);
+  }
+  costChanges(connectionId: string, q?: { limit?: number; kind?: CostKind }): Promise<CostChangeRecord[]> {
+    return this.costs.costChanges(connectionId, q);
+  }
+  rebuildCostEvents(connectionId?: string): Promise<void> {
+    return this.costs.rebuildCostEvents(connectionId);
   }
 
   // ReportReader and reads

@@ -5,6 +5,7 @@
  * all of them as one Store and pass the same contract suite (test/contracts/store.contract.ts).
  */
 import type { MoneyEvent } from '../ledger/index.js';
+import type { CostStore } from './costs.js';
 import type { SqlDialect } from './dialect.js';
 import type { ENTITY_TABLES, EntityTableName, MIDS, ORDER_ITEMS, PageRow, PURCHASE_TRANSACTIONS, READABLE_TABLES, ReadableTable, Row, Selectable, Value } from './tables.js';
 
@@ -278,7 +279,7 @@ export interface ReportReader {
 }
 
 /** The store as a whole: its lifecycle, and rows read back whole (tests, verification). */
-export interface Store extends ConnectionStore, LedgerWriter, SyncState, ReportReader {
+export interface Store extends ConnectionStore, LedgerWriter, SyncState, ReportReader, CostStore {
   readonly engine: 'duckdb' | 'postgres';
   /** Applies pending migrations; returns the schema version. */
   migrate(): Promise<number>;

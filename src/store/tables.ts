@@ -98,6 +98,8 @@ export const ORDERS = table('orders', ['connection_id', 'order_id'], {
   coupon_code: 'text',
   // The campaign product of the order's first item (the id a legacy import and a coupon name).
   campaign_product_id: 'bigint',
+  // The order's UTMSource: a source of customers in the economics report (migration 14).
+  utm_source: 'text',
 });
 
 export const TRANSACTIONS = table('transactions', ['connection_id', 'transaction_id'], {
@@ -185,14 +187,8 @@ export const QUARANTINE = table('quarantine', ['connection_id', 'stream', 'recor
   attempts: 'int',
 });
 
-/** The money-event ledger (ledger/events.ts). event_id is "<kind>:<transactionId>", so re-deriving is idempotent. */
-export const MONEY_EVENTS = table('money_events', ['connection_id', 'event_id'], {
-  connection_id: 'text',
-  event_id: 'text',
-  kind: 'text',
-  transaction_id: 'bigint',
-  instant: 'instant',
-  amount_cents: 'bigint',
+/** What a money event says of its sale besides its kind, instant and amount: its customer, order and attribution (the margin ledger copies it). */
+const eventContext = {
   customer_id: 'bigint',
   order_id: 'text',
   purchase_id: 'text',
@@ -202,6 +198,17 @@ export const MONEY_EVENTS = table('money_events', ['connection_id', 'event_id'],
   is_initial: 'bool',
   currency: 'text',
   coupon_code: 'text',
+} as const;
+
+/** The money-event ledger (ledger/events.ts). event_id is "<kind>:<transactionId>", so re-deriving is idempotent. */
+export const MONEY_EVENTS = table('money_events', ['connection_id', 'event_id'], {
+  connection_id: 'text',
+  event_id: 'text',
+  kind: 'text',
+  transaction_id: 'bigint',
+  instant: 'instant',
+  amount_cents: 'bigint',
+  ...eventContext,
   attribution: 'text',
 });
 
@@ -312,6 +319,60 @@ export const REBUILD_PENDING = table('rebuild_pending', ['connection_id'], { con
  */
 export const COVERAGE = table('coverage', ['connection_id'], { connection_id: 'text', from_date: 'date', to_date: 'date', as_of: 'instant' });
 
+/*
+ * Costs as data (docs/economics.md, migration 14): each rate version is keyed by what it applies to, its
+ * currency and the date it takes effect (account calendar). "Every campaign", "every MID" and "every
+ * sub-affiliate" are stored as 0, 0 and '' (a key column cannot be NULL).
+ */
+export const PRODUCT_COSTS = table('product_costs', ['connection_id', 'product_id', 'campaign_id', 'currency', 'effective_from'], {
+  connection_id: 'text', product_id: 'bigint', campaign_id: 'bigint', currency: 'text', effective_from: 'date', cost_cents: 'bigint', fulfilment_cents: 'bigint',
+});
+export const PROCESSING_COSTS = table('processing_costs', ['connection_id', 'merchant_id', 'currency', 'effective_from'], {
+  connection_id: 'text', merchant_id: 'bigint', currency: 'text', effective_from: 'date', rate_ppm: 'bigint', fixed_cents: 'bigint', chargeback_cents: 'bigint', refund_cents: 'bigint',
+});
+export const AFFILIATE_PAYOUTS = table('affiliate_payouts', ['connection_id', 'aff_id', 'sub_aff_id', 'cycle', 'currency', 'effective_from'], {
+  connection_id: 'text', aff_id: 'text', sub_aff_id: 'text', cycle: 'int', currency: 'text', effective_from: 'date', cpa_cents: 'bigint',
+});
+/** Ad spend per day and source of customers; importing the same row again changes nothing (its key). */
+export const AD_SPEND = table('ad_spend', ['connection_id', 'day', 'source_kind', 'source', 'platform', 'currency'], {
+  connection_id: 'text', day: 'date', source_kind: 'text', source: 'text', platform: 'text', currency: 'text', spend_cents: 'bigint',
+});
+/** Every change to the costs: who, when, through what (cli, web, api) and from where (a file), the row before and after (JSON). */
+export const COST_CHANGES = table('cost_changes', ['connection_id', 'change_id'], {
+  connection_id: 'text', change_id: 'bigint', changed_at: 'instant', actor: 'text', via: 'text', origin: 'text', kind: 'text', item: 'text', old_value: 'text', new_value: 'text',
+});
+/**
+ * The margin ledger: the costs each sale, refund and chargeback carries (ledger/costs.ts), beside it,
+ * with its attribution; a cost column is NULL when no rate applied. Kept with the customer facts.
+ */
+export const COST_EVENTS = table('cost_events', ['connection_id', 'event_id'], {
+  connection_id: 'text',
+  event_id: 'text',
+  event_kind: 'text',
+  transaction_id: 'bigint',
+  instant: 'instant',
+  ...eventContext,
+  product_cents: 'bigint',
+  fulfilment_cents: 'bigint',
+  txn_fee_cents: 'bigint',
+  rate_fee_cents: 'bigint',
+  refund_fee_cents: 'bigint',
+  chargeback_fee_cents: 'bigint',
+  payout_cents: 'bigint',
+  // Minus the sum of the costs: the money the costs take, signed as a ledger amount.
+  amount_cents: 'bigint',
+});
+
+/** The cost tables (migration 14), by name. */
+export const COST_TABLES = {
+  product_costs: PRODUCT_COSTS,
+  processing_costs: PROCESSING_COSTS,
+  affiliate_payouts: AFFILIATE_PAYOUTS,
+  ad_spend: AD_SPEND,
+  cost_changes: COST_CHANGES,
+  cost_events: COST_EVENTS,
+} as const;
+
 /** Tables holding CRM copies, keyed by (connection_id, CRM id). */
 export const ENTITY_TABLES = {
   campaigns: CAMPAIGNS,
@@ -344,6 +405,7 @@ export const READABLE_TABLES = {
   order_items: ORDER_ITEMS,
   quarantine: QUARANTINE,
   coverage: COVERAGE,
+  ...COST_TABLES,
 } as const;
 
 export type ReadableTable = keyof typeof READABLE_TABLES;

@@ -226,6 +226,7 @@ export const STREAMS = [
           aff_id: o.affId ?? null,
           source_value1: o.sourceValue1 ?? null,
           coupon_code: o.couponCode ?? null,
+          utm_source: o.UTMSource ?? null,
           currency: currencyOf(o.currencyCode, o.currencySymbol, account.baseCurrency),
           date_created: instant(o.dateCreated, account.zone),
           date_updated: instant(o.dateUpdated, account.zone),

@@ -96,9 +96,9 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     });
 
     it('migrates to the latest version, and again is a no-op', async () => {
-      expect(await store.schemaVersion()).toBe(10);
-      expect(await store.migrate()).toBe(10);
-      expect(await store.schemaVersion()).toBe(10);
+      expect(await store.schemaVersion()).toBe(14);
+      expect(await store.migrate()).toBe(14);
+      expect(await store.schemaVersion()).toBe(14);
       // Migration 5 dropped the scratch table that migration 4 created.
       await expect(store.query('SELECT COUNT(*) AS n FROM agg_slot_delta')).rejects.toThrow(/agg_slot_delta/);
     });
@@ -722,18 +722,19 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       // Back to the schema of version 3: no pre-aggregates, the facts' old columns (refunds without chargebacks),
       // nothing migration 8 added.
       for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'agg_age_delta', 'agg_touched_slots', 'rebuild_pending', 'mids', 'coupons', 'purchase_transactions', 'quarantine', 'coverage', 'order_items']) await store.query(`DROP TABLE ${t}`);
+      for (const t of ['product_costs', 'processing_costs', 'affiliate_payouts', 'ad_spend', 'cost_changes', 'cost_events']) await store.query(`DROP TABLE ${t}`);
       // (DuckDB drops a column only from a table no index depends on: the name index goes and comes back.)
       await store.query('DROP INDEX connections_name');
       await store.query('ALTER TABLE connections DROP COLUMN base_currency');
       await store.query('CREATE UNIQUE INDEX connections_name ON connections (name)');
-      for (const [t, cols] of [['money_events', ['currency', 'coupon_code', 'attribution']], ['transactions', ['currency', 'card_type']], ['orders', ['currency', 'coupon_code', 'campaign_product_id']], ['purchases', ['currency', 'campaign_product_id']], ['customer_facts', ['currency', 'first_coupon_code', 'acquired_before']]] as const) {
+      for (const [t, cols] of [['money_events', ['currency', 'coupon_code', 'attribution']], ['transactions', ['currency', 'card_type']], ['orders', ['currency', 'coupon_code', 'campaign_product_id', 'utm_source']], ['purchases', ['currency', 'campaign_product_id']], ['customer_facts', ['currency', 'first_coupon_code', 'acquired_before']]] as const) {
         for (const c of cols) await store.query(`ALTER TABLE ${t} DROP COLUMN ${c}`);
       }
       await store.query('ALTER TABLE customer_facts RENAME COLUMN refunds_cents TO refund_cents');
       await store.query('ALTER TABLE customer_facts RENAME COLUMN chargebacks_cents TO chargeback_cents');
       await store.query('UPDATE customer_facts SET refund_cents = refund_cents - chargeback_cents');
       await store.query('DELETE FROM schema_migrations WHERE version >= 4');
-      expect(await store.migrate()).toBe(10);
+      expect(await store.migrate()).toBe(14);
       expect(await Promise.all(tables.map((t) => store.readRows(t, connectionId)))).toEqual(kept);
       expect(kept[0]).toMatchObject([{ customer_id: 7, refunds_cents: 100, chargebacks_cents: 100 }, { customer_id: 8, refunds_cents: 50, chargebacks_cents: 0 }]);
     });

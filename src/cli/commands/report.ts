@@ -15,7 +15,7 @@ import type { Store } from '../../store/store.js';
 import { enumFlag, parseFlags } from '../args.js';
 import { connectionsOrExplain, openStore } from './connections-store.js';
 
-export type ReportKind = 'summary' | 'series' | 'cohorts' | 'retention' | 'mids' | 'rebills';
+export type ReportKind = 'summary' | 'series' | 'cohorts' | 'retention' | 'mids' | 'rebills' | 'economics';
 
 const COMMON = `Options:
   --connection NAME     only this connection; repeat for more (default: every connection in the store)
@@ -51,9 +51,13 @@ when a figure is the same). Default range: the last 30 days ending --to.
 reconcile with Konnektive's Transaction Summary (docs/metrics.md explains the difference).
 
 ${COMMON}  --basis event|crm     event (default) or crm
+  --margin              the margin basis beside revenue: product cost, fulfilment, fees, affiliate
+                        payouts (commissions), margin and CPA (docs/economics.md); with --basis crm and
+                        --group-by cycle it reproduces the CRM retention report's Net and CPA
 
 Examples:
   konduit report summary --from 2025-01-01 --to 2025-01-31 --tz America/Los_Angeles
+  konduit report summary --margin --basis crm --group-by cycle
   konduit report summary --connection shop --basis crm --format json
   konduit report summary --currency MXN --group-by campaign --filter "product:Glow Serum 30ml"
 `,
@@ -64,6 +68,7 @@ last 30 days ending --to.
 
 ${COMMON}  --by day|week|month   period (default day)
   --basis event|crm     event (default) or crm
+  --margin              the margin basis's figures beside revenue's (docs/economics.md)
 
 Examples:
   konduit report series --by week --from 2025-01-01 --to 2025-03-31 --group-by campaign
@@ -81,9 +86,11 @@ ${COMMON}  --by day|week|month   cohort period (default month)
   --horizons LIST       comma-separated days (default ${DEFAULT_HORIZONS.join(',')})
   --triangle            the monthly triangle
   --as-of YYYY-MM-DD    judge completeness at the start of this day (default and latest: the data's as-of)
+  --margin              margin LTV: revenue less the costs of the margin ledger (docs/economics.md)
 
 Examples:
   konduit report cohorts --by week --horizons 7,30,90 --format json
+  konduit report cohorts --margin --group-by affiliate
   konduit report cohorts --triangle --group-by affiliate
 `,
   retention: `Usage: konduit report retention [--from DATE] [--to DATE] [--group-by FIELD [--subgroup-by FIELD]] [options]
@@ -143,6 +150,35 @@ Examples:
   konduit report rebills
   konduit report rebills --windows 14,45 --format json
 `,
+  economics: `Usage: konduit report economics [--source KIND] [--by week|month] [--from DATE] [--to DATE] [options]
+
+Acquisition economics per source of customers and cohort (docs/economics.md): new customers, ad spend
+recorded against the source (konduit costs import), CAC = spend / new customers, margin LTV at each
+horizon (revenue less product cost, fulfilment, fees and payouts, per customer), LTV:CAC, the payback
+day (the first horizon where margin LTV reaches CAC) and ROAS at 7, 30 and 90 days. Sources are ranked
+by payback; each is followed by its cohorts. A horizon not yet passed for every customer by the data's
+as-of is marked "~"; where it is projected from the observed curve of older cohorts, "*". Customers
+acquired before the synced history join no cohort. Default range: the 12 months ending --to.
+
+Options:
+  --source KIND         campaign, affiliate (default), subaffiliate or utm: where each customer's
+                        source is read (their first sale's; a UTM source from their first order)
+  --by day|week|month   cohort period (default month)
+  --horizons LIST       comma-separated days (default ${DEFAULT_HORIZONS.join(',')})
+  --as-of YYYY-MM-DD    judge completeness at the start of this day (default and latest: the data's as-of)
+  --connection NAME     only this connection; repeat for more (default: every connection in the store)
+  --currency CODE       the one currency the report is in (default: the connections' base currency)
+  --from YYYY-MM-DD     first day (viewer's zone)
+  --to YYYY-MM-DD       last day, inclusive (default: today in the viewer's zone)
+  --range NAME          a named range ending --to (or today), instead of --from: ${RANGE_NAMES.join(', ')}
+  --tz ZONE             viewer time zone, IANA name (default: the system zone, ${systemTimeZone()})
+  --format FMT          table (default), json (docs/api.md, "Reports", gives its shape) or csv
+  --db PATH|URL         the store (default KONDUIT_DB, else ./konduit.duckdb)
+
+Examples:
+  konduit report economics --source affiliate --from 2025-01-01 --to 2025-12-31
+  konduit report economics --source utm --by week --horizons 7,30,60,90 --format json
+`,
 };
 
 /** Builds the command module ({ help, run }, as commands.ts expects) of one report. */
@@ -169,6 +205,8 @@ async function runReportCommand(kind: ReportKind, argv: string[]): Promise<numbe
     basis: { type: 'string' },
     currency: { type: 'string' },
     range: { type: 'string' },
+    margin: { type: 'boolean' },
+    source: { type: 'string' },
     format: { type: 'string' },
     db: { type: 'string' },
   });
@@ -179,6 +217,7 @@ async function runReportCommand(kind: ReportKind, argv: string[]): Promise<numbe
   const params = {
     from: values.from, to: values.to, tz: values.tz, by: values.by, horizons: values.horizons, asOf: values['as-of'], thresholds: values.thresholds,
     groupBy: values['group-by'], subgroupBy: values['subgroup-by'], filter: values.filter, basis: values.basis, connection: values.connection, currency: values.currency, range: values.range, windows: values.windows,
+    margin: values.margin ? 'true' : undefined, source: values.source,
   };
   // Flags are checked before the store is opened, so a typo costs no database connection.
   parseReportQuery(name, params, { surface: 'cli', connections: null, defaultTz: systemTimeZone() });

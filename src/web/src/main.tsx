@@ -10,6 +10,8 @@ import { Link, navigate, useLocation } from './router';
 import { LoginPage } from './pages/Login';
 import { SettingsPage } from './pages/Settings';
 import { ReportsPage } from './pages/Reports';
+import { EconomicsPage } from './pages/Economics';
+import { CostsPage } from './pages/Costs';
 import './styles.css';
 
 type SessionState = { status: 'loading' } | { status: 'anonymous'; setupNeeded: boolean } | { status: 'signed-in'; user: string };
@@ -66,7 +68,7 @@ function App() {
     navigate(hasConnections ? '/reports/overview' : '/settings', true);
     return null;
   }
-  const section = path.startsWith('/settings') ? 'settings' : 'reports';
+  const section = path.startsWith('/settings') ? 'settings' : path.startsWith('/costs') ? 'costs' : 'reports';
   return (
     <div className={`shell ${menuOpen ? 'menu-open' : ''}`}>
       <a className="skip" href="#main">
@@ -84,7 +86,9 @@ function App() {
           <Link to="/reports/rebills" className={path === '/reports/rebills' ? 'active' : ''} testId="nav-rebills">Rebills ahead</Link>
           <Link to="/reports/mids" className={path === '/reports/mids' ? 'active' : ''} testId="nav-mids">MID health</Link>
           <Link to="/reports/breakdowns" className={path === '/reports/breakdowns' ? 'active' : ''} testId="nav-breakdowns">Breakdowns</Link>
+          <Link to="/reports/economics" className={path === '/reports/economics' ? 'active' : ''} testId="nav-economics">Economics</Link>
           <div className="nav-label">Account</div>
+          <Link to="/costs" className={section === 'costs' ? 'active' : ''} testId="nav-costs">Costs</Link>
           <Link to="/settings" className={section === 'settings' ? 'active' : ''} testId="nav-settings">Settings</Link>
         </div>
         <div className="sidebar-foot">
@@ -103,7 +107,7 @@ function App() {
               No data yet. <Link to="/settings">Connect your CRM in Settings</Link> and click “Sync Data”; the reports fill in as records arrive.
             </div>
           ) : null}
-          {section === 'settings' ? <SettingsPage path={path} /> : <ReportsPage path={path} />}
+          {section === 'settings' ? <SettingsPage path={path} /> : section === 'costs' ? <CostsPage /> : path === '/reports/economics' ? <EconomicsPage /> : <ReportsPage path={path} />}
         </main>
       </div>
     </div>
