@@ -144,7 +144,6 @@ Options:
   --tz ZONE             the zone of --as-of (default the system's); windows are in the account's days
   --format FMT          table (default), json or csv
   --db PATH|URL         the store (default KONDUIT_DB, else ./konduit.duckdb)
-  -h, --help            this help
 
 Examples:
   konduit report rebills
