@@ -11,7 +11,9 @@ import { streamSSE } from 'hono/streaming';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { errorMessage, KonduitError, UsageError } from '../core/errors.js';
 import { isValidTimeZone } from '../core/time.js';
-import { BRAND_BASE_URLS, insecureBaseUrlWarning } from '../crm/client.js';
+import { BRAND_BASE_URLS, CrmClient, CrmError, insecureBaseUrlWarning } from '../crm/client.js';
+import { readCrmSide } from '../crm/summary.js';
+import { parseReconcileQuery, runReconcile } from '../report/reconcile.js';
 import { parseReportQuery, parseValuesQuery, REPORT_NAMES, ReportQueryError, type ReportName } from '../report/query.js';
 import { listValues, runReport } from '../report/run.js';
 import { listCustomers, lookupCustomer } from '../report/customer.js';
@@ -468,6 +470,24 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
   app.get('/api/customers/:connection/:id', async (c) => {
     const tz = viewerZone(c);
     return c.json(await lookupCustomer(o.store, { customerId: c.req.param('id'), connection: c.req.param('connection'), tz, flag: 'connection' }));
+  });
+
+  // ---- Reconciliation with the CRM (docs/api.md, "Reconciliation") ----
+
+  app.get('/api/reconcile', async (c) => {
+    const conns = await o.store.listConnections();
+    const q = (k: string) => c.req.query(k) || undefined;
+    const r = parseReconcileQuery({ from: q('from'), to: q('to'), tz: q('tz'), connection: q('connection') }, conns, { surface: 'api', defaultTz: 'UTC' });
+    // The password opened (409 credentials_undecryptable when this server's key cannot).
+    const conn = await o.store.getConnection(r.connection.name);
+    if (!conn) throw new HttpError(404, 'unknown_connection', `no connection named "${r.connection.name}"`, { hint: 'GET /api/connections lists them.' });
+    const client = new CrmClient({ baseUrl: conn.baseUrl, loginId: conn.loginId, password: conn.password, maxAttempts: 3 });
+    try {
+      return c.json(await runReconcile(o.store, r, (a) => readCrmSide(client, a)));
+    } catch (err) {
+      if (err instanceof CrmError) throw new HttpError(502, 'crm_unreachable', `the CRM did not answer: ${err.message}`, err.hint ? { hint: err.hint } : {});
+      throw err;
+    }
   });
 
   app.all('/api/*', () => {
