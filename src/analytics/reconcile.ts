@@ -278,51 +278,36 @@ export async function reconcile(store: ReportReader, q: ReconcileQuery): Promise
   let notSynced = 0;
   let quarantinedTouching = 0;
   const touches = (cs: Contribution[]) => cs.some((c) => inRange(c.date));
+  const parentHeld = (x: CrmTxnView) => x.parentTxnId !== null && !stored.has(x.parentTxnId) && held.has(x.parentTxnId);
+  /** Explains (x as the CRM has it now) - `base` with `reason`; true when that changes a line of the range. */
+  const against = (base: Contribution[], x: CrmTxnView, reason: ExplainedReason): boolean => {
+    const now = crmContribution(x, az, current);
+    if (now === null) return false;
+    const d = diff(base, now);
+    explain(reason, d);
+    return touches(d);
+  };
   for (const id of ids) {
     const ledger = ledgerOf.get(id) ?? [];
     const mine = stored.get(id);
-    const parentHeld = (x: CrmTxnView | undefined) => x !== undefined && x.parentTxnId !== null && !stored.has(x.parentTxnId) && held.has(x.parentTxnId);
+    const fresh = changed.get(id);
+    const h = held.get(id);
     if (mine) {
       // Konduit's copy against its own ledger: a reversed chargeback, or a refund of a sale in quarantine.
       const asCopy = crmContribution(mine, az, asStored);
-      if (asCopy !== null) {
-        const d = diff(ledger, asCopy);
-        // A reversal booked, or a chargeback the copy no longer flags: the CRM cleared it.
-        const reversed = ledger.some((c) => c.measure === 'chargebacks' && c.count === 0) || (!mine.isChargedback && ledger.some((c) => c.measure === 'chargebacks'));
-        const reason: ExplainedReason | null = parentHeld(mine) ? 'quarantine' : reversed ? 'chargeback_reversed' : null;
-        // Otherwise Konduit's copy and its own ledger disagree: left unexplained.
-        if (d.length > 0 && reason) explain(reason, d);
-      }
-      const fresh = changed.get(id);
-      if (fresh && asCopy !== null) {
-        const now = crmContribution(fresh, az, current);
-        if (now !== null) {
-          const d = diff(asCopy, now);
-          if (d.length > 0 && touches(d)) notSynced++;
-          explain('not_synced', d);
-        }
-      }
-      continue;
-    }
-    const fresh = changed.get(id);
-    if (fresh) {
-      const now = crmContribution(fresh, az, current);
-      if (now !== null) {
-        const d = diff(ledger, now);
-        if (d.length > 0 && touches(d)) notSynced++;
-        explain(held.has(id) ? 'quarantine' : 'not_synced', d);
-      }
-      continue;
-    }
-    const h = held.get(id);
-    if (h) {
-      const now = crmContribution(h, az, current);
-      if (now !== null) {
-        const d = diff(ledger, now);
-        if (d.length > 0 && touches(d)) quarantinedTouching++;
-        explain('quarantine', d);
-      }
-    }
+      if (asCopy === null) continue;
+      const d = diff(ledger, asCopy);
+      // A reversal booked, or a chargeback the copy no longer flags: the CRM cleared it.
+      const reversed = ledger.some((c) => c.measure === 'chargebacks' && c.count === 0) || (!mine.isChargedback && ledger.some((c) => c.measure === 'chargebacks'));
+      const reason: ExplainedReason | null = parentHeld(mine) ? 'quarantine' : reversed ? 'chargeback_reversed' : null;
+      // Otherwise Konduit's copy and its own ledger disagree: left unexplained.
+      if (d.length > 0 && reason) explain(reason, d);
+      // Then the CRM's current record against Konduit's copy.
+      if (fresh && against(asCopy, fresh, 'not_synced')) notSynced++;
+    } else if (fresh) {
+      // A record a sync would not read either stays in quarantine.
+      if (against(ledger, fresh, h ? 'quarantine' : 'not_synced')) notSynced++;
+    } else if (h && against(ledger, h, 'quarantine')) quarantinedTouching++;
   }
 
   // The lines: the CRM's, Konduit's CRM basis, and the explanations, per day and per campaign.

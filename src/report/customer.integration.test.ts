@@ -12,16 +12,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dateOnlyToInstant, isoWeekKey, localDate } from '../core/time.js';
-import { CrmClient } from '../crm/client.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import type { Customer, Merchant, Txn } from '../sandbox/model.js';
 import { startServer, type RunningServer } from '../server/index.js';
 import { openDuckDbStore } from '../store/engines/duckdb/duckdb-store.js';
 import { keyFromPassphrase } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
-import { runSync } from '../sync/run.js';
 import { runCli } from '../../test/cli.js';
 import { openTestStore } from '../../test/stores.js';
+import { apiAs, connectAndBackfill } from '../../test/synced-sandbox.js';
 import { lookupCustomer, type CustomerJson } from './customer.js';
 
 const SECRET = 'customer-test';
@@ -74,13 +73,6 @@ function truth(m: Merchant, c: Customer) {
   return { xs, events, running, ltv, first, currency: first.currency };
 }
 
-async function api(path: string): Promise<{ status: number; body: any }> {
-  const login = await fetch(`${srv!.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: srv!.url }, body: JSON.stringify({ username: 'admin', password: ADMIN }) });
-  const cookie = login.headers.getSetCookie().map((x) => x.split(';')[0]).join('; ');
-  const res = await fetch(`${srv!.url}${path}`, { headers: { cookie } });
-  return { status: res.status, body: await res.json() };
-}
-
 function expectEqualsTruth(j: CustomerJson, m: Merchant, c: Customer): void {
   const t = truth(m, c);
   const label = `customer ${c.customerId}`;
@@ -120,9 +112,7 @@ beforeAll(async () => {
   sb = await startSandbox(SANDBOX);
   const writer = await openDuckDbStore(db, { secretKey: keyFromPassphrase(SECRET) });
   await writer.migrate();
-  const c = await writer.saveConnection({ name: 'shop', brand: 'konnektive', baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, accountName: 'A', accountUsername: 'U', timezone: sb.timezone, frequency: 'daily' });
-  const client = new CrmClient({ baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, concurrency: 8, requestsPerSecond: 0, baseDelayMs: 5, maxDelayMs: 50 });
-  await runSync({ store: writer, source: client, connectionId: c.connectionId, timezone: sb.timezone, concurrency: 8, today: '2025-07-15', mode: { kind: 'backfill', from: SANDBOX.start, to: '2025-07-15' } });
+  await connectAndBackfill(writer, sb, { from: SANDBOX.start, today: '2025-07-15' });
   await writer.close();
 }, 180_000);
 
@@ -155,6 +145,7 @@ describe('one customer', () => {
 
     store = await openDuckDbStore(db, { secretKey: keyFromPassphrase(SECRET) });
     srv = await startServer({ store, statePath: null, locksDir: join(dir, 'locks'), port: 0, adminPassword: ADMIN, webRoot: null, schedule: false });
+    const api = await apiAs(srv.url, ADMIN);
     for (const [i, c] of customers.entries()) {
       const r = await api(`/api/customers/shop/${c.customerId}?tz=${encodeURIComponent(VIEWER)}`);
       expect(r.status).toBe(200);
@@ -196,9 +187,7 @@ describe('one customer', () => {
   it('PostgreSQL shows the same customer as DuckDB', async () => {
     const { store: pgStore, dispose } = await openTestStore('postgres', 'customer');
     try {
-      const c = await pgStore.saveConnection({ name: 'shop', brand: 'konnektive', baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, accountName: 'A', accountUsername: 'U', timezone: sb.timezone, frequency: 'daily' });
-      const client = new CrmClient({ baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, concurrency: 8, requestsPerSecond: 0, baseDelayMs: 5, maxDelayMs: 50 });
-      await runSync({ store: pgStore, source: client, connectionId: c.connectionId, timezone: sb.timezone, concurrency: 8, today: '2025-07-15', mode: { kind: 'backfill', from: SANDBOX.start, to: '2025-07-15' } });
+      await connectAndBackfill(pgStore, sb, { from: SANDBOX.start, today: '2025-07-15' });
       for (const cu of chosen(sb.merchant)) expectEqualsTruth(await lookupCustomer(pgStore, { customerId: String(cu.customerId), tz: VIEWER, flag: 'connection' }), sb.merchant, cu);
     } finally {
       await dispose();

@@ -36,15 +36,7 @@ export interface CustomerJson {
   customerId: number;
   timeZone: string;
   hasRecord: boolean;
-  identity: {
-    firstName: string | null;
-    lastName: string | null;
-    email: string | null;
-    country: string | null;
-    state: string | null;
-    createdAt: InstantJson | null;
-    payments: CustomerPayment[];
-  };
+  identity: Omit<CustomerDetail['identity'], 'createdAt'> & { createdAt: InstantJson | null };
   notes: number;
   currency: string | null;
   ltv: Money | null;

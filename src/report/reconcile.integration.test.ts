@@ -13,15 +13,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMinor } from '../core/currency.js';
 import { localDate, offsetMinutesAt, startOfLocalDay } from '../core/time.js';
-import { CrmClient } from '../crm/client.js';
 import { seriesReport } from '../analytics/summary.js';
 import { oddityOf, startSandbox, UNREADABLE_KINDS, type Sandbox } from '../sandbox/index.js';
 import { startServer, type RunningServer } from '../server/index.js';
 import { openDuckDbStore } from '../store/engines/duckdb/duckdb-store.js';
 import { keyFromPassphrase } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
-import { runSync } from '../sync/run.js';
 import { runCli } from '../../test/cli.js';
+import { apiAs, connectAndBackfill, syncIncrementally } from '../../test/synced-sandbox.js';
 import type { ReconcileJson } from './reconcile.js';
 
 const SECRET = 'reconcile-test';
@@ -44,13 +43,6 @@ const env = { ...process.env };
 
 const cents = (s: string) => Math.round(Number(s) * 100);
 
-async function api(path: string): Promise<{ status: number; body: any }> {
-  const login = await fetch(`${srv!.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: srv!.url }, body: JSON.stringify({ username: 'admin', password: ADMIN }) });
-  const cookie = login.headers.getSetCookie().map((x) => x.split(';')[0]).join('; ');
-  const res = await fetch(`${srv!.url}${path}`, { headers: { cookie } });
-  return { status: res.status, body: await res.json() };
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'konduit-reconcile-'));
   db = join(dir, 'k.duckdb');
@@ -59,14 +51,11 @@ beforeAll(async () => {
   sb = await startSandbox(SANDBOX);
   const writer = await openDuckDbStore(db, { secretKey: keyFromPassphrase(SECRET) });
   await writer.migrate();
-  const c = await writer.saveConnection({ name: 'shop', brand: 'konnektive', baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, accountName: 'A', accountUsername: 'U', timezone: ACCOUNT, frequency: 'daily' });
-  const client = new CrmClient({ baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, concurrency: 8, requestsPerSecond: 0, baseDelayMs: 5, maxDelayMs: 50 });
-  const base = { store: writer, source: client, connectionId: c.connectionId, timezone: ACCOUNT, concurrency: 8 };
-  await runSync({ ...base, today: '2025-06-20', mode: { kind: 'backfill', from: SANDBOX.start, to: '2025-06-20' } });
+  const c = await connectAndBackfill(writer, sb, { from: SANDBOX.start, today: '2025-06-20' });
   firstSync = sb.merchant.now;
   // A month later an incremental sync sees the chargebacks the merchant won meanwhile (reversals) ...
   await sb.advanceDays(30);
-  await runSync({ ...base, today: localDate(sb.merchant.now, ACCOUNT), mode: { kind: 'incremental' } });
+  await syncIncrementally(writer, sb, c, localDate(sb.merchant.now, ACCOUNT));
   lastSync = sb.merchant.now;
   // ... and three more weeks happen in the CRM that Konduit has not synced.
   await sb.advanceDays(21);
@@ -162,6 +151,7 @@ describe('konduit reconcile against the CRM\'s transactions/summary', () => {
   it('GET /api/reconcile answers the same body', async () => {
     store = await openDuckDbStore(db, { secretKey: keyFromPassphrase(SECRET) });
     srv = await startServer({ store, statePath: null, locksDir: join(dir, 'locks'), port: 0, adminPassword: ADMIN, webRoot: null, schedule: false });
+    const api = await apiAs(srv.url, ADMIN);
     const r = await api(`/api/reconcile?from=${FROM}&to=${TO}&tz=${encodeURIComponent(VIEWER)}`);
     expect(r.status).toBe(200);
     expect(r.body).toEqual(json);

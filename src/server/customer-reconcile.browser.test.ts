@@ -15,14 +15,13 @@ import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dateOnlyToInstant, localDate } from '../core/time.js';
-import { CrmClient } from '../crm/client.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import type { Customer } from '../sandbox/model.js';
 import { openDuckDbStore } from '../store/engines/duckdb/duckdb-store.js';
 import { generateKey } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
-import { runSync } from '../sync/run.js';
 import { launchChromium, pageReady } from '../../test/chromium.js';
+import { connectAndBackfill } from '../../test/synced-sandbox.js';
 import type { ReconcileJson } from '../report/reconcile.js';
 import { startServer, type RunningServer } from './index.js';
 
@@ -50,9 +49,7 @@ beforeAll(async () => {
   sb = await startSandbox({ seed: 'reconcile-2', customers: 2500, start: '2024-10-01', now: '2025-06-20 18:00:00', profile: 'rich', timezone: ACCOUNT, unreadableRate: 0.01 });
   store = await openDuckDbStore(join(dir, 'k.duckdb'), { secretKey: generateKey() });
   await store.migrate();
-  const c = await store.saveConnection({ name: 'shop', brand: 'konnektive', baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, accountName: 'A', accountUsername: 'U', timezone: ACCOUNT, frequency: 'daily' });
-  const client = new CrmClient({ baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, concurrency: 8, requestsPerSecond: 0, baseDelayMs: 5, maxDelayMs: 50 });
-  await runSync({ store, source: client, connectionId: c.connectionId, timezone: ACCOUNT, concurrency: 8, today: '2025-06-20', mode: { kind: 'backfill', from: '2024-10-01', to: '2025-06-20' } });
+  await connectAndBackfill(store, sb, { from: '2024-10-01', today: '2025-06-20' });
   srv = await startServer({ store, statePath: null, locksDir: join(dir, 'locks'), port: 0, adminPassword: ADMIN, webRoot, schedule: false });
   browser = await launchChromium();
   const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, timezoneId: VIEWER, locale: 'en-US' });
