@@ -334,7 +334,10 @@ export async function reconcile(store: ReportReader, q: ReconcileQuery): Promise
     const c: LineFigures = crm ? { sales: { ...crm.sales }, refunds: { ...crm.refunds }, chargebacks: { ...crm.chargebacks } } : zero();
     const k = konduit ?? zero();
     const rest = zero();
-    const items: Explanation[] = mine.filter((e) => e.count !== 0 || e.cents !== 0);
+    // In a stable order whatever order the engine returned rows in: measure, reason, transaction.
+    const items: Explanation[] = mine
+      .filter((e) => e.count !== 0 || e.cents !== 0)
+      .sort((a, b) => RECONCILE_MEASURES.indexOf(a.measure) - RECONCILE_MEASURES.indexOf(b.measure) || a.reason.localeCompare(b.reason) || (a.transactionId ?? 0) - (b.transactionId ?? 0) || a.count - b.count);
     for (const m of RECONCILE_MEASURES) {
       rest[m].count = c[m].count - k[m].count - items.filter((e) => e.measure === m).reduce((s, e) => s + e.count, 0);
       rest[m].cents = c[m].cents - k[m].cents - items.filter((e) => e.measure === m).reduce((s, e) => s + (e.cents ?? 0), 0);
@@ -383,7 +386,7 @@ export async function reconcile(store: ReportReader, q: ReconcileQuery): Promise
       const outside = q.coverageFrom !== null && q.from < q.coverageFrom;
       return build(key, crmCampaigns.get(key)?.line, konduitCampaigns.get(key), null, mine, outside, campaign, currency);
     });
-  moves.sort((a, b) => (a.shownOn < b.shownOn ? -1 : a.shownOn > b.shownOn ? 1 : a.transactionId - b.transactionId));
+  moves.sort((a, b) => (a.shownOn < b.shownOn ? -1 : a.shownOn > b.shownOn ? 1 : a.transactionId - b.transactionId || a.kind.localeCompare(b.kind)));
   return {
     connectionId: q.connectionId, from: q.from, to: q.to, accountZone: az, viewerZone: vz, coverageFrom: q.coverageFrom, asOf: q.asOf,
     days, campaigns, moves, notSynced, quarantined: quarantinedTouching, ok: days.every((l) => l.ok) && campaigns.every((l) => l.ok),

@@ -20,8 +20,10 @@ import { openDuckDbStore } from '../store/engines/duckdb/duckdb-store.js';
 import { keyFromPassphrase } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
 import { runCli } from '../../test/cli.js';
-import { apiAs, connectAndBackfill, syncIncrementally } from '../../test/synced-sandbox.js';
-import type { ReconcileJson } from './reconcile.js';
+import { apiAs, connectAndBackfill, sandboxClient, syncIncrementally } from '../../test/synced-sandbox.js';
+import { openTestStore } from '../../test/stores.js';
+import { readCrmSide } from '../crm/summary.js';
+import { parseReconcileQuery, runReconcile, type ReconcileJson } from './reconcile.js';
 
 const SECRET = 'reconcile-test';
 const ADMIN = 'reconcile-admin-pass';
@@ -39,6 +41,8 @@ let srv: RunningServer | undefined;
 let lastSync: number;
 let firstSync: number;
 let json: ReconcileJson;
+let pgStore: Store;
+let disposePg: (() => Promise<void>) | undefined;
 const env = { ...process.env };
 
 const cents = (s: string) => Math.round(Number(s) * 100);
@@ -51,11 +55,16 @@ beforeAll(async () => {
   sb = await startSandbox(SANDBOX);
   const writer = await openDuckDbStore(db, { secretKey: keyFromPassphrase(SECRET) });
   await writer.migrate();
+  const pg = await openTestStore('postgres', 'reconcile');
+  pgStore = pg.store;
+  disposePg = pg.dispose;
   const c = await connectAndBackfill(writer, sb, { from: SANDBOX.start, today: '2025-06-20' });
+  const cPg = await connectAndBackfill(pgStore, sb, { from: SANDBOX.start, today: '2025-06-20' });
   firstSync = sb.merchant.now;
   // A month later an incremental sync sees the chargebacks the merchant won meanwhile (reversals) ...
   await sb.advanceDays(30);
   await syncIncrementally(writer, sb, c, localDate(sb.merchant.now, ACCOUNT));
+  await syncIncrementally(pgStore, sb, cPg, localDate(sb.merchant.now, ACCOUNT));
   lastSync = sb.merchant.now;
   // ... and three more weeks happen in the CRM that Konduit has not synced.
   await sb.advanceDays(21);
@@ -63,6 +72,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  await disposePg?.();
   await srv?.close();
   await store?.close();
   await sb?.close();
@@ -163,6 +173,12 @@ describe('konduit reconcile against the CRM\'s transactions/summary', () => {
     store = undefined;
   });
 
+  it('PostgreSQL reconciles the same', async () => {
+    const conn = (await pgStore.listConnections())[0]!;
+    const r = parseReconcileQuery({ from: FROM, to: TO, tz: VIEWER }, [conn], { surface: 'api', defaultTz: 'UTC' });
+    expect(await runReconcile(pgStore, r, (a) => readCrmSide(sandboxClient(sb), a))).toEqual(json);
+  });
+
   it('a change the CRM made without a trace is not explained: exit 1, the day and the amount named', async () => {
     const m = sb.merchant;
     const x = m.txns.find((t) => t.type === 'SALE' && t.response === 'SUCCESS' && t.order.campaign.currency.code === 'USD' && localDate(t.t, ACCOUNT) === '2025-05-14' && oddityOf(m, t) === null)!;
@@ -181,6 +197,27 @@ describe('konduit reconcile against the CRM\'s transactions/summary', () => {
     } finally {
       x.amount -= 123;
       m.version++;
+    }
+  });
+
+  it('explains everything on the real profile too: five currencies (CLP without a minor unit), odd values; account Los Angeles, viewer Singapore (15 h)', async () => {
+    const real = await startSandbox({ seed: 'reconcile-real', customers: 1500, start: '2024-10-01', now: '2025-06-20 18:00:00', profile: 'real', currencies: ['USD', 'MXN', 'AUD', 'ZAR', 'CLP'], timezone: 'America/Los_Angeles' });
+    const realDb = join(dir, 'real.duckdb');
+    try {
+      const w = await openDuckDbStore(realDb, { secretKey: keyFromPassphrase(SECRET) });
+      await w.migrate();
+      await connectAndBackfill(w, real, { from: '2024-10-01', today: '2025-06-20' });
+      await w.close();
+      await real.advanceDays(10);
+      const r = await runCli(['reconcile', '--from', '2025-03-01', '--to', '2025-06-30', '--tz', 'Asia/Singapore', '--format', 'json', '--db', realDb]);
+      const j = JSON.parse(r.out) as ReconcileJson;
+      expect([r.code, j.unexplained]).toEqual([0, []]);
+      expect(new Set(j.days.map((l) => l.currency))).toEqual(new Set(['USD', 'MXN', 'AUD', 'ZAR', 'CLP']));
+      expect(j.days.find((l) => l.currency === 'CLP')!.crm.sales.amount).toMatch(/^\d+$/);
+      expect(j.reasons.not_synced).toBeGreaterThan(0);
+      expect(j.moves.time_zone).toBeGreaterThan(0);
+    } finally {
+      await real.close();
     }
   });
 
