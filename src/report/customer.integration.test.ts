@@ -157,7 +157,7 @@ describe('one customer', () => {
     expect(found.body.customers.map((x: { customerId: number; href: string }) => [x.customerId, x.href])).toContainEqual([c0.customerId, `/customers/shop/${c0.customerId}`]);
     expect((await api(`/api/customers?search=${c0.customerId}`)).body.customers[0]).toMatchObject({ customerId: c0.customerId, ltv: fromCli[0]!.ltv, currency: fromCli[0]!.currency });
     expect(await api('/api/customers/shop/999999999')).toMatchObject({ status: 404, body: { error: { code: 'unknown_customer' } } });
-    expect(await api('/api/customers/nowhere/1')).toMatchObject({ status: 400, body: { error: { code: 'unknown_connection' } } });
+    expect(await api('/api/customers/nowhere/1')).toMatchObject({ status: 404, body: { error: { code: 'unknown_connection', param: 'connection' } } });
     expect(await api('/api/customers/shop/1?tz=Mars/Olympus')).toMatchObject({ status: 400, body: { error: { code: 'invalid_parameter', param: 'tz' } } });
     await srv.close();
     await store.close();
