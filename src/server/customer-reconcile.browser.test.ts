@@ -22,6 +22,7 @@ import { generateKey } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
 import { launchChromium, pageReady } from '../../test/chromium.js';
 import { connectAndBackfill } from '../../test/synced-sandbox.js';
+import { axeProblems } from '../../test/axe.js';
 import type { ReconcileJson } from '../report/reconcile.js';
 import { startServer, type RunningServer } from './index.js';
 
@@ -38,6 +39,11 @@ let browser: Browser;
 let page: Page;
 
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+/** axe-core finds no serious or critical violation, and all content is in landmarks. */
+async function expectAccessible(what: string) {
+  const problems = await axeProblems(page);
+  expect(problems, `${what}: ${JSON.stringify(problems, null, 1)}`).toEqual([]);
+}
 /** The texts of a table's column (0-based), row by row. */
 const column = (table: string, i: number) => page.$$eval(`[data-table="${table}"] tbody tr`, (rows, k) => rows.map((r) => (r.querySelectorAll('td')[k as number]?.textContent ?? '').trim()), i);
 
@@ -92,9 +98,11 @@ describe('the Customers and Reconciliation pages in Chromium', () => {
     await page.press('[data-testid=customer-search]', 'Enter');
     await page.waitForSelector(`[data-testid=customer-link-shop-${c.customerId}]`);
     await shot('01-customers');
+    await expectAccessible('customers');
     await page.click(`[data-testid=customer-link-shop-${c.customerId}]`);
     await pageReady(page, 'customer', `[data-customer="${c.customerId}"]`);
     await shot('02-customer');
+    await expectAccessible('customer');
     expect(page.url()).toBe(`${srv.url}/customers/shop/${c.customerId}`);
     // Every transaction, refund and chargeback.
     expect((await column('customer-transactions', 0)).map(Number).sort()).toEqual(xs.map((x) => x.transactionId).sort());
@@ -140,6 +148,7 @@ describe('the Customers and Reconciliation pages in Chromium', () => {
     await page.goto(`${srv.url}/reconcile?from=${from}&to=${to}`);
     await pageReady(page, 'reconcile');
     await shot('03-reconcile');
+    await expectAccessible('reconcile');
     const api = (await page.evaluate(async (q) => (await fetch(`/api/reconcile${q}`)).json(), `?from=${from}&to=${to}&tz=${encodeURIComponent(VIEWER)}&connection=shop`)) as ReconcileJson;
     expect(api.ok).toBe(true);
     expect(await page.getAttribute('[data-page=reconcile]', 'data-ok')).toBe('true');
