@@ -47,7 +47,7 @@ Examples:
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, { from: { type: 'string' }, to: { type: 'string' }, tz: { type: 'string' }, connection: { type: 'string' }, format: { type: 'string' }, db: { type: 'string' } });
   const format = enumFlag('format', values.format, ['table', 'json'] as const, 'table');
-  // Flags are checked before the store is opened (every connection name is accepted at this point).
+  // The range, zone and connection are checked against the store's connections, so the store opens first.
   const store = await openStore(values.db);
   try {
     const r = parseReconcileQuery({ from: values.from, to: values.to, tz: values.tz, connection: values.connection }, await store.listConnections(), { surface: 'cli', defaultTz: systemTimeZone() });
