@@ -150,7 +150,7 @@ export async function lookupCustomer(
     const found = await connectionsWithCustomer(store, id);
     if (found.length === 0) throw new CustomerLookupError('unknown_customer', `no connection of this store has a customer ${id}`, 'Check the id in the CRM, or sync the connection first.');
     if (found.length > 1) {
-      const names = found.map((x) => byId.get(x)?.name ?? x);
+      const names = found.map((x) => byId.get(x)?.name ?? x).sort();
       throw new CustomerLookupError('ambiguous_customer', `customer ${id} exists in ${names.length} connections (${names.join(', ')}): each account numbers its own customers; choose one with ${q.flag}`, `e.g. ${q.flag} ${names[0]}`);
     }
     connectionId = found[0] as string;
