@@ -15,3 +15,4 @@ export * from './margin.js';
 export * from './economics.js';
 export { compare, divRound, divRoundMinor, rate, type Compared } from './arith.js';
 export type { Basis } from './sql.js';
+export * from './customer.js';

@@ -154,6 +154,16 @@ export const commands: CommandEntry[] = [
     load: () => import('./commands/costs.js').then((m) => m.costsCommand('log')),
   },
   {
+    path: ['customer'],
+    summary: 'one customer: orders, transactions, subscriptions, refunds, chargebacks, running LTV and cohort',
+    load: () => import('./commands/customer.js'),
+  },
+  {
+    path: ['reconcile'],
+    summary: "the CRM's own transaction summary beside Konduit's figures, per day and campaign, every difference explained",
+    load: () => import('./commands/reconcile.js'),
+  },
+  {
     path: ['forecast', 'sbg'],
     summary: 'fit the sBG retention model on survivor counts N0,N1,... and project survival, with its interval',
     load: () => import('./commands/forecast-sbg.js'),

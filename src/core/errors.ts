@@ -18,6 +18,7 @@ export const EXIT_CANCELLED = 130;
  * - unknown_connection: no connection has that name
  * - ambiguous_currency, unknown_value, outside_coverage: a report's currency, filter by name, or a range the data does not cover (src/report/query.ts)
  * - nothing_to_change: an update that changes nothing
+ * - ambiguous_customer, unknown_customer: a customer id several connections have (name the connection), or none (src/report/customer.ts)
  * - credentials_undecryptable: the stored CRM password cannot be opened with this key
  * - invalid_api_password, credential_test_failed: a CRM password the CRM cannot take ('&'), or refused
  * - no_store, no_connections: the store does not exist, or holds no connection yet
@@ -31,6 +32,8 @@ export type InputErrorCode =
   | 'outside_coverage'
   | 'unknown_value'
   | 'nothing_to_change'
+  | 'ambiguous_customer'
+  | 'unknown_customer'
   | 'credentials_undecryptable'
   | 'invalid_api_password'
   | 'credential_test_failed'

@@ -21,7 +21,7 @@ export const BRAND_BASE_URLS = {
 } as const;
 
 /** Query endpoints the sync reads. */
-export type Endpoint = 'campaign/query' | 'product/query' | 'coupon/query' | 'customer/query' | 'order/query' | 'transactions/query' | 'purchase/query';
+export type Endpoint = 'campaign/query' | 'product/query' | 'coupon/query' | 'customer/query' | 'order/query' | 'transactions/query' | 'purchase/query' | 'transactions/summary';
 
 export interface CrmClientOptions {
   baseUrl: string;

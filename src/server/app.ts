@@ -10,9 +10,13 @@ import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { errorMessage, KonduitError, UsageError } from '../core/errors.js';
-import { BRAND_BASE_URLS, insecureBaseUrlWarning } from '../crm/client.js';
+import { isValidTimeZone } from '../core/time.js';
+import { BRAND_BASE_URLS, CrmClient, CrmError, insecureBaseUrlWarning } from '../crm/client.js';
+import { readCrmSide } from '../crm/summary.js';
+import { parseReconcileQuery, runReconcile } from '../report/reconcile.js';
 import { parseReportQuery, parseValuesQuery, REPORT_NAMES, ReportQueryError, type ReportName } from '../report/query.js';
 import { listValues, runReport } from '../report/run.js';
+import { listCustomers, lookupCustomer } from '../report/customer.js';
 import type { ConnectionInfo, ConnectionSummary, CredentialsState, Store } from '../store/store.js';
 import { changesOf } from '../sync/inputs.js';
 import { checkNewPassword, refusePasswordProblem, testCredentials, updateConnection, type CredentialsToTest } from '../sync/update-connection.js';
@@ -445,6 +449,45 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     const conns = await o.store.listConnections();
     const q = parseValuesQuery(c.req.param('dimension'), c.req.queries(), conns);
     return c.json(await cache.get(JSON.stringify(['values', q, conns.map((x) => [x.connectionId, x.name])]), () => listValues(o.store, q)));
+  });
+
+  // ---- One customer, and the customers found by id, name or e-mail (docs/api.md, "Customers") ----
+
+  const viewerZone = (c: Ctx) => {
+    const tz = c.req.query('tz') || 'UTC';
+    if (!isValidTimeZone(tz)) throw new HttpError(400, 'invalid_parameter', `tz "${tz.slice(0, 60)}" is not valid: expected an IANA time zone name such as America/New_York or Europe/Berlin`, { param: 'tz' });
+    return tz;
+  };
+
+  app.get('/api/customers', async (c) => {
+    const limit = c.req.query('limit');
+    if (limit !== undefined && !/^\d{1,3}$/.test(limit)) throw new HttpError(400, 'invalid_parameter', `limit "${limit.slice(0, 20)}" is not valid: expected a whole number from 1 to 200`, { param: 'limit' });
+    const search = c.req.query('search');
+    if (search !== undefined && search.length > 100) throw new HttpError(400, 'invalid_parameter', 'search is not valid: expected at most 100 characters', { param: 'search' });
+    return c.json(await listCustomers(o.store, { search, connection: c.req.queries('connection'), limit: limit === undefined ? 50 : Math.min(200, Math.max(1, Number(limit))) }));
+  });
+
+  app.get('/api/customers/:connection/:id', async (c) => {
+    const tz = viewerZone(c);
+    return c.json(await lookupCustomer(o.store, { customerId: c.req.param('id'), connection: c.req.param('connection'), tz, flag: 'connection' }));
+  });
+
+  // ---- Reconciliation with the CRM (docs/api.md, "Reconciliation") ----
+
+  app.get('/api/reconcile', async (c) => {
+    const conns = await o.store.listConnections();
+    const q = (k: string) => c.req.query(k) || undefined;
+    const r = parseReconcileQuery({ from: q('from'), to: q('to'), tz: q('tz'), connection: q('connection') }, conns, { surface: 'api', defaultTz: 'UTC' });
+    // The password opened (409 credentials_undecryptable when this server's key cannot).
+    const conn = await o.store.getConnection(r.connection.name);
+    if (!conn) throw new HttpError(404, 'unknown_connection', `no connection named "${r.connection.name}"`, { hint: 'GET /api/connections lists them.' });
+    const client = new CrmClient({ baseUrl: conn.baseUrl, loginId: conn.loginId, password: conn.password, maxAttempts: 3 });
+    try {
+      return c.json(await runReconcile(o.store, r, (a) => readCrmSide(client, a)));
+    } catch (err) {
+      if (err instanceof CrmError) throw new HttpError(502, 'crm_unreachable', `the CRM did not answer: ${err.message}`, err.hint ? { hint: err.hint } : {});
+      throw err;
+    }
   });
 
   app.all('/api/*', () => {

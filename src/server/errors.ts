@@ -10,11 +10,13 @@ export type ErrorCode =
   // The codes shared with the CLI (core/errors.ts); their status is statusOf's. 400: a query parameter or
   // body field (`param` names it), the reports' unknown_connection included
   | InputErrorCode
+  // 502 on /api/reconcile: the CRM did not answer
+  | 'crm_unreachable'
   // 401
   | 'not_signed_in' | 'invalid_token' | 'wrong_login'
   // 403
   | 'cross_site_request' | 'csrf_mismatch'
-  // 404 (unknown_connection answers 404 on /api/connections/:name)
+  // 404 (unknown_connection and unknown_customer too)
   | 'unknown_report' | 'unknown_token' | 'unknown_route'
   // 413
   | 'body_too_large'
@@ -46,7 +48,7 @@ export interface ApiErrorBody {
 /** An error answered with a status and the one error shape. */
 export class HttpError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 421 | 422 | 429 | 500,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 421 | 422 | 429 | 500 | 502,
     readonly code: ErrorCode,
     message: string,
     readonly extra: { param?: string; hint?: string; issues?: { row: number | null; column: string | null; message: string }[] } = {},
@@ -71,6 +73,8 @@ const STATUS_OF: Record<InputErrorCode, Status> = {
   unknown_value: 400,
   nothing_to_change: 400,
   unknown_connection: 404,
+  ambiguous_customer: 400,
+  unknown_customer: 404,
   credentials_undecryptable: 409,
   invalid_api_password: 422,
   credential_test_failed: 422,

@@ -12,6 +12,8 @@ import { SettingsPage } from './pages/Settings';
 import { ReportsPage } from './pages/Reports';
 import { EconomicsPage } from './pages/Economics';
 import { CostsPage } from './pages/Costs';
+import { CustomersPage } from './pages/Customers';
+import { ReconcilePage } from './pages/Reconcile';
 import './styles.css';
 
 type SessionState = { status: 'loading' } | { status: 'anonymous'; setupNeeded: boolean } | { status: 'signed-in'; user: string };
@@ -68,7 +70,7 @@ function App() {
     navigate(hasConnections ? '/reports/overview' : '/settings', true);
     return null;
   }
-  const section = path.startsWith('/settings') ? 'settings' : path.startsWith('/costs') ? 'costs' : 'reports';
+  const section = path.startsWith('/settings') ? 'settings' : path.startsWith('/costs') ? 'costs' : path.startsWith('/customers') ? 'customers' : path.startsWith('/reconcile') ? 'reconcile' : 'reports';
   return (
     <div className={`shell ${menuOpen ? 'menu-open' : ''}`}>
       <a className="skip" href="#main">
@@ -87,6 +89,8 @@ function App() {
           <Link to="/reports/mids" className={path === '/reports/mids' ? 'active' : ''} testId="nav-mids">MID health</Link>
           <Link to="/reports/breakdowns" className={path === '/reports/breakdowns' ? 'active' : ''} testId="nav-breakdowns">Breakdowns</Link>
           <Link to="/reports/economics" className={path === '/reports/economics' ? 'active' : ''} testId="nav-economics">Economics</Link>
+          <Link to="/customers" className={section === 'customers' ? 'active' : ''} testId="nav-customers">Customers</Link>
+          <Link to="/reconcile" className={section === 'reconcile' ? 'active' : ''} testId="nav-reconcile">Reconciliation</Link>
           <div className="nav-label">Account</div>
           <Link to="/costs" className={section === 'costs' ? 'active' : ''} testId="nav-costs">Costs</Link>
           <Link to="/settings" className={section === 'settings' ? 'active' : ''} testId="nav-settings">Settings</Link>
@@ -107,7 +111,7 @@ function App() {
               No data yet. <Link to="/settings">Connect your CRM in Settings</Link> and click “Sync Data”; the reports fill in as records arrive.
             </div>
           ) : null}
-          {section === 'settings' ? <SettingsPage path={path} /> : section === 'costs' ? <CostsPage /> : path === '/reports/economics' ? <EconomicsPage /> : <ReportsPage path={path} />}
+          {section === 'settings' ? <SettingsPage path={path} /> : section === 'costs' ? <CostsPage /> : section === 'customers' ? <CustomersPage path={path} /> : section === 'reconcile' ? <ReconcilePage /> : path === '/reports/economics' ? <EconomicsPage /> : <ReportsPage path={path} />}
         </main>
       </div>
     </div>

@@ -10,6 +10,7 @@ import type { ReportParams } from '../../../report/query';
 import { getReport, qs, type ReportBody } from '../api';
 import { DataTable, type Cell } from '../components/DataTable';
 import { count, money, pct, plural } from '../format';
+import { CustomerLink } from './Customers';
 
 type Body = ReportBody<'rebills'>;
 
@@ -174,7 +175,8 @@ export function Rebills(props: { params: ReportParams<'rebills'>; version: numbe
           { view: u.date, csv: u.date },
           { view: u.connection, csv: u.connection },
           { view: u.purchaseId, csv: u.purchaseId },
-          { view: u.customerId === null ? '' : String(u.customerId), csv: u.customerId === null ? '' : String(u.customerId) },
+          // Every table that lists customers links each one to their page.
+          { view: u.customerId === null ? '' : <CustomerLink connection={u.connection} customerId={u.customerId}>{String(u.customerId)}</CustomerLink>, csv: u.customerId === null ? '' : String(u.customerId) },
           { view: String(u.cycle), csv: String(u.cycle) },
           { view: u.status, csv: u.status },
           { view: money(u.listPrice, cur), csv: u.listPrice },

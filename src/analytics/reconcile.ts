@@ -1,0 +1,394 @@
+/**
+ * Reconciliation with the CRM (docs/metrics.md, "Reconciliation"): the CRM's own transactions/summary
+ * beside Konduit's CRM-basis figures, line by line (per account day and per campaign, in each currency),
+ * with every difference explained transaction by transaction where it can be, and what cannot be
+ * explained listed.
+ *
+ * Three figures per line and measure (sales, refunds, chargebacks; a count and an amount):
+ *  - crm: what the CRM's report says (refunds and chargebacks on the original sale's day, account zone);
+ *  - konduit: Konduit's CRM basis (the ledger, the same rule: `report summary --basis crm`);
+ *  - shown: Konduit's default view, each event on its own date in the viewer's zone (the dashboard).
+ * shown -> konduit is explained by moves (an event the CRM books on another day: a refund or chargeback
+ * on the sale's date, or a day boundary of the viewer's zone); konduit -> crm by transactions:
+ *  - not_synced: the CRM changed it after Konduit's last sync (its current record, fetched by dateUpdated);
+ *  - quarantine: a record the sync set aside as unreadable (read leniently here), or a refund whose sale it is;
+ *  - chargeback_reversed: the CRM cleared a chargeback flag; Konduit keeps the chargeback on its date and
+ *    books the reversal on the day it saw it, the CRM forgets both;
+ *  - outside_coverage: a day before the first day Konduit's backfills walked.
+ * The rest is unexplained. The CRM's counts are whole; an amount a quarantined record holds unreadable is
+ * taken to be the line's remaining difference when its count explains the rest.
+ */
+import type { CountAndCents, CrmSummaryLine, CrmTxnView } from '../core/crm-summary.js';
+import { addDays, localDate, startOfLocalDay } from '../core/time.js';
+import type { EventKind } from '../ledger/index.js';
+import type { ReportReader } from '../store/store.js';
+import { eventSourceSql, Params } from './sql.js';
+
+export const RECONCILE_MEASURES = ['sales', 'refunds', 'chargebacks'] as const;
+export type ReconcileMeasure = (typeof RECONCILE_MEASURES)[number];
+export type LineFigures = Record<ReconcileMeasure, CountAndCents>;
+
+export type ExplainedReason = 'not_synced' | 'quarantine' | 'chargeback_reversed' | 'outside_coverage';
+export type MoveReason = 'booked_on_sale_date' | 'time_zone';
+
+/** What one transaction adds to the CRM's lines, or to Konduit's. */
+interface Contribution {
+  txn: number;
+  /** The account day the CRM basis books it on. */
+  date: string;
+  campaignId: number | null;
+  currency: string;
+  measure: ReconcileMeasure;
+  count: number;
+  /** Null: the amount is unreadable (a record in quarantine). */
+  cents: number | null;
+}
+
+/** A difference a transaction explains on one line. */
+export interface Explanation {
+  reason: ExplainedReason;
+  transactionId: number | null;
+  measure: ReconcileMeasure;
+  count: number;
+  /** Null: the record's amount is unreadable; the line's remaining difference is taken as its amount. */
+  cents: number | null;
+  /** The amount was unreadable and is the line's remaining difference. */
+  inferred?: boolean;
+}
+
+/** An event Konduit shows on one day and the CRM books on another. */
+export interface Move {
+  transactionId: number;
+  kind: EventKind;
+  measure: ReconcileMeasure;
+  /** The day Konduit shows it on (viewer's zone, its own date). */
+  shownOn: string;
+  /** The account day the CRM books it on. */
+  bookedOn: string;
+  reason: MoveReason;
+  count: number;
+  cents: number;
+}
+
+export interface ReconcileLine {
+  /** An account day, or a campaign id. */
+  key: string;
+  name: string | null;
+  currency: string;
+  crm: LineFigures;
+  konduit: LineFigures;
+  /** Day lines only: what Konduit shows on that day in the viewer's zone (null on campaign lines). */
+  shown: LineFigures | null;
+  explained: Explanation[];
+  /** What remains per measure after the explanations (zero everywhere when all is explained). */
+  unexplained: LineFigures;
+  ok: boolean;
+}
+
+export interface ReconcileResult {
+  connectionId: string;
+  from: string;
+  to: string;
+  accountZone: string;
+  viewerZone: string;
+  /** The first day Konduit's data covers, and its as-of (epoch ms). */
+  coverageFrom: string | null;
+  asOf: number | null;
+  days: ReconcileLine[];
+  campaigns: ReconcileLine[];
+  /** Every event shown on another day than the CRM books it, in the range's days. */
+  moves: Move[];
+  /** Transactions the CRM changed after the as-of that touch the range. */
+  notSynced: number;
+  /** Records in quarantine that touch the range. */
+  quarantined: number;
+  ok: boolean;
+}
+
+export interface ReconcileQuery {
+  connectionId: string;
+  from: string;
+  to: string;
+  accountZone: string;
+  viewerZone: string;
+  crmDays: readonly CrmSummaryLine[];
+  crmCampaigns: readonly CrmSummaryLine[];
+  /** The CRM's current records of the transactions changed since the as-of's day. */
+  changed: readonly CrmTxnView[];
+  /** The records of the connection in quarantine. */
+  quarantined: readonly CrmTxnView[];
+  coverageFrom: string | null;
+  asOf: number | null;
+}
+
+const zero = (): LineFigures => ({ sales: { count: 0, cents: 0 }, refunds: { count: 0, cents: 0 }, chargebacks: { count: 0, cents: 0 } });
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+const MEASURE_OF: Partial<Record<EventKind, ReconcileMeasure>> = { sale: 'sales', refund: 'refunds', void: 'refunds', chargeback: 'chargebacks', chargeback_reversal: 'chargebacks' };
+
+/** A stored transaction as the CRM's summary reads it (the rule of the CRM's report, on Konduit's copy). */
+interface StoredTxn extends CrmTxnView {
+  stored: true;
+}
+
+/**
+ * What a transaction adds to the CRM's summary: a successful SALE or CAPTURE is a sale on its day, with
+ * its chargeback when flagged; a successful REFUND or VOID of a successful sale is a refund on the sale's
+ * day. `parentOf` finds the sale; null when the sale is nowhere to be found (the contribution cannot be placed).
+ */
+function crmContribution(x: CrmTxnView, zone: string, parentOf: (id: number) => CrmTxnView | null): Contribution[] | null {
+  if (x.responseType !== 'SUCCESS') return [];
+  const at = (t: CrmTxnView, measure: ReconcileMeasure, cents: number | null, campaign = t.campaignId, currency = t.currency): Contribution | null =>
+    t.createdAt === null ? null : { txn: x.transactionId, date: localDate(t.createdAt, zone), campaignId: campaign, currency, measure, count: 1, cents };
+  if (x.txnType === 'SALE' || x.txnType === 'CAPTURE') {
+    const out = [at(x, 'sales', x.amountCents)];
+    if (x.isChargedback) out.push(at(x, 'chargebacks', x.chargebackCents ?? x.amountCents));
+    return out.every((c) => c !== null) ? (out as Contribution[]) : null;
+  }
+  if (x.txnType === 'REFUND' || x.txnType === 'VOID') {
+    if (x.parentTxnId === null) return [];
+    const p = parentOf(x.parentTxnId);
+    if (p === null) return null;
+    if (p.responseType !== 'SUCCESS' || (p.txnType !== 'SALE' && p.txnType !== 'CAPTURE')) return [];
+    const c = at(p, 'refunds', x.amountCents, p.campaignId, p.currency);
+    return c === null ? null : [c];
+  }
+  return [];
+}
+
+type Key = string;
+const lineKey = (date: string, currency: string) => `${date}|${currency}`;
+const campaignKey = (campaign: number | null, currency: string) => `${campaign ?? ''}|${currency}`;
+
+/** Sums contributions per (line, measure); a null amount is counted apart. */
+function add(into: Map<Key, LineFigures>, key: Key, c: { measure: ReconcileMeasure; count: number; cents: number | null }, sign = 1): void {
+  let f = into.get(key);
+  if (!f) into.set(key, (f = zero()));
+  f[c.measure].count += sign * c.count;
+  f[c.measure].cents += sign * (c.cents ?? 0);
+}
+
+/** The diff of two contribution lists per (date, campaign, currency, measure): b - a, zero entries dropped. */
+function diff(a: readonly Contribution[], b: readonly Contribution[]): Contribution[] {
+  const m = new Map<string, Contribution>();
+  const put = (c: Contribution, sign: number) => {
+    const k = `${c.date}|${c.campaignId}|${c.currency}|${c.measure}`;
+    const e = m.get(k) ?? { ...c, count: 0, cents: 0 };
+    e.count += sign * c.count;
+    e.cents = e.cents === null || c.cents === null ? null : e.cents + sign * c.cents;
+    m.set(k, e);
+  };
+  for (const c of a) put(c, -1);
+  for (const c of b) put(c, 1);
+  return [...m.values()].filter((c) => c.count !== 0 || c.cents !== 0);
+}
+
+/** Compares the CRM's summary with Konduit's figures for a connection and explains the differences. */
+export async function reconcile(store: ReportReader, q: ReconcileQuery): Promise<ReconcileResult> {
+  const az = q.accountZone;
+  const vz = q.viewerZone;
+  const aStart = startOfLocalDay(q.from, az);
+  const aEnd = startOfLocalDay(addDays(q.to, 1), az);
+  const vStart = startOfLocalDay(q.from, vz);
+  const vEnd = startOfLocalDay(addDays(q.to, 1), vz);
+  const inRange = (d: string) => d >= q.from && d <= q.to;
+  const ms = (e: string) => store.sql.epochMs(e);
+
+  // Konduit's ledger: every money event booked in the range on the CRM basis, or shown in it on the event basis.
+  const p = new Params();
+  const ins = (t: number) => store.sql.instantParam(p.add, t);
+  const conn = p.add(q.connectionId);
+  const events = await store.query(
+    `SELECT ev.kind, ev.transaction_id, ev.amount_cents, ev.currency, ev.campaign_id, ${ms('ev.at')} AS booked, ${ms('ev.instant')} AS own
+     FROM ${eventSourceSql('crm')} ev
+     WHERE ev.connection_id = ${conn} AND ev.kind <> 'decline'
+       AND ((ev.at >= ${ins(aStart)} AND ev.at < ${ins(aEnd)}) OR (ev.instant >= ${ins(vStart)} AND ev.instant < ${ins(vEnd)}))`,
+    p.values,
+  );
+  const ledgerOf = new Map<number, Contribution[]>();
+  const shownDays = new Map<Key, LineFigures>();
+  const moves: Move[] = [];
+  for (const e of events) {
+    const kind = String(e.kind) as EventKind;
+    const measure = MEASURE_OF[kind];
+    if (!measure) continue;
+    const txn = Number(e.transaction_id);
+    const amount = Number(e.amount_cents);
+    const c: Contribution = {
+      txn, date: localDate(Number(e.booked), az), campaignId: num(e.campaign_id), currency: String(e.currency), measure,
+      count: kind === 'chargeback_reversal' ? 0 : 1, cents: measure === 'sales' ? amount : -amount,
+    };
+    const list = ledgerOf.get(txn) ?? [];
+    list.push(c);
+    ledgerOf.set(txn, list);
+    const own = Number(e.own);
+    const shownOn = localDate(own, vz);
+    if (inRange(shownOn)) add(shownDays, lineKey(shownOn, c.currency), c);
+    if (shownOn !== c.date && (inRange(shownOn) || inRange(c.date))) {
+      moves.push({ transactionId: txn, kind, measure, shownOn, bookedOn: c.date, reason: localDate(own, az) !== c.date ? 'booked_on_sale_date' : 'time_zone', count: c.count, cents: c.cents ?? 0 });
+    }
+  }
+
+  // Konduit's copies of the transactions that reach the range's CRM lines: sales made in it, refunds of
+  // those sales, and every transaction with an event in it (reversals, refunds of sales not stored).
+  const p2 = new Params();
+  const ins2 = (t: number) => store.sql.instantParam(p2.add, t);
+  const conn2 = p2.add(q.connectionId);
+  const a2 = ins2(aStart);
+  const b2 = ins2(aEnd);
+  const rows = await store.query(
+    `SELECT t.transaction_id, t.txn_type, t.response_type, t.total_cents, ${ms('t.date_created')} AS created, t.parent_txn_id, t.campaign_id, t.currency, t.is_chargedback, t.chargeback_cents
+     FROM transactions t LEFT JOIN transactions pt ON pt.connection_id = t.connection_id AND pt.transaction_id = t.parent_txn_id
+     WHERE t.connection_id = ${conn2} AND ((t.date_created >= ${a2} AND t.date_created < ${b2}) OR (pt.date_created >= ${a2} AND pt.date_created < ${b2})
+       OR t.transaction_id IN (SELECT transaction_id FROM money_events WHERE connection_id = ${conn2} AND instant >= ${a2} AND instant < ${b2}))`,
+    p2.values,
+  );
+  const stored = new Map<number, StoredTxn>();
+  const toView = (r: Record<string, unknown>): StoredTxn => ({
+    stored: true, transactionId: Number(r.transaction_id), txnType: r.txn_type === null ? null : String(r.txn_type), responseType: r.response_type === null ? null : String(r.response_type),
+    amountCents: num(r.total_cents), createdAt: num(r.created), parentTxnId: num(r.parent_txn_id), campaignId: num(r.campaign_id), currency: String(r.currency),
+    isChargedback: r.is_chargedback === true, chargebackCents: num(r.chargeback_cents),
+  });
+  for (const r of rows) stored.set(Number(r.transaction_id), toView(r));
+  const changed = new Map(q.changed.map((x) => [x.transactionId, x]));
+  const held = new Map(q.quarantined.map((x) => [x.transactionId, x]));
+  // Parents a refund refers to that the first read did not bring (a sale outside the range).
+  const wanted = [...stored.values(), ...changed.values(), ...held.values()].map((x) => x.parentTxnId).filter((id): id is number => id !== null && !stored.has(id));
+  for (let i = 0; i < wanted.length; i += 500) {
+    const chunk = [...new Set(wanted.slice(i, i + 500))];
+    const p3 = new Params();
+    const c3 = p3.add(q.connectionId);
+    const more = await store.query(
+      `SELECT transaction_id, txn_type, response_type, total_cents, ${ms('date_created')} AS created, parent_txn_id, campaign_id, currency, is_chargedback, chargeback_cents
+       FROM transactions WHERE connection_id = ${c3} AND transaction_id IN (${chunk.map((id) => p3.add(id)).join(', ')})`,
+      p3.values,
+    );
+    for (const r of more) stored.set(Number(r.transaction_id), toView(r));
+  }
+  /** A transaction as the CRM has it now: its changed record, else Konduit's copy, else its quarantined copy. */
+  const current = (id: number): CrmTxnView | null => changed.get(id) ?? stored.get(id) ?? held.get(id) ?? null;
+  const asStored = (id: number): CrmTxnView | null => stored.get(id) ?? held.get(id) ?? null;
+
+  // Explanations, transaction by transaction: (what the CRM counts now) - (what Konduit's ledger counts).
+  const explained: (Explanation & { date: string; campaignId: number | null; currency: string })[] = [];
+  const explain = (reason: ExplainedReason, cs: Contribution[]) => {
+    for (const c of cs) explained.push({ reason, transactionId: c.txn, measure: c.measure, count: c.count, cents: c.cents, date: c.date, campaignId: c.campaignId, currency: c.currency });
+  };
+  const ids = new Set<number>([...ledgerOf.keys(), ...stored.keys(), ...changed.keys(), ...held.keys()]);
+  let notSynced = 0;
+  let quarantinedTouching = 0;
+  const touches = (cs: Contribution[]) => cs.some((c) => inRange(c.date));
+  const parentHeld = (x: CrmTxnView) => x.parentTxnId !== null && !stored.has(x.parentTxnId) && held.has(x.parentTxnId);
+  /** Explains (x as the CRM has it now) - `base` with `reason`; true when that changes a line of the range. */
+  const against = (base: Contribution[], x: CrmTxnView, reason: ExplainedReason): boolean => {
+    const now = crmContribution(x, az, current);
+    if (now === null) return false;
+    const d = diff(base, now);
+    explain(reason, d);
+    return touches(d);
+  };
+  for (const id of ids) {
+    const ledger = ledgerOf.get(id) ?? [];
+    const mine = stored.get(id);
+    const fresh = changed.get(id);
+    const h = held.get(id);
+    if (mine) {
+      // Konduit's copy against its own ledger: a reversed chargeback, or a refund of a sale in quarantine.
+      const asCopy = crmContribution(mine, az, asStored);
+      if (asCopy === null) continue;
+      const d = diff(ledger, asCopy);
+      // A reversal booked, or a chargeback the copy no longer flags: the CRM cleared it.
+      const reversed = ledger.some((c) => c.measure === 'chargebacks' && c.count === 0) || (!mine.isChargedback && ledger.some((c) => c.measure === 'chargebacks'));
+      const reason: ExplainedReason | null = parentHeld(mine) ? 'quarantine' : reversed ? 'chargeback_reversed' : null;
+      // Otherwise Konduit's copy and its own ledger disagree: left unexplained.
+      if (d.length > 0 && reason) explain(reason, d);
+      // Then the CRM's current record against Konduit's copy.
+      if (fresh && against(asCopy, fresh, 'not_synced')) notSynced++;
+    } else if (fresh) {
+      // A record a sync would not read either stays in quarantine.
+      if (against(ledger, fresh, h ? 'quarantine' : 'not_synced')) notSynced++;
+    } else if (h && against(ledger, h, 'quarantine')) quarantinedTouching++;
+  }
+
+  // The lines: the CRM's, Konduit's CRM basis, and the explanations, per day and per campaign.
+  const konduitDays = new Map<Key, LineFigures>();
+  const konduitCampaigns = new Map<Key, LineFigures>();
+  for (const cs of ledgerOf.values()) {
+    for (const c of cs) {
+      if (!inRange(c.date)) continue;
+      add(konduitDays, lineKey(c.date, c.currency), c);
+      add(konduitCampaigns, campaignKey(c.campaignId, c.currency), c);
+    }
+  }
+  const crmDays = new Map<Key, { line: CrmSummaryLine }>();
+  for (const l of q.crmDays) if (inRange(l.key)) crmDays.set(lineKey(l.key, l.currency), { line: l });
+  const crmCampaigns = new Map<Key, { line: CrmSummaryLine }>();
+  for (const l of q.crmCampaigns) crmCampaigns.set(campaignKey(Number(l.key), l.currency), { line: l });
+  const dayKeys = new Set<Key>([...konduitDays.keys(), ...crmDays.keys(), ...shownDays.keys()]);
+  for (const e of explained) if (inRange(e.date)) dayKeys.add(lineKey(e.date, e.currency));
+  const campaignKeys = new Set<Key>([...konduitCampaigns.keys(), ...crmCampaigns.keys()]);
+
+  /** Amounts inferred for unreadable records, by transaction and measure (day lines first, then campaigns reuse them). */
+  const inferred = new Map<string, number>();
+  const build = (key: Key, crm: CrmSummaryLine | undefined, konduit: LineFigures | undefined, shown: LineFigures | null, mine: Explanation[], outside: boolean, display: string, currency: string): ReconcileLine => {
+    const c: LineFigures = crm ? { sales: { ...crm.sales }, refunds: { ...crm.refunds }, chargebacks: { ...crm.chargebacks } } : zero();
+    const k = konduit ?? zero();
+    const rest = zero();
+    // In a stable order whatever order the engine returned rows in: measure, reason, transaction.
+    const items: Explanation[] = mine
+      .filter((e) => e.count !== 0 || e.cents !== 0)
+      .sort((a, b) => RECONCILE_MEASURES.indexOf(a.measure) - RECONCILE_MEASURES.indexOf(b.measure) || a.reason.localeCompare(b.reason) || (a.transactionId ?? 0) - (b.transactionId ?? 0) || a.count - b.count);
+    for (const m of RECONCILE_MEASURES) {
+      rest[m].count = c[m].count - k[m].count - items.filter((e) => e.measure === m).reduce((s, e) => s + e.count, 0);
+      rest[m].cents = c[m].cents - k[m].cents - items.filter((e) => e.measure === m).reduce((s, e) => s + (e.cents ?? 0), 0);
+      // Unreadable amounts of records whose count explains the rest: an amount a day line already
+      // inferred is that record's; the rest of the line is the amount of the others (one record's, or
+      // several records' together, given to the first of them).
+      const unknown = items.filter((e) => e.measure === m && e.cents === null);
+      for (const e of unknown) {
+        const known = e.transactionId === null ? undefined : inferred.get(`${e.transactionId}|${m}`);
+        if (known !== undefined) {
+          e.cents = known;
+          e.inferred = true;
+          rest[m].cents -= known;
+        }
+      }
+      const still = unknown.filter((e) => e.cents === null);
+      if (rest[m].count === 0 && still.length > 0) {
+        still.forEach((e, i) => {
+          e.cents = i === 0 ? rest[m].cents : 0;
+          e.inferred = true;
+        });
+        if (still.length === 1 && still[0]!.transactionId !== null) inferred.set(`${still[0]!.transactionId}|${m}`, rest[m].cents);
+        rest[m].cents = 0;
+      }
+      if (outside && (rest[m].count !== 0 || rest[m].cents !== 0)) {
+        items.push({ reason: 'outside_coverage', transactionId: null, measure: m, count: rest[m].count, cents: rest[m].cents });
+        rest[m] = { count: 0, cents: 0 };
+      }
+    }
+    const ok = RECONCILE_MEASURES.every((m) => rest[m].count === 0 && rest[m].cents === 0);
+    return { key: display, name: crm?.name ?? null, currency, crm: c, konduit: k, shown, explained: items, unexplained: rest, ok };
+  };
+
+  const strip = (e: (typeof explained)[number]): Explanation => ({ reason: e.reason, transactionId: e.transactionId, measure: e.measure, count: e.count, cents: e.cents });
+  const days = [...dayKeys].sort().map((key) => {
+    const [date, currency] = key.split('|') as [string, string];
+    const mine = explained.filter((e) => e.date === date && e.currency === currency).map(strip);
+    const outside = q.coverageFrom !== null && date < q.coverageFrom;
+    return build(key, crmDays.get(key)?.line, konduitDays.get(key), shownDays.get(key) ?? zero(), mine, outside, date, currency);
+  });
+  const campaigns = [...campaignKeys]
+    .sort((a, b) => Number(a.split('|')[0]) - Number(b.split('|')[0]) || a.localeCompare(b))
+    .map((key) => {
+      const [campaign, currency] = key.split('|') as [string, string];
+      const mine = explained.filter((e) => inRange(e.date) && String(e.campaignId ?? '') === campaign && e.currency === currency).map(strip);
+      const outside = q.coverageFrom !== null && q.from < q.coverageFrom;
+      return build(key, crmCampaigns.get(key)?.line, konduitCampaigns.get(key), null, mine, outside, campaign, currency);
+    });
+  moves.sort((a, b) => (a.shownOn < b.shownOn ? -1 : a.shownOn > b.shownOn ? 1 : a.transactionId - b.transactionId || a.kind.localeCompare(b.kind)));
+  return {
+    connectionId: q.connectionId, from: q.from, to: q.to, accountZone: az, viewerZone: vz, coverageFrom: q.coverageFrom, asOf: q.asOf,
+    days, campaigns, moves, notSynced, quarantined: quarantinedTouching, ok: days.every((l) => l.ok) && campaigns.every((l) => l.ok),
+  };
+}
