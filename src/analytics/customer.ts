@@ -112,6 +112,40 @@ export interface CustomerCohort {
   firstOrderId: string | null;
 }
 
+/**
+ * A sale whose refunds, voids and chargebacks (net of reversals) together take back more than it
+ * brought: two channels paid the same money back (a refund and then a chargeback of the same sale, say).
+ */
+export interface OverReversedSale {
+  transactionId: number;
+  currency: string;
+  saleCents: Cents;
+  /** Refunds and voids of the sale (their parent is the sale), as a positive amount. */
+  refundedCents: Cents;
+  /** Chargebacks of the sale net of their reversals, as a positive amount. */
+  chargedBackCents: Cents;
+  /** refunded + charged back - sale: what was paid back beyond the sale. */
+  excessCents: Cents;
+}
+
+/** The sales among `events` that were paid back more than once over (parents read from `parentOf`). */
+export function overReversedSales(events: readonly { kind: EventKind; transactionId: number; amountCents: number; currency: string }[], parentOf: ReadonlyMap<number, number | null>): OverReversedSale[] {
+  const sales = new Map<number, { currency: string; sale: number; refunded: number; chargedBack: number }>();
+  for (const e of events) if (e.kind === 'sale') sales.set(e.transactionId, { currency: e.currency, sale: e.amountCents, refunded: 0, chargedBack: 0 });
+  for (const e of events) {
+    if (e.kind === 'refund' || e.kind === 'void') {
+      const s = sales.get(parentOf.get(e.transactionId) ?? -1);
+      if (s) s.refunded -= e.amountCents;
+    } else if (e.kind === 'chargeback' || e.kind === 'chargeback_reversal') {
+      const s = sales.get(e.transactionId);
+      if (s) s.chargedBack -= e.amountCents;
+    }
+  }
+  return [...sales.entries()]
+    .filter(([, s]) => s.refunded + s.chargedBack > s.sale)
+    .map(([transactionId, s]) => ({ transactionId, currency: s.currency, saleCents: s.sale, refundedCents: s.refunded, chargedBackCents: s.chargedBack, excessCents: s.refunded + s.chargedBack - s.sale }));
+}
+
 export interface CustomerDetail {
   connectionId: string;
   customerId: number;
@@ -141,6 +175,8 @@ export interface CustomerDetail {
   refunds: CustomerEvent[];
   /** Chargeback and chargeback-reversal events, each on its own date (a chargeback's is its chargeback date). */
   chargebacks: CustomerEvent[];
+  /** Sales paid back beyond their amount by their refunds and chargebacks together (flagged in the customer's view). */
+  overReversed: OverReversedSale[];
   events: CustomerEvent[];
 }
 
@@ -273,6 +309,7 @@ export async function customerDetail(store: ReportReader, q: { connectionId: str
     })),
     refunds: evs.filter((e) => e.kind === 'refund' || e.kind === 'void'),
     chargebacks: evs.filter((e) => e.kind === 'chargeback' || e.kind === 'chargeback_reversal'),
+    overReversed: overReversedSales(evs, new Map(txns.map((t) => [Number(t.transaction_id), num(t.parent_txn_id)]))),
     events: evs,
   };
 }

@@ -54,6 +54,8 @@ export interface CustomerJson {
   }[];
   refunds: CustomerEventJson[];
   chargebacks: CustomerEventJson[];
+  /** Sales paid back beyond their amount by refunds and chargebacks together. */
+  overReversed: { transactionId: number; currency: string; sale: Money; refunded: Money; chargedBack: Money; excess: Money }[];
   events: CustomerEventJson[];
 }
 
@@ -82,6 +84,10 @@ export function customerJson(d: CustomerDetail, connection: string, tz: string):
     subscriptions: d.subscriptions.map(({ priceCents, ...s }) => ({ ...s, at: atOrNull(s.at), price: money(priceCents, s.currency) })),
     refunds: d.refunds.map(ev),
     chargebacks: d.chargebacks.map(ev),
+    overReversed: d.overReversed.map((o) => ({
+      transactionId: o.transactionId, currency: o.currency, sale: formatMinor(o.saleCents, o.currency), refunded: formatMinor(o.refundedCents, o.currency),
+      chargedBack: formatMinor(o.chargedBackCents, o.currency), excess: formatMinor(o.excessCents, o.currency),
+    })),
     events: d.events.map(ev),
   };
 }
@@ -113,6 +119,9 @@ export function customerText(j: CustomerJson): string {
   const evRows = (list: CustomerEventJson[]) => list.map((e) => [e.at.local, KIND_LABEL[e.kind] ?? e.kind, String(e.transactionId), e.amount, e.currency, s(e.ltv)]);
   section('Refunds and voids, each on its own date', ['Date', 'Kind', 'Transaction', 'Amount', 'Currency', 'LTV after'], evRows(j.refunds));
   section('Chargebacks, each on its chargeback date', ['Date', 'Kind', 'Transaction', 'Amount', 'Currency', 'LTV after'], evRows(j.chargebacks));
+  if (j.overReversed.length > 0) {
+    section('Paid back more than sold: refunds and chargebacks of one sale beyond its amount', ['Sale', 'Amount', 'Refunded', 'Charged back', 'Beyond the sale', 'Currency'], j.overReversed.map((o) => [String(o.transactionId), o.sale, o.refunded, o.chargedBack, o.excess, o.currency]));
+  }
   section(`Money events with running LTV${j.currency ? ` (${j.currency})` : ''}`, ['Date', 'Kind', 'Transaction', 'Amount', 'Currency', 'LTV after'], evRows(j.events));
   out.push('', `Times are ${j.timeZone}.`);
   return `${out.join('\n')}\n`;

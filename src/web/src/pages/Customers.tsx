@@ -199,6 +199,19 @@ function CustomerPage(props: { connection: string; customerId: string }) {
         rows={j.subscriptions.map((p) => [text(p.purchaseId), text(p.at?.local), text(p.status), text(p.productName ?? p.productId), text(p.billingCycle), text(p.intervalDays), text(p.nextBillDate), amount(p.price, p.currency)])}
         empty="None."
       />
+      {j.overReversed.length > 0 ? (
+        <div className="alert alert-warn" role="status" data-testid="customer-over-reversed">
+          <strong>Paid back more than sold.</strong> Refunds and chargebacks of{' '}
+          {j.overReversed.length === 1 ? 'one sale' : `${count(j.overReversed.length)} sales`} together exceed the sale:
+          <ul className="small">
+            {j.overReversed.map((o) => (
+              <li key={o.transactionId}>
+                sale {o.transactionId}: {money(o.sale, o.currency)} sold, {money(o.refunded, o.currency)} refunded and {money(o.chargedBack, o.currency)} charged back, {money(o.excess, o.currency)} beyond the sale
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
       {events(j.refunds, 'customer-refunds', 'Refunds and voids', 'Each on its own date.')}
       {events(j.chargebacks, 'customer-chargebacks', 'Chargebacks', 'Each on its chargeback date (noon in the account’s zone); a reversal on the day Konduit saw it.')}
       {events(j.events, 'customer-events', 'Money events and running LTV', 'Every sale, refund, void and chargeback in order; the LTV counts those in the currency of the first sale.')}
