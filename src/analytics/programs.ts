@@ -18,7 +18,7 @@ export interface MastercardLevel {
   minCount: number;
   /** Consecutive months that must each meet the level before a MID is in it. */
   consecutiveMonths: number;
-  /** Consecutive months with the ratio below the level's that take a MID out of it again. */
+  /** Consecutive months not meeting the level (its ratio or its count short) that take a MID out of it again. */
   exitMonths: number;
 }
 
@@ -59,8 +59,8 @@ export const DEFAULT_PROGRAMS: Programs = {
   mastercard: {
     levels: [
       { name: 'CMM', ratio: 0.01, minCount: 100, consecutiveMonths: 1, exitMonths: 1 },
-      { name: 'ECM', ratio: 0.015, minCount: 100, consecutiveMonths: 2, exitMonths: 2 },
-      { name: 'HECM', ratio: 0.03, minCount: 300, consecutiveMonths: 2, exitMonths: 2 },
+      { name: 'ECM', ratio: 0.015, minCount: 100, consecutiveMonths: 2, exitMonths: 3 },
+      { name: 'HECM', ratio: 0.03, minCount: 300, consecutiveMonths: 2, exitMonths: 3 },
     ],
   },
   visa: {
@@ -138,7 +138,7 @@ export interface MastercardMonth {
  * Mastercard's program over consecutive months of one MID, oldest first (every month present, empty
  * ones with zeros): a month meets a level when its ratio (chargebacks / the previous month's sales) and
  * its chargebacks both reach the level's; a MID enters a level once `consecutiveMonths` months in a row
- * meet it, and leaves it after `exitMonths` months in a row with the ratio below the level's. Its status
+ * meet it, and leaves it after `exitMonths` months in a row that do not. Its status
  * is the most severe level it is in. Months before the first are unknown: a MID starts in no level.
  */
 export function mastercardMonths(p: Programs, months: readonly { chargebacks: number; previousMonthSales: number }[]): MastercardMonth[] {
@@ -153,7 +153,7 @@ export function mastercardMonths(p: Programs, months: readonly { chargebacks: nu
       const ok = ratio !== null && ratio >= l.ratio && m.chargebacks >= l.minCount;
       if (ok) meets.push(l.name);
       streak[i] = ok ? (streak[i] ?? 0) + 1 : 0;
-      below[i] = ratio === null || ratio < l.ratio ? (below[i] ?? 0) + 1 : 0;
+      below[i] = ok ? 0 : (below[i] ?? 0) + 1;
       if ((streak[i] ?? 0) >= l.consecutiveMonths) inLevel[i] = true;
       else if (inLevel[i] && (below[i] ?? 0) >= l.exitMonths) inLevel[i] = false;
     });
