@@ -163,7 +163,7 @@ export async function declineReport(store: ReportReader, q: RangeQuery & { by?: 
   const binList = by === 'bin' ? rows.map((x) => x.value).filter((v): v is string => v !== null) : [];
   const reasonRows = await store.query(
     `SELECT ${key ? `${key.conn} AS k_conn, ${key.value} AS k` : 'NULL AS k_conn, NULL AS k'}, e.reason AS reason, COUNT(*) AS declines
-     FROM money_events e WHERE e.kind = 'decline' AND ${scope(p)}${by === 'bin' ? (binList.length > 0 ? ` AND e.card_bin IN (${binList.map((b) => p.add(b)).join(', ')})` : ' AND FALSE') : ''}
+     FROM money_events e WHERE e.kind = 'decline' AND ${scope(p)}${by === 'bin' ? binCondition(binList, rows.some((x) => x.value === null), p) : ''}
      GROUP BY 1, 2, 3`,
     p.values,
   );
@@ -212,6 +212,12 @@ export async function declineReport(store: ReportReader, q: RangeQuery & { by?: 
     from: q.from, to: q.to, zone, currency: q.currency, by, total, rows, moreRows, reasons,
     recycle: { byRetry, firstDeclines, saves, saveRate: rate(saves, firstDeclines), byDays: days.map((x) => ({ retry: n(x.retry), days: n(x.days), saves: n(x.saves) })) },
   };
+}
+
+/** The listed BINs (and the row without a BIN, when listed) as a condition on `e`. */
+function binCondition(bins: string[], withNone: boolean, p: Params): string {
+  const parts = [...(bins.length > 0 ? [`e.card_bin IN (${bins.map((b) => p.add(b)).join(', ')})`] : []), ...(withNone ? ['e.card_bin IS NULL'] : [])];
+  return parts.length === 0 ? ' AND FALSE' : ` AND (${parts.join(' OR ')})`;
 }
 
 /** The dimension a view's rows are of, for names (a MID's name); null for the others. */
