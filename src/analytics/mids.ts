@@ -20,8 +20,11 @@ import type { RangeQuery } from './summary.js';
 /** Months before the first one shown that Mastercard's levels are followed through (entry and exit). */
 export const MASTERCARD_LOOKBACK_MONTHS = 12;
 
-/** What an alert rule compares: Visa's VAMP ratio, Mastercard's ratio, or either. */
-export const ALERT_METRICS = ['visa', 'mastercard', 'any'] as const;
+/**
+ * What an alert rule compares: Visa's VAMP ratio, Mastercard's ratio, either of them (`any`), or the
+ * MID's chargebacks over its sales of every network together (`total`: for cards of unknown network).
+ */
+export const ALERT_METRICS = ['visa', 'mastercard', 'any', 'total'] as const;
 export type AlertMetric = (typeof ALERT_METRICS)[number];
 
 /** A MID alert rule as stored (mid_alert_rules): a MID's own, or its connection's default ("*"). */
@@ -118,10 +121,11 @@ export async function midAlertRules(store: ReportReader, connectionIds: readonly
 }
 
 /** Whether a month reaches a rule: its ratio at or above the threshold, with at least its count. */
-export function alertFires(rule: Pick<MidAlertRule, 'metric' | 'threshold' | 'minCount'>, m: Pick<MidMonth, 'visa' | 'mastercard'>): boolean {
+export function alertFires(rule: Pick<MidAlertRule, 'metric' | 'threshold' | 'minCount'>, m: Pick<MidMonth, 'visa' | 'mastercard' | 'ratio' | 'chargebacks'>): boolean {
   const visa = m.visa.ratio !== null && m.visa.ratio >= rule.threshold && m.visa.count >= rule.minCount;
   const mc = m.mastercard.ratio !== null && m.mastercard.ratio >= rule.threshold && m.mastercard.chargebacks >= rule.minCount;
-  return rule.metric === 'visa' ? visa : rule.metric === 'mastercard' ? mc : visa || mc;
+  const total = m.ratio !== null && m.ratio >= rule.threshold && m.chargebacks >= rule.minCount;
+  return rule.metric === 'visa' ? visa : rule.metric === 'mastercard' ? mc : rule.metric === 'total' ? total : visa || mc;
 }
 
 interface Cell {

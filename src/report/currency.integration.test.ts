@@ -306,7 +306,7 @@ describe.each(['duckdb', 'postgres'] as const)('one currency per report, on %s',
     const csv = formatReport(await runReport(store, parseReportQuery('mids', params, { surface: 'cli', connections, defaultTz: 'UTC' })), 'csv');
     // Counts are of every currency (the networks count transactions), the amount in CLP alone.
     const lines = csv.split('\r\n');
-    expect(lines[0]).toBe('Connection,MID,MID name,Month,Projected,Sales,Chargebacks,Chargeback amount (CLP),Ratio,Visa sales,Visa disputes,VAMP ratio,VAMP,Mastercard previous month's sales,Mastercard chargebacks,Mastercard ratio,Mastercard,Alert');
+    expect(lines[0]).toBe("Connection,MID,MID name,Month,Projected,Sales,Chargebacks,Chargeback amount (CLP),Ratio,Visa sales,Visa disputes,VAMP ratio,VAMP,Mastercard previous month's sales,Mastercard chargebacks,Mastercard ratio,Mastercard,Alert");
     expect(lines.find((l) => l.startsWith('tri,9,,2025-01,'))).toBe('tri,9,,2025-01,false,4,0,0,0,0,0,,not-in-force,0,0,,no-sales,');
   });
 

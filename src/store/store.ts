@@ -265,8 +265,8 @@ export interface MidAlertRuleRow {
   connectionId: string;
   /** The MID's merchantId, or "*": the connection's default for MIDs without a rule of their own. */
   mid: string;
-  /** Which ratio it compares: Visa's VAMP ratio, Mastercard's, or either. */
-  metric: 'visa' | 'mastercard' | 'any';
+  /** Which ratio it compares: Visa's VAMP ratio, Mastercard's, either, or every network's together (total). */
+  metric: 'visa' | 'mastercard' | 'any' | 'total';
   /** The threshold in millionths (9000 = 0.9%). */
   thresholdPpm: number;
   /** Fewest disputes or chargebacks in the month for the rule to fire. */
