@@ -8,15 +8,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, dateOnlyToInstant, localDate, startOfLocalDay } from '../core/time.js';
-import { CrmClient } from '../crm/client.js';
 import { startSandbox, type Merchant, type Sandbox } from '../sandbox/index.js';
 import type { Txn } from '../sandbox/model.js';
 import type { Store } from '../store/store.js';
-import { runSync } from '../sync/run.js';
 import { chargebackReport } from './chargebacks.js';
 import { declineReport } from './declines.js';
 import { midReport } from './mids.js';
 import { openTestStore } from '../../test/stores.js';
+import { backfillSandbox } from '../../test/sandbox-sync.js';
 
 const SANDBOX = { seed: 'cards-it', customers: 2500, start: '2025-01-01', now: '2025-07-15 18:00:00', profile: 'rich' } as const;
 
@@ -83,9 +82,7 @@ describe.each(['duckdb', 'postgres'] as const)('declines, chargebacks and MID he
     zone = sb.merchant.config.timezone;
     evs = oracleEvents(sb.merchant).filter((e) => e.x.order.campaign.currency.code === 'USD');
     ({ store, dispose } = await openTestStore(engine, 'cards'));
-    const c = await store.saveConnection({ name: 'sb', brand: 'konnektive', baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, accountName: 'A', accountUsername: 'U', timezone: sb.timezone, frequency: 'daily' });
-    const client = new CrmClient({ baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, concurrency: 8, requestsPerSecond: 0, baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 12 });
-    await runSync({ store, source: client, connectionId: c.connectionId, timezone: sb.timezone, concurrency: 8, today: '2025-07-15', mode: { kind: 'backfill', from: SANDBOX.start, to: '2025-07-15' } });
+    await backfillSandbox(store, sb, { from: SANDBOX.start, today: '2025-07-15' });
   });
   afterAll(async () => {
     await dispose();

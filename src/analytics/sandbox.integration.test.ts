@@ -16,6 +16,7 @@ import { retentionReport, type RetentionRow } from './retention.js';
 import { seriesReport, summaryReport } from './summary.js';
 import { openTestStore } from '../../test/stores.js';
 import { firstSales, oracleEvents, type Ev, type Kind } from '../../test/sandbox-oracle.js';
+import { backfillSandbox } from '../../test/sandbox-sync.js';
 
 const SANDBOX = { seed: 'analytics-it', customers: 400, start: '2025-01-01', now: '2025-07-15 18:00:00', profile: 'rich' } as const;
 /**
@@ -267,9 +268,7 @@ describe.each([
     const currencies = [...new Set(evs.map((e) => e.currency))].sort();
     views = currencies.map((cur) => ({ cur, evs: evs.filter((e) => e.currency === cur), first: new Map([...first].filter(([, f]) => f.currency === cur)) }));
     ({ store, dispose } = await openEngine(engine));
-    const c = await store.saveConnection({ name: 'sb', brand: 'konnektive', baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, accountName: 'A', accountUsername: 'U', timezone: sb.timezone, frequency: 'daily' });
-    const client = new CrmClient({ baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, concurrency: 8, requestsPerSecond: 0, baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 12 });
-    await runSync({ store, source: client, connectionId: c.connectionId, timezone: sb.timezone, concurrency: 8, today: '2025-07-15', mode: { kind: 'backfill', from: SANDBOX.start, to: '2025-07-15' } });
+    await backfillSandbox(store, sb, { from: SANDBOX.start, today: '2025-07-15' });
   });
   afterAll(async () => {
     await dispose();
