@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, dateOnlyToInstant, localDate, startOfLocalDay } from '../core/time.js';
 import { startSandbox, type Merchant, type Sandbox } from '../sandbox/index.js';
 import type { Txn } from '../sandbox/model.js';
+import type { MoneyEvent } from '../ledger/index.js';
 import type { Store } from '../store/store.js';
 import { chargebackReport } from './chargebacks.js';
 import { declineReport } from './declines.js';
@@ -77,12 +78,25 @@ describe.each(['duckdb', 'postgres'] as const)('declines, chargebacks and MID he
   let sb: Sandbox;
   let evs: Ev[];
   let zone: string;
+  /** Refunds written beside the sandbox's: the charged-back sale's transaction id -> cents refunded. */
+  const extraRefunds = new Map<number, number>();
   beforeAll(async () => {
     sb = await startSandbox(SANDBOX);
     zone = sb.merchant.config.timezone;
     evs = oracleEvents(sb.merchant).filter((e) => e.x.order.campaign.currency.code === 'USD');
     ({ store, dispose } = await openTestStore(engine, 'cards'));
-    await backfillSandbox(store, sb, { from: SANDBOX.start, today: '2025-07-15' });
+    const c = await backfillSandbox(store, sb, { from: SANDBOX.start, today: '2025-07-15' });
+    // The sandbox never refunds a sale it charges back: a partial refund of three charged-back sales is
+    // written as a sync would write it (a REFUND whose parent is the sale), and the oracle knows it.
+    const charged = evs.filter((e) => e.kind === 'chargeback' && inRange(e)).slice(0, 3);
+    const stored = await store.readRows('money_events', c.connectionId);
+    const events = charged.map((cb, i) => {
+      const sale = stored.find((r) => r.kind === 'sale' && Number(r.transaction_id) === cb.x.transactionId)!;
+      const id = 900_000_000 + i;
+      extraRefunds.set(cb.x.transactionId, 500 + i);
+      return { ...(sale as unknown as MoneyEvent), event_id: `refund:${id}`, kind: 'refund' as const, transaction_id: id, instant: Number(sale.instant) + DAY, amount_cents: -(500 + i) };
+    });
+    await store.writePages([{ connectionId: c.connectionId, table: 'transactions', rows: events.map((e, i) => ({ transaction_id: e.transaction_id, customer_id: e.customer_id, parent_txn_id: charged[i]!.x.transactionId })), ledger: { transactionIds: events.map((e) => e.transaction_id), events } }]);
   });
   afterAll(async () => {
     await dispose();
@@ -159,7 +173,7 @@ describe.each(['duckdb', 'postgres'] as const)('declines, chargebacks and MID he
   it.each(['reason', 'mid', 'days', 'cohort'] as const)('chargebacks by %s, fraud told apart, refunds of the same sale beside', async (by) => {
     const r = await chargebackReport(store, { from: FROM, to: TO, tz: VIEWER, currency: 'USD', by });
     const cbs = evs.filter((e) => e.kind === 'chargeback' && inRange(e));
-    const refundsOf = (x: Txn) => evs.filter((e) => (e.kind === 'refund' || e.kind === 'void') && e.x.parent === x).reduce((s, e) => s - e.cents, 0);
+    const refundsOf = (x: Txn) => evs.filter((e) => (e.kind === 'refund' || e.kind === 'void') && e.x.parent === x).reduce((s, e) => s - e.cents, 0) + (extraRefunds.get(x.transactionId) ?? 0);
     const counts = (list: Ev[]) => {
       const refunds = list.map((e) => refundsOf(e.x));
       const fraud = list.filter((e) => isFraud(e.reason));
@@ -177,6 +191,7 @@ describe.each(['duckdb', 'postgres'] as const)('declines, chargebacks and MID he
     expect(pick(r.total)).toEqual(counts(cbs));
     const sales = evs.filter((e) => e.kind === 'sale' && inRange(e));
     expect([r.total.sales, r.total.chargebackRate]).toEqual([sales.length, rate(cbs.length, sales.length)]);
+    expect(r.total.refunded).toBe(3);
     if (by === 'reason') {
       const want = [...group((e) => e.reason)].map(([reason, list]) => ({ reason, isFraud: isFraud(reason), ...counts(list) }));
       expect(new Set(r.byReason.map((x) => JSON.stringify({ reason: x.reason, isFraud: x.isFraud, ...pick(x) })))).toEqual(new Set(want.map((w) => JSON.stringify(w))));
