@@ -18,10 +18,10 @@ const NY = 'America/New_York';
 let next = 1;
 
 /** `n` events of a kind on a MID and network in a month (account time), spread over its first 28 days. */
-function events(kind: 'sale' | 'chargeback', n: number, mid: number, brand: string, month: string): MoneyEvent[] {
+function events(kind: 'sale' | 'chargeback', n: number, mid: number, brand: string, month: string, onDay?: number): MoneyEvent[] {
   return Array.from({ length: n }, (_, i) => {
     const id = next++;
-    const day = String((i % 28) + 1).padStart(2, '0');
+    const day = String(onDay ?? (i % 28) + 1).padStart(2, '0');
     return {
       event_id: `${kind}:${id}`, kind, transaction_id: id, instant: crmWallToInstant(`${month}-${day} 12:00:00`, NY) ?? 0, amount_cents: kind === 'sale' ? 1000 : -1000,
       customer_id: id, order_id: `O${id}`, purchase_id: null, campaign_id: 1, product_id: 1, aff_id: null, source_value1: null, merchant_id: mid, billing_cycle: 1, is_initial: true,
@@ -33,6 +33,7 @@ function events(kind: 'sale' | 'chargeback', n: number, mid: number, brand: stri
 describe.each(['duckdb', 'postgres'] as const)('MID health at the programs\' thresholds, on %s', (engine) => {
   let store: Store;
   let dispose: () => Promise<void>;
+  let connectionId: string;
   beforeAll(async () => {
     ({ store, dispose } = await openTestStore(engine, 'mid-programs'));
     const c = await store.saveConnection({ name: 'shop', brand: 'konnektive', baseUrl: 'http://x', loginId: 'x', password: 'x', accountName: 'A', accountUsername: 'U', timezone: NY, frequency: 'daily' });
@@ -51,6 +52,8 @@ describe.each(['duckdb', 'postgres'] as const)('MID health at the programs\' thr
       ...events('sale', 49, 4, 'VISA', '2026-04'), ...events('chargeback', 1, 4, 'VISA', '2026-04'),
       ...events('sale', 49, 4, 'MASTERCARD', '2026-04'), ...events('sale', 49, 4, 'MASTERCARD', '2026-05'), ...events('chargeback', 1, 4, 'MASTERCARD', '2026-05'),
       ...events('sale', 49, 4, 'VISA', '2026-05'), ...events('chargeback', 1, 4, 'VISA', '2026-05'),
+      // MID 5: 20 sales and 2 chargebacks on 1 July 2026, the month running.
+      ...events('sale', 20, 5, 'VISA', '2026-07', 1), ...events('chargeback', 2, 5, 'VISA', '2026-07', 1),
     ];
     const pages = [];
     for (let i = 0; i < evs.length; i += 2000) {
@@ -59,6 +62,7 @@ describe.each(['duckdb', 'postgres'] as const)('MID health at the programs\' thr
     }
     // MID health reads the ledger alone: the facts and pre-aggregates can wait (a backfill's write path).
     await store.writePages(pages, { deferRebuild: true });
+    connectionId = c.connectionId;
   });
   afterAll(async () => dispose());
 
@@ -100,5 +104,20 @@ describe.each(['duckdb', 'postgres'] as const)('MID health at the programs\' thr
     const may = row(r, '4', '2026-05');
     expect([may.visa.ratio, may.visa.status, may.mastercard.ratio, may.mastercard.status]).toEqual([1 / 49, 'below', 1 / 49, 'none']);
     expect(row(r, '4', '2026-04').visa).toMatchObject({ ratio: 1 / 49, status: 'below' });
+  });
+
+  it('an alert rule judges the running month on its figures so far until a fifth of it has passed, then on its projection', async () => {
+    await store.setMidAlertRule({ connectionId, mid: '5', metric: 'total', thresholdPpm: 50_000, minCount: 5 });
+    const at = (wall: string) => crmWallToInstant(wall, NY) ?? 0;
+    const july = async (asOf: number) => row(await midReport(store, { from: '2026-07-01', to: '2026-07-31', tz: NY, currency: 'USD', asOfs: new Map([[connectionId, asOf]]) }), '5', '2026-07');
+    // 2 July 09:00: 4% of July has passed. Projected, 2 chargebacks are 44; so far they are 2, under the rule's 5.
+    const early = await july(at('2026-07-02 09:00:00'));
+    expect([early.projected, early.chargebacks, early.actual?.chargebacks, early.alert?.firing]).toEqual([true, Math.round(2 / early.actual!.elapsed), 2, false]);
+    // 8 July 09:00: a fifth has passed; the projection (8 of 83 sales, 9.6%) reaches 5% with 5 or more.
+    const later = await july(at('2026-07-08 09:00:00'));
+    expect(later.actual!.elapsed).toBeGreaterThan(0.2);
+    expect([later.chargebacks, later.alert?.firing]).toEqual([Math.round(2 / later.actual!.elapsed), true]);
+    expect(later.chargebacks).toBeGreaterThanOrEqual(5);
+    await store.removeMidAlertRule(connectionId, '5');
   });
 });

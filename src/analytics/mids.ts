@@ -21,6 +21,12 @@ import type { RangeQuery } from './summary.js';
 export const MASTERCARD_LOOKBACK_MONTHS = 12;
 
 /**
+ * The share of a month that must have passed before an alert rule is judged on the month's projection:
+ * before it, on the figures so far (one chargeback on the 1st at 09:00 projects to 80 in the month).
+ */
+export const MIN_ALERT_PROJECTION = 0.2;
+
+/**
  * What an alert rule compares: Visa's VAMP ratio, Mastercard's ratio, either of them (`any`), or the
  * MID's chargebacks over its sales of every network together (`total`: for cards of unknown network).
  */
@@ -121,7 +127,10 @@ export async function midAlertRules(store: ReportReader, connectionIds: readonly
 }
 
 /** Whether a month reaches a rule: its ratio at or above the threshold, with at least its count. */
-export function alertFires(rule: Pick<MidAlertRule, 'metric' | 'threshold' | 'minCount'>, m: Pick<MidMonth, 'visa' | 'mastercard' | 'ratio' | 'chargebacks'>): boolean {
+export function alertFires(
+  rule: Pick<MidAlertRule, 'metric' | 'threshold' | 'minCount'>,
+  m: { ratio: number | null; chargebacks: number; visa: { ratio: number | null; count: number }; mastercard: { ratio: number | null; chargebacks: number } },
+): boolean {
   const visa = m.visa.ratio !== null && m.visa.ratio >= rule.threshold && m.visa.count >= rule.minCount;
   const mc = m.mastercard.ratio !== null && m.mastercard.ratio >= rule.threshold && m.mastercard.chargebacks >= rule.minCount;
   const total = m.ratio !== null && m.ratio >= rule.threshold && m.chargebacks >= rule.minCount;
@@ -235,7 +244,12 @@ export async function midReport(store: ReportReader, q: MidQuery): Promise<MidRe
         mastercard: { ...(mc[i] as MastercardMonth), sales: f.brands.filter((b) => b.brand === 'MASTERCARD').reduce((s, b) => s + b.sales, 0) },
         alert: null,
       };
-      row.alert = rule ? { ...rule, firing: alertFires(rule, row) } : null;
+      // Early in a month the projection is noise: the rule is judged on the figures so far.
+      const a = f.actual;
+      const judged = projected && f.elapsed < MIN_ALERT_PROJECTION
+        ? { ratio: rate(a.chargebacks, a.sales), chargebacks: a.chargebacks, visa: { ratio: rate(a.visaDisputes, a.visaSales), count: a.visaDisputes }, mastercard: { ratio: rate(a.mastercardChargebacks, row.mastercard.previousMonthSales), chargebacks: a.mastercardChargebacks } }
+        : row;
+      row.alert = rule ? { ...rule, firing: alertFires(rule, judged) } : null;
       out.push(row);
     });
   }
