@@ -114,17 +114,21 @@ export async function chargebackReport(store: ReportReader, q: RangeQuery & { by
   // One pass over the range's chargebacks, cut four ways (and in all) by grouping sets; each cut by reason
   // too, so fraud is told apart by the code's network here, in code.
   const rows = await store.query(
+    // The sales and refunds of the charged-back transactions are first narrowed by their ids (semi-joins,
+    // hashed on the few chargebacks), so no join builds on the whole ledger or the whole transactions table.
     `WITH cb AS (SELECT e.connection_id, e.transaction_id, e.merchant_id, e.reason, e.instant, -e.amount_cents AS cents FROM money_events e WHERE e.kind = 'chargeback' AND ${scope('e')}),
-     ref AS (SELECT t.connection_id, t.parent_txn_id AS transaction_id, SUM(-x.amount_cents) AS refund_cents
-       FROM (SELECT DISTINCT connection_id, transaction_id FROM cb) k
-       JOIN transactions t ON t.connection_id = k.connection_id AND t.parent_txn_id = k.transaction_id
-       JOIN money_events x ON x.connection_id = t.connection_id AND x.transaction_id = t.transaction_id AND x.kind IN ('refund', 'void')
+     sale AS (SELECT s.connection_id, s.transaction_id, MIN(s.instant) AS instant FROM money_events s
+       WHERE s.kind = 'sale' AND s.transaction_id IN (SELECT transaction_id FROM cb) GROUP BY 1, 2),
+     child AS (SELECT t.connection_id, t.transaction_id, t.parent_txn_id FROM transactions t WHERE t.parent_txn_id IN (SELECT transaction_id FROM cb)),
+     ref AS (SELECT child.connection_id, child.parent_txn_id AS transaction_id, SUM(-x.amount_cents) AS refund_cents
+       FROM child JOIN money_events x ON x.connection_id = child.connection_id AND x.transaction_id = child.transaction_id AND x.kind IN ('refund', 'void')
+       WHERE x.transaction_id IN (SELECT transaction_id FROM child)
        GROUP BY 1, 2),
      x AS (SELECT cb.connection_id, cb.merchant_id, cb.reason, cb.cents, COALESCE(ref.refund_cents, 0) AS refund_cents,
-         CAST(${localDayOf('cb.instant')} - ${localDayOf('s.instant')} AS INTEGER) AS days,
-         SUBSTR(CAST(${d.localTimestamp('s.instant', 'c.timezone')} AS TEXT), 1, 7) AS cohort
+         CAST(${localDayOf('cb.instant')} - ${localDayOf('sale.instant')} AS INTEGER) AS days,
+         SUBSTR(CAST(${d.localTimestamp('sale.instant', 'c.timezone')} AS TEXT), 1, 7) AS cohort
        FROM cb JOIN connections c ON c.connection_id = cb.connection_id
-       LEFT JOIN money_events s ON s.connection_id = cb.connection_id AND s.transaction_id = cb.transaction_id AND s.kind = 'sale'
+       LEFT JOIN sale ON sale.connection_id = cb.connection_id AND sale.transaction_id = cb.transaction_id
        LEFT JOIN ref ON ref.connection_id = cb.connection_id AND ref.transaction_id = cb.transaction_id)
      SELECT x.reason, x.connection_id, x.merchant_id, x.days, x.cohort,
        GROUPING(x.connection_id) AS g_mid, GROUPING(x.days) AS g_days, GROUPING(x.cohort) AS g_cohort,
