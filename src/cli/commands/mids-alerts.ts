@@ -29,6 +29,9 @@ Options:
   --format F            table or json (list; default table)
   --db PATH|URL         the store (default: KONDUIT_DB or ~/.konduit/konduit.duckdb)
 
+Exit codes: 0 done; 1 no such connection, or no rule to remove; 2 usage or environment: a flag or value
+that is not valid (each said on one line, with a hint).
+
 Examples:
   konduit mids alerts set --connection shop --mid 3 --threshold 0.9 --metric visa --min-count 10
   konduit mids alerts set --connection shop --mid '*' --threshold 1.5 --metric total

@@ -217,7 +217,9 @@ Examples:
 
 /** Builds the command module ({ help, run }, as commands.ts expects) of one report. */
 export function reportCommand(kind: ReportKind): { help: string; run(argv: string[]): Promise<number> } {
-  const help = HELP[kind].replace(/\nExamples?:/, `  -h, --help            this help\n\n${EXIT_CODES}$&`);
+  // --alerts is a check for cron: an alert that fires is exit code 1.
+  const codes = kind === 'mids' ? EXIT_CODES.replace('Exit codes: 0 printed; ', 'Exit codes: 0 printed; 1 with --alerts, an alert rule fires; ') : EXIT_CODES;
+  const help = HELP[kind].replace(/\nExamples?:/, `  -h, --help            this help\n\n${codes}$&`);
   return { help, run: (argv) => runReportCommand(kind, argv) };
 }
 
