@@ -290,6 +290,21 @@ describe('a new user in Chromium', () => {
         expect(await page.$$('[data-table=mids] tbody tr')).toHaveLength(body.rows.length);
         // A few hundred customers are far below every program's count minimum: no program labels a MID.
         expect(body.rows.some((r) => r.visa.status === 'excessive' || ['CMM', 'ECM', 'HECM'].includes(r.mastercard.status))).toBe(false);
+        // An alert rule set on the page (0.01% of every network's sales) fires for a MID with a chargeback and marks its tile.
+        const charged = body.rows.find((r) => r.chargebacks > 0 && !r.projected)!;
+        expect(await page.$(`[data-mid="${charged.key}"][data-alert=firing]`)).toBeNull();
+        await page.fill('[data-testid=alert-rules] input[aria-label=MID]', charged.mid);
+        await page.selectOption('[data-testid=alert-rules] select[aria-label=Ratio]', 'total');
+        await page.fill('[data-testid=alert-rules] input[aria-label="Threshold in percent"]', '0.01');
+        await page.click('[data-testid=alert-rules] button[type=submit]');
+        await page.waitForSelector(`[data-mid="${charged.key}"][data-alert=firing]`);
+        expect(await page.textContent(`[data-rule="${charged.key}"]`)).toContain('0.01%');
+        const fired = await api<MidsJson>('mids');
+        expect(fired.alerts.filter((a) => a.key === charged.key).map((a) => a.month)).toContain(charged.month);
+        await shot('09-mids-alert');
+        await page.click(`[data-rule="${charged.key}"] button`);
+        await page.waitForSelector(`[data-mid="${charged.key}"]:not([data-alert])`);
+        expect(await page.$(`[data-rule="${charged.key}"]`)).toBeNull();
       }
       if (name === 'declines') {
         const body = await api<DeclinesJson>('declines');

@@ -9,6 +9,7 @@
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { DIMENSION_SPECS, DIMENSIONS, type Dimension } from '../../../ledger/dimensions';
+import type { MidAlertRuleJson } from '../../../report/mid-alerts';
 import type { ChargebackCountsJson, ChargebacksJson, ComparedJson, CoverageJson, CurrencyJson, DeclinesJson, FiguresJson, GroupJson, MidMonthJson, MidsJson } from '../../../report/json';
 import type { ReportName, ReportParams } from '../../../report/query';
 import type { DimensionValuesJson } from '../../../report/run';
@@ -168,7 +169,7 @@ export function ReportsPage(props: { path: string }) {
       ) : page === 'rebills' ? (
         <Rebills params={{ tz: zone, currency: currency || undefined, windows: q.windows || undefined }} version={version} windows={q.windows} update={(w) => update({ windows: w })} onBody={setSeen} />
       ) : page === 'mids' ? (
-        <Mids base={base} />
+        <Mids base={base} connections={connections.map((c) => c.name)} />
       ) : page === 'declines' ? (
         <Declines base={base} q={q} update={update} />
       ) : page === 'chargebacks' ? (
@@ -942,7 +943,112 @@ const statusPill = (s: string) => <span className={`pill ${STATUS_CLASS[s] ?? ''
 /** "2025-06" as "Jun 2025". */
 const monthName = (m: string) => new Date(`${m}-15T00:00:00Z`).toLocaleString('en-US', { month: 'short', year: 'numeric', timeZone: 'UTC' });
 
-function Mids(props: { base: Base }) {
+/** MID health, and its alert rules: a rule set or removed fetches the report again. */
+function Mids(props: { base: Base; connections: string[] }) {
+  const version = useContext(DataVersion);
+  const [rules, setRules] = useState(0);
+  return (
+    <DataVersion.Provider value={version * 1000 + rules}>
+      <MidHealth base={props.base} />
+      <AlertRules connections={props.connections} changed={() => setRules((n) => n + 1)} />
+    </DataVersion.Provider>
+  );
+}
+
+const METRIC_LABELS: Record<MidAlertRuleJson['metric'], string> = { any: 'Visa or Mastercard', visa: 'Visa (VAMP)', mastercard: 'Mastercard', total: 'every network together' };
+
+/** The MID alert rules of every connection (docs/metrics.md, "MID health"): listed, set and removed. */
+function AlertRules(props: { connections: string[]; changed: () => void }) {
+  const [rules, setRules] = useState<MidAlertRuleJson[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [form, setForm] = useState({ connection: '', mid: '', metric: 'any' as MidAlertRuleJson['metric'], threshold: '', minCount: '0' });
+  const names = props.connections.join('\n');
+  const load = useCallback(async () => {
+    const all = await Promise.all(props.connections.map((c) => api<{ rules: MidAlertRuleJson[] }>('GET', `/api/connections/${encodeURIComponent(c)}/mid-alerts`)));
+    setRules(all.flatMap((x) => x.rules));
+  }, [names]);
+  useEffect(() => {
+    load().catch((e: Error) => setError(e.message));
+  }, [load]);
+  const connection = form.connection || props.connections[0] || '';
+  const save = async () => {
+    setError(null);
+    // The form takes a percentage, the API a fraction: moved by the decimal point, as the CLI does.
+    const percent = form.threshold.trim().replace(/%$/, '');
+    if (!/^\d{1,3}(\.\d{1,4})?$/.test(percent)) return setError('Threshold: a percentage, e.g. 0.9 for 0.9%.');
+    try {
+      await api('PUT', `/api/connections/${encodeURIComponent(connection)}/mid-alerts/${encodeURIComponent(form.mid.trim() || '*')}`, { metric: form.metric, threshold: Number(`${percent}e-2`), minCount: Number(form.minCount || '0') });
+      await load();
+      props.changed();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const remove = async (r: MidAlertRuleJson) => {
+    setError(null);
+    try {
+      await api('DELETE', `/api/connections/${encodeURIComponent(r.connection)}/mid-alerts/${encodeURIComponent(r.mid)}`);
+      await load();
+      props.changed();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  return (
+    <section className="card" data-testid="alert-rules">
+      <header className="card-head">
+        <h2>Alert rules</h2>
+        <span className="muted small">A month whose ratio reaches a MID’s rule (with at least its count) marks its tile; <code>konduit report mids --alerts</code> exits 1 while one fires.</span>
+      </header>
+      {rules && rules.length > 0 ? (
+        <div className="table-wrap">
+        <table>
+          <thead>
+            <tr><th scope="col">Connection</th><th scope="col">MID</th><th scope="col">Ratio</th><th scope="col" className="num">Threshold</th><th scope="col" className="num">Fewest</th><th scope="col">Action</th></tr>
+          </thead>
+          <tbody>
+            {rules.map((r) => (
+              <tr key={`${r.connection}:${r.mid}`} data-rule={`${r.connection}:${r.mid}`}>
+                <td>{r.connection}</td>
+                <td>{r.mid === '*' ? 'every other MID' : r.mid}</td>
+                <td>{METRIC_LABELS[r.metric]}</td>
+                <td className="num">{pct(r.threshold)}</td>
+                <td className="num">{count(r.minCount)}</td>
+                <td><button type="button" className="btn btn-ghost btn-sm" onClick={() => void remove(r)} aria-label={`Remove the rule of ${r.connection} MID ${r.mid}`}>Remove</button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        </div>
+      ) : (
+        <p className="muted small">No alert rules yet.</p>
+      )}
+      <form
+        className="row gap wrap"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        {props.connections.length > 1 ? (
+          <select aria-label="Connection" value={connection} onChange={(e) => setForm({ ...form, connection: e.target.value })}>
+            {props.connections.map((c) => <option key={c} value={c}>{c}</option>)}
+          </select>
+        ) : null}
+        <input aria-label="MID" placeholder="MID (empty: every MID)" value={form.mid} onChange={(e) => setForm({ ...form, mid: e.target.value })} size={16} />
+        <select aria-label="Ratio" value={form.metric} onChange={(e) => setForm({ ...form, metric: e.target.value as MidAlertRuleJson['metric'] })}>
+          {(Object.keys(METRIC_LABELS) as MidAlertRuleJson['metric'][]).map((m) => <option key={m} value={m}>{METRIC_LABELS[m]}</option>)}
+        </select>
+        <input aria-label="Threshold in percent" placeholder="threshold %" value={form.threshold} onChange={(e) => setForm({ ...form, threshold: e.target.value })} size={8} />
+        <input aria-label="Fewest chargebacks" placeholder="fewest" value={form.minCount} onChange={(e) => setForm({ ...form, minCount: e.target.value })} size={6} />
+        <button className="btn btn-sm" type="submit" disabled={!connection}>Set rule</button>
+      </form>
+      {error ? <p className="warn-text" role="alert">{error}</p> : null}
+    </section>
+  );
+}
+
+function MidHealth(props: { base: Base }) {
   const r = useReport('mids', props.base);
   const d = r.data;
   const cur = d?.currency ?? 'USD';
