@@ -16,7 +16,7 @@ import { chargebackReport } from './chargebacks.js';
 import { declineReport } from './declines.js';
 import { midReport } from './mids.js';
 import { openTestStore } from '../../test/stores.js';
-import { backfillSandbox } from '../../test/sandbox-sync.js';
+import { connectAndBackfill } from '../../test/synced-sandbox.js';
 
 const SANDBOX = { seed: 'cards-it', customers: 2500, start: '2025-01-01', now: '2025-07-15 18:00:00', profile: 'rich' } as const;
 
@@ -85,7 +85,7 @@ describe.each(['duckdb', 'postgres'] as const)('declines, chargebacks and MID he
     zone = sb.merchant.config.timezone;
     evs = oracleEvents(sb.merchant).filter((e) => e.x.order.campaign.currency.code === 'USD');
     ({ store, dispose } = await openTestStore(engine, 'cards'));
-    const c = await backfillSandbox(store, sb, { from: SANDBOX.start, today: '2025-07-15' });
+    const c = await connectAndBackfill(store, sb, { from: SANDBOX.start, today: '2025-07-15', name: 'sb' });
     // The sandbox never refunds a sale it charges back: a partial refund of three charged-back sales is
     // written as a sync would write it (a REFUND whose parent is the sale), and the oracle knows it.
     const charged = evs.filter((e) => e.kind === 'chargeback' && inRange(e)).slice(0, 3);

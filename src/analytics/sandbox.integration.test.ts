@@ -16,7 +16,7 @@ import { retentionReport, type RetentionRow } from './retention.js';
 import { seriesReport, summaryReport } from './summary.js';
 import { openTestStore } from '../../test/stores.js';
 import { firstSales, oracleEvents, type Ev, type Kind } from '../../test/sandbox-oracle.js';
-import { backfillSandbox } from '../../test/sandbox-sync.js';
+import { connectAndBackfill } from '../../test/synced-sandbox.js';
 
 const SANDBOX = { seed: 'analytics-it', customers: 400, start: '2025-01-01', now: '2025-07-15 18:00:00', profile: 'rich' } as const;
 /**
@@ -268,7 +268,7 @@ describe.each([
     const currencies = [...new Set(evs.map((e) => e.currency))].sort();
     views = currencies.map((cur) => ({ cur, evs: evs.filter((e) => e.currency === cur), first: new Map([...first].filter(([, f]) => f.currency === cur)) }));
     ({ store, dispose } = await openEngine(engine));
-    await backfillSandbox(store, sb, { from: SANDBOX.start, today: '2025-07-15' });
+    await connectAndBackfill(store, sb, { from: SANDBOX.start, today: '2025-07-15', name: 'sb' });
   });
   afterAll(async () => {
     await dispose();
