@@ -2,7 +2,7 @@
  * Analytics at scale (docs/metrics.md, "Performance"): 10,000,000 transactions / 2,000,000 customers generated in bulk with
  * SQL (generate_series) straight into the ledger and the facts, on DuckDB and on PostgreSQL; then the
  * summary and cohort reports are timed next to plain SQL over the raw transactions (the baseline), in
- * the same run. `npm run bench -- analytics` (KONDUIT_BENCH_CUSTOMERS to change the size: 5 transactions
+ * the same run; MID health, declines and chargebacks next to plain SQL over the ledger. `npm run bench -- analytics` (KONDUIT_BENCH_CUSTOMERS to change the size: 5 transactions
  * per customer; KONDUIT_BENCH_ENGINES=duckdb or postgres for one engine).
  *
  * The shipped report functions are timed as the CLI and the server call them (summaryReport and
@@ -15,7 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import pg from 'pg';
+import { chargebackReport } from '../src/analytics/chargebacks.js';
 import { cohortReport } from '../src/analytics/cohorts.js';
+import { declineReport } from '../src/analytics/declines.js';
+import { midReport } from '../src/analytics/mids.js';
 import { rebillsReport } from '../src/analytics/rebills.js';
 import { retentionReport } from '../src/analytics/retention.js';
 import { summaryReport } from '../src/analytics/summary.js';
@@ -34,6 +37,11 @@ export type Engine = 'duckdb' | 'postgres';
 function ts(engine: Engine, seconds: string): string {
   return engine === 'postgres' ? `(TIMESTAMPTZ '2024-01-01 00:00:00+00' + make_interval(secs => ${seconds}))` : `(TIMESTAMP '2024-01-01 00:00:00' + to_seconds(CAST(${seconds} AS BIGINT)))`;
 }
+
+const BRAND = `CASE customer_id % 3 WHEN 0 THEN 'VISA' WHEN 1 THEN 'MASTERCARD' ELSE 'AMEX' END`;
+const BIN = `CASE customer_id % 3 WHEN 0 THEN '4' WHEN 1 THEN '5' ELSE '3' END || LPAD(CAST(customer_id % 2000 AS TEXT), 5, '0')`;
+const DECLINE_TEXT = `CASE transaction_id % 4 WHEN 0 THEN 'Insufficient funds' WHEN 1 THEN 'Do Not Honor' WHEN 2 THEN 'Issuer unavailable' ELSE 'Card reported stolen' END`;
+const REASON_CODE = `CASE transaction_id % 8 WHEN 0 THEN '10.4' WHEN 1 THEN '13.1' WHEN 2 THEN '13.2' WHEN 3 THEN '13.3' WHEN 4 THEN '4837' WHEN 5 THEN '4853' WHEN 6 THEN '4855' ELSE '4863' END`;
 
 /**
  * Bulk generation: 5 transactions per customer over two years from 2024-01-01 (initial sale, 3 rebills, a
@@ -60,13 +68,18 @@ export function generateSql(engine: Engine, customers: number, connectionId = 'b
        ${ts(engine, `${t0} + ${offset}`)}, ${ts(engine, `${t0} + ${offset}`)}
      FROM generate_series(CAST(0 AS BIGINT), CAST(${customers - 1} AS BIGINT)) g(c) CROSS JOIN generate_series(CAST(0 AS BIGINT), CAST(4 AS BIGINT)) h(k)`,
     // The ledger, by the rules of docs/metrics.md (the chargeback at 12:00 of its date in the account zone ~ 17:00 UTC).
-    `INSERT INTO money_events (connection_id, event_id, kind, transaction_id, instant, amount_cents, customer_id, order_id, purchase_id, campaign_id, product_id, aff_id, source_value1, merchant_id, billing_cycle, is_initial)
+    // Cards: a customer's network and BIN by its id (Visa, Mastercard, Amex), four decline texts, retries 0-2 on rebills, eight reason codes (docs/metrics.md, "The ledger").
+    `INSERT INTO money_events (connection_id, event_id, kind, transaction_id, instant, amount_cents, customer_id, order_id, purchase_id, campaign_id, product_id, aff_id, source_value1, merchant_id, billing_cycle, is_initial,
+       card_brand, card_bin, reason, recycle_number)
      SELECT connection_id, kind || ':' || CAST(transaction_id AS ${text}), kind, transaction_id, date_created, CASE WHEN kind = 'refund' THEN -total_cents ELSE total_cents END,
-       customer_id, order_id, purchase_id, campaign_id, product_id, aff_id, source_value1, merchant_id, billing_cycle, billing_cycle <= 1
+       customer_id, order_id, purchase_id, campaign_id, product_id, aff_id, source_value1, merchant_id, billing_cycle, billing_cycle <= 1,
+       ${BRAND}, ${BIN}, CASE WHEN kind = 'decline' THEN ${DECLINE_TEXT} END, CASE WHEN billing_cycle >= 2 THEN CAST(transaction_id % 3 AS INTEGER) ELSE 0 END
      FROM (SELECT t.*, CASE WHEN response_type <> 'SUCCESS' THEN 'decline' WHEN txn_type = 'REFUND' THEN 'refund' ELSE 'sale' END AS kind FROM transactions t) x`,
-    `INSERT INTO money_events (connection_id, event_id, kind, transaction_id, instant, amount_cents, customer_id, order_id, purchase_id, campaign_id, product_id, aff_id, source_value1, merchant_id, billing_cycle, is_initial)
+    `INSERT INTO money_events (connection_id, event_id, kind, transaction_id, instant, amount_cents, customer_id, order_id, purchase_id, campaign_id, product_id, aff_id, source_value1, merchant_id, billing_cycle, is_initial,
+       card_brand, card_bin, reason, recycle_number)
      SELECT connection_id, 'chargeback:' || CAST(transaction_id AS ${text}), 'chargeback', transaction_id, CAST(chargeback_date AS DATE) + INTERVAL '17 hours', -chargeback_cents,
-       customer_id, order_id, purchase_id, campaign_id, product_id, aff_id, source_value1, merchant_id, billing_cycle, true
+       customer_id, order_id, purchase_id, campaign_id, product_id, aff_id, source_value1, merchant_id, billing_cycle, true,
+       ${BRAND}, ${BIN}, ${REASON_CODE}, 0
      FROM transactions WHERE is_chargedback`,
     // Facts as the store keeps them; the first sale is transaction c*5 by construction.
     `INSERT INTO customer_facts (connection_id, customer_id, first_sale_at, first_order_id, first_campaign_id, first_product_id, first_aff_id, first_source_value1, first_merchant_id,
@@ -99,6 +112,25 @@ function baselineSummarySql(): string {
     FROM (SELECT date_created AS d, order_id, CASE WHEN txn_type = 'SALE' THEN 'sale' ELSE 'refund' END AS kind, total_cents AS amt FROM transactions WHERE response_type = 'SUCCESS'
           UNION ALL SELECT CAST(chargeback_date AS DATE) + INTERVAL '17 hours', order_id, 'chargeback', chargeback_cents FROM transactions WHERE is_chargedback) x
     WHERE d >= TIMESTAMP '2025-05-02 04:00:00' AND d < TIMESTAMP '2025-07-01 04:00:00' GROUP BY 1`;
+}
+
+/** Sales and chargebacks per MID, month (New York) and network over the year and its look-back: MID health's counts, in one pass. */
+function baselineMidsSql(engine: Engine): string {
+  const local = engine === 'postgres' ? `(instant AT TIME ZONE '${ZONE}')` : `timezone('${ZONE}', instant)`;
+  return `SELECT merchant_id, date_trunc('month', ${local}) AS m, card_brand, COUNT(CASE WHEN kind = 'sale' THEN 1 END) AS sales, COUNT(CASE WHEN kind = 'chargeback' THEN 1 END) AS cbs
+    FROM money_events WHERE kind IN ('sale', 'chargeback') AND instant >= TIMESTAMP '2023-12-01 05:00:00' AND instant < TIMESTAMP '2026-01-01 05:00:00' GROUP BY 1, 2, 3`;
+}
+
+/** June 2025's attempts and declines by MID and reason (New York). */
+function baselineDeclinesSql(): string {
+  return `SELECT merchant_id, reason, COUNT(*) AS attempts, COUNT(CASE WHEN kind = 'decline' THEN 1 END) AS declines FROM money_events
+    WHERE kind IN ('sale', 'decline') AND instant >= TIMESTAMP '2025-06-01 04:00:00' AND instant < TIMESTAMP '2025-07-01 04:00:00' GROUP BY 1, 2`;
+}
+
+/** 2025's chargebacks by reason code and MID (New York). */
+function baselineChargebacksSql(): string {
+  return `SELECT reason, merchant_id, COUNT(*) AS n, SUM(amount_cents) AS cents FROM money_events
+    WHERE kind = 'chargeback' AND instant >= TIMESTAMP '2025-01-01 05:00:00' AND instant < TIMESTAMP '2026-01-01 05:00:00' GROUP BY 1, 2`;
 }
 
 export async function time<T>(runs: number, f: () => Promise<T>, warmUp = true): Promise<{ ms: number; value: T }> {
@@ -135,6 +167,8 @@ async function benchEngine(engine: Engine): Promise<void> {
   try {
     await store.migrate();
     let t = performance.now();
+    // The account the reports cut months and days in (its zone).
+    await store.query(`INSERT INTO connections (connection_id, name, brand, timezone, frequency, base_currency) VALUES ('bench', 'bench', 'konnektive', '${ZONE}', 'daily', 'USD')`);
     for (const sql of generateSql(engine, CUSTOMERS)) await store.query(sql);
     const txns = Number((await store.query('SELECT COUNT(*) AS n FROM transactions'))[0]?.n);
     const events = Number((await store.query('SELECT COUNT(*) AS n FROM money_events'))[0]?.n);
@@ -175,6 +209,21 @@ async function benchEngine(engine: Engine): Promise<void> {
     const sameC = JSON.stringify(cAgg.value.cohorts) === JSON.stringify(cLedger.value.cohorts);
     line('cohortReport forced onto the ledger + facts, by month', cLedger.ms, `${verdict(cLedger.ms)}; same cells as the aggregate: ${sameC}`);
     line('  baseline: plain SQL over the transactions, cohort LTV', baseCohort.ms, `(shipped report ${(baseCohort.ms / cAgg.ms).toFixed(0)}x faster)`);
+    // MID health (the ledger, by network, 12 months + 12 of look-back), declines and chargebacks (the ledger), beside plain SQL.
+    const mids = await time(runs, () => midReport(store, { ...year, now: Date.UTC(2026, 0, 1) }));
+    const baseMids = await time(runs, () => store.query(baselineMidsSql(engine)));
+    line('midReport (shipped), 12 months by MID and network', mids.ms, `${verdict(mids.ms)}; ${mids.value.rows.length} MID-months`);
+    line('  baseline: plain SQL, sales and chargebacks by MID, month, network', baseMids.ms, `(shipped report ${(mids.ms / baseMids.ms).toFixed(1)}x the baseline)`);
+    for (const by of ['mid', 'bin'] as const) {
+      const d = await time(runs, () => declineReport(store, { ...june, by }));
+      line(`declineReport (shipped), 30 days by ${by}, reasons and recycling`, d.ms, `${verdict(d.ms)}; ${d.value.total.attempts.toLocaleString()} attempts`);
+    }
+    const baseDeclines = await time(runs, () => store.query(baselineDeclinesSql()));
+    line('  baseline: plain SQL, attempts and declines by MID and reason', baseDeclines.ms, '');
+    const cbs = await time(runs, () => chargebackReport(store, year));
+    line('chargebackReport (shipped), a year, four cuts with refunds beside', cbs.ms, `${verdict(cbs.ms)}; ${cbs.value.total.chargebacks.toLocaleString()} chargebacks`);
+    const baseCbs = await time(runs, () => store.query(baselineChargebacksSql()));
+    line('  baseline: plain SQL, chargebacks by reason and MID', baseCbs.ms, `(shipped report ${(cbs.ms / baseCbs.ms).toFixed(1)}x the baseline)`);
     await benchSubscriptions(store, engine, line, verdict);
     await benchMaintenance(store, engine, line, cq, june);
   } finally {
@@ -192,7 +241,7 @@ async function benchEngine(engine: Engine): Promise<void> {
 async function benchSubscriptions(store: Store, engine: Engine, line: (label: string, ms: number, extra?: string) => void, verdict: (ms: number) => string): Promise<void> {
   const text = engine === 'postgres' ? 'TEXT' : 'VARCHAR';
   const due = `(DATE '2025-12-01' + CAST(c % 120 AS INTEGER))`;
-  await store.query(`INSERT INTO connections (connection_id, name, brand, timezone, frequency) VALUES ('bench', 'bench', 'konnektive', '${ZONE}', 'daily')`);
+  // The connection 'bench' is the one benchEngine created before generating the ledger.
   await store.query(
     `INSERT INTO purchases (connection_id, purchase_id, customer_id, product_id, campaign_id, status, billing_cycle, next_bill_date, price_cents, currency)
      SELECT 'bench', 'P' || CAST(c AS ${text}), c, 100 + c % 10, 1 + c % 20, CASE WHEN c % 10 = 5 THEN 'CANCELLED' WHEN c % 20 = 9 THEN 'RECYCLE_BILLING' ELSE 'ACTIVE' END, 4,

@@ -27,6 +27,8 @@ export function dashboardPages(connection: string): [string, string, string, str
     ['nav-retention', 'retention', '/reports/retention', '/settings'],
     ['nav-rebills', 'rebills', '/reports/rebills', '/settings'],
     ['nav-mids', 'mids', '/reports/mids', '/settings'],
+    ['nav-declines', 'declines', '/reports/declines', '/settings'],
+    ['nav-chargebacks', 'chargebacks', '/reports/chargebacks', '/settings'],
     ['nav-breakdowns', 'breakdowns', '/reports/breakdowns', '/settings'],
     ['nav-settings', 'settings', '/settings', '/reports/overview'],
     [`integration-${connection}`, 'integration', `/settings/integrations/${connection}`, '/settings'],

@@ -68,7 +68,6 @@ async function allReports(store: Store, cid: string, accountZone: string, range:
     await put(`${tz} retention groupBy=campaign`, () => retentionReport(store, { ...base, groupBy: 'campaign', asOf }));
     await put(`${tz} retention filter cycle=2,3`, () => retentionReport(store, { ...base, filters: [{ dimension: 'cycle', values: [2, 3] }], asOf }));
     await put(`${tz} mids`, () => midReport(store, base));
-    await put(`${tz} mids groupBy=campaign`, () => midReport(store, { ...base, groupBy: 'campaign', thresholds: [0.005, 0.02, 0.05] }));
   }
   // Daily figures in one zone (the others cut the same events at other midnights above).
   const ny = { from: range.from, to: monthTo, tz: ZONES[0] as string, currency: 'USD', accountZone };

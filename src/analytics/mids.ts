@@ -1,110 +1,257 @@
 /**
- * MID health (docs/metrics.md): per MID (a connection's own: MID 3 of one account is not MID 3 of another)
- * per month in the viewer's zone, in the report's currency, chargebacks against sales by the two
- * card networks' definitions, labelled against thresholds. The ledger has no card brand, so both ratios
- * are computed over all of a MID's sales and chargebacks (every chargeback counts as a Visa dispute).
+ * MID health by the card networks' programs (docs/metrics.md, "MID health"): per MID (a connection's
+ * own), per calendar month in the ACCOUNT's time zone (the networks count by processing date, whoever
+ * looks), split by card network: Visa's VAMP ratio and Mastercard's Excessive Chargeback Program
+ * (programs.ts), each labelled only when its ratio and its count both qualify. The month the data's
+ * as-of falls in is projected to its end (`projected`). Counts are of every currency (the networks count
+ * transactions); amounts are in the report's currency only. A MID's alert rule (mid_alert_rules) marks
+ * the months where its threshold is reached.
  */
 import type { Cents } from '../core/money.js';
+import { addDays, startOfLocalDay } from '../core/time.js';
 import type { ReportReader } from '../store/store.js';
 import { rate } from './arith.js';
-import { compareGroups, groupOf, type Dimension, type Group } from './dimensions.js';
-import { checkReportRange, instantRange, nextPeriodStart, periodsOf } from './range.js';
-import { eventCol, filterSql, groupSelect, Params } from './sql.js';
-import { reportZone, type RangeQuery } from './summary.js';
-import { addDays } from '../core/time.js';
-import { UsageError } from '../core/errors.js';
-import { DEFAULT_THRESHOLDS, MAX_THRESHOLDS } from './defaults.js';
-export const HEALTH_LABELS = ['ok', 'watch', 'warning', 'excessive'] as const;
-export type Health = (typeof HEALTH_LABELS)[number] | 'no-sales';
+import { compareGroups } from './dimensions.js';
+import { mastercardMonths, vampMonth, DEFAULT_PROGRAMS, type MastercardMonth, type Programs, type VampMonth } from './programs.js';
+import { checkReportRange, nextPeriodStart, periodsOf } from './range.js';
+import { eventCol, filterSql, Params } from './sql.js';
+import type { RangeQuery } from './summary.js';
+
+/** Months before the first one shown that Mastercard's levels are followed through (entry and exit). */
+export const MASTERCARD_LOOKBACK_MONTHS = 12;
+
+/**
+ * The share of a month that must have passed before an alert rule is judged on the month's projection:
+ * before it, on the figures so far (one chargeback on the 1st at 09:00 projects to 80 in the month).
+ */
+export const MIN_ALERT_PROJECTION = 0.2;
+
+/**
+ * What an alert rule compares: Visa's VAMP ratio, Mastercard's ratio, either of them (`any`), or the
+ * MID's chargebacks over its sales of every network together (`total`: for cards of unknown network).
+ */
+export const ALERT_METRICS = ['visa', 'mastercard', 'any', 'total'] as const;
+export type AlertMetric = (typeof ALERT_METRICS)[number];
+
+/** A MID alert rule as stored (mid_alert_rules): a MID's own, or its connection's default ("*"). */
+export interface MidAlertRule {
+  connectionId: string;
+  /** The merchantId, or "*" for every MID of the connection without a rule of its own. */
+  mid: string;
+  metric: AlertMetric;
+  /** A fraction (0.009 = 0.9%). */
+  threshold: number;
+  /** Fewest disputes (Visa) or chargebacks (Mastercard) in the month for the rule to fire. */
+  minCount: number;
+}
+
+/** A card network's sales and chargebacks in a MID's month. */
+export interface BrandCounts {
+  /** VISA, MASTERCARD, AMEX, DISCOVER, another card type the CRM names, or "UNKNOWN". */
+  brand: string;
+  sales: number;
+  chargebacks: number;
+}
+
+/** The figures a projected month has so far (before projection). */
+export interface MidActual {
+  sales: number;
+  chargebacks: number;
+  visaSales: number;
+  visaDisputes: number;
+  mastercardChargebacks: number;
+  /** The share of the month the figures cover (elapsed time to the as-of / the month's length). */
+  elapsed: number;
+}
 
 export interface MidMonth {
-  /** The connection the MID is of. */
   connectionId: string;
   /** The CRM's merchantId ("(none)" for sales without one). */
   mid: string;
-  group: Group | null;
-  /** YYYY-MM. */
+  /** YYYY-MM in the account's zone. */
   month: string;
+  /** The account's zone the month is cut in. */
+  zone: string;
+  /** The month of the data's as-of: its figures are projected to the month's end (linearly in time). */
+  projected: boolean;
+  /** The figures so far when projected, else null. */
+  actual: MidActual | null;
+  /** Every network together: sale and chargeback events of the month, and the chargebacks' amount (report currency). */
   sales: number;
-  previousMonthSales: number;
   chargebacks: number;
   chargebackCents: Cents;
-  /** Visa: chargebacks (disputes) / the same month's sales. */
-  visaRatio: number | null;
-  visaHealth: Health;
-  /** Mastercard: chargebacks / the previous month's sales. */
-  mastercardRatio: number | null;
-  mastercardHealth: Health;
+  /** Chargebacks / the same month's sales, every network together. */
+  ratio: number | null;
+  brands: BrandCounts[];
+  /** Visa: disputes (every Visa chargeback, fraud or not) and fraud reports (TC40: not in the CRM's data, null) over settled Visa sales. */
+  visa: VampMonth & { sales: number; disputes: number; fraudReports: number | null; region: string };
+  /** Mastercard: chargebacks of the month / Mastercard sales of the previous month, and the level the MID is in. */
+  mastercard: MastercardMonth & { sales: number };
+  /** The MID's alert rule (its own, else the connection's), and whether the month reaches it. */
+  alert: (MidAlertRule & { firing: boolean }) | null;
 }
 
 export interface MidReport {
+  /** The first and last month shown (YYYY-MM). */
   from: string;
   to: string;
-  zone: string;
   currency: string;
-  groupBy: Dimension | null;
-  thresholds: number[];
+  programs: Programs;
   rows: MidMonth[];
 }
 
-/** The label of a ratio against ascending thresholds. */
-export function healthOf(ratio: number | null, thresholds: readonly number[]): Health {
-  if (ratio === null) return 'no-sales';
-  let i = 0;
-  while (i < thresholds.length && ratio >= (thresholds[i] ?? Infinity)) i++;
-  return HEALTH_LABELS[Math.min(i, HEALTH_LABELS.length - 1)] ?? 'excessive';
+export interface MidQuery extends RangeQuery {
+  /** Program parameters (default: the published ones). */
+  programs?: Programs;
+  /** The data's as-of per connection id (epoch ms): its month is projected, later months are left out. */
+  asOfs?: ReadonlyMap<string, number | null>;
+  /** The clock, for connections without an as-of. */
+  now?: number;
 }
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
-/** MID health for every month touching [from, to] (the month before the first is read for Mastercard). */
-export async function midReport(store: ReportReader, q: RangeQuery & { thresholds?: number[] }): Promise<MidReport> {
-  if (q.groupBy === 'mid') q = { ...q, groupBy: null };
-  checkReportRange(q, 'month');
-  const zone = reportZone({ ...q, basis: 'event' });
-  const thresholds = [...(q.thresholds ?? DEFAULT_THRESHOLDS)].sort((a, b) => a - b);
-  if (thresholds.length > MAX_THRESHOLDS) throw new UsageError(`${thresholds.length} thresholds given; at most ${MAX_THRESHOLDS}`);
-  const months = periodsOf(q.from, q.to, 'month');
-  const first = months[0]?.start ?? `${q.from.slice(0, 7)}-01`;
-  const last = months[months.length - 1]?.start ?? first;
-  const before = `${addDays(first, -1).slice(0, 7)}-01`;
-  const r = instantRange(before, addDays(nextPeriodStart(last, 'month'), -1), zone);
+/** A month key's first day and the next month's first day. */
+const monthStart = (key: string) => `${key}-01`;
+const prevMonth = (key: string) => addDays(monthStart(key), -1).slice(0, 7);
+
+/** The alert rules of these connections, by connection then MID ("*" the default). */
+export async function midAlertRules(store: ReportReader, connectionIds: readonly string[]): Promise<MidAlertRule[]> {
+  if (connectionIds.length === 0) return [];
   const p = new Params();
-  const e = eventCol('e');
   const rows = await store.query(
-    `SELECT e.connection_id AS conn, e.merchant_id AS mid, ${groupSelect(q.groupBy ?? null, e)}, ${store.sql.periodStartInRange(p.add, 'e.instant', zone, 'month', r.startMs, r.endMs)} AS month,
-       COUNT(CASE WHEN e.kind = 'sale' THEN 1 END) AS sales,
-       COUNT(CASE WHEN e.kind = 'chargeback' THEN 1 END) AS cbs,
-       SUM(CASE WHEN e.kind = 'chargeback' THEN -e.amount_cents ELSE 0 END) AS cb_cents
-     FROM money_events e
-     WHERE e.kind IN ('sale', 'chargeback') AND e.instant >= ${store.sql.instantParam(p.add, r.startMs)} AND e.instant < ${store.sql.instantParam(p.add, r.endMs)} AND e.currency = ${p.add(q.currency)}${filterSql(q.filters ?? [], e, p)}
-     GROUP BY 1, 2, 3, 4, 5`,
+    `SELECT connection_id, mid, metric, threshold_ppm, min_count FROM mid_alert_rules WHERE connection_id IN (${connectionIds.map((c) => p.add(c)).join(', ')}) ORDER BY connection_id, mid`,
     p.values,
   );
-  const cells = new Map<string, { sales: number; cbs: number; cents: number }>();
-  const keys = new Map<string, { connectionId: string; mid: Group; group: Group | null }>();
-  for (const row of rows) {
-    const mid = groupOf('mid', row.conn, row.mid);
-    const group = q.groupBy ? groupOf(q.groupBy, row.grp_conn, row.grp) : null;
-    const key = JSON.stringify([mid, group]);
-    keys.set(key, { connectionId: String(row.conn), mid, group });
-    cells.set(`${key}|${String(row.month).slice(0, 7)}`, { sales: n(row.sales), cbs: n(row.cbs), cents: n(row.cb_cents) });
-  }
-  const out: MidMonth[] = [];
-  const ordered = [...keys.entries()].sort(([, a], [, b]) => compareGroups(a.mid, b.mid) || (a.group && b.group ? compareGroups(a.group, b.group) : 0));
-  for (const [key, { connectionId, mid, group }] of ordered) {
-    for (const m of months) {
-      const month = m.start.slice(0, 7);
-      const prevMonth = addDays(m.start, -1).slice(0, 7);
-      const c = cells.get(`${key}|${month}`) ?? { sales: 0, cbs: 0, cents: 0 };
-      const prevSales = cells.get(`${key}|${prevMonth}`)?.sales ?? 0;
-      const visa = rate(c.cbs, c.sales);
-      const mc = rate(c.cbs, prevSales);
-      out.push({
-        connectionId, mid: mid.value ?? '(none)', group, month, sales: c.sales, previousMonthSales: prevSales, chargebacks: c.cbs, chargebackCents: c.cents,
-        visaRatio: visa, visaHealth: healthOf(visa, thresholds), mastercardRatio: mc, mastercardHealth: healthOf(mc, thresholds),
-      });
+  return rows.map((r) => ({ connectionId: String(r.connection_id), mid: String(r.mid), metric: String(r.metric) as AlertMetric, threshold: n(r.threshold_ppm) / 1e6, minCount: n(r.min_count) }));
+}
+
+/** Whether a month reaches a rule: its ratio at or above the threshold, with at least its count. */
+export function alertFires(
+  rule: Pick<MidAlertRule, 'metric' | 'threshold' | 'minCount'>,
+  m: { ratio: number | null; chargebacks: number; visa: { ratio: number | null; count: number }; mastercard: { ratio: number | null; chargebacks: number } },
+): boolean {
+  const visa = m.visa.ratio !== null && m.visa.ratio >= rule.threshold && m.visa.count >= rule.minCount;
+  const mc = m.mastercard.ratio !== null && m.mastercard.ratio >= rule.threshold && m.mastercard.chargebacks >= rule.minCount;
+  const total = m.ratio !== null && m.ratio >= rule.threshold && m.chargebacks >= rule.minCount;
+  return rule.metric === 'visa' ? visa : rule.metric === 'mastercard' ? mc : rule.metric === 'total' ? total : visa || mc;
+}
+
+interface Cell {
+  sales: Map<string, number>;
+  cbs: Map<string, number>;
+  cents: number;
+}
+
+/**
+ * MID health for every month from `from`'s to `to`'s (YYYY-MM of each: the networks' months, whatever
+ * the viewer's zone), up to each connection's as-of month.
+ */
+export async function midReport(store: ReportReader, q: MidQuery): Promise<MidReport> {
+  checkReportRange(q, 'month');
+  const programs = q.programs ?? DEFAULT_PROGRAMS;
+  const shown = periodsOf(q.from, q.to, 'month').map((m) => m.start.slice(0, 7));
+  const first = shown[0] ?? q.from.slice(0, 7);
+  const last = shown[shown.length - 1] ?? first;
+  let lookFrom = first;
+  for (let i = 0; i <= MASTERCARD_LOOKBACK_MONTHS; i++) lookFrom = prevMonth(lookFrom);
+  const connFilter = q.filters?.find((f) => f.dimension === 'connection');
+  const conns = (await store.query(`SELECT connection_id, name, timezone FROM connections ORDER BY name`)).filter(
+    (c) => !connFilter || connFilter.values.map(String).includes(String(c.connection_id)),
+  );
+  const rules = await midAlertRules(store, conns.map((c) => String(c.connection_id)));
+  // One query per account zone: every MID's months are cut in its own account's zone.
+  const byZone = new Map<string, { id: string; name: string }[]>();
+  for (const c of conns) byZone.set(String(c.timezone), [...(byZone.get(String(c.timezone)) ?? []), { id: String(c.connection_id), name: String(c.name) }]);
+  const cells = new Map<string, Cell>();
+  const mids = new Map<string, { connectionId: string; mid: string; zone: string; region: string }>();
+  const e = eventCol('e');
+  for (const [zone, zc] of byZone) {
+    const startMs = startOfLocalDay(monthStart(lookFrom), zone);
+    const endMs = startOfLocalDay(nextPeriodStart(monthStart(last), 'month'), zone);
+    const p = new Params();
+    const rows = await store.query(
+      `SELECT e.connection_id AS conn, e.merchant_id AS mid, COALESCE(e.card_brand, 'UNKNOWN') AS brand, ${store.sql.periodStartInRange(p.add, 'e.instant', zone, 'month', startMs, endMs)} AS month,
+         COUNT(CASE WHEN e.kind = 'sale' THEN 1 END) AS sales,
+         COUNT(CASE WHEN e.kind = 'chargeback' THEN 1 END) AS cbs,
+         SUM(CASE WHEN e.kind = 'chargeback' AND e.currency = ${p.add(q.currency)} THEN -e.amount_cents ELSE 0 END) AS cb_cents
+       FROM money_events e
+       WHERE e.kind IN ('sale', 'chargeback') AND e.instant >= ${store.sql.instantParam(p.add, startMs)} AND e.instant < ${store.sql.instantParam(p.add, endMs)}
+         AND e.connection_id IN (${zc.map((c) => p.add(c.id)).join(', ')})${filterSql((q.filters ?? []).filter((f) => f.dimension !== 'connection'), e, p)}
+       GROUP BY 1, 2, 3, 4`,
+      p.values,
+    );
+    const names = new Map(zc.map((c) => [c.id, c.name]));
+    for (const r of rows) {
+      const conn = String(r.conn);
+      const mid = r.mid === null ? '(none)' : String(r.mid);
+      const key = JSON.stringify([conn, mid]);
+      mids.set(key, { connectionId: conn, mid, zone, region: programs.visa.regions[names.get(conn) ?? ''] ?? programs.visa.region });
+      const ck = `${key}|${String(r.month).slice(0, 7)}`;
+      const c = cells.get(ck) ?? { sales: new Map(), cbs: new Map(), cents: 0 };
+      const brand = String(r.brand);
+      c.sales.set(brand, (c.sales.get(brand) ?? 0) + n(r.sales));
+      c.cbs.set(brand, (c.cbs.get(brand) ?? 0) + n(r.cbs));
+      c.cents += n(r.cb_cents);
+      cells.set(ck, c);
     }
   }
-  return { from: q.from, to: q.to, zone, currency: q.currency, groupBy: q.groupBy ?? null, thresholds, rows: out };
+  const now = q.now ?? Date.now();
+  const out: MidMonth[] = [];
+  const ordered = [...mids.entries()].sort(([, a], [, b]) => compareGroups({ connectionId: a.connectionId, value: a.mid }, { connectionId: b.connectionId, value: b.mid }));
+  for (const [key, m] of ordered) {
+    // A MID is listed when it has sales or chargebacks in the months shown (or the Mastercard denominator's month before).
+    if (![prevMonth(first), ...shown].some((k) => cells.has(`${key}|${k}`))) continue;
+    const asOf = q.asOfs?.get(m.connectionId) ?? now;
+    const rule = rules.find((r) => r.connectionId === m.connectionId && r.mid === m.mid) ?? rules.find((r) => r.connectionId === m.connectionId && r.mid === '*') ?? null;
+    // Every month from the lookback to the last shown, up to the as-of's month: each with its projection.
+    const months: string[] = [];
+    for (let k = lookFrom; k <= last; k = nextPeriodStart(monthStart(k), 'month').slice(0, 7)) {
+      if (startOfLocalDay(monthStart(k), m.zone) >= asOf) break;
+      months.push(k);
+    }
+    const figures = months.map((k) => {
+      const c = cells.get(`${key}|${k}`);
+      const startMs = startOfLocalDay(monthStart(k), m.zone);
+      const endMs = startOfLocalDay(nextPeriodStart(monthStart(k), 'month'), m.zone);
+      const elapsed = asOf < endMs ? (asOf - startMs) / (endMs - startMs) : 1;
+      const scale = (x: number) => (elapsed < 1 ? Math.round(x / elapsed) : x);
+      const brands = [...new Set([...(c?.sales.keys() ?? []), ...(c?.cbs.keys() ?? [])])].sort().map((b) => ({ brand: b, sales: c?.sales.get(b) ?? 0, chargebacks: c?.cbs.get(b) ?? 0 }));
+      const sum = (f: (b: BrandCounts) => number, only?: string) => brands.filter((b) => !only || b.brand === only).reduce((s, b) => s + f(b), 0);
+      const actual: MidActual = {
+        sales: sum((b) => b.sales), chargebacks: sum((b) => b.chargebacks), visaSales: sum((b) => b.sales, 'VISA'), visaDisputes: sum((b) => b.chargebacks, 'VISA'),
+        mastercardChargebacks: sum((b) => b.chargebacks, 'MASTERCARD'), elapsed,
+      };
+      return { k, elapsed, actual, brands: elapsed < 1 ? brands.map((b) => ({ ...b, sales: scale(b.sales), chargebacks: scale(b.chargebacks) })) : brands, cents: c?.cents ?? 0, mcSales: sum((b) => b.sales, 'MASTERCARD') };
+    });
+    // Mastercard's levels follow the MID month by month from the lookback; the denominator is a complete month.
+    const mc = mastercardMonths(programs, figures.map((f, i) => ({
+      chargebacks: f.brands.filter((b) => b.brand === 'MASTERCARD').reduce((s, b) => s + b.chargebacks, 0),
+      previousMonthSales: i > 0 ? (figures[i - 1]?.mcSales ?? 0) : (cells.get(`${key}|${prevMonth(f.k)}`)?.sales.get('MASTERCARD') ?? 0),
+    })));
+    figures.forEach((f, i) => {
+      if (!shown.includes(f.k)) return;
+      const projected = f.elapsed < 1;
+      const visaSales = f.brands.filter((b) => b.brand === 'VISA').reduce((s, b) => s + b.sales, 0);
+      const visaDisputes = f.brands.filter((b) => b.brand === 'VISA').reduce((s, b) => s + b.chargebacks, 0);
+      const sales = f.brands.reduce((s, b) => s + b.sales, 0);
+      const chargebacks = f.brands.reduce((s, b) => s + b.chargebacks, 0);
+      const row: MidMonth = {
+        connectionId: m.connectionId, mid: m.mid, month: f.k, zone: m.zone, projected, actual: projected ? f.actual : null,
+        sales, chargebacks, chargebackCents: f.cents, ratio: rate(chargebacks, sales), brands: f.brands,
+        // TC40 fraud reports are not in the CRM's data: the ratio counts disputes alone (a lower bound).
+        visa: { ...vampMonth(programs, monthStart(f.k), m.region, { sales: visaSales, disputes: visaDisputes, fraudReports: 0 }), sales: visaSales, disputes: visaDisputes, fraudReports: null, region: m.region },
+        mastercard: { ...(mc[i] as MastercardMonth), sales: f.brands.filter((b) => b.brand === 'MASTERCARD').reduce((s, b) => s + b.sales, 0) },
+        alert: null,
+      };
+      // Early in a month the projection is noise: the rule is judged on the figures so far.
+      const a = f.actual;
+      const judged = projected && f.elapsed < MIN_ALERT_PROJECTION
+        ? { ratio: rate(a.chargebacks, a.sales), chargebacks: a.chargebacks, visa: { ratio: rate(a.visaDisputes, a.visaSales), count: a.visaDisputes }, mastercard: { ratio: rate(a.mastercardChargebacks, row.mastercard.previousMonthSales), chargebacks: a.mastercardChargebacks } }
+        : row;
+      row.alert = rule ? { ...rule, firing: alertFires(rule, judged) } : null;
+      out.push(row);
+    });
+  }
+  return { from: first, to: last, currency: q.currency, programs, rows: out };
 }

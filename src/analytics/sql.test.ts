@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { divRound } from './arith.js';
-import { healthOf } from './mids.js';
 import { periodsOf, previousRange } from './range.js';
 
 describe('report arithmetic and periods', () => {
   it('rounds money halves away from zero, once', () => {
     expect([divRound(5, 2), divRound(-5, 2), divRound(33500, 7), divRound(1, 3), divRound(7, 0)]).toEqual([3, -3, 4786, 0, null]);
-  });
-  it('labels MID ratios against ascending thresholds', () => {
-    const t = [0.009, 0.01, 0.015];
-    expect([healthOf(0.0089, t), healthOf(0.009, t), healthOf(0.0125, t), healthOf(0.015, t), healthOf(null, t)]).toEqual(['ok', 'watch', 'warning', 'excessive', 'no-sales']);
   });
   it('lists ISO weeks across a year end and the previous range of equal length', () => {
     expect(periodsOf('2024-12-28', '2025-01-07', 'week').map((p) => p.key)).toEqual(['2024-W52', '2025-W01', '2025-W02']);

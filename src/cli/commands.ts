@@ -125,8 +125,23 @@ export const commands: CommandEntry[] = [
   },
   {
     path: ['report', 'mids'],
-    summary: 'chargeback ratios per MID per month by the Visa and Mastercard definitions',
+    summary: 'MID health by the card networks\' programs (Visa VAMP, Mastercard ECM), per month; --alerts for cron',
     load: async () => (await import('./commands/report.js')).reportCommand('mids'),
+  },
+  {
+    path: ['report', 'declines'],
+    summary: 'decline rate and top reasons by MID, BIN, card network or cycle; recycling saves by retry',
+    load: async () => (await import('./commands/report.js')).reportCommand('declines'),
+  },
+  {
+    path: ['report', 'chargebacks'],
+    summary: 'chargebacks by reason code (fraud or not), MID, days from sale and cohort, with refunds beside',
+    load: async () => (await import('./commands/report.js')).reportCommand('chargebacks'),
+  },
+  {
+    path: ['mids', 'alerts'],
+    summary: 'list, set or remove MID alert rules (a threshold per MID) that report mids --alerts checks',
+    load: () => import('./commands/mids-alerts.js'),
   },
   {
     path: ['report', 'rebills'],

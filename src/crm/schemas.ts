@@ -182,6 +182,9 @@ export const TransactionRecord = z.object({
   merchantDescriptor: looseFreeText.optional(),
   orderType: looseText.optional(),
   recycleNumber: looseInt.optional(),
+  // Why an attempt was declined (the processor's text) and why a sale was disputed (the issuer's code).
+  responseText: looseFreeText.optional(),
+  chargebackReasonCode: looseFreeText.optional(),
   dateCreated: looseWall,
   dateUpdated: looseWall.optional(),
 });
@@ -410,6 +413,8 @@ export function readTransaction(v: unknown): TransactionRecord {
     merchantDescriptor: optFree(r.merchantDescriptor, 'merchantDescriptor'),
     orderType: optText(r.orderType, 'orderType'),
     recycleNumber: optInt(r.recycleNumber, 'recycleNumber'),
+    responseText: optFree(r.responseText, 'responseText'),
+    chargebackReasonCode: optFree(r.chargebackReasonCode, 'chargebackReasonCode'),
     dateCreated: readWall(r.dateCreated, 'dateCreated'),
     dateUpdated: optWall(r.dateUpdated, 'dateUpdated'),
   };

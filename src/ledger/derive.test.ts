@@ -27,4 +27,13 @@ describe('deriveEvents', () => {
     expect(ev[1]).toMatchObject({ event_id: 'chargeback:7', amount_cents: -2995, instant: dateOnlyToInstant('2025-04-02', Z.zone) });
     expect(deriveEvents(t({ isChargedback: 0, chargebackDate: '2025-04-02' }), Z).map((e) => e.kind)).toEqual(['sale']);
   });
+  it('keeps the card network and BIN (6 digits at most), a decline\'s response text, a chargeback\'s reason code and the retry number', () => {
+    const [d] = deriveEvents(t({ responseType: 'SOFT_DECLINE', responseText: '  Insufficient   funds ', cardType: 'Visa', cardBin: '4111119999', recycleNumber: '2' }), Z);
+    expect(d).toMatchObject({ kind: 'decline', reason: 'Insufficient funds', card_brand: 'VISA', card_bin: '411111', recycle_number: 2 });
+    const [sale, cb] = deriveEvents(t({ isChargedback: 1, chargebackDate: '2025-04-02', chargebackReasonCode: '4837', cardType: '', cardBin: '545454', responseText: 'Approved' }), Z);
+    expect(sale).toMatchObject({ kind: 'sale', reason: null, card_brand: 'MASTERCARD', recycle_number: 0 });
+    expect(cb).toMatchObject({ kind: 'chargeback', reason: '4837', card_brand: 'MASTERCARD', card_bin: '545454' });
+    // A card number in a processor's text is masked before it reaches the ledger.
+    expect(deriveEvents(t({ responseType: 'HARD_DECLINE', responseText: 'Card 4111111111111111 declined' }), Z)[0]?.reason).toBe('Card 411111******1111 declined');
+  });
 });

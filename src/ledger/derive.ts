@@ -8,6 +8,7 @@ import { currencyOf } from '../core/currency.js';
 import { crmWallToInstant, dateOnlyToInstant } from '../core/time.js';
 import { firstItemProductId, type TransactionRecord } from '../crm/schemas.js';
 import { attributionOf } from './attribution.js';
+import { binOf, cardBrandOf, reasonOf } from './cards.js';
 import { eventId, type EventKind, type MoneyEvent } from './events.js';
 
 /** What deriving needs of the account: its time zone (CRM wall times) and its base currency (a bare `$`). */
@@ -49,19 +50,24 @@ export function deriveEvents(t: TransactionRecord, account: AccountContext): Mon
     currency: currencyOf(t.currencyCode, t.currencySymbol, account.baseCurrency),
     coupon_code: null,
     attribution: ownAttribution(t, itemProduct),
+    card_brand: cardBrandOf(t.cardType, t.cardBin),
+    card_bin: binOf(t.cardBin),
+    reason: null,
+    // Blank on first attempts in the CRM (docs/crm-api.md): 0.
+    recycle_number: t.recycleNumber ?? 0,
   };
-  const ev = (kind: EventKind, instant: number, cents: number): MoneyEvent => ({ event_id: eventId(kind, transactionId), kind, instant, amount_cents: cents, ...base });
+  const ev = (kind: EventKind, instant: number, cents: number, reason: string | null = null): MoneyEvent => ({ event_id: eventId(kind, transactionId), kind, instant, amount_cents: cents, ...base, reason });
   const out: MoneyEvent[] = [];
   if (ok && (type === 'SALE' || type === 'CAPTURE')) out.push(ev('sale', created, Math.abs(amount)));
   else if (ok && type === 'REFUND') out.push(ev('refund', created, -Math.abs(amount)));
   else if (ok && type === 'VOID') out.push(ev('void', created, -Math.abs(amount)));
   // A declined sale attempt: kept for approval rates, never summed as money.
-  else if (!ok && (type === 'SALE' || type === 'AUTHORIZE')) out.push(ev('decline', created, Math.abs(amount)));
+  else if (!ok && (type === 'SALE' || type === 'AUTHORIZE')) out.push(ev('decline', created, Math.abs(amount), reasonOf(t.responseText)));
   if (t.isChargedback) {
     const date = (t.chargebackDate ?? '').slice(0, 10);
     // chargebackDate is a calendar date in the account zone: its event instant is 12:00 that day.
     const at = (date && dateOnlyToInstant(date, zone)) || created;
-    out.push(ev('chargeback', at, -Math.abs(t.chargebackAmount ?? amount)));
+    out.push(ev('chargeback', at, -Math.abs(t.chargebackAmount ?? amount), reasonOf(t.chargebackReasonCode)));
   }
   return out;
 }

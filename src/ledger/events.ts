@@ -45,6 +45,17 @@ export type MoneyEvent = {
   coupon_code: string | null;
   /** Where the product and purchase came from (attribution.ts); null while unresolved. */
   attribution: string | null;
+  /**
+   * The card's network (cards.ts: VISA, MASTERCARD, AMEX, DISCOVER, or the CRM's own card type); null
+   * when the CRM says nothing. Optional, as the columns migration 12 added: absent is null.
+   */
+  card_brand?: string | null;
+  /** The card's first 6 digits, never more (cards.ts). */
+  card_bin?: string | null;
+  /** A decline's response text (`responseText`), a chargeback's reason code (`chargebackReasonCode`); else null. */
+  reason?: string | null;
+  /** A sale's or a decline's retry number within recycle billing (`recycleNumber`; 0 for a first attempt). */
+  recycle_number?: number | null;
 };
 
 /**

@@ -6,3 +6,4 @@ export * from './measures.js';
 export * from './dimensions.js';
 export * from './attribution.js';
 export * from './reversals.js';
+export * from './cards.js';

@@ -26,4 +26,11 @@ describe('chargeback reversals', () => {
     const settled = [held('chargeback_reversal:9', 'chargeback_reversal', 7000, 5000), held('chargeback:9', 'chargeback', 2000, -5000)];
     expect(brief(withDisputeHistory([base, cb(11000)], settled, 11000))).toEqual([['sale:9', 1000, 5000], ['chargeback:9', 2000, -5000], ['chargeback_reversal:9', 7000, 5000], ['chargeback:9:2', 11000, -5000]]);
   });
+  it('keeps the reason code a past dispute was booked with, on it and on its reversal', () => {
+    const settled = [{ ...held('chargeback:9', 'chargeback', 2000, -5000), reason: '13.1' }, { ...held('chargeback_reversal:9', 'chargeback_reversal', 7000, 5000), reason: '13.1' }];
+    const out = withDisputeHistory([base, { ...cb(11000), reason: '10.4' }], settled, 11000);
+    expect(out.map((e) => [e.event_id, e.reason])).toEqual([['sale:9', undefined], ['chargeback:9', '13.1'], ['chargeback_reversal:9', '13.1'], ['chargeback:9:2', '10.4']]);
+    const cleared = withDisputeHistory([base], [{ ...held('chargeback:9', 'chargeback', 2000, -5000), reason: '4837' }], 7000);
+    expect(cleared.map((e) => [e.event_id, e.reason])).toEqual([['sale:9', undefined], ['chargeback:9', '4837'], ['chargeback_reversal:9', '4837']]);
+  });
 });

@@ -15,6 +15,8 @@ export interface DisputeEvent {
   kind: 'chargeback' | 'chargeback_reversal';
   instant: number;
   amount_cents: number;
+  /** The reason code it was booked with (a reversal: the reversed chargeback's); absent when not read. */
+  reason?: string | null;
 }
 
 const generationOf = (id: string): number => {
@@ -39,7 +41,8 @@ export function withDisputeHistory(derived: MoneyEvent[], stored: readonly Dispu
   const open = last.kind === 'chargeback';
   const generation = generationOf(last.event_id);
   const txn = template.transaction_id;
-  const as = (e: DisputeEvent): MoneyEvent => ({ ...template, event_id: e.event_id, kind: e.kind, instant: e.instant, amount_cents: e.amount_cents });
+  // A past dispute keeps the reason code it was booked with.
+  const as = (e: DisputeEvent): MoneyEvent => ({ ...template, event_id: e.event_id, kind: e.kind, instant: e.instant, amount_cents: e.amount_cents, reason: e.reason !== undefined ? e.reason : template.reason });
   const out = [...others, ...history.map(as)];
   if (current && open) {
     // The open dispute, as the CRM now states it (amount or date corrected): the same event, updated.
@@ -47,7 +50,7 @@ export function withDisputeHistory(derived: MoneyEvent[], stored: readonly Dispu
   } else if (current) {
     out.push({ ...current, event_id: eventId('chargeback', txn, generation + 1) });
   } else if (open) {
-    out.push({ ...template, event_id: eventId('chargeback_reversal', txn, generation), kind: 'chargeback_reversal', instant: seenAt ?? last.instant, amount_cents: -last.amount_cents });
+    out.push({ ...template, event_id: eventId('chargeback_reversal', txn, generation), kind: 'chargeback_reversal', instant: seenAt ?? last.instant, amount_cents: -last.amount_cents, reason: last.reason !== undefined ? last.reason : template.reason });
   }
   return out;
 }

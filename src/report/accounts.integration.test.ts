@@ -88,13 +88,14 @@ describe.each(['duckdb', 'postgres'] as const)('two accounts with the same ids i
       ['retention', { groupBy: 'campaign' }],
       ['series', { groupBy: 'mid', by: 'month' }],
       ['mids', {}],
-      ['mids', { groupBy: 'campaign' }],
+      ['declines', {}],
+      ['chargebacks', { by: 'mid' }],
     ];
     for (const [name, params] of cases) {
       const both = await report(name, params);
       const rows = (b: unknown) => {
-        const x = b as { cohorts?: { connection: string | null }[]; rows?: { connection: string | null }[]; points?: { connection: string | null }[] };
-        return x.cohorts ?? x.rows ?? x.points ?? [];
+        const x = b as { cohorts?: { connection: string | null }[]; rows?: { connection: string | null }[]; points?: { connection: string | null }[]; byMid?: { connection: string | null }[] };
+        return x.cohorts ?? x.byMid ?? x.rows ?? x.points ?? [];
       };
       expect(rows(both).length, name).toBeGreaterThan(0);
       for (const seed of ['a', 'b'] as const) {

@@ -38,7 +38,11 @@ const CASES: [ReportName, Record<string, string | string[]>][] = [
   ['retention', { from: '2024-11-01', to: '2025-03-31', tz: NY, asOf: '2025-03-01' }],
   ['retention', { from: '2024-11-01', to: '2025-03-31', tz: NY, groupBy: 'mid', filter: 'campaign:1', asOf: '2025-06-01' }],
   ['mids', { from: '2024-12-01', to: '2025-02-28', tz: NY }],
-  ['mids', { from: '2024-12-01', to: '2025-02-28', tz: NY, groupBy: 'campaign', thresholds: '0.5,2,30' }],
+  ['mids', { from: '2024-12-01', to: '2025-02-28', tz: 'Pacific/Auckland', connection: 'golden' }],
+  ['declines', { from: '2024-12-01', to: '2025-03-31', tz: NY }],
+  ['declines', { from: '2024-12-01', to: '2025-03-31', tz: NY, by: 'cycle', filter: 'campaign:1' }],
+  ['chargebacks', { from: '2024-12-01', to: '2025-03-31', tz: NY }],
+  ['chargebacks', { from: '2024-12-01', to: '2025-03-31', tz: 'Asia/Kolkata', by: 'days' }],
   ['economics', { from: '2024-11-01', to: '2025-03-31', tz: NY, source: 'campaign', horizons: '7,30,90', asOf: '2025-06-01' }],
   ['economics', { from: '2024-11-01', to: '2025-03-31', tz: NY, by: 'week', connection: 'golden', asOf: '2025-02-01' }],
   // Two accounts, two currencies: groups keyed by connection, names, filters by name and CONNECTION:ID.
@@ -152,8 +156,9 @@ describe('konduit report --format json and the HTTP API', () => {
     expect(pesos.groups.map((g) => [g.group, g.name])).toEqual([['second:501', 'Gateway Five-O-One']]);
     // Golden's campaign 1 by name and second's campaign 2 by CONNECTION:ID: 225.00 + 25.00.
     expect((at(2) as SummaryJson).total.grossRevenue.current).toBe('250.00');
-    // MID 501 by the second account's name for it: that account's MID alone.
-    expect((at(7) as MidsJson).rows.map((r) => [r.key, r.name, r.sales])).toEqual([['second:501', 'Gateway Five-O-One', 2]]);
+    // MID 501 by the second account's name for it: that account's MID alone, its sales of both currencies
+    // (the networks count transactions, whatever their currency).
+    expect((at(7) as MidsJson).rows.map((r) => [r.key, r.name, r.sales])).toEqual([['second:501', 'Gateway Five-O-One', 4]]);
   });
 
   it('list a dimension\'s values with their names (the API), and refuse a dimension it does not have', async () => {
@@ -170,6 +175,51 @@ describe('konduit report --format json and the HTTP API', () => {
     expect(await get('/api/dimensions/colour/values')).toMatchObject({ status: 400, body: { error: { code: 'invalid_parameter', param: 'dimension' } } });
     expect(await get('/api/dimensions/campaign/values?limit=0')).toMatchObject({ status: 400, body: { error: { code: 'invalid_parameter', param: 'limit' } } });
     expect(await get('/api/dimensions/campaign/values?sort=name')).toMatchObject({ status: 400, body: { error: { code: 'unknown_parameter', param: 'sort' } } });
+  });
+
+  it('keep MID alert rules (CLI and API alike), and report mids --alerts exits 1 while one fires', async () => {
+    await srv?.close();
+    await store?.close();
+    const alerts = (...a: string[]) => runCli(['report', 'mids', '--alerts', '--from', '2025-01-01', '--to', '2025-02-28', '--db', db, ...a]);
+    expect((await alerts()).code).toBe(0);
+    // MID 501, January: 1 chargeback in 4 sales (25%) of cards of no known network: "total" compares it.
+    expect((await runCli(['mids', 'alerts', 'set', '--connection', 'golden', '--mid', '501', '--threshold', '20', '--metric', 'total', '--min-count', '1', '--db', db])).code).toBe(0);
+    const fired = await alerts();
+    expect([fired.code, fired.out]).toEqual([1, expect.stringMatching(/^Connection\s+MID\s+MID name\s+Month\s+Rule/)]);
+    expect(fired.out).toMatch(/golden\s+501\s+2025-01\s+total >= 20%, 1\+\s+-\s+0\s+-\s+0/);
+    const json = JSON.parse((await alerts('--format', 'json')).out) as MidsJson;
+    expect(json.alerts.map((a) => [a.key, a.month, a.ratio, a.alert])).toEqual([['golden:501', '2025-01', 0.25, { scope: 'mid', metric: 'total', threshold: 0.2, minCount: 1, firing: true }]]);
+    // Two chargebacks asked for: quiet again; a bad threshold is a usage error naming the flag.
+    await runCli(['mids', 'alerts', 'set', '--connection', 'golden', '--mid', '501', '--threshold', '20', '--metric', 'total', '--min-count', '2', '--db', db]);
+    expect((await alerts()).code).toBe(0);
+    const bad = await runCli(['mids', 'alerts', 'set', '--connection', 'golden', '--mid', '501', '--threshold', 'high', '--db', db]);
+    expect([bad.code, bad.err]).toEqual([2, expect.stringContaining('--threshold is not valid: expected a ratio above 0% and at most 100%')]);
+    expect((await runCli(['mids', 'alerts', 'set', '--connection', 'nope', '--mid', '1', '--threshold', '1', '--db', db])).code).toBe(1);
+    const listed = JSON.parse((await runCli(['mids', 'alerts', '--format', 'json', '--db', db])).out) as { rules: unknown[] };
+    expect(listed.rules).toEqual([{ connection: 'golden', mid: '501', metric: 'total', threshold: 0.2, minCount: 2, updatedAt: expect.any(String) }]);
+
+    store = await openDuckDbStore(db, { secretKey: keyFromPassphrase(SECRET) });
+    srv = await startServer({ store, statePath: null, locksDir: join(dir, 'locks'), port: 0, adminPassword: ADMIN, webRoot: null, schedule: false });
+    const login = await fetch(`${srv.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: srv.url }, body: JSON.stringify({ username: 'admin', password: ADMIN }) });
+    const cookie = login.headers.getSetCookie().map((x) => x.split(';')[0]).join('; ');
+    const csrf = /konduit_csrf=([^;]+)/.exec(cookie)?.[1] ?? '';
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${srv!.url}${path}`, { method, headers: { cookie, origin: srv!.url, 'content-type': 'application/json', 'x-csrf-token': csrf }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: res.status, body: res.status === 204 ? null : ((await res.json()) as Record<string, unknown>) };
+    };
+    expect((await call('GET', '/api/connections/golden/mid-alerts')).body).toEqual({ rules: listed.rules });
+    expect(await call('PUT', '/api/connections/golden/mid-alerts/*', { metric: 'any', threshold: 0.009, minCount: 10 })).toMatchObject({ status: 200, body: { rule: { mid: '*', metric: 'any', threshold: 0.009, minCount: 10 } } });
+    expect(await call('PUT', '/api/connections/golden/mid-alerts/501', { metric: 'total', threshold: 0.1 })).toMatchObject({ status: 200, body: { rule: { mid: '501', threshold: 0.1, minCount: 0 } } });
+    expect(await call('PUT', '/api/connections/golden/mid-alerts/501', { metric: 'amex', threshold: 0.1 })).toMatchObject({ status: 400, body: { error: { code: 'invalid_parameter', param: 'metric' } } });
+    expect(await call('PUT', '/api/connections/golden/mid-alerts/501', { threshold: 2 })).toMatchObject({ status: 400, body: { error: { code: 'invalid_parameter', param: 'threshold' } } });
+    expect(await call('PUT', '/api/connections/golden/mid-alerts/501', { threshold: 0.1, colour: 1 })).toMatchObject({ status: 400, body: { error: { code: 'unknown_parameter', param: 'colour' } } });
+    // The report answers with the new rule at once (the cache is dropped), and marks the month it fires in.
+    const mids = (await call('GET', '/api/reports/mids?from=2025-01-01&to=2025-02-28&connection=golden')).body as unknown as MidsJson;
+    expect(mids.alerts.map((a) => [a.mid, a.month])).toEqual([['501', '2025-01']]);
+    expect(mids.rows.find((r) => r.mid === '502')?.alert).toMatchObject({ scope: 'connection', metric: 'any', firing: false });
+    expect((await call('DELETE', '/api/connections/golden/mid-alerts/501')).status).toBe(204);
+    expect(await call('DELETE', '/api/connections/golden/mid-alerts/501')).toMatchObject({ status: 404, body: { error: { code: 'unknown_alert_rule' } } });
+    expect((await call('DELETE', '/api/connections/golden/mid-alerts/*')).status).toBe(204);
   });
 
   it('refuse a report over connections of different base currencies alike, naming them', async () => {

@@ -9,7 +9,7 @@
 import { csvText } from '../core/csv.js';
 import { localMinute } from '../core/time.js';
 import { DIMENSION_SPECS, RATE_FIGURES, type Dimension, type Figures } from '../analytics/index.js';
-import { SOURCE_DIMENSION, type CoverageJson, type CurrencyJson, type EconomicsCellJson, type EconomicsRowJson, type GroupJson, type MarginJson, type Rate, type ReportJson, type RetentionRowJson } from './json.js';
+import { SOURCE_DIMENSION, type ChargebackCountsJson, type CoverageJson, type CurrencyJson, type EconomicsCellJson, type EconomicsRowJson, type GroupJson, type MarginJson, type Rate, type ReportJson, type RetentionRowJson } from './json.js';
 import type { RenderedReport } from './run.js';
 
 export type Format = 'table' | 'json' | 'csv';
@@ -244,21 +244,118 @@ export function rebillRatesGrid(r: ReportJson['rebills'], format: Format): Grid 
   };
 }
 
-/** MID health: one row per MID (and group) per month. */
+const pctText = (r: number) => `${(r * 100).toFixed(2).replace(/\.?0+$/, '')}%`;
+
+/** A projected month: "~" after the month in tables; CSV has a column for it. */
+const monthCell = (m: { month: string; projected: boolean }, format: Format) => `${m.month}${format !== 'csv' && m.projected ? '~' : ''}`;
+
+/** A MID's alert rule in words: "visa >= 0.9%, 10+" (and whether it fires, in tables). */
+function alertCell(a: ReportJson['mids']['rows'][number]['alert'], format: Format): string {
+  if (!a) return '';
+  const rule = `${a.metric} >= ${pctText(a.threshold)}${a.minCount > 0 ? `, ${a.minCount}+` : ''}`;
+  return format === 'csv' ? rule : `${a.firing ? 'FIRING ' : ''}${rule}`;
+}
+
+/** MID health: one row per MID per month (or, for `alerts`, per month whose alert fires). */
 export function midsGrid(r: ReportJson['mids'], format: Format): Grid {
-  // The MID's connection is its group's (and, grouped by connection, the group itself): shown once.
-  const by = r.groupBy === 'connection' ? null : r.groupBy;
-  const skip = by && DIMENSION_SPECS[by].scoped ? 1 : 0;
+  if (r.view === 'alerts') {
+    return {
+      columns: ['Connection', 'MID', 'MID name', 'Month', ...(format === 'csv' ? ['Projected'] : []), 'Rule', 'VAMP ratio', 'Visa disputes', 'Mastercard ratio', 'Mastercard chargebacks'],
+      rows: r.alerts.map((m) => [
+        m.connection, m.mid, m.name ?? '', monthCell(m, format), ...(format === 'csv' ? [String(m.projected)] : []), alertCell(m.alert, 'csv'),
+        rateCell(m.visa.ratio, format), String(m.visa.count), rateCell(m.mastercard.ratio, format), String(m.mastercard.chargebacks),
+      ]),
+    };
+  }
   return {
     columns: [
-      'Connection', 'MID', 'MID name', ...groupCols(by).slice(skip), 'Month', 'Sales', 'Previous month\'s sales', 'Chargebacks', `Chargeback amount (${r.currency})`,
-      'Visa ratio', 'Visa health', 'Mastercard ratio', 'Mastercard health',
+      'Connection', 'MID', 'MID name', 'Month', ...(format === 'csv' ? ['Projected'] : []), 'Sales', 'Chargebacks', `Chargeback amount (${r.currency})`, 'Ratio',
+      'Visa sales', 'Visa disputes', 'VAMP ratio', 'VAMP', 'Mastercard previous month\'s sales', 'Mastercard chargebacks', 'Mastercard ratio', 'Mastercard', 'Alert',
     ],
     rows: r.rows.map((m) => [
-      m.connection, m.mid, m.name ?? '', ...groupCells(by, { group: m.group, connection: m.connection, id: m.groupId, name: m.groupName }).slice(skip),
-      m.month, String(m.sales), String(m.previousMonthSales), String(m.chargebacks), m.chargebackAmount, rateCell(m.visaRatio, format), m.visaHealth, rateCell(m.mastercardRatio, format), m.mastercardHealth,
+      m.connection, m.mid, m.name ?? '', monthCell(m, format), ...(format === 'csv' ? [String(m.projected)] : []), String(m.sales), String(m.chargebacks), m.chargebackAmount, rateCell(m.ratio, format),
+      String(m.visa.sales), String(m.visa.disputes), rateCell(m.visa.ratio, format), m.visa.status, String(m.mastercard.previousMonthSales), String(m.mastercard.chargebacks), rateCell(m.mastercard.ratio, format), m.mastercard.status,
+      alertCell(m.alert, format),
     ]),
   };
+}
+
+/** The lines under a MID health table: what the labels mean, with the parameters used. */
+export function programsNote(r: ReportJson['mids']): string {
+  const mc = r.programs.mastercard.levels.map((l) => `${l.name} at ${pctText(l.ratio)} and ${l.minCount}+ chargebacks${l.consecutiveMonths > 1 ? ` in ${l.consecutiveMonths} consecutive months` : ''}`).join('; ');
+  const visa = r.programs.visa.merchant.map((t) => `from ${t.from}${t.regions === '*' ? '' : ` (${t.regions.join(', ')})`} ${pctText(t.ratio)} and ${t.minCount}+`).join('; ');
+  return [
+    `Mastercard (chargebacks / the previous month's sales): ${mc}.`,
+    `Visa VAMP (disputes / settled sales; fraud reports are not in the CRM's data): excessive ${visa}; region ${r.programs.visa.region}.`,
+    'Months are the accounts\' (the networks count by processing date); a month ending in ~ is projected to its end from the data so far.',
+  ].map((l) => `${l}\n`).join('');
+}
+
+const reasonsCell = (list: { reason: string | null; share: Rate }[]) => list.map((x) => `${x.reason ?? '(none)'} ${pct(x.share)}`).join('; ');
+
+/** Declines: the rows of the report's view (`by`). */
+export function declinesGrid(r: ReportJson['declines'], format: Format): Grid {
+  const counts = (x: { attempts: number; approvals: number; declines: number; declineRate: Rate }) => [String(x.attempts), String(x.approvals), String(x.declines), rateCell(x.declineRate, format)];
+  const countCols = ['Attempts', 'Approvals', 'Declines', 'Decline rate'];
+  switch (r.by) {
+    case 'reason':
+      return { columns: ['Reason', 'Declines', 'Share'], rows: r.reasons.map((x) => [x.reason ?? '(none)', String(x.declines), rateCell(x.share, format)]) };
+    case 'retry':
+      return { columns: ['Retry', 'Attempts', 'Approvals', 'Approval rate'], rows: r.recycle.byRetry.map((x) => [String(x.retry), String(x.attempts), String(x.approvals), rateCell(x.approvalRate, format)]) };
+    case 'days':
+      return { columns: ['Retry', 'Days after first decline', 'Saves'], rows: r.recycle.byDays.map((x) => [String(x.retry), String(x.days), String(x.saves)]) };
+    case 'mid':
+      return {
+        columns: ['Connection', 'MID', 'MID name', ...countCols, 'Top reasons'],
+        rows: r.rows.map((x) => [x.connection ?? '', x.value ?? '(none)', x.name ?? '', ...counts(x), reasonsCell(x.reasons)]),
+      };
+    default: {
+      const label = r.by === 'bin' ? 'BIN' : r.by === 'brand' ? 'Card network' : 'Billing cycle';
+      return { columns: [label, ...countCols, 'Top reasons'], rows: r.rows.map((x) => [x.value ?? '(none)', ...counts(x), reasonsCell(x.reasons)]) };
+    }
+  }
+}
+
+/** The line under a declines table: the range's totals and recycling. */
+export function declinesNote(r: ReportJson['declines']): string {
+  const t = r.total;
+  const more = r.moreRows > 0 ? ` ${r.moreRows} more BINs with declines are not listed.` : '';
+  return `${t.attempts} attempts, ${t.declines} declined (${pct(t.declineRate)}). Rebills: ${r.recycle.firstDeclines} first attempts declined, ${r.recycle.saves} saved by a retry (${pct(r.recycle.saveRate)}).${more}\n`;
+}
+
+/** Chargebacks: the rows of the report's view (`by`), each with the refunds of the same sales beside. */
+export function chargebacksGrid(r: ReportJson['chargebacks'], format: Format): Grid {
+  const cur = r.currency;
+  const cols = ['Chargebacks', `Amount (${cur})`, 'Fraud', `Fraud amount (${cur})`, 'Also refunded', `Refunded (${cur})`];
+  const cells = (x: ChargebackCountsJson) => [String(x.chargebacks), x.amount, String(x.fraud), x.fraudAmount, String(x.refunded), x.refundAmount];
+  switch (r.by) {
+    case 'mid':
+      return {
+        columns: ['Connection', 'MID', 'MID name', 'Sales', ...cols.slice(0, 1), 'Chargeback rate', ...cols.slice(1)],
+        rows: r.byMid.map((x) => {
+          const c = cells(x);
+          return [x.connection, x.mid ?? '(none)', x.name ?? '', String(x.sales), c[0] ?? '', rateCell(x.chargebackRate, format), ...c.slice(1)];
+        }),
+      };
+    case 'days':
+      return { columns: ['Days from sale', ...cols], rows: r.byDays.map((x) => [x.from === null ? 'sale not in the data' : x.to === null ? `${x.from}+` : `${x.from}-${x.to}`, ...cells(x)]) };
+    case 'cohort':
+      return { columns: ['Sale month', ...cols], rows: r.byCohort.map((x) => [x.cohort ?? 'sale not in the data', ...cells(x)]) };
+    default:
+      return {
+        columns: ['Reason code', 'Network', 'Fraud code', 'Description', ...cols.slice(0, 2), 'Share', ...cols.slice(2)],
+        rows: r.byReason.map((x) => {
+          const c = cells(x);
+          return [x.reason ?? '(none)', x.network ?? '', x.isFraud === null ? '' : x.isFraud ? 'yes' : 'no', x.description ?? '', c[0] ?? '', c[1] ?? '', rateCell(x.share, format), ...c.slice(2)];
+        }),
+      };
+  }
+}
+
+/** The line under a chargebacks table: the range's totals. */
+export function chargebacksNote(r: ReportJson['chargebacks']): string {
+  const t = r.total;
+  return `${t.chargebacks} chargebacks (${t.amount} ${r.currency}), ${t.fraud} under fraud codes, of ${t.sales} sales (${pct(t.chargebackRate)}); ${t.refunded} of their sales were also refunded (${t.refundAmount}); ${t.reversals} chargebacks reversed in the range (${t.reversalAmount}); median ${t.medianDays ?? '-'} days from sale.\n`;
 }
 
 /** The line under a table: the currency of its amounts, and the other currencies of the range. */
@@ -289,19 +386,24 @@ export function formatReport(r: RenderedReport, format: Format): string {
       case 'triangle': return triangleGrid(r.body, format);
       case 'retention': return retentionGrid(r.body, format);
       case 'mids': return midsGrid(r.body, format);
+      case 'declines': return declinesGrid(r.body, format);
+      case 'chargebacks': return chargebacksGrid(r.body, format);
       case 'rebills': return rebillsGrid(r.body, format);
       case 'economics': return economicsGrid(r.body, format);
     }
   })();
   if (format === 'csv') return gridToCsv(grid);
   // Retention's table is followed by its rebill attempts by retry (in JSON they are rebillAttempts);
-  // rebills ahead's by the rates it used and the overdue subscriptions.
+  // rebills ahead's by the rates it used and the overdue subscriptions; MID health, declines and
+  // chargebacks by their notes (the programs' parameters, the totals).
   const more =
     r.name === 'retention' && r.body.rows.some((x) => x.rebillAttempts.length > 0) ? `\nRebill attempts by retry (cycles 2 and later):\n${gridToTable(retentionRetryGrid(r.body, format))}`
     : r.name === 'rebills' ? `\nApproval observed per cycle (every rebill cycle together: "all"):\n${gridToTable(rebillRatesGrid(r.body, format))}\nOverdue (next bill date passed, not billed): ${r.body.overdue.subscriptions} subscriptions, ${r.body.overdue.listPrice} ${r.body.currency} list price.\n`
     : r.name === 'economics' ? `\n${ECONOMICS_LEGEND}`
     : '';
-  return `${gridToTable(grid)}${more}\n${currencyNote(r.body)}${coverageNote(r.body)}`;
+  const own = r.name === 'mids' ? programsNote(r.body) : r.name === 'declines' ? declinesNote(r.body) : r.name === 'chargebacks' ? chargebacksNote(r.body) : '';
+  const empty = r.name === 'mids' && r.body.view === 'alerts' && r.body.alerts.length === 0 ? 'No alert rule fires.\n' : '';
+  return `${empty || gridToTable(grid)}${more}\n${own}${currencyNote(r.body)}${coverageNote(r.body)}`;
 }
 
 /** What the marks of the economics table mean. */

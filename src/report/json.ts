@@ -13,7 +13,8 @@ import type { SourceKind } from '../ledger/costs.js';
 import {
   MARGIN_MONEY, MARGIN_RATES, MONEY_FIGURES, nameOf, RATE_FIGURES, ROAS_HORIZONS,
   type ComparedMargin, type EconomicsReport, type EconomicsRow, type PaybackStatus, type MarginFigures,
-  type Basis, type CohortReport, type ReportCoverage, type ReportWarning, type ComparedFigures, type CurrencyGross, type CycleRow, type RetentionRow, type RetryRow, type CycleRate, type RateUsed, type RebillsReport, type Dimension, type Figures, type Group, type MidMonth, type MidReport, type NameBook, type Period, type RetentionReport, type SeriesReport, type SummaryReport, type TriangleReport,
+  type Basis, type CohortReport, type ReportCoverage, type ReportWarning, type ComparedFigures, type CurrencyGross, type CycleRow, type RetentionRow, type RetryRow, type CycleRate, type RateUsed, type RebillsReport, type Dimension, type Figures, type Group, type MidReport, type NameBook, type Period, type RetentionReport, type SeriesReport, type SummaryReport, type TriangleReport,
+  type AcquirerScale, type AlertMetric, type ChargebackCounts, type ChargebackReport, type ChargebackView, type CodeNetwork, type DeclineCounts, type DeclineReport, type DeclineView, type MastercardStatus, type Programs, type VampStatus,
 } from '../analytics/index.js';
 
 /** Money: a decimal string in the report currency's minor units, e.g. "1234.50" or "-10.00" (USD), "125000" (CLP). */
@@ -220,25 +221,136 @@ export interface RebillsJson extends CurrencyJson, CoverageJson {
   truncated: boolean;
 }
 
+/** A VAMP threshold as a body names it: a fraction and a count minimum, from a date, in regions. */
+export interface VampThresholdJson {
+  from: string;
+  regions: string[] | '*';
+  ratio: number;
+  minCount: number;
+}
+
 /**
- * One MID's month: the MID (its connection, id and name, and a key unique across connections), the
- * breakdown's group (`group`, `groupId`, `groupName`: GroupJson's key, id and name; its connection is the
- * MID's), the analytics row's counts, its amount as money and its ratios rounded.
+ * One MID's month (docs/metrics.md, "MID health"): the MID (its connection, id and name, and a key unique
+ * across connections), the month in the account's zone, every network together, each network's counts,
+ * Visa's VAMP and Mastercard's program, and the MID's alert rule. A projected month's figures are
+ * projected to the month's end; `actual` holds them so far.
  */
-export type MidMonthJson = { key: string; connection: string; mid: string; name: string | null; group: string | null; groupId: string | null; groupName: string | null } & Omit<
-  MidMonth,
-  'connectionId' | 'mid' | 'group' | 'chargebackCents' | 'visaRatio' | 'mastercardRatio'
-> & { chargebackAmount: Money; visaRatio: Rate; mastercardRatio: Rate };
+export interface MidMonthJson {
+  key: string;
+  connection: string;
+  mid: string;
+  name: string | null;
+  /** YYYY-MM in the account's zone (`timeZone`). */
+  month: string;
+  timeZone: string;
+  projected: boolean;
+  actual: { sales: number; chargebacks: number; visaSales: number; visaDisputes: number; mastercardChargebacks: number; elapsed: Rate } | null;
+  sales: number;
+  chargebacks: number;
+  /** In the body's currency only (counts are of every currency). */
+  chargebackAmount: Money;
+  /** Chargebacks / the same month's sales, every network together. */
+  ratio: Rate;
+  brands: { brand: string; sales: number; chargebacks: number }[];
+  visa: {
+    sales: number;
+    disputes: number;
+    /** TC40 fraud reports: not in the CRM's data (null): the ratio counts disputes alone, a lower bound. */
+    fraudReports: number | null;
+    /** Fraud reports + disputes: what the count minimum applies to. */
+    count: number;
+    ratio: Rate;
+    /** excessive only when the ratio AND the count reach the month's threshold. */
+    status: VampStatus;
+    threshold: VampThresholdJson | null;
+    region: string;
+    acquirerScale: AcquirerScale;
+  };
+  mastercard: {
+    sales: number;
+    previousMonthSales: number;
+    chargebacks: number;
+    ratio: Rate;
+    /** The levels this month meets on its own (ratio and count). */
+    meets: string[];
+    /** The level the MID is in (CMM, ECM, HECM), entered over its consecutive months. */
+    status: MastercardStatus;
+  };
+  /** The MID's alert rule (`scope` mid: its own; connection: its connection's default). */
+  alert: { scope: 'mid' | 'connection'; metric: AlertMetric; threshold: number; minCount: number; firing: boolean } | null;
+}
 
 /** GET /api/reports/mids, `konduit report mids --format json`. */
 export interface MidsJson extends CurrencyJson, CoverageJson {
+  /** First and last month (YYYY-MM; each connection's months in its account's zone). */
+  from: string;
+  to: string;
+  /** The programs' parameters the labels were given by (ratios as fractions). */
+  programs: {
+    mastercard: { levels: { name: string; ratio: number; minCount: number; consecutiveMonths: number; exitMonths: number }[] };
+    visa: { region: string; regions: Record<string, string>; merchant: VampThresholdJson[]; acquirer: { from: string; aboveStandard: number | null; excessive: number }[] };
+  };
+  /** What a table or CSV of the body lists: every month, or the alerts that fire (`alerts`). */
+  view: 'months' | 'alerts';
+  rows: MidMonthJson[];
+  /** The rows whose alert fires, in the same shape. */
+  alerts: MidMonthJson[];
+}
+
+/** A declines report's counts. */
+export type DeclineCountsJson = Omit<DeclineCounts, 'declineRate'> & { declineRate: Rate };
+
+/** A reason and its declines (share of its row's declines). */
+export interface DeclineReasonJson {
+  reason: string | null;
+  declines: number;
+  share: Rate;
+}
+
+/** GET /api/reports/declines, `konduit report declines --format json`. */
+export interface DeclinesJson extends CurrencyJson, CoverageJson {
   from: string;
   to: string;
   timeZone: string;
-  groupBy: Dimension | null;
-  /** Fractions, ascending. */
-  thresholds: number[];
-  rows: MidMonthJson[];
+  by: DeclineView;
+  total: DeclineCountsJson;
+  /**
+   * The rows of `by` when it is mid, bin, brand or cycle: `key` unique across connections for a MID
+   * ("shop:3"), the value itself otherwise ("(none)" when missing); `connection` a MID's; `name` a MID's.
+   */
+  rows: (DeclineCountsJson & { key: string; connection: string | null; value: string | null; name: string | null; reasons: DeclineReasonJson[] })[];
+  moreRows: number;
+  reasons: DeclineReasonJson[];
+  recycle: {
+    byRetry: { retry: number; attempts: number; approvals: number; approvalRate: Rate }[];
+    firstDeclines: number;
+    saves: number;
+    saveRate: Rate;
+    byDays: { retry: number; days: number; saves: number }[];
+  };
+}
+
+/** A chargebacks report's counts: money as decimal strings. */
+export interface ChargebackCountsJson {
+  chargebacks: number;
+  amount: Money;
+  fraud: number;
+  fraudAmount: Money;
+  refunded: number;
+  refundAmount: Money;
+}
+
+/** GET /api/reports/chargebacks, `konduit report chargebacks --format json`. */
+export interface ChargebacksJson extends CurrencyJson, CoverageJson {
+  from: string;
+  to: string;
+  timeZone: string;
+  by: ChargebackView;
+  total: ChargebackCountsJson & { sales: number; chargebackRate: Rate; reversals: number; reversalAmount: Money; medianDays: number | null };
+  byReason: (ChargebackCountsJson & { reason: string | null; network: CodeNetwork | null; isFraud: boolean | null; description: string | null; share: Rate })[];
+  byMid: (ChargebackCountsJson & { key: string; connection: string; mid: string | null; name: string | null; sales: number; chargebackRate: Rate })[];
+  byDays: (ChargebackCountsJson & { from: number | null; to: number | null })[];
+  byCohort: (ChargebackCountsJson & { cohort: string | null })[];
 }
 
 /** Margin LTV at a horizon (per customer); projected from the observed curve where not observed in full. */
@@ -298,6 +410,8 @@ export interface ReportJson {
   retention: RetentionJson;
   mids: MidsJson;
   rebills: RebillsJson;
+  declines: DeclinesJson;
+  chargebacks: ChargebacksJson;
   economics: EconomicsJson;
 }
 
@@ -309,7 +423,7 @@ export interface RenderContext {
   currencies?: readonly CurrencyGross[];
   /** Names of the values of the dimension grouped by (analytics names.ts). */
   names?: NameBook;
-  /** Names of the MIDs (the MID report). */
+  /** Names of the MIDs (the MID, declines and chargebacks reports). */
   midNames?: NameBook;
   /** Names of the values of a second breakdown (retention's subgroupBy). */
   subgroupNames?: NameBook;
@@ -497,20 +611,70 @@ export function rebillsJson(r: RebillsReport, o: RenderContext = {}): RebillsJso
   };
 }
 
-/** MID health as JSON: one row per MID (and group) per month. */
-export function midsJson(r: MidReport, o: RenderContext = {}): MidsJson {
+/** The programs' parameters as a body names them. */
+function programsJson(p: Programs): MidsJson['programs'] {
+  const vt = (t: Programs['visa']['merchant'][number]): VampThresholdJson => ({ from: t.from, regions: t.regions === '*' ? '*' : [...t.regions], ratio: fraction(t.ratio) ?? 0, minCount: t.minCount });
   return {
-    from: r.from, to: r.to, timeZone: r.zone, ...currencyJson(r.currency, o), groupBy: r.groupBy, thresholds: r.thresholds,
-    rows: byConnection(r.rows.map((m) => {
-      const connection = connectionName(m.connectionId, o);
-      const g = groupJson(r.groupBy, m.group, o);
+    mastercard: { levels: p.mastercard.levels.map((l) => ({ ...l, ratio: fraction(l.ratio) ?? 0 })) },
+    visa: { region: p.visa.region, regions: { ...p.visa.regions }, merchant: p.visa.merchant.map(vt), acquirer: p.visa.acquirer.map((a) => ({ from: a.from, aboveStandard: fraction(a.aboveStandard), excessive: fraction(a.excessive) ?? 0 })) },
+  };
+}
+
+/** MID health as JSON: one row per MID per month, and the rows whose alert fires. */
+export function midsJson(r: MidReport, o: RenderContext = {}, view: MidsJson['view'] = 'months'): MidsJson {
+  const rows = byConnection(r.rows.map((m): MidMonthJson => {
+    const connection = connectionName(m.connectionId, o);
+    return {
+      key: `${connection}:${m.mid}`, connection, mid: m.mid, name: nameOf('mid', o.midNames ?? new Map(), { connectionId: m.connectionId, value: m.mid }),
+      month: m.month, timeZone: m.zone, projected: m.projected, actual: m.actual ? { ...m.actual, elapsed: fraction(m.actual.elapsed) } : null,
+      sales: m.sales, chargebacks: m.chargebacks, chargebackAmount: formatMinor(m.chargebackCents, r.currency), ratio: fraction(m.ratio), brands: m.brands,
+      visa: {
+        sales: m.visa.sales, disputes: m.visa.disputes, fraudReports: m.visa.fraudReports, count: m.visa.count, ratio: fraction(m.visa.ratio), status: m.visa.status,
+        threshold: m.visa.threshold ? { from: m.visa.threshold.from, regions: m.visa.threshold.regions === '*' ? '*' : [...m.visa.threshold.regions], ratio: fraction(m.visa.threshold.ratio) ?? 0, minCount: m.visa.threshold.minCount } : null,
+        region: m.visa.region, acquirerScale: m.visa.acquirerScale,
+      },
+      mastercard: { sales: m.mastercard.sales, previousMonthSales: m.mastercard.previousMonthSales, chargebacks: m.mastercard.chargebacks, ratio: fraction(m.mastercard.ratio), meets: m.mastercard.meets, status: m.mastercard.status },
+      alert: m.alert ? { scope: m.alert.mid === '*' ? 'connection' : 'mid', metric: m.alert.metric, threshold: fraction(m.alert.threshold) ?? 0, minCount: m.alert.minCount, firing: m.alert.firing } : null,
+    };
+  }));
+  return { from: r.from, to: r.to, ...currencyJson(r.currency, o), programs: programsJson(r.programs), view, rows, alerts: rows.filter((m) => m.alert?.firing) };
+}
+
+/** Declines as JSON: counts and rates, reasons, and recycling. */
+export function declinesJson(r: DeclineReport, o: RenderContext = {}): DeclinesJson {
+  const c = (x: DeclineCounts): DeclineCountsJson => ({ attempts: x.attempts, approvals: x.approvals, declines: x.declines, declineRate: fraction(x.declineRate) });
+  const reasons = (list: DeclineReport['reasons']): DeclineReasonJson[] => list.map((x) => ({ reason: x.reason, declines: x.declines, share: fraction(x.share) }));
+  return {
+    from: r.from, to: r.to, timeZone: r.zone, ...currencyJson(r.currency, o), by: r.by, total: c(r.total),
+    rows: byConnection(r.rows.map((x) => {
+      const connection = x.connectionId === null ? null : connectionName(x.connectionId, o);
+      const value = x.value;
       return {
-        key: `${connection}:${m.mid}`, connection, mid: m.mid, name: nameOf('mid', o.midNames ?? new Map(), { connectionId: m.connectionId, value: m.mid }),
-        group: g.group, groupId: g.id, groupName: g.name,
-        month: m.month, sales: m.sales, previousMonthSales: m.previousMonthSales, chargebacks: m.chargebacks, chargebackAmount: formatMinor(m.chargebackCents, r.currency),
-        visaRatio: fraction(m.visaRatio), visaHealth: m.visaHealth, mastercardRatio: fraction(m.mastercardRatio), mastercardHealth: m.mastercardHealth,
+        key: connection === null ? (value ?? '(none)') : `${connection}:${value ?? '(none)'}`, connection, value,
+        name: x.connectionId === null ? null : nameOf('mid', o.midNames ?? new Map(), { connectionId: x.connectionId, value }),
+        ...c(x), reasons: reasons(x.reasons),
       };
     })),
+    moreRows: r.moreRows,
+    reasons: reasons(r.reasons),
+    recycle: { ...r.recycle, byRetry: r.recycle.byRetry.map((x) => ({ ...x, approvalRate: fraction(x.approvalRate) })), saveRate: fraction(r.recycle.saveRate) },
+  };
+}
+
+/** Chargebacks as JSON: every cut with its refunds beside, money as decimal strings. */
+export function chargebacksJson(r: ChargebackReport, o: RenderContext = {}): ChargebacksJson {
+  const m = (cents: number) => formatMinor(cents, r.currency);
+  const c = (x: ChargebackCounts): ChargebackCountsJson => ({ chargebacks: x.chargebacks, amount: m(x.cents), fraud: x.fraud, fraudAmount: m(x.fraudCents), refunded: x.refunded, refundAmount: m(x.refundCents) });
+  return {
+    from: r.from, to: r.to, timeZone: r.zone, ...currencyJson(r.currency, o), by: r.by,
+    total: { ...c(r.total), sales: r.total.sales, chargebackRate: fraction(r.total.chargebackRate), reversals: r.total.reversals, reversalAmount: m(r.total.reversalCents), medianDays: r.total.medianDays },
+    byReason: r.byReason.map((x) => ({ reason: x.reason, network: x.network, isFraud: x.isFraud, description: x.description, ...c(x), share: fraction(x.share) })),
+    byMid: byConnection(r.byMid.map((x) => {
+      const connection = connectionName(x.connectionId, o);
+      return { key: `${connection}:${x.mid ?? '(none)'}`, connection, mid: x.mid, name: nameOf('mid', o.midNames ?? new Map(), { connectionId: x.connectionId, value: x.mid }), ...c(x), sales: x.sales, chargebackRate: fraction(x.chargebackRate) };
+    })),
+    byDays: r.byDays.map((x) => ({ from: x.from, to: x.to, ...c(x) })),
+    byCohort: r.byCohort.map((x) => ({ cohort: x.cohort, ...c(x) })),
   };
 }
 

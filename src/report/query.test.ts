@@ -55,16 +55,19 @@ describe('parseReportQuery', () => {
       }
       return 'accepted';
     };
-    expect(hintOf('mids', { thresholds: '2,1,0.5' })).toBe('See konduit report mids --help.');
+    expect(hintOf('mids', { alerts: 'maybe' })).toBe('See konduit report mids --help.');
     expect(hintOf('triangle', { by: 'week' })).toBe('See konduit report cohorts --triangle --help.');
     expect(hintOf('summary', { from: '2026-02-01', to: '2026-01-01' })).toBe('Swap them: --from 2026-01-01 --to 2026-02-01.');
     expect(hintOf('summary', { connection: 'nope' })).toBe('List them with: konduit connections');
     expect(hintOf('summary', { groupBy: 'colour' }, api)).toBeUndefined();
   });
 
-  it('reads horizons, thresholds (percentages to exact fractions) and asOf (start of that day in tz)', () => {
+  it('reads horizons, alerts, views and asOf (start of that day in tz)', () => {
     expect(parseReportQuery('cohorts', { horizons: '7, 30,90' }, api).horizons).toEqual([7, 30, 90]);
-    expect(parseReportQuery('mids', { thresholds: '0.9,1.0,1.5' }, api).thresholds).toEqual([0.009, 0.01, 0.015]);
+    expect([parseReportQuery('mids', { alerts: 'true' }, api).alerts, parseReportQuery('mids', { alerts: 'no' }, api).alerts, parseReportQuery('mids', {}, api).alerts]).toEqual([true, false, undefined]);
+    // Alerts look at the month of `to` and the one before it.
+    expect(parseReportQuery('mids', { alerts: '1', to: '2026-03-10' }, api).q.from).toBe('2026-02-01');
+    expect([parseReportQuery('declines', {}, api).view, parseReportQuery('declines', { by: 'bin' }, api).view, parseReportQuery('chargebacks', {}, api).view]).toEqual(['mid', 'bin', 'reason']);
     expect(parseReportQuery('triangle', { asOf: '2026-01-01', tz: 'America/New_York' }, api).asOf).toBe(Date.parse('2026-01-01T05:00:00Z'));
   });
 
@@ -73,19 +76,23 @@ describe('parseReportQuery', () => {
     for (const name of REPORT_NAMES.filter((n) => n !== 'rebills')) {
       expect(refusal(name, { from: '2026-02-30' })).toEqual(['invalid_parameter', 'from', 'from "2026-02-30" is not valid: expected a date YYYY-MM-DD, e.g. 2026-01-31']);
       expect(refusal(name, { from: '2026-02-01', to: '2026-01-01' })).toEqual(['invalid_parameter', 'from', 'from "2026-02-01" is not valid: expected a date on or before to (2026-01-01)']);
+      // MID health, declines and chargebacks have rows of their own: no groupBy.
+      const grouped = name !== 'mids' && name !== 'declines' && name !== 'chargebacks';
       expect(refusal(name, { connection: 'nope' })).toEqual(['unknown_connection', 'connection', 'connection "nope" names no connection of this store: expected one of shop']);
       expect(refusal(name, { tz: 'Mars/Base' })[2]).toContain('Mars/Base');
       // Economics is per source of customers (spend is recorded per source): no group-by, no filter.
       if (name === 'economics') continue;
-      expect(refusal(name, { groupBy: 'colour' })[0]).toBe('invalid_parameter');
-      expect(refusal(name, { groupBy: 'campaign', horizonz: '7' })).toEqual(['unknown_parameter', 'horizonz', expect.stringMatching(/^horizonz does not apply to the \w+ report: expected one of from, to, tz, groupBy, filter, connection/)]);
+      expect(refusal(name, { groupBy: 'colour' })[0]).toBe(grouped ? 'invalid_parameter' : 'unknown_parameter');
+      expect(refusal(name, { filter: 'campaign:1', horizonz: '7' })).toEqual(['unknown_parameter', 'horizonz', expect.stringMatching(grouped ? /^horizonz does not apply to the \w+ report: expected one of from, to, tz, groupBy, filter, connection/ : /^horizonz does not apply to the \w+ report: expected one of from, to, tz, filter, connection/)]);
     }
     expect(refusal('economics', { groupBy: 'campaign' })).toEqual(['unknown_parameter', 'groupBy', expect.stringMatching(/^groupBy does not apply to the economics report: expected one of from, to, range, tz, connection, currency, by, source, horizons, asOf/)]);
     expect(refusal('economics', { source: 'tv' })).toEqual(['invalid_parameter', 'source', 'source "tv" is not valid: expected one of campaign, affiliate, subaffiliate, utm']);
     expect(refusal('cohorts', { horizons: '7,x' })).toEqual(['invalid_parameter', 'horizons', 'horizons "7,x" is not valid: expected positive whole numbers of days up to 36600, at most 64 of them, comma-separated, e.g. 7,30,90']);
     expect(refusal('cohorts', { horizons: '0' })[1]).toBe('horizons');
-    expect(refusal('mids', { thresholds: '1.5,1.0,0.9' })[1]).toBe('thresholds');
-    expect(refusal('mids', { thresholds: '0.9,1.0' })[1]).toBe('thresholds');
+    expect(refusal('mids', { alerts: 'maybe' })).toEqual(['invalid_parameter', 'alerts', 'alerts "maybe" is not valid: expected true or false']);
+    expect(refusal('mids', { thresholds: '0.9,1.0,1.5' })[0]).toBe('unknown_parameter');
+    expect(refusal('declines', { by: 'month' })).toEqual(['invalid_parameter', 'by', expect.stringMatching(/expected one of mid, bin, brand, cycle, reason, retry, days$/)]);
+    expect(refusal('chargebacks', { by: 'bin' })[2]).toMatch(/expected one of reason, mid, days, cohort$/);
     expect(refusal('summary', { filter: ['affiliate:A', 'cycle:abc'] })).toEqual(['invalid_parameter', 'filter', expect.stringMatching(/^filter "cycle:abc" is not valid: .*cycle takes a whole number$/)]);
     expect(refusal('summary', { filter: 'campaign:' })[0]).toBe('invalid_parameter');
     expect(refusal('summary', { currency: 'dollars' })).toEqual(['invalid_parameter', 'currency', 'currency "dollars" is not valid: expected an ISO 4217 currency code such as USD, MXN or CLP']);

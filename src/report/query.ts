@@ -10,13 +10,13 @@ import { checkInput, InputError, spell, type Surface } from '../core/input.js';
 import { addDays, isValidTimeZone, localDate, parseWall, startOfLocalDay } from '../core/time.js';
 import { namedRange, RANGE_NAMES, type RangeName } from '../core/ranges.js';
 import { DIMENSION_SPECS, DIMENSIONS, parseDimension, type Dimension, type Filter, type FilterValue } from '../analytics/dimensions.js';
-import { couponCodeKnown, MAX_VALUES, namesOf, valuesNamed, type Basis, type NamedValue, type Period, type RangeQuery } from '../analytics/index.js';
+import { CHARGEBACK_VIEWS, couponCodeKnown, DECLINE_VIEWS, MAX_VALUES, namesOf, valuesNamed, type Basis, type ChargebackView, type DeclineView, type NamedValue, type Period, type RangeQuery } from '../analytics/index.js';
 import { MAX_HORIZON_DAYS, MAX_HORIZONS } from '../analytics/defaults.js';
 import { MAX_REBILL_WINDOW } from '../analytics/rebills.js';
 import type { ConnectionSummary, ReportReader } from '../store/store.js';
 import { SOURCE_KINDS, type SourceKind } from '../ledger/costs.js';
 
-export const REPORT_NAMES = ['summary', 'series', 'cohorts', 'triangle', 'retention', 'mids', 'rebills', 'economics'] as const;
+export const REPORT_NAMES = ['summary', 'series', 'cohorts', 'triangle', 'retention', 'mids', 'declines', 'chargebacks', 'rebills', 'economics'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 
 /** The codes a report request can be refused with. */
@@ -55,10 +55,8 @@ const filter = z.string().transform((s, ctx) => {
 /** An ISO 4217 code, any case. */
 const currency = z.string().trim().regex(/^[A-Za-z]{3}$/).transform((s) => s.toUpperCase());
 const horizons = z.string().transform(list).pipe(z.array(z.string().regex(/^\d{1,5}$/).transform(Number).pipe(z.number().int().positive().max(MAX_HORIZON_DAYS))).min(1).max(MAX_HORIZONS));
-// A percentage becomes a fraction by moving the decimal point ("0.9" -> 0.009), never by a float division
-// that would print as 0.009000000000000001.
-const thresholds = z.string().transform(list).pipe(z.array(z.string().regex(/^\d{1,3}(\.\d+)?$/).transform((s) => Number(`${s}e-2`))).length(3))
-  .refine((t) => t.every((x, i) => i === 0 || x >= (t[i - 1] ?? 0)));
+/** A yes/no switch: true, false, 1, 0, yes or no (a bare `--alerts` is true). */
+const flag = z.string().trim().toLowerCase().pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'])).transform((s) => s === 'true' || s === '1' || s === 'yes');
 
 // Rebills ahead's windows: whole days, ascending (analytics/rebills.ts checks the bounds).
 const windows = z.string().transform(list).pipe(z.array(z.string().regex(/^\d{1,3}$/).transform(Number).pipe(z.number().int().positive().max(MAX_REBILL_WINDOW))).min(1).max(12))
@@ -74,6 +72,8 @@ const COMMON = {
   currency: single(currency),
   range: single(z.enum(RANGE_NAMES)),
 };
+/** The reports with rows of their own (per MID, per reason): no group-by. */
+const { groupBy: _grouped, ...UNGROUPED } = COMMON;
 const basis = single(z.enum(['event', 'crm']));
 /** The margin basis (docs/economics.md): true or false (the CLI's --margin). */
 const margin = single(z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'));
@@ -89,7 +89,10 @@ export const REPORT_PARAMS = {
   triangle: z.strictObject({ ...COMMON, asOf, margin }),
   // Retention is already by billing cycle.
   retention: z.strictObject({ ...COMMON, groupBy: single(dimension(DIMENSIONS.filter((d) => d !== 'cycle'))), subgroupBy: single(dimension(DIMENSIONS.filter((d) => d !== 'cycle'))), asOf }),
-  mids: z.strictObject({ ...COMMON, thresholds: single(thresholds) }),
+  // MID health is per MID (the networks' programs), in the account's months; `alerts` lists the rules that fire.
+  mids: z.strictObject({ ...UNGROUPED, alerts: single(flag) }),
+  declines: z.strictObject({ ...UNGROUPED, by: single(z.enum(DECLINE_VIEWS)) }),
+  chargebacks: z.strictObject({ ...UNGROUPED, by: single(z.enum(CHARGEBACK_VIEWS)) }),
   // Rebills ahead looks forward from the data's as-of (or an earlier day): no range, no breakdown.
   rebills: z.strictObject({ tz: COMMON.tz, connection: COMMON.connection, currency: COMMON.currency, windows: single(windows), asOf }),
   // Spend is recorded per source, so economics is per source: no group-by, no filter but the connection.
@@ -98,7 +101,7 @@ export const REPORT_PARAMS = {
 
 /** The query parameters of a report as a client sends them. */
 export type ReportParams<N extends ReportName> = z.input<(typeof REPORT_PARAMS)[N]>;
-type ParamName = keyof typeof COMMON | 'basis' | 'by' | 'horizons' | 'thresholds' | 'asOf' | 'subgroupBy' | 'windows' | 'margin' | 'source';
+type ParamName = keyof typeof COMMON | 'basis' | 'by' | 'horizons' | 'alerts' | 'asOf' | 'subgroupBy' | 'windows' | 'margin' | 'source';
 
 /** The checked values of any report's parameters. */
 interface Checked {
@@ -111,9 +114,10 @@ interface Checked {
   currency?: string;
   range?: RangeName;
   basis?: Basis;
-  by?: Period;
+  /** A period (series, cohorts) or a view (declines, chargebacks). */
+  by?: string;
   horizons?: number[];
-  thresholds?: number[];
+  alerts?: boolean;
   asOf?: string;
   subgroupBy?: Dimension;
   windows?: number[];
@@ -129,7 +133,7 @@ const EXPECTED: Record<ParamName, (report: ReportName) => string> = {
   asOf: () => DATE,
   tz: () => 'an IANA time zone name such as America/New_York or Europe/Berlin',
   basis: () => 'event or crm',
-  by: () => 'day, week or month',
+  by: (r) => (r === 'declines' ? `one of ${DECLINE_VIEWS.join(', ')}` : r === 'chargebacks' ? `one of ${CHARGEBACK_VIEWS.join(', ')}` : 'day, week or month'),
   groupBy: (r) => (r === 'retention' ? `one of ${DIMENSIONS.filter((d) => d !== 'cycle').join(', ')} (retention is already by billing cycle)` : `one of ${DIMENSIONS.join(', ')}`),
   subgroupBy: () => `one of ${DIMENSIONS.filter((d) => d !== 'cycle').join(', ')}, other than groupBy, e.g. subaffiliate inside affiliate`,
   filter: () =>
@@ -137,11 +141,11 @@ const EXPECTED: Record<ParamName, (report: ReportName) => string> = {
   connection: () => 'a connection name',
   currency: () => 'an ISO 4217 currency code such as USD, MXN or CLP',
   horizons: () => `positive whole numbers of days up to ${MAX_HORIZON_DAYS}, at most ${MAX_HORIZONS} of them, comma-separated, e.g. 7,30,90`,
-  thresholds: () => 'three percentages, ascending, comma-separated, e.g. 0.9,1.0,1.5',
   range: () => `one of ${RANGE_NAMES.join(', ')}`,
   windows: () => `whole numbers of days up to ${MAX_REBILL_WINDOW}, ascending, at most 12, comma-separated, e.g. 7,30,60,90`,
   margin: () => 'true or false',
   source: () => `one of ${SOURCE_KINDS.join(', ')}`,
+  alerts: () => 'true or false',
 };
 
 /** A refused report request: `code` and `param` for programs, the message for people. */
@@ -201,8 +205,10 @@ export interface ParsedReport {
   surface?: Surface;
   by: Period;
   horizons?: number[];
-  /** Fractions, ascending. */
-  thresholds?: number[];
+  /** The view of a declines or chargebacks report (which table the CLI prints). */
+  view?: DeclineView | ChargebackView;
+  /** MID health: list the alert rules that fire (the CLI exits 1 when one does). */
+  alerts?: boolean;
   /** Completeness is judged at this instant (epoch ms) instead of now. */
   asOf?: number;
   /** Retention: a second breakdown inside each group. */
@@ -234,9 +240,10 @@ function monthsBefore(to: string): string {
 
 /**
  * Checks a report request and fills its defaults: `range` (core/ranges.ts) sets `from`, ending on `to`;
- * without either, summary and series cover the last 30 days ending `to`; cohorts, triangle, retention
- * and MIDs the calendar months from the first of the month 11 months before `to`'s month (12 months'
- * cohorts, whole but the last); `to` defaults to today in `tz`.
+ * without either, summary, series and declines cover the last 30 days ending `to`; cohorts, triangle,
+ * retention, MIDs and chargebacks the calendar months from the first of the month 11 months before
+ * `to`'s month (12 months' cohorts, whole but the last); MIDs with `alerts` the month before `to`'s and
+ * `to`'s; `to` defaults to today in `tz`.
  * Throws ReportQueryError (a usage error, exit code 2 in the CLI, 400 in the API).
  */
 export function parseReportQuery(name: ReportName, params: Readonly<Record<string, string | string[] | undefined>>, ctx: ReportContext): ParsedReport {
@@ -249,7 +256,15 @@ export function parseReportQuery(name: ReportName, params: Readonly<Record<strin
   const tz = v.tz ?? ctx.defaultTz;
   if (v.range && v.from) throw invalid('from', v.from, `no ${s('from')} with ${s('range')} (the range sets its first day; ${s('to')} may set its last)`);
   const to = v.to ?? localDate(ctx.now ?? Date.now(), tz);
-  const from = v.from ?? (v.range ? namedRange(v.range, to).from : name === 'summary' || name === 'series' ? namedRange('last-30-days', to).from : monthsBefore(to));
+  const from =
+    v.from ??
+    (v.range
+      ? namedRange(v.range, to).from
+      : name === 'summary' || name === 'series' || name === 'declines'
+        ? namedRange('last-30-days', to).from
+        : name === 'mids' && v.alerts
+          ? `${addDays(`${to.slice(0, 7)}-01`, -1).slice(0, 7)}-01`
+          : monthsBefore(to));
   if (from > to) throw invalid('from', from, `a date on or before ${s('to')} (${to})`, 'invalid_parameter', `Swap them: ${s('from')} ${to} ${s('to')} ${from}.`);
 
   const filters = new Map<Dimension, Filter>();
@@ -317,10 +332,11 @@ export function parseReportQuery(name: ReportName, params: Readonly<Record<strin
     q: { from, to, tz, currency: v.currency ?? bases[0] ?? 'USD', filters: [...filters.values()], groupBy: v.groupBy ?? null, basis, accountZone: zones[0] ?? tz, ...(v.margin ? { margin: true } : {}) },
     named,
     surface: ctx.surface,
-    by: v.by ?? (name === 'cohorts' || name === 'triangle' || name === 'economics' ? 'month' : 'day'),
+    by: name === 'declines' || name === 'chargebacks' ? 'day' : ((v.by as Period | undefined) ?? (name === 'cohorts' || name === 'triangle' || name === 'economics' ? 'month' : 'day')),
+    view: name === 'declines' ? ((v.by as DeclineView | undefined) ?? 'mid') : name === 'chargebacks' ? ((v.by as ChargebackView | undefined) ?? 'reason') : undefined,
     ...(name === 'economics' ? { source: v.source ?? 'affiliate' } : {}),
     horizons: v.horizons,
-    thresholds: v.thresholds,
+    alerts: v.alerts,
     asOf: v.asOf === undefined ? undefined : startOfLocalDay(v.asOf, tz),
     ...(v.subgroupBy !== undefined ? { subgroupBy: v.subgroupBy } : {}),
     ...(v.windows !== undefined ? { windows: v.windows } : {}),

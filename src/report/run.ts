@@ -4,11 +4,11 @@
  * the currencies of the range (the body's `otherCurrencies`) and the names of the values it shows.
  */
 import {
-  checkCoverage, cohortReport, cohortTriangle, completenessAt, currenciesInRange, reportCoverage, dimensionValues, economicsReport, midReport, namesOf, noCostsWarning, rebillsReport, retentionReport, seriesReport, summaryReport,
-  groupFromId, type Dimension, type Filter, type NamedValue, type ReportWarning,
+  checkCoverage, chargebackReport, cohortReport, cohortTriangle, completenessAt, currenciesInRange, declineReport, reportCoverage, dimensionValues, economicsReport, midReport, namesOf, noCostsWarning, rebillsReport, retentionReport, seriesReport, summaryReport,
+  groupFromId, type ChargebackView, type DeclineView, type Dimension, type Filter, type NamedValue, type Programs, type ReportWarning,
 } from '../analytics/index.js';
 import type { ReportReader } from '../store/store.js';
-import { cohortsJson, economicsJson, midsJson, rebillsJson, retentionJson, seriesJson, SOURCE_DIMENSION, summaryJson, triangleJson, type RenderContext, type ReportJson } from './json.js';
+import { chargebacksJson, cohortsJson, declinesJson, economicsJson, midsJson, rebillsJson, retentionJson, seriesJson, SOURCE_DIMENSION, summaryJson, triangleJson, type RenderContext, type ReportJson } from './json.js';
 import { ReportQueryError, resolveNames, type DimensionValuesQuery, type ParsedReport, type ReportName } from './query.js';
 
 /** A report's name with its JSON body. */
@@ -25,8 +25,14 @@ async function connectionNames(store: ReportReader): Promise<Map<string, string>
   return new Map([...(await namesOf(store, 'connection', null))].map(([id, name]) => [groupFromId(id).value ?? '', name]));
 }
 
+/** What a report run takes besides the request: settings the CLI and the server read (docs/metrics.md). */
+export interface RunOptions {
+  /** The card networks' program parameters (MID health); default the published ones. */
+  programs?: Programs;
+}
+
 /** Runs the report `p` asks for and renders it. */
-export async function runReport(store: ReportReader, parsed: ParsedReport): Promise<RenderedReport> {
+export async function runReport(store: ReportReader, parsed: ParsedReport, opts: RunOptions = {}): Promise<RenderedReport> {
   const p = await resolveNames(store, parsed);
   const { q } = p;
   const connections = connectionsOf(q.filters);
@@ -42,7 +48,7 @@ export async function runReport(store: ReportReader, parsed: ParsedReport): Prom
     connectionNames: await connectionNames(store),
     currencies: await currenciesInRange(store, q),
     names: q.groupBy ? await namesOf(store, q.groupBy, connections) : p.name === 'economics' ? await namesOf(store, SOURCE_DIMENSION[p.source ?? 'affiliate'], connections) : undefined,
-    midNames: p.name === 'mids' ? await namesOf(store, 'mid', connections) : undefined,
+    midNames: p.name === 'mids' || p.name === 'declines' || p.name === 'chargebacks' ? await namesOf(store, 'mid', connections) : undefined,
     subgroupNames: p.subgroupBy ? await namesOf(store, p.subgroupBy, connections) : undefined,
   };
   // The margin basis says which costs it lacked beside the coverage's warnings.
@@ -72,8 +78,15 @@ export async function runReport(store: ReportReader, parsed: ParsedReport): Prom
     }
     case 'retention':
       return { name: p.name, body: retentionJson(await retentionReport(store, { ...q, asOf, subgroupBy: p.subgroupBy ?? null }), ctx) };
-    case 'mids':
-      return { name: p.name, body: midsJson(await midReport(store, { ...q, thresholds: p.thresholds }), ctx) };
+    case 'mids': {
+      // Each connection's months end at its own as-of (its running month projected).
+      const asOfs = new Map(coverage.connections.map((c) => [c.connectionId, c.asOf]));
+      return { name: p.name, body: midsJson(await midReport(store, { ...q, programs: opts.programs, asOfs }), ctx, p.alerts ? 'alerts' : 'months') };
+    }
+    case 'declines':
+      return { name: p.name, body: declinesJson(await declineReport(store, { ...q, by: p.view as DeclineView | undefined }), ctx) };
+    case 'chargebacks':
+      return { name: p.name, body: chargebacksJson(await chargebackReport(store, { ...q, by: p.view as ChargebackView | undefined }), ctx) };
     case 'rebills':
       return { name: p.name, body: rebillsJson(await rebillsReport(store, { currency: q.currency, filters: q.filters, asOf, windows: p.windows }), ctx) };
   }

@@ -17,6 +17,8 @@ import { parseReconcileQuery, runReconcile } from '../report/reconcile.js';
 import { parseReportQuery, parseValuesQuery, REPORT_NAMES, ReportQueryError, type ReportName } from '../report/query.js';
 import { listValues, runReport } from '../report/run.js';
 import { listCustomers, lookupCustomer } from '../report/customer.js';
+import { checkAlertRule, fractionToPpm, midAlertRuleJson } from '../report/mid-alerts.js';
+import type { Programs } from '../analytics/index.js';
 import type { ConnectionInfo, ConnectionSummary, CredentialsState, Store } from '../store/store.js';
 import { changesOf } from '../sync/inputs.js';
 import { checkNewPassword, refusePasswordProblem, testCredentials, updateConnection, type CredentialsToTest } from '../sync/update-connection.js';
@@ -51,6 +53,8 @@ export interface AppOptions {
    * reach the API, e.g. to create the admin account before the owner does.
    */
   allowedHosts?: string[] | null;
+  /** The card programs MID health labels by (docs/metrics.md, "MID health"); default the published ones. */
+  programs?: Programs;
   /** Credential test of a new connection or password (tests may swap it); default: one order/query call. */
   testCredentials?: (c: CredentialsToTest) => Promise<void>;
 }
@@ -441,7 +445,43 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     // The key is the checked query (defaults filled in, e.g. "to" = today) plus the connections it covers
     // (their names too: groups name their connection).
     const key = JSON.stringify([parsed, conns.map((x) => [x.connectionId, x.name])]);
-    return c.json(await cache.get(key, async () => (await runReport(o.store, parsed)).body));
+    return c.json(await cache.get(key, async () => (await runReport(o.store, parsed, { programs: o.programs })).body));
+  });
+
+  // MID alert rules (docs/api.md): a connection's, set and removed per MID ("*": its default).
+  app.get('/api/connections/:name/mid-alerts', async (c) => {
+    const conn = await mustGet(c.req.param('name'));
+    return c.json({ rules: (await o.store.midAlertRules(conn.connectionId)).map((r) => midAlertRuleJson(r, conn.name)) });
+  });
+
+  app.put('/api/connections/:name/mid-alerts/:mid', async (c) => {
+    const conn = await mustGet(c.req.param('name'));
+    const body: unknown = await c.req.json().catch(() => null);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'invalid_parameter', 'the body is not valid: expected {"metric", "threshold", "minCount"}');
+    const b = body as Record<string, unknown>;
+    const unknown = Object.keys(b).find((k) => !['metric', 'threshold', 'minCount'].includes(k));
+    if (unknown) throw new HttpError(400, 'unknown_parameter', `${unknown} is not a field of an alert rule: expected metric, threshold, minCount`, { param: unknown });
+    let rule: ReturnType<typeof checkAlertRule>;
+    try {
+      rule = checkAlertRule(
+        { mid: c.req.param('mid'), metric: b.metric === undefined ? undefined : String(b.metric), thresholdPpm: fractionToPpm(b.threshold), minCount: b.minCount === undefined ? 0 : typeof b.minCount === 'number' ? b.minCount : NaN },
+        (f) => f,
+      );
+    } catch (err) {
+      const param = errorMessage(err).split(' ')[0];
+      throw new HttpError(400, 'invalid_parameter', errorMessage(err), { param });
+    }
+    await o.store.setMidAlertRule({ connectionId: conn.connectionId, ...rule });
+    cache.clear();
+    const saved = (await o.store.midAlertRules(conn.connectionId)).find((r) => r.mid === rule.mid);
+    return c.json({ rule: saved ? midAlertRuleJson(saved, conn.name) : null });
+  });
+
+  app.delete('/api/connections/:name/mid-alerts/:mid', async (c) => {
+    const conn = await mustGet(c.req.param('name'));
+    if (!(await o.store.removeMidAlertRule(conn.connectionId, c.req.param('mid')))) throw new HttpError(404, 'unknown_alert_rule', `${conn.name} has no alert rule for MID ${c.req.param('mid')}`);
+    cache.clear();
+    return c.body(null, 204);
   });
 
   // A dimension's values with their names, per connection: what the dashboard's filter pickers list.

@@ -21,7 +21,7 @@ import { addDays, localDate } from '../core/time.js';
 import type { Filter } from '../analytics/index.js';
 import { crmWallToInstant } from '../core/time.js';
 import type { MoneyEvent } from '../ledger/index.js';
-import type { ReportJson, SummaryJson } from '../report/json.js';
+import type { ChargebacksJson, DeclinesJson, MidsJson, ReportJson, SummaryJson } from '../report/json.js';
 import type { ParsedReport } from '../report/query.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { openDuckDbStore } from '../store/engines/duckdb/duckdb-store.js';
@@ -263,13 +263,67 @@ describe('a new user in Chromium', () => {
     expect((await readFile(join(ARTIFACTS, cohortCsv.suggestedFilename()), 'utf8')).split('\r\n')[0]).toMatch(/^Cohort,Customers,1d \(USD\),7d \(USD\)/);
   });
 
-  it('shows retention, MID health and breakdowns', async () => {
-    for (const [nav, name] of [['nav-retention', 'retention'], ['nav-mids', 'mids'], ['nav-breakdowns', 'breakdowns']] as const) {
+  it('shows retention, MID health, declines, chargebacks and breakdowns', async () => {
+    for (const [nav, name] of [['nav-retention', 'retention'], ['nav-mids', 'mids'], ['nav-declines', 'declines'], ['nav-chargebacks', 'chargebacks'], ['nav-breakdowns', 'breakdowns']] as const) {
       await page.click(`[data-testid=${nav}]`);
       await ready(name);
       await shot(`09-${name}`);
       // Every page says what the data covers: from the first day synced, account time.
       expect(await page.textContent(`[data-page=${name}] .coverage`)).toContain(`from ${historyFrom} to `);
+      const api = async <T,>(report: string, extra = '') => {
+        const query = (await page.getAttribute(`[data-page=${name}]`, 'data-query')) ?? '';
+        return (await (await page.request.get(`${srv.url}/api/reports/${report}${query}${extra}`)).json()) as T;
+      };
+      if (name === 'mids') {
+        // One tile per MID, leading with its last complete month; the running month (today's) is drawn as a projection.
+        const body = await api<MidsJson>('mids');
+        const mids = [...new Set(body.rows.map((r) => r.key))];
+        expect(await page.$$eval('[data-testid=mid-summary] .tile', (ts) => ts.length)).toBe(mids.length);
+        const running = accountToday.slice(0, 7);
+        expect(body.rows.filter((r) => r.projected).every((r) => r.month === running)).toBe(true);
+        for (const key of mids) {
+          const done = body.rows.filter((r) => r.key === key && !r.projected);
+          if (done.length === 0) continue;
+          expect(await page.getAttribute(`[data-mid="${key}"] .tile-value`, 'data-month')).toBe(done[done.length - 1]!.month);
+        }
+        expect(await page.$$('[data-testid=mid-summary] [data-projected]')).toHaveLength(new Set(body.rows.filter((r) => r.projected).map((r) => r.key)).size);
+        expect(await page.$$('[data-table=mids] tbody tr')).toHaveLength(body.rows.length);
+        // A few hundred customers are far below every program's count minimum: no program labels a MID.
+        expect(body.rows.some((r) => r.visa.status === 'excessive' || ['CMM', 'ECM', 'HECM'].includes(r.mastercard.status))).toBe(false);
+        // An alert rule set on the page (0.01% of every network's sales) fires for a MID with a chargeback and marks its tile.
+        const charged = body.rows.find((r) => r.chargebacks > 0 && !r.projected)!;
+        expect(await page.$(`[data-mid="${charged.key}"][data-alert=firing]`)).toBeNull();
+        await page.fill('[data-testid=alert-rules] input[aria-label=MID]', charged.mid);
+        await page.selectOption('[data-testid=alert-rules] select[aria-label=Ratio]', 'total');
+        await page.fill('[data-testid=alert-rules] input[aria-label="Threshold in percent"]', '0.01');
+        await page.click('[data-testid=alert-rules] button[type=submit]');
+        await page.waitForSelector(`[data-mid="${charged.key}"][data-alert=firing]`);
+        expect(await page.textContent(`[data-rule="${charged.key}"]`)).toContain('0.01%');
+        const fired = await api<MidsJson>('mids');
+        expect(fired.alerts.filter((a) => a.key === charged.key).map((a) => a.month)).toContain(charged.month);
+        await shot('09-mids-alert');
+        await page.click(`[data-rule="${charged.key}"] button`);
+        await page.waitForSelector(`[data-mid="${charged.key}"]:not([data-alert])`);
+        expect(await page.$(`[data-rule="${charged.key}"]`)).toBeNull();
+      }
+      if (name === 'declines') {
+        const body = await api<DeclinesJson>('declines');
+        expect(await page.$$('[data-table=declines-mid] tbody tr')).toHaveLength(body.rows.length);
+        expect(await page.textContent('[data-testid=declines-total]')).toContain(`${body.total.attempts.toLocaleString('en-US')} attempts`);
+        await page.click('[data-view=retry]');
+        await ready('declines', '[data-query*="by=retry"]');
+        const retry = await api<DeclinesJson>('declines');
+        expect(retry.by).toBe('retry');
+        expect(await page.$$('[data-table=declines-retry] tbody tr')).toHaveLength(retry.recycle.byRetry.length);
+        expect(retry.recycle.byRetry.length).toBeGreaterThan(1);
+      }
+      if (name === 'chargebacks') {
+        const body = await api<ChargebacksJson>('chargebacks');
+        expect(body.total.chargebacks).toBeGreaterThan(0);
+        expect(await page.$$('[data-table=chargebacks-reason] tbody tr')).toHaveLength(body.byReason.length);
+        expect(await page.textContent('[data-testid=chargebacks-total]')).toContain(`${body.total.chargebacks.toLocaleString('en-US')} chargebacks`);
+        await shot('09-chargebacks-by-reason');
+      }
       if (name !== 'retention') continue;
       // Retention per cycle with its due base: cycles with subscriptions not yet due are marked, as the API says.
       const query = await page.getAttribute('[data-page=retention]', 'data-query');

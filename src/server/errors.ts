@@ -17,7 +17,7 @@ export type ErrorCode =
   // 403
   | 'cross_site_request' | 'csrf_mismatch'
   // 404 (unknown_connection and unknown_customer too)
-  | 'unknown_report' | 'unknown_token' | 'unknown_route'
+  | 'unknown_report' | 'unknown_token' | 'unknown_route' | 'unknown_alert_rule'
   // 413
   | 'body_too_large'
   // 409 (credentials_undecryptable too)

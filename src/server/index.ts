@@ -38,6 +38,8 @@ export interface ServerOptions {
   allowedHosts?: string[] | null;
   /** Settings of connections made before the server started (the demo's), used when the state has none. */
   connectionSettings?: Record<string, ConnectionSettings>;
+  /** The card programs MID health labels by (KONDUIT_PROGRAMS); default the published ones. */
+  programs?: AppOptions['programs'];
   /** Pages fetched at once by the dashboard's syncs (default: the sync use case's SYNC_DEFAULTS). */
   syncConcurrency?: number;
   /** Request starts per second of the dashboard's syncs, 0 = no limit (default: SYNC_DEFAULTS). */
@@ -88,6 +90,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     secureCookies: o.secureCookies,
     trustProxy: o.trustProxy,
     testCredentials: o.testCredentials,
+    programs: o.programs,
     allowedHosts: o.allowedHosts !== undefined ? o.allowedHosts : LOOPBACK.has(o.host ?? '127.0.0.1') ? [...LOOPBACK_NAMES] : null,
   });
   const host = o.host ?? '127.0.0.1';

@@ -183,7 +183,7 @@ export class SqlLedgerWriter implements LedgerWriter {
     const { parentsToCheck, authorizations } = voidLookups(page);
     const lookups: string[] = [];
     const ms = this.db.sql.epochMs('e.instant');
-    const none = 'CAST(NULL AS TEXT) AS event_id, CAST(NULL AS TEXT) AS kind, CAST(NULL AS BIGINT) AS at, CAST(NULL AS BIGINT) AS amount_cents';
+    const none = 'CAST(NULL AS TEXT) AS event_id, CAST(NULL AS TEXT) AS kind, CAST(NULL AS BIGINT) AS at, CAST(NULL AS BIGINT) AS amount_cents, CAST(NULL AS TEXT) AS reason';
     if (parentsToCheck.length > 0) {
       lookups.push(
         `SELECT 'auth' AS k, transaction_id, CAST(NULL AS BIGINT) AS customer_id, ${none} FROM transactions
@@ -198,7 +198,7 @@ export class SqlLedgerWriter implements LedgerWriter {
     }
     // Always asked, even of a ledger without chargebacks: another process may have booked some since.
     lookups.push(
-      `SELECT 'dispute' AS k, e.transaction_id, e.customer_id, e.event_id, e.kind, ${ms} AS at, e.amount_cents FROM money_events e
+      `SELECT 'dispute' AS k, e.transaction_id, e.customer_id, e.event_id, e.kind, ${ms} AS at, e.amount_cents, e.reason FROM money_events e
        WHERE e.connection_id = $1 AND e.kind IN ('chargeback', 'chargeback_reversal') AND e.transaction_id IN (${await this.db.idSet('txn', rows.map((r) => r.transaction_id))})`,
     );
     const found = lookups.length > 0 ? await this.db.query(lookups.join('\nUNION ALL\n'), [connectionId]) : [];
@@ -207,7 +207,7 @@ export class SqlLedgerWriter implements LedgerWriter {
     for (const r of found) {
       if (r.k !== 'dispute') continue;
       const list = disputes.get(Number(r.transaction_id)) ?? [];
-      list.push({ event_id: String(r.event_id), kind: r.kind as DisputeEvent['kind'], instant: Number(r.at), amount_cents: Number(r.amount_cents) });
+      list.push({ event_id: String(r.event_id), kind: r.kind as DisputeEvent['kind'], instant: Number(r.at), amount_cents: Number(r.amount_cents), reason: r.reason === null ? null : String(r.reason) });
       disputes.set(Number(r.transaction_id), list);
     }
     if (disputes.size > 0) {

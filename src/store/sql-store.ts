@@ -8,6 +8,7 @@ import { Mutex, type SqlDriver, type StoreContext } from './driver.js';
 import { SqlConnections } from './connections.js';
 import { SqlCosts, type ChangeAuthor, type CostChangeRecord, type CostChangeResult, type CostChangeSet, type CostKind } from './costs.js';
 import { SqlLedgerWriter } from './ledger-writer.js';
+import { SqlMidAlerts } from './mid-alerts.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { readCoverages, SqlSyncState } from './sync-state.js';
 import type {
@@ -20,6 +21,7 @@ import type {
   ConnectionInfo,
   ConnectionSummary,
   NewConnection,
+  MidAlertRuleRow,
   PageMarker,
   PageWrite,
   Store,
@@ -37,6 +39,7 @@ export class SqlStore implements Store {
   private readonly writer: SqlLedgerWriter;
   private readonly state: SqlSyncState;
   private readonly costs: SqlCosts;
+  private readonly alerts: SqlMidAlerts;
 
   constructor(
     private readonly db: SqlDriver,
@@ -47,6 +50,7 @@ export class SqlStore implements Store {
     this.writer = new SqlLedgerWriter(this.ctx);
     this.state = new SqlSyncState(this.ctx);
     this.costs = new SqlCosts(this.ctx);
+    this.alerts = new SqlMidAlerts(this.ctx);
   }
 
   get engine(): 'duckdb' | 'postgres' {
@@ -175,6 +179,17 @@ export class SqlStore implements Store {
   }
   rebuildCostEvents(connectionId?: string): Promise<void> {
     return this.costs.rebuildCostEvents(connectionId);
+  }
+
+  // MidAlertStore
+  midAlertRules(connectionId?: string): Promise<MidAlertRuleRow[]> {
+    return this.alerts.midAlertRules(connectionId);
+  }
+  setMidAlertRule(rule: Omit<MidAlertRuleRow, 'updatedAt'>): Promise<void> {
+    return this.alerts.setMidAlertRule(rule);
+  }
+  removeMidAlertRule(connectionId: string, mid: string): Promise<boolean> {
+    return this.alerts.removeMidAlertRule(connectionId, mid);
   }
 
   // ReportReader and reads

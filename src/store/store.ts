@@ -260,6 +260,30 @@ export interface SyncState {
 /** What the sync engine writes through. */
 export type SyncStore = LedgerWriter & SyncState;
 
+/** A MID alert rule as stored (docs/metrics.md, "MID health"). */
+export interface MidAlertRuleRow {
+  connectionId: string;
+  /** The MID's merchantId, or "*": the connection's default for MIDs without a rule of their own. */
+  mid: string;
+  /** Which ratio it compares: Visa's VAMP ratio, Mastercard's, either, or every network's together (total). */
+  metric: 'visa' | 'mastercard' | 'any' | 'total';
+  /** The threshold in millionths (9000 = 0.9%). */
+  thresholdPpm: number;
+  /** Fewest disputes or chargebacks in the month for the rule to fire. */
+  minCount: number;
+  updatedAt: number;
+}
+
+/** MID alert rules, per connection (the CLI's `konduit mids alerts`, the API's /api/mid-alerts). */
+export interface MidAlertStore {
+  /** The rules of one connection, or of all, by connection and MID. */
+  midAlertRules(connectionId?: string): Promise<MidAlertRuleRow[]>;
+  /** Sets (or replaces) the rule of a MID of a connection. */
+  setMidAlertRule(rule: Omit<MidAlertRuleRow, 'updatedAt'>): Promise<void>;
+  /** Removes a MID's rule; false when it had none. */
+  removeMidAlertRule(connectionId: string, mid: string): Promise<boolean>;
+}
+
 /** What reports read: read-only SQL over the ledger, facts and pre-aggregates, in the engine's dialect. */
 export interface ReportReader {
   /** The engine's SQL dialect (dialect.ts). */
@@ -279,7 +303,7 @@ export interface ReportReader {
 }
 
 /** The store as a whole: its lifecycle, and rows read back whole (tests, verification). */
-export interface Store extends ConnectionStore, LedgerWriter, SyncState, ReportReader, CostStore {
+export interface Store extends ConnectionStore, LedgerWriter, SyncState, ReportReader, CostStore, MidAlertStore {
   readonly engine: 'duckdb' | 'postgres';
   /** Applies pending migrations; returns the schema version. */
   migrate(): Promise<number>;

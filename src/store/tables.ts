@@ -210,6 +210,12 @@ export const MONEY_EVENTS = table('money_events', ['connection_id', 'event_id'],
   amount_cents: 'bigint',
   ...eventContext,
   attribution: 'text',
+  // The card's network and first 6 digits, a decline's response text or a chargeback's reason code, and
+  // the retry number within recycle billing (ledger/cards.ts; migration 12).
+  card_brand: 'text',
+  card_bin: 'text',
+  reason: 'text',
+  recycle_number: 'int',
 });
 
 /** Compile-time: the ledger's event and the money_events table name the same columns. */
@@ -319,6 +325,21 @@ export const REBUILD_PENDING = table('rebuild_pending', ['connection_id'], { con
  */
 export const COVERAGE = table('coverage', ['connection_id'], { connection_id: 'text', from_date: 'date', to_date: 'date', as_of: 'instant' });
 
+/**
+ * MID health alert rules (docs/metrics.md, "MID health"), per connection: a MID's own rule (`mid` its
+ * merchantId) or the connection's default (`mid` "*"). A rule fires for a month whose ratio (`metric`:
+ * visa, mastercard or any) is at least `threshold_ppm` millionths with at least `min_count` disputes.
+ * Migration 12.
+ */
+export const MID_ALERT_RULES = table('mid_alert_rules', ['connection_id', 'mid'], {
+  connection_id: 'text',
+  mid: 'text',
+  metric: 'text',
+  threshold_ppm: 'bigint',
+  min_count: 'bigint',
+  updated_at: 'instant',
+});
+
 /*
  * Costs as data (docs/economics.md, migration 14): each rate version is keyed by what it applies to, its
  * currency and the date it takes effect (account calendar). "Every campaign", "every MID" and "every
@@ -405,6 +426,7 @@ export const READABLE_TABLES = {
   order_items: ORDER_ITEMS,
   quarantine: QUARANTINE,
   coverage: COVERAGE,
+  mid_alert_rules: MID_ALERT_RULES,
   ...COST_TABLES,
 } as const;
 

@@ -7,6 +7,7 @@ import { COHORT_SLOTS_WHOLE } from '../../src/store/aggregates.js';
 import { generateKey } from '../../src/store/secrets.js';
 import { addEvent, derived, EVENT_MEASURES, measureSql, MEASURES, netOf, TOTAL_COLUMNS, type EventKind, type MoneyEvent, type TotalName } from '../../src/ledger/index.js';
 import { fnv1a32, mulberry32 } from '../../src/core/prng.js';
+import { binOf, cardBrandOf } from '../../src/ledger/cards.js';
 import { ALL_TABLES, type PageRow, type Row, type TRANSACTIONS } from '../../src/store/tables.js';
 import type { NewConnection, PageWrite, Store, StoreOptions, WriteOptions } from '../../src/store/store.js';
 
@@ -721,13 +722,13 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       const kept = await Promise.all(tables.map((t) => store.readRows(t, connectionId)));
       // Back to the schema of version 3: no pre-aggregates, the facts' old columns (refunds without chargebacks),
       // nothing migration 8 added.
-      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'agg_age_delta', 'agg_touched_slots', 'rebuild_pending', 'mids', 'coupons', 'purchase_transactions', 'quarantine', 'coverage', 'order_items']) await store.query(`DROP TABLE ${t}`);
+      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'agg_age_delta', 'agg_touched_slots', 'rebuild_pending', 'mids', 'coupons', 'purchase_transactions', 'quarantine', 'coverage', 'order_items', 'mid_alert_rules']) await store.query(`DROP TABLE ${t}`);
       for (const t of ['product_costs', 'processing_costs', 'affiliate_payouts', 'ad_spend', 'cost_changes', 'cost_events']) await store.query(`DROP TABLE ${t}`);
       // (DuckDB drops a column only from a table no index depends on: the name index goes and comes back.)
       await store.query('DROP INDEX connections_name');
       await store.query('ALTER TABLE connections DROP COLUMN base_currency');
       await store.query('CREATE UNIQUE INDEX connections_name ON connections (name)');
-      for (const [t, cols] of [['money_events', ['currency', 'coupon_code', 'attribution']], ['transactions', ['currency', 'card_type']], ['orders', ['currency', 'coupon_code', 'campaign_product_id', 'utm_source']], ['purchases', ['currency', 'campaign_product_id']], ['customer_facts', ['currency', 'first_coupon_code', 'acquired_before']]] as const) {
+      for (const [t, cols] of [['money_events', ['currency', 'coupon_code', 'attribution', 'card_brand', 'card_bin', 'reason', 'recycle_number']], ['transactions', ['currency', 'card_type']], ['orders', ['currency', 'coupon_code', 'campaign_product_id', 'utm_source']], ['purchases', ['currency', 'campaign_product_id']], ['customer_facts', ['currency', 'first_coupon_code', 'acquired_before']]] as const) {
         for (const c of cols) await store.query(`ALTER TABLE ${t} DROP COLUMN ${c}`);
       }
       await store.query('ALTER TABLE customer_facts RENAME COLUMN refunds_cents TO refund_cents');
@@ -737,6 +738,28 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       expect(await store.migrate()).toBe(14);
       expect(await Promise.all(tables.map((t) => store.readRows(t, connectionId)))).toEqual(kept);
       expect(kept[0]).toMatchObject([{ customer_id: 7, refunds_cents: 100, chargebacks_cents: 100 }, { customer_id: 8, refunds_cents: 50, chargebacks_cents: 0 }]);
+    });
+
+    it('a database synced before migration 12 takes its events\' card network and BIN from their transactions', async () => {
+      const cards: [number, string | null, string | null][] = [[1, 'Visa', '411111'], [2, 'MC', null], [3, null, '222100'], [4, 'TESTCARD', '999999'], [5, null, null], [6, 'American Express', '37828']];
+      await store.writePage({
+        connectionId,
+        table: 'transactions',
+        rows: cards.map(([id, type, bin]) => txn(id, { card_type: type, card_bin: bin })),
+        ledger: { transactionIds: cards.map(([id]) => id), events: cards.map(([id]) => sale(id, 7, 100, at(10, id))) },
+      });
+      await store.query('ALTER TABLE money_events DROP COLUMN card_brand');
+      await store.query('ALTER TABLE money_events DROP COLUMN card_bin');
+      await store.query('ALTER TABLE money_events DROP COLUMN reason');
+      await store.query('ALTER TABLE money_events DROP COLUMN recycle_number');
+      await store.query('DROP TABLE mid_alert_rules');
+      // Migration 12 alone is undone: a store that ran the later ones (14) without it gets it on its own.
+      await store.query('DELETE FROM schema_migrations WHERE version = 12');
+      expect(await store.migrate()).toBe(14);
+      const got = (await store.readRows('money_events', connectionId)).map((e) => [e.transaction_id, e.card_brand, e.card_bin, e.reason, e.recycle_number]);
+      // The same network ledger/cards.ts reads from a transaction (a BIN of fewer than 6 digits is none).
+      expect(got).toEqual(cards.map(([id, type, bin]) => [id, cardBrandOf(type, bin), binOf(bin), null, null]));
+      expect(got.map((g) => g[1])).toEqual(['VISA', 'MASTERCARD', 'MASTERCARD', 'TESTCARD', null, 'AMEX']);
     });
 
     // How fast is the bench's business (`npm run bench -- sync`), measured against a baseline in the same run.

@@ -98,13 +98,15 @@ describe('input mistakes: exit 2, one line naming the field, one hint', () => {
     expect(refusal(await runCli(['sync', '--connection', 'shop', '--from', '2026-02-30', '--to', '2026-03-01', '--db', db]))).toMatchObject({ code: 2, line: '--from "2026-02-30" is not valid: expected a date YYYY-MM-DD, e.g. 2026-01-31' });
   });
 
-  it('report retention --group-by cycle, and MID thresholds that do not ascend', async () => {
+  it('report retention --group-by cycle, and MID health\'s --alerts or a breakdown', async () => {
     expect(refusal(await runCli(['report', 'retention', '--group-by', 'cycle', '--db', db]))).toEqual({
       code: 2, line: '--group-by "cycle" is not valid: expected one of connection, campaign, product, affiliate, subaffiliate, mid, coupon (retention is already by billing cycle)', hint: 'See konduit report retention --help.',
     });
-    expect(refusal(await runCli(['report', 'mids', '--thresholds', '2,1,0.5', '--db', db]))).toEqual({
-      code: 2, line: '--thresholds "2,1,0.5" is not valid: expected three percentages, ascending, comma-separated, e.g. 0.9,1.0,1.5', hint: 'See konduit report mids --help.',
+    // MID health is per MID by the programs' thresholds: no breakdown, and --alerts belongs to it alone.
+    expect(refusal(await runCli(['report', 'mids', '--group-by', 'campaign', '--db', db]))).toEqual({
+      code: 2, line: '--group-by does not apply to konduit report mids: expected one of --from, --to, --tz, --filter, --connection, --currency, --range, --alerts', hint: 'See konduit report mids --help.',
     });
+    expect(refusal(await runCli(['report', 'summary', '--alerts', '--db', db]))).toEqual({ code: 2, line: '--alerts applies to konduit report mids only', hint: 'See konduit report summary --help.' });
   });
 
   it('an unknown connection exits 2 from every command that takes one', async () => {
@@ -126,12 +128,12 @@ describe('input mistakes: exit 2, one line naming the field, one hint', () => {
     const r = await runCli(['report']);
     expect(r.code).toBe(2);
     const [first, ...rest] = r.err.trimEnd().split('\n');
-    expect(first).toBe('konduit: "konduit report" needs one of: summary, series, cohorts, retention, mids, rebills or economics');
-    expect(rest.filter((l) => l.startsWith('  konduit report ')).map((l) => l.split(/\s+/)[3])).toEqual(['summary', 'series', 'cohorts', 'retention', 'mids', 'rebills', 'economics']);
+    expect(first).toBe('konduit: "konduit report" needs one of: summary, series, cohorts, retention, mids, declines, chargebacks, rebills or economics');
+    expect(rest.filter((l) => l.startsWith('  konduit report ')).map((l) => l.split(/\s+/)[3])).toEqual(['summary', 'series', 'cohorts', 'retention', 'mids', 'declines', 'chargebacks', 'rebills', 'economics']);
     expect(rest.at(-1)).toBe('hint: konduit report summary --help shows its options.');
     expect(r.err).not.toContain('unknown command');
     const other = await runCli(['report', 'forecast']);
-    expect([other.code, other.err.split('\n')[0]]).toEqual([2, 'konduit: "konduit report" has no "forecast": expected summary, series, cohorts, retention, mids, rebills or economics']);
+    expect([other.code, other.err.split('\n')[0]]).toEqual([2, 'konduit: "konduit report" has no "forecast": expected summary, series, cohorts, retention, mids, declines, chargebacks, rebills or economics']);
   });
 
   it('connections update: nothing to change, a bad value, a password on the command line', async () => {

@@ -1,21 +1,22 @@
 /**
- * `konduit report summary|series|cohorts|retention|mids`: the analytics reports (docs/metrics.md) over
+ * `konduit report summary|series|cohorts|retention|mids|declines|chargebacks`: the analytics reports (docs/metrics.md) over
  * the store, rendered as a table, JSON or CSV. The flags are the HTTP API's report parameters, checked by
  * the same parser (src/report/query.ts) and rendered by the same renderer (src/report); the figures come
  * from src/analytics, which never sees flags or the environment.
  */
-import { EXIT_OK, UsageError } from '../../core/errors.js';
+import { EXIT_INVALID, EXIT_OK, UsageError } from '../../core/errors.js';
 import { RANGE_NAMES } from '../../core/ranges.js';
 import { systemTimeZone } from '../../core/time.js';
-import { DEFAULT_HORIZONS, DEFAULT_THRESHOLDS } from '../../analytics/index.js';
+import { CHARGEBACK_VIEWS, DECLINE_VIEWS, DEFAULT_HORIZONS } from '../../analytics/index.js';
 import { formatReport, type Format } from '../../report/grid.js';
+import { loadPrograms } from '../../report/programs-file.js';
 import { parseReportQuery, type ParsedReport, type ReportName } from '../../report/query.js';
 import { runReport } from '../../report/run.js';
 import type { Store } from '../../store/store.js';
 import { enumFlag, parseFlags } from '../args.js';
 import { connectionsOrExplain, openStore } from './connections-store.js';
 
-export type ReportKind = 'summary' | 'series' | 'cohorts' | 'retention' | 'mids' | 'rebills' | 'economics';
+export type ReportKind = 'summary' | 'series' | 'cohorts' | 'retention' | 'mids' | 'declines' | 'chargebacks' | 'rebills' | 'economics';
 
 const COMMON = `Options:
   --connection NAME     only this connection; repeat for more (default: every connection in the store)
@@ -113,17 +114,51 @@ Examples:
   konduit report retention --from 2025-01-01 --to 2025-03-31 --group-by campaign
   konduit report retention --group-by affiliate --subgroup-by subaffiliate --format csv
 `,
-  mids: `Usage: konduit report mids [--from DATE] [--to DATE] [--thresholds 0.9,1.0,1.5] [options]
+  mids: `Usage: konduit report mids [--from DATE] [--to DATE] [--alerts] [options]
 
-Per MID per month: sales, chargebacks, and the chargeback ratio by the Visa definition (chargebacks /
-the same month's sales) and the Mastercard one (chargebacks / the previous month's sales), labelled ok,
-watch, warning or excessive against the thresholds. Default range: the calendar months from the first
-of the month 11 months before --to's month, to --to.
+MID health by the card networks' programs, per MID per month of the account's time zone (the networks
+count by processing date), split by card network: Visa's VAMP ratio (disputes / the month's settled
+Visa sales; fraud reports are not in the CRM's data) and Mastercard's Excessive Chargeback Program
+(chargebacks / the previous month's Mastercard sales: CMM, ECM, HECM). A label is given only when the
+ratio AND the count reach the program's thresholds. The month of the data's last sync is projected to its
+end ("~"). Counts are of every currency; amounts are in --currency. Default range: the calendar months
+from the first of the month 11 months before --to's month, to --to. The programs' parameters can be replaced by a YAML file named in KONDUIT_PROGRAMS.
 
-${COMMON}  --thresholds LIST     three percentages, ascending (default ${DEFAULT_THRESHOLDS.map((t) => (t * 100).toFixed(1)).join(',')})
+--alerts lists the months whose MID alert rule fires (rules: konduit mids alerts) and exits 1 when one
+does, for cron. Its default range is the month before --to's and --to's.
+
+${COMMON.replace(/  --group-by FIELD[\s\S]*?with their names\n/, '')}  --alerts              list the alerts that fire; exit 1 when one does
 
 Examples:
   konduit report mids --from 2025-01-01 --to 2025-06-30 --format csv
+  konduit report mids --alerts || mail -s "MID alert" ops@example.com
+`,
+  declines: `Usage: konduit report declines [--by ${DECLINE_VIEWS.join('|')}] [--from DATE] [--to DATE] [options]
+
+Sale attempts of the range (viewer's zone) and their decline rate, with the top reasons (the
+processor's response text) by MID, BIN (first 6 digits), card network or billing cycle; --by reason
+lists the reasons, --by retry the rebill attempts by retry number (recycle billing) with their approval
+rate, --by days the saves by days after their rebill's first decline. Default range: the 30 days
+ending --to.
+
+${COMMON.replace(/  --group-by FIELD[\s\S]*?with their names\n/, '')}  --by VIEW             ${DECLINE_VIEWS.join(', ')} (default mid): the rows printed
+
+Examples:
+  konduit report declines --by reason --from 2025-06-01 --to 2025-06-30
+  konduit report declines --by retry --format csv
+`,
+  chargebacks: `Usage: konduit report chargebacks [--by ${CHARGEBACK_VIEWS.join('|')}] [--from DATE] [--to DATE] [options]
+
+Chargebacks of the range (each on its own date, viewer's zone) by reason code (its network, and
+whether that network files it as fraud), by MID (with its sales and chargeback rate), by days from the
+sale to the chargeback, or by the month of the sale; beside each, the refunds and voids of the same
+sales. Default range: the 12 months ending --to.
+
+${COMMON.replace(/  --group-by FIELD[\s\S]*?with their names\n/, '')}  --by VIEW             ${CHARGEBACK_VIEWS.join(', ')} (default reason): the rows printed
+
+Examples:
+  konduit report chargebacks --by mid --from 2025-01-01 --to 2025-06-30
+  konduit report chargebacks --by days --format json
 `,
   rebills: `Usage: konduit report rebills [--windows 7,30,60,90] [--as-of DATE] [--connection NAME] [--currency CODE] [--format FMT]
 
@@ -182,7 +217,9 @@ Examples:
 
 /** Builds the command module ({ help, run }, as commands.ts expects) of one report. */
 export function reportCommand(kind: ReportKind): { help: string; run(argv: string[]): Promise<number> } {
-  const help = HELP[kind].replace(/\nExamples?:/, `  -h, --help            this help\n\n${EXIT_CODES}$&`);
+  // --alerts is a check for cron: an alert that fires is exit code 1.
+  const codes = kind === 'mids' ? EXIT_CODES.replace('Exit codes: 0 printed; ', 'Exit codes: 0 printed; 1 with --alerts, an alert rule fires; ') : EXIT_CODES;
+  const help = HELP[kind].replace(/\nExamples?:/, `  -h, --help            this help\n\n${codes}$&`);
   return { help, run: (argv) => runReportCommand(kind, argv) };
 }
 
@@ -196,7 +233,7 @@ async function runReportCommand(kind: ReportKind, argv: string[]): Promise<numbe
     horizons: { type: 'string' },
     triangle: { type: 'boolean' },
     'as-of': { type: 'string' },
-    thresholds: { type: 'string' },
+    alerts: { type: 'boolean' },
     windows: { type: 'string' },
     'group-by': { type: 'string' },
     'subgroup-by': { type: 'string' },
@@ -212,23 +249,27 @@ async function runReportCommand(kind: ReportKind, argv: string[]): Promise<numbe
   const format = enumFlag<Format>('format', values.format, ['table', 'json', 'csv'], 'table');
   const name: ReportName = kind === 'cohorts' && values.triangle ? 'triangle' : kind;
   if (values.triangle && kind !== 'cohorts') throw new UsageError(`--triangle applies to konduit report cohorts only`, `See konduit report ${kind} --help.`);
+  if (values.alerts && kind !== 'mids') throw new UsageError(`--alerts applies to konduit report mids only`, `See konduit report ${kind} --help.`);
   // The flags are the API's query parameters under their CLI spelling: one parser checks both.
   const params = {
-    from: values.from, to: values.to, tz: values.tz, by: values.by, horizons: values.horizons, asOf: values['as-of'], thresholds: values.thresholds,
+    from: values.from, to: values.to, tz: values.tz, by: values.by, horizons: values.horizons, asOf: values['as-of'], alerts: values.alerts ? 'true' : undefined,
     groupBy: values['group-by'], subgroupBy: values['subgroup-by'], filter: values.filter, basis: values.basis, connection: values.connection, currency: values.currency, range: values.range, windows: values.windows,
     margin: values.margin ? 'true' : undefined, source: values.source,
   };
   // Flags are checked before the store is opened, so a typo costs no database connection.
   parseReportQuery(name, params, { surface: 'cli', connections: null, defaultTz: systemTimeZone() });
+  const programs = name === 'mids' ? await loadPrograms(process.env.KONDUIT_PROGRAMS) : undefined;
   // A report reads a store that exists and holds a connection: otherwise it says which and what to run.
   const store = await openStore(values.db);
   try {
     const connections = await connectionsOrExplain(store, values.db);
     const parsed = parseReportQuery(name, params, { surface: 'cli', connections, defaultTz: systemTimeZone() });
-    const report = await runReport(store, parsed);
+    const report = await runReport(store, parsed, { programs });
     // A CSV has no room for notes: its warnings go to standard error.
     if (format === 'csv') for (const w of report.body.warnings) process.stderr.write(`warning: ${w.message}\n`);
     process.stdout.write(formatReport(report, format));
+    // --alerts is for cron: a firing alert is a failed check.
+    if (report.name === 'mids' && values.alerts && report.body.alerts.length > 0) return EXIT_INVALID;
     return EXIT_OK;
   } finally {
     await store.close();

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { startServer } from '../../server/index.js';
+import { loadPrograms } from '../../report/programs-file.js';
 import { intFlag, parseFlags } from '../args.js';
 import { konduitHome, openStore, resolveDb, storeLabel } from './connections-store.js';
 
@@ -53,6 +54,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   const adminPassword = process.env.KONDUIT_ADMIN_PASSWORD || undefined;
   if (adminPassword !== undefined && adminPassword.length < 10) throw new UsageError('KONDUIT_ADMIN_PASSWORD needs at least 10 characters');
+  const programs = await loadPrograms(process.env.KONDUIT_PROGRAMS);
   // Like konduit connect, the dashboard connects CRMs (Settings): serving a new store creates it.
   const store = await openStore(values.db, { create: true });
   const connections = (await store.listConnections()).length;
@@ -68,6 +70,7 @@ export async function run(argv: string[]): Promise<number> {
     trustProxy: values['trust-proxy'] === true,
     schedule: values['no-schedule'] !== true,
     allowedHosts: values['allowed-host']?.length ? values['allowed-host'] : undefined,
+    programs,
   }).catch(async (err: unknown) => {
     await store.close();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${values.port ?? 3000} is taken`, 'Pick another with --port.', { code: 'port_taken', param: 'port' });

@@ -10,7 +10,8 @@ import m7 from './0007_one_meaning_for_refunds.js';
 import m8 from './0008_real_accounts.js';
 import m9 from './0009_coverage.js';
 import m10 from './0010_order_items.js';
+import m12 from './0012_card_reasons_and_mid_alerts.js';
 import m14 from './0014_costs.js';
 
 export type { Migration } from './migration.js';
-export const MIGRATIONS: readonly Migration[] = [m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m14];
+export const MIGRATIONS: readonly Migration[] = [m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m12, m14];

@@ -87,6 +87,8 @@ function App() {
           <Link to="/reports/retention" className={path === '/reports/retention' ? 'active' : ''} testId="nav-retention">Retention</Link>
           <Link to="/reports/rebills" className={path === '/reports/rebills' ? 'active' : ''} testId="nav-rebills">Rebills ahead</Link>
           <Link to="/reports/mids" className={path === '/reports/mids' ? 'active' : ''} testId="nav-mids">MID health</Link>
+          <Link to="/reports/declines" className={path === '/reports/declines' ? 'active' : ''} testId="nav-declines">Declines</Link>
+          <Link to="/reports/chargebacks" className={path === '/reports/chargebacks' ? 'active' : ''} testId="nav-chargebacks">Chargebacks</Link>
           <Link to="/reports/breakdowns" className={path === '/reports/breakdowns' ? 'active' : ''} testId="nav-breakdowns">Breakdowns</Link>
           <Link to="/reports/economics" className={path === '/reports/economics' ? 'active' : ''} testId="nav-economics">Economics</Link>
           <Link to="/customers" className={section === 'customers' ? 'active' : ''} testId="nav-customers">Customers</Link>

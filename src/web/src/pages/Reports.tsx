@@ -8,10 +8,9 @@
  * connections hold more than one, and nothing here adds two. Groups show their names beside their ids.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { DEFAULT_THRESHOLDS } from '../../../analytics/defaults';
 import { DIMENSION_SPECS, DIMENSIONS, type Dimension } from '../../../ledger/dimensions';
-import type { Health } from '../../../analytics/mids';
-import type { ComparedJson, CoverageJson, CurrencyJson, FiguresJson, GroupJson, MidsJson } from '../../../report/json';
+import type { MidAlertRuleJson } from '../../../report/mid-alerts';
+import type { ChargebackCountsJson, ChargebacksJson, ComparedJson, CoverageJson, CurrencyJson, DeclinesJson, FiguresJson, GroupJson, MidMonthJson, MidsJson } from '../../../report/json';
 import type { ReportName, ReportParams } from '../../../report/query';
 import type { DimensionValuesJson } from '../../../report/run';
 import { api, getReport, qs, type ReportBody, type StatusEntry } from '../api';
@@ -29,15 +28,15 @@ type Compared = ComparedJson[keyof ComparedJson];
 /** The fields every report filters and groups by, and their labels: the ledger's table, in its order. */
 const FIELDS = DIMENSIONS.map((id) => ({ id, label: DIMENSION_SPECS[id].label }));
 const fieldLabel = (id: string | null) => FIELDS.find((f) => f.id === id)?.label ?? id ?? '';
-/** The thresholds as the form shows them: percentages. */
-const DEFAULT_THRESHOLD_TEXT = DEFAULT_THRESHOLDS.map((t) => (t * 100).toFixed(1));
 
 const PAGES: Record<string, { title: string; subtitle: string; defaultPreset: string; groupBy: boolean; basis: boolean; range?: false }> = {
   overview: { title: 'Overview', subtitle: 'Revenue, refunds and customers for the range, against the period before it.', defaultPreset: '30d', groupBy: false, basis: true },
   cohorts: { title: 'Cohort LTV', subtitle: 'Net revenue per customer, by when customers first bought, at days after their first sale.', defaultPreset: '12m', groupBy: true, basis: false },
   retention: { title: 'Retention', subtitle: 'Subscriptions started in the range, and how many rebill at each cycle.', defaultPreset: '12m', groupBy: true, basis: false },
   rebills: { title: 'Rebills ahead', subtitle: 'Subscriptions due in the coming days, and what they should bring at the approval rates observed so far.', defaultPreset: '30d', groupBy: false, basis: false, range: false },
-  mids: { title: 'MID health', subtitle: 'Chargeback ratios per merchant account per month, against the card networks’ thresholds.', defaultPreset: '12m', groupBy: true, basis: false },
+  mids: { title: 'MID health', subtitle: 'Per merchant account, per month of the account, by the card networks’ programs: Visa VAMP and Mastercard’s Excessive Chargeback Program.', defaultPreset: '12m', groupBy: false, basis: false },
+  declines: { title: 'Declines', subtitle: 'Sale attempts declined, and why, by MID, BIN, card network or cycle; what recycling saves.', defaultPreset: '30d', groupBy: false, basis: false },
+  chargebacks: { title: 'Chargebacks', subtitle: 'Chargebacks by reason code (fraud or not), MID, days from sale and cohort, with refunds of the same sales beside.', defaultPreset: '12m', groupBy: false, basis: false },
   breakdowns: { title: 'Breakdowns', subtitle: 'The summary figures split by campaign, product, affiliate, sub-affiliate or MID.', defaultPreset: '30d', groupBy: false, basis: true },
 };
 
@@ -51,7 +50,6 @@ interface Query {
   filters: string[];
   by: string;
   dim: string;
-  thresholds: string;
   view: string;
   /** ISO 4217, or '' for the default (the base currency of the connections). */
   currency: string;
@@ -75,7 +73,6 @@ function readQuery(search: URLSearchParams, page: string, zone: string): Query {
     filters: search.getAll('filter'),
     by: search.get('by') ?? '',
     dim: search.get('dim') ?? 'campaign',
-    thresholds: search.get('thresholds') ?? '',
     view: search.get('view') ?? '',
     currency: search.get('currency') ?? '',
     sub: search.get('sub') ?? '',
@@ -94,7 +91,7 @@ function writeQuery(path: string, q: Partial<Query> & { preset: string }, curren
     u.delete('from');
     u.delete('to');
   }
-  for (const k of ['basis', 'groupBy', 'by', 'dim', 'thresholds', 'view', 'currency', 'sub', 'windows'] as const) if (q[k] !== undefined) set(k, q[k] === 'event' ? '' : q[k]);
+  for (const k of ['basis', 'groupBy', 'by', 'dim', 'view', 'currency', 'sub', 'windows'] as const) if (q[k] !== undefined) set(k, q[k] === 'event' ? '' : q[k]);
   if (q.filters) {
     u.delete('filter');
     for (const f of q.filters) u.append('filter', f);
@@ -172,7 +169,11 @@ export function ReportsPage(props: { path: string }) {
       ) : page === 'rebills' ? (
         <Rebills params={{ tz: zone, currency: currency || undefined, windows: q.windows || undefined }} version={version} windows={q.windows} update={(w) => update({ windows: w })} onBody={setSeen} />
       ) : page === 'mids' ? (
-        <Mids base={base} q={q} update={update} />
+        <Mids base={base} connections={connections.map((c) => c.name)} />
+      ) : page === 'declines' ? (
+        <Declines base={base} q={q} update={update} />
+      ) : page === 'chargebacks' ? (
+        <Chargebacks base={base} q={q} update={update} />
       ) : page === 'breakdowns' ? (
         <Breakdowns base={base} q={q} update={update} />
       ) : (
@@ -936,97 +937,327 @@ function Retention(props: { base: Base; q: Query; update: (p: Partial<Query>) =>
 /** A percentage tick: whole percents, or tenths when the ticks are closer. */
 const percentTick: TickFormat = (v, o) => `${v.toFixed(o.step >= 1 ? 0 : 1)}%`;
 
-const HEALTH_CLASS: Record<Health, string> = { ok: 'pill-green', watch: 'pill-amber', warning: 'pill-orange', excessive: 'pill-red', 'no-sales': '' };
+/** The pill of a program's status: a label only when the program gives one. */
+const STATUS_CLASS: Record<string, string> = { excessive: 'pill-red', HECM: 'pill-red', ECM: 'pill-orange', CMM: 'pill-amber', below: 'pill-green', none: 'pill-green' };
+const statusPill = (s: string) => <span className={`pill ${STATUS_CLASS[s] ?? ''}`}>{s}</span>;
+/** "2025-06" as "Jun 2025". */
+const monthName = (m: string) => new Date(`${m}-15T00:00:00Z`).toLocaleString('en-US', { month: 'short', year: 'numeric', timeZone: 'UTC' });
 
-function Mids(props: { base: Base; q: Query; update: (p: Partial<Query>) => void }) {
-  const { base, q } = props;
-  const r = useReport('mids', { ...base, groupBy: q.groupBy && q.groupBy !== 'mid' ? q.groupBy : undefined, thresholds: q.thresholds || undefined });
+/** MID health, and its alert rules: a rule set or removed fetches the report again. */
+function Mids(props: { base: Base; connections: string[] }) {
+  const version = useContext(DataVersion);
+  const [rules, setRules] = useState(0);
+  return (
+    <DataVersion.Provider value={version * 1000 + rules}>
+      <MidHealth base={props.base} />
+      <AlertRules connections={props.connections} changed={() => setRules((n) => n + 1)} />
+    </DataVersion.Provider>
+  );
+}
+
+const METRIC_LABELS: Record<MidAlertRuleJson['metric'], string> = { any: 'Visa or Mastercard', visa: 'Visa (VAMP)', mastercard: 'Mastercard', total: 'every network together' };
+
+/** The MID alert rules of every connection (docs/metrics.md, "MID health"): listed, set and removed. */
+function AlertRules(props: { connections: string[]; changed: () => void }) {
+  const [rules, setRules] = useState<MidAlertRuleJson[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [form, setForm] = useState({ connection: '', mid: '', metric: 'any' as MidAlertRuleJson['metric'], threshold: '', minCount: '0' });
+  const names = props.connections.join('\n');
+  const load = useCallback(async () => {
+    const all = await Promise.all(props.connections.map((c) => api<{ rules: MidAlertRuleJson[] }>('GET', `/api/connections/${encodeURIComponent(c)}/mid-alerts`)));
+    setRules(all.flatMap((x) => x.rules));
+  }, [names]);
+  useEffect(() => {
+    load().catch((e: Error) => setError(e.message));
+  }, [load]);
+  const connection = form.connection || props.connections[0] || '';
+  const save = async () => {
+    setError(null);
+    // The form takes a percentage, the API a fraction: moved by the decimal point, as the CLI does.
+    const percent = form.threshold.trim().replace(/%$/, '');
+    if (!/^\d{1,3}(\.\d{1,4})?$/.test(percent)) return setError('Threshold: a percentage, e.g. 0.9 for 0.9%.');
+    try {
+      await api('PUT', `/api/connections/${encodeURIComponent(connection)}/mid-alerts/${encodeURIComponent(form.mid.trim() || '*')}`, { metric: form.metric, threshold: Number(`${percent}e-2`), minCount: Number(form.minCount || '0') });
+      await load();
+      props.changed();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const remove = async (r: MidAlertRuleJson) => {
+    setError(null);
+    try {
+      await api('DELETE', `/api/connections/${encodeURIComponent(r.connection)}/mid-alerts/${encodeURIComponent(r.mid)}`);
+      await load();
+      props.changed();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  return (
+    <section className="card" data-testid="alert-rules">
+      <header className="card-head">
+        <h2>Alert rules</h2>
+        <span className="muted small">A month whose ratio reaches a MID’s rule (with at least its count) marks its tile; <code>konduit report mids --alerts</code> exits 1 while one fires.</span>
+      </header>
+      {rules && rules.length > 0 ? (
+        <div className="table-wrap">
+        <table>
+          <thead>
+            <tr><th scope="col">Connection</th><th scope="col">MID</th><th scope="col">Ratio</th><th scope="col" className="num">Threshold</th><th scope="col" className="num">Fewest</th><th scope="col">Action</th></tr>
+          </thead>
+          <tbody>
+            {rules.map((r) => (
+              <tr key={`${r.connection}:${r.mid}`} data-rule={`${r.connection}:${r.mid}`}>
+                <td>{r.connection}</td>
+                <td>{r.mid === '*' ? 'every other MID' : r.mid}</td>
+                <td>{METRIC_LABELS[r.metric]}</td>
+                <td className="num">{pct(r.threshold)}</td>
+                <td className="num">{count(r.minCount)}</td>
+                <td><button type="button" className="btn btn-ghost btn-sm" onClick={() => void remove(r)} aria-label={`Remove the rule of ${r.connection} MID ${r.mid}`}>Remove</button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        </div>
+      ) : (
+        <p className="muted small">No alert rules yet.</p>
+      )}
+      <form
+        className="row gap wrap"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        {props.connections.length > 1 ? (
+          <select aria-label="Connection" value={connection} onChange={(e) => setForm({ ...form, connection: e.target.value })}>
+            {props.connections.map((c) => <option key={c} value={c}>{c}</option>)}
+          </select>
+        ) : null}
+        <input aria-label="MID" placeholder="MID (empty: every MID)" value={form.mid} onChange={(e) => setForm({ ...form, mid: e.target.value })} size={16} />
+        <select aria-label="Ratio" value={form.metric} onChange={(e) => setForm({ ...form, metric: e.target.value as MidAlertRuleJson['metric'] })}>
+          {(Object.keys(METRIC_LABELS) as MidAlertRuleJson['metric'][]).map((m) => <option key={m} value={m}>{METRIC_LABELS[m]}</option>)}
+        </select>
+        <input aria-label="Threshold in percent" placeholder="threshold %" value={form.threshold} onChange={(e) => setForm({ ...form, threshold: e.target.value })} size={8} />
+        <input aria-label="Fewest chargebacks" placeholder="fewest" value={form.minCount} onChange={(e) => setForm({ ...form, minCount: e.target.value })} size={6} />
+        <button className="btn btn-sm" type="submit" disabled={!connection}>Set rule</button>
+      </form>
+      {error ? <p className="warn-text" role="alert">{error}</p> : null}
+    </section>
+  );
+}
+
+function MidHealth(props: { base: Base }) {
+  const r = useReport('mids', props.base);
   const d = r.data;
   const cur = d?.currency ?? 'USD';
   const several = severalConnections(d?.rows ?? []);
-  // A MID's connection is its breakdown group's (grouped by connection, the group itself): shown once.
-  const by = d?.groupBy === 'connection' ? null : (d?.groupBy ?? null);
-  const [draft, setDraft] = useState(q.thresholds || DEFAULT_THRESHOLD_TEXT.join(','));
   return (
     <Ready page="mids" loadedKey={r.loadedKey} wantKey={r.key} error={r.error} body={d}>
-      <section className="card">
-        <form
-          className="row gap wrap"
-          onSubmit={(e) => {
-            e.preventDefault();
-            props.update({ thresholds: draft.replace(/\s+/g, '') });
-          }}
-        >
-          <span className="strong">Thresholds</span>
-          <input aria-label="Thresholds in percent" value={draft} onChange={(e) => setDraft(e.target.value)} size={14} />
-          <span className="muted small">% for watch, warning, excessive (defaults {DEFAULT_THRESHOLD_TEXT.join(', ')})</span>
-          <button className="btn btn-ghost btn-sm" type="submit">
-            Apply
-          </button>
-        </form>
-        <p className="muted small">Visa: chargebacks / the same month’s sales. Mastercard: chargebacks / the previous month’s sales. The CRM does not say a card’s network, so both ratios cover all of a MID’s sales.</p>
-      </section>
+      {d && d.alerts.length > 0 ? (
+        <section className="card warn" data-testid="mid-alerts">
+          <span className="strong">{d.alerts.length} alert{d.alerts.length === 1 ? '' : 's'} firing: </span>
+          {d.alerts.map((a) => `MID ${a.mid} ${monthName(a.month)}${a.projected ? ' (projected)' : ''}`).join(', ')}
+        </section>
+      ) : null}
       <MidSummary rows={d?.rows ?? []} several={several} />
       <DataTable
         id="mids"
-        title="Chargebacks per MID per month"
-        filename={`konduit-mids-${q.from}_${q.to}.csv`}
+        title="Per MID per month (the account’s months; ~ projected to the month’s end)"
+        filename={`konduit-mids-${props.base.from}_${props.base.to}.csv`}
         columns={[
-          ...(several ? [{ label: 'Connection' }] : []), { label: 'MID' }, { label: 'MID name' }, ...groupColumns(by, false), { label: 'Month' }, { label: 'Sales', numeric: true }, { label: 'Prev. month sales', numeric: true },
-          { label: 'Chargebacks', numeric: true }, { label: `Chargeback amount (${cur})`, numeric: true }, { label: 'Visa ratio', numeric: true }, { label: 'Visa' }, { label: 'Mastercard ratio', numeric: true }, { label: 'Mastercard' },
+          ...(several ? [{ label: 'Connection' }] : []), { label: 'MID' }, { label: 'MID name' }, { label: 'Month' }, { label: 'Projected' }, { label: 'Sales', numeric: true },
+          { label: 'Chargebacks', numeric: true }, { label: `Chargeback amount (${cur})`, numeric: true }, { label: 'Visa sales', numeric: true }, { label: 'Visa disputes', numeric: true },
+          { label: 'VAMP ratio', numeric: true }, { label: 'VAMP' }, { label: 'Mastercard previous month’s sales', numeric: true }, { label: 'Mastercard chargebacks', numeric: true }, { label: 'Mastercard ratio', numeric: true }, { label: 'Mastercard' }, { label: 'Alert' },
         ]}
         rows={(d?.rows ?? []).map((m) => [
           ...(several ? [{ view: m.connection, csv: m.connection }] : []),
           { view: m.mid, csv: m.mid },
           { view: m.name ?? '', csv: m.name ?? '', className: 'group-name' },
-          ...groupCells(by, { group: m.group, connection: m.connection, id: m.groupId, name: m.groupName }, false),
-          { view: m.month, csv: m.month },
+          { view: `${m.month}${m.projected ? '~' : ''}`, csv: m.month, className: m.projected ? 'incomplete' : undefined },
+          { view: m.projected ? 'projected' : '', csv: String(m.projected) },
           { view: count(m.sales), csv: String(m.sales) },
-          { view: count(m.previousMonthSales), csv: String(m.previousMonthSales) },
           { view: count(m.chargebacks), csv: String(m.chargebacks) },
           { view: money(m.chargebackAmount, cur), csv: m.chargebackAmount },
-          { view: pct(m.visaRatio), csv: m.visaRatio === null ? '' : String(m.visaRatio) },
-          { view: <span className={`pill ${HEALTH_CLASS[m.visaHealth]}`}>{m.visaHealth}</span>, csv: m.visaHealth },
-          { view: pct(m.mastercardRatio), csv: m.mastercardRatio === null ? '' : String(m.mastercardRatio) },
-          { view: <span className={`pill ${HEALTH_CLASS[m.mastercardHealth]}`}>{m.mastercardHealth}</span>, csv: m.mastercardHealth },
+          { view: count(m.visa.sales), csv: String(m.visa.sales) },
+          { view: count(m.visa.disputes), csv: String(m.visa.disputes) },
+          { view: pct(m.visa.ratio), csv: m.visa.ratio === null ? '' : String(m.visa.ratio) },
+          { view: statusPill(m.visa.status), csv: m.visa.status },
+          { view: count(m.mastercard.previousMonthSales), csv: String(m.mastercard.previousMonthSales) },
+          { view: count(m.mastercard.chargebacks), csv: String(m.mastercard.chargebacks) },
+          { view: pct(m.mastercard.ratio), csv: m.mastercard.ratio === null ? '' : String(m.mastercard.ratio) },
+          { view: statusPill(m.mastercard.status), csv: m.mastercard.status },
+          { view: m.alert ? <span className={`pill ${m.alert.firing ? 'pill-red' : ''}`} data-alert={m.alert.firing ? 'firing' : 'quiet'}>{m.alert.metric} ≥ {pct(m.alert.threshold)}</span> : '', csv: m.alert ? `${m.alert.metric} >= ${m.alert.threshold}${m.alert.firing ? ' firing' : ''}` : '' },
         ])}
       />
+      {d ? (
+        <p className="muted small">
+          Visa VAMP: disputes / the month’s settled Visa sales (fraud reports are not in the CRM’s data), excessive from{' '}
+          {d.programs.visa.merchant.map((t) => `${t.from}: ${pct(t.ratio)} and ${count(t.minCount)}+`).join('; ')}. Mastercard: chargebacks / the previous month’s Mastercard sales,{' '}
+          {d.programs.mastercard.levels.map((l) => `${l.name} ${pct(l.ratio)} and ${count(l.minCount)}+${l.consecutiveMonths > 1 ? ` in ${l.consecutiveMonths} consecutive months` : ''}`).join('; ')}. A label needs both the ratio and the count.
+        </p>
+      ) : null}
     </Ready>
   );
 }
 
-const HEALTH_RANK: Record<Health, number> = { 'no-sales': 0, ok: 1, watch: 2, warning: 3, excessive: 4 };
-
-/** One card per MID: its latest month by both definitions, and its worst month in the range. */
+/**
+ * One card per MID: its last complete month, named, with each program's status; the running month
+ * (projected to its end) beside it, marked as a projection; an alert rule that fires marks the card.
+ */
 function MidSummary(props: { rows: MidsJson['rows']; several: boolean }) {
   // One card per MID of an account: MID 3 of two accounts is two cards.
-  const byMid = new Map<string, MidsJson['rows']>();
+  const byMid = new Map<string, MidMonthJson[]>();
   for (const r of props.rows) byMid.set(r.key, [...(byMid.get(r.key) ?? []), r]);
   if (byMid.size === 0) return null;
-  const worse = (a: Health, b: Health) => (HEALTH_RANK[a] >= HEALTH_RANK[b] ? a : b);
   return (
     <div className="tiles" data-testid="mid-summary">
-      {[...byMid.entries()].map(([mid, rows]) => {
-        const last = rows[rows.length - 1]!;
-        const worst = rows.reduce<Health>((w, r) => worse(worse(w, r.visaHealth), r.mastercardHealth), 'no-sales');
+      {[...byMid.entries()].map(([key, rows]) => {
+        const done = rows.filter((r) => !r.projected);
+        const last = done[done.length - 1] ?? rows[rows.length - 1]!;
+        const running = rows.find((r) => r.projected) ?? null;
+        const firing = rows.some((r) => r.alert?.firing);
         return (
-          <div className="tile" key={mid} data-mid={mid}>
+          <div className={`tile${firing ? ' tile-alert' : ''}`} key={key} data-mid={key} data-alert={firing ? 'firing' : undefined}>
             <div className="tile-label">
               MID {last.mid}
               {last.name ? ` · ${last.name}` : ''}
               {props.several ? ` (${last.connection})` : ''}
             </div>
-            <div className="tile-value">{pct(last.visaRatio)}</div>
-            <div className="tile-foot">
-              <span className={`pill ${HEALTH_CLASS[worse(last.visaHealth, last.mastercardHealth)]}`}>{worse(last.visaHealth, last.mastercardHealth)}</span>
-              <span className="muted small">
-                {last.month} · MC {pct(last.mastercardRatio)} · worst {worst}
-              </span>
+            <div className="tile-value" data-month={last.month}>
+              {monthName(last.month)}
+              {last.projected ? ' (projected)' : ''}
             </div>
+            <div className="tile-foot">
+              <span className="muted small">VAMP {pct(last.visa.ratio)}</span> {statusPill(last.visa.status)} <span className="muted small">MC {pct(last.mastercard.ratio)}</span> {statusPill(last.mastercard.status)}
+            </div>
+            {running && running !== last ? (
+              <div className="tile-foot muted small" data-projected={running.month}>
+                {monthName(running.month)} so far, projected to month end: VAMP {pct(running.visa.ratio)} ({running.visa.status}), MC {pct(running.mastercard.ratio)} ({running.mastercard.status})
+              </div>
+            ) : null}
+            {firing ? <div className="tile-foot"><span className="pill pill-red">alert</span></div> : null}
           </div>
         );
       })}
     </div>
+  );
+}
+
+/** A view picker: the `by` of declines and chargebacks. */
+function ViewPicker(props: { views: readonly string[]; value: string; update: (by: string) => void; label: string }) {
+  return (
+    <div className="row gap wrap" role="group" aria-label={props.label}>
+      {props.views.map((v) => (
+        <button key={v} type="button" className={`btn btn-sm ${v === props.value ? '' : 'btn-ghost'}`} aria-pressed={v === props.value} data-view={v} onClick={() => props.update(v)}>
+          {v}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+const DECLINE_VIEW_LIST = ['mid', 'bin', 'brand', 'cycle', 'reason', 'retry', 'days'] as const;
+const reasonsText = (list: { reason: string | null; share: number | null }[]) => list.map((x) => `${x.reason ?? '(none)'} ${pct(x.share, 0)}`).join('; ');
+
+function Declines(props: { base: Base; q: Query; update: (p: Partial<Query>) => void }) {
+  const by = (DECLINE_VIEW_LIST as readonly string[]).includes(props.q.by) ? (props.q.by as DeclinesJson['by']) : 'mid';
+  const r = useReport('declines', { ...props.base, by });
+  const d = r.data;
+  const countCells = (x: { attempts: number; approvals: number; declines: number; declineRate: number | null }): Cell[] => [
+    { view: count(x.attempts), csv: String(x.attempts) }, { view: count(x.approvals), csv: String(x.approvals) }, { view: count(x.declines), csv: String(x.declines) },
+    { view: pct(x.declineRate), csv: x.declineRate === null ? '' : String(x.declineRate) },
+  ];
+  const countCols: Column[] = [{ label: 'Attempts', numeric: true }, { label: 'Approvals', numeric: true }, { label: 'Declines', numeric: true }, { label: 'Decline rate', numeric: true }];
+  let columns: Column[] = [];
+  let rows: Cell[][] = [];
+  if (d) {
+    if (by === 'reason') {
+      columns = [{ label: 'Reason' }, { label: 'Declines', numeric: true }, { label: 'Share', numeric: true }];
+      rows = d.reasons.map((x) => [{ view: x.reason ?? '(none)', csv: x.reason ?? '' }, { view: count(x.declines), csv: String(x.declines) }, { view: pct(x.share), csv: x.share === null ? '' : String(x.share) }]);
+    } else if (by === 'retry') {
+      columns = [{ label: 'Retry', numeric: true }, { label: 'Attempts', numeric: true }, { label: 'Approvals', numeric: true }, { label: 'Approval rate', numeric: true }];
+      rows = d.recycle.byRetry.map((x) => [{ view: String(x.retry), csv: String(x.retry) }, { view: count(x.attempts), csv: String(x.attempts) }, { view: count(x.approvals), csv: String(x.approvals) }, { view: pct(x.approvalRate), csv: x.approvalRate === null ? '' : String(x.approvalRate) }]);
+    } else if (by === 'days') {
+      columns = [{ label: 'Retry', numeric: true }, { label: 'Days after first decline', numeric: true }, { label: 'Saves', numeric: true }];
+      rows = d.recycle.byDays.map((x) => [{ view: String(x.retry), csv: String(x.retry) }, { view: String(x.days), csv: String(x.days) }, { view: count(x.saves), csv: String(x.saves) }]);
+    } else {
+      const label = by === 'mid' ? 'MID' : by === 'bin' ? 'BIN' : by === 'brand' ? 'Card network' : 'Billing cycle';
+      columns = [...(by === 'mid' ? [{ label: 'Connection' }] : []), { label }, ...(by === 'mid' ? [{ label: 'MID name' }] : []), ...countCols, { label: 'Top reasons' }];
+      rows = d.rows.map((x) => [
+        ...(by === 'mid' ? [{ view: x.connection ?? '', csv: x.connection ?? '' }] : []),
+        { view: x.value ?? '(none)', csv: x.value ?? '' },
+        ...(by === 'mid' ? [{ view: x.name ?? '', csv: x.name ?? '', className: 'group-name' }] : []),
+        ...countCells(x),
+        { view: reasonsText(x.reasons), csv: reasonsText(x.reasons) },
+      ]);
+    }
+  }
+  return (
+    <Ready page="declines" loadedKey={r.loadedKey} wantKey={r.key} error={r.error} body={d}>
+      <section className="card">
+        <ViewPicker views={DECLINE_VIEW_LIST} value={by} update={(v) => props.update({ by: v })} label="Rows by" />
+        {d ? (
+          <p className="muted small" data-testid="declines-total">
+            {count(d.total.attempts)} attempts, {count(d.total.declines)} declined ({pct(d.total.declineRate)}). Rebills: {count(d.recycle.firstDeclines)} first attempts declined, {count(d.recycle.saves)} saved by a retry ({pct(d.recycle.saveRate)}).
+          </p>
+        ) : null}
+      </section>
+      <DataTable id={`declines-${by}`} title={`Declines by ${by}`} filename={`konduit-declines-${by}-${props.base.from}_${props.base.to}.csv`} columns={columns} rows={rows} />
+    </Ready>
+  );
+}
+
+const CHARGEBACK_VIEW_LIST = ['reason', 'mid', 'days', 'cohort'] as const;
+
+function Chargebacks(props: { base: Base; q: Query; update: (p: Partial<Query>) => void }) {
+  const by = (CHARGEBACK_VIEW_LIST as readonly string[]).includes(props.q.by) ? (props.q.by as ChargebacksJson['by']) : 'reason';
+  const r = useReport('chargebacks', { ...props.base, by });
+  const d = r.data;
+  const cur = d?.currency ?? 'USD';
+  const c = (x: ChargebackCountsJson): Cell[] => [
+    { view: count(x.chargebacks), csv: String(x.chargebacks) }, { view: money(x.amount, cur), csv: x.amount }, { view: count(x.fraud), csv: String(x.fraud) },
+    { view: count(x.refunded), csv: String(x.refunded) }, { view: money(x.refundAmount, cur), csv: x.refundAmount },
+  ];
+  const cols: Column[] = [{ label: 'Chargebacks', numeric: true }, { label: `Amount (${cur})`, numeric: true }, { label: 'Fraud', numeric: true }, { label: 'Also refunded', numeric: true }, { label: `Refunded (${cur})`, numeric: true }];
+  let columns: Column[] = [];
+  let rows: Cell[][] = [];
+  if (d) {
+    if (by === 'reason') {
+      columns = [{ label: 'Reason code' }, { label: 'Network' }, { label: 'Fraud?' }, { label: 'Meaning' }, ...cols, { label: 'Share', numeric: true }];
+      rows = d.byReason.map((x) => [
+        { view: x.reason ?? '(none)', csv: x.reason ?? '' }, { view: x.network ?? '', csv: x.network ?? '' },
+        { view: x.isFraud === null ? '' : x.isFraud ? 'fraud' : 'non-fraud', csv: x.isFraud === null ? '' : String(x.isFraud) }, { view: x.description ?? '', csv: x.description ?? '' },
+        ...c(x), { view: pct(x.share), csv: x.share === null ? '' : String(x.share) },
+      ]);
+    } else if (by === 'mid') {
+      columns = [{ label: 'Connection' }, { label: 'MID' }, { label: 'MID name' }, { label: 'Sales', numeric: true }, ...cols, { label: 'Chargeback rate', numeric: true }];
+      rows = d.byMid.map((x) => [
+        { view: x.connection, csv: x.connection }, { view: x.mid ?? '(none)', csv: x.mid ?? '' }, { view: x.name ?? '', csv: x.name ?? '', className: 'group-name' }, { view: count(x.sales), csv: String(x.sales) },
+        ...c(x), { view: pct(x.chargebackRate), csv: x.chargebackRate === null ? '' : String(x.chargebackRate) },
+      ]);
+    } else if (by === 'days') {
+      columns = [{ label: 'Days from sale' }, ...cols];
+      rows = d.byDays.map((x) => [{ view: x.from === null ? 'sale not in the data' : x.to === null ? `${x.from}+` : `${x.from}–${x.to}`, csv: x.from === null ? '' : x.to === null ? `${x.from}+` : `${x.from}-${x.to}` }, ...c(x)]);
+    } else {
+      columns = [{ label: 'Sale month' }, ...cols];
+      rows = d.byCohort.map((x) => [{ view: x.cohort ?? 'sale not in the data', csv: x.cohort ?? '' }, ...c(x)]);
+    }
+  }
+  return (
+    <Ready page="chargebacks" loadedKey={r.loadedKey} wantKey={r.key} error={r.error} body={d}>
+      <section className="card">
+        <ViewPicker views={CHARGEBACK_VIEW_LIST} value={by} update={(v) => props.update({ by: v })} label="Rows by" />
+        {d ? (
+          <p className="muted small" data-testid="chargebacks-total">
+            {count(d.total.chargebacks)} chargebacks, {money(d.total.amount, cur)} ({count(d.total.fraud)} fraud); {pct(d.total.chargebackRate)} of {count(d.total.sales)} sales;{' '}
+            {count(d.total.refunded)} of the same sales also refunded ({money(d.total.refundAmount, cur)}); {count(d.total.reversals)} reversed; median {d.total.medianDays ?? '-'} days from sale.
+          </p>
+        ) : null}
+      </section>
+      <DataTable id={`chargebacks-${by}`} title={`Chargebacks by ${by}`} filename={`konduit-chargebacks-${by}-${props.base.from}_${props.base.to}.csv`} columns={columns} rows={rows} />
+    </Ready>
   );
 }
 

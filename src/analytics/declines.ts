@@ -1,0 +1,226 @@
+/**
+ * Declines (docs/metrics.md, "Declines"): for the sale attempts of a range (viewer's zone, the report's
+ * currency), the decline rate and the top reasons (the processor's response text) by MID, BIN (first 6
+ * digits), card network or billing cycle; and recycling: rebill attempts by retry number (the CRM's
+ * recycleNumber) with how many were approved, and the saves by days after their rebill's first decline.
+ * Reads the ledger's sale and decline events only.
+ */
+import type { ReportReader } from '../store/store.js';
+import { rate } from './arith.js';
+import { compareGroups, type Dimension } from './dimensions.js';
+import { checkReportRange, instantRange } from './range.js';
+import { eventCol, filterSql, Params } from './sql.js';
+import type { RangeQuery } from './summary.js';
+
+/** What the rows of a declines report are by (reason, retry and days choose the table the CLI prints). */
+export const DECLINE_VIEWS = ['mid', 'bin', 'brand', 'cycle', 'reason', 'retry', 'days'] as const;
+export type DeclineView = (typeof DECLINE_VIEWS)[number];
+
+/** Most BIN rows listed (the BINs with most declines). */
+export const MAX_BIN_ROWS = 100;
+/** Most reasons listed overall, and per row. */
+export const TOP_REASONS = 20;
+export const TOP_ROW_REASONS = 3;
+/** How far back a save's first decline is looked for (days before the range). */
+export const FIRST_DECLINE_LOOKBACK_DAYS = 90;
+
+export interface DeclineCounts {
+  /** Sale events plus decline events: every attempt to charge. */
+  attempts: number;
+  approvals: number;
+  declines: number;
+  /** declines / attempts. */
+  declineRate: number | null;
+}
+
+export interface ReasonCount {
+  /** The response text; null when the CRM gave none. */
+  reason: string | null;
+  declines: number;
+  /** Of the declines of its row (or of the range). */
+  share: number | null;
+}
+
+export interface DeclineRow extends DeclineCounts {
+  /** The MID's connection (MID rows only). */
+  connectionId: string | null;
+  /** The MID, BIN, network or cycle; null when the events carry none. */
+  value: string | null;
+  reasons: ReasonCount[];
+}
+
+export interface DeclineRetryRow {
+  /** 0: a rebill's first attempt; 1..: its retries in recycle billing. */
+  retry: number;
+  attempts: number;
+  approvals: number;
+  approvalRate: number | null;
+}
+
+export interface SaveDays {
+  /** The retry number of the approval. */
+  retry: number;
+  /** Whole days from the rebill's first (declined) attempt to the approval, rounded to the nearest. */
+  days: number;
+  saves: number;
+}
+
+export interface DeclineReport {
+  from: string;
+  to: string;
+  zone: string;
+  currency: string;
+  by: DeclineView;
+  total: DeclineCounts;
+  /** The rows of `by` (mid, bin, brand, cycle); empty for the other views. */
+  rows: DeclineRow[];
+  /** BINs with declines beyond the MAX_BIN_ROWS listed. */
+  moreRows: number;
+  /** The top reasons of the range's declines. */
+  reasons: ReasonCount[];
+  recycle: {
+    /** Rebill attempts (billing cycle 2 and later) of the range by retry number. */
+    byRetry: DeclineRetryRow[];
+    /** Declines of rebills' first attempts, and approvals of their retries (saves), in the range. */
+    firstDeclines: number;
+    saves: number;
+    /** saves / firstDeclines. */
+    saveRate: number | null;
+    /** Saves of the range by retry and days after their rebill's first decline (found up to FIRST_DECLINE_LOOKBACK_DAYS before the range). */
+    byDays: SaveDays[];
+  };
+}
+
+const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+function counts(approvals: number, declines: number): DeclineCounts {
+  return { attempts: approvals + declines, approvals, declines, declineRate: rate(declines, approvals + declines) };
+}
+
+/** The row key of a view: the connection (MID only) and the value columns. */
+function keySql(by: DeclineView, alias: string): { conn: string; value: string } | null {
+  switch (by) {
+    case 'mid':
+      return { conn: `${alias}.connection_id`, value: `${alias}.merchant_id` };
+    case 'bin':
+      return { conn: 'NULL', value: `${alias}.card_bin` };
+    case 'brand':
+      return { conn: 'NULL', value: `${alias}.card_brand` };
+    case 'cycle':
+      return { conn: 'NULL', value: `${alias}.billing_cycle` };
+    default:
+      return null;
+  }
+}
+
+/** Top reasons from (reason, count) pairs, most first (then by text, no reason last). */
+function topReasons(list: { reason: string | null; declines: number }[], total: number, limit: number): ReasonCount[] {
+  return [...list]
+    .sort((a, b) => b.declines - a.declines || (a.reason === null ? 1 : b.reason === null ? -1 : a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0))
+    .slice(0, limit)
+    .map((r) => ({ ...r, share: rate(r.declines, total) }));
+}
+
+export async function declineReport(store: ReportReader, q: RangeQuery & { by?: DeclineView }): Promise<DeclineReport> {
+  checkReportRange(q);
+  const by = q.by ?? 'mid';
+  const zone = q.tz;
+  const r = instantRange(q.from, q.to, zone);
+  const e = eventCol('e');
+  /** The conditions every query shares: the range, the currency and the filters, on alias `e`. */
+  const scope = (p: Params, alias = 'e') =>
+    `${alias}.instant >= ${store.sql.instantParam(p.add, r.startMs)} AND ${alias}.instant < ${store.sql.instantParam(p.add, r.endMs)} AND ${alias}.currency = ${p.add(q.currency)}${filterSql(q.filters ?? [], alias === 'e' ? e : eventCol(alias), p)}`;
+  const key = keySql(by, 'e');
+
+  // Attempts by row (or in all).
+  let p = new Params();
+  const grouped = await store.query(
+    `SELECT ${key ? `${key.conn} AS k_conn, ${key.value} AS k` : 'NULL AS k_conn, NULL AS k'},
+       COUNT(CASE WHEN e.kind = 'sale' THEN 1 END) AS approvals, COUNT(CASE WHEN e.kind = 'decline' THEN 1 END) AS declines
+     FROM money_events e WHERE e.kind IN ('sale', 'decline') AND ${scope(p)}
+     GROUP BY 1, 2`,
+    p.values,
+  );
+  let rows: DeclineRow[] = grouped.map((g) => ({ connectionId: key && by === 'mid' ? text(g.k_conn) : null, value: text(g.k), ...counts(n(g.approvals), n(g.declines)), reasons: [] }));
+  const total = counts(rows.reduce((s, x) => s + x.approvals, 0), rows.reduce((s, x) => s + x.declines, 0));
+  let moreRows = 0;
+  if (!key) rows = [];
+  else if (by === 'bin') {
+    const withDeclines = rows.filter((x) => x.declines > 0).sort((a, b) => b.declines - a.declines || ((a.value ?? '') < (b.value ?? '') ? -1 : 1));
+    moreRows = Math.max(0, withDeclines.length - MAX_BIN_ROWS);
+    rows = withDeclines.slice(0, MAX_BIN_ROWS);
+  } else if (by === 'mid') {
+    rows.sort((a, b) => compareGroups({ connectionId: a.connectionId, value: a.value }, { connectionId: b.connectionId, value: b.value }));
+  } else if (by === 'cycle') {
+    rows.sort((a, b) => Number(a.value) - Number(b.value));
+  } else {
+    rows.sort((a, b) => (a.value === null ? 1 : b.value === null ? -1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  }
+
+  // Reasons: per row (its top few) and over the range.
+  p = new Params();
+  const binList = by === 'bin' ? rows.map((x) => x.value).filter((v): v is string => v !== null) : [];
+  const reasonRows = await store.query(
+    `SELECT ${key ? `${key.conn} AS k_conn, ${key.value} AS k` : 'NULL AS k_conn, NULL AS k'}, e.reason AS reason, COUNT(*) AS declines
+     FROM money_events e WHERE e.kind = 'decline' AND ${scope(p)}${by === 'bin' ? binCondition(binList, rows.some((x) => x.value === null), p) : ''}
+     GROUP BY 1, 2, 3`,
+    p.values,
+  );
+  const perRow = new Map<string, { reason: string | null; declines: number }[]>();
+  const overall = new Map<string | null, number>();
+  for (const x of reasonRows) {
+    const k = JSON.stringify([by === 'mid' ? text(x.k_conn) : null, text(x.k)]);
+    perRow.set(k, [...(perRow.get(k) ?? []), { reason: text(x.reason), declines: n(x.declines) }]);
+    overall.set(text(x.reason), (overall.get(text(x.reason)) ?? 0) + n(x.declines));
+  }
+  for (const row of rows) row.reasons = topReasons(perRow.get(JSON.stringify([row.connectionId, row.value])) ?? [], row.declines, TOP_ROW_REASONS);
+  let reasons: ReasonCount[];
+  if (by === 'bin') {
+    // The listed BINs are not all of them: the range's reasons are counted apart.
+    p = new Params();
+    const all = await store.query(`SELECT e.reason AS reason, COUNT(*) AS declines FROM money_events e WHERE e.kind = 'decline' AND ${scope(p)} GROUP BY 1`, p.values);
+    reasons = topReasons(all.map((x) => ({ reason: text(x.reason), declines: n(x.declines) })), total.declines, TOP_REASONS);
+  } else {
+    reasons = topReasons([...overall].map(([reason, declines]) => ({ reason, declines })), total.declines, TOP_REASONS);
+  }
+
+  // Recycling: rebill attempts by retry number, and each save's days after its rebill's first decline.
+  p = new Params();
+  const retries = await store.query(
+    `SELECT COALESCE(e.recycle_number, 0) AS retry, COUNT(*) AS attempts, COUNT(CASE WHEN e.kind = 'sale' THEN 1 END) AS approvals
+     FROM money_events e WHERE e.kind IN ('sale', 'decline') AND e.billing_cycle >= 2 AND ${scope(p)}
+     GROUP BY 1 ORDER BY 1`,
+    p.values,
+  );
+  const byRetry = retries.map((x) => ({ retry: n(x.retry), attempts: n(x.attempts), approvals: n(x.approvals), approvalRate: rate(n(x.approvals), n(x.attempts)) }));
+  p = new Params();
+  const ms = (expr: string) => store.sql.epochMs(expr);
+  const days = await store.query(
+    `SELECT COALESCE(e.recycle_number, 0) AS retry, CAST(FLOOR((${ms('e.instant')} - ${ms('d.instant')}) / 86400000.0 + 0.5) AS INTEGER) AS days, COUNT(*) AS saves
+     FROM money_events e
+     JOIN money_events d ON d.connection_id = e.connection_id AND d.purchase_id = e.purchase_id AND d.billing_cycle = e.billing_cycle
+       AND d.kind = 'decline' AND COALESCE(d.recycle_number, 0) = 0 AND d.instant < e.instant
+       AND d.instant >= ${store.sql.instantParam(p.add, r.startMs - FIRST_DECLINE_LOOKBACK_DAYS * 86_400_000)}
+     WHERE e.kind = 'sale' AND e.billing_cycle >= 2 AND e.recycle_number >= 1 AND ${scope(p)}
+     GROUP BY 1, 2 ORDER BY 1, 2`,
+    p.values,
+  );
+  const firstDeclines = n(retries.find((x) => n(x.retry) === 0)?.attempts) - n(retries.find((x) => n(x.retry) === 0)?.approvals);
+  const saves = byRetry.filter((x) => x.retry >= 1).reduce((s, x) => s + x.approvals, 0);
+  return {
+    from: q.from, to: q.to, zone, currency: q.currency, by, total, rows, moreRows, reasons,
+    recycle: { byRetry, firstDeclines, saves, saveRate: rate(saves, firstDeclines), byDays: days.map((x) => ({ retry: n(x.retry), days: n(x.days), saves: n(x.saves) })) },
+  };
+}
+
+/** The listed BINs (and the row without a BIN, when listed) as a condition on `e`. */
+function binCondition(bins: string[], withNone: boolean, p: Params): string {
+  const parts = [...(bins.length > 0 ? [`e.card_bin IN (${bins.map((b) => p.add(b)).join(', ')})`] : []), ...(withNone ? ['e.card_bin IS NULL'] : [])];
+  return parts.length === 0 ? ' AND FALSE' : ` AND (${parts.join(' OR ')})`;
+}
+
+/** The dimension a view's rows are of, for names (a MID's name); null for the others. */
+export function declineViewDimension(by: DeclineView): Dimension | null {
+  return by === 'mid' ? 'mid' : null;
+}
