@@ -170,16 +170,19 @@ function roundMinor(x: number, currency: string): number {
  * The expected future paid cycles of censored subscriptions up to cycle `last`: Σ count Σ_{c = L+1..last}
  * S(c - 1)/S(L - 1). Monotone in α and β (a sum of products of retention rates), as the interval needs.
  */
-function futureCycles(censored: readonly SubscriptionFate[], last: number): (p: SbgParams) => number {
+function futureCycles(censored: readonly SubscriptionFate[], days: number): (p: SbgParams) => number {
   return (p) => {
     let total = 0;
-    for (const f of censored) for (let c = f.lastOk + 1; c <= last; c++) total += f.count * sbgConditionalSurvival(p, f.lastOk - 1, c - 1);
+    for (const f of censored) {
+      const last = lastCycleWithin(days, f.firstGapDays, f.gapDays);
+      for (let c = f.lastOk + 1; c <= last; c++) total += f.count * sbgConditionalSurvival(p, f.lastOk - 1, c - 1);
+    }
     return total;
   };
 }
 
-/** Paid cycles observed within cycle `last`. */
-const paidWithin = (fates: readonly SubscriptionFate[], last: number) => fates.reduce((a, f) => a + f.count * Math.min(f.lastOk, last), 0);
+/** Paid cycles observed within `days` of the initial sale, each subscription by its product's schedule. */
+const paidWithin = (fates: readonly SubscriptionFate[], days: number) => fates.reduce((a, f) => a + f.count * Math.min(f.lastOk, lastCycleWithin(days, f.firstGapDays, f.gapDays)), 0);
 
 /** Runs the forecast report. */
 export async function forecastReport(store: ReportReader, q: ForecastQuery): Promise<ForecastReport> {
@@ -219,7 +222,7 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery): Pro
     const allFates = cohortFates.flatMap((c) => c.fates);
     const table = lifeTable(allFates);
     const warnings: string[] = [];
-    const lastCycle = lastCycleWithin(longest, firstGap, gap);
+    const lastCycle = Math.max(lastCycleWithin(longest, firstGap, gap), ...allFates.map((x) => lastCycleWithin(longest, x.firstGapDays, x.gapDays)));
     const km = kaplanMeier(table);
     const base: Omit<GroupForecast, 'fit' | 'error' | 'survival' | 'cohorts'> = {
       group,
@@ -250,8 +253,7 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery): Pro
         c, fates,
         perHorizon: horizons.map((h) => {
           const cell = c.ltv[horizonDays(h)] ?? { cents: 0, complete: false };
-          const last = lastCycleWithin(horizonDays(h), firstGap, gap);
-          return { h, cell, last, future: futureCycles(censored, last) };
+          return { h, cell, days: horizonDays(h), future: futureCycles(censored, horizonDays(h)) };
         }),
       };
     });
@@ -268,9 +270,9 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery): Pro
     const cohorts: CohortForecast[] = plans.map(({ c, fates, perHorizon }) => {
       const subs = fates.reduce((a, x) => a + x.count, 0);
       const own = kaplanMeier(lifeTable(fates));
-      const ltv = perHorizon.map(({ h, cell, last }): LtvForecast => {
+      const ltv = perHorizon.map(({ h, cell, days }): LtvForecast => {
         const q0 = f?.quantities?.[qi++];
-        const observedPaid = paidWithin(fates, last);
+        const observedPaid = paidWithin(fates, days);
         const perSub = (x: number) => (subs > 0 ? x / subs : 0);
         if (cell.complete || !q0) {
           const paid = perSub(observedPaid);

@@ -4,11 +4,11 @@
  * the currencies of the range (the body's `otherCurrencies`) and the names of the values it shows.
  */
 import {
-  checkCoverage, cohortReport, cohortTriangle, completenessAt, currenciesInRange, reportCoverage, dimensionValues, economicsReport, midReport, namesOf, noCostsWarning, rebillsReport, retentionReport, seriesReport, summaryReport,
+  checkCoverage, cohortReport, forecastBacktest, forecastReport, cohortTriangle, completenessAt, currenciesInRange, reportCoverage, dimensionValues, economicsReport, midReport, namesOf, noCostsWarning, rebillsReport, retentionReport, seriesReport, summaryReport,
   groupFromId, type Dimension, type Filter, type NamedValue, type ReportWarning,
 } from '../analytics/index.js';
 import type { ReportReader } from '../store/store.js';
-import { cohortsJson, economicsJson, midsJson, rebillsJson, retentionJson, seriesJson, SOURCE_DIMENSION, summaryJson, triangleJson, type RenderContext, type ReportJson } from './json.js';
+import { cohortsJson, economicsJson, forecastJson, midsJson, rebillsJson, retentionJson, seriesJson, SOURCE_DIMENSION, summaryJson, triangleJson, type RenderContext, type ReportJson } from './json.js';
 import { ReportQueryError, resolveNames, type DimensionValuesQuery, type ParsedReport, type ReportName } from './query.js';
 
 /** A report's name with its JSON body. */
@@ -76,6 +76,11 @@ export async function runReport(store: ReportReader, parsed: ParsedReport): Prom
       return { name: p.name, body: midsJson(await midReport(store, { ...q, thresholds: p.thresholds }), ctx) };
     case 'rebills':
       return { name: p.name, body: rebillsJson(await rebillsReport(store, { currency: q.currency, filters: q.filters, asOf, windows: p.windows }), ctx) };
+    case 'forecast': {
+      if (p.backtest === undefined) return { name: p.name, body: forecastJson(await forecastReport(store, { ...q, asOf }), ctx) };
+      const b = await forecastBacktest(store, { ...q, asOf }, p.backtest);
+      return { name: p.name, body: forecastJson(b.forecast, ctx, b) };
+    }
   }
 }
 
