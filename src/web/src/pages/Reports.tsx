@@ -17,6 +17,7 @@ import type { DimensionValuesJson } from '../../../report/run';
 import { api, getReport, qs, type ReportBody, type StatusEntry } from '../api';
 import { Rebills } from './Rebills';
 import { LineChart, type PartialSpan, type TickFormat } from '../components/Chart';
+import { Forecast } from './Forecast';
 import { DataTable, type Cell, type Column } from '../components/DataTable';
 import { ZoneOptions } from '../components/ZoneOptions';
 import { allZones, browserZone, count, daysBetween, isPartialPeriod, money, moneyTick, pct, periodLabel, plural, PRESETS, today, when } from '../format';
@@ -38,6 +39,7 @@ const PAGES: Record<string, { title: string; subtitle: string; defaultPreset: st
   retention: { title: 'Retention', subtitle: 'Subscriptions started in the range, and how many rebill at each cycle.', defaultPreset: '12m', groupBy: true, basis: false },
   rebills: { title: 'Rebills ahead', subtitle: 'Subscriptions due in the coming days, and what they should bring at the approval rates observed so far.', defaultPreset: '30d', groupBy: false, basis: false, range: false },
   mids: { title: 'MID health', subtitle: 'Chargeback ratios per merchant account per month, against the card networks’ thresholds.', defaultPreset: '12m', groupBy: true, basis: false },
+  forecast: { title: 'Forecast', subtitle: 'Retention and LTV projected per monthly cohort, with their uncertainty: projected values are dashed, hatched and starred.', defaultPreset: '12m', groupBy: true, basis: false },
   breakdowns: { title: 'Breakdowns', subtitle: 'The summary figures split by campaign, product, affiliate, sub-affiliate or MID.', defaultPreset: '30d', groupBy: false, basis: true },
 };
 
@@ -173,6 +175,8 @@ export function ReportsPage(props: { path: string }) {
         <Rebills params={{ tz: zone, currency: currency || undefined, windows: q.windows || undefined }} version={version} windows={q.windows} update={(w) => update({ windows: w })} onBody={setSeen} />
       ) : page === 'mids' ? (
         <Mids base={base} q={q} update={update} />
+      ) : page === 'forecast' ? (
+        <Forecast base={base} groupBy={q.groupBy} />
       ) : page === 'breakdowns' ? (
         <Breakdowns base={base} q={q} update={update} />
       ) : (
