@@ -56,14 +56,15 @@ function ForecastChart(props: { id: string; x: number[]; xLabel: (v: number) => 
       width: Math.max(280, el.clientWidth),
       height: 280,
       scales: { x: { time: false } },
-      legend: { show: true },
+      // A projected series' legend marker is dashed like its line.
+      legend: { show: true, markers: { dash: (u: uPlot, i: number) => (u.series[i]?.dash ? 'dashed' : 'solid') } },
       cursor: { drag: { x: false, y: false } },
       axes: [
         { stroke: '#64748b', grid: { stroke: '#eef2f7' }, values: (_u: uPlot, vals: number[]) => vals.map(props.xLabel) },
         { stroke: '#64748b', grid: { stroke: '#eef2f7' }, size: 64, values: (_u: uPlot, vals: number[]) => vals.map(props.yFormat) },
       ],
       series: [
-        { label: 'x', value: (_u: uPlot, v: number) => props.xLabel(v) },
+        { label: 'x', value: (_u: uPlot, v: number | null) => (v === null ? '–' : props.xLabel(v)) },
         ...props.series.map((s) => ({
           label: s.label,
           stroke: s.bound ? `${s.color}88` : s.color,
@@ -83,7 +84,8 @@ function ForecastChart(props: { id: string; x: number[]; xLabel: (v: number) => 
       plot.destroy();
     };
   }, [props.x, props.series, props.bands, props.xLabel, props.yFormat]);
-  const described = JSON.stringify(props.series.map((s) => ({ label: s.label, projected: s.projected === true, dash: s.projected ? PROJECTED_DASH : null, bound: s.bound === true })));
+  const banded = new Map(props.bands.flatMap(([hi, lo]) => [[hi, props.series[hi]?.projected ? 'hatched' : 'solid'], [lo, props.series[hi]?.projected ? 'hatched' : 'solid']] as const));
+  const described = JSON.stringify(props.series.map((s, i) => ({ label: s.label, projected: s.projected === true, dash: s.projected ? PROJECTED_DASH : null, bound: s.bound === true, band: banded.get(i) ?? null })));
   return <div className="chart" ref={box} data-chart={props.id} data-series={described} />;
 }
 
