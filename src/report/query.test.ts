@@ -66,6 +66,14 @@ describe('parseReportQuery', () => {
     expect(parseReportQuery('cohorts', { horizons: '7, 30,90' }, api).horizons).toEqual([7, 30, 90]);
     expect(parseReportQuery('mids', { thresholds: '0.9,1.0,1.5' }, api).thresholds).toEqual([0.009, 0.01, 0.015]);
     expect(parseReportQuery('triangle', { asOf: '2026-01-01', tz: 'America/New_York' }, api).asOf).toBe(Date.parse('2026-01-01T05:00:00Z'));
+    expect(parseReportQuery('forecast', { backtest: '2025-10-01', tz: 'America/New_York' }, api).backtest).toBe(Date.parse('2025-10-01T04:00:00Z'));
+  });
+
+  it('takes a backtest date for the forecast only, and refuses a forecast by billing cycle', () => {
+    expect(refusal('forecast', { backtest: '2025-13-01' })).toEqual(['invalid_parameter', 'backtest', expect.stringContaining('backtest "2025-13-01" is not valid: expected a date YYYY-MM-DD')]);
+    expect(refusal('forecast', { backtest: 'soon' }, cli)[2]).toMatch(/^--backtest "soon" is not valid/);
+    expect(refusal('retention', { backtest: '2025-10-01' }).slice(0, 2)).toEqual(['unknown_parameter', 'backtest']);
+    expect(refusal('forecast', { groupBy: 'cycle' })).toEqual(['invalid_parameter', 'groupBy', expect.stringContaining('(a forecast is already by billing cycle)')]);
   });
 
   it('refuses each bad parameter with its code, the parameter and what it must be', () => {
