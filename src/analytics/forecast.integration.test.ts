@@ -11,16 +11,15 @@
  * cycle compared to have been settled. Its sampling error is binomial.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CrmClient } from '../crm/client.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { generateMerchant } from '../sandbox/generator.js';
 import type { Store } from '../store/store.js';
-import { runSync } from '../sync/run.js';
 import { sbgConditionalSurvival } from '../forecast/index.js';
 import { formatReport } from '../report/grid.js';
 import { forecastJson } from '../report/json.js';
 import { forecastBacktest, forecastReport, horizonDays, lastCycleWithin, lifeTable, type ForecastQuery } from './forecast.js';
 import { retentionReport, subscriptionFates } from './retention.js';
+import { syncSandbox } from '../../test/sandbox-sync.js';
 import { openTestStore } from '../../test/stores.js';
 
 const ZONE = 'America/New_York';
@@ -47,9 +46,7 @@ describe.each(['duckdb', 'postgres'] as const)('the forecast report on a sandbox
   beforeAll(async () => {
     sb = await startSandbox({ ...OPTS, seed: 'forecast-it', customers: 4000 });
     ({ store, dispose } = await openTestStore(engine, 'forecast'));
-    const c = await store.saveConnection({ name: 'sb', brand: 'konnektive', baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, accountName: 'A', accountUsername: 'U', timezone: sb.timezone, frequency: 'daily' });
-    const client = new CrmClient({ baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, concurrency: 8, requestsPerSecond: 0, baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 12 });
-    await runSync({ store, source: client, connectionId: c.connectionId, timezone: sb.timezone, concurrency: 8, today: '2026-12-01', mode: { kind: 'backfill', from: OPTS.start, to: '2026-12-01' } });
+    await syncSandbox(store, sb, { name: 'sb', from: OPTS.start, today: '2026-12-01' });
   });
   afterAll(async () => {
     await dispose();

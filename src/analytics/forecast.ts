@@ -19,9 +19,9 @@ import {
 } from '../forecast/index.js';
 import type { ReportReader } from '../store/store.js';
 import { cohortReport } from './cohorts.js';
-import { groupId, type Dimension, type Group } from './dimensions.js';
+import { groupId, type Group } from './dimensions.js';
 import { nextPeriodStart, periodsOf } from './range.js';
-import { subscriptionFates, type FateGroup, type SubscriptionFate } from './retention.js';
+import { subscriptionFates, type FateGroup, type RetentionReport, type SubscriptionFate } from './retention.js';
 import { reportZone, type RangeQuery } from './summary.js';
 
 /** The LTV horizons of the forecast, in months, and in days as the cohort report counts them. */
@@ -110,13 +110,9 @@ export interface GroupForecast {
   warnings: string[];
 }
 
-export interface ForecastReport {
-  from: string;
-  to: string;
-  zone: string;
-  currency: string;
-  groupBy: Dimension | null;
-  asOf: number;
+/** The retention report's scope (its `asOf`: the instant the data were read at), with the forecast per group. */
+export interface ForecastReport extends Omit<RetentionReport, 'rows'> {
+  /** LTV horizons in months. */
   horizons: number[];
   groups: GroupForecast[];
 }

@@ -10,14 +10,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CrmClient } from '../crm/client.js';
 import type { ForecastJson } from '../report/json.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { openDuckDbStore } from '../store/engines/duckdb/duckdb-store.js';
 import { generateKey } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
-import { runSync } from '../sync/run.js';
 import { launchChromium, pageReady } from '../../test/chromium.js';
+import { syncSandbox } from '../../test/sandbox-sync.js';
 import { defaultWebRoot, startServer, type RunningServer } from './index.js';
 
 const ARTIFACTS = resolve('test-artifacts/dashboard');
@@ -39,9 +38,7 @@ beforeAll(async () => {
   sb = await startSandbox({ seed: 'forecast-browser', customers: 1500, start: '2025-01-01', now: '2026-06-01 12:00:00', timezone: ZONE, profile: 'rich' });
   store = await openDuckDbStore(join(dir, 'k.duckdb'), { secretKey: generateKey() });
   await store.migrate();
-  const c = await store.saveConnection({ name: 'shop', brand: 'konnektive', baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, accountName: 'A', accountUsername: 'U', timezone: ZONE, frequency: 'daily' });
-  const client = new CrmClient({ baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, concurrency: 8, requestsPerSecond: 0, baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 12 });
-  await runSync({ store, source: client, connectionId: c.connectionId, timezone: ZONE, concurrency: 8, today: '2026-06-01', mode: { kind: 'backfill', from: '2025-01-01', to: '2026-06-01' } });
+  await syncSandbox(store, sb, { name: 'shop', from: '2025-01-01', today: '2026-06-01' });
   srv = await startServer({ store, statePath: null, locksDir: join(dir, 'locks'), port: 0, schedule: false, adminPassword: PASSWORD });
   browser = await launchChromium();
   const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, timezoneId: ZONE, locale: 'en-US' });
