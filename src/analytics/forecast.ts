@@ -235,11 +235,14 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery): Pro
     };
     let data: SbgData | null = null;
     let error: string | null = null;
-    try {
-      data = sbgDataFromCounts(table.churned, table.censored, cohortFates.filter((c) => c.fates.length > 0).length);
-    } catch (err) {
-      if (!(err instanceof ForecastInputError)) throw err;
-      error = `no forecast: ${err.message}`;
+    if (base.subscriptions === 0) error = 'no forecast: no subscription started in the range (one-time sales only): the sBG has nothing to fit';
+    else {
+      try {
+        data = sbgDataFromCounts(table.churned, table.censored, cohortFates.filter((c) => c.fates.length > 0).length);
+      } catch (err) {
+        if (!(err instanceof ForecastInputError)) throw err;
+        error = `no forecast: ${err.message}`;
+      }
     }
     // Per cohort and horizon: the future cycles of its live subscriptions (a quantity bounded with the fit).
     const plans = cohortRows.map((c) => {
@@ -258,10 +261,10 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery): Pro
     if (f) {
       warnings.push(...f.warnings);
     }
-    if (netPerCycle === null) warnings.push('no paid rebill in the range: nothing says what a future rebill earns, so no LTV is projected');
+    if (netPerCycle === null && base.subscriptions > 0) warnings.push('no paid rebill in the range: nothing says what a future rebill earns, so no LTV is projected');
     const survival: SurvivalPoint[] = f
       ? f.survival.map((s, t) => ({ cycle: t + 1, observed: km[t] ?? null, fitted: s, interval: f.interval.survival[t]!, projected: f.projected[t]! }))
-      : km.map((s, t) => ({ cycle: t + 1, observed: s, fitted: s, interval: [s, s], projected: false }));
+      : base.subscriptions === 0 ? [] : km.map((s, t) => ({ cycle: t + 1, observed: s, fitted: s, interval: [s, s], projected: false }));
     let qi = 0;
     const cohorts: CohortForecast[] = plans.map(({ c, fates, perHorizon }) => {
       const subs = fates.reduce((a, x) => a + x.count, 0);

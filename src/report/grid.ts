@@ -433,13 +433,15 @@ export function forecastText(r: ReportJson['forecast']): string {
     } else {
       out.push(`${g.subscriptions} subscriptions: ${g.error ?? 'no forecast'}`);
     }
-    out.push(
-      `Schedule: cycle 2 ${g.schedule.firstGapDays} days after the initial sale, then every ${g.schedule.gapDays} days. ` +
-        (g.rebill.net === null ? 'No paid rebill yet.' : `A paid rebill: ${g.rebill.price} gross, ${pct(g.rebill.reversedShare)} refunded or charged back, ${g.rebill.net} net (${g.rebill.sales} rebills).`),
-      '',
-    );
+    if (g.subscriptions > 0) {
+      out.push(
+        `Schedule: cycle 2 ${g.schedule.firstGapDays} days after the initial sale, then every ${g.schedule.gapDays} days. ` +
+          (g.rebill.net === null ? 'No paid rebill yet.' : `A paid rebill: ${g.rebill.price} gross, ${pct(g.rebill.reversedShare)} refunded or charged back, ${g.rebill.net} net (${g.rebill.sales} rebills).`),
+      );
+    }
+    out.push('');
     const bt = backtestBy.get(g.group ?? '');
-    out.push(gridToTable({
+    if (g.survival.length > 0) out.push(gridToTable({
       columns: ['Cycle', 'Observed', 'Fitted', `${L} interval`, ...(bt ? ['Actual since'] : [])],
       rows: g.survival.map((s) => [
         star(String(s.cycle), s.projected), s.observed === null ? '' : pct(s.observed), star(pct(s.fitted), s.projected), span(s.interval, (x: number) => pct(x)),
