@@ -111,7 +111,7 @@ export interface GroupForecast {
 }
 
 /** The retention report's scope (its `asOf`: the instant the data were read at), with the forecast per group. */
-export interface ForecastReport extends Omit<RetentionReport, 'rows'> {
+export interface ForecastReport extends Omit<RetentionReport, 'rows' | 'subgroupBy'> {
   /** LTV horizons in months. */
   horizons: number[];
   groups: GroupForecast[];
