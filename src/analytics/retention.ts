@@ -266,6 +266,51 @@ function gapBook(rows: Record<string, unknown>[]): (connectionId: string, produc
   };
 }
 
+/**
+ * The gap book's rows (gapBook): per connection, product and cycle from 2, the days from the previous
+ * cycle's approval to the cycle's first attempt, over `head`'s `started` and `att`.
+ */
+function gapsSql(head: string, day: (expr: string) => string): string {
+  return `${head}
+       SELECT s.connection_id, s.product_id, a.cycle, ${day('a.first_at')} - ${day('b.ok_at')} AS days, COUNT(*) AS cnt
+       FROM started s
+       JOIN att a ON a.connection_id = s.connection_id AND a.purchase_id = s.purchase_id AND a.cycle >= 2
+       JOIN att b ON b.connection_id = a.connection_id AND b.purchase_id = a.purchase_id AND b.cycle = a.cycle - 1 AND b.ok_at IS NOT NULL
+       JOIN connections c ON c.connection_id = s.connection_id
+       GROUP BY 1, 2, 3, 4`;
+}
+
+/** Each connection's account day at the as-of (the report zone for a connection the store no longer has). */
+async function asOfDays(store: ReportReader, asOf: number, zone: string): Promise<(connectionId: string) => string> {
+  const zones = new Map((await store.query(`SELECT connection_id, timezone FROM connections`)).map((c) => [String(c.connection_id), String(c.timezone)]));
+  const days = new Map<string, string>();
+  return (c) => {
+    let d = days.get(c);
+    if (d === undefined) days.set(c, (d = localDate(asOf, zones.get(c) ?? zone)));
+    return d;
+  };
+}
+
+/**
+ * The highest cycle of subscriptions alike due by the as-of (their cycles up to it were all due): the
+ * next cycle on the CRM's next bill date when known, later ones (and the next without it) on the gaps.
+ */
+function dueThroughBy(gap: (connectionId: string, product: string, cycle: number) => number, asOfDay: (connectionId: string) => string): (s: SubGroup, upTo: number) => number {
+  return (s, upTo) => {
+    let through = Math.max(s.lastOk, s.lastTry);
+    const today = asOfDay(s.connectionId);
+    let date = s.okDate;
+    for (let cycle = s.lastOk + 1; cycle <= upTo; cycle++) {
+      date = addDays(date, gap(s.connectionId, s.product, cycle));
+      if (cycle <= through) continue;
+      const billDate = cycle === s.lastOk + 1 && s.nextBill !== null ? s.nextBill : date;
+      if (billDate >= today) break;
+      through = cycle;
+    }
+    return through;
+  };
+}
+
 /** The SELECT items of a second breakdown: `sub_conn` and `sub_grp` (NULL when there is none). */
 function subgroupSelect(subgroupBy: Dimension | null, column: (d: Dimension) => string): string {
   if (!subgroupBy) return 'NULL AS sub_conn, NULL AS sub_grp';
@@ -336,13 +381,7 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery): P
       p.values,
     ),
     store.query(
-      `${head}
-       SELECT s.connection_id, s.product_id, a.cycle, ${day('a.first_at')} - ${day('b.ok_at')} AS days, COUNT(*) AS cnt
-       FROM started s
-       JOIN att a ON a.connection_id = s.connection_id AND a.purchase_id = s.purchase_id AND a.cycle >= 2
-       JOIN att b ON b.connection_id = a.connection_id AND b.purchase_id = a.purchase_id AND b.cycle = a.cycle - 1 AND b.ok_at IS NOT NULL
-       JOIN connections c ON c.connection_id = s.connection_id
-       GROUP BY 1, 2, 3, 4`,
+      gapsSql(head, day),
       p.values,
     ),
     // Per cycle: the declined split by their last response, those still recycling, the saves by the
@@ -400,13 +439,7 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery): P
     ),
   ]);
   const gap = gapBook(gaps);
-  const zones = new Map((await store.query(`SELECT connection_id, timezone FROM connections`)).map((c) => [String(c.connection_id), String(c.timezone)]));
-  const asOfDate = new Map<string, string>();
-  const asOfDay = (c: string) => {
-    let d = asOfDate.get(c);
-    if (d === undefined) asOfDate.set(c, (d = localDate(asOf, zones.get(c) ?? zone)));
-    return d;
-  };
+  const asOfDay = await asOfDays(store, asOf, zone);
 
   // The finest groups: (group, subgroup), keyed "<group id>\u0001<subgroup id>".
   const buckets = new Map<string, Bucket>();
@@ -450,20 +483,7 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery): P
     if (row.days !== null && row.days !== undefined) addTo(x.days, n(row.days), cnt);
   }
 
-  /** The highest cycle of these subscriptions due by the as-of (their cycles up to it were all due). */
-  const dueThrough = (s: SubGroup, upTo: number): number => {
-    let through = Math.max(s.lastOk, s.lastTry);
-    const today = asOfDay(s.connectionId);
-    let date = s.okDate;
-    for (let cycle = s.lastOk + 1; cycle <= upTo; cycle++) {
-      date = addDays(date, gap(s.connectionId, s.product, cycle));
-      if (cycle <= through) continue;
-      const billDate = cycle === s.lastOk + 1 && s.nextBill !== null ? s.nextBill : date;
-      if (billDate >= today) break;
-      through = cycle;
-    }
-    return through;
-  };
+  const dueThrough = dueThroughBy(gap, asOfDay);
 
   const wanted = cycleFilter ? new Set(cycleFilter.values.map(Number)) : null;
   const rowOf = (group: Group | null, b: Bucket, subgroups: RetentionRow[] | null): RetentionRow => {
@@ -639,24 +659,12 @@ async function subscriptionGroups(store: ReportReader, q: FatesQuery, withMoney 
       p.values,
     ),
     store.query(
-      `${head}
-       SELECT s.connection_id, s.product_id, a.cycle, ${day('a.first_at')} - ${day('b.ok_at')} AS days, COUNT(*) AS cnt
-       FROM started s
-       JOIN att a ON a.connection_id = s.connection_id AND a.purchase_id = s.purchase_id AND a.cycle >= 2
-       JOIN att b ON b.connection_id = a.connection_id AND b.purchase_id = a.purchase_id AND b.cycle = a.cycle - 1 AND b.ok_at IS NOT NULL
-       JOIN connections c ON c.connection_id = s.connection_id
-       GROUP BY 1, 2, 3, 4`,
+      gapsSql(head, day),
       p.values,
     ),
   ]);
   const gap = gapBook(gaps);
-  const zones = new Map((await store.query(`SELECT connection_id, timezone FROM connections`)).map((c) => [String(c.connection_id), String(c.timezone)]));
-  const asOfDate = new Map<string, string>();
-  const asOfDay = (c: string) => {
-    let d = asOfDate.get(c);
-    if (d === undefined) asOfDate.set(c, (d = localDate(asOf, zones.get(c) ?? zone)));
-    return d;
-  };
+  const asOfDay = await asOfDays(store, asOf, zone);
 
   const byGroup = new Map<string, SubGroup[]>();
   for (const row of kinds) {
@@ -673,20 +681,7 @@ async function subscriptionGroups(store: ReportReader, q: FatesQuery, withMoney 
   }
   if (!q.groupBy && byGroup.size === 0) byGroup.set('', []);
 
-  /** The highest cycle of these subscriptions due by the as-of (their cycles up to it were all due). */
-  const dueThrough = (s: SubGroup, upTo: number): number => {
-    let through = Math.max(s.lastOk, s.lastTry);
-    const today = asOfDay(s.connectionId);
-    let date = s.okDate;
-    for (let cycle = s.lastOk + 1; cycle <= upTo; cycle++) {
-      date = addDays(date, gap(s.connectionId, s.product, cycle));
-      if (cycle <= through) continue;
-      const billDate = cycle === s.lastOk + 1 && s.nextBill !== null ? s.nextBill : date;
-      if (billDate >= today) break;
-      through = cycle;
-    }
-    return through;
-  };
+  const dueThrough = dueThroughBy(gap, asOfDay);
 
   // Each group's rebills so far: approved sales of cycle 2 and later, and what was taken back from them.
   const moneyRows = !withMoney ? [] : await store.query(
