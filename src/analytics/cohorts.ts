@@ -53,6 +53,8 @@ export interface CohortQuery extends RangeQuery {
   horizons?: number[];
   /** "Now" for completeness (epoch ms); default the clock. */
   asOf?: number;
+  /** Read only the events before this instant (epoch ms), as if the data ended there (a forecast's backtest); the ledger answers. */
+  until?: number;
 }
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
@@ -152,7 +154,7 @@ export async function cohortReport(store: ReportReader, q: CohortQuery, o: { sou
   checkAsOf(q.asOf);
   horizonsOf(q);
   // The aggregate keeps net revenue only: the margin basis reads the ledger and the margin ledger.
-  const source = o.source ?? (cohortAggregateAnswers(q) && !q.margin && !(await store.aggregatesBehind()) ? 'aggregate' : 'ledger');
+  const source = o.source ?? (q.until === undefined && cohortAggregateAnswers(q) && !q.margin && !(await store.aggregatesBehind()) ? 'aggregate' : 'ledger');
   return source === 'aggregate' ? cohortReportFromAggregate(store, q) : cohortReportFromLedger(store, q);
 }
 
@@ -168,7 +170,7 @@ export async function cohortReportFromLedger(store: ReportReader, q: CohortQuery
   const rows = await store.query(
     `SELECT ${b.bucket} AS bucket, ${b.group}, ${sums.join(', ')}, SUM(e.amount_cents) AS total
      FROM ${b.from} ${cohortEvents(q)}
-     WHERE ${b.where} GROUP BY 1, 2, 3`,
+     WHERE ${b.where}${q.until === undefined ? '' : ` AND e.instant < ${store.sql.instantParam(p.add, q.until)}`} GROUP BY 1, 2, 3`,
     p.values,
   );
   const sumsByKey = new Map(rows.map((r) => [cohortKey(q, r), r]));

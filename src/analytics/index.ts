@@ -7,6 +7,7 @@ export * from './summary.js';
 export * from './cohorts.js';
 export * from './retention.js';
 export * from './rebills.js';
+export * from './forecast.js';
 export * from './mids.js';
 export * from './programs.js';
 export * from './declines.js';

@@ -266,6 +266,51 @@ function gapBook(rows: Record<string, unknown>[]): (connectionId: string, produc
   };
 }
 
+/**
+ * The gap book's rows (gapBook): per connection, product and cycle from 2, the days from the previous
+ * cycle's approval to the cycle's first attempt, over `head`'s `started` and `att`.
+ */
+function gapsSql(head: string, day: (expr: string) => string): string {
+  return `${head}
+       SELECT s.connection_id, s.product_id, a.cycle, ${day('a.first_at')} - ${day('b.ok_at')} AS days, COUNT(*) AS cnt
+       FROM started s
+       JOIN att a ON a.connection_id = s.connection_id AND a.purchase_id = s.purchase_id AND a.cycle >= 2
+       JOIN att b ON b.connection_id = a.connection_id AND b.purchase_id = a.purchase_id AND b.cycle = a.cycle - 1 AND b.ok_at IS NOT NULL
+       JOIN connections c ON c.connection_id = s.connection_id
+       GROUP BY 1, 2, 3, 4`;
+}
+
+/** Each connection's account day at the as-of (the report zone for a connection the store no longer has). */
+async function asOfDays(store: ReportReader, asOf: number, zone: string): Promise<(connectionId: string) => string> {
+  const zones = new Map((await store.query(`SELECT connection_id, timezone FROM connections`)).map((c) => [String(c.connection_id), String(c.timezone)]));
+  const days = new Map<string, string>();
+  return (c) => {
+    let d = days.get(c);
+    if (d === undefined) days.set(c, (d = localDate(asOf, zones.get(c) ?? zone)));
+    return d;
+  };
+}
+
+/**
+ * The highest cycle of subscriptions alike due by the as-of (their cycles up to it were all due): the
+ * next cycle on the CRM's next bill date when known, later ones (and the next without it) on the gaps.
+ */
+function dueThroughBy(gap: (connectionId: string, product: string, cycle: number) => number, asOfDay: (connectionId: string) => string): (s: SubGroup, upTo: number) => number {
+  return (s, upTo) => {
+    let through = Math.max(s.lastOk, s.lastTry);
+    const today = asOfDay(s.connectionId);
+    let date = s.okDate;
+    for (let cycle = s.lastOk + 1; cycle <= upTo; cycle++) {
+      date = addDays(date, gap(s.connectionId, s.product, cycle));
+      if (cycle <= through) continue;
+      const billDate = cycle === s.lastOk + 1 && s.nextBill !== null ? s.nextBill : date;
+      if (billDate >= today) break;
+      through = cycle;
+    }
+    return through;
+  };
+}
+
 /** The SELECT items of a second breakdown: `sub_conn` and `sub_grp` (NULL when there is none). */
 function subgroupSelect(subgroupBy: Dimension | null, column: (d: Dimension) => string): string {
   if (!subgroupBy) return 'NULL AS sub_conn, NULL AS sub_grp';
@@ -336,13 +381,7 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery): P
       p.values,
     ),
     store.query(
-      `${head}
-       SELECT s.connection_id, s.product_id, a.cycle, ${day('a.first_at')} - ${day('b.ok_at')} AS days, COUNT(*) AS cnt
-       FROM started s
-       JOIN att a ON a.connection_id = s.connection_id AND a.purchase_id = s.purchase_id AND a.cycle >= 2
-       JOIN att b ON b.connection_id = a.connection_id AND b.purchase_id = a.purchase_id AND b.cycle = a.cycle - 1 AND b.ok_at IS NOT NULL
-       JOIN connections c ON c.connection_id = s.connection_id
-       GROUP BY 1, 2, 3, 4`,
+      gapsSql(head, day),
       p.values,
     ),
     // Per cycle: the declined split by their last response, those still recycling, the saves by the
@@ -400,13 +439,7 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery): P
     ),
   ]);
   const gap = gapBook(gaps);
-  const zones = new Map((await store.query(`SELECT connection_id, timezone FROM connections`)).map((c) => [String(c.connection_id), String(c.timezone)]));
-  const asOfDate = new Map<string, string>();
-  const asOfDay = (c: string) => {
-    let d = asOfDate.get(c);
-    if (d === undefined) asOfDate.set(c, (d = localDate(asOf, zones.get(c) ?? zone)));
-    return d;
-  };
+  const asOfDay = await asOfDays(store, asOf, zone);
 
   // The finest groups: (group, subgroup), keyed "<group id>\u0001<subgroup id>".
   const buckets = new Map<string, Bucket>();
@@ -450,20 +483,7 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery): P
     if (row.days !== null && row.days !== undefined) addTo(x.days, n(row.days), cnt);
   }
 
-  /** The highest cycle of these subscriptions due by the as-of (their cycles up to it were all due). */
-  const dueThrough = (s: SubGroup, upTo: number): number => {
-    let through = Math.max(s.lastOk, s.lastTry);
-    const today = asOfDay(s.connectionId);
-    let date = s.okDate;
-    for (let cycle = s.lastOk + 1; cycle <= upTo; cycle++) {
-      date = addDays(date, gap(s.connectionId, s.product, cycle));
-      if (cycle <= through) continue;
-      const billDate = cycle === s.lastOk + 1 && s.nextBill !== null ? s.nextBill : date;
-      if (billDate >= today) break;
-      through = cycle;
-    }
-    return through;
-  };
+  const dueThrough = dueThroughBy(gap, asOfDay);
 
   const wanted = cycleFilter ? new Set(cycleFilter.values.map(Number)) : null;
   const rowOf = (group: Group | null, b: Bucket, subgroups: RetentionRow[] | null): RetentionRow => {
@@ -524,4 +544,163 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery): P
       return rowOf(group, merged([...subs.values()]), children);
     });
   return { from: q.from, to: q.to, zone, currency: q.currency, groupBy, subgroupBy, asOf, rows };
+}
+
+/**
+ * What became of a number of subscriptions alike: the highest cycle approved (lastOk, at least 1) and
+ * the highest cycle due by the as-of (dueThrough, at least lastOk). dueThrough > lastOk: the
+ * subscription ended at cycle lastOk + 1 (churned, or declined for good); dueThrough = lastOk: its next
+ * cycle is still pending (right-censored).
+ */
+export interface SubscriptionFate {
+  lastOk: number;
+  dueThrough: number;
+  count: number;
+  /** Their product's schedule: days from the initial sale to cycle 2, and between later cycles. */
+  firstGapDays: number;
+  gapDays: number;
+}
+
+/** One group's subscriptions started in the range: their fates, their schedule and their rebills' money. */
+export interface FateGroup {
+  group: Group | null;
+  fates: SubscriptionFate[];
+  /** Days from the initial sale to cycle 2, and between later cycles (medians over the group's subscriptions). */
+  firstGapDays: number;
+  gapDays: number;
+  /** Approved rebill sales (cycle 2 and later) so far: their number and gross, and the refunds, voids and chargebacks against them (negative). */
+  rebill: { sales: number; grossCents: number; reversedCents: number };
+}
+
+/** Subscription fates: `until` (epoch ms) reads only the events before it, as if the data ended there (a backtest). */
+export interface FatesQuery extends RetentionQuery {
+  until?: number;
+}
+
+/** The weighted lower median of values with counts. */
+function weightedMedian(pairs: [value: number, count: number][]): number | undefined {
+  const h = new Map<number, number>();
+  for (const [v, c] of pairs) h.set(v, (h.get(v) ?? 0) + c);
+  return lowerMedian(h);
+}
+
+/**
+ * The fates of the subscriptions started in [from, to] in the report's currency, per group (the
+ * forecasts' input, docs/forecasts.md): the same subscriptions, due dates and breakdown as the retention
+ * report, with each group's cycle schedule and its rebills' money so far.
+ */
+export async function subscriptionFates(store: ReportReader, q: FatesQuery): Promise<{ zone: string; asOf: number; groups: FateGroup[] }> {
+  const { zone, asOf, groups, gap, money } = await subscriptionGroups(store, q, true);
+  return {
+    zone, asOf,
+    groups: groups.map(({ group, key, list, through }) => {
+      const m = money.get(key);
+      return {
+        group,
+        fates: list.map((s, i) => ({
+          lastOk: s.lastOk, dueThrough: through[i] ?? s.lastOk, count: s.count, firstGapDays: gap(s.connectionId, s.product, 2), gapDays: gap(s.connectionId, s.product, 3),
+        })),
+        firstGapDays: weightedMedian(list.map((s) => [gap(s.connectionId, s.product, 2), s.count])) ?? DEFAULT_GAP_DAYS,
+        gapDays: weightedMedian(list.map((s) => [gap(s.connectionId, s.product, 3), s.count])) ?? DEFAULT_GAP_DAYS,
+        rebill: { sales: n(m?.sales), grossCents: n(m?.gross), reversedCents: n(m?.reversed) },
+      };
+    }),
+  };
+}
+
+/** The subscriptions of a retention query grouped alike, with the highest cycle each kind was due through. */
+async function subscriptionGroups(store: ReportReader, q: FatesQuery, withMoney = false) {
+  // The retention report's subscriptions, due dates and breakdown (without its decline and money detail).
+  if (q.groupBy === 'cycle') throw new RangeError('retention is already broken down by billing cycle; group it by another field');
+  checkReportRange(q);
+  const until = q.until;
+  const asOf = until ?? q.asOf ?? Date.now();
+  const zone = reportZone({ ...q, basis: 'event' });
+  const r = instantRange(q.from, q.to, zone);
+  const p = new Params();
+  const e = eventCol('e');
+  const others = (q.filters ?? []).filter((f) => f.dimension !== 'cycle');
+  const cutoff = until === undefined ? '' : ` AND e.instant < ${store.sql.instantParam(p.add, until)}`;
+  // A subscription's first cycle-1 sale decides whether it started in range, its currency, its product
+  // and how it is attributed. The gaps between cycles are a product's schedule, whatever the currency:
+  // they are read from every subscription started in range (`started`), the report's are those in its
+  // currency (`subs`).
+  const started = `SELECT connection_id, purchase_id, product_id, grp_conn, grp, currency FROM (
+      SELECT e.connection_id, e.purchase_id, e.product_id, e.instant, e.currency, ${groupSelect(q.groupBy ?? null, e)},
+        ROW_NUMBER() OVER (PARTITION BY e.connection_id, e.purchase_id ORDER BY e.instant, e.event_id) AS rn
+      FROM money_events e
+      WHERE e.kind = 'sale' AND e.billing_cycle = 1 AND e.purchase_id IS NOT NULL${filterSql(others, e, p)}) x
+    WHERE rn = 1 AND instant >= ${store.sql.instantParam(p.add, r.startMs)} AND instant < ${store.sql.instantParam(p.add, until === undefined ? r.endMs : Math.min(r.endMs, until))}`;
+  const subs = `SELECT * FROM started WHERE currency = ${p.add(q.currency)}`;
+  // Per subscription and cycle: its first attempt and its first approval.
+  const attempts = `SELECT e.connection_id, e.purchase_id, e.billing_cycle AS cycle, MIN(e.instant) AS first_at, MIN(CASE WHEN e.kind = 'sale' THEN e.instant END) AS ok_at
+      FROM started s JOIN money_events e ON e.connection_id = s.connection_id AND e.purchase_id = s.purchase_id
+      WHERE e.kind IN ('sale', 'decline') AND e.billing_cycle IS NOT NULL${cutoff} GROUP BY 1, 2, 3`;
+  const day = (expr: string) => `CAST(${store.sql.localTimestamp(expr, 'c.timezone')} AS DATE)`;
+  // Cut at `until`, the CRM's next bill date of that time is not stored (purchases hold today's): the
+  // first attempt of the next cycle, whenever it came, is the day the CRM billed it, so it is that date.
+  const nextAttempt = until === undefined ? '' : `
+       LEFT JOIN (SELECT e.connection_id, e.purchase_id, e.billing_cycle AS cycle, MIN(e.instant) AS first_at FROM money_events e
+         WHERE e.kind IN ('sale', 'decline') AND e.billing_cycle IS NOT NULL GROUP BY 1, 2, 3) nx
+         ON nx.connection_id = s.connection_id AND nx.purchase_id = s.purchase_id AND nx.cycle = pe.last_ok + 1`;
+  const head = `WITH started AS (${started}), subs AS (${subs}), att AS (${attempts}),
+     per AS (SELECT connection_id, purchase_id, MAX(CASE WHEN ok_at IS NOT NULL THEN cycle END) AS last_ok, MAX(cycle) AS last_try FROM att GROUP BY 1, 2)`;
+  const [kinds, gaps] = await Promise.all([
+    store.query(
+      `${head}
+       SELECT s.grp_conn, s.grp, s.connection_id, s.product_id, pe.last_ok, pe.last_try, CAST(${day('a.ok_at')} AS TEXT) AS ok_date,
+         pu.status, ${until === undefined ? 'pu.next_bill_date' : `CAST(${day('nx.first_at')} AS TEXT)`} AS next_bill_date, COUNT(*) AS cnt
+       FROM subs s
+       JOIN per pe ON pe.connection_id = s.connection_id AND pe.purchase_id = s.purchase_id
+       JOIN att a ON a.connection_id = pe.connection_id AND a.purchase_id = pe.purchase_id AND a.cycle = pe.last_ok
+       JOIN connections c ON c.connection_id = s.connection_id
+       LEFT JOIN purchases pu ON pu.connection_id = s.connection_id AND pu.purchase_id = s.purchase_id${nextAttempt}
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`,
+      p.values,
+    ),
+    store.query(
+      gapsSql(head, day),
+      p.values,
+    ),
+  ]);
+  const gap = gapBook(gaps);
+  const asOfDay = await asOfDays(store, asOf, zone);
+
+  const byGroup = new Map<string, SubGroup[]>();
+  for (const row of kinds) {
+    const g = q.groupBy ? groupId(groupOf(q.groupBy, row.grp_conn, row.grp)) : '';
+    // A backtest reads the data as it was at `until`: the purchase's status and next bill date are today's.
+    const status = until !== undefined || row.status === null || row.status === undefined ? null : String(row.status).toUpperCase();
+    const list = byGroup.get(g) ?? [];
+    list.push({
+      connectionId: String(row.connection_id), product: String(row.product_id), lastOk: n(row.last_ok), lastTry: n(row.last_try),
+      okDate: text(row.ok_date) ?? '', nextBill: status !== null && ENDED.has(status) ? null : text(row.next_bill_date),
+      cancelled: status === 'CANCELLED', count: n(row.cnt),
+    });
+    byGroup.set(g, list);
+  }
+  if (!q.groupBy && byGroup.size === 0) byGroup.set('', []);
+
+  const dueThrough = dueThroughBy(gap, asOfDay);
+
+  // Each group's rebills so far: approved sales of cycle 2 and later, and what was taken back from them.
+  const moneyRows = !withMoney ? [] : await store.query(
+    `${head}
+     SELECT s.grp_conn, s.grp, COUNT(CASE WHEN e.kind = 'sale' THEN 1 END) AS sales, SUM(CASE WHEN e.kind = 'sale' THEN e.amount_cents ELSE 0 END) AS gross,
+       SUM(CASE WHEN e.kind IN ('refund', 'void', 'chargeback') THEN e.amount_cents ELSE 0 END) AS reversed
+     FROM subs s JOIN money_events e ON e.connection_id = s.connection_id AND e.purchase_id = s.purchase_id
+     WHERE e.billing_cycle >= 2 AND e.currency = s.currency${cutoff}
+     GROUP BY 1, 2`,
+    p.values,
+  );
+  const money = new Map(moneyRows.map((row) => [q.groupBy ? groupId(groupOf(q.groupBy, row.grp_conn, row.grp)) : '', row]));
+  const groups = [...byGroup.entries()]
+    .map(([key, list]) => ({ key, group: q.groupBy ? groupFromId(key) : null, list }))
+    .sort((a, b) => (a.group && b.group ? compareGroups(a.group, b.group) : 0))
+    .map(({ key, group, list }) => {
+      // One cycle past the highest attempted: whether the next cycle of those furthest along is due.
+      const upTo = Math.max(1, ...list.map((s) => s.lastTry)) + 1;
+      return { key, group, list, through: list.map((s) => dueThrough(s, upTo)) };
+    });
+  return { zone, asOf, groups, gap, money };
 }

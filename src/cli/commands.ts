@@ -179,6 +179,11 @@ export const commands: CommandEntry[] = [
     load: () => import('./commands/reconcile.js'),
   },
   {
+    path: ['report', 'forecast'],
+    summary: 'retention and LTV projected per cohort (sBG fit, with its interval), or --backtest DATE against what came after',
+    load: async () => (await import('./commands/report.js')).reportCommand('forecast'),
+  },
+  {
     path: ['forecast', 'sbg'],
     summary: 'fit the sBG retention model on survivor counts N0,N1,... and project survival, with its interval',
     load: () => import('./commands/forecast-sbg.js'),

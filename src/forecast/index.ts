@@ -8,6 +8,7 @@ export {
   sbgChurn,
   sbgConditionalSurvival,
   sbgData,
+  sbgDataFromCounts,
   sbgExpectedPaidPeriods,
   sbgLogLikelihood,
   sbgRetentionRate,
@@ -20,7 +21,7 @@ export {
   type SbgParams,
 } from './sbg.js';
 export { sbgProfileInterval, type Bound, type SbgInterval, type SbgIntervalOptions } from './sbg-interval.js';
-export { SBG_TRUST, sbgForecast, type SbgForecast, type SbgForecastOptions } from './sbg-forecast.js';
+export { SBG_TRUST, sbgForecast, sbgForecastData, type SbgForecast, type SbgForecastOptions } from './sbg-forecast.js';
 export {
   BGNBD_BOUNDS,
   bgNbdConditionalExpectedTransactions,

@@ -3,7 +3,7 @@
  * period observed and projected, retention rates, expected paid periods, their profile-likelihood
  * interval, and plain-language warnings for the cases docs/forecasts.md says not to trust.
  */
-import { fitSbg, sbgExpectedPaidPeriods, sbgRetentionRate, sbgSurvivalCurve, type SbgCohort } from './sbg.js';
+import { fitSbgData, sbgData, sbgExpectedPaidPeriods, sbgRetentionRate, sbgSurvivalCurve, type SbgCohort, type SbgData, type SbgParams } from './sbg.js';
 import { sbgProfileInterval, type Bound } from './sbg-interval.js';
 
 export interface SbgForecastOptions {
@@ -11,6 +11,11 @@ export interface SbgForecastOptions {
   periods?: number;
   /** Interval level (default 0.95). */
   level?: number;
+  /**
+   * More quantities of the fitted parameters to give with their interval (`SbgForecast.quantities`):
+   * each monotone in α and β (sbgProfileInterval), e.g. a cohort's expected future paid periods.
+   */
+  quantities?: readonly ((p: SbgParams) => number)[];
 }
 
 export interface SbgForecast {
@@ -30,6 +35,8 @@ export interface SbgForecast {
   /** E[T] = (α + β - 1)/(α - 1), or null when α <= 1 (infinite: see docs/forecasts.md). */
   expectedLifetime: number | null;
   interval: { level: number; method: 'profile likelihood'; alpha: Bound; beta: Bound; survival: Bound[] };
+  /** `options.quantities` at the estimate, with their intervals (absent without them). */
+  quantities?: { value: number; interval: Bound }[];
   warnings: string[];
   diagnostics: { customers: number; cohorts: number; starts: number; agreeing: number; converged: boolean; atBound: boolean; reachesBound: boolean };
 }
@@ -39,12 +46,18 @@ export const SBG_TRUST = { minPeriods: 4, minCustomers: 100 } as const;
 
 /** Fits the sBG on cohorts' survivors and projects `periods` beyond the longest cohort. */
 export function sbgForecast(cohorts: readonly SbgCohort[], opts: SbgForecastOptions = {}): SbgForecast {
+  return sbgForecastData(sbgData(cohorts), opts);
+}
+
+/** sbgForecast on already checked sufficient statistics (sbgData, sbgDataFromCounts). */
+export function sbgForecastData(data: SbgData, opts: SbgForecastOptions = {}): SbgForecast {
   const periods = opts.periods ?? 12;
   if (!Number.isInteger(periods) || periods < 0) throw new RangeError(`periods must be a whole number of at least 0, got ${periods}`);
-  const fit = fitSbg(cohorts);
+  const fit = fitSbgData(data);
   const T = fit.data.periods;
   const last = T + periods;
-  const interval = sbgProfileInterval(fit, { level: opts.level ?? 0.95, last, paidHorizon: last + 1 });
+  const quantities = opts.quantities ?? [];
+  const interval = sbgProfileInterval(fit, { level: opts.level ?? 0.95, last, paidHorizon: last + 1, quantities });
   const warnings: string[] = [];
   if (T < SBG_TRUST.minPeriods) {
     warnings.push(`only ${T} periods observed: two parameters fitted to so few points can follow noise; trust the projection only with ${SBG_TRUST.minPeriods} or more`);
@@ -73,6 +86,7 @@ export function sbgForecast(cohorts: readonly SbgCohort[], opts: SbgForecastOpti
     expectedPaidPeriods: { horizon: last + 1, value: sbgExpectedPaidPeriods(fit, { horizon: last + 1 }), interval: interval.expectedPaidPeriods },
     expectedLifetime: Number.isFinite(lifetime) ? lifetime : null,
     interval: { level: interval.level, method: interval.method, alpha: interval.alpha, beta: interval.beta, survival: interval.survival },
+    ...(quantities.length > 0 ? { quantities: quantities.map((g, i) => ({ value: g(fit), interval: interval.quantities[i]! })) } : {}),
     warnings,
     diagnostics: {
       customers: fit.data.customers,

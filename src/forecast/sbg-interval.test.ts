@@ -113,3 +113,22 @@ describe('sBG profile-likelihood interval', () => {
     expect(Math.abs(halfIn - reps / 2)).toBeLessThanOrEqual(z * sdHalf);
   });
 });
+
+describe('sBG interval of other quantities', () => {
+  it('bounds a quantity given as a function exactly as it bounds S(t), and a sum of conditional survivals by its boundary values', () => {
+    const fit = fitSbg([{ survivors: REGULAR }]);
+    const future = (p: { alpha: number; beta: number }) => [8, 9, 10].reduce((a, k) => a + sbgSurvival(p, k) / sbgSurvival(p, 7), 0);
+    const iv = sbgProfileInterval(fit, { last: 10, quantities: [(p) => sbgSurvival(p, 10), future] });
+    expect(iv.quantities[0]).toEqual(iv.survival[10]);
+    // Every point of a fine ring of the region's boundary gives a value inside the bounds, and some come within 1e-6 of each.
+    const boundary = sbgLikelihoodBoundary(fit, iv.cutoff);
+    const values = Array.from({ length: 2000 }, (_, k) => boundary((2 * Math.PI * k) / 2000)).map((b) => future({ alpha: Math.exp(b.u), beta: Math.exp(b.v) }));
+    const [lo, hi] = iv.quantities[1]!;
+    expect(Math.min(...values)).toBeGreaterThanOrEqual(lo - 1e-9);
+    expect(Math.max(...values)).toBeLessThanOrEqual(hi + 1e-9);
+    expect(Math.min(...values) - lo).toBeLessThan(1e-6);
+    expect(hi - Math.max(...values)).toBeLessThan(1e-6);
+    expect(lo).toBeLessThan(future(fit));
+    expect(hi).toBeGreaterThan(future(fit));
+  });
+});

@@ -26,6 +26,12 @@ export interface SbgIntervalOptions {
   discountRate?: number;
   /** Boundary points traced (default 360). */
   rays?: number;
+  /**
+   * More quantities g(α, β) to bound (`SbgInterval.quantities`, in the same order). Each must be
+   * monotone in α and in β over the region (as S(t), conditional survival and sums of them with
+   * non-negative weights are), so that its extremes lie on the boundary.
+   */
+  quantities?: readonly ((p: SbgParams) => number)[];
 }
 
 export type Bound = [lower: number, upper: number];
@@ -41,6 +47,8 @@ export interface SbgInterval {
   survival: Bound[];
   expectedPaidPeriods: Bound;
   paidHorizon: number;
+  /** Bounds on `options.quantities`, in order. */
+  quantities: Bound[];
   /** The region touches SBG_BOUNDS: the parameter bounds are the box's, not the data's. */
   reachesBound: boolean;
 }
@@ -206,6 +214,7 @@ export function sbgProfileInterval(fit: SbgFit, opts: SbgIntervalOptions = {}): 
     survival: Array.from({ length: last + 1 }, (_, t): Bound => (t === 0 ? [1, 1] : range((p) => sbgSurvival(p, t)))),
     expectedPaidPeriods: range(paid),
     paidHorizon,
+    quantities: (opts.quantities ?? []).map(range),
     reachesBound: ring.some((b) => b.cut),
   };
 }

@@ -5,6 +5,7 @@ import {
   sbgChurn,
   sbgConditionalSurvival,
   sbgData,
+  sbgDataFromCounts,
   sbgExpectedPaidPeriods,
   sbgLogLikelihood,
   sbgRetentionRate,
@@ -215,3 +216,22 @@ describe('sBG input checks', () => {
     expect(sbgData([{ survivors: [10, 8, 6] }, { survivors: [5, 4] }]).periods).toBe(2);
   });
 });
+
+describe('sBG data as a life table', () => {
+  it('gives the same sufficient statistics as the survivors of the cohorts it tabulates', () => {
+    const cohorts = [{ survivors: [1000, 631, 468, 382, 326] }, { survivors: [500, 300, 210] }, { survivors: [80, 50] }];
+    const d = sbgData(cohorts);
+    expect(sbgDataFromCounts(d.churned, d.censored, 3)).toEqual(d);
+    // Customers censored before their first renewal was due count as acquired and add nothing to the likelihood.
+    const withYoung = sbgDataFromCounts(d.churned, [40, ...d.censored.slice(1)], 4);
+    expect(withYoung.customers).toBe(d.customers + 40);
+    expect(sbgLogLikelihood({ alpha: 0.7, beta: 1.2 }, withYoung)).toBe(sbgLogLikelihood({ alpha: 0.7, beta: 1.2 }, d));
+  });
+
+  it('refuses counts that are not whole numbers and tables with too few periods, naming the entry', () => {
+    expect(() => sbgDataFromCounts([0, 10, 2.5], [0, 0, 5])).toThrow(/churned\[2\] = 2.5/);
+    expect(() => sbgDataFromCounts([0, 10], [0, 5])).toThrow(/too few periods/);
+    expect(() => sbgDataFromCounts([0, 0, 0], [0, 0, 5])).toThrow(/no customer churned/);
+  });
+});
+

@@ -86,8 +86,35 @@ export function sbgData(cohorts: readonly SbgCohort[]): SbgData {
     for (let t = 1; t <= T; t++) churned[t]! += n[t - 1]! - n[t]!;
     censored[T]! += n[T]!;
   });
+  return checkSbgData({ churned, censored, customers, periods, cohorts: cohorts.length });
+}
+
+/**
+ * Sufficient statistics given directly (a life table): churned[t] customers churned in period t and
+ * censored[t] still subscribed when observation stopped after t periods (index 0 of churned unused;
+ * censored[0] counts customers not yet observed for one period, who add nothing to the likelihood).
+ * `cohorts` is only reported. Throws ForecastInputError as sbgData does.
+ */
+export function sbgDataFromCounts(churned: readonly number[], censored: readonly number[], cohorts = 1): SbgData {
+  const length = Math.max(churned.length, censored.length, 1);
+  const ch = Array.from({ length }, (_, t) => (t === 0 ? 0 : (churned[t] ?? 0)));
+  const ce = Array.from({ length }, (_, t) => censored[t] ?? 0);
+  [...ch.map((v, t) => ['churned', v, t] as const), ...ce.map((v, t) => ['censored', v, t] as const)].forEach(([field, v, t]) => {
+    if (!Number.isFinite(v) || v < 0 || !Number.isInteger(v)) {
+      throw new ForecastInputError(`${field}[${t}]`, `${field}[${t}] = ${String(v)} is not a whole number of customers`, 'Counts of customers are whole numbers of 0 or more.');
+    }
+  });
+  let periods = length - 1;
+  while (periods > 0 && ch[periods] === 0 && ce[periods] === 0) periods--;
+  const customers = ch.reduce((a, b) => a + b, 0) + ce.reduce((a, b) => a + b, 0);
+  return checkSbgData({ churned: ch.slice(0, periods + 1), censored: ce.slice(0, periods + 1), customers, periods, cohorts });
+}
+
+/** The checks every fit needs: enough periods, some churn, some renewal. */
+function checkSbgData(d: SbgData): SbgData {
+  const { churned, censored, periods } = d;
   if (periods < 2) {
-    throw new ForecastInputError('survivors', `too few periods: the longest cohort is observed for ${periods} period, the model needs at least 2 (N0,N1,N2)`,
+    throw new ForecastInputError('survivors', `too few periods: the longest cohort is observed for ${periods} period${periods === 1 ? '' : 's'}, the model needs at least 2 (N0,N1,N2)`,
       'The model has two parameters: give survivors for two periods or more (four or more to trust a projection).');
   }
   const lost = churned.reduce((s, v) => s + v, 0);
@@ -95,11 +122,11 @@ export function sbgData(cohorts: readonly SbgCohort[]): SbgData {
     throw new ForecastInputError('survivors', 'no customer churned in any period: there is no churn to project',
       'The model estimates how churn varies across customers; it needs at least one churned customer.');
   }
-  if (lost === churned[1] && censored.every((v) => v === 0)) {
+  if (lost === churned[1] && censored.every((v, t) => t === 0 || v === 0)) {
     throw new ForecastInputError('survivors', 'every customer churned in the first period: there is no renewal to project',
       'The model needs some customers who renewed at least once.');
   }
-  return { churned, censored, customers, periods, cohorts: cohorts.length };
+  return d;
 }
 
 /** ln S(t) = ln B(α, β + t) - ln B(α, β). */

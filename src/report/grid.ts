@@ -378,6 +378,10 @@ export function coverageNote(r: CoverageJson): string {
 /** Prints a rendered report in a format: its JSON body, or its grid as a table or CSV. */
 export function formatReport(r: RenderedReport, format: Format): string {
   if (format === 'json') return `${JSON.stringify(r.body, null, 2)}\n`;
+  if (r.name === 'forecast') {
+    if (format === 'csv') return gridToCsv(r.body.backtest ? backtestGrid(r.body, format) : forecastGrid(r.body, format));
+    return `${forecastText(r.body)}\n${currencyNote(r.body)}${coverageNote(r.body)}`;
+  }
   const grid = (() => {
     switch (r.name) {
       case 'summary': return summaryGrid(r.body, format);
@@ -473,4 +477,102 @@ export function economicsGrid(r: ReportJson['economics'], format: Format): Grid 
     ];
   };
   return { columns, rows: r.sources.flatMap((s) => [line(s, s.total), ...s.cohorts.map((c) => line(s, c))]) };
+}
+
+/** A projected value ends with "*" in tables (CSV has a column for it). */
+const star = (v: string, projected: boolean) => (projected ? `${v}*` : v);
+const num = (x: number, digits = 4) => x.toFixed(digits);
+const span = (b: readonly [string | number, string | number] | null, f: (x: never) => string = String) => (b === null ? '-' : `${f(b[0] as never)}-${f(b[1] as never)}`);
+
+/** The forecast's CSV: one row per group, cohort and horizon, with the group's fit beside it. */
+export function forecastGrid(r: ReportJson['forecast'], format: Format): Grid {
+  return {
+    columns: [
+      ...groupCols(r.groupBy), 'Cohort', 'Customers', 'Subscriptions', `Net to date (${r.currency})`, 'Horizon (months)', `Observed (${r.currency})`,
+      `LTV (${r.currency})`, 'LTV low', 'LTV high', 'Projected', 'Complete', 'Paid cycles', 'Paid cycles low', 'Paid cycles high', 'alpha', 'beta', 'Log-likelihood',
+    ],
+    rows: r.groups.flatMap((g) => g.cohorts.flatMap((c) => c.ltv.map((l) => [
+      ...groupCells(r.groupBy, g), c.cohort, String(c.customers), String(c.subscriptions), c.netToDate, String(l.months), l.observed,
+      l.value === null ? '' : format === 'csv' ? l.value : star(l.value, l.projected), l.interval?.[0] ?? '', l.interval?.[1] ?? '', String(l.projected), String(l.complete),
+      num(l.paidCycles), num(l.paidCyclesInterval[0]), num(l.paidCyclesInterval[1]),
+      g.fit ? String(g.fit.alpha) : '', g.fit ? String(g.fit.beta) : '', g.fit ? String(g.fit.logLikelihood) : '',
+    ]))),
+  };
+}
+
+/** The backtest's CSV: one row per group, cohort and horizon: the projection at the cutoff beside what happened. */
+export function backtestGrid(r: ReportJson['forecast'], format: Format): Grid {
+  const b = r.backtest;
+  return {
+    columns: [
+      ...groupCols(r.groupBy), 'Cohort', 'Customers', 'Horizon (months)', `Projected (${r.currency})`, 'Projected low', 'Projected high', 'Projected at cutoff',
+      `Actual (${r.currency})`, 'Actual complete', `Error (${r.currency})`, 'Relative error', 'In interval',
+    ],
+    rows: (b?.groups ?? []).flatMap((g) => g.cohorts.flatMap((c) => c.cells.map((x) => [
+      ...groupCells(r.groupBy, g), c.cohort, String(c.customers), String(x.months), x.projected ?? '', x.interval?.[0] ?? '', x.interval?.[1] ?? '', String(x.wasProjected),
+      x.actual, String(x.actualComplete), x.error ?? '', rateCell(x.relativeError, format), x.inInterval === null ? '' : String(x.inInterval),
+    ]))),
+  };
+}
+
+/** The forecast as text: per group its fit, its survival curve and its cohorts' LTV; projected values end with "*". */
+export function forecastText(r: ReportJson['forecast']): string {
+  const out: string[] = [];
+  const level = (g: ReportJson['forecast']['groups'][number]) => `${Math.round((g.fit?.interval.level ?? 0.95) * 100)}%`;
+  const backtestBy = new Map((r.backtest?.groups ?? []).map((g) => [g.group ?? '', g]));
+  if (r.backtest) out.push(`Backtest: fitted on the data before ${r.backtest.cutoff.slice(0, 10)}, compared with the data to ${r.backtest.asOf.slice(0, 10)}.`, '');
+  for (const g of r.groups) {
+    if (r.groupBy) out.push(`${DIMENSION_SPECS[r.groupBy].label} ${g.group ?? '(none)'}${g.name ? ` (${g.name})` : ''}`);
+    const L = level(g);
+    if (g.fit) {
+      const f = g.fit;
+      out.push(
+        `sBG fit on ${g.subscriptions} subscriptions in ${f.diagnostics.cohorts} monthly cohorts, ${f.observedPeriods + 1} cycles observed: ` +
+          `alpha ${num(f.alpha)} (${L}: ${span(f.interval.alpha, (x: number) => num(x))})  beta ${num(f.beta)} (${L}: ${span(f.interval.beta, (x: number) => num(x))})  log-likelihood ${f.logLikelihood.toFixed(2)}`,
+        `Expected paid cycles per subscription in the first ${f.expectedPaidCycles.cycles}: ${num(f.expectedPaidCycles.value, 2)}* (${L}: ${span(f.expectedPaidCycles.interval, (x: number) => num(x, 2))})` +
+          `; expected lifetime: ${f.expectedLifetime === null ? 'infinite (alpha <= 1)' : `${num(f.expectedLifetime, 2)} cycles*`}`,
+      );
+    } else {
+      out.push(`${g.subscriptions} subscriptions: ${g.error ?? 'no forecast'}`);
+    }
+    if (g.subscriptions > 0) {
+      out.push(
+        `Schedule: cycle 2 ${g.schedule.firstGapDays} days after the initial sale, then every ${g.schedule.gapDays} days. ` +
+          (g.rebill.net === null ? 'No paid rebill yet.' : `A paid rebill: ${g.rebill.price} gross, ${pct(g.rebill.reversedShare)} refunded or charged back, ${g.rebill.net} net (${g.rebill.sales} rebills).`),
+      );
+    }
+    out.push('');
+    const bt = backtestBy.get(g.group ?? '');
+    if (g.survival.length > 0) out.push(gridToTable({
+      columns: ['Cycle', 'Observed', 'Fitted', `${L} interval`, ...(bt ? ['Actual since'] : [])],
+      rows: g.survival.map((s) => [
+        star(String(s.cycle), s.projected), s.observed === null ? '' : pct(s.observed), star(pct(s.fitted), s.projected), span(s.interval, (x: number) => pct(x)),
+        ...(bt ? [((a) => (a === null ? '' : pct(a)))(bt.survival.find((x) => x.cycle === s.cycle)?.actual ?? null)] : []),
+      ]),
+    }));
+    const cohortGrid: Grid = bt
+      ? {
+          columns: ['Cohort', 'Customers', ...r.horizons.flatMap((h) => [`LTV ${h}m (${r.currency})`, `Actual ${h}m`, `Error ${h}m`])],
+          rows: bt.cohorts.map((c) => [c.cohort, String(c.customers), ...c.cells.flatMap((x) => [
+            x.projected === null ? '-' : star(x.projected, x.wasProjected), `${x.actual}${x.actualComplete ? '' : '~'}`, x.relativeError === null ? '-' : pct(x.relativeError),
+          ])]),
+        }
+      : {
+          columns: ['Cohort', 'Customers', 'Subscriptions', `Net to date (${r.currency})`, ...r.horizons.flatMap((h) => [`LTV ${h}m (${r.currency})`, `${L} interval`])],
+          rows: g.cohorts.map((c) => [c.cohort, String(c.customers), String(c.subscriptions), c.netToDate, ...c.ltv.flatMap((l) => [
+            l.value === null ? '-' : star(l.value, l.projected), l.projected ? span(l.interval) : '',
+          ])]),
+        };
+    out.push('', gridToTable(cohortGrid));
+    for (const w of g.warnings) out.push(`warning: ${w}`);
+    out.push('');
+  }
+  if (r.backtest) {
+    out.push(gridToTable({
+      columns: ['Horizon', 'Cohorts compared', `Mean abs. error (${r.currency})`, 'Mean abs. relative error', 'Actual inside interval'],
+      rows: r.backtest.summary.map((s) => [`${s.months}m`, String(s.cohorts), s.meanAbsError ?? '-', pct(s.meanAbsRelativeError), pct(s.coverage)]),
+    }), 'Compared: cohorts whose horizon had not passed at the cutoff and has passed in the data now. "~": not yet complete.', '');
+  }
+  out.push(`* projected: the model's, not observed. Intervals: ${r.groups[0]?.fit ? level(r.groups[0]) : '95%'} profile likelihood of the fit (parameter uncertainty only; docs/forecasts.md).`);
+  return `${out.join('\n')}\n`;
 }

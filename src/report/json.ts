@@ -13,7 +13,7 @@ import type { SourceKind } from '../ledger/costs.js';
 import {
   MARGIN_MONEY, MARGIN_RATES, MONEY_FIGURES, nameOf, RATE_FIGURES, ROAS_HORIZONS,
   type ComparedMargin, type EconomicsReport, type EconomicsRow, type PaybackStatus, type MarginFigures,
-  type Basis, type CohortReport, type ReportCoverage, type ReportWarning, type ComparedFigures, type CurrencyGross, type CycleRow, type RetentionRow, type RetryRow, type CycleRate, type RateUsed, type RebillsReport, type Dimension, type Figures, type Group, type MidReport, type NameBook, type Period, type RetentionReport, type SeriesReport, type SummaryReport, type TriangleReport,
+  type BacktestReport, type Basis, type CohortReport, type ForecastReport, type ReportCoverage, type ReportWarning, type ComparedFigures, type CurrencyGross, type CycleRow, type RetentionRow, type RetryRow, type CycleRate, type RateUsed, type RebillsReport, type Dimension, type Figures, type Group, type MidReport, type NameBook, type Period, type RetentionReport, type SeriesReport, type SummaryReport, type TriangleReport,
   type AcquirerScale, type AlertMetric, type ChargebackCounts, type ChargebackReport, type ChargebackView, type CodeNetwork, type DeclineCounts, type DeclineReport, type DeclineView, type MastercardStatus, type Programs, type VampStatus,
 } from '../analytics/index.js';
 
@@ -401,6 +401,107 @@ export interface EconomicsJson extends CurrencyJson, CoverageJson {
   sources: (GroupJson & { group: string; rank: number; total: EconomicsRowJson; cohorts: EconomicsRowJson[] })[];
 }
 
+/** A lower and an upper bound. */
+export type Interval<T> = [lower: T, upper: T];
+
+/** One billing cycle of a group's survival: observed (Kaplan-Meier, null beyond the data) beside the model's, with its interval. */
+export interface SurvivalPointJson {
+  cycle: number;
+  observed: Rate;
+  /** The fitted S(cycle - 1), rounded to 6 places. */
+  fitted: number;
+  interval: Interval<number>;
+  /** No subscription was observed this far: the model's value alone. */
+  projected: boolean;
+}
+
+/** A cohort's LTV per customer at a horizon: observed when complete, else projected with its interval. */
+export interface ForecastLtvJson {
+  months: number;
+  days: number;
+  /** Observed so far (the cohort report's cell at `days`). */
+  observed: Money;
+  complete: boolean;
+  /** Observed so far plus the expected future rebills within the horizon; null when nothing says what a rebill earns. */
+  value: Money | null;
+  interval: Interval<Money> | null;
+  /** True unless the horizon has passed for every customer. */
+  projected: boolean;
+  /** Expected paid cycles per subscription within the horizon, with its interval. */
+  paidCycles: number;
+  paidCyclesInterval: Interval<number>;
+}
+
+/** One group's forecast: the sBG fit on its subscriptions, its survival curve, its monthly cohorts' projected LTV. */
+export type ForecastGroupJson = GroupJson & {
+  subscriptions: number;
+  fit: {
+    alpha: number;
+    beta: number;
+    logLikelihood: number;
+    interval: { level: number; method: 'profile likelihood'; alpha: Interval<number>; beta: Interval<number> };
+    observedPeriods: number;
+    /** Σ S(t) over the first `cycles` cycles: a projection. */
+    expectedPaidCycles: { cycles: number; value: number; interval: Interval<number>; projected: true };
+    expectedLifetime: number | null;
+    diagnostics: { customers: number; cohorts: number; starts: number; agreeing: number; converged: boolean; atBound: boolean; reachesBound: boolean };
+  } | null;
+  /** Why there is no fit (too few cycles, no churn); null when fitted. */
+  error: string | null;
+  schedule: { firstGapDays: number; gapDays: number };
+  rebill: { sales: number; price: Money | null; reversedShare: Rate; net: Money | null };
+  survival: SurvivalPointJson[];
+  cohorts: {
+    cohort: string;
+    start: string;
+    customers: number;
+    subscriptions: number;
+    netToDate: Money;
+    observedCycles: number;
+    survival: { cycle: number; observed: number }[];
+    ltv: ForecastLtvJson[];
+  }[];
+  warnings: string[];
+};
+
+/** A projection made at the backtest's cutoff beside what happened. */
+export interface BacktestCellJson {
+  months: number;
+  projected: Money | null;
+  interval: Interval<Money> | null;
+  /** Whether the value at the cutoff was a projection. */
+  wasProjected: boolean;
+  actual: Money;
+  actualComplete: boolean;
+  error: Money | null;
+  relativeError: Rate;
+  inInterval: boolean | null;
+}
+
+/** GET /api/reports/forecast, `konduit report forecast --format json`. */
+export interface ForecastJson extends CurrencyJson, CoverageJson {
+  from: string;
+  to: string;
+  timeZone: string;
+  groupBy: Dimension | null;
+  /** The instant the data were read at (ISO 8601): the data's as-of, or the backtest's cutoff. */
+  asOf: string;
+  model: 'sBG';
+  /** LTV horizons in months. */
+  horizons: number[];
+  groups: ForecastGroupJson[];
+  /** With `backtest`: the forecast above was made on the data before `cutoff`; this compares it with the data since. */
+  backtest: {
+    cutoff: string;
+    asOf: string;
+    summary: { months: number; cohorts: number; meanAbsError: Money | null; meanAbsRelativeError: Rate; coverage: Rate }[];
+    groups: (GroupJson & {
+      cohorts: { cohort: string; customers: number; cells: BacktestCellJson[] }[];
+      survival: { cycle: number; projected: number; interval: Interval<number>; projectedAtCutoff: boolean; actual: Rate; error: Rate }[];
+    })[];
+  } | null;
+}
+
 /** Each report's JSON body, by its name (the route GET /api/reports/:name). */
 export interface ReportJson {
   summary: SummaryJson;
@@ -413,6 +514,7 @@ export interface ReportJson {
   declines: DeclinesJson;
   chargebacks: ChargebacksJson;
   economics: EconomicsJson;
+  forecast: ForecastJson;
 }
 
 /** What the runner read for a body besides the report: the other currencies, and names beside ids. */
@@ -699,5 +801,63 @@ export function economicsJson(r: EconomicsReport, q: { from: string; to: string 
       const g = groupJson(SOURCE_DIMENSION[r.sourceKind], s.source, o);
       return { ...g, group: g.group ?? '(none)', rank: i + 1, total: row(s.total), cohorts: s.cohorts.map(row) };
     }),
+  };
+}
+
+/** A number rounded to 6 places (a fraction or a count of cycles). */
+const six = (x: number): number => Math.round(x * 1e6) / 1e6;
+const six2 = (b: readonly [number, number]): Interval<number> => [six(b[0]), six(b[1])];
+
+/** The forecast as JSON: every projected number beside a `projected` flag (docs/forecasts.md). */
+export function forecastJson(r: ForecastReport, o: RenderContext = {}, b: BacktestReport | null = null): ForecastJson {
+  const money = (cents: number) => formatMinor(cents, r.currency);
+  const maybe = (cents: number | null) => (cents === null ? null : money(cents));
+  return {
+    from: r.from, to: r.to, timeZone: r.zone, ...currencyJson(r.currency, o), groupBy: r.groupBy, asOf: new Date(r.asOf).toISOString(), model: 'sBG', horizons: r.horizons,
+    groups: byConnection(r.groups.map((g) => ({
+      ...groupJson(r.groupBy, g.group, o),
+      subscriptions: g.subscriptions,
+      fit: g.fit && {
+        alpha: g.fit.alpha, beta: g.fit.beta, logLikelihood: g.fit.logLikelihood,
+        interval: { level: g.fit.interval.level, method: g.fit.interval.method, alpha: six2(g.fit.interval.alpha), beta: six2(g.fit.interval.beta) },
+        observedPeriods: g.fit.observedPeriods,
+        expectedPaidCycles: { cycles: g.fit.expectedPaidCycles.cycles, value: six(g.fit.expectedPaidCycles.value), interval: six2(g.fit.expectedPaidCycles.interval), projected: true as const },
+        expectedLifetime: g.fit.expectedLifetime === null ? null : six(g.fit.expectedLifetime),
+        diagnostics: g.fit.diagnostics,
+      },
+      error: g.error,
+      schedule: { firstGapDays: g.firstGapDays, gapDays: g.gapDays },
+      rebill: { sales: g.rebill.sales, price: maybe(g.rebill.priceCents), reversedShare: fraction(g.rebill.reversedShare), net: maybe(g.rebill.netCents) },
+      survival: g.survival.map((s) => ({ cycle: s.cycle, observed: fraction(s.observed), fitted: six(s.fitted), interval: six2(s.interval), projected: s.projected })),
+      cohorts: g.cohorts.map((c) => ({
+        cohort: c.cohort, start: c.start, customers: c.customers, subscriptions: c.subscriptions, netToDate: money(c.netToDateCents), observedCycles: c.observedCycles,
+        survival: c.survival.map((s) => ({ cycle: s.cycle, observed: six(s.observed) })),
+        ltv: c.ltv.map((l) => ({
+          months: l.months, days: l.days, observed: money(l.observedCents), complete: l.complete, value: maybe(l.valueCents),
+          interval: l.interval && [money(l.interval[0]), money(l.interval[1])], projected: l.projected,
+          paidCycles: six(l.paidCycles), paidCyclesInterval: six2(l.paidCyclesInterval),
+        })),
+      })),
+      warnings: g.warnings,
+    }))),
+    backtest: b && {
+      cutoff: new Date(b.cutoff).toISOString(),
+      asOf: new Date(b.asOf).toISOString(),
+      summary: b.summary.map((s) => ({
+        months: s.months, cohorts: s.cohorts, meanAbsError: s.meanAbsErrorCents === null ? null : money(Math.round(s.meanAbsErrorCents)),
+        meanAbsRelativeError: fraction(s.meanAbsRelativeError), coverage: fraction(s.coverage),
+      })),
+      groups: byConnection(b.groups.map((g) => ({
+        ...groupJson(r.groupBy, g.group, o),
+        cohorts: g.cohorts.map((c) => ({
+          cohort: c.cohort, customers: c.customers,
+          cells: c.cells.map((x) => ({
+            months: x.months, projected: maybe(x.projectedCents), interval: x.interval && [money(x.interval[0]), money(x.interval[1])], wasProjected: x.projected,
+            actual: money(x.actualCents), actualComplete: x.actualComplete, error: maybe(x.errorCents), relativeError: fraction(x.relativeError), inInterval: x.inInterval,
+          })),
+        })),
+        survival: g.survival.map((s) => ({ cycle: s.cycle, projected: six(s.projected), interval: six2(s.interval), projectedAtCutoff: s.projectedAtCutoff, actual: fraction(s.actual), error: fraction(s.error) })),
+      }))),
+    },
   };
 }

@@ -69,6 +69,14 @@ describe('parseReportQuery', () => {
     expect(parseReportQuery('mids', { alerts: '1', to: '2026-03-10' }, api).q.from).toBe('2026-02-01');
     expect([parseReportQuery('declines', {}, api).view, parseReportQuery('declines', { by: 'bin' }, api).view, parseReportQuery('chargebacks', {}, api).view]).toEqual(['mid', 'bin', 'reason']);
     expect(parseReportQuery('triangle', { asOf: '2026-01-01', tz: 'America/New_York' }, api).asOf).toBe(Date.parse('2026-01-01T05:00:00Z'));
+    expect(parseReportQuery('forecast', { backtest: '2025-10-01', tz: 'America/New_York' }, api).backtest).toBe(Date.parse('2025-10-01T04:00:00Z'));
+  });
+
+  it('takes a backtest date for the forecast only, and refuses a forecast by billing cycle', () => {
+    expect(refusal('forecast', { backtest: '2025-13-01' })).toEqual(['invalid_parameter', 'backtest', expect.stringContaining('backtest "2025-13-01" is not valid: expected a date YYYY-MM-DD')]);
+    expect(refusal('forecast', { backtest: 'soon' }, cli)[2]).toMatch(/^--backtest "soon" is not valid/);
+    expect(refusal('retention', { backtest: '2025-10-01' }).slice(0, 2)).toEqual(['unknown_parameter', 'backtest']);
+    expect(refusal('forecast', { groupBy: 'cycle' })).toEqual(['invalid_parameter', 'groupBy', expect.stringContaining('(a forecast is already by billing cycle)')]);
   });
 
   it('refuses each bad parameter with its code, the parameter and what it must be', () => {

@@ -16,7 +16,7 @@ import { MAX_REBILL_WINDOW } from '../analytics/rebills.js';
 import type { ConnectionSummary, ReportReader } from '../store/store.js';
 import { SOURCE_KINDS, type SourceKind } from '../ledger/costs.js';
 
-export const REPORT_NAMES = ['summary', 'series', 'cohorts', 'triangle', 'retention', 'mids', 'declines', 'chargebacks', 'rebills', 'economics'] as const;
+export const REPORT_NAMES = ['summary', 'series', 'cohorts', 'triangle', 'retention', 'mids', 'declines', 'chargebacks', 'rebills', 'economics', 'forecast'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 
 /** The codes a report request can be refused with. */
@@ -97,11 +97,13 @@ export const REPORT_PARAMS = {
   rebills: z.strictObject({ tz: COMMON.tz, connection: COMMON.connection, currency: COMMON.currency, windows: single(windows), asOf }),
   // Spend is recorded per source, so economics is per source: no group-by, no filter but the connection.
   economics: z.strictObject({ from: COMMON.from, to: COMMON.to, range: COMMON.range, tz: COMMON.tz, connection: COMMON.connection, currency: COMMON.currency, by, source, horizons: single(horizons), asOf }),
+  // A forecast is by billing cycle too; `backtest` fits on the data before that day instead.
+  forecast: z.strictObject({ ...COMMON, groupBy: single(dimension(DIMENSIONS.filter((d) => d !== 'cycle'))), asOf, backtest: single(date) }),
 } satisfies Record<ReportName, z.ZodType>;
 
 /** The query parameters of a report as a client sends them. */
 export type ReportParams<N extends ReportName> = z.input<(typeof REPORT_PARAMS)[N]>;
-type ParamName = keyof typeof COMMON | 'basis' | 'by' | 'horizons' | 'alerts' | 'asOf' | 'subgroupBy' | 'windows' | 'margin' | 'source';
+type ParamName = keyof typeof COMMON | 'basis' | 'by' | 'horizons' | 'alerts' | 'asOf' | 'subgroupBy' | 'windows' | 'margin' | 'source' | 'backtest';
 
 /** The checked values of any report's parameters. */
 interface Checked {
@@ -123,6 +125,7 @@ interface Checked {
   windows?: number[];
   margin?: boolean;
   source?: SourceKind;
+  backtest?: string;
 }
 
 const DATE = 'a date YYYY-MM-DD, e.g. 2026-01-31';
@@ -131,10 +134,11 @@ const EXPECTED: Record<ParamName, (report: ReportName) => string> = {
   from: () => DATE,
   to: () => DATE,
   asOf: () => DATE,
+  backtest: () => `${DATE}, before the data's as-of: the forecast is fitted on the data before it and compared with what came after`,
   tz: () => 'an IANA time zone name such as America/New_York or Europe/Berlin',
   basis: () => 'event or crm',
   by: (r) => (r === 'declines' ? `one of ${DECLINE_VIEWS.join(', ')}` : r === 'chargebacks' ? `one of ${CHARGEBACK_VIEWS.join(', ')}` : 'day, week or month'),
-  groupBy: (r) => (r === 'retention' ? `one of ${DIMENSIONS.filter((d) => d !== 'cycle').join(', ')} (retention is already by billing cycle)` : `one of ${DIMENSIONS.join(', ')}`),
+  groupBy: (r) => (r === 'retention' || r === 'forecast' ? `one of ${DIMENSIONS.filter((d) => d !== 'cycle').join(', ')} (${r === 'forecast' ? 'a forecast' : 'retention'} is already by billing cycle)` : `one of ${DIMENSIONS.join(', ')}`),
   subgroupBy: () => `one of ${DIMENSIONS.filter((d) => d !== 'cycle').join(', ')}, other than groupBy, e.g. subaffiliate inside affiliate`,
   filter: () =>
     `FIELD:VALUE with FIELD one of ${DIMENSIONS.join(', ')}; VALUE an id (every connection's), CONNECTION:ID, or a name (campaign, product, mid, coupon), e.g. campaign:3, campaign:shop:3 or "campaign:Glow Serum Store"; cycle takes a whole number`,
@@ -217,6 +221,8 @@ export interface ParsedReport {
   windows?: number[];
   /** Where the economics report reads each customer's source (default affiliate). */
   source?: SourceKind;
+  /** The forecast's backtest: fit on the data before this instant (epoch ms), compare with what came after. */
+  backtest?: number;
 }
 
 /** What parsing needs besides the parameters. */
@@ -340,6 +346,7 @@ export function parseReportQuery(name: ReportName, params: Readonly<Record<strin
     asOf: v.asOf === undefined ? undefined : startOfLocalDay(v.asOf, tz),
     ...(v.subgroupBy !== undefined ? { subgroupBy: v.subgroupBy } : {}),
     ...(v.windows !== undefined ? { windows: v.windows } : {}),
+    ...(v.backtest !== undefined ? { backtest: startOfLocalDay(v.backtest, tz) } : {}),
   };
 }
 

@@ -4,11 +4,11 @@
  * the currencies of the range (the body's `otherCurrencies`) and the names of the values it shows.
  */
 import {
-  checkCoverage, chargebackReport, cohortReport, cohortTriangle, completenessAt, currenciesInRange, declineReport, reportCoverage, dimensionValues, economicsReport, midReport, namesOf, noCostsWarning, rebillsReport, retentionReport, seriesReport, summaryReport,
+  checkCoverage, chargebackReport, cohortReport, forecastBacktest, forecastReport, cohortTriangle, completenessAt, currenciesInRange, declineReport, reportCoverage, dimensionValues, economicsReport, midReport, namesOf, noCostsWarning, rebillsReport, retentionReport, seriesReport, summaryReport,
   groupFromId, type ChargebackView, type DeclineView, type Dimension, type Filter, type NamedValue, type Programs, type ReportWarning,
 } from '../analytics/index.js';
 import type { ReportReader } from '../store/store.js';
-import { chargebacksJson, cohortsJson, declinesJson, economicsJson, midsJson, rebillsJson, retentionJson, seriesJson, SOURCE_DIMENSION, summaryJson, triangleJson, type RenderContext, type ReportJson } from './json.js';
+import { chargebacksJson, cohortsJson, declinesJson, economicsJson, forecastJson, midsJson, rebillsJson, retentionJson, seriesJson, SOURCE_DIMENSION, summaryJson, triangleJson, type RenderContext, type ReportJson } from './json.js';
 import { ReportQueryError, resolveNames, type DimensionValuesQuery, type ParsedReport, type ReportName } from './query.js';
 
 /** A report's name with its JSON body. */
@@ -89,6 +89,11 @@ export async function runReport(store: ReportReader, parsed: ParsedReport, opts:
       return { name: p.name, body: chargebacksJson(await chargebackReport(store, { ...q, by: p.view as ChargebackView | undefined }), ctx) };
     case 'rebills':
       return { name: p.name, body: rebillsJson(await rebillsReport(store, { currency: q.currency, filters: q.filters, asOf, windows: p.windows }), ctx) };
+    case 'forecast': {
+      if (p.backtest === undefined) return { name: p.name, body: forecastJson(await forecastReport(store, { ...q, asOf }), ctx) };
+      const b = await forecastBacktest(store, { ...q, asOf }, p.backtest);
+      return { name: p.name, body: forecastJson(b.forecast, ctx, b) };
+    }
   }
 }
 

@@ -326,7 +326,7 @@ describe('the one error shape: {error: {code, message}}', () => {
     expect(await ask('POST', '/api/connections', { brand: 'konnektive', loginId: 'x', password: 'y', accountName: 'a', accountUsername: 'u', timezone: 'Mars/Base' })).toEqual([400, { code: 'invalid_parameter', param: 'timezone', message: 'timezone must be an IANA time zone, e.g. America/New_York' }]);
     expect(await ask('POST', '/api/tokens', { name: 7 })).toEqual([400, { code: 'invalid_parameter', param: 'name', message: 'name must be text' }]);
     expect((await ask('GET', '/api/connections/nope'))).toEqual([404, { code: 'unknown_connection', message: 'no connection named "nope"', hint: 'GET /api/connections lists them.' }]);
-    expect((await ask('GET', '/api/reports/forecast'))[1].code).toBe('unknown_report');
+    expect((await ask('GET', '/api/reports/ltv'))[1].code).toBe('unknown_report');
     expect((await ask('GET', '/api/no-such-route'))[1].code).toBe('unknown_route');
     expect((await ask('DELETE', '/api/tokens/nope'))[1].code).toBe('unknown_token');
     const anonymous = await fetch(`${srv.url}/api/connections`);

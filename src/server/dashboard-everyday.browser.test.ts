@@ -339,7 +339,7 @@ for (const vp of VIEWPORTS) {
     it('every page passes axe-core (no serious or critical violation, all content in landmarks)', async () => {
       for (const [path, name] of [
         ['/reports/overview', 'overview'], ['/reports/cohorts', 'cohorts'], ['/reports/cohorts?view=months', 'cohorts'], ['/reports/retention', 'retention'],
-        ['/reports/mids', 'mids'], ['/reports/breakdowns', 'breakdowns'], ['/settings', 'settings'], ['/settings/integrations/demo-shop', 'integration'],
+        ['/reports/mids', 'mids'], ['/reports/forecast', 'forecast'], ['/reports/breakdowns', 'breakdowns'], ['/settings', 'settings'], ['/settings/integrations/demo-shop', 'integration'],
       ] as const) {
         await open(path, name);
         await expectAccessible(page, path);

@@ -128,12 +128,12 @@ describe('input mistakes: exit 2, one line naming the field, one hint', () => {
     const r = await runCli(['report']);
     expect(r.code).toBe(2);
     const [first, ...rest] = r.err.trimEnd().split('\n');
-    expect(first).toBe('konduit: "konduit report" needs one of: summary, series, cohorts, retention, mids, declines, chargebacks, rebills or economics');
-    expect(rest.filter((l) => l.startsWith('  konduit report ')).map((l) => l.split(/\s+/)[3])).toEqual(['summary', 'series', 'cohorts', 'retention', 'mids', 'declines', 'chargebacks', 'rebills', 'economics']);
+    expect(first).toBe('konduit: "konduit report" needs one of: summary, series, cohorts, retention, mids, declines, chargebacks, rebills, economics or forecast');
+    expect(rest.filter((l) => l.startsWith('  konduit report ')).map((l) => l.split(/\s+/)[3])).toEqual(['summary', 'series', 'cohorts', 'retention', 'mids', 'declines', 'chargebacks', 'rebills', 'economics', 'forecast']);
     expect(rest.at(-1)).toBe('hint: konduit report summary --help shows its options.');
     expect(r.err).not.toContain('unknown command');
-    const other = await runCli(['report', 'forecast']);
-    expect([other.code, other.err.split('\n')[0]]).toEqual([2, 'konduit: "konduit report" has no "forecast": expected summary, series, cohorts, retention, mids, declines, chargebacks, rebills or economics']);
+    const other = await runCli(['report', 'ltv']);
+    expect([other.code, other.err.split('\n')[0]]).toEqual([2, 'konduit: "konduit report" has no "ltv": expected summary, series, cohorts, retention, mids, declines, chargebacks, rebills, economics or forecast']);
   });
 
   it('connections update: nothing to change, a bad value, a password on the command line', async () => {

@@ -16,7 +16,7 @@ import type { Store } from '../../store/store.js';
 import { enumFlag, parseFlags } from '../args.js';
 import { connectionsOrExplain, openStore } from './connections-store.js';
 
-export type ReportKind = 'summary' | 'series' | 'cohorts' | 'retention' | 'mids' | 'declines' | 'chargebacks' | 'rebills' | 'economics';
+export type ReportKind = 'summary' | 'series' | 'cohorts' | 'retention' | 'mids' | 'declines' | 'chargebacks' | 'rebills' | 'economics' | 'forecast';
 
 const COMMON = `Options:
   --connection NAME     only this connection; repeat for more (default: every connection in the store)
@@ -213,6 +213,27 @@ Examples:
   konduit report economics --source affiliate --from 2025-01-01 --to 2025-12-31
   konduit report economics --source utm --by week --horizons 7,30,60,90 --format json
 `,
+  forecast: `Usage: konduit report forecast [--from DATE] [--to DATE] [--backtest DATE] [options]
+
+Projects retention and LTV (docs/forecasts.md). Per group (or the whole store), fits the shifted-beta-
+geometric (sBG) retention model by maximum likelihood on the subscriptions started in the range, by
+billing cycle, every monthly cohort pooled (a cycle not yet due at the data's as-of is right-censored,
+not churn): alpha, beta, log-likelihood, survival per cycle observed and fitted with its 95% profile-
+likelihood interval, expected paid cycles. Per monthly cohort: LTV per customer at 6, 12 and 24 months
+= observed net LTV so far + the expected net revenue of its live subscriptions' future rebills (survival
+x the group's observed net per paid rebill), with its interval, in the report currency. Projected values
+end with "*" in tables, have "projected": true in JSON and a Projected column in CSV. Default range:
+the calendar months from the first of the month 11 months before --to's month, to --to.
+
+${COMMON.replace(/ mid \(merchantId\), coupon or cycle \(billingCycle\)/, ' mid (merchantId) or coupon')}  --as-of YYYY-MM-DD    read the data as of the start of this day (default and latest: the data's as-of)
+  --backtest YYYY-MM-DD fit on the data before this day (cohorts acquired before it) and compare each
+                        cohort's projection with what the data show since: error per cohort and horizon
+
+Examples:
+  konduit report forecast --from 2025-01-01 --to 2025-12-31
+  konduit report forecast --group-by campaign --format json
+  konduit report forecast --from 2025-01-01 --backtest 2025-10-01
+`,
 };
 
 /** Builds the command module ({ help, run }, as commands.ts expects) of one report. */
@@ -234,6 +255,7 @@ async function runReportCommand(kind: ReportKind, argv: string[]): Promise<numbe
     triangle: { type: 'boolean' },
     'as-of': { type: 'string' },
     alerts: { type: 'boolean' },
+    backtest: { type: 'string' },
     windows: { type: 'string' },
     'group-by': { type: 'string' },
     'subgroup-by': { type: 'string' },
@@ -252,7 +274,7 @@ async function runReportCommand(kind: ReportKind, argv: string[]): Promise<numbe
   if (values.alerts && kind !== 'mids') throw new UsageError(`--alerts applies to konduit report mids only`, `See konduit report ${kind} --help.`);
   // The flags are the API's query parameters under their CLI spelling: one parser checks both.
   const params = {
-    from: values.from, to: values.to, tz: values.tz, by: values.by, horizons: values.horizons, asOf: values['as-of'], alerts: values.alerts ? 'true' : undefined,
+    from: values.from, to: values.to, tz: values.tz, by: values.by, horizons: values.horizons, asOf: values['as-of'], alerts: values.alerts ? 'true' : undefined, backtest: values.backtest,
     groupBy: values['group-by'], subgroupBy: values['subgroup-by'], filter: values.filter, basis: values.basis, connection: values.connection, currency: values.currency, range: values.range, windows: values.windows,
     margin: values.margin ? 'true' : undefined, source: values.source,
   };

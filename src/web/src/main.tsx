@@ -86,6 +86,7 @@ function App() {
           <Link to="/reports/cohorts" className={path === '/reports/cohorts' ? 'active' : ''} testId="nav-cohorts">Cohort LTV</Link>
           <Link to="/reports/retention" className={path === '/reports/retention' ? 'active' : ''} testId="nav-retention">Retention</Link>
           <Link to="/reports/rebills" className={path === '/reports/rebills' ? 'active' : ''} testId="nav-rebills">Rebills ahead</Link>
+          <Link to="/reports/forecast" className={path === '/reports/forecast' ? 'active' : ''} testId="nav-forecast">Forecast</Link>
           <Link to="/reports/mids" className={path === '/reports/mids' ? 'active' : ''} testId="nav-mids">MID health</Link>
           <Link to="/reports/declines" className={path === '/reports/declines' ? 'active' : ''} testId="nav-declines">Declines</Link>
           <Link to="/reports/chargebacks" className={path === '/reports/chargebacks' ? 'active' : ''} testId="nav-chargebacks">Chargebacks</Link>

@@ -16,6 +16,7 @@ import type { DimensionValuesJson } from '../../../report/run';
 import { api, getReport, qs, type ReportBody, type StatusEntry } from '../api';
 import { Rebills } from './Rebills';
 import { LineChart, type PartialSpan, type TickFormat } from '../components/Chart';
+import { Forecast } from './Forecast';
 import { DataTable, type Cell, type Column } from '../components/DataTable';
 import { ZoneOptions } from '../components/ZoneOptions';
 import { allZones, browserZone, count, daysBetween, isPartialPeriod, money, moneyTick, pct, periodLabel, plural, PRESETS, today, when } from '../format';
@@ -37,6 +38,7 @@ const PAGES: Record<string, { title: string; subtitle: string; defaultPreset: st
   mids: { title: 'MID health', subtitle: 'Per merchant account, per month of the account, by the card networks’ programs: Visa VAMP and Mastercard’s Excessive Chargeback Program.', defaultPreset: '12m', groupBy: false, basis: false },
   declines: { title: 'Declines', subtitle: 'Sale attempts declined, and why, by MID, BIN, card network or cycle; what recycling saves.', defaultPreset: '30d', groupBy: false, basis: false },
   chargebacks: { title: 'Chargebacks', subtitle: 'Chargebacks by reason code (fraud or not), MID, days from sale and cohort, with refunds of the same sales beside.', defaultPreset: '12m', groupBy: false, basis: false },
+  forecast: { title: 'Forecast', subtitle: 'Retention and LTV projected per monthly cohort, with their uncertainty: projected values are dashed, hatched and starred.', defaultPreset: '12m', groupBy: true, basis: false },
   breakdowns: { title: 'Breakdowns', subtitle: 'The summary figures split by campaign, product, affiliate, sub-affiliate or MID.', defaultPreset: '30d', groupBy: false, basis: true },
 };
 
@@ -174,6 +176,8 @@ export function ReportsPage(props: { path: string }) {
         <Declines base={base} q={q} update={update} />
       ) : page === 'chargebacks' ? (
         <Chargebacks base={base} q={q} update={update} />
+      ) : page === 'forecast' ? (
+        <Forecast base={base} groupBy={q.groupBy} />
       ) : page === 'breakdowns' ? (
         <Breakdowns base={base} q={q} update={update} />
       ) : (

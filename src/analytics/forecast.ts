@@ -1,0 +1,403 @@
+/**
+ * The forecast report (docs/forecasts.md, "The forecast report"): per group (or the whole store), the
+ * sBG retention model fitted by maximum likelihood on the subscriptions started in the range, every
+ * monthly cohort's observed billing cycles pooled (a cycle still pending at the as-of is right-censored,
+ * not churn); and per monthly cohort, its projected net LTV per customer at 6, 12 and 24 months: the
+ * observed net LTV to date plus the expected net revenue of its live subscriptions' future rebills,
+ * with the profile-likelihood interval of the fit.
+ *
+ * Periods are billing cycles: S(t) is the share of subscriptions with a paid cycle t + 1 (S(0) = 1, the
+ * initial sale). A cycle declined for good ends a subscription like a cancellation, so the approval rate
+ * is inside the survival, and a projected cycle earns the group's observed net per paid rebill: the mean
+ * approved rebill gross less the share refunded, voided or charged back.
+ */
+import { UsageError } from '../core/errors.js';
+import { decimalsOf } from '../core/currency.js';
+import { addDays, DAY, localDate } from '../core/time.js';
+import {
+  ForecastInputError, sbgConditionalSurvival, sbgDataFromCounts, sbgForecastData, type Bound, type SbgData, type SbgParams,
+} from '../forecast/index.js';
+import type { ReportReader } from '../store/store.js';
+import { cohortReport } from './cohorts.js';
+import { groupId, type Group } from './dimensions.js';
+import { nextPeriodStart, periodsOf } from './range.js';
+import { subscriptionFates, type FateGroup, type RetentionReport, type SubscriptionFate } from './retention.js';
+import { reportZone, type RangeQuery } from './summary.js';
+
+/** The LTV horizons of the forecast, in months, and in days as the cohort report counts them. */
+export const FORECAST_HORIZONS = [6, 12, 24] as const;
+export const horizonDays = (months: number): number => Math.round((months * 365.25) / 12);
+
+export interface ForecastQuery extends RangeQuery {
+  /** The data's as-of (epoch ms); default the clock. */
+  asOf?: number;
+  /** Read only the events before this instant, as if the data ended there (a backtest); it is then the as-of. */
+  until?: number;
+}
+
+/** One billing cycle of a survival curve: observed (Kaplan-Meier) up to the data's last, the model's throughout. */
+export interface SurvivalPoint {
+  cycle: number;
+  /** The observed share of subscriptions with this cycle paid, right-censored subscriptions handled (Kaplan-Meier); null once no subscription was observed that far. */
+  observed: number | null;
+  /** The fitted S(cycle - 1). */
+  fitted: number;
+  interval: Bound;
+  /** No subscription of the group was observed this far: the value is the model's alone. */
+  projected: boolean;
+}
+
+/** A cohort's LTV per customer at a horizon, in minor units. */
+export interface LtvForecast {
+  months: number;
+  days: number;
+  /** Observed net LTV per customer at the horizon so far (the cohort report's cell). */
+  observedCents: number;
+  /** The horizon has passed for every customer: the value is observed, not projected. */
+  complete: boolean;
+  /** Observed so far plus the expected future rebills within the horizon; null when nothing says what a rebill earns. */
+  valueCents: number | null;
+  interval: [number, number] | null;
+  projected: boolean;
+  /** Expected paid cycles per subscription within the horizon (observed plus expected), with its interval. */
+  paidCycles: number;
+  paidCyclesInterval: Bound;
+}
+
+export interface CohortForecast {
+  /** YYYY-MM of acquisition (the viewer's zone). */
+  cohort: string;
+  start: string;
+  customers: number;
+  /** Subscriptions started in the month. */
+  subscriptions: number;
+  /** Net revenue per customer so far (minor units). */
+  netToDateCents: number;
+  /** The most billing cycles any of its subscriptions was observed for (due). */
+  observedCycles: number;
+  /** Its own observed survival by cycle (Kaplan-Meier). */
+  survival: { cycle: number; observed: number }[];
+  ltv: LtvForecast[];
+}
+
+export interface SbgFitSummary {
+  alpha: number;
+  beta: number;
+  logLikelihood: number;
+  interval: { level: number; method: 'profile likelihood'; alpha: Bound; beta: Bound };
+  /** Periods (cycles after the first) observed in the longest cohort. */
+  observedPeriods: number;
+  /** Σ S(t) over the cycles up to the longest horizon, with its interval. */
+  expectedPaidCycles: { cycles: number; value: number; interval: Bound };
+  /** E[T] in cycles, null when infinite (alpha <= 1). */
+  expectedLifetime: number | null;
+  diagnostics: { customers: number; cohorts: number; starts: number; agreeing: number; converged: boolean; atBound: boolean; reachesBound: boolean };
+}
+
+export interface GroupForecast {
+  group: Group | null;
+  subscriptions: number;
+  /** The fit, or null when the data cannot be fitted (`error` says why). */
+  fit: SbgFitSummary | null;
+  error: string | null;
+  survival: SurvivalPoint[];
+  /** Days from the initial sale to cycle 2, and between later cycles. */
+  firstGapDays: number;
+  gapDays: number;
+  /** The observed rebills: paid rebills, their mean gross, the share taken back, the net a paid rebill earns (minor units); null without rebills. */
+  rebill: { sales: number; priceCents: number | null; reversedShare: number | null; netCents: number | null };
+  cohorts: CohortForecast[];
+  warnings: string[];
+}
+
+/** The retention report's scope (its `asOf`: the instant the data were read at), with the forecast per group. */
+export interface ForecastReport extends Omit<RetentionReport, 'rows' | 'subgroupBy'> {
+  /** LTV horizons in months. */
+  horizons: number[];
+  groups: GroupForecast[];
+}
+
+/** A group's subscriptions' fates pooled into the sBG's life table. */
+export function lifeTable(fates: readonly SubscriptionFate[]): { churned: number[]; censored: number[] } {
+  const churned: number[] = [0];
+  const censored: number[] = [0];
+  for (const f of fates) {
+    const l = Math.max(1, f.lastOk);
+    // Paid cycles 1..l: alive for periods 0..l-1; churned in period l when cycle l + 1 was due.
+    const [arr, t] = f.dueThrough > l ? [churned, l] : [censored, l - 1];
+    while (churned.length <= t) {
+      churned.push(0);
+      censored.push(0);
+    }
+    arr[t]! += f.count;
+  }
+  return { churned, censored };
+}
+
+/** Kaplan-Meier survival S(0..T) from a life table: the share surviving each period among those observed at it. */
+export function kaplanMeier(table: { churned: readonly number[]; censored: readonly number[] }): number[] {
+  const T = table.churned.length - 1;
+  const out = [1];
+  let atRisk = table.censored.reduce((a, b) => a + b, 0) + table.churned.reduce((a, b) => a + b, 0) - (table.censored[0] ?? 0);
+  let s = 1;
+  for (let t = 1; t <= T; t++) {
+    const d = table.churned[t] ?? 0;
+    if (atRisk <= 0) break;
+    s *= 1 - d / atRisk;
+    out.push(s);
+    atRisk -= d + (table.censored[t] ?? 0);
+  }
+  return out;
+}
+
+/** The last billing cycle paid within `days` of a customer's first sale, by the group's schedule. */
+export function lastCycleWithin(days: number, firstGap: number, gap: number): number {
+  if (days <= firstGap) return 1;
+  return 2 + Math.floor((days - 1 - firstGap) / Math.max(1, gap));
+}
+
+/** An amount in hundredths rounded to the currency's minor unit (a cent, a whole peso). */
+function roundMinor(x: number, currency: string): number {
+  const unit = decimalsOf(currency) === 2 ? 1 : 100;
+  return Math.round(x / unit) * unit;
+}
+
+/**
+ * The expected future paid cycles of censored subscriptions up to cycle `last`: Σ count Σ_{c = L+1..last}
+ * S(c - 1)/S(L - 1). Monotone in α and β (a sum of products of retention rates), as the interval needs.
+ */
+function futureCycles(censored: readonly SubscriptionFate[], days: number): (p: SbgParams) => number {
+  return (p) => {
+    let total = 0;
+    for (const f of censored) {
+      const last = lastCycleWithin(days, f.firstGapDays, f.gapDays);
+      for (let c = f.lastOk + 1; c <= last; c++) total += f.count * sbgConditionalSurvival(p, f.lastOk - 1, c - 1);
+    }
+    return total;
+  };
+}
+
+/** Paid cycles observed within `days` of the initial sale, each subscription by its product's schedule. */
+const paidWithin = (fates: readonly SubscriptionFate[], days: number) => fates.reduce((a, f) => a + f.count * Math.min(f.lastOk, lastCycleWithin(days, f.firstGapDays, f.gapDays)), 0);
+
+/** Runs the forecast report. */
+export async function forecastReport(store: ReportReader, q: ForecastQuery): Promise<ForecastReport> {
+  if (q.groupBy === 'cycle') throw new UsageError('a forecast is already by billing cycle; group it by another field');
+  const zone = reportZone({ ...q, basis: 'event' });
+  const asOf = q.until ?? q.asOf ?? Date.now();
+  const horizons = [...FORECAST_HORIZONS];
+  const longest = horizonDays(horizons[horizons.length - 1]!);
+  const ltvReport = await cohortReport(store, { ...q, by: 'month', horizons: horizons.map(horizonDays), asOf, until: q.until });
+  // Fates per monthly cohort (the month's part of the range), each month grouped alike.
+  const months = periodsOf(q.from, q.to, 'month');
+  const perMonth = new Map<string, Map<string, FateGroup>>();
+  for (const m of months) {
+    const from = m.start < q.from ? q.from : m.start;
+    const last = addDays(nextPeriodStart(m.start, 'month'), -1);
+    const to = last > q.to ? q.to : last;
+    const r = await subscriptionFates(store, { ...q, from, to, asOf, until: q.until });
+    perMonth.set(m.key, new Map(r.groups.map((g) => [g.group ? groupId(g.group) : '', g])));
+  }
+  // The group's schedule and money over the whole range.
+  const whole = await subscriptionFates(store, { ...q, asOf, until: q.until });
+  const keys = new Map<string, Group | null>();
+  for (const g of whole.groups) keys.set(g.group ? groupId(g.group) : '', g.group);
+  for (const c of ltvReport.cohorts) keys.set(c.group ? groupId(c.group) : '', c.group);
+  const wholeBy = new Map(whole.groups.map((g) => [g.group ? groupId(g.group) : '', g]));
+
+  const groups: GroupForecast[] = [...keys.entries()].map(([key, group]) => {
+    const w = wholeBy.get(key);
+    const firstGap = w?.firstGapDays ?? 30;
+    const gap = w?.gapDays ?? 30;
+    const sales = w?.rebill.sales ?? 0;
+    const gross = w?.rebill.grossCents ?? 0;
+    const reversed = w?.rebill.reversedCents ?? 0;
+    const netPerCycle = sales > 0 ? (gross + reversed) / sales : null;
+    const cohortRows = ltvReport.cohorts.filter((c) => (c.group ? groupId(c.group) : '') === key);
+    const cohortFates = months.map((m) => ({ key: m.key, start: m.start, fates: perMonth.get(m.key)?.get(key)?.fates ?? [] }));
+    const allFates = cohortFates.flatMap((c) => c.fates);
+    const table = lifeTable(allFates);
+    const warnings: string[] = [];
+    const lastCycle = Math.max(lastCycleWithin(longest, firstGap, gap), ...allFates.map((x) => lastCycleWithin(longest, x.firstGapDays, x.gapDays)));
+    const km = kaplanMeier(table);
+    const base: Omit<GroupForecast, 'fit' | 'error' | 'survival' | 'cohorts'> = {
+      group,
+      subscriptions: allFates.reduce((a, f) => a + f.count, 0),
+      firstGapDays: firstGap,
+      gapDays: gap,
+      rebill: {
+        sales,
+        priceCents: sales > 0 ? roundMinor(gross / sales, q.currency) : null,
+        reversedShare: gross > 0 ? -reversed / gross : null,
+        netCents: netPerCycle === null ? null : roundMinor(netPerCycle, q.currency),
+      },
+      warnings,
+    };
+    let data: SbgData | null = null;
+    let error: string | null = null;
+    if (base.subscriptions === 0) error = 'no forecast: no subscription started in the range (one-time sales only): the sBG has nothing to fit';
+    else {
+      try {
+        data = sbgDataFromCounts(table.churned, table.censored, cohortFates.filter((c) => c.fates.length > 0).length);
+      } catch (err) {
+        if (!(err instanceof ForecastInputError)) throw err;
+        error = `no forecast: ${err.message}`;
+      }
+    }
+    // Per cohort and horizon: the future cycles of its live subscriptions (a quantity bounded with the fit).
+    const plans = cohortRows.map((c) => {
+      const fates = cohortFates.find((x) => x.key === c.cohort)?.fates ?? [];
+      const censored = fates.filter((f) => f.dueThrough <= f.lastOk);
+      return {
+        c, fates,
+        perHorizon: horizons.map((h) => {
+          const cell = c.ltv[horizonDays(h)] ?? { cents: 0, complete: false };
+          return { h, cell, days: horizonDays(h), future: futureCycles(censored, horizonDays(h)) };
+        }),
+      };
+    });
+    const quantities = plans.flatMap((p) => p.perHorizon.map((x) => x.future));
+    const f = data === null ? null : sbgForecastData(data, { periods: Math.max(0, lastCycle - 1 - data.periods), quantities });
+    if (f) {
+      warnings.push(...f.warnings);
+    }
+    if (netPerCycle === null && base.subscriptions > 0) warnings.push('no paid rebill in the range: nothing says what a future rebill earns, so no LTV is projected');
+    const survival: SurvivalPoint[] = f
+      ? f.survival.map((s, t) => ({ cycle: t + 1, observed: km[t] ?? null, fitted: s, interval: f.interval.survival[t]!, projected: f.projected[t]! }))
+      : base.subscriptions === 0 ? [] : km.map((s, t) => ({ cycle: t + 1, observed: s, fitted: s, interval: [s, s], projected: false }));
+    let qi = 0;
+    const cohorts: CohortForecast[] = plans.map(({ c, fates, perHorizon }) => {
+      const subs = fates.reduce((a, x) => a + x.count, 0);
+      const own = kaplanMeier(lifeTable(fates));
+      const ltv = perHorizon.map(({ h, cell, days }): LtvForecast => {
+        const q0 = f?.quantities?.[qi++];
+        const observedPaid = paidWithin(fates, days);
+        const perSub = (x: number) => (subs > 0 ? x / subs : 0);
+        if (cell.complete || !q0) {
+          const paid = perSub(observedPaid);
+          return {
+            months: h, days: horizonDays(h), observedCents: cell.cents, complete: cell.complete,
+            valueCents: cell.complete ? cell.cents : null, interval: cell.complete ? [cell.cents, cell.cents] : null, projected: !cell.complete,
+            paidCycles: paid, paidCyclesInterval: [paid, paid],
+          };
+        }
+        const money = (cycles: number) => (netPerCycle === null || c.customers === 0 ? null : roundMinor(cell.cents + (cycles * netPerCycle) / c.customers, q.currency));
+        const v = money(q0.value);
+        const lo = money(q0.interval[0]);
+        const hi = money(q0.interval[1]);
+        return {
+          months: h, days: horizonDays(h), observedCents: cell.cents, complete: false,
+          valueCents: v, interval: v === null || lo === null || hi === null ? null : [Math.min(lo, hi), Math.max(lo, hi)], projected: true,
+          paidCycles: perSub(observedPaid + q0.value), paidCyclesInterval: [perSub(observedPaid + q0.interval[0]), perSub(observedPaid + q0.interval[1])],
+        };
+      });
+      return {
+        cohort: c.cohort, start: c.start, customers: c.customers, subscriptions: subs, netToDateCents: c.customers > 0 ? roundMinor(c.netToDate / c.customers, q.currency) : 0,
+        observedCycles: Math.max(0, ...fates.map((x) => x.dueThrough)), survival: own.map((s, t) => ({ cycle: t + 1, observed: s })), ltv,
+      };
+    });
+    return {
+      ...base,
+      fit: f && {
+        alpha: f.alpha, beta: f.beta, logLikelihood: f.logLikelihood,
+        interval: { level: f.interval.level, method: f.interval.method, alpha: f.interval.alpha, beta: f.interval.beta },
+        observedPeriods: f.observedPeriods,
+        expectedPaidCycles: { cycles: f.expectedPaidPeriods.horizon, value: f.expectedPaidPeriods.value, interval: f.expectedPaidPeriods.interval },
+        expectedLifetime: f.expectedLifetime,
+        diagnostics: f.diagnostics,
+      },
+      error,
+      survival,
+      cohorts,
+    };
+  });
+  return { from: q.from, to: q.to, zone, currency: q.currency, groupBy: q.groupBy ?? null, asOf, horizons, groups };
+}
+
+/** One cohort's projection at a horizon beside what happened. */
+export interface BacktestCell {
+  months: number;
+  projectedCents: number | null;
+  interval: [number, number] | null;
+  /** Whether the projection at the cutoff was a projection (false: the horizon had already passed). */
+  projected: boolean;
+  /** Observed LTV per customer at the horizon in the full data, and whether the horizon has passed for every customer. */
+  actualCents: number;
+  actualComplete: boolean;
+  /** projected - actual, and its ratio to actual: only when the horizon is complete in the full data. */
+  errorCents: number | null;
+  relativeError: number | null;
+  inInterval: boolean | null;
+}
+
+export interface BacktestReport {
+  /** The forecast made with the data before the cutoff. */
+  forecast: ForecastReport;
+  cutoff: number;
+  /** The full data's as-of. */
+  asOf: number;
+  groups: {
+    group: Group | null;
+    cohorts: { cohort: string; customers: number; cells: BacktestCell[] }[];
+    /** Per cycle: the survival projected at the cutoff beside the survival observed now, for the same subscriptions. */
+    survival: { cycle: number; projected: number; interval: Bound; projectedAtCutoff: boolean; actual: number | null; error: number | null }[];
+  }[];
+  /** Per horizon over every group: cohorts compared, mean absolute error (minor units), mean absolute relative error, share inside the interval. */
+  summary: { months: number; cohorts: number; meanAbsErrorCents: number | null; meanAbsRelativeError: number | null; coverage: number | null }[];
+}
+
+/** The forecast made on the data before `cutoff`, beside what the full data show after it. */
+export async function forecastBacktest(store: ReportReader, q: ForecastQuery, cutoff: number): Promise<BacktestReport> {
+  const asOf = q.asOf ?? Date.now();
+  if (!(cutoff < asOf)) throw new UsageError(`the backtest date must be before the data's as-of (${new Date(asOf).toISOString().slice(0, 10)}): there is nothing after it to compare with`);
+  const zone = reportZone({ ...q, basis: 'event' });
+  const lastDay = localDate(cutoff - DAY, zone);
+  if (q.from > lastDay) throw new UsageError(`the backtest date must be after the range's first day (${q.from}): no cohort was acquired before it`);
+  const scope: ForecastQuery = { ...q, to: q.to < lastDay ? q.to : lastDay };
+  const forecast = await forecastReport(store, { ...scope, until: cutoff });
+  const horizons = forecast.horizons;
+  const actual = await cohortReport(store, { ...scope, by: 'month', horizons: horizons.map(horizonDays), asOf });
+  const actualBy = new Map(actual.cohorts.map((c) => [`${c.cohort}|${c.group ? groupId(c.group) : ''}`, c]));
+  const now = await subscriptionFates(store, { ...scope, asOf });
+  const nowBy = new Map(now.groups.map((g) => [g.group ? groupId(g.group) : '', g]));
+  const all: { months: number; cell: BacktestCell }[] = [];
+  const groups = forecast.groups.map((g) => {
+    const key = g.group ? groupId(g.group) : '';
+    const cohorts = g.cohorts.map((c) => {
+      const a = actualBy.get(`${c.cohort}|${key}`);
+      const cells = c.ltv.map((l): BacktestCell => {
+        const actualCents = a?.ltv[l.days]?.cents ?? 0;
+        const actualComplete = a?.ltv[l.days]?.complete ?? false;
+        const known = actualComplete && l.valueCents !== null;
+        const cell: BacktestCell = {
+          months: l.months, projectedCents: l.valueCents, interval: l.interval, projected: l.projected, actualCents, actualComplete,
+          errorCents: known ? l.valueCents! - actualCents : null,
+          relativeError: known && actualCents !== 0 ? (l.valueCents! - actualCents) / actualCents : null,
+          inInterval: known && l.interval ? actualCents >= l.interval[0] && actualCents <= l.interval[1] : null,
+        };
+        if (l.projected) all.push({ months: l.months, cell });
+        return cell;
+      });
+      return { cohort: c.cohort, customers: c.customers, cells };
+    });
+    const km = kaplanMeier(lifeTable(nowBy.get(key)?.fates ?? []));
+    const survival = g.survival.map((s) => {
+      const observedAtCutoff = s.observed !== null;
+      const actualS = km[s.cycle - 1] ?? null;
+      return { cycle: s.cycle, projected: s.fitted, interval: s.interval, projectedAtCutoff: !observedAtCutoff, actual: actualS, error: actualS === null ? null : s.fitted - actualS };
+    });
+    return { group: g.group, cohorts, survival };
+  });
+  const mean = (xs: number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
+  const summary = horizons.map((months) => {
+    const cells = all.filter((x) => x.months === months && x.cell.errorCents !== null).map((x) => x.cell);
+    return {
+      months,
+      cohorts: cells.length,
+      meanAbsErrorCents: mean(cells.map((c) => Math.abs(c.errorCents!))),
+      meanAbsRelativeError: mean(cells.filter((c) => c.relativeError !== null).map((c) => Math.abs(c.relativeError!))),
+      coverage: mean(cells.filter((c) => c.inInterval !== null).map((c) => (c.inInterval ? 1 : 0))),
+    };
+  });
+  return { forecast, cutoff, asOf, groups, summary };
+}

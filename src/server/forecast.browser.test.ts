@@ -1,0 +1,123 @@
+/**
+ * The Forecast page in real Chromium over a synced sandbox merchant: the projected parts of its drawings
+ * are marked. The charts draw projected series dashed (uPlot's legend marker of each series shows its
+ * line's style) over hatched bands, and every projected cell of the tables is starred and hatched, as
+ * many as the API's body has projected values; the page shows the API's numbers.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ForecastJson } from '../report/json.js';
+import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { openDuckDbStore } from '../store/engines/duckdb/duckdb-store.js';
+import { generateKey } from '../store/secrets.js';
+import type { Store } from '../store/store.js';
+import { launchChromium, pageReady } from '../../test/chromium.js';
+import { syncSandbox } from '../../test/sandbox-sync.js';
+import { defaultWebRoot, startServer, type RunningServer } from './index.js';
+
+const ARTIFACTS = resolve('test-artifacts/dashboard');
+const ZONE = 'America/New_York';
+const PASSWORD = 'forecast-admin-pass';
+const QUERY = '?preset=custom&from=2025-01-01&to=2025-12-31';
+
+let dir: string;
+let sb: Sandbox;
+let store: Store;
+let srv: RunningServer;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  if (!defaultWebRoot()) execFileSync('npm', ['run', 'build:web'], { stdio: 'ignore' });
+  await mkdir(ARTIFACTS, { recursive: true });
+  dir = await mkdtemp(join(tmpdir(), 'konduit-forecast-browser-'));
+  sb = await startSandbox({ seed: 'forecast-browser', customers: 1500, start: '2025-01-01', now: '2026-06-01 12:00:00', timezone: ZONE, profile: 'rich' });
+  store = await openDuckDbStore(join(dir, 'k.duckdb'), { secretKey: generateKey() });
+  await store.migrate();
+  await syncSandbox(store, sb, { name: 'shop', from: '2025-01-01', today: '2026-06-01' });
+  srv = await startServer({ store, statePath: null, locksDir: join(dir, 'locks'), port: 0, schedule: false, adminPassword: PASSWORD });
+  browser = await launchChromium();
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, timezoneId: ZONE, locale: 'en-US' });
+  page = await ctx.newPage();
+  await page.goto(srv.url);
+  await page.fill('input[name=username]', 'admin');
+  await page.fill('input[name=password]', PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.sidebar');
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await srv?.close();
+  await store?.close();
+  await sb?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+// What the in-page functions use of the DOM (this project's TypeScript has no DOM library).
+declare const getComputedStyle: (el: unknown) => { backgroundImage: string };
+
+interface Described {
+  label: string;
+  projected: boolean;
+  dash: number[] | null;
+  bound: boolean;
+  band: 'hatched' | 'solid' | null;
+}
+
+describe('the Forecast page in Chromium', () => {
+  it('draws projected retention and LTV apart from the observed: dashed lines, hatched bands, starred cells', async () => {
+    await page.goto(`${srv.url}/reports/forecast${QUERY}`);
+    await pageReady(page, 'forecast');
+    await page.screenshot({ path: join(ARTIFACTS, 'forecast.png'), fullPage: true });
+    const query = (await page.getAttribute('[data-page=forecast]', 'data-query')) ?? '';
+    const body = (await (await page.request.get(`${srv.url}/api/reports/forecast${query}`)).json()) as ForecastJson;
+    const g = body.groups[0]!;
+    expect(g.fit).not.toBeNull();
+
+    for (const id of ['survival', 'ltv']) {
+      const series = JSON.parse((await page.getAttribute(`[data-chart=${id}]`, 'data-series')) ?? '[]') as Described[];
+      const projected = series.filter((s) => s.projected);
+      expect(projected.length, id).toBeGreaterThan(0);
+      expect(series.some((s) => !s.projected), id).toBe(true);
+      // Projected lines are dashed, observed ones solid; a band around projected values is hatched.
+      for (const s of series) expect(s.dash === null, `${id}: ${s.label}`).toBe(!s.projected);
+      expect(series.filter((s) => s.band === 'hatched').every((s) => s.projected)).toBe(true);
+      expect(series.some((s) => s.band === 'hatched')).toBe(true);
+      // uPlot's own legend draws each marker with its series' line style.
+      const markers = await page.$$eval(`[data-chart=${id}] .u-legend .u-series`, (rows) =>
+        rows.map((r) => ({ label: r.querySelector('.u-label')?.textContent ?? '', style: (r.querySelector('.u-marker') as unknown as { style: { borderStyle: string } } | null)?.style.borderStyle ?? '' })),
+      );
+      for (const s of series) {
+        const m = markers.find((x) => x.label === s.label);
+        expect(m?.style, `${id}: legend marker of ${s.label}`).toBe(s.projected ? 'dashed' : 'solid');
+      }
+    }
+
+    // The survival chart's projected cycles are the body's.
+    const survival = JSON.parse((await page.getAttribute('[data-chart=survival]', 'data-series')) ?? '[]') as Described[];
+    expect(survival.find((s) => s.label === 'Projected')?.projected).toBe(true);
+    expect(g.survival.filter((s) => s.projected).length).toBeGreaterThan(0);
+
+    // Tables: one starred, hatched cell per projected value of the body, none elsewhere.
+    const projectedLtv = body.groups.flatMap((x) => x.cohorts.flatMap((c) => c.ltv.filter((l) => l.projected && l.value !== null)));
+    const cells = await page.$$eval('[data-table=forecast] td.projected', (tds) => tds.map((t) => ({ text: t.textContent ?? '', hatch: getComputedStyle(t).backgroundImage })));
+    expect(cells).toHaveLength(projectedLtv.length);
+    for (const c of cells) {
+      expect(c.text.endsWith('*')).toBe(true);
+      expect(c.hatch).toContain('repeating-linear-gradient');
+    }
+    const unstarred = await page.$$eval('[data-table=forecast] tbody td:not(.projected)', (tds) => tds.map((t) => t.textContent ?? ''));
+    expect(unstarred.some((t) => t.endsWith('*'))).toBe(false);
+    const projectedCycles = g.survival.filter((s) => s.projected).length;
+    expect(await page.$$('[data-table=forecast-survival] td.projected')).toHaveLength(2 * projectedCycles);
+    // The values shown are the API's: the last cohort's 24-month projection, formatted.
+    const last = g.cohorts[g.cohorts.length - 1]!.ltv.find((l) => l.months === 24)!;
+    const shown = await page.$$eval('[data-table=forecast] tbody tr:last-child td', (tds) => tds.map((t) => t.textContent ?? ''));
+    expect(shown).toContain(`$${Number(last.value).toLocaleString('en-US', { minimumFractionDigits: 2 })}*`);
+  }, 120_000);
+});
