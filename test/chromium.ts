@@ -3,6 +3,7 @@
  * (never a downloaded browser), and the dashboard's "page shows its data" signal.
  */
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -12,6 +13,25 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgro
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run npm run provision (it installs Debian's chromium)`);
   return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+}
+
+/** Signs `page` in as the admin through the sign-in form of the server at `url`, and waits for the app. */
+export async function signIn(page: Page, url: string, password: string): Promise<void> {
+  await page.goto(url);
+  await page.fill('input[name=username]', 'admin');
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.sidebar');
+}
+
+/**
+ * Ends what a browser test started, in the order that frees each before what it uses (the browser
+ * context and the browser, the server, the store, the sandbox), then removes its folder; any part may be
+ * missing (a set-up that failed half way).
+ */
+export async function tearDown(parts: { ctx?: { close(): Promise<unknown> }; browser?: { close(): Promise<unknown> }; srv?: { close(): Promise<unknown> }; store?: { close(): Promise<unknown> }; sb?: { close(): Promise<unknown> }; dir?: string }): Promise<void> {
+  for (const part of [parts.ctx, parts.browser, parts.srv, parts.store, parts.sb]) await part?.close();
+  if (parts.dir) await rm(parts.dir, { recursive: true, force: true });
 }
 
 /** Waits until the dashboard page `name` shows its data (its root says data-ready="true"). */

@@ -9,7 +9,7 @@
  * test-artifacts/customers/.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -20,7 +20,7 @@ import type { Customer } from '../sandbox/model.js';
 import { openDuckDbStore } from '../store/engines/duckdb/duckdb-store.js';
 import { generateKey } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
-import { launchChromium, pageReady } from '../../test/chromium.js';
+import { launchChromium, pageReady, tearDown, signIn } from '../../test/chromium.js';
 import { connectAndBackfill } from '../../test/synced-sandbox.js';
 import { axeProblems } from '../../test/axe.js';
 import type { ReconcileJson } from '../report/reconcile.js';
@@ -60,20 +60,10 @@ beforeAll(async () => {
   browser = await launchChromium();
   const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, timezoneId: VIEWER, locale: 'en-US' });
   page = await ctx.newPage();
-  await page.goto(srv.url);
-  await page.fill('input[name=username]', 'admin');
-  await page.fill('input[name=password]', ADMIN);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('.sidebar');
+  await signIn(page, srv.url, ADMIN);
 }, 300_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await srv?.close();
-  await store?.close();
-  await sb?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ browser, srv, store, sb, dir }));
 
 /** The sandbox customer with the most kinds of event: a chargeback, then a refund, then a subscription. */
 function richest(): Customer {

@@ -7,7 +7,7 @@
  * Nothing here waits for time: each step waits for what the page shows, or for the sandbox's held calls.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -19,7 +19,7 @@ import { generateKey } from '../store/secrets.js';
 import type { Connection, Store } from '../store/store.js';
 import { startSync, syncConnection } from '../sync/sync-connection.js';
 import { axeProblems } from '../../test/axe.js';
-import { launchChromium, pageReady } from '../../test/chromium.js';
+import { launchChromium, pageReady, tearDown } from '../../test/chromium.js';
 import { defaultWebRoot, startServer, type RunningServer } from './index.js';
 
 const ARTIFACTS = resolve('test-artifacts/everyday');
@@ -71,13 +71,7 @@ beforeAll(async () => {
   browser = await launchChromium();
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await srv?.close();
-  await store?.close();
-  await sb?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ browser, srv, store, sb, dir }));
 
 /** Runs `body` (a function's source) in the page; the project's TypeScript has no DOM types, so in-page code is text. */
 const inPage = <T,>(page: Page, body: string): Promise<T> => page.evaluate(`(() => { ${body} })()`) as Promise<T>;

@@ -9,7 +9,7 @@
  * timing is not a test.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,7 +27,7 @@ import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { openDuckDbStore } from '../store/engines/duckdb/duckdb-store.js';
 import { generateKey } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
-import { dashboardPages, launchChromium, pageReady } from '../../test/chromium.js';
+import { dashboardPages, launchChromium, pageReady, tearDown } from '../../test/chromium.js';
 import { defaultWebRoot, startServer, type RunningServer } from './index.js';
 
 const ARTIFACTS = resolve('test-artifacts/dashboard');
@@ -108,13 +108,7 @@ beforeAll(async () => {
   page = await ctx.newPage();
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await srv?.close();
-  await store?.close();
-  await sb?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ browser, srv, store, sb, dir }));
 
 describe('a new user in Chromium', () => {
   it('first visit: creates the admin account and signs in', async () => {

@@ -8,7 +8,7 @@
  * serious or critical violation). Screenshots go to test-artifacts/economics/.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -22,7 +22,7 @@ import { openDuckDbStore } from '../store/engines/duckdb/duckdb-store.js';
 import { generateKey } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
 import { runSync } from '../sync/run.js';
-import { launchChromium, pageReady } from '../../test/chromium.js';
+import { launchChromium, pageReady, tearDown } from '../../test/chromium.js';
 import { axeProblems } from '../../test/axe.js';
 import { defaultWebRoot, startServer, type RunningServer } from './index.js';
 
@@ -101,13 +101,7 @@ beforeAll(async () => {
   page = await ctx.newPage();
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await srv?.close();
-  await store?.close();
-  await sb?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ browser, srv, store, sb, dir }));
 
 describe('the economics page in Chromium', () => {
   it('signs in and opens the page from the sidebar', async () => {

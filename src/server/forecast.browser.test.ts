@@ -5,7 +5,7 @@
  * many as the API's body has projected values; the page shows the API's numbers.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -15,7 +15,7 @@ import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { openDuckDbStore } from '../store/engines/duckdb/duckdb-store.js';
 import { generateKey } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
-import { launchChromium, pageReady } from '../../test/chromium.js';
+import { launchChromium, pageReady, tearDown, signIn } from '../../test/chromium.js';
 import { syncSandbox } from '../../test/sandbox-sync.js';
 import { defaultWebRoot, startServer, type RunningServer } from './index.js';
 
@@ -43,20 +43,10 @@ beforeAll(async () => {
   browser = await launchChromium();
   const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, timezoneId: ZONE, locale: 'en-US' });
   page = await ctx.newPage();
-  await page.goto(srv.url);
-  await page.fill('input[name=username]', 'admin');
-  await page.fill('input[name=password]', PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('.sidebar');
+  await signIn(page, srv.url, PASSWORD);
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await srv?.close();
-  await store?.close();
-  await sb?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ browser, srv, store, sb, dir }));
 
 // What the in-page functions use of the DOM (this project's TypeScript has no DOM library).
 declare const getComputedStyle: (el: unknown) => { backgroundImage: string };

@@ -7,7 +7,7 @@
  * waits for time: each step waits for what the page shows. Screenshots go to test-artifacts/rebills/.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -21,7 +21,7 @@ import { generateKey } from '../store/secrets.js';
 import type { Connection, Store } from '../store/store.js';
 import { syncConnection } from '../sync/sync-connection.js';
 import { axeProblems } from '../../test/axe.js';
-import { launchChromium, pageReady } from '../../test/chromium.js';
+import { launchChromium, pageReady, tearDown } from '../../test/chromium.js';
 import { defaultWebRoot, startServer, type RunningServer } from './index.js';
 
 const ARTIFACTS = resolve('test-artifacts/rebills');
@@ -71,14 +71,7 @@ beforeAll(async () => {
   page = await ctx.newPage();
 }, 180_000);
 
-afterAll(async () => {
-  await ctx?.close();
-  await browser?.close();
-  await srv?.close();
-  await store?.close();
-  await sb?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ ctx, browser, srv, store, sb, dir }));
 
 describe('rebills ahead and retention in Chromium', () => {
   it('rebills ahead: the windows, the calendar and the tables are the API\'s, which is konduit report rebills', async () => {
