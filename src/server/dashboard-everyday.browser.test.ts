@@ -334,6 +334,8 @@ for (const vp of VIEWPORTS) {
       for (const [path, name] of [
         ['/reports/overview', 'overview'], ['/reports/cohorts', 'cohorts'], ['/reports/cohorts?view=months', 'cohorts'], ['/reports/retention', 'retention'],
         ['/reports/mids', 'mids'], ['/reports/forecast', 'forecast'], ['/reports/breakdowns', 'breakdowns'], ['/settings', 'settings'], ['/settings/integrations/demo-shop', 'integration'],
+        ['/reports/rebills', 'rebills'], ['/reports/declines', 'declines'], ['/reports/chargebacks', 'chargebacks'], ['/reports/economics', 'economics'], ['/customers', 'customers'],
+        ['/reconcile', 'reconcile'], ['/costs', 'costs'],
       ] as const) {
         await open(path, name);
         await expectAccessible(page, path);
