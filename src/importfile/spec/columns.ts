@@ -58,16 +58,16 @@ export interface ColumnSpec {
   /** Header name, exact case. */
   name: string;
   type: ColumnType;
-  /** Maximum length in characters (varchar) or digits (numbers), when the seed gives one. */
+  /** Maximum length in characters (varchar) or digits (numbers), when the vendor's spec gives one. */
   maxLength: number | null;
   required: Requirement;
   /** Allowed values, exact case (enums only). */
   values: readonly string[] | null;
-  /** The seed's type text, verbatim. */
+  /** The vendor spec's type text, verbatim. */
   seedType: string;
-  /** The seed's required text, verbatim. */
+  /** The vendor spec's required text, verbatim. */
   seedRequired: string;
-  /** The seed's description, verbatim. */
+  /** The vendor spec's description, verbatim. */
   description: string;
   /** Holds a card or bank number: always masked in output. */
   sensitive: boolean;
@@ -207,7 +207,7 @@ export const columnsByKind: Readonly<Record<FileKind, readonly ColumnSpec[]>> = 
   details: detailColumns,
 };
 
-/** Human title of each file kind, as the seed names it. */
+/** Human title of each file kind, as the vendor's spec names it. */
 export const fileTitles: Readonly<Record<FileKind, string>> = {
   transactions: 'Transactions',
   notes: 'Customer Notes',

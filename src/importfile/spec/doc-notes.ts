@@ -1,5 +1,5 @@
 /**
- * The hand-written part of docs/import-files.md: how the validator reads what the seed leaves open.
+ * The hand-written part of docs/import-files.md: how the validator reads what the vendor's spec leaves open.
  * Edit here, then run `npm run docs`.
  */
 export const interpretations = `## Interpretations
@@ -21,7 +21,7 @@ The seed leaves some things open; this is how Konduit reads them.
   approved (responseType=SUCCESS) refunds against it that come earlier in the file. Declined refunds do
   not consume the parent. Refunds whose parent comes later in the file are settled after the last row,
   in file order. Parent totals above 21,474,836.47 are not tracked.
-- **Phones** are digits only, 7 to 15 digits (the E.164 maximum). The seed's own example 5551112222 is
+- **Phones** are digits only, 7 to 15 digits (the E.164 maximum). The vendor spec's own example 5551112222 is
   valid. homePhone, cellPhone and workPhone may be empty.
 - **Emails**: a practical check, not every RFC 5322 form: local@domain, a local part of letters, digits
   and \`\` !#$%&'*+/=?^_\`{|}~- \`\` with single inner dots (at most 64), a domain of letter/digit/hyphen
