@@ -2,8 +2,9 @@
  * `konduit connections [list|remove NAME]`: lists saved connections (never their passwords) or removes one
  * (`konduit connections update NAME` is connections-update.ts).
  */
-import { InvalidInputError, UnknownConnectionError, UsageError } from '../../core/errors.js';
+import { UnknownConnectionError, UsageError } from '../../core/errors.js';
 import { localMinute } from '../../core/time.js';
+import { readRuns } from '../../sync/runs.js';
 import { parseFlags } from '../args.js';
 import { connectionsOrExplain, openStore } from './connections-store.js';
 
@@ -40,12 +41,12 @@ export async function run(argv: string[]): Promise<number> {
       const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
       const notes: string[] = [];
       for (const c of list) {
-        const last = (await store.readRows('sync_runs', c.connectionId)).reduce<Record<string, unknown> | null>((a, r) => (!a || Number(r.started_at) > Number(a.started_at) ? r : a), null);
+        const last = (await readRuns(store, c.connectionId))[0];
         const held = await store.quarantined(c.connectionId);
         // What the data covers: its first day to the CRM's "now" at the last complete sync.
         const cov = await store.coverage(c.connectionId);
         const data = !cov ? 'none yet' : `${cov.from} to ${cov.asOf === null ? `${cov.to} (backfill running)` : localMinute(cov.asOf, c.timezone)}`;
-        rows.push([c.name, c.brand, c.baseUrl, c.loginId, c.timezone, c.baseCurrency, c.frequency, when(c.createdAt), last ? `${String(last.status)} ${when(Number(last.started_at))}` : 'never', data, String(held.length)]);
+        rows.push([c.name, c.brand, c.baseUrl, c.loginId, c.timezone, c.baseCurrency, c.frequency, when(c.createdAt), last ? `${last.status} ${last.startedAt === null ? '' : when(last.startedAt)}`.trimEnd() : 'never', data, String(held.length)]);
         for (const q of held.slice(0, 20)) notes.push(`  ${c.name}: ${q.stream} ${q.recordKey}: ${q.reason}${q.attempts > 1 ? ` (tried ${q.attempts} times)` : ''}`);
         if (held.length > 20) notes.push(`  ${c.name}: and ${held.length - 20} more`);
       }

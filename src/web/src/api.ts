@@ -136,15 +136,5 @@ export interface SyncJob {
   error: string | null;
 }
 
-export interface SyncRun {
-  runId: string;
-  mode: string;
-  scope: string;
-  status: string;
-  startedAt: number | null;
-  finishedAt: number | null;
-  records: number;
-  pages: number;
-  retries: number;
-  error: string | null;
-}
+/** A stored sync run, as the server sends it (the server's own type: src/sync/runs.ts). */
+export type SyncRun = NonNullable<SyncStatus['lastRun']>;
