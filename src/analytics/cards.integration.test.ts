@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, dateOnlyToInstant, localDate, startOfLocalDay } from '../core/time.js';
-import { startSandbox, type Merchant, type Sandbox } from '../sandbox/index.js';
+import { oddityOf, startSandbox, UNREADABLE_KINDS, type Merchant, type Sandbox } from '../sandbox/index.js';
 import type { Txn } from '../sandbox/model.js';
 import type { MoneyEvent } from '../ledger/index.js';
 import type { Store } from '../store/store.js';
@@ -18,7 +18,11 @@ import { midReport } from './mids.js';
 import { openTestStore } from '../../test/stores.js';
 import { connectAndBackfill } from '../../test/synced-sandbox.js';
 
-const SANDBOX = { seed: 'cards-it', customers: 2500, start: '2025-01-01', now: '2025-07-15 18:00:00', profile: 'rich' } as const;
+/**
+ * Both profiles: `rich` (one currency, every field) and `real` (several currencies, odd values and
+ * unreadable records, no product on transaction rows: the awkward data a real account serves).
+ */
+const sandboxOf = (profile: 'rich' | 'real') => ({ seed: 'cards-it', customers: 3000, start: '2025-01-01', now: '2025-07-15 18:00:00', profile }) as const;
 
 type Kind = 'sale' | 'decline' | 'chargeback' | 'refund' | 'void';
 interface Ev {
@@ -47,9 +51,13 @@ function brandOf(cardType: string | null, bin: string | null): string | null {
 /** Fraud as the code's network files it: Visa's 10.x; Mastercard's 4837, 4840, 4849, 4863, 4870, 4871. */
 const isFraud = (code: string | null) => !!code && (/^10\./.test(code) || ['4837', '4840', '4849', '4863', '4870', '4871'].includes(code));
 
+/** A record the CRM serves unreadable is set aside in quarantine (docs/sync.md) and counted in no report. */
+const readable = (m: Merchant, x: Txn) => !(UNREADABLE_KINDS as readonly string[]).includes(oddityOf(m, x) ?? '');
+
 function oracleEvents(m: Merchant): Ev[] {
   const out: Ev[] = [];
   for (const x of m.txns) {
+    if (!readable(m, x)) continue;
     const c = x.order.customer;
     const base = { x, brand: brandOf(c.cardType, c.cardBin), bin: c.cardBin && c.cardBin.length >= 6 ? c.cardBin.slice(0, 6) : null, retry: x.recycle };
     const ok = x.response === 'SUCCESS';
@@ -72,7 +80,9 @@ const tally = <K>(list: Iterable<K>) => {
 };
 const rate = (a: number, b: number) => (b === 0 ? null : a / b);
 
-describe.each(['duckdb', 'postgres'] as const)('declines, chargebacks and MID health by network equal the sandbox ground truth, on %s', (engine) => {
+const CASES = [['duckdb', 'rich'], ['duckdb', 'real'], ['postgres', 'rich'], ['postgres', 'real']] as const;
+describe.each(CASES)('declines, chargebacks and MID health by network equal the sandbox ground truth, on %s, profile %s', (engine, profile) => {
+  const SANDBOX = sandboxOf(profile);
   let store: Store;
   let dispose: () => Promise<void>;
   let sb: Sandbox;
@@ -84,7 +94,7 @@ describe.each(['duckdb', 'postgres'] as const)('declines, chargebacks and MID he
     sb = await startSandbox(SANDBOX);
     zone = sb.merchant.config.timezone;
     evs = oracleEvents(sb.merchant).filter((e) => e.x.order.campaign.currency.code === 'USD');
-    ({ store, dispose } = await openTestStore(engine, 'cards'));
+    ({ store, dispose } = await openTestStore(engine, `cards-${profile}`));
     const c = await connectAndBackfill(store, sb, { from: SANDBOX.start, today: '2025-07-15', name: 'sb' });
     // The sandbox never refunds a sale it charges back: a partial refund of three charged-back sales is
     // written as a sync would write it (a REFUND whose parent is the sale), and the oracle knows it.
