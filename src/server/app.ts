@@ -307,13 +307,32 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     return { quarantined: held.length, quarantineReasons: held.slice(0, 20).map((q) => ({ stream: q.stream, record: q.recordKey, reason: q.reason, attempts: q.attempts })), attribution: a };
   };
 
+  // The data gaps scan the connection's ledger (every sale): Settings drew only after that scan, at
+  // every visit. Only a sync changes them (its records, quarantine and attribution), so they are kept
+  // until the connection's status moves (a run started, ended or stored records; another process's
+  // run included) or the connection changes, and computed afresh while a sync runs.
+  const gapsKept = new Map<string, { mark: string; gaps: Promise<Awaited<ReturnType<typeof dataGaps>>> }>();
+  const gapsOf = (connectionId: string, st: SyncStatus) => {
+    if (st.runningIn !== null) return dataGaps(connectionId);
+    const mark = JSON.stringify([st.state, st.lastRun, st.lastSuccessAt, st.records, st.coverage]);
+    const kept = gapsKept.get(connectionId);
+    if (kept?.mark === mark) return kept.gaps;
+    const gaps = dataGaps(connectionId);
+    gapsKept.set(connectionId, { mark, gaps });
+    gaps.catch(() => {
+      if (gapsKept.get(connectionId)?.gaps === gaps) gapsKept.delete(connectionId);
+    });
+    return gaps;
+  };
+
   app.get('/api/connections', async (c) => {
     const list = await o.store.listConnections();
-    const connections = [];
-    for (const x of list) {
-      const credentials = (await o.store.connectionInfo(x.name))?.credentials ?? 'ok';
-      connections.push({ ...connectionJson(x, credentials, settingsOf(x.connectionId)), sync: jobJson(o.syncs.job(x.connectionId)), status: await statusOf(x.connectionId), ...(await dataGaps(x.connectionId)) });
-    }
+    const connections = await Promise.all(
+      list.map(async (x) => {
+        const [info, status] = await Promise.all([o.store.connectionInfo(x.name), statusOf(x.connectionId)]);
+        return { ...connectionJson(x, info?.credentials ?? 'ok', settingsOf(x.connectionId)), sync: jobJson(o.syncs.job(x.connectionId)), status, ...(await gapsOf(x.connectionId, status)) };
+      }),
+    );
     return c.json({ connections });
   });
 
@@ -363,7 +382,10 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     const s: ConnectionSettings = { ...settingsOf(conn.connectionId) };
     for (const k of ['historyFrom', 'historyTo'] as const) if (body[k] !== undefined) s[k] = body[k];
     await o.state.update((d) => void (d.connections[conn.connectionId] = s));
-    if (updated.changed.length > 0) cache.clear();
+    if (updated.changed.length > 0) {
+      cache.clear();
+      gapsKept.clear();
+    }
     return c.json({ connection: connectionJson(updated.connection, updated.connection.credentials, s), changed: updated.changed, reimport: updated.reimport });
   });
 
@@ -372,6 +394,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     if (o.syncs.job(conn.connectionId)?.status === 'running') throw new HttpError(409, 'sync_running', 'a sync of this connection is running; cancel it first');
     await o.store.removeConnection(conn.name);
     cache.clear();
+    gapsKept.delete(conn.connectionId);
     await o.state.update((d) => void delete d.connections[conn.connectionId]);
     return c.body(null, 204);
   });

@@ -153,4 +153,25 @@ describe.each(engines)('connections API ($name)', (engine) => {
     const [, runs] = await ask<{ runs: { status: string; error: unknown }[] }>('GET', '/api/connections/shop/runs');
     expect(runs.runs[0]).toMatchObject({ status: 'cancelled', error: null });
   });
+
+  it('lists the data gaps the store holds after a sync, though they are kept between visits', async () => {
+    await store.saveConnection({ name: 'fresh', brand: 'konnektive', baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, accountName: 'Fresh', accountUsername: 'owner', timezone: 'America/New_York', frequency: 'daily' });
+    const id = (await store.connectionInfo('fresh'))!.connectionId;
+    type Listed = { connections: { name: string; quarantined: number; attribution: { sales: number } }[] };
+    const listed = async () => {
+      const c = (await ask<Listed>('GET', '/api/connections'))[1].connections.find((x) => x.name === 'fresh')!;
+      return { quarantined: c.quarantined, attribution: c.attribution };
+    };
+    const stored = async () => ({ quarantined: (await store.quarantined(id)).length, attribution: await store.attributionCoverage(id) });
+    expect(await listed()).toEqual({ quarantined: 0, attribution: { sales: 0, withoutProduct: 0, rebillsWithoutPurchase: 0 } });
+    // The server keeps them until the connection's sync status moves: a sync moves it.
+    const [started] = await ask('POST', '/api/connections/fresh/sync', { from: '2026-01-01', to: '2026-03-31' });
+    expect(started).toBe(202);
+    await srv.syncs.settled(id);
+    const after = await stored();
+    expect(after.attribution.sales).toBeGreaterThan(0);
+    expect(await listed()).toEqual(after);
+    expect(await listed()).toEqual(after);
+    expect((await ask('DELETE', '/api/connections/fresh'))[0]).toBe(204);
+  });
 });
