@@ -67,9 +67,21 @@ export function duration(ms: number | null): string {
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
+/**
+ * One Intl.DateTimeFormat per zone and options, made once: building one costs more than formatting with
+ * it, and a page's first draw formats dates dozens of times.
+ */
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+export function dateFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let f = dateFormats.get(key);
+  if (!f) dateFormats.set(key, (f = new Intl.DateTimeFormat(locale, options)));
+  return f;
+}
+
 /** The browser's own time zone (the default viewer zone, docs/metrics.md). */
 export function browserZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  return dateFormat('en-US', {}).resolvedOptions().timeZone || 'UTC';
 }
 
 /** Every IANA zone this browser knows. */
@@ -81,7 +93,7 @@ export function allZones(): string[] {
 
 /** Today's date in `zone`, YYYY-MM-DD. */
 export function today(zone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+  return dateFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
 }
 
 /** Adds days to a YYYY-MM-DD date (calendar arithmetic, no zone). */
@@ -125,7 +137,7 @@ export function monthStart(date: string, monthsBack = 0): string {
 /** An instant in the viewer's zone: "Nov 21, 2026, 14:05". */
 export function when(ms: number | null, zone: string): string {
   if (ms === null) return '–';
-  return new Intl.DateTimeFormat('en-US', { timeZone: zone, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
+  return dateFormat('en-US', { timeZone: zone, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
 }
 
 export interface Preset {

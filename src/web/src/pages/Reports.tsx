@@ -19,7 +19,7 @@ import { LineChart, type PartialSpan, type TickFormat } from '../components/Char
 import { Forecast } from './Forecast';
 import { DataTable, type Cell, type Column } from '../components/DataTable';
 import { ZoneOptions } from '../components/ZoneOptions';
-import { allZones, browserZone, count, daysBetween, isPartialPeriod, money, moneyTick, pct, periodLabel, plural, PRESETS, today, when } from '../format';
+import { allZones, browserZone, count, dateFormat, daysBetween, isPartialPeriod, money, moneyTick, pct, periodLabel, plural, PRESETS, today, when } from '../format';
 import { navigate, useLocation } from '../router';
 import { setViewerZone, useViewerZone } from '../zone';
 
@@ -252,10 +252,14 @@ function SyncBanner(props: { connections: StatusEntry[]; zone: string }) {
   );
 }
 
-/** A dimension's values with their names, those matching `search` (GET /api/dimensions/:d/values). */
-function useValues(field: string, search: string): DimensionValuesJson['values'] {
+/**
+ * A dimension's values with their names, those matching `search` (GET /api/dimensions/:d/values), once
+ * `wanted`: listing them reads every event's value, which a page load need not wait beside.
+ */
+function useValues(field: string, search: string, wanted: boolean): DimensionValuesJson['values'] {
   const [values, setValues] = useState<DimensionValuesJson['values']>([]);
   useEffect(() => {
+    if (!wanted) return;
     let live = true;
     // Typing narrows the list on the server; a short pause first spares a request per key.
     const t = setTimeout(
@@ -269,7 +273,7 @@ function useValues(field: string, search: string): DimensionValuesJson['values']
       live = false;
       clearTimeout(t);
     };
-  }, [field, search]);
+  }, [field, search, wanted]);
   return values;
 }
 
@@ -297,7 +301,9 @@ function Toolbar(props: { q: Query; zone: string; accountZone: string | null; up
   const { q, zone, update } = props;
   const [field, setField] = useState('campaign');
   const [value, setValue] = useState('');
-  const values = useValues(field, value);
+  // The filter's values are listed once the filter is touched (its field or its value focused).
+  const [filtering, setFiltering] = useState(false);
+  const values = useValues(field, value, filtering);
   // What a filter chip says: the name of a value picked from the list (the URL holds its key).
   const [labels, setLabels] = useState<Record<string, string>>({});
   const currencies = [...new Set([props.currency, ...(props.seen?.otherCurrencies.map((c) => c.currency) ?? []), ...props.bases].filter(Boolean))].sort();
@@ -387,14 +393,14 @@ function Toolbar(props: { q: Query; zone: string; accountZone: string | null; up
           }}
         >
           <span className="muted small">Filter</span>
-          <select aria-label="Filter field" value={field} onChange={(e) => setField(e.target.value)}>
+          <select aria-label="Filter field" value={field} onChange={(e) => setField(e.target.value)} onFocus={() => setFiltering(true)}>
             {FIELDS.map((f) => (
               <option key={f.id} value={f.id}>
                 {f.label}
               </option>
             ))}
           </select>
-          <input aria-label="Filter value" placeholder="name or id…" list="filter-values" value={value} onChange={(e) => setValue(e.target.value)} size={18} autoComplete="off" />
+          <input aria-label="Filter value" placeholder="name or id…" list="filter-values" value={value} onChange={(e) => setValue(e.target.value)} onFocus={() => setFiltering(true)} size={18} autoComplete="off" />
           <datalist id="filter-values" data-testid="filter-values">
             {values.map((v) => (
               <option key={v.value} value={v.value} label={valueLabel(v)} />
@@ -464,7 +470,7 @@ function Toolbar(props: { q: Query; zone: string; accountZone: string | null; up
 
 /** "2026-06-30 12:00" of an ISO instant in a zone. */
 function wallMinute(iso: string, zone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(iso));
+  const parts = dateFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(iso));
   const get = (t: string) => parts.find((x) => x.type === t)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
 }
