@@ -11,7 +11,8 @@
  *
  * `npm run bench -- dashboard-scale`. KONDUIT_BENCH_CUSTOMERS sets the scale (5 transactions per
  * customer; default 2,000,000), KONDUIT_BENCH_ENGINES=duckdb or postgres one engine, KONDUIT_BENCH_VISITS
- * the visits per page (default 3).
+ * the visits per page (default 3), KONDUIT_BENCH_PAGES a comma-separated list of page names (overview,
+ * cohorts, retention, mids, breakdowns, settings, integration; default all).
  */
 import { execFileSync } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
@@ -37,6 +38,7 @@ const PG_URL = process.env.KONDUIT_TEST_PG ?? 'postgres://konduit:konduit@127.0.
 const ZONE = 'America/New_York';
 const ADMIN_PASSWORD = 'bench-admin-password';
 const TARGET_MS: Record<Engine, number> = { duckdb: 300, postgres: 1000 };
+const ONLY = process.env.KONDUIT_BENCH_PAGES ? new Set(process.env.KONDUIT_BENCH_PAGES.split(',').map((x) => x.trim())) : null;
 
 /**
  * The pages, on ranges inside the generated data (2024-01-01..2025-12-31): [label, page name, path with
@@ -131,7 +133,7 @@ async function benchEngine(engine: Engine, webRoot: string): Promise<void> {
       });
       const conns = await store.listConnections();
       console.log(`[${engine}] page                         drawn best / median   target ${fmt(TARGET_MS[engine]).padStart(6)}   queries alone   answers (JSON)`);
-      for (const [label, name, path, from0, to0] of PAGES) {
+      for (const [label, name, path, from0, to0] of PAGES.filter(([, name]) => !ONLY || ONLY.has(name))) {
         const times: number[] = [];
         let queries = 0;
         let answers: string[] = [];
