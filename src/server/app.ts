@@ -307,10 +307,10 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     return { quarantined: held.length, quarantineReasons: held.slice(0, 20).map((q) => ({ stream: q.stream, record: q.recordKey, reason: q.reason, attempts: q.attempts })), attribution: a };
   };
 
-  // The data gaps scan the connection's ledger (every sale): Settings drew only after that scan, at
-  // every visit. Only a sync changes them (its records, quarantine and attribution), so they are kept
-  // until the connection's status moves (a run started, ended or stored records; another process's
-  // run included) or the connection changes, and computed afresh while a sync runs.
+  // The data gaps scan the connection's ledger (every sale): Settings and a connection's page drew only
+  // after that scan, at every visit. Only a sync changes them (its records, quarantine and attribution),
+  // so they are kept until the connection's status moves (a run started, ended or stored records;
+  // another process's run included) or the connection changes, and computed afresh while a sync runs.
   const gapsKept = new Map<string, { mark: string; gaps: Promise<Awaited<ReturnType<typeof dataGaps>>> }>();
   const gapsOf = (connectionId: string, st: SyncStatus) => {
     if (st.runningIn !== null) return dataGaps(connectionId);
@@ -362,10 +362,11 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
 
   app.get('/api/connections/:name', async (c) => {
     const conn = await mustGet(c.req.param('name'));
+    const [status, runs] = await Promise.all([statusOf(conn.connectionId), o.syncs.history(conn.connectionId)]);
     return c.json({
-      connection: { ...connectionJson(conn, conn.credentials, settingsOf(conn.connectionId)), status: await statusOf(conn.connectionId), ...(await dataGaps(conn.connectionId)) },
+      connection: { ...connectionJson(conn, conn.credentials, settingsOf(conn.connectionId)), status, ...(await gapsOf(conn.connectionId, status)) },
       sync: jobJson(o.syncs.job(conn.connectionId)),
-      runs: await o.syncs.history(conn.connectionId),
+      runs,
     });
   });
 

@@ -158,8 +158,12 @@ describe.each(engines)('connections API ($name)', (engine) => {
     await store.saveConnection({ name: 'fresh', brand: 'konnektive', baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, accountName: 'Fresh', accountUsername: 'owner', timezone: 'America/New_York', frequency: 'daily' });
     const id = (await store.connectionInfo('fresh'))!.connectionId;
     type Listed = { connections: { name: string; quarantined: number; attribution: { sales: number } }[] };
+    type One = { connection: { quarantined: number; attribution: { sales: number } } };
+    // As the list says them, and as the connection's own page does (both the same).
     const listed = async () => {
       const c = (await ask<Listed>('GET', '/api/connections'))[1].connections.find((x) => x.name === 'fresh')!;
+      const one = (await ask<One>('GET', '/api/connections/fresh'))[1].connection;
+      expect({ quarantined: one.quarantined, attribution: one.attribution }).toEqual({ quarantined: c.quarantined, attribution: c.attribution });
       return { quarantined: c.quarantined, attribution: c.attribution };
     };
     const stored = async () => ({ quarantined: (await store.quarantined(id)).length, attribution: await store.attributionCoverage(id) });
