@@ -270,9 +270,9 @@ function gapBook(rows: Record<string, unknown>[]): (connectionId: string, produc
  * The gap book's rows (gapBook): per connection, product and cycle from 2, the days from the previous
  * cycle's approval to the cycle's first attempt, over `head`'s `started` and `att`.
  */
-function gapsSql(head: string, day: (expr: string) => string): string {
+function gapsSql(head: string, day: DaySql): string {
   return `${head}
-       SELECT s.connection_id, s.product_id, a.cycle, ${day('a.first_at')} - ${day('b.ok_at')} AS days, COUNT(*) AS cnt
+       SELECT s.connection_id, s.product_id, a.cycle, ${day('a.first_at', 's.connection_id')} - ${day('b.ok_at', 's.connection_id')} AS days, COUNT(*) AS cnt
        FROM started s
        JOIN att a ON a.connection_id = s.connection_id AND a.purchase_id = s.purchase_id AND a.cycle >= 2
        JOIN att b ON b.connection_id = a.connection_id AND b.purchase_id = a.purchase_id AND b.cycle = a.cycle - 1 AND b.ok_at IS NOT NULL
@@ -280,15 +280,37 @@ function gapsSql(head: string, day: (expr: string) => string): string {
        GROUP BY 1, 2, 3, 4`;
 }
 
-/** Each connection's account day at the as-of (the report zone for a connection the store no longer has). */
-async function asOfDays(store: ReportReader, asOf: number, zone: string): Promise<(connectionId: string) => string> {
-  const zones = new Map((await store.query(`SELECT connection_id, timezone FROM connections`)).map((c) => [String(c.connection_id), String(c.timezone)]));
+/** An instant expression's account-zone date (a DATE) in SQL, for the row's connection `connection`. */
+type DaySql = (expr: string, connection: string) => string;
+
+/**
+ * The connections' clocks: each connection's account day at the as-of (the report zone for a connection
+ * the store no longer has), and `daySql`, a statement's account-zone dates, cheap on every row: an offset
+ * table per connection over the span of its ledger (no zone database call per row). `daySql` adds its
+ * parameters to a copy of `p`: a statement built with it is run with that copy's values.
+ */
+async function accountClocks(store: ReportReader, asOf: number, zone: string) {
+  const last = (agg: 'MIN' | 'MAX') => store.sql.epochMs(`(SELECT ${agg}(e.instant) FROM money_events e WHERE e.connection_id = c.connection_id)`);
+  const conns = await store.query(`SELECT c.connection_id, c.timezone, ${last('MIN')} AS lo, ${last('MAX')} AS hi FROM connections c`);
+  const zones = new Map(conns.map((c) => [String(c.connection_id), String(c.timezone)]));
   const days = new Map<string, string>();
-  return (c) => {
+  const asOfDay = (c: string): string => {
     let d = days.get(c);
     if (d === undefined) days.set(c, (d = localDate(asOf, zones.get(c) ?? zone)));
     return d;
   };
+  const withDays = <T>(p: Params, build: (day: DaySql) => T): [T, Params] => {
+    const own = new Params();
+    own.values.push(...p.values);
+    const day: DaySql = (expr, connection) => {
+      const arms = conns
+        .filter((c) => c.lo !== null && c.lo !== undefined)
+        .map((c) => `WHEN ${own.add(String(c.connection_id))} THEN ${store.sql.localDateInRange(own.add, expr, String(c.timezone), n(c.lo), n(c.hi) + 1)}`);
+      return arms.length === 0 ? 'CAST(NULL AS DATE)' : `CASE ${connection} ${arms.join(' ')} END`;
+    };
+    return [build(day), own];
+  };
+  return { asOfDay, withDays };
 }
 
 /**
@@ -315,6 +337,29 @@ function dueThroughBy(gap: (connectionId: string, product: string, cycle: number
 function subgroupSelect(subgroupBy: Dimension | null, column: (d: Dimension) => string): string {
   if (!subgroupBy) return 'NULL AS sub_conn, NULL AS sub_grp';
   return `${DIMENSION_SPECS[subgroupBy].scoped ? column('connection') : 'NULL'} AS sub_conn, ${column(subgroupBy)} AS sub_grp`;
+}
+
+/** The columns of the retention statement's parts (unionOfParts), each with its SQL type. */
+const PART_COLUMNS = {
+  connection_id: 'TEXT', product_id: 'TEXT', last_ok: 'BIGINT', last_try: 'BIGINT', ok_date: 'TEXT', status: 'TEXT', next_bill_date: 'TEXT',
+  cycle: 'BIGINT', days: 'BIGINT', saved_by: 'BIGINT', soft: 'BIGINT', recycling: 'BIGINT', lost: 'BIGINT', saved_soft: 'BIGINT',
+  refunds: 'BIGINT', refund_cents: 'BIGINT', chargebacks: 'BIGINT', cb_cents: 'BIGINT', retry: 'BIGINT', outcome: 'TEXT', cnt: 'BIGINT',
+} as const;
+
+/**
+ * Several grouped SELECTs over the same CTEs (`head`) as one statement: each part's rows carry its name
+ * in `part`, the breakdown keys, and the PART_COLUMNS it selects (typed alike in every part; NULL where
+ * a part has none), so the engine computes the CTEs once for all of them.
+ */
+function unionOfParts(head: string, parts: [name: string, columns: (keyof typeof PART_COLUMNS)[], select: string][]): string {
+  const columns = Object.entries(PART_COLUMNS) as [keyof typeof PART_COLUMNS, string][];
+  return `${head}
+     ${parts
+       .map(([name, has, select]) => {
+         const cols = columns.map(([c, type]) => `CAST(${has.includes(c) ? `x.${c}` : 'NULL'} AS ${type}) AS ${c}`);
+         return `SELECT '${name}' AS part, x.grp_conn, x.grp, x.sub_conn, x.sub_grp, ${cols.join(', ')} FROM (${select}) x`;
+       })
+       .join('\n     UNION ALL ')}`;
 }
 
 /**
@@ -363,83 +408,84 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery): P
       FROM tries GROUP BY 1, 2, 3`;
   // The retry that approved: the place of the cycle's first approval among its attempts (0: the first attempt).
   const saves = `SELECT connection_id, purchase_id, cycle, MIN(ord) AS ok_retry FROM tries WHERE kind = 'sale' GROUP BY 1, 2, 3`;
-  const day = (expr: string) => `CAST(${store.sql.localTimestamp(expr, 'c.timezone')} AS DATE)`;
-  const head = `WITH started AS (${started}), subs AS (${subs}), tries AS (${tries}), att AS (${attempts}),
-     per AS (SELECT connection_id, purchase_id, MAX(CASE WHEN ok_at IS NOT NULL THEN cycle END) AS last_ok, MAX(cycle) AS last_try FROM att GROUP BY 1, 2)`;
+  const head = `WITH started AS MATERIALIZED (${started}), subs AS MATERIALIZED (${subs}), tries AS MATERIALIZED (${tries}), att AS MATERIALIZED (${attempts}),
+     per AS MATERIALIZED (SELECT connection_id, purchase_id, MAX(CASE WHEN ok_at IS NOT NULL THEN cycle END) AS last_ok, MAX(cycle) AS last_try FROM att GROUP BY 1, 2)`;
   const keys = 's.grp_conn, s.grp, s.sub_conn, s.sub_grp';
-  const [kinds, gaps, cycles, money, retries] = await Promise.all([
-    store.query(
-      `${head}
-       SELECT ${keys}, s.connection_id, s.product_id, pe.last_ok, pe.last_try, CAST(${day('a.ok_at')} AS TEXT) AS ok_date,
-         pu.status, pu.next_bill_date, COUNT(*) AS cnt
-       FROM subs s
-       JOIN per pe ON pe.connection_id = s.connection_id AND pe.purchase_id = s.purchase_id
-       JOIN att a ON a.connection_id = pe.connection_id AND a.purchase_id = pe.purchase_id AND a.cycle = pe.last_ok
-       JOIN connections c ON c.connection_id = s.connection_id
-       LEFT JOIN purchases pu ON pu.connection_id = s.connection_id AND pu.purchase_id = s.purchase_id
-       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11`,
-      p.values,
-    ),
-    store.query(
-      gapsSql(head, day),
-      p.values,
-    ),
-    // Per cycle: the declined split by their last response, those still recycling, the saves by the
-    // retry that approved, and the recyclable declines that were not saved.
-    store.query(
-      `${head}, sv AS (${saves}),
-       cl AS (SELECT a.connection_id, a.purchase_id, a.cycle,
-           CASE WHEN a.ok_at IS NULL AND pe.last_ok < a.cycle THEN 1 ELSE 0 END AS declined,
-           CASE WHEN a.ok_at IS NULL AND pe.last_ok = a.cycle - 1 AND ${enumSql('pu.status')} = 'RECYCLE_BILLING' THEN 1 ELSE 0 END AS in_recycling,
-           a.last_soft, a.first_soft,
-           CASE WHEN sv.ok_retry > 0 THEN sv.ok_retry END AS saved_by
-         FROM att a
-         JOIN per pe ON pe.connection_id = a.connection_id AND pe.purchase_id = a.purchase_id
-         LEFT JOIN sv ON sv.connection_id = a.connection_id AND sv.purchase_id = a.purchase_id AND sv.cycle = a.cycle
-         LEFT JOIN purchases pu ON pu.connection_id = a.connection_id AND pu.purchase_id = a.purchase_id)
-       SELECT ${keys}, cl.cycle, cl.saved_by,
-         SUM(CASE WHEN cl.declined = 1 AND cl.last_soft = 1 THEN 1 ELSE 0 END) AS soft,
-         SUM(CASE WHEN cl.declined = 1 AND cl.last_soft = 1 AND cl.in_recycling = 1 THEN 1 ELSE 0 END) AS recycling,
-         SUM(CASE WHEN cl.declined = 1 AND cl.first_soft = 1 AND NOT (cl.last_soft = 1 AND cl.in_recycling = 1) THEN 1 ELSE 0 END) AS lost,
-         SUM(CASE WHEN cl.saved_by IS NOT NULL AND cl.first_soft = 1 THEN 1 ELSE 0 END) AS saved_soft,
-         COUNT(*) AS cnt
-       FROM subs s JOIN cl ON cl.connection_id = s.connection_id AND cl.purchase_id = s.purchase_id
-       GROUP BY 1, 2, 3, 4, 5, 6`,
-      p.values,
-    ),
-    // Refunds, voids and chargebacks of each cycle's charge (a refund's cycle is its parent sale's).
-    store.query(
-      `WITH started AS (${started}), subs AS (${subs}),
-       mv AS (SELECT e.connection_id, e.purchase_id, COALESCE(pt.billing_cycle, e.billing_cycle) AS cycle,
-           SUM(CASE WHEN e.kind IN ('refund', 'void') THEN 1 ELSE 0 END) AS refund_n, SUM(CASE WHEN e.kind IN ('refund', 'void') THEN -e.amount_cents ELSE 0 END) AS refund_cents,
-           SUM(CASE WHEN e.kind = 'chargeback' THEN 1 WHEN e.kind = 'chargeback_reversal' THEN -1 ELSE 0 END) AS cb_n,
-           SUM(CASE WHEN e.kind IN ('chargeback', 'chargeback_reversal') THEN -e.amount_cents ELSE 0 END) AS cb_cents
-         FROM subs s JOIN money_events e ON e.connection_id = s.connection_id AND e.purchase_id = s.purchase_id
-         LEFT JOIN transactions t ON t.connection_id = e.connection_id AND t.transaction_id = e.transaction_id
-         LEFT JOIN transactions pt ON pt.connection_id = t.connection_id AND pt.transaction_id = t.parent_txn_id AND e.kind IN ('refund', 'void')
-         WHERE e.kind IN ('refund', 'void', 'chargeback', 'chargeback_reversal') AND e.currency = ${currency}
-         GROUP BY 1, 2, 3)
-       SELECT ${keys}, mv.cycle,
-         SUM(CASE WHEN mv.refund_n > 0 THEN 1 ELSE 0 END) AS refunds, SUM(mv.refund_cents) AS refund_cents,
-         SUM(CASE WHEN mv.cb_n > 0 THEN 1 ELSE 0 END) AS chargebacks, SUM(mv.cb_cents) AS cb_cents
-       FROM subs s JOIN mv ON mv.connection_id = s.connection_id AND mv.purchase_id = s.purchase_id
-       GROUP BY 1, 2, 3, 4, 5`,
-      p.values,
-    ),
-    // Rebill attempts by retry number: their outcomes, and the days since the attempt before.
-    store.query(
-      `${head}
-       SELECT ${keys}, t.ord AS retry,
-         CASE WHEN t.kind = 'sale' THEN 'ok' WHEN t.response = 'SOFT_DECLINE' THEN 'soft' ELSE 'hard' END AS outcome,
-         CASE WHEN t.prev_at IS NULL THEN NULL ELSE ${day('t.instant')} - ${day('t.prev_at')} END AS days, COUNT(*) AS cnt
-       FROM subs s JOIN tries t ON t.connection_id = s.connection_id AND t.purchase_id = s.purchase_id AND t.cycle >= 2
-       JOIN connections c ON c.connection_id = s.connection_id
-       GROUP BY 1, 2, 3, 4, 5, 6, 7`,
-      p.values,
-    ),
-  ]);
+  // Refunds, voids and chargebacks of each cycle's charge (a refund's cycle is its parent sale's).
+  const moneyByCycle = `SELECT e.connection_id, e.purchase_id, COALESCE(CASE WHEN e.kind IN ('refund', 'void') THEN pt.billing_cycle END, e.billing_cycle) AS cycle,
+        SUM(CASE WHEN e.kind IN ('refund', 'void') THEN 1 ELSE 0 END) AS refund_n, SUM(CASE WHEN e.kind IN ('refund', 'void') THEN -e.amount_cents ELSE 0 END) AS refund_cents,
+        SUM(CASE WHEN e.kind = 'chargeback' THEN 1 WHEN e.kind = 'chargeback_reversal' THEN -1 ELSE 0 END) AS cb_n,
+        SUM(CASE WHEN e.kind IN ('chargeback', 'chargeback_reversal') THEN -e.amount_cents ELSE 0 END) AS cb_cents
+      FROM subs s JOIN money_events e ON e.connection_id = s.connection_id AND e.purchase_id = s.purchase_id
+      LEFT JOIN transactions t ON t.connection_id = e.connection_id AND t.transaction_id = e.transaction_id
+      LEFT JOIN transactions pt ON pt.connection_id = t.connection_id AND pt.transaction_id = t.parent_txn_id
+      WHERE e.kind IN ('refund', 'void', 'chargeback', 'chargeback_reversal') AND e.currency = ${currency}
+      GROUP BY 1, 2, 3`;
+  // Per subscription and cycle: declined or not, still recycling, the retry that saved it.
+  const perCycle = `SELECT a.connection_id, a.purchase_id, a.cycle,
+        CASE WHEN a.ok_at IS NULL AND pe.last_ok < a.cycle THEN 1 ELSE 0 END AS declined,
+        CASE WHEN a.ok_at IS NULL AND pe.last_ok = a.cycle - 1 AND ${enumSql('pu.status')} = 'RECYCLE_BILLING' THEN 1 ELSE 0 END AS in_recycling,
+        a.last_soft, a.first_soft,
+        CASE WHEN sv.ok_retry > 0 THEN sv.ok_retry END AS saved_by
+      FROM att a
+      JOIN per pe ON pe.connection_id = a.connection_id AND pe.purchase_id = a.purchase_id
+      LEFT JOIN sv ON sv.connection_id = a.connection_id AND sv.purchase_id = a.purchase_id AND sv.cycle = a.cycle
+      LEFT JOIN purchases pu ON pu.connection_id = a.connection_id AND pu.purchase_id = a.purchase_id`;
+  const clocks = await accountClocks(store, asOf, zone);
+  // One statement of five parts (column `part`), so the subscriptions and their attempts (the CTEs) are
+  // computed once for all of them; each part fills its own columns, the others are NULL.
+  const [sql, params] = clocks.withDays(p, (day) =>
+    unionOfParts(`${head}, sv AS (${saves}), cl AS (${perCycle}), mv AS (${moneyByCycle})`, [
+      // The subscriptions alike: what decides when each of their cycles falls due.
+      ['kinds', ['connection_id', 'product_id', 'last_ok', 'last_try', 'ok_date', 'status', 'next_bill_date', 'cnt'], `SELECT ${keys}, s.connection_id, s.product_id, pe.last_ok, pe.last_try, CAST(${day('a.ok_at', 's.connection_id')} AS TEXT) AS ok_date,
+           pu.status, pu.next_bill_date, COUNT(*) AS cnt
+         FROM subs s
+         JOIN per pe ON pe.connection_id = s.connection_id AND pe.purchase_id = s.purchase_id
+         JOIN att a ON a.connection_id = pe.connection_id AND a.purchase_id = pe.purchase_id AND a.cycle = pe.last_ok
+         JOIN connections c ON c.connection_id = s.connection_id
+         LEFT JOIN purchases pu ON pu.connection_id = s.connection_id AND pu.purchase_id = s.purchase_id
+         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11`],
+      // The gap book's rows (gapBook), by group as well (a finer split of the same counts).
+      ['gaps', ['connection_id', 'product_id', 'cycle', 'days', 'cnt'], `SELECT ${keys}, s.connection_id, s.product_id, a.cycle, ${day('a.first_at', 's.connection_id')} - ${day('b.ok_at', 's.connection_id')} AS days, COUNT(*) AS cnt
+         FROM started s
+         JOIN att a ON a.connection_id = s.connection_id AND a.purchase_id = s.purchase_id AND a.cycle >= 2
+         JOIN att b ON b.connection_id = a.connection_id AND b.purchase_id = a.purchase_id AND b.cycle = a.cycle - 1 AND b.ok_at IS NOT NULL
+         JOIN connections c ON c.connection_id = s.connection_id
+         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`],
+      // Per cycle: the declined split by their last response, those still recycling, the saves by the
+      // retry that approved, and the recyclable declines that were not saved.
+      ['cycles', ['cycle', 'saved_by', 'soft', 'recycling', 'lost', 'saved_soft', 'cnt'], `SELECT ${keys}, cl.cycle, cl.saved_by,
+           SUM(CASE WHEN cl.declined = 1 AND cl.last_soft = 1 THEN 1 ELSE 0 END) AS soft,
+           SUM(CASE WHEN cl.declined = 1 AND cl.last_soft = 1 AND cl.in_recycling = 1 THEN 1 ELSE 0 END) AS recycling,
+           SUM(CASE WHEN cl.declined = 1 AND cl.first_soft = 1 AND NOT (cl.last_soft = 1 AND cl.in_recycling = 1) THEN 1 ELSE 0 END) AS lost,
+           SUM(CASE WHEN cl.saved_by IS NOT NULL AND cl.first_soft = 1 THEN 1 ELSE 0 END) AS saved_soft,
+           COUNT(*) AS cnt
+         FROM subs s JOIN cl ON cl.connection_id = s.connection_id AND cl.purchase_id = s.purchase_id
+         GROUP BY 1, 2, 3, 4, 5, 6`],
+      ['money', ['cycle', 'refunds', 'refund_cents', 'chargebacks', 'cb_cents'], `SELECT ${keys}, mv.cycle,
+           SUM(CASE WHEN mv.refund_n > 0 THEN 1 ELSE 0 END) AS refunds, SUM(mv.refund_cents) AS refund_cents,
+           SUM(CASE WHEN mv.cb_n > 0 THEN 1 ELSE 0 END) AS chargebacks, SUM(mv.cb_cents) AS cb_cents
+         FROM subs s JOIN mv ON mv.connection_id = s.connection_id AND mv.purchase_id = s.purchase_id
+         GROUP BY 1, 2, 3, 4, 5`],
+      // Rebill attempts by retry number: their outcomes, and the days since the attempt before.
+      ['retries', ['retry', 'outcome', 'days', 'cnt'], `SELECT ${keys}, t.ord AS retry,
+           CASE WHEN t.kind = 'sale' THEN 'ok' WHEN t.response = 'SOFT_DECLINE' THEN 'soft' ELSE 'hard' END AS outcome,
+           CASE WHEN t.prev_at IS NULL THEN NULL ELSE ${day('t.instant', 's.connection_id')} - ${day('t.prev_at', 's.connection_id')} END AS days, COUNT(*) AS cnt
+         FROM subs s JOIN tries t ON t.connection_id = s.connection_id AND t.purchase_id = s.purchase_id AND t.cycle >= 2
+         JOIN connections c ON c.connection_id = s.connection_id
+         GROUP BY 1, 2, 3, 4, 5, 6, 7`],
+    ]),
+  );
+  const parts = new Map<string, Record<string, unknown>[]>();
+  for (const row of await store.query(sql, params.values)) {
+    const list = parts.get(String(row.part));
+    if (list) list.push(row);
+    else parts.set(String(row.part), [row]);
+  }
+  const part = (name: string) => parts.get(name) ?? [];
+  const [kinds, gaps, cycles, money, retries] = [part('kinds'), part('gaps'), part('cycles'), part('money'), part('retries')];
   const gap = gapBook(gaps);
-  const asOfDay = await asOfDays(store, asOf, zone);
+  const asOfDay = clocks.asOfDay;
 
   // The finest groups: (group, subgroup), keyed "<group id>\u0001<subgroup id>".
   const buckets = new Map<string, Bucket>();
@@ -636,7 +682,6 @@ async function subscriptionGroups(store: ReportReader, q: FatesQuery, withMoney 
   const attempts = `SELECT e.connection_id, e.purchase_id, e.billing_cycle AS cycle, MIN(e.instant) AS first_at, MIN(CASE WHEN e.kind = 'sale' THEN e.instant END) AS ok_at
       FROM started s JOIN money_events e ON e.connection_id = s.connection_id AND e.purchase_id = s.purchase_id
       WHERE e.kind IN ('sale', 'decline') AND e.billing_cycle IS NOT NULL${cutoff} GROUP BY 1, 2, 3`;
-  const day = (expr: string) => `CAST(${store.sql.localTimestamp(expr, 'c.timezone')} AS DATE)`;
   // Cut at `until`, the CRM's next bill date of that time is not stored (purchases hold today's): the
   // first attempt of the next cycle, whenever it came, is the day the CRM billed it, so it is that date.
   const nextAttempt = until === undefined ? '' : `
@@ -645,26 +690,20 @@ async function subscriptionGroups(store: ReportReader, q: FatesQuery, withMoney 
          ON nx.connection_id = s.connection_id AND nx.purchase_id = s.purchase_id AND nx.cycle = pe.last_ok + 1`;
   const head = `WITH started AS (${started}), subs AS (${subs}), att AS (${attempts}),
      per AS (SELECT connection_id, purchase_id, MAX(CASE WHEN ok_at IS NOT NULL THEN cycle END) AS last_ok, MAX(cycle) AS last_try FROM att GROUP BY 1, 2)`;
-  const [kinds, gaps] = await Promise.all([
-    store.query(
-      `${head}
-       SELECT s.grp_conn, s.grp, s.connection_id, s.product_id, pe.last_ok, pe.last_try, CAST(${day('a.ok_at')} AS TEXT) AS ok_date,
-         pu.status, ${until === undefined ? 'pu.next_bill_date' : `CAST(${day('nx.first_at')} AS TEXT)`} AS next_bill_date, COUNT(*) AS cnt
+  const clocks = await accountClocks(store, asOf, zone);
+  const [kindsSql, kindsParams] = clocks.withDays(p, (day) => `${head}
+       SELECT s.grp_conn, s.grp, s.connection_id, s.product_id, pe.last_ok, pe.last_try, CAST(${day('a.ok_at', 's.connection_id')} AS TEXT) AS ok_date,
+         pu.status, ${until === undefined ? 'pu.next_bill_date' : `CAST(${day('nx.first_at', 's.connection_id')} AS TEXT)`} AS next_bill_date, COUNT(*) AS cnt
        FROM subs s
        JOIN per pe ON pe.connection_id = s.connection_id AND pe.purchase_id = s.purchase_id
        JOIN att a ON a.connection_id = pe.connection_id AND a.purchase_id = pe.purchase_id AND a.cycle = pe.last_ok
        JOIN connections c ON c.connection_id = s.connection_id
        LEFT JOIN purchases pu ON pu.connection_id = s.connection_id AND pu.purchase_id = s.purchase_id${nextAttempt}
-       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`,
-      p.values,
-    ),
-    store.query(
-      gapsSql(head, day),
-      p.values,
-    ),
-  ]);
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`);
+  const [gapSql, gapParams] = clocks.withDays(p, (day) => gapsSql(head, day));
+  const [kinds, gaps] = await Promise.all([store.query(kindsSql, kindsParams.values), store.query(gapSql, gapParams.values)]);
   const gap = gapBook(gaps);
-  const asOfDay = await asOfDays(store, asOf, zone);
+  const asOfDay = clocks.asOfDay;
 
   const byGroup = new Map<string, SubGroup[]>();
   for (const row of kinds) {

@@ -37,6 +37,11 @@ export interface SqlDialect {
   localDay(add: AddParam, expr: string, zone: string, startMs: number, endMs: number): string;
   /** "YYYY-MM-DD" from a localDay value. */
   dayOf(v: unknown): string;
+  /**
+   * The local calendar date (a DATE: two of them subtract to whole days) of an instant known to lie in
+   * [startMs, endMs), in `zone` (a zone name, added as a parameter where the engine needs one).
+   */
+  localDateInRange(add: AddParam, expr: string, zone: string, startMs: number, endMs: number): string;
 }
 
 /** The SQL types both engines share; each dialect names its own instant and JSON types. */

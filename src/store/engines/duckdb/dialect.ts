@@ -34,4 +34,5 @@ export const duckdbDialect: SqlDialect = {
   // code beats calendar functions on every row.
   localDay: (add, expr, zone, startMs, endMs) => `((epoch_ms(${expr}) + (${offsetMinutesSql(add, expr, zone, startMs, endMs)}) * 60000) // 86400000)`,
   dayOf: (v) => (typeof v === 'number' ? new Date(v * 86_400_000).toISOString().slice(0, 10) : String(v)),
+  localDateInRange: (add, expr, zone, startMs, endMs) => `CAST(${expr} + to_minutes(CAST(${offsetMinutesSql(add, expr, zone, startMs, endMs)} AS BIGINT)) AS DATE)`,
 };

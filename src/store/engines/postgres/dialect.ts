@@ -24,4 +24,5 @@ export const postgresDialect: SqlDialect = {
   periodStartInRange: (add, expr, zone, unit) => periodStart(expr, add(zone), unit),
   localDay: (add, expr, zone) => periodStart(expr, add(zone), 'day'),
   dayOf: (v) => String(v),
+  localDateInRange: (add, expr, zone) => `CAST(${localTimestamp(expr, add(zone))} AS DATE)`,
 };
