@@ -209,6 +209,23 @@ function monthIndex(date: string): number {
 }
 
 /**
+ * The span of the ledger's instants ([first, last + 1 ms), epoch ms), with the margin ledger's for
+ * `margin`: where an offset table of a zone holds for every event (SqlDialect.localDateInRange). Read
+ * per connection, so an engine with an index on (connection_id, instant) answers from it.
+ */
+async function ledgerSpan(store: ReportReader, margin: boolean): Promise<{ startMs: number; endMs: number }> {
+  const ends = (table: string) =>
+    `SELECT ${store.sql.epochMs(`(SELECT MIN(x.instant) FROM ${table} x WHERE x.connection_id = c.connection_id)`)} AS lo,
+       ${store.sql.epochMs(`(SELECT MAX(x.instant) FROM ${table} x WHERE x.connection_id = c.connection_id)`)} AS hi FROM connections c`;
+  const rows = await store.query(`SELECT MIN(lo) AS lo, MAX(hi) AS hi FROM (${ends('money_events')}${margin ? ` UNION ALL ${ends('cost_events')}` : ''}) s`);
+  const lo = rows[0]?.lo;
+  const hi = rows[0]?.hi;
+  // No events: the range's own ends (nothing is read).
+  if (lo === null || lo === undefined || hi === null || hi === undefined) return { startMs: Infinity, endMs: -Infinity };
+  return { startMs: n(lo), endMs: n(hi) + 1 };
+}
+
+/**
  * The cohort triangle by month: monthly cohorts (viewer zone); cell k holds net revenue per customer of
  * events in the acquisition month through k calendar months later, complete once that month has ended.
  * Cells of months that have not started are left out.
@@ -222,23 +239,25 @@ export async function cohortTriangle(store: ReportReader, q: Omit<CohortQuery, '
   const sizes = await cohortSizes(store, cq, zone);
   const p = new Params();
   const b = cohortBase(store, cq, zone, p);
-  const z = p.add(zone);
-  const ym = (expr: string) => {
-    const local = store.sql.localTimestamp(expr, z);
-    return `(EXTRACT(YEAR FROM ${local}) * 12 + EXTRACT(MONTH FROM ${local}))`;
-  };
+  // Each event's calendar month (year * 12 + month - 1) in the viewer zone, by an offset table over the
+  // span of the ledger (no zone database call per event); k is counted here from the cohort's month.
+  const r = instantRange(q.from, q.to, zone);
+  const span = await ledgerSpan(store, q.margin === true);
+  const local = store.sql.localDateInRange(p.add, 'e.instant', zone, Math.min(span.startMs, r.startMs), Math.max(span.endMs, r.endMs));
   const rows = await store.query(
-    `SELECT ${b.bucket} AS bucket, ${b.group}, GREATEST(${ym('e.instant')} - ${ym('f.first_sale_at')}, 0) AS k, SUM(e.amount_cents) AS cents
+    `SELECT ${b.bucket} AS bucket, ${b.group}, EXTRACT(YEAR FROM ${local}) * 12 + EXTRACT(MONTH FROM ${local}) - 1 AS m, SUM(e.amount_cents) AS cents
      FROM ${b.from} ${cohortEvents(q)}
      WHERE ${b.where} GROUP BY 1, 2, 3, 4`,
     p.values,
   );
   const byKey = new Map<string, Map<number, number>>();
-  for (const r of rows) {
-    const key = cohortKey(q, r);
+  for (const row of rows) {
+    const key = cohortKey(q, row);
     let m = byKey.get(key);
     if (!m) byKey.set(key, (m = new Map()));
-    m.set(n(r.k), (m.get(n(r.k)) ?? 0) + n(r.cents));
+    // An event before its customer's first sale (a refund dated earlier) counts in month 0.
+    const k = Math.max(n(row.m) - monthIndex(String(row.bucket)), 0);
+    m.set(k, (m.get(k) ?? 0) + n(row.cents));
   }
   const nowMonth = monthIndex(localDate(asOf, zone));
   const out: TriangleRow[] = [...sizes.entries()].map(([key, s]) => {
