@@ -7,8 +7,9 @@ import { COHORT_SLOTS_WHOLE } from '../../src/store/aggregates.js';
 import { generateKey } from '../../src/store/secrets.js';
 import { addEvent, derived, EVENT_MEASURES, measureSql, MEASURES, netOf, TOTAL_COLUMNS, type EventKind, type MoneyEvent, type TotalName } from '../../src/ledger/index.js';
 import { fnv1a32, mulberry32 } from '../../src/core/prng.js';
+import { localDate, offsetChanges } from '../../src/core/time.js';
 import { binOf, cardBrandOf } from '../../src/ledger/cards.js';
-import { ALL_TABLES, type PageRow, type Row, type TRANSACTIONS } from '../../src/store/tables.js';
+import { ALL_TABLES, type PageRow, type Row, type TRANSACTIONS, type Value } from '../../src/store/tables.js';
 import type { NewConnection, PageWrite, Store, StoreOptions, WriteOptions } from '../../src/store/store.js';
 
 /** Opens a fresh, empty store for one test. */
@@ -102,6 +103,23 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       expect(await store.schemaVersion()).toBe(14);
       // Migration 5 dropped the scratch table that migration 4 created.
       await expect(store.query('SELECT COUNT(*) AS n FROM agg_slot_delta')).rejects.toThrow(/agg_slot_delta/);
+    });
+
+    it("reads an instant's local date in a zone as the zone's wall clock does, up to each offset change and from it", async () => {
+      const startMs = Date.UTC(2024, 0, 1);
+      const endMs = Date.UTC(2026, 0, 1);
+      for (const zone of ['America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Chatham']) {
+        const instants: number[] = [];
+        for (let t = startMs; t < endMs; t += 61 * 3_600_000) instants.push(t);
+        for (const c of offsetChanges(zone, startMs, endMs)) instants.push(c.from - 60_000, c.from, c.from + 60_000);
+        const inRange = instants.filter((t) => t >= startMs && t < endMs);
+        const values: Value[] = [];
+        const add = (v: Value) => (values.push(v), `$${values.length}`);
+        const rows = inRange.map((t, i) => `(${i}, ${store.sql.instantParam(add, t)})`);
+        const local = store.sql.localDateInRange(add, 'x.t', zone, startMs, endMs);
+        const got = await store.query(`SELECT x.i, CAST(${local} AS TEXT) AS d FROM (VALUES ${rows.join(', ')}) AS x(i, t) ORDER BY x.i`, values);
+        expect(got.map((r) => String(r.d).slice(0, 10))).toEqual(inRange.map((t) => localDate(t, zone)));
+      }
     });
 
     it('ends the frozen migrations in the schema the table definitions describe, column for column', async () => {
