@@ -23,6 +23,7 @@ import { groupId, type Group } from './dimensions.js';
 import { nextPeriodStart, periodsOf } from './range.js';
 import { subscriptionFates, type FateGroup, type RetentionReport, type SubscriptionFate } from './retention.js';
 import { reportZone, type RangeQuery } from './summary.js';
+import { repeatBuyersForecast, type RepeatGroupForecast } from './forecast-repeat.js';
 
 /** The LTV horizons of the forecast, in months, and in days as the cohort report counts them. */
 export const FORECAST_HORIZONS = [6, 12, 24] as const;
@@ -107,6 +108,10 @@ export interface GroupForecast {
   /** The observed rebills: paid rebills, their mean gross, the share taken back, the net a paid rebill earns (minor units); null without rebills. */
   rebill: { sales: number; priceCents: number | null; reversedShare: number | null; netCents: number | null };
   cohorts: CohortForecast[];
+  /** The group's one-time buyers (customers who never subscribed) and their BG/NBD + Gamma-Gamma forecast; null when it has none. */
+  oneTime: RepeatGroupForecast | null;
+  /** Which model covers which customers, one line per model used. */
+  models: string[];
   warnings: string[];
 }
 
@@ -203,6 +208,8 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery): Pro
   const keys = new Map<string, Group | null>();
   for (const g of whole.groups) keys.set(g.group ? groupId(g.group) : '', g.group);
   for (const c of ltvReport.cohorts) keys.set(c.group ? groupId(c.group) : '', c.group);
+  const oneTime = await repeatBuyersForecast(store, { ...q, zone, asOf, until: q.until, horizons: horizons.map((months) => ({ months, days: horizonDays(months) })) });
+  for (const [key, g] of oneTime) keys.set(key, g.group);
   const wholeBy = new Map(whole.groups.map((g) => [g.group ? groupId(g.group) : '', g]));
 
   const groups: GroupForecast[] = [...keys.entries()].map(([key, group]) => {
@@ -220,9 +227,17 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery): Pro
     const warnings: string[] = [];
     const lastCycle = Math.max(lastCycleWithin(longest, firstGap, gap), ...allFates.map((x) => lastCycleWithin(longest, x.firstGapDays, x.gapDays)));
     const km = kaplanMeier(table);
+    const repeat = oneTime.get(key)?.forecast ?? null;
+    const subscriptions = allFates.reduce((a, f) => a + f.count, 0);
+    const models = [
+      ...(subscriptions > 0 ? [`sBG: the ${subscriptions} subscriptions started in the range (their rebills)`] : []),
+      ...(repeat ? [`BG/NBD + Gamma-Gamma: the ${repeat.customers} customers acquired in the range who never subscribed (their repeat purchases)`] : []),
+    ];
     const base: Omit<GroupForecast, 'fit' | 'error' | 'survival' | 'cohorts'> = {
       group,
-      subscriptions: allFates.reduce((a, f) => a + f.count, 0),
+      oneTime: repeat,
+      models,
+      subscriptions,
       firstGapDays: firstGap,
       gapDays: gap,
       rebill: {
@@ -235,7 +250,7 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery): Pro
     };
     let data: SbgData | null = null;
     let error: string | null = null;
-    if (base.subscriptions === 0) error = 'no forecast: no subscription started in the range (one-time sales only): the sBG has nothing to fit';
+    if (base.subscriptions === 0) error = `no subscription forecast: no subscription started in the range, so the sBG has nothing to fit${repeat ? ' (the one-time buyers have their own forecast)' : ''}`;
     else {
       try {
         data = sbgDataFromCounts(table.churned, table.censored, cohortFates.filter((c) => c.fates.length > 0).length);

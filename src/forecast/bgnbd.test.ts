@@ -7,6 +7,8 @@ import {
   bgNbdData,
   bgNbdExpectedTransactions,
   bgNbdLogLikelihood,
+  directExpectedTransactions,
+  eulerExpectedTransactions,
   bgNbdProbabilityAlive,
   fitBgNbd,
   type BgNbdCustomer,
@@ -200,5 +202,26 @@ describe('BG/NBD fit', () => {
     fails({ x: 0, tx: 0, T: 0 }, 'customers[1].T');
     expect(() => bgNbdData([{ x: 0, tx: 0, T: 5 }])).toThrow(/no customer made a repeat transaction/);
     expect(() => bgNbdData([])).toThrow(ForecastInputError);
+  });
+});
+
+describe('the two forms of E[Y(t) | history]', () => {
+  it('agree where both can be computed, and the paper\'s form carries on where Euler\'s overflows', () => {
+    const histories = [{ x: 0, tx: 0, T: 30 }, { x: 3, tx: 80, T: 200 }, { x: 12, tx: 300, T: 320 }];
+    for (const a of [2.5, 8, 19]) {
+      const p = { r: 0.9, alpha: 110, a, b: 4 * a };
+      for (const c of histories) {
+        for (const t of [30, 365, 731]) {
+          const d = directExpectedTransactions(p, c, t);
+          const e = eulerExpectedTransactions(p, c, t);
+          expect(Math.abs(d - e), `a ${a}, x ${c.x}, t ${t}`).toBeLessThanOrEqual(1e-10 * Math.max(1, e));
+        }
+      }
+    }
+    // Drop-out hardly varying (a, b in the hundred thousands, p = 0.2): finite, and near the limit as a, b grow.
+    const big = bgNbdExpectedTransactions({ r: 0.9, alpha: 110, a: 2e5, b: 8e5 }, 731);
+    const bigger = bgNbdExpectedTransactions({ r: 0.9, alpha: 110, a: 2e6, b: 8e6 }, 731);
+    expect(Number.isFinite(big) && big > 0).toBe(true);
+    expect(Math.abs(big - bigger)).toBeLessThan(1e-3 * big);
   });
 });

@@ -13,7 +13,7 @@
  * transformation, whose leading parameters stay small whatever x is (docs/forecasts.md derives it).
  */
 import { ForecastInputError } from './errors.js';
-import { maximizeLogLikelihood, type FitDiagnostics } from './optimize.js';
+import { maximizeLogLikelihood, REFIT_TOLERANCE, type FitDiagnostics } from './optimize.js';
 import { lnBeta, lnGamma, logAddExp } from './special.js';
 
 export interface BgNbdParams {
@@ -136,6 +136,41 @@ const MAX_TERMS = 10_000_000;
 export function bgNbdConditionalExpectedTransactions(p: BgNbdParams, c: BgNbdCustomer, t: number): number {
   if (!(t >= 0)) throw new RangeError(`t must be 0 or more, got ${t}`);
   if (t === 0) return 0;
+  return p.a > EULER_MAX_A ? directExpectedTransactions(p, c, t) : eulerExpectedTransactions(p, c, t);
+}
+
+/**
+ * Above this a, the paper's own form: Euler's series G has terms like (a z)^n / n! that overflow once
+ * a z passes ~700 (a fit whose drop-out probability hardly varies across customers has a and b in the
+ * thousands), while the paper's 2F1(r+x, b+x; a+b+x-1; z) then converges at the rate z b/(a+b) and
+ * a - 1 is far from 0. Both forms agree where both can be computed (bgnbd.test.ts).
+ */
+export const EULER_MAX_A = 20;
+
+/** E[Y(t) | x, tx, T] by the paper's form (eq. 10) with a plain 2F1 series; for a > EULER_MAX_A. */
+export function directExpectedTransactions(p: BgNbdParams, c: BgNbdCustomer, t: number): number {
+  const { r, alpha, a, b } = p;
+  const z = t / (alpha + c.T + t);
+  const A = r + c.x;
+  const B = b + c.x;
+  const C = a + b + c.x - 1;
+  let term = 1;
+  let sum = 1;
+  for (let n = 0; n < MAX_TERMS; n++) {
+    const ratio = (((A + n) * (B + n)) / ((C + n) * (n + 1))) * z;
+    term *= ratio;
+    sum += term;
+    if (!Number.isFinite(sum)) break;
+    if (Math.abs(ratio) < 1 && Math.abs(term) <= 1e-17 * Math.abs(sum) * (1 - Math.abs(ratio))) {
+      const bracket = -Math.expm1(A * Math.log1p(-z) + Math.log(sum));
+      return ((a + b + c.x - 1) / (a - 1)) * bracket * bgNbdProbabilityAlive(p, c);
+    }
+  }
+  throw new RangeError(`the hypergeometric series did not converge (z = ${z}, a = ${a}): the horizon is too long for the fitted time scale`);
+}
+
+/** E[Y(t) | x, tx, T] through Euler's transformation (see bgNbdConditionalExpectedTransactions). */
+export function eulerExpectedTransactions(p: BgNbdParams, c: BgNbdCustomer, t: number): number {
   const { r, alpha, a, b } = p;
   const C = a + b + c.x - 1;
   const A = a + b - 1 - r;
@@ -183,17 +218,22 @@ export interface BgNbdFit extends BgNbdParams, FitDiagnostics {
   customers: number;
 }
 
-/** Fits r, α, a, b by maximum likelihood (on their logarithms, from several starts). */
-export function fitBgNbd(customers: readonly BgNbdCustomer[]): BgNbdFit {
+/**
+ * Fits r, α, a, b by maximum likelihood (on their logarithms, from several starts). `from` replaces the
+ * default starts with one (a bootstrap refit starts from the estimate it perturbs).
+ */
+export function fitBgNbd(customers: readonly BgNbdCustomer[], from?: BgNbdParams): BgNbdFit {
   const data = bgNbdData(customers);
   // The purchase rate's mean r/α starts at the observed rate; shapes span light to heavy heterogeneity.
-  const starts = [
-    [1, 1, 3],
-    [0.25, 0.5, 2],
-    [4, 2, 8],
-    [1, 0.3, 0.5],
-  ].map(([r, a, b]) => [r!, r! / data.rate, a!, b!]);
-  const { params, ...fit } = maximizeLogLikelihood(([r, alpha, a, b]) => bgNbdLogLikelihood({ r: r!, alpha: alpha!, a: a!, b: b! }, data), starts, BGNBD_BOUNDS, { maxEvals: 40000 });
+  const starts = from
+    ? [[from.r, from.alpha, from.a, from.b]]
+    : [
+        [1, 1, 3],
+        [0.25, 0.5, 2],
+        [4, 2, 8],
+        [1, 0.3, 0.5],
+      ].map(([r, a, b]) => [r!, r! / data.rate, a!, b!]);
+  const { params, ...fit } = maximizeLogLikelihood(([r, alpha, a, b]) => bgNbdLogLikelihood({ r: r!, alpha: alpha!, a: a!, b: b! }, data), starts, BGNBD_BOUNDS, from ? REFIT_TOLERANCE : { maxEvals: 40000 });
   const [r, alpha, a, b] = params as [number, number, number, number];
   return { r, alpha, a, b, ...fit, customers: data.customers };
 }

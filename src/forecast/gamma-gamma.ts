@@ -10,7 +10,7 @@
  * spend is a model's estimate, a fraction of a minor unit that a report rounds when it shows money.
  */
 import { ForecastInputError } from './errors.js';
-import { maximizeLogLikelihood, type FitDiagnostics } from './optimize.js';
+import { maximizeLogLikelihood, REFIT_TOLERANCE, type FitDiagnostics } from './optimize.js';
 import { lnGamma } from './special.js';
 
 export interface GammaGammaParams {
@@ -81,19 +81,21 @@ export interface GammaGammaFit extends GammaGammaParams, FitDiagnostics {
   customers: number;
 }
 
-/** Fits p, q, γ by maximum likelihood (on their logarithms, from several starts). */
-export function fitGammaGamma(customers: readonly GammaGammaCustomer[]): GammaGammaFit {
+/** Fits p, q, γ by maximum likelihood (on their logarithms, from several starts; from `from` alone when given). */
+export function fitGammaGamma(customers: readonly GammaGammaCustomer[], from?: GammaGammaParams): GammaGammaFit {
   checkGammaGammaCustomers(customers);
   // γ starts where the population mean pγ/(q - 1) equals the observed mean spend.
   const mean = customers.reduce((s, c) => s + c.meanSpend, 0) / customers.length;
-  const starts = [
-    [1, 2],
-    [5, 4],
-    [0.5, 10],
-    [20, 1.5],
-  ].map(([p, q]) => [p!, q!, (mean * (q! - 1)) / p!]);
+  const starts = from
+    ? [[from.p, from.q, from.gamma]]
+    : [
+        [1, 2],
+        [5, 4],
+        [0.5, 10],
+        [20, 1.5],
+      ].map(([p, q]) => [p!, q!, (mean * (q! - 1)) / p!]);
   const ll = ([p, q, gamma]: number[]) => gammaGammaLogLikelihood({ p: p!, q: q!, gamma: gamma! }, customers);
-  const { params, ...fit } = maximizeLogLikelihood(ll, starts, GAMMA_GAMMA_BOUNDS, { maxEvals: 40000 });
+  const { params, ...fit } = maximizeLogLikelihood(ll, starts, GAMMA_GAMMA_BOUNDS, from ? REFIT_TOLERANCE : { maxEvals: 40000 });
   const [p, q, gamma] = params as [number, number, number];
   return { p, q, gamma, ...fit, customers: customers.length };
 }

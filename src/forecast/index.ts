@@ -44,3 +44,4 @@ export {
   type GammaGammaFit,
   type GammaGammaParams,
 } from './gamma-gamma.js';
+export { REPEAT_TRUST, repeatForecast, type RepeatBuyer, type RepeatForecast, type RepeatForecastOptions, type RepeatProjection } from './repeat-forecast.js';

@@ -167,6 +167,13 @@ export function minimizeMultiStart(
   return { ...best, runs, agreeing, evals: runs.reduce((s, r) => s + r.evals, 0) };
 }
 
+/**
+ * The tolerances of a refit from a nearby estimate (a bootstrap replicate): its sampling spread dwarfs
+ * 1e-5 in the logarithm of a parameter, so the default's last digits would cost time and buy nothing; and
+ * along a flat ridge (a Gamma-Gamma whose spends hardly vary) 3,000 evaluations end near enough.
+ */
+export const REFIT_TOLERANCE = { tolX: 1e-5, tolF: 1e-9, maxEvals: 3000 } as const;
+
 /** What every model fit reports beside its parameters, so a caller can tell a fit from a guess. */
 export interface FitDiagnostics {
   logLikelihood: number;

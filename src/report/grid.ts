@@ -484,20 +484,63 @@ const star = (v: string, projected: boolean) => (projected ? `${v}*` : v);
 const num = (x: number, digits = 4) => x.toFixed(digits);
 const span = (b: readonly [string | number, string | number] | null, f: (x: never) => string = String) => (b === null ? '-' : `${f(b[0] as never)}-${f(b[1] as never)}`);
 
-/** The forecast's CSV: one row per group, cohort and horizon, with the group's fit beside it. */
+/**
+ * The forecast's CSV: one row per group, model, cohort and horizon, with the model's fit beside it. sBG
+ * rows are the subscriptions' (every customer of the cohort, paid cycles); BG/NBD rows the one-time
+ * buyers' (purchases, the first included; alpha is BG/NBD's, per day).
+ */
 export function forecastGrid(r: ReportJson['forecast'], format: Format): Grid {
+  const value = (v: string | null, projected: boolean) => (v === null ? '' : format === 'csv' ? v : star(v, projected));
   return {
     columns: [
-      ...groupCols(r.groupBy), 'Cohort', 'Customers', 'Subscriptions', `Net to date (${r.currency})`, 'Horizon (months)', `Observed (${r.currency})`,
-      `LTV (${r.currency})`, 'LTV low', 'LTV high', 'Projected', 'Complete', 'Paid cycles', 'Paid cycles low', 'Paid cycles high', 'alpha', 'beta', 'Log-likelihood',
+      ...groupCols(r.groupBy), 'Model', 'Cohort', 'Customers', 'Subscriptions', `Net to date (${r.currency})`, 'Horizon (months)', `Observed (${r.currency})`,
+      `LTV (${r.currency})`, 'LTV low', 'LTV high', 'Projected', 'Complete', 'Paid cycles', 'Paid cycles low', 'Paid cycles high', 'Purchases', 'Purchases low', 'Purchases high',
+      'alpha', 'beta', 'r', 'a', 'b', 'p', 'q', 'gamma', 'Log-likelihood',
     ],
-    rows: r.groups.flatMap((g) => g.cohorts.flatMap((c) => c.ltv.map((l) => [
-      ...groupCells(r.groupBy, g), c.cohort, String(c.customers), String(c.subscriptions), c.netToDate, String(l.months), l.observed,
-      l.value === null ? '' : format === 'csv' ? l.value : star(l.value, l.projected), l.interval?.[0] ?? '', l.interval?.[1] ?? '', String(l.projected), String(l.complete),
-      num(l.paidCycles), num(l.paidCyclesInterval[0]), num(l.paidCyclesInterval[1]),
-      g.fit ? String(g.fit.alpha) : '', g.fit ? String(g.fit.beta) : '', g.fit ? String(g.fit.logLikelihood) : '',
-    ]))),
+    rows: r.groups.flatMap((g) => [
+      ...g.cohorts.flatMap((c) => c.ltv.map((l) => [
+        ...groupCells(r.groupBy, g), 'sBG', c.cohort, String(c.customers), String(c.subscriptions), c.netToDate, String(l.months), l.observed,
+        value(l.value, l.projected), l.interval?.[0] ?? '', l.interval?.[1] ?? '', String(l.projected), String(l.complete),
+        num(l.paidCycles), num(l.paidCyclesInterval[0]), num(l.paidCyclesInterval[1]), '', '', '',
+        g.fit ? String(g.fit.alpha) : '', g.fit ? String(g.fit.beta) : '', '', '', '', '', '', '', g.fit ? String(g.fit.logLikelihood) : '',
+      ])),
+      ...(g.oneTime?.cohorts ?? []).flatMap((c) => c.ltv.map((l) => {
+        const f = g.oneTime!.fit;
+        return [
+          ...groupCells(r.groupBy, g), 'BG/NBD + Gamma-Gamma', c.cohort, String(c.customers), '', c.netToDate, String(l.months), l.observed,
+          value(l.value, l.projected), l.interval?.[0] ?? '', l.interval?.[1] ?? '', String(l.projected), String(l.complete),
+          '', '', '', num(l.purchases), num(l.purchasesInterval[0]), num(l.purchasesInterval[1]),
+          ...(f ? [f.bgnbd.alpha, '', f.bgnbd.r, f.bgnbd.a, f.bgnbd.b, f.gammaGamma.p, f.gammaGamma.q, f.gammaGamma.gamma, f.bgnbd.logLikelihood].map(String) : ['', '', '', '', '', '', '', '', '']),
+        ];
+      })),
+    ]),
   };
+}
+
+/** A group's one-time buyers as text: the fits, a new customer's expectation, each cohort's value; projected values end with "*". */
+function oneTimeText(r: ReportJson['forecast'], o: NonNullable<ReportJson['forecast']['groups'][number]['oneTime']>): string[] {
+  const out: string[] = [];
+  out.push(`One-time buyers: ${o.customers} customers who never subscribed, ${o.repeatBuyers} bought again (${o.repeatPurchases} repeat purchases).`);
+  const f = o.fit;
+  if (!f) {
+    out.push(o.error ?? 'no forecast');
+  } else {
+    const L = `${Math.round(f.interval.level * 100)}%`;
+    out.push(
+      `BG/NBD (time in days): r ${num(f.bgnbd.r)}  alpha ${num(f.bgnbd.alpha)}  a ${num(f.bgnbd.a)}  b ${num(f.bgnbd.b)}  log-likelihood ${f.bgnbd.logLikelihood.toFixed(2)}`,
+      `Gamma-Gamma on ${f.gammaGamma.customers} repeat buyers: p ${num(f.gammaGamma.p)}  q ${num(f.gammaGamma.q)}  gamma ${num(f.gammaGamma.gamma)}  log-likelihood ${f.gammaGamma.logLikelihood.toFixed(2)}; ` +
+        `mean repeat purchase ${f.meanSpend === null ? 'infinite (q <= 1)' : `${f.meanSpend}*`}; ${pct(o.reversedShare)} of their sales refunded, voided or charged back.`,
+      `A new customer, in ${o.newCustomer.map((c) => `${c.months} months: ${num(c.purchases, 2)}* repeat purchases (${L}: ${span(c.purchasesInterval, (x: number) => num(x, 2))}), ${c.value === null ? '-' : `${c.value}*`} net (${L}: ${span(c.interval)})`).join('; ')}.`,
+    );
+  }
+  out.push('', gridToTable({
+    columns: ['Cohort', 'Customers', 'Bought again', `Net to date (${r.currency})`, ...r.horizons.flatMap((h) => [`Value ${h}m (${r.currency})`, '95% interval', `Purchases ${h}m`])],
+    rows: o.cohorts.map((c) => [c.cohort, String(c.customers), String(c.repeatBuyers), c.netToDate, ...c.ltv.flatMap((l) => [
+      l.value === null ? '-' : star(l.value, l.projected), l.projected ? span(l.interval) : '', star(num(l.purchases, 2), l.projected),
+    ])]),
+  }));
+  for (const w of o.warnings) out.push(`warning: ${w}`);
+  return out;
 }
 
 /** The backtest's CSV: one row per group, cohort and horizon: the projection at the cutoff beside what happened. */
@@ -523,6 +566,7 @@ export function forecastText(r: ReportJson['forecast']): string {
   if (r.backtest) out.push(`Backtest: fitted on the data before ${r.backtest.cutoff.slice(0, 10)}, compared with the data to ${r.backtest.asOf.slice(0, 10)}.`, '');
   for (const g of r.groups) {
     if (r.groupBy) out.push(`${DIMENSION_SPECS[r.groupBy].label} ${g.group ?? '(none)'}${g.name ? ` (${g.name})` : ''}`);
+    for (const m of g.models) out.push(`Model: ${m}`);
     const L = level(g);
     if (g.fit) {
       const f = g.fit;
@@ -565,6 +609,7 @@ export function forecastText(r: ReportJson['forecast']): string {
         };
     out.push('', gridToTable(cohortGrid));
     for (const w of g.warnings) out.push(`warning: ${w}`);
+    if (g.oneTime && !bt) out.push('', ...oneTimeText(r, g.oneTime));
     out.push('');
   }
   if (r.backtest) {
@@ -573,6 +618,7 @@ export function forecastText(r: ReportJson['forecast']): string {
       rows: r.backtest.summary.map((s) => [`${s.months}m`, String(s.cohorts), s.meanAbsError ?? '-', pct(s.meanAbsRelativeError), pct(s.coverage)]),
     }), 'Compared: cohorts whose horizon had not passed at the cutoff and has passed in the data now. "~": not yet complete.', '');
   }
-  out.push(`* projected: the model's, not observed. Intervals: ${r.groups[0]?.fit ? level(r.groups[0]) : '95%'} profile likelihood of the fit (parameter uncertainty only; docs/forecasts.md).`);
+  out.push(`* projected: the model's, not observed. Intervals: subscriptions, ${r.groups[0]?.fit ? level(r.groups[0]) : '95%'} profile likelihood of the fit (parameter uncertainty only); ` +
+    'one-time buyers, 95% seeded bootstrap prediction interval (parameters and the customers\' own randomness; docs/forecasts.md).');
   return `${out.join('\n')}\n`;
 }

@@ -461,8 +461,48 @@ export type ForecastGroupJson = GroupJson & {
     survival: { cycle: number; observed: number }[];
     ltv: ForecastLtvJson[];
   }[];
+  /** The group's one-time buyers (acquired in the range, never subscribed): BG/NBD + Gamma-Gamma; null without any. */
+  oneTime: OneTimeForecastJson | null;
+  /** Which model covers which customers, one line per model used. */
+  models: string[];
   warnings: string[];
 };
+
+/** A one-time cohort's net value per customer at a horizon: observed when complete, else projected with its interval. */
+export interface OneTimeLtvJson {
+  months: number;
+  days: number;
+  observed: Money;
+  complete: boolean;
+  /** Observed so far plus the expected net of repeat purchases still to come within the horizon. */
+  value: Money | null;
+  /** 95% bootstrap prediction interval. */
+  interval: Interval<Money> | null;
+  projected: boolean;
+  /** Purchases per customer within the horizon (the first included), with its interval. */
+  purchases: number;
+  purchasesInterval: Interval<number>;
+}
+
+export interface OneTimeForecastJson {
+  customers: number;
+  repeatBuyers: number;
+  repeatPurchases: number;
+  reversedShare: Rate;
+  fit: {
+    timeUnit: 'day';
+    bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number; converged: boolean; agreeing: number; starts: number; atBound: boolean };
+    gammaGamma: { p: number; q: number; gamma: number; logLikelihood: number; customers: number; converged: boolean; agreeing: number; starts: number; atBound: boolean };
+    /** Mean approved amount per repeat purchase (pγ/(q-1)); null when infinite. */
+    meanSpend: Money | null;
+    interval: { level: number; method: 'bootstrap'; replicates: number; seed: number; refitsFailed: number };
+  } | null;
+  error: string | null;
+  /** A new customer's expected repeat purchases and their net value by each horizon. */
+  newCustomer: { months: number; days: number; purchases: number; purchasesInterval: Interval<number>; value: Money | null; interval: Interval<Money> | null; projected: true }[];
+  cohorts: { cohort: string; start: string; customers: number; repeatBuyers: number; netToDate: Money; ltv: OneTimeLtvJson[] }[];
+  warnings: string[];
+}
 
 /** A projection made at the backtest's cutoff beside what happened. */
 export interface BacktestCellJson {
@@ -838,6 +878,25 @@ export function forecastJson(r: ForecastReport, o: RenderContext = {}, b: Backte
           paidCycles: six(l.paidCycles), paidCyclesInterval: six2(l.paidCyclesInterval),
         })),
       })),
+      oneTime: g.oneTime && {
+        customers: g.oneTime.customers, repeatBuyers: g.oneTime.repeatBuyers, repeatPurchases: g.oneTime.repeatPurchases, reversedShare: fraction(g.oneTime.reversedShare),
+        fit: g.oneTime.fit && (({ meanSpendCents, ...rest }) => ({ ...rest, meanSpend: maybe(meanSpendCents) }))(g.oneTime.fit),
+        error: g.oneTime.error,
+        newCustomer: g.oneTime.newCustomer.map((c) => ({
+          months: c.months, days: c.days, purchases: six(c.purchases), purchasesInterval: six2(c.purchasesInterval),
+          value: maybe(c.valueCents), interval: c.interval && [money(c.interval[0]), money(c.interval[1])], projected: true as const,
+        })),
+        cohorts: g.oneTime.cohorts.map((c) => ({
+          cohort: c.cohort, start: c.start, customers: c.customers, repeatBuyers: c.repeatBuyers, netToDate: money(c.netToDateCents),
+          ltv: c.ltv.map((l) => ({
+            months: l.months, days: l.days, observed: money(l.observedCents), complete: l.complete, value: maybe(l.valueCents),
+            interval: l.interval && [money(l.interval[0]), money(l.interval[1])], projected: l.projected,
+            purchases: six(l.purchases), purchasesInterval: six2(l.purchasesInterval),
+          })),
+        })),
+        warnings: g.oneTime.warnings,
+      },
+      models: g.models,
       warnings: g.warnings,
     }))),
     backtest: b && {

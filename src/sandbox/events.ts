@@ -13,7 +13,8 @@ export type EventKind =
   | 'CHARGEBACK'
   | 'CHARGEBACK_REVERSAL'
   | 'REBILL'
-  | 'CANCEL';
+  | 'CANCEL'
+  | 'REPEAT';
 
 export interface SimEvent {
   t: number;

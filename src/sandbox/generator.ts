@@ -46,6 +46,7 @@ import type {
   TxnType,
 } from './model.js';
 import { hash32, mix32, Rng, tenCharId } from './prng.js';
+import { drawRepeater, resolveRepeatBuyers, waitDays, type RepeatBuyers } from './repeat.js';
 
 /** Options of generateMerchant. */
 export interface GenerateOptions {
@@ -69,6 +70,8 @@ export interface GenerateOptions {
   oddRate?: number;
   /** Share of transaction records that cannot be read at all; default 0.001 under 'real', 0 under 'rich'. */
   unreadableRate?: number;
+  /** Customers of one-time products buy again (src/sandbox/repeat.ts); `true` for the defaults; default off. */
+  repeatBuyers?: boolean | RepeatBuyers;
 }
 
 /** The profile defaults of the merchant options, filled in (docs/sandbox.md has the table). */
@@ -95,6 +98,7 @@ export function resolveConfig(opts: GenerateOptions, timezone: string, start: st
     txnItems: opts.txnItems ?? false,
     oddRate: rate('oddRate', opts.oddRate, real ? 0.01 : 0),
     unreadableRate: rate('unreadableRate', opts.unreadableRate, real ? 0.001 : 0),
+    repeatBuyers: resolveRepeatBuyers(opts.repeatBuyers),
     // Names by seed under 'real' (colliding ids of two accounts then name different things); fixed under 'rich'.
     brand: real ? hash32(`brand:${seed}`) % BRANDS.length : 0,
   };
@@ -117,6 +121,8 @@ interface Engine {
    * the main stream, and with it every customer, order and transaction, is the same in both profiles.
    */
   side: Rng;
+  /** The repeat buyers' draws (src/sandbox/repeat.ts): a stream of their own too. */
+  repeat: Rng;
   currencyWeights: number[];
   agenda: Agenda;
   /** Next local day to open, YYYY-MM-DD. */
@@ -184,6 +190,7 @@ export function generateMerchant(opts: GenerateOptions = {}): Merchant {
   engines.set(m, {
     rng,
     side: new Rng(`${config.seed}#side`),
+    repeat: new Rng(`${config.seed}#repeat`),
     currencyWeights: currencies.map((c) => c.weight),
     agenda: new Agenda(),
     nextDay: start,
@@ -280,6 +287,8 @@ function handle(m: Merchant, e: Engine, ev: SimEvent): void {
       return rebill(m, e, ev.ref as Purchase, ev.n, ev.t);
     case 'CANCEL':
       return cancelPurchase(m, ev.ref as Purchase, ev.t, e.rng.pick(CANCEL_REASONS), ev.n);
+    case 'REPEAT':
+      return repeatOrder(m, e, ev.ref as Repeater, ev.t);
   }
 }
 
@@ -503,6 +512,40 @@ function arrival(m: Merchant, e: Engine, t: number): void {
   const resp: ResponseType = (['SUCCESS', 'SOFT_DECLINE', 'HARD_DECLINE'] as const)[r.weighted([0.8 - midPenalty, 0.13 + midPenalty, 0.07])] ?? 'SUCCESS';
   chargeNewOrder(m, e, order, line, t, resp, useAuth);
   if (resp === 'SOFT_DECLINE' && r.chance(0.3)) e.agenda.push(t + r.int(2, 15) * MINUTE, 'DECLINE_SAVE', order);
+  const repeat = m.config.repeatBuyers;
+  if (repeat && cp.kind === 'ONE_TIME' && resp === 'SUCCESS') {
+    const who: Repeater = { customer, campaign, cp, mid, ...drawRepeater(e.repeat, repeat) };
+    e.agenda.push(t + waitDays(e.repeat, who.rate) * DAY, 'REPEAT', who);
+  }
+}
+
+/** A customer who buys again (src/sandbox/repeat.ts): what they bought first, their rate per day and drop-out chance. */
+interface Repeater {
+  customer: Customer;
+  campaign: Campaign;
+  cp: CampaignProduct;
+  mid: Mid;
+  rate: number;
+  drop: number;
+}
+
+/**
+ * A repeat order: the product bought first, and with chance 0.35 each up to two of the campaign's
+ * upsells (so order totals vary), always approved; then the customer stops with their drop-out chance
+ * or orders again after an exponential wait. Its draws, the sale's fate included, come from the repeat stream.
+ */
+function repeatOrder(m: Merchant, e: Engine, who: Repeater, t: number): void {
+  const r = e.repeat;
+  const order = addOrder(m, t, 'NEW_SALE', who.customer, who.campaign, who.mid);
+  const products = [who.cp];
+  for (let i = 0; i < 2 && who.campaign.upsells.length > 0; i++) if (r.chance(0.35)) products.push(r.pick(who.campaign.upsells));
+  for (const cp of products) {
+    const line = addLine(m, order, cp, cp.price, cp.shipping);
+    const txn = addTxn(m, t, 'SALE', 'SUCCESS', 'Approved', order, line, lineCharge(line), line.tax, line.shipping, { authCode: null });
+    scheduleFate(e, txn, t, r);
+  }
+  order.status = 'COMPLETE';
+  if (!r.chance(who.drop)) e.agenda.push(t + waitDays(r, who.rate) * DAY, 'REPEAT', who);
 }
 
 /** About one new order in six uses one of its campaign's coupons; one limited to another product is not used. */
@@ -584,8 +627,7 @@ function capture(m: Merchant, e: Engine, auth: Txn, t: number): void {
 }
 
 /** Decides what happens to an approved charge later: a chargeback, a refund, a void, or nothing. */
-function scheduleFate(e: Engine, txn: Txn, t: number): void {
-  const r = e.rng;
+function scheduleFate(e: Engine, txn: Txn, t: number, r = e.rng): void {
   const roll = r.next();
   if (roll < 0.012) {
     e.agenda.push(t + r.int(5, 90) * DAY + r.int(0, 600) * MINUTE, 'CHARGEBACK', txn);

@@ -4,6 +4,7 @@
  * (a customer snapshot on a transaction, a merchantTxnId) is computed when the row is served instead of
  * being stored. That keeps 1,000,000 transactions well under the 2 GB budget.
  */
+import type { RepeatBuyers } from './repeat.js';
 import type { Cents } from '../core/money.js';
 
 export type CampaignType = 'ECOMMERCE' | 'PHONE' | 'LANDER';
@@ -274,6 +275,8 @@ export interface MerchantConfig {
   unreadableRate: number;
   /** Index of the brand (catalog names) the merchant trades under. */
   brand: number;
+  /** Customers of one-time products buy again with these BG/NBD parameters (src/sandbox/repeat.ts); null: they never do. */
+  repeatBuyers: RepeatBuyers | null;
 }
 
 /** A table with a monotonically growing version, so indexes know when to rebuild. */

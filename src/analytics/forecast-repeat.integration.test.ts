@@ -1,0 +1,144 @@
+/**
+ * The forecast report's one-time buyers on a sandbox merchant whose one-time customers buy again
+ * (`repeatBuyers`, src/sandbox/repeat.ts), on both engines: the customers' (x, t_x, T) read from the
+ * synced store equal those computed here from the sandbox's own records (its orders and approved
+ * sales), so the report's BG/NBD and Gamma-Gamma fits are the fits of those; every projected number is
+ * marked; and a forecast made at a cutoff reaches, within its interval, what the cohorts then did.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import type { Store } from '../store/store.js';
+import { fitBgNbd, fitGammaGamma, type BgNbdCustomer } from '../forecast/index.js';
+import { formatReport } from '../report/grid.js';
+import { forecastJson } from '../report/json.js';
+import { DAY } from '../core/time.js';
+import { forecastReport, type ForecastQuery } from './forecast.js';
+import { syncSandbox } from '../../test/sandbox-sync.js';
+import { openTestStore } from '../../test/stores.js';
+
+const ZONE = 'America/New_York';
+const OPTS = { start: '2025-01-01', now: '2026-12-01 12:00:00', profile: 'rich', repeatBuyers: true } as const;
+const AS_OF = Date.parse('2026-12-01T17:00:00Z');
+const Q: ForecastQuery = { from: '2025-01-01', to: '2025-12-31', tz: ZONE, currency: 'USD', groupBy: null, filters: [], basis: 'event', accountZone: ZONE, asOf: AS_OF };
+const RANGE = [Date.parse('2025-01-01T05:00:00Z'), Date.parse('2026-01-01T05:00:00Z')] as const;
+
+/**
+ * From the sandbox's records: the customers first approved in the range who never had a subscription,
+ * each with their purchases (orders with an approved sale, at the order's first approved sale).
+ */
+function sandboxBuyers(sb: Sandbox, asOf: number, until = Number.POSITIVE_INFINITY): (BgNbdCustomer & { meanSpend: number })[] {
+  const m = sb.merchant;
+  // Subscribed: an approved sale of a subscription (an authorisation of one that was voided is not).
+  const approved = m.txns.filter((t) => (t.type === 'SALE' || t.type === 'CAPTURE') && t.response === 'SUCCESS' && t.t < until);
+  const subscribed = new Set(approved.filter((t) => (t.line ?? t.parent?.line)?.purchase).map((t) => t.order.customer));
+  const orders = new Map<unknown, { at: number; gross: number }[]>();
+  const byOrder = new Map<unknown, { at: number; gross: number }>();
+  for (const t of approved) {
+    const o = byOrder.get(t.order);
+    if (o) {
+      o.at = Math.min(o.at, t.t);
+      o.gross += t.amount;
+    } else {
+      const row = { at: t.t, gross: t.amount };
+      byOrder.set(t.order, row);
+      const list = orders.get(t.order.customer) ?? [];
+      list.push(row);
+      orders.set(t.order.customer, list);
+    }
+  }
+  const out: (BgNbdCustomer & { meanSpend: number })[] = [];
+  for (const [customer, list] of orders) {
+    if (subscribed.has(customer as never)) continue;
+    const paid = list.filter((o) => o.gross > 0).sort((a, b) => a.at - b.at);
+    if (paid.length === 0 || paid[0]!.at < RANGE[0] || paid[0]!.at >= Math.min(RANGE[1], until)) continue;
+    const first = paid[0]!.at;
+    const x = paid.length - 1;
+    const repeat = paid.slice(1);
+    out.push({ x, tx: x === 0 ? 0 : (paid[x]!.at - first) / DAY, T: (asOf - first) / DAY, meanSpend: x === 0 ? 0 : repeat.reduce((a, o) => a + o.gross, 0) / x });
+  }
+  return out;
+}
+
+describe.each(['duckdb', 'postgres'] as const)('one-time buyers in the forecast report, on %s', (engine) => {
+  let sb: Sandbox;
+  let store: Store;
+  let dispose: () => Promise<void>;
+  beforeAll(async () => {
+    sb = await startSandbox({ ...OPTS, seed: 'forecast-repeat', customers: 6000 });
+    ({ store, dispose } = await openTestStore(engine, 'forecast_repeat'));
+    await syncSandbox(store, sb, { name: 'sb', from: OPTS.start, today: '2026-12-01' });
+  }, 300_000);
+  afterAll(async () => {
+    await dispose();
+    await sb.close();
+  });
+
+  it('fits BG/NBD and Gamma-Gamma on the (x, t_x, T) and spend the sandbox\'s own records give', async () => {
+    const r = await forecastReport(store, Q);
+    const g = r.groups[0]!;
+    const o = g.oneTime!;
+    const truth = sandboxBuyers(sb, AS_OF);
+    expect(o.customers).toBe(truth.length);
+    expect(o.repeatBuyers).toBe(truth.filter((c) => c.x > 0).length);
+    expect(o.repeatPurchases).toBe(truth.reduce((a, c) => a + c.x, 0));
+    expect(o.repeatBuyers).toBeGreaterThan(100);
+    // The same data give the same maximum of the likelihood.
+    const bg = fitBgNbd(truth);
+    const gg = fitGammaGamma(truth.filter((c) => c.x > 0));
+    expect(o.fit!.bgnbd.logLikelihood).toBeCloseTo(bg.logLikelihood, 4);
+    expect(o.fit!.gammaGamma.logLikelihood).toBeCloseTo(gg.logLikelihood, 4);
+    expect(o.fit!.bgnbd.r).toBeCloseTo(bg.r, 3);
+    // Which model covers whom, and the counts add up to the cohort report's customers.
+    expect(g.models.some((l) => l.startsWith('sBG'))).toBe(true);
+    expect(g.models.some((l) => l.startsWith('BG/NBD'))).toBe(true);
+    expect(o.cohorts.reduce((a, c) => a + c.customers, 0)).toBe(o.customers);
+  }, 300_000);
+
+  it('marks every projected number: JSON `projected`, `*` in the table, the CSV\'s Projected column', async () => {
+    const body = forecastJson(await forecastReport(store, Q));
+    const o = body.groups[0]!.oneTime!;
+    const cells = o.cohorts.flatMap((c) => c.ltv);
+    expect(cells.some((l) => l.projected) && cells.some((l) => !l.projected)).toBe(true);
+    for (const l of cells) {
+      expect(l.projected).toBe(!l.complete);
+      if (!l.projected) expect(l.value).toBe(l.observed);
+      else {
+        expect(Number(l.interval![0])).toBeLessThanOrEqual(Number(l.interval![1]));
+        expect(Number(l.value)).toBeGreaterThanOrEqual(Number(l.observed));
+      }
+    }
+    expect(o.newCustomer.every((c) => c.projected)).toBe(true);
+    const table = formatReport({ name: 'forecast', body }, 'table');
+    const cell = cells.find((l) => l.projected)!;
+    expect(table).toContain(`${cell.value}*`);
+    expect(table).toContain('BG/NBD');
+    const csv = formatReport({ name: 'forecast', body }, 'csv').trim().split('\n');
+    const head = csv[0]!.split(',');
+    const model = head.indexOf('Model');
+    const projected = head.indexOf('Projected');
+    const rows = csv.slice(1).map((l) => l.split(',')).filter((c) => c[model] === 'BG/NBD + Gamma-Gamma');
+    expect(rows.map((c) => c[projected])).toEqual(cells.map((l) => String(l.projected)));
+  }, 300_000);
+
+  it('reaches, within its interval, what the cohorts did after a cutoff', async () => {
+    // Fitted on the first half of 2025 with the data before July; compared where the horizon has since passed.
+    const cutoff = Date.parse('2025-07-01T04:00:00Z');
+    const before = (await forecastReport(store, { ...Q, to: '2025-06-30', until: cutoff })).groups[0]!.oneTime!;
+    const now = (await forecastReport(store, { ...Q, to: '2025-06-30' })).groups[0]!.oneTime!;
+    const compared: { cohort: string; months: number; inside: boolean }[] = [];
+    for (const c of before.cohorts) {
+      const later = now.cohorts.find((x) => x.cohort === c.cohort)!;
+      for (const l of c.ltv) {
+        const actual = later.ltv.find((x) => x.months === l.months)!;
+        if (!l.projected || !actual.complete) continue;
+        // The same customers: those acquired before the cutoff.
+        expect(later.customers).toBe(c.customers);
+        compared.push({ cohort: c.cohort, months: l.months, inside: actual.observedCents >= l.interval![0] && actual.observedCents <= l.interval![1] });
+      }
+    }
+    expect(compared.length).toBeGreaterThanOrEqual(10);
+    // A 95% prediction interval: with the model true, at most 1 in 20 cells falls outside, and the cells share customers.
+    const outside = compared.filter((x) => !x.inside);
+    expect(outside.length, JSON.stringify(outside)).toBeLessThanOrEqual(Math.ceil(compared.length * 0.2));
+  }, 300_000);
+});

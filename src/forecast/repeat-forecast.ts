@@ -1,0 +1,209 @@
+/**
+ * Repeat purchase and its value for customers without a contract, in one call: BG/NBD on each customer's
+ * (x, t_x, T), Gamma-Gamma on the mean spend of those with repeat purchases, the expected repeat
+ * purchases and spend of every customer up to horizons counted from their first purchase, summed per
+ * bucket (a cohort), and a seeded bootstrap interval (docs/forecasts.md, "The interval of a repeat-purchase
+ * forecast").
+ *
+ * The interval is a prediction interval for what the bucket's customers will actually do, not only for
+ * its expectation: each replicate resamples the customers with replacement and refits both models from
+ * the estimate (the parameters' uncertainty), then simulates every customer's future under the refitted
+ * models given their own history (the customers' own randomness: who is still active, how often they buy,
+ * what each purchase costs). Its bounds are the replicates' quantiles. Deterministic for a seed.
+ */
+import { bgNbdConditionalExpectedTransactions, bgNbdExpectedTransactions, bgNbdProbabilityAlive, fitBgNbd, type BgNbdCustomer, type BgNbdFit, type BgNbdParams } from './bgnbd.js';
+import { ForecastInputError } from './errors.js';
+import { fitGammaGamma, gammaGammaExpectedSpend, gammaGammaMeanSpend, type GammaGammaFit, type GammaGammaParams } from './gamma-gamma.js';
+import type { Bound } from './sbg-interval.js';
+import { Draws } from './simulate.js';
+
+/** A customer's history and the bucket (cohort) their projection adds to. */
+export interface RepeatBuyer extends BgNbdCustomer {
+  /** Mean spend of the repeat purchases (minor units, more than 0 when x > 0; ignored when x = 0). */
+  meanSpend: number;
+  /** Index of the bucket, 0 .. buckets - 1. */
+  bucket: number;
+}
+
+export interface RepeatForecastOptions {
+  /** Horizons in the customers' time unit, counted from each customer's first purchase. */
+  horizons: readonly number[];
+  buckets: number;
+  seed: number;
+  /** Bootstrap replicates (default 200). */
+  replicates?: number;
+  /** Interval level (default 0.95). */
+  level?: number;
+}
+
+/** A sum over a bucket's customers of what they do after T up to a horizon: the expectation and its interval. */
+export interface RepeatProjection {
+  purchases: number;
+  purchasesInterval: Bound;
+  /** Spend of those purchases (minor units, unrounded); null when the population's mean spend is infinite (q <= 1). */
+  spend: number | null;
+  spendInterval: Bound | null;
+}
+
+export interface RepeatForecast {
+  bgnbd: BgNbdFit;
+  gammaGamma: GammaGammaFit & { customers: number };
+  /** The population's mean spend per repeat purchase p γ/(q - 1), null when infinite. */
+  meanSpend: number | null;
+  /** Per horizon: a new customer's expected repeat purchases E[X(H)] and their spend, with the parameters' interval. */
+  newCustomer: { horizon: number; purchases: number; purchasesInterval: Bound; spend: number | null; spendInterval: Bound | null }[];
+  /** [bucket][horizon]. */
+  buckets: RepeatProjection[][];
+  interval: { level: number; method: 'bootstrap'; replicates: number; seed: number; refitsFailed: number };
+  warnings: string[];
+}
+
+/** Trust thresholds (docs/forecasts.md, "When not to trust a forecast"). */
+export const REPEAT_TRUST = { minRepeatBuyers: 30, minHistoryShare: 0.25 } as const;
+
+/** The `level` quantiles of sorted values (type 7, linear between order statistics). */
+function quantileBound(values: number[], level: number): Bound {
+  const s = [...values].sort((a, b) => a - b);
+  const at = (p: number) => {
+    const h = (s.length - 1) * p;
+    const lo = Math.floor(h);
+    return s[lo]! + (h - lo) * ((s[Math.min(lo + 1, s.length - 1)] ?? s[lo]!) - s[lo]!);
+  };
+  return [at((1 - level) / 2), at((1 + level) / 2)];
+}
+
+/** A customer's expected spend per repeat purchase: their own weighted with the population's. */
+const spendOf = (g: GammaGammaParams, c: RepeatBuyer) => (c.x > 0 ? gammaGammaExpectedSpend(g, { x: c.x, meanSpend: c.meanSpend }) : gammaGammaMeanSpend(g));
+
+/** Fits both models and projects every bucket to every horizon, with the bootstrap interval. */
+export function repeatForecast(customers: readonly RepeatBuyer[], o: RepeatForecastOptions): RepeatForecast {
+  const level = o.level ?? 0.95;
+  const replicates = o.replicates ?? 200;
+  if (!(level > 0 && level < 1)) throw new RangeError(`level must be between 0 and 1, got ${level}`);
+  if (!Number.isInteger(replicates) || replicates < 20) throw new RangeError(`replicates must be a whole number of at least 20, got ${replicates}`);
+  customers.forEach((c, i) => {
+    if (!Number.isInteger(c.bucket) || c.bucket < 0 || c.bucket >= o.buckets) throw new RangeError(`customers[${i}].bucket = ${c.bucket} is not a bucket 0..${o.buckets - 1}`);
+  });
+  const bg = fitBgNbd(customers);
+  const spenders = customers.filter((c) => c.x > 0);
+  const gg = fitGammaGamma(spenders);
+  const meanSpend = gammaGammaMeanSpend(gg);
+  const warnings: string[] = [];
+  if (!bg.converged || bg.agreeing < 2) warnings.push(`the BG/NBD fit is unsure: ${bg.agreeing} of ${bg.starts} starts agreed${bg.converged ? '' : ', and not every start converged'}`);
+  if (!gg.converged || gg.agreeing < 2) warnings.push(`the Gamma-Gamma fit is unsure (${gg.agreeing} of ${gg.starts} starts agreed): purchase amounts that hardly vary within or across customers leave p, q and gamma on a ridge; the mean spend is still pinned down`);
+  if (bg.atBound) warnings.push('a BG/NBD parameter reached its bound: the data do not pin the model down (typically too few repeat buyers or too short a history)');
+  if (spenders.length < REPEAT_TRUST.minRepeatBuyers) warnings.push(`only ${spenders.length} customers bought again: the purchase rate, the drop-out and the spend rest on a handful of people; read the interval, not the point`);
+  if (!Number.isFinite(meanSpend)) warnings.push(`Gamma-Gamma q = ${gg.q.toFixed(3)} <= 1: the mean spend per purchase is infinite, so no value is projected`);
+  const longest = Math.max(...o.horizons);
+  const meanT = customers.reduce((a, c) => a + c.T, 0) / customers.length;
+  if (meanT < REPEAT_TRUST.minHistoryShare * longest) {
+    warnings.push(`the customers were observed ${meanT.toFixed(0)} time units on average, under a quarter of the longest horizon (${longest}): most of the projection is the model's extrapolation`);
+  }
+
+  // Points: expectations under the estimate.
+  const empty = (): { purchases: number; spend: number }[][] => Array.from({ length: o.buckets }, () => o.horizons.map(() => ({ purchases: 0, spend: 0 })));
+  const point = empty();
+  for (const c of customers) {
+    const spend = spendOf(gg, c);
+    o.horizons.forEach((h, k) => {
+      const left = h - c.T;
+      if (left <= 0) return;
+      const n = bgNbdConditionalExpectedTransactions(bg, c, left);
+      const cell = point[c.bucket]![k]!;
+      cell.purchases += n;
+      cell.spend += n * spend;
+    });
+  }
+
+  // Replicates: resample, refit from the estimate, simulate each customer's future under the refit.
+  const draw = new Draws(o.seed);
+  const sims: { purchases: number; spend: number }[][][] = [];
+  const fresh: { purchases: number; spend: number }[][] = [];
+  let failed = 0;
+  for (let b = 0; b < replicates; b++) {
+    const sample = customers.map(() => customers[Math.floor(draw.uniform() * customers.length)]!);
+    let pb: BgNbdParams;
+    let gb: GammaGammaParams;
+    try {
+      pb = fitBgNbd(sample, bg);
+      gb = fitGammaGamma(sample.filter((c) => c.x > 0), gg);
+    } catch (err) {
+      // A resample without any repeat buyer cannot be fitted: it is left out and counted.
+      if (!(err instanceof ForecastInputError)) throw err;
+      failed++;
+      continue;
+    }
+    let expected: { purchases: number; spend: number }[];
+    try {
+      const m = gammaGammaMeanSpend(gb);
+      expected = o.horizons.map((h) => {
+        const n = bgNbdExpectedTransactions(pb, h);
+        return { purchases: n, spend: n * m };
+      });
+    } catch (err) {
+      // A refit whose expectation cannot be computed (the series refuses its time scale) is left out and counted too.
+      if (!(err instanceof RangeError)) throw err;
+      failed++;
+      continue;
+    }
+    fresh.push(expected);
+    const cells = empty();
+    for (const c of customers) simulateFuture(draw, pb, gb, c, o.horizons, cells[c.bucket]!);
+    sims.push(cells);
+  }
+  if (sims.length < replicates / 2) {
+    throw new ForecastInputError('customers', `${failed} of ${replicates} bootstrap resamples had no repeat buyer to fit`, 'The interval needs more customers who bought again; observe them for longer.');
+  }
+  const finite = Number.isFinite(meanSpend);
+  const buckets = point.map((row, i) => row.map((p, k): RepeatProjection => ({
+    purchases: p.purchases,
+    purchasesInterval: quantileBound(sims.map((s) => s[i]![k]!.purchases), level),
+    spend: finite ? p.spend : null,
+    spendInterval: finite ? quantileBound(sims.map((s) => s[i]![k]!.spend), level) : null,
+  })));
+  const newCustomer = o.horizons.map((h, k) => {
+    const n = bgNbdExpectedTransactions(bg, h);
+    const spends = fresh.map((f) => f[k]!.spend).filter(Number.isFinite);
+    return {
+      horizon: h, purchases: n, purchasesInterval: quantileBound(fresh.map((f) => f[k]!.purchases), level),
+      spend: finite ? n * meanSpend : null, spendInterval: finite && spends.length === fresh.length ? quantileBound(spends, level) : null,
+    };
+  });
+  return {
+    bgnbd: bg,
+    gammaGamma: { ...gg, customers: spenders.length },
+    meanSpend: finite ? meanSpend : null,
+    newCustomer,
+    buckets,
+    interval: { level, method: 'bootstrap', replicates, seed: o.seed, refitsFailed: failed },
+    warnings,
+  };
+}
+
+/**
+ * One customer's future under parameters, given their history: active at T with P(alive); then, as the
+ * model's posterior says for an active customer, λ ~ Gamma(r + x, α + T), p ~ Beta(a, b + x), and spend
+ * per purchase Gamma(p_s, ν) with ν ~ Gamma(q + p_s x, γ + m x). Adds to `cells` per horizon.
+ */
+function simulateFuture(draw: Draws, p: BgNbdParams, g: GammaGammaParams, c: RepeatBuyer, horizons: readonly number[], cells: { purchases: number; spend: number }[]): void {
+  const lefts = horizons.map((h) => h - c.T);
+  const longest = Math.max(...lefts);
+  if (longest <= 0) return;
+  if (c.x > 0 && draw.uniform() >= bgNbdProbabilityAlive(p, c)) return;
+  const lambda = draw.gamma(p.r + c.x, p.alpha + c.T);
+  const drop = draw.beta(p.a, p.b + c.x);
+  const nu = c.x > 0 ? draw.gamma(g.q + g.p * c.x, g.gamma + c.meanSpend * c.x) : draw.gamma(g.q, g.gamma);
+  let t = 0;
+  for (;;) {
+    t += draw.exponential(lambda);
+    if (t > longest) return;
+    const amount = draw.gamma(g.p, nu);
+    lefts.forEach((left, k) => {
+      if (t <= left) {
+        cells[k]!.purchases += 1;
+        cells[k]!.spend += amount;
+      }
+    });
+    if (draw.uniform() < drop) return;
+  }
+}
