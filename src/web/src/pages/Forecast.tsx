@@ -1,7 +1,8 @@
 /**
- * Forecast (docs/forecasts.md): the sBG retention fit per group and each monthly cohort's LTV projected at
- * 6, 12 and 24 months, from GET /api/reports/forecast (the same body as `konduit report forecast --format
- * json`). Projected values are drawn apart everywhere: dashed lines over a hatched interval band in the
+ * Forecast (docs/forecasts.md): per group, the sBG retention fit of its subscriptions and each monthly
+ * cohort's LTV projected at 6, 12 and 24 months, and the BG/NBD + Gamma-Gamma forecast of its one-time
+ * buyers (net value per customer by cohort), from GET /api/reports/forecast (the same body as `konduit
+ * report forecast --format json`). A selector shows one group or all of them. Projected values are drawn apart everywhere: dashed lines over a hatched interval band in the
  * charts (the legend's marker of a projected series is dashed), "*" and a hatched, italic cell in the
  * tables, a Projected column in the CSV export.
  */
@@ -99,7 +100,7 @@ function split<T>(points: T[], projected: (p: T) => boolean, value: (p: T) => nu
 }
 
 function groupTitle(g: ForecastGroupJson): string {
-  if (g.group === null) return 'All subscriptions';
+  if (g.group === null) return 'All customers';
   return g.name && g.name !== g.id ? `${g.name} (${g.group})` : g.group;
 }
 
@@ -125,12 +126,18 @@ function SurvivalChart(props: { g: ForecastGroupJson }) {
   return <ForecastChart id="survival" x={chart.x} xLabel={(v) => `Cycle ${v}`} series={chart.series} bands={chart.bands} yFormat={(v) => `${v.toFixed(0)}%`} />;
 }
 
+/** A cohort's value per customer at each horizon, observed or projected with its interval. */
+interface LtvCohort {
+  cohort: string;
+  ltv: { value: string | null; projected: boolean; interval: [string, string] | null }[];
+}
+
 /** LTV per customer by months since acquisition: each cohort's observed points, then its projection (dashed). */
-function LtvChart(props: { g: ForecastGroupJson; horizons: number[]; currency: string }) {
-  const { g, horizons, currency } = props;
+function LtvChart(props: { id: string; cohorts: LtvCohort[]; horizons: number[]; currency: string }) {
+  const { cohorts, horizons, currency } = props;
   const chart = useMemo(() => {
     // The most recent cohorts with something projected, at most six.
-    const shown = g.cohorts.filter((c) => c.ltv.some((l) => l.projected && l.value !== null)).slice(-6);
+    const shown = cohorts.filter((c) => c.ltv.some((l) => l.projected && l.value !== null)).slice(-6);
     const series: PlotSeries[] = [];
     const bands: [number, number][] = [];
     shown.forEach((c, i) => {
@@ -142,10 +149,35 @@ function LtvChart(props: { g: ForecastGroupJson; horizons: number[]; currency: s
       series.push({ label: `${c.cohort} upper`, color, values: bound(1), bound: true, projected: true }, { label: `${c.cohort} lower`, color, values: bound(0), bound: true, projected: true });
       bands.push([series.length - 2, series.length - 1]);
     });
-    return { x: horizons, series, bands };
-  }, [g, horizons]);
+ return { x: horizons, series, bands };
+  }, [cohorts, horizons]);
   if (chart.series.length === 0) return <p className="empty">Every cohort's horizons have passed: nothing to project.</p>;
-  return <ForecastChart id="ltv" x={chart.x} xLabel={(v) => `${v} mo`} series={chart.series} bands={chart.bands} yFormat={(v) => moneyTick(v, currency, { compact: false, step: 1 })} />;
+  return <ForecastChart id={props.id} x={chart.x} xLabel={(v) => `${v} mo`} series={chart.series} bands={chart.bands} yFormat={(v) => moneyTick(v, currency, { compact: false, step: 1 })} />;
+}
+
+/** The selector's value that shows every group. */
+const ALL = '__all__';
+
+/** A group's one-time buyers: the fits in words, and each cohort's net value per customer, projected dashed and hatched. */
+function OneTime(props: { o: NonNullable<ForecastGroupJson['oneTime']>; horizons: number[]; currency: string }) {
+  const { o, horizons, currency } = props;
+  const f = o.fit;
+  return (
+    <div data-onetime="">
+      <h3 className="small">One-time buyers: net value per customer by cohort</h3>
+      <p className="muted small">
+        {`${count(o.customers)} customers who never subscribed, ${count(o.repeatBuyers)} bought again (${count(o.repeatPurchases)} repeat purchases). `}
+        {f
+          ? `BG/NBD (days): r ${f.bgnbd.r.toFixed(3)}, alpha ${f.bgnbd.alpha.toFixed(2)}, a ${f.bgnbd.a.toFixed(3)}, b ${f.bgnbd.b.toFixed(3)}; Gamma-Gamma: mean repeat purchase ${f.meanSpend === null ? 'infinite' : `${money(f.meanSpend, currency)}*`}. ` +
+            o.newCustomer.map((c) => `${c.months} mo: ${c.purchases.toFixed(2)}* repeat purchases per new customer`).join(', ') + '.'
+          : o.error}
+      </p>
+      {o.warnings.map((w) => (
+        <div className="alert" key={w}>{w}</div>
+      ))}
+      {f ? <LtvChart id="onetime-ltv" cohorts={o.cohorts} horizons={horizons} currency={currency} /> : null}
+    </div>
+  );
 }
 
 /** The forecast page's content under the reports' toolbar. */
@@ -153,6 +185,8 @@ export function Forecast(props: { base: { from: string; to: string; tz: string; 
   const params = { ...props.base, groupBy: props.groupBy || undefined };
   const key = qs(params);
   const [state, setState] = useState<{ data: ForecastJson | null; error: string | null; loadedKey: string | null }>({ data: null, error: null, loadedKey: null });
+  // The group shown: its id ('' for the whole store), or ALL.
+  const [chosen, setChosen] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
     getReport('forecast', params)
@@ -165,6 +199,10 @@ export function Forecast(props: { base: { from: string; to: string; tz: string; 
   }, [key]);
   const d = state.data;
   const ready = state.loadedKey === key;
+  const groups = d?.groups ?? [];
+  const ids = groups.map((g) => g.group ?? '');
+  const shown = chosen !== null && (chosen === ALL || ids.includes(chosen)) ? chosen : (ids[0] ?? '');
+  const visible = shown === ALL ? groups : groups.filter((g) => (g.group ?? '') === shown);
   const cur = d?.currency ?? 'USD';
   const star = (text: string, projected: boolean) => (projected ? `${text}*` : text);
   const ltvCell = (l: ForecastJson['groups'][number]['cohorts'][number]['ltv'][number]): Cell => ({
@@ -173,10 +211,30 @@ export function Forecast(props: { base: { from: string; to: string; tz: string; 
     className: l.projected ? 'projected' : undefined,
     title: l.projected ? `Projected: ${money(l.observed, cur)} observed so far + expected rebills; 95% interval ${l.interval ? `${money(l.interval[0], cur)}–${money(l.interval[1], cur)}` : 'unknown'}` : 'Observed: the horizon has passed for every customer',
   });
+  const oneTimeCell = (l: NonNullable<ForecastGroupJson['oneTime']>['cohorts'][number]['ltv'][number]): Cell => ({
+    view: l.value === null ? '–' : star(money(l.value, cur), l.projected),
+    csv: l.value ?? '',
+    // A group without a fit has no value to mark: its cell is a dash.
+    className: l.projected && l.value !== null ? 'projected' : undefined,
+    title: l.value === null ? 'No forecast for this group (see its note above)' : l.projected ? `Projected: ${money(l.observed, cur)} observed so far + expected repeat purchases; 95% interval ${l.interval ? `${money(l.interval[0], cur)}–${money(l.interval[1], cur)}` : 'unknown'}` : 'Observed: the horizon has passed for every customer',
+  });
   return (
     <div data-page="forecast" data-ready={ready ? 'true' : 'false'} data-query={state.loadedKey ?? ''} className={ready ? '' : 'loading'}>
       {state.error ? <div className="alert alert-error">{state.error}</div> : null}
-      {(d?.groups ?? []).slice(0, 3).map((g) => (
+      {groups.length > 1 ? (
+        <div className="group-picker">
+          <label className="inline">
+            <span>Show</span>
+            <select data-testid="forecast-group" value={shown} onChange={(e) => setChosen(e.target.value)}>
+              {groups.map((g) => (
+                <option key={g.group ?? ''} value={g.group ?? ''}>{groupTitle(g)}</option>
+              ))}
+              <option value={ALL}>All {count(groups.length)} groups</option>
+            </select>
+          </label>
+        </div>
+      ) : null}
+      {visible.map((g) => (
         <section className="card" key={g.group ?? ''} data-group={g.group ?? ''}>
           <header className="card-head">
             <h2>{groupTitle(g)}</h2>
@@ -186,13 +244,23 @@ export function Forecast(props: { base: { from: string; to: string; tz: string; 
                 : g.error}
             </span>
           </header>
+          {g.models.length > 0 ? (
+            <ul className="small models">
+              {g.models.map((m) => <li key={m}>{m}</li>)}
+            </ul>
+          ) : null}
           {g.warnings.map((w) => (
             <div className="alert" key={w}>{w}</div>
           ))}
-          <h3 className="small">Survival by billing cycle</h3>
-          <SurvivalChart g={g} />
-          <h3 className="small">LTV per customer by cohort</h3>
-          <LtvChart g={g} horizons={d?.horizons ?? []} currency={cur} />
+          {g.subscriptions > 0 ? (
+            <>
+              <h3 className="small">Survival by billing cycle</h3>
+              <SurvivalChart g={g} />
+              <h3 className="small">LTV per customer by cohort</h3>
+              <LtvChart id="ltv" cohorts={g.cohorts} horizons={d?.horizons ?? []} currency={cur} />
+            </>
+          ) : null}
+          {g.oneTime ? <OneTime o={g.oneTime} horizons={d?.horizons ?? []} currency={cur} /> : null}
         </section>
       ))}
       <DataTable
@@ -216,6 +284,30 @@ export function Forecast(props: { base: { from: string; to: string; tz: string; 
             { view: count(c.subscriptions), csv: String(c.subscriptions) },
             { view: money(c.netToDate, cur), csv: c.netToDate },
             ...c.ltv.flatMap((l) => [ltvCell(l), { view: '', csv: String(l.projected) }, { view: '', csv: l.interval?.[0] ?? '' }, { view: '', csv: l.interval?.[1] ?? '' }]),
+          ]),
+        )}
+      />
+      <DataTable
+        id="forecast-onetime"
+        title="One-time buyers: projected net value per customer"
+        subtitle="* projected: observed net so far plus the expected net of repeat purchases still to come (BG/NBD + Gamma-Gamma, docs/forecasts.md); the interval is a 95% seeded bootstrap prediction interval."
+        filename={`konduit-forecast-onetime-${props.base.from}_${props.base.to}.csv`}
+        columns={[
+          ...(d?.groupBy ? [{ label: 'Group' }] : []),
+          { label: 'Cohort' },
+          { label: 'Customers', numeric: true },
+          { label: 'Bought again', numeric: true },
+          { label: `Net to date (${cur})`, numeric: true },
+          ...(d?.horizons ?? []).flatMap((h) => [{ label: `Value ${h} mo (${cur})`, numeric: true }, { label: `${h} mo projected`, csvOnly: true }, { label: `${h} mo low`, csvOnly: true }, { label: `${h} mo high`, csvOnly: true }]),
+        ]}
+        rows={(d?.groups ?? []).flatMap((g) =>
+          (g.oneTime?.cohorts ?? []).map((c) => [
+            ...(d?.groupBy ? [{ view: groupTitle(g), csv: g.group ?? '' }] : []),
+            { view: c.cohort, csv: c.cohort },
+            { view: count(c.customers), csv: String(c.customers) },
+            { view: count(c.repeatBuyers), csv: String(c.repeatBuyers) },
+            { view: money(c.netToDate, cur), csv: c.netToDate },
+            ...c.ltv.flatMap((l) => [oneTimeCell(l), { view: '', csv: String(l.projected) }, { view: '', csv: l.interval?.[0] ?? '' }, { view: '', csv: l.interval?.[1] ?? '' }]),
           ]),
         )}
       />
