@@ -221,7 +221,10 @@ billing cycle, every monthly cohort pooled (a cycle not yet due at the data's as
 not churn): alpha, beta, log-likelihood, survival per cycle observed and fitted with its 95% profile-
 likelihood interval, expected paid cycles. Per monthly cohort: LTV per customer at 6, 12 and 24 months
 = observed net LTV so far + the expected net revenue of its live subscriptions' future rebills (survival
-x the group's observed net per paid rebill), with its interval, in the report currency. Projected values
+x the group's observed net per paid rebill), with its interval, in the report currency. The customers
+who never subscribed (one-time buyers) get BG/NBD on their repeat purchases and Gamma-Gamma on their
+amounts: parameters, log-likelihoods, and per cohort the net value per customer at 6, 12 and 24 months
+with a 95% seeded bootstrap prediction interval; each group says which model covers whom. Projected values
 end with "*" in tables, have "projected": true in JSON and a Projected column in CSV. Default range:
 the calendar months from the first of the month 11 months before --to's month, to --to.
 
