@@ -15,8 +15,9 @@ import { UsageError } from '../core/errors.js';
 import { decimalsOf } from '../core/currency.js';
 import { addDays, DAY, localDate } from '../core/time.js';
 import {
-  ForecastInputError, sbgConditionalSurvival, sbgDataFromCounts, sbgForecastData, type Bound, type SbgData, type SbgParams,
+  ForecastInputError, sbgConditionalSurvival, sbgDataFromCounts, sbgForecastData, sbgPredictionIntervals, type Bound, type SbgData, type SbgParams,
 } from '../forecast/index.js';
+import { fnv1a32 } from '../core/prng.js';
 import type { ReportReader } from '../store/store.js';
 import { cohortReport } from './cohorts.js';
 import { groupId, type Group } from './dimensions.js';
@@ -24,6 +25,9 @@ import { nextPeriodStart, periodsOf } from './range.js';
 import { subscriptionFates, type FateGroup, type RetentionReport, type SubscriptionFate } from './retention.js';
 import { reportZone, type RangeQuery } from './summary.js';
 import { repeatBuyersForecast, type RepeatGroupForecast } from './forecast-repeat.js';
+
+/** Replicates of the LTV cells' prediction interval (src/forecast/sbg-predict.ts). */
+export const SBG_REPLICATES = 400;
 
 /** The LTV horizons of the forecast, in months, and in days as the cohort report counts them. */
 export const FORECAST_HORIZONS = [6, 12, 24] as const;
@@ -93,6 +97,12 @@ export interface SbgFitSummary {
   /** E[T] in cycles, null when infinite (alpha <= 1). */
   expectedLifetime: number | null;
   diagnostics: { customers: number; cohorts: number; starts: number; agreeing: number; converged: boolean; atBound: boolean; reachesBound: boolean };
+  /**
+   * How the LTV cells' interval was made: a seeded prediction interval (the parameters' uncertainty and
+   * the cohort's own randomness), or, when the information matrix is not positive definite (the
+   * estimate at a bound), the parameters' profile likelihood alone.
+   */
+  ltvInterval: { level: number; method: 'prediction' | 'profile likelihood'; replicates: number | null; seed: number | null };
 }
 
 export interface GroupForecast {
@@ -267,12 +277,16 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery): Pro
         c, fates,
         perHorizon: horizons.map((h) => {
           const cell = c.ltv[horizonDays(h)] ?? { cents: 0, complete: false };
-          return { h, cell, days: horizonDays(h), future: futureCycles(censored, horizonDays(h)) };
+          const live = censored.map((x) => ({ count: x.count, paid: x.lastOk, lastCycle: lastCycleWithin(horizonDays(h), x.firstGapDays, x.gapDays) }));
+          return { h, cell, days: horizonDays(h), future: futureCycles(censored, horizonDays(h)), live };
         }),
       };
     });
     const quantities = plans.flatMap((p) => p.perHorizon.map((x) => x.future));
     const f = data === null ? null : sbgForecastData(data, { periods: Math.max(0, lastCycle - 1 - data.periods), quantities });
+    // The LTV cells' interval: a prediction interval (parameters and the cohort's own randomness), seeded by the group.
+    const seed = fnv1a32(`sbg|${key}`);
+    const predicted = f && data ? sbgPredictionIntervals(f, data, plans.flatMap((p) => p.perHorizon.map((x) => x.live)), { seed, replicates: SBG_REPLICATES }) : null;
     if (f) {
       warnings.push(...f.warnings);
     }
@@ -281,11 +295,13 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery): Pro
       ? f.survival.map((s, t) => ({ cycle: t + 1, observed: km[t] ?? null, fitted: s, interval: f.interval.survival[t]!, projected: f.projected[t]! }))
       : base.subscriptions === 0 ? [] : km.map((s, t) => ({ cycle: t + 1, observed: s, fitted: s, interval: [s, s], projected: false }));
     let qi = 0;
+    let pi = 0;
     const cohorts: CohortForecast[] = plans.map(({ c, fates, perHorizon }) => {
       const subs = fates.reduce((a, x) => a + x.count, 0);
       const own = kaplanMeier(lifeTable(fates));
       const ltv = perHorizon.map(({ h, cell, days }): LtvForecast => {
         const q0 = f?.quantities?.[qi++];
+        const range = predicted?.[pi++] ?? q0?.interval;
         const observedPaid = paidWithin(fates, days);
         const perSub = (x: number) => (subs > 0 ? x / subs : 0);
         if (cell.complete || !q0) {
@@ -298,12 +314,12 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery): Pro
         }
         const money = (cycles: number) => (netPerCycle === null || c.customers === 0 ? null : roundMinor(cell.cents + (cycles * netPerCycle) / c.customers, q.currency));
         const v = money(q0.value);
-        const lo = money(q0.interval[0]);
-        const hi = money(q0.interval[1]);
+        const lo = money(range![0]);
+        const hi = money(range![1]);
         return {
           months: h, days: horizonDays(h), observedCents: cell.cents, complete: false,
           valueCents: v, interval: v === null || lo === null || hi === null ? null : [Math.min(lo, hi), Math.max(lo, hi)], projected: true,
-          paidCycles: perSub(observedPaid + q0.value), paidCyclesInterval: [perSub(observedPaid + q0.interval[0]), perSub(observedPaid + q0.interval[1])],
+          paidCycles: perSub(observedPaid + q0.value), paidCyclesInterval: [perSub(observedPaid + range![0]), perSub(observedPaid + range![1])],
         };
       });
       return {
@@ -320,6 +336,9 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery): Pro
         expectedPaidCycles: { cycles: f.expectedPaidPeriods.horizon, value: f.expectedPaidPeriods.value, interval: f.expectedPaidPeriods.interval },
         expectedLifetime: f.expectedLifetime,
         diagnostics: f.diagnostics,
+        ltvInterval: predicted
+          ? { level: 0.95, method: 'prediction', replicates: SBG_REPLICATES, seed }
+          : { level: f.interval.level, method: 'profile likelihood', replicates: null, seed: null },
       },
       error,
       survival,

@@ -45,3 +45,4 @@ export {
   type GammaGammaParams,
 } from './gamma-gamma.js';
 export { REPEAT_TRUST, repeatForecast, type RepeatBuyer, type RepeatForecast, type RepeatForecastOptions, type RepeatProjection } from './repeat-forecast.js';
+export { sbgLogInformation, sbgPredictionIntervals, type LiveSubscriptions, type SbgPredictionOptions } from './sbg-predict.js';

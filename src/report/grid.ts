@@ -618,7 +618,8 @@ export function forecastText(r: ReportJson['forecast']): string {
       rows: r.backtest.summary.map((s) => [`${s.months}m`, String(s.cohorts), s.meanAbsError ?? '-', pct(s.meanAbsRelativeError), pct(s.coverage)]),
     }), 'Compared: cohorts whose horizon had not passed at the cutoff and has passed in the data now. "~": not yet complete.', '');
   }
-  out.push(`* projected: the model's, not observed. Intervals: subscriptions, ${r.groups[0]?.fit ? level(r.groups[0]) : '95%'} profile likelihood of the fit (parameter uncertainty only); ` +
+  out.push(`* projected: the model's, not observed. Intervals: survival, ${r.groups[0]?.fit ? level(r.groups[0]) : '95%'} profile likelihood of the fit; ` +
+    'subscriptions\' LTV, 95% seeded prediction interval (the parameters and the cohort\'s own randomness); ' +
     'one-time buyers, 95% seeded bootstrap prediction interval (parameters and the customers\' own randomness; docs/forecasts.md).');
   return `${out.join('\n')}\n`;
 }

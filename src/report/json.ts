@@ -445,6 +445,8 @@ export type ForecastGroupJson = GroupJson & {
     expectedPaidCycles: { cycles: number; value: number; interval: Interval<number>; projected: true };
     expectedLifetime: number | null;
     diagnostics: { customers: number; cohorts: number; starts: number; agreeing: number; converged: boolean; atBound: boolean; reachesBound: boolean };
+    /** How the cohorts' LTV intervals were made: "prediction" (seeded; parameters and the cohort's own randomness) or "profile likelihood" (parameters only). */
+    ltvInterval: { level: number; method: 'prediction' | 'profile likelihood'; replicates: number | null; seed: number | null };
   } | null;
   /** Why there is no fit (too few cycles, no churn); null when fitted. */
   error: string | null;
@@ -864,6 +866,7 @@ export function forecastJson(r: ForecastReport, o: RenderContext = {}, b: Backte
         expectedPaidCycles: { cycles: g.fit.expectedPaidCycles.cycles, value: six(g.fit.expectedPaidCycles.value), interval: six2(g.fit.expectedPaidCycles.interval), projected: true as const },
         expectedLifetime: g.fit.expectedLifetime === null ? null : six(g.fit.expectedLifetime),
         diagnostics: g.fit.diagnostics,
+        ltvInterval: g.fit.ltvInterval,
       },
       error: g.error,
       schedule: { firstGapDays: g.firstGapDays, gapDays: g.gapDays },

@@ -266,7 +266,7 @@ export function Forecast(props: { base: { from: string; to: string; tz: string; 
       <DataTable
         id="forecast"
         title="Projected LTV per customer"
-        subtitle="* projected: observed net LTV so far plus the expected net revenue of live subscriptions' future rebills (docs/forecasts.md); the interval is the fit's 95% profile likelihood."
+        subtitle="* projected: observed net LTV so far plus the expected net revenue of live subscriptions' future rebills (docs/forecasts.md); the interval is a 95% seeded prediction interval (the fit's uncertainty and the cohort's own randomness)."
         filename={`konduit-forecast-${props.base.from}_${props.base.to}.csv`}
         columns={[
           ...(d?.groupBy ? [{ label: 'Group' }] : []),
