@@ -27,6 +27,12 @@ export function divRoundMinor(a: number, b: number, currency: string): Cents | n
   return q === null ? null : q * unit;
 }
 
+/** A model's amount in hundredths (a fraction of a cent) rounded to the currency's minor unit (a cent, a whole peso). */
+export function roundMinor(x: number, currency: string): Cents {
+  const unit = decimalsOf(currency) === 2 ? 1 : 100;
+  return Math.round(x / unit) * unit;
+}
+
 /** a / b as a fraction, or null when b is 0 (a rate with no denominator is "no data", not 0). */
 export function rate(a: number, b: number): number | null {
   return b === 0 ? null : a / b;

@@ -12,7 +12,7 @@
  */
 import { fnv1a32 } from '../core/prng.js';
 import { DAY } from '../core/time.js';
-import { decimalsOf } from '../core/currency.js';
+import { roundMinor } from './arith.js';
 import { ForecastInputError, repeatForecast, type Bound, type RepeatBuyer } from '../forecast/index.js';
 import type { ReportReader } from '../store/store.js';
 import { groupId, groupOf, type Group } from './dimensions.js';
@@ -88,12 +88,6 @@ export interface RepeatQuery extends RangeQuery {
 }
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-
-/** An amount in hundredths rounded to the currency's minor unit. */
-function roundMinor(x: number, currency: string): number {
-  const unit = decimalsOf(currency) === 2 ? 1 : 100;
-  return Math.round(x / unit) * unit;
-}
 
 interface Buyer {
   key: string;

@@ -12,7 +12,7 @@
  * approved rebill gross less the share refunded, voided or charged back.
  */
 import { UsageError } from '../core/errors.js';
-import { decimalsOf } from '../core/currency.js';
+import { roundMinor } from './arith.js';
 import { addDays, DAY, localDate } from '../core/time.js';
 import {
   ForecastInputError, sbgConditionalSurvival, sbgDataFromCounts, sbgForecastData, sbgPredictionIntervals, type Bound, type SbgData, type SbgParams,
@@ -169,12 +169,6 @@ export function kaplanMeier(table: { churned: readonly number[]; censored: reado
 export function lastCycleWithin(days: number, firstGap: number, gap: number): number {
   if (days <= firstGap) return 1;
   return 2 + Math.floor((days - 1 - firstGap) / Math.max(1, gap));
-}
-
-/** An amount in hundredths rounded to the currency's minor unit (a cent, a whole peso). */
-function roundMinor(x: number, currency: string): number {
-  const unit = decimalsOf(currency) === 2 ? 1 : 100;
-  return Math.round(x / unit) * unit;
 }
 
 /**

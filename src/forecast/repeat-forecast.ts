@@ -61,8 +61,8 @@ export interface RepeatForecast {
 /** Trust thresholds (docs/forecasts.md, "When not to trust a forecast"). */
 export const REPEAT_TRUST = { minRepeatBuyers: 30, minHistoryShare: 0.25 } as const;
 
-/** The `level` quantiles of sorted values (type 7, linear between order statistics). */
-function quantileBound(values: number[], level: number): Bound {
+/** The central `level` interval of values: their (1-level)/2 and (1+level)/2 quantiles (type 7, linear between order statistics). */
+export function quantileBound(values: number[], level: number): Bound {
   const s = [...values].sort((a, b) => a - b);
   const at = (p: number) => {
     const h = (s.length - 1) * p;

@@ -12,6 +12,7 @@
 import type { Bound } from './sbg-interval.js';
 import { sbgLogLikelihood, type SbgData, type SbgParams } from './sbg.js';
 import { Draws } from './simulate.js';
+import { quantileBound } from './repeat-forecast.js';
 
 /** Live subscriptions alike: how many, the cycles they paid, and the last cycle a quantity counts. */
 export interface LiveSubscriptions {
@@ -80,13 +81,5 @@ export function sbgPredictionIntervals(fit: SbgParams, data: SbgData, quantities
       sums[k]![r] = total;
     });
   }
-  return sums.map((xs) => {
-    const sorted = [...xs].sort((x, y) => x - y);
-    const at = (p: number) => {
-      const h = (sorted.length - 1) * p;
-      const lo = Math.floor(h);
-      return sorted[lo]! + (h - lo) * ((sorted[Math.min(lo + 1, sorted.length - 1)] ?? sorted[lo]!) - sorted[lo]!);
-    };
-    return [at((1 - level) / 2), at((1 + level) / 2)] as Bound;
-  });
+  return sums.map((xs) => quantileBound([...xs], level));
 }
