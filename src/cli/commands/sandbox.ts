@@ -12,7 +12,9 @@ export const PROFILE_HELP = `  --profile P       record shapes: real (as the rea
   --no-coupons      no coupons (the default under rich)
   --txn-items       transaction records carry items (their order line)
   --odd-rate R      share 0..1 of transactions served with an odd but readable value (real: 0.01)
-  --unreadable-rate R  share 0..1 of transactions served unreadable (real: 0.001)`;
+  --unreadable-rate R  share 0..1 of transactions served unreadable (real: 0.001)
+  --repeat-buyers   customers of one-time products buy again, as the BG/NBD model says (off by default;
+                    docs/sandbox.md)`;
 
 /** parseFlags options of the profile flags. */
 export const PROFILE_FLAGS = {
@@ -22,16 +24,18 @@ export const PROFILE_FLAGS = {
   'txn-items': { type: 'boolean' },
   'odd-rate': { type: 'string' },
   'unreadable-rate': { type: 'string' },
+  'repeat-buyers': { type: 'boolean' },
 } as const;
 
 /** The generator's profile options from the profile flags (absent flags keep the profile's defaults). */
-export function profileOptions(values: { profile?: string; currencies?: string; 'no-coupons'?: boolean; 'txn-items'?: boolean; 'odd-rate'?: string; 'unreadable-rate'?: string }): GenerateOptions {
+export function profileOptions(values: { profile?: string; currencies?: string; 'no-coupons'?: boolean; 'txn-items'?: boolean; 'odd-rate'?: string; 'unreadable-rate'?: string; 'repeat-buyers'?: boolean }): GenerateOptions {
   const opts: GenerateOptions = { profile: enumFlag('profile', values.profile, ['real', 'rich'] as const, 'real') };
   if (values.currencies !== undefined) opts.currencies = values.currencies.split(',').map((c) => c.trim()).filter((c) => c !== '');
   if (values['no-coupons']) opts.coupons = false;
   if (values['txn-items']) opts.txnItems = true;
   if (values['odd-rate'] !== undefined) opts.oddRate = rateFlag('odd-rate', values['odd-rate']);
   if (values['unreadable-rate'] !== undefined) opts.unreadableRate = rateFlag('unreadable-rate', values['unreadable-rate']);
+  if (values['repeat-buyers']) opts.repeatBuyers = true;
   return opts;
 }
 
