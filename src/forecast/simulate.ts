@@ -3,7 +3,7 @@
  * data, and for anyone who wants to see what a parameter set means. Everything is driven by one
  * mulberry32 stream (src/core/prng.ts): the same seed gives the same data on every machine.
  */
-import { mulberry32 } from '../core/prng.js';
+import { gammaDraw, mulberry32 } from '../core/prng.js';
 import type { SbgCohort, SbgParams } from './sbg.js';
 import type { BgNbdCustomer, BgNbdParams } from './bgnbd.js';
 import type { GammaGammaCustomer, GammaGammaParams } from './gamma-gamma.js';
@@ -45,20 +45,7 @@ export class Draws {
 
   /** Gamma with this shape and rate (Marsaglia & Tsang 2000; shape < 1 boosted by U^(1/shape)). */
   gamma(shape: number, rate: number): number {
-    if (shape < 1) return this.gamma(shape + 1, rate) * Math.pow(this.uniform(), 1 / shape);
-    const d = shape - 1 / 3;
-    const c = 1 / Math.sqrt(9 * d);
-    for (;;) {
-      let x: number;
-      let v: number;
-      do {
-        x = this.normal();
-        v = 1 + c * x;
-      } while (v <= 0);
-      v = v * v * v;
-      const u = this.uniform();
-      if (u < 1 - 0.0331 * x * x * x * x || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return (d * v) / rate;
-    }
+    return gammaDraw(() => this.uniform(), () => this.normal(), shape, rate);
   }
 
   /** Beta(a, b) as G_a / (G_a + G_b). */

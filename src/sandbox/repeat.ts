@@ -5,6 +5,7 @@
  * probability p; λ ~ Gamma(r, rate α) and p ~ Beta(a, b) across customers. Off by default, so every
  * other merchant stays draw for draw the same; the repeat orders draw from a stream of their own.
  */
+import { gammaDraw } from '../core/prng.js';
 import type { Rng } from './prng.js';
 
 /** The BG/NBD parameters of the repeat buyers, α per day. */
@@ -40,29 +41,12 @@ function normal(r: Rng): number {
   return Math.sqrt(-2 * Math.log(open01(r))) * Math.cos(2 * Math.PI * r.next());
 }
 
-/** Gamma(shape, rate) by Marsaglia & Tsang (2000); a shape under 1 boosted by U^(1/shape). */
-export function gammaDraw(r: Rng, shape: number, rate: number): number {
-  if (shape < 1) return gammaDraw(r, shape + 1, rate) * Math.pow(open01(r), 1 / shape);
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let x: number;
-    let v: number;
-    do {
-      x = normal(r);
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const u = open01(r);
-    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return (d * v) / rate;
-  }
-}
-
 /** One customer's repeat behaviour: their rate per day and drop-out chance. */
 export function drawRepeater(r: Rng, p: RepeatBuyers): { rate: number; drop: number } {
-  const rate = gammaDraw(r, p.r, p.alpha);
-  const x = gammaDraw(r, p.a, 1);
-  const y = gammaDraw(r, p.b, 1);
+  const gamma = (shape: number, rate: number) => gammaDraw(() => open01(r), () => normal(r), shape, rate);
+  const rate = gamma(p.r, p.alpha);
+  const x = gamma(p.a, 1);
+  const y = gamma(p.b, 1);
   return { rate, drop: x / (x + y) };
 }
 
