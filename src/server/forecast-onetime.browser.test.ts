@@ -19,6 +19,7 @@ import { generateKey } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
 import { axeProblems } from '../../test/axe.js';
 import { launchChromium, pageReady, tearDown, signIn } from '../../test/chromium.js';
+import { chartDrawing } from '../../test/charts.js';
 import { syncSandbox } from '../../test/sandbox-sync.js';
 import { defaultWebRoot, startServer, type RunningServer } from './index.js';
 
@@ -60,12 +61,6 @@ afterAll(() => tearDown({ browser, srv, store, sb, dir }));
 declare const getComputedStyle: (el: unknown) => { backgroundImage: string };
 declare const document: { documentElement: { scrollWidth: number; clientWidth: number } };
 
-interface Described {
-  label: string;
-  projected: boolean;
-  dash: number[] | null;
-  band: 'hatched' | 'solid' | null;
-}
 
 const shownGroups = () => page.$$eval('[data-page=forecast] section[data-group]', (els) => els.map((e) => e.getAttribute('data-group') ?? ''));
 
@@ -78,16 +73,13 @@ describe('one-time buyers and the group selector on the Forecast page', () => {
     const card = `section[data-group="${g.group ?? ''}"]`;
     await page.waitForSelector(`${card} [data-chart=onetime-ltv]`);
     await page.screenshot({ path: join(ARTIFACTS, 'forecast-onetime.png'), fullPage: true });
-    const series = JSON.parse((await page.getAttribute(`${card} [data-chart=onetime-ltv]`, 'data-series')) ?? '[]') as Described[];
+    const { series, markers } = await chartDrawing(page, `${card} [data-chart=onetime-ltv]`);
     const withProjection = g.oneTime!.cohorts.filter((c) => c.ltv.some((l) => l.projected && l.value !== null));
     expect(series.filter((s) => s.projected && !s.label.endsWith('upper') && !s.label.endsWith('lower')).map((s) => s.label)).toEqual(withProjection.slice(-6).map((c) => `${c.cohort} projected`));
     for (const s of series) expect(s.dash === null, s.label).toBe(!s.projected);
     expect(series.some((s) => s.band === 'hatched')).toBe(true);
     expect(series.filter((s) => s.band !== null).every((s) => s.band === 'hatched')).toBe(true);
-    const markers = await page.$$eval(`${card} [data-chart=onetime-ltv] .u-legend .u-series`, (rows) =>
-      rows.map((r) => ({ label: r.querySelector('.u-label')?.textContent ?? '', style: (r.querySelector('.u-marker') as unknown as { style: { borderStyle: string } } | null)?.style.borderStyle ?? '' })),
-    );
-    for (const s of series) expect(markers.find((m) => m.label === s.label)?.style, s.label).toBe(s.projected ? 'dashed' : 'solid');
+    for (const s of series) expect(markers.get(s.label), s.label).toBe(s.projected ? 'dashed' : 'solid');
     // The table: one starred, hatched cell per projected one-time value of the body, over every group.
     const projected = body.groups.flatMap((x) => (x.oneTime?.cohorts ?? []).flatMap((c) => c.ltv.filter((l) => l.projected && l.value !== null)));
     const cells = await page.$$eval('[data-table=forecast-onetime] td.projected', (tds) => tds.map((t) => ({ text: t.textContent ?? '', hatch: getComputedStyle(t).backgroundImage })));

@@ -16,6 +16,7 @@ import { openDuckDbStore } from '../store/engines/duckdb/duckdb-store.js';
 import { generateKey } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
 import { launchChromium, pageReady, tearDown, signIn } from '../../test/chromium.js';
+import { chartDrawing } from '../../test/charts.js';
 import { syncSandbox } from '../../test/sandbox-sync.js';
 import { defaultWebRoot, startServer, type RunningServer } from './index.js';
 
@@ -51,13 +52,6 @@ afterAll(() => tearDown({ browser, srv, store, sb, dir }));
 // What the in-page functions use of the DOM (this project's TypeScript has no DOM library).
 declare const getComputedStyle: (el: unknown) => { backgroundImage: string };
 
-interface Described {
-  label: string;
-  projected: boolean;
-  dash: number[] | null;
-  bound: boolean;
-  band: 'hatched' | 'solid' | null;
-}
 
 describe('the Forecast page in Chromium', () => {
   it('draws projected retention and LTV apart from the observed: dashed lines, hatched bands, starred cells', async () => {
@@ -70,7 +64,7 @@ describe('the Forecast page in Chromium', () => {
     expect(g.fit).not.toBeNull();
 
     for (const id of ['survival', 'ltv']) {
-      const series = JSON.parse((await page.getAttribute(`[data-chart=${id}]`, 'data-series')) ?? '[]') as Described[];
+      const { series, markers } = await chartDrawing(page, `[data-chart=${id}]`);
       const projected = series.filter((s) => s.projected);
       expect(projected.length, id).toBeGreaterThan(0);
       expect(series.some((s) => !s.projected), id).toBe(true);
@@ -79,17 +73,11 @@ describe('the Forecast page in Chromium', () => {
       expect(series.filter((s) => s.band === 'hatched').every((s) => s.projected)).toBe(true);
       expect(series.some((s) => s.band === 'hatched')).toBe(true);
       // uPlot's own legend draws each marker with its series' line style.
-      const markers = await page.$$eval(`[data-chart=${id}] .u-legend .u-series`, (rows) =>
-        rows.map((r) => ({ label: r.querySelector('.u-label')?.textContent ?? '', style: (r.querySelector('.u-marker') as unknown as { style: { borderStyle: string } } | null)?.style.borderStyle ?? '' })),
-      );
-      for (const s of series) {
-        const m = markers.find((x) => x.label === s.label);
-        expect(m?.style, `${id}: legend marker of ${s.label}`).toBe(s.projected ? 'dashed' : 'solid');
-      }
+      for (const s of series) expect(markers.get(s.label), `${id}: legend marker of ${s.label}`).toBe(s.projected ? 'dashed' : 'solid');
     }
 
     // The survival chart's projected cycles are the body's.
-    const survival = JSON.parse((await page.getAttribute('[data-chart=survival]', 'data-series')) ?? '[]') as Described[];
+    const survival = (await chartDrawing(page, '[data-chart=survival]')).series;
     expect(survival.find((s) => s.label === 'Projected')?.projected).toBe(true);
     expect(g.survival.filter((s) => s.projected).length).toBeGreaterThan(0);
 
