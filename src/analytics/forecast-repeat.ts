@@ -23,19 +23,23 @@ import type { RangeQuery } from './summary.js';
 /** Bootstrap replicates of the one-time buyers' interval. */
 export const REPEAT_REPLICATES = 100;
 
-/** A one-time cohort's net value per customer at a horizon, in minor units. */
-export interface RepeatLtv {
+/** A cohort's value per customer at a horizon, in minor units: observed once complete, else projected with its interval. */
+export interface HorizonValue {
   months: number;
   days: number;
-  /** Observed net per customer at the horizon so far. */
+  /** Observed net per customer within the horizon so far. */
   observedCents: number;
-  /** The horizon has passed for every customer: the value is observed. */
+  /** The horizon has passed for every customer: the value is observed, not projected. */
   complete: boolean;
-  /** Observed plus the expected net of repeat purchases still to come within the horizon; null when the mean spend is infinite. */
+  /** Observed so far plus what the model expects within the horizon; null when the model cannot price it. */
   valueCents: number | null;
-  /** The 95% bootstrap prediction interval of the value. */
+  /** The value's 95% prediction interval (docs/forecasts.md). */
   interval: [number, number] | null;
   projected: boolean;
+}
+
+/** A one-time cohort's net value per customer at a horizon (expected: repeat purchases still to come; null value when the mean spend is infinite). */
+export interface RepeatLtv extends HorizonValue {
   /** Purchases per customer within the horizon, the first included: observed so far plus expected, with its interval. */
   purchases: number;
   purchasesInterval: Bound;

@@ -24,7 +24,7 @@ import { groupId, type Group } from './dimensions.js';
 import { nextPeriodStart, periodsOf } from './range.js';
 import { subscriptionFates, type FateGroup, type RetentionReport, type SubscriptionFate } from './retention.js';
 import { reportZone, type RangeQuery } from './summary.js';
-import { repeatBuyersForecast, type RepeatGroupForecast } from './forecast-repeat.js';
+import { repeatBuyersForecast, type HorizonValue, type RepeatGroupForecast } from './forecast-repeat.js';
 
 /** Replicates of the LTV cells' prediction interval (src/forecast/sbg-predict.ts). */
 export const SBG_REPLICATES = 400;
@@ -52,18 +52,8 @@ export interface SurvivalPoint {
   projected: boolean;
 }
 
-/** A cohort's LTV per customer at a horizon, in minor units. */
-export interface LtvForecast {
-  months: number;
-  days: number;
-  /** Observed net LTV per customer at the horizon so far (the cohort report's cell). */
-  observedCents: number;
-  /** The horizon has passed for every customer: the value is observed, not projected. */
-  complete: boolean;
-  /** Observed so far plus the expected future rebills within the horizon; null when nothing says what a rebill earns. */
-  valueCents: number | null;
-  interval: [number, number] | null;
-  projected: boolean;
+/** A subscription cohort's LTV per customer at a horizon (observed: the cohort report's cell; expected: future rebills). */
+export interface LtvForecast extends HorizonValue {
   /** Expected paid cycles per subscription within the horizon (observed plus expected), with its interval. */
   paidCycles: number;
   paidCyclesInterval: Bound;

@@ -415,18 +415,22 @@ export interface SurvivalPointJson {
   projected: boolean;
 }
 
-/** A cohort's LTV per customer at a horizon: observed when complete, else projected with its interval. */
-export interface ForecastLtvJson {
+/** A cohort's value per customer at a horizon: observed when complete, else projected with its 95% prediction interval. */
+export interface HorizonValueJson {
   months: number;
   days: number;
-  /** Observed so far (the cohort report's cell at `days`). */
+  /** Observed so far within the horizon. */
   observed: Money;
   complete: boolean;
-  /** Observed so far plus the expected future rebills within the horizon; null when nothing says what a rebill earns. */
+  /** Observed so far plus what the model expects within the horizon; null when it cannot price it. */
   value: Money | null;
   interval: Interval<Money> | null;
   /** True unless the horizon has passed for every customer. */
   projected: boolean;
+}
+
+/** A subscription cohort's LTV per customer (expected: future rebills). */
+export interface ForecastLtvJson extends HorizonValueJson {
   /** Expected paid cycles per subscription within the horizon, with its interval. */
   paidCycles: number;
   paidCyclesInterval: Interval<number>;
@@ -470,17 +474,8 @@ export type ForecastGroupJson = GroupJson & {
   warnings: string[];
 };
 
-/** A one-time cohort's net value per customer at a horizon: observed when complete, else projected with its interval. */
-export interface OneTimeLtvJson {
-  months: number;
-  days: number;
-  observed: Money;
-  complete: boolean;
-  /** Observed so far plus the expected net of repeat purchases still to come within the horizon. */
-  value: Money | null;
-  /** 95% bootstrap prediction interval. */
-  interval: Interval<Money> | null;
-  projected: boolean;
+/** A one-time cohort's net value per customer (expected: repeat purchases still to come; interval by the bootstrap). */
+export interface OneTimeLtvJson extends HorizonValueJson {
   /** Purchases per customer within the horizon (the first included), with its interval. */
   purchases: number;
   purchasesInterval: Interval<number>;
