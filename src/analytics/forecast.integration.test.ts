@@ -23,14 +23,15 @@ import { syncSandbox } from '../../test/sandbox-sync.js';
 import { openTestStore } from '../../test/stores.js';
 
 const ZONE = 'America/New_York';
-const OPTS = { start: '2025-01-01', now: '2026-12-01 12:00:00', profile: 'rich' } as const;
+/** Both profiles: `rich` (every field, one currency) and `real` (several currencies, odd and unreadable records). */
+const optsOf = (profile: 'rich' | 'real') => ({ start: '2025-01-01', now: '2026-12-01 12:00:00', profile }) as const;
 const AS_OF = Date.parse('2026-12-01T17:00:00Z');
 const Q: ForecastQuery = { from: '2025-01-01', to: '2025-12-31', tz: ZONE, currency: 'USD', groupBy: null, filters: [], basis: 'event', accountZone: ZONE, asOf: AS_OF };
 /** The fit sees three months: cohorts of January to March 2025 and their events before April. */
 const CUTOFF = Date.parse('2025-04-01T04:00:00Z');
 
 /** The generator's survival S_true(c) by cycle, with its binomial standard error. */
-function generatorSurvival(): { s: (cycle: number) => number; se: (cycle: number) => number; n: number } {
+function generatorSurvival(OPTS: ReturnType<typeof optsOf>): { s: (cycle: number) => number; se: (cycle: number) => number; n: number } {
   const m = generateMerchant({ ...OPTS, seed: 'forecast-truth', customers: 60000 });
   // Started by July 2025: 17 months later every cycle up to 12 of every plan (14, 30 or 60 days) is settled.
   const end = Date.parse('2025-07-01T04:00:00Z');
@@ -39,13 +40,15 @@ function generatorSurvival(): { s: (cycle: number) => number; se: (cycle: number
   return { s, se: (c) => Math.sqrt((s(c) * (1 - s(c))) / subs.length), n: subs.length };
 }
 
-describe.each(['duckdb', 'postgres'] as const)('the forecast report on a sandbox merchant, on %s', (engine) => {
+const CASES = [['duckdb', 'rich'], ['duckdb', 'real'], ['postgres', 'rich'], ['postgres', 'real']] as const;
+describe.each(CASES)('the forecast report on a sandbox merchant, on %s, profile %s', (engine, profile) => {
+  const OPTS = optsOf(profile);
   let sb: Sandbox;
   let store: Store;
   let dispose: () => Promise<void>;
   beforeAll(async () => {
     sb = await startSandbox({ ...OPTS, seed: 'forecast-it', customers: 4000 });
-    ({ store, dispose } = await openTestStore(engine, 'forecast'));
+    ({ store, dispose } = await openTestStore(engine, `forecast-${profile}`));
     await syncSandbox(store, sb, { name: 'sb', from: OPTS.start, today: '2026-12-01' });
   });
   afterAll(async () => {
@@ -54,7 +57,7 @@ describe.each(['duckdb', 'postgres'] as const)('the forecast report on a sandbox
   });
 
   it('recovers the generator\'s survival on the cycles held out at the cutoff, within sampling error', async () => {
-    const truth = generatorSurvival();
+    const truth = generatorSurvival(OPTS);
     const r = await forecastReport(store, { ...Q, to: '2025-03-31', until: CUTOFF });
     const g = r.groups[0]!;
     expect(g.fit).not.toBeNull();
