@@ -12,7 +12,8 @@
  * `npm run bench -- dashboard-scale`. KONDUIT_BENCH_CUSTOMERS sets the scale (5 transactions per
  * customer; default 2,000,000), KONDUIT_BENCH_ENGINES=duckdb or postgres one engine, KONDUIT_BENCH_VISITS
  * the visits per page (default 3), KONDUIT_BENCH_PAGES a comma-separated list of page names (overview,
- * cohorts, retention, mids, breakdowns, settings, integration; default all).
+ * cohorts, retention, mids, breakdowns, settings, integration; default all), KONDUIT_BENCH_KEEP=1 keeps the
+ * PostgreSQL store's schema afterwards (to EXPLAIN the reports' statements on it; drop it by hand).
  */
 import { execFileSync } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
@@ -92,6 +93,7 @@ async function openStore(engine: Engine): Promise<{ store: Store; cleanup: () =>
   return {
     store,
     cleanup: async () => {
+      if (process.env.KONDUIT_BENCH_KEEP) return console.log(`[postgres] store kept in schema ${schema} (KONDUIT_BENCH_KEEP)`);
       const c = new pg.Client({ connectionString: PG_URL });
       await c.connect();
       await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
