@@ -11,7 +11,7 @@ import type { ParsedReport, ReportName } from '../report/query.js';
 import { cohortReport, cohortTriangle } from './cohorts.js';
 import { midReport } from './mids.js';
 import { rebillsReport } from './rebills.js';
-import { retentionReport } from './retention.js';
+import { retentionReport, subscriptionFates } from './retention.js';
 import { seriesReport, summaryReport } from './summary.js';
 import { BNE, ledger, ledgerOf, NY, openEngine, openGoldenStore, type HandTxn } from '../../test/golden-ledger.js';
 
@@ -365,6 +365,21 @@ describe.each(['duckdb', 'postgres'] as const)('retention like the CRM\'s on a h
     expect(table).toMatch(/^\s*30\s+2025-06-01\s+2025-06-30\s+3\s+no\s+1\s+30\.00\s+70\.83%\s+all rebills\s+21\.25$/m);
     expect(table).toMatch(/^all\s+8\s+3\s+4\s+2\s+1\s+37\.50%\s+50\.00%\s+66\.67%\s+70\.83%$/m);
     expect(table).toContain('Overdue (next bill date passed, not billed): 0 subscriptions, 0.00 USD list price.');
+  });
+
+  it.runIf(engine === 'postgres')('leaves the connection\'s planner setting as it was (the statements run without nested loops), the figures alike either way', async () => {
+    const setting = async () => String((await store.query(`SELECT current_setting('enable_nestloop') AS v`))[0]?.v);
+    const q = { from: '2025-01-01', to: '2025-01-31', tz: NY, currency: 'USD', asOf };
+    const plain = await retentionReport(store, q);
+    expect(await setting()).toBe('on');
+    // A caller's own choice survives the report, and the figures do not depend on the plan.
+    await store.query(`SELECT set_config('enable_nestloop', 'off', false)`);
+    expect(await retentionReport(store, q)).toEqual(plain);
+    await subscriptionFates(store, q);
+    expect(await setting()).toBe('off');
+    await store.query(`SELECT set_config('enable_nestloop', 'on', false)`);
+    await subscriptionFates(store, { ...q, groupBy: 'affiliate' });
+    expect(await setting()).toBe('on');
   });
 
   it('nests sub-affiliates inside affiliates; each group row is its subgroups together', async () => {
