@@ -4,54 +4,31 @@
  * line's style) over hatched bands, and every projected cell of the tables is starred and hatched, as
  * many as the API's body has projected values; the page shows the API's numbers.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ForecastJson } from '../report/json.js';
-import { startSandbox, type Sandbox } from '../sandbox/index.js';
-import { openDuckDbStore } from '../store/engines/duckdb/duckdb-store.js';
-import { generateKey } from '../store/secrets.js';
-import type { Store } from '../store/store.js';
-import { launchChromium, pageReady, tearDown, signIn } from '../../test/chromium.js';
+import { pageReady } from '../../test/chromium.js';
 import { chartDrawing } from '../../test/charts.js';
-import { syncSandbox } from '../../test/sandbox-sync.js';
-import { defaultWebRoot, startServer, type RunningServer } from './index.js';
+import { ARTIFACTS, openDashboard } from '../../test/dashboard-fixture.js';
+import type { RunningServer } from './index.js';
 
-const ARTIFACTS = resolve('test-artifacts/dashboard');
 const ZONE = 'America/New_York';
 const PASSWORD = 'forecast-admin-pass';
 const QUERY = '?preset=custom&from=2025-01-01&to=2025-12-31';
 
-let dir: string;
-let sb: Sandbox;
-let store: Store;
 let srv: RunningServer;
-let browser: Browser;
 let page: Page;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  if (!defaultWebRoot()) execFileSync('npm', ['run', 'build:web'], { stdio: 'ignore' });
-  await mkdir(ARTIFACTS, { recursive: true });
-  dir = await mkdtemp(join(tmpdir(), 'konduit-forecast-browser-'));
-  sb = await startSandbox({ seed: 'forecast-browser', customers: 1500, start: '2025-01-01', now: '2026-06-01 12:00:00', timezone: ZONE, profile: 'rich' });
-  store = await openDuckDbStore(join(dir, 'k.duckdb'), { secretKey: generateKey() });
-  await store.migrate();
-  await syncSandbox(store, sb, { name: 'shop', from: '2025-01-01', today: '2026-06-01' });
-  srv = await startServer({ store, statePath: null, locksDir: join(dir, 'locks'), port: 0, schedule: false, adminPassword: PASSWORD });
-  browser = await launchChromium();
-  const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, timezoneId: ZONE, locale: 'en-US' });
-  page = await ctx.newPage();
-  await signIn(page, srv.url, PASSWORD);
+  ({ srv, page, close } = await openDashboard({ sandbox: { seed: 'forecast-browser', customers: 1500, start: '2025-01-01', now: '2026-06-01 12:00:00', timezone: ZONE, profile: 'rich' }, from: '2025-01-01', today: '2026-06-01', password: PASSWORD, label: 'forecast-browser' }));
 }, 180_000);
 
-afterAll(() => tearDown({ browser, srv, store, sb, dir }));
+afterAll(() => close?.());
 
 // What the in-page functions use of the DOM (this project's TypeScript has no DOM library).
 declare const getComputedStyle: (el: unknown) => { backgroundImage: string };
-
 
 describe('the Forecast page in Chromium', () => {
   it('draws projected retention and LTV apart from the observed: dashed lines, hatched bands, starred cells', async () => {
