@@ -61,21 +61,32 @@ export async function readTotals(store: ReportReader, q: TotalsQuery): Promise<T
   {
     // Orders placed (MEASURES.orders): an order counts once, in the period of its first sale (of the
     // group, when grouped), so periods add up to the range and an order is never counted on both sides of
-    // a boundary. Read as "first sale in the window, and no matching sale of the same order before it"
-    // (an anti-join), so only the window's sales are grouped. Sales are on their own dates on both bases.
-    // A sale without an order id is no order. Only the currency's sales count (an order is in one).
+    // a boundary. Read as "first sale in the window, and no matching sale of the same order before it",
+    // so only the window's sales are grouped. Sales are on their own dates on both bases. A sale without
+    // an order id is no order. Only the currency's sales count (an order is in one).
+    // The store keeps each order's first sale of the whole ledger (order_first_sales): an order whose
+    // first sale is in the window has no sale before it, of any group or filter, and counts as it is.
+    // Only the others ("began": first sale before the window, or not known while the connection's kept
+    // tables are behind, rebuild_pending) are checked against their earlier sales, found by joining
+    // those few orders to the ledger (h) rather than every earlier sale to the window's orders.
     const p = new Params();
-    const sale = kindSql(MEASURES.sales.kinds, 'ev');
+    const sale = (alias: string) => kindSql(MEASURES.sales.kinds, alias);
     const start = instant(p, q.startMs);
     const currency = p.add(q.currency);
     const inWindow = `SELECT ev.connection_id, ev.order_id, ${groupSelect(q.groupBy, e)}, MIN(ev.instant) AS first_at FROM money_events ev
-      WHERE ${sale} AND ev.order_id IS NOT NULL AND ev.instant >= ${start} AND ev.instant < ${instant(p, q.endMs)} AND ev.currency = ${currency}${filterSql(q.filters, e, p)} GROUP BY 1, 2, 3, 4`;
+      WHERE ${sale('ev')} AND ev.order_id IS NOT NULL AND ev.instant >= ${start} AND ev.instant < ${instant(p, q.endMs)} AND ev.currency = ${currency}${filterSql(q.filters, e, p)} GROUP BY 1, 2, 3, 4`;
+    const o = `SELECT w.connection_id, w.order_id, w.grp_conn, w.grp, w.first_at,
+        CASE WHEN f.first_sale_at >= ${start} AND NOT EXISTS (SELECT 1 FROM rebuild_pending rp WHERE rp.connection_id = w.connection_id) THEN FALSE ELSE TRUE END AS began
+      FROM (${inWindow}) w LEFT JOIN order_first_sales f ON f.connection_id = w.connection_id AND f.order_id = w.order_id`;
     const e2 = eventCol('e2');
-    const sameGroup = q.groupBy ? ` AND ${e2(q.groupBy)} IS NOT DISTINCT FROM o.grp` : '';
-    const earlier = `SELECT 1 FROM money_events e2 WHERE e2.connection_id = o.connection_id AND e2.order_id = o.order_id AND ${kindSql(MEASURES.sales.kinds, 'e2')}
-      AND e2.instant < ${start} AND e2.currency = ${currency}${sameGroup}${filterSql(q.filters, e2, p)}`;
+    const h = `SELECT DISTINCT e2.connection_id, e2.order_id${q.groupBy ? `, ${e2(q.groupBy)} AS grp` : ''}
+      FROM money_events e2 JOIN o b ON b.began AND e2.connection_id = b.connection_id AND e2.order_id = b.order_id
+      WHERE ${sale('e2')} AND e2.instant < ${start} AND e2.currency = ${currency}${filterSql(q.filters, e2, p)}`;
+    const sameGroup = q.groupBy ? ' AND h.grp IS NOT DISTINCT FROM o.grp' : '';
     const bucket = q.bucket('o.first_at', p);
-    const sql = `SELECT ${bucket} AS bucket, o.grp_conn AS grp_conn, o.grp AS grp, COUNT(*) AS orders FROM (${inWindow}) o WHERE NOT EXISTS (${earlier}) GROUP BY 1, 2, 3`;
+    const sql = `WITH o AS MATERIALIZED (${o}), h AS (${h})
+      SELECT ${bucket} AS bucket, o.grp_conn AS grp_conn, o.grp AS grp, COUNT(*) AS orders FROM o
+      WHERE NOT o.began OR NOT EXISTS (SELECT 1 FROM h WHERE h.connection_id = o.connection_id AND h.order_id = o.order_id${sameGroup}) GROUP BY 1, 2, 3`;
     for (const r of await store.query(sql, p.values)) slot(out, String(r.bucket), key(r)).orders += n(r.orders);
   }
   {

@@ -14,6 +14,7 @@ import { DAY } from '../core/time.js';
 import { addEvent, EVENT_MEASURES, FIRST_SALE_MEASURES, kindSql, TOTAL_COLUMNS, measureSql, MEASURES, moneySql, netOf, TOTALS, type MoneyEvent, type TotalName } from '../ledger/index.js';
 import { ageDaysSql, type SqlDialect } from './dialect.js';
 import type { StoreContext } from './driver.js';
+import { rebuildOrderFirstSalesSql } from './order-first-sales.js';
 import { COHORT_AGES, EVENT_SLOTS, type Row } from './tables.js';
 
 export const SLOT_MS = 15 * 60_000;
@@ -215,6 +216,7 @@ export function rebuildAggregatesSql(d: SqlDialect, byConnection: boolean): stri
        FROM ${FACT_EVENTS}
        WHERE ${w('f.')} GROUP BY 1, 2, 3, 4
        HAVING ${measureSql('net', 'e')} <> 0`,
+    ...rebuildOrderFirstSalesSql(byConnection),
   ];
 }
 

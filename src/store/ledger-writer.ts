@@ -7,6 +7,7 @@ import { bookedEvents, voidLookups, withDisputeHistory, VOID_TYPE, AUTHORIZE_TYP
 import { AgeDeltas, applyAgeDeltasSql, applySlotDeltas, rebuildAggregatesSql, SlotDeltas, type EventFacts, type FirstSale } from './aggregates.js';
 import { dedupeByKey, idList, type StoreContext } from './driver.js';
 import { Facts, small } from './facts.js';
+import { keepOrderFirstSales } from './order-first-sales.js';
 import { AGG_AGE_DELTA, ENTITY_TABLES, MIDS, MONEY_EVENTS, ORDER_ITEMS, PURCHASE_TRANSACTIONS, QUARANTINE, SYNC_PAGES, TRANSACTIONS, type PageRow, type Row } from './tables.js';
 import type { LedgerWriter, PageWrite, WriteOptions } from './store.js';
 
@@ -263,10 +264,11 @@ export class SqlLedgerWriter implements LedgerWriter {
     if (extra.length > 0) removed.push(...(await this.db.query(byEvent + this.returning, eventIds)).map(asRemoved));
     for (const r of removed) if (r.customer_id !== null) customers.add(r.customer_id);
     // Orders: read between the delete and the insert, so old and new first sales both follow from it.
-    const { slots, first } = await this.ledgerLookups(connectionId, removed, evRows);
+    const { slots, first, moved } = await this.ledgerLookups(connectionId, removed, evRows);
     if (evRows.length > 0) await this.db.insert(MONEY_EVENTS, evRows, cid);
     for (const e of evRows) if (e.customer_id !== null) customers.add(e.customer_id);
     await this.eventsChanged(connectionId, removed, evRows, slots, first);
+    await keepOrderFirstSales(this.ctx, connectionId, moved);
     if (customers.size > 0) await this.facts.touch(connectionId, customers, upkeep === 'deferFacts');
   }
 
@@ -276,8 +278,10 @@ export class SqlLedgerWriter implements LedgerWriter {
    * first sale to that of their new one; and the first sale of every customer with facts among these
    * events (eventsChanged). Called after the removals, before the additions are stored.
    */
-  private async ledgerLookups(connectionId: string, removed: RemovedEvent[], added: MoneyEvent[]): Promise<{ slots: SlotDeltas; first: Map<number, FirstSale> }> {
+  private async ledgerLookups(connectionId: string, removed: RemovedEvent[], added: MoneyEvent[]): Promise<{ slots: SlotDeltas; first: Map<number, FirstSale>; moved: Map<string, number | null> }> {
     const d = new SlotDeltas();
+    // Orders whose first sale moves: the new one (epoch ms), or null with no sale left (order-first-sales.ts).
+    const moved = new Map<string, number | null>();
     // An order's sales are in one currency, the order's: an order is counted in its first sale's currency.
     const currencyOf = new Map<string, string>();
     const minOf = (rows: { kind: string; order_id: string | null; instant: number; currency: string }[]) => {
@@ -315,16 +319,17 @@ export class SqlLedgerWriter implements LedgerWriter {
         if (!currencyOf.has(String(r.id))) currencyOf.set(String(r.id), String(r.c));
       } else first.set(Number(r.id), { ms: Number(r.m), currency: String(r.c), acquiredBefore: r.b === true });
     }
-    if (lookup.length === 0) return { slots: d, first };
+    if (lookup.length === 0) return { slots: d, first, moved };
     for (const o of orders) {
       const before = Math.min(rest.get(o) ?? Infinity, gone.get(o) ?? Infinity);
       const after = Math.min(rest.get(o) ?? Infinity, come.get(o) ?? Infinity);
       if (before === after) continue;
+      moved.set(o, after === Infinity ? null : after);
       const currency = currencyOf.get(o) ?? '';
       if (before !== Infinity) d.count('orders', { ms: before, currency }, -1);
       if (after !== Infinity) d.count('orders', { ms: after, currency }, 1);
     }
-    return { slots: d, first };
+    return { slots: d, first, moved };
   }
 
   /**

@@ -308,6 +308,9 @@ export const COHORT_SLOTS = table('cohort_slots', ['connection_id', 'currency', 
 /** Net revenue of those customers by whole days since each one's own first sale. */
 export const COHORT_AGES = table('cohort_ages', ['connection_id', 'currency', 'slot', 'age_days'], { connection_id: 'text', currency: 'text', slot: 'instant', age_days: 'int', net_cents: 'bigint' });
 
+/** The instant of each order's first sale in the ledger (store/order-first-sales.ts, migration 18). */
+export const ORDER_FIRST_SALES = table('order_first_sales', ['connection_id', 'order_id'], { connection_id: 'text', order_id: 'text', first_sale_at: 'instant' });
+
 /** Scratch tables of the maintenance (filled and emptied inside one write transaction). */
 export const AGG_AGE_DELTA = table('agg_age_delta', ['connection_id', 'currency', 'slot', 'age_days'], { connection_id: 'text', currency: 'text', slot: 'instant', age_days: 'int', net_cents: 'bigint' });
 export const AGG_TOUCHED_SLOTS = table('agg_touched_slots', ['connection_id', 'currency', 'slot'], { connection_id: 'text', currency: 'text', slot: 'instant' });
@@ -421,6 +424,7 @@ export const READABLE_TABLES = {
   event_slots: EVENT_SLOTS,
   cohort_slots: COHORT_SLOTS,
   cohort_ages: COHORT_AGES,
+  order_first_sales: ORDER_FIRST_SALES,
   mids: MIDS,
   purchase_transactions: PURCHASE_TRANSACTIONS,
   order_items: ORDER_ITEMS,

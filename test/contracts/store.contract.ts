@@ -98,9 +98,9 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     });
 
     it('migrates to the latest version, and again is a no-op', async () => {
-      expect(await store.schemaVersion()).toBe(14);
-      expect(await store.migrate()).toBe(14);
-      expect(await store.schemaVersion()).toBe(14);
+      expect(await store.schemaVersion()).toBe(18);
+      expect(await store.migrate()).toBe(18);
+      expect(await store.schemaVersion()).toBe(18);
       // Migration 5 dropped the scratch table that migration 4 created.
       await expect(store.query('SELECT COUNT(*) AS n FROM agg_slot_delta')).rejects.toThrow(/agg_slot_delta/);
     });
@@ -314,7 +314,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     async function expectAggregatesCurrent(label: string): Promise<void> {
       const read = async () => {
         const out: Record<string, Row[]> = {};
-        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages'] as const) {
+        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales'] as const) {
           out[t] = (await store.readRows(t, connectionId)).filter((r) =>
             Object.entries(r).some(([k, v]) => !['connection_id', 'slot', 'age_days', 'last_first_sale_at'].includes(k) && Number(v) !== 0),
           );
@@ -388,6 +388,10 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       }
       const keptAges = new Map((await store.readRows('cohort_ages', connectionId)).map((r) => [`${Number(r.slot)}|${r.age_days}`, Number(r.net_cents)]));
       expect(keptAges).toEqual(new Map([...ages].filter(([, v]) => v !== 0)));
+      // order_first_sales: each order's earliest sale in the ledger.
+      const orderFirst = new Map<string, number>();
+      for (const e of events) if (e.kind === 'sale' && e.order_id !== null) orderFirst.set(e.order_id, Math.min(orderFirst.get(e.order_id) ?? Infinity, e.instant));
+      expect(new Map((await store.readRows('order_first_sales', connectionId)).map((r) => [r.order_id, Number(r.first_sale_at)]))).toEqual(orderFirst);
     });
 
     it('keeps the summary and cohort pre-aggregates at write time, slot by slot', async () => {
@@ -550,7 +554,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       await store.writePage(first(kept));
       const read = async (cid: string) => {
         const out: Record<string, Row[]> = {};
-        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'customer_facts', 'money_events'] as const) {
+        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'customer_facts', 'money_events'] as const) {
           out[t] = (await store.readRows(t, cid)).map(({ connection_id: _, ...r }) => r);
         }
         return out;
@@ -563,7 +567,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       expect(await store.countRows('facts_dirty', connectionId)).toBe(1);
       expect(await store.countRows('rebuild_pending', kept)).toBe(0);
       const behind = await read(connectionId);
-      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'customer_facts'] as const) expect(behind[t], t).toEqual(before[t]);
+      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'customer_facts'] as const) expect(behind[t], t).toEqual(before[t]);
       expect(behind.money_events).toEqual((await read(kept)).money_events);
       // Rebuilding the aggregates alone (repair) leaves the rebuild pending: the facts are behind too.
       await store.rebuildAggregates(connectionId);
@@ -740,7 +744,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       const kept = await Promise.all(tables.map((t) => store.readRows(t, connectionId)));
       // Back to the schema of version 3: no pre-aggregates, the facts' old columns (refunds without chargebacks),
       // nothing migration 8 added.
-      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'agg_age_delta', 'agg_touched_slots', 'rebuild_pending', 'mids', 'coupons', 'purchase_transactions', 'quarantine', 'coverage', 'order_items', 'mid_alert_rules']) await store.query(`DROP TABLE ${t}`);
+      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'agg_age_delta', 'agg_touched_slots', 'rebuild_pending', 'mids', 'coupons', 'purchase_transactions', 'quarantine', 'coverage', 'order_items', 'mid_alert_rules']) await store.query(`DROP TABLE ${t}`);
       for (const t of ['product_costs', 'processing_costs', 'affiliate_payouts', 'ad_spend', 'cost_changes', 'cost_events']) await store.query(`DROP TABLE ${t}`);
       // (DuckDB drops a column only from a table no index depends on: the name index goes and comes back.)
       await store.query('DROP INDEX connections_name');
@@ -753,7 +757,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       await store.query('ALTER TABLE customer_facts RENAME COLUMN chargebacks_cents TO chargeback_cents');
       await store.query('UPDATE customer_facts SET refund_cents = refund_cents - chargeback_cents');
       await store.query('DELETE FROM schema_migrations WHERE version >= 4');
-      expect(await store.migrate()).toBe(14);
+      expect(await store.migrate()).toBe(18);
       expect(await Promise.all(tables.map((t) => store.readRows(t, connectionId)))).toEqual(kept);
       expect(kept[0]).toMatchObject([{ customer_id: 7, refunds_cents: 100, chargebacks_cents: 100 }, { customer_id: 8, refunds_cents: 50, chargebacks_cents: 0 }]);
     });
@@ -773,7 +777,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       await store.query('DROP TABLE mid_alert_rules');
       // Migration 12 alone is undone: a store that ran the later ones (14) without it gets it on its own.
       await store.query('DELETE FROM schema_migrations WHERE version = 12');
-      expect(await store.migrate()).toBe(14);
+      expect(await store.migrate()).toBe(18);
       const got = (await store.readRows('money_events', connectionId)).map((e) => [e.transaction_id, e.card_brand, e.card_bin, e.reason, e.recycle_number]);
       // The same network ledger/cards.ts reads from a transaction (a BIN of fewer than 6 digits is none).
       expect(got).toEqual(cards.map(([id, type, bin]) => [id, cardBrandOf(type, bin), binOf(bin), null, null]));
