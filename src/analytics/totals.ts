@@ -72,21 +72,28 @@ export async function readTotals(store: ReportReader, q: TotalsQuery): Promise<T
     const p = new Params();
     const sale = (alias: string) => kindSql(MEASURES.sales.kinds, alias);
     const start = instant(p, q.startMs);
+    const end = instant(p, q.endMs);
     const currency = p.add(q.currency);
     const inWindow = `SELECT ev.connection_id, ev.order_id, ${groupSelect(q.groupBy, e)}, MIN(ev.instant) AS first_at FROM money_events ev
-      WHERE ${sale('ev')} AND ev.order_id IS NOT NULL AND ev.instant >= ${start} AND ev.instant < ${instant(p, q.endMs)} AND ev.currency = ${currency}${filterSql(q.filters, e, p)} GROUP BY 1, 2, 3, 4`;
-    const o = `SELECT w.connection_id, w.order_id, w.grp_conn, w.grp, w.first_at,
-        CASE WHEN f.first_sale_at >= ${start} AND NOT EXISTS (SELECT 1 FROM rebuild_pending rp WHERE rp.connection_id = w.connection_id) THEN FALSE ELSE TRUE END AS began
-      FROM (${inWindow}) w LEFT JOIN order_first_sales f ON f.connection_id = w.connection_id AND f.order_id = w.order_id`;
+      WHERE ${sale('ev')} AND ev.order_id IS NOT NULL AND ev.instant >= ${start} AND ev.instant < ${end} AND ev.currency = ${currency}${filterSql(q.filters, e, p)} GROUP BY 1, 2, 3, 4`;
+    // The orders that began in the window, read by their first sale's instant (a range of the table, not
+    // all of it); a connection left behind by a backfill has none there, so all of its orders are checked.
+    const began = `SELECT connection_id, order_id FROM order_first_sales WHERE first_sale_at >= ${start} AND first_sale_at < ${end}
+        AND connection_id NOT IN (SELECT connection_id FROM rebuild_pending)`;
+    const o = `SELECT w.connection_id, w.order_id, w.grp_conn, w.grp, w.first_at, f.order_id IS NULL AS began
+      FROM (${inWindow}) w LEFT JOIN (${began}) f ON f.connection_id = w.connection_id AND f.order_id = w.order_id`;
+    // h: the earlier sales of the orders that began before, one row per order and group (a join, so no
+    // row of o is repeated).
     const e2 = eventCol('e2');
-    const h = `SELECT DISTINCT e2.connection_id, e2.order_id${q.groupBy ? `, ${e2(q.groupBy)} AS grp` : ''}
+    const h = `SELECT DISTINCT e2.connection_id, e2.order_id, ${q.groupBy ? e2(q.groupBy) : 'NULL'} AS grp
       FROM money_events e2 JOIN o b ON b.began AND e2.connection_id = b.connection_id AND e2.order_id = b.order_id
       WHERE ${sale('e2')} AND e2.instant < ${start} AND e2.currency = ${currency}${filterSql(q.filters, e2, p)}`;
     const sameGroup = q.groupBy ? ' AND h.grp IS NOT DISTINCT FROM o.grp' : '';
     const bucket = q.bucket('o.first_at', p);
     const sql = `WITH o AS MATERIALIZED (${o}), h AS (${h})
-      SELECT ${bucket} AS bucket, o.grp_conn AS grp_conn, o.grp AS grp, COUNT(*) AS orders FROM o
-      WHERE NOT o.began OR NOT EXISTS (SELECT 1 FROM h WHERE h.connection_id = o.connection_id AND h.order_id = o.order_id${sameGroup}) GROUP BY 1, 2, 3`;
+      SELECT ${bucket} AS bucket, o.grp_conn AS grp_conn, o.grp AS grp, COUNT(*) AS orders
+      FROM o LEFT JOIN h ON h.connection_id = o.connection_id AND h.order_id = o.order_id${sameGroup}
+      WHERE NOT o.began OR h.order_id IS NULL GROUP BY 1, 2, 3`;
     for (const r of await store.query(sql, p.values)) slot(out, String(r.bucket), key(r)).orders += n(r.orders);
   }
   {
