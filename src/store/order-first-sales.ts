@@ -25,12 +25,13 @@ export function rebuildOrderFirstSalesSql(byConnection: boolean): string[] {
 
 /**
  * Writes the orders whose first sale a ledger write moved: order id -> the new first sale (epoch ms), or
- * null when the order has no sale left. Inside the write's transaction.
+ * null when the order has no sale left. Inside the write's transaction. The moved rows are upserted by
+ * key (an order new to the ledger, most of a sync's, needs no delete); only orders left without a sale
+ * are deleted, which on DuckDB is a scan of the table.
  */
 export async function keepOrderFirstSales(ctx: StoreContext, connectionId: string, moved: ReadonlyMap<string, number | null>): Promise<void> {
-  if (moved.size === 0) return;
-  const ids = await ctx.db.textSet('order', [...moved.keys()]);
-  await ctx.db.exec(`DELETE FROM order_first_sales WHERE connection_id = $1 AND order_id IN (${ids})`, [connectionId]);
+  const gone = [...moved].filter(([, at]) => at === null).map(([id]) => id);
+  if (gone.length > 0) await ctx.db.exec(`DELETE FROM order_first_sales WHERE connection_id = $1 AND order_id IN (${await ctx.db.textSet('order', gone)})`, [connectionId]);
   const rows = [...moved].filter((e): e is [string, number] => e[1] !== null).map(([order_id, first_sale_at]) => ({ order_id, first_sale_at }));
-  if (rows.length > 0) await ctx.db.insert(ORDER_FIRST_SALES, rows, { connection_id: connectionId });
+  if (rows.length > 0) await ctx.db.upsert(ORDER_FIRST_SALES, rows, { connection_id: connectionId });
 }
