@@ -7,6 +7,7 @@
 import type { Cents } from '../core/money.js';
 import { UsageError } from '../core/errors.js';
 import { DAY, FIRST_YEAR, LAST_YEAR, localDate, startOfLocalDay } from '../core/time.js';
+import { coreEnd, coreStart, isKeyBound } from '../store/cohort-months.js';
 import type { ReportReader } from '../store/store.js';
 import { divRoundMinor } from './arith.js';
 import { compareGroups, groupFromId, groupId, groupOf, type Dimension, type Group } from './dimensions.js';
@@ -225,40 +226,124 @@ async function ledgerSpan(store: ReportReader, margin: boolean): Promise<{ start
   return { startMs: n(lo), endMs: n(hi) + 1 };
 }
 
+/** Net revenue per cohort (cohortKey) and k, the calendar months since the cohort's month. */
+type MonthSums = Map<string, Map<number, number>>;
+
+function addMonth(sums: MonthSums, key: string, k: number, cents: number): void {
+  let m = sums.get(key);
+  if (!m) sums.set(key, (m = new Map()));
+  m.set(k, (m.get(k) ?? 0) + cents);
+}
+
 /**
- * The cohort triangle by month: monthly cohorts (viewer zone); cell k holds net revenue per customer of
- * events in the acquisition month through k calendar months later, complete once that month has ended.
- * Cells of months that have not started are left out.
+ * The triangle's sums over the ledger and the facts (every breakdown and the margin basis): each event of
+ * the cohorts' customers by its calendar month in the viewer zone. `firstSales` restricts the customers to
+ * those whose first sale lies in one of the given [start, end) windows (epoch ms).
  */
-export async function cohortTriangle(store: ReportReader, q: Omit<CohortQuery, 'by' | 'horizons'>): Promise<TriangleReport> {
-  const cq: CohortQuery = { ...q, by: 'month' };
-  checkReportRange(cq, 'month');
-  checkAsOf(q.asOf);
-  const zone = reportZone({ ...q, basis: 'event' });
-  const asOf = q.asOf ?? Date.now();
-  const sizes = await cohortSizes(store, cq, zone);
+async function triangleSumsFromLedger(store: ReportReader, q: CohortQuery, zone: string, firstSales?: [number, number][]): Promise<MonthSums> {
+  const sums: MonthSums = new Map();
+  if (firstSales?.length === 0) return sums;
   const p = new Params();
-  const b = cohortBase(store, cq, zone, p);
+  const b = cohortBase(store, q, zone, p);
   // Each event's calendar month (year * 12 + month - 1) in the viewer zone, by an offset table over the
   // span of the ledger (no zone database call per event); k is counted here from the cohort's month.
   const r = instantRange(q.from, q.to, zone);
   const span = await ledgerSpan(store, q.margin === true);
   const local = store.sql.localDateInRange(p.add, 'e.instant', zone, Math.min(span.startMs, r.startMs), Math.max(span.endMs, r.endMs));
+  const within = firstSales
+    ? ` AND (${firstSales.map(([lo, hi]) => `(f.first_sale_at >= ${store.sql.instantParam(p.add, lo)} AND f.first_sale_at < ${store.sql.instantParam(p.add, hi)})`).join(' OR ')})`
+    : '';
   const rows = await store.query(
     `SELECT ${b.bucket} AS bucket, ${b.group}, EXTRACT(YEAR FROM ${local}) * 12 + EXTRACT(MONTH FROM ${local}) - 1 AS m, SUM(e.amount_cents) AS cents
      FROM ${b.from} ${cohortEvents(q)}
-     WHERE ${b.where} GROUP BY 1, 2, 3, 4`,
+     WHERE ${b.where}${within} GROUP BY 1, 2, 3, 4`,
     p.values,
   );
-  const byKey = new Map<string, Map<number, number>>();
-  for (const row of rows) {
-    const key = cohortKey(q, row);
-    let m = byKey.get(key);
-    if (!m) byKey.set(key, (m = new Map()));
-    // An event before its customer's first sale (a refund dated earlier) counts in month 0.
-    const k = Math.max(n(row.m) - monthIndex(String(row.bucket)), 0);
-    m.set(k, (m.get(k) ?? 0) + n(row.cents));
+  // An event before its customer's first sale (a refund dated earlier) counts in month 0.
+  for (const row of rows) addMonth(sums, cohortKey(q, row), Math.max(n(row.m) - monthIndex(String(row.bucket)), 0), n(row.cents));
+  return sums;
+}
+
+/** True when the triangle pre-aggregate (cohort_months) answers a query: as cohort LTV's, and not on the margin basis. */
+export function triangleAggregateAnswers(q: Pick<CohortQuery, 'groupBy' | 'filters' | 'margin'>): boolean {
+  return cohortAggregateAnswers(q) && !q.margin;
+}
+
+/**
+ * The triangle's cohort sizes and sums from the pre-aggregates (cohort_slots, cohort_months; the store's
+ * cohort-months.ts explains the keys): every cohort key is read with its month in the viewer zone,
+ * found by comparing it with the local starts of the months. A range bound inside a month's core (a
+ * range not of whole months in the viewer zone) splits that core's key: the customers of the part of
+ * that core inside the range are read from the ledger instead (at most two partial cores).
+ */
+async function triangleFromAggregate(store: ReportReader, q: CohortQuery, zone: string, asOf: number): Promise<{ sizes: Map<string, CohortSize>; sums: MonthSums }> {
+  const r = instantRange(q.from, q.to, zone);
+  const aggLo = isKeyBound(r.startMs) ? r.startMs : coreEnd(r.startMs);
+  const aggHi = isKeyBound(r.endMs) ? r.endMs : coreStart(r.endMs);
+  const windows: [number, number][] = [];
+  if (aggLo >= aggHi) windows.push([r.startMs, r.endMs]);
+  else {
+    if (aggLo > r.startMs) windows.push([r.startMs, aggLo]);
+    if (aggHi < r.endMs) windows.push([aggHi, r.endMs]);
   }
+  const sums = await triangleSumsFromLedger(store, q, zone, windows);
+  // The local start of every month from the range's first to the one after "now" (an event of a later
+  // month is in no shown cell; one before the cohort's month counts in month 0).
+  const first = monthIndex(r.from);
+  const last = Math.max(monthIndex(r.to), monthIndex(localDate(asOf, zone)) + 1);
+  const starts: [number, number][] = [];
+  for (let m = last; m > first; m--) starts.push([m, startOfLocalDay(monthDate(m), zone)]);
+  const monthOf = (col: string) => (starts.length === 0 ? String(first) : `CASE ${starts.map(([m, ms]) => `WHEN ${col} >= ${ms} THEN ${m}`).join(' ')} ELSE ${first} END`);
+  const p = new Params();
+  const conn = filterSql(q.filters ?? [], () => 's.connection_id', p);
+  const currency = p.add(q.currency);
+  if (aggLo < aggHi) {
+    const rows = await store.query(
+      `SELECT ${monthOf('s.cohort_key')} AS c, ${monthOf('s.event_key')} AS m, SUM(s.net_cents) AS cents FROM cohort_months s
+       WHERE s.cohort_key >= ${aggLo} AND s.cohort_key < ${aggHi} AND s.currency = ${currency}${conn} GROUP BY 1, 2`,
+      p.values,
+    );
+    for (const row of rows) addMonth(sums, `${monthDate(n(row.c))}|`, Math.max(n(row.m) - n(row.c), 0), n(row.cents));
+  }
+  // Sizes: cohort_slots by viewer-zone day (integer arithmetic), rolled up to months here.
+  const sp = new Params();
+  const day = store.sql.localDay(sp.add, 's.slot', zone, r.startMs, r.endMs);
+  const where = `s.slot >= ${store.sql.instantParam(sp.add, r.startMs)} AND s.slot < ${store.sql.instantParam(sp.add, r.endMs)} AND s.currency = ${sp.add(q.currency)}${filterSql(q.filters ?? [], () => 's.connection_id', sp)}`;
+  const sizeRows = await store.query(`SELECT ${day} AS d, SUM(s.customers) AS customers FROM cohort_slots s WHERE ${where} GROUP BY 1`, sp.values);
+  const byMonth = new Map<string, number>();
+  for (const row of sizeRows) {
+    const start = periodStart(store.sql.dayOf(row.d), 'month');
+    byMonth.set(start, (byMonth.get(start) ?? 0) + n(row.customers));
+  }
+  const sizes = new Map<string, CohortSize>();
+  for (const [start, customers] of [...byMonth.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (customers > 0) sizes.set(`${start}|`, { start, group: null, customers, lastFirstMs: 0 });
+  }
+  return { sizes, sums };
+}
+
+/** "YYYY-MM-01" of a month index (year * 12 + month - 1). */
+function monthDate(m: number): string {
+  return `${String(Math.floor(m / 12)).padStart(4, '0')}-${String((m % 12) + 1).padStart(2, '0')}-01`;
+}
+
+/**
+ * The cohort triangle by month: monthly cohorts (viewer zone); cell k holds net revenue per customer of
+ * events in the acquisition month through k calendar months later, complete once that month has ended.
+ * Cells of months that have not started are left out. From the pre-aggregate (cohort_months) when it
+ * answers (triangleAggregateAnswers) and no backfill has left it behind, else from the ledger; `source`
+ * forces one ('aggregate' throws when it cannot answer).
+ */
+export async function cohortTriangle(store: ReportReader, q: Omit<CohortQuery, 'by' | 'horizons'>, o: { source?: 'ledger' | 'aggregate' } = {}): Promise<TriangleReport> {
+  const cq: CohortQuery = { ...q, by: 'month' };
+  checkReportRange(cq, 'month');
+  checkAsOf(q.asOf);
+  const zone = reportZone({ ...q, basis: 'event' });
+  const asOf = q.asOf ?? Date.now();
+  if (o.source === 'aggregate' && !triangleAggregateAnswers(q)) throw new RangeError('the triangle aggregate keeps net revenue without breakdowns but the connection');
+  const source = o.source ?? (triangleAggregateAnswers(q) && !(await store.aggregatesBehind()) ? 'aggregate' : 'ledger');
+  const { sizes, sums: byKey } =
+    source === 'aggregate' ? await triangleFromAggregate(store, cq, zone, asOf) : { sizes: await cohortSizes(store, cq, zone), sums: await triangleSumsFromLedger(store, cq, zone) };
   const nowMonth = monthIndex(localDate(asOf, zone));
   const out: TriangleRow[] = [...sizes.entries()].map(([key, s]) => {
     const perMonth = byKey.get(key) ?? new Map<number, number>();

@@ -10,7 +10,7 @@ import { CrmClient } from '../crm/client.js';
 import { startSandbox, type Merchant, type Sandbox } from '../sandbox/index.js';
 import type { Store } from '../store/store.js';
 import { runSync } from '../sync/run.js';
-import { cohortReport } from './cohorts.js';
+import { cohortReport, cohortTriangle } from './cohorts.js';
 import { midReport } from './mids.js';
 import { retentionReport, type RetentionRow } from './retention.js';
 import { seriesReport, summaryReport } from './summary.js';
@@ -217,6 +217,8 @@ async function expectAggregatesEqualLedger(store: Store, asOf: number, to = '202
     expect(await cohortReport(store, q), `cohorts ${by} ${zone}`).toEqual(ledgerCohorts);
     const filtered = { ...q, filters: [{ dimension: 'connection' as const, values: [connectionId] }] };
     expect(await cohortReport(store, filtered), `cohorts ${by} ${zone} by connection`).toEqual(ledgerCohorts);
+    const t = { from: '2025-01-01', to, tz: zone, currency, asOf };
+    expect(await cohortTriangle(store, t), `triangle ${zone}`).toEqual(await cohortTriangle(store, t, { source: 'ledger' }));
     const s = { from: '2025-02-10', to, tz: zone, currency };
     expect(await summaryReport(store, s), `summary ${zone}`).toEqual(await summaryReport(store, s, { source: 'ledger' }));
     expect(await summaryReport(store, { ...s, filters: [{ dimension: 'connection', values: [connectionId] }] }), `summary ${zone} by connection`).toEqual(await summaryReport(store, s, { source: 'ledger' }));
@@ -229,9 +231,9 @@ async function expectAggregatesEqualRebuild(store: Store): Promise<void> {
   const connectionId = String((await store.listConnections())[0]?.connectionId);
   const nonZero = (rows: Record<string, unknown>[]) =>
     rows.filter((r) => Object.entries(r).some(([k, v]) => !['connection_id', 'slot', 'age_days', 'last_first_sale_at'].includes(k) && Number(v) !== 0));
-  const before = await Promise.all((['event_slots', 'cohort_slots', 'cohort_ages'] as const).map(async (t) => nonZero(await store.readRows(t, connectionId))));
+  const before = await Promise.all((['event_slots', 'cohort_slots', 'cohort_ages', 'cohort_months'] as const).map(async (t) => nonZero(await store.readRows(t, connectionId))));
   await store.rebuildAggregates(connectionId);
-  const after = await Promise.all((['event_slots', 'cohort_slots', 'cohort_ages'] as const).map(async (t) => nonZero(await store.readRows(t, connectionId))));
+  const after = await Promise.all((['event_slots', 'cohort_slots', 'cohort_ages', 'cohort_months'] as const).map(async (t) => nonZero(await store.readRows(t, connectionId))));
   expect(before[0]!.length).toBeGreaterThan(0);
   expect(before).toEqual(after);
 }

@@ -16,6 +16,7 @@ import { ageDaysSql, type SqlDialect } from './dialect.js';
 import type { StoreContext } from './driver.js';
 import { rebuildOrderFirstSalesSql } from './order-first-sales.js';
 import { COHORT_AGES, EVENT_SLOTS, type Row } from './tables.js';
+import { rebuildCohortMonthsSql } from './cohort-months.js';
 
 export const SLOT_MS = 15 * 60_000;
 
@@ -217,6 +218,7 @@ export function rebuildAggregatesSql(d: SqlDialect, byConnection: boolean): stri
        WHERE ${w('f.')} GROUP BY 1, 2, 3, 4
        HAVING ${measureSql('net', 'e')} <> 0`,
     ...rebuildOrderFirstSalesSql(byConnection),
+    ...rebuildCohortMonthsSql(d, byConnection),
   ];
 }
 

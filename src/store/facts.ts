@@ -6,6 +6,7 @@
  */
 import { EVENT_MEASURES, FIRST_TOUCH, kindSql, MEASURES, measureSql, moneySql } from '../ledger/index.js';
 import { applyAgeDeltasSql, applySlotDeltas, type FirstSale, COHORT_SLOTS_WHOLE, rebuildAggregatesSql, recomputeAllCohortSlotsSql, recomputeCohortSlotsSql, slotOf, SlotDeltas, stageCustomerAgesSql } from './aggregates.js';
+import { applyMonthDeltasSql, stageCustomerMonthsSql } from './cohort-months.js';
 import { resolveAttribution } from './attribution.js';
 import { CostEvents } from './costs.js';
 import type { StoreContext } from './driver.js';
@@ -148,6 +149,7 @@ export class Facts {
     const ms = (c: string) => this.db.sql.epochMs(c);
     // Their cohort_ages contribution under the old facts leaves; under the new ones it comes back (below).
     await this.db.exec(stageCustomerAgesSql(this.db.sql, ids, -1), [connectionId]);
+    await this.db.exec(stageCustomerMonthsSql(this.db.sql, ids, -1), [connectionId]);
     const first = (r: Row): FirstSale => ({ ms: Number(r.f), currency: String(r.c), acquiredBefore: r.b === true });
     const oldFirst = (
       await this.db.query(`DELETE FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids}) RETURNING ${ms('first_sale_at')} AS f, currency AS c, acquired_before AS b`, [connectionId])
@@ -158,6 +160,8 @@ export class Facts {
     ).map(first);
     await this.db.exec(stageCustomerAgesSql(this.db.sql, ids, 1), [connectionId]);
     for (const sql of applyAgeDeltasSql()) await this.db.exec(sql, [connectionId]);
+    await this.db.exec(stageCustomerMonthsSql(this.db.sql, ids, 1), [connectionId]);
+    for (const sql of applyMonthDeltasSql()) await this.db.exec(sql, [connectionId]);
     await this.moved(connectionId, oldFirst, newFirst);
     await this.costs.refresh(connectionId, ids);
   }

@@ -5,6 +5,7 @@
  */
 import { bookedEvents, voidLookups, withDisputeHistory, VOID_TYPE, AUTHORIZE_TYPE, type DisputeEvent, type MoneyEvent } from '../ledger/index.js';
 import { AgeDeltas, applyAgeDeltasSql, applySlotDeltas, rebuildAggregatesSql, SlotDeltas, type EventFacts, type FirstSale } from './aggregates.js';
+import { applyMonthEvents } from './cohort-months.js';
 import { dedupeByKey, idList, type StoreContext } from './driver.js';
 import { Facts, small } from './facts.js';
 import { keepOrderFirstSales } from './order-first-sales.js';
@@ -356,6 +357,7 @@ export class SqlLedgerWriter implements LedgerWriter {
       await this.db.insert(AGG_AGE_DELTA, ageRows);
       for (const sql of applyAgeDeltasSql()) await this.db.exec(sql, [connectionId]);
     }
+    await applyMonthEvents(this.db, connectionId, [[removed, -1], [added, 1]], first);
   }
 
   async refreshDirtyFacts(connectionId: string, opts: { records?: number } = {}): Promise<number> {

@@ -315,6 +315,10 @@ export const ORDER_FIRST_SALES = table('order_first_sales', ['connection_id', 'o
 export const AGG_AGE_DELTA = table('agg_age_delta', ['connection_id', 'currency', 'slot', 'age_days'], { connection_id: 'text', currency: 'text', slot: 'instant', age_days: 'int', net_cents: 'bigint' });
 export const AGG_TOUCHED_SLOTS = table('agg_touched_slots', ['connection_id', 'currency', 'slot'], { connection_id: 'text', currency: 'text', slot: 'instant' });
 
+/** The cohort triangle's net revenue by first-sale key and event key (epoch ms; cohort-months.ts). Migration 17. */
+export const COHORT_MONTHS = table('cohort_months', ['connection_id', 'currency', 'cohort_key', 'event_key'], { connection_id: 'text', currency: 'text', cohort_key: 'bigint', event_key: 'bigint', net_cents: 'bigint' });
+export const AGG_MONTH_DELTA = table('agg_month_delta', ['connection_id', 'currency', 'cohort_key', 'event_key'], { connection_id: 'text', currency: 'text', cohort_key: 'bigint', event_key: 'bigint', net_cents: 'bigint' });
+
 /**
  * Connections whose customer facts and pre-aggregates a backfill's writes left behind the ledger
  * (deferRebuild): committed with its pages, removed by the rebuild at the end of the run. While a
@@ -425,6 +429,7 @@ export const READABLE_TABLES = {
   cohort_slots: COHORT_SLOTS,
   cohort_ages: COHORT_AGES,
   order_first_sales: ORDER_FIRST_SALES,
+  cohort_months: COHORT_MONTHS,
   mids: MIDS,
   purchase_transactions: PURCHASE_TRANSACTIONS,
   order_items: ORDER_ITEMS,
@@ -437,4 +442,4 @@ export const READABLE_TABLES = {
 export type ReadableTable = keyof typeof READABLE_TABLES;
 
 /** Every table the current schema has (the contract test compares them with the database), scratch tables included. */
-export const ALL_TABLES: TableSpec[] = [...Object.values(READABLE_TABLES), AGG_AGE_DELTA, AGG_TOUCHED_SLOTS];
+export const ALL_TABLES: TableSpec[] = [...Object.values(READABLE_TABLES), AGG_AGE_DELTA, AGG_TOUCHED_SLOTS, AGG_MONTH_DELTA];
