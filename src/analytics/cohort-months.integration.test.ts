@@ -12,6 +12,7 @@ import { cohortTriangle } from './cohorts.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
 const ZONES = ['Pacific/Kiritimati', 'Etc/GMT+12', 'Pacific/Chatham', 'Australia/Lord_Howe', 'America/New_York', 'Asia/Kathmandu', 'UTC'];
 const AS_OF = Date.UTC(2026, 0, 20);
 
@@ -22,11 +23,16 @@ const wall = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T'
  * Instants on the edges of the band around the UTC start of a month: the first instant of the band
  * (14 h before it: the next month on Kiritimati) and the last slot before it starts, the last instant of
  * the band (12 h after: still the previous month at -12) and the core's first, and the quarter hours in
- * between at which Chatham (+12:45/+13:45), Lord Howe (+10:30/+11) and Kathmandu (+5:45) start a month.
+ * between at which Chatham (+12:45/+13:45), Lord Howe (+10:30/+11) and Kathmandu (+5:45) start a month;
+ * and instants inside the neighbouring cores.
  */
 function edges(start: number): number[] {
-  return [-14 * HOUR, -14 * HOUR - 1000, -13 * HOUR - 45 * MIN, -13 * HOUR - 45 * MIN - 1000, -12 * HOUR - 45 * MIN, -11 * HOUR, -10 * HOUR - 30 * MIN - 1000, -5 * HOUR - 45 * MIN, -1000, 0, 5 * HOUR, 12 * HOUR - 1000, 12 * HOUR, 11 * HOUR + 45 * MIN].map((d) => start + d);
+  return [-14 * HOUR, -14 * HOUR - 1000, -13 * HOUR - 45 * MIN, -13 * HOUR - 45 * MIN - 1000, -12 * HOUR - 45 * MIN, -11 * HOUR, -10 * HOUR - 30 * MIN - 1000, -5 * HOUR - 45 * MIN, -1000, 0, 5 * HOUR, 12 * HOUR - 1000, 12 * HOUR, 11 * HOUR + 45 * MIN, ...CORE].map((d) => start + d);
 }
+
+/** Instants inside the cores before and after a month start (where a range not of whole months splits a core). */
+const CORE = [3 * DAY, 9 * DAY + 7 * HOUR, 14 * DAY + 13 * HOUR + 15 * MIN, 19 * DAY + 23 * HOUR].flatMap((d) => [d, -d]);
+const N = 14 + CORE.length;
 
 /** Month starts around which the data lies: DST changes of Lord Howe and Chatham are early April and October, New York's in March and November. */
 const STARTS = [Date.UTC(2025, 1, 1), Date.UTC(2025, 3, 1), Date.UTC(2025, 4, 1), Date.UTC(2025, 9, 1), Date.UTC(2025, 10, 1)];
@@ -45,9 +51,9 @@ function txns(shift = 0): HandTxn[] {
       const order = `O${c}`;
       const base = { cust: c, order, camp: 1, mid: 501 };
       out.push({ ...base, id: id++, type: 'SALE', wall: wall(t + shift), cents: 10_000 + c });
-      const later = edges(STARTS[(si + 1 + (ei % 3)) % STARTS.length]!)[(ei * 5) % 14]!;
+      const later = edges(STARTS[(si + 1 + (ei % 3)) % STARTS.length]!)[(ei * 5) % N]!;
       out.push({ ...base, id: id++, type: 'SALE', wall: wall(Math.max(later, t + HOUR)), cents: 3_000 + c, cycle: 2, order: `${order}b` });
-      out.push({ ...base, id: id++, type: 'REFUND', wall: wall(edges(start)[(ei + 7) % 14]! + (ei % 2 === 0 ? 0 : 3 * HOUR)), cents: 500 + c, parent: id - 3 });
+      out.push({ ...base, id: id++, type: 'REFUND', wall: wall(edges(start)[(ei + 7) % N]! + (ei % 2 === 0 ? 0 : 3 * HOUR)), cents: 500 + c, parent: id - 3 });
       if (c % 3 === 0) out.push({ ...base, id: id++, type: 'REFUND', wall: wall(t - 40 * 24 * HOUR), cents: 100 + c, parent: id - 4 });
     });
   });

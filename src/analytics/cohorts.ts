@@ -237,12 +237,10 @@ function addMonth(sums: MonthSums, key: string, k: number, cents: number): void 
 
 /**
  * The triangle's sums over the ledger and the facts (every breakdown and the margin basis): each event of
- * the cohorts' customers by its calendar month in the viewer zone. `firstSales` restricts the customers to
- * those whose first sale lies in one of the given [start, end) windows (epoch ms).
+ * the cohorts' customers by its calendar month in the viewer zone.
  */
-async function triangleSumsFromLedger(store: ReportReader, q: CohortQuery, zone: string, firstSales?: [number, number][]): Promise<MonthSums> {
+async function triangleSumsFromLedger(store: ReportReader, q: CohortQuery, zone: string): Promise<MonthSums> {
   const sums: MonthSums = new Map();
-  if (firstSales?.length === 0) return sums;
   const p = new Params();
   const b = cohortBase(store, q, zone, p);
   // Each event's calendar month (year * 12 + month - 1) in the viewer zone, by an offset table over the
@@ -250,13 +248,10 @@ async function triangleSumsFromLedger(store: ReportReader, q: CohortQuery, zone:
   const r = instantRange(q.from, q.to, zone);
   const span = await ledgerSpan(store, q.margin === true);
   const local = store.sql.localDateInRange(p.add, 'e.instant', zone, Math.min(span.startMs, r.startMs), Math.max(span.endMs, r.endMs));
-  const within = firstSales
-    ? ` AND (${firstSales.map(([lo, hi]) => `(f.first_sale_at >= ${store.sql.instantParam(p.add, lo)} AND f.first_sale_at < ${store.sql.instantParam(p.add, hi)})`).join(' OR ')})`
-    : '';
   const rows = await store.query(
     `SELECT ${b.bucket} AS bucket, ${b.group}, EXTRACT(YEAR FROM ${local}) * 12 + EXTRACT(MONTH FROM ${local}) - 1 AS m, SUM(e.amount_cents) AS cents
      FROM ${b.from} ${cohortEvents(q)}
-     WHERE ${b.where}${within} GROUP BY 1, 2, 3, 4`,
+     WHERE ${b.where} GROUP BY 1, 2, 3, 4`,
     p.values,
   );
   // An event before its customer's first sale (a refund dated earlier) counts in month 0.
@@ -271,22 +266,23 @@ export function triangleAggregateAnswers(q: Pick<CohortQuery, 'groupBy' | 'filte
 
 /**
  * The triangle's cohort sizes and sums from the pre-aggregates (cohort_slots, cohort_months; the store's
- * cohort-months.ts explains the keys): every cohort key is read with its month in the viewer zone,
- * found by comparing it with the local starts of the months. A range bound inside a month's core (a
- * range not of whole months in the viewer zone) splits that core's key: the customers of the part of
- * that core inside the range are read from the ledger instead (at most two partial cores).
+ * cohort-months.ts explains the keys): every cohort and event key is read with its month in the viewer
+ * zone, found by comparing it with the local starts of the months. A range bound inside a month's core
+ * (a range not of whole months in the viewer zone) splits that core's month key: the part of that core
+ * inside the range is read from the rows kept by first-sale slot (at most two partial cores).
  */
 async function triangleFromAggregate(store: ReportReader, q: CohortQuery, zone: string, asOf: number): Promise<{ sizes: Map<string, CohortSize>; sums: MonthSums }> {
   const r = instantRange(q.from, q.to, zone);
   const aggLo = isKeyBound(r.startMs) ? r.startMs : coreEnd(r.startMs);
   const aggHi = isKeyBound(r.endMs) ? r.endMs : coreStart(r.endMs);
-  const windows: [number, number][] = [];
-  if (aggLo >= aggHi) windows.push([r.startMs, r.endMs]);
+  // [lo, hi) windows of cohort keys: by month key, and by slot (inside split cores only).
+  const monthWindows: [number, number][] = aggLo < aggHi ? [[aggLo, aggHi]] : [];
+  const slotWindows: [number, number][] = [];
+  if (aggLo >= aggHi) slotWindows.push([r.startMs, r.endMs]);
   else {
-    if (aggLo > r.startMs) windows.push([r.startMs, aggLo]);
-    if (aggHi < r.endMs) windows.push([aggHi, r.endMs]);
+    if (aggLo > r.startMs) slotWindows.push([r.startMs, aggLo]);
+    if (aggHi < r.endMs) slotWindows.push([aggHi, r.endMs]);
   }
-  const sums = await triangleSumsFromLedger(store, q, zone, windows);
   // The local start of every month from the range's first to the one after "now" (an event of a later
   // month is in no shown cell; one before the cohort's month counts in month 0).
   const first = monthIndex(r.from);
@@ -297,14 +293,17 @@ async function triangleFromAggregate(store: ReportReader, q: CohortQuery, zone: 
   const p = new Params();
   const conn = filterSql(q.filters ?? [], () => 's.connection_id', p);
   const currency = p.add(q.currency);
-  if (aggLo < aggHi) {
-    const rows = await store.query(
-      `SELECT ${monthOf('s.cohort_key')} AS c, ${monthOf('s.event_key')} AS m, SUM(s.net_cents) AS cents FROM cohort_months s
-       WHERE s.cohort_key >= ${aggLo} AND s.cohort_key < ${aggHi} AND s.currency = ${currency}${conn} GROUP BY 1, 2`,
-      p.values,
-    );
-    for (const row of rows) addMonth(sums, `${monthDate(n(row.c))}|`, Math.max(n(row.m) - n(row.c), 0), n(row.cents));
-  }
+  const wanted = [...monthWindows.map((w) => ['NOT s.by_slot', w] as const), ...slotWindows.map((w) => ['s.by_slot', w] as const)].map(
+    ([flag, [lo, hi]]) => `(${flag} AND s.cohort_key >= ${lo} AND s.cohort_key < ${hi})`,
+  );
+  const rows = await store.query(
+    `SELECT ${monthOf('s.cohort_key')} AS c, ${monthOf('s.event_key')} AS m, SUM(s.net_cents) AS cents FROM cohort_months s
+     WHERE s.currency = ${currency}${conn} AND (${wanted.join(' OR ')}) GROUP BY 1, 2`,
+    p.values,
+  );
+  const sums: MonthSums = new Map();
+  // An event before its customer's first sale (a refund dated earlier) counts in month 0.
+  for (const row of rows) addMonth(sums, `${monthDate(n(row.c))}|`, Math.max(n(row.m) - n(row.c), 0), n(row.cents));
   // Sizes: cohort_slots by viewer-zone day (integer arithmetic), rolled up to months here.
   const sp = new Params();
   const day = store.sql.localDay(sp.add, 's.slot', zone, r.startMs, r.endMs);

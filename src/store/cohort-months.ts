@@ -14,7 +14,10 @@
  *
  * Keys are epoch milliseconds (BIGINT). The triangle (analytics/cohorts.ts) reads a key's month in the
  * viewer's zone; a range of whole viewer months (bounds at local midnights of a 1st, inside a band or on
- * its edge) selects cohort keys exactly. Kept like cohort_ages (aggregates.ts): an event added or removed
+ * its edge) selects cohort keys exactly. A range bound inside a core (a range not of whole months) splits
+ * that core's cohort key, so the customers first sold in a core are kept a second time by the slot of
+ * their first sale (rows with by_slot; event keys as above): a report reads those rows for the part of a
+ * split core inside its range, and the month keys (NOT by_slot) for the rest. Kept like cohort_ages (aggregates.ts): an event added or removed
  * moves its cell under its customer's facts as they stand (MonthDeltas); a customer whose facts are
  * recomputed moves their whole contribution (stageCustomerMonthsSql with -1, then +1); rebuilt by
  * rebuildCohortMonthsSql. Only events in the customer's currency, declines aside, of customers acquired
@@ -66,21 +69,30 @@ export function isKeyBound(ms: number): boolean {
 
 /** Deltas of cohort_months rows (one connection), as AgeDeltas keeps cohort_ages'. */
 export class MonthDeltas {
-  private readonly cells = new Map<string, { currency: string; cohort: number; event: number; cents: number }>();
+  private readonly cells = new Map<string, { currency: string; bySlot: boolean; cohort: number; event: number; cents: number }>();
 
   /** An event of a customer whose first sale is `first`, added (+1) or removed (-1). */
   event(first: FirstSale, e: EventFacts, sign: 1 | -1): void {
     if (e.currency !== first.currency || first.acquiredBefore) return;
-    const cohort = monthKeyOf(first.ms);
     const event = monthKeyOf(e.instant);
-    const k = `${first.currency}|${cohort}|${event}`;
-    const c = this.cells.get(k) ?? { currency: first.currency, cohort, event, cents: 0 };
-    c.cents += sign * netOf(e);
+    const cohort = monthKeyOf(first.ms);
+    this.add(first.currency, false, cohort, event, sign * netOf(e));
+    // A first sale in a core is kept by its slot too (a range bound may split the core).
+    const slot = Math.floor(first.ms / SLOT_MS) * SLOT_MS;
+    if (cohort === coreStart(first.ms)) this.add(first.currency, true, slot, event, sign * netOf(e));
+  }
+
+  private add(currency: string, bySlot: boolean, cohort: number, event: number, cents: number): void {
+    const k = `${currency}|${bySlot}|${cohort}|${event}`;
+    const c = this.cells.get(k) ?? { currency, bySlot, cohort, event, cents: 0 };
+    c.cents += cents;
     this.cells.set(k, c);
   }
 
   rows(connectionId: string): Row[] {
-    return [...this.cells.values()].filter((c) => c.cents !== 0).map((c) => ({ connection_id: connectionId, currency: c.currency, cohort_key: c.cohort, event_key: c.event, net_cents: c.cents }));
+    return [...this.cells.values()]
+      .filter((c) => c.cents !== 0)
+      .map((c) => ({ connection_id: connectionId, currency: c.currency, by_slot: c.bySlot, cohort_key: c.cohort, event_key: c.event, net_cents: c.cents }));
   }
 }
 
@@ -89,9 +101,9 @@ export function applyMonthDeltasSql(): string[] {
   const cols = COHORT_MONTHS.columns.map((c) => c.name).join(', ');
   return [
     `INSERT INTO cohort_months (${cols}) SELECT ${cols} FROM agg_month_delta WHERE connection_id = $1
-     ON CONFLICT (connection_id, currency, cohort_key, event_key) DO UPDATE SET net_cents = cohort_months.net_cents + EXCLUDED.net_cents`,
+     ON CONFLICT (connection_id, currency, by_slot, cohort_key, event_key) DO UPDATE SET net_cents = cohort_months.net_cents + EXCLUDED.net_cents`,
     `DELETE FROM cohort_months WHERE connection_id = $1 AND net_cents = 0 AND EXISTS (SELECT 1 FROM agg_month_delta d
-       WHERE d.connection_id = cohort_months.connection_id AND d.currency = cohort_months.currency AND d.cohort_key = cohort_months.cohort_key AND d.event_key = cohort_months.event_key)`,
+       WHERE d.connection_id = cohort_months.connection_id AND d.currency = cohort_months.currency AND d.by_slot = cohort_months.by_slot AND d.cohort_key = cohort_months.cohort_key AND d.event_key = cohort_months.event_key)`,
     'DELETE FROM agg_month_delta WHERE connection_id = $1',
   ];
 }
@@ -132,9 +144,28 @@ const literal: AddParam = (v) => {
  * the month without a zone table; the bounds given to it are unused.
  */
 export function monthKeySql(d: SqlDialect, t: string): string {
-  const month = (x: string) => d.periodStartInRange(literal, x, 'UTC', 'month', 0, 1);
-  const band = `${month(`(${t} + INTERVAL '${MAX_AHEAD_MS / 60_000} minutes')`)} <> ${month(`(${t} - INTERVAL '${MAX_BEHIND_MS / 60_000} minutes')`)}`;
-  return `CASE WHEN ${band} THEN ${d.epochMs(d.slot(t))} ELSE CAST(CAST(${month(t)} AS DATE) - DATE '1970-01-01' AS BIGINT) * 86400000 + ${MAX_BEHIND_MS} END`;
+  return `CASE WHEN ${inBandSql(d, t)} THEN ${d.epochMs(d.slot(t))} ELSE CAST(CAST(${utcMonthSql(d, t)} AS DATE) - DATE '1970-01-01' AS BIGINT) * 86400000 + ${MAX_BEHIND_MS} END`;
+}
+
+const utcMonthSql = (d: SqlDialect, x: string) => d.periodStartInRange(literal, x, 'UTC', 'month', 0, 1);
+
+/** SQL condition: the instant expression lies in a band (see monthKeySql). */
+function inBandSql(d: SqlDialect, t: string): string {
+  return `${utcMonthSql(d, `(${t} + INTERVAL '${MAX_AHEAD_MS / 60_000} minutes')`)} <> ${utcMonthSql(d, `(${t} - INTERVAL '${MAX_BEHIND_MS / 60_000} minutes')`)}`;
+}
+
+/**
+ * The cohort_months rows (columns in table order) of the facts and events of FACT_EVENTS matching
+ * `where`, net times `sign`: by month key, and by slot for first sales in a core.
+ */
+function cellsSql(d: SqlDialect, where: string, sign: string): string {
+  const net = `${sign}${measureSql('net', 'e')}`;
+  const event = monthKeySql(d, 'e.instant');
+  const cells = (bySlot: boolean, cohort: string, more = '') =>
+    `SELECT f.connection_id, f.currency, ${bySlot ? 'TRUE' : 'FALSE'} AS by_slot, ${cohort} AS cohort_key, ${event} AS event_key, ${net} AS net_cents
+     FROM ${FACT_EVENTS} WHERE ${where}${more} GROUP BY 1, 2, 3, 4, 5`;
+  return `SELECT * FROM (${cells(false, monthKeySql(d, 'f.first_sale_at'))}
+     UNION ALL ${cells(true, d.epochMs(d.slot('f.first_sale_at')), ` AND NOT (${inBandSql(d, 'f.first_sale_at')})`)}) c`;
 }
 
 /** Facts joined to their customers' money events in the customer's currency (aliases f and e), as cohort_ages'. */
@@ -145,11 +176,9 @@ const FACT_EVENTS = `customer_facts f JOIN money_events e ON e.connection_id = f
  * agg_month_delta with `sign`: -1 before their facts are recomputed, +1 after (then applyMonthDeltasSql).
  */
 export function stageCustomerMonthsSql(d: SqlDialect, ids: string, sign: 1 | -1): string {
-  return `INSERT INTO agg_month_delta (connection_id, currency, cohort_key, event_key, net_cents)
-     SELECT f.connection_id, f.currency, ${monthKeySql(d, 'f.first_sale_at')}, ${monthKeySql(d, 'e.instant')}, ${sign} * ${measureSql('net', 'e')}
-     FROM ${FACT_EVENTS}
-     WHERE f.connection_id = $1 AND f.customer_id IN (${ids}) GROUP BY 1, 2, 3, 4
-     ON CONFLICT (connection_id, currency, cohort_key, event_key) DO UPDATE SET net_cents = agg_month_delta.net_cents + EXCLUDED.net_cents`;
+  return `INSERT INTO agg_month_delta (connection_id, currency, by_slot, cohort_key, event_key, net_cents)
+     ${cellsSql(d, `f.connection_id = $1 AND f.customer_id IN (${ids})`, `${sign} * `)}
+     ON CONFLICT (connection_id, currency, by_slot, cohort_key, event_key) DO UPDATE SET net_cents = agg_month_delta.net_cents + EXCLUDED.net_cents`;
 }
 
 /**
@@ -160,10 +189,7 @@ export function rebuildCohortMonthsSql(d: SqlDialect, byConnection: boolean): st
   const w = (alias = '') => (byConnection ? `${alias}connection_id = $1` : 'TRUE');
   return [
     `DELETE FROM cohort_months WHERE ${w()}`,
-    `INSERT INTO cohort_months (connection_id, currency, cohort_key, event_key, net_cents)
-       SELECT f.connection_id, f.currency, ${monthKeySql(d, 'f.first_sale_at')}, ${monthKeySql(d, 'e.instant')}, ${measureSql('net', 'e')}
-       FROM ${FACT_EVENTS}
-       WHERE ${w('f.')} GROUP BY 1, 2, 3, 4
-       HAVING ${measureSql('net', 'e')} <> 0`,
+    `INSERT INTO cohort_months (connection_id, currency, by_slot, cohort_key, event_key, net_cents)
+       SELECT * FROM (${cellsSql(d, w('f.'), '')}) c WHERE c.net_cents <> 0`,
   ];
 }

@@ -315,9 +315,9 @@ export const ORDER_FIRST_SALES = table('order_first_sales', ['connection_id', 'o
 export const AGG_AGE_DELTA = table('agg_age_delta', ['connection_id', 'currency', 'slot', 'age_days'], { connection_id: 'text', currency: 'text', slot: 'instant', age_days: 'int', net_cents: 'bigint' });
 export const AGG_TOUCHED_SLOTS = table('agg_touched_slots', ['connection_id', 'currency', 'slot'], { connection_id: 'text', currency: 'text', slot: 'instant' });
 
-/** The cohort triangle's net revenue by first-sale key and event key (epoch ms; cohort-months.ts). Migration 17. */
-export const COHORT_MONTHS = table('cohort_months', ['connection_id', 'currency', 'cohort_key', 'event_key'], { connection_id: 'text', currency: 'text', cohort_key: 'bigint', event_key: 'bigint', net_cents: 'bigint' });
-export const AGG_MONTH_DELTA = table('agg_month_delta', ['connection_id', 'currency', 'cohort_key', 'event_key'], { connection_id: 'text', currency: 'text', cohort_key: 'bigint', event_key: 'bigint', net_cents: 'bigint' });
+/** The cohort triangle's net revenue by first-sale key (or slot: by_slot) and event key (epoch ms; cohort-months.ts). Migration 17. */
+export const COHORT_MONTHS = table('cohort_months', ['connection_id', 'currency', 'by_slot', 'cohort_key', 'event_key'], { connection_id: 'text', currency: 'text', by_slot: 'bool', cohort_key: 'bigint', event_key: 'bigint', net_cents: 'bigint' });
+export const AGG_MONTH_DELTA = table('agg_month_delta', ['connection_id', 'currency', 'by_slot', 'cohort_key', 'event_key'], { connection_id: 'text', currency: 'text', by_slot: 'bool', cohort_key: 'bigint', event_key: 'bigint', net_cents: 'bigint' });
 
 /**
  * Connections whose customer facts and pre-aggregates a backfill's writes left behind the ledger
