@@ -23,11 +23,15 @@
  * rebuildCohortMonthsSql. Only events in the customer's currency, declines aside, of customers acquired
  * within the data's coverage count, as in cohort_ages.
  */
-import { measureSql, moneySql, netOf } from '../ledger/index.js';
-import type { EventFacts, FirstSale } from './aggregates.js';
+import { measureSql, moneySql, netOf, type MoneyEvent } from '../ledger/index.js';
 import type { AddParam, SqlDialect } from './dialect.js';
 import type { SqlDriver } from './driver.js';
 import { AGG_MONTH_DELTA, COHORT_MONTHS, type Row } from './tables.js';
+
+/** An event as the maintenance reads it (aggregates.ts' EventFacts; not imported: aggregates.ts imports this file). */
+type EventFacts = Pick<MoneyEvent, 'kind' | 'instant' | 'amount_cents' | 'currency'>;
+/** A first sale as the facts hold it (aggregates.ts' FirstSale). */
+type FirstSale = { ms: number; currency: string; acquiredBefore?: boolean };
 
 const HOUR = 3_600_000;
 /** How far ahead of UTC a zone's clock can be (Pacific/Kiritimati, +14:00). */
