@@ -160,16 +160,16 @@ function inBandSql(d: SqlDialect, t: string): string {
 
 /**
  * The cohort_months rows (columns in table order) of the facts and events of FACT_EVENTS matching
- * `where`, net times `sign`: by month key, and by slot for first sales in a core.
+ * `where`, net times `sign`: one pass over the join by first-sale slot and event key, then rolled up to
+ * month keys (a slot lies in one key: the band's edges are on slot boundaries) and kept by slot for first
+ * sales in a core.
  */
 function cellsSql(d: SqlDialect, where: string, sign: string): string {
-  const net = `${sign}${measureSql('net', 'e')}`;
-  const event = monthKeySql(d, 'e.instant');
-  const cells = (bySlot: boolean, cohort: string, more = '') =>
-    `SELECT f.connection_id, f.currency, ${bySlot ? 'TRUE' : 'FALSE'} AS by_slot, ${cohort} AS cohort_key, ${event} AS event_key, ${net} AS net_cents
-     FROM ${FACT_EVENTS} WHERE ${where}${more} GROUP BY 1, 2, 3, 4, 5`;
-  return `SELECT * FROM (${cells(false, monthKeySql(d, 'f.first_sale_at'))}
-     UNION ALL ${cells(true, d.epochMs(d.slot('f.first_sale_at')), ` AND NOT (${inBandSql(d, 'f.first_sale_at')})`)}) c`;
+  const bySlot = `SELECT f.connection_id, f.currency, ${d.slot('f.first_sale_at')} AS slot, ${monthKeySql(d, 'e.instant')} AS event_key, ${sign}${measureSql('net', 'e')} AS net_cents
+     FROM ${FACT_EVENTS} WHERE ${where} GROUP BY 1, 2, 3, 4`;
+  return `WITH s AS MATERIALIZED (${bySlot})
+     SELECT connection_id, currency, FALSE AS by_slot, ${monthKeySql(d, 's.slot')} AS cohort_key, event_key, SUM(net_cents) AS net_cents FROM s GROUP BY 1, 2, 3, 4, 5
+     UNION ALL SELECT connection_id, currency, TRUE, ${d.epochMs('s.slot')}, event_key, net_cents FROM s WHERE NOT (${inBandSql(d, 's.slot')})`;
 }
 
 /** Facts joined to their customers' money events in the customer's currency (aliases f and e), as cohort_ages'. */
@@ -181,7 +181,7 @@ const FACT_EVENTS = `customer_facts f JOIN money_events e ON e.connection_id = f
  */
 export function stageCustomerMonthsSql(d: SqlDialect, ids: string, sign: 1 | -1): string {
   return `INSERT INTO agg_month_delta (connection_id, currency, by_slot, cohort_key, event_key, net_cents)
-     ${cellsSql(d, `f.connection_id = $1 AND f.customer_id IN (${ids})`, `${sign} * `)}
+     SELECT * FROM (${cellsSql(d, `f.connection_id = $1 AND f.customer_id IN (${ids})`, `${sign} * `)}) c
      ON CONFLICT (connection_id, currency, by_slot, cohort_key, event_key) DO UPDATE SET net_cents = agg_month_delta.net_cents + EXCLUDED.net_cents`;
 }
 
