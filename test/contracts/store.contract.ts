@@ -746,6 +746,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       // nothing migration 8 added.
       for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'agg_age_delta', 'agg_touched_slots', 'rebuild_pending', 'mids', 'coupons', 'purchase_transactions', 'quarantine', 'coverage', 'order_items', 'mid_alert_rules']) await store.query(`DROP TABLE ${t}`);
       for (const t of ['product_costs', 'processing_costs', 'affiliate_payouts', 'ad_spend', 'cost_changes', 'cost_events']) await store.query(`DROP TABLE ${t}`);
+      for (const t of ['cohort_months', 'agg_month_delta']) await store.query(`DROP TABLE ${t}`);
       // (DuckDB drops a column only from a table no index depends on: the name index goes and comes back.)
       await store.query('DROP INDEX connections_name');
       await store.query('ALTER TABLE connections DROP COLUMN base_currency');
@@ -775,7 +776,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       await store.query('ALTER TABLE money_events DROP COLUMN reason');
       await store.query('ALTER TABLE money_events DROP COLUMN recycle_number');
       await store.query('DROP TABLE mid_alert_rules');
-      // Migration 12 alone is undone: a store that ran the later ones (14) without it gets it on its own.
+      // Migration 12 alone is undone: a store that ran the later ones (14, 17, 18) without it gets it on its own.
       await store.query('DELETE FROM schema_migrations WHERE version = 12');
       expect(await store.migrate()).toBe(18);
       const got = (await store.readRows('money_events', connectionId)).map((e) => [e.transaction_id, e.card_brand, e.card_bin, e.reason, e.recycle_number]);
