@@ -12,6 +12,7 @@ import { rate } from './arith.js';
 import { compareGroups } from './dimensions.js';
 import { checkReportRange, instantRange } from './range.js';
 import { reasonCode, type CodeNetwork } from './reason-codes.js';
+import { attemptDaysAnswer, attemptSourceSql } from './attempt-source.js';
 import { eventCol, filterSql, Params } from './sql.js';
 import type { RangeQuery } from './summary.js';
 
@@ -102,7 +103,8 @@ function merge(into: ChargebackCounts, x: ChargebackCounts): void {
   for (const k of Object.keys(into) as (keyof ChargebackCounts)[]) into[k] += x[k];
 }
 
-export async function chargebackReport(store: ReportReader, q: RangeQuery & { by?: ChargebackView }): Promise<ChargebackReport> {
+/** `source`: where the sales and reversals' whole days are read, attempt_days when it can answer (the default) or the ledger alone ('ledger'). */
+export async function chargebackReport(store: ReportReader, q: RangeQuery & { by?: ChargebackView; source?: 'aggregate' | 'ledger' }): Promise<ChargebackReport> {
   checkReportRange(q);
   const by = q.by ?? 'reason';
   const r = instantRange(q.from, q.to, q.tz);
@@ -136,13 +138,13 @@ export async function chargebackReport(store: ReportReader, q: RangeQuery & { by
      FROM x GROUP BY GROUPING SETS ((x.reason), (x.reason, x.connection_id, x.merchant_id), (x.reason, x.days), (x.reason, x.cohort))`,
     p.values,
   );
-  // Sales and reversals of the range, by MID (the chargeback rate's denominator).
+  // Sales and reversals of the range, by MID (the chargeback rate's denominator): whole UTC days from attempt_days (attempt-source.ts).
   const p2 = new Params();
-  const scope2 = `e.instant >= ${d.instantParam(p2.add, r.startMs)} AND e.instant < ${d.instantParam(p2.add, r.endMs)} AND e.currency = ${p2.add(q.currency)}${filterSql(q.filters ?? [], eventCol('e'), p2)}`;
+  const src = attemptSourceSql(store, p2, { bounds: [r.startMs, r.endMs], kinds: ['sale', 'chargeback_reversal'], currency: q.currency, days: await attemptDaysAnswer(store, q.filters, q.source) });
   const sales = await store.query(
-    `SELECT e.connection_id AS conn, e.merchant_id AS mid, COUNT(CASE WHEN e.kind = 'sale' THEN 1 END) AS sales,
-       COUNT(CASE WHEN e.kind = 'chargeback_reversal' THEN 1 END) AS reversals, SUM(CASE WHEN e.kind = 'chargeback_reversal' THEN e.amount_cents ELSE 0 END) AS reversal_cents
-     FROM money_events e WHERE e.kind IN ('sale', 'chargeback_reversal') AND ${scope2} GROUP BY 1, 2`,
+    `SELECT e.connection_id AS conn, e.merchant_id AS mid, SUM(CASE WHEN e.kind = 'sale' THEN e.n ELSE 0 END) AS sales,
+       SUM(CASE WHEN e.kind = 'chargeback_reversal' THEN e.n ELSE 0 END) AS reversals, SUM(CASE WHEN e.kind = 'chargeback_reversal' THEN e.cents ELSE 0 END) AS reversal_cents
+     FROM ${src} e WHERE TRUE${filterSql(q.filters ?? [], eventCol('e'), p2)} GROUP BY 1, 2`,
     p2.values,
   );
 

@@ -9,6 +9,7 @@ import type { ReportReader } from '../store/store.js';
 import { rate } from './arith.js';
 import { compareGroups, type Dimension } from './dimensions.js';
 import { checkReportRange, instantRange } from './range.js';
+import { attemptDaysAnswer, attemptSourceSql } from './attempt-source.js';
 import { eventCol, filterSql, Params } from './sql.js';
 import type { RangeQuery } from './summary.js';
 
@@ -122,7 +123,11 @@ function topReasons(list: { reason: string | null; declines: number }[], total: 
     .map((r) => ({ ...r, share: rate(r.declines, total) }));
 }
 
-export async function declineReport(store: ReportReader, q: RangeQuery & { by?: DeclineView }): Promise<DeclineReport> {
+/**
+ * `source`: where whole days are read, attempt_days when it can answer (the default) or the ledger alone
+ * ('ledger'). The BIN view's rows and the saves by days read the ledger either way (docs/metrics.md, "Performance").
+ */
+export async function declineReport(store: ReportReader, q: RangeQuery & { by?: DeclineView; source?: 'aggregate' | 'ledger' }): Promise<DeclineReport> {
   checkReportRange(q);
   const by = q.by ?? 'mid';
   const zone = q.tz;
@@ -132,13 +137,17 @@ export async function declineReport(store: ReportReader, q: RangeQuery & { by?: 
   const scope = (p: Params, alias = 'e') =>
     `${alias}.instant >= ${store.sql.instantParam(p.add, r.startMs)} AND ${alias}.instant < ${store.sql.instantParam(p.add, r.endMs)} AND ${alias}.currency = ${p.add(q.currency)}${filterSql(q.filters ?? [], alias === 'e' ? e : eventCol(alias), p)}`;
   const key = keySql(by, 'e');
+  const useDays = await attemptDaysAnswer(store, q.filters, q.source);
+  /** The range's events of `kinds` in the report's currency, filtered, as alias `e` (attempt-source.ts): BINs only from the ledger. */
+  const from = (p: Params, kinds: ('sale' | 'decline')[], days = useDays) =>
+    `${attemptSourceSql(store, p, { bounds: [r.startMs, r.endMs], kinds, currency: q.currency, days })} e WHERE TRUE${filterSql(q.filters ?? [], e, p)}`;
 
   // Attempts by row (or in all).
   let p = new Params();
   const grouped = await store.query(
     `SELECT ${key ? `${key.conn} AS k_conn, ${key.value} AS k` : 'NULL AS k_conn, NULL AS k'},
-       COUNT(CASE WHEN e.kind = 'sale' THEN 1 END) AS approvals, COUNT(CASE WHEN e.kind = 'decline' THEN 1 END) AS declines
-     FROM money_events e WHERE e.kind IN ('sale', 'decline') AND ${scope(p)}
+       SUM(CASE WHEN e.kind = 'sale' THEN e.n ELSE 0 END) AS approvals, SUM(CASE WHEN e.kind = 'decline' THEN e.n ELSE 0 END) AS declines
+     FROM ${from(p, ['sale', 'decline'], useDays && by !== 'bin')}
      GROUP BY 1, 2`,
     p.values,
   );
@@ -162,8 +171,8 @@ export async function declineReport(store: ReportReader, q: RangeQuery & { by?: 
   p = new Params();
   const binList = by === 'bin' ? rows.map((x) => x.value).filter((v): v is string => v !== null) : [];
   const reasonRows = await store.query(
-    `SELECT ${key ? `${key.conn} AS k_conn, ${key.value} AS k` : 'NULL AS k_conn, NULL AS k'}, e.reason AS reason, COUNT(*) AS declines
-     FROM money_events e WHERE e.kind = 'decline' AND ${scope(p)}${by === 'bin' ? binCondition(binList, rows.some((x) => x.value === null), p) : ''}
+    `SELECT ${key ? `${key.conn} AS k_conn, ${key.value} AS k` : 'NULL AS k_conn, NULL AS k'}, e.reason AS reason, SUM(e.n) AS declines
+     FROM ${from(p, ['decline'], useDays && by !== 'bin')}${by === 'bin' ? binCondition(binList, rows.some((x) => x.value === null), p) : ''}
      GROUP BY 1, 2, 3`,
     p.values,
   );
@@ -179,7 +188,7 @@ export async function declineReport(store: ReportReader, q: RangeQuery & { by?: 
   if (by === 'bin') {
     // The listed BINs are not all of them: the range's reasons are counted apart.
     p = new Params();
-    const all = await store.query(`SELECT e.reason AS reason, COUNT(*) AS declines FROM money_events e WHERE e.kind = 'decline' AND ${scope(p)} GROUP BY 1`, p.values);
+    const all = await store.query(`SELECT e.reason AS reason, SUM(e.n) AS declines FROM ${from(p, ['decline'])} GROUP BY 1`, p.values);
     reasons = topReasons(all.map((x) => ({ reason: text(x.reason), declines: n(x.declines) })), total.declines, TOP_REASONS);
   } else {
     reasons = topReasons([...overall].map(([reason, declines]) => ({ reason, declines })), total.declines, TOP_REASONS);
@@ -188,8 +197,8 @@ export async function declineReport(store: ReportReader, q: RangeQuery & { by?: 
   // Recycling: rebill attempts by retry number, and each save's days after its rebill's first decline.
   p = new Params();
   const retries = await store.query(
-    `SELECT COALESCE(e.recycle_number, 0) AS retry, COUNT(*) AS attempts, COUNT(CASE WHEN e.kind = 'sale' THEN 1 END) AS approvals
-     FROM money_events e WHERE e.kind IN ('sale', 'decline') AND e.billing_cycle >= 2 AND ${scope(p)}
+    `SELECT COALESCE(e.recycle_number, 0) AS retry, SUM(e.n) AS attempts, SUM(CASE WHEN e.kind = 'sale' THEN e.n ELSE 0 END) AS approvals
+     FROM ${from(p, ['sale', 'decline'])} AND e.billing_cycle >= 2
      GROUP BY 1 ORDER BY 1`,
     p.values,
   );

@@ -14,6 +14,7 @@ import { rate } from './arith.js';
 import { compareGroups } from './dimensions.js';
 import { mastercardMonths, vampMonth, DEFAULT_PROGRAMS, type MastercardMonth, type Programs, type VampMonth } from './programs.js';
 import { checkReportRange, nextPeriodStart, periodsOf } from './range.js';
+import { attemptDaysAnswer, attemptSourceSql } from './attempt-source.js';
 import { eventCol, filterSql, Params } from './sql.js';
 import type { RangeQuery } from './summary.js';
 
@@ -107,6 +108,8 @@ export interface MidQuery extends RangeQuery {
   asOfs?: ReadonlyMap<string, number | null>;
   /** The clock, for connections without an as-of. */
   now?: number;
+  /** Where whole days are read: attempt_days when it can answer (the default), or the ledger alone ('ledger'). */
+  source?: 'aggregate' | 'ledger';
 }
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
@@ -166,27 +169,21 @@ export async function midReport(store: ReportReader, q: MidQuery): Promise<MidRe
   const cells = new Map<string, Cell>();
   const mids = new Map<string, { connectionId: string; mid: string; zone: string; region: string }>();
   const e = eventCol('e');
+  const useDays = await attemptDaysAnswer(store, q.filters, q.source);
   for (const [zone, zc] of byZone) {
-    const startMs = startOfLocalDay(monthStart(lookFrom), zone);
-    const endMs = startOfLocalDay(nextPeriodStart(monthStart(last), 'month'), zone);
+    // The months' instant ranges in the account's zone: their whole UTC days from attempt_days, the
+    // partial days at their edges from the ledger (attempt-source.ts).
+    const monthKeys: string[] = [];
+    for (let k = lookFrom; k <= last; k = nextPeriodStart(monthStart(k), 'month').slice(0, 7)) monthKeys.push(k);
+    const bounds = [...monthKeys.map((k) => startOfLocalDay(monthStart(k), zone)), startOfLocalDay(nextPeriodStart(monthStart(last), 'month'), zone)];
     const p = new Params();
-    // Two steps: the events grouped by local day (the dialect's cheapest form, an integer on DuckDB),
-    // then those few thousand days by month. A calendar month cut on each of millions of events cost
-    // more than the scan, and day rows read out in full cost more than the month cut on them.
-    const day = (expr: string) => store.sql.localDay(p.add, expr, zone, startMs, endMs);
-    const monthStarts: string[] = [];
-    for (let k = lookFrom; k <= last; k = nextPeriodStart(monthStart(k), 'month').slice(0, 7)) monthStarts.unshift(k);
-    const monthOf = `CASE ${monthStarts.map((k) => `WHEN d.day >= ${day(store.sql.instantParam(p.add, startOfLocalDay(monthStart(k), zone)))} THEN ${p.add(k)}`).join(' ')} END`;
+    const src = attemptSourceSql(store, p, { bounds, kinds: ['sale', 'chargeback'], connectionIds: zc.map((c) => c.id), days: useDays });
     const rows = await store.query(
-      `SELECT d.conn, d.mid, d.brand, ${monthOf} AS month, SUM(d.sales) AS sales, SUM(d.cbs) AS cbs, SUM(d.cb_cents) AS cb_cents
-       FROM (SELECT e.connection_id AS conn, e.merchant_id AS mid, COALESCE(e.card_brand, 'UNKNOWN') AS brand, ${day('e.instant')} AS day,
-           COUNT(CASE WHEN e.kind = 'sale' THEN 1 END) AS sales,
-           COUNT(CASE WHEN e.kind = 'chargeback' THEN 1 END) AS cbs,
-           SUM(CASE WHEN e.kind = 'chargeback' AND e.currency = ${p.add(q.currency)} THEN -e.amount_cents ELSE 0 END) AS cb_cents
-         FROM money_events e
-         WHERE e.kind IN ('sale', 'chargeback') AND e.instant >= ${store.sql.instantParam(p.add, startMs)} AND e.instant < ${store.sql.instantParam(p.add, endMs)}
-           AND e.connection_id IN (${zc.map((c) => p.add(c.id)).join(', ')})${filterSql((q.filters ?? []).filter((f) => f.dimension !== 'connection'), e, p)}
-         GROUP BY 1, 2, 3, 4) d
+      `SELECT e.connection_id AS conn, e.merchant_id AS mid, COALESCE(e.card_brand, 'UNKNOWN') AS brand, e.p AS p,
+         SUM(CASE WHEN e.kind = 'sale' THEN e.n ELSE 0 END) AS sales,
+         SUM(CASE WHEN e.kind = 'chargeback' THEN e.n ELSE 0 END) AS cbs,
+         SUM(CASE WHEN e.kind = 'chargeback' AND e.currency = ${p.add(q.currency)} THEN -e.cents ELSE 0 END) AS cb_cents
+       FROM ${src} e WHERE TRUE${filterSql((q.filters ?? []).filter((f) => f.dimension !== 'connection'), e, p)}
        GROUP BY 1, 2, 3, 4`,
       p.values,
     );
@@ -196,7 +193,7 @@ export async function midReport(store: ReportReader, q: MidQuery): Promise<MidRe
       const mid = r.mid === null ? '(none)' : String(r.mid);
       const key = JSON.stringify([conn, mid]);
       mids.set(key, { connectionId: conn, mid, zone, region: programs.visa.regions[names.get(conn) ?? ''] ?? programs.visa.region });
-      const ck = `${key}|${String(r.month)}`;
+      const ck = `${key}|${monthKeys[n(r.p)] ?? ''}`;
       const c = cells.get(ck) ?? { sales: new Map(), cbs: new Map(), cents: 0 };
       const brand = String(r.brand);
       c.sales.set(brand, (c.sales.get(brand) ?? 0) + n(r.sales));

@@ -12,6 +12,7 @@
  */
 import { DAY } from '../core/time.js';
 import { addEvent, EVENT_MEASURES, FIRST_SALE_MEASURES, kindSql, TOTAL_COLUMNS, measureSql, MEASURES, moneySql, netOf, TOTALS, type MoneyEvent, type TotalName } from '../ledger/index.js';
+import { rebuildAttemptDaysSql } from './attempt-days.js';
 import { ageDaysSql, type SqlDialect } from './dialect.js';
 import type { StoreContext } from './driver.js';
 import { rebuildOrderFirstSalesSql } from './order-first-sales.js';
@@ -219,6 +220,7 @@ export function rebuildAggregatesSql(d: SqlDialect, byConnection: boolean): stri
        HAVING ${measureSql('net', 'e')} <> 0`,
     ...rebuildOrderFirstSalesSql(byConnection),
     ...rebuildCohortMonthsSql(d, byConnection),
+    ...rebuildAttemptDaysSql(d, byConnection),
   ];
 }
 

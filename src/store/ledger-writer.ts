@@ -6,6 +6,7 @@
 import { bookedEvents, voidLookups, withDisputeHistory, VOID_TYPE, AUTHORIZE_TYPE, type DisputeEvent, type MoneyEvent } from '../ledger/index.js';
 import { AgeDeltas, applyAgeDeltasSql, applySlotDeltas, rebuildAggregatesSql, SlotDeltas, type EventFacts, type FirstSale } from './aggregates.js';
 import { applyMonthEvents } from './cohort-months.js';
+import { applyAttemptDays, ATTEMPT_RETURNING, attemptFactsOf, type AttemptFacts } from './attempt-days.js';
 import { dedupeByKey, idList, type StoreContext } from './driver.js';
 import { Facts, small } from './facts.js';
 import { keepOrderFirstSales } from './order-first-sales.js';
@@ -29,7 +30,7 @@ function factCustomers(removed: Owned[], added: Owned[]): Set<number> {
 }
 
 /** A ledger event as a delete returns it (instant in epoch ms). */
-type RemovedEvent = EventFacts & { customer_id: number | null; order_id: string | null };
+type RemovedEvent = EventFacts & AttemptFacts & { customer_id: number | null; order_id: string | null };
 
 const asRemoved = (r: Row): RemovedEvent => ({
   kind: String(r.kind) as MoneyEvent['kind'],
@@ -39,6 +40,7 @@ const asRemoved = (r: Row): RemovedEvent => ({
   currency: String(r.currency),
   customer_id: r.customer_id === null || r.customer_id === undefined ? null : Number(r.customer_id),
   order_id: r.order_id === null || r.order_id === undefined ? null : String(r.order_id),
+  ...attemptFactsOf(r),
 });
 
 export class SqlLedgerWriter implements LedgerWriter {
@@ -56,7 +58,7 @@ export class SqlLedgerWriter implements LedgerWriter {
 
   /** What a deleted ledger event returns for the pre-aggregate deltas. */
   private get returning(): string {
-    return ` RETURNING customer_id, kind, ${this.db.sql.epochMs('instant')} AS instant, amount_cents, is_initial, order_id, currency`;
+    return ` RETURNING customer_id, kind, ${this.db.sql.epochMs('instant')} AS instant, amount_cents, is_initial, order_id, currency, ${ATTEMPT_RETURNING}`;
   }
 
   async writePage(w: PageWrite): Promise<void> {
@@ -342,6 +344,7 @@ export class SqlLedgerWriter implements LedgerWriter {
     for (const r of removed) slots.event(r, -1);
     for (const r of added) slots.event(r, 1);
     await applySlotDeltas(this.ctx, connectionId, slots.rows(connectionId));
+    await applyAttemptDays(this.ctx, connectionId, removed, added);
     // The first sale of each customer with facts, unless the caller read it already (ledgerLookups).
     const first = known ?? (await this.facts.firstSales(connectionId, factCustomers(removed, added)));
     if (first.size === 0) return;

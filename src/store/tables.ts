@@ -310,6 +310,24 @@ export const COHORT_AGES = table('cohort_ages', ['connection_id', 'currency', 's
 
 /** The instant of each order's first sale in the ledger (store/order-first-sales.ts, migration 18). */
 export const ORDER_FIRST_SALES = table('order_first_sales', ['connection_id', 'order_id'], { connection_id: 'text', order_id: 'text', first_sale_at: 'instant' });
+/**
+ * Sale, decline, chargeback and reversal events per connection, currency, UTC day, MID, network, cycle,
+ * retry, kind and reason: their count and amount (attempt-days.ts; migration 16). Absent key values are
+ * stored as U+0001 (text) or -1 (numbers).
+ */
+export const ATTEMPT_DAYS = table('attempt_days', ['connection_id', 'currency', 'day', 'kind', 'merchant_id', 'card_brand', 'billing_cycle', 'recycle_number', 'reason'], {
+  connection_id: 'text',
+  currency: 'text',
+  day: 'int',
+  kind: 'text',
+  merchant_id: 'bigint',
+  card_brand: 'text',
+  billing_cycle: 'int',
+  recycle_number: 'int',
+  reason: 'text',
+  events: 'bigint',
+  cents: 'bigint',
+});
 
 /** Scratch tables of the maintenance (filled and emptied inside one write transaction). */
 export const AGG_AGE_DELTA = table('agg_age_delta', ['connection_id', 'currency', 'slot', 'age_days'], { connection_id: 'text', currency: 'text', slot: 'instant', age_days: 'int', net_cents: 'bigint' });
@@ -430,6 +448,7 @@ export const READABLE_TABLES = {
   cohort_ages: COHORT_AGES,
   order_first_sales: ORDER_FIRST_SALES,
   cohort_months: COHORT_MONTHS,
+  attempt_days: ATTEMPT_DAYS,
   mids: MIDS,
   purchase_transactions: PURCHASE_TRANSACTIONS,
   order_items: ORDER_ITEMS,

@@ -1,0 +1,99 @@
+/**
+ * The sale, decline, chargeback and reversal events of consecutive instant ranges, as MID health,
+ * declines and chargebacks read them (docs/metrics.md, "Performance"): the whole UTC days inside each
+ * range from the attempt_days pre-aggregate, the partial UTC days at its edges from the ledger by
+ * instant. Every zone's local midnight is an instant, so the split is exact whatever the zone.
+ *
+ * The source is a subquery of rows with the ledger's column names (connection_id, currency, kind,
+ * merchant_id, card_brand, billing_cycle, recycle_number, reason) and `p` (the range's index), `n` (how
+ * many events the row stands for) and `cents` (their amount_cents summed): reports count SUM(n).
+ */
+import { ATTEMPT_KINDS, attemptDaysColumnsSql, DAY_MS } from '../store/attempt-days.js';
+import type { ReportReader } from '../store/store.js';
+import type { Filter } from './dimensions.js';
+import type { Params } from './sql.js';
+
+/** Dimensions attempt_days keeps: filters on any other read the ledger alone. */
+const KEPT_DIMENSIONS: ReadonlySet<string> = new Set(['connection', 'mid', 'cycle']);
+
+export interface AttemptSourceQuery {
+  /** Range boundaries (epoch ms), ascending: range i is [bounds[i], bounds[i+1]). */
+  bounds: readonly number[];
+  kinds: readonly (typeof ATTEMPT_KINDS)[number][];
+  connectionIds?: readonly string[];
+  /** Only events in this currency (else every currency). */
+  currency?: string;
+  /** Read whole UTC days from attempt_days (else every event from the ledger). */
+  days: boolean;
+}
+
+/** Half-open intervals, empty ones dropped and touching ones merged. */
+function merged(list: [number, number][]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [a, b] of list) {
+    if (b <= a) continue;
+    const last = out[out.length - 1];
+    if (last && last[1] === a) last[1] = b;
+    else out.push([a, b]);
+  }
+  return out;
+}
+
+/**
+ * Whether attempt_days may answer: asked for (source), the filters only on what it keeps, and no
+ * connection's aggregates behind the ledger.
+ */
+export async function attemptDaysAnswer(store: ReportReader, filters: readonly Filter[] | undefined, source?: 'aggregate' | 'ledger'): Promise<boolean> {
+  if (source === 'ledger') return false;
+  if ((filters ?? []).some((f) => f.values.length > 0 && !KEPT_DIMENSIONS.has(f.dimension))) return false;
+  return source === 'aggregate' || !(await store.aggregatesBehind());
+}
+
+/** The source subquery (see the header); filters go on its alias, with eventCol. */
+export function attemptSourceSql(store: ReportReader, p: Params, q: AttemptSourceQuery): string {
+  const d = store.sql;
+  const b = q.bounds;
+  if (b.length < 2) throw new RangeError('attemptSourceSql: at least one range');
+  const kinds = q.kinds.map((k) => `'${k}'`).join(', ');
+  const conns = (col: string) => (q.connectionIds ? ` AND ${col} IN (${q.connectionIds.length > 0 ? q.connectionIds.map((c) => p.add(c)).join(', ') : 'NULL'})` : '');
+  const currency = (col: string) => (q.currency !== undefined ? ` AND ${col} = ${p.add(q.currency)}` : '');
+  const at = (ms: number) => d.instantParam(p.add, ms);
+  // Range i covers the UTC days [first[i], end[i]) whole; the rest of it comes from the ledger.
+  const covered: { i: number; from: number; to: number }[] = [];
+  const edges: [number, number][] = [];
+  for (let i = 0; i + 1 < b.length; i++) {
+    const start = b[i] as number;
+    const end = b[i + 1] as number;
+    const from = q.days ? Math.ceil(start / DAY_MS) : 0;
+    const to = q.days ? Math.floor(end / DAY_MS) : 0;
+    if (from < to) {
+      covered.push({ i, from, to });
+      edges.push([start, from * DAY_MS], [to * DAY_MS, end]);
+    } else edges.push([start, end]);
+  }
+  const ledgerRanges = merged(edges);
+  const rangeOf = (col: string, starts: { i: number; at: string }[]) =>
+    starts.length === 1 ? String(starts[0]?.i) : `CASE ${[...starts].reverse().map((s) => `WHEN ${col} >= ${s.at} THEN ${s.i}`).join(' ')} END`;
+  const parts: string[] = [];
+  if (ledgerRanges.length > 0) {
+    const ledgerStarts = b.slice(0, -1).map((ms, i) => ({ i, at: at(ms) }));
+    const where = ledgerRanges.map(([s, e]) => `(x.instant >= ${at(s)} AND x.instant < ${at(e)})`).join(' OR ');
+    const cols = q.days ? 'x.connection_id, x.currency, x.kind, x.merchant_id, x.card_brand, x.billing_cycle, x.recycle_number, x.reason' : 'x.*';
+    parts.push(
+      `SELECT ${rangeOf('x.instant', ledgerStarts)} AS p, ${cols}, 1 AS n, x.amount_cents AS cents FROM money_events x
+       WHERE x.kind IN (${kinds})${conns('x.connection_id')}${currency('x.currency')} AND (${where})`,
+    );
+  }
+  if (covered.length > 0) {
+    const c = attemptDaysColumnsSql('a');
+    const where = merged(covered.map((r) => [r.from, r.to])).map(([s, e]) => `(a.day >= ${s} AND a.day < ${e})`).join(' OR ');
+    parts.push(
+      `SELECT ${rangeOf('a.day', covered.map((r) => ({ i: r.i, at: String(r.from) })))} AS p, ${c.connection_id} AS connection_id, ${c.currency} AS currency, ${c.kind} AS kind,
+         ${c.merchant_id} AS merchant_id, ${c.card_brand} AS card_brand, ${c.billing_cycle} AS billing_cycle, ${c.recycle_number} AS recycle_number, ${c.reason} AS reason,
+         a.events AS n, a.cents AS cents
+       FROM attempt_days a WHERE a.kind IN (${kinds})${conns('a.connection_id')}${currency('a.currency')} AND (${where})`,
+    );
+  }
+  if (parts.length === 0) return `(SELECT 0 AS p, x.*, 1 AS n, x.amount_cents AS cents FROM money_events x WHERE FALSE)`;
+  return `(${parts.join('\n UNION ALL ')})`;
+}
