@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { COHORT_SLOTS_WHOLE } from '../../src/store/aggregates.js';
+import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { generateKey } from '../../src/store/secrets.js';
 import { addEvent, derived, EVENT_MEASURES, measureSql, MEASURES, netOf, TOTAL_COLUMNS, type EventKind, type MoneyEvent, type TotalName } from '../../src/ledger/index.js';
 import { fnv1a32, mulberry32 } from '../../src/core/prng.js';
@@ -26,6 +27,9 @@ const CONN: NewConnection = {
   timezone: 'America/New_York',
   frequency: 'daily',
 };
+
+/** The latest migration's version: what a migrated store reports. */
+const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version;
 
 type Txn = PageRow<typeof TRANSACTIONS>;
 
@@ -98,9 +102,9 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     });
 
     it('migrates to the latest version, and again is a no-op', async () => {
-      expect(await store.schemaVersion()).toBe(18);
-      expect(await store.migrate()).toBe(18);
-      expect(await store.schemaVersion()).toBe(18);
+      expect(await store.schemaVersion()).toBe(LATEST_VERSION);
+      expect(await store.migrate()).toBe(LATEST_VERSION);
+      expect(await store.schemaVersion()).toBe(LATEST_VERSION);
       // Migration 5 dropped the scratch table that migration 4 created.
       await expect(store.query('SELECT COUNT(*) AS n FROM agg_slot_delta')).rejects.toThrow(/agg_slot_delta/);
     });
@@ -314,7 +318,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     async function expectAggregatesCurrent(label: string): Promise<void> {
       const read = async () => {
         const out: Record<string, Row[]> = {};
-        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales'] as const) {
+        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days'] as const) {
           out[t] = (await store.readRows(t, connectionId)).filter((r) =>
             Object.entries(r).some(([k, v]) => !['connection_id', 'slot', 'age_days', 'last_first_sale_at'].includes(k) && Number(v) !== 0),
           );
@@ -338,7 +342,9 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
           const kind = kinds[Math.floor(rnd() * kinds.length)] as EventKind;
           const cents = 100 + Math.floor(rnd() * 5000);
           const cycle = 1 + Math.floor(rnd() * 3);
-          return { ...sale(id, 1 + Math.floor(rnd() * 12), kind === 'sale' || kind === 'decline' ? cents : -cents, at(Math.floor(rnd() * 24), Math.floor(rnd() * 60), 1 + Math.floor(rnd() * 6)), kind), order_id: `O${id % 17}`, billing_cycle: cycle, is_initial: cycle === 1 };
+          return { ...sale(id, 1 + Math.floor(rnd() * 12), kind === 'sale' || kind === 'decline' ? cents : -cents, at(Math.floor(rnd() * 24), Math.floor(rnd() * 60), 1 + Math.floor(rnd() * 6)), kind), order_id: `O${id % 17}`, billing_cycle: cycle, is_initial: cycle === 1,
+            // The cards' dimensions (attempt_days' cells): by id, so the random draws above stay as they were.
+            merchant_id: id % 5 === 0 ? null : 7 + (id % 3), card_brand: id % 4 === 0 ? null : id % 2 === 0 ? 'VISA' : 'MASTERCARD', reason: kind === 'decline' ? `R${id % 3}` : kind === 'chargeback' ? '10.4' : null, recycle_number: cycle > 1 ? id % 3 : null };
         });
       const pages = [batch(1), batch(41), batch(81), batch(21)];
       for (const events of pages) await store.writePages([{ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [...new Set(events.map((e) => e.transaction_id))], events } }], options);
@@ -392,6 +398,8 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       const orderFirst = new Map<string, number>();
       for (const e of events) if (e.kind === 'sale' && e.order_id !== null) orderFirst.set(e.order_id, Math.min(orderFirst.get(e.order_id) ?? Infinity, e.instant));
       expect(new Map((await store.readRows('order_first_sales', connectionId)).map((r) => [r.order_id, Number(r.first_sale_at)]))).toEqual(orderFirst);
+      // attempt_days (with the other tables): as kept, equal to a rebuild from the ledger.
+      await expectAggregatesCurrent('random writes');
     });
 
     it('keeps the summary and cohort pre-aggregates at write time, slot by slot', async () => {
@@ -554,7 +562,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       await store.writePage(first(kept));
       const read = async (cid: string) => {
         const out: Record<string, Row[]> = {};
-        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'customer_facts', 'money_events'] as const) {
+        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'customer_facts', 'money_events'] as const) {
           out[t] = (await store.readRows(t, cid)).map(({ connection_id: _, ...r }) => r);
         }
         return out;
@@ -567,7 +575,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       expect(await store.countRows('facts_dirty', connectionId)).toBe(1);
       expect(await store.countRows('rebuild_pending', kept)).toBe(0);
       const behind = await read(connectionId);
-      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'customer_facts'] as const) expect(behind[t], t).toEqual(before[t]);
+      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'customer_facts'] as const) expect(behind[t], t).toEqual(before[t]);
       expect(behind.money_events).toEqual((await read(kept)).money_events);
       // Rebuilding the aggregates alone (repair) leaves the rebuild pending: the facts are behind too.
       await store.rebuildAggregates(connectionId);
@@ -758,7 +766,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       await store.query('ALTER TABLE customer_facts RENAME COLUMN chargebacks_cents TO chargeback_cents');
       await store.query('UPDATE customer_facts SET refund_cents = refund_cents - chargeback_cents');
       await store.query('DELETE FROM schema_migrations WHERE version >= 4');
-      expect(await store.migrate()).toBe(18);
+      expect(await store.migrate()).toBe(LATEST_VERSION);
       expect(await Promise.all(tables.map((t) => store.readRows(t, connectionId)))).toEqual(kept);
       expect(kept[0]).toMatchObject([{ customer_id: 7, refunds_cents: 100, chargebacks_cents: 100 }, { customer_id: 8, refunds_cents: 50, chargebacks_cents: 0 }]);
     });
@@ -776,9 +784,9 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       await store.query('ALTER TABLE money_events DROP COLUMN reason');
       await store.query('ALTER TABLE money_events DROP COLUMN recycle_number');
       await store.query('DROP TABLE mid_alert_rules');
-      // Migration 12 alone is undone: a store that ran the later ones (14, 17, 18) without it gets it on its own.
+      // Migration 12 alone is undone: a store that ran the later ones without it gets it on its own.
       await store.query('DELETE FROM schema_migrations WHERE version = 12');
-      expect(await store.migrate()).toBe(18);
+      expect(await store.migrate()).toBe(LATEST_VERSION);
       const got = (await store.readRows('money_events', connectionId)).map((e) => [e.transaction_id, e.card_brand, e.card_bin, e.reason, e.recycle_number]);
       // The same network ledger/cards.ts reads from a transaction (a BIN of fewer than 6 digits is none).
       expect(got).toEqual(cards.map(([id, type, bin]) => [id, cardBrandOf(type, bin), binOf(bin), null, null]));
