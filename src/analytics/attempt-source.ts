@@ -72,11 +72,12 @@ export function attemptSourceSql(store: ReportReader, p: Params, q: AttemptSourc
     } else edges.push([start, end]);
   }
   const ledgerRanges = merged(edges);
-  const rangeOf = (col: string, starts: { i: number; at: string }[]) =>
-    starts.length === 1 ? String(starts[0]?.i) : `CASE ${[...starts].reverse().map((s) => `WHEN ${col} >= ${s.at} THEN ${s.i}`).join(' ')} END`;
+  /** The range index of a row: a CASE on the ranges' starts (`at` adds a start as it is written). */
+  const rangeOf = (col: string, starts: { i: number; at: () => string }[]) =>
+    starts.length === 1 ? String(starts[0]?.i) : `CASE ${[...starts].reverse().map((s) => `WHEN ${col} >= ${s.at()} THEN ${s.i}`).join(' ')} END`;
   const parts: string[] = [];
   if (ledgerRanges.length > 0) {
-    const ledgerStarts = b.slice(0, -1).map((ms, i) => ({ i, at: at(ms) }));
+    const ledgerStarts = b.slice(0, -1).map((ms, i) => ({ i, at: () => at(ms) }));
     const where = ledgerRanges.map(([s, e]) => `(x.instant >= ${at(s)} AND x.instant < ${at(e)})`).join(' OR ');
     const cols = q.days ? 'x.connection_id, x.currency, x.kind, x.merchant_id, x.card_brand, x.billing_cycle, x.recycle_number, x.reason' : 'x.*';
     parts.push(
@@ -88,7 +89,7 @@ export function attemptSourceSql(store: ReportReader, p: Params, q: AttemptSourc
     const c = attemptDaysColumnsSql('a');
     const where = merged(covered.map((r) => [r.from, r.to])).map(([s, e]) => `(a.day >= ${s} AND a.day < ${e})`).join(' OR ');
     parts.push(
-      `SELECT ${rangeOf('a.day', covered.map((r) => ({ i: r.i, at: String(r.from) })))} AS p, ${c.connection_id} AS connection_id, ${c.currency} AS currency, ${c.kind} AS kind,
+      `SELECT ${rangeOf('a.day', covered.map((r) => ({ i: r.i, at: () => String(r.from) })))} AS p, ${c.connection_id} AS connection_id, ${c.currency} AS currency, ${c.kind} AS kind,
          ${c.merchant_id} AS merchant_id, ${c.card_brand} AS card_brand, ${c.billing_cycle} AS billing_cycle, ${c.recycle_number} AS recycle_number, ${c.reason} AS reason,
          a.events AS n, a.cents AS cents
        FROM attempt_days a WHERE a.kind IN (${kinds})${conns('a.connection_id')}${currency('a.currency')} AND (${where})`,
