@@ -78,11 +78,13 @@ export function attemptSourceSql(store: ReportReader, p: Params, q: AttemptSourc
   const parts: string[] = [];
   if (ledgerRanges.length > 0) {
     const ledgerStarts = b.slice(0, -1).map((ms, i) => ({ i, at: () => at(ms) }));
-    const where = ledgerRanges.map(([s, e]) => `(x.instant >= ${at(s)} AND x.instant < ${at(e)})`).join(' OR ');
+    // The edges are exactly the parts of their UTC days inside [first bound, last bound): the dialect's cheapest test.
+    const days = !q.days ? [] : [...new Set(ledgerRanges.flatMap(([s, e]) => Array.from({ length: Math.floor((e - 1) / DAY_MS) - Math.floor(s / DAY_MS) + 1 }, (_, k) => Math.floor(s / DAY_MS) + k)))];
+    const where = q.days ? d.inDayParts(p.add, 'x.instant', b[0] as number, b[b.length - 1] as number, days, ledgerRanges) : `x.instant >= ${at(b[0] as number)} AND x.instant < ${at(b[b.length - 1] as number)}`;
     const cols = q.days ? 'x.connection_id, x.currency, x.kind, x.merchant_id, x.card_brand, x.billing_cycle, x.recycle_number, x.reason' : 'x.*';
     parts.push(
       `SELECT ${rangeOf('x.instant', ledgerStarts)} AS p, ${cols}, 1 AS n, x.amount_cents AS cents FROM money_events x
-       WHERE x.kind IN (${kinds})${conns('x.connection_id')}${currency('x.currency')} AND (${where})`,
+       WHERE x.kind IN (${kinds})${conns('x.connection_id')}${currency('x.currency')} AND ${where}`,
     );
   }
   if (covered.length > 0) {

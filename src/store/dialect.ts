@@ -35,6 +35,13 @@ export interface SqlDialect {
    * it back with `dayOf`.
    */
   localDay(add: AddParam, expr: string, zone: string, startMs: number, endMs: number): string;
+  /**
+   * Condition: the instant expression lies in one of `ranges` (epoch ms, half-open), given as what they
+   * are: the parts of the UTC days `days` (days since 1970-01-01) inside [startMs, endMs). PostgreSQL
+   * reads the ranges through its (connection_id, instant) index; DuckDB, which has no such index,
+   * tests the day number, far cheaper than a long OR.
+   */
+  inDayParts(add: AddParam, expr: string, startMs: number, endMs: number, days: readonly number[], ranges: readonly (readonly [number, number])[]): string;
   /** "YYYY-MM-DD" from a localDay value. */
   dayOf(v: unknown): string;
   /**

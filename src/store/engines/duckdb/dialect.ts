@@ -33,6 +33,8 @@ export const duckdbDialect: SqlDialect = {
   // An integer day number (epoch days, by integer arithmetic): grouping by it and rolling days up in
   // code beats calendar functions on every row.
   localDay: (add, expr, zone, startMs, endMs) => `((epoch_ms(${expr}) + (${offsetMinutesSql(add, expr, zone, startMs, endMs)}) * 60000) // 86400000)`,
+  inDayParts: (add, expr, startMs, endMs, days) =>
+    `(${expr} >= CAST(${add(instantText(startMs))} AS TIMESTAMP) AND ${expr} < CAST(${add(instantText(endMs))} AS TIMESTAMP) AND CAST(epoch_ms(${expr}) // 86400000 AS INTEGER) IN (${days.map((d) => String(Math.trunc(d))).join(', ')}))`,
   dayOf: (v) => (typeof v === 'number' ? new Date(v * 86_400_000).toISOString().slice(0, 10) : String(v)),
   localDateInRange: (add, expr, zone, startMs, endMs) => `CAST(${expr} + to_minutes(CAST(${offsetMinutesSql(add, expr, zone, startMs, endMs)} AS BIGINT)) AS DATE)`,
 };

@@ -19,6 +19,8 @@ export const postgresDialect: SqlDialect = {
   instantParam: (add, ms) => `CAST(${add(instantText(ms))} AS TIMESTAMPTZ)`,
   slot: (expr) => `date_bin('15 minutes', ${expr}, TIMESTAMPTZ '2000-01-01 00:00:00+00')`,
   // A range, so the (connection_id, first_sale_at) index reaches a slot's facts.
+  inDayParts: (add, expr, _startMs, _endMs, _days, ranges) =>
+    `(${ranges.map(([s, e]) => `(${expr} >= CAST(${add(instantText(s))} AS TIMESTAMPTZ) AND ${expr} < CAST(${add(instantText(e))} AS TIMESTAMPTZ))`).join(' OR ')})`,
   inSlot: (instant, slot) => `${instant} >= ${slot} AND ${instant} < ${slot} + INTERVAL '15 minutes'`,
   localTimestamp,
   periodStartInRange: (add, expr, zone, unit) => periodStart(expr, add(zone), unit),
