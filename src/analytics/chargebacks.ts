@@ -4,7 +4,8 @@
  * files it: reason-codes.ts), by MID, by days from the sale to the chargeback, and by the month of the
  * sale (its cohort); beside each, the refunds and voids of the same sales (money returned twice). Reads
  * the ledger, the charged-back sales' own events, and the stored transactions only to find which refunds
- * belong to which sale (their parent).
+ * belong to which sale (their parent). The range's sales and reversals by MID: whole UTC days from
+ * attempt_days, the edges from the ledger (attempt-source.ts).
  */
 import type { Cents } from '../core/money.js';
 import type { ReportReader } from '../store/store.js';

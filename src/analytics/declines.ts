@@ -3,7 +3,8 @@
  * currency), the decline rate and the top reasons (the processor's response text) by MID, BIN (first 6
  * digits), card network or billing cycle; and recycling: rebill attempts by retry number (the CRM's
  * recycleNumber) with how many were approved, and the saves by days after their rebill's first decline.
- * Reads the ledger's sale and decline events only.
+ * Reads the ledger's sale and decline events: whole UTC days from attempt_days, the edges from the
+ * ledger (attempt-source.ts); BIN rows and the saves by days from the ledger alone.
  */
 import type { ReportReader } from '../store/store.js';
 import { rate } from './arith.js';

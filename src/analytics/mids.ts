@@ -5,7 +5,8 @@
  * (programs.ts), each labelled only when its ratio and its count both qualify. The month the data's
  * as-of falls in is projected to its end (`projected`). Counts are of every currency (the networks count
  * transactions); amounts are in the report's currency only. A MID's alert rule (mid_alert_rules) marks
- * the months where its threshold is reached.
+ * the months where its threshold is reached. The months' sales and chargebacks: whole UTC days from
+ * attempt_days, the partial days at the months' edges from the ledger (attempt-source.ts).
  */
 import type { Cents } from '../core/money.js';
 import { addDays, startOfLocalDay } from '../core/time.js';
