@@ -3,8 +3,8 @@
  * currency), the decline rate and the top reasons (the processor's response text) by MID, BIN (first 6
  * digits), card network or billing cycle; and recycling: rebill attempts by retry number (the CRM's
  * recycleNumber) with how many were approved, and the saves by days after their rebill's first decline.
- * Reads the ledger's sale and decline events: whole UTC days from attempt_days, the edges from the
- * ledger (attempt-source.ts); BIN rows and the saves by days from the ledger alone.
+ * Reads the ledger's sale and decline events (with source 'aggregate': whole UTC days from attempt_days,
+ * the edges from the ledger, attempt-source.ts; BIN rows and the saves by days from the ledger alone).
  */
 import type { ReportReader } from '../store/store.js';
 import { rate } from './arith.js';
@@ -125,8 +125,9 @@ function topReasons(list: { reason: string | null; declines: number }[], total: 
 }
 
 /**
- * `source`: where whole days are read, attempt_days when it can answer (the default) or the ledger alone
- * ('ledger'). The BIN view's rows and the saves by days read the ledger either way (docs/metrics.md, "Performance").
+ * `source`: where whole days are read: the ledger alone (the default, 'ledger'), or attempt_days when it
+ * can answer ('aggregate'). The BIN view's rows and the saves by days read the ledger either way
+ * (docs/metrics.md, "Performance").
  */
 export async function declineReport(store: ReportReader, q: RangeQuery & { by?: DeclineView; source?: 'aggregate' | 'ledger' }): Promise<DeclineReport> {
   checkReportRange(q);
@@ -138,7 +139,8 @@ export async function declineReport(store: ReportReader, q: RangeQuery & { by?: 
   const scope = (p: Params, alias = 'e') =>
     `${alias}.instant >= ${store.sql.instantParam(p.add, r.startMs)} AND ${alias}.instant < ${store.sql.instantParam(p.add, r.endMs)} AND ${alias}.currency = ${p.add(q.currency)}${filterSql(q.filters ?? [], alias === 'e' ? e : eventCol(alias), p)}`;
   const key = keySql(by, 'e');
-  const useDays = await attemptDaysAnswer(store, q.filters, q.source);
+  // On the table only when asked ('aggregate'): at 2M and 10M its edges cost DuckDB as much as the range did (docs/metrics.md, "Performance").
+  const useDays = q.source === 'aggregate' && (await attemptDaysAnswer(store, q.filters, q.source));
   /** The range's events of `kinds` in the report's currency, filtered, as alias `e` (attempt-source.ts): BINs only from the ledger. */
   const from = (p: Params, kinds: ('sale' | 'decline')[], days = useDays) =>
     `${attemptSourceSql(store, p, { bounds: [r.startMs, r.endMs], kinds, currency: q.currency, days })} e WHERE TRUE${filterSql(q.filters ?? [], e, p)}`;
