@@ -57,7 +57,9 @@ function sandboxBuyers(sb: Sandbox, asOf: number, until = Number.POSITIVE_INFINI
     const first = paid[0]!.at;
     const x = paid.length - 1;
     const repeat = paid.slice(1);
-    out.push({ x, tx: x === 0 ? 0 : (paid[x]!.at - first) / DAY, T: (asOf - first) / DAY, meanSpend: x === 0 ? 0 : repeat.reduce((a, o) => a + o.gross, 0) / x });
+    // Whole days (docs/forecasts.md): t_x at least 1 after a repeat purchase, T at least t_x and 1.
+    const tx = x === 0 ? 0 : Math.max(1, Math.round((paid[x]!.at - first) / DAY));
+    out.push({ x, tx, T: Math.max(tx, 1, Math.round((asOf - first) / DAY)), meanSpend: x === 0 ? 0 : repeat.reduce((a, o) => a + o.gross, 0) / x });
   }
   return out;
 }

@@ -527,7 +527,7 @@ function oneTimeText(r: ReportJson['forecast'], o: NonNullable<ReportJson['forec
   } else {
     const L = `${Math.round(f.interval.level * 100)}%`;
     out.push(
-      `BG/NBD (time in days): r ${num(f.bgnbd.r)}  alpha ${num(f.bgnbd.alpha)}  a ${num(f.bgnbd.a)}  b ${num(f.bgnbd.b)}  log-likelihood ${f.bgnbd.logLikelihood.toFixed(2)}`,
+      `BG/NBD (time in days): r ${num(f.bgnbd.r)}  alpha ${num(f.bgnbd.alpha)}  a ${num(f.bgnbd.a)}  b ${num(f.bgnbd.b)}  log-likelihood ${f.bgnbd.logLikelihood.toFixed(2)}${f.bgnbd.dropoutRidge ? ' (drop-out not identified: a and b stand where the fit stopped along a ridge)' : ''}`,
       `Gamma-Gamma on ${f.gammaGamma.customers} repeat buyers: p ${num(f.gammaGamma.p)}  q ${num(f.gammaGamma.q)}  gamma ${num(f.gammaGamma.gamma)}  log-likelihood ${f.gammaGamma.logLikelihood.toFixed(2)}; ` +
         `mean repeat purchase ${f.meanSpend === null ? 'infinite (q <= 1)' : `${f.meanSpend}*`}; ${pct(o.reversedShare)} of their sales refunded, voided or charged back.`,
       `A new customer, in ${o.newCustomer.map((c) => `${c.months} months: ${num(c.purchases, 2)}* repeat purchases (${L}: ${span(c.purchasesInterval, (x: number) => num(x, 2))}), ${c.value === null ? '-' : `${c.value}*`} net (${L}: ${span(c.interval)})`).join('; ')}.`,

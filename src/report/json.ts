@@ -488,7 +488,8 @@ export interface OneTimeForecastJson {
   reversedShare: Rate;
   fit: {
     timeUnit: 'day';
-    bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number; converged: boolean; agreeing: number; starts: number; atBound: boolean };
+    /** distinct: the (x, t_x, T) the likelihood summed over; dropoutRidge: the drop-out's spread is not identified (docs/forecasts.md). */
+    bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number; converged: boolean; agreeing: number; starts: number; atBound: boolean; distinct: number; dropoutRidge: boolean };
     gammaGamma: { p: number; q: number; gamma: number; logLikelihood: number; customers: number; converged: boolean; agreeing: number; starts: number; atBound: boolean };
     /** Mean approved amount per repeat purchase (pγ/(q-1)); null when infinite. */
     meanSpend: Money | null;
