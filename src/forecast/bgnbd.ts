@@ -51,7 +51,9 @@ export function checkBgNbdCustomer(c: BgNbdCustomer, field: string): void {
 export interface BgNbdData {
   xs: number[];
   /** For xs[k]: the distinct (t_x, T) with that x and how many customers have each (ln(α+T) needs α, so the times are kept). */
-  groups: { x: number; T: Float64Array; tx: Float64Array; w: Float64Array; count: number }[];
+  groups: { x: number; T: Float64Array; tx: Float64Array; w: Float64Array; count: number; iT: Int32Array; itx: Int32Array }[];
+  /** The distinct times among every T and t_x: ln(α + t) is computed once per time and pass, iT and itx index it. */
+  times: Float64Array;
   /** Customers (the weights' sum). */
   customers: number;
   /** Distinct histories (the terms of a pass). */
@@ -111,14 +113,25 @@ export function bgNbdData(customers: readonly BgNbdCustomer[], counts?: ArrayLik
       'The model needs customers with repeat transactions (x > 0); observe them for longer.');
   }
   const xs = [...byX.keys()].sort((a, b) => a - b);
+  const timeAt = new Map<number, number>();
+  const timeIndex = (t: number) => {
+    let i = timeAt.get(t);
+    if (i === undefined) {
+      i = timeAt.size;
+      timeAt.set(t, i);
+    }
+    return i;
+  };
   let distinct = 0;
   const groups = xs.map((x) => {
     const list = byX.get(x)!;
     distinct += list.length;
     const w = Float64Array.from(list, (k) => weight[k]!);
-    return { x, T: Float64Array.from(list, (k) => histories[k]!.T), tx: Float64Array.from(list, (k) => histories[k]!.tx), w, count: w.reduce((a, v) => a + v, 0) };
+    const T = Float64Array.from(list, (k) => histories[k]!.T);
+    const tx = Float64Array.from(list, (k) => histories[k]!.tx);
+    return { x, T, tx, w, count: w.reduce((a, v) => a + v, 0), iT: Int32Array.from(T, timeIndex), itx: Int32Array.from(tx, timeIndex) };
   });
-  return { xs, groups, customers: total, distinct, rate: sx / sT };
+  return { xs, groups, times: Float64Array.from(timeAt.keys()), customers: total, distinct, rate: sx / sT };
 }
 
 /**
@@ -139,6 +152,9 @@ export function bgNbdLogLikelihood(p: BgNbdParams, d: BgNbdData): number {
   const { r, alpha, a, b } = p;
   const base = -lnGamma(r) + r * Math.log(alpha) - lnBeta(a, b);
   const lnA = Math.log(a);
+  // ln(α + t) once per distinct time (whole days: a few hundred), not per history.
+  const lnAt = new Float64Array(d.times.length);
+  for (let j = 0; j < lnAt.length; j++) lnAt[j] = Math.log(alpha + d.times[j]!);
   let ll = 0;
   for (const g of d.groups) {
     const x = g.x;
@@ -146,9 +162,9 @@ export function bgNbdLogLikelihood(p: BgNbdParams, d: BgNbdData): number {
     const lnLeft = x > 0 ? lnA - Math.log(b + x - 1) : Number.NEGATIVE_INFINITY;
     const k = r + x;
     ll += head * g.count;
-    for (let i = 0; i < g.T.length; i++) {
-      const stay = -k * Math.log(alpha + g.T[i]!);
-      ll += g.w[i]! * (x > 0 ? logAddExp(stay, lnLeft - k * Math.log(alpha + g.tx[i]!)) : stay);
+    for (let i = 0; i < g.w.length; i++) {
+      const stay = -k * lnAt[g.iT[i]!]!;
+      ll += g.w[i]! * (x > 0 ? logAddExp(stay, lnLeft - k * lnAt[g.itx[i]!]!) : stay);
     }
   }
   return ll;
