@@ -13,7 +13,7 @@
  * transformation, whose leading parameters stay small whatever x is (docs/forecasts.md derives it).
  */
 import { ForecastInputError } from './errors.js';
-import { maximizeLogLikelihood, REFIT_TOLERANCE, type FitDiagnostics } from './optimize.js';
+import { LIKELIHOOD_STALL, maximizeLogLikelihood, REFIT_TOLERANCE, type FitDiagnostics } from './optimize.js';
 import { lnBeta, lnGamma, logAddExp } from './special.js';
 
 export interface BgNbdParams {
@@ -306,7 +306,7 @@ export function bgNbdDropoutRidge(p: BgNbdParams, ll: number, data: BgNbdData): 
  * fit has up to 40,000 evaluations per start; a bootstrap refit starts from the estimate with the
  * refit tolerances and the same stall rule.
  */
-export const BGNBD_STOP = { stallWindow: 400, stallTol: 1e-10, maxEvals: 40000 } as const;
+export const BGNBD_STOP = { ...LIKELIHOOD_STALL, maxEvals: 40000 } as const;
 
 /**
  * Fits r, α, a, b by maximum likelihood (on their logarithms, from several starts). `from` replaces the
@@ -327,9 +327,8 @@ export function fitBgNbdData(data: BgNbdData, from?: BgNbdParams): BgNbdFit {
         [4, 2, 8],
         [1, 0.3, 0.5],
       ].map(([r, a, b]) => [r!, r! / data.rate, a!, b!]);
-  const stop = { stallWindow: BGNBD_STOP.stallWindow, stallTol: BGNBD_STOP.stallTol };
   const { params, ...fit } = maximizeLogLikelihood(([r, alpha, a, b]) => bgNbdLogLikelihood({ r: r!, alpha: alpha!, a: a!, b: b! }, data), starts, BGNBD_BOUNDS,
-    from ? { ...REFIT_TOLERANCE, ...stop } : { maxEvals: BGNBD_STOP.maxEvals, ...stop });
+    from ? { ...REFIT_TOLERANCE, ...LIKELIHOOD_STALL } : BGNBD_STOP);
   const [r, alpha, a, b] = params as [number, number, number, number];
   const dropoutRidge = bgNbdDropoutRidge({ r, alpha, a, b }, fit.logLikelihood, data);
   return { r, alpha, a, b, ...fit, customers: data.customers, distinct: data.distinct, dropoutRidge };

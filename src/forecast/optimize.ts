@@ -205,6 +205,12 @@ export function minimizeMultiStart(
  */
 export const REFIT_TOLERANCE = { tolX: 1e-5, tolF: 1e-9, maxEvals: 3000 } as const;
 
+/**
+ * The stall rule of the one-time buyers' fits (BG/NBD and Gamma-Gamma, first fits and refits): a start
+ * whose log-likelihood improved by less than 1e-10 relative over its last 400 evaluations stops.
+ */
+export const LIKELIHOOD_STALL = { stallWindow: 400, stallTol: 1e-10 } as const;
+
 /** What every model fit reports beside its parameters, so a caller can tell a fit from a guess. */
 export interface FitDiagnostics {
   logLikelihood: number;
