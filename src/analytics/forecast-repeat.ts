@@ -89,6 +89,8 @@ export interface RepeatQuery extends RangeQuery {
   zone: string;
   /** Horizons in months and in days. */
   horizons: { months: number; days: number }[];
+  /** false: only what was observed (no fit, no projection), e.g. a backtest's actuals. Default true. */
+  project?: boolean;
 }
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
@@ -202,26 +204,28 @@ export async function repeatBuyersForecast(store: ReportReader, q: RepeatQuery):
     let fit: RepeatFitSummary | null = null;
     let projection: ReturnType<typeof repeatForecast> | null = null;
     const seed = fnv1a32(`repeat|${key}`);
-    try {
-      projection = repeatForecast(
-        histories.map((h, i) => ({ ...h, bucket: buckets.indexOf(buyers[i]!.bucket) }) satisfies RepeatBuyer),
-        { horizons: q.horizons.map((h) => h.days), buckets: buckets.length, seed, replicates: REPEAT_REPLICATES },
-      );
-      warnings.push(...projection.warnings);
-      const { bgnbd: b, gammaGamma: g } = projection;
-      fit = {
-        timeUnit: 'day',
-        bgnbd: {
-          r: b.r, alpha: b.alpha, a: b.a, b: b.b, logLikelihood: b.logLikelihood, converged: b.converged, agreeing: b.agreeing, starts: b.starts, atBound: b.atBound,
-          distinct: b.distinct, dropoutRidge: b.dropoutRidge,
-        },
-        gammaGamma: { p: g.p, q: g.q, gamma: g.gamma, logLikelihood: g.logLikelihood, customers: g.customers, converged: g.converged, agreeing: g.agreeing, starts: g.starts, atBound: g.atBound },
-        meanSpendCents: projection.meanSpend === null ? null : roundMinor(projection.meanSpend, q.currency),
-        interval: projection.interval,
-      };
-    } catch (err) {
-      if (!(err instanceof ForecastInputError)) throw err;
-      error = `no forecast: ${err.message}`;
+    if (q.project !== false) {
+      try {
+        projection = repeatForecast(
+          histories.map((h, i) => ({ ...h, bucket: buckets.indexOf(buyers[i]!.bucket) }) satisfies RepeatBuyer),
+          { horizons: q.horizons.map((h) => h.days), buckets: buckets.length, seed, replicates: REPEAT_REPLICATES },
+        );
+        warnings.push(...projection.warnings);
+        const { bgnbd: b, gammaGamma: g } = projection;
+        fit = {
+          timeUnit: 'day',
+          bgnbd: {
+            r: b.r, alpha: b.alpha, a: b.a, b: b.b, logLikelihood: b.logLikelihood, converged: b.converged, agreeing: b.agreeing, starts: b.starts, atBound: b.atBound,
+            distinct: b.distinct, dropoutRidge: b.dropoutRidge,
+          },
+          gammaGamma: { p: g.p, q: g.q, gamma: g.gamma, logLikelihood: g.logLikelihood, customers: g.customers, converged: g.converged, agreeing: g.agreeing, starts: g.starts, atBound: g.atBound },
+          meanSpendCents: projection.meanSpend === null ? null : roundMinor(projection.meanSpend, q.currency),
+          interval: projection.interval,
+        };
+      } catch (err) {
+        if (!(err instanceof ForecastInputError)) throw err;
+        error = `no forecast: ${err.message}`;
+      }
     }
     const money = (x: number) => roundMinor(x, q.currency);
     const cohorts: RepeatCohort[] = buckets.map((start, bi) => {
