@@ -385,6 +385,17 @@ export interface BacktestReport {
   oneTimeSummary: (BacktestSummary & { purchasesMeanAbsError: number | null; purchasesCoverage: number | null })[];
 }
 
+/** A projection at the cutoff beside the actual value now: the error and whether it fell in the interval, once the horizon is complete. */
+function compareCell(l: HorizonValue, actualCents: number, actualComplete: boolean): BacktestCell {
+  const known = actualComplete && l.valueCents !== null;
+  return {
+    months: l.months, projectedCents: l.valueCents, interval: l.interval, projected: l.projected, actualCents, actualComplete,
+    errorCents: known ? l.valueCents! - actualCents : null,
+    relativeError: known && actualCents !== 0 ? (l.valueCents! - actualCents) / actualCents : null,
+    inInterval: known && l.interval ? actualCents >= l.interval[0] && actualCents <= l.interval[1] : null,
+  };
+}
+
 /** The forecast made on the data before `cutoff`, beside what the full data show after it. */
 export async function forecastBacktest(store: ReportReader, q: ForecastQuery, cutoff: number): Promise<BacktestReport> {
   const asOf = q.asOf ?? Date.now();
@@ -410,15 +421,7 @@ export async function forecastBacktest(store: ReportReader, q: ForecastQuery, cu
     const cohorts = g.cohorts.map((c) => {
       const a = actualBy.get(`${c.cohort}|${key}`);
       const cells = c.ltv.map((l): BacktestCell => {
-        const actualCents = a?.ltv[l.days]?.cents ?? 0;
-        const actualComplete = a?.ltv[l.days]?.complete ?? false;
-        const known = actualComplete && l.valueCents !== null;
-        const cell: BacktestCell = {
-          months: l.months, projectedCents: l.valueCents, interval: l.interval, projected: l.projected, actualCents, actualComplete,
-          errorCents: known ? l.valueCents! - actualCents : null,
-          relativeError: known && actualCents !== 0 ? (l.valueCents! - actualCents) / actualCents : null,
-          inInterval: known && l.interval ? actualCents >= l.interval[0] && actualCents <= l.interval[1] : null,
-        };
+        const cell = compareCell(l, a?.ltv[l.days]?.cents ?? 0, a?.ltv[l.days]?.complete ?? false);
         if (l.projected) all.push({ months: l.months, cell });
         return cell;
       });
@@ -435,15 +438,10 @@ export async function forecastBacktest(store: ReportReader, q: ForecastQuery, cu
       const later = nowOneTime?.cohorts.find((x) => x.cohort === c.cohort);
       const cells = c.ltv.map((l): OneTimeBacktestCell => {
         const a = later?.ltv.find((x) => x.months === l.months);
-        const actualCents = a?.observedCents ?? 0;
         const actualComplete = a?.complete ?? false;
         const actualPurchases = a?.purchases ?? 0;
-        const known = actualComplete && l.valueCents !== null;
         const cell: OneTimeBacktestCell = {
-          months: l.months, projectedCents: l.valueCents, interval: l.interval, projected: l.projected, actualCents, actualComplete,
-          errorCents: known ? l.valueCents! - actualCents : null,
-          relativeError: known && actualCents !== 0 ? (l.valueCents! - actualCents) / actualCents : null,
-          inInterval: known && l.interval ? actualCents >= l.interval[0] && actualCents <= l.interval[1] : null,
+          ...compareCell(l, a?.observedCents ?? 0, actualComplete),
           purchases: l.purchases, purchasesInterval: l.purchasesInterval, actualPurchases,
           purchasesError: actualComplete ? l.purchases - actualPurchases : null,
           purchasesInInterval: actualComplete ? actualPurchases >= l.purchasesInterval[0] && actualPurchases <= l.purchasesInterval[1] : null,
