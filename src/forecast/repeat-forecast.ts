@@ -103,9 +103,13 @@ export function repeatForecast(customers: readonly RepeatBuyer[], o: RepeatForec
   const warnings: string[] = [];
   if (bg.dropoutRidge) {
     // The starts stop at different places along the ridge, so their agreement says nothing here.
-    const mean = bg.a / (bg.a + bg.b);
+    const share = `${(100 * bg.a / (bg.a + bg.b)).toFixed(2)}%`;
+    // a + b small: the drop-out probability is near 0 or 1 for each customer; large: near its mean for everyone.
+    const assumes = bg.a + bg.b < 1
+      ? `as if ${share} of customers leave at their first repeat purchase and the others never do`
+      : `as if every customer leaves after each repeat purchase with about the same chance, ${share}`;
     warnings.push(`the BG/NBD drop-out is not identified: the data cannot tell how much the chance of leaving after a purchase varies across customers (a ${fmt(bg.a)} and b ${fmt(bg.b)} `
-      + `10 times larger or smaller fit as well); the forecast uses the fit's, around a mean of ${(100 * mean).toFixed(2)}% after each repeat purchase, and its expected purchases hardly change along that ridge`);
+      + `both 10 times larger or smaller fit as well); the forecast uses the fit, ${assumes}; its expected purchases hardly change along that ridge`);
   } else if (!bg.converged || bg.agreeing < 2) {
     warnings.push(`the BG/NBD fit is unsure: ${bg.agreeing} of ${bg.starts} starts agreed${bg.converged ? '' : ', and not every start converged'}`);
   }
