@@ -15,13 +15,14 @@ const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> =
   dashboard: () => import('./dashboard.js'),
   'dashboard-scale': () => import('./dashboard-scale.js'),
   economics: () => import('./economics.js'),
+  forecast: () => import('./forecast.js'),
 };
 
 // Run only when named: sync-scale syncs and compares a 1,000,000-transaction merchant (well over ten
 // minutes and gigabytes of memory), newest-first a backfill at the CRM's latency, dashboard-scale generates
 // 10,000,000 transactions per engine, economics derives the margin ledger of 10,000,000 transactions: all
-// too long for the default set.
-const namedOnly = new Set(['sync-scale', 'newest-first', 'dashboard-scale', 'economics']);
+// too long for the default set; forecast fits 100,000 simulated one-time buyers (minutes).
+const namedOnly = new Set(['sync-scale', 'newest-first', 'dashboard-scale', 'economics', 'forecast']);
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = names.length > 0 ? names : Object.keys(benches).filter((n) => !namedOnly.has(n));

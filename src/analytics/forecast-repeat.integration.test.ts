@@ -12,7 +12,7 @@ import { fitBgNbd, fitGammaGamma, type BgNbdCustomer } from '../forecast/index.j
 import { formatReport } from '../report/grid.js';
 import { forecastJson } from '../report/json.js';
 import { DAY } from '../core/time.js';
-import { forecastReport, type ForecastQuery } from './forecast.js';
+import { forecastBacktest, forecastReport, type ForecastQuery } from './forecast.js';
 import { syncSandbox } from '../../test/sandbox-sync.js';
 import { openTestStore } from '../../test/stores.js';
 
@@ -21,13 +21,15 @@ const ZONE = 'America/New_York';
 const optsOf = (profile: 'rich' | 'real') => ({ start: '2025-01-01', now: '2026-12-01 12:00:00', profile, repeatBuyers: true }) as const;
 const AS_OF = Date.parse('2026-12-01T17:00:00Z');
 const Q: ForecastQuery = { from: '2025-01-01', to: '2025-12-31', tz: ZONE, currency: 'USD', groupBy: null, filters: [], basis: 'event', accountZone: ZONE, asOf: AS_OF };
+/** The month (YYYY-MM, New York) of an instant: its cohort. */
+const monthOf = (at: number): string => new Date(at).toLocaleDateString('en-CA', { timeZone: ZONE }).slice(0, 7);
 const RANGE = [Date.parse('2025-01-01T05:00:00Z'), Date.parse('2026-01-01T05:00:00Z')] as const;
 
 /**
  * From the sandbox's records: the customers first approved in the range who never had a subscription,
  * each with their purchases (orders with an approved sale, at the order's first approved sale).
  */
-function sandboxBuyers(sb: Sandbox, asOf: number, until = Number.POSITIVE_INFINITY): (BgNbdCustomer & { meanSpend: number })[] {
+function sandboxBuyers(sb: Sandbox, asOf: number, until = Number.POSITIVE_INFINITY): (BgNbdCustomer & { meanSpend: number; purchases: number[] })[] {
   const m = sb.merchant;
   // Subscribed: an approved sale of a subscription (an authorisation of one that was voided is not).
   // In the report's currency (USD), and readable: a record the CRM serves unreadable is in quarantine, in no report.
@@ -49,7 +51,7 @@ function sandboxBuyers(sb: Sandbox, asOf: number, until = Number.POSITIVE_INFINI
       orders.set(t.order.customer, list);
     }
   }
-  const out: (BgNbdCustomer & { meanSpend: number })[] = [];
+  const out: (BgNbdCustomer & { meanSpend: number; purchases: number[] })[] = [];
   for (const [customer, list] of orders) {
     if (subscribed.has(customer as never)) continue;
     const paid = list.filter((o) => o.gross > 0).sort((a, b) => a.at - b.at);
@@ -57,7 +59,9 @@ function sandboxBuyers(sb: Sandbox, asOf: number, until = Number.POSITIVE_INFINI
     const first = paid[0]!.at;
     const x = paid.length - 1;
     const repeat = paid.slice(1);
-    out.push({ x, tx: x === 0 ? 0 : (paid[x]!.at - first) / DAY, T: (asOf - first) / DAY, meanSpend: x === 0 ? 0 : repeat.reduce((a, o) => a + o.gross, 0) / x });
+    // Whole days (docs/forecasts.md): t_x at least 1 after a repeat purchase, T at least t_x and 1.
+    const tx = x === 0 ? 0 : Math.max(1, Math.round((paid[x]!.at - first) / DAY));
+    out.push({ x, tx, T: Math.max(tx, 1, Math.round((asOf - first) / DAY)), meanSpend: x === 0 ? 0 : repeat.reduce((a, o) => a + o.gross, 0) / x, purchases: paid.map((o) => o.at) });
   }
   return out;
 }
@@ -146,4 +150,59 @@ describe.each(CASES)('one-time buyers in the forecast report, on %s, profile %s'
     const outside = compared.filter((x) => !x.inside);
     expect(outside.length, JSON.stringify(outside)).toBeLessThanOrEqual(Math.ceil(compared.length * 0.2));
   }, 300_000);
+
+  it('backtests the one-time buyers: value and purchases per customer projected at the cutoff beside what happened', async () => {
+    const cutoff = Date.parse('2025-07-01T04:00:00Z');
+    const b = await forecastBacktest(store, Q, cutoff);
+    const oneTime = b.groups[0]!.oneTime!;
+    expect(oneTime.map((c) => c.cohort)).toEqual(['2025-01', '2025-02', '2025-03', '2025-04', '2025-05', '2025-06']);
+    // Actual values: the cohorts' observed net now; actual purchases: counted here from the sandbox's own orders.
+    const now = (await forecastReport(store, { ...Q, to: '2025-06-30' })).groups[0]!.oneTime!;
+    const buyers = sandboxBuyers(sb, AS_OF).filter((c) => c.purchases[0]! < cutoff);
+    const cells = oneTime.flatMap((c) => c.cells);
+    for (const c of oneTime) {
+      const later = now.cohorts.find((x) => x.cohort === c.cohort)!;
+      expect(c.customersNow).toBe(later.customers);
+      // The sandbox's one-time buyers do not subscribe later: the same customers.
+      expect(c.customersNow).toBe(c.customers);
+      const members = buyers.filter((m) => monthOf(m.purchases[0]!) === c.cohort);
+      expect(members.length).toBe(c.customers);
+      for (const x of c.cells) {
+        const actual = later.ltv.find((l) => l.months === x.months)!;
+        expect(x.actualCents).toBe(actual.observedCents);
+        expect(x.actualComplete).toBe(actual.complete);
+        const days = actual.days;
+        const bought = members.reduce((a, m) => a + m.purchases.filter((t) => t < m.purchases[0]! + days * DAY).length, 0);
+        expect(x.actualPurchases).toBeCloseTo(bought / members.length, 9);
+        if (x.actualComplete && x.projectedCents !== null) {
+          expect(x.errorCents).toBe(x.projectedCents - x.actualCents);
+          expect(x.inInterval).toBe(x.actualCents >= x.interval![0] && x.actualCents <= x.interval![1]);
+          expect(x.purchasesError).toBeCloseTo(x.purchases - x.actualPurchases, 9);
+          expect(x.purchasesInInterval).toBe(x.actualPurchases >= x.purchasesInterval[0] && x.actualPurchases <= x.purchasesInterval[1]);
+        } else expect(x.errorCents).toBeNull();
+      }
+    }
+    for (const s of b.oneTimeSummary) {
+      const compared = cells.filter((x) => x.months === s.months && x.projected && x.errorCents !== null);
+      expect(s.cohorts).toBe(compared.length);
+      if (compared.length === 0) continue;
+      expect(s.meanAbsErrorCents).toBeCloseTo(compared.reduce((a, x) => a + Math.abs(x.errorCents!), 0) / compared.length, 9);
+      expect(s.coverage).toBeCloseTo(compared.filter((x) => x.inInterval).length / compared.length, 9);
+      expect(s.purchasesMeanAbsError).toBeCloseTo(compared.reduce((a, x) => a + Math.abs(x.purchasesError!), 0) / compared.length, 9);
+    }
+    expect(b.oneTimeSummary.reduce((a, s) => a + s.cohorts, 0)).toBeGreaterThanOrEqual(10);
+    // In every output: JSON, the table's one-time block and summary, the CSV's BG/NBD rows.
+    const body = forecastJson(b.forecast, {}, b);
+    expect(body.backtest!.oneTimeSummary.map((s) => s.cohorts)).toEqual(b.oneTimeSummary.map((s) => s.cohorts));
+    const table = formatReport({ name: 'forecast', body }, 'table');
+    expect(table).toContain('One-time buyers (BG/NBD + Gamma-Gamma)');
+    expect(table).toContain('Purchases: mean abs. error');
+    const csv = formatReport({ name: 'forecast', body }, 'csv').trim().split('\n');
+    const head = csv[0]!.split(',');
+    const rows = csv.slice(1).map((l) => l.split(',')).filter((c) => c[head.indexOf('Model')] === 'BG/NBD + Gamma-Gamma');
+    expect(rows.length).toBe(cells.length);
+    const jsonCells = body.backtest!.groups[0]!.oneTime!.flatMap((c) => c.cells);
+    expect(rows.map((c) => c[head.indexOf('Purchases actual')])).toEqual(jsonCells.map((x) => String(x.actualPurchases)));
+    jsonCells.forEach((x, i) => expect(x.actualPurchases).toBeCloseTo(cells[i]!.actualPurchases, 6));
+  }, 600_000);
 });

@@ -58,9 +58,9 @@ export interface RepeatCohort {
 }
 
 export interface RepeatFitSummary {
-  /** Time unit of t_x, T and α: days. */
+  /** Time unit of t_x, T and α: days (whole days: buyerHistory). */
   timeUnit: 'day';
-  bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number; converged: boolean; agreeing: number; starts: number; atBound: boolean };
+  bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number; converged: boolean; agreeing: number; starts: number; atBound: boolean; distinct: number; dropoutRidge: boolean };
   gammaGamma: { p: number; q: number; gamma: number; logLikelihood: number; customers: number; converged: boolean; agreeing: number; starts: number; atBound: boolean };
   /** The population's mean approved amount per repeat purchase, pγ/(q-1), rounded to the minor unit; null when infinite. */
   meanSpendCents: number | null;
@@ -89,6 +89,8 @@ export interface RepeatQuery extends RangeQuery {
   zone: string;
   /** Horizons in months and in days. */
   horizons: { months: number; days: number }[];
+  /** false: only what was observed (no fit, no projection), e.g. a backtest's actuals. Default true. */
+  project?: boolean;
 }
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
@@ -170,14 +172,18 @@ async function readBuyers(store: ReportReader, q: RepeatQuery): Promise<Map<stri
   return out;
 }
 
-/** A buyer's (x, t_x, T) in days and mean repeat spend; the first purchase is the acquisition. */
+/**
+ * A buyer's (x, t_x, T) in whole days and mean repeat spend; the first purchase is the acquisition.
+ * Times are rounded to the day: the CRM's orders carry a time of day, but days are the model's unit,
+ * and whole days make customers' histories repeat, so the fit sums over distinct histories (a repeat
+ * purchase on the day of the first counts as 1 day after it, t_x > 0; T is at least t_x and 1).
+ */
 export function buyerHistory(orders: readonly { at: number; gross: number }[], asOf: number): { x: number; tx: number; T: number; meanSpend: number } {
   const first = orders[0]!.at;
   const repeat = orders.slice(1);
   const x = repeat.length;
-  // Two purchases in the same second are one instant apart at the least (t_x > 0 when x > 0).
-  const tx = x === 0 ? 0 : Math.max(1 / 86400, (repeat[x - 1]!.at - first) / DAY);
-  const T = Math.max(tx, (asOf - first) / DAY, 1 / 86400);
+  const tx = x === 0 ? 0 : Math.max(1, Math.round((repeat[x - 1]!.at - first) / DAY));
+  const T = Math.max(tx, Math.round((asOf - first) / DAY), 1);
   return { x, tx, T, meanSpend: x === 0 ? 0 : repeat.reduce((a, o) => a + o.gross, 0) / x };
 }
 
@@ -198,23 +204,28 @@ export async function repeatBuyersForecast(store: ReportReader, q: RepeatQuery):
     let fit: RepeatFitSummary | null = null;
     let projection: ReturnType<typeof repeatForecast> | null = null;
     const seed = fnv1a32(`repeat|${key}`);
-    try {
-      projection = repeatForecast(
-        histories.map((h, i) => ({ ...h, bucket: buckets.indexOf(buyers[i]!.bucket) }) satisfies RepeatBuyer),
-        { horizons: q.horizons.map((h) => h.days), buckets: buckets.length, seed, replicates: REPEAT_REPLICATES },
-      );
-      warnings.push(...projection.warnings);
-      const { bgnbd: b, gammaGamma: g } = projection;
-      fit = {
-        timeUnit: 'day',
-        bgnbd: { r: b.r, alpha: b.alpha, a: b.a, b: b.b, logLikelihood: b.logLikelihood, converged: b.converged, agreeing: b.agreeing, starts: b.starts, atBound: b.atBound },
-        gammaGamma: { p: g.p, q: g.q, gamma: g.gamma, logLikelihood: g.logLikelihood, customers: g.customers, converged: g.converged, agreeing: g.agreeing, starts: g.starts, atBound: g.atBound },
-        meanSpendCents: projection.meanSpend === null ? null : roundMinor(projection.meanSpend, q.currency),
-        interval: projection.interval,
-      };
-    } catch (err) {
-      if (!(err instanceof ForecastInputError)) throw err;
-      error = `no forecast: ${err.message}`;
+    if (q.project !== false) {
+      try {
+        projection = repeatForecast(
+          histories.map((h, i) => ({ ...h, bucket: buckets.indexOf(buyers[i]!.bucket) }) satisfies RepeatBuyer),
+          { horizons: q.horizons.map((h) => h.days), buckets: buckets.length, seed, replicates: REPEAT_REPLICATES },
+        );
+        warnings.push(...projection.warnings);
+        const { bgnbd: b, gammaGamma: g } = projection;
+        fit = {
+          timeUnit: 'day',
+          bgnbd: {
+            r: b.r, alpha: b.alpha, a: b.a, b: b.b, logLikelihood: b.logLikelihood, converged: b.converged, agreeing: b.agreeing, starts: b.starts, atBound: b.atBound,
+            distinct: b.distinct, dropoutRidge: b.dropoutRidge,
+          },
+          gammaGamma: { p: g.p, q: g.q, gamma: g.gamma, logLikelihood: g.logLikelihood, customers: g.customers, converged: g.converged, agreeing: g.agreeing, starts: g.starts, atBound: g.atBound },
+          meanSpendCents: projection.meanSpend === null ? null : roundMinor(projection.meanSpend, q.currency),
+          interval: projection.interval,
+        };
+      } catch (err) {
+        if (!(err instanceof ForecastInputError)) throw err;
+        error = `no forecast: ${err.message}`;
+      }
     }
     const money = (x: number) => roundMinor(x, q.currency);
     const cohorts: RepeatCohort[] = buckets.map((start, bi) => {

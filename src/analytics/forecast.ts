@@ -348,6 +348,19 @@ export interface BacktestCell {
   inInterval: boolean | null;
 }
 
+/** A one-time cohort's projection at a horizon beside what happened: its net value and its purchases per customer. */
+export interface OneTimeBacktestCell extends BacktestCell {
+  /** Purchases per customer within the horizon (the first included): projected at the cutoff with its interval, and observed now. */
+  purchases: number;
+  purchasesInterval: Bound;
+  actualPurchases: number;
+  purchasesError: number | null;
+  purchasesInInterval: boolean | null;
+}
+
+/** Per horizon: cohorts compared, mean absolute error (minor units), mean absolute relative error, share inside the interval. */
+export interface BacktestSummary { months: number; cohorts: number; meanAbsErrorCents: number | null; meanAbsRelativeError: number | null; coverage: number | null }
+
 export interface BacktestReport {
   /** The forecast made with the data before the cutoff. */
   forecast: ForecastReport;
@@ -359,9 +372,28 @@ export interface BacktestReport {
     cohorts: { cohort: string; customers: number; cells: BacktestCell[] }[];
     /** Per cycle: the survival projected at the cutoff beside the survival observed now, for the same subscriptions. */
     survival: { cycle: number; projected: number; interval: Bound; projectedAtCutoff: boolean; actual: number | null; error: number | null }[];
+    /**
+     * The one-time buyers' cohorts (those acquired before the cutoff who had not subscribed by then): the
+     * projection at the cutoff beside the same cohort's observed value now; `customersNow` is how many of
+     * them are still one-time buyers (a customer who subscribed since has left the cohort). Null without one-time buyers.
+     */
+    oneTime: { cohort: string; customers: number; customersNow: number; cells: OneTimeBacktestCell[] }[] | null;
   }[];
-  /** Per horizon over every group: cohorts compared, mean absolute error (minor units), mean absolute relative error, share inside the interval. */
-  summary: { months: number; cohorts: number; meanAbsErrorCents: number | null; meanAbsRelativeError: number | null; coverage: number | null }[];
+  /** The subscriptions' projections, per horizon over every group. */
+  summary: BacktestSummary[];
+  /** The one-time buyers' net value per customer, per horizon over every group; purchases: the same for purchases per customer. */
+  oneTimeSummary: (BacktestSummary & { purchasesMeanAbsError: number | null; purchasesCoverage: number | null })[];
+}
+
+/** A projection at the cutoff beside the actual value now: the error and whether it fell in the interval, once the horizon is complete. */
+function compareCell(l: HorizonValue, actualCents: number, actualComplete: boolean): BacktestCell {
+  const known = actualComplete && l.valueCents !== null;
+  return {
+    months: l.months, projectedCents: l.valueCents, interval: l.interval, projected: l.projected, actualCents, actualComplete,
+    errorCents: known ? l.valueCents! - actualCents : null,
+    relativeError: known && actualCents !== 0 ? (l.valueCents! - actualCents) / actualCents : null,
+    inInterval: known && l.interval ? actualCents >= l.interval[0] && actualCents <= l.interval[1] : null,
+  };
 }
 
 /** The forecast made on the data before `cutoff`, beside what the full data show after it. */
@@ -379,20 +411,17 @@ export async function forecastBacktest(store: ReportReader, q: ForecastQuery, cu
   const now = await subscriptionFates(store, { ...scope, asOf });
   const nowBy = new Map(now.groups.map((g) => [g.group ? groupId(g.group) : '', g]));
   const all: { months: number; cell: BacktestCell }[] = [];
+  const oneTimeAll: { months: number; cell: OneTimeBacktestCell }[] = [];
+  // The one-time buyers' values now: observed only (the projection is the cutoff's).
+  const oneTimeNow = await repeatBuyersForecast(store, {
+    ...scope, zone, asOf, horizons: horizons.map((months) => ({ months, days: horizonDays(months) })), project: false,
+  });
   const groups = forecast.groups.map((g) => {
     const key = g.group ? groupId(g.group) : '';
     const cohorts = g.cohorts.map((c) => {
       const a = actualBy.get(`${c.cohort}|${key}`);
       const cells = c.ltv.map((l): BacktestCell => {
-        const actualCents = a?.ltv[l.days]?.cents ?? 0;
-        const actualComplete = a?.ltv[l.days]?.complete ?? false;
-        const known = actualComplete && l.valueCents !== null;
-        const cell: BacktestCell = {
-          months: l.months, projectedCents: l.valueCents, interval: l.interval, projected: l.projected, actualCents, actualComplete,
-          errorCents: known ? l.valueCents! - actualCents : null,
-          relativeError: known && actualCents !== 0 ? (l.valueCents! - actualCents) / actualCents : null,
-          inInterval: known && l.interval ? actualCents >= l.interval[0] && actualCents <= l.interval[1] : null,
-        };
+        const cell = compareCell(l, a?.ltv[l.days]?.cents ?? 0, a?.ltv[l.days]?.complete ?? false);
         if (l.projected) all.push({ months: l.months, cell });
         return cell;
       });
@@ -404,18 +433,44 @@ export async function forecastBacktest(store: ReportReader, q: ForecastQuery, cu
       const actualS = km[s.cycle - 1] ?? null;
       return { cycle: s.cycle, projected: s.fitted, interval: s.interval, projectedAtCutoff: !observedAtCutoff, actual: actualS, error: actualS === null ? null : s.fitted - actualS };
     });
-    return { group: g.group, cohorts, survival };
+    const nowOneTime = oneTimeNow.get(key)?.forecast;
+    const oneTime = g.oneTime && g.oneTime.cohorts.map((c) => {
+      const later = nowOneTime?.cohorts.find((x) => x.cohort === c.cohort);
+      const cells = c.ltv.map((l): OneTimeBacktestCell => {
+        const a = later?.ltv.find((x) => x.months === l.months);
+        const actualComplete = a?.complete ?? false;
+        const actualPurchases = a?.purchases ?? 0;
+        const cell: OneTimeBacktestCell = {
+          ...compareCell(l, a?.observedCents ?? 0, actualComplete),
+          purchases: l.purchases, purchasesInterval: l.purchasesInterval, actualPurchases,
+          purchasesError: actualComplete ? l.purchases - actualPurchases : null,
+          purchasesInInterval: actualComplete ? actualPurchases >= l.purchasesInterval[0] && actualPurchases <= l.purchasesInterval[1] : null,
+        };
+        if (l.projected) oneTimeAll.push({ months: l.months, cell });
+        return cell;
+      });
+      return { cohort: c.cohort, customers: c.customers, customersNow: later?.customers ?? 0, cells };
+    });
+    return { group: g.group, cohorts, survival, oneTime };
   });
   const mean = (xs: number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
-  const summary = horizons.map((months) => {
-    const cells = all.filter((x) => x.months === months && x.cell.errorCents !== null).map((x) => x.cell);
+  const compared = <C extends BacktestCell>(list: { months: number; cell: C }[], months: number): C[] =>
+    list.filter((x) => x.months === months && x.cell.errorCents !== null).map((x) => x.cell);
+  const summarise = (cells: BacktestCell[], months: number): BacktestSummary => ({
+    months,
+    cohorts: cells.length,
+    meanAbsErrorCents: mean(cells.map((c) => Math.abs(c.errorCents!))),
+    meanAbsRelativeError: mean(cells.filter((c) => c.relativeError !== null).map((c) => Math.abs(c.relativeError!))),
+    coverage: mean(cells.filter((c) => c.inInterval !== null).map((c) => (c.inInterval ? 1 : 0))),
+  });
+  const summary = horizons.map((months) => summarise(compared(all, months), months));
+  const oneTimeSummary = horizons.map((months) => {
+    const cells = compared(oneTimeAll, months);
     return {
-      months,
-      cohorts: cells.length,
-      meanAbsErrorCents: mean(cells.map((c) => Math.abs(c.errorCents!))),
-      meanAbsRelativeError: mean(cells.filter((c) => c.relativeError !== null).map((c) => Math.abs(c.relativeError!))),
-      coverage: mean(cells.filter((c) => c.inInterval !== null).map((c) => (c.inInterval ? 1 : 0))),
+      ...summarise(cells, months),
+      purchasesMeanAbsError: mean(cells.map((c) => Math.abs(c.purchasesError!))),
+      purchasesCoverage: mean(cells.map((c) => (c.purchasesInInterval ? 1 : 0))),
     };
   });
-  return { forecast, cutoff, asOf, groups, summary };
+  return { forecast, cutoff, asOf, groups, summary, oneTimeSummary };
 }

@@ -10,11 +10,15 @@ import {
   directExpectedTransactions,
   eulerExpectedTransactions,
   bgNbdProbabilityAlive,
+  BGNBD_BOUNDS,
+  DROPOUT_RIDGE_LL,
   fitBgNbd,
+  fitBgNbdData,
   type BgNbdCustomer,
   type BgNbdParams,
 } from './bgnbd.js';
 import { ForecastInputError } from './errors.js';
+import { maximizeLogLikelihood } from './optimize.js';
 import { simulateBgNbdCustomers } from './simulate.js';
 import { normalQuantile } from './special.js';
 
@@ -179,6 +183,57 @@ describe('BG/NBD fit', () => {
       expect(Math.abs(hat[i]! - Math.log(v))).toBeLessThan(Z999 * se[i]!);
       expect(se[i]!).toBeLessThan(0.5);
     });
+  });
+
+  it('sums the likelihood over distinct (x, t_x, T), each weighted by its count: the same as over every customer', () => {
+    // Whole-day histories repeat; counts stand for a resample (0 leaves a history out).
+    const sims = simulateBgNbdCustomers({ r: 0.8, alpha: 100, a: 0.8, b: 2.5 }, 3000, [30, 60, 90, 120], 0, 43)
+      .map((c) => ({ x: c.x, tx: c.x === 0 ? 0 : Math.min(c.T, Math.max(1, Math.round(c.tx))), T: c.T }));
+    const d = bgNbdData(sims);
+    expect(d.customers).toBe(3000);
+    expect(d.distinct).toBe(new Set(sims.map((c) => `${c.x}|${c.tx}|${c.T}`)).size);
+    expect(d.distinct).toBeLessThan(sims.length / 2);
+    const p = { r: 0.7, alpha: 90, a: 1.1, b: 3 };
+    const perCustomer = sims.reduce((a, c) => a + bgNbdCustomerLogLikelihood(p, c), 0);
+    expect(bgNbdLogLikelihood(p, d)).toBeCloseTo(perCustomer, 6);
+    const counts = sims.map((_, i) => i % 3);
+    const expanded = sims.flatMap((c, i) => new Array<BgNbdCustomer>(counts[i]!).fill(c));
+    const weighted = bgNbdData(sims, counts);
+    expect(weighted.customers).toBe(expanded.length);
+    expect(bgNbdLogLikelihood(p, weighted)).toBeCloseTo(expanded.reduce((a, c) => a + bgNbdCustomerLogLikelihood(p, c), 0), 6);
+    // The fits agree too: on the distinct histories with counts and on the customers one by one.
+    expect(fitBgNbdData(weighted).logLikelihood).toBeCloseTo(fitBgNbd(expanded).logLikelihood, 6);
+  });
+
+  it('stops on a drop-out the data do not identify, flags it, and predicts what a fit run to the end predicts', () => {
+    // Nearly everyone leaves after a purchase with the same small chance: a and b run off together.
+    const sims = simulateBgNbdCustomers({ r: 0.8, alpha: 100, a: 1, b: 1000 }, 1000, Array.from({ length: 365 }, (_, i) => i + 30), 0, 7)
+      .map((c) => ({ x: c.x, tx: c.x === 0 ? 0 : Math.min(c.T, Math.max(1, Math.round(c.tx))), T: c.T }));
+    const d = bgNbdData(sims);
+    const f = fitBgNbd(sims);
+    expect(f.stalled).toBe(true);
+    expect(f.converged).toBe(true);
+    expect(f.dropoutRidge).toBe(true);
+    expect(Math.min(f.a, f.b)).toBeGreaterThan(100);
+    // The flag's test, from its definition: a and b 10 times larger fit within the threshold.
+    expect(bgNbdLogLikelihood({ ...f, a: f.a * 10, b: f.b * 10 }, d)).toBeGreaterThanOrEqual(f.logLikelihood - DROPOUT_RIDGE_LL);
+    // A fit run to the end of its budget from the first start, without the stall rule.
+    const long = maximizeLogLikelihood(([r, alpha, a, b]) => bgNbdLogLikelihood({ r: r!, alpha: alpha!, a: a!, b: b! }, d),
+      [[1, 1 / d.rate, 1, 3]], BGNBD_BOUNDS, { maxEvals: 40000 });
+    const [r, alpha, a, b] = long.params as [number, number, number, number];
+    expect(f.logLikelihood).toBeGreaterThan(long.logLikelihood - 1e-3);
+    const expected = (q: BgNbdParams, t: number) => sims.reduce((s, c) => s + bgNbdConditionalExpectedTransactions(q, c, t), 0);
+    for (const t of [183, 365, 731]) {
+      expect(Math.abs(bgNbdExpectedTransactions(f, t) / bgNbdExpectedTransactions({ r, alpha, a, b }, t) - 1)).toBeLessThan(0.005);
+      expect(Math.abs(expected(f, t) / expected({ r, alpha, a, b }, t) - 1)).toBeLessThan(0.005);
+    }
+  });
+
+  it('does not flag a drop-out the data pin down', () => {
+    const sims = simulateBgNbdCustomers({ r: 0.5, alpha: 5, a: 0.8, b: 2.5 }, 6000, [13, 26, 39, 52], 0, 41);
+    const f = fitBgNbd(sims);
+    expect(f.dropoutRidge).toBe(false);
+    expect(f.stalled).toBe(false);
   });
 
   // Not pinned: the published CDNOW log-likelihood (-9582.4 at r 0.243, α 4.414, a 0.793, b 2.426)

@@ -13,7 +13,7 @@
  * transformation, whose leading parameters stay small whatever x is (docs/forecasts.md derives it).
  */
 import { ForecastInputError } from './errors.js';
-import { maximizeLogLikelihood, REFIT_TOLERANCE, type FitDiagnostics } from './optimize.js';
+import { LIKELIHOOD_STALL, maximizeLogLikelihood, REFIT_TOLERANCE, type FitDiagnostics } from './optimize.js';
 import { lnBeta, lnGamma, logAddExp } from './special.js';
 
 export interface BgNbdParams {
@@ -43,40 +43,95 @@ export function checkBgNbdCustomer(c: BgNbdCustomer, field: string): void {
   if (c.x > 0 && c.tx === 0) throw new ForecastInputError(`${field}.tx`, `${field}.tx = 0 with x = ${c.x}: repeat transactions come after the first (tx > 0)`, fix);
 }
 
-/** Customers grouped by x, so the x-dependent gamma functions are computed once per distinct x. */
+/**
+ * Customers as the likelihood needs them: it depends on a customer's (x, t_x, T) alone, so identical
+ * histories are one term weighted by their count (a pass costs the distinct histories, not the
+ * customers), grouped by x so the x-dependent gamma functions are computed once per distinct x.
+ */
 export interface BgNbdData {
   xs: number[];
-  /** For xs[k]: ln(α+T) and ln(α+tx) need α, so the times themselves are kept. */
-  groups: { x: number; T: Float64Array; tx: Float64Array }[];
+  /** For xs[k]: the distinct (t_x, T) with that x and how many customers have each (ln(α+T) needs α, so the times are kept). */
+  groups: { x: number; T: Float64Array; tx: Float64Array; w: Float64Array; count: number; iT: Int32Array; itx: Int32Array }[];
+  /** The distinct times among every T and t_x: ln(α + t) is computed once per time and pass, iT and itx index it. */
+  times: Float64Array;
+  /** Customers (the weights' sum). */
   customers: number;
+  /** Distinct histories (the terms of a pass). */
+  distinct: number;
   /** Mean repeat transactions per unit of time, Σx / ΣT (for starting points). */
   rate: number;
 }
 
-/** Checks customers and groups them for the likelihood. */
-export function bgNbdData(customers: readonly BgNbdCustomer[]): BgNbdData {
-  if (customers.length === 0) throw new ForecastInputError('customers', 'no customer to fit', 'Give each customer\'s x, tx and T.');
-  const byX = new Map<number, BgNbdCustomer[]>();
-  let sx = 0;
-  let sT = 0;
+/** Distinct histories and, per customer, the index of theirs (for resampling by counts). */
+export function bgNbdHistories(customers: readonly BgNbdCustomer[]): { histories: BgNbdCustomer[]; index: Int32Array } {
+  const at = new Map<string, number>();
+  const histories: BgNbdCustomer[] = [];
+  const index = new Int32Array(customers.length);
   customers.forEach((c, i) => {
     checkBgNbdCustomer(c, `customers[${i}]`);
-    const list = byX.get(c.x) ?? [];
-    list.push(c);
-    byX.set(c.x, list);
-    sx += c.x;
-    sT += c.T;
+    const key = `${c.x}|${c.tx}|${c.T}`;
+    let k = at.get(key);
+    if (k === undefined) {
+      k = histories.length;
+      at.set(key, k);
+      histories.push({ x: c.x, tx: c.tx, T: c.T });
+    }
+    index[i] = k;
   });
+  return { histories, index };
+}
+
+/**
+ * Checks customers and groups them for the likelihood. With `counts`, customers[i] stands for counts[i]
+ * customers (0 leaves it out): a bootstrap resample is the distinct histories with drawn counts.
+ */
+export function bgNbdData(customers: readonly BgNbdCustomer[], counts?: ArrayLike<number>): BgNbdData {
+  if (customers.length === 0) throw new ForecastInputError('customers', 'no customer to fit', 'Give each customer\'s x, tx and T.');
+  if (counts && counts.length !== customers.length) throw new RangeError(`counts has ${counts.length} entries for ${customers.length} customers`);
+  const { histories, index } = bgNbdHistories(customers);
+  const weight = new Float64Array(histories.length);
+  customers.forEach((_, i) => {
+    weight[index[i]!]! += counts ? counts[i]! : 1;
+  });
+  const byX = new Map<number, number[]>();
+  let sx = 0;
+  let sT = 0;
+  let total = 0;
+  histories.forEach((h, k) => {
+    const w = weight[k]!;
+    if (!(w > 0)) return;
+    const list = byX.get(h.x) ?? [];
+    list.push(k);
+    byX.set(h.x, list);
+    sx += w * h.x;
+    sT += w * h.T;
+    total += w;
+  });
+  if (total === 0) throw new ForecastInputError('customers', 'no customer to fit', 'Give each customer\'s x, tx and T.');
   if (sx === 0) {
     throw new ForecastInputError('customers', 'no customer made a repeat transaction: there is no purchase rate to estimate',
       'The model needs customers with repeat transactions (x > 0); observe them for longer.');
   }
   const xs = [...byX.keys()].sort((a, b) => a - b);
+  const timeAt = new Map<number, number>();
+  const timeIndex = (t: number) => {
+    let i = timeAt.get(t);
+    if (i === undefined) {
+      i = timeAt.size;
+      timeAt.set(t, i);
+    }
+    return i;
+  };
+  let distinct = 0;
   const groups = xs.map((x) => {
     const list = byX.get(x)!;
-    return { x, T: Float64Array.from(list, (c) => c.T), tx: Float64Array.from(list, (c) => c.tx) };
+    distinct += list.length;
+    const w = Float64Array.from(list, (k) => weight[k]!);
+    const T = Float64Array.from(list, (k) => histories[k]!.T);
+    const tx = Float64Array.from(list, (k) => histories[k]!.tx);
+    return { x, T, tx, w, count: w.reduce((a, v) => a + v, 0), iT: Int32Array.from(T, timeIndex), itx: Int32Array.from(tx, timeIndex) };
   });
-  return { xs, groups, customers: customers.length, rate: sx / sT };
+  return { xs, groups, times: Float64Array.from(timeAt.keys()), customers: total, distinct, rate: sx / sT };
 }
 
 /**
@@ -92,21 +147,24 @@ export function bgNbdCustomerLogLikelihood(p: BgNbdParams, c: BgNbdCustomer): nu
   return head + logAddExp(stay, left);
 }
 
-/** The summed log-likelihood of grouped customers. */
+/** The summed log-likelihood of grouped customers (each distinct history times its count). */
 export function bgNbdLogLikelihood(p: BgNbdParams, d: BgNbdData): number {
   const { r, alpha, a, b } = p;
   const base = -lnGamma(r) + r * Math.log(alpha) - lnBeta(a, b);
   const lnA = Math.log(a);
+  // ln(α + t) once per distinct time (whole days: a few hundred), not per history.
+  const lnAt = new Float64Array(d.times.length);
+  for (let j = 0; j < lnAt.length; j++) lnAt[j] = Math.log(alpha + d.times[j]!);
   let ll = 0;
   for (const g of d.groups) {
     const x = g.x;
     const head = lnGamma(r + x) + lnBeta(a, b + x) + base;
     const lnLeft = x > 0 ? lnA - Math.log(b + x - 1) : Number.NEGATIVE_INFINITY;
     const k = r + x;
-    ll += head * g.T.length;
-    for (let i = 0; i < g.T.length; i++) {
-      const stay = -k * Math.log(alpha + g.T[i]!);
-      ll += x > 0 ? logAddExp(stay, lnLeft - k * Math.log(alpha + g.tx[i]!)) : stay;
+    ll += head * g.count;
+    for (let i = 0; i < g.w.length; i++) {
+      const stay = -k * lnAt[g.iT[i]!]!;
+      ll += g.w[i]! * (x > 0 ? logAddExp(stay, lnLeft - k * lnAt[g.itx[i]!]!) : stay);
     }
   }
   return ll;
@@ -216,14 +274,50 @@ export function bgNbdExpectedTransactions(p: BgNbdParams, t: number): number {
 
 export interface BgNbdFit extends BgNbdParams, FitDiagnostics {
   customers: number;
+  /** Distinct (x, t_x, T) the likelihood was summed over. */
+  distinct: number;
+  /**
+   * The drop-out's spread across customers is not identified: the fit's mean drop-out a/(a+b) with a
+   * and b both 10 times larger (nearly the same drop-out for everyone), or both 10 times smaller (most
+   * customers never drop out, the others after their first repeat purchase), is as likely as the fit
+   * (the log-likelihood falls by less than DROPOUT_RIDGE_LL). a and b then stand wherever the fit
+   * stopped along that ridge; the predictions hardly move along it (docs/forecasts.md).
+   */
+  dropoutRidge: boolean;
 }
+
+/** Half the 95% point of χ² with 1 degree of freedom: a likelihood-ratio test's threshold on the log scale. */
+export const DROPOUT_RIDGE_LL = 1.92;
+
+/** Whether the data cannot tell a and b from 10 times more or less (the same mean a/(a+b)): see BgNbdFit.dropoutRidge. */
+export function bgNbdDropoutRidge(p: BgNbdParams, ll: number, data: BgNbdData): boolean {
+  return [10, 0.1].some((k) => {
+    const a = p.a * k;
+    const b = p.b * k;
+    if (a < BGNBD_BOUNDS.min || b < BGNBD_BOUNDS.min || a > BGNBD_BOUNDS.max || b > BGNBD_BOUNDS.max) return false;
+    return bgNbdLogLikelihood({ ...p, a, b }, data) >= ll - DROPOUT_RIDGE_LL;
+  });
+}
+
+/**
+ * How a BG/NBD fit stops (docs/forecasts.md, "Fitting"): at the simplex's tolerances, or when the
+ * log-likelihood improved by less than STALL_TOL relative over the last STALL_WINDOW evaluations of a
+ * start (a ridge: the drop-out's a and b run off together while the fit no longer changes). The first
+ * fit has up to 40,000 evaluations per start; a bootstrap refit starts from the estimate with the
+ * refit tolerances and the same stall rule.
+ */
+export const BGNBD_STOP = { ...LIKELIHOOD_STALL, maxEvals: 40000 } as const;
 
 /**
  * Fits r, α, a, b by maximum likelihood (on their logarithms, from several starts). `from` replaces the
  * default starts with one (a bootstrap refit starts from the estimate it perturbs).
  */
 export function fitBgNbd(customers: readonly BgNbdCustomer[], from?: BgNbdParams): BgNbdFit {
-  const data = bgNbdData(customers);
+  return fitBgNbdData(bgNbdData(customers), from);
+}
+
+/** fitBgNbd on customers already grouped (bgNbdData), e.g. a resample given as counts. */
+export function fitBgNbdData(data: BgNbdData, from?: BgNbdParams): BgNbdFit {
   // The purchase rate's mean r/α starts at the observed rate; shapes span light to heavy heterogeneity.
   const starts = from
     ? [[from.r, from.alpha, from.a, from.b]]
@@ -233,7 +327,9 @@ export function fitBgNbd(customers: readonly BgNbdCustomer[], from?: BgNbdParams
         [4, 2, 8],
         [1, 0.3, 0.5],
       ].map(([r, a, b]) => [r!, r! / data.rate, a!, b!]);
-  const { params, ...fit } = maximizeLogLikelihood(([r, alpha, a, b]) => bgNbdLogLikelihood({ r: r!, alpha: alpha!, a: a!, b: b! }, data), starts, BGNBD_BOUNDS, from ? REFIT_TOLERANCE : { maxEvals: 40000 });
+  const { params, ...fit } = maximizeLogLikelihood(([r, alpha, a, b]) => bgNbdLogLikelihood({ r: r!, alpha: alpha!, a: a!, b: b! }, data), starts, BGNBD_BOUNDS,
+    from ? { ...REFIT_TOLERANCE, ...LIKELIHOOD_STALL } : BGNBD_STOP);
   const [r, alpha, a, b] = params as [number, number, number, number];
-  return { r, alpha, a, b, ...fit, customers: data.customers };
+  const dropoutRidge = bgNbdDropoutRidge({ r, alpha, a, b }, fit.logLikelihood, data);
+  return { r, alpha, a, b, ...fit, customers: data.customers, distinct: data.distinct, dropoutRidge };
 }

@@ -10,7 +10,7 @@
  * spend is a model's estimate, a fraction of a minor unit that a report rounds when it shows money.
  */
 import { ForecastInputError } from './errors.js';
-import { maximizeLogLikelihood, REFIT_TOLERANCE, type FitDiagnostics } from './optimize.js';
+import { LIKELIHOOD_STALL, maximizeLogLikelihood, REFIT_TOLERANCE, type FitDiagnostics } from './optimize.js';
 import { lnGamma } from './special.js';
 
 export interface GammaGammaParams {
@@ -43,22 +43,52 @@ export function checkGammaGammaCustomers(customers: readonly GammaGammaCustomer[
 }
 
 /**
+ * Customers as the likelihood needs them: per distinct x, the distinct mean spends m with their counts
+ * and Σ count × ln m (the only other place m enters), so a pass takes one logarithm per distinct (x, m).
+ */
+export interface GammaGammaData {
+  groups: { x: number; count: number; sumLnM: number; m: Float64Array; w: Float64Array }[];
+  customers: number;
+}
+
+/** Groups customers (checked by the caller) for the likelihood. */
+export function gammaGammaData(customers: readonly GammaGammaCustomer[]): GammaGammaData {
+  const byX = new Map<number, Map<number, number>>();
+  for (const c of customers) {
+    const ms = byX.get(c.x) ?? new Map<number, number>();
+    ms.set(c.meanSpend, (ms.get(c.meanSpend) ?? 0) + 1);
+    byX.set(c.x, ms);
+  }
+  const groups = [...byX].map(([x, ms]) => {
+    const m = Float64Array.from(ms.keys());
+    const w = Float64Array.from(ms.values());
+    let count = 0;
+    let sumLnM = 0;
+    for (let i = 0; i < m.length; i++) {
+      count += w[i]!;
+      sumLnM += w[i]! * Math.log(m[i]!);
+    }
+    return { x, count, sumLnM, m, w };
+  });
+  return { groups, customers: customers.length };
+}
+
+/**
  * The log-likelihood of customers' mean spends (the density of a mean of x Gamma(p, ν) amounts, mixed
  * over ν):
  *   ln Γ(px+q) - ln Γ(px) - ln Γ(q) + q ln γ + (px-1) ln m + px ln x - (px+q) ln(γ + m x).
  */
-export function gammaGammaLogLikelihood(g: GammaGammaParams, customers: readonly GammaGammaCustomer[]): number {
+export function gammaGammaLogLikelihood(g: GammaGammaParams, customers: readonly GammaGammaCustomer[] | GammaGammaData): number {
+  const d = 'groups' in customers ? customers : gammaGammaData(customers);
   const { p, q, gamma } = g;
   const constant = -lnGamma(q) + q * Math.log(gamma);
-  const byX = new Map<number, number>();
   let ll = 0;
-  for (const c of customers) {
-    let head = byX.get(c.x);
-    if (head === undefined) {
-      head = lnGamma(p * c.x + q) - lnGamma(p * c.x) + p * c.x * Math.log(c.x);
-      byX.set(c.x, head);
-    }
-    ll += head + constant + (p * c.x - 1) * Math.log(c.meanSpend) - (p * c.x + q) * Math.log(gamma + c.meanSpend * c.x);
+  for (const grp of d.groups) {
+    const px = p * grp.x;
+    ll += (lnGamma(px + q) - lnGamma(px) + px * Math.log(grp.x) + constant) * grp.count + (px - 1) * grp.sumLnM;
+    let tail = 0;
+    for (let i = 0; i < grp.m.length; i++) tail += grp.w[i]! * Math.log(gamma + grp.m[i]! * grp.x);
+    ll -= (px + q) * tail;
   }
   return ll;
 }
@@ -94,8 +124,11 @@ export function fitGammaGamma(customers: readonly GammaGammaCustomer[], from?: G
         [0.5, 10],
         [20, 1.5],
       ].map(([p, q]) => [p!, q!, (mean * (q! - 1)) / p!]);
-  const ll = ([p, q, gamma]: number[]) => gammaGammaLogLikelihood({ p: p!, q: q!, gamma: gamma! }, customers);
-  const { params, ...fit } = maximizeLogLikelihood(ll, starts, GAMMA_GAMMA_BOUNDS, from ? REFIT_TOLERANCE : { maxEvals: 40000 });
+  const data = gammaGammaData(customers);
+  const ll = ([p, q, gamma]: number[]) => gammaGammaLogLikelihood({ p: p!, q: q!, gamma: gamma! }, data);
+  // The same stall rule as BG/NBD's: a start whose log-likelihood no longer improves stops (the ridge of
+  // spends that hardly vary, where p, q and γ creep while the mean spend stays put).
+  const { params, ...fit } = maximizeLogLikelihood(ll, starts, GAMMA_GAMMA_BOUNDS, from ? { ...REFIT_TOLERANCE, ...LIKELIHOOD_STALL } : { maxEvals: 40000, ...LIKELIHOOD_STALL });
   const [p, q, gamma] = params as [number, number, number];
   return { p, q, gamma, ...fit, customers: customers.length };
 }

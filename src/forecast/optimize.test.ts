@@ -38,6 +38,21 @@ describe('nelderMead', () => {
     expect(r.converged).toBe(false);
     expect(r.evals).toBeLessThanOrEqual(31);
   });
+
+  it('stops a start whose value stalls along a ridge, long before its budget, and flags it', () => {
+    // The value keeps falling as y grows, ever more slowly (e^-y): no minimum inside the box.
+    const f = ([x, y]: number[]) => (x! - 1) ** 2 + Math.exp(-y!);
+    const box2 = { lower: [-5, -5], upper: [5, 1e6] };
+    const full = nelderMead(f, [0, 0], box2, { maxEvals: 20000 });
+    const r = nelderMead(f, [0, 0], box2, { maxEvals: 20000, stallWindow: 200, stallTol: 1e-10 });
+    expect(r.stalled).toBe(true);
+    expect(r.converged).toBe(true);
+    expect(full.stalled).toBe(false);
+    expect(r.evals).toBeLessThan(full.evals / 2);
+    expect(r.x[0]).toBeCloseTo(1, 4);
+    // Stopped where what is left to gain is below the tolerance's scale.
+    expect(r.value - 0).toBeLessThan(1e-6);
+  });
 });
 
 describe('minimizeMultiStart', () => {

@@ -22,14 +22,24 @@ export interface MinimizeOptions {
   maxEvals?: number;
   /** Initial simplex edge, per coordinate (default 0.5). */
   step?: number;
+  /**
+   * Stop a start whose best value improved by less than stallTol × (1 + |best|) over its last
+   * stallWindow evaluations (default: never): it has converged in the value, whether the simplex is
+   * still shrinking around the optimum or creeping along a ridge where the value no longer changes
+   * (the model then says whether a ridge is why, e.g. BG/NBD's drop-out).
+   */
+  stallWindow?: number;
+  stallTol?: number;
 }
 
 export interface MinimizeResult {
   x: number[];
   value: number;
   evals: number;
-  /** False when maxEvals ran out before the tolerances were met. */
+  /** False when maxEvals ran out before the tolerances were met or the value stalled. */
   converged: boolean;
+  /** Stopped because the value stalled (stallWindow) before the simplex met tolX. */
+  stalled: boolean;
 }
 
 export interface MultiStartResult extends MinimizeResult {
@@ -59,8 +69,29 @@ export function nelderMead(f: (x: number[]) => number, x0: readonly number[], bo
   let bestValue = value(best);
   const step = opts.step ?? 0.5;
   let converged = false;
-  for (let restart = 0; evals < maxEvals; restart++) {
-    const run = simplexRun(value, best, bestValue, bounds, step, tolX, tolF, () => evals < maxEvals);
+  let stalled = false;
+  // The stall watch: the best value at the start of the current window; a window that improves it by
+  // less than stallTol stops the start, before the simplex has shrunk to tolX.
+  const window = opts.stallWindow ?? Number.POSITIVE_INFINITY;
+  const stallTol = opts.stallTol ?? 0;
+  let mark = { evals, value: bestValue };
+  const going = (current: number): boolean => {
+    if (evals >= maxEvals) return false;
+    if (evals - mark.evals < window) return true;
+    if (mark.value - current <= stallTol * (1 + Math.abs(current))) {
+      stalled = true;
+      return false;
+    }
+    mark = { evals, value: current };
+    return true;
+  };
+  for (let restart = 0; evals < maxEvals && !stalled; restart++) {
+    const run = simplexRun(value, best, bestValue, bounds, step, tolX, tolF, going);
+    if (stalled) {
+      best = run.x;
+      bestValue = run.value;
+      break;
+    }
     // A restart that ends where it began (within the tolerances) confirms the minimum.
     const confirmed = restart > 0 && bestValue - run.value <= tolF * (1 + Math.abs(run.value)) && maxAbsDiff(best, run.x) <= 10 * tolX;
     best = run.x;
@@ -70,7 +101,7 @@ export function nelderMead(f: (x: number[]) => number, x0: readonly number[], bo
       break;
     }
   }
-  return { x: best, value: bestValue, evals, converged };
+  return { x: best, value: bestValue, evals, converged: converged || stalled, stalled };
 }
 
 function maxAbsDiff(a: readonly number[], b: readonly number[]): number {
@@ -87,7 +118,7 @@ function simplexRun(
   step: number,
   tolX: number,
   tolF: number,
-  budget: () => boolean,
+  budget: (best: number) => boolean,
 ): { x: number[]; value: number } {
   const n = start.length;
   const pts: number[][] = [start];
@@ -100,7 +131,7 @@ function simplexRun(
     pts.push(q);
     vals.push(value(q));
   }
-  while (budget()) {
+  while (budget(Math.min(...vals))) {
     const order = vals.map((v, i) => i).sort((a, b) => vals[a]! - vals[b]!);
     const sp = order.map((i) => pts[i]!);
     const sv = order.map((i) => vals[i]!);
@@ -174,6 +205,12 @@ export function minimizeMultiStart(
  */
 export const REFIT_TOLERANCE = { tolX: 1e-5, tolF: 1e-9, maxEvals: 3000 } as const;
 
+/**
+ * The stall rule of the one-time buyers' fits (BG/NBD and Gamma-Gamma, first fits and refits): a start
+ * whose log-likelihood improved by less than 1e-10 relative over its last 400 evaluations stops.
+ */
+export const LIKELIHOOD_STALL = { stallWindow: 400, stallTol: 1e-10 } as const;
+
 /** What every model fit reports beside its parameters, so a caller can tell a fit from a guess. */
 export interface FitDiagnostics {
   logLikelihood: number;
@@ -182,8 +219,10 @@ export interface FitDiagnostics {
   /** Starts that reached the best log-likelihood within 1e-6. */
   agreeing: number;
   starts: number;
-  /** Every start met the optimiser's tolerances. */
+  /** Every start met the optimiser's tolerances or stalled (none ran out of evaluations). */
   converged: boolean;
+  /** The best start stopped because the likelihood no longer improved (stallWindow), before the simplex met tolX. */
+  stalled: boolean;
 }
 
 /**
@@ -206,5 +245,6 @@ export function maximizeLogLikelihood(
     agreeing: r.agreeing,
     starts: starts.length,
     converged: r.runs.every((run) => run.converged),
+    stalled: r.stalled,
   };
 }

@@ -11,7 +11,7 @@
  * models given their own history (the customers' own randomness: who is still active, how often they buy,
  * what each purchase costs). Its bounds are the replicates' quantiles. Deterministic for a seed.
  */
-import { bgNbdConditionalExpectedTransactions, bgNbdExpectedTransactions, bgNbdProbabilityAlive, fitBgNbd, type BgNbdCustomer, type BgNbdFit, type BgNbdParams } from './bgnbd.js';
+import { bgNbdConditionalExpectedTransactions, bgNbdData, bgNbdExpectedTransactions, bgNbdHistories, bgNbdProbabilityAlive, fitBgNbdData, type BgNbdCustomer, type BgNbdFit, type BgNbdParams } from './bgnbd.js';
 import { ForecastInputError } from './errors.js';
 import { fitGammaGamma, gammaGammaExpectedSpend, gammaGammaMeanSpend, type GammaGammaFit, type GammaGammaParams } from './gamma-gamma.js';
 import type { Bound } from './sbg-interval.js';
@@ -75,6 +75,16 @@ export function quantileBound(values: number[], level: number): Bound {
 /** A customer's expected spend per repeat purchase: their own weighted with the population's. */
 const spendOf = (g: GammaGammaParams, c: RepeatBuyer) => (c.x > 0 ? gammaGammaExpectedSpend(g, { x: c.x, meanSpend: c.meanSpend }) : gammaGammaMeanSpend(g));
 
+/** A parameter for a message: 4 significant digits. */
+const fmt = (v: number) => Number(v.toPrecision(4)).toString();
+
+/** How many customers have each distinct history. */
+function countOf(index: Int32Array, distinct: number): Float64Array {
+  const counts = new Float64Array(distinct);
+  for (const k of index) counts[k]! += 1;
+  return counts;
+}
+
 /** Fits both models and projects every bucket to every horizon, with the bootstrap interval. */
 export function repeatForecast(customers: readonly RepeatBuyer[], o: RepeatForecastOptions): RepeatForecast {
   const level = o.level ?? 0.95;
@@ -84,12 +94,25 @@ export function repeatForecast(customers: readonly RepeatBuyer[], o: RepeatForec
   customers.forEach((c, i) => {
     if (!Number.isInteger(c.bucket) || c.bucket < 0 || c.bucket >= o.buckets) throw new RangeError(`customers[${i}].bucket = ${c.bucket} is not a bucket 0..${o.buckets - 1}`);
   });
-  const bg = fitBgNbd(customers);
+  // The likelihood depends on (x, t_x, T) alone: fitted over the distinct histories, each with its count.
+  const { histories, index } = bgNbdHistories(customers);
+  const bg = fitBgNbdData(bgNbdData(histories, countOf(index, histories.length)));
   const spenders = customers.filter((c) => c.x > 0);
   const gg = fitGammaGamma(spenders);
   const meanSpend = gammaGammaMeanSpend(gg);
   const warnings: string[] = [];
-  if (!bg.converged || bg.agreeing < 2) warnings.push(`the BG/NBD fit is unsure: ${bg.agreeing} of ${bg.starts} starts agreed${bg.converged ? '' : ', and not every start converged'}`);
+  if (bg.dropoutRidge) {
+    // The starts stop at different places along the ridge, so their agreement says nothing here.
+    const share = `${(100 * bg.a / (bg.a + bg.b)).toFixed(2)}%`;
+    // a + b small: the drop-out probability is near 0 or 1 for each customer; large: near its mean for everyone.
+    const assumes = bg.a + bg.b < 1
+      ? `as if ${share} of customers leave at their first repeat purchase and the others never do`
+      : `as if every customer leaves after each repeat purchase with about the same chance, ${share}`;
+    warnings.push(`the BG/NBD drop-out is not identified: the data cannot tell how much the chance of leaving after a purchase varies across customers (a ${fmt(bg.a)} and b ${fmt(bg.b)} `
+      + `both 10 times larger or smaller fit as well); the forecast uses the fit, ${assumes}; its expected purchases hardly change along that ridge`);
+  } else if (!bg.converged || bg.agreeing < 2) {
+    warnings.push(`the BG/NBD fit is unsure: ${bg.agreeing} of ${bg.starts} starts agreed${bg.converged ? '' : ', and not every start converged'}`);
+  }
   if (!gg.converged || gg.agreeing < 2) warnings.push(`the Gamma-Gamma fit is unsure (${gg.agreeing} of ${gg.starts} starts agreed): purchase amounts that hardly vary within or across customers leave p, q and gamma on a ridge; the mean spend is still pinned down`);
   if (bg.atBound) warnings.push('a BG/NBD parameter reached its bound: the data do not pin the model down (typically too few repeat buyers or too short a history)');
   if (spenders.length < REPEAT_TRUST.minRepeatBuyers) warnings.push(`only ${spenders.length} customers bought again: the purchase rate, the drop-out and the spend rest on a handful of people; read the interval, not the point`);
@@ -121,12 +144,19 @@ export function repeatForecast(customers: readonly RepeatBuyer[], o: RepeatForec
   const fresh: { purchases: number; spend: number }[][] = [];
   let failed = 0;
   for (let b = 0; b < replicates; b++) {
-    const sample = customers.map(() => customers[Math.floor(draw.uniform() * customers.length)]!);
+    // A resample: how many times each distinct history is drawn, and the repeat buyers drawn for the spend.
+    const counts = new Float64Array(histories.length);
+    const sampleSpenders: RepeatBuyer[] = [];
+    for (let i = 0; i < customers.length; i++) {
+      const j = Math.floor(draw.uniform() * customers.length);
+      counts[index[j]!]! += 1;
+      if (customers[j]!.x > 0) sampleSpenders.push(customers[j]!);
+    }
     let pb: BgNbdParams;
     let gb: GammaGammaParams;
     try {
-      pb = fitBgNbd(sample, bg);
-      gb = fitGammaGamma(sample.filter((c) => c.x > 0), gg);
+      pb = fitBgNbdData(bgNbdData(histories, counts), bg);
+      gb = fitGammaGamma(sampleSpenders, gg);
     } catch (err) {
       // A resample without any repeat buyer cannot be fitted: it is left out and counted.
       if (!(err instanceof ForecastInputError)) throw err;

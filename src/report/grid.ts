@@ -9,7 +9,7 @@
 import { csvText } from '../core/csv.js';
 import { localMinute } from '../core/time.js';
 import { DIMENSION_SPECS, RATE_FIGURES, type Dimension, type Figures } from '../analytics/index.js';
-import { SOURCE_DIMENSION, type ChargebackCountsJson, type CoverageJson, type CurrencyJson, type EconomicsCellJson, type EconomicsRowJson, type GroupJson, type MarginJson, type Rate, type ReportJson, type RetentionRowJson } from './json.js';
+import { SOURCE_DIMENSION, type BacktestCellJson, type ChargebackCountsJson, type CoverageJson, type CurrencyJson, type EconomicsCellJson, type EconomicsRowJson, type GroupJson, type MarginJson, type Rate, type ReportJson, type RetentionRowJson } from './json.js';
 import type { RenderedReport } from './run.js';
 
 export type Format = 'table' | 'json' | 'csv';
@@ -527,7 +527,7 @@ function oneTimeText(r: ReportJson['forecast'], o: NonNullable<ReportJson['forec
   } else {
     const L = `${Math.round(f.interval.level * 100)}%`;
     out.push(
-      `BG/NBD (time in days): r ${num(f.bgnbd.r)}  alpha ${num(f.bgnbd.alpha)}  a ${num(f.bgnbd.a)}  b ${num(f.bgnbd.b)}  log-likelihood ${f.bgnbd.logLikelihood.toFixed(2)}`,
+      `BG/NBD (time in days): r ${num(f.bgnbd.r)}  alpha ${num(f.bgnbd.alpha)}  a ${num(f.bgnbd.a)}  b ${num(f.bgnbd.b)}  log-likelihood ${f.bgnbd.logLikelihood.toFixed(2)}${f.bgnbd.dropoutRidge ? ' (drop-out not identified: a and b stand where the fit stopped along a ridge)' : ''}`,
       `Gamma-Gamma on ${f.gammaGamma.customers} repeat buyers: p ${num(f.gammaGamma.p)}  q ${num(f.gammaGamma.q)}  gamma ${num(f.gammaGamma.gamma)}  log-likelihood ${f.gammaGamma.logLikelihood.toFixed(2)}; ` +
         `mean repeat purchase ${f.meanSpend === null ? 'infinite (q <= 1)' : `${f.meanSpend}*`}; ${pct(o.reversedShare)} of their sales refunded, voided or charged back.`,
       `A new customer, in ${o.newCustomer.map((c) => `${c.months} months: ${num(c.purchases, 2)}* repeat purchases (${L}: ${span(c.purchasesInterval, (x: number) => num(x, 2))}), ${c.value === null ? '-' : `${c.value}*`} net (${L}: ${span(c.interval)})`).join('; ')}.`,
@@ -543,18 +543,33 @@ function oneTimeText(r: ReportJson['forecast'], o: NonNullable<ReportJson['forec
   return out;
 }
 
-/** The backtest's CSV: one row per group, cohort and horizon: the projection at the cutoff beside what happened. */
+/**
+ * The backtest's CSV: one row per group, model, cohort and horizon: the projection at the cutoff beside
+ * what happened (`Model`: sBG for the subscriptions, BG/NBD + Gamma-Gamma for the one-time buyers, whose
+ * rows also carry purchases per customer and the cohort's customers still one-time buyers now).
+ */
 export function backtestGrid(r: ReportJson['forecast'], format: Format): Grid {
   const b = r.backtest;
+  const cells = (x: BacktestCellJson) => [
+    x.projected ?? '', x.interval?.[0] ?? '', x.interval?.[1] ?? '', String(x.wasProjected),
+    x.actual, String(x.actualComplete), x.error ?? '', rateCell(x.relativeError, format), x.inInterval === null ? '' : String(x.inInterval),
+  ];
   return {
     columns: [
       ...groupCols(r.groupBy), 'Cohort', 'Customers', 'Horizon (months)', `Projected (${r.currency})`, 'Projected low', 'Projected high', 'Projected at cutoff',
       `Actual (${r.currency})`, 'Actual complete', `Error (${r.currency})`, 'Relative error', 'In interval',
+      'Model', 'Customers now', 'Purchases projected', 'Purchases low', 'Purchases high', 'Purchases actual', 'Purchases error', 'Purchases in interval',
     ],
-    rows: (b?.groups ?? []).flatMap((g) => g.cohorts.flatMap((c) => c.cells.map((x) => [
-      ...groupCells(r.groupBy, g), c.cohort, String(c.customers), String(x.months), x.projected ?? '', x.interval?.[0] ?? '', x.interval?.[1] ?? '', String(x.wasProjected),
-      x.actual, String(x.actualComplete), x.error ?? '', rateCell(x.relativeError, format), x.inInterval === null ? '' : String(x.inInterval),
-    ]))),
+    rows: (b?.groups ?? []).flatMap((g) => [
+      ...g.cohorts.flatMap((c) => c.cells.map((x) => [
+        ...groupCells(r.groupBy, g), c.cohort, String(c.customers), String(x.months), ...cells(x), 'sBG', '', '', '', '', '', '', '',
+      ])),
+      ...(g.oneTime ?? []).flatMap((c) => c.cells.map((x) => [
+        ...groupCells(r.groupBy, g), c.cohort, String(c.customers), String(x.months), ...cells(x), 'BG/NBD + Gamma-Gamma', String(c.customersNow),
+        String(x.purchases), String(x.purchasesInterval[0]), String(x.purchasesInterval[1]), String(x.actualPurchases),
+        x.purchasesError === null ? '' : String(x.purchasesError), x.purchasesInInterval === null ? '' : String(x.purchasesInInterval),
+      ])),
+    ]),
   };
 }
 
@@ -610,13 +625,30 @@ export function forecastText(r: ReportJson['forecast']): string {
     out.push('', gridToTable(cohortGrid));
     for (const w of g.warnings) out.push(`warning: ${w}`);
     if (g.oneTime && !bt) out.push('', ...oneTimeText(r, g.oneTime));
+    if (bt?.oneTime) {
+      out.push('', 'One-time buyers (BG/NBD + Gamma-Gamma): net value and purchases per customer projected at the cutoff beside what happened.', gridToTable({
+        columns: ['Cohort', 'Customers', 'Still one-time', ...r.horizons.flatMap((h) => [`Value ${h}m (${r.currency})`, `Actual ${h}m`, `Error ${h}m`, `Purchases ${h}m`, `Actual purchases ${h}m`])],
+        rows: bt.oneTime.map((c) => [c.cohort, String(c.customers), String(c.customersNow), ...c.cells.flatMap((x) => [
+          x.projected === null ? '-' : star(x.projected, x.wasProjected), `${x.actual}${x.actualComplete ? '' : '~'}`, x.relativeError === null ? '-' : pct(x.relativeError),
+          star(num(x.purchases, 2), x.wasProjected), `${num(x.actualPurchases, 2)}${x.actualComplete ? '' : '~'}`,
+        ])]),
+      }));
+    }
     out.push('');
   }
   if (r.backtest) {
     out.push(gridToTable({
       columns: ['Horizon', 'Cohorts compared', `Mean abs. error (${r.currency})`, 'Mean abs. relative error', 'Actual inside interval'],
       rows: r.backtest.summary.map((s) => [`${s.months}m`, String(s.cohorts), s.meanAbsError ?? '-', pct(s.meanAbsRelativeError), pct(s.coverage)]),
-    }), 'Compared: cohorts whose horizon had not passed at the cutoff and has passed in the data now. "~": not yet complete.', '');
+    }), '');
+    if (r.backtest.oneTimeSummary.some((s) => s.cohorts > 0)) {
+      out.push('One-time buyers:', gridToTable({
+        columns: ['Horizon', 'Cohorts compared', `Mean abs. error (${r.currency})`, 'Mean abs. relative error', 'Actual inside interval', 'Purchases: mean abs. error', 'Purchases: actual inside interval'],
+        rows: r.backtest.oneTimeSummary.map((s) => [`${s.months}m`, String(s.cohorts), s.meanAbsError ?? '-', pct(s.meanAbsRelativeError), pct(s.coverage),
+          s.purchasesMeanAbsError === null ? '-' : num(s.purchasesMeanAbsError, 2), pct(s.purchasesCoverage)]),
+      }), '');
+    }
+    out.push('Compared: cohorts whose horizon had not passed at the cutoff and has passed in the data now. "~": not yet complete.', '');
   }
   out.push(`* projected: the model's, not observed. Intervals: survival, ${r.groups[0]?.fit ? level(r.groups[0]) : '95%'} profile likelihood of the fit; ` +
     'subscriptions\' LTV, 95% seeded prediction interval (the parameters and the cohort\'s own randomness); ' +

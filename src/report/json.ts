@@ -13,7 +13,7 @@ import type { SourceKind } from '../ledger/costs.js';
 import {
   MARGIN_MONEY, MARGIN_RATES, MONEY_FIGURES, nameOf, RATE_FIGURES, ROAS_HORIZONS,
   type ComparedMargin, type EconomicsReport, type EconomicsRow, type PaybackStatus, type MarginFigures,
-  type BacktestReport, type Basis, type CohortReport, type ForecastReport, type ReportCoverage, type ReportWarning, type ComparedFigures, type CurrencyGross, type CycleRow, type RetentionRow, type RetryRow, type CycleRate, type RateUsed, type RebillsReport, type Dimension, type Figures, type Group, type MidReport, type NameBook, type Period, type RetentionReport, type SeriesReport, type SummaryReport, type TriangleReport,
+  type BacktestCell, type BacktestReport, type BacktestSummary, type Basis, type CohortReport, type ForecastReport, type ReportCoverage, type ReportWarning, type ComparedFigures, type CurrencyGross, type CycleRow, type RetentionRow, type RetryRow, type CycleRate, type RateUsed, type RebillsReport, type Dimension, type Figures, type Group, type MidReport, type NameBook, type Period, type RetentionReport, type SeriesReport, type SummaryReport, type TriangleReport,
   type AcquirerScale, type AlertMetric, type ChargebackCounts, type ChargebackReport, type ChargebackView, type CodeNetwork, type DeclineCounts, type DeclineReport, type DeclineView, type MastercardStatus, type Programs, type VampStatus,
 } from '../analytics/index.js';
 
@@ -488,7 +488,8 @@ export interface OneTimeForecastJson {
   reversedShare: Rate;
   fit: {
     timeUnit: 'day';
-    bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number; converged: boolean; agreeing: number; starts: number; atBound: boolean };
+    /** distinct: the (x, t_x, T) the likelihood summed over; dropoutRidge: the drop-out's spread is not identified (docs/forecasts.md). */
+    bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number; converged: boolean; agreeing: number; starts: number; atBound: boolean; distinct: number; dropoutRidge: boolean };
     gammaGamma: { p: number; q: number; gamma: number; logLikelihood: number; customers: number; converged: boolean; agreeing: number; starts: number; atBound: boolean };
     /** Mean approved amount per repeat purchase (pγ/(q-1)); null when infinite. */
     meanSpend: Money | null;
@@ -515,6 +516,15 @@ export interface BacktestCellJson {
   inInterval: boolean | null;
 }
 
+/** A one-time cohort's projection at the backtest's cutoff beside what happened: net value and purchases per customer. */
+export interface OneTimeBacktestCellJson extends BacktestCellJson {
+  purchases: number;
+  purchasesInterval: Interval<number>;
+  actualPurchases: number;
+  purchasesError: number | null;
+  purchasesInInterval: boolean | null;
+}
+
 /** GET /api/reports/forecast, `konduit report forecast --format json`. */
 export interface ForecastJson extends CurrencyJson, CoverageJson {
   from: string;
@@ -532,9 +542,13 @@ export interface ForecastJson extends CurrencyJson, CoverageJson {
     cutoff: string;
     asOf: string;
     summary: { months: number; cohorts: number; meanAbsError: Money | null; meanAbsRelativeError: Rate; coverage: Rate }[];
+    /** The one-time buyers' (BG/NBD + Gamma-Gamma) projections, per horizon; purchases per customer too. */
+    oneTimeSummary: { months: number; cohorts: number; meanAbsError: Money | null; meanAbsRelativeError: Rate; coverage: Rate; purchasesMeanAbsError: number | null; purchasesCoverage: Rate }[];
     groups: (GroupJson & {
       cohorts: { cohort: string; customers: number; cells: BacktestCellJson[] }[];
       survival: { cycle: number; projected: number; interval: Interval<number>; projectedAtCutoff: boolean; actual: Rate; error: Rate }[];
+      /** customersNow: the cohort's customers still one-time buyers now. Null without one-time buyers. */
+      oneTime: { cohort: string; customers: number; customersNow: number; cells: OneTimeBacktestCellJson[] }[] | null;
     })[];
   } | null;
 }
@@ -849,6 +863,14 @@ const six2 = (b: readonly [number, number]): Interval<number> => [six(b[0]), six
 export function forecastJson(r: ForecastReport, o: RenderContext = {}, b: BacktestReport | null = null): ForecastJson {
   const money = (cents: number) => formatMinor(cents, r.currency);
   const maybe = (cents: number | null) => (cents === null ? null : money(cents));
+  const cellJson = (x: BacktestCell): BacktestCellJson => ({
+    months: x.months, projected: maybe(x.projectedCents), interval: x.interval && [money(x.interval[0]), money(x.interval[1])], wasProjected: x.projected,
+    actual: money(x.actualCents), actualComplete: x.actualComplete, error: maybe(x.errorCents), relativeError: fraction(x.relativeError), inInterval: x.inInterval,
+  });
+  const summaryJson = (s: BacktestSummary) => ({
+    months: s.months, cohorts: s.cohorts, meanAbsError: s.meanAbsErrorCents === null ? null : money(Math.round(s.meanAbsErrorCents)),
+    meanAbsRelativeError: fraction(s.meanAbsRelativeError), coverage: fraction(s.coverage),
+  });
   return {
     from: r.from, to: r.to, timeZone: r.zone, ...currencyJson(r.currency, o), groupBy: r.groupBy, asOf: new Date(r.asOf).toISOString(), model: 'sBG', horizons: r.horizons,
     groups: byConnection(r.groups.map((g) => ({
@@ -900,20 +922,24 @@ export function forecastJson(r: ForecastReport, o: RenderContext = {}, b: Backte
     backtest: b && {
       cutoff: new Date(b.cutoff).toISOString(),
       asOf: new Date(b.asOf).toISOString(),
-      summary: b.summary.map((s) => ({
-        months: s.months, cohorts: s.cohorts, meanAbsError: s.meanAbsErrorCents === null ? null : money(Math.round(s.meanAbsErrorCents)),
-        meanAbsRelativeError: fraction(s.meanAbsRelativeError), coverage: fraction(s.coverage),
+      summary: b.summary.map(summaryJson),
+      oneTimeSummary: b.oneTimeSummary.map((s) => ({
+        ...summaryJson(s), purchasesMeanAbsError: s.purchasesMeanAbsError === null ? null : six(s.purchasesMeanAbsError), purchasesCoverage: fraction(s.purchasesCoverage),
       })),
       groups: byConnection(b.groups.map((g) => ({
         ...groupJson(r.groupBy, g.group, o),
         cohorts: g.cohorts.map((c) => ({
           cohort: c.cohort, customers: c.customers,
-          cells: c.cells.map((x) => ({
-            months: x.months, projected: maybe(x.projectedCents), interval: x.interval && [money(x.interval[0]), money(x.interval[1])], wasProjected: x.projected,
-            actual: money(x.actualCents), actualComplete: x.actualComplete, error: maybe(x.errorCents), relativeError: fraction(x.relativeError), inInterval: x.inInterval,
-          })),
+          cells: c.cells.map(cellJson),
         })),
         survival: g.survival.map((s) => ({ cycle: s.cycle, projected: six(s.projected), interval: six2(s.interval), projectedAtCutoff: s.projectedAtCutoff, actual: fraction(s.actual), error: fraction(s.error) })),
+        oneTime: g.oneTime && g.oneTime.map((c) => ({
+          cohort: c.cohort, customers: c.customers, customersNow: c.customersNow,
+          cells: c.cells.map((x) => ({
+            ...cellJson(x), purchases: six(x.purchases), purchasesInterval: six2(x.purchasesInterval), actualPurchases: six(x.actualPurchases),
+            purchasesError: x.purchasesError === null ? null : six(x.purchasesError), purchasesInInterval: x.purchasesInInterval,
+          })),
+        })),
       }))),
     },
   };
