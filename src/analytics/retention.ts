@@ -363,24 +363,14 @@ function unionOfParts(head: string, parts: [name: string, columns: (keyof typeof
 }
 
 /**
- * Runs `run` (statements over the CTEs of this file) with PostgreSQL's nested-loop joins off; on DuckDB
- * as is. Why: those statements join materialized CTEs, which carry no statistics, so PostgreSQL guesses
- * the rows of every filter and multi-column join over them at a handful (the year's ~24,000
- * subscriptions estimated at 1, their attempts at 5) and then joins them by nested loops over CTE scans,
- * which have no index: quadratic, over 5 minutes at 250,000 transactions. With nested loops off it hashes
- * (linear whatever the estimate). ReportReader has no transaction, so the setting is the connection's for
- * the time of `run`, then back to what it was (a statement of another caller that runs in between on the
- * same connection is planned without nested loops as well: its plan may differ, never its result).
+ * How this file's statements run: PostgreSQL plans them without nested-loop joins (QueryOptions; the
+ * engine sets it for the statement's own transaction only, DuckDB ignores it). Why: they join
+ * materialized CTEs, which carry no statistics, so PostgreSQL guesses the rows of every filter and
+ * multi-column join over them at a handful (the year's ~24,000 subscriptions estimated at 1, their
+ * attempts at 5) and then joins them by nested loops over CTE scans, which have no index: quadratic, over
+ * 5 minutes at 250,000 transactions. With nested loops off it hashes (linear whatever the estimate).
  */
-async function withoutNestedLoops<T>(store: ReportReader, run: () => Promise<T>): Promise<T> {
-  if (store.sql.name !== 'postgres') return run();
-  const [was] = await store.query(`SELECT current_setting('enable_nestloop') AS v, set_config('enable_nestloop', 'off', false)`);
-  try {
-    return await run();
-  } finally {
-    await store.query(`SELECT set_config('enable_nestloop', $1, false)`, [String(was?.v ?? 'on')]);
-  }
-}
+const CTE_PLAN = { noNestedLoops: true } as const;
 
 /**
  * Retention of the subscriptions started in [from, to] in the report's currency (their initial sale's),
@@ -497,7 +487,7 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery): P
     ]),
   );
   const parts = new Map<string, Record<string, unknown>[]>();
-  for (const row of await withoutNestedLoops(store, () => store.query(sql, params.values))) {
+  for (const row of await store.query(sql, params.values, CTE_PLAN)) {
     const list = parts.get(String(row.part));
     if (list) list.push(row);
     else parts.set(String(row.part), [row]);
@@ -721,7 +711,7 @@ async function subscriptionGroups(store: ReportReader, q: FatesQuery, withMoney 
        LEFT JOIN purchases pu ON pu.connection_id = s.connection_id AND pu.purchase_id = s.purchase_id${nextAttempt}
        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`);
   const [gapSql, gapParams] = clocks.withDays(p, (day) => gapsSql(head, day));
-  const [kinds, gaps] = await withoutNestedLoops(store, () => Promise.all([store.query(kindsSql, kindsParams.values), store.query(gapSql, gapParams.values)]));
+  const [kinds, gaps] = await Promise.all([store.query(kindsSql, kindsParams.values, CTE_PLAN), store.query(gapSql, gapParams.values, CTE_PLAN)]);
   const gap = gapBook(gaps);
   const asOfDay = clocks.asOfDay;
 
@@ -743,7 +733,7 @@ async function subscriptionGroups(store: ReportReader, q: FatesQuery, withMoney 
   const dueThrough = dueThroughBy(gap, asOfDay);
 
   // Each group's rebills so far: approved sales of cycle 2 and later, and what was taken back from them.
-  const moneyRows = !withMoney ? [] : await withoutNestedLoops(store, () => store.query(
+  const moneyRows = !withMoney ? [] : await store.query(
     `${head}
      SELECT s.grp_conn, s.grp, COUNT(CASE WHEN e.kind = 'sale' THEN 1 END) AS sales, SUM(CASE WHEN e.kind = 'sale' THEN e.amount_cents ELSE 0 END) AS gross,
        SUM(CASE WHEN e.kind IN ('refund', 'void', 'chargeback') THEN e.amount_cents ELSE 0 END) AS reversed
@@ -751,7 +741,8 @@ async function subscriptionGroups(store: ReportReader, q: FatesQuery, withMoney 
      WHERE e.billing_cycle >= 2 AND e.currency = s.currency${cutoff}
      GROUP BY 1, 2`,
     p.values,
-  ));
+    CTE_PLAN,
+  );
   const money = new Map(moneyRows.map((row) => [q.groupBy ? groupId(groupOf(q.groupBy, row.grp_conn, row.grp)) : '', row]));
   const groups = [...byGroup.entries()]
     .map(([key, list]) => ({ key, group: q.groupBy ? groupFromId(key) : null, list }))

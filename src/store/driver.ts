@@ -6,12 +6,22 @@
 import type { SqlDialect } from './dialect.js';
 import type { Row, TableSpec, Value } from './tables.js';
 
+/** How one report statement is run. */
+export interface QueryOptions {
+  /**
+   * PostgreSQL: plan it without nested-loop joins, `SET LOCAL enable_nestloop = off` in a transaction of
+   * its own (the connection's setting is untouched); for statements over CTEs, whose results carry no
+   * statistics (src/analytics/retention.ts says why). DuckDB ignores it.
+   */
+  noNestedLoops?: boolean;
+}
+
 export interface SqlDriver {
   readonly sql: SqlDialect;
   /** Runs one statement. */
   exec(sql: string, params?: Value[]): Promise<void>;
   /** Runs a query; rows come back with bigint as number and instants as epoch ms. */
-  query(sql: string, params?: Value[]): Promise<Row[]>;
+  query(sql: string, params?: Value[], opts?: QueryOptions): Promise<Row[]>;
   /**
    * Upserts rows by the spec's key (rows have unique keys). `constants`: columns with one value for
    * every row (the connection id), given once and taking precedence over the rows' own.

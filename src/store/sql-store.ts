@@ -24,6 +24,7 @@ import type {
   MidAlertRuleRow,
   PageMarker,
   PageWrite,
+  QueryOptions,
   Store,
   StoreOptions,
   SyncRunRecord,
@@ -193,8 +194,8 @@ export class SqlStore implements Store {
   }
 
   // ReportReader and reads
-  async query(sql: string, params: Value[] = []): Promise<Row[]> {
-    return this.ctx.lock.run(() => this.db.query(sql, params));
+  async query(sql: string, params: Value[] = [], opts?: QueryOptions): Promise<Row[]> {
+    return this.ctx.lock.run(() => this.db.query(sql, params, opts));
   }
 
   async aggregatesBehind(): Promise<boolean> {

@@ -7,6 +7,7 @@
 import type { MoneyEvent } from '../ledger/index.js';
 import type { CostStore } from './costs.js';
 import type { SqlDialect } from './dialect.js';
+import type { QueryOptions } from './driver.js';
 import type { ENTITY_TABLES, EntityTableName, MIDS, ORDER_ITEMS, PageRow, PURCHASE_TRANSACTIONS, READABLE_TABLES, ReadableTable, Row, Selectable, Value } from './tables.js';
 
 export type Brand = 'konnektive' | 'checkoutchamp';
@@ -284,6 +285,8 @@ export interface MidAlertStore {
   removeMidAlertRule(connectionId: string, mid: string): Promise<boolean>;
 }
 
+export type { QueryOptions };
+
 /** What reports read: read-only SQL over the ledger, facts and pre-aggregates, in the engine's dialect. */
 export interface ReportReader {
   /** The engine's SQL dialect (dialect.ts). */
@@ -292,7 +295,7 @@ export interface ReportReader {
    * Runs a read-only SQL query ($1.. parameters); bigint comes back as number, instant columns as the
    * engine returns them (read epoch milliseconds with `sql.epochMs`).
    */
-  query(sql: string, params?: Value[]): Promise<Row[]>;
+  query(sql: string, params?: Value[], opts?: QueryOptions): Promise<Row[]>;
   /** The coverage of each of these connections that has one (docs/sync.md, "Coverage"). */
   coverages(connectionIds: readonly string[]): Promise<Map<string, Coverage>>;
   /**

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { EnvironmentError, errorMessage } from '../../../core/errors.js';
 import { idList, sqlLiteral, type SqlDriver } from '../../driver.js';
 import { SqlStore } from '../../sql-store.js';
-import type { StoreOptions } from '../../store.js';
+import type { QueryOptions, StoreOptions } from '../../store.js';
 import type { Row, TableSpec, Value } from '../../tables.js';
 import { postgresDialect } from './dialect.js';
 
@@ -37,7 +37,14 @@ export class PgDriver implements SqlDriver {
     await this.client.query(sql, params);
   }
 
-  async query(sql: string, params: Value[] = []): Promise<Row[]> {
+  async query(sql: string, params: Value[] = [], opts?: QueryOptions): Promise<Row[]> {
+    if (opts?.noNestedLoops) {
+      // The setting lives as long as the statement's own transaction; nothing else runs on the connection meanwhile (the store's lock).
+      return this.transaction(async () => {
+        await this.client.query('SET LOCAL enable_nestloop = off');
+        return (await this.client.query({ text: sql, values: params })).rows as Row[];
+      });
+    }
     const res = await this.client.query({ text: sql, values: params });
     return res.rows as Row[];
   }
