@@ -8,7 +8,8 @@
  * merchant_id, card_brand, billing_cycle, recycle_number, reason) and `p` (the range's index), `n` (how
  * many events the row stands for) and `cents` (their amount_cents summed): reports count SUM(n).
  */
-import { ATTEMPT_KINDS, attemptDaysColumnsSql, DAY_MS } from '../store/attempt-days.js';
+import { DAY } from '../core/time.js';
+import { ATTEMPT_KINDS, attemptDaysColumnsSql } from '../store/attempt-days.js';
 import type { ReportReader } from '../store/store.js';
 import type { Filter } from './dimensions.js';
 import type { Params } from './sql.js';
@@ -64,11 +65,11 @@ export function attemptSourceSql(store: ReportReader, p: Params, q: AttemptSourc
   for (let i = 0; i + 1 < b.length; i++) {
     const start = b[i] as number;
     const end = b[i + 1] as number;
-    const from = q.days ? Math.ceil(start / DAY_MS) : 0;
-    const to = q.days ? Math.floor(end / DAY_MS) : 0;
+    const from = q.days ? Math.ceil(start / DAY) : 0;
+    const to = q.days ? Math.floor(end / DAY) : 0;
     if (from < to) {
       covered.push({ i, from, to });
-      edges.push([start, from * DAY_MS], [to * DAY_MS, end]);
+      edges.push([start, from * DAY], [to * DAY, end]);
     } else edges.push([start, end]);
   }
   const ledgerRanges = merged(edges);
@@ -79,7 +80,7 @@ export function attemptSourceSql(store: ReportReader, p: Params, q: AttemptSourc
   if (ledgerRanges.length > 0) {
     const ledgerStarts = b.slice(0, -1).map((ms, i) => ({ i, at: () => at(ms) }));
     // The edges are exactly the parts of their UTC days inside [first bound, last bound): the dialect's cheapest test.
-    const days = !q.days ? [] : [...new Set(ledgerRanges.flatMap(([s, e]) => Array.from({ length: Math.floor((e - 1) / DAY_MS) - Math.floor(s / DAY_MS) + 1 }, (_, k) => Math.floor(s / DAY_MS) + k)))];
+    const days = !q.days ? [] : [...new Set(ledgerRanges.flatMap(([s, e]) => Array.from({ length: Math.floor((e - 1) / DAY) - Math.floor(s / DAY) + 1 }, (_, k) => Math.floor(s / DAY) + k)))];
     const where = q.days ? d.inDayParts(p.add, 'x.instant', b[0] as number, b[b.length - 1] as number, days, ledgerRanges) : `x.instant >= ${at(b[0] as number)} AND x.instant < ${at(b[b.length - 1] as number)}`;
     const cols = q.days ? 'x.connection_id, x.currency, x.kind, x.merchant_id, x.card_brand, x.billing_cycle, x.recycle_number, x.reason' : 'x.*';
     parts.push(

@@ -16,6 +16,7 @@
  * no CRM text carries) and an absent number as NONE_NUMBER (-1: MIDs, cycles and retries are never
  * negative); readers turn them back into NULL (attemptDaysColumnsSql).
  */
+import { DAY } from '../core/time.js';
 import { type MoneyEvent } from '../ledger/index.js';
 import type { SqlDialect } from './dialect.js';
 import type { StoreContext } from './driver.js';
@@ -31,10 +32,8 @@ export const NONE_TEXT = '\u0001';
 /** An absent number (MID, billing cycle, retry) as stored in the key. */
 export const NONE_NUMBER = -1;
 
-export const DAY_MS = 86_400_000;
-
 /** The UTC day number (days since 1970-01-01) of an instant in epoch ms. */
-export const utcDayOf = (ms: number): number => Math.floor(ms / DAY_MS);
+export const utcDayOf = (ms: number): number => Math.floor(ms / DAY);
 
 /** What the maintenance reads of a ledger event (instant in epoch ms). */
 export type AttemptFacts = Pick<MoneyEvent, 'kind' | 'instant' | 'amount_cents' | 'currency' | 'merchant_id' | 'card_brand' | 'billing_cycle' | 'recycle_number' | 'reason'>;
@@ -104,7 +103,7 @@ export async function applyAttemptDays(ctx: StoreContext, connectionId: string, 
 function keyOfEventSql(d: SqlDialect): string {
   return [
     `COALESCE(e.currency, CHR(1))`,
-    `CAST(FLOOR(${d.epochMs('e.instant')} / ${DAY_MS}.0) AS INTEGER)`,
+    `CAST(FLOOR(${d.epochMs('e.instant')} / ${DAY}.0) AS INTEGER)`,
     'e.kind',
     `COALESCE(e.merchant_id, ${NONE_NUMBER})`,
     `COALESCE(e.card_brand, CHR(1))`,

@@ -23,6 +23,7 @@
  * rebuildCohortMonthsSql. Only events in the customer's currency, declines aside, of customers acquired
  * within the data's coverage count, as in cohort_ages.
  */
+import { HOUR } from '../core/time.js';
 import { measureSql, moneySql, netOf, type MoneyEvent } from '../ledger/index.js';
 import type { AddParam, SqlDialect } from './dialect.js';
 import type { SqlDriver } from './driver.js';
@@ -33,7 +34,6 @@ type EventFacts = Pick<MoneyEvent, 'kind' | 'instant' | 'amount_cents' | 'curren
 /** A first sale as the facts hold it (aggregates.ts' FirstSale). */
 type FirstSale = { ms: number; currency: string; acquiredBefore?: boolean };
 
-const HOUR = 3_600_000;
 /** How far ahead of UTC a zone's clock can be (Pacific/Kiritimati, +14:00). */
 export const MAX_AHEAD_MS = 14 * HOUR;
 /** How far behind UTC a zone's clock can be (Etc/GMT+12, -12:00). */
