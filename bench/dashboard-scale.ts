@@ -13,8 +13,12 @@
  * customer; default 2,000,000), KONDUIT_BENCH_ENGINES=duckdb or postgres one engine, KONDUIT_BENCH_VISITS
  * the visits per page (default 3), KONDUIT_BENCH_PAGES a comma-separated list of page names (overview,
  * cohorts, retention, mids, breakdowns, settings, integration; default all), KONDUIT_BENCH_KEEP=1 keeps the
- * PostgreSQL store's schema afterwards (to EXPLAIN the reports' statements on it; drop it by hand), and
- * KONDUIT_BENCH_SCHEMA=<that schema> opens the pages on it again without generating anything.
+ * store afterwards (PostgreSQL: its schema; DuckDB: its file, path printed; to EXPLAIN the reports'
+ * statements on it; drop it by hand), KONDUIT_BENCH_SCHEMA=<that schema> opens the pages on a kept
+ * PostgreSQL store again without generating anything, and KONDUIT_BENCH_DUCKDB=<file> the same on a kept
+ * DuckDB file (opened in place: copy it first to keep the original as it was). A kept store is migrated to
+ * this checkout's schema; if that leaves it behind (rebuild_pending), its pre-aggregates are rebuilt
+ * first (the refresh that follows a sync), timed and printed, before any page is opened.
  */
 import { execFileSync } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
@@ -41,6 +45,7 @@ const ZONE = 'America/New_York';
 const ADMIN_PASSWORD = 'bench-admin-password';
 const TARGET_MS: Record<Engine, number> = { duckdb: 300, postgres: 1000 };
 const REUSE = process.env.KONDUIT_BENCH_SCHEMA;
+const REUSE_DUCKDB = process.env.KONDUIT_BENCH_DUCKDB;
 const ONLY = process.env.KONDUIT_BENCH_PAGES ? new Set(process.env.KONDUIT_BENCH_PAGES.split(',').map((x) => x.trim())) : null;
 
 /**
@@ -86,8 +91,14 @@ async function drawn(page: Page, name: string): Promise<void> {
 
 async function openStore(engine: Engine): Promise<{ store: Store; cleanup: () => Promise<void> }> {
   if (engine === 'duckdb') {
+    if (REUSE_DUCKDB) {
+      const store = await openDuckDbStore(REUSE_DUCKDB, { secretKey: generateKey() });
+      return { store, cleanup: async () => console.log(`[duckdb] store kept in ${REUSE_DUCKDB}`) };
+    }
     const dir = await mkdtemp(join(tmpdir(), 'konduit-bench-dashboard-scale-'));
-    const store = await openDuckDbStore(join(dir, 'bench.duckdb'), { secretKey: generateKey() });
+    const file = join(dir, 'bench.duckdb');
+    const store = await openDuckDbStore(file, { secretKey: generateKey() });
+    if (process.env.KONDUIT_BENCH_KEEP) return { store, cleanup: async () => console.log(`[duckdb] store kept in ${file}`) };
     return { store, cleanup: () => rm(dir, { recursive: true, force: true }) };
   }
   const schema = REUSE ?? `kb_dashboard_${process.pid}`;
@@ -109,9 +120,16 @@ async function benchEngine(engine: Engine, webRoot: string): Promise<void> {
   const browser = await launchChromium();
   try {
     await store.migrate();
-    const kept = REUSE ? (await store.listConnections())[0] : undefined;
+    const reused = engine === 'duckdb' ? REUSE_DUCKDB : REUSE;
+    const kept = reused ? (await store.listConnections())[0] : undefined;
     if (kept) {
-      console.log(`[${engine}] the store kept in schema ${REUSE}: ${kept.name}, nothing generated`);
+      console.log(`[${engine}] the store kept in ${reused}: ${kept.name}, nothing generated`);
+      if (await store.aggregatesBehind()) {
+        const t = performance.now();
+        await store.refreshDirtyFacts(kept.connectionId);
+        if (engine === 'postgres') await store.query('ANALYZE');
+        console.log(`[${engine}] migrated store behind: pre-aggregates rebuilt in ${fmt(performance.now() - t)}`);
+      }
       return await benchPages(engine, store, browser, webRoot);
     }
     const conn = await store.saveConnection({ name: 'bench', brand: 'konnektive', baseUrl: 'http://127.0.0.1:9', loginId: 'bench', password: 'bench', accountName: 'Bench Shop', accountUsername: 'owner', timezone: ZONE, frequency: 'daily' });
