@@ -11,35 +11,20 @@
  *   facts (a latest first sale is a MAX, not a delta).
  */
 import { DAY } from '../core/time.js';
-import { addEvent, EVENT_MEASURES, FIRST_SALE_MEASURES, kindSql, TOTAL_COLUMNS, measureSql, MEASURES, moneySql, netOf, TOTALS, type MoneyEvent, type TotalName } from '../ledger/index.js';
+import { addEvent, EVENT_MEASURES, FIRST_SALE_MEASURES, kindSql, TOTAL_COLUMNS, measureSql, MEASURES, moneySql, netOf, TOTALS, type TotalName } from '../ledger/index.js';
 import { rebuildAttemptDaysSql } from './attempt-days.js';
 import { ageDaysSql, type SqlDialect } from './dialect.js';
 import type { StoreContext } from './driver.js';
 import { rebuildOrderFirstSalesSql } from './order-first-sales.js';
 import { COHORT_AGES, EVENT_SLOTS, type Row } from './tables.js';
 import { rebuildCohortMonthsSql } from './cohort-months.js';
+import { slotOf, type EventFacts, type FirstSale } from './slots.js';
 
-export const SLOT_MS = 15 * 60_000;
-
-/** The 15-minute UTC slot (epoch ms) of an instant. */
-export const slotOf = (ms: number): number => Math.floor(ms / SLOT_MS) * SLOT_MS;
+export { SLOT_MS, slotOf, type EventFacts, type FirstSale } from './slots.js';
 
 const COLUMN = TOTAL_COLUMNS;
 /** event_slots' total columns, in table order. */
 const COLUMNS = TOTALS.map((n) => COLUMN[n]);
-
-/** A ledger event as the maintenance reads it (instant in epoch ms). */
-export type EventFacts = Pick<MoneyEvent, 'kind' | 'instant' | 'amount_cents' | 'is_initial' | 'currency'>;
-
-/**
- * A first sale as the facts hold it: its instant (epoch ms) and currency (the customer's or the
- * order's); for a customer, whether it was acquired before the data's coverage (counted apart, no cohort).
- */
-export interface FirstSale {
-  ms: number;
-  currency: string;
-  acquiredBefore?: boolean;
-}
 
 /** Deltas of event_slots rows, keyed by currency and slot (one connection). */
 export class SlotDeltas {

@@ -24,21 +24,17 @@
  * within the data's coverage count, as in cohort_ages.
  */
 import { HOUR } from '../core/time.js';
-import { measureSql, moneySql, netOf, type MoneyEvent } from '../ledger/index.js';
+import { measureSql, moneySql, netOf } from '../ledger/index.js';
 import type { AddParam, SqlDialect } from './dialect.js';
 import type { SqlDriver } from './driver.js';
+import { slotOf, type EventFacts, type FirstSale } from './slots.js';
 import { AGG_MONTH_DELTA, COHORT_MONTHS, type Row } from './tables.js';
 
-/** An event as the maintenance reads it (aggregates.ts' EventFacts; not imported: aggregates.ts imports this file). */
-type EventFacts = Pick<MoneyEvent, 'kind' | 'instant' | 'amount_cents' | 'currency'>;
-/** A first sale as the facts hold it (aggregates.ts' FirstSale). */
-type FirstSale = { ms: number; currency: string; acquiredBefore?: boolean };
 
 /** How far ahead of UTC a zone's clock can be (Pacific/Kiritimati, +14:00). */
 export const MAX_AHEAD_MS = 14 * HOUR;
 /** How far behind UTC a zone's clock can be (Etc/GMT+12, -12:00). */
 export const MAX_BEHIND_MS = 12 * HOUR;
-const SLOT_MS = 15 * 60_000;
 
 /** The UTC month start (epoch ms) of an instant, and the next one. */
 function utcMonth(ms: number): { start: number; next: number } {
@@ -49,7 +45,7 @@ function utcMonth(ms: number): { start: number; next: number } {
 /** The key (epoch ms) of an instant: its UTC month's core start outside the band, else its 15-minute slot. */
 export function monthKeyOf(ms: number): number {
   if (ms >= coreStart(ms) && ms < coreEnd(ms)) return coreStart(ms);
-  return Math.floor(ms / SLOT_MS) * SLOT_MS;
+  return slotOf(ms);
 }
 
 /** The first instant (epoch ms) of the core of the UTC month holding `ms`: its key. */
@@ -82,7 +78,7 @@ export class MonthDeltas {
     const cohort = monthKeyOf(first.ms);
     this.add(first.currency, false, cohort, event, sign * netOf(e));
     // A first sale in a core is kept by its slot too (a range bound may split the core).
-    const slot = Math.floor(first.ms / SLOT_MS) * SLOT_MS;
+    const slot = slotOf(first.ms);
     if (cohort === coreStart(first.ms)) this.add(first.currency, true, slot, event, sign * netOf(e));
   }
 
