@@ -558,6 +558,6 @@ export function createApp(o: AppOptions): Hono<{ Variables: Vars }> {
     throw new HttpError(404, 'unknown_route', 'no such API route; see docs/api.md');
   });
 
-  serveWeb(app, o.webRoot);
+  serveWeb(app, o.webRoot, { signedIn: (c) => o.auth.session(getCookie(c, SESSION_COOKIE)) !== null });
   return app;
 }

@@ -95,6 +95,14 @@ async function expectAccessible(page: Page, what: string) {
   expect(problems, `${what}: ${JSON.stringify(problems, null, 1)}`).toEqual([]);
 }
 
+/** Every page axe-core checks: [path, the name its root carries]. */
+const AXE_PAGES = [
+  ['/reports/overview', 'overview'], ['/reports/cohorts', 'cohorts'], ['/reports/cohorts?view=months', 'cohorts'], ['/reports/retention', 'retention'],
+  ['/reports/mids', 'mids'], ['/reports/forecast', 'forecast'], ['/reports/breakdowns', 'breakdowns'], ['/settings', 'settings'], ['/settings/integrations/demo-shop', 'integration'],
+  ['/reports/rebills', 'rebills'], ['/reports/declines', 'declines'], ['/reports/chargebacks', 'chargebacks'], ['/reports/economics', 'economics'], ['/customers', 'customers'],
+  ['/reconcile', 'reconcile'], ['/costs', 'costs'],
+] as const;
+
 for (const vp of VIEWPORTS) {
   describe(`at ${vp.width} px (${vp.name})`, () => {
     let ctx: BrowserContext;
@@ -330,29 +338,33 @@ for (const vp of VIEWPORTS) {
       expect(await page.textContent('[data-testid=series-chart] figcaption')).toContain('table');
     });
 
-    it('every page passes axe-core (no serious or critical violation, all content in landmarks)', async () => {
-      for (const [path, name] of [
-        ['/reports/overview', 'overview'], ['/reports/cohorts', 'cohorts'], ['/reports/cohorts?view=months', 'cohorts'], ['/reports/retention', 'retention'],
-        ['/reports/mids', 'mids'], ['/reports/forecast', 'forecast'], ['/reports/breakdowns', 'breakdowns'], ['/settings', 'settings'], ['/settings/integrations/demo-shop', 'integration'],
-        ['/reports/rebills', 'rebills'], ['/reports/declines', 'declines'], ['/reports/chargebacks', 'chargebacks'], ['/reports/economics', 'economics'], ['/customers', 'customers'],
-        ['/reconcile', 'reconcile'], ['/costs', 'costs'],
-      ] as const) {
-        await open(path, name);
-        await expectAccessible(page, path);
+    // One test per page (each well within the test timeout on a busy machine): every page passes axe-core.
+    describe('every page passes axe-core (no serious or critical violation, all content in landmarks)', () => {
+      for (const [path, name] of AXE_PAGES) {
+        it(path, async () => {
+          await open(path, name);
+          await expectAccessible(page, path);
+        });
       }
-      // The phone's menu, open.
       if (vp.width < 860) {
-        await page.click('[aria-label=Menu]');
-        await page.waitForSelector('.menu-open');
-        await expectAccessible(page, 'menu');
+        it("the phone's menu, open", async () => {
+          await open('/costs', 'costs');
+          await page.click('[aria-label=Menu]');
+          await page.waitForSelector('.menu-open');
+          await expectAccessible(page, 'menu');
+        });
       }
-      // Signed out: the sign-in page.
-      const anon = await browser.newContext({ viewport: { width: vp.width, height: vp.height }, timezoneId: BROWSER_ZONE });
-      const p = await anon.newPage();
-      await p.goto(`${srv.url}/reports/overview`);
-      await p.waitForSelector('[data-page=login]');
-      await expectAccessible(p, 'sign-in');
-      await anon.close();
+      it('signed out: the sign-in page', async () => {
+        const anon = await browser.newContext({ viewport: { width: vp.width, height: vp.height }, timezoneId: BROWSER_ZONE });
+        try {
+          const p = await anon.newPage();
+          await p.goto(`${srv.url}/reports/overview`);
+          await p.waitForSelector('[data-page=login]');
+          await expectAccessible(p, 'sign-in');
+        } finally {
+          await anon.close();
+        }
+      });
     });
 
     it('removing a connection asks first, and says what is deleted', async () => {

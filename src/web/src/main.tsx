@@ -19,9 +19,10 @@ import './styles.css';
 type SessionState = { status: 'loading' } | { status: 'anonymous'; setupNeeded: boolean } | { status: 'signed-in'; user: string };
 
 function App() {
-  // With a CSRF cookie the browser most likely has a session: draw the app at once and let the session
-  // check run beside the page's own requests (a 401 from either shows the sign-in page).
-  const [session, setSession] = useState<SessionState>(() => (document.cookie.includes('konduit_csrf=') ? { status: 'signed-in', user: '' } : { status: 'loading' }));
+  // When the server saw a live session with the page's request, it says so on the root element: the app
+  // is drawn at once and the session check runs beside the page's own requests (a 401 from either shows
+  // the sign-in page). (Not document.cookie: reading it is a round trip to the browser's cookie store.)
+  const [session, setSession] = useState<SessionState>(() => (document.getElementById('root')?.dataset.session === 'signed-in' ? { status: 'signed-in', user: '' } : { status: 'loading' }));
   const [hasConnections, setHasConnections] = useState<boolean | null>(null);
   const { path } = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);

@@ -7,7 +7,7 @@
  * The chart is a picture for the eye: screen readers get its caption, and the table beside it holds the
  * same figures.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useLayoutEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
@@ -69,7 +69,9 @@ export function LineChart(props: {
 }) {
   const box = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
-  useEffect(() => {
+  // Layout effects: the width is read and the chart drawn before the browser paints the frame that shows
+  // the figures (passive effects would leave a frame or two between the table and its chart).
+  useLayoutEffect(() => {
     const el = box.current;
     if (!el) return;
     setWidth(el.clientWidth);
@@ -78,7 +80,7 @@ export function LineChart(props: {
     return () => ro.disconnect();
   }, []);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     const el = box.current;
     if (!el || width === 0) return;
     const height = props.height ?? 260;
@@ -135,28 +137,35 @@ export function LineChart(props: {
               s.style.right = `${wrap.clientWidth - left + 8}px`;
               layer.appendChild(s);
             });
-            // x labels: every `step`-th, so that the widest label and a gap fit between two of them.
+            // x labels: every `step`-th, so that the widest label and a gap fit between two of them. All
+            // are laid out at once and measured after (one layout, not one per label), then placed.
             const fit = Math.max(1, Math.floor(plotW / (widest + X_GAP)));
             const every = Math.max(1, Math.ceil(n / fit));
             wrap.appendChild(layer);
-            let lastRight = -Infinity;
+            const spans: [number, HTMLSpanElement][] = [];
             for (let i = 0; i < n; i += every) {
               const s = document.createElement('span');
               s.className = 'x-label';
               s.textContent = props.xLabels[i] ?? '';
               layer.appendChild(s);
-              const w = s.offsetWidth;
+              spans.push([i, s]);
+            }
+            const wrapWidth = wrap.clientWidth;
+            const widths = spans.map(([, s]) => s.offsetWidth);
+            let lastRight = -Infinity;
+            spans.forEach(([i, s], k) => {
+              const w = widths[k] ?? 0;
               const centre = left + u.valToPos(i, 'x');
-              const l = Math.min(Math.max(centre - w / 2, 0), wrap.clientWidth - w);
+              const l = Math.min(Math.max(centre - w / 2, 0), wrapWidth - w);
               // Clamped at an edge, a label could still reach its neighbour: then it is left out.
               if (l < lastRight + X_GAP / 2) {
                 s.remove();
-                continue;
+                return;
               }
               s.style.left = `${l}px`;
               s.style.top = `${top + plotH + 8}px`;
               lastRight = l + w;
-            }
+            });
             // One shaded band per run of partial periods (the first, cut by the range; the last, still running).
             const runs: number[][] = [];
             for (const i of props.partial?.indexes ?? []) {

@@ -7,7 +7,7 @@
  * (docs/metrics.md, "Currency"): its amounts are formatted in it, a picker appears when the range or the
  * connections hold more than one, and nothing here adds two. Groups show their names beside their ids.
  */
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useLayoutEffect, useMemo, useState, type ReactNode } from 'react';
 import { DIMENSION_SPECS, DIMENSIONS, type Dimension } from '../../../ledger/dimensions';
 import type { MidAlertRuleJson } from '../../../report/mid-alerts';
 import type { ChargebackCountsJson, ChargebacksJson, ComparedJson, CoverageJson, CurrencyJson, DeclinesJson, FiguresJson, GroupJson, MidMonthJson, MidsJson } from '../../../report/json';
@@ -119,7 +119,9 @@ function useReport<N extends ReportName>(name: N, params: ReportParams<N>): { da
   const version = useContext(DataVersion);
   const key = `${qs(params)}${version > 0 ? `#${version}` : ''}`;
   const [state, setState] = useState<{ data: ReportBody<N> | null; error: string | null; loadedKey: string | null }>({ data: null, error: null, loadedKey: null });
-  useEffect(() => {
+  // A layout effect: the request leaves as soon as the page is in the DOM, not after the browser has
+  // painted the empty page (when passive effects run); the answer is what the page waits for.
+  useLayoutEffect(() => {
     let live = true;
     // `key` stands for `params`: a new object each render, the same query.
     getReport(name, params)
