@@ -3,7 +3,7 @@
  * screen sits in a landmark: the sidebar is the main navigation, the phone's top bar a banner, the page
  * itself `main`; a "Skip to content" link leads past the menu.
  */
-import { StrictMode, useCallback, useEffect, useRef, useState } from 'react';
+import { memo, StrictMode, useCallback, useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { api, setUnauthorizedHandler } from './api';
 import { Link, navigate, useLocation } from './router';
@@ -115,12 +115,20 @@ function App() {
               No data yet. <Link to="/settings">Connect your CRM in Settings</Link> and click “Sync Data”; the reports fill in as records arrive.
             </div>
           ) : null}
-          {section === 'settings' ? <SettingsPage path={path} /> : section === 'costs' ? <CostsPage /> : section === 'customers' ? <CustomersPage path={path} /> : section === 'reconcile' ? <ReconcilePage /> : path === '/reports/economics' ? <EconomicsPage /> : <ReportsPage path={path} />}
+          <Page section={section} path={path} />
         </main>
       </div>
     </div>
   );
 }
+
+/**
+ * The page of a path. Memoised: what the shell learns as the page loads (the session's user, whether
+ * there are connections, the phone's menu) redraws the shell only, not the page and its tables again.
+ */
+const Page = memo(function Page({ section, path }: { section: string; path: string }) {
+  return section === 'settings' ? <SettingsPage path={path} /> : section === 'costs' ? <CostsPage /> : section === 'customers' ? <CustomersPage path={path} /> : section === 'reconcile' ? <ReconcilePage /> : path === '/reports/economics' ? <EconomicsPage /> : <ReportsPage path={path} />;
+});
 
 const root = document.getElementById('root');
 if (root) {

@@ -134,38 +134,32 @@ export function LineChart(props: {
               s.className = 'y-label';
               s.textContent = yLabels[i] ?? '';
               s.style.top = `${top + u.valToPos(v, 'y')}px`;
-              s.style.right = `${wrap.clientWidth - left + 8}px`;
+              s.style.right = `${u.width - left + 8}px`;
               layer.appendChild(s);
             });
-            // x labels: every `step`-th, so that the widest label and a gap fit between two of them. All
-            // are laid out at once and measured after (one layout, not one per label), then placed.
+            // x labels: every `step`-th, so that the widest label and a gap fit between two of them. Each
+            // is measured in the labels' font on a canvas, not read back from the page: reading a laid-out
+            // width makes the browser lay the whole page out there and then (once per label, it was).
+            // The chart's own width is uPlot's (its wrapper is sized to it), for the same reason.
             const fit = Math.max(1, Math.floor(plotW / (widest + X_GAP)));
             const every = Math.max(1, Math.ceil(n / fit));
-            wrap.appendChild(layer);
-            const spans: [number, HTMLSpanElement][] = [];
+            let lastRight = -Infinity;
             for (let i = 0; i < n; i += every) {
+              const text = props.xLabels[i] ?? '';
+              const w = Math.ceil(textWidth(text, font));
+              const centre = left + u.valToPos(i, 'x');
+              const l = Math.min(Math.max(centre - w / 2, 0), u.width - w);
+              // Clamped at an edge, a label could still reach its neighbour: then it is left out.
+              if (l < lastRight + X_GAP / 2) continue;
               const s = document.createElement('span');
               s.className = 'x-label';
-              s.textContent = props.xLabels[i] ?? '';
-              layer.appendChild(s);
-              spans.push([i, s]);
-            }
-            const wrapWidth = wrap.clientWidth;
-            const widths = spans.map(([, s]) => s.offsetWidth);
-            let lastRight = -Infinity;
-            spans.forEach(([i, s], k) => {
-              const w = widths[k] ?? 0;
-              const centre = left + u.valToPos(i, 'x');
-              const l = Math.min(Math.max(centre - w / 2, 0), wrapWidth - w);
-              // Clamped at an edge, a label could still reach its neighbour: then it is left out.
-              if (l < lastRight + X_GAP / 2) {
-                s.remove();
-                return;
-              }
+              s.textContent = text;
               s.style.left = `${l}px`;
               s.style.top = `${top + plotH + 8}px`;
+              layer.appendChild(s);
               lastRight = l + w;
-            });
+            }
+            wrap.appendChild(layer);
             // One shaded band per run of partial periods (the first, cut by the range; the last, still running).
             const runs: number[][] = [];
             for (const i of props.partial?.indexes ?? []) {
