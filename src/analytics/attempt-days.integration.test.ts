@@ -135,17 +135,35 @@ describe.each(['duckdb', 'postgres'] as const)('attempt_days: whole UTC days plu
     }
   });
 
-  it('reads the table (a changed cell changes the answer), and the ledger once the aggregates are behind', async () => {
+  it('MID health filtered by billing cycle (no cycle in mid_months): whole UTC days and edges, equal to the ledger and to a count', async () => {
+    const q = { from: '2025-02-01', to: '2025-03-31', tz: 'UTC', currency: 'USD', now: Date.UTC(2026, 0, 1), filters: [{ dimension: 'cycle' as const, values: [2] }] };
+    const got = await midReport(store, q);
+    expect(got).toEqual(await midReport(store, { ...q, source: 'ledger' }));
+    expect(got.rows.length).toBeGreaterThan(0);
+    for (const row of got.rows) {
+      const zone = zoneOf.get(row.connectionId) as string;
+      const mine = (events.get(row.connectionId) ?? []).filter((e) => e.billing_cycle === 2 && String(e.merchant_id ?? '(none)') === row.mid && localDate(e.instant, zone).slice(0, 7) === row.month);
+      expect([row.sales, row.chargebacks], `${row.connectionId} ${row.mid} ${row.month}`).toEqual([mine.filter((e) => e.kind === 'sale').length, mine.filter((e) => e.kind === 'chargeback').length]);
+    }
+  });
+
+  it('reads the tables (a changed cell changes the answer), and the ledger once the aggregates are behind', async () => {
     const q = { from: '2025-02-01', to: '2025-03-31', tz: 'UTC', currency: 'USD', now: Date.UTC(2026, 0, 1) };
     const before = await midReport(store, q);
     const sales = (r: typeof before) => r.rows.reduce((s, x) => s + x.sales, 0);
-    await store.query('UPDATE attempt_days SET events = events + 1000');
+    // MID health reads mid_months; with a cycle filter, attempt_days.
+    await store.query('UPDATE mid_months SET events = events + 1000');
     expect(sales(await midReport(store, q))).toBeGreaterThan(sales(before) + 1000);
+    const cycle = { ...q, filters: [{ dimension: 'cycle' as const, values: [2] }] };
+    const cycleBefore = await midReport(store, cycle);
+    await store.query('UPDATE attempt_days SET events = events + 1000');
+    expect(sales(await midReport(store, cycle))).toBeGreaterThan(sales(cycleBefore) + 1000);
     const conn = [...events.keys()][0] as string;
     await store.query('INSERT INTO rebuild_pending (connection_id) VALUES ($1)', [conn]);
     expect(await midReport(store, q)).toEqual(before);
     await store.rebuildAggregates();
     await store.query('DELETE FROM rebuild_pending WHERE connection_id = $1', [conn]);
     expect(await midReport(store, q)).toEqual(before);
+    expect(await midReport(store, cycle)).toEqual(cycleBefore);
   });
 });

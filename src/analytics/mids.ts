@@ -5,8 +5,10 @@
  * (programs.ts), each labelled only when its ratio and its count both qualify. The month the data's
  * as-of falls in is projected to its end (`projected`). Counts are of every currency (the networks count
  * transactions); amounts are in the report's currency only. A MID's alert rule (mid_alert_rules) marks
- * the months where its threshold is reached. The months' sales and chargebacks: whole UTC days from
- * attempt_days, the partial days at the months' edges from the ledger (attempt-source.ts).
+ * the months where its threshold is reached. The months' sales and chargebacks come from mid_months
+ * (store/mid-months.ts: whole months in every zone, no edge); with a filter on the billing cycle, from
+ * attempt_days' whole UTC days and the ledger's partial days at the months' edges (attempt-source.ts);
+ * while the pre-aggregates are behind, or with a filter on another dimension, from the ledger alone.
  */
 import type { Cents } from '../core/money.js';
 import { addDays, startOfLocalDay } from '../core/time.js';
@@ -16,6 +18,8 @@ import { compareGroups } from './dimensions.js';
 import { mastercardMonths, vampMonth, DEFAULT_PROGRAMS, type MastercardMonth, type Programs, type VampMonth } from './programs.js';
 import { checkReportRange, nextPeriodStart, periodsOf } from './range.js';
 import { attemptDaysAnswer, attemptSourceSql } from './attempt-source.js';
+import { NONE_NUMBER } from '../store/attempt-days.js';
+import { isKeyBound } from '../store/cohort-months.js';
 import { eventCol, filterSql, Params } from './sql.js';
 import type { RangeQuery } from './summary.js';
 
@@ -119,6 +123,21 @@ const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v)
 const monthStart = (key: string) => `${key}-01`;
 const prevMonth = (key: string) => addDays(monthStart(key), -1).slice(0, 7);
 
+/**
+ * The months' sale and chargeback events from mid_months (store/mid-months.ts), as attempt-source.ts'
+ * rows (`p` the month's index, `n` the events, `cents` their amount): every bound is a local midnight
+ * of a month's 1st, which no month key straddles, so a range of keys is exactly the month's events.
+ */
+function midMonthsSourceSql(p: Params, bounds: readonly number[], connectionIds: readonly string[]): string {
+  for (const b of bounds) if (!isKeyBound(b)) throw new RangeError(`midMonthsSourceSql: ${new Date(b).toISOString()} splits a month key`);
+  const at = (i: number) => String(bounds[i]);
+  const month = `CASE ${bounds.slice(0, -1).map((_, i) => i).reverse().map((i) => `WHEN m.month_key >= ${at(i)} THEN ${i}`).join(' ')} END`;
+  return `(SELECT ${month} AS p, m.connection_id, NULLIF(m.currency, CHR(1)) AS currency, m.kind, NULLIF(m.merchant_id, ${NONE_NUMBER}) AS merchant_id,
+      NULLIF(m.card_brand, CHR(1)) AS card_brand, m.events AS n, m.cents AS cents
+    FROM mid_months m WHERE m.connection_id IN (${connectionIds.length > 0 ? connectionIds.map((c) => p.add(c)).join(', ') : 'NULL'})
+      AND m.month_key >= ${at(0)} AND m.month_key < ${at(bounds.length - 1)})`;
+}
+
 /** The alert rules of these connections, by connection then MID ("*" the default). */
 export async function midAlertRules(store: ReportReader, connectionIds: readonly string[]): Promise<MidAlertRule[]> {
   if (connectionIds.length === 0) return [];
@@ -171,6 +190,8 @@ export async function midReport(store: ReportReader, q: MidQuery): Promise<MidRe
   const mids = new Map<string, { connectionId: string; mid: string; zone: string; region: string }>();
   const e = eventCol('e');
   const useDays = await attemptDaysAnswer(store, q.filters, q.source);
+  // mid_months answers when attempt_days may and no filter is on the billing cycle (it keeps no cycle).
+  const useMonths = useDays && !(q.filters ?? []).some((f) => f.values.length > 0 && f.dimension === 'cycle');
   for (const [zone, zc] of byZone) {
     // The months' instant ranges in the account's zone: their whole UTC days from attempt_days, the
     // partial days at their edges from the ledger (attempt-source.ts).
@@ -178,7 +199,9 @@ export async function midReport(store: ReportReader, q: MidQuery): Promise<MidRe
     for (let k = lookFrom; k <= last; k = nextPeriodStart(monthStart(k), 'month').slice(0, 7)) monthKeys.push(k);
     const bounds = [...monthKeys.map((k) => startOfLocalDay(monthStart(k), zone)), startOfLocalDay(nextPeriodStart(monthStart(last), 'month'), zone)];
     const p = new Params();
-    const src = attemptSourceSql(store, p, { bounds, kinds: ['sale', 'chargeback'], connectionIds: zc.map((c) => c.id), days: useDays });
+    const src = useMonths
+      ? midMonthsSourceSql(p, bounds, zc.map((c) => c.id))
+      : attemptSourceSql(store, p, { bounds, kinds: ['sale', 'chargeback'], connectionIds: zc.map((c) => c.id), days: useDays });
     const rows = await store.query(
       `SELECT e.connection_id AS conn, e.merchant_id AS mid, COALESCE(e.card_brand, 'UNKNOWN') AS brand, e.p AS p,
          SUM(CASE WHEN e.kind = 'sale' THEN e.n ELSE 0 END) AS sales,

@@ -19,6 +19,7 @@ import { rebuildOrderFirstSalesSql } from './order-first-sales.js';
 import { COHORT_AGES, EVENT_SLOTS, type Row } from './tables.js';
 import { rebuildCohortMonthsSql } from './cohort-months.js';
 import { slotOf, type EventFacts, type FirstSale } from './slots.js';
+import { rebuildMidMonthsSql } from './mid-months.js';
 
 export { SLOT_MS, slotOf, type EventFacts, type FirstSale } from './slots.js';
 
@@ -206,6 +207,7 @@ export function rebuildAggregatesSql(d: SqlDialect, byConnection: boolean): stri
     ...rebuildOrderFirstSalesSql(byConnection),
     ...rebuildCohortMonthsSql(d, byConnection),
     ...rebuildAttemptDaysSql(d, byConnection),
+    ...rebuildMidMonthsSql(d, byConnection),
   ];
 }
 

@@ -7,6 +7,7 @@ import { bookedEvents, voidLookups, withDisputeHistory, VOID_TYPE, AUTHORIZE_TYP
 import { AgeDeltas, applyAgeDeltasSql, applySlotDeltas, rebuildAggregatesSql, SlotDeltas, type EventFacts, type FirstSale } from './aggregates.js';
 import { applyMonthEvents } from './cohort-months.js';
 import { applyAttemptDays, ATTEMPT_RETURNING, attemptFactsOf, type AttemptFacts } from './attempt-days.js';
+import { applyMidMonths } from './mid-months.js';
 import { dedupeByKey, idList, type StoreContext } from './driver.js';
 import { Facts, small } from './facts.js';
 import { keepOrderFirstSales } from './order-first-sales.js';
@@ -345,6 +346,7 @@ export class SqlLedgerWriter implements LedgerWriter {
     for (const r of added) slots.event(r, 1);
     await applySlotDeltas(this.ctx, connectionId, slots.rows(connectionId));
     await applyAttemptDays(this.ctx, connectionId, removed, added);
+    await applyMidMonths(this.ctx, connectionId, removed, added);
     // The first sale of each customer with facts, unless the caller read it already (ledgerLookups).
     const first = known ?? (await this.facts.firstSales(connectionId, factCustomers(removed, added)));
     if (first.size === 0) return;

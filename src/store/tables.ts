@@ -329,6 +329,18 @@ export const ATTEMPT_DAYS = table('attempt_days', ['connection_id', 'currency', 
   cents: 'bigint',
 });
 
+/** Sale and chargeback events per connection, currency, month key, kind, MID and network: their count and amount (mid-months.ts; migration 19). */
+export const MID_MONTHS = table('mid_months', ['connection_id', 'currency', 'month_key', 'kind', 'merchant_id', 'card_brand'], {
+  connection_id: 'text',
+  currency: 'text',
+  month_key: 'bigint',
+  kind: 'text',
+  merchant_id: 'bigint',
+  card_brand: 'text',
+  events: 'bigint',
+  cents: 'bigint',
+});
+
 /** Scratch tables of the maintenance (filled and emptied inside one write transaction). */
 export const AGG_AGE_DELTA = table('agg_age_delta', ['connection_id', 'currency', 'slot', 'age_days'], { connection_id: 'text', currency: 'text', slot: 'instant', age_days: 'int', net_cents: 'bigint' });
 export const AGG_TOUCHED_SLOTS = table('agg_touched_slots', ['connection_id', 'currency', 'slot'], { connection_id: 'text', currency: 'text', slot: 'instant' });
@@ -449,6 +461,7 @@ export const READABLE_TABLES = {
   order_first_sales: ORDER_FIRST_SALES,
   cohort_months: COHORT_MONTHS,
   attempt_days: ATTEMPT_DAYS,
+  mid_months: MID_MONTHS,
   mids: MIDS,
   purchase_transactions: PURCHASE_TRANSACTIONS,
   order_items: ORDER_ITEMS,

@@ -318,7 +318,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     async function expectAggregatesCurrent(label: string): Promise<void> {
       const read = async () => {
         const out: Record<string, Row[]> = {};
-        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days'] as const) {
+        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months'] as const) {
           out[t] = (await store.readRows(t, connectionId)).filter((r) =>
             Object.entries(r).some(([k, v]) => !['connection_id', 'slot', 'age_days', 'last_first_sale_at'].includes(k) && Number(v) !== 0),
           );
@@ -398,7 +398,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       const orderFirst = new Map<string, number>();
       for (const e of events) if (e.kind === 'sale' && e.order_id !== null) orderFirst.set(e.order_id, Math.min(orderFirst.get(e.order_id) ?? Infinity, e.instant));
       expect(new Map((await store.readRows('order_first_sales', connectionId)).map((r) => [r.order_id, Number(r.first_sale_at)]))).toEqual(orderFirst);
-      // attempt_days (with the other tables): as kept, equal to a rebuild from the ledger.
+      // attempt_days and mid_months (with the other tables): as kept, equal to a rebuild from the ledger.
       await expectAggregatesCurrent('random writes');
     });
 
@@ -562,7 +562,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       await store.writePage(first(kept));
       const read = async (cid: string) => {
         const out: Record<string, Row[]> = {};
-        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'customer_facts', 'money_events'] as const) {
+        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'customer_facts', 'money_events'] as const) {
           out[t] = (await store.readRows(t, cid)).map(({ connection_id: _, ...r }) => r);
         }
         return out;
@@ -575,7 +575,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       expect(await store.countRows('facts_dirty', connectionId)).toBe(1);
       expect(await store.countRows('rebuild_pending', kept)).toBe(0);
       const behind = await read(connectionId);
-      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'customer_facts'] as const) expect(behind[t], t).toEqual(before[t]);
+      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'customer_facts'] as const) expect(behind[t], t).toEqual(before[t]);
       expect(behind.money_events).toEqual((await read(kept)).money_events);
       // Rebuilding the aggregates alone (repair) leaves the rebuild pending: the facts are behind too.
       await store.rebuildAggregates(connectionId);
