@@ -41,13 +41,14 @@ function merged(list: [number, number][]): [number, number][] {
 }
 
 /**
- * Whether attempt_days may answer: asked for (source), the filters only on what it keeps, and no
- * connection's aggregates behind the ledger.
+ * Whether attempt_days (and the tables kept beside it: mid_months, rebill_saves) may answer: not asked
+ * for the ledger alone (source 'ledger'), the filters only on what it keeps, and no connection's
+ * aggregates behind the ledger (checked whatever the source asked for).
  */
 export async function attemptDaysAnswer(store: ReportReader, filters: readonly Filter[] | undefined, source?: 'aggregate' | 'ledger'): Promise<boolean> {
   if (source === 'ledger') return false;
   if ((filters ?? []).some((f) => f.values.length > 0 && !KEPT_DIMENSIONS.has(f.dimension))) return false;
-  return source === 'aggregate' || !(await store.aggregatesBehind());
+  return !(await store.aggregatesBehind());
 }
 
 /** The source subquery (see the header); filters go on its alias, with eventCol. */

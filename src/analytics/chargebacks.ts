@@ -4,8 +4,8 @@
  * files it: reason-codes.ts), by MID, by days from the sale to the chargeback, and by the month of the
  * sale (its cohort); beside each, the refunds and voids of the same sales (money returned twice). Reads
  * the ledger, the charged-back sales' own events, and the stored transactions only to find which refunds
- * belong to which sale (their parent). With source 'aggregate', the range's sales and reversals by MID
- * come from attempt_days' whole UTC days and the ledger's edges (attempt-source.ts).
+ * belong to which sale (their parent). The range's sales and reversals by MID come from attempt_days'
+ * whole UTC days and the ledger's edges (attempt-source.ts) unless the pre-aggregates cannot answer.
  */
 import type { Cents } from '../core/money.js';
 import type { ReportReader } from '../store/store.js';
@@ -105,8 +105,8 @@ function merge(into: ChargebackCounts, x: ChargebackCounts): void {
 }
 
 /**
- * `source`: where the sales and reversals' whole days are read: the ledger alone (the default), or
- * attempt_days when it can answer ('aggregate'; no faster at 2M and 10M on DuckDB: docs/metrics.md, "Performance").
+ * `source`: 'ledger' reads the sales and reversals from the ledger alone; by default (or 'aggregate')
+ * their whole UTC days come from attempt_days when it can answer (attempt-source.ts' attemptDaysAnswer).
  */
 export async function chargebackReport(store: ReportReader, q: RangeQuery & { by?: ChargebackView; source?: 'aggregate' | 'ledger' }): Promise<ChargebackReport> {
   checkReportRange(q);
@@ -144,7 +144,7 @@ export async function chargebackReport(store: ReportReader, q: RangeQuery & { by
   );
   // Sales and reversals of the range, by MID (the chargeback rate's denominator): whole UTC days from attempt_days (attempt-source.ts).
   const p2 = new Params();
-  const src = attemptSourceSql(store, p2, { bounds: [r.startMs, r.endMs], kinds: ['sale', 'chargeback_reversal'], currency: q.currency, days: q.source === 'aggregate' && (await attemptDaysAnswer(store, q.filters, q.source)) });
+  const src = attemptSourceSql(store, p2, { bounds: [r.startMs, r.endMs], kinds: ['sale', 'chargeback_reversal'], currency: q.currency, days: await attemptDaysAnswer(store, q.filters, q.source) });
   const sales = await store.query(
     `SELECT e.connection_id AS conn, e.merchant_id AS mid, SUM(CASE WHEN e.kind = 'sale' THEN e.n ELSE 0 END) AS sales,
        SUM(CASE WHEN e.kind = 'chargeback_reversal' THEN e.n ELSE 0 END) AS reversals, SUM(CASE WHEN e.kind = 'chargeback_reversal' THEN e.cents ELSE 0 END) AS reversal_cents

@@ -3,8 +3,10 @@
  * currency), the decline rate and the top reasons (the processor's response text) by MID, BIN (first 6
  * digits), card network or billing cycle; and recycling: rebill attempts by retry number (the CRM's
  * recycleNumber) with how many were approved, and the saves by days after their rebill's first decline.
- * Reads the ledger's sale and decline events (with source 'aggregate': whole UTC days from attempt_days,
- * the edges from the ledger, attempt-source.ts; BIN rows and the saves by days from the ledger alone).
+ * Reads whole UTC days of sale and decline events from attempt_days and the edges from the ledger
+ * (attempt-source.ts), and the saves with their first declines from rebill_saves (store/rebill-saves.ts);
+ * BIN rows from the ledger alone; everything from the ledger while the pre-aggregates are behind or a
+ * filter is on a dimension they do not keep.
  */
 import type { ReportReader } from '../store/store.js';
 import { rate } from './arith.js';
@@ -125,9 +127,9 @@ function topReasons(list: { reason: string | null; declines: number }[], total: 
 }
 
 /**
- * `source`: where whole days are read: the ledger alone (the default, 'ledger'), or attempt_days when it
- * can answer ('aggregate'). The BIN view's rows and the saves by days read the ledger either way
- * (docs/metrics.md, "Performance").
+ * `source`: 'ledger' reads the ledger alone; by default (or 'aggregate') whole UTC days come from
+ * attempt_days and the saves by days from rebill_saves when they can answer (attempt-source.ts'
+ * attemptDaysAnswer). The BIN view's rows read the ledger either way (attempt_days keeps no BIN).
  */
 export async function declineReport(store: ReportReader, q: RangeQuery & { by?: DeclineView; source?: 'aggregate' | 'ledger' }): Promise<DeclineReport> {
   checkReportRange(q);
@@ -139,8 +141,8 @@ export async function declineReport(store: ReportReader, q: RangeQuery & { by?: 
   const scope = (p: Params, alias = 'e') =>
     `${alias}.instant >= ${store.sql.instantParam(p.add, r.startMs)} AND ${alias}.instant < ${store.sql.instantParam(p.add, r.endMs)} AND ${alias}.currency = ${p.add(q.currency)}${filterSql(q.filters ?? [], alias === 'e' ? e : eventCol(alias), p)}`;
   const key = keySql(by, 'e');
-  // On the table only when asked ('aggregate'): at 2M and 10M its edges cost DuckDB as much as the range did (docs/metrics.md, "Performance").
-  const useDays = q.source === 'aggregate' && (await attemptDaysAnswer(store, q.filters, q.source));
+  // The pre-aggregates unless asked for the ledger, behind it, or filtered on what they do not keep.
+  const useDays = await attemptDaysAnswer(store, q.filters, q.source);
   /** The range's events of `kinds` in the report's currency, filtered, as alias `e` (attempt-source.ts): BINs only from the ledger. */
   const from = (p: Params, kinds: ('sale' | 'decline')[], days = useDays) =>
     `${attemptSourceSql(store, p, { bounds: [r.startMs, r.endMs], kinds, currency: q.currency, days })} e WHERE TRUE${filterSql(q.filters ?? [], e, p)}`;
@@ -208,12 +210,18 @@ export async function declineReport(store: ReportReader, q: RangeQuery & { by?: 
   const byRetry = retries.map((x) => ({ retry: n(x.retry), attempts: n(x.attempts), approvals: n(x.approvals), approvalRate: rate(n(x.approvals), n(x.attempts)) }));
   p = new Params();
   const ms = (expr: string) => store.sql.epochMs(expr);
+  const lookback = () => store.sql.instantParam(p.add, r.startMs - FIRST_DECLINE_LOOKBACK_DAYS * 86_400_000);
+  // Each save paired with each first decline of its rebill: kept at write time (rebill_saves), else the ledger joined with itself.
   const days = await store.query(
-    `SELECT COALESCE(e.recycle_number, 0) AS retry, CAST(FLOOR((${ms('e.instant')} - ${ms('d.instant')}) / 86400000.0 + 0.5) AS INTEGER) AS days, COUNT(*) AS saves
+    useDays
+      ? `SELECT COALESCE(e.recycle_number, 0) AS retry, CAST(FLOOR((${ms('e.instant')} - ${ms('e.decline_instant')}) / 86400000.0 + 0.5) AS INTEGER) AS days, COUNT(*) AS saves
+     FROM rebill_saves e WHERE e.decline_instant >= ${lookback()} AND ${scope(p)}
+     GROUP BY 1, 2 ORDER BY 1, 2`
+      : `SELECT COALESCE(e.recycle_number, 0) AS retry, CAST(FLOOR((${ms('e.instant')} - ${ms('d.instant')}) / 86400000.0 + 0.5) AS INTEGER) AS days, COUNT(*) AS saves
      FROM money_events e
      JOIN money_events d ON d.connection_id = e.connection_id AND d.purchase_id = e.purchase_id AND d.billing_cycle = e.billing_cycle
        AND d.kind = 'decline' AND COALESCE(d.recycle_number, 0) = 0 AND d.instant < e.instant
-       AND d.instant >= ${store.sql.instantParam(p.add, r.startMs - FIRST_DECLINE_LOOKBACK_DAYS * 86_400_000)}
+       AND d.instant >= ${lookback()}
      WHERE e.kind = 'sale' AND e.billing_cycle >= 2 AND e.recycle_number >= 1 AND ${scope(p)}
      GROUP BY 1, 2 ORDER BY 1, 2`,
     p.values,

@@ -20,6 +20,7 @@ import { COHORT_AGES, EVENT_SLOTS, type Row } from './tables.js';
 import { rebuildCohortMonthsSql } from './cohort-months.js';
 import { slotOf, type EventFacts, type FirstSale } from './slots.js';
 import { rebuildMidMonthsSql } from './mid-months.js';
+import { rebuildRebillSavesSql } from './rebill-saves.js';
 
 export { SLOT_MS, slotOf, type EventFacts, type FirstSale } from './slots.js';
 
@@ -208,6 +209,7 @@ export function rebuildAggregatesSql(d: SqlDialect, byConnection: boolean): stri
     ...rebuildCohortMonthsSql(d, byConnection),
     ...rebuildAttemptDaysSql(d, byConnection),
     ...rebuildMidMonthsSql(d, byConnection),
+    ...rebuildRebillSavesSql(byConnection),
   ];
 }
 

@@ -329,6 +329,20 @@ export const ATTEMPT_DAYS = table('attempt_days', ['connection_id', 'currency', 
   cents: 'bigint',
 });
 
+/** Each rebill save paired with each first decline of its rebill: the save's scope and both instants (rebill-saves.ts; migration 19). */
+export const REBILL_SAVES = table('rebill_saves', ['connection_id', 'event_id', 'decline_event_id'], {
+  connection_id: 'text',
+  event_id: 'text',
+  decline_event_id: 'text',
+  purchase_id: 'text',
+  billing_cycle: 'int',
+  currency: 'text',
+  merchant_id: 'bigint',
+  recycle_number: 'int',
+  instant: 'instant',
+  decline_instant: 'instant',
+});
+
 /** Sale and chargeback events per connection, currency, month key, kind, MID and network: their count and amount (mid-months.ts; migration 19). */
 export const MID_MONTHS = table('mid_months', ['connection_id', 'currency', 'month_key', 'kind', 'merchant_id', 'card_brand'], {
   connection_id: 'text',
@@ -462,6 +476,7 @@ export const READABLE_TABLES = {
   cohort_months: COHORT_MONTHS,
   attempt_days: ATTEMPT_DAYS,
   mid_months: MID_MONTHS,
+  rebill_saves: REBILL_SAVES,
   mids: MIDS,
   purchase_transactions: PURCHASE_TRANSACTIONS,
   order_items: ORDER_ITEMS,

@@ -318,7 +318,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     async function expectAggregatesCurrent(label: string): Promise<void> {
       const read = async () => {
         const out: Record<string, Row[]> = {};
-        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months'] as const) {
+        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves'] as const) {
           out[t] = (await store.readRows(t, connectionId)).filter((r) =>
             Object.entries(r).some(([k, v]) => !['connection_id', 'slot', 'age_days', 'last_first_sale_at'].includes(k) && Number(v) !== 0),
           );
@@ -344,7 +344,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
           const cycle = 1 + Math.floor(rnd() * 3);
           return { ...sale(id, 1 + Math.floor(rnd() * 12), kind === 'sale' || kind === 'decline' ? cents : -cents, at(Math.floor(rnd() * 24), Math.floor(rnd() * 60), 1 + Math.floor(rnd() * 6)), kind), order_id: `O${id % 17}`, billing_cycle: cycle, is_initial: cycle === 1,
             // The cards' dimensions (attempt_days' cells): by id, so the random draws above stay as they were.
-            merchant_id: id % 5 === 0 ? null : 7 + (id % 3), card_brand: id % 4 === 0 ? null : id % 2 === 0 ? 'VISA' : 'MASTERCARD', reason: kind === 'decline' ? `R${id % 3}` : kind === 'chargeback' ? '10.4' : null, recycle_number: cycle > 1 ? id % 3 : null };
+            merchant_id: id % 5 === 0 ? null : 7 + (id % 3), card_brand: id % 4 === 0 ? null : id % 2 === 0 ? 'VISA' : 'MASTERCARD', reason: kind === 'decline' ? `R${id % 3}` : kind === 'chargeback' ? '10.4' : null, recycle_number: cycle > 1 ? id % 3 : null, purchase_id: `P${id % 4}` };
         });
       const pages = [batch(1), batch(41), batch(81), batch(21)];
       for (const events of pages) await store.writePages([{ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [...new Set(events.map((e) => e.transaction_id))], events } }], options);
@@ -398,7 +398,25 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       const orderFirst = new Map<string, number>();
       for (const e of events) if (e.kind === 'sale' && e.order_id !== null) orderFirst.set(e.order_id, Math.min(orderFirst.get(e.order_id) ?? Infinity, e.instant));
       expect(new Map((await store.readRows('order_first_sales', connectionId)).map((r) => [r.order_id, Number(r.first_sale_at)]))).toEqual(orderFirst);
-      // attempt_days and mid_months (with the other tables): as kept, equal to a rebuild from the ledger.
+      // mid_months: every sale and chargeback, by kind, MID and network, summed over its month keys.
+      const byCard = (list: { kind: string; merchant_id: unknown; card_brand: unknown; n: number }[]) => {
+        const m = new Map<string, number>();
+        for (const x of list) {
+          const k = `${x.kind}|${Number(x.merchant_id ?? -1)}|${String(x.card_brand ?? '\u0001')}`;
+          if (x.kind === 'sale' || x.kind === 'chargeback') m.set(k, (m.get(k) ?? 0) + x.n);
+        }
+        return new Map([...m].filter(([, n]) => n !== 0));
+      };
+      expect(byCard((await store.readRows('mid_months', connectionId)).map((r) => ({ kind: String(r.kind), merchant_id: r.merchant_id, card_brand: r.card_brand, n: Number(r.events) })))).toEqual(byCard(events.map((e) => ({ ...e, n: 1 }))));
+      // rebill_saves: each save (a rebill's sale with a retry number of 1 or more) with each earlier first decline (retry 0 or none) of its purchase and cycle.
+      const pairs = events.flatMap((e) =>
+        e.kind === 'sale' && Number(e.billing_cycle) >= 2 && Number(e.recycle_number ?? 0) >= 1 && e.purchase_id !== null
+          ? events.filter((d) => d.kind === 'decline' && d.purchase_id === e.purchase_id && d.billing_cycle === e.billing_cycle && Number(d.recycle_number ?? 0) === 0 && d.instant < e.instant).map((d) => `${e.event_id}|${d.event_id}|${d.instant}`)
+          : [],
+      );
+      expect(pairs.length).toBeGreaterThan(0);
+      expect((await store.readRows('rebill_saves', connectionId)).map((r) => `${r.event_id}|${r.decline_event_id}|${Number(r.decline_instant)}`).sort()).toEqual(pairs.sort());
+      // attempt_days, mid_months and rebill_saves (with the other tables): as kept, equal to a rebuild from the ledger.
       await expectAggregatesCurrent('random writes');
     });
 
@@ -562,7 +580,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       await store.writePage(first(kept));
       const read = async (cid: string) => {
         const out: Record<string, Row[]> = {};
-        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'customer_facts', 'money_events'] as const) {
+        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'customer_facts', 'money_events'] as const) {
           out[t] = (await store.readRows(t, cid)).map(({ connection_id: _, ...r }) => r);
         }
         return out;
@@ -575,7 +593,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       expect(await store.countRows('facts_dirty', connectionId)).toBe(1);
       expect(await store.countRows('rebuild_pending', kept)).toBe(0);
       const behind = await read(connectionId);
-      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'customer_facts'] as const) expect(behind[t], t).toEqual(before[t]);
+      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'customer_facts'] as const) expect(behind[t], t).toEqual(before[t]);
       expect(behind.money_events).toEqual((await read(kept)).money_events);
       // Rebuilding the aggregates alone (repair) leaves the rebuild pending: the facts are behind too.
       await store.rebuildAggregates(connectionId);
@@ -754,7 +772,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       // nothing migration 8 added.
       for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'agg_age_delta', 'agg_touched_slots', 'rebuild_pending', 'mids', 'coupons', 'purchase_transactions', 'quarantine', 'coverage', 'order_items', 'mid_alert_rules']) await store.query(`DROP TABLE ${t}`);
       for (const t of ['product_costs', 'processing_costs', 'affiliate_payouts', 'ad_spend', 'cost_changes', 'cost_events']) await store.query(`DROP TABLE ${t}`);
-      for (const t of ['cohort_months', 'agg_month_delta']) await store.query(`DROP TABLE ${t}`);
+      for (const t of ['cohort_months', 'agg_month_delta', 'mid_months', 'rebill_saves']) await store.query(`DROP TABLE ${t}`);
       // (DuckDB drops a column only from a table no index depends on: the name index goes and comes back.)
       await store.query('DROP INDEX connections_name');
       await store.query('ALTER TABLE connections DROP COLUMN base_currency');

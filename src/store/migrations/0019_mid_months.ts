@@ -1,8 +1,10 @@
 /**
  * Migration 19 (frozen: never edit an applied migration; add a new one): mid_months, the sale and
  * chargeback events per connection, currency, month key, kind, MID and card network (src/store/mid-months.ts),
- * filled here from the ledger (the same statement as its rebuild at the time of writing), so no connection is
- * left behind: a store upgraded with current pre-aggregates keeps them.
+ * and rebill_saves, each rebill save paired with each first decline of its rebill (src/store/rebill-saves.ts);
+ * both filled here from the ledger (the same statements as their rebuild at the time of writing), so no
+ * connection is left behind: a store upgraded with current pre-aggregates keeps them. PostgreSQL: the
+ * ledger by purchase (the pairs' upkeep reads a write's purchases) and the pairs by instant and purchase.
  */
 import type { Migration } from './migration.js';
 
@@ -17,9 +19,25 @@ const fill = (monthKey: string) => `INSERT INTO mid_months (connection_id, curre
 const duckdbKey = `CASE WHEN CAST(CAST(date_trunc('month', ((e.instant + INTERVAL '840 minutes') + to_minutes(CAST(0 AS BIGINT)))) AS DATE) AS VARCHAR) <> CAST(CAST(date_trunc('month', ((e.instant - INTERVAL '720 minutes') + to_minutes(CAST(0 AS BIGINT)))) AS DATE) AS VARCHAR) THEN epoch_ms(time_bucket(INTERVAL '15 minutes', e.instant)) ELSE CAST(CAST(CAST(CAST(date_trunc('month', (e.instant + to_minutes(CAST(0 AS BIGINT)))) AS DATE) AS VARCHAR) AS DATE) - DATE '1970-01-01' AS BIGINT) * 86400000 + 43200000 END`;
 const postgresKey = `CASE WHEN CAST(CAST(date_trunc('month', ((e.instant + INTERVAL '840 minutes') AT TIME ZONE 'UTC')) AS DATE) AS TEXT) <> CAST(CAST(date_trunc('month', ((e.instant - INTERVAL '720 minutes') AT TIME ZONE 'UTC')) AS DATE) AS TEXT) THEN CAST(ROUND(EXTRACT(EPOCH FROM date_bin('15 minutes', e.instant, TIMESTAMPTZ '2000-01-01 00:00:00+00')) * 1000) AS BIGINT) ELSE CAST(CAST(CAST(CAST(date_trunc('month', (e.instant AT TIME ZONE 'UTC')) AS DATE) AS TEXT) AS DATE) - DATE '1970-01-01' AS BIGINT) * 86400000 + 43200000 END`;
 
+const createSaves = (instant: string) => `CREATE TABLE IF NOT EXISTS rebill_saves (connection_id TEXT, event_id TEXT, decline_event_id TEXT, purchase_id TEXT, billing_cycle INTEGER, currency TEXT,
+  merchant_id BIGINT, recycle_number INTEGER, instant ${instant}, decline_instant ${instant}, PRIMARY KEY (connection_id, event_id, decline_event_id))`;
+const fillSaves = `INSERT INTO rebill_saves (connection_id, event_id, decline_event_id, purchase_id, billing_cycle, currency, merchant_id, recycle_number, instant, decline_instant)
+  SELECT e.connection_id, e.event_id, d.event_id, e.purchase_id, e.billing_cycle, e.currency, e.merchant_id, e.recycle_number, e.instant, d.instant
+  FROM money_events e JOIN money_events d ON d.connection_id = e.connection_id AND d.purchase_id = e.purchase_id AND d.billing_cycle = e.billing_cycle
+    AND d.kind = 'decline' AND COALESCE(d.recycle_number, 0) = 0 AND d.instant < e.instant
+  WHERE e.kind = 'sale' AND e.billing_cycle >= 2 AND e.recycle_number >= 1 ORDER BY e.instant`;
+
 export default {
   version: 19,
-  name: 'sales and chargebacks by MID, network and month key',
-  duckdb: [create, fill(duckdbKey)],
-  postgres: [create, fill(postgresKey)],
+  name: 'sales and chargebacks by MID, network and month key; rebill saves with their first declines',
+  duckdb: [create, fill(duckdbKey), createSaves('TIMESTAMP'), fillSaves],
+  postgres: [
+    create,
+    fill(postgresKey),
+    createSaves('TIMESTAMPTZ'),
+    fillSaves,
+    `CREATE INDEX IF NOT EXISTS rebill_saves_instant ON rebill_saves (instant)`,
+    `CREATE INDEX IF NOT EXISTS rebill_saves_connection_id_purchase_id ON rebill_saves (connection_id, purchase_id)`,
+    `CREATE INDEX IF NOT EXISTS money_events_connection_id_purchase_id ON money_events (connection_id, purchase_id)`,
+  ],
 } satisfies Migration;
