@@ -3,9 +3,10 @@
  * viewer's zone, the report's currency) by reason code (its network, and fraud or not as that network
  * files it: reason-codes.ts), by MID, by days from the sale to the chargeback, and by the month of the
  * sale (its cohort); beside each, the refunds and voids of the same sales (money returned twice). Reads
- * the ledger, the charged-back sales' own events, and the stored transactions only to find which refunds
- * belong to which sale (their parent). The range's sales and reversals by MID come from attempt_days'
- * whole UTC days and the ledger's edges (attempt-source.ts) unless the pre-aggregates cannot answer.
+ * the chargebacks with their sale's instant from chargeback_sales (store/chargeback-sales.ts), the range's
+ * sales and reversals by MID from attempt_days' whole UTC days and the ledger's edges (attempt-source.ts),
+ * and the stored transactions and the ledger only for the refunds whose parent a charged-back sale is;
+ * everything from the ledger (the charged-back sales' own events) when the pre-aggregates cannot answer.
  */
 import type { Cents } from '../core/money.js';
 import type { ReportReader } from '../store/store.js';
@@ -105,8 +106,8 @@ function merge(into: ChargebackCounts, x: ChargebackCounts): void {
 }
 
 /**
- * `source`: 'ledger' reads the sales and reversals from the ledger alone; by default (or 'aggregate')
- * their whole UTC days come from attempt_days when it can answer (attempt-source.ts' attemptDaysAnswer).
+ * `source`: 'ledger' reads the ledger alone; by default (or 'aggregate') chargeback_sales and attempt_days
+ * answer when they can (attempt-source.ts' attemptDaysAnswer).
  */
 export async function chargebackReport(store: ReportReader, q: RangeQuery & { by?: ChargebackView; source?: 'aggregate' | 'ledger' }): Promise<ChargebackReport> {
   checkReportRange(q);
@@ -117,24 +118,29 @@ export async function chargebackReport(store: ReportReader, q: RangeQuery & { by
   const scope = (alias: string) =>
     `${alias}.instant >= ${d.instantParam(p.add, r.startMs)} AND ${alias}.instant < ${d.instantParam(p.add, r.endMs)} AND ${alias}.currency = ${p.add(q.currency)}${filterSql(q.filters ?? [], eventCol(alias), p)}`;
   const localDayOf = (expr: string) => `FLOOR(${d.epochMs(d.localTimestamp(expr, 'c.timezone'))} / 86400000.0)`;
+  // The chargebacks with their sale's instant kept at write time (chargeback_sales), else the ledger's chargebacks and their sales found by id.
+  const kept = await attemptDaysAnswer(store, q.filters, q.source);
+  const saleAt = kept ? 'cb.sale_instant' : 'sale.instant';
   // One pass over the range's chargebacks, cut four ways (and in all) by grouping sets; each cut by reason
   // too, so fraud is told apart by the code's network here, in code.
   const rows = await store.query(
     // The sales and refunds of the charged-back transactions are first narrowed by their ids (semi-joins,
     // hashed on the few chargebacks), so no join builds on the whole ledger or the whole transactions table.
-    `WITH cb AS (SELECT e.connection_id, e.transaction_id, e.merchant_id, e.reason, e.instant, -e.amount_cents AS cents FROM money_events e WHERE e.kind = 'chargeback' AND ${scope('e')}),
+    `WITH ${kept
+      ? `cb AS (SELECT e.connection_id, e.transaction_id, e.merchant_id, e.reason, e.instant, -e.amount_cents AS cents, e.sale_instant FROM chargeback_sales e WHERE ${scope('e')}),`
+      : `cb AS (SELECT e.connection_id, e.transaction_id, e.merchant_id, e.reason, e.instant, -e.amount_cents AS cents FROM money_events e WHERE e.kind = 'chargeback' AND ${scope('e')}),
      sale AS (SELECT s.connection_id, s.transaction_id, MIN(s.instant) AS instant FROM money_events s
-       WHERE s.kind = 'sale' AND s.transaction_id IN (SELECT transaction_id FROM cb) GROUP BY 1, 2),
+       WHERE s.kind = 'sale' AND s.transaction_id IN (SELECT transaction_id FROM cb) GROUP BY 1, 2),`}
      child AS (SELECT t.connection_id, t.transaction_id, t.parent_txn_id FROM transactions t WHERE t.parent_txn_id IN (SELECT transaction_id FROM cb)),
      ref AS (SELECT child.connection_id, child.parent_txn_id AS transaction_id, SUM(-x.amount_cents) AS refund_cents
        FROM child JOIN money_events x ON x.connection_id = child.connection_id AND x.transaction_id = child.transaction_id AND x.kind IN ('refund', 'void')
        WHERE x.transaction_id IN (SELECT transaction_id FROM child)
        GROUP BY 1, 2),
      x AS (SELECT cb.connection_id, cb.merchant_id, cb.reason, cb.cents, COALESCE(ref.refund_cents, 0) AS refund_cents,
-         CAST(${localDayOf('cb.instant')} - ${localDayOf('sale.instant')} AS INTEGER) AS days,
-         SUBSTR(CAST(${d.localTimestamp('sale.instant', 'c.timezone')} AS TEXT), 1, 7) AS cohort
+         CAST(${localDayOf('cb.instant')} - ${localDayOf(saleAt)} AS INTEGER) AS days,
+         SUBSTR(CAST(${d.localTimestamp(saleAt, 'c.timezone')} AS TEXT), 1, 7) AS cohort
        FROM cb JOIN connections c ON c.connection_id = cb.connection_id
-       LEFT JOIN sale ON sale.connection_id = cb.connection_id AND sale.transaction_id = cb.transaction_id
+       ${kept ? '' : 'LEFT JOIN sale ON sale.connection_id = cb.connection_id AND sale.transaction_id = cb.transaction_id'}
        LEFT JOIN ref ON ref.connection_id = cb.connection_id AND ref.transaction_id = cb.transaction_id)
      SELECT x.reason, x.connection_id, x.merchant_id, x.days, x.cohort,
        GROUPING(x.connection_id) AS g_mid, GROUPING(x.days) AS g_days, GROUPING(x.cohort) AS g_cohort,
@@ -144,7 +150,7 @@ export async function chargebackReport(store: ReportReader, q: RangeQuery & { by
   );
   // Sales and reversals of the range, by MID (the chargeback rate's denominator): whole UTC days from attempt_days (attempt-source.ts).
   const p2 = new Params();
-  const src = attemptSourceSql(store, p2, { bounds: [r.startMs, r.endMs], kinds: ['sale', 'chargeback_reversal'], currency: q.currency, days: await attemptDaysAnswer(store, q.filters, q.source) });
+  const src = attemptSourceSql(store, p2, { bounds: [r.startMs, r.endMs], kinds: ['sale', 'chargeback_reversal'], currency: q.currency, days: kept });
   const sales = await store.query(
     `SELECT e.connection_id AS conn, e.merchant_id AS mid, SUM(CASE WHEN e.kind = 'sale' THEN e.n ELSE 0 END) AS sales,
        SUM(CASE WHEN e.kind = 'chargeback_reversal' THEN e.n ELSE 0 END) AS reversals, SUM(CASE WHEN e.kind = 'chargeback_reversal' THEN e.cents ELSE 0 END) AS reversal_cents

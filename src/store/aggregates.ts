@@ -21,6 +21,7 @@ import { rebuildCohortMonthsSql } from './cohort-months.js';
 import { slotOf, type EventFacts, type FirstSale } from './slots.js';
 import { rebuildMidMonthsSql } from './mid-months.js';
 import { rebuildRebillSavesSql } from './rebill-saves.js';
+import { rebuildChargebackSalesSql } from './chargeback-sales.js';
 
 export { SLOT_MS, slotOf, type EventFacts, type FirstSale } from './slots.js';
 
@@ -210,6 +211,7 @@ export function rebuildAggregatesSql(d: SqlDialect, byConnection: boolean): stri
     ...rebuildAttemptDaysSql(d, byConnection),
     ...rebuildMidMonthsSql(d, byConnection),
     ...rebuildRebillSavesSql(byConnection),
+    ...rebuildChargebackSalesSql(byConnection),
   ];
 }
 

@@ -9,6 +9,7 @@ import { applyMonthEvents } from './cohort-months.js';
 import { applyAttemptDays, ATTEMPT_RETURNING, attemptFactsOf, type AttemptFacts } from './attempt-days.js';
 import { applyMidMonths } from './mid-months.js';
 import { keepRebillSaves } from './rebill-saves.js';
+import { keepChargebackSales } from './chargeback-sales.js';
 import { dedupeByKey, idList, type StoreContext } from './driver.js';
 import { Facts, small } from './facts.js';
 import { keepOrderFirstSales } from './order-first-sales.js';
@@ -32,7 +33,7 @@ function factCustomers(removed: Owned[], added: Owned[]): Set<number> {
 }
 
 /** A ledger event as a delete returns it (instant in epoch ms). */
-type RemovedEvent = EventFacts & AttemptFacts & { customer_id: number | null; order_id: string | null; purchase_id: string | null };
+type RemovedEvent = EventFacts & AttemptFacts & { customer_id: number | null; order_id: string | null; purchase_id: string | null; transaction_id: number | null };
 
 const asRemoved = (r: Row): RemovedEvent => ({
   kind: String(r.kind) as MoneyEvent['kind'],
@@ -43,6 +44,7 @@ const asRemoved = (r: Row): RemovedEvent => ({
   customer_id: r.customer_id === null || r.customer_id === undefined ? null : Number(r.customer_id),
   order_id: r.order_id === null || r.order_id === undefined ? null : String(r.order_id),
   purchase_id: r.purchase_id === null || r.purchase_id === undefined ? null : String(r.purchase_id),
+  transaction_id: r.transaction_id === null || r.transaction_id === undefined ? null : Number(r.transaction_id),
   ...attemptFactsOf(r),
 });
 
@@ -61,7 +63,7 @@ export class SqlLedgerWriter implements LedgerWriter {
 
   /** What a deleted ledger event returns for the pre-aggregate deltas. */
   private get returning(): string {
-    return ` RETURNING customer_id, kind, ${this.db.sql.epochMs('instant')} AS instant, amount_cents, is_initial, order_id, purchase_id, currency, ${ATTEMPT_RETURNING}`;
+    return ` RETURNING customer_id, kind, ${this.db.sql.epochMs('instant')} AS instant, amount_cents, is_initial, order_id, purchase_id, transaction_id, currency, ${ATTEMPT_RETURNING}`;
   }
 
   async writePage(w: PageWrite): Promise<void> {
@@ -350,6 +352,7 @@ export class SqlLedgerWriter implements LedgerWriter {
     await applyAttemptDays(this.ctx, connectionId, removed, added);
     await applyMidMonths(this.ctx, connectionId, removed, added);
     await keepRebillSaves(this.ctx, connectionId, removed, added);
+    await keepChargebackSales(this.ctx, connectionId, removed, added);
     // The first sale of each customer with facts, unless the caller read it already (ledgerLookups).
     const first = known ?? (await this.facts.firstSales(connectionId, factCustomers(removed, added)));
     if (first.size === 0) return;

@@ -329,6 +329,20 @@ export const ATTEMPT_DAYS = table('attempt_days', ['connection_id', 'currency', 
   cents: 'bigint',
 });
 
+/** Each chargeback event with its scope and the instant of its transaction's first sale (chargeback-sales.ts; migration 19). */
+export const CHARGEBACK_SALES = table('chargeback_sales', ['connection_id', 'event_id'], {
+  connection_id: 'text',
+  event_id: 'text',
+  transaction_id: 'bigint',
+  instant: 'instant',
+  currency: 'text',
+  merchant_id: 'bigint',
+  billing_cycle: 'int',
+  reason: 'text',
+  amount_cents: 'bigint',
+  sale_instant: 'instant',
+});
+
 /** Each rebill save paired with each first decline of its rebill: the save's scope and both instants (rebill-saves.ts; migration 19). */
 export const REBILL_SAVES = table('rebill_saves', ['connection_id', 'event_id', 'decline_event_id'], {
   connection_id: 'text',
@@ -477,6 +491,7 @@ export const READABLE_TABLES = {
   attempt_days: ATTEMPT_DAYS,
   mid_months: MID_MONTHS,
   rebill_saves: REBILL_SAVES,
+  chargeback_sales: CHARGEBACK_SALES,
   mids: MIDS,
   purchase_transactions: PURCHASE_TRANSACTIONS,
   order_items: ORDER_ITEMS,

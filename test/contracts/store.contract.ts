@@ -318,7 +318,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     async function expectAggregatesCurrent(label: string): Promise<void> {
       const read = async () => {
         const out: Record<string, Row[]> = {};
-        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves'] as const) {
+        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'chargeback_sales'] as const) {
           out[t] = (await store.readRows(t, connectionId)).filter((r) =>
             Object.entries(r).some(([k, v]) => !['connection_id', 'slot', 'age_days', 'last_first_sale_at'].includes(k) && Number(v) !== 0),
           );
@@ -346,7 +346,9 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
             // The cards' dimensions (attempt_days' cells): by id, so the random draws above stay as they were.
             merchant_id: id % 5 === 0 ? null : 7 + (id % 3), card_brand: id % 4 === 0 ? null : id % 2 === 0 ? 'VISA' : 'MASTERCARD', reason: kind === 'decline' ? `R${id % 3}` : kind === 'chargeback' ? '10.4' : null, recycle_number: cycle > 1 ? id % 3 : null, purchase_id: `P${id % 4}` };
         });
-      const pages = [batch(1), batch(41), batch(81), batch(21)];
+      // Every third sale charged back a day later (the same transaction: chargeback_sales' sale instant).
+      const withChargebacks = (list: MoneyEvent[]) => list.flatMap((e) => (e.kind === 'sale' && e.transaction_id % 3 === 0 ? [e, { ...e, event_id: `chargeback:${e.transaction_id}`, kind: 'chargeback' as const, amount_cents: -e.amount_cents, instant: e.instant + 86_400_000 }] : [e]));
+      const pages = [batch(1), batch(41), batch(81), batch(21)].map(withChargebacks);
       for (const events of pages) await store.writePages([{ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [...new Set(events.map((e) => e.transaction_id))], events } }], options);
       await store.refreshDirtyFacts(connectionId);
       const ledger = await store.readRows('money_events', connectionId);
@@ -416,7 +418,12 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       );
       expect(pairs.length).toBeGreaterThan(0);
       expect((await store.readRows('rebill_saves', connectionId)).map((r) => `${r.event_id}|${r.decline_event_id}|${Number(r.decline_instant)}`).sort()).toEqual(pairs.sort());
-      // attempt_days, mid_months and rebill_saves (with the other tables): as kept, equal to a rebuild from the ledger.
+      // chargeback_sales: each chargeback with the earliest sale of its transaction (null without one).
+      const firstSale = (txn: number | null) => Math.min(...events.filter((e) => e.kind === 'sale' && e.transaction_id === txn).map((e) => e.instant));
+      const cbs = events.filter((e) => e.kind === 'chargeback').map((e) => `${e.event_id}|${e.instant}|${Number.isFinite(firstSale(e.transaction_id)) ? firstSale(e.transaction_id) : null}`);
+      expect(cbs.filter((x) => !x.endsWith('|null')).length).toBeGreaterThan(0);
+      expect((await store.readRows('chargeback_sales', connectionId)).map((r) => `${r.event_id}|${Number(r.instant)}|${r.sale_instant === null ? null : Number(r.sale_instant)}`).sort()).toEqual(cbs.sort());
+      // attempt_days, mid_months, rebill_saves and chargeback_sales (with the other tables): as kept, equal to a rebuild from the ledger.
       await expectAggregatesCurrent('random writes');
     });
 
@@ -580,7 +587,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       await store.writePage(first(kept));
       const read = async (cid: string) => {
         const out: Record<string, Row[]> = {};
-        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'customer_facts', 'money_events'] as const) {
+        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'chargeback_sales', 'customer_facts', 'money_events'] as const) {
           out[t] = (await store.readRows(t, cid)).map(({ connection_id: _, ...r }) => r);
         }
         return out;
@@ -593,7 +600,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       expect(await store.countRows('facts_dirty', connectionId)).toBe(1);
       expect(await store.countRows('rebuild_pending', kept)).toBe(0);
       const behind = await read(connectionId);
-      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'customer_facts'] as const) expect(behind[t], t).toEqual(before[t]);
+      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'chargeback_sales', 'customer_facts'] as const) expect(behind[t], t).toEqual(before[t]);
       expect(behind.money_events).toEqual((await read(kept)).money_events);
       // Rebuilding the aggregates alone (repair) leaves the rebuild pending: the facts are behind too.
       await store.rebuildAggregates(connectionId);
@@ -772,7 +779,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       // nothing migration 8 added.
       for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'agg_age_delta', 'agg_touched_slots', 'rebuild_pending', 'mids', 'coupons', 'purchase_transactions', 'quarantine', 'coverage', 'order_items', 'mid_alert_rules']) await store.query(`DROP TABLE ${t}`);
       for (const t of ['product_costs', 'processing_costs', 'affiliate_payouts', 'ad_spend', 'cost_changes', 'cost_events']) await store.query(`DROP TABLE ${t}`);
-      for (const t of ['cohort_months', 'agg_month_delta', 'mid_months', 'rebill_saves']) await store.query(`DROP TABLE ${t}`);
+      for (const t of ['cohort_months', 'agg_month_delta', 'mid_months', 'rebill_saves', 'chargeback_sales']) await store.query(`DROP TABLE ${t}`);
       // (DuckDB drops a column only from a table no index depends on: the name index goes and comes back.)
       await store.query('DROP INDEX connections_name');
       await store.query('ALTER TABLE connections DROP COLUMN base_currency');

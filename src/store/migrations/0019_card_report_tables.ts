@@ -1,8 +1,9 @@
 /**
  * Migration 19 (frozen: never edit an applied migration; add a new one): mid_months, the sale and
  * chargeback events per connection, currency, month key, kind, MID and card network (src/store/mid-months.ts),
- * and rebill_saves, each rebill save paired with each first decline of its rebill (src/store/rebill-saves.ts);
- * both filled here from the ledger (the same statements as their rebuild at the time of writing), so no
+ * rebill_saves, each rebill save paired with each first decline of its rebill (src/store/rebill-saves.ts),
+ * and chargeback_sales, each chargeback with its transaction's first sale (src/store/chargeback-sales.ts); all
+ * filled here from the ledger (the same statements as their rebuild at the time of writing), so no
  * connection is left behind: a store upgraded with current pre-aggregates keeps them. PostgreSQL: the
  * ledger by purchase (the pairs' upkeep reads a write's purchases) and the pairs by instant and purchase.
  */
@@ -27,10 +28,17 @@ const fillSaves = `INSERT INTO rebill_saves (connection_id, event_id, decline_ev
     AND d.kind = 'decline' AND COALESCE(d.recycle_number, 0) = 0 AND d.instant < e.instant
   WHERE e.kind = 'sale' AND e.billing_cycle >= 2 AND e.recycle_number >= 1 ORDER BY e.instant`;
 
+const createChargebacks = (instant: string) => `CREATE TABLE IF NOT EXISTS chargeback_sales (connection_id TEXT, event_id TEXT, transaction_id BIGINT, instant ${instant}, currency TEXT,
+  merchant_id BIGINT, billing_cycle INTEGER, reason TEXT, amount_cents BIGINT, sale_instant ${instant}, PRIMARY KEY (connection_id, event_id))`;
+const fillChargebacks = `INSERT INTO chargeback_sales (connection_id, event_id, transaction_id, instant, currency, merchant_id, billing_cycle, reason, amount_cents, sale_instant)
+  SELECT c.connection_id, c.event_id, c.transaction_id, c.instant, c.currency, c.merchant_id, c.billing_cycle, c.reason, c.amount_cents,
+    (SELECT MIN(s.instant) FROM money_events s WHERE s.connection_id = c.connection_id AND s.transaction_id = c.transaction_id AND s.kind = 'sale') AS sale_instant
+  FROM money_events c WHERE c.kind = 'chargeback' ORDER BY c.instant`;
+
 export default {
   version: 19,
-  name: 'sales and chargebacks by MID, network and month key; rebill saves with their first declines',
-  duckdb: [create, fill(duckdbKey), createSaves('TIMESTAMP'), fillSaves],
+  name: 'sales and chargebacks by MID, network and month key; rebill saves with their first declines; chargebacks with their sale',
+  duckdb: [create, fill(duckdbKey), createSaves('TIMESTAMP'), fillSaves, createChargebacks('TIMESTAMP'), fillChargebacks],
   postgres: [
     create,
     fill(postgresKey),
@@ -39,5 +47,9 @@ export default {
     `CREATE INDEX IF NOT EXISTS rebill_saves_instant ON rebill_saves (instant)`,
     `CREATE INDEX IF NOT EXISTS rebill_saves_connection_id_purchase_id ON rebill_saves (connection_id, purchase_id)`,
     `CREATE INDEX IF NOT EXISTS money_events_connection_id_purchase_id ON money_events (connection_id, purchase_id)`,
+    createChargebacks('TIMESTAMPTZ'),
+    fillChargebacks,
+    `CREATE INDEX IF NOT EXISTS chargeback_sales_instant ON chargeback_sales (instant)`,
+    `CREATE INDEX IF NOT EXISTS chargeback_sales_connection_id_transaction_id ON chargeback_sales (connection_id, transaction_id)`,
   ],
 } satisfies Migration;
