@@ -39,7 +39,8 @@ export interface SqlDialect {
    * Condition: the instant expression lies in one of `ranges` (epoch ms, half-open), given as what they
    * are: the parts of the UTC days `days` (days since 1970-01-01) inside [startMs, endMs). PostgreSQL
    * reads the ranges through its (connection_id, instant) index; DuckDB, which has no such index,
-   * tests the day number, far cheaper than a long OR.
+   * tests a few ranges as they are (a range's first and last UTC day far apart would otherwise let most
+   * of the ledger through to the day test) and many by the day number, far cheaper than a long OR.
    */
   inDayParts(add: AddParam, expr: string, startMs: number, endMs: number, days: readonly number[], ranges: readonly (readonly [number, number])[]): string;
   /** "YYYY-MM-DD" from a localDay value. */

@@ -13,6 +13,9 @@ function offsetMinutesSql(add: AddParam, expr: string, zone: string, startMs: nu
   return arms.length === 0 ? String(first) : `CASE ${arms.join(' ')} ELSE ${first} END`;
 }
 
+/** Up to this many ranges, inDayParts tests them as they are (see SqlDialect.inDayParts). */
+const FEW_RANGES = 4;
+
 export const duckdbDialect: SqlDialect = {
   name: 'duckdb',
   // JSON as VARCHAR, not JSON: a JSON column validates every document on insert (measurable CPU per raw
@@ -33,8 +36,11 @@ export const duckdbDialect: SqlDialect = {
   // An integer day number (epoch days, by integer arithmetic): grouping by it and rolling days up in
   // code beats calendar functions on every row.
   localDay: (add, expr, zone, startMs, endMs) => `((epoch_ms(${expr}) + (${offsetMinutesSql(add, expr, zone, startMs, endMs)}) * 60000) // 86400000)`,
-  inDayParts: (add, expr, startMs, endMs, days) =>
-    `(${expr} >= CAST(${add(instantText(startMs))} AS TIMESTAMP) AND ${expr} < CAST(${add(instantText(endMs))} AS TIMESTAMP) AND CAST(epoch_ms(${expr}) // 86400000 AS INTEGER) IN (${days.map((d) => String(Math.trunc(d))).join(', ')}))`,
+  // A year's two edges: 0.13-0.38 s as two ranges against 0.56-1.2 s by day number at 10M events (load 16).
+  inDayParts: (add, expr, startMs, endMs, days, ranges) =>
+    ranges.length <= FEW_RANGES
+      ? `(${ranges.map(([s, e]) => `(${expr} >= CAST(${add(instantText(s))} AS TIMESTAMP) AND ${expr} < CAST(${add(instantText(e))} AS TIMESTAMP))`).join(' OR ')})`
+      : `(${expr} >= CAST(${add(instantText(startMs))} AS TIMESTAMP) AND ${expr} < CAST(${add(instantText(endMs))} AS TIMESTAMP) AND CAST(epoch_ms(${expr}) // 86400000 AS INTEGER) IN (${days.map((d) => String(Math.trunc(d))).join(', ')}))`,
   dayOf: (v) => (typeof v === 'number' ? new Date(v * 86_400_000).toISOString().slice(0, 10) : String(v)),
   localDateInRange: (add, expr, zone, startMs, endMs) => `CAST(${expr} + to_minutes(CAST(${offsetMinutesSql(add, expr, zone, startMs, endMs)} AS BIGINT)) AS DATE)`,
 };
