@@ -74,12 +74,16 @@ describe.each(['duckdb', 'postgres'] as const)('attempt_days: whole UTC days plu
   const range = (from: string, to: string, zone: string) => [startOfLocalDay(from, zone), startOfLocalDay(addDays(to, 1), zone)] as const;
 
   // Zones 25 hours apart, a daylight-saving change (New York 9 March, London 30 March), a single day (no whole UTC day inside).
+  // Declines (and their saves by days, from rebill_saves) and chargebacks (from chargeback_sales) equal their ledger-only path.
   const RANGES = [
     ['2025-02-26', '2025-03-03', 'Pacific/Kiritimati'],
     ['2025-02-26', '2025-03-03', 'Pacific/Pago_Pago'],
     ['2025-03-07', '2025-03-11', 'America/New_York'],
     ['2025-03-29', '2025-03-31', 'Europe/London'],
     ['2025-03-01', '2025-03-01', 'Asia/Kathmandu'],
+    // Zones 15 hours apart (Tokyo +9, Chicago -6 until its daylight-saving change on 9 March, inside the range).
+    ['2025-03-03', '2025-03-12', 'Asia/Tokyo'],
+    ['2025-03-03', '2025-03-12', 'America/Chicago'],
   ] as const;
 
   it.each(RANGES)('declines from %s to %s, viewer %s', async (from, to, tz) => {

@@ -9,6 +9,7 @@
  * filter is on a dimension they do not keep.
  */
 import type { ReportReader } from '../store/store.js';
+import type { Row } from '../store/tables.js';
 import { rate } from './arith.js';
 import { compareGroups, type Dimension } from './dimensions.js';
 import { checkReportRange, instantRange } from './range.js';
@@ -147,15 +148,31 @@ export async function declineReport(store: ReportReader, q: RangeQuery & { by?: 
   const from = (p: Params, kinds: ('sale' | 'decline')[], days = useDays) =>
     `${attemptSourceSql(store, p, { bounds: [r.startMs, r.endMs], kinds, currency: q.currency, days })} e WHERE TRUE${filterSql(q.filters ?? [], e, p)}`;
 
-  // Attempts by row (or in all).
+  const keyCols = key ? `${key.conn} AS k_conn, ${key.value} AS k` : 'NULL AS k_conn, NULL AS k';
+  // Every view but BIN: the rows, their reasons and the retries from one pass over the source (its
+  // ledger edges read once), rolled up here; BIN rows read the ledger, so they keep queries of their own.
   let p = new Params();
-  const grouped = await store.query(
-    `SELECT ${key ? `${key.conn} AS k_conn, ${key.value} AS k` : 'NULL AS k_conn, NULL AS k'},
-       SUM(CASE WHEN e.kind = 'sale' THEN e.n ELSE 0 END) AS approvals, SUM(CASE WHEN e.kind = 'decline' THEN e.n ELSE 0 END) AS declines
-     FROM ${from(p, ['sale', 'decline'], useDays && by !== 'bin')}
-     GROUP BY 1, 2`,
-    p.values,
-  );
+  const one =
+    by === 'bin'
+      ? null
+      : await store.query(
+          `SELECT ${keyCols}, e.kind AS kind, CASE WHEN e.kind = 'decline' THEN e.reason END AS reason,
+             CASE WHEN e.billing_cycle >= 2 THEN COALESCE(e.recycle_number, 0) END AS retry, SUM(e.n) AS n
+           FROM ${from(p, ['sale', 'decline'])}
+           GROUP BY 1, 2, 3, 4, 5`,
+          p.values,
+        );
+  // Attempts by row (or in all).
+  p = new Params();
+  const grouped = one
+    ? rollUp(one, ['k_conn', 'k'], (x) => ({ approvals: x.kind === 'sale' ? n(x.n) : 0, declines: x.kind === 'decline' ? n(x.n) : 0 }))
+    : await store.query(
+        `SELECT ${keyCols},
+           SUM(CASE WHEN e.kind = 'sale' THEN e.n ELSE 0 END) AS approvals, SUM(CASE WHEN e.kind = 'decline' THEN e.n ELSE 0 END) AS declines
+         FROM ${from(p, ['sale', 'decline'], useDays && by !== 'bin')}
+         GROUP BY 1, 2`,
+        p.values,
+      );
   let rows: DeclineRow[] = grouped.map((g) => ({ connectionId: key && by === 'mid' ? text(g.k_conn) : null, value: text(g.k), ...counts(n(g.approvals), n(g.declines)), reasons: [] }));
   const total = counts(rows.reduce((s, x) => s + x.approvals, 0), rows.reduce((s, x) => s + x.declines, 0));
   let moreRows = 0;
@@ -175,12 +192,14 @@ export async function declineReport(store: ReportReader, q: RangeQuery & { by?: 
   // Reasons: per row (its top few) and over the range.
   p = new Params();
   const binList = by === 'bin' ? rows.map((x) => x.value).filter((v): v is string => v !== null) : [];
-  const reasonRows = await store.query(
-    `SELECT ${key ? `${key.conn} AS k_conn, ${key.value} AS k` : 'NULL AS k_conn, NULL AS k'}, e.reason AS reason, SUM(e.n) AS declines
-     FROM ${from(p, ['decline'], useDays && by !== 'bin')}${by === 'bin' ? binCondition(binList, rows.some((x) => x.value === null), p) : ''}
-     GROUP BY 1, 2, 3`,
-    p.values,
-  );
+  const reasonRows = one
+    ? rollUp(one.filter((x) => x.kind === 'decline'), ['k_conn', 'k', 'reason'], (x) => ({ declines: n(x.n) }))
+    : await store.query(
+        `SELECT ${keyCols}, e.reason AS reason, SUM(e.n) AS declines
+         FROM ${from(p, ['decline'], useDays && by !== 'bin')}${by === 'bin' ? binCondition(binList, rows.some((x) => x.value === null), p) : ''}
+         GROUP BY 1, 2, 3`,
+        p.values,
+      );
   const perRow = new Map<string, { reason: string | null; declines: number }[]>();
   const overall = new Map<string | null, number>();
   for (const x of reasonRows) {
@@ -201,12 +220,14 @@ export async function declineReport(store: ReportReader, q: RangeQuery & { by?: 
 
   // Recycling: rebill attempts by retry number, and each save's days after its rebill's first decline.
   p = new Params();
-  const retries = await store.query(
-    `SELECT COALESCE(e.recycle_number, 0) AS retry, SUM(e.n) AS attempts, SUM(CASE WHEN e.kind = 'sale' THEN e.n ELSE 0 END) AS approvals
-     FROM ${from(p, ['sale', 'decline'])} AND e.billing_cycle >= 2
-     GROUP BY 1 ORDER BY 1`,
-    p.values,
-  );
+  const retries = one
+    ? rollUp(one.filter((x) => x.retry !== null && x.retry !== undefined), ['retry'], (x) => ({ attempts: n(x.n), approvals: x.kind === 'sale' ? n(x.n) : 0 })).sort((a, b) => n(a.retry) - n(b.retry))
+    : await store.query(
+        `SELECT COALESCE(e.recycle_number, 0) AS retry, SUM(e.n) AS attempts, SUM(CASE WHEN e.kind = 'sale' THEN e.n ELSE 0 END) AS approvals
+         FROM ${from(p, ['sale', 'decline'])} AND e.billing_cycle >= 2
+         GROUP BY 1 ORDER BY 1`,
+        p.values,
+      );
   const byRetry = retries.map((x) => ({ retry: n(x.retry), attempts: n(x.attempts), approvals: n(x.approvals), approvalRate: rate(n(x.approvals), n(x.attempts)) }));
   p = new Params();
   const ms = (expr: string) => store.sql.epochMs(expr);
@@ -232,6 +253,19 @@ export async function declineReport(store: ReportReader, q: RangeQuery & { by?: 
     from: q.from, to: q.to, zone, currency: q.currency, by, total, rows, moreRows, reasons,
     recycle: { byRetry, firstDeclines, saves, saveRate: rate(saves, firstDeclines), byDays: days.map((x) => ({ retry: n(x.retry), days: n(x.days), saves: n(x.saves) })) },
   };
+}
+
+/** Rows summed by the columns `keys`, as a GROUP BY would give them: those columns and the summed fields. */
+function rollUp(list: readonly Row[], keys: readonly string[], fields: (r: Row) => Record<string, number>): Row[] {
+  const out = new Map<string, Row>();
+  for (const r of list) {
+    const id = JSON.stringify(keys.map((k) => r[k] ?? null));
+    const f = fields(r);
+    const cur = out.get(id);
+    if (!cur) out.set(id, { ...Object.fromEntries(keys.map((k) => [k, r[k] ?? null])), ...f });
+    else for (const [name, v] of Object.entries(f)) cur[name] = n(cur[name]) + v;
+  }
+  return [...out.values()];
 }
 
 /** The listed BINs (and the row without a BIN, when listed) as a condition on `e`. */
