@@ -51,6 +51,14 @@ export async function attemptDaysAnswer(store: ReportReader, filters: readonly F
   return !(await store.aggregatesBehind());
 }
 
+/**
+ * Every connection's id: a report over all of them names them to the source, so PostgreSQL reads the
+ * edges through its (connection_id, instant) index rather than scanning the ledger.
+ */
+export async function allConnectionIds(store: ReportReader): Promise<string[]> {
+  return (await store.query('SELECT connection_id FROM connections ORDER BY connection_id')).map((r) => String(r.connection_id));
+}
+
 /** The source subquery (see the header); filters go on its alias, with eventCol. */
 export function attemptSourceSql(store: ReportReader, p: Params, q: AttemptSourceQuery): string {
   const d = store.sql;

@@ -14,7 +14,7 @@ import { rate } from './arith.js';
 import { compareGroups } from './dimensions.js';
 import { checkReportRange, instantRange } from './range.js';
 import { reasonCode, type CodeNetwork } from './reason-codes.js';
-import { attemptDaysAnswer, attemptSourceSql } from './attempt-source.js';
+import { allConnectionIds, attemptDaysAnswer, attemptSourceSql } from './attempt-source.js';
 import { eventCol, filterSql, Params } from './sql.js';
 import type { RangeQuery } from './summary.js';
 
@@ -150,7 +150,7 @@ export async function chargebackReport(store: ReportReader, q: RangeQuery & { by
   );
   // Sales and reversals of the range, by MID (the chargeback rate's denominator): whole UTC days from attempt_days (attempt-source.ts).
   const p2 = new Params();
-  const src = attemptSourceSql(store, p2, { bounds: [r.startMs, r.endMs], kinds: ['sale', 'chargeback_reversal'], currency: q.currency, days: kept });
+  const src = attemptSourceSql(store, p2, { bounds: [r.startMs, r.endMs], kinds: ['sale', 'chargeback_reversal'], currency: q.currency, days: kept, connectionIds: kept ? await allConnectionIds(store) : undefined });
   const sales = await store.query(
     `SELECT e.connection_id AS conn, e.merchant_id AS mid, SUM(CASE WHEN e.kind = 'sale' THEN e.n ELSE 0 END) AS sales,
        SUM(CASE WHEN e.kind = 'chargeback_reversal' THEN e.n ELSE 0 END) AS reversals, SUM(CASE WHEN e.kind = 'chargeback_reversal' THEN e.cents ELSE 0 END) AS reversal_cents

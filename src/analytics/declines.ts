@@ -13,7 +13,7 @@ import type { Row } from '../store/tables.js';
 import { rate } from './arith.js';
 import { compareGroups, type Dimension } from './dimensions.js';
 import { checkReportRange, instantRange } from './range.js';
-import { attemptDaysAnswer, attemptSourceSql } from './attempt-source.js';
+import { allConnectionIds, attemptDaysAnswer, attemptSourceSql } from './attempt-source.js';
 import { eventCol, filterSql, Params } from './sql.js';
 import type { RangeQuery } from './summary.js';
 
@@ -145,8 +145,9 @@ export async function declineReport(store: ReportReader, q: RangeQuery & { by?: 
   // The pre-aggregates unless asked for the ledger, behind it, or filtered on what they do not keep.
   const useDays = await attemptDaysAnswer(store, q.filters, q.source);
   /** The range's events of `kinds` in the report's currency, filtered, as alias `e` (attempt-source.ts): BINs only from the ledger. */
+  const connectionIds = useDays ? await allConnectionIds(store) : undefined;
   const from = (p: Params, kinds: ('sale' | 'decline')[], days = useDays) =>
-    `${attemptSourceSql(store, p, { bounds: [r.startMs, r.endMs], kinds, currency: q.currency, days })} e WHERE TRUE${filterSql(q.filters ?? [], e, p)}`;
+    `${attemptSourceSql(store, p, { bounds: [r.startMs, r.endMs], kinds, currency: q.currency, days, connectionIds })} e WHERE TRUE${filterSql(q.filters ?? [], e, p)}`;
 
   const keyCols = key ? `${key.conn} AS k_conn, ${key.value} AS k` : 'NULL AS k_conn, NULL AS k';
   // Every view but BIN: the rows, their reasons and the retries from one pass over the source (its
