@@ -5,7 +5,8 @@
  * and chargeback_sales, each chargeback with its transaction's first sale (src/store/chargeback-sales.ts); all
  * filled here from the ledger (the same statements as their rebuild at the time of writing), so no
  * connection is left behind: a store upgraded with current pre-aggregates keeps them. PostgreSQL: the
- * ledger by purchase (the pairs' upkeep reads a write's purchases) and the pairs by instant and purchase.
+ * ledger by purchase (the pairs' upkeep reads a write's purchases), the new tables by instant, and the
+ * transactions by parent (the chargebacks report finds the refunds of the charged-back sales by it).
  */
 import type { Migration } from './migration.js';
 
@@ -51,5 +52,6 @@ export default {
     fillChargebacks,
     `CREATE INDEX IF NOT EXISTS chargeback_sales_instant ON chargeback_sales (instant)`,
     `CREATE INDEX IF NOT EXISTS chargeback_sales_connection_id_transaction_id ON chargeback_sales (connection_id, transaction_id)`,
+    `CREATE INDEX IF NOT EXISTS transactions_parent_txn_id ON transactions (parent_txn_id)`,
   ],
 } satisfies Migration;
