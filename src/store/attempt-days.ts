@@ -20,7 +20,7 @@ import { DAY } from '../core/time.js';
 import { type MoneyEvent } from '../ledger/index.js';
 import type { SqlDialect } from './dialect.js';
 import type { StoreContext } from './driver.js';
-import { ATTEMPT_DAYS, type Row } from './tables.js';
+import { ATTEMPT_DAYS, type Row, type TableSpec } from './tables.js';
 
 /** The ledger kinds the table counts. */
 export const ATTEMPT_KINDS = ['sale', 'decline', 'chargeback', 'chargeback_reversal'] as const;
@@ -81,22 +81,31 @@ export class AttemptDayDeltas {
 }
 
 const COLS = ATTEMPT_DAYS.columns.map((c) => c.name);
-const KEY_MATCH = KEY_COLUMNS.map((c) => `d.${c} = attempt_days.${c}`).join(' AND ');
 
 /** Adds the removed and added events of one write to attempt_days (connection `connectionId`), dropping cells left empty. */
 export async function applyAttemptDays(ctx: StoreContext, connectionId: string, removed: readonly AttemptFacts[], added: readonly AttemptFacts[]): Promise<void> {
   const deltas = new AttemptDayDeltas();
   for (const e of removed) deltas.event(e, -1);
   for (const e of added) deltas.event(e, 1);
-  const rows = deltas.rows(connectionId);
+  await addCountCells(ctx, ATTEMPT_DAYS, KEY_COLUMNS, connectionId, deltas.rows(connectionId));
+}
+
+/**
+ * Adds delta rows (events and cents to add per key) to a counting table keyed by connection_id and
+ * `keyColumns` (attempt_days, mid_months), dropping the cells left at zero.
+ */
+export async function addCountCells(ctx: StoreContext, spec: TableSpec, keyColumns: readonly string[], connectionId: string, rows: Row[]): Promise<void> {
   if (rows.length === 0) return;
-  const set = await ctx.db.rowSet(ATTEMPT_DAYS, rows);
+  const t = spec.name;
+  const cols = spec.columns.map((c) => c.name);
+  const set = await ctx.db.rowSet(spec, rows);
   await ctx.db.exec(
-    `INSERT INTO attempt_days (${COLS.join(', ')}) SELECT CAST($1 AS TEXT), ${COLS.slice(1).join(', ')} FROM (${set}) AS d
-     ON CONFLICT (connection_id, ${KEY_COLUMNS.join(', ')}) DO UPDATE SET events = attempt_days.events + EXCLUDED.events, cents = attempt_days.cents + EXCLUDED.cents`,
+    `INSERT INTO ${t} (${cols.join(', ')}) SELECT CAST($1 AS TEXT), ${cols.slice(1).join(', ')} FROM (${set}) AS d
+     ON CONFLICT (connection_id, ${keyColumns.join(', ')}) DO UPDATE SET events = ${t}.events + EXCLUDED.events, cents = ${t}.cents + EXCLUDED.cents`,
     [connectionId],
   );
-  await ctx.db.exec(`DELETE FROM attempt_days WHERE connection_id = $1 AND events = 0 AND cents = 0 AND EXISTS (SELECT 1 FROM (${set}) AS d WHERE ${KEY_MATCH})`, [connectionId]);
+  const match = keyColumns.map((c) => `d.${c} = ${t}.${c}`).join(' AND ');
+  await ctx.db.exec(`DELETE FROM ${t} WHERE connection_id = $1 AND events = 0 AND cents = 0 AND EXISTS (SELECT 1 FROM (${set}) AS d WHERE ${match})`, [connectionId]);
 }
 
 /** The key columns of a ledger row (alias `e`) as attempt_days stores them. */

@@ -13,7 +13,7 @@
  */
 import type { StoreContext } from './driver.js';
 import type { SqlDialect } from './dialect.js';
-import { NONE_NUMBER, NONE_TEXT, type AttemptFacts } from './attempt-days.js';
+import { addCountCells, NONE_NUMBER, NONE_TEXT, type AttemptFacts } from './attempt-days.js';
 import { monthKeyOf, monthKeySql } from './cohort-months.js';
 import { MID_MONTHS, type Row } from './tables.js';
 
@@ -23,7 +23,6 @@ const KIND_SET: ReadonlySet<string> = new Set(MID_MONTH_KINDS);
 
 const KEY_COLUMNS = ['currency', 'month_key', 'kind', 'merchant_id', 'card_brand'] as const;
 const COLS = MID_MONTHS.columns.map((c) => c.name);
-const KEY_MATCH = KEY_COLUMNS.map((c) => `d.${c} = mid_months.${c}`).join(' AND ');
 
 /** Adds the removed and added events of one write to mid_months (connection `connectionId`), dropping cells left empty. */
 export async function applyMidMonths(ctx: StoreContext, connectionId: string, removed: readonly AttemptFacts[], added: readonly AttemptFacts[]): Promise<void> {
@@ -39,15 +38,7 @@ export async function applyMidMonths(ctx: StoreContext, connectionId: string, re
       cells.set(k, c);
     }
   }
-  const rows = [...cells.values()].filter((c) => c.events !== 0 || c.cents !== 0).map((c) => ({ connection_id: connectionId, ...c }));
-  if (rows.length === 0) return;
-  const set = await ctx.db.rowSet(MID_MONTHS, rows);
-  await ctx.db.exec(
-    `INSERT INTO mid_months (${COLS.join(', ')}) SELECT CAST($1 AS TEXT), ${COLS.slice(1).join(', ')} FROM (${set}) AS d
-     ON CONFLICT (connection_id, ${KEY_COLUMNS.join(', ')}) DO UPDATE SET events = mid_months.events + EXCLUDED.events, cents = mid_months.cents + EXCLUDED.cents`,
-    [connectionId],
-  );
-  await ctx.db.exec(`DELETE FROM mid_months WHERE connection_id = $1 AND events = 0 AND cents = 0 AND EXISTS (SELECT 1 FROM (${set}) AS d WHERE ${KEY_MATCH})`, [connectionId]);
+  await addCountCells(ctx, MID_MONTHS, KEY_COLUMNS, connectionId, [...cells.values()].filter((c) => c.events !== 0 || c.cents !== 0).map((c) => ({ connection_id: connectionId, ...c })));
 }
 
 /**
