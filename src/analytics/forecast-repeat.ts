@@ -220,7 +220,10 @@ export async function repeatBuyersForecast(store: ReportReader, q: RepeatQuery):
           },
           gammaGamma: { p: g.p, q: g.q, gamma: g.gamma, logLikelihood: g.logLikelihood, customers: g.customers, converged: g.converged, agreeing: g.agreeing, starts: g.starts, atBound: g.atBound },
           meanSpendCents: projection.meanSpend === null ? null : roundMinor(projection.meanSpend, q.currency),
-          interval: projection.interval,
+          interval: {
+            level: projection.interval.level, method: projection.interval.method, replicates: projection.interval.replicates,
+            seed: projection.interval.seed, refitsFailed: projection.interval.refitsFailed,
+          },
         };
       } catch (err) {
         if (!(err instanceof ForecastInputError)) throw err;

@@ -14,7 +14,7 @@
  */
 import { ForecastInputError } from './errors.js';
 import { LIKELIHOOD_STALL, maximizeLogLikelihood, REFIT_TOLERANCE, type FitDiagnostics } from './optimize.js';
-import { lnBeta, lnGamma, logAddExp } from './special.js';
+import { digamma, lnBeta, lnGamma, logAddExp } from './special.js';
 
 export interface BgNbdParams {
   r: number;
@@ -60,6 +60,11 @@ export interface BgNbdData {
   distinct: number;
   /** Mean repeat transactions per unit of time, Σx / ΣT (for starting points). */
   rate: number;
+  /**
+   * For each customer given to bgNbdData (in order), the position of their distinct history among the
+   * groups' entries taken one group after another (-1 when its count is 0): the weights bgNbdReweighted takes.
+   */
+  slot: Int32Array;
 }
 
 /** Distinct histories and, per customer, the index of theirs (for resampling by counts). */
@@ -123,15 +128,50 @@ export function bgNbdData(customers: readonly BgNbdCustomer[], counts?: ArrayLik
     return i;
   };
   let distinct = 0;
+  const slotOfHistory = new Int32Array(histories.length).fill(-1);
   const groups = xs.map((x) => {
     const list = byX.get(x)!;
+    list.forEach((k, i) => {
+      slotOfHistory[k] = distinct + i;
+    });
     distinct += list.length;
     const w = Float64Array.from(list, (k) => weight[k]!);
     const T = Float64Array.from(list, (k) => histories[k]!.T);
     const tx = Float64Array.from(list, (k) => histories[k]!.tx);
     return { x, T, tx, w, count: w.reduce((a, v) => a + v, 0), iT: Int32Array.from(T, timeIndex), itx: Int32Array.from(tx, timeIndex) };
   });
-  return { xs, groups, times: Float64Array.from(timeAt.keys()), customers: total, distinct, rate: sx / sT };
+  return { xs, groups, times: Float64Array.from(timeAt.keys()), customers: total, distinct, rate: sx / sT, slot: Int32Array.from(index, (k) => slotOfHistory[k]!) };
+}
+
+/**
+ * The same distinct histories with other counts: weights[s] customers for slot s (BgNbdData.slot), e.g.
+ * a bootstrap replicate's multinomial counts. Shares the histories' arrays; a pass still costs the
+ * distinct histories. Throws like bgNbdData when no customer, or no repeat transaction, is left.
+ */
+export function bgNbdReweighted(d: BgNbdData, weights: Float64Array): BgNbdData {
+  if (weights.length !== d.distinct) throw new RangeError(`weights has ${weights.length} entries for ${d.distinct} distinct histories`);
+  let at = 0;
+  let sx = 0;
+  let sT = 0;
+  let total = 0;
+  const groups = d.groups.map((g) => {
+    const w = weights.subarray(at, at + g.w.length);
+    at += g.w.length;
+    let count = 0;
+    for (let i = 0; i < w.length; i++) {
+      count += w[i]!;
+      sT += w[i]! * g.T[i]!;
+    }
+    sx += count * g.x;
+    total += count;
+    return { ...g, w, count };
+  });
+  if (total === 0) throw new ForecastInputError('customers', 'no customer to fit', 'Give each customer\'s x, tx and T.');
+  if (sx === 0) {
+    throw new ForecastInputError('customers', 'no customer made a repeat transaction: there is no purchase rate to estimate',
+      'The model needs customers with repeat transactions (x > 0); observe them for longer.');
+  }
+  return { ...d, groups, customers: total, rate: sx / sT };
 }
 
 /**
@@ -168,6 +208,79 @@ export function bgNbdLogLikelihood(p: BgNbdParams, d: BgNbdData): number {
     }
   }
   return ll;
+}
+
+/**
+ * The summed log-likelihood and its gradient in (r, α, a, b), in one pass (for the bootstrap's Newton
+ * refits). Per distinct x: ∂/∂r of the head is ψ(r+x) - ψ(r) + ln α, ∂/∂α r/α, ∂/∂a ψ(a+b) - ψ(a+b+x),
+ * ∂/∂b ψ(b+x) - ψ(a+b+x) - ψ(b) + ψ(a+b); per history, with s the share of the bracket's second term
+ * (the customer left after t_x): ∂/∂r -(1-s) ln(α+T) - s ln(α+t_x), ∂/∂α -(r+x) ((1-s)/(α+T) + s/(α+t_x)),
+ * ∂/∂a s/a, ∂/∂b -s/(b+x-1). Checked against central differences of bgNbdLogLikelihood (bgnbd.test.ts).
+ */
+export function bgNbdLogLikelihoodGradient(p: BgNbdParams, d: BgNbdData): { value: number; gradient: [number, number, number, number] } {
+  const { r, alpha, a, b } = p;
+  const base = -lnGamma(r) + r * Math.log(alpha) - lnBeta(a, b);
+  const lnA = Math.log(a);
+  const psiR = digamma(r);
+  const psiB = digamma(b);
+  const psiAB = digamma(a + b);
+  const lnAlpha = Math.log(alpha);
+  const lnAt = new Float64Array(d.times.length);
+  const invAt = new Float64Array(d.times.length);
+  for (let j = 0; j < lnAt.length; j++) {
+    lnAt[j] = Math.log(alpha + d.times[j]!);
+    invAt[j] = 1 / (alpha + d.times[j]!);
+  }
+  let ll = 0;
+  let gr = 0;
+  let gAlpha = 0;
+  let ga = 0;
+  let gb = 0;
+  for (const g of d.groups) {
+    if (g.count === 0) continue;
+    const x = g.x;
+    const head = lnGamma(r + x) + lnBeta(a, b + x) + base;
+    const psiABX = digamma(a + b + x);
+    ll += head * g.count;
+    gr += g.count * (digamma(r + x) - psiR + lnAlpha);
+    gAlpha += (g.count * r) / alpha;
+    ga += g.count * (psiAB - psiABX);
+    gb += g.count * (digamma(b + x) - psiABX - psiB + psiAB);
+    const k = r + x;
+    if (x === 0) {
+      for (let i = 0; i < g.w.length; i++) {
+        const w = g.w[i]!;
+        if (w === 0) continue;
+        const iT = g.iT[i]!;
+        ll -= w * k * lnAt[iT]!;
+        gr -= w * lnAt[iT]!;
+        gAlpha -= w * k * invAt[iT]!;
+      }
+      continue;
+    }
+    const lnLeft = lnA - Math.log(b + x - 1);
+    const invB = 1 / (b + x - 1);
+    let sLeft = 0;
+    for (let i = 0; i < g.w.length; i++) {
+      const w = g.w[i]!;
+      if (w === 0) continue;
+      const iT = g.iT[i]!;
+      const itx = g.itx[i]!;
+      const stay = -k * lnAt[iT]!;
+      const left = lnLeft - k * lnAt[itx]!;
+      // s = e^left / (e^stay + e^left), and the log of the sum, from their difference alone.
+      const diff = left - stay;
+      const e = Math.exp(-Math.abs(diff));
+      const s = diff >= 0 ? 1 / (1 + e) : e / (1 + e);
+      ll += w * (Math.max(stay, left) + Math.log1p(e));
+      gr -= w * ((1 - s) * lnAt[iT]! + s * lnAt[itx]!);
+      gAlpha -= w * k * ((1 - s) * invAt[iT]! + s * invAt[itx]!);
+      sLeft += w * s;
+    }
+    ga += sLeft / a;
+    gb -= sLeft * invB;
+  }
+  return { value: ll, gradient: [gr, gAlpha, ga, gb] };
 }
 
 /**

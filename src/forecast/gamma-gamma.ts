@@ -11,7 +11,7 @@
  */
 import { ForecastInputError } from './errors.js';
 import { LIKELIHOOD_STALL, maximizeLogLikelihood, REFIT_TOLERANCE, type FitDiagnostics } from './optimize.js';
-import { lnGamma } from './special.js';
+import { digamma, lnGamma } from './special.js';
 
 export interface GammaGammaParams {
   p: number;
@@ -47,30 +47,109 @@ export function checkGammaGammaCustomers(customers: readonly GammaGammaCustomer[
  * and Σ count × ln m (the only other place m enters), so a pass takes one logarithm per distinct (x, m).
  */
 export interface GammaGammaData {
-  groups: { x: number; count: number; sumLnM: number; m: Float64Array; w: Float64Array }[];
+  groups: { x: number; count: number; sumLnM: number; m: Float64Array; w: Float64Array; lnM: Float64Array }[];
   customers: number;
+  /**
+   * For each customer given to gammaGammaData (in order), the position of their (x, m) among the groups'
+   * entries taken one group after another: the weights gammaGammaReweighted takes.
+   */
+  slot: Int32Array;
+  /** Distinct (x, m). */
+  distinct: number;
 }
 
 /** Groups customers (checked by the caller) for the likelihood. */
 export function gammaGammaData(customers: readonly GammaGammaCustomer[]): GammaGammaData {
   const byX = new Map<number, Map<number, number>>();
+  const keys: [Map<number, number>, number][] = [];
   for (const c of customers) {
     const ms = byX.get(c.x) ?? new Map<number, number>();
     ms.set(c.meanSpend, (ms.get(c.meanSpend) ?? 0) + 1);
     byX.set(c.x, ms);
+    keys.push([ms, c.meanSpend]);
   }
+  // Each (x, m)'s slot: its group's offset plus its place in the group (a Map keeps insertion order).
+  const place = new Map<Map<number, number>, Map<number, number>>();
+  let distinct = 0;
   const groups = [...byX].map(([x, ms]) => {
     const m = Float64Array.from(ms.keys());
     const w = Float64Array.from(ms.values());
+    const lnM = Float64Array.from(m, Math.log);
+    const at = new Map<number, number>();
+    m.forEach((v, i) => at.set(v, distinct + i));
+    place.set(ms, at);
+    distinct += m.length;
     let count = 0;
     let sumLnM = 0;
     for (let i = 0; i < m.length; i++) {
       count += w[i]!;
-      sumLnM += w[i]! * Math.log(m[i]!);
+      sumLnM += w[i]! * lnM[i]!;
     }
-    return { x, count, sumLnM, m, w };
+    return { x, count, sumLnM, m, w, lnM };
   });
-  return { groups, customers: customers.length };
+  const slot = Int32Array.from(keys, ([ms, v]) => place.get(ms)!.get(v)!);
+  return { groups, customers: customers.length, slot, distinct };
+}
+
+/**
+ * The same (x, m) with other counts: weights[s] customers for slot s (GammaGammaData.slot), e.g. a
+ * bootstrap replicate's. Shares the data's arrays. Throws when no customer is left.
+ */
+export function gammaGammaReweighted(d: GammaGammaData, weights: Float64Array): GammaGammaData {
+  if (weights.length !== d.distinct) throw new RangeError(`weights has ${weights.length} entries for ${d.distinct} distinct (x, m)`);
+  let at = 0;
+  let total = 0;
+  const groups = d.groups.map((g) => {
+    const w = weights.subarray(at, at + g.m.length);
+    at += g.m.length;
+    let count = 0;
+    let sumLnM = 0;
+    for (let i = 0; i < w.length; i++) {
+      count += w[i]!;
+      sumLnM += w[i]! * g.lnM[i]!;
+    }
+    total += count;
+    return { ...g, w, count, sumLnM };
+  });
+  if (total === 0) throw new ForecastInputError('customers', 'no customer to fit', 'Give each customer\'s number of transactions and mean spend.');
+  return { ...d, groups, customers: total };
+}
+
+/**
+ * The log-likelihood and its gradient in (p, q, γ), in one pass (for the bootstrap's Newton refits):
+ * per x, with tail = Σ w ln(γ + m x), ∂/∂p = x [(ψ(px+q) - ψ(px) + ln x) count + Σ w ln m - tail],
+ * ∂/∂q = (ψ(px+q) - ψ(q) + ln γ) count - tail, ∂/∂γ = q count/γ - (px+q) Σ w/(γ + m x). Checked against
+ * central differences of gammaGammaLogLikelihood (gamma-gamma.test.ts).
+ */
+export function gammaGammaLogLikelihoodGradient(g: GammaGammaParams, d: GammaGammaData): { value: number; gradient: [number, number, number] } {
+  const { p, q, gamma } = g;
+  const lnG = Math.log(gamma);
+  const constant = -lnGamma(q) + q * lnG;
+  const psiQ = digamma(q);
+  let ll = 0;
+  let gp = 0;
+  let gq = 0;
+  let gg = 0;
+  for (const grp of d.groups) {
+    if (grp.count === 0) continue;
+    const px = p * grp.x;
+    const lnX = Math.log(grp.x);
+    let tail = 0;
+    let inv = 0;
+    for (let i = 0; i < grp.m.length; i++) {
+      const w = grp.w[i]!;
+      if (w === 0) continue;
+      const v = gamma + grp.m[i]! * grp.x;
+      tail += w * Math.log(v);
+      inv += w / v;
+    }
+    const psiPXQ = digamma(px + q);
+    ll += (lnGamma(px + q) - lnGamma(px) + px * lnX + constant) * grp.count + (px - 1) * grp.sumLnM - (px + q) * tail;
+    gp += grp.x * ((psiPXQ - digamma(px) + lnX) * grp.count + grp.sumLnM - tail);
+    gq += (psiPXQ - psiQ + lnG) * grp.count - tail;
+    gg += (q * grp.count) / gamma - (px + q) * inv;
+  }
+  return { value: ll, gradient: [gp, gq, gg] };
 }
 
 /**
@@ -131,4 +210,12 @@ export function fitGammaGamma(customers: readonly GammaGammaCustomer[], from?: G
   const { params, ...fit } = maximizeLogLikelihood(ll, starts, GAMMA_GAMMA_BOUNDS, from ? { ...REFIT_TOLERANCE, ...LIKELIHOOD_STALL } : { maxEvals: 40000, ...LIKELIHOOD_STALL });
   const [p, q, gamma] = params as [number, number, number];
   return { p, q, gamma, ...fit, customers: customers.length };
+}
+
+/** A bootstrap refit by the simplex on data already grouped (gammaGammaReweighted), from `from`: fitGammaGamma's refit. */
+export function refitGammaGammaData(data: GammaGammaData, from: GammaGammaParams): GammaGammaParams & FitDiagnostics {
+  const ll = ([p, q, gamma]: number[]) => gammaGammaLogLikelihood({ p: p!, q: q!, gamma: gamma! }, data);
+  const { params, ...fit } = maximizeLogLikelihood(ll, [[from.p, from.q, from.gamma]], GAMMA_GAMMA_BOUNDS, { ...REFIT_TOLERANCE, ...LIKELIHOOD_STALL });
+  const [p, q, gamma] = params as [number, number, number];
+  return { p, q, gamma, ...fit };
 }

@@ -248,3 +248,124 @@ export function maximizeLogLikelihood(
     stalled: r.stalled,
   };
 }
+
+/** A log-likelihood and its gradient at a point. */
+export type ValueAndGradient = (x: readonly number[]) => { value: number; gradient: number[] };
+
+/**
+ * The observed information -∇²ℓ at x by central differences of the gradient (step h per coordinate),
+ * made symmetric; then its Cholesky factor, with the smallest ridge λI (λ from 1e-10 of the mean diagonal
+ * up, by tens) that makes it positive definite. A log-likelihood that is flat in some direction (a
+ * parameter the data do not identify) thus still gives bounded Newton steps. Null when no ridge does
+ * (a gradient that is not finite).
+ */
+export function informationFactor(fg: ValueAndGradient, x: readonly number[], h = 1e-4): { information: number[][]; factor: number[][]; ridge: number } | null {
+  const n = x.length;
+  const cols: number[][] = [];
+  for (let j = 0; j < n; j++) {
+    const up = [...x];
+    const down = [...x];
+    up[j] = up[j]! + h;
+    down[j] = down[j]! - h;
+    const gu = fg(up).gradient;
+    const gd = fg(down).gradient;
+    cols.push(gu.map((v, i) => -(v - gd[i]!) / (2 * h)));
+  }
+  const information = cols.map((_, i) => cols.map((__, j) => (cols[j]![i]! + cols[i]![j]!) / 2));
+  if (information.some((row) => row.some((v) => !Number.isFinite(v)))) return null;
+  const scale = information.reduce((s, row, i) => s + Math.abs(row[i]!), 0) / n || 1;
+  for (let ridge = 0, k = 0; k < 40; k++, ridge = ridge === 0 ? 1e-10 * scale : ridge * 10) {
+    const factor = cholesky(information.map((row, i) => row.map((v, j) => (i === j ? v + ridge : v))));
+    if (factor) return { information, factor, ridge };
+  }
+  return null;
+}
+
+/** The lower Cholesky factor L (A = L Lᵀ) of a symmetric matrix, or null when A is not positive definite. */
+export function cholesky(a: readonly (readonly number[])[]): number[][] | null {
+  const n = a.length;
+  const l = a.map(() => new Array<number>(n).fill(0));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = a[i]![j]!;
+      for (let k = 0; k < j; k++) s -= l[i]![k]! * l[j]![k]!;
+      if (i === j) {
+        if (!(s > 0)) return null;
+        l[i]![i] = Math.sqrt(s);
+      } else {
+        l[i]![j] = s / l[j]![j]!;
+      }
+    }
+  }
+  return l;
+}
+
+/** Solves L Lᵀ y = g. */
+function cholSolve(l: readonly (readonly number[])[], g: readonly number[]): number[] {
+  const n = g.length;
+  const z = new Array<number>(n).fill(0);
+  for (let i = 0; i < n; i++) {
+    let s = g[i]!;
+    for (let k = 0; k < i; k++) s -= l[i]![k]! * z[k]!;
+    z[i] = s / l[i]![i]!;
+  }
+  const y = new Array<number>(n).fill(0);
+  for (let i = n - 1; i >= 0; i--) {
+    let s = z[i]!;
+    for (let k = i + 1; k < n; k++) s -= l[k]![i]! * y[k]!;
+    y[i] = s / l[i]![i]!;
+  }
+  return y;
+}
+
+export interface NewtonRefitResult {
+  x: number[];
+  value: number;
+  /** Gradient evaluations (each one pass over the data). */
+  evals: number;
+  /** The Newton decrement met the tolerance; false: the caller falls back to the simplex. */
+  converged: boolean;
+}
+
+/**
+ * The tolerance of a Newton refit: it stops when the increase the next step promises, half the Newton
+ * decrement gᵀ I⁻¹ g, is below tolF × (1 + |ℓ|) (the simplex refit's tolF; in each log-parameter this is
+ * a distance of about 1e-5 from the optimum, its tolX, or less), within maxEvals passes.
+ */
+export const NEWTON_REFIT = { tolF: 1e-9, maxEvals: 60 } as const;
+
+/**
+ * Maximises a log-likelihood from a point near its optimum (a bootstrap replicate's, from the full data's
+ * estimate) by Newton steps with a fixed curvature: the information (factor) at the full data's estimate,
+ * which a replicate's differs from by its sampling noise, so each step cuts the distance to the optimum by
+ * a large factor (the chord method). Each step is halved until the log-likelihood does not fall; points are
+ * projected onto the box. Not converged (the caller then falls back to the simplex) when the tolerance is
+ * not met within maxEvals passes, a step cannot be made that does not lower the log-likelihood, or a value
+ * is not finite.
+ */
+export function newtonRefit(fg: ValueAndGradient, x0: readonly number[], factor: readonly (readonly number[])[], bounds: Bounds, opts: { tolF?: number; maxEvals?: number } = {}): NewtonRefitResult {
+  const tolF = opts.tolF ?? NEWTON_REFIT.tolF;
+  const maxEvals = opts.maxEvals ?? NEWTON_REFIT.maxEvals;
+  let x = clamp([...x0], bounds);
+  let cur = fg(x);
+  let evals = 1;
+  while (evals < maxEvals && Number.isFinite(cur.value) && cur.gradient.every(Number.isFinite)) {
+    const step = cholSolve(factor, cur.gradient);
+    const promise = step.reduce((s, v, i) => s + v * cur.gradient[i]!, 0) / 2;
+    if (promise <= tolF * (1 + Math.abs(cur.value))) return { x, value: cur.value, evals, converged: true };
+    let t = 1;
+    for (;;) {
+      const next = clamp(x.map((v, i) => v + t * step[i]!), bounds);
+      const at = fg(next);
+      evals++;
+      if (Number.isFinite(at.value) && at.value >= cur.value - tolF * (1 + Math.abs(cur.value))) {
+        x = next;
+        cur = at;
+        break;
+      }
+      t /= 2;
+      if (t < 1e-6 || evals >= maxEvals) return { x, value: cur.value, evals, converged: false };
+    }
+  }
+  return { x, value: cur.value, evals, converged: false };
+}

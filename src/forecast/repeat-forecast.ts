@@ -11,9 +11,16 @@
  * models given their own history (the customers' own randomness: who is still active, how often they buy,
  * what each purchase costs). Its bounds are the replicates' quantiles. Deterministic for a seed.
  */
-import { bgNbdConditionalExpectedTransactions, bgNbdData, bgNbdExpectedTransactions, bgNbdHistories, bgNbdProbabilityAlive, fitBgNbdData, type BgNbdCustomer, type BgNbdFit, type BgNbdParams } from './bgnbd.js';
+import {
+  BGNBD_BOUNDS, bgNbdConditionalExpectedTransactions, bgNbdData, bgNbdExpectedTransactions, bgNbdLogLikelihoodGradient, bgNbdReweighted, fitBgNbdData,
+  type BgNbdCustomer, type BgNbdData, type BgNbdFit, type BgNbdParams,
+} from './bgnbd.js';
 import { ForecastInputError } from './errors.js';
-import { fitGammaGamma, gammaGammaExpectedSpend, gammaGammaMeanSpend, type GammaGammaFit, type GammaGammaParams } from './gamma-gamma.js';
+import {
+  fitGammaGamma, GAMMA_GAMMA_BOUNDS, gammaGammaData, gammaGammaExpectedSpend, gammaGammaLogLikelihoodGradient, gammaGammaMeanSpend, gammaGammaReweighted, refitGammaGammaData,
+  type GammaGammaData, type GammaGammaFit, type GammaGammaParams,
+} from './gamma-gamma.js';
+import { informationFactor, newtonRefit, type Bounds, type ValueAndGradient } from './optimize.js';
 import type { Bound } from './sbg-interval.js';
 import { Draws } from './simulate.js';
 
@@ -54,7 +61,13 @@ export interface RepeatForecast {
   newCustomer: { horizon: number; purchases: number; purchasesInterval: Bound; spend: number | null; spendInterval: Bound | null }[];
   /** [bucket][horizon]. */
   buckets: RepeatProjection[][];
-  interval: { level: number; method: 'bootstrap'; replicates: number; seed: number; refitsFailed: number };
+  interval: {
+    level: number; method: 'bootstrap'; replicates: number; seed: number; refitsFailed: number;
+    /** The refits were Newton steps from the estimate (false: the information there was unusable, every refit was the simplex's). */
+    newton: boolean;
+    /** Refits (of either model) that fell back to the simplex because Newton did not converge. */
+    fallbacks: number;
+  };
   warnings: string[];
 }
 
@@ -78,12 +91,6 @@ const spendOf = (g: GammaGammaParams, c: RepeatBuyer) => (c.x > 0 ? gammaGammaEx
 /** A parameter for a message: 4 significant digits. */
 const fmt = (v: number) => Number(v.toPrecision(4)).toString();
 
-/** How many customers have each distinct history. */
-function countOf(index: Int32Array, distinct: number): Float64Array {
-  const counts = new Float64Array(distinct);
-  for (const k of index) counts[k]! += 1;
-  return counts;
-}
 
 /** Fits both models and projects every bucket to every horizon, with the bootstrap interval. */
 export function repeatForecast(customers: readonly RepeatBuyer[], o: RepeatForecastOptions): RepeatForecast {
@@ -95,10 +102,11 @@ export function repeatForecast(customers: readonly RepeatBuyer[], o: RepeatForec
     if (!Number.isInteger(c.bucket) || c.bucket < 0 || c.bucket >= o.buckets) throw new RangeError(`customers[${i}].bucket = ${c.bucket} is not a bucket 0..${o.buckets - 1}`);
   });
   // The likelihood depends on (x, t_x, T) alone: fitted over the distinct histories, each with its count.
-  const { histories, index } = bgNbdHistories(customers);
-  const bg = fitBgNbdData(bgNbdData(histories, countOf(index, histories.length)));
+  const data = bgNbdData(customers);
+  const bg = fitBgNbdData(data);
   const spenders = customers.filter((c) => c.x > 0);
   const gg = fitGammaGamma(spenders);
+  const spendData = gammaGammaData(spenders);
   const meanSpend = gammaGammaMeanSpend(gg);
   const warnings: string[] = [];
   if (bg.dropoutRidge) {
@@ -143,20 +151,30 @@ export function repeatForecast(customers: readonly RepeatBuyer[], o: RepeatForec
   const sims: { purchases: number; spend: number }[][][] = [];
   const fresh: { purchases: number; spend: number }[][] = [];
   let failed = 0;
+  const refit = bootstrapRefits(data, bg, spendData, gg);
+  // Per customer: their spend slot (-1 without a repeat purchase), and what the simulation needs of them.
+  const spendSlot = new Int32Array(customers.length).fill(-1);
+  let sp = 0;
+  customers.forEach((c, i) => {
+    if (c.x > 0) spendSlot[i] = spendData.slot[sp++]!;
+  });
+  const futures = customers.map((c) => futureOf(c, o.horizons));
+  const histories = slotHistories(data);
   for (let b = 0; b < replicates; b++) {
-    // A resample: how many times each distinct history is drawn, and the repeat buyers drawn for the spend.
-    const counts = new Float64Array(histories.length);
-    const sampleSpenders: RepeatBuyer[] = [];
+    // A resample of the customers with replacement, as counts over the distinct histories (the BG/NBD's)
+    // and the distinct (x, m) (the Gamma-Gamma's): how many times each is drawn.
+    const counts = new Float64Array(data.distinct);
+    const spendCounts = new Float64Array(spendData.distinct);
     for (let i = 0; i < customers.length; i++) {
       const j = Math.floor(draw.uniform() * customers.length);
-      counts[index[j]!]! += 1;
-      if (customers[j]!.x > 0) sampleSpenders.push(customers[j]!);
+      counts[data.slot[j]!]! += 1;
+      if (spendSlot[j]! >= 0) spendCounts[spendSlot[j]!]! += 1;
     }
     let pb: BgNbdParams;
     let gb: GammaGammaParams;
     try {
-      pb = fitBgNbdData(bgNbdData(histories, counts), bg);
-      gb = fitGammaGamma(sampleSpenders, gg);
+      pb = refit.bgnbd(bgNbdReweighted(data, counts));
+      gb = refit.gammaGamma(gammaGammaReweighted(spendData, spendCounts));
     } catch (err) {
       // A resample without any repeat buyer cannot be fitted: it is left out and counted.
       if (!(err instanceof ForecastInputError)) throw err;
@@ -178,7 +196,9 @@ export function repeatForecast(customers: readonly RepeatBuyer[], o: RepeatForec
     }
     fresh.push(expected);
     const cells = empty();
-    for (const c of customers) simulateFuture(draw, pb, gb, c, o.horizons, cells[c.bucket]!);
+    // P(alive) once per distinct history, not per customer.
+    const alive = aliveBySlot(pb, histories);
+    for (let i = 0; i < customers.length; i++) simulateFuture(draw, pb, gb, customers[i]!, alive[data.slot[i]!]!, futures[i]!, cells[customers[i]!.bucket]!);
     sims.push(cells);
   }
   if (sims.length < replicates / 2) {
@@ -205,21 +225,114 @@ export function repeatForecast(customers: readonly RepeatBuyer[], o: RepeatForec
     meanSpend: finite ? meanSpend : null,
     newCustomer,
     buckets,
-    interval: { level, method: 'bootstrap', replicates, seed: o.seed, refitsFailed: failed },
+    interval: { level, method: 'bootstrap', replicates, seed: o.seed, refitsFailed: failed, newton: refit.newton, fallbacks: refit.fallbacks() },
     warnings,
   };
 }
 
+/** The distinct histories in slot order (BgNbdData.slot): x, t_x and T. */
+function slotHistories(d: BgNbdData): { x: Float64Array; tx: Float64Array; T: Float64Array } {
+  const x = new Float64Array(d.distinct);
+  const tx = new Float64Array(d.distinct);
+  const T = new Float64Array(d.distinct);
+  let at = 0;
+  for (const g of d.groups) {
+    for (let i = 0; i < g.w.length; i++, at++) {
+      x[at] = g.x;
+      tx[at] = g.tx[i]!;
+      T[at] = g.T[i]!;
+    }
+  }
+  return { x, tx, T };
+}
+
+/** P(alive) of each distinct history (bgNbdProbabilityAlive's formula, once per history). */
+function aliveBySlot(p: BgNbdParams, h: { x: Float64Array; tx: Float64Array; T: Float64Array }): Float64Array {
+  const out = new Float64Array(h.x.length);
+  for (let s = 0; s < out.length; s++) {
+    const x = h.x[s]!;
+    if (x === 0) {
+      out[s] = 1;
+      continue;
+    }
+    const logOdds = Math.log(p.a) - Math.log(p.b + x - 1) + (p.r + x) * (Math.log(p.alpha + h.T[s]!) - Math.log(p.alpha + h.tx[s]!));
+    out[s] = 1 / (1 + Math.exp(logOdds));
+  }
+  return out;
+}
+
+/** A customer's time left to each horizon after T, and the longest. */
+function futureOf(c: RepeatBuyer, horizons: readonly number[]): { lefts: Float64Array; longest: number } {
+  const lefts = Float64Array.from(horizons, (h) => h - c.T);
+  return { lefts, longest: Math.max(...lefts) };
+}
+
 /**
- * One customer's future under parameters, given their history: active at T with P(alive); then, as the
- * model's posterior says for an active customer, λ ~ Gamma(r + x, α + T), p ~ Beta(a, b + x), and spend
- * per purchase Gamma(p_s, ν) with ν ~ Gamma(q + p_s x, γ + m x). Adds to `cells` per horizon.
+ * The bootstrap's refits (docs/forecasts.md, "Cost"): each starts at the full data's estimate and takes
+ * Newton steps with the observed information there (newtonRefit), on the log-parameters, with the
+ * likelihoods' analytic gradients; a refit that does not converge falls back to the simplex from the
+ * estimate (the refit tolerances and stall rule), as do all of them when the information cannot be
+ * factored.
  */
-function simulateFuture(draw: Draws, p: BgNbdParams, g: GammaGammaParams, c: RepeatBuyer, horizons: readonly number[], cells: { purchases: number; spend: number }[]): void {
-  const lefts = horizons.map((h) => h - c.T);
-  const longest = Math.max(...lefts);
+function bootstrapRefits(data: BgNbdData, bg: BgNbdParams, spendData: GammaGammaData, gg: GammaGammaParams): {
+  bgnbd: (d: BgNbdData) => BgNbdParams; gammaGamma: (d: GammaGammaData) => GammaGammaParams; newton: boolean; fallbacks: () => number;
+} {
+  const logBounds = (l: { min: number; max: number }, n: number): Bounds => ({ lower: new Array<number>(n).fill(Math.log(l.min)), upper: new Array<number>(n).fill(Math.log(l.max)) });
+  const bgFg = (d: BgNbdData): ValueAndGradient => (v) => {
+    const [r, alpha, a, b] = v.map(Math.exp) as [number, number, number, number];
+    const { value, gradient } = bgNbdLogLikelihoodGradient({ r, alpha, a, b }, d);
+    return { value, gradient: [gradient[0] * r, gradient[1] * alpha, gradient[2] * a, gradient[3] * b] };
+  };
+  const ggFg = (d: GammaGammaData): ValueAndGradient => (v) => {
+    const [p, q, gamma] = v.map(Math.exp) as [number, number, number];
+    const { value, gradient } = gammaGammaLogLikelihoodGradient({ p, q, gamma }, d);
+    return { value, gradient: [gradient[0] * p, gradient[1] * q, gradient[2] * gamma] };
+  };
+  const bgAt = [bg.r, bg.alpha, bg.a, bg.b].map(Math.log);
+  const ggAt = [gg.p, gg.q, gg.gamma].map(Math.log);
+  const bgInfo = informationFactor(bgFg(data), bgAt);
+  const ggInfo = informationFactor(ggFg(spendData), ggAt);
+  let fallbacks = 0;
+  return {
+    newton: bgInfo !== null && ggInfo !== null,
+    fallbacks: () => fallbacks,
+    bgnbd: (d) => {
+      if (bgInfo) {
+        const n = newtonRefit(bgFg(d), bgAt, bgInfo.factor, logBounds(BGNBD_BOUNDS, 4));
+        if (n.converged) {
+          const [r, alpha, a, b] = n.x.map(Math.exp) as [number, number, number, number];
+          return { r, alpha, a, b };
+        }
+      }
+      fallbacks++;
+      return fitBgNbdData(d, bg);
+    },
+    gammaGamma: (d) => {
+      if (ggInfo) {
+        const n = newtonRefit(ggFg(d), ggAt, ggInfo.factor, logBounds(GAMMA_GAMMA_BOUNDS, 3));
+        if (n.converged) {
+          const [p, q, gamma] = n.x.map(Math.exp) as [number, number, number];
+          return { p, q, gamma };
+        }
+      }
+      fallbacks++;
+      return refitGammaGammaData(d, gg);
+    },
+  };
+}
+
+/**
+ * One customer's future under parameters, given their history: active at T with P(alive) (`alive`); then,
+ * as the model's posterior says for an active customer, λ ~ Gamma(r + x, α + T), p ~ Beta(a, b + x), and
+ * spend per purchase Gamma(p_s, ν) with ν ~ Gamma(q + p_s x, γ + m x). Adds to `cells` per horizon.
+ */
+function simulateFuture(
+  draw: Draws, p: BgNbdParams, g: GammaGammaParams, c: RepeatBuyer, alive: number, future: { lefts: Float64Array; longest: number },
+  cells: { purchases: number; spend: number }[],
+): void {
+  const { lefts, longest } = future;
   if (longest <= 0) return;
-  if (c.x > 0 && draw.uniform() >= bgNbdProbabilityAlive(p, c)) return;
+  if (c.x > 0 && draw.uniform() >= alive) return;
   const lambda = draw.gamma(p.r + c.x, p.alpha + c.T);
   const drop = draw.beta(p.a, p.b + c.x);
   const nu = c.x > 0 ? draw.gamma(g.q + g.p * c.x, g.gamma + c.meanSpend * c.x) : draw.gamma(g.q, g.gamma);
@@ -228,12 +341,12 @@ function simulateFuture(draw: Draws, p: BgNbdParams, g: GammaGammaParams, c: Rep
     t += draw.exponential(lambda);
     if (t > longest) return;
     const amount = draw.gamma(g.p, nu);
-    lefts.forEach((left, k) => {
-      if (t <= left) {
+    for (let k = 0; k < lefts.length; k++) {
+      if (t <= lefts[k]!) {
         cells[k]!.purchases += 1;
         cells[k]!.spend += amount;
       }
-    });
+    }
     if (draw.uniform() < drop) return;
   }
 }

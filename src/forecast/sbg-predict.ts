@@ -8,6 +8,11 @@
  * every live subscription: one that has paid L cycles has churn probability θ ~ Beta(α, β + L - 1)
  * (the model's posterior given that it renewed L - 1 times), and pays each later cycle with chance
  * 1 - θ until it churns. A quantity's interval is the replicates' quantiles of its future paid cycles.
+ *
+ * Alike subscriptions are drawn together (futureCycles): with θ integrated out, one that has paid L
+ * cycles renews at cycle L + k + 1, having renewed through L + k, with probability
+ * (β + L - 1 + k)/(α + β + L - 1 + k), whatever the others do; so the survivors of each cycle are a
+ * binomial draw from the previous cycle's, and a group costs a few draws per cycle, not per subscription.
  */
 import type { Bound } from './sbg-interval.js';
 import { sbgLogLikelihood, type SbgData, type SbgParams } from './sbg.js';
@@ -69,17 +74,45 @@ export function sbgPredictionIntervals(fit: SbgParams, data: SbgData, quantities
     const beta = Math.exp(mu[1] + l21 * z1 + l22 * z2);
     quantities.forEach((q, k) => {
       let total = 0;
-      for (const s of q) {
-        for (let i = 0; i < s.count; i++) {
-          const theta = draw.beta(alpha, beta + s.paid - 1);
-          for (let cycle = s.paid + 1; cycle <= s.lastCycle; cycle++) {
-            if (draw.uniform() < theta) break;
-            total++;
-          }
-        }
-      }
+      for (const s of q) total += futureCycles(draw, alpha, beta, s);
       sums[k]![r] = total;
     });
   }
   return sums.map((xs) => quantileBound([...xs], level));
+}
+
+/** Below this many alike subscriptions, each is drawn on its own (one uniform), above it the survivors per cycle (binomial). */
+const ONE_BY_ONE = 16;
+
+/**
+ * The future paid cycles of `count` alike live subscriptions under (α, β): the number of cycles
+ * L + 1 .. lastCycle each pays, summed. The same distribution as drawing each one's θ ~ Beta(α, β + L - 1)
+ * and then its renewals: integrated over θ, P(N >= k + 1 | N >= k) = (β' + k)/(α + β' + k) with β' =
+ * β + L - 1, independently across subscriptions.
+ */
+export function futureCycles(draw: Draws, alpha: number, beta: number, s: LiveSubscriptions): number {
+  const cycles = s.lastCycle - s.paid;
+  if (cycles <= 0 || s.count === 0) return 0;
+  const b0 = beta + s.paid - 1;
+  const renew = (k: number) => (b0 + k) / (alpha + b0 + k);
+  let total = 0;
+  if (s.count < ONE_BY_ONE) {
+    // Each subscription: N >= k + 1 while a uniform stays below P(N >= k + 1) = Π renew(j), j <= k.
+    for (let i = 0; i < s.count; i++) {
+      const u = draw.uniform();
+      let tail = 1;
+      for (let k = 0; k < cycles; k++) {
+        tail *= renew(k);
+        if (u >= tail) break;
+        total++;
+      }
+    }
+    return total;
+  }
+  let alive = s.count;
+  for (let k = 0; k < cycles && alive > 0; k++) {
+    alive = draw.binomial(alive, renew(k));
+    total += alive;
+  }
+  return total;
 }

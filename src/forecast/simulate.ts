@@ -59,6 +59,50 @@ export class Draws {
   exponential(rate: number): number {
     return -Math.log(this.uniform()) / rate;
   }
+
+  /**
+   * Binomial(n, p), exactly: while n > 64, Knuth's splitting (the middle order statistic X of n uniforms is
+   * Beta(m, n + 1 - m): the successes, uniforms below p, are all among the m - 1 below X when X >= p,
+   * else they are those m plus the successes among the n - m above X); then inversion, walking the
+   * probabilities from P(0) = (1 - p)^n with one uniform (p <= 1/2 by symmetry, so P(0) >= 2^-64). Its
+   * cost grows with ln n, not n (sbg-predict's replicates draw a cohort's survivors per cycle).
+   */
+  binomial(n: number, p: number): number {
+    if (!Number.isInteger(n) || n < 0 || !(p >= 0 && p <= 1)) throw new RangeError(`binomial(${n}, ${p}): n must be a whole number >= 0 and p in [0, 1]`);
+    if (p > 0.5) return n - this.binomial(n, 1 - p);
+    let successes = 0;
+    while (n > 64 && p > 0) {
+      const m = 1 + (n >> 1);
+      const x = this.beta(m, n + 1 - m);
+      if (x >= p) {
+        n = m - 1;
+        p /= x;
+      } else {
+        successes += m;
+        p = (p - x) / (1 - x);
+        n -= m;
+      }
+    }
+    if (n === 0 || p === 0) return successes;
+    // A split may leave p above 1/2: inverted on the failures instead.
+    if (p > 0.5) return successes + n - this.binomialInversion(n, 1 - p);
+    return successes + this.binomialInversion(n, p);
+  }
+
+  /** Binomial(n, p) for p <= 1/2 and n <= 64 by inversion (P(0) = (1 - p)^n >= 2^-64). */
+  private binomialInversion(n: number, p: number): number {
+    const q = 1 - p;
+    const odds = p / q;
+    let pk = Math.pow(q, n);
+    let u = this.uniform();
+    let k = 0;
+    while (u > pk && k < n) {
+      u -= pk;
+      k++;
+      pk *= (odds * (n - k + 1)) / k;
+    }
+    return k;
+  }
 }
 
 /**

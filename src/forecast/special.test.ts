@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../core/prng.js';
-import { chiSquare1Quantile, lnBeta, lnGamma, logAddExp, normalQuantile } from './special.js';
+import { chiSquare1Quantile, digamma, lnBeta, lnGamma, logAddExp, normalQuantile } from './special.js';
 
 /** ln((n-1)!) by summing logarithms: Γ(n) for whole n, independent of any approximation. */
 function lnFactorialMinus1(n: number): number {
@@ -93,5 +93,22 @@ describe('normal and chi-square quantiles', () => {
       expect(q).toBeGreaterThan(prev);
       prev = q;
     }
+  });
+});
+
+describe('digamma', () => {
+  it('is -Euler-Mascheroni at 1, satisfies the recurrence and is the derivative of lnGamma', () => {
+    // psi(1) = -0.5772156649015329 and psi(1/2) = -gamma - 2 ln 2: exact values.
+    expect(digamma(1)).toBeCloseTo(-0.5772156649015329, 13);
+    expect(digamma(0.5)).toBeCloseTo(-0.5772156649015329 - 2 * Math.LN2, 13);
+    for (const x of [1e-4, 0.3, 2.5, 9.9, 10, 17.2, 450, 1e6]) {
+      // psi(x + 1) = psi(x) + 1/x, relative to the larger term.
+      expect(Math.abs(digamma(x + 1) - digamma(x) - 1 / x)).toBeLessThan(1e-12 * Math.max(1, 1 / x));
+      // The derivative of lnGamma by a central difference (step relative to x; error of order h^2).
+      const h = 1e-5 * x;
+      const fd = (lnGamma(x + h) - lnGamma(x - h)) / (2 * h);
+      expect(Math.abs(digamma(x) - fd)).toBeLessThan(1e-6 * Math.max(1, Math.abs(digamma(x))));
+    }
+    expect(digamma(0)).toBeNaN();
   });
 });
