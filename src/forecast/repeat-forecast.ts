@@ -163,13 +163,7 @@ export function repeatForecast(customers: readonly RepeatBuyer[], o: RepeatForec
   for (let b = 0; b < replicates; b++) {
     // A resample of the customers with replacement, as counts over the distinct histories (the BG/NBD's)
     // and the distinct (x, m) (the Gamma-Gamma's): how many times each is drawn.
-    const counts = new Float64Array(data.distinct);
-    const spendCounts = new Float64Array(spendData.distinct);
-    for (let i = 0; i < customers.length; i++) {
-      const j = Math.floor(draw.uniform() * customers.length);
-      counts[data.slot[j]!]! += 1;
-      if (spendSlot[j]! >= 0) spendCounts[spendSlot[j]!]! += 1;
-    }
+    const { counts, spendCounts } = bootstrapCounts(draw, data.slot, data.distinct, spendSlot, spendData.distinct);
     let pb: BgNbdParams;
     let gb: GammaGammaParams;
     try {
@@ -230,6 +224,24 @@ export function repeatForecast(customers: readonly RepeatBuyer[], o: RepeatForec
   };
 }
 
+/**
+ * A resample of the customers with replacement (customer j drawn each time with chance 1/n), kept as
+ * counts: per slot of `slot` (the BG/NBD's distinct histories) and of `spendSlot` (the Gamma-Gamma's
+ * distinct (x, m); -1 for a customer without a repeat purchase). The counts are multinomial over the
+ * distinct histories with their shares, exactly what resampling the customers one by one gives.
+ */
+export function bootstrapCounts(draw: Draws, slot: Int32Array, distinct: number, spendSlot: Int32Array, spendDistinct: number): { counts: Float64Array; spendCounts: Float64Array } {
+  const counts = new Float64Array(distinct);
+  const spendCounts = new Float64Array(spendDistinct);
+  const n = slot.length;
+  for (let i = 0; i < n; i++) {
+    const j = Math.floor(draw.uniform() * n);
+    counts[slot[j]!]! += 1;
+    if (spendSlot[j]! >= 0) spendCounts[spendSlot[j]!]! += 1;
+  }
+  return { counts, spendCounts };
+}
+
 /** The distinct histories in slot order (BgNbdData.slot): x, t_x and T. */
 function slotHistories(d: BgNbdData): { x: Float64Array; tx: Float64Array; T: Float64Array } {
   const x = new Float64Array(d.distinct);
@@ -274,7 +286,7 @@ function futureOf(c: RepeatBuyer, horizons: readonly number[]): { lefts: Float64
  * estimate (the refit tolerances and stall rule), as do all of them when the information cannot be
  * factored.
  */
-function bootstrapRefits(data: BgNbdData, bg: BgNbdParams, spendData: GammaGammaData, gg: GammaGammaParams): {
+export function bootstrapRefits(data: BgNbdData, bg: BgNbdParams, spendData: GammaGammaData, gg: GammaGammaParams): {
   bgnbd: (d: BgNbdData) => BgNbdParams; gammaGamma: (d: GammaGammaData) => GammaGammaParams; newton: boolean; fallbacks: () => number;
 } {
   const logBounds = (l: { min: number; max: number }, n: number): Bounds => ({ lower: new Array<number>(n).fill(Math.log(l.min)), upper: new Array<number>(n).fill(Math.log(l.max)) });
