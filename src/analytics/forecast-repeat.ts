@@ -130,16 +130,21 @@ async function readBuyers(store: ReportReader, q: RepeatQuery): Promise<Map<stri
     FROM ${from} JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.currency = f.currency AND e.kind = 'sale'${cut('e')}
     WHERE ${where} GROUP BY 1, 2, 3, 4, 5, 6, 7`;
   const orders = await store.query(ordersSql, p.values);
+  if (orders.length === 0) return new Map();
   // Net per customer within each horizon and so far, and what was taken back.
   const p2 = new Params();
-  const cut2 = q.until === undefined ? '' : ` AND e.instant < ${store.sql.instantParam(p2.add, q.until)}`;
+  const until2 = q.until === undefined ? null : store.sql.instantParam(p2.add, q.until);
+  const cut2 = (alias: string) => (until2 === null ? '' : ` AND ${alias}.instant < ${until2}`);
   const sums = q.horizons.map((h, i) => `SUM(CASE WHEN e.instant < ${plusDaysSql('f.first_sale_at', h.days)} THEN e.amount_cents ELSE 0 END) AS h${i}`);
+  // Only the customers the orders found are read back: the same never-subscribed condition, not every customer of the range.
   const where2 = `f.first_sale_at >= ${store.sql.instantParam(p2.add, r.startMs)} AND f.first_sale_at < ${store.sql.instantParam(p2.add, end)}
-    AND f.currency = ${p2.add(q.currency)} AND NOT f.acquired_before${filterSql(filters, f, p2)}`;
+    AND f.currency = ${p2.add(q.currency)} AND NOT f.acquired_before${filterSql(filters, f, p2)}
+    AND NOT EXISTS (SELECT 1 FROM money_events s WHERE s.connection_id = f.connection_id AND s.customer_id = f.customer_id
+      AND s.currency = f.currency AND s.kind = 'sale' AND s.purchase_id IS NOT NULL${cut2('s')})`;
   const money = await store.query(
     `SELECT f.connection_id AS conn, f.customer_id AS cust, ${sums.join(', ')}, SUM(e.amount_cents) AS total,
        SUM(CASE WHEN e.kind = 'sale' THEN 0 ELSE e.amount_cents END) AS reversed
-     FROM ${from} JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.currency = f.currency AND e.kind <> 'decline'${cut2}
+     FROM ${from} JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.currency = f.currency AND e.kind <> 'decline'${cut2('e')}
      WHERE ${where2} GROUP BY 1, 2`,
     p2.values,
   );
