@@ -7,9 +7,9 @@
  * their exact distributions.
  */
 import { describe, expect, it } from 'vitest';
-import { bgNbdData, bgNbdExpectedTransactions, bgNbdLogLikelihood, bgNbdLogLikelihoodGradient, bgNbdReweighted, fitBgNbdData, type BgNbdCustomer, type BgNbdParams } from './bgnbd.js';
-import { fitGammaGamma, gammaGammaData, gammaGammaLogLikelihood, gammaGammaLogLikelihoodGradient, gammaGammaReweighted, type GammaGammaCustomer } from './gamma-gamma.js';
-import { bootstrapCounts, bootstrapRefits } from './repeat-forecast.js';
+import { bgNbdConditionalExpectedTransactions, bgNbdData, bgNbdExpectedTransactions, bgNbdLogLikelihood, bgNbdLogLikelihoodGradient, bgNbdReweighted, fitBgNbdData, type BgNbdCustomer, type BgNbdParams } from './bgnbd.js';
+import { fitGammaGamma, gammaGammaData, gammaGammaExpectedSpend, gammaGammaMeanSpend, gammaGammaLogLikelihood, gammaGammaLogLikelihoodGradient, gammaGammaReweighted, type GammaGammaCustomer } from './gamma-gamma.js';
+import { bootstrapCounts, bootstrapRefits, drawCustomerFuture } from './repeat-forecast.js';
 import { futureCycles } from './sbg-predict.js';
 import { sbgSurvival } from './sbg.js';
 import { Draws, simulateBgNbdCustomers, simulateGammaGammaCustomers } from './simulate.js';
@@ -215,5 +215,44 @@ describe('the draws behind the sBG prediction interval', () => {
     const draws = Array.from({ length: 20000 }, () => futureCycles(draw, p.alpha, p.beta, { count, paid: L, lastCycle: C }));
     const bad = cdfGaps(draws, dist).filter((g) => g.gap > g.tol);
     expect(bad.length, JSON.stringify(bad.slice(0, 3))).toBeLessThanOrEqual(Math.max(1, Math.floor(0.01 * dist.length)));
+  });
+});
+
+describe('a customer\'s simulated future', () => {
+  it.each([
+    [{ x: 0, tx: 0, T: 40, meanSpend: 0 }],
+    [{ x: 3, tx: 200, T: 260, meanSpend: 8000 }],
+    [{ x: 12, tx: 90, T: 300, meanSpend: 5000 }],
+    [{ x: 250, tx: 350, T: 360, meanSpend: 2000 }],
+    // So many purchases that P(none by a horizon) underflows: λ is drawn and the purchases counted.
+    [{ x: 1500, tx: 355, T: 360, meanSpend: 1000 }],
+  ])('averages to E[Y(t) | history] and its expected spend at each horizon (%o)', (c) => {
+    const p = { r: 0.8, alpha: 100, a: 0.8, b: 2.5 };
+    const g = { p: 6, q: 4, gamma: 15000 };
+    const horizons = [731, 183, 365];
+    const draw = new Draws(c.x + 1);
+    const R = 20000;
+    const sums = horizons.map(() => ({ n: 0, n2: 0, s: 0, s2: 0 }));
+    for (let r = 0; r < R; r++) {
+      drawCustomerFuture(draw, p, g, { ...c, bucket: 0 }, horizons).forEach((cell, k) => {
+        const a = sums[k]!;
+        a.n += cell.purchases;
+        a.n2 += cell.purchases ** 2;
+        a.s += cell.spend;
+        a.s2 += cell.spend ** 2;
+      });
+    }
+    const m = c.x > 0 ? gammaGammaExpectedSpend(g, c) : gammaGammaMeanSpend(g);
+    horizons.forEach((h, k) => {
+      const a = sums[k]!;
+      const left = h - c.T;
+      const expected = left > 0 ? bgNbdConditionalExpectedTransactions(p, c, left) : 0;
+      const mean = a.n / R;
+      const se = Math.sqrt(Math.max(a.n2 / R - mean * mean, 1e-12) / R);
+      expect(Math.abs(mean - expected), `horizon ${h}: ${mean} against ${expected}`).toBeLessThanOrEqual(3.29 * se + 1e-12);
+      const spend = a.s / R;
+      const seS = Math.sqrt(Math.max(a.s2 / R - spend * spend, 1e-12) / R);
+      expect(Math.abs(spend - expected * m), `horizon ${h} spend: ${spend} against ${expected * m}`).toBeLessThanOrEqual(3.29 * seS + 1e-9);
+    });
   });
 });

@@ -12,7 +12,7 @@
  * what each purchase costs). Its bounds are the replicates' quantiles. Deterministic for a seed.
  */
 import {
-  BGNBD_BOUNDS, bgNbdConditionalExpectedTransactions, bgNbdData, bgNbdExpectedTransactions, bgNbdLogLikelihoodGradient, bgNbdReweighted, fitBgNbdData,
+  BGNBD_BOUNDS, bgNbdConditionalExpectedTransactions, bgNbdData, bgNbdExpectedTransactions, bgNbdLogLikelihoodGradient, bgNbdProbabilityAlive, bgNbdReweighted, fitBgNbdData,
   type BgNbdCustomer, type BgNbdData, type BgNbdFit, type BgNbdParams,
 } from './bgnbd.js';
 import { ForecastInputError } from './errors.js';
@@ -192,7 +192,12 @@ export function repeatForecast(customers: readonly RepeatBuyer[], o: RepeatForec
     const cells = empty();
     // P(alive) once per distinct history, not per customer.
     const alive = aliveBySlot(pb, histories);
-    for (let i = 0; i < customers.length; i++) simulateFuture(draw, pb, gb, customers[i]!, alive[data.slot[i]!]!, futures[i]!, cells[customers[i]!.bucket]!);
+    const lnAlphaT = histories.T.map((T) => Math.log(pb.alpha + T));
+    const lnAlphaH = Float64Array.from(o.horizons, (h) => Math.log(pb.alpha + h));
+    for (let i = 0; i < customers.length; i++) {
+      const slot = data.slot[i]!;
+      simulateFuture(draw, pb, gb, customers[i]!, alive[slot]!, futures[i]!, lnAlphaT[slot]!, lnAlphaH, cells[customers[i]!.bucket]!);
+    }
     sims.push(cells);
   }
   if (sims.length < replicates / 2) {
@@ -273,10 +278,15 @@ function aliveBySlot(p: BgNbdParams, h: { x: Float64Array; tx: Float64Array; T: 
   return out;
 }
 
-/** A customer's time left to each horizon after T, and the longest. */
-function futureOf(c: RepeatBuyer, horizons: readonly number[]): { lefts: Float64Array; longest: number } {
-  const lefts = Float64Array.from(horizons, (h) => h - c.T);
-  return { lefts, longest: Math.max(...lefts) };
+/** A customer's open horizons (those after T), ascending: each one's index among the horizons, and its length from the first purchase. */
+interface Future {
+  horizon: Int32Array;
+  length: Float64Array;
+}
+
+function futureOf(c: RepeatBuyer, horizons: readonly number[]): Future {
+  const open = horizons.map((h, k) => [h, k] as const).filter(([h]) => h - c.T > 0).sort((a, b) => a[0] - b[0]);
+  return { horizon: Int32Array.from(open, ([, k]) => k), length: Float64Array.from(open, ([h]) => h) };
 }
 
 /**
@@ -334,31 +344,91 @@ export function bootstrapRefits(data: BgNbdData, bg: BgNbdParams, spendData: Gam
 }
 
 /**
- * One customer's future under parameters, given their history: active at T with P(alive) (`alive`); then,
- * as the model's posterior says for an active customer, λ ~ Gamma(r + x, α + T), p ~ Beta(a, b + x), and
- * spend per purchase Gamma(p_s, ν) with ν ~ Gamma(q + p_s x, γ + m x). Adds to `cells` per horizon.
+ * One customer's future under parameters, given their history (docs/forecasts.md, "Simulation"): active at
+ * T with P(alive) (`alive`, of their distinct history); then, as the model's posterior says for an active
+ * customer, λ ~ Gamma(r + x, α + T) and p ~ Beta(a, b + x), purchases as a Poisson process with rate λ,
+ * dropping out after each with chance p, each purchase's amount Gamma(p_s, ν) with ν ~ Gamma(q + p_s x,
+ * γ + m x). Drawn through the marginals, which have the same distribution: the purchases the Poisson
+ * process would make by each horizon are negative binomial (λ integrated out; after k of them by one
+ * horizon, λ's posterior is Gamma(r + x + k, α + that horizon)), the purchases up to and including the
+ * drop-out beta-geometric (P(G > g) = Π_{j<g} (b + x + j)/(a + b + x + j), p integrated out), the
+ * purchases made by a horizon min(K, G), and the amounts of n purchases Gamma(n p_s, ν). Adds to `cells`
+ * per horizon. `lnAlphaT` is ln(α + T), `lnAlphaH[k]` ln(α + horizon k) (horizons from the first purchase).
  */
 function simulateFuture(
-  draw: Draws, p: BgNbdParams, g: GammaGammaParams, c: RepeatBuyer, alive: number, future: { lefts: Float64Array; longest: number },
+  draw: Draws, p: BgNbdParams, g: GammaGammaParams, c: RepeatBuyer, alive: number, future: Future, lnAlphaT: number, lnAlphaH: Float64Array,
   cells: { purchases: number; spend: number }[],
 ): void {
-  const { lefts, longest } = future;
-  if (longest <= 0) return;
+  const open = future.horizon.length;
+  if (open === 0) return;
   if (c.x > 0 && draw.uniform() >= alive) return;
-  const lambda = draw.gamma(p.r + c.x, p.alpha + c.T);
-  const drop = draw.beta(p.a, p.b + c.x);
-  const nu = c.x > 0 ? draw.gamma(g.q + g.p * c.x, g.gamma + c.meanSpend * c.x) : draw.gamma(g.q, g.gamma);
-  let t = 0;
-  for (;;) {
-    t += draw.exponential(lambda);
-    if (t > longest) return;
-    const amount = draw.gamma(g.p, nu);
-    for (let k = 0; k < lefts.length; k++) {
-      if (t <= lefts[k]!) {
-        cells[k]!.purchases += 1;
-        cells[k]!.spend += amount;
-      }
-    }
-    if (draw.uniform() < drop) return;
+  // The Poisson process's purchases by each open horizon, cumulative.
+  const made = new Array<number>(open);
+  let k = 0;
+  let lnFrom = lnAlphaT;
+  let from = c.T;
+  for (let j = 0; j < open; j++) {
+    const lnTo = lnAlphaH[future.horizon[j]!]!;
+    k += negativeBinomial(draw, p.r + c.x + k, lnFrom - lnTo, p.alpha + from, future.length[j]! - from);
+    made[j] = k;
+    lnFrom = lnTo;
+    from = future.length[j]!;
   }
+  if (k === 0) return;
+  // G = min(the purchase that ends with a drop-out, k): only whether it comes before k matters.
+  const u = draw.uniform();
+  const b = p.b + c.x;
+  const ab = p.a + p.b + c.x;
+  let last = 1;
+  let tail = 1;
+  while (last < k) {
+    tail *= (b + last - 1) / (ab + last - 1);
+    if (u >= tail) break;
+    last++;
+  }
+  const nu = c.x > 0 ? draw.gamma(g.q + g.p * c.x, g.gamma + c.meanSpend * c.x) : draw.gamma(g.q, g.gamma);
+  let before = 0;
+  let spend = 0;
+  for (let j = 0; j < open; j++) {
+    const bought = Math.min(made[j]!, last);
+    if (bought > before) spend += draw.gamma(g.p * (bought - before), nu);
+    before = bought;
+    const cell = cells[future.horizon[j]!]!;
+    cell.purchases += bought;
+    cell.spend += spend;
+  }
+}
+
+/**
+ * The purchases of a Poisson process in a span of length `span` whose rate is Gamma(shape, rate): negative
+ * binomial, P(0) = π^shape with ln π = `lnP0PerShape` = ln(rate/(rate + span)), P(k + 1) = P(k) (shape + k)/(k + 1) (1 - π),
+ * walked with one uniform. When P(0) would underflow (a heavy buyer far ahead), λ is drawn and the
+ * purchases counted by their exponential gaps instead.
+ */
+function negativeBinomial(draw: Draws, shape: number, lnP0PerShape: number, rate: number, span: number): number {
+  const lnP0 = shape * lnP0PerShape;
+  if (lnP0 < -600) {
+    const lambda = draw.gamma(shape, rate);
+    let n = 0;
+    for (let t = draw.exponential(lambda); t <= span; t += draw.exponential(lambda)) n++;
+    return n;
+  }
+  const q = -Math.expm1(lnP0PerShape);
+  let pk = Math.exp(lnP0);
+  let u = draw.uniform();
+  let n = 0;
+  while (u > pk && pk > 0) {
+    u -= pk;
+    pk *= ((shape + n) / (n + 1)) * q;
+    n++;
+  }
+  return n;
+}
+
+/** One draw of a customer's purchases and spend by each horizon under parameters (the replicates' simulation, for tests). */
+export function drawCustomerFuture(draw: Draws, p: BgNbdParams, g: GammaGammaParams, c: RepeatBuyer, horizons: readonly number[]): { purchases: number; spend: number }[] {
+  const cells = horizons.map(() => ({ purchases: 0, spend: 0 }));
+  const alive = c.x > 0 ? bgNbdProbabilityAlive(p, c) : 1;
+  simulateFuture(draw, p, g, c, alive, futureOf(c, horizons), Math.log(p.alpha + c.T), Float64Array.from(horizons, (h) => Math.log(p.alpha + h)), cells);
+  return cells;
 }
