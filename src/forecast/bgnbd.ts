@@ -15,6 +15,7 @@
 import { ForecastInputError } from './errors.js';
 import { LIKELIHOOD_STALL, maximizeLogLikelihood, REFIT_TOLERANCE, type FitDiagnostics } from './optimize.js';
 import { digamma, lnBeta, lnGamma, logAddExp } from './special.js';
+import { splitWeights } from './weights.js';
 
 export interface BgNbdParams {
   r: number;
@@ -149,20 +150,14 @@ export function bgNbdData(customers: readonly BgNbdCustomer[], counts?: ArrayLik
  * distinct histories. Throws like bgNbdData when no customer, or no repeat transaction, is left.
  */
 export function bgNbdReweighted(d: BgNbdData, weights: Float64Array): BgNbdData {
-  if (weights.length !== d.distinct) throw new RangeError(`weights has ${weights.length} entries for ${d.distinct} distinct histories`);
-  let at = 0;
+  const split = splitWeights(weights, d.groups.map((g) => g.T));
   let sx = 0;
   let sT = 0;
   let total = 0;
-  const groups = d.groups.map((g) => {
-    const w = weights.subarray(at, at + g.w.length);
-    at += g.w.length;
-    let count = 0;
-    for (let i = 0; i < w.length; i++) {
-      count += w[i]!;
-      sT += w[i]! * g.T[i]!;
-    }
+  const groups = d.groups.map((g, k) => {
+    const { w, count, dot } = split[k]!;
     sx += count * g.x;
+    sT += dot;
     total += count;
     return { ...g, w, count };
   });

@@ -12,6 +12,7 @@
 import { ForecastInputError } from './errors.js';
 import { LIKELIHOOD_STALL, maximizeLogLikelihood, REFIT_TOLERANCE, type FitDiagnostics } from './optimize.js';
 import { digamma, lnGamma } from './special.js';
+import { splitWeights } from './weights.js';
 
 export interface GammaGammaParams {
   p: number;
@@ -96,20 +97,12 @@ export function gammaGammaData(customers: readonly GammaGammaCustomer[]): GammaG
  * bootstrap replicate's. Shares the data's arrays. Throws when no customer is left.
  */
 export function gammaGammaReweighted(d: GammaGammaData, weights: Float64Array): GammaGammaData {
-  if (weights.length !== d.distinct) throw new RangeError(`weights has ${weights.length} entries for ${d.distinct} distinct (x, m)`);
-  let at = 0;
+  const split = splitWeights(weights, d.groups.map((g) => g.lnM));
   let total = 0;
-  const groups = d.groups.map((g) => {
-    const w = weights.subarray(at, at + g.m.length);
-    at += g.m.length;
-    let count = 0;
-    let sumLnM = 0;
-    for (let i = 0; i < w.length; i++) {
-      count += w[i]!;
-      sumLnM += w[i]! * g.lnM[i]!;
-    }
+  const groups = d.groups.map((g, k) => {
+    const { w, count, dot } = split[k]!;
     total += count;
-    return { ...g, w, count, sumLnM };
+    return { ...g, w, count, sumLnM: dot };
   });
   if (total === 0) throw new ForecastInputError('customers', 'no customer to fit', 'Give each customer\'s number of transactions and mean spend.');
   return { ...d, groups, customers: total };
