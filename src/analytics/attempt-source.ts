@@ -59,6 +59,31 @@ export async function allConnectionIds(store: ReportReader): Promise<string[]> {
   return (await store.query('SELECT connection_id FROM connections ORDER BY connection_id')).map((r) => String(r.connection_id));
 }
 
+/**
+ * Consecutive instant ranges (bounds, ascending: range i is [bounds[i], bounds[i+1])) split into the whole
+ * UTC days inside each (`covered`: days [from, to) of range i; none unless `days`) and the rest
+ * (`ledgerRanges`: half-open instant ranges, merged), which are exactly the parts of the UTC days
+ * `ledgerDays` inside [first bound, last bound).
+ */
+export function splitDays(b: readonly number[], days: boolean): { covered: { i: number; from: number; to: number }[]; ledgerRanges: [number, number][]; ledgerDays: number[] } {
+  if (b.length < 2) throw new RangeError('splitDays: at least one range');
+  const covered: { i: number; from: number; to: number }[] = [];
+  const edges: [number, number][] = [];
+  for (let i = 0; i + 1 < b.length; i++) {
+    const start = b[i] as number;
+    const end = b[i + 1] as number;
+    const from = days ? Math.ceil(start / DAY) : 0;
+    const to = days ? Math.floor(end / DAY) : 0;
+    if (from < to) {
+      covered.push({ i, from, to });
+      edges.push([start, from * DAY], [to * DAY, end]);
+    } else edges.push([start, end]);
+  }
+  const ledgerRanges = merged(edges);
+  const ledgerDays = !days ? [] : [...new Set(ledgerRanges.flatMap(([s, e]) => Array.from({ length: Math.floor((e - 1) / DAY) - Math.floor(s / DAY) + 1 }, (_, k) => Math.floor(s / DAY) + k)))];
+  return { covered, ledgerRanges, ledgerDays };
+}
+
 /** The source subquery (see the header); filters go on its alias, with eventCol. */
 export function attemptSourceSql(store: ReportReader, p: Params, q: AttemptSourceQuery): string {
   const d = store.sql;
@@ -69,19 +94,7 @@ export function attemptSourceSql(store: ReportReader, p: Params, q: AttemptSourc
   const currency = (col: string) => (q.currency !== undefined ? ` AND ${col} = ${p.add(q.currency)}` : '');
   const at = (ms: number) => d.instantParam(p.add, ms);
   // Range i covers the UTC days [first[i], end[i]) whole; the rest of it comes from the ledger.
-  const covered: { i: number; from: number; to: number }[] = [];
-  const edges: [number, number][] = [];
-  for (let i = 0; i + 1 < b.length; i++) {
-    const start = b[i] as number;
-    const end = b[i + 1] as number;
-    const from = q.days ? Math.ceil(start / DAY) : 0;
-    const to = q.days ? Math.floor(end / DAY) : 0;
-    if (from < to) {
-      covered.push({ i, from, to });
-      edges.push([start, from * DAY], [to * DAY, end]);
-    } else edges.push([start, end]);
-  }
-  const ledgerRanges = merged(edges);
+  const { covered, ledgerRanges, ledgerDays } = splitDays(b, q.days);
   /** The range index of a row: a CASE on the ranges' starts (`at` adds a start as it is written). */
   const rangeOf = (col: string, starts: { i: number; at: () => string }[]) =>
     starts.length === 1 ? String(starts[0]?.i) : `CASE ${[...starts].reverse().map((s) => `WHEN ${col} >= ${s.at()} THEN ${s.i}`).join(' ')} END`;
@@ -89,8 +102,7 @@ export function attemptSourceSql(store: ReportReader, p: Params, q: AttemptSourc
   if (ledgerRanges.length > 0) {
     const ledgerStarts = b.slice(0, -1).map((ms, i) => ({ i, at: () => at(ms) }));
     // The edges are exactly the parts of their UTC days inside [first bound, last bound): the dialect's cheapest test.
-    const days = !q.days ? [] : [...new Set(ledgerRanges.flatMap(([s, e]) => Array.from({ length: Math.floor((e - 1) / DAY) - Math.floor(s / DAY) + 1 }, (_, k) => Math.floor(s / DAY) + k)))];
-    const where = q.days ? d.inDayParts(p.add, 'x.instant', b[0] as number, b[b.length - 1] as number, days, ledgerRanges) : `x.instant >= ${at(b[0] as number)} AND x.instant < ${at(b[b.length - 1] as number)}`;
+    const where = q.days ? d.inDayParts(p.add, 'x.instant', b[0] as number, b[b.length - 1] as number, ledgerDays, ledgerRanges) : `x.instant >= ${at(b[0] as number)} AND x.instant < ${at(b[b.length - 1] as number)}`;
     const cols = q.days ? 'x.connection_id, x.currency, x.kind, x.merchant_id, x.card_brand, x.billing_cycle, x.recycle_number, x.reason' : 'x.*';
     parts.push(
       `SELECT ${rangeOf('x.instant', ledgerStarts)} AS p, ${cols}, 1 AS n, x.amount_cents AS cents FROM money_events x

@@ -7,16 +7,17 @@
  * sale; a customer's first sale), and every local midnight of every zone is a 15-minute boundary of UTC,
  * so a viewer-zone range or period is a whole number of slots.
  */
-import { emptyTotals, TOTAL_COLUMNS, TOTALS } from '../ledger/index.js';
+import { TOTAL_COLUMNS, TOTALS } from '../ledger/index.js';
 import type { ReportReader } from '../store/store.js';
 import { filterSql, Params } from './sql.js';
-import { NOT_GROUPED, type TotalsByBucket, type TotalsQuery } from './totals.js';
+import { NOT_GROUPED, slot, type TotalsByBucket, type TotalsQuery } from './totals.js';
+import { groupId, groupOf } from './dimensions.js';
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
-/** True when the slot aggregate answers a totals query: event basis, no breakdown but the connection. */
+/** True when the slot aggregate answers a totals query: event basis, no breakdown or filter but the connection. */
 export function slotsAnswer(q: Pick<TotalsQuery, 'basis' | 'filters' | 'groupBy'>): boolean {
-  return q.basis === 'event' && !q.groupBy && q.filters.every((f) => f.dimension === 'connection');
+  return q.basis === 'event' && (!q.groupBy || q.groupBy === 'connection') && q.filters.every((f) => f.dimension === 'connection');
 }
 
 /** readTotals over the slot table: event basis, no breakdown but the connection. */
@@ -26,17 +27,18 @@ export async function readTotalsFromSlots(store: ReportReader, q: TotalsQuery): 
   }
   const p = new Params();
   const bucket = q.bucket('s.slot', p);
+  // Grouped by the connection: an order and a customer are of one connection, so its slots' counts are the group's.
+  const grouped = q.groupBy === 'connection';
   const rows = await store.query(
-    `SELECT ${bucket} AS bucket, ${TOTALS.map((name) => `SUM(${TOTAL_COLUMNS[name]}) AS "${name}"`).join(', ')}
+    `SELECT ${bucket} AS bucket, ${grouped ? 's.connection_id' : 'NULL'} AS grp, ${TOTALS.map((name) => `SUM(${TOTAL_COLUMNS[name]}) AS "${name}"`).join(', ')}
      FROM event_slots s WHERE s.slot >= ${store.sql.instantParam(p.add, q.startMs)} AND s.slot < ${store.sql.instantParam(p.add, q.endMs)} AND s.currency = ${p.add(q.currency)}${filterSql(q.filters, () => 's.connection_id', p)}
-     GROUP BY 1`,
+     GROUP BY 1, 2`,
     p.values,
   );
   const out: TotalsByBucket = new Map();
   for (const r of rows) {
-    const t = emptyTotals();
-    for (const name of TOTALS) t[name] = n(r[name]);
-    out.set(String(r.bucket), new Map([[NOT_GROUPED, t]]));
+    const t = slot(out, String(r.bucket), grouped ? groupId(groupOf('connection', null, r.grp)) : NOT_GROUPED);
+    for (const name of TOTALS) t[name] += n(r[name]);
   }
   return out;
 }

@@ -8,6 +8,7 @@ import { compareFigures, figuresOf, type ComparedFigures, type Figures } from '.
 import { checkReportRange, instantRange, periodKey, periodsOf, previousRange, type Period } from './range.js';
 import type { Basis } from './sql.js';
 import { readTotalsFromSlots, slotsAnswer } from './summary-aggregate.js';
+import { daysAnswer, readTotalsFromDays } from './totals-days.js';
 import { emptyTotals, NOT_GROUPED, readTotals, type TotalsByBucket, type TotalsQuery } from './totals.js';
 import type { ReportWarning } from './coverage.js';
 import { compareMargin, costWarnings, emptyCostTotals, marginOf, readCostTotals, type ComparedMargin, type CostTotalsByBucket, type MarginFigures } from './margin.js';
@@ -78,8 +79,11 @@ export interface TotalsSource {
 }
 
 async function totalsOf(store: ReportReader, q: TotalsQuery, o: TotalsSource): Promise<TotalsByBucket> {
-  const source = o.source ?? (slotsAnswer(q) && !(await store.aggregatesBehind()) ? 'aggregate' : 'ledger');
-  return source === 'aggregate' ? readTotalsFromSlots(store, q) : readTotals(store, q);
+  // A breakdown by a dimension other than the connection reads breakdown_days (totals-days.ts).
+  const days = !slotsAnswer(q) && daysAnswer(q);
+  const source = o.source ?? ((slotsAnswer(q) || days) && !(await store.aggregatesBehind()) ? 'aggregate' : 'ledger');
+  if (source === 'ledger') return readTotals(store, q);
+  return days ? readTotalsFromDays(store, q) : readTotalsFromSlots(store, q);
 }
 
 /** Every group the totals hold, in order ([groupId, group]); the one group, null, when not grouped. */
@@ -111,6 +115,7 @@ export async function summaryReport(store: ReportReader, q: RangeQuery, o: Total
     bucket: (expr, p) => `CASE WHEN ${expr} >= ${store.sql.instantParam(p.add, cur.startMs)} THEN 'cur' ELSE 'prev' END`,
     filters: q.filters ?? [],
     groupBy: q.groupBy ?? null,
+    bounds: [prev.startMs, cur.startMs, cur.endMs],
   };
   const totals = await totalsOf(store, tq, o);
   const costs = q.margin ? await readCostTotals(store, tq) : null;
@@ -169,6 +174,8 @@ export async function seriesReport(store: ReportReader, q: RangeQuery & { by: Pe
     bucket: (expr, p) => store.sql.periodStartInRange(p.add, expr, zone, q.by, r.startMs, r.endMs),
     filters: q.filters ?? [],
     groupBy: q.groupBy ?? null,
+    // Each period's first instant (the first clipped to the range).
+    bounds: [r.startMs, ...periodsOf(q.from, q.to, q.by).slice(1).map((period) => instantRange(period.start, period.start, zone).startMs), r.endMs],
   };
   const totals = await totalsOf(store, tq, o);
   const costs = q.margin ? await readCostTotals(store, tq) : null;

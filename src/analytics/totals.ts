@@ -21,12 +21,19 @@ export interface TotalsQuery {
   bucket: (instantExpr: string, p: Params) => string;
   filters: readonly Filter[];
   groupBy: Dimension | null;
+  /**
+   * Where the bucket changes, ascending, from startMs to endMs: each bucket is a union of the ranges
+   * between consecutive bounds. Given, a breakdown may read whole UTC days inside each range from
+   * breakdown_days (totals-days.ts); absent, only the ledger answers.
+   */
+  bounds?: readonly number[];
 }
 
 /** bucket -> group (groupId) -> totals. */
 export type TotalsByBucket = Map<string, Map<string, Totals>>;
 
-function slot(out: TotalsByBucket, bucket: string, group: string): Totals {
+/** The totals of a bucket and group, added to `out` when new. */
+export function slot(out: TotalsByBucket, bucket: string, group: string): Totals {
   let g = out.get(bucket);
   if (!g) out.set(bucket, (g = new Map()));
   let t = g.get(group);
@@ -96,6 +103,14 @@ export async function readTotals(store: ReportReader, q: TotalsQuery): Promise<T
       WHERE NOT o.began OR h.order_id IS NULL GROUP BY 1, 2, 3`;
     for (const r of await store.query(sql, p.values)) slot(out, String(r.bucket), key(r)).orders += n(r.orders);
   }
+  await readNewCustomers(store, q, out);
+  return out;
+}
+
+/** Adds the new-customer counts of a window, per bucket and group, to `out`. */
+export async function readNewCustomers(store: ReportReader, q: TotalsQuery, out: TotalsByBucket): Promise<void> {
+  const instant = (p: Params, ms: number) => store.sql.instantParam(p.add, ms);
+  const key = (r: Record<string, unknown>) => (q.groupBy ? groupId(groupOf(q.groupBy, r.grp_conn, r.grp)) : NOT_GROUPED);
   {
     // New customers (MEASURES.newCustomers): by the customer's first sale (facts), whatever the basis;
     // breakdowns by first touch; a customer is of their first sale's currency.
@@ -114,5 +129,4 @@ export async function readTotals(store: ReportReader, q: TotalsQuery): Promise<T
       else t.newCustomers += n(r.customers);
     }
   }
-  return out;
 }

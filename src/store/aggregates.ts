@@ -13,6 +13,7 @@
 import { DAY } from '../core/time.js';
 import { addEvent, EVENT_MEASURES, FIRST_SALE_MEASURES, kindSql, TOTAL_COLUMNS, measureSql, MEASURES, moneySql, netOf, TOTALS, type TotalName } from '../ledger/index.js';
 import { rebuildAttemptDaysSql } from './attempt-days.js';
+import { rebuildBreakdownDaysSql } from './breakdown-days.js';
 import { ageDaysSql, type SqlDialect } from './dialect.js';
 import type { StoreContext } from './driver.js';
 import { rebuildOrderFirstSalesSql } from './order-first-sales.js';
@@ -212,6 +213,7 @@ export function rebuildAggregatesSql(d: SqlDialect, byConnection: boolean): stri
     ...rebuildMidMonthsSql(d, byConnection),
     ...rebuildRebillSavesSql(byConnection),
     ...rebuildChargebackSalesSql(byConnection),
+    ...rebuildBreakdownDaysSql(d, byConnection),
   ];
 }
 

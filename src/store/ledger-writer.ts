@@ -10,6 +10,7 @@ import { applyAttemptDays, ATTEMPT_RETURNING, attemptFactsOf, type AttemptFacts 
 import { applyMidMonths } from './mid-months.js';
 import { keepRebillSaves } from './rebill-saves.js';
 import { keepChargebackSales } from './chargeback-sales.js';
+import { applyBreakdownDays, BREAKDOWN_RETURNING } from './breakdown-days.js';
 import { dedupeByKey, idList, type StoreContext } from './driver.js';
 import { Facts, small } from './facts.js';
 import { keepOrderFirstSales } from './order-first-sales.js';
@@ -33,7 +34,7 @@ function factCustomers(removed: Owned[], added: Owned[]): Set<number> {
 }
 
 /** A ledger event as a delete returns it (instant in epoch ms). */
-type RemovedEvent = EventFacts & AttemptFacts & { customer_id: number | null; order_id: string | null; purchase_id: string | null; transaction_id: number | null };
+type RemovedEvent = EventFacts & AttemptFacts & { customer_id: number | null; order_id: string | null; purchase_id: string | null; transaction_id: number | null } & Partial<Record<string, unknown>>;
 
 const asRemoved = (r: Row): RemovedEvent => ({
   kind: String(r.kind) as MoneyEvent['kind'],
@@ -46,6 +47,12 @@ const asRemoved = (r: Row): RemovedEvent => ({
   purchase_id: r.purchase_id === null || r.purchase_id === undefined ? null : String(r.purchase_id),
   transaction_id: r.transaction_id === null || r.transaction_id === undefined ? null : Number(r.transaction_id),
   ...attemptFactsOf(r),
+  // breakdown_days' dimensions (the MID and cycle are read above).
+  campaign_id: r.campaign_id ?? null,
+  product_id: r.product_id ?? null,
+  aff_id: r.aff_id ?? null,
+  source_value1: r.source_value1 ?? null,
+  coupon_code: r.coupon_code ?? null,
 });
 
 export class SqlLedgerWriter implements LedgerWriter {
@@ -63,7 +70,7 @@ export class SqlLedgerWriter implements LedgerWriter {
 
   /** What a deleted ledger event returns for the pre-aggregate deltas. */
   private get returning(): string {
-    return ` RETURNING customer_id, kind, ${this.db.sql.epochMs('instant')} AS instant, amount_cents, is_initial, order_id, purchase_id, transaction_id, currency, ${ATTEMPT_RETURNING}`;
+    return ` RETURNING customer_id, kind, ${this.db.sql.epochMs('instant')} AS instant, amount_cents, is_initial, order_id, purchase_id, transaction_id, currency, ${ATTEMPT_RETURNING}, ${BREAKDOWN_RETURNING}`;
   }
 
   async writePage(w: PageWrite): Promise<void> {
@@ -235,6 +242,7 @@ export class SqlLedgerWriter implements LedgerWriter {
       }
       const removed = (await this.db.query(del + this.returning, [connectionId])).map(asRemoved);
       await this.eventsChanged(connectionId, removed, [], new SlotDeltas());
+      await applyBreakdownDays(this.ctx, connectionId, removed, []);
       const customers = new Set(stale.filter((r) => r.customer_id !== null).map((r) => Number(r.customer_id)));
       if (customers.size > 0) await this.facts.touch(connectionId, customers, upkeep === 'deferFacts');
     }
@@ -272,7 +280,8 @@ export class SqlLedgerWriter implements LedgerWriter {
     if (extra.length > 0) removed.push(...(await this.db.query(byEvent + this.returning, eventIds)).map(asRemoved));
     for (const r of removed) if (r.customer_id !== null) customers.add(r.customer_id);
     // Orders: read between the delete and the insert, so old and new first sales both follow from it.
-    const { slots, first, moved } = await this.ledgerLookups(connectionId, removed, evRows);
+    const { slots, first, moved, looked, stored } = await this.ledgerLookups(connectionId, removed, evRows);
+    await applyBreakdownDays(this.ctx, connectionId, removed, evRows, { looked, stored });
     if (evRows.length > 0) await this.db.insert(MONEY_EVENTS, evRows, cid);
     for (const e of evRows) if (e.customer_id !== null) customers.add(e.customer_id);
     await this.eventsChanged(connectionId, removed, evRows, slots, first);
@@ -286,7 +295,11 @@ export class SqlLedgerWriter implements LedgerWriter {
    * first sale to that of their new one; and the first sale of every customer with facts among these
    * events (eventsChanged). Called after the removals, before the additions are stored.
    */
-  private async ledgerLookups(connectionId: string, removed: RemovedEvent[], added: MoneyEvent[]): Promise<{ slots: SlotDeltas; first: Map<number, FirstSale>; moved: Map<string, number | null> }> {
+  private async ledgerLookups(
+    connectionId: string,
+    removed: RemovedEvent[],
+    added: MoneyEvent[],
+  ): Promise<{ slots: SlotDeltas; first: Map<number, FirstSale>; moved: Map<string, number | null>; looked: Set<string>; stored: Set<string> }> {
     const d = new SlotDeltas();
     // Orders whose first sale moves: the new one (epoch ms), or null with no sale left (order-first-sales.ts).
     const moved = new Map<string, number | null>();
@@ -327,7 +340,9 @@ export class SqlLedgerWriter implements LedgerWriter {
         if (!currencyOf.has(String(r.id))) currencyOf.set(String(r.id), String(r.c));
       } else first.set(Number(r.id), { ms: Number(r.m), currency: String(r.c), acquiredBefore: r.b === true });
     }
-    if (lookup.length === 0) return { slots: d, first, moved };
+    // The orders read back, and those of them with sales left (breakdown-days.ts reads no others again).
+    const known = { looked: new Set(lookup), stored: new Set(rest.keys()) };
+    if (lookup.length === 0) return { slots: d, first, moved, ...known };
     for (const o of orders) {
       const before = Math.min(rest.get(o) ?? Infinity, gone.get(o) ?? Infinity);
       const after = Math.min(rest.get(o) ?? Infinity, come.get(o) ?? Infinity);
@@ -337,7 +352,7 @@ export class SqlLedgerWriter implements LedgerWriter {
       if (before !== Infinity) d.count('orders', { ms: before, currency }, -1);
       if (after !== Infinity) d.count('orders', { ms: after, currency }, 1);
     }
-    return { slots: d, first, moved };
+    return { slots: d, first, moved, ...known };
   }
 
   /**

@@ -368,6 +368,20 @@ export const MID_MONTHS = table('mid_months', ['connection_id', 'currency', 'mon
   events: 'bigint',
   cents: 'bigint',
 });
+/**
+ * Every event measure and the orders figure per connection, currency, UTC day, breakdown dimension and
+ * value (breakdown-days.ts; migration 20): what a breakdown by one dimension reads for the whole UTC days of
+ * its range. Absent values are stored as -1 (num_value) and U+0001 (text_value).
+ */
+export const BREAKDOWN_DAYS = table('breakdown_days', ['connection_id', 'currency', 'day', 'dimension', 'num_value', 'text_value'], {
+  connection_id: 'text',
+  currency: 'text',
+  day: 'int',
+  dimension: 'text',
+  num_value: 'bigint',
+  text_value: 'text',
+  ...Object.fromEntries([...EVENT_MEASURES.map(([, m]) => m.column), MEASURES.orders.column].map((c) => [c, 'bigint' as ColumnType])),
+} as Generated<{ connection_id: 'text'; currency: 'text'; day: 'int'; dimension: 'text'; num_value: 'bigint'; text_value: 'text' }>);
 
 /** Scratch tables of the maintenance (filled and emptied inside one write transaction). */
 export const AGG_AGE_DELTA = table('agg_age_delta', ['connection_id', 'currency', 'slot', 'age_days'], { connection_id: 'text', currency: 'text', slot: 'instant', age_days: 'int', net_cents: 'bigint' });
@@ -492,6 +506,7 @@ export const READABLE_TABLES = {
   mid_months: MID_MONTHS,
   rebill_saves: REBILL_SAVES,
   chargeback_sales: CHARGEBACK_SALES,
+  breakdown_days: BREAKDOWN_DAYS,
   mids: MIDS,
   purchase_transactions: PURCHASE_TRANSACTIONS,
   order_items: ORDER_ITEMS,

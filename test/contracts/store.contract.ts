@@ -318,7 +318,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     async function expectAggregatesCurrent(label: string): Promise<void> {
       const read = async () => {
         const out: Record<string, Row[]> = {};
-        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'chargeback_sales'] as const) {
+        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'chargeback_sales', 'breakdown_days'] as const) {
           out[t] = (await store.readRows(t, connectionId)).filter((r) =>
             Object.entries(r).some(([k, v]) => !['connection_id', 'slot', 'age_days', 'last_first_sale_at'].includes(k) && Number(v) !== 0),
           );
@@ -344,7 +344,9 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
           const cycle = 1 + Math.floor(rnd() * 3);
           return { ...sale(id, 1 + Math.floor(rnd() * 12), kind === 'sale' || kind === 'decline' ? cents : -cents, at(Math.floor(rnd() * 24), Math.floor(rnd() * 60), 1 + Math.floor(rnd() * 6)), kind), order_id: `O${id % 17}`, billing_cycle: cycle, is_initial: cycle === 1,
             // The cards' dimensions (attempt_days' cells): by id, so the random draws above stay as they were.
-            merchant_id: id % 5 === 0 ? null : 7 + (id % 3), card_brand: id % 4 === 0 ? null : id % 2 === 0 ? 'VISA' : 'MASTERCARD', reason: kind === 'decline' ? `R${id % 3}` : kind === 'chargeback' ? '10.4' : null, recycle_number: cycle > 1 ? id % 3 : null, purchase_id: `P${id % 4}` };
+            merchant_id: id % 5 === 0 ? null : 7 + (id % 3), card_brand: id % 4 === 0 ? null : id % 2 === 0 ? 'VISA' : 'MASTERCARD', reason: kind === 'decline' ? `R${id % 3}` : kind === 'chargeback' ? '10.4' : null, recycle_number: cycle > 1 ? id % 3 : null, purchase_id: `P${id % 4}`,
+            // breakdown_days' dimensions: an order's sales in several campaigns, products, affiliates and coupons, some absent.
+            campaign_id: id % 7 === 0 ? null : 1 + (id % 3), product_id: 5 + (id % 2), aff_id: id % 3 === 0 ? null : `AFF${id % 2}`, source_value1: id % 4 === 1 ? 'S1' : null, coupon_code: id % 6 === 0 ? 'C6' : null };
         });
       // Every third sale charged back a day later (the same transaction: chargeback_sales' sale instant).
       const withChargebacks = (list: MoneyEvent[]) => list.flatMap((e) => (e.kind === 'sale' && e.transaction_id % 3 === 0 ? [e, { ...e, event_id: `chargeback:${e.transaction_id}`, kind: 'chargeback' as const, amount_cents: -e.amount_cents, instant: e.instant + 86_400_000 }] : [e]));
@@ -423,7 +425,41 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       const cbs = events.filter((e) => e.kind === 'chargeback').map((e) => `${e.event_id}|${e.instant}|${Number.isFinite(firstSale(e.transaction_id)) ? firstSale(e.transaction_id) : null}`);
       expect(cbs.filter((x) => !x.endsWith('|null')).length).toBeGreaterThan(0);
       expect((await store.readRows('chargeback_sales', connectionId)).map((r) => `${r.event_id}|${Number(r.instant)}|${r.sale_instant === null ? null : Number(r.sale_instant)}`).sort()).toEqual(cbs.sort());
-      // attempt_days, mid_months, rebill_saves and chargeback_sales (with the other tables): as kept, equal to a rebuild from the ledger.
+      // breakdown_days: every event measure per UTC day, dimension and value, and the (order, value) pairs
+      // counted on the UTC day of their first sale with that value, recomputed in JS through the table.
+      const cells = new Map<string, Partial<Record<TotalName, number>>>();
+      const cell = (day: number, dim: string, v: unknown) => {
+        const k = JSON.stringify([day, dim, v ?? null]);
+        const t = cells.get(k) ?? {};
+        cells.set(k, t);
+        return t;
+      };
+      const DIMS = ['campaign_id', 'product_id', 'aff_id', 'source_value1', 'merchant_id', 'coupon_code', 'billing_cycle'] as const;
+      const dayOf = (ms: number) => Math.floor(ms / 86_400_000);
+      for (const e of events) for (const c of DIMS) addEvent(cell(dayOf(e.instant), c, e[c]), e, 1);
+      const pairFirst = new Map<string, { day: number; c: string; v: unknown; ms: number }>();
+      for (const e of events) {
+        if (e.kind !== 'sale' || e.order_id === null) continue;
+        for (const c of DIMS) {
+          const k = JSON.stringify([e.order_id, c, e[c] ?? null]);
+          const f = pairFirst.get(k);
+          if (!f || e.instant < f.ms) pairFirst.set(k, { day: dayOf(e.instant), c, v: e[c], ms: e.instant });
+        }
+      }
+      for (const f of pairFirst.values()) {
+        const t = cell(f.day, f.c, f.v);
+        t.orders = (t.orders ?? 0) + 1;
+      }
+      const column = { campaign_id: 'campaign', product_id: 'product', aff_id: 'affiliate', source_value1: 'subaffiliate', merchant_id: 'mid', coupon_code: 'coupon', billing_cycle: 'cycle' } as const;
+      const keptCells = new Map(
+        (await store.readRows('breakdown_days', connectionId)).map((r) => {
+          const c = Object.entries(column).find(([, d]) => d === r.dimension)?.[0] as string;
+          const v = ['aff_id', 'source_value1', 'coupon_code'].includes(c) ? (r.text_value === '\u0001' ? null : r.text_value) : Number(r.num_value) === -1 ? null : Number(r.num_value);
+          return [JSON.stringify([Number(r.day), c, v]), Object.fromEntries([...EVENT_MEASURES.map(([n, m]) => [n, Number(r[m.column])]), ['orders', Number(r.orders)]])];
+        }),
+      );
+      expect(keptCells).toEqual(new Map([...cells].map(([k, t]) => [k, Object.fromEntries([...EVENT_MEASURES.map(([n]) => [n, t[n] ?? 0]), ['orders', t.orders ?? 0]])])));
+      // attempt_days, mid_months, rebill_saves, chargeback_sales and breakdown_days (with the other tables): as kept, equal to a rebuild from the ledger.
       await expectAggregatesCurrent('random writes');
     });
 
@@ -587,7 +623,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       await store.writePage(first(kept));
       const read = async (cid: string) => {
         const out: Record<string, Row[]> = {};
-        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'chargeback_sales', 'customer_facts', 'money_events'] as const) {
+        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'chargeback_sales', 'breakdown_days', 'customer_facts', 'money_events'] as const) {
           out[t] = (await store.readRows(t, cid)).map(({ connection_id: _, ...r }) => r);
         }
         return out;
@@ -600,7 +636,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       expect(await store.countRows('facts_dirty', connectionId)).toBe(1);
       expect(await store.countRows('rebuild_pending', kept)).toBe(0);
       const behind = await read(connectionId);
-      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'chargeback_sales', 'customer_facts'] as const) expect(behind[t], t).toEqual(before[t]);
+      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'chargeback_sales', 'breakdown_days', 'customer_facts'] as const) expect(behind[t], t).toEqual(before[t]);
       expect(behind.money_events).toEqual((await read(kept)).money_events);
       // Rebuilding the aggregates alone (repair) leaves the rebuild pending: the facts are behind too.
       await store.rebuildAggregates(connectionId);

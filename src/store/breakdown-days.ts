@@ -1,0 +1,215 @@
+/**
+ * breakdown_days (tables.ts, migration 20; docs/store.md, "Breakdowns by UTC day"): every event measure
+ * and the orders figure per connection, currency, UTC day, breakdown dimension (all but the connection,
+ * which event_slots answers) and value. A breakdown by one dimension (analytics/totals-days.ts) reads the
+ * whole UTC days inside its range here and the partial days at its edges from the ledger: every zone's
+ * local midnight is an instant, so the split is exact whatever the viewer's zone (as attempt_days).
+ *
+ * The orders figure of a group (MEASURES.orders) counts an order in the period of its first sale of that
+ * group: so each row counts the (order, value) pairs whose first sale with that value of the dimension
+ * falls on its day. Per dimension, not per combination of dimensions: a breakdown filtered by another
+ * dimension reads the ledger.
+ *
+ * Kept as the other pre-aggregates are (aggregates.ts), in the transaction of the ledger write: every event
+ * removed or added moves its cell of each dimension (BreakdownDayDeltas), and an order whose sales
+ * changed moves each of its (order, value) first sales from the old day to the new one, computed from the
+ * order's other stored sales (read between the write's delete and insert); rebuilt by rebuildAggregates()
+ * and the end-of-backfill rebuild; read only while the connection's aggregates are not behind.
+ */
+import { addEvent, DIMENSION_SPECS, DIMENSIONS, EVENT_MEASURES, kindSql, measureSql, MEASURES, type Dimension, type MoneyEvent, type TotalName } from '../ledger/index.js';
+import { ATTEMPT_RETURNING, NONE_NUMBER, NONE_TEXT, utcDayOf } from './attempt-days.js';
+import type { SqlDialect } from './dialect.js';
+import type { StoreContext } from './driver.js';
+import { BREAKDOWN_DAYS, type Row } from './tables.js';
+import { DAY } from '../core/time.js';
+
+/** The dimensions the table keeps: every breakdown but the connection. */
+export const DAY_DIMENSIONS: readonly Dimension[] = DIMENSIONS.filter((d) => d !== 'connection');
+
+/** The ledger columns of the kept dimensions a delete's RETURNING must add to ATTEMPT_RETURNING (which has the MID and the cycle). */
+export const BREAKDOWN_RETURNING = DAY_DIMENSIONS.map((d) => DIMENSION_SPECS[d].event)
+  .filter((c) => !ATTEMPT_RETURNING.split(', ').includes(c))
+  .join(', ');
+
+/** What the maintenance reads of a ledger event (instant in epoch ms). */
+export type BreakdownFacts = Pick<MoneyEvent, 'kind' | 'instant' | 'amount_cents' | 'is_initial' | 'currency' | 'order_id'> & Partial<Record<string, unknown>>;
+
+const COUNTED: readonly TotalName[] = [...EVENT_MEASURES.map(([n]) => n), 'orders'];
+const COLUMNS = COUNTED.map((n) => (n === 'orders' ? MEASURES.orders.column : EVENT_MEASURES.find(([m]) => m === n)![1].column));
+const SALE_KINDS: readonly string[] = MEASURES.sales.kinds;
+
+/** A dimension's value of an event as the key stores it: [num_value, text_value]. */
+function keyValue(d: Dimension, v: unknown): [number, string] {
+  const absent = v === null || v === undefined || (DIMENSION_SPECS[d].numeric && Number(v) === NONE_NUMBER);
+  if (DIMENSION_SPECS[d].numeric) return [absent ? NONE_NUMBER : Number(v), NONE_TEXT];
+  return [NONE_NUMBER, absent ? NONE_TEXT : String(v)];
+}
+
+/** Deltas of breakdown_days cells (one connection). */
+export class BreakdownDayDeltas {
+  private readonly cells = new Map<string, { key: Row; totals: Partial<Record<TotalName, number>> }>();
+
+  private cell(currency: string, day: number, d: Dimension, value: unknown): Partial<Record<TotalName, number>> {
+    const [num, text] = keyValue(d, value);
+    const k = JSON.stringify([currency, day, d, num, text]);
+    let c = this.cells.get(k);
+    if (!c) this.cells.set(k, (c = { key: { currency, day, dimension: d, num_value: num, text_value: text }, totals: {} }));
+    return c.totals;
+  }
+
+  /** A ledger event added (+1) or removed (-1): its cell of every dimension. */
+  event(e: BreakdownFacts, sign: 1 | -1): void {
+    const day = utcDayOf(e.instant);
+    for (const d of DAY_DIMENSIONS) addEvent(this.cell(e.currency, day, d, e[DIMENSION_SPECS[d].event]), e, sign);
+  }
+
+  /** An (order, value) first sale added (+1) or removed (-1) at `ms`. */
+  order(currency: string, ms: number, d: Dimension, value: unknown, sign: 1 | -1): void {
+    const t = this.cell(currency, utcDayOf(ms), d, value);
+    t.orders = (t.orders ?? 0) + sign;
+  }
+
+  rows(connectionId: string): Row[] {
+    const out: Row[] = [];
+    for (const { key, totals } of this.cells.values()) {
+      if (!COUNTED.some((n) => (totals[n] ?? 0) !== 0)) continue;
+      const row: Row = { connection_id: connectionId, ...key };
+      COUNTED.forEach((n, i) => (row[COLUMNS[i] as string] = totals[n] ?? 0));
+      out.push(row);
+    }
+    return out;
+  }
+}
+
+type Sale = { instant: number; currency: string; values: unknown[] };
+
+/** Per (currency, dimension, value) of an order's sales: the earliest instant. */
+function firstsOf(sales: readonly Sale[]): Map<string, { currency: string; d: Dimension; value: unknown; ms: number }> {
+  const out = new Map<string, { currency: string; d: Dimension; value: unknown; ms: number }>();
+  for (const s of sales) {
+    DAY_DIMENSIONS.forEach((d, i) => {
+      const value = s.values[i];
+      const k = JSON.stringify([s.currency, d, keyValue(d, value)]);
+      const f = out.get(k);
+      if (!f || s.instant < f.ms) out.set(k, { currency: s.currency, d, value, ms: s.instant });
+    });
+  }
+  return out;
+}
+
+const saleOf = (e: BreakdownFacts): Sale => ({ instant: e.instant, currency: e.currency, values: DAY_DIMENSIONS.map((d) => e[DIMENSION_SPECS[d].event] ?? null) });
+const saleKey = (s: Sale) => JSON.stringify([s.instant, s.currency, DAY_DIMENSIONS.map((d, i) => keyValue(d, s.values[i]))]);
+
+/**
+ * Keeps breakdown_days for one write: `removed` (deleted already) and `added` (not stored yet) ledger
+ * events of connection `connectionId`. Called between the write's delete and its insert: an order whose
+ * sales changed is read back (its other sales) only when `stored` does not say it has none (`stored`:
+ * the orders known to have sales left in the ledger, of those in `looked`; an order outside `looked` may
+ * have some).
+ */
+export async function applyBreakdownDays(
+  ctx: StoreContext,
+  connectionId: string,
+  removed: readonly BreakdownFacts[],
+  added: readonly BreakdownFacts[],
+  known?: { looked: ReadonlySet<string>; stored: ReadonlySet<string> },
+): Promise<void> {
+  const deltas = new BreakdownDayDeltas();
+  for (const e of removed) deltas.event(e, -1);
+  for (const e of added) deltas.event(e, 1);
+  // Orders: the sales each write removes and adds, by order.
+  const byOrder = new Map<string, { gone: Sale[]; come: Sale[] }>();
+  for (const [list, side] of [[removed, 'gone'], [added, 'come']] as const) {
+    for (const e of list) {
+      if (!SALE_KINDS.includes(e.kind) || e.order_id === null) continue;
+      let o = byOrder.get(e.order_id);
+      if (!o) byOrder.set(e.order_id, (o = { gone: [], come: [] }));
+      o[side].push(saleOf(e));
+    }
+  }
+  // An order re-written with the same sales (an incremental look-back's common case) moves nothing.
+  const changed = [...byOrder].filter(([, o]) => JSON.stringify(o.gone.map(saleKey).sort()) !== JSON.stringify(o.come.map(saleKey).sort()));
+  const ask = changed.map(([id]) => id).filter((id) => !known || !known.looked.has(id) || known.stored.has(id));
+  const rest = new Map<string, Sale[]>();
+  if (ask.length > 0) {
+    const cols = DAY_DIMENSIONS.map((d) => `e.${DIMENSION_SPECS[d].event} AS v${DAY_DIMENSIONS.indexOf(d)}`).join(', ');
+    const rows = await ctx.db.query(
+      `SELECT e.order_id, ${ctx.db.sql.epochMs('e.instant')} AS m, e.currency, ${cols} FROM money_events e
+       WHERE e.connection_id = $1 AND ${kindSql(MEASURES.sales.kinds, 'e')} AND e.order_id IN (${await ctx.db.textSet('order', ask)})`,
+      [connectionId],
+    );
+    for (const r of rows) {
+      const list = rest.get(String(r.order_id)) ?? [];
+      list.push({ instant: Number(r.m), currency: String(r.currency), values: DAY_DIMENSIONS.map((_, i) => r[`v${i}`] ?? null) });
+      rest.set(String(r.order_id), list);
+    }
+  }
+  for (const [id, o] of changed) {
+    const others = rest.get(id) ?? [];
+    const before = firstsOf([...others, ...o.gone]);
+    const after = firstsOf([...others, ...o.come]);
+    for (const [k, f] of before) if (after.get(k)?.ms !== f.ms) deltas.order(f.currency, f.ms, f.d, f.value, -1);
+    for (const [k, f] of after) if (before.get(k)?.ms !== f.ms) deltas.order(f.currency, f.ms, f.d, f.value, 1);
+  }
+  const rows = deltas.rows(connectionId);
+  if (rows.length === 0) return;
+  const cols = BREAKDOWN_DAYS.columns.map((c) => c.name);
+  const key = BREAKDOWN_DAYS.key;
+  const set = await ctx.db.rowSet(BREAKDOWN_DAYS, rows);
+  await ctx.db.exec(
+    `INSERT INTO breakdown_days (${cols.join(', ')}) SELECT CAST($1 AS TEXT), ${cols.slice(1).join(', ')} FROM (${set}) AS d
+     ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${COLUMNS.map((c) => `${c} = breakdown_days.${c} + EXCLUDED.${c}`).join(', ')}`,
+    [connectionId],
+  );
+  await ctx.db.exec(
+    `DELETE FROM breakdown_days WHERE connection_id = $1 AND ${COLUMNS.map((c) => `${c} = 0`).join(' AND ')}
+       AND EXISTS (SELECT 1 FROM (${set}) AS d WHERE ${key.slice(1).map((c) => `d.${c} = breakdown_days.${c}`).join(' AND ')})`,
+    [connectionId],
+  );
+}
+
+/** The kept value columns of a ledger row set grouped by GROUPING SETS of one dimension each (alias-free). */
+function groupedKeySql(): { dimension: string; num: string; text: string } {
+  const g = (d: Dimension) => `GROUPING(${DIMENSION_SPECS[d].event}) = 0`;
+  const num = DAY_DIMENSIONS.filter((d) => DIMENSION_SPECS[d].numeric);
+  const text = DAY_DIMENSIONS.filter((d) => !DIMENSION_SPECS[d].numeric);
+  return {
+    dimension: `CASE ${DAY_DIMENSIONS.map((d) => `WHEN ${g(d)} THEN '${d}'`).join(' ')} END`,
+    num: `COALESCE(CASE ${num.map((d) => `WHEN ${g(d)} THEN CAST(${DIMENSION_SPECS[d].event} AS BIGINT)`).join(' ')} END, ${NONE_NUMBER})`,
+    text: `COALESCE(CASE ${text.map((d) => `WHEN ${g(d)} THEN CAST(${DIMENSION_SPECS[d].event} AS TEXT)`).join(' ')} END, CHR(1))`,
+  };
+}
+
+/** The UTC day number of an instant expression. */
+const daySql = (d: SqlDialect, expr: string) => `CAST(FLOOR(${d.epochMs(expr)} / ${DAY}.0) AS INTEGER)`;
+
+/**
+ * Statements that rebuild breakdown_days from money_events: of every connection, or (byConnection) of
+ * connection $1. One pass of the ledger for the event measures and one for the orders, each grouped by
+ * one GROUPING SET per dimension; inserted in day order (a range of days is a run of rows for DuckDB's
+ * min/max skipping).
+ */
+export function rebuildBreakdownDaysSql(d: SqlDialect, byConnection: boolean): string[] {
+  const w = byConnection ? 'connection_id = $1' : 'TRUE';
+  const sets = (lead: string) => DAY_DIMENSIONS.map((dim) => `(${lead}, ${DIMENSION_SPECS[dim].event})`).join(', ');
+  const k = groupedKeySql();
+  const events = `SELECT connection_id, currency, day, ${k.dimension} AS dimension, ${k.num} AS num_value, ${k.text} AS text_value,
+       ${EVENT_MEASURES.map(([n]) => `${measureSql(n)} AS ${MEASURES[n].column}`).join(', ')}, 0 AS ${MEASURES.orders.column}
+     FROM (SELECT *, ${daySql(d, 'instant')} AS day FROM money_events WHERE ${w}) e GROUP BY GROUPING SETS (${sets('connection_id, currency, day')})`;
+  // Each (order, value) pair's first sale, per dimension; then counted by its UTC day.
+  const firsts = `SELECT connection_id, currency, order_id, ${k.dimension} AS dimension, ${k.num} AS num_value, ${k.text} AS text_value, MIN(instant) AS first_at
+     FROM money_events WHERE ${w} AND ${kindSql(MEASURES.sales.kinds)} AND order_id IS NOT NULL GROUP BY GROUPING SETS (${sets('connection_id, currency, order_id')})`;
+  const orders = `SELECT connection_id, currency, ${daySql(d, 'first_at')} AS day, dimension, num_value, text_value, ${EVENT_MEASURES.map(([n]) => `0 AS ${MEASURES[n].column}`).join(', ')}, COUNT(*) AS ${MEASURES.orders.column}
+     FROM (${firsts}) f GROUP BY 1, 2, 3, 4, 5, 6`;
+  return [
+    `DELETE FROM breakdown_days WHERE ${w}`,
+    `INSERT INTO breakdown_days (connection_id, currency, day, dimension, num_value, text_value, ${COLUMNS.join(', ')})
+     SELECT connection_id, currency, day, dimension, num_value, text_value, ${COLUMNS.map((c) => `SUM(${c})`).join(', ')}
+     FROM (${events} UNION ALL ${orders}) x GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 3, 1, 2, 4`,
+  ];
+}
+
+/** breakdown_days' value of dimension `d` as the ledger holds it (absent values NULL again), for alias `alias`. */
+export function breakdownValueSql(d: Dimension, alias: string): string {
+  return DIMENSION_SPECS[d].numeric ? `NULLIF(${alias}.num_value, ${NONE_NUMBER})` : `NULLIF(${alias}.text_value, CHR(1))`;
+}
