@@ -67,20 +67,24 @@ export function generateSql(engine: Engine, customers: number, connectionId = 'b
        ${cb}, CASE WHEN ${cb} THEN 4999 END, CASE WHEN ${cb} THEN CAST(CAST(${ts(engine, `${t0} + ${60 * DAY_S}`)} AS DATE) AS ${text}) END,
        ${ts(engine, `${t0} + ${offset}`)}, ${ts(engine, `${t0} + ${offset}`)}
      FROM generate_series(CAST(0 AS BIGINT), CAST(${customers - 1} AS BIGINT)) g(c) CROSS JOIN generate_series(CAST(0 AS BIGINT), CAST(4 AS BIGINT)) h(k)`,
-    // The ledger, by the rules of docs/metrics.md (the chargeback at 12:00 of its date in the account zone ~ 17:00 UTC).
+    // The ledger, by the rules of docs/metrics.md (the chargeback at 12:00 of its date in the account zone ~ 17:00 UTC),
+    // written in time order as a sync writes it (a backfill walks day windows; each window's pages in order), not
+    // in customer order: the physical order decides what a range of instants reads (PostgreSQL's heap pages,
+    // DuckDB's row groups).
     // Cards: a customer's network and BIN by its id (Visa, Mastercard, Amex), four decline texts, retries 0-2 on rebills, eight reason codes (docs/metrics.md, "The ledger").
     `INSERT INTO money_events (connection_id, event_id, kind, transaction_id, instant, amount_cents, customer_id, order_id, purchase_id, campaign_id, product_id, aff_id, source_value1, merchant_id, billing_cycle, is_initial,
        card_brand, card_bin, reason, recycle_number)
      SELECT connection_id, kind || ':' || CAST(transaction_id AS ${text}), kind, transaction_id, date_created, CASE WHEN kind = 'refund' THEN -total_cents ELSE total_cents END,
        customer_id, order_id, purchase_id, campaign_id, product_id, aff_id, source_value1, merchant_id, billing_cycle, billing_cycle <= 1,
        ${BRAND}, ${BIN}, CASE WHEN kind = 'decline' THEN ${DECLINE_TEXT} END, CASE WHEN billing_cycle >= 2 THEN CAST(transaction_id % 3 AS INTEGER) ELSE 0 END
-     FROM (SELECT t.*, CASE WHEN response_type <> 'SUCCESS' THEN 'decline' WHEN txn_type = 'REFUND' THEN 'refund' ELSE 'sale' END AS kind FROM transactions t) x`,
+     FROM (SELECT t.*, CASE WHEN response_type <> 'SUCCESS' THEN 'decline' WHEN txn_type = 'REFUND' THEN 'refund' ELSE 'sale' END AS kind FROM transactions t) x
+     ORDER BY date_created`,
     `INSERT INTO money_events (connection_id, event_id, kind, transaction_id, instant, amount_cents, customer_id, order_id, purchase_id, campaign_id, product_id, aff_id, source_value1, merchant_id, billing_cycle, is_initial,
        card_brand, card_bin, reason, recycle_number)
      SELECT connection_id, 'chargeback:' || CAST(transaction_id AS ${text}), 'chargeback', transaction_id, CAST(chargeback_date AS DATE) + INTERVAL '17 hours', -chargeback_cents,
        customer_id, order_id, purchase_id, campaign_id, product_id, aff_id, source_value1, merchant_id, billing_cycle, true,
        ${BRAND}, ${BIN}, ${REASON_CODE}, 0
-     FROM transactions WHERE is_chargedback`,
+     FROM transactions WHERE is_chargedback ORDER BY chargeback_date`,
     // Facts as the store keeps them; the first sale is transaction c*5 by construction.
     `INSERT INTO customer_facts (connection_id, customer_id, first_sale_at, first_order_id, first_campaign_id, first_product_id, first_aff_id, first_source_value1, first_merchant_id,
        sale_count, gross_cents, refunds_cents, chargebacks_cents, net_cents, last_event_at)

@@ -62,12 +62,16 @@ export async function readTotalsFromDays(store: ReportReader, q: TotalsQuery): P
     const e = eventCol('ev');
     const first = b[0] as number;
     const last = b[b.length - 1] as number;
-    const edges = (p: Params, expr: string) => d.inDayParts(p.add, expr, first, last, ledgerDays, ledgerRanges);
+    // The edges by (connection, instant): PostgreSQL reads them through its (connection_id, instant) and
+    // (connection_id, first_sale_at) indexes only with the connection given.
+    const connections = (await store.query('SELECT connection_id FROM connections')).map((r) => String(r.connection_id));
+    const edges = (p: Params, expr: string, alias: string) =>
+      `${alias}.connection_id IN (${connections.length > 0 ? connections.map((c) => p.add(c)).join(', ') : 'NULL'}) AND ${d.inDayParts(p.add, `${alias}.${expr}`, first, last, ledgerDays, ledgerRanges)}`;
     {
       // The edges' event measures.
       const p = new Params();
       const sql = `SELECT ${q.bucket('ev.instant', p)} AS bucket, ${groupSelect(g, e)}, ${EVENT_MEASURES.map(([name]) => `${measureSql(name, 'ev')} AS "${name}"`).join(', ')}
-        FROM money_events ev WHERE ${edges(p, 'ev.instant')} AND ev.currency = ${p.add(q.currency)}${filterSql(q.filters, e, p)}
+        FROM money_events ev WHERE ${edges(p, 'instant', 'ev')} AND ev.currency = ${p.add(q.currency)}${filterSql(q.filters, e, p)}
         GROUP BY 1, 2, 3`;
       reads.push(() =>
         store.query(sql, p.values).then((rows) => {
@@ -88,9 +92,8 @@ export async function readTotalsFromDays(store: ReportReader, q: TotalsQuery): P
       const currency = p.add(q.currency);
       const rangeOf = (expr: string) => `CASE ${ledgerRanges.map(([s], i) => [s, i] as const).reverse().map(([s, i]) => `WHEN ${expr} >= ${d.instantParam(p.add, s)} THEN ${i}`).join(' ')} ELSE -1 END`;
       const w = `SELECT ev.connection_id, ev.order_id, ${groupSelect(g, e)}, MIN(ev.instant) AS first_at FROM money_events ev
-        WHERE ${sale('ev')} AND ev.order_id IS NOT NULL AND ${edges(p, 'ev.instant')} AND ev.currency = ${currency}${filterSql(q.filters, e, p)} GROUP BY 1, 2, 3, 4`;
-      const began = `SELECT connection_id, order_id, first_sale_at FROM order_first_sales
-        WHERE connection_id IN (SELECT connection_id FROM connections) AND ${edges(p, 'first_sale_at')}`;
+        WHERE ${sale('ev')} AND ev.order_id IS NOT NULL AND ${edges(p, 'instant', 'ev')} AND ev.currency = ${currency}${filterSql(q.filters, e, p)} GROUP BY 1, 2, 3, 4`;
+      const began = `SELECT f.connection_id, f.order_id, f.first_sale_at FROM order_first_sales f WHERE ${edges(p, 'first_sale_at', 'f')}`;
       const o = `SELECT w.connection_id, w.order_id, w.grp_conn, w.grp, w.first_at, f.order_id IS NOT NULL AND ${rangeOf('f.first_sale_at')} = ${rangeOf('w.first_at')} AS began
         FROM (${w}) w LEFT JOIN (${began}) f ON f.connection_id = w.connection_id AND f.order_id = w.order_id`;
       const e2 = eventCol('e2');
