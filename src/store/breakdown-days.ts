@@ -185,27 +185,39 @@ const daySql = (d: SqlDialect, expr: string) => `CAST(FLOOR(${d.epochMs(expr)} /
 
 /**
  * Statements that rebuild breakdown_days from money_events: of every connection, or (byConnection) of
- * connection $1. One pass of the ledger for the event measures and one for the orders, each grouped by
- * one GROUPING SET per dimension; inserted in day order (a range of days is a run of rows for DuckDB's
- * min/max skipping).
+ * connection $1; inserted in day order (a range of days is a run of rows for DuckDB's min/max skipping).
+ * The event measures: one pass of the ledger, one GROUPING SET per dimension. The orders: each order's
+ * sales grouped once (o); an order of one sale (most of them) is counted by its one sale's values, and
+ * only the sales of orders of several sales are grouped by (order, value) per dimension: seven groupings
+ * of every order would hold seven times as many groups as there are orders.
  */
 export function rebuildBreakdownDaysSql(d: SqlDialect, byConnection: boolean): string[] {
   const w = byConnection ? 'connection_id = $1' : 'TRUE';
-  const sets = (lead: string) => DAY_DIMENSIONS.map((dim) => `(${lead}, ${DIMENSION_SPECS[dim].event})`).join(', ');
+  const cols = DAY_DIMENSIONS.map((dim) => DIMENSION_SPECS[dim].event);
+  const sets = (lead: string) => cols.map((c) => `(${lead}, ${c})`).join(', ');
   const k = groupedKeySql();
+  const zero = EVENT_MEASURES.map(([n]) => `0 AS ${MEASURES[n].column}`).join(', ');
+  const sale = `${w} AND ${kindSql(MEASURES.sales.kinds)} AND order_id IS NOT NULL`;
   const events = `SELECT connection_id, currency, day, ${k.dimension} AS dimension, ${k.num} AS num_value, ${k.text} AS text_value,
        ${EVENT_MEASURES.map(([n]) => `${measureSql(n)} AS ${MEASURES[n].column}`).join(', ')}, 0 AS ${MEASURES.orders.column}
      FROM (SELECT *, ${daySql(d, 'instant')} AS day FROM money_events WHERE ${w}) e GROUP BY GROUPING SETS (${sets('connection_id, currency, day')})`;
-  // Each (order, value) pair's first sale, per dimension; then counted by its UTC day.
+  // Orders of one sale: that sale's values (MIN of one row), counted on its day.
+  const single = `SELECT connection_id, currency, day, ${k.dimension} AS dimension, ${k.num} AS num_value, ${k.text} AS text_value, ${zero}, COUNT(*) AS ${MEASURES.orders.column}
+     FROM (SELECT connection_id, currency, ${daySql(d, 'first_at')} AS day, ${cols.join(', ')} FROM o WHERE n = 1) s GROUP BY GROUPING SETS (${sets('connection_id, currency, day')})`;
+  // Orders of several sales: each (order, value) pair's first sale, per dimension.
   const firsts = `SELECT connection_id, currency, order_id, ${k.dimension} AS dimension, ${k.num} AS num_value, ${k.text} AS text_value, MIN(instant) AS first_at
-     FROM money_events WHERE ${w} AND ${kindSql(MEASURES.sales.kinds)} AND order_id IS NOT NULL GROUP BY GROUPING SETS (${sets('connection_id, currency, order_id')})`;
-  const orders = `SELECT connection_id, currency, ${daySql(d, 'first_at')} AS day, dimension, num_value, text_value, ${EVENT_MEASURES.map(([n]) => `0 AS ${MEASURES[n].column}`).join(', ')}, COUNT(*) AS ${MEASURES.orders.column}
+     FROM money_events WHERE ${sale} AND (connection_id, currency, order_id) IN (SELECT connection_id, currency, order_id FROM o WHERE n > 1)
+     GROUP BY GROUPING SETS (${sets('connection_id, currency, order_id')})`;
+  const several = `SELECT connection_id, currency, ${daySql(d, 'first_at')} AS day, dimension, num_value, text_value, ${zero}, COUNT(*) AS ${MEASURES.orders.column}
      FROM (${firsts}) f GROUP BY 1, 2, 3, 4, 5, 6`;
+  const o = `SELECT connection_id, currency, order_id, COUNT(*) AS n, MIN(instant) AS first_at, ${cols.map((c) => `MIN(${c}) AS ${c}`).join(', ')}
+     FROM money_events WHERE ${sale} GROUP BY 1, 2, 3`;
   return [
     `DELETE FROM breakdown_days WHERE ${w}`,
     `INSERT INTO breakdown_days (connection_id, currency, day, dimension, num_value, text_value, ${COLUMNS.join(', ')})
+     WITH o AS MATERIALIZED (${o})
      SELECT connection_id, currency, day, dimension, num_value, text_value, ${COLUMNS.map((c) => `SUM(${c})`).join(', ')}
-     FROM (${events} UNION ALL ${orders}) x GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 3, 1, 2, 4`,
+     FROM (${events} UNION ALL ${single} UNION ALL ${several}) x GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 3, 1, 2, 4`,
   ];
 }
 
