@@ -13,13 +13,18 @@ import { kindSql, MEASURES } from '../ledger/index.js';
 import type { StoreContext } from './driver.js';
 import { ORDER_FIRST_SALES } from './tables.js';
 
-/** Statements that recompute the table from money_events: of every connection, or (byConnection) of connection $1. */
+/**
+ * Statements that recompute the table from money_events: of every connection, or (byConnection) of connection $1.
+ * Inserted in first-sale order, as a sync appends orders: a range of first sales (the breakdowns' edges,
+ * analytics/totals-days.ts) is then a run of rows for DuckDB's min/max skipping.
+ */
 export function rebuildOrderFirstSalesSql(byConnection: boolean): string[] {
   const w = byConnection ? 'connection_id = $1' : 'TRUE';
   return [
     `DELETE FROM order_first_sales WHERE ${w}`,
     `INSERT INTO order_first_sales (connection_id, order_id, first_sale_at)
-     SELECT connection_id, order_id, MIN(instant) FROM money_events WHERE ${w} AND ${kindSql(MEASURES.sales.kinds)} AND order_id IS NOT NULL GROUP BY connection_id, order_id`,
+     SELECT connection_id, order_id, MIN(instant) FROM money_events WHERE ${w} AND ${kindSql(MEASURES.sales.kinds)} AND order_id IS NOT NULL GROUP BY connection_id, order_id
+     ORDER BY 3`,
   ];
 }
 
