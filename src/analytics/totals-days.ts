@@ -6,14 +6,15 @@
  * of those ranges and every zone's local midnight is an instant, so the split is exact whatever the zone.
  *
  * The table keeps each dimension on its own: it answers a breakdown whose filters are on the connection
- * or on the grouped dimension only. New customers come from the facts as in totals.ts.
+ * or on the grouped dimension only. New customers by first touch come from it too (the edges from the
+ * facts), but for the billing cycle, which the facts do not keep: from the facts as in totals.ts.
  */
 import { EVENT_MEASURES, kindSql, measureSql, MEASURES, TOTAL_COLUMNS } from '../ledger/index.js';
-import { breakdownValueSql, DAY_DIMENSIONS } from '../store/breakdown-days.js';
+import { breakdownValueSql, CUSTOMER_DIMENSIONS, DAY_DIMENSIONS } from '../store/breakdown-days.js';
 import type { ReportReader } from '../store/store.js';
 import { splitDays } from './attempt-source.js';
 import { groupId, groupOf, type Dimension } from './dimensions.js';
-import { eventCol, filterSql, groupSelect, Params } from './sql.js';
+import { eventCol, factCol, filterSql, groupSelect, Params } from './sql.js';
 import { readNewCustomers, slot, type TotalsByBucket, type TotalsQuery } from './totals.js';
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
@@ -34,6 +35,8 @@ export async function readTotalsFromDays(store: ReportReader, q: TotalsQuery): P
   const out: TotalsByBucket = new Map();
   const key = (r: Record<string, unknown>) => groupId(groupOf(g, r.grp_conn, r.grp));
   const { covered, ledgerRanges, ledgerDays } = splitDays(b, true);
+  // New customers by first touch are kept for every dimension but the billing cycle (read from the facts).
+  const byFacts = !CUSTOMER_DIMENSIONS.includes(g);
   // One statement after another (a DuckDB store has one connection).
   const reads: (() => Promise<void>)[] = [];
   if (covered.length > 0) {
@@ -45,7 +48,7 @@ export async function readTotalsFromDays(store: ReportReader, q: TotalsQuery): P
       .map((c) => `WHEN k.day >= ${c.from} THEN ${q.bucket(d.instantParam(p.add, b[c.i] as number), p)}`)
       .join(' ')} END`;
     const days = covered.map((c) => `(k.day >= ${c.from} AND k.day < ${c.to})`).join(' OR ');
-    const cols = [...EVENT_MEASURES.map(([name]) => name), 'orders' as const];
+    const cols = [...EVENT_MEASURES.map(([name]) => name), 'orders' as const, ...(byFacts ? [] : (['newCustomers', 'earlierCustomers'] as const))];
     const sql = `SELECT ${bucket} AS bucket, ${groupSelect(g, col)}, ${cols.map((name) => `SUM(k.${TOTAL_COLUMNS[name]}) AS "${name}"`).join(', ')}
       FROM breakdown_days k WHERE k.dimension = ${p.add(g)} AND k.currency = ${p.add(q.currency)} AND (${days})${filterSql(q.filters, col, p)}
       GROUP BY 1, 2, 3`;
@@ -111,8 +114,25 @@ export async function readTotalsFromDays(store: ReportReader, q: TotalsQuery): P
         }),
       );
     }
+    if (!byFacts) {
+      // The edges' new customers (MEASURES.newCustomers, by first touch, as totals.ts counts them).
+      const p = new Params();
+      const f = factCol('f', 'fs');
+      const sql = `SELECT ${q.bucket('f.first_sale_at', p)} AS bucket, ${groupSelect(g, f)}, f.acquired_before AS earlier, COUNT(*) AS customers
+        FROM customer_facts f WHERE ${edges(p, 'first_sale_at', 'f')} AND f.currency = ${p.add(q.currency)}${filterSql(q.filters, f, p)}
+        GROUP BY 1, 2, 3, 4`;
+      reads.push(() =>
+        store.query(sql, p.values).then((rows) => {
+          for (const r of rows) {
+            const t = slot(out, String(r.bucket), key(r));
+            if (r.earlier === true) t.earlierCustomers += n(r.customers);
+            else t.newCustomers += n(r.customers);
+          }
+        }),
+      );
+    }
   }
   for (const read of reads) await read();
-  await readNewCustomers(store, q, out);
+  if (byFacts) await readNewCustomers(store, q, out);
   return out;
 }

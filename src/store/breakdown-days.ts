@@ -16,7 +16,7 @@
  * order's other stored sales (read between the write's delete and insert); rebuilt by rebuildAggregates()
  * and the end-of-backfill rebuild; read only while the connection's aggregates are not behind.
  */
-import { addEvent, DIMENSION_SPECS, DIMENSIONS, EVENT_MEASURES, kindSql, measureSql, MEASURES, type Dimension, type MoneyEvent, type TotalName } from '../ledger/index.js';
+import { addEvent, DIMENSION_SPECS, DIMENSIONS, EVENT_MEASURES, kindSql, measureSql, MEASURES, TOTAL_COLUMNS, TOTALS, type Dimension, type MoneyEvent, type TotalName } from '../ledger/index.js';
 import { ATTEMPT_RETURNING, NONE_NUMBER, NONE_TEXT, utcDayOf } from './attempt-days.js';
 import type { SqlDialect } from './dialect.js';
 import type { StoreContext } from './driver.js';
@@ -34,8 +34,19 @@ export const BREAKDOWN_RETURNING = DAY_DIMENSIONS.map((d) => DIMENSION_SPECS[d].
 /** What the maintenance reads of a ledger event (instant in epoch ms). */
 export type BreakdownFacts = Pick<MoneyEvent, 'kind' | 'instant' | 'amount_cents' | 'is_initial' | 'currency' | 'order_id'> & Partial<Record<string, unknown>>;
 
-const COUNTED: readonly TotalName[] = [...EVENT_MEASURES.map(([n]) => n), 'orders'];
-const COLUMNS = COUNTED.map((n) => (n === 'orders' ? MEASURES.orders.column : EVENT_MEASURES.find(([m]) => m === n)![1].column));
+const COUNTED: readonly TotalName[] = TOTALS;
+const COLUMNS = COUNTED.map((n) => TOTAL_COLUMNS[n]);
+
+/**
+ * The dimensions of the new-customer counts: first touch, the facts' columns (the billing cycle has none:
+ * a breakdown by cycle counts its new customers from the facts and their first sale, totals.ts).
+ */
+export const CUSTOMER_DIMENSIONS: readonly Dimension[] = DAY_DIMENSIONS.filter((d) => DIMENSION_SPECS[d].fact !== null);
+/** The facts' first-touch columns of those dimensions, as a facts refresh reads them back (customerBreakdownsOf). */
+export const CUSTOMER_RETURNING = CUSTOMER_DIMENSIONS.map((d) => DIMENSION_SPECS[d].fact).join(', ');
+
+/** A customer's facts as the maintenance reads them: first sale (epoch ms), currency, acquired before, first-touch columns. */
+export type CustomerFacts = { ms: number; currency: string; acquiredBefore: boolean; row: Row };
 const SALE_KINDS: readonly string[] = MEASURES.sales.kinds;
 
 /** A dimension's value of an event as the key stores it: [num_value, text_value]. */
@@ -61,6 +72,16 @@ export class BreakdownDayDeltas {
   event(e: BreakdownFacts, sign: 1 | -1): void {
     const day = utcDayOf(e.instant);
     for (const d of DAY_DIMENSIONS) addEvent(this.cell(e.currency, day, d, e[DIMENSION_SPECS[d].event]), e, sign);
+  }
+
+  /** A customer's facts added (+1) or removed (-1): new or earlier customers, on their first sale's day, by first touch. */
+  customer(f: CustomerFacts, sign: 1 | -1): void {
+    const day = utcDayOf(f.ms);
+    for (const d of CUSTOMER_DIMENSIONS) {
+      const t = this.cell(f.currency, day, d, f.row[DIMENSION_SPECS[d].fact as string]);
+      const m = f.acquiredBefore ? 'earlierCustomers' : 'newCustomers';
+      t[m] = (t[m] ?? 0) + sign;
+    }
   }
 
   /** An (order, value) first sale added (+1) or removed (-1) at `ms`. */
@@ -151,6 +172,19 @@ export async function applyBreakdownDays(
     for (const [k, f] of before) if (after.get(k)?.ms !== f.ms) deltas.order(f.currency, f.ms, f.d, f.value, -1);
     for (const [k, f] of after) if (before.get(k)?.ms !== f.ms) deltas.order(f.currency, f.ms, f.d, f.value, 1);
   }
+  await applyDeltas(ctx, connectionId, deltas);
+}
+
+/** Moves the new-customer counts of customers whose facts a refresh recomputed: `before` the old facts, `after` the new. */
+export async function applyCustomerBreakdowns(ctx: StoreContext, connectionId: string, before: readonly CustomerFacts[], after: readonly CustomerFacts[]): Promise<void> {
+  const deltas = new BreakdownDayDeltas();
+  for (const f of before) deltas.customer(f, -1);
+  for (const f of after) deltas.customer(f, 1);
+  await applyDeltas(ctx, connectionId, deltas);
+}
+
+/** Adds the deltas to breakdown_days, dropping cells left at zero. */
+async function applyDeltas(ctx: StoreContext, connectionId: string, deltas: BreakdownDayDeltas): Promise<void> {
   const rows = deltas.rows(connectionId);
   if (rows.length === 0) return;
   const cols = BREAKDOWN_DAYS.columns.map((c) => c.name);
@@ -168,17 +202,20 @@ export async function applyBreakdownDays(
   );
 }
 
-/** The kept value columns of a ledger row set grouped by GROUPING SETS of one dimension each (alias-free). */
-function groupedKeySql(): { dimension: string; num: string; text: string } {
+/** The kept value columns of a ledger row set grouped by GROUPING SETS of one dimension each of `dims` (alias-free). */
+function groupedKeySql(dims: readonly Dimension[] = DAY_DIMENSIONS): { dimension: string; num: string; text: string } {
   const g = (d: Dimension) => `GROUPING(${DIMENSION_SPECS[d].event}) = 0`;
-  const num = DAY_DIMENSIONS.filter((d) => DIMENSION_SPECS[d].numeric);
-  const text = DAY_DIMENSIONS.filter((d) => !DIMENSION_SPECS[d].numeric);
+  const num = dims.filter((d) => DIMENSION_SPECS[d].numeric);
+  const text = dims.filter((d) => !DIMENSION_SPECS[d].numeric);
   return {
-    dimension: `CASE ${DAY_DIMENSIONS.map((d) => `WHEN ${g(d)} THEN '${d}'`).join(' ')} END`,
+    dimension: `CASE ${dims.map((d) => `WHEN ${g(d)} THEN '${d}'`).join(' ')} END`,
     num: `COALESCE(CASE ${num.map((d) => `WHEN ${g(d)} THEN CAST(${DIMENSION_SPECS[d].event} AS BIGINT)`).join(' ')} END, ${NONE_NUMBER})`,
     text: `COALESCE(CASE ${text.map((d) => `WHEN ${g(d)} THEN CAST(${DIMENSION_SPECS[d].event} AS TEXT)`).join(' ')} END, CHR(1))`,
   };
 }
+
+/** A value inlined as an SQL literal (instants' text only: the statement takes no parameters but $1). */
+const literal = (v: unknown) => `'${String(v)}'`;
 
 /** The UTC day number of an instant expression. */
 const daySql = (d: SqlDialect, expr: string) => `CAST(FLOOR(${d.epochMs(expr)} / ${DAY}.0) AS INTEGER)`;
@@ -191,34 +228,63 @@ const daySql = (d: SqlDialect, expr: string) => `CAST(FLOOR(${d.epochMs(expr)} /
  * only the sales of orders of several sales are grouped by (order, value) per dimension: seven groupings
  * of every order would hold seven times as many groups as there are orders.
  */
-export function rebuildBreakdownDaysSql(d: SqlDialect, byConnection: boolean): string[] {
+export function rebuildBreakdownDaysSql(d: SqlDialect, byConnection: boolean, days?: readonly number[]): string[] {
   const w = byConnection ? 'connection_id = $1' : 'TRUE';
+  // Only the UTC days `days` (of connection $1): their events, the (order, value) pairs whose first sale is
+  // on one of them (orders with a sale on them, all their sales read), the customers whose first sale is.
+  const list = days ? days.map((x) => String(Math.trunc(x))).join(', ') : '';
+  const near = (expr: string) =>
+    days ? ` AND ${expr} >= ${d.instantParam(literal, Math.min(...days) * DAY)} AND ${expr} < ${d.instantParam(literal, (Math.max(...days) + 1) * DAY)} AND ${daySql(d, expr)} IN (${list})` : '';
   const cols = DAY_DIMENSIONS.map((dim) => DIMENSION_SPECS[dim].event);
   const sets = (lead: string) => cols.map((c) => `(${lead}, ${c})`).join(', ');
   const k = groupedKeySql();
-  const zero = EVENT_MEASURES.map(([n]) => `0 AS ${MEASURES[n].column}`).join(', ');
+  /** Every total column, 0 but those given. */
+  const totals = (own: Partial<Record<string, string>>) => COLUMNS.map((c) => `${own[c] ?? '0'} AS ${c}`).join(', ');
   const sale = `${w} AND ${kindSql(MEASURES.sales.kinds)} AND order_id IS NOT NULL`;
   const events = `SELECT connection_id, currency, day, ${k.dimension} AS dimension, ${k.num} AS num_value, ${k.text} AS text_value,
-       ${EVENT_MEASURES.map(([n]) => `${measureSql(n)} AS ${MEASURES[n].column}`).join(', ')}, 0 AS ${MEASURES.orders.column}
-     FROM (SELECT *, ${daySql(d, 'instant')} AS day FROM money_events WHERE ${w}) e GROUP BY GROUPING SETS (${sets('connection_id, currency, day')})`;
+       ${totals(Object.fromEntries(EVENT_MEASURES.map(([n]) => [MEASURES[n].column, measureSql(n)])))}
+     FROM (SELECT *, ${daySql(d, 'instant')} AS day FROM money_events WHERE ${w}${near('instant')}) e GROUP BY GROUPING SETS (${sets('connection_id, currency, day')})`;
   // Orders of one sale: that sale's values (MIN of one row), counted on its day.
-  const single = `SELECT connection_id, currency, day, ${k.dimension} AS dimension, ${k.num} AS num_value, ${k.text} AS text_value, ${zero}, COUNT(*) AS ${MEASURES.orders.column}
+  const single = `SELECT connection_id, currency, day, ${k.dimension} AS dimension, ${k.num} AS num_value, ${k.text} AS text_value, ${totals({ [MEASURES.orders.column]: 'COUNT(*)' })}
      FROM (SELECT connection_id, currency, ${daySql(d, 'first_at')} AS day, ${cols.join(', ')} FROM o WHERE n = 1) s GROUP BY GROUPING SETS (${sets('connection_id, currency, day')})`;
   // Orders of several sales: each (order, value) pair's first sale, per dimension.
   const firsts = `SELECT connection_id, currency, order_id, ${k.dimension} AS dimension, ${k.num} AS num_value, ${k.text} AS text_value, MIN(instant) AS first_at
      FROM money_events WHERE ${sale} AND (connection_id, currency, order_id) IN (SELECT connection_id, currency, order_id FROM o WHERE n > 1)
      GROUP BY GROUPING SETS (${sets('connection_id, currency, order_id')})`;
-  const several = `SELECT connection_id, currency, ${daySql(d, 'first_at')} AS day, dimension, num_value, text_value, ${zero}, COUNT(*) AS ${MEASURES.orders.column}
+  const several = `SELECT connection_id, currency, ${daySql(d, 'first_at')} AS day, dimension, num_value, text_value, ${totals({ [MEASURES.orders.column]: 'COUNT(*)' })}
      FROM (${firsts}) f GROUP BY 1, 2, 3, 4, 5, 6`;
+  const onDays = days ? ` AND order_id IN (SELECT order_id FROM money_events WHERE ${sale}${near('instant')})` : '';
   const o = `SELECT connection_id, currency, order_id, COUNT(*) AS n, MIN(instant) AS first_at, ${cols.map((c) => `MIN(${c}) AS ${c}`).join(', ')}
-     FROM money_events WHERE ${sale} GROUP BY 1, 2, 3`;
+     FROM money_events WHERE ${sale}${onDays} GROUP BY 1, 2, 3`;
+  // New customers by first touch (the facts' columns under the ledger's names), on their first sale's day.
+  const kc = groupedKeySql(CUSTOMER_DIMENSIONS);
+  const customers = `SELECT connection_id, currency, day, ${kc.dimension} AS dimension, ${kc.num} AS num_value, ${kc.text} AS text_value,
+       ${totals({ [MEASURES.newCustomers.column]: 'COUNT(CASE WHEN NOT acquired_before THEN 1 END)', [MEASURES.earlierCustomers.column]: 'COUNT(CASE WHEN acquired_before THEN 1 END)' })}
+     FROM (SELECT connection_id, currency, ${daySql(d, 'first_sale_at')} AS day, acquired_before,
+             ${CUSTOMER_DIMENSIONS.map((dim) => `${DIMENSION_SPECS[dim].fact} AS ${DIMENSION_SPECS[dim].event}`).join(', ')} FROM customer_facts WHERE ${w}${near('first_sale_at')}) c
+     GROUP BY GROUPING SETS (${CUSTOMER_DIMENSIONS.map((dim) => `(connection_id, currency, day, ${DIMENSION_SPECS[dim].event})`).join(', ')})`;
   return [
-    `DELETE FROM breakdown_days WHERE ${w}`,
+    `DELETE FROM breakdown_days WHERE ${w}${days ? ` AND day IN (${list})` : ''}`,
     `INSERT INTO breakdown_days (connection_id, currency, day, dimension, num_value, text_value, ${COLUMNS.join(', ')})
      WITH o AS MATERIALIZED (${o})
      SELECT connection_id, currency, day, dimension, num_value, text_value, ${COLUMNS.map((c) => `SUM(${c})`).join(', ')}
-     FROM (${events} UNION ALL ${single} UNION ALL ${several}) x GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 3, 1, 2, 4`,
+     FROM (${events} UNION ALL ${single} UNION ALL ${several} UNION ALL ${customers}) x${days ? ` WHERE x.day IN (${list})` : ''} GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 3, 1, 2, 4`,
   ];
+}
+
+/**
+ * Recomputes breakdown_days of connection `connectionId` on every UTC day holding an event of `customers`:
+ * what the refresh's attribution (attribution.ts) does after it fills those customers' events' product,
+ * campaign and coupon in place (no ledger write to move their cells). Their events' days hold every cell
+ * those changes moved: their own, and the first sales of their orders (an order is one customer's).
+ */
+export async function recomputeBreakdownDaysOf(ctx: StoreContext, connectionId: string, customers: ReadonlySet<number>): Promise<void> {
+  if (customers.size === 0) return;
+  const ids = await ctx.db.idSet('cust', [...customers]);
+  const rows = await ctx.db.query(`SELECT DISTINCT ${daySql(ctx.db.sql, 'instant')} AS day FROM money_events WHERE connection_id = $1 AND customer_id IN (${ids})`, [connectionId]);
+  const days = rows.map((r) => Number(r.day));
+  if (days.length === 0) return;
+  for (const sql of rebuildBreakdownDaysSql(ctx.db.sql, true, days)) await ctx.db.exec(sql, [connectionId]);
 }
 
 /** breakdown_days' value of dimension `d` as the ledger holds it (absent values NULL again), for alias `alias`. */

@@ -5,6 +5,7 @@
  * same transaction. All of it runs inside a caller's transaction.
  */
 import { EVENT_MEASURES, FIRST_TOUCH, kindSql, MEASURES, measureSql, moneySql } from '../ledger/index.js';
+import { applyCustomerBreakdowns, CUSTOMER_RETURNING, recomputeBreakdownDaysOf } from './breakdown-days.js';
 import { applyAgeDeltasSql, applySlotDeltas, type FirstSale, COHORT_SLOTS_WHOLE, rebuildAggregatesSql, recomputeAllCohortSlotsSql, recomputeCohortSlotsSql, slotOf, SlotDeltas, stageCustomerAgesSql } from './aggregates.js';
 import { applyMonthDeltasSql, stageCustomerMonthsSql } from './cohort-months.js';
 import { resolveAttribution } from './attribution.js';
@@ -81,6 +82,8 @@ export class Facts {
       [connectionId],
     );
     const dirty = Number(marks?.dirty ?? 0);
+    // Attribution filled events in place: breakdown_days of their days is recomputed (unless all of it is rebuilt below).
+    if (Number(marks?.behind ?? 0) === 0) await recomputeBreakdownDaysOf(this.ctx, connectionId, attributed);
     if (Number(marks?.behind ?? 0) > 0) {
       // A backfill's writes left everything derived from the ledger behind: every fact of the connection,
       // then every aggregate, each in one grouped pass (what a backfill's facts_dirty would have listed
@@ -151,13 +154,13 @@ export class Facts {
     await this.db.exec(stageCustomerAgesSql(this.db.sql, ids, -1), [connectionId]);
     await this.db.exec(stageCustomerMonthsSql(this.db.sql, ids, -1), [connectionId]);
     const first = (r: Row): FirstSale => ({ ms: Number(r.f), currency: String(r.c), acquiredBefore: r.b === true });
-    const oldFirst = (
-      await this.db.query(`DELETE FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids}) RETURNING ${ms('first_sale_at')} AS f, currency AS c, acquired_before AS b`, [connectionId])
-    ).map(first);
+    const oldRows = await this.db.query(`DELETE FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids}) RETURNING ${ms('first_sale_at')} AS f, currency AS c, acquired_before AS b, ${CUSTOMER_RETURNING}`, [connectionId]);
     await this.insert(connectionId, `customer_id IN (${ids})`);
-    const newFirst = (
-      await this.db.query(`SELECT ${ms('first_sale_at')} AS f, currency AS c, acquired_before AS b FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids})`, [connectionId])
-    ).map(first);
+    const newRows = await this.db.query(`SELECT ${ms('first_sale_at')} AS f, currency AS c, acquired_before AS b, ${CUSTOMER_RETURNING} FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids})`, [connectionId]);
+    const [oldFirst, newFirst] = [oldRows.map(first), newRows.map(first)];
+    // breakdown_days' new customers by first touch move with them (breakdown-days.ts).
+    const touch = (r: Row) => ({ ...first(r), acquiredBefore: r.b === true, row: r });
+    await applyCustomerBreakdowns(this.ctx, connectionId, oldRows.map(touch), newRows.map(touch));
     await this.db.exec(stageCustomerAgesSql(this.db.sql, ids, 1), [connectionId]);
     for (const sql of applyAgeDeltasSql()) await this.db.exec(sql, [connectionId]);
     await this.db.exec(stageCustomerMonthsSql(this.db.sql, ids, 1), [connectionId]);

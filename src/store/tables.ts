@@ -369,9 +369,9 @@ export const MID_MONTHS = table('mid_months', ['connection_id', 'currency', 'mon
   cents: 'bigint',
 });
 /**
- * Every event measure and the orders figure per connection, currency, UTC day, breakdown dimension and
- * value (breakdown-days.ts; migration 20): what a breakdown by one dimension reads for the whole UTC days of
- * its range. Absent values are stored as -1 (num_value) and U+0001 (text_value).
+ * Every event measure, the orders and the new (and earlier) customers per connection, currency, UTC day,
+ * breakdown dimension and value (breakdown-days.ts; migration 20): what a breakdown by one dimension reads
+ * for the whole UTC days of its range. Absent values are stored as -1 (num_value) and U+0001 (text_value).
  */
 export const BREAKDOWN_DAYS = table('breakdown_days', ['connection_id', 'currency', 'day', 'dimension', 'num_value', 'text_value'], {
   connection_id: 'text',
@@ -380,7 +380,7 @@ export const BREAKDOWN_DAYS = table('breakdown_days', ['connection_id', 'currenc
   dimension: 'text',
   num_value: 'bigint',
   text_value: 'text',
-  ...Object.fromEntries([...EVENT_MEASURES.map(([, m]) => m.column), MEASURES.orders.column].map((c) => [c, 'bigint' as ColumnType])),
+  ...Object.fromEntries([...EVENT_MEASURES, ...FIRST_SALE_MEASURES].map(([, m]) => [m.column, 'bigint' as ColumnType])),
 } as Generated<{ connection_id: 'text'; currency: 'text'; day: 'int'; dimension: 'text'; num_value: 'bigint'; text_value: 'text' }>);
 
 /** Scratch tables of the maintenance (filled and emptied inside one write transaction). */
