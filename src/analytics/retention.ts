@@ -28,7 +28,7 @@ import type { Cents } from '../core/money.js';
 import { addDays, localDate } from '../core/time.js';
 import type { ReportReader } from '../store/store.js';
 import { rate } from './arith.js';
-import { compareGroups, DIMENSION_SPECS, groupFromId, groupId, groupOf, type Dimension, type Group } from './dimensions.js';
+import { compareGroups, DIMENSION_SPECS, groupFromId, groupId, groupOf, type Dimension, type Filter, type Group } from './dimensions.js';
 import { checkReportRange, instantRange } from './range.js';
 import { eventCol, filterSql, groupSelect, Params, enumSql } from './sql.js';
 import { reportZone, type RangeQuery } from './summary.js';
@@ -344,6 +344,7 @@ const PART_COLUMNS = {
   connection_id: 'TEXT', product_id: 'TEXT', last_ok: 'BIGINT', last_try: 'BIGINT', ok_date: 'TEXT', status: 'TEXT', next_bill_date: 'TEXT',
   cycle: 'BIGINT', days: 'BIGINT', saved_by: 'BIGINT', soft: 'BIGINT', recycling: 'BIGINT', lost: 'BIGINT', saved_soft: 'BIGINT',
   refunds: 'BIGINT', refund_cents: 'BIGINT', chargebacks: 'BIGINT', cb_cents: 'BIGINT', retry: 'BIGINT', outcome: 'TEXT', cnt: 'BIGINT',
+  sales: 'BIGINT', gross: 'BIGINT', reversed: 'BIGINT',
 } as const;
 
 /**
@@ -362,21 +363,97 @@ function unionOfParts(head: string, parts: [name: string, columns: (keyof typeof
        .join('\n     UNION ALL ')}`;
 }
 
+type PartName = 'kinds' | 'gaps' | 'cycles' | 'money' | 'retries' | 'rebills';
+type Part = [name: string, columns: (keyof typeof PART_COLUMNS)[], select: string];
+
+/** Where a report reads its subscriptions: the kept tables (subscription-cycles.ts), or the ledger while they are behind. */
+export type RetentionSource = 'aggregate' | 'ledger';
+
+/** The kept tables read unless a rebuild is pending (the ledger is then ahead of them). */
+async function sourceOf(store: ReportReader, forced: RetentionSource | undefined): Promise<RetentionSource> {
+  return forced ?? ((await store.aggregatesBehind()) ? 'ledger' : 'aggregate');
+}
+
 /**
- * How this file's statements run: PostgreSQL plans them without nested-loop joins (QueryOptions; the
- * engine sets it for the statement's own transaction only, DuckDB ignores it). Why: they join
- * materialized CTEs, which carry no statistics, so PostgreSQL guesses the rows of every filter and
- * multi-column join over them at a handful (the year's ~24,000 subscriptions estimated at 1, their
- * attempts at 5) and then joins them by nested loops over CTE scans, which have no index: quadratic, over
- * 5 minutes at 250,000 transactions. With nested loops off it hashes (linear whatever the estimate).
+ * The condition on a kept subscription table's rows (store/subscription-cycles.ts: each row carries its
+ * purchase's initial sale) for a report, on the table's alias: the subscriptions started in
+ * [startMs, endMs) matching `others` (`started`), and of those the ones in the report's currency (`subs`,
+ * `currency` a placeholder). Their parameters go to `p` once, whatever the aliases.
  */
-const CTE_PLAN = { noNestedLoops: true } as const;
+function keptWhere(store: ReportReader, p: Params, startMs: number, endMs: number, currency: string, others: Filter[]): { started: (alias: string) => string; subs: (alias: string) => string } {
+  const started = `_k.started_at >= ${store.sql.instantParam(p.add, startMs)} AND _k.started_at < ${store.sql.instantParam(p.add, endMs)}${filterSql(others, eventCol('_k'), p)}`;
+  const on = (sql: string) => (alias: string) => sql.replaceAll('_k.', `${alias}.`);
+  return { started: on(started), subs: on(`${started} AND _k.currency = ${currency}`) };
+}
+
+/**
+ * The parts of a statement over the kept subscription tables (store/subscription-cycles.ts) for the
+ * subscriptions `w` (keptWhere): the gaps read every currency, the other parts the report's. Each part
+ * selects the same columns as the ledger's (unionOfParts), so what follows does not know the source.
+ */
+function keptParts(day: DaySql, w: ReturnType<typeof keptWhere>, groupBy: Dimension | null, subgroupBy: Dimension | null, names: PartName[]): Part[] {
+  const keys = (alias: string) => `${groupSelect(groupBy, eventCol(alias))}, ${subgroupSelect(subgroupBy, eventCol(alias))}`;
+  const purchase = (alias: string) => `LEFT JOIN purchases pu ON pu.connection_id = ${alias}.connection_id AND pu.purchase_id = ${alias}.purchase_id`;
+  const conn = (alias: string) => `JOIN connections c ON c.connection_id = ${alias}.connection_id`;
+  const declined = 'a.ok_at IS NULL AND a.last_ok < a.cycle';
+  const recycling = `a.ok_at IS NULL AND a.last_ok = a.cycle - 1 AND ${enumSql('pu.status')} = 'RECYCLE_BILLING'`;
+  // Built on demand: a part's day() conversions add parameters, which a statement without it must not have.
+  const all: Record<PartName, () => Part> = {
+    kinds: () => ['kinds', ['connection_id', 'product_id', 'last_ok', 'last_try', 'ok_date', 'status', 'next_bill_date', 'cnt'], `SELECT ${keys('s')}, s.connection_id, s.product_id, s.last_ok, s.last_try,
+         CAST(${day('s.last_ok_at', 's.connection_id')} AS TEXT) AS ok_date, pu.status, pu.next_bill_date, COUNT(*) AS cnt
+       FROM subscription_starts s ${conn('s')} ${purchase('s')} WHERE ${w.subs('s')} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11`],
+    gaps: () => ['gaps', ['connection_id', 'product_id', 'cycle', 'days', 'cnt'], `SELECT ${keys('a')}, a.connection_id, a.product_id, a.cycle,
+         ${day('a.first_at', 'a.connection_id')} - ${day('a.prev_ok_at', 'a.connection_id')} AS days, COUNT(*) AS cnt
+       FROM subscription_cycles a ${conn('a')}
+       WHERE ${w.started('a')} AND a.cycle >= 2 AND a.attempts > 0 AND a.prev_ok_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`],
+    cycles: () => ['cycles', ['cycle', 'saved_by', 'soft', 'recycling', 'lost', 'saved_soft', 'cnt'], `SELECT ${keys('a')}, a.cycle, CASE WHEN a.ok_retry > 0 THEN a.ok_retry END AS saved_by,
+         SUM(CASE WHEN ${declined} AND a.last_soft = 1 THEN 1 ELSE 0 END) AS soft,
+         SUM(CASE WHEN ${declined} AND a.last_soft = 1 AND ${recycling} THEN 1 ELSE 0 END) AS recycling,
+         SUM(CASE WHEN ${declined} AND a.first_soft = 1 AND NOT (a.last_soft = 1 AND ${recycling}) THEN 1 ELSE 0 END) AS lost,
+         SUM(CASE WHEN a.ok_retry > 0 AND a.first_soft = 1 THEN 1 ELSE 0 END) AS saved_soft,
+         COUNT(*) AS cnt
+       FROM subscription_cycles a ${purchase('a')} WHERE ${w.subs('a')} AND a.attempts > 0 GROUP BY 1, 2, 3, 4, 5, 6`],
+    money: () => ['money', ['cycle', 'refunds', 'refund_cents', 'chargebacks', 'cb_cents'], `SELECT ${keys('a')}, a.cycle,
+         SUM(CASE WHEN a.refunds > 0 THEN 1 ELSE 0 END) AS refunds, SUM(a.refund_cents) AS refund_cents,
+         SUM(CASE WHEN a.chargebacks > 0 THEN 1 ELSE 0 END) AS chargebacks, SUM(a.chargeback_cents) AS cb_cents
+       FROM subscription_cycles a
+       WHERE ${w.subs('a')} AND (a.refunds <> 0 OR a.refund_cents <> 0 OR a.chargebacks <> 0 OR a.chargeback_cents <> 0) GROUP BY 1, 2, 3, 4, 5`],
+    retries: () => ['retries', ['retry', 'outcome', 'days', 'cnt'], `SELECT ${keys('t')}, t.retry, t.outcome,
+         CASE WHEN t.prev_at IS NULL THEN NULL ELSE ${day('t.instant', 't.connection_id')} - ${day('t.prev_at', 't.connection_id')} END AS days, COUNT(*) AS cnt
+       FROM subscription_attempts t ${conn('t')} WHERE ${w.subs('t')} AND t.cycle >= 2 GROUP BY 1, 2, 3, 4, 5, 6, 7`],
+    // The rebills so far (cycle 2 and later): approved sales, their gross, and what was taken back from them.
+    rebills: () => ['rebills', ['sales', 'gross', 'reversed'], `SELECT ${keys('a')}, SUM(a.sales) AS sales, SUM(a.sales_cents) AS gross, SUM(a.reversed_cents) AS reversed
+       FROM subscription_cycles a WHERE ${w.subs('a')} AND a.cycle >= 2 GROUP BY 1, 2, 3, 4`],
+  };
+  return names.map((n) => all[n]());
+}
+
+/** A statement's rows by their part. */
+function byPart(rows: Record<string, unknown>[]): (name: PartName) => Record<string, unknown>[] {
+  const parts = new Map<string, Record<string, unknown>[]>();
+  for (const row of rows) {
+    const list = parts.get(String(row.part));
+    if (list) list.push(row);
+    else parts.set(String(row.part), [row]);
+  }
+  return (name) => parts.get(name) ?? [];
+}
+
+/**
+ * How the ledger's statements (over the CTEs of this file) run: on PostgreSQL without nested-loop joins
+ * (QueryOptions). They join materialized CTEs, which carry no statistics, so PostgreSQL guesses the rows of
+ * every filter and multi-column join over them at a handful (the year's ~24,000 subscriptions estimated at
+ * 1, their attempts at 5) and then joins them by nested loops over CTE scans, which have no index:
+ * quadratic, over 5 minutes at 250,000 transactions. Without nested loops it hashes, linear whatever the
+ * estimate. The kept tables' statements need no such option: real tables have statistics.
+ */
+const LEDGER_PLAN = { noNestedLoops: true } as const;
 
 /**
  * Retention of the subscriptions started in [from, to] in the report's currency (their initial sale's),
  * judged at the as-of. A billing-cycle filter limits the cycles listed.
  */
-export async function retentionReport(store: ReportReader, q: RetentionQuery): Promise<RetentionReport> {
+export async function retentionReport(store: ReportReader, q: RetentionQuery, o: { source?: RetentionSource } = {}): Promise<RetentionReport> {
   if (q.groupBy === 'cycle' || q.subgroupBy === 'cycle') throw new RangeError('retention is already broken down by billing cycle; group it by another field');
   if (q.subgroupBy && !q.groupBy) throw new RangeError('a subgroup breakdown needs a group breakdown (e.g. affiliate, then subaffiliate)');
   if (q.subgroupBy && q.subgroupBy === q.groupBy) throw new RangeError(`retention is already grouped by ${q.groupBy}; choose another field to break its groups down by`);
@@ -442,9 +519,13 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery): P
       LEFT JOIN sv ON sv.connection_id = a.connection_id AND sv.purchase_id = a.purchase_id AND sv.cycle = a.cycle
       LEFT JOIN purchases pu ON pu.connection_id = a.connection_id AND pu.purchase_id = a.purchase_id`;
   const clocks = await accountClocks(store, asOf, zone);
+  const source = await sourceOf(store, o.source);
+  // The kept tables' statement has its own parameters (the ledger's are not in it).
+  const kp = new Params();
+  const kept = source === 'aggregate' ? keptWhere(store, kp, r.startMs, r.endMs, kp.add(q.currency), others) : null;
   // One statement of five parts (column `part`), so the subscriptions and their attempts (the CTEs) are
   // computed once for all of them; each part fills its own columns, the others are NULL.
-  const [sql, params] = clocks.withDays(p, (day) =>
+  const [sql, params] = kept ? clocks.withDays(kp, (day) => unionOfParts('', keptParts(day, kept, groupBy, subgroupBy, ['kinds', 'gaps', 'cycles', 'money', 'retries']))) : clocks.withDays(p, (day) =>
     unionOfParts(`${head}, sv AS (${saves}), cl AS (${perCycle}), mv AS (${moneyByCycle})`, [
       // The subscriptions alike: what decides when each of their cycles falls due.
       ['kinds', ['connection_id', 'product_id', 'last_ok', 'last_try', 'ok_date', 'status', 'next_bill_date', 'cnt'], `SELECT ${keys}, s.connection_id, s.product_id, pe.last_ok, pe.last_try, CAST(${day('a.ok_at', 's.connection_id')} AS TEXT) AS ok_date,
@@ -486,13 +567,7 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery): P
          GROUP BY 1, 2, 3, 4, 5, 6, 7`],
     ]),
   );
-  const parts = new Map<string, Record<string, unknown>[]>();
-  for (const row of await store.query(sql, params.values, CTE_PLAN)) {
-    const list = parts.get(String(row.part));
-    if (list) list.push(row);
-    else parts.set(String(row.part), [row]);
-  }
-  const part = (name: string) => parts.get(name) ?? [];
+  const part = byPart(await store.query(sql, params.values, kept ? {} : LEDGER_PLAN));
   const [kinds, gaps, cycles, money, retries] = [part('kinds'), part('gaps'), part('cycles'), part('money'), part('retries')];
   const gap = gapBook(gaps);
   const asOfDay = clocks.asOfDay;
@@ -645,8 +720,8 @@ function weightedMedian(pairs: [value: number, count: number][]): number | undef
  * forecasts' input, docs/forecasts.md): the same subscriptions, due dates and breakdown as the retention
  * report, with each group's cycle schedule and its rebills' money so far.
  */
-export async function subscriptionFates(store: ReportReader, q: FatesQuery): Promise<{ zone: string; asOf: number; groups: FateGroup[] }> {
-  const { zone, asOf, groups, gap, money } = await subscriptionGroups(store, q, true);
+export async function subscriptionFates(store: ReportReader, q: FatesQuery, o: { source?: RetentionSource } = {}): Promise<{ zone: string; asOf: number; groups: FateGroup[] }> {
+  const { zone, asOf, groups, gap, money } = await subscriptionGroups(store, q, true, o);
   return {
     zone, asOf,
     groups: groups.map(({ group, key, list, through }) => {
@@ -665,7 +740,7 @@ export async function subscriptionFates(store: ReportReader, q: FatesQuery): Pro
 }
 
 /** The subscriptions of a retention query grouped alike, with the highest cycle each kind was due through. */
-async function subscriptionGroups(store: ReportReader, q: FatesQuery, withMoney = false) {
+async function subscriptionGroups(store: ReportReader, q: FatesQuery, withMoney: boolean, o: { source?: RetentionSource }) {
   // The retention report's subscriptions, due dates and breakdown (without its decline and money detail).
   if (q.groupBy === 'cycle') throw new RangeError('retention is already broken down by billing cycle; group it by another field');
   checkReportRange(q);
@@ -711,7 +786,15 @@ async function subscriptionGroups(store: ReportReader, q: FatesQuery, withMoney 
        LEFT JOIN purchases pu ON pu.connection_id = s.connection_id AND pu.purchase_id = s.purchase_id${nextAttempt}
        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`);
   const [gapSql, gapParams] = clocks.withDays(p, (day) => gapsSql(head, day));
-  const [kinds, gaps] = await Promise.all([store.query(kindsSql, kindsParams.values, CTE_PLAN), store.query(gapSql, gapParams.values, CTE_PLAN)]);
+  // A backtest (`until`) reads the ledger as it was; otherwise the kept tables unless they are behind.
+  const kept = until === undefined && (await sourceOf(store, o.source)) === 'aggregate';
+  const kp = new Params();
+  const where = kept ? keptWhere(store, kp, r.startMs, r.endMs, kp.add(q.currency), others) : null;
+  const keptSql = where ? clocks.withDays(kp, (day) => unionOfParts('', keptParts(day, where, q.groupBy ?? null, null, ['kinds', 'gaps', 'rebills']))) : null;
+  const keptPart = keptSql ? byPart(await store.query(keptSql[0], keptSql[1].values)) : null;
+  const [kinds, gaps] = keptPart
+    ? [keptPart('kinds'), keptPart('gaps')]
+    : await Promise.all([store.query(kindsSql, kindsParams.values, LEDGER_PLAN), store.query(gapSql, gapParams.values, LEDGER_PLAN)]);
   const gap = gapBook(gaps);
   const asOfDay = clocks.asOfDay;
 
@@ -733,7 +816,7 @@ async function subscriptionGroups(store: ReportReader, q: FatesQuery, withMoney 
   const dueThrough = dueThroughBy(gap, asOfDay);
 
   // Each group's rebills so far: approved sales of cycle 2 and later, and what was taken back from them.
-  const moneyRows = !withMoney ? [] : await store.query(
+  const moneyRows = !withMoney ? [] : keptPart ? keptPart('rebills') : await store.query(
     `${head}
      SELECT s.grp_conn, s.grp, COUNT(CASE WHEN e.kind = 'sale' THEN 1 END) AS sales, SUM(CASE WHEN e.kind = 'sale' THEN e.amount_cents ELSE 0 END) AS gross,
        SUM(CASE WHEN e.kind IN ('refund', 'void', 'chargeback') THEN e.amount_cents ELSE 0 END) AS reversed
@@ -741,7 +824,7 @@ async function subscriptionGroups(store: ReportReader, q: FatesQuery, withMoney 
      WHERE e.billing_cycle >= 2 AND e.currency = s.currency${cutoff}
      GROUP BY 1, 2`,
     p.values,
-    CTE_PLAN,
+    LEDGER_PLAN,
   );
   const money = new Map(moneyRows.map((row) => [q.groupBy ? groupId(groupOf(q.groupBy, row.grp_conn, row.grp)) : '', row]));
   const groups = [...byGroup.entries()]

@@ -17,6 +17,7 @@ import { rebuildBreakdownDaysSql } from './breakdown-days.js';
 import { ageDaysSql, type SqlDialect } from './dialect.js';
 import type { StoreContext } from './driver.js';
 import { rebuildOrderFirstSalesSql } from './order-first-sales.js';
+import { rebuildSubscriptionCyclesSql } from './subscription-cycles.js';
 import { COHORT_AGES, EVENT_SLOTS, type Row } from './tables.js';
 import { rebuildCohortMonthsSql } from './cohort-months.js';
 import { slotOf, type EventFacts, type FirstSale } from './slots.js';
@@ -214,6 +215,7 @@ export function rebuildAggregatesSql(d: SqlDialect, byConnection: boolean): stri
     ...rebuildRebillSavesSql(byConnection),
     ...rebuildChargebackSalesSql(byConnection),
     ...rebuildBreakdownDaysSql(d, byConnection),
+    ...rebuildSubscriptionCyclesSql(d, byConnection),
   ];
 }
 

@@ -10,6 +10,7 @@ import { applyAgeDeltasSql, applySlotDeltas, type FirstSale, COHORT_SLOTS_WHOLE,
 import { applyMonthDeltasSql, stageCustomerMonthsSql } from './cohort-months.js';
 import { resolveAttribution } from './attribution.js';
 import { CostEvents } from './costs.js';
+import { refreshSubscriptionCycles } from './subscription-cycles.js';
 import type { StoreContext } from './driver.js';
 import { startOfLocalDay } from '../core/time.js';
 import { AGG_TOUCHED_SLOTS, CUSTOMER_FACTS, type ColumnType, type Row, type Value } from './tables.js';
@@ -167,6 +168,7 @@ export class Facts {
     for (const sql of applyMonthDeltasSql()) await this.db.exec(sql, [connectionId]);
     await this.moved(connectionId, oldFirst, newFirst);
     await this.costs.refresh(connectionId, ids);
+    await refreshSubscriptionCycles(this.ctx, connectionId, ids);
   }
 
   /**

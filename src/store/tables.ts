@@ -391,6 +391,22 @@ export const AGG_TOUCHED_SLOTS = table('agg_touched_slots', ['connection_id', 'c
 export const COHORT_MONTHS = table('cohort_months', ['connection_id', 'currency', 'by_slot', 'cohort_key', 'event_key'], { connection_id: 'text', currency: 'text', by_slot: 'bool', cohort_key: 'bigint', event_key: 'bigint', net_cents: 'bigint' });
 export const AGG_MONTH_DELTA = table('agg_month_delta', ['connection_id', 'currency', 'by_slot', 'cohort_key', 'event_key'], { connection_id: 'text', currency: 'text', by_slot: 'bool', cohort_key: 'bigint', event_key: 'bigint', net_cents: 'bigint' });
 
+/** The subscriptions' cycles kept at write time (subscription-cycles.ts; migration 15). */
+/** What each of their rows copies from its purchase's initial sale. */
+const subscriptionStart = { started_at: 'instant', currency: 'text', ...attribution, merchant_id: 'bigint', coupon_code: 'text' } as const;
+export const SUBSCRIPTION_ATTEMPTS = table('subscription_attempts', ['connection_id', 'purchase_id', 'cycle', 'retry'], {
+  connection_id: 'text', purchase_id: 'text', cycle: 'int', retry: 'int', customer_id: 'bigint', ...subscriptionStart, instant: 'instant', prev_at: 'instant', outcome: 'text', is_last: 'bool',
+});
+export const SUBSCRIPTION_CYCLES = table('subscription_cycles', ['connection_id', 'purchase_id', 'cycle'], {
+  connection_id: 'text', purchase_id: 'text', cycle: 'int', customer_id: 'bigint', ...subscriptionStart, last_ok: 'int', attempts: 'int', first_at: 'instant', ok_at: 'instant', ok_retry: 'int', first_soft: 'int',
+  last_soft: 'int', prev_ok_at: 'instant', refunds: 'int', refund_cents: 'bigint', chargebacks: 'int', chargeback_cents: 'bigint', sales: 'int', sales_cents: 'bigint', reversed_cents: 'bigint',
+});
+export const SUBSCRIPTION_STARTS = table('subscription_starts', ['connection_id', 'purchase_id'], {
+  connection_id: 'text', purchase_id: 'text', customer_id: 'bigint', ...subscriptionStart,
+  last_ok: 'int', last_try: 'int', last_ok_at: 'instant',
+});
+export const AGG_TOUCHED_PURCHASES = table('agg_touched_purchases', ['connection_id', 'purchase_id'], { connection_id: 'text', purchase_id: 'text' });
+
 /**
  * Connections whose customer facts and pre-aggregates a backfill's writes left behind the ledger
  * (deferRebuild): committed with its pages, removed by the rebuild at the end of the run. While a
@@ -514,9 +530,12 @@ export const READABLE_TABLES = {
   coverage: COVERAGE,
   mid_alert_rules: MID_ALERT_RULES,
   ...COST_TABLES,
+  subscription_attempts: SUBSCRIPTION_ATTEMPTS,
+  subscription_cycles: SUBSCRIPTION_CYCLES,
+  subscription_starts: SUBSCRIPTION_STARTS,
 } as const;
 
 export type ReadableTable = keyof typeof READABLE_TABLES;
 
 /** Every table the current schema has (the contract test compares them with the database), scratch tables included. */
-export const ALL_TABLES: TableSpec[] = [...Object.values(READABLE_TABLES), AGG_AGE_DELTA, AGG_TOUCHED_SLOTS, AGG_MONTH_DELTA];
+export const ALL_TABLES: TableSpec[] = [...Object.values(READABLE_TABLES), AGG_AGE_DELTA, AGG_TOUCHED_SLOTS, AGG_MONTH_DELTA, AGG_TOUCHED_PURCHASES];

@@ -318,7 +318,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     async function expectAggregatesCurrent(label: string): Promise<void> {
       const read = async () => {
         const out: Record<string, Row[]> = {};
-        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'chargeback_sales', 'breakdown_days'] as const) {
+        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'chargeback_sales', 'breakdown_days', 'subscription_starts', 'subscription_cycles', 'subscription_attempts'] as const) {
           out[t] = (await store.readRows(t, connectionId)).filter((r) =>
             Object.entries(r).some(([k, v]) => !['connection_id', 'slot', 'age_days', 'last_first_sale_at'].includes(k) && Number(v) !== 0),
           );
@@ -344,7 +344,9 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
           const cycle = 1 + Math.floor(rnd() * 3);
           return { ...sale(id, 1 + Math.floor(rnd() * 12), kind === 'sale' || kind === 'decline' ? cents : -cents, at(Math.floor(rnd() * 24), Math.floor(rnd() * 60), 1 + Math.floor(rnd() * 6)), kind), order_id: `O${id % 17}`, billing_cycle: cycle, is_initial: cycle === 1,
             // The cards' dimensions (attempt_days' cells): by id, so the random draws above stay as they were.
-            merchant_id: id % 5 === 0 ? null : 7 + (id % 3), card_brand: id % 4 === 0 ? null : id % 2 === 0 ? 'VISA' : 'MASTERCARD', reason: kind === 'decline' ? `R${id % 3}` : kind === 'chargeback' ? '10.4' : null, recycle_number: cycle > 1 ? id % 3 : null, purchase_id: `P${id % 4}`,
+            merchant_id: id % 5 === 0 ? null : 7 + (id % 3), card_brand: id % 4 === 0 ? null : id % 2 === 0 ? 'VISA' : 'MASTERCARD', reason: kind === 'decline' ? `R${id % 3}` : kind === 'chargeback' ? '10.4' : null, recycle_number: cycle > 1 ? id % 3 : null,
+            // Purchases: every id one of four (the subscription tables' and rebill_saves' purchases).
+            purchase_id: `P${id % 4}`,
             // breakdown_days' dimensions: an order's sales in several campaigns, products, affiliates and coupons, some absent.
             campaign_id: id % 7 === 0 ? null : 1 + (id % 3), product_id: 5 + (id % 2), aff_id: id % 3 === 0 ? null : `AFF${id % 2}`, source_value1: id % 4 === 1 ? 'S1' : null, coupon_code: id % 6 === 0 ? 'C6' : null };
         });
@@ -469,6 +471,19 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       expect(keptCells).toEqual(new Map([...cells].map(([k, t]) => [k, Object.fromEntries(TOTALS.map((n) => [n, t[n] ?? 0]))])));
       // attempt_days, mid_months, rebill_saves, chargeback_sales and breakdown_days (with the other tables): as kept, equal to a rebuild from the ledger.
       await expectAggregatesCurrent('random writes');
+      // The subscriptions' cycles (purchases spread over customers): each purchase's attempts numbered per
+      // cycle in the ledger's order, as kept at write time and as rebuilt.
+      const starts = new Set(events.filter((e) => e.kind === 'sale' && e.billing_cycle === 1 && e.purchase_id !== null).map((e) => String(e.purchase_id)));
+      expect((await store.readRows('subscription_starts', connectionId)).map((r) => r.purchase_id).sort()).toEqual([...starts].sort());
+      const attempts = await store.readRows('subscription_attempts', connectionId);
+      const tries = events.filter((e) => (e.kind === 'sale' || e.kind === 'decline') && e.purchase_id !== null && starts.has(String(e.purchase_id)));
+      expect(attempts.length).toBe(tries.length);
+      for (const a of attempts) {
+        const mine = tries.filter((e) => e.purchase_id === a.purchase_id && e.billing_cycle === a.cycle).sort((x, y) => x.instant - y.instant || (String(x.event_id) < String(y.event_id) ? -1 : 1));
+        expect(a.outcome === 'ok', `${a.purchase_id} cycle ${a.cycle} retry ${a.retry}`).toBe(mine[Number(a.retry)]?.kind === 'sale');
+        expect(a.is_last).toBe(Number(a.retry) === mine.length - 1);
+      }
+      await expectAggregatesCurrent(`random batches (${JSON.stringify(options)})`);
     });
 
     it('keeps the summary and cohort pre-aggregates at write time, slot by slot', async () => {
@@ -827,6 +842,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'agg_age_delta', 'agg_touched_slots', 'rebuild_pending', 'mids', 'coupons', 'purchase_transactions', 'quarantine', 'coverage', 'order_items', 'mid_alert_rules']) await store.query(`DROP TABLE ${t}`);
       for (const t of ['product_costs', 'processing_costs', 'affiliate_payouts', 'ad_spend', 'cost_changes', 'cost_events']) await store.query(`DROP TABLE ${t}`);
       for (const t of ['cohort_months', 'agg_month_delta', 'mid_months', 'rebill_saves', 'chargeback_sales']) await store.query(`DROP TABLE ${t}`);
+      for (const t of ['subscription_starts', 'subscription_cycles', 'subscription_attempts', 'agg_touched_purchases']) await store.query(`DROP TABLE ${t}`);
       // (DuckDB drops a column only from a table no index depends on: the name index goes and comes back.)
       await store.query('DROP INDEX connections_name');
       await store.query('ALTER TABLE connections DROP COLUMN base_currency');

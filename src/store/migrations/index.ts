@@ -12,6 +12,7 @@ import m9 from './0009_coverage.js';
 import m10 from './0010_order_items.js';
 import m12 from './0012_card_reasons_and_mid_alerts.js';
 import m14 from './0014_costs.js';
+import m15 from './0015_subscription_cycles.js';
 import m16 from './0016_attempt_days.js';
 import m17 from './0017_cohort_months.js';
 import m18 from './0018_order_first_sales.js';
@@ -19,4 +20,4 @@ import m19 from './0019_card_report_tables.js';
 import m20 from './0020_breakdown_days.js';
 
 export type { Migration } from './migration.js';
-export const MIGRATIONS: readonly Migration[] = [m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m12, m14, m16, m17, m18, m19, m20];
+export const MIGRATIONS: readonly Migration[] = [m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m12, m14, m15, m16, m17, m18, m19, m20];

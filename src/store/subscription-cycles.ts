@@ -1,0 +1,152 @@
+/**
+ * The subscriptions' cycles kept at write time (docs/store.md, "Subscription cycles"): what retention
+ * (src/analytics/retention.ts) and the forecasts' subscription fates need of the ledger, worked out once
+ * per purchase instead of at every report:
+ * - subscription_attempts: every attempt (sale or decline) of a purchase's billing cycle, numbered in the
+ *   ledger's order (retry 0 the first attempt, retry k the attempt after k others; by instant, then
+ *   event id), its outcome (ok, soft: a SOFT_DECLINE, hard: any other decline), whether it is the cycle's
+ *   last, and the instant of the attempt before it;
+ * - subscription_cycles: per purchase and cycle, the first attempt, the first approval and the retry that
+ *   gave it, whether the first and the last attempt were soft declines, the previous cycle's approval; and
+ *   in the currency of the purchase's initial sale: the refunds and voids (counted at their parent sale's
+ *   cycle) and chargebacks net of reversals of the cycle's charge, and the sales and reversals booked at
+ *   the cycle itself;
+ * - subscription_starts: per purchase with an approved cycle-1 sale, that initial sale (the first by
+ *   instant, then event id): its instant, currency, customer and attribution, and the purchase's highest
+ *   approved and attempted cycles.
+ * What depends on the report (range, zone, breakdown) or on the as-of (what is due, the purchase's status
+ * and next bill date) stays at query time.
+ *
+ * Kept with the customer facts (facts.ts): the purchases of the customers whose facts are recomputed are
+ * recomputed from money_events in the same transaction (staged in agg_touched_purchases), and everything
+ * is rebuilt by rebuildAggregates() and the end-of-backfill rebuild (aggregates.ts rebuildAggregatesSql).
+ * A purchase is found through its customers' events, or through the customer its rows were stored with.
+ */
+import type { SqlDialect } from './dialect.js';
+import type { StoreContext } from './driver.js';
+
+/** The response class of an attempt (e: money_events, t: its transaction). */
+const OUTCOME = `CASE WHEN e.kind = 'sale' THEN 'ok' WHEN REPLACE(UPPER(TRIM(t.response_type)), ' ', '_') = 'SOFT_DECLINE' THEN 'soft' ELSE 'hard' END`;
+
+/**
+ * What every row of the three tables copies from its purchase's initial sale, so that a report reads each
+ * table alone: its instant, its currency, and the attribution the breakdowns group by (money_events'
+ * column names, so a report's dimension columns apply to any of the tables).
+ */
+export const START_COLUMNS = ['started_at', 'currency', 'campaign_id', 'product_id', 'aff_id', 'source_value1', 'merchant_id', 'coupon_code'] as const;
+const START = START_COLUMNS.join(', ');
+const startOf = (alias: string) => START_COLUMNS.map((c) => `${alias}.${c}`).join(', ');
+
+/** The window of one purchase's attempts at one cycle, in the ledger's order. */
+const TRIES = '(PARTITION BY e.connection_id, e.purchase_id, e.billing_cycle ORDER BY e.instant, e.event_id)';
+/** The window of one purchase's cycles. */
+const CYCLES = '(PARTITION BY c.connection_id, c.purchase_id ORDER BY c.cycle)';
+
+/**
+ * Statements that fill the three tables from the events `events` (a subquery of money_events rows of the
+ * purchases to (re)compute, every event of each) for the purchases `scope` (a condition on alias x's
+ * connection_id and purchase_id, the same purchases); their rows must have been deleted first. Only
+ * purchases with an approved cycle-1 sale (a start) have rows.
+ */
+function fillSql(events: string, scope: (x: string) => string): string[] {
+  return [
+    // The initial sale: the purchase's first approved cycle-1 sale.
+    `INSERT INTO subscription_starts (connection_id, purchase_id, customer_id, ${START})
+     SELECT connection_id, purchase_id, customer_id, instant, currency, campaign_id, product_id, aff_id, source_value1, merchant_id, coupon_code FROM (
+       SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.connection_id, e.purchase_id ORDER BY e.instant, e.event_id) AS rn
+       FROM ${events} e WHERE e.kind = 'sale' AND e.billing_cycle = 1) x
+     WHERE rn = 1`,
+    `INSERT INTO subscription_attempts (connection_id, purchase_id, cycle, retry, customer_id, ${START}, instant, prev_at, outcome, is_last)
+     SELECT e.connection_id, e.purchase_id, e.billing_cycle, ROW_NUMBER() OVER ${TRIES} - 1, e.customer_id, ${startOf('s')}, e.instant, LAG(e.instant) OVER ${TRIES}, ${OUTCOME},
+       LEAD(e.event_id) OVER ${TRIES} IS NULL
+     FROM ${events} e
+     JOIN subscription_starts s ON s.connection_id = e.connection_id AND s.purchase_id = e.purchase_id
+     LEFT JOIN transactions t ON t.connection_id = e.connection_id AND t.transaction_id = e.transaction_id
+     WHERE e.kind IN ('sale', 'decline') AND e.billing_cycle IS NOT NULL AND ${scope('s')}`,
+    `INSERT INTO subscription_cycles (connection_id, purchase_id, cycle, customer_id, ${START}, last_ok, attempts, first_at, ok_at, ok_retry, first_soft, last_soft, prev_ok_at,
+       refunds, refund_cents, chargebacks, chargeback_cents, sales, sales_cents, reversed_cents)
+     SELECT c.connection_id, c.purchase_id, c.cycle, s.customer_id, ${startOf('s')}, MAX(CASE WHEN c.ok_at IS NOT NULL THEN c.cycle END) OVER (PARTITION BY c.connection_id, c.purchase_id),
+       c.attempts, c.first_at, c.ok_at, c.ok_retry, c.first_soft, c.last_soft,
+       CASE WHEN LAG(c.cycle) OVER ${CYCLES} = c.cycle - 1 THEN LAG(c.ok_at) OVER ${CYCLES} END,
+       c.refunds, c.refund_cents, c.chargebacks, c.chargeback_cents, c.sales, c.sales_cents, c.reversed_cents
+     FROM (
+       SELECT connection_id, purchase_id, cycle, SUM(attempts) AS attempts, MIN(first_at) AS first_at, MIN(ok_at) AS ok_at, MIN(ok_retry) AS ok_retry,
+         MAX(first_soft) AS first_soft, MAX(last_soft) AS last_soft, SUM(refunds) AS refunds, SUM(refund_cents) AS refund_cents, SUM(chargebacks) AS chargebacks,
+         SUM(chargeback_cents) AS chargeback_cents, SUM(sales) AS sales, SUM(sales_cents) AS sales_cents, SUM(reversed_cents) AS reversed_cents
+       FROM (
+         SELECT x.connection_id, x.purchase_id, x.cycle, 1 AS attempts, x.instant AS first_at, CASE WHEN x.outcome = 'ok' THEN x.instant END AS ok_at,
+           CASE WHEN x.outcome = 'ok' THEN x.retry END AS ok_retry, CASE WHEN x.retry = 0 AND x.outcome = 'soft' THEN 1 ELSE 0 END AS first_soft,
+           CASE WHEN x.is_last AND x.outcome = 'soft' THEN 1 ELSE 0 END AS last_soft,
+           0 AS refunds, 0 AS refund_cents, 0 AS chargebacks, 0 AS chargeback_cents, 0 AS sales, 0 AS sales_cents, 0 AS reversed_cents
+         FROM subscription_attempts x WHERE ${scope('x')}
+         UNION ALL
+         -- The money of a cycle's charge, in the initial sale's currency: refunds and voids at their parent
+         -- sale's cycle, chargebacks net of reversals at their own.
+         SELECT e.connection_id, e.purchase_id, COALESCE(CASE WHEN e.kind IN ('refund', 'void') THEN pt.billing_cycle END, e.billing_cycle), 0, NULL, NULL, NULL, 0, 0,
+           CASE WHEN e.kind IN ('refund', 'void') THEN 1 ELSE 0 END, CASE WHEN e.kind IN ('refund', 'void') THEN -e.amount_cents ELSE 0 END,
+           CASE WHEN e.kind = 'chargeback' THEN 1 WHEN e.kind = 'chargeback_reversal' THEN -1 ELSE 0 END,
+           CASE WHEN e.kind IN ('chargeback', 'chargeback_reversal') THEN -e.amount_cents ELSE 0 END, 0, 0, 0
+         FROM ${events} e
+         JOIN subscription_starts s ON s.connection_id = e.connection_id AND s.purchase_id = e.purchase_id AND s.currency = e.currency
+         LEFT JOIN transactions t ON t.connection_id = e.connection_id AND t.transaction_id = e.transaction_id
+         LEFT JOIN transactions pt ON pt.connection_id = t.connection_id AND pt.transaction_id = t.parent_txn_id
+         WHERE e.kind IN ('refund', 'void', 'chargeback', 'chargeback_reversal') AND ${scope('s')}
+         UNION ALL
+         -- The sales booked at the cycle and what was taken back from them (refunds, voids, chargebacks at their own cycle).
+         SELECT e.connection_id, e.purchase_id, e.billing_cycle, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0,
+           CASE WHEN e.kind = 'sale' THEN 1 ELSE 0 END, CASE WHEN e.kind = 'sale' THEN e.amount_cents ELSE 0 END,
+           CASE WHEN e.kind IN ('refund', 'void', 'chargeback') THEN e.amount_cents ELSE 0 END
+         FROM ${events} e
+         JOIN subscription_starts s ON s.connection_id = e.connection_id AND s.purchase_id = e.purchase_id AND s.currency = e.currency
+         WHERE e.kind IN ('sale', 'refund', 'void', 'chargeback') AND ${scope('s')}
+       ) u
+       WHERE cycle IS NOT NULL
+       GROUP BY connection_id, purchase_id, cycle
+     ) c
+     JOIN subscription_starts s ON s.connection_id = c.connection_id AND s.purchase_id = c.purchase_id`,
+    // The purchase's highest approved and attempted cycles, and the approval of the highest approved.
+    `UPDATE subscription_starts SET last_ok = c.last_ok, last_try = c.last_try, last_ok_at = c.ok_at
+     FROM (SELECT connection_id, purchase_id, last_ok, last_try, ok_at FROM (
+             SELECT connection_id, purchase_id, cycle, ok_at, last_ok, MAX(CASE WHEN attempts > 0 THEN cycle END) OVER (PARTITION BY connection_id, purchase_id) AS last_try
+             FROM subscription_cycles x WHERE ${scope('x')}) y
+           WHERE cycle = last_ok) c
+     WHERE subscription_starts.connection_id = c.connection_id AND subscription_starts.purchase_id = c.purchase_id`,
+  ];
+}
+
+const TABLES = ['subscription_starts', 'subscription_attempts', 'subscription_cycles'] as const;
+
+/**
+ * Statements that rebuild the tables from money_events: of every connection, or (byConnection) of the
+ * connection given as $1.
+ */
+export function rebuildSubscriptionCyclesSql(_d: SqlDialect, byConnection: boolean): string[] {
+  const w = (alias: string) => (byConnection ? `${alias}.connection_id = $1` : 'TRUE');
+  return [
+    ...TABLES.map((t) => `DELETE FROM ${t} WHERE ${byConnection ? 'connection_id = $1' : 'TRUE'}`),
+    ...fillSql(`(SELECT * FROM money_events m WHERE ${w('m')} AND m.purchase_id IS NOT NULL)`, w),
+  ];
+}
+
+/**
+ * Recomputes, inside the caller's transaction, the purchases of connection $1 that these customers' events
+ * name or that were stored with these customers (`ids`: a subquery of customer ids).
+ */
+export async function refreshSubscriptionCycles(ctx: StoreContext, connectionId: string, ids: string): Promise<void> {
+  const touched = (x: string) => `EXISTS (SELECT 1 FROM agg_touched_purchases k WHERE k.connection_id = ${x}.connection_id AND k.purchase_id = ${x}.purchase_id)`;
+  const statements = [
+    `INSERT INTO agg_touched_purchases (connection_id, purchase_id)
+     SELECT DISTINCT connection_id, purchase_id FROM (
+       SELECT connection_id, purchase_id FROM money_events WHERE connection_id = $1 AND customer_id IN (${ids}) AND purchase_id IS NOT NULL
+       UNION ALL SELECT connection_id, purchase_id FROM subscription_cycles WHERE connection_id = $1 AND customer_id IN (${ids})
+       UNION ALL SELECT connection_id, purchase_id FROM subscription_attempts WHERE connection_id = $1 AND customer_id IN (${ids})
+       UNION ALL SELECT connection_id, purchase_id FROM subscription_starts WHERE connection_id = $1 AND customer_id IN (${ids})) x`,
+    ...TABLES.map((t) => `DELETE FROM ${t} WHERE connection_id = $1 AND ${touched(t)}`),
+    ...fillSql(
+      `(SELECT m.* FROM money_events m JOIN agg_touched_purchases k ON k.connection_id = m.connection_id AND k.purchase_id = m.purchase_id WHERE m.connection_id = $1)`,
+      (x) => `${x}.connection_id = $1 AND ${touched(x)}`,
+    ),
+    'DELETE FROM agg_touched_purchases WHERE connection_id = $1',
+  ];
+  for (const sql of statements) await ctx.db.exec(sql, [connectionId]);
+}
