@@ -137,19 +137,32 @@ const ENDED = new Set(['CANCELLED', 'COMPLETE', 'RECYCLE_FAILED', 'ONE_TIME', 'I
 /** Days assumed between cycles when nothing in the data says (a monthly subscription). */
 const DEFAULT_GAP_DAYS = 30;
 
-/** Subscriptions of one kind: what decides when each of their cycles falls due. */
+/** Subscriptions alike: how far they got and how far they were due. */
 interface SubGroup {
   connectionId: string;
   product: string;
   /** Highest approved cycle, highest attempted cycle. */
   lastOk: number;
   lastTry: number;
+  /**
+   * The highest cycle due by the as-of, judged up to the statement's cap (dueThroughSql): up to a lower
+   * cycle N it is min(through, N), the loop of dueThroughBy stopped at N.
+   */
+  through: number;
+  cancelled: boolean;
+  count: number;
+}
+
+/** Subscriptions of one kind as the ledger's statement reads them: what decides when each of their cycles falls due. */
+interface LedgerKind {
+  connectionId: string;
+  product: string;
+  lastOk: number;
+  lastTry: number;
   /** Account-zone day of the approval of lastOk. */
   okDate: string;
   /** The CRM's next bill date, for a subscription that has not ended. */
   nextBill: string | null;
-  cancelled: boolean;
-  count: number;
 }
 
 /** Per cycle, what the attempts and the money of a group's subscriptions say besides due and approvals. */
@@ -299,7 +312,7 @@ async function accountClocks(store: ReportReader, asOf: number, zone: string) {
     if (d === undefined) days.set(c, (d = localDate(asOf, zones.get(c) ?? zone)));
     return d;
   };
-  const withDays = <T>(p: Params, build: (day: DaySql) => T): [T, Params] => {
+  const withDays = <T>(p: Params, build: (day: DaySql, add: Params['add']) => T): [T, Params] => {
     const own = new Params();
     own.values.push(...p.values);
     const day: DaySql = (expr, connection) => {
@@ -308,16 +321,16 @@ async function accountClocks(store: ReportReader, asOf: number, zone: string) {
         .map((c) => `WHEN ${own.add(String(c.connection_id))} THEN ${store.sql.localDateInRange(own.add, expr, String(c.timezone), n(c.lo), n(c.hi) + 1)}`);
       return arms.length === 0 ? 'CAST(NULL AS DATE)' : `CASE ${connection} ${arms.join(' ')} END`;
     };
-    return [build(day), own];
+    return [build(day, own.add), own];
   };
-  return { asOfDay, withDays };
+  return { asOfDay, withDays, connections: conns.map((c) => String(c.connection_id)) };
 }
 
 /**
  * The highest cycle of subscriptions alike due by the as-of (their cycles up to it were all due): the
  * next cycle on the CRM's next bill date when known, later ones (and the next without it) on the gaps.
  */
-function dueThroughBy(gap: (connectionId: string, product: string, cycle: number) => number, asOfDay: (connectionId: string) => string): (s: SubGroup, upTo: number) => number {
+function dueThroughBy(gap: (connectionId: string, product: string, cycle: number) => number, asOfDay: (connectionId: string) => string): (s: LedgerKind, upTo: number) => number {
   return (s, upTo) => {
     let through = Math.max(s.lastOk, s.lastTry);
     const today = asOfDay(s.connectionId);
@@ -333,6 +346,92 @@ function dueThroughBy(gap: (connectionId: string, product: string, cycle: number
   };
 }
 
+/** Statuses of ENDED as SQL literals. */
+const ENDED_SQL = [...ENDED].map((x) => `'${x}'`).join(', ');
+
+/** A product's key in the gap book (gapBook's: String of the column, 'null' for none). */
+const productKeySql = (expr: string) => `COALESCE(CAST(${expr} AS TEXT), 'null')`;
+
+/**
+ * The kept path's due dates, in SQL (what dueThroughBy does in code, there per subscription alike):
+ * `head`, the CTEs of a statement that holds the gap book as a table, and `kinds`, a part that counts the
+ * kept subscriptions `w` by their breakdown keys (`keys`), highest approved and attempted cycles, whether
+ * cancelled, and `through`, the highest cycle due by the as-of up to `cap` (with `withProduct`, by
+ * connection and product as well).
+ *
+ * The book (`book`: connection index, product key, cycle, cumulative days) holds, per connection and per
+ * product with gaps of its own ('*' for the others: the connection's medians, else a month), the days from
+ * the approval of cycle 1 to the first attempt of each cycle up to `cap`, the sum of the gaps: cycle k of a
+ * subscription whose last approval was at cycle j on day d is billed on d + cum(k) - cum(j), except the
+ * next one (k = j + 1) on the CRM's next bill date when it has one (`nb_passed`: that date is before the
+ * as-of's day). The subscription is due through the cycle before the first after its highest attempted
+ * that was not billed by the as-of's day (`cx.today`), or through `cap` when there is none.
+ */
+function keptKindsSql(
+  day: DaySql, add: Params['add'], w: KeptWhere, keys: (alias: string) => string, book: GapBookTable, cap: number, withProduct: boolean,
+): { head: string; kinds: Part } {
+  const conns = book.connections.map((c, i) => `(${i}, ${add(c.connectionId)}, ${add(c.today)}, ${add(c.today)})`);
+  const first = `(-1, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT))`;
+  const lit = (k: string) => (/^(-?\d+|null|\*)$/.test(k) ? `'${k}'` : add(k));
+  const rows = book.rows.map((r) => `(${r.ci}, ${lit(r.product)}, ${r.cycle}, ${r.cum})`);
+  const head = `WITH cx0 (ci, connection_id, today, today_text) AS (VALUES ${[first, ...conns].join(', ')}),
+     cx AS (SELECT ci, connection_id, CAST(today AS DATE) AS today, today_text FROM cx0 WHERE ci >= 0),
+     book (ci, pkey, cycle, cum) AS (VALUES ${['(CAST(-1 AS INTEGER), CAST(NULL AS TEXT), CAST(0 AS INTEGER), CAST(0 AS INTEGER))', ...rows].join(', ')}),
+     kd AS (SELECT ${keys('s')}, s.connection_id, CAST(s.product_id AS TEXT) AS product_id, s.last_ok, s.last_try, cx.ci, COALESCE(pr.pkey, '*') AS bk,
+         ${day('s.last_ok_at', 's.connection_id')} AS ok_day, cx.today,
+         CASE WHEN UPPER(pu.status) = 'CANCELLED' THEN 1 ELSE 0 END AS cancelled,
+         CASE WHEN UPPER(pu.status) IN (${ENDED_SQL}) OR pu.next_bill_date IS NULL THEN NULL WHEN SUBSTR(pu.next_bill_date, 1, 10) >= cx.today_text THEN 0 ELSE 1 END AS nb_passed,
+         COUNT(*) AS cnt
+       FROM subscription_starts s
+       JOIN cx ON cx.connection_id = s.connection_id
+       LEFT JOIN purchases pu ON pu.connection_id = s.connection_id AND pu.purchase_id = s.purchase_id
+       LEFT JOIN (SELECT DISTINCT ci, pkey FROM book WHERE pkey <> '*') pr ON pr.ci = cx.ci AND pr.pkey = ${productKeySql('s.product_id')}
+       WHERE ${w.subs('s')}
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14),
+     kt AS (SELECT kd.grp_conn, kd.grp, kd.sub_conn, kd.sub_grp, kd.connection_id, kd.product_id, kd.last_ok, kd.last_try, kd.cancelled, kd.cnt,
+         COALESCE(MIN(CASE WHEN b.cycle > kd.last_ok AND b.cycle > kd.last_try
+           AND (CASE WHEN b.cycle = kd.last_ok + 1 AND kd.nb_passed IS NOT NULL THEN kd.nb_passed = 0 ELSE kd.ok_day + CAST(b.cum - b0.cum AS INTEGER) >= kd.today END)
+           THEN b.cycle END) - 1, ${cap}) AS through
+       FROM kd
+       JOIN book b0 ON b0.ci = kd.ci AND b0.pkey = kd.bk AND b0.cycle = kd.last_ok
+       JOIN book b ON b.ci = kd.ci AND b.pkey = kd.bk
+       GROUP BY kd.grp_conn, kd.grp, kd.sub_conn, kd.sub_grp, kd.connection_id, kd.product_id, kd.last_ok, kd.last_try, kd.ci, kd.bk, kd.ok_day, kd.today, kd.cancelled, kd.nb_passed, kd.cnt)`;
+  const by = withProduct ? 'connection_id, product_id, ' : '';
+  return {
+    head,
+    kinds: ['kinds', [...(withProduct ? (['connection_id', 'product_id'] as const) : []), 'last_ok', 'last_try', 'through', 'cancelled', 'cnt'],
+      `SELECT grp_conn, grp, sub_conn, sub_grp, ${by}last_ok, last_try, through, cancelled, SUM(cnt) AS cnt FROM kt GROUP BY grp_conn, grp, sub_conn, sub_grp, ${by}last_ok, last_try, through, cancelled`],
+  };
+}
+
+/** The gap book as a table for keptKindsSql: per connection, its account day at the as-of; per connection, product key ('*' the others) and cycle up to cap, the cumulative days from cycle 1. */
+interface GapBookTable {
+  connections: { connectionId: string; today: string }[];
+  rows: { ci: number; product: string; cycle: number; cum: number }[];
+}
+
+function gapBookTable(connections: string[], gapRows: Record<string, unknown>[], gap: (c: string, p: string, cycle: number) => number, asOfDay: (c: string) => string, cap: number): GapBookTable {
+  const products = new Map<string, Set<string>>();
+  for (const r of gapRows) {
+    const c = String(r.connection_id);
+    let set = products.get(c);
+    if (!set) products.set(c, (set = new Set()));
+    set.add(String(r.product_id));
+  }
+  const rows: GapBookTable['rows'] = [];
+  connections.forEach((c, ci) => {
+    for (const product of ['*', ...(products.get(c) ?? [])]) {
+      let cum = 0;
+      for (let cycle = 1; cycle <= cap; cycle++) {
+        if (cycle >= 2) cum += gap(c, product, cycle);
+        if (!Number.isSafeInteger(cum)) throw new RangeError(`not a whole number of days: ${cum}`);
+        rows.push({ ci, product, cycle, cum });
+      }
+    }
+  });
+  return { connections: connections.map((c) => ({ connectionId: c, today: asOfDay(c) })), rows };
+}
+
 /** The SELECT items of a second breakdown: `sub_conn` and `sub_grp` (NULL when there is none). */
 function subgroupSelect(subgroupBy: Dimension | null, column: (d: Dimension) => string): string {
   if (!subgroupBy) return 'NULL AS sub_conn, NULL AS sub_grp';
@@ -344,7 +443,7 @@ const PART_COLUMNS = {
   connection_id: 'TEXT', product_id: 'TEXT', last_ok: 'BIGINT', last_try: 'BIGINT', ok_date: 'TEXT', status: 'TEXT', next_bill_date: 'TEXT',
   cycle: 'BIGINT', days: 'BIGINT', saved_by: 'BIGINT', soft: 'BIGINT', recycling: 'BIGINT', lost: 'BIGINT', saved_soft: 'BIGINT',
   refunds: 'BIGINT', refund_cents: 'BIGINT', chargebacks: 'BIGINT', cb_cents: 'BIGINT', retry: 'BIGINT', outcome: 'TEXT', cnt: 'BIGINT',
-  sales: 'BIGINT', gross: 'BIGINT', reversed: 'BIGINT',
+  sales: 'BIGINT', gross: 'BIGINT', reversed: 'BIGINT', through: 'BIGINT', cancelled: 'BIGINT',
 } as const;
 
 /**
@@ -363,7 +462,7 @@ function unionOfParts(head: string, parts: [name: string, columns: (keyof typeof
        .join('\n     UNION ALL ')}`;
 }
 
-type PartName = 'kinds' | 'gaps' | 'cycles' | 'money' | 'retries' | 'rebills';
+type PartName = 'cycles' | 'money' | 'retries' | 'rebills';
 type Part = [name: string, columns: (keyof typeof PART_COLUMNS)[], select: string];
 
 /** Where a report reads its subscriptions: the kept tables (subscription-cycles.ts), or the ledger while they are behind. */
@@ -375,15 +474,28 @@ async function sourceOf(store: ReportReader, forced: RetentionSource | undefined
 }
 
 /**
- * The condition on a kept subscription table's rows (store/subscription-cycles.ts: each row carries its
+ * The conditions on a kept subscription table's rows (store/subscription-cycles.ts: each row carries its
  * purchase's initial sale) for a report, on the table's alias: the subscriptions started in
- * [startMs, endMs) matching `others` (`started`), and of those the ones in the report's currency (`subs`,
- * `currency` a placeholder). Their parameters go to `p` once, whatever the aliases.
+ * [startMs, endMs) matching `others` (`started`), and of those the ones in `currency` (`subs`). Each
+ * statement gets its own (`on(p)`: the parameters go to `p`, once, whatever the aliases), as DuckDB
+ * refuses a parameter a statement does not use.
  */
-function keptWhere(store: ReportReader, p: Params, startMs: number, endMs: number, currency: string, others: Filter[]): { started: (alias: string) => string; subs: (alias: string) => string } {
-  const started = `_k.started_at >= ${store.sql.instantParam(p.add, startMs)} AND _k.started_at < ${store.sql.instantParam(p.add, endMs)}${filterSql(others, eventCol('_k'), p)}`;
-  const on = (sql: string) => (alias: string) => sql.replaceAll('_k.', `${alias}.`);
-  return { started: on(started), subs: on(`${started} AND _k.currency = ${currency}`) };
+interface KeptWhere {
+  started: (alias: string) => string;
+  subs: (alias: string) => string;
+}
+type KeptScope = (p: Params, withCurrency: boolean) => KeptWhere;
+
+function keptScope(store: ReportReader, startMs: number, endMs: number, currency: string, others: Filter[]): KeptScope {
+  return (p, withCurrency) => {
+    const started = `_k.started_at >= ${store.sql.instantParam(p.add, startMs)} AND _k.started_at < ${store.sql.instantParam(p.add, endMs)}${filterSql(others, eventCol('_k'), p)}`;
+    const cur = withCurrency ? ` AND _k.currency = ${p.add(currency)}` : '';
+    const on = (sql: string) => (alias: string) => sql.replaceAll('_k.', `${alias}.`);
+    return {
+      started: on(started),
+      subs: on(`${started}${cur}`),
+    };
+  };
 }
 
 /**
@@ -391,21 +503,14 @@ function keptWhere(store: ReportReader, p: Params, startMs: number, endMs: numbe
  * subscriptions `w` (keptWhere): the gaps read every currency, the other parts the report's. Each part
  * selects the same columns as the ledger's (unionOfParts), so what follows does not know the source.
  */
-function keptParts(day: DaySql, w: ReturnType<typeof keptWhere>, groupBy: Dimension | null, subgroupBy: Dimension | null, names: PartName[]): Part[] {
-  const keys = (alias: string) => `${groupSelect(groupBy, eventCol(alias))}, ${subgroupSelect(subgroupBy, eventCol(alias))}`;
+function keptParts(day: DaySql, w: KeptWhere, groupBy: Dimension | null, subgroupBy: Dimension | null, names: PartName[]): Part[] {
+  const keys = keptKeys(groupBy, subgroupBy);
   const purchase = (alias: string) => `LEFT JOIN purchases pu ON pu.connection_id = ${alias}.connection_id AND pu.purchase_id = ${alias}.purchase_id`;
   const conn = (alias: string) => `JOIN connections c ON c.connection_id = ${alias}.connection_id`;
   const declined = 'a.ok_at IS NULL AND a.last_ok < a.cycle';
   const recycling = `a.ok_at IS NULL AND a.last_ok = a.cycle - 1 AND ${enumSql('pu.status')} = 'RECYCLE_BILLING'`;
   // Built on demand: a part's day() conversions add parameters, which a statement without it must not have.
   const all: Record<PartName, () => Part> = {
-    kinds: () => ['kinds', ['connection_id', 'product_id', 'last_ok', 'last_try', 'ok_date', 'status', 'next_bill_date', 'cnt'], `SELECT ${keys('s')}, s.connection_id, s.product_id, s.last_ok, s.last_try,
-         CAST(${day('s.last_ok_at', 's.connection_id')} AS TEXT) AS ok_date, pu.status, pu.next_bill_date, COUNT(*) AS cnt
-       FROM subscription_starts s ${conn('s')} ${purchase('s')} WHERE ${w.subs('s')} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11`],
-    gaps: () => ['gaps', ['connection_id', 'product_id', 'cycle', 'days', 'cnt'], `SELECT ${keys('a')}, a.connection_id, a.product_id, a.cycle,
-         ${day('a.first_at', 'a.connection_id')} - ${day('a.prev_ok_at', 'a.connection_id')} AS days, COUNT(*) AS cnt
-       FROM subscription_cycles a ${conn('a')}
-       WHERE ${w.started('a')} AND a.cycle >= 2 AND a.attempts > 0 AND a.prev_ok_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`],
     cycles: () => ['cycles', ['cycle', 'saved_by', 'soft', 'recycling', 'lost', 'saved_soft', 'cnt'], `SELECT ${keys('a')}, a.cycle, CASE WHEN a.ok_retry > 0 THEN a.ok_retry END AS saved_by,
          SUM(CASE WHEN ${declined} AND a.last_soft = 1 THEN 1 ELSE 0 END) AS soft,
          SUM(CASE WHEN ${declined} AND a.last_soft = 1 AND ${recycling} THEN 1 ELSE 0 END) AS recycling,
@@ -428,8 +533,70 @@ function keptParts(day: DaySql, w: ReturnType<typeof keptWhere>, groupBy: Dimens
   return names.map((n) => all[n]());
 }
 
+/** The SELECT items of the breakdown keys of a kept table's rows (alias). */
+function keptKeys(groupBy: Dimension | null, subgroupBy: Dimension | null): (alias: string) => string {
+  return (alias) => `${groupSelect(groupBy, eventCol(alias))}, ${subgroupSelect(subgroupBy, eventCol(alias))}`;
+}
+
+/**
+ * Reads the kept tables (store/subscription-cycles.ts) for the subscriptions `w` in two statements: the
+ * gap book's rows (gapBook; a product's schedule, every currency) with the highest attempted cycle; then
+ * one statement of the kinds (keptKindsSql: their due dates in SQL, up to that cycle plus `extra`) and the
+ * parts `names`. Both return grouped rows: their number follows the breakdown, not the subscriptions.
+ */
+async function readKept(
+  store: ReportReader, clocks: Awaited<ReturnType<typeof accountClocks>>, scope: KeptScope,
+  groupBy: Dimension | null, subgroupBy: Dimension | null, names: PartName[], extra: number, withProduct: boolean,
+) {
+  const gp = new Params();
+  const started = scope(gp, false).started;
+  const [gapSql, gapParams] = clocks.withDays(gp, (day) => `SELECT a.connection_id, a.product_id, a.cycle,
+         ${day('a.first_at', 'a.connection_id')} - ${day('a.prev_ok_at', 'a.connection_id')} AS days, COUNT(*) AS cnt
+       FROM subscription_cycles a JOIN connections c ON c.connection_id = a.connection_id
+       WHERE ${started('a')} AND a.cycle >= 2 AND a.attempts > 0 AND a.prev_ok_at IS NOT NULL GROUP BY 1, 2, 3, 4`);
+  const tp = new Params();
+  const topSql = `SELECT MAX(s.last_try) AS m FROM subscription_starts s WHERE ${scope(tp, true).subs('s')}`;
+  const [gapRows, top] = await Promise.all([store.query(gapSql, gapParams.values), store.query(topSql, tp.values)]);
+  const gap = gapBook(gapRows);
+  const cap = Math.max(1, n(top[0]?.m)) + extra;
+  const book = gapBookTable(clocks.connections, gapRows, gap, clocks.asOfDay, cap);
+  const kp = new Params();
+  const w = scope(kp, true);
+  const [sql, params] = clocks.withDays(kp, (day, add) => {
+    const k = keptKindsSql(day, add, w, keptKeys(groupBy, subgroupBy), book, cap, withProduct);
+    return unionOfParts(k.head, [k.kinds, ...keptParts(day, w, groupBy, subgroupBy, names)]);
+  });
+  return { gap, part: byPart(await store.query(sql, params.values)) };
+}
+
+/** A kinds row of the kept statement (readKept) as subscriptions alike. */
+function keptSubGroup(row: Record<string, unknown>): SubGroup {
+  return {
+    connectionId: String(row.connection_id), product: String(row.product_id), lastOk: n(row.last_ok), lastTry: n(row.last_try), through: n(row.through),
+    cancelled: n(row.cancelled) === 1, count: n(row.cnt),
+  };
+}
+
+/**
+ * Kinds rows of a ledger statement as subscriptions alike, each due through the cycle dueThroughBy finds
+ * up to `cap` (the highest attempted cycle of them all, plus `extra`). `status`: a row's purchase status
+ * as the due dates read it (null: not known).
+ */
+function ledgerSubGroups(rows: Record<string, unknown>[], gap: (c: string, p: string, cycle: number) => number, asOfDay: (c: string) => string, extra: number, status: (row: Record<string, unknown>) => string | null): SubGroup[] {
+  const dueThrough = dueThroughBy(gap, asOfDay);
+  const cap = Math.max(1, ...rows.map((r) => n(r.last_try))) + extra;
+  return rows.map((row) => {
+    const st = status(row);
+    const kind: LedgerKind = {
+      connectionId: String(row.connection_id), product: String(row.product_id), lastOk: n(row.last_ok), lastTry: n(row.last_try),
+      okDate: text(row.ok_date) ?? '', nextBill: st !== null && ENDED.has(st) ? null : text(row.next_bill_date),
+    };
+    return { ...kind, through: dueThrough(kind, cap), cancelled: st === 'CANCELLED', count: n(row.cnt) };
+  });
+}
+
 /** A statement's rows by their part. */
-function byPart(rows: Record<string, unknown>[]): (name: PartName) => Record<string, unknown>[] {
+function byPart(rows: Record<string, unknown>[]): (name: string) => Record<string, unknown>[] {
   const parts = new Map<string, Record<string, unknown>[]>();
   for (const row of rows) {
     const list = parts.get(String(row.part));
@@ -521,11 +688,10 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery, o:
   const clocks = await accountClocks(store, asOf, zone);
   const source = await sourceOf(store, o.source);
   // The kept tables' statement has its own parameters (the ledger's are not in it).
-  const kp = new Params();
-  const kept = source === 'aggregate' ? keptWhere(store, kp, r.startMs, r.endMs, kp.add(q.currency), others) : null;
-  // One statement of five parts (column `part`), so the subscriptions and their attempts (the CTEs) are
-  // computed once for all of them; each part fills its own columns, the others are NULL.
-  const [sql, params] = kept ? clocks.withDays(kp, (day) => unionOfParts('', keptParts(day, kept, groupBy, subgroupBy, ['kinds', 'gaps', 'cycles', 'money', 'retries']))) : clocks.withDays(p, (day) =>
+  const kept = source === 'aggregate' ? keptScope(store, r.startMs, r.endMs, q.currency, others) : null;
+  // The ledger's: one statement of five parts (column `part`), so the subscriptions and their attempts
+  // (the CTEs) are computed once for all of them; each part fills its own columns, the others are NULL.
+  const ledger = () => clocks.withDays(p, (day) =>
     unionOfParts(`${head}, sv AS (${saves}), cl AS (${perCycle}), mv AS (${moneyByCycle})`, [
       // The subscriptions alike: what decides when each of their cycles falls due.
       ['kinds', ['connection_id', 'product_id', 'last_ok', 'last_try', 'ok_date', 'status', 'next_bill_date', 'cnt'], `SELECT ${keys}, s.connection_id, s.product_id, pe.last_ok, pe.last_try, CAST(${day('a.ok_at', 's.connection_id')} AS TEXT) AS ok_date,
@@ -567,10 +733,18 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery, o:
          GROUP BY 1, 2, 3, 4, 5, 6, 7`],
     ]),
   );
-  const part = byPart(await store.query(sql, params.values, kept ? {} : LEDGER_PLAN));
-  const [kinds, gaps, cycles, money, retries] = [part('kinds'), part('gaps'), part('cycles'), part('money'), part('retries')];
-  const gap = gapBook(gaps);
-  const asOfDay = clocks.asOfDay;
+  let part: (name: string) => Record<string, unknown>[];
+  let alike: SubGroup[];
+  if (kept) {
+    part = (await readKept(store, clocks, kept, groupBy, subgroupBy, ['cycles', 'money', 'retries'], 0, false)).part;
+    alike = part('kinds').map(keptSubGroup);
+  } else {
+    const [sql, params] = ledger();
+    part = byPart(await store.query(sql, params.values, LEDGER_PLAN));
+    const status = (row: Record<string, unknown>) => (row.status === null || row.status === undefined ? null : String(row.status).toUpperCase());
+    alike = ledgerSubGroups(part('kinds'), gapBook(part('gaps')), clocks.asOfDay, 0, status);
+  }
+  const [kinds, cycles, money, retries] = [part('kinds'), part('cycles'), part('money'), part('retries')];
 
   // The finest groups: (group, subgroup), keyed "<group id>\u0001<subgroup id>".
   const buckets = new Map<string, Bucket>();
@@ -582,14 +756,7 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery, o:
     if (!b) buckets.set(k, (b = emptyBucket()));
     return b;
   };
-  for (const row of kinds) {
-    const status = row.status === null || row.status === undefined ? null : String(row.status).toUpperCase();
-    bucket(row).subs.push({
-      connectionId: String(row.connection_id), product: String(row.product_id), lastOk: n(row.last_ok), lastTry: n(row.last_try),
-      okDate: text(row.ok_date) ?? '', nextBill: status !== null && ENDED.has(status) ? null : text(row.next_bill_date),
-      cancelled: status === 'CANCELLED', count: n(row.cnt),
-    });
-  }
+  kinds.forEach((row, i) => bucket(row).subs.push(alike[i] as SubGroup));
   for (const row of cycles) {
     const x = cycleOf(bucket(row), n(row.cycle));
     x.soft += n(row.soft);
@@ -614,15 +781,14 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery, o:
     if (row.days !== null && row.days !== undefined) addTo(x.days, n(row.days), cnt);
   }
 
-  const dueThrough = dueThroughBy(gap, asOfDay);
-
   const wanted = cycleFilter ? new Set(cycleFilter.values.map(Number)) : null;
   const rowOf = (group: Group | null, b: Bucket, subgroups: RetentionRow[] | null): RetentionRow => {
     const list = b.subs;
     const maxCycle = Math.max(1, ...list.map((s) => s.lastTry));
     const initial = list.reduce((a, s) => a + s.count, 0);
     const cycleRows: CycleRow[] = [];
-    const through = list.map((s) => dueThrough(s, maxCycle));
+    // Due through the bucket's highest cycle at most (SubGroup.through).
+    const through = list.map((s) => Math.min(s.through, maxCycle));
     for (let c = 1; c <= maxCycle; c++) {
       let due = 0, approvals = 0, declined = 0, prevDue = 0, cancellations = 0;
       list.forEach((s, i) => {
@@ -788,35 +954,36 @@ async function subscriptionGroups(store: ReportReader, q: FatesQuery, withMoney:
   const [gapSql, gapParams] = clocks.withDays(p, (day) => gapsSql(head, day));
   // A backtest (`until`) reads the ledger as it was; otherwise the kept tables unless they are behind.
   const kept = until === undefined && (await sourceOf(store, o.source)) === 'aggregate';
-  const kp = new Params();
-  const where = kept ? keptWhere(store, kp, r.startMs, r.endMs, kp.add(q.currency), others) : null;
-  const keptSql = where ? clocks.withDays(kp, (day) => unionOfParts('', keptParts(day, where, q.groupBy ?? null, null, ['kinds', 'gaps', 'rebills']))) : null;
-  const keptPart = keptSql ? byPart(await store.query(keptSql[0], keptSql[1].values)) : null;
-  const [kinds, gaps] = keptPart
-    ? [keptPart('kinds'), keptPart('gaps')]
-    : await Promise.all([store.query(kindsSql, kindsParams.values, LEDGER_PLAN), store.query(gapSql, gapParams.values, LEDGER_PLAN)]);
-  const gap = gapBook(gaps);
-  const asOfDay = clocks.asOfDay;
+  const where = kept ? keptScope(store, r.startMs, r.endMs, q.currency, others) : null;
+  const read = where ? await readKept(store, clocks, where, q.groupBy ?? null, null, withMoney ? ['rebills'] : [], 1, true) : null;
+  let gap: (c: string, p: string, cycle: number) => number;
+  let alike: SubGroup[];
+  let kinds: Record<string, unknown>[];
+  if (read) {
+    gap = read.gap;
+    kinds = read.part('kinds');
+    alike = kinds.map(keptSubGroup);
+  } else {
+    const [ledgerKinds, gaps] = await Promise.all([store.query(kindsSql, kindsParams.values, LEDGER_PLAN), store.query(gapSql, gapParams.values, LEDGER_PLAN)]);
+    gap = gapBook(gaps);
+    kinds = ledgerKinds;
+    // A backtest reads the data as it was at `until`: the purchase's status and next bill date are today's.
+    const status = (row: Record<string, unknown>) => (until !== undefined || row.status === null || row.status === undefined ? null : String(row.status).toUpperCase());
+    // One cycle past the highest attempted: whether the next cycle of those furthest along is due.
+    alike = ledgerSubGroups(kinds, gap, clocks.asOfDay, 1, status);
+  }
 
   const byGroup = new Map<string, SubGroup[]>();
-  for (const row of kinds) {
+  kinds.forEach((row, i) => {
     const g = q.groupBy ? groupId(groupOf(q.groupBy, row.grp_conn, row.grp)) : '';
-    // A backtest reads the data as it was at `until`: the purchase's status and next bill date are today's.
-    const status = until !== undefined || row.status === null || row.status === undefined ? null : String(row.status).toUpperCase();
     const list = byGroup.get(g) ?? [];
-    list.push({
-      connectionId: String(row.connection_id), product: String(row.product_id), lastOk: n(row.last_ok), lastTry: n(row.last_try),
-      okDate: text(row.ok_date) ?? '', nextBill: status !== null && ENDED.has(status) ? null : text(row.next_bill_date),
-      cancelled: status === 'CANCELLED', count: n(row.cnt),
-    });
+    list.push(alike[i] as SubGroup);
     byGroup.set(g, list);
-  }
+  });
   if (!q.groupBy && byGroup.size === 0) byGroup.set('', []);
 
-  const dueThrough = dueThroughBy(gap, asOfDay);
-
   // Each group's rebills so far: approved sales of cycle 2 and later, and what was taken back from them.
-  const moneyRows = !withMoney ? [] : keptPart ? keptPart('rebills') : await store.query(
+  const moneyRows = !withMoney ? [] : read ? read.part('rebills') : await store.query(
     `${head}
      SELECT s.grp_conn, s.grp, COUNT(CASE WHEN e.kind = 'sale' THEN 1 END) AS sales, SUM(CASE WHEN e.kind = 'sale' THEN e.amount_cents ELSE 0 END) AS gross,
        SUM(CASE WHEN e.kind IN ('refund', 'void', 'chargeback') THEN e.amount_cents ELSE 0 END) AS reversed
@@ -833,7 +1000,7 @@ async function subscriptionGroups(store: ReportReader, q: FatesQuery, withMoney:
     .map(({ key, group, list }) => {
       // One cycle past the highest attempted: whether the next cycle of those furthest along is due.
       const upTo = Math.max(1, ...list.map((s) => s.lastTry)) + 1;
-      return { key, group, list, through: list.map((s) => dueThrough(s, upTo)) };
+      return { key, group, list, through: list.map((s) => Math.min(s.through, upTo)) };
     });
   return { zone, asOf, groups, gap, money };
 }

@@ -28,6 +28,19 @@ import type { StoreContext } from './driver.js';
 /** The response class of an attempt (e: money_events, t: its transaction). */
 const OUTCOME = `CASE WHEN e.kind = 'sale' THEN 'ok' WHEN REPLACE(UPPER(TRIM(t.response_type)), ' ', '_') = 'SOFT_DECLINE' THEN 'soft' ELSE 'hard' END`;
 
+/** The money_events columns the tables are computed from (besides an attempt's outcome and a refund's parent cycle). */
+const EVENT_COLUMNS = ['connection_id', 'purchase_id', 'event_id', 'kind', 'instant', 'amount_cents', 'customer_id', 'billing_cycle', 'currency', 'campaign_id', 'product_id', 'aff_id', 'source_value1', 'merchant_id', 'coupon_code'] as const;
+
+/**
+ * The events of money_events rows `m` with what the tables need of their transactions: `outcome`, an
+ * attempt's response class (OUTCOME), and `parent_cycle`, the billing cycle of a refund's or void's parent
+ * transaction (NULL when it has none).
+ */
+const eventsWithTransactions = (events: string) => `(SELECT ${EVENT_COLUMNS.map((c) => `e.${c}`).join(', ')}, ${OUTCOME} AS outcome, CASE WHEN e.kind IN ('refund', 'void') THEN pt.billing_cycle END AS parent_cycle
+     FROM ${events} e
+     LEFT JOIN transactions t ON t.connection_id = e.connection_id AND t.transaction_id = e.transaction_id
+     LEFT JOIN transactions pt ON pt.connection_id = t.connection_id AND pt.transaction_id = t.parent_txn_id)`;
+
 /**
  * What every row of the three tables copies from its purchase's initial sale, so that a report reads each
  * table alone: its instant, its currency, and the attribution the breakdowns group by (money_events'
@@ -43,12 +56,13 @@ const TRIES = '(PARTITION BY e.connection_id, e.purchase_id, e.billing_cycle ORD
 const CYCLES = '(PARTITION BY c.connection_id, c.purchase_id ORDER BY c.cycle)';
 
 /**
- * Statements that fill the three tables from the events `events` (a subquery of money_events rows of the
- * purchases to (re)compute, every event of each) for the purchases `scope` (a condition on alias x's
- * connection_id and purchase_id, the same purchases); their rows must have been deleted first. Only
- * purchases with an approved cycle-1 sale (a start) have rows.
+ * Statements that fill the three tables from the events of the purchases to (re)compute, every event of
+ * each: `events`, a source of money_events rows, and `attempts`, one that adds `outcome` and
+ * `parent_cycle` (eventsWithTransactions; both may be the same). `starts` is where the purchases' initial
+ * sales are read back once inserted (subscription_starts, or a part of it). Their rows must have been
+ * deleted first. Only purchases with an approved cycle-1 sale (a start) have rows.
  */
-function fillSql(events: string, scope: (x: string) => string): string[] {
+function fillSql(events: string, attempts: string, starts: string): string[] {
   return [
     // The initial sale: the purchase's first approved cycle-1 sale.
     `INSERT INTO subscription_starts (connection_id, purchase_id, customer_id, ${START})
@@ -57,12 +71,13 @@ function fillSql(events: string, scope: (x: string) => string): string[] {
        FROM ${events} e WHERE e.kind = 'sale' AND e.billing_cycle = 1) x
      WHERE rn = 1`,
     `INSERT INTO subscription_attempts (connection_id, purchase_id, cycle, retry, customer_id, ${START}, instant, prev_at, outcome, is_last)
-     SELECT e.connection_id, e.purchase_id, e.billing_cycle, ROW_NUMBER() OVER ${TRIES} - 1, e.customer_id, ${startOf('s')}, e.instant, LAG(e.instant) OVER ${TRIES}, ${OUTCOME},
+     SELECT e.connection_id, e.purchase_id, e.billing_cycle, ROW_NUMBER() OVER ${TRIES} - 1, e.customer_id, ${startOf('s')}, e.instant, LAG(e.instant) OVER ${TRIES}, e.outcome,
        LEAD(e.event_id) OVER ${TRIES} IS NULL
-     FROM ${events} e
-     JOIN subscription_starts s ON s.connection_id = e.connection_id AND s.purchase_id = e.purchase_id
-     LEFT JOIN transactions t ON t.connection_id = e.connection_id AND t.transaction_id = e.transaction_id
-     WHERE e.kind IN ('sale', 'decline') AND e.billing_cycle IS NOT NULL AND ${scope('s')}`,
+     FROM ${attempts} e
+     JOIN ${starts} s ON s.connection_id = e.connection_id AND s.purchase_id = e.purchase_id
+     WHERE e.kind IN ('sale', 'decline') AND e.billing_cycle IS NOT NULL`,
+    // Per cycle, from its attempts (numbered as above, here again over the same events: reading them back
+    // from subscription_attempts would scan the whole table for a few purchases) and its money.
     `INSERT INTO subscription_cycles (connection_id, purchase_id, cycle, customer_id, ${START}, last_ok, attempts, first_at, ok_at, ok_retry, first_soft, last_soft, prev_ok_at,
        refunds, refund_cents, chargebacks, chargeback_cents, sales, sales_cents, reversed_cents)
      SELECT c.connection_id, c.purchase_id, c.cycle, s.customer_id, ${startOf('s')}, MAX(CASE WHEN c.ok_at IS NOT NULL THEN c.cycle END) OVER (PARTITION BY c.connection_id, c.purchase_id),
@@ -78,40 +93,45 @@ function fillSql(events: string, scope: (x: string) => string): string[] {
            CASE WHEN x.outcome = 'ok' THEN x.retry END AS ok_retry, CASE WHEN x.retry = 0 AND x.outcome = 'soft' THEN 1 ELSE 0 END AS first_soft,
            CASE WHEN x.is_last AND x.outcome = 'soft' THEN 1 ELSE 0 END AS last_soft,
            0 AS refunds, 0 AS refund_cents, 0 AS chargebacks, 0 AS chargeback_cents, 0 AS sales, 0 AS sales_cents, 0 AS reversed_cents
-         FROM subscription_attempts x WHERE ${scope('x')}
+         FROM (SELECT e.connection_id, e.purchase_id, e.billing_cycle AS cycle, e.instant, e.outcome, ROW_NUMBER() OVER ${TRIES} - 1 AS retry, LEAD(e.event_id) OVER ${TRIES} IS NULL AS is_last
+               FROM ${attempts} e WHERE e.kind IN ('sale', 'decline') AND e.billing_cycle IS NOT NULL) x
          UNION ALL
          -- The money of a cycle's charge, in the initial sale's currency: refunds and voids at their parent
          -- sale's cycle, chargebacks net of reversals at their own.
-         SELECT e.connection_id, e.purchase_id, COALESCE(CASE WHEN e.kind IN ('refund', 'void') THEN pt.billing_cycle END, e.billing_cycle), 0, NULL, NULL, NULL, 0, 0,
+         SELECT e.connection_id, e.purchase_id, COALESCE(CASE WHEN e.kind IN ('refund', 'void') THEN e.parent_cycle END, e.billing_cycle), 0, NULL, NULL, NULL, 0, 0,
            CASE WHEN e.kind IN ('refund', 'void') THEN 1 ELSE 0 END, CASE WHEN e.kind IN ('refund', 'void') THEN -e.amount_cents ELSE 0 END,
            CASE WHEN e.kind = 'chargeback' THEN 1 WHEN e.kind = 'chargeback_reversal' THEN -1 ELSE 0 END,
            CASE WHEN e.kind IN ('chargeback', 'chargeback_reversal') THEN -e.amount_cents ELSE 0 END, 0, 0, 0
-         FROM ${events} e
-         JOIN subscription_starts s ON s.connection_id = e.connection_id AND s.purchase_id = e.purchase_id AND s.currency = e.currency
-         LEFT JOIN transactions t ON t.connection_id = e.connection_id AND t.transaction_id = e.transaction_id
-         LEFT JOIN transactions pt ON pt.connection_id = t.connection_id AND pt.transaction_id = t.parent_txn_id
-         WHERE e.kind IN ('refund', 'void', 'chargeback', 'chargeback_reversal') AND ${scope('s')}
+         FROM ${attempts} e
+         JOIN ${starts} s ON s.connection_id = e.connection_id AND s.purchase_id = e.purchase_id AND s.currency = e.currency
+         WHERE e.kind IN ('refund', 'void', 'chargeback', 'chargeback_reversal')
          UNION ALL
          -- The sales booked at the cycle and what was taken back from them (refunds, voids, chargebacks at their own cycle).
          SELECT e.connection_id, e.purchase_id, e.billing_cycle, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0,
            CASE WHEN e.kind = 'sale' THEN 1 ELSE 0 END, CASE WHEN e.kind = 'sale' THEN e.amount_cents ELSE 0 END,
            CASE WHEN e.kind IN ('refund', 'void', 'chargeback') THEN e.amount_cents ELSE 0 END
          FROM ${events} e
-         JOIN subscription_starts s ON s.connection_id = e.connection_id AND s.purchase_id = e.purchase_id AND s.currency = e.currency
-         WHERE e.kind IN ('sale', 'refund', 'void', 'chargeback') AND ${scope('s')}
+         JOIN ${starts} s ON s.connection_id = e.connection_id AND s.purchase_id = e.purchase_id AND s.currency = e.currency
+         WHERE e.kind IN ('sale', 'refund', 'void', 'chargeback')
        ) u
        WHERE cycle IS NOT NULL
        GROUP BY connection_id, purchase_id, cycle
      ) c
-     JOIN subscription_starts s ON s.connection_id = c.connection_id AND s.purchase_id = c.purchase_id`,
-    // The purchase's highest approved and attempted cycles, and the approval of the highest approved.
-    `UPDATE subscription_starts SET last_ok = c.last_ok, last_try = c.last_try, last_ok_at = c.ok_at
+     JOIN ${starts} s ON s.connection_id = c.connection_id AND s.purchase_id = c.purchase_id`,
+  ];
+}
+
+/**
+ * The statement that sets each start's highest approved and attempted cycles and the approval of the
+ * highest approved, from the subscription_cycles rows `cycles` (the table, or the rows of some purchases).
+ */
+function lastCyclesSql(cycles: string): string {
+  return `UPDATE subscription_starts SET last_ok = c.last_ok, last_try = c.last_try, last_ok_at = c.ok_at
      FROM (SELECT connection_id, purchase_id, last_ok, last_try, ok_at FROM (
              SELECT connection_id, purchase_id, cycle, ok_at, last_ok, MAX(CASE WHEN attempts > 0 THEN cycle END) OVER (PARTITION BY connection_id, purchase_id) AS last_try
-             FROM subscription_cycles x WHERE ${scope('x')}) y
+             FROM ${cycles} x) y
            WHERE cycle = last_ok) c
-     WHERE subscription_starts.connection_id = c.connection_id AND subscription_starts.purchase_id = c.purchase_id`,
-  ];
+     WHERE subscription_starts.connection_id = c.connection_id AND subscription_starts.purchase_id = c.purchase_id`;
 }
 
 const TABLES = ['subscription_starts', 'subscription_attempts', 'subscription_cycles'] as const;
@@ -124,29 +144,41 @@ export function rebuildSubscriptionCyclesSql(_d: SqlDialect, byConnection: boole
   const w = (alias: string) => (byConnection ? `${alias}.connection_id = $1` : 'TRUE');
   return [
     ...TABLES.map((t) => `DELETE FROM ${t} WHERE ${byConnection ? 'connection_id = $1' : 'TRUE'}`),
-    ...fillSql(`(SELECT * FROM money_events m WHERE ${w('m')} AND m.purchase_id IS NOT NULL)`, w),
+    ...fillSql(`(SELECT * FROM money_events m WHERE ${w('m')} AND m.purchase_id IS NOT NULL)`, eventsWithTransactions(`(SELECT * FROM money_events m WHERE ${w('m')} AND m.purchase_id IS NOT NULL)`), `(SELECT * FROM subscription_starts s WHERE ${w('s')})`),
+    lastCyclesSql(`(SELECT * FROM subscription_cycles x WHERE ${w('x')})`),
   ];
 }
 
 /**
  * Recomputes, inside the caller's transaction, the purchases of connection $1 that these customers' events
- * name or that were stored with these customers (`ids`: a subquery of customer ids).
+ * name or that were stored with these customers (`ids`: a subquery of customer ids). What it costs follows
+ * the purchases touched, not the tables: the purchases are staged once (agg_touched_purchases), their
+ * events with their transactions' detail once (agg_touched_events, one pass over money_events), each table
+ * loses their rows in one join and gets them back from the staged events; only the reads of the kept
+ * tables by customer and the deletes pass over them whole.
  */
-export async function refreshSubscriptionCycles(ctx: StoreContext, connectionId: string, ids: string): Promise<void> {
-  const touched = (x: string) => `EXISTS (SELECT 1 FROM agg_touched_purchases k WHERE k.connection_id = ${x}.connection_id AND k.purchase_id = ${x}.purchase_id)`;
-  const statements = [
+export function refreshSubscriptionCyclesSql(ids: string): string[] {
+  const touched = (t: string) => `${t} USING agg_touched_purchases k WHERE ${t}.connection_id = $1 AND k.connection_id = $1 AND k.purchase_id = ${t}.purchase_id`;
+  const staged = '(SELECT * FROM agg_touched_events WHERE connection_id = $1)';
+  const mine = (t: string) => `(SELECT x.* FROM ${t} x JOIN agg_touched_purchases k ON k.connection_id = x.connection_id AND k.purchase_id = x.purchase_id WHERE x.connection_id = $1)`;
+  return [
+    // A purchase's cycles carry its start's customer: the starts name the same purchases.
     `INSERT INTO agg_touched_purchases (connection_id, purchase_id)
      SELECT DISTINCT connection_id, purchase_id FROM (
        SELECT connection_id, purchase_id FROM money_events WHERE connection_id = $1 AND customer_id IN (${ids}) AND purchase_id IS NOT NULL
-       UNION ALL SELECT connection_id, purchase_id FROM subscription_cycles WHERE connection_id = $1 AND customer_id IN (${ids})
        UNION ALL SELECT connection_id, purchase_id FROM subscription_attempts WHERE connection_id = $1 AND customer_id IN (${ids})
        UNION ALL SELECT connection_id, purchase_id FROM subscription_starts WHERE connection_id = $1 AND customer_id IN (${ids})) x`,
-    ...TABLES.map((t) => `DELETE FROM ${t} WHERE connection_id = $1 AND ${touched(t)}`),
-    ...fillSql(
-      `(SELECT m.* FROM money_events m JOIN agg_touched_purchases k ON k.connection_id = m.connection_id AND k.purchase_id = m.purchase_id WHERE m.connection_id = $1)`,
-      (x) => `${x}.connection_id = $1 AND ${touched(x)}`,
-    ),
+    `INSERT INTO agg_touched_events (${EVENT_COLUMNS.join(', ')}, outcome, parent_cycle)
+     SELECT * FROM ${eventsWithTransactions(mine('money_events'))} x`,
+    ...TABLES.map((t) => `DELETE FROM ${touched(t)}`),
+    ...fillSql(staged, staged, mine('subscription_starts')),
+    lastCyclesSql(mine('subscription_cycles')),
+    'DELETE FROM agg_touched_events WHERE connection_id = $1',
     'DELETE FROM agg_touched_purchases WHERE connection_id = $1',
   ];
-  for (const sql of statements) await ctx.db.exec(sql, [connectionId]);
+}
+
+/** Runs refreshSubscriptionCyclesSql in the caller's transaction. */
+export async function refreshSubscriptionCycles(ctx: StoreContext, connectionId: string, ids: string): Promise<void> {
+  for (const sql of refreshSubscriptionCyclesSql(ids)) await ctx.db.exec(sql, [connectionId]);
 }

@@ -406,6 +406,10 @@ export const SUBSCRIPTION_STARTS = table('subscription_starts', ['connection_id'
   last_ok: 'int', last_try: 'int', last_ok_at: 'instant',
 });
 export const AGG_TOUCHED_PURCHASES = table('agg_touched_purchases', ['connection_id', 'purchase_id'], { connection_id: 'text', purchase_id: 'text' });
+export const AGG_TOUCHED_EVENTS = table('agg_touched_events', [], {
+  connection_id: 'text', purchase_id: 'text', event_id: 'text', kind: 'text', instant: 'instant', amount_cents: 'bigint', customer_id: 'bigint', billing_cycle: 'int',
+  currency: 'text', campaign_id: 'bigint', product_id: 'bigint', aff_id: 'text', source_value1: 'text', merchant_id: 'bigint', coupon_code: 'text', outcome: 'text', parent_cycle: 'int',
+});
 
 /**
  * Connections whose customer facts and pre-aggregates a backfill's writes left behind the ledger
@@ -538,4 +542,4 @@ export const READABLE_TABLES = {
 export type ReadableTable = keyof typeof READABLE_TABLES;
 
 /** Every table the current schema has (the contract test compares them with the database), scratch tables included. */
-export const ALL_TABLES: TableSpec[] = [...Object.values(READABLE_TABLES), AGG_AGE_DELTA, AGG_TOUCHED_SLOTS, AGG_MONTH_DELTA, AGG_TOUCHED_PURCHASES];
+export const ALL_TABLES: TableSpec[] = [...Object.values(READABLE_TABLES), AGG_AGE_DELTA, AGG_TOUCHED_SLOTS, AGG_MONTH_DELTA, AGG_TOUCHED_PURCHASES, AGG_TOUCHED_EVENTS];
