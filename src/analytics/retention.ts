@@ -508,7 +508,7 @@ function keptParts(day: DaySql, w: KeptWhere, groupBy: Dimension | null, subgrou
   const purchase = (alias: string) => `LEFT JOIN purchases pu ON pu.connection_id = ${alias}.connection_id AND pu.purchase_id = ${alias}.purchase_id`;
   const conn = (alias: string) => `JOIN connections c ON c.connection_id = ${alias}.connection_id`;
   const declined = 'a.ok_at IS NULL AND a.last_ok < a.cycle';
-  const recycling = `a.ok_at IS NULL AND a.last_ok = a.cycle - 1 AND ${enumSql('pu.status')} = 'RECYCLE_BILLING'`;
+  const recycling = `a.ok_at IS NULL AND a.last_ok = a.cycle - 1 AND ${enumSql('a.status')} = 'RECYCLE_BILLING'`;
   // Built on demand: a part's day() conversions add parameters, which a statement without it must not have.
   const all: Record<PartName, () => Part> = {
     cycles: () => ['cycles', ['cycle', 'saved_by', 'soft', 'recycling', 'lost', 'saved_soft', 'cnt'], `SELECT ${keys('a')}, a.cycle, CASE WHEN a.ok_retry > 0 THEN a.ok_retry END AS saved_by,
@@ -517,7 +517,12 @@ function keptParts(day: DaySql, w: KeptWhere, groupBy: Dimension | null, subgrou
          SUM(CASE WHEN ${declined} AND a.first_soft = 1 AND NOT (a.last_soft = 1 AND ${recycling}) THEN 1 ELSE 0 END) AS lost,
          SUM(CASE WHEN a.ok_retry > 0 AND a.first_soft = 1 THEN 1 ELSE 0 END) AS saved_soft,
          COUNT(*) AS cnt
-       FROM subscription_cycles a ${purchase('a')} WHERE ${w.subs('a')} AND a.attempts > 0 GROUP BY 1, 2, 3, 4, 5, 6`],
+       FROM (
+         -- Only the cycles saved by a retry or declined count here; only the declined need the purchase's status.
+         SELECT a.*, CAST(NULL AS TEXT) AS status FROM subscription_cycles a WHERE ${w.subs('a')} AND a.attempts > 0 AND a.ok_retry > 0
+         UNION ALL
+         SELECT a.*, pu.status FROM subscription_cycles a ${purchase('a')} WHERE ${w.subs('a')} AND a.attempts > 0 AND a.ok_at IS NULL AND a.last_ok < a.cycle) a
+       GROUP BY 1, 2, 3, 4, 5, 6`],
     money: () => ['money', ['cycle', 'refunds', 'refund_cents', 'chargebacks', 'cb_cents'], `SELECT ${keys('a')}, a.cycle,
          SUM(CASE WHEN a.refunds > 0 THEN 1 ELSE 0 END) AS refunds, SUM(a.refund_cents) AS refund_cents,
          SUM(CASE WHEN a.chargebacks > 0 THEN 1 ELSE 0 END) AS chargebacks, SUM(a.chargeback_cents) AS cb_cents
