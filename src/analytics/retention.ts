@@ -145,7 +145,7 @@ interface SubGroup {
   lastOk: number;
   lastTry: number;
   /**
-   * The highest cycle due by the as-of, judged up to the statement's cap (dueThroughSql): up to a lower
+   * The highest cycle due by the as-of, judged up to a cap (keptKindsSql, ledgerSubGroups): up to a lower
    * cycle N it is min(through, N), the loop of dueThroughBy stopped at N.
    */
   through: number;

@@ -39,5 +39,8 @@ export default {
     `CREATE INDEX IF NOT EXISTS subscription_attempts_connection_id_customer_id ON subscription_attempts (connection_id, customer_id)`,
     `CREATE INDEX IF NOT EXISTS subscription_cycles_connection_id_started_at ON subscription_cycles (connection_id, started_at)`,
     `CREATE INDEX IF NOT EXISTS subscription_attempts_connection_id_started_at ON subscription_attempts (connection_id, started_at)`,
+    // A refresh reads the touched purchases' events by purchase (subscription-cycles.ts): without it, a
+    // pass over the whole ledger at every write of facts.
+    `CREATE INDEX IF NOT EXISTS money_events_connection_id_purchase_id ON money_events (connection_id, purchase_id)`,
   ],
 } satisfies Migration;
