@@ -25,8 +25,10 @@
 import type { SqlDialect } from './dialect.js';
 import type { StoreContext } from './driver.js';
 
+/** Whether transaction `t` was declined as recyclable (a SOFT_DECLINE). */
+const SOFT = (t: string) => `REPLACE(UPPER(TRIM(${t}.response_type)), ' ', '_') = 'SOFT_DECLINE'`;
 /** The response class of an attempt (e: money_events, t: its transaction). */
-const OUTCOME = `CASE WHEN e.kind = 'sale' THEN 'ok' WHEN REPLACE(UPPER(TRIM(t.response_type)), ' ', '_') = 'SOFT_DECLINE' THEN 'soft' ELSE 'hard' END`;
+const OUTCOME = `CASE WHEN e.kind = 'sale' THEN 'ok' WHEN ${SOFT('t')} THEN 'soft' ELSE 'hard' END`;
 
 /** The money_events columns the tables are computed from (besides an attempt's outcome and a refund's parent cycle). */
 const EVENT_COLUMNS = ['connection_id', 'purchase_id', 'event_id', 'kind', 'instant', 'amount_cents', 'customer_id', 'billing_cycle', 'currency', 'campaign_id', 'product_id', 'aff_id', 'source_value1', 'merchant_id', 'coupon_code'] as const;
@@ -55,21 +57,35 @@ const TRIES = '(PARTITION BY e.connection_id, e.purchase_id, e.billing_cycle ORD
 /** The window of one purchase's cycles. */
 const CYCLES = '(PARTITION BY c.connection_id, c.purchase_id ORDER BY c.cycle)';
 
+/** The purchases' initial sales among `events` (their first approved cycle-1 sale, by instant then event id), with START_COLUMNS. */
+function firstSalesSql(events: string): string {
+  return `(SELECT connection_id, purchase_id, customer_id, instant AS started_at, currency, campaign_id, product_id, aff_id, source_value1, merchant_id, coupon_code FROM (
+       SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.connection_id, e.purchase_id ORDER BY e.instant, e.event_id) AS rn
+       FROM ${events} e WHERE e.kind = 'sale' AND e.billing_cycle = 1) x
+     WHERE rn = 1)`;
+}
+
 /**
  * Statements that fill the three tables from the events of the purchases to (re)compute, every event of
  * each: `events`, a source of money_events rows, and `attempts`, one that adds `outcome` and
- * `parent_cycle` (eventsWithTransactions; both may be the same). `starts` is where the purchases' initial
- * sales are read back once inserted (subscription_starts, or a part of it). Their rows must have been
- * deleted first. Only purchases with an approved cycle-1 sale (a start) have rows.
+ * `parent_cycle` (eventsWithTransactions; both may be the same). `starts` is where the attempts and
+ * cycles read their purchase's initial sale: subscription_starts once filled, or firstSalesSql of the
+ * same events. Their rows must have been deleted first. Only purchases with an approved cycle-1 sale (a
+ * start) have rows.
  */
 function fillSql(events: string, attempts: string, starts: string): string[] {
   return [
-    // The initial sale: the purchase's first approved cycle-1 sale.
-    `INSERT INTO subscription_starts (connection_id, purchase_id, customer_id, ${START})
-     SELECT connection_id, purchase_id, customer_id, instant, currency, campaign_id, product_id, aff_id, source_value1, merchant_id, coupon_code FROM (
-       SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.connection_id, e.purchase_id ORDER BY e.instant, e.event_id) AS rn
-       FROM ${events} e WHERE e.kind = 'sale' AND e.billing_cycle = 1) x
-     WHERE rn = 1`,
+    // The initial sale, with the purchase's highest approved and attempted cycles and the first approval
+    // of the highest approved.
+    `INSERT INTO subscription_starts (connection_id, purchase_id, customer_id, ${START}, last_ok, last_try, last_ok_at)
+     SELECT f.connection_id, f.purchase_id, f.customer_id, ${startOf('f')}, l.last_ok, l.last_try, l.last_ok_at
+     FROM ${firstSalesSql(events)} f
+     JOIN (SELECT connection_id, purchase_id, MAX(last_ok) AS last_ok, MAX(billing_cycle) AS last_try,
+             MIN(CASE WHEN kind = 'sale' AND billing_cycle = last_ok THEN instant END) AS last_ok_at
+           FROM (SELECT e.connection_id, e.purchase_id, e.kind, e.billing_cycle, e.instant,
+                   MAX(CASE WHEN e.kind = 'sale' THEN e.billing_cycle END) OVER (PARTITION BY e.connection_id, e.purchase_id) AS last_ok
+                 FROM ${events} e WHERE e.kind IN ('sale', 'decline') AND e.billing_cycle IS NOT NULL) a
+           GROUP BY connection_id, purchase_id) l ON l.connection_id = f.connection_id AND l.purchase_id = f.purchase_id`,
     `INSERT INTO subscription_attempts (connection_id, purchase_id, cycle, retry, customer_id, ${START}, instant, prev_at, outcome, is_last)
      SELECT e.connection_id, e.purchase_id, e.billing_cycle, ROW_NUMBER() OVER ${TRIES} - 1, e.customer_id, ${startOf('s')}, e.instant, LAG(e.instant) OVER ${TRIES}, e.outcome,
        LEAD(e.event_id) OVER ${TRIES} IS NULL
@@ -121,19 +137,6 @@ function fillSql(events: string, attempts: string, starts: string): string[] {
   ];
 }
 
-/**
- * The statement that sets each start's highest approved and attempted cycles and the approval of the
- * highest approved, from the subscription_cycles rows `cycles` (the table, or the rows of some purchases).
- */
-function lastCyclesSql(cycles: string): string {
-  return `UPDATE subscription_starts SET last_ok = c.last_ok, last_try = c.last_try, last_ok_at = c.ok_at
-     FROM (SELECT connection_id, purchase_id, last_ok, last_try, ok_at FROM (
-             SELECT connection_id, purchase_id, cycle, ok_at, last_ok, MAX(CASE WHEN attempts > 0 THEN cycle END) OVER (PARTITION BY connection_id, purchase_id) AS last_try
-             FROM ${cycles} x) y
-           WHERE cycle = last_ok) c
-     WHERE subscription_starts.connection_id = c.connection_id AND subscription_starts.purchase_id = c.purchase_id`;
-}
-
 const TABLES = ['subscription_starts', 'subscription_attempts', 'subscription_cycles'] as const;
 
 /**
@@ -145,7 +148,6 @@ export function rebuildSubscriptionCyclesSql(_d: SqlDialect, byConnection: boole
   return [
     ...TABLES.map((t) => `DELETE FROM ${t} WHERE ${byConnection ? 'connection_id = $1' : 'TRUE'}`),
     ...fillSql(`(SELECT * FROM money_events m WHERE ${w('m')} AND m.purchase_id IS NOT NULL)`, eventsWithTransactions(`(SELECT * FROM money_events m WHERE ${w('m')} AND m.purchase_id IS NOT NULL)`), `(SELECT * FROM subscription_starts s WHERE ${w('s')})`),
-    lastCyclesSql(`(SELECT * FROM subscription_cycles x WHERE ${w('x')})`),
   ];
 }
 
@@ -168,11 +170,18 @@ export function refreshSubscriptionCyclesSql(ids: string): string[] {
        SELECT connection_id, purchase_id FROM money_events WHERE connection_id = $1 AND customer_id IN (${ids}) AND purchase_id IS NOT NULL
        UNION ALL SELECT connection_id, purchase_id FROM subscription_attempts WHERE connection_id = $1 AND customer_id IN (${ids})
        UNION ALL SELECT connection_id, purchase_id FROM subscription_starts WHERE connection_id = $1 AND customer_id IN (${ids})) x`,
-    `INSERT INTO agg_touched_events (${EVENT_COLUMNS.join(', ')}, outcome, parent_cycle)
-     SELECT * FROM ${eventsWithTransactions(mine('money_events'))} x`,
+    // Their events, then what their transactions say (joined this way round, the hash tables are the
+    // staged events', not the transactions').
+    `INSERT INTO agg_touched_events (${EVENT_COLUMNS.join(', ')}, transaction_id, outcome)
+     SELECT ${EVENT_COLUMNS.map((c) => `e.${c}`).join(', ')}, e.transaction_id, CASE WHEN e.kind = 'sale' THEN 'ok' ELSE 'hard' END FROM ${mine('money_events')} e`,
+    `UPDATE agg_touched_events SET outcome = 'soft' FROM transactions t
+     WHERE agg_touched_events.connection_id = $1 AND agg_touched_events.kind = 'decline' AND t.connection_id = $1 AND t.transaction_id = agg_touched_events.transaction_id
+       AND ${SOFT('t')}`,
+    `UPDATE agg_touched_events SET parent_cycle = pt.billing_cycle FROM transactions t JOIN transactions pt ON pt.connection_id = t.connection_id AND pt.transaction_id = t.parent_txn_id
+     WHERE agg_touched_events.connection_id = $1 AND agg_touched_events.kind IN ('refund', 'void') AND t.connection_id = $1 AND t.transaction_id = agg_touched_events.transaction_id`,
     ...TABLES.map((t) => `DELETE FROM ${touched(t)}`),
-    ...fillSql(staged, staged, mine('subscription_starts')),
-    lastCyclesSql(mine('subscription_cycles')),
+    // The starts the attempts and cycles copy: worked out again from the staged events (as inserted).
+    ...fillSql(staged, staged, firstSalesSql(staged)),
     'DELETE FROM agg_touched_events WHERE connection_id = $1',
     'DELETE FROM agg_touched_purchases WHERE connection_id = $1',
   ];

@@ -408,7 +408,7 @@ export const SUBSCRIPTION_STARTS = table('subscription_starts', ['connection_id'
 export const AGG_TOUCHED_PURCHASES = table('agg_touched_purchases', ['connection_id', 'purchase_id'], { connection_id: 'text', purchase_id: 'text' });
 export const AGG_TOUCHED_EVENTS = table('agg_touched_events', [], {
   connection_id: 'text', purchase_id: 'text', event_id: 'text', kind: 'text', instant: 'instant', amount_cents: 'bigint', customer_id: 'bigint', billing_cycle: 'int',
-  currency: 'text', campaign_id: 'bigint', product_id: 'bigint', aff_id: 'text', source_value1: 'text', merchant_id: 'bigint', coupon_code: 'text', outcome: 'text', parent_cycle: 'int',
+  currency: 'text', campaign_id: 'bigint', product_id: 'bigint', aff_id: 'text', source_value1: 'text', merchant_id: 'bigint', coupon_code: 'text', transaction_id: 'bigint', outcome: 'text', parent_cycle: 'int',
 });
 
 /**

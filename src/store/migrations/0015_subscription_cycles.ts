@@ -23,7 +23,7 @@ const tables = (instant: string, key: (columns: string) => string) => [
   `CREATE TABLE agg_touched_purchases (connection_id TEXT, purchase_id TEXT${key('connection_id, purchase_id')})`,
   // The events of the touched purchases, staged once per refresh (no key: filled and emptied whole).
   `CREATE TABLE agg_touched_events (connection_id TEXT, purchase_id TEXT, event_id TEXT, kind TEXT, instant ${instant}, amount_cents BIGINT, customer_id BIGINT, billing_cycle INTEGER,
-     currency TEXT, campaign_id BIGINT, product_id BIGINT, aff_id TEXT, source_value1 TEXT, merchant_id BIGINT, coupon_code TEXT, outcome TEXT, parent_cycle INTEGER)`,
+     currency TEXT, campaign_id BIGINT, product_id BIGINT, aff_id TEXT, source_value1 TEXT, merchant_id BIGINT, coupon_code TEXT, transaction_id BIGINT, outcome TEXT, parent_cycle INTEGER)`,
   `INSERT INTO rebuild_pending (connection_id) SELECT connection_id FROM connections ON CONFLICT DO NOTHING`,
 ];
 
