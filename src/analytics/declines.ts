@@ -170,7 +170,7 @@ export async function declineReport(store: ReportReader, q: RangeQuery & { by?: 
     : await store.query(
         `SELECT ${keyCols},
            SUM(CASE WHEN e.kind = 'sale' THEN e.n ELSE 0 END) AS approvals, SUM(CASE WHEN e.kind = 'decline' THEN e.n ELSE 0 END) AS declines
-         FROM ${from(p, ['sale', 'decline'], useDays && by !== 'bin')}
+         FROM ${from(p, ['sale', 'decline'], false)}
          GROUP BY 1, 2`,
         p.values,
       );
@@ -197,7 +197,7 @@ export async function declineReport(store: ReportReader, q: RangeQuery & { by?: 
     ? rollUp(one.filter((x) => x.kind === 'decline'), ['k_conn', 'k', 'reason'], (x) => ({ declines: n(x.n) }))
     : await store.query(
         `SELECT ${keyCols}, e.reason AS reason, SUM(e.n) AS declines
-         FROM ${from(p, ['decline'], useDays && by !== 'bin')}${by === 'bin' ? binCondition(binList, rows.some((x) => x.value === null), p) : ''}
+         FROM ${from(p, ['decline'], false)}${by === 'bin' ? binCondition(binList, rows.some((x) => x.value === null), p) : ''}
          GROUP BY 1, 2, 3`,
         p.values,
       );

@@ -12,7 +12,7 @@
 import { EVENT_MEASURES, kindSql, measureSql, MEASURES, TOTAL_COLUMNS } from '../ledger/index.js';
 import { breakdownValueSql, CUSTOMER_DIMENSIONS, DAY_DIMENSIONS } from '../store/breakdown-days.js';
 import type { ReportReader } from '../store/store.js';
-import { splitDays } from './attempt-source.js';
+import { allConnectionIds, splitDays } from './attempt-source.js';
 import { groupId, groupOf, type Dimension } from './dimensions.js';
 import { eventCol, factCol, filterSql, groupSelect, Params } from './sql.js';
 import { readNewCustomers, slot, type TotalsByBucket, type TotalsQuery } from './totals.js';
@@ -67,7 +67,7 @@ export async function readTotalsFromDays(store: ReportReader, q: TotalsQuery): P
     const last = b[b.length - 1] as number;
     // The edges by (connection, instant): PostgreSQL reads them through its (connection_id, instant) and
     // (connection_id, first_sale_at) indexes only with the connection given.
-    const connections = (await store.query('SELECT connection_id FROM connections')).map((r) => String(r.connection_id));
+    const connections = await allConnectionIds(store);
     const edges = (p: Params, expr: string, alias: string) =>
       `${alias}.connection_id IN (${connections.length > 0 ? connections.map((c) => p.add(c)).join(', ') : 'NULL'}) AND ${d.inDayParts(p.add, `${alias}.${expr}`, first, last, ledgerDays, ledgerRanges)}`;
     {

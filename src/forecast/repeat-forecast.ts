@@ -263,18 +263,10 @@ function slotHistories(d: BgNbdData): { x: Float64Array; tx: Float64Array; T: Fl
   return { x, tx, T };
 }
 
-/** P(alive) of each distinct history (bgNbdProbabilityAlive's formula, once per history). */
+/** P(alive) of each distinct history (bgNbdProbabilityAlive, once per history). */
 function aliveBySlot(p: BgNbdParams, h: { x: Float64Array; tx: Float64Array; T: Float64Array }): Float64Array {
   const out = new Float64Array(h.x.length);
-  for (let s = 0; s < out.length; s++) {
-    const x = h.x[s]!;
-    if (x === 0) {
-      out[s] = 1;
-      continue;
-    }
-    const logOdds = Math.log(p.a) - Math.log(p.b + x - 1) + (p.r + x) * (Math.log(p.alpha + h.T[s]!) - Math.log(p.alpha + h.tx[s]!));
-    out[s] = 1 / (1 + Math.exp(logOdds));
-  }
+  for (let s = 0; s < out.length; s++) out[s] = bgNbdProbabilityAlive(p, { x: h.x[s]!, tx: h.tx[s]!, T: h.T[s]! });
   return out;
 }
 

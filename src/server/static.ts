@@ -5,8 +5,12 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import type { Context, Hono } from 'hono';
+
+/** Compresses off the event loop (the bundle's first request must not block the server's other requests). */
+const gzip = promisify(gzipCallback);
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -61,7 +65,7 @@ export function serveWeb<E extends object>(app: Hono<E>, root: string | null, op
       c.header('Vary', 'Accept-Encoding');
       if (!/\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) return c.body(new Uint8Array(buf));
       let gz = gzipped.get(path);
-      if (!gz) gzipped.set(path, (gz = gzipSync(buf, { level: 9 })));
+      if (!gz) gzipped.set(path, (gz = await gzip(buf, { level: 9 })));
       c.header('Content-Encoding', 'gzip');
       return c.body(new Uint8Array(gz));
     }
@@ -69,7 +73,9 @@ export function serveWeb<E extends object>(app: Hono<E>, root: string | null, op
     if (!index) {
       return c.html('<!doctype html><title>Konduit</title><p>The dashboard is not built. Run <code>npm run build:web</code> (or <code>npm ci</code>, which builds it).</p>', 503);
     }
-    c.header('Cache-Control', 'no-cache');
+    // The page differs by session (the signed-in mark): never kept by a shared cache.
+    c.header('Cache-Control', 'private, no-cache');
+    c.header('Vary', 'Cookie');
     const html = index.toString('utf8');
     return c.html(opts.signedIn?.(c) ? html.replace('<div id="root">', '<div id="root" data-session="signed-in">') : html);
   });

@@ -215,7 +215,7 @@ export function rebuildAggregatesSql(d: SqlDialect, byConnection: boolean): stri
     ...rebuildRebillSavesSql(byConnection),
     ...rebuildChargebackSalesSql(byConnection),
     ...rebuildBreakdownDaysSql(d, byConnection),
-    ...rebuildSubscriptionCyclesSql(d, byConnection),
+    ...rebuildSubscriptionCyclesSql(byConnection),
   ];
 }
 

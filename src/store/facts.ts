@@ -83,9 +83,10 @@ export class Facts {
       [connectionId],
     );
     const dirty = Number(marks?.dirty ?? 0);
+    const behind = Number(marks?.behind ?? 0) > 0;
     // Attribution filled events in place: breakdown_days of their days is recomputed (unless all of it is rebuilt below).
-    if (Number(marks?.behind ?? 0) === 0) await recomputeBreakdownDaysOf(this.ctx, connectionId, attributed);
-    if (Number(marks?.behind ?? 0) > 0) {
+    if (!behind) await recomputeBreakdownDaysOf(this.ctx, connectionId, attributed);
+    if (behind) {
       // A backfill's writes left everything derived from the ledger behind: every fact of the connection,
       // then every aggregate, each in one grouped pass (what a backfill's facts_dirty would have listed
       // is most of the connection, and the aggregates are rebuilt whole anyway).

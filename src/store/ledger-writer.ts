@@ -47,12 +47,8 @@ const asRemoved = (r: Row): RemovedEvent => ({
   purchase_id: r.purchase_id === null || r.purchase_id === undefined ? null : String(r.purchase_id),
   transaction_id: r.transaction_id === null || r.transaction_id === undefined ? null : Number(r.transaction_id),
   ...attemptFactsOf(r),
-  // breakdown_days' dimensions (the MID and cycle are read above).
-  campaign_id: r.campaign_id ?? null,
-  product_id: r.product_id ?? null,
-  aff_id: r.aff_id ?? null,
-  source_value1: r.source_value1 ?? null,
-  coupon_code: r.coupon_code ?? null,
+  // breakdown_days' dimensions (the MID and cycle are read above): the columns its RETURNING adds.
+  ...Object.fromEntries(BREAKDOWN_RETURNING.split(', ').map((c) => [c, r[c] ?? null])),
 });
 
 export class SqlLedgerWriter implements LedgerWriter {

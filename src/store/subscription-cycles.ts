@@ -22,7 +22,6 @@
  * is rebuilt by rebuildAggregates() and the end-of-backfill rebuild (aggregates.ts rebuildAggregatesSql).
  * A purchase is found through its customers' events, or through the customer its rows were stored with.
  */
-import type { SqlDialect } from './dialect.js';
 import type { StoreContext } from './driver.js';
 
 /** Whether transaction `t` was declined as recyclable (a SOFT_DECLINE). */
@@ -143,7 +142,7 @@ const TABLES = ['subscription_starts', 'subscription_attempts', 'subscription_cy
  * Statements that rebuild the tables from money_events: of every connection, or (byConnection) of the
  * connection given as $1.
  */
-export function rebuildSubscriptionCyclesSql(_d: SqlDialect, byConnection: boolean): string[] {
+export function rebuildSubscriptionCyclesSql(byConnection: boolean): string[] {
   const w = (alias: string) => (byConnection ? `${alias}.connection_id = $1` : 'TRUE');
   return [
     ...TABLES.map((t) => `DELETE FROM ${t} WHERE ${byConnection ? 'connection_id = $1' : 'TRUE'}`),
