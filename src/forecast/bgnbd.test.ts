@@ -7,6 +7,7 @@ import {
   bgNbdData,
   bgNbdExpectedTransactions,
   bgNbdLogLikelihood,
+  bgNbdReweighted,
   directExpectedTransactions,
   eulerExpectedTransactions,
   bgNbdProbabilityAlive,
@@ -256,7 +257,14 @@ describe('BG/NBD fit', () => {
     fails({ x: 2, tx: 0, T: 2 }, 'customers[1].tx');
     fails({ x: 0, tx: 0, T: 0 }, 'customers[1].T');
     expect(() => bgNbdData([{ x: 0, tx: 0, T: 5 }])).toThrow(/no customer made a repeat transaction/);
-    expect(() => bgNbdData([])).toThrow(ForecastInputError);
+    expect(() => bgNbdData([])).toThrow(/no customer to fit/);
+    // Counts that leave everyone out, and a resample that does: the same check.
+    expect(() => bgNbdData([{ x: 1, tx: 1, T: 2 }], [0])).toThrow(/no customer to fit/);
+    const d = bgNbdData([{ x: 1, tx: 1, T: 2 }, { x: 0, tx: 0, T: 5 }]);
+    expect(() => bgNbdReweighted(d, new Float64Array(d.distinct))).toThrow(/no customer to fit/);
+    // Slot 0 is the x = 0 history (the groups go by ascending x): it alone has no repeat transaction.
+    expect(d.groups.map((g) => g.x)).toEqual([0, 1]);
+    expect(() => bgNbdReweighted(d, Float64Array.from([1, 0]))).toThrow(/no customer made a repeat transaction/);
   });
 });
 

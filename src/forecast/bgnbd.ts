@@ -87,12 +87,20 @@ export function bgNbdHistories(customers: readonly BgNbdCustomer[]): { histories
   return { histories, index };
 }
 
+/** Throws unless there is something to fit: customers (a total weight above 0), some with a repeat transaction (sx > 0). */
+function checkFittable(total: number, sx: number): void {
+  if (total === 0) throw new ForecastInputError('customers', 'no customer to fit', 'Give each customer\'s x, tx and T.');
+  if (sx === 0) {
+    throw new ForecastInputError('customers', 'no customer made a repeat transaction: there is no purchase rate to estimate',
+      'The model needs customers with repeat transactions (x > 0); observe them for longer.');
+  }
+}
+
 /**
  * Checks customers and groups them for the likelihood. With `counts`, customers[i] stands for counts[i]
  * customers (0 leaves it out): a bootstrap resample is the distinct histories with drawn counts.
  */
 export function bgNbdData(customers: readonly BgNbdCustomer[], counts?: ArrayLike<number>): BgNbdData {
-  if (customers.length === 0) throw new ForecastInputError('customers', 'no customer to fit', 'Give each customer\'s x, tx and T.');
   if (counts && counts.length !== customers.length) throw new RangeError(`counts has ${counts.length} entries for ${customers.length} customers`);
   const { histories, index } = bgNbdHistories(customers);
   const weight = new Float64Array(histories.length);
@@ -113,11 +121,7 @@ export function bgNbdData(customers: readonly BgNbdCustomer[], counts?: ArrayLik
     sT += w * h.T;
     total += w;
   });
-  if (total === 0) throw new ForecastInputError('customers', 'no customer to fit', 'Give each customer\'s x, tx and T.');
-  if (sx === 0) {
-    throw new ForecastInputError('customers', 'no customer made a repeat transaction: there is no purchase rate to estimate',
-      'The model needs customers with repeat transactions (x > 0); observe them for longer.');
-  }
+  checkFittable(total, sx);
   const xs = [...byX.keys()].sort((a, b) => a - b);
   const timeAt = new Map<number, number>();
   const timeIndex = (t: number) => {
@@ -161,11 +165,7 @@ export function bgNbdReweighted(d: BgNbdData, weights: Float64Array): BgNbdData 
     total += count;
     return { ...g, w, count };
   });
-  if (total === 0) throw new ForecastInputError('customers', 'no customer to fit', 'Give each customer\'s x, tx and T.');
-  if (sx === 0) {
-    throw new ForecastInputError('customers', 'no customer made a repeat transaction: there is no purchase rate to estimate',
-      'The model needs customers with repeat transactions (x > 0); observe them for longer.');
-  }
+  checkFittable(total, sx);
   return { ...d, groups, customers: total, rate: sx / sT };
 }
 
@@ -416,15 +416,16 @@ export function bgNbdDropoutRidge(p: BgNbdParams, ll: number, data: BgNbdData): 
  */
 export const BGNBD_STOP = { ...LIKELIHOOD_STALL, maxEvals: 40000 } as const;
 
-/**
- * Fits r, α, a, b by maximum likelihood (on their logarithms, from several starts). `from` replaces the
- * default starts with one (a bootstrap refit starts from the estimate it perturbs).
- */
-export function fitBgNbd(customers: readonly BgNbdCustomer[], from?: BgNbdParams): BgNbdFit {
-  return fitBgNbdData(bgNbdData(customers), from);
+/** Fits r, α, a, b by maximum likelihood (on their logarithms, from several starts). */
+export function fitBgNbd(customers: readonly BgNbdCustomer[]): BgNbdFit {
+  return fitBgNbdData(bgNbdData(customers));
 }
 
-/** fitBgNbd on customers already grouped (bgNbdData), e.g. a resample given as counts. */
+/**
+ * fitBgNbd on customers already grouped (bgNbdData), e.g. a resample given as counts. `from` replaces the
+ * default starts with one, at the refit tolerances (a bootstrap refit that falls back to the simplex starts
+ * from the estimate it perturbs).
+ */
 export function fitBgNbdData(data: BgNbdData, from?: BgNbdParams): BgNbdFit {
   // The purchase rate's mean r/α starts at the observed rate; shapes span light to heavy heterogeneity.
   const starts = from

@@ -183,24 +183,22 @@ export interface GammaGammaFit extends GammaGammaParams, FitDiagnostics {
   customers: number;
 }
 
-/** Fits p, q, γ by maximum likelihood (on their logarithms, from several starts; from `from` alone when given). */
-export function fitGammaGamma(customers: readonly GammaGammaCustomer[], from?: GammaGammaParams): GammaGammaFit {
+/** Fits p, q, γ by maximum likelihood (on their logarithms, from several starts; a bootstrap refit is refitGammaGammaData). */
+export function fitGammaGamma(customers: readonly GammaGammaCustomer[]): GammaGammaFit {
   checkGammaGammaCustomers(customers);
   // γ starts where the population mean pγ/(q - 1) equals the observed mean spend.
   const mean = customers.reduce((s, c) => s + c.meanSpend, 0) / customers.length;
-  const starts = from
-    ? [[from.p, from.q, from.gamma]]
-    : [
-        [1, 2],
-        [5, 4],
-        [0.5, 10],
-        [20, 1.5],
-      ].map(([p, q]) => [p!, q!, (mean * (q! - 1)) / p!]);
+  const starts = [
+    [1, 2],
+    [5, 4],
+    [0.5, 10],
+    [20, 1.5],
+  ].map(([p, q]) => [p!, q!, (mean * (q! - 1)) / p!]);
   const data = gammaGammaData(customers);
   const ll = ([p, q, gamma]: number[]) => gammaGammaLogLikelihood({ p: p!, q: q!, gamma: gamma! }, data);
   // The same stall rule as BG/NBD's: a start whose log-likelihood no longer improves stops (the ridge of
   // spends that hardly vary, where p, q and γ creep while the mean spend stays put).
-  const { params, ...fit } = maximizeLogLikelihood(ll, starts, GAMMA_GAMMA_BOUNDS, from ? { ...REFIT_TOLERANCE, ...LIKELIHOOD_STALL } : { maxEvals: 40000, ...LIKELIHOOD_STALL });
+  const { params, ...fit } = maximizeLogLikelihood(ll, starts, GAMMA_GAMMA_BOUNDS, { maxEvals: 40000, ...LIKELIHOOD_STALL });
   const [p, q, gamma] = params as [number, number, number];
   return { p, q, gamma, ...fit, customers: customers.length };
 }
