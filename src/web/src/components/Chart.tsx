@@ -89,12 +89,15 @@ export function LineChart(props: {
     const { ticks, step } = niceTicks(Math.min(0, ...all), Math.max(0, ...all));
     // Full labels when the axis can give them the room; compact ones otherwise (and when they are distinct).
     const room = Math.max(56, Math.min(120, width * 0.22));
+    // Every label is measured once per draw: the widths chosen here are the ones laid out below.
     const full = ticks.map((v) => props.yFormat(v, { compact: false, step }));
     const fullWidth = Math.max(...full.map((t) => textWidth(t, font)));
-    const yLabels = fullWidth + 14 <= room ? full : ticks.map((v) => props.yFormat(v, { compact: true, step }));
-    const yAxisWidth = Math.ceil(Math.max(...yLabels.map((t) => textWidth(t, font)))) + 16;
+    const fits = fullWidth + 14 <= room;
+    const yLabels = fits ? full : ticks.map((v) => props.yFormat(v, { compact: true, step }));
+    const yAxisWidth = Math.ceil(fits ? fullWidth : Math.max(...yLabels.map((t) => textWidth(t, font)))) + 16;
     const n = props.x.length;
-    const widest = Math.max(0, ...props.xLabels.map((t) => textWidth(t, font)));
+    const xWidths = props.xLabels.map((t) => textWidth(t, font));
+    const widest = Math.max(0, ...xWidths);
     const blank = (_u: uPlot, vals: number[]) => vals.map(() => '');
     const opts: uPlot.Options = {
       width: Math.max(240, width),
@@ -146,7 +149,7 @@ export function LineChart(props: {
             let lastRight = -Infinity;
             for (let i = 0; i < n; i += every) {
               const text = props.xLabels[i] ?? '';
-              const w = Math.ceil(textWidth(text, font));
+              const w = Math.ceil(xWidths[i] ?? 0);
               const centre = left + u.valToPos(i, 'x');
               const l = Math.min(Math.max(centre - w / 2, 0), u.width - w);
               // Clamped at an edge, a label could still reach its neighbour: then it is left out.
