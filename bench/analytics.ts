@@ -243,21 +243,50 @@ async function benchEngine(engine: Engine): Promise<void> {
 }
 
 /**
+ * A purchase per customer of generateSql's ledger (its purchase id, product and campaign), for the reports
+ * that read subscriptions (retention, rebills ahead): every tenth cancelled, every twentieth in recycle
+ * billing, the rest active; the live ones due on a day of the 120 from 2025-12-01 (by customer id), at
+ * their fourth cycle, list price 29.99 USD. Plain rows: no pre-aggregate reads them.
+ */
+export function subscriptionsSql(engine: Engine, customers: number, connectionId = 'bench'): string {
+  if (!/^[\w-]+$/.test(connectionId)) throw new RangeError(`not a connection id: ${connectionId}`);
+  const text = engine === 'postgres' ? 'TEXT' : 'VARCHAR';
+  const due = `(DATE '2025-12-01' + CAST(c % 120 AS INTEGER))`;
+  return `INSERT INTO purchases (connection_id, purchase_id, customer_id, product_id, campaign_id, status, billing_cycle, next_bill_date, price_cents, currency)
+     SELECT '${connectionId}', 'P' || CAST(c AS ${text}), c, 100 + c % 10, 1 + c % 20, CASE WHEN c % 10 = 5 THEN 'CANCELLED' WHEN c % 20 = 9 THEN 'RECYCLE_BILLING' ELSE 'ACTIVE' END, 4,
+       CASE WHEN c % 10 = 5 THEN NULL ELSE ${due} END, 2999, 'USD'
+     FROM generate_series(CAST(0 AS BIGINT), CAST(${customers - 1} AS BIGINT)) g(c)`;
+}
+
+/**
+ * The CRM's records of generateSql's customers, for the one-customer page: a customer row each (name and
+ * e-mail from the id, created at the first transaction) and an order per sale transaction (its order id,
+ * amount, campaign and date; COMPLETE when approved, DECLINED else). Plain rows: no pre-aggregate reads them.
+ */
+export function customerRecordsSql(engine: Engine, connectionId = 'bench'): string[] {
+  if (!/^[\w-]+$/.test(connectionId)) throw new RangeError(`not a connection id: ${connectionId}`);
+  const text = engine === 'postgres' ? 'TEXT' : 'VARCHAR';
+  return [
+    `INSERT INTO customers (connection_id, customer_id, email, first_name, last_name, country, date_created, date_updated)
+     SELECT connection_id, customer_id, 'c' || CAST(customer_id AS ${text}) || '@example.com', 'First' || CAST(customer_id % 1000 AS ${text}), 'Last' || CAST(customer_id AS ${text}), 'US',
+       MIN(date_created), MIN(date_created)
+     FROM transactions WHERE connection_id = '${connectionId}' GROUP BY connection_id, customer_id`,
+    `INSERT INTO orders (connection_id, order_id, customer_id, order_status, order_type, total_cents, campaign_id, date_created, date_updated, currency)
+     SELECT connection_id, order_id, customer_id, CASE WHEN response_type = 'SUCCESS' THEN 'COMPLETE' ELSE 'DECLINED' END,
+       CASE WHEN billing_cycle >= 2 THEN 'RECURRING' ELSE 'NEW_SALE' END, total_cents, campaign_id, date_created, date_created, 'USD'
+     FROM transactions WHERE connection_id = '${connectionId}' AND txn_type = 'SALE'`,
+  ];
+}
+
+/**
  * Retention and rebills ahead (docs/metrics.md): a purchase per customer is added (every tenth cancelled,
  * every twentieth in recycle billing, the rest active with a next bill date spread over the 120 days
  * after 2025-12-01), then the shipped reports are timed next to plain SQL that counts the same base
  * (approvals per cycle of the subscriptions started in 2025; live subscriptions due per window).
  */
 async function benchSubscriptions(store: Store, engine: Engine, line: (label: string, ms: number, extra?: string) => void, verdict: (ms: number) => string): Promise<void> {
-  const text = engine === 'postgres' ? 'TEXT' : 'VARCHAR';
-  const due = `(DATE '2025-12-01' + CAST(c % 120 AS INTEGER))`;
   // The connection 'bench' is the one benchEngine created before generating the ledger.
-  await store.query(
-    `INSERT INTO purchases (connection_id, purchase_id, customer_id, product_id, campaign_id, status, billing_cycle, next_bill_date, price_cents, currency)
-     SELECT 'bench', 'P' || CAST(c AS ${text}), c, 100 + c % 10, 1 + c % 20, CASE WHEN c % 10 = 5 THEN 'CANCELLED' WHEN c % 20 = 9 THEN 'RECYCLE_BILLING' ELSE 'ACTIVE' END, 4,
-       CASE WHEN c % 10 = 5 THEN NULL ELSE ${due} END, 2999, 'USD'
-     FROM generate_series(CAST(0 AS BIGINT), CAST(${CUSTOMERS - 1} AS BIGINT)) g(c)`,
-  );
+  await store.query(subscriptionsSql(engine, CUSTOMERS, 'bench'));
   if (engine === 'postgres') await store.query('ANALYZE');
   const asOf = Date.UTC(2025, 11, 1, 17);
   const rq = { from: '2025-01-01', to: '2025-12-31', tz: ZONE, currency: 'USD', asOf };

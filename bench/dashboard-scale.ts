@@ -14,18 +14,22 @@
  * `npm run bench -- dashboard-scale`. KONDUIT_BENCH_CUSTOMERS sets the scale (5 transactions per
  * customer; default 2,000,000), KONDUIT_BENCH_ENGINES=duckdb or postgres one engine, KONDUIT_BENCH_VISITS
  * the visits per page (default 3), KONDUIT_BENCH_PAGES a comma-separated list of page names (overview,
- * cohorts, retention, mids, breakdowns, forecast, settings, integration; default all), KONDUIT_BENCH_KEEP=1 keeps the
+ * cohorts, retention, mids, breakdowns, forecast, settings, integration, rebills, customer; default all), KONDUIT_BENCH_KEEP=1 keeps the
  * store afterwards (PostgreSQL: its schema; DuckDB: its file, path printed; to EXPLAIN the reports'
  * statements on it; drop it by hand), KONDUIT_BENCH_SCHEMA=<that schema> opens the pages on a kept
  * PostgreSQL store again without generating anything, and KONDUIT_BENCH_DUCKDB=<file> the same on a kept
  * DuckDB file (opened in place: copy it first to keep the original as it was). A kept store is migrated to
  * this checkout's schema; if that leaves it behind (rebuild_pending), its pre-aggregates are rebuilt
  * first (the refresh that follows a sync), timed and printed, before any page is opened.
+ *
+ * Besides the ledger, the store holds a purchase per customer (subscriptionsSql: what rebills ahead lists)
+ * and the customers' and orders' records (customerRecordsSql: what the one-customer page shows); a kept
+ * store without purchases gets both before its pages are opened (timed and printed).
  */
 import { execFileSync } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { addDays } from '../src/core/time.js';
@@ -37,7 +41,8 @@ import { openPostgresStore } from '../src/store/engines/postgres/postgres-store.
 import { generateKey } from '../src/store/secrets.js';
 import type { Store } from '../src/store/store.js';
 import { launchChromium } from '../test/chromium.js';
-import { generateSql, type Engine } from './analytics.js';
+import { lookupCustomer } from '../src/report/customer.js';
+import { customerRecordsSql, generateSql, subscriptionsSql, type Engine } from './analytics.js';
 import { timed } from './dashboard.js';
 
 const CUSTOMERS = Number(process.env.KONDUIT_BENCH_CUSTOMERS ?? 2_000_000);
@@ -52,7 +57,8 @@ const ONLY = process.env.KONDUIT_BENCH_PAGES ? new Set(process.env.KONDUIT_BENCH
 
 /**
  * The pages, on ranges inside the generated data (2024-01-01..2025-12-31): [label, page name, path with
- * {from}/{to} placeholders, first from, first to]. Each visit moves both dates one day later.
+ * {from}/{to} placeholders, first from, first to]. Each visit moves both dates one day later, and adds
+ * one to a {n:N} placeholder (N at the first visit: rebills ahead's longest window, a customer's id).
  */
 const PAGES: [string, string, string, string, string][] = [
   ['overview 30 days', 'overview', '/reports/overview?preset=custom&from={from}&to={to}', '2025-06-01', '2025-06-30'],
@@ -65,6 +71,8 @@ const PAGES: [string, string, string, string, string][] = [
   ['forecast a year', 'forecast', '/reports/forecast?preset=custom&from={from}&to={to}', '2025-01-01', '2025-12-31'],
   ['settings', 'settings', '/settings', '', ''],
   ['integration page', 'integration', '/settings/integrations/bench', '', ''],
+  ['rebills ahead 7-90 days', 'rebills', '/reports/rebills?windows=7,30,60,{n:90}', '', ''],
+  ['one customer', 'customer', '/customers/bench/{n:1234567}', '', ''],
 ];
 
 const best = (xs: number[]) => Math.min(...xs);
@@ -94,15 +102,10 @@ async function drawn(page: Page, name: string): Promise<void> {
 
 async function openStore(engine: Engine): Promise<{ store: Store; cleanup: () => Promise<void> }> {
   if (engine === 'duckdb') {
-    if (REUSE_DUCKDB) {
-      const store = await openDuckDbStore(REUSE_DUCKDB, { secretKey: generateKey() });
-      return { store, cleanup: async () => console.log(`[duckdb] store kept in ${REUSE_DUCKDB}`) };
-    }
-    const dir = await mkdtemp(join(tmpdir(), 'konduit-bench-dashboard-scale-'));
-    const file = join(dir, 'bench.duckdb');
+    const file = REUSE_DUCKDB ?? join(await mkdtemp(join(tmpdir(), 'konduit-bench-dashboard-scale-')), 'bench.duckdb');
     const store = await openDuckDbStore(file, { secretKey: generateKey() });
-    if (process.env.KONDUIT_BENCH_KEEP) return { store, cleanup: async () => console.log(`[duckdb] store kept in ${file}`) };
-    return { store, cleanup: () => rm(dir, { recursive: true, force: true }) };
+    if (REUSE_DUCKDB || process.env.KONDUIT_BENCH_KEEP) return { store, cleanup: async () => console.log(`[duckdb] store kept in ${file}`) };
+    return { store, cleanup: () => rm(dirname(file), { recursive: true, force: true }) };
   }
   const schema = REUSE ?? `kb_dashboard_${process.pid}`;
   const store = await openPostgresStore(PG_URL, { secretKey: generateKey(), schema });
@@ -133,11 +136,19 @@ async function benchEngine(engine: Engine, webRoot: string): Promise<void> {
         if (engine === 'postgres') await store.query('ANALYZE');
         console.log(`[${engine}] migrated store behind: pre-aggregates rebuilt in ${fmt(performance.now() - t)}`);
       }
+      const [p] = await store.query('SELECT COUNT(*) AS n FROM purchases');
+      if (Number(p?.n) === 0) {
+        const t = performance.now();
+        const [c] = await store.query('SELECT COUNT(*) AS n FROM customer_facts');
+        for (const sql of [subscriptionsSql(engine, Number(c?.n), kept.connectionId), ...customerRecordsSql(engine, kept.connectionId)]) await store.query(sql);
+        if (engine === 'postgres') await store.query('ANALYZE');
+        console.log(`[${engine}] kept store without purchases: a purchase per customer, the customers' and orders' records added in ${fmt(performance.now() - t)}`);
+      }
       return await benchPages(engine, store, browser, webRoot);
     }
     const conn = await store.saveConnection({ name: 'bench', brand: 'konnektive', baseUrl: 'http://127.0.0.1:9', loginId: 'bench', password: 'bench', accountName: 'Bench Shop', accountUsername: 'owner', timezone: ZONE, frequency: 'daily' });
     let t = performance.now();
-    for (const sql of generateSql(engine, CUSTOMERS, conn.connectionId)) await store.query(sql);
+    for (const sql of [...generateSql(engine, CUSTOMERS, conn.connectionId), subscriptionsSql(engine, CUSTOMERS, conn.connectionId), ...customerRecordsSql(engine, conn.connectionId)]) await store.query(sql);
     await store.rebuildAggregates();
     // What a backfill of those two years would leave: the coverage the reports and the status read.
     await store.extendCoverage(conn.connectionId, { from: '2024-01-01', to: '2025-12-31', asOf: Date.UTC(2026, 0, 1) });
@@ -177,7 +188,7 @@ async function benchPages(engine: Engine, store: Store, browser: Awaited<ReturnT
     let firstAsk: number | null = null;
     let lastAnswer = 0;
     page.on('request', (r) => {
-      if (firstAsk === null && new URL(r.url()).pathname.startsWith('/api/reports/')) firstAsk = performance.now() - visitStart;
+      if (firstAsk === null && /^\/api\/(reports|customers)\//.test(new URL(r.url()).pathname)) firstAsk = performance.now() - visitStart;
     });
     page.on('requestfinished', (r) => {
       if (new URL(r.url()).pathname.startsWith('/api/') && !r.url().endsWith('/events')) lastAnswer = Math.max(lastAnswer, performance.now() - visitStart);
@@ -190,21 +201,29 @@ async function benchPages(engine: Engine, store: Store, browser: Awaited<ReturnT
       let queries = 0;
       let answers: string[] = [];
       for (let v = 0; v < VISITS; v++) {
-        const url = path.replace('{from}', from0 ? addDays(from0, v) : '').replace('{to}', to0 ? addDays(to0, v) : '');
+        const url = path.replace('{from}', from0 ? addDays(from0, v) : '').replace('{to}', to0 ? addDays(to0, v) : '').replace(/\{n:(\d+)\}/, (_, n: string) => String(Number(n) + v));
         sizes.clear();
         reading = [];
         visitStart = performance.now();
         firstAsk = null;
         lastAnswer = 0;
         const visit = await timed(page, `${srv.url}/api/`, () => page.goto(`${srv.url}${url}`, { waitUntil: 'commit' }), () => drawn(page, name));
+        // A page that shows an error is drawn too: its time would say nothing.
+        const failed = await page.locator(`[data-page="${name}"] .alert-error`).allTextContents();
+        if (failed.length > 0) throw new Error(`${label} (${url}): the page shows an error: ${failed.join('; ')}`);
         times.push(visit.ms);
         if (firstAsk !== null) asked.push(firstAsk);
         answered.push(lastAnswer);
         await Promise.all(reading);
         // Baseline: the same reports computed here, one after the other, without HTTP or a browser.
-        const reports = visit.calls.map((c) => new URL(c)).filter((u) => u.pathname.startsWith('/api/reports/'));
+        const reports = visit.calls.map((c) => new URL(c)).filter((u) => u.pathname.startsWith('/api/reports/') || u.pathname.startsWith('/api/customers/'));
         const q0 = performance.now();
         for (const u of reports) {
+          const [, , , connection, customerId] = u.pathname.split('/');
+          if (u.pathname.startsWith('/api/customers/')) {
+            await lookupCustomer(store, { customerId: customerId ?? '', connection: decodeURIComponent(connection ?? ''), tz: u.searchParams.get('tz') ?? 'UTC', flag: 'connection' });
+            continue;
+          }
           const report = u.pathname.split('/')[3] as ReportName;
           if (!REPORT_NAMES.includes(report)) continue;
           const params: Record<string, string[]> = {};
@@ -212,7 +231,7 @@ async function benchPages(engine: Engine, store: Store, browser: Awaited<ReturnT
           await runReport(store, parseReportQuery(report, params, { surface: 'api', connections: conns, defaultTz: 'UTC' }));
         }
         queries = performance.now() - q0;
-        answers = [...sizes.entries()].filter(([k]) => k.startsWith('/api/reports/') || k.startsWith('/api/connections') || k === '/api/status').map(([k, b]) => `${k.split('?')[0]!.replace('/api/', '')} ${kb(b)}`);
+        answers = [...sizes.entries()].filter(([k]) => k.startsWith('/api/reports/') || k.startsWith('/api/customers/') || k.startsWith('/api/connections') || k === '/api/status').map(([k, b]) => `${k.split('?')[0]!.replace('/api/', '')} ${kb(b)}`);
       }
       const verdict = best(times) <= TARGET_MS[engine] ? 'met' : 'MISSED';
       console.log(`[${engine}] ${label.padEnd(28)} ${fmt(best(times)).padStart(8)} / ${fmt(median(times)).padStart(8)}   ${verdict.padEnd(14)}   ${fmt(queries).padStart(9)}       ${answers.join(', ')}`);
