@@ -126,6 +126,32 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       }
     });
 
+    it('tests an instant against parts of UTC days (inDayParts) exactly: at each bound, between the ranges and outside them, few ranges and many', async () => {
+      const DAY = 86_400_000;
+      const day0 = Date.UTC(2025, 4, 2) / DAY;
+      // The ranges are what the reports give: the parts of their UTC days inside [first start, last end).
+      // A summary's three edges (far apart), then a series' many.
+      const many = Array.from({ length: 7 }, (_, k): [number, number] => [(day0 + 10 * k) * DAY, (day0 + 10 * k + 1) * DAY]);
+      many[0]![0] += DAY / 2;
+      many[6]![1] -= DAY / 4;
+      const cases: [number, number][][] = [[[(day0 + 0.25) * DAY, (day0 + 1) * DAY], [(day0 + 30) * DAY, (day0 + 31) * DAY], [(day0 + 60) * DAY, (day0 + 60.2) * DAY]], many];
+      for (const ranges of cases) {
+        const startMs = ranges[0]![0];
+        const endMs = ranges[ranges.length - 1]![1];
+        const days = [...new Set(ranges.flatMap(([s, e]) => Array.from({ length: Math.floor((e - 1) / DAY) - Math.floor(s / DAY) + 1 }, (_, k) => Math.floor(s / DAY) + k)))];
+        const instants = [startMs - DAY, startMs - 1, endMs, endMs + 1, endMs + DAY];
+        for (const [s, e] of ranges) instants.push(s - 1, s, s + 1, (s + e) / 2, e - 1, e, e + 1, e + DAY / 3);
+        const values: Value[] = [];
+        const add = (v: Value) => (values.push(v), `$${values.length}`);
+        const rows = instants.map((t, i) => `(${i}, ${store.sql.instantParam(add, t)})`);
+        const inParts = store.sql.inDayParts(add, 'x.t', startMs, endMs, days, ranges);
+        const got = await store.query(`SELECT x.i FROM (VALUES ${rows.join(', ')}) AS x(i, t) WHERE ${inParts} ORDER BY x.i`, values);
+        const want = instants.map((t, i) => [t, i] as const).filter(([t]) => ranges.some(([s, e]) => t >= s && t < e)).map(([, i]) => i);
+        expect(want.length).toBeGreaterThan(ranges.length);
+        expect(got.map((r) => Number(r.i))).toEqual(want);
+      }
+    });
+
     it('ends the frozen migrations in the schema the table definitions describe, column for column', async () => {
       const norm = (t: string) => t.toLowerCase().replace(/^text$/, 'varchar').replace(/^timestamptz$/, 'timestamp with time zone');
       for (const t of ALL_TABLES) {
