@@ -2,7 +2,8 @@
  * Customer facts (tables.ts customer_facts): per customer, the first sale and its attribution, and every
  * measure the ledger keeps per customer, recomputed from the ledger whenever a customer's events change
  * (now, or later for customers marked dirty), with the pre-aggregates that depend on them moved in the
- * same transaction. All of it runs inside a caller's transaction.
+ * same transaction; and with them the subscription tables of the purchases whose events changed (now, or
+ * later for purchases marked dirty). All of it runs inside a caller's transaction.
  */
 import { EVENT_MEASURES, FIRST_TOUCH, kindSql, MEASURES, measureSql, moneySql } from '../ledger/index.js';
 import { applyCustomerBreakdowns, CUSTOMER_RETURNING, recomputeBreakdownDaysOf } from './breakdown-days.js';
@@ -11,6 +12,7 @@ import { applyMonthDeltasSql, stageCustomerMonthsSql } from './cohort-months.js'
 import { resolveAttribution } from './attribution.js';
 import { CostEvents } from './costs.js';
 import { refreshSubscriptionCycles } from './subscription-cycles.js';
+import { CLEAR_DIRTY_PURCHASES_SQL, COUNT_DIRTY_PURCHASES_SQL, DIRTY_PURCHASES_SQL, markPurchasesDirty } from './purchases-dirty.js';
 import type { StoreContext } from './driver.js';
 import { startOfLocalDay } from '../core/time.js';
 import { AGG_TOUCHED_SLOTS, CUSTOMER_FACTS, type ColumnType, type Row, type Value } from './tables.js';
@@ -58,9 +60,18 @@ export class Facts {
     return first;
   }
 
-  /** Recomputes these customers' facts now, or marks them dirty for refreshDirty. */
-  async touch(connectionId: string, customers: Set<number>, defer: boolean): Promise<void> {
-    if (!defer) return this.refresh(connectionId, customers);
+  /**
+   * Recomputes these customers' facts and these purchases' subscription tables (subscription-cycles.ts)
+   * now, or marks them dirty for refreshDirty (facts_dirty, purchases_dirty).
+   */
+  async touch(connectionId: string, customers: ReadonlySet<number>, purchases: ReadonlySet<string>, defer: boolean): Promise<void> {
+    if (!defer) {
+      if (customers.size > 0) await this.refresh(connectionId, customers);
+      if (purchases.size > 0) await refreshSubscriptionCycles(this.ctx, connectionId, await this.db.textSet('key', [...purchases]));
+      return;
+    }
+    await markPurchasesDirty(this.ctx, connectionId, purchases);
+    if (customers.size === 0) return;
     const ids = await this.db.idSet('cust', [...customers]);
     await this.db.exec(
       `INSERT INTO facts_dirty (connection_id, customer_id) SELECT $1, x.id FROM (${ids}) AS x(id) ON CONFLICT DO NOTHING`,
@@ -69,23 +80,26 @@ export class Facts {
   }
 
   /**
-   * The facts of the connection's dirty customers and the aggregates they feed, or, after deferRebuild
-   * writes, all of its facts and aggregates; returns how many customers' facts were recomputed.
+   * The facts of the connection's dirty customers and the aggregates they feed, and the subscription
+   * tables of its dirty purchases, or, after deferRebuild writes, all of its facts and aggregates; returns
+   * how many customers' facts were recomputed.
    */
   async refreshDirty(connectionId: string): Promise<number> {
     // Orders and purchases stored since their transactions give those events their product, purchase,
     // campaign and coupon: the customers whose events gained them have their facts (first touch) redone.
     const attributed = await resolveAttribution(this.ctx, connectionId);
-    if (attributed.size > 0) await this.touch(connectionId, attributed, true);
+    await this.touch(connectionId, attributed.customers, attributed.purchases, true);
     const [marks] = await this.db.query(
       `SELECT (SELECT COUNT(*) FROM facts_dirty WHERE connection_id = $1) AS dirty,
+         (${COUNT_DIRTY_PURCHASES_SQL}) AS purchases,
          (SELECT COUNT(*) FROM rebuild_pending WHERE connection_id = $1) AS behind`,
       [connectionId],
     );
     const dirty = Number(marks?.dirty ?? 0);
+    const purchases = Number(marks?.purchases ?? 0);
     const behind = Number(marks?.behind ?? 0) > 0;
     // Attribution filled events in place: breakdown_days of their days is recomputed (unless all of it is rebuilt below).
-    if (!behind) await recomputeBreakdownDaysOf(this.ctx, connectionId, attributed);
+    if (!behind) await recomputeBreakdownDaysOf(this.ctx, connectionId, attributed.customers);
     if (behind) {
       // A backfill's writes left everything derived from the ledger behind: every fact of the connection,
       // then every aggregate, each in one grouped pass (what a backfill's facts_dirty would have listed
@@ -96,14 +110,21 @@ export class Facts {
       await this.costs.rebuild(connectionId);
       await this.db.exec('DELETE FROM rebuild_pending WHERE connection_id = $1', [connectionId]);
       if (dirty > 0) await this.db.exec('DELETE FROM facts_dirty WHERE connection_id = $1', [connectionId]);
+      if (purchases > 0) await this.db.exec(CLEAR_DIRTY_PURCHASES_SQL, [connectionId]);
       const [facts] = await this.db.query('SELECT COUNT(*) AS n FROM customer_facts WHERE connection_id = $1', [connectionId]);
       return Number(facts?.n ?? 0);
     }
-    if (dirty === 0) return 0;
-    // One pass over the ledger for all of them: far cheaper than a pass per page batch.
-    const ids = await this.db.query('SELECT customer_id FROM facts_dirty WHERE connection_id = $1', [connectionId]);
-    await this.refresh(connectionId, new Set(ids.map((r) => Number(r.customer_id))));
-    await this.db.exec('DELETE FROM facts_dirty WHERE connection_id = $1', [connectionId]);
+    if (dirty > 0) {
+      // One pass over the ledger for all of them: far cheaper than a pass per page batch.
+      const ids = await this.db.query('SELECT customer_id FROM facts_dirty WHERE connection_id = $1', [connectionId]);
+      await this.refresh(connectionId, new Set(ids.map((r) => Number(r.customer_id))));
+      await this.db.exec('DELETE FROM facts_dirty WHERE connection_id = $1', [connectionId]);
+    }
+    // The purchases the run's events named, each once, whichever batches named it.
+    if (purchases > 0) {
+      await refreshSubscriptionCycles(this.ctx, connectionId, DIRTY_PURCHASES_SQL);
+      await this.db.exec(CLEAR_DIRTY_PURCHASES_SQL, [connectionId]);
+    }
     return dirty;
   }
 
@@ -149,7 +170,8 @@ export class Facts {
     );
   }
 
-  private async refresh(connectionId: string, customers: Set<number>): Promise<void> {
+  /** Recomputes these customers' facts and what follows them (the subscription tables follow purchases: touch). */
+  private async refresh(connectionId: string, customers: ReadonlySet<number>): Promise<void> {
     const ids = await this.db.idSet('cust', [...customers].sort((a, b) => a - b));
     const ms = (c: string) => this.db.sql.epochMs(c);
     // Their cohort_ages contribution under the old facts leaves; under the new ones it comes back (below).
@@ -169,7 +191,6 @@ export class Facts {
     for (const sql of applyMonthDeltasSql()) await this.db.exec(sql, [connectionId]);
     await this.moved(connectionId, oldFirst, newFirst);
     await this.costs.refresh(connectionId, ids);
-    await refreshSubscriptionCycles(this.ctx, connectionId, ids);
   }
 
   /**

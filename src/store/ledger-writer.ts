@@ -14,6 +14,7 @@ import { applyBreakdownDays, BREAKDOWN_RETURNING } from './breakdown-days.js';
 import { dedupeByKey, idList, type StoreContext } from './driver.js';
 import { Facts, small } from './facts.js';
 import { keepOrderFirstSales } from './order-first-sales.js';
+import { purchasesOf } from './purchases-dirty.js';
 import { AGG_AGE_DELTA, ENTITY_TABLES, MIDS, MONEY_EVENTS, ORDER_ITEMS, PURCHASE_TRANSACTIONS, QUARANTINE, SYNC_PAGES, TRANSACTIONS, type PageRow, type Row } from './tables.js';
 import type { LedgerWriter, PageWrite, WriteOptions } from './store.js';
 
@@ -148,7 +149,7 @@ export class SqlLedgerWriter implements LedgerWriter {
           if (rel.links.length > 0) await this.db.upsert(PURCHASE_TRANSACTIONS, dedupeByKey(PURCHASE_TRANSACTIONS, rel.links, cid), cid);
           if (rel.items.length > 0) await this.db.upsert(ORDER_ITEMS, dedupeByKey(ORDER_ITEMS, rel.items, cid), cid);
         }
-        for (const [connectionId, customers] of touched) await this.facts.touch(connectionId, customers, upkeep !== 'now');
+        for (const [connectionId, customers] of touched) await this.facts.touch(connectionId, customers, new Set(), upkeep !== 'now');
         // The mark commits with the ledger it left behind: a crash leaves it for the next refresh.
         for (const id of behind) await this.db.exec('INSERT INTO rebuild_pending (connection_id) VALUES ($1) ON CONFLICT DO NOTHING', [id]);
         if (markers.length > 0) await this.db.upsert(SYNC_PAGES, dedupeByKey(SYNC_PAGES, markers));
@@ -240,7 +241,7 @@ export class SqlLedgerWriter implements LedgerWriter {
       await this.eventsChanged(connectionId, removed, [], new SlotDeltas());
       await applyBreakdownDays(this.ctx, connectionId, removed, []);
       const customers = new Set(stale.filter((r) => r.customer_id !== null).map((r) => Number(r.customer_id)));
-      if (customers.size > 0) await this.facts.touch(connectionId, customers, upkeep === 'deferFacts');
+      await this.facts.touch(connectionId, customers, purchasesOf(removed), upkeep === 'deferFacts');
     }
     return kept;
   }
@@ -282,7 +283,8 @@ export class SqlLedgerWriter implements LedgerWriter {
     for (const e of evRows) if (e.customer_id !== null) customers.add(e.customer_id);
     await this.eventsChanged(connectionId, removed, evRows, slots, first);
     await keepOrderFirstSales(this.ctx, connectionId, moved);
-    if (customers.size > 0) await this.facts.touch(connectionId, customers, upkeep === 'deferFacts');
+    // The subscription tables follow the purchases these events name, removed or stored (purchases-dirty.ts).
+    await this.facts.touch(connectionId, customers, purchasesOf(removed, evRows), upkeep === 'deferFacts');
   }
 
   /**

@@ -17,10 +17,10 @@
  * What depends on the report (range, zone, breakdown) or on the as-of (what is due, the purchase's status
  * and next bill date) stays at query time.
  *
- * Kept with the customer facts (facts.ts): the purchases of the customers whose facts are recomputed are
- * recomputed from money_events in the same transaction (staged in agg_touched_purchases), and everything
- * is rebuilt by rebuildAggregates() and the end-of-backfill rebuild (aggregates.ts rebuildAggregatesSql).
- * A purchase is found through its customers' events, or through the customer its rows were stored with.
+ * Kept with the customer facts (facts.ts): the purchases a ledger write names (the purchase of every event
+ * it removes or stores; purchases-dirty.ts) are recomputed from money_events in the same transaction, or,
+ * deferred, at the refresh that recomputes the facts (staged in agg_touched_purchases); everything is
+ * rebuilt by rebuildAggregates() and the end-of-backfill rebuild (aggregates.ts rebuildAggregatesSql).
  */
 import type { StoreContext } from './driver.js';
 
@@ -151,24 +151,19 @@ export function rebuildSubscriptionCyclesSql(byConnection: boolean): string[] {
 }
 
 /**
- * Recomputes, inside the caller's transaction, the purchases of connection $1 that these customers' events
- * name or that were stored with these customers (`ids`: a subquery of customer ids). What it costs follows
- * the purchases touched, not the tables: the purchases are staged once (agg_touched_purchases), their
- * events with their transactions' detail once (agg_touched_events, one pass over money_events), each table
- * loses their rows in one join and gets them back from the staged events; only the reads of the kept
- * tables by customer and the deletes pass over them whole.
+ * Recomputes, inside the caller's transaction, these purchases of connection $1 (`purchases`: a subquery
+ * of purchase ids; the purchases a ledger write named, purchases-dirty.ts). What it costs follows the
+ * purchases touched, not the tables: the purchases are staged once (agg_touched_purchases), their events
+ * with their transactions' detail once (agg_touched_events, one pass over money_events), each table loses
+ * their rows in one join and gets them back from the staged events; only the deletes pass over the
+ * tables whole (DuckDB: no index).
  */
-export function refreshSubscriptionCyclesSql(ids: string): string[] {
+export function refreshSubscriptionCyclesSql(purchases: string): string[] {
   const touched = (t: string) => `${t} USING agg_touched_purchases k WHERE ${t}.connection_id = $1 AND k.connection_id = $1 AND k.purchase_id = ${t}.purchase_id`;
   const staged = '(SELECT * FROM agg_touched_events WHERE connection_id = $1)';
   const mine = (t: string) => `(SELECT x.* FROM ${t} x JOIN agg_touched_purchases k ON k.connection_id = x.connection_id AND k.purchase_id = x.purchase_id WHERE x.connection_id = $1)`;
   return [
-    // A purchase's cycles carry its start's customer: the starts name the same purchases.
-    `INSERT INTO agg_touched_purchases (connection_id, purchase_id)
-     SELECT DISTINCT connection_id, purchase_id FROM (
-       SELECT connection_id, purchase_id FROM money_events WHERE connection_id = $1 AND customer_id IN (${ids}) AND purchase_id IS NOT NULL
-       UNION ALL SELECT connection_id, purchase_id FROM subscription_attempts WHERE connection_id = $1 AND customer_id IN (${ids})
-       UNION ALL SELECT connection_id, purchase_id FROM subscription_starts WHERE connection_id = $1 AND customer_id IN (${ids})) x`,
+    `INSERT INTO agg_touched_purchases (connection_id, purchase_id) SELECT DISTINCT $1, x.id FROM (${purchases}) AS x(id) WHERE x.id IS NOT NULL`,
     // Their events, then what their transactions say (joined this way round, the hash tables are the
     // staged events', not the transactions').
     `INSERT INTO agg_touched_events (${EVENT_COLUMNS.join(', ')}, transaction_id, outcome)
@@ -187,6 +182,6 @@ export function refreshSubscriptionCyclesSql(ids: string): string[] {
 }
 
 /** Runs refreshSubscriptionCyclesSql in the caller's transaction. */
-export async function refreshSubscriptionCycles(ctx: StoreContext, connectionId: string, ids: string): Promise<void> {
-  for (const sql of refreshSubscriptionCyclesSql(ids)) await ctx.db.exec(sql, [connectionId]);
+export async function refreshSubscriptionCycles(ctx: StoreContext, connectionId: string, purchases: string): Promise<void> {
+  for (const sql of refreshSubscriptionCyclesSql(purchases)) await ctx.db.exec(sql, [connectionId]);
 }

@@ -258,6 +258,9 @@ export const CUSTOMER_FACTS = table('customer_facts', ['connection_id', 'custome
 /** Customers whose facts a deferred write left to recompute (refreshDirtyFacts); committed with their pages. */
 export const FACTS_DIRTY = table('facts_dirty', ['connection_id', 'customer_id'], { connection_id: 'text', customer_id: 'bigint' });
 
+/** Purchases whose subscription tables a deferred write left to recompute (purchases-dirty.ts; migration 22). */
+export const PURCHASES_DIRTY = table('purchases_dirty', ['connection_id', 'purchase_id'], { connection_id: 'text', purchase_id: 'text' });
+
 export const SYNC_RUNS = table('sync_runs', ['run_id'], {
   run_id: 'text',
   connection_id: 'text',
@@ -513,6 +516,7 @@ export const READABLE_TABLES = {
   money_events: MONEY_EVENTS,
   customer_facts: CUSTOMER_FACTS,
   facts_dirty: FACTS_DIRTY,
+  purchases_dirty: PURCHASES_DIRTY,
   rebuild_pending: REBUILD_PENDING,
   sync_runs: SYNC_RUNS,
   sync_pages: SYNC_PAGES,

@@ -605,6 +605,45 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       ]);
     });
 
+    it.each([{}, { deferFacts: true }] as WriteOptions[])('keeps the subscription tables of the purchases the written and removed events name, across batches, and of no other purchase (%o)', async (options) => {
+      const deferred = options.deferFacts === true;
+      const ev = (id: number, customer: number, purchase: string, cycle: number, ms: number, kind: EventKind = 'sale', cents = 1000): MoneyEvent => ({
+        ...sale(id, customer, kind === 'sale' || kind === 'decline' ? cents : -cents, ms, kind), purchase_id: purchase, billing_cycle: cycle, is_initial: cycle === 1,
+      });
+      const write = (events: MoneyEvent[], ids = events.map((e) => e.transaction_id)) =>
+        store.writePages([{ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [...new Set(ids)], events } }], options);
+      const day = 86_400_000;
+      const t0 = at(10);
+      // Customer 7 holds purchases PA and PB, customer 8 PC, whose refund customer 9's transaction books.
+      await write([ev(1, 7, 'PA', 1, t0), ev(2, 7, 'PB', 1, t0 + 60_000), ev(3, 7, 'PA', 2, t0 + 30 * day, 'decline'), ev(4, 8, 'PC', 1, t0), ev(5, 9, 'PC', 1, t0 + 2 * day, 'refund', 400)]);
+      // A later batch: PA's cycle 2 saved by a retry; PB's sale moves to purchase PD.
+      await write([ev(6, 7, 'PA', 2, t0 + 31 * day), ev(2, 7, 'PD', 1, t0 + 60_000)]);
+      // Another: the refund of another customer's purchase removed alone; PC's sale re-synced under customer 10.
+      await write([ev(4, 10, 'PC', 1, t0)], [4, 5]);
+      // Deferred, every batch's purchases wait for the refresh, each once (PA, PB, PC by the first batch; PA,
+      // PB, PD by the second; PC by the third); written now, none waits.
+      expect(await store.countRows('purchases_dirty', connectionId)).toBe(deferred ? 4 : 0);
+      await store.refreshDirtyFacts(connectionId);
+      expect(await store.countRows('purchases_dirty', connectionId)).toBe(0);
+      const starts = async () => new Map((await store.readRows('subscription_starts', connectionId)).map((r) => [String(r.purchase_id), r]));
+      expect([...(await starts()).keys()].sort()).toEqual(['PA', 'PC', 'PD']);
+      expect((await starts()).get('PC')?.customer_id).toBe(10);
+      const cycles = await store.readRows('subscription_cycles', connectionId);
+      expect(cycles.filter((c) => c.purchase_id === 'PC').map((c) => Number(c.refunds))).toEqual([0]);
+      expect(cycles.filter((c) => c.purchase_id === 'PA').map((c) => [c.cycle, c.attempts, c.ok_retry])).toEqual([[1, 1, 0], [2, 2, 1]]);
+      await expectAggregatesCurrent(`named purchases (${JSON.stringify(options)})`);
+      // A write naming PD alone leaves customer 7's other purchase as it stands: PA's start, set apart
+      // here, is not recomputed (the refresh follows the purchases, not their customers); PD's rows are.
+      await store.query(`UPDATE subscription_starts SET last_try = 99 WHERE connection_id = $1 AND purchase_id = 'PA'`, [connectionId]);
+      await write([ev(7, 7, 'PD', 2, t0 + 30 * day)]);
+      expect(await store.countRows('purchases_dirty', connectionId)).toBe(deferred ? 1 : 0);
+      await store.refreshDirtyFacts(connectionId);
+      expect(Number((await starts()).get('PA')?.last_try)).toBe(99);
+      expect(Number((await starts()).get('PD')?.last_try)).toBe(2);
+      await store.rebuildAggregates(connectionId);
+      expect(Number((await starts()).get('PA')?.last_try)).toBe(2);
+    });
+
     it('recomputes cohort_slots of the whole connection when a refresh touches more first-sale slots than go slot by slot', async () => {
       // A first backfill's refresh: a customer in nearly every quarter hour. One customer of another
       // connection shows the whole-connection pass leaves other connections alone.
