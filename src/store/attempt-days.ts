@@ -91,21 +91,22 @@ export async function applyAttemptDays(ctx: StoreContext, connectionId: string, 
 }
 
 /**
- * Adds delta rows (events and cents to add per key) to a counting table keyed by connection_id and
- * `keyColumns` (attempt_days, mid_months), dropping the cells left at zero.
+ * Adds delta rows (the `measures` to add per key: events and cents unless given) to a counting table keyed
+ * by connection_id and `keyColumns` (attempt_days, mid_months, breakdown_days), dropping the cells whose
+ * measures are all left at zero.
  */
-export async function addCountCells(ctx: StoreContext, spec: TableSpec, keyColumns: readonly string[], connectionId: string, rows: Row[]): Promise<void> {
+export async function addCountCells(ctx: StoreContext, spec: TableSpec, keyColumns: readonly string[], connectionId: string, rows: Row[], measures: readonly string[] = ['events', 'cents']): Promise<void> {
   if (rows.length === 0) return;
   const t = spec.name;
   const cols = spec.columns.map((c) => c.name);
   const set = await ctx.db.rowSet(spec, rows);
   await ctx.db.exec(
     `INSERT INTO ${t} (${cols.join(', ')}) SELECT CAST($1 AS TEXT), ${cols.slice(1).join(', ')} FROM (${set}) AS d
-     ON CONFLICT (connection_id, ${keyColumns.join(', ')}) DO UPDATE SET events = ${t}.events + EXCLUDED.events, cents = ${t}.cents + EXCLUDED.cents`,
+     ON CONFLICT (connection_id, ${keyColumns.join(', ')}) DO UPDATE SET ${measures.map((c) => `${c} = ${t}.${c} + EXCLUDED.${c}`).join(', ')}`,
     [connectionId],
   );
   const match = keyColumns.map((c) => `d.${c} = ${t}.${c}`).join(' AND ');
-  await ctx.db.exec(`DELETE FROM ${t} WHERE connection_id = $1 AND events = 0 AND cents = 0 AND EXISTS (SELECT 1 FROM (${set}) AS d WHERE ${match})`, [connectionId]);
+  await ctx.db.exec(`DELETE FROM ${t} WHERE connection_id = $1 AND ${measures.map((c) => `${c} = 0`).join(' AND ')} AND EXISTS (SELECT 1 FROM (${set}) AS d WHERE ${match})`, [connectionId]);
 }
 
 /** The key columns of a ledger row (alias `e`) as attempt_days stores them. */

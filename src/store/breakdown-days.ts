@@ -17,7 +17,7 @@
  * and the end-of-backfill rebuild; read only while the connection's aggregates are not behind.
  */
 import { addEvent, DIMENSION_SPECS, DIMENSIONS, EVENT_MEASURES, kindSql, measureSql, MEASURES, TOTAL_COLUMNS, TOTALS, type Dimension, type MoneyEvent, type TotalName } from '../ledger/index.js';
-import { ATTEMPT_RETURNING, NONE_NUMBER, NONE_TEXT, utcDayOf } from './attempt-days.js';
+import { addCountCells, ATTEMPT_RETURNING, NONE_NUMBER, NONE_TEXT, utcDayOf } from './attempt-days.js';
 import type { SqlDialect } from './dialect.js';
 import type { StoreContext } from './driver.js';
 import { BREAKDOWN_DAYS, type Row } from './tables.js';
@@ -183,23 +183,9 @@ export async function applyCustomerBreakdowns(ctx: StoreContext, connectionId: s
   await applyDeltas(ctx, connectionId, deltas);
 }
 
-/** Adds the deltas to breakdown_days, dropping cells left at zero. */
+/** Adds the deltas to breakdown_days, dropping cells left at zero (addCountCells, with every total column). */
 async function applyDeltas(ctx: StoreContext, connectionId: string, deltas: BreakdownDayDeltas): Promise<void> {
-  const rows = deltas.rows(connectionId);
-  if (rows.length === 0) return;
-  const cols = BREAKDOWN_DAYS.columns.map((c) => c.name);
-  const key = BREAKDOWN_DAYS.key;
-  const set = await ctx.db.rowSet(BREAKDOWN_DAYS, rows);
-  await ctx.db.exec(
-    `INSERT INTO breakdown_days (${cols.join(', ')}) SELECT CAST($1 AS TEXT), ${cols.slice(1).join(', ')} FROM (${set}) AS d
-     ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${COLUMNS.map((c) => `${c} = breakdown_days.${c} + EXCLUDED.${c}`).join(', ')}`,
-    [connectionId],
-  );
-  await ctx.db.exec(
-    `DELETE FROM breakdown_days WHERE connection_id = $1 AND ${COLUMNS.map((c) => `${c} = 0`).join(' AND ')}
-       AND EXISTS (SELECT 1 FROM (${set}) AS d WHERE ${key.slice(1).map((c) => `d.${c} = breakdown_days.${c}`).join(' AND ')})`,
-    [connectionId],
-  );
+  await addCountCells(ctx, BREAKDOWN_DAYS, BREAKDOWN_DAYS.key.slice(1), connectionId, deltas.rows(connectionId), COLUMNS);
 }
 
 /** The kept value columns of a ledger row set grouped by GROUPING SETS of one dimension each of `dims` (alias-free). */
