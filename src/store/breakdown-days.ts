@@ -102,7 +102,9 @@ export class BreakdownDayDeltas {
   }
 }
 
-type Sale = { instant: number; currency: string; values: unknown[] };
+/** An order's stored sale as the maintenance reads it back: instant (epoch ms), currency, and each of DAY_DIMENSIONS' values. */
+export type OrderSale = { instant: number; currency: string; values: unknown[] };
+type Sale = OrderSale;
 
 /** Per (currency, dimension, value) of an order's sales: the earliest instant. */
 function firstsOf(sales: readonly Sale[]): Map<string, { currency: string; d: Dimension; value: unknown; ms: number }> {
@@ -121,24 +123,8 @@ function firstsOf(sales: readonly Sale[]): Map<string, { currency: string; d: Di
 const saleOf = (e: BreakdownFacts): Sale => ({ instant: e.instant, currency: e.currency, values: DAY_DIMENSIONS.map((d) => e[DIMENSION_SPECS[d].event] ?? null) });
 const saleKey = (s: Sale) => JSON.stringify([s.instant, s.currency, DAY_DIMENSIONS.map((d, i) => keyValue(d, s.values[i]))]);
 
-/**
- * Keeps breakdown_days for one write: `removed` (deleted already) and `added` (not stored yet) ledger
- * events of connection `connectionId`. Called between the write's delete and its insert: an order whose
- * sales changed is read back (its other sales) only when `stored` does not say it has none (`stored`:
- * the orders known to have sales left in the ledger, of those in `looked`; an order outside `looked` may
- * have some).
- */
-export async function applyBreakdownDays(
-  ctx: StoreContext,
-  connectionId: string,
-  removed: readonly BreakdownFacts[],
-  added: readonly BreakdownFacts[],
-  known?: { looked: ReadonlySet<string>; stored: ReadonlySet<string> },
-): Promise<void> {
-  const deltas = new BreakdownDayDeltas();
-  for (const e of removed) deltas.event(e, -1);
-  for (const e of added) deltas.event(e, 1);
-  // Orders: the sales each write removes and adds, by order.
+/** The orders whose sales one write changes (those it removes differ from those it adds), with those sales. */
+function changedOrders(removed: readonly BreakdownFacts[], added: readonly BreakdownFacts[]): [string, { gone: Sale[]; come: Sale[] }][] {
   const byOrder = new Map<string, { gone: Sale[]; come: Sale[] }>();
   for (const [list, side] of [[removed, 'gone'], [added, 'come']] as const) {
     for (const e of list) {
@@ -149,21 +135,61 @@ export async function applyBreakdownDays(
     }
   }
   // An order re-written with the same sales (an incremental look-back's common case) moves nothing.
-  const changed = [...byOrder].filter(([, o]) => JSON.stringify(o.gone.map(saleKey).sort()) !== JSON.stringify(o.come.map(saleKey).sort()));
-  const ask = changed.map(([id]) => id).filter((id) => !known || !known.looked.has(id) || known.stored.has(id));
-  const rest = new Map<string, Sale[]>();
+  return [...byOrder].filter(([, o]) => JSON.stringify(o.gone.map(saleKey).sort()) !== JSON.stringify(o.come.map(saleKey).sort()));
+}
+
+/** The orders whose other stored sales applyBreakdownDays needs for this write (read them with orderSalesSql to read them once). */
+export function ordersToRead(removed: readonly BreakdownFacts[], added: readonly BreakdownFacts[]): string[] {
+  return changedOrders(removed, added).map(([id]) => id);
+}
+
+/**
+ * A query part (connection $1) reading every stored sale of the orders of `orders` (a subquery of order
+ * ids), one row each: k 'o', id (the order), m (epoch ms), c (currency), b (NULL), then v0.. (each of
+ * DAY_DIMENSIONS' values); other parts of a UNION ALL add NO_SALE_VALUES. orderSaleOf reads a row.
+ */
+export function orderSalesSql(d: SqlDialect, orders: string): string {
+  const cols = DAY_DIMENSIONS.map((dim, i) => `e.${DIMENSION_SPECS[dim].event} AS v${i}`).join(', ');
+  return `SELECT 'o' AS k, e.order_id AS id, ${d.epochMs('e.instant')} AS m, e.currency AS c, CAST(NULL AS BOOLEAN) AS b, ${cols} FROM money_events e
+    WHERE e.connection_id = $1 AND ${kindSql(MEASURES.sales.kinds, 'e')} AND e.order_id IN (${orders})`;
+}
+
+/** orderSalesSql's value columns as NULLs, for the other parts of its UNION ALL. */
+export const NO_SALE_VALUES = DAY_DIMENSIONS.map((dim, i) => `CAST(NULL AS ${DIMENSION_SPECS[dim].numeric ? 'BIGINT' : 'TEXT'}) AS v${i}`).join(', ');
+
+/** A row of orderSalesSql as a sale. */
+export function orderSaleOf(r: Row): OrderSale {
+  return { instant: Number(r.m), currency: String(r.c), values: DAY_DIMENSIONS.map((_, i) => r[`v${i}`] ?? null) };
+}
+
+/**
+ * Keeps breakdown_days for one write: `removed` (deleted already) and `added` (not stored yet) ledger
+ * events of connection `connectionId`. Called between the write's delete and its insert: an order whose
+ * sales changed is read back (its other sales) unless `known` has it (`known`: the stored sales of the
+ * orders the caller read already with orderSalesSql, an entry for each, empty when it has none).
+ */
+export async function applyBreakdownDays(
+  ctx: StoreContext,
+  connectionId: string,
+  removed: readonly BreakdownFacts[],
+  added: readonly BreakdownFacts[],
+  known?: ReadonlyMap<string, readonly OrderSale[]>,
+): Promise<void> {
+  const deltas = new BreakdownDayDeltas();
+  for (const e of removed) deltas.event(e, -1);
+  for (const e of added) deltas.event(e, 1);
+  // Orders: the sales each write removes and adds, by order.
+  const changed = changedOrders(removed, added);
+  const ask = changed.map(([id]) => id).filter((id) => !known?.has(id));
+  const rest = new Map<string, readonly Sale[]>(known ?? []);
   if (ask.length > 0) {
-    const cols = DAY_DIMENSIONS.map((d) => `e.${DIMENSION_SPECS[d].event} AS v${DAY_DIMENSIONS.indexOf(d)}`).join(', ');
-    const rows = await ctx.db.query(
-      `SELECT e.order_id, ${ctx.db.sql.epochMs('e.instant')} AS m, e.currency, ${cols} FROM money_events e
-       WHERE e.connection_id = $1 AND ${kindSql(MEASURES.sales.kinds, 'e')} AND e.order_id IN (${await ctx.db.textSet('order', ask)})`,
-      [connectionId],
-    );
-    for (const r of rows) {
-      const list = rest.get(String(r.order_id)) ?? [];
-      list.push({ instant: Number(r.m), currency: String(r.currency), values: DAY_DIMENSIONS.map((_, i) => r[`v${i}`] ?? null) });
-      rest.set(String(r.order_id), list);
+    const read = new Map<string, Sale[]>();
+    for (const r of await ctx.db.query(orderSalesSql(ctx.db.sql, await ctx.db.textSet('order', ask)), [connectionId])) {
+      const list = read.get(String(r.id)) ?? [];
+      list.push(orderSaleOf(r));
+      read.set(String(r.id), list);
     }
+    for (const [id, list] of read) rest.set(id, list);
   }
   for (const [id, o] of changed) {
     const others = rest.get(id) ?? [];

@@ -10,7 +10,7 @@ import { applyAttemptDays, ATTEMPT_RETURNING, attemptFactsOf, type AttemptFacts 
 import { applyMidMonths } from './mid-months.js';
 import { keepRebillSaves } from './rebill-saves.js';
 import { keepChargebackSales } from './chargeback-sales.js';
-import { applyBreakdownDays, BREAKDOWN_RETURNING } from './breakdown-days.js';
+import { applyBreakdownDays, BREAKDOWN_RETURNING, NO_SALE_VALUES, orderSaleOf, orderSalesSql, ordersToRead, type OrderSale } from './breakdown-days.js';
 import { dedupeByKey, idList, type StoreContext } from './driver.js';
 import { Facts, small } from './facts.js';
 import { keepOrderFirstSales } from './order-first-sales.js';
@@ -277,8 +277,8 @@ export class SqlLedgerWriter implements LedgerWriter {
     if (extra.length > 0) removed.push(...(await this.db.query(byEvent + this.returning, eventIds)).map(asRemoved));
     for (const r of removed) if (r.customer_id !== null) customers.add(r.customer_id);
     // Orders: read between the delete and the insert, so old and new first sales both follow from it.
-    const { slots, first, moved, looked, stored } = await this.ledgerLookups(connectionId, removed, evRows);
-    await applyBreakdownDays(this.ctx, connectionId, removed, evRows, { looked, stored });
+    const { slots, first, moved, sales } = await this.ledgerLookups(connectionId, removed, evRows);
+    await applyBreakdownDays(this.ctx, connectionId, removed, evRows, sales);
     if (evRows.length > 0) await this.db.insert(MONEY_EVENTS, evRows, cid);
     for (const e of evRows) if (e.customer_id !== null) customers.add(e.customer_id);
     await this.eventsChanged(connectionId, removed, evRows, slots, first);
@@ -290,14 +290,16 @@ export class SqlLedgerWriter implements LedgerWriter {
   /**
    * What the aggregates need to know before the additions are stored, in one query (one trip): the
    * orders whose sales change (removed from or added to the ledger) move from the slot of their old
-   * first sale to that of their new one; and the first sale of every customer with facts among these
-   * events (eventsChanged). Called after the removals, before the additions are stored.
+   * first sale to that of their new one; breakdown_days needs the stored sales of the orders whose sales
+   * change (read here with the others, once, and passed to applyBreakdownDays as `sales`); and the first
+   * sale of every customer with facts among these events (eventsChanged). Called after the removals,
+   * before the additions are stored.
    */
   private async ledgerLookups(
     connectionId: string,
     removed: RemovedEvent[],
     added: MoneyEvent[],
-  ): Promise<{ slots: SlotDeltas; first: Map<number, FirstSale>; moved: Map<string, number | null>; looked: Set<string>; stored: Set<string> }> {
+  ): Promise<{ slots: SlotDeltas; first: Map<number, FirstSale>; moved: Map<string, number | null>; sales: Map<string, OrderSale[]> }> {
     const d = new SlotDeltas();
     // Orders whose first sale moves: the new one (epoch ms), or null with no sale left (order-first-sales.ts).
     const moved = new Map<string, number | null>();
@@ -323,24 +325,30 @@ export class SqlLedgerWriter implements LedgerWriter {
       const g = gone.get(o);
       if (g === undefined || g !== come.get(o)) lookup.push(o);
     }
+    // The orders read back: those, and those whose sales change otherwise (breakdown_days' values), each
+    // with its stored sales (none for an order new to the ledger).
+    const sales = new Map<string, OrderSale[]>();
+    for (const o of [...lookup, ...ordersToRead(removed, added)]) sales.set(o, []);
     const customers = factCustomers(removed, added);
     const parts: string[] = [];
-    if (lookup.length > 0) {
-      parts.push(`SELECT 'o' AS k, e.order_id AS id, ${this.db.sql.epochMs('MIN(e.instant)')} AS m, MIN(e.currency) AS c, CAST(NULL AS BOOLEAN) AS b FROM money_events e
-        WHERE e.connection_id = $1 AND e.kind = 'sale' AND e.order_id IN (${await this.db.textSet('order', lookup)}) GROUP BY e.order_id`);
-    }
-    if (customers.size > 0) parts.push(await this.facts.firstSalesSql(customers));
+    if (sales.size > 0) parts.push(orderSalesSql(this.db.sql, await this.db.textSet('order', [...sales.keys()])));
+    if (customers.size > 0) parts.push(`SELECT f.*, ${NO_SALE_VALUES} FROM (${await this.facts.firstSalesSql(customers)}) f`);
+    // Per order read with sales left: its earliest stored sale, and (for an order only read) its currency.
     const rest = new Map<string, number>();
+    const restCurrency = new Map<string, string>();
     const first = new Map<number, FirstSale>();
     for (const r of parts.length > 0 ? await this.db.query(parts.join('\nUNION ALL\n'), [connectionId]) : []) {
       if (r.k === 'o') {
-        rest.set(String(r.id), Number(r.m));
-        if (!currencyOf.has(String(r.id))) currencyOf.set(String(r.id), String(r.c));
+        const id = String(r.id);
+        const sale = orderSaleOf(r);
+        sales.get(id)?.push(sale);
+        rest.set(id, Math.min(rest.get(id) ?? Infinity, sale.instant));
+        const c = restCurrency.get(id);
+        if (c === undefined || sale.currency < c) restCurrency.set(id, sale.currency);
       } else first.set(Number(r.id), { ms: Number(r.m), currency: String(r.c), acquiredBefore: r.b === true });
     }
-    // The orders read back, and those of them with sales left (breakdown-days.ts reads no others again).
-    const known = { looked: new Set(lookup), stored: new Set(rest.keys()) };
-    if (lookup.length === 0) return { slots: d, first, moved, ...known };
+    for (const [id, c] of restCurrency) if (!currencyOf.has(id)) currencyOf.set(id, c);
+    if (lookup.length === 0) return { slots: d, first, moved, sales };
     for (const o of orders) {
       const before = Math.min(rest.get(o) ?? Infinity, gone.get(o) ?? Infinity);
       const after = Math.min(rest.get(o) ?? Infinity, come.get(o) ?? Infinity);
@@ -350,7 +358,7 @@ export class SqlLedgerWriter implements LedgerWriter {
       if (before !== Infinity) d.count('orders', { ms: before, currency }, -1);
       if (after !== Infinity) d.count('orders', { ms: after, currency }, 1);
     }
-    return { slots: d, first, moved, ...known };
+    return { slots: d, first, moved, sales };
   }
 
   /**
