@@ -248,7 +248,8 @@ export class SqlLedgerWriter implements LedgerWriter {
 
   /**
    * Replaces the events of these transactions, keeps the pre-aggregates and recomputes the facts of every
-   * customer they touch (or marks them dirty); with 'rebuild', the ledger alone (the refresh rebuilds the rest).
+   * customer they touch and the subscription tables of every purchase they name (or marks them dirty);
+   * with 'rebuild', the ledger alone (the refresh rebuilds the rest).
    */
   private async replaceLedger(connectionId: string, transactionIds: number[], events: MoneyEvent[], upkeep: Upkeep): Promise<void> {
     if (transactionIds.length === 0 && events.length === 0) return;
