@@ -22,7 +22,7 @@ import type { ReportReader } from '../store/store.js';
 import { cohortReport } from './cohorts.js';
 import { groupId, type Group } from './dimensions.js';
 import { nextPeriodStart, periodsOf } from './range.js';
-import { subscriptionFates, type FateGroup, type RetentionReport, type SubscriptionFate } from './retention.js';
+import { subscriptionFates, subscriptionFatesByCohort, type FateGroup, type RetentionReport, type SubscriptionFate } from './retention.js';
 import { reportZone, type RangeQuery } from './summary.js';
 import { repeatBuyersForecast, type HorizonValue, type RepeatGroupForecast } from './forecast-repeat.js';
 
@@ -189,14 +189,12 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery): Pro
   const ltvReport = await cohortReport(store, { ...q, by: 'month', horizons: horizons.map(horizonDays), asOf, until: q.until });
   // Fates per monthly cohort (the month's part of the range), each month grouped alike.
   const months = periodsOf(q.from, q.to, 'month');
-  const perMonth = new Map<string, Map<string, FateGroup>>();
-  for (const m of months) {
-    const from = m.start < q.from ? q.from : m.start;
+  const cohorts = months.map((m) => {
     const last = addDays(nextPeriodStart(m.start, 'month'), -1);
-    const to = last > q.to ? q.to : last;
-    const r = await subscriptionFates(store, { ...q, from, to, asOf, until: q.until });
-    perMonth.set(m.key, new Map(r.groups.map((g) => [g.group ? groupId(g.group) : '', g])));
-  }
+    return { key: m.key, from: m.start < q.from ? q.from : m.start, to: last > q.to ? q.to : last };
+  });
+  const fatesBy = await subscriptionFatesByCohort(store, { ...q, asOf, until: q.until }, cohorts);
+  const perMonth = new Map([...fatesBy].map(([key, groups]) => [key, new Map(groups.map((g) => [g.group ? groupId(g.group) : '', g]))]));
   // The group's schedule and money over the whole range.
   const whole = await subscriptionFates(store, { ...q, asOf, until: q.until });
   const keys = new Map<string, Group | null>();

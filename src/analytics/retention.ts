@@ -303,8 +303,7 @@ type DaySql = (expr: string, connection: string) => string;
  * parameters to a copy of `p`: a statement built with it is run with that copy's values.
  */
 async function accountClocks(store: ReportReader, asOf: number, zone: string) {
-  const last = (agg: 'MIN' | 'MAX') => store.sql.epochMs(`(SELECT ${agg}(e.instant) FROM money_events e WHERE e.connection_id = c.connection_id)`);
-  const conns = await store.query(`SELECT c.connection_id, c.timezone, ${last('MIN')} AS lo, ${last('MAX')} AS hi FROM connections c`);
+  const conns = await store.query(store.sql.ledgerSpansSql());
   const zones = new Map(conns.map((c) => [String(c.connection_id), String(c.timezone)]));
   const days = new Map<string, string>();
   const asOfDay = (c: string): string => {
@@ -356,8 +355,9 @@ const productKeySql = (expr: string) => `COALESCE(CAST(${expr} AS TEXT), 'null')
  * The kept path's due dates, in SQL (what dueThroughBy does in code, there per subscription alike):
  * `head`, the CTEs of a statement that holds the gap book as a table, and `kinds`, a part that counts the
  * kept subscriptions `w` by their breakdown keys (`keys`), highest approved and attempted cycles, whether
- * cancelled, and `through`, the highest cycle due by the as-of up to `cap` (with `withProduct`, by
- * connection and product as well).
+ * cancelled, and `through`, the highest cycle due by the as-of up to the book's last cycle, its cap
+ * (with `withProduct`, by connection and product as well; by `cohort`, a number per subscription whose
+ * book's rows are its own: their connection index offset by the cohort times the connections).
  *
  * The book (`book`: connection index, product key, cycle, cumulative days) holds, per connection and per
  * product with gaps of its own ('*' for the others: the connection's medians, else a month), the days from
@@ -368,39 +368,41 @@ const productKeySql = (expr: string) => `COALESCE(CAST(${expr} AS TEXT), 'null')
  * that was not billed by the as-of's day (`cx.today`), or through `cap` when there is none.
  */
 function keptKindsSql(
-  day: DaySql, add: Params['add'], w: KeptWhere, keys: (alias: string) => string, book: GapBookTable, cap: number, withProduct: boolean,
+  day: DaySql, add: Params['add'], w: KeptWhere, keys: (alias: string) => string, book: GapBookTable, cohort: (alias: string) => string, withProduct: boolean,
 ): { head: string; kinds: Part } {
   const conns = book.connections.map((c, i) => `(${i}, ${add(c.connectionId)}, ${add(c.today)}, ${add(c.today)})`);
+  // A cohort's book is its own (readKept): its rows' connection index is offset by the cohort's number.
+  const ci = `cx.ci + ${book.connections.length} * (${cohort('s')})`;
   const first = `(-1, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT))`;
   const lit = (k: string) => (/^(-?\d+|null|\*)$/.test(k) ? `'${k}'` : add(k));
   const rows = book.rows.map((r) => `(${r.ci}, ${lit(r.product)}, ${r.cycle}, ${r.cum})`);
   const head = `WITH cx0 (ci, connection_id, today, today_text) AS (VALUES ${[first, ...conns].join(', ')}),
      cx AS (SELECT ci, connection_id, CAST(today AS DATE) AS today, today_text FROM cx0 WHERE ci >= 0),
      book (ci, pkey, cycle, cum) AS (VALUES ${['(CAST(-1 AS INTEGER), CAST(NULL AS TEXT), CAST(0 AS INTEGER), CAST(0 AS INTEGER))', ...rows].join(', ')}),
-     kd AS (SELECT ${keys('s')}, s.connection_id, CAST(s.product_id AS TEXT) AS product_id, s.last_ok, s.last_try, cx.ci, COALESCE(pr.pkey, '*') AS bk,
+     kd AS (SELECT ${keys('s')}, s.connection_id, CAST(s.product_id AS TEXT) AS product_id, s.last_ok, s.last_try, ${ci} AS ci, COALESCE(pr.pkey, '*') AS bk,
          ${day('s.last_ok_at', 's.connection_id')} AS ok_day, cx.today,
          CASE WHEN UPPER(pu.status) = 'CANCELLED' THEN 1 ELSE 0 END AS cancelled,
          CASE WHEN UPPER(pu.status) IN (${ENDED_SQL}) OR pu.next_bill_date IS NULL THEN NULL WHEN SUBSTR(pu.next_bill_date, 1, 10) >= cx.today_text THEN 0 ELSE 1 END AS nb_passed,
-         COUNT(*) AS cnt
+         ${cohort('s')} AS coh, COUNT(*) AS cnt
        FROM subscription_starts s
        JOIN cx ON cx.connection_id = s.connection_id
        LEFT JOIN purchases pu ON pu.connection_id = s.connection_id AND pu.purchase_id = s.purchase_id
-       LEFT JOIN (SELECT DISTINCT ci, pkey FROM book WHERE pkey <> '*') pr ON pr.ci = cx.ci AND pr.pkey = ${productKeySql('s.product_id')}
+       LEFT JOIN (SELECT DISTINCT ci, pkey FROM book WHERE pkey <> '*') pr ON pr.ci = ${ci} AND pr.pkey = ${productKeySql('s.product_id')}
        WHERE ${w.subs('s')}
-       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14),
-     kt AS (SELECT kd.grp_conn, kd.grp, kd.sub_conn, kd.sub_grp, kd.connection_id, kd.product_id, kd.last_ok, kd.last_try, kd.cancelled, kd.cnt,
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+     kt AS (SELECT kd.grp_conn, kd.grp, kd.sub_conn, kd.sub_grp, kd.connection_id, kd.product_id, kd.last_ok, kd.last_try, kd.cancelled, kd.coh, kd.cnt,
          COALESCE(MIN(CASE WHEN b.cycle > kd.last_ok AND b.cycle > kd.last_try
            AND (CASE WHEN b.cycle = kd.last_ok + 1 AND kd.nb_passed IS NOT NULL THEN kd.nb_passed = 0 ELSE kd.ok_day + CAST(b.cum - b0.cum AS INTEGER) >= kd.today END)
-           THEN b.cycle END) - 1, ${cap}) AS through
+           THEN b.cycle END) - 1, MAX(b.cycle)) AS through
        FROM kd
        JOIN book b0 ON b0.ci = kd.ci AND b0.pkey = kd.bk AND b0.cycle = kd.last_ok
        JOIN book b ON b.ci = kd.ci AND b.pkey = kd.bk
-       GROUP BY kd.grp_conn, kd.grp, kd.sub_conn, kd.sub_grp, kd.connection_id, kd.product_id, kd.last_ok, kd.last_try, kd.ci, kd.bk, kd.ok_day, kd.today, kd.cancelled, kd.nb_passed, kd.cnt)`;
+       GROUP BY kd.grp_conn, kd.grp, kd.sub_conn, kd.sub_grp, kd.connection_id, kd.product_id, kd.last_ok, kd.last_try, kd.ci, kd.bk, kd.ok_day, kd.today, kd.cancelled, kd.nb_passed, kd.coh, kd.cnt)`;
   const by = withProduct ? 'connection_id, product_id, ' : '';
   return {
     head,
-    kinds: ['kinds', [...(withProduct ? (['connection_id', 'product_id'] as const) : []), 'last_ok', 'last_try', 'through', 'cancelled', 'cnt'],
-      `SELECT grp_conn, grp, sub_conn, sub_grp, ${by}last_ok, last_try, through, cancelled, SUM(cnt) AS cnt FROM kt GROUP BY grp_conn, grp, sub_conn, sub_grp, ${by}last_ok, last_try, through, cancelled`],
+    kinds: ['kinds', [...(withProduct ? (['connection_id', 'product_id'] as const) : []), 'last_ok', 'last_try', 'through', 'cancelled', 'cohort', 'cnt'],
+      `SELECT grp_conn, grp, sub_conn, sub_grp, ${by}last_ok, last_try, through, cancelled, coh AS cohort, SUM(cnt) AS cnt FROM kt GROUP BY grp_conn, grp, sub_conn, sub_grp, ${by}last_ok, last_try, through, cancelled, coh`],
   };
 }
 
@@ -443,7 +445,7 @@ const PART_COLUMNS = {
   connection_id: 'TEXT', product_id: 'TEXT', last_ok: 'BIGINT', last_try: 'BIGINT', ok_date: 'TEXT', status: 'TEXT', next_bill_date: 'TEXT',
   cycle: 'BIGINT', days: 'BIGINT', saved_by: 'BIGINT', soft: 'BIGINT', recycling: 'BIGINT', lost: 'BIGINT', saved_soft: 'BIGINT',
   refunds: 'BIGINT', refund_cents: 'BIGINT', chargebacks: 'BIGINT', cb_cents: 'BIGINT', retry: 'BIGINT', outcome: 'TEXT', cnt: 'BIGINT',
-  sales: 'BIGINT', gross: 'BIGINT', reversed: 'BIGINT', through: 'BIGINT', cancelled: 'BIGINT',
+  sales: 'BIGINT', gross: 'BIGINT', reversed: 'BIGINT', through: 'BIGINT', cancelled: 'BIGINT', cohort: 'BIGINT',
 } as const;
 
 /**
@@ -548,30 +550,41 @@ function keptKeys(groupBy: Dimension | null, subgroupBy: Dimension | null): (ali
  * gap book's rows (gapBook; a product's schedule, every currency) with the highest attempted cycle; then
  * one statement of the kinds (keptKindsSql: their due dates in SQL, up to that cycle plus `extra`) and the
  * parts `names`. Both return grouped rows: their number follows the breakdown, not the subscriptions.
+ * `cohortEnds` (epoch ms, ascending, the last the scope's end) splits the subscriptions by when they
+ * started into cohorts, each read as if alone (its own gap book and highest cycle; its kinds rows carry
+ * its number in `cohort`, `gaps` holds its book): the same figures as one read per cohort, in one pass.
  */
 async function readKept(
   store: ReportReader, clocks: Awaited<ReturnType<typeof accountClocks>>, scope: KeptScope,
-  groupBy: Dimension | null, subgroupBy: Dimension | null, names: PartName[], extra: number, withProduct: boolean,
+  groupBy: Dimension | null, subgroupBy: Dimension | null, names: PartName[], extra: number, withProduct: boolean, cohortEnds: number[] = [],
 ) {
+  // The cohort of a row (its number; 0 without cohorts), its bounds added as the statement's parameters.
+  const cohortOf = (add: Params['add']) => (alias: string) =>
+    cohortEnds.length <= 1 ? '0' : `CASE ${cohortEnds.slice(0, -1).map((end, i) => `WHEN ${alias}.started_at < ${store.sql.instantParam(add, end)} THEN ${i}`).join(' ')} ELSE ${cohortEnds.length - 1} END`;
   const gp = new Params();
   const started = scope(gp, false).started;
-  const [gapSql, gapParams] = clocks.withDays(gp, (day) => `SELECT a.connection_id, a.product_id, a.cycle,
-         ${day('a.first_at', 'a.connection_id')} - ${day('a.prev_ok_at', 'a.connection_id')} AS days, COUNT(*) AS cnt
+  const [gapSql, gapParams] = clocks.withDays(gp, (day, add) => `SELECT a.connection_id, a.product_id, a.cycle,
+         ${day('a.first_at', 'a.connection_id')} - ${day('a.prev_ok_at', 'a.connection_id')} AS days, ${cohortOf(add)('a')} AS coh, COUNT(*) AS cnt
        FROM subscription_cycles a JOIN connections c ON c.connection_id = a.connection_id
-       WHERE ${started('a')} AND a.cycle >= 2 AND a.attempts > 0 AND a.prev_ok_at IS NOT NULL GROUP BY 1, 2, 3, 4`);
+       WHERE ${started('a')} AND a.cycle >= 2 AND a.attempts > 0 AND a.prev_ok_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5`);
   const tp = new Params();
-  const topSql = `SELECT MAX(s.last_try) AS m FROM subscription_starts s WHERE ${scope(tp, true).subs('s')}`;
+  const topSql = `SELECT ${cohortOf(tp.add)('s')} AS coh, MAX(s.last_try) AS m FROM subscription_starts s WHERE ${scope(tp, true).subs('s')} GROUP BY 1`;
   const [gapRows, top] = await Promise.all([store.query(gapSql, gapParams.values), store.query(topSql, tp.values)]);
-  const gap = gapBook(gapRows);
-  const cap = Math.max(1, n(top[0]?.m)) + extra;
-  const book = gapBookTable(clocks.connections, gapRows, gap, clocks.asOfDay, cap);
+  const books = Array.from({ length: Math.max(1, cohortEnds.length) }, (_, k) => {
+    const rows = gapRows.filter((r) => n(r.coh) === k);
+    const gap = gapBook(rows);
+    const cap = Math.max(1, n(top.find((r) => n(r.coh) === k)?.m)) + extra;
+    return { gap, table: gapBookTable(clocks.connections, rows, gap, clocks.asOfDay, cap) };
+  });
+  const offset = clocks.connections.length;
+  const book: GapBookTable = { connections: books[0]!.table.connections, rows: books.flatMap((b, k) => b.table.rows.map((r) => ({ ...r, ci: r.ci + offset * k }))) };
   const kp = new Params();
   const w = scope(kp, true);
   const [sql, params] = clocks.withDays(kp, (day, add) => {
-    const k = keptKindsSql(day, add, w, keptKeys(groupBy, subgroupBy), book, cap, withProduct);
+    const k = keptKindsSql(day, add, w, keptKeys(groupBy, subgroupBy), book, cohortOf(add), withProduct);
     return unionOfParts(k.head, [k.kinds, ...keptParts(day, w, groupBy, subgroupBy, names)]);
   });
-  return { gap, part: byPart(await store.query(sql, params.values)) };
+  return { gap: books[0]!.gap, gaps: books.map((b) => b.gap), part: byPart(await store.query(sql, params.values)) };
 }
 
 /** A kinds row of the kept statement (readKept) as subscriptions alike. */
@@ -893,21 +906,66 @@ function weightedMedian(pairs: [value: number, count: number][]): number | undef
  */
 export async function subscriptionFates(store: ReportReader, q: FatesQuery, o: { source?: RetentionSource } = {}): Promise<{ zone: string; asOf: number; groups: FateGroup[] }> {
   const { zone, asOf, groups, gap, money } = await subscriptionGroups(store, q, true, o);
-  return {
-    zone, asOf,
-    groups: groups.map(({ group, key, list, through }) => {
-      const m = money.get(key);
-      return {
-        group,
-        fates: list.map((s, i) => ({
-          lastOk: s.lastOk, dueThrough: through[i] ?? s.lastOk, count: s.count, firstGapDays: gap(s.connectionId, s.product, 2), gapDays: gap(s.connectionId, s.product, 3),
-        })),
-        firstGapDays: weightedMedian(list.map((s) => [gap(s.connectionId, s.product, 2), s.count])) ?? DEFAULT_GAP_DAYS,
-        gapDays: weightedMedian(list.map((s) => [gap(s.connectionId, s.product, 3), s.count])) ?? DEFAULT_GAP_DAYS,
-        rebill: { sales: n(m?.sales), grossCents: n(m?.gross), reversedCents: n(m?.reversed) },
-      };
-    }),
-  };
+  return { zone, asOf, groups: fateGroups(groups, gap, money) };
+}
+
+/** One cohort of subscriptionFatesByCohort: its part of the range (from, to: local dates). */
+export interface FatesCohort {
+  key: string;
+  from: string;
+  to: string;
+}
+
+/**
+ * subscriptionFates of each cohort (consecutive parts of the range [from, to], in order), by cohort key:
+ * what one call per cohort gives (each cohort's own gap book and due dates), read from the kept tables in
+ * one pass when they apply (no `until`, not behind), else one call per cohort. The groups carry no rebill
+ * money (zero): ask subscriptionFates for the range's.
+ */
+export async function subscriptionFatesByCohort(store: ReportReader, q: FatesQuery, cohorts: FatesCohort[], o: { source?: RetentionSource } = {}): Promise<Map<string, FateGroup[]>> {
+  const cut = (why: string) => new RangeError(`the cohorts must cut ${q.from}..${q.to} in consecutive parts: ${why}`);
+  cohorts.forEach((c, i) => {
+    const next = cohorts[i + 1];
+    if (i === 0 && c.from !== q.from) throw cut(`the first cohort starts on ${c.from}, not on ${q.from}`);
+    if (next && next.from !== addDays(c.to, 1)) throw cut(`${next.from}..${next.to} does not start the day after ${c.to}`);
+    if (!next && c.to !== q.to) throw cut(`the last cohort ends on ${c.to}, not on ${q.to}`);
+  });
+  const out = new Map<string, FateGroup[]>();
+  if (q.until !== undefined || cohorts.length < 2 || (await sourceOf(store, o.source)) !== 'aggregate') {
+    for (const c of cohorts) out.set(c.key, (await subscriptionFates(store, { ...q, from: c.from, to: c.to }, o)).groups);
+    return out;
+  }
+  if (q.groupBy === 'cycle') throw new RangeError('retention is already broken down by billing cycle; group it by another field');
+  for (const c of cohorts) checkReportRange({ ...q, from: c.from, to: c.to });
+  const asOf = q.asOf ?? Date.now();
+  const zone = reportZone({ ...q, basis: 'event' });
+  const r = instantRange(q.from, q.to, zone);
+  const others = (q.filters ?? []).filter((f) => f.dimension !== 'cycle');
+  const clocks = await accountClocks(store, asOf, zone);
+  const ends = cohorts.map((c) => instantRange(c.from, c.to, zone).endMs);
+  const read = await readKept(store, clocks, keptScope(store, r.startMs, r.endMs, q.currency, others), q.groupBy ?? null, null, [], 1, true, ends);
+  const kinds = read.part('kinds');
+  cohorts.forEach((c, k) => {
+    const mine = kinds.filter((row) => n(row.cohort) === k);
+    out.set(c.key, fateGroups(groupsAlike(q.groupBy ?? null, mine, mine.map(keptSubGroup)), read.gaps[k] ?? read.gap, new Map()));
+  });
+  return out;
+}
+
+/** Groups of subscriptions alike (groupsAlike) as fate groups, with each group's rebill money (`money`, by group key). */
+function fateGroups(groups: ReturnType<typeof groupsAlike>, gap: (c: string, p: string, cycle: number) => number, money: Map<string, Record<string, unknown>>): FateGroup[] {
+  return groups.map(({ group, key, list, through }) => {
+    const m = money.get(key);
+    return {
+      group,
+      fates: list.map((s, i) => ({
+        lastOk: s.lastOk, dueThrough: through[i] ?? s.lastOk, count: s.count, firstGapDays: gap(s.connectionId, s.product, 2), gapDays: gap(s.connectionId, s.product, 3),
+      })),
+      firstGapDays: weightedMedian(list.map((s) => [gap(s.connectionId, s.product, 2), s.count])) ?? DEFAULT_GAP_DAYS,
+      gapDays: weightedMedian(list.map((s) => [gap(s.connectionId, s.product, 3), s.count])) ?? DEFAULT_GAP_DAYS,
+      rebill: { sales: n(m?.sales), grossCents: n(m?.gross), reversedCents: n(m?.reversed) },
+    };
+  });
 }
 
 /** The subscriptions of a retention query grouped alike, with the highest cycle each kind was due through. */
@@ -978,14 +1036,6 @@ async function subscriptionGroups(store: ReportReader, q: FatesQuery, withMoney:
     alike = ledgerSubGroups(kinds, gap, clocks.asOfDay, 1, status);
   }
 
-  const byGroup = new Map<string, SubGroup[]>();
-  kinds.forEach((row, i) => {
-    const g = q.groupBy ? groupId(groupOf(q.groupBy, row.grp_conn, row.grp)) : '';
-    const list = byGroup.get(g) ?? [];
-    list.push(alike[i] as SubGroup);
-    byGroup.set(g, list);
-  });
-  if (!q.groupBy && byGroup.size === 0) byGroup.set('', []);
 
   // Each group's rebills so far: approved sales of cycle 2 and later, and what was taken back from them.
   const moneyRows = !withMoney ? [] : read ? read.part('rebills') : await store.query(
@@ -999,13 +1049,25 @@ async function subscriptionGroups(store: ReportReader, q: FatesQuery, withMoney:
     LEDGER_PLAN,
   );
   const money = new Map(moneyRows.map((row) => [q.groupBy ? groupId(groupOf(q.groupBy, row.grp_conn, row.grp)) : '', row]));
-  const groups = [...byGroup.entries()]
-    .map(([key, list]) => ({ key, group: q.groupBy ? groupFromId(key) : null, list }))
+  return { zone, asOf, groups: groupsAlike(q.groupBy ?? null, kinds, alike), gap, money };
+}
+
+/** Kinds rows and their subscriptions alike (`alike`, row for row) by group, in order, each due through one cycle past its highest attempted at most. */
+function groupsAlike(groupBy: Dimension | null, kinds: Record<string, unknown>[], alike: SubGroup[]) {
+  const byGroup = new Map<string, SubGroup[]>();
+  kinds.forEach((row, i) => {
+    const g = groupBy ? groupId(groupOf(groupBy, row.grp_conn, row.grp)) : '';
+    const list = byGroup.get(g) ?? [];
+    list.push(alike[i] as SubGroup);
+    byGroup.set(g, list);
+  });
+  if (!groupBy && byGroup.size === 0) byGroup.set('', []);
+  return [...byGroup.entries()]
+    .map(([key, list]) => ({ key, group: groupBy ? groupFromId(key) : null, list }))
     .sort((a, b) => (a.group && b.group ? compareGroups(a.group, b.group) : 0))
     .map(({ key, group, list }) => {
       // One cycle past the highest attempted: whether the next cycle of those furthest along is due.
       const upTo = Math.max(1, ...list.map((s) => s.lastTry)) + 1;
       return { key, group, list, through: list.map((s) => Math.min(s.through, upTo)) };
     });
-  return { zone, asOf, groups, gap, money };
 }

@@ -50,6 +50,13 @@ export interface SqlDialect {
    * [startMs, endMs), in `zone` (a zone name, added as a parameter where the engine needs one).
    */
   localDateInRange(add: AddParam, expr: string, zone: string, startMs: number, endMs: number): string;
+  /**
+   * A statement: every connection's id, timezone, and the first and last instant of its ledger (`lo`,
+   * `hi`, epoch ms; NULL without events). PostgreSQL reads each through its (connection_id, instant)
+   * index; DuckDB, which has none, in one pass over money_events (a subquery per connection would be
+   * joined back by hash over the whole ledger twice).
+   */
+  ledgerSpansSql(): string;
 }
 
 /** The SQL types both engines share; each dialect names its own instant and JSON types. */

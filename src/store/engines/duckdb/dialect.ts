@@ -53,4 +53,6 @@ export const duckdbDialect: SqlDialect = {
       : `(${expr} >= CAST(${add(instantText(startMs))} AS TIMESTAMP) AND ${expr} < CAST(${add(instantText(endMs))} AS TIMESTAMP) AND CAST(epoch_ms(${expr}) // 86400000 AS INTEGER) IN (${days.map((d) => String(Math.trunc(d))).join(', ')}))`,
   dayOf: (v) => (typeof v === 'number' ? new Date(v * 86_400_000).toISOString().slice(0, 10) : String(v)),
   localDateInRange: (add, expr, zone, startMs, endMs) => `CAST(${expr} + to_minutes(CAST(${offsetMinutesSql(add, expr, zone, startMs, endMs)} AS BIGINT)) AS DATE)`,
+  ledgerSpansSql: () => `SELECT c.connection_id, c.timezone, epoch_ms(m.lo) AS lo, epoch_ms(m.hi) AS hi FROM connections c
+     LEFT JOIN (SELECT connection_id, MIN(instant) AS lo, MAX(instant) AS hi FROM money_events GROUP BY connection_id) m ON m.connection_id = c.connection_id`,
 };

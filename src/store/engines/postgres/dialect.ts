@@ -30,4 +30,8 @@ export const postgresDialect: SqlDialect = {
   localDay: (add, expr, zone) => `(CAST(${localTimestamp(expr, add(zone))} AS DATE) - DATE '1970-01-01')`,
   dayOf: (v) => (typeof v === 'number' ? new Date(v * 86_400_000).toISOString().slice(0, 10) : String(v)),
   localDateInRange: (add, expr, zone) => `CAST(${localTimestamp(expr, add(zone))} AS DATE)`,
+  ledgerSpansSql: () => {
+    const last = (agg: 'MIN' | 'MAX') => postgresDialect.epochMs(`(SELECT ${agg}(e.instant) FROM money_events e WHERE e.connection_id = c.connection_id)`);
+    return `SELECT c.connection_id, c.timezone, ${last('MIN')} AS lo, ${last('MAX')} AS hi FROM connections c`;
+  },
 };
