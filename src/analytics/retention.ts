@@ -368,11 +368,12 @@ const productKeySql = (expr: string) => `COALESCE(CAST(${expr} AS TEXT), 'null')
  * that was not billed by the as-of's day (`cx.today`), or through `cap` when there is none.
  */
 function keptKindsSql(
-  day: DaySql, add: Params['add'], w: KeptWhere, keys: (alias: string) => string, book: GapBookTable, cohort: (alias: string) => string, withProduct: boolean,
+  day: DaySql, add: Params['add'], w: KeptWhere, keys: (alias: string) => string, book: GapBookTable, cohort: ((alias: string) => string) | null, withProduct: boolean,
 ): { head: string; kinds: Part } {
   const conns = book.connections.map((c, i) => `(${i}, ${add(c.connectionId)}, ${add(c.today)}, ${add(c.today)})`);
   // A cohort's book is its own (readKept): its rows' connection index is offset by the cohort's number.
-  const ci = `cx.ci + ${book.connections.length} * (${cohort('s')})`;
+  const coh = cohort ? cohort('s') : '0';
+  const ci = cohort ? `cx.ci + ${book.connections.length} * (${coh})` : 'cx.ci';
   const first = `(-1, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT))`;
   const lit = (k: string) => (/^(-?\d+|null|\*)$/.test(k) ? `'${k}'` : add(k));
   const rows = book.rows.map((r) => `(${r.ci}, ${lit(r.product)}, ${r.cycle}, ${r.cum})`);
@@ -383,7 +384,7 @@ function keptKindsSql(
          ${day('s.last_ok_at', 's.connection_id')} AS ok_day, cx.today,
          CASE WHEN UPPER(pu.status) = 'CANCELLED' THEN 1 ELSE 0 END AS cancelled,
          CASE WHEN UPPER(pu.status) IN (${ENDED_SQL}) OR pu.next_bill_date IS NULL THEN NULL WHEN SUBSTR(pu.next_bill_date, 1, 10) >= cx.today_text THEN 0 ELSE 1 END AS nb_passed,
-         ${cohort('s')} AS coh, COUNT(*) AS cnt
+         ${coh} AS coh, COUNT(*) AS cnt
        FROM subscription_starts s
        JOIN cx ON cx.connection_id = s.connection_id
        LEFT JOIN purchases pu ON pu.connection_id = s.connection_id AND pu.purchase_id = s.purchase_id
@@ -558,9 +559,10 @@ async function readKept(
   store: ReportReader, clocks: Awaited<ReturnType<typeof accountClocks>>, scope: KeptScope,
   groupBy: Dimension | null, subgroupBy: Dimension | null, names: PartName[], extra: number, withProduct: boolean, cohortEnds: number[] = [],
 ) {
-  // The cohort of a row (its number; 0 without cohorts), its bounds added as the statement's parameters.
+  // The cohort of a row (its number), its bounds added as the statement's parameters; none without cohorts.
+  const split = cohortEnds.length > 1;
   const cohortOf = (add: Params['add']) => (alias: string) =>
-    cohortEnds.length <= 1 ? '0' : `CASE ${cohortEnds.slice(0, -1).map((end, i) => `WHEN ${alias}.started_at < ${store.sql.instantParam(add, end)} THEN ${i}`).join(' ')} ELSE ${cohortEnds.length - 1} END`;
+    !split ? '0' : `CASE ${cohortEnds.slice(0, -1).map((end, i) => `WHEN ${alias}.started_at < ${store.sql.instantParam(add, end)} THEN ${i}`).join(' ')} ELSE ${cohortEnds.length - 1} END`;
   const gp = new Params();
   const started = scope(gp, false).started;
   const [gapSql, gapParams] = clocks.withDays(gp, (day, add) => `SELECT a.connection_id, a.product_id, a.cycle,
@@ -581,7 +583,7 @@ async function readKept(
   const kp = new Params();
   const w = scope(kp, true);
   const [sql, params] = clocks.withDays(kp, (day, add) => {
-    const k = keptKindsSql(day, add, w, keptKeys(groupBy, subgroupBy), book, cohortOf(add), withProduct);
+    const k = keptKindsSql(day, add, w, keptKeys(groupBy, subgroupBy), book, split ? cohortOf(add) : null, withProduct);
     return unionOfParts(k.head, [k.kinds, ...keptParts(day, w, groupBy, subgroupBy, names)]);
   });
   return { gap: books[0]!.gap, gaps: books.map((b) => b.gap), part: byPart(await store.query(sql, params.values)) };
