@@ -14,7 +14,7 @@
  * `npm run bench -- dashboard-scale`. KONDUIT_BENCH_CUSTOMERS sets the scale (5 transactions per
  * customer; default 2,000,000), KONDUIT_BENCH_ENGINES=duckdb or postgres one engine, KONDUIT_BENCH_VISITS
  * the visits per page (default 3), KONDUIT_BENCH_PAGES a comma-separated list of page names (overview,
- * cohorts, retention, mids, breakdowns, forecast, settings, integration, rebills, customer; default all), KONDUIT_BENCH_KEEP=1 keeps the
+ * cohorts, retention, mids, declines, chargebacks, breakdowns, forecast, settings, integration, rebills, customer; default all), KONDUIT_BENCH_KEEP=1 keeps the
  * store afterwards (PostgreSQL: its schema; DuckDB: its file, path printed; to EXPLAIN the reports'
  * statements on it; drop it by hand), KONDUIT_BENCH_SCHEMA=<that schema> opens the pages on a kept
  * PostgreSQL store again without generating anything, and KONDUIT_BENCH_DUCKDB=<file> the same on a kept
@@ -67,6 +67,8 @@ const PAGES: [string, string, string, string, string][] = [
   ['cohort triangle 24 months', 'cohorts', '/reports/cohorts?preset=custom&view=months&from={from}&to={to}', '2024-01-01', '2025-12-31'],
   ['retention a year', 'retention', '/reports/retention?preset=custom&from={from}&to={to}', '2025-01-01', '2025-12-31'],
   ['MID health a year', 'mids', '/reports/mids?preset=custom&from={from}&to={to}', '2025-01-01', '2025-12-31'],
+  ['declines 30 days', 'declines', '/reports/declines?preset=custom&from={from}&to={to}', '2025-06-01', '2025-06-30'],
+  ['chargebacks a year', 'chargebacks', '/reports/chargebacks?preset=custom&from={from}&to={to}', '2025-01-01', '2025-12-31'],
   ['breakdowns 30 days', 'breakdowns', '/reports/breakdowns?preset=custom&dim=campaign&from={from}&to={to}', '2025-06-01', '2025-06-30'],
   ['forecast a year', 'forecast', '/reports/forecast?preset=custom&from={from}&to={to}', '2025-01-01', '2025-12-31'],
   ['settings', 'settings', '/settings', '', ''],

@@ -94,20 +94,28 @@ export function attemptSourceSql(store: ReportReader, p: Params, q: AttemptSourc
   const currency = (col: string) => (q.currency !== undefined ? ` AND ${col} = ${p.add(q.currency)}` : '');
   const at = (ms: number) => d.instantParam(p.add, ms);
   // Range i covers the UTC days [first[i], end[i]) whole; the rest of it comes from the ledger.
-  const { covered, ledgerRanges, ledgerDays } = splitDays(b, q.days);
+  const { covered, ledgerRanges } = splitDays(b, q.days);
   /** The range index of a row: a CASE on the ranges' starts (`at` adds a start as it is written). */
   const rangeOf = (col: string, starts: { i: number; at: () => string }[]) =>
     starts.length === 1 ? String(starts[0]?.i) : `CASE ${[...starts].reverse().map((s) => `WHEN ${col} >= ${s.at()} THEN ${s.i}`).join(' ')} END`;
   const parts: string[] = [];
-  if (ledgerRanges.length > 0) {
-    const ledgerStarts = b.slice(0, -1).map((ms, i) => ({ i, at: () => at(ms) }));
-    // The edges are exactly the parts of their UTC days inside [first bound, last bound): the dialect's cheapest test.
-    const where = q.days ? d.inDayParts(p.add, 'x.instant', b[0] as number, b[b.length - 1] as number, ledgerDays, ledgerRanges) : `x.instant >= ${at(b[0] as number)} AND x.instant < ${at(b[b.length - 1] as number)}`;
-    const cols = q.days ? 'x.connection_id, x.currency, x.kind, x.merchant_id, x.card_brand, x.billing_cycle, x.recycle_number, x.reason' : 'x.*';
-    parts.push(
-      `SELECT ${rangeOf('x.instant', ledgerStarts)} AS p, ${cols}, 1 AS n, x.amount_cents AS cents FROM money_events x
-       WHERE x.kind IN (${kinds})${conns('x.connection_id')}${currency('x.currency')} AND ${where}`,
-    );
+  const ledgerStarts = b.slice(0, -1).map((ms, i) => ({ i, at: () => at(ms) }));
+  const ledgerPart = (cols: string, where: string, starts = ledgerStarts) =>
+    `SELECT ${rangeOf('x.instant', starts)} AS p, ${cols}, 1 AS n, x.amount_cents AS cents FROM money_events x
+       WHERE x.kind IN (${kinds})${conns('x.connection_id')}${currency('x.currency')} AND ${where}`;
+  if (!q.days) {
+    if (ledgerRanges.length > 0) parts.push(ledgerPart('x.*', `x.instant >= ${at(b[0] as number)} AND x.instant < ${at(b[b.length - 1] as number)}`));
+  } else {
+    // Each edge a scan of its own on one plain instant range: DuckDB then skips every row group whose
+    // min/max instant lies outside it (an OR of ranges, or a day-number test, reads the ledger's whole
+    // span between the first and last edge: 0.15-0.3 s at 10M events against 2-4 ms so); PostgreSQL
+    // reads each through its (connection_id, instant) index alike. Each part's range index comes from
+    // the starts of the ranges it overlaps.
+    const cols = 'x.connection_id, x.currency, x.kind, x.merchant_id, x.card_brand, x.billing_cycle, x.recycle_number, x.reason';
+    for (const [s, e] of ledgerRanges) {
+      const starts = ledgerStarts.filter(({ i }) => (b[i] as number) < e && (b[i + 1] as number) > s);
+      parts.push(ledgerPart(cols, `x.instant >= ${at(s)} AND x.instant < ${at(e)}`, starts));
+    }
   }
   if (covered.length > 0) {
     const c = attemptDaysColumnsSql('a');

@@ -2,12 +2,17 @@
  * chargeback_sales (docs/store.md, "Chargebacks with their sale"): every chargeback event of the ledger
  * with what the chargebacks report scopes and cuts it by (instant, currency, MID, cycle, reason, amount)
  * and the instant of its transaction's first sale (null when the ledger holds no sale of it): the report
- * (analytics/chargebacks.ts) reads days from sale and the sale's month without joining the ledger.
+ * (analytics/chargebacks.ts) reads days from sale and the sale's month without joining the ledger;
+ * and (refund_cents, migration 23) what the refund and void events of the transactions whose parent is
+ * the chargeback's transaction returned (null: none), so it reads the money returned twice without
+ * scanning the stored transactions.
  *
- * Kept as the other pre-aggregates are (aggregates.ts), in the transaction of the ledger write: the rows
- * of every transaction a write touched with a chargeback, or with a sale of a transaction that has a
- * chargeback, are recomputed from the ledger as it then stands; rebuilt by rebuildAggregates() and the
- * end-of-backfill rebuild; read only while the connection's aggregates are not behind (rebuild_pending).
+ * Kept as the other pre-aggregates are (aggregates.ts), in the transaction of the ledger write (after
+ * the write's transactions are stored): the rows of every transaction a write touched with a
+ * chargeback, with a sale of a transaction that has a chargeback, or with a refund or void of a child
+ * of one (found by the child's stored parent) are recomputed from the ledger as it then stands; rebuilt
+ * by rebuildAggregates() and the end-of-backfill rebuild; read only while the connection's aggregates
+ * are not behind (rebuild_pending).
  */
 import type { StoreContext } from './driver.js';
 import { CHARGEBACK_SALES } from './tables.js';
@@ -23,20 +28,27 @@ const COLS = CHARGEBACK_SALES.columns.map((c) => c.name).join(', ');
 /** The rows of the ledger's chargebacks matching `where` (alias `c`), in the table's columns. */
 function rowsSql(where: string): string {
   return `SELECT c.connection_id, c.event_id, c.transaction_id, c.instant, c.currency, c.merchant_id, c.billing_cycle, c.reason, c.amount_cents,
-       (SELECT MIN(s.instant) FROM money_events s WHERE s.connection_id = c.connection_id AND s.transaction_id = c.transaction_id AND s.kind = 'sale') AS sale_instant
+       (SELECT MIN(s.instant) FROM money_events s WHERE s.connection_id = c.connection_id AND s.transaction_id = c.transaction_id AND s.kind = 'sale') AS sale_instant,
+       (SELECT SUM(-x.amount_cents) FROM transactions t JOIN money_events x ON x.connection_id = t.connection_id AND x.transaction_id = t.transaction_id AND x.kind IN ('refund', 'void')
+         WHERE t.connection_id = c.connection_id AND t.parent_txn_id = c.transaction_id) AS refund_cents
      FROM money_events c WHERE c.kind = 'chargeback' AND ${where}`;
 }
 
 /**
  * Recomputes the rows of the transactions a write touched (connection `connectionId`): those of its
- * chargebacks, and those of its sales whose transaction has a chargeback kept.
+ * chargebacks, those of its sales whose transaction has a chargeback kept, and those whose transaction
+ * is the parent of one of its refunds or voids.
  */
 export async function keepChargebackSales(ctx: StoreContext, connectionId: string, removed: readonly ChargebackFacts[], added: readonly ChargebackFacts[]): Promise<void> {
-  const ids = (kind: string) => [...new Set([...removed, ...added].filter((e) => e.kind === kind && e.transaction_id != null).map((e) => Number(e.transaction_id)))];
+  const ids = (...kinds: string[]) => [...new Set([...removed, ...added].filter((e) => kinds.includes(e.kind) && e.transaction_id != null).map((e) => Number(e.transaction_id)))];
   const txns = new Set(ids('chargeback'));
   const sales = ids('sale').filter((t) => !txns.has(t));
-  if (sales.length > 0) {
-    const kept = await ctx.db.query(`SELECT DISTINCT transaction_id FROM chargeback_sales WHERE connection_id = $1 AND transaction_id IN (${await ctx.db.idSet('aux', sales)})`, [connectionId]);
+  const returned = ids('refund', 'void');
+  const lookups: string[] = [];
+  if (sales.length > 0) lookups.push(`transaction_id IN (${await ctx.db.idSet('aux', sales)})`);
+  if (returned.length > 0) lookups.push(`transaction_id IN (SELECT parent_txn_id FROM transactions WHERE connection_id = $1 AND transaction_id IN (${await ctx.db.idSet('txn', returned)}))`);
+  if (lookups.length > 0) {
+    const kept = await ctx.db.query(`SELECT DISTINCT transaction_id FROM chargeback_sales WHERE connection_id = $1 AND (${lookups.join(' OR ')})`, [connectionId]);
     for (const r of kept) txns.add(Number(r.transaction_id));
   }
   if (txns.size === 0) return;

@@ -344,6 +344,8 @@ export const CHARGEBACK_SALES = table('chargeback_sales', ['connection_id', 'eve
   reason: 'text',
   amount_cents: 'bigint',
   sale_instant: 'instant',
+  /** What the refunds and voids of the transactions whose parent it is returned (null: none; migration 23). */
+  refund_cents: 'bigint',
 });
 
 /** Each rebill save paired with each first decline of its rebill: the save's scope and both instants (rebill-saves.ts; migration 19). */
