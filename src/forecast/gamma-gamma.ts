@@ -12,7 +12,7 @@
 import { ForecastInputError } from './errors.js';
 import { LIKELIHOOD_STALL, maximizeLogLikelihood, REFIT_TOLERANCE, type FitDiagnostics } from './optimize.js';
 import { digamma, lnGamma } from './special.js';
-import { splitWeights } from './weights.js';
+import { countAndDot, splitWeights } from './weights.js';
 
 export interface GammaGammaParams {
   p: number;
@@ -80,12 +80,7 @@ export function gammaGammaData(customers: readonly GammaGammaCustomer[]): GammaG
     m.forEach((v, i) => at.set(v, distinct + i));
     place.set(ms, at);
     distinct += m.length;
-    let count = 0;
-    let sumLnM = 0;
-    for (let i = 0; i < m.length; i++) {
-      count += w[i]!;
-      sumLnM += w[i]! * lnM[i]!;
-    }
+    const { count, dot: sumLnM } = countAndDot(w, lnM);
     return { x, count, sumLnM, m, w, lnM };
   });
   const slot = Int32Array.from(keys, ([ms, v]) => place.get(ms)!.get(v)!);

@@ -11,12 +11,17 @@ export function splitWeights(weights: Float64Array, values: readonly Float64Arra
   return values.map((v) => {
     const w = weights.subarray(at, at + v.length);
     at += v.length;
-    let count = 0;
-    let dot = 0;
-    for (let i = 0; i < w.length; i++) {
-      count += w[i]!;
-      dot += w[i]! * v[i]!;
-    }
-    return { w, count, dot };
+    return { w, ...countAndDot(w, v) };
   });
+}
+
+/** The sum of `w` and its dot product with `v` (same length). */
+export function countAndDot(w: Float64Array, v: Float64Array): { count: number; dot: number } {
+  let count = 0;
+  let dot = 0;
+  for (let i = 0; i < w.length; i++) {
+    count += w[i]!;
+    dot += w[i]! * v[i]!;
+  }
+  return { count, dot };
 }
