@@ -144,8 +144,8 @@ export async function declineReport(store: ReportReader, q: RangeQuery & { by?: 
   const key = keySql(by, 'e');
   // The pre-aggregates unless asked for the ledger, behind it, or filtered on what they do not keep.
   const useDays = await attemptDaysAnswer(store, q.filters, q.source);
-  /** The range's events of `kinds` in the report's currency, filtered, as alias `e` (attempt-source.ts): BINs only from the ledger. */
   const connectionIds = useDays ? await allConnectionIds(store) : undefined;
+  /** The range's events of `kinds` in the report's currency, filtered, as alias `e` (attempt-source.ts): BINs only from the ledger. */
   const from = (p: Params, kinds: ('sale' | 'decline')[], days = useDays) =>
     `${attemptSourceSql(store, p, { bounds: [r.startMs, r.endMs], kinds, currency: q.currency, days, connectionIds })} e WHERE TRUE${filterSql(q.filters ?? [], e, p)}`;
 

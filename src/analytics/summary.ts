@@ -80,8 +80,9 @@ export interface TotalsSource {
 
 async function totalsOf(store: ReportReader, q: TotalsQuery, o: TotalsSource): Promise<TotalsByBucket> {
   // A breakdown by a dimension other than the connection reads breakdown_days (totals-days.ts).
-  const days = !slotsAnswer(q) && daysAnswer(q);
-  const source = o.source ?? ((slotsAnswer(q) || days) && !(await store.aggregatesBehind()) ? 'aggregate' : 'ledger');
+  const slots = slotsAnswer(q);
+  const days = !slots && daysAnswer(q);
+  const source = o.source ?? ((slots || days) && !(await store.aggregatesBehind()) ? 'aggregate' : 'ledger');
   if (source === 'ledger') return readTotals(store, q);
   return days ? readTotalsFromDays(store, q) : readTotalsFromSlots(store, q);
 }

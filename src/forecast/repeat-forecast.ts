@@ -304,6 +304,7 @@ export function bootstrapRefits(data: BgNbdData, bg: BgNbdParams, spendData: Gam
   };
   const bgAt = [bg.r, bg.alpha, bg.a, bg.b].map(Math.log);
   const ggAt = [gg.p, gg.q, gg.gamma].map(Math.log);
+  const [bgBounds, ggBounds] = [logBounds(BGNBD_BOUNDS, 4), logBounds(GAMMA_GAMMA_BOUNDS, 3)];
   const bgInfo = informationFactor(bgFg(data), bgAt);
   const ggInfo = informationFactor(ggFg(spendData), ggAt);
   let fallbacks = 0;
@@ -312,7 +313,7 @@ export function bootstrapRefits(data: BgNbdData, bg: BgNbdParams, spendData: Gam
     fallbacks: () => fallbacks,
     bgnbd: (d) => {
       if (bgInfo) {
-        const n = newtonRefit(bgFg(d), bgAt, bgInfo.factor, logBounds(BGNBD_BOUNDS, 4));
+        const n = newtonRefit(bgFg(d), bgAt, bgInfo.factor, bgBounds);
         if (n.converged) {
           const [r, alpha, a, b] = n.x.map(Math.exp) as [number, number, number, number];
           return { r, alpha, a, b };
@@ -323,7 +324,7 @@ export function bootstrapRefits(data: BgNbdData, bg: BgNbdParams, spendData: Gam
     },
     gammaGamma: (d) => {
       if (ggInfo) {
-        const n = newtonRefit(ggFg(d), ggAt, ggInfo.factor, logBounds(GAMMA_GAMMA_BOUNDS, 3));
+        const n = newtonRefit(ggFg(d), ggAt, ggInfo.factor, ggBounds);
         if (n.converged) {
           const [p, q, gamma] = n.x.map(Math.exp) as [number, number, number];
           return { p, q, gamma };

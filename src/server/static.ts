@@ -36,7 +36,8 @@ const TEXT = new Set(['.js', '.css', '.svg', '.json']);
 export function serveWeb<E extends object>(app: Hono<E>, root: string | null, opts: { signedIn?: (c: Context<E>) => boolean } = {}): void {
   const cache = new Map<string, Buffer>();
   // Each text asset gzipped once, on its first request (the bundle's ~400 KB of script is ~130 KB so).
-  const gzipped = new Map<string, Buffer>();
+  // The promise is kept, so requests that arrive together while it is made share one compression.
+  const gzipped = new Map<string, Promise<Buffer>>();
   const load = async (rel: string): Promise<Buffer | null> => {
     if (!root) return null;
     const hit = cache.get(rel);
@@ -65,9 +66,13 @@ export function serveWeb<E extends object>(app: Hono<E>, root: string | null, op
       c.header('Vary', 'Accept-Encoding');
       if (!/\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) return c.body(new Uint8Array(buf));
       let gz = gzipped.get(path);
-      if (!gz) gzipped.set(path, (gz = await gzip(buf, { level: 9 })));
+      if (!gz) {
+        gzipped.set(path, (gz = gzip(buf, { level: 9 })));
+        gz.catch(() => gzipped.delete(path));
+      }
+      const body = await gz;
       c.header('Content-Encoding', 'gzip');
-      return c.body(new Uint8Array(gz));
+      return c.body(new Uint8Array(body));
     }
     const index = await load('index.html');
     if (!index) {

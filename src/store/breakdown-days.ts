@@ -27,9 +27,9 @@ import { DAY } from '../core/time.js';
 export const DAY_DIMENSIONS: readonly Dimension[] = DIMENSIONS.filter((d) => d !== 'connection');
 
 /** The ledger columns of the kept dimensions a delete's RETURNING must add to ATTEMPT_RETURNING (which has the MID and the cycle). */
-export const BREAKDOWN_RETURNING = DAY_DIMENSIONS.map((d) => DIMENSION_SPECS[d].event)
-  .filter((c) => !ATTEMPT_RETURNING.split(', ').includes(c))
-  .join(', ');
+export const BREAKDOWN_COLUMNS: readonly string[] = DAY_DIMENSIONS.map((d) => DIMENSION_SPECS[d].event).filter((c) => !ATTEMPT_RETURNING.split(', ').includes(c));
+/** BREAKDOWN_COLUMNS as a RETURNING list. */
+export const BREAKDOWN_RETURNING = BREAKDOWN_COLUMNS.join(', ');
 
 /** What the maintenance reads of a ledger event (instant in epoch ms). */
 export type BreakdownFacts = Pick<MoneyEvent, 'kind' | 'instant' | 'amount_cents' | 'is_initial' | 'currency' | 'order_id'> & Partial<Record<string, unknown>>;
@@ -104,10 +104,9 @@ export class BreakdownDayDeltas {
 
 /** An order's stored sale as the maintenance reads it back: instant (epoch ms), currency, and each of DAY_DIMENSIONS' values. */
 export type OrderSale = { instant: number; currency: string; values: unknown[] };
-type Sale = OrderSale;
 
 /** Per (currency, dimension, value) of an order's sales: the earliest instant. */
-function firstsOf(sales: readonly Sale[]): Map<string, { currency: string; d: Dimension; value: unknown; ms: number }> {
+function firstsOf(sales: readonly OrderSale[]): Map<string, { currency: string; d: Dimension; value: unknown; ms: number }> {
   const out = new Map<string, { currency: string; d: Dimension; value: unknown; ms: number }>();
   for (const s of sales) {
     DAY_DIMENSIONS.forEach((d, i) => {
@@ -120,12 +119,12 @@ function firstsOf(sales: readonly Sale[]): Map<string, { currency: string; d: Di
   return out;
 }
 
-const saleOf = (e: BreakdownFacts): Sale => ({ instant: e.instant, currency: e.currency, values: DAY_DIMENSIONS.map((d) => e[DIMENSION_SPECS[d].event] ?? null) });
-const saleKey = (s: Sale) => JSON.stringify([s.instant, s.currency, DAY_DIMENSIONS.map((d, i) => keyValue(d, s.values[i]))]);
+const saleOf = (e: BreakdownFacts): OrderSale => ({ instant: e.instant, currency: e.currency, values: DAY_DIMENSIONS.map((d) => e[DIMENSION_SPECS[d].event] ?? null) });
+const saleKey = (s: OrderSale) => JSON.stringify([s.instant, s.currency, DAY_DIMENSIONS.map((d, i) => keyValue(d, s.values[i]))]);
 
 /** The orders whose sales one write changes (those it removes differ from those it adds), with those sales. */
-function changedOrders(removed: readonly BreakdownFacts[], added: readonly BreakdownFacts[]): [string, { gone: Sale[]; come: Sale[] }][] {
-  const byOrder = new Map<string, { gone: Sale[]; come: Sale[] }>();
+function changedOrders(removed: readonly BreakdownFacts[], added: readonly BreakdownFacts[]): [string, { gone: OrderSale[]; come: OrderSale[] }][] {
+  const byOrder = new Map<string, { gone: OrderSale[]; come: OrderSale[] }>();
   for (const [list, side] of [[removed, 'gone'], [added, 'come']] as const) {
     for (const e of list) {
       if (!SALE_KINDS.includes(e.kind) || e.order_id === null) continue;
@@ -181,9 +180,9 @@ export async function applyBreakdownDays(
   // Orders: the sales each write removes and adds, by order.
   const changed = changedOrders(removed, added);
   const ask = changed.map(([id]) => id).filter((id) => !known?.has(id));
-  const rest = new Map<string, readonly Sale[]>(known ?? []);
+  const rest = new Map<string, readonly OrderSale[]>(known ?? []);
   if (ask.length > 0) {
-    const read = new Map<string, Sale[]>();
+    const read = new Map<string, OrderSale[]>();
     for (const r of await ctx.db.query(orderSalesSql(ctx.db.sql, await ctx.db.textSet('order', ask)), [connectionId])) {
       const list = read.get(String(r.id)) ?? [];
       list.push(orderSaleOf(r));

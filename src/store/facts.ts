@@ -98,8 +98,6 @@ export class Facts {
     const dirty = Number(marks?.dirty ?? 0);
     const purchases = Number(marks?.purchases ?? 0);
     const behind = Number(marks?.behind ?? 0) > 0;
-    // Attribution filled events in place: breakdown_days of their days is recomputed (unless all of it is rebuilt below).
-    if (!behind) await recomputeBreakdownDaysOf(this.ctx, connectionId, attributed.customers);
     if (behind) {
       // A backfill's writes left everything derived from the ledger behind: every fact of the connection,
       // then every aggregate, each in one grouped pass (what a backfill's facts_dirty would have listed
@@ -114,6 +112,8 @@ export class Facts {
       const [facts] = await this.db.query('SELECT COUNT(*) AS n FROM customer_facts WHERE connection_id = $1', [connectionId]);
       return Number(facts?.n ?? 0);
     }
+    // Attribution filled events in place: breakdown_days of their days is recomputed.
+    await recomputeBreakdownDaysOf(this.ctx, connectionId, attributed.customers);
     if (dirty > 0) {
       // One pass over the ledger for all of them: far cheaper than a pass per page batch.
       const ids = await this.db.query('SELECT customer_id FROM facts_dirty WHERE connection_id = $1', [connectionId]);

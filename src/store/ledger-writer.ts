@@ -10,7 +10,7 @@ import { applyAttemptDays, ATTEMPT_RETURNING, attemptFactsOf, type AttemptFacts 
 import { applyMidMonths } from './mid-months.js';
 import { keepRebillSaves } from './rebill-saves.js';
 import { keepChargebackSales } from './chargeback-sales.js';
-import { applyBreakdownDays, BREAKDOWN_RETURNING, NO_SALE_VALUES, orderSaleOf, orderSalesSql, ordersToRead, type OrderSale } from './breakdown-days.js';
+import { applyBreakdownDays, BREAKDOWN_COLUMNS, BREAKDOWN_RETURNING, NO_SALE_VALUES, orderSaleOf, orderSalesSql, ordersToRead, type OrderSale } from './breakdown-days.js';
 import { dedupeByKey, idList, type StoreContext } from './driver.js';
 import { Facts, small } from './facts.js';
 import { keepOrderFirstSales } from './order-first-sales.js';
@@ -49,7 +49,7 @@ const asRemoved = (r: Row): RemovedEvent => ({
   transaction_id: r.transaction_id === null || r.transaction_id === undefined ? null : Number(r.transaction_id),
   ...attemptFactsOf(r),
   // breakdown_days' dimensions (the MID and cycle are read above): the columns its RETURNING adds.
-  ...Object.fromEntries(BREAKDOWN_RETURNING.split(', ').map((c) => [c, r[c] ?? null])),
+  ...Object.fromEntries(BREAKDOWN_COLUMNS.map((c) => [c, r[c] ?? null])),
 });
 
 export class SqlLedgerWriter implements LedgerWriter {
