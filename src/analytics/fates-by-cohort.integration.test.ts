@@ -11,7 +11,7 @@ import type { Store } from '../store/store.js';
 import { addDays } from '../core/time.js';
 import type { Dimension, Filter } from './dimensions.js';
 import { nextPeriodStart, periodsOf } from './range.js';
-import { subscriptionFates, subscriptionFatesByCohort, type FateGroup, type FatesCohort, type FatesQuery, type RetentionSource } from './retention.js';
+import { fatesWithSchedules, subscriptionFates, subscriptionFatesByCohort, type FateGroup, type FatesCohort, type FatesQuery, type RetentionSource } from './retention.js';
 import { syncSandbox } from '../../test/sandbox-sync.js';
 import { openTestStore } from '../../test/stores.js';
 
@@ -116,6 +116,34 @@ describe.each(['duckdb', 'postgres'] as const)('the fates of monthly cohorts in 
     expect([...got.values()].some((gs) => gs.some((g) => g.fates.length > 0))).toBe(true);
     expect(asComparable(got)).toEqual(asComparable(await perCohort(q, cohorts, 'aggregate')));
   }, 120_000);
+
+  it('gives with the cohorts\' fates the range\'s schedules and rebill money (subscriptionFates of the range) in the same pass, and in the fallback', async () => {
+    const base: FatesQuery = { from: '2025-01-10', to: '2025-09-20', tz: NY, currency: 'USD', groupBy: null, filters: [], basis: 'event', accountZone: NY, asOf: AS_OF };
+    const cases: [label: string, q: FatesQuery][] = [
+      ['whole', base],
+      ['by affiliate', { ...base, groupBy: 'affiliate' as Dimension }],
+      ['Kiritimati (UTC+14), by campaign', { ...base, tz: 'Pacific/Kiritimati', groupBy: 'campaign' as Dimension }],
+      ['a backtest (the fallback)', { ...base, groupBy: 'affiliate' as Dimension, until: Date.parse('2025-07-01T04:00:00Z') }],
+    ];
+    for (const [label, q] of cases) {
+      const cohorts = monthsOf(q.from, q.to);
+      const counted = Object.create(store) as Store;
+      let statements = 0;
+      counted.query = (...a: Parameters<Store['query']>) => {
+        statements += 1;
+        return store.query(...a);
+      };
+      const both = await fatesWithSchedules(counted, q, cohorts);
+      if (q.until === undefined) expect(statements, label).toBeLessThanOrEqual(6);
+      expect(asComparable(both.byCohort), label).toEqual(asComparable(await subscriptionFatesByCohort(store, q, cohorts)));
+      expect(both.whole.length, label).toBeGreaterThan(0);
+      expect(both.whole.some((g) => g.rebill.sales > 0), label).toBe(true);
+      for (const source of ['aggregate', 'ledger'] as const) {
+        const whole = (await subscriptionFates(store, q, { source })).groups.map(({ fates: _, ...g }) => g);
+        expect(both.whole, `${label}, ${source}`).toEqual(whole);
+      }
+    }
+  }, 300_000);
 
   it('refuses cohorts that do not cut the range in consecutive parts', async () => {
     const q: FatesQuery = { from: '2025-01-01', to: '2025-03-31', tz: NY, currency: 'USD', groupBy: null, filters: [], basis: 'event', accountZone: NY, asOf: AS_OF };

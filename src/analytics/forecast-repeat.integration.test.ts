@@ -103,6 +103,25 @@ describe.each(CASES)('one-time buyers in the forecast report, on %s, profile %s'
     expect(o.cohorts.reduce((a, c) => a + c.customers, 0)).toBe(o.customers);
   }, 300_000);
 
+  it('finds the same one-time buyers while the kept tables are behind (the ledger alone), now and at a cutoff', async () => {
+    const cutoff = Date.parse('2025-07-01T04:00:00Z');
+    const queries: ForecastQuery[] = [Q, { ...Q, to: '2025-06-30', until: cutoff }];
+    const kept = [];
+    for (const q of queries) kept.push((await forecastReport(store, q)).groups.map((g) => g.oneTime));
+    const [conn] = await store.query('SELECT connection_id FROM connections');
+    await store.query('INSERT INTO rebuild_pending (connection_id) VALUES ($1)', [String(conn!.connection_id)]);
+    try {
+      expect(await store.aggregatesBehind()).toBe(true);
+      for (const [i, q] of queries.entries()) {
+        const ledger = (await forecastReport(store, q)).groups.map((g) => g.oneTime);
+        expect(ledger[0]!.customers).toBeGreaterThan(100);
+        expect(ledger).toEqual(kept[i]);
+      }
+    } finally {
+      await store.query('DELETE FROM rebuild_pending WHERE connection_id = $1', [String(conn!.connection_id)]);
+    }
+  }, 300_000);
+
   it('marks every projected number: JSON `projected`, `*` in the table, the CSV\'s Projected column', async () => {
     const body = forecastJson(await forecastReport(store, Q));
     const o = body.groups[0]!.oneTime!;

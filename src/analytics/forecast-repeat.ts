@@ -93,6 +93,9 @@ export interface RepeatQuery extends RangeQuery {
   project?: boolean;
 }
 
+/** Query option of readBuyers' statements (QueryOptions). */
+const NO_NESTED_LOOPS = { noNestedLoops: true } as const;
+
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
 interface Buyer {
@@ -116,37 +119,61 @@ async function readBuyers(store: ReportReader, q: RepeatQuery): Promise<Map<stri
   const filters = q.filters ?? [];
   const needsFirst = filters.some((f) => f.dimension === 'cycle');
   const f = factCol('f', 'fs');
+  const from = `customer_facts f ${needsFirst ? firstSaleJoin('f', 'fs') : ''}`;
+  // While the kept tables are current, a customer with a subscription start (subscription_starts) in their
+  // currency before the cut subscribed: those are set aside before the ledger is read (at 10,000,000
+  // transactions most customers, and the ledger's check of every one was most of the report's time).
+  const kept = !(await store.aggregatesBehind());
+  /**
+   * The customers in range and currency, filtered, who never subscribed (no approved sale of a purchase)
+   * in the currency before the cut, as the CTE `never` (connection_id, customer_id) on `p`'s parameters:
+   * the candidates first, then the ledger's sales of a purchase of those candidates only.
+   */
+  const never = (p: Params): string => {
+    const cut = (alias: string) => (q.until === undefined ? '' : ` AND ${alias}.instant < ${store.sql.instantParam(p.add, q.until)}`);
+    // A start is a sale of its customer, so no earlier than their first sale: those of the range's customers started in it or later.
+    const started = kept
+      ? `
+        EXCEPT SELECT s.connection_id, s.customer_id, s.currency FROM subscription_starts s
+        WHERE s.currency = ${p.add(q.currency)} AND s.started_at >= ${store.sql.instantParam(p.add, r.startMs)}${q.until === undefined ? '' : ` AND s.started_at < ${store.sql.instantParam(p.add, q.until)}`}`
+      : '';
+    return `cand AS MATERIALIZED (SELECT f.connection_id, f.customer_id, f.currency FROM ${from}
+        WHERE f.first_sale_at >= ${store.sql.instantParam(p.add, r.startMs)} AND f.first_sale_at < ${store.sql.instantParam(p.add, end)}
+          AND f.currency = ${p.add(q.currency)} AND NOT f.acquired_before${filterSql(filters, f, p)}${started}),
+      subscribed AS MATERIALIZED (SELECT DISTINCT c.connection_id, c.customer_id FROM cand c
+        JOIN money_events s ON s.connection_id = c.connection_id AND s.customer_id = c.customer_id AND s.currency = c.currency
+        WHERE s.kind = 'sale' AND s.purchase_id IS NOT NULL${cut('s')}),
+      never AS MATERIALIZED (SELECT c.connection_id, c.customer_id FROM cand c
+        WHERE NOT EXISTS (SELECT 1 FROM subscribed x WHERE x.connection_id = c.connection_id AND x.customer_id = c.customer_id))`;
+  };
   const p = new Params();
   const cut = (alias: string) => (q.until === undefined ? '' : ` AND ${alias}.instant < ${store.sql.instantParam(p.add, q.until)}`);
+  const customers = never(p);
   const bucket = store.sql.periodStartInRange(p.add, 'f.first_sale_at', q.zone, 'month', r.startMs, r.endMs);
-  // Customers in range and currency, filtered, never subscribed (no approved sale of a purchase) in the currency.
-  const where = `f.first_sale_at >= ${store.sql.instantParam(p.add, r.startMs)} AND f.first_sale_at < ${store.sql.instantParam(p.add, end)}
-    AND f.currency = ${p.add(q.currency)} AND NOT f.acquired_before${filterSql(filters, f, p)}
-    AND NOT EXISTS (SELECT 1 FROM money_events s WHERE s.connection_id = f.connection_id AND s.customer_id = f.customer_id
-      AND s.currency = f.currency AND s.kind = 'sale' AND s.purchase_id IS NOT NULL${cut('s')})`;
-  const from = `customer_facts f ${needsFirst ? firstSaleJoin('f', 'fs') : ''}`;
-  const ordersSql = `SELECT ${bucket} AS bucket, ${groupSelect(q.groupBy ?? null, f)}, f.connection_id AS conn, f.customer_id AS cust,
+  const ordersSql = `WITH ${customers}
+    SELECT ${bucket} AS bucket, ${groupSelect(q.groupBy ?? null, f)}, f.connection_id AS conn, f.customer_id AS cust,
       ${store.sql.epochMs('f.first_sale_at')} AS first_ms, e.order_id, ${store.sql.epochMs('MIN(e.instant)')} AS at_ms, SUM(e.amount_cents) AS gross
-    FROM ${from} JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.currency = f.currency AND e.kind = 'sale'${cut('e')}
-    WHERE ${where} GROUP BY 1, 2, 3, 4, 5, 6, 7`;
-  const orders = await store.query(ordersSql, p.values);
+    FROM ${from} JOIN never nv ON nv.connection_id = f.connection_id AND nv.customer_id = f.customer_id
+      JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.currency = f.currency AND e.kind = 'sale'${cut('e')}
+    GROUP BY 1, 2, 3, 4, 5, 6, 7`;
+  // The anti-join of two CTEs: PostgreSQL has no statistics on them, so no nested loops (see retention.ts LEDGER_PLAN).
+  const orders = await store.query(ordersSql, p.values, NO_NESTED_LOOPS);
   if (orders.length === 0) return new Map();
   // Net per customer within each horizon and so far, and what was taken back.
   const p2 = new Params();
-  const until2 = q.until === undefined ? null : store.sql.instantParam(p2.add, q.until);
-  const cut2 = (alias: string) => (until2 === null ? '' : ` AND ${alias}.instant < ${until2}`);
+  const cut2 = (alias: string) => (q.until === undefined ? '' : ` AND ${alias}.instant < ${store.sql.instantParam(p2.add, q.until)}`);
+  // Only the customers the orders found are read back: the same never-subscribed customers, not every customer of the range.
+  const customers2 = never(p2);
   const sums = q.horizons.map((h, i) => `SUM(CASE WHEN e.instant < ${plusDaysSql('f.first_sale_at', h.days)} THEN e.amount_cents ELSE 0 END) AS h${i}`);
-  // Only the customers the orders found are read back: the same never-subscribed condition, not every customer of the range.
-  const where2 = `f.first_sale_at >= ${store.sql.instantParam(p2.add, r.startMs)} AND f.first_sale_at < ${store.sql.instantParam(p2.add, end)}
-    AND f.currency = ${p2.add(q.currency)} AND NOT f.acquired_before${filterSql(filters, f, p2)}
-    AND NOT EXISTS (SELECT 1 FROM money_events s WHERE s.connection_id = f.connection_id AND s.customer_id = f.customer_id
-      AND s.currency = f.currency AND s.kind = 'sale' AND s.purchase_id IS NOT NULL${cut2('s')})`;
   const money = await store.query(
-    `SELECT f.connection_id AS conn, f.customer_id AS cust, ${sums.join(', ')}, SUM(e.amount_cents) AS total,
+    `WITH ${customers2}
+     SELECT f.connection_id AS conn, f.customer_id AS cust, ${sums.join(', ')}, SUM(e.amount_cents) AS total,
        SUM(CASE WHEN e.kind = 'sale' THEN 0 ELSE e.amount_cents END) AS reversed
-     FROM ${from} JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.currency = f.currency AND e.kind <> 'decline'${cut2('e')}
-     WHERE ${where2} GROUP BY 1, 2`,
+     FROM ${from} JOIN never nv ON nv.connection_id = f.connection_id AND nv.customer_id = f.customer_id
+       JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.currency = f.currency AND e.kind <> 'decline'${cut2('e')}
+     GROUP BY 1, 2`,
     p2.values,
+    NO_NESTED_LOOPS,
   );
   const moneyBy = new Map(money.map((m) => [`${String(m.conn)}|${String(m.cust)}`, m]));
   const buyers = new Map<string, Buyer>();

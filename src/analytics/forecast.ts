@@ -22,7 +22,7 @@ import type { ReportReader } from '../store/store.js';
 import { cohortReport } from './cohorts.js';
 import { groupId, type Group } from './dimensions.js';
 import { nextPeriodStart, periodsOf } from './range.js';
-import { subscriptionFates, subscriptionFatesByCohort, type FateGroup, type RetentionReport, type SubscriptionFate } from './retention.js';
+import { fatesWithSchedules, subscriptionFates, type RetentionReport, type SubscriptionFate } from './retention.js';
 import { reportZone, type RangeQuery } from './summary.js';
 import { repeatBuyersForecast, type HorizonValue, type RepeatGroupForecast } from './forecast-repeat.js';
 
@@ -193,16 +193,15 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery): Pro
     const last = addDays(nextPeriodStart(m.start, 'month'), -1);
     return { key: m.key, from: m.start < q.from ? q.from : m.start, to: last > q.to ? q.to : last };
   });
-  const fatesBy = await subscriptionFatesByCohort(store, { ...q, asOf, until: q.until }, cohorts);
+  // With them, the group's schedule and money over the whole range.
+  const { byCohort: fatesBy, whole } = await fatesWithSchedules(store, { ...q, asOf, until: q.until }, cohorts);
   const perMonth = new Map([...fatesBy].map(([key, groups]) => [key, new Map(groups.map((g) => [g.group ? groupId(g.group) : '', g]))]));
-  // The group's schedule and money over the whole range.
-  const whole = await subscriptionFates(store, { ...q, asOf, until: q.until });
   const keys = new Map<string, Group | null>();
-  for (const g of whole.groups) keys.set(g.group ? groupId(g.group) : '', g.group);
+  for (const g of whole) keys.set(g.group ? groupId(g.group) : '', g.group);
   for (const c of ltvReport.cohorts) keys.set(c.group ? groupId(c.group) : '', c.group);
   const oneTime = await repeatBuyersForecast(store, { ...q, zone, asOf, until: q.until, horizons: horizons.map((months) => ({ months, days: horizonDays(months) })) });
   for (const [key, g] of oneTime) keys.set(key, g.group);
-  const wholeBy = new Map(whole.groups.map((g) => [g.group ? groupId(g.group) : '', g]));
+  const wholeBy = new Map(whole.map((g) => [g.group ? groupId(g.group) : '', g]));
 
   const groups: GroupForecast[] = [...keys.entries()].map(([key, group]) => {
     const w = wholeBy.get(key);

@@ -586,7 +586,8 @@ async function readKept(
     const k = keptKindsSql(day, add, w, keptKeys(groupBy, subgroupBy), book, split ? cohortOf(add) : null, withProduct);
     return unionOfParts(k.head, [k.kinds, ...keptParts(day, w, groupBy, subgroupBy, names)]);
   });
-  return { gap: books[0]!.gap, gaps: books.map((b) => b.gap), part: byPart(await store.query(sql, params.values)) };
+  // rangeGap: the whole scope's gap book (every cohort's rows together), built when asked.
+  return { gap: books[0]!.gap, gaps: books.map((b) => b.gap), rangeGap: () => (split ? gapBook(gapRows) : books[0]!.gap), part: byPart(await store.query(sql, params.values)) };
 }
 
 /** A kinds row of the kept statement (readKept) as subscriptions alike. */
@@ -907,9 +908,26 @@ function weightedMedian(pairs: [value: number, count: number][]): number | undef
  * report, with each group's cycle schedule and its rebills' money so far.
  */
 export async function subscriptionFates(store: ReportReader, q: FatesQuery, o: { source?: RetentionSource } = {}): Promise<{ zone: string; asOf: number; groups: FateGroup[] }> {
-  const { zone, asOf, groups, gap, money } = await subscriptionGroups(store, q, true, o);
+  return fatesOf(store, q, o, await fatesSetup(store, q));
+}
+
+/** subscriptionFates with its set-up (fatesSetup) made: several calls of one as-of and zone share it. */
+async function fatesOf(store: ReportReader, q: FatesQuery, o: { source?: RetentionSource }, setup: FatesSetup): Promise<{ zone: string; asOf: number; groups: FateGroup[] }> {
+  const { zone, asOf, groups, gap, money } = await subscriptionGroups(store, q, true, o, setup);
   return { zone, asOf, groups: fateGroups(groups, gap, money) };
 }
+
+/**
+ * What every fates read of a query starts from: its as-of and zone, and the connections' clocks at them
+ * (accountClocks, a statement): made once for a query, whatever the number of cohorts it is read by.
+ */
+async function fatesSetup(store: ReportReader, q: FatesQuery) {
+  if (q.groupBy === 'cycle') throw new RangeError('retention is already broken down by billing cycle; group it by another field');
+  const asOf = q.until ?? q.asOf ?? Date.now();
+  const zone = reportZone({ ...q, basis: 'event' });
+  return { asOf, zone, clocks: await accountClocks(store, asOf, zone) };
+}
+type FatesSetup = Awaited<ReturnType<typeof fatesSetup>>;
 
 /** One cohort of subscriptionFatesByCohort: its part of the range (from, to: local dates). */
 export interface FatesCohort {
@@ -925,6 +943,25 @@ export interface FatesCohort {
  * money (zero): ask subscriptionFates for the range's.
  */
 export async function subscriptionFatesByCohort(store: ReportReader, q: FatesQuery, cohorts: FatesCohort[], o: { source?: RetentionSource } = {}): Promise<Map<string, FateGroup[]>> {
+  return (await cohortFates(store, q, cohorts, o, false)).byCohort;
+}
+
+/** A group's schedule and rebill money over a whole range: subscriptionFates' group without its fates. */
+export type FateSchedule = Omit<FateGroup, 'fates'>;
+
+/**
+ * subscriptionFatesByCohort's fates, and the whole range's groups with their schedule and rebill money
+ * (`whole`: subscriptionFates' groups of [from, to], without the fates): from the kept tables in the
+ * same one pass when they apply (the range's gap book is its cohorts' gap rows together, its
+ * subscriptions theirs), else one call per cohort and one for the range.
+ */
+export async function fatesWithSchedules(store: ReportReader, q: FatesQuery, cohorts: FatesCohort[], o: { source?: RetentionSource } = {}): Promise<{ byCohort: Map<string, FateGroup[]>; whole: FateSchedule[] }> {
+  const { byCohort, whole } = await cohortFates(store, q, cohorts, o, true);
+  return { byCohort, whole: whole!.map(({ fates: _, ...schedule }) => schedule) };
+}
+
+/** The fates of the cohorts (subscriptionFatesByCohort) and, `withWhole`, subscriptionFates of the range. */
+async function cohortFates(store: ReportReader, q: FatesQuery, cohorts: FatesCohort[], o: { source?: RetentionSource }, withWhole: boolean): Promise<{ byCohort: Map<string, FateGroup[]>; whole: FateGroup[] | null }> {
   const cut = (why: string) => new RangeError(`the cohorts must cut ${q.from}..${q.to} in consecutive parts: ${why}`);
   cohorts.forEach((c, i) => {
     const next = cohorts[i + 1];
@@ -932,26 +969,32 @@ export async function subscriptionFatesByCohort(store: ReportReader, q: FatesQue
     if (next && next.from !== addDays(c.to, 1)) throw cut(`${next.from}..${next.to} does not start the day after ${c.to}`);
     if (!next && c.to !== q.to) throw cut(`the last cohort ends on ${c.to}, not on ${q.to}`);
   });
-  const out = new Map<string, FateGroup[]>();
+  const byCohort = new Map<string, FateGroup[]>();
   if (q.until !== undefined || cohorts.length < 2 || (await sourceOf(store, o.source)) !== 'aggregate') {
-    for (const c of cohorts) out.set(c.key, (await subscriptionFates(store, { ...q, from: c.from, to: c.to }, o)).groups);
-    return out;
+    const setup = await fatesSetup(store, q);
+    for (const c of cohorts) byCohort.set(c.key, (await fatesOf(store, { ...q, from: c.from, to: c.to }, o, setup)).groups);
+    return { byCohort, whole: withWhole ? (await fatesOf(store, q, o, setup)).groups : null };
   }
-  if (q.groupBy === 'cycle') throw new RangeError('retention is already broken down by billing cycle; group it by another field');
   for (const c of cohorts) checkReportRange({ ...q, from: c.from, to: c.to });
-  const asOf = q.asOf ?? Date.now();
-  const zone = reportZone({ ...q, basis: 'event' });
+  const { zone, clocks } = await fatesSetup(store, q);
   const r = instantRange(q.from, q.to, zone);
   const others = (q.filters ?? []).filter((f) => f.dimension !== 'cycle');
-  const clocks = await accountClocks(store, asOf, zone);
   const ends = cohorts.map((c) => instantRange(c.from, c.to, zone).endMs);
-  const read = await readKept(store, clocks, keptScope(store, r.startMs, r.endMs, q.currency, others), q.groupBy ?? null, null, [], 1, true, ends);
+  const groupBy = q.groupBy ?? null;
+  const read = await readKept(store, clocks, keptScope(store, r.startMs, r.endMs, q.currency, others), groupBy, null, withWhole ? ['rebills'] : [], 1, true, ends);
   const kinds = read.part('kinds');
   cohorts.forEach((c, k) => {
     const mine = kinds.filter((row) => n(row.cohort) === k);
-    out.set(c.key, fateGroups(groupsAlike(q.groupBy ?? null, mine, mine.map(keptSubGroup)), read.gaps[k] ?? read.gap, new Map()));
+    byCohort.set(c.key, fateGroups(groupsAlike(groupBy, mine, mine.map(keptSubGroup)), read.gaps[k]!, new Map()));
   });
-  return out;
+  // The range's subscriptions are its cohorts' together, read against the range's own gap book.
+  const whole = withWhole ? fateGroups(groupsAlike(groupBy, kinds, kinds.map(keptSubGroup)), read.rangeGap(), moneyByGroup(groupBy, read.part('rebills'))) : null;
+  return { byCohort, whole };
+}
+
+/** Rebill money rows (the `rebills` part) by group key. */
+function moneyByGroup(groupBy: Dimension | null, rows: Record<string, unknown>[]): Map<string, Record<string, unknown>> {
+  return new Map(rows.map((row) => [groupBy ? groupId(groupOf(groupBy, row.grp_conn, row.grp)) : '', row]));
 }
 
 /** Groups of subscriptions alike (groupsAlike) as fate groups, with each group's rebill money (`money`, by group key). */
@@ -971,13 +1014,11 @@ function fateGroups(groups: ReturnType<typeof groupsAlike>, gap: (c: string, p: 
 }
 
 /** The subscriptions of a retention query grouped alike, with the highest cycle each kind was due through. */
-async function subscriptionGroups(store: ReportReader, q: FatesQuery, withMoney: boolean, o: { source?: RetentionSource }) {
+async function subscriptionGroups(store: ReportReader, q: FatesQuery, withMoney: boolean, o: { source?: RetentionSource }, setup: FatesSetup) {
   // The retention report's subscriptions, due dates and breakdown (without its decline and money detail).
-  if (q.groupBy === 'cycle') throw new RangeError('retention is already broken down by billing cycle; group it by another field');
   checkReportRange(q);
   const until = q.until;
-  const asOf = until ?? q.asOf ?? Date.now();
-  const zone = reportZone({ ...q, basis: 'event' });
+  const { asOf, zone, clocks } = setup;
   const r = instantRange(q.from, q.to, zone);
   const p = new Params();
   const e = eventCol('e');
@@ -1006,7 +1047,6 @@ async function subscriptionGroups(store: ReportReader, q: FatesQuery, withMoney:
          ON nx.connection_id = s.connection_id AND nx.purchase_id = s.purchase_id AND nx.cycle = pe.last_ok + 1`;
   const head = `WITH started AS (${started}), subs AS (${subs}), att AS (${attempts}),
      per AS (SELECT connection_id, purchase_id, MAX(CASE WHEN ok_at IS NOT NULL THEN cycle END) AS last_ok, MAX(cycle) AS last_try FROM att GROUP BY 1, 2)`;
-  const clocks = await accountClocks(store, asOf, zone);
   const [kindsSql, kindsParams] = clocks.withDays(p, (day) => `${head}
        SELECT s.grp_conn, s.grp, s.connection_id, s.product_id, pe.last_ok, pe.last_try, CAST(${day('a.ok_at', 's.connection_id')} AS TEXT) AS ok_date,
          pu.status, ${until === undefined ? 'pu.next_bill_date' : `CAST(${day('nx.first_at', 's.connection_id')} AS TEXT)`} AS next_bill_date, COUNT(*) AS cnt
@@ -1050,7 +1090,7 @@ async function subscriptionGroups(store: ReportReader, q: FatesQuery, withMoney:
     p.values,
     LEDGER_PLAN,
   );
-  const money = new Map(moneyRows.map((row) => [q.groupBy ? groupId(groupOf(q.groupBy, row.grp_conn, row.grp)) : '', row]));
+  const money = moneyByGroup(q.groupBy ?? null, moneyRows);
   return { zone, asOf, groups: groupsAlike(q.groupBy ?? null, kinds, alike), gap, money };
 }
 
