@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { bgNbdConditionalExpectedTransactions, bgNbdData, bgNbdExpectedTransactions, bgNbdLogLikelihood, bgNbdLogLikelihoodGradient, bgNbdReweighted, fitBgNbdData, type BgNbdCustomer, type BgNbdParams } from './bgnbd.js';
 import { fitGammaGamma, gammaGammaData, gammaGammaExpectedSpend, gammaGammaMeanSpend, gammaGammaLogLikelihood, gammaGammaLogLikelihoodGradient, gammaGammaReweighted, type GammaGammaCustomer } from './gamma-gamma.js';
-import { bootstrapCounts, bootstrapRefits, drawCustomerFuture } from './repeat-forecast.js';
+import { bootstrapCounts, bootstrapRefits, drawCustomerFuture, spendSlots } from './repeat-forecast.js';
 import { futureCycles } from './sbg-predict.js';
 import { sbgSurvival } from './sbg.js';
 import { Draws, simulateBgNbdCustomers, simulateGammaGammaCustomers } from './simulate.js';
@@ -64,11 +64,7 @@ describe('a bootstrap replicate as counts over distinct histories', () => {
   const data = bgNbdData(cs);
   const spenders = cs.filter((c) => c.x > 0);
   const spendData = gammaGammaData(spenders);
-  const spendSlot = new Int32Array(cs.length).fill(-1);
-  let k = 0;
-  cs.forEach((c, i) => {
-    if (c.x > 0) spendSlot[i] = spendData.slot[k++]!;
-  });
+  const spendSlot = spendSlots(cs, spendData.slot);
 
   it('has the likelihoods of the customers resampled one by one with the same draws', () => {
     expect(data.distinct).toBeLessThan(cs.length);
@@ -127,11 +123,7 @@ describe('the Newton refit', () => {
     const gg = fitGammaGamma(spenders);
     const refit = bootstrapRefits(data, bg, spendData, gg);
     expect(refit.newton).toBe(true);
-    const spendSlot = new Int32Array(cs.length).fill(-1);
-    let k = 0;
-    cs.forEach((c, i) => {
-      if (c.x > 0) spendSlot[i] = spendData.slot[k++]!;
-    });
+    const spendSlot = spendSlots(cs, spendData.slot);
     const draw = new Draws(3);
     // The refits that fell back to the simplex, per model: the landing checks below hold for either path,
     // so they alone would pass with every refit falling back.

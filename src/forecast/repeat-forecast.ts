@@ -152,12 +152,8 @@ export function repeatForecast(customers: readonly RepeatBuyer[], o: RepeatForec
   const fresh: { purchases: number; spend: number }[][] = [];
   let failed = 0;
   const refit = bootstrapRefits(data, bg, spendData, gg);
-  // Per customer: their spend slot (-1 without a repeat purchase), and what the simulation needs of them.
-  const spendSlot = new Int32Array(customers.length).fill(-1);
-  let sp = 0;
-  customers.forEach((c, i) => {
-    if (c.x > 0) spendSlot[i] = spendData.slot[sp++]!;
-  });
+  // Per customer: their spend slot, and what the simulation needs of them.
+  const spendSlot = spendSlots(customers, spendData.slot);
   const futures = customers.map((c) => futureOf(c, o.horizons));
   const histories = slotHistories(data);
   for (let b = 0; b < replicates; b++) {
@@ -227,6 +223,19 @@ export function repeatForecast(customers: readonly RepeatBuyer[], o: RepeatForec
     interval: { level, method: 'bootstrap', replicates, seed: o.seed, refitsFailed: failed, newton: refit.newton, fallbacks: refit.fallbacks() },
     warnings,
   };
+}
+
+/**
+ * Each customer's slot among the Gamma-Gamma's distinct (x, m), -1 for a customer without a repeat
+ * purchase: `slot` is the Gamma-Gamma data's, whose customers are the repeat buyers in the same order.
+ */
+export function spendSlots(customers: readonly { x: number }[], slot: Int32Array): Int32Array {
+  const out = new Int32Array(customers.length).fill(-1);
+  let k = 0;
+  customers.forEach((c, i) => {
+    if (c.x > 0) out[i] = slot[k++]!;
+  });
+  return out;
 }
 
 /**

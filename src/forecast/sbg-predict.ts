@@ -97,15 +97,14 @@ export function futureCycles(draw: Draws, alpha: number, beta: number, s: LiveSu
   const renew = (k: number) => (b0 + k) / (alpha + b0 + k);
   let total = 0;
   if (s.count < ONE_BY_ONE) {
-    // Each subscription: N >= k + 1 while a uniform stays below P(N >= k + 1) = Π renew(j), j <= k.
+    // Each subscription: N >= k + 1 while a uniform stays below P(N >= k + 1) = Π renew(j), j <= k (the
+    // products made once for the group, in the same order).
+    const tails = new Float64Array(cycles);
+    let tail = 1;
+    for (let k = 0; k < cycles; k++) tails[k] = tail *= renew(k);
     for (let i = 0; i < s.count; i++) {
       const u = draw.uniform();
-      let tail = 1;
-      for (let k = 0; k < cycles; k++) {
-        tail *= renew(k);
-        if (u >= tail) break;
-        total++;
-      }
+      for (let k = 0; k < cycles && u < tails[k]!; k++) total++;
     }
     return total;
   }
