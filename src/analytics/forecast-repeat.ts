@@ -193,10 +193,13 @@ async function readBuyers(store: ReportReader, q: RepeatQuery): Promise<Map<stri
     b.gross += gross;
     if (gross > 0) b.orders.push({ at: n(row.at_ms), gross });
   }
+  // In one order whatever order the statement's rows came in (it depends on the plan): the bootstrap draws
+  // customers by their place, so the same data give the same interval. Customers by id, orders by instant
+  // (then amount, so a tie picks the same first purchase).
   const out = new Map<string, Buyer[]>();
-  for (const b of buyers.values()) {
+  for (const [, b] of [...buyers].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
     if (b.orders.length === 0) continue;
-    b.orders.sort((x, y) => x.at - y.at);
+    b.orders.sort((x, y) => x.at - y.at || x.gross - y.gross);
     const list = out.get(b.key) ?? [];
     list.push(b);
     out.set(b.key, list);
