@@ -8,7 +8,7 @@
  * (analytics/attempt-source.ts): exact whatever the viewer's zone.
  *
  * Kept as the other pre-aggregates are (aggregates.ts): every ledger event removed or added moves its
- * own cell by one, in the same transaction (AttemptDayDeltas, applied by ledger-writer.ts); rebuilt by
+ * own cell by one, in the same transaction (AttemptCellDeltas, applied by ledger-writer.ts); rebuilt by
  * rebuildAggregates() and the end-of-backfill rebuild; read only while the connection's aggregates are
  * not behind (rebuild_pending).
  *
@@ -20,6 +20,7 @@ import { DAY } from '../core/time.js';
 import { type MoneyEvent } from '../ledger/index.js';
 import type { SqlDialect } from './dialect.js';
 import type { StoreContext } from './driver.js';
+import { monthKeyOf } from './cohort-months.js';
 import { ATTEMPT_DAYS, type Row, type TableSpec } from './tables.js';
 
 /** The ledger kinds the table counts. */
@@ -49,26 +50,43 @@ export function attemptFactsOf(r: Row): Pick<AttemptFacts, 'merchant_id' | 'card
   return { merchant_id: num(r.merchant_id), card_brand: str(r.card_brand), billing_cycle: num(r.billing_cycle) ?? NONE_NUMBER, recycle_number: num(r.recycle_number), reason: str(r.reason) };
 }
 
-const KEY_COLUMNS = ['currency', 'day', 'kind', 'merchant_id', 'card_brand', 'billing_cycle', 'recycle_number', 'reason'] as const;
+/**
+ * The columns a table counting ledger attempts may key its cells by, with an event's value as the tables
+ * store it (absent values as NONE_TEXT, NONE_NUMBER): its time cell is the UTC day (attempt_days) or the
+ * month key (mid_months, cohort-months.ts' monthKeyOf).
+ */
+const STORED = {
+  currency: (e: AttemptFacts) => e.currency ?? NONE_TEXT,
+  day: (e: AttemptFacts) => utcDayOf(e.instant),
+  month_key: (e: AttemptFacts) => monthKeyOf(e.instant),
+  kind: (e: AttemptFacts) => e.kind,
+  merchant_id: (e: AttemptFacts) => e.merchant_id ?? NONE_NUMBER,
+  card_brand: (e: AttemptFacts) => e.card_brand ?? NONE_TEXT,
+  billing_cycle: (e: AttemptFacts) => e.billing_cycle ?? NONE_NUMBER,
+  recycle_number: (e: AttemptFacts) => e.recycle_number ?? NONE_NUMBER,
+  reason: (e: AttemptFacts) => e.reason ?? NONE_TEXT,
+} satisfies Record<string, (e: AttemptFacts) => string | number>;
 
-/** Deltas of attempt_days cells (one connection). */
-export class AttemptDayDeltas {
+/** A table counting ledger attempts per connection (attempt_days, mid_months): the kinds it counts, its key columns in order. */
+export interface AttemptCells {
+  spec: TableSpec;
+  kinds: ReadonlySet<string>;
+  keyColumns: readonly (keyof typeof STORED)[];
+}
+
+/** Deltas of one connection's cells of an AttemptCells table. */
+export class AttemptCellDeltas {
   private readonly cells = new Map<string, Row & { events: number; cents: number }>();
+
+  constructor(private readonly table: AttemptCells) {}
 
   /** A ledger event added (+1) or removed (-1); kinds the table does not count are ignored. */
   event(e: AttemptFacts, sign: 1 | -1): void {
-    if (!KIND_SET.has(e.kind)) return;
-    const key: Row = {
-      currency: e.currency ?? NONE_TEXT,
-      day: utcDayOf(e.instant),
-      kind: e.kind,
-      merchant_id: e.merchant_id ?? NONE_NUMBER,
-      card_brand: e.card_brand ?? NONE_TEXT,
-      billing_cycle: e.billing_cycle ?? NONE_NUMBER,
-      recycle_number: e.recycle_number ?? NONE_NUMBER,
-      reason: e.reason ?? NONE_TEXT,
-    };
-    const k = JSON.stringify(KEY_COLUMNS.map((c) => key[c]));
+    const { kinds, keyColumns } = this.table;
+    if (!kinds.has(e.kind)) return;
+    const key: Row = {};
+    for (const c of keyColumns) key[c] = STORED[c](e);
+    const k = JSON.stringify(keyColumns.map((c) => key[c]));
     const c = this.cells.get(k) ?? { ...key, events: 0, cents: 0 };
     c.events += sign;
     c.cents += sign * e.amount_cents;
@@ -80,14 +98,25 @@ export class AttemptDayDeltas {
   }
 }
 
+/** Adds the removed and added events of one write to an AttemptCells table (connection `connectionId`), dropping cells left empty. */
+export async function applyAttemptCells(ctx: StoreContext, table: AttemptCells, connectionId: string, removed: readonly AttemptFacts[], added: readonly AttemptFacts[]): Promise<void> {
+  const deltas = new AttemptCellDeltas(table);
+  for (const e of removed) deltas.event(e, -1);
+  for (const e of added) deltas.event(e, 1);
+  await addCountCells(ctx, table.spec, table.keyColumns, connectionId, deltas.rows(connectionId));
+}
+
+const ATTEMPT_DAY_CELLS: AttemptCells = {
+  spec: ATTEMPT_DAYS,
+  kinds: KIND_SET,
+  keyColumns: ['currency', 'day', 'kind', 'merchant_id', 'card_brand', 'billing_cycle', 'recycle_number', 'reason'],
+};
+
 const COLS = ATTEMPT_DAYS.columns.map((c) => c.name);
 
 /** Adds the removed and added events of one write to attempt_days (connection `connectionId`), dropping cells left empty. */
 export async function applyAttemptDays(ctx: StoreContext, connectionId: string, removed: readonly AttemptFacts[], added: readonly AttemptFacts[]): Promise<void> {
-  const deltas = new AttemptDayDeltas();
-  for (const e of removed) deltas.event(e, -1);
-  for (const e of added) deltas.event(e, 1);
-  await addCountCells(ctx, ATTEMPT_DAYS, KEY_COLUMNS, connectionId, deltas.rows(connectionId));
+  await applyAttemptCells(ctx, ATTEMPT_DAY_CELLS, connectionId, removed, added);
 }
 
 /**
