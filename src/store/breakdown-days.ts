@@ -122,8 +122,15 @@ function firstsOf(sales: readonly OrderSale[]): Map<string, { currency: string; 
 const saleOf = (e: BreakdownFacts): OrderSale => ({ instant: e.instant, currency: e.currency, values: DAY_DIMENSIONS.map((d) => e[DIMENSION_SPECS[d].event] ?? null) });
 const saleKey = (s: OrderSale) => JSON.stringify([s.instant, s.currency, DAY_DIMENSIONS.map((d, i) => keyValue(d, s.values[i]))]);
 
-/** The orders whose sales one write changes (those it removes differ from those it adds), with those sales. */
-function changedOrders(removed: readonly BreakdownFacts[], added: readonly BreakdownFacts[]): [string, { gone: OrderSale[]; come: OrderSale[] }][] {
+/** The orders whose sales one write changes, by order id: the sales it removes (`gone`) and adds (`come`). */
+export type ChangedOrders = [string, { gone: OrderSale[]; come: OrderSale[] }][];
+
+/**
+ * The orders whose sales one write changes (those it removes differ from those it adds), with those
+ * sales: the orders whose other stored sales applyBreakdownDays needs (read them with orderSalesSql to
+ * read them once, and pass both).
+ */
+export function changedOrders(removed: readonly BreakdownFacts[], added: readonly BreakdownFacts[]): ChangedOrders {
   const byOrder = new Map<string, { gone: OrderSale[]; come: OrderSale[] }>();
   for (const [list, side] of [[removed, 'gone'], [added, 'come']] as const) {
     for (const e of list) {
@@ -135,11 +142,6 @@ function changedOrders(removed: readonly BreakdownFacts[], added: readonly Break
   }
   // An order re-written with the same sales (an incremental look-back's common case) moves nothing.
   return [...byOrder].filter(([, o]) => JSON.stringify(o.gone.map(saleKey).sort()) !== JSON.stringify(o.come.map(saleKey).sort()));
-}
-
-/** The orders whose other stored sales applyBreakdownDays needs for this write (read them with orderSalesSql to read them once). */
-export function ordersToRead(removed: readonly BreakdownFacts[], added: readonly BreakdownFacts[]): string[] {
-  return changedOrders(removed, added).map(([id]) => id);
 }
 
 /**
@@ -164,8 +166,9 @@ export function orderSaleOf(r: Row): OrderSale {
 /**
  * Keeps breakdown_days for one write: `removed` (deleted already) and `added` (not stored yet) ledger
  * events of connection `connectionId`. Called between the write's delete and its insert: an order whose
- * sales changed is read back (its other sales) unless `known` has it (`known`: the stored sales of the
- * orders the caller read already with orderSalesSql, an entry for each, empty when it has none).
+ * sales changed (`changed`, changedOrders of the same events unless the caller computed it already) is
+ * read back (its other sales) unless `known` has it (`known`: the stored sales of the orders the caller
+ * read already with orderSalesSql, an entry for each, empty when it has none).
  */
 export async function applyBreakdownDays(
   ctx: StoreContext,
@@ -173,12 +176,12 @@ export async function applyBreakdownDays(
   removed: readonly BreakdownFacts[],
   added: readonly BreakdownFacts[],
   known?: ReadonlyMap<string, readonly OrderSale[]>,
+  changed: ChangedOrders = changedOrders(removed, added),
 ): Promise<void> {
   const deltas = new BreakdownDayDeltas();
   for (const e of removed) deltas.event(e, -1);
   for (const e of added) deltas.event(e, 1);
   // Orders: the sales each write removes and adds, by order.
-  const changed = changedOrders(removed, added);
   const ask = changed.map(([id]) => id).filter((id) => !known?.has(id));
   const rest = new Map<string, readonly OrderSale[]>(known ?? []);
   if (ask.length > 0) {

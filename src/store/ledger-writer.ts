@@ -10,7 +10,7 @@ import { applyAttemptDays, ATTEMPT_RETURNING, attemptFactsOf, type AttemptFacts 
 import { applyMidMonths } from './mid-months.js';
 import { keepRebillSaves } from './rebill-saves.js';
 import { keepChargebackSales } from './chargeback-sales.js';
-import { applyBreakdownDays, BREAKDOWN_COLUMNS, BREAKDOWN_RETURNING, NO_SALE_VALUES, orderSaleOf, orderSalesSql, ordersToRead, type OrderSale } from './breakdown-days.js';
+import { applyBreakdownDays, BREAKDOWN_COLUMNS, BREAKDOWN_RETURNING, changedOrders, NO_SALE_VALUES, orderSaleOf, orderSalesSql, type ChangedOrders, type OrderSale } from './breakdown-days.js';
 import { dedupeByKey, idList, type StoreContext } from './driver.js';
 import { Facts, small } from './facts.js';
 import { keepOrderFirstSales } from './order-first-sales.js';
@@ -278,8 +278,9 @@ export class SqlLedgerWriter implements LedgerWriter {
     if (extra.length > 0) removed.push(...(await this.db.query(byEvent + this.returning, eventIds)).map(asRemoved));
     for (const r of removed) if (r.customer_id !== null) customers.add(r.customer_id);
     // Orders: read between the delete and the insert, so old and new first sales both follow from it.
-    const { slots, first, moved, sales } = await this.ledgerLookups(connectionId, removed, evRows);
-    await applyBreakdownDays(this.ctx, connectionId, removed, evRows, sales);
+    const changed = changedOrders(removed, evRows);
+    const { slots, first, moved, sales } = await this.ledgerLookups(connectionId, removed, evRows, changed);
+    await applyBreakdownDays(this.ctx, connectionId, removed, evRows, sales, changed);
     if (evRows.length > 0) await this.db.insert(MONEY_EVENTS, evRows, cid);
     for (const e of evRows) if (e.customer_id !== null) customers.add(e.customer_id);
     await this.eventsChanged(connectionId, removed, evRows, slots, first);
@@ -292,14 +293,15 @@ export class SqlLedgerWriter implements LedgerWriter {
    * What the aggregates need to know before the additions are stored, in one query (one trip): the
    * orders whose sales change (removed from or added to the ledger) move from the slot of their old
    * first sale to that of their new one; breakdown_days needs the stored sales of the orders whose sales
-   * change (read here with the others, once, and passed to applyBreakdownDays as `sales`); and the first
-   * sale of every customer with facts among these events (eventsChanged). Called after the removals,
-   * before the additions are stored.
+   * change (`changed`, read here with the others, once, and passed to applyBreakdownDays as `sales`); and
+   * the first sale of every customer with facts among these events (eventsChanged). Called after the
+   * removals, before the additions are stored.
    */
   private async ledgerLookups(
     connectionId: string,
     removed: RemovedEvent[],
     added: MoneyEvent[],
+    changed: ChangedOrders,
   ): Promise<{ slots: SlotDeltas; first: Map<number, FirstSale>; moved: Map<string, number | null>; sales: Map<string, OrderSale[]> }> {
     const d = new SlotDeltas();
     // Orders whose first sale moves: the new one (epoch ms), or null with no sale left (order-first-sales.ts).
@@ -329,7 +331,7 @@ export class SqlLedgerWriter implements LedgerWriter {
     // The orders read back: those, and those whose sales change otherwise (breakdown_days' values), each
     // with its stored sales (none for an order new to the ledger).
     const sales = new Map<string, OrderSale[]>();
-    for (const o of [...lookup, ...ordersToRead(removed, added)]) sales.set(o, []);
+    for (const o of [...lookup, ...changed.map(([id]) => id)]) sales.set(o, []);
     const customers = factCustomers(removed, added);
     const parts: string[] = [];
     if (sales.size > 0) parts.push(orderSalesSql(this.db.sql, await this.db.textSet('order', [...sales.keys()])));
