@@ -287,18 +287,22 @@ export function rebuildBreakdownDaysSql(d: SqlDialect, byConnection: boolean, da
 }
 
 /**
- * Recomputes breakdown_days of connection `connectionId` on every UTC day holding an event of `customers`:
- * what the refresh's attribution (attribution.ts) does after it fills those customers' events' product,
- * campaign and coupon in place (no ledger write to move their cells). Their events' days hold every cell
- * those changes moved: their own, and the first sales of their orders (an order is one customer's).
+ * Recomputes breakdown_days of connection `connectionId` on the UTC days an attribution fill
+ * (attribution.ts) can have moved, after it filled events' product, campaign and coupon in place (no
+ * ledger write to move their cells): the filled events' own days (`days`), and the days of the sales of
+ * their orders (`orders`): an (order, value) pair's first sale is one of its order's sales, and a fill
+ * can move it to any of them (the order's other sales keep the value the filled one lost). The new
+ * customers by first touch follow the facts (applyCustomerBreakdowns).
  */
-export async function recomputeBreakdownDaysOf(ctx: StoreContext, connectionId: string, customers: ReadonlySet<number>): Promise<void> {
-  if (customers.size === 0) return;
-  const ids = await ctx.db.idSet('cust', [...customers]);
-  const rows = await ctx.db.query(`SELECT DISTINCT ${daySql(ctx.db.sql, 'instant')} AS day FROM money_events WHERE connection_id = $1 AND customer_id IN (${ids})`, [connectionId]);
-  const days = rows.map((r) => Number(r.day));
-  if (days.length === 0) return;
-  for (const sql of rebuildBreakdownDaysSql(ctx.db.sql, true, days)) await ctx.db.exec(sql, [connectionId]);
+export async function recomputeBreakdownDaysOf(ctx: StoreContext, connectionId: string, filled: { days: ReadonlySet<number>; orders: ReadonlySet<string> }): Promise<void> {
+  const days = new Set(filled.days);
+  if (filled.orders.size > 0) {
+    const orders = await ctx.db.textSet('order', [...filled.orders]);
+    const rows = await ctx.db.query(`SELECT DISTINCT ${daySql(ctx.db.sql, 'instant')} AS day FROM money_events WHERE connection_id = $1 AND ${kindSql(MEASURES.sales.kinds)} AND order_id IN (${orders})`, [connectionId]);
+    for (const r of rows) days.add(Number(r.day));
+  }
+  if (days.size === 0) return;
+  for (const sql of rebuildBreakdownDaysSql(ctx.db.sql, true, [...days].sort((a, b) => a - b))) await ctx.db.exec(sql, [connectionId]);
 }
 
 /** breakdown_days' value of dimension `d` as the ledger holds it (absent values NULL again), for alias `alias`. */

@@ -113,7 +113,7 @@ export class Facts {
       return Number(facts?.n ?? 0);
     }
     // Attribution filled events in place: breakdown_days of their days is recomputed.
-    await recomputeBreakdownDaysOf(this.ctx, connectionId, attributed.customers);
+    await recomputeBreakdownDaysOf(this.ctx, connectionId, attributed);
     if (dirty > 0) {
       // One pass over the ledger for all of them: far cheaper than a pass per page batch.
       const ids = await this.db.query('SELECT customer_id FROM facts_dirty WHERE connection_id = $1', [connectionId]);

@@ -804,6 +804,58 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       await expectAggregatesCurrent('attribution resolved');
     });
 
+    it('keeps breakdown_days equal to a rebuild when attribution fills events on several days and orders, of no customer too, moving an order\'s first sales to days it filled nothing on', async () => {
+      const day = (d: number) => Date.UTC(2025, 1, d, 15);
+      const bare = (id: number, d: number, over: Partial<MoneyEvent> = {}): MoneyEvent => ({ ...sale(id, 42, 1000, day(d)), product_id: null, purchase_id: null, campaign_id: null, attribution: '-/-', ...over });
+      // O10: a sale on the 1st (10.00, filled from its order's one 10.00 line) and one on the 5th (7.00, no line, campaign and
+      // coupon known, the order no product: nothing to fill), so the order's first sale of no product moves from the 1st to the
+      // 5th; a refund of the first on the 8th (filled from its parent). O20: a sale on the 3rd of no customer (filled from its
+      // order). O30: customer 43's sale on the 7th (filled from its purchase) beside its sale on the 9th, attributed already.
+      const events = [
+        bare(11, 1, { order_id: 'O10' }),
+        bare(12, 5, { order_id: 'O10', amount_cents: 700, campaign_id: 3, coupon_code: 'FALL' }),
+        { ...bare(13, 8, { order_id: 'O10', amount_cents: -1000, campaign_id: 3, coupon_code: 'FALL' }), event_id: 'refund:13', kind: 'refund' as const },
+        bare(20, 3, { order_id: 'O20', customer_id: null }),
+        bare(31, 7, { order_id: 'O30', customer_id: 43, campaign_id: 4 }),
+        { ...sale(32, 43, 1500, day(9)), order_id: 'O30', campaign_id: 4 },
+      ];
+      const rows = [
+        txn(11, { order_id: 'O10', total_cents: 1000 }),
+        txn(12, { order_id: 'O10', total_cents: 700 }),
+        txn(13, { order_id: 'O10', txn_type: 'REFUND', total_cents: 1000, parent_txn_id: 11 }),
+        txn(20, { order_id: 'O20', customer_id: null }),
+        txn(31, { order_id: 'O30', customer_id: 43 }),
+        txn(32, { order_id: 'O30', customer_id: 43, total_cents: 1500 }),
+      ];
+      await store.writePages([{ connectionId, table: 'transactions', rows, ledger: { transactionIds: rows.map((r) => r.transaction_id), events } }], { deferFacts: true });
+      await store.refreshDirtyFacts(connectionId);
+      await expectAggregatesCurrent('before the fill');
+      await store.writePages([
+        {
+          connectionId,
+          table: 'orders',
+          rows: [{ order_id: 'O10', product_id: null, campaign_id: 3, coupon_code: 'FALL' }, { order_id: 'O20', product_id: 66, campaign_id: 5 }, { order_id: 'O30', product_id: null, campaign_id: 4 }],
+          related: { order_items: [{ order_id: 'O10', item_no: 1, product_id: 88, campaign_product_id: 188, purchase_id: null, amount_cents: 1000 }] },
+        },
+        { connectionId, table: 'purchases', rows: [{ purchase_id: 'P30', product_id: 99 }], related: { purchase_transactions: [{ transaction_id: 31, purchase_id: 'P30' }] } },
+      ], { deferFacts: true });
+      await store.refreshDirtyFacts(connectionId);
+      const stored = await store.readRows('money_events', connectionId);
+      expect(stored.map((e) => [e.event_id, e.product_id, e.purchase_id, e.campaign_id, e.coupon_code])).toEqual([
+        ['refund:13', 88, null, 3, 'FALL'],
+        ['sale:11', 88, null, 3, 'FALL'],
+        ['sale:12', null, null, 3, 'FALL'],
+        ['sale:20', 66, null, 5, null],
+        ['sale:31', 99, 'P30', 4, null],
+        ['sale:32', 5, null, 4, null],
+      ]);
+      // O10's first sale of no product is the 5th's now: breakdown_days counts that order there, on a day nothing was filled.
+      const utcDay = Math.floor(day(5) / 86_400_000);
+      const noProduct = (await store.readRows('breakdown_days', connectionId)).filter((r) => r.dimension === 'product' && Number(r.num_value) === -1 && Number(r.orders) > 0);
+      expect(noProduct.map((r) => Number(r.day))).toEqual([utcDay]);
+      await expectAggregatesCurrent('attribution filled on several days');
+    });
+
     it.each([{}, { deferFacts: true }, { deferRebuild: true }] as WriteOptions[])('books a reversed chargeback on the day the reversal was seen, leaving the month of the chargeback as it was (%o)', async (options) => {
       const day = (d: string) => Date.parse(`${d}T17:00:00Z`);
       const saleRow = (updated: string, charged: boolean) => txn(5, { is_chargedback: charged, date_updated: day(updated) });
