@@ -15,7 +15,7 @@ import { rate } from './arith.js';
 import { compareGroups } from './dimensions.js';
 import { checkReportRange, instantRange } from './range.js';
 import { reasonCode, type CodeNetwork } from './reason-codes.js';
-import { allConnectionIds, attemptDaysAnswer, attemptSourceSql } from './attempt-source.js';
+import { attemptDaysAnswer, attemptSourceSql } from './attempt-source.js';
 import { eventCol, filterSql, Params } from './sql.js';
 import type { RangeQuery } from './summary.js';
 
@@ -129,10 +129,14 @@ export async function chargebackReport(store: ReportReader, q: RangeQuery & { by
   const icuMonth = (expr: string) => `SUBSTR(CAST(${d.localTimestamp(expr, 'c.timezone')} AS TEXT), 1, 7)`;
   let localDayOf = icuDay;
   let monthOf = icuMonth;
+  // Every connection (attempt_days' days are read per connection, attempt-source.ts), read once.
+  let connectionIds: string[] | undefined;
   if (kept) {
     const pz = new Params();
     const [span] = await store.query(`SELECT ${d.epochMs('MIN(e.sale_instant)')} AS lo, ${d.epochMs('MAX(e.sale_instant)')} AS hi FROM chargeback_sales e WHERE ${scope('e', pz)}`, pz.values);
-    const zones = (await store.query('SELECT connection_id, timezone FROM connections WHERE timezone IS NOT NULL ORDER BY connection_id')).map((z) => [String(z.connection_id), String(z.timezone)] as const);
+    const connections = await store.query('SELECT connection_id, timezone FROM connections ORDER BY connection_id');
+    connectionIds = connections.map((c) => String(c.connection_id));
+    const zones = connections.filter((z) => z.timezone !== null && z.timezone !== undefined).map((z) => [String(z.connection_id), String(z.timezone)] as const);
     // The span of every instant converted: the range's chargebacks and their sales.
     const lo = span?.lo == null ? r.startMs : Math.min(r.startMs, Number(span.lo));
     const hi = span?.hi == null ? r.endMs : Math.max(r.endMs, Number(span.hi) + 1);
@@ -170,7 +174,7 @@ export async function chargebackReport(store: ReportReader, q: RangeQuery & { by
   );
   // Sales and reversals of the range, by MID (the chargeback rate's denominator): whole UTC days from attempt_days (attempt-source.ts).
   const p2 = new Params();
-  const src = attemptSourceSql(store, p2, { bounds: [r.startMs, r.endMs], kinds: ['sale', 'chargeback_reversal'], currency: q.currency, days: kept, connectionIds: kept ? await allConnectionIds(store) : undefined });
+  const src = attemptSourceSql(store, p2, { bounds: [r.startMs, r.endMs], kinds: ['sale', 'chargeback_reversal'], currency: q.currency, days: kept, connectionIds });
   const sales = await store.query(
     `SELECT e.connection_id AS conn, e.merchant_id AS mid, SUM(CASE WHEN e.kind = 'sale' THEN e.n ELSE 0 END) AS sales,
        SUM(CASE WHEN e.kind = 'chargeback_reversal' THEN e.n ELSE 0 END) AS reversals, SUM(CASE WHEN e.kind = 'chargeback_reversal' THEN e.cents ELSE 0 END) AS reversal_cents
