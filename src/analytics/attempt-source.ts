@@ -12,7 +12,7 @@ import { DAY } from '../core/time.js';
 import { ATTEMPT_KINDS, attemptDaysColumnsSql } from '../store/attempt-days.js';
 import type { ReportReader } from '../store/store.js';
 import type { Filter } from './dimensions.js';
-import type { Params } from './sql.js';
+import { inListSql, type Params } from './sql.js';
 
 /** Dimensions attempt_days keeps: filters on any other read the ledger alone. */
 const KEPT_DIMENSIONS: ReadonlySet<string> = new Set(['connection', 'mid', 'cycle']);
@@ -90,7 +90,7 @@ export function attemptSourceSql(store: ReportReader, p: Params, q: AttemptSourc
   const b = q.bounds;
   if (b.length < 2) throw new RangeError('attemptSourceSql: at least one range');
   const kinds = q.kinds.map((k) => `'${k}'`).join(', ');
-  const conns = (col: string) => (q.connectionIds ? ` AND ${col} IN (${q.connectionIds.length > 0 ? q.connectionIds.map((c) => p.add(c)).join(', ') : 'NULL'})` : '');
+  const conns = (col: string) => (q.connectionIds ? ` AND ${inListSql(col, q.connectionIds, p)}` : '');
   const currency = (col: string) => (q.currency !== undefined ? ` AND ${col} = ${p.add(q.currency)}` : '');
   const at = (ms: number) => d.instantParam(p.add, ms);
   // Range i covers the UTC days [first[i], end[i]) whole; the rest of it comes from the ledger.

@@ -14,7 +14,7 @@ import { rate } from './arith.js';
 import { compareGroups, type Dimension } from './dimensions.js';
 import { checkReportRange, instantRange } from './range.js';
 import { allConnectionIds, attemptDaysAnswer, attemptSourceSql } from './attempt-source.js';
-import { eventCol, filterSql, Params } from './sql.js';
+import { eventCol, filterSql, inListSql, Params } from './sql.js';
 import type { RangeQuery } from './summary.js';
 
 /** What the rows of a declines report are by (reason, retry and days choose the table the CLI prints). */
@@ -152,27 +152,28 @@ export async function declineReport(store: ReportReader, q: RangeQuery & { by?: 
   const keyCols = key ? `${key.conn} AS k_conn, ${key.value} AS k` : 'NULL AS k_conn, NULL AS k';
   // Every view but BIN: the rows, their reasons and the retries from one pass over the source (its
   // ledger edges read once), rolled up here; BIN rows read the ledger, so they keep queries of their own.
-  let p = new Params();
+  /** Runs a statement built with its own parameters. */
+  const query = (sql: (p: Params) => string) => {
+    const p = new Params();
+    return store.query(sql(p), p.values);
+  };
   const one =
     by === 'bin'
       ? null
-      : await store.query(
-          `SELECT ${keyCols}, e.kind AS kind, CASE WHEN e.kind = 'decline' THEN e.reason END AS reason,
+      : await query(
+          (p) => `SELECT ${keyCols}, e.kind AS kind, CASE WHEN e.kind = 'decline' THEN e.reason END AS reason,
              CASE WHEN e.billing_cycle >= 2 THEN COALESCE(e.recycle_number, 0) END AS retry, SUM(e.n) AS n
            FROM ${from(p, ['sale', 'decline'])}
            GROUP BY 1, 2, 3, 4, 5`,
-          p.values,
         );
   // Attempts by row (or in all).
-  p = new Params();
   const grouped = one
     ? rollUp(one, ['k_conn', 'k'], (x) => ({ approvals: x.kind === 'sale' ? n(x.n) : 0, declines: x.kind === 'decline' ? n(x.n) : 0 }))
-    : await store.query(
-        `SELECT ${keyCols},
+    : await query(
+        (p) => `SELECT ${keyCols},
            SUM(CASE WHEN e.kind = 'sale' THEN e.n ELSE 0 END) AS approvals, SUM(CASE WHEN e.kind = 'decline' THEN e.n ELSE 0 END) AS declines
          FROM ${from(p, ['sale', 'decline'], false)}
          GROUP BY 1, 2`,
-        p.values,
       );
   let rows: DeclineRow[] = grouped.map((g) => ({ connectionId: key && by === 'mid' ? text(g.k_conn) : null, value: text(g.k), ...counts(n(g.approvals), n(g.declines)), reasons: [] }));
   const total = counts(rows.reduce((s, x) => s + x.approvals, 0), rows.reduce((s, x) => s + x.declines, 0));
@@ -191,15 +192,13 @@ export async function declineReport(store: ReportReader, q: RangeQuery & { by?: 
   }
 
   // Reasons: per row (its top few) and over the range.
-  p = new Params();
   const binList = by === 'bin' ? rows.map((x) => x.value).filter((v): v is string => v !== null) : [];
   const reasonRows = one
     ? rollUp(one.filter((x) => x.kind === 'decline'), ['k_conn', 'k', 'reason'], (x) => ({ declines: n(x.n) }))
-    : await store.query(
-        `SELECT ${keyCols}, e.reason AS reason, SUM(e.n) AS declines
+    : await query(
+        (p) => `SELECT ${keyCols}, e.reason AS reason, SUM(e.n) AS declines
          FROM ${from(p, ['decline'], false)}${by === 'bin' ? binCondition(binList, rows.some((x) => x.value === null), p) : ''}
          GROUP BY 1, 2, 3`,
-        p.values,
       );
   const perRow = new Map<string, { reason: string | null; declines: number }[]>();
   const overall = new Map<string | null, number>();
@@ -212,41 +211,36 @@ export async function declineReport(store: ReportReader, q: RangeQuery & { by?: 
   let reasons: ReasonCount[];
   if (by === 'bin') {
     // The listed BINs are not all of them: the range's reasons are counted apart.
-    p = new Params();
-    const all = await store.query(`SELECT e.reason AS reason, SUM(e.n) AS declines FROM ${from(p, ['decline'])} GROUP BY 1`, p.values);
+    const all = await query((p) => `SELECT e.reason AS reason, SUM(e.n) AS declines FROM ${from(p, ['decline'])} GROUP BY 1`);
     reasons = topReasons(all.map((x) => ({ reason: text(x.reason), declines: n(x.declines) })), total.declines, TOP_REASONS);
   } else {
     reasons = topReasons([...overall].map(([reason, declines]) => ({ reason, declines })), total.declines, TOP_REASONS);
   }
 
   // Recycling: rebill attempts by retry number, and each save's days after its rebill's first decline.
-  p = new Params();
   const retries = one
     ? rollUp(one.filter((x) => x.retry !== null && x.retry !== undefined), ['retry'], (x) => ({ attempts: n(x.n), approvals: x.kind === 'sale' ? n(x.n) : 0 })).sort((a, b) => n(a.retry) - n(b.retry))
-    : await store.query(
-        `SELECT COALESCE(e.recycle_number, 0) AS retry, SUM(e.n) AS attempts, SUM(CASE WHEN e.kind = 'sale' THEN e.n ELSE 0 END) AS approvals
+    : await query(
+        (p) => `SELECT COALESCE(e.recycle_number, 0) AS retry, SUM(e.n) AS attempts, SUM(CASE WHEN e.kind = 'sale' THEN e.n ELSE 0 END) AS approvals
          FROM ${from(p, ['sale', 'decline'])} AND e.billing_cycle >= 2
          GROUP BY 1 ORDER BY 1`,
-        p.values,
       );
   const byRetry = retries.map((x) => ({ retry: n(x.retry), attempts: n(x.attempts), approvals: n(x.approvals), approvalRate: rate(n(x.approvals), n(x.attempts)) }));
-  p = new Params();
   const ms = (expr: string) => store.sql.epochMs(expr);
-  const lookback = () => store.sql.instantParam(p.add, r.startMs - FIRST_DECLINE_LOOKBACK_DAYS * 86_400_000);
+  const lookback = (p: Params) => store.sql.instantParam(p.add, r.startMs - FIRST_DECLINE_LOOKBACK_DAYS * 86_400_000);
   // Each save paired with each first decline of its rebill: kept at write time (rebill_saves), else the ledger joined with itself.
-  const days = await store.query(
+  const days = await query((p) =>
     useDays
       ? `SELECT COALESCE(e.recycle_number, 0) AS retry, CAST(FLOOR((${ms('e.instant')} - ${ms('e.decline_instant')}) / 86400000.0 + 0.5) AS INTEGER) AS days, COUNT(*) AS saves
-     FROM rebill_saves e WHERE e.decline_instant >= ${lookback()} AND ${scope(p)}
+     FROM rebill_saves e WHERE e.decline_instant >= ${lookback(p)} AND ${scope(p)}
      GROUP BY 1, 2 ORDER BY 1, 2`
       : `SELECT COALESCE(e.recycle_number, 0) AS retry, CAST(FLOOR((${ms('e.instant')} - ${ms('d.instant')}) / 86400000.0 + 0.5) AS INTEGER) AS days, COUNT(*) AS saves
      FROM money_events e
      JOIN money_events d ON d.connection_id = e.connection_id AND d.purchase_id = e.purchase_id AND d.billing_cycle = e.billing_cycle
        AND d.kind = 'decline' AND COALESCE(d.recycle_number, 0) = 0 AND d.instant < e.instant
-       AND d.instant >= ${lookback()}
+       AND d.instant >= ${lookback(p)}
      WHERE e.kind = 'sale' AND e.billing_cycle >= 2 AND e.recycle_number >= 1 AND ${scope(p)}
      GROUP BY 1, 2 ORDER BY 1, 2`,
-    p.values,
   );
   const firstDeclines = n(retries.find((x) => n(x.retry) === 0)?.attempts) - n(retries.find((x) => n(x.retry) === 0)?.approvals);
   const saves = byRetry.filter((x) => x.retry >= 1).reduce((s, x) => s + x.approvals, 0);
@@ -271,7 +265,7 @@ function rollUp(list: readonly Row[], keys: readonly string[], fields: (r: Row) 
 
 /** The listed BINs (and the row without a BIN, when listed) as a condition on `e`. */
 function binCondition(bins: string[], withNone: boolean, p: Params): string {
-  const parts = [...(bins.length > 0 ? [`e.card_bin IN (${bins.map((b) => p.add(b)).join(', ')})`] : []), ...(withNone ? ['e.card_bin IS NULL'] : [])];
+  const parts = [...(bins.length > 0 ? [inListSql('e.card_bin', bins, p)] : []), ...(withNone ? ['e.card_bin IS NULL'] : [])];
   return parts.length === 0 ? ' AND FALSE' : ` AND (${parts.join(' OR ')})`;
 }
 

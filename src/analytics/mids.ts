@@ -20,7 +20,7 @@ import { checkReportRange, nextPeriodStart, periodsOf } from './range.js';
 import { attemptDaysAnswer, attemptSourceSql } from './attempt-source.js';
 import { NONE_NUMBER } from '../store/attempt-days.js';
 import { isKeyBound } from '../store/cohort-months.js';
-import { eventCol, filterSql, Params } from './sql.js';
+import { eventCol, filterSql, inListSql, Params } from './sql.js';
 import type { RangeQuery } from './summary.js';
 
 /** Months before the first one shown that Mastercard's levels are followed through (entry and exit). */
@@ -134,7 +134,7 @@ function midMonthsSourceSql(p: Params, bounds: readonly number[], connectionIds:
   const month = `CASE ${bounds.slice(0, -1).map((_, i) => i).reverse().map((i) => `WHEN m.month_key >= ${at(i)} THEN ${i}`).join(' ')} END`;
   return `(SELECT ${month} AS p, m.connection_id, NULLIF(m.currency, CHR(1)) AS currency, m.kind, NULLIF(m.merchant_id, ${NONE_NUMBER}) AS merchant_id,
       NULLIF(m.card_brand, CHR(1)) AS card_brand, m.events AS n, m.cents AS cents
-    FROM mid_months m WHERE m.connection_id IN (${connectionIds.length > 0 ? connectionIds.map((c) => p.add(c)).join(', ') : 'NULL'})
+    FROM mid_months m WHERE ${inListSql('m.connection_id', connectionIds, p)}
       AND m.month_key >= ${at(0)} AND m.month_key < ${at(bounds.length - 1)})`;
 }
 
@@ -143,7 +143,7 @@ export async function midAlertRules(store: ReportReader, connectionIds: readonly
   if (connectionIds.length === 0) return [];
   const p = new Params();
   const rows = await store.query(
-    `SELECT connection_id, mid, metric, threshold_ppm, min_count FROM mid_alert_rules WHERE connection_id IN (${connectionIds.map((c) => p.add(c)).join(', ')}) ORDER BY connection_id, mid`,
+    `SELECT connection_id, mid, metric, threshold_ppm, min_count FROM mid_alert_rules WHERE ${inListSql('connection_id', connectionIds, p)} ORDER BY connection_id, mid`,
     p.values,
   );
   return rows.map((r) => ({ connectionId: String(r.connection_id), mid: String(r.mid), metric: String(r.metric) as AlertMetric, threshold: n(r.threshold_ppm) / 1e6, minCount: n(r.min_count) }));

@@ -17,6 +17,11 @@ export class Params {
   };
 }
 
+/** `col IN (...)` of `values` as parameters; with none `col IN (NULL)`, which no row matches. */
+export function inListSql(col: string, values: readonly Value[], p: Params): string {
+  return `${col} IN (${values.length > 0 ? values.map((v) => p.add(v)).join(', ') : 'NULL'})`;
+}
+
 /** `expr` plus whole days, exact (instants are UTC in both engines, so a day is 24 hours). */
 export function plusDaysSql(expr: string, days: number): string {
   if (!Number.isSafeInteger(days)) throw new RangeError(`not a whole number of days: ${days}`);
@@ -42,7 +47,7 @@ export function filterSql(filters: readonly Filter[], column: (d: Dimension) => 
     .map((f) => {
       const col = column(f.dimension);
       const plain = f.values.filter((v): v is string | number => typeof v !== 'object');
-      const parts = plain.length > 0 ? [`${col} IN (${plain.map((v) => p.add(v)).join(', ')})`] : [];
+      const parts = plain.length > 0 ? [inListSql(col, plain, p)] : [];
       for (const v of f.values) {
         if (typeof v === 'object') parts.push(`(${column('connection')} = ${p.add(v.connectionId)} AND ${col} = ${p.add(v.value)})`);
       }

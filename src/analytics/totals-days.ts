@@ -14,7 +14,7 @@ import { breakdownValueSql, CUSTOMER_DIMENSIONS, DAY_DIMENSIONS } from '../store
 import type { ReportReader } from '../store/store.js';
 import { allConnectionIds, splitDays } from './attempt-source.js';
 import { groupId, groupOf, type Dimension } from './dimensions.js';
-import { eventCol, factCol, filterSql, groupSelect, Params } from './sql.js';
+import { eventCol, factCol, filterSql, groupSelect, inListSql, Params } from './sql.js';
 import { readNewCustomers, slot, type TotalsByBucket, type TotalsQuery } from './totals.js';
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
@@ -69,7 +69,7 @@ export async function readTotalsFromDays(store: ReportReader, q: TotalsQuery): P
     // (connection_id, first_sale_at) indexes only with the connection given.
     const connections = await allConnectionIds(store);
     const edges = (p: Params, expr: string, alias: string) =>
-      `${alias}.connection_id IN (${connections.length > 0 ? connections.map((c) => p.add(c)).join(', ') : 'NULL'}) AND ${d.inDayParts(p.add, `${alias}.${expr}`, first, last, ledgerDays, ledgerRanges)}`;
+      `${inListSql(`${alias}.connection_id`, connections, p)} AND ${d.inDayParts(p.add, `${alias}.${expr}`, first, last, ledgerDays, ledgerRanges)}`;
     {
       // The edges' event measures.
       const p = new Params();
