@@ -82,6 +82,8 @@ const best = (xs: number[]) => Math.min(...xs);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
 const kb = (bytes: number) => (bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} B`);
+/** Whether an API path (its query may follow) asks for a report or a customer: what a page's figures come from. */
+const asksFigures = (path: string) => /^\/api\/(reports|customers)\//.test(path);
 
 // What the in-page function below uses of the DOM (this project's TypeScript has no DOM library).
 interface El {
@@ -193,7 +195,7 @@ async function benchPages(engine: Engine, store: Store, browser: Awaited<ReturnT
     let firstAsk: number | null = null;
     let lastAnswer = 0;
     page.on('request', (r) => {
-      if (firstAsk === null && /^\/api\/(reports|customers)\//.test(new URL(r.url()).pathname)) firstAsk = performance.now() - visitStart;
+      if (firstAsk === null && asksFigures(new URL(r.url()).pathname)) firstAsk = performance.now() - visitStart;
     });
     page.on('requestfinished', (r) => {
       if (new URL(r.url()).pathname.startsWith('/api/') && !r.url().endsWith('/events')) lastAnswer = Math.max(lastAnswer, performance.now() - visitStart);
@@ -221,7 +223,7 @@ async function benchPages(engine: Engine, store: Store, browser: Awaited<ReturnT
         answered.push(lastAnswer);
         await Promise.all(reading);
         // Baseline: the same reports computed here, one after the other, without HTTP or a browser.
-        const reports = visit.calls.map((c) => new URL(c)).filter((u) => u.pathname.startsWith('/api/reports/') || u.pathname.startsWith('/api/customers/'));
+        const reports = visit.calls.map((c) => new URL(c)).filter((u) => asksFigures(u.pathname));
         const q0 = performance.now();
         for (const u of reports) {
           const [, , , connection, customerId] = u.pathname.split('/');
@@ -236,7 +238,7 @@ async function benchPages(engine: Engine, store: Store, browser: Awaited<ReturnT
           await runReport(store, parseReportQuery(report, params, { surface: 'api', connections: conns, defaultTz: 'UTC' }));
         }
         queries = performance.now() - q0;
-        answers = [...sizes.entries()].filter(([k]) => k.startsWith('/api/reports/') || k.startsWith('/api/customers/') || k.startsWith('/api/connections') || k === '/api/status').map(([k, b]) => `${k.split('?')[0]!.replace('/api/', '')} ${kb(b)}`);
+        answers = [...sizes.entries()].filter(([k]) => asksFigures(k) || k.startsWith('/api/connections') || k === '/api/status').map(([k, b]) => `${k.split('?')[0]!.replace('/api/', '')} ${kb(b)}`);
       }
       const verdict = best(times) <= TARGET_MS[engine] ? 'met' : 'MISSED';
       console.log(`[${engine}] ${label.padEnd(28)} ${fmt(best(times)).padStart(8)} / ${fmt(median(times)).padStart(8)}   ${verdict.padEnd(14)}   ${fmt(queries).padStart(9)}       ${answers.join(', ')}`);
