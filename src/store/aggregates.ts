@@ -176,7 +176,7 @@ export function recomputeCohortSlotsSql(d: SqlDialect): string[] {
  * (byConnection) of the connection given as $1. A cohort_ages cell that sums to zero is left out, as the
  * write-time maintenance drops it. Every total is placed at its own instant: event measures
  * at the event, orders at their first sale (a sale without an order id is no order), new customers at
- * their first sale (facts).
+ * their first sale (facts). Run them after the engine's settings for a whole rebuild (SqlDialect.rebuildSettingsSql).
  */
 export function rebuildAggregatesSql(d: SqlDialect, byConnection: boolean): string[] {
   const w = (alias = '') => (byConnection ? `${alias}connection_id = $1` : 'TRUE');

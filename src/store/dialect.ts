@@ -57,6 +57,12 @@ export interface SqlDialect {
    * joined back by hash over the whole ledger twice).
    */
   ledgerSpansSql(): string;
+  /**
+   * Statements that set up the current transaction for a whole rebuild of the facts and aggregates
+   * (docs/store.md, "What a whole rebuild costs"): PostgreSQL gives its sorts and hashes more memory,
+   * for that transaction only; DuckDB needs nothing.
+   */
+  rebuildSettingsSql(): string[];
 }
 
 /** The SQL types both engines share; each dialect names its own instant and JSON types. */

@@ -102,6 +102,7 @@ export class Facts {
       // A backfill's writes left everything derived from the ledger behind: every fact of the connection,
       // then every aggregate, each in one grouped pass (what a backfill's facts_dirty would have listed
       // is most of the connection, and the aggregates are rebuilt whole anyway).
+      for (const sql of this.db.sql.rebuildSettingsSql()) await this.db.exec(sql);
       await this.db.exec('DELETE FROM customer_facts WHERE connection_id = $1', [connectionId]);
       await this.insert(connectionId, 'TRUE');
       for (const sql of rebuildAggregatesSql(this.db.sql, true)) await this.db.exec(sql, [connectionId]);

@@ -403,6 +403,7 @@ export class SqlLedgerWriter implements LedgerWriter {
     await this.ctx.lock.run(() =>
       this.db.transaction(async () => {
         // A pending rebuild stays pending: it is of the facts too, which this does not touch.
+        for (const sql of this.db.sql.rebuildSettingsSql()) await this.db.exec(sql);
         for (const sql of rebuildAggregatesSql(this.db.sql, connectionId !== undefined)) await this.db.exec(sql, connectionId !== undefined ? [connectionId] : []);
       }),
     );

@@ -55,4 +55,5 @@ export const duckdbDialect: SqlDialect = {
   localDateInRange: (add, expr, zone, startMs, endMs) => `CAST(${expr} + to_minutes(CAST(${offsetMinutesSql(add, expr, zone, startMs, endMs)} AS BIGINT)) AS DATE)`,
   ledgerSpansSql: () => `SELECT c.connection_id, c.timezone, epoch_ms(m.lo) AS lo, epoch_ms(m.hi) AS hi FROM connections c
      LEFT JOIN (SELECT connection_id, MIN(instant) AS lo, MAX(instant) AS hi FROM money_events GROUP BY connection_id) m ON m.connection_id = c.connection_id`,
+  rebuildSettingsSql: () => [],
 };

@@ -4,6 +4,9 @@
  */
 import { columnTypeOf, instantText, type SqlDialect } from '../../dialect.js';
 
+/** The memory a whole rebuild's sorts and hashes may each use (per node; docs/store.md, "What a whole rebuild costs"). */
+export const REBUILD_WORK_MEM = '256MB';
+
 const localTimestamp = (expr: string, zone: string) => `(${expr} AT TIME ZONE ${zone})`;
 
 /** The first local date (text) of the unit holding an instant, in a zone (a placeholder). */
@@ -34,4 +37,7 @@ export const postgresDialect: SqlDialect = {
     const last = (agg: 'MIN' | 'MAX') => postgresDialect.epochMs(`(SELECT ${agg}(e.instant) FROM money_events e WHERE e.connection_id = c.connection_id)`);
     return `SELECT c.connection_id, c.timezone, ${last('MIN')} AS lo, ${last('MAX')} AS hi FROM connections c`;
   },
+  // The server's default work_mem (4 MB) sent a whole rebuild's sorts and hashes to temporary files
+  // (docs/store.md, "What a whole rebuild costs"); SET LOCAL ends with the transaction.
+  rebuildSettingsSql: () => [`SET LOCAL work_mem = '${REBUILD_WORK_MEM}'`],
 };
