@@ -14,6 +14,7 @@
 import type { Cents } from '../core/money.js';
 import { addDays, localDate } from '../core/time.js';
 import type { ReportReader } from '../store/store.js';
+import type { Row } from '../store/tables.js';
 import { divRoundMinor, rate } from './arith.js';
 import type { Filter } from './dimensions.js';
 import { Params, enumSql } from './sql.js';
@@ -147,8 +148,42 @@ export function checkRebillWindows(w: readonly number[]): void {
   });
 }
 
-/** The subscriptions due ahead of the as-of and the revenue they should bring. */
-export async function rebillsReport(store: ReportReader, q: RebillsQuery): Promise<RebillsReport> {
+/**
+ * The observed rates' counts per cycle (rows of cycle, first_attempts, first_ok, first_soft, saved, lost)
+ * from the rebill rates kept at write time (src/store/rebill-rates.ts): their sums per cycle, a kept
+ * `open` cycle (a soft first decline still unresolved in the ledger) counted lost unless its purchase is in
+ * recycle billing now or has no status in the store (undecided, as the ledger's statement below counts it).
+ */
+async function keptRates(store: ReportReader, currency: string, connections: string[] | null): Promise<Row[]> {
+  /** The currency and connection conditions on alias `t`, with their parameters in `p`. */
+  const where = (p: Params, t: string) =>
+    `${t}.currency = ${p.add(currency)}${connections === null ? '' : ` AND ${t}.connection_id IN (${connections.map((c) => p.add(c)).join(', ')})`}`;
+  const p = new Params();
+  const rows = await store.query(
+    `SELECT r.cycle, SUM(r.first_attempts) AS first_attempts, SUM(r.first_ok) AS first_ok, SUM(r.first_soft) AS first_soft, SUM(r.saved) AS saved, SUM(r.lost) AS lost, SUM(r.open) AS open
+     FROM rebill_rates r WHERE ${where(p, 'r')} GROUP BY r.cycle ORDER BY r.cycle`,
+    p.values,
+  );
+  if (!rows.some((r) => n(r.open) > 0)) return rows;
+  const o = new Params();
+  const recycling = await store.query(
+    `SELECT t.cycle, COUNT(*) AS n FROM rebill_tries t LEFT JOIN purchases pu ON pu.connection_id = t.connection_id AND pu.purchase_id = t.purchase_id
+     WHERE t.open = 1 AND ${where(o, 't')} AND (pu.status IS NULL OR ${enumSql('pu.status')} = 'RECYCLE_BILLING') GROUP BY t.cycle`,
+    o.values,
+  );
+  const still = new Map(recycling.map((r) => [n(r.cycle), n(r.n)]));
+  return rows.map((r) => ({ ...r, lost: n(r.lost) + n(r.open) - (still.get(n(r.cycle)) ?? 0) }));
+}
+
+/** Where the observed rates are read: the kept rebill rates, or the ledger while a rebuild is pending. */
+export type RebillsSource = 'aggregate' | 'ledger';
+
+/**
+ * The subscriptions due ahead of the as-of and the revenue they should bring. The observed rates come from
+ * the rebill rates kept at write time unless a backfill left them behind (aggregatesBehind), then from
+ * the ledger; `source` forces one.
+ */
+export async function rebillsReport(store: ReportReader, q: RebillsQuery, o: { source?: RebillsSource } = {}): Promise<RebillsReport> {
   const windows = [...(q.windows ?? DEFAULT_REBILL_WINDOWS)];
   checkRebillWindows(windows);
   const asOf = q.asOf ?? Date.now();
@@ -157,9 +192,10 @@ export async function rebillsReport(store: ReportReader, q: RebillsQuery): Promi
   const p = new Params();
   const conn = (col: string) => (connections === null ? '' : ` AND ${col} IN (${connections.map((c) => p.add(c)).join(', ')})`);
 
-  // Observed rates: every subscription's attempts at each rebill cycle, numbered (ord 0 the first, rev 1 the last).
+  const source = o.source ?? ((await store.aggregatesBehind()) ? 'ledger' : 'aggregate');
   const currency = p.add(q.currency);
-  const rateRows = await store.query(
+  // Observed rates: every subscription's attempts at each rebill cycle, numbered (ord 0 the first, rev 1 the last).
+  const rateRows = source === 'aggregate' ? await keptRates(store, q.currency, connections) : await store.query(
     `WITH tries AS (
        SELECT e.connection_id, e.purchase_id, e.billing_cycle AS cycle, e.kind, ${enumSql('t.response_type')} AS response,
          ROW_NUMBER() OVER (PARTITION BY e.connection_id, e.purchase_id, e.billing_cycle ORDER BY e.instant, e.event_id) AS ord,

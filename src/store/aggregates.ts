@@ -24,6 +24,7 @@ import { slotOf, type EventFacts, type FirstSale } from './slots.js';
 import { rebuildMidMonthsSql } from './mid-months.js';
 import { rebuildRebillSavesSql } from './rebill-saves.js';
 import { rebuildChargebackSalesSql } from './chargeback-sales.js';
+import { rebuildRebillRatesSql } from './rebill-rates.js';
 
 export { SLOT_MS, slotOf, type EventFacts, type FirstSale } from './slots.js';
 
@@ -216,6 +217,7 @@ export function rebuildAggregatesSql(d: SqlDialect, byConnection: boolean): stri
     ...rebuildChargebackSalesSql(byConnection),
     ...rebuildBreakdownDaysSql(d, byConnection),
     ...rebuildSubscriptionCyclesSql(byConnection),
+    ...rebuildRebillRatesSql(byConnection),
   ];
 }
 

@@ -23,6 +23,7 @@
  * rebuilt by rebuildAggregates() and the end-of-backfill rebuild (aggregates.ts rebuildAggregatesSql).
  */
 import type { StoreContext } from './driver.js';
+import { refreshRebillRatesSql } from './rebill-rates.js';
 
 /** Whether transaction `t` was declined as recyclable (a SOFT_DECLINE). */
 const SOFT = (t: string) => `REPLACE(UPPER(TRIM(${t}.response_type)), ' ', '_') = 'SOFT_DECLINE'`;
@@ -176,6 +177,8 @@ export function refreshSubscriptionCyclesSql(purchases: string): string[] {
     ...TABLES.map((t) => `DELETE FROM ${touched(t)}`),
     // The starts the attempts and cycles copy: worked out again from the staged events (as inserted).
     ...fillSql(staged, staged, firstSalesSql(staged)),
+    // The rebill rates of the same purchases, from the same staged events (rebill-rates.ts).
+    ...refreshRebillRatesSql(staged),
     'DELETE FROM agg_touched_events WHERE connection_id = $1',
     'DELETE FROM agg_touched_purchases WHERE connection_id = $1',
   ];

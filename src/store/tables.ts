@@ -410,6 +410,13 @@ export const SUBSCRIPTION_STARTS = table('subscription_starts', ['connection_id'
   connection_id: 'text', purchase_id: 'text', customer_id: 'bigint', ...subscriptionStart,
   last_ok: 'int', last_try: 'int', last_ok_at: 'instant',
 });
+/** Rebills ahead's observed rates kept at write time (rebill-rates.ts; migration 24). */
+export const REBILL_TRIES = table('rebill_tries', ['connection_id', 'purchase_id', 'currency', 'cycle'], {
+  connection_id: 'text', purchase_id: 'text', currency: 'text', cycle: 'int', first_ok: 'int', first_soft: 'int', ok: 'int', open: 'int',
+});
+export const REBILL_RATES = table('rebill_rates', ['connection_id', 'currency', 'cycle'], {
+  connection_id: 'text', currency: 'text', cycle: 'int', first_attempts: 'bigint', first_ok: 'bigint', first_soft: 'bigint', saved: 'bigint', lost: 'bigint', open: 'bigint',
+});
 export const AGG_TOUCHED_PURCHASES = table('agg_touched_purchases', ['connection_id', 'purchase_id'], { connection_id: 'text', purchase_id: 'text' });
 export const AGG_TOUCHED_EVENTS = table('agg_touched_events', [], {
   connection_id: 'text', purchase_id: 'text', event_id: 'text', kind: 'text', instant: 'instant', amount_cents: 'bigint', customer_id: 'bigint', billing_cycle: 'int',
@@ -543,6 +550,8 @@ export const READABLE_TABLES = {
   subscription_attempts: SUBSCRIPTION_ATTEMPTS,
   subscription_cycles: SUBSCRIPTION_CYCLES,
   subscription_starts: SUBSCRIPTION_STARTS,
+  rebill_tries: REBILL_TRIES,
+  rebill_rates: REBILL_RATES,
 } as const;
 
 export type ReadableTable = keyof typeof READABLE_TABLES;

@@ -1,0 +1,103 @@
+/**
+ * The rebill rates kept at write time (docs/store.md, "Rebill rates"): what rebills ahead
+ * (src/analytics/rebills.ts; docs/metrics.md, "Rebills ahead") needs of the ledger's rebill attempts,
+ * in the report's own definition, instead of numbering every attempt of the ledger at every report:
+ * - rebill_tries: per purchase, currency and rebill cycle (2 and later) with an attempt (an approved sale
+ *   or a decline), in the ledger's order of that purchase's attempts in that currency at that cycle (by
+ *   instant, then event id): whether the first attempt was approved (first_ok) or a soft decline
+ *   (first_soft, a SOFT_DECLINE of its transaction), whether any attempt was approved (ok), and `open`:
+ *   a soft first decline never approved whose last attempt is a soft decline, at the cycle after the
+ *   purchase's last approved one in that currency (cycle 1 when none): lost unless the purchase is in
+ *   recycle billing now (a status the report reads from purchases at query time, so a status change
+ *   moves nothing here);
+ * - rebill_rates: per connection, currency and cycle, the sums of those rows: first attempts, first
+ *   approved, first soft, saved (first soft and approved), lost (first soft, never approved, not open) and
+ *   open.
+ * Kept with the subscription tables (subscription-cycles.ts): the purchases a ledger write names are
+ * recomputed from their staged events in the same refresh, their old rows' sums leaving rebill_rates and
+ * the new ones' coming in; everything is rebuilt by rebuildAggregates() and the end-of-backfill rebuild
+ * (aggregates.ts rebuildAggregatesSql). Migration 24 creates and fills them.
+ */
+
+/** A decline's response type, as the report compares it (analytics/sql.ts enumSql). */
+const SOFT = (t: string) => `REPLACE(UPPER(TRIM(${t}.response_type)), ' ', '_') = 'SOFT_DECLINE'`;
+
+const TRY_COLUMNS = 'connection_id, purchase_id, currency, cycle, first_ok, first_soft, ok, open';
+const RATE_COLUMNS = 'connection_id, currency, cycle, first_attempts, first_ok, first_soft, saved, lost, open';
+const COUNTS = ['first_attempts', 'first_ok', 'first_soft', 'saved', 'lost', 'open'] as const;
+
+/** rebill_rates' counts summed over rebill_tries rows (alias t), times `sign`. */
+const rateSums = (sign: 1 | -1) => {
+  const s = sign === 1 ? '' : '-';
+  return [
+    `${s}COUNT(*)`,
+    `${s}SUM(t.first_ok)`,
+    `${s}SUM(t.first_soft)`,
+    `${s}SUM(CASE WHEN t.first_soft = 1 AND t.ok = 1 THEN 1 ELSE 0 END)`,
+    `${s}SUM(CASE WHEN t.first_soft = 1 AND t.ok = 0 AND t.open = 0 THEN 1 ELSE 0 END)`,
+    `${s}SUM(t.open)`,
+  ].join(', ');
+};
+
+/**
+ * The rebill_tries rows of `attempts`: rows of connection_id, purchase_id, currency, billing_cycle,
+ * instant, event_id and outcome ('ok' an approved sale, 'soft' a soft decline, else 'hard'), every
+ * attempt of each purchase given (filtered here to rebill cycles with a currency).
+ */
+function triesSql(attempts: string): string {
+  const part = 'PARTITION BY a.connection_id, a.purchase_id, a.currency, a.billing_cycle';
+  return `SELECT connection_id, purchase_id, currency, cycle, first_ok, first_soft, ok,
+       CASE WHEN first_soft = 1 AND ok = 0 AND last_soft = 1
+         AND cycle = MAX(CASE WHEN ok = 1 THEN cycle ELSE 1 END) OVER (PARTITION BY connection_id, purchase_id, currency) + 1 THEN 1 ELSE 0 END
+     FROM (
+       SELECT connection_id, purchase_id, currency, cycle,
+         MAX(CASE WHEN ord = 1 AND outcome = 'ok' THEN 1 ELSE 0 END) AS first_ok,
+         MAX(CASE WHEN ord = 1 AND outcome = 'soft' THEN 1 ELSE 0 END) AS first_soft,
+         MAX(CASE WHEN outcome = 'ok' THEN 1 ELSE 0 END) AS ok,
+         MAX(CASE WHEN rev = 1 AND outcome = 'soft' THEN 1 ELSE 0 END) AS last_soft
+       FROM (SELECT a.connection_id, a.purchase_id, a.currency, a.billing_cycle AS cycle, a.outcome,
+               ROW_NUMBER() OVER (${part} ORDER BY a.instant, a.event_id) AS ord,
+               ROW_NUMBER() OVER (${part} ORDER BY a.instant DESC, a.event_id DESC) AS rev
+             FROM ${attempts} a
+             WHERE a.kind IN ('sale', 'decline') AND a.purchase_id IS NOT NULL AND a.billing_cycle >= 2 AND a.currency IS NOT NULL) x
+       GROUP BY connection_id, purchase_id, currency, cycle) y`;
+}
+
+/** Adds the sums of rebill_tries rows `from` (alias t) to rebill_rates, times `sign`. */
+const addRatesSql = (from: string, sign: 1 | -1) => `INSERT INTO rebill_rates (${RATE_COLUMNS})
+     SELECT t.connection_id, t.currency, t.cycle, ${rateSums(sign)} FROM ${from} GROUP BY t.connection_id, t.currency, t.cycle
+     ON CONFLICT (connection_id, currency, cycle) DO UPDATE SET ${COUNTS.map((c) => `${c} = rebill_rates.${c} + EXCLUDED.${c}`).join(', ')}`;
+
+/**
+ * Statements that rebuild both tables from money_events and their transactions: of every connection, or
+ * (byConnection) of the connection given as $1.
+ */
+export function rebuildRebillRatesSql(byConnection: boolean): string[] {
+  const w = (alias: string) => (byConnection ? `${alias}connection_id = $1` : 'TRUE');
+  return [
+    `DELETE FROM rebill_tries WHERE ${w('')}`,
+    `DELETE FROM rebill_rates WHERE ${w('')}`,
+    `INSERT INTO rebill_tries (${TRY_COLUMNS}) ${triesSql(`(SELECT e.connection_id, e.purchase_id, e.currency, e.billing_cycle, e.kind, e.instant, e.event_id,
+         CASE WHEN e.kind = 'sale' THEN 'ok' WHEN ${SOFT('t')} THEN 'soft' ELSE 'hard' END AS outcome
+       FROM money_events e LEFT JOIN transactions t ON t.connection_id = e.connection_id AND t.transaction_id = e.transaction_id
+       WHERE ${w('e.')} AND e.kind IN ('sale', 'decline') AND e.purchase_id IS NOT NULL AND e.billing_cycle >= 2)`)}`,
+    addRatesSql(`rebill_tries t WHERE ${w('t.')}`, 1),
+  ];
+}
+
+/**
+ * Recomputes, inside refreshSubscriptionCyclesSql's statements, the purchases it staged for connection $1
+ * (agg_touched_purchases) from their staged events (`staged`: agg_touched_events rows, whose outcome is
+ * worked out as here): their old rows' sums leave rebill_rates, their rows are made again, their sums come
+ * back, and the cells left with no first attempt go.
+ */
+export function refreshRebillRatesSql(staged: string): string[] {
+  const mine = `rebill_tries t JOIN agg_touched_purchases k ON k.connection_id = t.connection_id AND k.purchase_id = t.purchase_id WHERE t.connection_id = $1`;
+  return [
+    addRatesSql(mine, -1),
+    `DELETE FROM rebill_tries USING agg_touched_purchases k WHERE rebill_tries.connection_id = $1 AND k.connection_id = $1 AND k.purchase_id = rebill_tries.purchase_id`,
+    `INSERT INTO rebill_tries (${TRY_COLUMNS}) ${triesSql(staged)}`,
+    addRatesSql(mine, 1),
+    'DELETE FROM rebill_rates WHERE connection_id = $1 AND first_attempts = 0',
+  ];
+}
