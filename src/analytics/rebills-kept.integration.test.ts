@@ -202,5 +202,13 @@ describe.each(['duckdb', 'postgres'] as const)('rebills ahead: kept rates equal 
     await writeEvents(acc, acc.events.filter((e) => e.purchase_id === owned));
     await store.writePage({ connectionId: acc.connectionId, table: 'purchases', rows: [purchaseRow(owned, acc.statuses.get(owned) ?? null, 999)] });
     await expectAllAgree('statuses changed');
+    // As kept through all of it, both tables equal a rebuild from the ledger.
+    for (const a of accounts) {
+      const read = async () => [await store.readRows('rebill_tries', a.connectionId), await store.readRows('rebill_rates', a.connectionId)];
+      const kept = await read();
+      expect(kept[1]!.length).toBeGreaterThan(0);
+      await store.rebuildAggregates(a.connectionId);
+      expect(kept).toEqual(await read());
+    }
   });
 });

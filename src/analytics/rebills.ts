@@ -150,29 +150,16 @@ export function checkRebillWindows(w: readonly number[]): void {
 
 /**
  * The observed rates' counts per cycle (rows of cycle, first_attempts, first_ok, first_soft, saved, lost)
- * from the rebill rates kept at write time (src/store/rebill-rates.ts): their sums per cycle, a kept
- * `open` cycle (a soft first decline still unresolved in the ledger) counted lost unless its purchase is in
- * recycle billing now or has no status in the store (undecided, as the ledger's statement below counts it).
+ * from the rebill rates kept at write time (src/store/rebill-rates.ts).
  */
 async function keptRates(store: ReportReader, currency: string, connections: string[] | null): Promise<Row[]> {
-  /** The currency and connection conditions on alias `t`, with their parameters in `p`. */
-  const where = (p: Params, t: string) =>
-    `${t}.currency = ${p.add(currency)}${connections === null ? '' : ` AND ${t}.connection_id IN (${connections.map((c) => p.add(c)).join(', ')})`}`;
   const p = new Params();
-  const rows = await store.query(
-    `SELECT r.cycle, SUM(r.first_attempts) AS first_attempts, SUM(r.first_ok) AS first_ok, SUM(r.first_soft) AS first_soft, SUM(r.saved) AS saved, SUM(r.lost) AS lost, SUM(r.open) AS open
-     FROM rebill_rates r WHERE ${where(p, 'r')} GROUP BY r.cycle ORDER BY r.cycle`,
+  return store.query(
+    `SELECT cycle, SUM(first_attempts) AS first_attempts, SUM(first_ok) AS first_ok, SUM(first_soft) AS first_soft, SUM(saved) AS saved, SUM(lost) AS lost
+     FROM rebill_rates WHERE currency = ${p.add(currency)}${connections === null ? '' : ` AND connection_id IN (${connections.map((c) => p.add(c)).join(', ')})`}
+     GROUP BY cycle ORDER BY cycle`,
     p.values,
   );
-  if (!rows.some((r) => n(r.open) > 0)) return rows;
-  const o = new Params();
-  const recycling = await store.query(
-    `SELECT t.cycle, COUNT(*) AS n FROM rebill_tries t LEFT JOIN purchases pu ON pu.connection_id = t.connection_id AND pu.purchase_id = t.purchase_id
-     WHERE t.open = 1 AND ${where(o, 't')} AND (pu.status IS NULL OR ${enumSql('pu.status')} = 'RECYCLE_BILLING') GROUP BY t.cycle`,
-    o.values,
-  );
-  const still = new Map(recycling.map((r) => [n(r.cycle), n(r.n)]));
-  return rows.map((r) => ({ ...r, lost: n(r.lost) + n(r.open) - (still.get(n(r.cycle)) ?? 0) }));
 }
 
 /** Where the observed rates are read: the kept rebill rates, or the ledger while a rebuild is pending. */

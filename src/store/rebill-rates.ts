@@ -7,24 +7,32 @@
  *   instant, then event id): whether the first attempt was approved (first_ok) or a soft decline
  *   (first_soft, a SOFT_DECLINE of its transaction), whether any attempt was approved (ok), and `open`:
  *   a soft first decline never approved whose last attempt is a soft decline, at the cycle after the
- *   purchase's last approved one in that currency (cycle 1 when none): lost unless the purchase is in
- *   recycle billing now (a status the report reads from purchases at query time, so a status change
- *   moves nothing here);
+ *   purchase's last approved one in that currency (cycle 1 when none); and `held`: an open cycle whose
+ *   purchase leaves it undecided now (in recycle billing, or no status in the store), not counted lost;
  * - rebill_rates: per connection, currency and cycle, the sums of those rows: first attempts, first
- *   approved, first soft, saved (first soft and approved), lost (first soft, never approved, not open) and
- *   open.
+ *   approved, first soft, saved (first soft and approved) and lost (first soft, never approved, not held).
  * Kept with the subscription tables (subscription-cycles.ts): the purchases a ledger write names are
  * recomputed from their staged events in the same refresh, their old rows' sums leaving rebill_rates and
  * the new ones' coming in; everything is rebuilt by rebuildAggregates() and the end-of-backfill rebuild
- * (aggregates.ts rebuildAggregatesSql). Migration 24 creates and fills them.
+ * (aggregates.ts rebuildAggregatesSql). A write of purchase records moves their open cycles between lost
+ * and held as their status says (keepRebillHolds, called by the writer after the upsert). Migration 24
+ * creates and fills them.
  */
+
+import type { StoreContext } from './driver.js';
 
 /** A decline's response type, as the report compares it (analytics/sql.ts enumSql). */
 const SOFT = (t: string) => `REPLACE(UPPER(TRIM(${t}.response_type)), ' ', '_') = 'SOFT_DECLINE'`;
 
-const TRY_COLUMNS = 'connection_id, purchase_id, currency, cycle, first_ok, first_soft, ok, open';
-const RATE_COLUMNS = 'connection_id, currency, cycle, first_attempts, first_ok, first_soft, saved, lost, open';
-const COUNTS = ['first_attempts', 'first_ok', 'first_soft', 'saved', 'lost', 'open'] as const;
+const TRY_COLUMNS = 'connection_id, purchase_id, currency, cycle, first_ok, first_soft, ok, open, held';
+const RATE_COLUMNS = 'connection_id, currency, cycle, first_attempts, first_ok, first_soft, saved, lost';
+const COUNTS = ['first_attempts', 'first_ok', 'first_soft', 'saved', 'lost'] as const;
+
+/**
+ * Whether purchase row `pu` (LEFT JOINed: NULL when the store has none) leaves an open cycle undecided:
+ * in recycle billing, or no status known (the ledger statement's NULL comparison in rebills.ts).
+ */
+const UNDECIDED = (pu: string) => `(${pu}.status IS NULL OR REPLACE(UPPER(TRIM(${pu}.status)), ' ', '_') = 'RECYCLE_BILLING')`;
 
 /** rebill_rates' counts summed over rebill_tries rows (alias t), times `sign`. */
 const rateSums = (sign: 1 | -1) => {
@@ -34,8 +42,7 @@ const rateSums = (sign: 1 | -1) => {
     `${s}SUM(t.first_ok)`,
     `${s}SUM(t.first_soft)`,
     `${s}SUM(CASE WHEN t.first_soft = 1 AND t.ok = 1 THEN 1 ELSE 0 END)`,
-    `${s}SUM(CASE WHEN t.first_soft = 1 AND t.ok = 0 AND t.open = 0 THEN 1 ELSE 0 END)`,
-    `${s}SUM(t.open)`,
+    `${s}SUM(CASE WHEN t.first_soft = 1 AND t.ok = 0 AND t.held = 0 THEN 1 ELSE 0 END)`,
   ].join(', ');
 };
 
@@ -46,21 +53,24 @@ const rateSums = (sign: 1 | -1) => {
  */
 function triesSql(attempts: string): string {
   const part = 'PARTITION BY a.connection_id, a.purchase_id, a.currency, a.billing_cycle';
-  return `SELECT connection_id, purchase_id, currency, cycle, first_ok, first_soft, ok,
-       CASE WHEN first_soft = 1 AND ok = 0 AND last_soft = 1
-         AND cycle = MAX(CASE WHEN ok = 1 THEN cycle ELSE 1 END) OVER (PARTITION BY connection_id, purchase_id, currency) + 1 THEN 1 ELSE 0 END
+  return `SELECT z.connection_id, z.purchase_id, z.currency, z.cycle, z.first_ok, z.first_soft, z.ok, z.open, CASE WHEN z.open = 1 AND ${UNDECIDED('pu')} THEN 1 ELSE 0 END
      FROM (
-       SELECT connection_id, purchase_id, currency, cycle,
-         MAX(CASE WHEN ord = 1 AND outcome = 'ok' THEN 1 ELSE 0 END) AS first_ok,
-         MAX(CASE WHEN ord = 1 AND outcome = 'soft' THEN 1 ELSE 0 END) AS first_soft,
-         MAX(CASE WHEN outcome = 'ok' THEN 1 ELSE 0 END) AS ok,
-         MAX(CASE WHEN rev = 1 AND outcome = 'soft' THEN 1 ELSE 0 END) AS last_soft
-       FROM (SELECT a.connection_id, a.purchase_id, a.currency, a.billing_cycle AS cycle, a.outcome,
-               ROW_NUMBER() OVER (${part} ORDER BY a.instant, a.event_id) AS ord,
-               ROW_NUMBER() OVER (${part} ORDER BY a.instant DESC, a.event_id DESC) AS rev
-             FROM ${attempts} a
-             WHERE a.kind IN ('sale', 'decline') AND a.purchase_id IS NOT NULL AND a.billing_cycle >= 2 AND a.currency IS NOT NULL) x
-       GROUP BY connection_id, purchase_id, currency, cycle) y`;
+       SELECT connection_id, purchase_id, currency, cycle, first_ok, first_soft, ok,
+         CASE WHEN first_soft = 1 AND ok = 0 AND last_soft = 1
+           AND cycle = MAX(CASE WHEN ok = 1 THEN cycle ELSE 1 END) OVER (PARTITION BY connection_id, purchase_id, currency) + 1 THEN 1 ELSE 0 END AS open
+       FROM (
+         SELECT connection_id, purchase_id, currency, cycle,
+           MAX(CASE WHEN ord = 1 AND outcome = 'ok' THEN 1 ELSE 0 END) AS first_ok,
+           MAX(CASE WHEN ord = 1 AND outcome = 'soft' THEN 1 ELSE 0 END) AS first_soft,
+           MAX(CASE WHEN outcome = 'ok' THEN 1 ELSE 0 END) AS ok,
+           MAX(CASE WHEN rev = 1 AND outcome = 'soft' THEN 1 ELSE 0 END) AS last_soft
+         FROM (SELECT a.connection_id, a.purchase_id, a.currency, a.billing_cycle AS cycle, a.outcome,
+                 ROW_NUMBER() OVER (${part} ORDER BY a.instant, a.event_id) AS ord,
+                 ROW_NUMBER() OVER (${part} ORDER BY a.instant DESC, a.event_id DESC) AS rev
+               FROM ${attempts} a
+               WHERE a.kind IN ('sale', 'decline') AND a.purchase_id IS NOT NULL AND a.billing_cycle >= 2 AND a.currency IS NOT NULL) x
+         GROUP BY connection_id, purchase_id, currency, cycle) y) z
+     LEFT JOIN purchases pu ON pu.connection_id = z.connection_id AND pu.purchase_id = z.purchase_id`;
 }
 
 /** Adds the sums of rebill_tries rows `from` (alias t) to rebill_rates, times `sign`. */
@@ -100,4 +110,30 @@ export function refreshRebillRatesSql(staged: string): string[] {
     addRatesSql(mine, 1),
     'DELETE FROM rebill_rates WHERE connection_id = $1 AND first_attempts = 0',
   ];
+}
+
+/**
+ * Statements that follow a write of purchase records (connection $1; `purchases`: a subquery of their
+ * ids) into the open cycles of those purchases: each whose `held` (undecided) changed with the status
+ * moves between lost and undecided in rebill_rates, and is updated. Only open rows are read.
+ */
+export function keepRebillHoldsSql(purchases: string): string[] {
+  const decided = (t: string) => `EXISTS (SELECT 1 FROM purchases pu WHERE pu.connection_id = ${t}.connection_id AND pu.purchase_id = ${t}.purchase_id AND NOT ${UNDECIDED('pu')})`;
+  const now = (t: string) => `CASE WHEN ${decided(t)} THEN 0 ELSE 1 END`;
+  return [
+    // An open cycle is lost exactly when not held: lost moves by old held - new held.
+    `INSERT INTO rebill_rates (${RATE_COLUMNS})
+     SELECT t.connection_id, t.currency, t.cycle, 0, 0, 0, 0, SUM(t.held - ${now('t')}) FROM rebill_tries t
+     WHERE t.connection_id = $1 AND t.open = 1 AND t.purchase_id IN (${purchases})
+     GROUP BY t.connection_id, t.currency, t.cycle
+     ON CONFLICT (connection_id, currency, cycle) DO UPDATE SET lost = rebill_rates.lost + EXCLUDED.lost`,
+    `UPDATE rebill_tries SET held = ${now('rebill_tries')} WHERE connection_id = $1 AND open = 1 AND purchase_id IN (${purchases})`,
+  ];
+}
+
+/** Runs keepRebillHoldsSql for these purchases of connection `connectionId`, in the caller's transaction. */
+export async function keepRebillHolds(ctx: StoreContext, connectionId: string, purchases: readonly string[]): Promise<void> {
+  if (purchases.length === 0) return;
+  const set = await ctx.db.textSet('key', [...new Set(purchases)]);
+  for (const sql of keepRebillHoldsSql(set)) await ctx.db.exec(sql, [connectionId]);
 }

@@ -412,10 +412,10 @@ export const SUBSCRIPTION_STARTS = table('subscription_starts', ['connection_id'
 });
 /** Rebills ahead's observed rates kept at write time (rebill-rates.ts; migration 24). */
 export const REBILL_TRIES = table('rebill_tries', ['connection_id', 'purchase_id', 'currency', 'cycle'], {
-  connection_id: 'text', purchase_id: 'text', currency: 'text', cycle: 'int', first_ok: 'int', first_soft: 'int', ok: 'int', open: 'int',
+  connection_id: 'text', purchase_id: 'text', currency: 'text', cycle: 'int', first_ok: 'int', first_soft: 'int', ok: 'int', open: 'int', held: 'int',
 });
 export const REBILL_RATES = table('rebill_rates', ['connection_id', 'currency', 'cycle'], {
-  connection_id: 'text', currency: 'text', cycle: 'int', first_attempts: 'bigint', first_ok: 'bigint', first_soft: 'bigint', saved: 'bigint', lost: 'bigint', open: 'bigint',
+  connection_id: 'text', currency: 'text', cycle: 'int', first_attempts: 'bigint', first_ok: 'bigint', first_soft: 'bigint', saved: 'bigint', lost: 'bigint',
 });
 export const AGG_TOUCHED_PURCHASES = table('agg_touched_purchases', ['connection_id', 'purchase_id'], { connection_id: 'text', purchase_id: 'text' });
 export const AGG_TOUCHED_EVENTS = table('agg_touched_events', [], {
