@@ -8,6 +8,7 @@
  * write refreshed, purchases changing status (into and out of recycle billing) and a purchase re-owned.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays } from '../core/time.js';
 import type { MoneyEvent } from '../ledger/index.js';
 import type { Store } from '../store/store.js';
 import type { PageRow, PURCHASES, TRANSACTIONS } from '../store/tables.js';
@@ -84,9 +85,17 @@ const txnRow = (e: MoneyEvent, response: string | null): PageRow<typeof TRANSACT
   total_cents: e.amount_cents, billing_cycle: e.billing_cycle, merchant_id: e.merchant_id, date_created: e.instant, date_updated: e.instant, currency: e.currency,
 });
 
-const purchaseRow = (id: string, status: string | null, customer: number): PageRow<typeof PURCHASES> => ({
-  purchase_id: id, customer_id: customer, status, billing_cycle: 2, billing_interval_days: 30, next_bill_date: '2025-12-01', price_cents: 2995, date_created: T0, date_updated: T0, currency: 'USD',
-});
+/** A number from a purchase id (its record's details vary with it). */
+const hash = (id: string) => [...id].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, 7);
+
+/** A purchase record: its next bill date around the as-of (some overdue), cycle, price and currency (some none: the base currency) vary; `bump` moves it to its next cycle. */
+const purchaseRow = (id: string, status: string | null, customer: number, bump = 0): PageRow<typeof PURCHASES> => {
+  const h = hash(id);
+  return {
+    purchase_id: id, customer_id: customer, status, billing_cycle: 1 + (h % 4) + bump, billing_interval_days: 30, next_bill_date: addDays('2025-11-10', (h % 60) + 30 * bump), price_cents: 995 + (h % 7) * 500,
+    date_created: T0, date_updated: T0, currency: [null, 'USD', 'EUR', 'USD'][h % 4] ?? null,
+  };
+};
 
 /** The rates of docs/metrics.md ("Rebills ahead") counted from the accounts' events, transactions and purchases. */
 function expectedRates(accounts: Account[], currency: string, only: string | null) {
@@ -145,6 +154,8 @@ describe.each(['duckdb', 'postgres'] as const)('rebills ahead: kept rates equal 
         const kept = await rebillsReport(store, q, { source: 'aggregate' });
         const ledger = await rebillsReport(store, q, { source: 'ledger' });
         expect(kept, `${label}: ${currency} ${only ?? 'all'}`).toEqual(ledger);
+        // Live subscriptions due, some overdue, some recycling: the windows are not empty.
+        if (only === null) expect([kept.windows.at(-1)!.subscriptions, kept.overdue.subscriptions, kept.windows.at(-1)!.lines.filter((l) => l.recycling).length].every((x) => x > 0), `${label}: ${currency}`).toBe(true);
         const want = expectedRates(accounts, currency, only);
         expect(kept.rates.slice(0, -1).map(({ cycle, firstAttempts, firstApproved, softFirst, saved, lost }) => ({ cycle, firstAttempts, firstApproved, softFirst, saved, lost })), `${label}: ${currency} ${only ?? 'all'}`).toEqual(want);
       }
@@ -201,10 +212,13 @@ describe.each(['duckdb', 'postgres'] as const)('rebills ahead: kept rates equal 
     acc.events = acc.events.map((e) => (e.purchase_id === owned ? { ...e, customer_id: 999 } : e));
     await writeEvents(acc, acc.events.filter((e) => e.purchase_id === owned));
     await store.writePage({ connectionId: acc.connectionId, table: 'purchases', rows: [purchaseRow(owned, acc.statuses.get(owned) ?? null, 999)] });
+    // Purchases billed meanwhile: their next bill date, cycle and price move (rebills ahead's live subscriptions).
+    const billed = [...acc.statuses.keys()].filter((_, k) => k % 5 === 1);
+    await store.writePage({ connectionId: acc.connectionId, table: 'purchases', rows: billed.map((id) => purchaseRow(id, acc.statuses.get(id) ?? null, 1, 1)) });
     await expectAllAgree('statuses changed');
     // As kept through all of it, both tables equal a rebuild from the ledger.
     for (const a of accounts) {
-      const read = async () => [await store.readRows('rebill_tries', a.connectionId), await store.readRows('rebill_rates', a.connectionId)];
+      const read = async () => [await store.readRows('rebill_tries', a.connectionId), await store.readRows('rebill_rates', a.connectionId), await store.readRows('rebill_due', a.connectionId)];
       const kept = await read();
       expect(kept[1]!.length).toBeGreaterThan(0);
       await store.rebuildAggregates(a.connectionId);

@@ -166,9 +166,10 @@ async function keptRates(store: ReportReader, currency: string, connections: str
 export type RebillsSource = 'aggregate' | 'ledger';
 
 /**
- * The subscriptions due ahead of the as-of and the revenue they should bring. The observed rates come from
- * the rebill rates kept at write time unless a backfill left them behind (aggregatesBehind), then from
- * the ledger; `source` forces one.
+ * The subscriptions due ahead of the as-of and the revenue they should bring. The observed rates and the
+ * live subscriptions per next bill date come from the tables kept at write time (rebill_rates,
+ * rebill_due) unless a backfill left them behind (aggregatesBehind), then from the ledger and the
+ * purchases; `source` forces one.
  */
 export async function rebillsReport(store: ReportReader, q: RebillsQuery, o: { source?: RebillsSource } = {}): Promise<RebillsReport> {
   const windows = [...(q.windows ?? DEFAULT_REBILL_WINDOWS)];
@@ -236,8 +237,14 @@ export async function rebillsReport(store: ReportReader, q: RebillsQuery, o: { s
      WHERE ${enumSql('pu.status')} IN (${LIVE.map((x) => `'${x}'`).join(', ')}) AND pu.next_bill_date IS NOT NULL AND pu.next_bill_date <= ${pp.add(until)}
        AND COALESCE(pu.currency, c.base_currency) = ${pp.add(q.currency)}${connections === null ? '' : ` AND pu.connection_id IN (${connections.map((x) => pp.add(x)).join(', ')})`}`;
   const s = new Params();
+  // Kept per next bill date (src/store/rebill-rates.ts rebill_due: a purchase without a currency is in its connection's base currency).
   const grouped = await store.query(
-    `SELECT pu.connection_id, SUBSTR(pu.next_bill_date, 1, 10) AS day, COALESCE(pu.billing_cycle, 1) + 1 AS cycle,
+    source === 'aggregate'
+      ? `SELECT d.connection_id, SUBSTR(d.day, 1, 10) AS day, d.cycle, d.recycling, SUM(d.subscriptions) AS cnt, SUM(d.list_cents) AS cents
+         FROM rebill_due d JOIN connections c ON c.connection_id = d.connection_id
+         WHERE d.day <= ${s.add(lastDay)} AND CASE WHEN d.currency = '' THEN c.base_currency ELSE d.currency END = ${s.add(q.currency)}${connections === null ? '' : ` AND d.connection_id IN (${connections.map((x) => s.add(x)).join(', ')})`}
+         GROUP BY 1, 2, 3, 4`
+      : `SELECT pu.connection_id, SUBSTR(pu.next_bill_date, 1, 10) AS day, COALESCE(pu.billing_cycle, 1) + 1 AS cycle,
        CASE WHEN ${enumSql('pu.status')} = 'RECYCLE_BILLING' THEN 1 ELSE 0 END AS recycling, COUNT(*) AS cnt, SUM(COALESCE(pu.price_cents, 0)) AS cents
      ${liveSql(s, lastDay)} GROUP BY 1, 2, 3, 4`,
     s.values,

@@ -15,7 +15,7 @@ import { dedupeByKey, idList, type StoreContext } from './driver.js';
 import { Facts, small } from './facts.js';
 import { keepOrderFirstSales } from './order-first-sales.js';
 import { purchasesOf } from './purchases-dirty.js';
-import { keepRebillHolds } from './rebill-rates.js';
+import { writingPurchases } from './rebill-rates.js';
 import { AGG_AGE_DELTA, ENTITY_TABLES, MIDS, MONEY_EVENTS, ORDER_ITEMS, PURCHASE_TRANSACTIONS, QUARANTINE, SYNC_PAGES, TRANSACTIONS, type PageRow, type Row } from './tables.js';
 import type { LedgerWriter, PageWrite, WriteOptions } from './store.js';
 
@@ -135,8 +135,10 @@ export class SqlLedgerWriter implements LedgerWriter {
         for (const g of groups.values()) {
           const cid = { connection_id: g.connectionId };
           const rows = dedupeByKey(ENTITY_TABLES[g.table], g.rows, cid);
-          if (rows.length > 0) await this.db.upsert(ENTITY_TABLES[g.table], rows, cid);
-          if (g.table === 'purchases' && rows.length > 0) await keepRebillHolds(this.ctx, g.connectionId, rows.map((r) => String(r.purchase_id)));
+          const upsert = async () => (rows.length > 0 ? this.db.upsert(ENTITY_TABLES[g.table], rows, cid) : undefined);
+          // Purchase records move rebills ahead's kept rows with them (rebill-rates.ts).
+          if (g.table === 'purchases') await writingPurchases(this.ctx, g.connectionId, rows.map((r) => String(r.purchase_id)), upsert);
+          else await upsert();
           await this.quarantine(g.connectionId, g.table, rows, g.quarantined);
           if (g.ledger) {
             const events = [...g.ledger.values()].flat();

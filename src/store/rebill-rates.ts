@@ -92,6 +92,7 @@ export function rebuildRebillRatesSql(byConnection: boolean): string[] {
        FROM money_events e LEFT JOIN transactions t ON t.connection_id = e.connection_id AND t.transaction_id = e.transaction_id
        WHERE ${w('e.')} AND e.kind IN ('sale', 'decline') AND e.purchase_id IS NOT NULL AND e.billing_cycle >= 2)`)}`,
     addRatesSql(`rebill_tries t WHERE ${w('t.')}`, 1),
+    ...rebuildRebillDueSql(byConnection),
   ];
 }
 
@@ -131,9 +132,51 @@ export function keepRebillHoldsSql(purchases: string): string[] {
   ];
 }
 
-/** Runs keepRebillHoldsSql for these purchases of connection `connectionId`, in the caller's transaction. */
-export async function keepRebillHolds(ctx: StoreContext, connectionId: string, purchases: readonly string[]): Promise<void> {
-  if (purchases.length === 0) return;
+
+/** The statuses of a subscription that will bill again (rebills.ts LIVE), as the report compares them. */
+const LIVE_STATUS = `REPLACE(UPPER(TRIM(pu.status)), ' ', '_') IN ('ACTIVE', 'TRIAL', 'RECYCLE_BILLING')`;
+const DUE_COLUMNS = 'connection_id, currency, day, cycle, recycling, subscriptions, list_cents';
+
+/**
+ * rebill_due's rows of the live purchases among `purchases` rows (alias pu; `where` a condition on them),
+ * times `sign`: per connection, currency ('' when the purchase has none: the connection's base currency
+ * at query time), next bill date, cycle about to bill and whether in recycle billing, the count and list
+ * price.
+ */
+const dueSql = (where: string, sign: 1 | -1) => `SELECT pu.connection_id, COALESCE(pu.currency, ''), pu.next_bill_date, COALESCE(pu.billing_cycle, 1) + 1,
+       CASE WHEN REPLACE(UPPER(TRIM(pu.status)), ' ', '_') = 'RECYCLE_BILLING' THEN 1 ELSE 0 END, ${sign === 1 ? '' : '-'}COUNT(*), ${sign === 1 ? '' : '-'}SUM(COALESCE(pu.price_cents, 0))
+     FROM purchases pu WHERE ${where} AND ${LIVE_STATUS} AND pu.next_bill_date IS NOT NULL GROUP BY 1, 2, 3, 4, 5`;
+
+/** Adds the dueSql rows of purchases matching `where` to rebill_due, times `sign`. */
+const addDueSql = (where: string, sign: 1 | -1) => `INSERT INTO rebill_due (${DUE_COLUMNS}) ${dueSql(where, sign)}
+     ON CONFLICT (connection_id, currency, day, cycle, recycling) DO UPDATE SET subscriptions = rebill_due.subscriptions + EXCLUDED.subscriptions, list_cents = rebill_due.list_cents + EXCLUDED.list_cents`;
+
+/**
+ * Before a write of purchase records (connection $1; `purchases` a subquery of their ids): their rows as
+ * stored leave rebill_due.
+ */
+export const leaveRebillDueSql = (purchases: string) => [addDueSql(`pu.connection_id = $1 AND pu.purchase_id IN (${purchases})`, -1)];
+
+/** After the write: their rows as written come back, and cells left empty go. */
+export const enterRebillDueSql = (purchases: string) => [
+  addDueSql(`pu.connection_id = $1 AND pu.purchase_id IN (${purchases})`, 1),
+  'DELETE FROM rebill_due WHERE connection_id = $1 AND subscriptions = 0',
+];
+
+/** Statements that rebuild rebill_due from purchases: of every connection, or (byConnection) of connection $1. */
+export function rebuildRebillDueSql(byConnection: boolean): string[] {
+  return [`DELETE FROM rebill_due WHERE ${byConnection ? 'connection_id = $1' : 'TRUE'}`, `INSERT INTO rebill_due (${DUE_COLUMNS}) ${dueSql(byConnection ? 'pu.connection_id = $1' : 'TRUE', 1)}`];
+}
+
+/**
+ * Wraps a write of these purchase records of connection `connectionId` (`write`: the upsert), in the
+ * caller's transaction: rebill_due follows their live status, next bill date, cycle and price, and their
+ * open cycles their status (keepRebillHoldsSql).
+ */
+export async function writingPurchases(ctx: StoreContext, connectionId: string, purchases: readonly string[], write: () => Promise<void>): Promise<void> {
+  if (purchases.length === 0) return write();
   const set = await ctx.db.textSet('key', [...new Set(purchases)]);
-  for (const sql of keepRebillHoldsSql(set)) await ctx.db.exec(sql, [connectionId]);
+  for (const sql of leaveRebillDueSql(set)) await ctx.db.exec(sql, [connectionId]);
+  await write();
+  for (const sql of [...enterRebillDueSql(set), ...keepRebillHoldsSql(set)]) await ctx.db.exec(sql, [connectionId]);
 }

@@ -417,6 +417,9 @@ export const REBILL_TRIES = table('rebill_tries', ['connection_id', 'purchase_id
 export const REBILL_RATES = table('rebill_rates', ['connection_id', 'currency', 'cycle'], {
   connection_id: 'text', currency: 'text', cycle: 'int', first_attempts: 'bigint', first_ok: 'bigint', first_soft: 'bigint', saved: 'bigint', lost: 'bigint',
 });
+export const REBILL_DUE = table('rebill_due', ['connection_id', 'currency', 'day', 'cycle', 'recycling'], {
+  connection_id: 'text', currency: 'text', day: 'date', cycle: 'int', recycling: 'int', subscriptions: 'bigint', list_cents: 'bigint',
+});
 export const AGG_TOUCHED_PURCHASES = table('agg_touched_purchases', ['connection_id', 'purchase_id'], { connection_id: 'text', purchase_id: 'text' });
 export const AGG_TOUCHED_EVENTS = table('agg_touched_events', [], {
   connection_id: 'text', purchase_id: 'text', event_id: 'text', kind: 'text', instant: 'instant', amount_cents: 'bigint', customer_id: 'bigint', billing_cycle: 'int',
@@ -552,6 +555,7 @@ export const READABLE_TABLES = {
   subscription_starts: SUBSCRIPTION_STARTS,
   rebill_tries: REBILL_TRIES,
   rebill_rates: REBILL_RATES,
+  rebill_due: REBILL_DUE,
 } as const;
 
 export type ReadableTable = keyof typeof READABLE_TABLES;

@@ -344,7 +344,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     async function expectAggregatesCurrent(label: string): Promise<void> {
       const read = async () => {
         const out: Record<string, Row[]> = {};
-        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'chargeback_sales', 'breakdown_days', 'subscription_starts', 'subscription_cycles', 'subscription_attempts', 'rebill_tries', 'rebill_rates'] as const) {
+        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'chargeback_sales', 'breakdown_days', 'subscription_starts', 'subscription_cycles', 'subscription_attempts', 'rebill_tries', 'rebill_rates', 'rebill_due'] as const) {
           out[t] = (await store.readRows(t, connectionId)).filter((r) =>
             Object.entries(r).some(([k, v]) => !['connection_id', 'slot', 'age_days', 'last_first_sale_at'].includes(k) && Number(v) !== 0),
           );

@@ -1,7 +1,7 @@
 /**
  * Migration 24 (frozen: never edit an applied migration; add a new one): rebill_tries and rebill_rates,
- * rebills ahead's observed rates per purchase, currency and rebill cycle and their sums per cycle, kept at
- * write time (src/store/rebill-rates.ts; docs/store.md, "Rebill rates"). Made and filled from the ledger
+ * rebills ahead's observed rates per purchase, currency and rebill cycle and their sums per cycle, and
+ * rebill_due, its live subscriptions per next bill date, cycle and recycling, kept at write time (src/store/rebill-rates.ts; docs/store.md, "Rebill rates"). Made and filled from the ledger
  * (the statements of its rebuild at the time of writing), so a store upgraded with current
  * pre-aggregates keeps them; a connection a backfill left behind is rebuilt whole at its next refresh
  * anyway. rebill_tries has no key on DuckDB (written whole per purchase, never upserted: see migration 15).
@@ -32,14 +32,22 @@ const fillTries = `INSERT INTO rebill_tries (connection_id, purchase_id, currenc
             WHERE e.kind IN ('sale', 'decline') AND e.purchase_id IS NOT NULL AND e.billing_cycle >= 2 AND e.currency IS NOT NULL) x
       GROUP BY connection_id, purchase_id, currency, cycle) y) z
   LEFT JOIN purchases pu ON pu.connection_id = z.connection_id AND pu.purchase_id = z.purchase_id`;
+const due = `CREATE TABLE rebill_due (connection_id TEXT, currency TEXT, day TEXT, cycle INTEGER, recycling INTEGER, subscriptions BIGINT, list_cents BIGINT,
+  PRIMARY KEY (connection_id, currency, day, cycle, recycling))`;
+const fillDue = `INSERT INTO rebill_due (connection_id, currency, day, cycle, recycling, subscriptions, list_cents)
+  SELECT pu.connection_id, COALESCE(pu.currency, ''), pu.next_bill_date, COALESCE(pu.billing_cycle, 1) + 1,
+    CASE WHEN REPLACE(UPPER(TRIM(pu.status)), ' ', '_') = 'RECYCLE_BILLING' THEN 1 ELSE 0 END, COUNT(*), SUM(COALESCE(pu.price_cents, 0))
+  FROM purchases pu WHERE REPLACE(UPPER(TRIM(pu.status)), ' ', '_') IN ('ACTIVE', 'TRIAL', 'RECYCLE_BILLING') AND pu.next_bill_date IS NOT NULL GROUP BY 1, 2, 3, 4, 5`;
 const fillRates = `INSERT INTO rebill_rates (connection_id, currency, cycle, first_attempts, first_ok, first_soft, saved, lost)
   SELECT connection_id, currency, cycle, COUNT(*), SUM(first_ok), SUM(first_soft), SUM(CASE WHEN first_soft = 1 AND ok = 1 THEN 1 ELSE 0 END),
     SUM(CASE WHEN first_soft = 1 AND ok = 0 AND held = 0 THEN 1 ELSE 0 END)
   FROM rebill_tries GROUP BY connection_id, currency, cycle`;
 
+const drop = ['DROP TABLE IF EXISTS rebill_tries', 'DROP TABLE IF EXISTS rebill_rates', 'DROP TABLE IF EXISTS rebill_due'];
+
 export default {
   version: 24,
   name: 'rebill rates kept at write time',
-  duckdb: ['DROP TABLE IF EXISTS rebill_tries', 'DROP TABLE IF EXISTS rebill_rates', tries(''), rates, fillTries, fillRates],
-  postgres: ['DROP TABLE IF EXISTS rebill_tries', 'DROP TABLE IF EXISTS rebill_rates', tries(', PRIMARY KEY (connection_id, purchase_id, currency, cycle)'), rates, fillTries, fillRates],
+  duckdb: [...drop, tries(''), rates, due, fillTries, fillRates, fillDue],
+  postgres: [...drop, tries(', PRIMARY KEY (connection_id, purchase_id, currency, cycle)'), rates, due, fillTries, fillRates, fillDue],
 } satisfies Migration;
