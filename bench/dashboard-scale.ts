@@ -39,6 +39,7 @@ import { defaultWebRoot, startServer } from '../src/server/index.js';
 import { openDuckDbStore } from '../src/store/engines/duckdb/duckdb-store.js';
 import { openPostgresStore } from '../src/store/engines/postgres/postgres-store.js';
 import { generateKey } from '../src/store/secrets.js';
+import { rebuildRebillRatesSql } from '../src/store/rebill-rates.js';
 import type { Store } from '../src/store/store.js';
 import { launchChromium } from '../test/chromium.js';
 import { lookupCustomer } from '../src/report/customer.js';
@@ -148,6 +149,8 @@ async function benchEngine(engine: Engine, webRoot: string): Promise<void> {
         const t = performance.now();
         const [c] = await store.query('SELECT COUNT(*) AS n FROM customer_facts');
         for (const sql of [subscriptionsSql(engine, Number(c?.n), kept.connectionId), ...customerRecordsSql(engine, kept.connectionId)]) await store.query(sql);
+        // What rebills ahead keeps from the purchases (src/store/rebill-rates.ts), as a sync's writes of them would have.
+        for (const sql of rebuildRebillRatesSql(false)) await store.query(sql);
         if (engine === 'postgres') await store.query('ANALYZE');
         console.log(`[${engine}] kept store without purchases: a purchase per customer, the customers' and orders' records added in ${fmt(performance.now() - t)}`);
       }

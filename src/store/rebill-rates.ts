@@ -1,7 +1,8 @@
 /**
- * The rebill rates kept at write time (docs/store.md, "Rebill rates"): what rebills ahead
+ * Rebills ahead's tables kept at write time (docs/store.md, "Rebills ahead's tables"): what rebills ahead
  * (src/analytics/rebills.ts; docs/metrics.md, "Rebills ahead") needs of the ledger's rebill attempts,
- * in the report's own definition, instead of numbering every attempt of the ledger at every report:
+ * in the report's own definition, instead of numbering every attempt of the ledger at every report, and
+ * of the live purchases (rebill_due, below) instead of scanning them all:
  * - rebill_tries: per purchase, currency and rebill cycle (2 and later) with an attempt (an approved sale
  *   or a decline), in the ledger's order of that purchase's attempts in that currency at that cycle (by
  *   instant, then event id): whether the first attempt was approved (first_ok) or a soft decline

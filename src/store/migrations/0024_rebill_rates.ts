@@ -1,10 +1,12 @@
 /**
- * Migration 24 (frozen: never edit an applied migration; add a new one): rebill_tries and rebill_rates,
- * rebills ahead's observed rates per purchase, currency and rebill cycle and their sums per cycle, and
- * rebill_due, its live subscriptions per next bill date, cycle and recycling, kept at write time (src/store/rebill-rates.ts; docs/store.md, "Rebill rates"). Made and filled from the ledger
- * (the statements of its rebuild at the time of writing), so a store upgraded with current
- * pre-aggregates keeps them; a connection a backfill left behind is rebuilt whole at its next refresh
- * anyway. rebill_tries has no key on DuckDB (written whole per purchase, never upserted: see migration 15).
+ * Migration 24 (frozen: never edit an applied migration; add a new one): rebills ahead's tables kept at
+ * write time (src/store/rebill-rates.ts; docs/store.md, "Rebills ahead's tables"): rebill_tries and
+ * rebill_rates, the observed rates per purchase, currency and rebill cycle and their sums per cycle, and
+ * rebill_due, the live subscriptions per next bill date, cycle and recycling. Made and filled from the
+ * ledger and the purchases (the statements of their rebuild at the time of writing), so a store upgraded
+ * with current pre-aggregates keeps them; a connection a backfill left behind is rebuilt whole at its
+ * next refresh anyway. rebill_tries has no key on DuckDB (written whole per purchase, never upserted: see
+ * migration 15).
  */
 import type { Migration } from './migration.js';
 
