@@ -8,6 +8,7 @@
  * write refreshed, purchases changing status (into and out of recycle billing) and a purchase re-owned.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../core/prng.js';
 import { addDays } from '../core/time.js';
 import type { MoneyEvent } from '../ledger/index.js';
 import type { Store } from '../store/store.js';
@@ -20,18 +21,6 @@ const HOUR = 3_600_000;
 const STATUSES = ['ACTIVE', 'RECYCLE_BILLING', 'CANCELLED', 'recycle billing', 'TRIAL', null] as const;
 const RESPONSES = ['SOFT_DECLINE', 'HARD_DECLINE', ' soft decline', 'SOFT_DECLINE', null] as const;
 
-/** A deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Account {
   connectionId: string;
   events: MoneyEvent[];
@@ -43,7 +32,7 @@ interface Account {
 
 /** The attempts of `purchases` purchases: cycles 1..6 (later ones rarer), 1 to 4 attempts each, some tied. */
 function generate(seed: number, purchases: number, firstTxn: number): Pick<Account, 'events' | 'responses' | 'statuses'> {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const events: MoneyEvent[] = [];
   const responses = new Map<number, string | null>();
   const statuses = new Map<string, string | null>();
