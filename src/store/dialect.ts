@@ -63,6 +63,13 @@ export interface SqlDialect {
    * for that transaction only; DuckDB needs nothing.
    */
   rebuildSettingsSql(): string[];
+  /**
+   * Statements that refresh the planner's statistics of `table` inside the current transaction, after a
+   * rebuild statement refilled it and before later statements read it (withFreshStatistics): PostgreSQL
+   * otherwise plans those reads on the statistics of the table as it was (docs/store.md, "What a whole
+   * rebuild costs"); DuckDB needs nothing.
+   */
+  analyzeSql(table: string): string[];
 }
 
 /** The SQL types both engines share; each dialect names its own instant and JSON types. */

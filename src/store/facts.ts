@@ -7,7 +7,7 @@
  */
 import { EVENT_MEASURES, FIRST_TOUCH, kindSql, MEASURES, measureSql, moneySql } from '../ledger/index.js';
 import { applyCustomerBreakdowns, CUSTOMER_RETURNING, recomputeBreakdownDaysOf } from './breakdown-days.js';
-import { applyAgeDeltasSql, applySlotDeltas, type FirstSale, COHORT_SLOTS_WHOLE, rebuildAggregatesSql, recomputeAllCohortSlotsSql, recomputeCohortSlotsSql, slotOf, SlotDeltas, stageCustomerAgesSql } from './aggregates.js';
+import { applyAgeDeltasSql, applySlotDeltas, type FirstSale, COHORT_SLOTS_WHOLE, rebuildAggregatesSql, withFreshStatistics, recomputeAllCohortSlotsSql, recomputeCohortSlotsSql, slotOf, SlotDeltas, stageCustomerAgesSql } from './aggregates.js';
 import { applyMonthDeltasSql, stageCustomerMonthsSql } from './cohort-months.js';
 import { resolveAttribution } from './attribution.js';
 import { CostEvents } from './costs.js';
@@ -105,7 +105,9 @@ export class Facts {
       for (const sql of this.db.sql.rebuildSettingsSql()) await this.db.exec(sql);
       await this.db.exec('DELETE FROM customer_facts WHERE connection_id = $1', [connectionId]);
       await this.insert(connectionId, 'TRUE');
-      for (const sql of rebuildAggregatesSql(this.db.sql, true)) await this.db.exec(sql, [connectionId]);
+      // The aggregates read the facts just refilled: the planner's statistics of them first (withFreshStatistics).
+      for (const sql of this.db.sql.analyzeSql('customer_facts')) await this.db.exec(sql);
+      for (const s of withFreshStatistics(this.db.sql, rebuildAggregatesSql(this.db.sql, true))) await this.db.exec(s.sql, s.analyze ? [] : [connectionId]);
       await this.costs.rebuild(connectionId);
       await this.db.exec('DELETE FROM rebuild_pending WHERE connection_id = $1', [connectionId]);
       if (dirty > 0) await this.db.exec('DELETE FROM facts_dirty WHERE connection_id = $1', [connectionId]);

@@ -4,7 +4,7 @@
  * rebuilt at the end of a backfill), and their page markers written, in ONE transaction.
  */
 import { bookedEvents, voidLookups, withDisputeHistory, VOID_TYPE, AUTHORIZE_TYPE, type DisputeEvent, type MoneyEvent } from '../ledger/index.js';
-import { AgeDeltas, applyAgeDeltasSql, applySlotDeltas, rebuildAggregatesSql, SlotDeltas, type EventFacts, type FirstSale } from './aggregates.js';
+import { AgeDeltas, applyAgeDeltasSql, applySlotDeltas, rebuildAggregatesSql, SlotDeltas, withFreshStatistics, type EventFacts, type FirstSale } from './aggregates.js';
 import { applyMonthEvents } from './cohort-months.js';
 import { applyAttemptDays, ATTEMPT_RETURNING, attemptFactsOf, type AttemptFacts } from './attempt-days.js';
 import { applyMidMonths } from './mid-months.js';
@@ -408,7 +408,7 @@ export class SqlLedgerWriter implements LedgerWriter {
       this.db.transaction(async () => {
         // A pending rebuild stays pending: it is of the facts too, which this does not touch.
         for (const sql of this.db.sql.rebuildSettingsSql()) await this.db.exec(sql);
-        for (const sql of rebuildAggregatesSql(this.db.sql, connectionId !== undefined)) await this.db.exec(sql, connectionId !== undefined ? [connectionId] : []);
+        for (const s of withFreshStatistics(this.db.sql, rebuildAggregatesSql(this.db.sql, connectionId !== undefined))) await this.db.exec(s.sql, connectionId !== undefined && !s.analyze ? [connectionId] : []);
       }),
     );
   }

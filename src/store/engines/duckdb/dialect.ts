@@ -56,4 +56,5 @@ export const duckdbDialect: SqlDialect = {
   ledgerSpansSql: () => `SELECT c.connection_id, c.timezone, epoch_ms(m.lo) AS lo, epoch_ms(m.hi) AS hi FROM connections c
      LEFT JOIN (SELECT connection_id, MIN(instant) AS lo, MAX(instant) AS hi FROM money_events GROUP BY connection_id) m ON m.connection_id = c.connection_id`,
   rebuildSettingsSql: () => [],
+  analyzeSql: () => [],
 };

@@ -40,4 +40,6 @@ export const postgresDialect: SqlDialect = {
   // The server's default work_mem (4 MB) sent a whole rebuild's sorts and hashes to temporary files
   // (docs/store.md, "What a whole rebuild costs"); SET LOCAL ends with the transaction.
   rebuildSettingsSql: () => [`SET LOCAL work_mem = '${REBUILD_WORK_MEM}'`],
+  // ANALYZE runs inside a transaction block and sees the transaction's own rows.
+  analyzeSql: (table) => [`ANALYZE ${table}`],
 };
