@@ -226,7 +226,7 @@ export function rebuildAggregatesSql(d: SqlDialect, byConnection: boolean): stri
  * table a later statement reads. A whole rebuild deletes and refills its tables in one transaction, so
  * PostgreSQL planned the later reads on the statistics of the tables as they were before: at 10,000,000
  * transactions the subscription cycles' statement joined the refilled subscription_starts (estimated at 1
- * row, 1,000,000 in fact) by a nested loop over 980,000 grouped cycles, and ran for over an hour.
+ * row, 2,000,000 in fact) by a nested loop over 980,000 grouped cycles (at the default work_mem), and ran for over an hour.
  * `analyze` marks the added statements (they take no parameters).
  */
 export function withFreshStatistics(d: SqlDialect, statements: string[]): { sql: string; analyze: boolean }[] {
