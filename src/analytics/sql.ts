@@ -28,14 +28,8 @@ export function plusDaysSql(expr: string, days: number): string {
   return `(${expr} + INTERVAL '${days} days')`;
 }
 
-/**
- * A CRM enum (a transaction's response type, a purchase's status) as one spelling: SOFT_DECLINE,
- * RECYCLE_BILLING. The CRM also serves display casings ("Soft Decline", "Recycle Billing"; docs/sync.md),
- * stored as served.
- */
-export function enumSql(column: string): string {
-  return `REPLACE(UPPER(TRIM(${column})), ' ', '_')`;
-}
+/** A CRM enum as one spelling (store/dialect.ts enumSql: the store's kept tables compare them the same way). */
+export { enumSql } from '../store/dialect.js';
 
 /**
  * AND-joined conditions for filters on columns chosen by `column`; '' when there are none. A plain value

@@ -91,6 +91,18 @@ export function columnTypeOf(type: ColumnType, own: { instant: string; json: str
   }
 }
 
+/**
+ * A CRM enum (a transaction's response type, a purchase's status) as one spelling: SOFT_DECLINE,
+ * RECYCLE_BILLING. The CRM also serves display casings ("Soft Decline", "Recycle Billing"; docs/sync.md),
+ * stored as served. The reports (analytics/sql.ts) and the tables kept for them compare with this one.
+ */
+export function enumSql(column: string): string {
+  return `REPLACE(UPPER(TRIM(${column})), ' ', '_')`;
+}
+
+/** Whether the transaction row `t` was declined as recyclable (a SOFT_DECLINE, in any of the CRM's spellings). */
+export const softDeclineSql = (t: string): string => `${enumSql(`${t}.response_type`)} = 'SOFT_DECLINE'`;
+
 /** An instant as the naive UTC timestamp text both engines parse ("2025-01-01 05:00:00.000"). */
 export function instantText(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');

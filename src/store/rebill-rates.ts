@@ -20,10 +20,8 @@
  * creates and fills them.
  */
 
+import { enumSql, softDeclineSql as SOFT } from './dialect.js';
 import type { StoreContext } from './driver.js';
-
-/** A decline's response type, as the report compares it (analytics/sql.ts enumSql). */
-const SOFT = (t: string) => `REPLACE(UPPER(TRIM(${t}.response_type)), ' ', '_') = 'SOFT_DECLINE'`;
 
 const TRY_COLUMNS = 'connection_id, purchase_id, currency, cycle, first_ok, first_soft, ok, open, held';
 const RATE_COLUMNS = 'connection_id, currency, cycle, first_attempts, first_ok, first_soft, saved, lost';
@@ -33,7 +31,7 @@ const COUNTS = ['first_attempts', 'first_ok', 'first_soft', 'saved', 'lost'] as 
  * Whether purchase row `pu` (LEFT JOINed: NULL when the store has none) leaves an open cycle undecided:
  * in recycle billing, or no status known (the ledger statement's NULL comparison in rebills.ts).
  */
-const UNDECIDED = (pu: string) => `(${pu}.status IS NULL OR REPLACE(UPPER(TRIM(${pu}.status)), ' ', '_') = 'RECYCLE_BILLING')`;
+const UNDECIDED = (pu: string) => `(${pu}.status IS NULL OR ${enumSql(`${pu}.status`)} = 'RECYCLE_BILLING')`;
 
 /** rebill_rates' counts summed over rebill_tries rows (alias t), times `sign`. */
 const rateSums = (sign: 1 | -1) => {
@@ -135,7 +133,7 @@ export function keepRebillHoldsSql(purchases: string): string[] {
 
 
 /** The statuses of a subscription that will bill again (rebills.ts LIVE), as the report compares them. */
-const LIVE_STATUS = `REPLACE(UPPER(TRIM(pu.status)), ' ', '_') IN ('ACTIVE', 'TRIAL', 'RECYCLE_BILLING')`;
+const LIVE_STATUS = `${enumSql('pu.status')} IN ('ACTIVE', 'TRIAL', 'RECYCLE_BILLING')`;
 const DUE_COLUMNS = 'connection_id, currency, day, cycle, recycling, subscriptions, list_cents';
 
 /**
@@ -145,7 +143,7 @@ const DUE_COLUMNS = 'connection_id, currency, day, cycle, recycling, subscriptio
  * price.
  */
 const dueSql = (where: string, sign: 1 | -1) => `SELECT pu.connection_id, COALESCE(pu.currency, ''), pu.next_bill_date, COALESCE(pu.billing_cycle, 1) + 1,
-       CASE WHEN REPLACE(UPPER(TRIM(pu.status)), ' ', '_') = 'RECYCLE_BILLING' THEN 1 ELSE 0 END, ${sign === 1 ? '' : '-'}COUNT(*), ${sign === 1 ? '' : '-'}SUM(COALESCE(pu.price_cents, 0))
+       CASE WHEN ${enumSql('pu.status')} = 'RECYCLE_BILLING' THEN 1 ELSE 0 END, ${sign === 1 ? '' : '-'}COUNT(*), ${sign === 1 ? '' : '-'}SUM(COALESCE(pu.price_cents, 0))
      FROM purchases pu WHERE ${where} AND ${LIVE_STATUS} AND pu.next_bill_date IS NOT NULL GROUP BY 1, 2, 3, 4, 5`;
 
 /** Adds the dueSql rows of purchases matching `where` to rebill_due, times `sign`. */

@@ -22,11 +22,10 @@
  * deferred, at the refresh that recomputes the facts (staged in agg_touched_purchases); everything is
  * rebuilt by rebuildAggregates() and the end-of-backfill rebuild (aggregates.ts rebuildAggregatesSql).
  */
+import { softDeclineSql as SOFT } from './dialect.js';
 import type { StoreContext } from './driver.js';
 import { refreshRebillRatesSql } from './rebill-rates.js';
 
-/** Whether transaction `t` was declined as recyclable (a SOFT_DECLINE). */
-const SOFT = (t: string) => `REPLACE(UPPER(TRIM(${t}.response_type)), ' ', '_') = 'SOFT_DECLINE'`;
 /** The response class of an attempt (e: money_events, t: its transaction). */
 const OUTCOME = `CASE WHEN e.kind = 'sale' THEN 'ok' WHEN ${SOFT('t')} THEN 'soft' ELSE 'hard' END`;
 
