@@ -369,6 +369,7 @@ const productKeySql = (expr: string) => `COALESCE(CAST(${expr} AS TEXT), 'null')
  */
 function keptKindsSql(
   day: DaySql, add: Params['add'], w: KeptWhere, keys: (alias: string) => string, book: GapBookTable, cohort: ((alias: string) => string) | null, withProduct: boolean,
+  kdSql?: (ci: string) => string,
 ): { head: string; kinds: Part } {
   const conns = book.connections.map((c, i) => `(${i}, ${add(c.connectionId)}, ${add(c.today)}, ${add(c.today)})`);
   // A cohort's book is its own (readKept): its rows' connection index is offset by the cohort's number.
@@ -380,7 +381,7 @@ function keptKindsSql(
   const head = `WITH cx0 (ci, connection_id, today, today_text) AS (VALUES ${[first, ...conns].join(', ')}),
      cx AS (SELECT ci, connection_id, CAST(today AS DATE) AS today, today_text FROM cx0 WHERE ci >= 0),
      book (ci, pkey, cycle, cum) AS (VALUES ${['(CAST(-1 AS INTEGER), CAST(NULL AS TEXT), CAST(0 AS INTEGER), CAST(0 AS INTEGER))', ...rows].join(', ')}),
-     kd AS (SELECT ${keys('s')}, s.connection_id, CAST(s.product_id AS TEXT) AS product_id, s.last_ok, s.last_try, ${ci} AS ci, COALESCE(pr.pkey, '*') AS bk,
+     kd AS (${kdSql ? kdSql(ci) : `SELECT ${keys('s')}, s.connection_id, CAST(s.product_id AS TEXT) AS product_id, s.last_ok, s.last_try, ${ci} AS ci, COALESCE(pr.pkey, '*') AS bk,
          ${day('s.last_ok_at', 's.connection_id')} AS ok_day, cx.today,
          CASE WHEN UPPER(pu.status) = 'CANCELLED' THEN 1 ELSE 0 END AS cancelled,
          CASE WHEN UPPER(pu.status) IN (${ENDED_SQL}) OR pu.next_bill_date IS NULL THEN NULL WHEN SUBSTR(pu.next_bill_date, 1, 10) >= cx.today_text THEN 0 ELSE 1 END AS nb_passed,
@@ -390,7 +391,7 @@ function keptKindsSql(
        LEFT JOIN purchases pu ON pu.connection_id = s.connection_id AND pu.purchase_id = s.purchase_id
        LEFT JOIN (SELECT DISTINCT ci, pkey FROM book WHERE pkey <> '*') pr ON pr.ci = ${ci} AND pr.pkey = ${productKeySql('s.product_id')}
        WHERE ${w.subs('s')}
-       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15`}),
      kt AS (SELECT kd.grp_conn, kd.grp, kd.sub_conn, kd.sub_grp, kd.connection_id, kd.product_id, kd.last_ok, kd.last_try, kd.cancelled, kd.coh, kd.cnt,
          COALESCE(MIN(CASE WHEN b.cycle > kd.last_ok AND b.cycle > kd.last_try
            AND (CASE WHEN b.cycle = kd.last_ok + 1 AND kd.nb_passed IS NOT NULL THEN kd.nb_passed = 0 ELSE kd.ok_day + CAST(b.cum - b0.cum AS INTEGER) >= kd.today END)
@@ -627,6 +628,65 @@ function byPart(rows: Record<string, unknown>[]): (name: string) => Record<strin
   return (name) => parts.get(name) ?? [];
 }
 
+/** Days since 1970-01-01 of a calendar date ("YYYY-MM-DD"). */
+const epochDay = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / 86_400_000);
+
+/**
+ * The report's rows from retention's counts kept at write time (store/retention-days.ts) for the
+ * subscriptions started from `from` to `to` (calendar days of `zone`) in `currency`, with no breakdown and
+ * no filter but the cycle: the same parts as readKept's, summed from a few rows per day instead of every
+ * subscription. Null when the counts cannot answer: a connection's zone is not the report's (the counts'
+ * days are its account days), or a count was made in another zone than its connection's (its timezone
+ * changed since; its days are another calendar's): the caller reads the subscription tables.
+ */
+async function readRetentionDays(store: ReportReader, asOf: number, zone: string, from: string, to: string, currency: string): Promise<((name: string) => Record<string, unknown>[]) | null> {
+  const conns = await store.query('SELECT connection_id, timezone FROM connections ORDER BY connection_id');
+  if (conns.some((c) => String(c.timezone) !== zone)) return null;
+  const ids = conns.map((c) => String(c.connection_id));
+  const range = (p: Params) => `r.day >= ${p.add(epochDay(from))} AND r.day <= ${p.add(epochDay(to))}`;
+  // The gap book's rows (every currency), the highest attempted cycle, and the range's counts made in another zone.
+  const fp = new Params();
+  const first = byPart(await store.query(
+    `SELECT 'gaps' AS part, r.connection_id, CAST(r.product_id AS TEXT) AS product_id, r.cycle, r.days, SUM(r.cnt) AS cnt FROM retention_days r
+       WHERE r.part = 'gap' AND ${range(fp)} GROUP BY r.connection_id, r.product_id, r.cycle, r.days
+     UNION ALL SELECT 'top', NULL, NULL, NULL, NULL, MAX(r.last_try) FROM retention_days r WHERE r.part = 'kind' AND r.currency = ${fp.add(currency)} AND ${range(fp)}
+     UNION ALL SELECT 'stale', NULL, NULL, NULL, NULL, COUNT(*) FROM retention_days r JOIN connections c ON c.connection_id = r.connection_id WHERE r.zone <> c.timezone`,
+    fp.values,
+  ));
+  if (n(first('stale')[0]?.cnt) > 0) return null;
+  const gapRows = first('gaps');
+  const gap = gapBook(gapRows);
+  const today = localDate(asOf, zone);
+  const book = gapBookTable(ids, gapRows, gap, () => today, Math.max(1, n(first('top')[0]?.cnt)));
+  const kp = new Params();
+  const keys = keptKeys(null, null);
+  const where = (p: Params) => `r.currency = ${p.add(currency)} AND ${range(p)}`;
+  const noDays: DaySql = () => {
+    throw new Error('retention days need no zone conversion');
+  };
+  const none: KeptWhere = { started: () => 'FALSE', subs: () => 'FALSE' };
+  const k = keptKindsSql(noDays, kp.add, none, keys, book, null, false, (ci) => `SELECT ${keys('r')}, r.connection_id, CAST(r.product_id AS TEXT) AS product_id, r.last_ok, r.last_try, ${ci} AS ci,
+         COALESCE(pr.pkey, '*') AS bk, r.ok_day, CAST(cx.today - DATE '1970-01-01' AS INTEGER) AS today, r.cancelled,
+         CASE WHEN r.next_bill IS NULL THEN NULL WHEN r.next_bill >= cx.today_text THEN 0 ELSE 1 END AS nb_passed, 0 AS coh, SUM(r.cnt) AS cnt
+       FROM retention_days r
+       JOIN cx ON cx.connection_id = r.connection_id
+       LEFT JOIN (SELECT DISTINCT ci, pkey FROM book WHERE pkey <> '*') pr ON pr.ci = ${ci} AND pr.pkey = ${productKeySql('r.product_id')}
+       WHERE r.part = 'kind' AND ${where(kp)}
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15`);
+  const sql = unionOfParts(k.head, [
+    k.kinds,
+    ['cycles', ['cycle', 'saved_by', 'soft', 'recycling', 'lost', 'saved_soft', 'cnt'], `SELECT ${keys('r')}, r.cycle, r.saved_by, SUM(r.soft) AS soft, SUM(r.recycling) AS recycling,
+         SUM(r.lost) AS lost, SUM(r.saved_soft) AS saved_soft, SUM(r.cnt) AS cnt
+       FROM retention_days r WHERE r.part = 'cycle' AND ${where(kp)} GROUP BY 1, 2, 3, 4, 5, 6`],
+    ['money', ['cycle', 'refunds', 'refund_cents', 'chargebacks', 'cb_cents'], `SELECT ${keys('r')}, r.cycle, SUM(r.refunds) AS refunds, SUM(r.refund_cents) AS refund_cents,
+         SUM(r.chargebacks) AS chargebacks, SUM(r.cb_cents) AS cb_cents
+       FROM retention_days r WHERE r.part = 'money' AND ${where(kp)} GROUP BY 1, 2, 3, 4, 5`],
+    ['retries', ['retry', 'outcome', 'days', 'cnt'], `SELECT ${keys('r')}, r.retry, r.outcome, r.days, SUM(r.cnt) AS cnt
+       FROM retention_days r WHERE r.part = 'retry' AND ${where(kp)} GROUP BY 1, 2, 3, 4, 5, 6, 7`],
+  ]);
+  return byPart(await store.query(sql, kp.values));
+}
+
 /**
  * How the ledger's statements (over the CTEs of this file) run: on PostgreSQL without nested-loop joins
  * (QueryOptions). They join materialized CTEs, which carry no statistics, so PostgreSQL guesses the rows of
@@ -641,7 +701,7 @@ const LEDGER_PLAN = { noNestedLoops: true } as const;
  * Retention of the subscriptions started in [from, to] in the report's currency (their initial sale's),
  * judged at the as-of. A billing-cycle filter limits the cycles listed.
  */
-export async function retentionReport(store: ReportReader, q: RetentionQuery, o: { source?: RetentionSource } = {}): Promise<RetentionReport> {
+export async function retentionReport(store: ReportReader, q: RetentionQuery, o: { source?: RetentionSource; days?: boolean } = {}): Promise<RetentionReport> {
   if (q.groupBy === 'cycle' || q.subgroupBy === 'cycle') throw new RangeError('retention is already broken down by billing cycle; group it by another field');
   if (q.subgroupBy && !q.groupBy) throw new RangeError('a subgroup breakdown needs a group breakdown (e.g. affiliate, then subaffiliate)');
   if (q.subgroupBy && q.subgroupBy === q.groupBy) throw new RangeError(`retention is already grouped by ${q.groupBy}; choose another field to break its groups down by`);
@@ -706,13 +766,16 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery, o:
       JOIN per pe ON pe.connection_id = a.connection_id AND pe.purchase_id = a.purchase_id
       LEFT JOIN sv ON sv.connection_id = a.connection_id AND sv.purchase_id = a.purchase_id AND sv.cycle = a.cycle
       LEFT JOIN purchases pu ON pu.connection_id = a.connection_id AND pu.purchase_id = a.purchase_id`;
-  const clocks = await accountClocks(store, asOf, zone);
   const source = await sourceOf(store, o.source);
+  // Without a breakdown or a filter but the cycle, retention's counts kept per day answer (unless `days`
+  // is false, or they cannot: readRetentionDays), with no statement over the subscriptions themselves.
+  const days = source === 'aggregate' && o.days !== false && !groupBy && others.length === 0 ? await readRetentionDays(store, asOf, zone, q.from, q.to, q.currency) : null;
+  const clocks = days ? null : await accountClocks(store, asOf, zone);
   // The kept tables' statement has its own parameters (the ledger's are not in it).
   const kept = source === 'aggregate' ? keptScope(store, r.startMs, r.endMs, q.currency, others) : null;
   // The ledger's: one statement of five parts (column `part`), so the subscriptions and their attempts
   // (the CTEs) are computed once for all of them; each part fills its own columns, the others are NULL.
-  const ledger = () => clocks.withDays(p, (day) =>
+  const ledger = (clocks: Awaited<ReturnType<typeof accountClocks>>) => clocks.withDays(p, (day) =>
     unionOfParts(`${head}, sv AS (${saves}), cl AS (${perCycle}), mv AS (${moneyByCycle})`, [
       // The subscriptions alike: what decides when each of their cycles falls due.
       ['kinds', ['connection_id', 'product_id', 'last_ok', 'last_try', 'ok_date', 'status', 'next_bill_date', 'cnt'], `SELECT ${keys}, s.connection_id, s.product_id, pe.last_ok, pe.last_try, CAST(${day('a.ok_at', 's.connection_id')} AS TEXT) AS ok_date,
@@ -756,11 +819,16 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery, o:
   );
   let part: (name: string) => Record<string, unknown>[];
   let alike: SubGroup[];
-  if (kept) {
+  if (days) {
+    part = days;
+    alike = part('kinds').map(keptSubGroup);
+  } else if (!clocks) {
+    throw new Error('unreachable: the account clocks are read unless the kept counts answer');
+  } else if (kept) {
     part = (await readKept(store, clocks, kept, groupBy, subgroupBy, ['cycles', 'money', 'retries'], 0, false)).part;
     alike = part('kinds').map(keptSubGroup);
   } else {
-    const [sql, params] = ledger();
+    const [sql, params] = ledger(clocks);
     part = byPart(await store.query(sql, params.values, LEDGER_PLAN));
     const status = (row: Record<string, unknown>) => (row.status === null || row.status === undefined ? null : String(row.status).toUpperCase());
     alike = ledgerSubGroups(part('kinds'), gapBook(part('gaps')), clocks.asOfDay, 0, status);

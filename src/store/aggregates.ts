@@ -25,6 +25,7 @@ import { rebuildMidMonthsSql } from './mid-months.js';
 import { rebuildRebillSavesSql } from './rebill-saves.js';
 import { rebuildChargebackSalesSql } from './chargeback-sales.js';
 import { rebuildRebillRatesSql } from './rebill-rates.js';
+import { rebuildRetentionDaysSql } from './retention-days.js';
 
 export { SLOT_MS, slotOf, type EventFacts, type FirstSale } from './slots.js';
 
@@ -218,6 +219,7 @@ export function rebuildAggregatesSql(d: SqlDialect, byConnection: boolean): stri
     ...rebuildBreakdownDaysSql(d, byConnection),
     ...rebuildSubscriptionCyclesSql(byConnection),
     ...rebuildRebillRatesSql(byConnection),
+    ...rebuildRetentionDaysSql(d, byConnection),
   ];
 }
 

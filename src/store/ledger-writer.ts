@@ -139,6 +139,8 @@ export class SqlLedgerWriter implements LedgerWriter {
           // Purchase records move rebills ahead's kept rows with them (rebill-rates.ts).
           if (g.table === 'purchases') await writingPurchases(this.ctx, g.connectionId, rows.map((r) => String(r.purchase_id)), upsert);
           else await upsert();
+          // A purchase's status and next bill date are terms of retention's counts (retention-days.ts): they follow it as its events do.
+          if (g.table === 'purchases' && rows.length > 0) await this.facts.touch(g.connectionId, new Set(), purchasesOf(rows as { purchase_id?: string | null }[]), upkeep !== 'now');
           await this.quarantine(g.connectionId, g.table, rows, g.quarantined);
           if (g.ledger) {
             const events = [...g.ledger.values()].flat();

@@ -22,9 +22,10 @@
  * deferred, at the refresh that recomputes the facts (staged in agg_touched_purchases); everything is
  * rebuilt by rebuildAggregates() and the end-of-backfill rebuild (aggregates.ts rebuildAggregatesSql).
  */
-import { softDeclineSql as SOFT } from './dialect.js';
+import { softDeclineSql as SOFT, type SqlDialect } from './dialect.js';
 import type { StoreContext } from './driver.js';
 import { refreshRebillRatesSql } from './rebill-rates.js';
+import { retentionDaysAfterSql, retentionDaysBeforeSql } from './retention-days.js';
 
 /** The response class of an attempt (e: money_events, t: its transaction). */
 const OUTCOME = `CASE WHEN e.kind = 'sale' THEN 'ok' WHEN ${SOFT('t')} THEN 'soft' ELSE 'hard' END`;
@@ -158,7 +159,7 @@ export function rebuildSubscriptionCyclesSql(byConnection: boolean): string[] {
  * their rows in one join and gets them back from the staged events; only the deletes pass over the
  * tables whole (DuckDB: no index).
  */
-export function refreshSubscriptionCyclesSql(purchases: string): string[] {
+export function refreshSubscriptionCyclesSql(purchases: string, d: SqlDialect): string[] {
   const touched = (t: string) => `${t} USING agg_touched_purchases k WHERE ${t}.connection_id = $1 AND k.connection_id = $1 AND k.purchase_id = ${t}.purchase_id`;
   const staged = '(SELECT * FROM agg_touched_events WHERE connection_id = $1)';
   const mine = (t: string) => `(SELECT x.* FROM ${t} x JOIN agg_touched_purchases k ON k.connection_id = x.connection_id AND k.purchase_id = x.purchase_id WHERE x.connection_id = $1)`;
@@ -173,11 +174,14 @@ export function refreshSubscriptionCyclesSql(purchases: string): string[] {
        AND ${SOFT('t')}`,
     `UPDATE agg_touched_events SET parent_cycle = pt.billing_cycle FROM transactions t JOIN transactions pt ON pt.connection_id = t.connection_id AND pt.transaction_id = t.parent_txn_id
      WHERE agg_touched_events.connection_id = $1 AND agg_touched_events.kind IN ('refund', 'void') AND t.connection_id = $1 AND t.transaction_id = agg_touched_events.transaction_id`,
+    // Retention's counts (retention-days.ts) lose what these purchases counted, and get it back after.
+    ...retentionDaysBeforeSql(d),
     ...TABLES.map((t) => `DELETE FROM ${touched(t)}`),
     // The starts the attempts and cycles copy: worked out again from the staged events (as inserted).
     ...fillSql(staged, staged, firstSalesSql(staged)),
     // The rebill rates of the same purchases, from the same staged events (rebill-rates.ts).
     ...refreshRebillRatesSql(staged),
+    ...retentionDaysAfterSql(d),
     'DELETE FROM agg_touched_events WHERE connection_id = $1',
     'DELETE FROM agg_touched_purchases WHERE connection_id = $1',
   ];
@@ -185,5 +189,5 @@ export function refreshSubscriptionCyclesSql(purchases: string): string[] {
 
 /** Runs refreshSubscriptionCyclesSql in the caller's transaction. */
 export async function refreshSubscriptionCycles(ctx: StoreContext, connectionId: string, purchases: string): Promise<void> {
-  for (const sql of refreshSubscriptionCyclesSql(purchases)) await ctx.db.exec(sql, [connectionId]);
+  for (const sql of refreshSubscriptionCyclesSql(purchases, ctx.db.sql)) await ctx.db.exec(sql, [connectionId]);
 }

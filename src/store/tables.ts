@@ -426,6 +426,16 @@ export const AGG_TOUCHED_EVENTS = table('agg_touched_events', [], {
   currency: 'text', campaign_id: 'bigint', product_id: 'bigint', aff_id: 'text', source_value1: 'text', merchant_id: 'bigint', coupon_code: 'text', transaction_id: 'bigint', outcome: 'text', parent_cycle: 'int',
 });
 
+/** Retention's counts and the purchase terms they were counted under (retention-days.ts; migration 21). */
+const retentionDay = {
+  connection_id: 'text', zone: 'text', currency: 'text', day: 'int', product_id: 'bigint', part: 'text', last_ok: 'int', last_try: 'int', ok_day: 'int', cancelled: 'int', next_bill: 'text',
+  cycle: 'int', days: 'int', saved_by: 'int', retry: 'int', outcome: 'text', cnt: 'bigint', soft: 'bigint', recycling: 'bigint', lost: 'bigint', saved_soft: 'bigint', refunds: 'bigint',
+  refund_cents: 'bigint', chargebacks: 'bigint', cb_cents: 'bigint',
+} as const;
+export const RETENTION_DAYS = table('retention_days', ['connection_id', 'zone', 'currency', 'day', 'product_id', 'part', 'last_ok', 'last_try', 'ok_day', 'cancelled', 'next_bill', 'cycle', 'days', 'saved_by', 'retry', 'outcome'], retentionDay);
+export const AGG_RETENTION_DELTA = table('agg_retention_delta', [], retentionDay);
+export const RETENTION_STAMPS = table('retention_stamps', ['connection_id', 'purchase_id'], { connection_id: 'text', purchase_id: 'text', zone: 'text', cancelled: 'int', next_bill: 'text', recycling: 'int' });
+
 /**
  * Connections whose customer facts and pre-aggregates a backfill's writes left behind the ledger
  * (deferRebuild): committed with its pages, removed by the rebuild at the end of the run. While a
@@ -556,9 +566,11 @@ export const READABLE_TABLES = {
   rebill_tries: REBILL_TRIES,
   rebill_rates: REBILL_RATES,
   rebill_due: REBILL_DUE,
+  retention_days: RETENTION_DAYS,
+  retention_stamps: RETENTION_STAMPS,
 } as const;
 
 export type ReadableTable = keyof typeof READABLE_TABLES;
 
 /** Every table the current schema has (the contract test compares them with the database), scratch tables included. */
-export const ALL_TABLES: TableSpec[] = [...Object.values(READABLE_TABLES), AGG_AGE_DELTA, AGG_TOUCHED_SLOTS, AGG_MONTH_DELTA, AGG_TOUCHED_PURCHASES, AGG_TOUCHED_EVENTS];
+export const ALL_TABLES: TableSpec[] = [...Object.values(READABLE_TABLES), AGG_AGE_DELTA, AGG_TOUCHED_SLOTS, AGG_MONTH_DELTA, AGG_TOUCHED_PURCHASES, AGG_TOUCHED_EVENTS, AGG_RETENTION_DELTA];

@@ -344,7 +344,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     async function expectAggregatesCurrent(label: string): Promise<void> {
       const read = async () => {
         const out: Record<string, Row[]> = {};
-        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'chargeback_sales', 'breakdown_days', 'subscription_starts', 'subscription_cycles', 'subscription_attempts', 'rebill_tries', 'rebill_rates', 'rebill_due'] as const) {
+        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'chargeback_sales', 'breakdown_days', 'subscription_starts', 'subscription_cycles', 'subscription_attempts', 'rebill_tries', 'rebill_rates', 'rebill_due', 'retention_days', 'retention_stamps'] as const) {
           out[t] = (await store.readRows(t, connectionId)).filter((r) =>
             Object.entries(r).some(([k, v]) => !['connection_id', 'slot', 'age_days', 'last_first_sale_at'].includes(k) && Number(v) !== 0),
           );
@@ -642,6 +642,42 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       expect(Number((await starts()).get('PD')?.last_try)).toBe(2);
       await store.rebuildAggregates(connectionId);
       expect(Number((await starts()).get('PA')?.last_try)).toBe(2);
+    });
+
+    it.each([{}, { deferFacts: true }, { deferRebuild: true }] as WriteOptions[])('keeps retention_days with the purchases\' status and next bill date as their records change, and in the connection\'s zone (%o)', async (options) => {
+      const day = 86_400_000;
+      const ev = (id: number, purchase: string, cycle: number, ms: number, kind: EventKind = 'sale'): MoneyEvent => ({
+        ...sale(id, 100 + (id % 3), kind === 'sale' || kind === 'decline' ? 1000 : -400, ms, kind), purchase_id: purchase, billing_cycle: cycle, is_initial: cycle === 1, product_id: 5 + (id % 2),
+      });
+      const write = (events: MoneyEvent[]) => store.writePages([{ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [...new Set(events.map((e) => e.transaction_id))], events } }], options);
+      const records = (rows: { purchase_id: string; status: string; next_bill_date: string }[]) => store.writePages([{ connectionId, table: 'purchases', rows }], options);
+      // Starts at hours either side of midnight in the account zone (its calendar day differs from UTC's),
+      // rebills approved, declined, retried and refunded.
+      const t0 = at(3, 30);
+      await write([ev(1, 'PA', 1, t0), ev(2, 'PB', 1, t0 + 2 * 3_600_000), ev(3, 'PC', 1, t0 + day), ev(4, 'PA', 2, t0 + 30 * day, 'decline'), ev(5, 'PA', 2, t0 + 33 * day), ev(6, 'PB', 2, t0 + 30 * day, 'decline'), ev(7, 'PC', 2, t0 + 31 * day), ev(8, 'PC', 2, t0 + 40 * day, 'refund')]);
+      await records([{ purchase_id: 'PA', status: 'ACTIVE', next_bill_date: '2025-03-05' }, { purchase_id: 'PB', status: 'RECYCLE_BILLING', next_bill_date: '2025-02-04' }, { purchase_id: 'PC', status: 'ACTIVE', next_bill_date: '2025-03-02' }]);
+      await store.refreshDirtyFacts(connectionId);
+      await expectAggregatesCurrent(`retention days after the first writes (${JSON.stringify(options)})`);
+      const stamps = async () => new Map((await store.readRows('retention_stamps', connectionId)).map((r) => [String(r.purchase_id), r]));
+      expect((await stamps()).get('PB')).toMatchObject({ recycling: 1, cancelled: 0, next_bill: '2025-02-04', zone: CONN.timezone });
+      // Records alone change: PB cancelled (its next bill date no longer counts), PA's next bill date moves, no event written.
+      await records([{ purchase_id: 'PB', status: 'CANCELLED', next_bill_date: '2025-02-04' }, { purchase_id: 'PA', status: 'ACTIVE', next_bill_date: '2025-03-09' }]);
+      await store.refreshDirtyFacts(connectionId);
+      await expectAggregatesCurrent(`retention days after the records changed (${JSON.stringify(options)})`);
+      expect((await stamps()).get('PB')).toMatchObject({ recycling: 0, cancelled: 1, next_bill: null });
+      const kinds = (await store.readRows('retention_days', connectionId)).filter((r) => r.part === 'kind');
+      expect(kinds.reduce((a, r) => a + Number(r.cnt), 0)).toBe(3);
+      // The counts' days are the account zone's: PA and PB started on the same UTC day, PA the evening
+      // before in New York; PB and PC (a UTC day apart) on the same New York day.
+      const local = (ms: number) => Math.round(Date.parse(`${localDate(ms, CONN.timezone)}T00:00:00Z`) / day);
+      const startedOn = (d: number) => kinds.filter((r) => Number(r.day) === d).reduce((a, r) => a + Number(r.cnt), 0);
+      expect([startedOn(local(t0)), startedOn(local(t0) + 1)]).toEqual([1, 2]);
+      // Events then records again: PB's cycle 2 saved, PC's refund removed.
+      await write([ev(9, 'PB', 2, t0 + 35 * day)]);
+      await store.writePages([{ connectionId, table: 'transactions', rows: [], ledger: { transactionIds: [8], events: [] } }], options);
+      await records([{ purchase_id: 'PB', status: 'ACTIVE', next_bill_date: '2025-03-10' }]);
+      await store.refreshDirtyFacts(connectionId);
+      await expectAggregatesCurrent(`retention days after more events (${JSON.stringify(options)})`);
     });
 
     it('recomputes cohort_slots of the whole connection when a refresh touches more first-sale slots than go slot by slot', async () => {
@@ -960,6 +996,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       for (const t of ['product_costs', 'processing_costs', 'affiliate_payouts', 'ad_spend', 'cost_changes', 'cost_events']) await store.query(`DROP TABLE ${t}`);
       for (const t of ['cohort_months', 'agg_month_delta', 'mid_months', 'rebill_saves', 'chargeback_sales']) await store.query(`DROP TABLE ${t}`);
       for (const t of ['subscription_starts', 'subscription_cycles', 'subscription_attempts', 'agg_touched_purchases', 'agg_touched_events']) await store.query(`DROP TABLE ${t}`);
+      for (const t of ['retention_days', 'agg_retention_delta', 'retention_stamps']) await store.query(`DROP TABLE ${t}`);
       // (DuckDB drops a column only from a table no index depends on: the name index goes and comes back.)
       await store.query('DROP INDEX connections_name');
       await store.query('ALTER TABLE connections DROP COLUMN base_currency');

@@ -1,0 +1,155 @@
+/**
+ * Retention's counts kept at write time (docs/store.md, "Retention days"; migration 21): what the
+ * retention report (src/analytics/retention.ts) reads of the subscription tables (subscription-cycles.ts)
+ * and of the purchases, already counted per connection, account zone, currency, start day and product, so
+ * a year's report sums a few thousand rows instead of reading a million subscriptions, their cycles and
+ * their attempts:
+ * - retention_stamps: per purchase with a start, what the report asks of its purchase record (cancelled,
+ *   the CRM's next bill date while it has not ended, in recycle billing) and the zone its days were
+ *   counted in (the connection's at the time): the counts below are this purchase's under these values;
+ * - retention_days: per connection, zone, currency, day the subscription started (that zone's calendar
+ *   day, as days since 1970-01-01, as `ok_day`), product and `part`, the report's own terms: `kind` (highest approved and attempted cycles, the
+ *   day of the last approval, cancelled, next bill date), `gap` (a cycle's days from the previous cycle's
+ *   approval to its first attempt), `cycle` (declines, recycling, saves by retry), `money` (refunds and
+ *   chargebacks of a cycle's charge) and `retry` (rebill attempts by retry, outcome and days after the one
+ *   before), each with its count (`cnt`: the subscriptions, cycles or attempts counted) and sums.
+ * Every day is an account-zone day (the stamp's zone): the report reads the table only when the viewer's
+ * zone is every connection's and the rows' zone is theirs (a connection whose timezone changed is read
+ * from the subscription tables until its next rebuild).
+ *
+ * Kept with the subscription tables: the refresh that recomputes some purchases' subscription rows
+ * (refreshSubscriptionCyclesSql) takes their counts out before (under their stamps) and puts them back
+ * after (under new stamps from `purchases`), then adds the difference to the days it touched; a purchase
+ * record written (ledger-writer.ts) names its purchase for that refresh as an event does. Rebuilt with the
+ * other pre-aggregates (aggregates.ts rebuildAggregatesSql).
+ */
+import type { SqlDialect } from './dialect.js';
+
+/** Statuses of a purchase that has ended: its next bill date no longer says when a cycle is due (retention.ts ENDED). */
+const ENDED_SQL = ['CANCELLED', 'COMPLETE', 'RECYCLE_FAILED', 'ONE_TIME', 'INACTIVE'].map((x) => `'${x}'`).join(', ');
+
+/** The columns a row is counted by, then its counts (summed). */
+export const RETENTION_KEYS = ['connection_id', 'zone', 'currency', 'day', 'product_id', 'part', 'last_ok', 'last_try', 'ok_day', 'cancelled', 'next_bill', 'cycle', 'days', 'saved_by', 'retry', 'outcome'] as const;
+export const RETENTION_COUNTS = ['cnt', 'soft', 'recycling', 'lost', 'saved_soft', 'refunds', 'refund_cents', 'chargebacks', 'cb_cents'] as const;
+const KEYS = RETENTION_KEYS.join(', ');
+const SUMS = (sign: string) => RETENTION_COUNTS.map((c) => `${sign}SUM(${c}) AS ${c}`).join(', ');
+
+/**
+ * The rows each purchase adds, one per start, gap, counted cycle, cycle with money, and rebill attempt,
+ * ungrouped: of the purchases `scope` joins (a join clause on alias `x`, the subscription table's row), under
+ * their stamps (alias st). Each row's days are its instants' calendar days in the stamp's zone: the start's
+ * (`day`), the last approval's (`ok_day`, of a kind), and the days between two instants (`days`: a gap's
+ * from the previous approval to the first attempt, a retry's from the attempt before).
+ */
+function contributionsSql(d: SqlDialect, scope: string): string {
+  const stamped = (table: string, alias: string) => `${table} ${alias} ${scope.replaceAll('x.', `${alias}.`)} JOIN retention_stamps st ON st.connection_id = ${alias}.connection_id AND st.purchase_id = ${alias}.purchase_id`;
+  type Column = 'last_ok' | 'last_try' | 'cancelled' | 'next_bill' | 'cycle' | 'saved_by' | 'retry' | 'outcome' | 'at_i' | 'before_i' | (typeof RETENTION_COUNTS)[number];
+  const own = ['last_ok', 'last_try', 'cancelled', 'next_bill', 'cycle', 'saved_by', 'retry', 'outcome', 'at_i', 'before_i'] as const;
+  const type = (k: string) => (k === 'next_bill' || k === 'outcome' ? 'TEXT' : k === 'at_i' || k === 'before_i' ? d.columnType('instant') : 'INTEGER');
+  // `at_i` and `before_i`: the instants of ok_day (at_i) or of days (at_i minus before_i).
+  const row = (alias: string, part: string, v: Partial<Record<Column, string>>) =>
+    `SELECT ${alias}.connection_id, st.zone, ${alias}.currency, ${alias}.started_at, ${alias}.product_id, '${part}' AS part, ${own.map((k) => `CAST(${v[k] ?? 'NULL'} AS ${type(k)}) AS ${k}`).join(', ')},
+       ${RETENTION_COUNTS.map((c) => `CAST(${v[c] ?? (c === 'cnt' ? '1' : '0')} AS BIGINT) AS ${c}`).join(', ')}`;
+  const declined = 'a.ok_at IS NULL AND a.last_ok < a.cycle';
+  const recycling = 'a.ok_at IS NULL AND a.last_ok = a.cycle - 1 AND st.recycling = 1';
+  const rows = [
+    // The subscription: what decides when its cycles fall due.
+    `${row('s', 'kind', { last_ok: 's.last_ok', last_try: 's.last_try', at_i: 's.last_ok_at', cancelled: 'st.cancelled', next_bill: 'st.next_bill' })} FROM ${stamped('subscription_starts', 's')}`,
+    // A cycle's gap from the previous cycle's approval (the gap book's rows).
+    `${row('a', 'gap', { cycle: 'a.cycle', at_i: 'a.first_at', before_i: 'a.prev_ok_at' })} FROM ${stamped('subscription_cycles', 'a')}
+     WHERE a.cycle >= 2 AND a.attempts > 0 AND a.prev_ok_at IS NOT NULL`,
+    // A cycle saved by a retry or declined (the others count nothing here).
+    `${row('a', 'cycle', {
+      cycle: 'a.cycle', saved_by: 'CASE WHEN a.ok_retry > 0 THEN a.ok_retry END',
+      soft: `CASE WHEN ${declined} AND a.last_soft = 1 THEN 1 ELSE 0 END`,
+      recycling: `CASE WHEN ${declined} AND a.last_soft = 1 AND ${recycling} THEN 1 ELSE 0 END`,
+      lost: `CASE WHEN ${declined} AND a.first_soft = 1 AND NOT (a.last_soft = 1 AND ${recycling}) THEN 1 ELSE 0 END`,
+      saved_soft: 'CASE WHEN a.ok_retry > 0 AND a.first_soft = 1 THEN 1 ELSE 0 END',
+    })} FROM ${stamped('subscription_cycles', 'a')} WHERE a.attempts > 0 AND (a.ok_retry > 0 OR (${declined}))`,
+    // The refunds and chargebacks of a cycle's charge.
+    `${row('a', 'money', {
+      cycle: 'a.cycle', refunds: 'CASE WHEN a.refunds > 0 THEN 1 ELSE 0 END', refund_cents: 'a.refund_cents', chargebacks: 'CASE WHEN a.chargebacks > 0 THEN 1 ELSE 0 END', cb_cents: 'a.chargeback_cents',
+    })} FROM ${stamped('subscription_cycles', 'a')} WHERE a.refunds <> 0 OR a.refund_cents <> 0 OR a.chargebacks <> 0 OR a.chargeback_cents <> 0`,
+    // A rebill attempt, by retry and outcome, with the days since the attempt before.
+    `${row('t', 'retry', { retry: 't.retry', outcome: 't.outcome', at_i: 't.instant', before_i: 't.prev_at' })} FROM ${stamped('subscription_attempts', 't')}
+     WHERE t.cycle >= 2`,
+  ].join('\n     UNION ALL ');
+  // Days since 1970-01-01 of an instant's calendar date in the row's zone. PostgreSQL converts each row;
+  // DuckDB's zone conversion costs too much per row (about 10 µs: four minutes for the 25 million instants of a 10,000,000-transaction store), so it
+  // converts each distinct 15-minute UTC slot of the rows (zones move their offsets on such boundaries)
+  // once and adds the offset to every instant of the slot.
+  const dayNumber = (date: string) => `CAST(CAST(${date} AS DATE) - DATE '1970-01-01' AS INTEGER)`;
+  const counted = (day: (column: string) => string, from: string) => `SELECT r.connection_id, r.zone, r.currency, ${day('started_at')} AS day, r.product_id, r.part, r.last_ok, r.last_try,
+       CASE WHEN r.part = 'kind' THEN ${day('at_i')} END AS ok_day, r.cancelled, r.next_bill, r.cycle, CASE WHEN r.part = 'kind' THEN NULL ELSE ${day('at_i')} - ${day('before_i')} END AS days,
+       r.saved_by, r.retry, r.outcome, ${RETENTION_COUNTS.map((c) => `r.${c}`).join(', ')}
+     FROM ${from}`;
+  if (d.name !== 'duckdb') return counted((c) => dayNumber(d.localTimestamp(`r.${c}`, 'r.zone')), `(${rows}) r`);
+  const offsets = `SELECT zone, q, ${d.localTimestamp('q', 'zone')} - q AS o FROM (SELECT DISTINCT zone, ${d.slot('i')} AS q FROM (
+         SELECT zone, started_at AS i FROM r0 UNION ALL SELECT zone, at_i FROM r0 WHERE at_i IS NOT NULL UNION ALL SELECT zone, before_i FROM r0 WHERE before_i IS NOT NULL) i) q`;
+  return `WITH r0 AS MATERIALIZED (${rows}), o AS MATERIALIZED (${offsets})
+     ${counted((c) => dayNumber(`r.${c} + o_${c}.o`), `r0 r ${['started_at', 'at_i', 'before_i'].map((c) => `LEFT JOIN o o_${c} ON o_${c}.zone = r.zone AND o_${c}.q = ${d.slot(`r.${c}`)}`).join(' ')}`)}`;
+}
+
+/**
+ * The stamps of the purchases with a start that `scope` joins (on alias x: subscription_starts): the
+ * connection's zone, the purchase record's terms as the report reads them. `recycling` is NULL without a
+ * status (no record): the report's test of it is then neither true nor false, as it was on `purchases`.
+ */
+function stampsSql(scope: string): string {
+  return `INSERT INTO retention_stamps (connection_id, purchase_id, zone, cancelled, next_bill, recycling)
+     SELECT s.connection_id, s.purchase_id, c.timezone, CASE WHEN UPPER(pu.status) = 'CANCELLED' THEN 1 ELSE 0 END,
+       CASE WHEN UPPER(pu.status) IN (${ENDED_SQL}) OR pu.next_bill_date IS NULL THEN NULL ELSE SUBSTR(CAST(pu.next_bill_date AS TEXT), 1, 10) END,
+       CASE WHEN pu.status IS NULL THEN NULL WHEN REPLACE(UPPER(TRIM(pu.status)), ' ', '_') = 'RECYCLE_BILLING' THEN 1 ELSE 0 END
+     FROM subscription_starts s ${scope.replaceAll('x.', 's.')}
+     JOIN connections c ON c.connection_id = s.connection_id
+     LEFT JOIN purchases pu ON pu.connection_id = s.connection_id AND pu.purchase_id = s.purchase_id`;
+}
+
+/** Grouped counts of `rows` (contributionsSql) into `table`, with `sign`; rows counting nothing left out. */
+const countsInto = (table: string, rows: string, sign: '' | '-') =>
+  `INSERT INTO ${table} (${KEYS}, ${RETENTION_COUNTS.join(', ')}) SELECT ${KEYS}, ${SUMS(sign)} FROM (${rows}) x GROUP BY ${KEYS} HAVING SUM(cnt) <> 0`;
+
+/**
+ * Statements that rebuild both tables from the subscription tables and purchases (run after those are
+ * rebuilt): of every connection, or (byConnection) of the connection given as $1.
+ */
+export function rebuildRetentionDaysSql(d: SqlDialect, byConnection: boolean): string[] {
+  const scope = byConnection ? 'JOIN connections k ON k.connection_id = $1 AND x.connection_id = $1' : '';
+  return [
+    `DELETE FROM retention_days WHERE ${byConnection ? 'connection_id = $1' : 'TRUE'}`,
+    `DELETE FROM retention_stamps WHERE ${byConnection ? 'connection_id = $1' : 'TRUE'}`,
+    stampsSql(scope),
+    countsInto('retention_days', contributionsSql(d, scope), ''),
+  ];
+}
+
+/** The touched purchases of connection $1 (refreshSubscriptionCyclesSql's agg_touched_purchases), as a join on alias x. */
+const TOUCHED = 'JOIN agg_touched_purchases k ON k.connection_id = $1 AND x.connection_id = $1 AND k.purchase_id = x.purchase_id';
+
+/**
+ * Run by the refresh before the touched purchases' subscription rows are deleted: their counts under
+ * their stamps leave (staged in agg_retention_delta, negated), and so do their stamps.
+ */
+export function retentionDaysBeforeSql(d: SqlDialect): string[] {
+  return [
+    countsInto('agg_retention_delta', contributionsSql(d, TOUCHED), '-'),
+    'DELETE FROM retention_stamps USING agg_touched_purchases k WHERE retention_stamps.connection_id = $1 AND k.connection_id = $1 AND k.purchase_id = retention_stamps.purchase_id',
+  ];
+}
+
+/**
+ * Run by the refresh after the touched purchases' subscription rows are filled again: new stamps, their
+ * counts staged, then every day the stage names is summed again with it (the table's rows of those days
+ * join the stage, leave the table, and come back grouped; a row counting nothing is dropped).
+ */
+export function retentionDaysAfterSql(d: SqlDialect): string[] {
+  const days = 'SELECT day FROM agg_retention_delta WHERE connection_id = $1';
+  return [
+    stampsSql(TOUCHED),
+    countsInto('agg_retention_delta', contributionsSql(d, TOUCHED), ''),
+    `INSERT INTO agg_retention_delta (${KEYS}, ${RETENTION_COUNTS.join(', ')}) SELECT ${KEYS}, ${RETENTION_COUNTS.join(', ')} FROM retention_days WHERE connection_id = $1 AND day IN (${days})`,
+    `DELETE FROM retention_days WHERE connection_id = $1 AND day IN (${days})`,
+    `INSERT INTO retention_days (${KEYS}, ${RETENTION_COUNTS.join(', ')}) SELECT ${KEYS}, ${SUMS('')} FROM agg_retention_delta WHERE connection_id = $1 GROUP BY ${KEYS} HAVING SUM(cnt) <> 0`,
+    'DELETE FROM agg_retention_delta WHERE connection_id = $1',
+  ];
+}
