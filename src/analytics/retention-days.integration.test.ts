@@ -1,0 +1,107 @@
+/**
+ * Retention from its counts kept per day (store/retention-days.ts) against the ledger's statement and the
+ * subscription tables': a sandbox merchant backfilled, its CRM clock advanced and synced again (new
+ * rebills, declines, refunds, purchases whose status and next bill date changed), on both engines.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CrmClient } from '../crm/client.js';
+import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import type { Connection, Store } from '../store/store.js';
+import { runSync } from '../sync/run.js';
+import { retentionReport, type RetentionQuery } from './retention.js';
+import { openTestStore } from '../../test/stores.js';
+
+const OPTS = { seed: 'retention-days-it', customers: 300, start: '2025-01-01', now: '2025-05-15 18:00:00', profile: 'rich' } as const;
+
+describe.each(['duckdb', 'postgres'] as const)('retention from its kept counts, on %s', (engine) => {
+  let store: Store;
+  let dispose: () => Promise<void>;
+  let sb: Sandbox;
+  let conn: Connection;
+  /** The statements of the last reports (to see which tables they read). */
+  const seen: string[] = [];
+  beforeAll(async () => {
+    sb = await startSandbox(OPTS);
+    ({ store, dispose } = await openTestStore(engine, 'retention-days'));
+    conn = await store.saveConnection({ name: 'sb', brand: 'konnektive', baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, accountName: 'A', accountUsername: 'U', timezone: sb.timezone, frequency: 'daily' });
+    const client = new CrmClient({ baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, concurrency: 8, requestsPerSecond: 0, baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 12 });
+    const base = { store, source: client, connectionId: conn.connectionId, timezone: sb.timezone, concurrency: 8 };
+    await runSync({ ...base, today: '2025-05-15', mode: { kind: 'backfill', from: OPTS.start, to: '2025-05-15' } });
+    await sb.advanceDays(45);
+    await runSync({ ...base, today: '2025-06-29', mode: { kind: 'incremental' } });
+    const query = store.query.bind(store);
+    store.query = (sql, params, opts) => {
+      seen.push(sql);
+      return query(sql, params, opts);
+    };
+  }, 120_000);
+  afterAll(async () => {
+    await dispose?.();
+    await sb?.close();
+  });
+
+  /** The report from the counts (when they answer), from the subscription tables and from the ledger, and whether the counts answered. */
+  async function threeWays(q: RetentionQuery) {
+    seen.length = 0;
+    const days = await retentionReport(store, q);
+    const fromDays = seen.some((s) => /FROM retention_days r\s+JOIN cx/.test(s));
+    const tables = await retentionReport(store, q, { days: false });
+    const ledger = await retentionReport(store, q, { source: 'ledger' });
+    return { days, tables, ledger, fromDays };
+  }
+
+  it('has subscriptions worth comparing: rebills, declines, saves, refunds, cancellations, pending cycles', async () => {
+    const { days } = await threeWays({ from: '2025-01-01', to: '2025-06-28', tz: sb.timezone, currency: 'USD', asOf: sb.merchant.now });
+    const cycles = days.rows[0]!.cycles;
+    expect(days.rows[0]!.initialPurchases).toBeGreaterThan(50);
+    expect(cycles.some((c) => c.cycle >= 3 && c.approvals > 0)).toBe(true);
+    expect(cycles.some((c) => c.softDeclined > 0) && cycles.some((c) => c.recycleSaved > 0) && cycles.some((c) => c.refunds > 0)).toBe(true);
+    expect(cycles.some((c) => c.cancellations > 0) && cycles.some((c) => !c.complete)).toBe(true);
+  });
+
+  it("equals the ledger's and the subscription tables' report in the account's zone, for ranges and as-ofs, with a cycle filter", async () => {
+    for (const [from, to, asOf] of [['2025-01-01', '2025-06-28', sb.merchant.now], ['2025-02-11', '2025-04-03', sb.merchant.now], ['2025-03-01', '2025-03-31', Date.parse('2025-05-20T12:00:00Z')]] as const) {
+      for (const filters of [[], [{ dimension: 'cycle' as const, values: [2, 3] }]]) {
+        const r = await threeWays({ from, to, tz: sb.timezone, currency: 'USD', asOf, filters });
+        expect(r.fromDays, `${from}..${to}`).toBe(true);
+        expect(r.days, `${from}..${to}`).toEqual(r.ledger);
+        expect(r.days).toEqual(r.tables);
+      }
+    }
+  });
+
+  it('reads the subscription tables for a breakdown, a filter or another zone (15 hours away), with the same figures as the ledger', async () => {
+    const q = { from: '2025-01-01', to: '2025-06-28', currency: 'USD', asOf: sb.merchant.now };
+    for (const shape of [
+      { tz: sb.timezone, groupBy: 'affiliate' as const },
+      { tz: sb.timezone, groupBy: 'affiliate' as const, subgroupBy: 'subaffiliate' as const },
+      { tz: sb.timezone, filters: [{ dimension: 'product' as const, values: [1] }] },
+      { tz: 'Australia/Brisbane' },
+      { tz: 'Pacific/Honolulu' },
+    ]) {
+      const r = await threeWays({ ...q, ...shape });
+      expect(r.fromDays, JSON.stringify(shape)).toBe(false);
+      expect(r.days, JSON.stringify(shape)).toEqual(r.ledger);
+    }
+  });
+
+  it("does not read counts made in another zone than the connection's: after a change of its timezone, the subscription tables until a rebuild", async () => {
+    const q = { from: '2025-01-01', to: '2025-06-28', currency: 'USD', asOf: sb.merchant.now };
+    const other = sb.timezone === 'Asia/Tokyo' ? 'America/Chicago' : 'Asia/Tokyo';
+    try {
+      await store.updateConnection(conn.name, { timezone: other });
+      // The viewer in the connection's new zone: the counts' days are the old zone's.
+      const r = await threeWays({ ...q, tz: other });
+      expect(r.fromDays).toBe(false);
+      expect(r.days).toEqual(r.ledger);
+      // The rebuild counts them in the new zone: read again, and equal.
+      await store.rebuildAggregates(conn.connectionId);
+      const again = await threeWays({ ...q, tz: other });
+      expect(again.fromDays).toBe(true);
+      expect(again.days).toEqual(again.ledger);
+    } finally {
+      await store.updateConnection(conn.name, { timezone: sb.timezone });
+      await store.rebuildAggregates(conn.connectionId);
+    }
+  });
+});
