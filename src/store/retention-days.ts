@@ -24,6 +24,7 @@
  * other pre-aggregates (aggregates.ts rebuildAggregatesSql).
  */
 import type { SqlDialect } from './dialect.js';
+import { SUBSCRIPTION_ATTEMPTS, SUBSCRIPTION_CYCLES, SUBSCRIPTION_STARTS } from './tables.js';
 
 /** Statuses of a purchase that has ended: its next bill date no longer says when a cycle is due (retention.ts ENDED). */
 const ENDED_SQL = ['CANCELLED', 'COMPLETE', 'RECYCLE_FAILED', 'ONE_TIME', 'INACTIVE'].map((x) => `'${x}'`).join(', ');
@@ -34,6 +35,10 @@ export const RETENTION_COUNTS = ['cnt', 'soft', 'recycling', 'lost', 'saved_soft
 const KEYS = RETENTION_KEYS.join(', ');
 const SUMS = (sign: string) => RETENTION_COUNTS.map((c) => `${sign}SUM(${c}) AS ${c}`).join(', ');
 
+/** Where contributionsSql reads the subscription rows and their stamps: tables, or subqueries (with their alias added). */
+interface Sources { starts: string; cycles: string; attempts: string; stamps: string }
+const TABLES: Sources = { starts: 'subscription_starts', cycles: 'subscription_cycles', attempts: 'subscription_attempts', stamps: 'retention_stamps' };
+
 /**
  * The rows each purchase adds, one per start, gap, counted cycle, cycle with money, and rebill attempt,
  * ungrouped: of the purchases `scope` joins (a join clause on alias `x`, the subscription table's row), under
@@ -41,8 +46,8 @@ const SUMS = (sign: string) => RETENTION_COUNTS.map((c) => `${sign}SUM(${c}) AS 
  * (`day`), the last approval's (`ok_day`, of a kind), and the days between two instants (`days`: a gap's
  * from the previous approval to the first attempt, a retry's from the attempt before).
  */
-function contributionsSql(d: SqlDialect, scope: string): string {
-  const stamped = (table: string, alias: string) => `${table} ${alias} ${scope.replaceAll('x.', `${alias}.`)} JOIN retention_stamps st ON st.connection_id = ${alias}.connection_id AND st.purchase_id = ${alias}.purchase_id`;
+function contributionsSql(d: SqlDialect, scope: string, from: Sources = TABLES): string {
+  const stamped = (table: Exclude<keyof Sources, 'stamps'>, alias: string) => `${from[table]} ${alias} ${scope.replaceAll('x.', `${alias}.`)} JOIN ${from.stamps} st ON st.connection_id = ${alias}.connection_id AND st.purchase_id = ${alias}.purchase_id`;
   type Column = 'last_ok' | 'last_try' | 'cancelled' | 'next_bill' | 'cycle' | 'saved_by' | 'retry' | 'outcome' | 'at_i' | 'before_i' | (typeof RETENTION_COUNTS)[number];
   const own = ['last_ok', 'last_try', 'cancelled', 'next_bill', 'cycle', 'saved_by', 'retry', 'outcome', 'at_i', 'before_i'] as const;
   const type = (k: string) => (k === 'next_bill' || k === 'outcome' ? 'TEXT' : k === 'at_i' || k === 'before_i' ? d.columnType('instant') : 'INTEGER');
@@ -54,9 +59,9 @@ function contributionsSql(d: SqlDialect, scope: string): string {
   const recycling = 'a.ok_at IS NULL AND a.last_ok = a.cycle - 1 AND st.recycling = 1';
   const rows = [
     // The subscription: what decides when its cycles fall due.
-    `${row('s', 'kind', { last_ok: 's.last_ok', last_try: 's.last_try', at_i: 's.last_ok_at', cancelled: 'st.cancelled', next_bill: 'st.next_bill' })} FROM ${stamped('subscription_starts', 's')}`,
+    `${row('s', 'kind', { last_ok: 's.last_ok', last_try: 's.last_try', at_i: 's.last_ok_at', cancelled: 'st.cancelled', next_bill: 'st.next_bill' })} FROM ${stamped('starts', 's')}`,
     // A cycle's gap from the previous cycle's approval (the gap book's rows).
-    `${row('a', 'gap', { cycle: 'a.cycle', at_i: 'a.first_at', before_i: 'a.prev_ok_at' })} FROM ${stamped('subscription_cycles', 'a')}
+    `${row('a', 'gap', { cycle: 'a.cycle', at_i: 'a.first_at', before_i: 'a.prev_ok_at' })} FROM ${stamped('cycles', 'a')}
      WHERE a.cycle >= 2 AND a.attempts > 0 AND a.prev_ok_at IS NOT NULL`,
     // A cycle saved by a retry or declined (the others count nothing here).
     `${row('a', 'cycle', {
@@ -65,13 +70,13 @@ function contributionsSql(d: SqlDialect, scope: string): string {
       recycling: `CASE WHEN ${declined} AND a.last_soft = 1 AND ${recycling} THEN 1 ELSE 0 END`,
       lost: `CASE WHEN ${declined} AND a.first_soft = 1 AND NOT (a.last_soft = 1 AND ${recycling}) THEN 1 ELSE 0 END`,
       saved_soft: 'CASE WHEN a.ok_retry > 0 AND a.first_soft = 1 THEN 1 ELSE 0 END',
-    })} FROM ${stamped('subscription_cycles', 'a')} WHERE a.attempts > 0 AND (a.ok_retry > 0 OR (${declined}))`,
+    })} FROM ${stamped('cycles', 'a')} WHERE a.attempts > 0 AND (a.ok_retry > 0 OR (${declined}))`,
     // The refunds and chargebacks of a cycle's charge.
     `${row('a', 'money', {
       cycle: 'a.cycle', refunds: 'CASE WHEN a.refunds > 0 THEN 1 ELSE 0 END', refund_cents: 'a.refund_cents', chargebacks: 'CASE WHEN a.chargebacks > 0 THEN 1 ELSE 0 END', cb_cents: 'a.chargeback_cents',
-    })} FROM ${stamped('subscription_cycles', 'a')} WHERE a.refunds <> 0 OR a.refund_cents <> 0 OR a.chargebacks <> 0 OR a.chargeback_cents <> 0`,
+    })} FROM ${stamped('cycles', 'a')} WHERE a.refunds <> 0 OR a.refund_cents <> 0 OR a.chargebacks <> 0 OR a.chargeback_cents <> 0`,
     // A rebill attempt, by retry and outcome, with the days since the attempt before.
-    `${row('t', 'retry', { retry: 't.retry', outcome: 't.outcome', at_i: 't.instant', before_i: 't.prev_at' })} FROM ${stamped('subscription_attempts', 't')}
+    `${row('t', 'retry', { retry: 't.retry', outcome: 't.outcome', at_i: 't.instant', before_i: 't.prev_at' })} FROM ${stamped('attempts', 't')}
      WHERE t.cycle >= 2`,
   ].join('\n     UNION ALL ');
   // Days since 1970-01-01 of an instant's calendar date in the row's zone. PostgreSQL converts each row;
@@ -95,12 +100,12 @@ function contributionsSql(d: SqlDialect, scope: string): string {
  * connection's zone, the purchase record's terms as the report reads them. `recycling` is NULL without a
  * status (no record): the report's test of it is then neither true nor false, as it was on `purchases`.
  */
-function stampsSql(scope: string): string {
+function stampsSql(scope: string, starts = 'subscription_starts'): string {
   return `INSERT INTO retention_stamps (connection_id, purchase_id, zone, cancelled, next_bill, recycling)
      SELECT s.connection_id, s.purchase_id, c.timezone, CASE WHEN UPPER(pu.status) = 'CANCELLED' THEN 1 ELSE 0 END,
        CASE WHEN UPPER(pu.status) IN (${ENDED_SQL}) OR pu.next_bill_date IS NULL THEN NULL ELSE SUBSTR(CAST(pu.next_bill_date AS TEXT), 1, 10) END,
        CASE WHEN pu.status IS NULL THEN NULL WHEN REPLACE(UPPER(TRIM(pu.status)), ' ', '_') = 'RECYCLE_BILLING' THEN 1 ELSE 0 END
-     FROM subscription_starts s ${scope.replaceAll('x.', 's.')}
+     FROM ${starts} s ${scope.replaceAll('x.', 's.')}
      JOIN connections c ON c.connection_id = s.connection_id
      LEFT JOIN purchases pu ON pu.connection_id = s.connection_id AND pu.purchase_id = s.purchase_id`;
 }
@@ -126,30 +131,63 @@ export function rebuildRetentionDaysSql(d: SqlDialect, byConnection: boolean): s
 /** The touched purchases of connection $1 (refreshSubscriptionCyclesSql's agg_touched_purchases), as a join on alias x. */
 const TOUCHED = 'JOIN agg_touched_purchases k ON k.connection_id = $1 AND x.connection_id = $1 AND k.purchase_id = x.purchase_id';
 
+/** The refresh's stages of the touched purchases' rows of each subscription table (migration 21), by the table's name. */
+export const RETENTION_STAGES = { subscription_starts: 'agg_touched_starts', subscription_cycles: 'agg_touched_cycles', subscription_attempts: 'agg_touched_attempts' } as const;
+type SubscriptionTable = keyof typeof RETENTION_STAGES;
+const COLUMNS: Record<SubscriptionTable, string> = {
+  subscription_starts: SUBSCRIPTION_STARTS.columns.map((c) => c.name).join(', '),
+  subscription_cycles: SUBSCRIPTION_CYCLES.columns.map((c) => c.name).join(', '),
+  subscription_attempts: SUBSCRIPTION_ATTEMPTS.columns.map((c) => c.name).join(', '),
+};
+const STAGED = Object.keys(RETENTION_STAGES) as SubscriptionTable[];
+const stage = (t: SubscriptionTable) => `(SELECT * FROM ${RETENTION_STAGES[t]} WHERE connection_id = $1)`;
+/** The stages as contributionsSql's sources, with the touched purchases' stamps. */
+const STAGES: Sources = {
+  starts: stage('subscription_starts'), cycles: stage('subscription_cycles'), attempts: stage('subscription_attempts'),
+  stamps: `(SELECT x.* FROM retention_stamps x ${TOUCHED})`,
+};
+const emptyStages = STAGED.map((t) => `DELETE FROM ${RETENTION_STAGES[t]} WHERE connection_id = $1`);
+
 /**
- * Run by the refresh before the touched purchases' subscription rows are deleted: their counts under
- * their stamps leave (staged in agg_retention_delta, negated), and so do their stamps.
+ * Run by the refresh before the touched purchases' subscription rows are deleted: the rows are staged
+ * (one pass over each table), their counts under their stamps leave (staged in agg_retention_delta,
+ * negated), and so do their stamps; the stages are emptied for the rows the refresh fills
+ * (refreshSubscriptionCyclesSql fills them, then copies them to the tables: stagedRowsSql).
  */
 export function retentionDaysBeforeSql(d: SqlDialect): string[] {
   return [
-    countsInto('agg_retention_delta', contributionsSql(d, TOUCHED), '-'),
+    ...STAGED.map((t) => `INSERT INTO ${RETENTION_STAGES[t]} (${COLUMNS[t]}) SELECT ${COLUMNS[t].split(', ').map((c) => `x.${c}`).join(', ')} FROM ${t} x ${TOUCHED}`),
+    countsInto('agg_retention_delta', contributionsSql(d, '', STAGES), '-'),
     'DELETE FROM retention_stamps USING agg_touched_purchases k WHERE retention_stamps.connection_id = $1 AND k.connection_id = $1 AND k.purchase_id = retention_stamps.purchase_id',
+    ...emptyStages,
   ];
 }
 
+/** The statements that copy the touched purchases' rows, filled into the stages, to the subscription tables. */
+export function stagedRowsSql(): string[] {
+  return STAGED.map((t) => `INSERT INTO ${t} (${COLUMNS[t]}) SELECT ${COLUMNS[t]} FROM ${RETENTION_STAGES[t]} WHERE connection_id = $1`);
+}
+
+/** Key columns no row leaves NULL (a start's day in its connection's zone); the others match NULL to NULL. */
+const NOT_NULL: readonly string[] = ['connection_id', 'zone', 'day', 'part'];
+const sameKey = (a: string, b: string) => RETENTION_KEYS.map((k) => (NOT_NULL.includes(k) ? `${a}.${k} = ${b}.${k}` : `${a}.${k} IS NOT DISTINCT FROM ${b}.${k}`)).join(' AND ');
+
 /**
- * Run by the refresh after the touched purchases' subscription rows are filled again: new stamps, their
- * counts staged, then every day the stage names is summed again with it (the table's rows of those days
- * join the stage, leave the table, and come back grouped; a row counting nothing is dropped).
+ * Run by the refresh after the touched purchases' subscription rows are filled again (into the stages):
+ * new stamps, their counts from the stages, then the merge by full key: the table's rows of the keys the
+ * delta names join it, leave the table, and come back summed (a key counting nothing is dropped). Its cost
+ * follows the touched purchases and the keys they count under, not the days they touch.
  */
 export function retentionDaysAfterSql(d: SqlDialect): string[] {
-  const days = 'SELECT day FROM agg_retention_delta WHERE connection_id = $1';
+  const keys = `(SELECT DISTINCT ${KEYS} FROM agg_retention_delta WHERE connection_id = $1)`;
   return [
-    stampsSql(TOUCHED),
-    countsInto('agg_retention_delta', contributionsSql(d, TOUCHED), ''),
-    `INSERT INTO agg_retention_delta (${KEYS}, ${RETENTION_COUNTS.join(', ')}) SELECT ${KEYS}, ${RETENTION_COUNTS.join(', ')} FROM retention_days WHERE connection_id = $1 AND day IN (${days})`,
-    `DELETE FROM retention_days WHERE connection_id = $1 AND day IN (${days})`,
+    stampsSql('', stage('subscription_starts')),
+    countsInto('agg_retention_delta', contributionsSql(d, '', STAGES), ''),
+    `INSERT INTO agg_retention_delta (${KEYS}, ${RETENTION_COUNTS.join(', ')}) SELECT ${[...RETENTION_KEYS, ...RETENTION_COUNTS].map((c) => `r.${c}`).join(', ')}
+     FROM retention_days r JOIN ${keys} k ON ${sameKey('r', 'k')} WHERE r.connection_id = $1`,
+    `DELETE FROM retention_days USING ${keys} k WHERE retention_days.connection_id = $1 AND ${sameKey('retention_days', 'k')}`,
     `INSERT INTO retention_days (${KEYS}, ${RETENTION_COUNTS.join(', ')}) SELECT ${KEYS}, ${SUMS('')} FROM agg_retention_delta WHERE connection_id = $1 GROUP BY ${KEYS} HAVING SUM(cnt) <> 0`,
     'DELETE FROM agg_retention_delta WHERE connection_id = $1',
+    ...emptyStages,
   ];
 }

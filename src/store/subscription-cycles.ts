@@ -25,7 +25,7 @@
 import { softDeclineSql as SOFT, type SqlDialect } from './dialect.js';
 import type { StoreContext } from './driver.js';
 import { refreshRebillRatesSql } from './rebill-rates.js';
-import { retentionDaysAfterSql, retentionDaysBeforeSql } from './retention-days.js';
+import { RETENTION_STAGES, retentionDaysAfterSql, retentionDaysBeforeSql, stagedRowsSql } from './retention-days.js';
 
 /** The response class of an attempt (e: money_events, t: its transaction). */
 const OUTCOME = `CASE WHEN e.kind = 'sale' THEN 'ok' WHEN ${SOFT('t')} THEN 'soft' ELSE 'hard' END`;
@@ -73,11 +73,11 @@ function firstSalesSql(events: string): string {
  * same events. Their rows must have been deleted first. Only purchases with an approved cycle-1 sale (a
  * start) have rows.
  */
-function fillSql(events: string, attempts: string, starts: string): string[] {
+function fillSql(events: string, attempts: string, starts: string, into: (table: (typeof TABLES)[number]) => string = (t) => t): string[] {
   return [
     // The initial sale, with the purchase's highest approved and attempted cycles and the first approval
     // of the highest approved.
-    `INSERT INTO subscription_starts (connection_id, purchase_id, customer_id, ${START}, last_ok, last_try, last_ok_at)
+    `INSERT INTO ${into('subscription_starts')} (connection_id, purchase_id, customer_id, ${START}, last_ok, last_try, last_ok_at)
      SELECT f.connection_id, f.purchase_id, f.customer_id, ${startOf('f')}, l.last_ok, l.last_try, l.last_ok_at
      FROM ${firstSalesSql(events)} f
      JOIN (SELECT connection_id, purchase_id, MAX(last_ok) AS last_ok, MAX(billing_cycle) AS last_try,
@@ -86,7 +86,7 @@ function fillSql(events: string, attempts: string, starts: string): string[] {
                    MAX(CASE WHEN e.kind = 'sale' THEN e.billing_cycle END) OVER (PARTITION BY e.connection_id, e.purchase_id) AS last_ok
                  FROM ${events} e WHERE e.kind IN ('sale', 'decline') AND e.billing_cycle IS NOT NULL) a
            GROUP BY connection_id, purchase_id) l ON l.connection_id = f.connection_id AND l.purchase_id = f.purchase_id`,
-    `INSERT INTO subscription_attempts (connection_id, purchase_id, cycle, retry, customer_id, ${START}, instant, prev_at, outcome, is_last)
+    `INSERT INTO ${into('subscription_attempts')} (connection_id, purchase_id, cycle, retry, customer_id, ${START}, instant, prev_at, outcome, is_last)
      SELECT e.connection_id, e.purchase_id, e.billing_cycle, ROW_NUMBER() OVER ${TRIES} - 1, e.customer_id, ${startOf('s')}, e.instant, LAG(e.instant) OVER ${TRIES}, e.outcome,
        LEAD(e.event_id) OVER ${TRIES} IS NULL
      FROM ${attempts} e
@@ -94,7 +94,7 @@ function fillSql(events: string, attempts: string, starts: string): string[] {
      WHERE e.kind IN ('sale', 'decline') AND e.billing_cycle IS NOT NULL`,
     // Per cycle, from its attempts (numbered as above, here again over the same events: reading them back
     // from subscription_attempts would scan the whole table for a few purchases) and its money.
-    `INSERT INTO subscription_cycles (connection_id, purchase_id, cycle, customer_id, ${START}, last_ok, attempts, first_at, ok_at, ok_retry, first_soft, last_soft, prev_ok_at,
+    `INSERT INTO ${into('subscription_cycles')} (connection_id, purchase_id, cycle, customer_id, ${START}, last_ok, attempts, first_at, ok_at, ok_retry, first_soft, last_soft, prev_ok_at,
        refunds, refund_cents, chargebacks, chargeback_cents, sales, sales_cents, reversed_cents)
      SELECT c.connection_id, c.purchase_id, c.cycle, s.customer_id, ${startOf('s')}, MAX(CASE WHEN c.ok_at IS NOT NULL THEN c.cycle END) OVER (PARTITION BY c.connection_id, c.purchase_id),
        c.attempts, c.first_at, c.ok_at, c.ok_retry, c.first_soft, c.last_soft,
@@ -174,11 +174,13 @@ export function refreshSubscriptionCyclesSql(purchases: string, d: SqlDialect): 
        AND ${SOFT('t')}`,
     `UPDATE agg_touched_events SET parent_cycle = pt.billing_cycle FROM transactions t JOIN transactions pt ON pt.connection_id = t.connection_id AND pt.transaction_id = t.parent_txn_id
      WHERE agg_touched_events.connection_id = $1 AND agg_touched_events.kind IN ('refund', 'void') AND t.connection_id = $1 AND t.transaction_id = agg_touched_events.transaction_id`,
-    // Retention's counts (retention-days.ts) lose what these purchases counted, and get it back after.
+    // Retention's counts (retention-days.ts) lose what these purchases counted (from their rows, staged),
+    // and get it back after (from the new rows, filled into the stages, then copied to the tables).
     ...retentionDaysBeforeSql(d),
     ...TABLES.map((t) => `DELETE FROM ${touched(t)}`),
     // The starts the attempts and cycles copy: worked out again from the staged events (as inserted).
-    ...fillSql(staged, staged, firstSalesSql(staged)),
+    ...fillSql(staged, staged, firstSalesSql(staged), (t) => RETENTION_STAGES[t]),
+    ...stagedRowsSql(),
     // The rebill rates of the same purchases, from the same staged events (rebill-rates.ts).
     ...refreshRebillRatesSql(staged),
     ...retentionDaysAfterSql(d),
