@@ -24,7 +24,7 @@
  * other pre-aggregates (aggregates.ts rebuildAggregatesSql).
  */
 import type { SqlDialect } from './dialect.js';
-import { SUBSCRIPTION_ATTEMPTS, SUBSCRIPTION_CYCLES, SUBSCRIPTION_STARTS } from './tables.js';
+import { RETENTION_STAMPS, SUBSCRIPTION_ATTEMPTS, SUBSCRIPTION_CYCLES, SUBSCRIPTION_STARTS } from './tables.js';
 
 /** Statuses of a purchase that has ended: its next bill date no longer says when a cycle is due (retention.ts ENDED). */
 const ENDED_SQL = ['CANCELLED', 'COMPLETE', 'RECYCLE_FAILED', 'ONE_TIME', 'INACTIVE'].map((x) => `'${x}'`).join(', ');
@@ -100,8 +100,8 @@ function contributionsSql(d: SqlDialect, scope: string, from: Sources = TABLES):
  * connection's zone, the purchase record's terms as the report reads them. `recycling` is NULL without a
  * status (no record): the report's test of it is then neither true nor false, as it was on `purchases`.
  */
-function stampsSql(scope: string, starts = 'subscription_starts'): string {
-  return `INSERT INTO retention_stamps (connection_id, purchase_id, zone, cancelled, next_bill, recycling)
+function stampsSql(scope: string, starts = 'subscription_starts', into = 'retention_stamps'): string {
+  return `INSERT INTO ${into} (connection_id, purchase_id, zone, cancelled, next_bill, recycling)
      SELECT s.connection_id, s.purchase_id, c.timezone, CASE WHEN UPPER(pu.status) = 'CANCELLED' THEN 1 ELSE 0 END,
        CASE WHEN UPPER(pu.status) IN (${ENDED_SQL}) OR pu.next_bill_date IS NULL THEN NULL ELSE SUBSTR(CAST(pu.next_bill_date AS TEXT), 1, 10) END,
        CASE WHEN pu.status IS NULL THEN NULL WHEN REPLACE(UPPER(TRIM(pu.status)), ' ', '_') = 'RECYCLE_BILLING' THEN 1 ELSE 0 END
@@ -134,30 +134,35 @@ const TOUCHED = 'JOIN agg_touched_purchases k ON k.connection_id = $1 AND x.conn
 /** The refresh's stages of the touched purchases' rows of each subscription table (migration 21), by the table's name. */
 export const RETENTION_STAGES = { subscription_starts: 'agg_touched_starts', subscription_cycles: 'agg_touched_cycles', subscription_attempts: 'agg_touched_attempts' } as const;
 type SubscriptionTable = keyof typeof RETENTION_STAGES;
-const COLUMNS: Record<SubscriptionTable, string> = {
-  subscription_starts: SUBSCRIPTION_STARTS.columns.map((c) => c.name).join(', '),
-  subscription_cycles: SUBSCRIPTION_CYCLES.columns.map((c) => c.name).join(', '),
-  subscription_attempts: SUBSCRIPTION_ATTEMPTS.columns.map((c) => c.name).join(', '),
-};
 const STAGED = Object.keys(RETENTION_STAGES) as SubscriptionTable[];
-const stage = (t: SubscriptionTable) => `(SELECT * FROM ${RETENTION_STAGES[t]} WHERE connection_id = $1)`;
-/** The stages as contributionsSql's sources, with the touched purchases' stamps. */
+const SPECS = { subscription_starts: SUBSCRIPTION_STARTS, subscription_cycles: SUBSCRIPTION_CYCLES, subscription_attempts: SUBSCRIPTION_ATTEMPTS };
+const COLUMNS = (t: SubscriptionTable) => SPECS[t].columns.map((c) => c.name);
+/** What the counts read of a row staged before: all but the attribution they are not kept by (product aside) and the customer. */
+const COUNTED = (t: SubscriptionTable) => COLUMNS(t).filter((c) => !['customer_id', 'campaign_id', 'aff_id', 'source_value1', 'merchant_id', 'coupon_code', 'is_last'].includes(c));
+const stage = (t: string) => `(SELECT * FROM ${t} WHERE connection_id = $1)`;
+/** The stages as contributionsSql's sources. */
 const STAGES: Sources = {
-  starts: stage('subscription_starts'), cycles: stage('subscription_cycles'), attempts: stage('subscription_attempts'),
-  stamps: `(SELECT x.* FROM retention_stamps x ${TOUCHED})`,
+  starts: stage('agg_touched_starts'), cycles: stage('agg_touched_cycles'), attempts: stage('agg_touched_attempts'), stamps: stage('agg_touched_stamps'),
 };
-const emptyStages = STAGED.map((t) => `DELETE FROM ${RETENTION_STAGES[t]} WHERE connection_id = $1`);
+const STAMPS = RETENTION_STAMPS.columns.map((c) => c.name).join(', ');
+const emptyStages = [...STAGED.map((t) => RETENTION_STAGES[t]), 'agg_touched_stamps'].map((t) => `DELETE FROM ${t} WHERE connection_id = $1`);
 
 /**
- * Run by the refresh before the touched purchases' subscription rows are deleted: the rows are staged
- * (one pass over each table), their counts under their stamps leave (staged in agg_retention_delta,
- * negated), and so do their stamps; the stages are emptied for the rows the refresh fills
- * (refreshSubscriptionCyclesSql fills them, then copies them to the tables: stagedRowsSql).
+ * Run by the refresh instead of deleting the touched purchases' subscription rows: the rows are staged
+ * (one pass over each table, reading only what the counts read) with their stamps, their counts leave
+ * (staged in agg_retention_delta, negated), then the rows go (by the rowids staged on DuckDB, a pass over
+ * the rowids alone; by the touched purchases on PostgreSQL, through the tables' keys) and so do the stamps.
+ * The stages are emptied for the rows the refresh fills into them (stagedRowsSql copies them to the tables).
  */
 export function retentionDaysBeforeSql(d: SqlDialect): string[] {
+  const duck = d.name === 'duckdb';
   return [
-    ...STAGED.map((t) => `INSERT INTO ${RETENTION_STAGES[t]} (${COLUMNS[t]}) SELECT ${COLUMNS[t].split(', ').map((c) => `x.${c}`).join(', ')} FROM ${t} x ${TOUCHED}`),
+    ...STAGED.map((t) => `INSERT INTO ${RETENTION_STAGES[t]} (${COUNTED(t).join(', ')}, rid) SELECT ${COUNTED(t).map((c) => `x.${c}`).join(', ')}, ${duck ? 'x.rowid' : 'NULL'} FROM ${t} x ${TOUCHED}`),
+    `INSERT INTO agg_touched_stamps (${STAMPS}) SELECT ${STAMPS.split(', ').map((c) => `x.${c}`).join(', ')} FROM retention_stamps x ${TOUCHED}`,
     countsInto('agg_retention_delta', contributionsSql(d, '', STAGES), '-'),
+    ...STAGED.map((t) => duck
+      ? `DELETE FROM ${t} WHERE connection_id = $1 AND rowid IN (SELECT rid FROM ${RETENTION_STAGES[t]} WHERE connection_id = $1)`
+      : `DELETE FROM ${t} USING agg_touched_purchases k WHERE ${t}.connection_id = $1 AND k.connection_id = $1 AND k.purchase_id = ${t}.purchase_id`),
     'DELETE FROM retention_stamps USING agg_touched_purchases k WHERE retention_stamps.connection_id = $1 AND k.connection_id = $1 AND k.purchase_id = retention_stamps.purchase_id',
     ...emptyStages,
   ];
@@ -165,7 +170,7 @@ export function retentionDaysBeforeSql(d: SqlDialect): string[] {
 
 /** The statements that copy the touched purchases' rows, filled into the stages, to the subscription tables. */
 export function stagedRowsSql(): string[] {
-  return STAGED.map((t) => `INSERT INTO ${t} (${COLUMNS[t]}) SELECT ${COLUMNS[t]} FROM ${RETENTION_STAGES[t]} WHERE connection_id = $1`);
+  return STAGED.map((t) => `INSERT INTO ${t} (${COLUMNS(t).join(', ')}) SELECT ${COLUMNS(t).join(', ')} FROM ${RETENTION_STAGES[t]} WHERE connection_id = $1`);
 }
 
 /** Key columns no row leaves NULL (a start's day in its connection's zone); the others match NULL to NULL. */
@@ -174,14 +179,16 @@ const sameKey = (a: string, b: string) => RETENTION_KEYS.map((k) => (NOT_NULL.in
 
 /**
  * Run by the refresh after the touched purchases' subscription rows are filled again (into the stages):
- * new stamps, their counts from the stages, then the merge by full key: the table's rows of the keys the
- * delta names join it, leave the table, and come back summed (a key counting nothing is dropped). Its cost
- * follows the touched purchases and the keys they count under, not the days they touch.
+ * their new stamps (staged, then copied), their counts from the stages, then the merge by full key: the
+ * table's rows of the keys the delta names join it, leave the table, and come back summed (a key counting
+ * nothing is dropped). Its cost follows the touched purchases and the keys they count under, not the days
+ * they touch.
  */
 export function retentionDaysAfterSql(d: SqlDialect): string[] {
   const keys = `(SELECT DISTINCT ${KEYS} FROM agg_retention_delta WHERE connection_id = $1)`;
   return [
-    stampsSql('', stage('subscription_starts')),
+    stampsSql('', stage('agg_touched_starts'), 'agg_touched_stamps'),
+    `INSERT INTO retention_stamps (${STAMPS}) SELECT ${STAMPS} FROM agg_touched_stamps WHERE connection_id = $1`,
     countsInto('agg_retention_delta', contributionsSql(d, '', STAGES), ''),
     `INSERT INTO agg_retention_delta (${KEYS}, ${RETENTION_COUNTS.join(', ')}) SELECT ${[...RETENTION_KEYS, ...RETENTION_COUNTS].map((c) => `r.${c}`).join(', ')}
      FROM retention_days r JOIN ${keys} k ON ${sameKey('r', 'k')} WHERE r.connection_id = $1`,

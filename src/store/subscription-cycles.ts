@@ -160,7 +160,6 @@ export function rebuildSubscriptionCyclesSql(byConnection: boolean): string[] {
  * tables whole (DuckDB: no index).
  */
 export function refreshSubscriptionCyclesSql(purchases: string, d: SqlDialect): string[] {
-  const touched = (t: string) => `${t} USING agg_touched_purchases k WHERE ${t}.connection_id = $1 AND k.connection_id = $1 AND k.purchase_id = ${t}.purchase_id`;
   const staged = '(SELECT * FROM agg_touched_events WHERE connection_id = $1)';
   const mine = (t: string) => `(SELECT x.* FROM ${t} x JOIN agg_touched_purchases k ON k.connection_id = x.connection_id AND k.purchase_id = x.purchase_id WHERE x.connection_id = $1)`;
   return [
@@ -174,10 +173,9 @@ export function refreshSubscriptionCyclesSql(purchases: string, d: SqlDialect): 
        AND ${SOFT('t')}`,
     `UPDATE agg_touched_events SET parent_cycle = pt.billing_cycle FROM transactions t JOIN transactions pt ON pt.connection_id = t.connection_id AND pt.transaction_id = t.parent_txn_id
      WHERE agg_touched_events.connection_id = $1 AND agg_touched_events.kind IN ('refund', 'void') AND t.connection_id = $1 AND t.transaction_id = agg_touched_events.transaction_id`,
-    // Retention's counts (retention-days.ts) lose what these purchases counted (from their rows, staged),
-    // and get it back after (from the new rows, filled into the stages, then copied to the tables).
+    // Their rows go, staged first: retention's counts (retention-days.ts) lose what they counted, and get
+    // back after what the new rows count (filled into the stages, then copied to the tables).
     ...retentionDaysBeforeSql(d),
-    ...TABLES.map((t) => `DELETE FROM ${touched(t)}`),
     // The starts the attempts and cycles copy: worked out again from the staged events (as inserted).
     ...fillSql(staged, staged, firstSalesSql(staged), (t) => RETENTION_STAGES[t]),
     ...stagedRowsSql(),

@@ -436,9 +436,10 @@ export const RETENTION_DAYS = table('retention_days', ['connection_id', 'zone', 
 export const AGG_RETENTION_DELTA = table('agg_retention_delta', [], retentionDay);
 export const RETENTION_STAMPS = table('retention_stamps', ['connection_id', 'purchase_id'], { connection_id: 'text', purchase_id: 'text', zone: 'text', cancelled: 'int', next_bill: 'text', recycling: 'int' });
 /** The refresh's stages of the touched purchases' subscription rows, before and after (retention-days.ts; migration 21). */
-export const AGG_TOUCHED_STARTS = table('agg_touched_starts', [], SUBSCRIPTION_STARTS.types);
-export const AGG_TOUCHED_CYCLES = table('agg_touched_cycles', [], SUBSCRIPTION_CYCLES.types);
-export const AGG_TOUCHED_ATTEMPTS = table('agg_touched_attempts', [], SUBSCRIPTION_ATTEMPTS.types);
+export const AGG_TOUCHED_STARTS = table('agg_touched_starts', [], { ...SUBSCRIPTION_STARTS.types, rid: 'bigint' });
+export const AGG_TOUCHED_CYCLES = table('agg_touched_cycles', [], { ...SUBSCRIPTION_CYCLES.types, rid: 'bigint' });
+export const AGG_TOUCHED_ATTEMPTS = table('agg_touched_attempts', [], { ...SUBSCRIPTION_ATTEMPTS.types, rid: 'bigint' });
+export const AGG_TOUCHED_STAMPS = table('agg_touched_stamps', [], RETENTION_STAMPS.types);
 
 /**
  * Connections whose customer facts and pre-aggregates a backfill's writes left behind the ledger
@@ -577,4 +578,4 @@ export const READABLE_TABLES = {
 export type ReadableTable = keyof typeof READABLE_TABLES;
 
 /** Every table the current schema has (the contract test compares them with the database), scratch tables included. */
-export const ALL_TABLES: TableSpec[] = [...Object.values(READABLE_TABLES), AGG_AGE_DELTA, AGG_TOUCHED_SLOTS, AGG_MONTH_DELTA, AGG_TOUCHED_PURCHASES, AGG_TOUCHED_EVENTS, AGG_RETENTION_DELTA, AGG_TOUCHED_STARTS, AGG_TOUCHED_CYCLES, AGG_TOUCHED_ATTEMPTS];
+export const ALL_TABLES: TableSpec[] = [...Object.values(READABLE_TABLES), AGG_AGE_DELTA, AGG_TOUCHED_SLOTS, AGG_MONTH_DELTA, AGG_TOUCHED_PURCHASES, AGG_TOUCHED_EVENTS, AGG_RETENTION_DELTA, AGG_TOUCHED_STARTS, AGG_TOUCHED_CYCLES, AGG_TOUCHED_ATTEMPTS, AGG_TOUCHED_STAMPS];

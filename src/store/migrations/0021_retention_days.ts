@@ -17,17 +17,19 @@ const statements = [
   `CREATE TABLE retention_stamps (connection_id TEXT, purchase_id TEXT, zone TEXT, cancelled INTEGER, next_bill TEXT, recycling INTEGER)`,
 ];
 // The refresh's stages of the touched purchases' subscription rows (no keys: filled and emptied whole),
-// the columns of migration 15's tables: their rows before (counted, then the refresh deletes them) and
-// after (filled from the staged events, counted, then copied to the tables).
+// the columns of migration 15's tables and `rid` (the row's DuckDB rowid when staged from a table): their
+// rows before (counted, then the refresh deletes them by rid) and after (filled from the staged events,
+// counted, then copied to the tables); and of their stamps.
 const stages = (instant: string) => [
+  `CREATE TABLE agg_touched_stamps (connection_id TEXT, purchase_id TEXT, zone TEXT, cancelled INTEGER, next_bill TEXT, recycling INTEGER)`,
   `CREATE TABLE agg_touched_attempts (connection_id TEXT, purchase_id TEXT, cycle INTEGER, retry INTEGER, customer_id BIGINT, started_at ${instant}, currency TEXT, campaign_id BIGINT, product_id BIGINT, aff_id TEXT, source_value1 TEXT, merchant_id BIGINT, coupon_code TEXT,
-     instant ${instant}, prev_at ${instant}, outcome TEXT, is_last BOOLEAN)`,
+     instant ${instant}, prev_at ${instant}, outcome TEXT, is_last BOOLEAN, rid BIGINT)`,
   `CREATE TABLE agg_touched_cycles (connection_id TEXT, purchase_id TEXT, cycle INTEGER, customer_id BIGINT, started_at ${instant}, currency TEXT, campaign_id BIGINT, product_id BIGINT, aff_id TEXT, source_value1 TEXT, merchant_id BIGINT, coupon_code TEXT,
      last_ok INTEGER, attempts INTEGER, first_at ${instant}, ok_at ${instant},
      ok_retry INTEGER, first_soft INTEGER, last_soft INTEGER, prev_ok_at ${instant}, refunds INTEGER, refund_cents BIGINT, chargebacks INTEGER, chargeback_cents BIGINT,
-     sales INTEGER, sales_cents BIGINT, reversed_cents BIGINT)`,
+     sales INTEGER, sales_cents BIGINT, reversed_cents BIGINT, rid BIGINT)`,
   `CREATE TABLE agg_touched_starts (connection_id TEXT, purchase_id TEXT, customer_id BIGINT, started_at ${instant}, currency TEXT, campaign_id BIGINT, product_id BIGINT, aff_id TEXT, source_value1 TEXT, merchant_id BIGINT, coupon_code TEXT,
-     last_ok INTEGER, last_try INTEGER, last_ok_at ${instant})`,
+     last_ok INTEGER, last_try INTEGER, last_ok_at ${instant}, rid BIGINT)`,
 ];
 
 // The fill: rebuildRetentionDaysSql(dialect, false) of retention-days.ts as written, without its deletes.
