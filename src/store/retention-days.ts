@@ -137,8 +137,8 @@ type SubscriptionTable = keyof typeof RETENTION_STAGES;
 const STAGED = Object.keys(RETENTION_STAGES) as SubscriptionTable[];
 const SPECS = { subscription_starts: SUBSCRIPTION_STARTS, subscription_cycles: SUBSCRIPTION_CYCLES, subscription_attempts: SUBSCRIPTION_ATTEMPTS };
 const COLUMNS = (t: SubscriptionTable) => SPECS[t].columns.map((c) => c.name);
-/** What the counts read of a row staged before: all but the attribution they are not kept by (product aside) and the customer. */
-const COUNTED = (t: SubscriptionTable) => COLUMNS(t).filter((c) => !['customer_id', 'campaign_id', 'aff_id', 'source_value1', 'merchant_id', 'coupon_code', 'is_last'].includes(c));
+/** What the counts read of a row staged before: all but the attribution they are not kept by (product aside), the customer, and the sales booked at a cycle (a part counting those adds them back). */
+const COUNTED = (t: SubscriptionTable) => COLUMNS(t).filter((c) => !['customer_id', 'campaign_id', 'aff_id', 'source_value1', 'merchant_id', 'coupon_code', 'is_last', 'sales', 'sales_cents', 'reversed_cents'].includes(c));
 const stage = (t: string) => `(SELECT * FROM ${t} WHERE connection_id = $1)`;
 /** The stages as contributionsSql's sources. */
 const STAGES: Sources = {
@@ -158,12 +158,11 @@ export function retentionDaysBeforeSql(d: SqlDialect): string[] {
   const duck = d.name === 'duckdb';
   return [
     ...STAGED.map((t) => `INSERT INTO ${RETENTION_STAGES[t]} (${COUNTED(t).join(', ')}, rid) SELECT ${COUNTED(t).map((c) => `x.${c}`).join(', ')}, ${duck ? 'x.rowid' : 'NULL'} FROM ${t} x ${TOUCHED}`),
-    `INSERT INTO agg_touched_stamps (${STAMPS}) SELECT ${STAMPS.split(', ').map((c) => `x.${c}`).join(', ')} FROM retention_stamps x ${TOUCHED}`,
+    `INSERT INTO agg_touched_stamps (${STAMPS}, rid) SELECT ${STAMPS.split(', ').map((c) => `x.${c}`).join(', ')}, ${duck ? 'x.rowid' : 'NULL'} FROM retention_stamps x ${TOUCHED}`,
     countsInto('agg_retention_delta', contributionsSql(d, '', STAGES), '-'),
-    ...STAGED.map((t) => duck
-      ? `DELETE FROM ${t} WHERE connection_id = $1 AND rowid IN (SELECT rid FROM ${RETENTION_STAGES[t]} WHERE connection_id = $1)`
+    ...[...STAGED.map((t) => [t, RETENTION_STAGES[t]]), ['retention_stamps', 'agg_touched_stamps']].map(([t, staged]) => duck
+      ? `DELETE FROM ${t} WHERE connection_id = $1 AND rowid IN (SELECT rid FROM ${staged} WHERE connection_id = $1)`
       : `DELETE FROM ${t} USING agg_touched_purchases k WHERE ${t}.connection_id = $1 AND k.connection_id = $1 AND k.purchase_id = ${t}.purchase_id`),
-    'DELETE FROM retention_stamps USING agg_touched_purchases k WHERE retention_stamps.connection_id = $1 AND k.connection_id = $1 AND k.purchase_id = retention_stamps.purchase_id',
     ...emptyStages,
   ];
 }
@@ -185,14 +184,17 @@ const sameKey = (a: string, b: string) => RETENTION_KEYS.map((k) => (NOT_NULL.in
  * they touch.
  */
 export function retentionDaysAfterSql(d: SqlDialect): string[] {
+  const duck = d.name === 'duckdb';
   const keys = `(SELECT DISTINCT ${KEYS} FROM agg_retention_delta WHERE connection_id = $1)`;
   return [
     stampsSql('', stage('agg_touched_starts'), 'agg_touched_stamps'),
     `INSERT INTO retention_stamps (${STAMPS}) SELECT ${STAMPS} FROM agg_touched_stamps WHERE connection_id = $1`,
     countsInto('agg_retention_delta', contributionsSql(d, '', STAGES), ''),
-    `INSERT INTO agg_retention_delta (${KEYS}, ${RETENTION_COUNTS.join(', ')}) SELECT ${[...RETENTION_KEYS, ...RETENTION_COUNTS].map((c) => `r.${c}`).join(', ')}
+    `INSERT INTO agg_retention_delta (${KEYS}, ${RETENTION_COUNTS.join(', ')}, rid) SELECT ${[...RETENTION_KEYS, ...RETENTION_COUNTS].map((c) => `r.${c}`).join(', ')}, ${duck ? 'r.rowid' : 'NULL'}
      FROM retention_days r JOIN ${keys} k ON ${sameKey('r', 'k')} WHERE r.connection_id = $1`,
-    `DELETE FROM retention_days USING ${keys} k WHERE retention_days.connection_id = $1 AND ${sameKey('retention_days', 'k')}`,
+    duck
+      ? 'DELETE FROM retention_days WHERE connection_id = $1 AND rowid IN (SELECT rid FROM agg_retention_delta WHERE connection_id = $1 AND rid IS NOT NULL)'
+      : `DELETE FROM retention_days USING ${keys} k WHERE retention_days.connection_id = $1 AND ${sameKey('retention_days', 'k')}`,
     `INSERT INTO retention_days (${KEYS}, ${RETENTION_COUNTS.join(', ')}) SELECT ${KEYS}, ${SUMS('')} FROM agg_retention_delta WHERE connection_id = $1 GROUP BY ${KEYS} HAVING SUM(cnt) <> 0`,
     'DELETE FROM agg_retention_delta WHERE connection_id = $1',
     ...emptyStages,

@@ -155,9 +155,10 @@ export function rebuildSubscriptionCyclesSql(byConnection: boolean): string[] {
  * Recomputes, inside the caller's transaction, these purchases of connection $1 (`purchases`: a subquery
  * of purchase ids; the purchases a ledger write named, purchases-dirty.ts). What it costs follows the
  * purchases touched, not the tables: the purchases are staged once (agg_touched_purchases), their events
- * with their transactions' detail once (agg_touched_events, one pass over money_events), each table loses
- * their rows in one join and gets them back from the staged events; only the deletes pass over the
- * tables whole (DuckDB: no index).
+ * with their transactions' detail once (agg_touched_events, one pass over money_events), each table's rows
+ * of them are staged in one join and deleted by the stage (retention-days.ts: retention's counts are taken
+ * from the stages), and filled again from the staged events into the stages, then copied; only the
+ * staging passes over the tables whole (DuckDB: no index).
  */
 export function refreshSubscriptionCyclesSql(purchases: string, d: SqlDialect): string[] {
   const staged = '(SELECT * FROM agg_touched_events WHERE connection_id = $1)';

@@ -433,13 +433,13 @@ const retentionDay = {
   refund_cents: 'bigint', chargebacks: 'bigint', cb_cents: 'bigint',
 } as const;
 export const RETENTION_DAYS = table('retention_days', ['connection_id', 'zone', 'currency', 'day', 'product_id', 'part', 'last_ok', 'last_try', 'ok_day', 'cancelled', 'next_bill', 'cycle', 'days', 'saved_by', 'retry', 'outcome'], retentionDay);
-export const AGG_RETENTION_DELTA = table('agg_retention_delta', [], retentionDay);
+export const AGG_RETENTION_DELTA = table('agg_retention_delta', [], { ...retentionDay, rid: 'bigint' });
 export const RETENTION_STAMPS = table('retention_stamps', ['connection_id', 'purchase_id'], { connection_id: 'text', purchase_id: 'text', zone: 'text', cancelled: 'int', next_bill: 'text', recycling: 'int' });
 /** The refresh's stages of the touched purchases' subscription rows, before and after (retention-days.ts; migration 21). */
 export const AGG_TOUCHED_STARTS = table('agg_touched_starts', [], { ...SUBSCRIPTION_STARTS.types, rid: 'bigint' });
 export const AGG_TOUCHED_CYCLES = table('agg_touched_cycles', [], { ...SUBSCRIPTION_CYCLES.types, rid: 'bigint' });
 export const AGG_TOUCHED_ATTEMPTS = table('agg_touched_attempts', [], { ...SUBSCRIPTION_ATTEMPTS.types, rid: 'bigint' });
-export const AGG_TOUCHED_STAMPS = table('agg_touched_stamps', [], RETENTION_STAMPS.types);
+export const AGG_TOUCHED_STAMPS = table('agg_touched_stamps', [], { ...RETENTION_STAMPS.types, rid: 'bigint' });
 
 /**
  * Connections whose customer facts and pre-aggregates a backfill's writes left behind the ledger

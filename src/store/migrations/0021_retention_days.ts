@@ -13,15 +13,16 @@ const counts = `currency TEXT, day INTEGER, product_id BIGINT, part TEXT, last_o
 // No keys: the counts are written whole per day (many key columns are NULL by part), the stamps whole per purchase.
 const statements = [
   `CREATE TABLE retention_days (connection_id TEXT, zone TEXT, ${counts})`,
-  `CREATE TABLE agg_retention_delta (connection_id TEXT, zone TEXT, ${counts})`,
+  `CREATE TABLE agg_retention_delta (connection_id TEXT, zone TEXT, ${counts}, rid BIGINT)`,
   `CREATE TABLE retention_stamps (connection_id TEXT, purchase_id TEXT, zone TEXT, cancelled INTEGER, next_bill TEXT, recycling INTEGER)`,
 ];
 // The refresh's stages of the touched purchases' subscription rows (no keys: filled and emptied whole),
 // the columns of migration 15's tables and `rid` (the row's DuckDB rowid when staged from a table): their
 // rows before (counted, then the refresh deletes them by rid) and after (filled from the staged events,
-// counted, then copied to the tables); and of their stamps.
+// counted, then copied to the tables); and of their stamps. agg_retention_delta's `rid`: the rowid of a
+// retention_days row it took in, deleted by it.
 const stages = (instant: string) => [
-  `CREATE TABLE agg_touched_stamps (connection_id TEXT, purchase_id TEXT, zone TEXT, cancelled INTEGER, next_bill TEXT, recycling INTEGER)`,
+  `CREATE TABLE agg_touched_stamps (connection_id TEXT, purchase_id TEXT, zone TEXT, cancelled INTEGER, next_bill TEXT, recycling INTEGER, rid BIGINT)`,
   `CREATE TABLE agg_touched_attempts (connection_id TEXT, purchase_id TEXT, cycle INTEGER, retry INTEGER, customer_id BIGINT, started_at ${instant}, currency TEXT, campaign_id BIGINT, product_id BIGINT, aff_id TEXT, source_value1 TEXT, merchant_id BIGINT, coupon_code TEXT,
      instant ${instant}, prev_at ${instant}, outcome TEXT, is_last BOOLEAN, rid BIGINT)`,
   `CREATE TABLE agg_touched_cycles (connection_id TEXT, purchase_id TEXT, cycle INTEGER, customer_id BIGINT, started_at ${instant}, currency TEXT, campaign_id BIGINT, product_id BIGINT, aff_id TEXT, source_value1 TEXT, merchant_id BIGINT, coupon_code TEXT,
