@@ -18,8 +18,9 @@
  * from the subscription tables until its next rebuild).
  *
  * Kept with the subscription tables: the refresh that recomputes some purchases' subscription rows
- * (refreshSubscriptionCyclesSql) takes their counts out before (under their stamps) and puts them back
- * after (under new stamps from `purchases`), then adds the difference to the days it touched; a purchase
+ * (refreshSubscriptionCyclesSql) stages their rows and takes their counts out before (under their stamps),
+ * counts the new rows it fills into the stages (under new stamps from `purchases`), then adds the
+ * difference to the table by key, never reading a whole table but to stage the rows it deletes; a purchase
  * record written (ledger-writer.ts) names its purchase for that refresh as an event does. Rebuilt with the
  * other pre-aggregates (aggregates.ts rebuildAggregatesSql).
  */
