@@ -34,7 +34,7 @@ const stages = (instant: string) => [
 ];
 
 // The fill: rebuildRetentionDaysSql(dialect, false) of retention-days.ts as written, without its deletes.
-const stampsFill =`INSERT INTO retention_stamps (connection_id, purchase_id, zone, cancelled, next_bill, recycling)
+const stampsFill = `INSERT INTO retention_stamps (connection_id, purchase_id, zone, cancelled, next_bill, recycling)
      SELECT s.connection_id, s.purchase_id, c.timezone, CASE WHEN UPPER(pu.status) = 'CANCELLED' THEN 1 ELSE 0 END,
        CASE WHEN UPPER(pu.status) IN ('CANCELLED', 'COMPLETE', 'RECYCLE_FAILED', 'ONE_TIME', 'INACTIVE') OR pu.next_bill_date IS NULL THEN NULL ELSE SUBSTR(CAST(pu.next_bill_date AS TEXT), 1, 10) END,
        CASE WHEN pu.status IS NULL THEN NULL WHEN REPLACE(UPPER(TRIM(pu.status)), ' ', '_') = 'RECYCLE_BILLING' THEN 1 ELSE 0 END
