@@ -13,6 +13,7 @@ import { resolveAttribution } from './attribution.js';
 import { CostEvents } from './costs.js';
 import { refreshSubscriptionCycles } from './subscription-cycles.js';
 import { CLEAR_DIRTY_PURCHASES_SQL, COUNT_DIRTY_PURCHASES_SQL, DIRTY_PURCHASES_SQL, markPurchasesDirty } from './purchases-dirty.js';
+import { CLEAR_RESTAMP_SQL, restampMarked } from './retention-days.js';
 import type { StoreContext } from './driver.js';
 import { startOfLocalDay } from '../core/time.js';
 import { AGG_TOUCHED_SLOTS, CUSTOMER_FACTS, type ColumnType, type Row, type Value } from './tables.js';
@@ -112,6 +113,7 @@ export class Facts {
       await this.db.exec('DELETE FROM rebuild_pending WHERE connection_id = $1', [connectionId]);
       if (dirty > 0) await this.db.exec('DELETE FROM facts_dirty WHERE connection_id = $1', [connectionId]);
       if (purchases > 0) await this.db.exec(CLEAR_DIRTY_PURCHASES_SQL, [connectionId]);
+      await this.db.exec(CLEAR_RESTAMP_SQL, [connectionId]);
       const [facts] = await this.db.query('SELECT COUNT(*) AS n FROM customer_facts WHERE connection_id = $1', [connectionId]);
       return Number(facts?.n ?? 0);
     }
@@ -123,6 +125,8 @@ export class Facts {
       await this.refresh(connectionId, new Set(ids.map((r) => Number(r.customer_id))));
       await this.db.exec('DELETE FROM facts_dirty WHERE connection_id = $1', [connectionId]);
     }
+    // The purchases whose records alone were written: their stamps (retention-days.ts), before the marks below go.
+    await restampMarked(this.ctx, connectionId);
     // The purchases the run's events named, each once, whichever batches named it.
     if (purchases > 0) {
       await refreshSubscriptionCycles(this.ctx, connectionId, DIRTY_PURCHASES_SQL);

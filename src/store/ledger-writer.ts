@@ -15,6 +15,7 @@ import { dedupeByKey, idList, type StoreContext } from './driver.js';
 import { Facts, small } from './facts.js';
 import { keepOrderFirstSales } from './order-first-sales.js';
 import { purchasesOf } from './purchases-dirty.js';
+import { restampPurchases } from './retention-days.js';
 import { writingPurchases } from './rebill-rates.js';
 import { AGG_AGE_DELTA, ENTITY_TABLES, MIDS, MONEY_EVENTS, ORDER_ITEMS, PURCHASE_TRANSACTIONS, QUARANTINE, SYNC_PAGES, TRANSACTIONS, type PageRow, type Row } from './tables.js';
 import type { LedgerWriter, PageWrite, WriteOptions } from './store.js';
@@ -139,8 +140,8 @@ export class SqlLedgerWriter implements LedgerWriter {
           // Purchase records move rebills ahead's kept rows with them (rebill-rates.ts).
           if (g.table === 'purchases') await writingPurchases(this.ctx, g.connectionId, rows.map((r) => String(r.purchase_id)), upsert);
           else await upsert();
-          // A purchase's status and next bill date are terms of retention's counts (retention-days.ts): they follow it as its events do.
-          if (g.table === 'purchases' && rows.length > 0) await this.facts.touch(g.connectionId, new Set(), purchasesOf(rows as { purchase_id?: string | null }[]), upkeep !== 'now');
+          // A purchase's status and next bill date are terms of retention's counts (retention-days.ts): its stamps follow its record.
+          if (g.table === 'purchases') await restampPurchases(this.ctx, g.connectionId, purchasesOf(rows as { purchase_id?: string | null }[]), upkeep !== 'now');
           await this.quarantine(g.connectionId, g.table, rows, g.quarantined);
           if (g.ledger) {
             const events = [...g.ledger.values()].flat();

@@ -25,6 +25,7 @@
  * other pre-aggregates (aggregates.ts rebuildAggregatesSql).
  */
 import type { SqlDialect } from './dialect.js';
+import type { StoreContext } from './driver.js';
 import { RETENTION_STAMPS, SUBSCRIPTION_ATTEMPTS, SUBSCRIPTION_CYCLES, SUBSCRIPTION_STARTS } from './tables.js';
 
 /** Statuses of a purchase that has ended: its next bill date no longer says when a cycle is due (retention.ts ENDED). */
@@ -162,14 +163,53 @@ const emptyStages = [...STAGED.map((t) => RETENTION_STAGES[t]), 'agg_touched_sta
 export function retentionDaysBeforeSql(d: SqlDialect): string[] {
   const duck = d.name === 'duckdb';
   return [
-    ...STAGED.map((t) => `INSERT INTO ${RETENTION_STAGES[t]} (${COUNTED(t).join(', ')}, rid) SELECT ${COUNTED(t).map((c) => `x.${c}`).join(', ')}, ${duck ? 'x.rowid' : 'NULL'} FROM ${t} x ${TOUCHED}`),
-    `INSERT INTO agg_touched_stamps (${STAMPS}, rid) SELECT ${STAMPS.split(', ').map((c) => `x.${c}`).join(', ')}, ${duck ? 'x.rowid' : 'NULL'} FROM retention_stamps x ${TOUCHED}`,
-    countsInto('agg_retention_delta', contributionsSql(d, '', STAGES), '-'),
-    ...[...STAGED.map((t) => [t, RETENTION_STAGES[t]]), ['retention_stamps', 'agg_touched_stamps']].map(([t, staged]) => duck
-      ? `DELETE FROM ${t} WHERE connection_id = $1 AND rowid IN (SELECT rid FROM ${staged} WHERE connection_id = $1)`
+    ...countsOutSql(d),
+    ...STAGED.map((t) => duck
+      ? `DELETE FROM ${t} WHERE connection_id = $1 AND rowid IN (SELECT rid FROM ${RETENTION_STAGES[t]} WHERE connection_id = $1)`
       : `DELETE FROM ${t} USING agg_touched_purchases k WHERE ${t}.connection_id = $1 AND k.connection_id = $1 AND k.purchase_id = ${t}.purchase_id`),
     ...emptyStages,
   ];
+}
+
+/** The touched purchases' rows and stamps staged, their counts out (negated, in agg_retention_delta), their stamps deleted. */
+function countsOutSql(d: SqlDialect): string[] {
+  const duck = d.name === 'duckdb';
+  return [
+    ...STAGED.map((t) => `INSERT INTO ${RETENTION_STAGES[t]} (${COUNTED(t).join(', ')}, rid) SELECT ${COUNTED(t).map((c) => `x.${c}`).join(', ')}, ${duck ? 'x.rowid' : 'NULL'} FROM ${t} x ${TOUCHED}`),
+    `INSERT INTO agg_touched_stamps (${STAMPS}, rid) SELECT ${STAMPS.split(', ').map((c) => `x.${c}`).join(', ')}, ${duck ? 'x.rowid' : 'NULL'} FROM retention_stamps x ${TOUCHED}`,
+    countsInto('agg_retention_delta', contributionsSql(d, '', STAGES), '-'),
+    duck
+      ? 'DELETE FROM retention_stamps WHERE connection_id = $1 AND rowid IN (SELECT rid FROM agg_touched_stamps WHERE connection_id = $1)'
+      : 'DELETE FROM retention_stamps USING agg_touched_purchases k WHERE retention_stamps.connection_id = $1 AND k.connection_id = $1 AND k.purchase_id = retention_stamps.purchase_id',
+  ];
+}
+
+/**
+ * The purchases whose record was written but whose events were not (purchases_restamp, not in
+ * purchases_dirty, of connection $1): only their stamps and counts change, not their subscription rows.
+ * Their rows are staged and counted out under their old stamps, stamped again from `purchases`, and
+ * counted back in from the same stages (a refresh without the events, the deletes and the fill). Then
+ * the marks go.
+ */
+export function restampSql(d: SqlDialect): string[] {
+  return [
+    'INSERT INTO agg_touched_purchases (connection_id, purchase_id) SELECT r.connection_id, r.purchase_id FROM purchases_restamp r WHERE r.connection_id = $1 AND NOT EXISTS (SELECT 1 FROM purchases_dirty p WHERE p.connection_id = $1 AND p.purchase_id = r.purchase_id)',
+    ...countsOutSql(d),
+    'DELETE FROM agg_touched_stamps WHERE connection_id = $1',
+    ...countsInSql(d),
+    'DELETE FROM agg_touched_purchases WHERE connection_id = $1',
+    'DELETE FROM purchases_restamp WHERE connection_id = $1',
+  ];
+}
+
+/**
+ * A write of these purchase records (inside its transaction): their stamps and counts made again now, or
+ * (defer) the purchases marked for the refresh (facts.ts refreshDirty runs restampSql).
+ */
+export async function restampPurchases(ctx: StoreContext, connectionId: string, purchases: ReadonlySet<string>, defer: boolean): Promise<void> {
+  if (purchases.size === 0) return;
+  await ctx.db.exec(`INSERT INTO purchases_restamp (connection_id, purchase_id) SELECT $1, x.id FROM (${await ctx.db.textSet('key', [...purchases])}) AS x(id) ON CONFLICT DO NOTHING`, [connectionId]);
+  if (!defer) for (const sql of restampSql(ctx.db.sql)) await ctx.db.exec(sql, [connectionId]);
 }
 
 /** The statements that copy the touched purchases' rows, filled into the stages, to the subscription tables. */
@@ -189,6 +229,11 @@ const sameKey = (a: string, b: string) => RETENTION_KEYS.map((k) => (NOT_NULL.in
  * they touch.
  */
 export function retentionDaysAfterSql(d: SqlDialect): string[] {
+  return countsInSql(d);
+}
+
+/** The staged purchases' new stamps (staged, then copied), their counts in from the stages, the merge by key; the stages emptied. */
+function countsInSql(d: SqlDialect): string[] {
   const duck = d.name === 'duckdb';
   const keys = `(SELECT DISTINCT ${KEYS} FROM agg_retention_delta WHERE connection_id = $1)`;
   return [
@@ -205,3 +250,12 @@ export function retentionDaysAfterSql(d: SqlDialect): string[] {
     ...emptyStages,
   ];
 }
+
+/** Run by the refresh (facts.ts refreshDirty) before the dirty purchases': restampSql when connection $1 has marks. */
+export async function restampMarked(ctx: StoreContext, connectionId: string): Promise<void> {
+  const [r] = await ctx.db.query('SELECT COUNT(*) AS n FROM purchases_restamp WHERE connection_id = $1', [connectionId]);
+  if (Number(r?.n ?? 0) > 0) for (const sql of restampSql(ctx.db.sql)) await ctx.db.exec(sql, [connectionId]);
+}
+
+/** Empties connection $1's marks (the end-of-backfill rebuild stamps every purchase again). */
+export const CLEAR_RESTAMP_SQL = 'DELETE FROM purchases_restamp WHERE connection_id = $1';

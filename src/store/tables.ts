@@ -439,6 +439,8 @@ export const RETENTION_STAMPS = table('retention_stamps', ['connection_id', 'pur
 export const AGG_TOUCHED_STARTS = table('agg_touched_starts', [], { ...SUBSCRIPTION_STARTS.types, rid: 'bigint' });
 export const AGG_TOUCHED_CYCLES = table('agg_touched_cycles', [], { ...SUBSCRIPTION_CYCLES.types, rid: 'bigint' });
 export const AGG_TOUCHED_ATTEMPTS = table('agg_touched_attempts', [], { ...SUBSCRIPTION_ATTEMPTS.types, rid: 'bigint' });
+/** Purchases whose record a deferred write stored: their stamps and counts made again at the refresh (retention-days.ts; migration 21). */
+export const PURCHASES_RESTAMP = table('purchases_restamp', ['connection_id', 'purchase_id'], { connection_id: 'text', purchase_id: 'text' });
 export const AGG_TOUCHED_STAMPS = table('agg_touched_stamps', [], { ...RETENTION_STAMPS.types, rid: 'bigint' });
 
 /**
@@ -578,4 +580,4 @@ export const READABLE_TABLES = {
 export type ReadableTable = keyof typeof READABLE_TABLES;
 
 /** Every table the current schema has (the contract test compares them with the database), scratch tables included. */
-export const ALL_TABLES: TableSpec[] = [...Object.values(READABLE_TABLES), AGG_AGE_DELTA, AGG_TOUCHED_SLOTS, AGG_MONTH_DELTA, AGG_TOUCHED_PURCHASES, AGG_TOUCHED_EVENTS, AGG_RETENTION_DELTA, AGG_TOUCHED_STARTS, AGG_TOUCHED_CYCLES, AGG_TOUCHED_ATTEMPTS, AGG_TOUCHED_STAMPS];
+export const ALL_TABLES: TableSpec[] = [...Object.values(READABLE_TABLES), AGG_AGE_DELTA, AGG_TOUCHED_SLOTS, AGG_MONTH_DELTA, AGG_TOUCHED_PURCHASES, AGG_TOUCHED_EVENTS, AGG_RETENTION_DELTA, AGG_TOUCHED_STARTS, AGG_TOUCHED_CYCLES, AGG_TOUCHED_ATTEMPTS, AGG_TOUCHED_STAMPS, PURCHASES_RESTAMP];

@@ -22,6 +22,8 @@ const statements = [
 // counted, then copied to the tables); and of their stamps. agg_retention_delta's `rid`: the rowid of a
 // retention_days row it took in, deleted by it.
 const stages = (instant: string) => [
+  // Purchases whose record a deferred write stored (their stamps to make again at the refresh).
+  `CREATE TABLE purchases_restamp (connection_id TEXT, purchase_id TEXT, PRIMARY KEY (connection_id, purchase_id))`,
   `CREATE TABLE agg_touched_stamps (connection_id TEXT, purchase_id TEXT, zone TEXT, cancelled INTEGER, next_bill TEXT, recycling INTEGER, rid BIGINT)`,
   `CREATE TABLE agg_touched_attempts (connection_id TEXT, purchase_id TEXT, cycle INTEGER, retry INTEGER, customer_id BIGINT, started_at ${instant}, currency TEXT, campaign_id BIGINT, product_id BIGINT, aff_id TEXT, source_value1 TEXT, merchant_id BIGINT, coupon_code TEXT,
      instant ${instant}, prev_at ${instant}, outcome TEXT, is_last BOOLEAN, rid BIGINT)`,
