@@ -104,13 +104,21 @@ function contributionsSql(d: SqlDialect, scope: string, from: Sources = TABLES):
  */
 function stampsSql(scope: string, starts = 'subscription_starts', into = 'retention_stamps'): string {
   return `INSERT INTO ${into} (connection_id, purchase_id, zone, cancelled, next_bill, recycling)
-     SELECT s.connection_id, s.purchase_id, c.timezone, CASE WHEN UPPER(pu.status) = 'CANCELLED' THEN 1 ELSE 0 END,
-       CASE WHEN UPPER(pu.status) IN (${ENDED_SQL}) OR pu.next_bill_date IS NULL THEN NULL ELSE SUBSTR(CAST(pu.next_bill_date AS TEXT), 1, 10) END,
-       CASE WHEN pu.status IS NULL THEN NULL WHEN REPLACE(UPPER(TRIM(pu.status)), ' ', '_') = 'RECYCLE_BILLING' THEN 1 ELSE 0 END
+     SELECT s.connection_id, s.purchase_id, ${TERMS.zone}, ${TERMS.cancelled},
+       ${TERMS.next_bill},
+       ${TERMS.recycling}
      FROM ${starts} s ${scope.replaceAll('x.', 's.')}
      JOIN connections c ON c.connection_id = s.connection_id
      LEFT JOIN purchases pu ON pu.connection_id = s.connection_id AND pu.purchase_id = s.purchase_id`;
 }
+
+/** A stamp's values from the connection (c) and the purchase record (pu). */
+const TERMS = {
+  zone: 'c.timezone',
+  cancelled: "CASE WHEN UPPER(pu.status) = 'CANCELLED' THEN 1 ELSE 0 END",
+  next_bill: `CASE WHEN UPPER(pu.status) IN (${ENDED_SQL}) OR pu.next_bill_date IS NULL THEN NULL ELSE SUBSTR(CAST(pu.next_bill_date AS TEXT), 1, 10) END`,
+  recycling: "CASE WHEN pu.status IS NULL THEN NULL WHEN REPLACE(UPPER(TRIM(pu.status)), ' ', '_') = 'RECYCLE_BILLING' THEN 1 ELSE 0 END",
+};
 
 /** Grouped counts of `rows` (contributionsSql) into `table`, with `sign`; rows counting nothing left out. */
 const countsInto = (table: string, rows: string, sign: '' | '-') =>
@@ -185,21 +193,37 @@ function countsOutSql(d: SqlDialect): string[] {
 }
 
 /**
- * The purchases whose record was written but whose events were not (purchases_restamp, not in
- * purchases_dirty, of connection $1): only their stamps and counts change, not their subscription rows.
- * Their rows are staged and counted out under their old stamps, stamped again from `purchases`, and
- * counted back in from the same stages (a refresh without the events, the deletes and the fill). Then
- * the marks go.
+ * The purchases staged in agg_touched_purchases (RESTAMPED_SQL: a record written, not its events): only
+ * their stamps and counts change, not their subscription rows. Their rows are staged and counted out
+ * under their old stamps, stamped again from `purchases`, and counted back in from the same stages (a
+ * refresh without the events, the deletes and the fill).
  */
 export function restampSql(d: SqlDialect): string[] {
   return [
-    'INSERT INTO agg_touched_purchases (connection_id, purchase_id) SELECT r.connection_id, r.purchase_id FROM purchases_restamp r WHERE r.connection_id = $1 AND NOT EXISTS (SELECT 1 FROM purchases_dirty p WHERE p.connection_id = $1 AND p.purchase_id = r.purchase_id)',
     ...countsOutSql(d),
     'DELETE FROM agg_touched_stamps WHERE connection_id = $1',
     ...countsInSql(d),
     'DELETE FROM agg_touched_purchases WHERE connection_id = $1',
-    'DELETE FROM purchases_restamp WHERE connection_id = $1',
   ];
+}
+
+/**
+ * Stages in agg_touched_purchases the marked purchases of connection $1 to restamp: those with a stamp
+ * whose record now says otherwise (or whose connection changed zone), and not dirty (recomputed whole).
+ */
+const RESTAMPED_SQL = `INSERT INTO agg_touched_purchases (connection_id, purchase_id) SELECT r.connection_id, r.purchase_id FROM purchases_restamp r
+     JOIN retention_stamps st ON st.connection_id = $1 AND st.purchase_id = r.purchase_id
+     JOIN connections c ON c.connection_id = $1
+     LEFT JOIN purchases pu ON pu.connection_id = $1 AND pu.purchase_id = r.purchase_id
+     WHERE r.connection_id = $1 AND NOT EXISTS (SELECT 1 FROM purchases_dirty p WHERE p.connection_id = $1 AND p.purchase_id = r.purchase_id)
+       AND (${(Object.keys(TERMS) as (keyof typeof TERMS)[]).map((k) => `st.${k} IS DISTINCT FROM ${TERMS[k]}`).join(' OR ')})`;
+
+/** Restamps connection $1's marked purchases whose terms changed (restampSql), then empties the marks. */
+async function restamp(ctx: StoreContext, connectionId: string): Promise<void> {
+  await ctx.db.exec(RESTAMPED_SQL, [connectionId]);
+  const [r] = await ctx.db.query('SELECT COUNT(*) AS n FROM agg_touched_purchases WHERE connection_id = $1', [connectionId]);
+  if (Number(r?.n ?? 0) > 0) for (const sql of restampSql(ctx.db.sql)) await ctx.db.exec(sql, [connectionId]);
+  await ctx.db.exec(CLEAR_RESTAMP_SQL, [connectionId]);
 }
 
 /**
@@ -209,7 +233,7 @@ export function restampSql(d: SqlDialect): string[] {
 export async function restampPurchases(ctx: StoreContext, connectionId: string, purchases: ReadonlySet<string>, defer: boolean): Promise<void> {
   if (purchases.size === 0) return;
   await ctx.db.exec(`INSERT INTO purchases_restamp (connection_id, purchase_id) SELECT $1, x.id FROM (${await ctx.db.textSet('key', [...purchases])}) AS x(id) ON CONFLICT DO NOTHING`, [connectionId]);
-  if (!defer) for (const sql of restampSql(ctx.db.sql)) await ctx.db.exec(sql, [connectionId]);
+  if (!defer) await restamp(ctx, connectionId);
 }
 
 /** The statements that copy the touched purchases' rows, filled into the stages, to the subscription tables. */
@@ -254,7 +278,7 @@ function countsInSql(d: SqlDialect): string[] {
 /** Run by the refresh (facts.ts refreshDirty) before the dirty purchases': restampSql when connection $1 has marks. */
 export async function restampMarked(ctx: StoreContext, connectionId: string): Promise<void> {
   const [r] = await ctx.db.query('SELECT COUNT(*) AS n FROM purchases_restamp WHERE connection_id = $1', [connectionId]);
-  if (Number(r?.n ?? 0) > 0) for (const sql of restampSql(ctx.db.sql)) await ctx.db.exec(sql, [connectionId]);
+  if (Number(r?.n ?? 0) > 0) await restamp(ctx, connectionId);
 }
 
 /** Empties connection $1's marks (the end-of-backfill rebuild stamps every purchase again). */
