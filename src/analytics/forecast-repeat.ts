@@ -150,31 +150,32 @@ async function readBuyers(store: ReportReader, q: RepeatQuery): Promise<Map<stri
   const cut = (alias: string) => (q.until === undefined ? '' : ` AND ${alias}.instant < ${store.sql.instantParam(p.add, q.until)}`);
   const customers = never(p);
   const bucket = store.sql.periodStartInRange(p.add, 'f.first_sale_at', q.zone, 'month', r.startMs, r.endMs);
-  const ordersSql = `WITH ${customers}
-    SELECT ${bucket} AS bucket, ${groupSelect(q.groupBy ?? null, f)}, f.connection_id AS conn, f.customer_id AS cust,
-      ${store.sql.epochMs('f.first_sale_at')} AS first_ms, e.order_id, ${store.sql.epochMs('MIN(e.instant)')} AS at_ms, SUM(e.amount_cents) AS gross
+  const sums = q.horizons.map((h, i) => `SUM(CASE WHEN e.instant < ${plusDaysSql('f.first_sale_at', h.days)} THEN e.amount_cents ELSE 0 END)`);
+  const none = (type: string) => `CAST(NULL AS ${type})`;
+  // One statement, so the never-subscribed customers (the CTE) are found once for both of its parts:
+  // their orders (approved sales by order), then their net per customer within each horizon and so far,
+  // and what was taken back (the same customers, not every customer of the range).
+  const rows = await store.query(
+    `WITH ${customers}
+    SELECT 'order' AS part, ${bucket} AS bucket, ${groupSelect(q.groupBy ?? null, f)}, f.connection_id AS conn, f.customer_id AS cust,
+      ${store.sql.epochMs('f.first_sale_at')} AS first_ms, e.order_id, ${store.sql.epochMs('MIN(e.instant)')} AS at_ms, SUM(e.amount_cents) AS gross,
+      ${q.horizons.map((_, i) => `${none('BIGINT')} AS h${i}`).join(', ')}, ${none('BIGINT')} AS total, ${none('BIGINT')} AS reversed
     FROM ${from} JOIN never nv ON nv.connection_id = f.connection_id AND nv.customer_id = f.customer_id
       JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.currency = f.currency AND e.kind = 'sale'${cut('e')}
-    GROUP BY 1, 2, 3, 4, 5, 6, 7`;
-  // The anti-join of two CTEs: PostgreSQL has no statistics on them, so no nested loops (see retention.ts LEDGER_PLAN).
-  const orders = await store.query(ordersSql, p.values, NO_NESTED_LOOPS);
-  if (orders.length === 0) return new Map();
-  // Net per customer within each horizon and so far, and what was taken back.
-  const p2 = new Params();
-  const cut2 = (alias: string) => (q.until === undefined ? '' : ` AND ${alias}.instant < ${store.sql.instantParam(p2.add, q.until)}`);
-  // Only the customers the orders found are read back: the same never-subscribed customers, not every customer of the range.
-  const customers2 = never(p2);
-  const sums = q.horizons.map((h, i) => `SUM(CASE WHEN e.instant < ${plusDaysSql('f.first_sale_at', h.days)} THEN e.amount_cents ELSE 0 END) AS h${i}`);
-  const money = await store.query(
-    `WITH ${customers2}
-     SELECT f.connection_id AS conn, f.customer_id AS cust, ${sums.join(', ')}, SUM(e.amount_cents) AS total,
-       SUM(CASE WHEN e.kind = 'sale' THEN 0 ELSE e.amount_cents END) AS reversed
-     FROM ${from} JOIN never nv ON nv.connection_id = f.connection_id AND nv.customer_id = f.customer_id
-       JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.currency = f.currency AND e.kind <> 'decline'${cut2('e')}
-     GROUP BY 1, 2`,
-    p2.values,
+    GROUP BY 2, 3, 4, 5, 6, 7, 8
+    UNION ALL
+    SELECT 'money', NULL, NULL, NULL, f.connection_id, f.customer_id, NULL, NULL, NULL, NULL, ${sums.join(', ')}, SUM(e.amount_cents),
+      SUM(CASE WHEN e.kind = 'sale' THEN 0 ELSE e.amount_cents END)
+    FROM ${from} JOIN never nv ON nv.connection_id = f.connection_id AND nv.customer_id = f.customer_id
+      JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.currency = f.currency AND e.kind <> 'decline'${cut('e')}
+    GROUP BY f.connection_id, f.customer_id`,
+    p.values,
+    // The anti-join of two CTEs: PostgreSQL has no statistics on them, so no nested loops (see retention.ts LEDGER_PLAN).
     NO_NESTED_LOOPS,
   );
+  const orders = rows.filter((row) => row.part === 'order');
+  if (orders.length === 0) return new Map();
+  const money = rows.filter((row) => row.part === 'money');
   const moneyBy = new Map(money.map((m) => [`${String(m.conn)}|${String(m.cust)}`, m]));
   const buyers = new Map<string, Buyer>();
   for (const row of orders) {

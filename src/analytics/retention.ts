@@ -688,6 +688,73 @@ async function readRetentionDays(store: ReportReader, asOf: number, zone: string
 }
 
 /**
+ * The fates of the cohorts (cohortFates: consecutive parts of [from, to]) and, `withWhole`, the range's
+ * groups, from retention's counts kept at write time (store/retention-days.ts) for a query with no
+ * breakdown and no filter but the cycle: each cohort's subscriptions are the `kind` rows of its start days,
+ * its gap book the `gap` rows of those days (every currency), its highest cycle theirs; the range's gap
+ * book is every cohort's gap rows together. The same figures as readKept's one pass over the subscription
+ * tables, from a few rows per day. Only the range's rebill money (`withWhole`) is read from
+ * subscription_cycles, a plain sum. Null when the counts cannot answer (readRetentionDays' conditions: a
+ * connection's zone is not the report's, or a count was made in another zone).
+ */
+async function fatesFromRetentionDays(
+  store: ReportReader, q: FatesQuery, asOf: number, zone: string, cohorts: FatesCohort[], withWhole: boolean,
+): Promise<{ byCohort: Map<string, FateGroup[]>; whole: FateGroup[] | null } | null> {
+  const conns = await store.query('SELECT connection_id, timezone FROM connections ORDER BY connection_id');
+  if (conns.some((c) => String(c.timezone) !== zone)) return null;
+  const ids = conns.map((c) => String(c.connection_id));
+  const range = (p: Params) => `r.day >= ${p.add(epochDay(q.from))} AND r.day <= ${p.add(epochDay(q.to))}`;
+  // A row's cohort: the number of the cohort its start day falls in (whole numbers, written out).
+  const cohortOf = `CASE ${cohorts.slice(0, -1).map((c, i) => `WHEN r.day <= ${epochDay(c.to)} THEN ${i}`).join(' ')} ELSE ${cohorts.length - 1} END`;
+  // Per cohort: the gap book's rows (every currency) and the highest attempted cycle; and the range's counts made in another zone.
+  const fp = new Params();
+  const first = byPart(await store.query(
+    `SELECT 'gaps' AS part, ${cohortOf} AS coh, r.connection_id, CAST(r.product_id AS TEXT) AS product_id, r.cycle, r.days, SUM(r.cnt) AS cnt FROM retention_days r
+       WHERE r.part = 'gap' AND ${range(fp)} GROUP BY 2, r.connection_id, r.product_id, r.cycle, r.days
+     UNION ALL SELECT 'top', ${cohortOf}, NULL, NULL, NULL, NULL, MAX(r.last_try) FROM retention_days r WHERE r.part = 'kind' AND r.currency = ${fp.add(q.currency)} AND ${range(fp)} GROUP BY 2
+     UNION ALL SELECT 'stale', NULL, NULL, NULL, NULL, NULL, COUNT(*) FROM retention_days r JOIN connections c ON c.connection_id = r.connection_id WHERE r.zone <> c.timezone`,
+    fp.values,
+  ));
+  if (n(first('stale')[0]?.cnt) > 0) return null;
+  const today = localDate(asOf, zone);
+  const gapRows = first('gaps');
+  // Each cohort's own book, up to one cycle past its highest attempted (readKept's `extra` for the fates).
+  const books = cohorts.map((_, k) => {
+    const rows = gapRows.filter((r) => n(r.coh) === k);
+    const gap = gapBook(rows);
+    const cap = Math.max(1, n(first('top').find((r) => n(r.coh) === k)?.cnt)) + 1;
+    return { gap, table: gapBookTable(ids, rows, gap, () => today, cap) };
+  });
+  const book: GapBookTable = { connections: books[0]!.table.connections, rows: books.flatMap((b, k) => b.table.rows.map((r) => ({ ...r, ci: r.ci + ids.length * k }))) };
+  const kp = new Params();
+  const keys = keptKeys(null, null);
+  const noDays: DaySql = () => {
+    throw new Error('retention days need no zone conversion');
+  };
+  const none: KeptWhere = { started: () => 'FALSE', subs: () => 'FALSE' };
+  const k = keptKindsSql(noDays, kp.add, none, keys, book, () => cohortOf, true, (ci) => `SELECT ${keys('r')}, r.connection_id, CAST(r.product_id AS TEXT) AS product_id, r.last_ok, r.last_try, ${ci} AS ci,
+         COALESCE(pr.pkey, '*') AS bk, r.ok_day, CAST(cx.today - DATE '1970-01-01' AS INTEGER) AS today, r.cancelled,
+         CASE WHEN r.next_bill IS NULL THEN NULL WHEN r.next_bill >= cx.today_text THEN 0 ELSE 1 END AS nb_passed, ${cohortOf} AS coh, SUM(r.cnt) AS cnt
+       FROM retention_days r
+       JOIN cx ON cx.connection_id = r.connection_id
+       LEFT JOIN (SELECT DISTINCT ci, pkey FROM book WHERE pkey <> '*') pr ON pr.ci = ${ci} AND pr.pkey = ${productKeySql('r.product_id')}
+       WHERE r.part = 'kind' AND r.currency = ${kp.add(q.currency)} AND ${range(kp)}
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15`);
+  // The range's rebill money: the subscription tables' sum (retention_days keeps no sales).
+  const r = instantRange(q.from, q.to, zone);
+  const rebills = withWhole ? keptParts(noDays, keptScope(store, r.startMs, r.endMs, q.currency, [])(kp, true), null, null, ['rebills']) : [];
+  const part = byPart(await store.query(unionOfParts(k.head, [k.kinds, ...rebills]), kp.values));
+  const kinds = part('kinds');
+  const byCohort = new Map<string, FateGroup[]>();
+  cohorts.forEach((c, i) => {
+    const mine = kinds.filter((row) => n(row.cohort) === i);
+    byCohort.set(c.key, fateGroups(groupsAlike(null, mine, mine.map(keptSubGroup)), books[i]!.gap, new Map()));
+  });
+  const whole = withWhole ? fateGroups(groupsAlike(null, kinds, kinds.map(keptSubGroup)), gapBook(gapRows), moneyByGroup(null, part('rebills'))) : null;
+  return { byCohort, whole };
+}
+
+/**
  * How the ledger's statements (over the CTEs of this file) run: on PostgreSQL without nested-loop joins
  * (QueryOptions). They join materialized CTEs, which carry no statistics, so PostgreSQL guesses the rows of
  * every filter and multi-column join over them at a handful (the year's ~24,000 subscriptions estimated at
@@ -1010,8 +1077,17 @@ export interface FatesCohort {
  * one pass when they apply (no `until`, not behind), else one call per cohort. The groups carry no rebill
  * money (zero): ask subscriptionFates for the range's.
  */
-export async function subscriptionFatesByCohort(store: ReportReader, q: FatesQuery, cohorts: FatesCohort[], o: { source?: RetentionSource } = {}): Promise<Map<string, FateGroup[]>> {
+export async function subscriptionFatesByCohort(store: ReportReader, q: FatesQuery, cohorts: FatesCohort[], o: FatesSource = {}): Promise<Map<string, FateGroup[]>> {
   return (await cohortFates(store, q, cohorts, o, false)).byCohort;
+}
+
+/**
+ * Where the cohorts' fates are read from: `source` as retentionReport's; `days: false` reads the
+ * subscription tables even where retention's counts kept per day could answer.
+ */
+export interface FatesSource {
+  source?: RetentionSource;
+  days?: boolean;
 }
 
 /** A group's schedule and rebill money over a whole range: subscriptionFates' group without its fates. */
@@ -1023,13 +1099,13 @@ export type FateSchedule = Omit<FateGroup, 'fates'>;
  * same one pass when they apply (the range's gap book is its cohorts' gap rows together, its
  * subscriptions theirs), else one call per cohort and one for the range.
  */
-export async function fatesWithSchedules(store: ReportReader, q: FatesQuery, cohorts: FatesCohort[], o: { source?: RetentionSource } = {}): Promise<{ byCohort: Map<string, FateGroup[]>; whole: FateSchedule[] }> {
+export async function fatesWithSchedules(store: ReportReader, q: FatesQuery, cohorts: FatesCohort[], o: FatesSource = {}): Promise<{ byCohort: Map<string, FateGroup[]>; whole: FateSchedule[] }> {
   const { byCohort, whole } = await cohortFates(store, q, cohorts, o, true);
   return { byCohort, whole: whole!.map(({ fates: _, ...schedule }) => schedule) };
 }
 
 /** The fates of the cohorts (subscriptionFatesByCohort) and, `withWhole`, subscriptionFates of the range. */
-async function cohortFates(store: ReportReader, q: FatesQuery, cohorts: FatesCohort[], o: { source?: RetentionSource }, withWhole: boolean): Promise<{ byCohort: Map<string, FateGroup[]>; whole: FateGroup[] | null }> {
+async function cohortFates(store: ReportReader, q: FatesQuery, cohorts: FatesCohort[], o: FatesSource, withWhole: boolean): Promise<{ byCohort: Map<string, FateGroup[]>; whole: FateGroup[] | null }> {
   const cut = (why: string) => new RangeError(`the cohorts must cut ${q.from}..${q.to} in consecutive parts: ${why}`);
   cohorts.forEach((c, i) => {
     const next = cohorts[i + 1];
@@ -1044,9 +1120,15 @@ async function cohortFates(store: ReportReader, q: FatesQuery, cohorts: FatesCoh
     return { byCohort, whole: withWhole ? (await fatesOf(store, q, o, setup)).groups : null };
   }
   for (const c of cohorts) checkReportRange({ ...q, from: c.from, to: c.to });
+  const others = (q.filters ?? []).filter((f) => f.dimension !== 'cycle');
+  // Without a breakdown or a filter but the cycle, retention's counts kept per day answer (unless `days`
+  // is false, or they cannot), with no statement over the subscriptions but the range's rebill money.
+  if (o.days !== false && !q.groupBy && others.length === 0) {
+    const days = await fatesFromRetentionDays(store, q, q.asOf ?? Date.now(), reportZone({ ...q, basis: 'event' }), cohorts, withWhole);
+    if (days) return days;
+  }
   const { zone, clocks } = await fatesSetup(store, q);
   const r = instantRange(q.from, q.to, zone);
-  const others = (q.filters ?? []).filter((f) => f.dimension !== 'cycle');
   const ends = cohorts.map((c) => instantRange(c.from, c.to, zone).endMs);
   const groupBy = q.groupBy ?? null;
   const read = await readKept(store, clocks, keptScope(store, r.startMs, r.endMs, q.currency, others), groupBy, null, withWhole ? ['rebills'] : [], 1, true, ends);
@@ -1065,15 +1147,32 @@ function moneyByGroup(groupBy: Dimension | null, rows: Record<string, unknown>[]
   return new Map(rows.map((row) => [groupBy ? groupId(groupOf(groupBy, row.grp_conn, row.grp)) : '', row]));
 }
 
+/**
+ * Fates alike merged (their counts summed) and in one order (by last approved cycle, cycle due through,
+ * then schedule): what the forecast computes from them (sums of floating-point terms, the prediction
+ * interval's draws, taken in list order) then depends on the subscriptions alone, not on the order a
+ * statement's plan returned its rows in, nor on how a source split them (by product, by connection).
+ */
+function canonicalFates(fates: SubscriptionFate[]): SubscriptionFate[] {
+  const alike = new Map<string, SubscriptionFate>();
+  for (const f of fates) {
+    const key = `${f.lastOk}|${f.dueThrough}|${f.firstGapDays}|${f.gapDays}`;
+    const x = alike.get(key);
+    if (x) x.count += f.count;
+    else alike.set(key, { ...f });
+  }
+  return [...alike.values()].sort((a, b) => a.lastOk - b.lastOk || a.dueThrough - b.dueThrough || a.firstGapDays - b.firstGapDays || a.gapDays - b.gapDays);
+}
+
 /** Groups of subscriptions alike (groupsAlike) as fate groups, with each group's rebill money (`money`, by group key). */
 function fateGroups(groups: ReturnType<typeof groupsAlike>, gap: (c: string, p: string, cycle: number) => number, money: Map<string, Record<string, unknown>>): FateGroup[] {
   return groups.map(({ group, key, list, through }) => {
     const m = money.get(key);
     return {
       group,
-      fates: list.map((s, i) => ({
+      fates: canonicalFates(list.map((s, i) => ({
         lastOk: s.lastOk, dueThrough: through[i] ?? s.lastOk, count: s.count, firstGapDays: gap(s.connectionId, s.product, 2), gapDays: gap(s.connectionId, s.product, 3),
-      })),
+      }))),
       firstGapDays: weightedMedian(list.map((s) => [gap(s.connectionId, s.product, 2), s.count])) ?? DEFAULT_GAP_DAYS,
       gapDays: weightedMedian(list.map((s) => [gap(s.connectionId, s.product, 3), s.count])) ?? DEFAULT_GAP_DAYS,
       rebill: { sales: n(m?.sales), grossCents: n(m?.gross), reversedCents: n(m?.reversed) },
