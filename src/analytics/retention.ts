@@ -705,7 +705,7 @@ async function fatesFromRetentionDays(
   const ids = conns.map((c) => String(c.connection_id));
   const range = (p: Params) => `r.day >= ${p.add(epochDay(q.from))} AND r.day <= ${p.add(epochDay(q.to))}`;
   // A row's cohort: the number of the cohort its start day falls in (whole numbers, written out).
-  const cohortOf = `CASE ${cohorts.slice(0, -1).map((c, i) => `WHEN r.day <= ${epochDay(c.to)} THEN ${i}`).join(' ')} ELSE ${cohorts.length - 1} END`;
+  const cohortOf = cohorts.length < 2 ? '0' : `CASE ${cohorts.slice(0, -1).map((c, i) => `WHEN r.day <= ${epochDay(c.to)} THEN ${i}`).join(' ')} ELSE ${cohorts.length - 1} END`;
   // Per cohort: the gap book's rows (every currency) and the highest attempted cycle; and the range's counts made in another zone.
   const fp = new Params();
   const first = byPart(await store.query(
@@ -1114,19 +1114,21 @@ async function cohortFates(store: ReportReader, q: FatesQuery, cohorts: FatesCoh
     if (!next && c.to !== q.to) throw cut(`the last cohort ends on ${c.to}, not on ${q.to}`);
   });
   const byCohort = new Map<string, FateGroup[]>();
-  if (q.until !== undefined || cohorts.length < 2 || (await sourceOf(store, o.source)) !== 'aggregate') {
+  const source = await sourceOf(store, o.source);
+  const others = (q.filters ?? []).filter((f) => f.dimension !== 'cycle');
+  // Without a breakdown or a filter but the cycle, retention's counts kept per day answer (unless `days`
+  // is false, or they cannot), with no statement over the subscriptions but the range's rebill money.
+  if (q.until === undefined && source === 'aggregate' && cohorts.length > 0 && o.days !== false && !q.groupBy && others.length === 0) {
+    for (const c of cohorts) checkReportRange({ ...q, from: c.from, to: c.to });
+    const days = await fatesFromRetentionDays(store, q, q.asOf ?? Date.now(), reportZone({ ...q, basis: 'event' }), cohorts, withWhole);
+    if (days) return days;
+  }
+  if (q.until !== undefined || cohorts.length < 2 || source !== 'aggregate') {
     const setup = await fatesSetup(store, q);
     for (const c of cohorts) byCohort.set(c.key, (await fatesOf(store, { ...q, from: c.from, to: c.to }, o, setup)).groups);
     return { byCohort, whole: withWhole ? (await fatesOf(store, q, o, setup)).groups : null };
   }
   for (const c of cohorts) checkReportRange({ ...q, from: c.from, to: c.to });
-  const others = (q.filters ?? []).filter((f) => f.dimension !== 'cycle');
-  // Without a breakdown or a filter but the cycle, retention's counts kept per day answer (unless `days`
-  // is false, or they cannot), with no statement over the subscriptions but the range's rebill money.
-  if (o.days !== false && !q.groupBy && others.length === 0) {
-    const days = await fatesFromRetentionDays(store, q, q.asOf ?? Date.now(), reportZone({ ...q, basis: 'event' }), cohorts, withWhole);
-    if (days) return days;
-  }
   const { zone, clocks } = await fatesSetup(store, q);
   const r = instantRange(q.from, q.to, zone);
   const ends = cohorts.map((c) => instantRange(c.from, c.to, zone).endMs);
