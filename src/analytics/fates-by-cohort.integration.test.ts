@@ -8,24 +8,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import type { Store } from '../store/store.js';
-import { addDays } from '../core/time.js';
 import type { Dimension, Filter } from './dimensions.js';
-import { nextPeriodStart, periodsOf } from './range.js';
-import { fatesWithSchedules, subscriptionFates, subscriptionFatesByCohort, type FateGroup, type FatesCohort, type FatesQuery, type RetentionSource } from './retention.js';
+import { fatesWithSchedules, monthlyCohorts, subscriptionFates, subscriptionFatesByCohort, type FateGroup, type FatesCohort, type FatesQuery, type RetentionSource } from './retention.js';
 import { syncSandbox } from '../../test/sandbox-sync.js';
 import { openTestStore } from '../../test/stores.js';
 
 const OPTS = { start: '2025-01-01', now: '2026-03-01 12:00:00', profile: 'real' } as const;
 const AS_OF = Date.parse('2026-03-01T17:00:00Z');
 const NY = 'America/New_York';
-
-/** The range's monthly cohorts (its first and last clipped to it), as the forecast cuts them. */
-function monthsOf(from: string, to: string): FatesCohort[] {
-  return periodsOf(from, to, 'month').map((m) => {
-    const last = addDays(nextPeriodStart(m.start, 'month'), -1);
-    return { key: m.key, from: m.start < from ? from : m.start, to: last > to ? to : last };
-  });
-}
 
 /**
  * A group's fates as what they count (subscriptions alike may be split differently by each source: the
@@ -86,7 +76,7 @@ describe.each(['duckdb', 'postgres'] as const)('the fates of monthly cohorts in 
     ];
     let nonEmpty = 0;
     for (const [label, q] of cases) {
-      const cohorts = monthsOf(q.from, q.to);
+      const cohorts = monthlyCohorts(q.from, q.to);
       expect(cohorts.length).toBe(9);
       const onePass = await subscriptionFatesByCohort(store, q, cohorts);
       expect([...onePass.keys()], label).toEqual(cohorts.map((c) => c.key));
@@ -99,24 +89,24 @@ describe.each(['duckdb', 'postgres'] as const)('the fates of monthly cohorts in 
     }
     expect(nonEmpty).toBeGreaterThan(30);
     // The zones far apart cut the months at other instants: the cohorts' subscriptions differ.
-    const count = async (tz: string) => [...(await subscriptionFatesByCohort(store, { ...base, tz }, monthsOf(base.from, base.to))).values()].map((gs) => gs.reduce((a, g) => a + g.fates.reduce((b, f) => b + f.count, 0), 0));
+    const count = async (tz: string) => [...(await subscriptionFatesByCohort(store, { ...base, tz }, monthlyCohorts(base.from, base.to))).values()].map((gs) => gs.reduce((a, g) => a + g.fates.reduce((b, f) => b + f.count, 0), 0));
     expect(await count('Pacific/Kiritimati')).not.toEqual(await count('Pacific/Pago_Pago'));
   }, 300_000);
 
   it('reads the kept tables once for all the cohorts (a few statements, not a read per cohort)', async () => {
     const q: FatesQuery = { from: '2025-01-01', to: '2025-12-31', tz: NY, currency: 'USD', groupBy: 'affiliate', filters: [], basis: 'event', accountZone: NY, asOf: AS_OF };
     const { reader, statements } = recording();
-    await subscriptionFatesByCohort(reader, q, monthsOf(q.from, q.to));
+    await subscriptionFatesByCohort(reader, q, monthlyCohorts(q.from, q.to));
     const onePass = statements.length;
     statements.length = 0;
-    for (const c of monthsOf(q.from, q.to)) await subscriptionFates(reader, { ...q, from: c.from, to: c.to });
+    for (const c of monthlyCohorts(q.from, q.to)) await subscriptionFates(reader, { ...q, from: c.from, to: c.to });
     expect(onePass).toBeLessThanOrEqual(6);
     expect(statements.length).toBeGreaterThanOrEqual(12 * onePass);
   }, 120_000);
 
   it('reads only the ledger for a backtest (the data as it was at `until`), with the per-cohort ledger answer', async () => {
     const q: FatesQuery = { from: '2025-02-01', to: '2025-05-31', tz: NY, currency: 'USD', groupBy: 'affiliate', filters: [], basis: 'event', accountZone: NY, asOf: AS_OF, until: Date.parse('2025-07-01T04:00:00Z') };
-    const cohorts = monthsOf(q.from, q.to);
+    const cohorts = monthlyCohorts(q.from, q.to);
     expect(await store.aggregatesBehind()).toBe(false);
     const { reader, statements } = recording();
     const got = await subscriptionFatesByCohort(reader, q, cohorts);
@@ -138,7 +128,7 @@ describe.each(['duckdb', 'postgres'] as const)('the fates of monthly cohorts in 
       ['a backtest (the fallback)', { ...base, groupBy: 'affiliate' as Dimension, until: Date.parse('2025-07-01T04:00:00Z') }],
     ];
     for (const [label, q] of cases) {
-      const cohorts = monthsOf(q.from, q.to);
+      const cohorts = monthlyCohorts(q.from, q.to);
       const counted = Object.create(store) as Store;
       let statements = 0;
       counted.query = (...a: Parameters<Store['query']>) => {
@@ -159,9 +149,9 @@ describe.each(['duckdb', 'postgres'] as const)('the fates of monthly cohorts in 
 
   it('refuses cohorts that do not cut the range in consecutive parts', async () => {
     const q: FatesQuery = { from: '2025-01-01', to: '2025-03-31', tz: NY, currency: 'USD', groupBy: null, filters: [], basis: 'event', accountZone: NY, asOf: AS_OF };
-    const gap = monthsOf(q.from, q.to).filter((c) => c.key !== '2025-02');
+    const gap = monthlyCohorts(q.from, q.to).filter((c) => c.key !== '2025-02');
     await expect(subscriptionFatesByCohort(store, q, gap)).rejects.toThrow('2025-03-01..2025-03-31 does not start the day after 2025-01-31');
-    await expect(subscriptionFatesByCohort(store, { ...q, to: '2025-04-30' }, monthsOf(q.from, q.to))).rejects.toThrow('the last cohort ends on 2025-03-31, not on 2025-04-30');
-    await expect(subscriptionFatesByCohort(store, { ...q, from: '2024-12-31' }, monthsOf(q.from, q.to))).rejects.toThrow('the first cohort starts on 2025-01-01, not on 2024-12-31');
+    await expect(subscriptionFatesByCohort(store, { ...q, to: '2025-04-30' }, monthlyCohorts(q.from, q.to))).rejects.toThrow('the last cohort ends on 2025-03-31, not on 2025-04-30');
+    await expect(subscriptionFatesByCohort(store, { ...q, from: '2024-12-31' }, monthlyCohorts(q.from, q.to))).rejects.toThrow('the first cohort starts on 2025-01-01, not on 2024-12-31');
   });
 });

@@ -7,25 +7,15 @@
  * made in another zone than their connection's (its timezone changed since), until a rebuild.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays } from '../core/time.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import type { Store } from '../store/store.js';
-import { nextPeriodStart, periodsOf } from './range.js';
-import { fatesWithSchedules, type FateGroup, type FatesCohort, type FatesQuery } from './retention.js';
+import { fatesWithSchedules, monthlyCohorts, type FateGroup, type FatesQuery } from './retention.js';
 import { syncSandbox } from '../../test/sandbox-sync.js';
 import { openTestStore } from '../../test/stores.js';
 
 const OPTS = { start: '2025-01-01', now: '2025-11-01 12:00:00', profile: 'real' } as const;
 const AS_OF = Date.parse('2025-11-01T16:00:00Z');
 const NY = 'America/New_York';
-
-/** The range's monthly cohorts (its first and last clipped to it), as the forecast cuts them. */
-function monthsOf(from: string, to: string): FatesCohort[] {
-  return periodsOf(from, to, 'month').map((m) => {
-    const last = addDays(nextPeriodStart(m.start, 'month'), -1);
-    return { key: m.key, from: m.start < from ? from : m.start, to: last > to ? to : last };
-  });
-}
 
 /**
  * A cohort's groups as compared: the cohorts' groups carry no rebill money (the range's do; a single
@@ -59,7 +49,7 @@ describe.each(['duckdb', 'postgres'] as const)("the forecast's fates from retent
       statements.push(a[0]);
       return store.query(...a);
     };
-    const cohorts = monthsOf(q.from, q.to);
+    const cohorts = monthlyCohorts(q.from, q.to);
     const days = await fatesWithSchedules(reader, q, cohorts);
     const fromDays = statements.some((s) => /FROM retention_days r\s+JOIN cx/.test(s));
     const tables = await fatesWithSchedules(store, q, cohorts, { days: false });

@@ -13,7 +13,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import { roundMinor } from './arith.js';
-import { addDays, DAY, localDate } from '../core/time.js';
+import { DAY, localDate } from '../core/time.js';
 import {
   ForecastInputError, sbgConditionalSurvival, sbgDataFromCounts, sbgForecastData, sbgPredictionIntervals, type Bound, type SbgData, type SbgParams,
 } from '../forecast/index.js';
@@ -21,8 +21,8 @@ import { fnv1a32 } from '../core/prng.js';
 import type { ReportReader } from '../store/store.js';
 import { cohortReport } from './cohorts.js';
 import { groupId, type Group } from './dimensions.js';
-import { nextPeriodStart, periodsOf } from './range.js';
-import { fatesWithSchedules, subscriptionFates, type RetentionReport, type SubscriptionFate } from './retention.js';
+import { periodsOf } from './range.js';
+import { fatesWithSchedules, monthlyCohorts, subscriptionFates, type RetentionReport, type SubscriptionFate } from './retention.js';
 import { reportZone, type RangeQuery } from './summary.js';
 import { repeatBuyersForecast, type HorizonValue, type RepeatGroupForecast } from './forecast-repeat.js';
 
@@ -189,10 +189,7 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery): Pro
   const ltvReport = await cohortReport(store, { ...q, by: 'month', horizons: horizons.map(horizonDays), asOf, until: q.until });
   // Fates per monthly cohort (the month's part of the range), each month grouped alike.
   const months = periodsOf(q.from, q.to, 'month');
-  const cohorts = months.map((m) => {
-    const last = addDays(nextPeriodStart(m.start, 'month'), -1);
-    return { key: m.key, from: m.start < q.from ? q.from : m.start, to: last > q.to ? q.to : last };
-  });
+  const cohorts = monthlyCohorts(q.from, q.to);
   // With them, the group's schedule and money over the whole range.
   const { byCohort: fatesBy, whole } = await fatesWithSchedules(store, { ...q, asOf, until: q.until }, cohorts);
   const perMonth = new Map([...fatesBy].map(([key, groups]) => [key, new Map(groups.map((g) => [g.group ? groupId(g.group) : '', g]))]));

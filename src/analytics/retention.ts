@@ -29,7 +29,7 @@ import { addDays, localDate } from '../core/time.js';
 import type { ReportReader } from '../store/store.js';
 import { rate } from './arith.js';
 import { compareGroups, DIMENSION_SPECS, groupFromId, groupId, groupOf, type Dimension, type Filter, type Group } from './dimensions.js';
-import { checkReportRange, instantRange } from './range.js';
+import { checkReportRange, instantRange, nextPeriodStart, periodsOf } from './range.js';
 import { eventCol, filterSql, groupSelect, Params, enumSql } from './sql.js';
 import { reportZone, type RangeQuery } from './summary.js';
 
@@ -1069,6 +1069,14 @@ export interface FatesCohort {
   key: string;
   from: string;
   to: string;
+}
+
+/** The range's calendar months as cohorts (its first and last clipped to it), as the forecast cuts them. */
+export function monthlyCohorts(from: string, to: string): FatesCohort[] {
+  return periodsOf(from, to, 'month').map((m) => {
+    const last = addDays(nextPeriodStart(m.start, 'month'), -1);
+    return { key: m.key, from: m.start < from ? from : m.start, to: last > to ? to : last };
+  });
 }
 
 /**
