@@ -19,9 +19,10 @@ const NY = 'America/New_York';
 
 /**
  * A cohort's groups as compared: the cohorts' groups carry no rebill money (the range's do; a single
- * cohort read by the subscription tables' path has it all the same), their fates in one order.
+ * cohort read by the subscription tables' path has it all the same). Their fates as listed: subscriptions
+ * alike once, in one order, whichever source (what the forecast's draws are taken over).
  */
-const sorted = (groups: FateGroup[]) => groups.map((g) => ({ ...g, rebill: null, fates: [...g.fates].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))) }));
+const moneyless = (groups: FateGroup[]) => groups.map((g) => ({ ...g, rebill: null }));
 
 describe.each(['duckdb', 'postgres'] as const)("the forecast's fates from retention's kept counts, on %s", (engine) => {
   let store: Store;
@@ -57,7 +58,7 @@ describe.each(['duckdb', 'postgres'] as const)("the forecast's fates from retent
   }
   const expectSame = (r: Awaited<ReturnType<typeof bothWays>>, label: string) => {
     expect([...r.days.byCohort.keys()], label).toEqual(r.cohorts.map((c) => c.key));
-    expect([...r.days.byCohort].map(([k, g]) => [k, sorted(g)]), label).toEqual([...r.tables.byCohort].map(([k, g]) => [k, sorted(g)]));
+    expect([...r.days.byCohort].map(([k, g]) => [k, moneyless(g)]), label).toEqual([...r.tables.byCohort].map(([k, g]) => [k, moneyless(g)]));
     expect(r.days.whole, label).toEqual(r.tables.whole);
   };
   const q = (o: Partial<FatesQuery>): FatesQuery => ({ from: '2025-01-10', to: '2025-09-20', tz: NY, currency: 'USD', groupBy: null, filters: [], basis: 'event', accountZone: NY, asOf: AS_OF, ...o });

@@ -1082,7 +1082,8 @@ export function monthlyCohorts(from: string, to: string): FatesCohort[] {
 /**
  * subscriptionFates of each cohort (consecutive parts of the range [from, to], in order), by cohort key:
  * what one call per cohort gives (each cohort's own gap book and due dates), read from the kept tables in
- * one pass when they apply (no `until`, not behind), else one call per cohort. The groups carry no rebill
+ * one pass when they apply (no `until`, not behind; from retention's counts per start day without a
+ * breakdown or filter, fatesFromRetentionDays), else one call per cohort. The groups carry no rebill
  * money (zero): ask subscriptionFates for the range's.
  */
 export async function subscriptionFatesByCohort(store: ReportReader, q: FatesQuery, cohorts: FatesCohort[], o: FatesSource = {}): Promise<Map<string, FateGroup[]>> {
