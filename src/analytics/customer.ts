@@ -11,12 +11,18 @@ import { netOf, type EventKind } from '../ledger/index.js';
 import type { ReportReader } from '../store/store.js';
 import type { Row } from '../store/tables.js';
 
-/** Where a customer id is found: each connection whose store holds the customer's record or events. */
+/**
+ * Where a customer id is found: each connection whose store holds the customer's record or events. Asked
+ * per connection (a connection's rows go when it is removed), so that PostgreSQL probes its
+ * `(connection_id, customer_id)` keys and indexes instead of reading every table whole.
+ */
 export async function connectionsWithCustomer(store: ReportReader, customerId: number): Promise<string[]> {
   const rows = await store.query(
-    `SELECT connection_id FROM customers WHERE customer_id = $1
-     UNION SELECT connection_id FROM money_events WHERE customer_id = $1
-     UNION SELECT connection_id FROM transactions WHERE customer_id = $1 ORDER BY 1`,
+    `SELECT c.connection_id FROM connections c
+     WHERE EXISTS (SELECT 1 FROM customers x WHERE x.connection_id = c.connection_id AND x.customer_id = $1)
+        OR EXISTS (SELECT 1 FROM money_events x WHERE x.connection_id = c.connection_id AND x.customer_id = $1)
+        OR EXISTS (SELECT 1 FROM transactions x WHERE x.connection_id = c.connection_id AND x.customer_id = $1)
+     ORDER BY 1`,
     [customerId],
   );
   return rows.map((r) => String(r.connection_id));
