@@ -103,6 +103,13 @@ export function enumSql(column: string): string {
 /** Whether the transaction row `t` was declined as recyclable (a SOFT_DECLINE, in any of the CRM's spellings). */
 export const softDeclineSql = (t: string): string => `${enumSql(`${t}.response_type`)} = 'SOFT_DECLINE'`;
 
+/**
+ * The response class of a rebill attempt: 'ok' for an approved sale, 'soft' for a soft decline (softDeclineSql
+ * of its transaction), 'hard' for any other decline (`e`: the money_events row, `t`: its transaction, LEFT
+ * JOINed). The subscription tables and rebills ahead's kept tables classify attempts with this one expression.
+ */
+export const attemptOutcomeSql = (e: string, t: string): string => `CASE WHEN ${e}.kind = 'sale' THEN 'ok' WHEN ${softDeclineSql(t)} THEN 'soft' ELSE 'hard' END`;
+
 /** An instant as the naive UTC timestamp text both engines parse ("2025-01-01 05:00:00.000"). */
 export function instantText(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');

@@ -20,7 +20,7 @@
  * creates and fills them.
  */
 
-import { enumSql, softDeclineSql as SOFT } from './dialect.js';
+import { attemptOutcomeSql, enumSql } from './dialect.js';
 import type { StoreContext } from './driver.js';
 
 const TRY_COLUMNS = 'connection_id, purchase_id, currency, cycle, first_ok, first_soft, ok, open, held';
@@ -87,7 +87,7 @@ export function rebuildRebillRatesSql(byConnection: boolean): string[] {
     `DELETE FROM rebill_tries WHERE ${w('')}`,
     `DELETE FROM rebill_rates WHERE ${w('')}`,
     `INSERT INTO rebill_tries (${TRY_COLUMNS}) ${triesSql(`(SELECT e.connection_id, e.purchase_id, e.currency, e.billing_cycle, e.kind, e.instant, e.event_id,
-         CASE WHEN e.kind = 'sale' THEN 'ok' WHEN ${SOFT('t')} THEN 'soft' ELSE 'hard' END AS outcome
+         ${attemptOutcomeSql('e', 't')} AS outcome
        FROM money_events e LEFT JOIN transactions t ON t.connection_id = e.connection_id AND t.transaction_id = e.transaction_id
        WHERE ${w('e.')} AND e.kind IN ('sale', 'decline') AND e.purchase_id IS NOT NULL AND e.billing_cycle >= 2)`)}`,
     addRatesSql(`rebill_tries t WHERE ${w('t.')}`, 1),

@@ -22,13 +22,13 @@
  * deferred, at the refresh that recomputes the facts (staged in agg_touched_purchases); everything is
  * rebuilt by rebuildAggregates() and the end-of-backfill rebuild (aggregates.ts rebuildAggregatesSql).
  */
-import { softDeclineSql as SOFT, type SqlDialect } from './dialect.js';
+import { attemptOutcomeSql, softDeclineSql as SOFT, type SqlDialect } from './dialect.js';
 import type { StoreContext } from './driver.js';
 import { refreshRebillRatesSql } from './rebill-rates.js';
 import { RETENTION_STAGES, retentionDaysAfterSql, retentionDaysBeforeSql, stagedRowsSql } from './retention-days.js';
 
 /** The response class of an attempt (e: money_events, t: its transaction). */
-const OUTCOME = `CASE WHEN e.kind = 'sale' THEN 'ok' WHEN ${SOFT('t')} THEN 'soft' ELSE 'hard' END`;
+const OUTCOME = attemptOutcomeSql('e', 't');
 
 /** The money_events columns the tables are computed from (besides an attempt's outcome and a refund's parent cycle). */
 const EVENT_COLUMNS = ['connection_id', 'purchase_id', 'event_id', 'kind', 'instant', 'amount_cents', 'customer_id', 'billing_cycle', 'currency', 'campaign_id', 'product_id', 'aff_id', 'source_value1', 'merchant_id', 'coupon_code'] as const;
