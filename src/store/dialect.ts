@@ -70,6 +70,20 @@ export interface SqlDialect {
    * rebuild costs"); DuckDB needs nothing.
    */
   analyzeSql(table: string): string[];
+  /**
+   * The `columns` of the rows of `table` whose text column `column` is one of `keys` (SQL literals,
+   * comma-separated), as a FROM item the caller filters further, read through the engine's index on that column: DuckDB reads an
+   * ART index only when the key list is the scan's one filter, so its rows are taken first (a
+   * materialized CTE, which the caller's conditions do not enter); PostgreSQL takes the plain subquery
+   * with the caller's conditions (its keys lead with connection_id).
+   */
+  rowsByKeys(table: string, columns: string, column: string, keys: string): string;
+  /**
+   * An UPDATE's condition for the rows whose `column` is one of `keys` (as rowsByKeys) and that meet
+   * `rest`: DuckDB, for its index, tests the keys alone (the caller's SET must leave the rows failing
+   * `rest` as they are); PostgreSQL both.
+   */
+  updateByKeysWhere(column: string, keys: string, rest: string): string;
 }
 
 /** The SQL types both engines share; each dialect names its own instant and JSON types. */

@@ -21,7 +21,8 @@
  */
 
 import { attemptOutcomeSql, enumSql } from './dialect.js';
-import type { StoreContext } from './driver.js';
+import type { SqlDialect } from './dialect.js';
+import { sqlLiteral, type StoreContext } from './driver.js';
 
 const TRY_COLUMNS = 'connection_id, purchase_id, currency, cycle, first_ok, first_soft, ok, open, held';
 const RATE_COLUMNS = 'connection_id, currency, cycle, first_attempts, first_ok, first_soft, saved, lost';
@@ -33,15 +34,15 @@ const COUNTS = ['first_attempts', 'first_ok', 'first_soft', 'saved', 'lost'] as 
  */
 const UNDECIDED = (pu: string) => `(${pu}.status IS NULL OR ${enumSql(`${pu}.status`)} = 'RECYCLE_BILLING')`;
 
-/** rebill_rates' counts summed over rebill_tries rows (alias t), times `sign`. */
-const rateSums = (sign: 1 | -1) => {
-  const s = sign === 1 ? '' : '-';
+/** rebill_rates' counts summed over rebill_tries rows (alias t), times `sign` (1, or a column of 1 and -1). */
+const rateSums = (sign: 1 | string) => {
+  const s = (x: string) => (sign === 1 ? `SUM(${x})` : `SUM(${sign} * ${x})`);
   return [
-    `${s}COUNT(*)`,
-    `${s}SUM(t.first_ok)`,
-    `${s}SUM(t.first_soft)`,
-    `${s}SUM(CASE WHEN t.first_soft = 1 AND t.ok = 1 THEN 1 ELSE 0 END)`,
-    `${s}SUM(CASE WHEN t.first_soft = 1 AND t.ok = 0 AND t.held = 0 THEN 1 ELSE 0 END)`,
+    sign === 1 ? 'COUNT(*)' : `SUM(${sign})`,
+    s('t.first_ok'),
+    s('t.first_soft'),
+    s('CASE WHEN t.first_soft = 1 AND t.ok = 1 THEN 1 ELSE 0 END'),
+    s('CASE WHEN t.first_soft = 1 AND t.ok = 0 AND t.held = 0 THEN 1 ELSE 0 END'),
   ].join(', ');
 };
 
@@ -72,8 +73,8 @@ function triesSql(attempts: string): string {
      LEFT JOIN purchases pu ON pu.connection_id = z.connection_id AND pu.purchase_id = z.purchase_id`;
 }
 
-/** Adds the sums of rebill_tries rows `from` (alias t) to rebill_rates, times `sign`. */
-const addRatesSql = (from: string, sign: 1 | -1) => `INSERT INTO rebill_rates (${RATE_COLUMNS})
+/** Adds the sums of rebill_tries rows `from` (alias t) to rebill_rates, times `sign` (as rateSums). */
+const addRatesSql = (from: string, sign: 1 | string) => `INSERT INTO rebill_rates (${RATE_COLUMNS})
      SELECT t.connection_id, t.currency, t.cycle, ${rateSums(sign)} FROM ${from} GROUP BY t.connection_id, t.currency, t.cycle
      ON CONFLICT (connection_id, currency, cycle) DO UPDATE SET ${COUNTS.map((c) => `${c} = rebill_rates.${c} + EXCLUDED.${c}`).join(', ')}`;
 
@@ -98,84 +99,109 @@ export function rebuildRebillRatesSql(byConnection: boolean): string[] {
 /**
  * Recomputes, inside refreshSubscriptionCyclesSql's statements, the purchases it staged for connection $1
  * (agg_touched_purchases) from their staged events (`staged`: agg_touched_events rows, whose outcome is
- * worked out as here): their old rows' sums leave rebill_rates, their rows are made again, their sums come
- * back, and the cells left with no first attempt go.
+ * worked out as here): their new rows are staged (agg_rebill_tries); rebill_rates takes, in one upsert,
+ * their old rows' sums out and the staged rows' sums in (the staged rows summed where they are, not read
+ * back from rebill_tries); their old rows that changed go, the staged rows that are new or changed come,
+ * and the cells left with no first attempt go.
  */
 export function refreshRebillRatesSql(staged: string): string[] {
-  const mine = `rebill_tries t JOIN agg_touched_purchases k ON k.connection_id = t.connection_id AND k.purchase_id = t.purchase_id WHERE t.connection_id = $1`;
+  const cols = TRY_COLUMNS.split(', ').map((c) => `t.${c}`).join(', ');
+  const old = `SELECT -1 AS sign, ${cols} FROM rebill_tries t JOIN agg_touched_purchases k ON k.connection_id = t.connection_id AND k.purchase_id = t.purchase_id WHERE t.connection_id = $1`;
+  const fresh = `SELECT 1 AS sign, ${cols} FROM agg_rebill_tries t WHERE t.connection_id = $1`;
   return [
-    addRatesSql(mine, -1),
-    `DELETE FROM rebill_tries USING agg_touched_purchases k WHERE rebill_tries.connection_id = $1 AND k.connection_id = $1 AND k.purchase_id = rebill_tries.purchase_id`,
-    `INSERT INTO rebill_tries (${TRY_COLUMNS}) ${triesSql(staged)}`,
-    addRatesSql(mine, 1),
+    `INSERT INTO agg_rebill_tries (${TRY_COLUMNS}) ${triesSql(staged)}`,
+    addRatesSql(`(${old} UNION ALL ${fresh}) t`, 'sign'),
+    // Only the rows that changed go and come (on DuckDB each costs its entry in the purchase_id index,
+    // migration 26): a row its staged one repeats stays; a staged row whose key is left is that row.
+    `DELETE FROM rebill_tries USING agg_touched_purchases k WHERE rebill_tries.connection_id = $1 AND k.connection_id = $1 AND k.purchase_id = rebill_tries.purchase_id
+       AND NOT EXISTS (SELECT 1 FROM agg_rebill_tries n WHERE n.connection_id = $1 AND ${TRY_COLUMNS.split(', ').slice(1).map((c) => `n.${c} = rebill_tries.${c}`).join(' AND ')})`,
+    `INSERT INTO rebill_tries (${TRY_COLUMNS}) SELECT ${TRY_COLUMNS} FROM agg_rebill_tries n WHERE n.connection_id = $1
+       AND NOT EXISTS (SELECT 1 FROM rebill_tries t WHERE t.connection_id = $1 AND t.purchase_id = n.purchase_id AND t.currency = n.currency AND t.cycle = n.cycle)`,
+    'DELETE FROM agg_rebill_tries WHERE connection_id = $1',
     'DELETE FROM rebill_rates WHERE connection_id = $1 AND first_attempts = 0',
   ];
 }
 
 /**
- * Statements that follow a write of purchase records (connection $1; `purchases`: a subquery of their
- * ids) into the open cycles of those purchases: each whose `held` (undecided) changed with the status
- * moves between lost and undecided in rebill_rates, and is updated. Only open rows are read.
+ * Statements that follow a write of purchase records (connection `cid`, an SQL literal; `keys`: their ids
+ * as SQL literals) into the open cycles of those purchases: each whose `held` (undecided) changed with the
+ * status moves between lost and undecided in rebill_rates, and is updated. Only those purchases' rows are
+ * read, by index (SqlDialect.rowsByKeys), whatever the store's size.
  */
-export function keepRebillHoldsSql(purchases: string): string[] {
-  const decided = (t: string) => `EXISTS (SELECT 1 FROM purchases pu WHERE pu.connection_id = ${t}.connection_id AND pu.purchase_id = ${t}.purchase_id AND NOT ${UNDECIDED('pu')})`;
+export function keepRebillHoldsSql(d: SqlDialect, cid: string, keys: string): string[] {
+  const decided = (t: string) => `EXISTS (SELECT 1 FROM ${d.rowsByKeys('purchases', 'connection_id, purchase_id, status', 'purchase_id', keys)} pu WHERE pu.connection_id = ${t}.connection_id AND pu.purchase_id = ${t}.purchase_id AND NOT ${UNDECIDED('pu')})`;
   const now = (t: string) => `CASE WHEN ${decided(t)} THEN 0 ELSE 1 END`;
+  const open = (t: string) => `${t}connection_id = ${cid} AND ${t}open = 1`;
   return [
     // An open cycle is lost exactly when not held: lost moves by old held - new held.
     `INSERT INTO rebill_rates (${RATE_COLUMNS})
-     SELECT t.connection_id, t.currency, t.cycle, 0, 0, 0, 0, SUM(t.held - ${now('t')}) FROM rebill_tries t
-     WHERE t.connection_id = $1 AND t.open = 1 AND t.purchase_id IN (${purchases})
+     SELECT t.connection_id, t.currency, t.cycle, 0, 0, 0, 0, SUM(t.held - ${now('t')}) FROM ${d.rowsByKeys('rebill_tries', 'connection_id, purchase_id, currency, cycle, open, held', 'purchase_id', keys)} t
+     WHERE ${open('t.')}
      GROUP BY t.connection_id, t.currency, t.cycle
      ON CONFLICT (connection_id, currency, cycle) DO UPDATE SET lost = rebill_rates.lost + EXCLUDED.lost`,
-    `UPDATE rebill_tries SET held = ${now('rebill_tries')} WHERE connection_id = $1 AND open = 1 AND purchase_id IN (${purchases})`,
+    `UPDATE rebill_tries SET held = CASE WHEN ${open('')} THEN ${now('rebill_tries')} ELSE held END WHERE ${d.updateByKeysWhere('purchase_id', keys, open(''))}`,
   ];
 }
-
 
 /** The statuses of a subscription that will bill again (rebills.ts LIVE), as the report compares them. */
 const LIVE_STATUS = `${enumSql('pu.status')} IN ('ACTIVE', 'TRIAL', 'RECYCLE_BILLING')`;
 const DUE_COLUMNS = 'connection_id, currency, day, cycle, recycling, subscriptions, list_cents';
+/** The purchases' columns dueSql reads. */
+const DUE_READS = 'connection_id, purchase_id, currency, next_bill_date, billing_cycle, status, price_cents';
 
 /**
- * rebill_due's rows of the live purchases among `purchases` rows (alias pu; `where` a condition on them),
+ * rebill_due's rows of the live purchases among `from` rows (alias pu; `where` a condition on them),
  * times `sign`: per connection, currency ('' when the purchase has none: the connection's base currency
  * at query time), next bill date, cycle about to bill and whether in recycle billing, the count and list
  * price.
  */
-const dueSql = (where: string, sign: 1 | -1) => `SELECT pu.connection_id, COALESCE(pu.currency, ''), pu.next_bill_date, COALESCE(pu.billing_cycle, 1) + 1,
+const dueSql = (from: string, where: string, sign: 1 | -1) => `SELECT pu.connection_id, COALESCE(pu.currency, ''), pu.next_bill_date, COALESCE(pu.billing_cycle, 1) + 1,
        CASE WHEN ${enumSql('pu.status')} = 'RECYCLE_BILLING' THEN 1 ELSE 0 END, ${sign === 1 ? '' : '-'}COUNT(*), ${sign === 1 ? '' : '-'}SUM(COALESCE(pu.price_cents, 0))
-     FROM purchases pu WHERE ${where} AND ${LIVE_STATUS} AND pu.next_bill_date IS NOT NULL GROUP BY 1, 2, 3, 4, 5`;
+     FROM ${from} pu WHERE ${where} AND ${LIVE_STATUS} AND pu.next_bill_date IS NOT NULL GROUP BY 1, 2, 3, 4, 5`;
 
-/** Adds the dueSql rows of purchases matching `where` to rebill_due, times `sign`. */
-const addDueSql = (where: string, sign: 1 | -1) => `INSERT INTO rebill_due (${DUE_COLUMNS}) ${dueSql(where, sign)}
+/** Adds the dueSql rows of the purchases `from` matching `where` to rebill_due, times `sign`. */
+const addDueSql = (from: string, where: string, sign: 1 | -1) => `INSERT INTO rebill_due (${DUE_COLUMNS}) ${dueSql(from, where, sign)}
      ON CONFLICT (connection_id, currency, day, cycle, recycling) DO UPDATE SET subscriptions = rebill_due.subscriptions + EXCLUDED.subscriptions, list_cents = rebill_due.list_cents + EXCLUDED.list_cents`;
 
 /**
- * Before a write of purchase records (connection $1; `purchases` a subquery of their ids): their rows as
- * stored leave rebill_due.
+ * Before a write of purchase records (connection `cid`, `keys` their ids, both SQL literals): their rows
+ * as stored leave rebill_due. Read by index, as keepRebillHoldsSql.
  */
-export const leaveRebillDueSql = (purchases: string) => [addDueSql(`pu.connection_id = $1 AND pu.purchase_id IN (${purchases})`, -1)];
+export const leaveRebillDueSql = (d: SqlDialect, cid: string, keys: string) => [addDueSql(d.rowsByKeys('purchases', DUE_READS, 'purchase_id', keys), `pu.connection_id = ${cid}`, -1)];
 
-/** After the write: their rows as written come back, and cells left empty go. */
-export const enterRebillDueSql = (purchases: string) => [
-  addDueSql(`pu.connection_id = $1 AND pu.purchase_id IN (${purchases})`, 1),
-  'DELETE FROM rebill_due WHERE connection_id = $1 AND subscriptions = 0',
-];
+/** After the write: their rows as written come back (cells left empty go: emptyRebillDueSql). */
+export const enterRebillDueSql = (d: SqlDialect, cid: string, keys: string) => [addDueSql(d.rowsByKeys('purchases', DUE_READS, 'purchase_id', keys), `pu.connection_id = ${cid}`, 1)];
+
+/** rebill_due's cells of connection `cid` left with no subscription. */
+const emptyRebillDueSql = (cid: string) => `DELETE FROM rebill_due WHERE connection_id = ${cid} AND subscriptions = 0`;
 
 /** Statements that rebuild rebill_due from purchases: of every connection, or (byConnection) of connection $1. */
 export function rebuildRebillDueSql(byConnection: boolean): string[] {
-  return [`DELETE FROM rebill_due WHERE ${byConnection ? 'connection_id = $1' : 'TRUE'}`, `INSERT INTO rebill_due (${DUE_COLUMNS}) ${dueSql(byConnection ? 'pu.connection_id = $1' : 'TRUE', 1)}`];
+  return [`DELETE FROM rebill_due WHERE ${byConnection ? 'connection_id = $1' : 'TRUE'}`, `INSERT INTO rebill_due (${DUE_COLUMNS}) ${dueSql('purchases', byConnection ? 'pu.connection_id = $1' : 'TRUE', 1)}`];
 }
+
+/**
+ * Purchases per statement of writingPurchases: DuckDB reads its index only while a scan matches fewer
+ * rows than its threshold (index_scan_max_count, 2,048 by default), and a purchase has a rebill_tries
+ * row per rebill cycle with an attempt; a longer list is read by a whole scan, still right.
+ */
+const KEYS_PER_STATEMENT = 250;
 
 /**
  * Wraps a write of these purchase records of connection `connectionId` (`write`: the upsert), in the
  * caller's transaction: rebill_due follows their live status, next bill date, cycle and price, and their
- * open cycles their status (keepRebillHoldsSql).
+ * open cycles their status (keepRebillHoldsSql). Their ids and the connection go into the statements as
+ * literals (read by index: rowsByKeys), with no placeholders to replace.
  */
 export async function writingPurchases(ctx: StoreContext, connectionId: string, purchases: readonly string[], write: () => Promise<void>): Promise<void> {
   if (purchases.length === 0) return write();
-  const set = await ctx.db.textSet('key', [...new Set(purchases)]);
-  for (const sql of leaveRebillDueSql(set)) await ctx.db.exec(sql, [connectionId]);
+  const d = ctx.db.sql;
+  const cid = sqlLiteral(connectionId);
+  const ids = [...new Set(purchases)];
+  const lists: string[] = [];
+  for (let i = 0; i < ids.length; i += KEYS_PER_STATEMENT) lists.push(ids.slice(i, i + KEYS_PER_STATEMENT).map(sqlLiteral).join(', '));
+  for (const keys of lists) for (const sql of leaveRebillDueSql(d, cid, keys)) await ctx.db.exec(sql);
   await write();
-  for (const sql of [...enterRebillDueSql(set), ...keepRebillHoldsSql(set)]) await ctx.db.exec(sql, [connectionId]);
+  for (const keys of lists) for (const sql of [...enterRebillDueSql(d, cid, keys), ...keepRebillHoldsSql(d, cid, keys)]) await ctx.db.exec(sql);
+  await ctx.db.exec(emptyRebillDueSql(cid));
 }

@@ -420,6 +420,8 @@ export const REBILL_RATES = table('rebill_rates', ['connection_id', 'currency', 
 export const REBILL_DUE = table('rebill_due', ['connection_id', 'currency', 'day', 'cycle', 'recycling'], {
   connection_id: 'text', currency: 'text', day: 'date', cycle: 'int', recycling: 'int', subscriptions: 'bigint', list_cents: 'bigint',
 });
+/** The scratch of rebill_tries' refresh (rebill-rates.ts; migration 26), empty between transactions. */
+export const AGG_REBILL_TRIES = table('agg_rebill_tries', [], { ...REBILL_TRIES.types });
 export const AGG_TOUCHED_PURCHASES = table('agg_touched_purchases', ['connection_id', 'purchase_id'], { connection_id: 'text', purchase_id: 'text' });
 export const AGG_TOUCHED_EVENTS = table('agg_touched_events', [], {
   connection_id: 'text', purchase_id: 'text', event_id: 'text', kind: 'text', instant: 'instant', amount_cents: 'bigint', customer_id: 'bigint', billing_cycle: 'int',
@@ -580,4 +582,4 @@ export const READABLE_TABLES = {
 export type ReadableTable = keyof typeof READABLE_TABLES;
 
 /** Every table the current schema has (the contract test compares them with the database), scratch tables included. */
-export const ALL_TABLES: TableSpec[] = [...Object.values(READABLE_TABLES), AGG_AGE_DELTA, AGG_TOUCHED_SLOTS, AGG_MONTH_DELTA, AGG_TOUCHED_PURCHASES, AGG_TOUCHED_EVENTS, AGG_RETENTION_DELTA, AGG_TOUCHED_STARTS, AGG_TOUCHED_CYCLES, AGG_TOUCHED_ATTEMPTS, AGG_TOUCHED_STAMPS, PURCHASES_RESTAMP];
+export const ALL_TABLES: TableSpec[] = [...Object.values(READABLE_TABLES), AGG_AGE_DELTA, AGG_TOUCHED_SLOTS, AGG_MONTH_DELTA, AGG_TOUCHED_PURCHASES, AGG_TOUCHED_EVENTS, AGG_RETENTION_DELTA, AGG_TOUCHED_STARTS, AGG_TOUCHED_CYCLES, AGG_TOUCHED_ATTEMPTS, AGG_TOUCHED_STAMPS, PURCHASES_RESTAMP, AGG_REBILL_TRIES];

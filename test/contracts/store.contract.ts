@@ -1001,6 +1001,8 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       await store.query('DROP INDEX connections_name');
       await store.query('ALTER TABLE connections DROP COLUMN base_currency');
       await store.query('CREATE UNIQUE INDEX connections_name ON connections (name)');
+      // (The same for purchases' purchase_id index on DuckDB, migration 26, made again as it re-runs.)
+      await store.query('DROP INDEX IF EXISTS purchases_purchase_id');
       for (const [t, cols] of [['money_events', ['currency', 'coupon_code', 'attribution', 'card_brand', 'card_bin', 'reason', 'recycle_number']], ['transactions', ['currency', 'card_type']], ['orders', ['currency', 'coupon_code', 'campaign_product_id', 'utm_source']], ['purchases', ['currency', 'campaign_product_id']], ['customer_facts', ['currency', 'first_coupon_code', 'acquired_before']]] as const) {
         for (const c of cols) await store.query(`ALTER TABLE ${t} DROP COLUMN ${c}`);
       }

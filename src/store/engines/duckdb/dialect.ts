@@ -57,4 +57,6 @@ export const duckdbDialect: SqlDialect = {
      LEFT JOIN (SELECT connection_id, MIN(instant) AS lo, MAX(instant) AS hi FROM money_events GROUP BY connection_id) m ON m.connection_id = c.connection_id`,
   rebuildSettingsSql: () => [],
   analyzeSql: () => [],
+  rowsByKeys: (table, columns, column, keys) => `(WITH k AS MATERIALIZED (SELECT ${columns} FROM ${table} WHERE ${column} IN (${keys})) SELECT * FROM k)`,
+  updateByKeysWhere: (column, keys) => `${column} IN (${keys})`,
 };

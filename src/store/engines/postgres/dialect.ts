@@ -42,4 +42,6 @@ export const postgresDialect: SqlDialect = {
   rebuildSettingsSql: () => [`SET LOCAL work_mem = '${REBUILD_WORK_MEM}'`],
   // ANALYZE runs inside a transaction block and sees the transaction's own rows.
   analyzeSql: (table) => [`ANALYZE ${table}`],
+  rowsByKeys: (table, columns, column, keys) => `(SELECT ${columns} FROM ${table} WHERE ${column} IN (${keys}))`,
+  updateByKeysWhere: (column, keys, rest) => `${rest} AND ${column} IN (${keys})`,
 };
