@@ -338,6 +338,10 @@ export async function openDuckDbStore(path: string, options: StoreOptions): Prom
   // The default 16 MB WAL threshold checkpoints on almost every bulk commit of raw CRM records, which
   // measured as the largest single cost of a sync; checkpoint less often (and on close) instead.
   await conn.run("SET checkpoint_threshold = '512MB'");
+  // A scan reads an ART index (rebill-rates.ts' lookups by purchase, migration 26) only for fewer rows than
+  // 0.1% of the table's: each row it fetches costs tens of microseconds, so in a small table a scan is
+  // cheaper (DuckDB's default also takes the index for up to 2,048 rows whatever the table's size).
+  await conn.run('SET index_scan_max_count = 0');
   const threads = Number((await conn.runAndReadAll("SELECT current_setting('threads') AS n")).getRowObjectsJS()[0]?.n ?? 1);
   return new SqlStore(new DuckDriver(instance, conn, threads), options);
 }
