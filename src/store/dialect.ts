@@ -78,12 +78,6 @@ export interface SqlDialect {
    * with the caller's conditions (its keys lead with connection_id).
    */
   rowsByKeys(table: string, columns: string, column: string, keys: string): string;
-  /**
-   * An UPDATE's condition for the rows whose `column` is one of `keys` (as rowsByKeys) and that meet
-   * `rest`: DuckDB, for its index, tests the keys alone (the caller's SET must leave the rows failing
-   * `rest` as they are); PostgreSQL both.
-   */
-  updateByKeysWhere(column: string, keys: string, rest: string): string;
 }
 
 /** The SQL types both engines share; each dialect names its own instant and JSON types. */

@@ -101,8 +101,9 @@ export function rebuildRebillRatesSql(byConnection: boolean): string[] {
  * (agg_touched_purchases) from their staged events (`staged`: agg_touched_events rows, whose outcome is
  * worked out as here): their new rows are staged (agg_rebill_tries); rebill_rates takes, in one upsert,
  * their old rows' sums out and the staged rows' sums in (the staged rows summed where they are, not read
- * back from rebill_tries); their old rows that changed go, the staged rows that are new or changed come,
- * and the cells left with no first attempt go.
+ * back from rebill_tries); their old rows go, the staged ones take their place, and the cells left with
+ * no first attempt go. rebill_tries is read twice (the old sums, the delete), each a join with the
+ * touched purchases (it has no index on DuckDB: see keepRebillHoldsSql).
  */
 export function refreshRebillRatesSql(staged: string): string[] {
   const cols = TRY_COLUMNS.split(', ').map((c) => `t.${c}`).join(', ');
@@ -111,12 +112,8 @@ export function refreshRebillRatesSql(staged: string): string[] {
   return [
     `INSERT INTO agg_rebill_tries (${TRY_COLUMNS}) ${triesSql(staged)}`,
     addRatesSql(`(${old} UNION ALL ${fresh}) t`, 'sign'),
-    // Only the rows that changed go and come (on DuckDB each costs its entry in the purchase_id index,
-    // migration 26): a row its staged one repeats stays; a staged row whose key is left is that row.
-    `DELETE FROM rebill_tries USING agg_touched_purchases k WHERE rebill_tries.connection_id = $1 AND k.connection_id = $1 AND k.purchase_id = rebill_tries.purchase_id
-       AND NOT EXISTS (SELECT 1 FROM agg_rebill_tries n WHERE n.connection_id = $1 AND ${TRY_COLUMNS.split(', ').slice(1).map((c) => `n.${c} = rebill_tries.${c}`).join(' AND ')})`,
-    `INSERT INTO rebill_tries (${TRY_COLUMNS}) SELECT ${TRY_COLUMNS} FROM agg_rebill_tries n WHERE n.connection_id = $1
-       AND NOT EXISTS (SELECT 1 FROM rebill_tries t WHERE t.connection_id = $1 AND t.purchase_id = n.purchase_id AND t.currency = n.currency AND t.cycle = n.cycle)`,
+    `DELETE FROM rebill_tries USING agg_touched_purchases k WHERE rebill_tries.connection_id = $1 AND k.connection_id = $1 AND k.purchase_id = rebill_tries.purchase_id`,
+    `INSERT INTO rebill_tries (${TRY_COLUMNS}) SELECT ${TRY_COLUMNS} FROM agg_rebill_tries WHERE connection_id = $1`,
     'DELETE FROM agg_rebill_tries WHERE connection_id = $1',
     'DELETE FROM rebill_rates WHERE connection_id = $1 AND first_attempts = 0',
   ];
@@ -125,8 +122,10 @@ export function refreshRebillRatesSql(staged: string): string[] {
 /**
  * Statements that follow a write of purchase records (connection `cid`, an SQL literal; `keys`: their ids
  * as SQL literals) into the open cycles of those purchases: each whose `held` (undecided) changed with the
- * status moves between lost and undecided in rebill_rates, and is updated. Only those purchases' rows are
- * read, by index (SqlDialect.rowsByKeys), whatever the store's size.
+ * status moves between lost and undecided in rebill_rates, and is updated. Their purchases are read by
+ * index (SqlDialect.rowsByKeys); their rebill_tries rows by a scan on DuckDB (the key list filters it),
+ * by key on PostgreSQL. An index on rebill_tries (purchase_id) read them for a tenth of the scan's cost
+ * but made a whole rebuild of the table at 10M many times slower (stopped after 11 minutes, against 1.7): not kept.
  */
 export function keepRebillHoldsSql(d: SqlDialect, cid: string, keys: string): string[] {
   const decided = (t: string) => `EXISTS (SELECT 1 FROM ${d.rowsByKeys('purchases', 'connection_id, purchase_id, status', 'purchase_id', keys)} pu WHERE pu.connection_id = ${t}.connection_id AND pu.purchase_id = ${t}.purchase_id AND NOT ${UNDECIDED('pu')})`;
@@ -135,11 +134,11 @@ export function keepRebillHoldsSql(d: SqlDialect, cid: string, keys: string): st
   return [
     // An open cycle is lost exactly when not held: lost moves by old held - new held.
     `INSERT INTO rebill_rates (${RATE_COLUMNS})
-     SELECT t.connection_id, t.currency, t.cycle, 0, 0, 0, 0, SUM(t.held - ${now('t')}) FROM ${d.rowsByKeys('rebill_tries', 'connection_id, purchase_id, currency, cycle, open, held', 'purchase_id', keys)} t
-     WHERE ${open('t.')}
+     SELECT t.connection_id, t.currency, t.cycle, 0, 0, 0, 0, SUM(t.held - ${now('t')}) FROM rebill_tries t
+     WHERE ${open('t.')} AND t.purchase_id IN (${keys})
      GROUP BY t.connection_id, t.currency, t.cycle
      ON CONFLICT (connection_id, currency, cycle) DO UPDATE SET lost = rebill_rates.lost + EXCLUDED.lost`,
-    `UPDATE rebill_tries SET held = CASE WHEN ${open('')} THEN ${now('rebill_tries')} ELSE held END WHERE ${d.updateByKeysWhere('purchase_id', keys, open(''))}`,
+    `UPDATE rebill_tries SET held = ${now('rebill_tries')} WHERE ${open('')} AND purchase_id IN (${keys})`,
   ];
 }
 

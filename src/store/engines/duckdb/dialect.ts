@@ -58,5 +58,4 @@ export const duckdbDialect: SqlDialect = {
   rebuildSettingsSql: () => [],
   analyzeSql: () => [],
   rowsByKeys: (table, columns, column, keys) => `(WITH k AS MATERIALIZED (SELECT ${columns} FROM ${table} WHERE ${column} IN (${keys})) SELECT * FROM k)`,
-  updateByKeysWhere: (column, keys) => `${column} IN (${keys})`,
 };

@@ -43,5 +43,4 @@ export const postgresDialect: SqlDialect = {
   // ANALYZE runs inside a transaction block and sees the transaction's own rows.
   analyzeSql: (table) => [`ANALYZE ${table}`],
   rowsByKeys: (table, columns, column, keys) => `(SELECT ${columns} FROM ${table} WHERE ${column} IN (${keys}))`,
-  updateByKeysWhere: (column, keys, rest) => `${rest} AND ${column} IN (${keys})`,
 };
