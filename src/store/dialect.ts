@@ -72,10 +72,10 @@ export interface SqlDialect {
   analyzeSql(table: string): string[];
   /**
    * The `columns` of the rows of `table` whose text column `column` is one of `keys` (SQL literals,
-   * comma-separated), as a FROM item the caller filters further, read through the engine's index on that column: DuckDB reads an
-   * ART index only when the key list is the scan's one filter, so its rows are taken first (a
-   * materialized CTE, which the caller's conditions do not enter); PostgreSQL takes the plain subquery
-   * with the caller's conditions (its keys lead with connection_id).
+   * comma-separated), as a FROM item the caller filters further, read through the engine's index on that
+   * column: DuckDB reads an ART index only when the key list is the scan's one filter, so its rows are
+   * taken first (a materialized CTE, which the caller's conditions do not enter); PostgreSQL takes the
+   * plain subquery with the caller's conditions (its keys lead with connection_id).
    */
   rowsByKeys(table: string, columns: string, column: string, keys: string): string;
 }

@@ -17,7 +17,8 @@
  * the new ones' coming in; everything is rebuilt by rebuildAggregates() and the end-of-backfill rebuild
  * (aggregates.ts rebuildAggregatesSql). A write of purchase records moves their open cycles between lost
  * and held as their status says (keepRebillHolds, called by the writer after the upsert). Migration 24
- * creates and fills them.
+ * creates and fills them; migration 26 adds the refresh's scratch (agg_rebill_tries) and, on DuckDB, the
+ * index on purchases (purchase_id) the purchase writes read by.
  */
 
 import { attemptOutcomeSql, enumSql } from './dialect.js';
@@ -125,7 +126,8 @@ export function refreshRebillRatesSql(staged: string): string[] {
  * status moves between lost and undecided in rebill_rates, and is updated. Their purchases are read by
  * index (SqlDialect.rowsByKeys); their rebill_tries rows by a scan on DuckDB (the key list filters it),
  * by key on PostgreSQL. An index on rebill_tries (purchase_id) read them for a tenth of the scan's cost
- * but made a whole rebuild of the table at 10M many times slower (stopped after 11 minutes, against 1.7): not kept.
+ * but made a whole rebuild of the table at 10M many times slower (stopped after 11 minutes, against 1.7
+ * without): not kept (docs/metrics.md, "Rebills ahead's write-time cost at 10M").
  */
 export function keepRebillHoldsSql(d: SqlDialect, cid: string, keys: string): string[] {
   const decided = (t: string) => `EXISTS (SELECT 1 FROM ${d.rowsByKeys('purchases', 'connection_id, purchase_id, status', 'purchase_id', keys)} pu WHERE pu.connection_id = ${t}.connection_id AND pu.purchase_id = ${t}.purchase_id AND NOT ${UNDECIDED('pu')})`;
@@ -180,9 +182,9 @@ export function rebuildRebillDueSql(byConnection: boolean): string[] {
 }
 
 /**
- * Purchases per statement of writingPurchases: DuckDB reads its index only while a scan matches fewer
- * rows than its threshold (index_scan_max_count, 2,048 by default), and a purchase has a rebill_tries
- * row per rebill cycle with an attempt; a longer list is read by a whole scan, still right.
+ * Purchases per statement of writingPurchases: DuckDB reads the purchases' index only for fewer rows than
+ * 0.1% of the table's (as duckdb-store.ts sets it), 250 from 250,000 purchases up; a longer list, or a
+ * smaller table, is read by a scan, still right.
  */
 const KEYS_PER_STATEMENT = 250;
 
