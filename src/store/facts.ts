@@ -105,6 +105,10 @@ export class Facts {
       // is most of the connection, and the aggregates are rebuilt whole anyway).
       for (const sql of this.db.sql.rebuildSettingsSql()) await this.db.exec(sql);
       await this.db.exec('DELETE FROM customer_facts WHERE connection_id = $1', [connectionId]);
+      // The facts read the ledger and the customers the backfill just wrote: the planner's statistics of them
+      // first, as for the aggregates below (on tables autovacuum has not analyzed yet, PostgreSQL planned this
+      // insert on an empty ledger: 100 s instead of 1 s for 10,000 customers).
+      for (const table of ['money_events', 'customers']) for (const sql of this.db.sql.analyzeSql(table)) await this.db.exec(sql);
       await this.insert(connectionId, 'TRUE');
       // The aggregates read the facts just refilled: the planner's statistics of them first (withFreshStatistics).
       for (const sql of this.db.sql.analyzeSql('customer_facts')) await this.db.exec(sql);
