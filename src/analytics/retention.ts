@@ -632,6 +632,55 @@ function byPart(rows: Record<string, unknown>[]): (name: string) => Record<strin
 const epochDay = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / 86_400_000);
 
 /**
+ * What both readers of retention's counts (readRetentionDays, fatesFromRetentionDays) start from, for the
+ * subscriptions started from `from` to `to` in `currency`, each row numbered by `cohortOf` (SQL over alias r:
+ * the cohort its start day falls in; '0' for one): the connections, the `gap` rows (every currency) with their
+ * cohort, each cohort's highest attempted cycle, and the `kind` rows' statement for keptKindsSql. Null when the
+ * counts cannot answer: a connection's zone is not the report's (the counts' days are its account days), or a
+ * count was made in another zone than its connection's (its timezone changed since).
+ */
+async function retentionDaysStart(store: ReportReader, asOf: number, zone: string, from: string, to: string, currency: string, cohortOf: string) {
+  const conns = await store.query('SELECT connection_id, timezone FROM connections ORDER BY connection_id');
+  if (conns.some((c) => String(c.timezone) !== zone)) return null;
+  const range = (p: Params) => `r.day >= ${p.add(epochDay(from))} AND r.day <= ${p.add(epochDay(to))}`;
+  const fp = new Params();
+  const first = byPart(await store.query(
+    `SELECT 'gaps' AS part, ${cohortOf} AS coh, r.connection_id, CAST(r.product_id AS TEXT) AS product_id, r.cycle, r.days, SUM(r.cnt) AS cnt FROM retention_days r
+       WHERE r.part = 'gap' AND ${range(fp)} GROUP BY 2, r.connection_id, r.product_id, r.cycle, r.days
+     UNION ALL SELECT 'top', ${cohortOf}, NULL, NULL, NULL, NULL, MAX(r.last_try) FROM retention_days r WHERE r.part = 'kind' AND r.currency = ${fp.add(currency)} AND ${range(fp)} GROUP BY 2
+     UNION ALL SELECT 'stale', NULL, NULL, NULL, NULL, NULL, COUNT(*) FROM retention_days r JOIN connections c ON c.connection_id = r.connection_id WHERE r.zone <> c.timezone`,
+    fp.values,
+  ));
+  if (n(first('stale')[0]?.cnt) > 0) return null;
+  const where = (p: Params) => `r.currency = ${p.add(currency)} AND ${range(p)}`;
+  const keys = keptKeys(null, null);
+  return {
+    ids: conns.map((c) => String(c.connection_id)),
+    today: localDate(asOf, zone),
+    gapRows: first('gaps'),
+    top: (k: number) => n(first('top').find((r) => n(r.coh) === k)?.cnt),
+    keys,
+    where,
+    /** The `kind` rows summed per what decides their due dates (keptKindsSql's kdSql), parameters in `p`. */
+    kindsSql: (p: Params) => (ci: string) => `SELECT ${keys('r')}, r.connection_id, CAST(r.product_id AS TEXT) AS product_id, r.last_ok, r.last_try, ${ci} AS ci,
+         COALESCE(pr.pkey, '*') AS bk, r.ok_day, CAST(cx.today - DATE '1970-01-01' AS INTEGER) AS today, r.cancelled,
+         CASE WHEN r.next_bill IS NULL THEN NULL WHEN r.next_bill >= cx.today_text THEN 0 ELSE 1 END AS nb_passed, ${cohortOf} AS coh, SUM(r.cnt) AS cnt
+       FROM retention_days r
+       JOIN cx ON cx.connection_id = r.connection_id
+       LEFT JOIN (SELECT DISTINCT ci, pkey FROM book WHERE pkey <> '*') pr ON pr.ci = ${ci} AND pr.pkey = ${productKeySql('r.product_id')}
+       WHERE r.part = 'kind' AND ${where(p)}
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15`,
+  };
+}
+
+/** keptKindsSql's day conversion where none is needed (retention_days' days are already account days). */
+const NO_DAYS: DaySql = () => {
+  throw new Error('retention days need no zone conversion');
+};
+/** keptKindsSql's scope where the kind rows come from retention_days, not the subscription tables. */
+const NO_SCOPE: KeptWhere = { started: () => 'FALSE', subs: () => 'FALSE' };
+
+/**
  * The report's rows from retention's counts kept at write time (store/retention-days.ts) for the
  * subscriptions started from `from` to `to` (calendar days of `zone`) in `currency`, with no breakdown and
  * no filter but the cycle: the same parts as readKept's, summed from a few rows per day instead of every
@@ -640,39 +689,12 @@ const epochDay = (date: string): number => Math.round(Date.parse(`${date}T00:00:
  * changed since; its days are another calendar's): the caller reads the subscription tables.
  */
 async function readRetentionDays(store: ReportReader, asOf: number, zone: string, from: string, to: string, currency: string): Promise<((name: string) => Record<string, unknown>[]) | null> {
-  const conns = await store.query('SELECT connection_id, timezone FROM connections ORDER BY connection_id');
-  if (conns.some((c) => String(c.timezone) !== zone)) return null;
-  const ids = conns.map((c) => String(c.connection_id));
-  const range = (p: Params) => `r.day >= ${p.add(epochDay(from))} AND r.day <= ${p.add(epochDay(to))}`;
-  // The gap book's rows (every currency), the highest attempted cycle, and the range's counts made in another zone.
-  const fp = new Params();
-  const first = byPart(await store.query(
-    `SELECT 'gaps' AS part, r.connection_id, CAST(r.product_id AS TEXT) AS product_id, r.cycle, r.days, SUM(r.cnt) AS cnt FROM retention_days r
-       WHERE r.part = 'gap' AND ${range(fp)} GROUP BY r.connection_id, r.product_id, r.cycle, r.days
-     UNION ALL SELECT 'top', NULL, NULL, NULL, NULL, MAX(r.last_try) FROM retention_days r WHERE r.part = 'kind' AND r.currency = ${fp.add(currency)} AND ${range(fp)}
-     UNION ALL SELECT 'stale', NULL, NULL, NULL, NULL, COUNT(*) FROM retention_days r JOIN connections c ON c.connection_id = r.connection_id WHERE r.zone <> c.timezone`,
-    fp.values,
-  ));
-  if (n(first('stale')[0]?.cnt) > 0) return null;
-  const gapRows = first('gaps');
-  const gap = gapBook(gapRows);
-  const today = localDate(asOf, zone);
-  const book = gapBookTable(ids, gapRows, gap, () => today, Math.max(1, n(first('top')[0]?.cnt)));
+  const start = await retentionDaysStart(store, asOf, zone, from, to, currency, '0');
+  if (!start) return null;
+  const { keys, where } = start;
+  const book = gapBookTable(start.ids, start.gapRows, gapBook(start.gapRows), () => start.today, Math.max(1, start.top(0)));
   const kp = new Params();
-  const keys = keptKeys(null, null);
-  const where = (p: Params) => `r.currency = ${p.add(currency)} AND ${range(p)}`;
-  const noDays: DaySql = () => {
-    throw new Error('retention days need no zone conversion');
-  };
-  const none: KeptWhere = { started: () => 'FALSE', subs: () => 'FALSE' };
-  const k = keptKindsSql(noDays, kp.add, none, keys, book, null, false, (ci) => `SELECT ${keys('r')}, r.connection_id, CAST(r.product_id AS TEXT) AS product_id, r.last_ok, r.last_try, ${ci} AS ci,
-         COALESCE(pr.pkey, '*') AS bk, r.ok_day, CAST(cx.today - DATE '1970-01-01' AS INTEGER) AS today, r.cancelled,
-         CASE WHEN r.next_bill IS NULL THEN NULL WHEN r.next_bill >= cx.today_text THEN 0 ELSE 1 END AS nb_passed, 0 AS coh, SUM(r.cnt) AS cnt
-       FROM retention_days r
-       JOIN cx ON cx.connection_id = r.connection_id
-       LEFT JOIN (SELECT DISTINCT ci, pkey FROM book WHERE pkey <> '*') pr ON pr.ci = ${ci} AND pr.pkey = ${productKeySql('r.product_id')}
-       WHERE r.part = 'kind' AND ${where(kp)}
-       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15`);
+  const k = keptKindsSql(NO_DAYS, kp.add, NO_SCOPE, keys, book, null, false, start.kindsSql(kp));
   const sql = unionOfParts(k.head, [
     k.kinds,
     ['cycles', ['cycle', 'saved_by', 'soft', 'recycling', 'lost', 'saved_soft', 'cnt'], `SELECT ${keys('r')}, r.cycle, r.saved_by, SUM(r.soft) AS soft, SUM(r.recycling) AS recycling,
@@ -700,49 +722,23 @@ async function readRetentionDays(store: ReportReader, asOf: number, zone: string
 async function fatesFromRetentionDays(
   store: ReportReader, q: FatesQuery, asOf: number, zone: string, cohorts: FatesCohort[], withWhole: boolean,
 ): Promise<{ byCohort: Map<string, FateGroup[]>; whole: FateGroup[] | null } | null> {
-  const conns = await store.query('SELECT connection_id, timezone FROM connections ORDER BY connection_id');
-  if (conns.some((c) => String(c.timezone) !== zone)) return null;
-  const ids = conns.map((c) => String(c.connection_id));
-  const range = (p: Params) => `r.day >= ${p.add(epochDay(q.from))} AND r.day <= ${p.add(epochDay(q.to))}`;
   // A row's cohort: the number of the cohort its start day falls in (whole numbers, written out).
   const cohortOf = cohorts.length < 2 ? '0' : `CASE ${cohorts.slice(0, -1).map((c, i) => `WHEN r.day <= ${epochDay(c.to)} THEN ${i}`).join(' ')} ELSE ${cohorts.length - 1} END`;
-  // Per cohort: the gap book's rows (every currency) and the highest attempted cycle; and the range's counts made in another zone.
-  const fp = new Params();
-  const first = byPart(await store.query(
-    `SELECT 'gaps' AS part, ${cohortOf} AS coh, r.connection_id, CAST(r.product_id AS TEXT) AS product_id, r.cycle, r.days, SUM(r.cnt) AS cnt FROM retention_days r
-       WHERE r.part = 'gap' AND ${range(fp)} GROUP BY 2, r.connection_id, r.product_id, r.cycle, r.days
-     UNION ALL SELECT 'top', ${cohortOf}, NULL, NULL, NULL, NULL, MAX(r.last_try) FROM retention_days r WHERE r.part = 'kind' AND r.currency = ${fp.add(q.currency)} AND ${range(fp)} GROUP BY 2
-     UNION ALL SELECT 'stale', NULL, NULL, NULL, NULL, NULL, COUNT(*) FROM retention_days r JOIN connections c ON c.connection_id = r.connection_id WHERE r.zone <> c.timezone`,
-    fp.values,
-  ));
-  if (n(first('stale')[0]?.cnt) > 0) return null;
-  const today = localDate(asOf, zone);
-  const gapRows = first('gaps');
+  const start = await retentionDaysStart(store, asOf, zone, q.from, q.to, q.currency, cohortOf);
+  if (!start) return null;
+  const { ids, gapRows } = start;
   // Each cohort's own book, up to one cycle past its highest attempted (readKept's `extra` for the fates).
   const books = cohorts.map((_, k) => {
     const rows = gapRows.filter((r) => n(r.coh) === k);
     const gap = gapBook(rows);
-    const cap = Math.max(1, n(first('top').find((r) => n(r.coh) === k)?.cnt)) + 1;
-    return { gap, table: gapBookTable(ids, rows, gap, () => today, cap) };
+    return { gap, table: gapBookTable(ids, rows, gap, () => start.today, Math.max(1, start.top(k)) + 1) };
   });
   const book: GapBookTable = { connections: books[0]!.table.connections, rows: books.flatMap((b, k) => b.table.rows.map((r) => ({ ...r, ci: r.ci + ids.length * k }))) };
   const kp = new Params();
-  const keys = keptKeys(null, null);
-  const noDays: DaySql = () => {
-    throw new Error('retention days need no zone conversion');
-  };
-  const none: KeptWhere = { started: () => 'FALSE', subs: () => 'FALSE' };
-  const k = keptKindsSql(noDays, kp.add, none, keys, book, () => cohortOf, true, (ci) => `SELECT ${keys('r')}, r.connection_id, CAST(r.product_id AS TEXT) AS product_id, r.last_ok, r.last_try, ${ci} AS ci,
-         COALESCE(pr.pkey, '*') AS bk, r.ok_day, CAST(cx.today - DATE '1970-01-01' AS INTEGER) AS today, r.cancelled,
-         CASE WHEN r.next_bill IS NULL THEN NULL WHEN r.next_bill >= cx.today_text THEN 0 ELSE 1 END AS nb_passed, ${cohortOf} AS coh, SUM(r.cnt) AS cnt
-       FROM retention_days r
-       JOIN cx ON cx.connection_id = r.connection_id
-       LEFT JOIN (SELECT DISTINCT ci, pkey FROM book WHERE pkey <> '*') pr ON pr.ci = ${ci} AND pr.pkey = ${productKeySql('r.product_id')}
-       WHERE r.part = 'kind' AND r.currency = ${kp.add(q.currency)} AND ${range(kp)}
-       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15`);
+  const k = keptKindsSql(NO_DAYS, kp.add, NO_SCOPE, start.keys, book, () => cohortOf, true, start.kindsSql(kp));
   // The range's rebill money: the subscription tables' sum (retention_days keeps no sales).
   const r = instantRange(q.from, q.to, zone);
-  const rebills = withWhole ? keptParts(noDays, keptScope(store, r.startMs, r.endMs, q.currency, [])(kp, true), null, null, ['rebills']) : [];
+  const rebills = withWhole ? keptParts(NO_DAYS, keptScope(store, r.startMs, r.endMs, q.currency, [])(kp, true), null, null, ['rebills']) : [];
   const part = byPart(await store.query(unionOfParts(k.head, [k.kinds, ...rebills]), kp.values));
   const kinds = part('kinds');
   const byCohort = new Map<string, FateGroup[]>();
