@@ -15,6 +15,7 @@ import { DAY } from '../core/time.js';
 import { forecastBacktest, forecastReport, type ForecastQuery } from './forecast.js';
 import { syncSandbox } from '../../test/sandbox-sync.js';
 import { openTestStore } from '../../test/stores.js';
+import { MIGRATIONS } from '../store/migrations/index.js';
 
 const ZONE = 'America/New_York';
 /** Both profiles: `rich` (every field, one currency) and `real` (several currencies, odd and unreadable records). */
@@ -120,6 +121,40 @@ describe.each(CASES)('one-time buyers in the forecast report, on %s, profile %s'
     } finally {
       await store.query('DELETE FROM rebuild_pending WHERE connection_id = $1', [String(conn!.connection_id)]);
     }
+  }, 300_000);
+
+  it('keeps each customer\'s first subscription sale with their facts, as the ledger has it and as migration 27 fills it', async () => {
+    const ms = (c: string) => store.sql.epochMs(c);
+    const read = async () => (await store.query(
+      `SELECT f.customer_id AS id, ${ms('f.first_sale_at')} AS first_ms, ${ms('f.subscribed_at')} AS kept,
+        (SELECT ${ms('MIN(e.instant)')} FROM money_events e WHERE e.connection_id = f.connection_id AND e.customer_id = f.customer_id
+          AND e.currency = f.currency AND e.kind = 'sale' AND e.purchase_id IS NOT NULL) AS ledger
+      FROM customer_facts f ORDER BY f.connection_id, f.customer_id`,
+    )).map((r) => ({ id: Number(r.id), first: Number(r.first_ms), kept: r.kept === null ? null : Number(r.kept), ledger: r.ledger === null ? null : Number(r.ledger) }));
+    const facts = await read();
+    expect(facts.filter((f) => f.kept !== f.ledger)).toEqual([]);
+    // Both kinds are there: customers who subscribed and customers who never did.
+    expect(facts.filter((f) => f.kept !== null).length).toBeGreaterThan(100);
+    expect(facts.filter((f) => f.kept === null).length).toBeGreaterThan(100);
+    // A backtest's cutoff between a customer's first sale and their first subscription: a one-time buyer at
+    // the cutoff. Read from the facts, the same one-time buyers as the ledger's.
+    const later = facts.filter((f) => f.first >= RANGE[0] && f.first < RANGE[1] && f.kept !== null && f.kept > f.first).sort((a, b) => a.first - b.first || a.id - b.id);
+    expect(later.length).toBeGreaterThan(10);
+    const pick = later[Math.floor(later.length / 2)]!;
+    const q: ForecastQuery = { ...Q, until: Math.floor((pick.first + pick.kept!) / 2) };
+    const kept = (await forecastReport(store, q)).groups.map((g) => g.oneTime);
+    const [conn] = await store.query('SELECT connection_id FROM connections');
+    await store.query('INSERT INTO rebuild_pending (connection_id) VALUES ($1)', [String(conn!.connection_id)]);
+    try {
+      expect((await forecastReport(store, q)).groups.map((g) => g.oneTime)).toEqual(kept);
+    } finally {
+      await store.query('DELETE FROM rebuild_pending WHERE connection_id = $1', [String(conn!.connection_id)]);
+    }
+    // Migration 27's fill gives the same instants from the ledger.
+    const m27 = MIGRATIONS.find((m) => m.version === 27)!;
+    await store.query('UPDATE customer_facts SET subscribed_at = NULL');
+    for (const sql of m27[engine].slice(1)) await store.query(sql);
+    expect(await read()).toEqual(facts);
   }, 300_000);
 
   it('marks every projected number: JSON `projected`, `*` in the table, the CSV\'s Projected column', async () => {

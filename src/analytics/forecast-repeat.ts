@@ -120,26 +120,23 @@ async function readBuyers(store: ReportReader, q: RepeatQuery): Promise<Map<stri
   const needsFirst = filters.some((f) => f.dimension === 'cycle');
   const f = factCol('f', 'fs');
   const from = `customer_facts f ${needsFirst ? firstSaleJoin('f', 'fs') : ''}`;
-  // While the kept tables are current, a customer with a subscription start (subscription_starts) in their
-  // currency before the cut subscribed: those are set aside before the ledger is read (at 10,000,000
-  // transactions most customers, and the ledger's check of every one was most of the report's time).
+  // While the facts are current, each customer's first subscription sale (customer_facts.subscribed_at)
+  // says who never subscribed: the one-time buyers are read from the facts alone. Behind (a rebuild
+  // pending), the ledger is asked for each of the range's customers.
   const kept = !(await store.aggregatesBehind());
   /**
    * The customers in range and currency, filtered, who never subscribed (no approved sale of a purchase)
-   * in the currency before the cut, as the CTE `never` (connection_id, customer_id) on `p`'s parameters:
-   * the candidates first, then the ledger's sales of a purchase of those candidates only.
+   * in the currency before the cut, as the CTE `never` (connection_id, customer_id) on `p`'s parameters.
    */
   const never = (p: Params): string => {
     const cut = (alias: string) => (q.until === undefined ? '' : ` AND ${alias}.instant < ${store.sql.instantParam(p.add, q.until)}`);
-    // A start is a sale of its customer, so no earlier than their first sale: those of the range's customers started in it or later.
-    const started = kept
-      ? `
-        EXCEPT SELECT s.connection_id, s.customer_id, s.currency FROM subscription_starts s
-        WHERE s.currency = ${p.add(q.currency)} AND s.started_at >= ${store.sql.instantParam(p.add, r.startMs)}${q.until === undefined ? '' : ` AND s.started_at < ${store.sql.instantParam(p.add, q.until)}`}`
-      : '';
-    return `cand AS MATERIALIZED (SELECT f.connection_id, f.customer_id, f.currency FROM ${from}
-        WHERE f.first_sale_at >= ${store.sql.instantParam(p.add, r.startMs)} AND f.first_sale_at < ${store.sql.instantParam(p.add, end)}
-          AND f.currency = ${p.add(q.currency)} AND NOT f.acquired_before${filterSql(filters, f, p)}${started}),
+    const range = `f.first_sale_at >= ${store.sql.instantParam(p.add, r.startMs)} AND f.first_sale_at < ${store.sql.instantParam(p.add, end)}
+          AND f.currency = ${p.add(q.currency)} AND NOT f.acquired_before${filterSql(filters, f, p)}`;
+    if (kept) {
+      const none = q.until === undefined ? 'f.subscribed_at IS NULL' : `(f.subscribed_at IS NULL OR f.subscribed_at >= ${store.sql.instantParam(p.add, q.until)})`;
+      return `never AS MATERIALIZED (SELECT f.connection_id, f.customer_id FROM ${from} WHERE ${range} AND ${none})`;
+    }
+    return `cand AS MATERIALIZED (SELECT f.connection_id, f.customer_id, f.currency FROM ${from} WHERE ${range}),
       subscribed AS MATERIALIZED (SELECT DISTINCT c.connection_id, c.customer_id FROM cand c
         JOIN money_events s ON s.connection_id = c.connection_id AND s.customer_id = c.customer_id AND s.currency = c.currency
         WHERE s.kind = 'sale' AND s.purchase_id IS NOT NULL${cut('s')}),

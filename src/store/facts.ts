@@ -149,7 +149,8 @@ export class Facts {
    * Inserts the facts of connection $1's customers matching `which` (a condition on money_events) from the
    * ledger. A customer's currency is their first sale's; their measures count their events in it. A
    * customer was acquired before the coverage when their first synced sale is a rebill (cycle 2 or later),
-   * or precedes the coverage, or their own record was created before it.
+   * or precedes the coverage, or their own record was created before it. `subscribed_at` is their first
+   * approved sale of a subscription (a sale with a purchase) in that currency, NULL when they have none.
    */
   private async insert(connectionId: string, which: string): Promise<void> {
     const cast = (c: string) => `CAST(a.${c} AS ${this.db.sql.columnType((CUSTOMER_FACTS.types as Record<string, ColumnType>)[c] ?? 'bigint')})`;
@@ -163,10 +164,11 @@ export class Facts {
           OR EXISTS (SELECT 1 FROM customers cu WHERE cu.connection_id = $1 AND cu.customer_id = a.customer_id AND cu.date_created < ${at}))`;
     }
     await this.db.exec(
-      `INSERT INTO customer_facts (connection_id, customer_id, currency, first_sale_at, ${FIRST_TOUCH.map(([f]) => f).join(', ')}, ${measures.join(', ')}, last_event_at, acquired_before)
-       SELECT a.connection_id, a.customer_id, a.currency, f.instant, ${FIRST_TOUCH.map(([, e]) => `f.${e}`).join(', ')}, ${measures.map(cast).join(', ')}, a.last_at, ${before}
+      `INSERT INTO customer_facts (connection_id, customer_id, currency, first_sale_at, ${FIRST_TOUCH.map(([f]) => f).join(', ')}, ${measures.join(', ')}, last_event_at, subscribed_at, acquired_before)
+       SELECT a.connection_id, a.customer_id, a.currency, f.instant, ${FIRST_TOUCH.map(([, e]) => `f.${e}`).join(', ')}, ${measures.map(cast).join(', ')}, a.last_at, a.subscribed_at, ${before}
        FROM (
-         SELECT connection_id, customer_id, currency, ${PER_CUSTOMER.map(([c, sql]) => `${sql} AS ${c}`).join(', ')}, MAX(instant) AS last_at
+         SELECT connection_id, customer_id, currency, ${PER_CUSTOMER.map(([c, sql]) => `${sql} AS ${c}`).join(', ')}, MAX(instant) AS last_at,
+           MIN(CASE WHEN kind = 'sale' AND purchase_id IS NOT NULL THEN instant END) AS subscribed_at
          FROM money_events
          WHERE connection_id = $1 AND ${which} AND ${moneySql()}
          GROUP BY connection_id, customer_id, currency

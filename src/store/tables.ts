@@ -248,6 +248,8 @@ const factColumns: Record<string, ColumnType> = {
   ...Object.fromEntries(EVENT_MEASURES.filter(([, m]) => m.perCustomer).map(([, m]) => [m.column, m.agg === 'count' ? 'int' : 'bigint'])),
   [MEASURES.net.column]: 'bigint',
   last_event_at: 'instant',
+  // The first approved sale of a subscription (a sale with a purchase) in the currency; NULL: never subscribed (the Forecast's one-time buyers).
+  subscribed_at: 'instant',
   // First sale before the data's coverage (a rebill, or an older sale or customer record): in no cohort.
   acquired_before: 'bool',
 };
