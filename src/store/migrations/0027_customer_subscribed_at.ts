@@ -18,6 +18,6 @@ const fill = `UPDATE customer_facts SET subscribed_at = s.at
 export default {
   version: 27,
   name: 'customer subscribed at',
-  duckdb: [`ALTER TABLE customer_facts ADD COLUMN subscribed_at TIMESTAMP`, fill],
+  duckdb: [`ALTER TABLE customer_facts ADD COLUMN IF NOT EXISTS subscribed_at TIMESTAMP`, fill],
   postgres: [`ALTER TABLE customer_facts ADD COLUMN IF NOT EXISTS subscribed_at TIMESTAMPTZ`, fill],
 } satisfies Migration;
