@@ -369,19 +369,21 @@ const productKeySql = (expr: string) => `COALESCE(CAST(${expr} AS TEXT), 'null')
  */
 function keptKindsSql(
   day: DaySql, add: Params['add'], w: KeptWhere, keys: (alias: string) => string, book: GapBookTable, cohort: ((alias: string) => string) | null, withProduct: boolean,
-  kdSql?: (ci: string) => string,
+  kdSql?: (ci: (coh: string) => string) => string,
 ): { head: string; kinds: Part } {
   const conns = book.connections.map((c, i) => `(${i}, ${add(c.connectionId)}, ${add(c.today)}, ${add(c.today)})`);
   // A cohort's book is its own (readKept): its rows' connection index is offset by the cohort's number.
   const coh = cohort ? cohort('s') : '0';
-  const ci = cohort ? `cx.ci + ${book.connections.length} * (${coh})` : 'cx.ci';
+  // A row's index in the book: its connection's, offset by its cohort's number (`c`: the cohort expression).
+  const ciOf = (c: string) => (cohort ? `cx.ci + ${book.connections.length} * (${c})` : 'cx.ci');
+  const ci = ciOf(coh);
   const first = `(-1, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT))`;
   const lit = (k: string) => (/^(-?\d+|null|\*)$/.test(k) ? `'${k}'` : add(k));
   const rows = book.rows.map((r) => `(${r.ci}, ${lit(r.product)}, ${r.cycle}, ${r.cum})`);
   const head = `WITH cx0 (ci, connection_id, today, today_text) AS (VALUES ${[first, ...conns].join(', ')}),
      cx AS (SELECT ci, connection_id, CAST(today AS DATE) AS today, today_text FROM cx0 WHERE ci >= 0),
      book (ci, pkey, cycle, cum) AS (VALUES ${['(CAST(-1 AS INTEGER), CAST(NULL AS TEXT), CAST(0 AS INTEGER), CAST(0 AS INTEGER))', ...rows].join(', ')}),
-     kd AS (${kdSql ? kdSql(ci) : `SELECT ${keys('s')}, s.connection_id, CAST(s.product_id AS TEXT) AS product_id, s.last_ok, s.last_try, ${ci} AS ci, COALESCE(pr.pkey, '*') AS bk,
+     kd AS (${kdSql ? kdSql(ciOf) : `SELECT ${keys('s')}, s.connection_id, CAST(s.product_id AS TEXT) AS product_id, s.last_ok, s.last_try, ${ci} AS ci, COALESCE(pr.pkey, '*') AS bk,
          ${day('s.last_ok_at', 's.connection_id')} AS ok_day, cx.today,
          CASE WHEN UPPER(pu.status) = 'CANCELLED' THEN 1 ELSE 0 END AS cancelled,
          CASE WHEN UPPER(pu.status) IN (${ENDED_SQL}) OR pu.next_bill_date IS NULL THEN NULL WHEN SUBSTR(pu.next_bill_date, 1, 10) >= cx.today_text THEN 0 ELSE 1 END AS nb_passed,
@@ -661,15 +663,21 @@ async function retentionDaysStart(store: ReportReader, asOf: number, zone: strin
     top: (k: number) => n(first('top').find((r) => n(r.coh) === k)?.cnt),
     keys,
     where,
-    /** The `kind` rows summed per what decides their due dates (keptKindsSql's kdSql), parameters in `p`. */
-    kindsSql: (p: Params) => (ci: string) => `SELECT ${keys('r')}, r.connection_id, CAST(r.product_id AS TEXT) AS product_id, r.last_ok, r.last_try, ${ci} AS ci,
-         COALESCE(pr.pkey, '*') AS bk, r.ok_day, CAST(cx.today - DATE '1970-01-01' AS INTEGER) AS today, r.cancelled,
-         CASE WHEN r.next_bill IS NULL THEN NULL WHEN r.next_bill >= cx.today_text THEN 0 ELSE 1 END AS nb_passed, ${cohortOf} AS coh, SUM(r.cnt) AS cnt
-       FROM retention_days r
-       JOIN cx ON cx.connection_id = r.connection_id
-       LEFT JOIN (SELECT DISTINCT ci, pkey FROM book WHERE pkey <> '*') pr ON pr.ci = ${ci} AND pr.pkey = ${productKeySql('r.product_id')}
-       WHERE r.part = 'kind' AND ${where(p)}
-       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15`,
+    /**
+     * The `kind` rows summed per what decides their due dates (keptKindsSql's kdSql), parameters in `p`:
+     * summed first on the counts' own columns (`g`), then given their book's index and product key, so
+     * the join and the casts run on the sums, not on every day's rows (a year at 10,000,000 transactions:
+     * 132,000 rows into 16,000; 32-40 ms against 61-80 on DuckDB).
+     */
+    kindsSql: (p: Params) => (ci: (coh: string) => string) => `SELECT ${keys('g')}, g.connection_id, CAST(g.product_id AS TEXT) AS product_id, g.last_ok, g.last_try, ${ci('g.coh')} AS ci,
+         COALESCE(pr.pkey, '*') AS bk, g.ok_day, CAST(cx.today - DATE '1970-01-01' AS INTEGER) AS today, g.cancelled, g.nb_passed, g.coh, g.cnt
+       FROM (SELECT r.connection_id, r.product_id, r.last_ok, r.last_try, r.ok_day, r.cancelled,
+           CASE WHEN r.next_bill IS NULL THEN NULL WHEN r.next_bill >= c.today_text THEN 0 ELSE 1 END AS nb_passed, ${cohortOf} AS coh, SUM(r.cnt) AS cnt
+         FROM retention_days r JOIN cx c ON c.connection_id = r.connection_id
+         WHERE r.part = 'kind' AND ${where(p)}
+         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8) g
+       JOIN cx ON cx.connection_id = g.connection_id
+       LEFT JOIN (SELECT DISTINCT ci, pkey FROM book WHERE pkey <> '*') pr ON pr.ci = ${ci('g.coh')} AND pr.pkey = ${productKeySql('g.product_id')}`,
   };
 }
 
