@@ -366,6 +366,11 @@ const productKeySql = (expr: string) => `COALESCE(CAST(${expr} AS TEXT), 'null')
  * next one (k = j + 1) on the CRM's next bill date when it has one (`nb_passed`: that date is before the
  * as-of's day). The subscription is due through the cycle before the first after its highest attempted
  * that was not billed by the as-of's day (`cx.today`), or through `cap` when there is none.
+ *
+ * Each `kd` row is numbered (`id`) and its due-through cycle found per number, then joined back: grouped by
+ * all its columns instead, PostgreSQL sorted the 82,000 rows of a year's kinds joined with their book on
+ * sixteen keys, text ones among them, on a one-row estimate (0.37 s of 0.6 at 10,000,000 transactions;
+ * the statement 269-294 ms against 596-693 with the number; DuckDB the same either way).
  */
 function keptKindsSql(
   day: DaySql, add: Params['add'], w: KeptWhere, keys: (alias: string) => string, book: GapBookTable, cohort: ((alias: string) => string) | null, withProduct: boolean,
@@ -383,7 +388,7 @@ function keptKindsSql(
   const head = `WITH cx0 (ci, connection_id, today, today_text) AS (VALUES ${[first, ...conns].join(', ')}),
      cx AS (SELECT ci, connection_id, CAST(today AS DATE) AS today, today_text FROM cx0 WHERE ci >= 0),
      book (ci, pkey, cycle, cum) AS (VALUES ${['(CAST(-1 AS INTEGER), CAST(NULL AS TEXT), CAST(0 AS INTEGER), CAST(0 AS INTEGER))', ...rows].join(', ')}),
-     kd AS (${kdSql ? kdSql(ciOf) : `SELECT ${keys('s')}, s.connection_id, CAST(s.product_id AS TEXT) AS product_id, s.last_ok, s.last_try, ${ci} AS ci, COALESCE(pr.pkey, '*') AS bk,
+     kd AS MATERIALIZED (SELECT ROW_NUMBER() OVER () AS id, k0.* FROM (${kdSql ? kdSql(ciOf) : `SELECT ${keys('s')}, s.connection_id, CAST(s.product_id AS TEXT) AS product_id, s.last_ok, s.last_try, ${ci} AS ci, COALESCE(pr.pkey, '*') AS bk,
          ${day('s.last_ok_at', 's.connection_id')} AS ok_day, cx.today,
          CASE WHEN UPPER(pu.status) = 'CANCELLED' THEN 1 ELSE 0 END AS cancelled,
          CASE WHEN UPPER(pu.status) IN (${ENDED_SQL}) OR pu.next_bill_date IS NULL THEN NULL WHEN SUBSTR(pu.next_bill_date, 1, 10) >= cx.today_text THEN 0 ELSE 1 END AS nb_passed,
@@ -393,15 +398,16 @@ function keptKindsSql(
        LEFT JOIN purchases pu ON pu.connection_id = s.connection_id AND pu.purchase_id = s.purchase_id
        LEFT JOIN (SELECT DISTINCT ci, pkey FROM book WHERE pkey <> '*') pr ON pr.ci = ${ci} AND pr.pkey = ${productKeySql('s.product_id')}
        WHERE ${w.subs('s')}
-       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15`}),
-     kt AS (SELECT kd.grp_conn, kd.grp, kd.sub_conn, kd.sub_grp, kd.connection_id, kd.product_id, kd.last_ok, kd.last_try, kd.cancelled, kd.coh, kd.cnt,
-         COALESCE(MIN(CASE WHEN b.cycle > kd.last_ok AND b.cycle > kd.last_try
-           AND (CASE WHEN b.cycle = kd.last_ok + 1 AND kd.nb_passed IS NOT NULL THEN kd.nb_passed = 0 ELSE kd.ok_day + CAST(b.cum - b0.cum AS INTEGER) >= kd.today END)
-           THEN b.cycle END) - 1, MAX(b.cycle)) AS through
-       FROM kd
-       JOIN book b0 ON b0.ci = kd.ci AND b0.pkey = kd.bk AND b0.cycle = kd.last_ok
-       JOIN book b ON b.ci = kd.ci AND b.pkey = kd.bk
-       GROUP BY kd.grp_conn, kd.grp, kd.sub_conn, kd.sub_grp, kd.connection_id, kd.product_id, kd.last_ok, kd.last_try, kd.ci, kd.bk, kd.ok_day, kd.today, kd.cancelled, kd.nb_passed, kd.coh, kd.cnt)`;
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15`}) k0),
+     kt AS (SELECT kd.grp_conn, kd.grp, kd.sub_conn, kd.sub_grp, kd.connection_id, kd.product_id, kd.last_ok, kd.last_try, kd.cancelled, kd.coh, kd.cnt, t.through
+       FROM kd JOIN (SELECT kd.id,
+           COALESCE(MIN(CASE WHEN b.cycle > kd.last_ok AND b.cycle > kd.last_try
+             AND (CASE WHEN b.cycle = kd.last_ok + 1 AND kd.nb_passed IS NOT NULL THEN kd.nb_passed = 0 ELSE kd.ok_day + CAST(b.cum - b0.cum AS INTEGER) >= kd.today END)
+             THEN b.cycle END) - 1, MAX(b.cycle)) AS through
+         FROM kd
+         JOIN book b0 ON b0.ci = kd.ci AND b0.pkey = kd.bk AND b0.cycle = kd.last_ok
+         JOIN book b ON b.ci = kd.ci AND b.pkey = kd.bk
+         GROUP BY kd.id) t ON t.id = kd.id)`;
   const by = withProduct ? 'connection_id, product_id, ' : '';
   return {
     head,
