@@ -3,8 +3,8 @@
  * (docs/forecasts.md, "Cost"): the likelihoods' analytic gradients against central differences of the
  * likelihoods themselves; a replicate as counts over distinct histories against the customers resampled
  * one by one (the same likelihood, multinomial counts); the Newton refit against the simplex run to its
- * tolerances from several starts; the exact binomial draw and the sBG's survivors drawn per cycle against
- * their exact distributions.
+ * tolerances from several starts; the exact binomial draw (BTPE, inversion) and the sBG's survivors drawn
+ * per cycle against their exact distributions.
  */
 import { describe, expect, it } from 'vitest';
 import { bgNbdConditionalExpectedTransactions, bgNbdData, bgNbdExpectedTransactions, bgNbdLogLikelihood, bgNbdLogLikelihoodGradient, bgNbdReweighted, fitBgNbdData, type BgNbdCustomer, type BgNbdParams } from './bgnbd.js';
@@ -187,9 +187,9 @@ function cdfGaps(draws: number[], pmf: number[]): { k: number; gap: number; tol:
 }
 
 describe('the draws behind the sBG prediction interval', () => {
-  it('binomial(n, p) has the exact binomial distribution, through the splitting above 64 trials and by inversion below', () => {
+  it('binomial(n, p) has the exact binomial distribution, by BTPE from 30 expected successes or failures and by inversion below', () => {
     const draw = new Draws(21);
-    for (const [n, p] of [[10, 0.3], [64, 0.5], [300, 0.93], [5000, 0.41], [100000, 0.77]] as const) {
+    for (const [n, p] of [[10, 0.3], [64, 0.5], [300, 0.93], [5000, 0.41], [100000, 0.77], [1000, 0.029], [1000, 0.03], [100000, 0.5], [1000000, 0.5], [1000000, 0.999], [1000000, 0.99999]] as const) {
       const lnC = (k: number) => lnGammaOf(n + 1) - lnGammaOf(k + 1) - lnGammaOf(n - k + 1);
       const pmf = Array.from({ length: n + 1 }, (_, k) => Math.exp(lnC(k) + k * Math.log(p) + (n - k) * Math.log1p(-p)));
       const draws = Array.from({ length: 20000 }, () => draw.binomial(n, p));
@@ -203,6 +203,61 @@ describe('the draws behind the sBG prediction interval', () => {
     expect(draw.binomial(0, 0.5)).toBe(0);
     expect(draw.binomial(7, 0)).toBe(0);
     expect(draw.binomial(7, 1)).toBe(7);
+    expect(draw.binomial(1000000, 0)).toBe(0);
+    expect(draw.binomial(1000000, 1)).toBe(1000000);
+  });
+
+  // BTPE's regions (triangle, parallelograms, tails) and its acceptance tests (the ratio near the mode,
+  // the squeeze and Stirling's bound beyond 20 of it) each carry part of the mass: a chi-square test over
+  // the support binned to 25 expected draws or more checks them all at once, where the distribution
+  // function's gaps above only see the largest error.
+  it.each([
+    [60, 0.5], [1000, 0.03], [3000, 0.2], [100000, 0.5], [100000, 0.9995], [1000000, 0.5], [1000000, 0.93], [1000000, 0.999], [1000000, 0.99997],
+  ] as const)('binomial(%i, %f) passes a chi-square test of its whole distribution', (n, p) => {
+    const draw = new Draws(Math.round(n * p) + 7);
+    const R = 50000;
+    const counts = new Map<number, number>();
+    for (let i = 0; i < R; i++) {
+      const k = draw.binomial(n, p);
+      expect(Number.isInteger(k) && k >= 0 && k <= n).toBe(true);
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    const lnPmf = (k: number) => lnGammaOf(n + 1) - lnGammaOf(k + 1) - lnGammaOf(n - k + 1) + k * Math.log(p) + (n - k) * Math.log1p(-p);
+    // Bins of consecutive k, each with at least 25 expected draws; the tails (beyond 10 standard
+    // deviations) join the first and last bins.
+    const sd = Math.sqrt(n * p * (1 - p));
+    const lo = Math.max(0, Math.floor(n * p - 10 * sd));
+    const hi = Math.min(n, Math.ceil(n * p + 10 * sd));
+    const bins: { expected: number; observed: number }[] = [];
+    let cur = { expected: 0, observed: 0 };
+    for (let k = lo; k <= hi; k++) {
+      cur.expected += R * Math.exp(lnPmf(k));
+      cur.observed += counts.get(k) ?? 0;
+      if (cur.expected >= 25) {
+        bins.push(cur);
+        cur = { expected: 0, observed: 0 };
+      }
+    }
+    bins[bins.length - 1]!.expected += cur.expected;
+    bins[bins.length - 1]!.observed += cur.observed;
+    const outside = [...counts].filter(([k]) => k < lo || k > hi).reduce((a, [, v]) => a + v, 0);
+    expect(outside).toBe(0);
+    const chi2 = bins.reduce((a, b) => a + (b.observed - b.expected) ** 2 / b.expected, 0);
+    const df = bins.length - 1;
+    // The 99.9% quantile of chi-square(df) (Wilson-Hilferty).
+    const critical = df * (1 - 2 / (9 * df) + 3.09 * Math.sqrt(2 / (9 * df))) ** 3;
+    expect(df).toBeGreaterThanOrEqual(10);
+    expect(chi2, `chi-square ${chi2.toFixed(1)} on ${df} degrees of freedom (99.9%: ${critical.toFixed(1)})`).toBeLessThan(critical);
+    // Mean and variance within 3.29 standard errors (the variance's of near-normal draws: variance sqrt(2/R)).
+    let m = 0;
+    let m2 = 0;
+    for (const [k, v] of counts) {
+      m += (k * v) / R;
+      m2 += (k * k * v) / R;
+    }
+    const variance = n * p * (1 - p);
+    expect(Math.abs(m - n * p)).toBeLessThan(3.29 * Math.sqrt(variance / R));
+    expect(Math.abs(m2 - m * m - variance)).toBeLessThan(3.29 * variance * Math.sqrt(2 / R) + 1e-9);
   });
 
   it.each([3, 40, 2000])('draws %i alike subscriptions\' future paid cycles from the exact distribution', (count) => {
