@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { bgNbdConditionalExpectedTransactions, bgNbdData, bgNbdExpectedTransactions, bgNbdLogLikelihood, bgNbdLogLikelihoodGradient, bgNbdReweighted, fitBgNbdData, type BgNbdCustomer, type BgNbdParams } from './bgnbd.js';
 import { fitGammaGamma, gammaGammaData, gammaGammaExpectedSpend, gammaGammaMeanSpend, gammaGammaLogLikelihood, gammaGammaLogLikelihoodGradient, gammaGammaReweighted, type GammaGammaCustomer } from './gamma-gamma.js';
 import { bootstrapCounts, bootstrapRefits, drawCustomerFuture, spendSlots } from './repeat-forecast.js';
-import { futureCycles } from './sbg-predict.js';
+import { futureCycles, futureCyclesByHorizon } from './sbg-predict.js';
 import { sbgSurvival } from './sbg.js';
 import { Draws, simulateBgNbdCustomers, simulateGammaGammaCustomers } from './simulate.js';
 import { lnGamma as lnGammaOf } from './special.js';
@@ -279,6 +279,59 @@ describe('the draws behind the sBG prediction interval', () => {
     const draws = Array.from({ length: 20000 }, () => futureCycles(draw, p.alpha, p.beta, { count, paid: L, lastCycle: C }));
     const bad = cdfGaps(draws, dist).filter((g) => g.gap > g.tol);
     expect(bad.length, JSON.stringify(bad.slice(0, 3))).toBeLessThanOrEqual(Math.max(1, Math.floor(0.01 * dist.length)));
+  });
+});
+
+describe('the sBG\'s survivors up to several last cycles in one simulation', () => {
+  it.each([3, 40, 2000])('draws %i alike subscriptions\' future paid cycles up to cycles 5, 12 and 8 at once, each from its exact distribution', (count) => {
+    const p = { alpha: 1.2, beta: 3 };
+    const L = 3;
+    const lasts = [5, 12, 8];
+    const exact = (C: number) => {
+      const tail = (k: number) => sbgSurvival(p, L - 1 + k) / sbgSurvival(p, L - 1);
+      const one = Array.from({ length: C - L + 1 }, (_, k) => tail(k) - (k + 1 <= C - L ? tail(k + 1) : 0));
+      let dist = [1];
+      for (let i = 0; i < count; i++) {
+        const next = new Array<number>(dist.length + one.length - 1).fill(0);
+        dist.forEach((a, j) => {
+          if (a > 1e-300) one.forEach((b, k) => (next[j + k]! += a * b));
+        });
+        dist = next;
+      }
+      return dist;
+    };
+    const draw = new Draws(count + 100);
+    const R = 20000;
+    const draws = lasts.map(() => new Array<number>(R));
+    const out = new Float64Array(lasts.length);
+    for (let r = 0; r < R; r++) {
+      out.fill(0);
+      futureCyclesByHorizon(draw, p.alpha, p.beta, { count, paid: L }, lasts, out);
+      lasts.forEach((_, m) => (draws[m]![r] = out[m]!));
+      // Nested: the cycles up to an earlier last cycle are part of those up to a later one.
+      expect(out[0]).toBeLessThanOrEqual(out[2]!);
+      expect(out[2]).toBeLessThanOrEqual(out[1]!);
+    }
+    lasts.forEach((C, m) => {
+      const dist = exact(C);
+      // Kolmogorov-Smirnov at 99.9% (1.95/√R; conservative for a discrete distribution), and the mean
+      // within 3.29 standard errors.
+      const ks = Math.max(...cdfGaps(draws[m]!, dist).map((g) => g.gap));
+      expect(ks, `last cycle ${C}`).toBeLessThan(1.95 / Math.sqrt(R));
+      const mean = dist.reduce((a, q, k) => a + q * k, 0);
+      const sd = Math.sqrt(dist.reduce((a, q, k) => a + q * (k - mean) ** 2, 0));
+      const got = draws[m]!.reduce((a, v) => a + v, 0) / R;
+      expect(Math.abs(got - mean), `last cycle ${C}: mean ${got} against ${mean}`).toBeLessThan((3.29 * sd) / Math.sqrt(R));
+    });
+    // One last cycle draws exactly as futureCycles.
+    const a = new Draws(5);
+    const b = new Draws(5);
+    const one = new Float64Array(1);
+    for (let r = 0; r < 50; r++) {
+      one[0] = 0;
+      futureCyclesByHorizon(a, p.alpha, p.beta, { count, paid: L }, [12], one);
+      expect(one[0]).toBe(futureCycles(b, p.alpha, p.beta, { count, paid: L, lastCycle: 12 }));
+    }
   });
 });
 
