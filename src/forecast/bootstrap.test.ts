@@ -3,14 +3,14 @@
  * (docs/forecasts.md, "Cost"): the likelihoods' analytic gradients against central differences of the
  * likelihoods themselves; a replicate as counts over distinct histories against the customers resampled
  * one by one (the same likelihood, multinomial counts); the Newton refit against the simplex run to its
- * tolerances from several starts; the exact binomial draw and the sBG's survivors drawn per cycle against
- * their exact distributions.
+ * tolerances from several starts; the exact binomial draw (BTPE, inversion) and the sBG's survivors drawn
+ * per cycle against their exact distributions.
  */
 import { describe, expect, it } from 'vitest';
 import { bgNbdConditionalExpectedTransactions, bgNbdData, bgNbdExpectedTransactions, bgNbdLogLikelihood, bgNbdLogLikelihoodGradient, bgNbdReweighted, fitBgNbdData, type BgNbdCustomer, type BgNbdParams } from './bgnbd.js';
 import { fitGammaGamma, gammaGammaData, gammaGammaExpectedSpend, gammaGammaMeanSpend, gammaGammaLogLikelihood, gammaGammaLogLikelihoodGradient, gammaGammaReweighted, type GammaGammaCustomer } from './gamma-gamma.js';
 import { bootstrapCounts, bootstrapRefits, drawCustomerFuture, spendSlots } from './repeat-forecast.js';
-import { futureCycles } from './sbg-predict.js';
+import { futureCycles, futureCyclesByHorizon } from './sbg-predict.js';
 import { sbgSurvival } from './sbg.js';
 import { Draws, simulateBgNbdCustomers, simulateGammaGammaCustomers } from './simulate.js';
 import { lnGamma as lnGammaOf } from './special.js';
@@ -187,9 +187,9 @@ function cdfGaps(draws: number[], pmf: number[]): { k: number; gap: number; tol:
 }
 
 describe('the draws behind the sBG prediction interval', () => {
-  it('binomial(n, p) has the exact binomial distribution, through the splitting above 64 trials and by inversion below', () => {
+  it('binomial(n, p) has the exact binomial distribution, by BTPE from 30 expected successes or failures and by inversion below', () => {
     const draw = new Draws(21);
-    for (const [n, p] of [[10, 0.3], [64, 0.5], [300, 0.93], [5000, 0.41], [100000, 0.77]] as const) {
+    for (const [n, p] of [[10, 0.3], [64, 0.5], [300, 0.93], [5000, 0.41], [100000, 0.77], [1000, 0.029], [1000, 0.03], [100000, 0.5], [1000000, 0.5], [1000000, 0.999], [1000000, 0.99999]] as const) {
       const lnC = (k: number) => lnGammaOf(n + 1) - lnGammaOf(k + 1) - lnGammaOf(n - k + 1);
       const pmf = Array.from({ length: n + 1 }, (_, k) => Math.exp(lnC(k) + k * Math.log(p) + (n - k) * Math.log1p(-p)));
       const draws = Array.from({ length: 20000 }, () => draw.binomial(n, p));
@@ -203,6 +203,61 @@ describe('the draws behind the sBG prediction interval', () => {
     expect(draw.binomial(0, 0.5)).toBe(0);
     expect(draw.binomial(7, 0)).toBe(0);
     expect(draw.binomial(7, 1)).toBe(7);
+    expect(draw.binomial(1000000, 0)).toBe(0);
+    expect(draw.binomial(1000000, 1)).toBe(1000000);
+  });
+
+  // BTPE's regions (triangle, parallelograms, tails) and its acceptance tests (the ratio near the mode,
+  // the squeeze and Stirling's bound beyond 20 of it) each carry part of the mass: a chi-square test over
+  // the support binned to 25 expected draws or more checks them all at once, where the distribution
+  // function's gaps above only see the largest error.
+  it.each([
+    [60, 0.5], [1000, 0.03], [3000, 0.2], [100000, 0.5], [100000, 0.9995], [1000000, 0.5], [1000000, 0.93], [1000000, 0.999], [1000000, 0.99997],
+  ] as const)('binomial(%i, %f) passes a chi-square test of its whole distribution', (n, p) => {
+    const draw = new Draws(Math.round(n * p) + 7);
+    const R = 50000;
+    const counts = new Map<number, number>();
+    for (let i = 0; i < R; i++) {
+      const k = draw.binomial(n, p);
+      expect(Number.isInteger(k) && k >= 0 && k <= n).toBe(true);
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    const lnPmf = (k: number) => lnGammaOf(n + 1) - lnGammaOf(k + 1) - lnGammaOf(n - k + 1) + k * Math.log(p) + (n - k) * Math.log1p(-p);
+    // Bins of consecutive k, each with at least 25 expected draws; the tails (beyond 10 standard
+    // deviations) join the first and last bins.
+    const sd = Math.sqrt(n * p * (1 - p));
+    const lo = Math.max(0, Math.floor(n * p - 10 * sd));
+    const hi = Math.min(n, Math.ceil(n * p + 10 * sd));
+    const bins: { expected: number; observed: number }[] = [];
+    let cur = { expected: 0, observed: 0 };
+    for (let k = lo; k <= hi; k++) {
+      cur.expected += R * Math.exp(lnPmf(k));
+      cur.observed += counts.get(k) ?? 0;
+      if (cur.expected >= 25) {
+        bins.push(cur);
+        cur = { expected: 0, observed: 0 };
+      }
+    }
+    bins[bins.length - 1]!.expected += cur.expected;
+    bins[bins.length - 1]!.observed += cur.observed;
+    const outside = [...counts].filter(([k]) => k < lo || k > hi).reduce((a, [, v]) => a + v, 0);
+    expect(outside).toBe(0);
+    const chi2 = bins.reduce((a, b) => a + (b.observed - b.expected) ** 2 / b.expected, 0);
+    const df = bins.length - 1;
+    // The 99.9% quantile of chi-square(df) (Wilson-Hilferty).
+    const critical = df * (1 - 2 / (9 * df) + 3.09 * Math.sqrt(2 / (9 * df))) ** 3;
+    expect(df).toBeGreaterThanOrEqual(10);
+    expect(chi2, `chi-square ${chi2.toFixed(1)} on ${df} degrees of freedom (99.9%: ${critical.toFixed(1)})`).toBeLessThan(critical);
+    // Mean and variance within 3.29 standard errors (the variance's of near-normal draws: variance sqrt(2/R)).
+    let m = 0;
+    let m2 = 0;
+    for (const [k, v] of counts) {
+      m += (k * v) / R;
+      m2 += (k * k * v) / R;
+    }
+    const variance = n * p * (1 - p);
+    expect(Math.abs(m - n * p)).toBeLessThan(3.29 * Math.sqrt(variance / R));
+    expect(Math.abs(m2 - m * m - variance)).toBeLessThan(3.29 * variance * Math.sqrt(2 / R) + 1e-9);
   });
 
   it.each([3, 40, 2000])('draws %i alike subscriptions\' future paid cycles from the exact distribution', (count) => {
@@ -224,6 +279,59 @@ describe('the draws behind the sBG prediction interval', () => {
     const draws = Array.from({ length: 20000 }, () => futureCycles(draw, p.alpha, p.beta, { count, paid: L, lastCycle: C }));
     const bad = cdfGaps(draws, dist).filter((g) => g.gap > g.tol);
     expect(bad.length, JSON.stringify(bad.slice(0, 3))).toBeLessThanOrEqual(Math.max(1, Math.floor(0.01 * dist.length)));
+  });
+});
+
+describe('the sBG\'s survivors up to several last cycles in one simulation', () => {
+  it.each([3, 40, 2000])('draws %i alike subscriptions\' future paid cycles up to cycles 5, 12 and 8 at once, each from its exact distribution', (count) => {
+    const p = { alpha: 1.2, beta: 3 };
+    const L = 3;
+    const lasts = [5, 12, 8];
+    const exact = (C: number) => {
+      const tail = (k: number) => sbgSurvival(p, L - 1 + k) / sbgSurvival(p, L - 1);
+      const one = Array.from({ length: C - L + 1 }, (_, k) => tail(k) - (k + 1 <= C - L ? tail(k + 1) : 0));
+      let dist = [1];
+      for (let i = 0; i < count; i++) {
+        const next = new Array<number>(dist.length + one.length - 1).fill(0);
+        dist.forEach((a, j) => {
+          if (a > 1e-300) one.forEach((b, k) => (next[j + k]! += a * b));
+        });
+        dist = next;
+      }
+      return dist;
+    };
+    const draw = new Draws(count + 100);
+    const R = 20000;
+    const draws = lasts.map(() => new Array<number>(R));
+    const out = new Float64Array(lasts.length);
+    for (let r = 0; r < R; r++) {
+      out.fill(0);
+      futureCyclesByHorizon(draw, p.alpha, p.beta, { count, paid: L }, lasts, out);
+      lasts.forEach((_, m) => (draws[m]![r] = out[m]!));
+      // Nested: the cycles up to an earlier last cycle are part of those up to a later one.
+      expect(out[0]).toBeLessThanOrEqual(out[2]!);
+      expect(out[2]).toBeLessThanOrEqual(out[1]!);
+    }
+    lasts.forEach((C, m) => {
+      const dist = exact(C);
+      // Kolmogorov-Smirnov at 99.9% (1.95/√R; conservative for a discrete distribution), and the mean
+      // within 3.29 standard errors.
+      const ks = Math.max(...cdfGaps(draws[m]!, dist).map((g) => g.gap));
+      expect(ks, `last cycle ${C}`).toBeLessThan(1.95 / Math.sqrt(R));
+      const mean = dist.reduce((a, q, k) => a + q * k, 0);
+      const sd = Math.sqrt(dist.reduce((a, q, k) => a + q * (k - mean) ** 2, 0));
+      const got = draws[m]!.reduce((a, v) => a + v, 0) / R;
+      expect(Math.abs(got - mean), `last cycle ${C}: mean ${got} against ${mean}`).toBeLessThan((3.29 * sd) / Math.sqrt(R));
+    });
+    // One last cycle draws exactly as futureCycles.
+    const a = new Draws(5);
+    const b = new Draws(5);
+    const one = new Float64Array(1);
+    for (let r = 0; r < 50; r++) {
+      one[0] = 0;
+      futureCyclesByHorizon(a, p.alpha, p.beta, { count, paid: L }, [12], one);
+      expect(one[0]).toBe(futureCycles(b, p.alpha, p.beta, { count, paid: L, lastCycle: 12 }));
+    }
   });
 });
 

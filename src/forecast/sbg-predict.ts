@@ -13,6 +13,8 @@
  * cycles renews at cycle L + k + 1, having renewed through L + k, with probability
  * (β + L - 1 + k)/(α + β + L - 1 + k), whatever the others do; so the survivors of each cycle are a
  * binomial draw from the previous cycle's, and a group costs a few draws per cycle, not per subscription.
+ * Quantities that are the same groups up to different last cycles (a cohort at several horizons) are
+ * simulated once per replicate, to the latest, each reading its own total (familiesOf).
  */
 import type { Bound } from './sbg-interval.js';
 import { sbgLogLikelihood, type SbgData, type SbgParams } from './sbg.js';
@@ -67,18 +69,49 @@ export function sbgPredictionIntervals(fit: SbgParams, data: SbgData, quantities
   const draw = new Draws(o.seed);
   const sums = quantities.map(() => new Float64Array(replicates));
   const mu = [Math.log(fit.alpha), Math.log(fit.beta)] as const;
+  const families = familiesOf(quantities);
+  const totals = new Float64Array(quantities.length);
   for (let r = 0; r < replicates; r++) {
     const z1 = draw.normal();
     const z2 = draw.normal();
     const alpha = Math.exp(mu[0] + l11 * z1);
     const beta = Math.exp(mu[1] + l21 * z1 + l22 * z2);
-    quantities.forEach((q, k) => {
-      let total = 0;
-      for (const s of q) total += futureCycles(draw, alpha, beta, s);
-      sums[k]![r] = total;
-    });
+    for (const f of families) {
+      totals.fill(0, 0, f.members.length);
+      for (const g of f.groups) futureCyclesByHorizon(draw, alpha, beta, g, g.lastCycles, totals);
+      f.members.forEach((k, m) => (sums[k]![r] = totals[m]!));
+    }
   }
   return sums.map((xs) => quantileBound([...xs], level));
+}
+
+/**
+ * Quantities whose live subscriptions are the same groups (count and cycles paid, in the same order)
+ * up to different last cycles, as a cohort's at several horizons: one simulation per group and
+ * replicate runs to the latest last cycle and each quantity reads its future cycles at its own. Each
+ * quantity's distribution is the one it has alone (its first cycles are drawn alike); the quantities of a
+ * family are now drawn from the same simulated cohort within a replicate, as they would happen.
+ */
+interface Family {
+  /** Indices of the quantities, in order. */
+  members: number[];
+  /** Each group with its last cycle per member. */
+  groups: { count: number; paid: number; lastCycles: number[] }[];
+}
+
+function familiesOf(quantities: readonly (readonly LiveSubscriptions[])[]): Family[] {
+  const byKey = new Map<string, Family>();
+  quantities.forEach((q, k) => {
+    const key = q.map((s) => `${s.count}:${s.paid}`).join(',');
+    let f = byKey.get(key);
+    if (!f) {
+      f = { members: [], groups: q.map((s) => ({ count: s.count, paid: s.paid, lastCycles: [] })) };
+      byKey.set(key, f);
+    }
+    f.members.push(k);
+    q.forEach((s, i) => f.groups[i]!.lastCycles.push(s.lastCycle));
+  });
+  return [...byKey.values()];
 }
 
 /** Below this many alike subscriptions, each is drawn on its own (one uniform), above it the survivors per cycle (binomial). */
@@ -91,27 +124,43 @@ const ONE_BY_ONE = 16;
  * β + L - 1, independently across subscriptions.
  */
 export function futureCycles(draw: Draws, alpha: number, beta: number, s: LiveSubscriptions): number {
-  const cycles = s.lastCycle - s.paid;
-  if (cycles <= 0 || s.count === 0) return 0;
+  const out = new Float64Array(1);
+  futureCyclesByHorizon(draw, alpha, beta, s, [s.lastCycle], out);
+  return out[0]!;
+}
+
+/**
+ * futureCycles up to each of several last cycles from one simulation (to the latest): adds the group's
+ * future paid cycles up to lastCycles[m] to out[m]. With one last cycle it draws exactly as futureCycles.
+ */
+export function futureCyclesByHorizon(draw: Draws, alpha: number, beta: number, s: { count: number; paid: number }, lastCycles: readonly number[], out: Float64Array): void {
+  let cycles = 0;
+  for (const c of lastCycles) cycles = Math.max(cycles, c - s.paid);
+  if (cycles <= 0 || s.count === 0) return;
   const b0 = beta + s.paid - 1;
   const renew = (k: number) => (b0 + k) / (alpha + b0 + k);
-  let total = 0;
   if (s.count < ONE_BY_ONE) {
     // Each subscription: N >= k + 1 while a uniform stays below P(N >= k + 1) = Π renew(j), j <= k (the
-    // products made once for the group, in the same order).
+    // products made once for the group, in the same order); it pays min(N, cycles) up to each last cycle.
     const tails = new Float64Array(cycles);
     let tail = 1;
     for (let k = 0; k < cycles; k++) tails[k] = tail *= renew(k);
     for (let i = 0; i < s.count; i++) {
       const u = draw.uniform();
-      for (let k = 0; k < cycles && u < tails[k]!; k++) total++;
+      let n = 0;
+      while (n < cycles && u < tails[n]!) n++;
+      for (let m = 0; m < lastCycles.length; m++) out[m]! += Math.max(0, Math.min(n, lastCycles[m]! - s.paid));
     }
-    return total;
+    return;
   }
+  // The survivors of each cycle, and the running total of paid cycles after it.
+  const cum = new Float64Array(cycles + 1);
   let alive = s.count;
-  for (let k = 0; k < cycles && alive > 0; k++) {
+  let k = 0;
+  for (; k < cycles && alive > 0; k++) {
     alive = draw.binomial(alive, renew(k));
-    total += alive;
+    cum[k + 1] = cum[k]! + alive;
   }
-  return total;
+  for (; k < cycles; k++) cum[k + 1] = cum[k]!;
+  for (let m = 0; m < lastCycles.length; m++) out[m]! += cum[Math.max(0, Math.min(cycles, lastCycles[m]! - s.paid))]!;
 }

@@ -15,7 +15,7 @@ import {
   type SbgParams,
 } from './sbg.js';
 import { simulateSbgCohorts } from './simulate.js';
-import { normalQuantile } from './special.js';
+import { lnBeta, lnGamma, normalQuantile } from './special.js';
 import { standardErrors } from '../../test/observed-information.js';
 
 /** Fader & Hardie (2007), survivors per 1,000 for years 0-7, and their published fits. */
@@ -51,6 +51,49 @@ describe('sBG likelihood', () => {
       expect(Math.abs(all - definitionLL(p, cohorts))).toBeLessThan(1e-11 * Math.abs(all));
       const parts = cohorts.reduce((s, c) => s + sbgLogLikelihood(p, sbgData([c])), 0);
       expect(Math.abs(all - parts)).toBeLessThan(1e-11 * Math.abs(all));
+    }
+  });
+
+  it('equals the closed form by beta functions, Σ churned[t] ln B(α+1, β+t-1)/B(α, β) + censored[t] ln B(α, β+t)/B(α, β), within the closed form\'s rounding, and by complements to 1e-12, across the fit\'s box and 120 periods', () => {
+    const churned = [0, ...Array.from({ length: 120 }, (_, i) => 1 + ((i * 7919) % 97))];
+    const censored = [0, ...Array.from({ length: 120 }, (_, i) => (i * 104729) % 53)];
+    const d = sbgDataFromCounts(churned, censored);
+    const closed = (p: SbgParams) => {
+      const lnB0 = lnBeta(p.alpha, p.beta);
+      let ll = 0;
+      for (let t = 1; t < churned.length; t++) ll += churned[t]! * (lnBeta(p.alpha + 1, p.beta + t - 1) - lnB0) + censored[t]! * (lnBeta(p.alpha, p.beta + t) - lnB0);
+      return ll;
+    };
+    // The closed form subtracts ln Γ values of up to 10^6 (β = 10^5): its own rounding, about 1e-15 of
+    // each ln Γ it sums, bounds how closely it can agree.
+    const rounding = (p: SbgParams) => {
+      const lg = (x: number) => Math.abs(lnGamma(x));
+      let sum = 0;
+      for (let t = 1; t < churned.length; t++) sum += (churned[t]! + censored[t]!) * (lg(p.alpha) + lg(p.beta) + lg(p.alpha + p.beta) + lg(p.beta + t) + lg(p.alpha + p.beta + t));
+      return 1e-15 * sum;
+    };
+    // ...and by the complements, ln S(t) = Σ_{j<t} ln(1 - h_j), h_j = α/(α + β + j) (log1p where h_j is
+    // small, the ratio (β + j)/(α + β + j) where it is near 1).
+    const byComplements = (p: SbgParams) => {
+      let ll = 0;
+      let lnS = 0;
+      for (let t = 1; t < churned.length; t++) {
+        const h = p.alpha / (p.alpha + p.beta + t - 1);
+        ll += churned[t]! * (lnS + Math.log(h));
+        lnS += h < 0.5 ? Math.log1p(-h) : Math.log((p.beta + t - 1) / (p.alpha + p.beta + t - 1));
+        ll += censored[t]! * lnS;
+      }
+      return ll;
+    };
+    for (const alpha of [1e-4, 0.03, 0.7, 2.3, 40, 3000, 1e5]) {
+      for (const beta of [1e-4, 0.02, 1.2, 9, 700, 1e5]) {
+        const p = { alpha, beta };
+        const got = sbgLogLikelihood(p, d);
+        const want = closed(p);
+        expect(Math.abs(got - want), `alpha ${alpha}, beta ${beta}: ${got} against ${want}`).toBeLessThan(1e-12 * Math.abs(want) + rounding(p));
+        const other = byComplements(p);
+        expect(Math.abs(got - other), `alpha ${alpha}, beta ${beta}: ${got} against ${other} by complements`).toBeLessThan(1e-12 * Math.abs(other));
+      }
     }
   });
 
@@ -145,6 +188,21 @@ describe('sBG quantities', () => {
     expect(sbgSurvival(p, 0)).toBe(1);
     expect(sbgSurvivalCurve(p, 3)).toEqual([0, 1, 2, 3].map((t) => sbgSurvival(p, t)));
     expect(sbgConditionalSurvival(p, 3, 8)).toBeCloseTo(sbgSurvival(p, 8) / sbgSurvival(p, 3), 12);
+  });
+
+  it('S(t) and S(k)/S(t), products of rates up to 64 periods and beta functions beyond, equal exp of ln B(α, β + k) - ln B(α, β + t) to 1e-12 and that form\'s rounding', () => {
+    for (const q of [p, { alpha: 1e-4, beta: 1e-4 }, { alpha: 0.03, beta: 1e5 }, { alpha: 1e5, beta: 0.02 }, { alpha: 40, beta: 9 }]) {
+      for (const [t, k] of [[0, 1], [0, 24], [0, 64], [0, 65], [0, 200], [3, 8], [10, 74], [10, 75], [22, 300]] as const) {
+        const want = Math.exp(lnBeta(q.alpha, q.beta + k) - lnBeta(q.alpha, q.beta + t));
+        // The beta functions' form carries about 1e-15 of each ln Γ it subtracts (ln Γ(10^5) is 10^6).
+        const lg = (x: number) => Math.abs(lnGamma(x));
+        const tol = (1e-12 + 1e-15 * (lg(q.beta + k) + lg(q.alpha + q.beta + k) + lg(q.beta + t) + lg(q.alpha + q.beta + t))) * want;
+        const got = sbgConditionalSurvival(q, t, k);
+        // A survival below 1e-300 has no relative precision left to compare.
+        if (want > 1e-300) expect(Math.abs(got - want), `${JSON.stringify(q)} ${t} -> ${k}: ${got} against ${want}`).toBeLessThan(tol);
+        if (t === 0 && want > 1e-300) expect(Math.abs(sbgSurvival(q, k) - want)).toBeLessThan(tol);
+      }
+    }
   });
 
   it('expected paid periods: the horizon sum, the closed form when alpha > 1, infinite when alpha <= 1', () => {

@@ -61,35 +61,22 @@ export class Draws {
   }
 
   /**
-   * Binomial(n, p), exactly: while n > 64, Knuth's splitting (the middle order statistic X of n uniforms is
-   * Beta(m, n + 1 - m): the successes, uniforms below p, are all among the m - 1 below X when X >= p,
-   * else they are those m plus the successes among the n - m above X); then inversion, walking the
-   * probabilities from P(0) = (1 - p)^n with one uniform (p <= 1/2 by symmetry, so P(0) >= 2^-64). Its
-   * cost grows with ln n, not n (sbg-predict's replicates draw a cohort's survivors per cycle).
+   * Binomial(n, p), exactly, in O(1) expected time whatever n: by symmetry on min(p, 1 - p) = r, inversion
+   * when n r < 30 (walking the probabilities from P(0) = (1 - r)^n >= e^-45 with one uniform), else
+   * BTPE (Kachitvichyanukul & Schmeiser 1988, "Binomial random variate generation", CACM 31(2): 216-222,
+   * as numpy's random_binomial_btpe): a triangle, two parallelograms and two exponential tails under the
+   * probabilities, accepted against them exactly (the explicit ratio near the mode, Stirling's bounds
+   * with their error terms further out). sbg-predict's replicates draw a cohort's survivors per cycle.
    */
   binomial(n: number, p: number): number {
     if (!Number.isInteger(n) || n < 0 || !(p >= 0 && p <= 1)) throw new RangeError(`binomial(${n}, ${p}): n must be a whole number >= 0 and p in [0, 1]`);
-    if (p > 0.5) return n - this.binomial(n, 1 - p);
-    let successes = 0;
-    while (n > 64 && p > 0) {
-      const m = 1 + (n >> 1);
-      const x = this.beta(m, n + 1 - m);
-      if (x >= p) {
-        n = m - 1;
-        p /= x;
-      } else {
-        successes += m;
-        p = (p - x) / (1 - x);
-        n -= m;
-      }
-    }
-    if (n === 0 || p === 0) return successes;
-    // A split may leave p above 1/2: inverted on the failures instead.
-    if (p > 0.5) return successes + n - this.binomialInversion(n, 1 - p);
-    return successes + this.binomialInversion(n, p);
+    const r = p <= 0.5 ? p : 1 - p;
+    if (n === 0 || r === 0) return p <= 0.5 ? 0 : n;
+    const y = n * r < 30 ? this.binomialInversion(n, r) : this.binomialBtpe(n, r);
+    return p <= 0.5 ? y : n - y;
   }
 
-  /** Binomial(n, p) for p <= 1/2 and n <= 64 by inversion (P(0) = (1 - p)^n >= 2^-64). */
+  /** Binomial(n, p) for p <= 1/2 and n p < 30 by inversion (P(0) = (1 - p)^n >= e^-45). */
   private binomialInversion(n: number, p: number): number {
     const q = 1 - p;
     const odds = p / q;
@@ -102,6 +89,82 @@ export class Draws {
       pk *= (odds * (n - k + 1)) / k;
     }
     return k;
+  }
+
+  /** Binomial(n, r) for r <= 1/2 and n r >= 30: BTPE, step for step as the paper's (and numpy's) labels say. */
+  private binomialBtpe(n: number, r: number): number {
+    const q = 1 - r;
+    const nrq = n * r * q;
+    const fm = n * r + r;
+    const m = Math.floor(fm);
+    const p1 = Math.floor(2.195 * Math.sqrt(nrq) - 4.6 * q) + 0.5;
+    const xm = m + 0.5;
+    const xl = xm - p1;
+    const xr = xm + p1;
+    const c = 0.134 + 20.5 / (15.3 + m);
+    let a = (fm - xl) / (fm - xl * r);
+    const laml = a * (1 + a / 2);
+    a = (xr - fm) / (xr * q);
+    const lamr = a * (1 + a / 2);
+    const p2 = p1 * (1 + 2 * c);
+    const p3 = p2 + c / laml;
+    const p4 = p3 + c / lamr;
+    for (;;) {
+      // Step 1: the triangle, accepted at once.
+      const u = this.uniform() * p4;
+      let v = this.uniform();
+      if (u <= p1) return Math.floor(xm - p1 * v + u);
+      let y: number;
+      if (u <= p2) {
+        // Step 2: the parallelograms.
+        const x = xl + (u - p1) / c;
+        v = v * c + 1 - Math.abs(m - x + 0.5) / p1;
+        if (v > 1) continue;
+        y = Math.floor(x);
+      } else if (u <= p3) {
+        // Step 3: the left exponential tail.
+        y = Math.floor(xl + Math.log(v) / laml);
+        if (y < 0) continue;
+        v = v * (u - p2) * laml;
+      } else {
+        // Step 4: the right exponential tail.
+        y = Math.floor(xr - Math.log(v) / lamr);
+        if (y > n) continue;
+        v = v * (u - p3) * lamr;
+      }
+      const k = Math.abs(y - m);
+      if (k <= 20 || k >= nrq / 2 - 1) {
+        // Step 5.1: f(y)/f(m) by the recursion of the probabilities.
+        const s = r / q;
+        const as = s * (n + 1);
+        let f = 1;
+        if (m < y) for (let i = m + 1; i <= y; i++) f *= as / i - s;
+        else if (m > y) for (let i = y + 1; i <= m; i++) f /= as / i - s;
+        if (v > f) continue;
+        return y;
+      }
+      // Step 5.2: squeeze on ln f(y)/f(m), then 5.3: the exact comparison by Stirling's formula with its error terms.
+      const rho = (k / nrq) * ((k * (k / 3 + 0.625) + 0.16666666666666666) / nrq + 0.5);
+      const t = (-k * k) / (2 * nrq);
+      const A = Math.log(v);
+      if (A < t - rho) return y;
+      if (A > t + rho) continue;
+      const x1 = y + 1;
+      const f1 = m + 1;
+      const z = n + 1 - m;
+      const w = n - y + 1;
+      const x2 = x1 * x1;
+      const f2 = f1 * f1;
+      const z2 = z * z;
+      const w2 = w * w;
+      const bound = xm * Math.log(f1 / x1) + (n - m + 0.5) * Math.log(z / w) + (y - m) * Math.log((w * r) / (x1 * q)) +
+        (13680 - (462 - (132 - (99 - 140 / f2) / f2) / f2) / f2) / f1 / 166320 +
+        (13680 - (462 - (132 - (99 - 140 / z2) / z2) / z2) / z2) / z / 166320 +
+        (13680 - (462 - (132 - (99 - 140 / x2) / x2) / x2) / x2) / x1 / 166320 +
+        (13680 - (462 - (132 - (99 - 140 / w2) / w2) / w2) / w2) / w / 166320;
+      if (A > bound) continue;
+      return y;
+    }
   }
 }
 
