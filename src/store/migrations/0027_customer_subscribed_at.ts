@@ -19,5 +19,11 @@ export default {
   version: 27,
   name: 'customer subscribed at',
   duckdb: [`ALTER TABLE customer_facts ADD COLUMN IF NOT EXISTS subscribed_at TIMESTAMP`, fill],
-  postgres: [`ALTER TABLE customer_facts ADD COLUMN IF NOT EXISTS subscribed_at TIMESTAMPTZ`, fill],
+  postgres: [
+    `ALTER TABLE customer_facts ADD COLUMN IF NOT EXISTS subscribed_at TIMESTAMPTZ`,
+    fill,
+    // The customers who never subscribed, by first sale: the one-time buyers of a range are an index read
+    // (most merchants' customers subscribe: a scan of the range's facts read a million rows for none).
+    `CREATE INDEX IF NOT EXISTS customer_facts_never_subscribed ON customer_facts (first_sale_at) WHERE subscribed_at IS NULL`,
+  ],
 } satisfies Migration;
