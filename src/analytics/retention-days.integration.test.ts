@@ -10,6 +10,7 @@ import type { Connection, Store } from '../store/store.js';
 import { runSync } from '../sync/run.js';
 import { retentionReport, type RetentionQuery } from './retention.js';
 import { openTestStore } from '../../test/stores.js';
+import { MIGRATIONS } from '../store/migrations/index.js';
 
 const OPTS = { seed: 'retention-days-it', customers: 300, start: '2025-01-01', now: '2025-05-15 18:00:00', profile: 'rich' } as const;
 
@@ -83,6 +84,33 @@ describe.each(['duckdb', 'postgres'] as const)('retention from its kept counts, 
       expect(r.fromDays, JSON.stringify(shape)).toBe(false);
       expect(r.days, JSON.stringify(shape)).toEqual(r.ledger);
     }
+  });
+
+  it("keeps each rebill cycle's money by start day as the subscription tables have it, refreshed by the incremental sync, and migration 28 fills the same rows", async () => {
+    // The part as kept (after the backfill and the incremental sync's refresh), beside a plain grouping of
+    // subscription_cycles by the start's day in the connection's zone.
+    const kept = async () => (await store.query(
+      `SELECT connection_id, zone, currency, day, product_id, cycle, cnt, sales, sales_cents, reversed_cents FROM retention_days WHERE part = 'rebill'
+       ORDER BY connection_id, currency, day, product_id, cycle`,
+    )).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' || (typeof v === 'string' && /^-?\d+$/.test(v)) ? Number(v) : v])));
+    const rows = await kept();
+    const day = engine === 'duckdb' ? "CAST(CAST(timezone(c.timezone, timezone('UTC', a.started_at)) AS DATE) - DATE '1970-01-01' AS INTEGER)" : "CAST(CAST((a.started_at AT TIME ZONE c.timezone) AS DATE) - DATE '1970-01-01' AS INTEGER)";
+    const truth = (await store.query(
+      `SELECT a.connection_id, c.timezone AS zone, a.currency, ${day} AS day, a.product_id, a.cycle, COUNT(*) AS cnt, SUM(a.sales) AS sales, SUM(a.sales_cents) AS sales_cents, SUM(a.reversed_cents) AS reversed_cents
+       FROM subscription_cycles a JOIN connections c ON c.connection_id = a.connection_id
+       WHERE a.cycle >= 2 AND (a.sales <> 0 OR a.sales_cents <> 0 OR a.reversed_cents <> 0)
+       GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 3, 4, 5, 6`,
+    )).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' || (typeof v === 'string' && /^-?\d+$/.test(v)) ? Number(v) : v])));
+    expect(rows.length).toBeGreaterThan(20);
+    expect(rows.some((r) => Number(r.reversed_cents) !== 0)).toBe(true);
+    expect(rows).toEqual(truth);
+    // The other parts carry 0 in these counts.
+    const [other] = await store.query(`SELECT COUNT(*) AS n FROM retention_days WHERE part <> 'rebill' AND (sales <> 0 OR sales_cents <> 0 OR reversed_cents <> 0)`);
+    expect(Number(other!.n)).toBe(0);
+    const m28 = MIGRATIONS.find((m) => m.version === 28)!;
+    await store.query(`DELETE FROM retention_days WHERE part = 'rebill'`);
+    for (const sql of m28[engine].filter((x) => x.startsWith('INSERT'))) await store.query(sql);
+    expect(await kept()).toEqual(rows);
   });
 
   it("does not read counts made in another zone than the connection's: after a change of its timezone, the subscription tables until a rebuild", async () => {

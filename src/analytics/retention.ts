@@ -728,9 +728,8 @@ async function readRetentionDays(store: ReportReader, asOf: number, zone: string
  * groups, from retention's counts kept at write time (store/retention-days.ts) for a query with no
  * breakdown and no filter but the cycle: each cohort's subscriptions are the `kind` rows of its start days,
  * its gap book the `gap` rows of those days (every currency), its highest cycle theirs; the range's gap
- * book is every cohort's gap rows together. The same figures as readKept's one pass over the subscription
- * tables, from a few rows per day. Only the range's rebill money (`withWhole`) is read from
- * subscription_cycles, a plain sum. Null when the counts cannot answer (readRetentionDays' conditions: a
+ * book is every cohort's gap rows together, its rebill money (`withWhole`) the `rebill` rows. The same
+ * figures as readKept's one pass over the subscription tables, from a few rows per day. Null when the counts cannot answer (readRetentionDays' conditions: a
  * connection's zone is not the report's, or a count was made in another zone).
  */
 async function fatesFromRetentionDays(
@@ -750,9 +749,11 @@ async function fatesFromRetentionDays(
   const book: GapBookTable = { connections: books[0]!.table.connections, rows: books.flatMap((b, k) => b.table.rows.map((r) => ({ ...r, ci: r.ci + ids.length * k }))) };
   const kp = new Params();
   const k = keptKindsSql(NO_DAYS, kp.add, NO_SCOPE, start.keys, book, () => cohortOf, true, start.kindsSql(kp));
-  // The range's rebill money: the subscription tables' sum (retention_days keeps no sales).
-  const r = instantRange(q.from, q.to, zone);
-  const rebills = withWhole ? keptParts(NO_DAYS, keptScope(store, r.startMs, r.endMs, q.currency, [])(kp, true), null, null, ['rebills']) : [];
+  // The range's rebill money: the counts' `rebill` rows of its start days (keptParts' `rebills`, summed).
+  const rebills: Part[] = withWhole
+    ? [['rebills', ['sales', 'gross', 'reversed'], `SELECT ${start.keys('r')}, SUM(r.sales) AS sales, SUM(r.sales_cents) AS gross, SUM(r.reversed_cents) AS reversed
+         FROM retention_days r WHERE r.part = 'rebill' AND ${start.where(kp)} GROUP BY 1, 2, 3, 4`]]
+    : [];
   const part = byPart(await store.query(unionOfParts(k.head, [k.kinds, ...rebills]), kp.values));
   const kinds = part('kinds');
   const byCohort = new Map<string, FateGroup[]>();

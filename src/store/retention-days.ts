@@ -11,8 +11,9 @@
  *   day, as days since 1970-01-01, as `ok_day`), product and `part`, the report's own terms: `kind` (highest approved and attempted cycles, the
  *   day of the last approval, cancelled, next bill date), `gap` (a cycle's days from the previous cycle's
  *   approval to its first attempt), `cycle` (declines, recycling, saves by retry), `money` (refunds and
- *   chargebacks of a cycle's charge) and `retry` (rebill attempts by retry, outcome and days after the one
- *   before), each with its count (`cnt`: the subscriptions, cycles or attempts counted) and sums.
+ *   chargebacks of a cycle's charge), `rebill` (a rebill cycle's approved sales, their gross and what was
+ *   taken back from them: the Forecast's money per rebill; migration 28) and `retry` (rebill attempts by
+ *   retry, outcome and days after the one before), each with its count (`cnt`: the subscriptions, cycles or attempts counted) and sums.
  * Every day is an account-zone day (the stamp's zone): the report reads the table only when the viewer's
  * zone is every connection's and the rows' zone is theirs (a connection whose timezone changed is read
  * from the subscription tables until its next rebuild).
@@ -33,7 +34,7 @@ const ENDED_SQL = ['CANCELLED', 'COMPLETE', 'RECYCLE_FAILED', 'ONE_TIME', 'INACT
 
 /** The columns a row is counted by, then its counts (summed). */
 export const RETENTION_KEYS = ['connection_id', 'zone', 'currency', 'day', 'product_id', 'part', 'last_ok', 'last_try', 'ok_day', 'cancelled', 'next_bill', 'cycle', 'days', 'saved_by', 'retry', 'outcome'] as const;
-export const RETENTION_COUNTS = ['cnt', 'soft', 'recycling', 'lost', 'saved_soft', 'refunds', 'refund_cents', 'chargebacks', 'cb_cents'] as const;
+export const RETENTION_COUNTS = ['cnt', 'soft', 'recycling', 'lost', 'saved_soft', 'refunds', 'refund_cents', 'chargebacks', 'cb_cents', 'sales', 'sales_cents', 'reversed_cents'] as const;
 const KEYS = RETENTION_KEYS.join(', ');
 const SUMS = (sign: string) => RETENTION_COUNTS.map((c) => `${sign}SUM(${c}) AS ${c}`).join(', ');
 
@@ -77,6 +78,10 @@ function contributionsSql(d: SqlDialect, scope: string, from: Sources = TABLES):
     `${row('a', 'money', {
       cycle: 'a.cycle', refunds: 'CASE WHEN a.refunds > 0 THEN 1 ELSE 0 END', refund_cents: 'a.refund_cents', chargebacks: 'CASE WHEN a.chargebacks > 0 THEN 1 ELSE 0 END', cb_cents: 'a.chargeback_cents',
     })} FROM ${stamped('cycles', 'a')} WHERE a.refunds <> 0 OR a.refund_cents <> 0 OR a.chargebacks <> 0 OR a.chargeback_cents <> 0`,
+    // A rebill's money (cycle 2 and later, migration 28): its approved sales, their gross, and what was taken
+    // back from them (the Forecast's observed net per paid rebill).
+    `${row('a', 'rebill', { cycle: 'a.cycle', sales: 'a.sales', sales_cents: 'a.sales_cents', reversed_cents: 'a.reversed_cents' })} FROM ${stamped('cycles', 'a')}
+     WHERE a.cycle >= 2 AND (a.sales <> 0 OR a.sales_cents <> 0 OR a.reversed_cents <> 0)`,
     // A rebill attempt, by retry and outcome, with the days since the attempt before.
     `${row('t', 'retry', { retry: 't.retry', outcome: 't.outcome', at_i: 't.instant', before_i: 't.prev_at' })} FROM ${stamped('attempts', 't')}
      WHERE t.cycle >= 2`,

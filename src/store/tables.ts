@@ -434,7 +434,7 @@ export const AGG_TOUCHED_EVENTS = table('agg_touched_events', [], {
 const retentionDay = {
   connection_id: 'text', zone: 'text', currency: 'text', day: 'int', product_id: 'bigint', part: 'text', last_ok: 'int', last_try: 'int', ok_day: 'int', cancelled: 'int', next_bill: 'text',
   cycle: 'int', days: 'int', saved_by: 'int', retry: 'int', outcome: 'text', cnt: 'bigint', soft: 'bigint', recycling: 'bigint', lost: 'bigint', saved_soft: 'bigint', refunds: 'bigint',
-  refund_cents: 'bigint', chargebacks: 'bigint', cb_cents: 'bigint',
+  refund_cents: 'bigint', chargebacks: 'bigint', cb_cents: 'bigint', sales: 'bigint', sales_cents: 'bigint', reversed_cents: 'bigint',
 } as const;
 export const RETENTION_DAYS = table('retention_days', ['connection_id', 'zone', 'currency', 'day', 'product_id', 'part', 'last_ok', 'last_try', 'ok_day', 'cancelled', 'next_bill', 'cycle', 'days', 'saved_by', 'retry', 'outcome'], retentionDay);
 export const AGG_RETENTION_DELTA = table('agg_retention_delta', [], { ...retentionDay, rid: 'bigint' });
