@@ -729,8 +729,9 @@ async function readRetentionDays(store: ReportReader, asOf: number, zone: string
  * breakdown and no filter but the cycle: each cohort's subscriptions are the `kind` rows of its start days,
  * its gap book the `gap` rows of those days (every currency), its highest cycle theirs; the range's gap
  * book is every cohort's gap rows together, its rebill money (`withWhole`) the `rebill` rows. The same
- * figures as readKept's one pass over the subscription tables, from a few rows per day. Null when the counts cannot answer (readRetentionDays' conditions: a
- * connection's zone is not the report's, or a count was made in another zone).
+ * figures as readKept's one pass over the subscription tables, from a few rows per day. Null when the
+ * counts cannot answer (readRetentionDays' conditions: a connection's zone is not the report's, or a count
+ * was made in another zone).
  */
 async function fatesFromRetentionDays(
   store: ReportReader, q: FatesQuery, asOf: number, zone: string, cohorts: FatesCohort[], withWhole: boolean,
