@@ -264,17 +264,7 @@ describe('the draws behind the sBG prediction interval', () => {
     const p = { alpha: 1.2, beta: 3 };
     const L = 3;
     const C = 12;
-    // One subscription: P(N >= k) = S(L - 1 + k)/S(L - 1); the group's is its count-fold convolution.
-    const tail = (k: number) => sbgSurvival(p, L - 1 + k) / sbgSurvival(p, L - 1);
-    const one = Array.from({ length: C - L + 1 }, (_, k) => tail(k) - (k + 1 <= C - L ? tail(k + 1) : 0));
-    let dist = [1];
-    for (let i = 0; i < count; i++) {
-      const next = new Array<number>(dist.length + one.length - 1).fill(0);
-      dist.forEach((a, j) => {
-        if (a > 1e-300) one.forEach((b, k) => (next[j + k]! += a * b));
-      });
-      dist = next;
-    }
+    const dist = exactFutureCycles(p, L, C, count);
     const draw = new Draws(count);
     const draws = Array.from({ length: 20000 }, () => futureCycles(draw, p.alpha, p.beta, { count, paid: L, lastCycle: C }));
     const bad = cdfGaps(draws, dist).filter((g) => g.gap > g.tol);
@@ -282,24 +272,30 @@ describe('the draws behind the sBG prediction interval', () => {
   });
 });
 
+/**
+ * The exact distribution of `count` alike live subscriptions' future paid cycles L + 1 .. C under p: one
+ * subscription's P(N >= k) = S(L - 1 + k)/S(L - 1), the group's its count-fold convolution.
+ */
+function exactFutureCycles(p: { alpha: number; beta: number }, L: number, C: number, count: number): number[] {
+  const tail = (k: number) => sbgSurvival(p, L - 1 + k) / sbgSurvival(p, L - 1);
+  const one = Array.from({ length: C - L + 1 }, (_, k) => tail(k) - (k + 1 <= C - L ? tail(k + 1) : 0));
+  let dist = [1];
+  for (let i = 0; i < count; i++) {
+    const next = new Array<number>(dist.length + one.length - 1).fill(0);
+    dist.forEach((a, j) => {
+      if (a > 1e-300) one.forEach((b, k) => (next[j + k]! += a * b));
+    });
+    dist = next;
+  }
+  return dist;
+}
+
 describe('the sBG\'s survivors up to several last cycles in one simulation', () => {
   it.each([3, 40, 2000])('draws %i alike subscriptions\' future paid cycles up to cycles 5, 12 and 8 at once, each from its exact distribution', (count) => {
     const p = { alpha: 1.2, beta: 3 };
     const L = 3;
     const lasts = [5, 12, 8];
-    const exact = (C: number) => {
-      const tail = (k: number) => sbgSurvival(p, L - 1 + k) / sbgSurvival(p, L - 1);
-      const one = Array.from({ length: C - L + 1 }, (_, k) => tail(k) - (k + 1 <= C - L ? tail(k + 1) : 0));
-      let dist = [1];
-      for (let i = 0; i < count; i++) {
-        const next = new Array<number>(dist.length + one.length - 1).fill(0);
-        dist.forEach((a, j) => {
-          if (a > 1e-300) one.forEach((b, k) => (next[j + k]! += a * b));
-        });
-        dist = next;
-      }
-      return dist;
-    };
+    const exact = (C: number) => exactFutureCycles(p, L, C, count);
     const draw = new Draws(count + 100);
     const R = 20000;
     const draws = lasts.map(() => new Array<number>(R));
