@@ -3,7 +3,10 @@
  * store's group-commit path (no network), on DuckDB; (2) a whole backfill against the sandbox (in its
  * own process) with no latency; (3) backfill wall time with 100 ms latency per request at concurrency 1
  * and 8, against the ideal (requests x latency) / concurrency. Every figure comes with CPU seconds (this
- * process's, all threads; the sandbox's) and the load average: the machine is shared.
+ * process's, all threads; the sandbox's) and the load average: the machine is shared. (1) and (2) run on
+ * PostgreSQL too (a fresh schema of the tests' database, KONDUIT_TEST_PG, dropped after), with the server
+ * backend's CPU seconds when it runs on this machine; skipped with the reason printed when it is unreachable
+ * (or KBENCH_SYNC_PG=0).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,19 +14,64 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CrmClient, interpretResponse, parsePage, type Endpoint } from '../src/crm/client.js';
 import { spawn } from 'node:child_process';
+import pg from 'pg';
 import { DEFAULT_LOGIN_ID, DEFAULT_PASSWORD } from '../src/sandbox/index.js';
 import { openDuckDbStore } from '../src/store/engines/duckdb/duckdb-store.js';
+import { openPostgresStore } from '../src/store/engines/postgres/postgres-store.js';
 import { generateKey } from '../src/store/secrets.js';
-import type { PageWrite } from '../src/store/store.js';
+import type { PageWrite, Store } from '../src/store/store.js';
 import { runSync, writeOptions } from '../src/sync/run.js';
 import { streamSpec } from '../src/sync/streams.js';
 
-async function freshStore(dir: string, name: string) {
-  const store = await openDuckDbStore(join(dir, `${name}.duckdb`), { secretKey: generateKey() });
+type Engine = 'duckdb' | 'postgres';
+const PG_URL = process.env.KONDUIT_TEST_PG ?? 'postgres://konduit:konduit@127.0.0.1:5432/konduit_test';
+
+/** Runs one statement on the tests' PostgreSQL database on a connection of its own. */
+async function pgAdmin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Why PostgreSQL is left out of this run (KBENCH_SYNC_PG=0, or the server unreachable), or null to run it. */
+async function pgSkipReason(): Promise<string | null> {
+  if (process.env.KBENCH_SYNC_PG === '0') return 'KBENCH_SYNC_PG=0';
+  try {
+    await pgAdmin('SELECT 1');
+    return null;
+  } catch (err) {
+    return `${PG_URL.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')} unreachable: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+/** A fresh store with one connection: a DuckDB file in `dir`, or a PostgreSQL schema of its own (dropped by dispose). */
+async function freshStore(dir: string, name: string, engine: Engine = 'duckdb') {
+  let store: Store;
+  let drop = async () => {};
+  if (engine === 'duckdb') store = await openDuckDbStore(join(dir, `${name}.duckdb`), { secretKey: generateKey() });
+  else {
+    const schema = `kb_sync_${process.pid}_${name.replace(/\W/g, '_')}`;
+    await pgAdmin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    store = await openPostgresStore(PG_URL, { secretKey: generateKey(), schema });
+    drop = () => pgAdmin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  }
   await store.migrate();
   const c = await store.saveConnection({ name: 'bench', brand: 'konnektive', baseUrl: 'http://x', loginId: 'x', password: 'x', accountName: 'A', accountUsername: 'U', timezone: 'America/New_York', frequency: 'daily' });
-  return { store, connectionId: c.connectionId };
+  // The server process serving the store's connection (PostgreSQL): its CPU seconds are the engine's share.
+  const backend = engine === 'postgres' ? Number((await store.query('SELECT pg_backend_pid() AS p'))[0]?.p) : undefined;
+  const dispose = async () => {
+    await store.close();
+    await drop();
+  };
+  return { store, connectionId: c.connectionId, backend, dispose };
 }
+
+/** ", PostgreSQL backend N CPU-s" when the backend's CPU was read (the server on this machine), else ''. */
+const backendCpu = (b0: number | null, b1: number | null) => (b0 === null || b1 === null ? '' : `; PostgreSQL backend ${(b1 - b0).toFixed(2)} CPU-s`);
 
 /** Synthetic transaction records shaped like the CRM's (about 60 fields each). */
 function txnRecords(from: number, n: number): unknown[] {
@@ -45,8 +93,8 @@ function txnRecords(from: number, n: number): unknown[] {
 /** The machine's 1-minute load average, printed beside every figure (the machine is shared). */
 const load = () => `load ${loadavg()[0]?.toFixed(2)}`;
 
-async function storeThroughput(dir: string): Promise<void> {
-  const { store, connectionId } = await freshStore(dir, 'throughput');
+async function storeThroughput(dir: string, engine: Engine = 'duckdb'): Promise<void> {
+  const { store, connectionId, backend, dispose } = await freshStore(dir, 'throughput', engine);
   const spec = streamSpec('transactions');
   const total = 100_000;
   const perPage = 200;
@@ -62,6 +110,7 @@ async function storeThroughput(dir: string): Promise<void> {
   // CPU time of this process (all threads, DuckDB's included): independent of other load on the machine.
   const cpu0 = process.cpuUsage();
   const threads0 = threadCpuSecs();
+  const backend0 = processCpuSecs(backend);
   let pending: PageWrite[] = [];
   let writing: Promise<void> = Promise.resolve();
   // As a backfill writes: the ledger alone, facts and aggregates rebuilt at the end.
@@ -90,14 +139,15 @@ async function storeThroughput(dir: string): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   const cpuSecs = (cpu.user + cpu.system) / 1e6;
   const threads1 = threadCpuSecs();
+  const backend1 = processCpuSecs(backend);
   const split =
-    threads0 && threads1 ? `; of which JS thread ${(threads1.main - threads0.main).toFixed(2)} CPU-s, DuckDB and other threads ${(threads1.others - threads0.others).toFixed(2)} CPU-s` : '';
+    threads0 && threads1 ? `; of which JS thread ${(threads1.main - threads0.main).toFixed(2)} CPU-s, ${engine === 'duckdb' ? 'DuckDB and other' : 'other'} threads ${(threads1.others - threads0.others).toFixed(2)} CPU-s` : '';
   const stored = await store.countRows('transactions', connectionId);
   console.log(
-    `store: ${stored} transactions (+ ledger, customer facts, pre-aggregates) in ${secs.toFixed(2)}s wall = ${Math.round(stored / secs)} records/s; ` +
-      `${cpuSecs.toFixed(2)} CPU-s = ${Math.round(stored / cpuSecs)} records per CPU-second${split}; parse + mapping ${Math.round(mapMs)} ms wall (target > 20000/s) [${load()}]`,
+    `${engine === 'duckdb' ? '' : `[${engine}] `}store: ${stored} transactions (+ ledger, customer facts, pre-aggregates) in ${secs.toFixed(2)}s wall = ${Math.round(stored / secs)} records/s; ` +
+      `${cpuSecs.toFixed(2)} CPU-s = ${Math.round(stored / cpuSecs)} records per CPU-second${split}${backendCpu(backend0, backend1)}; parse + mapping ${Math.round(mapMs)} ms wall (target > 20000/s) [${load()}]`,
   );
-  await store.close();
+  await dispose();
 }
 
 /** CPU seconds used so far by another process (Linux /proc; null elsewhere). */
@@ -128,8 +178,8 @@ function threadCpuSecs(): { main: number; others: number } | null {
 }
 
 /** One backfill of the sandbox's whole range into a fresh DuckDB store; wall and CPU times. */
-async function backfill(dir: string, name: string, sb: Sandbox, concurrency: number, requestsPerSecond: number, record?: Request[]) {
-  const { store, connectionId } = await freshStore(dir, name);
+async function backfill(dir: string, name: string, sb: Sandbox, concurrency: number, requestsPerSecond: number, record?: Request[], engine: Engine = 'duckdb') {
+  const { store, connectionId, backend, dispose } = await freshStore(dir, name, engine);
   const client = new CrmClient({ baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, concurrency, requestsPerSecond });
   // Times every page request (how many are in flight on average, while any is), and optionally records
   // them for the transport baseline (replayRequests).
@@ -154,15 +204,20 @@ async function backfill(dir: string, name: string, sb: Sandbox, concurrency: num
     },
   };
   const sb0 = processCpuSecs(sb.pid);
+  const backend0 = processCpuSecs(backend);
   const cpu0 = process.cpuUsage();
   const started = performance.now();
   const r = await runSync({ store, source, connectionId, timezone: 'America/New_York', concurrency, mode: { kind: 'backfill', from: '2025-01-01', to: '2025-06-30' } });
   const secs = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const sb1 = processCpuSecs(sb.pid);
-  await store.close();
+  const backend1 = processCpuSecs(backend);
+  await dispose();
   const fetchSecs = (lastEnd - firstStart) / 1000;
-  return { r, secs, requests: client.requests, inFlight: busyMs / 1000 / fetchSecs, fetchSecs, cpuSecs: (cpu.user + cpu.system) / 1e6, sandboxCpuSecs: sb0 === null || sb1 === null ? null : sb1 - sb0 };
+  return {
+    r, secs, requests: client.requests, inFlight: busyMs / 1000 / fetchSecs, fetchSecs, cpuSecs: (cpu.user + cpu.system) / 1e6, sandboxCpuSecs: sb0 === null || sb1 === null ? null : sb1 - sb0,
+    backend: backendCpu(backend0, backend1),
+  };
 }
 
 /** The middle value (the mean of the two middle ones for an even count). */
@@ -204,13 +259,13 @@ async function replayRequests(sb: Sandbox, requests: Request[], concurrency: num
 const SANDBOX_ARGS = ['--seed', 'bench', '--start', '2025-01-01', '--now', '2025-06-30 18:00:00', '--profile', 'rich'];
 
 /** A whole sync (HTTP, parsing, mapping, store) with no latency: records per second and per CPU-second. */
-async function endToEnd(dir: string): Promise<void> {
+async function endToEnd(dir: string, engine: Engine = 'duckdb'): Promise<void> {
   const sb = await spawnSandbox([...SANDBOX_ARGS, '--customers', '10000']);
   try {
-    const b = await backfill(dir, 'e2e', sb, 8, 0);
+    const b = await backfill(dir, 'e2e', sb, 8, 0, undefined, engine);
     console.log(
-      `backfill, no latency, concurrency 8, no rate limit: ${b.r.records} records in ${b.secs.toFixed(2)}s = ${Math.round(b.r.records / b.secs)} records/s; ` +
-        `konduit ${b.cpuSecs.toFixed(2)} CPU-s = ${Math.round(b.r.records / b.cpuSecs)} records per CPU-second; sandbox ${b.sandboxCpuSecs?.toFixed(2) ?? '?'} CPU-s [${load()}]`,
+      `${engine === 'duckdb' ? '' : `[${engine}] `}backfill, no latency, concurrency 8, no rate limit: ${b.r.records} records in ${b.secs.toFixed(2)}s = ${Math.round(b.r.records / b.secs)} records/s; ` +
+        `konduit ${b.cpuSecs.toFixed(2)} CPU-s = ${Math.round(b.r.records / b.cpuSecs)} records per CPU-second; sandbox ${b.sandboxCpuSecs?.toFixed(2) ?? '?'} CPU-s${b.backend} [${load()}]`,
     );
   } finally {
     sb.close();
@@ -288,6 +343,13 @@ export default async function main(): Promise<void> {
     if (!process.env.KBENCH_STORE_ONLY) {
       await endToEnd(dir);
       await latencyRatio(dir);
+    }
+    // The same store throughput and whole backfill on PostgreSQL, when the tests' server is there.
+    const skip = await pgSkipReason();
+    if (skip !== null) console.log(`[postgres] skipped: ${skip}`);
+    else {
+      await storeThroughput(dir, 'postgres');
+      if (!process.env.KBENCH_STORE_ONLY) await endToEnd(dir, 'postgres');
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
