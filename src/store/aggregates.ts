@@ -223,26 +223,6 @@ export function rebuildAggregatesSql(d: SqlDialect, byConnection: boolean): stri
   ];
 }
 
-/**
- * `statements` with the engine's statistics refresh (SqlDialect.analyzeSql) after each `INSERT INTO t` whose
- * table a later statement reads. A whole rebuild deletes and refills its tables in one transaction, so
- * PostgreSQL planned the later reads on the statistics of the tables as they were before: at 10,000,000
- * transactions the subscription cycles' statement joined the refilled subscription_starts (estimated at 1
- * row, 2,000,000 in fact) by a nested loop over 980,000 grouped cycles (at the default work_mem), and ran for over an hour.
- * `analyze` marks the added statements (they take no parameters).
- */
-export function withFreshStatistics(d: SqlDialect, statements: string[]): { sql: string; analyze: boolean }[] {
-  const out: { sql: string; analyze: boolean }[] = [];
-  statements.forEach((sql, i) => {
-    out.push({ sql, analyze: false });
-    const table = /^\s*INSERT INTO (\w+)/.exec(sql)?.[1];
-    if (table === undefined) return;
-    const read = new RegExp(`\\b(FROM|JOIN)\\s+${table}\\b`);
-    if (statements.slice(i + 1).some((later) => read.test(later))) out.push(...d.analyzeSql(table).map((a) => ({ sql: a, analyze: true })));
-  });
-  return out;
-}
-
 /** Applies SlotDeltas rows (staged by the engine: rowSet, not inlined literals) to event_slots. */
 export async function applySlotDeltas(ctx: StoreContext, connectionId: string, rows: Row[]): Promise<void> {
   if (rows.length === 0) return;

@@ -7,9 +7,10 @@
  */
 import { EVENT_MEASURES, FIRST_TOUCH, kindSql, MEASURES, measureSql, moneySql } from '../ledger/index.js';
 import { applyCustomerBreakdowns, CUSTOMER_RETURNING, recomputeBreakdownDaysOf } from './breakdown-days.js';
-import { applyAgeDeltasSql, applySlotDeltas, type FirstSale, COHORT_SLOTS_WHOLE, rebuildAggregatesSql, withFreshStatistics, recomputeAllCohortSlotsSql, recomputeCohortSlotsSql, slotOf, SlotDeltas, stageCustomerAgesSql } from './aggregates.js';
+import { applyAgeDeltasSql, applySlotDeltas, type FirstSale, COHORT_SLOTS_WHOLE, rebuildAggregatesSql, recomputeAllCohortSlotsSql, recomputeCohortSlotsSql, slotOf, SlotDeltas, stageCustomerAgesSql } from './aggregates.js';
 import { applyMonthDeltasSql, stageCustomerMonthsSql } from './cohort-months.js';
 import { resolveAttribution } from './attribution.js';
+import { withFreshStatistics } from './dialect.js';
 import { CostEvents } from './costs.js';
 import { refreshSubscriptionCycles } from './subscription-cycles.js';
 import { CLEAR_DIRTY_PURCHASES_SQL, COUNT_DIRTY_PURCHASES_SQL, DIRTY_PURCHASES_SQL, markPurchasesDirty } from './purchases-dirty.js';

@@ -4,7 +4,8 @@
  * transactions was planned on the emptied subscription_starts (a nested loop, over an hour).
  */
 import { describe, expect, it } from 'vitest';
-import { rebuildAggregatesSql, withFreshStatistics } from './aggregates.js';
+import { rebuildAggregatesSql } from './aggregates.js';
+import { withFreshStatistics } from './dialect.js';
 import { duckdbDialect } from './engines/duckdb/dialect.js';
 import { postgresDialect } from './engines/postgres/dialect.js';
 

@@ -4,13 +4,14 @@
  * rebuilt at the end of a backfill), and their page markers written, in ONE transaction.
  */
 import { bookedEvents, voidLookups, withDisputeHistory, VOID_TYPE, AUTHORIZE_TYPE, type DisputeEvent, type MoneyEvent } from '../ledger/index.js';
-import { AgeDeltas, applyAgeDeltasSql, applySlotDeltas, rebuildAggregatesSql, SlotDeltas, withFreshStatistics, type EventFacts, type FirstSale } from './aggregates.js';
+import { AgeDeltas, applyAgeDeltasSql, applySlotDeltas, rebuildAggregatesSql, SlotDeltas, type EventFacts, type FirstSale } from './aggregates.js';
 import { applyMonthEvents } from './cohort-months.js';
 import { applyAttemptDays, ATTEMPT_RETURNING, attemptFactsOf, type AttemptFacts } from './attempt-days.js';
 import { applyMidMonths } from './mid-months.js';
 import { keepRebillSaves } from './rebill-saves.js';
 import { keepChargebackSales } from './chargeback-sales.js';
 import { applyBreakdownDays, BREAKDOWN_COLUMNS, BREAKDOWN_RETURNING, changedOrders, NO_SALE_VALUES, orderSaleOf, orderSalesSql, type ChangedOrders, type OrderSale } from './breakdown-days.js';
+import { withFreshStatistics } from './dialect.js';
 import { dedupeByKey, idList, type StoreContext } from './driver.js';
 import { Facts, small } from './facts.js';
 import { keepOrderFirstSales } from './order-first-sales.js';

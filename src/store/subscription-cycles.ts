@@ -22,7 +22,7 @@
  * deferred, at the refresh that recomputes the facts (staged in agg_touched_purchases); everything is
  * rebuilt by rebuildAggregates() and the end-of-backfill rebuild (aggregates.ts rebuildAggregatesSql).
  */
-import { attemptOutcomeSql, softDeclineSql as SOFT, type SqlDialect } from './dialect.js';
+import { attemptOutcomeSql, softDeclineSql as SOFT, withFreshStatistics, type SqlDialect } from './dialect.js';
 import type { StoreContext } from './driver.js';
 import { refreshRebillRatesSql } from './rebill-rates.js';
 import { RETENTION_STAGES, retentionDaysAfterSql, retentionDaysBeforeSql, stagedRowsSql } from './retention-days.js';
@@ -189,23 +189,13 @@ export function refreshSubscriptionCyclesSql(purchases: string, d: SqlDialect): 
 }
 
 /**
- * `statements` with the engine's statistics refresh (SqlDialect.analyzeSql: PostgreSQL only) after each insert
- * into a scratch stage (`agg_...`) that a later statement reads. The stages are filled and emptied by every
- * refresh, so PostgreSQL planned their joins on whatever autovacuum last saw of them (often an empty stage): at
- * 60,000 customers an incremental sync's refresh joined the staged events and starts by nested loops, 91 s for
- * the cycles' fill alone. `analyze` marks the added statements (they take no parameters).
+ * The refresh's statements with PostgreSQL's statistics of each scratch stage (`agg_...`) refreshed right after
+ * a fill that a later statement reads (aggregates.ts withFreshStatistics, stages only: a real table is not
+ * sampled at every refresh). The stages are filled and emptied by every refresh, so PostgreSQL planned their
+ * joins on whatever autovacuum last saw of them (often an empty stage): at 60,000 customers an incremental
+ * sync's refresh joined the staged events and starts by nested loops, 91 s for the cycles' fill alone.
  */
-export function withStageStatistics(d: SqlDialect, statements: string[]): { sql: string; analyze: boolean }[] {
-  const out: { sql: string; analyze: boolean }[] = [];
-  statements.forEach((sql, i) => {
-    out.push({ sql, analyze: false });
-    const table = /^\s*INSERT INTO (agg_\w+)/.exec(sql)?.[1];
-    if (table === undefined) return;
-    const read = new RegExp(`\\b(FROM|JOIN|USING)\\s+${table}\\b`);
-    if (statements.slice(i + 1).some((later) => read.test(later))) out.push(...d.analyzeSql(table).map((a) => ({ sql: a, analyze: true })));
-  });
-  return out;
-}
+export const withStageStatistics = (d: SqlDialect, statements: string[]) => withFreshStatistics(d, statements, (table) => table.startsWith('agg_'));
 
 /** Runs refreshSubscriptionCyclesSql in the caller's transaction. */
 export async function refreshSubscriptionCycles(ctx: StoreContext, connectionId: string, purchases: string): Promise<void> {
