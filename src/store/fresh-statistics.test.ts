@@ -1,6 +1,6 @@
 /**
  * A whole rebuild refreshes PostgreSQL's statistics of a table it refilled before a later statement reads
- * it (aggregates.ts withFreshStatistics): without them the subscription cycles' rebuild at 10,000,000
+ * it (dialect.ts withFreshStatistics): without them the subscription cycles' rebuild at 10,000,000
  * transactions was planned on the emptied subscription_starts (a nested loop, over an hour).
  */
 import { describe, expect, it } from 'vitest';

@@ -190,7 +190,7 @@ export function refreshSubscriptionCyclesSql(purchases: string, d: SqlDialect): 
 
 /**
  * The refresh's statements with PostgreSQL's statistics of each scratch stage (`agg_...`) refreshed right after
- * a fill that a later statement reads (aggregates.ts withFreshStatistics, stages only: a real table is not
+ * a fill that a later statement reads (dialect.ts withFreshStatistics, stages only: a real table is not
  * sampled at every refresh). The stages are filled and emptied by every refresh, so PostgreSQL planned their
  * joins on whatever autovacuum last saw of them (often an empty stage): at 60,000 customers an incremental
  * sync's refresh joined the staged events and starts by nested loops, 91 s for the cycles' fill alone.
