@@ -17,56 +17,42 @@ import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { DEFAULT_LOGIN_ID, DEFAULT_PASSWORD } from '../src/sandbox/index.js';
 import { openDuckDbStore } from '../src/store/engines/duckdb/duckdb-store.js';
-import { openPostgresStore } from '../src/store/engines/postgres/postgres-store.js';
 import { generateKey } from '../src/store/secrets.js';
 import type { PageWrite, Store } from '../src/store/store.js';
 import { runSync, writeOptions } from '../src/sync/run.js';
 import { streamSpec } from '../src/sync/streams.js';
+import { openTestStore, PG_URL } from '../test/stores.js';
 
 type Engine = 'duckdb' | 'postgres';
-const PG_URL = process.env.KONDUIT_TEST_PG ?? 'postgres://konduit:konduit@127.0.0.1:5432/konduit_test';
 
-/** Runs one statement on the tests' PostgreSQL database on a connection of its own. */
-async function pgAdmin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-/** Why PostgreSQL is left out of this run (KBENCH_SYNC_PG=0, or the server unreachable), or null to run it. */
+/** Why PostgreSQL is left out of this run (KBENCH_SYNC_PG=0, or the tests' server unreachable), or null to run it. */
 async function pgSkipReason(): Promise<string | null> {
   if (process.env.KBENCH_SYNC_PG === '0') return 'KBENCH_SYNC_PG=0';
+  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
   try {
-    await pgAdmin('SELECT 1');
+    await c.connect();
+    await c.query('SELECT 1');
     return null;
   } catch (err) {
     return `${PG_URL.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')} unreachable: ${err instanceof Error ? err.message : String(err)}`;
+  } finally {
+    await c.end().catch(() => undefined);
   }
 }
 
-/** A fresh store with one connection: a DuckDB file in `dir`, or a PostgreSQL schema of its own (dropped by dispose). */
+/** A fresh store with one connection: a DuckDB file in `dir`, or the tests' throw-away PostgreSQL schema (openTestStore; dropped by dispose). */
 async function freshStore(dir: string, name: string, engine: Engine = 'duckdb') {
   let store: Store;
-  let drop = async () => {};
-  if (engine === 'duckdb') store = await openDuckDbStore(join(dir, `${name}.duckdb`), { secretKey: generateKey() });
-  else {
-    const schema = `kb_sync_${process.pid}_${name.replace(/\W/g, '_')}`;
-    await pgAdmin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    store = await openPostgresStore(PG_URL, { secretKey: generateKey(), schema });
-    drop = () => pgAdmin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  }
-  await store.migrate();
+  let dispose: () => Promise<void>;
+  if (engine === 'duckdb') {
+    const duck = await openDuckDbStore(join(dir, `${name}.duckdb`), { secretKey: generateKey() });
+    await duck.migrate();
+    store = duck;
+    dispose = () => duck.close();
+  } else ({ store, dispose } = await openTestStore('postgres', `sync_${name}`));
   const c = await store.saveConnection({ name: 'bench', brand: 'konnektive', baseUrl: 'http://x', loginId: 'x', password: 'x', accountName: 'A', accountUsername: 'U', timezone: 'America/New_York', frequency: 'daily' });
   // The server process serving the store's connection (PostgreSQL): its CPU seconds are the engine's share.
   const backend = engine === 'postgres' ? Number((await store.query('SELECT pg_backend_pid() AS p'))[0]?.p) : undefined;
-  const dispose = async () => {
-    await store.close();
-    await drop();
-  };
   return { store, connectionId: c.connectionId, backend, dispose };
 }
 
