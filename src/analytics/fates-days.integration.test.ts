@@ -52,7 +52,7 @@ describe.each(['duckdb', 'postgres'] as const)("the forecast's fates from retent
     };
     const cohorts = monthlyCohorts(q.from, q.to);
     const days = await fatesWithSchedules(reader, q, cohorts);
-    const fromDays = statements.some((s) => /FROM retention_days r\s+JOIN cx/.test(s));
+    const fromDays = statements.some((s) => /FROM retention_(days|groups) r\s+JOIN cx/.test(s));
     const tables = await fatesWithSchedules(store, q, cohorts, { days: false });
     return { days, tables, fromDays, cohorts };
   }
@@ -80,6 +80,26 @@ describe.each(['duckdb', 'postgres'] as const)("the forecast's fates from retent
       }
     }
     expect(fates).toBeGreaterThan(100);
+  }, 300_000);
+
+  it("gives the subscription tables' fates by every breakdown its counts keep, each account's values their own groups, for two currencies", async () => {
+    for (const currency of ['USD', 'MXN']) {
+      for (const groupBy of ['connection', 'product', 'campaign', 'affiliate', 'subaffiliate', 'mid', 'coupon'] as const) {
+        const label = `${currency} by ${groupBy}`;
+        const r = await bothWays(q({ currency, groupBy }));
+        expect(r.fromDays, label).toBe(true);
+        expectSame(r, label);
+        expect(r.days.whole.length, label).toBeGreaterThan(groupBy === 'coupon' ? 0 : 1);
+        // Campaign 1 of each account is its own group (the scoped dimensions' groups carry their connection).
+        if (groupBy === 'campaign') expect(new Set(r.days.whole.map((g) => g.group?.connectionId)).size, label).toBe(2);
+      }
+    }
+    // A filter the family keeps, with its breakdown: the affiliate's sub-affiliates.
+    const filtered = await bothWays(q({ groupBy: 'affiliate', filters: [{ dimension: 'subaffiliate', values: ['mb-fb-01', 'cd-search', 'inf-jenna'] }] }));
+    expect(filtered.fromDays).toBe(true);
+    // Each connection's affiliates.
+    expect(filtered.days.whole.map((g) => g.group?.value).sort()).toEqual(['AFF101', 'AFF101', 'AFF102', 'AFF102', 'AFF205', 'AFF205']);
+    expectSame(filtered, 'affiliate, three sub-affiliates');
   }, 300_000);
 
   it('reads the subscription tables when a connection is in another zone than the viewer, or its counts were made in another zone, until a rebuild', async () => {

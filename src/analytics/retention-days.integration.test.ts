@@ -45,10 +45,11 @@ describe.each(['duckdb', 'postgres'] as const)('retention from its kept counts, 
   async function threeWays(q: RetentionQuery) {
     seen.length = 0;
     const days = await retentionReport(store, q);
-    const fromDays = seen.some((s) => /FROM retention_days r\s+JOIN cx/.test(s));
+    const fromDays = seen.some((s) => /FROM retention_(days|groups) r\s+JOIN cx/.test(s));
+    const fromGroups = seen.some((s) => /FROM retention_groups r\s+JOIN cx/.test(s));
     const tables = await retentionReport(store, q, { days: false });
     const ledger = await retentionReport(store, q, { source: 'ledger' });
-    return { days, tables, ledger, fromDays };
+    return { days, tables, ledger, fromDays, fromGroups };
   }
 
   it('has subscriptions worth comparing: rebills, declines, saves, refunds, cancellations, pending cycles', async () => {
@@ -71,19 +72,88 @@ describe.each(['duckdb', 'postgres'] as const)('retention from its kept counts, 
     }
   });
 
-  it('reads the subscription tables for a breakdown, a filter or another zone (15 hours away), with the same figures as the ledger', async () => {
+  it('answers the breakdowns and filters its counts keep (by family: campaign, affiliate > sub-affiliate, MID, coupon; with the connection and the product) from them, as the ledger and the subscription tables do', async () => {
+    const q = { from: '2025-01-01', to: '2025-06-28', tz: sb.timezone, currency: 'USD', asOf: sb.merchant.now };
+    let none = 0;
+    // A product the subscriptions have.
+    const product = Number((await retentionReport(store, { ...q, groupBy: 'product' })).rows[0]!.group!.value);
+    for (const shape of [
+      { groupBy: 'connection' as const },
+      { groupBy: 'product' as const },
+      { groupBy: 'campaign' as const },
+      { groupBy: 'affiliate' as const },
+      { groupBy: 'subaffiliate' as const },
+      { groupBy: 'mid' as const },
+      { groupBy: 'coupon' as const },
+      { groupBy: 'affiliate' as const, subgroupBy: 'subaffiliate' as const },
+      { groupBy: 'campaign' as const, subgroupBy: 'product' as const },
+      { groupBy: 'product' as const, subgroupBy: 'mid' as const },
+      { filters: [{ dimension: 'product' as const, values: [product] }] },
+      { groupBy: 'mid' as const, filters: [{ dimension: 'cycle' as const, values: [2] }] },
+      { groupBy: 'affiliate' as const, filters: [{ dimension: 'subaffiliate' as const, values: ['mb-fb-01', 'cd-search', 'inf-jenna'] }] },
+    ]) {
+      const label = JSON.stringify(shape);
+      const r = await threeWays({ ...q, ...shape });
+      expect(r.fromDays, label).toBe(true);
+      // The connection and the product are retention_days' own columns; the others a family's.
+      const own = [shape.groupBy, (shape as { subgroupBy?: string }).subgroupBy, ...(shape.filters ?? []).map((f) => f.dimension)].every((d) => d === undefined || d === 'connection' || d === 'product' || d === 'cycle');
+      expect(r.fromGroups, label).toBe(!own);
+      expect(r.days, label).toEqual(r.ledger);
+      expect(r.days, label).toEqual(r.tables);
+      // Several groups where the sandbox has several values (it gives subscriptions no coupon), each with subscriptions.
+      if (shape.groupBy && !['connection', 'product', 'coupon'].includes(shape.groupBy)) expect(r.days.rows.length, label).toBeGreaterThan(1);
+      expect(r.days.rows.every((x) => x.initialPurchases > 0), label).toBe(true);
+      none += r.days.rows.filter((x) => x.group?.value === null).length;
+    }
+    // Worth comparing: subscriptions without a value of a breakdown (the "(none)" group) among them.
+    expect(none).toBeGreaterThan(0);
+  });
+
+  it('reads the subscription tables for a breakdown no family keeps (campaign within MID, a MID filter on campaigns) or another zone (15 hours away), with the same figures as the ledger', async () => {
     const q = { from: '2025-01-01', to: '2025-06-28', currency: 'USD', asOf: sb.merchant.now };
     for (const shape of [
-      { tz: sb.timezone, groupBy: 'affiliate' as const },
-      { tz: sb.timezone, groupBy: 'affiliate' as const, subgroupBy: 'subaffiliate' as const },
-      { tz: sb.timezone, filters: [{ dimension: 'product' as const, values: [1] }] },
+      { tz: sb.timezone, groupBy: 'mid' as const, subgroupBy: 'campaign' as const },
+      { tz: sb.timezone, groupBy: 'campaign' as const, filters: [{ dimension: 'mid' as const, values: [1] }] },
       { tz: 'Australia/Brisbane' },
-      { tz: 'Pacific/Honolulu' },
+      { tz: 'Pacific/Honolulu', groupBy: 'campaign' as const },
     ]) {
       const r = await threeWays({ ...q, ...shape });
       expect(r.fromDays, JSON.stringify(shape)).toBe(false);
       expect(r.days, JSON.stringify(shape)).toEqual(r.ledger);
     }
+  });
+
+  it('keeps the counts by family as the sums of retention_days, refreshed by the incremental sync as a rebuild makes them, and migration 29 fills the same rows', async () => {
+    const num = (rows: Record<string, unknown>[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' || (typeof v === 'string' && /^-?\d+$/.test(v)) ? Number(v) : v])));
+    const keys = 'connection_id, zone, currency, day, product_id, part, last_ok, last_try, ok_day, cancelled, next_bill, cycle, days, saved_by, retry, outcome';
+    const counts = 'cnt, soft, recycling, lost, saved_soft, refunds, refund_cents, chargebacks, cb_cents, sales, sales_cents, reversed_cents';
+    const all = `${keys}, family, campaign_id, aff_id, source_value1, merchant_id, coupon_code`;
+    const groups = async () => num(await store.query(`SELECT ${all}, ${counts} FROM retention_groups ORDER BY ${all.split(', ').map((c) => `${c} NULLS FIRST`).join(', ')}`));
+    const refreshed = await groups();
+    const plain = num(await store.query(`SELECT ${keys}, ${counts} FROM retention_days ORDER BY ${keys.split(', ').map((c) => `${c} NULLS FIRST`).join(', ')}`));
+    expect(new Set(refreshed.map((r) => r.family))).toEqual(new Set(['campaign', 'affiliate', 'mid', 'coupon']));
+    // Each family's rows, summed over its values, are retention_days' rows.
+    for (const family of ['campaign', 'affiliate', 'mid', 'coupon']) {
+      const summed = num(await store.query(
+        `SELECT ${keys}, ${counts.split(', ').map((c) => `SUM(${c}) AS ${c}`).join(', ')} FROM retention_groups WHERE family = $1 GROUP BY ${keys} HAVING SUM(cnt) <> 0
+         ORDER BY ${keys.split(', ').map((c) => `${c} NULLS FIRST`).join(', ')}`,
+        [family],
+      ));
+      expect(summed, family).toEqual(plain);
+    }
+    // Only the family's own columns are set.
+    const [stray] = await store.query(`SELECT COUNT(*) AS n FROM retention_groups WHERE (family <> 'campaign' AND campaign_id IS NOT NULL) OR (family <> 'affiliate' AND (aff_id IS NOT NULL OR source_value1 IS NOT NULL))
+      OR (family <> 'mid' AND merchant_id IS NOT NULL) OR (family <> 'coupon' AND coupon_code IS NOT NULL)`);
+    expect(Number(stray!.n)).toBe(0);
+    expect(refreshed.filter((r) => r.family === 'affiliate' && r.source_value1 !== null).length).toBeGreaterThan(0);
+    // The refresh (after the backfill, the incremental sync) left what a rebuild makes.
+    await store.rebuildAggregates(conn.connectionId);
+    expect(await groups()).toEqual(refreshed);
+    // The migration's fill.
+    const m29 = MIGRATIONS.find((m) => m.version === 29)!;
+    await store.query('DELETE FROM retention_groups WHERE TRUE');
+    for (const sql of m29[engine].filter((x) => /^(INSERT|DELETE)/.test(x))) await store.query(sql);
+    expect(await groups()).toEqual(refreshed);
   });
 
   it("keeps each rebill cycle's money by start day as the subscription tables have it, refreshed by the incremental sync, and migration 28 fills the same rows", async () => {

@@ -26,6 +26,7 @@
  */
 import type { Cents } from '../core/money.js';
 import { addDays, localDate } from '../core/time.js';
+import { RETENTION_FAMILIES, type RetentionFamily } from '../store/retention-days.js';
 import type { ReportReader } from '../store/store.js';
 import { rate } from './arith.js';
 import { compareGroups, DIMENSION_SPECS, groupFromId, groupId, groupOf, type Dimension, type Filter, type Group } from './dimensions.js';
@@ -636,33 +637,72 @@ function byPart(rows: Record<string, unknown>[]): (name: string) => Record<strin
   return (name) => parts.get(name) ?? [];
 }
 
+/**
+ * Which of retention's kept counts answer a breakdown and filters (store/retention-days.ts): retention_days
+ * when they name only the connection and the product (its own columns), else retention_groups' rows of the
+ * one family that holds every other dimension named (campaign; affiliate and sub-affiliate; MID; coupon);
+ * null when none does (e.g. campaign within MID): the subscription tables answer.
+ */
+export interface CountsSource {
+  table: 'retention_days' | 'retention_groups';
+  family: RetentionFamily | null;
+  /** The columns beyond retention_days' own that the breakdown selects (alias-free). */
+  columns: string[];
+}
+
+export function countsSource(groupBy: Dimension | null, subgroupBy: Dimension | null, filters: Filter[]): CountsSource | null {
+  const own = ['connection_id', 'product_id'];
+  const column = (d: Dimension) => DIMENSION_SPECS[d].event;
+  const named = [...new Set([groupBy, subgroupBy, ...filters.map((f) => f.dimension)].filter((d): d is Dimension => d !== null).map(column))].filter((c) => !own.includes(c));
+  const columns = [...new Set([groupBy, subgroupBy].filter((d): d is Dimension => d !== null).map(column))].filter((c) => !own.includes(c));
+  if (named.length === 0) return { table: 'retention_days', family: null, columns };
+  const family = (Object.keys(RETENTION_FAMILIES) as RetentionFamily[]).find((f) => named.every((c) => (RETENTION_FAMILIES[f] as readonly string[]).includes(c)));
+  return family ? { table: 'retention_groups', family, columns } : null;
+}
+
 /** Days since 1970-01-01 of a calendar date ("YYYY-MM-DD"). */
 const epochDay = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / 86_400_000);
 
+/** A breakdown and filters of a read of retention's counts (retentionDaysStart). */
+interface CountsQuery {
+  source: CountsSource;
+  groupBy: Dimension | null;
+  subgroupBy: Dimension | null;
+  /** The filters but the cycle's. */
+  filters: Filter[];
+}
+
 /**
  * What both readers of retention's counts (readRetentionDays, fatesFromRetentionDays) start from, for the
- * subscriptions started from `from` to `to` in `currency`, each row numbered by `cohortOf` (SQL over alias r:
- * the cohort its start day falls in; '0' for one): the connections, the `gap` rows (every currency) with their
- * cohort, each cohort's highest attempted cycle, and the `kind` rows' statement for keptKindsSql. Null when the
+ * subscriptions started from `from` to `to` in `currency` matching `by`'s filters, each row numbered by
+ * `cohortOf` (SQL over alias r: the cohort its start day falls in; '0' for one): the connections, the `gap`
+ * rows (every currency) with their cohort, each cohort's highest attempted cycle, and the `kind` rows'
+ * statement for keptKindsSql, from `by`'s table (`table`, with its family's condition). Null when the
  * counts cannot answer: a connection's zone is not the report's (the counts' days are its account days), or a
- * count was made in another zone than its connection's (its timezone changed since).
+ * count was made in another zone than its connection's (its timezone changed since; both tables are written
+ * by the same statements from the same stamps, so retention_days, the smaller, says it for both).
  */
-async function retentionDaysStart(store: ReportReader, asOf: number, zone: string, from: string, to: string, currency: string, cohortOf: string) {
+async function retentionDaysStart(store: ReportReader, asOf: number, zone: string, from: string, to: string, currency: string, cohortOf: string, by: CountsQuery) {
   const conns = await store.query('SELECT connection_id, timezone FROM connections ORDER BY connection_id');
   if (conns.some((c) => String(c.timezone) !== zone)) return null;
-  const range = (p: Params) => `r.day >= ${p.add(epochDay(from))} AND r.day <= ${p.add(epochDay(to))}`;
+  const { table, family, columns } = by.source;
+  // The family is one of RETENTION_FAMILIES' names, written out.
+  const range = (p: Params) => `r.day >= ${p.add(epochDay(from))} AND r.day <= ${p.add(epochDay(to))}${family ? ` AND r.family = '${family}'` : ''}${filterSql(by.filters, eventCol('r'), p)}`;
   const fp = new Params();
   const first = byPart(await store.query(
-    `SELECT 'gaps' AS part, ${cohortOf} AS coh, r.connection_id, CAST(r.product_id AS TEXT) AS product_id, r.cycle, r.days, SUM(r.cnt) AS cnt FROM retention_days r
+    `SELECT 'gaps' AS part, ${cohortOf} AS coh, r.connection_id, CAST(r.product_id AS TEXT) AS product_id, r.cycle, r.days, SUM(r.cnt) AS cnt FROM ${table} r
        WHERE r.part = 'gap' AND ${range(fp)} GROUP BY 2, r.connection_id, r.product_id, r.cycle, r.days
-     UNION ALL SELECT 'top', ${cohortOf}, NULL, NULL, NULL, NULL, MAX(r.last_try) FROM retention_days r WHERE r.part = 'kind' AND r.currency = ${fp.add(currency)} AND ${range(fp)} GROUP BY 2
+     UNION ALL SELECT 'top', ${cohortOf}, NULL, NULL, NULL, NULL, MAX(r.last_try) FROM ${table} r WHERE r.part = 'kind' AND r.currency = ${fp.add(currency)} AND ${range(fp)} GROUP BY 2
      UNION ALL SELECT 'stale', NULL, NULL, NULL, NULL, NULL, COUNT(*) FROM retention_days r JOIN connections c ON c.connection_id = r.connection_id WHERE r.zone <> c.timezone`,
     fp.values,
   ));
   if (n(first('stale')[0]?.cnt) > 0) return null;
   const where = (p: Params) => `r.currency = ${p.add(currency)} AND ${range(p)}`;
-  const keys = keptKeys(null, null);
+  const keys = keptKeys(by.groupBy, by.subgroupBy);
+  // The breakdown's own columns, carried through the kind rows' first sums.
+  const extra = columns.map((c) => `r.${c}, `).join('');
   return {
+    table,
     ids: conns.map((c) => String(c.connection_id)),
     today: localDate(asOf, zone),
     gapRows: first('gaps'),
@@ -677,11 +717,11 @@ async function retentionDaysStart(store: ReportReader, asOf: number, zone: strin
      */
     kindsSql: (p: Params) => (ci: (coh: string) => string) => `SELECT ${keys('g')}, g.connection_id, CAST(g.product_id AS TEXT) AS product_id, g.last_ok, g.last_try, ${ci('g.coh')} AS ci,
          COALESCE(pr.pkey, '*') AS bk, g.ok_day, CAST(cx.today - DATE '1970-01-01' AS INTEGER) AS today, g.cancelled, g.nb_passed, g.coh, g.cnt
-       FROM (SELECT r.connection_id, r.product_id, r.last_ok, r.last_try, r.ok_day, r.cancelled,
+       FROM (SELECT ${extra}r.connection_id, r.product_id, r.last_ok, r.last_try, r.ok_day, r.cancelled,
            CASE WHEN r.next_bill IS NULL THEN NULL WHEN r.next_bill >= c.today_text THEN 0 ELSE 1 END AS nb_passed, ${cohortOf} AS coh, SUM(r.cnt) AS cnt
-         FROM retention_days r JOIN cx c ON c.connection_id = r.connection_id
+         FROM ${table} r JOIN cx c ON c.connection_id = r.connection_id
          WHERE r.part = 'kind' AND ${where(p)}
-         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8) g
+         GROUP BY ${Array.from({ length: 8 + columns.length }, (_, i) => i + 1).join(', ')}) g
        JOIN cx ON cx.connection_id = g.connection_id
        LEFT JOIN (SELECT DISTINCT ci, pkey FROM book WHERE pkey <> '*') pr ON pr.ci = ${ci('g.coh')} AND pr.pkey = ${productKeySql('g.product_id')}`,
   };
@@ -702,10 +742,10 @@ const NO_SCOPE: KeptWhere = { started: () => 'FALSE', subs: () => 'FALSE' };
  * days are its account days), or a count was made in another zone than its connection's (its timezone
  * changed since; its days are another calendar's): the caller reads the subscription tables.
  */
-async function readRetentionDays(store: ReportReader, asOf: number, zone: string, from: string, to: string, currency: string): Promise<((name: string) => Record<string, unknown>[]) | null> {
-  const start = await retentionDaysStart(store, asOf, zone, from, to, currency, '0');
+async function readRetentionDays(store: ReportReader, asOf: number, zone: string, from: string, to: string, currency: string, by: CountsQuery): Promise<((name: string) => Record<string, unknown>[]) | null> {
+  const start = await retentionDaysStart(store, asOf, zone, from, to, currency, '0', by);
   if (!start) return null;
-  const { keys, where } = start;
+  const { keys, where, table } = start;
   const book = gapBookTable(start.ids, start.gapRows, gapBook(start.gapRows), () => start.today, Math.max(1, start.top(0)));
   const kp = new Params();
   const k = keptKindsSql(NO_DAYS, kp.add, NO_SCOPE, keys, book, null, false, start.kindsSql(kp));
@@ -713,20 +753,20 @@ async function readRetentionDays(store: ReportReader, asOf: number, zone: string
     k.kinds,
     ['cycles', ['cycle', 'saved_by', 'soft', 'recycling', 'lost', 'saved_soft', 'cnt'], `SELECT ${keys('r')}, r.cycle, r.saved_by, SUM(r.soft) AS soft, SUM(r.recycling) AS recycling,
          SUM(r.lost) AS lost, SUM(r.saved_soft) AS saved_soft, SUM(r.cnt) AS cnt
-       FROM retention_days r WHERE r.part = 'cycle' AND ${where(kp)} GROUP BY 1, 2, 3, 4, 5, 6`],
+       FROM ${table} r WHERE r.part = 'cycle' AND ${where(kp)} GROUP BY 1, 2, 3, 4, 5, 6`],
     ['money', ['cycle', 'refunds', 'refund_cents', 'chargebacks', 'cb_cents'], `SELECT ${keys('r')}, r.cycle, SUM(r.refunds) AS refunds, SUM(r.refund_cents) AS refund_cents,
          SUM(r.chargebacks) AS chargebacks, SUM(r.cb_cents) AS cb_cents
-       FROM retention_days r WHERE r.part = 'money' AND ${where(kp)} GROUP BY 1, 2, 3, 4, 5`],
+       FROM ${table} r WHERE r.part = 'money' AND ${where(kp)} GROUP BY 1, 2, 3, 4, 5`],
     ['retries', ['retry', 'outcome', 'days', 'cnt'], `SELECT ${keys('r')}, r.retry, r.outcome, r.days, SUM(r.cnt) AS cnt
-       FROM retention_days r WHERE r.part = 'retry' AND ${where(kp)} GROUP BY 1, 2, 3, 4, 5, 6, 7`],
+       FROM ${table} r WHERE r.part = 'retry' AND ${where(kp)} GROUP BY 1, 2, 3, 4, 5, 6, 7`],
   ]);
   return byPart(await store.query(sql, kp.values));
 }
 
 /**
  * The fates of the cohorts (cohortFates: consecutive parts of [from, to]) and, `withWhole`, the range's
- * groups, from retention's counts kept at write time (store/retention-days.ts) for a query with no
- * breakdown and no filter but the cycle: each cohort's subscriptions are the `kind` rows of its start days,
+ * groups, from retention's counts kept at write time (store/retention-days.ts) for a query its counts
+ * answer (`by`: countsSource): each cohort's subscriptions are the `kind` rows of its start days,
  * its gap book the `gap` rows of those days (every currency), its highest cycle theirs; the range's gap
  * book is every cohort's gap rows together, its rebill money (`withWhole`) the `rebill` rows. The same
  * figures as readKept's one pass over the subscription tables, from a few rows per day. Null when the
@@ -734,13 +774,14 @@ async function readRetentionDays(store: ReportReader, asOf: number, zone: string
  * was made in another zone).
  */
 async function fatesFromRetentionDays(
-  store: ReportReader, q: FatesQuery, asOf: number, zone: string, cohorts: FatesCohort[], withWhole: boolean,
+  store: ReportReader, q: FatesQuery, asOf: number, zone: string, cohorts: FatesCohort[], withWhole: boolean, by: CountsQuery,
 ): Promise<{ byCohort: Map<string, FateGroup[]>; whole: FateGroup[] | null } | null> {
   // A row's cohort: the number of the cohort its start day falls in (whole numbers, written out).
   const cohortOf = cohorts.length < 2 ? '0' : `CASE ${cohorts.slice(0, -1).map((c, i) => `WHEN r.day <= ${epochDay(c.to)} THEN ${i}`).join(' ')} ELSE ${cohorts.length - 1} END`;
-  const start = await retentionDaysStart(store, asOf, zone, q.from, q.to, q.currency, cohortOf);
+  const start = await retentionDaysStart(store, asOf, zone, q.from, q.to, q.currency, cohortOf, by);
   if (!start) return null;
-  const { ids, gapRows } = start;
+  const { ids, gapRows, table } = start;
+  const groupBy = by.groupBy;
   // Each cohort's own book, up to one cycle past its highest attempted (readKept's `extra` for the fates).
   const books = cohorts.map((_, k) => {
     const rows = gapRows.filter((r) => n(r.coh) === k);
@@ -753,16 +794,16 @@ async function fatesFromRetentionDays(
   // The range's rebill money: the counts' `rebill` rows of its start days (keptParts' `rebills`, summed).
   const rebills: Part[] = withWhole
     ? [['rebills', ['sales', 'gross', 'reversed'], `SELECT ${start.keys('r')}, SUM(r.sales) AS sales, SUM(r.sales_cents) AS gross, SUM(r.reversed_cents) AS reversed
-         FROM retention_days r WHERE r.part = 'rebill' AND ${start.where(kp)} GROUP BY 1, 2, 3, 4`]]
+         FROM ${table} r WHERE r.part = 'rebill' AND ${start.where(kp)} GROUP BY 1, 2, 3, 4`]]
     : [];
   const part = byPart(await store.query(unionOfParts(k.head, [k.kinds, ...rebills]), kp.values));
   const kinds = part('kinds');
   const byCohort = new Map<string, FateGroup[]>();
   cohorts.forEach((c, i) => {
     const mine = kinds.filter((row) => n(row.cohort) === i);
-    byCohort.set(c.key, fateGroups(groupsAlike(null, mine, mine.map(keptSubGroup)), books[i]!.gap, new Map()));
+    byCohort.set(c.key, fateGroups(groupsAlike(groupBy, mine, mine.map(keptSubGroup)), books[i]!.gap, new Map()));
   });
-  const whole = withWhole ? fateGroups(groupsAlike(null, kinds, kinds.map(keptSubGroup)), gapBook(gapRows), moneyByGroup(null, part('rebills'))) : null;
+  const whole = withWhole ? fateGroups(groupsAlike(groupBy, kinds, kinds.map(keptSubGroup)), gapBook(gapRows), moneyByGroup(groupBy, part('rebills'))) : null;
   return { byCohort, whole };
 }
 
@@ -846,9 +887,12 @@ export async function retentionReport(store: ReportReader, q: RetentionQuery, o:
       LEFT JOIN sv ON sv.connection_id = a.connection_id AND sv.purchase_id = a.purchase_id AND sv.cycle = a.cycle
       LEFT JOIN purchases pu ON pu.connection_id = a.connection_id AND pu.purchase_id = a.purchase_id`;
   const source = await sourceOf(store, o.source);
-  // Without a breakdown or a filter but the cycle, retention's counts kept per day answer (unless `days`
+  // Retention's counts kept per day answer a breakdown and filters they keep (countsSource; unless `days`
   // is false, or they cannot: readRetentionDays), with no statement over the subscriptions themselves.
-  const days = source === 'aggregate' && o.days !== false && !groupBy && others.length === 0 ? await readRetentionDays(store, asOf, zone, q.from, q.to, q.currency) : null;
+  const counts = countsSource(groupBy, subgroupBy, others);
+  const days = source === 'aggregate' && o.days !== false && counts
+    ? await readRetentionDays(store, asOf, zone, q.from, q.to, q.currency, { source: counts, groupBy, subgroupBy, filters: others })
+    : null;
   const clocks = days ? null : await accountClocks(store, asOf, zone);
   // The kept tables' statement has its own parameters (the ledger's are not in it).
   const kept = source === 'aggregate' ? keptScope(store, r.startMs, r.endMs, q.currency, others) : null;
@@ -1137,11 +1181,13 @@ async function cohortFates(store: ReportReader, q: FatesQuery, cohorts: FatesCoh
   const byCohort = new Map<string, FateGroup[]>();
   const source = await sourceOf(store, o.source);
   const others = (q.filters ?? []).filter((f) => f.dimension !== 'cycle');
-  // Without a breakdown or a filter but the cycle, retention's counts kept per day answer (unless `days`
-  // is false, or they cannot), with no statement over the subscriptions but the range's rebill money.
-  if (q.until === undefined && source === 'aggregate' && cohorts.length > 0 && o.days !== false && !q.groupBy && others.length === 0) {
+  // Retention's counts kept per day answer a breakdown and filters they keep (countsSource; unless `days`
+  // is false, or they cannot), with no statement over the subscriptions.
+  const counts = countsSource(q.groupBy ?? null, null, others);
+  if (q.until === undefined && source === 'aggregate' && cohorts.length > 0 && o.days !== false && counts) {
     for (const c of cohorts) checkReportRange({ ...q, from: c.from, to: c.to });
-    const days = await fatesFromRetentionDays(store, q, q.asOf ?? Date.now(), reportZone({ ...q, basis: 'event' }), cohorts, withWhole);
+    const by = { source: counts, groupBy: q.groupBy ?? null, subgroupBy: null, filters: others };
+    const days = await fatesFromRetentionDays(store, q, q.asOf ?? Date.now(), reportZone({ ...q, basis: 'event' }), cohorts, withWhole, by);
     if (days) return days;
   }
   if (q.until !== undefined || cohorts.length < 2 || source !== 'aggregate') {

@@ -38,6 +38,25 @@ export const RETENTION_COUNTS = ['cnt', 'soft', 'recycling', 'lost', 'saved_soft
 const KEYS = RETENTION_KEYS.join(', ');
 const SUMS = (sign: string) => RETENTION_COUNTS.map((c) => `${sign}SUM(${c}) AS ${c}`).join(', ');
 
+/** The initial sale's attribution a subscription row carries besides its product (the families' columns). */
+export const RETENTION_ATTRIBUTION = ['campaign_id', 'aff_id', 'source_value1', 'merchant_id', 'coupon_code'] as const;
+/**
+ * The breakdowns retention_groups keeps (migration 29), each the attribution columns its rows carry (the
+ * others NULL): a report grouped or filtered by these dimensions, the connection and the product reads the
+ * family's rows. The affiliate keeps its sub-affiliate (the CRM's "source", affiliate > sub-affiliate).
+ */
+export const RETENTION_FAMILIES = {
+  campaign: ['campaign_id'],
+  affiliate: ['aff_id', 'source_value1'],
+  mid: ['merchant_id'],
+  coupon: ['coupon_code'],
+} as const satisfies Record<string, readonly (typeof RETENTION_ATTRIBUTION)[number][]>;
+export type RetentionFamily = keyof typeof RETENTION_FAMILIES;
+/** retention_groups' key: retention_days' with the family and its values. */
+const GROUP_KEYS = [...RETENTION_KEYS, 'family', ...RETENTION_ATTRIBUTION].join(', ');
+/** retention_days' rows in agg_retention_delta: family ''. */
+const PLAIN = "''";
+
 /** Where contributionsSql reads the subscription rows and their stamps: tables, or subqueries (with their alias added). */
 interface Sources { starts: string; cycles: string; attempts: string; stamps: string }
 const TABLES: Sources = { starts: 'subscription_starts', cycles: 'subscription_cycles', attempts: 'subscription_attempts', stamps: 'retention_stamps' };
@@ -56,7 +75,7 @@ function contributionsSql(d: SqlDialect, scope: string, from: Sources = TABLES):
   const type = (k: string) => (k === 'next_bill' || k === 'outcome' ? 'TEXT' : k === 'at_i' || k === 'before_i' ? d.columnType('instant') : 'INTEGER');
   // `at_i` and `before_i`: the instants of ok_day (at_i) or of days (at_i minus before_i).
   const row = (alias: string, part: string, v: Partial<Record<Column, string>>) =>
-    `SELECT ${alias}.connection_id, st.zone, ${alias}.currency, ${alias}.started_at, ${alias}.product_id, '${part}' AS part, ${own.map((k) => `CAST(${v[k] ?? 'NULL'} AS ${type(k)}) AS ${k}`).join(', ')},
+    `SELECT ${alias}.connection_id, st.zone, ${alias}.currency, ${alias}.started_at, ${alias}.product_id, ${RETENTION_ATTRIBUTION.map((c) => `${alias}.${c}`).join(', ')}, '${part}' AS part, ${own.map((k) => `CAST(${v[k] ?? 'NULL'} AS ${type(k)}) AS ${k}`).join(', ')},
        ${RETENTION_COUNTS.map((c) => `CAST(${v[c] ?? (c === 'cnt' ? '1' : '0')} AS BIGINT) AS ${c}`).join(', ')}`;
   const declined = 'a.ok_at IS NULL AND a.last_ok < a.cycle';
   const recycling = 'a.ok_at IS NULL AND a.last_ok = a.cycle - 1 AND st.recycling = 1';
@@ -91,7 +110,7 @@ function contributionsSql(d: SqlDialect, scope: string, from: Sources = TABLES):
   // converts each distinct 15-minute UTC slot of the rows (zones move their offsets on such boundaries)
   // once and adds the offset to every instant of the slot.
   const dayNumber = (date: string) => `CAST(CAST(${date} AS DATE) - DATE '1970-01-01' AS INTEGER)`;
-  const counted = (day: (column: string) => string, from: string) => `SELECT r.connection_id, r.zone, r.currency, ${day('started_at')} AS day, r.product_id, r.part, r.last_ok, r.last_try,
+  const counted = (day: (column: string) => string, from: string) => `SELECT r.connection_id, r.zone, r.currency, ${day('started_at')} AS day, r.product_id, ${RETENTION_ATTRIBUTION.map((c) => `r.${c}`).join(', ')}, r.part, r.last_ok, r.last_try,
        CASE WHEN r.part = 'kind' THEN ${day('at_i')} END AS ok_day, r.cancelled, r.next_bill, r.cycle, CASE WHEN r.part = 'kind' THEN NULL ELSE ${day('at_i')} - ${day('before_i')} END AS days,
        r.saved_by, r.retry, r.outcome, ${RETENTION_COUNTS.map((c) => `r.${c}`).join(', ')}
      FROM ${from}`;
@@ -125,21 +144,45 @@ const TERMS = {
   recycling: "CASE WHEN pu.status IS NULL THEN NULL WHEN REPLACE(UPPER(TRIM(pu.status)), ' ', '_') = 'RECYCLE_BILLING' THEN 1 ELSE 0 END",
 };
 
-/** Grouped counts of `rows` (contributionsSql) into `table`, with `sign`; rows counting nothing left out. */
-const countsInto = (table: string, rows: string, sign: '' | '-') =>
-  `INSERT INTO ${table} (${KEYS}, ${RETENTION_COUNTS.join(', ')}) SELECT ${KEYS}, ${SUMS(sign)} FROM (${rows}) x GROUP BY ${KEYS} HAVING SUM(cnt) <> 0`;
+/**
+ * Grouped counts of `rows` (contributionsSql) into agg_retention_delta with `sign`, once per family and
+ * once plain (family ''); rows counting nothing left out. Summed first by their own keys and attribution
+ * (the rows of a subscription's cycles alike become one), then each sum is counted under every family, its
+ * columns the family's, and summed again: five times the sums rather than five times the rows.
+ */
+function countsIntoDelta(rows: string, sign: '' | '-'): string {
+  const own = `${KEYS}, ${RETENTION_ATTRIBUTION.join(', ')}`;
+  const fine = `SELECT ${own}, ${SUMS('')} FROM (${rows}) x GROUP BY ${own}`;
+  const families = Object.entries(RETENTION_FAMILIES) as [RetentionFamily, readonly string[]][];
+  const column = (c: string) => `CASE ${families.filter(([, cols]) => cols.includes(c)).map(([f]) => `WHEN f.family = '${f}' THEN y.${c}`).join(' ')} END AS ${c}`;
+  const expanded = `SELECT ${RETENTION_KEYS.map((k) => `y.${k}`).join(', ')}, f.family, ${RETENTION_ATTRIBUTION.map(column).join(', ')}, ${RETENTION_COUNTS.map((c) => `y.${c}`).join(', ')}
+     FROM (${fine}) y CROSS JOIN (VALUES (${PLAIN}), ${families.map(([f]) => `('${f}')`).join(', ')}) f(family)`;
+  return `INSERT INTO agg_retention_delta (${GROUP_KEYS}, ${RETENTION_COUNTS.join(', ')}) SELECT ${GROUP_KEYS}, ${SUMS(sign)} FROM (${expanded}) x GROUP BY ${GROUP_KEYS} HAVING SUM(cnt) <> 0`;
+}
+
+/** agg_retention_delta's rows (of connection $1, or every connection) summed into the two tables: retention_days' (family '') and retention_groups'. */
+const fromDeltaSql = (where: string) => [
+  `INSERT INTO retention_days (${KEYS}, ${RETENTION_COUNTS.join(', ')}) SELECT ${KEYS}, ${SUMS('')} FROM agg_retention_delta WHERE ${where} AND family = ${PLAIN} GROUP BY ${KEYS} HAVING SUM(cnt) <> 0`,
+  `INSERT INTO retention_groups (${GROUP_KEYS}, ${RETENTION_COUNTS.join(', ')}) SELECT ${GROUP_KEYS}, ${SUMS('')} FROM agg_retention_delta WHERE ${where} AND family <> ${PLAIN} GROUP BY ${GROUP_KEYS} HAVING SUM(cnt) <> 0`,
+];
 
 /**
- * Statements that rebuild both tables from the subscription tables and purchases (run after those are
- * rebuilt): of every connection, or (byConnection) of the connection given as $1.
+ * Statements that rebuild the three tables (stamps, counts, counts by family) from the subscription tables
+ * and purchases (run after those are rebuilt): of every connection, or (byConnection) of the connection
+ * given as $1. The counts are made once, into the delta, then copied to their tables.
  */
 export function rebuildRetentionDaysSql(d: SqlDialect, byConnection: boolean): string[] {
   const scope = byConnection ? 'JOIN connections k ON k.connection_id = $1 AND x.connection_id = $1' : '';
+  const where = byConnection ? 'connection_id = $1' : 'TRUE';
   return [
-    `DELETE FROM retention_days WHERE ${byConnection ? 'connection_id = $1' : 'TRUE'}`,
-    `DELETE FROM retention_stamps WHERE ${byConnection ? 'connection_id = $1' : 'TRUE'}`,
+    `DELETE FROM retention_days WHERE ${where}`,
+    `DELETE FROM retention_groups WHERE ${where}`,
+    `DELETE FROM retention_stamps WHERE ${where}`,
+    `DELETE FROM agg_retention_delta WHERE ${where}`,
     stampsSql(scope),
-    countsInto('retention_days', contributionsSql(d, scope), ''),
+    countsIntoDelta(contributionsSql(d, scope), ''),
+    ...fromDeltaSql(where),
+    `DELETE FROM agg_retention_delta WHERE ${where}`,
   ];
 }
 
@@ -157,7 +200,7 @@ const COLUMNS = (t: SubscriptionTable) => SPECS[t].columns.map((c) => c.name);
  * aside) and the customer (fewer columns, a cheaper pass on DuckDB, which decompresses each projected
  * column of every row before the join drops it).
  */
-const COUNTED = (t: SubscriptionTable) => COLUMNS(t).filter((c) => !['customer_id', 'campaign_id', 'aff_id', 'source_value1', 'merchant_id', 'coupon_code', 'is_last'].includes(c));
+const COUNTED = (t: SubscriptionTable) => COLUMNS(t).filter((c) => !['customer_id', 'is_last'].includes(c));
 const stage = (t: string) => `(SELECT * FROM ${t} WHERE connection_id = $1)`;
 /** The stages as contributionsSql's sources. */
 const STAGES: Sources = {
@@ -190,7 +233,7 @@ function countsOutSql(d: SqlDialect): string[] {
   return [
     ...STAGED.map((t) => `INSERT INTO ${RETENTION_STAGES[t]} (${COUNTED(t).join(', ')}, rid) SELECT ${COUNTED(t).map((c) => `x.${c}`).join(', ')}, ${duck ? 'x.rowid' : 'NULL'} FROM ${t} x ${TOUCHED}`),
     `INSERT INTO agg_touched_stamps (${STAMPS}, rid) SELECT ${STAMPS.split(', ').map((c) => `x.${c}`).join(', ')}, ${duck ? 'x.rowid' : 'NULL'} FROM retention_stamps x ${TOUCHED}`,
-    countsInto('agg_retention_delta', contributionsSql(d, '', STAGES), '-'),
+    countsIntoDelta(contributionsSql(d, '', STAGES), '-'),
     duck
       ? 'DELETE FROM retention_stamps WHERE connection_id = $1 AND rowid IN (SELECT rid FROM agg_touched_stamps WHERE connection_id = $1)'
       : 'DELETE FROM retention_stamps USING agg_touched_purchases k WHERE retention_stamps.connection_id = $1 AND k.connection_id = $1 AND k.purchase_id = retention_stamps.purchase_id',
@@ -246,9 +289,9 @@ export function stagedRowsSql(): string[] {
   return STAGED.map((t) => `INSERT INTO ${t} (${COLUMNS(t).join(', ')}) SELECT ${COLUMNS(t).join(', ')} FROM ${RETENTION_STAGES[t]} WHERE connection_id = $1`);
 }
 
-/** Key columns no row leaves NULL (a start's day in its connection's zone); the others match NULL to NULL. */
-const NOT_NULL: readonly string[] = ['connection_id', 'zone', 'day', 'part'];
-const sameKey = (a: string, b: string) => RETENTION_KEYS.map((k) => (NOT_NULL.includes(k) ? `${a}.${k} = ${b}.${k}` : `${a}.${k} IS NOT DISTINCT FROM ${b}.${k}`)).join(' AND ');
+/** Key columns no row leaves NULL (a start's day in its connection's zone; the family); the others match NULL to NULL. */
+const NOT_NULL: readonly string[] = ['connection_id', 'zone', 'day', 'part', 'family'];
+const sameKey = (a: string, b: string, keys: readonly string[]) => keys.map((k) => (NOT_NULL.includes(k) ? `${a}.${k} = ${b}.${k}` : `${a}.${k} IS NOT DISTINCT FROM ${b}.${k}`)).join(' AND ');
 
 /**
  * Run by the refresh after the touched purchases' subscription rows are filled again (into the stages):
@@ -261,20 +304,33 @@ export function retentionDaysAfterSql(d: SqlDialect): string[] {
   return countsInSql(d);
 }
 
-/** The staged purchases' new stamps (staged, then copied), their counts in from the stages, the merge by key; the stages emptied. */
+/** The staged purchases' new stamps (staged, then copied), their counts in from the stages, the merge by key into both tables; the stages emptied. */
 function countsInSql(d: SqlDialect): string[] {
   const duck = d.name === 'duckdb';
-  const keys = `(SELECT DISTINCT ${KEYS} FROM agg_retention_delta WHERE connection_id = $1)`;
+  // The merge of one table: its rows of the keys the delta names (family '' for retention_days) join the
+  // delta (with their rowid on DuckDB), leave the table, and come back summed.
+  const merge = (table: 'retention_days' | 'retention_groups') => {
+    const plain = table === 'retention_days';
+    const cols = plain ? [...RETENTION_KEYS] : GROUP_KEYS.split(', ');
+    const family = `family ${plain ? '=' : '<>'} ${PLAIN}`;
+    const keys = `(SELECT DISTINCT ${cols.join(', ')} FROM agg_retention_delta WHERE connection_id = $1 AND ${family})`;
+    const same = (a: string, b: string) => sameKey(a, b, cols);
+    return [
+      `INSERT INTO agg_retention_delta (${[...cols, ...(plain ? ['family'] : []), ...RETENTION_COUNTS].join(', ')}, rid)
+     SELECT ${[...cols.map((c) => `r.${c}`), ...(plain ? [PLAIN] : []), ...RETENTION_COUNTS.map((c) => `r.${c}`)].join(', ')}, ${duck ? 'r.rowid' : 'NULL'}
+     FROM ${table} r JOIN ${keys} k ON ${same('r', 'k')} WHERE r.connection_id = $1`,
+      duck
+        ? `DELETE FROM ${table} WHERE connection_id = $1 AND rowid IN (SELECT rid FROM agg_retention_delta WHERE connection_id = $1 AND ${family} AND rid IS NOT NULL)`
+        : `DELETE FROM ${table} USING ${keys} k WHERE ${table}.connection_id = $1 AND ${same(table, 'k')}`,
+    ];
+  };
   return [
     stampsSql('', stage('agg_touched_starts'), 'agg_touched_stamps'),
     `INSERT INTO retention_stamps (${STAMPS}) SELECT ${STAMPS} FROM agg_touched_stamps WHERE connection_id = $1`,
-    countsInto('agg_retention_delta', contributionsSql(d, '', STAGES), ''),
-    `INSERT INTO agg_retention_delta (${KEYS}, ${RETENTION_COUNTS.join(', ')}, rid) SELECT ${[...RETENTION_KEYS, ...RETENTION_COUNTS].map((c) => `r.${c}`).join(', ')}, ${duck ? 'r.rowid' : 'NULL'}
-     FROM retention_days r JOIN ${keys} k ON ${sameKey('r', 'k')} WHERE r.connection_id = $1`,
-    duck
-      ? 'DELETE FROM retention_days WHERE connection_id = $1 AND rowid IN (SELECT rid FROM agg_retention_delta WHERE connection_id = $1 AND rid IS NOT NULL)'
-      : `DELETE FROM retention_days USING ${keys} k WHERE retention_days.connection_id = $1 AND ${sameKey('retention_days', 'k')}`,
-    `INSERT INTO retention_days (${KEYS}, ${RETENTION_COUNTS.join(', ')}) SELECT ${KEYS}, ${SUMS('')} FROM agg_retention_delta WHERE connection_id = $1 GROUP BY ${KEYS} HAVING SUM(cnt) <> 0`,
+    countsIntoDelta(contributionsSql(d, '', STAGES), ''),
+    ...merge('retention_days'),
+    ...merge('retention_groups'),
+    ...fromDeltaSql('connection_id = $1'),
     'DELETE FROM agg_retention_delta WHERE connection_id = $1',
     ...emptyStages,
   ];
