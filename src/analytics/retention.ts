@@ -689,10 +689,14 @@ async function retentionDaysStart(store: ReportReader, asOf: number, zone: strin
   // The family is one of RETENTION_FAMILIES' names, written out.
   const range = (p: Params) => `r.day >= ${p.add(epochDay(from))} AND r.day <= ${p.add(epochDay(to))}${family ? ` AND r.family = '${family}'` : ''}${filterSql(by.filters, eventCol('r'), p)}`;
   const fp = new Params();
+  // The gap book and the highest cycle are the scope's, whatever the breakdown: without a filter,
+  // retention_days' rows (a family's are the same counts, split finer: 13 times the rows for the affiliates').
+  const scope = by.filters.length === 0 ? 'retention_days' : table;
+  const scoped = (p: Params) => (by.filters.length === 0 ? `r.day >= ${p.add(epochDay(from))} AND r.day <= ${p.add(epochDay(to))}` : range(p));
   const first = byPart(await store.query(
-    `SELECT 'gaps' AS part, ${cohortOf} AS coh, r.connection_id, CAST(r.product_id AS TEXT) AS product_id, r.cycle, r.days, SUM(r.cnt) AS cnt FROM ${table} r
-       WHERE r.part = 'gap' AND ${range(fp)} GROUP BY 2, r.connection_id, r.product_id, r.cycle, r.days
-     UNION ALL SELECT 'top', ${cohortOf}, NULL, NULL, NULL, NULL, MAX(r.last_try) FROM ${table} r WHERE r.part = 'kind' AND r.currency = ${fp.add(currency)} AND ${range(fp)} GROUP BY 2
+    `SELECT 'gaps' AS part, ${cohortOf} AS coh, r.connection_id, CAST(r.product_id AS TEXT) AS product_id, r.cycle, r.days, SUM(r.cnt) AS cnt FROM ${scope} r
+       WHERE r.part = 'gap' AND ${scoped(fp)} GROUP BY 2, r.connection_id, r.product_id, r.cycle, r.days
+     UNION ALL SELECT 'top', ${cohortOf}, NULL, NULL, NULL, NULL, MAX(r.last_try) FROM ${scope} r WHERE r.part = 'kind' AND r.currency = ${fp.add(currency)} AND ${scoped(fp)} GROUP BY 2
      UNION ALL SELECT 'stale', NULL, NULL, NULL, NULL, NULL, COUNT(*) FROM retention_days r JOIN connections c ON c.connection_id = r.connection_id WHERE r.zone <> c.timezone`,
     fp.values,
   ));
