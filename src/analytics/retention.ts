@@ -368,11 +368,31 @@ const productKeySql = (expr: string) => `COALESCE(CAST(${expr} AS TEXT), 'null')
  * as-of's day). The subscription is due through the cycle before the first after its highest attempted
  * that was not billed by the as-of's day (`cx.today`), or through `cap` when there is none.
  *
- * Each `kd` row is numbered (`id`) and its due-through cycle found per number, then joined back: grouped by
- * all its columns instead, PostgreSQL sorted the 82,000 rows of a year's kinds joined with their book on
- * sixteen keys, text ones among them, on a one-row estimate (0.37 s of 0.6 at 10,000,000 transactions;
- * the statement 269-294 ms against 596-693 with the number; DuckDB the same either way).
+ * The due-through cycle is found once per distinct schedule (`kx`: book index, product key, cycles, day of
+ * the last approval, the as-of's day, the next bill date's test), numbered (`id`), and joined back to the
+ * `kd` rows by those columns (NULLs matched by a sentinel and a flag). Grouped by all of kd's columns
+ * instead, PostgreSQL sorted the 82,000 rows of a year's kinds joined with their book on sixteen keys, text
+ * ones among them, on a one-row estimate (0.37 s of 0.6 at 10,000,000 transactions); per kd row, a
+ * breakdown's rows repeat the same schedules once per group (105,000 kd rows by MID, 420,000 joined with
+ * their book), where the distinct schedules are as many as without a breakdown.
  */
+/**
+ * What decides a kd row's due-through cycle, as join keys that match NULL to NULL: the book index and product
+ * key, the cycles (-1 for none), the day of the last approval (the as-of's day and a flag for none: either
+ * engine's day type) and the next bill date's test (-1 for none); named SCHEDULE_NAMES in kx.
+ */
+const SCHEDULE_KEYS = (a: string) => [`${a}.ci`, `${a}.bk`, `COALESCE(${a}.last_ok, -1)`, `COALESCE(${a}.last_try, -1)`, `COALESCE(${a}.ok_day, ${a}.today)`,
+  `CASE WHEN ${a}.ok_day IS NULL THEN 1 ELSE 0 END`, `${a}.today`, `COALESCE(${a}.nb_passed, -1)`];
+const SCHEDULE_NAMES = ['k_ci', 'k_bk', 'k_ok', 'k_try', 'k_day', 'k_noday', 'k_today', 'k_nb'];
+
+/**
+ * How a statement with keptKindsSql's CTEs runs: without nested-loop joins on PostgreSQL, as the ledger's
+ * (LEDGER_PLAN): it joins the materialized `kd` and `kx`, which carry no statistics, on eight keys, and
+ * PostgreSQL, estimating each at one row, looped over 105,000 kd rows per kx row (three minutes by MID at
+ * 10,000,000 transactions) where a hash join takes milliseconds.
+ */
+const KINDS_PLAN = { noNestedLoops: true } as const;
+
 function keptKindsSql(
   day: DaySql, add: Params['add'], w: KeptWhere, keys: (alias: string) => string, book: GapBookTable, cohort: ((alias: string) => string) | null, withProduct: boolean,
   kdSql?: (ci: (coh: string) => string) => string,
@@ -389,7 +409,7 @@ function keptKindsSql(
   const head = `WITH cx0 (ci, connection_id, today, today_text) AS (VALUES ${[first, ...conns].join(', ')}),
      cx AS (SELECT ci, connection_id, CAST(today AS DATE) AS today, today_text FROM cx0 WHERE ci >= 0),
      book (ci, pkey, cycle, cum) AS (VALUES ${['(CAST(-1 AS INTEGER), CAST(NULL AS TEXT), CAST(0 AS INTEGER), CAST(0 AS INTEGER))', ...rows].join(', ')}),
-     kd AS MATERIALIZED (SELECT ROW_NUMBER() OVER () AS id, k0.* FROM (${kdSql ? kdSql(ciOf) : `SELECT ${keys('s')}, s.connection_id, CAST(s.product_id AS TEXT) AS product_id, s.last_ok, s.last_try, ${ci} AS ci, COALESCE(pr.pkey, '*') AS bk,
+     kd AS MATERIALIZED (SELECT k0.* FROM (${kdSql ? kdSql(ciOf) : `SELECT ${keys('s')}, s.connection_id, CAST(s.product_id AS TEXT) AS product_id, s.last_ok, s.last_try, ${ci} AS ci, COALESCE(pr.pkey, '*') AS bk,
          ${day('s.last_ok_at', 's.connection_id')} AS ok_day, cx.today,
          CASE WHEN UPPER(pu.status) = 'CANCELLED' THEN 1 ELSE 0 END AS cancelled,
          CASE WHEN UPPER(pu.status) IN (${ENDED_SQL}) OR pu.next_bill_date IS NULL THEN NULL WHEN SUBSTR(pu.next_bill_date, 1, 10) >= cx.today_text THEN 0 ELSE 1 END AS nb_passed,
@@ -400,15 +420,17 @@ function keptKindsSql(
        LEFT JOIN (SELECT DISTINCT ci, pkey FROM book WHERE pkey <> '*') pr ON pr.ci = ${ci} AND pr.pkey = ${productKeySql('s.product_id')}
        WHERE ${w.subs('s')}
        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15`}) k0),
+     kx AS MATERIALIZED (SELECT ROW_NUMBER() OVER () AS id, x.* FROM (SELECT DISTINCT ${SCHEDULE_KEYS('kd').map((k, i) => `${k} AS ${SCHEDULE_NAMES[i]}`).join(', ')}, kd.ci, kd.bk, kd.last_ok, kd.last_try, kd.ok_day, kd.today, kd.nb_passed FROM kd) x),
      kt AS (SELECT kd.grp_conn, kd.grp, kd.sub_conn, kd.sub_grp, kd.connection_id, kd.product_id, kd.last_ok, kd.last_try, kd.cancelled, kd.coh, kd.cnt, t.through
-       FROM kd JOIN (SELECT kd.id,
-           COALESCE(MIN(CASE WHEN b.cycle > kd.last_ok AND b.cycle > kd.last_try
-             AND (CASE WHEN b.cycle = kd.last_ok + 1 AND kd.nb_passed IS NOT NULL THEN kd.nb_passed = 0 ELSE kd.ok_day + CAST(b.cum - b0.cum AS INTEGER) >= kd.today END)
+       FROM kd JOIN kx ON ${SCHEDULE_KEYS('kd').map((k, i) => `kx.${SCHEDULE_NAMES[i]} = ${k}`).join(' AND ')}
+       JOIN (SELECT kx.id,
+           COALESCE(MIN(CASE WHEN b.cycle > kx.last_ok AND b.cycle > kx.last_try
+             AND (CASE WHEN b.cycle = kx.last_ok + 1 AND kx.nb_passed IS NOT NULL THEN kx.nb_passed = 0 ELSE kx.ok_day + CAST(b.cum - b0.cum AS INTEGER) >= kx.today END)
              THEN b.cycle END) - 1, MAX(b.cycle)) AS through
-         FROM kd
-         JOIN book b0 ON b0.ci = kd.ci AND b0.pkey = kd.bk AND b0.cycle = kd.last_ok
-         JOIN book b ON b.ci = kd.ci AND b.pkey = kd.bk
-         GROUP BY kd.id) t ON t.id = kd.id)`;
+         FROM kx
+         JOIN book b0 ON b0.ci = kx.ci AND b0.pkey = kx.bk AND b0.cycle = kx.last_ok
+         JOIN book b ON b.ci = kx.ci AND b.pkey = kx.bk
+         GROUP BY kx.id) t ON t.id = kx.id)`;
   const by = withProduct ? 'connection_id, product_id, ' : '';
   return {
     head,
@@ -597,7 +619,7 @@ async function readKept(
     return unionOfParts(k.head, [k.kinds, ...keptParts(day, w, groupBy, subgroupBy, names)]);
   });
   // rangeGap: the whole scope's gap book (every cohort's rows together), built when asked.
-  return { gap: books[0]!.gap, gaps: books.map((b) => b.gap), rangeGap: () => (split ? gapBook(gapRows) : books[0]!.gap), part: byPart(await store.query(sql, params.values)) };
+  return { gap: books[0]!.gap, gaps: books.map((b) => b.gap), rangeGap: () => (split ? gapBook(gapRows) : books[0]!.gap), part: byPart(await store.query(sql, params.values, KINDS_PLAN)) };
 }
 
 /** A kinds row of the kept statement (readKept) as subscriptions alike. */
@@ -764,7 +786,7 @@ async function readRetentionDays(store: ReportReader, asOf: number, zone: string
     ['retries', ['retry', 'outcome', 'days', 'cnt'], `SELECT ${keys('r')}, r.retry, r.outcome, r.days, SUM(r.cnt) AS cnt
        FROM ${table} r WHERE r.part = 'retry' AND ${where(kp)} GROUP BY 1, 2, 3, 4, 5, 6, 7`],
   ]);
-  return byPart(await store.query(sql, kp.values));
+  return byPart(await store.query(sql, kp.values, KINDS_PLAN));
 }
 
 /**
@@ -800,7 +822,7 @@ async function fatesFromRetentionDays(
     ? [['rebills', ['sales', 'gross', 'reversed'], `SELECT ${start.keys('r')}, SUM(r.sales) AS sales, SUM(r.sales_cents) AS gross, SUM(r.reversed_cents) AS reversed
          FROM ${table} r WHERE r.part = 'rebill' AND ${start.where(kp)} GROUP BY 1, 2, 3, 4`]]
     : [];
-  const part = byPart(await store.query(unionOfParts(k.head, [k.kinds, ...rebills]), kp.values));
+  const part = byPart(await store.query(unionOfParts(k.head, [k.kinds, ...rebills]), kp.values, KINDS_PLAN));
   const kinds = part('kinds');
   const byCohort = new Map<string, FateGroup[]>();
   cohorts.forEach((c, i) => {
