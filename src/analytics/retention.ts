@@ -368,9 +368,11 @@ const productKeySql = (expr: string) => `COALESCE(CAST(${expr} AS TEXT), 'null')
  * as-of's day). The subscription is due through the cycle before the first after its highest attempted
  * that was not billed by the as-of's day (`cx.today`), or through `cap` when there is none.
  *
- * The due-through cycle is found once per distinct schedule (`kx`: book index, product key, cycles, day of
- * the last approval, the as-of's day, the next bill date's test), numbered (`id`), and joined back to the
- * `kd` rows by those columns (NULLs matched by a sentinel and a flag). Grouped by all of kd's columns
+ * With a breakdown (`grouped`), the due-through cycle is found once per distinct schedule (`kx`: book index,
+ * product key, cycles, day of the last approval, the as-of's day, the next bill date's test), numbered
+ * (`id`), and joined back to the `kd` rows by those columns (NULLs matched by a sentinel and a flag); without
+ * one, the kd rows are nearly the schedules, and each is numbered and found by its number (the distinct and
+ * the join back cost PostgreSQL 60-80 ms a year at 10M for nothing). Grouped by all of kd's columns
  * instead, PostgreSQL sorted the 82,000 rows of a year's kinds joined with their book on sixteen keys, text
  * ones among them, on a one-row estimate (0.37 s of 0.6 at 10,000,000 transactions); per kd row, a
  * breakdown's rows repeat the same schedules once per group (105,000 kd rows by MID, 420,000 joined with
@@ -386,16 +388,18 @@ const SCHEDULE_KEYS = (a: string) => [`${a}.ci`, `${a}.bk`, `COALESCE(${a}.last_
 const SCHEDULE_NAMES = ['k_ci', 'k_bk', 'k_ok', 'k_try', 'k_day', 'k_noday', 'k_today', 'k_nb'];
 
 /**
- * How a statement with keptKindsSql's CTEs runs: without nested-loop joins on PostgreSQL, as the ledger's
+ * How a statement with keptKindsSql's CTEs and a breakdown runs: without nested-loop joins on PostgreSQL, as the ledger's
  * (LEDGER_PLAN): it joins the materialized `kd` and `kx`, which carry no statistics, on eight keys, and
  * PostgreSQL, estimating each at one row, looped over 105,000 kd rows per kx row (three minutes by MID at
  * 10,000,000 transactions) where a hash join takes milliseconds.
  */
 const KINDS_PLAN = { noNestedLoops: true } as const;
+/** KINDS_PLAN with a breakdown (kx); without one PostgreSQL plans the per-row path well as it is. */
+const kindsPlan = (grouped: boolean) => (grouped ? KINDS_PLAN : undefined);
 
 function keptKindsSql(
   day: DaySql, add: Params['add'], w: KeptWhere, keys: (alias: string) => string, book: GapBookTable, cohort: ((alias: string) => string) | null, withProduct: boolean,
-  kdSql?: (ci: (coh: string) => string) => string,
+  grouped: boolean, kdSql?: (ci: (coh: string) => string) => string,
 ): { head: string; kinds: Part } {
   const conns = book.connections.map((c, i) => `(${i}, ${add(c.connectionId)}, ${add(c.today)}, ${add(c.today)})`);
   // A cohort's book is its own (readKept): its rows' connection index is offset by the cohort's number.
@@ -403,13 +407,15 @@ function keptKindsSql(
   // A row's index in the book: its connection's, offset by its cohort's number (`c`: the cohort expression).
   const ciOf = (c: string) => (cohort ? `cx.ci + ${book.connections.length} * (${c})` : 'cx.ci');
   const ci = ciOf(coh);
+  // Where the due-through cycle is found: per distinct schedule with a breakdown (kx), per kd row without.
+  const x = grouped ? 'kx' : 'kd';
   const first = `(-1, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT))`;
   const lit = (k: string) => (/^(-?\d+|null|\*)$/.test(k) ? `'${k}'` : add(k));
   const rows = book.rows.map((r) => `(${r.ci}, ${lit(r.product)}, ${r.cycle}, ${r.cum})`);
   const head = `WITH cx0 (ci, connection_id, today, today_text) AS (VALUES ${[first, ...conns].join(', ')}),
      cx AS (SELECT ci, connection_id, CAST(today AS DATE) AS today, today_text FROM cx0 WHERE ci >= 0),
      book (ci, pkey, cycle, cum) AS (VALUES ${['(CAST(-1 AS INTEGER), CAST(NULL AS TEXT), CAST(0 AS INTEGER), CAST(0 AS INTEGER))', ...rows].join(', ')}),
-     kd AS MATERIALIZED (SELECT k0.* FROM (${kdSql ? kdSql(ciOf) : `SELECT ${keys('s')}, s.connection_id, CAST(s.product_id AS TEXT) AS product_id, s.last_ok, s.last_try, ${ci} AS ci, COALESCE(pr.pkey, '*') AS bk,
+     kd AS MATERIALIZED (SELECT ${grouped ? '' : 'ROW_NUMBER() OVER () AS id, '}k0.* FROM (${kdSql ? kdSql(ciOf) : `SELECT ${keys('s')}, s.connection_id, CAST(s.product_id AS TEXT) AS product_id, s.last_ok, s.last_try, ${ci} AS ci, COALESCE(pr.pkey, '*') AS bk,
          ${day('s.last_ok_at', 's.connection_id')} AS ok_day, cx.today,
          CASE WHEN UPPER(pu.status) = 'CANCELLED' THEN 1 ELSE 0 END AS cancelled,
          CASE WHEN UPPER(pu.status) IN (${ENDED_SQL}) OR pu.next_bill_date IS NULL THEN NULL WHEN SUBSTR(pu.next_bill_date, 1, 10) >= cx.today_text THEN 0 ELSE 1 END AS nb_passed,
@@ -420,17 +426,17 @@ function keptKindsSql(
        LEFT JOIN (SELECT DISTINCT ci, pkey FROM book WHERE pkey <> '*') pr ON pr.ci = ${ci} AND pr.pkey = ${productKeySql('s.product_id')}
        WHERE ${w.subs('s')}
        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15`}) k0),
-     kx AS MATERIALIZED (SELECT ROW_NUMBER() OVER () AS id, x.* FROM (SELECT DISTINCT ${SCHEDULE_KEYS('kd').map((k, i) => `${k} AS ${SCHEDULE_NAMES[i]}`).join(', ')}, kd.ci, kd.bk, kd.last_ok, kd.last_try, kd.ok_day, kd.today, kd.nb_passed FROM kd) x),
+     ${grouped ? `kx AS MATERIALIZED (SELECT ROW_NUMBER() OVER () AS id, x.* FROM (SELECT DISTINCT ${SCHEDULE_KEYS('kd').map((k, i) => `${k} AS ${SCHEDULE_NAMES[i]}`).join(', ')}, kd.ci, kd.bk, kd.last_ok, kd.last_try, kd.ok_day, kd.today, kd.nb_passed FROM kd) x),` : ''}
      kt AS (SELECT kd.grp_conn, kd.grp, kd.sub_conn, kd.sub_grp, kd.connection_id, kd.product_id, kd.last_ok, kd.last_try, kd.cancelled, kd.coh, kd.cnt, t.through
-       FROM kd JOIN kx ON ${SCHEDULE_KEYS('kd').map((k, i) => `kx.${SCHEDULE_NAMES[i]} = ${k}`).join(' AND ')}
-       JOIN (SELECT kx.id,
-           COALESCE(MIN(CASE WHEN b.cycle > kx.last_ok AND b.cycle > kx.last_try
-             AND (CASE WHEN b.cycle = kx.last_ok + 1 AND kx.nb_passed IS NOT NULL THEN kx.nb_passed = 0 ELSE kx.ok_day + CAST(b.cum - b0.cum AS INTEGER) >= kx.today END)
+       FROM kd ${grouped ? `JOIN kx ON ${SCHEDULE_KEYS('kd').map((k, i) => `kx.${SCHEDULE_NAMES[i]} = ${k}`).join(' AND ')}` : ''}
+       JOIN (SELECT ${x}.id,
+           COALESCE(MIN(CASE WHEN b.cycle > ${x}.last_ok AND b.cycle > ${x}.last_try
+             AND (CASE WHEN b.cycle = ${x}.last_ok + 1 AND ${x}.nb_passed IS NOT NULL THEN ${x}.nb_passed = 0 ELSE ${x}.ok_day + CAST(b.cum - b0.cum AS INTEGER) >= ${x}.today END)
              THEN b.cycle END) - 1, MAX(b.cycle)) AS through
-         FROM kx
-         JOIN book b0 ON b0.ci = kx.ci AND b0.pkey = kx.bk AND b0.cycle = kx.last_ok
-         JOIN book b ON b.ci = kx.ci AND b.pkey = kx.bk
-         GROUP BY kx.id) t ON t.id = kx.id)`;
+         FROM ${x}
+         JOIN book b0 ON b0.ci = ${x}.ci AND b0.pkey = ${x}.bk AND b0.cycle = ${x}.last_ok
+         JOIN book b ON b.ci = ${x}.ci AND b.pkey = ${x}.bk
+         GROUP BY ${x}.id) t ON t.id = ${x}.id)`;
   const by = withProduct ? 'connection_id, product_id, ' : '';
   return {
     head,
@@ -615,11 +621,11 @@ async function readKept(
   const kp = new Params();
   const w = scope(kp, true);
   const [sql, params] = clocks.withDays(kp, (day, add) => {
-    const k = keptKindsSql(day, add, w, keptKeys(groupBy, subgroupBy), book, split ? cohortOf(add) : null, withProduct);
+    const k = keptKindsSql(day, add, w, keptKeys(groupBy, subgroupBy), book, split ? cohortOf(add) : null, withProduct, groupBy !== null);
     return unionOfParts(k.head, [k.kinds, ...keptParts(day, w, groupBy, subgroupBy, names)]);
   });
   // rangeGap: the whole scope's gap book (every cohort's rows together), built when asked.
-  return { gap: books[0]!.gap, gaps: books.map((b) => b.gap), rangeGap: () => (split ? gapBook(gapRows) : books[0]!.gap), part: byPart(await store.query(sql, params.values, KINDS_PLAN)) };
+  return { gap: books[0]!.gap, gaps: books.map((b) => b.gap), rangeGap: () => (split ? gapBook(gapRows) : books[0]!.gap), part: byPart(await store.query(sql, params.values, kindsPlan(groupBy !== null))) };
 }
 
 /** A kinds row of the kept statement (readKept) as subscriptions alike. */
@@ -774,7 +780,7 @@ async function readRetentionDays(store: ReportReader, asOf: number, zone: string
   const { keys, where, table } = start;
   const book = gapBookTable(start.ids, start.gapRows, gapBook(start.gapRows), () => start.today, Math.max(1, start.top(0)));
   const kp = new Params();
-  const k = keptKindsSql(NO_DAYS, kp.add, NO_SCOPE, keys, book, null, false, start.kindsSql(kp));
+  const k = keptKindsSql(NO_DAYS, kp.add, NO_SCOPE, keys, book, null, false, by.groupBy !== null, start.kindsSql(kp));
   const sql = unionOfParts(k.head, [
     k.kinds,
     ['cycles', ['cycle', 'saved_by', 'soft', 'recycling', 'lost', 'saved_soft', 'cnt'], `SELECT ${keys('r')}, r.cycle, r.saved_by, SUM(r.soft) AS soft, SUM(r.recycling) AS recycling,
@@ -786,7 +792,7 @@ async function readRetentionDays(store: ReportReader, asOf: number, zone: string
     ['retries', ['retry', 'outcome', 'days', 'cnt'], `SELECT ${keys('r')}, r.retry, r.outcome, r.days, SUM(r.cnt) AS cnt
        FROM ${table} r WHERE r.part = 'retry' AND ${where(kp)} GROUP BY 1, 2, 3, 4, 5, 6, 7`],
   ]);
-  return byPart(await store.query(sql, kp.values, KINDS_PLAN));
+  return byPart(await store.query(sql, kp.values, kindsPlan(by.groupBy !== null)));
 }
 
 /**
@@ -816,13 +822,13 @@ async function fatesFromRetentionDays(
   });
   const book: GapBookTable = { connections: books[0]!.table.connections, rows: books.flatMap((b, k) => b.table.rows.map((r) => ({ ...r, ci: r.ci + ids.length * k }))) };
   const kp = new Params();
-  const k = keptKindsSql(NO_DAYS, kp.add, NO_SCOPE, start.keys, book, () => cohortOf, true, start.kindsSql(kp));
+  const k = keptKindsSql(NO_DAYS, kp.add, NO_SCOPE, start.keys, book, () => cohortOf, true, groupBy !== null, start.kindsSql(kp));
   // The range's rebill money: the counts' `rebill` rows of its start days (keptParts' `rebills`, summed).
   const rebills: Part[] = withWhole
     ? [['rebills', ['sales', 'gross', 'reversed'], `SELECT ${start.keys('r')}, SUM(r.sales) AS sales, SUM(r.sales_cents) AS gross, SUM(r.reversed_cents) AS reversed
          FROM ${table} r WHERE r.part = 'rebill' AND ${start.where(kp)} GROUP BY 1, 2, 3, 4`]]
     : [];
-  const part = byPart(await store.query(unionOfParts(k.head, [k.kinds, ...rebills]), kp.values, KINDS_PLAN));
+  const part = byPart(await store.query(unionOfParts(k.head, [k.kinds, ...rebills]), kp.values, kindsPlan(groupBy !== null)));
   const kinds = part('kinds');
   const byCohort = new Map<string, FateGroup[]>();
   cohorts.forEach((c, i) => {
