@@ -68,11 +68,17 @@ const PAGES: [string, string, string, string, string][] = [
   ['cohort LTV 24 months', 'cohorts', '/reports/cohorts?preset=custom&from={from}&to={to}', '2024-01-01', '2025-12-31'],
   ['cohort triangle 24 months', 'cohorts', '/reports/cohorts?preset=custom&view=months&from={from}&to={to}', '2024-01-01', '2025-12-31'],
   ['retention a year', 'retention', '/reports/retention?preset=custom&from={from}&to={to}', '2025-01-01', '2025-12-31'],
+  // Retention by the breakdowns the CRM's report has (campaign; source: affiliate > sub-affiliate; MID).
+  ['retention by campaign a year', 'retention', '/reports/retention?preset=custom&groupBy=campaign&from={from}&to={to}', '2025-01-01', '2025-12-31'],
+  ['retention by affiliate > sub a year', 'retention', '/reports/retention?preset=custom&groupBy=affiliate&subgroupBy=subaffiliate&from={from}&to={to}', '2025-01-01', '2025-12-31'],
+  ['retention by MID a year', 'retention', '/reports/retention?preset=custom&groupBy=mid&from={from}&to={to}', '2025-01-01', '2025-12-31'],
   ['MID health a year', 'mids', '/reports/mids?preset=custom&from={from}&to={to}', '2025-01-01', '2025-12-31'],
   ['declines 30 days', 'declines', '/reports/declines?preset=custom&from={from}&to={to}', '2025-06-01', '2025-06-30'],
   ['chargebacks a year', 'chargebacks', '/reports/chargebacks?preset=custom&from={from}&to={to}', '2025-01-01', '2025-12-31'],
   ['breakdowns 30 days', 'breakdowns', '/reports/breakdowns?preset=custom&dim=campaign&from={from}&to={to}', '2025-06-01', '2025-06-30'],
   ['forecast a year', 'forecast', '/reports/forecast?preset=custom&from={from}&to={to}', '2025-01-01', '2025-12-31'],
+  ['forecast by MID a year', 'forecast', '/reports/forecast?preset=custom&groupBy=mid&from={from}&to={to}', '2025-01-01', '2025-12-31'],
+  ['forecast by campaign a year', 'forecast', '/reports/forecast?preset=custom&groupBy=campaign&from={from}&to={to}', '2025-01-01', '2025-12-31'],
   ['settings', 'settings', '/settings', '', ''],
   ['integration page', 'integration', '/settings/integrations/bench', '', ''],
   ['rebills ahead 7-90 days', 'rebills', '/reports/rebills?windows=7,30,60,{n:90}', '', ''],
@@ -206,7 +212,7 @@ async function benchPages(engine: Engine, store: Store, browser: Awaited<ReturnT
     page.on('requestfinished', (r) => {
       if (new URL(r.url()).pathname.startsWith('/api/') && !r.url().endsWith('/events')) lastAnswer = Math.max(lastAnswer, performance.now() - visitStart);
     });
-    console.log(`[${engine}] page                         drawn best / median   target ${fmt(TARGET_MS[engine]).padStart(6)}   queries alone   answers (JSON)`);
+    console.log(`[${engine}] ${'page'.padEnd(36)} drawn best / median   target ${fmt(TARGET_MS[engine]).padStart(6)}   queries alone   answers (JSON)`);
     for (const [label, name, path, from0, to0] of PAGES.filter(([, name]) => !ONLY || ONLY.has(name))) {
       const times: number[] = [];
       const asked: number[] = [];
@@ -247,9 +253,9 @@ async function benchPages(engine: Engine, store: Store, browser: Awaited<ReturnT
         answers = [...sizes.entries()].filter(([k]) => asksFigures(k) || k.startsWith('/api/connections') || k === '/api/status').map(([k, b]) => `${k.split('?')[0]!.replace('/api/', '')} ${kb(b)}`);
       }
       const verdict = best(times) <= TARGET_MS[engine] ? 'met' : 'MISSED';
-      console.log(`[${engine}] ${label.padEnd(28)} ${fmt(best(times)).padStart(8)} / ${fmt(median(times)).padStart(8)}   ${verdict.padEnd(14)}   ${fmt(queries).padStart(9)}       ${answers.join(', ')}`);
+      console.log(`[${engine}] ${label.padEnd(36)} ${fmt(best(times)).padStart(8)} / ${fmt(median(times)).padStart(8)}   ${verdict.padEnd(14)}   ${fmt(queries).padStart(9)}       ${answers.join(', ')}`);
       // The median visit's split: asked (the page's start), answered (the last API answer), drawn after it.
-      console.log(`[${engine}] ${''.padEnd(28)} median: first report asked at ${asked.length > 0 ? fmt(median(asked)) : '-'}, last answer at ${fmt(median(answered))}, drawn ${fmt(Math.max(0, median(times) - median(answered)))} after it`);
+      console.log(`[${engine}] ${''.padEnd(36)} median: first report asked at ${asked.length > 0 ? fmt(median(asked)) : '-'}, last answer at ${fmt(median(answered))}, drawn ${fmt(Math.max(0, median(times) - median(answered)))} after it`);
     }
     await ctx.close();
   } finally {

@@ -353,6 +353,25 @@ const ENDED_SQL = [...ENDED].map((x) => `'${x}'`).join(', ');
 const productKeySql = (expr: string) => `COALESCE(CAST(${expr} AS TEXT), 'null')`;
 
 /**
+ * What decides a kd row's due-through cycle, as join keys that match NULL to NULL: the book index and product
+ * key, the cycles (-1 for none), the day of the last approval (the as-of's day and a flag for none: either
+ * engine's day type) and the next bill date's test (-1 for none); named SCHEDULE_NAMES in kx.
+ */
+const SCHEDULE_KEYS = (a: string) => [`${a}.ci`, `${a}.bk`, `COALESCE(${a}.last_ok, -1)`, `COALESCE(${a}.last_try, -1)`, `COALESCE(${a}.ok_day, ${a}.today)`,
+  `CASE WHEN ${a}.ok_day IS NULL THEN 1 ELSE 0 END`, `${a}.today`, `COALESCE(${a}.nb_passed, -1)`];
+const SCHEDULE_NAMES = ['k_ci', 'k_bk', 'k_ok', 'k_try', 'k_day', 'k_noday', 'k_today', 'k_nb'];
+
+/**
+ * How a statement with keptKindsSql's CTEs and a breakdown runs: without nested-loop joins on PostgreSQL, as the ledger's
+ * (LEDGER_PLAN): it joins the materialized `kd` and `kx`, which carry no statistics, on eight keys, and
+ * PostgreSQL, estimating each at one row, looped over 105,000 kd rows per kx row (three minutes by MID at
+ * 10,000,000 transactions) where a hash join takes milliseconds.
+ */
+const KINDS_PLAN = { noNestedLoops: true } as const;
+/** KINDS_PLAN with a breakdown (kx); without one PostgreSQL plans the per-row path well as it is. */
+const kindsPlan = (grouped: boolean) => (grouped ? KINDS_PLAN : undefined);
+
+/**
  * The kept path's due dates, in SQL (what dueThroughBy does in code, there per subscription alike):
  * `head`, the CTEs of a statement that holds the gap book as a table, and `kinds`, a part that counts the
  * kept subscriptions `w` by their breakdown keys (`keys`), highest approved and attempted cycles, whether
@@ -378,25 +397,6 @@ const productKeySql = (expr: string) => `COALESCE(CAST(${expr} AS TEXT), 'null')
  * breakdown's rows repeat the same schedules once per group (105,000 kd rows by MID, 420,000 joined with
  * their book), where the distinct schedules are as many as without a breakdown.
  */
-/**
- * What decides a kd row's due-through cycle, as join keys that match NULL to NULL: the book index and product
- * key, the cycles (-1 for none), the day of the last approval (the as-of's day and a flag for none: either
- * engine's day type) and the next bill date's test (-1 for none); named SCHEDULE_NAMES in kx.
- */
-const SCHEDULE_KEYS = (a: string) => [`${a}.ci`, `${a}.bk`, `COALESCE(${a}.last_ok, -1)`, `COALESCE(${a}.last_try, -1)`, `COALESCE(${a}.ok_day, ${a}.today)`,
-  `CASE WHEN ${a}.ok_day IS NULL THEN 1 ELSE 0 END`, `${a}.today`, `COALESCE(${a}.nb_passed, -1)`];
-const SCHEDULE_NAMES = ['k_ci', 'k_bk', 'k_ok', 'k_try', 'k_day', 'k_noday', 'k_today', 'k_nb'];
-
-/**
- * How a statement with keptKindsSql's CTEs and a breakdown runs: without nested-loop joins on PostgreSQL, as the ledger's
- * (LEDGER_PLAN): it joins the materialized `kd` and `kx`, which carry no statistics, on eight keys, and
- * PostgreSQL, estimating each at one row, looped over 105,000 kd rows per kx row (three minutes by MID at
- * 10,000,000 transactions) where a hash join takes milliseconds.
- */
-const KINDS_PLAN = { noNestedLoops: true } as const;
-/** KINDS_PLAN with a breakdown (kx); without one PostgreSQL plans the per-row path well as it is. */
-const kindsPlan = (grouped: boolean) => (grouped ? KINDS_PLAN : undefined);
-
 function keptKindsSql(
   day: DaySql, add: Params['add'], w: KeptWhere, keys: (alias: string) => string, book: GapBookTable, cohort: ((alias: string) => string) | null, withProduct: boolean,
   grouped: boolean, kdSql?: (ci: (coh: string) => string) => string,
@@ -671,14 +671,14 @@ function byPart(rows: Record<string, unknown>[]): (name: string) => Record<strin
  * one family that holds every other dimension named (campaign; affiliate and sub-affiliate; MID; coupon);
  * null when none does (e.g. campaign within MID): the subscription tables answer.
  */
-export interface CountsSource {
+interface CountsSource {
   table: 'retention_days' | 'retention_groups';
   family: RetentionFamily | null;
   /** The columns beyond retention_days' own that the breakdown selects (alias-free). */
   columns: string[];
 }
 
-export function countsSource(groupBy: Dimension | null, subgroupBy: Dimension | null, filters: Filter[]): CountsSource | null {
+function countsSource(groupBy: Dimension | null, subgroupBy: Dimension | null, filters: Filter[]): CountsSource | null {
   const own = ['connection_id', 'product_id'];
   const column = (d: Dimension) => DIMENSION_SPECS[d].event;
   const named = [...new Set([groupBy, subgroupBy, ...filters.map((f) => f.dimension)].filter((d): d is Dimension => d !== null).map(column))].filter((c) => !own.includes(c));

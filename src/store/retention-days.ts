@@ -13,7 +13,10 @@
  *   approval to its first attempt), `cycle` (declines, recycling, saves by retry), `money` (refunds and
  *   chargebacks of a cycle's charge), `rebill` (a rebill cycle's approved sales, their gross and what was
  *   taken back from them: the Forecast's money per rebill; migration 28) and `retry` (rebill attempts by
- *   retry, outcome and days after the one before), each with its count (`cnt`: the subscriptions, cycles or attempts counted) and sums.
+ *   retry, outcome and days after the one before), each with its count (`cnt`: the subscriptions, cycles or attempts counted) and sums;
+ * - retention_groups (migration 29): the same counts once per family of breakdowns (RETENTION_FAMILIES:
+ *   campaign, affiliate with sub-affiliate, MID, coupon), keyed by the initial sale's values of the family's
+ *   columns as well, for a report grouped or filtered by them.
  * Every day is an account-zone day (the stamp's zone): the report reads the table only when the viewer's
  * zone is every connection's and the rows' zone is theirs (a connection whose timezone changed is read
  * from the subscription tables until its next rebuild).
@@ -200,9 +203,9 @@ const STAGED = Object.keys(RETENTION_STAGES) as SubscriptionTable[];
 const SPECS = { subscription_starts: SUBSCRIPTION_STARTS, subscription_cycles: SUBSCRIPTION_CYCLES, subscription_attempts: SUBSCRIPTION_ATTEMPTS };
 const COLUMNS = (t: SubscriptionTable) => SPECS[t].columns.map((c) => c.name);
 /**
- * What the counts may read of a row staged before: all but the attribution they are not kept by (product
- * aside) and the customer (fewer columns, a cheaper pass on DuckDB, which decompresses each projected
- * column of every row before the join drops it).
+ * What the counts may read of a row staged before: all but the customer and whether it is the last
+ * attempt (fewer columns, a cheaper pass on DuckDB, which decompresses each projected column of every row
+ * before the join drops it); the attribution is read since the counts are kept by family (migration 29).
  */
 const COUNTED = (t: SubscriptionTable) => COLUMNS(t).filter((c) => !['customer_id', 'is_last'].includes(c));
 const stage = (t: string) => `(SELECT * FROM ${t} WHERE connection_id = $1)`;
