@@ -50,7 +50,7 @@ export type CustomerFacts = { ms: number; currency: string; acquiredBefore: bool
 const SALE_KINDS: readonly string[] = MEASURES.sales.kinds;
 
 /** A dimension's value of an event as the key stores it: [num_value, text_value]. */
-function keyValue(d: Dimension, v: unknown): [number, string] {
+export function keyValue(d: Dimension, v: unknown): [number, string] {
   const absent = v === null || v === undefined || (DIMENSION_SPECS[d].numeric && Number(v) === NONE_NUMBER);
   if (DIMENSION_SPECS[d].numeric) return [absent ? NONE_NUMBER : Number(v), NONE_TEXT];
   return [NONE_NUMBER, absent ? NONE_TEXT : String(v)];
@@ -217,7 +217,7 @@ async function applyDeltas(ctx: StoreContext, connectionId: string, deltas: Brea
 }
 
 /** The kept value columns of a ledger row set grouped by GROUPING SETS of one dimension each of `dims` (alias-free). */
-function groupedKeySql(dims: readonly Dimension[] = DAY_DIMENSIONS): { dimension: string; num: string; text: string } {
+export function groupedKeySql(dims: readonly Dimension[] = DAY_DIMENSIONS): { dimension: string; num: string; text: string } {
   const g = (d: Dimension) => `GROUPING(${DIMENSION_SPECS[d].event}) = 0`;
   const num = dims.filter((d) => DIMENSION_SPECS[d].numeric);
   const text = dims.filter((d) => !DIMENSION_SPECS[d].numeric);
