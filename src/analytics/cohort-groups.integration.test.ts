@@ -1,6 +1,6 @@
 /**
  * Cohort LTV by month with a breakdown from cohort_group_sizes and cohort_group_ages (store/cohort-groups.ts;
- * docs/metrics.md, "Cohort LTV by breakdown from cohort_group tables"), on both engines: equal to the
+ * docs/metrics.md, "Cohort LTV by breakdown from the cohort group tables"), on both engines: equal to the
  * ledger's report (cohortReportFromLedger) by every customer dimension and the connection, with filters the
  * tables keep, in zones 26 hours apart and at quarter hours, on ranges of whole months and ranges splitting
  * a month's core (read from the ledger at the edges). On a sandbox merchant of the `real` profile (nine
