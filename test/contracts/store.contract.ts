@@ -997,6 +997,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       for (const t of ['cohort_months', 'agg_month_delta', 'mid_months', 'rebill_saves', 'chargeback_sales']) await store.query(`DROP TABLE ${t}`);
       for (const t of ['subscription_starts', 'subscription_cycles', 'subscription_attempts', 'agg_touched_purchases', 'agg_touched_events']) await store.query(`DROP TABLE ${t}`);
       for (const t of ['retention_days', 'agg_retention_delta', 'retention_stamps', 'agg_touched_starts', 'agg_touched_cycles', 'agg_touched_attempts', 'agg_touched_stamps', 'purchases_restamp']) await store.query(`DROP TABLE ${t}`);
+      for (const t of ['cohort_group_sizes', 'cohort_group_ages', 'agg_group_age_delta']) await store.query(`DROP TABLE ${t}`);
       // (DuckDB drops a column only from a table no index depends on: the name index goes and comes back.)
       await store.query('DROP INDEX connections_name');
       await store.query('ALTER TABLE connections DROP COLUMN base_currency');
