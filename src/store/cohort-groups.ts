@@ -16,9 +16,10 @@
  * Kept as cohort_slots and cohort_ages are (aggregates.ts), in the write's transaction: an event added or
  * removed moves its age cell of every dimension under its customer's facts as they stand (GroupAgeDeltas,
  * the customer's first-touch values read with their first sale: Facts.firstSalesSql); a customer whose
- * facts are recomputed moves their whole age contribution (stageCustomerGroupAgesSql with -1, then +1) and
- * their size cells (applyGroupSizes: counts are deltas, a latest first sale grows by GREATEST, and a key
- * that lost a customer is recomputed from the facts); rebuilt by rebuildCohortGroupsSql.
+ * facts a refresh recomputed moves, when those facts changed, their whole age contribution out under the
+ * old facts and in under the new (moveGroupAges; one whose facts stayed the same was moved by the events
+ * already) and their size cells (applyGroupSizes: counts are deltas, a latest first sale grows by
+ * GREATEST, and a key that lost a customer is recomputed from the facts); rebuilt by rebuildCohortGroupsSql.
  */
 import { DIMENSION_SPECS, measureSql, moneySql, netOf, type Dimension } from '../ledger/index.js';
 import { DAY } from '../core/time.js';
@@ -98,16 +99,17 @@ export async function applyGroupAgeDeltas(ctx: StoreContext, connectionId: strin
 const FACT_VALUES = GROUP_DIMENSIONS.map((d) => `f.${DIMENSION_SPECS[d].fact} AS ${DIMENSION_SPECS[d].event}`).join(', ');
 const sets = (lead: string) => GROUP_DIMENSIONS.map((d) => `(${lead}, ${DIMENSION_SPECS[d].event})`).join(', ');
 
-/** Facts joined to their customers' money events in the customer's currency, as cohort_ages' (aliases f and e). */
-const FACT_EVENTS = `customer_facts f JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.currency = f.currency AND ${moneySql('e')} AND NOT f.acquired_before`;
+/** Facts (`facts`: customer_facts or rows of its columns) joined to their customers' money events in the customer's currency, as cohort_ages' (aliases f and e). */
+const factEvents = (facts = 'customer_facts f') =>
+  `${facts} JOIN money_events e ON e.connection_id = f.connection_id AND e.customer_id = f.customer_id AND e.currency = f.currency AND ${moneySql('e')} AND NOT f.acquired_before`;
 
 /** cohort_group_ages rows (table order) of the facts and events matching `where` (aliases f, e), net times `sign`. */
-function agesSql(d: SqlDialect, where: string, sign = ''): string {
+function agesSql(d: SqlDialect, where: string, sign = '', facts?: string): string {
   const k = groupedKeySql(GROUP_DIMENSIONS);
   // Per customer-level cell first (one pass of the join), then one grouping set per dimension.
   return `SELECT connection_id, currency, ${k.dimension} AS dimension, ${k.num} AS num_value, ${k.text} AS text_value, cohort_key, age_days, ${sign}SUM(net_cents) AS net_cents
      FROM (SELECT f.connection_id, f.currency, ${monthKeySql(d, 'f.first_sale_at')} AS cohort_key, ${ageDaysSql(d, 'e.instant', 'f.first_sale_at')} AS age_days, ${FACT_VALUES}, ${measureSql('net', 'e')} AS net_cents
-       FROM ${FACT_EVENTS} WHERE ${where} GROUP BY 1, 2, 3, 4, ${GROUP_DIMENSIONS.map((_, i) => i + 5).join(', ')}) c
+       FROM ${factEvents(facts)} WHERE ${where} GROUP BY 1, 2, 3, 4, ${GROUP_DIMENSIONS.map((_, i) => i + 5).join(', ')}) c
      GROUP BY GROUPING SETS (${sets('connection_id, currency, cohort_key, age_days')})`;
 }
 
@@ -120,14 +122,63 @@ function sizesSql(d: SqlDialect, from: string, where: string, key = monthKeySql(
 }
 
 /**
- * A customer's whole cohort_group_ages contribution (their events under their facts as they stand), for
- * the customers in `ids` of connection $1, added to agg_group_age_delta with `sign` (as stageCustomerAgesSql).
+ * The whole cohort_group_ages contribution (their events under the facts given) of the customers of
+ * connection $1 whose facts are `facts` (FROM items with alias f: customer_facts, or rows of its columns),
+ * added to agg_group_age_delta with `sign` (as stageCustomerAgesSql).
  */
-export function stageCustomerGroupAgesSql(d: SqlDialect, ids: string, sign: 1 | -1): string {
+function stageGroupAgesSql(d: SqlDialect, facts: string, where: string, sign: 1 | -1): string {
   const cols = COHORT_GROUP_AGES.columns.map((c) => c.name).join(', ');
   return `INSERT INTO agg_group_age_delta (${cols})
-     SELECT * FROM (${agesSql(d, `f.connection_id = $1 AND f.customer_id IN (${ids})`, sign === -1 ? '-' : '')}) c
+     SELECT * FROM (${agesSql(d, `f.connection_id = $1${where}`, sign === -1 ? '-' : '', facts)}) c
      ON CONFLICT (${COHORT_GROUP_AGES.key.join(', ')}) DO UPDATE SET net_cents = agg_group_age_delta.net_cents + EXCLUDED.net_cents`;
+}
+
+/** What a refresh reads back of each customer's facts for moveGroupAges beyond breakdown-days.ts' CUSTOMER_RETURNING (which has the first-touch columns): the customer id as `id`. */
+export const GROUP_FACTS_RETURNING = 'customer_id AS id';
+
+/** Rows of customer_facts' columns that decide a customer's cells (the old facts of a refresh, staged). */
+const OLD_FACTS: TableSpec = {
+  name: 'agg_group_old_facts',
+  key: [],
+  types: {},
+  columns: [
+    { name: 'connection_id', type: 'text' },
+    { name: 'customer_id', type: 'bigint' },
+    { name: 'currency', type: 'text' },
+    { name: 'first_sale_at', type: 'instant' },
+    { name: 'acquired_before', type: 'bool' },
+    ...GROUP_DIMENSIONS.map((d) => ({ name: DIMENSION_SPECS[d].fact as string, type: (DIMENSION_SPECS[d].numeric ? 'bigint' : 'text') as 'bigint' | 'text' })),
+  ],
+};
+const IDS: TableSpec = { name: 'agg_group_ids', key: [], types: {}, columns: [{ name: 'id', type: 'bigint' }] };
+
+/**
+ * Moves cohort_group_ages for customers whose facts a refresh recomputed (`before`: the old facts rows, read
+ * with f, c, b, CUSTOMER_RETURNING and GROUP_FACTS_RETURNING; `after`: the new): only the customers whose cells change (first
+ * sale, currency, acquired before or a first-touch value), out under their old facts and in under their new
+ * ones, against the ledger as it stands. A customer whose facts stay the same keeps their cells: the events
+ * written since moved them already (GroupAgeDeltas).
+ */
+export async function moveGroupAges(ctx: StoreContext, connectionId: string, before: readonly Row[], after: readonly Row[]): Promise<void> {
+  const keyOf = (r: Row) => JSON.stringify([Number(r.f), r.c, r.b === true, GROUP_DIMENSIONS.map((d) => keyValue(d, r[DIMENSION_SPECS[d].fact as string]))]);
+  const oldKeys = new Map(before.map((r) => [Number(r.id), keyOf(r)]));
+  const newKeys = new Map(after.map((r) => [Number(r.id), keyOf(r)]));
+  const gone = before.filter((r) => r.b !== true && newKeys.get(Number(r.id)) !== keyOf(r));
+  const come = after.filter((r) => r.b !== true && oldKeys.get(Number(r.id)) !== keyOf(r));
+  if (gone.length === 0 && come.length === 0) return;
+  const d = ctx.db.sql;
+  if (gone.length > 0) {
+    const rows = gone.map((r) => ({
+      connection_id: connectionId, customer_id: Number(r.id), currency: r.c, first_sale_at: Number(r.f), acquired_before: false,
+      ...Object.fromEntries(GROUP_DIMENSIONS.map((x) => [DIMENSION_SPECS[x].fact as string, r[DIMENSION_SPECS[x].fact as string] ?? null])),
+    })) as Row[];
+    await ctx.db.exec(stageGroupAgesSql(d, `(${await ctx.db.rowSet(OLD_FACTS, rows)}) f`, '', -1), [connectionId]);
+  }
+  if (come.length > 0) {
+    const ids = await ctx.db.rowSet(IDS, come.map((r) => ({ id: Number(r.id) })));
+    await ctx.db.exec(stageGroupAgesSql(d, 'customer_facts f', ` AND f.customer_id IN (SELECT id FROM (${ids}) AS i)`, 1), [connectionId]);
+  }
+  for (const sql of applyGroupAgeDeltasSql()) await ctx.db.exec(sql, [connectionId]);
 }
 
 /** Adds the staged agg_group_age_delta rows of connection $1 to cohort_group_ages, drops cells left at zero, clears the stage. */

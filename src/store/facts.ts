@@ -9,7 +9,7 @@ import { EVENT_MEASURES, FIRST_TOUCH, kindSql, MEASURES, measureSql, moneySql } 
 import { applyCustomerBreakdowns, CUSTOMER_RETURNING, recomputeBreakdownDaysOf } from './breakdown-days.js';
 import { applyAgeDeltasSql, applySlotDeltas, type FirstSale, COHORT_SLOTS_WHOLE, rebuildAggregatesSql, recomputeAllCohortSlotsSql, recomputeCohortSlotsSql, slotOf, SlotDeltas, stageCustomerAgesSql } from './aggregates.js';
 import { applyMonthDeltasSql, stageCustomerMonthsSql } from './cohort-months.js';
-import { applyGroupAgeDeltasSql, applyGroupSizes, FACT_SALE_VALUES, groupValuesOf, groupValuesOfSale, stageCustomerGroupAgesSql } from './cohort-groups.js';
+import { applyGroupSizes, FACT_SALE_VALUES, GROUP_FACTS_RETURNING, groupValuesOf, groupValuesOfSale, moveGroupAges } from './cohort-groups.js';
 import { resolveAttribution } from './attribution.js';
 import { withFreshStatistics } from './dialect.js';
 import { CostEvents } from './costs.js';
@@ -196,11 +196,10 @@ export class Facts {
     // Their cohort_ages contribution under the old facts leaves; under the new ones it comes back (below).
     await this.db.exec(stageCustomerAgesSql(this.db.sql, ids, -1), [connectionId]);
     await this.db.exec(stageCustomerMonthsSql(this.db.sql, ids, -1), [connectionId]);
-    await this.db.exec(stageCustomerGroupAgesSql(this.db.sql, ids, -1), [connectionId]);
     const first = (r: Row): FirstSale => ({ ms: Number(r.f), currency: String(r.c), acquiredBefore: r.b === true });
-    const oldRows = await this.db.query(`DELETE FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids}) RETURNING ${ms('first_sale_at')} AS f, currency AS c, acquired_before AS b, ${CUSTOMER_RETURNING}`, [connectionId]);
+    const oldRows = await this.db.query(`DELETE FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids}) RETURNING ${ms('first_sale_at')} AS f, currency AS c, acquired_before AS b, ${CUSTOMER_RETURNING}, ${GROUP_FACTS_RETURNING}`, [connectionId]);
     await this.insert(connectionId, `customer_id IN (${ids})`);
-    const newRows = await this.db.query(`SELECT ${ms('first_sale_at')} AS f, currency AS c, acquired_before AS b, ${CUSTOMER_RETURNING} FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids})`, [connectionId]);
+    const newRows = await this.db.query(`SELECT ${ms('first_sale_at')} AS f, currency AS c, acquired_before AS b, ${CUSTOMER_RETURNING}, ${GROUP_FACTS_RETURNING} FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids})`, [connectionId]);
     const [oldFirst, newFirst] = [oldRows.map(first), newRows.map(first)];
     // breakdown_days' new customers by first touch move with them (breakdown-days.ts).
     const touch = (r: Row) => ({ ...first(r), acquiredBefore: r.b === true, row: r });
@@ -209,9 +208,8 @@ export class Facts {
     for (const sql of applyAgeDeltasSql()) await this.db.exec(sql, [connectionId]);
     await this.db.exec(stageCustomerMonthsSql(this.db.sql, ids, 1), [connectionId]);
     for (const sql of applyMonthDeltasSql()) await this.db.exec(sql, [connectionId]);
-    // cohort_group_ages likewise; cohort_group_sizes moves the customers whose facts changed (cohort-groups.ts).
-    await this.db.exec(stageCustomerGroupAgesSql(this.db.sql, ids, 1), [connectionId]);
-    for (const sql of applyGroupAgeDeltasSql()) await this.db.exec(sql, [connectionId]);
+    // cohort_group_ages and cohort_group_sizes: the customers whose cells changed move (cohort-groups.ts).
+    await moveGroupAges(this.ctx, connectionId, oldRows, newRows);
     const grouped = (r: Row) => ({ ...first(r), values: groupValuesOf(r) });
     await applyGroupSizes(this.ctx, connectionId, oldRows.map(grouped), newRows.map(grouped));
     await this.moved(connectionId, oldFirst, newFirst);
