@@ -147,16 +147,14 @@ export function changedOrders(removed: readonly BreakdownFacts[], added: readonl
 /**
  * A query part (connection $1) reading every stored sale of the orders of `orders` (a subquery of order
  * ids), one row each: k 'o', id (the order), m (epoch ms), c (currency), b (NULL), then v0.. (each of
- * DAY_DIMENSIONS' values); other parts of a UNION ALL add NO_SALE_VALUES. orderSaleOf reads a row.
+ * DAY_DIMENSIONS' values); a customer's first sale in the same UNION ALL carries their first-touch values in
+ * them (cohort-groups.ts FACT_SALE_VALUES). orderSaleOf reads a row.
  */
 export function orderSalesSql(d: SqlDialect, orders: string): string {
   const cols = DAY_DIMENSIONS.map((dim, i) => `e.${DIMENSION_SPECS[dim].event} AS v${i}`).join(', ');
   return `SELECT 'o' AS k, e.order_id AS id, ${d.epochMs('e.instant')} AS m, e.currency AS c, CAST(NULL AS BOOLEAN) AS b, ${cols} FROM money_events e
     WHERE e.connection_id = $1 AND ${kindSql(MEASURES.sales.kinds, 'e')} AND e.order_id IN (${orders})`;
 }
-
-/** orderSalesSql's value columns as NULLs, for the other parts of its UNION ALL. */
-export const NO_SALE_VALUES = DAY_DIMENSIONS.map((dim, i) => `CAST(NULL AS ${DIMENSION_SPECS[dim].numeric ? 'BIGINT' : 'TEXT'}) AS v${i}`).join(', ');
 
 /** A row of orderSalesSql as a sale. */
 export function orderSaleOf(r: Row): OrderSale {
