@@ -8,6 +8,7 @@ import type { Cents } from '../core/money.js';
 import { UsageError } from '../core/errors.js';
 import { DAY, FIRST_YEAR, LAST_YEAR, localDate, startOfLocalDay } from '../core/time.js';
 import { coreEnd, coreStart, isKeyBound } from '../store/cohort-months.js';
+import { GROUP_DIMENSIONS, groupValueSql } from '../store/cohort-groups.js';
 import type { ReportReader } from '../store/store.js';
 import { divRoundMinor } from './arith.js';
 import { compareGroups, groupFromId, groupId, groupOf, type Dimension, type Group } from './dimensions.js';
@@ -64,14 +65,17 @@ const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v)
  * Customer-side FROM/WHERE shared by the cohort queries: facts in range and in the report's currency (a
  * customer's is their first sale's), filtered, with breakdown (`group`: the grp_conn and grp columns).
  */
-function cohortBase(store: ReportReader, q: CohortQuery, zone: string, p: Params): { from: string; where: string; bucket: string; group: string } {
+function cohortBase(store: ReportReader, q: CohortQuery, zone: string, p: Params, windows?: readonly (readonly [number, number])[]): { from: string; where: string; bucket: string; group: string } {
   const r = instantRange(q.from, q.to, zone);
   const filters = q.filters ?? [];
   const needsFirst = q.groupBy === 'cycle' || filters.some((f) => f.dimension === 'cycle');
   const f = factCol('f', 'fs');
   const bucket = store.sql.periodStartInRange(p.add, 'f.first_sale_at', zone, q.by, r.startMs, r.endMs);
   // A customer acquired before the data's coverage joins no cohort (docs/metrics.md, "Coverage").
-  const where = `f.first_sale_at >= ${store.sql.instantParam(p.add, r.startMs)} AND f.first_sale_at < ${store.sql.instantParam(p.add, r.endMs)} AND f.currency = ${p.add(q.currency)} AND NOT f.acquired_before${filterSql(filters, f, p)}`;
+  // `windows`: only the first sales in these parts of the range (cohortReportFromGroups' edges).
+  const parts = (windows ?? [[r.startMs, r.endMs]]).map(([lo, hi]) => `f.first_sale_at >= ${store.sql.instantParam(p.add, lo)} AND f.first_sale_at < ${store.sql.instantParam(p.add, hi)}`);
+  const when = parts.length === 1 ? parts[0] : `(${parts.map((x) => `(${x})`).join(' OR ')})`;
+  const where = `${when} AND f.currency = ${p.add(q.currency)} AND NOT f.acquired_before${filterSql(filters, f, p)}`;
   return { from: `customer_facts f ${needsFirst ? firstSaleJoin('f', 'fs') : ''}`, where, bucket, group: groupSelect(q.groupBy ?? null, f) };
 }
 
@@ -107,9 +111,9 @@ interface CohortSize {
 }
 
 /** Cohort sizes and the latest first sale of each cohort (for completeness). */
-async function cohortSizes(store: ReportReader, q: CohortQuery, zone: string): Promise<Map<string, CohortSize>> {
+async function cohortSizes(store: ReportReader, q: CohortQuery, zone: string, windows?: readonly (readonly [number, number])[]): Promise<Map<string, CohortSize>> {
   const p = new Params();
-  const b = cohortBase(store, q, zone, p);
+  const b = cohortBase(store, q, zone, p, windows);
   const rows = await store.query(
     `SELECT ${b.bucket} AS bucket, ${b.group}, COUNT(*) AS customers, ${store.sql.epochMs('MAX(f.first_sale_at)')} AS last_first
      FROM ${b.from} WHERE ${b.where} GROUP BY 1, 2, 3`,
@@ -146,17 +150,21 @@ function horizonsOf(q: CohortQuery): number[] {
 
 /**
  * Cohort LTV at horizons (days), per cohort period and group: from the store's cohort pre-aggregate
- * (cohort_slots, cohort_ages) when the query has no breakdown but the connection and no backfill has left
- * it behind (aggregatesBehind), else from the ledger and the facts. `source` forces one ('aggregate'
+ * (cohort_slots, cohort_ages) when the query has no breakdown but the connection, from the per-dimension
+ * ones (cohort_group_sizes, cohort_group_ages) for monthly cohorts with one customer breakdown
+ * (cohortGroupsDimension), when no backfill has left them behind (aggregatesBehind); else from the ledger
+ * and the facts. `source` forces one ('aggregate'
  * throws when it cannot answer).
  */
-export async function cohortReport(store: ReportReader, q: CohortQuery, o: { source?: 'ledger' | 'aggregate' } = {}): Promise<CohortReport> {
+export async function cohortReport(store: ReportReader, q: CohortQuery, o: { source?: 'ledger' | 'aggregate' | 'groups' } = {}): Promise<CohortReport> {
   checkReportRange(q, q.by);
   checkAsOf(q.asOf);
   horizonsOf(q);
-  // The aggregate keeps net revenue only: the margin basis reads the ledger and the margin ledger.
-  const source = o.source ?? (q.until === undefined && cohortAggregateAnswers(q) && !q.margin && !(await store.aggregatesBehind()) ? 'aggregate' : 'ledger');
-  return source === 'aggregate' ? cohortReportFromAggregate(store, q) : cohortReportFromLedger(store, q);
+  // The aggregates keep net revenue only: the margin basis reads the ledger and the margin ledger.
+  const kept = q.until === undefined && !q.margin && (cohortAggregateAnswers(q) || cohortGroupsDimension(q) !== null);
+  const source = o.source ?? (kept && !(await store.aggregatesBehind()) ? (cohortAggregateAnswers(q) ? 'aggregate' : 'groups') : 'ledger');
+  if (source === 'aggregate') return cohortReportFromAggregate(store, q);
+  return source === 'groups' ? cohortReportFromGroups(store, q) : cohortReportFromLedger(store, q);
 }
 
 /** Cohort LTV over the ledger and the facts (every breakdown). */
@@ -164,9 +172,25 @@ export async function cohortReportFromLedger(store: ReportReader, q: CohortQuery
   const zone = reportZone({ ...q, basis: 'event' });
   const horizons = horizonsOf(q);
   const asOf = q.asOf ?? Date.now();
-  const sizes = await cohortSizes(store, q, zone);
+  const cells = await ledgerCells(store, q, zone, horizons);
+  return cohortReportOf(q, zone, horizons, asOf, cells);
+}
+
+/** A cohort's sums before they are divided: its customers, latest first sale, net before each horizon and to date. */
+interface CohortCell {
+  start: string;
+  group: Group | null;
+  customers: number;
+  lastFirstMs: number;
+  h: number[];
+  total: number;
+}
+
+/** The cells of the first sales in `windows` (default the whole range) from the ledger and the facts, by cohortKey. */
+async function ledgerCells(store: ReportReader, q: CohortQuery, zone: string, horizons: number[], windows?: readonly (readonly [number, number])[]): Promise<Map<string, CohortCell>> {
+  const sizes = await cohortSizes(store, q, zone, windows);
   const p = new Params();
-  const b = cohortBase(store, q, zone, p);
+  const b = cohortBase(store, q, zone, p, windows);
   const sums = horizons.map((h, i) => `SUM(CASE WHEN e.instant < ${plusDaysSql('f.first_sale_at', h)} THEN e.amount_cents ELSE 0 END) AS h${i}`);
   const rows = await store.query(
     `SELECT ${b.bucket} AS bucket, ${b.group}, ${sums.join(', ')}, SUM(e.amount_cents) AS total
@@ -175,15 +199,104 @@ export async function cohortReportFromLedger(store: ReportReader, q: CohortQuery
     p.values,
   );
   const sumsByKey = new Map(rows.map((r) => [cohortKey(q, r), r]));
-  const cohorts: CohortRow[] = [...sizes.entries()].map(([key, s]) => {
-    const r = sumsByKey.get(key);
-    const ltv: Record<number, LtvCell> = {};
-    horizons.forEach((h, i) => {
-      ltv[h] = { cents: divRoundMinor(n(r?.[`h${i}`]), s.customers, q.currency) ?? 0, complete: s.lastFirstMs + h * DAY <= asOf };
+  return new Map(
+    [...sizes.entries()].map(([key, s]) => {
+      const r = sumsByKey.get(key);
+      return [key, { start: s.start, group: s.group, customers: s.customers, lastFirstMs: s.lastFirstMs, h: horizons.map((_, i) => n(r?.[`h${i}`])), total: n(r?.total) }];
+    }),
+  );
+}
+
+/** The report of cohort cells: those with customers, by period then group, each horizon's sum divided by the cohort's customers. */
+function cohortReportOf(q: CohortQuery, zone: string, horizons: number[], asOf: number, cells: Map<string, CohortCell>): CohortReport {
+  const cohorts: CohortRow[] = [...cells.values()]
+    .filter((c) => c.customers > 0)
+    .sort(byCohort)
+    .map((c) => {
+      const ltv: Record<number, LtvCell> = {};
+      horizons.forEach((h, i) => {
+        ltv[h] = { cents: divRoundMinor(c.h[i] ?? 0, c.customers, q.currency) ?? 0, complete: c.lastFirstMs + h * DAY <= asOf };
+      });
+      return { cohort: periodKey(c.start, q.by), start: c.start, group: c.group, customers: c.customers, netToDate: c.total, ltv };
     });
-    return { cohort: periodKey(s.start, q.by), start: s.start, group: s.group, customers: s.customers, netToDate: n(r?.total), ltv };
-  });
   return { by: q.by, zone, currency: q.currency, groupBy: q.groupBy ?? null, horizons, asOf, cohorts, margin: q.margin === true };
+}
+
+/**
+ * The dimension of cohort_group_sizes/cohort_group_ages (store/cohort-groups.ts) whose rows answer a
+ * query, or null: monthly cohorts of net revenue up to now, with a breakdown or filters on one customer
+ * dimension the tables keep (a first-touch one: not the billing cycle), besides the connection. A
+ * breakdown by the connection alone sums any dimension's rows (every customer has one value of each).
+ */
+export function cohortGroupsDimension(q: Pick<CohortQuery, 'by' | 'groupBy' | 'filters' | 'margin' | 'until'>): Dimension | null {
+  if (q.by !== 'month' || q.margin || q.until !== undefined) return null;
+  const dims = new Set<Dimension>();
+  if (q.groupBy && q.groupBy !== 'connection') dims.add(q.groupBy);
+  for (const f of q.filters ?? []) if (f.dimension !== 'connection') dims.add(f.dimension);
+  if (dims.size > 1) return null;
+  const [d] = [...dims];
+  if (d === undefined) return q.groupBy === 'connection' ? (GROUP_DIMENSIONS[0] ?? null) : null;
+  return GROUP_DIMENSIONS.includes(d) ? d : null;
+}
+
+/**
+ * Cohort LTV by month with a breakdown from cohort_group_sizes and cohort_group_ages (cohortGroupsDimension
+ * says which queries; throws for others), equal to the ledger's: the rows of the month keys inside the
+ * range (a core key is one calendar month in every zone, a band key a 15-minute slot: each is read with
+ * its month in the viewer zone by comparing it with the local starts of the months), and the first sales
+ * outside whole keys (a range bound inside a month's core) from the ledger, as cohortTriangle does.
+ * `age_days < H` is `instant < first_sale_at + H days` (cohortReportFromAggregate).
+ */
+export async function cohortReportFromGroups(store: ReportReader, q: CohortQuery): Promise<CohortReport> {
+  const dim = cohortGroupsDimension(q);
+  if (dim === null) throw new RangeError('the cohort group tables answer monthly cohorts with a breakdown or filters on one customer dimension and the connection');
+  const zone = reportZone({ ...q, basis: 'event' });
+  const horizons = horizonsOf(q);
+  const asOf = q.asOf ?? Date.now();
+  const r = instantRange(q.from, q.to, zone);
+  const aggLo = isKeyBound(r.startMs) ? r.startMs : coreEnd(r.startMs);
+  const aggHi = isKeyBound(r.endMs) ? r.endMs : coreStart(r.endMs);
+  const edges: [number, number][] = [];
+  if (aggLo >= aggHi) edges.push([r.startMs, r.endMs]);
+  else {
+    if (aggLo > r.startMs) edges.push([r.startMs, aggLo]);
+    if (aggHi < r.endMs) edges.push([aggHi, r.endMs]);
+  }
+  const cells = edges.length > 0 ? await ledgerCells(store, q, zone, horizons, edges) : new Map<string, CohortCell>();
+  if (aggLo < aggHi) {
+    // The local start of every month of the range after its first: a key's month is the last one it reaches.
+    const first = monthIndex(r.from);
+    const starts: [number, number][] = [];
+    for (let m = monthIndex(r.to); m > first; m--) starts.push([m, startOfLocalDay(monthDate(m), zone)]);
+    const monthOf = starts.length === 0 ? String(first) : `CASE ${starts.map(([m, ms]) => `WHEN s.cohort_key >= ${ms} THEN ${m}`).join(' ')} ELSE ${first} END`;
+    const col = (d: Dimension) => (d === 'connection' ? 's.connection_id' : groupValueSql(d, 's'));
+    const read = async (table: string, measures: string) => {
+      const p = new Params();
+      const where = `s.dimension = ${p.add(dim)} AND s.currency = ${p.add(q.currency)} AND s.cohort_key >= ${aggLo} AND s.cohort_key < ${aggHi}${filterSql(q.filters ?? [], col, p)}`;
+      return store.query(`SELECT ${monthOf} AS m, ${groupSelect(q.groupBy ?? null, col)}, ${measures} FROM ${table} s WHERE ${where} GROUP BY 1, 2, 3`, p.values);
+    };
+    const sums = horizons.map((h, i) => `SUM(CASE WHEN s.age_days < ${h} THEN s.net_cents ELSE 0 END) AS h${i}`);
+    const sizeRows = await read('cohort_group_sizes', `SUM(s.customers) AS customers, ${store.sql.epochMs('MAX(s.last_first_sale_at)')} AS last_first`);
+    const sumRows = await read('cohort_group_ages', `${sums.join(', ')}, SUM(s.net_cents) AS total`);
+    const cell = (row: Record<string, unknown>): CohortCell => {
+      const start = monthDate(n(row.m));
+      const key = cohortKey(q, { ...row, bucket: start });
+      let c = cells.get(key);
+      if (!c) cells.set(key, (c = { start, group: q.groupBy ? groupOf(q.groupBy, row.grp_conn, row.grp) : null, customers: 0, lastFirstMs: -Infinity, h: horizons.map(() => 0), total: 0 }));
+      return c;
+    };
+    for (const row of sizeRows) {
+      const c = cell(row);
+      c.customers += n(row.customers);
+      c.lastFirstMs = Math.max(c.lastFirstMs, n(row.last_first));
+    }
+    for (const row of sumRows) {
+      const c = cell(row);
+      horizons.forEach((_, i) => (c.h[i] = (c.h[i] ?? 0) + n(row[`h${i}`])));
+      c.total += n(row.total);
+    }
+  }
+  return cohortReportOf(q, zone, horizons, asOf, cells);
 }
 
 export interface TriangleRow {

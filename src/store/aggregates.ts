@@ -26,6 +26,7 @@ import { rebuildRebillSavesSql } from './rebill-saves.js';
 import { rebuildChargebackSalesSql } from './chargeback-sales.js';
 import { rebuildRebillRatesSql } from './rebill-rates.js';
 import { rebuildRetentionDaysSql } from './retention-days.js';
+import { rebuildCohortGroupsSql } from './cohort-groups.js';
 
 export { SLOT_MS, slotOf, type EventFacts, type FirstSale } from './slots.js';
 
@@ -212,6 +213,7 @@ export function rebuildAggregatesSql(d: SqlDialect, byConnection: boolean): stri
        HAVING ${measureSql('net', 'e')} <> 0`,
     ...rebuildOrderFirstSalesSql(byConnection),
     ...rebuildCohortMonthsSql(d, byConnection),
+    ...rebuildCohortGroupsSql(d, byConnection),
     ...rebuildAttemptDaysSql(d, byConnection),
     ...rebuildMidMonthsSql(d, byConnection),
     ...rebuildRebillSavesSql(byConnection),

@@ -50,7 +50,7 @@ export type CustomerFacts = { ms: number; currency: string; acquiredBefore: bool
 const SALE_KINDS: readonly string[] = MEASURES.sales.kinds;
 
 /** A dimension's value of an event as the key stores it: [num_value, text_value]. */
-function keyValue(d: Dimension, v: unknown): [number, string] {
+export function keyValue(d: Dimension, v: unknown): [number, string] {
   const absent = v === null || v === undefined || (DIMENSION_SPECS[d].numeric && Number(v) === NONE_NUMBER);
   if (DIMENSION_SPECS[d].numeric) return [absent ? NONE_NUMBER : Number(v), NONE_TEXT];
   return [NONE_NUMBER, absent ? NONE_TEXT : String(v)];
@@ -147,16 +147,14 @@ export function changedOrders(removed: readonly BreakdownFacts[], added: readonl
 /**
  * A query part (connection $1) reading every stored sale of the orders of `orders` (a subquery of order
  * ids), one row each: k 'o', id (the order), m (epoch ms), c (currency), b (NULL), then v0.. (each of
- * DAY_DIMENSIONS' values); other parts of a UNION ALL add NO_SALE_VALUES. orderSaleOf reads a row.
+ * DAY_DIMENSIONS' values); a customer's first sale in the same UNION ALL carries their first-touch values in
+ * them (cohort-groups.ts FACT_SALE_VALUES). orderSaleOf reads a row.
  */
 export function orderSalesSql(d: SqlDialect, orders: string): string {
   const cols = DAY_DIMENSIONS.map((dim, i) => `e.${DIMENSION_SPECS[dim].event} AS v${i}`).join(', ');
   return `SELECT 'o' AS k, e.order_id AS id, ${d.epochMs('e.instant')} AS m, e.currency AS c, CAST(NULL AS BOOLEAN) AS b, ${cols} FROM money_events e
     WHERE e.connection_id = $1 AND ${kindSql(MEASURES.sales.kinds, 'e')} AND e.order_id IN (${orders})`;
 }
-
-/** orderSalesSql's value columns as NULLs, for the other parts of its UNION ALL. */
-export const NO_SALE_VALUES = DAY_DIMENSIONS.map((dim, i) => `CAST(NULL AS ${DIMENSION_SPECS[dim].numeric ? 'BIGINT' : 'TEXT'}) AS v${i}`).join(', ');
 
 /** A row of orderSalesSql as a sale. */
 export function orderSaleOf(r: Row): OrderSale {
@@ -217,7 +215,7 @@ async function applyDeltas(ctx: StoreContext, connectionId: string, deltas: Brea
 }
 
 /** The kept value columns of a ledger row set grouped by GROUPING SETS of one dimension each of `dims` (alias-free). */
-function groupedKeySql(dims: readonly Dimension[] = DAY_DIMENSIONS): { dimension: string; num: string; text: string } {
+export function groupedKeySql(dims: readonly Dimension[] = DAY_DIMENSIONS): { dimension: string; num: string; text: string } {
   const g = (d: Dimension) => `GROUPING(${DIMENSION_SPECS[d].event}) = 0`;
   const num = dims.filter((d) => DIMENSION_SPECS[d].numeric);
   const text = dims.filter((d) => !DIMENSION_SPECS[d].numeric);

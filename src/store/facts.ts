@@ -9,6 +9,7 @@ import { EVENT_MEASURES, FIRST_TOUCH, kindSql, MEASURES, measureSql, moneySql } 
 import { applyCustomerBreakdowns, CUSTOMER_RETURNING, recomputeBreakdownDaysOf } from './breakdown-days.js';
 import { applyAgeDeltasSql, applySlotDeltas, type FirstSale, COHORT_SLOTS_WHOLE, rebuildAggregatesSql, recomputeAllCohortSlotsSql, recomputeCohortSlotsSql, slotOf, SlotDeltas, stageCustomerAgesSql } from './aggregates.js';
 import { applyMonthDeltasSql, stageCustomerMonthsSql } from './cohort-months.js';
+import { applyGroupSizes, FACT_SALE_VALUES, GROUP_FACTS_RETURNING, groupValuesOf, groupValuesOfSale, moveGroupAges } from './cohort-groups.js';
 import { resolveAttribution } from './attribution.js';
 import { withFreshStatistics } from './dialect.js';
 import { CostEvents } from './costs.js';
@@ -48,9 +49,13 @@ export class Facts {
     return this.ctx.db;
   }
 
-  /** The query part reading these customers' first sales: rows of k 'c', id (as text), m (epoch ms) and c (currency). */
+  /**
+   * The query part reading these customers' first sales: rows of k 'c', id (as text), m (epoch ms), c
+   * (currency), b (acquired before) and their first-touch values as v0.. (FACT_SALE_VALUES: the columns of
+   * breakdown-days.ts orderSalesSql, so both go in one UNION ALL); groupValuesOfSale reads them.
+   */
   async firstSalesSql(customers: Set<number>): Promise<string> {
-    return `SELECT 'c' AS k, CAST(customer_id AS TEXT) AS id, ${this.db.sql.epochMs('first_sale_at')} AS m, currency AS c, acquired_before AS b FROM customer_facts
+    return `SELECT 'c' AS k, CAST(customer_id AS TEXT) AS id, ${this.db.sql.epochMs('first_sale_at')} AS m, currency AS c, acquired_before AS b, ${FACT_SALE_VALUES} FROM customer_facts
       WHERE connection_id = $1 AND customer_id IN (${await this.db.idSet('cust', [...customers])})`;
   }
 
@@ -58,7 +63,7 @@ export class Facts {
   async firstSales(connectionId: string, customers: Set<number>): Promise<Map<number, FirstSale>> {
     const first = new Map<number, FirstSale>();
     if (customers.size === 0) return first;
-    for (const r of await this.db.query(await this.firstSalesSql(customers), [connectionId])) first.set(Number(r.id), { ms: Number(r.m), currency: String(r.c), acquiredBefore: r.b === true });
+    for (const r of await this.db.query(await this.firstSalesSql(customers), [connectionId])) first.set(Number(r.id), { ms: Number(r.m), currency: String(r.c), acquiredBefore: r.b === true, values: groupValuesOfSale(r) });
     return first;
   }
 
@@ -192,9 +197,9 @@ export class Facts {
     await this.db.exec(stageCustomerAgesSql(this.db.sql, ids, -1), [connectionId]);
     await this.db.exec(stageCustomerMonthsSql(this.db.sql, ids, -1), [connectionId]);
     const first = (r: Row): FirstSale => ({ ms: Number(r.f), currency: String(r.c), acquiredBefore: r.b === true });
-    const oldRows = await this.db.query(`DELETE FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids}) RETURNING ${ms('first_sale_at')} AS f, currency AS c, acquired_before AS b, ${CUSTOMER_RETURNING}`, [connectionId]);
+    const oldRows = await this.db.query(`DELETE FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids}) RETURNING ${ms('first_sale_at')} AS f, currency AS c, acquired_before AS b, ${CUSTOMER_RETURNING}, ${GROUP_FACTS_RETURNING}`, [connectionId]);
     await this.insert(connectionId, `customer_id IN (${ids})`);
-    const newRows = await this.db.query(`SELECT ${ms('first_sale_at')} AS f, currency AS c, acquired_before AS b, ${CUSTOMER_RETURNING} FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids})`, [connectionId]);
+    const newRows = await this.db.query(`SELECT ${ms('first_sale_at')} AS f, currency AS c, acquired_before AS b, ${CUSTOMER_RETURNING}, ${GROUP_FACTS_RETURNING} FROM customer_facts WHERE connection_id = $1 AND customer_id IN (${ids})`, [connectionId]);
     const [oldFirst, newFirst] = [oldRows.map(first), newRows.map(first)];
     // breakdown_days' new customers by first touch move with them (breakdown-days.ts).
     const touch = (r: Row) => ({ ...first(r), acquiredBefore: r.b === true, row: r });
@@ -203,6 +208,10 @@ export class Facts {
     for (const sql of applyAgeDeltasSql()) await this.db.exec(sql, [connectionId]);
     await this.db.exec(stageCustomerMonthsSql(this.db.sql, ids, 1), [connectionId]);
     for (const sql of applyMonthDeltasSql()) await this.db.exec(sql, [connectionId]);
+    // cohort_group_ages and cohort_group_sizes: the customers whose cells changed move (cohort-groups.ts).
+    await moveGroupAges(this.ctx, connectionId, oldRows, newRows);
+    const grouped = (r: Row) => ({ ...first(r), values: groupValuesOf(r) });
+    await applyGroupSizes(this.ctx, connectionId, oldRows.map(grouped), newRows.map(grouped));
     await this.moved(connectionId, oldFirst, newFirst);
     await this.costs.refresh(connectionId, ids);
   }

@@ -10,7 +10,8 @@ import { applyAttemptDays, ATTEMPT_RETURNING, attemptFactsOf, type AttemptFacts 
 import { applyMidMonths } from './mid-months.js';
 import { keepRebillSaves } from './rebill-saves.js';
 import { keepChargebackSales } from './chargeback-sales.js';
-import { applyBreakdownDays, BREAKDOWN_COLUMNS, BREAKDOWN_RETURNING, changedOrders, NO_SALE_VALUES, orderSaleOf, orderSalesSql, type ChangedOrders, type OrderSale } from './breakdown-days.js';
+import { applyGroupAgeDeltas, GroupAgeDeltas, groupValuesOfSale } from './cohort-groups.js';
+import { applyBreakdownDays, BREAKDOWN_COLUMNS, BREAKDOWN_RETURNING, changedOrders, orderSaleOf, orderSalesSql, type ChangedOrders, type OrderSale } from './breakdown-days.js';
 import { withFreshStatistics } from './dialect.js';
 import { dedupeByKey, idList, type StoreContext } from './driver.js';
 import { Facts, small } from './facts.js';
@@ -343,7 +344,8 @@ export class SqlLedgerWriter implements LedgerWriter {
     const customers = factCustomers(removed, added);
     const parts: string[] = [];
     if (sales.size > 0) parts.push(orderSalesSql(this.db.sql, await this.db.textSet('order', [...sales.keys()])));
-    if (customers.size > 0) parts.push(`SELECT f.*, ${NO_SALE_VALUES} FROM (${await this.facts.firstSalesSql(customers)}) f`);
+    // A customer's row has the orders' columns: their first-touch values as v0.. (Facts.firstSalesSql).
+    if (customers.size > 0) parts.push(await this.facts.firstSalesSql(customers));
     // Per order read with sales left: its earliest stored sale, and (for an order only read) its currency.
     const rest = new Map<string, number>();
     const restCurrency = new Map<string, string>();
@@ -356,7 +358,7 @@ export class SqlLedgerWriter implements LedgerWriter {
         rest.set(id, Math.min(rest.get(id) ?? Infinity, sale.instant));
         const c = restCurrency.get(id);
         if (c === undefined || sale.currency < c) restCurrency.set(id, sale.currency);
-      } else first.set(Number(r.id), { ms: Number(r.m), currency: String(r.c), acquiredBefore: r.b === true });
+      } else first.set(Number(r.id), { ms: Number(r.m), currency: String(r.c), acquiredBefore: r.b === true, values: groupValuesOfSale(r) });
     }
     for (const [id, c] of restCurrency) if (!currencyOf.has(id)) currencyOf.set(id, c);
     if (lookup.length === 0) return { slots: d, first, moved, sales };
@@ -389,12 +391,16 @@ export class SqlLedgerWriter implements LedgerWriter {
     const first = known ?? (await this.facts.firstSales(connectionId, factCustomers(removed, added)));
     if (first.size === 0) return;
     const ages = new AgeDeltas();
+    const groupAges = new GroupAgeDeltas();
     for (const [list, sign] of [[removed, -1], [added, 1]] as const) {
       for (const r of list) {
         const f = r.customer_id !== null ? first.get(r.customer_id) : undefined;
-        if (f !== undefined) ages.event(f, r, sign);
+        if (f === undefined) continue;
+        ages.event(f, r, sign);
+        groupAges.event(f, f.values ?? {}, r, sign);
       }
     }
+    await applyGroupAgeDeltas(this.ctx, connectionId, groupAges);
     const ageRows = ages.rows(connectionId);
     if (ageRows.length > 0) {
       await this.db.insert(AGG_AGE_DELTA, ageRows);

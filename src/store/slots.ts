@@ -4,7 +4,7 @@
  * as the write-time maintenance reads them. A module of its own so both import it without a cycle
  * (aggregates.ts imports cohort-months.ts for its rebuild).
  */
-import type { MoneyEvent } from '../ledger/index.js';
+import type { Dimension, MoneyEvent } from '../ledger/index.js';
 
 /** A slot's length: 15 minutes, so every zone's local midnight (whole, half or quarter hours) is a slot edge. */
 export const SLOT_MS = 15 * 60_000;
@@ -23,4 +23,6 @@ export interface FirstSale {
   ms: number;
   currency: string;
   acquiredBefore?: boolean;
+  /** For a customer read with their first-touch values (cohort-groups.ts): those values by dimension. */
+  values?: Partial<Record<Dimension, unknown>>;
 }

@@ -390,8 +390,21 @@ export const BREAKDOWN_DAYS = table('breakdown_days', ['connection_id', 'currenc
   ...Object.fromEntries([...EVENT_MEASURES, ...FIRST_SALE_MEASURES].map(([, m]) => [m.column, 'bigint' as ColumnType])),
 } as Generated<{ connection_id: 'text'; currency: 'text'; day: 'int'; dimension: 'text'; num_value: 'bigint'; text_value: 'text' }>);
 
+/**
+ * cohort_slots and cohort_ages per customer breakdown dimension (first touch) and value, keyed by the
+ * month key of the first sale (cohort-groups.ts; migration 30). Absent values are stored as -1 (num_value)
+ * and U+0001 (text_value).
+ */
+export const COHORT_GROUP_SIZES = table('cohort_group_sizes', ['connection_id', 'currency', 'dimension', 'num_value', 'text_value', 'cohort_key'], {
+  connection_id: 'text', currency: 'text', dimension: 'text', num_value: 'bigint', text_value: 'text', cohort_key: 'bigint', customers: 'bigint', last_first_sale_at: 'instant',
+});
+export const COHORT_GROUP_AGES = table('cohort_group_ages', ['connection_id', 'currency', 'dimension', 'num_value', 'text_value', 'cohort_key', 'age_days'], {
+  connection_id: 'text', currency: 'text', dimension: 'text', num_value: 'bigint', text_value: 'text', cohort_key: 'bigint', age_days: 'int', net_cents: 'bigint',
+});
+
 /** Scratch tables of the maintenance (filled and emptied inside one write transaction). */
 export const AGG_AGE_DELTA = table('agg_age_delta', ['connection_id', 'currency', 'slot', 'age_days'], { connection_id: 'text', currency: 'text', slot: 'instant', age_days: 'int', net_cents: 'bigint' });
+export const AGG_GROUP_AGE_DELTA = table('agg_group_age_delta', [...COHORT_GROUP_AGES.key], { ...COHORT_GROUP_AGES.types });
 export const AGG_TOUCHED_SLOTS = table('agg_touched_slots', ['connection_id', 'currency', 'slot'], { connection_id: 'text', currency: 'text', slot: 'instant' });
 
 /** The cohort triangle's net revenue by first-sale key (or slot: by_slot) and event key (epoch ms; cohort-months.ts). Migration 17. */
@@ -572,6 +585,8 @@ export const READABLE_TABLES = {
   rebill_saves: REBILL_SAVES,
   chargeback_sales: CHARGEBACK_SALES,
   breakdown_days: BREAKDOWN_DAYS,
+  cohort_group_sizes: COHORT_GROUP_SIZES,
+  cohort_group_ages: COHORT_GROUP_AGES,
   mids: MIDS,
   purchase_transactions: PURCHASE_TRANSACTIONS,
   order_items: ORDER_ITEMS,
@@ -593,4 +608,4 @@ export const READABLE_TABLES = {
 export type ReadableTable = keyof typeof READABLE_TABLES;
 
 /** Every table the current schema has (the contract test compares them with the database), scratch tables included. */
-export const ALL_TABLES: TableSpec[] = [...Object.values(READABLE_TABLES), AGG_AGE_DELTA, AGG_TOUCHED_SLOTS, AGG_MONTH_DELTA, AGG_TOUCHED_PURCHASES, AGG_TOUCHED_EVENTS, AGG_RETENTION_DELTA, AGG_TOUCHED_STARTS, AGG_TOUCHED_CYCLES, AGG_TOUCHED_ATTEMPTS, AGG_TOUCHED_STAMPS, PURCHASES_RESTAMP, AGG_REBILL_TRIES];
+export const ALL_TABLES: TableSpec[] = [...Object.values(READABLE_TABLES), AGG_AGE_DELTA, AGG_GROUP_AGE_DELTA, AGG_TOUCHED_SLOTS, AGG_MONTH_DELTA, AGG_TOUCHED_PURCHASES, AGG_TOUCHED_EVENTS, AGG_RETENTION_DELTA, AGG_TOUCHED_STARTS, AGG_TOUCHED_CYCLES, AGG_TOUCHED_ATTEMPTS, AGG_TOUCHED_STAMPS, PURCHASES_RESTAMP, AGG_REBILL_TRIES];

@@ -344,7 +344,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
     async function expectAggregatesCurrent(label: string): Promise<void> {
       const read = async () => {
         const out: Record<string, Row[]> = {};
-        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'chargeback_sales', 'breakdown_days', 'subscription_starts', 'subscription_cycles', 'subscription_attempts', 'rebill_tries', 'rebill_rates', 'rebill_due', 'retention_days', 'retention_stamps'] as const) {
+        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'chargeback_sales', 'breakdown_days', 'cohort_group_sizes', 'cohort_group_ages', 'subscription_starts', 'subscription_cycles', 'subscription_attempts', 'rebill_tries', 'rebill_rates', 'rebill_due', 'retention_days', 'retention_stamps'] as const) {
           out[t] = (await store.readRows(t, connectionId)).filter((r) =>
             Object.entries(r).some(([k, v]) => !['connection_id', 'slot', 'age_days', 'last_first_sale_at'].includes(k) && Number(v) !== 0),
           );
@@ -747,7 +747,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       await store.writePage(first(kept));
       const read = async (cid: string) => {
         const out: Record<string, Row[]> = {};
-        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'chargeback_sales', 'breakdown_days', 'customer_facts', 'money_events'] as const) {
+        for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'chargeback_sales', 'breakdown_days', 'cohort_group_sizes', 'cohort_group_ages', 'customer_facts', 'money_events'] as const) {
           out[t] = (await store.readRows(t, cid)).map(({ connection_id: _, ...r }) => r);
         }
         return out;
@@ -760,7 +760,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       expect(await store.countRows('facts_dirty', connectionId)).toBe(1);
       expect(await store.countRows('rebuild_pending', kept)).toBe(0);
       const behind = await read(connectionId);
-      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'chargeback_sales', 'breakdown_days', 'customer_facts'] as const) expect(behind[t], t).toEqual(before[t]);
+      for (const t of ['event_slots', 'cohort_slots', 'cohort_ages', 'order_first_sales', 'attempt_days', 'mid_months', 'rebill_saves', 'chargeback_sales', 'breakdown_days', 'cohort_group_sizes', 'cohort_group_ages', 'customer_facts'] as const) expect(behind[t], t).toEqual(before[t]);
       expect(behind.money_events).toEqual((await read(kept)).money_events);
       // Rebuilding the aggregates alone (repair) leaves the rebuild pending: the facts are behind too.
       await store.rebuildAggregates(connectionId);
@@ -997,6 +997,7 @@ export function storeContract(engineName: string, openStore: OpenStore): void {
       for (const t of ['cohort_months', 'agg_month_delta', 'mid_months', 'rebill_saves', 'chargeback_sales']) await store.query(`DROP TABLE ${t}`);
       for (const t of ['subscription_starts', 'subscription_cycles', 'subscription_attempts', 'agg_touched_purchases', 'agg_touched_events']) await store.query(`DROP TABLE ${t}`);
       for (const t of ['retention_days', 'retention_groups', 'agg_retention_delta', 'retention_stamps', 'agg_touched_starts', 'agg_touched_cycles', 'agg_touched_attempts', 'agg_touched_stamps', 'purchases_restamp']) await store.query(`DROP TABLE ${t}`);
+      for (const t of ['cohort_group_sizes', 'cohort_group_ages', 'agg_group_age_delta']) await store.query(`DROP TABLE ${t}`);
       // (DuckDB drops a column only from a table no index depends on: the name index goes and comes back.)
       await store.query('DROP INDEX connections_name');
       await store.query('ALTER TABLE connections DROP COLUMN base_currency');
