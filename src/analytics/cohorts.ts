@@ -8,7 +8,8 @@ import type { Cents } from '../core/money.js';
 import { UsageError } from '../core/errors.js';
 import { DAY, FIRST_YEAR, LAST_YEAR, localDate, startOfLocalDay } from '../core/time.js';
 import { coreEnd, coreStart, isKeyBound } from '../store/cohort-months.js';
-import { GROUP_DIMENSIONS, groupValueSql } from '../store/cohort-groups.js';
+import { breakdownValueSql } from '../store/breakdown-days.js';
+import { GROUP_DIMENSIONS } from '../store/cohort-groups.js';
 import type { ReportReader } from '../store/store.js';
 import { divRoundMinor } from './arith.js';
 import { compareGroups, groupFromId, groupId, groupOf, type Dimension, type Group } from './dimensions.js';
@@ -269,7 +270,7 @@ export async function cohortReportFromGroups(store: ReportReader, q: CohortQuery
     const starts: [number, number][] = [];
     for (let m = monthIndex(r.to); m > first; m--) starts.push([m, startOfLocalDay(monthDate(m), zone)]);
     const monthOf = starts.length === 0 ? String(first) : `CASE ${starts.map(([m, ms]) => `WHEN s.cohort_key >= ${ms} THEN ${m}`).join(' ')} ELSE ${first} END`;
-    const col = (d: Dimension) => (d === 'connection' ? 's.connection_id' : groupValueSql(d, 's'));
+    const col = (d: Dimension) => (d === 'connection' ? 's.connection_id' : breakdownValueSql(d, 's'));
     const read = async (table: string, measures: string) => {
       const p = new Params();
       const where = `s.dimension = ${p.add(dim)} AND s.currency = ${p.add(q.currency)} AND s.cohort_key >= ${aggLo} AND s.cohort_key < ${aggHi}${filterSql(q.filters ?? [], col, p)}`;

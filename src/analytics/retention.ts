@@ -714,13 +714,14 @@ async function retentionDaysStart(store: ReportReader, asOf: number, zone: strin
   const conns = await store.query('SELECT connection_id, timezone FROM connections ORDER BY connection_id');
   if (conns.some((c) => String(c.timezone) !== zone)) return null;
   const { table, family, columns } = by.source;
+  const days = (p: Params) => `r.day >= ${p.add(epochDay(from))} AND r.day <= ${p.add(epochDay(to))}`;
   // The family is one of RETENTION_FAMILIES' names, written out.
-  const range = (p: Params) => `r.day >= ${p.add(epochDay(from))} AND r.day <= ${p.add(epochDay(to))}${family ? ` AND r.family = '${family}'` : ''}${filterSql(by.filters, eventCol('r'), p)}`;
+  const range = (p: Params) => `${days(p)}${family ? ` AND r.family = '${family}'` : ''}${filterSql(by.filters, eventCol('r'), p)}`;
   const fp = new Params();
   // The gap book and the highest cycle are the scope's, whatever the breakdown: without a filter,
   // retention_days' rows (a family's are the same counts, split finer: 13 times the rows for the affiliates').
   const scope = by.filters.length === 0 ? 'retention_days' : table;
-  const scoped = (p: Params) => (by.filters.length === 0 ? `r.day >= ${p.add(epochDay(from))} AND r.day <= ${p.add(epochDay(to))}` : range(p));
+  const scoped = by.filters.length === 0 ? days : range;
   const first = byPart(await store.query(
     `SELECT 'gaps' AS part, ${cohortOf} AS coh, r.connection_id, CAST(r.product_id AS TEXT) AS product_id, r.cycle, r.days, SUM(r.cnt) AS cnt FROM ${scope} r
        WHERE r.part = 'gap' AND ${scoped(fp)} GROUP BY 2, r.connection_id, r.product_id, r.cycle, r.days

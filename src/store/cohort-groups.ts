@@ -223,13 +223,16 @@ export async function applyGroupSizes(ctx: StoreContext, connectionId: string, b
   const recompute = new Map<string, Row>();
   const grow: Row[] = [];
   for (const c of cells.values()) {
-    const come = [...c.come];
+    // A first sale that left and came back cancels out (counted, not searched: a cell may hold thousands).
+    const back = new Map<number, number>();
+    for (const ms of c.come) back.set(ms, (back.get(ms) ?? 0) + 1);
     const gone = c.gone.filter((ms) => {
-      const i = come.indexOf(ms);
-      if (i < 0) return true;
-      come.splice(i, 1);
+      const k = back.get(ms) ?? 0;
+      if (k === 0) return true;
+      back.set(ms, k - 1);
       return false;
     });
+    const come = [...back].flatMap(([ms, k]) => Array.from({ length: k }, () => ms));
     const key = Number(c.row.cohort_key);
     if (gone.length > 0) {
       const [lo, hi] = keyWindow(key);
@@ -273,6 +276,3 @@ export function rebuildCohortGroupsSql(d: SqlDialect, byConnection: boolean): st
     `INSERT INTO cohort_group_ages (${ageCols}) SELECT * FROM (${agesSql(d, w)}) c WHERE c.net_cents <> 0 ORDER BY dimension, cohort_key`,
   ];
 }
-
-/** cohort_group_*'s value of dimension `d` as the facts hold it (absent values NULL again), for alias `alias`. */
-export { breakdownValueSql as groupValueSql } from './breakdown-days.js';

@@ -56,7 +56,8 @@ export const RETENTION_FAMILIES = {
 } as const satisfies Record<string, readonly (typeof RETENTION_ATTRIBUTION)[number][]>;
 export type RetentionFamily = keyof typeof RETENTION_FAMILIES;
 /** retention_groups' key: retention_days' with the family and its values. */
-const GROUP_KEYS = [...RETENTION_KEYS, 'family', ...RETENTION_ATTRIBUTION].join(', ');
+const GROUP_KEY_COLUMNS: readonly string[] = [...RETENTION_KEYS, 'family', ...RETENTION_ATTRIBUTION];
+const GROUP_KEYS = GROUP_KEY_COLUMNS.join(', ');
 /** retention_days' rows in agg_retention_delta: family ''. */
 const PLAIN = "''";
 
@@ -322,7 +323,7 @@ function countsInSql(d: SqlDialect): string[] {
   // delta (with their rowid on DuckDB), leave the table, and come back summed.
   const merge = (table: 'retention_days' | 'retention_groups') => {
     const plain = table === 'retention_days';
-    const cols = plain ? [...RETENTION_KEYS] : GROUP_KEYS.split(', ');
+    const cols = plain ? RETENTION_KEYS : GROUP_KEY_COLUMNS;
     const family = `family ${plain ? '=' : '<>'} ${PLAIN}`;
     const keys = `(SELECT DISTINCT ${cols.join(', ')} FROM agg_retention_delta WHERE connection_id = $1 AND ${family})`;
     const same = (a: string, b: string) => sameKey(a, b, cols);
