@@ -22,7 +22,8 @@ import type { CountAndCents, CrmSummaryLine, CrmTxnView } from '../core/crm-summ
 import { addDays, localDate, startOfLocalDay } from '../core/time.js';
 import type { EventKind } from '../ledger/index.js';
 import type { ReportReader } from '../store/store.js';
-import { eventSourceSql, Params } from './sql.js';
+import { breakdownValueSql } from '../store/breakdown-days.js';
+import { Params } from './sql.js';
 
 export const RECONCILE_MEASURES = ['sales', 'refunds', 'chargebacks'] as const;
 export type ReconcileMeasure = (typeof RECONCILE_MEASURES)[number];
@@ -124,6 +125,8 @@ export interface ReconcileQuery {
   quarantined: readonly CrmTxnView[];
   coverageFrom: string | null;
   asOf: number | null;
+  /** The most moves listed (default MAX_MOVES_LISTED). */
+  maxMovesListed?: number;
 }
 
 const zero = (): LineFigures => ({ sales: { count: 0, cents: 0 }, refunds: { count: 0, cents: 0 }, chargebacks: { count: 0, cents: 0 } });
@@ -213,6 +216,8 @@ export async function reconcile(store: ReportReader, q: ReconcileQuery): Promise
   const inRange = (d: string) => d >= q.from && d <= q.to;
   const ms = (e: string) => store.sql.epochMs(e);
   const d = store.sql;
+  const maxMoves = q.maxMovesListed ?? MAX_MOVES_LISTED;
+  if (!Number.isSafeInteger(maxMoves) || maxMoves < 0) throw new RangeError(`maxMovesListed must be a whole number, got ${maxMoves}`);
   const changed = new Map(q.changed.map((x) => [x.transactionId, x]));
   const held = new Map(q.quarantined.map((x) => [x.transactionId, x]));
 
@@ -245,10 +250,14 @@ export async function reconcile(store: ReportReader, q: ReconcileQuery): Promise
   const askedSql = listSql(asked);
   const heldSql = listSql([...held.keys()]);
   const cols = 'e.kind, e.transaction_id, e.amount_cents, e.currency, e.campaign_id, e.instant';
+  // The sales, nine events in ten, come from the kept tables when they are not behind the ledger (event_slots
+  // per 15-minute slot, in which every zone's day is whole; breakdown_days per campaign and UTC day): a sale
+  // is booked at its own instant on both bases. The ledger's own statement reads them when they are.
+  const kept = !(await store.aggregatesBehind());
   const rows = await store.query(
     `WITH ev AS (
        SELECT ${cols} FROM money_events e
-       WHERE e.connection_id = ${conn} AND e.kind IN ('sale', 'refund', 'void', 'chargeback', 'chargeback_reversal') AND e.instant >= ${h0} AND e.instant < ${h1}
+       WHERE e.connection_id = ${conn} AND e.kind IN (${kept ? '' : "'sale', "}'refund', 'void', 'chargeback', 'chargeback_reversal') AND e.instant >= ${h0} AND e.instant < ${h1}
        UNION ALL
        SELECT ${cols} FROM money_events e
        WHERE e.connection_id = ${conn} AND e.kind IN ('refund', 'void', 'chargeback') AND NOT (e.instant >= ${h0} AND e.instant < ${h1})),
@@ -267,7 +276,7 @@ export async function reconcile(store: ReportReader, q: ReconcileQuery): Promise
        FROM c WHERE ${dayIn('bd')} GROUP BY kind, currency, campaign_id
      UNION ALL
      SELECT * FROM (SELECT 'move', kind, currency, CAST(NULL AS BIGINT), transaction_id, bd, sd, CASE WHEN od = bd THEN 1 ELSE 0 END, 1, amount_cents, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)
-       FROM c WHERE bd <> sd AND (${dayIn('bd')} OR ${dayIn('sd')}) ORDER BY sd, transaction_id, kind LIMIT ${MAX_MOVES_LISTED}) m
+       FROM c WHERE bd <> sd AND (${dayIn('bd')} OR ${dayIn('sd')}) ORDER BY sd, transaction_id, kind LIMIT ${maxMoves}) m
      UNION ALL
      SELECT 'event', kind, currency, campaign_id, transaction_id, bd, sd, CAST(NULL AS BIGINT), 1, amount_cents, ${ms('c.at')}, ${ms('c.instant')}
        FROM c WHERE c.transaction_id IN (
@@ -306,6 +315,100 @@ export async function reconcile(store: ReportReader, q: ReconcileQuery): Promise
       const list = ledgerOf.get(txn) ?? [];
       list.push({ txn, date: localDate(Number(r.at_ms), az), campaignId: num(r.campaign_id), currency, measure, count: c.count, cents: c.cents });
       ledgerOf.set(txn, list);
+    }
+  }
+
+  if (kept) await keptSales();
+
+  /** The sales from the kept tables: the day lines, the campaign lines, the sales of the transactions an explanation reads, and the sales' moves listed. */
+  async function keptSales(): Promise<void> {
+    const sale = { measure: 'sales' as const };
+    const rangeSql = (pp: Params, e: string) => {
+      const at = (t: number) => d.instantParam(pp.add, t);
+      return `${e} >= ${at(Math.min(aStart, vStart))} AND ${e} < ${at(Math.max(aEnd, vEnd))} AND ((${e} >= ${at(aStart)} AND ${e} < ${at(aEnd)}) OR (${e} >= ${at(vStart)} AND ${e} < ${at(vEnd)}))`;
+    };
+    // Per slot: the day each is booked on (account) and shown on (viewer); every sale's is its slot's.
+    const p2 = new Params();
+    const c2 = p2.add(q.connectionId);
+    const slotRows = await store.query(
+      `SELECT s.currency, ${d.localDay(p2.add, 's.slot', az, lo, hi)} AS bd, ${d.localDay(p2.add, 's.slot', vz, lo, hi)} AS sd, SUM(s.sale_count) AS n, SUM(s.gross_cents) AS cents
+       FROM event_slots s WHERE s.connection_id = ${c2} AND ${rangeSql(p2, 's.slot')} GROUP BY 1, 2, 3`,
+      p2.values,
+    );
+    const saleMovesByDay = new Map<string, number>();
+    for (const r of slotRows) {
+      const n = Number(r.n);
+      if (n === 0 && Number(r.cents) === 0) continue;
+      const c = { ...sale, count: n, cents: Number(r.cents) };
+      const currency = String(r.currency);
+      const booked = d.dayOf(r.bd);
+      const shown = d.dayOf(r.sd);
+      if (inRange(booked)) add(konduitDays, lineKey(booked, currency), c);
+      if (inRange(shown)) add(shownDays, lineKey(shown, currency), c);
+      if (booked !== shown && (inRange(booked) || inRange(shown))) {
+        movesCount.time_zone += n;
+        saleMovesByDay.set(shown, (saleMovesByDay.get(shown) ?? 0) + n);
+      }
+    }
+    // Per campaign: the whole UTC days of the account's range from breakdown_days, its edges from the ledger.
+    const p3 = new Params();
+    const c3 = p3.add(q.connectionId);
+    const first = Math.ceil(aStart / 86_400_000);
+    const last = Math.floor(aEnd / 86_400_000);
+    const whole = first < last;
+    const edge = whole
+      ? `e.instant >= ${d.instantParam(p3.add, aStart)} AND e.instant < ${d.instantParam(p3.add, aEnd)} AND (e.instant < ${d.instantParam(p3.add, first * 86_400_000)} OR e.instant >= ${d.instantParam(p3.add, last * 86_400_000)})`
+      : `e.instant >= ${d.instantParam(p3.add, aStart)} AND e.instant < ${d.instantParam(p3.add, aEnd)}`;
+    const campaignRows = await store.query(
+      `${whole ? `SELECT k.currency, ${breakdownValueSql('campaign', 'k')} AS campaign_id, SUM(k.sale_count) AS n, SUM(k.gross_cents) AS cents FROM breakdown_days k
+         WHERE k.connection_id = ${c3} AND k.dimension = 'campaign' AND k.day >= ${first} AND k.day < ${last} GROUP BY 1, 2
+       UNION ALL ` : ''}SELECT e.currency, e.campaign_id, COUNT(*), SUM(e.amount_cents) FROM money_events e WHERE e.connection_id = ${c3} AND e.kind = 'sale' AND ${edge} GROUP BY 1, 2`,
+      p3.values,
+    );
+    for (const r of campaignRows) {
+      if (Number(r.n) === 0 && Number(r.cents) === 0) continue;
+      add(konduitCampaigns, campaignKey(num(r.campaign_id), String(r.currency)), { ...sale, count: Number(r.n), cents: Number(r.cents) });
+    }
+    // The sales of the transactions an explanation reads (the ledger's other events of them came above).
+    const p4 = new Params();
+    const c4 = p4.add(q.connectionId);
+    const want = [...new Set([...asked, ...ledgerOf.keys()])];
+    const values = (ids: readonly number[]) => (ids.length > 0 ? `VALUES ${ids.map((id) => `(CAST(${p4.add(id)} AS BIGINT))`).join(', ')}` : 'SELECT CAST(NULL AS BIGINT) WHERE 1 = 0');
+    const saleRows = await store.query(
+      `SELECT e.transaction_id, e.amount_cents, e.currency, e.campaign_id, ${ms('e.instant')} AS at_ms FROM money_events e
+       WHERE e.connection_id = ${c4} AND e.kind = 'sale' AND ${rangeSql(p4, 'e.instant')}
+         AND e.transaction_id IN (SELECT * FROM (${values(want)}) w(id)
+           UNION SELECT transaction_id FROM transactions WHERE connection_id = ${c4} AND parent_txn_id IN (SELECT * FROM (${values([...held.keys()])}) h(id)))`,
+      p4.values,
+    );
+    for (const r of saleRows) {
+      const txn = Number(r.transaction_id);
+      const list = ledgerOf.get(txn) ?? [];
+      list.push({ txn, date: localDate(Number(r.at_ms), az), campaignId: num(r.campaign_id), currency: String(r.currency), measure: 'sales', count: 1, cents: Number(r.amount_cents) });
+      ledgerOf.set(txn, list);
+    }
+    // The sales' moves listed: the first MAX_MOVES_LISTED by the day shown, read from the ledger up to the
+    // day shown that completes them.
+    if (saleMovesByDay.size > 0) {
+      let through = '';
+      let sum = 0;
+      for (const day of [...saleMovesByDay.keys()].sort()) {
+        through = day;
+        sum += saleMovesByDay.get(day)!;
+        if (sum >= maxMoves) break;
+      }
+      const p5 = new Params();
+      const c5 = p5.add(q.connectionId);
+      const until = Math.min(Math.max(aEnd, vEnd), startOfLocalDay(addDays(through, 1), vz));
+      const moveRows = await store.query(
+        `SELECT * FROM (SELECT e.transaction_id, e.amount_cents, ${d.localDay(p5.add, 'e.instant', az, lo, hi)} AS bd, ${d.localDay(p5.add, 'e.instant', vz, lo, hi)} AS sd FROM money_events e
+           WHERE e.connection_id = ${c5} AND e.kind = 'sale' AND e.instant < ${d.instantParam(p5.add, until)} AND ${rangeSql(p5, 'e.instant')}) x
+         WHERE x.bd <> x.sd AND (${dayIn('x.bd')} OR ${dayIn('x.sd')}) ORDER BY x.sd, x.transaction_id LIMIT ${maxMoves}`,
+        p5.values,
+      );
+      for (const r of moveRows) {
+        moves.push({ transactionId: Number(r.transaction_id), kind: 'sale', measure: 'sales', shownOn: d.dayOf(r.sd), bookedOn: d.dayOf(r.bd), reason: 'time_zone', count: 1, cents: Number(r.amount_cents) });
+      }
     }
   }
 
@@ -445,6 +548,7 @@ export async function reconcile(store: ReportReader, q: ReconcileQuery): Promise
       return build(key, crmCampaigns.get(key)?.line, konduitCampaigns.get(key), null, mine, outside, campaign, currency);
     });
   moves.sort((a, b) => (a.shownOn < b.shownOn ? -1 : a.shownOn > b.shownOn ? 1 : a.transactionId - b.transactionId || a.kind.localeCompare(b.kind)));
+  moves.length = Math.min(moves.length, maxMoves);
   return {
     connectionId: q.connectionId, from: q.from, to: q.to, accountZone: az, viewerZone: vz, coverageFrom: q.coverageFrom, asOf: q.asOf,
     days, campaigns, moves, moveCounts: movesCount, notSynced, quarantined: quarantinedTouching, ok: days.every((l) => l.ok) && campaigns.every((l) => l.ok),
