@@ -8,6 +8,7 @@
  * (retention's counts, the cohort group tables, the cohort aggregates): the baseline is the same sync's own
  * total, so a change that makes one group dearer shows as its share.
  */
+import { writeFile } from 'node:fs/promises';
 import { localDate } from '../src/core/time.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import type { SqlDriver } from '../src/store/driver.js';
@@ -42,7 +43,9 @@ export default async function bench(): Promise<void> {
         try {
           return await run(...a);
         } finally {
-          const key = typeof a[0] === 'string' ? a[0].replace(/\s+/g, ' ').slice(0, 100) : `${name}: ${(a[0] as { name?: string } | undefined)?.name ?? '?'}`;
+          // Keyed by the whole statement: statements alike in their first hundred characters (the counts in
+          // and out of a delta, say) are timed apart.
+          const key = typeof a[0] === 'string' ? a[0].replace(/\s+/g, ' ') : `${name}: ${(a[0] as { name?: string } | undefined)?.name ?? '?'}`;
           const s = byStatement.get(key) ?? { ms: 0, n: 0 };
           s.ms += performance.now() - t;
           s.n += 1;
@@ -63,7 +66,11 @@ export default async function bench(): Promise<void> {
       console.log(`  ${label}: ${(ms / 1000).toFixed(2)} s, ${((100 * ms) / total).toFixed(1)}% of the statements`);
     }
     console.log('  heaviest statements:');
-    for (const [k, s] of all.slice(0, 15)) console.log(`  ${s.ms.toFixed(0).padStart(7)} ms ${String(s.n).padStart(4)}x  ${k}`);
+    const shown = (k: string) => (k.length <= 160 ? k : `${k.slice(0, 100)} ... ${k.slice(-56)}`);
+    for (const [k, s] of all.slice(0, 15)) console.log(`  ${s.ms.toFixed(0).padStart(7)} ms ${String(s.n).padStart(4)}x  ${shown(k)}`);
+    // KBENCH_REFRESH_SQL=<file>: the heaviest statements' whole text, to read or EXPLAIN.
+    const file = process.env.KBENCH_REFRESH_SQL;
+    if (file) await writeFile(file, all.slice(0, 15).map(([k, s]) => `-- ${s.ms.toFixed(0)} ms, ${s.n}x\n${k};\n`).join('\n'));
   } finally {
     await dispose();
     await sb.close();

@@ -23,8 +23,8 @@
  *
  * Kept with the subscription tables: the refresh that recomputes some purchases' subscription rows
  * (refreshSubscriptionCyclesSql) stages their rows and takes their counts out before (under their stamps),
- * counts the new rows it fills into the stages (under new stamps from `purchases`), then adds the
- * difference to the table by key, never reading a whole table but to stage the rows it deletes; a purchase
+ * counts the new rows it fills into the stages (under new stamps from `purchases`), nets the two by each
+ * row's own columns (what did not change cancels), then adds the difference to the tables by key, never reading a whole table but to stage the rows it deletes; a purchase
  * record written (ledger-writer.ts) names its purchase for that refresh as an event does. Rebuilt with the
  * other pre-aggregates (aggregates.ts rebuildAggregatesSql).
  */
@@ -148,21 +148,41 @@ const TERMS = {
   recycling: "CASE WHEN pu.status IS NULL THEN NULL WHEN REPLACE(UPPER(TRIM(pu.status)), ' ', '_') = 'RECYCLE_BILLING' THEN 1 ELSE 0 END",
 };
 
+/** A row's own columns: retention_days' key and the initial sale's attribution (what every family is summed from). */
+const OWN = `${KEYS}, ${RETENTION_ATTRIBUTION.join(', ')}`;
+/** The fine sums of `rows` (contributionsSql), with `sign`: the rows of a subscription's cycles alike become one. */
+const fineSql = (rows: string, sign: '' | '-') => `SELECT ${OWN}, ${SUMS(sign)} FROM (${rows}) x GROUP BY ${OWN}`;
+/** Whether a sum of counts changes anything (a net delta may count no row and still move money). */
+const ANY_SUM = RETENTION_COUNTS.map((c) => `SUM(${c}) <> 0`).join(' OR ');
 /**
- * Grouped counts of `rows` (contributionsSql) into agg_retention_delta with `sign`, once per family and
- * once plain (family ''); rows counting nothing left out. Summed first by their own keys and attribution
- * (the rows of a subscription's cycles alike become one), then each sum is counted under every family, its
- * columns the family's, and summed again: five times the sums rather than five times the rows.
+ * The refresh's fine sums of the counts taken out (countsOutSql), kept in agg_retention_delta under this
+ * family until the counts come back in (countsInSql): the two are netted there before any family's copy.
  */
-function countsIntoDelta(rows: string, sign: '' | '-'): string {
-  const own = `${KEYS}, ${RETENTION_ATTRIBUTION.join(', ')}`;
-  const fine = `SELECT ${own}, ${SUMS('')} FROM (${rows}) x GROUP BY ${own}`;
+const OUT = "'~'";
+
+/**
+ * Grouped counts of fine sums (`fine`: fineSql's columns) into agg_retention_delta, once per family and
+ * once plain (family ''): each fine sum is counted under every family, its columns the family's, and
+ * summed again (five times the sums rather than five times the rows); sums that change nothing left out.
+ */
+function countsIntoDelta(fine: string): string {
   const families = Object.entries(RETENTION_FAMILIES) as [RetentionFamily, readonly string[]][];
   const column = (c: string) => `CASE ${families.filter(([, cols]) => cols.includes(c)).map(([f]) => `WHEN f.family = '${f}' THEN y.${c}`).join(' ')} END AS ${c}`;
   const expanded = `SELECT ${RETENTION_KEYS.map((k) => `y.${k}`).join(', ')}, f.family, ${RETENTION_ATTRIBUTION.map(column).join(', ')}, ${RETENTION_COUNTS.map((c) => `y.${c}`).join(', ')}
      FROM (${fine}) y CROSS JOIN (VALUES (${PLAIN}), ${families.map(([f]) => `('${f}')`).join(', ')}) f(family)`;
-  return `INSERT INTO agg_retention_delta (${GROUP_KEYS}, ${RETENTION_COUNTS.join(', ')}) SELECT ${GROUP_KEYS}, ${SUMS(sign)} FROM (${expanded}) x GROUP BY ${GROUP_KEYS} HAVING SUM(cnt) <> 0`;
+  return `INSERT INTO agg_retention_delta (${GROUP_KEYS}, ${RETENTION_COUNTS.join(', ')}) SELECT ${GROUP_KEYS}, ${SUMS('')} FROM (${expanded}) x GROUP BY ${GROUP_KEYS} HAVING ${ANY_SUM}`;
 }
+
+/**
+ * The counts in (rows) less the counts out staged before (family OUT), netted by their own columns: a
+ * touched purchase's rows that did not change (its earlier cycles, mostly) cancel here, so only what
+ * changed is copied to the families and merged (an incremental sync's delta: a few rows per purchase, not
+ * twice all of them).
+ */
+const netSql = (rows: string) => `SELECT ${OWN}, ${SUMS('')} FROM (
+       SELECT ${OWN}, ${RETENTION_COUNTS.join(', ')} FROM agg_retention_delta WHERE connection_id = $1 AND family = ${OUT}
+       UNION ALL ${fineSql(rows, '')}) n
+     GROUP BY ${OWN} HAVING ${ANY_SUM}`;
 
 /**
  * agg_retention_delta's rows (of connection $1, or every connection) summed into the two tables: retention_days'
@@ -192,7 +212,7 @@ export function rebuildRetentionDaysSql(d: SqlDialect, byConnection: boolean): s
     `DELETE FROM retention_stamps WHERE ${where}`,
     `DELETE FROM agg_retention_delta WHERE ${where}`,
     stampsSql(scope),
-    countsIntoDelta(contributionsSql(d, scope), ''),
+    countsIntoDelta(fineSql(contributionsSql(d, scope), '')),
     ...fromDeltaSql(where, true),
     `DELETE FROM agg_retention_delta WHERE ${where}`,
   ];
@@ -224,7 +244,7 @@ const emptyStages = [...STAGED.map((t) => RETENTION_STAGES[t]), 'agg_touched_sta
 /**
  * Run by the refresh instead of deleting the touched purchases' subscription rows: the rows are staged
  * (one pass over each table, reading only what the counts read) with their stamps, their counts leave
- * (staged in agg_retention_delta, negated), then the rows go (by the rowids staged on DuckDB, a pass over
+ * (staged in agg_retention_delta, negated, as fine sums: family OUT), then the rows go (by the rowids staged on DuckDB, a pass over
  * the rowids alone; by the touched purchases on PostgreSQL, through the tables' keys) and so do the stamps.
  * The stages are emptied for the rows the refresh fills into them (stagedRowsSql copies them to the tables).
  */
@@ -239,13 +259,13 @@ export function retentionDaysBeforeSql(d: SqlDialect): string[] {
   ];
 }
 
-/** The touched purchases' rows and stamps staged, their counts out (negated, in agg_retention_delta), their stamps deleted. */
+/** The touched purchases' rows and stamps staged, their counts out (negated fine sums, in agg_retention_delta under family OUT), their stamps deleted. */
 function countsOutSql(d: SqlDialect): string[] {
   const duck = d.name === 'duckdb';
   return [
     ...STAGED.map((t) => `INSERT INTO ${RETENTION_STAGES[t]} (${COUNTED(t).join(', ')}, rid) SELECT ${COUNTED(t).map((c) => `x.${c}`).join(', ')}, ${duck ? 'x.rowid' : 'NULL'} FROM ${t} x ${TOUCHED}`),
     `INSERT INTO agg_touched_stamps (${STAMPS}, rid) SELECT ${STAMPS.split(', ').map((c) => `x.${c}`).join(', ')}, ${duck ? 'x.rowid' : 'NULL'} FROM retention_stamps x ${TOUCHED}`,
-    countsIntoDelta(contributionsSql(d, '', STAGES), '-'),
+    `INSERT INTO agg_retention_delta (${OWN}, family, ${RETENTION_COUNTS.join(', ')}) SELECT ${OWN}, ${OUT}, ${RETENTION_COUNTS.join(', ')} FROM (${fineSql(contributionsSql(d, '', STAGES), '-')}) x`,
     duck
       ? 'DELETE FROM retention_stamps WHERE connection_id = $1 AND rowid IN (SELECT rid FROM agg_touched_stamps WHERE connection_id = $1)'
       : 'DELETE FROM retention_stamps USING agg_touched_purchases k WHERE retention_stamps.connection_id = $1 AND k.connection_id = $1 AND k.purchase_id = retention_stamps.purchase_id',
@@ -316,7 +336,7 @@ export function retentionDaysAfterSql(d: SqlDialect): string[] {
   return countsInSql(d);
 }
 
-/** The staged purchases' new stamps (staged, then copied), their counts in from the stages, the merge by key into both tables; the stages emptied. */
+/** The staged purchases' new stamps (staged, then copied), their counts in from the stages netted with those out (netSql), the merge by key into both tables; the stages emptied. */
 function countsInSql(d: SqlDialect): string[] {
   const duck = d.name === 'duckdb';
   // The merge of one table: its rows of the keys the delta names (family '' for retention_days) join the
@@ -339,7 +359,8 @@ function countsInSql(d: SqlDialect): string[] {
   return [
     stampsSql('', stage('agg_touched_starts'), 'agg_touched_stamps'),
     `INSERT INTO retention_stamps (${STAMPS}) SELECT ${STAMPS} FROM agg_touched_stamps WHERE connection_id = $1`,
-    countsIntoDelta(contributionsSql(d, '', STAGES), ''),
+    countsIntoDelta(netSql(contributionsSql(d, '', STAGES))),
+    `DELETE FROM agg_retention_delta WHERE connection_id = $1 AND family = ${OUT}`,
     ...merge('retention_days'),
     ...merge('retention_groups'),
     ...fromDeltaSql('connection_id = $1', false),
