@@ -10,6 +10,7 @@ import { applyAttemptDays, ATTEMPT_RETURNING, attemptFactsOf, type AttemptFacts 
 import { applyMidMonths } from './mid-months.js';
 import { keepRebillSaves } from './rebill-saves.js';
 import { keepChargebackSales } from './chargeback-sales.js';
+import { keepRefundSales } from './refund-sales.js';
 import { applyGroupAgeDeltas, GroupAgeDeltas, groupValuesOfSale } from './cohort-groups.js';
 import { applyBreakdownDays, BREAKDOWN_COLUMNS, BREAKDOWN_RETURNING, changedOrders, orderSaleOf, orderSalesSql, type ChangedOrders, type OrderSale } from './breakdown-days.js';
 import { withFreshStatistics } from './dialect.js';
@@ -292,7 +293,7 @@ export class SqlLedgerWriter implements LedgerWriter {
     await applyBreakdownDays(this.ctx, connectionId, removed, evRows, sales, changed);
     if (evRows.length > 0) await this.db.insert(MONEY_EVENTS, evRows, cid);
     for (const e of evRows) if (e.customer_id !== null) customers.add(e.customer_id);
-    await this.eventsChanged(connectionId, removed, evRows, slots, first);
+    await this.eventsChanged(connectionId, removed, evRows, slots, first, transactionIds);
     await keepOrderFirstSales(this.ctx, connectionId, moved);
     // The subscription tables follow the purchases these events name, removed or stored (purchases-dirty.ts).
     await this.facts.touch(connectionId, customers, purchasesOf(removed, evRows), upkeep === 'deferFacts');
@@ -379,7 +380,7 @@ export class SqlLedgerWriter implements LedgerWriter {
    * cohort_ages under the facts as they stand: each event of a customer with facts moves its (first-sale
    * slot, age) cell. Recomputed facts then move whole customers (facts.ts), deferred or not.
    */
-  private async eventsChanged(connectionId: string, removed: RemovedEvent[], added: MoneyEvent[], slots: SlotDeltas, known?: Map<number, FirstSale>): Promise<void> {
+  private async eventsChanged(connectionId: string, removed: RemovedEvent[], added: MoneyEvent[], slots: SlotDeltas, known?: Map<number, FirstSale>, transactionIds: readonly number[] = []): Promise<void> {
     for (const r of removed) slots.event(r, -1);
     for (const r of added) slots.event(r, 1);
     await applySlotDeltas(this.ctx, connectionId, slots.rows(connectionId));
@@ -387,6 +388,8 @@ export class SqlLedgerWriter implements LedgerWriter {
     await applyMidMonths(this.ctx, connectionId, removed, added);
     await keepRebillSaves(this.ctx, connectionId, removed, added);
     await keepChargebackSales(this.ctx, connectionId, removed, added);
+    // The transactions stored (their date_created and parent are what refund_sales books by), not only those whose events changed.
+    await keepRefundSales(this.ctx, connectionId, transactionIds, removed, added);
     // The first sale of each customer with facts, unless the caller read it already (ledgerLookups).
     const first = known ?? (await this.facts.firstSales(connectionId, factCustomers(removed, added)));
     if (first.size === 0) return;
