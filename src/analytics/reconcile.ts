@@ -223,8 +223,9 @@ export async function reconcile(store: ReportReader, q: ReconcileQuery): Promise
 
   // The range's events, once: every money event booked in the account's days on the CRM basis, or shown in
   // the viewer's days. The instant the CRM basis books a refund, void or chargeback at is its sale's creation
-  // (bookedSql's rule): those are read from anywhere in the ledger (a chargeback of a sale of the range can
-  // come months later), the rest from the range's hull, and the transactions they need found by id.
+  // (bookedSql's rule), so those can lie anywhere in the ledger (a chargeback of a sale of the range can come
+  // months later): refund_sales keeps each with that instant (store/refund-sales.ts) and is read by range;
+  // with the kept tables behind, the ledger's every one is read and its transactions found by id.
   const p = new Params();
   const ins = (t: number) => d.instantParam(p.add, t);
   const conn = p.add(q.connectionId);
@@ -254,10 +255,12 @@ export async function reconcile(store: ReportReader, q: ReconcileQuery): Promise
   // per 15-minute slot, in which every zone's day is whole; breakdown_days per campaign and UTC day): a sale
   // is booked at its own instant on both bases. The ledger's own statement reads them when they are.
   const kept = !(await store.aggregatesBehind());
-  const rows = await store.query(
-    `WITH ev AS (
+  // Refunds, voids and chargebacks with the instant they are booked at: from refund_sales (kept at write
+  // time, booked_at) by range when the kept tables are current, else the ledger's every one with their
+  // transactions and parents found by id; the reversals (booked at their own instant) from the range's hull.
+  const fromLedger = `ev AS (
        SELECT ${cols} FROM money_events e
-       WHERE e.connection_id = ${conn} AND e.kind IN (${kept ? '' : "'sale', "}'refund', 'void', 'chargeback', 'chargeback_reversal') AND e.instant >= ${h0} AND e.instant < ${h1}
+       WHERE e.connection_id = ${conn} AND e.kind IN ('sale', 'refund', 'void', 'chargeback', 'chargeback_reversal') AND e.instant >= ${h0} AND e.instant < ${h1}
        UNION ALL
        SELECT ${cols} FROM money_events e
        WHERE e.connection_id = ${conn} AND e.kind IN ('refund', 'void', 'chargeback') AND NOT (e.instant >= ${h0} AND e.instant < ${h1})),
@@ -266,7 +269,15 @@ export async function reconcile(store: ReportReader, q: ReconcileQuery): Promise
      pt AS (SELECT transaction_id, date_created FROM transactions WHERE connection_id = ${conn} AND transaction_id IN (SELECT parent_txn_id FROM t)),
      b AS (SELECT ev.*, CASE WHEN ev.kind = 'chargeback' THEN COALESCE(t.date_created, ev.instant) WHEN ev.kind IN ('refund', 'void') THEN COALESCE(pt.date_created, ev.instant) ELSE ev.instant END AS at,
          (ev.kind = 'chargeback_reversal' OR (ev.kind = 'chargeback' AND t.transaction_id IS NOT NULL AND t.is_chargedback IS NOT TRUE)) AS rev
-       FROM ev LEFT JOIN t ON t.transaction_id = ev.transaction_id LEFT JOIN pt ON pt.transaction_id = t.parent_txn_id),
+       FROM ev LEFT JOIN t ON t.transaction_id = ev.transaction_id LEFT JOIN pt ON pt.transaction_id = t.parent_txn_id)`;
+  const fromKept = `b AS (
+       SELECT r.kind, r.transaction_id, r.amount_cents, r.currency, r.campaign_id, r.instant, r.booked_at AS at, r.cleared AS rev FROM refund_sales r
+       WHERE r.connection_id = ${conn} AND ((r.booked_at >= ${a0} AND r.booked_at < ${a1}) OR (r.instant >= ${v0} AND r.instant < ${v1}))
+       UNION ALL
+       SELECT ${cols}, e.instant AS at, TRUE AS rev FROM money_events e
+       WHERE e.connection_id = ${conn} AND e.kind = 'chargeback_reversal' AND e.instant >= ${h0} AND e.instant < ${h1})`;
+  const rows = await store.query(
+    `WITH ${kept ? fromKept : fromLedger},
      c AS MATERIALIZED (SELECT b.*, ${bookedDay} AS bd, ${shownDay} AS sd, ${ownDay} AS od FROM b
        WHERE (b.at >= ${a0} AND b.at < ${a1}) OR (b.instant >= ${v0} AND b.instant < ${v1}))
      SELECT 'line' AS g, kind, currency, CAST(NULL AS BIGINT) AS campaign_id, CAST(NULL AS BIGINT) AS transaction_id, bd, sd, CASE WHEN od = bd THEN 1 ELSE 0 END AS same, COUNT(*) AS n, SUM(amount_cents) AS cents, CAST(NULL AS BIGINT) AS at_ms, CAST(NULL AS BIGINT) AS own_ms
@@ -362,7 +373,7 @@ export async function reconcile(store: ReportReader, q: ReconcileQuery): Promise
     const campaignRows = await store.query(
       `${whole ? `SELECT k.currency, ${breakdownValueSql('campaign', 'k')} AS campaign_id, SUM(k.sale_count) AS n, SUM(k.gross_cents) AS cents FROM breakdown_days k
          WHERE k.connection_id = ${c3} AND k.dimension = 'campaign' AND k.day >= ${first} AND k.day < ${last} GROUP BY 1, 2
-       UNION ALL ` : ''}SELECT e.currency, e.campaign_id, COUNT(*), SUM(e.amount_cents) FROM money_events e WHERE e.connection_id = ${c3} AND e.kind = 'sale' AND ${edge} GROUP BY 1, 2`,
+       UNION ALL ` : ''}SELECT e.currency, e.campaign_id, COUNT(*) AS n, SUM(e.amount_cents) AS cents FROM money_events e WHERE e.connection_id = ${c3} AND e.kind = 'sale' AND ${edge} GROUP BY 1, 2`,
       p3.values,
     );
     for (const r of campaignRows) {
