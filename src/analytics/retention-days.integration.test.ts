@@ -123,7 +123,7 @@ describe.each(['duckdb', 'postgres'] as const)('retention from its kept counts, 
     }
   });
 
-  it('keeps the counts by family as the sums of retention_days, refreshed by the incremental sync as a rebuild makes them, and migration 29 fills the same rows', async () => {
+  it('keeps the counts by family as the sums of retention_days, refreshed by the incremental sync as a rebuild makes them, each row with its key\'s hash, and migrations 29 and 31 fill the same rows', async () => {
     const num = (rows: Record<string, unknown>[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' || (typeof v === 'string' && /^-?\d+$/.test(v)) ? Number(v) : v])));
     const keys = 'connection_id, zone, currency, day, product_id, part, last_ok, last_try, ok_day, cancelled, next_bill, cycle, days, saved_by, retry, outcome';
     const counts = 'cnt, soft, recycling, lost, saved_soft, refunds, refund_cents, chargebacks, cb_cents, sales, sales_cents, reversed_cents';
@@ -146,14 +146,26 @@ describe.each(['duckdb', 'postgres'] as const)('retention from its kept counts, 
       OR (family <> 'mid' AND merchant_id IS NOT NULL) OR (family <> 'coupon' AND coupon_code IS NOT NULL)`);
     expect(Number(stray!.n)).toBe(0);
     expect(refreshed.filter((r) => r.family === 'affiliate' && r.source_value1 !== null).length).toBeGreaterThan(0);
+    // Every row of both tables carries its key's hash (kh: the refresh's merge finds rows by it, and a row
+    // without it would never be merged again), and the hash tells the keys apart.
+    const hashed = async () => Promise.all(([['retention_days', keys], ['retention_groups', all]] as const).map(async ([t, k]) => {
+      const [r] = await store.query(`SELECT COUNT(*) AS n, COUNT(DISTINCT kh) AS kinds, SUM(CASE WHEN kh IS NULL OR kh <> ${store.sql.keyHash(k.split(', '))} THEN 1 ELSE 0 END) AS stale FROM ${t}`);
+      return { table: t, stale: Number(r!.stale), distinct: Number(r!.kinds) === Number(r!.n) };
+    }));
+    const whole = [{ table: 'retention_days', stale: 0, distinct: true }, { table: 'retention_groups', stale: 0, distinct: true }];
+    expect(await hashed()).toEqual(whole);
     // The refresh (after the backfill, the incremental sync) left what a rebuild makes.
     await store.rebuildAggregates(conn.connectionId);
     expect(await groups()).toEqual(refreshed);
-    // The migration's fill.
+    expect(await hashed()).toEqual(whole);
+    // The migrations' fill: 29's rows, then 31's hashes.
     const m29 = MIGRATIONS.find((m) => m.version === 29)!;
     await store.query('DELETE FROM retention_groups WHERE TRUE');
     for (const sql of m29[engine].filter((x) => /^(INSERT|DELETE)/.test(x))) await store.query(sql);
     expect(await groups()).toEqual(refreshed);
+    await store.query('UPDATE retention_days SET kh = NULL');
+    for (const sql of MIGRATIONS.find((m) => m.version === 31)![engine].filter((x) => x.startsWith('UPDATE'))) await store.query(sql);
+    expect(await hashed()).toEqual(whole);
   });
 
   it("keeps each rebill cycle's money by start day as the subscription tables have it, refreshed by the incremental sync, and migration 28 fills the same rows", async () => {

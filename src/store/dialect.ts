@@ -78,6 +78,13 @@ export interface SqlDialect {
    * plain subquery with the caller's conditions (its keys lead with connection_id).
    */
   rowsByKeys(table: string, columns: string, column: string, keys: string): string;
+  /**
+   * A BIGINT hash of the values of `columns` (SQL expressions, in order; NULL a value of its own), the same
+   * for the same values of the same types: a kept table's one-column stand-in for a long key, so a merge
+   * finds its rows of a few keys by one column instead of comparing every column of every row. Not unique:
+   * rows of another key with the same hash are found too, and a merge must take them out and back unchanged.
+   */
+  keyHash(columns: readonly string[]): string;
 }
 
 /** The SQL types both engines share; each dialect names its own instant and JSON types. */

@@ -186,15 +186,16 @@ const netSql = (rows: string) => `SELECT ${OWN}, ${SUMS('')} FROM (
 
 /**
  * agg_retention_delta's rows (of connection $1, or every connection) summed into the two tables: retention_days'
- * (family '') and retention_groups', the latter in report order when `ordered` (the rebuild's whole table; a
- * refresh appends a few rows, whose sort would cost it a third of its merge).
+ * (family '') and retention_groups', each row with its key's hash (`kh`, SqlDialect.keyHash: what the merge
+ * finds it by), the latter in report order when `ordered` (the rebuild's whole table; a refresh appends a few
+ * rows, whose sort would cost it a third of its merge).
  */
-const fromDeltaSql = (where: string, ordered: boolean) => [
-  `INSERT INTO retention_days (${KEYS}, ${RETENTION_COUNTS.join(', ')}) SELECT ${KEYS}, ${SUMS('')} FROM agg_retention_delta WHERE ${where} AND family = ${PLAIN} GROUP BY ${KEYS} HAVING SUM(cnt) <> 0`,
+const fromDeltaSql = (d: SqlDialect, where: string, ordered: boolean) => [
+  `INSERT INTO retention_days (${KEYS}, ${RETENTION_COUNTS.join(', ')}, kh) SELECT ${KEYS}, ${SUMS('')}, ${d.keyHash(RETENTION_KEYS)} FROM agg_retention_delta WHERE ${where} AND family = ${PLAIN} GROUP BY ${KEYS} HAVING SUM(cnt) <> 0`,
   // In the order a report reads them (a family's part over a range of days): DuckDB's zone maps and
   // PostgreSQL's bitmap scans then read a report's rows, not every row group or page (by MID at 10M,
   // 169-232 ms against 254-315 on DuckDB; 0.97-1.05 s against 1.95-2.3 on PostgreSQL).
-  `INSERT INTO retention_groups (${GROUP_KEYS}, ${RETENTION_COUNTS.join(', ')}) SELECT ${GROUP_KEYS}, ${SUMS('')} FROM agg_retention_delta WHERE ${where} AND family <> ${PLAIN} GROUP BY ${GROUP_KEYS} HAVING SUM(cnt) <> 0${ordered ? `
+  `INSERT INTO retention_groups (${GROUP_KEYS}, ${RETENTION_COUNTS.join(', ')}, kh) SELECT ${GROUP_KEYS}, ${SUMS('')}, ${d.keyHash(GROUP_KEY_COLUMNS)} FROM agg_retention_delta WHERE ${where} AND family <> ${PLAIN} GROUP BY ${GROUP_KEYS} HAVING SUM(cnt) <> 0${ordered ? `
      ORDER BY family, part, day` : ''}`,
 ];
 
@@ -213,7 +214,7 @@ export function rebuildRetentionDaysSql(d: SqlDialect, byConnection: boolean): s
     `DELETE FROM agg_retention_delta WHERE ${where}`,
     stampsSql(scope),
     countsIntoDelta(fineSql(contributionsSql(d, scope), '')),
-    ...fromDeltaSql(where, true),
+    ...fromDeltaSql(d, where, true),
     `DELETE FROM agg_retention_delta WHERE ${where}`,
   ];
 }
@@ -321,15 +322,11 @@ export function stagedRowsSql(): string[] {
   return STAGED.map((t) => `INSERT INTO ${t} (${COLUMNS(t).join(', ')}) SELECT ${COLUMNS(t).join(', ')} FROM ${RETENTION_STAGES[t]} WHERE connection_id = $1`);
 }
 
-/** Key columns no row leaves NULL (a start's day in its connection's zone; the family); the others match NULL to NULL. */
-const NOT_NULL: readonly string[] = ['connection_id', 'zone', 'day', 'part', 'family'];
-const sameKey = (a: string, b: string, keys: readonly string[]) => keys.map((k) => (NOT_NULL.includes(k) ? `${a}.${k} = ${b}.${k}` : `${a}.${k} IS NOT DISTINCT FROM ${b}.${k}`)).join(' AND ');
-
 /**
  * Run by the refresh after the touched purchases' subscription rows are filled again (into the stages):
- * their new stamps (staged, then copied), their counts from the stages, then the merge by full key: the
- * table's rows of the keys the delta names join it, leave the table, and come back summed (a key counting
- * nothing is dropped). Its cost follows the touched purchases and the keys they count under, not the days
+ * their new stamps (staged, then copied), their counts from the stages, then the merge by key: the
+ * table's rows of the keys the delta names (found by their key's hash) join it, leave the table, and come
+ * back summed (a key counting nothing is dropped). Its cost follows the touched purchases and the keys they count under, not the days
  * they touch.
  */
 export function retentionDaysAfterSql(d: SqlDialect): string[] {
@@ -339,21 +336,23 @@ export function retentionDaysAfterSql(d: SqlDialect): string[] {
 /** The staged purchases' new stamps (staged, then copied), their counts in from the stages netted with those out (netSql), the merge by key into both tables; the stages emptied. */
 function countsInSql(d: SqlDialect): string[] {
   const duck = d.name === 'duckdb';
-  // The merge of one table: its rows of the keys the delta names (family '' for retention_days) join the
-  // delta (with their rowid on DuckDB), leave the table, and come back summed.
+  // The merge of one table: its rows of the keys the delta names (family '' for retention_days), found by
+  // their key's hash (one column read of every row, not the key's sixteen or twenty-two), are copied to the
+  // delta (with their rowid on DuckDB), leave the table, and come back summed. A row of another key with the
+  // same hash goes out and comes back unchanged; the copy and the delete find the same rows (the copy adds
+  // no hash to the delta's).
   const merge = (table: 'retention_days' | 'retention_groups') => {
     const plain = table === 'retention_days';
     const cols = plain ? RETENTION_KEYS : GROUP_KEY_COLUMNS;
     const family = `family ${plain ? '=' : '<>'} ${PLAIN}`;
-    const keys = `(SELECT DISTINCT ${cols.join(', ')} FROM agg_retention_delta WHERE connection_id = $1 AND ${family})`;
-    const same = (a: string, b: string) => sameKey(a, b, cols);
+    const hashes = `(SELECT DISTINCT ${d.keyHash(cols)} FROM agg_retention_delta WHERE connection_id = $1 AND ${family})`;
     return [
       `INSERT INTO agg_retention_delta (${[...cols, ...(plain ? ['family'] : []), ...RETENTION_COUNTS].join(', ')}, rid)
      SELECT ${[...cols.map((c) => `r.${c}`), ...(plain ? [PLAIN] : []), ...RETENTION_COUNTS.map((c) => `r.${c}`)].join(', ')}, ${duck ? 'r.rowid' : 'NULL'}
-     FROM ${table} r JOIN ${keys} k ON ${same('r', 'k')} WHERE r.connection_id = $1`,
+     FROM ${table} r WHERE r.connection_id = $1 AND r.kh IN ${hashes}`,
       duck
         ? `DELETE FROM ${table} WHERE connection_id = $1 AND rowid IN (SELECT rid FROM agg_retention_delta WHERE connection_id = $1 AND ${family} AND rid IS NOT NULL)`
-        : `DELETE FROM ${table} USING ${keys} k WHERE ${table}.connection_id = $1 AND ${same(table, 'k')}`,
+        : `DELETE FROM ${table} WHERE connection_id = $1 AND kh IN ${hashes}`,
     ];
   };
   return [
@@ -363,7 +362,7 @@ function countsInSql(d: SqlDialect): string[] {
     `DELETE FROM agg_retention_delta WHERE connection_id = $1 AND family = ${OUT}`,
     ...merge('retention_days'),
     ...merge('retention_groups'),
-    ...fromDeltaSql('connection_id = $1', false),
+    ...fromDeltaSql(d, 'connection_id = $1', false),
     'DELETE FROM agg_retention_delta WHERE connection_id = $1',
     ...emptyStages,
   ];

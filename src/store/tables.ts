@@ -471,14 +471,15 @@ const retentionDay = {
   cycle: 'int', days: 'int', saved_by: 'int', retry: 'int', outcome: 'text', cnt: 'bigint', soft: 'bigint', recycling: 'bigint', lost: 'bigint', saved_soft: 'bigint', refunds: 'bigint',
   refund_cents: 'bigint', chargebacks: 'bigint', cb_cents: 'bigint', sales: 'bigint', sales_cents: 'bigint', reversed_cents: 'bigint',
 } as const;
-export const RETENTION_DAYS = table('retention_days', ['connection_id', 'zone', 'currency', 'day', 'product_id', 'part', 'last_ok', 'last_try', 'ok_day', 'cancelled', 'next_bill', 'cycle', 'days', 'saved_by', 'retry', 'outcome'], retentionDay);
+/** `kh`: the hash of a kept row's key (migration 31; SqlDialect.keyHash), by which the refresh's merge finds its rows. */
+export const RETENTION_DAYS = table('retention_days', ['connection_id', 'zone', 'currency', 'day', 'product_id', 'part', 'last_ok', 'last_try', 'ok_day', 'cancelled', 'next_bill', 'cycle', 'days', 'saved_by', 'retry', 'outcome'], { ...retentionDay, kh: 'bigint' });
 /**
  * The same counts by breakdown (retention-days.ts; migration 29): per `family` (campaign, affiliate, mid,
  * coupon), the initial sale's value of the family's dimensions (the affiliate's with its sub-affiliate), the
  * other attribution columns NULL.
  */
 const retentionGroup = { ...retentionDay, family: 'text', campaign_id: 'bigint', aff_id: 'text', source_value1: 'text', merchant_id: 'bigint', coupon_code: 'text' } as const;
-export const RETENTION_GROUPS = table('retention_groups', [...RETENTION_DAYS.key, 'family', 'campaign_id', 'aff_id', 'source_value1', 'merchant_id', 'coupon_code'], retentionGroup);
+export const RETENTION_GROUPS = table('retention_groups', [...RETENTION_DAYS.key, 'family', 'campaign_id', 'aff_id', 'source_value1', 'merchant_id', 'coupon_code'], { ...retentionGroup, kh: 'bigint' });
 /** The refresh's delta of both: `family` '' for retention_days' rows. */
 export const AGG_RETENTION_DELTA = table('agg_retention_delta', [], { ...retentionGroup, rid: 'bigint' });
 export const RETENTION_STAMPS = table('retention_stamps', ['connection_id', 'purchase_id'], { connection_id: 'text', purchase_id: 'text', zone: 'text', cancelled: 'int', next_bill: 'text', recycling: 'int' });

@@ -58,4 +58,6 @@ export const duckdbDialect: SqlDialect = {
   rebuildSettingsSql: () => [],
   analyzeSql: () => [],
   rowsByKeys: (table, columns, column, keys) => `(WITH k AS MATERIALIZED (SELECT ${columns} FROM ${table} WHERE ${column} IN (${keys})) SELECT * FROM k)`,
+  // hash() is a UBIGINT of any values; halved into BIGINT's range.
+  keyHash: (columns) => `CAST(hash(${columns.join(', ')}) >> 1 AS BIGINT)`,
 };

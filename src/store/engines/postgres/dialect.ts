@@ -43,4 +43,6 @@ export const postgresDialect: SqlDialect = {
   // ANALYZE runs inside a transaction block and sees the transaction's own rows.
   analyzeSql: (table) => [`ANALYZE ${table}`],
   rowsByKeys: (table, columns, column, keys) => `(SELECT ${columns} FROM ${table} WHERE ${column} IN (${keys}))`,
+  // The row's text form tells NULL (an empty field) from '' (a quoted one).
+  keyHash: (columns) => `hashtextextended(CAST(ROW(${columns.join(', ')}) AS TEXT), 0)`,
 };
