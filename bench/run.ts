@@ -18,6 +18,7 @@ const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> =
   forecast: () => import('./forecast.js'),
   'refresh-statements': () => import('./refresh-statements.js'),
   'report-statements': () => import('./report-statements.js'),
+  'reconcile-scale': () => import('./reconcile-scale.js'),
 };
 
 // Run only when named: sync-scale syncs and compares a 1,000,000-transaction merchant (well over ten
@@ -25,8 +26,9 @@ const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> =
 // 10,000,000 transactions per engine, economics derives the margin ledger of 10,000,000 transactions: all
 // too long for the default set; forecast fits 100,000 simulated one-time buyers (minutes); refresh-statements
 // backfills a 30,000-customer merchant to time its incremental sync's statements (a few minutes);
-// report-statements times a report's statements on a kept store (KBENCH_STORE).
-const namedOnly = new Set(['sync-scale', 'newest-first', 'dashboard-scale', 'economics', 'forecast', 'refresh-statements', 'report-statements']);
+// report-statements times a report's statements on a kept store (KBENCH_STORE), reconcile-scale Konduit's side of a
+// reconciliation on one.
+const namedOnly = new Set(['sync-scale', 'newest-first', 'dashboard-scale', 'economics', 'forecast', 'refresh-statements', 'report-statements', 'reconcile-scale']);
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = names.length > 0 ? names : Object.keys(benches).filter((n) => !namedOnly.has(n));

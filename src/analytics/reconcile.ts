@@ -22,7 +22,8 @@ import type { CountAndCents, CrmSummaryLine, CrmTxnView } from '../core/crm-summ
 import { addDays, localDate, startOfLocalDay } from '../core/time.js';
 import type { EventKind } from '../ledger/index.js';
 import type { ReportReader } from '../store/store.js';
-import { eventSourceSql, Params } from './sql.js';
+import { breakdownValueSql } from '../store/breakdown-days.js';
+import { Params } from './sql.js';
 
 export const RECONCILE_MEASURES = ['sales', 'refunds', 'chargebacks'] as const;
 export type ReconcileMeasure = (typeof RECONCILE_MEASURES)[number];
@@ -96,8 +97,13 @@ export interface ReconcileResult {
   asOf: number | null;
   days: ReconcileLine[];
   campaigns: ReconcileLine[];
-  /** Every event shown on another day than the CRM books it, in the range's days. */
+  /**
+   * The events shown on another day than the CRM books it, in the range's days: the first
+   * MAX_MOVES_LISTED by the day shown, then transaction and kind (a year can hold hundreds of thousands).
+   */
   moves: Move[];
+  /** How many moves there are by reason, all of them (listed or not). */
+  moveCounts: Record<MoveReason, number>;
   /** Transactions the CRM changed after the as-of that touch the range. */
   notSynced: number;
   /** Records in quarantine that touch the range. */
@@ -119,6 +125,8 @@ export interface ReconcileQuery {
   quarantined: readonly CrmTxnView[];
   coverageFrom: string | null;
   asOf: number | null;
+  /** The most moves listed (default MAX_MOVES_LISTED). */
+  maxMovesListed?: number;
 }
 
 const zero = (): LineFigures => ({ sales: { count: 0, cents: 0 }, refunds: { count: 0, cents: 0 }, chargebacks: { count: 0, cents: 0 } });
@@ -183,7 +191,21 @@ function diff(a: readonly Contribution[], b: readonly Contribution[]): Contribut
   return [...m.values()].filter((c) => c.count !== 0 || c.cents !== 0);
 }
 
-/** Compares the CRM's summary with Konduit's figures for a connection and explains the differences. */
+/** The most moves a result lists one by one (all are counted: `moveCounts`). */
+export const MAX_MOVES_LISTED = 1000;
+
+/** Days since 1970-01-01 of a "YYYY-MM-DD". */
+const dayNumber = (d: string) => Math.round(Date.parse(`${d}T00:00:00Z`) / 86_400_000);
+
+/**
+ * Compares the CRM's summary with Konduit's figures for a connection and explains the differences.
+ *
+ * Konduit's lines are sums the engine makes (docs/metrics.md, "Reconciliation"): the range's events
+ * are read once, each with the instant the CRM basis books it at, and summed per (kind, currency, account
+ * day booked, viewer day shown); per campaign the same; the moves are counted from the same sums and listed
+ * one by one up to MAX_MOVES_LISTED. Single transactions are read only where an explanation needs them: those
+ * the CRM changed or holds in quarantine, refunds of a sale in quarantine, and chargebacks the CRM cleared.
+ */
 export async function reconcile(store: ReportReader, q: ReconcileQuery): Promise<ReconcileResult> {
   const az = q.accountZone;
   const vz = q.viewerZone;
@@ -193,78 +215,238 @@ export async function reconcile(store: ReportReader, q: ReconcileQuery): Promise
   const vEnd = startOfLocalDay(addDays(q.to, 1), vz);
   const inRange = (d: string) => d >= q.from && d <= q.to;
   const ms = (e: string) => store.sql.epochMs(e);
+  const d = store.sql;
+  const maxMoves = q.maxMovesListed ?? MAX_MOVES_LISTED;
+  if (!Number.isSafeInteger(maxMoves) || maxMoves < 0) throw new RangeError(`maxMovesListed must be a whole number, got ${maxMoves}`);
+  const changed = new Map(q.changed.map((x) => [x.transactionId, x]));
+  const held = new Map(q.quarantined.map((x) => [x.transactionId, x]));
 
-  // Konduit's ledger: every money event booked in the range on the CRM basis, or shown in it on the event basis.
+  // The range's events, once: every money event booked in the account's days on the CRM basis, or shown in
+  // the viewer's days. The instant the CRM basis books a refund, void or chargeback at is its sale's creation
+  // (bookedSql's rule), so those can lie anywhere in the ledger (a chargeback of a sale of the range can come
+  // months later): refund_sales keeps each with that instant (store/refund-sales.ts) and is read by range;
+  // with the kept tables behind, the ledger's every one is read and its transactions found by id.
   const p = new Params();
-  const ins = (t: number) => store.sql.instantParam(p.add, t);
+  const ins = (t: number) => d.instantParam(p.add, t);
   const conn = p.add(q.connectionId);
-  const events = await store.query(
-    `SELECT ev.kind, ev.transaction_id, ev.amount_cents, ev.currency, ev.campaign_id, ${ms('ev.at')} AS booked, ${ms('ev.instant')} AS own
-     FROM ${eventSourceSql('crm')} ev
-     WHERE ev.connection_id = ${conn} AND ev.kind <> 'decline'
-       AND ((ev.at >= ${ins(aStart)} AND ev.at < ${ins(aEnd)}) OR (ev.instant >= ${ins(vStart)} AND ev.instant < ${ins(vEnd)}))`,
+  const h0 = ins(Math.min(aStart, vStart));
+  const h1 = ins(Math.max(aEnd, vEnd));
+  const a0 = ins(aStart);
+  const a1 = ins(aEnd);
+  const v0 = ins(vStart);
+  const v1 = ins(vEnd);
+  // Calendar days over a span wide enough for every instant the range's events can carry (a sale years
+  // before its chargeback): the dialect's offsets are exact inside it.
+  const lo = Math.min(aStart, vStart) - 10 * 366 * 86_400_000;
+  const hi = Math.max(aEnd, vEnd, Date.now()) + 2 * 366 * 86_400_000;
+  const bookedDay = d.localDay(p.add, 'b.at', az, lo, hi);
+  const shownDay = d.localDay(p.add, 'b.instant', vz, lo, hi);
+  const ownDay = d.localDay(p.add, 'b.instant', az, lo, hi);
+  const fromDay = dayNumber(q.from);
+  const toDay = dayNumber(q.to);
+  const dayIn = (e: string) => `(${e} >= ${fromDay} AND ${e} <= ${toDay})`;
+  // Transactions whose every event an explanation needs: changed, held, and refunds of a held sale.
+  const asked = [...new Set([...changed.keys(), ...held.keys()])];
+  const listSql = (ids: readonly number[]) => (ids.length > 0 ? `VALUES ${ids.map((id) => `(CAST(${p.add(id)} AS BIGINT))`).join(', ')}` : 'SELECT CAST(NULL AS BIGINT) WHERE 1 = 0');
+  const askedSql = listSql(asked);
+  const heldSql = listSql([...held.keys()]);
+  const cols = 'e.kind, e.transaction_id, e.amount_cents, e.currency, e.campaign_id, e.instant';
+  // The sales, nine events in ten, come from the kept tables when they are not behind the ledger (event_slots
+  // per 15-minute slot, in which every zone's day is whole; breakdown_days per campaign and UTC day): a sale
+  // is booked at its own instant on both bases. The ledger's own statement reads them when they are.
+  const kept = !(await store.aggregatesBehind());
+  // Refunds, voids and chargebacks with the instant they are booked at: from refund_sales (kept at write
+  // time, booked_at) by range when the kept tables are current, else the ledger's every one with their
+  // transactions and parents found by id; the reversals (booked at their own instant) from the range's hull.
+  const fromLedger = `ev AS (
+       SELECT ${cols} FROM money_events e
+       WHERE e.connection_id = ${conn} AND e.kind IN ('sale', 'refund', 'void', 'chargeback', 'chargeback_reversal') AND e.instant >= ${h0} AND e.instant < ${h1}
+       UNION ALL
+       SELECT ${cols} FROM money_events e
+       WHERE e.connection_id = ${conn} AND e.kind IN ('refund', 'void', 'chargeback') AND NOT (e.instant >= ${h0} AND e.instant < ${h1})),
+     t AS (SELECT transaction_id, parent_txn_id, date_created, is_chargedback FROM transactions
+       WHERE connection_id = ${conn} AND transaction_id IN (SELECT transaction_id FROM ev WHERE kind IN ('refund', 'void', 'chargeback'))),
+     pt AS (SELECT transaction_id, date_created FROM transactions WHERE connection_id = ${conn} AND transaction_id IN (SELECT parent_txn_id FROM t)),
+     b AS (SELECT ev.*, CASE WHEN ev.kind = 'chargeback' THEN COALESCE(t.date_created, ev.instant) WHEN ev.kind IN ('refund', 'void') THEN COALESCE(pt.date_created, ev.instant) ELSE ev.instant END AS at,
+         (ev.kind = 'chargeback_reversal' OR (ev.kind = 'chargeback' AND t.transaction_id IS NOT NULL AND t.is_chargedback IS NOT TRUE)) AS rev
+       FROM ev LEFT JOIN t ON t.transaction_id = ev.transaction_id LEFT JOIN pt ON pt.transaction_id = t.parent_txn_id)`;
+  const fromKept = `b AS (
+       SELECT r.kind, r.transaction_id, r.amount_cents, r.currency, r.campaign_id, r.instant, r.booked_at AS at, r.cleared AS rev FROM refund_sales r
+       WHERE r.connection_id = ${conn} AND ((r.booked_at >= ${a0} AND r.booked_at < ${a1}) OR (r.instant >= ${v0} AND r.instant < ${v1}))
+       UNION ALL
+       SELECT ${cols}, e.instant AS at, TRUE AS rev FROM money_events e
+       WHERE e.connection_id = ${conn} AND e.kind = 'chargeback_reversal' AND e.instant >= ${h0} AND e.instant < ${h1})`;
+  const rows = await store.query(
+    `WITH ${kept ? fromKept : fromLedger},
+     c AS MATERIALIZED (SELECT b.*, ${bookedDay} AS bd, ${shownDay} AS sd, ${ownDay} AS od FROM b
+       WHERE (b.at >= ${a0} AND b.at < ${a1}) OR (b.instant >= ${v0} AND b.instant < ${v1}))
+     SELECT 'line' AS g, kind, currency, CAST(NULL AS BIGINT) AS campaign_id, CAST(NULL AS BIGINT) AS transaction_id, bd, sd, CASE WHEN od = bd THEN 1 ELSE 0 END AS same, COUNT(*) AS n, SUM(amount_cents) AS cents, CAST(NULL AS BIGINT) AS at_ms, CAST(NULL AS BIGINT) AS own_ms
+       FROM c GROUP BY kind, currency, bd, sd, CASE WHEN od = bd THEN 1 ELSE 0 END
+     UNION ALL
+     SELECT 'campaign', kind, currency, campaign_id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), COUNT(*), SUM(amount_cents), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)
+       FROM c WHERE ${dayIn('bd')} GROUP BY kind, currency, campaign_id
+     UNION ALL
+     SELECT * FROM (SELECT 'move', kind, currency, CAST(NULL AS BIGINT), transaction_id, bd, sd, CASE WHEN od = bd THEN 1 ELSE 0 END, 1, amount_cents, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)
+       FROM c WHERE bd <> sd AND (${dayIn('bd')} OR ${dayIn('sd')}) ORDER BY sd, transaction_id, kind LIMIT ${maxMoves}) m
+     UNION ALL
+     SELECT 'event', kind, currency, campaign_id, transaction_id, bd, sd, CAST(NULL AS BIGINT), 1, amount_cents, ${ms('c.at')}, ${ms('c.instant')}
+       FROM c WHERE c.transaction_id IN (
+         SELECT transaction_id FROM c WHERE rev
+         UNION SELECT * FROM (${askedSql}) a(id)
+         UNION SELECT transaction_id FROM transactions WHERE connection_id = ${conn} AND parent_txn_id IN (SELECT * FROM (${heldSql}) h(id)))`,
     p.values,
   );
-  const ledgerOf = new Map<number, Contribution[]>();
+
+  const measureOf = (kind: EventKind) => MEASURE_OF[kind];
+  const signed = (measure: ReconcileMeasure, cents: number) => (measure === 'sales' ? cents : -cents);
   const shownDays = new Map<Key, LineFigures>();
+  const konduitDays = new Map<Key, LineFigures>();
+  const konduitCampaigns = new Map<Key, LineFigures>();
+  const movesCount: Record<MoveReason, number> = { booked_on_sale_date: 0, time_zone: 0 };
   const moves: Move[] = [];
-  for (const e of events) {
-    const kind = String(e.kind) as EventKind;
-    const measure = MEASURE_OF[kind];
+  const ledgerOf = new Map<number, Contribution[]>();
+  for (const r of rows) {
+    const kind = String(r.kind) as EventKind;
+    const measure = measureOf(kind);
     if (!measure) continue;
-    const txn = Number(e.transaction_id);
-    const amount = Number(e.amount_cents);
-    const c: Contribution = {
-      txn, date: localDate(Number(e.booked), az), campaignId: num(e.campaign_id), currency: String(e.currency), measure,
-      count: kind === 'chargeback_reversal' ? 0 : 1, cents: measure === 'sales' ? amount : -amount,
-    };
-    const list = ledgerOf.get(txn) ?? [];
-    list.push(c);
-    ledgerOf.set(txn, list);
-    const own = Number(e.own);
-    const shownOn = localDate(own, vz);
-    if (inRange(shownOn)) add(shownDays, lineKey(shownOn, c.currency), c);
-    if (shownOn !== c.date && (inRange(shownOn) || inRange(c.date))) {
-      moves.push({ transactionId: txn, kind, measure, shownOn, bookedOn: c.date, reason: localDate(own, az) !== c.date ? 'booked_on_sale_date' : 'time_zone', count: c.count, cents: c.cents ?? 0 });
+    const n = Number(r.n);
+    const c = { measure, count: kind === 'chargeback_reversal' ? 0 : n, cents: signed(measure, Number(r.cents)) };
+    const currency = String(r.currency);
+    if (r.g === 'line') {
+      const booked = d.dayOf(r.bd);
+      const shown = d.dayOf(r.sd);
+      if (inRange(booked)) add(konduitDays, lineKey(booked, currency), c);
+      if (inRange(shown)) add(shownDays, lineKey(shown, currency), c);
+      if (booked !== shown && (inRange(booked) || inRange(shown))) movesCount[Number(r.same) === 1 ? 'time_zone' : 'booked_on_sale_date'] += n;
+    } else if (r.g === 'campaign') add(konduitCampaigns, campaignKey(num(r.campaign_id), currency), c);
+    else if (r.g === 'move') {
+      moves.push({ transactionId: Number(r.transaction_id), kind, measure, shownOn: d.dayOf(r.sd), bookedOn: d.dayOf(r.bd), reason: Number(r.same) === 1 ? 'time_zone' : 'booked_on_sale_date', count: c.count, cents: c.cents });
+    } else {
+      const txn = Number(r.transaction_id);
+      const list = ledgerOf.get(txn) ?? [];
+      list.push({ txn, date: localDate(Number(r.at_ms), az), campaignId: num(r.campaign_id), currency, measure, count: c.count, cents: c.cents });
+      ledgerOf.set(txn, list);
     }
   }
 
-  // Konduit's copies of the transactions that reach the range's CRM lines: sales made in it, refunds of
-  // those sales, and every transaction with an event in it (reversals, refunds of sales not stored).
-  const p2 = new Params();
-  const ins2 = (t: number) => store.sql.instantParam(p2.add, t);
-  const conn2 = p2.add(q.connectionId);
-  const a2 = ins2(aStart);
-  const b2 = ins2(aEnd);
-  const rows = await store.query(
-    `SELECT t.transaction_id, t.txn_type, t.response_type, t.total_cents, ${ms('t.date_created')} AS created, t.parent_txn_id, t.campaign_id, t.currency, t.is_chargedback, t.chargeback_cents
-     FROM transactions t LEFT JOIN transactions pt ON pt.connection_id = t.connection_id AND pt.transaction_id = t.parent_txn_id
-     WHERE t.connection_id = ${conn2} AND ((t.date_created >= ${a2} AND t.date_created < ${b2}) OR (pt.date_created >= ${a2} AND pt.date_created < ${b2})
-       OR t.transaction_id IN (SELECT transaction_id FROM money_events WHERE connection_id = ${conn2} AND instant >= ${a2} AND instant < ${b2}))`,
-    p2.values,
-  );
+  if (kept) await keptSales();
+
+  /** The sales from the kept tables: the day lines, the campaign lines, the sales of the transactions an explanation reads, and the sales' moves listed. */
+  async function keptSales(): Promise<void> {
+    const sale = { measure: 'sales' as const };
+    const rangeSql = (pp: Params, e: string) => {
+      const at = (t: number) => d.instantParam(pp.add, t);
+      return `${e} >= ${at(Math.min(aStart, vStart))} AND ${e} < ${at(Math.max(aEnd, vEnd))} AND ((${e} >= ${at(aStart)} AND ${e} < ${at(aEnd)}) OR (${e} >= ${at(vStart)} AND ${e} < ${at(vEnd)}))`;
+    };
+    // Per slot: the day each is booked on (account) and shown on (viewer); every sale's is its slot's.
+    const p2 = new Params();
+    const c2 = p2.add(q.connectionId);
+    const slotRows = await store.query(
+      `SELECT s.currency, ${d.localDay(p2.add, 's.slot', az, lo, hi)} AS bd, ${d.localDay(p2.add, 's.slot', vz, lo, hi)} AS sd, SUM(s.sale_count) AS n, SUM(s.gross_cents) AS cents
+       FROM event_slots s WHERE s.connection_id = ${c2} AND ${rangeSql(p2, 's.slot')} GROUP BY 1, 2, 3`,
+      p2.values,
+    );
+    const saleMovesByDay = new Map<string, number>();
+    for (const r of slotRows) {
+      const n = Number(r.n);
+      if (n === 0 && Number(r.cents) === 0) continue;
+      const c = { ...sale, count: n, cents: Number(r.cents) };
+      const currency = String(r.currency);
+      const booked = d.dayOf(r.bd);
+      const shown = d.dayOf(r.sd);
+      if (inRange(booked)) add(konduitDays, lineKey(booked, currency), c);
+      if (inRange(shown)) add(shownDays, lineKey(shown, currency), c);
+      if (booked !== shown && (inRange(booked) || inRange(shown))) {
+        movesCount.time_zone += n;
+        saleMovesByDay.set(shown, (saleMovesByDay.get(shown) ?? 0) + n);
+      }
+    }
+    // Per campaign: the whole UTC days of the account's range from breakdown_days, its edges from the ledger.
+    const p3 = new Params();
+    const c3 = p3.add(q.connectionId);
+    const first = Math.ceil(aStart / 86_400_000);
+    const last = Math.floor(aEnd / 86_400_000);
+    const whole = first < last;
+    const edge = whole
+      ? `e.instant >= ${d.instantParam(p3.add, aStart)} AND e.instant < ${d.instantParam(p3.add, aEnd)} AND (e.instant < ${d.instantParam(p3.add, first * 86_400_000)} OR e.instant >= ${d.instantParam(p3.add, last * 86_400_000)})`
+      : `e.instant >= ${d.instantParam(p3.add, aStart)} AND e.instant < ${d.instantParam(p3.add, aEnd)}`;
+    const campaignRows = await store.query(
+      `${whole ? `SELECT k.currency, ${breakdownValueSql('campaign', 'k')} AS campaign_id, SUM(k.sale_count) AS n, SUM(k.gross_cents) AS cents FROM breakdown_days k
+         WHERE k.connection_id = ${c3} AND k.dimension = 'campaign' AND k.day >= ${first} AND k.day < ${last} GROUP BY 1, 2
+       UNION ALL ` : ''}SELECT e.currency, e.campaign_id, COUNT(*) AS n, SUM(e.amount_cents) AS cents FROM money_events e WHERE e.connection_id = ${c3} AND e.kind = 'sale' AND ${edge} GROUP BY 1, 2`,
+      p3.values,
+    );
+    for (const r of campaignRows) {
+      if (Number(r.n) === 0 && Number(r.cents) === 0) continue;
+      add(konduitCampaigns, campaignKey(num(r.campaign_id), String(r.currency)), { ...sale, count: Number(r.n), cents: Number(r.cents) });
+    }
+    // The sales of the transactions an explanation reads (the ledger's other events of them came above).
+    const p4 = new Params();
+    const c4 = p4.add(q.connectionId);
+    const want = [...new Set([...asked, ...ledgerOf.keys()])];
+    const values = (ids: readonly number[]) => (ids.length > 0 ? `VALUES ${ids.map((id) => `(CAST(${p4.add(id)} AS BIGINT))`).join(', ')}` : 'SELECT CAST(NULL AS BIGINT) WHERE 1 = 0');
+    const saleRows = await store.query(
+      `SELECT e.transaction_id, e.amount_cents, e.currency, e.campaign_id, ${ms('e.instant')} AS at_ms FROM money_events e
+       WHERE e.connection_id = ${c4} AND e.kind = 'sale' AND ${rangeSql(p4, 'e.instant')}
+         AND e.transaction_id IN (SELECT * FROM (${values(want)}) w(id)
+           UNION SELECT transaction_id FROM transactions WHERE connection_id = ${c4} AND parent_txn_id IN (SELECT * FROM (${values([...held.keys()])}) h(id)))`,
+      p4.values,
+    );
+    for (const r of saleRows) {
+      const txn = Number(r.transaction_id);
+      const list = ledgerOf.get(txn) ?? [];
+      list.push({ txn, date: localDate(Number(r.at_ms), az), campaignId: num(r.campaign_id), currency: String(r.currency), measure: 'sales', count: 1, cents: Number(r.amount_cents) });
+      ledgerOf.set(txn, list);
+    }
+    // The sales' moves listed: the first MAX_MOVES_LISTED by the day shown, read from the ledger up to the
+    // day shown that completes them.
+    if (saleMovesByDay.size > 0) {
+      let through = '';
+      let sum = 0;
+      for (const day of [...saleMovesByDay.keys()].sort()) {
+        through = day;
+        sum += saleMovesByDay.get(day)!;
+        if (sum >= maxMoves) break;
+      }
+      const p5 = new Params();
+      const c5 = p5.add(q.connectionId);
+      const until = Math.min(Math.max(aEnd, vEnd), startOfLocalDay(addDays(through, 1), vz));
+      const moveRows = await store.query(
+        `SELECT * FROM (SELECT e.transaction_id, e.amount_cents, ${d.localDay(p5.add, 'e.instant', az, lo, hi)} AS bd, ${d.localDay(p5.add, 'e.instant', vz, lo, hi)} AS sd FROM money_events e
+           WHERE e.connection_id = ${c5} AND e.kind = 'sale' AND e.instant < ${d.instantParam(p5.add, until)} AND ${rangeSql(p5, 'e.instant')}) x
+         WHERE x.bd <> x.sd AND (${dayIn('x.bd')} OR ${dayIn('x.sd')}) ORDER BY x.sd, x.transaction_id LIMIT ${maxMoves}`,
+        p5.values,
+      );
+      for (const r of moveRows) {
+        moves.push({ transactionId: Number(r.transaction_id), kind: 'sale', measure: 'sales', shownOn: d.dayOf(r.sd), bookedOn: d.dayOf(r.bd), reason: 'time_zone', count: 1, cents: Number(r.amount_cents) });
+      }
+    }
+  }
+
+  // Konduit's copies of the transactions an explanation reads, and of the sales they refund.
   const stored = new Map<number, StoredTxn>();
   const toView = (r: Record<string, unknown>): StoredTxn => ({
     stored: true, transactionId: Number(r.transaction_id), txnType: r.txn_type === null ? null : String(r.txn_type), responseType: r.response_type === null ? null : String(r.response_type),
     amountCents: num(r.total_cents), createdAt: num(r.created), parentTxnId: num(r.parent_txn_id), campaignId: num(r.campaign_id), currency: String(r.currency),
     isChargedback: r.is_chargedback === true, chargebackCents: num(r.chargeback_cents),
   });
-  for (const r of rows) stored.set(Number(r.transaction_id), toView(r));
-  const changed = new Map(q.changed.map((x) => [x.transactionId, x]));
-  const held = new Map(q.quarantined.map((x) => [x.transactionId, x]));
+  const load = async (wanted: readonly number[]) => {
+    for (let i = 0; i < wanted.length; i += 500) {
+      const chunk = [...new Set(wanted.slice(i, i + 500))];
+      const p3 = new Params();
+      const c3 = p3.add(q.connectionId);
+      const more = await store.query(
+        `SELECT transaction_id, txn_type, response_type, total_cents, ${ms('date_created')} AS created, parent_txn_id, campaign_id, currency, is_chargedback, chargeback_cents
+         FROM transactions WHERE connection_id = ${c3} AND transaction_id IN (${chunk.map((id) => p3.add(id)).join(', ')})`,
+        p3.values,
+      );
+      for (const r of more) stored.set(Number(r.transaction_id), toView(r));
+    }
+  };
+  const ids = new Set<number>([...ledgerOf.keys(), ...changed.keys(), ...held.keys()]);
+  await load([...ids]);
   // Parents a refund refers to that the first read did not bring (a sale outside the range).
-  const wanted = [...stored.values(), ...changed.values(), ...held.values()].map((x) => x.parentTxnId).filter((id): id is number => id !== null && !stored.has(id));
-  for (let i = 0; i < wanted.length; i += 500) {
-    const chunk = [...new Set(wanted.slice(i, i + 500))];
-    const p3 = new Params();
-    const c3 = p3.add(q.connectionId);
-    const more = await store.query(
-      `SELECT transaction_id, txn_type, response_type, total_cents, ${ms('date_created')} AS created, parent_txn_id, campaign_id, currency, is_chargedback, chargeback_cents
-       FROM transactions WHERE connection_id = ${c3} AND transaction_id IN (${chunk.map((id) => p3.add(id)).join(', ')})`,
-      p3.values,
-    );
-    for (const r of more) stored.set(Number(r.transaction_id), toView(r));
-  }
+  await load([...stored.values(), ...changed.values(), ...held.values()].map((x) => x.parentTxnId).filter((id): id is number => id !== null && !stored.has(id)));
   /** A transaction as the CRM has it now: its changed record, else Konduit's copy, else its quarantined copy. */
   const current = (id: number): CrmTxnView | null => changed.get(id) ?? stored.get(id) ?? held.get(id) ?? null;
   const asStored = (id: number): CrmTxnView | null => stored.get(id) ?? held.get(id) ?? null;
@@ -274,7 +456,6 @@ export async function reconcile(store: ReportReader, q: ReconcileQuery): Promise
   const explain = (reason: ExplainedReason, cs: Contribution[]) => {
     for (const c of cs) explained.push({ reason, transactionId: c.txn, measure: c.measure, count: c.count, cents: c.cents, date: c.date, campaignId: c.campaignId, currency: c.currency });
   };
-  const ids = new Set<number>([...ledgerOf.keys(), ...stored.keys(), ...changed.keys(), ...held.keys()]);
   let notSynced = 0;
   let quarantinedTouching = 0;
   const touches = (cs: Contribution[]) => cs.some((c) => inRange(c.date));
@@ -311,15 +492,6 @@ export async function reconcile(store: ReportReader, q: ReconcileQuery): Promise
   }
 
   // The lines: the CRM's, Konduit's CRM basis, and the explanations, per day and per campaign.
-  const konduitDays = new Map<Key, LineFigures>();
-  const konduitCampaigns = new Map<Key, LineFigures>();
-  for (const cs of ledgerOf.values()) {
-    for (const c of cs) {
-      if (!inRange(c.date)) continue;
-      add(konduitDays, lineKey(c.date, c.currency), c);
-      add(konduitCampaigns, campaignKey(c.campaignId, c.currency), c);
-    }
-  }
   const crmDays = new Map<Key, { line: CrmSummaryLine }>();
   for (const l of q.crmDays) if (inRange(l.key)) crmDays.set(lineKey(l.key, l.currency), { line: l });
   const crmCampaigns = new Map<Key, { line: CrmSummaryLine }>();
@@ -387,8 +559,9 @@ export async function reconcile(store: ReportReader, q: ReconcileQuery): Promise
       return build(key, crmCampaigns.get(key)?.line, konduitCampaigns.get(key), null, mine, outside, campaign, currency);
     });
   moves.sort((a, b) => (a.shownOn < b.shownOn ? -1 : a.shownOn > b.shownOn ? 1 : a.transactionId - b.transactionId || a.kind.localeCompare(b.kind)));
+  moves.length = Math.min(moves.length, maxMoves);
   return {
     connectionId: q.connectionId, from: q.from, to: q.to, accountZone: az, viewerZone: vz, coverageFrom: q.coverageFrom, asOf: q.asOf,
-    days, campaigns, moves, notSynced, quarantined: quarantinedTouching, ok: days.every((l) => l.ok) && campaigns.every((l) => l.ok),
+    days, campaigns, moves, moveCounts: movesCount, notSynced, quarantined: quarantinedTouching, ok: days.every((l) => l.ok) && campaigns.every((l) => l.ok),
   };
 }

@@ -231,10 +231,11 @@ async function expectAggregatesEqualRebuild(store: Store): Promise<void> {
   const connectionId = String((await store.listConnections())[0]?.connectionId);
   const nonZero = (rows: Record<string, unknown>[]) =>
     rows.filter((r) => Object.entries(r).some(([k, v]) => !['connection_id', 'slot', 'age_days', 'last_first_sale_at'].includes(k) && Number(v) !== 0));
-  const before = await Promise.all((['event_slots', 'cohort_slots', 'cohort_ages', 'cohort_months'] as const).map(async (t) => nonZero(await store.readRows(t, connectionId))));
+  const before = await Promise.all((['event_slots', 'cohort_slots', 'cohort_ages', 'cohort_months', 'refund_sales'] as const).map(async (t) => nonZero(await store.readRows(t, connectionId))));
   await store.rebuildAggregates(connectionId);
-  const after = await Promise.all((['event_slots', 'cohort_slots', 'cohort_ages', 'cohort_months'] as const).map(async (t) => nonZero(await store.readRows(t, connectionId))));
+  const after = await Promise.all((['event_slots', 'cohort_slots', 'cohort_ages', 'cohort_months', 'refund_sales'] as const).map(async (t) => nonZero(await store.readRows(t, connectionId))));
   expect(before[0]!.length).toBeGreaterThan(0);
+  expect(before[4]!.length, 'refunds and chargebacks kept').toBeGreaterThan(0);
   expect(before).toEqual(after);
 }
 

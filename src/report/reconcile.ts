@@ -144,7 +144,11 @@ export interface ReconcileJson {
   ok: boolean;
   /** Explained differences by reason, across the day lines: how many transactions and lines. */
   reasons: Record<ExplainedReason, number>;
-  moves: { booked_on_sale_date: number; time_zone: number; list: Omit<MoveJson, 'currency'>[] };
+  /**
+   * Events shown on another day than the CRM books them: how many by reason (all), the first
+   * MAX_MOVES_LISTED of them (by the day shown, transaction, kind) and how many more are not listed.
+   */
+  moves: { booked_on_sale_date: number; time_zone: number; list: Omit<MoveJson, 'currency'>[]; more: number };
   notSynced: number;
   quarantined: number;
   days: ReconcileLineJson[];
@@ -180,9 +184,10 @@ export function reconcileJson(r: ReconcileResult, connection: string): Reconcile
     connection, from: r.from, to: r.to, accountZone: r.accountZone, viewerZone: r.viewerZone, coverageFrom: r.coverageFrom, asOf: r.asOf === null ? null : new Date(r.asOf).toISOString(), ok: r.ok,
     reasons,
     moves: {
-      booked_on_sale_date: r.moves.filter((m) => m.reason === 'booked_on_sale_date').length,
-      time_zone: r.moves.filter((m) => m.reason === 'time_zone').length,
+      booked_on_sale_date: r.moveCounts.booked_on_sale_date,
+      time_zone: r.moveCounts.time_zone,
       list: r.moves.map((m) => ({ ...m, amount: formatMinor(m.cents, currencyOf.get(m.bookedOn) ?? currencyOf.get(m.shownOn) ?? 'USD'), cents: undefined })).map(({ cents: _c, ...m }) => m),
+      more: r.moveCounts.booked_on_sale_date + r.moveCounts.time_zone - r.moves.length,
     },
     notSynced: r.notSynced,
     quarantined: r.quarantined,

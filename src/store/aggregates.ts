@@ -24,6 +24,7 @@ import { slotOf, type EventFacts, type FirstSale } from './slots.js';
 import { rebuildMidMonthsSql } from './mid-months.js';
 import { rebuildRebillSavesSql } from './rebill-saves.js';
 import { rebuildChargebackSalesSql } from './chargeback-sales.js';
+import { rebuildRefundSalesSql } from './refund-sales.js';
 import { rebuildRebillRatesSql } from './rebill-rates.js';
 import { rebuildRetentionDaysSql } from './retention-days.js';
 import { rebuildCohortGroupsSql } from './cohort-groups.js';
@@ -218,6 +219,7 @@ export function rebuildAggregatesSql(d: SqlDialect, byConnection: boolean): stri
     ...rebuildMidMonthsSql(d, byConnection),
     ...rebuildRebillSavesSql(byConnection),
     ...rebuildChargebackSalesSql(byConnection),
+    ...rebuildRefundSalesSql(byConnection),
     ...rebuildBreakdownDaysSql(d, byConnection),
     ...rebuildSubscriptionCyclesSql(byConnection),
     ...rebuildRebillRatesSql(byConnection),

@@ -8,6 +8,7 @@
 import { utcDayOf } from './attempt-days.js';
 import type { SqlDialect } from './dialect.js';
 import type { StoreContext } from './driver.js';
+import { keepRefundCampaigns } from './refund-sales.js';
 
 /** Replaces the product or purchase half of an attribution ("<product>/<purchase>"). */
 const withProduct = (source: string) => `'${source}/' || split_part(COALESCE(money_events.attribution, '-/-'), '/', 2)`;
@@ -53,7 +54,8 @@ const RESOLVE = [
 ];
 
 /** What each RESOLVE statement returns of an event it filled (Attributed). */
-const returnedSql = (d: SqlDialect) => ` RETURNING money_events.customer_id, money_events.purchase_id, money_events.order_id, ${d.epochMs('money_events.instant')} AS ms`;
+const returnedSql = (d: SqlDialect) =>
+  ` RETURNING money_events.customer_id, money_events.purchase_id, money_events.order_id, ${d.epochMs('money_events.instant')} AS ms, money_events.event_id, money_events.kind, money_events.campaign_id`;
 
 /**
  * What an attribution fill touched: the customers whose events changed, the purchases they name (after
@@ -70,14 +72,18 @@ export interface Attributed {
 /** Fills what connection's events lack from their orders and purchases; returns what it touched. */
 export async function resolveAttribution(ctx: StoreContext, connectionId: string): Promise<Attributed> {
   const out: Attributed = { customers: new Set(), purchases: new Set(), days: new Set(), orders: new Set() };
+  // The campaigns of the refunds, voids and chargebacks filled: refund_sales carries them (refund-sales.ts).
+  const campaigns = new Map<string, number>();
   for (const sql of RESOLVE) {
     for (const r of await ctx.db.query(sql + returnedSql(ctx.db.sql), [connectionId])) {
+      if ((r.kind === 'refund' || r.kind === 'void' || r.kind === 'chargeback') && r.campaign_id !== null && r.campaign_id !== undefined) campaigns.set(String(r.event_id), Number(r.campaign_id));
       if (r.customer_id !== null && r.customer_id !== undefined) out.customers.add(Number(r.customer_id));
       if (r.purchase_id !== null && r.purchase_id !== undefined) out.purchases.add(String(r.purchase_id));
       if (r.order_id !== null && r.order_id !== undefined) out.orders.add(String(r.order_id));
       out.days.add(utcDayOf(Number(r.ms)));
     }
   }
+  await keepRefundCampaigns(ctx, connectionId, campaigns);
   return out;
 }
 

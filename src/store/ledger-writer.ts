@@ -10,6 +10,7 @@ import { applyAttemptDays, ATTEMPT_RETURNING, attemptFactsOf, type AttemptFacts 
 import { applyMidMonths } from './mid-months.js';
 import { keepRebillSaves } from './rebill-saves.js';
 import { keepChargebackSales } from './chargeback-sales.js';
+import { keepRefundSales, type StoredTxnFacts } from './refund-sales.js';
 import { applyGroupAgeDeltas, GroupAgeDeltas, groupValuesOfSale } from './cohort-groups.js';
 import { applyBreakdownDays, BREAKDOWN_COLUMNS, BREAKDOWN_RETURNING, changedOrders, orderSaleOf, orderSalesSql, type ChangedOrders, type OrderSale } from './breakdown-days.js';
 import { withFreshStatistics } from './dialect.js';
@@ -148,7 +149,7 @@ export class SqlLedgerWriter implements LedgerWriter {
           if (g.ledger) {
             const events = [...g.ledger.values()].flat();
             const kept = g.table === 'transactions' ? await this.applyTransactionRules(g.connectionId, rows as PageRow<typeof TRANSACTIONS>[], events, upkeep) : events;
-            await this.replaceLedger(g.connectionId, [...g.ledger.keys()], kept, upkeep);
+            await this.replaceLedger(g.connectionId, [...g.ledger.keys()], kept, upkeep, g.table === 'transactions' ? (rows as PageRow<typeof TRANSACTIONS>[]) : []);
             if (upkeep === 'rebuild') behind.add(g.connectionId);
           }
         }
@@ -260,7 +261,7 @@ export class SqlLedgerWriter implements LedgerWriter {
    * customer they touch and the subscription tables of every purchase they name (or marks them dirty);
    * with 'rebuild', the ledger alone (the refresh rebuilds the rest).
    */
-  private async replaceLedger(connectionId: string, transactionIds: number[], events: MoneyEvent[], upkeep: Upkeep): Promise<void> {
+  private async replaceLedger(connectionId: string, transactionIds: number[], events: MoneyEvent[], upkeep: Upkeep, stored: PageRow<typeof TRANSACTIONS>[] = []): Promise<void> {
     if (transactionIds.length === 0 && events.length === 0) return;
     const cid = { connection_id: connectionId };
     const evRows = dedupeByKey(MONEY_EVENTS, events, cid);
@@ -292,7 +293,8 @@ export class SqlLedgerWriter implements LedgerWriter {
     await applyBreakdownDays(this.ctx, connectionId, removed, evRows, sales, changed);
     if (evRows.length > 0) await this.db.insert(MONEY_EVENTS, evRows, cid);
     for (const e of evRows) if (e.customer_id !== null) customers.add(e.customer_id);
-    await this.eventsChanged(connectionId, removed, evRows, slots, first);
+    const facts = new Map<number, StoredTxnFacts>(stored.map((r) => [Number(r.transaction_id), { parent_txn_id: r.parent_txn_id ?? null, date_created: r.date_created ?? null, is_chargedback: r.is_chargedback ?? null }]));
+    await this.eventsChanged(connectionId, removed, evRows, slots, first, transactionIds, facts);
     await keepOrderFirstSales(this.ctx, connectionId, moved);
     // The subscription tables follow the purchases these events name, removed or stored (purchases-dirty.ts).
     await this.facts.touch(connectionId, customers, purchasesOf(removed, evRows), upkeep === 'deferFacts');
@@ -379,7 +381,15 @@ export class SqlLedgerWriter implements LedgerWriter {
    * cohort_ages under the facts as they stand: each event of a customer with facts moves its (first-sale
    * slot, age) cell. Recomputed facts then move whole customers (facts.ts), deferred or not.
    */
-  private async eventsChanged(connectionId: string, removed: RemovedEvent[], added: MoneyEvent[], slots: SlotDeltas, known?: Map<number, FirstSale>): Promise<void> {
+  private async eventsChanged(
+    connectionId: string,
+    removed: RemovedEvent[],
+    added: MoneyEvent[],
+    slots: SlotDeltas,
+    known?: Map<number, FirstSale>,
+    transactionIds: readonly number[] = [],
+    stored: ReadonlyMap<number, StoredTxnFacts> = new Map(),
+  ): Promise<void> {
     for (const r of removed) slots.event(r, -1);
     for (const r of added) slots.event(r, 1);
     await applySlotDeltas(this.ctx, connectionId, slots.rows(connectionId));
@@ -387,6 +397,8 @@ export class SqlLedgerWriter implements LedgerWriter {
     await applyMidMonths(this.ctx, connectionId, removed, added);
     await keepRebillSaves(this.ctx, connectionId, removed, added);
     await keepChargebackSales(this.ctx, connectionId, removed, added);
+    // The transactions stored (their date_created and parent are what refund_sales books by), not only those whose events changed.
+    await keepRefundSales(this.ctx, connectionId, transactionIds, stored, removed, added);
     // The first sale of each customer with facts, unless the caller read it already (ledgerLookups).
     const first = known ?? (await this.facts.firstSales(connectionId, factCustomers(removed, added)));
     if (first.size === 0) return;

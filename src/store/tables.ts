@@ -350,6 +350,28 @@ export const CHARGEBACK_SALES = table('chargeback_sales', ['connection_id', 'eve
   refund_cents: 'bigint',
 });
 
+/**
+ * Each refund, void and chargeback event with the instant the CRM basis books it at (refund-sales.ts;
+ * migration 32): a refund or void on its parent sale's creation, a chargeback on its own transaction's,
+ * its own instant when that transaction is not stored (analytics/sql.ts bookedSql).
+ */
+export const REFUND_SALES = table('refund_sales', ['connection_id', 'event_id'], {
+  connection_id: 'text',
+  event_id: 'text',
+  transaction_id: 'bigint',
+  kind: 'text',
+  instant: 'instant',
+  currency: 'text',
+  campaign_id: 'bigint',
+  amount_cents: 'bigint',
+  /** The stored parent of the event's transaction (null: none, or the transaction is not stored). */
+  parent_txn_id: 'bigint',
+  /** The instant the CRM basis books it at: its sale's date_created, else its own instant (never null). */
+  booked_at: 'instant',
+  /** A chargeback whose stored transaction no longer carries the flag (the CRM cleared it); false otherwise. */
+  cleared: 'bool',
+});
+
 /** Each rebill save paired with each first decline of its rebill: the save's scope and both instants (rebill-saves.ts; migration 19). */
 export const REBILL_SAVES = table('rebill_saves', ['connection_id', 'event_id', 'decline_event_id'], {
   connection_id: 'text',
@@ -585,6 +607,7 @@ export const READABLE_TABLES = {
   mid_months: MID_MONTHS,
   rebill_saves: REBILL_SAVES,
   chargeback_sales: CHARGEBACK_SALES,
+  refund_sales: REFUND_SALES,
   breakdown_days: BREAKDOWN_DAYS,
   cohort_group_sizes: COHORT_GROUP_SIZES,
   cohort_group_ages: COHORT_GROUP_AGES,
