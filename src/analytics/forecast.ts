@@ -15,7 +15,7 @@ import { UsageError } from '../core/errors.js';
 import { roundMinor } from './arith.js';
 import { DAY, localDate } from '../core/time.js';
 import {
-  ForecastInputError, sbgConditionalSurvival, sbgDataFromCounts, sbgForecastData, sbgPredictionIntervals, type Bound, type SbgData, type SbgParams,
+  ForecastInputError, RATIO_BY_PRODUCT, sbgConditionalSurvival, sbgDataFromCounts, sbgForecastData, sbgPredictionIntervals, type Bound, type SbgData, type SbgParams,
 } from '../forecast/index.js';
 import { fnv1a32 } from '../core/prng.js';
 import type { ReportReader } from '../store/store.js';
@@ -164,13 +164,27 @@ export function lastCycleWithin(days: number, firstGap: number, gap: number): nu
 /**
  * The expected future paid cycles of censored subscriptions up to cycle `last`: Σ count Σ_{c = L+1..last}
  * S(c - 1)/S(L - 1). Monotone in α and β (a sum of products of retention rates), as the interval needs.
+ * Each S(c - 1)/S(L - 1) is sbgConditionalSurvival's product of retention rates, carried from one cycle
+ * to the next instead of started again (the same multiplications in the same order: the same numbers),
+ * so an evaluation costs a division per cycle, not per cycle squared.
  */
 function futureCycles(censored: readonly SubscriptionFate[], days: number): (p: SbgParams) => number {
+  const plan = censored.map((f) => ({ count: f.count, paid: f.lastOk, last: lastCycleWithin(days, f.firstGapDays, f.gapDays) }));
   return (p) => {
     let total = 0;
-    for (const f of censored) {
-      const last = lastCycleWithin(days, f.firstGapDays, f.gapDays);
-      for (let c = f.lastOk + 1; c <= last; c++) total += f.count * sbgConditionalSurvival(p, f.lastOk - 1, c - 1);
+    for (const f of plan) {
+      const t = f.paid - 1;
+      let s = 1;
+      let j = t;
+      for (let c = f.paid + 1; c <= f.last; c++) {
+        const k = c - 1;
+        if (t < 0 || k - t > RATIO_BY_PRODUCT) {
+          total += f.count * sbgConditionalSurvival(p, t, k);
+          continue;
+        }
+        for (; j < k; j++) s *= (p.beta + j) / (p.alpha + p.beta + j);
+        total += f.count * s;
+      }
     }
     return total;
   };
@@ -247,7 +261,9 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery): Pro
         error = `no forecast: ${err.message}`;
       }
     }
-    // Per cohort and horizon: the future cycles of its live subscriptions (a quantity bounded with the fit).
+    // Per cohort and horizon still open: the future cycles of its live subscriptions (a quantity bounded
+    // with the fit, and simulated for the prediction interval). A complete cell (the horizon passed for
+    // every customer) is the cohort report's value: it has no quantity and no simulation.
     const plans = cohortRows.map((c) => {
       const fates = cohortFates.find((x) => x.key === c.cohort)?.fates ?? [];
       const censored = fates.filter((f) => f.dueThrough <= f.lastOk);
@@ -255,16 +271,18 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery): Pro
         c, fates,
         perHorizon: horizons.map((h) => {
           const cell = c.ltv[horizonDays(h)] ?? { cents: 0, complete: false };
+          if (cell.complete) return { h, cell, days: horizonDays(h), future: null, live: null };
           const live = censored.map((x) => ({ count: x.count, paid: x.lastOk, lastCycle: lastCycleWithin(horizonDays(h), x.firstGapDays, x.gapDays) }));
           return { h, cell, days: horizonDays(h), future: futureCycles(censored, horizonDays(h)), live };
         }),
       };
     });
-    const quantities = plans.flatMap((p) => p.perHorizon.map((x) => x.future));
+    const open = plans.flatMap((p) => p.perHorizon.filter((x) => x.future !== null));
+    const quantities = open.map((x) => x.future!);
     const f = data === null ? null : sbgForecastData(data, { periods: Math.max(0, lastCycle - 1 - data.periods), quantities });
     // The LTV cells' interval: a prediction interval (parameters and the cohort's own randomness), seeded by the group.
     const seed = fnv1a32(`sbg|${key}`);
-    const predicted = f && data ? sbgPredictionIntervals(f, data, plans.flatMap((p) => p.perHorizon.map((x) => x.live)), { seed, replicates: SBG_REPLICATES }) : null;
+    const predicted = f && data ? sbgPredictionIntervals(f, data, open.map((x) => x.live!), { seed, replicates: SBG_REPLICATES }) : null;
     if (f) {
       warnings.push(...f.warnings);
     }
@@ -277,9 +295,9 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery): Pro
     const cohorts: CohortForecast[] = plans.map(({ c, fates, perHorizon }) => {
       const subs = fates.reduce((a, x) => a + x.count, 0);
       const own = kaplanMeier(lifeTable(fates));
-      const ltv = perHorizon.map(({ h, cell, days }): LtvForecast => {
-        const q0 = f?.quantities?.[qi++];
-        const range = predicted?.[pi++] ?? q0?.interval;
+      const ltv = perHorizon.map(({ h, cell, days, future }): LtvForecast => {
+        const q0 = future === null ? undefined : f?.quantities?.[qi++];
+        const range = future === null ? undefined : (predicted?.[pi++] ?? q0?.interval);
         const observedPaid = paidWithin(fates, days);
         const perSub = (x: number) => (subs > 0 ? x / subs : 0);
         if (cell.complete || !q0) {

@@ -74,9 +74,13 @@ export interface RepeatForecast {
 /** Trust thresholds (docs/forecasts.md, "When not to trust a forecast"). */
 export const REPEAT_TRUST = { minRepeatBuyers: 30, minHistoryShare: 0.25 } as const;
 
-/** The central `level` interval of values: their (1-level)/2 and (1+level)/2 quantiles (type 7, linear between order statistics). */
-export function quantileBound(values: number[], level: number): Bound {
-  const s = [...values].sort((a, b) => a - b);
+/**
+ * The central `level` interval of values: their (1-level)/2 and (1+level)/2 quantiles (type 7, linear
+ * between order statistics). Sorted as a Float64Array (a numeric sort without a comparator call per
+ * comparison: the same order for finite values); `values` is left as it was.
+ */
+export function quantileBound(values: ArrayLike<number>, level: number): Bound {
+  const s = Float64Array.from(values).sort();
   const at = (p: number) => {
     const h = (s.length - 1) * p;
     const lo = Math.floor(h);
