@@ -64,6 +64,9 @@ interface BoundaryPoint {
   cut: boolean;
   /** Its distance from the estimate along the ray, in whitened coordinates. */
   rho: number;
+  /** (α, β) there, and S(0..last) there: made once per point, for every quantity (sbgProfileInterval). */
+  params?: SbgParams;
+  curve?: Float64Array;
 }
 
 /**
@@ -295,14 +298,13 @@ export function sbgProfileInterval(fit: SbgFit, opts: SbgIntervalOptions = {}): 
     const prev = ring[k - 1];
     ring.push(boundary((2 * Math.PI * k) / rays, prev && !prev.cut ? prev.rho : undefined));
   }
-  const params = (b: BoundaryPoint): SbgParams => ({ alpha: Math.exp(b.u), beta: Math.exp(b.v) });
+  const params = (b: BoundaryPoint): SbgParams => (b.params ??= { alpha: Math.exp(b.u), beta: Math.exp(b.v) });
   const range = (g: (p: SbgParams) => number) => boundaryRange(boundary, ring, (b) => g(params(b)), g(fit));
   const paid = (p: SbgParams) => sbgExpectedPaidPeriods(p, { horizon: paidHorizon, discountRate: opts.discountRate ?? 0 });
   // S(1..last) at a boundary point, made once per point for every t: up to RATIO_BY_PRODUCT periods the
   // running product of the retention rates that sbgSurvival multiplies (the same numbers), beyond it sbgSurvival.
-  const curves = new WeakMap<BoundaryPoint, Float64Array>();
   const survivalAt = (b: BoundaryPoint, t: number): number => {
-    let c = curves.get(b);
+    let c = b.curve;
     if (!c) {
       const p = params(b);
       c = new Float64Array(last + 1);
@@ -314,7 +316,7 @@ export function sbgProfileInterval(fit: SbgFit, opts: SbgIntervalOptions = {}): 
           c[j] = s;
         } else c[j] = sbgSurvival(p, j);
       }
-      curves.set(b, c);
+      b.curve = c;
     }
     return c[t]!;
   };

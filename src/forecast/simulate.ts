@@ -71,20 +71,21 @@ export class Draws {
 
   /**
    * Binomial(n, p), exactly, in O(1) expected time whatever n: by symmetry on min(p, 1 - p) = r, inversion
-   * when n r < 30 (walking the probabilities from P(0) = (1 - r)^n >= e^-45 with one uniform), else
-   * BTRS (binomialBtrs: Hörmann's transformed rejection). It was BTPE (Kachitvichyanukul & Schmeiser
-   * 1988, as numpy draws it) until 2026-12-07: the same distribution, another stream of draws, less
-   * time per draw. sbg-predict's replicates draw a cohort's survivors per cycle.
+   * when n r < 10 (walking the probabilities from P(0) = (1 - r)^n >= e^-15 with one uniform), else
+   * BTRS (binomialBtrs: Hörmann's transformed rejection, valid from n r = 10). It was BTPE
+   * (Kachitvichyanukul & Schmeiser 1988, as numpy draws it) from n r = 30 and inversion below until
+   * 2026-12-07: the same distribution, another stream of draws, less time per draw (inversion walks
+   * about n r probabilities). sbg-predict's replicates draw a cohort's survivors per cycle.
    */
   binomial(n: number, p: number): number {
     if (!Number.isInteger(n) || n < 0 || !(p >= 0 && p <= 1)) throw new RangeError(`binomial(${n}, ${p}): n must be a whole number >= 0 and p in [0, 1]`);
     const r = p <= 0.5 ? p : 1 - p;
     if (n === 0 || r === 0) return p <= 0.5 ? 0 : n;
-    const y = n * r < 30 ? this.binomialInversion(n, r) : this.binomialBtrs(n, r);
+    const y = n * r < 10 ? this.binomialInversion(n, r) : this.binomialBtrs(n, r);
     return p <= 0.5 ? y : n - y;
   }
 
-  /** Binomial(n, p) for p <= 1/2 and n p < 30 by inversion (P(0) = (1 - p)^n >= e^-45). */
+  /** Binomial(n, p) for p <= 1/2 and n p < 10 by inversion (P(0) = (1 - p)^n >= e^-15). */
   private binomialInversion(n: number, p: number): number {
     const q = 1 - p;
     const odds = p / q;
@@ -100,7 +101,7 @@ export class Draws {
   }
 
   /**
-   * Binomial(n, r) for r <= 1/2 and n r >= 30: BTRS, Hörmann's transformed rejection with squeeze (W.
+   * Binomial(n, r) for r <= 1/2 and n r >= 10: BTRS, Hörmann's transformed rejection with squeeze (W.
    * Hörmann 1993, "The generation of binomial random variates", J. Statist. Comput. Simul. 46: 101-110;
    * as TensorFlow's random_binomial draws it). k = floor((2a/us + b) u + c) from two uniforms; inside the
    * box where the hat is tight (us >= 0.07, v <= v_r, about 85% of draws at n r q of 50 or more) it is
