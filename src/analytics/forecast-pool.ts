@@ -1,0 +1,111 @@
+/**
+ * The forecast report's groups' models (forecast-model.ts) shared between this thread and a small pool
+ * of worker threads kept alive for the process (docs/forecasts.md, "The report's time"): a breakdown's
+ * groups are independent and each is seeded by its own id, so any thread gives the same numbers, and on
+ * a machine of several cores the groups run at once. The pool has one worker fewer than the cores (at
+ * most 3), so this thread keeps a share and a server keeps a core for its other requests; none on one
+ * core. Workers start on the first report that asks (warmForecastPool, before its statements) and do not
+ * keep the process alive when idle. A worker that fails is dropped and its share computed here.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { groupModel, groupModelCost, type GroupModelInput, type GroupModelResult } from './forecast-model.js';
+
+interface Pending {
+  resolve: (r: GroupModelResult[]) => void;
+  reject: (e: Error) => void;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+let threads = Math.min(3, Math.max(0, availableParallelism() - 1));
+const pool: PoolWorker[] = [];
+let nextId = 0;
+
+/** Sets the pool's size (0: every group in this thread); closes the workers beyond it. */
+export function setForecastThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`forecast threads must be a whole number >= 0, got ${n}`);
+  threads = n;
+  for (const w of pool.splice(n)) void w.worker.terminate();
+}
+
+/** The pool's size. */
+export function forecastThreads(): number {
+  return threads;
+}
+
+function spawn(): PoolWorker {
+  // Run from the sources (tsx, vitest) the worker is TypeScript and needs tsx's loader; built, JavaScript.
+  const ts = import.meta.url.endsWith('.ts');
+  const worker = new Worker(new URL(ts ? './forecast-worker.ts' : './forecast-worker.js', import.meta.url), ts ? { execArgv: ['--import', import.meta.resolve('tsx')] } : {});
+  const self: PoolWorker = { worker, pending: new Map() };
+  const fail = (err: Error) => {
+    const at = pool.indexOf(self);
+    if (at >= 0) pool.splice(at, 1);
+    for (const p of self.pending.values()) p.reject(err);
+    self.pending.clear();
+  };
+  worker.on('message', (m: { id: number; results?: GroupModelResult[]; error?: string }) => {
+    const p = self.pending.get(m.id);
+    if (!p) return;
+    self.pending.delete(m.id);
+    if (self.pending.size === 0) worker.unref();
+    if (m.results) p.resolve(m.results);
+    else p.reject(new Error(m.error ?? 'the forecast worker failed'));
+  });
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`the forecast worker exited (${code})`)));
+  worker.unref();
+  return self;
+}
+
+/** Starts the pool's workers if they are not running (a report calls it before its statements). */
+export function warmForecastPool(): void {
+  while (pool.length < threads) pool.push(spawn());
+}
+
+function run(w: PoolWorker, inputs: GroupModelInput[]): Promise<GroupModelResult[]> {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    w.pending.set(id, { resolve, reject });
+    w.worker.ref();
+    w.worker.postMessage({ id, inputs });
+  });
+}
+
+/**
+ * Every group's models, in order: shared by their rough cost (the longest first, each to the least
+ * loaded thread) between this thread and the pool's workers; this thread's share is computed while the
+ * workers compute theirs.
+ */
+export async function runGroupModels(inputs: readonly GroupModelInput[]): Promise<GroupModelResult[]> {
+  const n = Math.min(threads, inputs.length - 1);
+  if (n <= 0) return inputs.map(groupModel);
+  warmForecastPool();
+  const workers = pool.slice(0, n);
+  const shares: number[][] = Array.from({ length: workers.length + 1 }, () => []);
+  const load = new Array<number>(shares.length).fill(0);
+  const order = inputs.map((x, i) => ({ i, cost: groupModelCost(x) })).sort((a, b) => b.cost - a.cost || a.i - b.i);
+  for (const { i, cost } of order) {
+    let k = 0;
+    for (let j = 1; j < load.length; j++) if (load[j]! < load[k]!) k = j;
+    shares[k]!.push(i);
+    load[k]! += cost;
+  }
+  const results = new Array<GroupModelResult>(inputs.length);
+  const away = workers.map((w, k) => {
+    const share = shares[k + 1]!;
+    if (share.length === 0) return Promise.resolve();
+    return run(w, share.map((i) => inputs[i]!)).then(
+      (rs) => share.forEach((i, j) => (results[i] = rs[j]!)),
+      // A worker that failed: its share here (the same numbers).
+      () => share.forEach((i) => (results[i] = groupModel(inputs[i]!))),
+    );
+  });
+  for (const i of shares[0]!) results[i] = groupModel(inputs[i]!);
+  await Promise.all(away);
+  return results;
+}
