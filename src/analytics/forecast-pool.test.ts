@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sbgConditionalSurvival, sbgData } from '../forecast/index.js';
 import { simulateSbgCohorts } from '../forecast/simulate.js';
 import { futureCycles, groupModel, lastCycleWithin, type GroupModelInput } from './forecast-model.js';
-import { forecastThreads, runGroupModels, setForecastThreads } from './forecast-pool.js';
+import { forecastGroupsByWorkers, forecastThreads, runGroupModels, setForecastThreads } from './forecast-pool.js';
 
 const before = forecastThreads();
 afterAll(() => setForecastThreads(before));
@@ -28,7 +28,11 @@ describe('forecast pool', () => {
   it('gives the in-thread results from a worker, for every pool size', async () => {
     for (const n of [0, 1, 2]) {
       setForecastThreads(n);
+      const before = forecastGroupsByWorkers();
       expect(await runGroupModels(inputs)).toEqual(here);
+      // The workers did compute a share (a worker that failed would leave it to this thread).
+      if (n > 0) expect(forecastGroupsByWorkers() - before).toBeGreaterThan(0);
+      else expect(forecastGroupsByWorkers()).toBe(before);
     }
     // One group stays in this thread whatever the pool.
     expect(await runGroupModels(inputs.slice(0, 1))).toEqual(here.slice(0, 1));

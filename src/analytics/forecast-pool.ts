@@ -7,7 +7,9 @@
  * core. Workers start on the first report that asks (warmForecastPool, before its statements) and do not
  * keep the process alive when idle. A worker that fails is dropped and its share computed here.
  */
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { groupModel, groupModelCost, type GroupModelInput, type GroupModelResult } from './forecast-model.js';
 
@@ -24,6 +26,13 @@ interface PoolWorker {
 let threads = Math.min(3, Math.max(0, availableParallelism() - 1));
 const pool: PoolWorker[] = [];
 let nextId = 0;
+/** Groups whose models a worker computed, since the process started (for tests and benches). */
+let byWorkers = 0;
+
+/** How many groups' models the pool's workers have computed in this process. */
+export function forecastGroupsByWorkers(): number {
+  return byWorkers;
+}
 
 /** Sets the pool's size (0: every group in this thread); closes the workers beyond it. */
 export function setForecastThreads(n: number): void {
@@ -37,10 +46,25 @@ export function forecastThreads(): number {
   return threads;
 }
 
+/**
+ * A worker: built, forecast-worker.js; run from the sources (tsx, vitest), forecast-worker.ts through tsx's
+ * loader, registered in the worker before the import (`--import tsx` in a worker's execArgv registers it
+ * too late on Node 20: the .ts entry is refused).
+ */
+function startWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./forecast-worker.js', import.meta.url));
+  const entry = new URL('./forecast-worker.ts', import.meta.url).href;
+  // tsx's ESM API (its exports' `import` entry, next to its package.json).
+  const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
+  const { exports } = createRequire(import.meta.url)('tsx/package.json') as { exports: Record<string, { import: { default: string } }> };
+  const api = new URL(exports['./esm/api']!.import.default, pathToFileURL(pkg)).href;
+  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`
+    + `.catch((e) => { console.error(e); process.exit(1); });`;
+  return new Worker(boot, { eval: true });
+}
+
 function spawn(): PoolWorker {
-  // Run from the sources (tsx, vitest) the worker is TypeScript and needs tsx's loader; built, JavaScript.
-  const ts = import.meta.url.endsWith('.ts');
-  const worker = new Worker(new URL(ts ? './forecast-worker.ts' : './forecast-worker.js', import.meta.url), ts ? { execArgv: ['--import', import.meta.resolve('tsx')] } : {});
+  const worker = startWorker();
   const self: PoolWorker = { worker, pending: new Map() };
   const fail = (err: Error) => {
     const at = pool.indexOf(self);
@@ -100,7 +124,10 @@ export async function runGroupModels(inputs: readonly GroupModelInput[]): Promis
     const share = shares[k + 1]!;
     if (share.length === 0) return Promise.resolve();
     return run(w, share.map((i) => inputs[i]!)).then(
-      (rs) => share.forEach((i, j) => (results[i] = rs[j]!)),
+      (rs) => {
+        share.forEach((i, j) => (results[i] = rs[j]!));
+        byWorkers += share.length;
+      },
       // A worker that failed: its share here (the same numbers).
       () => share.forEach((i) => (results[i] = groupModel(inputs[i]!))),
     );
