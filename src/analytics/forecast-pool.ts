@@ -5,7 +5,7 @@
  * a machine of several cores the groups run at once. The pool has one worker fewer than the cores (at
  * most 3), so this thread keeps a share and a server keeps a core for its other requests; none on one
  * core. Workers start on the first report that asks (warmForecastPool, before its statements) and do not
- * keep the process alive when idle. A worker that fails is dropped and its share computed here.
+ * keep the process alive when idle. A worker that fails is dropped and its group computed here.
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -101,38 +101,36 @@ function run(w: PoolWorker, inputs: GroupModelInput[]): Promise<GroupModelResult
 }
 
 /**
- * Every group's models, in order: shared by their rough cost (the longest first, each to the least
- * loaded thread) between this thread and the pool's workers; this thread's share is computed while the
- * workers compute theirs.
+ * Every group's models, in order, taken from one queue (the costliest first) by this thread and the
+ * pool's workers, one group at a time: a worker is sent its next group when it answers, and this thread
+ * lets the workers' answers in between its own groups. So a worker slow to start, or starved of its core
+ * by other processes, leaves its groups to the others instead of keeping the report waiting. A group a
+ * worker failed is computed here (the same numbers).
  */
 export async function runGroupModels(inputs: readonly GroupModelInput[]): Promise<GroupModelResult[]> {
   const n = Math.min(threads, inputs.length - 1);
   if (n <= 0) return inputs.map(groupModel);
   warmForecastPool();
   const workers = pool.slice(0, n);
-  const shares: number[][] = Array.from({ length: workers.length + 1 }, () => []);
-  const load = new Array<number>(shares.length).fill(0);
-  const order = inputs.map((x, i) => ({ i, cost: groupModelCost(x) })).sort((a, b) => b.cost - a.cost || a.i - b.i);
-  for (const { i, cost } of order) {
-    let k = 0;
-    for (let j = 1; j < load.length; j++) if (load[j]! < load[k]!) k = j;
-    shares[k]!.push(i);
-    load[k]! += cost;
-  }
+  const queue = inputs.map((x, i) => ({ i, cost: groupModelCost(x) })).sort((a, b) => b.cost - a.cost || a.i - b.i).map((x) => x.i);
   const results = new Array<GroupModelResult>(inputs.length);
-  const away = workers.map((w, k) => {
-    const share = shares[k + 1]!;
-    if (share.length === 0) return Promise.resolve();
-    return run(w, share.map((i) => inputs[i]!)).then(
-      (rs) => {
-        share.forEach((i, j) => (results[i] = rs[j]!));
-        byWorkers += share.length;
-      },
-      // A worker that failed: its share here (the same numbers).
-      () => share.forEach((i) => (results[i] = groupModel(inputs[i]!))),
-    );
-  });
-  for (const i of shares[0]!) results[i] = groupModel(inputs[i]!);
+  const feed = async (w: PoolWorker): Promise<void> => {
+    for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+      try {
+        results[i] = (await run(w, [inputs[i]!]))[0]!;
+        byWorkers++;
+      } catch {
+        results[i] = groupModel(inputs[i]!);
+        return;
+      }
+    }
+  };
+  const away = workers.map(feed);
+  for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+    results[i] = groupModel(inputs[i]!);
+    // Let the workers' answers in, so each is sent its next group.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
   await Promise.all(away);
   return results;
 }
