@@ -79,16 +79,21 @@ export function sbgLikelihoodBoundary(fit: SbgFit, cutoff: number): (phi: number
   const center: [number, number] = [Math.log(fit.alpha), Math.log(fit.beta)];
   const ll = (u: number, v: number) => sbgLogLikelihood({ alpha: Math.exp(u), beta: Math.exp(v) }, fit.data);
   const L = whitening(center, ll);
+  // The ray being traced (one at a time), and the helpers on it, made once rather than per ray.
+  const dir: [number, number] = [0, 0];
+  let ray = 0;
+  const point = (rho: number, cut: boolean): BoundaryPoint => ({ phi: ray, u: center[0] + rho * dir[0], v: center[1] + rho * dir[1], cut, rho });
+  const dev = (rho: number) => 2 * (fit.logLikelihood - ll(center[0] + rho * dir[0], center[1] + rho * dir[1]));
   return (phi, near) => {
-    const dir: [number, number] = [L[0] * Math.cos(phi), L[1] * Math.cos(phi) + L[2] * Math.sin(phi)];
+    ray = phi;
+    dir[0] = L[0] * Math.cos(phi);
+    dir[1] = L[1] * Math.cos(phi) + L[2] * Math.sin(phi);
     // Where the ray leaves the box.
     let exit = Number.POSITIVE_INFINITY;
     for (let i = 0; i < 2; i++) {
       if (dir[i]! > 0) exit = Math.min(exit, (HI - center[i]!) / dir[i]!);
       if (dir[i]! < 0) exit = Math.min(exit, (LO - center[i]!) / dir[i]!);
     }
-    const point = (rho: number, cut: boolean): BoundaryPoint => ({ phi, u: center[0] + rho * dir[0], v: center[1] + rho * dir[1], cut, rho });
-    const dev = (rho: number) => 2 * (fit.logLikelihood - ll(center[0] + rho * dir[0], center[1] + rho * dir[1]));
     let inside = 0;
     let outside = Math.min(Math.sqrt(cutoff), exit);
     let fin = Number.NaN; // dev(inside) - cutoff, once known
