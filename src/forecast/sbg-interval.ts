@@ -195,7 +195,7 @@ function whitening(c: [number, number], ll: (u: number, v: number) => number): [
  * over the angle between the neighbours of the best point, for the minimum and the maximum (the extreme
  * of a narrow tip falls between rays otherwise). The search is Brent's (parabolic steps through the best
  * three points, golden sections when a parabola misbehaves) to 1e-6 radians, as the golden section
- * alone was: the same extreme in about a third of the boundary points; each point is traced from its
+ * alone was: the same extreme from fewer boundary points; each point is traced from its
  * neighbouring ray's crossing.
  */
 function boundaryRange(boundary: (phi: number, near?: number) => BoundaryPoint, ring: BoundaryPoint[], value: (b: BoundaryPoint) => number, atEstimate: number): Bound {
