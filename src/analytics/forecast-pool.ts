@@ -5,7 +5,8 @@
  * a machine of several cores the groups run at once. The pool has one worker fewer than the cores (at
  * most 3), so this thread keeps a share and a server keeps a core for its other requests; none on one
  * core. Workers start on the first report that asks (warmForecastPool, before its statements) and do not
- * keep the process alive when idle. A worker that fails is dropped and its group computed here.
+ * keep the process alive when idle. A worker that fails is dropped and its group computed here; one that
+ * throws stops the pool for the process.
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -21,6 +22,8 @@ interface Pending {
 interface PoolWorker {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** Terminated by setForecastThreads (its exit is no failure). */
+  stopping?: boolean;
 }
 
 let threads = Math.min(3, Math.max(0, availableParallelism() - 1));
@@ -38,7 +41,10 @@ export function forecastGroupsByWorkers(): number {
 export function setForecastThreads(n: number): void {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`forecast threads must be a whole number >= 0, got ${n}`);
   threads = n;
-  for (const w of pool.splice(n)) void w.worker.terminate();
+  for (const w of pool.splice(n)) {
+    w.stopping = true;
+    void w.worker.terminate();
+  }
 }
 
 /** The pool's size. */
@@ -80,8 +86,16 @@ function spawn(): PoolWorker {
     if (m.results) p.resolve(m.results);
     else p.reject(new Error(m.error ?? 'the forecast worker failed'));
   });
-  worker.on('error', fail);
-  worker.on('exit', (code) => fail(new Error(`the forecast worker exited (${code})`)));
+  // A worker that throws or exits unasked (cannot load its code, runs out of memory) would most likely do
+  // it again: the process's pool stops there, and every group is computed in the report's thread.
+  worker.on('error', (err) => {
+    threads = 0;
+    fail(err);
+  });
+  worker.on('exit', (code) => {
+    if (!self.stopping) threads = 0;
+    fail(new Error(`the forecast worker exited (${code})`));
+  });
   worker.unref();
   return self;
 }
