@@ -13,7 +13,8 @@
  *
  * `npm run bench -- dashboard-scale`. KONDUIT_BENCH_CUSTOMERS sets the scale (5 transactions per
  * customer; default 2,000,000), KONDUIT_BENCH_ENGINES=duckdb or postgres one engine, KONDUIT_BENCH_VISITS
- * the visits per page (default 3), KONDUIT_BENCH_PAGES a comma-separated list of page names (overview,
+ * the visits per page (default 3), KONDUIT_BENCH_FORECAST_THREADS the forecast's worker pool (default the
+ * cores less one, at most 3; 0: none), KONDUIT_BENCH_PAGES a comma-separated list of page names (overview,
  * cohorts, retention, mids, declines, chargebacks, breakdowns, forecast, settings, integration, rebills, customer; default all), KONDUIT_BENCH_KEEP=1 keeps the
  * store afterwards (PostgreSQL: its schema; DuckDB: its file, path printed; to EXPLAIN the reports'
  * statements on it; drop it by hand), KONDUIT_BENCH_SCHEMA=<that schema> opens the pages on a kept
@@ -33,6 +34,7 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { addDays } from '../src/core/time.js';
+import { setForecastThreads } from '../src/analytics/forecast-pool.js';
 import { parseReportQuery, REPORT_NAMES, type ReportName } from '../src/report/query.js';
 import { runReport } from '../src/report/run.js';
 import { defaultWebRoot, startServer } from '../src/server/index.js';
@@ -56,6 +58,8 @@ const TARGET_MS: Record<Engine, number> = { duckdb: 300, postgres: 1000 };
 const REUSE = process.env.KONDUIT_BENCH_SCHEMA;
 const REUSE_DUCKDB = process.env.KONDUIT_BENCH_DUCKDB;
 const ONLY = process.env.KONDUIT_BENCH_PAGES ? new Set(process.env.KONDUIT_BENCH_PAGES.split(',').map((x) => x.trim())) : null;
+// The forecast's worker pool (src/analytics/forecast-pool.ts): KONDUIT_BENCH_FORECAST_THREADS=n sets its size (0: every group in the server's thread).
+if (process.env.KONDUIT_BENCH_FORECAST_THREADS !== undefined) setForecastThreads(Number(process.env.KONDUIT_BENCH_FORECAST_THREADS));
 
 /**
  * The pages, on ranges inside the generated data (2024-01-01..2025-12-31): [label, page name, path with

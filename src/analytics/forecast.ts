@@ -14,9 +14,9 @@
 import { UsageError } from '../core/errors.js';
 import { roundMinor } from './arith.js';
 import { DAY, localDate } from '../core/time.js';
-import {
-  ForecastInputError, sbgConditionalSurvival, sbgDataFromCounts, sbgForecastData, sbgPredictionIntervals, type Bound, type SbgData, type SbgParams,
-} from '../forecast/index.js';
+import { ForecastInputError, sbgDataFromCounts, type Bound, type SbgData } from '../forecast/index.js';
+import { lastCycleWithin, type GroupModelInput, type GroupModelResult } from './forecast-model.js';
+import { runGroupModels, warmForecastPool } from './forecast-pool.js';
 import { fnv1a32 } from '../core/prng.js';
 import type { ReportReader } from '../store/store.js';
 import { cohortReport } from './cohorts.js';
@@ -155,26 +155,7 @@ export function kaplanMeier(table: { churned: readonly number[]; censored: reado
   return out;
 }
 
-/** The last billing cycle paid within `days` of a customer's first sale, by the group's schedule. */
-export function lastCycleWithin(days: number, firstGap: number, gap: number): number {
-  if (days <= firstGap) return 1;
-  return 2 + Math.floor((days - 1 - firstGap) / Math.max(1, gap));
-}
-
-/**
- * The expected future paid cycles of censored subscriptions up to cycle `last`: Σ count Σ_{c = L+1..last}
- * S(c - 1)/S(L - 1). Monotone in α and β (a sum of products of retention rates), as the interval needs.
- */
-function futureCycles(censored: readonly SubscriptionFate[], days: number): (p: SbgParams) => number {
-  return (p) => {
-    let total = 0;
-    for (const f of censored) {
-      const last = lastCycleWithin(days, f.firstGapDays, f.gapDays);
-      for (let c = f.lastOk + 1; c <= last; c++) total += f.count * sbgConditionalSurvival(p, f.lastOk - 1, c - 1);
-    }
-    return total;
-  };
-}
+export { lastCycleWithin };
 
 /** Paid cycles observed within `days` of the initial sale, each subscription by its product's schedule. */
 const paidWithin = (fates: readonly SubscriptionFate[], days: number) => fates.reduce((a, f) => a + f.count * Math.min(f.lastOk, lastCycleWithin(days, f.firstGapDays, f.gapDays)), 0);
@@ -184,6 +165,8 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery): Pro
   if (q.groupBy === 'cycle') throw new UsageError('a forecast is already by billing cycle; group it by another field');
   const zone = reportZone({ ...q, basis: 'event' });
   const asOf = q.until ?? q.asOf ?? Date.now();
+  // A breakdown's groups run on the pool's threads too: its workers start while the statements run.
+  if (q.groupBy) warmForecastPool();
   const horizons = [...FORECAST_HORIZONS];
   const longest = horizonDays(horizons[horizons.length - 1]!);
   const ltvReport = await cohortReport(store, { ...q, by: 'month', horizons: horizons.map(horizonDays), asOf, until: q.until });
@@ -200,7 +183,7 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery): Pro
   for (const [key, g] of oneTime) keys.set(key, g.group);
   const wholeBy = new Map(whole.map((g) => [g.group ? groupId(g.group) : '', g]));
 
-  const groups: GroupForecast[] = [...keys.entries()].map(([key, group]) => {
+  const prepared = [...keys.entries()].map(([key, group]) => {
     const w = wholeBy.get(key);
     const firstGap = w?.firstGapDays ?? 30;
     const gap = w?.gapDays ?? 30;
@@ -247,82 +230,98 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery): Pro
         error = `no forecast: ${err.message}`;
       }
     }
-    // Per cohort and horizon: the future cycles of its live subscriptions (a quantity bounded with the fit).
+    // Per cohort and horizon still open: the future cycles of its live subscriptions (a quantity bounded
+    // with the fit, and simulated for the prediction interval). A complete cell (the horizon passed for
+    // every customer) is the cohort report's value: it has no quantity and no simulation.
     const plans = cohortRows.map((c) => {
       const fates = cohortFates.find((x) => x.key === c.cohort)?.fates ?? [];
-      const censored = fates.filter((f) => f.dueThrough <= f.lastOk);
+      const live = fates.filter((f) => f.dueThrough <= f.lastOk).map((x) => ({ count: x.count, lastOk: x.lastOk, firstGapDays: x.firstGapDays, gapDays: x.gapDays }));
       return {
         c, fates,
         perHorizon: horizons.map((h) => {
           const cell = c.ltv[horizonDays(h)] ?? { cents: 0, complete: false };
-          const live = censored.map((x) => ({ count: x.count, paid: x.lastOk, lastCycle: lastCycleWithin(horizonDays(h), x.firstGapDays, x.gapDays) }));
-          return { h, cell, days: horizonDays(h), future: futureCycles(censored, horizonDays(h)), live };
+          return { h, cell, days: horizonDays(h), open: !cell.complete, live };
         }),
       };
     });
-    const quantities = plans.flatMap((p) => p.perHorizon.map((x) => x.future));
-    const f = data === null ? null : sbgForecastData(data, { periods: Math.max(0, lastCycle - 1 - data.periods), quantities });
-    // The LTV cells' interval: a prediction interval (parameters and the cohort's own randomness), seeded by the group.
-    const seed = fnv1a32(`sbg|${key}`);
-    const predicted = f && data ? sbgPredictionIntervals(f, data, plans.flatMap((p) => p.perHorizon.map((x) => x.live)), { seed, replicates: SBG_REPLICATES }) : null;
-    if (f) {
-      warnings.push(...f.warnings);
-    }
-    if (netPerCycle === null && base.subscriptions > 0) warnings.push('no paid rebill in the range: nothing says what a future rebill earns, so no LTV is projected');
-    const survival: SurvivalPoint[] = f
-      ? f.survival.map((s, t) => ({ cycle: t + 1, observed: km[t] ?? null, fitted: s, interval: f.interval.survival[t]!, projected: f.projected[t]! }))
-      : base.subscriptions === 0 ? [] : km.map((s, t) => ({ cycle: t + 1, observed: s, fitted: s, interval: [s, s], projected: false }));
-    let qi = 0;
-    let pi = 0;
-    const cohorts: CohortForecast[] = plans.map(({ c, fates, perHorizon }) => {
-      const subs = fates.reduce((a, x) => a + x.count, 0);
-      const own = kaplanMeier(lifeTable(fates));
-      const ltv = perHorizon.map(({ h, cell, days }): LtvForecast => {
-        const q0 = f?.quantities?.[qi++];
-        const range = predicted?.[pi++] ?? q0?.interval;
-        const observedPaid = paidWithin(fates, days);
-        const perSub = (x: number) => (subs > 0 ? x / subs : 0);
-        if (cell.complete || !q0) {
-          const paid = perSub(observedPaid);
-          return {
-            months: h, days: horizonDays(h), observedCents: cell.cents, complete: cell.complete,
-            valueCents: cell.complete ? cell.cents : null, interval: cell.complete ? [cell.cents, cell.cents] : null, projected: !cell.complete,
-            paidCycles: paid, paidCyclesInterval: [paid, paid],
-          };
-        }
-        const money = (cycles: number) => (netPerCycle === null || c.customers === 0 ? null : roundMinor(cell.cents + (cycles * netPerCycle) / c.customers, q.currency));
-        const v = money(q0.value);
-        const lo = money(range![0]);
-        const hi = money(range![1]);
-        return {
-          months: h, days: horizonDays(h), observedCents: cell.cents, complete: false,
-          valueCents: v, interval: v === null || lo === null || hi === null ? null : [Math.min(lo, hi), Math.max(lo, hi)], projected: true,
-          paidCycles: perSub(observedPaid + q0.value), paidCyclesInterval: [perSub(observedPaid + range![0]), perSub(observedPaid + range![1])],
-        };
-      });
-      return {
-        cohort: c.cohort, start: c.start, customers: c.customers, subscriptions: subs, netToDateCents: c.customers > 0 ? roundMinor(c.netToDate / c.customers, q.currency) : 0,
-        observedCycles: Math.max(0, ...fates.map((x) => x.dueThrough)), survival: own.map((s, t) => ({ cycle: t + 1, observed: s })), ltv,
-      };
-    });
+    // The group's models (forecast-model.ts: the fit, the cells' quantities and prediction interval,
+    // seeded by the group), run with the other groups' (forecast-pool.ts).
+    const input: GroupModelInput | null = data === null ? null : {
+      data,
+      periods: Math.max(0, lastCycle - 1 - data.periods),
+      cells: plans.flatMap((p) => p.perHorizon.filter((x) => x.open).map((x) => ({ live: x.live, days: x.days }))),
+      seed: fnv1a32(`sbg|${key}`),
+      replicates: SBG_REPLICATES,
+    };
     return {
-      ...base,
-      fit: f && {
-        alpha: f.alpha, beta: f.beta, logLikelihood: f.logLikelihood,
-        interval: { level: f.interval.level, method: f.interval.method, alpha: f.interval.alpha, beta: f.interval.beta },
-        observedPeriods: f.observedPeriods,
-        expectedPaidCycles: { cycles: f.expectedPaidPeriods.horizon, value: f.expectedPaidPeriods.value, interval: f.expectedPaidPeriods.interval },
-        expectedLifetime: f.expectedLifetime,
-        diagnostics: f.diagnostics,
-        ltvInterval: predicted
-          ? { level: 0.95, method: 'prediction', replicates: SBG_REPLICATES, seed }
-          : { level: f.interval.level, method: 'profile likelihood', replicates: null, seed: null },
+      input,
+      finish: (model: GroupModelResult | null): GroupForecast => {
+        const f = model?.forecast ?? null;
+        const predicted = model?.predicted ?? null;
+        const seed = input?.seed ?? null;
+        if (f) {
+          warnings.push(...f.warnings);
+        }
+        if (netPerCycle === null && base.subscriptions > 0) warnings.push('no paid rebill in the range: nothing says what a future rebill earns, so no LTV is projected');
+        const survival: SurvivalPoint[] = f
+          ? f.survival.map((s, t) => ({ cycle: t + 1, observed: km[t] ?? null, fitted: s, interval: f.interval.survival[t]!, projected: f.projected[t]! }))
+          : base.subscriptions === 0 ? [] : km.map((s, t) => ({ cycle: t + 1, observed: s, fitted: s, interval: [s, s], projected: false }));
+        let qi = 0;
+        let pi = 0;
+        const cohorts: CohortForecast[] = plans.map(({ c, fates, perHorizon }) => {
+          const subs = fates.reduce((a, x) => a + x.count, 0);
+          const own = kaplanMeier(lifeTable(fates));
+          const ltv = perHorizon.map(({ h, cell, days, open }): LtvForecast => {
+            const q0 = open ? f?.quantities?.[qi++] : undefined;
+            const range = open ? (predicted?.[pi++] ?? q0?.interval) : undefined;
+            const observedPaid = paidWithin(fates, days);
+            const perSub = (x: number) => (subs > 0 ? x / subs : 0);
+            if (cell.complete || !q0) {
+              const paid = perSub(observedPaid);
+              return {
+                months: h, days: horizonDays(h), observedCents: cell.cents, complete: cell.complete,
+                valueCents: cell.complete ? cell.cents : null, interval: cell.complete ? [cell.cents, cell.cents] : null, projected: !cell.complete,
+                paidCycles: paid, paidCyclesInterval: [paid, paid],
+              };
+            }
+            const money = (cycles: number) => (netPerCycle === null || c.customers === 0 ? null : roundMinor(cell.cents + (cycles * netPerCycle) / c.customers, q.currency));
+            const v = money(q0.value);
+            const lo = money(range![0]);
+            const hi = money(range![1]);
+            return {
+              months: h, days: horizonDays(h), observedCents: cell.cents, complete: false,
+              valueCents: v, interval: v === null || lo === null || hi === null ? null : [Math.min(lo, hi), Math.max(lo, hi)], projected: true,
+              paidCycles: perSub(observedPaid + q0.value), paidCyclesInterval: [perSub(observedPaid + range![0]), perSub(observedPaid + range![1])],
+            };
+          });
+          return {
+            cohort: c.cohort, start: c.start, customers: c.customers, subscriptions: subs, netToDateCents: c.customers > 0 ? roundMinor(c.netToDate / c.customers, q.currency) : 0,
+            observedCycles: Math.max(0, ...fates.map((x) => x.dueThrough)), survival: own.map((s, t) => ({ cycle: t + 1, observed: s })), ltv,
+          };
+        });
+        return {
+          ...base,
+          fit: f && {
+            alpha: f.alpha, beta: f.beta, logLikelihood: f.logLikelihood,
+            interval: { level: f.interval.level, method: f.interval.method, alpha: f.interval.alpha, beta: f.interval.beta },
+            observedPeriods: f.observedPeriods,
+            expectedPaidCycles: { cycles: f.expectedPaidPeriods.horizon, value: f.expectedPaidPeriods.value, interval: f.expectedPaidPeriods.interval },
+            expectedLifetime: f.expectedLifetime,
+            diagnostics: f.diagnostics,
+            ltvInterval: predicted
+              ? { level: 0.95, method: 'prediction', replicates: SBG_REPLICATES, seed }
+              : { level: f.interval.level, method: 'profile likelihood', replicates: null, seed: null },
+          },
+          error,
+          survival,
+          cohorts,
+        };
       },
-      error,
-      survival,
-      cohorts,
     };
   });
+  const models = await runGroupModels(prepared.flatMap((p) => (p.input ? [p.input] : [])));
+  let mi = 0;
+  const groups = prepared.map((p) => p.finish(p.input ? models[mi++]! : null));
   return { from: q.from, to: q.to, zone, currency: q.currency, groupBy: q.groupBy ?? null, asOf, horizons, groups };
 }
 

@@ -3,10 +3,11 @@
  * (docs/forecasts.md, "Cost"): the likelihoods' analytic gradients against central differences of the
  * likelihoods themselves; a replicate as counts over distinct histories against the customers resampled
  * one by one (the same likelihood, multinomial counts); the Newton refit against the simplex run to its
- * tolerances from several starts; the exact binomial draw (BTPE, inversion) and the sBG's survivors drawn
+ * tolerances from several starts; the exact binomial draw (BTRS, inversion) and the sBG's survivors drawn
  * per cycle against their exact distributions.
  */
 import { describe, expect, it } from 'vitest';
+import { fnv1a32, mulberry32 } from '../core/prng.js';
 import { bgNbdConditionalExpectedTransactions, bgNbdData, bgNbdExpectedTransactions, bgNbdLogLikelihood, bgNbdLogLikelihoodGradient, bgNbdReweighted, fitBgNbdData, type BgNbdCustomer, type BgNbdParams } from './bgnbd.js';
 import { fitGammaGamma, gammaGammaData, gammaGammaExpectedSpend, gammaGammaMeanSpend, gammaGammaLogLikelihood, gammaGammaLogLikelihoodGradient, gammaGammaReweighted, type GammaGammaCustomer } from './gamma-gamma.js';
 import { bootstrapCounts, bootstrapRefits, drawCustomerFuture, spendSlots } from './repeat-forecast.js';
@@ -187,9 +188,21 @@ function cdfGaps(draws: number[], pmf: number[]): { k: number; gap: number; tol:
 }
 
 describe('the draws behind the sBG prediction interval', () => {
-  it('binomial(n, p) has the exact binomial distribution, by BTPE from 30 expected successes or failures and by inversion below', () => {
+  it('draws its uniforms from mulberry32\'s stream, stepped in place (the same numbers as src/core/prng.ts)', () => {
+    for (const seed of [0, 1, 21, 0xffffffff, fnv1a32('sbg|x')]) {
+      const draw = new Draws(seed);
+      const u = mulberry32(seed);
+      for (let i = 0; i < 10000; i++) {
+        let v = u();
+        while (v === 0) v = u();
+        expect(draw.uniform()).toBe(v);
+      }
+    }
+  });
+
+  it('binomial(n, p) has the exact binomial distribution, by BTRS from 10 expected successes or failures and by inversion below', () => {
     const draw = new Draws(21);
-    for (const [n, p] of [[10, 0.3], [64, 0.5], [300, 0.93], [5000, 0.41], [100000, 0.77], [1000, 0.029], [1000, 0.03], [100000, 0.5], [1000000, 0.5], [1000000, 0.999], [1000000, 0.99999]] as const) {
+    for (const [n, p] of [[10, 0.3], [20, 0.49], [99, 0.1], [64, 0.5], [300, 0.93], [5000, 0.41], [100000, 0.77], [1000, 0.029], [1000, 0.03], [100000, 0.5], [1000000, 0.5], [1000000, 0.999], [1000000, 0.99999]] as const) {
       const lnC = (k: number) => lnGammaOf(n + 1) - lnGammaOf(k + 1) - lnGammaOf(n - k + 1);
       const pmf = Array.from({ length: n + 1 }, (_, k) => Math.exp(lnC(k) + k * Math.log(p) + (n - k) * Math.log1p(-p)));
       const draws = Array.from({ length: 20000 }, () => draw.binomial(n, p));
@@ -207,12 +220,12 @@ describe('the draws behind the sBG prediction interval', () => {
     expect(draw.binomial(1000000, 1)).toBe(1000000);
   });
 
-  // BTPE's regions (triangle, parallelograms, tails) and its acceptance tests (the ratio near the mode,
-  // the squeeze and Stirling's bound beyond 20 of it) each carry part of the mass: a chi-square test over
-  // the support binned to 25 expected draws or more checks them all at once, where the distribution
+  // BTRS's regions (the box where its hat is tight, accepted at once, and the rest, accepted against
+  // Stirling's formula with its error terms) each carry part of the mass: a chi-square test over the
+  // support binned to 25 expected draws or more checks them all at once, where the distribution
   // function's gaps above only see the largest error.
   it.each([
-    [60, 0.5], [1000, 0.03], [3000, 0.2], [100000, 0.5], [100000, 0.9995], [1000000, 0.5], [1000000, 0.93], [1000000, 0.999], [1000000, 0.99997],
+    [20, 0.5], [100, 0.1], [1000, 0.0101], [400, 0.975], [60, 0.5], [1000, 0.03], [3000, 0.2], [100000, 0.5], [100000, 0.9995], [1000000, 0.5], [1000000, 0.93], [1000000, 0.999], [1000000, 0.99997],
   ] as const)('binomial(%i, %f) passes a chi-square test of its whole distribution', (n, p) => {
     const draw = new Draws(Math.round(n * p) + 7);
     const R = 50000;

@@ -2,6 +2,7 @@
 export { ForecastInputError } from './errors.js';
 export type { FitDiagnostics } from './optimize.js';
 export {
+  RATIO_BY_PRODUCT,
   SBG_BOUNDS,
   fitSbg,
   fitSbgData,

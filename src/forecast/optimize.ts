@@ -121,8 +121,8 @@ function simplexRun(
   budget: (best: number) => boolean,
 ): { x: number[]; value: number } {
   const n = start.length;
-  const pts: number[][] = [start];
-  const vals: number[] = [startValue];
+  let pts: number[][] = [start];
+  let vals: number[] = [startValue];
   for (let i = 0; i < n; i++) {
     const p = [...start];
     // Step towards the side of the box with room.
@@ -131,19 +131,53 @@ function simplexRun(
     pts.push(q);
     vals.push(value(q));
   }
-  while (budget(Math.min(...vals))) {
-    const order = vals.map((v, i) => i).sort((a, b) => vals[a]! - vals[b]!);
-    const sp = order.map((i) => pts[i]!);
-    const sv = order.map((i) => vals[i]!);
-    pts.splice(0, pts.length, ...sp);
-    vals.splice(0, vals.length, ...sv);
+  // Scratch arrays, made once: the vertices' order, the centroid, the next order's vertices.
+  const order = new Array<number>(n + 1).fill(0);
+  const centroid = new Array<number>(n).fill(0);
+  let nextPts = new Array<number[]>(n + 1);
+  let nextVals = new Array<number>(n + 1).fill(0);
+  const { lower, upper } = bounds;
+  // The centroid's point t of the way to the worst vertex (t < 0: beyond the centroid), clamped.
+  const along = (t: number): number[] => {
+    const x = new Array<number>(n);
+    const worst = pts[n]!;
+    for (let j = 0; j < n; j++) {
+      const c = centroid[j]!;
+      x[j] = Math.min(upper[j]!, Math.max(lower[j]!, c + t * (worst[j]! - c)));
+    }
+    return x;
+  };
+  for (;;) {
+    let least = vals[0]!;
+    for (let i = 1; i <= n; i++) if (vals[i]! < least) least = vals[i]!;
+    if (!budget(least)) break;
+    // The vertices by value, ties in their present order (a stable insertion sort: the order the stable
+    // Array.prototype.sort gave, without a comparator call per comparison or a new array per step).
+    for (let i = 0; i <= n; i++) {
+      const v = vals[i]!;
+      let j = i - 1;
+      while (j >= 0 && vals[order[j]!]! > v) {
+        order[j + 1] = order[j]!;
+        j--;
+      }
+      order[j + 1] = i;
+    }
+    for (let i = 0; i <= n; i++) {
+      nextPts[i] = pts[order[i]!]!;
+      nextVals[i] = vals[order[i]!]!;
+    }
+    const swapPts = pts;
+    pts = nextPts;
+    nextPts = swapPts;
+    const swapVals = vals;
+    vals = nextVals;
+    nextVals = swapVals;
     let spread = 0;
     for (let i = 1; i <= n; i++) spread = Math.max(spread, maxAbsDiff(pts[i]!, pts[0]!));
     if (spread <= tolX && vals[n]! - vals[0]! <= tolF * (1 + Math.abs(vals[0]!))) break;
     if (spread === 0) break; // collapsed onto a bound corner: nothing left to explore
-    const centroid = new Array<number>(n).fill(0);
+    centroid.fill(0);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) centroid[j]! += pts[i]![j]! / n;
-    const along = (t: number) => clamp(centroid.map((c, j) => c + t * (pts[n]![j]! - c)), bounds);
     const xr = along(-1);
     const fr = value(xr);
     if (fr < vals[0]!) {

@@ -14,7 +14,7 @@
  * α and β running off together), while S(t) stays bounded because it converges along that ridge.
  */
 import { chiSquare1Quantile } from './special.js';
-import { SBG_BOUNDS, sbgExpectedPaidPeriods, sbgLogLikelihood, sbgSurvival, type SbgFit, type SbgParams } from './sbg.js';
+import { RATIO_BY_PRODUCT, SBG_BOUNDS, sbgExpectedPaidPeriods, sbgLogLikelihood, sbgSurvival, type SbgFit, type SbgParams } from './sbg.js';
 
 export interface SbgIntervalOptions {
   /** Confidence level (default 0.95). */
@@ -62,40 +62,89 @@ interface BoundaryPoint {
   u: number;
   v: number;
   cut: boolean;
+  /** Its distance from the estimate along the ray, in whitened coordinates. */
+  rho: number;
+  /** (α, β) there, and S(0..last) there: made once per point, for every quantity (sbgProfileInterval). */
+  params?: SbgParams;
+  curve?: Float64Array;
 }
 
 /**
  * The boundary of the likelihood region { 2 (ℓ̂ - ℓ) <= cutoff } as a function of the ray's angle φ in
- * whitened coordinates.
+ * whitened coordinates. `near`, a crossing's distance on a neighbouring ray, brackets the crossing
+ * around it (within 2%, widened until it holds) instead of from the quadratic guess: the same crossing,
+ * found in about half the likelihoods.
  */
-export function sbgLikelihoodBoundary(fit: SbgFit, cutoff: number): (phi: number) => BoundaryPoint {
+export function sbgLikelihoodBoundary(fit: SbgFit, cutoff: number): (phi: number, near?: number) => BoundaryPoint {
   const center: [number, number] = [Math.log(fit.alpha), Math.log(fit.beta)];
   const ll = (u: number, v: number) => sbgLogLikelihood({ alpha: Math.exp(u), beta: Math.exp(v) }, fit.data);
   const L = whitening(center, ll);
-  return (phi) => {
-    const dir: [number, number] = [L[0] * Math.cos(phi), L[1] * Math.cos(phi) + L[2] * Math.sin(phi)];
+  // The ray being traced (one at a time), and the helpers on it, made once rather than per ray.
+  const dir: [number, number] = [0, 0];
+  let ray = 0;
+  const point = (rho: number, cut: boolean): BoundaryPoint => ({ phi: ray, u: center[0] + rho * dir[0], v: center[1] + rho * dir[1], cut, rho });
+  const dev = (rho: number) => 2 * (fit.logLikelihood - ll(center[0] + rho * dir[0], center[1] + rho * dir[1]));
+  return (phi, near) => {
+    ray = phi;
+    dir[0] = L[0] * Math.cos(phi);
+    dir[1] = L[1] * Math.cos(phi) + L[2] * Math.sin(phi);
     // Where the ray leaves the box.
     let exit = Number.POSITIVE_INFINITY;
     for (let i = 0; i < 2; i++) {
       if (dir[i]! > 0) exit = Math.min(exit, (HI - center[i]!) / dir[i]!);
       if (dir[i]! < 0) exit = Math.min(exit, (LO - center[i]!) / dir[i]!);
     }
-    const point = (rho: number, cut: boolean): BoundaryPoint => ({ phi, u: center[0] + rho * dir[0], v: center[1] + rho * dir[1], cut });
-    const dev = (rho: number) => 2 * (fit.logLikelihood - ll(center[0] + rho * dir[0], center[1] + rho * dir[1]));
-    // Bracket the crossing: expand from the quadratic guess until outside, or until the box.
     let inside = 0;
     let outside = Math.min(Math.sqrt(cutoff), exit);
-    while (dev(outside) < cutoff) {
-      if (outside >= exit) return point(exit, true);
-      inside = outside;
-      outside = Math.min(outside * 2, exit);
+    let fin = Number.NaN; // dev(inside) - cutoff, once known
+    let fout: number;
+    if (near !== undefined && near > 0 && near < exit) {
+      // Bracket the crossing around a neighbour's: 2% either side, widened until it holds (or the box).
+      const lo = near * 0.98;
+      const hi = Math.min(near * 1.02, exit);
+      const flo = dev(lo) - cutoff;
+      if (flo < 0) {
+        inside = lo;
+        fin = flo;
+        outside = hi;
+        fout = dev(outside) - cutoff;
+        while (fout < 0) {
+          if (outside >= exit) return point(exit, true);
+          inside = outside;
+          fin = fout;
+          outside = Math.min(outside * 2, exit);
+          fout = dev(outside) - cutoff;
+        }
+      } else {
+        outside = lo;
+        fout = flo;
+        inside = lo * 0.5;
+        fin = dev(inside) - cutoff;
+        while (fin >= 0 && inside > 1e-12) {
+          outside = inside;
+          fout = fin;
+          inside *= 0.5;
+          fin = dev(inside) - cutoff;
+        }
+        if (fin >= 0) inside = 0;
+      }
+    } else {
+      // Bracket the crossing: expand from the quadratic guess until outside, or until the box.
+      fout = dev(outside) - cutoff;
+      while (fout < 0) {
+        if (outside >= exit) return point(exit, true);
+        inside = outside;
+        fin = fout;
+        outside = Math.min(outside * 2, exit);
+        fout = dev(outside) - cutoff;
+      }
     }
     // The crossing by regula falsi with the Illinois modification: bracketed like bisection, but
     // superlinear, so a boundary point costs about ten likelihoods instead of sixty.
     let a = inside;
     let b = outside;
-    let fa = dev(a) - cutoff;
-    let fb = dev(b) - cutoff;
+    let fa = inside === 0 ? dev(0) - cutoff : fin;
+    let fb = fout;
     let side = 0;
     for (let i = 0; i < 100 && b - a > 1e-10 * Math.max(1, b); i++) {
       const c = (a * fb - b * fa) / (fb - fa);
@@ -142,44 +191,91 @@ function whitening(c: [number, number], ll: (u: number, v: number) => number): [
 }
 
 /**
- * The range of g over the region's boundary: g on `rays` evenly spread boundary points, then a
- * golden-section search over the angle between the neighbours of the best point, for the minimum and
- * the maximum (the extreme of a narrow tip falls between rays otherwise).
+ * The range of g over the region's boundary: g on `rays` evenly spread boundary points, then a search
+ * over the angle between the neighbours of the best point, for the minimum and the maximum (the extreme
+ * of a narrow tip falls between rays otherwise). The search is Brent's (parabolic steps through the best
+ * three points, golden sections when a parabola misbehaves) to 1e-6 radians, as the golden section
+ * alone was: the same extreme from fewer boundary points; each point is traced from its
+ * neighbouring ray's crossing.
  */
-function boundaryRange(boundary: (phi: number) => BoundaryPoint, ring: BoundaryPoint[], g: (p: SbgParams) => number, atEstimate: number): Bound {
-  const value = (b: BoundaryPoint) => g({ alpha: Math.exp(b.u), beta: Math.exp(b.v) });
+function boundaryRange(boundary: (phi: number, near?: number) => BoundaryPoint, ring: BoundaryPoint[], value: (b: BoundaryPoint) => number, atEstimate: number): Bound {
   const values = ring.map(value);
   const step = (2 * Math.PI) / ring.length;
   const extreme = (sign: 1 | -1): number => {
     let k = 0;
     for (let i = 1; i < values.length; i++) if (sign * values[i]! > sign * values[k]!) k = i;
-    // Golden-section search for the largest sign * g over [φk - step, φk + step], to 1e-6 radians.
-    const gr = (Math.sqrt(5) - 1) / 2;
-    let a = ring[k]!.phi - step;
-    let b = ring[k]!.phi + step;
-    const h = (phi: number) => sign * value(boundary(phi));
-    let c = b - gr * (b - a);
-    let d = a + gr * (b - a);
-    let hc = h(c);
-    let hd = h(d);
-    while (b - a > 1e-6) {
-      if (hc > hd) {
-        b = d;
-        d = c;
-        hd = hc;
-        c = b - gr * (b - a);
-        hc = h(c);
-      } else {
-        a = c;
-        c = d;
-        hc = hd;
-        d = a + gr * (b - a);
-        hd = h(d);
-      }
-    }
-    return sign * Math.max(sign * values[k]!, hc, hd);
+    const near = ring[k]!.cut ? undefined : ring[k]!.rho;
+    const h = (phi: number) => sign * value(boundary(phi, near));
+    return sign * Math.max(sign * values[k]!, brentMax(h, ring[k]!.phi - step, ring[k]!.phi, ring[k]!.phi + step, sign * values[k]!, 1e-6));
   };
   return [Math.min(extreme(-1), atEstimate), Math.max(extreme(1), atEstimate)];
+}
+
+/**
+ * The largest value of h found on [a, b] by Brent's method (Numerical Recipes' `brent`, maximising),
+ * started at x inside with h(x) = hx, until the bracket is within tol. Returns that value.
+ */
+function brentMax(h: (x: number) => number, a: number, x: number, b: number, hx: number, tol: number): number {
+  const cgold = 0.3819660112501051;
+  let w = x;
+  let v = x;
+  let fx = -hx;
+  let fw = fx;
+  let fv = fx;
+  let d = 0;
+  let e = 0;
+  for (let iter = 0; iter < 100; iter++) {
+    const xm = 0.5 * (a + b);
+    const tol1 = tol / 4 + 1e-12 * Math.abs(x);
+    const tol2 = 2 * tol1;
+    if (Math.abs(x - xm) <= tol2 - 0.5 * (b - a)) break;
+    let parabolic = false;
+    if (Math.abs(e) > tol1) {
+      let r = (x - w) * (fx - fv);
+      let q = (x - v) * (fx - fw);
+      let p = (x - v) * q - (x - w) * r;
+      q = 2 * (q - r);
+      if (q > 0) p = -p;
+      q = Math.abs(q);
+      const etemp = e;
+      e = d;
+      if (!(Math.abs(p) >= Math.abs(0.5 * q * etemp) || p <= q * (a - x) || p >= q * (b - x))) {
+        d = p / q;
+        const u = x + d;
+        if (u - a < tol2 || b - u < tol2) d = xm - x >= 0 ? tol1 : -tol1;
+        parabolic = true;
+      }
+    }
+    if (!parabolic) {
+      e = x >= xm ? a - x : b - x;
+      d = cgold * e;
+    }
+    const u = Math.abs(d) >= tol1 ? x + d : x + (d >= 0 ? tol1 : -tol1);
+    const fu = -h(u);
+    if (fu <= fx) {
+      if (u >= x) a = x;
+      else b = x;
+      v = w;
+      fv = fw;
+      w = x;
+      fw = fx;
+      x = u;
+      fx = fu;
+    } else {
+      if (u < x) a = u;
+      else b = u;
+      if (fu <= fw || w === x) {
+        v = w;
+        fv = fw;
+        w = u;
+        fw = fu;
+      } else if (fu <= fv || v === x || v === w) {
+        v = u;
+        fv = fu;
+      }
+    }
+  }
+  return -fx;
 }
 
 /** Profile-likelihood bounds on α, β, S(0..last) and the expected paid periods of an sBG fit. */
@@ -192,18 +288,43 @@ export function sbgProfileInterval(fit: SbgFit, opts: SbgIntervalOptions = {}): 
   const trace = sbgLikelihoodBoundary(fit, cutoff);
   // Quantities whose extremes sit near the same ray search the same angles: trace each one once.
   const traced = new Map<number, BoundaryPoint>();
-  const boundary = (phi: number): BoundaryPoint => {
+  const boundary = (phi: number, near?: number): BoundaryPoint => {
     let b = traced.get(phi);
     if (!b) {
-      b = trace(phi);
+      b = trace(phi, near);
       traced.set(phi, b);
     }
     return b;
   };
   const rays = opts.rays ?? 360;
-  const ring = Array.from({ length: rays }, (_, k) => boundary((2 * Math.PI * k) / rays));
-  const range = (g: (p: SbgParams) => number) => boundaryRange(boundary, ring, g, g(fit));
+  // The ring, each ray traced from its predecessor's crossing (the first from the quadratic guess).
+  const ring: BoundaryPoint[] = [];
+  for (let k = 0; k < rays; k++) {
+    const prev = ring[k - 1];
+    ring.push(boundary((2 * Math.PI * k) / rays, prev && !prev.cut ? prev.rho : undefined));
+  }
+  const params = (b: BoundaryPoint): SbgParams => (b.params ??= { alpha: Math.exp(b.u), beta: Math.exp(b.v) });
+  const range = (g: (p: SbgParams) => number) => boundaryRange(boundary, ring, (b) => g(params(b)), g(fit));
   const paid = (p: SbgParams) => sbgExpectedPaidPeriods(p, { horizon: paidHorizon, discountRate: opts.discountRate ?? 0 });
+  // S(1..last) at a boundary point, made once per point for every t: up to RATIO_BY_PRODUCT periods the
+  // running product of the retention rates that sbgSurvival multiplies (the same numbers), beyond it sbgSurvival.
+  const survivalAt = (b: BoundaryPoint, t: number): number => {
+    let c = b.curve;
+    if (!c) {
+      const p = params(b);
+      c = new Float64Array(last + 1);
+      let s = 1;
+      for (let j = 1; j <= last; j++) {
+        if (j <= RATIO_BY_PRODUCT) {
+          const i = j - 1;
+          s *= (p.beta + i) / (p.alpha + p.beta + i);
+          c[j] = s;
+        } else c[j] = sbgSurvival(p, j);
+      }
+      b.curve = c;
+    }
+    return c[t]!;
+  };
   return {
     level,
     method: 'profile likelihood',
@@ -211,7 +332,7 @@ export function sbgProfileInterval(fit: SbgFit, opts: SbgIntervalOptions = {}): 
     alpha: range((p) => p.alpha),
     beta: range((p) => p.beta),
     // S(0) = 1 whatever the parameters.
-    survival: Array.from({ length: last + 1 }, (_, t): Bound => (t === 0 ? [1, 1] : range((p) => sbgSurvival(p, t)))),
+    survival: Array.from({ length: last + 1 }, (_, t): Bound => (t === 0 ? [1, 1] : boundaryRange(boundary, ring, (b) => survivalAt(b, t), sbgSurvival(fit, t)))),
     expectedPaidPeriods: range(paid),
     paidHorizon,
     quantities: (opts.quantities ?? []).map(range),

@@ -53,6 +53,15 @@ describe('sBG prediction interval', () => {
     }
   });
 
+  it('draws the same bounds for a cohort\'s later horizons when an earlier one is left out (a complete cell)', () => {
+    const fit = fitSbg(simulateSbgCohorts({ alpha: 1, beta: 3 }, [8, 6, 4, 2], 300, 4));
+    const at = (lastCycle: number) => [{ count: 50, paid: 2, lastCycle }, { count: 9, paid: 4, lastCycle: lastCycle + 1 }];
+    const all = sbgPredictionIntervals(fit, fit.data, [at(7), at(13), at(25), at(9)], { seed: 3, replicates: 200 })!;
+    const later = sbgPredictionIntervals(fit, fit.data, [[], at(13), at(25), at(9)], { seed: 3, replicates: 200 })!;
+    expect(later.slice(1)).toEqual(all.slice(1));
+    expect(later[0]).toEqual([0, 0]);
+  });
+
   it('is wider than the parameters\' uncertainty alone, and the same for the same seed', () => {
     const fit = fitSbg(simulateSbgCohorts({ alpha: 1, beta: 3 }, [6, 4], 200, 3));
     const live = [{ count: 40, paid: 2, lastCycle: 10 }];

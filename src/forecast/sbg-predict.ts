@@ -71,6 +71,10 @@ export function sbgPredictionIntervals(fit: SbgParams, data: SbgData, quantities
   const mu = [Math.log(fit.alpha), Math.log(fit.beta)] as const;
   const families = familiesOf(quantities);
   const totals = new Float64Array(quantities.length);
+  // One scratch array for every group's running totals: the longest simulation's cycles + 1.
+  let longest = 0;
+  for (const f of families) for (const g of f.groups) for (const c of g.lastCycles) longest = Math.max(longest, c - g.paid);
+  const scratch = new Float64Array(longest + 1);
   for (let r = 0; r < replicates; r++) {
     const z1 = draw.normal();
     const z2 = draw.normal();
@@ -78,11 +82,11 @@ export function sbgPredictionIntervals(fit: SbgParams, data: SbgData, quantities
     const beta = Math.exp(mu[1] + l21 * z1 + l22 * z2);
     for (const f of families) {
       totals.fill(0, 0, f.members.length);
-      for (const g of f.groups) futureCyclesByHorizon(draw, alpha, beta, g, g.lastCycles, totals);
-      f.members.forEach((k, m) => (sums[k]![r] = totals[m]!));
+      for (const g of f.groups) simulateGroup(draw, alpha, beta, g, g.lastCycles, totals, scratch);
+      for (let m = 0; m < f.members.length; m++) sums[f.members[m]!]![r] = totals[m]!;
     }
   }
-  return sums.map((xs) => quantileBound([...xs], level));
+  return sums.map((xs) => quantileBound(xs, level));
 }
 
 /**
@@ -136,15 +140,26 @@ export function futureCycles(draw: Draws, alpha: number, beta: number, s: LiveSu
 export function futureCyclesByHorizon(draw: Draws, alpha: number, beta: number, s: { count: number; paid: number }, lastCycles: readonly number[], out: Float64Array): void {
   let cycles = 0;
   for (const c of lastCycles) cycles = Math.max(cycles, c - s.paid);
+  simulateGroup(draw, alpha, beta, s, lastCycles, out, new Float64Array(Math.max(0, cycles) + 1));
+}
+
+/**
+ * futureCyclesByHorizon with a caller's scratch array (at least the cycles simulated + 1 long), so a
+ * replicate allocates nothing; the renewal probabilities are computed inline, in the same order and
+ * with the same operations as before, so the draws are the same.
+ */
+function simulateGroup(draw: Draws, alpha: number, beta: number, s: { count: number; paid: number }, lastCycles: readonly number[], out: Float64Array, cum: Float64Array): void {
+  let cycles = 0;
+  for (let m = 0; m < lastCycles.length; m++) cycles = Math.max(cycles, lastCycles[m]! - s.paid);
   if (cycles <= 0 || s.count === 0) return;
   const b0 = beta + s.paid - 1;
-  const renew = (k: number) => (b0 + k) / (alpha + b0 + k);
+  // renew(k) = (b0 + k)/(alpha + b0 + k): P(N >= k + 1 | N >= k) for one of these subscriptions.
   if (s.count < ONE_BY_ONE) {
     // Each subscription: N >= k + 1 while a uniform stays below P(N >= k + 1) = Π renew(j), j <= k (the
     // products made once for the group, in the same order); it pays min(N, cycles) up to each last cycle.
-    const tails = new Float64Array(cycles);
+    const tails = cum;
     let tail = 1;
-    for (let k = 0; k < cycles; k++) tails[k] = tail *= renew(k);
+    for (let k = 0; k < cycles; k++) tails[k] = tail *= (b0 + k) / (alpha + b0 + k);
     for (let i = 0; i < s.count; i++) {
       const u = draw.uniform();
       let n = 0;
@@ -154,11 +169,11 @@ export function futureCyclesByHorizon(draw: Draws, alpha: number, beta: number, 
     return;
   }
   // The survivors of each cycle, and the running total of paid cycles after it.
-  const cum = new Float64Array(cycles + 1);
+  cum[0] = 0;
   let alive = s.count;
   let k = 0;
   for (; k < cycles && alive > 0; k++) {
-    alive = draw.binomial(alive, renew(k));
+    alive = draw.binomial(alive, (b0 + k) / (alpha + b0 + k));
     cum[k + 1] = cum[k]! + alive;
   }
   for (; k < cycles; k++) cum[k + 1] = cum[k]!;

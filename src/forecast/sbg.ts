@@ -139,7 +139,7 @@ export function sbgLogSurvival(p: SbgParams, t: number): number {
  * Up to this many periods a survival ratio is the product of its retention rates (exact ratios of the
  * beta functions, a division each, about one ulp of error each), beyond it the beta functions' logarithms.
  */
-const RATIO_BY_PRODUCT = 64;
+export const RATIO_BY_PRODUCT = 64;
 
 /** S(k)/S(t) for whole 0 <= t <= k, k - t <= RATIO_BY_PRODUCT: Π_{j = t+1..k} r(j). */
 function survivalRatio(p: SbgParams, t: number, k: number): number {
