@@ -97,7 +97,18 @@ export function sbgLikelihoodBoundary(fit: SbgFit, cutoff: number): (phi: number
     let inside = 0;
     let outside = Math.min(Math.sqrt(cutoff), exit);
     let fin = Number.NaN; // dev(inside) - cutoff, once known
-    let fout: number;
+    let fout = Number.NaN; // dev(outside) - cutoff
+    /** Doubles `outside` (the last one inside kept) until dev crosses the cutoff; true when the box comes first. */
+    const expand = (): boolean => {
+      while (fout < 0) {
+        if (outside >= exit) return true;
+        inside = outside;
+        fin = fout;
+        outside = Math.min(outside * 2, exit);
+        fout = dev(outside) - cutoff;
+      }
+      return false;
+    };
     if (near !== undefined && near > 0 && near < exit) {
       // Bracket the crossing around a neighbour's: 2% either side, widened until it holds (or the box).
       const lo = near * 0.98;
@@ -108,13 +119,7 @@ export function sbgLikelihoodBoundary(fit: SbgFit, cutoff: number): (phi: number
         fin = flo;
         outside = hi;
         fout = dev(outside) - cutoff;
-        while (fout < 0) {
-          if (outside >= exit) return point(exit, true);
-          inside = outside;
-          fin = fout;
-          outside = Math.min(outside * 2, exit);
-          fout = dev(outside) - cutoff;
-        }
+        if (expand()) return point(exit, true);
       } else {
         outside = lo;
         fout = flo;
@@ -131,13 +136,7 @@ export function sbgLikelihoodBoundary(fit: SbgFit, cutoff: number): (phi: number
     } else {
       // Bracket the crossing: expand from the quadratic guess until outside, or until the box.
       fout = dev(outside) - cutoff;
-      while (fout < 0) {
-        if (outside >= exit) return point(exit, true);
-        inside = outside;
-        fin = fout;
-        outside = Math.min(outside * 2, exit);
-        fout = dev(outside) - cutoff;
-      }
+      if (expand()) return point(exit, true);
     }
     // The crossing by regula falsi with the Illinois modification: bracketed like bisection, but
     // superlinear, so a boundary point costs about ten likelihoods instead of sixty.
