@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { kaplanMeier, lastCycleWithin, lifeTable } from './forecast.js';
+import { kaplanMeier, lifeTable } from './forecast.js';
+import { lastCycleWithin } from './forecast-model.js';
 
 const fate = (lastOk: number, dueThrough: number, count: number) => ({ lastOk, dueThrough, count, firstGapDays: 14, gapDays: 30 });
 

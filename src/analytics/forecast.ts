@@ -155,8 +155,6 @@ export function kaplanMeier(table: { churned: readonly number[]; censored: reado
   return out;
 }
 
-export { lastCycleWithin };
-
 /** Paid cycles observed within `days` of the initial sale, each subscription by its product's schedule. */
 const paidWithin = (fates: readonly SubscriptionFate[], days: number) => fates.reduce((a, f) => a + f.count * Math.min(f.lastOk, lastCycleWithin(days, f.firstGapDays, f.gapDays)), 0);
 

@@ -23,6 +23,7 @@ import { addDays, localDate, startOfLocalDay } from '../core/time.js';
 import type { EventKind } from '../ledger/index.js';
 import type { ReportReader } from '../store/store.js';
 import { breakdownValueSql } from '../store/breakdown-days.js';
+import { crmBookedAtSql, crmClearedSql } from '../store/refund-sales.js';
 import { Params } from './sql.js';
 
 export const RECONCILE_MEASURES = ['sales', 'refunds', 'chargebacks'] as const;
@@ -191,6 +192,10 @@ function diff(a: readonly Contribution[], b: readonly Contribution[]): Contribut
   return [...m.values()].filter((c) => c.count !== 0 || c.cents !== 0);
 }
 
+/** Transaction ids as a one-column row set (parameters in `p`), empty when there are none. */
+const idValuesSql = (p: Params, ids: readonly number[]) =>
+  ids.length > 0 ? `VALUES ${ids.map((id) => `(CAST(${p.add(id)} AS BIGINT))`).join(', ')}` : 'SELECT CAST(NULL AS BIGINT) WHERE 1 = 0';
+
 /** The most moves a result lists one by one (all are counted: `moveCounts`). */
 export const MAX_MOVES_LISTED = 1000;
 
@@ -247,9 +252,8 @@ export async function reconcile(store: ReportReader, q: ReconcileQuery): Promise
   const dayIn = (e: string) => `(${e} >= ${fromDay} AND ${e} <= ${toDay})`;
   // Transactions whose every event an explanation needs: changed, held, and refunds of a held sale.
   const asked = [...new Set([...changed.keys(), ...held.keys()])];
-  const listSql = (ids: readonly number[]) => (ids.length > 0 ? `VALUES ${ids.map((id) => `(CAST(${p.add(id)} AS BIGINT))`).join(', ')}` : 'SELECT CAST(NULL AS BIGINT) WHERE 1 = 0');
-  const askedSql = listSql(asked);
-  const heldSql = listSql([...held.keys()]);
+  const askedSql = idValuesSql(p, asked);
+  const heldSql = idValuesSql(p, [...held.keys()]);
   const cols = 'e.kind, e.transaction_id, e.amount_cents, e.currency, e.campaign_id, e.instant';
   // The sales, nine events in ten, come from the kept tables when they are not behind the ledger (event_slots
   // per 15-minute slot, in which every zone's day is whole; breakdown_days per campaign and UTC day): a sale
@@ -264,12 +268,10 @@ export async function reconcile(store: ReportReader, q: ReconcileQuery): Promise
        UNION ALL
        SELECT ${cols} FROM money_events e
        WHERE e.connection_id = ${conn} AND e.kind IN ('refund', 'void', 'chargeback') AND NOT (e.instant >= ${h0} AND e.instant < ${h1})),
-     t AS (SELECT transaction_id, parent_txn_id, date_created, is_chargedback FROM transactions
-       WHERE connection_id = ${conn} AND transaction_id IN (SELECT transaction_id FROM ev WHERE kind IN ('refund', 'void', 'chargeback'))),
-     pt AS (SELECT transaction_id, date_created FROM transactions WHERE connection_id = ${conn} AND transaction_id IN (SELECT parent_txn_id FROM t)),
-     b AS (SELECT ev.*, CASE WHEN ev.kind = 'chargeback' THEN COALESCE(t.date_created, ev.instant) WHEN ev.kind IN ('refund', 'void') THEN COALESCE(pt.date_created, ev.instant) ELSE ev.instant END AS at,
-         (ev.kind = 'chargeback_reversal' OR (ev.kind = 'chargeback' AND t.transaction_id IS NOT NULL AND t.is_chargedback IS NOT TRUE)) AS rev
-       FROM ev LEFT JOIN t ON t.transaction_id = ev.transaction_id LEFT JOIN pt ON pt.transaction_id = t.parent_txn_id)`;
+     b AS (SELECT ev.*, ${crmBookedAtSql('ev.kind', 'ev')} AS at, (ev.kind = 'chargeback_reversal' OR ${crmClearedSql('ev.kind')}) AS rev
+       FROM ev
+       LEFT JOIN transactions t ON t.connection_id = ${conn} AND t.transaction_id = ev.transaction_id AND ev.kind IN ('refund', 'void', 'chargeback')
+       LEFT JOIN transactions pt ON pt.connection_id = ${conn} AND pt.transaction_id = t.parent_txn_id)`;
   const fromKept = `b AS (
        SELECT r.kind, r.transaction_id, r.amount_cents, r.currency, r.campaign_id, r.instant, r.booked_at AS at, r.cleared AS rev FROM refund_sales r
        WHERE r.connection_id = ${conn} AND ((r.booked_at >= ${a0} AND r.booked_at < ${a1}) OR (r.instant >= ${v0} AND r.instant < ${v1}))
@@ -384,12 +386,11 @@ export async function reconcile(store: ReportReader, q: ReconcileQuery): Promise
     const p4 = new Params();
     const c4 = p4.add(q.connectionId);
     const want = [...new Set([...asked, ...ledgerOf.keys()])];
-    const values = (ids: readonly number[]) => (ids.length > 0 ? `VALUES ${ids.map((id) => `(CAST(${p4.add(id)} AS BIGINT))`).join(', ')}` : 'SELECT CAST(NULL AS BIGINT) WHERE 1 = 0');
     const saleRows = await store.query(
       `SELECT e.transaction_id, e.amount_cents, e.currency, e.campaign_id, ${ms('e.instant')} AS at_ms FROM money_events e
        WHERE e.connection_id = ${c4} AND e.kind = 'sale' AND ${rangeSql(p4, 'e.instant')}
-         AND e.transaction_id IN (SELECT * FROM (${values(want)}) w(id)
-           UNION SELECT transaction_id FROM transactions WHERE connection_id = ${c4} AND parent_txn_id IN (SELECT * FROM (${values([...held.keys()])}) h(id)))`,
+         AND e.transaction_id IN (SELECT * FROM (${idValuesSql(p4, want)}) w(id)
+           UNION SELECT transaction_id FROM transactions WHERE connection_id = ${c4} AND parent_txn_id IN (SELECT * FROM (${idValuesSql(p4, [...held.keys()])}) h(id)))`,
       p4.values,
     );
     for (const r of saleRows) {

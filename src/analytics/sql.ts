@@ -4,6 +4,7 @@
  * store's dialect (ReportReader.sql). Everything a user typed reaches SQL as a parameter, never as text.
  */
 import type { Value } from '../store/tables.js';
+import { crmBookedAtSql } from '../store/refund-sales.js';
 import { DIMENSION_SPECS, type Dimension, type Filter } from './dimensions.js';
 
 /** Collects $1.. parameters while a statement is built. */
@@ -102,10 +103,7 @@ export function eventSourceSql(basis: Basis): string {
  */
 export function bookedSql(table: 'money_events' | 'cost_events', kind: 'kind' | 'event_kind', basis: Basis): string {
   if (basis === 'event') return `(SELECT e.*, e.instant AS at FROM ${table} e)`;
-  return `(SELECT e.*, CASE
-        WHEN e.${kind} = 'chargeback' THEN COALESCE(t.date_created, e.instant)
-        WHEN e.${kind} IN ('refund', 'void') THEN COALESCE(pt.date_created, e.instant)
-        ELSE e.instant END AS at
+  return `(SELECT e.*, ${crmBookedAtSql(`e.${kind}`)} AS at
       FROM ${table} e
       LEFT JOIN transactions t ON t.connection_id = e.connection_id AND t.transaction_id = e.transaction_id
       LEFT JOIN transactions pt ON pt.connection_id = t.connection_id AND pt.transaction_id = t.parent_txn_id)`;

@@ -35,6 +35,20 @@ export interface RefundFacts {
 
 export const REFUND_SALES_KINDS = "'refund', 'void', 'chargeback'";
 
+/**
+ * The instant the CRM basis books an event at (docs/metrics.md, "The two bases"), over an event (alias
+ * `e`, its kind column `kind`), its stored transaction (`t`) and that transaction's stored parent (`pt`):
+ * a chargeback at its transaction's creation (the sale it flags), a refund or void at its parent's, any
+ * other event, or one whose transaction or parent is not stored, at its own instant. analytics/sql.ts
+ * (bookedSql), this table's rows and reconciliation's ledger path all book by it.
+ */
+export function crmBookedAtSql(kind: string, e = 'e', t = 't', pt = 'pt'): string {
+  return `CASE WHEN ${kind} = 'chargeback' THEN COALESCE(${t}.date_created, ${e}.instant) WHEN ${kind} IN ('refund', 'void') THEN COALESCE(${pt}.date_created, ${e}.instant) ELSE ${e}.instant END`;
+}
+
+/** A chargeback the CRM cleared: its stored transaction no longer carries the flag (over `crmBookedAtSql`'s aliases). */
+export const crmClearedSql = (kind: string, t = 't') => `(${kind} = 'chargeback' AND ${t}.transaction_id IS NOT NULL AND ${t}.is_chargedback IS NOT TRUE)`;
+
 const COLS = REFUND_SALES.columns.map((c) => c.name).join(', ');
 
 /**
@@ -46,8 +60,7 @@ const COLS = REFUND_SALES.columns.map((c) => c.name).join(', ');
  */
 function rowsSql(where: string): string {
   return `SELECT e.connection_id, e.event_id, e.transaction_id, e.kind, e.instant, e.currency, e.campaign_id, e.amount_cents, t.parent_txn_id,
-       CASE WHEN e.kind = 'chargeback' THEN COALESCE(t.date_created, e.instant) ELSE COALESCE(pt.date_created, e.instant) END AS booked_at,
-       (e.kind = 'chargeback' AND t.transaction_id IS NOT NULL AND t.is_chargedback IS NOT TRUE) AS cleared
+       ${crmBookedAtSql('e.kind')} AS booked_at, ${crmClearedSql('e.kind')} AS cleared
      FROM money_events e
        LEFT JOIN transactions t ON t.connection_id = e.connection_id AND t.transaction_id = e.transaction_id
        LEFT JOIN transactions pt ON pt.connection_id = t.connection_id AND pt.transaction_id = t.parent_txn_id
