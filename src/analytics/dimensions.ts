@@ -45,10 +45,18 @@ export interface ScopedValue {
 /** A filter value: a plain value matches it in every connection reported, a scoped one in its own only. */
 export type FilterValue = string | number | ScopedValue;
 
-/** One filter: the dimension equals one of the values. */
+/**
+ * One filter: the dimension equals one of the values (or, with `missing`, has none). With `exclude` the
+ * opposite: the dimension is none of them, a missing value included unless `missing` names it. A report's
+ * capped breakdown (report/group-cap.ts) lists its top values with one and pools the rest with the other.
+ */
 export interface Filter {
   dimension: Dimension;
   values: FilterValue[];
+  /** The missing value ("(none)") is one of the values. */
+  missing?: boolean;
+  /** Match rows whose value is not one of the values. */
+  exclude?: boolean;
 }
 
 /**
@@ -61,6 +69,11 @@ export interface Group {
   connectionId: string | null;
   /** The value as text (a connection group's is the connection id); null when missing, shown as "(none)". */
   value: string | null;
+  /**
+   * Set on the one row that pools the values a capped breakdown does not list (report/group-cap.ts): how
+   * many values it holds. Its connectionId and value are null.
+   */
+  rest?: number;
 }
 
 const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));

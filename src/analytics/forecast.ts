@@ -158,8 +158,18 @@ export function kaplanMeier(table: { churned: readonly number[]; censored: reado
 /** Paid cycles observed within `days` of the initial sale, each subscription by its product's schedule. */
 const paidWithin = (fates: readonly SubscriptionFate[], days: number) => fates.reduce((a, f) => a + f.count * Math.min(f.lastOk, lastCycleWithin(days, f.firstGapDays, f.gapDays)), 0);
 
-/** Runs the forecast report. */
-export async function forecastReport(store: ReportReader, q: ForecastQuery): Promise<ForecastReport> {
+/** Thrown by forecastReport when its groups are more than `maxGroups`, before any is fitted. */
+export class GroupsOverLimit extends Error {
+  constructor(readonly groups: number) {
+    super(`the forecast has ${groups} groups, more than it was asked to fit`);
+  }
+}
+
+/**
+ * Runs the forecast report. With `maxGroups`, a breakdown of more groups throws GroupsOverLimit after the
+ * statements and before the models (the caller caps the breakdown: report/group-cap.ts).
+ */
+export async function forecastReport(store: ReportReader, q: ForecastQuery, o: { maxGroups?: number } = {}): Promise<ForecastReport> {
   if (q.groupBy === 'cycle') throw new UsageError('a forecast is already by billing cycle; group it by another field');
   const zone = reportZone({ ...q, basis: 'event' });
   const asOf = q.until ?? q.asOf ?? Date.now();
@@ -179,6 +189,7 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery): Pro
   for (const c of ltvReport.cohorts) keys.set(c.group ? groupId(c.group) : '', c.group);
   const oneTime = await repeatBuyersForecast(store, { ...q, zone, asOf, until: q.until, horizons: horizons.map((months) => ({ months, days: horizonDays(months) })) });
   for (const [key, g] of oneTime) keys.set(key, g.group);
+  if (o.maxGroups !== undefined && keys.size > o.maxGroups) throw new GroupsOverLimit(keys.size);
   const wholeBy = new Map(whole.map((g) => [g.group ? groupId(g.group) : '', g]));
 
   const prepared = [...keys.entries()].map(([key, group]) => {

@@ -38,15 +38,21 @@ export { enumSql } from '../store/dialect.js';
  */
 export function filterSql(filters: readonly Filter[], column: (d: Dimension) => string, p: Params): string {
   return filters
-    .filter((f) => f.values.length > 0)
+    .filter((f) => f.values.length > 0 || f.missing)
     .map((f) => {
       const col = column(f.dimension);
       const plain = f.values.filter((v): v is string | number => typeof v !== 'object');
       const parts = plain.length > 0 ? [inListSql(col, plain, p)] : [];
-      for (const v of f.values) {
-        if (typeof v === 'object') parts.push(`(${column('connection')} = ${p.add(v.connectionId)} AND ${col} = ${p.add(v.value)})`);
+      // A connection's own values, one condition per connection.
+      const scoped = new Map<string, (string | number)[]>();
+      for (const v of f.values) if (typeof v === 'object') scoped.set(v.connectionId, [...(scoped.get(v.connectionId) ?? []), v.value]);
+      for (const [connectionId, values] of scoped) {
+        parts.push(`(${column('connection')} = ${p.add(connectionId)} AND ${values.length === 1 ? `${col} = ${p.add(values[0]!)}` : inListSql(col, values, p)})`);
       }
-      return ` AND ${parts.length === 1 ? parts[0] : `(${parts.join(' OR ')})`}`;
+      if (f.missing) parts.push(`${col} IS NULL`);
+      const any = parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
+      // Excluded: a row whose value is missing (NULL) is kept unless `missing` names it.
+      return ` AND ${f.exclude ? `NOT COALESCE(${any}, FALSE)` : any}`;
     })
     .join('');
 }

@@ -77,6 +77,8 @@ function groupCols(groupBy: Dimension | null): string[] {
 }
 function groupCells(groupBy: Dimension | null, g: GroupJson): string[] {
   if (!groupBy) return [];
+  // The row pooling a capped breakdown's other values: its name in the value's column.
+  if (g.rest !== undefined) return DIMENSION_SPECS[groupBy].scoped ? ['', g.name ?? '', ...(DIMENSION_SPECS[groupBy].named ? [''] : [])] : [g.name ?? ''];
   if (!DIMENSION_SPECS[groupBy].scoped) return [g.group ?? ''];
   return [g.connection ?? '', g.id ?? '(none)', ...(DIMENSION_SPECS[groupBy].named ? [g.name ?? ''] : [])];
 }
@@ -201,7 +203,7 @@ export function retentionGrid(r: ReportJson['retention'], format: Format): Grid 
       'Retention', 'Rebill rate', 'Cancellations', 'Refunds', `Refunded (${r.currency})`, 'Chargebacks', `Charged back (${r.currency})`,
       ...(format === 'csv' ? ['Complete'] : []),
     ],
-    rows: r.rows.flatMap((row) => [...rowsOf(row, null), ...(row.subgroups ?? []).flatMap((x) => rowsOf({ ...x, group: row.group, connection: row.connection, id: row.id, name: row.name }, x))]),
+    rows: r.rows.flatMap((row) => [...rowsOf(row, null), ...(row.subgroups ?? []).flatMap((x) => rowsOf({ ...x, group: row.group, connection: row.connection, id: row.id, name: row.name, rest: row.rest }, x))]),
   };
 }
 
@@ -580,7 +582,7 @@ export function forecastText(r: ReportJson['forecast']): string {
   const backtestBy = new Map((r.backtest?.groups ?? []).map((g) => [g.group ?? '', g]));
   if (r.backtest) out.push(`Backtest: fitted on the data before ${r.backtest.cutoff.slice(0, 10)}, compared with the data to ${r.backtest.asOf.slice(0, 10)}.`, '');
   for (const g of r.groups) {
-    if (r.groupBy) out.push(`${DIMENSION_SPECS[r.groupBy].label} ${g.group ?? '(none)'}${g.name ? ` (${g.name})` : ''}`);
+    if (r.groupBy) out.push(g.rest !== undefined ? (g.name ?? '') : `${DIMENSION_SPECS[r.groupBy].label} ${g.group ?? '(none)'}${g.name ? ` (${g.name})` : ''}`);
     for (const m of g.models) out.push(`Model: ${m}`);
     const L = level(g);
     if (g.fit) {

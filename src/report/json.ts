@@ -97,6 +97,14 @@ export interface GroupJson {
    * the affiliate itself, the connection's; null when the account stored none (or for a cycle).
    */
   name: string | null;
+  /**
+   * Only on the row that pools the values a capped breakdown does not list (the request's `limit`,
+   * docs/metrics.md "Breakdowns with many values"), and it comes last: how many values it may hold, those
+   * with a money event or a first sale on the UTC days the range touches but the listed ones (the report's
+   * own rows may hold fewer). Its group is "(other N)", its connection and id null, its name "Other
+   * sub-affiliates (up to N more)".
+   */
+  rest?: number;
 }
 
 /** GET /api/reports/summary, `konduit report summary --format json`. */
@@ -654,6 +662,7 @@ const connectionName = (id: string, o: RenderContext) => o.connectionNames?.get(
 /** A row's group as JSON: its key unique across connections, its connection's name, its id and its name. */
 export function groupJson(groupBy: Dimension | null, g: Group | null, o: RenderContext): GroupJson {
   if (!groupBy || !g) return NO_GROUP;
+  if (g.rest !== undefined) return { group: `(other ${g.rest})`, connection: null, id: null, name: `Other ${DIMENSION_NOUN[groupBy]} (up to ${g.rest} more)`, rest: g.rest };
   if (groupBy === 'connection') {
     const name = g.value === null ? '(none)' : connectionName(g.value, o);
     return { group: name, connection: name, id: g.value, name };
@@ -667,13 +676,19 @@ export function groupJson(groupBy: Dimension | null, g: Group | null, o: RenderC
  * Rows in the analytics' order, the connections' by name: a stable sort on (`within`, the connection's
  * name), so rows of one period (or cohort, or MID) keep their order inside each connection.
  */
-function byConnection<T extends { connection: string | null }>(rows: T[], within: (r: T) => string = () => ''): T[] {
-  const key = (r: T) => [within(r), r.connection ?? ''] as const;
+function byConnection<T extends { connection: string | null; rest?: number }>(rows: T[], within: (r: T) => string = () => ''): T[] {
+  // The pooled row of a capped breakdown last (within its period or cohort).
+  const key = (r: T) => [within(r), r.rest === undefined ? 0 : 1, r.connection ?? ''] as const;
   return rows.sort((a, b) => {
     const [x, y] = [key(a), key(b)];
-    return x[0] !== y[0] ? (x[0] < y[0] ? -1 : 1) : x[1] !== y[1] ? (x[1] < y[1] ? -1 : 1) : 0;
+    return x[0] !== y[0] ? (x[0] < y[0] ? -1 : 1) : x[1] !== y[1] ? x[1] - y[1] : x[2] !== y[2] ? (x[2] < y[2] ? -1 : 1) : 0;
   });
 }
+
+/** A dimension's values as a noun, for the pooled row's name. */
+const DIMENSION_NOUN: Record<Dimension, string> = {
+  connection: 'connections', campaign: 'campaigns', product: 'products', affiliate: 'affiliates', subaffiliate: 'sub-affiliates', mid: 'MIDs', coupon: 'coupons', cycle: 'cycles',
+};
 
 /** Summary as JSON: the ungrouped report gives `total`, the grouped one (if any) `groups`. */
 export function summaryJson(total: SummaryReport, grouped: SummaryReport | null, o: RenderContext = {}): SummaryJson {

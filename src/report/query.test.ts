@@ -109,6 +109,11 @@ describe('parseReportQuery', () => {
     expect(refusal('retention', { subgroupBy: 'subaffiliate' })).toEqual(['invalid_parameter', 'subgroupBy', 'subgroupBy "subaffiliate" is not valid: expected a field other than groupBy, given with groupBy (e.g. groupBy affiliate subgroupBy subaffiliate)']);
     expect(refusal('retention', { groupBy: 'affiliate', subgroupBy: 'affiliate' })[1]).toBe('subgroupBy');
     expect(parseReportQuery('retention', { groupBy: 'affiliate', subgroupBy: 'subaffiliate' }, api).subgroupBy).toBe('subaffiliate');
+    // A breakdown's limit (report/group-cap.ts): whole groups from 1 to 200, on the grouped reports only.
+    expect(parseReportQuery('summary', { groupBy: 'subaffiliate', limit: '20' }, api).limit).toBe(20);
+    expect(parseReportQuery('summary', { groupBy: 'subaffiliate' }, api).limit).toBeUndefined();
+    for (const bad of ['0', '201', '5.5', 'all']) expect(refusal('forecast', { limit: bad })).toEqual(['invalid_parameter', 'limit', `limit "${bad}" is not valid: expected a whole number of groups from 1 to 200: the breakdown lists its first values by rank and pools the rest in one row (default 200)`]);
+    expect(refusal('mids', { limit: '5' })[0]).toBe('unknown_parameter');
     expect(refusal('rebills', { from: '2026-01-01' })).toEqual(['unknown_parameter', 'from', 'from does not apply to the rebills report: expected one of tz, connection, currency, windows, asOf']);
     expect(refusal('rebills', { windows: '30,7' })).toEqual(['invalid_parameter', 'windows', 'windows "30,7" is not valid: expected whole numbers of days up to 366, ascending, at most 12, comma-separated, e.g. 7,30,60,90']);
     expect(refusal('rebills', { windows: '0' })[1]).toBe('windows');
@@ -124,7 +129,7 @@ describe('parseReportQuery', () => {
   it('says the same to the CLI, with its flag names', () => {
     expect(refusal('summary', { groupBy: 'colour' }, cli)[2]).toBe(refusal('summary', { groupBy: 'colour' })[2].replace(/^groupBy/, '--group-by'));
     expect(refusal('triangle', { asOf: 'soon' }, cli)[2]).toMatch(/^--as-of "soon" is not valid/);
-    expect(refusal('triangle', { by: 'week' }, cli)[2]).toBe('--by does not apply to konduit report cohorts --triangle: expected one of --from, --to, --tz, --group-by, --filter, --connection, --currency, --range, --as-of, --margin');
+    expect(refusal('triangle', { by: 'week' }, cli)[2]).toBe('--by does not apply to konduit report cohorts --triangle: expected one of --from, --to, --tz, --group-by, --filter, --connection, --currency, --range, --as-of, --margin, --limit');
     expect(refusal('summary', { from: '2026-02-01', to: '2026-01-01' }, cli)[2]).toBe('--from "2026-02-01" is not valid: expected a date on or before --to (2026-01-01)');
     // Before the store is open, connections are not checked.
     expect(parseReportQuery('summary', { connection: 'nope' }, { ...cli, connections: null }).q.filters).toEqual([{ dimension: 'connection', values: ['nope'] }]);

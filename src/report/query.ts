@@ -15,6 +15,7 @@ import { MAX_HORIZON_DAYS, MAX_HORIZONS } from '../analytics/defaults.js';
 import { MAX_REBILL_WINDOW } from '../analytics/rebills.js';
 import type { ConnectionSummary, ReportReader } from '../store/store.js';
 import { SOURCE_KINDS, type SourceKind } from '../ledger/costs.js';
+import { DEFAULT_GROUP_LIMIT, MAX_GROUP_LIMIT } from './group-cap.js';
 
 export const REPORT_NAMES = ['summary', 'series', 'cohorts', 'triangle', 'retention', 'mids', 'declines', 'chargebacks', 'rebills', 'economics', 'forecast'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
@@ -80,15 +81,17 @@ const margin = single(z.enum(['true', 'false', '1', '0']).transform((v) => v ===
 const source = single(z.enum(SOURCE_KINDS));
 const by = single(z.enum(['day', 'week', 'month']));
 const asOf = single(date);
+/** Most groups a breakdown lists (report/group-cap.ts): the first by rank, the rest pooled in one row. */
+const limit = single(z.string().regex(/^\d{1,4}$/).transform(Number).pipe(z.number().int().min(1).max(MAX_GROUP_LIMIT)));
 
 /** The parameters each report takes, checked (GET /api/reports/:name's query; the CLI's flags). */
 export const REPORT_PARAMS = {
-  summary: z.strictObject({ ...COMMON, basis, margin }),
-  series: z.strictObject({ ...COMMON, basis, by, margin }),
-  cohorts: z.strictObject({ ...COMMON, by, horizons: single(horizons), asOf, margin }),
-  triangle: z.strictObject({ ...COMMON, asOf, margin }),
+  summary: z.strictObject({ ...COMMON, basis, margin, limit }),
+  series: z.strictObject({ ...COMMON, basis, by, margin, limit }),
+  cohorts: z.strictObject({ ...COMMON, by, horizons: single(horizons), asOf, margin, limit }),
+  triangle: z.strictObject({ ...COMMON, asOf, margin, limit }),
   // Retention is already by billing cycle.
-  retention: z.strictObject({ ...COMMON, groupBy: single(dimension(DIMENSIONS.filter((d) => d !== 'cycle'))), subgroupBy: single(dimension(DIMENSIONS.filter((d) => d !== 'cycle'))), asOf }),
+  retention: z.strictObject({ ...COMMON, groupBy: single(dimension(DIMENSIONS.filter((d) => d !== 'cycle'))), subgroupBy: single(dimension(DIMENSIONS.filter((d) => d !== 'cycle'))), asOf, limit }),
   // MID health is per MID (the networks' programs), in the account's months; `alerts` lists the rules that fire.
   mids: z.strictObject({ ...UNGROUPED, alerts: single(flag) }),
   declines: z.strictObject({ ...UNGROUPED, by: single(z.enum(DECLINE_VIEWS)) }),
@@ -98,12 +101,12 @@ export const REPORT_PARAMS = {
   // Spend is recorded per source, so economics is per source: no group-by, no filter but the connection.
   economics: z.strictObject({ from: COMMON.from, to: COMMON.to, range: COMMON.range, tz: COMMON.tz, connection: COMMON.connection, currency: COMMON.currency, by, source, horizons: single(horizons), asOf }),
   // A forecast is by billing cycle too; `backtest` fits on the data before that day instead.
-  forecast: z.strictObject({ ...COMMON, groupBy: single(dimension(DIMENSIONS.filter((d) => d !== 'cycle'))), asOf, backtest: single(date) }),
+  forecast: z.strictObject({ ...COMMON, groupBy: single(dimension(DIMENSIONS.filter((d) => d !== 'cycle'))), asOf, backtest: single(date), limit }),
 } satisfies Record<ReportName, z.ZodType>;
 
 /** The query parameters of a report as a client sends them. */
 export type ReportParams<N extends ReportName> = z.input<(typeof REPORT_PARAMS)[N]>;
-type ParamName = keyof typeof COMMON | 'basis' | 'by' | 'horizons' | 'alerts' | 'asOf' | 'subgroupBy' | 'windows' | 'margin' | 'source' | 'backtest';
+type ParamName = keyof typeof COMMON | 'basis' | 'by' | 'horizons' | 'alerts' | 'asOf' | 'subgroupBy' | 'windows' | 'margin' | 'source' | 'backtest' | 'limit';
 
 /** The checked values of any report's parameters. */
 interface Checked {
@@ -126,6 +129,7 @@ interface Checked {
   margin?: boolean;
   source?: SourceKind;
   backtest?: string;
+  limit?: number;
 }
 
 const DATE = 'a date YYYY-MM-DD, e.g. 2026-01-31';
@@ -146,6 +150,7 @@ const EXPECTED: Record<ParamName, (report: ReportName) => string> = {
   currency: () => 'an ISO 4217 currency code such as USD, MXN or CLP',
   horizons: () => `positive whole numbers of days up to ${MAX_HORIZON_DAYS}, at most ${MAX_HORIZONS} of them, comma-separated, e.g. 7,30,90`,
   range: () => `one of ${RANGE_NAMES.join(', ')}`,
+  limit: () => `a whole number of groups from 1 to ${MAX_GROUP_LIMIT}: the breakdown lists its first values by rank and pools the rest in one row (default ${DEFAULT_GROUP_LIMIT})`,
   windows: () => `whole numbers of days up to ${MAX_REBILL_WINDOW}, ascending, at most 12, comma-separated, e.g. 7,30,60,90`,
   margin: () => 'true or false',
   source: () => `one of ${SOURCE_KINDS.join(', ')}`,
@@ -223,6 +228,8 @@ export interface ParsedReport {
   source?: SourceKind;
   /** The forecast's backtest: fit on the data before this instant (epoch ms), compare with what came after. */
   backtest?: number;
+  /** Most groups a breakdown lists (report/group-cap.ts); default DEFAULT_GROUP_LIMIT. */
+  limit?: number;
 }
 
 /** What parsing needs besides the parameters. */
@@ -347,6 +354,7 @@ export function parseReportQuery(name: ReportName, params: Readonly<Record<strin
     ...(v.subgroupBy !== undefined ? { subgroupBy: v.subgroupBy } : {}),
     ...(v.windows !== undefined ? { windows: v.windows } : {}),
     ...(v.backtest !== undefined ? { backtest: startOfLocalDay(v.backtest, tz) } : {}),
+    ...(v.limit !== undefined ? { limit: v.limit } : {}),
   };
 }
 

@@ -210,6 +210,12 @@ export function mainProductWeights(campaignIndex: number): number[] {
 /** Share of new customers per campaign. */
 export const CAMPAIGN_WEIGHTS = [45, 20, 35];
 
+/**
+ * The affiliates that, under the `clickIds` option, pass a click id per customer as the sub-affiliate
+ * (`sourceValue1`) instead of their few sub-ids, as networks posting a click id into the sub-id field do.
+ */
+export const CLICK_ID_AFFILIATES: ReadonlySet<string> = new Set(['AFF101', 'AFF102']);
+
 /** Affiliates with their sub-affiliate ids (sourceValue1); organic traffic has no affiliate. */
 export function buildAffiliates(): { affiliates: Affiliate[]; weights: number[]; organicWeight: number } {
   const affiliates: Affiliate[] = [

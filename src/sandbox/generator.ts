@@ -7,6 +7,7 @@
 import { addDays, daysBetween, localDate, startOfLocalDay, wallToInstant, DAY, HOUR, MINUTE } from '../core/time.js';
 import {
   BRANDS,
+  CLICK_ID_AFFILIATES,
   buildAffiliates,
   buildCatalog,
   buildMids,
@@ -72,6 +73,11 @@ export interface GenerateOptions {
   unreadableRate?: number;
   /** Customers of one-time products buy again (src/sandbox/repeat.ts); `true` for the defaults; default off. */
   repeatBuyers?: boolean | RepeatBuyers;
+  /**
+   * Two affiliates (CLICK_ID_AFFILIATES) pass a click id per customer as the sub-affiliate (`sourceValue1`)
+   * instead of a few sub-ids: a breakdown by sub-affiliate then has a value per customer; default off.
+   */
+  clickIds?: boolean;
 }
 
 /** The profile defaults of the merchant options, filled in (docs/sandbox.md has the table). */
@@ -99,6 +105,7 @@ export function resolveConfig(opts: GenerateOptions, timezone: string, start: st
     oddRate: rate('oddRate', opts.oddRate, real ? 0.01 : 0),
     unreadableRate: rate('unreadableRate', opts.unreadableRate, real ? 0.001 : 0),
     repeatBuyers: resolveRepeatBuyers(opts.repeatBuyers),
+    clickIds: opts.clickIds ?? false,
     // Names by seed under 'real' (colliding ids of two accounts then name different things); fixed under 'rich'.
     brand: real ? hash32(`brand:${seed}`) % BRANDS.length : 0,
   };
@@ -434,6 +441,19 @@ export function lineCharge(l: OrderLine): number {
 // ---------------------------------------------------------------------------------------------------
 // The business
 
+/**
+ * A new customer's sub-affiliate: one of the affiliate's few sub-ids, drawn whatever the options (so every
+ * other draw is the same); under `clickIds` the click-id affiliates pass instead a click id of their own,
+ * a value per customer, within the CRM's 30 characters.
+ */
+function subAffiliateOf(m: Merchant, r: Rng, affiliate: Affiliate | null, t: number): string | null {
+  if (!affiliate) return null;
+  const sub = r.pick(affiliate.subs);
+  if (!m.config.clickIds || !CLICK_ID_AFFILIATES.has(affiliate.affId)) return sub;
+  const n = m.customers.length;
+  return `clk_${hash32(`click:${m.config.seed}:${n}:${t}`).toString(36)}${n.toString(36)}`;
+}
+
 function makeCustomer(m: Merchant, e: Engine, t: number, campaign: Campaign, affiliate: Affiliate | null): Customer {
   const r = e.rng;
   const firstName = r.pick(FIRST_NAMES);
@@ -475,7 +495,7 @@ function makeCustomer(m: Merchant, e: Engine, t: number, campaign: Campaign, aff
     achAccountType: isCard ? null : r.chance(0.8) ? 'CHECKING' : 'SAVINGS',
     campaign,
     affiliate,
-    sourceValue1: affiliate ? r.pick(affiliate.subs) : null,
+    sourceValue1: subAffiliateOf(m, r, affiliate, t),
     sourceValue2: affiliate && r.chance(0.6) ? `cr${r.int(100, 140)}` : null,
     notes: [],
     custom: null,

@@ -277,6 +277,8 @@ export interface MerchantConfig {
   brand: number;
   /** Customers of one-time products buy again with these BG/NBD parameters (src/sandbox/repeat.ts); null: they never do. */
   repeatBuyers: RepeatBuyers | null;
+  /** The click-id affiliates (catalog.ts CLICK_ID_AFFILIATES) pass a click id per customer as the sub-affiliate. */
+  clickIds: boolean;
 }
 
 /** A table with a monotonically growing version, so indexes know when to rebuild. */

@@ -30,6 +30,8 @@ const COMMON = `Options:
   --group-by FIELD      connection, campaign, product, affiliate (affId), subaffiliate (sourceValue1),
                         mid (merchantId), coupon or cycle (billingCycle); an account's own values are
                         grouped per connection ("shop:1"), with their names
+  --limit N             with --group-by: at most N groups (1-200, default 200), the first by customers
+                        acquired, sales and declines; the others in one last row, "Other ... (up to M more)"
   --filter FIELD:VALUE  keep only rows whose FIELD equals VALUE (FIELD=VALUE works too): an id (of every
                         connection), CONNECTION:ID, or a name (campaign, product, MID, coupon: every
                         id of that name); repeat for more (same FIELD: any of)

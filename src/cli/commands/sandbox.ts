@@ -14,6 +14,8 @@ export const PROFILE_HELP = `  --profile P       record shapes: real (as the rea
   --odd-rate R      share 0..1 of transactions served with an odd but readable value (real: 0.01)
   --unreadable-rate R  share 0..1 of transactions served unreadable (real: 0.001)
   --repeat-buyers   customers of one-time products buy again, as the BG/NBD model says (off by default;
+                    docs/sandbox.md)
+  --click-ids       two affiliates pass a click id per customer as the sub-affiliate (off by default;
                     docs/sandbox.md)`;
 
 /** parseFlags options of the profile flags. */
@@ -25,10 +27,11 @@ export const PROFILE_FLAGS = {
   'odd-rate': { type: 'string' },
   'unreadable-rate': { type: 'string' },
   'repeat-buyers': { type: 'boolean' },
+  'click-ids': { type: 'boolean' },
 } as const;
 
 /** The generator's profile options from the profile flags (absent flags keep the profile's defaults). */
-export function profileOptions(values: { profile?: string; currencies?: string; 'no-coupons'?: boolean; 'txn-items'?: boolean; 'odd-rate'?: string; 'unreadable-rate'?: string; 'repeat-buyers'?: boolean }): GenerateOptions {
+export function profileOptions(values: { profile?: string; currencies?: string; 'no-coupons'?: boolean; 'txn-items'?: boolean; 'odd-rate'?: string; 'unreadable-rate'?: string; 'repeat-buyers'?: boolean; 'click-ids'?: boolean }): GenerateOptions {
   const opts: GenerateOptions = { profile: enumFlag('profile', values.profile, ['real', 'rich'] as const, 'real') };
   if (values.currencies !== undefined) opts.currencies = values.currencies.split(',').map((c) => c.trim()).filter((c) => c !== '');
   if (values['no-coupons']) opts.coupons = false;
@@ -36,6 +39,7 @@ export function profileOptions(values: { profile?: string; currencies?: string; 
   if (values['odd-rate'] !== undefined) opts.oddRate = rateFlag('odd-rate', values['odd-rate']);
   if (values['unreadable-rate'] !== undefined) opts.unreadableRate = rateFlag('unreadable-rate', values['unreadable-rate']);
   if (values['repeat-buyers']) opts.repeatBuyers = true;
+  if (values['click-ids']) opts.clickIds = true;
   return opts;
 }
 

@@ -101,6 +101,7 @@ function split<T>(points: T[], projected: (p: T) => boolean, value: (p: T) => nu
 
 function groupTitle(g: ForecastGroupJson): string {
   if (g.group === null) return 'All customers';
+  if (g.rest !== undefined) return g.name ?? g.group;
   return g.name && g.name !== g.id ? `${g.name} (${g.group})` : g.group;
 }
 

@@ -573,6 +573,8 @@ function groupCells(groupBy: Dimension | null, g: GroupJson, several: boolean): 
   if (!groupBy) return [];
   const spec = DIMENSION_SPECS[groupBy];
   const cell = (v: string | null, fallback = ''): Cell => ({ view: v ?? fallback, csv: v ?? '' });
+  // The row pooling a capped breakdown's other values: its name ("Other (N sub-affiliates)") in the value's cell.
+  if (g.rest !== undefined) return [...(spec.scoped && several ? [cell(null)] : []), { ...cell(g.name), className: 'group-rest' }, ...(spec.scoped && spec.named ? [cell(null)] : [])];
   if (!spec.scoped) return [cell(g.group)];
   return [...(several ? [cell(g.connection)] : []), cell(g.id, '(none)'), ...(spec.named ? [{ ...cell(g.name), className: 'group-name' }] : [])];
 }
@@ -854,7 +856,7 @@ function Retention(props: { base: Base; q: Query; update: (p: Partial<Query>) =>
   }, [d, several]);
   // Each group's rows, then (with a subgroup breakdown) its subgroups' under it.
   const lines: { row: RetentionRowBody; subgroup: RetentionRowBody | null }[] = (d?.rows ?? []).flatMap((row) => [{ row, subgroup: null }, ...(row.subgroups ?? []).map((x) => ({ row, subgroup: x }))]);
-  const subCells = (x: RetentionRowBody | null): Cell[] => (subBy ? (x === null ? [{ view: '(all)', csv: '(all)' }] : [{ view: x.name && x.name !== x.id ? `${x.name} (${x.id ?? ''})` : (x.id ?? '(none)'), csv: x.id ?? '' }]) : []);
+  const subCells = (x: RetentionRowBody | null): Cell[] => (subBy ? (x === null ? [{ view: '(all)', csv: '(all)' }] : x.rest !== undefined ? [{ view: x.name ?? '', csv: x.name ?? '' }] : [{ view: x.name && x.name !== x.id ? `${x.name} (${x.id ?? ''})` : (x.id ?? '(none)'), csv: x.id ?? '' }]) : []);
   return (
     <Ready page="retention" loadedKey={r.loadedKey} wantKey={r.key} error={r.error} body={d}>
       <section className="card">
