@@ -37,9 +37,12 @@ export function forecastGroupsByWorkers(): number {
   return byWorkers;
 }
 
+/** The most workers the pool is given (`konduit serve --forecast-threads`): one group each at a time. */
+export const MAX_FORECAST_THREADS = 16;
+
 /** Sets the pool's size (0: every group in this thread); closes the workers beyond it. */
 export function setForecastThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`forecast threads must be a whole number >= 0, got ${n}`);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_FORECAST_THREADS) throw new RangeError(`forecast threads must be a whole number from 0 to ${MAX_FORECAST_THREADS}, got ${n}`);
   threads = n;
   for (const w of pool.splice(n)) {
     w.stopping = true;

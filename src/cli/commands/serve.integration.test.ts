@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../../test/cli.js';
 
 const bin = new URL('../../../bin/konduit.js', import.meta.url).pathname;
 const children: ChildProcess[] = [];
@@ -57,6 +58,29 @@ describe('konduit serve', () => {
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ setupNeeded: true });
     expect((await fetch(`${url}/api/connections`)).status).toBe(401);
+    expect(await stop(child)).toBe(0);
+  });
+});
+
+describe('konduit serve --forecast-threads', () => {
+  it('refuses a count that is not a whole number from 0 to 16 (exit 2), before opening the store', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'konduit-serve-'));
+    dirs.push(dir);
+    const db = join(dir, 'k.duckdb');
+    for (const [value, message] of [['many', '--forecast-threads must be a whole number of at least 0, got "many"'], ['-1', '--forecast-threads must be a whole number of at least 0, got "-1"'], ['17', '--forecast-threads must be at most 16, got 17']]) {
+      const r = await runCli(["serve", `--forecast-threads=${value!}`, "--db", db]);
+      expect([r.code, r.err]).toEqual([2, expect.stringContaining(message!)]);
+    }
+    expect(existsSync(db)).toBe(false);
+  });
+
+  it('serves with the pool off', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'konduit-serve-'));
+    dirs.push(dir);
+    const { child, out } = await start(['serve', '--port', '0', '--forecast-threads', '0', '--db', join(dir, 'k.duckdb')], { KONDUIT_HOME: join(dir, 'home'), KONDUIT_ADMIN_PASSWORD: '' }, /Ctrl-C/);
+    const url = /Konduit dashboard: (http:\/\/\S+)/.exec(out())?.[1];
+    // An answer first: Node handles a signal sent the instant the banner is read by default (it dies).
+    expect((await fetch(`${url}/api/session`)).status).toBe(401);
     expect(await stop(child)).toBe(0);
   });
 });

@@ -3,6 +3,7 @@
  */
 import { join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
+import { forecastThreads, MAX_FORECAST_THREADS, setForecastThreads } from '../../analytics/forecast-pool.js';
 import { startServer } from '../../server/index.js';
 import { loadPrograms } from '../../report/programs-file.js';
 import { intFlag, parseFlags } from '../args.js';
@@ -27,6 +28,8 @@ Options:
   --allowed-host H   a host name the server answers to (repeatable). On 127.0.0.1 the default is
                      127.0.0.1 and localhost only (no DNS rebinding); on other addresses, any
   --no-schedule      do not run scheduled syncs from this process (e.g. konduit sync --watch runs them)
+  --forecast-threads N  worker threads fitting the Forecast's groups beside the server's (0: all in the
+                     server's thread; default ${forecastThreads()}: the cores but one, at most 3; docs/forecasts.md)
   -h, --help         this help
 
 Environment:
@@ -51,7 +54,11 @@ export async function run(argv: string[]): Promise<number> {
     'trust-proxy': { type: 'boolean' },
     'no-schedule': { type: 'boolean' },
     'allowed-host': { type: 'string', multiple: true },
+    'forecast-threads': { type: 'string' },
   });
+  const threads = intFlag('forecast-threads', values['forecast-threads'], forecastThreads());
+  if (threads > MAX_FORECAST_THREADS) throw new UsageError(`--forecast-threads must be at most ${MAX_FORECAST_THREADS}, got ${threads}`, 'Each thread fits one group at a time; more than the cores gains nothing.');
+  setForecastThreads(threads);
   const adminPassword = process.env.KONDUIT_ADMIN_PASSWORD || undefined;
   if (adminPassword !== undefined && adminPassword.length < 10) throw new UsageError('KONDUIT_ADMIN_PASSWORD needs at least 10 characters');
   const programs = await loadPrograms(process.env.KONDUIT_PROGRAMS);
