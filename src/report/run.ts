@@ -5,13 +5,12 @@
  */
 import {
   checkCoverage, chargebackReport, cohortReport, forecastBacktest, forecastReport, cohortTriangle, completenessAt, currenciesInRange, declineReport, reportCoverage, dimensionValues, economicsReport, midReport, namesOf, noCostsWarning, rebillsReport, retentionReport, seriesReport, summaryReport,
-  groupFromId, type ChargebackView, type DeclineView, type Dimension, type Filter, type NamedValue, type Programs, type ReportWarning,
+  groupFromId, groupId, GroupsOverLimit, type ChargebackView, type DeclineView, type Dimension, type Filter, type Group, type NamedValue, type Programs, type RangeQuery, type ReportWarning, type RetentionReport,
 } from '../analytics/index.js';
 import type { ReportReader } from '../store/store.js';
 import { chargebacksJson, cohortsJson, declinesJson, economicsJson, forecastJson, midsJson, rebillsJson, retentionJson, seriesJson, SOURCE_DIMENSION, summaryJson, triangleJson, type RenderContext, type ReportJson } from './json.js';
 import { ReportQueryError, resolveNames, type DimensionValuesQuery, type ParsedReport, type ReportName } from './query.js';
 import { asRest, capOf, cappedFilters, DEFAULT_GROUP_LIMIT, overLimit, restGroup, type Cap } from './group-cap.js';
-import { groupId, GroupsOverLimit, type Group, type RangeQuery, type RetentionReport } from '../analytics/index.js';
 
 /** A report's name with its JSON body. */
 export type RenderedReport = { [N in ReportName]: { name: N; body: ReportJson[N] } }[ReportName];
