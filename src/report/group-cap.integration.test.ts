@@ -224,6 +224,26 @@ describe.each(['duckdb', 'postgres'] as const)('a breakdown with a value per cus
     expect(retention).toMatch(/\n[^,\n]*,AFF10[12],[^,\n]*,Other sub-affiliates \(up to \d+ more\),/);
   });
 
+  it('a catalog breakdown (campaigns) is capped once it returns more groups than the limit: the rest of one campaign is that campaign', async () => {
+    const whole = await report('summary', { groupBy: 'campaign' });
+    expect(whole.groups.length).toBeGreaterThan(2);
+    const two = await report('summary', { groupBy: 'campaign', limit: String(whole.groups.length - 1) });
+    const last = two.groups[two.groups.length - 1]!;
+    expect(last.rest).toBe(1);
+    // The one campaign not listed, as the uncapped report has it.
+    const listed = new Set(two.groups.filter((g) => g.rest === undefined).map((g) => g.id));
+    const missing = whole.groups.filter((g) => !listed.has(g.id));
+    expect(missing).toHaveLength(1);
+    expect(last.figures).toEqual(missing[0]!.figures);
+    // The forecast stops before fitting, and fits the pooled campaign as the whole report fits it.
+    const f = await report('forecast', { groupBy: 'campaign' });
+    const g = await report('forecast', { groupBy: 'campaign', limit: String(f.groups.length - 1) });
+    const pooled = g.groups[g.groups.length - 1]!;
+    const alone = f.groups.find((x) => !new Set(g.groups.map((y) => y.id)).has(x.id))!;
+    expect(pooled.rest).toBe(1);
+    expect([pooled.subscriptions, pooled.fit?.alpha, pooled.fit?.beta]).toEqual([alone.subscriptions, alone.fit?.alpha, alone.fit?.beta]);
+  });
+
   it('a filter on the breakdown, a limit above the values, or a few-valued breakdown lists every group', async () => {
     expect((await report('summary', { groupBy: 'affiliate', limit: '2' })).groups.some((g) => g.rest !== undefined)).toBe(true);
     expect((await report('summary', { groupBy: 'campaign', limit: '10' })).groups.some((g) => g.rest !== undefined)).toBe(false);

@@ -9,6 +9,7 @@
  */
 import { rankGroups, groupsFilter, type RankedGroups } from '../analytics/group-rank.js';
 import { groupId, MAX_FILTER_VALUES, type Dimension, type Filter, type Group } from '../analytics/index.js';
+import { UsageError } from '../core/errors.js';
 import type { ReportReader } from '../store/store.js';
 
 /**
@@ -61,6 +62,45 @@ export async function capOf(store: ReportReader, d: Dimension | null | undefined
   const ranked: RankedGroups = await rankGroups(store, d, { from: q.from, to: q.to, zone: q.tz, currency: q.currency, filters }, n);
   if (ranked.values <= n) return null;
   return { dimension: d, top: ranked.top, rest: ranked.values - ranked.top.length };
+}
+
+/**
+ * Dimensions whose values are the account's own text, as many as its visitors (a click id in the
+ * sub-affiliate, a coupon code per customer): a report by them is ranked before it runs, so a breakdown of a
+ * million values never builds a million groups. The others (campaigns, products, MIDs: the account's
+ * catalog) run first and are capped only when they return more groups than the limit.
+ */
+export const UNBOUNDED: ReadonlySet<Dimension> = new Set(['affiliate', 'subaffiliate', 'coupon']);
+
+/**
+ * Runs a report (`run`) broken down by `d`, capped at `limit` groups: for an UNBOUNDED dimension ranked
+ * first; else run whole, and capped when `groupsOf` finds more groups than the limit (`run` may answer null
+ * for "more than the limit" before doing the work, as the forecast does before fitting). A capped report is
+ * `run` of the listed values, with `addRest` given `run` of the others, not grouped.
+ */
+export async function cappedRun<Q extends CapQuery & { groupBy?: Dimension | null }, R>(
+  store: ReportReader, q: Q, d: Dimension | null | undefined, limit: number,
+  run: (x: Q) => Promise<R | null>, groupsOf: (r: R) => Iterable<Group | null>, addRest: (r: R, rest: R, cap: Cap) => void,
+): Promise<R> {
+  const whole = async () => {
+    const r = await run(q);
+    if (r === null) throw new UsageError(`the breakdown has more than ${limit} groups, and the filters hold too many values to list them by`, 'Filter by fewer values, or raise the limit.');
+    return r;
+  };
+  let cap: Cap | null = null;
+  if (d && UNBOUNDED.has(d)) cap = await capOf(store, d, q, limit);
+  else {
+    const first = await run(q);
+    if (first !== null && !overLimit(groupsOf(first), limit)) return first;
+    cap = await capOf(store, d, q, limit);
+    if (!cap) return first ?? whole();
+  }
+  if (!cap) return whole();
+  const listed = await run({ ...q, filters: cappedFilters(q.filters, cap, 'listed') });
+  const rest = await run({ ...q, groupBy: null, filters: cappedFilters(q.filters, cap, 'rest') });
+  if (listed === null || rest === null) throw new RangeError('a capped report answered "over the limit"');
+  addRest(listed, rest, cap);
+  return listed;
 }
 
 /** The filters selecting a cap's listed values (`listed`) or its rest, beside the request's own. */

@@ -10,7 +10,7 @@ import {
 import type { ReportReader } from '../store/store.js';
 import { chargebacksJson, cohortsJson, declinesJson, economicsJson, forecastJson, midsJson, rebillsJson, retentionJson, seriesJson, SOURCE_DIMENSION, summaryJson, triangleJson, type RenderContext, type ReportJson } from './json.js';
 import { ReportQueryError, resolveNames, type DimensionValuesQuery, type ParsedReport, type ReportName } from './query.js';
-import { asRest, capOf, cappedFilters, DEFAULT_GROUP_LIMIT, overLimit, restGroup, type Cap } from './group-cap.js';
+import { asRest, capOf, cappedFilters, cappedRun, DEFAULT_GROUP_LIMIT, overLimit, restGroup, UNBOUNDED, type Cap } from './group-cap.js';
 
 /** A report's name with its JSON body. */
 export type RenderedReport = { [N in ReportName]: { name: N; body: ReportJson[N] } }[ReportName];
@@ -55,52 +55,32 @@ export async function runReport(store: ReportReader, parsed: ParsedReport, opts:
   // The margin basis says which costs it lacked beside the coverage's warnings.
   const warn = (more: readonly ReportWarning[]) => (ctx.warnings = [...check.warnings, ...more]);
   // A breakdown of more groups than the request's limit (group-cap.ts): its first values by rank are the
-  // report filtered to them (`listed`), the others one row, the report filtered to them and not grouped (`rest`).
+  // report filtered to them, the others one last row, the report filtered to them and not grouped.
   const limit = p.limit ?? DEFAULT_GROUP_LIMIT;
-  const capFor = async (d: Dimension | null | undefined, groups: Iterable<Group | null>) => (overLimit(groups, limit) ? capOf(store, d, q, limit) : null);
-  const listed = (c: Cap) => ({ ...q, filters: cappedFilters(q.filters, c, 'listed') });
-  const rest = (c: Cap) => ({ ...q, groupBy: null, filters: cappedFilters(q.filters, c, 'rest') });
+  const capped = <R>(run: (x: RangeQuery) => Promise<R | null>, groupsOf: (r: R) => Iterable<Group | null>, addRest: (r: R, rest: R, cap: Cap) => void) =>
+    cappedRun(store, q, q.groupBy, limit, run, groupsOf, addRest);
   switch (p.name) {
     case 'summary': {
       const total = await summaryReport(store, { ...q, groupBy: null });
-      let grouped = q.groupBy ? await summaryReport(store, q) : null;
-      const cap = grouped && (await capFor(q.groupBy, grouped.rows.map((r) => r.group)));
-      if (cap) {
-        grouped = await summaryReport(store, listed(cap));
-        grouped.rows.push(...asRest((await summaryReport(store, rest(cap))).rows, cap));
-      }
+      const grouped = q.groupBy
+        ? await capped((x) => summaryReport(store, x), (r) => r.rows.map((x) => x.group), (r, rest, cap) => r.rows.push(...asRest(rest.rows, cap)))
+        : null;
       warn(total.warnings);
       return { name: p.name, body: summaryJson(total, grouped, ctx) };
     }
     case 'series': {
-      let r = await seriesReport(store, { ...q, by: p.by });
-      const cap = await capFor(q.groupBy, r.points.map((x) => x.group));
-      if (cap) {
-        r = await seriesReport(store, { ...listed(cap), by: p.by });
-        r.points.push(...asRest((await seriesReport(store, { ...rest(cap), by: p.by })).points, cap));
-      }
+      const r = await capped((x) => seriesReport(store, { ...x, by: p.by }), (r) => r.points.map((x) => x.group), (r, rest, cap) => r.points.push(...asRest(rest.points, cap)));
       warn(r.warnings);
       return { name: p.name, body: seriesJson(r, ctx) };
     }
     case 'cohorts': {
       if (q.margin) warn(await noCostsWarning(store, q.filters));
-      const cohorts = (x: RangeQuery) => cohortReport(store, { ...x, by: p.by, horizons: p.horizons, asOf });
-      let r = await cohorts(q);
-      const cap = await capFor(q.groupBy, r.cohorts.map((x) => x.group));
-      if (cap) {
-        r = await cohorts(listed(cap));
-        r.cohorts.push(...asRest((await cohorts(rest(cap))).cohorts, cap));
-      }
+      const r = await capped((x) => cohortReport(store, { ...x, by: p.by, horizons: p.horizons, asOf }), (r) => r.cohorts.map((x) => x.group), (r, rest, cap) => r.cohorts.push(...asRest(rest.cohorts, cap)));
       return { name: p.name, body: cohortsJson(r, ctx) };
     }
     case 'triangle': {
       if (q.margin) warn(await noCostsWarning(store, q.filters));
-      let r = await cohortTriangle(store, { ...q, asOf });
-      const cap = await capFor(q.groupBy, r.rows.map((x) => x.group));
-      if (cap) {
-        r = await cohortTriangle(store, { ...listed(cap), asOf });
-        r.rows.push(...asRest((await cohortTriangle(store, { ...rest(cap), asOf })).rows, cap));
-      }
+      const r = await capped((x) => cohortTriangle(store, { ...x, asOf }), (r) => r.rows.map((x) => x.group), (r, rest, cap) => r.rows.push(...asRest(rest.rows, cap)));
       return { name: p.name, body: triangleJson(r, ctx) };
     }
     case 'economics': {
@@ -123,15 +103,12 @@ export async function runReport(store: ReportReader, parsed: ParsedReport, opts:
       return { name: p.name, body: rebillsJson(await rebillsReport(store, { currency: q.currency, filters: q.filters, asOf, windows: p.windows }), ctx) };
     case 'forecast': {
       if (p.backtest === undefined) {
-        // Its models are fitted once the statements say how many groups there are: not beyond the limit.
-        const r = await forecastReport(store, { ...q, asOf }, { maxGroups: limit }).catch(async (err: unknown) => {
-          if (!(err instanceof GroupsOverLimit)) throw err;
-          const cap = await capOf(store, q.groupBy, q, limit);
-          if (!cap) return forecastReport(store, { ...q, asOf });
-          const capped = await forecastReport(store, { ...listed(cap), asOf });
-          capped.groups.push(...asRest((await forecastReport(store, { ...rest(cap), asOf })).groups, cap));
-          return capped;
+        // Its models are fitted once its statements say how many groups there are: never beyond the limit.
+        const fit = (x: RangeQuery) => forecastReport(store, { ...x, asOf }, { maxGroups: limit }).catch((err: unknown) => {
+          if (err instanceof GroupsOverLimit) return null;
+          throw err;
         });
+        const r = await capped(fit, (r) => r.groups.map((x) => x.group), (r, rest, cap) => r.groups.push(...asRest(rest.groups, cap)));
         return { name: p.name, body: forecastJson(r, ctx) };
       }
       const b = await forecastBacktest(store, { ...q, asOf }, p.backtest);
@@ -173,27 +150,32 @@ export async function listValues(store: ReportReader, q: DimensionValuesQuery): 
 /**
  * Retention with its breakdowns capped (group-cap.ts): a group breakdown of more values than `limit` lists
  * its first ones and one row of the rest; a subgroup breakdown of more, within each group, its listed values
- * and one row of the others (the group itself whole, read without the subgroups).
+ * and one row of the others, each group itself read whole (without its subgroups).
  */
 async function cappedRetention(store: ReportReader, q: RangeQuery, asOf: number, sub: Dimension | null, limit: number): Promise<RetentionReport> {
-  const first = await retentionReport(store, { ...q, asOf, subgroupBy: sub });
-  const cap = overLimit(first.rows.map((r) => r.group), limit) ? await capOf(store, q.groupBy, q, limit) : null;
-  const subCap = sub && overLimit(first.rows.flatMap((r) => (r.subgroups ?? []).map((x) => x.group)), limit) ? await capOf(store, sub, q, limit) : null;
-  if (!cap && !subCap) return first;
-  const base = cap ? { ...q, filters: cappedFilters(q.filters, cap, 'listed') } : q;
-  let r: RetentionReport;
-  if (!subCap) r = await retentionReport(store, { ...base, asOf, subgroupBy: sub });
-  else {
-    const within = (part: 'listed' | 'rest', subgroupBy: Dimension | null) => retentionReport(store, { ...base, filters: cappedFilters(base.filters, subCap, part), asOf, subgroupBy });
-    const key = (g: Group | null) => (g === null ? '' : groupId(g));
-    const whole = await retentionReport(store, { ...base, asOf, subgroupBy: null });
-    const subs = new Map((await within('listed', sub)).rows.map((x) => [key(x.group), x.subgroups ?? []]));
-    const others = new Map((await within('rest', null)).rows.map((x) => [key(x.group), { ...x, group: restGroup(subCap) }]));
-    r = { ...whole, subgroupBy: sub, rows: whole.rows.map((x) => {
-      const other = others.get(key(x.group));
-      return { ...x, subgroups: [...(subs.get(key(x.group)) ?? []), ...(other ? [other] : [])] };
-    }) };
-  }
-  if (cap) r.rows.push(...asRest((await retentionReport(store, { ...q, groupBy: null, filters: cappedFilters(q.filters, cap, 'rest'), asOf, subgroupBy: null })).rows, cap));
-  return r;
+  const key = (g: Group | null) => (g === null ? '' : groupId(g));
+  const withSubgroups = async (x: RangeQuery): Promise<RetentionReport> => {
+    const read = (y: RangeQuery, subgroupBy: Dimension | null) => retentionReport(store, { ...y, asOf, subgroupBy });
+    if (!sub || !x.groupBy) return read(x, null);
+    let subCap: Cap | null;
+    if (UNBOUNDED.has(sub)) subCap = await capOf(store, sub, x, limit);
+    else {
+      const first = await read(x, sub);
+      if (!overLimit(first.rows.flatMap((r) => (r.subgroups ?? []).map((s) => s.group)), limit)) return first;
+      subCap = await capOf(store, sub, x, limit);
+      if (!subCap) return first;
+    }
+    if (!subCap) return read(x, sub);
+    const whole = await read(x, null);
+    const subs = new Map((await read({ ...x, filters: cappedFilters(x.filters, subCap, 'listed') }, sub)).rows.map((r) => [key(r.group), r.subgroups ?? []]));
+    const others = new Map((await read({ ...x, filters: cappedFilters(x.filters, subCap, 'rest') }, null)).rows.map((r) => [key(r.group), { ...r, group: restGroup(subCap) }]));
+    return {
+      ...whole, subgroupBy: sub,
+      rows: whole.rows.map((r) => {
+        const other = others.get(key(r.group));
+        return { ...r, subgroups: [...(subs.get(key(r.group)) ?? []), ...(other ? [other] : [])] };
+      }),
+    };
+  };
+  return cappedRun(store, q, q.groupBy, limit, withSubgroups, (r) => r.rows.map((x) => x.group), (r, rest, cap) => r.rows.push(...asRest(rest.rows, cap)));
 }
