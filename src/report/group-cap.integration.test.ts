@@ -42,8 +42,8 @@ describe.each(['duckdb', 'postgres'] as const)('a breakdown with a value per cus
     await sb?.close();
   });
 
-  const parsed = (name: ReportName, params: Record<string, string>) => parseReportQuery(name, { ...RANGE, ...params }, { surface: 'api', connections, defaultTz: 'UTC' });
-  const report = async <N extends ReportName>(name: N, params: Record<string, string>): Promise<ReportJson[N]> => (await runReport(store, parsed(name, params))).body as ReportJson[N];
+  const parsed = (name: ReportName, params: Record<string, string | string[]>) => parseReportQuery(name, { ...RANGE, ...params }, { surface: 'api', connections, defaultTz: 'UTC' });
+  const report = async <N extends ReportName>(name: N, params: Record<string, string | string[]>): Promise<ReportJson[N]> => (await runReport(store, parsed(name, params))).body as ReportJson[N];
   /** A JSON group's analytics key (the pooled row has none). */
   const keyOf = (g: GroupJson) => {
     const c = connections.find((x) => x.name === g.connection);
@@ -242,6 +242,15 @@ describe.each(['duckdb', 'postgres'] as const)('a breakdown with a value per cus
     const alone = f.groups.find((x) => !new Set(g.groups.map((y) => y.id)).has(x.id))!;
     expect(pooled.rest).toBe(1);
     expect([pooled.subscriptions, pooled.fit?.alpha, pooled.fit?.beta]).toEqual([alone.subscriptions, alone.fit?.alpha, alone.fit?.beta]);
+  });
+
+  it('a breakdown filtered by another field runs first and is capped past the limit, as the same rows unfiltered', async () => {
+    // A filter naming every campaign keeps every row: the capped report is the unfiltered one.
+    const campaigns = (sb?.merchant.campaigns ?? []).map((c) => String(c.campaignId));
+    const filtered = await report('summary', { groupBy: 'subaffiliate', limit: String(LIMIT), filter: campaigns.map((c) => `campaign:${c}`) });
+    const plain = await report('summary', { groupBy: 'subaffiliate', limit: String(LIMIT) });
+    expect(filtered.groups).toEqual(plain.groups);
+    expect(filtered.groups[LIMIT]!.rest).toBeGreaterThan(0);
   });
 
   it('a filter on the breakdown, a limit above the values, or a few-valued breakdown lists every group', async () => {

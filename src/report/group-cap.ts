@@ -73,8 +73,16 @@ export async function capOf(store: ReportReader, d: Dimension | null | undefined
 export const UNBOUNDED: ReadonlySet<Dimension> = new Set(['affiliate', 'subaffiliate', 'coupon']);
 
 /**
- * Runs a report (`run`) broken down by `d`, capped at `limit` groups: for an UNBOUNDED dimension ranked
- * first; else run whole, and capped when `groupsOf` finds more groups than the limit (`run` may answer null
+ * Whether a breakdown by `d` is ranked before its report runs: an UNBOUNDED dimension, filtered by the
+ * connection at most (the rank then reads `breakdown_days`; a filter on another field would send it to the
+ * ledger, and narrows the groups anyway: such a report runs first, as a catalog field's does).
+ */
+export function rankFirst(d: Dimension | null | undefined, filters: readonly Filter[] | undefined): d is Dimension {
+  return !!d && UNBOUNDED.has(d) && (filters ?? []).every((f) => f.dimension === 'connection');
+}
+
+/**
+ * Runs a report (`run`) broken down by `d`, capped at `limit` groups: ranked first when `rankFirst`; else run whole, and capped when `groupsOf` finds more groups than the limit (`run` may answer null
  * for "more than the limit" before doing the work, as the forecast does before fitting). A capped report is
  * `run` of the listed values, with `addRest` given `run` of the others, not grouped.
  */
@@ -88,7 +96,7 @@ export async function cappedRun<Q extends CapQuery & { groupBy?: Dimension | nul
     return r;
   };
   let cap: Cap | null = null;
-  if (d && UNBOUNDED.has(d)) cap = await capOf(store, d, q, limit);
+  if (rankFirst(d, q.filters)) cap = await capOf(store, d, q, limit);
   else {
     const first = await run(q);
     if (first !== null && !overLimit(groupsOf(first), limit)) return first;

@@ -10,7 +10,7 @@ import {
 import type { ReportReader } from '../store/store.js';
 import { chargebacksJson, cohortsJson, declinesJson, economicsJson, forecastJson, midsJson, rebillsJson, retentionJson, seriesJson, SOURCE_DIMENSION, summaryJson, triangleJson, type RenderContext, type ReportJson } from './json.js';
 import { ReportQueryError, resolveNames, type DimensionValuesQuery, type ParsedReport, type ReportName } from './query.js';
-import { asRest, capOf, cappedFilters, cappedRun, DEFAULT_GROUP_LIMIT, overLimit, restGroup, UNBOUNDED, type Cap } from './group-cap.js';
+import { asRest, capOf, cappedFilters, cappedRun, DEFAULT_GROUP_LIMIT, overLimit, rankFirst, restGroup, type Cap } from './group-cap.js';
 
 /** A report's name with its JSON body. */
 export type RenderedReport = { [N in ReportName]: { name: N; body: ReportJson[N] } }[ReportName];
@@ -158,7 +158,7 @@ async function cappedRetention(store: ReportReader, q: RangeQuery, asOf: number,
     const read = (y: RangeQuery, subgroupBy: Dimension | null) => retentionReport(store, { ...y, asOf, subgroupBy });
     if (!sub || !x.groupBy) return read(x, null);
     let subCap: Cap | null;
-    if (UNBOUNDED.has(sub)) subCap = await capOf(store, sub, x, limit);
+    if (rankFirst(sub, x.filters)) subCap = await capOf(store, sub, x, limit);
     else {
       const first = await read(x, sub);
       if (!overLimit(first.rows.flatMap((r) => (r.subgroups ?? []).map((s) => s.group)), limit)) return first;
