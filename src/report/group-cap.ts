@@ -74,11 +74,13 @@ export const UNBOUNDED: ReadonlySet<Dimension> = new Set(['affiliate', 'subaffil
 
 /**
  * Whether a breakdown by `d` is ranked before its report runs: an UNBOUNDED dimension, filtered by the
- * connection at most (the rank then reads `breakdown_days`; a filter on another field would send it to the
- * ledger, and narrows the groups anyway: such a report runs first, as a catalog field's does).
+ * connection at most, with the kept tables current (the rank then reads `breakdown_days`; a filter on another
+ * field or a backfill would send it to the ledger, and a filter narrows the groups anyway: such a report runs
+ * first, as a catalog field's does).
  */
-export function rankFirst(d: Dimension | null | undefined, filters: readonly Filter[] | undefined): d is Dimension {
-  return !!d && UNBOUNDED.has(d) && (filters ?? []).every((f) => f.dimension === 'connection');
+export async function rankFirst(store: ReportReader, d: Dimension | null | undefined, filters: readonly Filter[] | undefined): Promise<boolean> {
+  // Behind a backfill the rank would read the ledger too: the report runs first then, as a filtered one does.
+  return !!d && UNBOUNDED.has(d) && (filters ?? []).every((f) => f.dimension === 'connection') && !(await store.aggregatesBehind());
 }
 
 /**
@@ -96,7 +98,7 @@ export async function cappedRun<Q extends CapQuery & { groupBy?: Dimension | nul
     return r;
   };
   let cap: Cap | null = null;
-  if (rankFirst(d, q.filters)) cap = await capOf(store, d, q, limit);
+  if (await rankFirst(store, d, q.filters)) cap = await capOf(store, d, q, limit);
   else {
     const first = await run(q);
     if (first !== null && !overLimit(groupsOf(first), limit)) return first;
