@@ -6,8 +6,8 @@
  * cohort_group_ages, and the first sales between a range bound and its month's core (the "edges") from
  * here joined to the customers' facts, instead of a scan of every money event. Kept in first-sale order
  * by the rebuild (DuckDB skips the row groups outside an edge by their min/max; PostgreSQL has an index on
- * (connection_id, first_sale_at)); rows written later for old customers (a rebill's new age) land in
- * later row groups, which a rebuild puts back in order.
+ * first_sale_at: an edge reads every connection's first sales in it); rows written later for old
+ * customers (a rebill's new age) land in later row groups, which a rebuild puts back in order.
  *
  * Kept as cohort_group_ages is, in the write's transaction: an event added or removed moves its customer's
  * (age) cell under the customer's facts as they stand (CustomerAgeDeltas, in ledger-writer.ts'
@@ -85,6 +85,10 @@ export async function moveCustomerAges(ctx: StoreContext, connectionId: string, 
 /**
  * Statements that rebuild customer_ages from customer_facts and money_events: of every connection, or
  * (byConnection) of connection $1; inserted in first-sale order (an edge reads one window of first sales).
+ * On DuckDB the DELETE removes each row from the primary key's index one by one: 45 s for 7,000,000 rows at
+ * 10,000,000 transactions (the insert 10-18 s), against a whole rebuild of about 15 minutes there. A swap
+ * of tables instead (a new table filled, the old dropped, the new renamed) took 12-13 s but once read back
+ * no rows in the same process: not used.
  */
 export function rebuildCustomerAgesSql(d: SqlDialect, byConnection: boolean): string[] {
   return [

@@ -428,7 +428,7 @@ export const COHORT_GROUP_AGES = table('cohort_group_ages', ['connection_id', 'c
  * Each customer's net revenue by whole days since their own first sale, with that first sale (customer-ages.ts;
  * migration 33): the edges of a cohort range that splits a month's core read the customers first sold in
  * the edge from here instead of the ledger. Inserted in first-sale order (DuckDB skips row groups by
- * min/max); PostgreSQL has an index on (connection_id, first_sale_at).
+ * min/max); PostgreSQL has an index on first_sale_at.
  */
 export const CUSTOMER_AGES = table('customer_ages', ['connection_id', 'customer_id', 'age_days'], {
   connection_id: 'text', customer_id: 'bigint', age_days: 'int', first_sale_at: 'instant', net_cents: 'bigint',

@@ -5,7 +5,7 @@
  * between a range bound and its month's core instead of a scan of the ledger. Filled here from
  * customer_facts and money_events in first-sale order (the statement of its rebuild at the time of writing,
  * per engine): a store upgraded with current pre-aggregates keeps it, and one behind (rebuild_pending)
- * rebuilds it with the rest. Made afresh (DROP first): the fill is whole. PostgreSQL: an index on (connection_id, first_sale_at), the edges' read.
+ * rebuilds it with the rest. Made afresh (DROP first): the fill is whole. PostgreSQL: an index on first_sale_at, the edges' read (of every connection).
  */
 import type { Migration } from './migration.js';
 
@@ -20,5 +20,5 @@ export default {
   version: 33,
   name: 'customer ages',
   duckdb: ['DROP TABLE IF EXISTS customer_ages', create('TIMESTAMP'), duckdbFill],
-  postgres: ['DROP TABLE IF EXISTS customer_ages', create('TIMESTAMPTZ'), 'CREATE INDEX customer_ages_first_sale ON customer_ages (connection_id, first_sale_at)', postgresFill],
+  postgres: ['DROP TABLE IF EXISTS customer_ages', create('TIMESTAMPTZ'), 'CREATE INDEX customer_ages_first_sale ON customer_ages (first_sale_at)', postgresFill],
 } satisfies Migration;
