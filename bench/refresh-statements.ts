@@ -21,6 +21,7 @@ const GROUPS: [string, RegExp][] = [
   ['retention counts (retention_days, retention_groups, their delta and stages)', /retention_|agg_retention|agg_touched_(starts|cycles|attempts|stamps)/],
   ['cohort group tables', /cohort_group|agg_group/],
   ['cohort aggregates (cohort_ages, cohort_months)', /cohort_ages|cohort_months|agg_age_delta|agg_month_delta/],
+  ["customer_ages (each customer's net by age)", /customer_ages|agg_customer_age/],
 ];
 
 export default async function bench(): Promise<void> {

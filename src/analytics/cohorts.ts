@@ -208,6 +208,36 @@ async function ledgerCells(store: ReportReader, q: CohortQuery, zone: string, ho
   );
 }
 
+/**
+ * The cells of the first sales in `windows` (the edges of cohortReportFromGroups) from customer_ages
+ * (store/customer-ages.ts: each customer's net by age, with their first sale) joined to the facts: as
+ * ledgerCells, whose sums of `instant < first_sale_at + H days` are `age_days < H`, but reading only the
+ * customers first sold in the windows (the table is kept in first-sale order) instead of every money event.
+ */
+async function edgeCells(store: ReportReader, q: CohortQuery, zone: string, horizons: number[], windows: readonly (readonly [number, number])[]): Promise<Map<string, CohortCell>> {
+  const sizes = await cohortSizes(store, q, zone, windows);
+  const p = new Params();
+  const b = cohortBase(store, q, zone, p, windows);
+  const parts = windows.map(([lo, hi]) => `a.first_sale_at >= ${store.sql.instantParam(p.add, lo)} AND a.first_sale_at < ${store.sql.instantParam(p.add, hi)}`);
+  const when = parts.length === 1 ? parts[0] : `(${parts.map((x) => `(${x})`).join(' OR ')})`;
+  // Summed per customer first: the bucket and the group are then computed once per customer, not per age.
+  const perCustomer = horizons.map((h, i) => `SUM(CASE WHEN a.age_days < ${h} THEN a.net_cents ELSE 0 END) AS h${i}`);
+  const rows = await store.query(
+    `SELECT ${b.bucket} AS bucket, ${b.group}, ${horizons.map((_, i) => `SUM(a.h${i}) AS h${i}`).join(', ')}, SUM(a.total) AS total
+     FROM ${b.from} JOIN (SELECT a.connection_id, a.customer_id, ${perCustomer.join(', ')}, SUM(a.net_cents) AS total FROM customer_ages a WHERE ${when} GROUP BY a.connection_id, a.customer_id) a
+       ON a.connection_id = f.connection_id AND a.customer_id = f.customer_id
+     WHERE ${b.where} GROUP BY 1, 2, 3`,
+    p.values,
+  );
+  const sumsByKey = new Map(rows.map((r) => [cohortKey(q, r), r]));
+  return new Map(
+    [...sizes.entries()].map(([key, s]) => {
+      const r = sumsByKey.get(key);
+      return [key, { start: s.start, group: s.group, customers: s.customers, lastFirstMs: s.lastFirstMs, h: horizons.map((_, i) => n(r?.[`h${i}`])), total: n(r?.total) }];
+    }),
+  );
+}
+
 /** The report of cohort cells: those with customers, by period then group, each horizon's sum divided by the cohort's customers. */
 function cohortReportOf(q: CohortQuery, zone: string, horizons: number[], asOf: number, cells: Map<string, CohortCell>): CohortReport {
   const cohorts: CohortRow[] = [...cells.values()]
@@ -245,7 +275,7 @@ export function cohortGroupsDimension(q: Pick<CohortQuery, 'by' | 'groupBy' | 'f
  * says which queries; throws for others), equal to the ledger's: the rows of the month keys inside the
  * range (a core key is one calendar month in every zone, a band key a 15-minute slot: each is read with
  * its month in the viewer zone by comparing it with the local starts of the months), and the first sales
- * outside whole keys (a range bound inside a month's core) from the ledger, as cohortTriangle does.
+ * outside whole keys (a range bound inside a month's core) from customer_ages joined to the facts (edgeCells).
  * `age_days < H` is `instant < first_sale_at + H days` (cohortReportFromAggregate).
  */
 export async function cohortReportFromGroups(store: ReportReader, q: CohortQuery): Promise<CohortReport> {
@@ -263,7 +293,7 @@ export async function cohortReportFromGroups(store: ReportReader, q: CohortQuery
     if (aggLo > r.startMs) edges.push([r.startMs, aggLo]);
     if (aggHi < r.endMs) edges.push([aggHi, r.endMs]);
   }
-  const cells = edges.length > 0 ? await ledgerCells(store, q, zone, horizons, edges) : new Map<string, CohortCell>();
+  const cells = edges.length > 0 ? await edgeCells(store, q, zone, horizons, edges) : new Map<string, CohortCell>();
   if (aggLo < aggHi) {
     // The local start of every month of the range after its first: a key's month is the last one it reaches.
     const first = monthIndex(r.from);

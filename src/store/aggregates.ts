@@ -28,6 +28,7 @@ import { rebuildRefundSalesSql } from './refund-sales.js';
 import { rebuildRebillRatesSql } from './rebill-rates.js';
 import { rebuildRetentionDaysSql } from './retention-days.js';
 import { rebuildCohortGroupsSql } from './cohort-groups.js';
+import { rebuildCustomerAgesSql } from './customer-ages.js';
 
 export { SLOT_MS, slotOf, type EventFacts, type FirstSale } from './slots.js';
 
@@ -215,6 +216,7 @@ export function rebuildAggregatesSql(d: SqlDialect, byConnection: boolean): stri
     ...rebuildOrderFirstSalesSql(byConnection),
     ...rebuildCohortMonthsSql(d, byConnection),
     ...rebuildCohortGroupsSql(d, byConnection),
+    ...rebuildCustomerAgesSql(d, byConnection),
     ...rebuildAttemptDaysSql(d, byConnection),
     ...rebuildMidMonthsSql(d, byConnection),
     ...rebuildRebillSavesSql(byConnection),

@@ -9,6 +9,7 @@ import { EVENT_MEASURES, FIRST_TOUCH, kindSql, MEASURES, measureSql, moneySql } 
 import { applyCustomerBreakdowns, CUSTOMER_RETURNING, recomputeBreakdownDaysOf } from './breakdown-days.js';
 import { applyAgeDeltasSql, applySlotDeltas, type FirstSale, COHORT_SLOTS_WHOLE, rebuildAggregatesSql, recomputeAllCohortSlotsSql, recomputeCohortSlotsSql, slotOf, SlotDeltas, stageCustomerAgesSql } from './aggregates.js';
 import { applyMonthDeltasSql, stageCustomerMonthsSql } from './cohort-months.js';
+import { moveCustomerAges } from './customer-ages.js';
 import { applyGroupSizes, FACT_SALE_VALUES, GROUP_FACTS_RETURNING, groupValuesOf, groupValuesOfSale, moveGroupAges } from './cohort-groups.js';
 import { resolveAttribution } from './attribution.js';
 import { withFreshStatistics } from './dialect.js';
@@ -210,6 +211,8 @@ export class Facts {
     for (const sql of applyMonthDeltasSql()) await this.db.exec(sql, [connectionId]);
     // cohort_group_ages and cohort_group_sizes: the customers whose cells changed move (cohort-groups.ts).
     await moveGroupAges(this.ctx, connectionId, oldRows, newRows);
+    // customer_ages: the customers whose first sale, currency or acquired-before changed are recomputed (customer-ages.ts).
+    await moveCustomerAges(this.ctx, connectionId, oldRows, newRows);
     const grouped = (r: Row) => ({ ...first(r), values: groupValuesOf(r) });
     await applyGroupSizes(this.ctx, connectionId, oldRows.map(grouped), newRows.map(grouped));
     await this.moved(connectionId, oldFirst, newFirst);

@@ -12,6 +12,7 @@ import { keepRebillSaves } from './rebill-saves.js';
 import { keepChargebackSales } from './chargeback-sales.js';
 import { keepRefundSales, type StoredTxnFacts } from './refund-sales.js';
 import { applyGroupAgeDeltas, GroupAgeDeltas, groupValuesOfSale } from './cohort-groups.js';
+import { applyCustomerAgeDeltas, CustomerAgeDeltas } from './customer-ages.js';
 import { applyBreakdownDays, BREAKDOWN_COLUMNS, BREAKDOWN_RETURNING, changedOrders, orderSaleOf, orderSalesSql, type ChangedOrders, type OrderSale } from './breakdown-days.js';
 import { withFreshStatistics } from './dialect.js';
 import { dedupeByKey, idList, type StoreContext } from './driver.js';
@@ -404,15 +405,18 @@ export class SqlLedgerWriter implements LedgerWriter {
     if (first.size === 0) return;
     const ages = new AgeDeltas();
     const groupAges = new GroupAgeDeltas();
+    const customerAges = new CustomerAgeDeltas();
     for (const [list, sign] of [[removed, -1], [added, 1]] as const) {
       for (const r of list) {
         const f = r.customer_id !== null ? first.get(r.customer_id) : undefined;
-        if (f === undefined) continue;
+        if (f === undefined || r.customer_id === null) continue;
         ages.event(f, r, sign);
         groupAges.event(f, f.values ?? {}, r, sign);
+        customerAges.event(r.customer_id, f, r, sign);
       }
     }
     await applyGroupAgeDeltas(this.ctx, connectionId, groupAges);
+    await applyCustomerAgeDeltas(this.ctx, connectionId, customerAges);
     const ageRows = ages.rows(connectionId);
     if (ageRows.length > 0) {
       await this.db.insert(AGG_AGE_DELTA, ageRows);

@@ -424,6 +424,16 @@ export const COHORT_GROUP_AGES = table('cohort_group_ages', ['connection_id', 'c
   connection_id: 'text', currency: 'text', dimension: 'text', num_value: 'bigint', text_value: 'text', cohort_key: 'bigint', age_days: 'int', net_cents: 'bigint',
 });
 
+/**
+ * Each customer's net revenue by whole days since their own first sale, with that first sale (customer-ages.ts;
+ * migration 33): the edges of a cohort range that splits a month's core read the customers first sold in
+ * the edge from here instead of the ledger. Inserted in first-sale order (DuckDB skips row groups by
+ * min/max); PostgreSQL has an index on first_sale_at.
+ */
+export const CUSTOMER_AGES = table('customer_ages', ['connection_id', 'customer_id', 'age_days'], {
+  connection_id: 'text', customer_id: 'bigint', age_days: 'int', first_sale_at: 'instant', net_cents: 'bigint',
+});
+
 /** Scratch tables of the maintenance (filled and emptied inside one write transaction). */
 export const AGG_AGE_DELTA = table('agg_age_delta', ['connection_id', 'currency', 'slot', 'age_days'], { connection_id: 'text', currency: 'text', slot: 'instant', age_days: 'int', net_cents: 'bigint' });
 export const AGG_GROUP_AGE_DELTA = table('agg_group_age_delta', [...COHORT_GROUP_AGES.key], { ...COHORT_GROUP_AGES.types });
@@ -611,6 +621,7 @@ export const READABLE_TABLES = {
   breakdown_days: BREAKDOWN_DAYS,
   cohort_group_sizes: COHORT_GROUP_SIZES,
   cohort_group_ages: COHORT_GROUP_AGES,
+  customer_ages: CUSTOMER_AGES,
   mids: MIDS,
   purchase_transactions: PURCHASE_TRANSACTIONS,
   order_items: ORDER_ITEMS,
