@@ -8,8 +8,9 @@
  *   PostgreSQL scanned the ledger's 10 million rows for them (a year: about 1 s warm, 3-5 s cold), as the
  *   (connection_id, instant) index covers half the ledger for a year. Reversals are rare: the index is
  *   small, and a write of any other event only tests the predicate.
- * - retention_days by part and day: the gap book's rows of the report's days (21,000 of 362,000 rows for
- *   a year), read before every retention and forecast report from the counts.
+ * - retention_days by part, currency and day, with the highest attempted cycle (`last_try`): the gap book's
+ *   rows of the report's days (21,000 of 362,000 rows for a year) and the highest cycle of the `kind` rows
+ *   (read from the index alone), read before every retention and forecast report from the counts.
  * - retention_days by zone: the test that no count was made in another zone than its connection's, which
  *   read every row (src/analytics/retention.ts retentionDaysStart), reads the rows outside the report's
  *   zone only.
@@ -23,7 +24,7 @@ export default {
   duckdb: [],
   postgres: [
     `CREATE INDEX IF NOT EXISTS money_events_reversals ON money_events (connection_id, instant) WHERE kind = 'chargeback_reversal'`,
-    `CREATE INDEX IF NOT EXISTS retention_days_part_day ON retention_days (part, day)`,
+    `CREATE INDEX IF NOT EXISTS retention_days_part_currency_day ON retention_days (part, currency, day) INCLUDE (last_try)`,
     `CREATE INDEX IF NOT EXISTS retention_days_zone ON retention_days (zone)`,
   ],
 } satisfies Migration;
