@@ -7,7 +7,7 @@
  *
  * KBENCH_STORE: a DuckDB file (a copy: the run migrates it) or `pg:<schema>` of KONDUIT_TEST_PG's database
  * (required); KBENCH_REPORT (default forecast), KBENCH_FROM / KBENCH_TO (default a year of 2025),
- * KBENCH_GROUP (a breakdown), KBENCH_TZ (the viewer's zone; default the first connection's, as the bench's
+ * KBENCH_GROUP (a breakdown), KBENCH_SUBGROUP (a second breakdown inside it, e.g. subaffiliate in affiliate), KBENCH_TZ (the viewer's zone; default the first connection's, as the bench's
  * store has one: another zone than the account's reads no kept counts), KBENCH_RUNS (default 3). Named
  * only: it needs a kept store. Some statements run at once: their sum can exceed the run's time.
  */
@@ -48,11 +48,12 @@ export default async function bench(): Promise<void> {
     const from = process.env.KBENCH_FROM ?? '2025-01-01';
     const to = process.env.KBENCH_TO ?? '2025-12-31';
     const group = process.env.KBENCH_GROUP;
+    const subgroup = process.env.KBENCH_SUBGROUP;
     const tz = process.env.KBENCH_TZ ?? connections[0]?.timezone ?? 'UTC';
-    console.log(`${report}${group ? ` by ${group}` : ''}, ${from}..${to} (each run a day later), viewer in ${tz}, ${store.engine}`);
+    console.log(`${report}${group ? ` by ${group}` : ''}${subgroup ? ` > ${subgroup}` : ''}, ${from}..${to} (each run a day later), viewer in ${tz}, ${store.engine}`);
     for (let i = 0; i < runs; i++) {
       log = [];
-      const params: Record<string, string[]> = { from: [addDays(from, i)], to: [addDays(to, i)], tz: [tz], ...(group ? { groupBy: [group] } : {}) };
+      const params: Record<string, string[]> = { from: [addDays(from, i)], to: [addDays(to, i)], tz: [tz], ...(group ? { groupBy: [group] } : {}), ...(subgroup ? { subgroupBy: [subgroup] } : {}) };
       const t0 = performance.now();
       await runReport(store, parseReportQuery(report as Parameters<typeof parseReportQuery>[0], params, { surface: 'api', connections, defaultTz: 'UTC' }));
       const total = performance.now() - t0;

@@ -473,6 +473,49 @@ function gapBookTable(connections: string[], gapRows: Record<string, unknown>[],
   return { connections: connections.map((c) => ({ connectionId: c, today: asOfDay(c) })), rows };
 }
 
+/**
+ * A `kind` row's day of last approval (`okDay`, SQL; days since 1970-01-01) as the due dates need it, for a
+ * book (`book`) and an as-of day (`today`, the same for every connection): clamped into the only window
+ * where it decides anything. keptKindsSql tests a day only as `ok_day + (cum(c) - cum(last_ok)) >= today`
+ * for book cycles c > last_ok of one schedule, so with `lo` and `hi` the least and greatest such span of
+ * the book, a day past `today - lo` passes every test and a day before `today - hi` fails every one: every
+ * such day answers as `today - lo`, resp. `today - hi - 1`, does (NULL stays NULL: it fails them all as is).
+ * The same due dates, from fewer distinct rows: the kinds are summed per day of last approval, and a year's
+ * rows by MID at 10,000,000 transactions are 105,000 sums of which 18,000 stay distinct once clamped (most
+ * subscriptions were last approved within a cycle of the as-of, or long before it). Unclamped without a
+ * span (a book of one cycle: no test reads the day).
+ */
+function okDayClamp(okDay: string, book: GapBookTable, today: number): string {
+  let lo = Infinity;
+  let hi = -Infinity;
+  const byKey = new Map<string, { cycle: number; cum: number }[]>();
+  for (const r of book.rows) {
+    const key = `${r.ci}\u0000${r.product}`;
+    let list = byKey.get(key);
+    if (!list) byKey.set(key, (list = []));
+    list.push(r);
+  }
+  for (const list of byKey.values()) {
+    list.sort((a, b) => a.cycle - b.cycle);
+    // The least and greatest cum(j) over the book's cycles j before c.
+    let min = Infinity;
+    let max = -Infinity;
+    for (const r of list) {
+      if (min !== Infinity) {
+        lo = Math.min(lo, r.cum - max);
+        hi = Math.max(hi, r.cum - min);
+      }
+      min = Math.min(min, r.cum);
+      max = Math.max(max, r.cum);
+    }
+  }
+  if (lo === Infinity) return okDay;
+  const below = today - hi - 1;
+  const above = today - lo;
+  if (!Number.isSafeInteger(below) || !Number.isSafeInteger(above)) throw new RangeError(`not a whole number of days: ${below}, ${above}`);
+  return `CASE WHEN ${okDay} < ${below} THEN ${below} WHEN ${okDay} > ${above} THEN ${above} ELSE ${okDay} END`;
+}
+
 /** The SELECT items of a second breakdown: `sub_conn` and `sub_grp` (NULL when there is none). */
 function subgroupSelect(subgroupBy: Dimension | null, column: (d: Dimension) => string): string {
   if (!subgroupBy) return 'NULL AS sub_conn, NULL AS sub_grp';
@@ -720,13 +763,17 @@ async function retentionDaysStart(store: ReportReader, asOf: number, zone: strin
   const fp = new Params();
   // The gap book and the highest cycle are the scope's, whatever the breakdown: without a filter,
   // retention_days' rows (a family's are the same counts, split finer: 13 times the rows for the affiliates').
+  // A stale count is one whose zone is not its connection's; every connection's is `zone` here, so only the
+  // rows of another zone are read (PostgreSQL: an index by zone, migration 35, for two ranges instead of
+  // every row).
   const scope = by.filters.length === 0 ? 'retention_days' : table;
   const scoped = by.filters.length === 0 ? days : range;
   const first = byPart(await store.query(
     `SELECT 'gaps' AS part, ${cohortOf} AS coh, r.connection_id, CAST(r.product_id AS TEXT) AS product_id, r.cycle, r.days, SUM(r.cnt) AS cnt FROM ${scope} r
        WHERE r.part = 'gap' AND ${scoped(fp)} GROUP BY 2, r.connection_id, r.product_id, r.cycle, r.days
      UNION ALL SELECT 'top', ${cohortOf}, NULL, NULL, NULL, NULL, MAX(r.last_try) FROM ${scope} r WHERE r.part = 'kind' AND r.currency = ${fp.add(currency)} AND ${scoped(fp)} GROUP BY 2
-     UNION ALL SELECT 'stale', NULL, NULL, NULL, NULL, NULL, COUNT(*) FROM retention_days r JOIN connections c ON c.connection_id = r.connection_id WHERE r.zone <> c.timezone`,
+     UNION ALL SELECT 'stale', NULL, NULL, NULL, NULL, NULL, COUNT(*) FROM retention_days r JOIN connections c ON c.connection_id = r.connection_id
+       WHERE (r.zone < ${fp.add(zone)} OR r.zone > ${fp.add(zone)}) AND r.zone <> c.timezone`,
     fp.values,
   ));
   if (n(first('stale')[0]?.cnt) > 0) return null;
@@ -734,10 +781,12 @@ async function retentionDaysStart(store: ReportReader, asOf: number, zone: strin
   const keys = keptKeys(by.groupBy, by.subgroupBy);
   // The breakdown's own columns, carried through the kind rows' first sums.
   const extra = columns.map((c) => `r.${c}, `).join('');
+  // Every connection's account day at the as-of (the zone is theirs): keptKindsSql's cx.today.
+  const today = localDate(asOf, zone);
   return {
     table,
     ids: conns.map((c) => String(c.connection_id)),
-    today: localDate(asOf, zone),
+    today,
     gapRows: first('gaps'),
     top: (k: number) => n(first('top').find((r) => n(r.coh) === k)?.cnt),
     keys,
@@ -748,9 +797,9 @@ async function retentionDaysStart(store: ReportReader, asOf: number, zone: strin
      * the join and the casts run on the sums, not on every day's rows (a year at 10,000,000 transactions:
      * 132,000 rows into 16,000; 32-40 ms against 61-80 on DuckDB).
      */
-    kindsSql: (p: Params) => (ci: (coh: string) => string) => `SELECT ${keys('g')}, g.connection_id, CAST(g.product_id AS TEXT) AS product_id, g.last_ok, g.last_try, ${ci('g.coh')} AS ci,
+    kindsSql: (p: Params, book: GapBookTable) => (ci: (coh: string) => string) => `SELECT ${keys('g')}, g.connection_id, CAST(g.product_id AS TEXT) AS product_id, g.last_ok, g.last_try, ${ci('g.coh')} AS ci,
          COALESCE(pr.pkey, '*') AS bk, g.ok_day, CAST(cx.today - DATE '1970-01-01' AS INTEGER) AS today, g.cancelled, g.nb_passed, g.coh, g.cnt
-       FROM (SELECT ${extra}r.connection_id, r.product_id, r.last_ok, r.last_try, r.ok_day, r.cancelled,
+       FROM (SELECT ${extra}r.connection_id, r.product_id, r.last_ok, r.last_try, ${okDayClamp('r.ok_day', book, epochDay(today))} AS ok_day, r.cancelled,
            CASE WHEN r.next_bill IS NULL THEN NULL WHEN r.next_bill >= c.today_text THEN 0 ELSE 1 END AS nb_passed, ${cohortOf} AS coh, SUM(r.cnt) AS cnt
          FROM ${table} r JOIN cx c ON c.connection_id = r.connection_id
          WHERE r.part = 'kind' AND ${where(p)}
@@ -781,7 +830,7 @@ async function readRetentionDays(store: ReportReader, asOf: number, zone: string
   const { keys, where, table } = start;
   const book = gapBookTable(start.ids, start.gapRows, gapBook(start.gapRows), () => start.today, Math.max(1, start.top(0)));
   const kp = new Params();
-  const k = keptKindsSql(NO_DAYS, kp.add, NO_SCOPE, keys, book, null, false, by.groupBy !== null, start.kindsSql(kp));
+  const k = keptKindsSql(NO_DAYS, kp.add, NO_SCOPE, keys, book, null, false, by.groupBy !== null, start.kindsSql(kp, book));
   const sql = unionOfParts(k.head, [
     k.kinds,
     ['cycles', ['cycle', 'saved_by', 'soft', 'recycling', 'lost', 'saved_soft', 'cnt'], `SELECT ${keys('r')}, r.cycle, r.saved_by, SUM(r.soft) AS soft, SUM(r.recycling) AS recycling,
@@ -823,7 +872,7 @@ async function fatesFromRetentionDays(
   });
   const book: GapBookTable = { connections: books[0]!.table.connections, rows: books.flatMap((b, k) => b.table.rows.map((r) => ({ ...r, ci: r.ci + ids.length * k }))) };
   const kp = new Params();
-  const k = keptKindsSql(NO_DAYS, kp.add, NO_SCOPE, start.keys, book, () => cohortOf, true, groupBy !== null, start.kindsSql(kp));
+  const k = keptKindsSql(NO_DAYS, kp.add, NO_SCOPE, start.keys, book, () => cohortOf, true, groupBy !== null, start.kindsSql(kp, book));
   // The range's rebill money: the counts' `rebill` rows of its start days (keptParts' `rebills`, summed).
   const rebills: Part[] = withWhole
     ? [['rebills', ['sales', 'gross', 'reversed'], `SELECT ${start.keys('r')}, SUM(r.sales) AS sales, SUM(r.sales_cents) AS gross, SUM(r.reversed_cents) AS reversed

@@ -31,6 +31,7 @@ import m30 from './0030_cohort_groups.js';
 import m31 from './0031_retention_key_hash.js';
 import m32 from './0032_refund_sales.js';
 import m33 from './0033_customer_ages.js';
+import m35 from './0035_report_read_indexes.js';
 
 export type { Migration } from './migration.js';
-export const MIGRATIONS: readonly Migration[] = [m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m12, m14, m15, m16, m17, m18, m19, m20, m21, m22, m23, m24, m25, m26, m27, m28, m29, m30, m31, m32, m33];
+export const MIGRATIONS: readonly Migration[] = [m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m12, m14, m15, m16, m17, m18, m19, m20, m21, m22, m23, m24, m25, m26, m27, m28, m29, m30, m31, m32, m33, m35];
