@@ -14,7 +14,8 @@ import type { ReportReader } from '../store/store.js';
 import { divRoundMinor } from './arith.js';
 import { compareGroups, groupFromId, groupId, groupOf, type Dimension, type Group } from './dimensions.js';
 import { checkReportRange, instantRange, nextPeriodStart, periodKey, periodStart, type Period } from './range.js';
-import { factCol, filterSql, firstSaleJoin, groupSelect, Params, plusDaysSql } from './sql.js';
+import { factCol, filterSql, firstSaleJoin, groupSelect, inListSql, Params, plusDaysSql } from './sql.js';
+import { allConnectionIds } from './attempt-source.js';
 import { DEFAULT_HORIZONS, MAX_HORIZON_DAYS, MAX_HORIZONS } from './defaults.js';
 import { reportZone, type RangeQuery } from './summary.js';
 
@@ -66,7 +67,7 @@ const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v)
  * Customer-side FROM/WHERE shared by the cohort queries: facts in range and in the report's currency (a
  * customer's is their first sale's), filtered, with breakdown (`group`: the grp_conn and grp columns).
  */
-function cohortBase(store: ReportReader, q: CohortQuery, zone: string, p: Params, windows?: readonly (readonly [number, number])[]): { from: string; where: string; bucket: string; group: string } {
+function cohortBase(store: ReportReader, q: CohortQuery, zone: string, p: Params, windows?: Windows): { from: string; where: string; bucket: string; group: string } {
   const r = instantRange(q.from, q.to, zone);
   const filters = q.filters ?? [];
   const needsFirst = q.groupBy === 'cycle' || filters.some((f) => f.dimension === 'cycle');
@@ -74,7 +75,9 @@ function cohortBase(store: ReportReader, q: CohortQuery, zone: string, p: Params
   const bucket = store.sql.periodStartInRange(p.add, 'f.first_sale_at', zone, q.by, r.startMs, r.endMs);
   // A customer acquired before the data's coverage joins no cohort (docs/metrics.md, "Coverage").
   // `windows`: only the first sales in these parts of the range (cohortReportFromGroups' edges).
-  const parts = (windows ?? [[r.startMs, r.endMs]]).map(([lo, hi]) => `f.first_sale_at >= ${store.sql.instantParam(p.add, lo)} AND f.first_sale_at < ${store.sql.instantParam(p.add, hi)}`);
+  // A window's first sales by connection too: PostgreSQL reads them through (connection_id, first_sale_at) only so.
+  const conns = windows ? `${inListSql('f.connection_id', windows.connections, p)} AND ` : '';
+  const parts = (windows?.ranges ?? [[r.startMs, r.endMs]]).map(([lo, hi]) => `${conns}f.first_sale_at >= ${store.sql.instantParam(p.add, lo)} AND f.first_sale_at < ${store.sql.instantParam(p.add, hi)}`);
   const when = parts.length === 1 ? parts[0] : `(${parts.map((x) => `(${x})`).join(' OR ')})`;
   const where = `${when} AND f.currency = ${p.add(q.currency)} AND NOT f.acquired_before${filterSql(filters, f, p)}`;
   return { from: `customer_facts f ${needsFirst ? firstSaleJoin('f', 'fs') : ''}`, where, bucket, group: groupSelect(q.groupBy ?? null, f) };
@@ -112,7 +115,13 @@ interface CohortSize {
 }
 
 /** Cohort sizes and the latest first sale of each cohort (for completeness). */
-async function cohortSizes(store: ReportReader, q: CohortQuery, zone: string, windows?: readonly (readonly [number, number])[]): Promise<Map<string, CohortSize>> {
+/** Parts of a range (cohortReportFromGroups' edges) and every connection of the store. */
+interface Windows {
+  ranges: readonly (readonly [number, number])[];
+  connections: readonly string[];
+}
+
+async function cohortSizes(store: ReportReader, q: CohortQuery, zone: string, windows?: Windows): Promise<Map<string, CohortSize>> {
   const p = new Params();
   const b = cohortBase(store, q, zone, p, windows);
   const rows = await store.query(
@@ -188,7 +197,7 @@ interface CohortCell {
 }
 
 /** The cells of the first sales in `windows` (default the whole range) from the ledger and the facts, by cohortKey. */
-async function ledgerCells(store: ReportReader, q: CohortQuery, zone: string, horizons: number[], windows?: readonly (readonly [number, number])[]): Promise<Map<string, CohortCell>> {
+async function ledgerCells(store: ReportReader, q: CohortQuery, zone: string, horizons: number[], windows?: Windows): Promise<Map<string, CohortCell>> {
   const sizes = await cohortSizes(store, q, zone, windows);
   const p = new Params();
   const b = cohortBase(store, q, zone, p, windows);
@@ -214,11 +223,12 @@ async function ledgerCells(store: ReportReader, q: CohortQuery, zone: string, ho
  * ledgerCells, whose sums of `instant < first_sale_at + H days` are `age_days < H`, but reading only the
  * customers first sold in the windows (the table is kept in first-sale order) instead of every money event.
  */
-async function edgeCells(store: ReportReader, q: CohortQuery, zone: string, horizons: number[], windows: readonly (readonly [number, number])[]): Promise<Map<string, CohortCell>> {
+async function edgeCells(store: ReportReader, q: CohortQuery, zone: string, horizons: number[], ranges: readonly (readonly [number, number])[]): Promise<Map<string, CohortCell>> {
+  const windows: Windows = { ranges, connections: await allConnectionIds(store) };
   const sizes = await cohortSizes(store, q, zone, windows);
   const p = new Params();
   const b = cohortBase(store, q, zone, p, windows);
-  const parts = windows.map(([lo, hi]) => `a.first_sale_at >= ${store.sql.instantParam(p.add, lo)} AND a.first_sale_at < ${store.sql.instantParam(p.add, hi)}`);
+  const parts = ranges.map(([lo, hi]) => `a.first_sale_at >= ${store.sql.instantParam(p.add, lo)} AND a.first_sale_at < ${store.sql.instantParam(p.add, hi)}`);
   const when = parts.length === 1 ? parts[0] : `(${parts.map((x) => `(${x})`).join(' OR ')})`;
   // Summed per customer first: the bucket and the group are then computed once per customer, not per age.
   const perCustomer = horizons.map((h, i) => `SUM(CASE WHEN a.age_days < ${h} THEN a.net_cents ELSE 0 END) AS h${i}`);
