@@ -196,6 +196,17 @@ interface CohortCell {
   total: number;
 }
 
+/** Cohort cells: each cohort's size with its sums (`h0`.. per horizon and `total`, rows keyed by cohortKey; none: 0). */
+function cellsOf(q: CohortQuery, horizons: number[], sizes: Map<string, CohortSize>, rows: Record<string, unknown>[]): Map<string, CohortCell> {
+  const sumsByKey = new Map(rows.map((r) => [cohortKey(q, r), r]));
+  return new Map(
+    [...sizes.entries()].map(([key, s]) => {
+      const r = sumsByKey.get(key);
+      return [key, { start: s.start, group: s.group, customers: s.customers, lastFirstMs: s.lastFirstMs, h: horizons.map((_, i) => n(r?.[`h${i}`])), total: n(r?.total) }];
+    }),
+  );
+}
+
 /** The cells of the first sales in `windows` (default the whole range) from the ledger and the facts, by cohortKey. */
 async function ledgerCells(store: ReportReader, q: CohortQuery, zone: string, horizons: number[], windows?: Windows): Promise<Map<string, CohortCell>> {
   const sizes = await cohortSizes(store, q, zone, windows);
@@ -208,13 +219,7 @@ async function ledgerCells(store: ReportReader, q: CohortQuery, zone: string, ho
      WHERE ${b.where}${q.until === undefined ? '' : ` AND e.instant < ${store.sql.instantParam(p.add, q.until)}`} GROUP BY 1, 2, 3`,
     p.values,
   );
-  const sumsByKey = new Map(rows.map((r) => [cohortKey(q, r), r]));
-  return new Map(
-    [...sizes.entries()].map(([key, s]) => {
-      const r = sumsByKey.get(key);
-      return [key, { start: s.start, group: s.group, customers: s.customers, lastFirstMs: s.lastFirstMs, h: horizons.map((_, i) => n(r?.[`h${i}`])), total: n(r?.total) }];
-    }),
-  );
+  return cellsOf(q, horizons, sizes, rows);
 }
 
 /**
@@ -239,13 +244,7 @@ async function edgeCells(store: ReportReader, q: CohortQuery, zone: string, hori
      WHERE ${b.where} GROUP BY 1, 2, 3`,
     p.values,
   );
-  const sumsByKey = new Map(rows.map((r) => [cohortKey(q, r), r]));
-  return new Map(
-    [...sizes.entries()].map(([key, s]) => {
-      const r = sumsByKey.get(key);
-      return [key, { start: s.start, group: s.group, customers: s.customers, lastFirstMs: s.lastFirstMs, h: horizons.map((_, i) => n(r?.[`h${i}`])), total: n(r?.total) }];
-    }),
-  );
+  return cellsOf(q, horizons, sizes, rows);
 }
 
 /** The report of cohort cells: those with customers, by period then group, each horizon's sum divided by the cohort's customers. */
