@@ -79,35 +79,36 @@ export const UNBOUNDED: ReadonlySet<Dimension> = new Set(['affiliate', 'subaffil
  * first, as a catalog field's does).
  */
 export async function rankFirst(store: ReportReader, d: Dimension | null | undefined, filters: readonly Filter[] | undefined): Promise<boolean> {
-  // Behind a backfill the rank would read the ledger too: the report runs first then, as a filtered one does.
   return !!d && UNBOUNDED.has(d) && (filters ?? []).every((f) => f.dimension === 'connection') && !(await store.aggregatesBehind());
 }
 
 /**
- * Runs a report (`run`) broken down by `d`, capped at `limit` groups: ranked first when `rankFirst`; else run whole, and capped when `groupsOf` finds more groups than the limit (`run` may answer null
- * for "more than the limit" before doing the work, as the forecast does before fitting). A capped report is
- * `run` of the listed values, with `addRest` given `run` of the others, not grouped.
+ * Runs a report (`run`) broken down by `d`, capped at `limit` groups: ranked first when `rankFirst`; else run
+ * whole, and capped when `groupsOf` finds more groups than the limit (`run` may answer null for "more than the
+ * limit" before doing the work, as the forecast does before fitting). A capped report is `run` of the listed
+ * values, with `addRest` given `run` of the others, not grouped; both are run `capped` (the listed values may
+ * be a few more groups than the limit: the missing value of each connection is one).
  */
 export async function cappedRun<Q extends CapQuery & { groupBy?: Dimension | null }, R>(
   store: ReportReader, q: Q, d: Dimension | null | undefined, limit: number,
-  run: (x: Q) => Promise<R | null>, groupsOf: (r: R) => Iterable<Group | null>, addRest: (r: R, rest: R, cap: Cap) => void,
+  run: (x: Q, capped: boolean) => Promise<R | null>, groupsOf: (r: R) => Iterable<Group | null>, addRest: (r: R, rest: R, cap: Cap) => void,
 ): Promise<R> {
   const whole = async () => {
-    const r = await run(q);
+    const r = await run(q, false);
     if (r === null) throw new UsageError(`the breakdown has more than ${limit} groups, and the filters hold too many values to list them by`, 'Filter by fewer values, or raise the limit.');
     return r;
   };
   let cap: Cap | null = null;
   if (await rankFirst(store, d, q.filters)) cap = await capOf(store, d, q, limit);
   else {
-    const first = await run(q);
+    const first = await run(q, false);
     if (first !== null && !overLimit(groupsOf(first), limit)) return first;
     cap = await capOf(store, d, q, limit);
     if (!cap) return first ?? whole();
   }
   if (!cap) return whole();
-  const listed = await run({ ...q, filters: cappedFilters(q.filters, cap, 'listed') });
-  const rest = await run({ ...q, groupBy: null, filters: cappedFilters(q.filters, cap, 'rest') });
+  const listed = await run({ ...q, filters: cappedFilters(q.filters, cap, 'listed') }, true);
+  const rest = await run({ ...q, groupBy: null, filters: cappedFilters(q.filters, cap, 'rest') }, true);
   if (listed === null || rest === null) throw new RangeError('a capped report answered "over the limit"');
   addRest(listed, rest, cap);
   return listed;

@@ -57,7 +57,7 @@ export async function runReport(store: ReportReader, parsed: ParsedReport, opts:
   // A breakdown of more groups than the request's limit (group-cap.ts): its first values by rank are the
   // report filtered to them, the others one last row, the report filtered to them and not grouped.
   const limit = p.limit ?? DEFAULT_GROUP_LIMIT;
-  const capped = <R>(run: (x: RangeQuery) => Promise<R | null>, groupsOf: (r: R) => Iterable<Group | null>, addRest: (r: R, rest: R, cap: Cap) => void) =>
+  const capped = <R>(run: (x: RangeQuery, capped: boolean) => Promise<R | null>, groupsOf: (r: R) => Iterable<Group | null>, addRest: (r: R, rest: R, cap: Cap) => void) =>
     cappedRun(store, q, q.groupBy, limit, run, groupsOf, addRest);
   switch (p.name) {
     case 'summary': {
@@ -104,7 +104,8 @@ export async function runReport(store: ReportReader, parsed: ParsedReport, opts:
     case 'forecast': {
       if (p.backtest === undefined) {
         // Its models are fitted once its statements say how many groups there are: never beyond the limit.
-        const fit = (x: RangeQuery) => forecastReport(store, { ...x, asOf }, { maxGroups: limit }).catch((err: unknown) => {
+        // A capped run fits the listed groups, which may be a few past the limit (each account's missing value).
+        const fit = (x: RangeQuery, capped: boolean) => forecastReport(store, { ...x, asOf }, capped ? {} : { maxGroups: limit }).catch((err: unknown) => {
           if (err instanceof GroupsOverLimit) return null;
           throw err;
         });
