@@ -41,7 +41,7 @@ export interface RankedGroups {
  * filters, and how many values there are. Ranked and cut by the engine: at most `limit` + 1 rows come back
  * however many values there are.
  */
-export async function rankGroups(store: ReportReader, d: Dimension, q: RankQuery, limit: number): Promise<RankedGroups> {
+export async function rankGroups(store: ReportReader, d: Dimension, q: RankQuery, limit: number, o: { current?: boolean } = {}): Promise<RankedGroups> {
   if (d === 'connection' || d === 'cycle') throw new RangeError(`a breakdown by ${d} is not ranked: its values are few`);
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`a rank's limit is a whole number from 1, got ${limit}`);
   const r = instantRange(q.from, q.to, q.zone);
@@ -49,7 +49,8 @@ export async function rankGroups(store: ReportReader, d: Dimension, q: RankQuery
   const hi = Math.floor((r.endMs - 1) / DAY);
   const filters = q.filters ?? [];
   const p = new Params();
-  const kept = filters.every((f) => f.dimension === 'connection') && !(await store.aggregatesBehind());
+  // `current`: the caller already knows the kept tables are current (no backfill behind).
+  const kept = filters.every((f) => f.dimension === 'connection') && (o.current ?? !(await store.aggregatesBehind()));
   let ranked: string;
   if (kept) {
     const col = (x: Dimension) => (x === 'connection' ? 'k.connection_id' : breakdownValueSql(x, 'k'));

@@ -9,10 +9,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rankGroups } from '../analytics/group-rank.js';
 import { cohortReport, forecastReport, groupId, retentionReport, seriesReport, summaryReport, type Group, type RetentionRow } from '../analytics/index.js';
-import { CrmClient } from '../crm/client.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import type { ConnectionSummary, Store } from '../store/store.js';
-import { runSync } from '../sync/run.js';
+import { syncSandbox } from '../../test/sandbox-sync.js';
 import { openTestStore } from '../../test/stores.js';
 import type { GroupJson, ReportJson } from './json.js';
 import { parseReportQuery, type ReportName } from './query.js';
@@ -32,9 +31,7 @@ describe.each(['duckdb', 'postgres'] as const)('a breakdown with a value per cus
   beforeAll(async () => {
     ({ store, dispose } = await openTestStore(engine, 'groupcap'));
     sb = await startSandbox(OPTS);
-    const c = await store.saveConnection({ name: 'clicks', brand: 'konnektive', baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, accountName: 'clicks', accountUsername: 'U', timezone: sb.timezone, frequency: 'daily' });
-    const client = new CrmClient({ baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, concurrency: 4, requestsPerSecond: 0, baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 12 });
-    await runSync({ store, source: client, connectionId: c.connectionId, timezone: sb.timezone, concurrency: 4, today: OPTS.now.slice(0, 10), mode: { kind: 'backfill', from: OPTS.start, to: OPTS.now.slice(0, 10) } });
+    await syncSandbox(store, sb, { name: 'clicks', from: OPTS.start, today: OPTS.now.slice(0, 10) });
     connections = await store.listConnections();
   }, 180_000);
   afterAll(async () => {
@@ -271,11 +268,10 @@ describe.each(['duckdb', 'postgres'] as const)('capped breakdowns over two accou
   beforeAll(async () => {
     ({ store, dispose } = await openTestStore(engine, 'groupcap2'));
     for (const seed of ['clicks-a', 'clicks-b']) {
-      const sb = await startSandbox({ ...OPTS, seed, customers: 180 });
+      // The real profile: several currencies, odd values, transaction rows without product or purchase ids.
+      const sb = await startSandbox({ ...OPTS, seed, customers: 180, profile: 'real' });
       sandboxes.push(sb);
-      const c = await store.saveConnection({ name: seed, brand: 'konnektive', baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, accountName: seed, accountUsername: 'U', timezone: sb.timezone, frequency: 'daily' });
-      const client = new CrmClient({ baseUrl: sb.baseUrl, loginId: sb.loginId, password: sb.password, concurrency: 4, requestsPerSecond: 0, baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 12 });
-      await runSync({ store, source: client, connectionId: c.connectionId, timezone: sb.timezone, concurrency: 4, today: OPTS.now.slice(0, 10), mode: { kind: 'backfill', from: OPTS.start, to: OPTS.now.slice(0, 10) } });
+      await syncSandbox(store, sb, { name: seed, from: OPTS.start, today: OPTS.now.slice(0, 10) });
     }
     connections = await store.listConnections();
   }, 180_000);

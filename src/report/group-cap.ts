@@ -53,13 +53,13 @@ export function overLimit(groups: Iterable<Group | null>, limit: number): boolea
  * the limit and the filters' room allow, or null when they are all listed (never for the connection or
  * the billing cycle, whose values are few).
  */
-export async function capOf(store: ReportReader, d: Dimension | null | undefined, q: CapQuery, limit: number): Promise<Cap | null> {
+export async function capOf(store: ReportReader, d: Dimension | null | undefined, q: CapQuery, limit: number, o: { current?: boolean } = {}): Promise<Cap | null> {
   if (!d || d === 'connection' || d === 'cycle') return null;
   const filters = q.filters ?? [];
   // The listed values travel as a filter beside the request's own.
   const n = Math.min(limit, MAX_FILTER_VALUES - filters.reduce((k, f) => k + f.values.length, 0));
   if (n < 1) return null;
-  const ranked: RankedGroups = await rankGroups(store, d, { from: q.from, to: q.to, zone: q.tz, currency: q.currency, filters }, n);
+  const ranked: RankedGroups = await rankGroups(store, d, { from: q.from, to: q.to, zone: q.tz, currency: q.currency, filters }, n, o);
   if (ranked.values <= n) return null;
   return { dimension: d, top: ranked.top, rest: ranked.values - ranked.top.length };
 }
@@ -99,7 +99,7 @@ export async function cappedRun<Q extends CapQuery & { groupBy?: Dimension | nul
     return r;
   };
   let cap: Cap | null = null;
-  if (await rankFirst(store, d, q.filters)) cap = await capOf(store, d, q, limit);
+  if (await rankFirst(store, d, q.filters)) cap = await capOf(store, d, q, limit, { current: true });
   else {
     const first = await run(q, false);
     if (first !== null && !overLimit(groupsOf(first), limit)) return first;

@@ -159,7 +159,7 @@ async function cappedRetention(store: ReportReader, q: RangeQuery, asOf: number,
     const read = (y: RangeQuery, subgroupBy: Dimension | null) => retentionReport(store, { ...y, asOf, subgroupBy });
     if (!sub || !x.groupBy) return read(x, null);
     let subCap: Cap | null;
-    if (await rankFirst(store, sub, x.filters)) subCap = await capOf(store, sub, x, limit);
+    if (await rankFirst(store, sub, x.filters)) subCap = await capOf(store, sub, x, limit, { current: true });
     else {
       const first = await read(x, sub);
       if (!overLimit(first.rows.flatMap((r) => (r.subgroups ?? []).map((s) => s.group)), limit)) return first;
