@@ -13,14 +13,7 @@ import { SqlStore } from '../../sql-store.js';
 import type { StoreOptions } from '../../store.js';
 import type { Row, TableSpec, Value } from '../../tables.js';
 import { duckdbDialect } from './dialect.js';
-
-function toJs(v: unknown): Value {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'bigint') return Number(v);
-  if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v;
-  if (v instanceof Date) return v.getTime();
-  return String(v);
-}
+import { resultRows } from './rows.js';
 
 function param(v: Value): DuckDBValue {
   return v;
@@ -112,21 +105,14 @@ export class DuckDriver implements SqlDriver {
   }
 
   async query(sql: string, params: Value[] = []): Promise<Row[]> {
-    let reader;
     if (this.inTransaction) {
       // Queued statements go first, in the same trip; the result is the last statement's.
       const script = [...this.pending, inlineParams(sql, params)].join(';\n');
       this.pending = [];
-      reader = await this.conn.runAndReadAll(script);
-    } else {
-      await this.allThreads();
-      reader = await this.conn.runAndReadAll(sql, params.length > 0 ? params.map(param) : undefined);
+      return resultRows(await this.conn.run(script));
     }
-    return reader.getRowObjectsJS().map((r) => {
-      const out: Row = {};
-      for (const [k, v] of Object.entries(r)) out[k] = toJs(v);
-      return out;
-    });
+    await this.allThreads();
+    return resultRows(await this.conn.run(sql, params.length > 0 ? params.map(param) : undefined));
   }
 
   async idSet(name: 'txn' | 'cust' | 'aux', ids: number[]): Promise<string> {
