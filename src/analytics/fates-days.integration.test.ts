@@ -52,7 +52,7 @@ describe.each(['duckdb', 'postgres'] as const)("the forecast's fates from retent
     };
     const cohorts = monthlyCohorts(q.from, q.to);
     const days = await fatesWithSchedules(reader, q, cohorts);
-    const fromDays = statements.some((s) => /FROM retention_(days|groups) r\s+JOIN cx/.test(s));
+    const fromDays = statements.some((s) => /^\s*WITH cx0[^]*FROM retention_(days|groups) r\s+WHERE r\.part = 'kind'/.test(s));
     const tables = await fatesWithSchedules(store, q, cohorts, { days: false });
     return { days, tables, fromDays, cohorts };
   }

@@ -45,8 +45,8 @@ describe.each(['duckdb', 'postgres'] as const)('retention from its kept counts, 
   async function threeWays(q: RetentionQuery) {
     seen.length = 0;
     const days = await retentionReport(store, q);
-    const fromDays = seen.some((s) => /FROM retention_(days|groups) r\s+JOIN cx/.test(s));
-    const fromGroups = seen.some((s) => /FROM retention_groups r\s+JOIN cx/.test(s));
+    const fromDays = seen.some((s) => /^\s*WITH cx0[^]*FROM retention_(days|groups) r\s+WHERE r\.part = 'kind'/.test(s));
+    const fromGroups = seen.some((s) => /^\s*WITH cx0[^]*FROM retention_groups r\s+WHERE r\.part = 'kind'/.test(s));
     const tables = await retentionReport(store, q, { days: false });
     const ledger = await retentionReport(store, q, { source: 'ledger' });
     return { days, tables, ledger, fromDays, fromGroups };
