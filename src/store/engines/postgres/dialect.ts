@@ -17,6 +17,7 @@ const periodStart = (expr: string, zone: string, unit: 'day' | 'week' | 'month')
 
 export const postgresDialect: SqlDialect = {
   name: 'postgres',
+  sumPerCustomerFirst: false,
   columnType: (type) => columnTypeOf(type, { instant: 'TIMESTAMPTZ', json: 'JSONB' }),
   epochMs: (expr) => `CAST(ROUND(EXTRACT(EPOCH FROM ${expr}) * 1000) AS BIGINT)`,
   instantParam: (add, ms) => `CAST(${add(instantText(ms))} AS TIMESTAMPTZ)`,
