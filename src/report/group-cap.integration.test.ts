@@ -212,6 +212,48 @@ describe.each(['duckdb', 'postgres'] as const)('a breakdown with a value per cus
     expect(r.values).toBeGreaterThan(100);
   });
 
+  it('while the kept tables are behind (a backfill\'s rebuild pending), runs the breakdown whole and caps it past the limit: the same groups, pooled rows and rank as when current', async () => {
+    const summaryParams = { groupBy: 'subaffiliate', limit: String(LIMIT) };
+    const retentionParams = { groupBy: 'affiliate', subgroupBy: 'subaffiliate', limit: String(LIMIT) };
+    const q = { ...RANGE, zone: RANGE.tz, currency: 'USD' };
+    // The statements a report sends: when current, the rank reads breakdown_days before the report runs.
+    const sent: string[] = [];
+    const spy = new Proxy(store, {
+      get: (t, k) => (k === 'query' ? (sql: string, ...rest: unknown[]) => (sent.push(sql), (t.query as (...a: unknown[]) => unknown).call(t, sql, ...rest)) : Reflect.get(t, k, t)),
+    });
+    const spied = async (params: Record<string, string>) => {
+      sent.length = 0;
+      return (await runReport(spy, parsed('summary', params))).body as ReportJson['summary'];
+    };
+    // The rank's statement (group-rank.ts: the values counted beside the first ones).
+    const ranks = () => sent.filter((x) => /AS n_values/.test(x));
+    expect(await store.aggregatesBehind()).toBe(false);
+    const summary = await spied(summaryParams);
+    expect(ranks()).toHaveLength(1);
+    expect(ranks()[0]).toMatch(/FROM breakdown_days/);
+    const retention = await report('retention', retentionParams);
+    const rank = await rankGroups(store, 'subaffiliate', q, LIMIT);
+    const cid = connections[0]!.connectionId;
+    await store.query('INSERT INTO rebuild_pending (connection_id) VALUES ($1)', [cid]);
+    try {
+      // Behind: no rank before the report (it would read breakdown_days, which may lag); the reports read the ledger.
+      expect(await store.aggregatesBehind()).toBe(true);
+      const behind = await spied(summaryParams);
+      // Ranked after the whole report ran, from the ledger; nothing read from the kept tables.
+      expect(ranks()).toHaveLength(1);
+      expect(ranks()[0]).toMatch(/FROM money_events/);
+      expect(sent.some((x) => /FROM breakdown_days/.test(x))).toBe(false);
+      expect(behind.groups).toHaveLength(LIMIT + 1);
+      expect(behind.groups).toEqual(summary.groups);
+      expect(behind.total).toEqual(summary.total);
+      expect((await report('retention', retentionParams)).rows).toEqual(retention.rows);
+      expect(await rankGroups(store, 'subaffiliate', q, LIMIT)).toEqual(rank);
+    } finally {
+      await store.query('DELETE FROM rebuild_pending WHERE connection_id = $1', [cid]);
+    }
+    expect(await store.aggregatesBehind()).toBe(false);
+  });
+
   it('prints the pooled row last, named in the value\'s column, in the CLI\'s CSV', async () => {
     const summary = gridToCsv(summaryGrid(await report('summary', { groupBy: 'subaffiliate', limit: String(LIMIT) }), 'csv')).trim().split('\n');
     expect(summary).toHaveLength(LIMIT + 2);
