@@ -177,17 +177,21 @@ export async function forecastReport(store: ReportReader, q: ForecastQuery, o: {
   if (q.groupBy) warmForecastPool();
   const horizons = [...FORECAST_HORIZONS];
   const longest = horizonDays(horizons[horizons.length - 1]!);
-  const ltvReport = await cohortReport(store, { ...q, by: 'month', horizons: horizons.map(horizonDays), asOf, until: q.until });
   // Fates per monthly cohort (the month's part of the range), each month grouped alike.
   const months = periodsOf(q.from, q.to, 'month');
   const cohorts = monthlyCohorts(q.from, q.to);
-  // With them, the group's schedule and money over the whole range.
-  const { byCohort: fatesBy, whole } = await fatesWithSchedules(store, { ...q, asOf, until: q.until }, cohorts);
+  // The cohort LTV, the fates and the one-time buyers are asked at once: on an engine with readers of its
+  // own (PostgreSQL, SqlDriver.read) their statements run side by side.
+  const [ltvReport, { byCohort: fatesBy, whole }, oneTime] = await Promise.all([
+    cohortReport(store, { ...q, by: 'month', horizons: horizons.map(horizonDays), asOf, until: q.until }),
+    // With them, the group's schedule and money over the whole range.
+    fatesWithSchedules(store, { ...q, asOf, until: q.until }, cohorts),
+    repeatBuyersForecast(store, { ...q, zone, asOf, until: q.until, horizons: horizons.map((months) => ({ months, days: horizonDays(months) })) }),
+  ]);
   const perMonth = new Map([...fatesBy].map(([key, groups]) => [key, new Map(groups.map((g) => [g.group ? groupId(g.group) : '', g]))]));
   const keys = new Map<string, Group | null>();
   for (const g of whole) keys.set(g.group ? groupId(g.group) : '', g.group);
   for (const c of ltvReport.cohorts) keys.set(c.group ? groupId(c.group) : '', c.group);
-  const oneTime = await repeatBuyersForecast(store, { ...q, zone, asOf, until: q.until, horizons: horizons.map((months) => ({ months, days: horizonDays(months) })) });
   for (const [key, g] of oneTime) keys.set(key, g.group);
   if (o.maxGroups !== undefined && keys.size > o.maxGroups) throw new GroupsOverLimit(keys.size);
   const wholeBy = new Map(whole.map((g) => [g.group ? groupId(g.group) : '', g]));

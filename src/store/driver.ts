@@ -23,6 +23,12 @@ export interface SqlDriver {
   /** Runs a query; rows come back with bigint as number and instants as epoch ms. */
   query(sql: string, params?: Value[], opts?: QueryOptions): Promise<Row[]>;
   /**
+   * Runs a read-only query on a connection of the engine's own, outside every transaction, so it needs
+   * no turn in the store's lock: a report's statements run beside a sync's writes and beside each other
+   * (docs/store.md, "Reads beside writes"). Absent (DuckDB: one connection), reads take their turn.
+   */
+  read?(sql: string, params?: Value[], opts?: QueryOptions): Promise<Row[]>;
+  /**
    * Upserts rows by the spec's key (rows have unique keys). `constants`: columns with one value for
    * every row (the connection id), given once and taking precedence over the rows' own.
    */

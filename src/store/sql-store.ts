@@ -34,6 +34,9 @@ import type {
 import type { Rates, SourceKind, SpendRow } from '../ledger/costs.js';
 import { READABLE_TABLES, type ReadableTable, type Row, type Selectable, type Value } from './tables.js';
 
+/** A statement that only reads: a SELECT, or a WITH whose CTEs only read (ReportReader.query's contract). */
+const READ_ONLY = /^\s*(SELECT|WITH)\b/i;
+
 export class SqlStore implements Store {
   private readonly ctx: StoreContext;
   private readonly connections: SqlConnections;
@@ -195,6 +198,9 @@ export class SqlStore implements Store {
 
   // ReportReader and reads
   async query(sql: string, params: Value[] = [], opts?: QueryOptions): Promise<Row[]> {
+    // A SELECT goes to the engine's readers where it has them (SqlDriver.read); anything else, a test's
+    // INSERT say, takes its turn with the writes on the store's own connection.
+    if (this.db.read && READ_ONLY.test(sql)) return this.db.read(sql, params, opts);
     return this.ctx.lock.run(() => this.db.query(sql, params, opts));
   }
 

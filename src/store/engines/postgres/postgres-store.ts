@@ -31,7 +31,42 @@ export class PgDriver implements SqlDriver {
   constructor(
     private readonly client: pg.Client,
     private readonly schema: string | undefined,
+    /** Connections for report reads (SqlDriver.read), opened as needed, and the settings each gets first; null: reads use `client`. */
+    private readonly readers: { pool: pg.Pool; settings: string } | null = null,
   ) {}
+
+  /** Readers given their settings (the pool's clients are reused: each is set once). */
+  private readonly set = new WeakSet<pg.PoolClient>();
+
+  async read(sql: string, params: Value[] = [], opts?: QueryOptions): Promise<Row[]> {
+    if (!this.readers) return this.query(sql, params, opts);
+    const c = await this.readers.pool.connect();
+    let failed: Error | undefined;
+    try {
+      if (!this.set.has(c)) {
+        await c.query(this.readers.settings);
+        this.set.add(c);
+      }
+      if (!opts?.noNestedLoops) return (await c.query({ text: sql, values: params })).rows as Row[];
+      // The setting lives as long as the statement's own transaction.
+      await c.query('BEGIN');
+      try {
+        await c.query('SET LOCAL enable_nestloop = off');
+        const rows = (await c.query({ text: sql, values: params })).rows as Row[];
+        await c.query('COMMIT');
+        return rows;
+      } catch (err) {
+        await c.query('ROLLBACK').catch((e: unknown) => (failed = e as Error));
+        throw err;
+      }
+    } catch (err) {
+      // A reader whose settings or rollback failed is not reused.
+      if (!this.set.has(c)) failed ??= err as Error;
+      throw err;
+    } finally {
+      c.release(failed);
+    }
+  }
 
   async exec(sql: string, params: Value[] = []): Promise<void> {
     await this.client.query(sql, params);
@@ -101,6 +136,7 @@ export class PgDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
+    await this.readers?.pool.end();
     await this.client.end();
   }
 
@@ -122,13 +158,11 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
 /** The driver on a new connection: BIGINT read as numbers, instants in UTC, in `schema` when given. */
 export async function connectPostgres(url: string, schema?: string): Promise<PgDriver> {
-  const client = new pg.Client({
-    connectionString: url,
-    types: {
-      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-        oid === BIGINT_OID || oid === NUMERIC_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text'),
-    },
-  });
+  const types = {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+      oid === BIGINT_OID || oid === NUMERIC_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text'),
+  };
+  const client = new pg.Client({ connectionString: url, types });
   try {
     await client.connect();
   } catch (err) {
@@ -151,8 +185,28 @@ export async function connectPostgres(url: string, schema?: string): Promise<PgD
   // rows (retention's kinds at 10,000,000 transactions: 132,373 rows) sorted on disk at 4 MB. One connection per
   // store, so at most a few such nodes at once; the whole rebuild raises it further for its own transaction.
   await client.query("SET work_mem = '64MB'");
-  return new PgDriver(client, schema);
+  const readers = new pg.Pool({
+    connectionString: url,
+    types,
+    max: READERS,
+    idleTimeoutMillis: READER_IDLE_MS,
+    // Idle readers never keep a command from exiting.
+    allowExitOnIdle: true,
+  });
+  // A reader that fails while idle (the server restarted) leaves the pool; the next read opens another.
+  readers.on('error', () => undefined);
+  // Each reader is given this connection's settings before its first read (the URL's own options, a
+  // search_path say, apply to both). The schema exists by now.
+  const settings = [...(schema ? [`SET search_path TO ${schema}`] : []), "SET TIME ZONE 'UTC'", 'SET jit = off', "SET work_mem = '64MB'"].join('; ');
+  return new PgDriver(client, schema, { pool: readers, settings });
 }
+
+/**
+ * Report reads' own connections (docs/store.md, "Reads beside writes"): a forecast's three reports at once,
+ * with room for another page's request; each store opens them as it needs them and closes them when idle.
+ */
+const READERS = 3;
+const READER_IDLE_MS = 10_000;
 
 /**
  * A PostgreSQL array literal of the values (`{1,NULL,"a \\"b\\""}`): strings double-quoted, their `"` and

@@ -1,0 +1,100 @@
+/**
+ * Reads beside writes (docs/store.md): on PostgreSQL a report's SELECT runs on a reader connection of its
+ * own, not behind the store's lock, with the store connection's settings; anything else takes its turn
+ * with the writes. DuckDB has one connection: every statement takes its turn.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoreContext } from './driver.js';
+import type { Store } from './store.js';
+import { openTestStore } from '../../test/stores.js';
+
+/** The store's lock, held until the returned function is called (a write in progress, say). */
+function holdLock(store: Store): { release: () => void; held: Promise<void> } {
+  let release!: () => void;
+  let entered!: () => void;
+  const held = new Promise<void>((resolve) => (entered = resolve));
+  void (store as unknown as { ctx: StoreContext }).ctx.lock.run(
+    () =>
+      new Promise<void>((resolve) => {
+        release = resolve;
+        entered();
+      }),
+  );
+  return { release: () => release(), held };
+}
+
+/** Whether `p` has settled after the event loop has run every ready task a few times over. */
+async function settledSoon(p: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void p.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  for (let i = 0; i < 20 && !done; i++) await new Promise((r) => setImmediate(r));
+  return done;
+}
+
+describe.each(['duckdb', 'postgres'] as const)('report reads and the store lock on %s', (engine) => {
+  let store: Store;
+  let dispose: () => Promise<void>;
+  beforeAll(async () => {
+    ({ store, dispose } = await openTestStore(engine, 'readers'));
+  });
+  afterAll(async () => {
+    await dispose();
+  });
+
+  it(engine === 'postgres' ? 'answers a SELECT while a write holds the lock' : 'answers a SELECT only once the write holding the lock is done', async () => {
+    const lock = holdLock(store);
+    await lock.held;
+    const read = store.query('SELECT COUNT(*) AS n FROM connections');
+    try {
+      if (engine === 'postgres') {
+        // Resolves with the lock still held (were it queued behind the lock, this would never return).
+        expect(await read).toEqual([{ n: 0 }]);
+      } else {
+        expect(await settledSoon(read)).toBe(false);
+      }
+    } finally {
+      lock.release();
+    }
+    expect(await read).toEqual([{ n: 0 }]);
+  });
+
+  it('keeps a statement that is not a SELECT in the lock, behind the write', async () => {
+    const lock = holdLock(store);
+    await lock.held;
+    const write = store.query("INSERT INTO rebuild_pending (connection_id) VALUES ('readers-test')");
+    try {
+      expect(await settledSoon(write)).toBe(false);
+    } finally {
+      lock.release();
+    }
+    await write;
+    expect(await store.query("SELECT connection_id FROM rebuild_pending WHERE connection_id = 'readers-test'")).toHaveLength(1);
+    await store.query("DELETE FROM rebuild_pending WHERE connection_id = 'readers-test'");
+  });
+
+  if (engine === 'postgres') {
+    it('reads with the store connection\'s settings, and plans without nested loops only when asked, on every reader', async () => {
+      const settings = "SELECT current_setting('search_path') AS path, current_setting('TimeZone') AS tz, current_setting('jit') AS jit, current_setting('work_mem') AS mem, current_setting('enable_nestloop') AS nest";
+      // Several at once, so more than one reader answers.
+      const rows = (await Promise.all(Array.from({ length: 6 }, () => store.query(settings)))).flat();
+      // The store's own connection's (SHOW is no SELECT: it runs there).
+      const [main] = await store.query('SHOW search_path');
+      expect(String(main!.search_path)).toMatch(/^kreaders_/);
+      for (const r of rows) expect(r).toEqual({ path: main!.search_path, tz: 'UTC', jit: 'off', mem: '64MB', nest: 'on' });
+      const planned = await Promise.all(Array.from({ length: 4 }, () => store.query(settings, [], { noNestedLoops: true })));
+      for (const [r] of planned) expect(r!.nest).toBe('off');
+      // SET LOCAL ended with its statement: the readers plan as before.
+      for (const [r] of await Promise.all(Array.from({ length: 4 }, () => store.query(settings)))) expect(r!.nest).toBe('on');
+    });
+
+    it('gives a failed read its error, and the next reads their answers', async () => {
+      await expect(store.query('SELECT no_such_column FROM connections')).rejects.toThrow(/no_such_column/);
+      await expect(store.query('SELECT 1 / 0 AS x', [], { noNestedLoops: true })).rejects.toThrow(/division by zero/);
+      expect(await store.query('SELECT 2 AS x', [], { noNestedLoops: true })).toEqual([{ x: 2 }]);
+      expect(await store.query('SELECT 3 AS x')).toEqual([{ x: 3 }]);
+    });
+  }
+});
