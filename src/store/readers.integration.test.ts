@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoreContext } from './driver.js';
 import type { Store } from './store.js';
-import { openTestStore } from '../../test/stores.js';
+import pg from 'pg';
+import { openTestStore, PG_URL } from '../../test/stores.js';
 
 /** The store's lock, held until the returned function is called (a write in progress, say). */
 function holdLock(store: Store): { release: () => void; held: Promise<void> } {
@@ -88,6 +89,29 @@ describe.each(['duckdb', 'postgres'] as const)('report reads and the store lock 
       for (const [r] of planned) expect(r!.nest).toBe('off');
       // SET LOCAL ended with its statement: the readers plan as before.
       for (const [r] of await Promise.all(Array.from({ length: 4 }, () => store.query(settings)))) expect(r!.nest).toBe('on');
+    });
+
+    it('reads on after the server closed its readers (a restart, an administrator): a lost reader is replaced, the read asked again', async () => {
+      // Six reads at once: every reader of the store answers with its server process.
+      const pids = new Set((await Promise.all(Array.from({ length: 6 }, () => store.query('SELECT pg_backend_pid() AS pid')))).map((r) => Number(r[0]!.pid)));
+      expect(pids.size).toBeGreaterThan(1);
+      const admin = new pg.Client({ connectionString: PG_URL });
+      await admin.connect();
+      try {
+        const killed = await admin.query('SELECT pg_terminate_backend(pid) AS ok FROM unnest($1::int[]) AS t(pid)', [[...pids]]);
+        expect(killed.rows.every((r: { ok: boolean }) => r.ok)).toBe(true);
+      } finally {
+        await admin.end();
+      }
+      const after = await Promise.all(Array.from({ length: 6 }, () => store.query('SELECT pg_backend_pid() AS pid')));
+      for (const [r] of after) expect(pids.has(Number(r!.pid))).toBe(false);
+      // A reader lost during the read itself: each of the readers open now ends its own process when asked
+      // (the server answers 57P01), so the read is asked again on the next, and at last on a new one.
+      const now = [...new Set(after.map(([r]) => Number(r!.pid)))];
+      const rows = await store.query('SELECT pg_terminate_backend(pg_backend_pid()) AS ended FROM (SELECT 1) x WHERE pg_backend_pid() = ANY($1::int[])', [`{${now.join(',')}}`]);
+      expect(rows).toEqual([]);
+      const [last] = await store.query('SELECT pg_backend_pid() AS pid');
+      expect(now).not.toContain(Number(last!.pid));
     });
 
     it('gives a failed read its error, and the next reads their answers', async () => {

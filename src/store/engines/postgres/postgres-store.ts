@@ -40,11 +40,24 @@ export class PgDriver implements SqlDriver {
 
   async read(sql: string, params: Value[] = [], opts?: QueryOptions): Promise<Row[]> {
     if (!this.readers) return this.query(sql, params, opts);
-    const c = await this.readers.pool.connect();
+    // A reader the server closed (a restart, an idle timeout, an administrator) is dropped and the read
+    // asked again, on another, until one more time than there are readers: after a restart every idle one
+    // is gone. A statement the server refused is the caller's error at once.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.readOn(sql, params, opts);
+      } catch (err) {
+        if (!lostConnection(err) || attempt >= READERS) throw err;
+      }
+    }
+  }
+
+  private async readOn(sql: string, params: Value[], opts?: QueryOptions): Promise<Row[]> {
+    const c = await this.readers!.pool.connect();
     let failed: Error | undefined;
     try {
       if (!this.set.has(c)) {
-        await c.query(this.readers.settings);
+        await c.query(this.readers!.settings);
         this.set.add(c);
       }
       if (!opts?.noNestedLoops) return (await c.query({ text: sql, values: params })).rows as Row[];
@@ -60,8 +73,8 @@ export class PgDriver implements SqlDriver {
         throw err;
       }
     } catch (err) {
-      // A reader whose settings or rollback failed is not reused.
-      if (!this.set.has(c)) failed ??= err as Error;
+      // A reader is not reused after its settings or rollback failed, or after it lost its connection.
+      if (!this.set.has(c) || lostConnection(err)) failed ??= err as Error;
       throw err;
     } finally {
       c.release(failed);
@@ -199,6 +212,15 @@ export async function connectPostgres(url: string, schema?: string): Promise<PgD
   // search_path say, apply to both). The schema exists by now.
   const settings = [...(schema ? [`SET search_path TO ${schema}`] : []), "SET TIME ZONE 'UTC'", 'SET jit = off', "SET work_mem = '64MB'"].join('; ');
   return new PgDriver(client, schema, { pool: readers, settings });
+}
+
+/**
+ * Whether an error is the connection's, not the statement's: no answer from the server at all, or its
+ * classes 08 (connection exception) and 57P (operator intervention: shutdown, terminated backend).
+ */
+function lostConnection(err: unknown): boolean {
+  if (!(err instanceof pg.DatabaseError)) return err instanceof Error;
+  return /^(08|57P)/.test(err.code ?? '');
 }
 
 /**
