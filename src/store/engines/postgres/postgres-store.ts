@@ -195,8 +195,9 @@ export async function connectPostgres(url: string, schema?: string): Promise<PgD
   // for no gain in execution; every statement here is an interactive report or a write (docs/metrics.md).
   await client.query('SET jit = off');
   // 64 MB per sort or hash instead of the server's default 4 MB: a report's grouping of a few hundred thousand kept
-  // rows (retention's kinds at 10,000,000 transactions: 132,373 rows) sorted on disk at 4 MB. One connection per
-  // store, so at most a few such nodes at once; the whole rebuild raises it further for its own transaction.
+  // rows (retention's kinds at 10,000,000 transactions: 132,373 rows) sorted on disk at 4 MB. The store's connection
+  // and its readers (READERS) are at most four, each running a few such nodes at once; the whole rebuild raises it
+  // further for its own transaction.
   await client.query("SET work_mem = '64MB'");
   const readers = new pg.Pool({
     connectionString: url,
