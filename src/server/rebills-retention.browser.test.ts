@@ -140,4 +140,48 @@ describe('rebills ahead and retention in Chromium', () => {
     expect(problems, JSON.stringify(problems, null, 1)).toEqual([]);
     await shot('retention');
   });
+
+  it('retention as bars: every group\'s subscriptions per cycle, approved to pending, the API\'s sums; and back to the survival line', async () => {
+    await page.goto(`${srv.url}/reports/retention?groupBy=affiliate`);
+    await pageReady(page, 'retention');
+    expect(await page.$('[data-testid=retention-bars]')).toBeNull();
+    await page.click('[data-chart=bars]');
+    await page.waitForSelector('[data-testid=retention-bars] rect');
+    expect(new URL(page.url()).searchParams.get('view')).toBe('bars');
+    const body = await apiBody('retention');
+    type C = (typeof body.rows)[number]['cycles'][number];
+    const parts: [string, (c: C) => number][] = [
+      ['approved', (c) => c.approvals], ['soft', (c) => c.softDeclined], ['hard', (c) => c.hardDeclined],
+      ['unbilled', (c) => c.due - c.approvals - c.declined], ['pending', (c) => c.pending],
+    ];
+    /** The bars drawn, `Cycle N|part` to its count, against the API's row of the group shown. */
+    const check = async (row: (typeof body.rows)[number]) => {
+      const expected = new Map<string, number>();
+      for (const c of row.cycles) for (const [key, f] of parts) if (f(c) > 0) expected.set(`Cycle ${c.cycle}|${key}`, f(c));
+      const drawn = await page.$$eval('[data-testid=retention-bars] [data-category] rect', (rects) =>
+        rects.map((r) => [`${r.parentElement?.getAttribute('data-category')}|${r.getAttribute('data-part')}`, Number(r.getAttribute('data-value'))] as [string, number]));
+      expect(new Map(drawn)).toEqual(expected);
+      expect(await page.$$('[data-testid=retention-bars] [data-category]')).toHaveLength(row.cycles.length);
+      // Every cycle's bar is all its initial purchases: approved, declined, not billed or pending.
+      for (const c of row.cycles) expect(parts.reduce((a, [, f]) => a + f(c), 0)).toBe(row.initialPurchases);
+      return drawn;
+    };
+    // The first group by default, then another picked.
+    const first = await check(body.rows[0]!);
+    expect(await page.textContent('[data-testid=retention-bars] [data-category="Cycle 1"] rect[data-part=approved] title')).toBe(`Cycle 1 · Approved: ${body.rows[0]!.cycles[0]!.approvals.toLocaleString('en-US')}`);
+    const other = body.rows.findIndex((r, i) => i > 0 && r.cycles.length > 1);
+    expect(other).toBeGreaterThan(0);
+    await page.selectOption('[data-testid=bars-group]', String(other));
+    await page.waitForSelector(`[data-bars-group="${other}"] [data-testid=retention-bars] rect`);
+    const second = await check(body.rows[other]!);
+    // Worth comparing: approvals, both kinds of decline and pending cycles are among the bars drawn.
+    for (const key of ['approved', 'soft', 'hard', 'pending']) expect([...first, ...second].some(([k]) => k.endsWith(`|${key}`)), key).toBe(true);
+    const problems = await axeProblems(page);
+    expect(problems, JSON.stringify(problems, null, 1)).toEqual([]);
+    await shot('retention-bars');
+    await page.click('[data-chart=line]');
+    await page.waitForSelector('[data-testid=retention-chart]');
+    expect(await page.$('[data-testid=retention-bars]')).toBeNull();
+    expect(new URL(page.url()).searchParams.get('view')).toBeNull();
+  });
 });

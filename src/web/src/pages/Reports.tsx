@@ -16,6 +16,7 @@ import type { DimensionValuesJson } from '../../../report/run';
 import { api, getReport, qs, type ReportBody, type StatusEntry } from '../api';
 import { Rebills } from './Rebills';
 import { LineChart, type PartialSpan, type TickFormat } from '../components/Chart';
+import { StackedBars } from '../components/StackedBars';
 import { Forecast } from './Forecast';
 import { DataTable, type Cell, type Column } from '../components/DataTable';
 import { ZoneOptions } from '../components/ZoneOptions';
@@ -836,6 +837,7 @@ function Triangle(props: { base: Base; q: Query; update: (p: Partial<Query>) => 
 /** A retention row and its cycles as the tables list them: a group's own rows, then its subgroups'. */
 type RetentionRowBody = ReportBody<'retention'>['rows'][number];
 
+
 function Retention(props: { base: Base; q: Query; update: (p: Partial<Query>) => void }) {
   const { base, q } = props;
   const sub = q.groupBy && q.sub && q.sub !== q.groupBy ? q.sub : '';
@@ -854,6 +856,25 @@ function Retention(props: { base: Base; q: Query; update: (p: Partial<Query>) =>
       series: d.rows.slice(0, 10).map((row, i) => ({ label: row.group === null ? 'All subscriptions' : groupLine(row, several), color: PALETTE[i % PALETTE.length] ?? '#4f46e5', values: x.map((c) => row.cycles.find((y) => y.cycle === c)?.retention ?? null).map((v) => (v === null ? null : v * 100)), text: x.map((c) => pct(row.cycles.find((y) => y.cycle === c)?.retention ?? null)) })),
     };
   }, [d, several]);
+  // Bars: one group's subscriptions per cycle (each group lists its cycles up to its own highest attempted,
+  // so groups are not summed), stacked from what was decided to what is not yet due.
+  const [barGroup, setBarGroup] = useState(0);
+  const bars = useMemo(() => {
+    const row = d?.rows[Math.min(barGroup, (d?.rows.length ?? 1) - 1)];
+    if (!row || row.cycles.length === 0) return null;
+    const part = (f: (c: RetentionRowBody['cycles'][number]) => number) => row.cycles.map(f);
+    return {
+      categories: row.cycles.map((c) => `Cycle ${c.cycle}`),
+      parts: [
+        { key: 'approved', label: 'Approved', color: '#4f46e5', values: part((c) => c.approvals) },
+        { key: 'soft', label: 'Soft declined', color: '#f59e0b', values: part((c) => c.softDeclined) },
+        { key: 'hard', label: 'Hard declined', color: '#dc2626', values: part((c) => c.hardDeclined) },
+        { key: 'unbilled', label: 'Due, not billed (ended before, or overdue)', color: '#94a3b8', values: part((c) => c.due - c.approvals - c.declined) },
+        { key: 'pending', label: 'Pending (not yet due)', color: '#cbd5e1', values: part((c) => c.pending) },
+      ],
+    };
+  }, [d, barGroup]);
+  const asBars = q.view === 'bars';
   // Each group's rows, then (with a subgroup breakdown) its subgroups' under it.
   const lines: { row: RetentionRowBody; subgroup: RetentionRowBody | null }[] = (d?.rows ?? []).flatMap((row) => [{ row, subgroup: null }, ...(row.subgroups ?? []).map((x) => ({ row, subgroup: x }))]);
   const subCells = (x: RetentionRowBody | null): Cell[] => (subBy ? (x === null ? [{ view: '(all)', csv: '(all)' }] : x.rest !== undefined ? [{ view: x.name ?? '', csv: x.name ?? '' }] : [{ view: x.name && x.name !== x.id ? `${x.name} (${x.id ?? ''})` : (x.id ?? '(none)'), csv: x.id ?? '' }]) : []);
@@ -863,11 +884,37 @@ function Retention(props: { base: Base; q: Query; update: (p: Partial<Query>) =>
         <header className="card-head">
           <h2>Retention by rebill cycle</h2>
           <span className="muted small">Retention = subscriptions approved at cycle N / those due at cycle N; rebill rate = approvals at N / approvals at N−1 among the due. Pending: not yet due by the data's last sync; a cycle with pending subscriptions is not final (lighter, ~).</span>
+          <div className="segmented" role="group" aria-label="Chart">
+            <button type="button" aria-pressed={!asBars} className={asBars ? '' : 'on'} data-chart="line" onClick={() => props.update({ view: '' })}>
+              Survival line
+            </button>
+            <button type="button" aria-pressed={asBars} className={asBars ? 'on' : ''} data-chart="bars" onClick={() => props.update({ view: 'bars' })}>
+              Bars (subscriptions)
+            </button>
+          </div>
         </header>
-        {curves && curves.series.length > 0 && curves.x.length > 1 ? (
+        {!curves || curves.series.length === 0 ? (
+          <p className="empty">No subscriptions started in this range.</p>
+        ) : asBars && bars ? (
+          <>
+            {d && d.rows.length > 1 ? (
+              <label className="inline">
+                <span>Bars of</span>
+                <select data-testid="bars-group" value={Math.min(barGroup, d.rows.length - 1)} onChange={(e) => setBarGroup(Number(e.target.value))}>
+                  {d.rows.map((row, i) => (
+                    <option key={i} value={i}>{row.group === null ? 'All subscriptions' : groupLine(row, several)}</option>
+                  ))}
+                </select>
+              </label>
+            ) : null}
+            <div data-bars-group={Math.min(barGroup, (d?.rows.length ?? 1) - 1)}>
+              <StackedBars categories={bars.categories} parts={bars.parts} testId="retention-bars" caption="Bar chart of one group's subscriptions per rebill cycle: approved, soft declined, hard declined, due and not billed, and pending; the table “Cycles” below holds the same figures." />
+            </div>
+          </>
+        ) : curves.x.length > 1 ? (
           <LineChart x={curves.x} xLabels={curves.labels} series={curves.series} yFormat={percentTick} testId="retention-chart" caption="Line chart of retention by rebill cycle; the table “Cycles” below holds the same figures." />
         ) : (
-          <p className="empty">No subscriptions started in this range.</p>
+          <p className="empty">One cycle only: the survival line needs two; the bars and the table show it.</p>
         )}
         {q.groupBy ? (
           <label className="inline">
