@@ -79,6 +79,7 @@ export const UNBOUNDED: ReadonlySet<Dimension> = new Set(['affiliate', 'subaffil
  * first, as a catalog field's does).
  */
 export async function rankFirst(store: ReportReader, d: Dimension | null | undefined, filters: readonly Filter[] | undefined): Promise<boolean> {
+  // Behind a backfill the rank would read the ledger too: the report runs first then, as a filtered one does.
   return !!d && UNBOUNDED.has(d) && (filters ?? []).every((f) => f.dimension === 'connection') && !(await store.aggregatesBehind());
 }
 

@@ -24,15 +24,18 @@ function holdLock(store: Store): { release: () => void; held: Promise<void> } {
   return { release: () => release(), held };
 }
 
-/** Whether `p` has settled after the event loop has run every ready task a few times over. */
-async function settledSoon(p: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  void p.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  for (let i = 0; i < 20 && !done; i++) await new Promise((r) => setImmediate(r));
-  return done;
+/**
+ * The driver calls a store's statements reach, recorded as they are made: a statement taken by the lock
+ * reaches no driver method until the lock is free, and one that bypasses it reaches one at once, in the
+ * same turn as the store's call (the check reads them before anything else can run).
+ */
+function driverCalls(store: Store): { calls: string[]; restore: () => void } {
+  const db = (store as unknown as { ctx: StoreContext }).ctx.db;
+  const calls: string[] = [];
+  const saved = { query: db.query, read: db.read };
+  db.query = (...a) => (calls.push('query'), saved.query.apply(db, a));
+  if (saved.read) db.read = (...a) => (calls.push('read'), saved.read!.apply(db, a));
+  return { calls, restore: () => Object.assign(db, saved) };
 }
 
 describe.each(['duckdb', 'postgres'] as const)('report reads and the store lock on %s', (engine) => {
@@ -48,16 +51,19 @@ describe.each(['duckdb', 'postgres'] as const)('report reads and the store lock 
   it(engine === 'postgres' ? 'answers a SELECT while a write holds the lock' : 'answers a SELECT only once the write holding the lock is done', async () => {
     const lock = holdLock(store);
     await lock.held;
+    const spy = driverCalls(store);
     const read = store.query('SELECT COUNT(*) AS n FROM connections');
     try {
       if (engine === 'postgres') {
+        expect(spy.calls).toEqual(['read']);
         // Resolves with the lock still held (were it queued behind the lock, this would never return).
         expect(await read).toEqual([{ n: 0 }]);
       } else {
-        expect(await settledSoon(read)).toBe(false);
+        expect(spy.calls).toEqual([]);
       }
     } finally {
       lock.release();
+      spy.restore();
     }
     expect(await read).toEqual([{ n: 0 }]);
   });
@@ -65,11 +71,13 @@ describe.each(['duckdb', 'postgres'] as const)('report reads and the store lock 
   it('keeps a statement that is not a SELECT in the lock, behind the write', async () => {
     const lock = holdLock(store);
     await lock.held;
+    const spy = driverCalls(store);
     const write = store.query("INSERT INTO rebuild_pending (connection_id) VALUES ('readers-test')");
     try {
-      expect(await settledSoon(write)).toBe(false);
+      expect(spy.calls).toEqual([]);
     } finally {
       lock.release();
+      spy.restore();
     }
     await write;
     expect(await store.query("SELECT connection_id FROM rebuild_pending WHERE connection_id = 'readers-test'")).toHaveLength(1);

@@ -31,15 +31,14 @@ export class PgDriver implements SqlDriver {
   constructor(
     private readonly client: pg.Client,
     private readonly schema: string | undefined,
-    /** Connections for report reads (SqlDriver.read), opened as needed, and the settings each gets first; null: reads use `client`. */
-    private readonly readers: { pool: pg.Pool; settings: string } | null = null,
+    /** Connections for report reads (SqlDriver.read), opened as needed, and the settings each gets first. */
+    private readonly readers: { pool: pg.Pool; settings: string },
   ) {}
 
   /** Readers given their settings (the pool's clients are reused: each is set once). */
   private readonly set = new WeakSet<pg.PoolClient>();
 
   async read(sql: string, params: Value[] = [], opts?: QueryOptions): Promise<Row[]> {
-    if (!this.readers) return this.query(sql, params, opts);
     // A reader the server closed (a restart, an idle timeout, an administrator) is dropped and the read
     // asked again, on another, until one more time than there are readers: after a restart every idle one
     // is gone. A statement the server refused is the caller's error at once.
@@ -53,11 +52,11 @@ export class PgDriver implements SqlDriver {
   }
 
   private async readOn(sql: string, params: Value[], opts?: QueryOptions): Promise<Row[]> {
-    const c = await this.readers!.pool.connect();
+    const c = await this.readers.pool.connect();
     let failed: Error | undefined;
     try {
       if (!this.set.has(c)) {
-        await c.query(this.readers!.settings);
+        await c.query(this.readers.settings);
         this.set.add(c);
       }
       if (!opts?.noNestedLoops) return (await c.query({ text: sql, values: params })).rows as Row[];
@@ -149,7 +148,7 @@ export class PgDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
-    await this.readers?.pool.end();
+    await this.readers.pool.end();
     await this.client.end();
   }
 

@@ -837,7 +837,6 @@ function Triangle(props: { base: Base; q: Query; update: (p: Partial<Query>) => 
 /** A retention row and its cycles as the tables list them: a group's own rows, then its subgroups'. */
 type RetentionRowBody = ReportBody<'retention'>['rows'][number];
 
-
 function Retention(props: { base: Base; q: Query; update: (p: Partial<Query>) => void }) {
   const { base, q } = props;
   const sub = q.groupBy && q.sub && q.sub !== q.groupBy ? q.sub : '';
@@ -846,6 +845,8 @@ function Retention(props: { base: Base; q: Query; update: (p: Partial<Query>) =>
   const cur = d?.currency ?? 'USD';
   const several = severalConnections(d?.rows ?? []);
   const subBy = d?.subgroupBy ?? null;
+  /** A group's name in the chart's legend and the bars' picker. */
+  const rowLabel = (row: RetentionRowBody) => (row.group === null ? 'All subscriptions' : groupLine(row, several));
   const curves = useMemo(() => {
     if (!d) return null;
     const maxCycle = Math.max(1, ...d.rows.flatMap((row) => row.cycles.map((c) => c.cycle)));
@@ -853,14 +854,16 @@ function Retention(props: { base: Base; q: Query; update: (p: Partial<Query>) =>
     return {
       x,
       labels: ['', ...x.map((c) => `Cycle ${c}`)],
-      series: d.rows.slice(0, 10).map((row, i) => ({ label: row.group === null ? 'All subscriptions' : groupLine(row, several), color: PALETTE[i % PALETTE.length] ?? '#4f46e5', values: x.map((c) => row.cycles.find((y) => y.cycle === c)?.retention ?? null).map((v) => (v === null ? null : v * 100)), text: x.map((c) => pct(row.cycles.find((y) => y.cycle === c)?.retention ?? null)) })),
+      series: d.rows.slice(0, 10).map((row, i) => ({ label: rowLabel(row), color: PALETTE[i % PALETTE.length] ?? '#4f46e5', values: x.map((c) => row.cycles.find((y) => y.cycle === c)?.retention ?? null).map((v) => (v === null ? null : v * 100)), text: x.map((c) => pct(row.cycles.find((y) => y.cycle === c)?.retention ?? null)) })),
     };
   }, [d, several]);
   // Bars: one group's subscriptions per cycle (each group lists its cycles up to its own highest attempted,
   // so groups are not summed), stacked from what was decided to what is not yet due.
   const [barGroup, setBarGroup] = useState(0);
+  // The group shown: the one picked, or the last when a new report has fewer.
+  const shown = Math.max(0, Math.min(barGroup, (d?.rows.length ?? 1) - 1));
   const bars = useMemo(() => {
-    const row = d?.rows[Math.min(barGroup, (d?.rows.length ?? 1) - 1)];
+    const row = d?.rows[shown];
     if (!row || row.cycles.length === 0) return null;
     const part = (f: (c: RetentionRowBody['cycles'][number]) => number) => row.cycles.map(f);
     return {
@@ -873,7 +876,7 @@ function Retention(props: { base: Base; q: Query; update: (p: Partial<Query>) =>
         { key: 'pending', label: 'Pending (not yet due)', color: '#cbd5e1', values: part((c) => c.pending) },
       ],
     };
-  }, [d, barGroup]);
+  }, [d, shown]);
   const asBars = q.view === 'bars';
   // Each group's rows, then (with a subgroup breakdown) its subgroups' under it.
   const lines: { row: RetentionRowBody; subgroup: RetentionRowBody | null }[] = (d?.rows ?? []).flatMap((row) => [{ row, subgroup: null }, ...(row.subgroups ?? []).map((x) => ({ row, subgroup: x }))]);
@@ -900,14 +903,14 @@ function Retention(props: { base: Base; q: Query; update: (p: Partial<Query>) =>
             {d && d.rows.length > 1 ? (
               <label className="inline">
                 <span>Bars of</span>
-                <select data-testid="bars-group" value={Math.min(barGroup, d.rows.length - 1)} onChange={(e) => setBarGroup(Number(e.target.value))}>
+                <select data-testid="bars-group" value={shown} onChange={(e) => setBarGroup(Number(e.target.value))}>
                   {d.rows.map((row, i) => (
-                    <option key={i} value={i}>{row.group === null ? 'All subscriptions' : groupLine(row, several)}</option>
+                    <option key={i} value={i}>{rowLabel(row)}</option>
                   ))}
                 </select>
               </label>
             ) : null}
-            <div data-bars-group={Math.min(barGroup, (d?.rows.length ?? 1) - 1)}>
+            <div data-bars-group={shown}>
               <StackedBars categories={bars.categories} parts={bars.parts} testId="retention-bars" caption="Bar chart of one group's subscriptions per rebill cycle: approved, soft declined, hard declined, due and not billed, and pending; the table “Cycles” below holds the same figures." />
             </div>
           </>
